@@ -1,0 +1,127 @@
+/**
+ * Evidence as the gates see it: already read, validated and held in typed arrays.
+ * Reading (CSV, JSONL, Parquet, SBOM, Markdown) happens in `evidence/`; gates stay pure.
+ */
+import type { Problem } from './errors.js';
+
+export const evidenceKinds = [
+  'predictions',
+  'metrics',
+  'lineage',
+  'sbom',
+  'model_card',
+  'evaluation_report',
+  'monitoring_plan',
+  'rollback_plan',
+  'scan_results',
+  'load_test',
+  'robustness_report',
+  'drift_baseline',
+  'document',
+  'other',
+] as const;
+export type EvidenceKind = (typeof evidenceKinds)[number];
+
+/** One immutable, content-addressed file of evidence. */
+export interface EvidenceItem {
+  kind: EvidenceKind;
+  /** Path relative to the evidence directory, with forward slashes. */
+  path: string;
+  /** `sha256:<hex>` of the file's bytes. */
+  digest: string;
+  size: number;
+}
+
+/** A categorical column, dictionary-encoded: `codes[i]` indexes `values`. */
+export interface CategoricalColumn {
+  values: string[];
+  codes: Uint32Array;
+}
+
+/**
+ * Predictions on the locked evaluation set, one entry per row, columnar.
+ * For binary classification `labels` holds 0/1; for regression `targets` holds the truth.
+ */
+export interface PredictionTable {
+  /** File the rows came from, for messages. */
+  source: string;
+  rowCount: number;
+  labels?: Uint8Array;
+  targets?: Float64Array;
+  scores: Float64Array;
+  baselineScores?: Float64Array;
+  /** Row identifiers, when the evaluation set names an id column. */
+  ids?: string[];
+  groups: Record<string, CategoricalColumn>;
+}
+
+/** A count-based rate such as CTR: successes out of trials. */
+export interface RateMetric {
+  successes: number;
+  trials: number;
+}
+
+export type MetricValue = number | RateMetric;
+
+export interface Lineage {
+  codeCommit?: string;
+  dataSnapshotId?: string;
+  configDigest?: string;
+  seed?: number | string;
+  trainingRunId?: string;
+  trainedBy?: string;
+  baseModel?: string;
+  [field: string]: unknown;
+}
+
+export type VulnerabilitySeverity = 'critical' | 'high' | 'medium' | 'low' | 'info' | 'unknown';
+
+export interface SbomComponent {
+  name: string;
+  version?: string;
+  purl?: string;
+  /** SPDX licence identifiers or expressions, as declared. */
+  licenses: string[];
+}
+
+export interface Sbom {
+  format: 'cyclonedx' | 'spdx';
+  specVersion: string;
+  components: SbomComponent[];
+  vulnerabilities: { id: string; severity: VulnerabilitySeverity; component?: string }[];
+}
+
+/** A Markdown document with optional YAML front matter, split into sections by heading. */
+export interface EvidenceDocument {
+  kind: EvidenceKind;
+  path: string;
+  frontMatter: Record<string, unknown>;
+  /** Section text keyed by normalised heading (`Intended use` → `intended_use`). */
+  sections: Record<string, string>;
+}
+
+/** Small text artifacts and metadata that the security gate scans for secrets. */
+export interface ScannableText {
+  path: string;
+  content: string;
+}
+
+export interface EvidenceBundle {
+  /** Where it was read from (a directory), for messages. */
+  root: string;
+  items: EvidenceItem[];
+  predictions?: PredictionTable;
+  metrics?: Record<string, MetricValue>;
+  lineage?: Lineage;
+  sbom?: Sbom;
+  documents: Record<string, EvidenceDocument>;
+  /** Declared fields of the evaluation data / features (for PII checks). */
+  dataFields?: string[];
+  texts: ScannableText[];
+  /** Problems met while reading: a gate that needs the item reports `error` with them. */
+  problems: EvidenceProblem[];
+}
+
+export interface EvidenceProblem extends Problem {
+  kind: EvidenceKind;
+}

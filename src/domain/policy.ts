@@ -1,0 +1,249 @@
+/**
+ * The validated, normalised shape of a `clearance/v1` policy. `policy/` parses YAML into this;
+ * everything downstream (gates, decision engine, CLI) reads only this type.
+ */
+
+/** A duration as written in the policy (`15m`, `48h`, `5d`, `90s`). */
+export type DurationText = string;
+
+export type RiskTier = 'low' | 'medium' | 'high' | 'regulated' | 'safety-critical';
+
+export type ComparisonOp = '>=' | '<=' | '>' | '<';
+
+/** Which way is better for a metric; fixed per metric, never guessed from data. */
+export type MetricDirection = 'higher' | 'lower';
+
+export type EvaluationTask = 'binary-classification' | 'regression';
+
+/** The locked evaluation set and how to read predictions made on it. */
+export interface EvaluationSetSpec {
+  id: string;
+  digest?: string;
+  task: EvaluationTask;
+  /** Column holding the true label (0/1) or, for regression, the true value. */
+  label: string;
+  /** Column holding the model's score (higher = more likely positive) or prediction. */
+  score: string;
+  /** Optional column holding the current production model's score on the same rows. */
+  baselineScore?: string;
+  /** Optional row identifier; when present, candidate and baseline rows must match on it. */
+  id_column?: string;
+  /** Score at or above which a row counts as predicted positive. */
+  decisionThreshold: number;
+}
+
+export interface MetricGateSpec {
+  id: string;
+  type: 'metric';
+  metric: string;
+  min?: number;
+  max?: number;
+  description?: string;
+}
+
+export interface BaselineGateSpec {
+  id: string;
+  type: 'baseline';
+  metric: string;
+  /** Largest allowed drop (absolute, or a fraction of the baseline when `relative`). */
+  maxDegradation?: number;
+  /** Smallest required improvement (absolute, or a fraction of the baseline when `relative`). */
+  minImprovement?: number;
+  relative: boolean;
+  confidence: number;
+  /** Paired test; `auto` picks DeLong for AUC, two-proportion z for rates, bootstrap otherwise. */
+  test: 'auto' | 'delong' | 'bootstrap' | 'two-proportion';
+  direction?: MetricDirection;
+  resamples: number;
+  seed: number;
+  description?: string;
+}
+
+export const fairnessMetrics = [
+  'demographic_parity_difference',
+  'demographic_parity_ratio',
+  'disparate_impact_ratio',
+  'equalized_odds_difference',
+  'equalized_odds_ratio',
+  'equal_opportunity_difference',
+  'equal_opportunity_ratio',
+] as const;
+export type FairnessMetricName = (typeof fairnessMetrics)[number];
+
+export interface FairnessGateSpec {
+  id: string;
+  type: 'fairness';
+  attribute: string;
+  metric: FairnessMetricName;
+  /** For disparate impact: the reference group; without it, the worst pair of groups. */
+  privileged?: string;
+  min?: number;
+  max?: number;
+  /** Groups smaller than this make the gate `error` (too few rows to judge). */
+  minGroupSize: number;
+  description?: string;
+}
+
+export const lineageFields = [
+  'codeCommit',
+  'dataSnapshotId',
+  'configDigest',
+  'seed',
+  'trainingRunId',
+  'trainedBy',
+  'baseModel',
+] as const;
+export type LineageField = (typeof lineageFields)[number];
+
+export interface ReproducibilityGateSpec {
+  id: string;
+  type: 'reproducibility';
+  require: LineageField[];
+  description?: string;
+}
+
+export interface SecurityGateSpec {
+  id: string;
+  type: 'security';
+  sbom: 'required' | 'optional';
+  licenses?: { allow?: string[]; deny?: string[] };
+  secrets: 'deny' | 'allow';
+  pii?: { fields: string[]; allowed?: string[] };
+  vulnerabilities?: { maxCritical?: number; maxHigh?: number; maxMedium?: number; maxLow?: number };
+  description?: string;
+}
+
+export interface DocumentRequirement {
+  /** Document kind: model_card, evaluation_report, monitoring_plan, rollback_plan, … */
+  name: string;
+  /** Sections (Markdown headings) that must be present and non-empty. */
+  sections: string[];
+}
+
+export interface DocumentsGateSpec {
+  id: string;
+  type: 'documents';
+  require: DocumentRequirement[];
+  description?: string;
+}
+
+export interface ExpressionGateSpec {
+  id: string;
+  type: 'expression';
+  expr: string;
+  description?: string;
+}
+
+export type GateSpec =
+  | MetricGateSpec
+  | BaselineGateSpec
+  | FairnessGateSpec
+  | ReproducibilityGateSpec
+  | SecurityGateSpec
+  | DocumentsGateSpec
+  | ExpressionGateSpec;
+
+export type GateType = GateSpec['type'];
+
+export interface ApprovalRequirement {
+  role: string;
+  count: number;
+}
+
+export interface SeparationOfDuties {
+  requesterMayApprove: boolean;
+  creatorMayApprove: boolean;
+  oneRolePerPerson: boolean;
+  /** Two-person rule: at least this many distinct people must approve. */
+  minDistinctApprovers: number;
+}
+
+export interface TicketRule {
+  required: boolean;
+  pattern?: string;
+}
+
+export type TreatMissing = 'missing' | 'breaching' | 'notBreaching' | 'ignore';
+
+/**
+ * A rollback trigger: CloudWatch-style M-of-N windows. "Sustained for T" means
+ * evaluationPeriods = datapointsToAlarm = T / period.
+ */
+export interface RollbackTrigger {
+  metric: string;
+  op: ComparisonOp;
+  threshold: number;
+  /** `absolute` compares the canary's value; `relativeToControl` compares (canary − control) / control. */
+  compare: 'absolute' | 'relativeToControl';
+  period: DurationText;
+  evaluationPeriods: number;
+  datapointsToAlarm: number;
+  treatMissing: TreatMissing;
+  minSamples: number;
+}
+
+export interface RolloutSpec {
+  canary?: { traffic: number; duration: DurationText };
+  triggers: RollbackTrigger[];
+  consecutiveErrorLimit: number;
+}
+
+export interface TransitionPolicy {
+  from: string;
+  to: string;
+  requestedBy: string[];
+  gates: GateSpec[];
+  approvals: ApprovalRequirement[];
+  separationOfDuties: SeparationOfDuties;
+  ticket: TicketRule;
+  reasonRequired: boolean;
+  /** Approvals stop counting after this long, if set. */
+  approvalExpiresAfter?: DurationText;
+  rollout?: RolloutSpec;
+}
+
+export interface EmergencyChangeType {
+  allowedBy: string[];
+  bypass: string[];
+  expiresAfter: DurationText;
+  /** What happens when the bypass window ends without the standard path passing. */
+  onExpiry: 'rollback';
+  postIncidentReview: { dueWithin: DurationText; approvals: ApprovalRequirement[] };
+}
+
+export interface ExperimentChangeType {
+  /** The furthest state an experiment may reach; canary traffic is allowed, full production never. */
+  maxState: string;
+  maxCanaryTraffic?: number;
+}
+
+export interface ChangeTypes {
+  emergency?: EmergencyChangeType;
+  experiment?: ExperimentChangeType;
+}
+
+export interface RoleSpec {
+  id: string;
+  description?: string;
+}
+
+export interface Policy {
+  apiVersion: 'clearance/v1';
+  kind: 'Policy';
+  metadata: { name: string; riskTier: RiskTier; description?: string; owner?: string };
+  states: string[];
+  roles: RoleSpec[];
+  evaluationSet?: EvaluationSetSpec;
+  transitions: TransitionPolicy[];
+  changeTypes: ChangeTypes;
+}
+
+export const defaultStates = ['draft', 'staging', 'production', 'deprecated', 'archived'] as const;
+
+export function findTransition(
+  policy: Policy,
+  from: string,
+  to: string,
+): TransitionPolicy | undefined {
+  return policy.transitions.find((t) => t.from === from && t.to === to);
+}
