@@ -2,3 +2,4 @@ export * from './errors.js';
 export * from './evidence.js';
 export * from './gate-result.js';
 export * from './policy.js';
+export * from './metrics.js';
