@@ -91,6 +91,18 @@ export interface Sbom {
   vulnerabilities: { id: string; severity: VulnerabilitySeverity; component?: string }[];
 }
 
+/**
+ * What a model may and may not be used for, from the model card's `useConstraints` front matter.
+ * Travels with the version so serving systems can enforce it.
+ */
+export interface UseConstraints {
+  intendedUse?: string;
+  prohibitedUses: string[];
+  humanInTheLoop?: boolean;
+  /** Input features that must never be used (e.g. a protected attribute). */
+  forbiddenFeatures: string[];
+}
+
 /** A Markdown document with optional YAML front matter, split into sections by heading. */
 export interface EvidenceDocument {
   kind: EvidenceKind;
@@ -98,6 +110,8 @@ export interface EvidenceDocument {
   frontMatter: Record<string, unknown>;
   /** Section text keyed by normalised heading (`Intended use` → `intended_use`). */
   sections: Record<string, string>;
+  /** Parsed from front matter `useConstraints`, when a model card declares them. */
+  useConstraints?: UseConstraints;
 }
 
 /** Small text artifacts and metadata that the security gate scans for secrets. */
@@ -117,6 +131,11 @@ export interface EvidenceBundle {
   documents: Record<string, EvidenceDocument>;
   /** Declared fields of the evaluation data / features (for PII checks). */
   dataFields?: string[];
+  /**
+   * Other JSON evidence as parsed (scan_results, load_test, drift_baseline), keyed by kind, for
+   * expression gates; shapes vary by tool, so it stays `unknown`.
+   */
+  data?: Partial<Record<EvidenceKind, unknown>>;
   texts: ScannableText[];
   /** Problems met while reading: a gate that needs the item reports `error` with them. */
   problems: EvidenceProblem[];

@@ -1,0 +1,84 @@
+/**
+ * RFC 8785 JSON Canonicalization Scheme (JCS). Audit entries and policy digests hash these bytes,
+ * so the same value must always produce the same text, whatever order its keys were built in.
+ */
+
+/**
+ * Serialises `value` per RFC 8785: object keys sorted by UTF-16 code units (§3.2.3), numbers in
+ * ECMAScript `Number.prototype.toString` form (§3.2.2.3, so `-0` → `0`, `1e21` → `1e+21`),
+ * strings escaped as `JSON.stringify` does (§3.2.2.2), no whitespace.
+ *
+ * Object properties whose value is `undefined` are omitted, as `JSON.stringify` omits them.
+ * Throws an `Error` naming the JSON path for anything I-JSON (RFC 7493) cannot carry: NaN,
+ * ±Infinity, `undefined` in an array or at the top, lone surrogates, bigint, functions, symbols,
+ * cycles, and objects that are not plain (Date, Map, class instances…).
+ */
+export function canonicalJson(value: unknown): string {
+  return serialise(value, '$', new Set());
+}
+
+function serialise(value: unknown, path: string, ancestors: Set<object>): string {
+  if (value === null) return 'null';
+  switch (typeof value) {
+    case 'boolean':
+      return value ? 'true' : 'false';
+    case 'number':
+      if (!Number.isFinite(value)) {
+        throw new Error(`canonicalJson: ${path} is ${value}; JSON has no representation for it`);
+      }
+      // ECMAScript number serialisation is exactly what RFC 8785 §3.2.2.3 prescribes.
+      return JSON.stringify(value);
+    case 'string':
+      assertWellFormed(value, path);
+      return JSON.stringify(value);
+    case 'object':
+      return serialiseObject(value, path, ancestors);
+    default:
+      throw new Error(`canonicalJson: ${path} is a ${typeof value}, which JSON cannot represent`);
+  }
+}
+
+function serialiseObject(value: object, path: string, ancestors: Set<object>): string {
+  if (ancestors.has(value)) throw new Error(`canonicalJson: ${path} refers back to itself`);
+  ancestors.add(value);
+  try {
+    if (Array.isArray(value)) {
+      const items = value.map((item: unknown, index) => {
+        if (item === undefined) {
+          throw new Error(`canonicalJson: ${path}[${index}] is undefined; use null instead`);
+        }
+        return serialise(item, `${path}[${index}]`, ancestors);
+      });
+      return `[${items.join(',')}]`;
+    }
+    if (!isPlainObject(value)) {
+      const kind = value.constructor?.name ?? 'exotic object';
+      throw new Error(`canonicalJson: ${path} is a ${kind}, not a plain object`);
+    }
+    const record = value as Record<string, unknown>;
+    // Default sort compares UTF-16 code units, which is the order §3.2.3 requires.
+    const keys = Object.keys(record).sort();
+    const members: string[] = [];
+    for (const key of keys) {
+      const member = record[key];
+      if (member === undefined) continue;
+      assertWellFormed(key, `${path} key`);
+      members.push(`${JSON.stringify(key)}:${serialise(member, `${path}.${key}`, ancestors)}`);
+    }
+    return `{${members.join(',')}}`;
+  } finally {
+    ancestors.delete(value);
+  }
+}
+
+function isPlainObject(value: object): boolean {
+  const proto: unknown = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}
+
+/** I-JSON (RFC 7493 §2.1) forbids lone surrogates; hashing them would not be portable. */
+function assertWellFormed(text: string, path: string): void {
+  if (/\p{Surrogate}/u.test(text)) {
+    throw new Error(`canonicalJson: ${path} contains a lone UTF-16 surrogate`);
+  }
+}
