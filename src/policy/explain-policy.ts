@@ -1,0 +1,158 @@
+import { formatDuration, parseDuration } from '../domain/duration.js';
+import type {
+  ApprovalRequirement,
+  ChangeTypes,
+  Policy,
+  RollbackTrigger,
+  RolloutSpec,
+  TransitionPolicy,
+} from '../domain/policy.js';
+import { describeGate, joinWords, metricLabel } from './describe-gate.js';
+
+const approvalsText = (approvals: readonly ApprovalRequirement[]): string =>
+  joinWords(approvals.map(({ role, count }) => `${count} × ${role}`));
+
+/** "roll back if latency_p95_ms > 200 sustained for 15m (3 of 3 windows of 5m)". */
+export function describeTrigger(trigger: RollbackTrigger): string {
+  const subject =
+    trigger.compare === 'relativeToControl'
+      ? `${metricLabel(trigger.metric)} relative to control`
+      : metricLabel(trigger.metric);
+  const periodMs = parseDuration(trigger.period) ?? 0;
+  const n = trigger.evaluationPeriods;
+  const m = trigger.datapointsToAlarm;
+  let when: string;
+  if (n === 1) when = `in any ${trigger.period} window`;
+  else if (m === n) {
+    when = `sustained for ${formatDuration(periodMs * n)} (${m} of ${n} windows of ${trigger.period})`;
+  } else when = `in ${m} of ${n} consecutive windows of ${trigger.period}`;
+  const missing = {
+    breaching: 'missing data counts as breaching',
+    notBreaching: 'missing data counts as healthy',
+    missing: 'missing windows are skipped',
+    ignore: 'missing data keeps the previous state',
+  }[trigger.treatMissing];
+  const samples =
+    trigger.minSamples > 0
+      ? `; windows with fewer than ${trigger.minSamples} samples are inconclusive`
+      : '';
+  return `roll back if ${subject} ${trigger.op} ${trigger.threshold} ${when}; ${missing}${samples}`;
+}
+
+function rolloutLines(rollout: RolloutSpec): string[] {
+  const lines = [
+    rollout.canary
+      ? `Rollout: canary at ${rollout.canary.traffic}% of traffic for ${rollout.canary.duration}, compared with the control.`
+      : 'Rollout: no canary; the promotion takes all traffic at once.',
+  ];
+  for (const trigger of rollout.triggers) lines.push(`  - ${describeTrigger(trigger)}.`);
+  lines.push(
+    `  - roll back after ${rollout.consecutiveErrorLimit} windows in a row that cannot be evaluated (errors).`,
+  );
+  return lines;
+}
+
+function approvalLines(transition: TransitionPolicy): string[] {
+  const duties = transition.separationOfDuties;
+  if (transition.approvals.length === 0) return ['Approvals: none required.'];
+  const rules = [
+    duties.minDistinctApprovers >= 2
+      ? `two-person rule: at least ${duties.minDistinctApprovers} different people must approve`
+      : `at least ${duties.minDistinctApprovers} approver`,
+    duties.requesterMayApprove
+      ? 'the requester may approve'
+      : 'no self-approval: the requester may not approve',
+    duties.creatorMayApprove
+      ? "the version's creator may approve"
+      : "the version's creator may not approve",
+  ];
+  if (duties.oneRolePerPerson) rules.push('one person fills only one role per request');
+  const lines = [`Approvals: ${approvalsText(transition.approvals)}; ${rules.join('; ')}.`];
+  if (transition.approvalExpiresAfter !== undefined) {
+    lines.push(`Approvals stop counting ${transition.approvalExpiresAfter} after they are given.`);
+  }
+  return lines;
+}
+
+function transitionLines(transition: TransitionPolicy, index: number): string[] {
+  const lines = [
+    `Transition ${index + 1}: ${transition.from} → ${transition.to}`,
+    `Requested by: ${joinWords(transition.requestedBy)}.`,
+  ];
+  if (transition.gates.length === 0) lines.push('Gates: none.');
+  else lines.push('Gates (all must pass; an error blocks like a failure):');
+  for (const gate of transition.gates) {
+    const note = gate.description ? ` (${gate.description})` : '';
+    lines.push(`  - ${gate.id} [${gate.type}]: ${describeGate(gate)}${note}`);
+  }
+  lines.push(...approvalLines(transition));
+  const ticket = transition.ticket;
+  lines.push(
+    ticket.required
+      ? `Ticket: required${ticket.pattern ? `, matching ${ticket.pattern}` : ''}.`
+      : `Ticket: optional${ticket.pattern ? `; when given it must match ${ticket.pattern}` : ''}.`,
+    transition.reasonRequired
+      ? 'Reason: required with every request and decision.'
+      : 'Reason: optional.',
+  );
+  if (transition.rollout) lines.push(...rolloutLines(transition.rollout));
+  return lines.map((line, i) => (i === 0 ? line : `  ${line}`));
+}
+
+function changeTypeLines(changeTypes: ChangeTypes): string[] {
+  const lines = ['Change types', '  Standard: every gate and approval above applies.'];
+  const emergency = changeTypes.emergency;
+  if (emergency) {
+    const bypass =
+      emergency.bypass.length > 0
+        ? `may bypass the gates ${joinWords(emergency.bypass)}`
+        : 'may request, bypassing no gate';
+    lines.push(
+      `  Emergency: ${joinWords(emergency.allowedBy)} ${bypass}; the bypass expires after ${emergency.expiresAfter}, and then the version is rolled back unless it passes the standard gates.`,
+      `    A post-incident review is due within ${emergency.postIncidentReview.dueWithin}, approved by ${approvalsText(emergency.postIncidentReview.approvals)}; overdue reviews are escalated.`,
+    );
+  }
+  const experiment = changeTypes.experiment;
+  if (experiment) {
+    const canary =
+      experiment.maxCanaryTraffic !== undefined
+        ? `, with at most ${experiment.maxCanaryTraffic}% canary traffic`
+        : '';
+    lines.push(
+      `  Experiment: may go no further than ${experiment.maxState}${canary}; never to full production.`,
+    );
+  }
+  return lines;
+}
+
+/**
+ * A plain-text summary of a policy for people who approve or audit releases: who may request each
+ * transition, every gate in words, the approval, ticket and reason rules, rollout triggers
+ * (CloudWatch M-of-N windows, DESIGN §6) and the change types.
+ */
+export function explainPolicy(policy: Policy, digest: string): string {
+  const { metadata, evaluationSet } = policy;
+  const lines = [`Policy ${metadata.name} (risk tier: ${metadata.riskTier})`, `Digest: ${digest}`];
+  if (metadata.description) lines.push(`Description: ${metadata.description}`);
+  if (metadata.owner) lines.push(`Owner: ${metadata.owner}`);
+  lines.push(`States: ${policy.states.join(' → ')}`);
+  const roles = policy.roles.map((role) =>
+    role.description ? `${role.id} (${role.description})` : role.id,
+  );
+  lines.push(`Roles: ${roles.join(', ') || '(none)'}`);
+  if (evaluationSet) {
+    const digestText = evaluationSet.digest ? ` ${evaluationSet.digest}` : '';
+    const baseline = evaluationSet.baselineScore
+      ? `, baseline score column '${evaluationSet.baselineScore}'`
+      : '';
+    const ids = evaluationSet.id_column ? `, rows matched on '${evaluationSet.id_column}'` : '';
+    lines.push(
+      `Evaluation set: ${evaluationSet.id}${digestText}; ${evaluationSet.task}; label column '${evaluationSet.label}', score column '${evaluationSet.score}'${baseline}${ids}; predicted positive when score >= ${evaluationSet.decisionThreshold}.`,
+    );
+  }
+  policy.transitions.forEach((transition, index) => {
+    lines.push('', ...transitionLines(transition, index));
+  });
+  lines.push('', ...changeTypeLines(policy.changeTypes));
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,68 @@
+import { describe, expect, it } from 'vitest';
+import { designExample } from './design-example.fixture.js';
+import { parsePolicy } from './parse-policy.js';
+import { policyDigest } from './policy-digest.js';
+
+function digestOf(text: string): string {
+  const result = parsePolicy(text, 'p.yaml');
+  if (!result.ok) throw new Error(result.problems.map((p) => p.message).join('\n'));
+  return result.digest;
+}
+
+const compactForm = `apiVersion: clearance/v1
+kind: Policy
+metadata: { name: p, riskTier: low }
+transitions:
+  - { from: draft, to: staging, requestedBy: [owner], approvals: [{ role: lead }], documents: [model_card] }
+`;
+
+const spelledOut = `# same policy, reordered, block style, every default written out
+kind: Policy
+apiVersion: "clearance/v1"
+transitions:
+  - requestedBy:
+      - owner
+    to: staging
+    from: draft
+    gates: []
+    approvals:
+      - count: 1
+        role: lead
+    documents:
+      - name: model_card
+        sections: []
+    separationOfDuties:
+      oneRolePerPerson: true
+      minDistinctApprovers: 1
+      requesterMayApprove: false
+      creatorMayApprove: false
+    ticket: { required: false }
+    reason: { required: true }
+states: [draft, staging, production, deprecated, archived]
+changeTypes: { standard: {} }
+metadata:
+  riskTier: low
+  name: p
+`;
+
+describe('policyDigest', () => {
+  it('is sha256: and 64 hex digits, equal to the digest parsePolicy returns', () => {
+    const result = parsePolicy(designExample, 'p.yaml');
+    if (!result.ok) throw new Error('expected ok');
+    expect(policyDigest(result.policy)).toBe(result.digest);
+    expect(result.digest).toMatch(/^sha256:[0-9a-f]{64}$/);
+  });
+
+  it('does not change with formatting, key order, comments or spelled-out defaults', () => {
+    expect(digestOf(spelledOut)).toBe(digestOf(compactForm));
+  });
+
+  it('changes when the meaning changes', () => {
+    expect(digestOf(compactForm.replace('riskTier: low', 'riskTier: medium'))).not.toBe(
+      digestOf(compactForm),
+    );
+    expect(digestOf(compactForm.replace('{ role: lead }', '{ role: lead, count: 2 }'))).not.toBe(
+      digestOf(compactForm),
+    );
+  });
+});

@@ -1,0 +1,151 @@
+import { z } from 'zod';
+import { defaultStates } from '../domain/policy.js';
+import { documentRequirement } from './gate-schemas.js';
+import {
+  addProblem,
+  count,
+  duration,
+  finite,
+  identifier,
+  percent,
+  strict,
+  text,
+} from './schema-helpers.js';
+
+/** The top-level keys, in the order the reference documents them. */
+export const topLevelKeys = [
+  'apiVersion',
+  'kind',
+  'metadata',
+  'states',
+  'roles',
+  'evaluationSet',
+  'transitions',
+  'changeTypes',
+] as const;
+
+export const apiVersionSchema = z.literal('clearance/v1');
+export const kindSchema = z.literal('Policy');
+
+export const metadataSchema = strict({
+  name: text,
+  riskTier: z.enum(['low', 'medium', 'high', 'regulated', 'safety-critical']),
+  description: text.optional(),
+  owner: text.optional(),
+});
+
+export const statesSchema = z
+  .array(identifier)
+  .min(1)
+  .default([...defaultStates]);
+
+export const rolesSchema = z
+  .array(
+    z
+      .union([identifier, strict({ id: identifier, description: text.optional() })])
+      .transform((role) => (typeof role === 'string' ? { id: role } : role)),
+  )
+  .optional();
+
+export const evaluationSetSchema = strict({
+  id: text,
+  digest: text.optional(),
+  task: z.enum(['binary-classification', 'regression']).default('binary-classification'),
+  label: text.default('label'),
+  score: text.default('score'),
+  baselineScore: text.optional(),
+  idColumn: text.optional(),
+  decisionThreshold: finite.default(0.5),
+});
+
+export const approvalSchema = strict({ role: identifier, count: count(1).default(1) });
+
+export const approvalsSchema = z.array(approvalSchema).superRefine((approvals, ctx) => {
+  approvals.forEach((approval, index) => {
+    if (approvals.findIndex((other) => other.role === approval.role) !== index) {
+      addProblem(ctx, {
+        path: [index, 'role'],
+        message: `{subject} repeats role '${approval.role}'.`,
+        fix: `List each role once and use count: to ask for more than one approval.`,
+      });
+    }
+  });
+});
+
+export const triggerSchema = strict({
+  metric: text,
+  op: z.enum(['>=', '<=', '>', '<']),
+  threshold: finite,
+  compare: z.enum(['absolute', 'relativeToControl']).default('absolute'),
+  period: duration.default('1m'),
+  evaluationPeriods: count(1).optional(),
+  datapointsToAlarm: count(1).optional(),
+  sustainedFor: duration.optional(),
+  treatMissing: z.enum(['breaching', 'notBreaching', 'missing', 'ignore']).default('breaching'),
+  minSamples: count(0).default(0),
+});
+
+const rolloutSchema = strict({
+  canary: strict({ traffic: percent, duration }).optional(),
+  triggers: z.array(triggerSchema).default([]),
+  consecutiveErrorLimit: count(1).default(4),
+});
+
+const ticketSchema = strict({
+  required: z.boolean().default(false),
+  pattern: z
+    .string()
+    .superRefine((pattern, ctx) => {
+      try {
+        new RegExp(pattern, 'u');
+      } catch (error) {
+        addProblem(ctx, {
+          message: `{subject} is not a valid regular expression: ${(error as Error).message}.`,
+          fix: 'Correct the pattern, for example "^RISK-[0-9]+$".',
+        });
+      }
+    })
+    .optional(),
+});
+
+export const transitionSchema = strict({
+  from: identifier,
+  to: identifier,
+  requestedBy: z.array(identifier).min(1),
+  gates: z.array(z.unknown()).default([]),
+  approvals: approvalsSchema.default([]),
+  documents: z.array(documentRequirement).min(1).optional(),
+  separationOfDuties: strict({
+    requesterMayApprove: z.boolean().default(false),
+    creatorMayApprove: z.boolean().default(false),
+    oneRolePerPerson: z.boolean().default(true),
+    minDistinctApprovers: count(1).optional(),
+  }).default({ requesterMayApprove: false, creatorMayApprove: false, oneRolePerPerson: true }),
+  ticket: ticketSchema.default({ required: false }),
+  reason: strict({ required: z.boolean().default(true) }).default({ required: true }),
+  approvalExpiresAfter: duration.optional(),
+  rollout: rolloutSchema.optional(),
+});
+
+export const emergencySchema = strict({
+  allowedBy: z.array(identifier).min(1),
+  bypass: z.array(identifier).default([]),
+  expiresAfter: duration,
+  onExpiry: z.literal('rollback').default('rollback'),
+  postIncidentReview: strict({ dueWithin: duration, approvals: approvalsSchema.min(1) }),
+});
+
+export const experimentSchema = strict({
+  maxState: identifier,
+  maxCanaryTraffic: percent.optional(),
+});
+
+/** Only the keys; each change type is parsed on its own so one bad one does not hide the other. */
+export const changeTypesSchema = strict({
+  standard: z.union([strict({}), z.null()]).optional(),
+  emergency: z.unknown().optional(),
+  experiment: z.unknown().optional(),
+}).optional();
+
+export type RawTransition = z.output<typeof transitionSchema>;
+export type RawTrigger = z.output<typeof triggerSchema>;
