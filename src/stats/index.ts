@@ -1,0 +1,22 @@
+export { rocAuc, weightedAuc } from './auc.js';
+export {
+  type BootstrapResult,
+  bootstrapCi,
+  bootstrapCiFromReplicates,
+} from './bootstrap.js';
+export { type ConfusionMetrics, confusionAt, weightedConfusion } from './confusion.js';
+export {
+  type DelongAuc,
+  type DelongComparison,
+  delongAuc,
+  delongAucCi,
+  delongPaired,
+} from './delong.js';
+export { type FairnessReport, fairnessReport, type GroupRates } from './fairness.js';
+export { ksStatistic, weightedKs } from './ks.js';
+export { normalCdf, normalQuantile } from './normal.js';
+export { percentile } from './percentile.js';
+export { type TwoProportionResult, twoProportionZTest } from './proportions.js';
+export { regressionErrors } from './regression.js';
+export { createRng, type Rng } from './rng.js';
+export { type ScoreOrder, scoreOrder } from './score-order.js';

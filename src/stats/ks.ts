@@ -1,0 +1,84 @@
+import { assertScores, ROW_MASK, type ScoreOrder, sortScores, tieGroupEnd } from './score-order.js';
+import { borrowScratch } from './scratch.js';
+
+export interface KsResult {
+  statistic: number;
+  threshold: number;
+}
+
+/**
+ * KS distance between class score distributions from a precomputed ascending order with integer
+ * multiplicities (bootstrap weights): the largest gap between the classes' empirical CDFs, checked
+ * after each tie group.
+ */
+function weightedKsFromOrder(
+  labels: Uint8Array,
+  scores: Float64Array,
+  order: Uint32Array,
+  weights: Uint32Array,
+): number {
+  const total = order.length;
+  let positives = 0;
+  let negatives = 0;
+  for (let k = 0; k < total; k++) {
+    const row = order[k]!;
+    if (labels[row] !== 0) positives += weights[row]!;
+    else negatives += weights[row]!;
+  }
+  if (positives === 0 || negatives === 0) return Number.NaN;
+  let posBelow = 0;
+  let negBelow = 0;
+  let best = 0;
+  for (let k = 0; k < total; ) {
+    const score = scores[order[k]!]!;
+    for (; k < total && scores[order[k]!] === score; k++) {
+      const row = order[k]!;
+      if (labels[row] !== 0) posBelow += weights[row]!;
+      else negBelow += weights[row]!;
+    }
+    best = Math.max(best, Math.abs(negBelow / negatives - posBelow / positives));
+  }
+  return best;
+}
+
+/**
+ * Two-sample Kolmogorov–Smirnov statistic D = max |F_neg − F_pos| = max over thresholds of
+ * |TPR − FPR|, equal to `scipy.stats.ks_2samp(...).statistic`. `threshold` is the lowest score t
+ * at which "predicted positive iff score ≥ t" attains D (SciPy's `statistic_location` is the
+ * largest score below it). NaN when a class is empty. O(n) after a radix argsort.
+ */
+export function ksStatistic(labels: Uint8Array, scores: Float64Array): KsResult {
+  assertScores(labels, scores);
+  const sorted = sortScores(scores, labels, borrowScratch(scores.length));
+  const rows = sorted.rows;
+  let positives = 0;
+  for (let k = 0; k < rows.length; k++) positives += rows[k]! >>> 31;
+  const negatives = rows.length - positives;
+  if (positives === 0 || negatives === 0) return { statistic: Number.NaN, threshold: Number.NaN };
+  let posBelow = 0;
+  let best = 0;
+  let bestAfter = 0;
+  for (let k = 0; k < rows.length; ) {
+    const end = tieGroupEnd(sorted, k);
+    for (; k < end; k++) posBelow += rows[k]! >>> 31;
+    const gap = Math.abs((end - posBelow) / negatives - posBelow / positives);
+    if (gap > best) {
+      best = gap;
+      bestAfter = end;
+    }
+  }
+  // The gap after the last group is 0, so a best group always has a successor.
+  return { statistic: best, threshold: scores[rows[bestAfter]! & ROW_MASK]! };
+}
+
+/** Weighted KS for bootstrap replicates (`weights[i]` = multiplicity of row i); O(n) given `order`. */
+export function weightedKs(
+  labels: Uint8Array,
+  scores: Float64Array,
+  order: ScoreOrder,
+  weights: Uint32Array,
+): number {
+  assertScores(labels, scores);
+  if (weights.length !== scores.length) throw new RangeError('Weights need one entry per row.');
+  return weightedKsFromOrder(labels, scores, order.order, weights);
+}
