@@ -1,0 +1,93 @@
+/**
+ * Append-only typed arrays that double when full, so a column of 10 M values costs 8 or 1 bytes
+ * a row instead of a boxed JS number.
+ */
+
+export class GrowableFloat64 {
+  private data: Float64Array;
+  length = 0;
+
+  constructor(initialCapacity = 1024) {
+    this.data = new Float64Array(Math.max(16, initialCapacity));
+  }
+
+  push(value: number): void {
+    if (this.length === this.data.length) {
+      const next = new Float64Array(this.data.length * 2);
+      next.set(this.data);
+      this.data = next;
+    }
+    this.data[this.length++] = value;
+  }
+
+  /** Right-sized; copies only when more than a fifth would be slack, since copying 80 MB costs. */
+  toArray(): Float64Array {
+    return trim(this.data, this.length);
+  }
+}
+
+export class GrowableUint8 {
+  private data: Uint8Array;
+  length = 0;
+
+  constructor(initialCapacity = 1024) {
+    this.data = new Uint8Array(Math.max(16, initialCapacity));
+  }
+
+  push(value: number): void {
+    if (this.length === this.data.length) {
+      const next = new Uint8Array(this.data.length * 2);
+      next.set(this.data);
+      this.data = next;
+    }
+    this.data[this.length++] = value;
+  }
+
+  toArray(): Uint8Array {
+    return trim(this.data, this.length);
+  }
+}
+
+/** Dictionary-encodes a categorical column: each distinct string is stored once. */
+export class DictionaryBuilder {
+  readonly values: string[] = [];
+  private readonly index = new Map<string, number>();
+  private codes: Uint32Array;
+  length = 0;
+
+  constructor(initialCapacity = 1024) {
+    this.codes = new Uint32Array(Math.max(16, initialCapacity));
+  }
+
+  push(value: string): void {
+    let code = this.index.get(value);
+    if (code === undefined) {
+      code = this.values.length;
+      this.values.push(value);
+      this.index.set(value, code);
+    }
+    this.pushCode(code);
+  }
+
+  /** Appends a code already known to be in the dictionary (the caller's cache hit). */
+  pushCode(code: number): void {
+    if (this.length === this.codes.length) {
+      const next = new Uint32Array(this.codes.length * 2);
+      next.set(this.codes);
+      this.codes = next;
+    }
+    this.codes[this.length++] = code;
+  }
+
+  lastCode(): number {
+    return this.codes[this.length - 1]!;
+  }
+
+  toColumn(): { values: string[]; codes: Uint32Array } {
+    return { values: [...this.values], codes: trim(this.codes, this.length) };
+  }
+}
+
+function trim<T extends Float64Array | Uint8Array | Uint32Array>(data: T, length: number): T {
+  return (length >= data.length * 0.8 ? data.subarray(0, length) : data.slice(0, length)) as T;
+}

@@ -1,0 +1,16 @@
+/** Evidence readers: files on disk → the typed evidence gates evaluate. */
+export { fileDigest } from './digest.js';
+export { type LoadEvidenceOptions, loadEvidenceBundle } from './load-evidence-bundle.js';
+export { assertSameRows, withBaselineScores } from './match-baseline.js';
+export { normaliseHeading } from './normalise-heading.js';
+export { parseHtmlDocument } from './parse-html-document.js';
+export { parseMarkdownDocument, readDocument } from './read-document.js';
+export { parseLineage, readLineage } from './read-lineage.js';
+export { parseMetrics, readMetrics } from './read-metrics.js';
+export {
+  type PredictionTask,
+  predictionExtensions,
+  type ReadPredictionsOptions,
+  readPredictions,
+} from './read-predictions.js';
+export { parseSbom, readSbom } from './read-sbom.js';

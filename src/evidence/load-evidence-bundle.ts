@@ -1,0 +1,219 @@
+/**
+ * Reads an evidence directory into an EvidenceBundle. A malformed item becomes a problem in the
+ * bundle, not a throw, so only the gates that need that item report `error`.
+ */
+import { readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import {
+  ClearanceError,
+  type EvaluationSetSpec,
+  type EvidenceBundle,
+  type EvidenceKind,
+  type EvidenceProblem,
+  isClearanceError,
+} from '../domain/index.js';
+import {
+  classifyEvidenceFile,
+  dataFieldsFile,
+  isScannableText,
+  manifestFiles,
+} from './classify-evidence-file.js';
+import { fileDigest } from './digest.js';
+import { listEvidenceFiles } from './list-evidence-files.js';
+import { normaliseHeading } from './normalise-heading.js';
+import { parseDataFields } from './parse-data-fields.js';
+import { readDocument } from './read-document.js';
+import { readEvidenceManifest } from './read-evidence-manifest.js';
+import { readJsonFile } from './read-json-file.js';
+import { parseLineage } from './read-lineage.js';
+import { parseMetrics } from './read-metrics.js';
+import { readPredictions } from './read-predictions.js';
+import { parseSbom } from './read-sbom.js';
+
+export interface LoadEvidenceOptions {
+  /** Predictions are read only when given: it names the label, score, baseline and id columns. */
+  evaluationSet?: EvaluationSetSpec;
+  /** Categorical prediction columns to keep (fairness attributes). */
+  groupColumns?: string[];
+  onProgress?: (bytesRead: number, totalBytes: number) => void;
+}
+
+const documentKinds = new Set<EvidenceKind>([
+  'model_card',
+  'evaluation_report',
+  'monitoring_plan',
+  'rollback_plan',
+  'robustness_report',
+]);
+const jsonDataKinds = new Set<EvidenceKind>(['scan_results', 'load_test', 'drift_baseline']);
+
+export async function loadEvidenceBundle(
+  dir: string,
+  options: LoadEvidenceOptions = {},
+): Promise<EvidenceBundle> {
+  const info = await stat(dir).catch(() => undefined);
+  if (!info?.isDirectory()) {
+    throw new ClearanceError(
+      'invalid_input',
+      `Evidence directory ${dir} does not exist or is not a directory. Pass the folder holding predictions, metrics, SBOM and documents.`,
+    );
+  }
+  const bundle: EvidenceBundle = { root: dir, items: [], documents: {}, texts: [], problems: [] };
+  const files = await listEvidenceFiles(dir);
+  const { chosen, documents } = await assignKinds(dir, files, bundle);
+  for (const path of files) {
+    const absolute = join(dir, path);
+    const { digest, size } = await fileDigest(absolute);
+    const kind = kindOf(path, chosen, documents);
+    bundle.items.push({ kind, path, digest, size });
+    if (isScannableText(path, size)) {
+      bundle.texts.push({ path, content: await readFile(absolute, 'utf8') });
+    }
+  }
+  for (const [kind, path] of chosen) {
+    await capture(bundle, kind, () => readItem(bundle, kind, join(dir, path), path, options));
+  }
+  for (const [name, path] of documents) {
+    const kind = chosen.get('model_card') === path ? 'model_card' : 'document';
+    await capture(bundle, 'document', async () => {
+      bundle.documents[name] = await readDocument(join(dir, path), kind);
+    });
+  }
+  if (options.evaluationSet && !chosen.has('predictions')) {
+    bundle.problems.push({
+      kind: 'predictions',
+      message: `no predictions file in ${dir}.`,
+      fix: "Add predictions.csv (or .jsonl/.ndjson/.parquet) with the evaluation set's label and score columns, or name the file in evidence.yaml.",
+      location: { file: dir },
+    });
+  }
+  return bundle;
+}
+
+function kindOf(
+  path: string,
+  chosen: Map<EvidenceKind | 'data_fields', string>,
+  documents: Map<string, string>,
+): EvidenceKind {
+  for (const [kind, p] of chosen) if (p === path && kind !== 'data_fields') return kind;
+  for (const p of documents.values()) if (p === path) return 'document';
+  const { kind } = classifyEvidenceFile(path);
+  // A second SBOM or predictions file that lost to a higher-ranked one is kept as plain evidence.
+  return kind === 'document' || kind === 'other' ? kind : 'other';
+}
+
+/** Picks one file per kind (manifest first, then conventional names by rank) and the documents. */
+async function assignKinds(dir: string, files: string[], bundle: EvidenceBundle) {
+  const chosen = new Map<EvidenceKind | 'data_fields', string>();
+  const documents = new Map<string, string>();
+  const best = new Map<EvidenceKind, number>();
+  for (const path of files) {
+    if (path === dataFieldsFile) chosen.set('data_fields', path);
+    const { kind, rank } = classifyEvidenceFile(path);
+    if (kind === 'other') continue;
+    if (kind === 'document') {
+      const name = normaliseHeading(path.replace(/\.md$/i, ''));
+      if (!documents.has(name)) documents.set(name, path);
+      continue;
+    }
+    if (rank < (best.get(kind) ?? Number.POSITIVE_INFINITY)) {
+      best.set(kind, rank);
+      chosen.set(kind, path);
+    }
+  }
+  const manifestPath = files.find((f) => manifestFiles.includes(f));
+  if (manifestPath) {
+    const result = await readEvidenceManifest(join(dir, manifestPath), join(dir, manifestPath));
+    if ('problems' in result) {
+      for (const p of result.problems) bundle.problems.push({ kind: 'other', ...p });
+    } else {
+      const { manifest } = result;
+      const declared = [...Object.entries(manifest.files), ...Object.entries(manifest.documents)];
+      for (const [key, path] of declared) {
+        const normal = path.replace(/^\.\//, '');
+        if (!files.includes(normal)) {
+          bundle.problems.push({
+            kind:
+              key in manifest.documents && !(key in manifest.files)
+                ? 'document'
+                : (key as EvidenceKind),
+            message: `evidence.yaml names ${key}: ${path}, but that file is not in ${dir}.`,
+            fix: 'Correct the path in evidence.yaml (relative to the evidence directory) or add the file.',
+            location: { file: join(dir, manifestPath), field: key },
+          });
+        }
+      }
+      for (const [kind, path] of Object.entries(manifest.files)) {
+        if (files.includes(path)) chosen.set(kind as EvidenceKind, path);
+      }
+      for (const [name, path] of Object.entries(manifest.documents)) {
+        if (files.includes(path)) documents.set(normaliseHeading(name), path);
+      }
+    }
+  }
+  // Standard documents are keyed by their kind; they are read through `chosen`, not twice.
+  for (const kind of documentKinds) {
+    const path = chosen.get(kind);
+    if (path) for (const [name, p] of documents) if (p === path) documents.delete(name);
+  }
+  return { chosen, documents };
+}
+
+async function readItem(
+  bundle: EvidenceBundle,
+  kind: EvidenceKind | 'data_fields',
+  absolute: string,
+  path: string,
+  options: LoadEvidenceOptions,
+): Promise<void> {
+  if (kind === 'predictions') {
+    const set = options.evaluationSet;
+    if (!set) return;
+    bundle.predictions = await readPredictions(absolute, {
+      label: set.label,
+      score: set.score,
+      task: set.task,
+      ...(set.baselineScore !== undefined ? { baselineScore: set.baselineScore } : {}),
+      ...(set.id_column !== undefined ? { idColumn: set.id_column } : {}),
+      ...(options.groupColumns ? { groupColumns: options.groupColumns } : {}),
+      ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+    });
+  } else if (kind === 'data_fields') {
+    bundle.dataFields = parseDataFields((await readJsonFile(absolute)).value, absolute);
+  } else if (kind === 'metrics') {
+    bundle.metrics = parseMetrics((await readJsonFile(absolute)).value, absolute);
+  } else if (kind === 'lineage') {
+    bundle.lineage = parseLineage((await readJsonFile(absolute)).value, absolute);
+  } else if (kind === 'sbom') {
+    bundle.sbom = parseSbom((await readJsonFile(absolute)).value, absolute);
+  } else if (documentKinds.has(kind)) {
+    bundle.documents[kind] = await readDocument(absolute, kind);
+  } else if (jsonDataKinds.has(kind) && path.toLowerCase().endsWith('.json')) {
+    bundle.data = { ...bundle.data, [kind]: (await readJsonFile(absolute)).value };
+  }
+}
+
+/** Runs a reader; a refusal or I/O failure becomes a problem of that kind instead of a throw. */
+async function capture(
+  bundle: EvidenceBundle,
+  kind: EvidenceKind | 'data_fields',
+  read: () => Promise<void>,
+): Promise<void> {
+  const problemKind: EvidenceKind = kind === 'data_fields' ? 'other' : kind;
+  try {
+    await read();
+  } catch (error) {
+    if (isClearanceError(error)) {
+      const problems: EvidenceProblem[] = error.problems.length
+        ? error.problems.map((p) => ({ ...p, kind: problemKind }))
+        : [{ kind: problemKind, message: error.message }];
+      bundle.problems.push(...problems);
+    } else if (error instanceof Error && 'code' in error) {
+      bundle.problems.push({
+        kind: problemKind,
+        message: `could not be read (${error.message}).`,
+        fix: 'Check the file exists and is readable.',
+      });
+    } else throw error; // a bug, not bad evidence
+  }
+}
