@@ -1,0 +1,108 @@
+/**
+ * Builders for gate results and the evidence-problem wording every gate shares, so that a
+ * missing or unreadable piece of evidence is always an `error` worded the same way.
+ */
+import {
+  type EvidenceBundle,
+  type EvidenceKind,
+  formatProblem,
+  type GateOutcome,
+  type GateResult,
+  type GateSpec,
+} from '../domain/index.js';
+import { formatNumber } from './format.js';
+
+export interface ResultFields {
+  outcome: GateOutcome;
+  observed: number | string | null;
+  threshold: string;
+  explanation: string;
+  details?: Record<string, unknown>;
+}
+
+/** A result for `spec`; `details` always carries the gate id and type for the decision record. */
+export function gateResult(spec: GateSpec, fields: ResultFields): GateResult {
+  return {
+    gateId: spec.id,
+    type: spec.type,
+    outcome: fields.outcome,
+    observed: fields.observed,
+    threshold: fields.threshold,
+    explanation: fields.explanation,
+    details: fields.details ?? {},
+  };
+}
+
+/** An `error` result: nothing measurable, the explanation says why and how to fix it. */
+export function errorResult(
+  spec: GateSpec,
+  fields: { threshold: string; explanation: string; details?: Record<string, unknown> },
+): GateResult {
+  return gateResult(spec, { outcome: 'error', observed: null, ...fields });
+}
+
+/** Problems met while reading evidence of the given kinds, formatted with file and position. */
+export function problemsOf(bundle: EvidenceBundle, kinds: readonly EvidenceKind[]): string[] {
+  return bundle.problems.filter((p) => kinds.includes(p.kind)).map((p) => formatProblem(p));
+}
+
+/**
+ * "no predictions were supplied" or "the predictions could not be read (file:3:1: …)": the
+ * clause used when evidence a gate needs is absent.
+ */
+export function missingEvidenceClause(
+  bundle: EvidenceBundle,
+  kind: EvidenceKind,
+  label: string,
+): string {
+  const problems = problemsOf(bundle, [kind]);
+  if (problems.length === 0) return `no ${label} was supplied`;
+  return `the ${label} could not be read (${problems.join('; ')})`;
+}
+
+/** `within` for inclusive [min, max] bounds; undefined bounds are open. */
+export function withinBounds(
+  value: number,
+  bounds: { min?: number | undefined; max?: number | undefined },
+): boolean {
+  if (bounds.min !== undefined && value < bounds.min) return false;
+  if (bounds.max !== undefined && value > bounds.max) return false;
+  return true;
+}
+
+/** "at or above the required 0.95", "above the allowed maximum of 120", … */
+export function boundsPhrase(
+  value: number,
+  bounds: { min?: number | undefined; max?: number | undefined },
+): string {
+  const { min, max } = bounds;
+  if (min !== undefined && value < min) return `below the required minimum of ${formatNumber(min)}`;
+  if (max !== undefined && value > max) return `above the allowed maximum of ${formatNumber(max)}`;
+  if (min !== undefined && max !== undefined) {
+    return `within the required range ${formatNumber(min)} to ${formatNumber(max)}`;
+  }
+  if (min !== undefined) return `at or above the required ${formatNumber(min)}`;
+  return `at or below the allowed maximum of ${formatNumber(max ?? Number.NaN)}`;
+}
+
+/**
+ * Runs a computation over evidence. The statistics module throws `RangeError` on data it cannot
+ * use (a NaN score, columns of different lengths); for a gate that is malformed evidence, so it
+ * becomes an `error` result. Anything else is a bug and propagates.
+ */
+export function guardEvidence(
+  spec: GateSpec,
+  threshold: string,
+  compute: () => GateResult,
+): GateResult {
+  try {
+    return compute();
+  } catch (error) {
+    if (!(error instanceof RangeError)) throw error;
+    return errorResult(spec, {
+      threshold,
+      explanation: `The evidence cannot be used: ${error.message}`,
+      details: { evidenceError: error.message },
+    });
+  }
+}
