@@ -1,0 +1,200 @@
+/**
+ * One audit-log entry, its leaf encoding and its shape check. The leaf is
+ * SHA-256(0x00 ‖ UTF-8(RFC 8785 canonical JSON of the entry)) — RFC 9162 §2.1.1 over RFC 8785
+ * bytes — so any auditor with a JCS implementation and SHA-256 can recompute it.
+ */
+import { canonicalJson } from '../domain/canonical-json.js';
+import { ClearanceError } from '../domain/errors.js';
+import { hashLeaf } from './merkle.js';
+
+/** Who acted: a person, an API token, or the service itself (e.g. an automatic rollback). */
+export const actorKinds = ['user', 'token', 'system'] as const;
+export type ActorKind = (typeof actorKinds)[number];
+
+/** Actions the service writes today; others are accepted if they match `actionPattern`. */
+export const knownAuditActions = [
+  'transition.requested',
+  'transition.executed',
+  'transition.rejected',
+  'transition.cancelled',
+  'approval.recorded',
+  'gate.evaluated',
+  'policy.registered',
+  'emergency.bypass',
+  'review.recorded',
+  'rollout.started',
+  'rollout.completed',
+  'rollback.executed',
+  'token.created',
+  'token.revoked',
+  'role.changed',
+  'access.denied',
+] as const;
+
+/** `noun.verb`, lowercase, at least two dot-separated words. */
+export const actionPattern = /^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$/;
+
+/** One audit-log entry (DESIGN.md §2 "Audit log"); its leaf is hashed over RFC 8785 bytes. */
+export interface AuditEntry {
+  /** Position in the log, contiguous from 0; also the Merkle leaf index. */
+  seq: number;
+  /** RFC 3339 UTC with milliseconds, as `Date.prototype.toISOString` writes it. */
+  time: string;
+  actor: { id: string; kind: ActorKind };
+  action: string;
+  subject: { type: string; id: string };
+  reason?: string;
+  ticket?: string;
+  /** Named content digests the action saw, `algorithm:hex` (e.g. `sha256:…`). */
+  digests: Record<string, string>;
+  /** Action-specific details; must be representable in RFC 8785 canonical JSON. */
+  data: Record<string, unknown>;
+}
+
+/** Outcome of {@link checkAuditEntry}: the entry, or every problem found. */
+export type AuditEntryCheck =
+  | { ok: true; entry: AuditEntry; encoded: Uint8Array }
+  | { ok: false; problems: string[] };
+
+const topLevelKeys = new Set([
+  'seq',
+  'time',
+  'actor',
+  'action',
+  'subject',
+  'reason',
+  'ticket',
+  'digests',
+  'data',
+]);
+const encoder = new TextEncoder();
+const timePattern = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+const digestPattern = /^[a-z0-9][a-z0-9-]*:[0-9a-f]+$/;
+
+/**
+ * Checks an untrusted value against the `AuditEntry` shape and returns every problem, each
+ * naming the field (e.g. "actor.kind must be one of user, token, system"). Unknown fields are
+ * problems: the leaf hash covers the whole object, so the shape is closed. A valid entry comes
+ * back with `encoded`, its leaf input (see {@link encodeEntry}), so callers serialise it once.
+ */
+export function checkAuditEntry(value: unknown): AuditEntryCheck {
+  const problems: string[] = [];
+  if (!isRecord(value)) return { ok: false, problems: ['an audit entry must be a JSON object'] };
+  for (const key of Object.keys(value)) {
+    if (!topLevelKeys.has(key)) problems.push(`${key} is not an audit entry field`);
+  }
+  const { seq, time, actor, action, subject, reason, ticket, digests, data } = value;
+  if (typeof seq !== 'number' || !Number.isSafeInteger(seq) || seq < 0) {
+    problems.push('seq must be a non-negative integer');
+  }
+  if (typeof time !== 'string' || !timePattern.test(time) || !roundTrips(time)) {
+    problems.push('time must be RFC 3339 UTC with milliseconds, e.g. 2026-01-31T09:30:00.000Z');
+  }
+  checkPair(actor, 'actor', ['id', 'kind'], problems);
+  if (isRecord(actor) && !(actorKinds as readonly unknown[]).includes(actor.kind)) {
+    problems.push(`actor.kind must be one of ${actorKinds.join(', ')}`);
+  }
+  if (typeof action !== 'string' || !actionPattern.test(action)) {
+    problems.push('action must be lowercase dotted words such as "transition.executed"');
+  }
+  checkPair(subject, 'subject', ['type', 'id'], problems);
+  for (const [name, text] of [
+    ['reason', reason],
+    ['ticket', ticket],
+  ] as const) {
+    if (text !== undefined && (typeof text !== 'string' || text.length === 0)) {
+      problems.push(`${name} must be a non-empty string when present`);
+    }
+  }
+  checkDigests(digests, problems);
+  if (!isRecord(data))
+    problems.push('data must be a JSON object ({} when there is nothing to add)');
+  if (problems.length > 0) return { ok: false, problems };
+  let text: string;
+  try {
+    text = canonicalJson(value);
+  } catch (error) {
+    return { ok: false, problems: [(error as Error).message] };
+  }
+  return { ok: true, entry: value as unknown as AuditEntry, encoded: encoder.encode(text) };
+}
+
+/** Throws `ClearanceError('invalid_input')` listing every problem unless `value` is an entry. */
+export function assertAuditEntry(value: unknown): asserts value is AuditEntry {
+  encodeChecked(value);
+}
+
+/**
+ * The leaf input: UTF-8 bytes of the entry's RFC 8785 canonical JSON. Validates first and throws
+ * `ClearanceError('invalid_input')` for a malformed entry, so nothing unverifiable is logged.
+ */
+export function encodeEntry(entry: AuditEntry): Uint8Array {
+  return encodeChecked(entry);
+}
+
+/** The entry's Merkle leaf hash, SHA-256(0x00 ‖ encodeEntry(entry)) — RFC 9162 §2.1.1. */
+export function entryLeafHash(entry: AuditEntry): Uint8Array {
+  return hashLeaf(encodeEntry(entry));
+}
+
+function encodeChecked(value: unknown): Uint8Array {
+  const check = checkAuditEntry(value);
+  if (check.ok) return check.encoded;
+  const seq = isRecord(value) && typeof value.seq === 'number' ? ` ${value.seq}` : '';
+  throw new ClearanceError(
+    'invalid_input',
+    `Audit entry${seq} is malformed: ${check.problems.join('; ')}`,
+    {
+      problems: check.problems.map((message) => ({
+        message,
+        fix: 'Build entries with the AuditEntry type.',
+      })),
+    },
+  );
+}
+
+function checkPair(
+  value: unknown,
+  name: string,
+  keys: readonly string[],
+  problems: string[],
+): void {
+  if (!isRecord(value)) {
+    problems.push(`${name} must be an object with ${keys.join(' and ')}`);
+    return;
+  }
+  for (const key of Object.keys(value)) {
+    if (!keys.includes(key)) problems.push(`${name}.${key} is not a field of ${name}`);
+  }
+  for (const key of keys) {
+    const field = value[key];
+    if (key !== 'kind' && (typeof field !== 'string' || field.length === 0)) {
+      problems.push(`${name}.${key} must be a non-empty string`);
+    }
+  }
+}
+
+function checkDigests(digests: unknown, problems: string[]): void {
+  if (!isRecord(digests)) {
+    problems.push('digests must be an object of name → "algorithm:hex" ({} when none)');
+    return;
+  }
+  for (const [name, digest] of Object.entries(digests)) {
+    if (typeof digest !== 'string' || !digestPattern.test(digest)) {
+      problems.push(`digests.${name} must be "algorithm:lowercase-hex", e.g. "sha256:9f86d0…"`);
+    } else if (digest.startsWith('sha256:') && digest.length !== 7 + 64) {
+      problems.push(`digests.${name} is a sha256 digest, which has 64 hex digits`);
+    }
+  }
+}
+
+function roundTrips(time: string): boolean {
+  const ms = Date.parse(time);
+  return Number.isFinite(ms) && new Date(ms).toISOString() === time;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  const proto: unknown = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}

@@ -1,0 +1,58 @@
+/**
+ * The audit log's pure core: RFC 9162 Merkle tree and proofs, RFC 8785 entry encoding, C2SP
+ * signed notes and checkpoints (Ed25519), and the offline log verifier. No I/O.
+ */
+export {
+  type ActorKind,
+  type AuditEntry,
+  type AuditEntryCheck,
+  actionPattern,
+  actorKinds,
+  assertAuditEntry,
+  checkAuditEntry,
+  encodeEntry,
+  entryLeafHash,
+  knownAuditActions,
+} from './audit-entry.js';
+export {
+  type Checkpoint,
+  type CheckpointVerification,
+  formatCheckpoint,
+  parseCheckpoint,
+  signCheckpoint,
+  verifyCheckpoint,
+} from './checkpoint.js';
+export {
+  bytesEqual,
+  type ConsistencyCheck,
+  consistencyProof,
+  emptyRoot,
+  hashChildren,
+  hashLeaf,
+  hashSize,
+  type InclusionCheck,
+  inclusionProof,
+  rootFromLeafHashes,
+  verifyConsistency,
+  verifyInclusion,
+} from './merkle.js';
+export { MerkleAccumulator } from './merkle-accumulator.js';
+export {
+  formatVerifierKey,
+  generateSigningKey,
+  keyId,
+  type NoteSigner,
+  type NoteVerification,
+  parseVerifierKey,
+  signNote,
+  type VerifierKey,
+  verifyNote,
+} from './signed-note.js';
+export {
+  type LogFailureKind,
+  type LoggedAuditEntry,
+  type LogVerification,
+  type VerifyLogInput,
+  type VerifyLogProgress,
+  verifyLog,
+} from './verify-log.js';

@@ -1,0 +1,225 @@
+/**
+ * Offline verification of a whole audit log in one streaming pass (RFC 9162 §2.1.1 roots, C2SP
+ * signed-note/tlog-checkpoint signatures). Memory is O(log n) plus the checkpoints.
+ *
+ * Why entries are stored as `{entry, leafHash}`: a signed checkpoint proves that the first `size`
+ * entries hash to its root, but a mismatching root only says "something in this range changed".
+ * Binary search cannot narrow it without a trusted hash per entry. So each entry's leaf hash is
+ * recorded when it is appended (and is covered by every later checkpoint). Then:
+ * - an entry edited behind the service's back no longer matches its stored leaf hash: the
+ *   verifier names that entry's seq;
+ * - an entry edited *and* given a recomputed leaf hash leaves every stored hash self-consistent,
+ *   but the recomputed root differs from the first checkpoint signed after it: the verifier names
+ *   the first seq after the last checkpoint that still matched (the edit lies in that range);
+ * - a deleted or moved entry breaks the contiguous seq numbering: the first missing seq is named;
+ * - entries deleted from the end leave a checkpoint larger than the log: the first missing seq
+ *   is named.
+ * Entries after the newest checkpoint are checked against their stored leaf hashes only; the
+ * result reports `checkpointedSize` so a caller can see how much is covered by a signature.
+ */
+import { type AuditEntry, checkAuditEntry } from './audit-entry.js';
+import { type Checkpoint, verifyCheckpoint } from './checkpoint.js';
+import { bytesEqual, emptyRoot, hashLeaf } from './merkle.js';
+import { MerkleAccumulator } from './merkle-accumulator.js';
+import { parseVerifierKey } from './signed-note.js';
+
+/** The stored form of an entry: the entry and the leaf hash recorded when it was appended. */
+export interface LoggedAuditEntry {
+  entry: AuditEntry;
+  leafHash: Uint8Array;
+}
+
+/** Reported every `progressEvery` entries and once at the end of a clean pass. */
+export interface VerifyLogProgress {
+  entries: number;
+  checkpointsMatched: number;
+}
+
+/** Arguments of {@link verifyLog}. */
+export interface VerifyLogInput {
+  /** In seq order, as stored. Plain entries (without a stored leaf hash) are accepted too. */
+  entries: Iterable<AuditEntry | LoggedAuditEntry> | AsyncIterable<AuditEntry | LoggedAuditEntry>;
+  /** Signed checkpoint notes, in any order. */
+  checkpoints: readonly string[];
+  /** C2SP verifier keys (`name+keyid+base64key`); a malformed key throws `invalid_input`. */
+  verifierKeys: readonly string[];
+  /** When given, every checkpoint must be for this log origin. */
+  origin?: string;
+  onProgress?: (progress: VerifyLogProgress) => void;
+  /** Entries between progress calls; default 10 000. */
+  progressEvery?: number;
+}
+
+/** Why a log failed verification; the table in docs/reference/audit.md explains each. */
+export type LogFailureKind =
+  | 'bad_checkpoint'
+  | 'no_checkpoint'
+  | 'invalid_entry'
+  | 'sequence_gap'
+  | 'sequence_disorder'
+  | 'leaf_hash_mismatch'
+  | 'root_mismatch'
+  | 'truncated';
+
+/** Outcome of {@link verifyLog}: a value, never a thrown error, for a tampered log. */
+export type LogVerification =
+  | { ok: true; size: number; rootHash: Uint8Array; checkpointedSize: number }
+  /** `firstBadSeq` is null only when a checkpoint itself is bad (no entry is to blame). */
+  | { ok: false; kind: LogFailureKind; firstBadSeq: number | null; reason: string };
+
+type Failure = Extract<LogVerification, { ok: false }>;
+
+/**
+ * Verifies an audit log offline: every checkpoint's signature (a forged or foreign one fails the
+ * whole log), seq contiguous from 0, each entry's shape and stored leaf hash, and the root
+ * recomputed at each checkpoint's size against the signed root. Returns the first failure with
+ * the first bad seq (see the module comment for how it is located), or the size and root.
+ */
+export async function verifyLog(input: VerifyLogInput): Promise<LogVerification> {
+  const keys = input.verifierKeys.map(parseVerifierKey);
+  const checkpoints: Checkpoint[] = [];
+  for (const [index, note] of input.checkpoints.entries()) {
+    const opened = verifyCheckpoint(
+      note,
+      keys,
+      input.origin === undefined ? {} : { origin: input.origin },
+    );
+    if (!opened.ok) {
+      return fail('bad_checkpoint', null, `Checkpoint ${index + 1} is not valid: ${opened.reason}`);
+    }
+    checkpoints.push(opened.checkpoint);
+  }
+  checkpoints.sort((a, b) => a.size - b.size);
+  const walk = new LogWalk(checkpoints, input);
+  const early = walk.matchCheckpoints();
+  if (early) return early;
+  if (isAsyncIterable(input.entries)) {
+    for await (const item of input.entries) {
+      const failure = walk.step(item);
+      if (failure) return failure;
+    }
+  } else {
+    for (const item of input.entries) {
+      const failure = walk.step(item);
+      if (failure) return failure;
+    }
+  }
+  return walk.finish();
+}
+
+class LogWalk {
+  readonly #acc = new MerkleAccumulator();
+  readonly #checkpoints: readonly Checkpoint[];
+  readonly #input: VerifyLogInput;
+  readonly #every: number;
+  #next = 0;
+  #matchedSize = 0;
+  #matched = 0;
+
+  constructor(checkpoints: readonly Checkpoint[], input: VerifyLogInput) {
+    this.#checkpoints = checkpoints;
+    this.#input = input;
+    this.#every = Math.max(1, input.progressEvery ?? 10_000);
+  }
+
+  step(item: unknown): Failure | undefined {
+    const seq = this.#acc.size;
+    const stored = isLogged(item) ? item : undefined;
+    const check = checkAuditEntry(stored ? stored.entry : item);
+    if (!check.ok)
+      return fail(
+        'invalid_entry',
+        seq,
+        `Entry at seq ${seq} is malformed: ${check.problems.join('; ')}`,
+      );
+    const found = check.entry.seq;
+    if (found > seq) {
+      return fail(
+        'sequence_gap',
+        seq,
+        `Entry seq ${seq} is missing: the entry after seq ${seq - 1} has seq ${found} (deleted or moved)`,
+      );
+    }
+    if (found < seq) {
+      return fail(
+        'sequence_disorder',
+        seq,
+        `Expected seq ${seq} but found seq ${found} again (duplicated or moved)`,
+      );
+    }
+    const leafHash = hashLeaf(check.encoded);
+    if (
+      stored &&
+      !(stored.leafHash instanceof Uint8Array && bytesEqual(stored.leafHash, leafHash))
+    ) {
+      return fail(
+        'leaf_hash_mismatch',
+        seq,
+        `Entry seq ${seq} does not match the leaf hash recorded when it was appended: it was changed afterwards`,
+      );
+    }
+    this.#acc.append(leafHash);
+    const failure = this.matchCheckpoints();
+    if (failure) return failure;
+    if (this.#acc.size % this.#every === 0) this.#progress();
+    return undefined;
+  }
+
+  /** Compares the root with every checkpoint signed at the current size. */
+  matchCheckpoints(): Failure | undefined {
+    const size = this.#acc.size;
+    while (this.#checkpoints[this.#next]?.size === size) {
+      const checkpoint = this.#checkpoints[this.#next] as Checkpoint;
+      const root = size === 0 ? emptyRoot() : this.#acc.root();
+      if (!bytesEqual(root, checkpoint.rootHash)) {
+        const from = this.#matchedSize;
+        return fail(
+          'root_mismatch',
+          from,
+          `Entries up to seq ${size - 1} do not hash to the root signed for size ${size}: an entry from seq ${from} to ${size - 1} was changed together with its stored leaf hash (seq ${from} is the first not covered by a matching checkpoint)`,
+        );
+      }
+      this.#matchedSize = size;
+      this.#matched += 1;
+      this.#next += 1;
+    }
+    return undefined;
+  }
+
+  finish(): LogVerification {
+    const size = this.#acc.size;
+    const pending = this.#checkpoints[this.#next];
+    if (pending !== undefined) {
+      return fail(
+        'truncated',
+        size,
+        `A checkpoint signs ${pending.size} entries but the log has ${size}: entries from seq ${size} were deleted`,
+      );
+    }
+    if (size > 0 && this.#checkpoints.length === 0) {
+      return fail(
+        'no_checkpoint',
+        0,
+        `No signed checkpoint covers the log's ${size} entries, so edits cannot be ruled out`,
+      );
+    }
+    this.#progress();
+    return { ok: true, size, rootHash: this.#acc.root(), checkpointedSize: this.#matchedSize };
+  }
+
+  #progress(): void {
+    this.#input.onProgress?.({ entries: this.#acc.size, checkpointsMatched: this.#matched });
+  }
+}
+
+function fail(kind: LogFailureKind, firstBadSeq: number | null, reason: string): Failure {
+  return { ok: false, kind, firstBadSeq, reason };
+}
+
+function isLogged(item: unknown): item is LoggedAuditEntry {
+  return typeof item === 'object' && item !== null && 'entry' in item && 'leafHash' in item;
+}
+
+function isAsyncIterable<T>(value: Iterable<T> | AsyncIterable<T>): value is AsyncIterable<T> {
+  return Symbol.asyncIterator in value;
+}
