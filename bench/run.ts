@@ -1,0 +1,117 @@
+/**
+ * `npm run bench`: times `clearance eval` (AUC, paired DeLong, KS, confusion, fairness over two
+ * groups) on generated files of 1 M and 10 M rows, next to scikit-learn/SciPy on the same file.
+ * Prints a table; writes bench/results/latest.json and latest.md.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { generatePredictionsCsv } from './generate-predictions.js';
+
+interface Measurement {
+  tool: string;
+  rows: number;
+  seconds: number;
+  peakMiB: number;
+  rowsPerSecond: number;
+  auc: number | null;
+}
+
+const root = join(import.meta.dirname, '..', '..');
+const sizes = (process.env.BENCH_ROWS ?? '1000000,10000000').split(',').map(Number);
+const dataDir = join(tmpdir(), 'clearance-bench');
+
+function timed(
+  command: string,
+  args: string[],
+): { seconds: number; stdout: string; stderr: string } {
+  const started = process.hrtime.bigint();
+  const run = spawnSync(command, args, { encoding: 'utf8', maxBuffer: 64 << 20 });
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  if (run.status !== 0) throw new Error(`${command} ${args.join(' ')} failed: ${run.stderr}`);
+  return { seconds, stdout: run.stdout, stderr: run.stderr };
+}
+
+function peakKiB(stderr: string): number {
+  const match = /MAXRSS_KIB (\d+)/.exec(stderr);
+  if (!match?.[1]) throw new Error(`no peak memory reported: ${stderr}`);
+  return Number(match[1]);
+}
+
+function runClearance(file: string, rows: number): Measurement {
+  // Peak RSS is read inside the child, at exit, so it covers the whole run.
+  const script = `const { main } = await import(${JSON.stringify(join(root, 'dist/src/cli/main.js'))});
+const code = await main(['node', 'clearance', 'eval', '--predictions', ${JSON.stringify(file)}, '--label', 'label', '--score', 'score', '--baseline-score', 'baseline_score', '--group', 'group', '--format', 'json']);
+process.stderr.write('MAXRSS_KIB ' + process.resourceUsage().maxRSS + '\\n');
+process.exitCode = code;`;
+  const run = timed(process.execPath, ['--input-type=module', '-e', script]);
+  const report = JSON.parse(run.stdout) as { metrics: { auc: number } };
+  return {
+    tool: 'clearance eval',
+    rows,
+    seconds: run.seconds,
+    peakMiB: peakKiB(run.stderr) / 1024,
+    rowsPerSecond: rows / run.seconds,
+    auc: report.metrics.auc,
+  };
+}
+
+function runSklearn(file: string, rows: number): Measurement | undefined {
+  const python = '/usr/bin/python3';
+  const probe = spawnSync(python, ['-c', 'import sklearn, scipy, pandas'], { encoding: 'utf8' });
+  if (probe.status !== 0) return undefined;
+  const run = timed(python, [join(root, 'bench', 'sklearn_eval.py'), file]);
+  const report = JSON.parse(run.stdout) as { auc: number };
+  return {
+    tool: 'scikit-learn + SciPy + pandas',
+    rows,
+    seconds: run.seconds,
+    peakMiB: peakKiB(run.stderr) / 1024,
+    rowsPerSecond: rows / run.seconds,
+    auc: report.auc,
+  };
+}
+
+function table(results: Measurement[]): string {
+  const head =
+    '| rows | tool | wall time (s) | peak memory (MiB) | rows/s | AUC | time vs scikit-learn |';
+  const lines = [head, '| ---: | --- | ---: | ---: | ---: | ---: | ---: |'];
+  for (const r of results) {
+    const reference = results.find((x) => x.rows === r.rows && x.tool.startsWith('scikit'));
+    const ratio =
+      reference && r !== reference ? `${(reference.seconds / r.seconds).toFixed(2)}× faster` : '';
+    lines.push(
+      `| ${r.rows.toLocaleString('en-US')} | ${r.tool} | ${r.seconds.toFixed(2)} | ${r.peakMiB.toFixed(0)} | ${Math.round(r.rowsPerSecond).toLocaleString('en-US')} | ${r.auc?.toFixed(9) ?? ''} | ${ratio} |`,
+    );
+  }
+  return lines.join('\n');
+}
+
+async function main(): Promise<void> {
+  mkdirSync(dataDir, { recursive: true });
+  const results: Measurement[] = [];
+  for (const rows of sizes) {
+    const file = join(dataDir, `predictions-${rows}.csv`);
+    process.stderr.write(`generating ${rows.toLocaleString('en-US')} rows (once) → ${file}\n`);
+    const bytes = await generatePredictionsCsv(file, rows);
+    process.stderr.write(`  ${(bytes / 2 ** 20).toFixed(0)} MiB; timing clearance eval…\n`);
+    results.push(runClearance(file, rows));
+    process.stderr.write('  timing scikit-learn…\n');
+    const reference = runSklearn(file, rows);
+    if (reference) results.push(reference);
+    else
+      process.stderr.write(
+        '  (scikit-learn/SciPy/pandas not installed: apt-get install python3-sklearn python3-scipy python3-pandas)\n',
+      );
+  }
+  const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`;
+  const markdown = `# clearance eval benchmark\n\n${machine}, ${new Date().toISOString()}\n\n${table(results)}\n`;
+  process.stdout.write(`${markdown}\n`);
+  const out = join(root, 'bench', 'results');
+  if (!existsSync(out)) mkdirSync(out, { recursive: true });
+  writeFileSync(join(out, 'latest.json'), `${JSON.stringify({ machine, results }, null, 2)}\n`);
+  writeFileSync(join(out, 'latest.md'), markdown);
+}
+
+await main();

@@ -1,0 +1,144 @@
+import {
+  ClearanceError,
+  decideCheck,
+  type EvidenceBundle,
+  type GateSpec,
+  type Policy,
+  type TransitionPolicy,
+} from '../../domain/index.js';
+import { loadEvidenceBundle } from '../../evidence/index.js';
+import { evaluateGates } from '../../gates/index.js';
+import type { ChangeTypeName, CheckReport } from '../check-report.js';
+import { loadPolicyFile } from '../load-policy-file.js';
+import type { Progress } from '../progress.js';
+
+export interface CheckOptions {
+  policyFile: string;
+  transition: string;
+  evidenceDir: string;
+  baselineDir?: string;
+  changeType: ChangeTypeName;
+  progress?: Progress;
+}
+
+function parseTransition(text: string, policy: Policy): TransitionPolicy {
+  const [from, to, extra] = text.split(':');
+  if (!from || !to || extra !== undefined) {
+    throw new ClearanceError('invalid_input', `Transition "${text}" is not of the form FROM:TO.`, {
+      problems: [
+        {
+          message: 'Expected two state names separated by a colon.',
+          fix: 'Write e.g. --transition staging:production.',
+        },
+      ],
+    });
+  }
+  const found = policy.transitions.find((t) => t.from === from && t.to === to);
+  if (!found) {
+    const known = policy.transitions.map((t) => `${t.from}:${t.to}`).join(', ');
+    throw new ClearanceError(
+      'invalid_input',
+      `Policy ${policy.metadata.name} has no transition ${from}:${to}.`,
+      {
+        problems: [
+          {
+            message: `Transitions in this policy: ${known || 'none'}.`,
+            fix: 'Pass one of them to --transition.',
+          },
+        ],
+      },
+    );
+  }
+  return found;
+}
+
+/** Columns the gates will read from predictions besides label and score. */
+function groupColumnsFor(gates: readonly GateSpec[]): string[] {
+  const columns = new Set<string>();
+  for (const gate of gates) if (gate.type === 'fairness') columns.add(gate.attribute);
+  return [...columns];
+}
+
+function refusalsFor(
+  policy: Policy,
+  transition: TransitionPolicy,
+  changeType: ChangeTypeName,
+): string[] {
+  if (changeType === 'experiment') {
+    const maxState = policy.changeTypes.experiment?.maxState;
+    if (maxState === undefined) return ['This policy defines no experiment change type.'];
+    const order = policy.states;
+    if (order.indexOf(transition.to) > order.indexOf(maxState)) {
+      return [`An experiment may go no further than ${maxState}; ${transition.to} is past it.`];
+    }
+  }
+  if (changeType === 'emergency' && policy.changeTypes.emergency === undefined) {
+    return ['This policy defines no emergency change type.'];
+  }
+  return [];
+}
+
+function summarise(report: Pick<CheckReport, 'gates' | 'refusals' | 'bypassedGates'>): string {
+  const blocking = report.gates.filter((g) => g.outcome !== 'pass' && !g.bypassed);
+  if (report.refusals.length > 0) return report.refusals.join(' ');
+  if (blocking.length === 0) {
+    const bypassed = report.bypassedGates.length;
+    const note = bypassed > 0 ? ` (${bypassed} bypassed by the emergency change type)` : '';
+    return `All ${report.gates.length} gates passed${note}.`;
+  }
+  const names = blocking.map((g) => `${g.gateId} (${g.outcome})`).join(', ');
+  return `${blocking.length} of ${report.gates.length} gates block: ${names}.`;
+}
+
+function describeBundle(bundle: EvidenceBundle) {
+  return { root: bundle.root, items: bundle.items };
+}
+
+/** `clearance check`: evaluates one transition's gates on local evidence. */
+export async function runCheck(options: CheckOptions): Promise<CheckReport> {
+  const loaded = await loadPolicyFile(options.policyFile);
+  const { policy } = loaded;
+  const transition = parseTransition(options.transition, policy);
+  const evaluationSet = policy.evaluationSet;
+  const onProgress = options.progress
+    ? (done: number, total: number) => options.progress?.update(done, total)
+    : undefined;
+  const bundleOptions = {
+    ...(evaluationSet ? { evaluationSet } : {}),
+    groupColumns: groupColumnsFor(transition.gates),
+    ...(onProgress ? { onProgress } : {}),
+  };
+  const candidate = await loadEvidenceBundle(options.evidenceDir, bundleOptions);
+  const baseline = options.baselineDir
+    ? await loadEvidenceBundle(options.baselineDir, { ...bundleOptions, groupColumns: [] })
+    : undefined;
+  options.progress?.finish();
+
+  const bypass =
+    options.changeType === 'emergency' ? (policy.changeTypes.emergency?.bypass ?? []) : [];
+  const gates = evaluateGates(
+    transition.gates,
+    { candidate, ...(baseline ? { baseline } : {}), ...(evaluationSet ? { evaluationSet } : {}) },
+    { bypass },
+  );
+  const decision = decideCheck(transition, gates);
+  const refusals = refusalsFor(policy, transition, options.changeType);
+  const partial = { gates, refusals, bypassedGates: decision.bypassedGates };
+  return {
+    decision: decision.gatesPassed && refusals.length === 0 ? 'allowed' : 'denied',
+    summary: summarise(partial),
+    policy: { name: policy.metadata.name, file: loaded.file, digest: loaded.digest },
+    transition: { from: transition.from, to: transition.to, changeType: options.changeType },
+    evidence: {
+      candidate: describeBundle(candidate),
+      ...(baseline ? { baseline: describeBundle(baseline) } : {}),
+    },
+    gates,
+    approvalsRequired: decision.approvalsRequired,
+    separationOfDuties: decision.separationOfDuties,
+    ticket: decision.ticket,
+    reasonRequired: decision.reasonRequired,
+    bypassedGates: decision.bypassedGates,
+    refusals,
+  };
+}

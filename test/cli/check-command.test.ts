@@ -1,0 +1,155 @@
+import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { repoRoot, runCli } from './run-cli.js';
+
+const credit = join(repoRoot, 'examples', 'credit-risk');
+const base = [
+  'check',
+  '--policy',
+  join(credit, 'policy.yaml'),
+  '--transition',
+  'staging:production',
+];
+const failing = [
+  '--evidence',
+  join(credit, 'candidates', 'failing'),
+  '--baseline',
+  join(credit, 'baseline'),
+];
+
+describe('clearance check', () => {
+  it('exits 2 and names the transitions when the transition is unknown', () => {
+    const run = runCli([
+      'check',
+      '--policy',
+      join(credit, 'policy.yaml'),
+      '--transition',
+      'staging:moon',
+      '--evidence',
+      credit,
+    ]);
+    expect(run.status).toBe(2);
+    expect(run.stderr).toContain('no transition staging:moon');
+    expect(run.stderr).toContain('draft:staging');
+  });
+
+  it('exits 2 with file, line and column when the policy is invalid', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'clearance-cli-'));
+    const policy = join(dir, 'policy.yaml');
+    writeFileSync(
+      policy,
+      'apiVersion: clearance/v1\nkind: Policy\nmetadata: { name: x, riskTier: low }\ntransitionz: []\n',
+    );
+    const run = runCli(['check', '--policy', policy, '--transition', 'a:b', '--evidence', dir]);
+    expect(run.status).toBe(2);
+    expect(run.stderr).toMatch(/policy\.yaml:4:1/);
+    expect(run.stderr).toContain('transitionz');
+  });
+
+  it('exits 2 when the evidence directory does not exist', () => {
+    const run = runCli([...base, '--evidence', join(credit, 'no-such-dir')]);
+    expect(run.status).toBe(2);
+    expect(run.stderr).toContain('no-such-dir');
+  });
+
+  it('writes JUnit with the failed gate as a failure', () => {
+    const run = runCli([...base, ...failing, '--format', 'junit']);
+    expect(run.status).toBe(1);
+    expect(run.stdout).toMatch(/^<\?xml/);
+    expect(run.stdout).toMatch(
+      /<testcase[^>]*name="approval-rate-parity \(fairness\)">\s*<failure/,
+    );
+    expect(run.stdout).toMatch(/<testsuite [^>]*failures="1"/);
+  });
+
+  it('writes a Markdown table for a pull-request comment', () => {
+    const run = runCli([...base, ...failing, '--format', 'markdown']);
+    expect(run.status).toBe(1);
+    expect(run.stdout).toContain('❌ **Denied**');
+    expect(run.stdout).toMatch(/\| `approval-rate-parity` \| fairness \| ❌ fail \|/);
+    expect(run.stdout).toContain('`risk_officer`');
+  });
+
+  it('reports the evidence digests and the approvals still required in JSON', () => {
+    const run = runCli([...base, ...failing, '--format', 'json']);
+    const report = JSON.parse(run.stdout) as {
+      evidence: { candidate: { items: { path: string; digest: string }[] } };
+      approvalsRequired: { role: string }[];
+    };
+    const predictions = report.evidence.candidate.items.find((i) => i.path === 'predictions.csv');
+    expect(predictions?.digest).toMatch(/^sha256:[0-9a-f]{64}$/);
+    expect(report.approvalsRequired.map((a) => a.role)).toEqual([
+      'model_owner',
+      'risk_officer',
+      'compliance_officer',
+    ]);
+  });
+
+  it('denies when a candidate predictions file has rows different from the baseline', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'clearance-cli-'));
+    cpSync(join(credit, 'candidates', 'passing'), dir, { recursive: true });
+    const file = join(dir, 'predictions.csv');
+    const lines = readFileSync(file, 'utf8').trimEnd().split('\n');
+    writeFileSync(file, `${lines.slice(0, -10).join('\n')}\n`);
+    const run = runCli([
+      ...base,
+      '--evidence',
+      dir,
+      '--baseline',
+      join(credit, 'baseline'),
+      '--format',
+      'json',
+    ]);
+    expect(run.status).toBe(1);
+    const report = JSON.parse(run.stdout) as {
+      gates: { gateId: string; outcome: string; explanation: string }[];
+    };
+    const auc = report.gates.find((g) => g.gateId === 'auc');
+    expect(auc?.outcome).toBe('error');
+  });
+});
+
+describe('clearance policy and init', () => {
+  it('validates every example policy and prints its digest', () => {
+    const files = [
+      'credit-risk',
+      'recommender',
+      'medical-imaging',
+      'ride-sharing-eta',
+      'fraud',
+    ].map((e) => join(repoRoot, 'examples', e, 'policy.yaml'));
+    const run = runCli(['policy', 'validate', ...files]);
+    expect(run.stderr).toBe('');
+    expect(run.status).toBe(0);
+    expect(run.stdout.match(/valid, sha256:[0-9a-f]{64}/g)?.length).toBe(5);
+  });
+
+  it('explains who must approve each transition', () => {
+    const run = runCli([
+      'policy',
+      'explain',
+      join(repoRoot, 'examples', 'medical-imaging', 'policy.yaml'),
+    ]);
+    expect(run.status).toBe(0);
+    expect(run.stdout).toContain('senior_clinician');
+    expect(run.stdout).toContain('model_owner');
+  });
+
+  it('writes a starter policy that validates, and refuses to overwrite it', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'clearance-init-'));
+    const out = join(dir, 'policy.yaml');
+    expect(runCli(['init', '--template', 'fraud', '--output', out]).status).toBe(0);
+    expect(runCli(['policy', 'validate', out]).status).toBe(0);
+    const again = runCli(['init', '--template', 'fraud', '--output', out]);
+    expect(again.status).toBe(2);
+    expect(again.stderr).toContain('already exists');
+  });
+
+  it('names the templates when asked for one that does not exist', () => {
+    const run = runCli(['init', '--template', 'nope', '--output', join(tmpdir(), 'x.yaml')]);
+    expect(run.status).toBe(2);
+    expect(run.stderr).toContain('credit-risk');
+  });
+});
