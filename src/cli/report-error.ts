@@ -9,7 +9,11 @@ export function reportError(
 ): number {
   if (isClearanceError(error)) {
     stderr.write(`error: ${error.message}\n`);
-    for (const problem of error.problems) stderr.write(`  - ${formatProblem(problem)}\n`);
+    for (const problem of error.problems) {
+      const line = formatProblem(problem);
+      // Readers often put the single problem in the message too; say it once.
+      if (line !== error.message) stderr.write(`  - ${line}\n`);
+    }
     return exitCodeFor(error.code);
   }
   // A bug: say so plainly, with an id to find it in logs, without internals on stdout.

@@ -78,7 +78,8 @@ function isPlainObject(value: object): boolean {
 
 /** I-JSON (RFC 7493 §2.1) forbids lone surrogates; hashing them would not be portable. */
 function assertWellFormed(text: string, path: string): void {
-  if (/\p{Surrogate}/u.test(text)) {
+  // isWellFormed (ES2024) is several times faster than a /\p{Surrogate}/u scan on the audit hot path.
+  if (!text.isWellFormed()) {
     throw new Error(`canonicalJson: ${path} contains a lone UTF-16 surrogate`);
   }
 }

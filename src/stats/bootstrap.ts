@@ -112,7 +112,13 @@ function resampleInto(weights: Uint32Array, rng: Rng, members: Uint32Array, star
   for (let s = 0; s + 1 < starts.length; s++) {
     const start = starts[s]!;
     const size = starts[s + 1]! - start;
-    for (let j = 0; j < size; j++) weights[members[start + rng.nextInt(size)]!]!++;
+    // Same draws as rng.nextInt(size), with the rejection limit hoisted out of the hot loop.
+    const limit = 4294967296 - (4294967296 % size);
+    for (let j = 0; j < size; j++) {
+      let x = rng.nextUint32();
+      while (x >= limit) x = rng.nextUint32();
+      weights[members[start + (x % size)]!]!++;
+    }
   }
 }
 

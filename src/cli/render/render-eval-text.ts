@@ -10,15 +10,15 @@ export function renderEvalText(report: EvalReport): string {
   const lines = [
     `${report.file}: ${report.rows.toLocaleString('en-US')} rows (${report.positives.toLocaleString('en-US')} positive, ${report.negatives.toLocaleString('en-US')} negative)`,
     '',
-    `  AUC          ${num(m.auc)}  (${pct}% DeLong CI ${num(m.aucCi[0])} – ${num(m.aucCi[1])})`,
-    `  KS           ${num(m.ks)}  (at score ${num(m.ksThreshold)})`,
+    `  AUC           ${num(m.auc)}  (${pct}% DeLong CI ${num(m.aucCi[0])} – ${num(m.aucCi[1])})`,
+    `  KS            ${num(m.ks)}  (at score ${num(m.ksThreshold)})`,
     `  at threshold ${report.threshold}:`,
-    `    accuracy   ${num(m.accuracy)}`,
-    `    precision  ${num(m.precision)}`,
-    `    recall     ${num(m.recall)}`,
+    `    accuracy    ${num(m.accuracy)}`,
+    `    precision   ${num(m.precision)}`,
+    `    recall      ${num(m.recall)}`,
     `    specificity ${num(m.specificity)}`,
-    `    FPR        ${num(m.fpr)}`,
-    `    F1         ${num(m.f1)}`,
+    `    FPR         ${num(m.fpr)}`,
+    `    F1          ${num(m.f1)}`,
   ];
   const c = report.comparison;
   if (c) {
