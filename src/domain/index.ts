@@ -3,6 +3,8 @@ export * from './check-decision.js';
 export * from './duration.js';
 export * from './errors.js';
 export * from './evidence.js';
+export * from './evidence-set-digest.js';
 export * from './gate-result.js';
 export * from './metrics.js';
 export * from './policy.js';
+export * from './registry.js';

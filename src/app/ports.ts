@@ -1,0 +1,132 @@
+/**
+ * Ports: what the use cases need from the outside world, in domain types only. `store/`
+ * implements Store with Kysely on SQLite and PostgreSQL; `test/` has an in-memory fake that
+ * passes the same contract suite.
+ */
+
+import type { AuditEntry } from '../audit/index.js';
+import type {
+  Approval,
+  DecisionRecord,
+  EvaluationSetSpec,
+  EvidenceBundle,
+  EvidenceRecord,
+  Model,
+  PolicyRecord,
+  RequestStatus,
+  ServingView,
+  TransitionRequest,
+  Version,
+  VersionState,
+  VersionView,
+} from '../domain/index.js';
+
+/** An audit entry before the store gives it its sequence number. */
+export type AuditEntryInput = Omit<AuditEntry, 'seq'>;
+
+export interface Clock {
+  now(): Date;
+}
+
+export interface IdGenerator {
+  /** A new unique, URL-safe id (e.g. a UUIDv7), sortable by creation time. */
+  next(): string;
+}
+
+/** Content-addressed bytes on disk: the path is derived from the digest. */
+export interface BlobStore {
+  put(bytes: Uint8Array): Promise<{ digest: string; size: number }>;
+  get(digest: string): Promise<Uint8Array>;
+  has(digest: string): Promise<boolean>;
+}
+
+/** Reads a version's stored evidence into the typed form gates evaluate. */
+export interface EvidenceBundleLoader {
+  load(
+    items: readonly EvidenceRecord[],
+    options: { evaluationSet?: EvaluationSetSpec; groupColumns: string[] },
+  ): Promise<EvidenceBundle>;
+}
+
+export interface ModelRepository {
+  insert(model: Model): Promise<void>;
+  /** With `forUpdate`, the row is locked until the transaction ends: promotions of one model queue here. */
+  get(name: string, options?: { forUpdate?: boolean }): Promise<Model | undefined>;
+  setPolicy(name: string, policyDigest: string): Promise<void>;
+  list(): Promise<Model[]>;
+}
+
+export interface VersionRepository {
+  insert(version: Version, initialState: VersionState): Promise<void>;
+  get(model: string, version: string): Promise<VersionView | undefined>;
+  /** Records the new current state; the database keeps at most one `production` per model. */
+  setState(state: VersionState): Promise<void>;
+  inState(model: string, state: string): Promise<VersionView[]>;
+  list(model: string): Promise<VersionView[]>;
+}
+
+export interface EvidenceRepository {
+  insert(record: EvidenceRecord): Promise<void>;
+  list(model: string, version: string): Promise<EvidenceRecord[]>;
+}
+
+export interface PolicyRepository {
+  /** Idempotent: a policy already stored under the digest is kept as it is. */
+  insert(record: PolicyRecord): Promise<void>;
+  get(digest: string): Promise<PolicyRecord | undefined>;
+}
+
+export interface RequestRepository {
+  insert(request: TransitionRequest): Promise<void>;
+  get(id: string, options?: { forUpdate?: boolean }): Promise<TransitionRequest | undefined>;
+  /** Replaces the mutable fields (status, digests, decision id, close fields). */
+  update(request: TransitionRequest): Promise<void>;
+  list(filter: { model?: string; status?: RequestStatus[] }): Promise<TransitionRequest[]>;
+}
+
+export interface ApprovalRepository {
+  insert(approval: Approval): Promise<void>;
+  list(requestId: string): Promise<Approval[]>;
+}
+
+export interface DecisionRepository {
+  insert(decision: DecisionRecord): Promise<void>;
+  get(id: string): Promise<DecisionRecord | undefined>;
+  list(filter: { model?: string; kind?: DecisionRecord['kind'] }): Promise<DecisionRecord[]>;
+}
+
+export interface ServingRepository {
+  get(model: string): Promise<ServingView>;
+  set(view: ServingView): Promise<void>;
+}
+
+export interface AuditRepository {
+  /**
+   * Appends an entry at the next sequence number, with its RFC 6962 leaf hash, inside the caller's
+   * transaction: if the transaction rolls back, so does the entry (fail closed).
+   */
+  append(entry: AuditEntryInput): Promise<AuditEntry>;
+  size(): Promise<number>;
+}
+
+/** Everything a use case may write, bound to one transaction. */
+export interface Repositories {
+  models: ModelRepository;
+  versions: VersionRepository;
+  evidence: EvidenceRepository;
+  policies: PolicyRepository;
+  requests: RequestRepository;
+  approvals: ApprovalRepository;
+  decisions: DecisionRepository;
+  serving: ServingRepository;
+  audit: AuditRepository;
+}
+
+export interface Store {
+  /**
+   * Runs `work` in one transaction; commits if it resolves, rolls back if it throws. Conflicts
+   * (a unique index, a serialisation failure) surface as ClearanceError('conflict').
+   */
+  transaction<T>(work: (tx: Repositories) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
