@@ -25,6 +25,8 @@ const allowed: Record<string, readonly string[]> = {
   auth: ['domain', 'app'],
   http: ['domain', 'app', 'auth', 'policy', 'audit'],
   cli: ['domain', 'stats', 'policy', 'gates', 'evidence', 'app', 'audit', 'config', 'compose'],
+  config: ['domain'],
+  compose: ['domain', 'app', 'audit', 'policy', 'gates', 'evidence', 'store', 'notify', 'auth', 'http', 'config'],
 };
 
 /** Node built-ins and packages that do I/O or belong to an edge; pure modules must not import them. */

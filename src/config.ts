@@ -1,0 +1,165 @@
+/**
+ * The only module that reads the environment. One Zod schema; values layer as
+ * defaults ← config file ← environment ← flags, are validated once (every invalid key reported),
+ * then frozen. docs/reference/config.md is generated from the `.describe()` texts.
+ */
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { ClearanceError, type Problem } from './domain/index.js';
+
+export const configSchema = z.strictObject({
+  database: z
+    .string()
+    .min(1)
+    .describe(
+      'Where the registry keeps its records: `sqlite:<file>` (embedded default) or a `postgres://` URL for several servers sharing one database.',
+    ),
+  dataDir: z
+    .string()
+    .min(1)
+    .describe(
+      'Directory for evidence blobs (content-addressed), the SQLite file and the signing key.',
+    ),
+  host: z.string().min(1).describe('Interface the HTTP server listens on.'),
+  port: z.coerce.number().int().min(0).max(65535).describe('TCP port of the HTTP server.'),
+  bodyLimitBytes: z.coerce
+    .number()
+    .int()
+    .positive()
+    .describe('Largest accepted request body; evidence uploads above it are refused with 413.'),
+  sqliteSynchronous: z
+    .enum(['full', 'normal'])
+    .describe(
+      'SQLite durability: `full` fsyncs every commit; `normal` may lose the last commits on power loss.',
+    ),
+  checkpointIntervalSeconds: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .describe(
+      'How often the server signs an audit checkpoint when the log has grown (0 = only on demand).',
+    ),
+  logLevel: z
+    .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+    .describe('Server log level.'),
+  server: z.string().describe('URL of the Clearance server the CLI client commands talk to.'),
+  token: z
+    .string()
+    .describe('API token the CLI client commands send (prefer the environment to a file).'),
+  oidcIssuer: z
+    .string()
+    .describe('OIDC issuer whose JWTs are accepted as bearer tokens (empty = off).'),
+  oidcAudience: z.string().describe('Required `aud` of accepted JWTs.'),
+  oidcRolesClaim: z
+    .string()
+    .describe('JWT claim holding the caller’s Clearance roles (a list of `role` or `role:model`).'),
+});
+
+export type Config = Readonly<z.infer<typeof configSchema>>;
+
+export const configDefaults: z.infer<typeof configSchema> = {
+  database: 'sqlite:.clearance/clearance.db',
+  dataDir: '.clearance',
+  host: '127.0.0.1',
+  port: 8080,
+  bodyLimitBytes: 64 * 1024 * 1024,
+  sqliteSynchronous: 'full',
+  checkpointIntervalSeconds: 60,
+  logLevel: 'info',
+  server: 'http://127.0.0.1:8080',
+  token: '',
+  oidcIssuer: '',
+  oidcAudience: 'clearance',
+  oidcRolesClaim: 'clearance_roles',
+};
+
+/** Environment variable for each key; DATABASE_URL is honoured as the convention it is. */
+export const configEnvironment: Record<keyof Config, readonly string[]> = {
+  database: ['CLEARANCE_DATABASE', 'DATABASE_URL'],
+  dataDir: ['CLEARANCE_DATA_DIR'],
+  host: ['CLEARANCE_HOST'],
+  port: ['CLEARANCE_PORT'],
+  bodyLimitBytes: ['CLEARANCE_BODY_LIMIT_BYTES'],
+  sqliteSynchronous: ['CLEARANCE_SQLITE_SYNCHRONOUS'],
+  checkpointIntervalSeconds: ['CLEARANCE_CHECKPOINT_INTERVAL_SECONDS'],
+  logLevel: ['CLEARANCE_LOG_LEVEL'],
+  server: ['CLEARANCE_SERVER'],
+  token: ['CLEARANCE_TOKEN'],
+  oidcIssuer: ['CLEARANCE_OIDC_ISSUER'],
+  oidcAudience: ['CLEARANCE_OIDC_AUDIENCE'],
+  oidcRolesClaim: ['CLEARANCE_OIDC_ROLES_CLAIM'],
+};
+
+function fromEnvironment(env: NodeJS.ProcessEnv): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [key, names] of Object.entries(configEnvironment)) {
+    const name = names.find((n) => env[n] !== undefined && env[n] !== '');
+    if (name !== undefined) out[key] = env[name] as string;
+  }
+  return out;
+}
+
+function fromFile(file: string): Record<string, unknown> {
+  let parsed: unknown;
+  try {
+    parsed = parseYaml(readFileSync(file, 'utf8'));
+  } catch (cause) {
+    throw new ClearanceError('invalid_input', `Cannot read config file ${file}.`, {
+      cause,
+      problems: [{ message: String(cause), fix: 'Check the path and that it is YAML or JSON.' }],
+    });
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    throw new ClearanceError('invalid_input', `Config file ${file} must hold a mapping of keys.`);
+  }
+  return parsed as Record<string, unknown>;
+}
+
+export interface LoadConfigOptions {
+  /** Command-line flags, already named as config keys; undefined values are ignored. */
+  flags?: Partial<Record<keyof Config, string | number | undefined>>;
+  env?: NodeJS.ProcessEnv;
+  /** A YAML or JSON file; defaults to CLEARANCE_CONFIG when set. */
+  file?: string;
+}
+
+/** Builds the frozen Config, or throws one ClearanceError listing every invalid key. */
+export function loadConfig(options: LoadConfigOptions = {}): Config {
+  const env = options.env ?? process.env;
+  const file = options.file ?? env.CLEARANCE_CONFIG;
+  const flags = Object.fromEntries(
+    Object.entries(options.flags ?? {}).filter(([, v]) => v !== undefined),
+  );
+  const merged = {
+    ...configDefaults,
+    ...(file ? fromFile(file) : {}),
+    ...fromEnvironment(env),
+    ...flags,
+  };
+  const result = configSchema.safeParse(merged);
+  if (!result.success) {
+    const problems: Problem[] = result.error.issues.map((issue) => {
+      const key = issue.path.join('.') || '(config)';
+      const names = configEnvironment[key as keyof Config]?.join(' or ');
+      return {
+        message: `${key}: ${issue.message}`,
+        fix: names ? `Set it in the config file, with ${names}, or with its flag.` : 'Remove it.',
+      };
+    });
+    throw new ClearanceError('invalid_input', 'The configuration is invalid.', { problems });
+  }
+  return Object.freeze(result.data);
+}
+
+/** Markdown table of every key, for docs/reference/config.md. */
+export function configReference(): string {
+  const rows = Object.entries(configSchema.shape).map(([key, schema]) => {
+    const env = configEnvironment[key as keyof Config].map((n) => `\`${n}\``).join(', ');
+    const fallback = JSON.stringify(configDefaults[key as keyof Config]);
+    return `| \`${key}\` | ${env} | \`${fallback}\` | ${schema.description ?? ''} |`;
+  });
+  return ['| key | environment | default | meaning |', '| --- | --- | --- | --- |', ...rows].join(
+    '\n',
+  );
+}

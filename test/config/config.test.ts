@@ -1,0 +1,45 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { configReference, loadConfig } from '../../src/config.js';
+
+describe('loadConfig', () => {
+  it('layers defaults, environment and flags, flags winning', () => {
+    const config = loadConfig({
+      env: { CLEARANCE_PORT: '9000', DATABASE_URL: 'postgres://db/x' },
+      flags: { port: 9100 },
+    });
+    expect(config.port).toBe(9100);
+    expect(config.database).toBe('postgres://db/x');
+    expect(config.host).toBe('127.0.0.1');
+    expect(Object.isFrozen(config)).toBe(true);
+  });
+
+  it('prefers CLEARANCE_DATABASE over DATABASE_URL', () => {
+    const config = loadConfig({
+      env: { CLEARANCE_DATABASE: 'sqlite:a.db', DATABASE_URL: 'postgres://b' },
+    });
+    expect(config.database).toBe('sqlite:a.db');
+  });
+
+  it('reports every invalid key at once, naming its environment variable', () => {
+    try {
+      loadConfig({ env: { CLEARANCE_PORT: 'eighty', CLEARANCE_LOG_LEVEL: 'loud' } });
+      expect.unreachable('invalid configuration was accepted');
+    } catch (error) {
+      const problems = (error as { problems: { message: string; fix: string }[] }).problems;
+      expect(problems.map((p) => p.message.split(':')[0]).sort()).toEqual(['logLevel', 'port']);
+      expect(problems.find((p) => p.message.startsWith('port'))?.fix).toContain('CLEARANCE_PORT');
+    }
+  });
+});
+
+describe('docs/reference/config.md', () => {
+  it('lists every key exactly as the schema describes it', () => {
+    const docs = readFileSync(
+      join(import.meta.dirname, '..', '..', 'docs', 'reference', 'config.md'),
+      'utf8',
+    );
+    expect(docs).toContain(configReference());
+  });
+});
