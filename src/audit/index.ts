@@ -15,6 +15,14 @@ export {
   knownAuditActions,
 } from './audit-entry.js';
 export {
+  type AuditExportHeader,
+  auditExportFormat,
+  formatExportEntry,
+  formatExportHeader,
+  parseExportEntry,
+  parseExportHeader,
+} from './audit-export.js';
+export {
   type Checkpoint,
   type CheckpointVerification,
   formatCheckpoint,

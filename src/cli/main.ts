@@ -1,6 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import { Command, CommanderError, Option } from 'commander';
 import { toJson } from './check-report.js';
+import { renderAuditVerify, verifyAuditExport } from './commands/audit-verify.js';
 import { explainPolicyFile, initPolicy, validatePolicies } from './commands/policy-commands.js';
 import { runCheck } from './commands/run-check.js';
 import { parseThreshold, runEval } from './commands/run-eval.js';
@@ -150,7 +151,40 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
       setExit(outcomes.every((x) => x.asExpected) ? exitCodes.ok : exitCodes.denied);
     });
 
+  const audit = program.command('audit').description('verify the tamper-evident audit log');
+  audit
+    .command('verify')
+    .description('verify an exported audit log offline; exit 1 names the first entry that fails')
+    .requiredOption('--file <export>', 'a file written by `clearance audit export`')
+    .option('--key <vkey...>', 'C2SP verifier key(s) to trust (default: the keys in the file)', [])
+    .option('--origin <origin>', 'the log origin the checkpoints must name')
+    .addOption(
+      new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'),
+    )
+    .action(async (o: { file: string; key: string[]; origin?: string; format: string }) => {
+      const report = await verifyAuditExport({
+        file: o.file,
+        keys: o.key,
+        ...(o.origin ? { origin: o.origin } : {}),
+        progress: createProgress('verifying audit log'),
+      });
+      io.stdout.write(
+        o.format === 'json' ? `${toJson(jsonAuditReport(report))}\n` : renderAuditVerify(report),
+      );
+      setExit(report.result.ok ? exitCodes.ok : exitCodes.denied);
+    });
+
   return program;
+}
+
+function jsonAuditReport(report: Awaited<ReturnType<typeof verifyAuditExport>>) {
+  const { result } = report;
+  return {
+    ...report,
+    result: result.ok
+      ? { ...result, rootHash: Buffer.from(result.rootHash).toString('base64') }
+      : result,
+  };
 }
 
 /** Runs the CLI and returns its exit code; never calls process.exit, so tests can drive it. */

@@ -1,0 +1,85 @@
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { createInterface } from 'node:readline';
+import {
+  type AuditExportHeader,
+  type LoggedAuditEntry,
+  type LogVerification,
+  parseExportEntry,
+  parseExportHeader,
+  verifyLog,
+} from '../../audit/index.js';
+import { ClearanceError } from '../../domain/index.js';
+import type { Progress } from '../progress.js';
+
+export interface AuditVerifyReport {
+  file: string;
+  origin: string;
+  /** Keys the checkpoints were verified with, and whether they were pinned by the caller. */
+  verifierKeys: string[];
+  keysPinned: boolean;
+  result: LogVerification;
+}
+
+async function* entriesOf(lines: AsyncIterator<string>): AsyncGenerator<LoggedAuditEntry> {
+  let line = 1;
+  for (;;) {
+    const next = await lines.next();
+    if (next.done) return;
+    line++;
+    if (next.value.trim() === '') continue;
+    yield parseExportEntry(next.value, line);
+  }
+}
+
+/** `clearance audit verify --file`: checks an exported log offline, trusting nothing but keys. */
+export async function verifyAuditExport(options: {
+  file: string;
+  keys: string[];
+  origin?: string;
+  progress?: Progress;
+}): Promise<AuditVerifyReport> {
+  try {
+    await stat(options.file);
+  } catch (cause) {
+    throw new ClearanceError('invalid_input', `Cannot read audit export ${options.file}.`, {
+      cause,
+    });
+  }
+  const lines = createInterface({ input: createReadStream(options.file), crlfDelay: Infinity });
+  const iterator = lines[Symbol.asyncIterator]();
+  const first = await iterator.next();
+  if (first.done)
+    throw new ClearanceError('invalid_input', `Audit export ${options.file} is empty.`);
+  const header: AuditExportHeader = parseExportHeader(first.value);
+  const keys = options.keys.length > 0 ? options.keys : header.verifierKeys;
+  const result = await verifyLog({
+    entries: entriesOf(iterator),
+    checkpoints: header.checkpoints,
+    verifierKeys: keys,
+    origin: options.origin ?? header.origin,
+    onProgress: (p) => options.progress?.update(p.entries, header.size),
+  });
+  options.progress?.finish();
+  lines.close();
+  return {
+    file: options.file,
+    origin: header.origin,
+    verifierKeys: keys,
+    keysPinned: options.keys.length > 0,
+    result,
+  };
+}
+
+export function renderAuditVerify(report: AuditVerifyReport): string {
+  const { result } = report;
+  const pin = report.keysPinned
+    ? ''
+    : '\nNote: verified with the keys stored in the file itself; pass --key to pin the key you trust.';
+  if (result.ok) {
+    const root = Buffer.from(result.rootHash).toString('base64');
+    return `Audit log ${report.origin} verifies: ${result.size} entries, root ${root}; ${result.checkpointedSize} covered by a signed checkpoint.${pin}\n`;
+  }
+  const where = result.firstBadSeq === null ? 'a checkpoint' : `entry ${result.firstBadSeq}`;
+  return `Audit log ${report.origin} does NOT verify (${result.kind}) at ${where}: ${result.reason}${pin}\n`;
+}
