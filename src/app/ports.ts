@@ -4,7 +4,7 @@
  * passes the same contract suite.
  */
 
-import type { AuditEntry } from '../audit/index.js';
+import type { AuditEntry, LoggedAuditEntry } from '../audit/index.js';
 import type {
   Approval,
   DecisionRecord,
@@ -107,6 +107,30 @@ export interface AuditRepository {
    */
   append(entry: AuditEntryInput): Promise<AuditEntry>;
   size(): Promise<number>;
+  /**
+   * Entries with seq in [from, to), in seq order, with the leaf hash stored at append time; read
+   * in pages so a million-entry log streams in bounded memory. Consume it inside the transaction.
+   */
+  entries(from: number, to: number): AsyncIterable<LoggedAuditEntry>;
+  /** Stored leaf hashes for seq in [from, to), in order (for inclusion and consistency proofs). */
+  leafHashes(from: number, to: number): Promise<Uint8Array[]>;
+}
+
+/** A signed checkpoint as stored: the C2SP signed note plus its size and root for lookups. */
+export interface StoredCheckpoint {
+  size: number;
+  rootHash: Uint8Array;
+  /** The signed note text (checkpoint body, blank line, signature lines). */
+  note: string;
+  createdAt: string;
+}
+
+export interface CheckpointRepository {
+  /** One checkpoint per tree size: a second one for the same size is a conflict. */
+  insert(checkpoint: StoredCheckpoint): Promise<void>;
+  latest(): Promise<StoredCheckpoint | undefined>;
+  /** Every checkpoint, smallest size first. */
+  list(): Promise<StoredCheckpoint[]>;
 }
 
 /** Everything a use case may write, bound to one transaction. */
@@ -120,6 +144,7 @@ export interface Repositories {
   decisions: DecisionRepository;
   serving: ServingRepository;
   audit: AuditRepository;
+  checkpoints: CheckpointRepository;
 }
 
 export interface Store {

@@ -1,0 +1,56 @@
+/** Conversions at the repository edge between rows and domain records. */
+import { canonicalJson } from '../domain/canonical-json.js';
+import { ClearanceError } from '../domain/errors.js';
+import type { StoreDialect } from './dialects/store-dialect.js';
+
+/** An instant as records carry it: RFC 3339 UTC with milliseconds. */
+export function iso(value: Date | string): string {
+  return typeof value === 'string' ? value : value.toISOString();
+}
+
+export function isoOrUndefined(value: Date | string | null): string | undefined {
+  return value === null ? undefined : iso(value);
+}
+
+/** pg returns 64-bit integers as strings; SQLite as numbers. */
+export function int(value: number | string): number {
+  return typeof value === 'number' ? value : Number(value);
+}
+
+/** `{ key: value }` when the column is set, `{}` when NULL — for exactOptionalPropertyTypes. */
+export function opt<K extends string, V>(key: K, value: V | null): { [P in K]?: V } {
+  return (value === null ? {} : { [key]: value }) as { [P in K]?: V };
+}
+
+export function toJson(value: unknown): string {
+  return canonicalJson(value);
+}
+
+export function fromJson<T>(text: string): T {
+  return JSON.parse(text) as T;
+}
+
+/** What every repository needs: the transaction's executor and what the engine can do. */
+export interface RepositoryContext {
+  db: StoreDialect['db'];
+  dialect: StoreDialect;
+}
+
+/**
+ * Runs a write; a unique violation becomes `ClearanceError('conflict', message)`. On PostgreSQL
+ * the failed statement aborts the transaction, so callers must let the error end it.
+ */
+export async function conflictOnDuplicate<T>(
+  context: RepositoryContext,
+  write: () => Promise<T>,
+  message: string,
+): Promise<T> {
+  try {
+    return await write();
+  } catch (error) {
+    if (context.dialect.classifyError(error) === 'unique_violation') {
+      throw new ClearanceError('conflict', message, { cause: error });
+    }
+    throw error;
+  }
+}

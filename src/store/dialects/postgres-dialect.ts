@@ -1,0 +1,67 @@
+import { Kysely, PostgresDialect } from 'kysely';
+import pg from 'pg';
+import type { Database } from '../schema.js';
+import { appendOnlyMessage, type StoreDialect, type StoreErrorKind } from './store-dialect.js';
+
+export interface PostgresOptions {
+  /** `postgres://user@host:5432/database` */
+  url: string;
+  /** Connections in the pool; default 10. */
+  poolSize?: number;
+}
+
+/**
+ * PostgreSQL through a pg Pool. Transactions run at READ COMMITTED; correctness under concurrency
+ * comes from row locks (`FOR UPDATE` on models and requests, the `audit_head` row) and unique
+ * indexes, so several servers can share one database without in-process locks.
+ */
+export function postgresDialect(options: PostgresOptions): StoreDialect {
+  const pool = new pg.Pool({ connectionString: options.url, max: options.poolSize ?? 10 });
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  return {
+    label: 'PostgreSQL',
+    capabilities: {
+      supportsForUpdate: true,
+      supportsSkipLocked: true,
+      timestampType: 'timestamptz',
+    },
+    db,
+    writeTransaction: (work) =>
+      db
+        .transaction()
+        .setIsolationLevel('read committed')
+        .execute((trx) => work(trx)),
+    // Several processes share one database; locks in the database do the serialising.
+    runExclusive: (work) => work(),
+    appendOnlyStatements: (table) => [
+      refuseChangeFunction,
+      `create trigger ${table}_append_only before update or delete on ${table} ` +
+        'for each row execute function clearance_refuse_change()',
+      `create trigger ${table}_no_truncate before truncate on ${table} ` +
+        'for each statement execute function clearance_refuse_change()',
+    ],
+    dropAppendOnlyStatements: (table) => [
+      `drop trigger if exists ${table}_append_only on ${table}`,
+      `drop trigger if exists ${table}_no_truncate on ${table}`,
+    ],
+    classifyError,
+    destroy: () => db.destroy(),
+  };
+}
+
+/** The trigger function every append-only table uses; `create or replace`, so repeatable. */
+const refuseChangeFunction = `create or replace function clearance_refuse_change()
+returns trigger language plpgsql as $$
+begin
+  raise exception '${appendOnlyMessage('%', '%')}', tg_table_name, tg_op;
+end;
+$$`;
+
+function classifyError(error: unknown): StoreErrorKind | undefined {
+  if (!(error instanceof Error)) return undefined;
+  const code = (error as { code?: unknown }).code;
+  if (code === '23505') return 'unique_violation';
+  if (code === '40001' || code === '40P01' || code === '55P03') return 'concurrency';
+  if (error.message.includes('is append-only')) return 'append_only';
+  return undefined;
+}

@@ -1,0 +1,93 @@
+import { resolve } from 'node:path';
+import SqliteDatabase from 'better-sqlite3';
+import { Kysely, SqliteDialect, sql } from 'kysely';
+import type { Database } from '../schema.js';
+import { appendOnlyMessage, type StoreDialect, type StoreErrorKind } from './store-dialect.js';
+
+export interface SqliteOptions {
+  /** Path of the database file (created if missing); `:memory:` for a throwaway database. */
+  file: string;
+  /** FULL (default) survives power loss with the last commit; NORMAL may lose it, never corrupts. */
+  synchronous?: 'FULL' | 'NORMAL';
+  /** How long a writer waits for another process's lock before giving up; default 5000 ms. */
+  busyTimeoutMs?: number;
+}
+
+/**
+ * Write queues per database file, shared by every connection this process opens on it.
+ * better-sqlite3 waits for a lock synchronously (busy_timeout blocks the event loop), so a second
+ * connection in the same process that waited on BEGIN IMMEDIATE would stall the very transaction
+ * it waits for. Other processes are fine: they wait in their own event loop.
+ */
+const queues = new Map<string, { tail: Promise<unknown> }>();
+
+/**
+ * better-sqlite3 on one connection in WAL mode. Kysely already serialises use of that connection,
+ * but a transaction here spans many awaits, so the queue keeps a second `transaction()` from even
+ * issuing BEGIN until the first has committed or rolled back.
+ */
+export function sqliteDialect(options: SqliteOptions): StoreDialect {
+  const database = new SqliteDatabase(options.file);
+  database.pragma('journal_mode = WAL');
+  database.pragma(`synchronous = ${options.synchronous ?? 'FULL'}`);
+  database.pragma('foreign_keys = ON');
+  database.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`);
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
+  // Each :memory: database is private to its connection, so it gets its own queue.
+  const key = options.file === ':memory:' ? undefined : resolve(options.file);
+  const queue = (key === undefined ? undefined : queues.get(key)) ?? { tail: Promise.resolve() };
+  if (key !== undefined) queues.set(key, queue);
+
+  function runExclusive<T>(work: () => Promise<T>): Promise<T> {
+    const run = queue.tail.then(work);
+    queue.tail = run.catch(() => undefined);
+    return run;
+  }
+
+  function writeTransaction<T>(work: (trx: Kysely<Database>) => Promise<T>): Promise<T> {
+    return runExclusive(() =>
+      db.connection().execute(async (conn) => {
+        // IMMEDIATE takes the write lock up front, so a writer in another process waits
+        // (busy_timeout) at BEGIN instead of failing later on a lock upgrade.
+        await sql`begin immediate`.execute(conn);
+        try {
+          const result = await work(conn);
+          await sql`commit`.execute(conn);
+          return result;
+        } catch (error) {
+          if (database.inTransaction) await sql`rollback`.execute(conn);
+          throw error;
+        }
+      }),
+    );
+  }
+
+  return {
+    label: `SQLite ${options.file}`,
+    capabilities: { supportsForUpdate: false, supportsSkipLocked: false, timestampType: 'text' },
+    db,
+    writeTransaction,
+    runExclusive,
+    appendOnlyStatements: (table) =>
+      (['update', 'delete'] as const).map(
+        (op) =>
+          `create trigger ${table}_no_${op} before ${op} on ${table} ` +
+          `begin select raise(abort, '${appendOnlyMessage(table, op.toUpperCase())}'); end`,
+      ),
+    dropAppendOnlyStatements: (table) =>
+      ['update', 'delete'].map((op) => `drop trigger if exists ${table}_no_${op}`),
+    classifyError,
+    destroy: () => db.destroy(),
+  };
+}
+
+function classifyError(error: unknown): StoreErrorKind | undefined {
+  if (!(error instanceof Error)) return undefined;
+  const code = (error as { code?: unknown }).code;
+  if (code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY') {
+    return 'unique_violation';
+  }
+  if (code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED') return 'concurrency';
+  if (error.message.includes('is append-only')) return 'append_only';
+  return undefined;
+}

@@ -1,0 +1,38 @@
+import { type Migration, type MigrationProvider, Migrator } from 'kysely';
+import type { StoreDialect } from '../dialects/store-dialect.js';
+import { registrySchema } from './0001-registry-schema.js';
+import { appendOnlyTriggers } from './0002-append-only-triggers.js';
+import type { MigrationFactory } from './migration-context.js';
+
+const migrations: Record<string, MigrationFactory> = {
+  '0001-registry-schema': registrySchema,
+  '0002-append-only-triggers': appendOnlyTriggers,
+};
+
+/** Migration names in order; a test template database is keyed by them. */
+export const migrationNames: readonly string[] = Object.keys(migrations);
+
+/**
+ * Brings the schema up to date. Kysely's Migrator takes a lock first (an advisory lock on
+ * PostgreSQL), so several servers starting together migrate once.
+ */
+export async function migrateToLatest(dialect: StoreDialect): Promise<void> {
+  const provider: MigrationProvider = {
+    getMigrations: async () =>
+      Object.fromEntries(
+        Object.entries(migrations).map(([name, factory]): [string, Migration] => [
+          name,
+          factory(dialect),
+        ]),
+      ),
+  };
+  const migrator = new Migrator({ db: dialect.db, provider });
+  const { error, results } = await dialect.runExclusive(() => migrator.migrateToLatest());
+  if (error !== undefined) {
+    const failed = results?.find((result) => result.status === 'Error')?.migrationName;
+    throw new Error(
+      `Migration ${failed ?? '(before any ran)'} failed on ${dialect.label}: ${String(error)}`,
+      { cause: error },
+    );
+  }
+}

@@ -1,0 +1,56 @@
+import type { ApprovalRepository } from '../../app/ports.js';
+import type { Approval, ApprovalDecision, RiskClass } from '../../domain/index.js';
+import { conflictOnDuplicate, iso, opt, type RepositoryContext } from '../columns.js';
+
+export function approvalRepository(context: RepositoryContext): ApprovalRepository {
+  const { db } = context;
+  return {
+    async insert(approval) {
+      await conflictOnDuplicate(
+        context,
+        () =>
+          db
+            .insertInto('approvals')
+            .values({
+              id: approval.id,
+              request_id: approval.requestId,
+              approver: approval.approver,
+              role: approval.role,
+              decision: approval.decision,
+              comment: approval.comment,
+              ticket: approval.ticket ?? null,
+              risk_class: approval.riskClass,
+              evidence_digest: approval.evidenceDigest,
+              policy_digest: approval.policyDigest,
+              at: approval.at,
+            })
+            .execute(),
+        `Approval ${approval.id} already exists; approvals are immutable`,
+      );
+    },
+    async list(requestId) {
+      const rows = await db
+        .selectFrom('approvals')
+        .selectAll()
+        .where('request_id', '=', requestId)
+        .orderBy('at')
+        .orderBy('id')
+        .execute();
+      return rows.map(
+        (row): Approval => ({
+          id: row.id,
+          requestId: row.request_id,
+          approver: row.approver,
+          role: row.role,
+          decision: row.decision as ApprovalDecision,
+          comment: row.comment,
+          ...opt('ticket', row.ticket),
+          riskClass: row.risk_class as RiskClass,
+          evidenceDigest: row.evidence_digest,
+          policyDigest: row.policy_digest,
+          at: iso(row.at),
+        }),
+      );
+    },
+  };
+}

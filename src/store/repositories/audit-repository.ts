@@ -1,0 +1,142 @@
+import { sql } from 'kysely';
+import type { AuditRepository, CheckpointRepository } from '../../app/ports.js';
+import {
+  type AuditEntry,
+  encodeEntry,
+  hashLeaf,
+  type LoggedAuditEntry,
+} from '../../audit/index.js';
+import { ClearanceError } from '../../domain/index.js';
+import { conflictOnDuplicate, int, iso, type RepositoryContext } from '../columns.js';
+
+/** Rows per page when streaming the log: bounded memory for a million entries. */
+const pageSize = 1000;
+const decoder = new TextDecoder();
+
+export function auditRepository(context: RepositoryContext): AuditRepository {
+  const { db } = context;
+  return {
+    async append(input) {
+      // Validate before taking the head lock; a malformed entry never costs a lock wait.
+      encodeEntry({ ...input, seq: 0 } as AuditEntry);
+      // Incrementing the single head row is the lock: on PostgreSQL a concurrent appender blocks
+      // on the row until this transaction ends, then reads the new size (READ COMMITTED
+      // re-checks the updated row), so seq stays contiguous. SQLite's write lock does the same.
+      const head = await db
+        .updateTable('audit_head')
+        .set({ size: sql<number>`size + 1` })
+        .where('id', '=', 1)
+        .returning('size')
+        .executeTakeFirst();
+      if (head === undefined) {
+        throw new ClearanceError(
+          'audit_unavailable',
+          'The audit_head row is missing, so no entry can be appended; restore it from a backup',
+        );
+      }
+      const entry = { ...input, seq: int(head.size) - 1 } as AuditEntry;
+      const encoded = encodeEntry(entry);
+      await conflictOnDuplicate(
+        context,
+        () =>
+          db
+            .insertInto('audit_entries')
+            .values({
+              seq: entry.seq,
+              entry: decoder.decode(encoded),
+              leaf_hash: Buffer.from(hashLeaf(encoded)).toString('hex'),
+              time: entry.time,
+              action: entry.action,
+              subject_type: entry.subject.type,
+              subject_id: entry.subject.id,
+              actor_id: entry.actor.id,
+            })
+            .execute(),
+        `Audit entry ${entry.seq} already exists although audit_head says the log has ${entry.seq} entries; the log was changed behind the service's back, run audit verify`,
+      );
+      return entry;
+    },
+    async size() {
+      const head = await db.selectFrom('audit_head').select('size').executeTakeFirst();
+      return head === undefined ? 0 : int(head.size);
+    },
+    async *entries(from, to) {
+      for (let start = from; start < to; start += pageSize) {
+        const rows = await db
+          .selectFrom('audit_entries')
+          .select(['entry', 'leaf_hash'])
+          .where('seq', '>=', start)
+          .where('seq', '<', Math.min(to, start + pageSize))
+          .orderBy('seq')
+          .execute();
+        for (const row of rows) {
+          const logged: LoggedAuditEntry = {
+            entry: JSON.parse(row.entry) as AuditEntry,
+            leafHash: hexBytes(row.leaf_hash),
+          };
+          yield logged;
+        }
+      }
+    },
+    async leafHashes(from, to) {
+      const rows = await db
+        .selectFrom('audit_entries')
+        .select('leaf_hash')
+        .where('seq', '>=', from)
+        .where('seq', '<', to)
+        .orderBy('seq')
+        .execute();
+      return rows.map((row) => hexBytes(row.leaf_hash));
+    },
+  };
+}
+
+export function checkpointRepository(context: RepositoryContext): CheckpointRepository {
+  const { db } = context;
+  const toStored = (row: {
+    size: number | string;
+    root_hash: string;
+    note: string;
+    created_at: Date | string;
+  }) => ({
+    size: int(row.size),
+    rootHash: hexBytes(row.root_hash),
+    note: row.note,
+    createdAt: iso(row.created_at),
+  });
+  return {
+    async insert(checkpoint) {
+      await conflictOnDuplicate(
+        context,
+        () =>
+          db
+            .insertInto('audit_checkpoints')
+            .values({
+              size: checkpoint.size,
+              root_hash: Buffer.from(checkpoint.rootHash).toString('hex'),
+              note: checkpoint.note,
+              created_at: checkpoint.createdAt,
+            })
+            .execute(),
+        `A checkpoint for log size ${checkpoint.size} already exists; checkpoints are immutable`,
+      );
+    },
+    async latest() {
+      const row = await db
+        .selectFrom('audit_checkpoints')
+        .selectAll()
+        .orderBy('size', 'desc')
+        .limit(1)
+        .executeTakeFirst();
+      return row === undefined ? undefined : toStored(row);
+    },
+    async list() {
+      const rows = await db.selectFrom('audit_checkpoints').selectAll().orderBy('size').execute();
+      return rows.map(toStored);
+    },
+  };
+}
+
+function hexBytes(hex: string): Uint8Array {
+  return new Uint8Array(Buffer.from(hex, 'hex'));
+}

@@ -1,0 +1,47 @@
+import type { DecisionRepository } from '../../app/ports.js';
+import type { DecisionRecord } from '../../domain/index.js';
+import { conflictOnDuplicate, fromJson, type RepositoryContext, toJson } from '../columns.js';
+
+/** Decisions are stored whole as canonical JSON (what replay reads), plus key columns to query. */
+export function decisionRepository(context: RepositoryContext): DecisionRepository {
+  const { db } = context;
+  return {
+    async insert(decision) {
+      await conflictOnDuplicate(
+        context,
+        () =>
+          db
+            .insertInto('decisions')
+            .values({
+              id: decision.id,
+              kind: decision.kind,
+              request_id: decision.requestId ?? null,
+              model: decision.model,
+              version: decision.version,
+              outcome: decision.outcome,
+              policy_digest: decision.policyDigest,
+              evidence_digest: decision.evidenceDigest,
+              at: decision.at,
+              payload: toJson(decision),
+            })
+            .execute(),
+        `Decision ${decision.id} already exists; decision records are immutable`,
+      );
+    },
+    async get(id) {
+      const row = await db
+        .selectFrom('decisions')
+        .select('payload')
+        .where('id', '=', id)
+        .executeTakeFirst();
+      return row === undefined ? undefined : fromJson<DecisionRecord>(row.payload);
+    },
+    async list(filter) {
+      let query = db.selectFrom('decisions').select('payload');
+      if (filter.model !== undefined) query = query.where('model', '=', filter.model);
+      if (filter.kind !== undefined) query = query.where('kind', '=', filter.kind);
+      const rows = await query.orderBy('at').orderBy('id').execute();
+      return rows.map((row) => fromJson<DecisionRecord>(row.payload));
+    },
+  };
+}

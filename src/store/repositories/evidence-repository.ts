@@ -1,0 +1,52 @@
+import type { EvidenceRepository } from '../../app/ports.js';
+import type { EvidenceKind, EvidenceRecord } from '../../domain/index.js';
+import { conflictOnDuplicate, int, iso, type RepositoryContext } from '../columns.js';
+
+export function evidenceRepository(context: RepositoryContext): EvidenceRepository {
+  const { db } = context;
+  return {
+    async insert(record) {
+      await conflictOnDuplicate(
+        context,
+        () =>
+          db
+            .insertInto('evidence')
+            .values({
+              model: record.model,
+              version: record.version,
+              path: record.path,
+              kind: record.kind,
+              digest: record.digest,
+              size: record.size,
+              media_type: record.mediaType,
+              attached_at: record.attachedAt,
+              attached_by: record.attachedBy,
+            })
+            .execute(),
+        `Evidence ${record.path} is already attached to ${record.model} ${record.version}; evidence is immutable, attach the new file under another path or register a new version`,
+      );
+    },
+    async list(model, version) {
+      const rows = await db
+        .selectFrom('evidence')
+        .selectAll()
+        .where('model', '=', model)
+        .where('version', '=', version)
+        .orderBy('path')
+        .execute();
+      return rows.map(
+        (row): EvidenceRecord => ({
+          model: row.model,
+          version: row.version,
+          kind: row.kind as EvidenceKind,
+          path: row.path,
+          digest: row.digest,
+          size: int(row.size),
+          mediaType: row.media_type,
+          attachedAt: iso(row.attached_at),
+          attachedBy: row.attached_by,
+        }),
+      );
+    },
+  };
+}

@@ -1,0 +1,105 @@
+import type { ModelRepository, PolicyRepository } from '../../app/ports.js';
+import { ClearanceError } from '../../domain/errors.js';
+import type { Model, PolicyRecord, RiskTier } from '../../domain/index.js';
+import { conflictOnDuplicate, iso, opt, type RepositoryContext } from '../columns.js';
+
+export function modelRepository(context: RepositoryContext): ModelRepository {
+  const { db } = context;
+  return {
+    async insert(model) {
+      await conflictOnDuplicate(
+        context,
+        () =>
+          db
+            .insertInto('models')
+            .values({
+              name: model.name,
+              owner_team: model.ownerTeam,
+              risk_tier: model.riskTier,
+              policy_digest: model.policyDigest,
+              description: model.description ?? null,
+              created_at: model.createdAt,
+              created_by: model.createdBy,
+            })
+            .execute(),
+        `Model ${model.name} already exists; pick another name or update the existing model`,
+      );
+    },
+    async get(name, options) {
+      let query = db.selectFrom('models').selectAll().where('name', '=', name);
+      if (options?.forUpdate === true && context.dialect.capabilities.supportsForUpdate) {
+        query = query.forUpdate();
+      }
+      const row = await query.executeTakeFirst();
+      return row === undefined ? undefined : toModel(row);
+    },
+    async setPolicy(name, policyDigest) {
+      const result = await db
+        .updateTable('models')
+        .set({ policy_digest: policyDigest })
+        .where('name', '=', name)
+        .executeTakeFirst();
+      if (result.numUpdatedRows === 0n) {
+        throw new ClearanceError('not_found', `Model ${name} does not exist; register it first`);
+      }
+    },
+    async list() {
+      const rows = await db.selectFrom('models').selectAll().orderBy('name').execute();
+      return rows.map(toModel);
+    },
+  };
+}
+
+function toModel(row: {
+  name: string;
+  owner_team: string;
+  risk_tier: string;
+  policy_digest: string;
+  description: string | null;
+  created_at: Date | string;
+  created_by: string;
+}): Model {
+  return {
+    name: row.name,
+    ownerTeam: row.owner_team,
+    riskTier: row.risk_tier as RiskTier,
+    policyDigest: row.policy_digest,
+    ...opt('description', row.description),
+    createdAt: iso(row.created_at),
+    createdBy: row.created_by,
+  };
+}
+
+export function policyRepository({ db }: RepositoryContext): PolicyRepository {
+  return {
+    async insert(record) {
+      await db
+        .insertInto('policies')
+        .values({
+          digest: record.digest,
+          name: record.name,
+          text: record.text,
+          registered_at: record.registeredAt,
+          registered_by: record.registeredBy,
+        })
+        .onConflict((conflict) => conflict.column('digest').doNothing())
+        .execute();
+    },
+    async get(digest) {
+      const row = await db
+        .selectFrom('policies')
+        .selectAll()
+        .where('digest', '=', digest)
+        .executeTakeFirst();
+      if (row === undefined) return undefined;
+      const record: PolicyRecord = {
+        digest: row.digest,
+        name: row.name,
+        text: row.text,
+        registeredAt: iso(row.registered_at),
+        registeredBy: row.registered_by,
+      };
+      return record;
+    },
+  };
+}

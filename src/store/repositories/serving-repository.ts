@@ -1,0 +1,46 @@
+import type { ServingRepository } from '../../app/ports.js';
+import type { ServingView } from '../../domain/index.js';
+import { iso, type RepositoryContext } from '../columns.js';
+
+export function servingRepository({ db }: RepositoryContext): ServingRepository {
+  return {
+    async get(model) {
+      const row = await db
+        .selectFrom('serving')
+        .selectAll()
+        .where('model', '=', model)
+        .executeTakeFirst();
+      const view: ServingView = { model };
+      if (row === undefined) return view;
+      if (row.production_version !== null && row.production_since !== null) {
+        view.production = { version: row.production_version, since: iso(row.production_since) };
+      }
+      if (row.canary_version !== null && row.canary_since !== null) {
+        view.canary = {
+          version: row.canary_version,
+          traffic: row.canary_traffic ?? 0,
+          since: iso(row.canary_since),
+        };
+      }
+      if (row.rollback_target_version !== null) {
+        view.rollbackTarget = { version: row.rollback_target_version };
+      }
+      return view;
+    },
+    async set(view) {
+      const values = {
+        production_version: view.production?.version ?? null,
+        production_since: view.production?.since ?? null,
+        canary_version: view.canary?.version ?? null,
+        canary_traffic: view.canary?.traffic ?? null,
+        canary_since: view.canary?.since ?? null,
+        rollback_target_version: view.rollbackTarget?.version ?? null,
+      };
+      await db
+        .insertInto('serving')
+        .values({ model: view.model, ...values })
+        .onConflict((conflict) => conflict.column('model').doUpdateSet(values))
+        .execute();
+    },
+  };
+}

@@ -1,0 +1,120 @@
+import type { VersionRepository } from '../../app/ports.js';
+import { ClearanceError, type Lineage, type VersionView } from '../../domain/index.js';
+import { conflictOnDuplicate, fromJson, iso, type RepositoryContext, toJson } from '../columns.js';
+
+export function versionRepository(context: RepositoryContext): VersionRepository {
+  const { db } = context;
+  const views = () =>
+    db
+      .selectFrom('versions as v')
+      .innerJoin('version_states as s', (join) =>
+        join.onRef('s.model', '=', 'v.model').onRef('s.version', '=', 'v.version'),
+      )
+      .selectAll('v')
+      .select(['s.state', 's.since']);
+  return {
+    async insert(version, initialState) {
+      await conflictOnDuplicate(
+        context,
+        () =>
+          db
+            .insertInto('versions')
+            .values({
+              model: version.model,
+              version: version.version,
+              artifact_uri: version.artifactUri,
+              artifact_digest: version.artifactDigest,
+              lineage: toJson(version.lineage),
+              created_at: version.createdAt,
+              created_by: version.createdBy,
+            })
+            .execute(),
+        `Version ${version.version} of model ${version.model} already exists; versions are immutable, register a new version`,
+      );
+      await this.setState(initialState);
+    },
+    async get(model, version) {
+      const row = await views()
+        .where('v.model', '=', model)
+        .where('v.version', '=', version)
+        .executeTakeFirst();
+      return row === undefined ? undefined : toView(row);
+    },
+    async setState(state) {
+      if (state.state === 'production') {
+        const current = await db
+          .selectFrom('version_states')
+          .select('version')
+          .where('model', '=', state.model)
+          .where('state', '=', 'production')
+          .where('version', '!=', state.version)
+          .executeTakeFirst();
+        if (current !== undefined) throw productionConflict(state.model, current.version);
+      }
+      const values = {
+        state: state.state,
+        request_id: state.requestId ?? null,
+        since: state.since,
+      };
+      await conflictOnDuplicate(
+        context,
+        () =>
+          db
+            .insertInto('version_states')
+            .values({ model: state.model, version: state.version, ...values })
+            .onConflict((conflict) => conflict.columns(['model', 'version']).doUpdateSet(values))
+            .execute(),
+        productionConflict(state.model).message,
+      );
+    },
+    async inState(model, state) {
+      const rows = await views()
+        .where('v.model', '=', model)
+        .where('s.state', '=', state)
+        .orderBy('v.created_at')
+        .orderBy('v.version')
+        .execute();
+      return rows.map(toView);
+    },
+    async list(model) {
+      const rows = await views()
+        .where('v.model', '=', model)
+        .orderBy('v.created_at')
+        .orderBy('v.version')
+        .execute();
+      return rows.map(toView);
+    },
+  };
+}
+
+function productionConflict(model: string, current?: string): ClearanceError {
+  const which = current === undefined ? 'a production version' : `production version ${current}`;
+  return new ClearanceError(
+    'conflict',
+    `Model ${model} already has ${which}; demote it in the same transaction before promoting another`,
+  );
+}
+
+function toView(row: {
+  model: string;
+  version: string;
+  artifact_uri: string;
+  artifact_digest: string;
+  lineage: string;
+  created_at: Date | string;
+  created_by: string;
+  state: string;
+  since: Date | string;
+}): VersionView {
+  return {
+    model: row.model,
+    version: row.version,
+    artifactUri: row.artifact_uri,
+    artifactDigest: row.artifact_digest,
+    lineage: fromJson<Lineage>(row.lineage),
+    createdAt: iso(row.created_at),
+    createdBy: row.created_by,
+    state: row.state,
+    stateSince: iso(row.since),
+  };
+}

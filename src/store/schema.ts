@@ -1,0 +1,201 @@
+/**
+ * Kysely's view of the tables (snake_case, as migrated). Instants read back as `Date` from
+ * PostgreSQL `timestamptz` and as RFC 3339 text from SQLite; `columns.ts` converts at the edge.
+ * 64-bit integers read back as strings from pg, so they are converted there too.
+ */
+import type { ColumnType } from 'kysely';
+
+type Instant = ColumnType<Date | string, string, string>;
+type OptionalInstant = ColumnType<Date | string | null, string | null, string | null>;
+type BigInt64 = ColumnType<number | string, number, number>;
+
+export interface PoliciesTable {
+  digest: string;
+  name: string;
+  text: string;
+  registered_at: Instant;
+  registered_by: string;
+}
+
+export interface ModelsTable {
+  name: string;
+  owner_team: string;
+  risk_tier: string;
+  policy_digest: string;
+  description: string | null;
+  created_at: Instant;
+  created_by: string;
+}
+
+export interface VersionsTable {
+  model: string;
+  version: string;
+  artifact_uri: string;
+  artifact_digest: string;
+  /** Canonical JSON of the lineage. */
+  lineage: string;
+  created_at: Instant;
+  created_by: string;
+}
+
+export interface VersionStatesTable {
+  model: string;
+  version: string;
+  state: string;
+  request_id: string | null;
+  since: Instant;
+}
+
+export interface EvidenceTable {
+  model: string;
+  version: string;
+  path: string;
+  kind: string;
+  digest: string;
+  size: BigInt64;
+  media_type: string;
+  attached_at: Instant;
+  attached_by: string;
+}
+
+export interface TransitionRequestsTable {
+  id: string;
+  model: string;
+  version: string;
+  from_state: string;
+  to_state: string;
+  change_type: string;
+  reason: string;
+  ticket: string | null;
+  requested_by: string;
+  requested_at: Instant;
+  status: string;
+  policy_digest: string;
+  evidence_digest: string;
+  decision_id: string | null;
+  closed_at: OptionalInstant;
+  closed_by: string | null;
+  close_reason: string | null;
+  bypass_expires_at: OptionalInstant;
+  review_due_at: OptionalInstant;
+}
+
+export interface ApprovalsTable {
+  id: string;
+  request_id: string;
+  approver: string;
+  role: string;
+  decision: string;
+  comment: string;
+  ticket: string | null;
+  risk_class: string;
+  evidence_digest: string;
+  policy_digest: string;
+  at: Instant;
+}
+
+export interface DecisionsTable {
+  id: string;
+  kind: string;
+  request_id: string | null;
+  model: string;
+  version: string;
+  outcome: string;
+  policy_digest: string;
+  evidence_digest: string;
+  at: Instant;
+  /** Canonical JSON of the whole DecisionRecord: what replay reads. */
+  payload: string;
+}
+
+export interface ServingTable {
+  model: string;
+  production_version: string | null;
+  production_since: OptionalInstant;
+  canary_version: string | null;
+  canary_traffic: number | null;
+  canary_since: OptionalInstant;
+  rollback_target_version: string | null;
+}
+
+export interface AuditEntriesTable {
+  seq: BigInt64;
+  /** RFC 8785 canonical JSON of the entry: the exact leaf input. */
+  entry: string;
+  /** Lowercase hex of SHA-256(0x00 ‖ entry). */
+  leaf_hash: string;
+  time: Instant;
+  action: string;
+  subject_type: string;
+  subject_id: string;
+  actor_id: string;
+}
+
+export interface AuditHeadTable {
+  id: number;
+  size: BigInt64;
+}
+
+export interface AuditCheckpointsTable {
+  size: BigInt64;
+  root_hash: string;
+  note: string;
+  created_at: Instant;
+}
+
+export interface UsersTable {
+  id: string;
+  display_name: string;
+  email: string | null;
+  created_at: Instant;
+  disabled_at: OptionalInstant;
+}
+
+export interface RoleBindingsTable {
+  id: string;
+  user_id: string;
+  role: string;
+  model: string | null;
+  created_at: Instant;
+  created_by: string;
+}
+
+export interface ApiTokensTable {
+  id: string;
+  user_id: string;
+  name: string;
+  /** SHA-256 of the secret, hex; the secret itself is never stored. */
+  secret_hash: string;
+  created_at: Instant;
+  expires_at: OptionalInstant;
+  revoked_at: OptionalInstant;
+}
+
+export interface Database {
+  policies: PoliciesTable;
+  models: ModelsTable;
+  versions: VersionsTable;
+  version_states: VersionStatesTable;
+  evidence: EvidenceTable;
+  transition_requests: TransitionRequestsTable;
+  approvals: ApprovalsTable;
+  decisions: DecisionsTable;
+  serving: ServingTable;
+  audit_entries: AuditEntriesTable;
+  audit_head: AuditHeadTable;
+  audit_checkpoints: AuditCheckpointsTable;
+  users: UsersTable;
+  role_bindings: RoleBindingsTable;
+  api_tokens: ApiTokensTable;
+}
+
+/** Tables whose rows never change once written; both engines enforce it with triggers. */
+export const appendOnlyTables = [
+  'audit_entries',
+  'audit_checkpoints',
+  'versions',
+  'evidence',
+  'policies',
+  'approvals',
+  'decisions',
+] as const;

@@ -1,0 +1,172 @@
+/**
+ * Runs a suite once per storage engine (STYLE.md "Tests"). SQLite: a fresh file per test file.
+ * PostgreSQL: a template database migrated once per set of migrations, cloned per test file
+ * with CREATE DATABASE … TEMPLATE and dropped afterwards. Without PostgreSQL the PostgreSQL
+ * half is skipped loudly — except in CI, where it fails.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { afterAll, beforeAll, describe } from 'vitest';
+import type { Store } from '../../src/app/ports.js';
+import {
+  createStore,
+  migrationNames,
+  openDialect,
+  type StoreConfig,
+  type StoreDialect,
+} from '../../src/store/index.js';
+
+export type EngineName = 'sqlite' | 'postgres';
+
+export interface TestEngine {
+  readonly name: EngineName;
+  /** The database of this test file; valid inside tests and hooks. */
+  config(): StoreConfig;
+  /** A migrated Store on this file's database, closed after the file. */
+  openStore(): Promise<Store>;
+  /** Raw access for engine-level tests (triggers, column types); closed after the file. */
+  openDialect(): StoreDialect;
+}
+
+const explicitPgUrl = process.env.CLEARANCE_TEST_PG_URL;
+const pgUrl = explicitPgUrl ?? 'postgres://postgres@127.0.0.1:5432/test';
+const pgAvailable = await answers(pgUrl);
+
+export function eachEngine(title: string, suite: (engine: TestEngine) => void): void {
+  for (const name of ['sqlite', 'postgres'] as const) {
+    if (name === 'postgres' && !pgAvailable) {
+      if (process.env.CI === 'true' || explicitPgUrl !== undefined) {
+        throw new Error(
+          `PostgreSQL at ${pgUrl} does not answer; the store suites must run on PostgreSQL here (CI or CLEARANCE_TEST_PG_URL set)`,
+        );
+      }
+      console.warn(
+        `\n${'!'.repeat(72)}\n!! SKIPPED: PostgreSQL tests for "${title}" — nothing answers at ${pgUrl}.\n!! Start PostgreSQL or set CLEARANCE_TEST_PG_URL; in CI this is a failure.\n${'!'.repeat(72)}\n`,
+      );
+      describe.skip(`${title} [postgres]`, () => suite(unavailable(name)));
+      continue;
+    }
+    describe(`${title} [${name}]`, () => {
+      const engine = new LiveEngine(name);
+      beforeAll(() => engine.setUp());
+      afterAll(() => engine.tearDown());
+      suite(engine);
+    });
+  }
+}
+
+class LiveEngine implements TestEngine {
+  readonly name: EngineName;
+  #config: StoreConfig | undefined;
+  #cleanup: (() => Promise<void>) | undefined;
+  readonly #open: { close(): Promise<void> }[] = [];
+
+  constructor(name: EngineName) {
+    this.name = name;
+  }
+
+  async setUp(): Promise<void> {
+    if (this.name === 'sqlite') {
+      const dir = await mkdtemp(join(tmpdir(), 'clearance-store-'));
+      this.#config = { engine: 'sqlite', file: join(dir, 'clearance.db') };
+      this.#cleanup = () => rm(dir, { recursive: true, force: true });
+    } else {
+      const database = await clonePostgresTemplate();
+      this.#config = { engine: 'postgres', url: withDatabase(pgUrl, database) };
+      this.#cleanup = async () => {
+        await adminQuery(`drop database if exists "${database}" with (force)`);
+      };
+    }
+  }
+
+  async tearDown(): Promise<void> {
+    for (const handle of this.#open.splice(0)) await handle.close();
+    await this.#cleanup?.();
+  }
+
+  config(): StoreConfig {
+    if (this.#config === undefined) throw new Error('TestEngine used outside a test or hook');
+    return this.#config;
+  }
+
+  async openStore(): Promise<Store> {
+    const store = await createStore(this.config());
+    this.#open.push(store);
+    return store;
+  }
+
+  openDialect(): StoreDialect {
+    const dialect = openDialect(this.config());
+    this.#open.push({ close: () => dialect.destroy() });
+    return dialect;
+  }
+}
+
+function unavailable(name: EngineName): TestEngine {
+  const fail = (): never => {
+    throw new Error(`${name} is not available`);
+  };
+  return { name, config: fail, openStore: fail, openDialect: fail };
+}
+
+async function answers(url: string): Promise<boolean> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2000 });
+  try {
+    await client.connect();
+    await client.query('select 1');
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+function withDatabase(url: string, database: string): string {
+  const parsed = new URL(url);
+  parsed.pathname = `/${database}`;
+  return parsed.toString();
+}
+
+async function adminQuery(text: string, values: unknown[] = []): Promise<pg.QueryResult> {
+  const client = new pg.Client({ connectionString: pgUrl });
+  await client.connect();
+  try {
+    return await client.query(text, values);
+  } finally {
+    await client.end();
+  }
+}
+
+/**
+ * Migrates `clearance_template_<hash of migration names>` once (under an advisory lock, since
+ * test files run in parallel workers), then clones it for one test file.
+ */
+async function clonePostgresTemplate(): Promise<string> {
+  const hash = createHash('sha256').update(migrationNames.join('\n')).digest('hex').slice(0, 12);
+  const template = `clearance_template_${hash}`;
+  const clone = `clearance_t_${randomBytes(6).toString('hex')}`;
+  const client = new pg.Client({ connectionString: pgUrl });
+  await client.connect();
+  try {
+    await client.query('select pg_advisory_lock(7426001)');
+    const found = await client.query('select 1 from pg_database where datname = $1', [template]);
+    if (found.rowCount === 0) {
+      // Build under another name and rename, so a crash never leaves a half-migrated template.
+      const building = `${template}_building`;
+      await client.query(`drop database if exists "${building}" with (force)`);
+      await client.query(`create database "${building}"`);
+      const store = await createStore({ engine: 'postgres', url: withDatabase(pgUrl, building) });
+      await store.close();
+      await client.query(`alter database "${building}" rename to "${template}"`);
+    }
+    await client.query(`create database "${clone}" template "${template}"`);
+  } finally {
+    await client.query('select pg_advisory_unlock(7426001)').catch(() => undefined);
+    await client.end();
+  }
+  return clone;
+}

@@ -1,0 +1,148 @@
+import { expect, it } from 'vitest';
+import type { Store } from '../../src/app/ports.js';
+import { entryLeafHash, hashSize } from '../../src/audit/index.js';
+import type { ClearanceError } from '../../src/domain/index.js';
+import { auditInput, later, model, policy, unique } from './fixtures.js';
+import { errorOf } from './store-contract.js';
+
+async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
+  const out: T[] = [];
+  for await (const item of items) out.push(item);
+  return out;
+}
+
+function hex(bytes: Uint8Array | undefined): string {
+  return bytes === undefined ? 'missing' : Buffer.from(bytes).toString('hex');
+}
+
+export function auditContract(store: () => Store): void {
+  it('appends entries at the next seq with their leaf hash', async () => {
+    const subject = unique('audit');
+    const { before, entries } = await store().transaction(async (tx) => {
+      const size = await tx.audit.size();
+      const first = await tx.audit.append(auditInput(subject));
+      const second = await tx.audit.append({ ...auditInput(subject), ticket: 'RISK-1' });
+      return { before: size, entries: [first, second] };
+    });
+    expect(entries.map((e) => e.seq)).toStrictEqual([before, before + 1]);
+    expect(entries[0]).toStrictEqual({ ...auditInput(subject), seq: before });
+    const read = await store().transaction(async (tx) => ({
+      size: await tx.audit.size(),
+      logged: await collect(tx.audit.entries(before, before + 2)),
+      leaves: await tx.audit.leafHashes(before, before + 2),
+    }));
+    expect(read.size).toBeGreaterThanOrEqual(before + 2);
+    expect(read.logged.map((l) => l.entry)).toStrictEqual(entries);
+    for (const [index, entry] of entries.entries()) {
+      const leaf = hex(entryLeafHash(entry));
+      expect(hex(read.logged[index]?.leafHash)).toBe(leaf);
+      expect(hex(read.leaves[index])).toBe(leaf);
+    }
+  });
+
+  it('streams the whole log in seq order across pages', async () => {
+    await store().transaction(async (tx) => {
+      for (let i = 0; i < 1005; i += 1) await tx.audit.append(auditInput(unique('bulk')));
+    });
+    const { size, seqs, leaves } = await store().transaction(async (tx) => {
+      const n = await tx.audit.size();
+      const logged = await collect(tx.audit.entries(0, n));
+      return {
+        size: n,
+        seqs: logged.map((l) => l.entry.seq),
+        leaves: await tx.audit.leafHashes(0, n),
+      };
+    });
+    expect(seqs).toStrictEqual(Array.from({ length: size }, (_, i) => i));
+    expect(leaves).toHaveLength(size);
+    expect(leaves.every((leaf) => leaf.length === hashSize)).toBe(true);
+  });
+
+  it('rolls back everything, the audit entry included, when work throws', async () => {
+    const p = policy();
+    const m = model(p.digest);
+    const before = await store().transaction((tx) => tx.audit.size());
+    const failure = new Error('work failed after writing');
+    const error = await errorOf(
+      store().transaction(async (tx) => {
+        await tx.policies.insert(p);
+        await tx.models.insert(m);
+        await tx.audit.append(auditInput(m.name));
+        throw failure;
+      }),
+    );
+    expect(error).toBe(failure);
+    const after = await store().transaction(async (tx) => ({
+      model: await tx.models.get(m.name),
+      policy: await tx.policies.get(p.digest),
+      size: await tx.audit.size(),
+    }));
+    expect(after).toStrictEqual({ model: undefined, policy: undefined, size: before });
+  });
+
+  it('refuses a malformed audit entry and writes nothing', async () => {
+    const before = await store().transaction((tx) => tx.audit.size());
+    const error = await errorOf(
+      store().transaction((tx) => tx.audit.append({ ...auditInput('x'), action: 'Bad Action' })),
+    );
+    expect((error as ClearanceError).code).toBe('invalid_input');
+    expect(await store().transaction((tx) => tx.audit.size())).toBe(before);
+  });
+
+  it('never lets a transaction see another one’s uncommitted writes', async () => {
+    const p = policy();
+    const seen: unknown[] = [];
+    const writer = store().transaction(async (tx) => {
+      await tx.policies.insert(p);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      throw new Error('abandon');
+    });
+    const reader = store().transaction(async (tx) => {
+      seen.push(await tx.policies.get(p.digest));
+    });
+    await Promise.allSettled([writer, reader]);
+    expect(seen).toStrictEqual([undefined]);
+  });
+
+  it('keeps seq contiguous under 50 concurrent appending transactions', async () => {
+    const before = await store().transaction((tx) => tx.audit.size());
+    const entries = await Promise.all(
+      Array.from({ length: 50 }, () =>
+        store().transaction((tx) => tx.audit.append(auditInput(unique('race')))),
+      ),
+    );
+    const seqs = entries.map((e) => e.seq).sort((a, b) => a - b);
+    expect(seqs).toStrictEqual(Array.from({ length: 50 }, (_, i) => before + i));
+    const stored = await store().transaction(async (tx) => ({
+      size: await tx.audit.size(),
+      logged: await collect(tx.audit.entries(before, before + 50)),
+    }));
+    expect(stored.size).toBe(before + 50);
+    expect(stored.logged.map((l) => l.entry.seq)).toStrictEqual(seqs);
+  });
+
+  it('stores checkpoints once per size and returns the latest', async () => {
+    const base = 1_000_000_000 + Math.floor(Math.random() * 1_000_000);
+    const checkpoint = (size: number) => ({
+      size,
+      rootHash: new Uint8Array(hashSize).fill(size % 251),
+      note: `clearance/test\n${size}\nAAAA\n\n— clearance/test sig\n`,
+      createdAt: later,
+    });
+    await store().transaction(async (tx) => {
+      await tx.checkpoints.insert(checkpoint(base + 2));
+      await tx.checkpoints.insert(checkpoint(base + 1));
+    });
+    const read = await store().transaction(async (tx) => ({
+      latest: await tx.checkpoints.latest(),
+      list: await tx.checkpoints.list(),
+    }));
+    expect(read.latest).toStrictEqual(checkpoint(base + 2));
+    const mine = read.list.filter((c) => c.size >= base);
+    expect(mine).toStrictEqual([checkpoint(base + 1), checkpoint(base + 2)]);
+    const error = await errorOf(
+      store().transaction((tx) => tx.checkpoints.insert(checkpoint(base + 1))),
+    );
+    expect((error as ClearanceError).code).toBe('conflict');
+  });
+}

@@ -1,0 +1,220 @@
+import { expect, it } from 'vitest';
+import type { RequestRepository, Store } from '../../src/app/ports.js';
+import { ClearanceError } from '../../src/domain/index.js';
+import {
+  approval,
+  at,
+  decision,
+  draft,
+  evidence,
+  later,
+  model,
+  policy,
+  request,
+  seedVersion,
+  version,
+} from './fixtures.js';
+import { errorOf } from './store-contract.js';
+
+function expectConflict(error: unknown, message: RegExp): void {
+  expect(error).toBeInstanceOf(ClearanceError);
+  expect((error as ClearanceError).code).toBe('conflict');
+  expect((error as ClearanceError).message).toMatch(message);
+}
+
+export function registryContract(store: () => Store): void {
+  it('keeps the first policy stored under a digest', async () => {
+    const p = policy();
+    await store().transaction((tx) => tx.policies.insert(p));
+    await store().transaction((tx) => tx.policies.insert({ ...p, text: 'changed' }));
+    const got = await store().transaction((tx) => tx.policies.get(p.digest));
+    expect(got).toStrictEqual(p);
+    expect(await store().transaction((tx) => tx.policies.get('sha256:00'))).toBeUndefined();
+  });
+
+  it('stores, lists, locks and repoints models', async () => {
+    const p1 = policy();
+    const p2 = policy();
+    const m = { ...model(p1.digest), description: 'probability of default' };
+    await store().transaction(async (tx) => {
+      await tx.policies.insert(p1);
+      await tx.policies.insert(p2);
+      await tx.models.insert(m);
+    });
+    expect(await store().transaction((tx) => tx.models.get(m.name))).toStrictEqual(m);
+    const locked = await store().transaction((tx) => tx.models.get(m.name, { forUpdate: true }));
+    expect(locked).toStrictEqual(m);
+    await store().transaction((tx) => tx.models.setPolicy(m.name, p2.digest));
+    const list = await store().transaction((tx) => tx.models.list());
+    expect(list.find((x) => x.name === m.name)?.policyDigest).toBe(p2.digest);
+    const names = list.map((x) => x.name);
+    expect(names).toStrictEqual([...names].sort());
+    expect(await store().transaction((tx) => tx.models.get('no-such-model'))).toBeUndefined();
+  });
+
+  it('refuses a second model with the same name as a conflict', async () => {
+    const p = policy();
+    const m = model(p.digest);
+    await store().transaction(async (tx) => {
+      await tx.policies.insert(p);
+      await tx.models.insert(m);
+    });
+    const error = await errorOf(store().transaction((tx) => tx.models.insert(m)));
+    expectConflict(error, new RegExp(`Model ${m.name} already exists`));
+  });
+
+  it('reports setPolicy on an unknown model as not_found', async () => {
+    const error = await errorOf(store().transaction((tx) => tx.models.setPolicy('nope', 'x')));
+    expect((error as ClearanceError).code).toBe('not_found');
+  });
+
+  it('stores versions with their current state', async () => {
+    const { model: m, version: v } = await store().transaction(seedVersion);
+    const v2 = { ...version(m.name), createdAt: later };
+    await store().transaction((tx) => tx.versions.insert(v2, draft(v2)));
+    const view = await store().transaction((tx) => tx.versions.get(m.name, v.version));
+    expect(view).toStrictEqual({ ...v, state: 'draft', stateSince: at });
+    await store().transaction((tx) =>
+      tx.versions.setState({ ...draft(v), state: 'staging', requestId: 'req-1', since: later }),
+    );
+    const staged = await store().transaction((tx) => tx.versions.inState(m.name, 'staging'));
+    expect(staged).toStrictEqual([{ ...v, state: 'staging', stateSince: later }]);
+    const all = await store().transaction((tx) => tx.versions.list(m.name));
+    expect(all.map((x) => x.version)).toStrictEqual([v.version, v2.version]);
+    expect(await store().transaction((tx) => tx.versions.get(m.name, 'nope'))).toBeUndefined();
+    const error = await errorOf(store().transaction((tx) => tx.versions.insert(v, draft(v))));
+    expectConflict(error, /already exists/);
+  });
+
+  it('keeps at most one production version per model', async () => {
+    const { model: m, version: v1 } = await store().transaction(seedVersion);
+    const v2 = version(m.name);
+    await store().transaction((tx) => tx.versions.insert(v2, draft(v2)));
+    await store().transaction((tx) => tx.versions.setState({ ...draft(v1), state: 'production' }));
+    const error = await errorOf(
+      store().transaction((tx) => tx.versions.setState({ ...draft(v2), state: 'production' })),
+    );
+    expectConflict(error, new RegExp(`Model ${m.name} already has .*production version`));
+    await store().transaction(async (tx) => {
+      await tx.versions.setState({ ...draft(v1), state: 'deprecated' });
+      await tx.versions.setState({ ...draft(v2), state: 'production' });
+    });
+    const prod = await store().transaction((tx) => tx.versions.inState(m.name, 'production'));
+    expect(prod.map((x) => x.version)).toStrictEqual([v2.version]);
+  });
+
+  it('lets exactly one of two concurrent promotions win', async () => {
+    const { model: m, version: v1 } = await store().transaction(seedVersion);
+    const v2 = version(m.name);
+    await store().transaction((tx) => tx.versions.insert(v2, draft(v2)));
+    const promote = (v: typeof v1) =>
+      store().transaction(async (tx) => {
+        await tx.models.get(m.name, { forUpdate: true });
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        await tx.versions.setState({ ...draft(v), state: 'production' });
+      });
+    const results = await Promise.allSettled([promote(v1), promote(v2)]);
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+    const rejected = results.find((r) => r.status === 'rejected');
+    expectConflict((rejected as PromiseRejectedResult).reason, /already has/);
+  });
+
+  it('stores evidence immutably, listed by path', async () => {
+    const { version: v } = await store().transaction(seedVersion);
+    await store().transaction(async (tx) => {
+      await tx.evidence.insert(evidence(v, 'z/predictions.csv'));
+      await tx.evidence.insert(evidence(v, 'a/metrics.json'));
+    });
+    const list = await store().transaction((tx) => tx.evidence.list(v.model, v.version));
+    expect(list).toStrictEqual([evidence(v, 'a/metrics.json'), evidence(v, 'z/predictions.csv')]);
+    const error = await errorOf(
+      store().transaction((tx) => tx.evidence.insert(evidence(v, 'a/metrics.json'))),
+    );
+    expectConflict(error, /already attached/);
+  });
+
+  it('stores, updates, locks and filters transition requests', async () => {
+    const { version: v } = await store().transaction(seedVersion);
+    const r1 = request(v, { ticket: 'RISK-1' });
+    const r2 = request(v, { requestedAt: later, changeType: 'emergency' });
+    await store().transaction(async (tx) => {
+      await tx.requests.insert(r1);
+      await tx.requests.insert(r2);
+    });
+    expect(await store().transaction((tx) => tx.requests.get(r1.id))).toStrictEqual(r1);
+    const closed = {
+      ...r2,
+      status: 'executed' as const,
+      decisionId: 'dec-1',
+      closedAt: later,
+      closedBy: 'carol',
+      closeReason: 'all gates passed',
+      bypassExpiresAt: '2026-03-05T11:30:00.125Z',
+      reviewDueAt: '2026-03-07T11:30:00.125Z',
+    };
+    await store().transaction(async (tx) => {
+      expect(await tx.requests.get(r2.id, { forUpdate: true })).toStrictEqual(r2);
+      await tx.requests.update(closed);
+    });
+    expect(await store().transaction((tx) => tx.requests.get(r2.id))).toStrictEqual(closed);
+    const list = (filter: Parameters<RequestRepository['list']>[0]) =>
+      store().transaction((tx) => tx.requests.list(filter));
+    expect(await list({ model: v.model })).toStrictEqual([r1, closed]);
+    expect(await list({ model: v.model, status: ['pending'] })).toStrictEqual([r1]);
+    expect(await list({ model: v.model, status: [] })).toStrictEqual([]);
+    const missing = await errorOf(
+      store().transaction((tx) => tx.requests.update({ ...r1, id: 'nope' })),
+    );
+    expect((missing as ClearanceError).code).toBe('not_found');
+  });
+
+  it('stores approvals in time order', async () => {
+    const { version: v } = await store().transaction(seedVersion);
+    const r = request(v);
+    const late = approval(r.id, 'dave', later);
+    const early = { ...approval(r.id, 'erin'), ticket: 'RISK-7' };
+    await store().transaction(async (tx) => {
+      await tx.requests.insert(r);
+      await tx.approvals.insert(late);
+      await tx.approvals.insert(early);
+    });
+    expect(await store().transaction((tx) => tx.approvals.list(r.id))).toStrictEqual([early, late]);
+    expect(await store().transaction((tx) => tx.approvals.list('nope'))).toStrictEqual([]);
+  });
+
+  it('stores decision records whole and filters them', async () => {
+    const { version: v } = await store().transaction(seedVersion);
+    const gates = decision(v, 'gates');
+    const transition = { ...decision(v, 'transition'), requestId: 'req-9', at: later };
+    await store().transaction(async (tx) => {
+      await tx.decisions.insert(gates);
+      await tx.decisions.insert(transition);
+    });
+    expect(await store().transaction((tx) => tx.decisions.get(gates.id))).toStrictEqual(gates);
+    const all = await store().transaction((tx) => tx.decisions.list({ model: v.model }));
+    expect(all).toStrictEqual([gates, transition]);
+    const kind = await store().transaction((tx) =>
+      tx.decisions.list({ model: v.model, kind: 'transition' }),
+    );
+    expect(kind).toStrictEqual([transition]);
+    expect(await store().transaction((tx) => tx.decisions.get('nope'))).toBeUndefined();
+  });
+
+  it('answers and replaces the serving view', async () => {
+    const { model: m } = await store().transaction(seedVersion);
+    expect(await store().transaction((tx) => tx.serving.get(m.name))).toStrictEqual({
+      model: m.name,
+    });
+    const full = {
+      model: m.name,
+      production: { version: 'v1', since: at },
+      canary: { version: 'v2', traffic: 0.05, since: later },
+      rollbackTarget: { version: 'v0' },
+    };
+    await store().transaction((tx) => tx.serving.set(full));
+    expect(await store().transaction((tx) => tx.serving.get(m.name))).toStrictEqual(full);
+    const promoted = { model: m.name, production: { version: 'v2', since: later } };
+    await store().transaction((tx) => tx.serving.set(promoted));
+    expect(await store().transaction((tx) => tx.serving.get(m.name))).toStrictEqual(promoted);
+  });
+}

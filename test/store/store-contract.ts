@@ -1,0 +1,31 @@
+/**
+ * The repository contract every Store passes: SQLite, PostgreSQL and the in-memory fake.
+ * Call inside a describe block; `openStore` may return a new or a shared Store per call.
+ */
+import { beforeAll } from 'vitest';
+import type { Store } from '../../src/app/ports.js';
+import { auditContract } from './store-contract-audit.js';
+import { registryContract } from './store-contract-registry.js';
+
+export function storeContract(openStore: () => Promise<Store>): void {
+  const context: { store?: Store } = {};
+  const store = (): Store => {
+    if (context.store === undefined) throw new Error('store not opened');
+    return context.store;
+  };
+  beforeAll(async () => {
+    context.store = await openStore();
+  });
+  registryContract(store);
+  auditContract(store);
+}
+
+/** The error a rejected promise carries, for asserting codes and messages. */
+export async function errorOf(promise: Promise<unknown>): Promise<unknown> {
+  try {
+    await promise;
+  } catch (error) {
+    return error;
+  }
+  throw new Error('expected the promise to reject');
+}
