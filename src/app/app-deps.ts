@@ -1,0 +1,10 @@
+import type { BlobStore, Clock, EvidenceBundleLoader, IdGenerator, Store } from './ports.js';
+
+/** Everything a use case needs from outside; `compose.ts` builds it, tests pass fakes. */
+export interface AppDeps {
+  store: Store;
+  blobs: BlobStore;
+  evidenceLoader: EvidenceBundleLoader;
+  clock: Clock;
+  ids: IdGenerator;
+}

@@ -1,0 +1,114 @@
+import { type EvidenceRecord, evidenceSetDigest, type Principal } from '../domain/index.js';
+import type { AppDeps } from './app-deps.js';
+import { auditRecord } from './audit-record.js';
+import { assertAnyRole, guarded } from './authorise.js';
+import { classifyEvidencePath, isSafeEvidencePath, mediaTypeOf } from './classify-evidence-path.js';
+import { loadModel, notFound } from './load-policy.js';
+import type { Repositories } from './ports.js';
+import { invalidInput } from './register-model.js';
+import { versionRegistrars } from './register-version.js';
+
+export interface EvidenceFile {
+  path: string;
+  bytes: Uint8Array;
+  mediaType?: string;
+}
+
+/**
+ * Stores the files' bytes by digest and attaches them to a version. The version's evidence set
+ * changes, so open requests take the new evidence digest and earlier approvals stop counting.
+ * Re-attaching an identical file under the same path is a no-op.
+ */
+export async function attachEvidence(
+  deps: AppDeps,
+  principal: Principal,
+  input: { model: string; version: string; files: EvidenceFile[] },
+): Promise<EvidenceRecord[]> {
+  if (input.files.length === 0)
+    throw invalidInput('No evidence files were given.', 'Pass at least one file.');
+  for (const file of input.files) {
+    if (!isSafeEvidencePath(file.path)) {
+      throw invalidInput(
+        `Evidence path "${file.path}" is not a relative path.`,
+        'Use a path such as predictions.csv or reports/drift.md.',
+      );
+    }
+  }
+  const stored = await Promise.all(input.files.map((f) => deps.blobs.put(f.bytes)));
+  const subject = { type: 'version', id: `${input.model}@${input.version}` };
+  return guarded(deps, { actor: principal, action: 'evidence.attach', subject }, () =>
+    deps.store.transaction(async (tx) => {
+      const model = await loadModel(tx, input.model, { forUpdate: true });
+      assertAnyRole({
+        principal,
+        model: model.name,
+        roles: versionRegistrars,
+        action: 'attach evidence',
+      });
+      if (!(await tx.versions.get(model.name, input.version))) {
+        throw notFound(`Version ${subject.id}`, 'Register the version before attaching evidence.');
+      }
+      const existing = await tx.evidence.list(model.name, input.version);
+      const time = deps.clock.now().toISOString();
+      const added: EvidenceRecord[] = [];
+      for (const [i, file] of input.files.entries()) {
+        const blob = stored[i];
+        if (!blob) throw new Error('blob result missing');
+        const same = existing.find((e) => e.path === file.path && e.digest === blob.digest);
+        if (same) continue;
+        const record: EvidenceRecord = {
+          model: model.name,
+          version: input.version,
+          kind: classifyEvidencePath(file.path),
+          path: file.path,
+          digest: blob.digest,
+          size: blob.size,
+          mediaType: file.mediaType ?? mediaTypeOf(file.path),
+          attachedAt: time,
+          attachedBy: principal.id,
+        };
+        await tx.evidence.insert(record);
+        added.push(record);
+      }
+      if (added.length === 0) return [];
+      const evidenceDigest = evidenceSetDigest([...existing, ...added]);
+      const touched = await refreshOpenRequests(tx, {
+        model: model.name,
+        version: input.version,
+        evidenceDigest,
+      });
+      await tx.audit.append(
+        auditRecord({
+          actor: principal,
+          time,
+          action: 'evidence.attached',
+          subject,
+          digests: { evidence: evidenceDigest },
+          data: {
+            files: added.map((r) => ({ path: r.path, kind: r.kind, digest: r.digest })),
+            requestsReset: touched,
+          },
+        }),
+      );
+      return added;
+    }),
+  );
+}
+
+/** Open requests for the version now see the new evidence: approved ones go back to pending. */
+async function refreshOpenRequests(
+  tx: Repositories,
+  input: { model: string; version: string; evidenceDigest: string },
+): Promise<string[]> {
+  const open = await tx.requests.list({ model: input.model, status: ['pending', 'approved'] });
+  const touched: string[] = [];
+  for (const request of open.filter((r) => r.version === input.version)) {
+    await tx.requests.update({
+      ...request,
+      evidenceDigest: input.evidenceDigest,
+      status: 'pending',
+    });
+    touched.push(request.id);
+  }
+  return touched;
+}

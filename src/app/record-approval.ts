@@ -1,0 +1,261 @@
+import {
+  type ApprovalEvaluation,
+  evaluateApprovals,
+  separationOfDutiesViolation,
+} from '../domain/approval-rules.js';
+import {
+  type Approval,
+  type ApprovalDecision,
+  ClearanceError,
+  evidenceSetDigest,
+  type Principal,
+  type RiskClass,
+  type TransitionPolicy,
+  type TransitionRequest,
+  type VersionView,
+} from '../domain/index.js';
+import { checkTicket, checkTransitionExists } from '../domain/transition-rules.js';
+import type { AppDeps } from './app-deps.js';
+import { auditRecord } from './audit-record.js';
+import { assertAnyRole, forbidden, guarded } from './authorise.js';
+import { loadModel, loadPolicy, notFound } from './load-policy.js';
+import type { Repositories } from './ports.js';
+import { invalidInput } from './register-model.js';
+import { refusalError } from './request-transition.js';
+
+export interface ApprovalInput {
+  requestId: string;
+  role: string;
+  decision: ApprovalDecision;
+  comment: string;
+  ticket?: string;
+  riskClass: RiskClass;
+}
+
+const riskClasses: readonly RiskClass[] = ['low', 'medium', 'high'];
+
+export function checkApprovalText(input: Pick<ApprovalInput, 'comment' | 'riskClass'>): void {
+  if (input.comment.trim() === '')
+    throw invalidInput('The comment is empty.', 'Say why you approve or reject.');
+  if (!riskClasses.includes(input.riskClass)) {
+    throw invalidInput(
+      `Risk classification "${input.riskClass}" is unknown.`,
+      'Use low, medium or high.',
+    );
+  }
+}
+
+export async function loadOpenRequest(tx: Repositories, id: string): Promise<TransitionRequest> {
+  const request = await tx.requests.get(id, { forUpdate: true });
+  if (!request) throw notFound(`Transition request ${id}`, 'Check the request id.');
+  return request;
+}
+
+function precondition(message: string, fix: string): ClearanceError {
+  return new ClearanceError('precondition_failed', message, { problems: [{ message, fix }] });
+}
+
+/**
+ * Records an approval or a rejection, bound to the evidence and policy digests in force now.
+ * Separation of duties is enforced here (refused as `forbidden`) and again when approvals are
+ * counted. A rejection closes the request; the last needed approval makes it `approved`.
+ */
+export async function recordApproval(
+  deps: AppDeps,
+  principal: Principal,
+  input: ApprovalInput,
+): Promise<{ approval: Approval; request: TransitionRequest; approvals: ApprovalEvaluation }> {
+  checkApprovalText(input);
+  const subject = { type: 'request', id: input.requestId };
+  return guarded(deps, { actor: principal, action: `approval.${input.decision}`, subject }, () =>
+    deps.store.transaction(async (tx) => {
+      const { transition, version, current, previous } = await approvalContext(
+        tx,
+        principal,
+        input,
+      );
+      const time = deps.clock.now().toISOString();
+      const approval: Approval = {
+        id: deps.ids.next(),
+        requestId: current.id,
+        approver: principal.id,
+        role: input.role,
+        decision: input.decision,
+        comment: input.comment,
+        ...(input.ticket ? { ticket: input.ticket } : {}),
+        riskClass: input.riskClass,
+        evidenceDigest: current.evidenceDigest,
+        policyDigest: current.policyDigest,
+        at: time,
+      };
+      await tx.approvals.insert(approval);
+      await tx.audit.append(
+        auditRecord({
+          actor: principal,
+          time,
+          action: 'approval.recorded',
+          subject,
+          reason: input.comment,
+          ticket: input.ticket,
+          digests: { evidence: current.evidenceDigest, policy: current.policyDigest },
+          data: {
+            approvalId: approval.id,
+            role: input.role,
+            decision: input.decision,
+            riskClass: input.riskClass,
+          },
+        }),
+      );
+      const approvals = evaluateApprovals({
+        transition,
+        request: current,
+        approvals: [...previous, approval],
+        version,
+        now: new Date(time),
+      });
+      const updated = await settle(tx, { request: current, approval, approvals, time, principal });
+      return { approval, request: updated, approvals };
+    }),
+  );
+}
+
+interface ApprovalContext {
+  transition: TransitionPolicy;
+  version: VersionView;
+  current: TransitionRequest;
+  previous: Approval[];
+}
+
+/** Loads what an approval is judged against and refuses it if any rule forbids it. */
+async function approvalContext(
+  tx: Repositories,
+  principal: Principal,
+  input: ApprovalInput,
+): Promise<ApprovalContext> {
+  const request = await loadOpenRequest(tx, input.requestId);
+  if (request.status !== 'pending' && request.status !== 'approved') {
+    throw precondition(
+      `Request ${request.id} is ${request.status}; it takes no more approvals.`,
+      'Open a new request.',
+    );
+  }
+  if (request.changeType === 'emergency') {
+    throw precondition(
+      `Request ${request.id} is an emergency change; it is signed off by its post-incident review.`,
+      'Use recordReview after it executes.',
+    );
+  }
+  const model = await loadModel(tx, request.model);
+  const policy = await loadPolicy(tx, model.policyDigest);
+  const found = checkTransitionExists(policy, request.from, request.to);
+  if (!found.ok) throw refusalError(found.refusal);
+  const transition = found.transition;
+  assertAnyRole({
+    principal,
+    model: model.name,
+    roles: [input.role],
+    action: `approve as ${input.role}`,
+  });
+  if (!transition.approvals.some((a) => a.role === input.role)) {
+    throw invalidInput(
+      `${request.from} → ${request.to} does not ask for a ${input.role} approval.`,
+      `Approve in one of the roles ${transition.approvals.map((a) => a.role).join(', ')}.`,
+    );
+  }
+  const version = await tx.versions.get(request.model, request.version);
+  if (!version) throw new Error(`request ${request.id} names a missing version`);
+  const violation = separationOfDutiesViolation({
+    duties: transition.separationOfDuties,
+    person: principal.id,
+    requestedBy: request.requestedBy,
+    version,
+  });
+  if (violation) {
+    const who = {
+      requester: 'requested this change',
+      creator: 'registered this version',
+      trainer: 'trained this version',
+    }[violation];
+    throw forbidden(
+      `${principal.id} ${who} and may not approve or reject request ${request.id} (separation of duties).`,
+      'Ask another holder of the role.',
+    );
+  }
+  const ticketRefusal = checkTicket(transition, input.ticket);
+  if (ticketRefusal) throw refusalError(ticketRefusal);
+  const current: TransitionRequest = {
+    ...request,
+    policyDigest: model.policyDigest,
+    evidenceDigest: evidenceSetDigest(await tx.evidence.list(request.model, request.version)),
+  };
+  const previous = await tx.approvals.list(request.id);
+  if (transition.separationOfDuties.oneRolePerPerson) {
+    assertOneRole({ previous, current, principal, role: input.role });
+  }
+  return { transition, version, current, previous };
+}
+
+/** One person fills one role per request (among approvals that still count). */
+function assertOneRole(input: {
+  previous: readonly Approval[];
+  current: TransitionRequest;
+  principal: Principal;
+  role: string;
+}): void {
+  const { current, principal } = input;
+  const other = input.previous.find(
+    (a) =>
+      a.approver === principal.id &&
+      a.role !== input.role &&
+      a.evidenceDigest === current.evidenceDigest &&
+      a.policyDigest === current.policyDigest,
+  );
+  if (other) {
+    throw forbidden(
+      `${principal.id} already signed off request ${current.id} as ${other.role}; one person fills one role per request.`,
+      `Ask another holder of ${input.role}.`,
+    );
+  }
+}
+
+async function settle(
+  tx: Repositories,
+  input: {
+    request: TransitionRequest;
+    approval: Approval;
+    approvals: ApprovalEvaluation;
+    time: string;
+    principal: Principal;
+  },
+): Promise<TransitionRequest> {
+  const { request, approval, time } = input;
+  if (approval.decision === 'reject') {
+    const rejected: TransitionRequest = {
+      ...request,
+      status: 'rejected',
+      closedAt: time,
+      closedBy: approval.approver,
+      closeReason: approval.comment,
+    };
+    await tx.requests.update(rejected);
+    await tx.audit.append(
+      auditRecord({
+        actor: input.principal,
+        time,
+        action: 'transition.rejected',
+        subject: { type: 'request', id: request.id },
+        reason: approval.comment,
+        ticket: approval.ticket,
+        digests: { evidence: request.evidenceDigest, policy: request.policyDigest },
+        data: { role: approval.role, riskClass: approval.riskClass },
+      }),
+    );
+    return rejected;
+  }
+  const updated: TransitionRequest = {
+    ...request,
+    status: input.approvals.satisfied ? 'approved' : 'pending',
+  };
+  await tx.requests.update(updated);
+  return updated;
+}

@@ -1,0 +1,58 @@
+import type { Policy, Principal } from '../domain/index.js';
+import type { AppDeps } from './app-deps.js';
+import { auditRecord } from './audit-record.js';
+import { assertAnyRole, guarded } from './authorise.js';
+import { loadModel, loadPolicy } from './load-policy.js';
+import { restoreRollbackTarget } from './move-version.js';
+import { invalidInput } from './register-model.js';
+
+/** Roles that may roll a model back: whoever may promote to production, break-glass, admin. */
+export function rollbackRoles(policy: Policy): string[] {
+  const promoters = policy.transitions
+    .filter((t) => t.to === 'production')
+    .flatMap((t) => t.requestedBy);
+  return [...new Set([...promoters, ...(policy.changeTypes.emergency?.allowedBy ?? []), 'admin'])];
+}
+
+/** Restores the rollback target to production; the current production version is demoted. */
+export async function rollback(
+  deps: AppDeps,
+  principal: Principal,
+  input: { model: string; reason: string; ticket?: string },
+): Promise<{ from?: string; to?: string }> {
+  if (input.reason.trim() === '')
+    throw invalidInput('The reason is empty.', 'Say why the model is rolled back.');
+  const subject = { type: 'model', id: input.model };
+  return guarded(deps, { actor: principal, action: 'rollback', subject }, () =>
+    deps.store.transaction(async (tx) => {
+      const model = await loadModel(tx, input.model, { forUpdate: true });
+      const policy = await loadPolicy(tx, model.policyDigest);
+      assertAnyRole({
+        principal,
+        model: model.name,
+        roles: rollbackRoles(policy),
+        action: 'roll back',
+      });
+      const at = deps.clock.now().toISOString();
+      const moved = await restoreRollbackTarget(tx, {
+        policy,
+        model: model.name,
+        at,
+        requireTarget: true,
+      });
+      await tx.audit.append(
+        auditRecord({
+          actor: principal,
+          time: at,
+          action: 'rollback.executed',
+          subject,
+          reason: input.reason,
+          ticket: input.ticket,
+          digests: { policy: model.policyDigest },
+          data: { from: moved.from ?? null, to: moved.to ?? null, trigger: 'manual' },
+        }),
+      );
+      return moved;
+    }),
+  );
+}

@@ -1,0 +1,170 @@
+import { describe, expect, it } from 'vitest';
+import {
+  executeTransition,
+  expireEmergencies,
+  getServing,
+  getVersion,
+  overdueReviews,
+  recordApproval,
+  recordReview,
+  requestTransition,
+} from '../../src/app/index.js';
+import {
+  actions,
+  addVersion,
+  auditLog,
+  harness,
+  people,
+  person,
+  refusal,
+  seedProduction,
+  setupModel,
+  toStaging,
+} from './harness.js';
+
+const model = 'credit-risk-pd';
+const hotfix = {
+  model,
+  version: '2026.1-hotfix1',
+  to: 'production',
+  changeType: 'emergency' as const,
+  reason: 'Scorecard mis-scores self-employed applicants; hotfix now',
+  ticket: 'RISK-911',
+};
+
+async function setup() {
+  const h = harness();
+  await setupModel(h, 'credit-risk', model, 'regulated');
+  await addVersion(h, { model, version: '2026.1', dir: 'credit-risk/baseline' });
+  await seedProduction(h, model, '2026.1');
+  await addVersion(h, { model, version: hotfix.version, dir: 'credit-risk/candidates/hotfix' });
+  await toStaging(h, model, hotfix.version);
+  return h;
+}
+
+async function executeHotfix() {
+  const h = await setup();
+  const { request, decision } = await requestTransition(h.deps, people.breakGlass, hotfix);
+  const result = await executeTransition(h.deps, people.breakGlass, { requestId: request.id });
+  return { h, request: result.request, requestDecision: decision, result };
+}
+
+describe('emergency change', () => {
+  it('may be requested only by break_glass, and the refusal is audited', async () => {
+    const h = await setup();
+    const error = await refusal(requestTransition(h.deps, people.mlops, hotfix));
+    expect(error.code).toBe('forbidden');
+    expect(error.message).toContain('break_glass');
+    const denied = auditLog(h).at(-1);
+    expect(denied?.action).toBe('access.denied');
+    expect(denied?.data).toEqual({ attempted: 'transition.request' });
+  });
+
+  it('the same hotfix as a standard change is blocked by auc and ks', async () => {
+    const h = await setup();
+    const { decision } = await requestTransition(h.deps, people.mlops, {
+      ...hotfix,
+      changeType: 'standard',
+    });
+    expect(decision.outcome).toBe('denied');
+    const blocking = decision.gates.filter((g) => g.outcome !== 'pass').map((g) => g.gateId);
+    expect(blocking).toEqual(['auc', 'ks']);
+  });
+
+  it('bypasses only auc and ks, records them, and sets the expiry and review deadlines', async () => {
+    const { h, request, result } = await executeHotfix();
+    const bypassed = result.decision.gates.filter((g) => g.bypassed).map((g) => g.gateId);
+    expect(bypassed).toEqual(['auc', 'ks']);
+    expect(result.decision.bypass).toEqual(['auc', 'ks']);
+    expect(result.decision.gates.find((g) => g.gateId === 'auc')?.outcome).not.toBe('pass');
+    expect(request.bypassExpiresAt).toBe('2026-03-04T09:00:00.000Z');
+    expect(request.reviewDueAt).toBe('2026-03-06T09:00:00.000Z');
+    expect((await getServing(h.deps, { model })).production?.version).toBe(hotfix.version);
+    expect(actions(h).slice(-3)).toEqual([
+      'gate.evaluated',
+      'transition.executed',
+      'emergency.bypass',
+    ]);
+  });
+
+  it('takes no standard approvals; its sign-off is the post-incident review', async () => {
+    const h = await setup();
+    const { request } = await requestTransition(h.deps, people.breakGlass, hotfix);
+    const error = await refusal(
+      recordApproval(h.deps, people.risk, {
+        requestId: request.id,
+        role: 'risk_officer',
+        decision: 'approve',
+        comment: 'ok',
+        ticket: 'RISK-1',
+        riskClass: 'high',
+      }),
+    );
+    expect(error.code).toBe('precondition_failed');
+  });
+
+  it('expiry rolls back a version that never passed the standard gates', async () => {
+    const { h, request } = await executeHotfix();
+    h.clock.advance(71 * 3600_000);
+    expect(await expireEmergencies(h.deps)).toEqual([]);
+    h.clock.advance(1 * 3600_000);
+    expect(await expireEmergencies(h.deps)).toEqual([
+      { requestId: request.id, outcome: 'rolled_back' },
+    ]);
+    expect((await getServing(h.deps, { model })).production?.version).toBe('2026.1');
+    expect((await getVersion(h.deps, { model, version: hotfix.version })).state).toBe('deprecated');
+    const rolled = auditLog(h).at(-1);
+    expect(rolled?.action).toBe('rollback.executed');
+    expect(rolled?.actor).toEqual({ id: 'system:expire-emergencies', kind: 'system' });
+    expect(await expireEmergencies(h.deps)).toEqual([]);
+  });
+
+  it('reports the review overdue until its approvers sign off', async () => {
+    const { h, request } = await executeHotfix();
+    h.clock.advance(4 * 24 * 3600_000);
+    expect(await overdueReviews(h.deps)).toEqual([]);
+    h.clock.advance(1 * 24 * 3600_000);
+    const overdue = await overdueReviews(h.deps);
+    expect(overdue).toEqual([
+      {
+        requestId: request.id,
+        model,
+        version: hotfix.version,
+        reviewDueAt: '2026-03-06T09:00:00.000Z',
+        missing: [{ role: 'risk_officer', needed: 1 }],
+      },
+    ]);
+    const selfReview = await refusal(
+      recordReview(h.deps, person('bob.breakglass', 'break_glass', 'risk_officer'), {
+        requestId: request.id,
+        role: 'risk_officer',
+        decision: 'approve',
+        comment: 'fine',
+        riskClass: 'high',
+      }),
+    );
+    expect(selfReview.code).toBe('forbidden');
+    const { review } = await recordReview(h.deps, people.risk, {
+      requestId: request.id,
+      role: 'risk_officer',
+      decision: 'approve',
+      comment: 'Root cause understood; hotfix acceptable',
+      ticket: 'RISK-912',
+      riskClass: 'high',
+    });
+    expect(review.satisfied).toBe(true);
+    expect(await overdueReviews(h.deps)).toEqual([]);
+    expect(actions(h).at(-1)).toBe('review.recorded');
+  });
+});
+
+describe('experiment change', () => {
+  it('is refused past staging', async () => {
+    const h = await setup();
+    const error = await refusal(
+      requestTransition(h.deps, people.mlops, { ...hotfix, changeType: 'experiment' }),
+    );
+    expect(error.code).toBe('invalid_input');
+    expect(error.message).toContain('no further than staging');
+  });
+});

@@ -1,0 +1,180 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import {
+  executeTransition,
+  expireEmergencies,
+  getRequest,
+  getServing,
+  recordApproval,
+  registerPolicy,
+  replayDecision,
+  requestTransition,
+  setModelPolicy,
+} from '../../src/app/index.js';
+import {
+  addVersion,
+  examplesDir,
+  harness,
+  people,
+  refusal,
+  seedProduction,
+  setupModel,
+  toStaging,
+} from './harness.js';
+
+const model = 'cxr-triage';
+
+async function medical() {
+  const h = harness();
+  await setupModel(h, 'medical-imaging', model, 'safety-critical');
+  await addVersion(h, { model, version: '3.0', dir: 'medical-imaging/candidates/passing' });
+  await toStaging(h, model, '3.0');
+  const { request, decision } = await requestTransition(h.deps, people.mlops, {
+    model,
+    version: '3.0',
+    to: 'production',
+    reason: 'Locked clinical test set passed',
+    ticket: 'CAB-7',
+  });
+  return { h, request, decision };
+}
+
+const sign = (requestId: string, role: string) => ({
+  requestId,
+  role,
+  decision: 'approve' as const,
+  comment: 'Reviewed',
+  ticket: 'CAB-7',
+  riskClass: 'high' as const,
+});
+
+describe('policy changes', () => {
+  it('an approval stops counting when the policy changes', async () => {
+    const { h, request } = await medical();
+    await recordApproval(h.deps, people.clinician, sign(request.id, 'senior_clinician'));
+    await recordApproval(h.deps, people.owner, sign(request.id, 'model_owner'));
+    const text = readFileSync(join(examplesDir, 'medical-imaging/policy.yaml'), 'utf8');
+    const stricter = await registerPolicy(h.deps, people.admin, {
+      text: text.replace('min: 0.90', 'min: 0.91'),
+    });
+    expect(
+      (
+        await refusal(
+          setModelPolicy(h.deps, people.mlops, {
+            model,
+            policyDigest: stricter.digest,
+            reason: 'x',
+          }),
+        )
+      ).code,
+    ).toBe('forbidden');
+    await setModelPolicy(h.deps, people.admin, {
+      model,
+      policyDigest: stricter.digest,
+      reason: 'Specificity bar raised by the clinical safety board',
+    });
+    const view = await getRequest(h.deps, { requestId: request.id });
+    expect(view.status.ignored.map((i) => i.why)).toEqual(['policy_changed', 'policy_changed']);
+    const error = await refusal(executeTransition(h.deps, people.mlops, { requestId: request.id }));
+    expect(error.code).toBe('precondition_failed');
+    expect(error.message).toContain('the policy changed');
+  });
+
+  it('refuses a malformed policy with every problem located', async () => {
+    const h = harness();
+    const error = await refusal(
+      registerPolicy(h.deps, people.admin, {
+        text: 'apiVersion: clearance/v1\nkind: Nope\n',
+        file: 'bad.yaml',
+      }),
+    );
+    expect(error.code).toBe('invalid_policy');
+  });
+});
+
+describe('requests', () => {
+  it('a second open request for the same version is a conflict', async () => {
+    const { h } = await medical();
+    const again = requestTransition(h.deps, people.mlops, {
+      model,
+      version: '3.0',
+      to: 'production',
+      reason: 'again',
+      ticket: 'CAB-8',
+    });
+    const error = await refusal(again);
+    expect(error.code).toBe('conflict');
+    expect(error.message).toContain('already has open request');
+  });
+
+  it('names an unknown version as not_found', async () => {
+    const { h } = await medical();
+    const error = await refusal(
+      requestTransition(h.deps, people.mlops, {
+        model,
+        version: '9.9',
+        to: 'production',
+        reason: 'x',
+      }),
+    );
+    expect(error.code).toBe('not_found');
+  });
+});
+
+describe('replayDecision', () => {
+  it('reproduces a request-time gate decision', async () => {
+    const { h, decision } = await medical();
+    const report = await replayDecision(h.deps, { decisionId: decision.id });
+    expect(report).toMatchObject({ reproduced: true, policyIntact: true, evidenceIntact: true });
+    expect(report.replayed?.gates).toEqual(report.original.gates);
+  });
+
+  it('detects evidence altered in the blob store', async () => {
+    const { h, decision } = await medical();
+    const predictions = decision.evidence.find((e) => e.path === 'predictions.csv');
+    if (!predictions) throw new Error('no predictions');
+    const original = new TextDecoder().decode(await h.blobs.get(predictions.digest));
+    const [header, ...rows] = original.trim().split('\n');
+    // Flip every label: sensitivity and specificity collapse.
+    const flipped = rows.map((row) =>
+      row.replace(/,([01]),/, (_, l: string) => `,${l === '1' ? '0' : '1'},`),
+    );
+    h.blobs.tamper(predictions.digest, new TextEncoder().encode([header, ...flipped].join('\n')));
+    const report = await replayDecision(h.deps, { decisionId: decision.id });
+    expect(report.reproduced).toBe(false);
+    expect(report.differences.join(' ')).toMatch(/sensitivity|specificity/);
+  });
+
+  it('refuses an unknown decision id', async () => {
+    const h = harness();
+    expect((await refusal(replayDecision(h.deps, { decisionId: 'nope' }))).code).toBe('not_found');
+  });
+});
+
+describe('emergency regularised', () => {
+  it('an emergency that passes the standard gates at expiry stands', async () => {
+    const h = harness();
+    const m = 'credit-risk-pd';
+    await setupModel(h, 'credit-risk', m, 'regulated');
+    await addVersion(h, { model: m, version: '1', dir: 'credit-risk/baseline' });
+    await seedProduction(h, m, '1');
+    await addVersion(h, { model: m, version: '2', dir: 'credit-risk/candidates/passing' });
+    await toStaging(h, m, '2');
+    const { request } = await requestTransition(h.deps, people.breakGlass, {
+      model: m,
+      version: '2',
+      to: 'production',
+      changeType: 'emergency',
+      reason: 'Incident INC-4',
+      ticket: 'RISK-4',
+    });
+    await executeTransition(h.deps, people.breakGlass, { requestId: request.id });
+    h.clock.advance(72 * 3600_000);
+    expect(await expireEmergencies(h.deps)).toEqual([
+      { requestId: request.id, outcome: 'regularised' },
+    ]);
+    expect((await getServing(h.deps, { model: m })).production?.version).toBe('2');
+    expect(await expireEmergencies(h.deps)).toEqual([]);
+  });
+});

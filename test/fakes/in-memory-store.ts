@@ -1,0 +1,293 @@
+/**
+ * An in-memory Store that behaves like the real one where use cases can tell: one transaction at
+ * a time (a mutex), all-or-nothing commits (work runs on a copy that replaces the state only when
+ * it resolves), unique keys and the one-production rule as ClearanceError('conflict'), and audit
+ * entries with contiguous sequence numbers and RFC 6962 leaf hashes from the audit core.
+ */
+import type {
+  AuditEntryInput,
+  Repositories,
+  Store,
+  StoredCheckpoint,
+} from '../../src/app/ports.js';
+import { type AuditEntry, entryLeafHash, type LoggedAuditEntry } from '../../src/audit/index.js';
+import {
+  type Approval,
+  ClearanceError,
+  type DecisionRecord,
+  type EvidenceRecord,
+  type Model,
+  type PolicyRecord,
+  type ServingView,
+  type TransitionRequest,
+  type Version,
+  type VersionState,
+  type VersionView,
+} from '../../src/domain/index.js';
+
+export interface MemoryState {
+  models: Map<string, Model>;
+  versions: Map<string, Version>;
+  states: Map<string, VersionState>;
+  evidence: EvidenceRecord[];
+  policies: Map<string, PolicyRecord>;
+  requests: Map<string, TransitionRequest>;
+  approvals: Approval[];
+  decisions: Map<string, DecisionRecord>;
+  serving: Map<string, ServingView>;
+  audit: AuditEntry[];
+  leafHashes: Uint8Array[];
+  checkpoints: StoredCheckpoint[];
+}
+
+export interface InMemoryStore extends Store {
+  /** A deep copy of the committed state, for assertions. */
+  snapshot(): MemoryState;
+  /** Edits committed state behind the service's back, as a rogue database write would. */
+  tamper(edit: (state: MemoryState) => void): void;
+}
+
+function emptyState(): MemoryState {
+  return {
+    models: new Map(),
+    versions: new Map(),
+    states: new Map(),
+    evidence: [],
+    policies: new Map(),
+    requests: new Map(),
+    approvals: [],
+    decisions: new Map(),
+    serving: new Map(),
+    audit: [],
+    leafHashes: [],
+    checkpoints: [],
+  };
+}
+
+const key = (model: string, version: string) => `${model}\u0000${version}`;
+const byText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+const copy = <T>(value: T): T => structuredClone(value);
+
+function conflict(message: string, fix: string): ClearanceError {
+  return new ClearanceError('conflict', message, { problems: [{ message, fix }] });
+}
+
+function view(s: MemoryState, version: Version): VersionView {
+  const state = s.states.get(key(version.model, version.version));
+  if (!state) throw new Error(`version ${version.model}@${version.version} has no state`);
+  return { ...copy(version), state: state.state, stateSince: state.since };
+}
+
+function versionRepos(s: MemoryState): Pick<Repositories, 'models' | 'versions' | 'evidence'> {
+  return {
+    models: {
+      insert: async (model) => {
+        if (s.models.has(model.name)) {
+          throw conflict(`Model ${model.name} already exists.`, 'Choose another name.');
+        }
+        s.models.set(model.name, copy(model));
+      },
+      get: async (name) => copy(s.models.get(name)),
+      setPolicy: async (name, policyDigest) => {
+        const model = s.models.get(name);
+        if (!model) throw new ClearanceError('not_found', `Model ${name} does not exist.`);
+        s.models.set(name, { ...model, policyDigest });
+      },
+      list: async () => [...s.models.values()].map(copy),
+    },
+    versions: {
+      insert: async (version, initial) => {
+        const k = key(version.model, version.version);
+        if (s.versions.has(k)) {
+          throw conflict(
+            `Version ${version.model}@${version.version} already exists.`,
+            'Versions are immutable; register a new version name.',
+          );
+        }
+        s.versions.set(k, copy(version));
+        s.states.set(k, copy(initial));
+      },
+      get: async (model, version) => {
+        const found = s.versions.get(key(model, version));
+        return found ? view(s, found) : undefined;
+      },
+      setState: async (state) => {
+        const k = key(state.model, state.version);
+        if (!s.versions.has(k)) throw new Error(`unknown version ${state.model}@${state.version}`);
+        if (state.state === 'production') {
+          for (const [other, current] of s.states) {
+            if (other !== k && current.model === state.model && current.state === 'production') {
+              throw conflict(
+                `Model ${state.model} already has ${current.version} as its production version.`,
+                'Retry after the other promotion finishes; it demotes the previous version.',
+              );
+            }
+          }
+        }
+        s.states.set(k, copy(state));
+      },
+      inState: async (model, state) =>
+        [...s.versions.values()]
+          .filter((v) => v.model === model && s.states.get(key(model, v.version))?.state === state)
+          .map((v) => view(s, v)),
+      list: async (model) =>
+        [...s.versions.values()].filter((v) => v.model === model).map((v) => view(s, v)),
+    },
+    evidence: {
+      insert: async (record) => {
+        const clash = s.evidence.some(
+          (e) => e.model === record.model && e.version === record.version && e.path === record.path,
+        );
+        if (clash) {
+          throw conflict(
+            `Evidence ${record.path} is already attached to ${record.model}@${record.version}.`,
+            'Evidence is immutable; attach the new file under another name.',
+          );
+        }
+        s.evidence.push(copy(record));
+      },
+      list: async (model, version) =>
+        s.evidence
+          .filter((e) => e.model === model && e.version === version)
+          .sort((a, b) => byText(a.path, b.path))
+          .map(copy),
+    },
+  };
+}
+
+function requestRepos(s: MemoryState): Pick<Repositories, 'requests' | 'approvals' | 'decisions'> {
+  return {
+    requests: {
+      insert: async (request) => {
+        if (s.requests.has(request.id)) throw conflict(`Request ${request.id} exists.`, 'Retry.');
+        s.requests.set(request.id, copy(request));
+      },
+      get: async (id) => copy(s.requests.get(id)),
+      update: async (request) => {
+        if (!s.requests.has(request.id)) {
+          throw new ClearanceError('not_found', `Transition request ${request.id} does not exist.`);
+        }
+        s.requests.set(request.id, copy(request));
+      },
+      list: async (filter) =>
+        [...s.requests.values()]
+          .filter((r) => filter.model === undefined || r.model === filter.model)
+          .filter((r) => filter.status === undefined || filter.status.includes(r.status))
+          .map(copy),
+    },
+    approvals: {
+      insert: async (approval) => {
+        if (s.approvals.some((a) => a.id === approval.id)) {
+          throw conflict(`Approval ${approval.id} exists.`, 'Retry.');
+        }
+        s.approvals.push(copy(approval));
+      },
+      list: async (requestId) =>
+        s.approvals
+          .filter((a) => a.requestId === requestId)
+          .sort((a, b) => byText(a.at, b.at))
+          .map(copy),
+    },
+    decisions: {
+      insert: async (decision) => {
+        if (s.decisions.has(decision.id))
+          throw conflict(`Decision ${decision.id} exists.`, 'Retry.');
+        s.decisions.set(decision.id, copy(decision));
+      },
+      get: async (id) => copy(s.decisions.get(id)),
+      list: async (filter) =>
+        [...s.decisions.values()]
+          .filter((d) => filter.model === undefined || d.model === filter.model)
+          .filter((d) => filter.kind === undefined || d.kind === filter.kind)
+          .map(copy),
+    },
+  };
+}
+
+function otherRepos(
+  s: MemoryState,
+): Pick<Repositories, 'policies' | 'serving' | 'audit' | 'checkpoints'> {
+  return {
+    policies: {
+      insert: async (record) => {
+        if (!s.policies.has(record.digest)) s.policies.set(record.digest, copy(record));
+      },
+      get: async (digest) => copy(s.policies.get(digest)),
+    },
+    serving: {
+      get: async (model) => copy(s.serving.get(model)) ?? { model },
+      set: async (servingView) => {
+        s.serving.set(servingView.model, copy(servingView));
+      },
+    },
+    audit: {
+      append: async (input: AuditEntryInput) => {
+        const entry = { ...copy(input), seq: s.audit.length } as AuditEntry;
+        const leaf = entryLeafHash(entry); // validates the entry; throws on a malformed one
+        s.audit.push(entry);
+        s.leafHashes.push(leaf);
+        return copy(entry);
+      },
+      size: async () => s.audit.length,
+      entries: (from, to) => loggedEntries(s, from, to),
+      leafHashes: async (from, to) => s.leafHashes.slice(from, to).map((h) => Buffer.from(h)),
+    },
+    checkpoints: {
+      insert: async (checkpoint) => {
+        if (s.checkpoints.some((c) => c.size === checkpoint.size)) {
+          throw conflict(
+            `A checkpoint for tree size ${checkpoint.size} already exists.`,
+            'Sign a checkpoint only when the log has grown.',
+          );
+        }
+        s.checkpoints.push(copy(checkpoint));
+        s.checkpoints.sort((a, b) => a.size - b.size);
+      },
+      latest: async () => copy(s.checkpoints.at(-1)),
+      list: async () => s.checkpoints.map(copy),
+    },
+  };
+}
+
+async function* loggedEntries(
+  s: MemoryState,
+  from: number,
+  to: number,
+): AsyncIterable<LoggedAuditEntry> {
+  const end = Math.min(to, s.audit.length);
+  for (let seq = Math.max(0, from); seq < end; seq++) {
+    const entry = s.audit[seq];
+    const leafHash = s.leafHashes[seq];
+    if (entry && leafHash) yield { entry: copy(entry), leafHash: Buffer.from(leafHash) };
+  }
+}
+
+export function createInMemoryStore(): InMemoryStore {
+  let committed = emptyState();
+  let queue: Promise<unknown> = Promise.resolve();
+  let closed = false;
+  return {
+    transaction<T>(work: (tx: Repositories) => Promise<T>): Promise<T> {
+      if (closed) return Promise.reject(new Error('the store is closed'));
+      const run = async () => {
+        const draft = copy(committed);
+        const tx: Repositories = {
+          ...versionRepos(draft),
+          ...requestRepos(draft),
+          ...otherRepos(draft),
+        };
+        const result = await work(tx);
+        committed = draft;
+        return result;
+      };
+      const next = queue.then(run, run);
+      queue = next.catch(() => undefined);
+      return next;
+    },
+    close: async () => {
+      closed = true;
+    },
+    snapshot: () => copy(committed),
+    tamper: (edit) => edit(committed),
+  };
+}
