@@ -1,0 +1,23 @@
+export {
+  type ApiToken,
+  createApiToken,
+  hashTokenSecret,
+  isApiToken,
+  isTokenSecretValid,
+  parseApiToken,
+} from './api-token.js';
+export {
+  type AuthenticateOptions,
+  authenticate,
+  can,
+  type IdentityDirectory,
+  type RequestHeaders,
+  type StoredToken,
+} from './identity.js';
+export {
+  createOidcVerifier,
+  type OidcVerifier,
+  type OidcVerifierOptions,
+  parseRoleBinding,
+  rolesFromClaim,
+} from './oidc-verifier.js';

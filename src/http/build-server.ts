@@ -1,0 +1,129 @@
+/**
+ * The Fastify server: problem-details errors, authentication, idempotency, ETags, the OpenAPI
+ * document at /api/v1/openapi.json, and the /api/v1 routes over the use cases.
+ */
+import swagger from '@fastify/swagger';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import type { IdentityDirectory, OidcVerifier } from '../auth/index.js';
+import { registerHooks } from './http-hooks.js';
+import { IdempotencyCache } from './idempotency-cache.js';
+import { registerModelRoutes } from './model-routes.js';
+import {
+  problemContentType,
+  problemDetails,
+  problemStatus,
+  sendProblem,
+} from './problem-details.js';
+import { recordSchemas } from './record-schemas.js';
+import { registerRequestRoutes } from './request-routes.js';
+import type { UseCases } from './use-cases.js';
+
+export interface HttpDeps {
+  /** The app's use cases with their deps bound: `bindUseCases(appDeps)`. */
+  useCases: UseCases;
+  /** Users, API tokens and role bindings. */
+  directory: IdentityDirectory;
+  /** Accepts OIDC JWTs as bearer credentials when set. */
+  oidc?: OidcVerifier;
+  /** From Config: larger bodies are refused with 413. */
+  bodyLimitBytes: number;
+  logger?: FastifyServerOptions['logger'];
+  /** For tests: a cache with a fake clock or a small size. */
+  idempotency?: IdempotencyCache;
+  now?: () => Date;
+}
+
+export const openApiInfo = {
+  title: 'Clearance registry API',
+  version: '1',
+  description:
+    'Release governance for ML model registries. Errors are RFC 9457 problem details; see docs/reference/api.md.',
+} as const;
+
+function registerSwagger(app: FastifyInstance): void {
+  app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: openApiInfo,
+      components: {
+        securitySchemes: {
+          bearer: {
+            type: 'http',
+            scheme: 'bearer',
+            description: 'An API token (clr_<id>_<secret>) or an OIDC JWT.',
+          },
+        },
+      },
+      security: [{ bearer: [] }],
+    },
+    refResolver: {
+      buildLocalReference: (json, _baseUri, _fragment, i) =>
+        typeof json.$id === 'string' ? json.$id : `def-${i}`,
+    },
+  });
+}
+
+export function buildServer(deps: HttpDeps): FastifyInstance {
+  const app = Fastify({
+    logger: deps.logger ?? false,
+    bodyLimit: deps.bodyLimitBytes,
+    // Behind a proxy the id comes from it; otherwise Fastify generates one per request.
+    requestIdHeader: 'x-request-id',
+  });
+  for (const schema of recordSchemas) app.addSchema(schema);
+  registerSwagger(app);
+  app.setErrorHandler(sendProblem);
+  app.setNotFoundHandler((request, reply) => {
+    const body = problemDetails({
+      code: 'route_not_found',
+      detail: `No route ${request.method} ${request.url}.`,
+      instance: request.url,
+      problems: [{ message: 'Unknown route.', fix: 'See /api/v1/openapi.json for the routes.' }],
+    });
+    return reply.code(problemStatus.route_not_found).type(problemContentType).send(body);
+  });
+  app.addContentTypeParser(
+    'application/octet-stream',
+    { parseAs: 'buffer', bodyLimit: deps.bodyLimitBytes },
+    (_request, body, done) => done(null, body),
+  );
+  registerHooks(app, {
+    auth: {
+      directory: deps.directory,
+      ...(deps.oidc ? { oidc: deps.oidc } : {}),
+      ...(deps.now ? { now: deps.now } : {}),
+    },
+    idempotency: deps.idempotency ?? new IdempotencyCache(),
+  });
+
+  // Routes go in a plugin registered after swagger, so its onRoute hook sees every one of them.
+  app.register(async (api) => {
+    api.get(
+      '/healthz',
+      {
+        config: { public: true },
+        schema: {
+          tags: ['meta'],
+          summary: 'Liveness',
+          security: [],
+          response: {
+            200: {
+              type: 'object',
+              properties: { status: { type: 'string' } },
+              required: ['status'],
+            },
+          },
+        },
+      },
+      async () => ({ status: 'ok' }),
+    );
+    api.get(
+      '/api/v1/openapi.json',
+      { config: { public: true }, schema: { hide: true } },
+      async () => app.swagger(),
+    );
+    registerModelRoutes(api, deps.useCases);
+    registerRequestRoutes(api, deps.useCases);
+  });
+  return app;
+}

@@ -1,0 +1,146 @@
+/**
+ * Cross-cutting request handling: authentication on every non-public route, Idempotency-Key
+ * replay on creating POSTs, and weak ETags (+ If-None-Match → 304) on successful GETs.
+ */
+import { createHash } from 'node:crypto';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { type AuthenticateOptions, authenticate } from '../auth/index.js';
+import { ClearanceError, canonicalJson, type Principal } from '../domain/index.js';
+import type { IdempotencyCache } from './idempotency-cache.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    principal: Principal | undefined;
+    idempotencyKey: string | undefined;
+  }
+  interface FastifyContextConfig {
+    /** No authentication (health check, OpenAPI document). */
+    public?: boolean;
+    /** Honours the Idempotency-Key header. */
+    idempotent?: boolean;
+    /** Cache-Control for successful GETs; defaults to `private, no-cache`. */
+    cacheControl?: string;
+  }
+}
+
+/** The authenticated caller; routes only run after the auth hook, so absence is a bug. */
+export function principalOf(request: FastifyRequest): Principal {
+  if (!request.principal) throw new Error(`Route ${request.url} ran without authentication.`);
+  return request.principal;
+}
+
+/** `W/"<base64url of the SHA-256 of the body, truncated>"`. */
+export function weakEtag(body: string | Buffer): string {
+  return `W/"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`;
+}
+
+function etagMatches(header: string | undefined, etag: string): boolean {
+  if (!header) return false;
+  if (header.trim() === '*') return true;
+  // Weak comparison (RFC 9110 §8.8.3.2): ignore the W/ prefix on either side.
+  const opaque = etag.replace(/^W\//, '');
+  return header.split(',').some((candidate) => candidate.trim().replace(/^W\//, '') === opaque);
+}
+
+function fingerprintOf(request: FastifyRequest): string {
+  const hash = createHash('sha256').update(`${request.method} ${request.url}\n`);
+  if (Buffer.isBuffer(request.body)) hash.update(request.body);
+  else if (request.body !== undefined) hash.update(canonicalJson(request.body));
+  return hash.digest('hex');
+}
+
+function headerText(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
+}
+
+export function registerHooks(
+  app: FastifyInstance,
+  options: { auth: AuthenticateOptions; idempotency: IdempotencyCache },
+): void {
+  app.decorateRequest('principal', undefined);
+  app.decorateRequest('idempotencyKey', undefined);
+
+  app.addHook('onRequest', async (request) => {
+    if (request.routeOptions.config.public || !request.routeOptions.url) return;
+    request.principal = await authenticate(request.headers, options.auth);
+  });
+
+  app.addHook('preHandler', async (request, reply) => {
+    if (!request.routeOptions.config.idempotent) return;
+    const key = headerText(request.headers['idempotency-key']);
+    if (key === undefined) return;
+    if (key === '' || key.length > 255) {
+      throw new ClearanceError(
+        'invalid_input',
+        'The Idempotency-Key header is empty or too long.',
+        {
+          problems: [{ message: 'Idempotency-Key must be 1–255 characters.', fix: 'Send a UUID.' }],
+        },
+      );
+    }
+    const scoped = `${principalOf(request).id}\u0000${key}`;
+    const lookup = options.idempotency.begin(scoped, fingerprintOf(request));
+    if (lookup.kind === 'new') {
+      request.idempotencyKey = scoped;
+      return;
+    }
+    if (lookup.kind === 'in_flight') {
+      throw new ClearanceError(
+        'conflict',
+        `A request with Idempotency-Key ${key} is in progress.`,
+        {
+          problems: [{ message: 'The first request has not finished.', fix: 'Retry shortly.' }],
+        },
+      );
+    }
+    if (lookup.kind === 'mismatch') {
+      throw new ClearanceError(
+        'invalid_input',
+        `Idempotency-Key ${key} was used for a different request.`,
+        {
+          problems: [
+            { message: 'Same key, different method, URL or body.', fix: 'Use a new key.' },
+          ],
+        },
+      );
+    }
+    const stored = lookup.response;
+    if (stored.location) reply.header('location', stored.location);
+    reply.header('idempotent-replayed', 'true');
+    return reply.code(stored.status).type(stored.contentType).send(stored.body);
+  });
+
+  app.addHook('onSend', async (request, reply, payload) => {
+    if (request.idempotencyKey) {
+      const key = request.idempotencyKey;
+      request.idempotencyKey = undefined;
+      if (reply.statusCode >= 200 && reply.statusCode < 300 && typeof payload === 'string') {
+        const location = headerText(reply.getHeader('location') as string | undefined);
+        options.idempotency.complete(key, {
+          status: reply.statusCode,
+          contentType: String(reply.getHeader('content-type') ?? 'application/json'),
+          body: payload,
+          ...(location ? { location } : {}),
+        });
+      } else {
+        options.idempotency.abandon(key);
+      }
+    }
+    return conditionalGet(request, reply, payload);
+  });
+}
+
+function conditionalGet(request: FastifyRequest, reply: FastifyReply, payload: unknown): unknown {
+  if (request.method !== 'GET' || reply.statusCode !== 200) return payload;
+  if (typeof payload !== 'string' && !Buffer.isBuffer(payload)) return payload;
+  const etag = weakEtag(payload);
+  reply.header('etag', etag);
+  reply.header('cache-control', request.routeOptions.config.cacheControl ?? 'private, no-cache');
+  if (etagMatches(headerText(request.headers['if-none-match']), etag)) {
+    reply.code(304);
+    reply.removeHeader('content-type');
+    reply.removeHeader('content-length');
+    return '';
+  }
+  return payload;
+}

@@ -1,0 +1,23 @@
+export { bindUseCases } from './bind-use-cases.js';
+export { buildServer, type HttpDeps, openApiInfo } from './build-server.js';
+export { IdempotencyCache, type IdempotencyCacheOptions } from './idempotency-cache.js';
+export {
+  type ProblemCode,
+  type ProblemDetails,
+  problemDetails,
+  problemStatus,
+  problemTypeBase,
+} from './problem-details.js';
+export type {
+  ApprovalBody,
+  ApprovalOutcome,
+  ExecuteOutcome,
+  InboxItem,
+  RegisterModelBody,
+  RegisterVersionBody,
+  ReplayOutcome,
+  RequestDetail,
+  RequestOutcome,
+  RequestTransitionBody,
+  UseCases,
+} from './use-cases.js';

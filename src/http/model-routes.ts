@@ -1,0 +1,187 @@
+/** Policies, models, versions, evidence and the serving read. */
+import type { FastifyInstance } from 'fastify';
+import { ClearanceError } from '../domain/index.js';
+import {
+  nameParams,
+  registerModelBody,
+  registerPolicyBody,
+  registerVersionBody,
+  versionParams,
+} from './body-schemas.js';
+import { principalOf } from './http-hooks.js';
+import { errors, idempotencyHeader, listOf, ref } from './record-schemas.js';
+import type { RegisterModelBody, RegisterVersionBody, UseCases } from './use-cases.js';
+
+interface NameParams {
+  name: string;
+}
+interface VersionParams extends NameParams {
+  version: string;
+}
+
+export function registerModelRoutes(app: FastifyInstance, useCases: UseCases): void {
+  app.post<{ Body: { text: string; file?: string } }>(
+    '/api/v1/policies',
+    {
+      config: { idempotent: true },
+      schema: {
+        tags: ['policies'],
+        summary: 'Register a policy (idempotent by digest)',
+        headers: idempotencyHeader,
+        body: registerPolicyBody,
+        response: { 201: ref('PolicyRecord'), ...errors },
+      },
+    },
+    async (request, reply) => {
+      const policy = await useCases.registerPolicy(principalOf(request), request.body);
+      return reply.code(201).send(policy);
+    },
+  );
+
+  app.post<{ Body: RegisterModelBody }>(
+    '/api/v1/models',
+    {
+      config: { idempotent: true },
+      schema: {
+        tags: ['models'],
+        summary: 'Register a model under a policy',
+        headers: idempotencyHeader,
+        body: registerModelBody,
+        response: { 201: ref('Model'), ...errors },
+      },
+    },
+    async (request, reply) => {
+      const model = await useCases.registerModel(principalOf(request), request.body);
+      reply.header('location', `/api/v1/models/${encodeURIComponent(model.name)}`);
+      return reply.code(201).send(model);
+    },
+  );
+
+  app.get(
+    '/api/v1/models',
+    {
+      schema: {
+        tags: ['models'],
+        summary: 'List models',
+        response: { 200: listOf('Model'), ...errors },
+      },
+    },
+    async (request) => useCases.listModels(principalOf(request)),
+  );
+
+  app.get<{ Params: NameParams }>(
+    '/api/v1/models/:name',
+    {
+      schema: {
+        tags: ['models'],
+        summary: 'Get a model',
+        params: nameParams,
+        response: { 200: ref('Model'), ...errors },
+      },
+    },
+    async (request) => useCases.getModel(principalOf(request), request.params.name),
+  );
+
+  app.post<{ Params: NameParams; Body: RegisterVersionBody }>(
+    '/api/v1/models/:name/versions',
+    {
+      config: { idempotent: true },
+      schema: {
+        tags: ['versions'],
+        summary: 'Register an immutable version',
+        params: nameParams,
+        headers: idempotencyHeader,
+        body: registerVersionBody,
+        response: { 201: ref('Version'), ...errors },
+      },
+    },
+    async (request, reply) => {
+      const version = await useCases.registerVersion(principalOf(request), {
+        ...request.body,
+        lineage: request.body.lineage ?? {},
+        model: request.params.name,
+      });
+      reply.header(
+        'location',
+        `/api/v1/models/${encodeURIComponent(version.model)}/versions/${encodeURIComponent(version.version)}`,
+      );
+      return reply.code(201).send(version);
+    },
+  );
+
+  app.get<{ Params: NameParams }>(
+    '/api/v1/models/:name/versions',
+    {
+      schema: {
+        tags: ['versions'],
+        summary: 'List a model’s versions with their states',
+        params: nameParams,
+        response: { 200: listOf('Version'), ...errors },
+      },
+    },
+    async (request) => useCases.listVersions(principalOf(request), request.params.name),
+  );
+
+  app.post<{ Params: VersionParams; Querystring: { path: string; mediaType?: string } }>(
+    '/api/v1/models/:name/versions/:version/evidence',
+    {
+      config: { idempotent: true },
+      schema: {
+        tags: ['evidence'],
+        summary: 'Attach one evidence file (raw bytes, application/octet-stream)',
+        params: versionParams,
+        headers: idempotencyHeader,
+        querystring: {
+          type: 'object',
+          required: ['path'],
+          properties: {
+            path: { type: 'string', minLength: 1, description: 'Relative path, e.g. metrics.json' },
+            mediaType: { type: 'string', description: 'Defaults to one inferred from the path.' },
+          },
+        },
+        body: {
+          content: {
+            'application/octet-stream': {
+              schema: { description: 'The file’s bytes, as they are (binary).' },
+            },
+          },
+        },
+        response: { 201: listOf('Evidence'), ...errors },
+      },
+    },
+    async (request, reply) => {
+      if (!Buffer.isBuffer(request.body)) {
+        throw new ClearanceError('invalid_input', 'Evidence must be sent as raw bytes.', {
+          problems: [{ message: 'No body.', fix: 'Send the file with application/octet-stream.' }],
+        });
+      }
+      const { path, mediaType } = request.query;
+      const records = await useCases.attachEvidence(principalOf(request), {
+        model: request.params.name,
+        version: request.params.version,
+        path,
+        bytes: new Uint8Array(request.body),
+        ...(mediaType ? { mediaType } : {}),
+      });
+      return reply.code(201).send(records);
+    },
+  );
+
+  app.get<{ Params: NameParams }>(
+    '/api/v1/models/:name/serving',
+    {
+      config: { cacheControl: 'private, max-age=5, stale-if-error=86400' },
+      schema: {
+        tags: ['serving'],
+        summary: 'Which version serves production (and canary): the hot, ETag-cacheable read',
+        params: nameParams,
+        response: {
+          200: ref('ServingView'),
+          304: { type: 'null', description: 'Not modified' },
+          ...errors,
+        },
+      },
+    },
+    async (request) => useCases.serving(principalOf(request), request.params.name),
+  );
+}

@@ -1,0 +1,146 @@
+/**
+ * RFC 9457 problem details, and the one table from error code to HTTP status
+ * (docs/reference/errors.md). Refusals keep their code; Fastify's own refusals (body too large,
+ * unsupported media type, schema validation) get codes of their own; bugs answer 500 with an
+ * error id and no internals.
+ */
+import { randomUUID } from 'node:crypto';
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { type ErrorCode, isClearanceError, type Problem } from '../domain/index.js';
+
+export type ProblemCode =
+  | ErrorCode
+  | 'body_too_large'
+  | 'unsupported_media_type'
+  | 'route_not_found'
+  | 'internal';
+
+/** The one place an error code becomes an HTTP status. */
+export const problemStatus: Readonly<Record<ProblemCode, number>> = {
+  invalid_input: 400,
+  invalid_policy: 422,
+  invalid_evidence: 422,
+  not_found: 404,
+  conflict: 409,
+  forbidden: 403,
+  unauthenticated: 401,
+  precondition_failed: 412,
+  audit_unavailable: 503,
+  body_too_large: 413,
+  unsupported_media_type: 415,
+  route_not_found: 404,
+  internal: 500,
+};
+
+const titles: Readonly<Record<ProblemCode, string>> = {
+  invalid_input: 'Invalid input',
+  invalid_policy: 'Invalid policy',
+  invalid_evidence: 'Invalid evidence',
+  not_found: 'Not found',
+  conflict: 'Conflict',
+  forbidden: 'Forbidden',
+  unauthenticated: 'Unauthenticated',
+  precondition_failed: 'Precondition failed',
+  audit_unavailable: 'Audit log unavailable',
+  body_too_large: 'Request body too large',
+  unsupported_media_type: 'Unsupported media type',
+  route_not_found: 'Route not found',
+  internal: 'Internal error',
+};
+
+export const problemTypeBase = 'https://clearance.dev/problems/';
+export const problemContentType = 'application/problem+json';
+
+export interface ProblemDetails {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  instance: string;
+  code: ProblemCode;
+  problems: Problem[];
+  /** Only for `internal`: quote it to an operator, who finds the stack in the log. */
+  errorId?: string;
+}
+
+export function problemDetails(input: {
+  code: ProblemCode;
+  detail: string;
+  instance: string;
+  problems?: readonly Problem[];
+  errorId?: string;
+}): ProblemDetails {
+  return {
+    type: `${problemTypeBase}${input.code}`,
+    title: titles[input.code],
+    status: problemStatus[input.code],
+    detail: input.detail,
+    instance: input.instance,
+    code: input.code,
+    problems: [...(input.problems ?? [])],
+    ...(input.errorId ? { errorId: input.errorId } : {}),
+  };
+}
+
+const defaultFixes = Object.fromEntries(
+  Object.keys(problemStatus).map((code) => [code, 'Send a well-formed request.']),
+) as Record<ProblemCode, string>;
+
+function fastifyProblem(
+  error: FastifyError,
+): { code: ProblemCode; detail: string; problems: Problem[] } | undefined {
+  if (error.validation) {
+    const where = error.validationContext ?? 'request';
+    return {
+      code: 'invalid_input',
+      detail: `The ${where} does not match the schema.`,
+      problems: error.validation.map((v) => ({
+        message: `${where}${v.instancePath || ''} ${v.message ?? 'is invalid'}`.trim(),
+        fix: 'See the request schema in /api/v1/openapi.json.',
+      })),
+    };
+  }
+  const byStatus: Partial<Record<number, ProblemCode>> = {
+    400: 'invalid_input',
+    413: 'body_too_large',
+    415: 'unsupported_media_type',
+  };
+  const code = error.statusCode === undefined ? undefined : byStatus[error.statusCode];
+  if (!code) return undefined;
+  const fixes: Record<ProblemCode, string> = {
+    ...defaultFixes,
+    body_too_large: 'Send a smaller body, or raise bodyLimitBytes on the server.',
+    unsupported_media_type:
+      'Send application/json, or application/octet-stream for evidence uploads.',
+  };
+  return { code, detail: error.message, problems: [{ message: error.message, fix: fixes[code] }] };
+}
+
+/** Fastify error handler: every refusal and bug becomes application/problem+json. */
+export function sendProblem(error: unknown, request: FastifyRequest, reply: FastifyReply) {
+  const instance = request.url;
+  let body: ProblemDetails;
+  if (isClearanceError(error)) {
+    body = problemDetails({
+      code: error.code,
+      detail: error.message,
+      instance,
+      problems: error.problems,
+    });
+  } else {
+    const known = error instanceof Error ? fastifyProblem(error as FastifyError) : undefined;
+    if (known) {
+      body = problemDetails({ ...known, instance });
+    } else {
+      const errorId = randomUUID();
+      request.log.error({ err: error, errorId }, 'internal error');
+      body = problemDetails({
+        code: 'internal',
+        detail: `Internal error ${errorId}; the server log has the details.`,
+        instance,
+        errorId,
+      });
+    }
+  }
+  return reply.code(body.status).type(problemContentType).send(body);
+}

@@ -1,0 +1,190 @@
+/**
+ * JSON Schemas of the records routes return (OpenAPI components): Fastify validates requests with them, serialises
+ * responses with them, and @fastify/swagger publishes them in the OpenAPI document. Records keep
+ * `additionalProperties: true` so fields the domain adds later are not silently dropped.
+ */
+
+const open = { type: 'object', additionalProperties: true } as const;
+const text = { type: 'string' } as const;
+
+export const problemSchema = {
+  $id: 'Problem',
+  type: 'object',
+  description: 'RFC 9457 problem details.',
+  required: ['type', 'title', 'status', 'detail', 'code', 'problems'],
+  properties: {
+    type: text,
+    title: text,
+    status: { type: 'integer' },
+    detail: text,
+    instance: text,
+    code: text,
+    errorId: text,
+    problems: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['message'],
+        properties: { message: text, fix: text, location: open },
+      },
+    },
+  },
+} as const;
+
+export const modelSchema = {
+  $id: 'Model',
+  type: 'object',
+  additionalProperties: true,
+  required: ['name', 'ownerTeam', 'riskTier', 'policyDigest', 'createdAt', 'createdBy'],
+  properties: {
+    name: text,
+    ownerTeam: text,
+    riskTier: text,
+    policyDigest: text,
+    description: text,
+    createdAt: text,
+    createdBy: text,
+  },
+} as const;
+
+export const policySchema = {
+  $id: 'PolicyRecord',
+  type: 'object',
+  additionalProperties: true,
+  required: ['digest', 'name', 'registeredAt', 'registeredBy'],
+  properties: { digest: text, name: text, text, registeredAt: text, registeredBy: text },
+} as const;
+
+export const versionSchema = {
+  $id: 'Version',
+  type: 'object',
+  additionalProperties: true,
+  required: ['model', 'version', 'artifactUri', 'artifactDigest', 'state', 'stateSince'],
+  properties: {
+    model: text,
+    version: text,
+    artifactUri: text,
+    artifactDigest: text,
+    lineage: open,
+    createdAt: text,
+    createdBy: text,
+    state: text,
+    stateSince: text,
+  },
+} as const;
+
+export const evidenceSchema = {
+  $id: 'Evidence',
+  type: 'object',
+  additionalProperties: true,
+  required: ['model', 'version', 'kind', 'path', 'digest', 'size'],
+  properties: {
+    model: text,
+    version: text,
+    kind: text,
+    path: text,
+    digest: text,
+    size: { type: 'integer' },
+    mediaType: text,
+    attachedAt: text,
+    attachedBy: text,
+  },
+} as const;
+
+export const requestSchema = {
+  $id: 'TransitionRequest',
+  type: 'object',
+  additionalProperties: true,
+  required: ['id', 'model', 'version', 'from', 'to', 'changeType', 'status'],
+  properties: {
+    id: text,
+    model: text,
+    version: text,
+    from: text,
+    to: text,
+    changeType: text,
+    reason: text,
+    ticket: text,
+    requestedBy: text,
+    requestedAt: text,
+    status: text,
+    policyDigest: text,
+    evidenceDigest: text,
+    decisionId: text,
+  },
+} as const;
+
+export const approvalSchema = {
+  $id: 'Approval',
+  type: 'object',
+  additionalProperties: true,
+  required: ['id', 'requestId', 'approver', 'role', 'decision'],
+  properties: {
+    id: text,
+    requestId: text,
+    approver: text,
+    role: text,
+    decision: text,
+    comment: text,
+    ticket: text,
+    riskClass: text,
+    evidenceDigest: text,
+    policyDigest: text,
+    at: text,
+  },
+} as const;
+
+export const servingSchema = {
+  $id: 'ServingView',
+  type: 'object',
+  additionalProperties: true,
+  required: ['model'],
+  properties: {
+    model: text,
+    production: open,
+    canary: open,
+    rollbackTarget: open,
+  },
+} as const;
+
+export const decisionSchema = {
+  $id: 'DecisionRecord',
+  type: 'object',
+  additionalProperties: true,
+  required: ['id', 'kind', 'model', 'version', 'outcome'],
+  properties: { id: text, kind: text, model: text, version: text, outcome: text },
+} as const;
+
+export const recordSchemas = [
+  problemSchema,
+  modelSchema,
+  policySchema,
+  versionSchema,
+  evidenceSchema,
+  requestSchema,
+  approvalSchema,
+  servingSchema,
+  decisionSchema,
+] as const;
+
+export const ref = (id: (typeof recordSchemas)[number]['$id']) => ({ $ref: `${id}#` }) as const;
+export const listOf = (id: (typeof recordSchemas)[number]['$id']) =>
+  ({ type: 'array', items: ref(id) }) as const;
+
+const problemResponse = {
+  description: 'RFC 9457 problem details.',
+  content: { 'application/problem+json': { schema: ref('Problem') } },
+} as const;
+
+/** Every route answers refusals and bugs with problem details. */
+export const errors = { '4xx': problemResponse, '5xx': problemResponse } as const;
+
+export const idempotencyHeader = {
+  type: 'object',
+  properties: {
+    'idempotency-key': {
+      type: 'string',
+      description: 'Repeating a POST with the same key (and body) replays the first response.',
+    },
+  },
+} as const;

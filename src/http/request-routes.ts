@@ -1,0 +1,170 @@
+/** Transition requests, approvals, execution, rollback, the inbox and decisions. */
+import type { FastifyInstance } from 'fastify';
+import {
+  approvalBody,
+  approvalOutcomeSchema,
+  idParams,
+  inboxSchema,
+  nameParams,
+  reasonBody,
+  replaySchema,
+  requestDetailSchema,
+  requestOutcomeSchema,
+  requestTransitionBody,
+  rollbackSchema,
+} from './body-schemas.js';
+import { principalOf } from './http-hooks.js';
+import { errors, idempotencyHeader, ref } from './record-schemas.js';
+import type { ApprovalBody, RequestTransitionBody, UseCases } from './use-cases.js';
+
+interface IdParams {
+  id: string;
+}
+type ReasonBody = { reason: string; ticket?: string };
+
+export function registerRequestRoutes(app: FastifyInstance, useCases: UseCases): void {
+  app.post<{ Body: RequestTransitionBody }>(
+    '/api/v1/requests',
+    {
+      config: { idempotent: true },
+      schema: {
+        tags: ['requests'],
+        summary: 'Request a transition of a version to another state',
+        headers: idempotencyHeader,
+        body: requestTransitionBody,
+        response: { 201: requestOutcomeSchema, ...errors },
+      },
+    },
+    async (request, reply) => {
+      const created = await useCases.requestTransition(principalOf(request), request.body);
+      reply.header('location', `/api/v1/requests/${encodeURIComponent(created.request.id)}`);
+      return reply.code(201).send(created);
+    },
+  );
+
+  app.get<{ Params: IdParams }>(
+    '/api/v1/requests/:id',
+    {
+      schema: {
+        tags: ['requests'],
+        summary: 'A transition request with its approvals',
+        params: idParams,
+        response: { 200: requestDetailSchema, ...errors },
+      },
+    },
+    async (request) => useCases.getRequest(principalOf(request), request.params.id),
+  );
+
+  app.post<{ Params: IdParams; Body: Omit<ApprovalBody, 'requestId'> }>(
+    '/api/v1/requests/:id/approvals',
+    {
+      config: { idempotent: true },
+      schema: {
+        tags: ['requests'],
+        summary: 'Approve or reject a request in one of your roles',
+        params: idParams,
+        headers: idempotencyHeader,
+        body: approvalBody,
+        response: { 201: approvalOutcomeSchema, ...errors },
+      },
+    },
+    async (request, reply) => {
+      const approval = await useCases.recordApproval(principalOf(request), {
+        ...request.body,
+        requestId: request.params.id,
+      });
+      return reply.code(201).send(approval);
+    },
+  );
+
+  app.post<{ Params: IdParams; Body: ReasonBody }>(
+    '/api/v1/requests/:id/cancel',
+    {
+      config: { idempotent: true },
+      schema: {
+        tags: ['requests'],
+        summary: 'Cancel a pending request',
+        params: idParams,
+        headers: idempotencyHeader,
+        body: reasonBody,
+        response: { 200: ref('TransitionRequest'), ...errors },
+      },
+    },
+    async (request) =>
+      useCases.cancelRequest(principalOf(request), {
+        requestId: request.params.id,
+        reason: request.body.reason,
+      }),
+  );
+
+  app.post<{ Params: IdParams }>(
+    '/api/v1/requests/:id/execute',
+    {
+      config: { idempotent: true },
+      schema: {
+        tags: ['requests'],
+        summary: 'Execute an approved request (gates re-checked, atomically audited)',
+        params: idParams,
+        headers: idempotencyHeader,
+        response: { 200: requestOutcomeSchema, ...errors },
+      },
+    },
+    async (request) =>
+      useCases.executeTransition(principalOf(request), { requestId: request.params.id }),
+  );
+
+  app.post<{ Params: { name: string }; Body: ReasonBody }>(
+    '/api/v1/models/:name/rollback',
+    {
+      config: { idempotent: true },
+      schema: {
+        tags: ['serving'],
+        summary: 'Roll production back to the rollback target',
+        params: nameParams,
+        headers: idempotencyHeader,
+        body: reasonBody,
+        response: { 200: rollbackSchema, ...errors },
+      },
+    },
+    async (request) =>
+      useCases.rollback(principalOf(request), { model: request.params.name, ...request.body }),
+  );
+
+  app.get(
+    '/api/v1/inbox',
+    {
+      schema: {
+        tags: ['requests'],
+        summary: 'Pending requests you can approve',
+        response: { 200: inboxSchema, ...errors },
+      },
+    },
+    async (request) => useCases.inbox(principalOf(request)),
+  );
+
+  app.get<{ Params: IdParams }>(
+    '/api/v1/decisions/:id',
+    {
+      schema: {
+        tags: ['decisions'],
+        summary: 'A decision record with every input it was made on',
+        params: idParams,
+        response: { 200: ref('DecisionRecord'), ...errors },
+      },
+    },
+    async (request) => useCases.getDecision(principalOf(request), request.params.id),
+  );
+
+  app.post<{ Params: IdParams }>(
+    '/api/v1/decisions/:id/replay',
+    {
+      schema: {
+        tags: ['decisions'],
+        summary: 'Recompute a decision from stored evidence and policy alone',
+        params: idParams,
+        response: { 200: replaySchema, ...errors },
+      },
+    },
+    async (request) => useCases.replayDecision(principalOf(request), request.params.id),
+  );
+}

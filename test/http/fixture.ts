@@ -1,0 +1,65 @@
+/** A server over stub or real use cases, with an in-memory identity directory. */
+import {
+  createApiToken,
+  hashTokenSecret,
+  type IdentityDirectory,
+  type StoredToken,
+} from '../../src/auth/index.js';
+import type { RoleBinding } from '../../src/domain/index.js';
+import { buildServer, type HttpDeps, type UseCases } from '../../src/http/index.js';
+
+export interface TestIdentity {
+  directory: IdentityDirectory;
+  /** `Authorization` header value for a user, created on first use with the given roles. */
+  bearer(userId: string, ...roles: string[]): string;
+}
+
+export function testIdentity(): TestIdentity {
+  const tokens = new Map<string, StoredToken>();
+  const roles = new Map<string, RoleBinding[]>();
+  const issued = new Map<string, string>();
+  return {
+    directory: {
+      findToken: async (id) => tokens.get(id),
+      rolesOf: async (userId) => roles.get(userId) ?? [],
+    },
+    bearer(userId, ...userRoles) {
+      const existing = issued.get(userId);
+      if (existing) return existing;
+      const token = createApiToken();
+      tokens.set(token.id, { hashedSecret: hashTokenSecret(token.secret), userId });
+      roles.set(
+        userId,
+        userRoles.map((role) => ({ role })),
+      );
+      const header = `Bearer ${token.display}`;
+      issued.set(userId, header);
+      return header;
+    },
+  };
+}
+
+/** Use cases that fail loudly unless a test provides them. */
+export function stubUseCases(overrides: Partial<UseCases> = {}): UseCases {
+  return new Proxy(overrides as UseCases, {
+    get(target, property: string) {
+      const provided = target[property as keyof UseCases];
+      if (provided) return provided;
+      return () => Promise.reject(new Error(`Use case ${property} is not stubbed in this test.`));
+    },
+  });
+}
+
+export function stubServer(
+  overrides: Partial<UseCases> = {},
+  options: Partial<HttpDeps> = {},
+): { app: ReturnType<typeof buildServer>; identity: TestIdentity } {
+  const identity = testIdentity();
+  const app = buildServer({
+    useCases: stubUseCases(overrides),
+    directory: identity.directory,
+    bodyLimitBytes: 1024,
+    ...options,
+  });
+  return { app, identity };
+}

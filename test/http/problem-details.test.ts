@@ -1,0 +1,124 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { ClearanceError, errorCodes } from '../../src/domain/index.js';
+import { problemStatus } from '../../src/http/index.js';
+import { stubServer } from './fixture.js';
+
+const expectedStatus = {
+  invalid_input: 400,
+  invalid_policy: 422,
+  invalid_evidence: 422,
+  not_found: 404,
+  conflict: 409,
+  forbidden: 403,
+  unauthenticated: 401,
+  precondition_failed: 412,
+  audit_unavailable: 503,
+} as const;
+
+let close: (() => Promise<void>) | undefined;
+afterEach(async () => {
+  await close?.();
+  close = undefined;
+});
+
+function serverThrowing(error: unknown) {
+  const server = stubServer({
+    getModel: async () => {
+      throw error;
+    },
+  });
+  close = () => server.app.close();
+  return server;
+}
+
+describe('problem details', () => {
+  it('maps every error code as docs/reference/errors.md says', () => {
+    for (const code of errorCodes) expect(problemStatus[code]).toBe(expectedStatus[code]);
+  });
+
+  for (const code of errorCodes) {
+    it(`answers ${code} with status ${expectedStatus[code]} and RFC 9457 fields`, async () => {
+      const problem = { message: 'Model x is unknown.', fix: 'Check the name.' };
+      const { app, identity } = serverThrowing(
+        new ClearanceError(code, `Refused with ${code}.`, { problems: [problem] }),
+      );
+      const response = await app.inject({
+        method: 'GET',
+        url: '/api/v1/models/x',
+        headers: { authorization: identity.bearer('ann', 'admin') },
+      });
+      expect(response.statusCode).toBe(expectedStatus[code]);
+      expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
+      expect(response.json()).toEqual({
+        type: `https://clearance.dev/problems/${code}`,
+        title: expect.any(String),
+        status: expectedStatus[code],
+        detail: `Refused with ${code}.`,
+        instance: '/api/v1/models/x',
+        code,
+        problems: [problem],
+      });
+    });
+  }
+
+  it('answers a bug with 500, an error id and no internals', async () => {
+    const { app, identity } = serverThrowing(
+      new Error('secret connection string postgres://u:p@h'),
+    );
+    const response = await app.inject({
+      method: 'GET',
+      url: '/api/v1/models/x',
+      headers: { authorization: identity.bearer('ann', 'admin') },
+    });
+    expect(response.statusCode).toBe(500);
+    const body = response.json();
+    expect(body.code).toBe('internal');
+    expect(body.errorId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(body.detail).toContain(body.errorId);
+    expect(response.body).not.toContain('postgres://');
+    expect(response.body).not.toContain('at ');
+  });
+
+  it('answers an unknown route with a problem', async () => {
+    const { app } = serverThrowing(new Error('unused'));
+    const response = await app.inject({ method: 'GET', url: '/api/v1/nope' });
+    expect(response.statusCode).toBe(404);
+    expect(response.json()).toMatchObject({ code: 'route_not_found', status: 404 });
+  });
+
+  it('answers a body that fails the schema with 400 invalid_input listing the problems', async () => {
+    const { app, identity } = serverThrowing(new Error('unused'));
+    const response = await app.inject({
+      method: 'POST',
+      url: '/api/v1/models',
+      headers: { authorization: identity.bearer('ann', 'admin') },
+      payload: { name: 'x' },
+    });
+    expect(response.statusCode).toBe(400);
+    const body = response.json();
+    expect(body.code).toBe('invalid_input');
+    expect(body.problems.length).toBeGreaterThan(0);
+    expect(body.problems[0].message).toMatch(/ownerTeam|policy/);
+  });
+
+  it('answers malformed JSON with 400 and an unknown content type with 415', async () => {
+    const { app, identity } = serverThrowing(new Error('unused'));
+    const authorization = identity.bearer('ann', 'admin');
+    const malformed = await app.inject({
+      method: 'POST',
+      url: '/api/v1/models',
+      headers: { authorization, 'content-type': 'application/json' },
+      payload: '{"name":',
+    });
+    expect(malformed.statusCode).toBe(400);
+    expect(malformed.json().code).toBe('invalid_input');
+    const unsupported = await app.inject({
+      method: 'POST',
+      url: '/api/v1/models',
+      headers: { authorization, 'content-type': 'text/xml' },
+      payload: '<model/>',
+    });
+    expect(unsupported.statusCode).toBe(415);
+    expect(unsupported.json().code).toBe('unsupported_media_type');
+  });
+});
