@@ -2,6 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import { Command, CommanderError, Option } from 'commander';
 import { toJson } from './check-report.js';
 import { renderAuditVerify, verifyAuditExport } from './commands/audit-verify.js';
+import { registerClientCommands } from './commands/client-commands.js';
 import { explainPolicyFile, initPolicy, validatePolicies } from './commands/policy-commands.js';
 import { runCheck } from './commands/run-check.js';
 import { parseThreshold, runEval } from './commands/run-eval.js';
@@ -174,6 +175,7 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
       setExit(report.result.ok ? exitCodes.ok : exitCodes.denied);
     });
 
+  registerClientCommands(program, io, setExit);
   return program;
 }
 

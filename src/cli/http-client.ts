@@ -1,0 +1,98 @@
+/**
+ * The CLI's client for a Clearance server: JSON in and out, RFC 9457 problems turned back into
+ * ClearanceErrors with their code, so client commands exit as the server decided.
+ */
+import { randomUUID } from 'node:crypto';
+import { ClearanceError, type ErrorCode, errorCodes, type Problem } from '../domain/index.js';
+
+export interface ClientOptions {
+  server: string;
+  token: string;
+}
+
+export interface RequestOptions {
+  json?: unknown;
+  bytes?: Uint8Array;
+  query?: Record<string, string | undefined>;
+  /** Creating calls send one, so a retried command never acts twice. */
+  idempotent?: boolean;
+}
+
+export interface ClearanceClient {
+  call<T>(method: 'GET' | 'POST' | 'DELETE', path: string, options?: RequestOptions): Promise<T>;
+}
+
+interface ProblemBody {
+  code?: string;
+  title?: string;
+  detail?: string;
+  problems?: Problem[];
+}
+
+function errorCodeOf(code: string | undefined, status: number): ErrorCode {
+  if (code && (errorCodes as readonly string[]).includes(code)) return code as ErrorCode;
+  if (status === 401) return 'unauthenticated';
+  if (status === 403) return 'forbidden';
+  if (status === 404) return 'not_found';
+  if (status === 409) return 'conflict';
+  return 'invalid_input';
+}
+
+function urlFor(server: string, path: string, query: RequestOptions['query']): string {
+  const url = new URL(path, server.endsWith('/') ? server : `${server}/`);
+  for (const [key, value] of Object.entries(query ?? {})) {
+    if (value !== undefined) url.searchParams.set(key, value);
+  }
+  return url.toString();
+}
+
+export function createClient(options: ClientOptions): ClearanceClient {
+  return {
+    async call<T>(method: 'GET' | 'POST' | 'DELETE', path: string, request: RequestOptions = {}) {
+      const headers: Record<string, string> = { accept: 'application/json' };
+      if (options.token) headers.authorization = `Bearer ${options.token}`;
+      if (request.idempotent) headers['idempotency-key'] = randomUUID();
+      let body: string | Uint8Array | undefined;
+      if (request.bytes) {
+        headers['content-type'] = 'application/octet-stream';
+        body = request.bytes;
+      } else if (request.json !== undefined) {
+        headers['content-type'] = 'application/json';
+        body = JSON.stringify(request.json);
+      }
+      const url = urlFor(options.server, path.replace(/^\//, ''), request.query);
+      let response: Response;
+      try {
+        response = await fetch(url, { method, headers, ...(body === undefined ? {} : { body }) });
+      } catch (cause) {
+        throw new ClearanceError(
+          'invalid_input',
+          `Cannot reach the Clearance server at ${options.server}.`,
+          {
+            cause,
+            problems: [
+              {
+                message:
+                  cause instanceof Error && cause.cause instanceof Error
+                    ? cause.cause.message
+                    : String(cause),
+                fix: 'Start it with `clearance serve`, or point --server / CLEARANCE_SERVER at it.',
+              },
+            ],
+          },
+        );
+      }
+      const text = await response.text();
+      const parsed: unknown = text === '' ? undefined : JSON.parse(text);
+      if (!response.ok) {
+        const problem = (parsed ?? {}) as ProblemBody;
+        throw new ClearanceError(
+          errorCodeOf(problem.code, response.status),
+          problem.detail ?? problem.title ?? `The server answered ${response.status}.`,
+          { problems: problem.problems ?? [] },
+        );
+      }
+      return parsed as T;
+    },
+  };
+}
