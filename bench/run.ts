@@ -8,6 +8,7 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { generatePredictionsCsv } from './generate-predictions.js';
+import { type RegistryRow, registryTable, runRegistryBench } from './registry.js';
 
 interface Measurement {
   tool: string;
@@ -21,6 +22,8 @@ interface Measurement {
 const root = join(import.meta.dirname, '..', '..');
 const sizes = (process.env.BENCH_ROWS ?? '1000000,10000000').split(',').map(Number);
 const dataDir = join(tmpdir(), 'clearance-bench');
+/** `eval`, `registry`, or both (default). */
+const only = process.env.BENCH_ONLY ?? '';
 
 function timed(
   command: string,
@@ -91,7 +94,7 @@ function table(results: Measurement[]): string {
 async function main(): Promise<void> {
   mkdirSync(dataDir, { recursive: true });
   const results: Measurement[] = [];
-  for (const rows of sizes) {
+  for (const rows of only === 'registry' ? [] : sizes) {
     const file = join(dataDir, `predictions-${rows}.csv`);
     process.stderr.write(`generating ${rows.toLocaleString('en-US')} rows (once) → ${file}\n`);
     const bytes = await generatePredictionsCsv(file, rows);
@@ -106,11 +109,26 @@ async function main(): Promise<void> {
       );
   }
   const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`;
-  const markdown = `# clearance eval benchmark\n\n${machine}, ${new Date().toISOString()}\n\n${table(results)}\n`;
+  let registry: RegistryRow[] = [];
+  if (only !== 'eval') {
+    registry = await runRegistryBench({
+      pgUrl: process.env.CLEARANCE_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test',
+      path: Number(process.env.BENCH_PATHS ?? 100),
+      appends: Number(process.env.BENCH_APPENDS ?? 1000),
+      auditEntries: Number(process.env.BENCH_AUDIT_ENTRIES ?? 1_000_000),
+    });
+  }
+  const sections = [`# Clearance benchmarks\n\n${machine}, ${new Date().toISOString()}`];
+  if (results.length > 0) sections.push(`## clearance eval\n\n${table(results)}`);
+  if (registry.length > 0) sections.push(`## Registry and audit log\n\n${registryTable(registry)}`);
+  const markdown = `${sections.join('\n\n')}\n`;
   process.stdout.write(`${markdown}\n`);
   const out = join(root, 'bench', 'results');
   if (!existsSync(out)) mkdirSync(out, { recursive: true });
-  writeFileSync(join(out, 'latest.json'), `${JSON.stringify({ machine, results }, null, 2)}\n`);
+  writeFileSync(
+    join(out, 'latest.json'),
+    `${JSON.stringify({ machine, results, registry }, null, 2)}\n`,
+  );
   writeFileSync(join(out, 'latest.md'), markdown);
 }
 

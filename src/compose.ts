@@ -2,10 +2,12 @@
  * The composition root: the only place that builds adapters. Everything is made from Config, so
  * the CLI, the server and the tests wire the same way.
  */
-import { randomBytes } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
+import { createPublicKey, randomBytes } from 'node:crypto';
+import { linkSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import type { AppDeps, Clock, IdGenerator, Store } from './app/index.js';
+import type { AppDeps, AuditSigner, Clock, IdGenerator, Store } from './app/index.js';
+import { formatVerifierKey, generateSigningKey } from './audit/index.js';
+import { apiTokenIssuer, type IdentityDirectory, type StoredToken } from './auth/index.js';
 import type { Config } from './config.js';
 import { ClearanceError } from './domain/index.js';
 import { FileBlobStore } from './evidence/file-blob-store.js';
@@ -16,6 +18,12 @@ export interface Registry {
   config: Config;
   store: Store;
   deps: AppDeps;
+  /** Tokens and role bindings from the store, for `authenticate`. */
+  directory: IdentityDirectory;
+  /** Signs audit checkpoints as `clearance/<install-id>` (see `loadAuditSigner`). */
+  auditSigner: AuditSigner;
+  /** The C2SP verifier key of `auditSigner`, for auditors and `audit verify`. */
+  verifierKey: string;
   close(): Promise<void>;
 }
 
@@ -71,6 +79,7 @@ export function storeConfigFor(config: Config): StoreConfig {
 
 /** Opens the store (running migrations) and builds the use cases' dependencies. */
 export async function openRegistry(config: Config): Promise<Registry> {
+  const auditSigner = loadAuditSigner(config);
   const store = await createStore(storeConfigFor(config));
   const blobs = new FileBlobStore(join(resolve(config.dataDir), 'blobs'));
   const deps: AppDeps = {
@@ -79,6 +88,97 @@ export async function openRegistry(config: Config): Promise<Registry> {
     evidenceLoader: new StoredEvidenceLoader(blobs),
     clock: systemClock,
     ids: uuidV7(),
+    tokens: apiTokenIssuer,
   };
-  return { config, store, deps, close: () => store.close() };
+  const directory = storeDirectory(store);
+  return {
+    config,
+    store,
+    deps,
+    directory,
+    auditSigner,
+    verifierKey: auditSigner.verifierKey,
+    close: () => store.close(),
+  };
+}
+
+/** The identity directory `authenticate` reads: API tokens and role bindings in the store. */
+export function storeDirectory(store: Store): IdentityDirectory {
+  return {
+    findToken: (id) =>
+      store.transaction(async (tx): Promise<StoredToken | undefined> => {
+        const token = await tx.identity.getToken(id);
+        if (token === undefined) return undefined;
+        return {
+          hashedSecret: token.hashedSecret,
+          userId: token.userId,
+          ...(token.expiresAt === undefined ? {} : { expiresAt: token.expiresAt }),
+          ...(token.revokedAt === undefined ? {} : { revokedAt: token.revokedAt }),
+        };
+      }),
+    rolesOf: (userId) => store.transaction((tx) => tx.identity.rolesOf(userId)),
+  };
+}
+
+/**
+ * The audit signing key and log origin. The key is `auditSigningKeyFile`, or
+ * `<dataDir>/audit-signing-key.pem`; the install id is the `install-id` file beside it, so sharing
+ * one directory (or one key file setting) gives several servers one origin and one key. Both are
+ * created on first start, atomically (write a temporary file, then hard-link it into place), so
+ * servers starting together agree on whichever was linked first.
+ */
+export function loadAuditSigner(config: Config): AuditSigner {
+  const keyFile = resolve(
+    config.auditSigningKeyFile || join(config.dataDir, 'audit-signing-key.pem'),
+  );
+  const installId = createOnce(join(dirname(keyFile), 'install-id'), () =>
+    randomBytes(12).toString('base64url'),
+  ).trim();
+  if (!/^[A-Za-z0-9_-]+$/.test(installId)) {
+    throw new ClearanceError(
+      'invalid_input',
+      `The install-id beside ${keyFile} is not a plain id: "${installId}".`,
+    );
+  }
+  const origin = `clearance/${installId}`;
+  const pem = createOnce(keyFile, () => generateSigningKey(origin).privateKey);
+  let publicKey: Uint8Array;
+  try {
+    const der = createPublicKey(pem).export({ format: 'der', type: 'spki' });
+    publicKey = new Uint8Array(der.subarray(der.length - 32));
+  } catch (cause) {
+    throw new ClearanceError(
+      'invalid_input',
+      `The audit signing key ${keyFile} is not a PEM key.`,
+      {
+        cause,
+        problems: [{ message: 'Unreadable key.', fix: 'Restore the key file from backup.' }],
+      },
+    );
+  }
+  return {
+    origin,
+    note: { name: origin, privateKey: pem },
+    verifierKey: formatVerifierKey(origin, publicKey),
+  };
+}
+
+/** Reads `file`, or creates it (mode 0600) with `make()` if it does not exist yet. */
+function createOnce(file: string, make: () => string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  }
+  mkdirSync(dirname(file), { recursive: true });
+  const temporary = `${file}.${randomBytes(6).toString('hex')}.tmp`;
+  writeFileSync(temporary, make(), { mode: 0o600, flag: 'wx' });
+  try {
+    linkSync(temporary, file);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+  } finally {
+    rmSync(temporary, { force: true });
+  }
+  return readFileSync(file, 'utf8');
 }

@@ -40,6 +40,11 @@ export const configSchema = z.strictObject({
     .describe(
       'How often the server signs an audit checkpoint when the log has grown (0 = only on demand).',
     ),
+  auditSigningKeyFile: z
+    .string()
+    .describe(
+      'Ed25519 PKCS#8 PEM key that signs audit checkpoints, created (mode 0600) with an `install-id` file beside it when missing; empty = `<dataDir>/audit-signing-key.pem`. Servers sharing one PostgreSQL must share it.',
+    ),
   logLevel: z
     .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
     .describe('Server log level.'),
@@ -66,6 +71,7 @@ export const configDefaults: z.infer<typeof configSchema> = {
   bodyLimitBytes: 64 * 1024 * 1024,
   sqliteSynchronous: 'full',
   checkpointIntervalSeconds: 60,
+  auditSigningKeyFile: '',
   logLevel: 'info',
   server: 'http://127.0.0.1:8080',
   token: '',
@@ -83,6 +89,7 @@ export const configEnvironment: Record<keyof Config, readonly string[]> = {
   bodyLimitBytes: ['CLEARANCE_BODY_LIMIT_BYTES'],
   sqliteSynchronous: ['CLEARANCE_SQLITE_SYNCHRONOUS'],
   checkpointIntervalSeconds: ['CLEARANCE_CHECKPOINT_INTERVAL_SECONDS'],
+  auditSigningKeyFile: ['CLEARANCE_AUDIT_SIGNING_KEY_FILE'],
   logLevel: ['CLEARANCE_LOG_LEVEL'],
   server: ['CLEARANCE_SERVER'],
   token: ['CLEARANCE_TOKEN'],

@@ -1,4 +1,11 @@
-import type { BlobStore, Clock, EvidenceBundleLoader, IdGenerator, Store } from './ports.js';
+import type {
+  BlobStore,
+  Clock,
+  EvidenceBundleLoader,
+  IdGenerator,
+  Store,
+  TokenIssuer,
+} from './ports.js';
 
 /** Everything a use case needs from outside; `compose.ts` builds it, tests pass fakes. */
 export interface AppDeps {
@@ -7,4 +14,5 @@ export interface AppDeps {
   evidenceLoader: EvidenceBundleLoader;
   clock: Clock;
   ids: IdGenerator;
+  tokens: TokenIssuer;
 }

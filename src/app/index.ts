@@ -1,9 +1,30 @@
 /** Use cases: the only way the edges (http, cli, jobs) change or read the registry. */
 export type { AppDeps } from './app-deps.js';
 export { attachEvidence, type EvidenceFile } from './attach-evidence.js';
+export {
+  type AuditEntriesPage,
+  type AuditLogIdentity,
+  assertAuditReader,
+  type CheckpointView,
+  type ConsistencyProofView,
+  checkpointView,
+  consistencyProofBetween,
+  type InclusionProofView,
+  inclusionProofFor,
+  latestCheckpoint,
+  listAuditEntries,
+} from './audit-proofs.js';
+export { type BacktestReport, backtestPolicy } from './backtest-policy.js';
+export { bootstrapAdmin } from './bootstrap-admin.js';
 export { cancelRequest } from './cancel-request.js';
+export { type CreatedToken, type CreateTokenInput, createToken } from './create-token.js';
+export { type CreateUserInput, createUser } from './create-user.js';
+export { buildEvidencePack, type EvidencePack } from './evidence-pack.js';
 export { type ExecuteResult, executeTransition } from './execute-transition.js';
 export { type ExpiryOutcome, expireEmergencies } from './expire-emergencies.js';
+export { grantRole, type RoleChangeInput, revokeRole } from './grant-role.js';
+export { hasUsers, listTokens, listUsers, whoAmI } from './identity-queries.js';
+export { type ModelHistory, modelHistory, type ProductionPeriod } from './model-history.js';
 export { type OverdueReview, overdueReviews } from './overdue-reviews.js';
 export type * from './ports.js';
 export {
@@ -21,5 +42,16 @@ export { registerPolicy } from './register-policy.js';
 export { registerVersion } from './register-version.js';
 export { type GateSummary, type ReplayReport, replayDecision } from './replay-decision.js';
 export { type RequestTransitionInput, requestTransition } from './request-transition.js';
+export { revokeToken } from './revoke-token.js';
 export { rollback } from './rollback.js';
 export { setModelPolicy } from './set-model-policy.js';
+export {
+  assertMaySign,
+  type SignedCheckpointResult,
+  signAuditCheckpoint,
+} from './sign-audit-checkpoint.js';
+export {
+  type CheckpointScheduleOptions,
+  startCheckpointSchedule,
+} from './start-checkpoint-schedule.js';
+export { type StoredLogVerification, verifyStoredLog } from './verify-stored-log.js';

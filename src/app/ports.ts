@@ -4,8 +4,9 @@
  * passes the same contract suite.
  */
 
-import type { AuditEntry, LoggedAuditEntry } from '../audit/index.js';
+import type { AuditEntry, LoggedAuditEntry, NoteSigner } from '../audit/index.js';
 import type {
+  ApiTokenRecord,
   Approval,
   DecisionRecord,
   EvaluationSetSpec,
@@ -14,8 +15,11 @@ import type {
   Model,
   PolicyRecord,
   RequestStatus,
+  RoleBinding,
+  RoleGrant,
   ServingView,
   TransitionRequest,
+  User,
   Version,
   VersionState,
   VersionView,
@@ -114,6 +118,21 @@ export interface AuditRepository {
   entries(from: number, to: number): AsyncIterable<LoggedAuditEntry>;
   /** Stored leaf hashes for seq in [from, to), in order (for inclusion and consistency proofs). */
   leafHashes(from: number, to: number): Promise<Uint8Array[]>;
+  /**
+   * Entries whose action is one of `actions`, in seq order, read in pages (model history reads
+   * promotions and rollbacks this way). Consume it inside the transaction.
+   */
+  withActions(actions: readonly string[]): AsyncIterable<AuditEntry>;
+}
+
+/**
+ * What signs the log's checkpoints: the log origin (`clearance/<install-id>`, also the key
+ * name), the Ed25519 signer, and its C2SP verifier key for auditors. Built by `compose.ts`.
+ */
+export interface AuditSigner {
+  origin: string;
+  note: NoteSigner;
+  verifierKey: string;
 }
 
 /** A signed checkpoint as stored: the C2SP signed note plus its size and root for lookups. */
@@ -133,6 +152,42 @@ export interface CheckpointRepository {
   list(): Promise<StoredCheckpoint[]>;
 }
 
+/** A freshly minted API token: `display` is shown once; only `hashedSecret` is stored. */
+export interface IssuedToken {
+  id: string;
+  /** What the user copies (`clr_<id>_<secret>`). */
+  display: string;
+  hashedSecret: string;
+}
+
+/** Mints API tokens; `auth/` implements it, so the use cases never see how secrets are hashed. */
+export interface TokenIssuer {
+  issue(): IssuedToken;
+}
+
+/** Users, role bindings and API tokens. */
+export interface IdentityRepository {
+  /** A second user with the same id is a conflict. */
+  insertUser(user: User): Promise<void>;
+  getUser(id: string): Promise<User | undefined>;
+  /** Every user, by id. */
+  listUsers(): Promise<User[]>;
+  countUsers(): Promise<number>;
+  /** The same (user, role, model) twice is a conflict. */
+  grantRole(grant: RoleGrant): Promise<void>;
+  /** Removes the binding; false when the user did not hold it. */
+  revokeRole(userId: string, binding: RoleBinding): Promise<boolean>;
+  rolesOf(userId: string): Promise<RoleBinding[]>;
+  /** Every binding, by user, role, then model (global first). */
+  listRoleGrants(): Promise<RoleGrant[]>;
+  insertToken(token: ApiTokenRecord): Promise<void>;
+  getToken(id: string): Promise<ApiTokenRecord | undefined>;
+  /** Marks the token revoked; not_found when it does not exist. */
+  revokeToken(id: string, at: string, by: string): Promise<void>;
+  /** Tokens (of one user when given), oldest first. */
+  listTokens(userId?: string): Promise<ApiTokenRecord[]>;
+}
+
 /** Everything a use case may write, bound to one transaction. */
 export interface Repositories {
   models: ModelRepository;
@@ -145,6 +200,7 @@ export interface Repositories {
   serving: ServingRepository;
   audit: AuditRepository;
   checkpoints: CheckpointRepository;
+  identity: IdentityRepository;
 }
 
 export interface Store {

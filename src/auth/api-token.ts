@@ -3,6 +3,7 @@
  * secret is stored, so a leaked database does not leak usable tokens.
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { TokenIssuer } from '../app/index.js';
 
 export interface ApiToken {
   /** 12 random bytes, hex: looked up in clear, shown in listings and audit entries. */
@@ -48,3 +49,11 @@ export function isTokenSecretValid(secret: string, hashedSecret: string): boolea
   if (actual.length !== expected.length) return false;
   return timingSafeEqual(actual, expected);
 }
+
+/** The app's TokenIssuer port: a new token whose secret leaves only as `display`. */
+export const apiTokenIssuer: TokenIssuer = {
+  issue() {
+    const token = createApiToken();
+    return { id: token.id, display: token.display, hashedSecret: hashTokenSecret(token.secret) };
+  },
+};

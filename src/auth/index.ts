@@ -1,5 +1,6 @@
 export {
   type ApiToken,
+  apiTokenIssuer,
   createApiToken,
   hashTokenSecret,
   isApiToken,

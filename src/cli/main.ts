@@ -1,8 +1,11 @@
 import { writeFile } from 'node:fs/promises';
 import { Command, CommanderError, Option } from 'commander';
 import { toJson } from './check-report.js';
+import { registerAdminCommands } from './commands/admin-commands.js';
+import { registerAuditLiveCommands, verifyLiveAudit } from './commands/audit-live-commands.js';
 import { renderAuditVerify, verifyAuditExport } from './commands/audit-verify.js';
 import { registerClientCommands } from './commands/client-commands.js';
+import { registerPackAndBacktestCommands } from './commands/pack-and-backtest-commands.js';
 import { explainPolicyFile, initPolicy, validatePolicies } from './commands/policy-commands.js';
 import { runCheck } from './commands/run-check.js';
 import { parseThreshold, runEval } from './commands/run-eval.js';
@@ -156,13 +159,16 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
   audit
     .command('verify')
     .description('verify an exported audit log offline; exit 1 names the first entry that fails')
-    .requiredOption('--file <export>', 'a file written by `clearance audit export`')
+    .option('--file <export>', 'a file written by `clearance audit export` (default: the live log)')
+    .option('--database <url>', 'without --file: the database whose log to verify')
+    .option('--data-dir <dir>', 'without --file: the data directory holding the signing key')
     .option('--key <vkey...>', 'C2SP verifier key(s) to trust (default: the keys in the file)', [])
     .option('--origin <origin>', 'the log origin the checkpoints must name')
     .addOption(
       new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'),
     )
-    .action(async (o: { file: string; key: string[]; origin?: string; format: string }) => {
+    .action(async (o: { file?: string; key: string[]; origin?: string; format: string }) => {
+      if (o.file === undefined) return setExit(await verifyLiveAudit(o, io));
       const report = await verifyAuditExport({
         file: o.file,
         keys: o.key,
@@ -174,8 +180,11 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
       );
       setExit(report.result.ok ? exitCodes.ok : exitCodes.denied);
     });
+  registerAuditLiveCommands({ program, audit, io, setExit });
 
   registerClientCommands(program, io, setExit);
+  registerAdminCommands(program, io, setExit);
+  registerPackAndBacktestCommands(program, io, setExit);
   return program;
 }
 

@@ -5,6 +5,7 @@ export * from './errors.js';
 export * from './evidence.js';
 export * from './evidence-set-digest.js';
 export * from './gate-result.js';
+export * from './identity.js';
 export * from './metrics.js';
 export * from './policy.js';
 export * from './registry.js';

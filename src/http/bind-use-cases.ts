@@ -4,6 +4,7 @@
  */
 import {
   type AppDeps,
+  type AuditSigner,
   attachEvidence,
   cancelRequest,
   executeTransition,
@@ -21,6 +22,8 @@ import {
 } from '../app/index.js';
 import { ClearanceError } from '../domain/index.js';
 import { parsePolicy } from '../policy/index.js';
+import { bindAuditUseCases } from './audit-use-cases.js';
+import { bindIdentityUseCases } from './identity-use-cases.js';
 import type { UseCases } from './use-cases.js';
 
 function notFound(what: string, fix: string): ClearanceError {
@@ -28,8 +31,11 @@ function notFound(what: string, fix: string): ClearanceError {
   return new ClearanceError('not_found', message, { problems: [{ message, fix }] });
 }
 
-export function bindUseCases(deps: AppDeps): UseCases {
+/** Without `auditSigner` the audit routes refuse with `audit_unavailable`. */
+export function bindUseCases(deps: AppDeps, auditSigner?: AuditSigner): UseCases {
   return {
+    ...bindAuditUseCases(deps, auditSigner),
+    ...bindIdentityUseCases(deps),
     registerPolicy: (principal, input) => registerPolicy(deps, principal, input),
     async registerModel(principal, input) {
       const policy = await registerPolicy(deps, principal, { text: input.policy });

@@ -5,8 +5,10 @@
 import swagger from '@fastify/swagger';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { IdentityDirectory, OidcVerifier } from '../auth/index.js';
+import { registerAuditRoutes } from './audit-routes.js';
 import { registerHooks } from './http-hooks.js';
 import { IdempotencyCache } from './idempotency-cache.js';
+import { registerIdentityRoutes } from './identity-routes.js';
 import { registerModelRoutes } from './model-routes.js';
 import {
   problemContentType,
@@ -124,6 +126,8 @@ export function buildServer(deps: HttpDeps): FastifyInstance {
     );
     registerModelRoutes(api, deps.useCases);
     registerRequestRoutes(api, deps.useCases);
+    registerAuditRoutes(api, deps.useCases);
+    registerIdentityRoutes(api, deps.useCases);
   });
   return app;
 }

@@ -1,6 +1,14 @@
+export type { AuditUseCases, SignedCheckpointView } from './audit-use-cases.js';
 export { bindUseCases } from './bind-use-cases.js';
 export { buildServer, type HttpDeps, openApiInfo } from './build-server.js';
 export { IdempotencyCache, type IdempotencyCacheOptions } from './idempotency-cache.js';
+export type {
+  CreateTokenBody,
+  CreateUserBody,
+  IdentityUseCases,
+  Me,
+  RoleBody,
+} from './identity-use-cases.js';
 export {
   type ProblemCode,
   type ProblemDetails,

@@ -155,6 +155,59 @@ export const decisionSchema = {
   properties: { id: text, kind: text, model: text, version: text, outcome: text },
 } as const;
 
+const bindingProperties = {
+  role: text,
+  model: { type: 'string', description: 'Absent: the role holds for every model.' },
+} as const;
+
+export const roleBindingSchema = {
+  $id: 'RoleBinding',
+  type: 'object',
+  required: ['role'],
+  properties: bindingProperties,
+} as const;
+
+export const userSchema = {
+  $id: 'User',
+  type: 'object',
+  additionalProperties: true,
+  required: ['id', 'createdAt', 'createdBy'],
+  properties: {
+    id: text,
+    displayName: text,
+    team: text,
+    createdAt: text,
+    createdBy: text,
+    roles: { type: 'array', items: { $ref: 'RoleBinding#' } },
+  },
+} as const;
+
+export const roleGrantSchema = {
+  $id: 'RoleGrant',
+  type: 'object',
+  additionalProperties: true,
+  required: ['id', 'userId', 'role', 'grantedAt', 'grantedBy'],
+  properties: { id: text, userId: text, ...bindingProperties, grantedAt: text, grantedBy: text },
+} as const;
+
+/** A token without its secret or hash: neither ever leaves the server after creation. */
+export const apiTokenSchema = {
+  $id: 'ApiToken',
+  type: 'object',
+  additionalProperties: false,
+  required: ['id', 'userId', 'description', 'createdAt', 'createdBy'],
+  properties: {
+    id: text,
+    userId: text,
+    description: text,
+    createdAt: text,
+    createdBy: text,
+    expiresAt: text,
+    revokedAt: text,
+    revokedBy: text,
+  },
+} as const;
+
 export const recordSchemas = [
   problemSchema,
   modelSchema,
@@ -165,6 +218,10 @@ export const recordSchemas = [
   approvalSchema,
   servingSchema,
   decisionSchema,
+  roleBindingSchema,
+  userSchema,
+  roleGrantSchema,
+  apiTokenSchema,
 ] as const;
 
 export const ref = (id: (typeof recordSchemas)[number]['$id']) => ({ $ref: `${id}#` }) as const;

@@ -20,6 +20,8 @@ import type {
   TransitionRequest,
   VersionView,
 } from '../domain/index.js';
+import type { AuditUseCases } from './audit-use-cases.js';
+import type { IdentityUseCases } from './identity-use-cases.js';
 
 export interface RegisterModelBody {
   name: string;
@@ -88,7 +90,7 @@ export interface ExecuteOutcome extends RequestOutcome {
   demoted?: string;
 }
 
-export interface UseCases {
+export interface UseCases extends AuditUseCases, IdentityUseCases {
   registerPolicy(
     principal: Principal,
     input: { text: string; file?: string },

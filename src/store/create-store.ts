@@ -8,6 +8,7 @@ import { approvalRepository } from './repositories/approval-repository.js';
 import { auditRepository, checkpointRepository } from './repositories/audit-repository.js';
 import { decisionRepository } from './repositories/decision-repository.js';
 import { evidenceRepository } from './repositories/evidence-repository.js';
+import { identityRepository } from './repositories/identity-repository.js';
 import { modelRepository, policyRepository } from './repositories/model-repository.js';
 import { requestRepository } from './repositories/request-repository.js';
 import { servingRepository } from './repositories/serving-repository.js';
@@ -51,6 +52,7 @@ function repositories(context: RepositoryContext): Repositories {
     serving: servingRepository(context),
     audit: auditRepository(context),
     checkpoints: checkpointRepository(context),
+    identity: identityRepository(context),
   };
 }
 

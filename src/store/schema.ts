@@ -145,10 +145,14 @@ export interface AuditCheckpointsTable {
 
 export interface UsersTable {
   id: string;
+  /** NOT NULL since 0001: '' means the user has no display name. */
   display_name: string;
   email: string | null;
   created_at: Instant;
   disabled_at: OptionalInstant;
+  /** Added by 0003. */
+  team: string | null;
+  created_by: ColumnType<string, string | undefined, string>;
 }
 
 export interface RoleBindingsTable {
@@ -163,12 +167,16 @@ export interface RoleBindingsTable {
 export interface ApiTokensTable {
   id: string;
   user_id: string;
+  /** The token's description. */
   name: string;
   /** SHA-256 of the secret, hex; the secret itself is never stored. */
   secret_hash: string;
   created_at: Instant;
   expires_at: OptionalInstant;
   revoked_at: OptionalInstant;
+  /** Added by 0003. */
+  created_by: ColumnType<string, string | undefined, string>;
+  revoked_by: string | null;
 }
 
 export interface Database {

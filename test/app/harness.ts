@@ -14,6 +14,7 @@ import {
 } from '../../src/app/index.js';
 import type { Store } from '../../src/app/ports.js';
 import type { AuditEntry } from '../../src/audit/index.js';
+import { apiTokenIssuer } from '../../src/auth/index.js';
 import type { Lineage, Principal, RiskTier } from '../../src/domain/index.js';
 import { StoredEvidenceLoader } from '../../src/evidence/stored-evidence-loader.js';
 import { type FixedClock, fixedClock, sequentialIds } from '../fakes/fixed-clock.js';
@@ -39,6 +40,7 @@ export function harness(wrap: (store: InMemoryStore) => Store = (s) => s): Harne
     evidenceLoader: new StoredEvidenceLoader(blobs),
     clock,
     ids: sequentialIds(),
+    tokens: apiTokenIssuer,
   };
   return { deps, store, blobs, clock };
 }

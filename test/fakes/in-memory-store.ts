@@ -12,14 +12,18 @@ import type {
 } from '../../src/app/ports.js';
 import { type AuditEntry, entryLeafHash, type LoggedAuditEntry } from '../../src/audit/index.js';
 import {
+  type ApiTokenRecord,
   type Approval,
   ClearanceError,
   type DecisionRecord,
   type EvidenceRecord,
   type Model,
   type PolicyRecord,
+  type RoleBinding,
+  type RoleGrant,
   type ServingView,
   type TransitionRequest,
+  type User,
   type Version,
   type VersionState,
   type VersionView,
@@ -38,6 +42,9 @@ export interface MemoryState {
   audit: AuditEntry[];
   leafHashes: Uint8Array[];
   checkpoints: StoredCheckpoint[];
+  users: Map<string, User>;
+  roleGrants: RoleGrant[];
+  tokens: Map<string, ApiTokenRecord>;
 }
 
 export interface InMemoryStore extends Store {
@@ -61,6 +68,9 @@ function emptyState(): MemoryState {
     audit: [],
     leafHashes: [],
     checkpoints: [],
+    users: new Map(),
+    roleGrants: [],
+    tokens: new Map(),
   };
 }
 
@@ -231,6 +241,7 @@ function otherRepos(
       size: async () => s.audit.length,
       entries: (from, to) => loggedEntries(s, from, to),
       leafHashes: async (from, to) => s.leafHashes.slice(from, to).map((h) => Buffer.from(h)),
+      withActions: (actions) => entriesWithActions(s, actions),
     },
     checkpoints: {
       insert: async (checkpoint) => {
@@ -249,6 +260,64 @@ function otherRepos(
   };
 }
 
+const sameBinding = (a: RoleBinding, b: RoleBinding) => a.role === b.role && a.model === b.model;
+const grantOrder = (a: RoleGrant, b: RoleGrant) =>
+  byText(a.userId, b.userId) || byText(a.role, b.role) || byText(a.model ?? '', b.model ?? '');
+
+function identityRepo(s: MemoryState): Pick<Repositories, 'identity'> {
+  return {
+    identity: {
+      insertUser: async (user) => {
+        if (s.users.has(user.id))
+          throw conflict(`User ${user.id} already exists.`, 'Pick another id.');
+        s.users.set(user.id, copy(user));
+      },
+      getUser: async (id) => copy(s.users.get(id)),
+      listUsers: async () => [...s.users.values()].sort((a, b) => byText(a.id, b.id)).map(copy),
+      countUsers: async () => s.users.size,
+      grantRole: async (grant) => {
+        if (!s.users.has(grant.userId)) throw new Error(`unknown user ${grant.userId}`);
+        if (s.roleGrants.some((g) => g.userId === grant.userId && sameBinding(g, grant))) {
+          throw conflict(
+            `User ${grant.userId} already holds role ${grant.role}.`,
+            'Nothing to do.',
+          );
+        }
+        s.roleGrants.push(copy(grant));
+      },
+      revokeRole: async (userId, binding) => {
+        const before = s.roleGrants.length;
+        s.roleGrants = s.roleGrants.filter((g) => g.userId !== userId || !sameBinding(g, binding));
+        return s.roleGrants.length < before;
+      },
+      rolesOf: async (userId) =>
+        s.roleGrants
+          .filter((g) => g.userId === userId)
+          .sort(grantOrder)
+          .map((g) =>
+            g.model === undefined ? { role: g.role } : { role: g.role, model: g.model },
+          ),
+      listRoleGrants: async () => [...s.roleGrants].sort(grantOrder).map(copy),
+      insertToken: async (token) => {
+        if (!s.users.has(token.userId)) throw new Error(`unknown user ${token.userId}`);
+        if (s.tokens.has(token.id)) throw conflict(`API token ${token.id} exists.`, 'Retry.');
+        s.tokens.set(token.id, copy(token));
+      },
+      getToken: async (id) => copy(s.tokens.get(id)),
+      revokeToken: async (id, at, by) => {
+        const token = s.tokens.get(id);
+        if (!token) throw new ClearanceError('not_found', `API token ${id} does not exist.`);
+        s.tokens.set(id, { ...token, revokedAt: at, revokedBy: by });
+      },
+      listTokens: async (userId) =>
+        [...s.tokens.values()]
+          .filter((t) => userId === undefined || t.userId === userId)
+          .sort((a, b) => byText(a.createdAt, b.createdAt) || byText(a.id, b.id))
+          .map(copy),
+    },
+  };
+}
+
 async function* loggedEntries(
   s: MemoryState,
   from: number,
@@ -260,6 +329,13 @@ async function* loggedEntries(
     const leafHash = s.leafHashes[seq];
     if (entry && leafHash) yield { entry: copy(entry), leafHash: Buffer.from(leafHash) };
   }
+}
+
+async function* entriesWithActions(
+  s: MemoryState,
+  actions: readonly string[],
+): AsyncIterable<AuditEntry> {
+  for (const entry of s.audit) if (actions.includes(entry.action)) yield copy(entry);
 }
 
 export function createInMemoryStore(): InMemoryStore {
@@ -275,6 +351,7 @@ export function createInMemoryStore(): InMemoryStore {
           ...versionRepos(draft),
           ...requestRepos(draft),
           ...otherRepos(draft),
+          ...identityRepo(draft),
         };
         const result = await work(tx);
         committed = draft;

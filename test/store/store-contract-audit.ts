@@ -121,6 +121,25 @@ export function auditContract(store: () => Store): void {
     expect(stored.logged.map((l) => l.entry.seq)).toStrictEqual(seqs);
   });
 
+  it('reads the entries with given actions in seq order', async () => {
+    const tag = `contract.k${Date.now()}${Math.floor(Math.random() * 1e6)}`;
+    const [promoted, rolledBack, other] = [`${tag}.promoted`, `${tag}.rolled_back`, `${tag}.other`];
+    const written = await store().transaction(async (tx) => {
+      const out: number[] = [];
+      for (const action of [promoted, other, rolledBack, promoted, other]) {
+        out.push((await tx.audit.append(auditInput(unique('act'), action))).seq);
+      }
+      return out;
+    });
+    const found = await store().transaction(async (tx) =>
+      collect(tx.audit.withActions([promoted, rolledBack])),
+    );
+    expect(found.map((e) => e.seq)).toStrictEqual([written[0], written[2], written[3]]);
+    expect(found.map((e) => e.action)).toStrictEqual([promoted, rolledBack, promoted]);
+    const none = await store().transaction(async (tx) => collect(tx.audit.withActions([])));
+    expect(none).toStrictEqual([]);
+  });
+
   it('stores checkpoints once per size and returns the latest', async () => {
     const base = 1_000_000_000 + Math.floor(Math.random() * 1_000_000);
     const checkpoint = (size: number) => ({

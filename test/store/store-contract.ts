@@ -5,6 +5,7 @@
 import { beforeAll } from 'vitest';
 import type { Store } from '../../src/app/ports.js';
 import { auditContract } from './store-contract-audit.js';
+import { identityContract } from './store-contract-identity.js';
 import { registryContract } from './store-contract-registry.js';
 
 export function storeContract(openStore: () => Promise<Store>): void {
@@ -18,6 +19,7 @@ export function storeContract(openStore: () => Promise<Store>): void {
   });
   registryContract(store);
   auditContract(store);
+  identityContract(store);
 }
 
 /** The error a rejected promise carries, for asserting codes and messages. */

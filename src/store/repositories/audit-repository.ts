@@ -88,6 +88,24 @@ export function auditRepository(context: RepositoryContext): AuditRepository {
         .execute();
       return rows.map((row) => hexBytes(row.leaf_hash));
     },
+    async *withActions(actions) {
+      if (actions.length === 0) return;
+      // Keyset pages on the primary key: each page is one indexed range scan.
+      for (let after = -1; ; ) {
+        const rows = await db
+          .selectFrom('audit_entries')
+          .select(['seq', 'entry'])
+          .where('seq', '>', after)
+          .where('action', 'in', [...actions])
+          .orderBy('seq')
+          .limit(pageSize)
+          .execute();
+        for (const row of rows) yield JSON.parse(row.entry) as AuditEntry;
+        const last = rows.at(-1);
+        if (last === undefined || rows.length < pageSize) return;
+        after = int(last.seq);
+      }
+    },
   };
 }
 

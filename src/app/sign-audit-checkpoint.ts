@@ -1,0 +1,154 @@
+/**
+ * Signs a C2SP checkpoint of the audit log as it is now. A log must never sign two inconsistent
+ * checkpoints (C2SP tlog-checkpoint), so before signing it recomputes the root at the latest
+ * checkpoint's size from the stored leaf hashes and checks each entry appended since against its
+ * stored leaf hash: an edit behind the service's back is refused, never laundered into a signature.
+ */
+import {
+  bytesEqual,
+  encodeEntry,
+  hashLeaf,
+  MerkleAccumulator,
+  parseVerifierKey,
+  signCheckpoint,
+  verifyCheckpoint,
+} from '../audit/index.js';
+import { ClearanceError, isClearanceError, type Principal } from '../domain/index.js';
+import type { AppDeps } from './app-deps.js';
+import { forbidden, guarded } from './authorise.js';
+import type { AuditSigner, Repositories, StoredCheckpoint } from './ports.js';
+
+/** Leaf hashes read per query while recomputing the root. */
+const pageSize = 10_000;
+
+export interface SignedCheckpointResult {
+  checkpoint: StoredCheckpoint;
+  /** False when the log had not grown since the latest checkpoint, which is returned instead. */
+  signed: boolean;
+}
+
+/** Admins may sign on demand; the service's own jobs (`kind: system`) may too. */
+export function assertMaySign(principal: Principal): void {
+  if (principal.kind === 'system' || principal.roles.some((b) => b.role === 'admin')) return;
+  throw forbidden(
+    `${principal.id} may not sign an audit checkpoint: it needs the admin role.`,
+    'Ask an admin, or wait for the scheduled checkpoint (checkpointIntervalSeconds).',
+  );
+}
+
+/**
+ * Signs a checkpoint of the whole log in one transaction, unless the log has not grown since the
+ * latest one. A concurrent signer (another server) winning the race is not an error: its
+ * checkpoint is returned.
+ */
+export async function signAuditCheckpoint(
+  deps: AppDeps,
+  signer: AuditSigner,
+  input: { principal?: Principal } = {},
+): Promise<SignedCheckpointResult> {
+  const { principal } = input;
+  if (principal) {
+    const subject = { type: 'audit_log', id: signer.origin };
+    return guarded(deps, { actor: principal, action: 'audit.checkpoint', subject }, () => {
+      assertMaySign(principal);
+      return signAuditCheckpoint(deps, signer);
+    });
+  }
+  try {
+    return await deps.store.transaction((tx) => signInTransaction(deps, signer, tx));
+  } catch (error) {
+    if (!isClearanceError(error) || error.code !== 'conflict') throw error;
+    const latest = await deps.store.transaction((tx) => tx.checkpoints.latest());
+    if (latest === undefined) throw error;
+    return { checkpoint: latest, signed: false };
+  }
+}
+
+async function signInTransaction(
+  deps: AppDeps,
+  signer: AuditSigner,
+  tx: Repositories,
+): Promise<SignedCheckpointResult> {
+  const size = await tx.audit.size();
+  const latest = await tx.checkpoints.latest();
+  if (latest?.size === size) return { checkpoint: latest, signed: false };
+  if (latest) assertSameLog(latest, signer, size);
+  const rootHash = await recomputeRoot(tx, { size, checked: latest });
+  const note = signCheckpoint({ origin: signer.origin, size, rootHash }, signer.note);
+  const checkpoint: StoredCheckpoint = {
+    size,
+    rootHash,
+    note,
+    createdAt: deps.clock.now().toISOString(),
+  };
+  await tx.checkpoints.insert(checkpoint);
+  return { checkpoint, signed: true };
+}
+
+function refuse(message: string, fix: string): ClearanceError {
+  return new ClearanceError('audit_unavailable', message, { problems: [{ message, fix }] });
+}
+
+function assertSameLog(latest: StoredCheckpoint, signer: AuditSigner, size: number): void {
+  if (latest.size > size) {
+    throw refuse(
+      `The audit log has ${size} entries but checkpoint ${latest.size} was signed: entries were deleted behind the service's back. No checkpoint is signed.`,
+      'Run `clearance audit verify` to find the first missing entry, and restore the log from a backup.',
+    );
+  }
+  const opened = verifyCheckpoint(latest.note, [parseVerifierKey(signer.verifierKey)], {
+    origin: signer.origin,
+  });
+  if (!opened.ok) {
+    throw refuse(
+      `This server signs as ${signer.origin} with a key that did not sign the log's latest checkpoint (size ${latest.size}), or for another origin: ${opened.reason}.`,
+      'Give every server the same signing key and install-id (auditSigningKeyFile on shared storage); see docs/operations.md.',
+    );
+  }
+}
+
+/**
+ * MTH of the first `size` stored leaf hashes, streamed in pages. The root at the checked
+ * checkpoint's size must equal its signed root, and every entry after it must match its stored
+ * leaf hash, so a new checkpoint extends the old one consistently.
+ */
+async function recomputeRoot(
+  tx: Repositories,
+  input: { size: number; checked: StoredCheckpoint | undefined },
+): Promise<Uint8Array> {
+  const acc = new MerkleAccumulator();
+  const checkedSize = input.checked?.size ?? 0;
+  for (let start = 0; start < checkedSize; start += pageSize) {
+    const end = Math.min(checkedSize, start + pageSize);
+    const hashes = await tx.audit.leafHashes(start, end);
+    if (hashes.length !== end - start) throw missingEntries(start, end);
+    for (const hash of hashes) acc.append(hash);
+  }
+  if (input.checked && !bytesEqual(acc.root(), input.checked.rootHash)) {
+    throw refuse(
+      `The stored audit log no longer hashes to the root signed for size ${checkedSize}: an entry was changed behind the service's back. No checkpoint is signed.`,
+      'Run `clearance audit verify` to name the entry, and restore the log from a backup.',
+    );
+  }
+  for await (const logged of tx.audit.entries(checkedSize, input.size)) {
+    const seq = acc.size;
+    const leaf = hashLeaf(encodeEntry(logged.entry));
+    if (logged.entry.seq !== seq) throw missingEntries(seq, input.size);
+    if (!bytesEqual(leaf, logged.leafHash)) {
+      throw refuse(
+        `Audit entry ${seq} does not match the leaf hash recorded when it was appended: it was changed behind the service's back. No checkpoint is signed.`,
+        'Run `clearance audit verify` and restore the log from a backup.',
+      );
+    }
+    acc.append(leaf);
+  }
+  if (acc.size !== input.size) throw missingEntries(acc.size, input.size);
+  return acc.root();
+}
+
+function missingEntries(from: number, to: number): ClearanceError {
+  return refuse(
+    `Audit entries between seq ${from} and ${to - 1} are missing although the log head counts them: rows were deleted behind the service's back. No checkpoint is signed.`,
+    'Run `clearance audit verify` to name the first missing entry, and restore the log from a backup.',
+  );
+}

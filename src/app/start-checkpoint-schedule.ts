@@ -1,0 +1,44 @@
+/**
+ * Signs an audit checkpoint every `intervalMs` while the log grows (`signAuditCheckpoint` is a
+ * no-op when it has not). With several servers on one PostgreSQL each runs the schedule; the
+ * checkpoint table's one-per-size key makes the losers of a race return the winner's checkpoint.
+ */
+import type { AppDeps } from './app-deps.js';
+import type { AuditSigner } from './ports.js';
+import { type SignedCheckpointResult, signAuditCheckpoint } from './sign-audit-checkpoint.js';
+
+export interface CheckpointScheduleOptions {
+  /** Called after each tick that signed a checkpoint. */
+  onSigned?: (result: SignedCheckpointResult) => void;
+  /** Called when a tick fails (e.g. the log was tampered with); the schedule keeps running. */
+  onError?: (error: unknown) => void;
+}
+
+/** Starts the schedule; the returned function stops it and waits for a running tick. */
+export function startCheckpointSchedule(
+  deps: AppDeps,
+  signer: AuditSigner,
+  intervalMs: number,
+  options: CheckpointScheduleOptions = {},
+): () => Promise<void> {
+  if (!(intervalMs > 0)) return async () => undefined;
+  let running: Promise<void> | undefined;
+  const tick = () => {
+    // Never overlap ticks: a slow signature over a large log skips the next interval.
+    if (running) return;
+    running = signAuditCheckpoint(deps, signer)
+      .then((result) => {
+        if (result.signed) options.onSigned?.(result);
+      })
+      .catch((error: unknown) => options.onError?.(error))
+      .finally(() => {
+        running = undefined;
+      });
+  };
+  const timer = setInterval(tick, intervalMs);
+  timer.unref();
+  return async () => {
+    clearInterval(timer);
+    await running;
+  };
+}

@@ -1,0 +1,210 @@
+/** The audit log: signed checkpoints, entries, inclusion and consistency proofs, model history. */
+import type { FastifyInstance } from 'fastify';
+import { nameParams } from './body-schemas.js';
+import { principalOf } from './http-hooks.js';
+import { errors, ref } from './record-schemas.js';
+import type { UseCases } from './use-cases.js';
+
+const open = { type: 'object', additionalProperties: true } as const;
+const text = { type: 'string' } as const;
+const int = { type: 'integer', minimum: 0 } as const;
+const nullableText = { type: ['string', 'null'] } as const;
+const hashes = { type: 'array', items: text, description: 'Base64 SHA-256 hashes.' } as const;
+
+const checkpointView = {
+  type: 'object',
+  description:
+    'A C2SP tlog-checkpoint signed note (Ed25519) and the verifier key that checks it; hashes are base64.',
+  required: ['origin', 'size', 'rootHash', 'note', 'createdAt', 'verifierKey'],
+  properties: {
+    origin: text,
+    size: int,
+    rootHash: text,
+    note: { type: 'string', description: 'Checkpoint body, a blank line, signature lines.' },
+    createdAt: text,
+    verifierKey: { type: 'string', description: 'C2SP verifier key: name+keyid+base64 key.' },
+  },
+} as const;
+
+const entryPage = {
+  type: 'object',
+  required: ['size', 'entries', 'next'],
+  properties: {
+    size: int,
+    entries: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['entry', 'leafHash'],
+        properties: { entry: open, leafHash: text },
+      },
+    },
+    next: { type: ['integer', 'null'] },
+  },
+} as const;
+
+const inclusionView = {
+  type: 'object',
+  required: ['seq', 'treeSize', 'entry', 'leafHash', 'proof', 'checkpoint'],
+  properties: {
+    seq: int,
+    treeSize: int,
+    entry: open,
+    leafHash: text,
+    proof: hashes,
+    checkpoint: checkpointView,
+  },
+} as const;
+
+const consistencyView = {
+  type: 'object',
+  required: ['size1', 'size2', 'root1', 'root2', 'proof', 'checkpoint'],
+  properties: {
+    size1: int,
+    size2: int,
+    root1: nullableText,
+    root2: text,
+    proof: hashes,
+    checkpoint: checkpointView,
+  },
+} as const;
+
+const period = {
+  type: 'object',
+  additionalProperties: true,
+  required: ['version', 'since', 'until', 'seq', 'action', 'actor', 'requestId', 'decisionId'],
+  properties: {
+    version: nullableText,
+    since: text,
+    until: nullableText,
+    seq: int,
+    action: text,
+    actor: text,
+    requestId: nullableText,
+    decisionId: nullableText,
+    replaced: nullableText,
+  },
+} as const;
+
+const historyView = {
+  type: 'object',
+  required: ['model', 'at', 'production', 'decision', 'timeline'],
+  properties: {
+    model: text,
+    at: nullableText,
+    production: { anyOf: [period, { type: 'null' }] },
+    decision: { anyOf: [ref('DecisionRecord'), { type: 'null' }] },
+    timeline: { type: 'array', items: period },
+  },
+} as const;
+
+export function registerAuditRoutes(app: FastifyInstance, useCases: UseCases): void {
+  app.get(
+    '/api/v1/audit/checkpoints/latest',
+    {
+      schema: {
+        tags: ['audit'],
+        summary: 'The latest signed checkpoint of the audit log',
+        response: { 200: checkpointView, ...errors },
+      },
+    },
+    async (request) => useCases.latestCheckpoint(principalOf(request)),
+  );
+
+  app.post(
+    '/api/v1/audit/checkpoints',
+    {
+      schema: {
+        tags: ['audit'],
+        summary: 'Sign a checkpoint now (admin); returns the latest when the log has not grown',
+        response: {
+          200: {
+            type: 'object',
+            required: ['checkpoint', 'signed'],
+            properties: { checkpoint: checkpointView, signed: { type: 'boolean' } },
+          },
+          ...errors,
+        },
+      },
+    },
+    async (request) => useCases.signCheckpoint(principalOf(request)),
+  );
+
+  app.get<{ Querystring: { from?: number; limit?: number } }>(
+    '/api/v1/audit/entries',
+    {
+      schema: {
+        tags: ['audit'],
+        summary: 'A page of audit entries with their leaf hashes (auditor, admin)',
+        querystring: {
+          type: 'object',
+          properties: { from: int, limit: { type: 'integer', minimum: 1, maximum: 1000 } },
+        },
+        response: { 200: entryPage, ...errors },
+      },
+    },
+    async (request) => useCases.auditEntries(principalOf(request), request.query),
+  );
+
+  app.get<{ Params: { seq: number }; Querystring: { size?: number } }>(
+    '/api/v1/audit/proofs/inclusion/:seq',
+    {
+      schema: {
+        tags: ['audit'],
+        summary: 'RFC 9162 inclusion proof of an entry against a signed checkpoint',
+        params: { type: 'object', required: ['seq'], properties: { seq: int } },
+        querystring: {
+          type: 'object',
+          properties: { size: { ...int, description: 'A checkpoint size; default the latest.' } },
+        },
+        response: { 200: inclusionView, ...errors },
+      },
+    },
+    async (request) =>
+      useCases.inclusionProof(principalOf(request), {
+        seq: request.params.seq,
+        ...(request.query.size === undefined ? {} : { size: request.query.size }),
+      }),
+  );
+
+  app.get<{ Querystring: { from: number; to?: number } }>(
+    '/api/v1/audit/proofs/consistency',
+    {
+      schema: {
+        tags: ['audit'],
+        summary: 'RFC 9162 consistency proof from a tree size to a signed checkpoint',
+        querystring: {
+          type: 'object',
+          required: ['from'],
+          properties: {
+            from: { ...int, description: 'The size of the tree you hold.' },
+            to: { ...int, description: 'A checkpoint size; default the latest.' },
+          },
+        },
+        response: { 200: consistencyView, ...errors },
+      },
+    },
+    async (request) => useCases.consistencyProof(principalOf(request), request.query),
+  );
+
+  app.get<{ Params: { name: string }; Querystring: { at?: string } }>(
+    '/api/v1/models/:name/history',
+    {
+      schema: {
+        tags: ['models'],
+        summary: 'Which version was in production at a time, and the decision that put it there',
+        params: nameParams,
+        querystring: {
+          type: 'object',
+          properties: { at: { type: 'string', description: 'RFC 3339 instant; default now.' } },
+        },
+        response: { 200: historyView, ...errors },
+      },
+    },
+    async (request) =>
+      useCases.modelHistory(principalOf(request), {
+        model: request.params.name,
+        ...(request.query.at === undefined ? {} : { at: request.query.at }),
+      }),
+  );
+}

@@ -1,0 +1,205 @@
+/** Users, role bindings, API tokens and the caller (`/me`). Token secrets appear once, on create. */
+import type { FastifyInstance } from 'fastify';
+import { idParams } from './body-schemas.js';
+import { principalOf } from './http-hooks.js';
+import type { CreateTokenBody, CreateUserBody, RoleBody } from './identity-use-cases.js';
+import { errors, idempotencyHeader, listOf, ref } from './record-schemas.js';
+import type { UseCases } from './use-cases.js';
+
+const text = { type: 'string' } as const;
+const nonEmpty = { type: 'string', minLength: 1 } as const;
+
+const createUserBody = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['id'],
+  properties: { id: nonEmpty, displayName: text, team: text },
+} as const;
+
+const roleBody = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['role'],
+  properties: {
+    role: { ...nonEmpty, description: 'e.g. model_owner, risk_officer, admin, auditor.' },
+    model: { ...nonEmpty, description: 'Bind the role on this model only; omit for global.' },
+  },
+} as const;
+
+const createTokenBody = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    userId: { ...nonEmpty, description: 'Whose token; yours when omitted (admins: anyone).' },
+    description: text,
+    expiresAt: { type: 'string', format: 'date-time', description: 'RFC 3339; omit for none.' },
+  },
+} as const;
+
+const createdTokenSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['id', 'userId', 'token', 'description', 'createdAt', 'createdBy'],
+  properties: {
+    id: text,
+    token: { type: 'string', description: 'clr_<id>_<secret>: shown this once, never again.' },
+    userId: text,
+    description: text,
+    createdAt: text,
+    createdBy: text,
+    expiresAt: text,
+  },
+} as const;
+
+const meSchema = {
+  type: 'object',
+  required: ['id', 'kind', 'roles'],
+  properties: {
+    id: text,
+    kind: text,
+    roles: { type: 'array', items: ref('RoleBinding') },
+    user: ref('User'),
+  },
+} as const;
+
+const tokenQuery = {
+  type: 'object',
+  properties: { userId: { ...nonEmpty, description: 'Only this user’s tokens.' } },
+} as const;
+
+interface IdParams {
+  id: string;
+}
+
+export function registerIdentityRoutes(app: FastifyInstance, useCases: UseCases): void {
+  app.post<{ Body: CreateUserBody }>(
+    '/api/v1/users',
+    {
+      config: { idempotent: true },
+      schema: {
+        tags: ['identity'],
+        summary: 'Create a user (admin)',
+        headers: idempotencyHeader,
+        body: createUserBody,
+        response: { 201: ref('User'), ...errors },
+      },
+    },
+    async (request, reply) => {
+      const user = await useCases.createUser(principalOf(request), request.body);
+      return reply.code(201).send(user);
+    },
+  );
+
+  app.get(
+    '/api/v1/users',
+    {
+      schema: {
+        tags: ['identity'],
+        summary: 'List users with their roles (admin, auditor)',
+        response: { 200: listOf('User'), ...errors },
+      },
+    },
+    async (request) => useCases.listUsers(principalOf(request)),
+  );
+
+  app.post<{ Params: IdParams; Body: RoleBody }>(
+    '/api/v1/users/:id/roles',
+    {
+      schema: {
+        tags: ['identity'],
+        summary: 'Grant a role, globally or on one model (admin)',
+        params: idParams,
+        body: roleBody,
+        response: { 201: ref('RoleGrant'), ...errors },
+      },
+    },
+    async (request, reply) => {
+      const grant = await useCases.grantRole(principalOf(request), {
+        ...request.body,
+        userId: request.params.id,
+      });
+      return reply.code(201).send(grant);
+    },
+  );
+
+  app.delete<{ Params: IdParams; Body: RoleBody }>(
+    '/api/v1/users/:id/roles',
+    {
+      schema: {
+        tags: ['identity'],
+        summary: 'Revoke a role binding (admin)',
+        params: idParams,
+        body: roleBody,
+        response: { 204: { type: 'null', description: 'Revoked.' }, ...errors },
+      },
+    },
+    async (request, reply) => {
+      await useCases.revokeRole(principalOf(request), {
+        ...request.body,
+        userId: request.params.id,
+      });
+      return reply.code(204).send();
+    },
+  );
+
+  // Not idempotent on purpose: a replay cache would hold the token's secret in memory.
+  app.post<{ Body: CreateTokenBody | undefined }>(
+    '/api/v1/tokens',
+    {
+      schema: {
+        tags: ['identity'],
+        summary: 'Create an API token; its secret is in this response only',
+        body: createTokenBody,
+        response: { 201: createdTokenSchema, ...errors },
+      },
+    },
+    async (request, reply) => {
+      const created = await useCases.createToken(principalOf(request), request.body ?? {});
+      reply.header('cache-control', 'no-store');
+      reply.header('location', `/api/v1/tokens/${encodeURIComponent(created.id)}`);
+      return reply.code(201).send(created);
+    },
+  );
+
+  app.get<{ Querystring: { userId?: string } }>(
+    '/api/v1/tokens',
+    {
+      schema: {
+        tags: ['identity'],
+        summary: 'List API tokens (yours; admins and auditors: anyone’s), never their secrets',
+        querystring: tokenQuery,
+        response: { 200: listOf('ApiToken'), ...errors },
+      },
+    },
+    async (request) =>
+      useCases.listTokens(
+        principalOf(request),
+        request.query.userId === undefined ? {} : { userId: request.query.userId },
+      ),
+  );
+
+  app.delete<{ Params: IdParams }>(
+    '/api/v1/tokens/:id',
+    {
+      schema: {
+        tags: ['identity'],
+        summary: 'Revoke an API token (its user, or an admin)',
+        params: idParams,
+        response: { 200: ref('ApiToken'), ...errors },
+      },
+    },
+    async (request) => useCases.revokeToken(principalOf(request), { id: request.params.id }),
+  );
+
+  app.get(
+    '/api/v1/me',
+    {
+      schema: {
+        tags: ['identity'],
+        summary: 'The caller: id, kind, roles and user record',
+        response: { 200: meSchema, ...errors },
+      },
+    },
+    async (request) => useCases.me(principalOf(request)),
+  );
+}

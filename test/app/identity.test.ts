@@ -1,0 +1,152 @@
+import { describe, expect, it } from 'vitest';
+import {
+  bootstrapAdmin,
+  createToken,
+  createUser,
+  grantRole,
+  listTokens,
+  listUsers,
+  revokeRole,
+  revokeToken,
+} from '../../src/app/index.js';
+import { authenticate, hashTokenSecret, parseApiToken } from '../../src/auth/index.js';
+import { storeDirectory } from '../../src/compose.js';
+import { actions, auditLog, harness, people, refusal } from './harness.js';
+
+async function bootstrapped() {
+  const h = harness();
+  const { token } = await bootstrapAdmin(h.deps, { userId: 'alice.admin' });
+  const auth = (display: string) =>
+    authenticate(
+      { authorization: `Bearer ${display}` },
+      { directory: storeDirectory(h.deps.store), now: () => h.clock.now() },
+    );
+  return { h, token, auth };
+}
+
+describe('identity use cases', () => {
+  it('bootstraps the first admin once, audited as system:bootstrap', async () => {
+    const { h, token, auth } = await bootstrapped();
+    const principal = await auth(token.token);
+    expect(principal).toStrictEqual({
+      id: 'alice.admin',
+      kind: 'user',
+      roles: [{ role: 'admin' }],
+    });
+    const entries = auditLog(h);
+    expect(entries.map((e) => e.action)).toStrictEqual([
+      'identity.bootstrap',
+      'user.created',
+      'role.changed',
+      'token.created',
+    ]);
+    expect(new Set(entries.map((e) => `${e.actor.id}/${e.actor.kind}`))).toStrictEqual(
+      new Set(['system:bootstrap/system']),
+    );
+    const again = await refusal(bootstrapAdmin(h.deps, { userId: 'mallory' }));
+    expect(again.code).toBe('conflict');
+    expect(h.store.snapshot().users.size).toBe(1);
+  });
+
+  it('shows the token once and stores only its hash', async () => {
+    const { h, token } = await bootstrapped();
+    const parsed = parseApiToken(token.token);
+    const stored = h.store.snapshot().tokens.get(token.id);
+    expect(stored?.hashedSecret).toBe(hashTokenSecret(parsed?.secret ?? ''));
+    expect(JSON.stringify(h.store.snapshot().audit)).not.toContain(parsed?.secret);
+    const listed = await listTokens(h.deps, people.admin);
+    expect(listed).toHaveLength(1);
+    expect(JSON.stringify(listed)).not.toContain(stored?.hashedSecret);
+    expect(listed[0]).not.toHaveProperty('token');
+  });
+
+  it('lets admins create users, grant and revoke global and per-model roles', async () => {
+    const { h } = await bootstrapped();
+    await createUser(h.deps, people.admin, { id: 'olga.owner', team: 'risk-ml' });
+    await grantRole(h.deps, people.admin, { userId: 'olga.owner', role: 'risk_officer' });
+    await grantRole(h.deps, people.admin, { userId: 'olga.owner', role: 'auditor' });
+    await revokeRole(h.deps, people.admin, { userId: 'olga.owner', role: 'auditor' });
+    const olga = (await listUsers(h.deps, people.admin)).find((u) => u.id === 'olga.owner');
+    expect(olga?.roles).toStrictEqual([{ role: 'risk_officer' }]);
+    expect(actions(h).slice(-4)).toStrictEqual([
+      'user.created',
+      'role.changed',
+      'role.changed',
+      'role.changed',
+    ]);
+    expect(auditLog(h).at(-1)?.data).toStrictEqual({ change: 'revoked', role: 'auditor' });
+    const unknownModel = await refusal(
+      grantRole(h.deps, people.admin, { userId: 'olga.owner', role: 'model_owner', model: 'nope' }),
+    );
+    expect(unknownModel.code).toBe('not_found');
+    const twice = await refusal(
+      grantRole(h.deps, people.admin, { userId: 'olga.owner', role: 'risk_officer' }),
+    );
+    expect(twice.code).toBe('conflict');
+  });
+
+  it('refuses non-admins and audits each denied attempt', async () => {
+    const { h } = await bootstrapped();
+    const before = auditLog(h).length;
+    const attempts = [
+      createUser(h.deps, people.owner, { id: 'eve' }),
+      grantRole(h.deps, people.owner, { userId: people.owner.id, role: 'admin' }),
+      revokeRole(h.deps, people.owner, { userId: 'alice.admin', role: 'admin' }),
+      createToken(h.deps, people.owner, { userId: 'alice.admin' }),
+      listUsers(h.deps, people.owner),
+      listTokens(h.deps, people.owner, { userId: 'alice.admin' }),
+      // A model-scoped admin binding does not administer identity.
+      createUser(
+        h.deps,
+        { id: 'x', kind: 'user', roles: [{ role: 'admin', model: 'm' }] },
+        { id: 'y' },
+      ),
+    ];
+    for (const attempt of attempts) expect((await refusal(attempt)).code).toBe('forbidden');
+    const denied = auditLog(h).slice(before);
+    expect(denied.map((e) => e.action)).toStrictEqual(Array(attempts.length).fill('access.denied'));
+    expect(denied.map((e) => e.data.attempted)).toStrictEqual([
+      'user.create',
+      'role.grant',
+      'role.revoke',
+      'token.create',
+      'user.list',
+      'token.list',
+      'user.create',
+    ]);
+  });
+
+  it('lets a user create and revoke their own tokens, and revocation ends authentication', async () => {
+    const { h, auth } = await bootstrapped();
+    await createUser(h.deps, people.admin, { id: people.owner.id });
+    const own = await createToken(h.deps, people.owner, { description: 'laptop' });
+    expect((await auth(own.token)).id).toBe(people.owner.id);
+    const mine = await listTokens(h.deps, people.owner);
+    expect(mine.map((t) => t.id)).toStrictEqual([own.id]);
+    await revokeToken(h.deps, people.owner, { id: own.id });
+    expect((await refusal(auth(own.token))).code).toBe('unauthenticated');
+    expect(actions(h).at(-1)).toBe('token.revoked');
+    expect((await refusal(revokeToken(h.deps, people.owner, { id: own.id }))).code).toBe(
+      'conflict',
+    );
+    const adminToken = (await listTokens(h.deps, people.admin)).find(
+      (t) => t.userId !== people.owner.id,
+    );
+    const foreign = await refusal(revokeToken(h.deps, people.owner, { id: adminToken?.id ?? '' }));
+    expect(foreign.code).toBe('forbidden');
+  });
+
+  it('honours token expiry through the store directory', async () => {
+    const { h, auth } = await bootstrapped();
+    const expiresAt = new Date(h.clock.now().getTime() + 3_600_000).toISOString();
+    const token = await createToken(h.deps, people.admin, { expiresAt });
+    expect(token.expiresAt).toBe(expiresAt);
+    expect((await auth(token.token)).id).toBe('alice.admin');
+    h.clock.advance(3_600_000);
+    expect((await refusal(auth(token.token))).code).toBe('unauthenticated');
+    const past = await refusal(
+      createToken(h.deps, people.admin, { expiresAt: '2020-01-01T00:00:00Z' }),
+    );
+    expect(past.code).toBe('invalid_input');
+  });
+});

@@ -1,0 +1,107 @@
+/** `clearance admin …` on a temporary SQLite file, through the built command. */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { authenticate } from '../../src/auth/index.js';
+import { openRegistry } from '../../src/compose.js';
+import { loadConfig } from '../../src/config.js';
+import { runCli } from './run-cli.js';
+
+function tempInstall() {
+  const dir = mkdtempSync(join(tmpdir(), 'clearance-admin-'));
+  const flags = ['--database', `sqlite:${join(dir, 'clearance.db')}`, '--data-dir', dir];
+  return { dir, flags, database: `sqlite:${join(dir, 'clearance.db')}` };
+}
+
+const tokenIn = (text: string) => /clr_[0-9a-f]{24}_[A-Za-z0-9_-]{43}/.exec(text)?.[0] ?? '';
+
+async function principalFor(install: { dir: string; database: string }, token: string) {
+  const registry = await openRegistry(
+    loadConfig({ env: {}, flags: { database: install.database, dataDir: install.dir } }),
+  );
+  try {
+    return await authenticate(
+      { authorization: `Bearer ${token}` },
+      { directory: registry.directory },
+    );
+  } finally {
+    await registry.close();
+  }
+}
+
+describe('clearance admin', () => {
+  it('bootstraps the first admin once and prints a token that authenticates', async () => {
+    const install = tempInstall();
+    const first = runCli(['admin', 'bootstrap', '--user', 'root.admin', ...install.flags]);
+    expect(first.stderr).toBe('');
+    expect(first.status).toBe(0);
+    expect(first.stdout).toMatch(/shown this once/);
+    const token = tokenIn(first.stdout);
+    expect(await principalFor(install, token)).toStrictEqual({
+      id: 'root.admin',
+      kind: 'user',
+      roles: [{ role: 'admin' }],
+    });
+
+    const second = runCli(['admin', 'bootstrap', ...install.flags]);
+    expect(second.status).toBe(2);
+    expect(second.stderr).toMatch(/already has users/);
+    expect(second.stdout).toBe('');
+  });
+
+  it('creates users, grants roles and creates expiring tokens as system:cli', async () => {
+    const install = tempInstall();
+    expect(runCli(['admin', 'bootstrap', ...install.flags]).status).toBe(0);
+    const user = runCli(['admin', 'user', 'create', '--user', 'rob.risk', ...install.flags]);
+    expect(user.status).toBe(0);
+    const grant = runCli([
+      'admin',
+      'role',
+      'grant',
+      '--user',
+      'rob.risk',
+      '--role',
+      'risk_officer',
+      ...install.flags,
+    ]);
+    expect(grant.status).toBe(0);
+    const created = runCli([
+      'admin',
+      'token',
+      'create',
+      '--user',
+      'rob.risk',
+      '--expires',
+      '30d',
+      '--description',
+      'risk review',
+      '--format',
+      'json',
+      ...install.flags,
+    ]);
+    expect(created.status).toBe(0);
+    const body = JSON.parse(created.stdout) as {
+      token: string;
+      expiresAt: string;
+      createdBy: string;
+    };
+    expect(body.createdBy).toBe('system:cli');
+    expect(Date.parse(body.expiresAt) - Date.now()).toBeGreaterThan(29 * 24 * 3600 * 1000);
+    const principal = await principalFor(install, body.token);
+    expect(principal.roles).toStrictEqual([{ role: 'risk_officer' }]);
+
+    const badExpiry = runCli([
+      'admin',
+      'token',
+      'create',
+      '--user',
+      'rob.risk',
+      '--expires',
+      'soon',
+      ...install.flags,
+    ]);
+    expect(badExpiry.status).toBe(2);
+    expect(badExpiry.stderr).toMatch(/--expires "soon"/);
+  });
+});

@@ -1,0 +1,126 @@
+/** `clearance evidence-pack export` and `clearance policy backtest` on a temporary SQLite registry. */
+
+import { createHash } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { executeTransition, recordApproval, requestTransition } from '../../src/app/index.js';
+import { openRegistry } from '../../src/compose.js';
+import { loadConfig } from '../../src/config.js';
+import type { Principal } from '../../src/domain/index.js';
+import {
+  addVersion,
+  examplesDir,
+  type Harness,
+  people,
+  seedProduction,
+  setupModel,
+  toStaging,
+} from '../app/harness.js';
+import { fixedClock } from '../fakes/fixed-clock.js';
+import { runCli } from './run-cli.js';
+
+const model = 'credit-risk-pd';
+const ticket = 'RISK-3';
+let dir = '';
+let flags: string[] = [];
+
+async function populate(database: string, dataDir: string) {
+  const registry = await openRegistry(loadConfig({ env: {}, flags: { database, dataDir } }));
+  const h = {
+    deps: registry.deps,
+    store: registry.store,
+    clock: fixedClock(),
+  } as unknown as Harness;
+  try {
+    await setupModel(h, 'credit-risk', model, 'regulated');
+    await addVersion(h, { model, version: '2026.1', dir: 'credit-risk/baseline' });
+    await seedProduction(h, model, '2026.1');
+    await addVersion(h, { model, version: '2026.2', dir: 'credit-risk/candidates/passing' });
+    await toStaging(h, model, '2026.2');
+    const { request } = await requestTransition(h.deps, people.mlops, {
+      model,
+      version: '2026.2',
+      to: 'production',
+      reason: 'Quarterly refresh',
+      ticket,
+    });
+    const sign = (who: Principal, role: string) =>
+      recordApproval(h.deps, who, {
+        requestId: request.id,
+        role,
+        decision: 'approve',
+        comment: 'Reviewed',
+        ticket,
+        riskClass: 'medium',
+      });
+    await sign(people.owner, 'model_owner');
+    await sign(people.risk, 'risk_officer');
+    await sign(people.compliance, 'compliance_officer');
+    await executeTransition(h.deps, people.mlops, { requestId: request.id });
+  } finally {
+    await registry.close();
+  }
+}
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'clearance-pack-cli-'));
+  const database = `sqlite:${join(dir, 'clearance.db')}`;
+  flags = ['--database', database, '--data-dir', dir];
+  await populate(database, dir);
+  expect(runCli(['audit', 'checkpoint', ...flags]).status).toBe(0);
+}, 120_000);
+
+describe('clearance evidence-pack export', () => {
+  it('writes the pack with a manifest whose digests match the files', () => {
+    const out = join(dir, 'pack');
+    const run = runCli(['evidence-pack', 'export', model, '2026.2', '--output', out, ...flags]);
+    expect(run.stderr).toBe('');
+    expect(run.status).toBe(0);
+    expect(run.stdout).toContain('pack digest:  sha256:');
+    const manifest = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8'));
+    expect(manifest.audit.proven).toBeGreaterThan(0);
+    expect(manifest.audit.verifierKey).toMatch(/^clearance\//);
+    for (const f of manifest.files as { path: string; sha256: string }[]) {
+      const bytes = readFileSync(join(out, f.path));
+      expect(`sha256:${createHash('sha256').update(bytes).digest('hex')}`).toBe(f.sha256);
+    }
+    expect(existsSync(join(out, 'evidence', 'predictions.csv'))).toBe(true);
+    const again = runCli(['evidence-pack', 'export', model, '2026.2', '--output', out, ...flags]);
+    expect(again.status).toBe(2);
+    expect(again.stderr).toMatch(/not empty/);
+    const forced = ['evidence-pack', 'export', model, '2026.2', '--output', out, '--force'];
+    expect(runCli([...forced, ...flags]).status).toBe(0);
+  });
+});
+
+describe('clearance policy backtest', () => {
+  const policy = readFileSync(join(examplesDir, 'credit-risk', 'policy.yaml'), 'utf8');
+
+  it('exits 0 when no decision would differ', () => {
+    const file = join(dir, 'same.yaml');
+    writeFileSync(file, policy);
+    const run = runCli(['policy', 'backtest', '--policy', file, '--since', '90d', ...flags]);
+    expect(run.stderr).toBe('');
+    expect(run.status).toBe(0);
+    expect(run.stdout).toContain('0 would differ');
+  });
+
+  it('exits 1 and names the gate when a stricter policy would deny a past promotion', () => {
+    const file = join(dir, 'stricter.yaml');
+    writeFileSync(file, policy.replace('min: 0.8', 'min: 0.8\n        max: 1.0'));
+    const run = runCli(['policy', 'backtest', '--policy', file, '--model', model, ...flags]);
+    expect(run.status).toBe(1);
+    expect(run.stdout).toContain('would be denied (blocked by approval-rate-parity)');
+    expect(run.stdout).toContain('Gate approval-rate-parity now blocks');
+    const json = runCli(['policy', 'backtest', '--policy', file, '--format', 'json', ...flags]);
+    expect(JSON.parse(json.stdout).differing.length).toBe(2);
+  });
+
+  it('exits 2 on an invalid policy file', () => {
+    const file = join(dir, 'bad.yaml');
+    writeFileSync(file, 'apiVersion: clearance/v1\nkind: Policy\n');
+    expect(runCli(['policy', 'backtest', '--policy', file, ...flags]).status).toBe(2);
+  });
+});

@@ -1,0 +1,153 @@
+import { expect, it } from 'vitest';
+import type { Store } from '../../src/app/ports.js';
+import type { ApiTokenRecord, ClearanceError, RoleGrant, User } from '../../src/domain/index.js';
+import { at, digestOf, later, unique } from './fixtures.js';
+import { errorOf } from './store-contract.js';
+
+function user(overrides: Partial<User> = {}): User {
+  return { id: unique('user'), createdAt: at, createdBy: 'system:bootstrap', ...overrides };
+}
+
+function grant(userId: string, role: string, model?: string): RoleGrant {
+  return {
+    id: unique('grant'),
+    userId,
+    role,
+    ...(model === undefined ? {} : { model }),
+    grantedAt: at,
+    grantedBy: 'alice',
+  };
+}
+
+function token(userId: string, overrides: Partial<ApiTokenRecord> = {}): ApiTokenRecord {
+  return {
+    id: unique('tok'),
+    userId,
+    hashedSecret: digestOf(unique('secret')).slice(7),
+    description: 'ci pipeline',
+    createdAt: at,
+    createdBy: 'alice',
+    ...overrides,
+  };
+}
+
+export function identityContract(store: () => Store): void {
+  it('stores, counts and lists users with optional fields', async () => {
+    const before = await store().transaction((tx) => tx.identity.countUsers());
+    const full = user({ displayName: 'Olga Owner', team: 'risk-ml' });
+    const bare = user();
+    await store().transaction(async (tx) => {
+      await tx.identity.insertUser(full);
+      await tx.identity.insertUser(bare);
+    });
+    expect(await store().transaction((tx) => tx.identity.getUser(full.id))).toStrictEqual(full);
+    expect(await store().transaction((tx) => tx.identity.getUser(bare.id))).toStrictEqual(bare);
+    expect(await store().transaction((tx) => tx.identity.getUser('nobody'))).toBeUndefined();
+    expect(await store().transaction((tx) => tx.identity.countUsers())).toBe(before + 2);
+    const ids = (await store().transaction((tx) => tx.identity.listUsers())).map((u) => u.id);
+    expect(ids).toEqual(expect.arrayContaining([full.id, bare.id]));
+    expect(ids).toStrictEqual([...ids].sort());
+  });
+
+  it('refuses a second user with the same id as a conflict', async () => {
+    const u = user();
+    await store().transaction((tx) => tx.identity.insertUser(u));
+    const error = await errorOf(store().transaction((tx) => tx.identity.insertUser(u)));
+    expect((error as ClearanceError).code).toBe('conflict');
+  });
+
+  it('grants, lists and revokes global and per-model roles', async () => {
+    const u = user();
+    await store().transaction(async (tx) => {
+      await tx.identity.insertUser(u);
+      await tx.identity.grantRole(grant(u.id, 'model_owner', 'credit-risk-pd'));
+      await tx.identity.grantRole(grant(u.id, 'model_owner'));
+      await tx.identity.grantRole(grant(u.id, 'auditor'));
+    });
+    expect(await store().transaction((tx) => tx.identity.rolesOf(u.id))).toStrictEqual([
+      { role: 'auditor' },
+      { role: 'model_owner' },
+      { role: 'model_owner', model: 'credit-risk-pd' },
+    ]);
+    const grants = (await store().transaction((tx) => tx.identity.listRoleGrants())).filter(
+      (g) => g.userId === u.id,
+    );
+    expect(grants.map((g) => [g.role, g.model, g.grantedBy, g.grantedAt])).toStrictEqual([
+      ['auditor', undefined, 'alice', at],
+      ['model_owner', undefined, 'alice', at],
+      ['model_owner', 'credit-risk-pd', 'alice', at],
+    ]);
+    const removed = await store().transaction((tx) =>
+      tx.identity.revokeRole(u.id, { role: 'model_owner' }),
+    );
+    const again = await store().transaction((tx) =>
+      tx.identity.revokeRole(u.id, { role: 'model_owner' }),
+    );
+    expect([removed, again]).toStrictEqual([true, false]);
+    expect(await store().transaction((tx) => tx.identity.rolesOf(u.id))).toStrictEqual([
+      { role: 'auditor' },
+      { role: 'model_owner', model: 'credit-risk-pd' },
+    ]);
+    expect(await store().transaction((tx) => tx.identity.rolesOf('nobody'))).toStrictEqual([]);
+  });
+
+  it('refuses the same role binding twice as a conflict', async () => {
+    const u = user();
+    await store().transaction(async (tx) => {
+      await tx.identity.insertUser(u);
+      await tx.identity.grantRole(grant(u.id, 'risk_officer'));
+      await tx.identity.grantRole(grant(u.id, 'risk_officer', 'fraud'));
+    });
+    for (const model of [undefined, 'fraud']) {
+      const error = await errorOf(
+        store().transaction((tx) => tx.identity.grantRole(grant(u.id, 'risk_officer', model))),
+      );
+      expect((error as ClearanceError).code).toBe('conflict');
+    }
+  });
+
+  it('stores tokens by hash, lists them per user and revokes them', async () => {
+    const u = user();
+    const other = user();
+    const expiring = token(u.id, { expiresAt: later });
+    const plain = token(u.id, { createdAt: later });
+    await store().transaction(async (tx) => {
+      await tx.identity.insertUser(u);
+      await tx.identity.insertUser(other);
+      await tx.identity.insertToken(expiring);
+      await tx.identity.insertToken(plain);
+      await tx.identity.insertToken(token(other.id));
+    });
+    expect(await store().transaction((tx) => tx.identity.getToken(expiring.id))).toStrictEqual(
+      expiring,
+    );
+    expect(await store().transaction((tx) => tx.identity.getToken('nope'))).toBeUndefined();
+    const mine = await store().transaction((tx) => tx.identity.listTokens(u.id));
+    expect(mine).toStrictEqual([expiring, plain]);
+    const all = await store().transaction((tx) => tx.identity.listTokens());
+    expect(all.length).toBeGreaterThanOrEqual(3);
+    await store().transaction((tx) => tx.identity.revokeToken(plain.id, later, 'alice'));
+    expect(await store().transaction((tx) => tx.identity.getToken(plain.id))).toStrictEqual({
+      ...plain,
+      revokedAt: later,
+      revokedBy: 'alice',
+    });
+    const missing = await errorOf(
+      store().transaction((tx) => tx.identity.revokeToken('nope', later, 'alice')),
+    );
+    expect((missing as ClearanceError).code).toBe('not_found');
+  });
+
+  it('rolls identity writes back with the transaction', async () => {
+    const u = user();
+    await errorOf(
+      store().transaction(async (tx) => {
+        await tx.identity.insertUser(u);
+        await tx.identity.insertToken(token(u.id));
+        throw new Error('abort');
+      }),
+    );
+    expect(await store().transaction((tx) => tx.identity.getUser(u.id))).toBeUndefined();
+    expect(await store().transaction((tx) => tx.identity.listTokens(u.id))).toStrictEqual([]);
+  });
+}
