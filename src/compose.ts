@@ -5,13 +5,26 @@
 import { createPublicKey, randomBytes } from 'node:crypto';
 import { linkSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import type { AppDeps, AuditSigner, Clock, IdGenerator, Store } from './app/index.js';
+import {
+  type AppDeps,
+  type AuditSigner,
+  type Clock,
+  type IdGenerator,
+  type Store,
+  startCheckpointSchedule,
+} from './app/index.js';
 import { formatVerifierKey, generateSigningKey } from './audit/index.js';
-import { apiTokenIssuer, type IdentityDirectory, type StoredToken } from './auth/index.js';
+import {
+  apiTokenIssuer,
+  createOidcVerifier,
+  type IdentityDirectory,
+  type StoredToken,
+} from './auth/index.js';
 import type { Config } from './config.js';
 import { ClearanceError } from './domain/index.js';
 import { FileBlobStore } from './evidence/file-blob-store.js';
 import { StoredEvidenceLoader } from './evidence/stored-evidence-loader.js';
+import { bindUseCases, buildServer } from './http/index.js';
 import { createStore, type StoreConfig } from './store/index.js';
 
 export interface Registry {
@@ -181,4 +194,49 @@ function createOnce(file: string, make: () => string): string {
     rmSync(temporary, { force: true });
   }
   return readFileSync(file, 'utf8');
+}
+
+export interface RunningServer {
+  url: string;
+  close(): Promise<void>;
+}
+
+/**
+ * Builds and starts the HTTP server over an open registry, with the audit checkpoint schedule.
+ * `close` stops the schedule, drains requests and closes the store.
+ */
+export async function startServer(
+  registry: Registry,
+  options: { logger?: boolean | { level: string } } = {},
+): Promise<RunningServer> {
+  const { config } = registry;
+  const oidc = config.oidcIssuer
+    ? createOidcVerifier({
+        issuer: config.oidcIssuer,
+        audience: config.oidcAudience,
+        rolesClaim: config.oidcRolesClaim,
+      })
+    : undefined;
+  const app = buildServer({
+    useCases: bindUseCases(registry.deps, registry.auditSigner),
+    directory: registry.directory,
+    ...(oidc ? { oidc } : {}),
+    bodyLimitBytes: config.bodyLimitBytes,
+    logger: options.logger ?? false,
+  });
+  const stopSchedule = startCheckpointSchedule(
+    registry.deps,
+    registry.auditSigner,
+    config.checkpointIntervalSeconds * 1000,
+    { onError: (error) => app.log.error({ err: error }, 'audit checkpoint failed') },
+  );
+  const address = await app.listen({ host: config.host, port: config.port });
+  return {
+    url: address,
+    async close() {
+      await stopSchedule();
+      await app.close();
+      await registry.close();
+    },
+  };
 }

@@ -24,6 +24,7 @@ export { type ExecuteResult, executeTransition } from './execute-transition.js';
 export { type ExpiryOutcome, expireEmergencies } from './expire-emergencies.js';
 export { grantRole, type RoleChangeInput, revokeRole } from './grant-role.js';
 export { hasUsers, listTokens, listUsers, whoAmI } from './identity-queries.js';
+export { importProduction } from './import-production.js';
 export { type ModelHistory, modelHistory, type ProductionPeriod } from './model-history.js';
 export { type OverdueReview, overdueReviews } from './overdue-reviews.js';
 export type * from './ports.js';

@@ -50,7 +50,12 @@ export interface ModelHistory {
   timeline: ProductionPeriod[];
 }
 
-const historyActions = ['transition.executed', 'rollback.executed', 'emergency.bypass'] as const;
+const historyActions = [
+  'transition.executed',
+  'rollback.executed',
+  'emergency.bypass',
+  'version.imported',
+] as const;
 
 /** Auditors and admins may read any model's history; anyone holding a role on the model, its own. */
 function assertMayRead(principal: Principal, model: string): void {
@@ -129,6 +134,8 @@ class TimelineBuilder {
       entry.subject.id === this.#model
     ) {
       this.#start(entry, text(data.to), { requestId: text(data.requestId), data });
+    } else if (entry.action === 'version.imported' && data.model === this.#model) {
+      this.#start(entry, text(data.version), { requestId: null, data });
     } else if (entry.action === 'emergency.bypass') {
       const period = this.#periods.findLast((p) => p.requestId === entry.subject.id);
       if (period) {

@@ -10,6 +10,7 @@ import { explainPolicyFile, initPolicy, validatePolicies } from './commands/poli
 import { runCheck } from './commands/run-check.js';
 import { parseThreshold, runEval } from './commands/run-eval.js';
 import { renderExamples, runExamples } from './commands/run-examples.js';
+import { registerServeCommand } from './commands/serve-command.js';
 import { exitCodes } from './exit-codes.js';
 import { createProgress } from './progress.js';
 import { renderCheckJunit } from './render/render-check-junit.js';
@@ -183,6 +184,7 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
   registerAuditLiveCommands({ program, audit, io, setExit });
 
   registerClientCommands(program, io, setExit);
+  registerServeCommand(program, io, setExit);
   registerAdminCommands(program, io, setExit);
   registerPackAndBacktestCommands(program, io, setExit);
   return program;

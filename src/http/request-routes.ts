@@ -113,6 +113,43 @@ export function registerRequestRoutes(app: FastifyInstance, useCases: UseCases):
       useCases.executeTransition(principalOf(request), { requestId: request.params.id }),
   );
 
+  app.post<{ Params: { name: string; version: string }; Body: ReasonBody }>(
+    '/api/v1/models/:name/versions/:version/import-production',
+    {
+      config: { idempotent: true },
+      schema: {
+        tags: ['serving'],
+        summary:
+          "Record a version that served before Clearance as the model's first production version",
+        params: {
+          type: 'object',
+          required: ['name', 'version'],
+          properties: { name: { type: 'string' }, version: { type: 'string' } },
+        },
+        headers: idempotencyHeader,
+        body: reasonBody,
+        response: {
+          200: {
+            type: 'object',
+            required: ['model', 'version', 'since'],
+            properties: {
+              model: { type: 'string' },
+              version: { type: 'string' },
+              since: { type: 'string' },
+            },
+          },
+          ...errors,
+        },
+      },
+    },
+    async (request) =>
+      useCases.importProduction(principalOf(request), {
+        model: request.params.name,
+        version: request.params.version,
+        ...request.body,
+      }),
+  );
+
   app.post<{ Params: { name: string }; Body: ReasonBody }>(
     '/api/v1/models/:name/rollback',
     {

@@ -115,6 +115,10 @@ export interface UseCases extends AuditUseCases, IdentityUseCases {
     input: { requestId: string; reason: string },
   ): Promise<TransitionRequest>;
   executeTransition(principal: Principal, input: { requestId: string }): Promise<ExecuteOutcome>;
+  importProduction(
+    principal: Principal,
+    input: { model: string; version: string; reason: string; ticket?: string },
+  ): Promise<{ model: string; version: string; since: string }>;
   rollback(
     principal: Principal,
     input: { model: string; reason: string; ticket?: string },

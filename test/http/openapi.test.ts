@@ -39,6 +39,7 @@ describe('OpenAPI document', () => {
       'post /api/v1/models/{name}/versions/{version}/evidence',
       'get /api/v1/models/{name}/serving',
       'post /api/v1/models/{name}/rollback',
+      'post /api/v1/models/{name}/versions/{version}/import-production',
       'post /api/v1/requests',
       'get /api/v1/requests/{id}',
       'post /api/v1/requests/{id}/approvals',

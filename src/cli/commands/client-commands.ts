@@ -189,6 +189,32 @@ function registerVersionCommands(program: Command, io: Io, setExit: (code: numbe
         },
       ),
     );
+  clientCommand(
+    version,
+    'import-production',
+    "record the version that served before Clearance as the model's first production version (admin)",
+  )
+    .argument('<model>')
+    .argument('<version>')
+    .requiredOption('--reason <text>', 'where and since when it served')
+    .option('--ticket <id>')
+    .action(
+      withClient(
+        io,
+        setExit,
+        async (client, model: string, name: string, o: { reason: string; ticket?: string }) => {
+          const url = `/api/v1/models/${encodeURIComponent(model)}/versions/${encodeURIComponent(name)}/import-production`;
+          const result = await client.call<{ since: string }>('POST', url, {
+            json: { reason: o.reason, ...(o.ticket ? { ticket: o.ticket } : {}) },
+            idempotent: true,
+          });
+          return {
+            json: result,
+            text: `Recorded ${model} ${name} as production since ${result.since}.`,
+          };
+        },
+      ),
+    );
   const evidence = program.command('evidence').description('evidence attached to versions');
   clientCommand(evidence, 'attach', 'upload evidence files (a directory uploads every file in it)')
     .argument('<model>')

@@ -1,0 +1,93 @@
+/** Starts the built `clearance serve` as a child process on a fresh database, as an operator would. */
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createClient } from '../../src/cli/http-client.js';
+import { repoRoot } from '../cli/run-cli.js';
+
+export interface LiveServer {
+  url: string;
+  adminToken: string;
+  database: string;
+  dataDir: string;
+  process: ChildProcess;
+  stop(): Promise<void>;
+}
+
+const bin = join(repoRoot, 'bin', 'clearance.js');
+
+/** Bootstraps the first admin directly on the database, then serves it on a free port. */
+export async function startLiveServer(database?: string): Promise<LiveServer> {
+  const dir = mkdtempSync(join(tmpdir(), 'clearance-live-'));
+  const db = database ?? `sqlite:${join(dir, 'registry.db')}`;
+  const dataDir = join(dir, 'data');
+  const boot = spawnSync(
+    process.execPath,
+    [
+      bin,
+      'admin',
+      'bootstrap',
+      '--user',
+      'alice.admin',
+      '--database',
+      db,
+      '--data-dir',
+      dataDir,
+      '--format',
+      'json',
+    ],
+    { encoding: 'utf8' },
+  );
+  if (boot.status !== 0) throw new Error(`bootstrap failed: ${boot.stderr}`);
+  const adminToken = (JSON.parse(boot.stdout) as { token: string }).token;
+  const child = spawn(
+    process.execPath,
+    [bin, 'serve', '--database', db, '--data-dir', dataDir, '--port', '0'],
+    {
+      env: { ...process.env, CLEARANCE_LOG_LEVEL: 'silent' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  const url = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(() => reject(new Error(`server did not start: ${out}`)), 20_000);
+    child.stdout?.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      const match = /listening on (http:\/\/\S+)/.exec(out);
+      if (match?.[1]) {
+        clearTimeout(timer);
+        resolve(match[1]);
+      }
+    });
+    child.stderr?.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+    });
+    child.on('exit', (code) => reject(new Error(`server exited ${code}: ${out}`)));
+  });
+  return {
+    url,
+    adminToken,
+    database: db,
+    dataDir,
+    process: child,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
+  };
+}
+
+/** Creates a user holding the given global roles and returns an API client acting as them. */
+export async function personOn(server: LiveServer, id: string, roles: string[]) {
+  const admin = createClient({ server: server.url, token: server.adminToken });
+  await admin.call('POST', '/api/v1/users', { json: { id } });
+  for (const role of roles)
+    await admin.call('POST', `/api/v1/users/${id}/roles`, { json: { role } });
+  const { token } = await admin.call<{ token: string }>('POST', '/api/v1/tokens', {
+    json: { userId: id },
+  });
+  return createClient({ server: server.url, token });
+}
