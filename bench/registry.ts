@@ -102,7 +102,7 @@ async function timeIt(work: () => Promise<void>): Promise<number> {
   return Number(process.hrtime.bigint() - started) / 1e9;
 }
 
-async function fullPath(deps: AppDeps, count: number): Promise<number> {
+export async function fullPath(deps: AppDeps, count: number): Promise<number> {
   const text = policy;
   const registered = await registerPolicy(deps, admin, { text });
   await registerModel(deps, admin, {
@@ -188,7 +188,7 @@ async function rawPostgresCommits(url: string, count: number): Promise<number> {
   return count / seconds;
 }
 
-function depsFor(store: Store, dir: string): AppDeps {
+export function depsFor(store: Store, dir: string): AppDeps {
   const blobs = new FileBlobStore(join(dir, 'blobs'));
   return {
     store,
