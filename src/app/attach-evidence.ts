@@ -1,8 +1,14 @@
-import { type EvidenceRecord, evidenceSetDigest, type Principal } from '../domain/index.js';
+import {
+  classifyEvidenceFile,
+  type EvidenceRecord,
+  evidenceMediaType,
+  evidenceSetDigest,
+  isSafeEvidencePath,
+  type Principal,
+} from '../domain/index.js';
 import type { AppDeps } from './app-deps.js';
 import { auditRecord } from './audit-record.js';
 import { assertAnyRole, guarded } from './authorise.js';
-import { classifyEvidencePath, isSafeEvidencePath, mediaTypeOf } from './classify-evidence-path.js';
 import { loadModel, notFound } from './load-policy.js';
 import type { Repositories } from './ports.js';
 import { invalidInput } from './register-model.js';
@@ -59,11 +65,11 @@ export async function attachEvidence(
         const record: EvidenceRecord = {
           model: model.name,
           version: input.version,
-          kind: classifyEvidencePath(file.path),
+          kind: classifyEvidenceFile(file.path).kind,
           path: file.path,
           digest: blob.digest,
           size: blob.size,
-          mediaType: file.mediaType ?? mediaTypeOf(file.path),
+          mediaType: file.mediaType ?? evidenceMediaType(file.path),
           attachedAt: time,
           attachedBy: principal.id,
         };

@@ -3,6 +3,7 @@ export * from './check-decision.js';
 export * from './duration.js';
 export * from './errors.js';
 export * from './evidence.js';
+export * from './evidence-file-names.js';
 export * from './evidence-set-digest.js';
 export * from './gate-result.js';
 export * from './identity.js';

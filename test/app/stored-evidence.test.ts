@@ -1,13 +1,13 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { classifyEvidencePath } from '../../src/app/classify-evidence-path.js';
 import {
   attachEvidence,
   executeTransition,
   recordApproval,
   requestTransition,
 } from '../../src/app/index.js';
+import { classifyEvidenceFile } from '../../src/domain/index.js';
 import { loadEvidenceBundle } from '../../src/evidence/index.js';
 import {
   addVersion,
@@ -64,7 +64,7 @@ describe('StoredEvidenceLoader', () => {
     ]) {
       const bundle = await loadEvidenceBundle(join(examplesDir, dir));
       for (const item of bundle.items)
-        expect([item.path, classifyEvidencePath(item.path)]).toEqual([item.path, item.kind]);
+        expect([item.path, classifyEvidenceFile(item.path).kind]).toEqual([item.path, item.kind]);
       expect(readdirSync(join(examplesDir, dir)).length).toBe(bundle.items.length);
     }
   });

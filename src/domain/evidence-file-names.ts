@@ -1,9 +1,9 @@
 /**
- * Evidence kind by file name, following the evidence reader's naming conventions
- * (`predictions.csv`, `sbom.cdx.json`, `model_card.md`, …). The app may not import the reader,
- * so the table is repeated here; `test/app` checks the two agree on the examples.
+ * Conventional evidence file names → kind, one table for the reader (`evidence/`) and the
+ * registry (`app/`), so a file attached to a version is classified exactly as `clearance check`
+ * classifies it in a directory. Only files at the top of the evidence set count as a kind.
  */
-import type { EvidenceKind } from '../domain/index.js';
+import type { EvidenceKind } from './evidence.js';
 
 const exact: Record<string, EvidenceKind> = {
   'predictions.csv': 'predictions',
@@ -26,6 +26,20 @@ const exact: Record<string, EvidenceKind> = {
   'drift_baseline.json': 'drift_baseline',
 };
 
+/** When several files claim one kind, the lower rank wins (e.g. sbom.cdx.json over x.spdx.json). */
+export function classifyEvidenceFile(relativePath: string): { kind: EvidenceKind; rank: number } {
+  if (relativePath.includes('/')) {
+    return { kind: relativePath.toLowerCase().endsWith('.md') ? 'document' : 'other', rank: 9 };
+  }
+  const name = relativePath.toLowerCase();
+  const kind = exact[name];
+  if (kind) return { kind, rank: name === 'bom.json' ? 1 : name === 'sbom.spdx.json' ? 3 : 0 };
+  if (name.endsWith('.cdx.json')) return { kind: 'sbom', rank: 2 };
+  if (name.endsWith('.spdx.json')) return { kind: 'sbom', rank: 4 };
+  if (name.endsWith('.md')) return { kind: 'document', rank: 9 };
+  return { kind: 'other', rank: 9 };
+}
+
 const mediaTypes: Record<string, string> = {
   csv: 'text/csv',
   jsonl: 'application/x-ndjson',
@@ -38,17 +52,7 @@ const mediaTypes: Record<string, string> = {
   yml: 'application/yaml',
 };
 
-export function classifyEvidencePath(path: string): EvidenceKind {
-  const lower = path.toLowerCase();
-  if (lower.includes('/')) return lower.endsWith('.md') ? 'document' : 'other';
-  const kind = exact[lower];
-  if (kind) return kind;
-  if (lower.endsWith('.cdx.json') || lower.endsWith('.spdx.json')) return 'sbom';
-  if (lower.endsWith('.md')) return 'document';
-  return 'other';
-}
-
-export function mediaTypeOf(path: string): string {
+export function evidenceMediaType(path: string): string {
   const ext = path.slice(path.lastIndexOf('.') + 1).toLowerCase();
   return mediaTypes[ext] ?? 'application/octet-stream';
 }
