@@ -4,7 +4,7 @@
  * Prints a table; writes bench/results/latest.json and latest.md.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { generatePredictionsCsv } from './generate-predictions.js';
@@ -91,6 +91,15 @@ function table(results: Measurement[]): string {
   return lines.join('\n');
 }
 
+function readPrevious(file: string): { results: Measurement[]; registry: RegistryRow[] } {
+  if (!existsSync(file)) return { results: [], registry: [] };
+  const parsed = JSON.parse(readFileSync(file, 'utf8')) as {
+    results?: Measurement[];
+    registry?: RegistryRow[];
+  };
+  return { results: parsed.results ?? [], registry: parsed.registry ?? [] };
+}
+
 async function main(): Promise<void> {
   mkdirSync(dataDir, { recursive: true });
   const results: Measurement[] = [];
@@ -118,6 +127,10 @@ async function main(): Promise<void> {
       auditEntries: Number(process.env.BENCH_AUDIT_ENTRIES ?? 1_000_000),
     });
   }
+  // A partial run (BENCH_ONLY) keeps the other section's last results, so the file stays whole.
+  const previous = readPrevious(join(root, 'bench', 'results', 'latest.json'));
+  if (only === 'registry' && results.length === 0) results.push(...previous.results);
+  if (only === 'eval' && registry.length === 0) registry = previous.registry;
   const sections = [`# Clearance benchmarks\n\n${machine}, ${new Date().toISOString()}`];
   if (results.length > 0) sections.push(`## clearance eval\n\n${table(results)}`);
   if (registry.length > 0) sections.push(`## Registry and audit log\n\n${registryTable(registry)}`);
