@@ -26,7 +26,16 @@ export interface ExecuteResult {
   demoted?: string;
 }
 
-type Attempt = { ok: true; result: ExecuteResult } | { ok: false; decision: DecisionRecord };
+type Attempt =
+  | { ok: true; result: ExecuteResult }
+  | { ok: false; decision: DecisionRecord }
+  | { ok: false; stale: StaleBaseline };
+
+/** Production moved between the request's latest gate decision and its execution. */
+interface StaleBaseline {
+  evaluatedAgainst: string | undefined;
+  current: string | undefined;
+}
 
 function addDuration(at: string, text: string | undefined): string | undefined {
   const ms = text === undefined ? undefined : parseDuration(text);
@@ -51,6 +60,7 @@ export async function executeTransition(
     () => deps.store.transaction((tx) => attemptExecution(deps, tx, principal, input.requestId)),
   );
   if (attempt.ok) return attempt.result;
+  if ('stale' in attempt) throw staleBaselineError(attempt.stale);
   const message = `Request ${input.requestId} cannot execute: ${attempt.decision.reasons.join(' ')}`;
   throw new ClearanceError('precondition_failed', message, {
     problems: attempt.decision.reasons.map((reason) => ({
@@ -106,6 +116,64 @@ async function executionTarget(
   return { policy, transition: found.transition, version, bypass, emergency };
 }
 
+const describeProduction = (version: string | undefined): string =>
+  version === undefined ? 'no production version' : version;
+
+function staleBaselineError(stale: StaleBaseline): ClearanceError {
+  const was = describeProduction(stale.evaluatedAgainst);
+  const now = describeProduction(stale.current);
+  const message = `Production changed from ${was} to ${now} since this request was evaluated; its approvals and baseline comparison refer to ${was}.`;
+  return new ClearanceError('conflict', `${message} Re-request against ${now}.`, {
+    problems: [
+      {
+        message,
+        fix: `Cancel this request and open a new one, so gates and approvals judge it against ${now}.`,
+      },
+    ],
+  });
+}
+
+/**
+ * A promotion to production was judged (gates against the baseline, approvals on that judgement)
+ * relative to the production version of its latest gate decision. If another promotion or a
+ * rollback has replaced it since, executing would put a version in production on a comparison
+ * nobody made — and would let several promotions queued behind one lock all win in turn.
+ */
+async function checkBaselineCurrent(
+  tx: Repositories,
+  request: TransitionRequest,
+): Promise<StaleBaseline | undefined> {
+  if (request.to !== 'production') return undefined;
+  const decision = request.decisionId ? await tx.decisions.get(request.decisionId) : undefined;
+  const evaluatedAgainst = decision?.baseline?.version;
+  const current = (await tx.versions.inState(request.model, 'production')).find(
+    (v) => v.version !== request.version,
+  )?.version;
+  return evaluatedAgainst === current ? undefined : { evaluatedAgainst, current };
+}
+
+/** The refusal is the answer; the attempt is still audited, in the transaction that refuses it. */
+async function recordConflict(
+  tx: Repositories,
+  input: { request: TransitionRequest; stale: StaleBaseline; principal: Principal; at: string },
+): Promise<void> {
+  const { request, stale } = input;
+  await tx.audit.append(
+    auditRecord({
+      actor: input.principal,
+      time: input.at,
+      action: 'transition.conflict',
+      subject: { type: 'request', id: request.id },
+      data: {
+        model: request.model,
+        version: request.version,
+        evaluatedAgainst: stale.evaluatedAgainst ?? null,
+        currentProduction: stale.current ?? null,
+      },
+    }),
+  );
+}
+
 async function attemptExecution(
   deps: AppDeps,
   tx: Repositories,
@@ -115,6 +183,12 @@ async function attemptExecution(
   const { model, request } = await lockRequest(tx, requestId);
   const target = await executionTarget(tx, { principal, model, request });
   const { policy, transition, version, bypass } = target;
+  const stale = await checkBaselineCurrent(tx, request);
+  if (stale) {
+    const at = deps.clock.now().toISOString();
+    await recordConflict(tx, { request, stale, principal, at });
+    return { ok: false, stale };
+  }
   const run = await runGates(deps, tx, {
     policy,
     transition,

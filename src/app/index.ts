@@ -14,6 +14,7 @@ export {
   latestCheckpoint,
   listAuditEntries,
 } from './audit-proofs.js';
+export { guarded } from './authorise.js';
 export { type BacktestReport, backtestPolicy } from './backtest-policy.js';
 export { bootstrapAdmin } from './bootstrap-admin.js';
 export { cancelRequest } from './cancel-request.js';
@@ -36,6 +37,7 @@ export {
   listInbox,
   type RequestView,
 } from './queries.js';
+export { guardedRead } from './read-access.js';
 export { type ApprovalInput, recordApproval } from './record-approval.js';
 export { recordReview } from './record-review.js';
 export { registerModel } from './register-model.js';

@@ -7,10 +7,12 @@ import {
   type AppDeps,
   type AuditEntriesPage,
   type AuditSigner,
+  assertAuditReader,
   type CheckpointView,
   type ConsistencyProofView,
   checkpointView,
   consistencyProofBetween,
+  guarded,
   type InclusionProofView,
   inclusionProofFor,
   latestCheckpoint,
@@ -64,7 +66,16 @@ export function bindAuditUseCases(deps: AppDeps, signer: AuditSigner | undefined
       return { checkpoint: checkpointView(result.checkpoint, log()), signed: result.signed };
     },
     auditEntries: (principal, input) => listAuditEntries(deps, principal, input),
-    inclusionProof: (_principal, input) => inclusionProofFor(deps, { ...input, log: log() }),
+    // The proof carries the entry itself (reasons, tickets, actors): for audit readers only.
+    inclusionProof: (principal, input) =>
+      guarded(
+        deps,
+        { actor: principal, action: 'audit.read', subject: { type: 'audit_log', id: 'proofs' } },
+        async () => {
+          assertAuditReader(principal);
+          return inclusionProofFor(deps, { ...input, log: log() });
+        },
+      ),
     consistencyProof: (_principal, input) =>
       consistencyProofBetween(deps, {
         size1: input.from,

@@ -1,6 +1,8 @@
 /**
  * Binds the app's use cases to their deps, in the shape the routes call. `listModels`,
  * `listVersions` and `getDecision` read through the Store port here until app/queries.ts has them.
+ * Reads go through `guardedRead` (app/read-access.ts): registry reads need a role, a request's or
+ * decision's details a role on its model; refusals are audited as `access.denied`.
  */
 import {
   type AppDeps,
@@ -11,6 +13,7 @@ import {
   getModel,
   getRequest,
   getServing,
+  guardedRead,
   importProduction,
   listInbox,
   recordApproval,
@@ -21,7 +24,7 @@ import {
   requestTransition,
   rollback,
 } from '../app/index.js';
-import { ClearanceError } from '../domain/index.js';
+import { ClearanceError, type DecisionRecord, type Principal } from '../domain/index.js';
 import { parsePolicy } from '../policy/index.js';
 import { bindAuditUseCases } from './audit-use-cases.js';
 import { bindIdentityUseCases } from './identity-use-cases.js';
@@ -30,6 +33,21 @@ import type { UseCases } from './use-cases.js';
 function notFound(what: string, fix: string): ClearanceError {
   const message = `${what} does not exist.`;
   return new ClearanceError('not_found', message, { problems: [{ message, fix }] });
+}
+
+function registryRead(principal: Principal, action: string, what: string) {
+  return { principal, action, subject: { type: 'registry', id: action }, what };
+}
+
+function decisionRead(principal: Principal, decision: DecisionRecord, action: string) {
+  const subject = { type: 'decision', id: decision.id };
+  return { principal, action, subject, model: decision.model, what: `decision ${decision.id}` };
+}
+
+async function loadDecision(deps: AppDeps, id: string): Promise<DecisionRecord> {
+  const decision = await deps.store.transaction((tx) => tx.decisions.get(id));
+  if (!decision) throw notFound(`Decision ${id}`, 'Check the decision id.');
+  return decision;
 }
 
 /** Without `auditSigner` the audit routes refuse with `audit_unavailable`. */
@@ -50,13 +68,24 @@ export function bindUseCases(deps: AppDeps, auditSigner?: AuditSigner): UseCases
         ...(input.description ? { description: input.description } : {}),
       });
     },
-    listModels: () => deps.store.transaction((tx) => tx.models.list()),
-    getModel: (_principal, name) => getModel(deps, { name }),
+    listModels: (principal) =>
+      guardedRead(deps, registryRead(principal, 'model.list', 'the model list'), () =>
+        deps.store.transaction((tx) => tx.models.list()),
+      ),
+    getModel: (principal, name) =>
+      guardedRead(deps, registryRead(principal, 'model.read', `model ${name}`), () =>
+        getModel(deps, { name }),
+      ),
     registerVersion: (principal, input) => registerVersion(deps, principal, input),
-    async listVersions(_principal, model) {
-      await getModel(deps, { name: model });
-      return deps.store.transaction((tx) => tx.versions.list(model));
-    },
+    listVersions: (principal, model) =>
+      guardedRead(
+        deps,
+        registryRead(principal, 'version.list', `versions of ${model}`),
+        async () => {
+          await getModel(deps, { name: model });
+          return deps.store.transaction((tx) => tx.versions.list(model));
+        },
+      ),
     attachEvidence: (principal, input) =>
       attachEvidence(deps, principal, {
         model: input.model,
@@ -70,19 +99,37 @@ export function bindUseCases(deps: AppDeps, auditSigner?: AuditSigner): UseCases
         ],
       }),
     requestTransition: (principal, input) => requestTransition(deps, principal, input),
-    getRequest: (_principal, requestId) => getRequest(deps, { requestId }),
+    async getRequest(principal, requestId) {
+      const request = await deps.store.transaction((tx) => tx.requests.get(requestId));
+      if (!request) throw notFound(`Transition request ${requestId}`, 'Check the request id.');
+      const subject = { type: 'request', id: requestId };
+      const what = `transition request ${requestId}`;
+      const read = { principal, action: 'request.read', subject, model: request.model, what };
+      return guardedRead(deps, read, () => getRequest(deps, { requestId }));
+    },
     recordApproval: (principal, input) => recordApproval(deps, principal, input),
     cancelRequest: (principal, input) => cancelRequest(deps, principal, input),
     executeTransition: (principal, input) => executeTransition(deps, principal, input),
     importProduction: (principal, input) => importProduction(deps, principal, input),
     rollback: (principal, input) => rollback(deps, principal, input),
-    serving: (_principal, model) => getServing(deps, { model }),
+    serving: (principal, model) =>
+      guardedRead(deps, registryRead(principal, 'serving.read', `serving of ${model}`), () =>
+        getServing(deps, { model }),
+      ),
     inbox: (principal) => listInbox(deps, principal),
-    async getDecision(_principal, id) {
-      const decision = await deps.store.transaction((tx) => tx.decisions.get(id));
-      if (!decision) throw notFound(`Decision ${id}`, 'Check the decision id.');
-      return decision;
+    async getDecision(principal, id) {
+      const decision = await loadDecision(deps, id);
+      return guardedRead(
+        deps,
+        decisionRead(principal, decision, 'decision.read'),
+        async () => decision,
+      );
     },
-    replayDecision: (_principal, decisionId) => replayDecision(deps, { decisionId }),
+    async replayDecision(principal, decisionId) {
+      const decision = await loadDecision(deps, decisionId);
+      return guardedRead(deps, decisionRead(principal, decision, 'decision.replay'), () =>
+        replayDecision(deps, { decisionId }),
+      );
+    },
   };
 }

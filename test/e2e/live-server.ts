@@ -22,6 +22,12 @@ export async function startLiveServer(database?: string): Promise<LiveServer> {
   const dir = mkdtempSync(join(tmpdir(), 'clearance-live-'));
   const db = database ?? `sqlite:${join(dir, 'registry.db')}`;
   const dataDir = join(dir, 'data');
+  const adminToken = bootstrapLiveAdmin({ database: db, dataDir });
+  return serveLive({ database: db, dataDir, adminToken });
+}
+
+/** `clearance admin bootstrap` on a database; returns the first admin's token. */
+export function bootstrapLiveAdmin(input: { database: string; dataDir: string }): string {
   const boot = spawnSync(
     process.execPath,
     [
@@ -31,19 +37,30 @@ export async function startLiveServer(database?: string): Promise<LiveServer> {
       '--user',
       'alice.admin',
       '--database',
-      db,
+      input.database,
       '--data-dir',
-      dataDir,
+      input.dataDir,
       '--format',
       'json',
     ],
     { encoding: 'utf8' },
   );
   if (boot.status !== 0) throw new Error(`bootstrap failed: ${boot.stderr}`);
-  const adminToken = (JSON.parse(boot.stdout) as { token: string }).token;
+  return (JSON.parse(boot.stdout) as { token: string }).token;
+}
+
+/**
+ * Starts `clearance serve` on an existing (bootstrapped) database and data directory. Several may
+ * serve one PostgreSQL database, or one after another the same SQLite file.
+ */
+export async function serveLive(input: {
+  database: string;
+  dataDir: string;
+  adminToken: string;
+}): Promise<LiveServer> {
   const child = spawn(
     process.execPath,
-    [bin, 'serve', '--database', db, '--data-dir', dataDir, '--port', '0'],
+    [bin, 'serve', '--database', input.database, '--data-dir', input.dataDir, '--port', '0'],
     {
       env: { ...process.env, CLEARANCE_LOG_LEVEL: 'silent' },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -67,21 +84,21 @@ export async function startLiveServer(database?: string): Promise<LiveServer> {
   });
   return {
     url,
-    adminToken,
-    database: db,
-    dataDir,
+    adminToken: input.adminToken,
+    database: input.database,
+    dataDir: input.dataDir,
     process: child,
     stop: () =>
       new Promise<void>((resolve) => {
-        if (child.exitCode !== null) return resolve();
+        if (child.exitCode !== null || child.signalCode !== null) return resolve();
         child.once('exit', () => resolve());
         child.kill('SIGTERM');
       }),
   };
 }
 
-/** Creates a user holding the given global roles and returns an API client acting as them. */
-export async function personOn(server: LiveServer, id: string, roles: string[]) {
+/** Creates a user holding the given global roles and returns an API token for them. */
+export async function personTokenOn(server: LiveServer, id: string, roles: string[]) {
   const admin = createClient({ server: server.url, token: server.adminToken });
   await admin.call('POST', '/api/v1/users', { json: { id } });
   for (const role of roles)
@@ -89,5 +106,10 @@ export async function personOn(server: LiveServer, id: string, roles: string[]) 
   const { token } = await admin.call<{ token: string }>('POST', '/api/v1/tokens', {
     json: { userId: id },
   });
-  return createClient({ server: server.url, token });
+  return token;
+}
+
+/** Creates a user holding the given global roles and returns an API client acting as them. */
+export async function personOn(server: LiveServer, id: string, roles: string[]) {
+  return createClient({ server: server.url, token: await personTokenOn(server, id, roles) });
 }

@@ -38,14 +38,7 @@ const pgAvailable = await answers(pgUrl);
 export function eachEngine(title: string, suite: (engine: TestEngine) => void): void {
   for (const name of ['sqlite', 'postgres'] as const) {
     if (name === 'postgres' && !pgAvailable) {
-      if (process.env.CI === 'true' || explicitPgUrl !== undefined) {
-        throw new Error(
-          `PostgreSQL at ${pgUrl} does not answer; the store suites must run on PostgreSQL here (CI or CLEARANCE_TEST_PG_URL set)`,
-        );
-      }
-      console.warn(
-        `\n${'!'.repeat(72)}\n!! SKIPPED: PostgreSQL tests for "${title}" — nothing answers at ${pgUrl}.\n!! Start PostgreSQL or set CLEARANCE_TEST_PG_URL; in CI this is a failure.\n${'!'.repeat(72)}\n`,
-      );
+      warnPostgresMissing(title);
       describe.skip(`${title} [postgres]`, () => suite(unavailable(name)));
       continue;
     }
@@ -56,6 +49,44 @@ export function eachEngine(title: string, suite: (engine: TestEngine) => void): 
       suite(engine);
     });
   }
+}
+
+/** Fails in CI (or with CLEARANCE_TEST_PG_URL set) when PostgreSQL does not answer; else warns. */
+function warnPostgresMissing(title: string): void {
+  if (process.env.CI === 'true' || explicitPgUrl !== undefined) {
+    throw new Error(
+      `PostgreSQL at ${pgUrl} does not answer; the store suites must run on PostgreSQL here (CI or CLEARANCE_TEST_PG_URL set)`,
+    );
+  }
+  console.warn(
+    `\n${'!'.repeat(72)}\n!! SKIPPED: PostgreSQL tests for "${title}" — nothing answers at ${pgUrl}.\n!! Start PostgreSQL or set CLEARANCE_TEST_PG_URL; in CI this is a failure.\n${'!'.repeat(72)}\n`,
+  );
+}
+
+export interface FreshPostgres {
+  /** Connection URL of a migrated database of its own. */
+  url: string;
+  drop(): Promise<void>;
+}
+
+/**
+ * Whether a suite outside `eachEngine` (several server processes on one database) can run on
+ * PostgreSQL; skipping says so loudly, and in CI it fails instead.
+ */
+export function postgresForSuite(title: string): boolean {
+  if (!pgAvailable) warnPostgresMissing(title);
+  return pgAvailable;
+}
+
+/** A migrated database cloned from the template, for servers started as separate processes. */
+export async function freshPostgresDatabase(): Promise<FreshPostgres> {
+  const database = await clonePostgresTemplate();
+  return {
+    url: withDatabase(pgUrl, database),
+    drop: async () => {
+      await adminQuery(`drop database if exists "${database}" with (force)`);
+    },
+  };
 }
 
 class LiveEngine implements TestEngine {

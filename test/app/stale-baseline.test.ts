@@ -1,0 +1,146 @@
+/**
+ * A promotion is judged against the production version in force when its latest gate decision was
+ * made; if production has changed by execution time, the promotion is refused as a conflict.
+ */
+import { describe, expect, it } from 'vitest';
+import {
+  cancelRequest,
+  executeTransition,
+  recordApproval,
+  requestTransition,
+  rollback,
+} from '../../src/app/index.js';
+import {
+  actions,
+  addVersion,
+  type Harness,
+  harness,
+  people,
+  refusal,
+  seedProduction,
+  setupModel,
+  toStaging,
+} from './harness.js';
+
+const model = 'home-feed';
+
+async function approvedPromotion(h: Harness, version: string) {
+  const { request } = await requestTransition(h.deps, people.mlops, {
+    model,
+    version,
+    to: 'production',
+    reason: `Promote ${version}`,
+  });
+  for (const [who, role] of [
+    [people.owner, 'model_owner'],
+    [people.product, 'product_owner'],
+  ] as const) {
+    await recordApproval(h.deps, who, {
+      requestId: request.id,
+      role,
+      decision: 'approve',
+      comment: 'Reviewed',
+      riskClass: 'low',
+    });
+  }
+  return request;
+}
+
+async function twoCandidates() {
+  const h = harness();
+  await setupModel(h, 'recommender', model, 'medium');
+  await addVersion(h, { model, version: 'b1', dir: 'recommender/baseline' });
+  await seedProduction(h, model, 'b1');
+  for (const version of ['c1', 'c2']) {
+    await addVersion(h, { model, version, dir: 'recommender/candidates/passing' });
+    await toStaging(h, model, version);
+  }
+  const first = await approvedPromotion(h, 'c1');
+  const second = await approvedPromotion(h, 'c2');
+  return { h, first, second };
+}
+
+describe('promotion against a production version that has changed', () => {
+  it('refuses the second of two approved promotions with a conflict naming both versions', async () => {
+    const { h, first, second } = await twoCandidates();
+    const done = await executeTransition(h.deps, people.mlops, { requestId: first.id });
+    expect(done.demoted).toBe('b1');
+    const decisionsBefore = h.store.snapshot().decisions.size;
+
+    const error = await refusal(executeTransition(h.deps, people.mlops, { requestId: second.id }));
+    expect(error.code).toBe('conflict');
+    expect(error.message).toBe(
+      'Production changed from b1 to c1 since this request was evaluated; its approvals and baseline comparison refer to b1. Re-request against c1.',
+    );
+    // Nothing but the audit of the refusal: no decision, the request still approved, c2 in staging.
+    expect(h.store.snapshot().decisions.size).toBe(decisionsBefore);
+    expect(actions(h).at(-1)).toBe('transition.conflict');
+    const snapshot = h.store.snapshot();
+    expect(snapshot.requests.get(second.id)?.status).toBe('approved');
+    expect(snapshot.serving.get(model)?.production?.version).toBe('c1');
+  });
+
+  it('a new request is judged against the new production version, which it may not beat', async () => {
+    const { h, first, second } = await twoCandidates();
+    await executeTransition(h.deps, people.mlops, { requestId: first.id });
+    await refusal(executeTransition(h.deps, people.mlops, { requestId: second.id }));
+    await cancelRequest(h.deps, people.mlops, { requestId: second.id, reason: 'Stale baseline' });
+    // c2 has c1's evidence: it beat b1, but it does not beat c1 — the comparison the refusal forces.
+    const { decision } = await requestTransition(h.deps, people.mlops, {
+      model,
+      version: 'c2',
+      to: 'production',
+      reason: 'Promote c2 over c1',
+    });
+    expect(decision.baseline?.version).toBe('c1');
+    expect(decision.gates.find((g) => g.gateId === 'ctr-lift')?.outcome).toBe('fail');
+  });
+
+  it('refuses a promotion judged before a rollback changed production', async () => {
+    const { h, first, second } = await twoCandidates();
+    await executeTransition(h.deps, people.mlops, { requestId: first.id });
+    await cancelRequest(h.deps, people.mlops, { requestId: second.id, reason: 'Re-request' });
+    const third = await approvedPromotion(h, 'c2');
+    await rollback(h.deps, people.admin, { model, reason: 'CTR dropped' });
+    const error = await refusal(executeTransition(h.deps, people.mlops, { requestId: third.id }));
+    expect(error.code).toBe('conflict');
+    expect(error.message).toContain('from c1 to b1');
+  });
+
+  it('refuses a first promotion once another version has reached production', async () => {
+    const h = harness();
+    const cxr = 'cxr-triage';
+    await setupModel(h, 'medical-imaging', cxr, 'safety-critical');
+    const requests = [];
+    for (const version of ['3.0', '3.1']) {
+      await addVersion(h, { model: cxr, version, dir: 'medical-imaging/candidates/passing' });
+      await toStaging(h, cxr, version);
+      const { request } = await requestTransition(h.deps, people.mlops, {
+        model: cxr,
+        version,
+        to: 'production',
+        reason: 'Locked clinical test set passed',
+        ticket: 'CAB-77',
+      });
+      for (const [who, role] of [
+        [people.clinician, 'senior_clinician'],
+        [people.owner, 'model_owner'],
+      ] as const) {
+        const sign = { decision: 'approve', comment: 'Reviewed', ticket: 'CAB-77' } as const;
+        await recordApproval(h.deps, who, {
+          requestId: request.id,
+          role,
+          riskClass: 'high',
+          ...sign,
+        });
+      }
+      requests.push(request);
+    }
+    const [first, second] = requests;
+    if (!first || !second) throw new Error('two requests expected');
+    await executeTransition(h.deps, people.mlops, { requestId: first.id });
+    const error = await refusal(executeTransition(h.deps, people.mlops, { requestId: second.id }));
+    expect(error.code).toBe('conflict');
+    expect(error.message).toContain('from no production version to 3.0');
+  });
+});

@@ -1,0 +1,292 @@
+/**
+ * Every route of the served OpenAPI document × every role (and no role, and no token), on the real
+ * use cases over the in-memory store. The table below is the reviewable statement of who may do
+ * what; a route missing from it fails the test, so a new route must be classified here.
+ */
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  bootstrapAdmin,
+  createToken,
+  createUser,
+  grantRole,
+  requestTransition,
+  signAuditCheckpoint,
+} from '../../src/app/index.js';
+import { loadAuditSigner, storeDirectory } from '../../src/compose.js';
+import { loadConfig } from '../../src/config.js';
+import { bindUseCases, buildServer } from '../../src/http/index.js';
+import {
+  actions,
+  addVersion,
+  examplesDir,
+  type Harness,
+  harness,
+  people,
+  seedProduction,
+  setupModel,
+  toStaging,
+} from '../app/harness.js';
+
+const roles = [
+  'admin',
+  'auditor',
+  'model_owner',
+  'tech_lead',
+  'product_owner',
+  'risk_officer',
+  'compliance_officer',
+  'senior_clinician',
+  'mlops',
+  'break_glass',
+] as const;
+type Caller = (typeof roles)[number] | 'no_role';
+const callers: readonly Caller[] = [...roles, 'no_role'];
+
+/** `public`: no token needed. `authenticated`: any token, even one with no role. */
+type Rule = 'public' | 'authenticated' | 'any_role' | readonly Caller[];
+
+const anyRole: Rule = 'any_role';
+const model = 'home-feed';
+const promoters = ['mlops', 'model_owner', 'admin'] as const;
+
+/** Who may call each route without a 401/403; everyone else gets 403 (audited). */
+const table: Record<string, Rule> = {
+  'get /healthz': 'public',
+  'post /api/v1/policies': ['admin'],
+  'post /api/v1/models': ['admin'],
+  'get /api/v1/models': anyRole,
+  'get /api/v1/models/{name}': anyRole,
+  'post /api/v1/models/{name}/versions': ['admin', 'model_owner', 'mlops'],
+  'get /api/v1/models/{name}/versions': anyRole,
+  'post /api/v1/models/{name}/versions/{version}/evidence': ['admin', 'model_owner', 'mlops'],
+  'get /api/v1/models/{name}/serving': anyRole,
+  // draft → staging is requested by a model owner (policy `requestedBy`; admin is not implied).
+  'post /api/v1/requests': ['model_owner'],
+  'get /api/v1/requests/{id}': anyRole,
+  // Signing in the product_owner role needs that role.
+  'post /api/v1/requests/{id}/approvals': ['product_owner'],
+  // The requester (ci.pipeline, not a matrix user) or an admin.
+  'post /api/v1/requests/{id}/cancel': ['admin'],
+  'post /api/v1/requests/{id}/execute': promoters,
+  'post /api/v1/models/{name}/versions/{version}/import-production': ['admin'],
+  // Promoters, break-glass (the policy's emergency role) and admins.
+  'post /api/v1/models/{name}/rollback': [...promoters, 'break_glass'],
+  'get /api/v1/inbox': 'authenticated',
+  'get /api/v1/decisions/{id}': anyRole,
+  'post /api/v1/decisions/{id}/replay': anyRole,
+  // Checkpoints and consistency proofs are hashes and signatures, meant to be published.
+  'get /api/v1/audit/checkpoints/latest': 'authenticated',
+  'post /api/v1/audit/checkpoints': ['admin'],
+  'get /api/v1/audit/entries': ['admin', 'auditor'],
+  'get /api/v1/audit/proofs/inclusion/{seq}': ['admin', 'auditor'],
+  'get /api/v1/audit/proofs/consistency': 'authenticated',
+  'get /api/v1/models/{name}/history': anyRole,
+  'post /api/v1/users': ['admin'],
+  'get /api/v1/users': ['admin', 'auditor'],
+  'post /api/v1/users/{id}/roles': ['admin'],
+  'delete /api/v1/users/{id}/roles': ['admin'],
+  // Naming another user's id: admins only (anyone may create their own token).
+  'post /api/v1/tokens': ['admin'],
+  'get /api/v1/tokens': ['admin', 'auditor'],
+  'delete /api/v1/tokens/{id}': ['admin'],
+  'get /api/v1/me': 'authenticated',
+};
+
+function mayCall(rule: Rule, caller: Caller): boolean {
+  if (rule === 'public' || rule === 'authenticated') return true;
+  if (rule === 'any_role') return caller !== 'no_role';
+  return rule.includes(caller);
+}
+
+interface Call {
+  url: string;
+  payload?: string | object;
+  contentType?: string;
+}
+
+let h: Harness;
+let app: FastifyInstance;
+const bearer = new Map<Caller, string>();
+/** Ids the calls need: each mutating route gets its own request so one call cannot spoil another. */
+const ids = { get: '', approve: '', cancel: '', execute: '', decision: '', victimToken: '' };
+const recommenderPolicy = readFileSync(join(examplesDir, 'recommender', 'policy.yaml'), 'utf8');
+
+/** The concrete URL and a valid body for a route, so validation never answers before authorisation. */
+function callFor(route: string): Call {
+  const [, path = ''] = route.split(' ');
+  const id = path.startsWith('/api/v1/decisions')
+    ? ids.decision
+    : path.startsWith('/api/v1/tokens')
+      ? ids.victimToken
+      : path.startsWith('/api/v1/users')
+        ? 'victim'
+        : path.endsWith('/approvals')
+          ? ids.approve
+          : path.endsWith('/cancel')
+            ? ids.cancel
+            : path.endsWith('/execute')
+              ? ids.execute
+              : ids.get;
+  const url = path
+    .replace('{name}', model)
+    .replace('{version}', path.endsWith('/evidence') ? 'c4' : 'c1')
+    .replace('{id}', id)
+    .replace('{seq}', '0');
+  const reason = { reason: 'Matrix check', ticket: 'CHG-1' };
+  const bodies: Record<string, Call> = {
+    'post /api/v1/policies': { url, payload: { text: recommenderPolicy } },
+    'post /api/v1/models': {
+      url,
+      payload: { name: 'other-model', ownerTeam: 'ml', policy: recommenderPolicy },
+    },
+    'post /api/v1/models/{name}/versions': {
+      url,
+      payload: {
+        version: 'n1',
+        artifactUri: 's3://m/n1',
+        artifactDigest: `sha256:${'a'.repeat(64)}`,
+      },
+    },
+    'post /api/v1/models/{name}/versions/{version}/evidence': {
+      url: `${url}?path=notes.md`,
+      payload: '# Notes\n',
+      contentType: 'application/octet-stream',
+    },
+    'post /api/v1/requests': {
+      url,
+      payload: { model, version: 'c4', to: 'staging', reason: 'Ready for validation' },
+    },
+    'post /api/v1/requests/{id}/approvals': {
+      url,
+      payload: { decision: 'approve', role: 'product_owner', comment: 'ok', riskClass: 'low' },
+    },
+    'post /api/v1/requests/{id}/cancel': { url, payload: reason },
+    'post /api/v1/models/{name}/versions/{version}/import-production': { url, payload: reason },
+    'post /api/v1/models/{name}/rollback': { url, payload: reason },
+    'get /api/v1/audit/proofs/consistency': { url: `${url}?from=1` },
+    'post /api/v1/users': { url, payload: { id: 'new.user' } },
+    'post /api/v1/users/{id}/roles': { url, payload: { role: 'tech_lead' } },
+    'delete /api/v1/users/{id}/roles': { url, payload: { role: 'tech_lead' } },
+    'post /api/v1/tokens': { url, payload: { userId: 'victim' } },
+    'get /api/v1/tokens': { url: `${url}?userId=victim` },
+  };
+  return bodies[route] ?? { url };
+}
+
+async function send(route: string, authorization: string | undefined) {
+  const [method = 'GET'] = route.split(' ');
+  const call = callFor(route);
+  const response = await app.inject({
+    method: method.toUpperCase() as 'GET' | 'POST' | 'DELETE',
+    url: call.url,
+    headers: {
+      ...(authorization ? { authorization } : {}),
+      ...(call.contentType ? { 'content-type': call.contentType } : {}),
+    },
+    ...(call.payload === undefined ? {} : { payload: call.payload }),
+  });
+  return { status: response.statusCode, body: response.body };
+}
+
+async function seedRegistry(): Promise<void> {
+  await setupModel(h, 'recommender', model, 'medium');
+  await addVersion(h, { model, version: 'b1', dir: 'recommender/baseline' });
+  await seedProduction(h, model, 'b1');
+  const requests: string[] = [];
+  for (const version of ['c1', 'c2', 'c3', 'c5']) {
+    await addVersion(h, { model, version, dir: 'recommender/candidates/passing' });
+    await toStaging(h, model, version);
+    const { request, decision } = await requestTransition(h.deps, people.ci, {
+      model,
+      version,
+      to: 'production',
+      reason: 'CTR lift',
+    });
+    requests.push(request.id);
+    ids.decision = decision.id;
+  }
+  [ids.get = '', ids.approve = '', ids.cancel = '', ids.execute = ''] = requests;
+  await addVersion(h, { model, version: 'c4', dir: 'recommender/candidates/passing' });
+}
+
+async function seedCallers(): Promise<void> {
+  const { token } = await bootstrapAdmin(h.deps, { userId: people.admin.id });
+  bearer.set('admin', `Bearer ${token.token}`);
+  for (const caller of callers.filter((c) => c !== 'admin')) {
+    const userId = `u.${caller}`;
+    await createUser(h.deps, people.admin, { id: userId });
+    if (caller !== 'no_role') await grantRole(h.deps, people.admin, { userId, role: caller });
+    bearer.set(caller, `Bearer ${(await createToken(h.deps, people.admin, { userId })).token}`);
+  }
+  await createUser(h.deps, people.admin, { id: 'victim' });
+  ids.victimToken = (await createToken(h.deps, people.admin, { userId: 'victim' })).id;
+}
+
+beforeAll(async () => {
+  h = harness();
+  const dataDir = mkdtempSync(join(tmpdir(), 'clearance-matrix-'));
+  const signer = loadAuditSigner(
+    loadConfig({ flags: { dataDir, database: `sqlite:${join(dataDir, 'unused.db')}` }, env: {} }),
+  );
+  app = buildServer({
+    useCases: bindUseCases(h.deps, signer),
+    directory: storeDirectory(h.deps.store),
+    bodyLimitBytes: 1024 * 1024,
+    now: () => h.clock.now(),
+  });
+  await seedRegistry();
+  await seedCallers();
+  await signAuditCheckpoint(h.deps, signer, { principal: people.admin });
+}, 60_000);
+afterAll(() => app?.close());
+
+async function servedRoutes(): Promise<string[]> {
+  const response = await app.inject({ method: 'GET', url: '/api/v1/openapi.json' });
+  expect(response.statusCode).toBe(200);
+  const paths = response.json().paths as Record<string, Record<string, unknown>>;
+  return Object.entries(paths).flatMap(([path, ops]) =>
+    Object.keys(ops).map((m) => `${m} ${path}`),
+  );
+}
+
+describe('authorisation matrix', () => {
+  it('classifies every route of the served OpenAPI document, and nothing else', async () => {
+    expect((await servedRoutes()).sort()).toEqual(Object.keys(table).sort());
+  });
+
+  it('serves the OpenAPI document and the health check without a token', async () => {
+    expect((await app.inject({ method: 'GET', url: '/api/v1/openapi.json' })).statusCode).toBe(200);
+    expect((await send('get /healthz', undefined)).status).toBe(200);
+  });
+
+  it('answers 401 to every other route without a token', async () => {
+    for (const route of Object.keys(table).filter((r) => table[r] !== 'public')) {
+      const { status } = await send(route, undefined);
+      expect(status, route).toBe(401);
+    }
+  });
+
+  // Refused callers first, so an allowed call's state change cannot pre-empt a refusal.
+  for (const [route, rule] of Object.entries(table)) {
+    if (rule === 'public') continue;
+    it(`${route}: ${typeof rule === 'string' ? rule : rule.join(', ')}`, async () => {
+      const refused = callers.filter((c) => !mayCall(rule, c));
+      for (const caller of refused) {
+        const before = actions(h).length;
+        const { status, body } = await send(route, bearer.get(caller));
+        expect(status, `${caller} on ${route}: ${body}`).toBe(403);
+        expect(JSON.parse(body).code).toBe('forbidden');
+        expect(actions(h).slice(before), `${caller} on ${route}`).toContain('access.denied');
+      }
+      for (const caller of callers.filter((c) => mayCall(rule, c))) {
+        const { status, body } = await send(route, bearer.get(caller));
+        expect([401, 403], `${caller} on ${route}: ${body}`).not.toContain(status);
+        expect(status, `${caller} on ${route}: ${body}`).toBeLessThan(500);
+      }
+    });
+  }
+});
