@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import {
   backtestPolicy,
   executeTransition,
@@ -9,15 +9,15 @@ import {
 } from '../../src/app/index.js';
 import type { Principal } from '../../src/domain/index.js';
 import {
-  actions,
   addVersion,
-  auditLog,
   examplesDir,
-  type Harness,
-  harness,
+  forEachStore,
   people,
   person,
+  readActions,
+  readAudit,
   refusal,
+  type StoreHarness,
   seedProduction,
   setupModel,
   toStaging,
@@ -27,7 +27,7 @@ const model = 'credit-risk-pd';
 const ticket = 'RISK-7';
 const policyText = readFileSync(join(examplesDir, 'credit-risk', 'policy.yaml'), 'utf8');
 
-function approve(h: Harness, requestId: string, who: Principal, role: string) {
+function approve(h: StoreHarness, requestId: string, who: Principal, role: string) {
   return recordApproval(h.deps, who, {
     requestId,
     role,
@@ -39,8 +39,8 @@ function approve(h: Harness, requestId: string, who: Principal, role: string) {
 }
 
 /** 2026.1 in production; 2026.2 promoted through staging with every sign-off. */
-async function promoted() {
-  const h = harness();
+async function promoted(open: () => Promise<StoreHarness>) {
+  const h = await open();
   await setupModel(h, 'credit-risk', model, 'regulated');
   await addVersion(h, { model, version: '2026.1', dir: 'credit-risk/baseline' });
   await seedProduction(h, model, '2026.1');
@@ -62,9 +62,9 @@ async function promoted() {
 
 const auditor = person('ada.auditor', 'auditor');
 
-describe('policy backtest', () => {
+forEachStore('policy backtest', (open) => {
   it('finds nothing to change under an identical policy', async () => {
-    const { h } = await promoted();
+    const { h } = await promoted(open);
     const report = await backtestPolicy(h.deps, auditor, { policyText, model });
     expect(report.evaluated).toBeGreaterThanOrEqual(3);
     expect(report.differing).toEqual([]);
@@ -75,7 +75,7 @@ describe('policy backtest', () => {
   // The passing candidate's disparate impact ratio is 1.011 (female 0.785 vs male 0.777
   // selection rate): a two-sided band [0.8, 1.0] now fails it.
   it('lists a past allowed promotion that a stricter fairness bound would have denied', async () => {
-    const { h, decision } = await promoted();
+    const { h, decision } = await promoted(open);
     const stricter = policyText.replace('min: 0.8', 'min: 0.8\n        max: 1.0');
     const report = await backtestPolicy(h.deps, auditor, { policyText: stricter, model });
     const flipped = report.differing.find((d) => d.decisionId === decision.id);
@@ -96,7 +96,7 @@ describe('policy backtest', () => {
 
   // AUC 0.782 vs 0.743 on the recorded baseline: the 95% lower bound of the gain is 0.027.
   it('a required AUC improvement of 0.05 flips the promotion on the recorded baseline', async () => {
-    const { h, decision } = await promoted();
+    const { h, decision } = await promoted(open);
     const strict = policyText.replace(
       '{ id: auc, type: baseline, metric: auc, maxDegradation: 0.01',
       '{ id: auc, type: baseline, metric: auc, minImprovement: 0.05',
@@ -110,7 +110,7 @@ describe('policy backtest', () => {
   });
 
   it('reports decisions whose transition the new policy drops', async () => {
-    const { h } = await promoted();
+    const { h } = await promoted(open);
     const dropped = policyText.replace(
       '- from: draft\n    to: staging',
       '- from: staging\n    to: deprecated',
@@ -123,28 +123,28 @@ describe('policy backtest', () => {
   });
 
   it('honours --since and changes nothing but the audit log', async () => {
-    const { h } = await promoted();
-    const before = h.store.snapshot();
+    const { h } = await promoted(open);
+    const decisions = () => h.store.transaction((tx) => tx.decisions.list({}));
+    const before = await decisions();
     const future = new Date(h.clock.now().getTime() + 60_000);
     const report = await backtestPolicy(h.deps, auditor, {
       policyText: policyText.replace('min: 0.8', 'min: 0.95'),
       since: future,
     });
     expect(report.evaluated).toBe(0);
-    const after = h.store.snapshot();
-    expect(after.decisions).toEqual(before.decisions);
-    expect(actions(h).at(-1)).toBe('policy.backtested');
-    const entry = auditLog(h).at(-1);
+    expect(await decisions()).toEqual(before);
+    expect((await readActions(h)).at(-1)).toBe('policy.backtested');
+    const entry = (await readAudit(h)).at(-1);
     expect(entry?.actor.id).toBe('ada.auditor');
     expect(entry?.digests.policy).toBe(report.policyDigest);
     expect(entry?.data.evaluated).toBe(0);
   });
 
   it('refuses a principal without a reviewing role, and an invalid policy', async () => {
-    const { h } = await promoted();
+    const { h } = await promoted(open);
     const denied = await refusal(backtestPolicy(h.deps, people.owner, { policyText, model }));
     expect(denied.code).toBe('forbidden');
-    expect(actions(h).at(-1)).toBe('access.denied');
+    expect((await readActions(h)).at(-1)).toBe('access.denied');
     const bad = await refusal(backtestPolicy(h.deps, auditor, { policyText: 'kind: [' }));
     expect(bad.code).toBe('invalid_policy');
   });

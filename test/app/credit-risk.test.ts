@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import {
   attachEvidence,
   cancelRequest,
@@ -14,14 +14,15 @@ import {
 } from '../../src/app/index.js';
 import type { Principal } from '../../src/domain/index.js';
 import {
-  actions,
   addVersion,
-  auditLog,
-  type Harness,
-  harness,
+  forEachStore,
+  leafHashes,
   people,
   person,
+  readActions,
+  readAudit,
   refusal,
+  type StoreHarness,
   seedProduction,
   setupModel,
   toStaging,
@@ -30,8 +31,8 @@ import {
 const model = 'credit-risk-pd';
 const ticket = 'RISK-101';
 
-async function setup(candidate = 'passing') {
-  const h = harness();
+async function setup(open: () => Promise<StoreHarness>, candidate = 'passing') {
+  const h = await open();
   await setupModel(h, 'credit-risk', model, 'regulated');
   await addVersion(h, { model, version: '2026.1', dir: 'credit-risk/baseline' });
   await seedProduction(h, model, '2026.1');
@@ -47,7 +48,7 @@ async function setup(candidate = 'passing') {
   return { h, request, decision };
 }
 
-function approve(h: Harness, requestId: string, who: Principal, role: string) {
+function approve(h: StoreHarness, requestId: string, who: Principal, role: string) {
   return recordApproval(h.deps, who, {
     requestId,
     role,
@@ -58,9 +59,9 @@ function approve(h: Harness, requestId: string, who: Principal, role: string) {
   });
 }
 
-describe('credit-risk: staging → production', () => {
+forEachStore('credit-risk: staging → production', (open) => {
   it('runs the gates at request time and records a decision', async () => {
-    const { request, decision } = await setup();
+    const { request, decision } = await setup(open);
     expect(decision.kind).toBe('gates');
     expect(decision.outcome).toBe('allowed');
     expect(decision.baseline?.version).toBe('2026.1');
@@ -82,7 +83,7 @@ describe('credit-risk: staging → production', () => {
       [people.compliance, 'compliance_officer'],
     ];
     for (const skipped of roles) {
-      const { h, request } = await setup();
+      const { h, request } = await setup(open);
       for (const [who, role] of roles)
         if (who !== skipped[0]) await approve(h, request.id, who, role);
       const error = await refusal(
@@ -95,7 +96,7 @@ describe('credit-risk: staging → production', () => {
   });
 
   it('executes after all three, demotes the previous production version and rolls back', async () => {
-    const { h, request } = await setup();
+    const { h, request } = await setup(open);
     await approve(h, request.id, people.owner, 'model_owner');
     await approve(h, request.id, people.risk, 'risk_officer');
     const last = await approve(h, request.id, people.compliance, 'compliance_officer');
@@ -120,22 +121,22 @@ describe('credit-risk: staging → production', () => {
     expect(moved).toEqual({ from: '2026.2', to: '2026.1' });
     expect((await getServing(h.deps, { model })).production?.version).toBe('2026.1');
     expect((await getVersion(h.deps, { model, version: '2026.2' })).state).toBe('deprecated');
-    const entry = auditLog(h).find((e) => e.action === 'rollback.executed');
+    const entry = (await readAudit(h)).find((e) => e.action === 'rollback.executed');
     expect(entry?.reason).toBe('Rejection rate spiked');
     expect(entry?.ticket).toBe(ticket);
   });
 
   it('refuses an approval by the requester', async () => {
-    const { h, request } = await setup();
+    const { h, request } = await setup(open);
     const requesterAsRisk = person('max.mlops', 'mlops', 'risk_officer');
     const error = await refusal(approve(h, request.id, requesterAsRisk, 'risk_officer'));
     expect(error.code).toBe('forbidden');
     expect(error.message).toContain('requested this change');
-    expect(actions(h).at(-1)).toBe('access.denied');
+    expect((await readActions(h)).at(-1)).toBe('access.denied');
   });
 
   it('refuses an approval by whoever trained the version', async () => {
-    const { h, request } = await setup();
+    const { h, request } = await setup(open);
     const trainer = person('ana.modeller', 'risk_officer');
     const error = await refusal(approve(h, request.id, trainer, 'risk_officer'));
     expect(error.code).toBe('forbidden');
@@ -143,16 +144,16 @@ describe('credit-risk: staging → production', () => {
   });
 
   it('refuses an approval in a role the approver does not hold', async () => {
-    const { h, request } = await setup();
+    const { h, request } = await setup(open);
     const error = await refusal(approve(h, request.id, people.owner, 'risk_officer'));
     expect(error.code).toBe('forbidden');
-    const denied = auditLog(h).at(-1);
+    const denied = (await readAudit(h)).at(-1);
     expect(denied?.action).toBe('access.denied');
     expect(denied?.actor.id).toBe('olga.owner');
   });
 
   it('refuses one person in two roles', async () => {
-    const { h, request } = await setup();
+    const { h, request } = await setup(open);
     const both = person('rob.risk', 'risk_officer', 'compliance_officer');
     await approve(h, request.id, both, 'risk_officer');
     const error = await refusal(approve(h, request.id, both, 'compliance_officer'));
@@ -161,7 +162,7 @@ describe('credit-risk: staging → production', () => {
   });
 
   it('refuses an approval without a matching ticket', async () => {
-    const { h, request } = await setup();
+    const { h, request } = await setup(open);
     const error = await refusal(
       recordApproval(h.deps, people.risk, {
         requestId: request.id,
@@ -176,7 +177,7 @@ describe('credit-risk: staging → production', () => {
   });
 
   it('evidence attached after an approval makes it stop counting', async () => {
-    const { h, request } = await setup();
+    const { h, request } = await setup(open);
     await approve(h, request.id, people.owner, 'model_owner');
     await approve(h, request.id, people.risk, 'risk_officer');
     await approve(h, request.id, people.compliance, 'compliance_officer');
@@ -204,7 +205,7 @@ describe('credit-risk: staging → production', () => {
   });
 
   it('a rejection closes the request', async () => {
-    const { h, request } = await setup();
+    const { h, request } = await setup(open);
     const result = await recordApproval(h.deps, people.risk, {
       requestId: request.id,
       role: 'risk_officer',
@@ -214,14 +215,14 @@ describe('credit-risk: staging → production', () => {
       riskClass: 'high',
     });
     expect(result.request.status).toBe('rejected');
-    expect(actions(h).slice(-2)).toEqual(['approval.recorded', 'transition.rejected']);
+    expect((await readActions(h)).slice(-2)).toEqual(['approval.recorded', 'transition.rejected']);
     expect(
       (await refusal(executeTransition(h.deps, people.mlops, { requestId: request.id }))).code,
     ).toBe('precondition_failed');
   });
 
   it('the requester may cancel; others may not', async () => {
-    const { h, request } = await setup();
+    const { h, request } = await setup(open);
     expect(
       (await refusal(cancelRequest(h.deps, people.risk, { requestId: request.id, reason: 'x' })))
         .code,
@@ -234,7 +235,7 @@ describe('credit-risk: staging → production', () => {
   });
 
   it('lists the request in the inbox of each missing approver', async () => {
-    const { h, request } = await setup();
+    const { h, request } = await setup(open);
     await approve(h, request.id, people.owner, 'model_owner');
     expect((await listInbox(h.deps, people.risk)).map((i) => i.request.id)).toEqual([request.id]);
     expect(await listInbox(h.deps, people.owner)).toEqual([]);
@@ -242,7 +243,7 @@ describe('credit-risk: staging → production', () => {
   });
 
   it('a failing gate blocks execution and is recorded in a decision', async () => {
-    const { h, request, decision } = await setup('failing');
+    const { h, request, decision } = await setup(open, 'failing');
     expect(decision.outcome).toBe('denied');
     await approve(h, request.id, people.owner, 'model_owner');
     await approve(h, request.id, people.risk, 'risk_officer');
@@ -250,25 +251,25 @@ describe('credit-risk: staging → production', () => {
     const error = await refusal(executeTransition(h.deps, people.mlops, { requestId: request.id }));
     expect(error.code).toBe('precondition_failed');
     expect(error.message).toContain('Gate approval-rate-parity is fail');
-    const decisions = h.store.snapshot().decisions;
-    const last = [...decisions.values()].at(-1);
+    const decisions = await h.store.transaction((tx) => tx.decisions.list({ model }));
+    const last = decisions.at(-1);
     expect(last?.kind).toBe('transition');
     expect(last?.outcome).toBe('denied');
     expect(last?.approvalsCounted).toHaveLength(3);
-    expect(actions(h).slice(-2)).toEqual(['gate.evaluated', 'transition.blocked']);
+    expect((await readActions(h)).slice(-2)).toEqual(['gate.evaluated', 'transition.blocked']);
     expect((await getVersion(h.deps, { model, version: '2026.2' })).state).toBe('staging');
   });
 
   it('every action leaves audit entries with contiguous seq and leaf hashes', async () => {
-    const { h, request } = await setup();
+    const { h, request } = await setup(open);
     await approve(h, request.id, people.owner, 'model_owner');
     await approve(h, request.id, people.risk, 'risk_officer');
     await approve(h, request.id, people.compliance, 'compliance_officer');
     await executeTransition(h.deps, people.mlops, { requestId: request.id });
-    const log = auditLog(h);
+    const log = await readAudit(h);
     expect(log.map((e) => e.seq)).toEqual(log.map((_, i) => i));
-    expect(h.store.snapshot().leafHashes).toHaveLength(log.length);
-    expect(new Set(actions(h))).toEqual(
+    expect(await leafHashes(h)).toHaveLength(log.length);
+    expect(new Set(await readActions(h))).toEqual(
       new Set([
         'policy.registered',
         'model.registered',
@@ -288,7 +289,7 @@ describe('credit-risk: staging → production', () => {
   });
 
   it('replayDecision reproduces a stored decision and detects a tampered policy text', async () => {
-    const { h, request } = await setup();
+    const { h, request } = await setup(open);
     await approve(h, request.id, people.owner, 'model_owner');
     await approve(h, request.id, people.risk, 'risk_officer');
     await approve(h, request.id, people.compliance, 'compliance_officer');
@@ -298,14 +299,7 @@ describe('credit-risk: staging → production', () => {
     expect(report.reproduced).toBe(true);
     expect(report.replayed?.outcome).toBe('allowed');
 
-    h.store.tamper((state) => {
-      const stored = state.policies.get(decision.policyDigest);
-      if (!stored) throw new Error('policy missing');
-      state.policies.set(decision.policyDigest, {
-        ...stored,
-        text: stored.text.replace('min: 0.8', 'min: 0.5'),
-      });
-    });
+    await h.tamperPolicy(decision.policyDigest, (text) => text.replace('min: 0.8', 'min: 0.5'));
     const again = await replayDecision(h.deps, { decisionId: decision.id });
     expect(again.reproduced).toBe(false);
     expect(again.policyIntact).toBe(false);

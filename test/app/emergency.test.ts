@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import {
   executeTransition,
   expireEmergencies,
@@ -10,13 +10,14 @@ import {
   requestTransition,
 } from '../../src/app/index.js';
 import {
-  actions,
   addVersion,
-  auditLog,
-  harness,
+  forEachStore,
   people,
   person,
+  readActions,
+  readAudit,
   refusal,
+  type StoreHarness,
   seedProduction,
   setupModel,
   toStaging,
@@ -32,8 +33,10 @@ const hotfix = {
   ticket: 'RISK-911',
 };
 
-async function setup() {
-  const h = harness();
+type Open = () => Promise<StoreHarness>;
+
+async function setup(open: Open) {
+  const h = await open();
   await setupModel(h, 'credit-risk', model, 'regulated');
   await addVersion(h, { model, version: '2026.1', dir: 'credit-risk/baseline' });
   await seedProduction(h, model, '2026.1');
@@ -42,26 +45,26 @@ async function setup() {
   return h;
 }
 
-async function executeHotfix() {
-  const h = await setup();
+async function executeHotfix(open: Open) {
+  const h = await setup(open);
   const { request, decision } = await requestTransition(h.deps, people.breakGlass, hotfix);
   const result = await executeTransition(h.deps, people.breakGlass, { requestId: request.id });
   return { h, request: result.request, requestDecision: decision, result };
 }
 
-describe('emergency change', () => {
+forEachStore('emergency change', (open) => {
   it('may be requested only by break_glass, and the refusal is audited', async () => {
-    const h = await setup();
+    const h = await setup(open);
     const error = await refusal(requestTransition(h.deps, people.mlops, hotfix));
     expect(error.code).toBe('forbidden');
     expect(error.message).toContain('break_glass');
-    const denied = auditLog(h).at(-1);
+    const denied = (await readAudit(h)).at(-1);
     expect(denied?.action).toBe('access.denied');
     expect(denied?.data).toEqual({ attempted: 'transition.request' });
   });
 
   it('the same hotfix as a standard change is blocked by auc and ks', async () => {
-    const h = await setup();
+    const h = await setup(open);
     const { decision } = await requestTransition(h.deps, people.mlops, {
       ...hotfix,
       changeType: 'standard',
@@ -72,7 +75,7 @@ describe('emergency change', () => {
   });
 
   it('bypasses only auc and ks, records them, and sets the expiry and review deadlines', async () => {
-    const { h, request, result } = await executeHotfix();
+    const { h, request, result } = await executeHotfix(open);
     const bypassed = result.decision.gates.filter((g) => g.bypassed).map((g) => g.gateId);
     expect(bypassed).toEqual(['auc', 'ks']);
     expect(result.decision.bypass).toEqual(['auc', 'ks']);
@@ -80,7 +83,7 @@ describe('emergency change', () => {
     expect(request.bypassExpiresAt).toBe('2026-03-04T09:00:00.000Z');
     expect(request.reviewDueAt).toBe('2026-03-06T09:00:00.000Z');
     expect((await getServing(h.deps, { model })).production?.version).toBe(hotfix.version);
-    expect(actions(h).slice(-3)).toEqual([
+    expect((await readActions(h)).slice(-3)).toEqual([
       'gate.evaluated',
       'transition.executed',
       'emergency.bypass',
@@ -88,7 +91,7 @@ describe('emergency change', () => {
   });
 
   it('takes no standard approvals; its sign-off is the post-incident review', async () => {
-    const h = await setup();
+    const h = await setup(open);
     const { request } = await requestTransition(h.deps, people.breakGlass, hotfix);
     const error = await refusal(
       recordApproval(h.deps, people.risk, {
@@ -104,7 +107,7 @@ describe('emergency change', () => {
   });
 
   it('expiry rolls back a version that never passed the standard gates', async () => {
-    const { h, request } = await executeHotfix();
+    const { h, request } = await executeHotfix(open);
     h.clock.advance(71 * 3600_000);
     expect(await expireEmergencies(h.deps)).toEqual([]);
     h.clock.advance(1 * 3600_000);
@@ -113,14 +116,14 @@ describe('emergency change', () => {
     ]);
     expect((await getServing(h.deps, { model })).production?.version).toBe('2026.1');
     expect((await getVersion(h.deps, { model, version: hotfix.version })).state).toBe('deprecated');
-    const rolled = auditLog(h).at(-1);
+    const rolled = (await readAudit(h)).at(-1);
     expect(rolled?.action).toBe('rollback.executed');
     expect(rolled?.actor).toEqual({ id: 'system:expire-emergencies', kind: 'system' });
     expect(await expireEmergencies(h.deps)).toEqual([]);
   });
 
   it('reports the review overdue until its approvers sign off', async () => {
-    const { h, request } = await executeHotfix();
+    const { h, request } = await executeHotfix(open);
     h.clock.advance(4 * 24 * 3600_000);
     expect(await overdueReviews(h.deps)).toEqual([]);
     h.clock.advance(1 * 24 * 3600_000);
@@ -154,13 +157,13 @@ describe('emergency change', () => {
     });
     expect(review.satisfied).toBe(true);
     expect(await overdueReviews(h.deps)).toEqual([]);
-    expect(actions(h).at(-1)).toBe('review.recorded');
+    expect((await readActions(h)).at(-1)).toBe('review.recorded');
   });
 });
 
-describe('experiment change', () => {
+forEachStore('experiment change', (open) => {
   it('is refused past staging', async () => {
-    const h = await setup();
+    const h = await setup(open);
     const error = await refusal(
       requestTransition(h.deps, people.mlops, { ...hotfix, changeType: 'experiment' }),
     );

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import {
   buildEvidencePack,
   type EvidencePack,
@@ -22,13 +22,13 @@ import { loadAuditSigner } from '../../src/compose.js';
 import { loadConfig } from '../../src/config.js';
 import type { Principal } from '../../src/domain/index.js';
 import {
-  actions,
   addVersion,
-  type Harness,
-  harness,
+  forEachStore,
   people,
   person,
+  readActions,
   refusal,
+  type StoreHarness,
   seedProduction,
   setupModel,
   toStaging,
@@ -38,7 +38,13 @@ const model = 'credit-risk-pd';
 const ticket = 'RISK-9';
 const auditor = person('ada.auditor', 'auditor');
 
-function approve(h: Harness, requestId: string, who: Principal, role: string, comment: string) {
+function approve(
+  h: StoreHarness,
+  requestId: string,
+  who: Principal,
+  role: string,
+  comment: string,
+) {
   return recordApproval(h.deps, who, {
     requestId,
     role,
@@ -49,8 +55,8 @@ function approve(h: Harness, requestId: string, who: Principal, role: string, co
   });
 }
 
-async function promoted() {
-  const h = harness();
+async function promoted(open: () => Promise<StoreHarness>) {
+  const h = await open();
   await setupModel(h, 'credit-risk', model, 'regulated');
   await addVersion(h, { model, version: '2026.1', dir: 'credit-risk/baseline' });
   await seedProduction(h, model, '2026.1');
@@ -83,9 +89,9 @@ const text = (pack: EvidencePack, path: string) => {
   return new TextDecoder().decode(found.bytes);
 };
 
-describe('evidence pack', () => {
+forEachStore('evidence pack', (open) => {
   it('lists every file with a digest and size that match its bytes', async () => {
-    const h = await promoted();
+    const h = await promoted(open);
     const log = signer();
     await signAuditCheckpoint(h.deps, log);
     const pack = await buildEvidencePack(h.deps, auditor, { model, version: '2026.2', log });
@@ -120,11 +126,11 @@ describe('evidence pack', () => {
     const version = JSON.parse(text(pack, 'version.json'));
     expect(version.lineage.seed).toBe(42);
     expect(JSON.parse(text(pack, 'approvals.json'))).toHaveLength(4); // tech lead + three
-    expect(actions(h).at(-1)).toBe('evidence_pack.exported');
+    expect((await readActions(h)).at(-1)).toBe('evidence_pack.exported');
   });
 
   it('proves every included audit entry against the signed checkpoint', async () => {
-    const h = await promoted();
+    const h = await promoted(open);
     const log = signer();
     await signAuditCheckpoint(h.deps, log);
     const pack = await buildEvidencePack(h.deps, auditor, { model, version: '2026.2', log });
@@ -169,7 +175,7 @@ describe('evidence pack', () => {
   });
 
   it('says which entries the latest checkpoint does not cover', async () => {
-    const h = await promoted();
+    const h = await promoted(open);
     const pack = await buildEvidencePack(h.deps, auditor, { model, version: '2026.2' });
     expect(pack.manifest.audit.checkpoint).toBeNull();
     expect(pack.manifest.audit.proven).toBe(0);
@@ -177,7 +183,7 @@ describe('evidence pack', () => {
   });
 
   it('writes a report with the gate table and the fairness groups, escaping text', async () => {
-    const h = await promoted();
+    const h = await promoted(open);
     const pack = await buildEvidencePack(h.deps, auditor, { model, version: '2026.2' });
     const html = text(pack, 'report.html');
     for (const gate of ['auc', 'ks', 'approval-rate-parity', 'repro', 'supply-chain', 'documents'])
@@ -191,12 +197,12 @@ describe('evidence pack', () => {
   });
 
   it('refuses a principal without an exporting role', async () => {
-    const h = await promoted();
+    const h = await promoted(open);
     const error = await refusal(
       buildEvidencePack(h.deps, people.mlops, { model, version: '2026.2' }),
     );
     expect(error.code).toBe('forbidden');
-    expect(actions(h).at(-1)).toBe('access.denied');
+    expect((await readActions(h)).at(-1)).toBe('access.denied');
     const missing = await refusal(buildEvidencePack(h.deps, auditor, { model, version: '9' }));
     expect(missing.code).toBe('not_found');
   });

@@ -1,7 +1,14 @@
-/** Builds the use cases' dependencies on fakes and drives the examples' policies and evidence. */
+/**
+ * Builds the use cases' dependencies — on fakes (`harness`) or, through `forEachStore`, on each of
+ * the in-memory fake, SQLite and PostgreSQL — and drives the examples' policies and evidence.
+ */
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { sql } from 'kysely';
+import { afterEach, describe } from 'vitest';
 import type { AppDeps } from '../../src/app/app-deps.js';
 import {
   attachEvidence,
@@ -12,22 +19,39 @@ import {
   registerVersion,
   requestTransition,
 } from '../../src/app/index.js';
-import type { Store } from '../../src/app/ports.js';
+import type { BlobStore, Store } from '../../src/app/ports.js';
 import type { AuditEntry } from '../../src/audit/index.js';
 import { apiTokenIssuer } from '../../src/auth/index.js';
 import type { Lineage, Principal, RiskTier } from '../../src/domain/index.js';
+import { FileBlobStore } from '../../src/evidence/file-blob-store.js';
 import { StoredEvidenceLoader } from '../../src/evidence/stored-evidence-loader.js';
+import { createStore, openDialect, type StoreConfig } from '../../src/store/index.js';
 import { type FixedClock, fixedClock, sequentialIds } from '../fakes/fixed-clock.js';
 import { createInMemoryStore, type InMemoryStore } from '../fakes/in-memory-store.js';
 import { createMemoryBlobStore, type MemoryBlobStore } from '../fakes/memory-blob-store.js';
+import { freshPostgresDatabase, postgresForSuite } from '../store/engines.js';
 
 export const examplesDir = join(import.meta.dirname, '..', '..', 'examples');
 
-export interface Harness {
+export type StoreEngine = 'memory' | 'sqlite' | 'postgres';
+
+/** The use cases' dependencies on one store; what a test may do to the store behind its back. */
+export interface StoreHarness {
+  engine: StoreEngine;
   deps: AppDeps;
+  store: Store;
+  blobs: BlobStore;
+  clock: FixedClock;
+  /** Overwrites a stored blob's bytes (a corrupted disk or a hand-edited file). */
+  tamperBlob(digest: string, bytes: Uint8Array): Promise<void>;
+  /** Rewrites a stored policy's text, bypassing the append-only guard. */
+  tamperPolicy(digest: string, edit: (text: string) => string): Promise<void>;
+}
+
+/** On the in-memory fake only, with its snapshot and `tamper` hooks. */
+export interface Harness extends StoreHarness {
   store: InMemoryStore;
   blobs: MemoryBlobStore;
-  clock: FixedClock;
 }
 
 export function harness(wrap: (store: InMemoryStore) => Store = (s) => s): Harness {
@@ -42,7 +66,129 @@ export function harness(wrap: (store: InMemoryStore) => Store = (s) => s): Harne
     ids: sequentialIds(),
     tokens: apiTokenIssuer,
   };
-  return { deps, store, blobs, clock };
+  return {
+    engine: 'memory',
+    deps,
+    store,
+    blobs,
+    clock,
+    tamperBlob: async (digest, bytes) => blobs.tamper(digest, bytes),
+    tamperPolicy: async (digest, edit) =>
+      store.tamper((state) => {
+        const stored = state.policies.get(digest);
+        if (!stored) throw new Error(`policy ${digest} missing`);
+        state.policies.set(digest, { ...stored, text: edit(stored.text) });
+      }),
+  };
+}
+
+/**
+ * The real engines. The in-memory fake is held to the same behaviour by the store contract suite
+ * (test/store), so running every use-case suite on it too would only repeat the gates' statistics;
+ * set CLEARANCE_TEST_STORES=memory,sqlite,postgres to include it.
+ */
+const engines: readonly StoreEngine[] = (process.env.CLEARANCE_TEST_STORES ?? 'sqlite,postgres')
+  .split(',')
+  .map((e) => e.trim())
+  .filter((e): e is StoreEngine => e === 'memory' || e === 'sqlite' || e === 'postgres');
+
+/**
+ * Runs a use-case suite once per store: the in-memory fake, SQLite and PostgreSQL (STYLE.md
+ * "Tests"). Each `open()` gives a store of its own — a fresh SQLite file, or a PostgreSQL
+ * database cloned from the migrated template — with a file blob store in a temporary directory;
+ * everything opened in a test is closed, dropped and deleted after it. Without PostgreSQL the
+ * PostgreSQL run is skipped loudly; in CI it fails.
+ */
+export function forEachStore(
+  title: string,
+  suite: (open: () => Promise<StoreHarness>, engine: StoreEngine) => void,
+): void {
+  for (const engine of engines) {
+    if (engine === 'postgres' && !postgresForSuite(title)) {
+      describe.skip(`${title} [postgres]`, () =>
+        suite(() => Promise.reject(new Error('PostgreSQL is not available')), engine));
+      continue;
+    }
+    describe(`${title} [${engine}]`, () => {
+      const cleanups: (() => Promise<void>)[] = [];
+      afterEach(async () => {
+        // Close stores, then drop databases, then delete directories; one failure skips none.
+        const results = [];
+        for (const cleanup of cleanups.splice(0).reverse())
+          results.push(
+            await cleanup().then(
+              () => undefined,
+              (error: unknown) => error,
+            ),
+          );
+        const failed = results.filter((r) => r !== undefined);
+        if (failed.length > 0) throw new AggregateError(failed, 'store clean-up failed');
+      });
+      const open = async (): Promise<StoreHarness> => {
+        if (engine === 'memory') return harness();
+        return liveHarness(engine, cleanups);
+      };
+      suite(open, engine);
+    });
+  }
+}
+
+async function liveHarness(
+  engine: 'sqlite' | 'postgres',
+  cleanups: (() => Promise<void>)[],
+): Promise<StoreHarness> {
+  const dir = mkdtempSync(join(tmpdir(), 'clearance-app-'));
+  cleanups.push(() => rm(dir, { recursive: true, force: true }));
+  let config: StoreConfig;
+  if (engine === 'sqlite') {
+    config = { engine: 'sqlite', file: join(dir, 'clearance.db') };
+  } else {
+    const database = await freshPostgresDatabase();
+    cleanups.push(() => database.drop());
+    config = { engine: 'postgres', url: database.url };
+  }
+  const store = await createStore(config);
+  cleanups.push(() => store.close());
+  const blobRoot = join(dir, 'blobs');
+  const blobs = new FileBlobStore(blobRoot);
+  const clock = fixedClock();
+  const deps: AppDeps = {
+    store,
+    blobs,
+    evidenceLoader: new StoredEvidenceLoader(blobs),
+    clock,
+    ids: sequentialIds(),
+    tokens: apiTokenIssuer,
+  };
+  return {
+    engine,
+    deps,
+    store,
+    blobs,
+    clock,
+    tamperBlob: async (digest, bytes) => {
+      const hex = digest.replace(/^sha256:/, '');
+      const path = join(blobRoot, 'sha256', hex.slice(0, 2), hex.slice(2, 4), hex);
+      mkdirSync(dirname(path), { recursive: true });
+      writeFileSync(path, bytes);
+    },
+    tamperPolicy: async (digest, edit) => {
+      const dialect = openDialect(config);
+      try {
+        for (const statement of dialect.dropAppendOnlyStatements('policies'))
+          await sql.raw(statement).execute(dialect.db);
+        const row = await sql<{ text: string }>`select text from policies where digest = ${digest}`
+          .execute(dialect.db)
+          .then((r) => r.rows[0]);
+        if (!row) throw new Error(`policy ${digest} missing`);
+        await sql`update policies set text = ${edit(row.text)} where digest = ${digest}`.execute(
+          dialect.db,
+        );
+      } finally {
+        await dialect.destroy();
+      }
+    },
+  };
 }
 
 export function person(id: string, ...roles: string[]): Principal {
@@ -80,7 +226,12 @@ function lineageOf(dir: string): Lineage {
 }
 
 /** Registers the example's policy and a model governed by it. */
-export async function setupModel(h: Harness, example: string, name: string, riskTier: RiskTier) {
+export async function setupModel(
+  h: StoreHarness,
+  example: string,
+  name: string,
+  riskTier: RiskTier,
+) {
   const text = readFileSync(join(examplesDir, example, 'policy.yaml'), 'utf8');
   const policy = await registerPolicy(h.deps, people.admin, {
     text,
@@ -97,7 +248,7 @@ export async function setupModel(h: Harness, example: string, name: string, risk
 
 /** Registers a version (lineage from the directory) and attaches every file in it. */
 export async function addVersion(
-  h: Harness,
+  h: StoreHarness,
   input: { model: string; version: string; dir: string; by?: Principal },
 ) {
   const by = input.by ?? people.ci;
@@ -117,16 +268,16 @@ export async function addVersion(
 }
 
 /** Puts a version in production directly, as an import of what served before Clearance. */
-export async function seedProduction(h: Harness, model: string, version: string) {
+export async function seedProduction(h: StoreHarness, model: string, version: string) {
   const since = h.clock.now().toISOString();
-  await h.store.transaction(async (tx) => {
+  await h.deps.store.transaction(async (tx) => {
     await tx.versions.setState({ model, version, state: 'production', since });
     await tx.serving.set({ model, production: { version, since } });
   });
 }
 
 /** draft → staging with a tech-lead approval. */
-export async function toStaging(h: Harness, model: string, version: string) {
+export async function toStaging(h: StoreHarness, model: string, version: string) {
   const { request } = await requestTransition(h.deps, people.owner, {
     model,
     version,
@@ -143,12 +294,32 @@ export async function toStaging(h: Harness, model: string, version: string) {
   return executeTransition(h.deps, people.owner, { requestId: request.id });
 }
 
+/** The fake's audit log. */
 export function auditLog(h: Harness): AuditEntry[] {
   return h.store.snapshot().audit;
 }
 
 export function actions(h: Harness): string[] {
   return auditLog(h).map((e) => e.action);
+}
+
+/** The whole audit log, read through the Store port (the same on every engine). */
+export async function readAudit(h: StoreHarness): Promise<AuditEntry[]> {
+  return h.store.transaction(async (tx) => {
+    const entries: AuditEntry[] = [];
+    for await (const logged of tx.audit.entries(0, await tx.audit.size()))
+      entries.push(logged.entry);
+    return entries;
+  });
+}
+
+/** The stored leaf hash of every audit entry, in order. */
+export async function leafHashes(h: StoreHarness): Promise<Uint8Array[]> {
+  return h.store.transaction(async (tx) => tx.audit.leafHashes(0, await tx.audit.size()));
+}
+
+export async function readActions(h: StoreHarness): Promise<string[]> {
+  return (await readAudit(h)).map((e) => e.action);
 }
 
 export async function refusal(

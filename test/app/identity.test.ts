@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import {
   bootstrapAdmin,
   createToken,
@@ -11,10 +11,17 @@ import {
 } from '../../src/app/index.js';
 import { authenticate, hashTokenSecret, parseApiToken } from '../../src/auth/index.js';
 import { storeDirectory } from '../../src/compose.js';
-import { actions, auditLog, harness, people, refusal } from './harness.js';
+import {
+  forEachStore,
+  people,
+  readActions,
+  readAudit,
+  refusal,
+  type StoreHarness,
+} from './harness.js';
 
-async function bootstrapped() {
-  const h = harness();
+async function bootstrapped(open: () => Promise<StoreHarness>) {
+  const h = await open();
   const { token } = await bootstrapAdmin(h.deps, { userId: 'alice.admin' });
   const auth = (display: string) =>
     authenticate(
@@ -24,16 +31,16 @@ async function bootstrapped() {
   return { h, token, auth };
 }
 
-describe('identity use cases', () => {
+forEachStore('identity use cases', (open) => {
   it('bootstraps the first admin once, audited as system:bootstrap', async () => {
-    const { h, token, auth } = await bootstrapped();
+    const { h, token, auth } = await bootstrapped(open);
     const principal = await auth(token.token);
     expect(principal).toStrictEqual({
       id: 'alice.admin',
       kind: 'user',
       roles: [{ role: 'admin' }],
     });
-    const entries = auditLog(h);
+    const entries = await readAudit(h);
     expect(entries.map((e) => e.action)).toStrictEqual([
       'identity.bootstrap',
       'user.created',
@@ -45,15 +52,15 @@ describe('identity use cases', () => {
     );
     const again = await refusal(bootstrapAdmin(h.deps, { userId: 'mallory' }));
     expect(again.code).toBe('conflict');
-    expect(h.store.snapshot().users.size).toBe(1);
+    expect(await h.store.transaction((tx) => tx.identity.countUsers())).toBe(1);
   });
 
   it('shows the token once and stores only its hash', async () => {
-    const { h, token } = await bootstrapped();
+    const { h, token } = await bootstrapped(open);
     const parsed = parseApiToken(token.token);
-    const stored = h.store.snapshot().tokens.get(token.id);
+    const stored = await h.store.transaction((tx) => tx.identity.getToken(token.id));
     expect(stored?.hashedSecret).toBe(hashTokenSecret(parsed?.secret ?? ''));
-    expect(JSON.stringify(h.store.snapshot().audit)).not.toContain(parsed?.secret);
+    expect(JSON.stringify(await readAudit(h))).not.toContain(parsed?.secret);
     const listed = await listTokens(h.deps, people.admin);
     expect(listed).toHaveLength(1);
     expect(JSON.stringify(listed)).not.toContain(stored?.hashedSecret);
@@ -61,20 +68,20 @@ describe('identity use cases', () => {
   });
 
   it('lets admins create users, grant and revoke global and per-model roles', async () => {
-    const { h } = await bootstrapped();
+    const { h } = await bootstrapped(open);
     await createUser(h.deps, people.admin, { id: 'olga.owner', team: 'risk-ml' });
     await grantRole(h.deps, people.admin, { userId: 'olga.owner', role: 'risk_officer' });
     await grantRole(h.deps, people.admin, { userId: 'olga.owner', role: 'auditor' });
     await revokeRole(h.deps, people.admin, { userId: 'olga.owner', role: 'auditor' });
     const olga = (await listUsers(h.deps, people.admin)).find((u) => u.id === 'olga.owner');
     expect(olga?.roles).toStrictEqual([{ role: 'risk_officer' }]);
-    expect(actions(h).slice(-4)).toStrictEqual([
+    expect((await readActions(h)).slice(-4)).toStrictEqual([
       'user.created',
       'role.changed',
       'role.changed',
       'role.changed',
     ]);
-    expect(auditLog(h).at(-1)?.data).toStrictEqual({ change: 'revoked', role: 'auditor' });
+    expect((await readAudit(h)).at(-1)?.data).toStrictEqual({ change: 'revoked', role: 'auditor' });
     const unknownModel = await refusal(
       grantRole(h.deps, people.admin, { userId: 'olga.owner', role: 'model_owner', model: 'nope' }),
     );
@@ -86,24 +93,26 @@ describe('identity use cases', () => {
   });
 
   it('refuses non-admins and audits each denied attempt', async () => {
-    const { h } = await bootstrapped();
-    const before = auditLog(h).length;
+    const { h } = await bootstrapped(open);
+    const before = (await readAudit(h)).length;
+    // Thunks, run one after another: started together, they would race for pooled connections.
     const attempts = [
-      createUser(h.deps, people.owner, { id: 'eve' }),
-      grantRole(h.deps, people.owner, { userId: people.owner.id, role: 'admin' }),
-      revokeRole(h.deps, people.owner, { userId: 'alice.admin', role: 'admin' }),
-      createToken(h.deps, people.owner, { userId: 'alice.admin' }),
-      listUsers(h.deps, people.owner),
-      listTokens(h.deps, people.owner, { userId: 'alice.admin' }),
+      () => createUser(h.deps, people.owner, { id: 'eve' }),
+      () => grantRole(h.deps, people.owner, { userId: people.owner.id, role: 'admin' }),
+      () => revokeRole(h.deps, people.owner, { userId: 'alice.admin', role: 'admin' }),
+      () => createToken(h.deps, people.owner, { userId: 'alice.admin' }),
+      () => listUsers(h.deps, people.owner),
+      () => listTokens(h.deps, people.owner, { userId: 'alice.admin' }),
       // A model-scoped admin binding does not administer identity.
-      createUser(
-        h.deps,
-        { id: 'x', kind: 'user', roles: [{ role: 'admin', model: 'm' }] },
-        { id: 'y' },
-      ),
+      () =>
+        createUser(
+          h.deps,
+          { id: 'x', kind: 'user', roles: [{ role: 'admin', model: 'm' }] },
+          { id: 'y' },
+        ),
     ];
-    for (const attempt of attempts) expect((await refusal(attempt)).code).toBe('forbidden');
-    const denied = auditLog(h).slice(before);
+    for (const attempt of attempts) expect((await refusal(attempt())).code).toBe('forbidden');
+    const denied = (await readAudit(h)).slice(before);
     expect(denied.map((e) => e.action)).toStrictEqual(Array(attempts.length).fill('access.denied'));
     expect(denied.map((e) => e.data.attempted)).toStrictEqual([
       'user.create',
@@ -117,7 +126,7 @@ describe('identity use cases', () => {
   });
 
   it('lets a user create and revoke their own tokens, and revocation ends authentication', async () => {
-    const { h, auth } = await bootstrapped();
+    const { h, auth } = await bootstrapped(open);
     await createUser(h.deps, people.admin, { id: people.owner.id });
     const own = await createToken(h.deps, people.owner, { description: 'laptop' });
     expect((await auth(own.token)).id).toBe(people.owner.id);
@@ -125,7 +134,7 @@ describe('identity use cases', () => {
     expect(mine.map((t) => t.id)).toStrictEqual([own.id]);
     await revokeToken(h.deps, people.owner, { id: own.id });
     expect((await refusal(auth(own.token))).code).toBe('unauthenticated');
-    expect(actions(h).at(-1)).toBe('token.revoked');
+    expect((await readActions(h)).at(-1)).toBe('token.revoked');
     expect((await refusal(revokeToken(h.deps, people.owner, { id: own.id }))).code).toBe(
       'conflict',
     );
@@ -137,7 +146,7 @@ describe('identity use cases', () => {
   });
 
   it('honours token expiry through the store directory', async () => {
-    const { h, auth } = await bootstrapped();
+    const { h, auth } = await bootstrapped(open);
     const expiresAt = new Date(h.clock.now().getTime() + 3_600_000).toISOString();
     const token = await createToken(h.deps, people.admin, { expiresAt });
     expect(token.expiresAt).toBe(expiresAt);

@@ -2,7 +2,7 @@
  * A promotion is judged against the production version in force when its latest gate decision was
  * made; if production has changed by execution time, the promotion is refused as a conflict.
  */
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import {
   cancelRequest,
   executeTransition,
@@ -11,12 +11,12 @@ import {
   rollback,
 } from '../../src/app/index.js';
 import {
-  actions,
   addVersion,
-  type Harness,
-  harness,
+  forEachStore,
   people,
+  readActions,
   refusal,
+  type StoreHarness,
   seedProduction,
   setupModel,
   toStaging,
@@ -24,7 +24,7 @@ import {
 
 const model = 'home-feed';
 
-async function approvedPromotion(h: Harness, version: string) {
+async function approvedPromotion(h: StoreHarness, version: string) {
   const { request } = await requestTransition(h.deps, people.mlops, {
     model,
     version,
@@ -46,8 +46,8 @@ async function approvedPromotion(h: Harness, version: string) {
   return request;
 }
 
-async function twoCandidates() {
-  const h = harness();
+async function twoCandidates(open: () => Promise<StoreHarness>) {
+  const h = await open();
   await setupModel(h, 'recommender', model, 'medium');
   await addVersion(h, { model, version: 'b1', dir: 'recommender/baseline' });
   await seedProduction(h, model, 'b1');
@@ -60,12 +60,13 @@ async function twoCandidates() {
   return { h, first, second };
 }
 
-describe('promotion against a production version that has changed', () => {
+forEachStore('promotion against a production version that has changed', (open) => {
   it('refuses the second of two approved promotions with a conflict naming both versions', async () => {
-    const { h, first, second } = await twoCandidates();
+    const { h, first, second } = await twoCandidates(open);
     const done = await executeTransition(h.deps, people.mlops, { requestId: first.id });
     expect(done.demoted).toBe('b1');
-    const decisionsBefore = h.store.snapshot().decisions.size;
+    const decisions = () => h.store.transaction((tx) => tx.decisions.list({ model }));
+    const decisionsBefore = (await decisions()).length;
 
     const error = await refusal(executeTransition(h.deps, people.mlops, { requestId: second.id }));
     expect(error.code).toBe('conflict');
@@ -73,15 +74,16 @@ describe('promotion against a production version that has changed', () => {
       'Production changed from b1 to c1 since this request was evaluated; its approvals and baseline comparison refer to b1. Re-request against c1.',
     );
     // Nothing but the audit of the refusal: no decision, the request still approved, c2 in staging.
-    expect(h.store.snapshot().decisions.size).toBe(decisionsBefore);
-    expect(actions(h).at(-1)).toBe('transition.conflict');
-    const snapshot = h.store.snapshot();
-    expect(snapshot.requests.get(second.id)?.status).toBe('approved');
-    expect(snapshot.serving.get(model)?.production?.version).toBe('c1');
+    expect(await decisions()).toHaveLength(decisionsBefore);
+    expect((await readActions(h)).at(-1)).toBe('transition.conflict');
+    const request = await h.store.transaction((tx) => tx.requests.get(second.id));
+    const serving = await h.store.transaction((tx) => tx.serving.get(model));
+    expect(request?.status).toBe('approved');
+    expect(serving.production?.version).toBe('c1');
   });
 
   it('a new request is judged against the new production version, which it may not beat', async () => {
-    const { h, first, second } = await twoCandidates();
+    const { h, first, second } = await twoCandidates(open);
     await executeTransition(h.deps, people.mlops, { requestId: first.id });
     await refusal(executeTransition(h.deps, people.mlops, { requestId: second.id }));
     await cancelRequest(h.deps, people.mlops, { requestId: second.id, reason: 'Stale baseline' });
@@ -97,7 +99,7 @@ describe('promotion against a production version that has changed', () => {
   });
 
   it('refuses a promotion judged before a rollback changed production', async () => {
-    const { h, first, second } = await twoCandidates();
+    const { h, first, second } = await twoCandidates(open);
     await executeTransition(h.deps, people.mlops, { requestId: first.id });
     await cancelRequest(h.deps, people.mlops, { requestId: second.id, reason: 'Re-request' });
     const third = await approvedPromotion(h, 'c2');
@@ -108,7 +110,7 @@ describe('promotion against a production version that has changed', () => {
   });
 
   it('refuses a first promotion once another version has reached production', async () => {
-    const h = harness();
+    const h = await open();
     const cxr = 'cxr-triage';
     await setupModel(h, 'medical-imaging', cxr, 'safety-critical');
     const requests = [];

@@ -1,8 +1,8 @@
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { executeTransition, recordApproval, requestTransition } from '../../src/app/index.js';
 import {
   addVersion,
-  harness,
+  forEachStore,
   people,
   person,
   refusal,
@@ -11,9 +11,9 @@ import {
   toStaging,
 } from './harness.js';
 
-describe('medical-imaging: two-person rule', () => {
+forEachStore('medical-imaging: two-person rule', (open) => {
   async function setup() {
-    const h = harness();
+    const h = await open();
     await setupModel(h, 'medical-imaging', 'cxr-triage', 'safety-critical');
     await addVersion(h, {
       model: 'cxr-triage',
@@ -56,9 +56,9 @@ describe('medical-imaging: two-person rule', () => {
   });
 });
 
-describe('recommender: model_owner + product_owner', () => {
+forEachStore('recommender: model_owner + product_owner', (open) => {
   it('executes with both sign-offs and not before', async () => {
-    const h = harness();
+    const h = await open();
     const model = 'home-feed';
     await setupModel(h, 'recommender', model, 'medium');
     await addVersion(h, { model, version: 'b1', dir: 'recommender/baseline' });
