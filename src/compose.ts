@@ -24,7 +24,7 @@ import type { Config } from './config.js';
 import { ClearanceError } from './domain/index.js';
 import { FileBlobStore } from './evidence/file-blob-store.js';
 import { StoredEvidenceLoader } from './evidence/stored-evidence-loader.js';
-import { bindUseCases, buildServer } from './http/index.js';
+import { bindUseCases, buildServer, sharedIdempotency } from './http/index.js';
 import { createStore, type StoreConfig } from './store/index.js';
 
 export interface Registry {
@@ -223,6 +223,7 @@ export async function startServer(
     ...(oidc ? { oidc } : {}),
     bodyLimitBytes: config.bodyLimitBytes,
     logger: options.logger ?? false,
+    idempotency: sharedIdempotency({ store: registry.deps.store, clock: registry.deps.clock }),
   });
   const stopSchedule = startCheckpointSchedule(
     registry.deps,

@@ -119,6 +119,15 @@ export async function latestCheckpoint(
   return checkpointView(latest, log);
 }
 
+/** Every signed checkpoint, smallest size first: what an auditor checks a fetched log against. */
+export async function listCheckpoints(
+  deps: AppDeps,
+  log: AuditLogIdentity,
+): Promise<CheckpointView[]> {
+  const stored = await deps.store.transaction((tx) => tx.checkpoints.list());
+  return stored.map((checkpoint) => checkpointView(checkpoint, log));
+}
+
 export async function listAuditEntries(
   deps: AppDeps,
   principal: Principal,

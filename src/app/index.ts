@@ -13,6 +13,7 @@ export {
   inclusionProofFor,
   latestCheckpoint,
   listAuditEntries,
+  listCheckpoints,
 } from './audit-proofs.js';
 export { guarded } from './authorise.js';
 export { type BacktestReport, backtestPolicy } from './backtest-policy.js';

@@ -188,6 +188,32 @@ export interface IdentityRepository {
   listTokens(userId?: string): Promise<ApiTokenRecord[]>;
 }
 
+/**
+ * A creating request's stored response under its `Idempotency-Key`, shared by every server on
+ * the database so a retry that lands on another server replays instead of acting twice.
+ */
+export interface IdempotencyRecord {
+  key: string;
+  principalId: string;
+  /** SHA-256 (hex) of method, URL and body: the same key with another request is refused. */
+  requestHash: string;
+  status: number;
+  contentType: string;
+  /** The response body exactly as sent. */
+  body: string;
+  /** The Location header, when the response had one. */
+  location?: string;
+  createdAt: string;
+}
+
+export interface IdempotencyRepository {
+  get(key: string, principalId: string): Promise<IdempotencyRecord | undefined>;
+  /** A second record for the same (principal, key) is a conflict. */
+  put(record: IdempotencyRecord): Promise<void>;
+  /** Deletes records created before `at`; returns how many. */
+  purgeOlderThan(at: string): Promise<number>;
+}
+
 /** Everything a use case may write, bound to one transaction. */
 export interface Repositories {
   models: ModelRepository;
@@ -201,6 +227,7 @@ export interface Repositories {
   audit: AuditRepository;
   checkpoints: CheckpointRepository;
   identity: IdentityRepository;
+  idempotency: IdempotencyRepository;
 }
 
 export interface Store {

@@ -4,6 +4,7 @@ import { toJson } from './check-report.js';
 import { registerAdminCommands } from './commands/admin-commands.js';
 import { registerAuditLiveCommands, verifyLiveAudit } from './commands/audit-live-commands.js';
 import { renderAuditVerify, verifyAuditExport } from './commands/audit-verify.js';
+import { type AuditVerifyFlags, verifyAuditThroughServer } from './commands/audit-verify-server.js';
 import { registerClientCommands } from './commands/client-commands.js';
 import { registerPackAndBacktestCommands } from './commands/pack-and-backtest-commands.js';
 import { explainPolicyFile, initPolicy, validatePolicies } from './commands/policy-commands.js';
@@ -161,6 +162,8 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .command('verify')
     .description('verify an exported audit log offline; exit 1 names the first entry that fails')
     .option('--file <export>', 'a file written by `clearance audit export` (default: the live log)')
+    .option('--server <url>', "verify the live log through this server's API (auditor token)")
+    .option('--token <token>', 'with --server: API token (default CLEARANCE_TOKEN)')
     .option('--database <url>', 'without --file: the database whose log to verify')
     .option('--data-dir <dir>', 'without --file: the data directory holding the signing key')
     .option('--key <vkey...>', 'C2SP verifier key(s) to trust (default: the keys in the file)', [])
@@ -168,7 +171,10 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .addOption(
       new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'),
     )
-    .action(async (o: { file?: string; key: string[]; origin?: string; format: string }) => {
+    .action(async (o: AuditVerifyFlags & { file?: string }) => {
+      if (o.server !== undefined && o.file === undefined) {
+        return setExit(await verifyAuditThroughServer({ ...o, server: o.server }, io));
+      }
       if (o.file === undefined) return setExit(await verifyLiveAudit(o, io));
       const report = await verifyAuditExport({
         file: o.file,

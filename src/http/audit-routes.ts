@@ -111,6 +111,25 @@ export function registerAuditRoutes(app: FastifyInstance, useCases: UseCases): v
     async (request) => useCases.latestCheckpoint(principalOf(request)),
   );
 
+  app.get(
+    '/api/v1/audit/checkpoints',
+    {
+      schema: {
+        tags: ['audit'],
+        summary: 'Every signed checkpoint of the audit log, smallest size first',
+        response: {
+          200: {
+            type: 'object',
+            required: ['checkpoints'],
+            properties: { checkpoints: { type: 'array', items: checkpointView } },
+          },
+          ...errors,
+        },
+      },
+    },
+    async (request) => useCases.checkpoints(principalOf(request)),
+  );
+
   app.post(
     '/api/v1/audit/checkpoints',
     {

@@ -17,6 +17,7 @@ import {
   inclusionProofFor,
   latestCheckpoint,
   listAuditEntries,
+  listCheckpoints,
   type ModelHistory,
   modelHistory,
   signAuditCheckpoint,
@@ -31,6 +32,7 @@ export interface SignedCheckpointView {
 
 export interface AuditUseCases {
   latestCheckpoint(principal: Principal): Promise<CheckpointView>;
+  checkpoints(principal: Principal): Promise<{ checkpoints: CheckpointView[] }>;
   signCheckpoint(principal: Principal): Promise<SignedCheckpointView>;
   auditEntries(
     principal: Principal,
@@ -61,6 +63,7 @@ export function bindAuditUseCases(deps: AppDeps, signer: AuditSigner | undefined
   };
   return {
     latestCheckpoint: () => latestCheckpoint(deps, log()),
+    checkpoints: async () => ({ checkpoints: await listCheckpoints(deps, log()) }),
     async signCheckpoint(principal) {
       const result = await signAuditCheckpoint(deps, log(), { principal });
       return { checkpoint: checkpointView(result.checkpoint, log()), signed: result.signed };

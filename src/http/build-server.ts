@@ -7,7 +7,7 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastif
 import type { IdentityDirectory, OidcVerifier } from '../auth/index.js';
 import { registerAuditRoutes } from './audit-routes.js';
 import { registerHooks } from './http-hooks.js';
-import { IdempotencyCache } from './idempotency-cache.js';
+import { type IdempotencyStore, inProcessIdempotency } from './idempotency-store.js';
 import { registerIdentityRoutes } from './identity-routes.js';
 import { registerModelRoutes } from './model-routes.js';
 import {
@@ -30,8 +30,11 @@ export interface HttpDeps {
   /** From Config: larger bodies are refused with 413. */
   bodyLimitBytes: number;
   logger?: FastifyServerOptions['logger'];
-  /** For tests: a cache with a fake clock or a small size. */
-  idempotency?: IdempotencyCache;
+  /**
+   * Where Idempotency-Key responses live; `compose.ts` passes `sharedIdempotency` over the store
+   * so every server replays them. Defaults to this process only (tests, one server).
+   */
+  idempotency?: IdempotencyStore;
   now?: () => Date;
 }
 
@@ -95,7 +98,7 @@ export function buildServer(deps: HttpDeps): FastifyInstance {
       ...(deps.oidc ? { oidc: deps.oidc } : {}),
       ...(deps.now ? { now: deps.now } : {}),
     },
-    idempotency: deps.idempotency ?? new IdempotencyCache(),
+    idempotency: deps.idempotency ?? inProcessIdempotency(),
   });
 
   // Routes go in a plugin registered after swagger, so its onRoute hook sees every one of them.

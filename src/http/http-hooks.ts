@@ -6,12 +6,12 @@ import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { type AuthenticateOptions, authenticate } from '../auth/index.js';
 import { ClearanceError, canonicalJson, type Principal } from '../domain/index.js';
-import type { IdempotencyCache } from './idempotency-cache.js';
+import type { IdempotencyStore, IdempotentRequest } from './idempotency-store.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
     principal: Principal | undefined;
-    idempotencyKey: string | undefined;
+    idempotent: IdempotentRequest | undefined;
   }
   interface FastifyContextConfig {
     /** No authentication (health check, OpenAPI document). */
@@ -55,10 +55,10 @@ function headerText(value: string | string[] | undefined): string | undefined {
 
 export function registerHooks(
   app: FastifyInstance,
-  options: { auth: AuthenticateOptions; idempotency: IdempotencyCache },
+  options: { auth: AuthenticateOptions; idempotency: IdempotencyStore },
 ): void {
   app.decorateRequest('principal', undefined);
-  app.decorateRequest('idempotencyKey', undefined);
+  app.decorateRequest('idempotent', undefined);
 
   app.addHook('onRequest', async (request) => {
     if (request.routeOptions.config.public || !request.routeOptions.url) return;
@@ -78,10 +78,14 @@ export function registerHooks(
         },
       );
     }
-    const scoped = `${principalOf(request).id}\u0000${key}`;
-    const lookup = options.idempotency.begin(scoped, fingerprintOf(request));
+    const claim = {
+      principalId: principalOf(request).id,
+      key,
+      fingerprint: fingerprintOf(request),
+    };
+    const lookup = await options.idempotency.begin(claim);
     if (lookup.kind === 'new') {
-      request.idempotencyKey = scoped;
+      request.idempotent = claim;
       return;
     }
     if (lookup.kind === 'in_flight') {
@@ -111,23 +115,45 @@ export function registerHooks(
   });
 
   app.addHook('onSend', async (request, reply, payload) => {
-    if (request.idempotencyKey) {
-      const key = request.idempotencyKey;
-      request.idempotencyKey = undefined;
-      if (reply.statusCode >= 200 && reply.statusCode < 300 && typeof payload === 'string') {
-        const location = headerText(reply.getHeader('location') as string | undefined);
-        options.idempotency.complete(key, {
-          status: reply.statusCode,
-          contentType: String(reply.getHeader('content-type') ?? 'application/json'),
-          body: payload,
-          ...(location ? { location } : {}),
-        });
-      } else {
-        options.idempotency.abandon(key);
-      }
+    if (request.idempotent) {
+      const claim = request.idempotent;
+      request.idempotent = undefined;
+      await settleIdempotent(options.idempotency, { request, reply, claim, payload });
     }
     return conditionalGet(request, reply, payload);
   });
+}
+
+/**
+ * Records a 2xx response for replay, or releases the key. The use case has committed by now, so a
+ * failed record write is logged, not answered: failing the response would invite the retry that
+ * acts twice.
+ */
+async function settleIdempotent(
+  idempotency: IdempotencyStore,
+  settled: {
+    request: FastifyRequest;
+    reply: FastifyReply;
+    claim: IdempotentRequest;
+    payload: unknown;
+  },
+): Promise<void> {
+  const { request, reply, claim, payload } = settled;
+  try {
+    if (reply.statusCode >= 200 && reply.statusCode < 300 && typeof payload === 'string') {
+      const location = headerText(reply.getHeader('location') as string | undefined);
+      await idempotency.complete(claim, {
+        status: reply.statusCode,
+        contentType: String(reply.getHeader('content-type') ?? 'application/json'),
+        body: payload,
+        ...(location ? { location } : {}),
+      });
+    } else {
+      await idempotency.abandon(claim);
+    }
+  } catch (error) {
+    request.log.error({ err: error }, `Recording Idempotency-Key ${claim.key} failed.`);
+  }
 }
 
 function conditionalGet(request: FastifyRequest, reply: FastifyReply, payload: unknown): unknown {

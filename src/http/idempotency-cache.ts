@@ -1,7 +1,8 @@
 /**
  * `Idempotency-Key` replay for creating POSTs, kept in process: an LRU map from key + principal
  * to the stored response for 24 hours. Several server processes behind one load balancer do not
- * share it; a shared idempotency table in the store is the follow-up for that deployment.
+ * share it; `sharedIdempotency` (idempotency-store.ts) records responses in the store for that
+ * and uses this cache only to spot a duplicate arriving while the first request runs.
  * Only 2xx responses are stored: a refusal (say 412, approvals missing) can be retried with the
  * same key once the cause is fixed.
  */

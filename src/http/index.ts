@@ -1,7 +1,19 @@
 export type { AuditUseCases, SignedCheckpointView } from './audit-use-cases.js';
 export { bindUseCases } from './bind-use-cases.js';
 export { buildServer, type HttpDeps, openApiInfo } from './build-server.js';
-export { IdempotencyCache, type IdempotencyCacheOptions } from './idempotency-cache.js';
+export {
+  IdempotencyCache,
+  type IdempotencyCacheOptions,
+  type IdempotencyLookup,
+  type StoredResponse,
+} from './idempotency-cache.js';
+export {
+  type IdempotencyStore,
+  type IdempotentRequest,
+  idempotencyTtlMs,
+  inProcessIdempotency,
+  sharedIdempotency,
+} from './idempotency-store.js';
 export type {
   CreateTokenBody,
   CreateUserBody,

@@ -8,6 +8,7 @@ import { approvalRepository } from './repositories/approval-repository.js';
 import { auditRepository, checkpointRepository } from './repositories/audit-repository.js';
 import { decisionRepository } from './repositories/decision-repository.js';
 import { evidenceRepository } from './repositories/evidence-repository.js';
+import { idempotencyRepository } from './repositories/idempotency-repository.js';
 import { identityRepository } from './repositories/identity-repository.js';
 import { modelRepository, policyRepository } from './repositories/model-repository.js';
 import { requestRepository } from './repositories/request-repository.js';
@@ -53,6 +54,7 @@ function repositories(context: RepositoryContext): Repositories {
     audit: auditRepository(context),
     checkpoints: checkpointRepository(context),
     identity: identityRepository(context),
+    idempotency: idempotencyRepository(context),
   };
 }
 

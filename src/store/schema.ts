@@ -179,6 +179,18 @@ export interface ApiTokensTable {
   revoked_by: string | null;
 }
 
+/** Added by 0004; not append-only (purged after the retention). */
+export interface IdempotencyKeysTable {
+  principal_id: string;
+  key: string;
+  request_hash: string;
+  status: number;
+  content_type: string;
+  body: string;
+  location: string | null;
+  created_at: Instant;
+}
+
 export interface Database {
   policies: PoliciesTable;
   models: ModelsTable;
@@ -195,6 +207,7 @@ export interface Database {
   users: UsersTable;
   role_bindings: RoleBindingsTable;
   api_tokens: ApiTokensTable;
+  idempotency_keys: IdempotencyKeysTable;
 }
 
 /** Tables whose rows never change once written; both engines enforce it with triggers. */

@@ -6,6 +6,7 @@
  */
 import type {
   AuditEntryInput,
+  IdempotencyRecord,
   Repositories,
   Store,
   StoredCheckpoint,
@@ -45,6 +46,8 @@ export interface MemoryState {
   users: Map<string, User>;
   roleGrants: RoleGrant[];
   tokens: Map<string, ApiTokenRecord>;
+  /** By `${principalId}\u0000${key}`. */
+  idempotency: Map<string, IdempotencyRecord>;
 }
 
 export interface InMemoryStore extends Store {
@@ -71,6 +74,7 @@ function emptyState(): MemoryState {
     users: new Map(),
     roleGrants: [],
     tokens: new Map(),
+    idempotency: new Map(),
   };
 }
 
@@ -318,6 +322,31 @@ function identityRepo(s: MemoryState): Pick<Repositories, 'identity'> {
   };
 }
 
+function idempotencyRepo(s: MemoryState): Pick<Repositories, 'idempotency'> {
+  return {
+    idempotency: {
+      get: async (k, principalId) => copy(s.idempotency.get(key(principalId, k))),
+      put: async (record) => {
+        const id = key(record.principalId, record.key);
+        if (s.idempotency.has(id)) {
+          throw conflict(`Idempotency-Key ${record.key} is already recorded.`, 'Use a new key.');
+        }
+        s.idempotency.set(id, copy(record));
+      },
+      purgeOlderThan: async (at) => {
+        let purged = 0;
+        for (const [id, record] of s.idempotency) {
+          if (record.createdAt < at) {
+            s.idempotency.delete(id);
+            purged += 1;
+          }
+        }
+        return purged;
+      },
+    },
+  };
+}
+
 async function* loggedEntries(
   s: MemoryState,
   from: number,
@@ -352,6 +381,7 @@ export function createInMemoryStore(): InMemoryStore {
           ...requestRepos(draft),
           ...otherRepos(draft),
           ...identityRepo(draft),
+          ...idempotencyRepo(draft),
         };
         const result = await work(tx);
         committed = draft;

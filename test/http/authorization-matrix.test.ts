@@ -80,6 +80,7 @@ const table: Record<string, Rule> = {
   'post /api/v1/decisions/{id}/replay': anyRole,
   // Checkpoints and consistency proofs are hashes and signatures, meant to be published.
   'get /api/v1/audit/checkpoints/latest': 'authenticated',
+  'get /api/v1/audit/checkpoints': 'authenticated',
   'post /api/v1/audit/checkpoints': ['admin'],
   'get /api/v1/audit/entries': ['admin', 'auditor'],
   'get /api/v1/audit/proofs/inclusion/{seq}': ['admin', 'auditor'],

@@ -50,6 +50,7 @@ describe('OpenAPI document', () => {
       'post /api/v1/decisions/{id}/replay',
       'get /healthz',
       'get /api/v1/audit/checkpoints/latest',
+      'get /api/v1/audit/checkpoints',
       'post /api/v1/audit/checkpoints',
       'get /api/v1/audit/entries',
       'get /api/v1/audit/proofs/inclusion/{seq}',

@@ -5,6 +5,7 @@
 import { beforeAll } from 'vitest';
 import type { Store } from '../../src/app/ports.js';
 import { auditContract } from './store-contract-audit.js';
+import { idempotencyContract } from './store-contract-idempotency.js';
 import { identityContract } from './store-contract-identity.js';
 import { registryContract } from './store-contract-registry.js';
 
@@ -20,6 +21,7 @@ export function storeContract(openStore: () => Promise<Store>): void {
   registryContract(store);
   auditContract(store);
   identityContract(store);
+  idempotencyContract(store);
 }
 
 /** The error a rejected promise carries, for asserting codes and messages. */

@@ -3,12 +3,14 @@ import type { StoreDialect } from '../dialects/store-dialect.js';
 import { registrySchema } from './0001-registry-schema.js';
 import { appendOnlyTriggers } from './0002-append-only-triggers.js';
 import { identityColumns } from './0003-identity-columns.js';
+import { idempotencyKeys } from './0004-idempotency-keys.js';
 import type { MigrationFactory } from './migration-context.js';
 
 const migrations: Record<string, MigrationFactory> = {
   '0001-registry-schema': registrySchema,
   '0002-append-only-triggers': appendOnlyTriggers,
   '0003-identity-columns': identityColumns,
+  '0004-idempotency-keys': idempotencyKeys,
 };
 
 /** Migration names in order; a test template database is keyed by them. */

@@ -1,0 +1,160 @@
+/**
+ * `clearance audit verify --server`: an auditor without database access fetches the log and its
+ * signed checkpoints through the API and runs the same pure `verifyLog` as `--file`. Only the
+ * pinned key (`--key`) is trusted; without one, the key the server names is used and the report
+ * says so.
+ */
+import { z } from 'zod';
+import { type LoggedAuditEntry, type LogVerification, verifyLog } from '../../audit/index.js';
+import { loadConfig } from '../../config.js';
+import { ClearanceError } from '../../domain/index.js';
+import { toJson } from '../check-report.js';
+import { exitCodes } from '../exit-codes.js';
+import { type ClearanceClient, createClient } from '../http-client.js';
+import { createProgress, type Progress } from '../progress.js';
+
+export interface ServerAuditVerifyReport {
+  server: string;
+  origin: string;
+  verifierKeys: string[];
+  keysPinned: boolean;
+  checkpoints: number;
+  result: LogVerification;
+}
+
+const checkpointList = z.object({
+  checkpoints: z.array(z.object({ origin: z.string(), note: z.string(), verifierKey: z.string() })),
+});
+
+const entryPage = z.object({
+  size: z.number().int().nonnegative(),
+  // Entries stay unknown here: verifyLog checks each one and names the first malformed seq.
+  entries: z.array(z.object({ entry: z.unknown(), leafHash: z.string() })),
+  next: z.number().int().nonnegative().nullable(),
+});
+
+const pageLimit = 1000;
+
+function parsed<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  throw new ClearanceError('invalid_input', `The server's ${what} is malformed.`, {
+    problems: result.error.issues.map((issue) => ({
+      message: `${issue.path.join('.') || '(root)'}: ${issue.message}`,
+      fix: 'Check that --server points at a Clearance server.',
+    })),
+  });
+}
+
+/**
+ * Pages through GET /api/v1/audit/entries up to the size seen on the first page, so entries
+ * appended while verifying do not move the goal (every fetched checkpoint is no larger).
+ */
+async function* fetchEntries(
+  client: ClearanceClient,
+  progress: Progress | undefined,
+): AsyncGenerator<LoggedAuditEntry> {
+  let from = 0;
+  let size: number | undefined;
+  for (;;) {
+    const query = { from: String(from), limit: String(pageLimit) };
+    const page = parsed(
+      entryPage,
+      await client.call('GET', '/api/v1/audit/entries', { query }),
+      `audit entry page from ${from}`,
+    );
+    size ??= page.size;
+    for (const item of page.entries) {
+      if (from >= size) return;
+      // A malformed hash becomes a leaf-hash mismatch in verifyLog, named by seq.
+      yield { entry: item.entry as LoggedAuditEntry['entry'], leafHash: base64(item.leafHash) };
+      from += 1;
+    }
+    progress?.update(Math.min(from, size), size);
+    // Continue from what was received, not from `next`: a short page cannot skip entries.
+    if (page.next === null || from >= size || page.entries.length === 0) return;
+  }
+}
+
+function base64(text: string): Uint8Array {
+  return new Uint8Array(Buffer.from(text, 'base64'));
+}
+
+export async function verifyServerAudit(options: {
+  client: ClearanceClient;
+  server: string;
+  keys: string[];
+  origin?: string;
+  progress?: Progress;
+}): Promise<ServerAuditVerifyReport> {
+  // Checkpoints first: each covers at most the entries that exist when the paging starts.
+  const { checkpoints } = parsed(
+    checkpointList,
+    await options.client.call('GET', '/api/v1/audit/checkpoints'),
+    'checkpoint list',
+  );
+  const served = [...new Set(checkpoints.map((c) => c.verifierKey))];
+  const keys = options.keys.length > 0 ? options.keys : served;
+  const origin = options.origin ?? checkpoints[0]?.origin ?? '';
+  const result = await verifyLog({
+    entries: fetchEntries(options.client, options.progress),
+    checkpoints: checkpoints.map((c) => c.note),
+    verifierKeys: keys,
+    ...(origin === '' ? {} : { origin }),
+  });
+  options.progress?.finish();
+  return {
+    server: options.server,
+    origin,
+    verifierKeys: keys,
+    keysPinned: options.keys.length > 0,
+    checkpoints: checkpoints.length,
+    result,
+  };
+}
+
+export function renderServerAuditVerify(report: ServerAuditVerifyReport): string {
+  const { result } = report;
+  const pin = report.keysPinned
+    ? ''
+    : '\nNote: verified with the key the server itself names; pass --key to pin the key you trust.';
+  const log = `Audit log ${report.origin || '(no checkpoint)'} at ${report.server}`;
+  if (result.ok) {
+    const root = Buffer.from(result.rootHash).toString('base64');
+    return `${log} verifies: ${result.size} entries, root ${root}; ${result.checkpointedSize} covered by ${report.checkpoints} signed checkpoint(s).${pin}\n`;
+  }
+  const where = result.firstBadSeq === null ? 'a checkpoint' : `entry ${result.firstBadSeq}`;
+  return `${log} does NOT verify (${result.kind}) at ${where}: ${result.reason}${pin}\n`;
+}
+
+export interface AuditVerifyFlags {
+  server?: string;
+  token?: string;
+  key: string[];
+  origin?: string;
+  format: string;
+}
+
+/** `audit verify --server`: exits as `--file` does (0 verifies, 1 does not). */
+export async function verifyAuditThroughServer(
+  o: AuditVerifyFlags & { server: string },
+  io: { stdout: NodeJS.WritableStream },
+): Promise<number> {
+  const config = loadConfig({ flags: { server: o.server, token: o.token } });
+  const report = await verifyServerAudit({
+    client: createClient({ server: config.server, token: config.token }),
+    server: config.server,
+    keys: o.key,
+    ...(o.origin ? { origin: o.origin } : {}),
+    progress: createProgress('verifying audit log'),
+  });
+  const { result } = report;
+  const json = {
+    ...report,
+    result: result.ok
+      ? { ...result, rootHash: Buffer.from(result.rootHash).toString('base64') }
+      : result,
+  };
+  io.stdout.write(o.format === 'json' ? `${toJson(json)}\n` : renderServerAuditVerify(report));
+  return result.ok ? exitCodes.ok : exitCodes.denied;
+}

@@ -1,0 +1,69 @@
+import { expect, it } from 'vitest';
+import type { IdempotencyRecord, Store } from '../../src/app/ports.js';
+import type { ClearanceError } from '../../src/domain/index.js';
+import { at, unique } from './fixtures.js';
+import { errorOf } from './store-contract.js';
+
+function record(overrides: Partial<IdempotencyRecord> = {}): IdempotencyRecord {
+  return {
+    key: unique('key'),
+    principalId: unique('user'),
+    requestHash: 'ab'.repeat(32),
+    status: 201,
+    contentType: 'application/json; charset=utf-8',
+    body: '{"name":"credit-risk-pd","note":"ünïcode ✓"}',
+    location: '/api/v1/models/credit-risk-pd',
+    createdAt: at,
+    ...overrides,
+  };
+}
+
+export function idempotencyContract(store: () => Store): void {
+  it('stores an idempotency record and reads it back by principal and key', async () => {
+    const full = record();
+    const bare = record({ status: 200 });
+    delete bare.location;
+    await store().transaction(async (tx) => {
+      await tx.idempotency.put(full);
+      await tx.idempotency.put(bare);
+    });
+    const read = (r: IdempotencyRecord) =>
+      store().transaction((tx) => tx.idempotency.get(r.key, r.principalId));
+    expect(await read(full)).toStrictEqual(full);
+    expect(await read(bare)).toStrictEqual(bare);
+    expect(await read({ ...full, principalId: 'someone-else' })).toBeUndefined();
+  });
+
+  it('refuses a second record for the same principal and key, but not for another principal', async () => {
+    const first = record();
+    await store().transaction((tx) => tx.idempotency.put(first));
+    const error = await errorOf(
+      store().transaction((tx) => tx.idempotency.put({ ...first, body: '{}' })),
+    );
+    expect((error as ClearanceError).code).toBe('conflict');
+    const other = { ...first, principalId: unique('user') };
+    await store().transaction((tx) => tx.idempotency.put(other));
+    expect(
+      await store().transaction((tx) => tx.idempotency.get(first.key, first.principalId)),
+    ).toStrictEqual(first);
+  });
+
+  it('purges records created before an instant and keeps newer ones', async () => {
+    const old = record({ createdAt: '2001-01-01T00:00:00.000Z' });
+    const recent = record({ createdAt: '2001-01-02T00:00:00.001Z' });
+    await store().transaction(async (tx) => {
+      await tx.idempotency.put(old);
+      await tx.idempotency.put(recent);
+    });
+    const purged = await store().transaction((tx) =>
+      tx.idempotency.purgeOlderThan('2001-01-02T00:00:00.000Z'),
+    );
+    expect(purged).toBe(1);
+    const get = (r: IdempotencyRecord) =>
+      store().transaction((tx) => tx.idempotency.get(r.key, r.principalId));
+    expect(await get(old)).toBeUndefined();
+    expect(await get(recent)).toStrictEqual(recent);
+    // The key is free again once purged.
+    await store().transaction((tx) => tx.idempotency.put(old));
+  });
+}
