@@ -17,6 +17,11 @@ export interface PostgresOptions {
  */
 export function postgresDialect(options: PostgresOptions): StoreDialect {
   const pool = new pg.Pool({ connectionString: options.url, max: options.poolSize ?? 10 });
+  // An idle pooled connection can be closed by the server (restart, failover, an administrator
+  // ending it). pg reports that as an 'error' event; unhandled, it would crash the process. The
+  // pool has already discarded the client and opens a new one on next use, so there is nothing
+  // else to do; queries in flight still fail and surface through their own promises.
+  pool.on('error', () => undefined);
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   return {
     label: 'PostgreSQL',

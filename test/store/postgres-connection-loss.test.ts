@@ -1,0 +1,45 @@
+import pg from 'pg';
+import { afterAll, describe, expect, it } from 'vitest';
+import { createStore } from '../../src/store/index.js';
+import { type FreshPostgres, freshPostgresDatabase, postgresForSuite } from './engines.js';
+import { auditInput, unique } from './fixtures.js';
+
+/**
+ * A PostgreSQL server that ends idle connections (restart, failover, an administrator) must not
+ * crash Clearance: the pool drops the dead connections and the next transaction opens new ones.
+ */
+const title = 'PostgreSQL connection loss';
+const run = postgresForSuite(title) ? describe : describe.skip;
+
+run(title, () => {
+  let fresh: FreshPostgres | undefined;
+  afterAll(async () => {
+    await fresh?.drop();
+  });
+
+  it('survives the server ending every idle connection, and keeps working', async () => {
+    fresh = await freshPostgresDatabase();
+    const store = await createStore({ engine: 'postgres', url: fresh.url });
+    try {
+      await store.transaction((tx) => tx.audit.append(auditInput(unique('before'))));
+      const admin = new pg.Client({ connectionString: fresh.url });
+      await admin.connect();
+      const database = new URL(fresh.url).pathname.slice(1);
+      const ended = await admin.query(
+        'select pg_terminate_backend(pid) from pg_stat_activity where datname = $1 and pid <> pg_backend_pid()',
+        [database],
+      );
+      await admin.end();
+      expect(ended.rowCount).toBeGreaterThan(0);
+      // Give the pool's idle clients time to receive the termination.
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      const size = await store.transaction(async (tx) => {
+        await tx.audit.append(auditInput(unique('after')));
+        return tx.audit.size();
+      });
+      expect(size).toBe(2);
+    } finally {
+      await store.close();
+    }
+  });
+});
