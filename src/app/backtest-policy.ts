@@ -8,8 +8,6 @@ import { type ApprovalEvaluation, evaluateApprovals } from '../domain/approval-r
 import {
   ClearanceError,
   type DecisionRecord,
-  type EvidenceItem,
-  type EvidenceRecord,
   findTransition,
   type GateResult,
   type Policy,
@@ -22,7 +20,7 @@ import type { AppDeps } from './app-deps.js';
 import { auditRecord } from './audit-record.js';
 import { forbidden, guarded, hasAnyRole } from './authorise.js';
 import { decideOutcome } from './decide-transition.js';
-import { evaluateStoredGates } from './run-gates.js';
+import { evaluateStoredGates, storedEvidenceRecords } from './run-gates.js';
 
 const backtestRoles = ['admin', 'mlops', 'risk_officer', 'compliance_officer', 'auditor'] as const;
 
@@ -226,9 +224,14 @@ async function backtestOne(
       loader: deps.evidenceLoader,
       policy,
       transition,
-      candidate: asRecords(decision, decision.version, decision.evidence),
+      candidate: storedEvidenceRecords(decision, decision.version, decision.evidence, 'backtest'),
       baseline: decision.baseline
-        ? asRecords(decision, decision.baseline.version, decision.baseline.evidence)
+        ? storedEvidenceRecords(
+            decision,
+            decision.baseline.version,
+            decision.baseline.evidence,
+            'backtest',
+          )
         : undefined,
       bypass,
     });
@@ -349,19 +352,4 @@ function gateChanges(
     }
   }
   return changes;
-}
-
-function asRecords(
-  decision: DecisionRecord,
-  version: string,
-  items: readonly EvidenceItem[],
-): EvidenceRecord[] {
-  return items.map((i) => ({
-    ...i,
-    model: decision.model,
-    version,
-    mediaType: 'application/octet-stream',
-    attachedAt: decision.at,
-    attachedBy: 'backtest',
-  }));
 }

@@ -32,6 +32,30 @@ export interface ApprovalInput {
   riskClass: RiskClass;
 }
 
+/** A sign-off bound to the evidence and policy digests the request holds now. */
+export function newApproval(facts: {
+  deps: Pick<AppDeps, 'ids'>;
+  principal: Principal;
+  request: TransitionRequest;
+  input: ApprovalInput;
+  at: string;
+}): Approval {
+  const { principal, request, input } = facts;
+  return {
+    id: facts.deps.ids.next(),
+    requestId: request.id,
+    approver: principal.id,
+    role: input.role,
+    decision: input.decision,
+    comment: input.comment,
+    ...(input.ticket ? { ticket: input.ticket } : {}),
+    riskClass: input.riskClass,
+    evidenceDigest: request.evidenceDigest,
+    policyDigest: request.policyDigest,
+    at: facts.at,
+  };
+}
+
 const riskClasses: readonly RiskClass[] = ['low', 'medium', 'high'];
 
 export function checkApprovalText(input: Pick<ApprovalInput, 'comment' | 'riskClass'>): void {
@@ -75,19 +99,7 @@ export async function recordApproval(
         input,
       );
       const time = deps.clock.now().toISOString();
-      const approval: Approval = {
-        id: deps.ids.next(),
-        requestId: current.id,
-        approver: principal.id,
-        role: input.role,
-        decision: input.decision,
-        comment: input.comment,
-        ...(input.ticket ? { ticket: input.ticket } : {}),
-        riskClass: input.riskClass,
-        evidenceDigest: current.evidenceDigest,
-        policyDigest: current.policyDigest,
-        at: time,
-      };
+      const approval = newApproval({ deps, principal, request: current, input, at: time });
       await tx.approvals.insert(approval);
       await tx.audit.append(
         auditRecord({

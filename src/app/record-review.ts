@@ -17,7 +17,12 @@ import { auditRecord } from './audit-record.js';
 import { assertAnyRole, forbidden, guarded } from './authorise.js';
 import { loadModel, loadPolicy } from './load-policy.js';
 import type { Repositories } from './ports.js';
-import { type ApprovalInput, checkApprovalText, loadOpenRequest } from './record-approval.js';
+import {
+  type ApprovalInput,
+  checkApprovalText,
+  loadOpenRequest,
+  newApproval,
+} from './record-approval.js';
 import { invalidInput } from './register-model.js';
 
 /** The post-incident review's rules: its own approvers; the break-glass requester never reviews. */
@@ -106,19 +111,7 @@ export async function recordReview(
           'Ask another holder of the role.',
         );
       const time = deps.clock.now().toISOString();
-      const approval: Approval = {
-        id: deps.ids.next(),
-        requestId: request.id,
-        approver: principal.id,
-        role: input.role,
-        decision: input.decision,
-        comment: input.comment,
-        ...(input.ticket ? { ticket: input.ticket } : {}),
-        riskClass: input.riskClass,
-        evidenceDigest: request.evidenceDigest,
-        policyDigest: request.policyDigest,
-        at: time,
-      };
+      const approval = newApproval({ deps, principal, request, input, at: time });
       await tx.approvals.insert(approval);
       const review = await reviewStatus(tx, { policy, request, version, now: new Date(time) });
       await tx.audit.append(

@@ -1,8 +1,6 @@
 import { evaluateApprovals } from '../domain/approval-rules.js';
 import {
   type DecisionRecord,
-  type EvidenceItem,
-  type EvidenceRecord,
   evidenceSetDigest,
   findTransition,
   type GateResult,
@@ -13,7 +11,7 @@ import type { AppDeps } from './app-deps.js';
 import { decideOutcome } from './decide-transition.js';
 import { notFound } from './load-policy.js';
 import type { Repositories } from './ports.js';
-import { evaluateStoredGates } from './run-gates.js';
+import { evaluateStoredGates, storedEvidenceRecords } from './run-gates.js';
 
 export interface GateSummary {
   gateId: string;
@@ -40,21 +38,6 @@ const summarise = (gates: readonly GateResult[]): GateSummary[] =>
     observed: g.observed,
     bypassed: g.bypassed === true,
   }));
-
-function asRecords(
-  decision: DecisionRecord,
-  version: string,
-  items: readonly EvidenceItem[],
-): EvidenceRecord[] {
-  return items.map((i) => ({
-    ...i,
-    model: decision.model,
-    version,
-    mediaType: 'application/octet-stream',
-    attachedAt: decision.at,
-    attachedBy: 'replay',
-  }));
-}
 
 /** The stored policy text, parsed, and whether it still hashes to the digest the decision used. */
 function storedPolicy(
@@ -114,9 +97,14 @@ export async function replayDecision(
     loader: deps.evidenceLoader,
     policy,
     transition,
-    candidate: asRecords(decision, decision.version, decision.evidence),
+    candidate: storedEvidenceRecords(decision, decision.version, decision.evidence, 'replay'),
     baseline: decision.baseline
-      ? asRecords(decision, decision.baseline.version, decision.baseline.evidence)
+      ? storedEvidenceRecords(
+          decision,
+          decision.baseline.version,
+          decision.baseline.evidence,
+          'replay',
+        )
       : undefined,
     bypass: decision.bypass,
   });

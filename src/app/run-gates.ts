@@ -3,6 +3,7 @@
  * production version's evidence as the baseline.
  */
 import {
+  type DecisionRecord,
   type EvidenceItem,
   type EvidenceRecord,
   evidenceSetDigest,
@@ -101,4 +102,24 @@ export async function runGates(
         }
       : {}),
   };
+}
+
+/**
+ * The evidence a stored decision recorded, as records the evidence loader can read back from the
+ * blob store (replay and backtest re-evaluate exactly what the decision saw).
+ */
+export function storedEvidenceRecords(
+  decision: DecisionRecord,
+  version: string,
+  items: readonly EvidenceItem[],
+  attachedBy: string,
+): EvidenceRecord[] {
+  return items.map((i) => ({
+    ...i,
+    model: decision.model,
+    version,
+    mediaType: 'application/octet-stream',
+    attachedAt: decision.at,
+    attachedBy,
+  }));
 }
