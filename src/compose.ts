@@ -217,13 +217,19 @@ export async function startServer(
         rolesClaim: config.oidcRolesClaim,
       })
     : undefined;
+  const idempotency = sharedIdempotency({
+    store: registry.deps.store,
+    clock: registry.deps.clock,
+  });
+  // The use cases run on a store that claims a request's Idempotency-Key with its action.
+  const deps = { ...registry.deps, store: idempotency.wrap(registry.deps.store) };
   const app = buildServer({
-    useCases: bindUseCases(registry.deps, registry.auditSigner),
+    useCases: bindUseCases(deps, registry.auditSigner),
     directory: registry.directory,
     ...(oidc ? { oidc } : {}),
     bodyLimitBytes: config.bodyLimitBytes,
     logger: options.logger ?? false,
-    idempotency: sharedIdempotency({ store: registry.deps.store, clock: registry.deps.clock }),
+    idempotency,
   });
   const stopSchedule = startCheckpointSchedule(
     registry.deps,

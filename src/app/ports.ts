@@ -188,28 +188,48 @@ export interface IdentityRepository {
   listTokens(userId?: string): Promise<ApiTokenRecord[]>;
 }
 
-/**
- * A creating request's stored response under its `Idempotency-Key`, shared by every server on
- * the database so a retry that lands on another server replays instead of acting twice.
- */
-export interface IdempotencyRecord {
-  key: string;
-  principalId: string;
-  /** SHA-256 (hex) of method, URL and body: the same key with another request is refused. */
-  requestHash: string;
+/** A creating request's response exactly as sent, kept for replay under its `Idempotency-Key`. */
+export interface IdempotencyResponse {
   status: number;
   contentType: string;
   /** The response body exactly as sent. */
   body: string;
   /** The Location header, when the response had one. */
   location?: string;
+}
+
+/**
+ * An `Idempotency-Key` as the store holds it, shared by every server on the database so a retry
+ * that lands on another server replays instead of acting twice. The key is claimed inside the
+ * transaction that acts (so an action and its claim commit together); the response is added once
+ * it has been sent.
+ */
+export interface IdempotencyRecord {
+  key: string;
+  principalId: string;
+  /** SHA-256 (hex) of method, URL and body: the same key with another request is refused. */
+  requestHash: string;
   createdAt: string;
+  /**
+   * Absent while the claiming request has acted but its response is not recorded yet — or for
+   * good, if the server stopped in between: the action happened, the answer is unknown.
+   */
+  response?: IdempotencyResponse;
 }
 
 export interface IdempotencyRepository {
   get(key: string, principalId: string): Promise<IdempotencyRecord | undefined>;
   /** A second record for the same (principal, key) is a conflict. */
   put(record: IdempotencyRecord): Promise<void>;
+  /**
+   * Claims (principal, key) for a request acting in this transaction; false when another record
+   * holds the key. A record created before `expiredBefore` no longer holds it and is replaced.
+   */
+  claim(record: Omit<IdempotencyRecord, 'response'>, expiredBefore: string): Promise<boolean>;
+  /** Adds the response to a claim that has none; false when there is no such claim. */
+  answer(key: string, principalId: string, response: IdempotencyResponse): Promise<boolean>;
+  /** Deletes a claim that has no response (its request acted, then failed). */
+  release(key: string, principalId: string): Promise<void>;
   /** Deletes records created before `at`; returns how many. */
   purgeOlderThan(at: string): Promise<number>;
 }

@@ -6,12 +6,15 @@ import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { type AuthenticateOptions, authenticate } from '../auth/index.js';
 import { ClearanceError, canonicalJson, type Principal } from '../domain/index.js';
-import type { IdempotencyStore, IdempotentRequest } from './idempotency-store.js';
+import type { StoredResponse } from './idempotency-cache.js';
+import { type ClaimScope, IdempotencyKeyTaken, runClaiming } from './idempotency-claims.js';
+import type { IdempotencyStore } from './idempotency-store.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
     principal: Principal | undefined;
-    idempotent: IdempotentRequest | undefined;
+    /** The request's Idempotency-Key claim, while it is this request's to record or release. */
+    idempotent: ClaimScope | undefined;
   }
   interface FastifyContextConfig {
     /** No authentication (health check, OpenAPI document). */
@@ -85,40 +88,43 @@ export function registerHooks(
     };
     const lookup = await options.idempotency.begin(claim);
     if (lookup.kind === 'new') {
-      request.idempotent = claim;
+      request.idempotent = { request: claim, claimed: false };
       return;
     }
-    if (lookup.kind === 'in_flight') {
-      throw new ClearanceError(
-        'conflict',
-        `A request with Idempotency-Key ${key} is in progress.`,
-        {
-          problems: [{ message: 'The first request has not finished.', fix: 'Retry shortly.' }],
-        },
-      );
-    }
-    if (lookup.kind === 'mismatch') {
-      throw new ClearanceError(
-        'invalid_input',
-        `Idempotency-Key ${key} was used for a different request.`,
-        {
-          problems: [
-            { message: 'Same key, different method, URL or body.', fix: 'Use a new key.' },
-          ],
-        },
-      );
-    }
-    const stored = lookup.response;
-    if (stored.location) reply.header('location', stored.location);
-    reply.header('idempotent-replayed', 'true');
-    return reply.code(stored.status).type(stored.contentType).send(stored.body);
+    if (lookup.kind === 'in_flight') throw inFlight(key);
+    if (lookup.kind === 'mismatch') throw mismatch(key);
+    return replay(reply, lookup.response);
+  });
+
+  // Idempotent handlers run in a claim scope, so the transaction that acts also claims the key
+  // (idempotency-claims.ts). Losing the claim to a concurrent duplicate rolled the action back;
+  // the duplicate's answer is replayed if it is recorded.
+  app.addHook('onRoute', (route) => {
+    if (!route.config?.idempotent) return;
+    const handler = route.handler;
+    route.handler = async function claimed(request, reply) {
+      const scope = request.idempotent;
+      if (scope === undefined) return handler.call(this, request, reply);
+      try {
+        return await runClaiming(scope, async () => handler.call(this, request, reply));
+      } catch (error) {
+        if (!(error instanceof IdempotencyKeyTaken)) throw error;
+        request.idempotent = undefined;
+        await options.idempotency.abandon(scope.request, false);
+        const lookup = await options.idempotency.begin(scope.request);
+        if (lookup.kind === 'replay') return replay(reply, lookup.response);
+        if (lookup.kind === 'mismatch') throw mismatch(scope.request.key);
+        if (lookup.kind === 'new') await options.idempotency.abandon(scope.request, false);
+        throw inFlight(scope.request.key);
+      }
+    };
   });
 
   app.addHook('onSend', async (request, reply, payload) => {
     if (request.idempotent) {
-      const claim = request.idempotent;
+      const scope = request.idempotent;
       request.idempotent = undefined;
-      await settleIdempotent(options.idempotency, { request, reply, claim, payload });
+      await settleIdempotent(options.idempotency, { request, reply, scope, payload });
     }
     return conditionalGet(request, reply, payload);
   });
@@ -134,11 +140,12 @@ async function settleIdempotent(
   settled: {
     request: FastifyRequest;
     reply: FastifyReply;
-    claim: IdempotentRequest;
+    scope: ClaimScope;
     payload: unknown;
   },
 ): Promise<void> {
-  const { request, reply, claim, payload } = settled;
+  const { request, reply, scope, payload } = settled;
+  const claim = scope.request;
   try {
     if (reply.statusCode >= 200 && reply.statusCode < 300 && typeof payload === 'string') {
       const location = headerText(reply.getHeader('location') as string | undefined);
@@ -149,11 +156,42 @@ async function settleIdempotent(
         ...(location ? { location } : {}),
       });
     } else {
-      await idempotency.abandon(claim);
+      await idempotency.abandon(claim, scope.claimed);
     }
   } catch (error) {
     request.log.error({ err: error }, `Recording Idempotency-Key ${claim.key} failed.`);
   }
+}
+
+function replay(reply: FastifyReply, stored: StoredResponse): FastifyReply {
+  if (stored.location) reply.header('location', stored.location);
+  reply.header('idempotent-replayed', 'true');
+  return reply.code(stored.status).type(stored.contentType).send(stored.body);
+}
+
+function inFlight(key: string): ClearanceError {
+  return new ClearanceError(
+    'conflict',
+    `A request with Idempotency-Key ${key} has acted or is acting, and its response is not recorded yet.`,
+    {
+      problems: [
+        {
+          message: 'The first request has not answered.',
+          fix: 'Retry shortly; if this persists, that server stopped before answering: read the resource to see the outcome instead of repeating the request under a new key.',
+        },
+      ],
+    },
+  );
+}
+
+function mismatch(key: string): ClearanceError {
+  return new ClearanceError(
+    'invalid_input',
+    `Idempotency-Key ${key} was used for a different request.`,
+    {
+      problems: [{ message: 'Same key, different method, URL or body.', fix: 'Use a new key.' }],
+    },
+  );
 }
 
 function conditionalGet(request: FastifyRequest, reply: FastifyReply, payload: unknown): unknown {

@@ -1,15 +1,8 @@
 /**
  * Where `Idempotency-Key` responses live, as the HTTP hooks see it. `inProcessIdempotency` keeps
- * them in this process (tests, a single server); `sharedIdempotency` records them in the store so
- * every server on the database replays them.
- *
- * The shared record is written after the use case's transaction commits, once Fastify has
- * serialised the response: a crash (or a failed write) between that commit and the record means
- * a retry with the same key acts again. Writing it in the use case's own transaction would close
- * that window but needs the serialised response inside the use case; not worth it yet.
- *
- * Concurrent duplicates are refused with 409 only within one process: two servers receiving the
- * same key at the same moment both act (the second record write then conflicts and is dropped).
+ * them in this process (tests, a single server); `sharedIdempotency` keeps them in the store so
+ * every server on the database replays them, and pairs with `claimingStore`
+ * (idempotency-claims.ts), which claims the key inside the transaction that acts.
  */
 import type { Clock, IdempotencyRecord, Store } from '../app/index.js';
 import {
@@ -17,6 +10,7 @@ import {
   type IdempotencyLookup,
   type StoredResponse,
 } from './idempotency-cache.js';
+import { claimingStore } from './idempotency-claims.js';
 
 /** The caller's key, scoped to the caller (another principal's same key is another record). */
 export interface IdempotentRequest {
@@ -31,8 +25,13 @@ export interface IdempotencyStore {
   begin(request: IdempotentRequest): Promise<IdempotencyLookup>;
   /** Records a 2xx response of a request `begin` answered `new` for. */
   complete(request: IdempotentRequest, response: StoredResponse): Promise<void>;
-  /** Releases the key of a request that failed, so it may be retried. */
-  abandon(request: IdempotentRequest): Promise<void>;
+  /**
+   * Releases the key of a request that failed, so it may be retried; `claimed` says whether its
+   * transaction claimed the key in the store (only then is a stored claim its own to delete).
+   */
+  abandon(request: IdempotentRequest, claimed: boolean): Promise<void>;
+  /** The store the use cases should run on for claims to be taken with the action. */
+  wrap(store: Store): Store;
 }
 
 /** Retention of a stored response: a retry after a day acts again. */
@@ -46,12 +45,13 @@ export function inProcessIdempotency(cache = new IdempotencyCache()): Idempotenc
     begin: async (request) => cache.begin(scoped(request), request.fingerprint),
     complete: async (request, response) => cache.complete(scoped(request), response),
     abandon: async (request) => cache.abandon(scoped(request)),
+    wrap: (store) => store,
   };
 }
 
 /**
- * Responses recorded in the store's `idempotency_keys`, shared by every server on the database;
- * an in-process cache still detects a duplicate arriving while the first request runs here.
+ * Keys recorded in the store's `idempotency_keys`, shared by every server on the database; an
+ * in-process cache still answers a duplicate arriving here while the first request runs.
  */
 export function sharedIdempotency(deps: {
   store: Store;
@@ -66,38 +66,38 @@ export function sharedIdempotency(deps: {
       const record = await deps.store.transaction((tx) =>
         tx.idempotency.get(scope.key, scope.principalId),
       );
-      if (record !== undefined && record.createdAt >= cutoff()) {
-        if (record.requestHash !== scope.fingerprint) return { kind: 'mismatch' };
-        return { kind: 'replay', response: responseOf(record) };
-      }
+      if (record !== undefined && record.createdAt >= cutoff()) return lookupOf(record, scope);
       return local.begin(scoped(scope), scope.fingerprint);
     },
     async complete(scope, response) {
-      const record: IdempotencyRecord = {
-        key: scope.key,
-        principalId: scope.principalId,
-        requestHash: scope.fingerprint,
-        ...response,
-        createdAt: deps.clock.now().toISOString(),
-      };
       local.complete(scoped(scope), response);
       await deps.store.transaction(async (tx) => {
         // Expired records go first, so a key reused after the retention can be recorded again.
         await tx.idempotency.purgeOlderThan(cutoff());
-        // Another server finished a concurrent duplicate first: its record stands.
+        if (await tx.idempotency.answer(scope.key, scope.principalId, response)) return;
+        // No claim: the request wrote no audit entry. Another request's record stands if any.
         if ((await tx.idempotency.get(scope.key, scope.principalId)) !== undefined) return;
-        await tx.idempotency.put(record);
+        await tx.idempotency.put({
+          key: scope.key,
+          principalId: scope.principalId,
+          requestHash: scope.fingerprint,
+          createdAt: deps.clock.now().toISOString(),
+          response,
+        });
       });
     },
-    abandon: async (scope) => local.abandon(scoped(scope)),
+    async abandon(scope, claimed) {
+      local.abandon(scoped(scope));
+      if (claimed) {
+        await deps.store.transaction((tx) => tx.idempotency.release(scope.key, scope.principalId));
+      }
+    },
+    wrap: (store) => claimingStore(store, { clock: deps.clock, retentionMs: ttlMs }),
   };
 }
 
-function responseOf(record: IdempotencyRecord): StoredResponse {
-  return {
-    status: record.status,
-    contentType: record.contentType,
-    body: record.body,
-    ...(record.location === undefined ? {} : { location: record.location }),
-  };
+function lookupOf(record: IdempotencyRecord, scope: IdempotentRequest): IdempotencyLookup {
+  if (record.requestHash !== scope.fingerprint) return { kind: 'mismatch' };
+  if (record.response === undefined) return { kind: 'in_flight' };
+  return { kind: 'replay', response: record.response };
 }

@@ -333,6 +333,23 @@ function idempotencyRepo(s: MemoryState): Pick<Repositories, 'idempotency'> {
         }
         s.idempotency.set(id, copy(record));
       },
+      claim: async (record, expiredBefore) => {
+        const id = key(record.principalId, record.key);
+        const held = s.idempotency.get(id);
+        if (held && held.createdAt >= expiredBefore) return false;
+        s.idempotency.set(id, copy(record));
+        return true;
+      },
+      answer: async (k, principalId, response) => {
+        const held = s.idempotency.get(key(principalId, k));
+        if (!held || held.response) return false;
+        held.response = copy(response);
+        return true;
+      },
+      release: async (k, principalId) => {
+        const id = key(principalId, k);
+        if (s.idempotency.get(id)?.response === undefined) s.idempotency.delete(id);
+      },
       purgeOlderThan: async (at) => {
         let purged = 0;
         for (const [id, record] of s.idempotency) {

@@ -9,11 +9,13 @@ function record(overrides: Partial<IdempotencyRecord> = {}): IdempotencyRecord {
     key: unique('key'),
     principalId: unique('user'),
     requestHash: 'ab'.repeat(32),
-    status: 201,
-    contentType: 'application/json; charset=utf-8',
-    body: '{"name":"credit-risk-pd","note":"ünïcode ✓"}',
-    location: '/api/v1/models/credit-risk-pd',
     createdAt: at,
+    response: {
+      status: 201,
+      contentType: 'application/json; charset=utf-8',
+      body: '{"name":"credit-risk-pd","note":"ünïcode ✓"}',
+      location: '/api/v1/models/credit-risk-pd',
+    },
     ...overrides,
   };
 }
@@ -21,8 +23,7 @@ function record(overrides: Partial<IdempotencyRecord> = {}): IdempotencyRecord {
 export function idempotencyContract(store: () => Store): void {
   it('stores an idempotency record and reads it back by principal and key', async () => {
     const full = record();
-    const bare = record({ status: 200 });
-    delete bare.location;
+    const bare = record({ response: { status: 200, contentType: 'text/plain', body: '' } });
     await store().transaction(async (tx) => {
       await tx.idempotency.put(full);
       await tx.idempotency.put(bare);
@@ -38,7 +39,7 @@ export function idempotencyContract(store: () => Store): void {
     const first = record();
     await store().transaction((tx) => tx.idempotency.put(first));
     const error = await errorOf(
-      store().transaction((tx) => tx.idempotency.put({ ...first, body: '{}' })),
+      store().transaction((tx) => tx.idempotency.put({ ...first, requestHash: 'cd'.repeat(32) })),
     );
     expect((error as ClearanceError).code).toBe('conflict');
     const other = { ...first, principalId: unique('user') };
@@ -65,5 +66,71 @@ export function idempotencyContract(store: () => Store): void {
     expect(await get(recent)).toStrictEqual(recent);
     // The key is free again once purged.
     await store().transaction((tx) => tx.idempotency.put(old));
+  });
+
+  it('claims a key once, in the acting transaction, and lets an expired record be claimed anew', async () => {
+    const { response: _, ...claim } = record({ createdAt: '2001-01-01T00:00:00.000Z' });
+    const expiredBefore = '2000-01-01T00:00:00.000Z';
+    expect(await store().transaction((tx) => tx.idempotency.claim(claim, expiredBefore))).toBe(
+      true,
+    );
+    expect(await store().transaction((tx) => tx.idempotency.claim(claim, expiredBefore))).toBe(
+      false,
+    );
+    expect(
+      await store().transaction((tx) => tx.idempotency.get(claim.key, claim.principalId)),
+    ).toStrictEqual(claim);
+    // A claim whose transaction rolls back leaves nothing behind.
+    const lost = { ...claim, key: unique('key') };
+    await errorOf(
+      store().transaction(async (tx) => {
+        await tx.idempotency.claim(lost, expiredBefore);
+        throw new Error('the action failed');
+      }),
+    );
+    expect(
+      await store().transaction((tx) => tx.idempotency.get(lost.key, lost.principalId)),
+    ).toBeUndefined();
+    // Past the retention the old record no longer holds the key.
+    const later = { ...claim, createdAt: '2001-01-03T00:00:00.000Z' };
+    const afterRetention = '2001-01-02T00:00:00.000Z';
+    expect(await store().transaction((tx) => tx.idempotency.claim(later, afterRetention))).toBe(
+      true,
+    );
+    expect(
+      await store().transaction((tx) => tx.idempotency.get(claim.key, claim.principalId)),
+    ).toStrictEqual(later);
+  });
+
+  it('answers a claim once and releases only a claim without a response', async () => {
+    const full = record();
+    const { response, ...claim } = full;
+    if (response === undefined) throw new Error('fixture has a response');
+    const expiredBefore = '2000-01-01T00:00:00.000Z';
+    const get = () => store().transaction((tx) => tx.idempotency.get(claim.key, claim.principalId));
+    await store().transaction((tx) => tx.idempotency.claim(claim, expiredBefore));
+    expect(
+      await store().transaction((tx) => tx.idempotency.answer(claim.key, 'nobody', response)),
+    ).toBe(false);
+    expect(
+      await store().transaction((tx) =>
+        tx.idempotency.answer(claim.key, claim.principalId, response),
+      ),
+    ).toBe(true);
+    expect(await get()).toStrictEqual(full);
+    // Answered: a second answer and a release both leave the record as it is.
+    const other = { ...response, body: '{}' };
+    expect(
+      await store().transaction((tx) => tx.idempotency.answer(claim.key, claim.principalId, other)),
+    ).toBe(false);
+    await store().transaction((tx) => tx.idempotency.release(claim.key, claim.principalId));
+    expect(await get()).toStrictEqual(full);
+
+    const pending = { ...claim, key: unique('key') };
+    await store().transaction((tx) => tx.idempotency.claim(pending, expiredBefore));
+    await store().transaction((tx) => tx.idempotency.release(pending.key, pending.principalId));
+    expect(
+      await store().transaction((tx) => tx.idempotency.get(pending.key, pending.principalId)),
+    ).toBeUndefined();
   });
 }

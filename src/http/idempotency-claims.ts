@@ -1,0 +1,83 @@
+/**
+ * Claims an `Idempotency-Key` in the same transaction as the action it guards. The use cases know
+ * nothing of HTTP; what they do share is the rule that every state change writes its audit entry
+ * in its own transaction. So the store the HTTP use cases run on is wrapped: while a request with
+ * a key is running (an AsyncLocalStorage scope opened around its handler), the first audit entry
+ * of an acting transaction also claims the key. The action and its claim then commit together or
+ * not at all, which closes both gaps of a record written after the fact:
+ * - a crash between the commit and the recorded response leaves the claim, so a retry is told the
+ *   request already acted instead of acting again;
+ * - two servers given the same key at the same instant both try to claim it; the database lets
+ *   one win, and the other's transaction (action included) rolls back.
+ * `access.denied` entries do not claim: a refusal is not the action.
+ */
+import { AsyncLocalStorage } from 'node:async_hooks';
+import type { AuditRepository, Clock, Repositories, Store } from '../app/index.js';
+import type { IdempotentRequest } from './idempotency-store.js';
+
+/** One request's claim, as its handler runs. */
+export interface ClaimScope {
+  request: IdempotentRequest;
+  /** Set once a transaction holding the claim has committed. */
+  claimed: boolean;
+}
+
+/** Thrown inside the acting transaction when another request holds the key: rolls it back. */
+export class IdempotencyKeyTaken extends Error {
+  constructor(readonly key: string) {
+    super(`Idempotency-Key ${key} is held by another request.`);
+    this.name = 'IdempotencyKeyTaken';
+  }
+}
+
+const scopes = new AsyncLocalStorage<ClaimScope>();
+
+/** Runs a request's handler with its key claimable by the transactions it starts. */
+export function runClaiming<T>(scope: ClaimScope, handler: () => Promise<T>): Promise<T> {
+  return scopes.run(scope, handler);
+}
+
+/** The store the HTTP use cases run on when keys are shared through the database. */
+export function claimingStore(store: Store, options: { clock: Clock; retentionMs: number }): Store {
+  return {
+    async transaction(work) {
+      const scope = scopes.getStore();
+      if (scope === undefined || scope.claimed) return store.transaction(work);
+      let claimedHere = false;
+      const result = await store.transaction((tx) => {
+        // Reset per attempt: a dialect may run `work` again after a serialisation failure.
+        claimedHere = false;
+        const claim = async () => {
+          if (claimedHere) return;
+          const now = options.clock.now().getTime();
+          const taken = await tx.idempotency.claim(
+            {
+              key: scope.request.key,
+              principalId: scope.request.principalId,
+              requestHash: scope.request.fingerprint,
+              createdAt: new Date(now).toISOString(),
+            },
+            new Date(now - options.retentionMs).toISOString(),
+          );
+          if (!taken) throw new IdempotencyKeyTaken(scope.request.key);
+          claimedHere = true;
+        };
+        return work(withClaimingAudit(tx, claim));
+      });
+      if (claimedHere) scope.claimed = true;
+      return result;
+    },
+    close: () => store.close(),
+  };
+}
+
+function withClaimingAudit(tx: Repositories, claim: () => Promise<void>): Repositories {
+  const audit: AuditRepository = {
+    ...tx.audit,
+    async append(entry) {
+      if (entry.action !== 'access.denied') await claim();
+      return tx.audit.append(entry);
+    },
+  };
+  return { ...tx, audit };
+}
