@@ -6,13 +6,14 @@
  */
 import {
   type AuditEntry,
-  consistencyProof,
-  inclusionProof,
+  bytesEqual,
+  entryLeafHash,
   verifyConsistency,
   verifyInclusion,
 } from '../audit/index.js';
 import { ClearanceError, type Principal } from '../domain/index.js';
 import type { AppDeps } from './app-deps.js';
+import { storedConsistencyProof, storedInclusionProof } from './audit-tree.js';
 import { forbidden, guarded } from './authorise.js';
 import { notFound } from './load-policy.js';
 import type { AuditSigner, Repositories, StoredCheckpoint } from './ports.js';
@@ -114,7 +115,7 @@ export async function latestCheckpoint(
   deps: AppDeps,
   log: AuditLogIdentity,
 ): Promise<CheckpointView> {
-  const latest = await deps.store.transaction((tx) => tx.checkpoints.latest());
+  const latest = await deps.store.read((tx) => tx.checkpoints.latest());
   if (!latest) throw noCheckpoint();
   return checkpointView(latest, log);
 }
@@ -124,7 +125,7 @@ export async function listCheckpoints(
   deps: AppDeps,
   log: AuditLogIdentity,
 ): Promise<CheckpointView[]> {
-  const stored = await deps.store.transaction((tx) => tx.checkpoints.list());
+  const stored = await deps.store.read((tx) => tx.checkpoints.list());
   return stored.map((checkpoint) => checkpointView(checkpoint, log));
 }
 
@@ -144,7 +145,7 @@ export async function listAuditEntries(
       'from and limit must be whole numbers, from ≥ 0 and limit ≥ 1.',
       `Use from=0&limit=${maxPage}.`,
     );
-  return deps.store.transaction(async (tx) => {
+  return deps.store.read(async (tx) => {
     const size = await tx.audit.size();
     const entries: AuditEntriesPage['entries'] = [];
     for await (const logged of tx.audit.entries(from, Math.min(size, from + limit)))
@@ -167,7 +168,7 @@ export async function inclusionProofFor(
       `Entry ${seq} is not a sequence number.`,
       'Give the seq of an audit entry (0, 1, 2, …).',
     );
-  return deps.store.transaction(async (tx) => {
+  return deps.store.read(async (tx) => {
     const checkpoint = await checkpointAt(tx, input.size);
     if (seq >= checkpoint.size) {
       const message = `Entry ${seq} is not covered by the checkpoint of size ${checkpoint.size}.`;
@@ -180,11 +181,12 @@ export async function inclusionProofFor(
         ],
       });
     }
-    const leaves = await tx.audit.leafHashes(0, checkpoint.size);
     const logged = await firstOf(tx.audit.entries(seq, seq + 1));
-    if (leaves.length !== checkpoint.size || !logged) throw unprovable(seq, checkpoint.size);
-    const leafHash = leaves[seq] as Uint8Array;
-    const proof = inclusionProof(leaves, seq, checkpoint.size);
+    if (!logged || !bytesEqual(entryLeafHash(logged.entry), logged.leafHash)) {
+      throw unprovable(seq, checkpoint.size);
+    }
+    const { leafHash } = logged;
+    const proof = await storedInclusionProof(tx, seq, checkpoint.size);
     const ok = verifyInclusion({
       leafIndex: seq,
       treeSize: checkpoint.size,
@@ -212,7 +214,7 @@ export async function consistencyProofBetween(
   deps: AppDeps,
   input: { size1: number; size2?: number; log: AuditLogIdentity },
 ): Promise<ConsistencyProofView> {
-  return deps.store.transaction(async (tx) => {
+  return deps.store.read(async (tx) => {
     const checkpoint = await checkpointAt(tx, input.size2);
     const { size1 } = input;
     if (!Number.isSafeInteger(size1) || size1 < 0 || size1 > checkpoint.size) {
@@ -221,9 +223,7 @@ export async function consistencyProofBetween(
         'Give the size of a checkpoint you hold as `from`.',
       );
     }
-    const leaves = await tx.audit.leafHashes(0, checkpoint.size);
-    if (leaves.length !== checkpoint.size) throw unprovable(size1, checkpoint.size);
-    const proof = consistencyProof(leaves, size1, checkpoint.size);
+    const proof = await storedConsistencyProof(tx, size1, checkpoint.size);
     const earlier = (await tx.checkpoints.list()).find((c) => c.size === size1);
     // Every tree is consistent with the empty one; RFC 9162 has no proof for size1 = 0.
     if (earlier && size1 > 0) {

@@ -3,14 +3,9 @@
  * inclusion proof for each against the latest signed checkpoint. Every stored leaf hash is checked
  * against the entry it belongs to and every proof is verified before it is handed out.
  */
-import {
-  type AuditEntry,
-  bytesEqual,
-  entryLeafHash,
-  inclusionProof,
-  verifyInclusion,
-} from '../audit/index.js';
+import { type AuditEntry, bytesEqual, entryLeafHash, verifyInclusion } from '../audit/index.js';
 import { ClearanceError } from '../domain/index.js';
+import { storedInclusionProof } from './audit-tree.js';
 import type { Repositories, StoredCheckpoint } from './ports.js';
 
 /** What ties an audit entry to the version being packed. */
@@ -97,10 +92,10 @@ export async function packAudit(tx: Repositories, subjects: PackSubjects): Promi
     .map((e) => e.seq);
   if (!checkpoint || covered.length === 0)
     return { entries, proofs: [], notCovered, ...(checkpoint ? { checkpoint } : {}) };
-  const leaves = await tx.audit.leafHashes(0, checkpoint.size);
-  const proofs = covered.map((entry) => {
+  const proofs: PackProof[] = [];
+  for (const entry of covered) {
     const leafHash = stored.get(entry.seq) as Uint8Array;
-    const proof = inclusionProof(leaves, entry.seq, checkpoint.size);
+    const proof = await storedInclusionProof(tx, entry.seq, checkpoint.size);
     const ok = verifyInclusion({
       leafIndex: entry.seq,
       treeSize: checkpoint.size,
@@ -113,12 +108,12 @@ export async function packAudit(tx: Repositories, subjects: PackSubjects): Promi
         entry.seq,
         `it does not verify against the checkpoint of size ${checkpoint.size}`,
       );
-    return {
+    proofs.push({
       seq: entry.seq,
       leafHash: b64(leafHash),
       treeSize: checkpoint.size,
       proof: proof.map(b64),
-    };
-  });
+    });
+  }
   return { entries, proofs, notCovered, checkpoint };
 }

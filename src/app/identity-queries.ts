@@ -11,7 +11,7 @@ const readers = ['admin', 'auditor'] as const;
 export async function listUsers(deps: AppDeps, principal: Principal): Promise<UserView[]> {
   const subject = { type: 'user', id: '*' };
   return guarded(deps, { actor: principal, action: 'user.list', subject }, () =>
-    deps.store.transaction(async (tx) => {
+    deps.store.read(async (tx) => {
       assertGlobalRole({ principal, roles: readers, action: 'list users' });
       const grants = await tx.identity.listRoleGrants();
       const users = await tx.identity.listUsers();
@@ -43,7 +43,7 @@ export async function listTokens(
   const userId = input.userId ?? (privileged ? undefined : principal.id);
   const subject = { type: 'user', id: userId ?? '*' };
   return guarded(deps, { actor: principal, action: 'token.list', subject }, () =>
-    deps.store.transaction(async (tx) => {
+    deps.store.read(async (tx) => {
       if (userId !== principal.id) {
         assertGlobalRole({ principal, roles: readers, action: 'list other users’ API tokens' });
       }
@@ -57,12 +57,12 @@ export async function whoAmI(
   deps: AppDeps,
   principal: Principal,
 ): Promise<Principal & { user?: UserView }> {
-  const user = await deps.store.transaction((tx) => tx.identity.getUser(principal.id));
+  const user = await deps.store.read((tx) => tx.identity.getUser(principal.id));
   const self = { id: principal.id, kind: principal.kind, roles: principal.roles };
   return user === undefined ? self : { ...self, user: { ...user, roles: principal.roles } };
 }
 
 /** False until the first user exists: the server then says how to bootstrap an admin. */
 export async function hasUsers(deps: Pick<AppDeps, 'store'>): Promise<boolean> {
-  return deps.store.transaction(async (tx) => (await tx.identity.countUsers()) > 0);
+  return deps.store.read(async (tx) => (await tx.identity.countUsers()) > 0);
 }

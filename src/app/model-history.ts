@@ -88,7 +88,7 @@ export async function modelHistory(
     assertMayRead(principal, input.model),
   );
   const at = input.at === undefined ? null : parseInstant(input.at);
-  return deps.store.transaction(async (tx) => {
+  return deps.store.read(async (tx) => {
     await loadModel(tx, input.model);
     const timeline = new TimelineBuilder(input.model);
     for await (const entry of tx.audit.withActions(historyActions)) timeline.add(entry);

@@ -16,7 +16,7 @@ export async function overdueReviews(
   input: { now?: Date } = {},
 ): Promise<OverdueReview[]> {
   const now = input.now ?? deps.clock.now();
-  return deps.store.transaction(async (tx) => {
+  return deps.store.read(async (tx) => {
     const requests = await tx.requests.list({ status: ['executed', 'expired'] });
     const overdue: OverdueReview[] = [];
     for (const request of requests) {

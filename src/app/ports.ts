@@ -4,7 +4,7 @@
  * passes the same contract suite.
  */
 
-import type { AuditEntry, LoggedAuditEntry, NoteSigner } from '../audit/index.js';
+import type { AuditEntry, LoggedAuditEntry, NoteSigner, TreeNodeId } from '../audit/index.js';
 import type {
   ApiTokenRecord,
   Approval,
@@ -118,6 +118,13 @@ export interface AuditRepository {
   entries(from: number, to: number): AsyncIterable<LoggedAuditEntry>;
   /** Stored leaf hashes for seq in [from, to), in order (for inclusion and consistency proofs). */
   leafHashes(from: number, to: number): Promise<Uint8Array[]>;
+  /**
+   * Hashes of perfect subtrees of the log's Merkle tree, in the order asked (level 0 is a leaf
+   * hash). `append` stores each node the moment its last leaf arrives, in the same transaction,
+   * so roots and proofs need O(log n) of them. A node that should exist and does not is
+   * `audit_unavailable`.
+   */
+  treeNodes(ids: readonly TreeNodeId[]): Promise<Uint8Array[]>;
   /**
    * Entries whose action is one of `actions`, in seq order, read in pages (model history reads
    * promotions and rollbacks this way). Consume it inside the transaction.
@@ -234,6 +241,26 @@ export interface IdempotencyRepository {
   purgeOlderThan(at: string): Promise<number>;
 }
 
+/** One pending transition request with everything the approvals inbox weighs it against. */
+export interface PendingRequestContext {
+  request: TransitionRequest;
+  version: VersionView;
+  approvals: Approval[];
+  /** The version's evidence now (approvals count only if they saw its digest). */
+  evidence: EvidenceRecord[];
+  /** The policy the model is governed by now. */
+  modelPolicyDigest: string;
+}
+
+/**
+ * List-and-board queries (STYLE: read models apart from the write repositories): each answers a
+ * screen in a fixed number of queries, however many rows it lists.
+ */
+export interface ReadModels {
+  /** Every pending request with its context, oldest first. */
+  pendingRequests(): Promise<PendingRequestContext[]>;
+}
+
 /** Everything a use case may write, bound to one transaction. */
 export interface Repositories {
   models: ModelRepository;
@@ -248,6 +275,7 @@ export interface Repositories {
   checkpoints: CheckpointRepository;
   identity: IdentityRepository;
   idempotency: IdempotencyRepository;
+  reads: ReadModels;
 }
 
 export interface Store {
@@ -256,5 +284,10 @@ export interface Store {
    * (a unique index, a serialisation failure) surface as ClearanceError('conflict').
    */
   transaction<T>(work: (tx: Repositories) => Promise<T>): Promise<T>;
+  /**
+   * Runs `work` in one read-only transaction: a consistent snapshot that does not wait for
+   * writers or hold them up (the serving read, lists, proofs, verification). A write inside fails.
+   */
+  read<T>(work: (tx: Repositories) => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }

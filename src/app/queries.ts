@@ -9,6 +9,7 @@ import {
   evidenceSetDigest,
   findTransition,
   type Model,
+  type Policy,
   type Principal,
   type ServingView,
   type TransitionRequest,
@@ -19,14 +20,14 @@ import { rolesFor } from './authorise.js';
 import { loadModel, loadPolicy, notFound } from './load-policy.js';
 
 export async function getModel(deps: AppDeps, input: { name: string }): Promise<Model> {
-  return deps.store.transaction((tx) => loadModel(tx, input.name));
+  return deps.store.read((tx) => loadModel(tx, input.name));
 }
 
 export async function getVersion(
   deps: AppDeps,
   input: { model: string; version: string },
 ): Promise<VersionView> {
-  const found = await deps.store.transaction((tx) => tx.versions.get(input.model, input.version));
+  const found = await deps.store.read((tx) => tx.versions.get(input.model, input.version));
   if (!found)
     throw notFound(`Version ${input.model}@${input.version}`, 'Check the model and version names.');
   return found;
@@ -43,7 +44,7 @@ export async function getRequest(
   deps: AppDeps,
   input: { requestId: string },
 ): Promise<RequestView> {
-  return deps.store.transaction(async (tx) => {
+  return deps.store.read(async (tx) => {
     const request = await tx.requests.get(input.requestId);
     if (!request) throw notFound(`Transition request ${input.requestId}`, 'Check the request id.');
     const model = await loadModel(tx, request.model);
@@ -71,41 +72,54 @@ export async function getRequest(
 
 /**
  * The approvals inbox: open requests where the principal holds a role that is still missing and
- * separation of duties lets them sign off.
+ * separation of duties lets them sign off. One read transaction; the board comes from a read
+ * model in a fixed number of queries, and each policy is parsed once.
  */
 export async function listInbox(
   deps: AppDeps,
   principal: Principal,
 ): Promise<{ request: TransitionRequest; roles: string[] }[]> {
-  const open = await deps.store.transaction((tx) => tx.requests.list({ status: ['pending'] }));
-  const inbox: { request: TransitionRequest; roles: string[] }[] = [];
-  for (const request of open) {
-    if (request.changeType === 'emergency') continue;
-    const view = await getRequest(deps, { requestId: request.id });
-    const version = await getVersion(deps, { model: request.model, version: request.version });
-    const model = await getModel(deps, { name: request.model });
-    const policy = await deps.store.transaction((tx) => loadPolicy(tx, model.policyDigest));
-    const duties = findTransition(policy, request.from, request.to)?.separationOfDuties;
-    if (!duties) continue;
-    if (
-      separationOfDutiesViolation({
-        duties,
-        person: principal.id,
-        requestedBy: request.requestedBy,
-        version,
-      })
-    )
-      continue;
-    if (view.status.counted.some((a) => a.approver === principal.id)) continue;
-    const held = rolesFor(principal, request.model);
-    const roles = view.status.missing.map((m) => m.role).filter((role) => held.includes(role));
-    if (roles.length > 0) inbox.push({ request, roles });
-  }
-  return inbox;
+  const now = deps.clock.now();
+  return deps.store.read(async (tx) => {
+    const board = await tx.reads.pendingRequests();
+    const policies = new Map<string, Policy>();
+    const policyOf = async (digest: string) => {
+      const known = policies.get(digest);
+      if (known) return known;
+      const loaded = await loadPolicy(tx, digest);
+      policies.set(digest, loaded);
+      return loaded;
+    };
+    const inbox: { request: TransitionRequest; roles: string[] }[] = [];
+    for (const { request, version, approvals, evidence, modelPolicyDigest } of board) {
+      if (request.changeType === 'emergency') continue;
+      const transition = findTransition(
+        await policyOf(modelPolicyDigest),
+        request.from,
+        request.to,
+      );
+      if (!transition) continue;
+      const duties = transition.separationOfDuties;
+      const person = principal.id;
+      const { requestedBy } = request;
+      if (separationOfDutiesViolation({ duties, person, requestedBy, version })) continue;
+      const current = {
+        ...request,
+        policyDigest: modelPolicyDigest,
+        evidenceDigest: evidenceSetDigest(evidence),
+      };
+      const status = evaluateApprovals({ transition, request: current, approvals, version, now });
+      if (status.counted.some((a) => a.approver === principal.id)) continue;
+      const held = rolesFor(principal, request.model);
+      const roles = status.missing.map((m) => m.role).filter((role) => held.includes(role));
+      if (roles.length > 0) inbox.push({ request, roles });
+    }
+    return inbox;
+  });
 }
 
 export async function getServing(deps: AppDeps, input: { model: string }): Promise<ServingView> {
-  return deps.store.transaction(async (tx) => {
+  return deps.store.read(async (tx) => {
     await loadModel(tx, input.model);
     return tx.serving.get(input.model);
   });

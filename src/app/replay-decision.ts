@@ -70,7 +70,7 @@ export async function replayDecision(
   deps: AppDeps,
   input: { decisionId: string },
 ): Promise<ReplayReport> {
-  const loaded = await deps.store.transaction(async (tx) => loadInputs(tx, input.decisionId));
+  const loaded = await deps.store.read(async (tx) => loadInputs(tx, input.decisionId));
   const { decision } = loaded;
   const differences: string[] = [];
   const policy = storedPolicy(loaded.policyText, decision.policyDigest, differences);

@@ -1,8 +1,8 @@
 /**
  * Signs a C2SP checkpoint of the audit log as it is now. A log must never sign two inconsistent
- * checkpoints (C2SP tlog-checkpoint), so before signing it recomputes the root at the latest
- * checkpoint's size from the stored leaf hashes and checks each entry appended since against its
- * stored leaf hash: an edit behind the service's back is refused, never laundered into a signature.
+ * checkpoints (C2SP tlog-checkpoint), so before signing it checks that the stored tree still folds
+ * to the latest checkpoint's root and re-hashes each entry appended since against its stored leaf
+ * hash: an edit behind the service's back is refused, never laundered into a signature.
  */
 import {
   bytesEqual,
@@ -15,11 +15,9 @@ import {
 } from '../audit/index.js';
 import { ClearanceError, isClearanceError, type Principal } from '../domain/index.js';
 import type { AppDeps } from './app-deps.js';
+import { storedCompactRange, storedRoot } from './audit-tree.js';
 import { forbidden, guarded } from './authorise.js';
 import type { AuditSigner, Repositories, StoredCheckpoint } from './ports.js';
-
-/** Leaf hashes read per query while recomputing the root. */
-const pageSize = 10_000;
 
 export interface SignedCheckpointResult {
   checkpoint: StoredCheckpoint;
@@ -108,25 +106,22 @@ function assertSameLog(latest: StoredCheckpoint, signer: AuditSigner, size: numb
 }
 
 /**
- * MTH of the first `size` stored leaf hashes, streamed in pages. The root at the checked
- * checkpoint's size must equal its signed root, and every entry after it must match its stored
- * leaf hash, so a new checkpoint extends the old one consistently.
+ * The root for a checkpoint of the first `size` entries, in O(new entries + log n) reads: the tree
+ * resumes from the stored compact range at the checked checkpoint, which must still fold to its
+ * signed root, and every entry since is re-hashed and must match the leaf hash recorded at append.
+ * The stored tree must give the same root, so proofs built from it verify against the new
+ * checkpoint. Entries older than the checked checkpoint are not re-read here: the signed root
+ * already commits to them, and `audit verify` (or a failing proof) names one that was changed.
  */
 async function recomputeRoot(
   tx: Repositories,
   input: { size: number; checked: StoredCheckpoint | undefined },
 ): Promise<Uint8Array> {
-  const acc = new MerkleAccumulator();
   const checkedSize = input.checked?.size ?? 0;
-  for (let start = 0; start < checkedSize; start += pageSize) {
-    const end = Math.min(checkedSize, start + pageSize);
-    const hashes = await tx.audit.leafHashes(start, end);
-    if (hashes.length !== end - start) throw missingEntries(start, end);
-    for (const hash of hashes) acc.append(hash);
-  }
+  const acc = MerkleAccumulator.resume(checkedSize, await storedCompactRange(tx, checkedSize));
   if (input.checked && !bytesEqual(acc.root(), input.checked.rootHash)) {
     throw refuse(
-      `The stored audit log no longer hashes to the root signed for size ${checkedSize}: an entry was changed behind the service's back. No checkpoint is signed.`,
+      `The stored audit log no longer hashes to the root signed for size ${checkedSize}: entries or tree nodes were changed behind the service's back. No checkpoint is signed.`,
       'Run `clearance audit verify` to name the entry, and restore the log from a backup.',
     );
   }
@@ -143,7 +138,14 @@ async function recomputeRoot(
     acc.append(leaf);
   }
   if (acc.size !== input.size) throw missingEntries(acc.size, input.size);
-  return acc.root();
+  const root = acc.root();
+  if (!bytesEqual(root, await storedRoot(tx, input.size))) {
+    throw refuse(
+      `The stored Merkle tree nodes of the audit log disagree with its entries at size ${input.size}: they were changed behind the service's back. No checkpoint is signed.`,
+      'Run `clearance audit verify`, and restore the log from a backup.',
+    );
+  }
+  return root;
 }
 
 function missingEntries(from: number, to: number): ClearanceError {

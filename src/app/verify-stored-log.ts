@@ -34,7 +34,7 @@ export async function verifyStoredLog(
     onProgress?: (progress: VerifyLogProgress, total: number) => void;
   },
 ): Promise<StoredLogVerification> {
-  const { headSize, notes, checkpointed } = await deps.store.transaction(async (tx) => {
+  const { headSize, notes, checkpointed } = await deps.store.read(async (tx) => {
     const stored = await tx.checkpoints.list();
     return {
       headSize: await tx.audit.size(),
@@ -70,7 +70,7 @@ export async function verifyStoredLog(
 async function* storedEntries(deps: AppDeps, end: number): AsyncGenerator<LoggedAuditEntry> {
   for (let start = 0; start < end; start += chunkSize) {
     const to = Math.min(end, start + chunkSize);
-    const chunk = await deps.store.transaction(async (tx) => {
+    const chunk = await deps.store.read(async (tx) => {
       const out: LoggedAuditEntry[] = [];
       for await (const logged of tx.audit.entries(start, to)) out.push(logged);
       return out;

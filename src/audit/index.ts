@@ -34,17 +34,30 @@ export {
   bytesEqual,
   type ConsistencyCheck,
   consistencyProof,
+  consistencyRanges,
   emptyRoot,
   hashChildren,
   hashLeaf,
   hashSize,
   type InclusionCheck,
   inclusionProof,
+  inclusionRanges,
+  type LeafRange,
   rootFromLeafHashes,
   verifyConsistency,
   verifyInclusion,
 } from './merkle.js';
 export { MerkleAccumulator } from './merkle-accumulator.js';
+export {
+  hashCompletedNodes,
+  leftChild,
+  nodeKey,
+  nodesCompletedBy,
+  perfectCover,
+  rangeHash,
+  type TreeNode,
+  type TreeNodeId,
+} from './merkle-nodes.js';
 export {
   formatVerifierKey,
   generateSigningKey,

@@ -10,6 +10,23 @@ export class MerkleAccumulator {
   readonly #stack: Uint8Array[] = [];
   #size = 0;
 
+  /**
+   * Resumes a tree of `size` leaves from its compact range (the perfect-subtree roots whose sizes
+   * are the 1 bits of `size`, largest first), as a store of tree nodes gives it.
+   */
+  static resume(size: number, compactRange: readonly Uint8Array[]): MerkleAccumulator {
+    const ones = Number.isSafeInteger(size) && size >= 0 ? popCount(size) : -1;
+    if (ones !== compactRange.length) {
+      throw new RangeError(
+        `MerkleAccumulator.resume: a tree of ${size} leaves has ${ones} perfect subtrees, not ${compactRange.length}`,
+      );
+    }
+    const acc = new MerkleAccumulator();
+    for (const node of compactRange) acc.#stack.push(Uint8Array.from(node));
+    acc.#size = size;
+    return acc;
+  }
+
   /** Number of leaves appended so far. */
   get size(): number {
     return this.#size;
@@ -40,4 +57,10 @@ export class MerkleAccumulator {
   compactRange(): Uint8Array[] {
     return [...this.#stack];
   }
+}
+
+function popCount(n: number): number {
+  let ones = 0;
+  for (let rest = n; rest > 0; rest = Math.floor(rest / 2)) ones += rest % 2;
+  return ones;
 }

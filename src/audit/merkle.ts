@@ -45,6 +45,12 @@ export function rootFromLeafHashes(hashes: readonly Uint8Array[]): Uint8Array {
   return subtreeRoot(hashes, 0, hashes.length);
 }
 
+/** The leaves `[start, end)` of a subtree whose hash is one element of a proof. */
+export interface LeafRange {
+  start: number;
+  end: number;
+}
+
 /**
  * `PATH(m, D[n])`, the audit path of leaf `index` in the tree of the first `treeSize` leaf hashes
  * (RFC 9162 §2.1.3.1), ordered from the leaf's sibling up to the root's child. O(treeSize) hashes.
@@ -56,20 +62,30 @@ export function inclusionProof(
   treeSize: number,
 ): Uint8Array[] {
   assertSize(treeSize, leafHashes.length, 'treeSize');
+  return inclusionRanges(index, treeSize).map((r) => subtreeRoot(leafHashes, r.start, r.end));
+}
+
+/**
+ * The subtrees whose hashes form `PATH(index, D[treeSize])` (RFC 9162 §2.1.3.1), in proof order.
+ * Every range is aligned: it starts at a multiple of the largest power of two not above its size,
+ * so a store of perfect-subtree hashes answers a proof in O(log n) reads.
+ */
+export function inclusionRanges(index: number, treeSize: number): LeafRange[] {
+  assertSize(treeSize, Number.MAX_SAFE_INTEGER, 'treeSize');
   if (!Number.isSafeInteger(index) || index < 0 || index >= treeSize) {
     throw new RangeError(`inclusionProof: leaf index ${index} is outside a tree of ${treeSize}`);
   }
   // Walk down from the root; the RFC appends each sibling after the deeper path, so reverse.
-  const topDown: Uint8Array[] = [];
+  const topDown: LeafRange[] = [];
   let lo = 0;
   let hi = treeSize;
   while (hi - lo > 1) {
     const k = largestPowerOfTwoBelow(hi - lo);
     if (index < lo + k) {
-      topDown.push(subtreeRoot(leafHashes, lo + k, hi));
+      topDown.push({ start: lo + k, end: hi });
       hi = lo + k;
     } else {
-      topDown.push(subtreeRoot(leafHashes, lo, lo + k));
+      topDown.push({ start: lo, end: lo + k });
       lo += k;
     }
   }
@@ -87,9 +103,15 @@ export function consistencyProof(
   size2: number,
 ): Uint8Array[] {
   assertSize(size2, leafHashes.length, 'size2');
+  return consistencyRanges(size1, size2).map((r) => subtreeRoot(leafHashes, r.start, r.end));
+}
+
+/** The subtrees whose hashes form `PROOF(size1, D[size2])` (RFC 9162 §2.1.4.1), aligned. */
+export function consistencyRanges(size1: number, size2: number): LeafRange[] {
+  assertSize(size2, Number.MAX_SAFE_INTEGER, 'size2');
   assertSize(size1, size2, 'size1');
   if (size1 === 0 || size1 === size2) return [];
-  const topDown: Uint8Array[] = [];
+  const topDown: LeafRange[] = [];
   let lo = 0;
   let hi = size2;
   let m = size1;
@@ -97,16 +119,16 @@ export function consistencyProof(
   while (m !== hi - lo) {
     const k = largestPowerOfTwoBelow(hi - lo);
     if (m <= k) {
-      topDown.push(subtreeRoot(leafHashes, lo + k, hi));
+      topDown.push({ start: lo + k, end: hi });
       hi = lo + k;
     } else {
-      topDown.push(subtreeRoot(leafHashes, lo, lo + k));
+      topDown.push({ start: lo, end: lo + k });
       lo += k;
       m -= k;
       whole = false;
     }
   }
-  if (!whole) topDown.push(subtreeRoot(leafHashes, lo, hi));
+  if (!whole) topDown.push({ start: lo, end: hi });
   return topDown.reverse();
 }
 

@@ -67,6 +67,8 @@ export function claimingStore(store: Store, options: { clock: Clock; retentionMs
       if (claimedHere) scope.claimed = true;
       return result;
     },
+    // Reads never act, so they never claim.
+    read: (work) => store.read(work),
     close: () => store.close(),
   };
 }

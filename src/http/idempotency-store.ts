@@ -63,7 +63,7 @@ export function sharedIdempotency(deps: {
   const cutoff = () => new Date(deps.clock.now().getTime() - ttlMs).toISOString();
   return {
     async begin(scope) {
-      const record = await deps.store.transaction((tx) =>
+      const record = await deps.store.read((tx) =>
         tx.idempotency.get(scope.key, scope.principalId),
       );
       if (record !== undefined && record.createdAt >= cutoff()) return lookupOf(record, scope);

@@ -4,6 +4,7 @@ import type { RepositoryContext } from './columns.js';
 import { openDialect, type StoreConfig } from './dialects/open-dialect.js';
 import type { StoreDialect } from './dialects/store-dialect.js';
 import { migrateToLatest } from './migrations/migrate-to-latest.js';
+import { pendingRequestsReadModel } from './read-models/pending-requests.js';
 import { approvalRepository } from './repositories/approval-repository.js';
 import { auditRepository, checkpointRepository } from './repositories/audit-repository.js';
 import { decisionRepository } from './repositories/decision-repository.js';
@@ -37,6 +38,13 @@ export function storeOn(dialect: StoreDialect): Store {
         throw translate(dialect, error);
       }
     },
+    async read(work) {
+      try {
+        return await dialect.readTransaction((db) => work(repositories({ db, dialect })));
+      } catch (error) {
+        throw translate(dialect, error);
+      }
+    },
     close: () => dialect.destroy(),
   };
 }
@@ -55,6 +63,7 @@ function repositories(context: RepositoryContext): Repositories {
     checkpoints: checkpointRepository(context),
     identity: identityRepository(context),
     idempotency: idempotencyRepository(context),
+    reads: { pendingRequests: pendingRequestsReadModel(context) },
   };
 }
 

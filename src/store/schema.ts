@@ -136,6 +136,14 @@ export interface AuditHeadTable {
   size: BigInt64;
 }
 
+/** A perfect subtree of the log's Merkle tree above the leaves (migration 0005). */
+export interface AuditTreeNodesTable {
+  level: number;
+  idx: BigInt64;
+  /** Lowercase hex of the subtree's RFC 9162 hash. */
+  hash: string;
+}
+
 export interface AuditCheckpointsTable {
   size: BigInt64;
   root_hash: string;
@@ -203,6 +211,7 @@ export interface Database {
   serving: ServingTable;
   audit_entries: AuditEntriesTable;
   audit_head: AuditHeadTable;
+  audit_tree_nodes: AuditTreeNodesTable;
   audit_checkpoints: AuditCheckpointsTable;
   users: UsersTable;
   role_bindings: RoleBindingsTable;

@@ -10,6 +10,7 @@ import { sql } from 'kysely';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   type AuditSigner,
+  consistencyProofBetween,
   executeTransition,
   inclusionProofFor,
   modelHistory,
@@ -20,7 +21,12 @@ import {
   signAuditCheckpoint,
   verifyStoredLog,
 } from '../../src/app/index.js';
-import { parseVerifierKey, verifyCheckpoint, verifyInclusion } from '../../src/audit/index.js';
+import {
+  parseVerifierKey,
+  verifyCheckpoint,
+  verifyConsistency,
+  verifyInclusion,
+} from '../../src/audit/index.js';
 import { loadAuditSigner } from '../../src/compose.js';
 import { loadConfig } from '../../src/config.js';
 import type { Principal } from '../../src/domain/index.js';
@@ -128,6 +134,24 @@ function appended(s: Scenario) {
     digests: {},
     data: {},
   };
+}
+
+/** Signs a checkpoint over new entries and checks it is consistent with the one before. */
+async function expectConsistentNewCheckpoint(s: Scenario): Promise<void> {
+  const before = await s.h.deps.store.transaction((tx) => tx.checkpoints.latest());
+  const signed = await signAuditCheckpoint(s.h.deps, s.signer);
+  expect(signed.signed).toBe(true);
+  if (before === undefined) throw new Error('the scenario signs a checkpoint first');
+  const proof = await consistencyProofBetween(s.h.deps, { size1: before.size, log: s.signer });
+  expect(
+    verifyConsistency({
+      size1: before.size,
+      size2: signed.checkpoint.size,
+      root1: before.rootHash,
+      root2: signed.checkpoint.rootHash,
+      proof: proof.proof.map((p) => Buffer.from(p, 'base64')),
+    }),
+  ).toBe(true);
 }
 
 eachEngine('live audit log', (engine) => {
@@ -283,12 +307,45 @@ eachEngine('live audit log', (engine) => {
       try {
         const report = await verifyStoredLog(s.h.deps, { log: s.signer });
         expect(report.result).toMatchObject({ ok: false, kind: 'root_mismatch', firstBadSeq: 0 });
+        expect((await refusal(inclusionProofFor(s.h.deps, { seq: 5, log: s.signer }))).code).toBe(
+          'audit_unavailable',
+        );
+        // A new checkpoint is built from the stored tree, which still commits to the original
+        // entry: it extends the signed log consistently and launders nothing.
         await s.h.deps.store.transaction((tx) => tx.audit.append(appended(s)));
-        expect((await refusal(signAuditCheckpoint(s.h.deps, s.signer))).code).toBe(
+        await expectConsistentNewCheckpoint(s);
+        expect((await refusal(inclusionProofFor(s.h.deps, { seq: 5, log: s.signer }))).code).toBe(
           'audit_unavailable',
         );
       } finally {
         await sql`update audit_entries set entry = ${original.entry}, leaf_hash = ${original.leaf_hash} where seq = 5`.execute(
+          dialect.db,
+        );
+      }
+    });
+
+    it('refuses to sign when the stored Merkle tree no longer folds to the signed root', async () => {
+      for (const statement of dialect.dropAppendOnlyStatements('audit_tree_nodes'))
+        await sql.raw(statement).execute(dialect.db);
+      const latest = await s.h.deps.store.transaction((tx) => tx.checkpoints.latest());
+      if (latest === undefined) throw new Error('the scenario signs a checkpoint first');
+      // The largest perfect subtree of the signed tree: part of its compact range.
+      const level = Math.floor(Math.log2(latest.size));
+      const { rows } = await sql<{ hash: string }>`
+        select hash from audit_tree_nodes where level = ${level} and idx = 0`.execute(dialect.db);
+      const original = rows[0]?.hash;
+      if (original === undefined) throw new Error(`no stored node ${level}/0`);
+      const forged = `${original.startsWith('0') ? '1' : '0'}${original.slice(1)}`;
+      await sql`update audit_tree_nodes set hash = ${forged} where level = ${level} and idx = 0`.execute(
+        dialect.db,
+      );
+      try {
+        await s.h.deps.store.transaction((tx) => tx.audit.append(appended(s)));
+        const error = await refusal(signAuditCheckpoint(s.h.deps, s.signer));
+        expect(error.code).toBe('audit_unavailable');
+        expect(error.message).toContain('no longer hashes to the root signed');
+      } finally {
+        await sql`update audit_tree_nodes set hash = ${original} where level = ${level} and idx = 0`.execute(
           dialect.db,
         );
       }
@@ -299,6 +356,17 @@ eachEngine('live audit log', (engine) => {
       await sql`delete from audit_entries where seq = 6`.execute(dialect.db);
       const report = await verifyStoredLog(s.h.deps, { log: s.signer });
       expect(report.result).toMatchObject({ ok: false, kind: 'sequence_gap', firstBadSeq: 6 });
+      expect((await refusal(inclusionProofFor(s.h.deps, { seq: 6, log: s.signer }))).code).toBe(
+        'audit_unavailable',
+      );
+      // Entries appended after the latest checkpoint are re-read before signing: a gap among
+      // them refuses the checkpoint.
+      const size = await s.h.deps.store.transaction((tx) => tx.audit.size());
+      await s.h.deps.store.transaction(async (tx) => {
+        await tx.audit.append(appended(s));
+        await tx.audit.append(appended(s));
+      });
+      await sql`delete from audit_entries where seq = ${size}`.execute(dialect.db);
       expect((await refusal(signAuditCheckpoint(s.h.deps, s.signer))).code).toBe(
         'audit_unavailable',
       );

@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from 'node:util';
 /**
  * An in-memory Store that behaves like the real one where use cases can tell: one transaction at
  * a time (a mutex), all-or-nothing commits (work runs on a copy that replaces the state only when
@@ -11,7 +12,16 @@ import type {
   Store,
   StoredCheckpoint,
 } from '../../src/app/ports.js';
-import { type AuditEntry, entryLeafHash, type LoggedAuditEntry } from '../../src/audit/index.js';
+import {
+  type AuditEntry,
+  entryLeafHash,
+  hashCompletedNodes,
+  type LoggedAuditEntry,
+  leftChild,
+  nodeKey,
+  nodesCompletedBy,
+  type TreeNodeId,
+} from '../../src/audit/index.js';
 import {
   type ApiTokenRecord,
   type Approval,
@@ -48,6 +58,8 @@ export interface MemoryState {
   tokens: Map<string, ApiTokenRecord>;
   /** By `${principalId}\u0000${key}`. */
   idempotency: Map<string, IdempotencyRecord>;
+  /** Merkle tree nodes above the leaves, by `nodeKey`, stored as `append` completes them. */
+  treeNodes: Map<string, Uint8Array>;
 }
 
 export interface InMemoryStore extends Store {
@@ -75,6 +87,7 @@ function emptyState(): MemoryState {
     roleGrants: [],
     tokens: new Map(),
     idempotency: new Map(),
+    treeNodes: new Map(),
   };
 }
 
@@ -240,11 +253,17 @@ function otherRepos(
         const leaf = entryLeafHash(entry); // validates the entry; throws on a malformed one
         s.audit.push(entry);
         s.leafHashes.push(leaf);
+        const completed = nodesCompletedBy(entry.seq);
+        const leftHashes = completed.map((node) => treeNode(s, leftChild(node)));
+        for (const node of hashCompletedNodes({ completed, leftHashes, leafHash: leaf })) {
+          s.treeNodes.set(nodeKey(node), node.hash);
+        }
         return copy(entry);
       },
       size: async () => s.audit.length,
       entries: (from, to) => loggedEntries(s, from, to),
       leafHashes: async (from, to) => s.leafHashes.slice(from, to).map((h) => Buffer.from(h)),
+      treeNodes: async (ids) => ids.map((id) => Buffer.from(treeNode(s, id))),
       withActions: (actions) => entriesWithActions(s, actions),
     },
     checkpoints: {
@@ -364,6 +383,14 @@ function idempotencyRepo(s: MemoryState): Pick<Repositories, 'idempotency'> {
   };
 }
 
+function treeNode(s: MemoryState, id: TreeNodeId): Uint8Array {
+  const hash = id.level === 0 ? s.leafHashes[id.index] : s.treeNodes.get(nodeKey(id));
+  if (hash === undefined) {
+    throw new ClearanceError('audit_unavailable', `Merkle tree node ${nodeKey(id)} is missing.`);
+  }
+  return hash;
+}
+
 async function* loggedEntries(
   s: MemoryState,
   from: number,
@@ -384,22 +411,59 @@ async function* entriesWithActions(
   for (const entry of s.audit) if (actions.includes(entry.action)) yield copy(entry);
 }
 
+/** The read models, composed from the fake's repositories (the real ones use joined queries). */
+function readModels(tx: Omit<Repositories, 'reads'>): Repositories['reads'] {
+  return {
+    async pendingRequests() {
+      const requests = await tx.requests.list({ status: ['pending'] });
+      return Promise.all(
+        requests.map(async (request) => {
+          const version = await tx.versions.get(request.model, request.version);
+          const model = await tx.models.get(request.model);
+          if (!version || !model) throw new Error(`request ${request.id} has no version or model`);
+          return {
+            request,
+            version,
+            approvals: await tx.approvals.list(request.id),
+            evidence: await tx.evidence.list(request.model, request.version),
+            modelPolicyDigest: model.policyDigest,
+          };
+        }),
+      );
+    },
+  };
+}
+
 export function createInMemoryStore(): InMemoryStore {
   let committed = emptyState();
   let queue: Promise<unknown> = Promise.resolve();
   let closed = false;
+  const repositories = (draft: MemoryState): Repositories => {
+    const writes = {
+      ...versionRepos(draft),
+      ...requestRepos(draft),
+      ...otherRepos(draft),
+      ...identityRepo(draft),
+      ...idempotencyRepo(draft),
+    };
+    return { ...writes, reads: readModels(writes) };
+  };
   return {
+    async read<T>(work: (tx: Repositories) => Promise<T>): Promise<T> {
+      if (closed) throw new Error('the store is closed');
+      // A snapshot of what is committed now; like a read-only database transaction, a write
+      // inside is an error (the real engines refuse it too).
+      const snapshot = copy(committed);
+      const draft = copy(snapshot);
+      const result = await work(repositories(draft));
+      if (!isDeepStrictEqual(draft, snapshot)) throw new Error('A read transaction wrote.');
+      return result;
+    },
     transaction<T>(work: (tx: Repositories) => Promise<T>): Promise<T> {
       if (closed) return Promise.reject(new Error('the store is closed'));
       const run = async () => {
         const draft = copy(committed);
-        const tx: Repositories = {
-          ...versionRepos(draft),
-          ...requestRepos(draft),
-          ...otherRepos(draft),
-          ...identityRepo(draft),
-          ...idempotencyRepo(draft),
-        };
+        const tx = repositories(draft);
         const result = await work(tx);
         committed = draft;
         return result;

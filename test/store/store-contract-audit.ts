@@ -1,6 +1,11 @@
 import { expect, it } from 'vitest';
 import type { Store } from '../../src/app/ports.js';
-import { entryLeafHash, hashSize } from '../../src/audit/index.js';
+import {
+  entryLeafHash,
+  hashSize,
+  perfectCover,
+  rootFromLeafHashes,
+} from '../../src/audit/index.js';
 import type { ClearanceError } from '../../src/domain/index.js';
 import { auditInput, later, model, policy, unique } from './fixtures.js';
 import { errorOf } from './store-contract.js';
@@ -56,6 +61,34 @@ export function auditContract(store: () => Store): void {
     expect(seqs).toStrictEqual(Array.from({ length: size }, (_, i) => i));
     expect(leaves).toHaveLength(size);
     expect(leaves.every((leaf) => leaf.length === hashSize)).toBe(true);
+  });
+
+  it('stores each perfect subtree of the Merkle tree as its last leaf is appended', async () => {
+    await store().transaction(async (tx) => {
+      for (let i = 0; i < 37; i += 1) await tx.audit.append(auditInput(unique('tree')));
+    });
+    const { leaves, perSize } = await store().transaction(async (tx) => {
+      const n = await tx.audit.size();
+      const all = await tx.audit.leafHashes(0, n);
+      // The compact range of every size up to n, read from stored nodes.
+      const ranges = [];
+      for (let size = 1; size <= n; size += 1) {
+        ranges.push(await tx.audit.treeNodes(perfectCover({ start: 0, end: size })));
+      }
+      return { leaves: all, perSize: ranges };
+    });
+    perSize.forEach((nodes, k) => {
+      const cover = perfectCover({ start: 0, end: k + 1 });
+      // Each stored node is the RFC 9162 hash of the leaves it spans, computed independently.
+      cover.forEach((id, j) => {
+        const span = 2 ** id.level;
+        const expected = rootFromLeafHashes(leaves.slice(id.index * span, (id.index + 1) * span));
+        expect(hex(nodes[j])).toBe(hex(expected));
+      });
+    });
+    const beyond = perfectCover({ start: 0, end: 2 ** Math.ceil(Math.log2(leaves.length + 1)) });
+    const error = await errorOf(store().transaction((tx) => tx.audit.treeNodes(beyond)));
+    expect((error as ClearanceError).code).toBe('audit_unavailable');
   });
 
   it('rolls back everything, the audit entry included, when work throws', async () => {

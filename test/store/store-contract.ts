@@ -7,6 +7,7 @@ import type { Store } from '../../src/app/ports.js';
 import { auditContract } from './store-contract-audit.js';
 import { idempotencyContract } from './store-contract-idempotency.js';
 import { identityContract } from './store-contract-identity.js';
+import { readContract } from './store-contract-reads.js';
 import { registryContract } from './store-contract-registry.js';
 
 export function storeContract(openStore: () => Promise<Store>): void {
@@ -22,6 +23,7 @@ export function storeContract(openStore: () => Promise<Store>): void {
   auditContract(store);
   identityContract(store);
   idempotencyContract(store);
+  readContract(store);
 }
 
 /** The error a rejected promise carries, for asserting codes and messages. */

@@ -36,6 +36,12 @@ export function postgresDialect(options: PostgresOptions): StoreDialect {
         .transaction()
         .setIsolationLevel('read committed')
         .execute((trx) => work(trx)),
+    readTransaction: (work) =>
+      db
+        .transaction()
+        .setIsolationLevel('repeatable read')
+        .setAccessMode('read only')
+        .execute((trx) => work(trx)),
     // Several processes share one database; locks in the database do the serialising.
     runExclusive: (work) => work(),
     appendOnlyStatements: (table) => [

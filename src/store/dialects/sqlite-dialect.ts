@@ -62,11 +62,42 @@ export function sqliteDialect(options: SqliteOptions): StoreDialect {
     );
   }
 
+  // Reads run on their own read-only connection, opened on first use: in WAL mode a reader sees
+  // the last committed snapshot and neither waits for the writer nor holds it up. Its queue keeps
+  // one read transaction at a time on that connection. A :memory: database exists only on its
+  // own connection, so there reads share the write path.
+  let reader: { db: Kysely<Database>; tail: Promise<unknown> } | undefined;
+  function readTransaction<T>(work: (trx: Kysely<Database>) => Promise<T>): Promise<T> {
+    if (key === undefined) return writeTransaction(work);
+    reader ??= {
+      db: new Kysely<Database>({
+        dialect: new SqliteDialect({
+          database: new SqliteDatabase(key, { readonly: true, fileMustExist: true }),
+        }),
+      }),
+      tail: Promise.resolve(),
+    };
+    const { db: readDb } = reader;
+    const run = reader.tail.then(() =>
+      readDb.connection().execute(async (conn) => {
+        await sql`begin`.execute(conn);
+        try {
+          return await work(conn);
+        } finally {
+          await sql`rollback`.execute(conn);
+        }
+      }),
+    );
+    reader.tail = run.catch(() => undefined);
+    return run;
+  }
+
   return {
     label: `SQLite ${options.file}`,
     capabilities: { supportsForUpdate: false, supportsSkipLocked: false, timestampType: 'text' },
     db,
     writeTransaction,
+    readTransaction,
     runExclusive,
     appendOnlyStatements: (table) =>
       (['update', 'delete'] as const).map(
@@ -77,7 +108,10 @@ export function sqliteDialect(options: SqliteOptions): StoreDialect {
     dropAppendOnlyStatements: (table) =>
       ['update', 'delete'].map((op) => `drop trigger if exists ${table}_no_${op}`),
     classifyError,
-    destroy: () => db.destroy(),
+    async destroy() {
+      await reader?.db.destroy();
+      await db.destroy();
+    },
   };
 }
 

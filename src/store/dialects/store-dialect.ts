@@ -28,6 +28,12 @@ export interface StoreDialect {
    */
   writeTransaction<T>(work: (trx: Kysely<Database>) => Promise<T>): Promise<T>;
   /**
+   * Runs `work` in one read-only transaction: a consistent snapshot that never waits for a writer
+   * and never makes one wait; a write inside fails. SQLite: a second, read-only connection (WAL
+   * readers do not block). PostgreSQL: REPEATABLE READ, READ ONLY.
+   */
+  readTransaction<T>(work: (trx: Kysely<Database>) => Promise<T>): Promise<T>;
+  /**
    * Runs `work` alone among this process's writers on the same database where a waiting writer
    * would block the process (SQLite); elsewhere runs it directly. Migrations use it.
    */

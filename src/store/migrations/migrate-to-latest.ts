@@ -4,6 +4,8 @@ import { registrySchema } from './0001-registry-schema.js';
 import { appendOnlyTriggers } from './0002-append-only-triggers.js';
 import { identityColumns } from './0003-identity-columns.js';
 import { idempotencyKeys } from './0004-idempotency-keys.js';
+import { auditTreeNodes } from './0005-audit-tree-nodes.js';
+import { auditActionIndex } from './0006-audit-action-index.js';
 import type { MigrationFactory } from './migration-context.js';
 
 const migrations: Record<string, MigrationFactory> = {
@@ -11,6 +13,8 @@ const migrations: Record<string, MigrationFactory> = {
   '0002-append-only-triggers': appendOnlyTriggers,
   '0003-identity-columns': identityColumns,
   '0004-idempotency-keys': idempotencyKeys,
+  '0005-audit-tree-nodes': auditTreeNodes,
+  '0006-audit-action-index': auditActionIndex,
 };
 
 /** Migration names in order; a test template database is keyed by them. */

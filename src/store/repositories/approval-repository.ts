@@ -36,21 +36,35 @@ export function approvalRepository(context: RepositoryContext): ApprovalReposito
         .orderBy('at')
         .orderBy('id')
         .execute();
-      return rows.map(
-        (row): Approval => ({
-          id: row.id,
-          requestId: row.request_id,
-          approver: row.approver,
-          role: row.role,
-          decision: row.decision as ApprovalDecision,
-          comment: row.comment,
-          ...opt('ticket', row.ticket),
-          riskClass: row.risk_class as RiskClass,
-          evidenceDigest: row.evidence_digest,
-          policyDigest: row.policy_digest,
-          at: iso(row.at),
-        }),
-      );
+      return rows.map(toApproval);
     },
+  };
+}
+
+export function toApproval(row: {
+  id: string;
+  request_id: string;
+  approver: string;
+  role: string;
+  decision: string;
+  comment: string;
+  ticket: string | null;
+  risk_class: string;
+  evidence_digest: string;
+  policy_digest: string;
+  at: Date | string;
+}): Approval {
+  return {
+    id: row.id,
+    requestId: row.request_id,
+    approver: row.approver,
+    role: row.role,
+    decision: row.decision as ApprovalDecision,
+    comment: row.comment,
+    ...opt('ticket', row.ticket),
+    riskClass: row.risk_class as RiskClass,
+    evidenceDigest: row.evidence_digest,
+    policyDigest: row.policy_digest,
+    at: iso(row.at),
   };
 }

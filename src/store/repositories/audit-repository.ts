@@ -3,8 +3,13 @@ import type { AuditRepository, CheckpointRepository } from '../../app/ports.js';
 import {
   type AuditEntry,
   encodeEntry,
+  hashCompletedNodes,
   hashLeaf,
   type LoggedAuditEntry,
+  leftChild,
+  nodeKey,
+  nodesCompletedBy,
+  type TreeNodeId,
 } from '../../audit/index.js';
 import { ClearanceError } from '../../domain/index.js';
 import { conflictOnDuplicate, int, iso, type RepositoryContext } from '../columns.js';
@@ -15,6 +20,50 @@ const decoder = new TextDecoder();
 
 export function auditRepository(context: RepositoryContext): AuditRepository {
   const { db } = context;
+
+  async function treeNodes(ids: readonly TreeNodeId[]): Promise<Uint8Array[]> {
+    const found = new Map<string, Uint8Array>();
+    const leaves = ids.filter((id) => id.level === 0).map((id) => id.index);
+    const inner = ids.filter((id) => id.level > 0);
+    if (leaves.length > 0) {
+      const rows = await db
+        .selectFrom('audit_entries')
+        .select(['seq', 'leaf_hash'])
+        .where('seq', 'in', leaves)
+        .execute();
+      for (const row of rows)
+        found.set(nodeKey({ level: 0, index: int(row.seq) }), bytes(row.leaf_hash));
+    }
+    if (inner.length > 0) {
+      const rows = await db
+        .selectFrom('audit_tree_nodes')
+        .select(['level', 'idx', 'hash'])
+        .where((eb) =>
+          eb.or(inner.map((id) => eb.and([eb('level', '=', id.level), eb('idx', '=', id.index)]))),
+        )
+        .execute();
+      for (const row of rows)
+        found.set(nodeKey({ level: row.level, index: int(row.idx) }), bytes(row.hash));
+    }
+    return ids.map((id) => {
+      const hash = found.get(nodeKey(id));
+      if (hash === undefined) throw missingNode(id);
+      return hash;
+    });
+  }
+
+  /** Stores the perfect subtrees the new leaf completes, in the append's transaction. */
+  async function storeCompletedNodes(seq: number, leafHash: Uint8Array): Promise<void> {
+    const completed = nodesCompletedBy(seq);
+    if (completed.length === 0) return;
+    const leftHashes = await treeNodes(completed.map(leftChild));
+    const nodes = hashCompletedNodes({ completed, leftHashes, leafHash });
+    await db
+      .insertInto('audit_tree_nodes')
+      .values(nodes.map((node) => ({ level: node.level, idx: node.index, hash: hex(node.hash) })))
+      .execute();
+  }
+
   return {
     async append(input) {
       // Validate before taking the head lock; a malformed entry never costs a lock wait.
@@ -36,6 +85,7 @@ export function auditRepository(context: RepositoryContext): AuditRepository {
       }
       const entry = { ...input, seq: int(head.size) - 1 } as AuditEntry;
       const encoded = encodeEntry(entry);
+      const leafHash = hashLeaf(encoded);
       await conflictOnDuplicate(
         context,
         () =>
@@ -44,7 +94,7 @@ export function auditRepository(context: RepositoryContext): AuditRepository {
             .values({
               seq: entry.seq,
               entry: decoder.decode(encoded),
-              leaf_hash: Buffer.from(hashLeaf(encoded)).toString('hex'),
+              leaf_hash: hex(leafHash),
               time: entry.time,
               action: entry.action,
               subject_type: entry.subject.type,
@@ -54,6 +104,7 @@ export function auditRepository(context: RepositoryContext): AuditRepository {
             .execute(),
         `Audit entry ${entry.seq} already exists although audit_head says the log has ${entry.seq} entries; the log was changed behind the service's back, run audit verify`,
       );
+      await storeCompletedNodes(entry.seq, leafHash);
       return entry;
     },
     async size() {
@@ -88,6 +139,7 @@ export function auditRepository(context: RepositoryContext): AuditRepository {
         .execute();
       return rows.map((row) => hexBytes(row.leaf_hash));
     },
+    treeNodes,
     async *withActions(actions) {
       if (actions.length === 0) return;
       // Keyset pages on the primary key: each page is one indexed range scan.
@@ -155,6 +207,26 @@ export function checkpointRepository(context: RepositoryContext): CheckpointRepo
   };
 }
 
-function hexBytes(hex: string): Uint8Array {
-  return new Uint8Array(Buffer.from(hex, 'hex'));
+function hexBytes(text: string): Uint8Array {
+  return new Uint8Array(Buffer.from(text, 'hex'));
+}
+
+const bytes = hexBytes;
+
+function hex(hash: Uint8Array): string {
+  return Buffer.from(hash).toString('hex');
+}
+
+function missingNode(id: TreeNodeId): ClearanceError {
+  const what =
+    id.level === 0 ? `audit entry ${id.index}` : `Merkle tree node ${id.level}/${id.index}`;
+  const message = `The stored ${what} is missing: rows were deleted behind the service's back.`;
+  return new ClearanceError('audit_unavailable', message, {
+    problems: [
+      {
+        message,
+        fix: 'Run `clearance audit verify` to name the first bad entry, and restore the log from a backup.',
+      },
+    ],
+  });
 }

@@ -34,19 +34,31 @@ export function evidenceRepository(context: RepositoryContext): EvidenceReposito
         .where('version', '=', version)
         .orderBy('path')
         .execute();
-      return rows.map(
-        (row): EvidenceRecord => ({
-          model: row.model,
-          version: row.version,
-          kind: row.kind as EvidenceKind,
-          path: row.path,
-          digest: row.digest,
-          size: int(row.size),
-          mediaType: row.media_type,
-          attachedAt: iso(row.attached_at),
-          attachedBy: row.attached_by,
-        }),
-      );
+      return rows.map(toEvidence);
     },
+  };
+}
+
+export function toEvidence(row: {
+  model: string;
+  version: string;
+  kind: string;
+  path: string;
+  digest: string;
+  size: number | string;
+  media_type: string;
+  attached_at: Date | string;
+  attached_by: string;
+}): EvidenceRecord {
+  return {
+    model: row.model,
+    version: row.version,
+    kind: row.kind as EvidenceKind,
+    path: row.path,
+    digest: row.digest,
+    size: int(row.size),
+    mediaType: row.media_type,
+    attachedAt: iso(row.attached_at),
+    attachedBy: row.attached_by,
   };
 }

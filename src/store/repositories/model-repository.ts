@@ -50,7 +50,7 @@ export function modelRepository(context: RepositoryContext): ModelRepository {
   };
 }
 
-function toModel(row: {
+export function toModel(row: {
   name: string;
   owner_team: string;
   risk_tier: string;

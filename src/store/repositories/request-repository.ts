@@ -102,7 +102,7 @@ interface RequestRow {
   review_due_at: Date | string | null;
 }
 
-function toRequest(row: RequestRow): TransitionRequest {
+export function toRequest(row: RequestRow): TransitionRequest {
   return {
     id: row.id,
     model: row.model,

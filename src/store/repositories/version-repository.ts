@@ -2,16 +2,20 @@ import type { VersionRepository } from '../../app/ports.js';
 import { ClearanceError, type Lineage, type VersionView } from '../../domain/index.js';
 import { conflictOnDuplicate, fromJson, iso, type RepositoryContext, toJson } from '../columns.js';
 
+/** Versions with their current state; map rows with `toView`. */
+export function versionViews(db: RepositoryContext['db']) {
+  return db
+    .selectFrom('versions as v')
+    .innerJoin('version_states as s', (join) =>
+      join.onRef('s.model', '=', 'v.model').onRef('s.version', '=', 'v.version'),
+    )
+    .selectAll('v')
+    .select(['s.state', 's.since']);
+}
+
 export function versionRepository(context: RepositoryContext): VersionRepository {
   const { db } = context;
-  const views = () =>
-    db
-      .selectFrom('versions as v')
-      .innerJoin('version_states as s', (join) =>
-        join.onRef('s.model', '=', 'v.model').onRef('s.version', '=', 'v.version'),
-      )
-      .selectAll('v')
-      .select(['s.state', 's.since']);
+  const views = () => versionViews(db);
   return {
     async insert(version, initialState) {
       await conflictOnDuplicate(
@@ -95,7 +99,7 @@ function productionConflict(model: string, current?: string): ClearanceError {
   );
 }
 
-function toView(row: {
+export function toView(row: {
   model: string;
   version: string;
   artifact_uri: string;
