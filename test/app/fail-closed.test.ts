@@ -1,59 +1,157 @@
-import { describe, expect, it } from 'vitest';
-import { registerModel, requestTransition } from '../../src/app/index.js';
-import type { Repositories, Store } from '../../src/app/ports.js';
-import type { InMemoryStore } from '../fakes/in-memory-store.js';
-import { addVersion, harness, people, refusal, setupModel } from './harness.js';
+import { expect, it } from 'vitest';
+import {
+  executeTransition,
+  recordApproval,
+  registerModel,
+  requestTransition,
+} from '../../src/app/index.js';
+import { auditFailure, failingAuditStore } from './failing-audit-store.js';
+import {
+  addVersion,
+  forEachStore,
+  people,
+  refusal,
+  type StoreHarness,
+  seedProduction,
+  setupModel,
+  toStaging,
+} from './harness.js';
+import { storeContents } from './store-contents.js';
 
-/** A store whose audit log refuses writes once `broken` is set. */
-function breakable(store: InMemoryStore): Store & { broken: boolean } {
-  const wrapped = {
-    broken: false,
-    close: () => store.close(),
-    transaction<T>(work: (tx: Repositories) => Promise<T>): Promise<T> {
-      return store.transaction((tx) => {
-        if (!wrapped.broken) return work(tx);
-        const append = () => Promise.reject(new Error('audit log unavailable'));
-        return work({ ...tx, audit: { ...tx.audit, append } });
-      });
-    },
-  };
-  return wrapped;
+/** The harness's store behind a failing audit log; `h.store` still reads the database directly. */
+function breakable(h: StoreHarness) {
+  const audit = failingAuditStore(h.store);
+  return { audit, deps: { ...h.deps, store: audit } };
 }
 
-describe('fail closed', () => {
+forEachStore('fail closed', (open) => {
   it('a throwing audit append leaves no state change', async () => {
-    let wrapped: (Store & { broken: boolean }) | undefined;
-    const h = harness((store) => {
-      wrapped = breakable(store);
-      return wrapped;
-    });
-    if (!wrapped) throw new Error('not wrapped');
+    const h = await open();
+    const { audit, deps } = breakable(h);
     const policy = await setupModel(h, 'credit-risk', 'credit-risk-pd', 'regulated');
     await addVersion(h, {
       model: 'credit-risk-pd',
       version: '1',
       dir: 'credit-risk/candidates/passing',
     });
-    const before = h.store.snapshot();
-    wrapped.broken = true;
+    const before = await storeContents(h.store);
+    audit.failAfter(0);
     const request = await refusal(
-      requestTransition(h.deps, people.owner, {
+      requestTransition(deps, people.owner, {
         model: 'credit-risk-pd',
         version: '1',
         to: 'staging',
         reason: 'go',
       }),
     );
-    expect(request.message).toBe('audit log unavailable');
+    expect(request.message).toBe(auditFailure);
     const model = await refusal(
-      registerModel(h.deps, people.admin, {
+      registerModel(deps, people.admin, {
         name: 'other',
         ownerTeam: 't',
         riskTier: 'low',
         policyDigest: policy.digest,
       }),
     );
-    expect(model.message).toBe('audit log unavailable');
-    expect(h.store.snapshot()).toEqual(before);
+    expect(model.message).toBe(auditFailure);
+    const after = await storeContents(h.store);
+    expect(after.audit.size).toBe(before.audit.size);
+    expect(after).toEqual(before);
+  });
+
+  it('rolls back the entries a transaction appended before its audit write failed', async () => {
+    const h = await open();
+    const { audit, deps } = breakable(h);
+    await setupModel(h, 'credit-risk', 'credit-risk-pd', 'regulated');
+    await addVersion(h, {
+      model: 'credit-risk-pd',
+      version: '1',
+      dir: 'credit-risk/candidates/passing',
+    });
+    const before = await storeContents(h.store);
+    // transition.requested is written; gate.evaluated, after the decision row, is refused.
+    audit.failAfter(1);
+    const input = { model: 'credit-risk-pd', version: '1', to: 'staging', reason: 'go' };
+    const error = await refusal(requestTransition(deps, people.owner, input));
+    expect(error.message).toBe(auditFailure);
+    expect(audit.appended).toBe(1);
+    const after = await storeContents(h.store);
+    expect(after.audit.size).toBe(before.audit.size);
+    expect(after.models[0]?.requests).toEqual([]);
+    expect(after.models[0]?.decisions).toEqual([]);
+    expect(after).toEqual(before);
+  });
+
+  /** home-feed: b1 in production, c1 in staging with a production request. */
+  async function recommender(h: StoreHarness) {
+    const model = 'home-feed';
+    await setupModel(h, 'recommender', model, 'medium');
+    await addVersion(h, { model, version: 'b1', dir: 'recommender/baseline' });
+    await seedProduction(h, model, 'b1');
+    await addVersion(h, { model, version: 'c1', dir: 'recommender/candidates/passing' });
+    await toStaging(h, model, 'c1');
+    const { request } = await requestTransition(h.deps, people.mlops, {
+      model,
+      version: 'c1',
+      to: 'production',
+      reason: 'CTR lift',
+    });
+    return request;
+  }
+
+  const sign = (requestId: string, role: string, decision: 'approve' | 'reject' = 'approve') => ({
+    requestId,
+    role,
+    decision,
+    comment: 'Reviewed',
+    riskClass: 'low' as const,
+  });
+
+  it('a promotion whose audit entry fails changes no version, serving, request or decision', async () => {
+    const h = await open();
+    const { audit, deps } = breakable(h);
+    const request = await recommender(h);
+    await recordApproval(h.deps, people.owner, sign(request.id, 'model_owner'));
+    await recordApproval(h.deps, people.product, sign(request.id, 'product_owner'));
+    const before = await storeContents(h.store);
+    // gate.evaluated is written; transition.executed, after the state and serving change, is refused.
+    audit.failAfter(1);
+    const error = await refusal(executeTransition(deps, people.mlops, { requestId: request.id }));
+    expect(error.message).toBe(auditFailure);
+    expect(audit.appended).toBe(1);
+    const after = await storeContents(h.store);
+    expect(after.audit.size).toBe(before.audit.size);
+    expect(after.models[0]?.serving.production?.version).toBe('b1');
+    expect(after).toEqual(before);
+
+    // The same promotion goes through once the log accepts writes, with no gap in the log.
+    audit.heal();
+    const done = await executeTransition(deps, people.mlops, { requestId: request.id });
+    expect(done.demoted).toBe('b1');
+    const promoted = await storeContents(h.store);
+    expect(promoted.models[0]?.serving.production?.version).toBe('c1');
+    expect(promoted.audit.entries.map((e) => e.entry.seq)).toEqual(
+      Array.from({ length: before.audit.size + 2 }, (_, i) => i),
+    );
+  });
+
+  it('a rejection whose audit entry fails records no approval and leaves the request open', async () => {
+    const h = await open();
+    const { audit, deps } = breakable(h);
+    const request = await recommender(h);
+    const before = await storeContents(h.store);
+    // approval.recorded is written; transition.rejected, after the request update, is refused.
+    audit.failAfter(1);
+    const error = await refusal(
+      recordApproval(deps, people.owner, sign(request.id, 'model_owner', 'reject')),
+    );
+    expect(error.message).toBe(auditFailure);
+    expect(audit.appended).toBe(1);
+    const after = await storeContents(h.store);
+    expect(after.audit.size).toBe(before.audit.size);
+    const stored = after.models[0]?.requests.find((r) => r.request.id === request.id);
+    expect(stored?.request.status).toBe('pending');
+    expect(stored?.approvals).toEqual([]);
+    expect(after).toEqual(before);
   });
 });

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import {
   executeTransition,
   expireEmergencies,
@@ -15,9 +15,10 @@ import {
 import {
   addVersion,
   examplesDir,
-  harness,
+  forEachStore,
   people,
   refusal,
+  type StoreHarness,
   seedProduction,
   setupModel,
   toStaging,
@@ -25,8 +26,8 @@ import {
 
 const model = 'cxr-triage';
 
-async function medical() {
-  const h = harness();
+async function medical(open: () => Promise<StoreHarness>) {
+  const h = await open();
   await setupModel(h, 'medical-imaging', model, 'safety-critical');
   await addVersion(h, { model, version: '3.0', dir: 'medical-imaging/candidates/passing' });
   await toStaging(h, model, '3.0');
@@ -49,9 +50,9 @@ const sign = (requestId: string, role: string) => ({
   riskClass: 'high' as const,
 });
 
-describe('policy changes', () => {
+forEachStore('policy changes', (open) => {
   it('an approval stops counting when the policy changes', async () => {
-    const { h, request } = await medical();
+    const { h, request } = await medical(open);
     await recordApproval(h.deps, people.clinician, sign(request.id, 'senior_clinician'));
     await recordApproval(h.deps, people.owner, sign(request.id, 'model_owner'));
     const text = readFileSync(join(examplesDir, 'medical-imaging/policy.yaml'), 'utf8');
@@ -82,7 +83,7 @@ describe('policy changes', () => {
   });
 
   it('refuses a malformed policy with every problem located', async () => {
-    const h = harness();
+    const h = await open();
     const error = await refusal(
       registerPolicy(h.deps, people.admin, {
         text: 'apiVersion: clearance/v1\nkind: Nope\n',
@@ -93,9 +94,9 @@ describe('policy changes', () => {
   });
 });
 
-describe('requests', () => {
+forEachStore('requests', (open) => {
   it('a second open request for the same version is a conflict', async () => {
-    const { h } = await medical();
+    const { h } = await medical(open);
     const again = requestTransition(h.deps, people.mlops, {
       model,
       version: '3.0',
@@ -109,7 +110,7 @@ describe('requests', () => {
   });
 
   it('names an unknown version as not_found', async () => {
-    const { h } = await medical();
+    const { h } = await medical(open);
     const error = await refusal(
       requestTransition(h.deps, people.mlops, {
         model,
@@ -122,39 +123,43 @@ describe('requests', () => {
   });
 });
 
-describe('replayDecision', () => {
+forEachStore('replayDecision', (open) => {
   it('reproduces a request-time gate decision', async () => {
-    const { h, decision } = await medical();
+    const { h, decision } = await medical(open);
     const report = await replayDecision(h.deps, { decisionId: decision.id });
     expect(report).toMatchObject({ reproduced: true, policyIntact: true, evidenceIntact: true });
     expect(report.replayed?.gates).toEqual(report.original.gates);
   });
 
-  it('detects evidence altered in the blob store', async () => {
-    const { h, decision } = await medical();
+  it('detects evidence altered in the blob store and refuses to replay on it', async () => {
+    const { h, decision } = await medical(open);
     const predictions = decision.evidence.find((e) => e.path === 'predictions.csv');
     if (!predictions) throw new Error('no predictions');
     const original = new TextDecoder().decode(await h.blobs.get(predictions.digest));
     const [header, ...rows] = original.trim().split('\n');
-    // Flip every label: sensitivity and specificity collapse.
+    // Flip every label: sensitivity and specificity would collapse, were the bytes believed.
     const flipped = rows.map((row) =>
       row.replace(/,([01]),/, (_, l: string) => `,${l === '1' ? '0' : '1'},`),
     );
-    h.blobs.tamper(predictions.digest, new TextEncoder().encode([header, ...flipped].join('\n')));
-    const report = await replayDecision(h.deps, { decisionId: decision.id });
-    expect(report.reproduced).toBe(false);
-    expect(report.differences.join(' ')).toMatch(/sensitivity|specificity/);
+    await h.tamperBlob(
+      predictions.digest,
+      new TextEncoder().encode([header, ...flipped].join('\n')),
+    );
+    // Every blob store checks the digest on read, so altered bytes never reach the gates.
+    const error = await refusal(replayDecision(h.deps, { decisionId: decision.id }));
+    expect(error.code).toBe('invalid_evidence');
+    expect(error.message).toContain(`Blob ${predictions.digest} is corrupted`);
   });
 
   it('refuses an unknown decision id', async () => {
-    const h = harness();
+    const h = await open();
     expect((await refusal(replayDecision(h.deps, { decisionId: 'nope' }))).code).toBe('not_found');
   });
 });
 
-describe('emergency regularised', () => {
+forEachStore('emergency regularised', (open) => {
   it('an emergency that passes the standard gates at expiry stands', async () => {
-    const h = harness();
+    const h = await open();
     const m = 'credit-risk-pd';
     await setupModel(h, 'credit-risk', m, 'regulated');
     await addVersion(h, { model: m, version: '1', dir: 'credit-risk/baseline' });

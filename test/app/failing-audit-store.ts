@@ -1,0 +1,51 @@
+import type { AuditEntryInput, Repositories, Store } from '../../src/app/ports.js';
+import type { AuditEntry } from '../../src/audit/index.js';
+
+/** A real Store whose audit log can be made to refuse writes; see {@link failingAuditStore}. */
+export interface FailingAuditStore extends Store {
+  /** Lets the next `n` audit appends through, then fails every later one until `heal()`. */
+  failAfter(n: number): void;
+  heal(): void;
+  /** Appends let through since the last `failAfter` (or since the store was wrapped). */
+  readonly appended: number;
+}
+
+export const auditFailure = 'audit log unavailable';
+
+/**
+ * Wraps any Store — the fake or a real engine — so the repositories handed to a use case append
+ * audit entries through the real repository until the budget is spent, then throw. The throw
+ * happens inside the real transaction, as a full disk or a lost connection would, so what the
+ * engine rolls back is what a test observes afterwards.
+ */
+export function failingAuditStore(store: Store): FailingAuditStore {
+  let budget = Number.POSITIVE_INFINITY;
+  let appended = 0;
+  const failing = (tx: Repositories): Repositories => ({
+    ...tx,
+    audit: {
+      ...tx.audit,
+      append: async (entry: AuditEntryInput): Promise<AuditEntry> => {
+        if (appended >= budget) throw new Error(auditFailure);
+        const written = await tx.audit.append(entry);
+        appended += 1;
+        return written;
+      },
+    },
+  });
+  return {
+    get appended() {
+      return appended;
+    },
+    failAfter(n) {
+      budget = n;
+      appended = 0;
+    },
+    heal() {
+      budget = Number.POSITIVE_INFINITY;
+    },
+    transaction: (work) => store.transaction((tx) => work(failing(tx))),
+    read: (work) => store.read(work),
+    close: () => store.close(),
+  };
+}
