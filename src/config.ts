@@ -8,7 +8,7 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { ClearanceError, type Problem } from './domain/index.js';
 
-export const configSchema = z.strictObject({
+const configSchema = z.strictObject({
   database: z
     .string()
     .min(1)
@@ -63,7 +63,7 @@ export const configSchema = z.strictObject({
 
 export type Config = Readonly<z.infer<typeof configSchema>>;
 
-export const configDefaults: z.infer<typeof configSchema> = {
+const configDefaults: z.infer<typeof configSchema> = {
   database: 'sqlite:.clearance/clearance.db',
   dataDir: '.clearance',
   host: '127.0.0.1',
@@ -81,7 +81,7 @@ export const configDefaults: z.infer<typeof configSchema> = {
 };
 
 /** Environment variable for each key; DATABASE_URL is honoured as the convention it is. */
-export const configEnvironment: Record<keyof Config, readonly string[]> = {
+const configEnvironment: Record<keyof Config, readonly string[]> = {
   database: ['CLEARANCE_DATABASE', 'DATABASE_URL'],
   dataDir: ['CLEARANCE_DATA_DIR'],
   host: ['CLEARANCE_HOST'],

@@ -40,11 +40,11 @@ export function writeCsv(path: string, header: string[], rows: (string | number)
   write(path, `${lines.join('\n')}\n`);
 }
 
-export function fakeDigest(text: string): string {
+function fakeDigest(text: string): string {
   return `sha256:${createHash('sha256').update(text).digest('hex')}`;
 }
 
-export function fakeCommit(text: string): string {
+function fakeCommit(text: string): string {
   return createHash('sha1').update(text).digest('hex');
 }
 

@@ -6,7 +6,7 @@ import { ClearanceError, type Policy, type ServingView } from '../domain/index.j
 import type { Repositories } from './ports.js';
 
 /** Where a demoted production version goes: `deprecated` when the policy has it. */
-export function demotedState(policy: Policy, fallback: string): string {
+function demotedState(policy: Policy, fallback: string): string {
   return policy.states.includes('deprecated') ? 'deprecated' : fallback;
 }
 

@@ -26,7 +26,7 @@ import {
 import { invalidInput } from './register-model.js';
 
 /** The post-incident review's rules: its own approvers; the break-glass requester never reviews. */
-export function reviewRules(policy: Policy, request: TransitionRequest): ApprovalRules {
+function reviewRules(policy: Policy, request: TransitionRequest): ApprovalRules {
   const review = policy.changeTypes.emergency?.postIncidentReview;
   const approvals = review?.approvals ?? [];
   const duties = policy.transitions.find(

@@ -7,7 +7,7 @@ import { restoreRollbackTarget } from './move-version.js';
 import { invalidInput } from './register-model.js';
 
 /** Roles that may roll a model back: whoever may promote to production, break-glass, admin. */
-export function rollbackRoles(policy: Policy): string[] {
+function rollbackRoles(policy: Policy): string[] {
   const promoters = policy.transitions
     .filter((t) => t.to === 'production')
     .flatMap((t) => t.requestedBy);

@@ -24,11 +24,11 @@ export interface GateRun {
 }
 
 /** Columns the gates read from predictions besides label and score (fairness attributes). */
-export function groupColumnsFor(gates: readonly GateSpec[]): string[] {
+function groupColumnsFor(gates: readonly GateSpec[]): string[] {
   return [...new Set(gates.flatMap((g) => (g.type === 'fairness' ? [g.attribute] : [])))];
 }
 
-export function toItem(record: EvidenceItem): EvidenceItem {
+function toItem(record: EvidenceItem): EvidenceItem {
   return { kind: record.kind, path: record.path, digest: record.digest, size: record.size };
 }
 

@@ -49,7 +49,7 @@ export function isPastState(policy: Policy, state: string, limit: string): boole
 }
 
 /** Experiments stop at `maxState`; emergencies need the policy to define them. */
-export function checkChangeType(policy: Policy, to: string, changeType: ChangeType) {
+function checkChangeType(policy: Policy, to: string, changeType: ChangeType) {
   if (changeType === 'experiment') {
     const experiment = policy.changeTypes.experiment;
     if (!experiment) {
@@ -78,7 +78,7 @@ export function checkChangeType(policy: Policy, to: string, changeType: ChangeTy
 }
 
 /** Standard and experiment requests need a `requestedBy` role; emergencies need `allowedBy`. */
-export function checkRequester(input: {
+function checkRequester(input: {
   policy: Policy;
   transition: TransitionPolicy;
   changeType: ChangeType;
@@ -123,7 +123,7 @@ export function checkTicket(
 }
 
 /** A reason is required unless the transition waives it; emergencies always need one. */
-export function checkReason(
+function checkReason(
   transition: TransitionPolicy,
   changeType: ChangeType,
   reason: string,

@@ -16,7 +16,7 @@ const textExtensions = new Set([
   '.ini',
   '.toml',
 ]);
-export const maxScannedTextBytes = 1 << 20;
+const maxScannedTextBytes = 1 << 20;
 
 /** Small text files the security gate scans for secrets; `.env`, `.env.local` included. */
 export function isScannableText(relativePath: string, size: number): boolean {

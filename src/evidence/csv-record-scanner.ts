@@ -12,9 +12,9 @@ const CR = 13;
 
 /** Field kinds in `CsvFields.kind`. */
 export const PLAIN = 0;
-export const QUOTED = 1;
+const QUOTED = 1;
 /** Quoted and containing `""`, which must be unescaped when decoded. */
-export const ESCAPED = 2;
+const ESCAPED = 2;
 
 export interface CsvFields {
   starts: Int32Array;

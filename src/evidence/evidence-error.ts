@@ -6,7 +6,7 @@ import {
   type SourceLocation,
 } from '../domain/index.js';
 
-export function evidenceProblem(location: SourceLocation, message: string, fix: string): Problem {
+function evidenceProblem(location: SourceLocation, message: string, fix: string): Problem {
   return { location, message, fix };
 }
 

@@ -43,7 +43,7 @@ export function parseMarkdownDocument(
   return withUseConstraints({ kind, path, frontMatter: data, sections });
 }
 
-export function findHeadings(lines: readonly string[]): Heading[] {
+function findHeadings(lines: readonly string[]): Heading[] {
   const headings: Heading[] = [];
   let fence: string | undefined;
   lines.forEach((line, index) => {

@@ -11,7 +11,7 @@ import { confusionAt, ksStatistic, regressionErrors, rocAuc } from '../stats/ind
 export type PredictionMetricValues = Record<string, number | undefined>;
 
 /** The score column of the candidate, or of the production baseline when the table carries one. */
-export function scoresOf(
+function scoresOf(
   table: PredictionTable,
   which: 'candidate' | 'baseline',
 ): Float64Array | undefined {

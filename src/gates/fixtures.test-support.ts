@@ -10,7 +10,7 @@ export function bundle(overrides: Partial<EvidenceBundle> = {}): EvidenceBundle 
   return { root: 'evidence', items: [], documents: {}, texts: [], problems: [], ...overrides };
 }
 
-export function categorical(values: readonly string[]): CategoricalColumn {
+function categorical(values: readonly string[]): CategoricalColumn {
   const dictionary = [...new Set(values)];
   return { values: dictionary, codes: Uint32Array.from(values.map((v) => dictionary.indexOf(v))) };
 }

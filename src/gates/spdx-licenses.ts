@@ -19,7 +19,7 @@ const rank: Record<LicenseVerdict, number> = { denied: 0, unknown: 1, allowed: 2
  * The family of an id, so that `GPL-3.0` in a policy matches `GPL-3.0-only`, `GPL-3.0-or-later`
  * and `GPL-3.0+` (SPDX deprecated the bare form; lists written by people still use it).
  */
-export function licenseFamily(id: string): string {
+function licenseFamily(id: string): string {
   return id
     .trim()
     .toLowerCase()

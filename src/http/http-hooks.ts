@@ -33,7 +33,7 @@ export function principalOf(request: FastifyRequest): Principal {
 }
 
 /** `W/"<base64url of the SHA-256 of the body, truncated>"`. */
-export function weakEtag(body: string | Buffer): string {
+function weakEtag(body: string | Buffer): string {
   return `W/"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`;
 }
 

@@ -7,7 +7,7 @@
 const open = { type: 'object', additionalProperties: true } as const;
 const text = { type: 'string' } as const;
 
-export const problemSchema = {
+const problemSchema = {
   $id: 'Problem',
   type: 'object',
   description: 'RFC 9457 problem details.',
@@ -31,7 +31,7 @@ export const problemSchema = {
   },
 } as const;
 
-export const modelSchema = {
+const modelSchema = {
   $id: 'Model',
   type: 'object',
   additionalProperties: true,
@@ -47,7 +47,7 @@ export const modelSchema = {
   },
 } as const;
 
-export const policySchema = {
+const policySchema = {
   $id: 'PolicyRecord',
   type: 'object',
   additionalProperties: true,
@@ -55,7 +55,7 @@ export const policySchema = {
   properties: { digest: text, name: text, text, registeredAt: text, registeredBy: text },
 } as const;
 
-export const versionSchema = {
+const versionSchema = {
   $id: 'Version',
   type: 'object',
   additionalProperties: true,
@@ -73,7 +73,7 @@ export const versionSchema = {
   },
 } as const;
 
-export const evidenceSchema = {
+const evidenceSchema = {
   $id: 'Evidence',
   type: 'object',
   additionalProperties: true,
@@ -91,7 +91,7 @@ export const evidenceSchema = {
   },
 } as const;
 
-export const requestSchema = {
+const requestSchema = {
   $id: 'TransitionRequest',
   type: 'object',
   additionalProperties: true,
@@ -114,7 +114,7 @@ export const requestSchema = {
   },
 } as const;
 
-export const approvalSchema = {
+const approvalSchema = {
   $id: 'Approval',
   type: 'object',
   additionalProperties: true,
@@ -134,7 +134,7 @@ export const approvalSchema = {
   },
 } as const;
 
-export const servingSchema = {
+const servingSchema = {
   $id: 'ServingView',
   type: 'object',
   additionalProperties: true,
@@ -147,7 +147,7 @@ export const servingSchema = {
   },
 } as const;
 
-export const decisionSchema = {
+const decisionSchema = {
   $id: 'DecisionRecord',
   type: 'object',
   additionalProperties: true,
@@ -160,14 +160,14 @@ const bindingProperties = {
   model: { type: 'string', description: 'Absent: the role holds for every model.' },
 } as const;
 
-export const roleBindingSchema = {
+const roleBindingSchema = {
   $id: 'RoleBinding',
   type: 'object',
   required: ['role'],
   properties: bindingProperties,
 } as const;
 
-export const userSchema = {
+const userSchema = {
   $id: 'User',
   type: 'object',
   additionalProperties: true,
@@ -182,7 +182,7 @@ export const userSchema = {
   },
 } as const;
 
-export const roleGrantSchema = {
+const roleGrantSchema = {
   $id: 'RoleGrant',
   type: 'object',
   additionalProperties: true,
@@ -191,7 +191,7 @@ export const roleGrantSchema = {
 } as const;
 
 /** A token without its secret or hash: neither ever leaves the server after creation. */
-export const apiTokenSchema = {
+const apiTokenSchema = {
   $id: 'ApiToken',
   type: 'object',
   additionalProperties: false,

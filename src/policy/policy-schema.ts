@@ -58,9 +58,9 @@ export const evaluationSetSchema = strict({
   decisionThreshold: finite.default(0.5),
 });
 
-export const approvalSchema = strict({ role: identifier, count: count(1).default(1) });
+const approvalSchema = strict({ role: identifier, count: count(1).default(1) });
 
-export const approvalsSchema = z.array(approvalSchema).superRefine((approvals, ctx) => {
+const approvalsSchema = z.array(approvalSchema).superRefine((approvals, ctx) => {
   approvals.forEach((approval, index) => {
     if (approvals.findIndex((other) => other.role === approval.role) !== index) {
       addProblem(ctx, {
@@ -72,7 +72,7 @@ export const approvalsSchema = z.array(approvalSchema).superRefine((approvals, c
   });
 });
 
-export const triggerSchema = strict({
+const triggerSchema = strict({
   metric: text,
   op: z.enum(['>=', '<=', '>', '<']),
   threshold: finite,
@@ -147,5 +147,4 @@ export const changeTypesSchema = strict({
   experiment: z.unknown().optional(),
 }).optional();
 
-export type RawTransition = z.output<typeof transitionSchema>;
 export type RawTrigger = z.output<typeof triggerSchema>;

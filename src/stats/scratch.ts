@@ -4,7 +4,7 @@ let held: WeakRef<ArrayBuffer> | undefined;
  * Bytes per row every large-input statistic borrows: 24 for the radix sort plus 8 for one stored
  * placement vector (paired DeLong). One size for all callers, so they share one buffer.
  */
-export const SCRATCH_BYTES_PER_ROW = 32;
+const SCRATCH_BYTES_PER_ROW = 32;
 
 /**
  * A scratch buffer for `rows` rows, reused across calls while the garbage collector keeps the

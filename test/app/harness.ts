@@ -295,7 +295,7 @@ export async function toStaging(h: StoreHarness, model: string, version: string)
 }
 
 /** The fake's audit log. */
-export function auditLog(h: Harness): AuditEntry[] {
+function auditLog(h: Harness): AuditEntry[] {
   return h.store.snapshot().audit;
 }
 

@@ -32,7 +32,8 @@ export interface TestEngine {
 }
 
 const explicitPgUrl = process.env.CLEARANCE_TEST_PG_URL;
-const pgUrl = explicitPgUrl ?? 'postgres://postgres@127.0.0.1:5432/test';
+/** The PostgreSQL server the suites use: CLEARANCE_TEST_PG_URL, else the local default. */
+export const pgUrl = explicitPgUrl ?? 'postgres://postgres@127.0.0.1:5432/test';
 const pgAvailable = await answers(pgUrl);
 
 export function eachEngine(title: string, suite: (engine: TestEngine) => void): void {

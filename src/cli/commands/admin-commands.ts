@@ -63,7 +63,7 @@ function databaseOptions(command: Command): Command {
 }
 
 /** `30d` from now, or an RFC 3339 instant as it is. */
-export function expiryFrom(text: string | undefined, now: Date): string | undefined {
+function expiryFrom(text: string | undefined, now: Date): string | undefined {
   if (text === undefined) return undefined;
   const ms = parseDuration(text);
   if (ms !== undefined) return new Date(now.getTime() + ms).toISOString();

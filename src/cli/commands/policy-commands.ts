@@ -71,7 +71,7 @@ export async function explainPolicyFile(file: string, out: Output): Promise<numb
 }
 
 /** Starter policies are the examples' own policies, so every template is tested by the examples. */
-export async function listTemplates(): Promise<string[]> {
+async function listTemplates(): Promise<string[]> {
   const root = join(packageRoot(), 'examples');
   const entries = await readdir(root, { withFileTypes: true });
   return entries

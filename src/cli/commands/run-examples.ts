@@ -30,7 +30,7 @@ export interface ExampleOutcome {
   asExpected: boolean;
 }
 
-export async function readExampleCases(dir: string): Promise<ExampleCase[]> {
+async function readExampleCases(dir: string): Promise<ExampleCase[]> {
   const file = join(dir, 'cases.yaml');
   const parsed = casesSchema.safeParse(parse(await readFile(file, 'utf8')));
   if (!parsed.success) {

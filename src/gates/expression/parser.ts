@@ -29,7 +29,7 @@ const maxDepth = 64;
 const maxLength = 10_000;
 
 /** Functions and how many arguments each takes. */
-export const functionArity: Record<FunctionName, { min: number; max: number }> = {
+const functionArity: Record<FunctionName, { min: number; max: number }> = {
   has: { min: 1, max: 1 },
   size: { min: 1, max: 1 },
   abs: { min: 1, max: 1 },
