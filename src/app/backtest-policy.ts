@@ -9,9 +9,11 @@ import {
   ClearanceError,
   type DecisionRecord,
   findTransition,
+  formatLocation,
   type GateResult,
   type Policy,
   type Principal,
+  parseDuration,
   type TransitionRequest,
   type VersionView,
 } from '../domain/index.js';
@@ -27,6 +29,8 @@ const backtestRoles = ['admin', 'mlops', 'risk_officer', 'compliance_officer', '
 export interface BacktestInput {
   /** The changed policy, as YAML. */
   policyText: string;
+  /** The name problems are reported against (`file:line:column`); default `backtest policy`. */
+  policyFile?: string;
   /** Only this model's decisions (all models when absent). */
   model?: string;
   /** Only decisions made at or after this time. */
@@ -109,16 +113,33 @@ function assertMayBacktest(principal: Principal, model: string | undefined): voi
   );
 }
 
-function parseNewPolicy(text: string): { policy: Policy; digest: string } {
-  const parsed = parsePolicy(text, 'backtest policy');
+function parseNewPolicy(text: string, file: string): { policy: Policy; digest: string } {
+  const parsed = parsePolicy(text, file);
   if (!parsed.ok) {
+    const first = parsed.problems[0];
+    const where = first?.location ? formatLocation(first.location) : file;
     throw new ClearanceError(
       'invalid_policy',
-      `The policy to backtest has ${parsed.problems.length} problem(s).`,
+      `Policy ${file} has ${parsed.problems.length} problem(s); the first at ${where}: ${first?.message ?? 'unknown'}`,
       { problems: parsed.problems },
     );
   }
   return { policy: parsed.policy, digest: parsed.digest };
+}
+
+/**
+ * A backtest's `since`: a duration ago (`90d`, `2w`, `1h30m`) or a date (`2026-01-31`, or an
+ * RFC 3339 instant). `what` names the input in the refusal (`--since`, `since`).
+ */
+export function parseSince(text: string, now: Date, what = 'since'): Date {
+  const ms = parseDuration(text);
+  if (ms !== undefined) return new Date(now.getTime() - ms);
+  const at = new Date(text);
+  if (!Number.isNaN(at.getTime()) && /^\d{4}-\d{2}-\d{2}/.test(text)) return at;
+  const message = `${what} ${text} is neither a duration nor a date.`;
+  throw new ClearanceError('invalid_input', message, {
+    problems: [{ message, fix: 'Use a duration such as 90d or 2w, or a date such as 2026-01-31.' }],
+  });
 }
 
 /**
@@ -131,7 +152,10 @@ export async function backtestPolicy(
   principal: Principal,
   input: BacktestInput,
 ): Promise<BacktestReport> {
-  const { policy, digest } = parseNewPolicy(input.policyText);
+  const { policy, digest } = parseNewPolicy(
+    input.policyText,
+    input.policyFile ?? 'backtest policy',
+  );
   const subject = { type: 'policy', id: digest };
   await guarded(deps, { actor: principal, action: 'policy.backtest', subject }, async () =>
     assertMayBacktest(principal, input.model),

@@ -20,14 +20,13 @@ import {
 import type { AppDeps } from './app-deps.js';
 import type { AuditLogIdentity } from './audit-proofs.js';
 import { auditRecord } from './audit-record.js';
-import { assertAnyRole, guarded } from './authorise.js';
 import { type PackAudit, packAudit } from './evidence-pack-audit.js';
 import { renderPackReport } from './evidence-pack-report.js';
 import { notFound } from './load-policy.js';
 import type { Repositories } from './ports.js';
+import { guardedRead } from './read-access.js';
 
 const evidencePackFormat = 'clearance-evidence-pack/v1';
-const evidencePackRoles = ['admin', 'auditor', 'model_owner'] as const;
 
 export interface EvidencePackInput {
   model: string;
@@ -208,22 +207,29 @@ function assemble(
 }
 
 /**
- * Builds the evidence pack of one version. Admins, auditors and the model's owners may export it;
- * the export is recorded as `evidence_pack.exported` with the pack digest.
+ * Builds the evidence pack of one version. Whoever may read the model's decisions may export it
+ * (a role that holds for the model: global roles, auditor and admin included): the pack is the
+ * version's decisions with the evidence, approvals and log entries behind them, scoped to that one
+ * model. A refusal is audited as `access.denied`.
+ * The export is recorded as `evidence_pack.exported` with the pack digest.
  */
 export async function buildEvidencePack(
   deps: AppDeps,
   principal: Principal,
   input: EvidencePackInput,
 ): Promise<EvidencePack> {
-  const subject = { type: 'version', id: `${input.model}@${input.version}` };
-  await guarded(deps, { actor: principal, action: 'evidence_pack.export', subject }, async () =>
-    assertAnyRole({
+  const id = `${input.model}@${input.version}`;
+  const subject = { type: 'version', id };
+  await guardedRead(
+    deps,
+    {
       principal,
+      action: 'evidence_pack.export',
+      subject,
       model: input.model,
-      roles: evidencePackRoles,
-      action: 'export an evidence pack',
-    }),
+      what: `the evidence pack of ${id}`,
+    },
+    async () => undefined,
   );
   const gathered = await deps.store.transaction((tx) => gather(tx, input));
   const evidence = await evidenceFiles(deps, gathered.evidence);

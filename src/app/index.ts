@@ -16,12 +16,18 @@ export {
   listCheckpoints,
 } from './audit-proofs.js';
 export { guarded } from './authorise.js';
-export { type BacktestReport, backtestPolicy } from './backtest-policy.js';
+export { type BacktestReport, backtestPolicy, parseSince } from './backtest-policy.js';
 export { bootstrapAdmin } from './bootstrap-admin.js';
 export { cancelRequest } from './cancel-request.js';
 export { type CreatedToken, type CreateTokenInput, createToken } from './create-token.js';
 export { type CreateUserInput, createUser } from './create-user.js';
 export { buildEvidencePack, type EvidencePack } from './evidence-pack.js';
+export {
+  type EvidencePackArchive,
+  evidencePackArchive,
+  evidencePackMediaType,
+  readEvidencePackArchive,
+} from './evidence-pack-archive.js';
 export { type ExecuteResult, executeTransition } from './execute-transition.js';
 export { type ExpiryOutcome, expireEmergencies } from './expire-emergencies.js';
 export { grantRole, type RoleChangeInput, revokeRole } from './grant-role.js';

@@ -18,8 +18,17 @@ export interface RequestOptions {
   idempotent?: boolean;
 }
 
+export interface Download {
+  bytes: Uint8Array;
+  contentType: string;
+  /** From `Content-Disposition: attachment; filename="…"`, when the server names one. */
+  filename?: string;
+}
+
 export interface ClearanceClient {
   call<T>(method: 'GET' | 'POST' | 'DELETE', path: string, options?: RequestOptions): Promise<T>;
+  /** A GET whose answer is a file (e.g. an evidence pack); refusals still throw ClearanceErrors. */
+  download(path: string, options?: Pick<RequestOptions, 'query'>): Promise<Download>;
 }
 
 interface ProblemBody {
@@ -46,53 +55,87 @@ function urlFor(server: string, path: string, query: RequestOptions['query']): s
   return url.toString();
 }
 
+function unreachable(server: string, cause: unknown): ClearanceError {
+  return new ClearanceError('invalid_input', `Cannot reach the Clearance server at ${server}.`, {
+    cause,
+    problems: [
+      {
+        message:
+          cause instanceof Error && cause.cause instanceof Error
+            ? cause.cause.message
+            : String(cause),
+        fix: 'Start it with `clearance serve`, or point --server / CLEARANCE_SERVER at it.',
+      },
+    ],
+  });
+}
+
+function parseProblem(text: string): unknown {
+  if (text === '') return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    // Not ours (a proxy's HTML page, say): the status still says what happened.
+    return undefined;
+  }
+}
+
+async function refusal(response: Response): Promise<ClearanceError> {
+  const problem = (parseProblem(await response.text()) ?? {}) as ProblemBody;
+  return new ClearanceError(
+    errorCodeOf(problem.code, response.status),
+    problem.detail ?? problem.title ?? `The server answered ${response.status}.`,
+    { problems: problem.problems ?? [] },
+  );
+}
+
+function filenameOf(disposition: string | null): string | undefined {
+  const match = /filename="([^"]+)"/.exec(disposition ?? '');
+  return match?.[1];
+}
+
 export function createClient(options: ClientOptions): ClearanceClient {
+  const send = async (
+    method: 'GET' | 'POST' | 'DELETE',
+    path: string,
+    request: RequestOptions,
+    accept: string,
+  ): Promise<Response> => {
+    const headers: Record<string, string> = { accept };
+    if (options.token) headers.authorization = `Bearer ${options.token}`;
+    if (request.idempotent) headers['idempotency-key'] = randomUUID();
+    let body: string | Uint8Array | undefined;
+    if (request.bytes) {
+      headers['content-type'] = 'application/octet-stream';
+      body = request.bytes;
+    } else if (request.json !== undefined) {
+      headers['content-type'] = 'application/json';
+      body = JSON.stringify(request.json);
+    }
+    const url = urlFor(options.server, path.replace(/^\//, ''), request.query);
+    let response: Response;
+    try {
+      response = await fetch(url, { method, headers, ...(body === undefined ? {} : { body }) });
+    } catch (cause) {
+      throw unreachable(options.server, cause);
+    }
+    if (!response.ok) throw await refusal(response);
+    return response;
+  };
   return {
     async call<T>(method: 'GET' | 'POST' | 'DELETE', path: string, request: RequestOptions = {}) {
-      const headers: Record<string, string> = { accept: 'application/json' };
-      if (options.token) headers.authorization = `Bearer ${options.token}`;
-      if (request.idempotent) headers['idempotency-key'] = randomUUID();
-      let body: string | Uint8Array | undefined;
-      if (request.bytes) {
-        headers['content-type'] = 'application/octet-stream';
-        body = request.bytes;
-      } else if (request.json !== undefined) {
-        headers['content-type'] = 'application/json';
-        body = JSON.stringify(request.json);
-      }
-      const url = urlFor(options.server, path.replace(/^\//, ''), request.query);
-      let response: Response;
-      try {
-        response = await fetch(url, { method, headers, ...(body === undefined ? {} : { body }) });
-      } catch (cause) {
-        throw new ClearanceError(
-          'invalid_input',
-          `Cannot reach the Clearance server at ${options.server}.`,
-          {
-            cause,
-            problems: [
-              {
-                message:
-                  cause instanceof Error && cause.cause instanceof Error
-                    ? cause.cause.message
-                    : String(cause),
-                fix: 'Start it with `clearance serve`, or point --server / CLEARANCE_SERVER at it.',
-              },
-            ],
-          },
-        );
-      }
+      const response = await send(method, path, request, 'application/json');
       const text = await response.text();
-      const parsed: unknown = text === '' ? undefined : JSON.parse(text);
-      if (!response.ok) {
-        const problem = (parsed ?? {}) as ProblemBody;
-        throw new ClearanceError(
-          errorCodeOf(problem.code, response.status),
-          problem.detail ?? problem.title ?? `The server answered ${response.status}.`,
-          { problems: problem.problems ?? [] },
-        );
-      }
-      return parsed as T;
+      return (text === '' ? undefined : JSON.parse(text)) as T;
+    },
+    async download(path, request = {}) {
+      const response = await send('GET', path, request, '*/*');
+      const filename = filenameOf(response.headers.get('content-disposition'));
+      return {
+        bytes: new Uint8Array(await response.arrayBuffer()),
+        contentType: response.headers.get('content-type') ?? 'application/octet-stream',
+        ...(filename ? { filename } : {}),
+      };
     },
   };
 }

@@ -162,7 +162,10 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .command('verify')
     .description('verify an exported audit log offline; exit 1 names the first entry that fails')
     .option('--file <export>', 'a file written by `clearance audit export` (default: the live log)')
-    .option('--server <url>', "verify the live log through this server's API (auditor token)")
+    .option(
+      '--server [url]',
+      "verify the live log through this server's API (auditor token; alone: CLEARANCE_SERVER)",
+    )
     .option('--token <token>', 'with --server: API token (default CLEARANCE_TOKEN)')
     .option('--database <url>', 'without --file: the database whose log to verify')
     .option('--data-dir <dir>', 'without --file: the data directory holding the signing key')

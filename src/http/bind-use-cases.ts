@@ -28,6 +28,7 @@ import { ClearanceError, type DecisionRecord, type Principal } from '../domain/i
 import { parsePolicy } from '../policy/index.js';
 import { bindAuditUseCases } from './audit-use-cases.js';
 import { bindIdentityUseCases } from './identity-use-cases.js';
+import { bindPackUseCases } from './pack-use-cases.js';
 import type { UseCases } from './use-cases.js';
 
 function notFound(what: string, fix: string): ClearanceError {
@@ -55,6 +56,7 @@ export function bindUseCases(deps: AppDeps, auditSigner?: AuditSigner): UseCases
   return {
     ...bindAuditUseCases(deps, auditSigner),
     ...bindIdentityUseCases(deps),
+    ...bindPackUseCases(deps, auditSigner),
     registerPolicy: (principal, input) => registerPolicy(deps, principal, input),
     async registerModel(principal, input) {
       const policy = await registerPolicy(deps, principal, { text: input.policy });

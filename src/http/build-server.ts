@@ -10,6 +10,7 @@ import { registerHooks } from './http-hooks.js';
 import { type IdempotencyStore, inProcessIdempotency } from './idempotency-store.js';
 import { registerIdentityRoutes } from './identity-routes.js';
 import { registerModelRoutes } from './model-routes.js';
+import { registerPackRoutes } from './pack-routes.js';
 import {
   problemContentType,
   problemDetails,
@@ -131,6 +132,7 @@ export function buildServer(deps: HttpDeps): FastifyInstance {
     registerRequestRoutes(api, deps.useCases);
     registerAuditRoutes(api, deps.useCases);
     registerIdentityRoutes(api, deps.useCases);
+    registerPackRoutes(api, deps.useCases);
   });
   return app;
 }

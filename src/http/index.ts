@@ -21,6 +21,7 @@ export type {
   Me,
   RoleBody,
 } from './identity-use-cases.js';
+export type { BacktestBody, PackUseCases } from './pack-use-cases.js';
 export {
   type ProblemCode,
   type ProblemDetails,

@@ -22,6 +22,7 @@ import type {
 } from '../domain/index.js';
 import type { AuditUseCases } from './audit-use-cases.js';
 import type { IdentityUseCases } from './identity-use-cases.js';
+import type { PackUseCases } from './pack-use-cases.js';
 
 export interface RegisterModelBody {
   name: string;
@@ -90,7 +91,7 @@ export interface ExecuteOutcome extends RequestOutcome {
   demoted?: string;
 }
 
-export interface UseCases extends AuditUseCases, IdentityUseCases {
+export interface UseCases extends AuditUseCases, IdentityUseCases, PackUseCases {
   registerPolicy(
     principal: Principal,
     input: { text: string; file?: string },

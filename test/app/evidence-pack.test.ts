@@ -196,11 +196,16 @@ forEachStore('evidence pack', (open) => {
     expect(html).toContain('<td>RISK-9</td>');
   });
 
-  it('refuses a principal without an exporting role', async () => {
+  it('lets any role on the model export, and refuses a principal with no role on it', async () => {
     const h = await promoted(open);
-    const error = await refusal(
-      buildEvidencePack(h.deps, people.mlops, { model, version: '2026.2' }),
-    );
+    const byMlops = await buildEvidencePack(h.deps, people.mlops, { model, version: '2026.2' });
+    expect(byMlops.manifest.createdBy).toBe(people.mlops.id);
+    const elsewhere: Principal = {
+      id: 'otis.owner',
+      kind: 'user',
+      roles: [{ role: 'model_owner', model: 'another-model' }],
+    };
+    const error = await refusal(buildEvidencePack(h.deps, elsewhere, { model, version: '2026.2' }));
     expect(error.code).toBe('forbidden');
     expect((await readActions(h)).at(-1)).toBe('access.denied');
     const missing = await refusal(buildEvidencePack(h.deps, auditor, { model, version: '9' }));

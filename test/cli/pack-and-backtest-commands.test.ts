@@ -5,70 +5,19 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { executeTransition, recordApproval, requestTransition } from '../../src/app/index.js';
-import { openRegistry } from '../../src/compose.js';
-import { loadConfig } from '../../src/config.js';
-import type { Principal } from '../../src/domain/index.js';
-import {
-  addVersion,
-  examplesDir,
-  type Harness,
-  people,
-  seedProduction,
-  setupModel,
-  toStaging,
-} from '../app/harness.js';
-import { fixedClock } from '../fakes/fixed-clock.js';
+import { readEvidencePackArchive } from '../../src/app/index.js';
+import { examplesDir } from '../app/harness.js';
+import { promotedModel as model, populatePromotedRegistry } from './promoted-registry.js';
 import { runCli } from './run-cli.js';
 
-const model = 'credit-risk-pd';
-const ticket = 'RISK-3';
 let dir = '';
 let flags: string[] = [];
-
-async function populate(database: string, dataDir: string) {
-  const registry = await openRegistry(loadConfig({ env: {}, flags: { database, dataDir } }));
-  const h = {
-    deps: registry.deps,
-    store: registry.store,
-    clock: fixedClock(),
-  } as unknown as Harness;
-  try {
-    await setupModel(h, 'credit-risk', model, 'regulated');
-    await addVersion(h, { model, version: '2026.1', dir: 'credit-risk/baseline' });
-    await seedProduction(h, model, '2026.1');
-    await addVersion(h, { model, version: '2026.2', dir: 'credit-risk/candidates/passing' });
-    await toStaging(h, model, '2026.2');
-    const { request } = await requestTransition(h.deps, people.mlops, {
-      model,
-      version: '2026.2',
-      to: 'production',
-      reason: 'Quarterly refresh',
-      ticket,
-    });
-    const sign = (who: Principal, role: string) =>
-      recordApproval(h.deps, who, {
-        requestId: request.id,
-        role,
-        decision: 'approve',
-        comment: 'Reviewed',
-        ticket,
-        riskClass: 'medium',
-      });
-    await sign(people.owner, 'model_owner');
-    await sign(people.risk, 'risk_officer');
-    await sign(people.compliance, 'compliance_officer');
-    await executeTransition(h.deps, people.mlops, { requestId: request.id });
-  } finally {
-    await registry.close();
-  }
-}
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'clearance-pack-cli-'));
   const database = `sqlite:${join(dir, 'clearance.db')}`;
   flags = ['--database', database, '--data-dir', dir];
-  await populate(database, dir);
+  await populatePromotedRegistry(database, dir);
   expect(runCli(['audit', 'checkpoint', ...flags]).status).toBe(0);
 }, 120_000);
 
@@ -92,6 +41,20 @@ describe('clearance evidence-pack export', () => {
     expect(again.stderr).toMatch(/not empty/);
     const forced = ['evidence-pack', 'export', model, '2026.2', '--output', out, '--force'];
     expect(runCli([...forced, ...flags]).status).toBe(0);
+  });
+});
+
+describe('clearance evidence-pack export --output FILE.tar.gz', () => {
+  it('writes the gzip-compressed tar the API serves, whose files match the manifest', async () => {
+    const file = join(dir, 'pack.tar.gz');
+    const run = runCli(['evidence-pack', 'export', model, '2026.2', '--output', file, ...flags]);
+    expect(run.stderr).toBe('');
+    expect(run.status).toBe(0);
+    const pack = await readEvidencePackArchive(new Uint8Array(readFileSync(file)));
+    expect(pack.manifest.createdBy).toBe('system:cli');
+    const again = runCli(['evidence-pack', 'export', model, '2026.2', '--output', file, ...flags]);
+    expect(again.status).toBe(2);
+    expect(again.stderr).toMatch(/exists/);
   });
 });
 

@@ -10,11 +10,15 @@ export interface CliRun {
 }
 
 /** Runs the built `clearance` command exactly as a user or CI job would. */
-export function runCli(args: string[], cwd: string = repoRoot): CliRun {
+export function runCli(
+  args: string[],
+  cwd: string = repoRoot,
+  env: Record<string, string> = {},
+): CliRun {
   const result = spawnSync(process.execPath, [join(repoRoot, 'bin', 'clearance.js'), ...args], {
     cwd,
     encoding: 'utf8',
-    env: { ...process.env, NO_COLOR: '1' },
+    env: { ...process.env, NO_COLOR: '1', ...env },
   });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }

@@ -57,6 +57,14 @@ const promoters = ['mlops', 'model_owner', 'admin'] as const;
 const table: Record<string, Rule> = {
   'get /healthz': 'public',
   'post /api/v1/policies': ['admin'],
+  // Policy owners and those who review policy changes.
+  'post /api/v1/policies/backtest': [
+    'admin',
+    'mlops',
+    'risk_officer',
+    'compliance_officer',
+    'auditor',
+  ],
   'post /api/v1/models': ['admin'],
   'get /api/v1/models': anyRole,
   'get /api/v1/models/{name}': anyRole,
@@ -64,6 +72,8 @@ const table: Record<string, Rule> = {
   'get /api/v1/models/{name}/versions': anyRole,
   'post /api/v1/models/{name}/versions/{version}/evidence': ['admin', 'model_owner', 'mlops'],
   'get /api/v1/models/{name}/serving': anyRole,
+  // Whoever may read the model's decisions (global roles here, auditor and admin included).
+  'get /api/v1/models/{name}/versions/{version}/evidence-pack': anyRole,
   // draft → staging is requested by a model owner (policy `requestedBy`; admin is not implied).
   'post /api/v1/requests': ['model_owner'],
   'get /api/v1/requests/{id}': anyRole,
@@ -140,6 +150,7 @@ function callFor(route: string): Call {
   const reason = { reason: 'Matrix check', ticket: 'CHG-1' };
   const bodies: Record<string, Call> = {
     'post /api/v1/policies': { url, payload: { text: recommenderPolicy } },
+    'post /api/v1/policies/backtest': { url, payload: { policy: recommenderPolicy, model } },
     'post /api/v1/models': {
       url,
       payload: { name: 'other-model', ownerTeam: 'ml', policy: recommenderPolicy },

@@ -64,6 +64,8 @@ describe('OpenAPI document', () => {
       'get /api/v1/tokens',
       'delete /api/v1/tokens/{id}',
       'get /api/v1/me',
+      'get /api/v1/models/{name}/versions/{version}/evidence-pack',
+      'post /api/v1/policies/backtest',
     ];
     const found = Object.entries(paths).flatMap(([path, ops]) =>
       Object.keys(ops).map((method) => `${method} ${path}`),

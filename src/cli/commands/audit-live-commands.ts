@@ -1,14 +1,15 @@
 /**
  * Audit commands on the live database: `audit export|prove|checkpoint`, `audit verify` without
  * `--file`, and `history`. They open the registry directly (database + data directory, where the
- * signing key lives), so they run on a server host or with the shared key.
+ * signing key lives), so they run on a server host or with the shared key. `export`, `prove` and
+ * `checkpoint` also take `--server` to go through the API (audit-server-commands.ts).
  */
 
 import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
 import { type Command, Option } from 'commander';
 import {
-  type InclusionProofView,
+  checkpointView,
   inclusionProofFor,
   type ModelHistory,
   modelHistory,
@@ -17,19 +18,20 @@ import {
   signAuditCheckpoint,
   verifyStoredLog,
 } from '../../app/index.js';
-import {
-  formatExportEntry,
-  formatExportHeader,
-  parseVerifierKey,
-  verifyCheckpoint,
-  verifyInclusion,
-} from '../../audit/index.js';
+import { formatExportEntry, formatExportHeader } from '../../audit/index.js';
 import { openRegistry, type Registry } from '../../compose.js';
 import { loadConfig } from '../../config.js';
 import { ClearanceError, type Principal } from '../../domain/index.js';
 import { toJson } from '../check-report.js';
 import { exitCodes } from '../exit-codes.js';
 import { createProgress } from '../progress.js';
+import { type ServerFlags, serverConnection, serverOptions } from '../server-flags.js';
+import {
+  checkpointThroughServer,
+  exportThroughServer,
+  proveThroughServer,
+} from './audit-server-commands.js';
+import { assertProofVerifies, renderProof } from './inclusion-proof-output.js';
 
 interface Io {
   stdout: NodeJS.WritableStream;
@@ -92,7 +94,7 @@ function jsonLiveReport(report: StoredLogVerification) {
   };
 }
 
-export function renderLiveVerify(report: StoredLogVerification): string {
+function renderLiveVerify(report: StoredLogVerification): string {
   const { result } = report;
   if (result.ok) {
     const root = Buffer.from(result.rootHash).toString('base64');
@@ -146,47 +148,6 @@ async function exportLog(
   return { size, checkpoints: notes.length };
 }
 
-/** Verifies the proof and its checkpoint signature before anyone sees it. */
-function assertProofVerifies(proof: InclusionProofView): void {
-  const checked = verifyCheckpoint(
-    proof.checkpoint.note,
-    [parseVerifierKey(proof.checkpoint.verifierKey)],
-    {
-      origin: proof.checkpoint.origin,
-    },
-  );
-  const ok =
-    checked.ok &&
-    checked.checkpoint.size === proof.treeSize &&
-    verifyInclusion({
-      leafIndex: proof.seq,
-      treeSize: proof.treeSize,
-      leafHash: Buffer.from(proof.leafHash, 'base64'),
-      proof: proof.proof.map((h) => Buffer.from(h, 'base64')),
-      root: checked.checkpoint.rootHash,
-    });
-  if (!ok) {
-    throw new ClearanceError(
-      'audit_unavailable',
-      `The inclusion proof of entry ${proof.seq} does not verify.`,
-    );
-  }
-}
-
-function renderProof(proof: InclusionProofView): string {
-  const lines = [
-    `Entry ${proof.seq} is included in the log ${proof.checkpoint.origin} of ${proof.treeSize} entries (verified).`,
-    `entry: ${JSON.stringify(proof.entry)}`,
-    `leaf hash: ${proof.leafHash}`,
-    'audit path (RFC 9162, base64, leaf to root):',
-    ...proof.proof.map((h) => `  ${h}`),
-    `verifier key: ${proof.checkpoint.verifierKey}`,
-    'signed checkpoint:',
-    proof.checkpoint.note.trimEnd(),
-  ];
-  return `${lines.join('\n')}\n`;
-}
-
 function describePeriod(p: ProductionPeriod): string {
   const what = p.version === null ? 'no production version' : p.version;
   const why = [
@@ -201,7 +162,7 @@ function describePeriod(p: ProductionPeriod): string {
   return `${p.since} → ${p.until ?? 'now'}  ${what}: ${why.join(', ')}${reason}`;
 }
 
-export function renderHistory(h: ModelHistory): string {
+function renderHistory(h: ModelHistory): string {
   const when = h.at ?? 'now';
   const head = h.production?.version
     ? `At ${when}, ${h.model} had ${h.production.version} in production.`
@@ -222,58 +183,40 @@ export function registerAuditLiveCommands(input: {
   setExit: (code: number) => void;
 }): void {
   const { program, audit, io, setExit } = input;
-  liveOptions(
-    audit
-      .command('export')
-      .description('write the audit log with its signed checkpoints (clearance-audit-export/v1)')
-      .requiredOption('--output <file>', 'where to write the export'),
-  ).action(async (o: LiveOptions & { output: string }) => {
-    const done = await withRegistry(o, (r) => exportLog(r, o.output));
-    io.stdout.write(
-      `Exported ${done.size} entries and ${done.checkpoints} signed checkpoint(s) to ${o.output}.\n`,
-    );
-    setExit(exitCodes.ok);
+  serverOptions(
+    liveOptions(
+      audit
+        .command('export')
+        .description('write the audit log with its signed checkpoints (clearance-audit-export/v1)')
+        .requiredOption('--output <file>', 'where to write the export'),
+    ),
+  ).action(async (o: ServerFlags & { output: string }) => {
+    setExit(await exportCommand(o, io));
   });
 
-  liveOptions(
-    audit
-      .command('prove')
-      .description('print a verified inclusion proof of an entry with its signed checkpoint')
-      .argument('<seq>', 'the entry’s sequence number')
-      .option('--size <n>', 'prove against the checkpoint of this size (default: the latest)')
-      .addOption(formatOption()),
-  ).action(async (seq: string, o: LiveOptions & { size?: string; format: string }) => {
-    const proof = await withRegistry(o, (r) =>
-      inclusionProofFor(r.deps, {
-        seq: wholeNumber(seq, 'seq'),
-        ...(o.size === undefined ? {} : { size: wholeNumber(o.size, '--size') }),
-        log: r.auditSigner,
-      }),
-    );
-    assertProofVerifies(proof);
-    io.stdout.write(o.format === 'json' ? `${toJson(proof)}\n` : renderProof(proof));
-    setExit(exitCodes.ok);
+  serverOptions(
+    liveOptions(
+      audit
+        .command('prove')
+        .description('print a verified inclusion proof of an entry with its signed checkpoint')
+        .argument('<seq>', 'the entry’s sequence number')
+        .option('--size <n>', 'prove against the checkpoint of this size (default: the latest)')
+        .option('--key <vkey...>', 'C2SP verifier key(s) to trust (default: the log’s own)', [])
+        .addOption(formatOption()),
+    ),
+  ).action(async (seq: string, o: ProveFlags) => {
+    setExit(await proveCommand(seq, o, io));
   });
 
-  liveOptions(
-    audit
-      .command('checkpoint')
-      .description('sign a checkpoint of the audit log now (a no-op when it has not grown)')
-      .addOption(formatOption()),
-  ).action(async (o: LiveOptions & { format: string }) => {
-    const result = await withRegistry(o, (r) =>
-      signAuditCheckpoint(r.deps, r.auditSigner, { principal: operator }),
-    );
-    const { checkpoint } = result;
-    if (o.format === 'json') {
-      io.stdout.write(
-        `${toJson({ signed: result.signed, size: checkpoint.size, rootHash: Buffer.from(checkpoint.rootHash).toString('base64'), note: checkpoint.note })}\n`,
-      );
-    } else {
-      const verb = result.signed ? 'Signed' : 'The log has not grown; latest';
-      io.stdout.write(`${verb} checkpoint of ${checkpoint.size} entries:\n${checkpoint.note}`);
-    }
-    setExit(exitCodes.ok);
+  serverOptions(
+    liveOptions(
+      audit
+        .command('checkpoint')
+        .description('sign a checkpoint of the audit log now (a no-op when it has not grown)')
+        .addOption(formatOption()),
+    ),
+  ).action(async (o: ServerFlags & { format: string }) => {
+    setExit(await checkpointCommand(o, io));
   });
 
   liveOptions(
@@ -290,6 +233,72 @@ export function registerAuditLiveCommands(input: {
     io.stdout.write(o.format === 'json' ? `${toJson(history)}\n` : renderHistory(history));
     setExit(exitCodes.ok);
   });
+}
+
+async function exportCommand(o: ServerFlags & { output: string }, io: Io): Promise<number> {
+  const connection = serverConnection(o);
+  if (!connection) {
+    const done = await withRegistry(o, (r) => exportLog(r, o.output));
+    io.stdout.write(
+      `Exported ${done.size} entries and ${done.checkpoints} signed checkpoint(s) to ${o.output}.\n`,
+    );
+    return exitCodes.ok;
+  }
+  const done = await exportThroughServer(connection, o.output);
+  io.stdout.write(
+    `Exported ${done.entries} entries and ${done.checkpoints} signed checkpoint(s) from ${connection.server} to ${o.output}, up to the newest checkpoint (size ${done.size}).\n`,
+  );
+  if (done.entries === done.size) return exitCodes.ok;
+  io.stderr.write(
+    `The server returned ${done.entries} of the ${done.size} entries its checkpoint covers; \`clearance audit verify --file ${o.output}\` names where the log breaks.\n`,
+  );
+  return exitCodes.denied;
+}
+
+interface ProveFlags extends ServerFlags {
+  size?: string;
+  key: string[];
+  format: string;
+}
+
+async function proveCommand(seq: string, o: ProveFlags, io: Io): Promise<number> {
+  const connection = serverConnection(o);
+  const input = {
+    seq: wholeNumber(seq, 'seq'),
+    ...(o.size === undefined ? {} : { size: wholeNumber(o.size, '--size') }),
+  };
+  const proof = connection
+    ? await proveThroughServer(connection, input)
+    : await withRegistry(o, (r) => inclusionProofFor(r.deps, { ...input, log: r.auditSigner }));
+  assertProofVerifies(proof, o.key);
+  const note =
+    connection && o.key.length === 0
+      ? 'Note: verified with the key the server itself names; pass --key to pin the key you trust.'
+      : '';
+  io.stdout.write(o.format === 'json' ? `${toJson(proof)}\n` : renderProof(proof, note));
+  return exitCodes.ok;
+}
+
+async function checkpointCommand(o: ServerFlags & { format: string }, io: Io): Promise<number> {
+  const connection = serverConnection(o);
+  const result = connection
+    ? await checkpointThroughServer(connection)
+    : await withRegistry(o, async (r) => {
+        const signed = await signAuditCheckpoint(r.deps, r.auditSigner, { principal: operator });
+        return {
+          signed: signed.signed,
+          checkpoint: checkpointView(signed.checkpoint, r.auditSigner),
+        };
+      });
+  const { checkpoint } = result;
+  if (o.format === 'json') {
+    const { size, rootHash, note } = checkpoint;
+    io.stdout.write(`${toJson({ signed: result.signed, size, rootHash, note })}\n`);
+  } else {
+    const verb = result.signed ? 'Signed' : 'The log has not grown; latest';
+    io.stdout.write(`${verb} checkpoint of ${checkpoint.size} entries:\n${checkpoint.note}`);
+  }
+  return exitCodes.ok;
 }
 
 function wholeNumber(value: string, what: string): number {

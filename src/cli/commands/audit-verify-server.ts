@@ -35,7 +35,7 @@ const entryPage = z.object({
 
 const pageLimit = 1000;
 
-function parsed<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
+export function parsed<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
   const result = schema.safeParse(value);
   if (result.success) return result.data;
   throw new ClearanceError('invalid_input', `The server's ${what} is malformed.`, {
@@ -47,13 +47,15 @@ function parsed<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
 }
 
 /**
- * Pages through GET /api/v1/audit/entries up to the size seen on the first page, so entries
- * appended while verifying do not move the goal (every fetched checkpoint is no larger).
+ * Pages through GET /api/v1/audit/entries up to the size seen on the first page (or `upTo`, if
+ * smaller), so entries appended while reading do not move the goal (every fetched checkpoint is
+ * no larger).
  */
-async function* fetchEntries(
+export async function* fetchEntries(
   client: ClearanceClient,
-  progress: Progress | undefined,
+  options: { progress?: Progress | undefined; upTo?: number } = {},
 ): AsyncGenerator<LoggedAuditEntry> {
+  const { progress, upTo } = options;
   let from = 0;
   let size: number | undefined;
   for (;;) {
@@ -63,7 +65,7 @@ async function* fetchEntries(
       await client.call('GET', '/api/v1/audit/entries', { query }),
       `audit entry page from ${from}`,
     );
-    size ??= page.size;
+    size ??= upTo === undefined ? page.size : Math.min(upTo, page.size);
     for (const item of page.entries) {
       if (from >= size) return;
       // A malformed hash becomes a leaf-hash mismatch in verifyLog, named by seq.
@@ -80,7 +82,7 @@ function base64(text: string): Uint8Array {
   return new Uint8Array(Buffer.from(text, 'base64'));
 }
 
-export async function verifyServerAudit(options: {
+async function verifyServerAudit(options: {
   client: ClearanceClient;
   server: string;
   keys: string[];
@@ -97,7 +99,7 @@ export async function verifyServerAudit(options: {
   const keys = options.keys.length > 0 ? options.keys : served;
   const origin = options.origin ?? checkpoints[0]?.origin ?? '';
   const result = await verifyLog({
-    entries: fetchEntries(options.client, options.progress),
+    entries: fetchEntries(options.client, { progress: options.progress }),
     checkpoints: checkpoints.map((c) => c.note),
     verifierKeys: keys,
     ...(origin === '' ? {} : { origin }),
@@ -113,7 +115,7 @@ export async function verifyServerAudit(options: {
   };
 }
 
-export function renderServerAuditVerify(report: ServerAuditVerifyReport): string {
+function renderServerAuditVerify(report: ServerAuditVerifyReport): string {
   const { result } = report;
   const pin = report.keysPinned
     ? ''
@@ -128,7 +130,8 @@ export function renderServerAuditVerify(report: ServerAuditVerifyReport): string
 }
 
 export interface AuditVerifyFlags {
-  server?: string;
+  /** `true` for `--server` alone: CLEARANCE_SERVER or the configured server. */
+  server?: string | true;
   token?: string;
   key: string[];
   origin?: string;
@@ -137,10 +140,11 @@ export interface AuditVerifyFlags {
 
 /** `audit verify --server`: exits as `--file` does (0 verifies, 1 does not). */
 export async function verifyAuditThroughServer(
-  o: AuditVerifyFlags & { server: string },
+  o: AuditVerifyFlags & { server: string | true },
   io: { stdout: NodeJS.WritableStream },
 ): Promise<number> {
-  const config = loadConfig({ flags: { server: o.server, token: o.token } });
+  const server = o.server === true ? undefined : o.server;
+  const config = loadConfig({ flags: { server, token: o.token } });
   const report = await verifyServerAudit({
     client: createClient({ server: config.server, token: config.token }),
     server: config.server,

@@ -1,28 +1,38 @@
 /**
- * `clearance evidence-pack export` and `clearance policy backtest`: both open the registry
- * directly (database + data directory) and act as the operator `system:cli` with the auditor
- * role — direct-database commands are operator actions, recorded in the audit log as such.
+ * `clearance evidence-pack export` and `clearance policy backtest`. Without `--server` both open
+ * the registry directly (database + data directory) and act as the operator `system:cli` with
+ * the auditor role — direct-database commands are operator actions, recorded in the audit log as
+ * such. With `--server` they go through the API as the token's user, who is the actor recorded.
  */
-import { mkdir, readdir, writeFile } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
 import { type Command, Option } from 'commander';
-import { type BacktestReport, backtestPolicy, buildEvidencePack } from '../../app/index.js';
+import {
+  type BacktestReport,
+  backtestPolicy,
+  buildEvidencePack,
+  type EvidencePack,
+  parseSince,
+  readEvidencePackArchive,
+} from '../../app/index.js';
 import { openRegistry, type Registry } from '../../compose.js';
 import { loadConfig } from '../../config.js';
-import { ClearanceError, type Principal, parseDuration } from '../../domain/index.js';
+import { ClearanceError, type Principal } from '../../domain/index.js';
 import { toJson } from '../check-report.js';
 import { exitCodes } from '../exit-codes.js';
 import { loadPolicyFile } from '../load-policy-file.js';
+import {
+  type ServerConnection,
+  type ServerFlags,
+  serverConnection,
+  serverOptions,
+} from '../server-flags.js';
+import { assertWritable, type PackOutput, packOutput, writePack } from './evidence-pack-output.js';
 
 interface Io {
   stdout: NodeJS.WritableStream;
   stderr: NodeJS.WritableStream;
 }
 
-interface LiveOptions {
-  database?: string;
-  dataDir?: string;
-}
+type LiveOptions = ServerFlags;
 
 const operator: Principal = { id: 'system:cli', kind: 'system', roles: [{ role: 'auditor' }] };
 
@@ -37,17 +47,34 @@ async function withRegistry<T>(o: LiveOptions, work: (r: Registry) => Promise<T>
   }
 }
 
-function invalid(message: string, fix: string): ClearanceError {
-  return new ClearanceError('invalid_input', message, { problems: [{ message, fix }] });
+async function packFromDatabase(
+  o: LiveOptions & { model: string; version: string },
+): Promise<EvidencePack> {
+  return withRegistry(o, (r) =>
+    buildEvidencePack(r.deps, operator, {
+      model: o.model,
+      version: o.version,
+      log: { origin: r.auditSigner.origin, verifierKey: r.verifierKey },
+    }),
+  );
 }
 
-async function assertWritableDir(dir: string, force: boolean): Promise<void> {
-  const existing = await readdir(dir).catch(() => [] as string[]);
-  if (existing.length > 0 && !force)
-    throw invalid(
-      `Output directory ${dir} is not empty.`,
-      'Choose an empty or new directory, or pass --force to write into it.',
-    );
+/** Downloads the pack and checks every file against its manifest before anything is written. */
+async function packFromServer(
+  connection: ServerConnection,
+  o: { model: string; version: string },
+): Promise<{ pack: EvidencePack; archive: Uint8Array }> {
+  const path = `/api/v1/models/${encodeURIComponent(o.model)}/versions/${encodeURIComponent(o.version)}/evidence-pack`;
+  const { bytes } = await connection.client.download(path);
+  const pack = await readEvidencePackArchive(bytes);
+  const { model, version } = pack.manifest;
+  if (model !== o.model || version !== o.version) {
+    const message = `The server sent the pack of ${model} ${version}, not of ${o.model} ${o.version}.`;
+    throw new ClearanceError('precondition_failed', message, {
+      problems: [{ message, fix: 'Check that --server points at the registry you meant.' }],
+    });
+  }
+  return { pack, archive: bytes };
 }
 
 async function exportEvidencePack(
@@ -60,72 +87,70 @@ async function exportEvidencePack(
   },
   io: Io,
 ): Promise<number> {
-  const dir = resolve(o.output);
-  await assertWritableDir(dir, o.force);
-  const pack = await withRegistry(o, (r) =>
-    buildEvidencePack(r.deps, operator, {
-      model: o.model,
-      version: o.version,
-      log: { origin: r.auditSigner.origin, verifierKey: r.verifierKey },
-    }),
-  );
-  for (const file of pack.files) {
-    const target = join(dir, ...file.path.split('/'));
-    await mkdir(dirname(target), { recursive: true });
-    await writeFile(target, file.bytes);
-  }
+  const connection = serverConnection(o);
+  const out = packOutput(o.output);
+  await assertWritable(out, o.force);
+  const { pack, archive } = connection
+    ? await packFromServer(connection, o)
+    : { pack: await packFromDatabase(o), archive: undefined };
+  await writePack(out, pack, archive);
   const { manifest } = pack;
   if (o.format === 'json') {
-    io.stdout.write(`${toJson({ directory: dir, manifest })}\n`);
+    const where = out.kind === 'archive' ? { archive: out.path } : { directory: out.path };
+    io.stdout.write(`${toJson({ ...where, manifest })}\n`);
     return exitCodes.ok;
   }
+  io.stdout.write(renderPackSummary(pack, out, connection?.server));
+  return exitCodes.ok;
+}
+
+function renderPackSummary(pack: EvidencePack, out: PackOutput, server?: string): string {
+  const { manifest } = pack;
   const audit = manifest.audit;
   const checkpoint = audit.checkpoint
     ? `checkpoint of size ${audit.checkpoint.size}`
     : 'no signed checkpoint';
-  io.stdout.write(
-    [
-      `Evidence pack for ${manifest.model} ${manifest.version} written to ${dir}`,
-      `  files:        ${manifest.files.length + 1} (manifest.json included)`,
-      `  pack digest:  ${manifest.packDigest}`,
-      `  policies:     ${manifest.policies.join(', ') || '(none)'}`,
-      `  audit:        ${audit.entries} entries, ${audit.proven} proven against the ${checkpoint}`,
-      ...(audit.notCovered.length > 0
-        ? [
-            `  not covered:  ${audit.notCovered.length} entries are newer than the checkpoint; sign one with \`clearance audit checkpoint\` and export again to prove them`,
-          ]
-        : []),
-      '',
-    ].join('\n'),
-  );
-  return exitCodes.ok;
-}
-
-function parseSince(text: string | undefined, now: Date): Date | undefined {
-  if (text === undefined) return undefined;
-  const ms = parseDuration(text);
-  if (ms !== undefined) return new Date(now.getTime() - ms);
-  const at = new Date(text);
-  if (!Number.isNaN(at.getTime()) && /^\d{4}-\d{2}-\d{2}/.test(text)) return at;
-  throw invalid(
-    `--since ${text} is neither a duration nor a date.`,
-    'Use a duration such as 90d or 2w, or a date such as 2026-01-31.',
-  );
+  return [
+    `Evidence pack for ${manifest.model} ${manifest.version} written to ${out.path}`,
+    ...(server ? [`  from:         ${server} (every file checked against the manifest)`] : []),
+    `  files:        ${manifest.files.length + 1} (manifest.json included)`,
+    `  pack digest:  ${manifest.packDigest}`,
+    `  policies:     ${manifest.policies.join(', ') || '(none)'}`,
+    `  audit:        ${audit.entries} entries, ${audit.proven} proven against the ${checkpoint}`,
+    ...(audit.notCovered.length > 0
+      ? [
+          `  not covered:  ${audit.notCovered.length} entries are newer than the checkpoint; sign one with \`clearance audit checkpoint\` and export again to prove them`,
+        ]
+      : []),
+    '',
+  ].join('\n');
 }
 
 async function runBacktest(
   o: LiveOptions & { policy: string; model?: string; since?: string; format: string },
   io: Io,
 ): Promise<number> {
-  const since = parseSince(o.since, new Date());
+  const connection = serverConnection(o);
+  const since = o.since === undefined ? undefined : parseSince(o.since, new Date(), '--since');
   const loaded = await loadPolicyFile(o.policy);
-  const report = await withRegistry(o, (r) =>
-    backtestPolicy(r.deps, operator, {
-      policyText: loaded.text,
-      ...(o.model ? { model: o.model } : {}),
-      ...(since ? { since } : {}),
-    }),
-  );
+  const report = connection
+    ? await connection.client.call<BacktestReport>('POST', '/api/v1/policies/backtest', {
+        json: {
+          policy: loaded.text,
+          file: o.policy,
+          ...(o.model ? { model: o.model } : {}),
+          // The instant, not "90d": the window is the one the caller meant when they ran it.
+          ...(since ? { since: since.toISOString() } : {}),
+        },
+      })
+    : await withRegistry(o, (r) =>
+        backtestPolicy(r.deps, operator, {
+          policyText: loaded.text,
+          policyFile: o.policy,
+          ...(o.model ? { model: o.model } : {}),
+          ...(since ? { since } : {}),
+        }),
+      );
   io.stdout.write(o.format === 'json' ? `${toJson(report)}\n` : renderBacktest(report, o.policy));
   return report.differing.length === 0 ? exitCodes.ok : exitCodes.denied;
 }
@@ -167,9 +192,11 @@ const formatOption = () =>
   new Option('--format <format>', 'output format').choices(['text', 'json']).default('text');
 
 function live(command: Command): Command {
-  return command
-    .option('--database <url>', 'sqlite:<file> or postgres:// URL (default: from config)')
-    .option('--data-dir <dir>', 'data directory holding the blobs and audit signing key');
+  return serverOptions(
+    command
+      .option('--database <url>', 'sqlite:<file> or postgres:// URL (default: from config)')
+      .option('--data-dir <dir>', 'data directory holding the blobs and audit signing key'),
+  );
 }
 
 export function registerPackAndBacktestCommands(
@@ -186,8 +213,11 @@ export function registerPackAndBacktestCommands(
       .description("write a version's self-contained evidence pack (files + manifest of digests)")
       .argument('<model>')
       .argument('<version>')
-      .requiredOption('--output <dir>', 'directory to write the pack into (new or empty)')
-      .option('--force', 'write into a non-empty directory', false),
+      .requiredOption(
+        '--output <dir|file.tar.gz>',
+        'directory to write the pack into (new or empty), or a .tar.gz file to write it as',
+      )
+      .option('--force', 'write into a non-empty directory, or over an existing file', false),
   )
     .addOption(formatOption())
     .action(async (model: string, version: string, o: Record<string, unknown>) => {
@@ -217,14 +247,14 @@ export function registerPackAndBacktestCommands(
       .option('--since <when>', 'only decisions since a duration ago (90d) or a date'),
   )
     .addOption(formatOption())
-    .action(async (o: Record<string, string | undefined>) => {
+    .action(async (o: Record<string, string | true | undefined>) => {
       setExit(
         await runBacktest(
           {
             ...(o as LiveOptions),
             policy: String(o.policy),
-            ...(o.model ? { model: o.model } : {}),
-            ...(o.since ? { since: o.since } : {}),
+            ...(o.model ? { model: String(o.model) } : {}),
+            ...(o.since ? { since: String(o.since) } : {}),
             format: String(o.format),
           },
           io,

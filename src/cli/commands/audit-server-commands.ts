@@ -1,0 +1,130 @@
+/**
+ * `audit prove|export|checkpoint --server`: the same commands through the API, for people without
+ * the database — `prove` and `export` need the auditor or admin role (they carry entries),
+ * `checkpoint` the admin role. What the server answers is checked here, not trusted.
+ */
+import { once } from 'node:events';
+import { createWriteStream } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { z } from 'zod';
+import type { CheckpointView, InclusionProofView } from '../../app/index.js';
+import { formatExportEntry, formatExportHeader } from '../../audit/index.js';
+import { ClearanceError } from '../../domain/index.js';
+import { createProgress } from '../progress.js';
+import type { ServerConnection } from '../server-flags.js';
+import { fetchEntries, parsed } from './audit-verify-server.js';
+
+const checkpointShape = z.object({
+  origin: z.string(),
+  size: z.number().int().nonnegative(),
+  rootHash: z.string(),
+  note: z.string(),
+  createdAt: z.string(),
+  verifierKey: z.string(),
+});
+
+const proofShape = z.object({
+  seq: z.number().int().nonnegative(),
+  treeSize: z.number().int().nonnegative(),
+  entry: z.record(z.string(), z.unknown()),
+  leafHash: z.string(),
+  proof: z.array(z.string()),
+  checkpoint: checkpointShape,
+});
+
+export async function proveThroughServer(
+  connection: ServerConnection,
+  input: { seq: number; size?: number },
+): Promise<InclusionProofView> {
+  const answer = await connection.client.call(
+    'GET',
+    `/api/v1/audit/proofs/inclusion/${input.seq}`,
+    {
+      query: { size: input.size === undefined ? undefined : String(input.size) },
+    },
+  );
+  // The entry stays as served: assertProofVerifies holds it to its leaf hash before use.
+  return parsed(proofShape, answer, 'inclusion proof') as unknown as InclusionProofView;
+}
+
+export async function checkpointThroughServer(
+  connection: ServerConnection,
+): Promise<{ signed: boolean; checkpoint: CheckpointView }> {
+  const answer = await connection.client.call('POST', '/api/v1/audit/checkpoints');
+  return parsed(
+    z.object({ signed: z.boolean(), checkpoint: checkpointShape }),
+    answer,
+    'signed checkpoint',
+  );
+}
+
+export interface ServerExport {
+  /** The log size the export covers: the newest signed checkpoint's. */
+  size: number;
+  /** Entries received; fewer than `size` when the server's log is missing some. */
+  entries: number;
+  checkpoints: number;
+}
+
+function noCheckpoint(server: string): ClearanceError {
+  const message = `The audit log at ${server} has no signed checkpoint yet.`;
+  return new ClearanceError('precondition_failed', message, {
+    problems: [
+      { message, fix: 'Ask an admin to sign one: `clearance audit checkpoint --server`.' },
+    ],
+  });
+}
+
+/**
+ * Writes a clearance-audit-export/v1 file of the log up to its newest signed checkpoint, with
+ * every signed checkpoint, from GET /audit/checkpoints and pages of GET /audit/entries. Entries
+ * and hashes are written as served, so `audit verify --file` judges what the server said.
+ */
+export async function exportThroughServer(
+  connection: ServerConnection,
+  file: string,
+): Promise<ServerExport> {
+  const { checkpoints } = parsed(
+    z.object({ checkpoints: z.array(checkpointShape) }),
+    await connection.client.call('GET', '/api/v1/audit/checkpoints'),
+    'checkpoint list',
+  );
+  const sorted = [...checkpoints].sort((a, b) => a.size - b.size);
+  const latest = sorted.at(-1);
+  if (!latest) throw noCheckpoint(connection.server);
+  const out = createWriteStream(file, { flags: 'w' });
+  const write = async (line: string) => {
+    if (!out.write(`${line}\n`)) await once(out, 'drain');
+  };
+  const progress = createProgress('exporting audit log');
+  let entries = 0;
+  let complete = false;
+  try {
+    await write(
+      formatExportHeader({
+        origin: latest.origin,
+        size: latest.size,
+        exportedAt: new Date().toISOString(),
+        verifierKeys: [...new Set(sorted.map((c) => c.verifierKey))],
+        checkpoints: sorted.map((c) => c.note),
+      }),
+    );
+    for await (const logged of fetchEntries(connection.client, { progress, upTo: latest.size })) {
+      if (logged.leafHash.length !== 32)
+        throw new ClearanceError(
+          'invalid_input',
+          `The server's leaf hash of entry ${entries} is not a base64 SHA-256 hash.`,
+        );
+      await write(formatExportEntry(logged));
+      entries += 1;
+    }
+    complete = true;
+  } finally {
+    progress.finish();
+    out.end();
+    await once(out, 'close');
+    // A refusal or a malformed page leaves no half-written export behind.
+    if (!complete) await rm(file, { force: true });
+  }
+  return { size: latest.size, entries, checkpoints: sorted.length };
+}

@@ -1,0 +1,68 @@
+/**
+ * `clearance audit prove`: an inclusion proof is checked before anyone sees it — the entry
+ * against its leaf hash, the checkpoint's signature, and the audit path against the signed root —
+ * whether it came from the database or from a server.
+ */
+import type { InclusionProofView } from '../../app/index.js';
+import {
+  type AuditEntry,
+  bytesEqual,
+  entryLeafHash,
+  parseVerifierKey,
+  verifyCheckpoint,
+  verifyInclusion,
+} from '../../audit/index.js';
+import { ClearanceError } from '../../domain/index.js';
+
+function notVerified(seq: number, why: string): ClearanceError {
+  const message = `The inclusion proof of entry ${seq} does not verify: ${why}.`;
+  return new ClearanceError('audit_unavailable', message, {
+    problems: [{ message, fix: 'Run `clearance audit verify` to name the first bad entry.' }],
+  });
+}
+
+/**
+ * Throws unless the proof verifies. `keys` are the verifier keys to trust; without any, the key
+ * the proof names is used.
+ */
+export function assertProofVerifies(proof: InclusionProofView, keys: readonly string[] = []): void {
+  const leafHash = Buffer.from(proof.leafHash, 'base64');
+  if (!bytesEqual(entryLeafHash(proof.entry as AuditEntry), leafHash))
+    throw notVerified(proof.seq, 'the entry does not hash to its leaf hash');
+  const trusted = (keys.length > 0 ? keys : [proof.checkpoint.verifierKey]).map((k) =>
+    parseVerifierKey(k),
+  );
+  const checked = verifyCheckpoint(proof.checkpoint.note, trusted, {
+    origin: proof.checkpoint.origin,
+  });
+  if (!checked.ok)
+    throw notVerified(proof.seq, `its checkpoint does not verify (${checked.reason})`);
+  if (checked.checkpoint.size !== proof.treeSize)
+    throw notVerified(
+      proof.seq,
+      `its checkpoint is of size ${checked.checkpoint.size}, not ${proof.treeSize}`,
+    );
+  const included = verifyInclusion({
+    leafIndex: proof.seq,
+    treeSize: proof.treeSize,
+    leafHash,
+    proof: proof.proof.map((h) => Buffer.from(h, 'base64')),
+    root: checked.checkpoint.rootHash,
+  });
+  if (!included) throw notVerified(proof.seq, 'the audit path does not lead to the signed root');
+}
+
+export function renderProof(proof: InclusionProofView, note = ''): string {
+  const lines = [
+    `Entry ${proof.seq} is included in the log ${proof.checkpoint.origin} of ${proof.treeSize} entries (verified).`,
+    `entry: ${JSON.stringify(proof.entry)}`,
+    `leaf hash: ${proof.leafHash}`,
+    'audit path (RFC 9162, base64, leaf to root):',
+    ...proof.proof.map((h) => `  ${h}`),
+    `verifier key: ${proof.checkpoint.verifierKey}`,
+    'signed checkpoint:',
+    proof.checkpoint.note.trimEnd(),
+    ...(note ? [note] : []),
+  ];
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,155 @@
+/** The evidence pack download and the policy backtest: what an auditor and a policy owner review. */
+import type { FastifyInstance } from 'fastify';
+import { evidencePackMediaType } from '../app/index.js';
+import { versionParams } from './body-schemas.js';
+import { principalOf } from './http-hooks.js';
+import type { BacktestBody } from './pack-use-cases.js';
+import { errors } from './record-schemas.js';
+import type { UseCases } from './use-cases.js';
+
+const text = { type: 'string' } as const;
+const nonEmpty = { type: 'string', minLength: 1 } as const;
+const texts = { type: 'array', items: text } as const;
+
+const backtestBody = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['policy'],
+  properties: {
+    policy: { ...nonEmpty, description: 'The changed policy YAML text.' },
+    file: { ...nonEmpty, description: 'The name problems are reported against (file:line:col).' },
+    model: { ...nonEmpty, description: "Only this model's decisions (default: every model)." },
+    since: {
+      ...nonEmpty,
+      description: 'Only decisions made since a duration ago (90d, 2w) or a date (2026-01-31).',
+    },
+  },
+} as const;
+
+const transition = {
+  type: 'object',
+  additionalProperties: true,
+  required: ['from', 'to'],
+  properties: { from: text, to: text, changeType: text },
+} as const;
+
+const side = {
+  type: 'object',
+  required: ['outcome', 'blockingGates', 'reasons'],
+  properties: { outcome: text, blockingGates: texts, reasons: texts },
+} as const;
+
+// `observed` stays untyped: a number, a text or null, written as JSON.stringify writes it.
+const gateState = {
+  type: 'object',
+  additionalProperties: true,
+  properties: { outcome: text, observed: {}, threshold: text, bypassed: { type: 'boolean' } },
+} as const;
+
+const difference = {
+  type: 'object',
+  additionalProperties: true,
+  required: ['decisionId', 'kind', 'model', 'version', 'transition', 'at', 'before', 'after'],
+  properties: {
+    decisionId: text,
+    kind: text,
+    model: text,
+    version: text,
+    transition,
+    at: text,
+    before: side,
+    after: side,
+    why: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['gateId', 'why'],
+        properties: { gateId: text, before: gateState, after: gateState, why: text },
+      },
+    },
+    notes: texts,
+  },
+} as const;
+
+const skip = {
+  type: 'object',
+  required: ['decisionId', 'model', 'version', 'transition', 'reason'],
+  properties: { decisionId: text, model: text, version: text, transition, reason: text },
+} as const;
+
+const backtestReport = {
+  type: 'object',
+  description: 'The decisions whose outcome would differ under the policy, gate by gate.',
+  required: [
+    'policyDigest',
+    'policyName',
+    'evaluated',
+    'differing',
+    'missingTransition',
+    'unevaluable',
+  ],
+  properties: {
+    policyDigest: text,
+    policyName: text,
+    since: text,
+    model: text,
+    evaluated: { type: 'integer', minimum: 0 },
+    differing: { type: 'array', items: difference },
+    missingTransition: { type: 'array', items: skip },
+    unevaluable: { type: 'array', items: skip },
+  },
+} as const;
+
+export function registerPackRoutes(app: FastifyInstance, useCases: UseCases): void {
+  app.get<{ Params: { name: string; version: string } }>(
+    '/api/v1/models/:name/versions/:version/evidence-pack',
+    {
+      // A fresh export each time (its own createdAt and audit entry): nothing to keep.
+      config: { cacheControl: 'private, no-store' },
+      schema: {
+        tags: ['evidence'],
+        summary:
+          "The version's evidence pack for auditors, as a gzip-compressed tar (any role on the model)",
+        params: versionParams,
+        response: {
+          200: {
+            description:
+              'One top-level directory holding manifest.json, version.json, evidence/, policy/, decisions.json, approvals.json, requests.json, audit/ and report.html; see docs/reference/evidence-pack.md.',
+            headers: {
+              'content-disposition': {
+                type: 'string',
+                description: 'attachment; filename="<model>-<version>-evidence-pack.tar.gz"',
+              },
+            },
+            content: { [evidencePackMediaType]: { schema: { type: 'string', format: 'binary' } } },
+          },
+          ...errors,
+        },
+      },
+    },
+    async (request, reply) => {
+      const archive = await useCases.evidencePack(principalOf(request), {
+        model: request.params.name,
+        version: request.params.version,
+      });
+      return reply
+        .type(evidencePackMediaType)
+        .header('content-disposition', `attachment; filename="${archive.filename}"`)
+        .send(Buffer.from(archive.bytes));
+    },
+  );
+
+  app.post<{ Body: BacktestBody }>(
+    '/api/v1/policies/backtest',
+    {
+      schema: {
+        tags: ['policies'],
+        summary:
+          'Re-evaluate stored decisions under a changed policy (admin, mlops, risk_officer, compliance_officer, auditor)',
+        body: backtestBody,
+        response: { 200: backtestReport, ...errors },
+      },
+    },
+    async (request) => useCases.backtestPolicy(principalOf(request), request.body),
+  );
+}

@@ -1,0 +1,252 @@
+/**
+ * GET …/evidence-pack and POST /api/v1/policies/backtest over HTTP, on the real use cases and the
+ * in-memory store: the download is the pack the CLI writes, refusals are audited, a bad policy is
+ * named by file, line and column.
+ */
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  executeTransition,
+  readEvidencePackArchive,
+  recordApproval,
+  requestTransition,
+  signAuditCheckpoint,
+} from '../../src/app/index.js';
+import { loadAuditSigner } from '../../src/compose.js';
+import { loadConfig } from '../../src/config.js';
+import type { Principal } from '../../src/domain/index.js';
+import { bindUseCases, buildServer } from '../../src/http/index.js';
+import {
+  addVersion,
+  examplesDir,
+  type Harness,
+  harness,
+  people,
+  readAudit,
+  seedProduction,
+  setupModel,
+  toStaging,
+} from '../app/harness.js';
+import { stubServer, testIdentity } from './fixture.js';
+
+const model = 'credit-risk-pd';
+const ticket = 'RISK-12';
+const packUrl = `/api/v1/models/${model}/versions/2026.2/evidence-pack`;
+const policy = readFileSync(join(examplesDir, 'credit-risk', 'policy.yaml'), 'utf8');
+const stricter = policy.replace('min: 0.8', 'min: 0.8\n        max: 1.0');
+
+const identity = testIdentity();
+const as = {
+  auditor: identity.bearer('ada.auditor', 'auditor'),
+  owner: identity.bearer('olga.owner', 'model_owner'),
+  risk: identity.bearer('rob.risk', 'risk_officer'),
+  tech: identity.bearer('tess.tech', 'tech_lead'),
+  nobody: identity.bearer('nick.nobody'),
+  elsewhere: identity.bearer('otis.owner'),
+};
+// A model owner, but of another model only.
+const directory = {
+  ...identity.directory,
+  rolesOf: async (userId: string) =>
+    userId === 'otis.owner'
+      ? [{ role: 'model_owner', model: 'another-model' }]
+      : identity.directory.rolesOf(userId),
+};
+
+let h: Harness;
+let app: FastifyInstance;
+
+async function promote(): Promise<void> {
+  await setupModel(h, 'credit-risk', model, 'regulated');
+  await addVersion(h, { model, version: '2026.1', dir: 'credit-risk/baseline' });
+  await seedProduction(h, model, '2026.1');
+  await addVersion(h, { model, version: '2026.2', dir: 'credit-risk/candidates/passing' });
+  await toStaging(h, model, '2026.2');
+  const { request } = await requestTransition(h.deps, people.mlops, {
+    model,
+    version: '2026.2',
+    to: 'production',
+    reason: 'Quarterly refresh',
+    ticket,
+  });
+  const sign = (who: Principal, role: string) =>
+    recordApproval(h.deps, who, {
+      requestId: request.id,
+      role,
+      decision: 'approve',
+      comment: 'Reviewed',
+      ticket,
+      riskClass: 'medium',
+    });
+  await sign(people.owner, 'model_owner');
+  await sign(people.risk, 'risk_officer');
+  await sign(people.compliance, 'compliance_officer');
+  await executeTransition(h.deps, people.mlops, { requestId: request.id });
+}
+
+beforeAll(async () => {
+  h = harness();
+  const dataDir = mkdtempSync(join(tmpdir(), 'clearance-pack-routes-'));
+  const signer = loadAuditSigner(
+    loadConfig({ flags: { dataDir, database: `sqlite:${join(dataDir, 'unused.db')}` }, env: {} }),
+  );
+  app = buildServer({
+    useCases: bindUseCases(h.deps, signer),
+    directory,
+    bodyLimitBytes: 1024 * 1024,
+    now: () => h.clock.now(),
+  });
+  await promote();
+  await signAuditCheckpoint(h.deps, signer, { principal: people.admin });
+}, 60_000);
+afterAll(() => app?.close());
+
+const lastEntry = async () => (await readAudit(h)).at(-1);
+
+describe('GET /api/v1/models/{name}/versions/{version}/evidence-pack', () => {
+  it('downloads the pack as a gzip-compressed tar whose files match the manifest', async () => {
+    const response = await app.inject({
+      method: 'GET',
+      url: packUrl,
+      headers: { authorization: as.auditor },
+    });
+    expect(response.statusCode, response.body).toBe(200);
+    expect(response.headers['content-type']).toBe('application/gzip');
+    expect(response.headers['content-disposition']).toBe(
+      'attachment; filename="credit-risk-pd-2026.2-evidence-pack.tar.gz"',
+    );
+    expect(response.headers['cache-control']).toBe('private, no-store');
+    const tar = gunzipSync(response.rawPayload);
+    // ustar magic in the first header, and the single top-level directory.
+    expect(tar.subarray(257, 262).toString()).toBe('ustar');
+    expect(tar.subarray(0, 40).toString()).toContain('credit-risk-pd-2026.2-evidence-pack/');
+    const pack = await readEvidencePackArchive(new Uint8Array(response.rawPayload));
+    const paths = pack.files.map((f) => f.path);
+    expect(paths).toEqual(expect.arrayContaining(['manifest.json', 'evidence/predictions.csv']));
+    expect(paths).toEqual(expect.arrayContaining(['audit/checkpoint.note', 'report.html']));
+    expect(pack.manifest.createdBy).toBe('ada.auditor');
+    expect(pack.manifest.audit.proven).toBeGreaterThan(0);
+    expect(pack.manifest.audit.verifierKey).toMatch(/^clearance\//);
+  });
+
+  it('records the export with the caller as actor and the pack digest', async () => {
+    const response = await app.inject({
+      method: 'GET',
+      url: packUrl,
+      headers: { authorization: as.owner },
+    });
+    expect(response.statusCode).toBe(200);
+    const pack = await readEvidencePackArchive(new Uint8Array(response.rawPayload));
+    const entry = await lastEntry();
+    expect(entry?.action).toBe('evidence_pack.exported');
+    expect(entry?.actor.id).toBe('olga.owner');
+    expect(entry?.subject).toEqual({ type: 'version', id: `${model}@2026.2` });
+    expect(entry?.digests.pack).toBe(pack.manifest.packDigest);
+  });
+
+  it('refuses a caller with no role on the model, and audits the refusal', async () => {
+    for (const authorization of [as.nobody, as.elsewhere]) {
+      const response = await app.inject({
+        method: 'GET',
+        url: packUrl,
+        headers: { authorization },
+      });
+      expect(response.statusCode).toBe(403);
+      expect(response.headers['content-type']).toContain('application/problem+json');
+      expect(response.json().code).toBe('forbidden');
+      const entry = await lastEntry();
+      expect(entry?.action).toBe('access.denied');
+      expect(entry?.data.attempted).toBe('evidence_pack.export');
+    }
+    expect((await lastEntry())?.actor.id).toBe('otis.owner');
+  });
+
+  it('answers 404 for an unknown version and 401 without a token', async () => {
+    const missing = await app.inject({
+      method: 'GET',
+      url: `/api/v1/models/${model}/versions/9.9/evidence-pack`,
+      headers: { authorization: as.auditor },
+    });
+    expect(missing.statusCode).toBe(404);
+    expect(missing.json().code).toBe('not_found');
+    expect((await app.inject({ method: 'GET', url: packUrl })).statusCode).toBe(401);
+  });
+});
+
+describe('POST /api/v1/policies/backtest', () => {
+  const backtest = (authorization: string, payload: object) =>
+    app.inject({
+      method: 'POST',
+      url: '/api/v1/policies/backtest',
+      headers: { authorization },
+      payload,
+    });
+
+  it('reports no difference for the policy in force, and audits the backtest by the caller', async () => {
+    const response = await backtest(as.risk, { policy, since: '90d' });
+    expect(response.statusCode, response.body).toBe(200);
+    const report = response.json();
+    expect(report.evaluated).toBeGreaterThan(0);
+    expect(report.differing).toEqual([]);
+    expect(report.since).toBe(new Date(h.clock.now().getTime() - 90 * 86_400_000).toISOString());
+    expect((await lastEntry())?.action).toBe('policy.backtested');
+    expect((await lastEntry())?.actor.id).toBe('rob.risk');
+  });
+
+  it('names the gate when a stricter policy would deny past promotions', async () => {
+    const response = await backtest(as.auditor, { policy: stricter, model });
+    expect(response.statusCode, response.body).toBe(200);
+    const report = response.json();
+    expect(report.model).toBe(model);
+    expect(report.differing.length).toBe(2);
+    const promotion = report.differing.find((d: { kind: string }) => d.kind === 'transition');
+    expect(promotion.after.blockingGates).toEqual(['approval-rate-parity']);
+    expect(promotion.why[0].why).toContain('Gate approval-rate-parity now blocks');
+    expect(typeof promotion.why[0].after.observed).toBe('number');
+  });
+
+  it('answers 422 naming file, line and column for a malformed policy', async () => {
+    const bad = 'apiVersion: clearance/v1\nkind: Policy\nmetadata: { name: x\n';
+    const response = await backtest(as.auditor, { policy: bad, file: 'stricter.yaml' });
+    expect(response.statusCode).toBe(422);
+    const problem = response.json();
+    expect(problem.code).toBe('invalid_policy');
+    expect(problem.detail).toMatch(/stricter\.yaml:\d+:\d+/);
+    expect(problem.problems[0].location).toMatchObject({ file: 'stricter.yaml' });
+    expect(problem.problems[0].location.line).toBeGreaterThan(0);
+  });
+
+  it('answers 400 for a since that is neither a duration nor a date, or no policy', async () => {
+    const since = await backtest(as.auditor, { policy, since: 'last spring' });
+    expect(since.statusCode).toBe(400);
+    expect(since.json().detail).toContain('since last spring');
+    expect((await backtest(as.auditor, {})).statusCode).toBe(400);
+  });
+
+  it('refuses a role that does not own or review policies, and audits the refusal', async () => {
+    const response = await backtest(as.tech, { policy });
+    expect(response.statusCode).toBe(403);
+    expect(response.json().code).toBe('forbidden');
+    const entry = await lastEntry();
+    expect(entry?.action).toBe('access.denied');
+    expect(entry?.actor.id).toBe('tess.tech');
+    expect(entry?.data.attempted).toBe('policy.backtest');
+  });
+
+  it('refuses a body over the limit with 413 before the use case runs', async () => {
+    const { app: small, identity: id } = stubServer();
+    const response = await small.inject({
+      method: 'POST',
+      url: '/api/v1/policies/backtest',
+      headers: { authorization: id.bearer('ada.auditor', 'auditor') },
+      payload: { policy: 'x'.repeat(4096) },
+    });
+    expect(response.statusCode).toBe(413);
+    expect(response.json().code).toBe('body_too_large');
+    await small.close();
+  });
+});
