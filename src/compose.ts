@@ -3,17 +3,26 @@
  * the CLI, the server and the tests wire the same way.
  */
 import { createPublicKey, randomBytes } from 'node:crypto';
-import { linkSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { linkSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import {
   type AppDeps,
   type AuditSigner,
+  assertRotationReason,
   type Clock,
   type IdGenerator,
+  rotateAuditKey,
   type Store,
+  type StoredCheckpoint,
   startCheckpointSchedule,
 } from './app/index.js';
-import { formatVerifierKey, generateSigningKey } from './audit/index.js';
+import {
+  formatVerifierKey,
+  generateSigningKey,
+  handoverOf,
+  type KeyHandover,
+  parseCheckpoint,
+} from './audit/index.js';
 import {
   apiTokenIssuer,
   createOidcVerifier,
@@ -119,7 +128,7 @@ export async function openRegistry(config: Config): Promise<Registry> {
 export function storeDirectory(store: Store): IdentityDirectory {
   return {
     findToken: (id) =>
-      store.transaction(async (tx): Promise<StoredToken | undefined> => {
+      store.read(async (tx): Promise<StoredToken | undefined> => {
         const token = await tx.identity.getToken(id);
         if (token === undefined) return undefined;
         return {
@@ -129,7 +138,7 @@ export function storeDirectory(store: Store): IdentityDirectory {
           ...(token.revokedAt === undefined ? {} : { revokedAt: token.revokedAt }),
         };
       }),
-    rolesOf: (userId) => store.transaction((tx) => tx.identity.rolesOf(userId)),
+    rolesOf: (userId) => store.read((tx) => tx.identity.rolesOf(userId)),
   };
 }
 
@@ -141,9 +150,7 @@ export function storeDirectory(store: Store): IdentityDirectory {
  * servers starting together agree on whichever was linked first.
  */
 export function loadAuditSigner(config: Config): AuditSigner {
-  const keyFile = resolve(
-    config.auditSigningKeyFile || join(config.dataDir, 'audit-signing-key.pem'),
-  );
+  const keyFile = auditKeyFile(config);
   const installId = createOnce(join(dirname(keyFile), 'install-id'), () =>
     randomBytes(12).toString('base64url'),
   ).trim();
@@ -155,14 +162,22 @@ export function loadAuditSigner(config: Config): AuditSigner {
   }
   const origin = `clearance/${installId}`;
   const pem = createOnce(keyFile, () => generateSigningKey(origin).privateKey);
+  return signerFromPem({ origin, pem, file: keyFile });
+}
+
+function auditKeyFile(config: Config): string {
+  return resolve(config.auditSigningKeyFile || join(config.dataDir, 'audit-signing-key.pem'));
+}
+
+function signerFromPem(input: { origin: string; pem: string; file: string }): AuditSigner {
   let publicKey: Uint8Array;
   try {
-    const der = createPublicKey(pem).export({ format: 'der', type: 'spki' });
+    const der = createPublicKey(input.pem).export({ format: 'der', type: 'spki' });
     publicKey = new Uint8Array(der.subarray(der.length - 32));
   } catch (cause) {
     throw new ClearanceError(
       'invalid_input',
-      `The audit signing key ${keyFile} is not a PEM key.`,
+      `The audit signing key ${input.file} is not a PEM key.`,
       {
         cause,
         problems: [{ message: 'Unreadable key.', fix: 'Restore the key file from backup.' }],
@@ -170,10 +185,55 @@ export function loadAuditSigner(config: Config): AuditSigner {
     );
   }
   return {
-    origin,
-    note: { name: origin, privateKey: pem },
-    verifierKey: formatVerifierKey(origin, publicKey),
+    origin: input.origin,
+    note: { name: input.origin, privateKey: input.pem },
+    verifierKey: formatVerifierKey(input.origin, publicKey),
   };
+}
+
+/**
+ * Rotates the audit signing key (audit/key-rotation.ts): a new key is written beside the current
+ * one as `<key file>.next` (kept if it is already there, so an interrupted rotation resumes with
+ * the same key), the database records the handover, and only then the files are swapped: the old
+ * key moves to `<key file>.retired-<time>` and the new one takes its name. A crash before the swap
+ * leaves the server refusing to sign with the retired key, never signing with both.
+ */
+export async function rotateAuditSigningKey(
+  registry: Registry,
+  input: { reason: string },
+): Promise<{ retired: string; next: string; checkpoint: StoredCheckpoint }> {
+  assertRotationReason(input.reason);
+  const keyFile = auditKeyFile(registry.config);
+  const current = registry.auditSigner;
+  const nextFile = `${keyFile}.next`;
+  const origin = current.origin;
+  const next = signerFromPem({
+    origin,
+    pem: createOnce(nextFile, () => generateSigningKey(origin).privateKey),
+    file: nextFile,
+  });
+  const latest = await registry.store.read((tx) => tx.checkpoints.latest());
+  const pending = latest === undefined ? undefined : handoverFromNote(latest.note);
+  // Resuming: the database already handed over to this very key; only the files remain.
+  const done = pending?.retired === current.verifierKey && pending.next === next.verifierKey;
+  const checkpoint =
+    done && latest
+      ? latest
+      : (await rotateAuditKey(registry.deps, { current, next, reason: input.reason })).checkpoint;
+  renameSync(
+    keyFile,
+    `${keyFile}.retired-${registry.deps.clock.now().toISOString().replace(/[:.]/g, '')}`,
+  );
+  renameSync(nextFile, keyFile);
+  return { retired: current.verifierKey, next: next.verifierKey, checkpoint };
+}
+
+function handoverFromNote(note: string): KeyHandover | undefined {
+  try {
+    return handoverOf(parseCheckpoint(note.slice(0, note.lastIndexOf('\n\n') + 1)));
+  } catch {
+    return undefined;
+  }
 }
 
 /** Reads `file`, or creates it (mode 0600) with `make()` if it does not exist yet. */

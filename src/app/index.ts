@@ -54,6 +54,7 @@ export { type GateSummary, type ReplayReport, replayDecision } from './replay-de
 export { type RequestTransitionInput, requestTransition } from './request-transition.js';
 export { revokeToken } from './revoke-token.js';
 export { rollback } from './rollback.js';
+export { assertRotationReason, rotateAuditKey } from './rotate-audit-key.js';
 export { setModelPolicy } from './set-model-policy.js';
 export {
   assertMaySign,

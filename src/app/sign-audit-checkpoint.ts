@@ -6,7 +6,10 @@
  */
 import {
   bytesEqual,
+  cosignNote,
   encodeEntry,
+  handoverExtensions,
+  handoverOf,
   hashLeaf,
   MerkleAccumulator,
   parseVerifierKey,
@@ -62,17 +65,30 @@ export async function signAuditCheckpoint(
   }
 }
 
-async function signInTransaction(
+/**
+ * Signs a checkpoint of the log as it is in `tx`. With `handoverTo`, the checkpoint is a key
+ * handover (audit/key-rotation.ts): it names both keys and both sign it, even when the log has
+ * not grown.
+ */
+export async function signInTransaction(
   deps: AppDeps,
   signer: AuditSigner,
   tx: Repositories,
+  handoverTo?: AuditSigner,
 ): Promise<SignedCheckpointResult> {
   const size = await tx.audit.size();
   const latest = await tx.checkpoints.latest();
-  if (latest?.size === size) return { checkpoint: latest, signed: false };
+  if (latest?.size === size && handoverTo === undefined) {
+    return { checkpoint: latest, signed: false };
+  }
   if (latest) assertSameLog(latest, signer, size);
   const rootHash = await recomputeRoot(tx, { size, checked: latest });
-  const note = signCheckpoint({ origin: signer.origin, size, rootHash }, signer.note);
+  const extensions = handoverTo
+    ? handoverExtensions({ retired: signer.verifierKey, next: handoverTo.verifierKey })
+    : undefined;
+  const body = { origin: signer.origin, size, rootHash, ...(extensions ? { extensions } : {}) };
+  const signed = signCheckpoint(body, signer.note);
+  const note = handoverTo ? cosignNote(signed, handoverTo.note) : signed;
   const checkpoint: StoredCheckpoint = {
     size,
     rootHash,
@@ -97,6 +113,12 @@ function assertSameLog(latest: StoredCheckpoint, signer: AuditSigner, size: numb
   const opened = verifyCheckpoint(latest.note, [parseVerifierKey(signer.verifierKey)], {
     origin: signer.origin,
   });
+  if (opened.ok && handoverOf(opened.checkpoint)?.retired === signer.verifierKey) {
+    throw refuse(
+      `This server's audit signing key was retired by the key handover at log size ${latest.size}; it signs nothing more.`,
+      'Install the new key (see `clearance audit rotate-key` in docs/operations.md) and restart this server.',
+    );
+  }
   if (!opened.ok) {
     throw refuse(
       `This server signs as ${signer.origin} with a key that did not sign the log's latest checkpoint (size ${latest.size}), or for another origin: ${opened.reason}.`,

@@ -29,6 +29,7 @@ export const knownAuditActions = [
   'token.revoked',
   'role.changed',
   'access.denied',
+  'audit.key_rotated',
 ] as const;
 
 /** `noun.verb`, lowercase, at least two dot-separated words. */

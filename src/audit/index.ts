@@ -31,6 +31,13 @@ export {
   verifyCheckpoint,
 } from './checkpoint.js';
 export {
+  followKeyHandovers,
+  handoverExtensions,
+  handoverOf,
+  type KeyHandover,
+  type KeyTrust,
+} from './key-rotation.js';
+export {
   bytesEqual,
   type ConsistencyCheck,
   consistencyProof,
@@ -59,6 +66,7 @@ export {
   type TreeNodeId,
 } from './merkle-nodes.js';
 export {
+  cosignNote,
   formatVerifierKey,
   generateSigningKey,
   keyId,

@@ -107,6 +107,18 @@ export function signNote(text: string, signer: NoteSigner): string {
 }
 
 /**
+ * Adds `signer`'s signature line to a signed note (C2SP allows several): the same text, one more
+ * signature. The existing signatures are kept as they are, not checked.
+ */
+export function cosignNote(note: string, signer: NoteSigner): string {
+  const split = note.lastIndexOf('\n\n');
+  if (split < 0) throw invalid('A note to cosign needs its text, an empty line and signatures');
+  const text = note.slice(0, split + 1);
+  const signed = signNote(text, signer);
+  return `${note}${signed.slice(text.length + 1)}`;
+}
+
+/**
  * Opens a note per C2SP signed-note: signatures by unknown keys are ignored; a signature by a
  * known key (same name and key ID) that does not verify rejects the note; a note that no known
  * key verifies is rejected. Never throws; returns the signed text and the names that verified.

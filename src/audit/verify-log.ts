@@ -19,9 +19,9 @@
  */
 import { type AuditEntry, checkAuditEntry } from './audit-entry.js';
 import { type Checkpoint, verifyCheckpoint } from './checkpoint.js';
+import { followKeyHandovers } from './key-rotation.js';
 import { bytesEqual, emptyRoot, hashLeaf } from './merkle.js';
 import { MerkleAccumulator } from './merkle-accumulator.js';
-import { parseVerifierKey } from './signed-note.js';
 
 /** The stored form of an entry: the entry and the leaf hash recorded when it was appended. */
 export interface LoggedAuditEntry {
@@ -76,16 +76,21 @@ type Failure = Extract<LogVerification, { ok: false }>;
  * the first bad seq (see the module comment for how it is located), or the size and root.
  */
 export async function verifyLog(input: VerifyLogInput): Promise<LogVerification> {
-  const keys = input.verifierKeys.map(parseVerifierKey);
+  const trust = followKeyHandovers(input.verifierKeys, input.checkpoints);
+  const origin = input.origin === undefined ? {} : { origin: input.origin };
   const checkpoints: Checkpoint[] = [];
   for (const [index, note] of input.checkpoints.entries()) {
-    const opened = verifyCheckpoint(
-      note,
-      keys,
-      input.origin === undefined ? {} : { origin: input.origin },
-    );
+    const opened = verifyCheckpoint(note, trust.validAt(0), origin);
     if (!opened.ok) {
       return fail('bad_checkpoint', null, `Checkpoint ${index + 1} is not valid: ${opened.reason}`);
+    }
+    // A key retired by a handover signs nothing larger than that handover.
+    if (!verifyCheckpoint(note, trust.validAt(opened.checkpoint.size), origin).ok) {
+      return fail(
+        'bad_checkpoint',
+        null,
+        `Checkpoint ${index + 1} (size ${opened.checkpoint.size}) is signed only by a key retired by an earlier key handover`,
+      );
     }
     checkpoints.push(opened.checkpoint);
   }

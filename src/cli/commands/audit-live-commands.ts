@@ -19,7 +19,7 @@ import {
   verifyStoredLog,
 } from '../../app/index.js';
 import { formatExportEntry, formatExportHeader } from '../../audit/index.js';
-import { openRegistry, type Registry } from '../../compose.js';
+import { openRegistry, type Registry, rotateAuditSigningKey } from '../../compose.js';
 import { loadConfig } from '../../config.js';
 import { ClearanceError, type Principal } from '../../domain/index.js';
 import { toJson } from '../check-report.js';
@@ -175,7 +175,7 @@ function renderHistory(h: ModelHistory): string {
   return `${lines.join('\n')}\n`;
 }
 
-/** Adds `audit export|prove|checkpoint` to `audit` and `history` to the program. */
+/** Adds `audit export|prove|checkpoint|rotate-key` to `audit` and `history` to the program. */
 export function registerAuditLiveCommands(input: {
   program: Command;
   audit: Command;
@@ -217,6 +217,31 @@ export function registerAuditLiveCommands(input: {
     ),
   ).action(async (o: ServerFlags & { format: string }) => {
     setExit(await checkpointCommand(o, io));
+  });
+
+  liveOptions(
+    audit
+      .command('rotate-key')
+      .description(
+        'hand the log over to a new signing key: a checkpoint signed by the old and the new key (run on the host holding the key)',
+      )
+      .requiredOption('--reason <text>', 'why the key is rotated (recorded in the audit log)')
+      .addOption(formatOption()),
+  ).action(async (o: LiveOptions & { reason: string; format: string }) => {
+    const rotated = await withRegistry(o, (r) => rotateAuditSigningKey(r, { reason: o.reason }));
+    if (o.format === 'json') {
+      const { retired, next, checkpoint } = rotated;
+      io.stdout.write(
+        `${toJson({ retired, next, size: checkpoint.size, note: checkpoint.note })}\n`,
+      );
+    } else {
+      io.stdout.write(
+        `Handed the audit log over to a new key at size ${rotated.checkpoint.size}.\n` +
+          `Retired key: ${rotated.retired}\nNew key:     ${rotated.next}\n` +
+          'Publish the new key to auditors and restart every server sharing this key file.\n',
+      );
+    }
+    setExit(exitCodes.ok);
   });
 
   liveOptions(
