@@ -13,7 +13,7 @@ import {
 } from '../audit/index.js';
 import { ClearanceError, type Principal } from '../domain/index.js';
 import type { AppDeps } from './app-deps.js';
-import { storedConsistencyProof, storedInclusionProof } from './audit-tree.js';
+import { storedConsistencyProof, storedInclusionProof, storedRoot } from './audit-tree.js';
 import { forbidden, guarded } from './authorise.js';
 import { notFound } from './load-policy.js';
 import type { AuditSigner, Repositories, StoredCheckpoint } from './ports.js';
@@ -225,12 +225,14 @@ export async function consistencyProofBetween(
     }
     const proof = await storedConsistencyProof(tx, size1, checkpoint.size);
     const earlier = (await tx.checkpoints.list()).find((c) => c.size === size1);
-    // Every tree is consistent with the empty one; RFC 9162 has no proof for size1 = 0.
-    if (earlier && size1 > 0) {
+    // Every tree is consistent with the empty one; RFC 9162 has no proof for size1 = 0. For a
+    // size no checkpoint signed, the proof is still checked against the stored tree's root there,
+    // so a damaged tree yields a refusal, never a proof that cannot verify.
+    if (size1 > 0) {
       const ok = verifyConsistency({
         size1,
         size2: checkpoint.size,
-        root1: earlier.rootHash,
+        root1: earlier?.rootHash ?? (await storedRoot(tx, size1)),
         root2: checkpoint.rootHash,
         proof,
       });

@@ -160,7 +160,7 @@ export async function backtestPolicy(
   await guarded(deps, { actor: principal, action: 'policy.backtest', subject }, async () =>
     assertMayBacktest(principal, input.model),
   );
-  const { decisions, subjects } = await deps.store.transaction(async (tx) => {
+  const { decisions, subjects } = await deps.store.read(async (tx) => {
     const filter = input.model === undefined ? {} : { model: input.model };
     const since = input.since?.toISOString();
     const all = (await tx.decisions.list(filter)).filter(

@@ -19,6 +19,9 @@ const sha256 = (bytes: Uint8Array) => `sha256:${createHash('sha256').update(byte
 
 export const evidencePackMediaType = 'application/gzip';
 
+/** Largest pack the CLI unpacks (2 GiB): larger means the evidence belongs elsewhere, or a bomb. */
+const maxUnpackedPackBytes = 2 * 1024 ** 3;
+
 export interface EvidencePackArchive {
   /** `<model>-<version>-evidence-pack.tar.gz`, safe as a file name. */
   filename: string;
@@ -124,10 +127,15 @@ function packFilesOf(entries: readonly TarEntry[]): Map<string, Uint8Array> {
  * and size, no other file is, and `packDigest` matches the rows. `invalid_input` for a malformed
  * archive, `precondition_failed` for content that does not match its manifest.
  */
-export async function readEvidencePackArchive(archive: Uint8Array): Promise<EvidencePack> {
+export async function readEvidencePackArchive(
+  archive: Uint8Array,
+  options: { maxUnpackedBytes?: number } = {},
+): Promise<EvidencePack> {
+  const maxOutputLength = options.maxUnpackedBytes ?? maxUnpackedPackBytes;
   let entries: TarEntry[];
   try {
-    entries = readTar(new Uint8Array(await gunzipAsync(archive)));
+    // Bounded: a gzip bomb from a hostile server stops at the limit instead of eating memory.
+    entries = readTar(new Uint8Array(await gunzipAsync(archive, { maxOutputLength })));
   } catch (cause) {
     const why = cause instanceof Error ? cause.message : String(cause);
     throw malformed(`The download is not a gzip-compressed tar evidence pack: ${why}`);

@@ -231,7 +231,7 @@ export async function buildEvidencePack(
     },
     async () => undefined,
   );
-  const gathered = await deps.store.transaction((tx) => gather(tx, input));
+  const gathered = await deps.store.read((tx) => gather(tx, input));
   const evidence = await evidenceFiles(deps, gathered.evidence);
   const createdAt = deps.clock.now().toISOString();
   const pack = assemble(gathered, evidence, {

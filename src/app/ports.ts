@@ -235,8 +235,6 @@ export interface IdempotencyRepository {
   claim(record: Omit<IdempotencyRecord, 'response'>, expiredBefore: string): Promise<boolean>;
   /** Adds the response to a claim that has none; false when there is no such claim. */
   answer(key: string, principalId: string, response: IdempotencyResponse): Promise<boolean>;
-  /** Deletes a claim that has no response (its request acted, then failed). */
-  release(key: string, principalId: string): Promise<void>;
   /** Deletes records created before `at`; returns how many. */
   purgeOlderThan(at: string): Promise<number>;
 }

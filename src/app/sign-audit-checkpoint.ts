@@ -76,8 +76,11 @@ export async function signInTransaction(
   tx: Repositories,
   handoverTo?: AuditSigner,
 ): Promise<SignedCheckpointResult> {
-  const size = await tx.audit.size();
+  // The latest checkpoint first, then the size: at READ COMMITTED another server may append and
+  // sign in between, and read the other way round its newer checkpoint would look larger than
+  // the log, as if entries had been deleted.
   const latest = await tx.checkpoints.latest();
+  const size = await tx.audit.size();
   if (latest?.size === size && handoverTo === undefined) {
     return { checkpoint: latest, signed: false };
   }

@@ -47,6 +47,30 @@ function errorCodeOf(code: string | undefined, status: number): ErrorCode {
   return 'invalid_input';
 }
 
+/** Largest download the CLI accepts (1 GiB compressed); a larger answer is refused, not held. */
+const maxDownloadBytes = 1024 ** 3;
+
+async function boundedBody(response: Response, limit: number): Promise<Uint8Array> {
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  const reader = response.body?.getReader();
+  if (reader === undefined) return new Uint8Array();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (total > limit) {
+      await reader.cancel();
+      throw new ClearanceError(
+        'invalid_input',
+        `The server's answer is larger than ${limit} bytes; the download was stopped.`,
+      );
+    }
+    chunks.push(value);
+  }
+  return new Uint8Array(Buffer.concat(chunks));
+}
+
 function urlFor(server: string, path: string, query: RequestOptions['query']): string {
   const url = new URL(path, server.endsWith('/') ? server : `${server}/`);
   for (const [key, value] of Object.entries(query ?? {})) {
@@ -132,7 +156,7 @@ export function createClient(options: ClientOptions): ClearanceClient {
       const response = await send('GET', path, request, '*/*');
       const filename = filenameOf(response.headers.get('content-disposition'));
       return {
-        bytes: new Uint8Array(await response.arrayBuffer()),
+        bytes: await boundedBody(response, maxDownloadBytes),
         contentType: response.headers.get('content-type') ?? 'application/octet-stream',
         ...(filename ? { filename } : {}),
       };

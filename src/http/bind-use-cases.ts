@@ -46,7 +46,7 @@ function decisionRead(principal: Principal, decision: DecisionRecord, action: st
 }
 
 async function loadDecision(deps: AppDeps, id: string): Promise<DecisionRecord> {
-  const decision = await deps.store.transaction((tx) => tx.decisions.get(id));
+  const decision = await deps.store.read((tx) => tx.decisions.get(id));
   if (!decision) throw notFound(`Decision ${id}`, 'Check the decision id.');
   return decision;
 }
@@ -72,7 +72,7 @@ export function bindUseCases(deps: AppDeps, auditSigner?: AuditSigner): UseCases
     },
     listModels: (principal) =>
       guardedRead(deps, registryRead(principal, 'model.list', 'the model list'), () =>
-        deps.store.transaction((tx) => tx.models.list()),
+        deps.store.read((tx) => tx.models.list()),
       ),
     getModel: (principal, name) =>
       guardedRead(deps, registryRead(principal, 'model.read', `model ${name}`), () =>
@@ -85,7 +85,7 @@ export function bindUseCases(deps: AppDeps, auditSigner?: AuditSigner): UseCases
         registryRead(principal, 'version.list', `versions of ${model}`),
         async () => {
           await getModel(deps, { name: model });
-          return deps.store.transaction((tx) => tx.versions.list(model));
+          return deps.store.read((tx) => tx.versions.list(model));
         },
       ),
     attachEvidence: (principal, input) =>
@@ -102,7 +102,7 @@ export function bindUseCases(deps: AppDeps, auditSigner?: AuditSigner): UseCases
       }),
     requestTransition: (principal, input) => requestTransition(deps, principal, input),
     async getRequest(principal, requestId) {
-      const request = await deps.store.transaction((tx) => tx.requests.get(requestId));
+      const request = await deps.store.read((tx) => tx.requests.get(requestId));
       if (!request) throw notFound(`Transition request ${requestId}`, 'Check the request id.');
       const subject = { type: 'request', id: requestId };
       const what = `transition request ${requestId}`;

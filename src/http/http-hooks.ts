@@ -5,7 +5,12 @@
 import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { type AuthenticateOptions, authenticate } from '../auth/index.js';
-import { ClearanceError, canonicalJson, type Principal } from '../domain/index.js';
+import {
+  ClearanceError,
+  canonicalJson,
+  isClearanceError,
+  type Principal,
+} from '../domain/index.js';
 import type { StoredResponse } from './idempotency-cache.js';
 import { type ClaimScope, IdempotencyKeyTaken, runClaiming } from './idempotency-claims.js';
 import type { IdempotencyStore } from './idempotency-store.js';
@@ -108,13 +113,16 @@ export function registerHooks(
       try {
         return await runClaiming(scope, async () => handler.call(this, request, reply));
       } catch (error) {
-        if (!(error instanceof IdempotencyKeyTaken)) throw error;
+        if (!lostToDuplicate(error) || scope.claimed) throw error;
+        // A duplicate on another server may have acted first: then this request either lost the
+        // claim itself, or ran into what the first one did (a conflict, a precondition) before
+        // reaching it. Answer as the first request did, if it is recorded.
+        const lookup = await options.idempotency.recorded(scope.request);
+        if (lookup === undefined && !(error instanceof IdempotencyKeyTaken)) throw error;
         request.idempotent = undefined;
-        await options.idempotency.abandon(scope.request, false);
-        const lookup = await options.idempotency.begin(scope.request);
-        if (lookup.kind === 'replay') return replay(reply, lookup.response);
-        if (lookup.kind === 'mismatch') throw mismatch(scope.request.key);
-        if (lookup.kind === 'new') await options.idempotency.abandon(scope.request, false);
+        await options.idempotency.abandon(scope.request);
+        if (lookup?.kind === 'replay') return replay(reply, lookup.response);
+        if (lookup?.kind === 'mismatch') throw mismatch(scope.request.key);
         throw inFlight(scope.request.key);
       }
     };
@@ -131,9 +139,9 @@ export function registerHooks(
 }
 
 /**
- * Records a 2xx response for replay, or releases the key. The use case has committed by now, so a
- * failed record write is logged, not answered: failing the response would invite the retry that
- * acts twice.
+ * Records the response for replay (a 2xx, or any response once the request acted), or releases
+ * the key of a request that did not act. The use case has committed by now, so a failed record
+ * write is logged, not answered: failing the response would invite the retry that acts twice.
  */
 async function settleIdempotent(
   idempotency: IdempotencyStore,
@@ -147,7 +155,9 @@ async function settleIdempotent(
   const { request, reply, scope, payload } = settled;
   const claim = scope.request;
   try {
-    if (reply.statusCode >= 200 && reply.statusCode < 300 && typeof payload === 'string') {
+    const succeeded = reply.statusCode >= 200 && reply.statusCode < 300;
+    // Once the request acted (its claim committed), its answer is final whatever the status.
+    if ((succeeded || scope.claimed) && typeof payload === 'string') {
       const location = headerText(reply.getHeader('location') as string | undefined);
       await idempotency.complete(claim, {
         status: reply.statusCode,
@@ -156,11 +166,18 @@ async function settleIdempotent(
         ...(location ? { location } : {}),
       });
     } else {
-      await idempotency.abandon(claim, scope.claimed);
+      await idempotency.abandon(claim);
     }
   } catch (error) {
     request.log.error({ err: error }, `Recording Idempotency-Key ${claim.key} failed.`);
   }
+}
+
+function lostToDuplicate(error: unknown): boolean {
+  if (error instanceof IdempotencyKeyTaken) return true;
+  return (
+    isClearanceError(error) && (error.code === 'conflict' || error.code === 'precondition_failed')
+  );
 }
 
 function replay(reply: FastifyReply, stored: StoredResponse): FastifyReply {

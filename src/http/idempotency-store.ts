@@ -23,13 +23,15 @@ export interface IdempotentRequest {
 export interface IdempotencyStore {
   /** Claims the key for a new request, or says how to answer a repeated one. */
   begin(request: IdempotentRequest): Promise<IdempotencyLookup>;
-  /** Records a 2xx response of a request `begin` answered `new` for. */
-  complete(request: IdempotentRequest, response: StoredResponse): Promise<void>;
   /**
-   * Releases the key of a request that failed, so it may be retried; `claimed` says whether its
-   * transaction claimed the key in the store (only then is a stored claim its own to delete).
+   * Records the response of a request `begin` answered `new` for: a 2xx, or any response of a
+   * request that acted (claimed the key with its action), so a retry never acts twice.
    */
-  abandon(request: IdempotentRequest, claimed: boolean): Promise<void>;
+  complete(request: IdempotentRequest, response: StoredResponse): Promise<void>;
+  /** Releases the key of a request that failed without acting, so it may be retried. */
+  abandon(request: IdempotentRequest): Promise<void>;
+  /** What the store holds for the key now, if anything (a duplicate that lost a race asks). */
+  recorded(request: IdempotentRequest): Promise<IdempotencyLookup | undefined>;
   /** The store the use cases should run on for claims to be taken with the action. */
   wrap(store: Store): Store;
 }
@@ -45,6 +47,8 @@ export function inProcessIdempotency(cache = new IdempotencyCache()): Idempotenc
     begin: async (request) => cache.begin(scoped(request), request.fingerprint),
     complete: async (request, response) => cache.complete(scoped(request), response),
     abandon: async (request) => cache.abandon(scoped(request)),
+    // Duplicates meet in this process's cache, which `begin` already consulted.
+    recorded: async () => undefined,
     wrap: (store) => store,
   };
 }
@@ -61,19 +65,27 @@ export function sharedIdempotency(deps: {
   const ttlMs = deps.ttlMs ?? idempotencyTtlMs;
   const local = new IdempotencyCache({ ttlMs, now: () => deps.clock.now().getTime() });
   const cutoff = () => new Date(deps.clock.now().getTime() - ttlMs).toISOString();
+  const recorded = async (scope: IdempotentRequest) => {
+    const record = await deps.store.read((tx) => tx.idempotency.get(scope.key, scope.principalId));
+    return record !== undefined && record.createdAt >= cutoff()
+      ? lookupOf(record, scope)
+      : undefined;
+  };
+  let lastPurge = Number.NEGATIVE_INFINITY;
   return {
     async begin(scope) {
-      const record = await deps.store.read((tx) =>
-        tx.idempotency.get(scope.key, scope.principalId),
-      );
-      if (record !== undefined && record.createdAt >= cutoff()) return lookupOf(record, scope);
-      return local.begin(scoped(scope), scope.fingerprint);
+      return (await recorded(scope)) ?? local.begin(scoped(scope), scope.fingerprint);
     },
+    recorded,
     async complete(scope, response) {
       local.complete(scoped(scope), response);
+      const now = deps.clock.now().getTime();
+      // Expired records are purged at most once a minute per server, not on every request: the
+      // sweep touches rows of other callers, and a claim of an expired key replaces it anyway.
+      const purge = now - lastPurge >= 60_000;
+      if (purge) lastPurge = now;
       await deps.store.transaction(async (tx) => {
-        // Expired records go first, so a key reused after the retention can be recorded again.
-        await tx.idempotency.purgeOlderThan(cutoff());
+        if (purge) await tx.idempotency.purgeOlderThan(cutoff());
         if (await tx.idempotency.answer(scope.key, scope.principalId, response)) return;
         // No claim: the request wrote no audit entry. Another request's record stands if any.
         if ((await tx.idempotency.get(scope.key, scope.principalId)) !== undefined) return;
@@ -86,12 +98,7 @@ export function sharedIdempotency(deps: {
         });
       });
     },
-    async abandon(scope, claimed) {
-      local.abandon(scoped(scope));
-      if (claimed) {
-        await deps.store.transaction((tx) => tx.idempotency.release(scope.key, scope.principalId));
-      }
-    },
+    abandon: async (scope) => local.abandon(scoped(scope)),
     wrap: (store) => claimingStore(store, { clock: deps.clock, retentionMs: ttlMs }),
   };
 }

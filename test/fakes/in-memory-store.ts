@@ -365,10 +365,6 @@ function idempotencyRepo(s: MemoryState): Pick<Repositories, 'idempotency'> {
         held.response = copy(response);
         return true;
       },
-      release: async (k, principalId) => {
-        const id = key(principalId, k);
-        if (s.idempotency.get(id)?.response === undefined) s.idempotency.delete(id);
-      },
       purgeOlderThan: async (at) => {
         let purged = 0;
         for (const [id, record] of s.idempotency) {

@@ -34,6 +34,23 @@ function server(store: Store, options: { behaviour?: Behaviour; losesResponses?:
     useCases: stubUseCases({
       registerModel: async (principal: Principal, input) => {
         await acting.transaction(async (tx) => {
+          // Like the real use cases: state first (a unique model name), then the audit entry.
+          const digest = `sha256:${'0'.repeat(64)}`;
+          await tx.policies.insert({
+            digest,
+            name: 'claims',
+            text: 'apiVersion: clearance/v1',
+            registeredAt: clock.now().toISOString(),
+            registeredBy: principal.id,
+          });
+          await tx.models.insert({
+            name: input.name,
+            ownerTeam: input.ownerTeam,
+            riskTier: 'regulated',
+            policyDigest: digest,
+            createdAt: clock.now().toISOString(),
+            createdBy: principal.id,
+          });
           await tx.audit.append(
             auditRecord({
               actor: { id: principal.id, kind: 'user' },
@@ -65,12 +82,13 @@ function server(store: Store, options: { behaviour?: Behaviour; losesResponses?:
   return app;
 }
 
+/** Each key registers its own model, so tests on one database do not collide. */
 function post(app: ReturnType<typeof server>, key: string) {
   return app.inject({
     method: 'POST',
     url: '/api/v1/models',
     headers: { authorization: ann, 'idempotency-key': key },
-    payload: body,
+    payload: { ...body, name: `model-${key}` },
   });
 }
 
@@ -98,22 +116,55 @@ eachEngine('Idempotency-Key claimed with the action', (engine) => {
     }
   });
 
-  it('releases the key when the request fails after acting, so a retry may act', async () => {
+  it('replays the answer of a request that acted and then failed, instead of acting again', async () => {
     const failing = server(stores[0], { behaviour: { failAfter: true } });
     const other = server(stores[1]);
     try {
       const before = await actions();
-      expect((await post(failing, 'failed-later')).statusCode).toBe(412);
+      const first = await post(failing, 'failed-later');
+      expect(first.statusCode).toBe(412);
       const retry = await post(other, 'failed-later');
-      expect(retry.statusCode).toBe(201);
-      expect(retry.headers['idempotent-replayed']).toBeUndefined();
-      expect(await actions()).toBe(before + 2);
-      const replay = await post(failing, 'failed-later');
-      expect(replay.headers['idempotent-replayed']).toBe('true');
-      expect(replay.body).toBe(retry.body);
+      expect(retry.statusCode).toBe(412);
+      expect(retry.headers['idempotent-replayed']).toBe('true');
+      expect(retry.body).toBe(first.body);
+      expect(await actions()).toBe(before + 1);
     } finally {
       await failing.close();
       await other.close();
+    }
+  });
+
+  it('lets a request that was refused without acting be retried with the same key', async () => {
+    const app = server(stores[0]);
+    try {
+      const before = await actions();
+      await stores[0].transaction(async (tx) => {
+        const digest = `sha256:${'1'.repeat(64)}`;
+        await tx.policies.insert({
+          digest,
+          name: 'taken',
+          text: 'apiVersion: clearance/v1',
+          registeredAt: '2026-03-01T09:00:00.000Z',
+          registeredBy: 'ann',
+        });
+        await tx.models.insert({
+          name: 'model-refused-first',
+          ownerTeam: 'other',
+          riskTier: 'regulated',
+          policyDigest: digest,
+          createdAt: '2026-03-01T09:00:00.000Z',
+          createdBy: 'ann',
+        });
+      });
+      const refused = await post(app, 'refused-first');
+      expect(refused.statusCode).toBe(409);
+      expect(await actions()).toBe(before);
+      // Nothing acted, so the key is free: the same request is refused afresh, not replayed.
+      const again = await post(app, 'refused-first');
+      expect(again.statusCode).toBe(409);
+      expect(again.headers['idempotent-replayed']).toBeUndefined();
+    } finally {
+      await app.close();
     }
   });
 
@@ -141,6 +192,8 @@ eachEngine('Idempotency-Key claimed with the action', (engine) => {
         expect(one.statusCode).toBe(201);
         expect([201, 409]).toContain(two.statusCode);
         if (two.statusCode === 201) expect(two.headers['idempotent-replayed']).toBe('true');
+        // Never the raw conflict of the model it could not insert: the first request's answer.
+        else expect(two.json().detail).toContain('has acted or is acting');
         expect(await actions()).toBe(before + 1);
       } finally {
         finish();

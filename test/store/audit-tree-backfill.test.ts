@@ -6,13 +6,34 @@
  */
 import { sql } from 'kysely';
 import { expect, it } from 'vitest';
+import type { Store } from '../../src/app/ports.js';
 import { perfectCover, rootFromLeafHashes } from '../../src/audit/index.js';
-import { createStore } from '../../src/store/index.js';
+import type { ClearanceError } from '../../src/domain/index.js';
+import { createStore, type StoreDialect } from '../../src/store/index.js';
 import { eachEngine } from './engines.js';
 import { auditInput, unique } from './fixtures.js';
+import { errorOf } from './store-contract.js';
 
 const hex = (bytes: Uint8Array | undefined) =>
   bytes === undefined ? 'missing' : Buffer.from(bytes).toString('hex');
+
+/** Removes migrations 0005 and 0006 from a migrated database, as before the upgrade. */
+async function rewind(db: StoreDialect): Promise<void> {
+  for (const statement of db.dropAppendOnlyStatements('audit_tree_nodes')) {
+    await sql.raw(statement).execute(db.db);
+  }
+  await sql`drop index audit_entries_by_action`.execute(db.db);
+  await sql`drop table audit_tree_nodes`.execute(db.db);
+  await sql`delete from kysely_migration where name in ('0005-audit-tree-nodes', '0006-audit-action-index')`.execute(
+    db.db,
+  );
+}
+
+async function appendMany(store: Store, count: number, prefix: string): Promise<void> {
+  await store.transaction(async (tx) => {
+    for (let i = 0; i < count; i += 1) await tx.audit.append(auditInput(unique(prefix)));
+  });
+}
 
 eachEngine('audit tree nodes of an existing log (migration 0005)', (engine) => {
   it('are computed for every entry already in the log', async () => {
@@ -21,15 +42,7 @@ eachEngine('audit tree nodes of an existing log (migration 0005)', (engine) => {
     await store.transaction(async (tx) => {
       for (let i = 0; i < entries; i += 1) await tx.audit.append(auditInput(unique('old')));
     });
-    const db = engine.openDialect();
-    for (const statement of db.dropAppendOnlyStatements('audit_tree_nodes')) {
-      await sql.raw(statement).execute(db.db);
-    }
-    await sql`drop index audit_entries_by_action`.execute(db.db);
-    await sql`drop table audit_tree_nodes`.execute(db.db);
-    await sql`delete from kysely_migration where name in ('0005-audit-tree-nodes', '0006-audit-action-index')`.execute(
-      db.db,
-    );
+    await rewind(engine.openDialect());
 
     const migrated = await createStore(engine.config());
     try {
@@ -58,6 +71,57 @@ eachEngine('audit tree nodes of an existing log (migration 0005)', (engine) => {
         return hex(rootFromLeafHashes(after.leaves.slice(id.index * span, (id.index + 1) * span)));
       });
       expect(after.top.map(hex)).toEqual(rebuilt);
+    } finally {
+      await migrated.close();
+    }
+  });
+
+  it('recomputes nodes a server without them did not store, and stores them on the next append', async () => {
+    const store = await engine.openStore();
+    const db = engine.openDialect();
+    await appendMany(store, 100, 'upgrade');
+    // Entries appended by a server that predates 0005 (a rolling upgrade) have no nodes.
+    for (const statement of db.dropAppendOnlyStatements('audit_tree_nodes')) {
+      await sql.raw(statement).execute(db.db);
+    }
+    await sql`delete from audit_tree_nodes`.execute(db.db);
+    await appendMany(store, 29, 'after');
+    const { leaves, nodes } = await store.read(async (tx) => {
+      const size = await tx.audit.size();
+      return {
+        leaves: await tx.audit.leafHashes(0, size),
+        nodes: await tx.audit.treeNodes(perfectCover({ start: 0, end: size })),
+      };
+    });
+    perfectCover({ start: 0, end: leaves.length }).forEach((id, k) => {
+      const span = 2 ** id.level;
+      const expected = rootFromLeafHashes(leaves.slice(id.index * span, (id.index + 1) * span));
+      expect(hex(nodes[k])).toBe(hex(expected));
+    });
+    const { rows } = await sql<{
+      n: number | string;
+    }>`select count(*) as n from audit_tree_nodes`.execute(db.db);
+    expect(Number(rows[0]?.n)).toBeGreaterThan(0);
+  });
+
+  it('migrates a log with a deleted entry, and refuses the tree across the gap', async () => {
+    const store = await engine.openStore();
+    await appendMany(store, 300, 'gap');
+    const db = engine.openDialect();
+    const size = await store.read((tx) => tx.audit.size());
+    const gone = size - 200;
+    for (const statement of db.dropAppendOnlyStatements('audit_entries')) {
+      await sql.raw(statement).execute(db.db);
+    }
+    await sql`delete from audit_entries where seq = ${gone}`.execute(db.db);
+    await rewind(db);
+    const migrated = await createStore(engine.config());
+    try {
+      const error = await errorOf(
+        migrated.read((tx) => tx.audit.treeNodes(perfectCover({ start: 0, end: size }))),
+      );
+      expect((error as ClearanceError).code).toBe('audit_unavailable');
+      expect((error as ClearanceError).message).toContain(`audit entry ${gone}`);
     } finally {
       await migrated.close();
     }

@@ -295,7 +295,7 @@ async function proveCommand(seq: string, o: ProveFlags, io: Io): Promise<number>
   const proof = connection
     ? await proveThroughServer(connection, input)
     : await withRegistry(o, (r) => inclusionProofFor(r.deps, { ...input, log: r.auditSigner }));
-  assertProofVerifies(proof, o.key);
+  assertProofVerifies(proof, o.key, input);
   const note =
     connection && o.key.length === 0
       ? 'Note: verified with the key the server itself names; pass --key to pin the key you trust.'

@@ -3,9 +3,11 @@
  * the database — `prove` and `export` need the auditor or admin role (they carry entries),
  * `checkpoint` the admin role. What the server answers is checked here, not trusted.
  */
+
+import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
-import { rm } from 'node:fs/promises';
+import { rename, rm } from 'node:fs/promises';
 import { z } from 'zod';
 import type { CheckpointView, InclusionProofView } from '../../app/index.js';
 import { formatExportEntry, formatExportHeader } from '../../audit/index.js';
@@ -92,8 +94,16 @@ export async function exportThroughServer(
   const sorted = [...checkpoints].sort((a, b) => a.size - b.size);
   const latest = sorted.at(-1);
   if (!latest) throw noCheckpoint(connection.server);
-  const out = createWriteStream(file, { flags: 'w' });
+  // Written beside the target and renamed into place when complete: a failure never leaves a
+  // half export, nor removes a file that was there before.
+  const temporary = `${file}.${randomBytes(6).toString('hex')}.partial`;
+  const out = createWriteStream(temporary, { flags: 'wx' });
+  let failure: unknown;
+  out.on('error', (error) => {
+    failure = error;
+  });
   const write = async (line: string) => {
+    if (failure !== undefined) throw failure;
     if (!out.write(`${line}\n`)) await once(out, 'drain');
   };
   const progress = createProgress('exporting audit log');
@@ -121,10 +131,13 @@ export async function exportThroughServer(
     complete = true;
   } finally {
     progress.finish();
-    out.end();
-    await once(out, 'close');
-    // A refusal or a malformed page leaves no half-written export behind.
-    if (!complete) await rm(file, { force: true });
+    if (!out.destroyed) {
+      out.end();
+      await once(out, 'close');
+    }
+    if (complete && failure === undefined) await rename(temporary, file);
+    else await rm(temporary, { force: true });
   }
+  if (failure !== undefined) throw failure;
   return { size: latest.size, entries, checkpoints: sorted.length };
 }

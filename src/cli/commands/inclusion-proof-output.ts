@@ -25,7 +25,18 @@ function notVerified(seq: number, why: string): ClearanceError {
  * Throws unless the proof verifies. `keys` are the verifier keys to trust; without any, the key
  * the proof names is used.
  */
-export function assertProofVerifies(proof: InclusionProofView, keys: readonly string[] = []): void {
+export function assertProofVerifies(
+  proof: InclusionProofView,
+  keys: readonly string[] = [],
+  asked: { seq: number; size?: number } = { seq: proof.seq },
+): void {
+  // A server answering for another entry or another checkpoint than asked proves nothing asked.
+  if (proof.seq !== asked.seq || (asked.size !== undefined && proof.treeSize !== asked.size)) {
+    throw notVerified(
+      asked.seq,
+      `the answer is for entry ${proof.seq} at size ${proof.treeSize}, not what was asked`,
+    );
+  }
   const leafHash = Buffer.from(proof.leafHash, 'base64');
   if (!bytesEqual(entryLeafHash(proof.entry as AuditEntry), leafHash))
     throw notVerified(proof.seq, 'the entry does not hash to its leaf hash');

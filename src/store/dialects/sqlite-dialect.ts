@@ -67,8 +67,20 @@ export function sqliteDialect(options: SqliteOptions): StoreDialect {
   // one read transaction at a time on that connection. A :memory: database exists only on its
   // own connection, so there reads share the write path.
   let reader: { db: Kysely<Database>; tail: Promise<unknown> } | undefined;
+  let closed = false;
   function readTransaction<T>(work: (trx: Kysely<Database>) => Promise<T>): Promise<T> {
-    if (key === undefined) return writeTransaction(work);
+    if (closed) return Promise.reject(new Error(`The store on ${options.file} is closed.`));
+    if (key === undefined) {
+      // One connection only: reads queue with the writes, made read-only for their duration.
+      return writeTransaction(async (conn) => {
+        await sql`pragma query_only = 1`.execute(conn);
+        try {
+          return await work(conn);
+        } finally {
+          await sql`pragma query_only = 0`.execute(conn);
+        }
+      });
+    }
     reader ??= {
       db: new Kysely<Database>({
         dialect: new SqliteDialect({
@@ -109,6 +121,7 @@ export function sqliteDialect(options: SqliteOptions): StoreDialect {
       ['update', 'delete'].map((op) => `drop trigger if exists ${table}_no_${op}`),
     classifyError,
     async destroy() {
+      closed = true;
       await reader?.db.destroy();
       await db.destroy();
     },

@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import { hashCompletedNodes, nodesCompletedBy, type TreeNode } from '../../audit/index.js';
 import type { MigrationDb, MigrationFactory } from './migration-context.js';
 
-/** Rows per read and per insert while the nodes of an existing log are computed. */
+/** Rows per read while the nodes of an existing log are computed. */
 const batchSize = 1000;
 
 /**
@@ -27,28 +27,34 @@ export const auditTreeNodes: MigrationFactory = (dialect) => ({
   },
 });
 
+/**
+ * Computes the nodes of the entries already logged, in seq order, in keyset pages. It stops at
+ * the first gap in seq (a row deleted behind the service's back): nodes above it cannot be
+ * computed, the migration must not fail (`audit verify` needs a database that opens to name the
+ * gap), and appends that need a node across the gap refuse with `audit_unavailable`.
+ */
 async function backfill(db: MigrationDb): Promise<void> {
   // The compact range: perfect-subtree roots still waiting for a right sibling, largest first.
   const stack: Uint8Array[] = [];
-  let pending: TreeNode[] = [];
-  for (let from = 0; ; from += batchSize) {
+  let next = 0;
+  for (;;) {
     const { rows } = await sql<{ seq: number | string; leaf_hash: string }>`
       select seq, leaf_hash from audit_entries
-      where seq >= ${from} and seq < ${from + batchSize} order by seq`.execute(db);
+      where seq >= ${next} order by seq limit ${batchSize}`.execute(db);
+    const nodes: TreeNode[] = [];
     for (const row of rows) {
       const seq = Number(row.seq);
+      if (seq !== next) break;
       const leafHash = new Uint8Array(Buffer.from(row.leaf_hash, 'hex'));
       const completed = nodesCompletedBy(seq);
       const leftHashes = completed.map(() => stack.pop() as Uint8Array);
-      const nodes = hashCompletedNodes({ completed, leftHashes, leafHash });
-      stack.push(nodes.at(-1)?.hash ?? leafHash);
-      pending.push(...nodes);
+      const completedNodes = hashCompletedNodes({ completed, leftHashes, leafHash });
+      stack.push(completedNodes.at(-1)?.hash ?? leafHash);
+      nodes.push(...completedNodes);
+      next += 1;
     }
-    if (pending.length >= batchSize || rows.length < batchSize) {
-      await insertNodes(db, pending);
-      pending = [];
-    }
-    if (rows.length < batchSize) return;
+    await insertNodes(db, nodes);
+    if (rows.length < batchSize || Number(rows.at(-1)?.seq) !== next - 1) return;
   }
 }
 

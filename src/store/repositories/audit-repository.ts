@@ -9,6 +9,7 @@ import {
   leftChild,
   nodeKey,
   nodesCompletedBy,
+  rootFromLeafHashes,
   type TreeNodeId,
 } from '../../audit/index.js';
 import { ClearanceError } from '../../domain/index.js';
@@ -21,7 +22,15 @@ const decoder = new TextDecoder();
 export function auditRepository(context: RepositoryContext): AuditRepository {
   const { db } = context;
 
-  async function treeNodes(ids: readonly TreeNodeId[]): Promise<Uint8Array[]> {
+  /**
+   * Node hashes in the order asked; `stored` is false for a node above the leaves that was not
+   * in `audit_tree_nodes` and was recomputed from its leaf hashes instead. That happens only for
+   * entries appended by a server that predates migration 0005 (a rolling upgrade): slower, never
+   * wrong, and `append` stores the recomputed node. A missing leaf is `audit_unavailable`.
+   */
+  async function lookupNodes(
+    ids: readonly TreeNodeId[],
+  ): Promise<{ hash: Uint8Array; stored: boolean }[]> {
     const found = new Map<string, Uint8Array>();
     const leaves = ids.filter((id) => id.level === 0).map((id) => id.index);
     const inner = ids.filter((id) => id.level > 0);
@@ -45,22 +54,55 @@ export function auditRepository(context: RepositoryContext): AuditRepository {
       for (const row of rows)
         found.set(nodeKey({ level: row.level, index: int(row.idx) }), bytes(row.hash));
     }
-    return ids.map((id) => {
+    const out: { hash: Uint8Array; stored: boolean }[] = [];
+    for (const id of ids) {
       const hash = found.get(nodeKey(id));
-      if (hash === undefined) throw missingNode(id);
-      return hash;
-    });
+      if (hash !== undefined) out.push({ hash, stored: true });
+      else if (id.level === 0) throw missingNode(id);
+      else out.push({ hash: await recomputeNode(id), stored: false });
+    }
+    return out;
   }
 
-  /** Stores the perfect subtrees the new leaf completes, in the append's transaction. */
+  /** A perfect subtree's hash from its leaf hashes, which must all be there. */
+  async function recomputeNode(id: TreeNodeId): Promise<Uint8Array> {
+    const span = 2 ** id.level;
+    const start = id.index * span;
+    const rows = await db
+      .selectFrom('audit_entries')
+      .select(['seq', 'leaf_hash'])
+      .where('seq', '>=', start)
+      .where('seq', '<', start + span)
+      .orderBy('seq')
+      .execute();
+    const hashes = rows.map((row, k) => {
+      if (int(row.seq) !== start + k) throw missingNode({ level: 0, index: start + k });
+      return bytes(row.leaf_hash);
+    });
+    if (hashes.length !== span) throw missingNode({ level: 0, index: start + hashes.length });
+    return rootFromLeafHashes(hashes);
+  }
+
+  /** Stores the perfect subtrees the new leaf completes (and any left child recomputed). */
   async function storeCompletedNodes(seq: number, leafHash: Uint8Array): Promise<void> {
     const completed = nodesCompletedBy(seq);
     if (completed.length === 0) return;
-    const leftHashes = await treeNodes(completed.map(leftChild));
-    const nodes = hashCompletedNodes({ completed, leftHashes, leafHash });
+    const lefts = completed.map(leftChild);
+    const found = await lookupNodes(lefts);
+    const nodes = hashCompletedNodes({ completed, leftHashes: found.map((f) => f.hash), leafHash });
+    const recomputed = lefts.flatMap((id, k) =>
+      found[k]?.stored === false ? [{ ...id, hash: (found[k] as { hash: Uint8Array }).hash }] : [],
+    );
     await db
       .insertInto('audit_tree_nodes')
-      .values(nodes.map((node) => ({ level: node.level, idx: node.index, hash: hex(node.hash) })))
+      .values(
+        [...recomputed, ...nodes].map((node) => ({
+          level: node.level,
+          idx: node.index,
+          hash: hex(node.hash),
+        })),
+      )
+      .onConflict((conflict) => conflict.columns(['level', 'idx']).doNothing())
       .execute();
   }
 
@@ -139,7 +181,7 @@ export function auditRepository(context: RepositoryContext): AuditRepository {
         .execute();
       return rows.map((row) => hexBytes(row.leaf_hash));
     },
-    treeNodes,
+    treeNodes: async (ids) => (await lookupNodes(ids)).map((node) => node.hash),
     async *withActions(actions) {
       if (actions.length === 0) return;
       // Keyset pages on the primary key: each page is one indexed range scan.

@@ -88,9 +88,6 @@ export function idempotencyRepository(context: RepositoryContext): IdempotencyRe
         .executeTakeFirst();
       return Number(result.numUpdatedRows) === 1;
     },
-    async release(key, principalId) {
-      await ofKey(key, principalId).where('status', '=', pendingStatus).execute();
-    },
     async purgeOlderThan(at) {
       const result = await db
         .deleteFrom('idempotency_keys')
