@@ -201,10 +201,40 @@ async function approvalContext(
     evidenceDigest: evidenceSetDigest(await tx.evidence.list(request.model, request.version)),
   };
   const previous = await tx.approvals.list(request.id);
+  assertNotRepeated({ previous, current, principal, input });
   if (transition.separationOfDuties.oneRolePerPerson) {
     assertOneRole({ previous, current, principal, role: input.role });
   }
   return { transition, version, current, previous };
+}
+
+/**
+ * The same sign-off twice (same person, role and decision, on the evidence and policy in force)
+ * would count once and clutter the record: refused. Changing one's mind (approve, then reject) or
+ * signing again after the evidence changed is not a repeat.
+ */
+function assertNotRepeated(input: {
+  previous: readonly Approval[];
+  current: TransitionRequest;
+  principal: Principal;
+  input: { role: string; decision: Approval['decision'] };
+}): void {
+  const { current, principal } = input;
+  const same = input.previous.find(
+    (a) =>
+      a.approver === principal.id &&
+      a.role === input.input.role &&
+      a.decision === input.input.decision &&
+      a.evidenceDigest === current.evidenceDigest &&
+      a.policyDigest === current.policyDigest,
+  );
+  if (same) {
+    const verb = same.decision === 'approve' ? 'approved' : 'rejected';
+    const message = `${principal.id} already ${verb} request ${current.id} as ${same.role} at ${same.at}; that sign-off still counts.`;
+    throw new ClearanceError('conflict', message, {
+      problems: [{ message, fix: 'Nothing to do; or ask another holder of the role.' }],
+    });
+  }
 }
 
 /** One person fills one role per request (among approvals that still count). */

@@ -56,6 +56,40 @@ forEachStore('medical-imaging: two-person rule', (open) => {
   });
 });
 
+forEachStore('repeated sign-offs', (open) => {
+  it('refuses the same sign-off twice and records it once', async () => {
+    const h = await open();
+    await setupModel(h, 'medical-imaging', 'cxr-triage', 'safety-critical');
+    await addVersion(h, {
+      model: 'cxr-triage',
+      version: '3.0',
+      dir: 'medical-imaging/candidates/passing',
+    });
+    await toStaging(h, 'cxr-triage', '3.0');
+    const { request } = await requestTransition(h.deps, people.mlops, {
+      model: 'cxr-triage',
+      version: '3.0',
+      to: 'production',
+      reason: 'Locked clinical test set passed',
+      ticket: 'CAB-78',
+    });
+    const sign = {
+      requestId: request.id,
+      role: 'senior_clinician',
+      decision: 'approve' as const,
+      comment: 'Reviewed',
+      ticket: 'CAB-78',
+      riskClass: 'high' as const,
+    };
+    await recordApproval(h.deps, people.clinician, sign);
+    const again = await refusal(recordApproval(h.deps, people.clinician, sign));
+    expect(again.code).toBe('conflict');
+    expect(again.message).toContain('already approved');
+    const stored = await h.store.read((tx) => tx.approvals.list(request.id));
+    expect(stored.filter((a) => a.approver === people.clinician.id)).toHaveLength(1);
+  });
+});
+
 forEachStore('recommender: model_owner + product_owner', (open) => {
   it('executes with both sign-offs and not before', async () => {
     const h = await open();
