@@ -1,0 +1,241 @@
+/**
+ * The client commands against a live `clearance serve`, through the built binary, as the people
+ * of the recommender worked example would use them: model and version registration, evidence
+ * upload, import of the pre-Clearance production version, request, approve, reject, inbox,
+ * promote, replay, emergency and cancel — each answer read as JSON.
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type LiveServer, personTokenOn, startLiveServer } from '../e2e/live-server.js';
+import { repoRoot, runCli } from './run-cli.js';
+
+const examples = join(repoRoot, 'examples', 'recommender');
+const model = 'home-feed-cli';
+
+let server: LiveServer;
+const tokens: Record<string, string> = {};
+
+beforeAll(async () => {
+  if (!existsSync(join(repoRoot, 'dist', 'src', 'cli', 'main.js'))) {
+    throw new Error('Build first: npm run build');
+  }
+  server = await startLiveServer();
+  tokens.admin = server.adminToken;
+  for (const [who, roles] of Object.entries({
+    ci: ['mlops'],
+    owner: ['model_owner'],
+    tech: ['tech_lead'],
+    product: ['product_owner'],
+    breakGlass: ['break_glass'],
+  })) {
+    tokens[who] = await personTokenOn(server, `cli.${who}`, roles);
+  }
+}, 60_000);
+
+afterAll(async () => {
+  await server?.stop();
+});
+
+/** Runs a client command as `who`; returns the parsed JSON answer, or the failed run. */
+function as(who: string, args: string[]) {
+  const run = runCli([
+    ...args,
+    '--server',
+    server.url,
+    '--token',
+    tokens[who] ?? '',
+    '--format',
+    'json',
+  ]);
+  return {
+    run,
+    json: <T>() => {
+      if (run.status !== 0)
+        throw new Error(`${args.join(' ')} exited ${run.status}: ${run.stderr}`);
+      return JSON.parse(run.stdout) as T;
+    },
+  };
+}
+
+interface RequestAnswer {
+  request: { id: string; status: string };
+  decision: { id: string; outcome: string };
+}
+
+describe('client commands against a live server', () => {
+  it('walks the recommender from registration to production and replays the decision', () => {
+    as('admin', [
+      'model',
+      'register',
+      model,
+      '--owner-team',
+      'discovery',
+      '--policy',
+      join(examples, 'policy.yaml'),
+    ]).json();
+    for (const [version, dir] of [
+      ['6.9.0', 'baseline'],
+      ['7.0.0', 'candidates/passing'],
+    ] as const) {
+      as('ci', [
+        'version',
+        'register',
+        model,
+        version,
+        '--artifact-uri',
+        `s3://models/${model}/${version}`,
+        '--artifact-digest',
+        `sha256:${version.replace(/\./g, '').padStart(64, '0')}`,
+        ...(existsSync(join(examples, dir, 'lineage.json'))
+          ? ['--lineage', join(examples, dir, 'lineage.json')]
+          : []),
+      ]).json();
+      const attached = as('ci', ['evidence', 'attach', model, version, join(examples, dir)]).json<
+        unknown[] | { evidence: unknown[] }
+      >();
+      expect(JSON.stringify(attached)).toContain(
+        dir === 'baseline' ? 'metrics.json' : 'model_card',
+      );
+    }
+    as('admin', [
+      'version',
+      'import-production',
+      model,
+      '6.9.0',
+      '--reason',
+      'Serving before Clearance',
+    ]).json();
+
+    const staging = as('owner', [
+      'request',
+      model,
+      '7.0.0',
+      '--to',
+      'staging',
+      '--reason',
+      'Offline eval done',
+    ]).json<RequestAnswer>();
+    expect(staging.decision.outcome).toBe('allowed');
+    const inbox = as('tech', ['inbox']).json<{ request: { id: string }; roles: string[] }[]>();
+    expect(inbox).toContainEqual(
+      expect.objectContaining({ request: expect.objectContaining({ id: staging.request.id }) }),
+    );
+    as('tech', [
+      'approve',
+      staging.request.id,
+      '--role',
+      'tech_lead',
+      '--comment',
+      'Training set-up reviewed',
+      '--risk',
+      'low',
+    ]).json();
+    as('owner', ['promote', staging.request.id]).json();
+
+    const prod = as('ci', [
+      'request',
+      model,
+      '7.0.0',
+      '--to',
+      'production',
+      '--reason',
+      'CTR +10%',
+    ]).json<RequestAnswer>();
+    expect(prod.decision.outcome).toBe('allowed');
+    as('owner', [
+      'approve',
+      prod.request.id,
+      '--role',
+      'model_owner',
+      '--comment',
+      'Card and plans reviewed',
+      '--risk',
+      'medium',
+    ]).json();
+    // One sign-off short: promote is refused (exit 1, precondition failed) and nothing moves.
+    const early = as('ci', ['promote', prod.request.id]).run;
+    expect(early.status).toBe(1);
+    expect(early.stderr).toMatch(/product_owner/);
+    as('product', [
+      'approve',
+      prod.request.id,
+      '--role',
+      'product_owner',
+      '--comment',
+      'Lift worth it',
+      '--risk',
+      'medium',
+    ]).json();
+    const executed = as('ci', ['promote', prod.request.id]).json<{
+      request: { status: string; decisionId: string };
+      demoted?: string;
+    }>();
+    expect(executed.request.status).toBe('executed');
+    expect(executed.demoted).toBe('6.9.0');
+
+    const replay = as('ci', ['replay', executed.request.decisionId]).json<{
+      reproduced: boolean;
+    }>();
+    expect(replay.reproduced).toBe(true);
+  });
+
+  it('refuses an emergency change from someone without break-glass, and cancels a request', () => {
+    as('ci', [
+      'version',
+      'register',
+      model,
+      '7.0.1',
+      '--artifact-uri',
+      `s3://models/${model}/7.0.1`,
+      '--artifact-digest',
+      `sha256:${'701'.padStart(64, '0')}`,
+    ]).json();
+    const refused = as('ci', [
+      'emergency',
+      model,
+      '7.0.1',
+      '--to',
+      'staging',
+      '--reason',
+      'Hotfix',
+      '--ticket',
+      'INC-7',
+    ]).run;
+    expect(refused.status).toBe(1);
+    expect(refused.stderr).toMatch(/break_glass/);
+    const pending = as('owner', [
+      'request',
+      model,
+      '7.0.1',
+      '--to',
+      'staging',
+      '--reason',
+      'Try it',
+    ]).json<RequestAnswer>();
+    const rejected = as('tech', [
+      'reject',
+      pending.request.id,
+      '--role',
+      'tech_lead',
+      '--comment',
+      'No lineage',
+      '--risk',
+      'high',
+    ]).json<{ request: { status: string } }>();
+    expect(rejected.request.status).toBe('rejected');
+    const again = as('owner', [
+      'request',
+      model,
+      '7.0.1',
+      '--to',
+      'staging',
+      '--reason',
+      'Second try',
+    ]).json<RequestAnswer>();
+    const cancelled = as('owner', ['cancel', again.request.id, '--reason', 'Superseded']).json<
+      { status: string } | { request: { status: string } }
+    >();
+    expect(JSON.stringify(cancelled)).toContain('"cancelled"');
+  });
+});
