@@ -3,6 +3,7 @@
  * each stores its Merkle tree nodes, as in production), then what an operator and an auditor do
  * with it — sign checkpoints, verify the whole log, prove an entry.
  */
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   consistencyProofBetween,
@@ -43,6 +44,7 @@ async function fill(store: Store, from: number, count: number): Promise<void> {
 export async function liveAuditAtScale(dir: string, count: number): Promise<RegistryRow[]> {
   const engine = 'SQLite (live database)';
   const n = count.toLocaleString('en-US');
+  mkdirSync(dir, { recursive: true });
   const store = await createStore({
     engine: 'sqlite',
     file: join(dir, 'audit.db'),
