@@ -1,7 +1,7 @@
 /** `clearance evidence-pack export` and `clearance policy backtest` on a temporary SQLite registry. */
 
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -41,6 +41,15 @@ describe('clearance evidence-pack export', () => {
     expect(again.stderr).toMatch(/not empty/);
     const forced = ['evidence-pack', 'export', model, '2026.2', '--output', out, '--force'];
     expect(runCli([...forced, ...flags]).status).toBe(0);
+    // A link planted in the directory is not written through, even with --force.
+    const outside = join(dir, 'outside.md');
+    writeFileSync(outside, 'keep me');
+    rmSync(join(out, 'report.html'));
+    symlinkSync(outside, join(out, 'report.html'));
+    const planted = runCli([...forced, ...flags]);
+    expect(planted.status).toBe(2);
+    expect(planted.stderr).toMatch(/symbolic link/);
+    expect(readFileSync(outside, 'utf8')).toBe('keep me');
   });
 });
 
