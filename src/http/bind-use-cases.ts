@@ -20,6 +20,7 @@ import {
   registerModel,
   registerPolicy,
   registerVersion,
+  registryMetrics,
   replayDecision,
   requestTransition,
   rollback,
@@ -119,6 +120,7 @@ export function bindUseCases(deps: AppDeps, auditSigner?: AuditSigner): UseCases
         getServing(deps, { model }),
       ),
     inbox: (principal) => listInbox(deps, principal),
+    registryMetrics: (principal) => registryMetrics(deps, principal),
     async getDecision(principal, id) {
       const decision = await loadDecision(deps, id);
       return guardedRead(

@@ -6,9 +6,10 @@ import swagger from '@fastify/swagger';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { IdentityDirectory, OidcVerifier } from '../auth/index.js';
 import { registerAuditRoutes } from './audit-routes.js';
-import { registerHooks } from './http-hooks.js';
+import { principalOf, registerHooks } from './http-hooks.js';
 import { type IdempotencyStore, inProcessIdempotency } from './idempotency-store.js';
 import { registerIdentityRoutes } from './identity-routes.js';
+import { registerMetrics } from './metrics.js';
 import { registerModelRoutes } from './model-routes.js';
 import { registerPackRoutes } from './pack-routes.js';
 import {
@@ -17,7 +18,7 @@ import {
   problemStatus,
   sendProblem,
 } from './problem-details.js';
-import { recordSchemas } from './record-schemas.js';
+import { errors, recordSchemas } from './record-schemas.js';
 import { registerRequestRoutes } from './request-routes.js';
 import type { UseCases } from './use-cases.js';
 
@@ -102,6 +103,8 @@ export function buildServer(deps: HttpDeps): FastifyInstance {
     idempotency: deps.idempotency ?? inProcessIdempotency(),
   });
 
+  const metrics = registerMetrics(app);
+
   // Routes go in a plugin registered after swagger, so its onRoute hook sees every one of them.
   app.register(async (api) => {
     api.get(
@@ -127,6 +130,22 @@ export function buildServer(deps: HttpDeps): FastifyInstance {
       '/api/v1/openapi.json',
       { config: { public: true }, schema: { hide: true } },
       async () => app.swagger(),
+    );
+    api.get(
+      '/metrics',
+      {
+        schema: {
+          tags: ['meta'],
+          summary: 'Prometheus metrics (text exposition format); any role',
+          produces: ['text/plain'],
+          response: { 200: { type: 'string' }, ...errors },
+        },
+      },
+      async (request, reply) => {
+        const snapshot = await deps.useCases.registryMetrics(principalOf(request));
+        const text = await metrics.render(snapshot, deps.now?.() ?? new Date());
+        return reply.type(metrics.registry.contentType).send(text);
+      },
     );
     registerModelRoutes(api, deps.useCases);
     registerRequestRoutes(api, deps.useCases);

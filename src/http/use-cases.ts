@@ -3,7 +3,7 @@
  * HTTP layer can be tested against the real use cases on an in-memory store, or against a stub.
  * Every method throws ClearanceError refusals (`forbidden`, `not_found`, …) itself.
  */
-import type { ReplayReport } from '../app/index.js';
+import type { RegistryMetrics, ReplayReport } from '../app/index.js';
 import type { ApprovalEvaluation } from '../domain/approval-rules.js';
 import type {
   Approval,
@@ -127,6 +127,8 @@ export interface UseCases extends AuditUseCases, IdentityUseCases, PackUseCases 
   serving(principal: Principal, model: string): Promise<ServingView>;
   /** Pending requests the principal could approve. */
   inbox(principal: Principal): Promise<InboxItem[]>;
+  /** The registry snapshot Prometheus scrapes; for anyone holding a role. */
+  registryMetrics(principal: Principal): Promise<RegistryMetrics>;
   getDecision(principal: Principal, id: string): Promise<DecisionRecord>;
   replayDecision(principal: Principal, id: string): Promise<ReplayOutcome>;
 }

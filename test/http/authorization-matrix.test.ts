@@ -56,6 +56,7 @@ const promoters = ['mlops', 'model_owner', 'admin'] as const;
 /** Who may call each route without a 401/403; everyone else gets 403 (audited). */
 const table: Record<string, Rule> = {
   'get /healthz': 'public',
+  'get /metrics': anyRole,
   'post /api/v1/policies': ['admin'],
   // Policy owners and those who review policy changes.
   'post /api/v1/policies/backtest': [

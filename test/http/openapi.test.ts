@@ -49,6 +49,7 @@ describe('OpenAPI document', () => {
       'get /api/v1/decisions/{id}',
       'post /api/v1/decisions/{id}/replay',
       'get /healthz',
+      'get /metrics',
       'get /api/v1/audit/checkpoints/latest',
       'get /api/v1/audit/checkpoints',
       'post /api/v1/audit/checkpoints',

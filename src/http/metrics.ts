@@ -1,0 +1,88 @@
+/**
+ * Prometheus metrics (`GET /metrics`, text exposition format): the process (CPU, memory, event
+ * loop, GC, from prom-client's defaults), every HTTP request by route template and status, and a
+ * snapshot of the registry taken at scrape time (audit log and checkpoint lag, pending requests,
+ * overdue post-incident reviews). Each server has its own registry, so several servers in one
+ * process (tests) do not share counters.
+ */
+import type { FastifyInstance } from 'fastify';
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import type { RegistryMetrics } from '../app/index.js';
+
+export interface HttpMetrics {
+  registry: Registry;
+  /** Sets the registry gauges from a snapshot, then renders everything. */
+  render(snapshot: RegistryMetrics, now: Date): Promise<string>;
+}
+
+export function registerMetrics(app: FastifyInstance): HttpMetrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'clearance_' });
+  const requests = new Counter({
+    name: 'clearance_http_requests_total',
+    help: 'HTTP requests answered, by method, route template and status code.',
+    labelNames: ['method', 'route', 'status_code'],
+    registers: [registry],
+  });
+  const duration = new Histogram({
+    name: 'clearance_http_request_duration_seconds',
+    help: 'Time to answer an HTTP request, by method and route template.',
+    labelNames: ['method', 'route'],
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [registry],
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    // The route template, never the raw URL: ids in paths would explode the label set.
+    const route = request.routeOptions.url ?? 'unmatched';
+    requests.inc({ method: request.method, route, status_code: String(reply.statusCode) });
+    duration.observe({ method: request.method, route }, reply.elapsedTime / 1000);
+  });
+  const gauge = (name: string, help: string, labelNames: string[] = []) =>
+    new Gauge({ name, help, labelNames, registers: [registry] });
+  const gauges = {
+    models: gauge('clearance_models', 'Models in the registry.'),
+    audit: gauge('clearance_audit_log_entries', 'Entries in the audit log.'),
+    checkpointed: gauge(
+      'clearance_audit_checkpoint_entries',
+      'Entries covered by the latest signed checkpoint.',
+    ),
+    unsigned: gauge(
+      'clearance_audit_entries_not_checkpointed',
+      'Entries appended since the latest signed checkpoint (alert when it keeps growing).',
+    ),
+    age: gauge(
+      'clearance_audit_checkpoint_age_seconds',
+      'Seconds since the latest checkpoint was signed (absent before the first).',
+    ),
+    pending: gauge(
+      'clearance_pending_requests',
+      'Pending transition requests, by target state and change type.',
+      ['to', 'change_type'],
+    ),
+    overdue: gauge(
+      'clearance_overdue_reviews',
+      'Emergency changes whose post-incident review is past due.',
+    ),
+  };
+  return {
+    registry,
+    async render(snapshot, now) {
+      gauges.models.set(snapshot.models);
+      gauges.audit.set(snapshot.auditEntries);
+      const checkpointed = snapshot.latestCheckpoint?.size ?? 0;
+      gauges.checkpointed.set(checkpointed);
+      gauges.unsigned.set(snapshot.auditEntries - checkpointed);
+      gauges.age.reset();
+      if (snapshot.latestCheckpoint) {
+        const signedAt = Date.parse(snapshot.latestCheckpoint.createdAt);
+        gauges.age.set((now.getTime() - signedAt) / 1000);
+      }
+      gauges.pending.reset();
+      for (const p of snapshot.pendingRequests) {
+        gauges.pending.set({ to: p.to, change_type: p.changeType }, p.count);
+      }
+      gauges.overdue.set(snapshot.overdueReviews);
+      return registry.metrics();
+    },
+  };
+}
