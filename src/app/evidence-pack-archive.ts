@@ -6,12 +6,13 @@
  * control.
  */
 import { createHash } from 'node:crypto';
+import { Readable } from 'node:stream';
 import { promisify } from 'node:util';
-import { gunzip, gzip } from 'node:zlib';
+import { createGzip, gunzip, gzip } from 'node:zlib';
 import { z } from 'zod';
 import { ClearanceError, canonicalJson } from '../domain/index.js';
 import type { EvidencePack, EvidencePackManifest, PackFile } from './evidence-pack.js';
-import { readTar, type TarEntry, writeTar } from './tar-archive.js';
+import { readTar, type TarEntry, tarChunks, writeTar } from './tar-archive.js';
 
 const gzipAsync = promisify(gzip);
 const gunzipAsync = promisify(gunzip);
@@ -37,6 +38,30 @@ function evidencePackDirectory(manifest: Pick<EvidencePackManifest, 'model' | 'v
 
 /** Packs every file (manifest.json included) under one directory, then gzips it. */
 export async function evidencePackArchive(pack: EvidencePack): Promise<EvidencePackArchive> {
+  const { root, entries, mtime } = archiveEntries(pack);
+  const bytes = new Uint8Array(await gzipAsync(writeTar(entries, mtime)));
+  return { filename: `${root}.tar.gz`, bytes };
+}
+
+/** The same archive as `evidencePackArchive`, gzip-compressed as it streams out. */
+export interface EvidencePackStream {
+  filename: string;
+  stream: Readable;
+}
+
+/**
+ * Streams the archive: tar chunks go through gzip as the reader takes them, so the server holds
+ * the pack's files once, not also a whole tar and a whole gzip of them.
+ */
+export function evidencePackStream(pack: EvidencePack): EvidencePackStream {
+  const { root, entries, mtime } = archiveEntries(pack);
+  return {
+    filename: `${root}.tar.gz`,
+    stream: Readable.from(tarChunks(entries, mtime), { objectMode: false }).pipe(createGzip()),
+  };
+}
+
+function archiveEntries(pack: EvidencePack): { root: string; entries: TarEntry[]; mtime: number } {
   const root = evidencePackDirectory(pack.manifest);
   const directories = new Set<string>([root]);
   for (const f of pack.files) {
@@ -56,9 +81,7 @@ export async function evidencePackArchive(pack: EvidencePack): Promise<EvidenceP
       bytes: f.bytes,
     })),
   ];
-  const mtime = Date.parse(pack.manifest.createdAt) / 1000;
-  const bytes = new Uint8Array(await gzipAsync(writeTar(entries, mtime)));
-  return { filename: `${root}.tar.gz`, bytes };
+  return { root, entries, mtime: Date.parse(pack.manifest.createdAt) / 1000 };
 }
 
 function malformed(message: string, fix = 'Download the pack again.'): ClearanceError {

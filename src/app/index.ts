@@ -24,8 +24,10 @@ export { type CreateUserInput, createUser } from './create-user.js';
 export { buildEvidencePack, type EvidencePack } from './evidence-pack.js';
 export {
   type EvidencePackArchive,
+  type EvidencePackStream,
   evidencePackArchive,
   evidencePackMediaType,
+  evidencePackStream,
   readEvidencePackArchive,
 } from './evidence-pack-archive.js';
 export { type ExecuteResult, executeTransition } from './execute-transition.js';

@@ -104,7 +104,14 @@ function concat(parts: readonly Uint8Array[]): Uint8Array {
 
 /** Writes a tar archive of `entries`, in order; `mtime` (seconds) stamps every entry. */
 export function writeTar(entries: readonly TarEntry[], mtime: number): Uint8Array {
-  const parts: Uint8Array[] = [];
+  return concat([...tarChunks(entries, mtime)]);
+}
+
+/**
+ * The same archive as `writeTar`, as the chunks it is made of (headers, file bytes, padding), so
+ * it can be streamed through gzip without a copy of the whole tar.
+ */
+export function* tarChunks(entries: readonly TarEntry[], mtime: number): Generator<Uint8Array> {
   const seconds = Math.max(0, Math.floor(mtime));
   for (const entry of entries) {
     const directory = entry.type === 'directory';
@@ -119,23 +126,21 @@ export function writeTar(entries: readonly TarEntry[], mtime: number): Uint8Arra
       const pax = encoder.encode(records.join(''));
       const paxName = `PaxHeaders/${asciiTail(path, 80)}`;
       const fields = { prefix: '', size: pax.length, type: 'x', mode: 0o644, mtime: seconds };
-      parts.push(header({ ...fields, name: paxName.slice(0, 100) }), ...padded(pax));
+      yield header({ ...fields, name: paxName.slice(0, 100) });
+      yield* padded(pax);
     }
     // Readers without pax support still see a plausible (truncated) name.
     const name = split ?? { prefix: '', name: asciiTail(path, 100) };
-    parts.push(
-      header({
-        ...name,
-        size: Math.min(size, maxOctal11),
-        type: directory ? '5' : '0',
-        mode: directory ? 0o755 : 0o644,
-        mtime: seconds,
-      }),
-    );
-    if (!directory) parts.push(...padded(entry.bytes));
+    yield header({
+      ...name,
+      size: Math.min(size, maxOctal11),
+      type: directory ? '5' : '0',
+      mode: directory ? 0o755 : 0o644,
+      mtime: seconds,
+    });
+    if (!directory) yield* padded(entry.bytes);
   }
-  parts.push(new Uint8Array(block * 2));
-  return concat(parts);
+  yield new Uint8Array(block * 2);
 }
 
 function field(h: Uint8Array, offset: number, width: number): string {

@@ -135,7 +135,9 @@ export function registerPackRoutes(app: FastifyInstance, useCases: UseCases): vo
       return reply
         .type(evidencePackMediaType)
         .header('content-disposition', `attachment; filename="${archive.filename}"`)
-        .send(Buffer.from(archive.bytes));
+        // A stream gets no ETag from the GET hook, so the route says it is not to be kept.
+        .header('cache-control', 'private, no-store')
+        .send(archive.stream);
     },
   );
 

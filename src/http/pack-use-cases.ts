@@ -9,8 +9,8 @@ import {
   type BacktestReport,
   backtestPolicy,
   buildEvidencePack,
-  type EvidencePackArchive,
-  evidencePackArchive,
+  type EvidencePackStream,
+  evidencePackStream,
   parseSince,
 } from '../app/index.js';
 import type { Principal } from '../domain/index.js';
@@ -26,11 +26,14 @@ export interface BacktestBody {
 }
 
 export interface PackUseCases {
-  /** The version's evidence pack as a gzip-compressed tar; audited as `evidence_pack.exported`. */
+  /**
+   * The version's evidence pack as a gzip-compressed tar, streamed; audited as
+   * `evidence_pack.exported`.
+   */
   evidencePack(
     principal: Principal,
     input: { model: string; version: string },
-  ): Promise<EvidencePackArchive>;
+  ): Promise<EvidencePackStream>;
   backtestPolicy(principal: Principal, input: BacktestBody): Promise<BacktestReport>;
 }
 
@@ -41,7 +44,7 @@ export function bindPackUseCases(deps: AppDeps, signer: AuditSigner | undefined)
         ...input,
         ...(signer ? { log: { origin: signer.origin, verifierKey: signer.verifierKey } } : {}),
       });
-      return evidencePackArchive(pack);
+      return evidencePackStream(pack);
     },
     backtestPolicy: (principal, input) =>
       backtestPolicy(deps, principal, {

@@ -1,62 +1,27 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
+import { backtestPolicy } from '../../src/app/index.js';
 import {
-  backtestPolicy,
-  executeTransition,
-  recordApproval,
-  requestTransition,
-} from '../../src/app/index.js';
-import type { Principal } from '../../src/domain/index.js';
-import {
-  addVersion,
   examplesDir,
   forEachStore,
   people,
   person,
+  promoteCreditRisk,
   readActions,
   readAudit,
   refusal,
   type StoreHarness,
-  seedProduction,
-  setupModel,
-  toStaging,
 } from './harness.js';
 
 const model = 'credit-risk-pd';
 const ticket = 'RISK-7';
 const policyText = readFileSync(join(examplesDir, 'credit-risk', 'policy.yaml'), 'utf8');
 
-function approve(h: StoreHarness, requestId: string, who: Principal, role: string) {
-  return recordApproval(h.deps, who, {
-    requestId,
-    role,
-    decision: 'approve',
-    comment: 'Reviewed',
-    ticket,
-    riskClass: 'medium',
-  });
-}
-
 /** 2026.1 in production; 2026.2 promoted through staging with every sign-off. */
 async function promoted(open: () => Promise<StoreHarness>) {
   const h = await open();
-  await setupModel(h, 'credit-risk', model, 'regulated');
-  await addVersion(h, { model, version: '2026.1', dir: 'credit-risk/baseline' });
-  await seedProduction(h, model, '2026.1');
-  await addVersion(h, { model, version: '2026.2', dir: 'credit-risk/candidates/passing' });
-  await toStaging(h, model, '2026.2');
-  const { request } = await requestTransition(h.deps, people.mlops, {
-    model,
-    version: '2026.2',
-    to: 'production',
-    reason: 'Quarterly refresh',
-    ticket,
-  });
-  await approve(h, request.id, people.owner, 'model_owner');
-  await approve(h, request.id, people.risk, 'risk_officer');
-  await approve(h, request.id, people.compliance, 'compliance_officer');
-  const executed = await executeTransition(h.deps, people.mlops, { requestId: request.id });
+  const executed = await promoteCreditRisk(h, { model, ticket });
   return { h, decision: executed.decision };
 }
 

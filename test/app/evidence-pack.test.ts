@@ -3,14 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
-import {
-  buildEvidencePack,
-  type EvidencePack,
-  executeTransition,
-  recordApproval,
-  requestTransition,
-  signAuditCheckpoint,
-} from '../../src/app/index.js';
+import { buildEvidencePack, type EvidencePack, signAuditCheckpoint } from '../../src/app/index.js';
 import {
   type AuditEntry,
   entryLeafHash,
@@ -22,57 +15,30 @@ import { loadAuditSigner } from '../../src/compose.js';
 import { loadConfig } from '../../src/config.js';
 import type { Principal } from '../../src/domain/index.js';
 import {
-  addVersion,
   forEachStore,
   people,
   person,
+  promoteCreditRisk,
   readActions,
   refusal,
   type StoreHarness,
-  seedProduction,
-  setupModel,
-  toStaging,
 } from './harness.js';
 
 const model = 'credit-risk-pd';
 const ticket = 'RISK-9';
 const auditor = person('ada.auditor', 'auditor');
 
-function approve(
-  h: StoreHarness,
-  requestId: string,
-  who: Principal,
-  role: string,
-  comment: string,
-) {
-  return recordApproval(h.deps, who, {
-    requestId,
-    role,
-    decision: 'approve',
-    comment,
-    ticket,
-    riskClass: 'medium',
-  });
-}
-
 async function promoted(open: () => Promise<StoreHarness>) {
   const h = await open();
-  await setupModel(h, 'credit-risk', model, 'regulated');
-  await addVersion(h, { model, version: '2026.1', dir: 'credit-risk/baseline' });
-  await seedProduction(h, model, '2026.1');
-  await addVersion(h, { model, version: '2026.2', dir: 'credit-risk/candidates/passing' });
-  await toStaging(h, model, '2026.2');
-  const { request } = await requestTransition(h.deps, people.mlops, {
+  await promoteCreditRisk(h, {
     model,
-    version: '2026.2',
-    to: 'production',
-    reason: 'Quarterly refresh',
     ticket,
+    comments: {
+      model_owner: 'Card <script>alert(1)</script> ok',
+      risk_officer: 'Validated',
+      compliance_officer: 'Fair-lending reviewed',
+    },
   });
-  await approve(h, request.id, people.owner, 'model_owner', 'Card <script>alert(1)</script> ok');
-  await approve(h, request.id, people.risk, 'risk_officer', 'Validated');
-  await approve(h, request.id, people.compliance, 'compliance_officer', 'Fair-lending reviewed');
-  await executeTransition(h.deps, people.mlops, { requestId: request.id });
   return h;
 }
 

@@ -294,6 +294,46 @@ export async function toStaging(h: StoreHarness, model: string, version: string)
   return executeTransition(h.deps, people.owner, { requestId: request.id });
 }
 
+/**
+ * The credit-risk worked example up to a promotion: 2026.1 in production (imported), 2026.2
+ * promoted over it through staging with the model owner's, risk officer's and compliance
+ * officer's sign-offs (`comments` per role, default "Reviewed").
+ */
+export async function promoteCreditRisk(
+  h: StoreHarness,
+  options: { model?: string; ticket?: string; comments?: Record<string, string> } = {},
+) {
+  const model = options.model ?? 'credit-risk-pd';
+  const ticket = options.ticket ?? 'RISK-3';
+  await setupModel(h, 'credit-risk', model, 'regulated');
+  await addVersion(h, { model, version: '2026.1', dir: 'credit-risk/baseline' });
+  await seedProduction(h, model, '2026.1');
+  await addVersion(h, { model, version: '2026.2', dir: 'credit-risk/candidates/passing' });
+  await toStaging(h, model, '2026.2');
+  const { request } = await requestTransition(h.deps, people.mlops, {
+    model,
+    version: '2026.2',
+    to: 'production',
+    reason: 'Quarterly refresh',
+    ticket,
+  });
+  for (const [who, role] of [
+    [people.owner, 'model_owner'],
+    [people.risk, 'risk_officer'],
+    [people.compliance, 'compliance_officer'],
+  ] as const) {
+    await recordApproval(h.deps, who, {
+      requestId: request.id,
+      role,
+      decision: 'approve',
+      comment: options.comments?.[role] ?? 'Reviewed',
+      ticket,
+      riskClass: 'medium',
+    });
+  }
+  return executeTransition(h.deps, people.mlops, { requestId: request.id });
+}
+
 /** The fake's audit log. */
 function auditLog(h: Harness): AuditEntry[] {
   return h.store.snapshot().audit;

@@ -9,27 +9,17 @@ import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  executeTransition,
-  readEvidencePackArchive,
-  recordApproval,
-  requestTransition,
-  signAuditCheckpoint,
-} from '../../src/app/index.js';
+import { readEvidencePackArchive, signAuditCheckpoint } from '../../src/app/index.js';
 import { loadAuditSigner } from '../../src/compose.js';
 import { loadConfig } from '../../src/config.js';
-import type { Principal } from '../../src/domain/index.js';
 import { bindUseCases, buildServer } from '../../src/http/index.js';
 import {
-  addVersion,
   examplesDir,
   type Harness,
   harness,
   people,
+  promoteCreditRisk,
   readAudit,
-  seedProduction,
-  setupModel,
-  toStaging,
 } from '../app/harness.js';
 import { stubServer, testIdentity } from './fixture.js';
 
@@ -61,31 +51,7 @@ let h: Harness;
 let app: FastifyInstance;
 
 async function promote(): Promise<void> {
-  await setupModel(h, 'credit-risk', model, 'regulated');
-  await addVersion(h, { model, version: '2026.1', dir: 'credit-risk/baseline' });
-  await seedProduction(h, model, '2026.1');
-  await addVersion(h, { model, version: '2026.2', dir: 'credit-risk/candidates/passing' });
-  await toStaging(h, model, '2026.2');
-  const { request } = await requestTransition(h.deps, people.mlops, {
-    model,
-    version: '2026.2',
-    to: 'production',
-    reason: 'Quarterly refresh',
-    ticket,
-  });
-  const sign = (who: Principal, role: string) =>
-    recordApproval(h.deps, who, {
-      requestId: request.id,
-      role,
-      decision: 'approve',
-      comment: 'Reviewed',
-      ticket,
-      riskClass: 'medium',
-    });
-  await sign(people.owner, 'model_owner');
-  await sign(people.risk, 'risk_officer');
-  await sign(people.compliance, 'compliance_officer');
-  await executeTransition(h.deps, people.mlops, { requestId: request.id });
+  await promoteCreditRisk(h, { model, ticket });
 }
 
 beforeAll(async () => {
