@@ -1,6 +1,8 @@
+import type { Selectable } from 'kysely';
 import type { ApprovalRepository } from '../../app/ports.js';
 import type { Approval, ApprovalDecision, RiskClass } from '../../domain/index.js';
 import { conflictOnDuplicate, iso, opt, type RepositoryContext } from '../columns.js';
+import type { ApprovalsTable } from '../schema.js';
 
 export function approvalRepository(context: RepositoryContext): ApprovalRepository {
   const { db } = context;
@@ -41,19 +43,7 @@ export function approvalRepository(context: RepositoryContext): ApprovalReposito
   };
 }
 
-export function toApproval(row: {
-  id: string;
-  request_id: string;
-  approver: string;
-  role: string;
-  decision: string;
-  comment: string;
-  ticket: string | null;
-  risk_class: string;
-  evidence_digest: string;
-  policy_digest: string;
-  at: Date | string;
-}): Approval {
+export function toApproval(row: Selectable<ApprovalsTable>): Approval {
   return {
     id: row.id,
     requestId: row.request_id,

@@ -1,6 +1,8 @@
+import type { Selectable } from 'kysely';
 import type { EvidenceRepository } from '../../app/ports.js';
 import type { EvidenceKind, EvidenceRecord } from '../../domain/index.js';
 import { conflictOnDuplicate, int, iso, type RepositoryContext } from '../columns.js';
+import type { EvidenceTable } from '../schema.js';
 
 export function evidenceRepository(context: RepositoryContext): EvidenceRepository {
   const { db } = context;
@@ -39,17 +41,7 @@ export function evidenceRepository(context: RepositoryContext): EvidenceReposito
   };
 }
 
-export function toEvidence(row: {
-  model: string;
-  version: string;
-  kind: string;
-  path: string;
-  digest: string;
-  size: number | string;
-  media_type: string;
-  attached_at: Date | string;
-  attached_by: string;
-}): EvidenceRecord {
+export function toEvidence(row: Selectable<EvidenceTable>): EvidenceRecord {
   return {
     model: row.model,
     version: row.version,
