@@ -4,6 +4,7 @@
  * then frozen. docs/reference/config.md is generated from the `.describe()` texts.
  */
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { ClearanceError, type Problem } from './domain/index.js';
@@ -13,7 +14,7 @@ const configSchema = z.strictObject({
     .string()
     .min(1)
     .describe(
-      'Where the registry keeps its records: `sqlite:<file>` (embedded default) or a `postgres://` URL for several servers sharing one database.',
+      'Where the registry keeps its records: `sqlite:<file>` (embedded default: `clearance.db` in `dataDir`) or a `postgres://` URL for several servers sharing one database.',
     ),
   dataDir: z
     .string()
@@ -64,7 +65,8 @@ const configSchema = z.strictObject({
 export type Config = Readonly<z.infer<typeof configSchema>>;
 
 const configDefaults: z.infer<typeof configSchema> = {
-  database: 'sqlite:.clearance/clearance.db',
+  // Stands for the SQLite file inside dataDir, wherever that is set (resolved in loadConfig).
+  database: 'sqlite:<dataDir>/clearance.db',
   dataDir: '.clearance',
   host: '127.0.0.1',
   port: 8080,
@@ -144,6 +146,9 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
     ...fromEnvironment(env),
     ...flags,
   };
+  if (merged.database === configDefaults.database) {
+    merged.database = `sqlite:${join(String(merged.dataDir), 'clearance.db')}`;
+  }
   const result = configSchema.safeParse(merged);
   if (!result.success) {
     const problems: Problem[] = result.error.issues.map((issue) => {

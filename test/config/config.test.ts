@@ -15,6 +15,14 @@ describe('loadConfig', () => {
     expect(Object.isFrozen(config)).toBe(true);
   });
 
+  it('keeps the SQLite file in the data directory unless a database is named', () => {
+    expect(loadConfig({ env: {} }).database).toBe(`sqlite:${join('.clearance', 'clearance.db')}`);
+    const moved = loadConfig({ env: { CLEARANCE_DATA_DIR: '/var/lib/clearance' } });
+    expect(moved.database).toBe('sqlite:/var/lib/clearance/clearance.db');
+    const named = loadConfig({ env: {}, flags: { dataDir: '/d', database: 'sqlite:/other.db' } });
+    expect(named.database).toBe('sqlite:/other.db');
+  });
+
   it('prefers CLEARANCE_DATABASE over DATABASE_URL', () => {
     const config = loadConfig({
       env: { CLEARANCE_DATABASE: 'sqlite:a.db', DATABASE_URL: 'postgres://b' },
