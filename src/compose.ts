@@ -220,10 +220,10 @@ export async function rotateAuditSigningKey(
     done && latest
       ? latest
       : (await rotateAuditKey(registry.deps, { current, next, reason: input.reason })).checkpoint;
-  renameSync(
-    keyFile,
-    `${keyFile}.retired-${registry.deps.clock.now().toISOString().replace(/[:.]/g, '')}`,
-  );
+  // Keep the old key under a second name, then replace the key file in one rename: at no
+  // instant is there no key file (a start then would create an unrelated key).
+  const stamp = registry.deps.clock.now().toISOString().replace(/[:.]/g, '');
+  linkSync(keyFile, `${keyFile}.retired-${stamp}`);
   renameSync(nextFile, keyFile);
   return { retired: current.verifierKey, next: next.verifierKey, checkpoint };
 }

@@ -3,7 +3,7 @@
  * defaults ← config file ← environment ← flags, are validated once (every invalid key reported),
  * then frozen. docs/reference/config.md is generated from the `.describe()` texts.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
@@ -14,7 +14,7 @@ const configSchema = z.strictObject({
     .string()
     .min(1)
     .describe(
-      'Where the registry keeps its records: `sqlite:<file>` (embedded default: `clearance.db` in `dataDir`) or a `postgres://` URL for several servers sharing one database.',
+      'Where the registry keeps its records: `sqlite:<file>` (embedded default: `clearance.db` in `dataDir`; an older install keeps using `.clearance/clearance.db` while `dataDir` holds none) or a `postgres://` URL for several servers sharing one database.',
     ),
   dataDir: z
     .string()
@@ -147,7 +147,7 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
     ...flags,
   };
   if (merged.database === configDefaults.database) {
-    merged.database = `sqlite:${join(String(merged.dataDir), 'clearance.db')}`;
+    merged.database = `sqlite:${defaultSqliteFile(String(merged.dataDir))}`;
   }
   const result = configSchema.safeParse(merged);
   if (!result.success) {
@@ -162,6 +162,17 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
     throw new ClearanceError('invalid_input', 'The configuration is invalid.', { problems });
   }
   return Object.freeze(result.data);
+}
+
+/**
+ * `clearance.db` in the data directory. Installs from before the file followed the data
+ * directory kept it in `.clearance/`: while it is there and the data directory holds none, it is
+ * still used, so moving `dataDir` never starts a server on an empty database beside its records.
+ */
+function defaultSqliteFile(dataDir: string): string {
+  const current = join(dataDir, 'clearance.db');
+  const legacy = join('.clearance', 'clearance.db');
+  return !existsSync(current) && existsSync(legacy) ? legacy : current;
 }
 
 /** Markdown table of every key, for docs/reference/config.md. */

@@ -8,6 +8,8 @@ import {
   type AuditEntry,
   bytesEqual,
   entryLeafHash,
+  followKeyHandovers,
+  keySigning,
   verifyConsistency,
   verifyInclusion,
 } from '../audit/index.js';
@@ -73,15 +75,34 @@ export function assertAuditReader(principal: Principal): void {
   );
 }
 
-export function checkpointView(stored: StoredCheckpoint, log: AuditLogIdentity): CheckpointView {
+/**
+ * The checkpoint as served, with the verifier key that signed it: the log's current key, or —
+ * for a checkpoint signed before a key rotation — the earlier key `keys` reach through handovers.
+ */
+export function checkpointView(
+  stored: StoredCheckpoint,
+  log: AuditLogIdentity,
+  keys: readonly string[] = [log.verifierKey],
+): CheckpointView {
   return {
     origin: log.origin,
     size: stored.size,
     rootHash: b64(stored.rootHash),
     note: stored.note,
     createdAt: stored.createdAt,
-    verifierKey: log.verifierKey,
+    verifierKey: keySigning(stored.note, keys) ?? log.verifierKey,
   };
+}
+
+/** The keys that may have signed `checkpoint`: the current one, else those handovers reach. */
+async function keysFor(
+  tx: Repositories,
+  checkpoint: StoredCheckpoint,
+  log: AuditLogIdentity,
+): Promise<readonly string[]> {
+  if (keySigning(checkpoint.note, [log.verifierKey]) !== undefined) return [log.verifierKey];
+  const notes = (await tx.checkpoints.list()).map((c) => c.note);
+  return followKeyHandovers([log.verifierKey], notes).keys;
 }
 
 function noCheckpoint(): ClearanceError {
@@ -126,7 +147,11 @@ export async function listCheckpoints(
   log: AuditLogIdentity,
 ): Promise<CheckpointView[]> {
   const stored = await deps.store.read((tx) => tx.checkpoints.list());
-  return stored.map((checkpoint) => checkpointView(checkpoint, log));
+  const { keys } = followKeyHandovers(
+    [log.verifierKey],
+    stored.map((c) => c.note),
+  );
+  return stored.map((checkpoint) => checkpointView(checkpoint, log, keys));
 }
 
 export async function listAuditEntries(
@@ -201,7 +226,7 @@ export async function inclusionProofFor(
       entry: logged.entry,
       leafHash: b64(leafHash),
       proof: proof.map(b64),
-      checkpoint: checkpointView(checkpoint, input.log),
+      checkpoint: checkpointView(checkpoint, input.log, await keysFor(tx, checkpoint, input.log)),
     };
   });
 }
@@ -244,7 +269,7 @@ export async function consistencyProofBetween(
       root1: earlier ? b64(earlier.rootHash) : null,
       root2: b64(checkpoint.rootHash),
       proof: proof.map(b64),
-      checkpoint: checkpointView(checkpoint, input.log),
+      checkpoint: checkpointView(checkpoint, input.log, await keysFor(tx, checkpoint, input.log)),
     };
   });
 }

@@ -6,7 +6,7 @@
  * control.
  */
 import { createHash } from 'node:crypto';
-import { Readable } from 'node:stream';
+import { pipeline, Readable } from 'node:stream';
 import { promisify } from 'node:util';
 import { createGzip, gunzip, gzip } from 'node:zlib';
 import { z } from 'zod';
@@ -57,7 +57,13 @@ export function evidencePackStream(pack: EvidencePack): EvidencePackStream {
   const { root, entries, mtime } = archiveEntries(pack);
   return {
     filename: `${root}.tar.gz`,
-    stream: Readable.from(tarChunks(entries, mtime), { objectMode: false }).pipe(createGzip()),
+    // pipeline, not pipe: an error on either side destroys the other, so a failed export ends
+    // the response instead of leaving it hanging.
+    stream: pipeline(
+      Readable.from(tarChunks(entries, mtime), { objectMode: false }),
+      createGzip(),
+      () => {},
+    ),
   };
 }
 

@@ -110,7 +110,11 @@ export interface AuditRepository {
    * transaction: if the transaction rolls back, so does the entry (fail closed).
    */
   append(entry: AuditEntryInput): Promise<AuditEntry>;
-  size(): Promise<number>;
+  /**
+   * Entries in the log. With `forUpdate`, the log head stays locked until the transaction ends:
+   * no append and no other signer runs meanwhile (SQLite's write lock already does that).
+   */
+  size(options?: { forUpdate?: boolean }): Promise<number>;
   /**
    * Entries with seq in [from, to), in seq order, with the leaf hash stored at append time; read
    * in pages so a million-entry log streams in bounded memory. Consume it inside the transaction.

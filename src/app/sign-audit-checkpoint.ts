@@ -76,11 +76,11 @@ export async function signInTransaction(
   tx: Repositories,
   handoverTo?: AuditSigner,
 ): Promise<SignedCheckpointResult> {
-  // The latest checkpoint first, then the size: at READ COMMITTED another server may append and
-  // sign in between, and read the other way round its newer checkpoint would look larger than
-  // the log, as if entries had been deleted.
+  // The log head is locked first: no entry is appended and no other server signs (a key
+  // handover included) until this transaction ends, so the latest checkpoint read next is the one
+  // this signature must extend, and the size cannot move under it.
+  const size = await tx.audit.size({ forUpdate: true });
   const latest = await tx.checkpoints.latest();
-  const size = await tx.audit.size();
   if (latest?.size === size && handoverTo === undefined) {
     return { checkpoint: latest, signed: false };
   }

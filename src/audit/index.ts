@@ -36,6 +36,7 @@ export {
   handoverOf,
   type KeyHandover,
   type KeyTrust,
+  keySigning,
 } from './key-rotation.js';
 export {
   bytesEqual,

@@ -104,6 +104,17 @@ describe('audit key rotation', () => {
     });
   });
 
+  it('refuses a second chain grafted with a leaked retired key', async () => {
+    // first leaked and was rotated to second at 25; the thief hands first over to mallory too.
+    const graft = handover(12, first, mallory);
+    const forged = signCheckpoint(body(40), mallory);
+    for (const pinned of [[first], [second], [third]]) {
+      const result = await verify([...chain.slice(0, 5), graft, forged], pinned);
+      expect(result).toMatchObject({ ok: false, kind: 'bad_checkpoint' });
+      if (!result.ok) expect(result.reason).toContain('handed over twice');
+    }
+  });
+
   it('cannot attach a handover to a checkpoint after the fact', () => {
     // A cosignature on a plain checkpoint announces nothing: the extension lines are signed text.
     const plain = cosignNote(signCheckpoint(body(20), first), mallory);

@@ -31,13 +31,24 @@ export function handoverExtensions(handover: KeyHandover): string[] {
 /** The handover a checkpoint announces, if any (undefined for a plain checkpoint). */
 export function handoverOf(checkpoint: Checkpoint): KeyHandover | undefined {
   const lines = checkpoint.extensions ?? [];
-  const retired = lines.find((l) => l.startsWith(retiredPrefix))?.slice(retiredPrefix.length);
-  const next = lines.find((l) => l.startsWith(nextPrefix))?.slice(nextPrefix.length);
+  const retired = lines
+    .find((l) => l.startsWith(retiredPrefix))
+    ?.slice(retiredPrefix.length)
+    .trim();
+  const next = lines
+    .find((l) => l.startsWith(nextPrefix))
+    ?.slice(nextPrefix.length)
+    .trim();
   return retired !== undefined && next !== undefined ? { retired, next } : undefined;
 }
 
 /** Keys a log's checkpoints may be verified with, and up to which size each is valid. */
 export interface KeyTrust {
+  /**
+   * Why the handovers cannot be trusted at all, when they cannot: a trusted key handed over
+   * twice (to two different keys) is the mark of a leaked key used to graft a second chain.
+   */
+  problem?: string;
   /** Every trusted key, as verifier-key text. */
   keys: readonly string[];
   /** The keys valid for a checkpoint of `size`: trusted and not retired below it. */
@@ -56,7 +67,7 @@ export function followKeyHandovers(pinned: readonly string[], notes: readonly st
     const found = openHandover(note);
     return found === undefined ? [] : [found];
   });
-  const trusted = new Set(pinned.map((key) => parseVerifierKey(key) && key));
+  const trusted = new Set(pinned.map((key) => parseVerifierKey(key) && key.trim()));
   for (let grew = true; grew; ) {
     grew = false;
     for (const { retired, next } of handovers) {
@@ -68,12 +79,22 @@ export function followKeyHandovers(pinned: readonly string[], notes: readonly st
     }
   }
   const retiredAt = new Map<string, number>();
+  const successor = new Map<string, string>();
+  let problem: string | undefined;
   for (const { retired, next, size } of handovers) {
     if (!trusted.has(retired) || !trusted.has(next)) continue;
+    const earlier = successor.get(retired);
+    // A key is retired once, to one successor. Anyone holding a leaked key could sign a second
+    // handover to a key of their own; that fork is refused, not followed.
+    if (earlier !== undefined && earlier !== next) {
+      problem = `a key was handed over twice, to two different keys (at size ${size} and earlier): a leaked key was used to start a second chain`;
+    }
+    successor.set(retired, next);
     retiredAt.set(retired, Math.min(size, retiredAt.get(retired) ?? size));
   }
   const parsed = new Map([...trusted].map((key) => [key, parseVerifierKey(key)]));
   return {
+    ...(problem === undefined ? {} : { problem }),
     keys: [...trusted],
     validAt: (size) =>
       [...parsed].filter(([key]) => size <= (retiredAt.get(key) ?? size)).map(([, k]) => k),
@@ -97,4 +118,9 @@ function openHandover(note: string): (KeyHandover & { size: number }) | undefine
   }
   const signedByBoth = keys.every((key) => verifyNote(note, [key]).ok);
   return signedByBoth ? { ...handover, size: checkpoint.size } : undefined;
+}
+
+/** Which of `keys` signed `note` (the first whose signature verifies), if any. */
+export function keySigning(note: string, keys: readonly string[]): string | undefined {
+  return keys.find((key) => verifyNote(note, [parseVerifierKey(key)]).ok);
 }

@@ -77,6 +77,13 @@ type Failure = Extract<LogVerification, { ok: false }>;
  */
 export async function verifyLog(input: VerifyLogInput): Promise<LogVerification> {
   const trust = followKeyHandovers(input.verifierKeys, input.checkpoints);
+  if (trust.problem !== undefined) {
+    return fail(
+      'bad_checkpoint',
+      null,
+      `The checkpoints' key handovers are not one chain: ${trust.problem}`,
+    );
+  }
   const origin = input.origin === undefined ? {} : { origin: input.origin };
   const checkpoints: Checkpoint[] = [];
   for (const [index, note] of input.checkpoints.entries()) {

@@ -9,7 +9,8 @@
  *   request already acted instead of acting again;
  * - two servers given the same key at the same instant both try to claim it; the database lets
  *   one win, and the other's transaction (action included) rolls back.
- * `access.denied` entries do not claim: a refusal is not the action.
+ * Entries recording a refusal or an evaluation (`notActing`) do not claim: a refusal is not the
+ * action.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { AuditRepository, Clock, Repositories, Store } from '../app/index.js';
@@ -73,11 +74,23 @@ export function claimingStore(store: Store, options: { clock: Clock; retentionMs
   };
 }
 
+/**
+ * Entries that record a refusal or an evaluation, not an action: a request that only writes these
+ * did not act, so its key stays free for a retry once the cause is fixed (say, the last approval
+ * arrived). Every action writes an entry of its own beside them (`transition.executed`, …).
+ */
+const notActing = new Set([
+  'access.denied',
+  'gate.evaluated',
+  'transition.blocked',
+  'transition.conflict',
+]);
+
 function withClaimingAudit(tx: Repositories, claim: () => Promise<void>): Repositories {
   const audit: AuditRepository = {
     ...tx.audit,
     async append(entry) {
-      if (entry.action !== 'access.denied') await claim();
+      if (!notActing.has(entry.action)) await claim();
       return tx.audit.append(entry);
     },
   };

@@ -52,7 +52,7 @@ export function registerMetrics(app: FastifyInstance): HttpMetrics {
     ),
     age: gauge(
       'clearance_audit_checkpoint_age_seconds',
-      'Seconds since the latest checkpoint was signed (absent before the first).',
+      'Seconds since the latest checkpoint was signed (0 before the first: alert on clearance_audit_entries_not_checkpointed too).',
     ),
     pending: gauge(
       'clearance_pending_requests',
@@ -72,7 +72,7 @@ export function registerMetrics(app: FastifyInstance): HttpMetrics {
       const checkpointed = snapshot.latestCheckpoint?.size ?? 0;
       gauges.checkpointed.set(checkpointed);
       gauges.unsigned.set(snapshot.auditEntries - checkpointed);
-      gauges.age.reset();
+      gauges.age.set(0);
       if (snapshot.latestCheckpoint) {
         const signedAt = Date.parse(snapshot.latestCheckpoint.createdAt);
         gauges.age.set((now.getTime() - signedAt) / 1000);

@@ -113,6 +113,24 @@ describe('clearance audit rotate-key', () => {
       expect(stale.code).toBe('audit_unavailable');
     });
 
+    // A proof against a checkpoint the first key signed names that key, and verifies.
+    const firstSize = await withRegistry(install, (r) =>
+      r.store.read(async (tx) => (await tx.checkpoints.list())[0]?.size ?? 0),
+    );
+    const proof = runCli([
+      'audit',
+      'prove',
+      '0',
+      '--size',
+      String(firstSize),
+      '--format',
+      'json',
+      ...install.flags,
+    ]);
+    expect(proof.stderr).toBe('');
+    expect(proof.status).toBe(0);
+    expect(JSON.parse(proof.stdout).checkpoint.verifierKey).toBe(first.verifierKey);
+
     // An auditor who pinned the first key follows the handover to the new one, offline.
     const file = join(install.dir, 'export.jsonl');
     expect(runCli(['audit', 'export', '--output', file, ...install.flags]).status).toBe(0);

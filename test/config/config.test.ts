@@ -1,7 +1,19 @@
-import { readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { configReference, loadConfig } from '../../src/config.js';
+
+/** Runs `work` with a new empty directory as the working directory (the defaults are relative). */
+function inFreshDirectory(work: () => void): void {
+  const cwd = process.cwd();
+  process.chdir(mkdtempSync(join(tmpdir(), 'clearance-config-')));
+  try {
+    work();
+  } finally {
+    process.chdir(cwd);
+  }
+}
 
 describe('loadConfig', () => {
   it('layers defaults, environment and flags, flags winning', () => {
@@ -16,11 +28,25 @@ describe('loadConfig', () => {
   });
 
   it('keeps the SQLite file in the data directory unless a database is named', () => {
-    expect(loadConfig({ env: {} }).database).toBe(`sqlite:${join('.clearance', 'clearance.db')}`);
-    const moved = loadConfig({ env: { CLEARANCE_DATA_DIR: '/var/lib/clearance' } });
-    expect(moved.database).toBe('sqlite:/var/lib/clearance/clearance.db');
-    const named = loadConfig({ env: {}, flags: { dataDir: '/d', database: 'sqlite:/other.db' } });
-    expect(named.database).toBe('sqlite:/other.db');
+    inFreshDirectory(() => {
+      expect(loadConfig({ env: {} }).database).toBe(`sqlite:${join('.clearance', 'clearance.db')}`);
+      const moved = loadConfig({ env: { CLEARANCE_DATA_DIR: '/var/lib/clearance' } });
+      expect(moved.database).toBe('sqlite:/var/lib/clearance/clearance.db');
+      const named = loadConfig({ env: {}, flags: { dataDir: '/d', database: 'sqlite:/other.db' } });
+      expect(named.database).toBe('sqlite:/other.db');
+    });
+  });
+
+  it('keeps using the records in the old default place until the data directory holds a database', () => {
+    inFreshDirectory(() => {
+      mkdirSync('.clearance');
+      writeFileSync(join('.clearance', 'clearance.db'), '');
+      const env = { CLEARANCE_DATA_DIR: 'moved' };
+      expect(loadConfig({ env }).database).toBe(`sqlite:${join('.clearance', 'clearance.db')}`);
+      mkdirSync('moved');
+      writeFileSync(join('moved', 'clearance.db'), '');
+      expect(loadConfig({ env }).database).toBe(`sqlite:${join('moved', 'clearance.db')}`);
+    });
   });
 
   it('prefers CLEARANCE_DATABASE over DATABASE_URL', () => {

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bindUseCases, buildServer } from '../../src/http/index.js';
+import { bindUseCases, buildServer, sharedIdempotency } from '../../src/http/index.js';
 import {
   evidenceFiles,
   examplesDir,
@@ -33,10 +33,13 @@ let app: FastifyInstance;
 
 beforeAll(() => {
   h = harness();
+  // As `clearance serve` wires it: keys shared through the store, claimed with the action.
+  const idempotency = sharedIdempotency({ store: h.deps.store, clock: h.clock });
   app = buildServer({
-    useCases: bindUseCases(h.deps),
+    useCases: bindUseCases({ ...h.deps, store: idempotency.wrap(h.deps.store) }),
     directory: identity.directory,
     bodyLimitBytes: 16 * 1024 * 1024,
+    idempotency,
   });
 });
 afterAll(() => app.close());
@@ -147,10 +150,13 @@ describe('credit-risk over HTTP', () => {
       production,
     );
 
+    // One Idempotency-Key for the whole attempt: the refusal records a decision but changes
+    // nothing, so the key stays free for the retry once the last sign-off is in.
+    const execute = { authorization: as.mlops, 'idempotency-key': 'execute-production' };
     const early = await app.inject({
       method: 'POST',
       url: `/api/v1/requests/${production}/execute`,
-      headers: { authorization: as.mlops },
+      headers: execute,
     });
     expect(early.statusCode).toBe(412);
     expect(early.json().code).toBe('precondition_failed');
@@ -162,8 +168,21 @@ describe('credit-risk over HTTP', () => {
       riskClass: 'medium',
       ticket,
     });
-    const executed = await call('POST', `/api/v1/requests/${production}/execute`, as.mlops);
+    const executed = await app.inject({
+      method: 'POST',
+      url: `/api/v1/requests/${production}/execute`,
+      headers: execute,
+    });
+    expect(executed.statusCode).toBe(200);
+    expect(executed.headers['idempotent-replayed']).toBeUndefined();
     expect(executed.json().request.status).toBe('executed');
+    const again = await app.inject({
+      method: 'POST',
+      url: `/api/v1/requests/${production}/execute`,
+      headers: execute,
+    });
+    expect(again.headers['idempotent-replayed']).toBe('true');
+    expect(again.body).toBe(executed.body);
 
     const serving = await call('GET', `/api/v1/models/${model}/serving`, as.ci);
     expect(serving.json()).toMatchObject({

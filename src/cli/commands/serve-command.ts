@@ -45,9 +45,9 @@ export function registerServeCommand(
     )
     .option(
       '--database <url>',
-      'sqlite:<file> or postgres://… (default sqlite:.clearance/clearance.db, or DATABASE_URL)',
+      'sqlite:<file> or postgres://… (default: clearance.db in the data directory, or DATABASE_URL)',
     )
-    .option('--data-dir <dir>', 'evidence blobs, signing key (default .clearance)')
+    .option('--data-dir <dir>', 'SQLite file, evidence blobs, signing key (default .clearance)')
     .option('--host <host>', 'interface to listen on (default 127.0.0.1)')
     .option('--port <port>', 'TCP port (default 8080; 0 picks a free one)')
     .option('--config <file>', 'YAML or JSON config file (default CLEARANCE_CONFIG)')

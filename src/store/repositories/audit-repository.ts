@@ -149,8 +149,12 @@ export function auditRepository(context: RepositoryContext): AuditRepository {
       await storeCompletedNodes(entry.seq, leafHash);
       return entry;
     },
-    async size() {
-      const head = await db.selectFrom('audit_head').select('size').executeTakeFirst();
+    async size(options) {
+      let query = db.selectFrom('audit_head').select('size');
+      if (options?.forUpdate === true && context.dialect.capabilities.supportsForUpdate) {
+        query = query.forUpdate();
+      }
+      const head = await query.executeTakeFirst();
       return head === undefined ? 0 : int(head.size);
     },
     async *entries(from, to) {
