@@ -91,6 +91,33 @@ export function auditContract(store: () => Store): void {
     expect((error as ClearanceError).code).toBe('audit_unavailable');
   });
 
+  it('holds appends while a transaction has the log head locked', async () => {
+    let release = () => {};
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let locked = () => {};
+    const lockedYet = new Promise<void>((resolve) => {
+      locked = resolve;
+    });
+    const order: string[] = [];
+    const signer = store().transaction(async (tx) => {
+      await tx.audit.size({ forUpdate: true });
+      locked();
+      await held;
+      order.push('signer done');
+    });
+    await lockedYet;
+    const appender = store()
+      .transaction((tx) => tx.audit.append(auditInput(unique('waits'))))
+      .then(() => order.push('append done'));
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    order.push('released');
+    release();
+    await Promise.all([signer, appender]);
+    expect(order).toEqual(['released', 'signer done', 'append done']);
+  });
+
   it('rolls back everything, the audit entry included, when work throws', async () => {
     const p = policy();
     const m = model(p.digest);
