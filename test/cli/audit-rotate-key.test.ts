@@ -131,13 +131,20 @@ describe('clearance audit rotate-key', () => {
     expect(proof.status).toBe(0);
     expect(JSON.parse(proof.stdout).checkpoint.verifierKey).toBe(first.verifierKey);
 
+    // Pinned to the first key, a proof against the newest checkpoint (signed by the new key
+    // alone) still verifies: the CLI follows the handover from the pinned key.
+    const pinned = runCli(['audit', 'prove', '0', '--key', first.verifierKey, ...install.flags]);
+    expect(pinned.stderr).toBe('');
+    expect(pinned.status).toBe(0);
+    const stranger = generateSigningKey(first.origin).verifierKey;
+    expect(runCli(['audit', 'prove', '0', '--key', stranger, ...install.flags]).status).toBe(1);
+
     // An auditor who pinned the first key follows the handover to the new one, offline.
     const file = join(install.dir, 'export.jsonl');
     expect(runCli(['audit', 'export', '--output', file, ...install.flags]).status).toBe(0);
     const offline = runCli(['audit', 'verify', '--file', file, '--key', first.verifierKey]);
     expect(offline.stderr).toBe('');
     expect(offline.status).toBe(0);
-    const stranger = generateSigningKey(first.origin).verifierKey;
     expect(runCli(['audit', 'verify', '--file', file, '--key', stranger]).status).toBe(1);
   });
 

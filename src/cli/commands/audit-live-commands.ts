@@ -11,6 +11,7 @@ import { type Command, Option } from 'commander';
 import {
   checkpointView,
   inclusionProofFor,
+  listCheckpoints,
   type ModelHistory,
   modelHistory,
   type ProductionPeriod,
@@ -27,6 +28,7 @@ import { exitCodes } from '../exit-codes.js';
 import { createProgress } from '../progress.js';
 import { type ServerFlags, serverConnection, serverOptions } from '../server-flags.js';
 import {
+  checkpointNotesThroughServer,
   checkpointThroughServer,
   exportThroughServer,
   proveThroughServer,
@@ -295,7 +297,18 @@ async function proveCommand(seq: string, o: ProveFlags, io: Io): Promise<number>
   const proof = connection
     ? await proveThroughServer(connection, input)
     : await withRegistry(o, (r) => inclusionProofFor(r.deps, { ...input, log: r.auditSigner }));
-  assertProofVerifies(proof, o.key, input);
+  try {
+    assertProofVerifies(proof, o.key, input);
+  } catch (error) {
+    if (o.key.length === 0) throw error;
+    // The pinned key may have been rotated since: follow the log's key handovers from it.
+    const notes = connection
+      ? await checkpointNotesThroughServer(connection)
+      : await withRegistry(o, async (r) =>
+          (await listCheckpoints(r.deps, r.auditSigner)).map((c) => c.note),
+        );
+    assertProofVerifies(proof, o.key, input, notes);
+  }
   const note =
     connection && o.key.length === 0
       ? 'Note: verified with the key the server itself names; pass --key to pin the key you trust.'

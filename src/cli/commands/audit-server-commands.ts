@@ -77,6 +77,18 @@ function noCheckpoint(server: string): ClearanceError {
   });
 }
 
+/** Every signed checkpoint note the server holds (GET /audit/checkpoints). */
+export async function checkpointNotesThroughServer(
+  connection: ServerConnection,
+): Promise<string[]> {
+  const { checkpoints } = parsed(
+    z.object({ checkpoints: z.array(checkpointShape) }),
+    await connection.client.call('GET', '/api/v1/audit/checkpoints'),
+    'checkpoint list',
+  );
+  return checkpoints.map((c) => c.note);
+}
+
 /**
  * Writes a clearance-audit-export/v1 file of the log up to its newest signed checkpoint, with
  * every signed checkpoint, from GET /audit/checkpoints and pages of GET /audit/entries. Entries

@@ -8,11 +8,26 @@ import {
   type AuditEntry,
   bytesEqual,
   entryLeafHash,
+  followKeyHandovers,
   parseVerifierKey,
+  type VerifierKey,
   verifyCheckpoint,
   verifyInclusion,
 } from '../../audit/index.js';
 import { ClearanceError } from '../../domain/index.js';
+
+/** The pinned keys (or the one the proof names), extended along key handovers when known. */
+function trustedKeys(
+  proof: InclusionProofView,
+  keys: readonly string[],
+  checkpointNotes: readonly string[],
+): VerifierKey[] {
+  if (keys.length === 0) return [parseVerifierKey(proof.checkpoint.verifierKey)];
+  if (checkpointNotes.length === 0) return keys.map((k) => parseVerifierKey(k));
+  const trust = followKeyHandovers(keys, checkpointNotes);
+  if (trust.problem !== undefined) throw notVerified(proof.seq, trust.problem);
+  return trust.validAt(proof.treeSize);
+}
 
 function notVerified(seq: number, why: string): ClearanceError {
   const message = `The inclusion proof of entry ${seq} does not verify: ${why}.`;
@@ -29,6 +44,8 @@ export function assertProofVerifies(
   proof: InclusionProofView,
   keys: readonly string[] = [],
   asked: { seq: number; size?: number } = { seq: proof.seq },
+  /** Every signed checkpoint note: with them, pinned keys follow key handovers. */
+  checkpointNotes: readonly string[] = [],
 ): void {
   // A server answering for another entry or another checkpoint than asked proves nothing asked.
   if (proof.seq !== asked.seq || (asked.size !== undefined && proof.treeSize !== asked.size)) {
@@ -40,9 +57,7 @@ export function assertProofVerifies(
   const leafHash = Buffer.from(proof.leafHash, 'base64');
   if (!bytesEqual(entryLeafHash(proof.entry as AuditEntry), leafHash))
     throw notVerified(proof.seq, 'the entry does not hash to its leaf hash');
-  const trusted = (keys.length > 0 ? keys : [proof.checkpoint.verifierKey]).map((k) =>
-    parseVerifierKey(k),
-  );
+  const trusted = trustedKeys(proof, keys, checkpointNotes);
   const checked = verifyCheckpoint(proof.checkpoint.note, trusted, {
     origin: proof.checkpoint.origin,
   });
