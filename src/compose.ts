@@ -99,12 +99,10 @@ export function storeConfigFor(config: Config): StoreConfig {
   );
 }
 
-/** Opens the store (running migrations) and builds the use cases' dependencies. */
-export async function openRegistry(config: Config): Promise<Registry> {
-  const auditSigner = loadAuditSigner(config);
-  const store = await createStore(storeConfigFor(config));
-  const blobs = new FileBlobStore(join(resolve(config.dataDir), 'blobs'));
-  const deps: AppDeps = {
+/** The use cases' dependencies over an open store, with evidence blobs under `blobsDir`. */
+export function appDeps(store: Store, blobsDir: string): AppDeps {
+  const blobs = new FileBlobStore(blobsDir);
+  return {
     store,
     blobs,
     evidenceLoader: new StoredEvidenceLoader(blobs),
@@ -112,6 +110,13 @@ export async function openRegistry(config: Config): Promise<Registry> {
     ids: uuidV7(),
     tokens: apiTokenIssuer,
   };
+}
+
+/** Opens the store (running migrations) and builds the use cases' dependencies. */
+export async function openRegistry(config: Config): Promise<Registry> {
+  const auditSigner = loadAuditSigner(config);
+  const store = await createStore(storeConfigFor(config));
+  const deps = appDeps(store, join(resolve(config.dataDir), 'blobs'));
   const directory = storeDirectory(store);
   return {
     config,
