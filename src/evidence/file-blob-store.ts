@@ -2,12 +2,11 @@
  * Content-addressed blobs on the local file system, at `root/sha256/ab/cd/<hex>`. Implements the
  * `BlobStore` port structurally (evidence/ may not import app/, see test/architecture.test.ts).
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { ClearanceError } from '../domain/errors.js';
-
-const digestPattern = /^sha256:([0-9a-f]{64})$/;
+import { assertBlobIntact, parseBlobDigest, sha256Hex } from './blob-digest.js';
 
 export class FileBlobStore {
   readonly #root: string;
@@ -44,7 +43,7 @@ export class FileBlobStore {
 
   /** The bytes, after checking they still hash to `digest`. */
   async get(digest: string): Promise<Uint8Array> {
-    const hex = parseDigest(digest);
+    const hex = parseBlobDigest(digest);
     let bytes: Buffer;
     try {
       bytes = await readFile(this.#path(hex));
@@ -56,38 +55,17 @@ export class FileBlobStore {
       }
       throw error;
     }
-    const actual = sha256Hex(bytes);
-    if (actual !== hex) {
-      throw new ClearanceError(
-        'invalid_evidence',
-        `Blob ${digest} is corrupted: its bytes now hash to sha256:${actual}; restore it from a backup`,
-      );
-    }
+    assertBlobIntact(digest, hex, bytes);
     return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   }
 
   async has(digest: string): Promise<boolean> {
-    return exists(this.#path(parseDigest(digest)));
+    return exists(this.#path(parseBlobDigest(digest)));
   }
 
   #path(hex: string): string {
     return join(this.#root, 'sha256', hex.slice(0, 2), hex.slice(2, 4), hex);
   }
-}
-
-function parseDigest(digest: string): string {
-  const hex = digestPattern.exec(digest)?.[1];
-  if (hex === undefined) {
-    throw new ClearanceError(
-      'invalid_input',
-      `"${digest}" is not a blob digest; expected sha256: followed by 64 lowercase hex digits`,
-    );
-  }
-  return hex;
-}
-
-function sha256Hex(bytes: Uint8Array): string {
-  return createHash('sha256').update(bytes).digest('hex');
 }
 
 async function exists(path: string): Promise<boolean> {

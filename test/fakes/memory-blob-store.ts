@@ -1,6 +1,6 @@
-import { createHash } from 'node:crypto';
 import type { BlobStore } from '../../src/app/ports.js';
 import { ClearanceError } from '../../src/domain/index.js';
+import { assertBlobIntact, parseBlobDigest, sha256Hex } from '../../src/evidence/blob-digest.js';
 
 /**
  * Content-addressed bytes in a Map, held to FileBlobStore's contract (test/store/
@@ -12,8 +12,6 @@ export interface MemoryBlobStore extends BlobStore {
   tamper(digest: string, bytes: Uint8Array): void;
 }
 
-const digestPattern = /^sha256:([0-9a-f]{64})$/;
-
 export function createMemoryBlobStore(): MemoryBlobStore {
   const blobs = new Map<string, Uint8Array>();
   return {
@@ -23,40 +21,19 @@ export function createMemoryBlobStore(): MemoryBlobStore {
       return { digest, size: bytes.byteLength };
     },
     get: async (digest) => {
-      const hex = parseDigest(digest);
+      const hex = parseBlobDigest(digest);
       const found = blobs.get(digest);
       if (!found) {
         throw new ClearanceError('not_found', `Blob ${digest} is not in the blob store`, {
           problems: [{ message: `Blob ${digest} is missing.`, fix: 'Attach the evidence again.' }],
         });
       }
-      const actual = sha256Hex(found);
-      if (actual !== hex) {
-        throw new ClearanceError(
-          'invalid_evidence',
-          `Blob ${digest} is corrupted: its bytes now hash to sha256:${actual}; restore it from a backup`,
-        );
-      }
+      assertBlobIntact(digest, hex, found);
       return new Uint8Array(found);
     },
-    has: async (digest) => blobs.has(`sha256:${parseDigest(digest)}`),
+    has: async (digest) => blobs.has(`sha256:${parseBlobDigest(digest)}`),
     tamper: (digest, bytes) => {
       blobs.set(digest, new Uint8Array(bytes));
     },
   };
-}
-
-function parseDigest(digest: string): string {
-  const hex = digestPattern.exec(digest)?.[1];
-  if (hex === undefined) {
-    throw new ClearanceError(
-      'invalid_input',
-      `"${digest}" is not a blob digest; expected sha256: followed by 64 lowercase hex digits`,
-    );
-  }
-  return hex;
-}
-
-function sha256Hex(bytes: Uint8Array): string {
-  return createHash('sha256').update(bytes).digest('hex');
 }
