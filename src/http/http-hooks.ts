@@ -213,10 +213,11 @@ function mismatch(key: string): ClearanceError {
 
 function conditionalGet(request: FastifyRequest, reply: FastifyReply, payload: unknown): unknown {
   if (request.method !== 'GET' || reply.statusCode !== 200) return payload;
+  reply.header('cache-control', request.routeOptions.config.cacheControl ?? 'private, no-cache');
+  // A streamed body (the evidence pack) is not held to hash: no ETag for it.
   if (typeof payload !== 'string' && !Buffer.isBuffer(payload)) return payload;
   const etag = weakEtag(payload);
   reply.header('etag', etag);
-  reply.header('cache-control', request.routeOptions.config.cacheControl ?? 'private, no-cache');
   if (etagMatches(headerText(request.headers['if-none-match']), etag)) {
     reply.code(304);
     reply.removeHeader('content-type');

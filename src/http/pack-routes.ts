@@ -132,14 +132,10 @@ export function registerPackRoutes(app: FastifyInstance, useCases: UseCases): vo
         model: request.params.name,
         version: request.params.version,
       });
-      return (
-        reply
-          .type(evidencePackMediaType)
-          .header('content-disposition', `attachment; filename="${archive.filename}"`)
-          // A stream gets no ETag from the GET hook, so the route says it is not to be kept.
-          .header('cache-control', 'private, no-store')
-          .send(archive.stream)
-      );
+      return reply
+        .type(evidencePackMediaType)
+        .header('content-disposition', `attachment; filename="${archive.filename}"`)
+        .send(archive.stream);
     },
   );
 
