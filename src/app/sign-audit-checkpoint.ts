@@ -20,6 +20,7 @@ import { ClearanceError, isClearanceError, type Principal } from '../domain/inde
 import type { AppDeps } from './app-deps.js';
 import { storedCompactRange, storedRoot } from './audit-tree.js';
 import { forbidden, guarded } from './authorise.js';
+import { isGlobalAdmin } from './identity-rules.js';
 import type { AuditSigner, Repositories, StoredCheckpoint } from './ports.js';
 
 export interface SignedCheckpointResult {
@@ -28,11 +29,14 @@ export interface SignedCheckpointResult {
   signed: boolean;
 }
 
-/** Admins may sign on demand; the service's own jobs (`kind: system`) may too. */
+/**
+ * Global admins may sign on demand; the service's own jobs (`kind: system`) may too. A checkpoint
+ * covers the whole log, every model's entries, so an admin bound to one model does not count.
+ */
 export function assertMaySign(principal: Principal): void {
-  if (principal.kind === 'system' || principal.roles.some((b) => b.role === 'admin')) return;
+  if (principal.kind === 'system' || isGlobalAdmin(principal)) return;
   throw forbidden(
-    `${principal.id} may not sign an audit checkpoint: it needs the admin role.`,
+    `${principal.id} may not sign an audit checkpoint: it needs the global admin role (an admin role on one model does not cover the whole log).`,
     'Ask an admin, or wait for the scheduled checkpoint (checkpointIntervalSeconds).',
   );
 }

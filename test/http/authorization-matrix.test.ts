@@ -303,3 +303,43 @@ describe('authorisation matrix', () => {
     });
   }
 });
+
+describe('an admin bound to one model', () => {
+  let scoped = '';
+  beforeAll(async () => {
+    await createUser(h.deps, people.admin, { id: 'u.scoped_admin' });
+    await grantRole(h.deps, people.admin, { userId: 'u.scoped_admin', role: 'admin', model });
+    scoped = `Bearer ${(await createToken(h.deps, people.admin, { userId: 'u.scoped_admin' })).token}`;
+  });
+
+  // The log covers every model: what acts on it or reads its entries needs a global role.
+  for (const route of [
+    'post /api/v1/audit/checkpoints',
+    'get /api/v1/audit/entries',
+    'get /api/v1/audit/proofs/inclusion/{seq}',
+    'post /api/v1/users',
+    'get /api/v1/users',
+  ]) {
+    it(`is refused ${route}`, async () => {
+      const before = actions(h).length;
+      const { status, body } = await send(route, scoped);
+      expect(status, body).toBe(403);
+      expect(JSON.parse(body).code).toBe('forbidden');
+      expect(actions(h).slice(before)).toContain('access.denied');
+    });
+  }
+
+  it('may still act on its own model', async () => {
+    const response = await app.inject({
+      method: 'POST',
+      url: `/api/v1/models/${model}/versions`,
+      headers: { authorization: scoped },
+      payload: {
+        version: 'scoped1',
+        artifactUri: 's3://m/s1',
+        artifactDigest: `sha256:${'b'.repeat(64)}`,
+      },
+    });
+    expect(response.statusCode, response.body).toBe(201);
+  });
+});
