@@ -49,7 +49,7 @@ export {
 export { guardedRead } from './read-access.js';
 export { type ApprovalInput, recordApproval } from './record-approval.js';
 export { recordReview } from './record-review.js';
-export { registerModel } from './register-model.js';
+export { registerModel, registerModelWithPolicy } from './register-model.js';
 export { registerPolicy } from './register-policy.js';
 export { registerVersion } from './register-version.js';
 export { type RegistryMetrics, registryMetrics } from './registry-metrics.js';

@@ -3,6 +3,8 @@ import type { AppDeps } from './app-deps.js';
 import { auditRecord } from './audit-record.js';
 import { assertAnyRole, guarded } from './authorise.js';
 import { notFound } from './load-policy.js';
+import type { Repositories } from './ports.js';
+import { parsePolicyText, storePolicy } from './register-policy.js';
 
 const namePattern = /^[a-z0-9][a-z0-9._-]{0,99}$/;
 const riskTiers: readonly RiskTier[] = ['low', 'medium', 'high', 'regulated', 'safety-critical'];
@@ -11,18 +13,15 @@ export function invalidInput(message: string, fix: string): ClearanceError {
   return new ClearanceError('invalid_input', message, { problems: [{ message, fix }] });
 }
 
-/** Registers a model under a registered policy; admins only. */
-export async function registerModel(
-  deps: AppDeps,
-  principal: Principal,
-  input: {
-    name: string;
-    ownerTeam: string;
-    riskTier: RiskTier;
-    policyDigest: string;
-    description?: string;
-  },
-): Promise<Model> {
+interface ModelInput {
+  name: string;
+  ownerTeam: string;
+  riskTier: RiskTier;
+  description?: string;
+}
+
+/** Name, owner team and risk tier checked before anything is written. */
+function assertModelInput(input: ModelInput): void {
   if (!namePattern.test(input.name)) {
     throw invalidInput(
       `Model name "${input.name}" is not allowed.`,
@@ -37,6 +36,15 @@ export async function registerModel(
       `Use one of ${riskTiers.join(', ')}.`,
     );
   }
+}
+
+/** Registers a model under a registered policy; admins only. */
+export async function registerModel(
+  deps: AppDeps,
+  principal: Principal,
+  input: ModelInput & { policyDigest: string },
+): Promise<Model> {
+  assertModelInput(input);
   const subject = { type: 'model', id: input.name };
   return guarded(deps, { actor: principal, action: 'model.register', subject }, () =>
     deps.store.transaction(async (tx) => {
@@ -47,29 +55,82 @@ export async function registerModel(
           'Register the policy first and pass its digest.',
         );
       }
-      const time = deps.clock.now().toISOString();
-      const model: Model = {
-        name: input.name,
-        ownerTeam: input.ownerTeam,
-        riskTier: input.riskTier,
-        policyDigest: input.policyDigest,
-        ...(input.description ? { description: input.description } : {}),
-        createdAt: time,
-        createdBy: principal.id,
-      };
-      await tx.models.insert(model);
-      await tx.serving.set({ model: model.name });
-      await tx.audit.append(
-        auditRecord({
-          actor: principal,
-          time,
-          action: 'model.registered',
-          subject,
-          digests: { policy: input.policyDigest },
-          data: { ownerTeam: model.ownerTeam, riskTier: model.riskTier },
-        }),
-      );
-      return model;
+      return insertModel(tx, { deps, principal, model: input });
     }),
   );
+}
+
+/**
+ * Registers a policy's text (idempotently) and a model governed by it, in one transaction: a
+ * refused model (bad input, a name already taken, no admin role) leaves no policy and no
+ * `policy.registered` entry behind. The risk tier is the policy's. Admins only.
+ */
+export async function registerModelWithPolicy(
+  deps: AppDeps,
+  principal: Principal,
+  input: { name: string; ownerTeam: string; description?: string; policyText: string },
+): Promise<Model> {
+  const parsed = parsePolicyText({ text: input.policyText });
+  const model: ModelInput & { policyDigest: string } = {
+    name: input.name,
+    ownerTeam: input.ownerTeam,
+    riskTier: parsed.policy.metadata.riskTier,
+    policyDigest: parsed.digest,
+    ...(input.description ? { description: input.description } : {}),
+  };
+  assertModelInput(model);
+  const subject = { type: 'model', id: input.name };
+  return guarded(deps, { actor: principal, action: 'model.register', subject }, () =>
+    deps.store.transaction(async (tx) => {
+      assertAnyRole({ principal, model: input.name, roles: ['admin'], action: 'register a model' });
+      assertAnyRole({
+        principal,
+        model: parsed.policy.metadata.name,
+        roles: ['admin'],
+        action: 'register a policy',
+      });
+      if (await tx.models.get(input.name)) {
+        throw new ClearanceError('conflict', `Model ${input.name} is already registered.`, {
+          problems: [
+            {
+              message: `Model ${input.name} is already registered.`,
+              fix: 'Choose another name, or register a version of the existing model.',
+            },
+          ],
+        });
+      }
+      await storePolicy(tx, { deps, principal, parsed });
+      return insertModel(tx, { deps, principal, model });
+    }),
+  );
+}
+
+async function insertModel(
+  tx: Repositories,
+  input: { deps: AppDeps; principal: Principal; model: ModelInput & { policyDigest: string } },
+): Promise<Model> {
+  const { principal } = input;
+  const time = input.deps.clock.now().toISOString();
+  const model: Model = {
+    name: input.model.name,
+    ownerTeam: input.model.ownerTeam,
+    riskTier: input.model.riskTier,
+    policyDigest: input.model.policyDigest,
+    ...(input.model.description ? { description: input.model.description } : {}),
+    createdAt: time,
+    createdBy: principal.id,
+  };
+  await tx.models.insert(model);
+  await tx.serving.set({ model: model.name });
+  await tx.audit.append(
+    auditRecord({
+      actor: principal,
+      time,
+      action: 'model.registered',
+      subject: { type: 'model', id: model.name },
+      digests: { policy: model.policyDigest },
+      data: { ownerTeam: model.ownerTeam, riskTier: model.riskTier },
+    }),
+  );
+  return model;
 }

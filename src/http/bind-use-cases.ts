@@ -17,7 +17,7 @@ import {
   importProduction,
   listInbox,
   recordApproval,
-  registerModel,
+  registerModelWithPolicy,
   registerPolicy,
   registerVersion,
   registryMetrics,
@@ -26,7 +26,6 @@ import {
   rollback,
 } from '../app/index.js';
 import { ClearanceError, type DecisionRecord, type Principal } from '../domain/index.js';
-import { parsePolicy } from '../policy/index.js';
 import { bindAuditUseCases } from './audit-use-cases.js';
 import { bindIdentityUseCases } from './identity-use-cases.js';
 import { bindPackUseCases } from './pack-use-cases.js';
@@ -59,18 +58,13 @@ export function bindUseCases(deps: AppDeps, auditSigner?: AuditSigner): UseCases
     ...bindIdentityUseCases(deps),
     ...bindPackUseCases(deps, auditSigner),
     registerPolicy: (principal, input) => registerPolicy(deps, principal, input),
-    async registerModel(principal, input) {
-      const policy = await registerPolicy(deps, principal, { text: input.policy });
-      const parsed = parsePolicy(input.policy, 'policy.yaml');
-      if (!parsed.ok) throw new Error('A registered policy no longer parses.');
-      return registerModel(deps, principal, {
+    registerModel: (principal, input) =>
+      registerModelWithPolicy(deps, principal, {
         name: input.name,
         ownerTeam: input.ownerTeam,
-        riskTier: parsed.policy.metadata.riskTier,
-        policyDigest: policy.digest,
+        policyText: input.policy,
         ...(input.description ? { description: input.description } : {}),
-      });
-    },
+      }),
     listModels: (principal) =>
       guardedRead(deps, registryRead(principal, 'model.list', 'the model list'), () =>
         deps.store.read((tx) => tx.models.list()),
