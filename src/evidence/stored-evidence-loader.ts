@@ -43,11 +43,40 @@ export class StoredEvidenceLoader implements EvidenceBundleLoader {
         await writeFile(target, await this.blobs.get(item.digest));
       }
       const bundle = await loadEvidenceBundle(dir, options);
-      return withStoredDigests(bundle, items);
+      return withStoredDigests(withoutTempDirectory(bundle, dir), items);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
   }
+}
+
+/**
+ * The readers name files by the path they were given, here inside a temporary directory that is
+ * gone once the bundle is built. Decision records and answers must name evidence by its recorded
+ * path, never by where this server happened to unpack it, so every string that mentions the
+ * directory is rewritten in place (the bundle is ours; typed arrays hold no text and are skipped).
+ */
+function withoutTempDirectory(bundle: EvidenceBundle, dir: string): EvidenceBundle {
+  const rewrite = (text: string): string =>
+    text.includes(dir) ? text.split(`${dir}${sep}`).join('').split(dir).join('.') : text;
+  const seen = new WeakSet<object>();
+  const walk = (value: unknown): unknown => {
+    if (typeof value === 'string') return rewrite(value);
+    if (typeof value !== 'object' || value === null || ArrayBuffer.isView(value)) return value;
+    if (seen.has(value)) return value;
+    seen.add(value);
+    if (Array.isArray(value)) {
+      for (let i = 0; i < value.length; i++) value[i] = walk(value[i]);
+    } else if (value instanceof Map) {
+      for (const [key, item] of value) value.set(key, walk(item));
+    } else {
+      const record = value as Record<string, unknown>;
+      for (const key of Object.keys(record)) record[key] = walk(record[key]);
+    }
+    return value;
+  };
+  walk(bundle);
+  return bundle;
 }
 
 function withStoredDigests(

@@ -121,6 +121,9 @@ export function sendProblem(error: unknown, request: FastifyRequest, reply: Fast
   const instance = request.url;
   let body: ProblemDetails;
   if (isClearanceError(error)) {
+    // A refusal's cause (a database driver's message, say) is for operators, never for clients.
+    if (error.cause !== undefined)
+      request.log.info({ err: error.cause, code: error.code }, 'refused');
     body = problemDetails({
       code: error.code,
       detail: error.message,

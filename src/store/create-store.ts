@@ -70,23 +70,39 @@ function repositories(context: RepositoryContext): Repositories {
 function translate(dialect: StoreDialect, error: unknown): unknown {
   if (isClearanceError(error)) return error;
   switch (dialect.classifyError(error)) {
-    case 'unique_violation':
-      return new ClearanceError(
-        'conflict',
-        `A record with the same key already exists (${describe(error)}); reload and retry`,
-        { cause: error },
-      );
+    case 'unique_violation': {
+      // The driver's text names constraints and values; it goes to the server log, not clients.
+      const what = recordNouns[dialect.conflictTable(error) ?? ''] ?? 'record';
+      return conflict(`Another ${what} with the same key already exists.`, error);
+    }
     case 'concurrency':
-      return new ClearanceError(
-        'conflict',
-        `A concurrent change on ${dialect.label} won (${describe(error)}); reload and retry`,
-        { cause: error },
-      );
+      return conflict('A concurrent change to the same records won.', error);
     default:
       return error;
   }
 }
 
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
+const recordNouns: Record<string, string> = {
+  models: 'model',
+  versions: 'version',
+  version_states: 'version state',
+  evidence: 'evidence file',
+  policies: 'policy',
+  transition_requests: 'transition request',
+  approvals: 'approval',
+  decisions: 'decision',
+  audit_checkpoints: 'audit checkpoint',
+  audit_entries: 'audit entry',
+  audit_tree_nodes: 'audit tree node',
+  users: 'user',
+  role_bindings: 'role binding',
+  api_tokens: 'API token',
+  idempotency_keys: 'Idempotency-Key record',
+};
+
+function conflict(message: string, cause: unknown): ClearanceError {
+  return new ClearanceError('conflict', message, {
+    cause,
+    problems: [{ message, fix: 'Reload what you were changing and retry.' }],
+  });
 }

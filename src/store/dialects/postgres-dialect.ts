@@ -56,6 +56,10 @@ export function postgresDialect(options: PostgresOptions): StoreDialect {
       `drop trigger if exists ${table}_no_truncate on ${table}`,
     ],
     classifyError,
+    conflictTable: (error) => {
+      const table = (error as { table?: unknown } | null)?.table;
+      return typeof table === 'string' ? table : undefined;
+    },
     destroy: () => db.destroy(),
   };
 }

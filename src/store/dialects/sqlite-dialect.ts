@@ -120,6 +120,9 @@ export function sqliteDialect(options: SqliteOptions): StoreDialect {
     dropAppendOnlyStatements: (table) =>
       ['update', 'delete'].map((op) => `drop trigger if exists ${table}_no_${op}`),
     classifyError,
+    // better-sqlite3 only says it in the message: "UNIQUE constraint failed: models.name".
+    conflictTable: (error) =>
+      error instanceof Error ? /constraint failed: (\w+)\./.exec(error.message)?.[1] : undefined,
     async destroy() {
       closed = true;
       await reader?.db.destroy();

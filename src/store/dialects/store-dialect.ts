@@ -43,6 +43,8 @@ export interface StoreDialect {
   /** Statements that drop the append-only triggers again, for tamper tests and repairs. */
   dropAppendOnlyStatements(table: string): string[];
   classifyError(error: unknown): StoreErrorKind | undefined;
+  /** The table a unique violation happened in, for a message in our words (never the driver's). */
+  conflictTable(error: unknown): string | undefined;
   destroy(): Promise<void>;
 }
 
