@@ -18,7 +18,7 @@ import {
 } from './baseline-comparison.js';
 import { findBaselineRows } from './baseline-rows.js';
 import { unsupportedReason } from './compute-metrics.js';
-import { formatNumber, formatPercent, formatSigned, metricLabel } from './format.js';
+import { formatAgainst, formatNumber, formatPercent, formatSigned, metricLabel } from './format.js';
 import type { GateContext, GateEvaluator } from './gate.js';
 import { isRateMetric } from './reported-metric.js';
 import { errorResult, gateResult, guardEvidence, missingEvidenceClause } from './result.js';
@@ -135,14 +135,19 @@ function explain(
   const conf = formatPercent(spec.confidence);
   const label = c.relativeLift ? 'relative lift' : 'difference';
   const head = `${metricLabel(spec.metric)} is ${formatNumber(c.candidate)} vs ${formatNumber(c.baseline)} for production (${label} ${show(c.difference)}, ${conf} ${c.testLabel} CI ${show(c.ci[0])} to ${show(c.ci[1])})`;
+  // The lower bound and the bound it must reach, with enough decimals to show which side it is on.
+  const unit = c.relativeLift ? 100 : 1;
+  const suffix = c.relativeLift ? '%' : '';
+  const shown = formatAgainst(c.ci[0] * unit, required.bound * unit);
+  const signed = c.ci[0] > 0 && shown.value !== '0' ? `+${shown.value}` : shown.value;
+  const boundText = `${shown.bound.replace(/^−/, '')}${suffix}`;
   const margin =
     required.binding === 'improvement' ? (spec.minImprovement ?? 0) : (spec.maxDegradation ?? 0);
-  const relative =
+  const marginText =
     spec.relative && !c.relativeLift
-      ? ` of the baseline (${formatNumber(Math.abs(required.bound))})`
-      : '';
-  const marginText = spec.relative ? `${formatPercent(margin)}${relative}` : formatNumber(margin);
-  const lower = `the lower bound ${show(c.ci[0])} of the two-sided ${conf} interval`;
+      ? `${formatPercent(margin)} of the baseline (${boundText})`
+      : boundText;
+  const lower = `the lower bound ${signed}${suffix} of the two-sided ${conf} interval`;
   if (required.binding === 'improvement') {
     return `${head}; ${lower} is ${pass ? 'at or above' : 'below'} the required improvement of ${marginText}.`;
   }

@@ -140,12 +140,13 @@ export const fairnessGate: GateEvaluator<FairnessGateSpec> = (spec, context) => 
       return errorResult(spec, { threshold, details, explanation: `${label} ${problem}` });
     }
     const ok = withinBounds(value, bounds);
+    const shown = boundsPhrase(value, bounds);
     return gateResult(spec, {
       outcome: ok ? 'pass' : 'fail',
       observed: value,
       threshold,
       details,
-      explanation: `${label} is ${formatNumber(value)} (selection rates ${rateSummary(report)}), ${boundsPhrase(value, bounds)}.`,
+      explanation: `${label} is ${shown.value} (selection rates ${rateSummary(report)}), ${shown.phrase}.`,
     });
   });
 };

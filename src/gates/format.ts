@@ -1,6 +1,8 @@
 /**
  * Number and label formatting shared by every gate's one-sentence explanation, so a risk officer
- * reads the same style everywhere: up to three decimals, thousands separators, a real minus sign.
+ * reads the same style everywhere: up to three decimals (three significant digits below 0.001),
+ * thousands separators, a real minus sign — and, where a figure is compared with a bound, as many
+ * decimals as it takes for the shown figures to compare the way the real ones do.
  */
 
 const decimals = new Intl.NumberFormat('en-US', { maximumFractionDigits: 3 });
@@ -17,6 +19,37 @@ export function formatNumber(value: number): string {
   if (value !== 0 && magnitude < 1e-4) return value.toExponential(1).replace(/-/g, '−');
   const text = value !== 0 && magnitude < 0.001 ? tiny.format(value) : decimals.format(value);
   return text.replace('-', '−');
+}
+
+/** The number a {@link formatNumber} text shows, to check what a reader would conclude from it. */
+function shownValue(text: string): number {
+  return Number(text.replace(/−/g, '-').replace(/,/g, ''));
+}
+
+function formatDecimals(value: number, digits: number): string {
+  if (Math.abs(value) < 1e-12) return '0';
+  const text = new Intl.NumberFormat('en-US', { maximumFractionDigits: digits }).format(value);
+  return text.replace('-', '−');
+}
+
+/**
+ * A measured figure and the bound it is held to, formatted alike. Each keeps the usual style
+ * unless that would hide the comparison (`0.74996` shown as `0.75` beside a minimum of `0.75`,
+ * `−0.00247` and a bound of `−0.002456` both shown as `−0.002`): then both get the fewest decimals
+ * (up to 15) at which the shown figures compare as the real ones do.
+ */
+export function formatAgainst(value: number, bound: number): { value: string; bound: string } {
+  const plain = { value: formatNumber(value), bound: formatNumber(bound) };
+  if (!Number.isFinite(value) || !Number.isFinite(bound)) return plain;
+  const order = Math.sign(value - bound);
+  const visible = (shown: { value: string; bound: string }) =>
+    Math.sign(shownValue(shown.value) - shownValue(shown.bound)) === order;
+  if (visible(plain)) return plain;
+  for (let digits = 4; digits <= 15; digits++) {
+    const shown = { value: formatDecimals(value, digits), bound: formatDecimals(bound, digits) };
+    if (visible(shown)) return shown;
+  }
+  return plain;
 }
 
 /** Like {@link formatNumber} but always signed: `+0.006`, `−0.002`, `0`. */

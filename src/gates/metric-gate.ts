@@ -108,11 +108,12 @@ export const metricGate: GateEvaluator<MetricGateSpec> = (spec, context) => {
       return errorResult(spec, { threshold, explanation, details });
     }
     const ok = withinBounds(measured.value, bounds);
+    const shown = boundsPhrase(measured.value, bounds);
     return gateResult(spec, {
       outcome: ok ? 'pass' : 'fail',
       observed: measured.value,
       threshold,
-      explanation: `${label} is ${formatNumber(measured.value)} ${measured.where}, ${boundsPhrase(measured.value, bounds)}.`,
+      explanation: `${label} is ${shown.value} ${measured.where}, ${shown.phrase}.`,
       details,
     });
   });

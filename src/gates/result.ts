@@ -10,7 +10,7 @@ import {
   type GateResult,
   type GateSpec,
 } from '../domain/index.js';
-import { formatNumber } from './format.js';
+import { formatAgainst } from './format.js';
 
 export interface ResultFields {
   outcome: GateOutcome;
@@ -70,19 +70,38 @@ export function withinBounds(
   return true;
 }
 
-/** "at or above the required 0.95", "above the allowed maximum of 120", … */
+/**
+ * The measured value as shown, and "at or above the required 0.95", "above the allowed maximum of
+ * 120", …: the value and the bound it is compared with get enough decimals to show which side of
+ * the bound the value is on (`formatAgainst`).
+ */
 export function boundsPhrase(
   value: number,
   bounds: { min?: number | undefined; max?: number | undefined },
-): string {
+): { value: string; phrase: string } {
   const { min, max } = bounds;
-  if (min !== undefined && value < min) return `below the required minimum of ${formatNumber(min)}`;
-  if (max !== undefined && value > max) return `above the allowed maximum of ${formatNumber(max)}`;
-  if (min !== undefined && max !== undefined) {
-    return `within the required range ${formatNumber(min)} to ${formatNumber(max)}`;
+  const against = (bound: number) => formatAgainst(value, bound);
+  if (min !== undefined && value < min) {
+    const shown = against(min);
+    return { value: shown.value, phrase: `below the required minimum of ${shown.bound}` };
   }
-  if (min !== undefined) return `at or above the required ${formatNumber(min)}`;
-  return `at or below the allowed maximum of ${formatNumber(max ?? Number.NaN)}`;
+  if (max !== undefined && value > max) {
+    const shown = against(max);
+    return { value: shown.value, phrase: `above the allowed maximum of ${shown.bound}` };
+  }
+  if (min !== undefined && max !== undefined) {
+    // Show the side the value is nearest, so equality with either bound stays visible.
+    const lower = against(min);
+    const upper = against(max);
+    const value = lower.value.length >= upper.value.length ? lower.value : upper.value;
+    return { value, phrase: `within the required range ${lower.bound} to ${upper.bound}` };
+  }
+  if (min !== undefined) {
+    const shown = against(min);
+    return { value: shown.value, phrase: `at or above the required ${shown.bound}` };
+  }
+  const shown = against(max ?? Number.NaN);
+  return { value: shown.value, phrase: `at or below the allowed maximum of ${shown.bound}` };
 }
 
 /**
