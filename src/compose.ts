@@ -293,6 +293,11 @@ export async function startServer(
     directory: registry.directory,
     ...(oidc ? { oidc } : {}),
     bodyLimitBytes: config.bodyLimitBytes,
+    authFailureLimit: {
+      max: config.authFailureLimit,
+      windowSeconds: config.authFailureWindowSeconds,
+    },
+    trustProxy: config.trustProxy,
     logger: options.logger ?? false,
     idempotency,
   });
