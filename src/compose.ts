@@ -3,7 +3,18 @@
  * the CLI, the server and the tests wire the same way.
  */
 import { createPublicKey, randomBytes } from 'node:crypto';
-import { linkSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  closeSync,
+  linkSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import {
   type AppDeps,
@@ -78,7 +89,7 @@ export function storeConfigFor(config: Config): StoreConfig {
   if (/^postgres(ql)?:\/\//.test(database)) return { engine: 'postgres', url: database };
   if (database.startsWith('sqlite:')) {
     const file = resolve(database.slice('sqlite:'.length));
-    mkdirSync(dirname(file), { recursive: true });
+    mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
     return {
       engine: 'sqlite',
       file,
@@ -112,8 +123,61 @@ export function appDeps(store: Store, blobsDir: string): AppDeps {
   };
 }
 
-/** Opens the store (running migrations) and builds the use cases' dependencies. */
-export async function openRegistry(config: Config): Promise<Registry> {
+/** Where `secureDataFiles` reports a mode it had to tighten. */
+export type Warn = (message: string) => void;
+
+const warnOnStderr: Warn = (message) => process.emitWarning(message, 'SecurityWarning');
+
+/** Sets `mode` on `path` if it exists with any group or other bit set, and says so. */
+function tighten(path: string, mode: number, warn: Warn): void {
+  let current: number;
+  try {
+    current = statSync(path).mode & 0o777;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw error;
+  }
+  if ((current & 0o077) === 0) return;
+  chmodSync(path, mode);
+  warn(
+    `${path} was mode ${current.toString(8).padStart(4, '0')}, readable by other users; set it to ${mode.toString(8).padStart(4, '0')}.`,
+  );
+}
+
+/**
+ * Owner-only modes for everything that holds secrets or records: the data directory and its
+ * blob directory 0700; the SQLite file with its -wal and -shm, the audit signing key (and a
+ * pending `.next` key) and `install-id` 0600. Creates the directories and the empty SQLite file
+ * with these modes (SQLite gives -wal and -shm the database file's mode), and tightens existing
+ * ones that are looser, with a warning each.
+ */
+export function secureDataFiles(config: Config, warn: Warn = warnOnStderr): void {
+  const dataDir = resolve(config.dataDir);
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  tighten(dataDir, 0o700, warn);
+  const blobs = join(dataDir, 'blobs');
+  mkdirSync(blobs, { recursive: true, mode: 0o700 });
+  tighten(blobs, 0o700, warn);
+  const store = storeConfigFor(config);
+  if (store.engine === 'sqlite') {
+    closeSync(openSync(store.file, 'a', 0o600));
+    for (const suffix of ['', '-wal', '-shm']) tighten(`${store.file}${suffix}`, 0o600, warn);
+  }
+  const keyFile = auditKeyFile(config);
+  for (const file of [keyFile, `${keyFile}.next`, join(dirname(keyFile), 'install-id')]) {
+    tighten(file, 0o600, warn);
+  }
+}
+
+/**
+ * Opens the store (running migrations) and builds the use cases' dependencies, after
+ * `secureDataFiles` (whose warnings go to `warn`).
+ */
+export async function openRegistry(
+  config: Config,
+  options: { warn?: Warn } = {},
+): Promise<Registry> {
+  secureDataFiles(config, options.warn);
   const auditSigner = loadAuditSigner(config);
   const store = await createStore(storeConfigFor(config));
   const deps = appDeps(store, join(resolve(config.dataDir), 'blobs'));
@@ -248,7 +312,7 @@ function createOnce(file: string, make: () => string): string {
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
   }
-  mkdirSync(dirname(file), { recursive: true });
+  mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
   const temporary = `${file}.${randomBytes(6).toString('hex')}.tmp`;
   writeFileSync(temporary, make(), { mode: 0o600, flag: 'wx' });
   try {
@@ -293,6 +357,11 @@ export async function startServer(
     directory: registry.directory,
     ...(oidc ? { oidc } : {}),
     bodyLimitBytes: config.bodyLimitBytes,
+    authFailureLimit: {
+      max: config.authFailureLimit,
+      windowSeconds: config.authFailureWindowSeconds,
+    },
+    trustProxy: config.trustProxy,
     logger: options.logger ?? false,
     idempotency,
   });

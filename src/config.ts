@@ -29,6 +29,25 @@ const configSchema = z.strictObject({
     .int()
     .positive()
     .describe('Largest accepted request body; evidence uploads above it are refused with 413.'),
+  authFailureLimit: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .describe(
+      'Failed authentications one client address may make per window; past it, failures are answered 429 with Retry-After (0 = no limit). Requests that authenticate are never counted nor refused.',
+    ),
+  authFailureWindowSeconds: z.coerce
+    .number()
+    .int()
+    .positive()
+    .describe(
+      'The window of `authFailureLimit`, in seconds; each failure past the limit starts it again.',
+    ),
+  trustProxy: z
+    .string()
+    .describe(
+      'Addresses or CIDR ranges of reverse proxies whose `X-Forwarded-For` names the client (comma-separated; empty = none). Without it, the failed-authentication limit counts the proxy’s address.',
+    ),
   sqliteSynchronous: z
     .enum(['full', 'normal'])
     .describe(
@@ -71,6 +90,9 @@ const configDefaults: z.infer<typeof configSchema> = {
   host: '127.0.0.1',
   port: 8080,
   bodyLimitBytes: 64 * 1024 * 1024,
+  authFailureLimit: 20,
+  authFailureWindowSeconds: 60,
+  trustProxy: '',
   sqliteSynchronous: 'full',
   checkpointIntervalSeconds: 60,
   auditSigningKeyFile: '',
@@ -89,6 +111,9 @@ const configEnvironment: Record<keyof Config, readonly string[]> = {
   host: ['CLEARANCE_HOST'],
   port: ['CLEARANCE_PORT'],
   bodyLimitBytes: ['CLEARANCE_BODY_LIMIT_BYTES'],
+  authFailureLimit: ['CLEARANCE_AUTH_FAILURE_LIMIT'],
+  authFailureWindowSeconds: ['CLEARANCE_AUTH_FAILURE_WINDOW_SECONDS'],
+  trustProxy: ['CLEARANCE_TRUST_PROXY'],
   sqliteSynchronous: ['CLEARANCE_SQLITE_SYNCHRONOUS'],
   checkpointIntervalSeconds: ['CLEARANCE_CHECKPOINT_INTERVAL_SECONDS'],
   auditSigningKeyFile: ['CLEARANCE_AUDIT_SIGNING_KEY_FILE'],

@@ -21,11 +21,12 @@ export class FileBlobStore {
     const digest = `sha256:${hex}`;
     const path = this.#path(hex);
     if (await exists(path)) return { digest, size: bytes.length };
-    await mkdir(dirname(path), { recursive: true });
+    // Owner-only, like the rest of the data directory (docs/operations.md, file modes).
+    await mkdir(dirname(path), { recursive: true, mode: 0o700 });
     // Write beside the target, flush, then rename: readers see the whole blob or none of it.
     const temp = `${path}.${randomBytes(6).toString('hex')}.tmp`;
     try {
-      const file = await open(temp, 'wx');
+      const file = await open(temp, 'wx', 0o600);
       try {
         await file.writeFile(bytes);
         await file.sync();

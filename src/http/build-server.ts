@@ -2,10 +2,13 @@
  * The Fastify server: problem-details errors, authentication, idempotency, ETags, the OpenAPI
  * document at /api/v1/openapi.json, and the /api/v1 routes over the use cases.
  */
+import helmet from '@fastify/helmet';
 import swagger from '@fastify/swagger';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { IdentityDirectory, OidcVerifier } from '../auth/index.js';
 import { registerAuditRoutes } from './audit-routes.js';
+import { clientErrorHandler } from './client-errors.js';
+import { type AuthFailureLimit, authFailureLimiter, registerEdgeGuards } from './edge-guards.js';
 import { principalOf, registerHooks } from './http-hooks.js';
 import { type IdempotencyStore, inProcessIdempotency } from './idempotency-store.js';
 import { registerIdentityRoutes } from './identity-routes.js';
@@ -13,6 +16,8 @@ import { registerMetrics } from './metrics.js';
 import { registerModelRoutes } from './model-routes.js';
 import { registerPackRoutes } from './pack-routes.js';
 import {
+  maxParamLength,
+  pathOf,
   problemContentType,
   problemDetails,
   problemStatus,
@@ -31,7 +36,12 @@ export interface HttpDeps {
   oidc?: OidcVerifier;
   /** From Config: larger bodies are refused with 413. */
   bodyLimitBytes: number;
-  logger?: FastifyServerOptions['logger'];
+  /** From Config: failed authentications per client address and window; absent = no limit. */
+  authFailureLimit?: AuthFailureLimit;
+  /** From Config: reverse proxies whose X-Forwarded-For names the client (comma-separated). */
+  trustProxy?: string;
+  /** `true` or pino options; query strings and credentials are redacted from what it logs. */
+  logger?: boolean | { level?: string; stream?: { write(line: string): void } };
   /**
    * Where Idempotency-Key responses live; `compose.ts` passes `sharedIdempotency` over the store
    * so every server replays them. Defaults to this process only (tests, one server).
@@ -70,21 +80,54 @@ function registerSwagger(app: FastifyInstance): void {
   });
 }
 
+/**
+ * Request logs name the path only: a query string may carry what must not be kept (a token sent
+ * by mistake is refused, but its request is still logged), and headers are not logged at all.
+ */
+function redactingLogger(
+  logger: HttpDeps['logger'],
+): Exclude<FastifyServerOptions['logger'], undefined> {
+  if (!logger) return false;
+  return {
+    ...(typeof logger === 'object' ? logger : {}),
+    serializers: {
+      req: (request) => ({
+        method: request.method,
+        url: request.url.includes('?') ? `${pathOf(request.url)}?[redacted]` : request.url,
+        remoteAddress: request.ip,
+      }),
+    },
+    redact: ['req.headers.authorization', 'req.headers.cookie', 'headers.authorization'],
+  };
+}
+
 export function buildServer(deps: HttpDeps): FastifyInstance {
   const app = Fastify({
-    logger: deps.logger ?? false,
+    logger: redactingLogger(deps.logger),
     bodyLimit: deps.bodyLimitBytes,
+    routerOptions: { maxParamLength },
     // Behind a proxy the id comes from it; otherwise Fastify generates one per request.
     requestIdHeader: 'x-request-id',
+    ...(deps.trustProxy ? { trustProxy: deps.trustProxy } : {}),
+    frameworkErrors: sendProblem,
+    clientErrorHandler,
   });
   for (const schema of recordSchemas) app.addSchema(schema);
   registerSwagger(app);
+  // An API, never a page: nothing may load, frame or sniff its answers.
+  app.register(helmet, {
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] },
+    },
+  });
   app.setErrorHandler(sendProblem);
   app.setNotFoundHandler((request, reply) => {
+    const path = pathOf(request.url);
     const body = problemDetails({
       code: 'route_not_found',
-      detail: `No route ${request.method} ${request.url}.`,
-      instance: request.url,
+      detail: `No route ${request.method} ${path}.`,
+      instance: path,
       problems: [{ message: 'Unknown route.', fix: 'See /api/v1/openapi.json for the routes.' }],
     });
     return reply.code(problemStatus.route_not_found).type(problemContentType).send(body);
@@ -94,7 +137,9 @@ export function buildServer(deps: HttpDeps): FastifyInstance {
     { parseAs: 'buffer', bodyLimit: deps.bodyLimitBytes },
     (_request, body, done) => done(null, body),
   );
+  registerEdgeGuards(app);
   registerHooks(app, {
+    authFailures: deps.authFailureLimit && authFailureLimiter(app, deps.authFailureLimit),
     auth: {
       directory: deps.directory,
       ...(deps.oidc ? { oidc: deps.oidc } : {}),

@@ -11,6 +11,7 @@ import {
   isClearanceError,
   type Principal,
 } from '../domain/index.js';
+import type { AuthFailureLimiter } from './edge-guards.js';
 import type { StoredResponse } from './idempotency-cache.js';
 import { type ClaimScope, IdempotencyKeyTaken, runClaiming } from './idempotency-claims.js';
 import type { IdempotencyStore } from './idempotency-store.js';
@@ -63,26 +64,45 @@ function headerText(value: string | string[] | undefined): string | undefined {
 
 export function registerHooks(
   app: FastifyInstance,
-  options: { auth: AuthenticateOptions; idempotency: IdempotencyStore },
+  options: {
+    auth: AuthenticateOptions;
+    idempotency: IdempotencyStore;
+    authFailures?: AuthFailureLimiter | undefined;
+  },
 ): void {
   app.decorateRequest('principal', undefined);
   app.decorateRequest('idempotent', undefined);
 
-  app.addHook('onRequest', async (request) => {
+  app.addHook('onRequest', async (request, reply) => {
     if (request.routeOptions.config.public || !request.routeOptions.url) return;
-    request.principal = await authenticate(request.headers, options.auth);
+    try {
+      request.principal = await authenticate(request.headers, options.auth);
+    } catch (error) {
+      // Only a presented credential that fails counts; a missing header costs nothing to answer.
+      const presented = request.headers.authorization !== undefined;
+      if (presented && isClearanceError(error) && error.code === 'unauthenticated') {
+        await options.authFailures?.countFailure(request, reply);
+      }
+      throw error;
+    }
   });
 
   app.addHook('preHandler', async (request, reply) => {
     if (!request.routeOptions.config.idempotent) return;
     const key = headerText(request.headers['idempotency-key']);
     if (key === undefined) return;
-    if (key === '' || key.length > 255) {
+    // Printable ASCII only: the key is stored, and echoed in messages.
+    if (!/^[\x20-\x7e]{1,255}$/.test(key)) {
       throw new ClearanceError(
         'invalid_input',
-        'The Idempotency-Key header is empty or too long.',
+        'The Idempotency-Key header is empty, too long or not printable ASCII.',
         {
-          problems: [{ message: 'Idempotency-Key must be 1–255 characters.', fix: 'Send a UUID.' }],
+          problems: [
+            {
+              message: 'Idempotency-Key must be 1–255 printable ASCII characters.',
+              fix: 'Send a UUID.',
+            },
+          ],
         },
       );
     }

@@ -13,6 +13,10 @@ export type ProblemCode =
   | 'body_too_large'
   | 'unsupported_media_type'
   | 'route_not_found'
+  | 'request_timeout'
+  | 'uri_too_long'
+  | 'too_many_requests'
+  | 'header_too_large'
   | 'internal';
 
 /** The one place an error code becomes an HTTP status. */
@@ -29,6 +33,10 @@ export const problemStatus: Readonly<Record<ProblemCode, number>> = {
   body_too_large: 413,
   unsupported_media_type: 415,
   route_not_found: 404,
+  request_timeout: 408,
+  uri_too_long: 414,
+  too_many_requests: 429,
+  header_too_large: 431,
   internal: 500,
 };
 
@@ -45,8 +53,15 @@ const titles: Readonly<Record<ProblemCode, string>> = {
   body_too_large: 'Request body too large',
   unsupported_media_type: 'Unsupported media type',
   route_not_found: 'Route not found',
+  request_timeout: 'Request timeout',
+  uri_too_long: 'URI too long',
+  too_many_requests: 'Too many requests',
+  header_too_large: 'Request header fields too large',
   internal: 'Internal error',
 };
+
+/** Longest path parameter Fastify routes (its `maxParamLength`); longer answers 414. */
+export const maxParamLength = 100;
 
 export const problemTypeBase = 'https://clearance.dev/problems/';
 export const problemContentType = 'application/problem+json';
@@ -86,6 +101,22 @@ const defaultFixes = Object.fromEntries(
   Object.keys(problemStatus).map((code) => [code, 'Send a well-formed request.']),
 ) as Record<ProblemCode, string>;
 
+/** Fastify's refusals before routing: malformed percent-encoding, an over-long parameter. */
+const frameworkProblems: Readonly<
+  Record<string, { code: ProblemCode; message: string; fix: string }>
+> = {
+  FST_ERR_BAD_URL: {
+    code: 'invalid_input',
+    message: 'The URL is not valid: a percent-encoded sequence is not UTF-8.',
+    fix: 'Percent-encode path segments as UTF-8 (encodeURIComponent).',
+  },
+  FST_ERR_MAX_PARAM_LENGTH: {
+    code: 'uri_too_long',
+    message: `A path parameter is longer than ${maxParamLength} characters.`,
+    fix: `Names, versions and ids are at most ${maxParamLength} characters.`,
+  },
+};
+
 function fastifyProblem(
   error: FastifyError,
 ): { code: ProblemCode; detail: string; problems: Problem[] } | undefined {
@@ -100,10 +131,16 @@ function fastifyProblem(
       })),
     };
   }
+  const framework = error.code === undefined ? undefined : frameworkProblems[error.code];
+  if (framework) {
+    const { code, message, fix } = framework;
+    return { code, detail: message, problems: [{ message, fix }] };
+  }
   const byStatus: Partial<Record<number, ProblemCode>> = {
     400: 'invalid_input',
     413: 'body_too_large',
     415: 'unsupported_media_type',
+    429: 'too_many_requests',
   };
   const code = error.statusCode === undefined ? undefined : byStatus[error.statusCode];
   if (!code) return undefined;
@@ -112,13 +149,20 @@ function fastifyProblem(
     body_too_large: 'Send a smaller body, or raise bodyLimitBytes on the server.',
     unsupported_media_type:
       'Send application/json, or application/octet-stream for evidence uploads.',
+    too_many_requests: 'Wait for the number of seconds in Retry-After, then use a valid token.',
   };
   return { code, detail: error.message, problems: [{ message: error.message, fix: fixes[code] }] };
 }
 
+/** The request path without its query string, which may hold what must not be echoed. */
+export function pathOf(url: string): string {
+  const query = url.indexOf('?');
+  return query === -1 ? url : url.slice(0, query);
+}
+
 /** Fastify error handler: every refusal and bug becomes application/problem+json. */
 export function sendProblem(error: unknown, request: FastifyRequest, reply: FastifyReply) {
-  const instance = request.url;
+  const instance = pathOf(request.url);
   let body: ProblemDetails;
   if (isClearanceError(error)) {
     // A refusal's cause (a database driver's message, say) is for operators, never for clients.

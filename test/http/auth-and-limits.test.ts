@@ -131,3 +131,131 @@ describe('evidence upload and body limits', () => {
     expect(response.statusCode).toBe(413);
   });
 });
+
+describe('failed authentication is rate limited per client address', () => {
+  const badToken = `Bearer clr_${'0'.repeat(24)}_${'A'.repeat(43)}`;
+
+  it('answers 429 with Retry-After once an address is past the limit, and lets valid tokens pass', async () => {
+    const { app, identity } = server(
+      { listModels: async () => [] },
+      { authFailureLimit: { max: 3, windowSeconds: 60 } },
+    );
+    const call = (authorization: string, remoteAddress = '10.0.0.1') =>
+      app.inject({
+        method: 'GET',
+        url: '/api/v1/models',
+        headers: { authorization },
+        remoteAddress,
+      });
+    const statuses: number[] = [];
+    for (let i = 0; i < 5; i++) statuses.push((await call(badToken)).statusCode);
+    expect(statuses).toEqual([401, 401, 401, 429, 429]);
+    const limited = await call(badToken);
+    expect(limited.headers['retry-after']).toMatch(/^[1-9][0-9]*$/);
+    expect(Number(limited.headers['retry-after'])).toBeLessThanOrEqual(60);
+    expect(limited.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(limited.json()).toMatchObject({ code: 'too_many_requests', status: 429 });
+    // Successful requests from the same address are neither counted nor refused.
+    expect((await call(identity.bearer('ann', 'auditor'))).statusCode).toBe(200);
+    // Another address has its own count.
+    expect((await call(badToken, '10.0.0.2')).statusCode).toBe(401);
+  });
+
+  it('does not count requests that authenticate', async () => {
+    const { app, identity } = server(
+      { listModels: async () => [] },
+      { authFailureLimit: { max: 2, windowSeconds: 60 } },
+    );
+    const authorization = identity.bearer('ann', 'auditor');
+    for (let i = 0; i < 10; i++) {
+      const ok = await app.inject({
+        method: 'GET',
+        url: '/api/v1/models',
+        headers: { authorization },
+      });
+      expect(ok.statusCode).toBe(200);
+    }
+    const bad = await app.inject({
+      method: 'GET',
+      url: '/api/v1/models',
+      headers: { authorization: badToken },
+    });
+    expect(bad.statusCode).toBe(401);
+  });
+});
+
+describe('credentials in the query string', () => {
+  it('refuses ?token= and ?access_token= with 400 pointing to the Authorization header', async () => {
+    let called = false;
+    const { app, identity } = server({
+      listModels: async () => {
+        called = true;
+        return [];
+      },
+    });
+    const token = identity.bearer('ann', 'auditor').slice('Bearer '.length);
+    for (const query of [`token=${token}`, 'access_token=abc', `q=${token}`, 'API_KEY=x']) {
+      const response = await app.inject({
+        method: 'GET',
+        url: `/api/v1/models?${query}`,
+        headers: { authorization: identity.bearer('ann', 'auditor') },
+      });
+      expect(response.statusCode, query).toBe(400);
+      const body = response.json();
+      expect(body.code).toBe('invalid_input');
+      expect(body.problems[0].fix).toMatch(/Authorization header/);
+      expect(response.body).not.toContain(token);
+    }
+    expect(called).toBe(false);
+  });
+
+  it('keeps query strings and credentials out of the request log', async () => {
+    const lines: string[] = [];
+    const { app, identity } = server(
+      { listModels: async () => [] },
+      { logger: { level: 'info', stream: { write: (line) => lines.push(line) } } },
+    );
+    const authorization = identity.bearer('ann', 'auditor');
+    const secret = authorization.slice('Bearer '.length);
+    await app.inject({
+      method: 'GET',
+      url: `/api/v1/models?token=${secret}`,
+      headers: { authorization },
+    });
+    await app.inject({
+      method: 'GET',
+      url: '/api/v1/models?note=private',
+      headers: { authorization },
+    });
+    const log = lines.join('');
+    expect(log).toContain('/api/v1/models?[redacted]');
+    expect(log).not.toContain(secret);
+    expect(log).not.toContain('private');
+  });
+});
+
+describe('security headers', () => {
+  it('sends CSP, nosniff and frame denial on answers, errors and the OpenAPI document', async () => {
+    const { app, identity } = server({ listModels: async () => [] });
+    const responses = [
+      await app.inject({
+        method: 'GET',
+        url: '/api/v1/models',
+        headers: { authorization: identity.bearer('ann', 'auditor') },
+      }),
+      await app.inject({ method: 'GET', url: '/api/v1/models' }),
+      await app.inject({ method: 'GET', url: '/api/v1/openapi.json' }),
+      await app.inject({ method: 'GET', url: '/nope' }),
+    ];
+    for (const response of responses) {
+      expect(response.headers['content-security-policy']).toBe(
+        "default-src 'none';frame-ancestors 'none'",
+      );
+      expect(response.headers['x-content-type-options']).toBe('nosniff');
+      expect(response.headers['x-frame-options']).toBe('SAMEORIGIN');
+      expect(response.headers['strict-transport-security']).toMatch(/max-age=/);
+    }
+    expect(responses[2]?.statusCode).toBe(200);
+    expect(responses[2]?.json().openapi).toBe('3.1.0');
+  });
+});

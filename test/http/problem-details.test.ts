@@ -1,3 +1,5 @@
+import type { AddressInfo } from 'node:net';
+import { connect } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ClearanceError, errorCodes } from '../../src/domain/index.js';
 import { problemStatus } from '../../src/http/index.js';
@@ -120,5 +122,84 @@ describe('problem details', () => {
     });
     expect(unsupported.statusCode).toBe(415);
     expect(unsupported.json().code).toBe('unsupported_media_type');
+  });
+});
+
+describe('refusals made before routing are problem details too', () => {
+  it('answers a malformed percent-encoding (FST_ERR_BAD_URL) with 400 problem details', async () => {
+    const { app, identity } = serverThrowing(new Error('unused'));
+    const response = await app.inject({
+      method: 'GET',
+      url: '/api/v1/requests/%ED%A0%80?x=1',
+      headers: { authorization: identity.bearer('ann', 'admin') },
+    });
+    expect(response.statusCode).toBe(400);
+    expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(response.json()).toMatchObject({
+      code: 'invalid_input',
+      status: 400,
+      instance: '/api/v1/requests/%ED%A0%80',
+      detail: expect.stringMatching(/percent-encoded sequence is not UTF-8/),
+    });
+  });
+
+  it('answers a path parameter over 100 characters (FST_ERR_MAX_PARAM_LENGTH) with 414', async () => {
+    const { app, identity } = serverThrowing(new Error('unused'));
+    const response = await app.inject({
+      method: 'GET',
+      url: `/api/v1/models/${'a'.repeat(101)}`,
+      headers: { authorization: identity.bearer('ann', 'admin') },
+    });
+    expect(response.statusCode).toBe(414);
+    expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(response.json()).toMatchObject({ code: 'uri_too_long', status: 414 });
+  });
+
+  it('does not echo the query string in `instance` or a 404 detail', async () => {
+    const { app } = serverThrowing(new Error('unused'));
+    const response = await app.inject({ method: 'GET', url: '/api/v1/nope?secret=s3cr3t' });
+    expect(response.statusCode).toBe(404);
+    expect(response.json()).toMatchObject({ instance: '/api/v1/nope' });
+    expect(response.body).not.toContain('s3cr3t');
+  });
+});
+
+describe('refusals Node makes before Fastify, over a real socket', () => {
+  async function rawExchange(request: string): Promise<string> {
+    const { app } = serverThrowing(new Error('unused'));
+    await app.listen({ host: '127.0.0.1', port: 0 });
+    const { port } = app.server.address() as AddressInfo;
+    return new Promise((resolve, reject) => {
+      const socket = connect(port, '127.0.0.1');
+      let received = '';
+      socket.on('data', (chunk) => {
+        received += chunk.toString('utf8');
+      });
+      socket.on('error', reject);
+      socket.on('close', () => resolve(received));
+      socket.write(request);
+    });
+  }
+
+  function parse(raw: string) {
+    const [head = '', body = ''] = raw.split('\r\n\r\n');
+    return { head, body: JSON.parse(body) as Record<string, unknown> };
+  }
+
+  it('answers header fields over 16 KiB with 431 problem details', async () => {
+    const raw = await rawExchange(
+      `GET /api/v1/models HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`,
+    );
+    const { head, body } = parse(raw);
+    expect(head).toMatch(/^HTTP\/1\.1 431 /);
+    expect(head).toMatch(/content-type: application\/problem\+json/i);
+    expect(body).toMatchObject({ code: 'header_too_large', status: 431 });
+  });
+
+  it('answers bytes that are not HTTP with 400 problem details', async () => {
+    const raw = await rawExchange('NOT HTTP AT ALL\r\n\r\n');
+    const { head, body } = parse(raw);
+    expect(head).toMatch(/^HTTP\/1\.1 400 /);
+    expect(body).toMatchObject({ code: 'invalid_input', status: 400 });
   });
 });
