@@ -11,6 +11,7 @@ import {
 import { checkTransitionExists } from '../domain/transition-rules.js';
 import type { AppDeps } from './app-deps.js';
 import { auditRecord } from './audit-record.js';
+import { auditedApprovalIds } from './audited-approvals.js';
 import { assertAnyRole, guarded } from './authorise.js';
 import { loadModel, loadPolicy } from './load-policy.js';
 import { moveVersion } from './move-version.js';
@@ -202,14 +203,16 @@ async function attemptExecution(
     policyDigest: model.policyDigest,
     evidenceDigest: run.evidenceDigest,
   };
+  const stored = target.emergency ? [] : await tx.approvals.list(request.id);
   const approvals: ApprovalEvaluation | undefined = target.emergency
     ? undefined
     : evaluateApprovals({
         transition,
         request: current,
-        approvals: await tx.approvals.list(request.id),
+        approvals: stored,
         version,
         now: new Date(at),
+        audited: await auditedApprovalIds(tx, request.id, stored),
       });
   const decision = await recordDecision(deps, tx, {
     kind: 'transition',

@@ -19,6 +19,8 @@ export { guarded } from './authorise.js';
 export { type BacktestReport, backtestPolicy, parseSince } from './backtest-policy.js';
 export { bootstrapAdmin } from './bootstrap-admin.js';
 export { cancelRequest } from './cancel-request.js';
+export { checkStateAsAuditor, checkStoredState, type StateCheck } from './check-stored-state.js';
+export { describeDisagreement, type StateDisagreement } from './compare-audit-state.js';
 export { type CreatedToken, type CreateTokenInput, createToken } from './create-token.js';
 export { type CreateUserInput, createUser } from './create-user.js';
 export { buildEvidencePack, type EvidencePack } from './evidence-pack.js';

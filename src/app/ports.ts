@@ -134,6 +134,14 @@ export interface AuditRepository {
    * promotions and rollbacks this way). Consume it inside the transaction.
    */
   withActions(actions: readonly string[]): AsyncIterable<AuditEntry>;
+  /**
+   * Entries about one subject whose action is one of `actions`, in seq order (execute reads a
+   * request's `approval.recorded` entries this way: an approval counts only with its entry).
+   */
+  aboutSubject(
+    subject: { type: string; id: string },
+    actions: readonly string[],
+  ): Promise<AuditEntry[]>;
 }
 
 /**

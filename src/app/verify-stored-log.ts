@@ -31,6 +31,8 @@ export async function verifyStoredLog(
   deps: AppDeps,
   input: {
     log: AuditLogIdentity;
+    /** A checkpoint note kept from an earlier verification: the log must be consistent with it. */
+    since?: string;
     onProgress?: (progress: VerifyLogProgress, total: number) => void;
   },
 ): Promise<StoredLogVerification> {
@@ -48,6 +50,7 @@ export async function verifyStoredLog(
     checkpoints: notes,
     verifierKeys: [input.log.verifierKey],
     origin: input.log.origin,
+    ...(input.since === undefined ? {} : { since: input.since }),
     ...(input.onProgress
       ? { onProgress: (p: VerifyLogProgress) => input.onProgress?.(p, end) }
       : {}),

@@ -215,3 +215,76 @@ describe('verifyLog', () => {
     });
   });
 });
+
+describe('verifyLog with a kept checkpoint (--since)', () => {
+  const log = makeLog(300);
+  const kept = checkpointsAt(log, [250])[0] as string;
+
+  it('finds a log cut back together with its checkpoints shorter than the checkpoint kept', async () => {
+    const cut = log.slice(0, 200);
+    const alone = await verifyLog({
+      entries: cut,
+      checkpoints: checkpointsAt(log, [100, 200]),
+      verifierKeys,
+      origin,
+    });
+    expect(alone.ok).toBe(true);
+    const result = await verifyLog({
+      entries: cut,
+      checkpoints: checkpointsAt(log, [100, 200]),
+      verifierKeys,
+      origin,
+      since: kept,
+    });
+    expect(result).toMatchObject({ ok: false, kind: 'truncated', firstBadSeq: 200 });
+    expect(result.ok ? '' : result.reason).toContain(
+      'The checkpoint you kept signs 250 entries but the log has 200',
+    );
+  });
+
+  it('finds a log rewritten below the kept checkpoint, with fresh checkpoints of its own', async () => {
+    const forged = makeLog(300).map((item, seq) => {
+      if (seq !== 120) return item;
+      const entry = { ...item.entry, data: { outcome: 'pass', value: 0 } };
+      return { entry, leafHash: entryLeafHash(entry) };
+    });
+    const result = await verifyLog({
+      entries: forged,
+      checkpoints: checkpointsAt(forged, [300]),
+      verifierKeys,
+      origin,
+      since: kept,
+    });
+    expect(result).toMatchObject({ ok: false, kind: 'root_mismatch', firstBadSeq: 0 });
+    expect(result.ok ? '' : result.reason).toContain(
+      'the root of the checkpoint you kept (size 250)',
+    );
+  });
+
+  it('reports the kept size when the log grew consistently past it', async () => {
+    const result = await verifyLog({
+      entries: log,
+      checkpoints: checkpointsAt(log, [300]),
+      verifierKeys,
+      origin,
+      since: kept,
+    });
+    expect(result).toMatchObject({ ok: true, size: 300, consistentWithSize: 250 });
+  });
+
+  it('refuses a kept checkpoint signed by a key it does not trust', async () => {
+    const stranger = generateSigningKey(origin);
+    const foreign = signCheckpoint({ origin, size: 10, rootHash: new Uint8Array(32) }, stranger);
+    const result = await verifyLog({
+      entries: log,
+      checkpoints: [],
+      verifierKeys,
+      origin,
+      since: foreign,
+    });
+    expect(result).toMatchObject({ ok: false, kind: 'bad_checkpoint', firstBadSeq: null });
+    expect(result.ok ? '' : result.reason).toContain(
+      'kept from an earlier verification (--since) is not valid',
+    );
+  });
+});

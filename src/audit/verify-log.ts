@@ -45,6 +45,13 @@ export interface VerifyLogInput {
   verifierKeys: readonly string[];
   /** When given, every checkpoint must be for this log origin. */
   origin?: string;
+  /**
+   * A checkpoint note the auditor kept from an earlier verification (`audit verify --since`). It
+   * is verified like the others and the log must reach its size and hash to its root there, so a
+   * log cut back together with its stored checkpoints (and its head lowered) is `truncated`, and
+   * one rewritten below it is `root_mismatch`.
+   */
+  since?: string;
   onProgress?: (progress: VerifyLogProgress) => void;
   /** Entries between progress calls; default 10 000. */
   progressEvery?: number;
@@ -63,7 +70,14 @@ export type LogFailureKind =
 
 /** Outcome of {@link verifyLog}: a value, never a thrown error, for a tampered log. */
 export type LogVerification =
-  | { ok: true; size: number; rootHash: Uint8Array; checkpointedSize: number }
+  | {
+      ok: true;
+      size: number;
+      rootHash: Uint8Array;
+      checkpointedSize: number;
+      /** The size of the `since` checkpoint the log was found consistent with, when one was given. */
+      consistentWithSize?: number;
+    }
   /** `firstBadSeq` is null only when a checkpoint itself is bad (no entry is to blame). */
   | { ok: false; kind: LogFailureKind; firstBadSeq: number | null; reason: string };
 
@@ -103,8 +117,21 @@ export async function verifyLog(input: VerifyLogInput): Promise<LogVerification>
     }
     checkpoints.push(opened.checkpoint);
   }
+  let kept: Checkpoint | undefined;
+  if (input.since !== undefined) {
+    const opened = verifyCheckpoint(input.since, trust.validAt(0), origin);
+    if (!opened.ok) {
+      return fail(
+        'bad_checkpoint',
+        null,
+        `The checkpoint kept from an earlier verification (--since) is not valid: ${opened.reason}`,
+      );
+    }
+    kept = opened.checkpoint;
+    checkpoints.push(kept);
+  }
   checkpoints.sort((a, b) => a.size - b.size);
-  const walk = new LogWalk(checkpoints, input);
+  const walk = new LogWalk(checkpoints, input, kept);
   const early = walk.matchCheckpoints();
   if (early) return early;
   if (isAsyncIterable(input.entries)) {
@@ -129,10 +156,12 @@ class LogWalk {
   #next = 0;
   #matchedSize = 0;
   #matched = 0;
+  readonly #kept: Checkpoint | undefined;
 
-  constructor(checkpoints: readonly Checkpoint[], input: VerifyLogInput) {
+  constructor(checkpoints: readonly Checkpoint[], input: VerifyLogInput, kept?: Checkpoint) {
     this.#checkpoints = checkpoints;
     this.#input = input;
+    this.#kept = kept;
     this.#every = Math.max(1, input.progressEvery ?? 10_000);
   }
 
@@ -187,6 +216,13 @@ class LogWalk {
       const root = size === 0 ? emptyRoot() : this.#acc.root();
       if (!bytesEqual(root, checkpoint.rootHash)) {
         const from = this.#matchedSize;
+        if (checkpoint === this.#kept) {
+          return fail(
+            'root_mismatch',
+            from,
+            `Entries up to seq ${size - 1} do not hash to the root of the checkpoint you kept (size ${size}): the log was rewritten since you verified it, from seq ${from} at the earliest`,
+          );
+        }
         return fail(
           'root_mismatch',
           from,
@@ -203,6 +239,13 @@ class LogWalk {
   finish(): LogVerification {
     const size = this.#acc.size;
     const pending = this.#checkpoints[this.#next];
+    if (pending !== undefined && pending === this.#kept) {
+      return fail(
+        'truncated',
+        size,
+        `The checkpoint you kept signs ${pending.size} entries but the log has ${size}: the log was cut back since you verified it (entries from seq ${size} are gone, with any checkpoint that covered them)`,
+      );
+    }
     if (pending !== undefined) {
       return fail(
         'truncated',
@@ -218,7 +261,9 @@ class LogWalk {
       );
     }
     this.#progress();
-    return { ok: true, size, rootHash: this.#acc.root(), checkpointedSize: this.#matchedSize };
+    const root = this.#acc.root();
+    const kept = this.#kept ? { consistentWithSize: this.#kept.size } : {};
+    return { ok: true, size, rootHash: root, checkpointedSize: this.#matchedSize, ...kept };
   }
 
   #progress(): void {

@@ -1,8 +1,10 @@
 import { writeFile } from 'node:fs/promises';
 import { Command, CommanderError, Option } from 'commander';
+import { ClearanceError } from '../domain/index.js';
 import { toJson } from './check-report.js';
 import { registerAdminCommands } from './commands/admin-commands.js';
 import { registerAuditLiveCommands, verifyLiveAudit } from './commands/audit-live-commands.js';
+import { readKeptCheckpoint } from './commands/audit-state-output.js';
 import { renderAuditVerify, verifyAuditExport } from './commands/audit-verify.js';
 import { type AuditVerifyFlags, verifyAuditThroughServer } from './commands/audit-verify-server.js';
 import { registerClientCommands } from './commands/client-commands.js';
@@ -171,10 +173,21 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .option('--data-dir <dir>', 'without --file: the data directory holding the signing key')
     .option('--key <vkey...>', 'C2SP verifier key(s) to trust (default: the keys in the file)', [])
     .option('--origin <origin>', 'the log origin the checkpoints must name')
+    .option(
+      '--since <checkpoint>',
+      'a signed checkpoint file kept from your last verification: the log must still reach and match it',
+    )
+    .option('--state', 'also check the database rows against the log (not with --file)')
     .addOption(
       new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'),
     )
     .action(async (o: AuditVerifyFlags & { file?: string }) => {
+      if (o.state && o.file !== undefined) {
+        const message = '--state checks a database against its log; an export holds no rows.';
+        throw new ClearanceError('invalid_input', message, {
+          problems: [{ message, fix: 'Drop --file (or --state), or add --server.' }],
+        });
+      }
       if (o.server !== undefined && o.file === undefined) {
         return setExit(await verifyAuditThroughServer({ ...o, server: o.server }, io));
       }
@@ -183,6 +196,7 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
         file: o.file,
         keys: o.key,
         ...(o.origin ? { origin: o.origin } : {}),
+        since: await readKeptCheckpoint(o.since),
         progress: createProgress('verifying audit log'),
       });
       io.stdout.write(

@@ -17,9 +17,15 @@ export interface ApprovalEvaluationInput {
   approvals: readonly Approval[];
   version: Pick<Version, 'createdBy' | 'lineage'>;
   now: Date;
+  /**
+   * Ids of the approvals whose `approval.recorded` audit entry matches them. When given, any other
+   * approval (a row written behind the service's back, or edited since) does not count.
+   */
+  audited?: ReadonlySet<string>;
 }
 
 export type IgnoredWhy =
+  | 'no_audit_entry'
   | 'role_not_required'
   | 'evidence_changed'
   | 'policy_changed'
@@ -62,6 +68,8 @@ export function separationOfDutiesViolation(input: {
 /** Human-readable reason for an ignored approval, naming the fix. */
 export function describeIgnored(why: IgnoredWhy): string {
   const text: Record<IgnoredWhy, string> = {
+    no_audit_entry:
+      'no matching approval.recorded entry in the audit log accounts for it (it was written or changed behind the service’s back); run `clearance audit verify --state`',
     role_not_required: 'the role is not one this transition asks for',
     evidence_changed: 'the evidence changed after it was given; the approver must approve again',
     policy_changed: 'the policy changed after it was given; the approver must approve again',
@@ -148,6 +156,7 @@ interface CountState {
 }
 
 function checkOne(approval: Approval, s: CountState): IgnoredWhy | undefined {
+  if (s.input.audited && !s.input.audited.has(approval.id)) return 'no_audit_entry';
   const need = s.needed.get(approval.role);
   if (need === undefined) return 'role_not_required';
   const stale = staleness(approval, s.input);

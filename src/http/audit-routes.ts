@@ -98,6 +98,45 @@ const historyView = {
   },
 } as const;
 
+const stateCheckView = {
+  type: 'object',
+  description:
+    'Serving, version states, requests and approvals replayed from the audit log and held against the database rows.',
+  required: ['checkedAt', 'auditEntries', 'disagreements', 'problems'],
+  properties: {
+    checkedAt: text,
+    auditEntries: int,
+    disagreements: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['table', 'key', 'field', 'expected', 'found'],
+        properties: {
+          table: {
+            type: 'string',
+            enum: [
+              'models',
+              'versions',
+              'version_states',
+              'serving',
+              'transition_requests',
+              'approvals',
+            ],
+          },
+          key: text,
+          field: { type: 'string', description: 'The column; `row` when a whole row is missing.' },
+          expected: {
+            ...nullableText,
+            description: 'What the audit log says; null when no audit entry accounts for the row.',
+          },
+          found: { ...nullableText, description: 'What the database holds; null when no row.' },
+        },
+      },
+    },
+    problems: { type: 'array', items: text },
+  },
+} as const;
+
 export function registerAuditRoutes(app: FastifyInstance, useCases: UseCases): void {
   app.get(
     '/api/v1/audit/checkpoints/latest',
@@ -204,6 +243,19 @@ export function registerAuditRoutes(app: FastifyInstance, useCases: UseCases): v
       },
     },
     async (request) => useCases.consistencyProof(principalOf(request), request.query),
+  );
+
+  app.get(
+    '/api/v1/audit/state',
+    {
+      schema: {
+        tags: ['audit'],
+        summary:
+          'The database checked against the audit log: every row that disagrees (auditor, admin)',
+        response: { 200: stateCheckView, ...errors },
+      },
+    },
+    async (request) => useCases.auditState(principalOf(request)),
   );
 
   app.get<{ Params: { name: string }; Querystring: { at?: string } }>(

@@ -11,6 +11,7 @@ import {
   type CheckpointView,
   type ConsistencyProofView,
   checkpointView,
+  checkStateAsAuditor,
   consistencyProofBetween,
   guarded,
   type InclusionProofView,
@@ -20,6 +21,7 @@ import {
   listCheckpoints,
   type ModelHistory,
   modelHistory,
+  type StateCheck,
   signAuditCheckpoint,
 } from '../app/index.js';
 import { ClearanceError, type Principal } from '../domain/index.js';
@@ -47,6 +49,8 @@ export interface AuditUseCases {
     input: { from: number; to?: number },
   ): Promise<ConsistencyProofView>;
   modelHistory(principal: Principal, input: { model: string; at?: string }): Promise<ModelHistory>;
+  /** The database rows against the audit log (auditor, admin). */
+  auditState(principal: Principal): Promise<StateCheck>;
 }
 
 export function bindAuditUseCases(deps: AppDeps, signer: AuditSigner | undefined): AuditUseCases {
@@ -86,5 +90,6 @@ export function bindAuditUseCases(deps: AppDeps, signer: AuditSigner | undefined
         log: log(),
       }),
     modelHistory: (principal, input) => modelHistory(deps, principal, input),
+    auditState: (principal) => checkStateAsAuditor(deps, principal),
   };
 }

@@ -265,6 +265,15 @@ function otherRepos(
       leafHashes: async (from, to) => s.leafHashes.slice(from, to).map((h) => Buffer.from(h)),
       treeNodes: async (ids) => ids.map((id) => Buffer.from(treeNode(s, id))),
       withActions: (actions) => entriesWithActions(s, actions),
+      aboutSubject: async (subject, actions) =>
+        s.audit
+          .filter(
+            (e) =>
+              e.subject.type === subject.type &&
+              e.subject.id === subject.id &&
+              actions.includes(e.action),
+          )
+          .map(copy),
     },
     checkpoints: {
       insert: async (checkpoint) => {

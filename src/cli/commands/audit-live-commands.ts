@@ -10,6 +10,7 @@ import { createWriteStream } from 'node:fs';
 import { type Command, Option } from 'commander';
 import {
   checkpointView,
+  checkStoredState,
   inclusionProofFor,
   listCheckpoints,
   type ModelHistory,
@@ -33,6 +34,7 @@ import {
   exportThroughServer,
   proveThroughServer,
 } from './audit-server-commands.js';
+import { readKeptCheckpoint, renderStateCheck, stateCheckOk } from './audit-state-output.js';
 import { assertProofVerifies, renderProof } from './inclusion-proof-output.js';
 
 interface Io {
@@ -68,22 +70,32 @@ function liveOptions(command: Command): Command {
 const formatOption = () =>
   new Option('--format <format>', 'output format').choices(['text', 'json']).default('text');
 
-/** `clearance audit verify` without `--file`: the stored log against the stored checkpoints. */
+/**
+ * `clearance audit verify` without `--file`: the stored log against the stored checkpoints (and
+ * the one kept with `--since`); with `--state`, the database rows against the log too.
+ */
 export async function verifyLiveAudit(
-  o: LiveOptions & { format?: string },
+  o: LiveOptions & { format?: string; since?: string; state?: boolean },
   io: Io,
 ): Promise<number> {
-  const report = await withRegistry(o, (r) => {
+  const since = await readKeptCheckpoint(o.since);
+  const { report, state } = await withRegistry(o, async (r) => {
     const progress = createProgress('verifying audit log');
-    return verifyStoredLog(r.deps, {
+    const verified = await verifyStoredLog(r.deps, {
       log: r.auditSigner,
+      ...(since === undefined ? {} : { since }),
       onProgress: (p, total) => progress.update(p.entries, total),
     }).finally(() => progress.finish());
+    return { report: verified, state: o.state ? await checkStoredState(r.deps) : undefined };
   });
-  io.stdout.write(
-    o.format === 'json' ? `${toJson(jsonLiveReport(report))}\n` : renderLiveVerify(report),
-  );
-  return report.result.ok ? exitCodes.ok : exitCodes.denied;
+  if (o.format === 'json') {
+    io.stdout.write(`${toJson({ ...jsonLiveReport(report), ...(state ? { state } : {}) })}\n`);
+  } else {
+    io.stdout.write(renderLiveVerify(report));
+    if (state) io.stdout.write(renderStateCheck(state));
+  }
+  const ok = report.result.ok && (state === undefined || stateCheckOk(state));
+  return ok ? exitCodes.ok : exitCodes.denied;
 }
 
 function jsonLiveReport(report: StoredLogVerification) {
@@ -100,7 +112,11 @@ function renderLiveVerify(report: StoredLogVerification): string {
   const { result } = report;
   if (result.ok) {
     const root = Buffer.from(result.rootHash).toString('base64');
-    return `Audit log verifies: ${result.size} entries, root ${root}; ${result.checkpointedSize} covered by ${report.checkpoints} signed checkpoint(s).\n`;
+    const kept =
+      result.consistentWithSize === undefined
+        ? ''
+        : ` Consistent with the checkpoint you kept (size ${result.consistentWithSize}).`;
+    return `Audit log verifies: ${result.size} entries, root ${root}; ${result.checkpointedSize} covered by ${report.checkpoints} signed checkpoint(s).${kept}\n`;
   }
   const where = result.firstBadSeq === null ? 'a checkpoint' : `entry ${result.firstBadSeq}`;
   return `Audit log does NOT verify (${result.kind}) at ${where}: ${result.reason}\n`;

@@ -12,6 +12,7 @@ import { toJson } from '../check-report.js';
 import { exitCodes } from '../exit-codes.js';
 import { type ClearanceClient, createClient } from '../http-client.js';
 import { createProgress, type Progress } from '../progress.js';
+import { readKeptCheckpoint, renderStateCheck, stateCheckOk } from './audit-state-output.js';
 
 export interface ServerAuditVerifyReport {
   server: string;
@@ -31,6 +32,28 @@ const entryPage = z.object({
   // Entries stay unknown here: verifyLog checks each one and names the first malformed seq.
   entries: z.array(z.object({ entry: z.unknown(), leafHash: z.string() })),
   next: z.number().int().nonnegative().nullable(),
+});
+
+const stateCheck = z.object({
+  checkedAt: z.string(),
+  auditEntries: z.number().int().nonnegative(),
+  disagreements: z.array(
+    z.object({
+      table: z.enum([
+        'models',
+        'versions',
+        'version_states',
+        'serving',
+        'transition_requests',
+        'approvals',
+      ]),
+      key: z.string(),
+      field: z.string(),
+      expected: z.string().nullable(),
+      found: z.string().nullable(),
+    }),
+  ),
+  problems: z.array(z.string()),
 });
 
 const pageLimit = 1000;
@@ -87,6 +110,7 @@ async function verifyServerAudit(options: {
   server: string;
   keys: string[];
   origin?: string;
+  since?: string | undefined;
   progress?: Progress;
 }): Promise<ServerAuditVerifyReport> {
   // Checkpoints first: each covers at most the entries that exist when the paging starts.
@@ -103,6 +127,7 @@ async function verifyServerAudit(options: {
     checkpoints: checkpoints.map((c) => c.note),
     verifierKeys: keys,
     ...(origin === '' ? {} : { origin }),
+    ...(options.since === undefined ? {} : { since: options.since }),
   });
   options.progress?.finish();
   return {
@@ -123,7 +148,11 @@ function renderServerAuditVerify(report: ServerAuditVerifyReport): string {
   const log = `Audit log ${report.origin || '(no checkpoint)'} at ${report.server}`;
   if (result.ok) {
     const root = Buffer.from(result.rootHash).toString('base64');
-    return `${log} verifies: ${result.size} entries, root ${root}; ${result.checkpointedSize} covered by ${report.checkpoints} signed checkpoint(s).${pin}\n`;
+    const kept =
+      result.consistentWithSize === undefined
+        ? ''
+        : ` Consistent with the checkpoint you kept (size ${result.consistentWithSize}).`;
+    return `${log} verifies: ${result.size} entries, root ${root}; ${result.checkpointedSize} covered by ${report.checkpoints} signed checkpoint(s).${kept}${pin}\n`;
   }
   const where = result.firstBadSeq === null ? 'a checkpoint' : `entry ${result.firstBadSeq}`;
   return `${log} does NOT verify (${result.kind}) at ${where}: ${result.reason}${pin}\n`;
@@ -136,6 +165,10 @@ export interface AuditVerifyFlags {
   key: string[];
   origin?: string;
   format: string;
+  /** A checkpoint file kept from an earlier verification. */
+  since?: string;
+  /** Check the database rows against the log too. */
+  state?: boolean;
 }
 
 /** `audit verify --server`: exits as `--file` does (0 verifies, 1 does not). */
@@ -145,20 +178,31 @@ export async function verifyAuditThroughServer(
 ): Promise<number> {
   const server = o.server === true ? undefined : o.server;
   const config = loadConfig({ flags: { server, token: o.token } });
+  const client = createClient({ server: config.server, token: config.token });
   const report = await verifyServerAudit({
-    client: createClient({ server: config.server, token: config.token }),
+    client,
     server: config.server,
     keys: o.key,
     ...(o.origin ? { origin: o.origin } : {}),
+    since: await readKeptCheckpoint(o.since),
     progress: createProgress('verifying audit log'),
   });
+  const state = o.state
+    ? parsed(stateCheck, await client.call('GET', '/api/v1/audit/state'), 'state check')
+    : undefined;
   const { result } = report;
   const json = {
     ...report,
     result: result.ok
       ? { ...result, rootHash: Buffer.from(result.rootHash).toString('base64') }
       : result,
+    ...(state ? { state } : {}),
   };
-  io.stdout.write(o.format === 'json' ? `${toJson(json)}\n` : renderServerAuditVerify(report));
-  return result.ok ? exitCodes.ok : exitCodes.denied;
+  if (o.format === 'json') io.stdout.write(`${toJson(json)}\n`);
+  else {
+    io.stdout.write(renderServerAuditVerify(report));
+    if (state) io.stdout.write(renderStateCheck(state));
+  }
+  const ok = result.ok && (state === undefined || stateCheckOk(state));
+  return ok ? exitCodes.ok : exitCodes.denied;
 }

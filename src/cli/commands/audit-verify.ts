@@ -37,6 +37,8 @@ export async function verifyAuditExport(options: {
   file: string;
   keys: string[];
   origin?: string;
+  /** A checkpoint note kept from an earlier verification. */
+  since?: string | undefined;
   progress?: Progress;
 }): Promise<AuditVerifyReport> {
   try {
@@ -58,6 +60,7 @@ export async function verifyAuditExport(options: {
     checkpoints: header.checkpoints,
     verifierKeys: keys,
     origin: options.origin ?? header.origin,
+    ...(options.since === undefined ? {} : { since: options.since }),
     onProgress: (p) => options.progress?.update(p.entries, header.size),
   });
   options.progress?.finish();
@@ -78,7 +81,11 @@ export function renderAuditVerify(report: AuditVerifyReport): string {
     : '\nNote: verified with the keys stored in the file itself; pass --key to pin the key you trust.';
   if (result.ok) {
     const root = Buffer.from(result.rootHash).toString('base64');
-    return `Audit log ${report.origin} verifies: ${result.size} entries, root ${root}; ${result.checkpointedSize} covered by a signed checkpoint.${pin}\n`;
+    const kept =
+      result.consistentWithSize === undefined
+        ? ''
+        : ` Consistent with the checkpoint you kept (size ${result.consistentWithSize}).`;
+    return `Audit log ${report.origin} verifies: ${result.size} entries, root ${root}; ${result.checkpointedSize} covered by a signed checkpoint.${kept}${pin}\n`;
   }
   const where = result.firstBadSeq === null ? 'a checkpoint' : `entry ${result.firstBadSeq}`;
   return `Audit log ${report.origin} does NOT verify (${result.kind}) at ${where}: ${result.reason}${pin}\n`;

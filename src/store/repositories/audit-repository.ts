@@ -204,6 +204,18 @@ export function auditRepository(context: RepositoryContext): AuditRepository {
         after = int(last.seq);
       }
     },
+    async aboutSubject(subject, actions) {
+      if (actions.length === 0) return [];
+      const rows = await db
+        .selectFrom('audit_entries')
+        .select('entry')
+        .where('subject_type', '=', subject.type)
+        .where('subject_id', '=', subject.id)
+        .where('action', 'in', [...actions])
+        .orderBy('seq')
+        .execute();
+      return rows.map((row) => JSON.parse(row.entry) as AuditEntry);
+    },
   };
 }
 

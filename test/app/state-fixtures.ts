@@ -1,0 +1,135 @@
+/** A registry built through the use cases on a test engine, and raw edits behind its back. */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { sql } from 'kysely';
+import type { AppDeps } from '../../src/app/app-deps.js';
+import {
+  cancelRequest,
+  executeTransition,
+  importProduction,
+  recordApproval,
+  requestTransition,
+  rollback,
+} from '../../src/app/index.js';
+import { apiTokenIssuer } from '../../src/auth/index.js';
+import { ClearanceError } from '../../src/domain/index.js';
+import { FileBlobStore } from '../../src/evidence/file-blob-store.js';
+import { StoredEvidenceLoader } from '../../src/evidence/stored-evidence-loader.js';
+import type { StoreDialect } from '../../src/store/index.js';
+import { fixedClock, sequentialIds } from '../fakes/fixed-clock.js';
+import type { TestEngine } from '../store/engines.js';
+import { addVersion, people, type StoreHarness, setupModel, toStaging } from './harness.js';
+
+export async function openHarness(engine: TestEngine): Promise<StoreHarness> {
+  const store = await engine.openStore();
+  const blobs = new FileBlobStore(mkdtempSync(join(tmpdir(), 'clearance-state-')));
+  const clock = fixedClock();
+  const deps: AppDeps = {
+    store,
+    blobs,
+    evidenceLoader: new StoredEvidenceLoader(blobs),
+    clock,
+    // Ids unique across the tests of one file (they share the database).
+    ids: {
+      next: (() => {
+        const inner = sequentialIds();
+        const tag = Math.random().toString(36).slice(2, 8);
+        return () => `${tag}-${inner.next()}`;
+      })(),
+    },
+    tokens: apiTokenIssuer,
+  };
+  const unsupported = async () => {
+    throw new Error('not used here');
+  };
+  return {
+    engine: engine.name,
+    deps,
+    store,
+    blobs,
+    clock,
+    tamperBlob: unsupported,
+    tamperPolicy: unsupported,
+  };
+}
+
+/** Runs raw statements with the append-only triggers of `tables` out of the way. */
+export async function behindTheService(
+  dialect: StoreDialect,
+  tables: readonly string[],
+  edit: (db: StoreDialect['db']) => Promise<void>,
+): Promise<void> {
+  for (const table of tables)
+    for (const s of dialect.dropAppendOnlyStatements(table)) await sql.raw(s).execute(dialect.db);
+  try {
+    await edit(dialect.db);
+  } finally {
+    for (const table of tables)
+      for (const s of dialect.appendOnlyStatements(table)) await sql.raw(s).execute(dialect.db);
+  }
+}
+
+/**
+ * 2026.1 imported into production, 2026.2 promoted over it with three sign-offs, a cancelled
+ * request, a rollback to 2026.1, and 2026.3 waiting for its tech-lead approval to staging.
+ */
+export async function workedRegistry(h: StoreHarness, model: string) {
+  await setupModel(h, 'credit-risk', model, 'regulated');
+  await addVersion(h, { model, version: '2026.1', dir: 'credit-risk/baseline' });
+  await importProduction(h.deps, people.admin, {
+    model,
+    version: '2026.1',
+    reason: 'Served before Clearance',
+    ticket: 'RISK-1',
+  });
+  await addVersion(h, { model, version: '2026.2', dir: 'credit-risk/candidates/passing' });
+  h.clock.advance(60_000);
+  await toStaging(h, model, '2026.2');
+  const promotion = await requestTransition(h.deps, people.mlops, {
+    model,
+    version: '2026.2',
+    to: 'production',
+    reason: 'Quarterly refresh',
+    ticket: 'RISK-3',
+  });
+  for (const [who, role] of [
+    [people.owner, 'model_owner'],
+    [people.risk, 'risk_officer'],
+    [people.compliance, 'compliance_officer'],
+  ] as const) {
+    await recordApproval(h.deps, who, {
+      requestId: promotion.request.id,
+      role,
+      decision: 'approve',
+      comment: 'Reviewed',
+      ticket: 'RISK-3',
+      riskClass: 'medium',
+    });
+  }
+  h.clock.advance(60_000);
+  await executeTransition(h.deps, people.mlops, { requestId: promotion.request.id });
+  await addVersion(h, { model, version: '2026.3', dir: 'credit-risk/candidates/passing' });
+  const withdrawn = await requestTransition(h.deps, people.owner, {
+    model,
+    version: '2026.3',
+    to: 'staging',
+    reason: 'Too early',
+  });
+  await cancelRequest(h.deps, people.owner, { requestId: withdrawn.request.id, reason: 'Oops' });
+  h.clock.advance(60_000);
+  await rollback(h.deps, people.mlops, { model, reason: 'CTR dropped', ticket: 'INC-1' });
+  await rollback(h.deps, people.mlops, { model, reason: 'Back again', ticket: 'INC-2' }).catch(
+    (error: unknown) => {
+      // No target is left after a rollback: refused, nothing changed.
+      if (!(error instanceof ClearanceError)) throw error;
+    },
+  );
+  const open = await requestTransition(h.deps, people.owner, {
+    model,
+    version: '2026.3',
+    to: 'staging',
+    reason: 'Ready for validation',
+  });
+  return { open: open.request };
+}
