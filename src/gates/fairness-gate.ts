@@ -146,6 +146,7 @@ export const fairnessGate: GateEvaluator<FairnessGateSpec> = (spec, context) => 
       threshold,
       details,
       explanation: `${label} is ${formatNumber(value)} (selection rates ${rateSummary(report)}), ${boundsPhrase(value, bounds)}.`,
+      provenance: 'recomputed',
     });
   });
 };
