@@ -3,13 +3,14 @@
  * no external resources) with the version's lineage, each decision's gate table, the fairness
  * tables from the fairness gates' details, and the approvals. Every text is escaped.
  */
-import type {
-  Approval,
-  DecisionRecord,
-  EvidenceItem,
-  GateResult,
-  TransitionRequest,
-  VersionView,
+import {
+  type Approval,
+  type DecisionRecord,
+  type EvidenceItem,
+  type GateResult,
+  provenanceNote,
+  type TransitionRequest,
+  type VersionView,
 } from '../domain/index.js';
 
 export interface PackReportInput {
@@ -56,7 +57,7 @@ function gateTable(gates: readonly GateResult[]): string {
   const head = ['Gate', 'Type', 'Outcome', 'Observed', 'Threshold', 'Explanation'];
   const rows = gates.map((g) => {
     const outcome = `${g.outcome}${g.bypassed ? ' (bypassed)' : ''}`;
-    return `<tr><td>${escapeHtml(g.gateId)}</td><td>${escapeHtml(g.type)}</td><td class="${escapeHtml(g.outcome)}">${escapeHtml(outcome)}</td><td>${escapeHtml(number(g.observed))}</td><td>${escapeHtml(g.threshold)}</td><td>${escapeHtml(g.explanation)}</td></tr>`;
+    return `<tr><td>${escapeHtml(g.gateId)}</td><td>${escapeHtml(g.type)}</td><td class="${escapeHtml(g.outcome)}">${escapeHtml(outcome)}</td><td>${escapeHtml(number(g.observed) + provenanceNote(g))}</td><td>${escapeHtml(g.threshold)}</td><td>${escapeHtml(g.explanation)}</td></tr>`;
   });
   const header = `<tr>${head.map((h) => `<th>${h}</th>`).join('')}</tr>`;
   return `<table>\n${header}\n${rows.join('\n')}\n</table>`;

@@ -16,6 +16,7 @@ export const evidenceKinds = [
   'scan_results',
   'load_test',
   'robustness_report',
+  'robustness_predictions',
   'drift_baseline',
   'document',
   'other',
@@ -53,6 +54,26 @@ export interface PredictionTable {
   /** Row identifiers, when the evaluation set names an id column. */
   ids?: string[];
   groups: Record<string, CategoricalColumn>;
+}
+
+/**
+ * A load test as read from its file: raw per-request samples when the file carries them (a
+ * per-request CSV, k6's `--out json` lines), else the figures the tool computed itself (k6's
+ * end-of-test summary, Locust's "Aggregated" row).
+ */
+export interface LoadTestEvidence {
+  /** File it came from, for messages. */
+  source: string;
+  format: 'latency-csv' | 'k6-json' | 'k6-summary' | 'locust-stats';
+  /** Per-request latencies in milliseconds. */
+  latenciesMs?: Float64Array;
+  /** Per-request cost in US dollars (a per-request CSV with a `cost_usd` column). */
+  costsUsd?: Float64Array;
+  /**
+   * The tool's own aggregates, in milliseconds, under the tool's own names (`p(95)`, `avg` for
+   * k6; `95%`, `Average Response Time` for Locust), and its request count when it gives one.
+   */
+  summary?: { figures: Record<string, number>; requests?: number };
 }
 
 /** A count-based rate such as CTR: successes out of trials. */
@@ -137,6 +158,13 @@ export interface EvidenceBundle {
    */
   data?: Partial<Record<EvidenceKind, unknown>>;
   texts: ScannableText[];
+  /** The load test (`load_test.csv`, `load_test.ndjson`, `load_test.json`, `load_test_stats.csv`). */
+  loadTest?: LoadTestEvidence;
+  /**
+   * Predictions on stressed or perturbed copies of the evaluation set (`robustness/<set>.csv`),
+   * keyed by set name; read with the evaluation set's columns.
+   */
+  stressPredictions?: Record<string, PredictionTable>;
   /** Problems met while reading: a gate that needs the item reports `error` with them. */
   problems: EvidenceProblem[];
 }

@@ -3,6 +3,15 @@ import type { GateType } from './policy.js';
 /** `error` (missing or malformed evidence, undefined metric) blocks exactly like `fail`. */
 export type GateOutcome = 'pass' | 'fail' | 'error';
 
+/**
+ * Where a gate's number came from: `recomputed` by Clearance from raw data (predictions,
+ * per-request samples), a `tool-summary` figure computed by a load-testing tool from its own raw
+ * samples (k6, Locust), or `self-reported` (a number in metrics.json with nothing to recompute
+ * it from). Every report format shows it, so a self-reported figure is never mistaken for a
+ * measured one.
+ */
+export type GateProvenance = 'recomputed' | 'tool-summary' | 'self-reported';
+
 export interface GateResult {
   gateId: string;
   type: GateType;
@@ -15,8 +24,20 @@ export interface GateResult {
   explanation: string;
   /** Every number behind the decision, for the decision record and replay. */
   details: Record<string, unknown>;
+  /** Set by gates that judge a number; absent for gates that do not (documents, lineage). */
+  provenance?: GateProvenance;
   /** True when a change type bypassed this gate (the outcome is still recorded). */
   bypassed?: boolean;
+}
+
+/**
+ * `" (self-reported)"` or `" (tool summary)"` after an observed value, so every report format says
+ * when a number was not recomputed by Clearance; empty for recomputed numbers and other gates.
+ */
+export function provenanceNote(result: GateResult): string {
+  if (result.provenance === 'self-reported') return ' (self-reported)';
+  if (result.provenance === 'tool-summary') return ' (tool summary)';
+  return '';
 }
 
 export function blocks(result: GateResult): boolean {

@@ -59,6 +59,22 @@ export interface BaselineGateSpec {
   description?: string;
 }
 
+/**
+ * A metric recomputed on stressed or perturbed prediction sets (same row ids as the clean
+ * predictions), whose worst drop from the clean value is bounded.
+ */
+export interface RobustnessGateSpec {
+  id: string;
+  type: 'robustness';
+  metric: string;
+  /** Largest allowed drop from the clean value (absolute, or a fraction of it when `relative`). */
+  maxDegradation: number;
+  relative: boolean;
+  /** Stress sets that must be present; when absent, every set in the evidence, at least one. */
+  sets?: string[];
+  description?: string;
+}
+
 export const fairnessMetrics = [
   'demographic_parity_difference',
   'demographic_parity_ratio',
@@ -137,6 +153,7 @@ export interface ExpressionGateSpec {
 export type GateSpec =
   | MetricGateSpec
   | BaselineGateSpec
+  | RobustnessGateSpec
   | FairnessGateSpec
   | ReproducibilityGateSpec
   | SecurityGateSpec

@@ -26,6 +26,7 @@ import { readDocument } from './read-document.js';
 import { readEvidenceManifest } from './read-evidence-manifest.js';
 import { readJsonFile } from './read-json-file.js';
 import { parseLineage } from './read-lineage.js';
+import { readLoadTest } from './read-load-test.js';
 import { parseMetrics } from './read-metrics.js';
 import { readPredictions } from './read-predictions.js';
 import { parseSbom } from './read-sbom.js';
@@ -45,7 +46,7 @@ const documentKinds = new Set<EvidenceKind>([
   'rollback_plan',
   'robustness_report',
 ]);
-const jsonDataKinds = new Set<EvidenceKind>(['scan_results', 'load_test', 'drift_baseline']);
+const jsonDataKinds = new Set<EvidenceKind>(['scan_results', 'drift_baseline']);
 
 export async function loadEvidenceBundle(
   dir: string,
@@ -60,7 +61,7 @@ export async function loadEvidenceBundle(
   }
   const bundle: EvidenceBundle = { root: dir, items: [], documents: {}, texts: [], problems: [] };
   const files = await listEvidenceFiles(dir);
-  const { chosen, documents } = await assignKinds(dir, files, bundle);
+  const { chosen, documents, stressSets } = await assignKinds(dir, files, bundle);
   for (const path of files) {
     const absolute = join(dir, path);
     const { digest, size } = await fileDigest(absolute);
@@ -79,6 +80,7 @@ export async function loadEvidenceBundle(
       bundle.documents[name] = await readDocument(join(dir, path), kind);
     });
   }
+  await readStressSets(bundle, dir, stressSets, options);
   if (options.evaluationSet && !chosen.has('predictions')) {
     bundle.problems.push({
       kind: 'predictions',
@@ -99,18 +101,25 @@ function kindOf(
   for (const p of documents.values()) if (p === path) return 'document';
   const { kind } = classifyEvidenceFile(path);
   // A second SBOM or predictions file that lost to a higher-ranked one is kept as plain evidence.
-  return kind === 'document' || kind === 'other' ? kind : 'other';
+  return kind === 'document' || kind === 'other' || kind === 'robustness_predictions'
+    ? kind
+    : 'other';
 }
 
 /** Picks one file per kind (manifest first, then conventional names by rank) and the documents. */
 async function assignKinds(dir: string, files: string[], bundle: EvidenceBundle) {
   const chosen = new Map<EvidenceKind | 'data_fields', string>();
   const documents = new Map<string, string>();
+  const stressSets = new Map<string, string>();
   const best = new Map<EvidenceKind, number>();
   for (const path of files) {
     if (path === dataFieldsFile) chosen.set('data_fields', path);
     const { kind, rank } = classifyEvidenceFile(path);
     if (kind === 'other') continue;
+    if (kind === 'robustness_predictions') {
+      stressSets.set(path.slice(path.indexOf('/') + 1, path.lastIndexOf('.')), path);
+      continue;
+    }
     if (kind === 'document') {
       const name = normaliseHeading(path.replace(/\.md$/i, ''));
       if (!documents.has(name)) documents.set(name, path);
@@ -156,7 +165,29 @@ async function assignKinds(dir: string, files: string[], bundle: EvidenceBundle)
     const path = chosen.get(kind);
     if (path) for (const [name, p] of documents) if (p === path) documents.delete(name);
   }
-  return { chosen, documents };
+  return { chosen, documents, stressSets };
+}
+
+/** Predictions on each stress set, read with the evaluation set's label, score and id columns. */
+async function readStressSets(
+  bundle: EvidenceBundle,
+  dir: string,
+  stressSets: Map<string, string>,
+  options: LoadEvidenceOptions,
+): Promise<void> {
+  const set = options.evaluationSet;
+  if (!set) return;
+  for (const [name, path] of stressSets) {
+    await capture(bundle, 'robustness_predictions', async () => {
+      const table = await readPredictions(join(dir, path), {
+        label: set.label,
+        score: set.score,
+        task: set.task,
+        ...(set.id_column !== undefined ? { idColumn: set.id_column } : {}),
+      });
+      bundle.stressPredictions = { ...bundle.stressPredictions, [name]: table };
+    });
+  }
 }
 
 async function readItem(
@@ -186,6 +217,10 @@ async function readItem(
     bundle.lineage = parseLineage((await readJsonFile(absolute)).value, absolute);
   } else if (kind === 'sbom') {
     bundle.sbom = parseSbom((await readJsonFile(absolute)).value, absolute);
+  } else if (kind === 'load_test') {
+    const read = await readLoadTest(absolute);
+    if (read.loadTest) bundle.loadTest = read.loadTest;
+    if (read.document !== undefined) bundle.data = { ...bundle.data, load_test: read.document };
   } else if (documentKinds.has(kind)) {
     bundle.documents[kind] = await readDocument(absolute, kind);
   } else if (jsonDataKinds.has(kind) && path.toLowerCase().endsWith('.json')) {

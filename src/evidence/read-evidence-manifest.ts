@@ -11,7 +11,10 @@ import { parseDocument } from 'yaml';
 import { z } from 'zod';
 import { evidenceKinds, type Problem } from '../domain/index.js';
 
-const singleKinds = evidenceKinds.filter((k) => k !== 'document' && k !== 'other');
+// Stress sets are many files found by their robustness/ folder, not one file named here.
+const singleKinds = evidenceKinds.filter(
+  (k) => k !== 'document' && k !== 'other' && k !== 'robustness_predictions',
+);
 
 const schema = z.strictObject({
   ...Object.fromEntries(singleKinds.map((k) => [k, z.string().min(1).optional()])),

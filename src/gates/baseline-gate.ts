@@ -6,6 +6,7 @@
 import {
   type BaselineGateSpec,
   findPredictionMetric,
+  type GateProvenance,
   type GateResult,
   type MetricDirection,
   metricDirection,
@@ -158,6 +159,7 @@ function decide(
   spec: BaselineGateSpec,
   comparison: Comparison,
   base: Record<string, unknown>,
+  provenance: GateProvenance,
 ): GateResult {
   const required = requiredLowerBound(spec, comparison);
   const conf = formatPercent(spec.confidence);
@@ -194,6 +196,7 @@ function decide(
     threshold,
     explanation: explain(spec, comparison, required, pass),
     details,
+    provenance,
   });
 }
 
@@ -245,6 +248,12 @@ export const baselineGate: GateEvaluator<BaselineGateSpec> = (spec, context) => 
         details: { ...base, direction, ...compared.details },
       });
     }
-    return decide(spec, compared, { ...base, direction });
+    // Rates from metrics.json are the model owner's own counts; predictions are recomputed.
+    return decide(
+      spec,
+      compared,
+      { ...base, direction },
+      usePredictions ? 'recomputed' : 'self-reported',
+    );
   });
 };

@@ -7,6 +7,7 @@ import type { GateContext } from './gate.js';
 import { metricGate } from './metric-gate.js';
 import { reproducibilityGate } from './reproducibility-gate.js';
 import { errorResult } from './result.js';
+import { robustnessGate } from './robustness-gate.js';
 import { securityGate } from './security-gate.js';
 
 function evaluateGate(spec: GateSpec, context: GateContext): GateResult {
@@ -15,6 +16,8 @@ function evaluateGate(spec: GateSpec, context: GateContext): GateResult {
       return metricGate(spec, context);
     case 'baseline':
       return baselineGate(spec, context);
+    case 'robustness':
+      return robustnessGate(spec, context);
     case 'fairness':
       return fairnessGate(spec, context);
     case 'reproducibility':

@@ -147,6 +147,7 @@ export const fairnessGate: GateEvaluator<FairnessGateSpec> = (spec, context) => 
       threshold,
       details,
       explanation: `${label} is ${shown.value} (selection rates ${rateSummary(report)}), ${shown.phrase}.`,
+      provenance: 'recomputed',
     });
   });
 };

@@ -9,6 +9,7 @@ export { fairnessGate } from './fairness-gate.js';
 export type { GateContext, GateEvaluator } from './gate.js';
 export { metricGate } from './metric-gate.js';
 export { reproducibilityGate } from './reproducibility-gate.js';
+export { robustnessGate } from './robustness-gate.js';
 export { findSecrets, type SecretFinding, shannonEntropy } from './secret-scan.js';
 export { type SubCheck, securityGate } from './security-gate.js';
 export { judgeLicense, type LicenseVerdict } from './spdx-licenses.js';

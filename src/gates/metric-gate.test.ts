@@ -87,12 +87,14 @@ describe('metricGate', () => {
     });
     const latency = metricGate(spec({ metric: 'latency_p95_ms', max: 120 }), { candidate });
     expect(latency.outcome).toBe('pass');
+    expect(latency.provenance).toBe('self-reported');
     const ctr = metricGate(spec({ metric: 'ctr', min: 0.05 }), { candidate });
     expect(ctr.outcome).toBe('fail');
     expect(ctr.observed).toBeCloseTo(0.042, 12);
     expect(ctr.explanation).toBe(
-      'CTR is 0.042 (42 of 1,000) as reported in the metrics file, below the required minimum of 0.05.',
+      'CTR is 0.042 (42 of 1,000) as self-reported in the metrics file, with no raw samples or predictions to recompute it from, below the required minimum of 0.05.',
     );
+    expect(ctr.provenance).toBe('self-reported');
   });
 
   it('errors instead of throwing when a score is NaN', () => {

@@ -5,6 +5,7 @@ import { findPredictionMetric, type MetricGateSpec } from '../domain/index.js';
 import { rawPredictionMetrics, unsupportedReason } from './compute-metrics.js';
 import { boundsText, formatCount, formatNumber, metricLabel } from './format.js';
 import type { GateContext, GateEvaluator } from './gate.js';
+import { type Measurement, measureFromLoadTest } from './load-test-metric.js';
 import { reportedNumber } from './reported-metric.js';
 import {
   boundsPhrase,
@@ -18,15 +19,6 @@ import {
 
 /** Largest difference between a recomputed and a self-reported value that is not worth noting. */
 const selfReportTolerance = 1e-6;
-
-interface Measured {
-  value: number;
-  /** "on the locked evaluation set (2,000 rows)" or "as reported in metrics.json". */
-  where: string;
-  details: Record<string, unknown>;
-}
-
-type Measurement = Measured | { error: string; details: Record<string, unknown> };
 
 function fromPredictions(spec: MetricGateSpec, context: GateContext): Measurement | undefined {
   const table = context.candidate.predictions;
@@ -55,7 +47,7 @@ function fromPredictions(spec: MetricGateSpec, context: GateContext): Measuremen
   }
   const set = context.evaluationSet?.id;
   const where = `on the locked evaluation set${set ? ` ${set}` : ''} (${formatCount(table.rowCount, 'row')})`;
-  return { value, where, details };
+  return { value, where, details, provenance: 'recomputed' };
 }
 
 function fromReportedMetrics(spec: MetricGateSpec, context: GateContext): Measurement {
@@ -75,14 +67,20 @@ function fromReportedMetrics(spec: MetricGateSpec, context: GateContext): Measur
   const rate = number.rate
     ? `(${formatNumber(number.rate.successes)} of ${formatNumber(number.rate.trials)}) `
     : '';
-  return { value: number.value, where: `${rate}as reported in the metrics file`, details };
+  return {
+    value: number.value,
+    where: `${rate}as self-reported in the metrics file, with no raw samples or predictions to recompute it from`,
+    provenance: 'self-reported',
+    details,
+  };
 }
 
 /**
  * Checks a metric against inclusive `min`/`max` bounds. Prediction metrics are recomputed from
- * the candidate's predictions (a differing self-reported value is noted in `details`); other
- * metrics come from the metrics file, a RateMetric as successes / trials. An undefined value
- * (NaN) is an `error`, never a pass.
+ * the candidate's predictions (a differing self-reported value is noted in `details`); latency
+ * and cost metrics from the load test's raw samples, else the load-testing tool's own figure;
+ * other metrics come from the metrics file (a RateMetric as successes / trials) and are labelled
+ * `provenance: 'self-reported'`. An undefined value (NaN) is an `error`, never a pass.
  */
 export const metricGate: GateEvaluator<MetricGateSpec> = (spec, context) => {
   const bounds = { min: spec.min, max: spec.max };
@@ -93,7 +91,10 @@ export const metricGate: GateEvaluator<MetricGateSpec> = (spec, context) => {
     return errorResult(spec, { threshold: '(none)', explanation, details: base });
   }
   return guardEvidence(spec, threshold, () => {
-    const measured = fromPredictions(spec, context) ?? fromReportedMetrics(spec, context);
+    const measured =
+      fromPredictions(spec, context) ??
+      measureFromLoadTest(spec, context) ??
+      fromReportedMetrics(spec, context);
     if ('error' in measured) {
       return errorResult(spec, {
         threshold,
@@ -115,6 +116,7 @@ export const metricGate: GateEvaluator<MetricGateSpec> = (spec, context) => {
       threshold,
       explanation: `${label} is ${shown.value} ${measured.where}, ${shown.phrase}.`,
       details,
+      provenance: measured.provenance,
     });
   });
 };

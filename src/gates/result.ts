@@ -7,6 +7,7 @@ import {
   type EvidenceKind,
   formatProblem,
   type GateOutcome,
+  type GateProvenance,
   type GateResult,
   type GateSpec,
 } from '../domain/index.js';
@@ -18,6 +19,8 @@ export interface ResultFields {
   threshold: string;
   explanation: string;
   details?: Record<string, unknown>;
+  /** Where the judged number came from; set by gates that judge a number. */
+  provenance?: GateProvenance;
 }
 
 /** A result for `spec`; `details` always carries the gate id and type for the decision record. */
@@ -30,6 +33,7 @@ export function gateResult(spec: GateSpec, fields: ResultFields): GateResult {
     threshold: fields.threshold,
     explanation: fields.explanation,
     details: fields.details ?? {},
+    ...(fields.provenance !== undefined ? { provenance: fields.provenance } : {}),
   };
 }
 

@@ -122,6 +122,8 @@ function parseGate(c: ProblemCollector, type: GateType, path: DataPath): GateSpe
       return optional(c.parse(gateSchemas.baseline, path), compact);
     case 'fairness':
       return optional(c.parse(gateSchemas.fairness, path), compact);
+    case 'robustness':
+      return optional(c.parse(gateSchemas.robustness, path), compact);
     case 'reproducibility':
       return optional(c.parse(gateSchemas.reproducibility, path), (gate) =>
         compact({ ...gate, require: [...new Set(gate.require)] }),

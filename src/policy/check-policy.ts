@@ -127,7 +127,7 @@ function checkRoles(c: ProblemCollector, draft: PolicyDraft): RoleSpec[] {
 }
 
 function needsPredictions(gate: GateSpec): boolean {
-  if (gate.type === 'fairness') return true;
+  if (gate.type === 'fairness' || gate.type === 'robustness') return true;
   return (
     (gate.type === 'metric' || gate.type === 'baseline') && !!findPredictionMetric(gate.metric)
   );
@@ -154,6 +154,13 @@ function checkGates(c: ProblemCollector, draft: PolicyDraft): void {
           'Add evaluationSet: { id: …, digest: … } naming the locked evaluation set.',
         );
         return;
+      }
+      if (gate.type === 'robustness' && draft.evaluationSet?.id_column === undefined) {
+        c.error(
+          path,
+          `Gate '${gate.id}' (${describePath(path)}) matches stress-set rows to the clean predictions by row id, but evaluationSet has no idColumn.`,
+          'Add idColumn: (the column naming each row of the locked evaluation set) to evaluationSet.',
+        );
       }
       const known = 'metric' in gate ? findPredictionMetric(gate.metric) : undefined;
       const task = draft.evaluationSet?.task;

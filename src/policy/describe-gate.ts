@@ -101,6 +101,13 @@ export function describeGate(spec: GateSpec): string {
       return describeBaseline(spec);
     case 'fairness':
       return describeFairness(spec);
+    case 'robustness': {
+      const amount = spec.relative
+        ? `${Number((spec.maxDegradation * 100).toPrecision(12))}% of its clean value`
+        : String(spec.maxDegradation);
+      const sets = spec.sets ? `the stress sets ${joinWords(spec.sets)}` : 'every stress set';
+      return `${metricLabel(spec.metric)} recomputed on ${sets} may not be worse than on the clean predictions by more than ${amount}.`;
+    }
     case 'reproducibility':
       return `The lineage must record ${joinWords(spec.require)}.`;
     case 'security':

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { metricDirection } from '../domain/metrics.js';
+import { findPredictionMetric, metricDirection, predictionMetrics } from '../domain/metrics.js';
 import { fairnessMetrics, type GateType, lineageFields } from '../domain/policy.js';
 import { addProblem, count, finite, identifier, strict, text } from './schema-helpers.js';
 
@@ -75,6 +75,22 @@ const baselineGate = strict({
   }
 });
 
+const robustnessGate = strict({
+  ...common('robustness'),
+  metric: text,
+  maxDegradation: finite.gte(0),
+  relative: z.boolean().default(false),
+  sets: z.array(text).min(1).optional(),
+}).superRefine((gate, ctx) => {
+  if (findPredictionMetric(gate.metric) === undefined) {
+    addProblem(ctx, {
+      path: ['metric'],
+      message: `{subject} is '${gate.metric}', which Clearance cannot recompute from predictions on the stress sets.`,
+      fix: `Use a prediction metric: ${predictionMetrics.map((m) => m.name).join(', ')}.`,
+    });
+  }
+});
+
 const fairnessGate = strict({
   ...common('fairness'),
   attribute: text,
@@ -128,10 +144,11 @@ const documentsGate = strict({
 
 const expressionGate = strict({ ...common('expression'), expr: text });
 
-/** One schema per gate type; the parser picks by `type` so it can name the seven types itself. */
+/** One schema per gate type; the parser picks by `type` so it can name the types itself. */
 export const gateSchemas = {
   metric: metricGate,
   baseline: baselineGate,
+  robustness: robustnessGate,
   fairness: fairnessGate,
   reproducibility: reproducibilityGate,
   security,

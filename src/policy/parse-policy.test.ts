@@ -295,7 +295,7 @@ describe('parsePolicy: errors, each with line and column', () => {
     ]);
   });
 
-  it('reports an unknown gate type listing the seven types', () => {
+  it('reports an unknown gate type listing the eight types', () => {
     const result = parsePolicy(
       transition('    gates:\n      - { id: a, type: metrik, metric: auc }\n'),
       'p.yaml',
@@ -305,7 +305,7 @@ describe('parsePolicy: errors, each with line and column', () => {
     expect(result.problems).toEqual([
       {
         message: "Unknown gate type 'metrik' in gate 1 of transition 1; did you mean 'metric'?",
-        fix: 'Use one of the gate types: metric, baseline, fairness, reproducibility, security, documents, expression.',
+        fix: 'Use one of the gate types: metric, baseline, robustness, fairness, reproducibility, security, documents, expression.',
         location: { file: 'p.yaml', line: 9, column: 24 },
       },
     ]);

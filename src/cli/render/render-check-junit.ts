@@ -1,3 +1,4 @@
+import { provenanceNote } from '../../domain/index.js';
 import type { CheckReport } from '../check-report.js';
 
 function xml(text: string): string {
@@ -18,7 +19,9 @@ export function renderCheckJunit(report: CheckReport): string {
   const cases = report.gates.map((g) => {
     const name = `${xml(g.gateId)} (${g.type})`;
     const open = `    <testcase classname="${xml(suite)}" name="${name}">`;
-    const text = xml(`observed ${String(g.observed)}, required ${g.threshold}. ${g.explanation}`);
+    const text = xml(
+      `observed ${String(g.observed)}${provenanceNote(g)}, required ${g.threshold}. ${g.explanation}`,
+    );
     if (g.bypassed)
       return `${open}\n      <skipped message="bypassed by change type"/>\n    </testcase>`;
     if (g.outcome === 'fail') {

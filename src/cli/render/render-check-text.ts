@@ -1,3 +1,4 @@
+import { provenanceNote } from '../../domain/index.js';
 import type { CheckReport } from '../check-report.js';
 
 const mark = { pass: '✓', fail: '✗', error: '!' } as const;
@@ -17,7 +18,7 @@ export function renderCheckText(report: CheckReport): string {
   for (const gate of report.gates) {
     const bypass = gate.bypassed ? ' [bypassed]' : '';
     lines.push(
-      `  ${mark[gate.outcome]} ${gate.gateId} (${gate.type}) ${gate.outcome.toUpperCase()}${bypass}: observed ${formatObserved(gate.observed)}, required ${gate.threshold}`,
+      `  ${mark[gate.outcome]} ${gate.gateId} (${gate.type}) ${gate.outcome.toUpperCase()}${bypass}: observed ${formatObserved(gate.observed)}${provenanceNote(gate)}, required ${gate.threshold}`,
     );
     lines.push(`      ${gate.explanation}`);
   }
