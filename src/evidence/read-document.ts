@@ -1,7 +1,6 @@
 /**
  * Markdown evidence (model card, reports, plans): YAML front matter plus sections keyed by
- * normalised ATX heading. A section holds everything up to the next heading of the same or a
- * higher level, so "## Intended use" with "### Primary users" beneath it is not empty.
+ * normalised ATX heading, nested as `sectionsByHeading` says.
  */
 import { readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
@@ -9,19 +8,20 @@ import type { EvidenceDocument, EvidenceKind } from '../domain/index.js';
 import { normaliseHeading } from './normalise-heading.js';
 import { parseFrontMatter } from './parse-front-matter.js';
 import { parseHtmlDocument } from './parse-html-document.js';
+import { sectionsByHeading } from './sections-by-heading.js';
 import { parseUseConstraints } from './use-constraints.js';
 
-const ATX = /^ {0,3}(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*$/;
+// Anchored, one greedy run of one character and nothing after it: linear.
 const FENCE = /^ {0,3}(`{3,}|~{3,})/;
 
-export interface Heading {
+interface Heading {
   level: number;
   key: string;
   /** Index of the heading line in the body. */
   index: number;
 }
 
-/** Pure: parses Markdown text already read from `path`. */
+/** Pure: parses Markdown text already read from `path`. Linear in the length of `text`. */
 export function parseMarkdownDocument(
   text: string,
   path: string,
@@ -29,17 +29,12 @@ export function parseMarkdownDocument(
 ): EvidenceDocument {
   const { data, body } = parseFrontMatter(text, path);
   const lines = body.split(/\r?\n/);
-  const headings = findHeadings(lines);
-  const sections: Record<string, string> = {};
-  headings.forEach((h, i) => {
-    const next = headings.slice(i + 1).find((n) => n.level <= h.level);
-    const content = lines
-      .slice(h.index + 1, next ? next.index : lines.length)
+  const sections = sectionsByHeading(findHeadings(lines), (heading, next) =>
+    lines
+      .slice(heading.index + 1, next ? next.index : lines.length)
       .join('\n')
-      .trim();
-    // A repeated heading adds to the section instead of replacing it.
-    sections[h.key] = sections[h.key] ? `${sections[h.key]}\n\n${content}`.trim() : content;
-  });
+      .trim(),
+  );
   return withUseConstraints({ kind, path, frontMatter: data, sections });
 }
 
@@ -55,12 +50,44 @@ function findHeadings(lines: readonly string[]): Heading[] {
       return;
     }
     if (fence !== undefined) return; // "# comment" inside a code block is not a heading
-    const m = ATX.exec(line);
-    if (!m) return;
-    const key = normaliseHeading(m[2] ?? '');
-    if (key !== '') headings.push({ level: m[1]!.length, key, index });
+    const atx = parseAtxHeading(line);
+    if (atx === undefined) return;
+    const key = normaliseHeading(atx.text);
+    if (key !== '') headings.push({ level: atx.level, key, index });
   });
   return headings;
+}
+
+const isBlank = (ch: string | undefined): boolean => ch === ' ' || ch === '\t';
+
+/**
+ * An ATX heading line (CommonMark §4.2): up to three spaces, one to six `#`, then the end of the
+ * line or a space or tab before the text; an optional closing run of `#` after a space or tab is
+ * dropped. Written as a scan rather than the regex it replaces
+ * (`^ {0,3}(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*$`), whose lazy group made a long run of
+ * spaces quadratic; every loop here moves one index one way, so it is linear.
+ */
+export function parseAtxHeading(line: string): { level: number; text: string } | undefined {
+  let at = 0;
+  while (at < 3 && line[at] === ' ') at++;
+  let level = 0;
+  while (line[at + level] === '#') level++;
+  if (level < 1 || level > 6) return undefined;
+  const rest = line.slice(at + level);
+  // The regex's `.` stopped at these, so a line holding one was never a heading.
+  if (/[\r\u2028\u2029]/.test(rest)) return undefined;
+  if (rest !== '' && !isBlank(rest[0])) return undefined;
+  let start = 0;
+  while (start < rest.length && isBlank(rest[start])) start++;
+  let end = rest.length;
+  while (end > start && isBlank(rest[end - 1])) end--;
+  let hashes = end;
+  while (hashes > start && rest[hashes - 1] === '#') hashes--;
+  if (hashes < end && hashes > start && isBlank(rest[hashes - 1])) {
+    end = hashes;
+    while (end > start && isBlank(rest[end - 1])) end--;
+  }
+  return { level, text: rest.slice(start, end) };
 }
 
 /** Model cards may declare use constraints at the top level or under CycloneDX `modelCard`. */

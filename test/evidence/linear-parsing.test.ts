@@ -1,0 +1,24 @@
+import { describe, expect, it } from 'vitest';
+import { parseMarkdownDocument } from '../../src/evidence/index.js';
+
+/**
+ * Inputs that took seconds to minutes before the parsers were made linear (issue 7, finding 1).
+ * They are correctness tests: at these sizes the old code does not finish within the timeout
+ * below, the new code answers in milliseconds. Speed itself is measured in bench/ (`parsing`).
+ */
+const pathological = { timeout: 15_000 };
+
+describe('Markdown documents parse in linear time', () => {
+  it('reads 100,000 repeated headings as one section holding every part', pathological, () => {
+    const text = '## a\nx\n'.repeat(100_000);
+    const doc = parseMarkdownDocument(text, 'model_card.md', 'model_card');
+    expect(Object.keys(doc.sections)).toEqual(['a']);
+    expect(doc.sections.a).toBe(Array.from({ length: 100_000 }, () => 'x').join('\n\n'));
+  });
+
+  it('reads a heading line padded with 300,000 spaces and tabs', pathological, () => {
+    const text = `# Intended ${' \t'.repeat(150_000)}use\nCredit scoring.\n`;
+    const doc = parseMarkdownDocument(text, 'model_card.md', 'model_card');
+    expect(doc.sections).toEqual({ intended_use: 'Credit scoring.' });
+  });
+});
