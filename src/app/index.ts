@@ -21,6 +21,15 @@ export { bootstrapAdmin } from './bootstrap-admin.js';
 export { cancelRequest } from './cancel-request.js';
 export { type CreatedToken, type CreateTokenInput, createToken } from './create-token.js';
 export { type CreateUserInput, createUser } from './create-user.js';
+export {
+  describePhase,
+  evaluateGateRun,
+  failedGateRun,
+  type GateRunPhase,
+  type GateRunSpec,
+  groupColumnsFor,
+  type LoadedEvidence,
+} from './evaluate-gate-run.js';
 export { buildEvidencePack, type EvidencePack } from './evidence-pack.js';
 export {
   type EvidencePackArchive,
