@@ -1,7 +1,8 @@
 /** What the registry benchmarks share: wall-clock timing and the app's deps over a store. */
 import { join } from 'node:path';
-import type { AppDeps, Store } from '../src/app/index.js';
-import { appDeps } from '../src/compose.js';
+import type { Store } from '../src/app/index.js';
+import { appDeps, gateRunBudgets } from '../src/compose.js';
+import { loadConfig } from '../src/config.js';
 
 /** Seconds `work` takes, by the monotonic clock. */
 export async function timeIt(work: () => Promise<void>): Promise<number> {
@@ -11,6 +12,6 @@ export async function timeIt(work: () => Promise<void>): Promise<number> {
 }
 
 /** The use cases' deps over `store`, with blobs under `dir`, wired as `clearance serve` does. */
-export function depsFor(store: Store, dir: string): AppDeps {
-  return appDeps(store, join(dir, 'blobs'));
+export function depsFor(store: Store, dir: string): ReturnType<typeof appDeps> {
+  return appDeps(store, join(dir, 'blobs'), gateRunBudgets(loadConfig({ env: {} })));
 }

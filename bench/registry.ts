@@ -188,7 +188,7 @@ async function engineRows(
   sizes: { path: number; appends: number },
 ): Promise<RegistryRow[]> {
   const deps = depsFor(store, dir);
-  const pathSeconds = await fullPath(deps, sizes.path);
+  const pathSeconds = await fullPath(deps, sizes.path).finally(() => deps.gateRunner.close());
   const appendSeconds = await auditAppends(store, sizes.appends);
   return [
     {

@@ -43,7 +43,7 @@ import {
 import type { Config } from './config.js';
 import { ClearanceError } from './domain/index.js';
 import { FileBlobStore } from './evidence/file-blob-store.js';
-import { StoredEvidenceLoader } from './evidence/stored-evidence-loader.js';
+import { type GateRunBudgets, GateWorkerPool } from './gate-runs/index.js';
 import { bindUseCases, buildServer, sharedIdempotency } from './http/index.js';
 import { createStore, type StoreConfig } from './store/index.js';
 
@@ -110,13 +110,29 @@ export function storeConfigFor(config: Config): StoreConfig {
   );
 }
 
-/** The use cases' dependencies over an open store, with evidence blobs under `blobsDir`. */
-export function appDeps(store: Store, blobsDir: string): AppDeps {
+/** The gate-run budgets of the configuration. */
+export function gateRunBudgets(config: Config): GateRunBudgets {
+  return {
+    timeBudgetSeconds: config.gateTimeBudgetSeconds,
+    memoryBudgetMb: config.gateMemoryBudgetMb,
+    workers: config.gateWorkers,
+  };
+}
+
+/**
+ * The use cases' dependencies over an open store, with evidence blobs under `blobsDir` and gate
+ * runs in a pool of worker threads within `budgets`. `close` stops the workers.
+ */
+export function appDeps(
+  store: Store,
+  blobsDir: string,
+  budgets: GateRunBudgets,
+): AppDeps & { gateRunner: GateWorkerPool } {
   const blobs = new FileBlobStore(blobsDir);
   return {
     store,
     blobs,
-    evidenceLoader: new StoredEvidenceLoader(blobs),
+    gateRunner: new GateWorkerPool({ blobs, budgets }),
     clock: systemClock,
     ids: uuidV7(),
     tokens: apiTokenIssuer,
@@ -180,7 +196,7 @@ export async function openRegistry(
   secureDataFiles(config, options.warn);
   const auditSigner = loadAuditSigner(config);
   const store = await createStore(storeConfigFor(config));
-  const deps = appDeps(store, join(resolve(config.dataDir), 'blobs'));
+  const deps = appDeps(store, join(resolve(config.dataDir), 'blobs'), gateRunBudgets(config));
   const directory = storeDirectory(store);
   return {
     config,
@@ -189,7 +205,10 @@ export async function openRegistry(
     directory,
     auditSigner,
     verifierKey: auditSigner.verifierKey,
-    close: () => store.close(),
+    async close() {
+      await deps.gateRunner.close();
+      await store.close();
+    },
   };
 }
 

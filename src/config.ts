@@ -79,6 +79,29 @@ const configSchema = z.strictObject({
   oidcRolesClaim: z
     .string()
     .describe('JWT claim holding the caller’s Clearance roles (a list of `role` or `role:model`).'),
+  gateTimeBudgetSeconds: z.coerce
+    .number()
+    .positive()
+    .max(3600)
+    .describe(
+      'Wall-clock budget of one gate run (reading a version’s and its baseline’s stored evidence, then evaluating the gates) in its worker thread; past it the worker is stopped and every gate of the run is `error`, naming this key.',
+    ),
+  gateMemoryBudgetMb: z.coerce
+    .number()
+    .int()
+    .min(64)
+    .max(65536)
+    .describe(
+      'JavaScript heap budget (MiB) of each gate worker thread; a run that needs more stops its worker and every gate of the run is `error`, naming this key. File bytes and prediction columns live outside this heap.',
+    ),
+  gateWorkers: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(64)
+    .describe(
+      'Worker threads that run gates, each one run at a time; further runs wait their turn. Kept alive between runs; a stopped worker is replaced.',
+    ),
 });
 
 export type Config = Readonly<z.infer<typeof configSchema>>;
@@ -102,6 +125,9 @@ const configDefaults: z.infer<typeof configSchema> = {
   oidcIssuer: '',
   oidcAudience: 'clearance',
   oidcRolesClaim: 'clearance_roles',
+  gateTimeBudgetSeconds: 30,
+  gateMemoryBudgetMb: 1024,
+  gateWorkers: 2,
 };
 
 /** Environment variable for each key; DATABASE_URL is honoured as the convention it is. */
@@ -123,6 +149,9 @@ const configEnvironment: Record<keyof Config, readonly string[]> = {
   oidcIssuer: ['CLEARANCE_OIDC_ISSUER'],
   oidcAudience: ['CLEARANCE_OIDC_AUDIENCE'],
   oidcRolesClaim: ['CLEARANCE_OIDC_ROLES_CLAIM'],
+  gateTimeBudgetSeconds: ['CLEARANCE_GATE_TIME_BUDGET_SECONDS'],
+  gateMemoryBudgetMb: ['CLEARANCE_GATE_MEMORY_BUDGET_MB'],
+  gateWorkers: ['CLEARANCE_GATE_WORKERS'],
 };
 
 function fromEnvironment(env: NodeJS.ProcessEnv): Record<string, string> {

@@ -1,17 +1,11 @@
-import type {
-  BlobStore,
-  Clock,
-  EvidenceBundleLoader,
-  IdGenerator,
-  Store,
-  TokenIssuer,
-} from './ports.js';
+import type { BlobStore, Clock, GateRunner, IdGenerator, Store, TokenIssuer } from './ports.js';
 
 /** Everything a use case needs from outside; `compose.ts` builds it, tests pass fakes. */
 export interface AppDeps {
   store: Store;
   blobs: BlobStore;
-  evidenceLoader: EvidenceBundleLoader;
+  /** Evaluates gate runs (the server: worker threads with a time and memory budget). */
+  gateRunner: GateRunner;
   clock: Clock;
   ids: IdGenerator;
   tokens: TokenIssuer;

@@ -22,7 +22,7 @@ import type { AppDeps } from './app-deps.js';
 import { auditRecord } from './audit-record.js';
 import { forbidden, guarded, hasAnyRole } from './authorise.js';
 import { decideOutcome } from './decide-transition.js';
-import { evaluateStoredGates, storedEvidenceRecords } from './run-gates.js';
+import { storedEvidenceRecords, storedGateRun } from './run-gates.js';
 
 const backtestRoles = ['admin', 'mlops', 'risk_officer', 'compliance_officer', 'auditor'] as const;
 
@@ -242,10 +242,8 @@ async function backtestOne(
   if (emergency && !policy.changeTypes.emergency)
     notes.push('The policy defines no emergency change type: nothing is bypassed.');
   const bypass = emergency ? (policy.changeTypes.emergency?.bypass ?? []) : [];
-  let gates: GateResult[];
-  try {
-    gates = await evaluateStoredGates({
-      loader: deps.evidenceLoader,
+  const gates = await deps.gateRunner.run(
+    storedGateRun({
       policy,
       transition,
       candidate: storedEvidenceRecords(decision, decision.version, decision.evidence, 'backtest'),
@@ -258,10 +256,11 @@ async function backtestOne(
           )
         : undefined,
       bypass,
-    });
-  } catch (error) {
-    const why = error instanceof Error ? error.message : String(error);
-    report.unevaluable.push(skipOf(decision, `Its stored evidence could not be read: ${why}`));
+    }),
+  );
+  const runFailure = gates.find((g) => g.details.runFailed === true);
+  if (runFailure) {
+    report.unevaluable.push(skipOf(decision, runFailure.explanation));
     return;
   }
   report.evaluated += 1;

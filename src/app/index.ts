@@ -23,6 +23,15 @@ export { checkStateAsAuditor, checkStoredState, type StateCheck } from './check-
 export { describeDisagreement, type StateDisagreement } from './compare-audit-state.js';
 export { type CreatedToken, type CreateTokenInput, createToken } from './create-token.js';
 export { type CreateUserInput, createUser } from './create-user.js';
+export {
+  describePhase,
+  evaluateGateRun,
+  failedGateRun,
+  type GateRunPhase,
+  type GateRunSpec,
+  groupColumnsFor,
+  type LoadedEvidence,
+} from './evaluate-gate-run.js';
 export { buildEvidencePack, type EvidencePack } from './evidence-pack.js';
 export {
   type EvidencePackArchive,

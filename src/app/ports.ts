@@ -10,8 +10,9 @@ import type {
   Approval,
   DecisionRecord,
   EvaluationSetSpec,
-  EvidenceBundle,
   EvidenceRecord,
+  GateResult,
+  GateSpec,
   Model,
   PolicyRecord,
   RequestStatus,
@@ -44,12 +45,26 @@ export interface BlobStore {
   has(digest: string): Promise<boolean>;
 }
 
-/** Reads a version's stored evidence into the typed form gates evaluate. */
-export interface EvidenceBundleLoader {
-  load(
-    items: readonly EvidenceRecord[],
-    options: { evaluationSet?: EvaluationSetSpec; groupColumns: string[] },
-  ): Promise<EvidenceBundle>;
+/** One gate run: a transition's gates on a version's stored evidence, against a baseline's. */
+export interface GateRunInput {
+  gates: readonly GateSpec[];
+  evaluationSet?: EvaluationSetSpec | undefined;
+  /** The candidate version's stored evidence. */
+  candidate: readonly EvidenceRecord[];
+  /** The production (baseline) version's stored evidence, when there is one. */
+  baseline?: readonly EvidenceRecord[] | undefined;
+  /** Gates an emergency change bypasses: still evaluated, marked `bypassed`. */
+  bypass: readonly string[];
+}
+
+/**
+ * Reads stored evidence and evaluates a run's gates. Whatever the evidence holds, it answers one
+ * result per gate and never throws on its account: unreadable evidence is an `error` of the gates
+ * that needed it (a broken baseline, of the gates that compare with it), and a run over its time
+ * or memory budget is an `error` of every gate of the run, naming the budget.
+ */
+export interface GateRunner {
+  run(input: GateRunInput): Promise<GateResult[]>;
 }
 
 export interface ModelRepository {

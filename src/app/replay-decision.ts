@@ -11,7 +11,7 @@ import type { AppDeps } from './app-deps.js';
 import { decideOutcome } from './decide-transition.js';
 import { notFound } from './load-policy.js';
 import type { Repositories } from './ports.js';
-import { evaluateStoredGates, storedEvidenceRecords } from './run-gates.js';
+import { storedEvidenceRecords, storedGateRun } from './run-gates.js';
 
 export interface GateSummary {
   gateId: string;
@@ -93,21 +93,22 @@ export async function replayDecision(
       differences,
     };
   }
-  const gates = await evaluateStoredGates({
-    loader: deps.evidenceLoader,
-    policy,
-    transition,
-    candidate: storedEvidenceRecords(decision, decision.version, decision.evidence, 'replay'),
-    baseline: decision.baseline
-      ? storedEvidenceRecords(
-          decision,
-          decision.baseline.version,
-          decision.baseline.evidence,
-          'replay',
-        )
-      : undefined,
-    bypass: decision.bypass,
-  });
+  const gates = await deps.gateRunner.run(
+    storedGateRun({
+      policy,
+      transition,
+      candidate: storedEvidenceRecords(decision, decision.version, decision.evidence, 'replay'),
+      baseline: decision.baseline
+        ? storedEvidenceRecords(
+            decision,
+            decision.baseline.version,
+            decision.baseline.evidence,
+            'replay',
+          )
+        : undefined,
+      bypass: decision.bypass,
+    }),
+  );
   const approvals =
     decision.kind === 'transition' && decision.changeType !== 'emergency' && loaded.subjects
       ? evaluateApprovals({

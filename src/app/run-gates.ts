@@ -8,13 +8,11 @@ import {
   type EvidenceRecord,
   evidenceSetDigest,
   type GateResult,
-  type GateSpec,
   type Policy,
   type TransitionPolicy,
 } from '../domain/index.js';
-import { evaluateGates } from '../gates/index.js';
 import type { AppDeps } from './app-deps.js';
-import type { EvidenceBundleLoader, Repositories } from './ports.js';
+import type { GateRunInput, Repositories } from './ports.js';
 
 export interface GateRun {
   gates: GateResult[];
@@ -23,41 +21,29 @@ export interface GateRun {
   baseline?: { version: string; evidenceDigest: string; evidence: EvidenceItem[] };
 }
 
-/** Columns the gates read from predictions besides label and score (fairness attributes). */
-function groupColumnsFor(gates: readonly GateSpec[]): string[] {
-  return [...new Set(gates.flatMap((g) => (g.type === 'fairness' ? [g.attribute] : [])))];
-}
-
 function toItem(record: EvidenceItem): EvidenceItem {
   return { kind: record.kind, path: record.path, digest: record.digest, size: record.size };
 }
 
-/** Loads stored evidence and evaluates gates: the pure part that replay repeats. */
-export async function evaluateStoredGates(input: {
-  loader: EvidenceBundleLoader;
+/** The gate run for stored evidence: what replay and backtest repeat. */
+export function storedGateRun(input: {
   policy: Policy;
   transition: TransitionPolicy;
   candidate: readonly EvidenceRecord[];
   baseline?: readonly EvidenceRecord[] | undefined;
   bypass: readonly string[];
-}): Promise<GateResult[]> {
-  const { policy, transition, loader } = input;
-  const evaluationSet = policy.evaluationSet;
-  const setOption = evaluationSet ? { evaluationSet } : {};
-  const groupColumns = groupColumnsFor(transition.gates);
-  const candidate = await loader.load(input.candidate, { ...setOption, groupColumns });
-  const baseline = input.baseline
-    ? await loader.load(input.baseline, { ...setOption, groupColumns: [] })
-    : undefined;
-  return evaluateGates(
-    transition.gates,
-    { candidate, ...(baseline ? { baseline } : {}), ...setOption },
-    { bypass: [...input.bypass] },
-  );
+}): GateRunInput {
+  return {
+    gates: input.transition.gates,
+    evaluationSet: input.policy.evaluationSet,
+    candidate: input.candidate,
+    baseline: input.baseline,
+    bypass: input.bypass,
+  };
 }
 
 export async function runGates(
-  deps: Pick<AppDeps, 'evidenceLoader'>,
+  deps: Pick<AppDeps, 'gateRunner'>,
   tx: Repositories,
   input: {
     policy: Policy;
@@ -79,14 +65,15 @@ export async function runGates(
   const baselineRecords = production
     ? await tx.evidence.list(input.model, production.version)
     : undefined;
-  const gates = await evaluateStoredGates({
-    loader: deps.evidenceLoader,
-    policy: input.policy,
-    transition: input.transition,
-    candidate: records,
-    baseline: baselineRecords,
-    bypass: input.bypass,
-  });
+  const gates = await deps.gateRunner.run(
+    storedGateRun({
+      policy: input.policy,
+      transition: input.transition,
+      candidate: records,
+      baseline: baselineRecords,
+      bypass: input.bypass,
+    }),
+  );
   const evidence = records.map(toItem);
   return {
     gates,

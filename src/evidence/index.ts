@@ -14,3 +14,9 @@ export {
   readPredictions,
 } from './read-predictions.js';
 export { parseSbom, readSbom } from './read-sbom.js';
+export {
+  type EvidenceReadOptions,
+  materialiseEvidence,
+  readMaterialisedEvidence,
+  StoredEvidenceLoader,
+} from './stored-evidence-loader.js';

@@ -132,7 +132,7 @@ async function assignKinds(dir: string, files: string[], bundle: EvidenceBundle)
   }
   const manifestPath = files.find((f) => manifestFiles.includes(f));
   if (manifestPath) {
-    const result = await readEvidenceManifest(join(dir, manifestPath), join(dir, manifestPath));
+    const result = await readManifest(join(dir, manifestPath));
     if ('problems' in result) {
       for (const p of result.problems) bundle.problems.push({ kind: 'other', ...p });
     } else {
@@ -187,6 +187,26 @@ async function readStressSets(
       });
       bundle.stressPredictions = { ...bundle.stressPredictions, [name]: table };
     });
+  }
+}
+
+/** The manifest, or its problems: a manifest the YAML parser throws on is a problem too. */
+async function readManifest(
+  file: string,
+): Promise<Awaited<ReturnType<typeof readEvidenceManifest>>> {
+  try {
+    return await readEvidenceManifest(file, file);
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    return {
+      problems: [
+        {
+          message: `${file} could not be read (${reason}).`,
+          fix: 'Replace evidence.yaml with a plain YAML mapping (no aliases, no custom tags).',
+          location: { file },
+        },
+      ],
+    };
   }
 }
 
@@ -249,6 +269,15 @@ async function capture(
         message: `could not be read (${error.message}).`,
         fix: 'Check the file exists and is readable.',
       });
-    } else throw error; // a bug, not bad evidence
+    } else {
+      // A reader that throws anything else (a YAML alias bomb, a stack overflow on deep nesting)
+      // met evidence it cannot take: that is this item's problem, not the whole run's.
+      const reason = error instanceof Error ? error.message : String(error);
+      bundle.problems.push({
+        kind: problemKind,
+        message: `could not be read (${reason}).`,
+        fix: 'Replace the file with a well-formed one.',
+      });
+    }
   }
 }

@@ -1,20 +1,29 @@
 /**
- * Reads a version's stored evidence: writes each record's blob into a fresh temporary directory
- * under its recorded path, reads that directory like any evidence folder, then removes it. The
- * bundle carries the stored digests; a blob whose bytes no longer match becomes a problem of its
- * kind, so the gates that need it report `error` instead of judging altered evidence.
+ * Reads a version's stored evidence in two halves, so that a gate runner can do the I/O on one
+ * thread and the parsing on another: `materialiseEvidence` writes each record's blob into a
+ * directory under its recorded path, and `readMaterialisedEvidence` reads that directory like any
+ * evidence folder. The bundle carries the stored digests. An item that cannot be written (a
+ * corrupted or missing blob, a path no file system takes) or whose bytes no longer match becomes
+ * a problem of its kind, so only the gates that need it report `error`.
  */
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, normalize, sep } from 'node:path';
-import type { BlobStore, EvidenceBundleLoader } from '../app/ports.js';
+import type { BlobStore } from '../app/ports.js';
 import {
   ClearanceError,
   type EvaluationSetSpec,
   type EvidenceBundle,
+  type EvidenceProblem,
   type EvidenceRecord,
+  isClearanceError,
 } from '../domain/index.js';
 import { loadEvidenceBundle } from './load-evidence-bundle.js';
+
+export interface EvidenceReadOptions {
+  evaluationSet?: EvaluationSetSpec | undefined;
+  groupColumns: string[];
+}
 
 function safePath(dir: string, path: string): string {
   const target = normalize(join(dir, path));
@@ -28,22 +37,79 @@ function safePath(dir: string, path: string): string {
   return target;
 }
 
-export class StoredEvidenceLoader implements EvidenceBundleLoader {
+/** The problem an item that could not be written becomes; the path is quoted, controls visible. */
+function unwritable(item: EvidenceRecord, error: unknown): EvidenceProblem {
+  const path = JSON.stringify(item.path);
+  if (isClearanceError(error)) {
+    const fix = error.problems[0]?.fix ?? 'Attach the evidence again.';
+    return { kind: item.kind, message: `${path}: ${error.message}`, fix };
+  }
+  const reason = error instanceof Error ? error.message : String(error);
+  return {
+    kind: item.kind,
+    message: `${path} could not be unpacked for reading (${reason.replace(/\0/g, '\\0')}).`,
+    fix: 'Attach the evidence again under a plain relative path (no control characters, at most 255 bytes per name, no file where a folder is needed).',
+  };
+}
+
+/**
+ * Writes each record's blob to `dir/<path>` (`dir` must exist and be empty). Never throws for
+ * the evidence's sake: what could not be written comes back as problems of the items' kinds.
+ */
+export async function materialiseEvidence(input: {
+  blobs: BlobStore;
+  items: readonly EvidenceRecord[];
+  dir: string;
+}): Promise<EvidenceProblem[]> {
+  const problems: EvidenceProblem[] = [];
+  for (const item of input.items) {
+    try {
+      const target = safePath(input.dir, item.path);
+      await mkdir(dirname(target), { recursive: true });
+      await writeFile(target, await input.blobs.get(item.digest), { flag: 'wx' });
+    } catch (error) {
+      problems.push(unwritable(item, error));
+    }
+  }
+  return problems;
+}
+
+/**
+ * Reads a directory `materialiseEvidence` wrote, with its problems, into the bundle gates
+ * evaluate. Throws only when the directory cannot be read at all.
+ */
+export async function readMaterialisedEvidence(input: {
+  dir: string;
+  items: readonly EvidenceRecord[];
+  problems: readonly EvidenceProblem[];
+  options: EvidenceReadOptions;
+}): Promise<EvidenceBundle> {
+  const { evaluationSet, groupColumns } = input.options;
+  const bundle = await loadEvidenceBundle(input.dir, {
+    ...(evaluationSet ? { evaluationSet } : {}),
+    groupColumns,
+  });
+  return withStoredDigests(
+    withoutTempDirectory(
+      { ...bundle, problems: [...input.problems, ...bundle.problems] },
+      input.dir,
+    ),
+    input.items,
+  );
+}
+
+/** Both halves in this thread, in a temporary directory removed afterwards. */
+export class StoredEvidenceLoader {
   constructor(private readonly blobs: BlobStore) {}
 
   async load(
     items: readonly EvidenceRecord[],
-    options: { evaluationSet?: EvaluationSetSpec; groupColumns: string[] },
+    options: EvidenceReadOptions,
   ): Promise<EvidenceBundle> {
     const dir = await mkdtemp(join(tmpdir(), 'clearance-evidence-'));
     try {
-      for (const item of items) {
-        const target = safePath(dir, item.path);
-        await mkdir(dirname(target), { recursive: true });
-        await writeFile(target, await this.blobs.get(item.digest));
-      }
-      const bundle = await loadEvidenceBundle(dir, options);
-      return withStoredDigests(withoutTempDirectory(bundle, dir), items);
+      const problems = await materialiseEvidence({ blobs: this.blobs, items, dir });
+      return await readMaterialisedEvidence({ dir, items, problems, options });
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

@@ -24,7 +24,7 @@ import type { AuditEntry } from '../../src/audit/index.js';
 import { apiTokenIssuer } from '../../src/auth/index.js';
 import type { Lineage, Principal, RiskTier } from '../../src/domain/index.js';
 import { FileBlobStore } from '../../src/evidence/file-blob-store.js';
-import { StoredEvidenceLoader } from '../../src/evidence/stored-evidence-loader.js';
+import { InProcessGateRunner } from '../../src/gate-runs/index.js';
 import { createStore, openDialect, type StoreConfig } from '../../src/store/index.js';
 import { type FixedClock, fixedClock, sequentialIds } from '../fakes/fixed-clock.js';
 import { createInMemoryStore, type InMemoryStore } from '../fakes/in-memory-store.js';
@@ -61,7 +61,7 @@ export function harness(wrap: (store: InMemoryStore) => Store = (s) => s): Harne
   const deps: AppDeps = {
     store: wrap(store),
     blobs,
-    evidenceLoader: new StoredEvidenceLoader(blobs),
+    gateRunner: new InProcessGateRunner(blobs),
     clock,
     ids: sequentialIds(),
     tokens: apiTokenIssuer,
@@ -155,7 +155,7 @@ async function liveHarness(
   const deps: AppDeps = {
     store,
     blobs,
-    evidenceLoader: new StoredEvidenceLoader(blobs),
+    gateRunner: new InProcessGateRunner(blobs),
     clock,
     ids: sequentialIds(),
     tokens: apiTokenIssuer,

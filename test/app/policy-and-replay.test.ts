@@ -131,7 +131,7 @@ forEachStore('replayDecision', (open) => {
     expect(report.replayed?.gates).toEqual(report.original.gates);
   });
 
-  it('detects evidence altered in the blob store and refuses to replay on it', async () => {
+  it('detects evidence altered in the blob store: the gates that read it are error on replay', async () => {
     const { h, decision } = await medical(open);
     const predictions = decision.evidence.find((e) => e.path === 'predictions.csv');
     if (!predictions) throw new Error('no predictions');
@@ -145,10 +145,13 @@ forEachStore('replayDecision', (open) => {
       predictions.digest,
       new TextEncoder().encode([header, ...flipped].join('\n')),
     );
-    // Every blob store checks the digest on read, so altered bytes never reach the gates.
-    const error = await refusal(replayDecision(h.deps, { decisionId: decision.id }));
-    expect(error.code).toBe('invalid_evidence');
-    expect(error.message).toContain(`Blob ${predictions.digest} is corrupted`);
+    // Every blob store checks the digest on read, so altered bytes never reach the gates: the
+    // gates that read predictions are `error` naming the corrupted blob, and replay says so.
+    const report = await replayDecision(h.deps, { decisionId: decision.id });
+    expect(report.reproduced).toBe(false);
+    const errored = (report.replayed?.gates ?? []).filter((g) => g.outcome === 'error');
+    expect(errored.length).toBeGreaterThan(0);
+    expect(report.differences.join(' ')).toContain('replay gives error');
   });
 
   it('refuses an unknown decision id', async () => {

@@ -15,7 +15,7 @@ import {
 import { apiTokenIssuer } from '../../src/auth/index.js';
 import { ClearanceError } from '../../src/domain/index.js';
 import { FileBlobStore } from '../../src/evidence/file-blob-store.js';
-import { StoredEvidenceLoader } from '../../src/evidence/stored-evidence-loader.js';
+import { InProcessGateRunner } from '../../src/gate-runs/index.js';
 import type { StoreDialect } from '../../src/store/index.js';
 import { fixedClock, sequentialIds } from '../fakes/fixed-clock.js';
 import type { TestEngine } from '../store/engines.js';
@@ -28,7 +28,7 @@ export async function openHarness(engine: TestEngine): Promise<StoreHarness> {
   const deps: AppDeps = {
     store,
     blobs,
-    evidenceLoader: new StoredEvidenceLoader(blobs),
+    gateRunner: new InProcessGateRunner(blobs),
     clock,
     // Ids unique across the tests of one file (they share the database).
     ids: {

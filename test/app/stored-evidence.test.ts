@@ -8,7 +8,7 @@ import {
   requestTransition,
 } from '../../src/app/index.js';
 import { classifyEvidenceFile } from '../../src/domain/index.js';
-import { loadEvidenceBundle } from '../../src/evidence/index.js';
+import { loadEvidenceBundle, StoredEvidenceLoader } from '../../src/evidence/index.js';
 import {
   addVersion,
   examplesDir,
@@ -29,7 +29,7 @@ forEachStore('StoredEvidenceLoader', (open) => {
       dir: 'credit-risk/candidates/passing',
     });
     const records = await h.store.transaction((tx) => tx.evidence.list('credit-risk-pd', '1'));
-    const bundle = await h.deps.evidenceLoader.load(records, { groupColumns: [] });
+    const bundle = await new StoredEvidenceLoader(h.blobs).load(records, { groupColumns: [] });
     const direct = await loadEvidenceBundle(join(examplesDir, 'credit-risk/candidates/passing'));
     expect(bundle.items.map((i) => [i.path, i.kind, i.digest])).toEqual(
       direct.items.map((i) => [i.path, i.kind, i.digest]),
@@ -39,7 +39,7 @@ forEachStore('StoredEvidenceLoader', (open) => {
     expect(Object.keys(bundle.documents).sort()).toEqual(Object.keys(direct.documents).sort());
   });
 
-  it('refuses a blob whose bytes no longer match its digest', async () => {
+  it('reports a blob whose bytes no longer match its digest as a problem of its kind', async () => {
     const h = await open();
     await setupModel(h, 'credit-risk', 'credit-risk-pd', 'regulated');
     await addVersion(h, {
@@ -51,10 +51,14 @@ forEachStore('StoredEvidenceLoader', (open) => {
     const card = records.find((r) => r.path === 'model_card.md');
     if (!card) throw new Error('no model card');
     await h.tamperBlob(card.digest, new TextEncoder().encode('# Model card\n'));
-    // Both blob stores check the digest on read and refuse (the fake honours the same contract).
-    const error = await refusal(h.deps.evidenceLoader.load(records, { groupColumns: [] }));
-    expect(error.code).toBe('invalid_evidence');
-    expect(error.message).toContain(`${card.digest} is corrupted`);
+    // Both blob stores check the digest on read and refuse (the fake honours the same contract);
+    // the loader keeps the refusal as the card's problem, so only gates that need it fail.
+    const bundle = await new StoredEvidenceLoader(h.blobs).load(records, { groupColumns: [] });
+    expect(bundle.problems).toHaveLength(1);
+    expect(bundle.problems[0]?.kind).toBe('model_card');
+    expect(bundle.problems[0]?.message).toContain(`${card.digest} is corrupted`);
+    expect(bundle.documents.model_card).toBeUndefined();
+    expect(bundle.lineage).toBeDefined();
   });
 
   it('classifies attached files as the evidence reader does', async () => {
