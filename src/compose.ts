@@ -19,12 +19,14 @@ import { dirname, join, resolve } from 'node:path';
 import {
   type AppDeps,
   type AuditSigner,
+  accessDenialThrottle,
   assertRotationReason,
   type Clock,
   type IdGenerator,
   rotateAuditKey,
   type Store,
   type StoredCheckpoint,
+  startAccessDenialFlush,
   startCheckpointSchedule,
 } from './app/index.js';
 import {
@@ -369,8 +371,14 @@ export async function startServer(
     store: registry.deps.store,
     clock: registry.deps.clock,
   });
-  // The use cases run on a store that claims a request's Idempotency-Key with its action.
-  const deps = { ...registry.deps, store: idempotency.wrap(registry.deps.store) };
+  const windowMs = config.accessDeniedWindowSeconds * 1000;
+  // The use cases run on a store that claims a request's Idempotency-Key with its action, and
+  // write at most a bounded number of access.denied entries per caller and window.
+  const deps = {
+    ...registry.deps,
+    store: idempotency.wrap(registry.deps.store),
+    denials: accessDenialThrottle({ windowMs, perPrincipal: config.accessDeniedPerPrincipal }),
+  };
   const app = buildServer({
     useCases: bindUseCases(deps, registry.auditSigner),
     directory: registry.directory,
@@ -390,12 +398,16 @@ export async function startServer(
     config.checkpointIntervalSeconds * 1000,
     { onError: (error) => app.log.error({ err: error }, 'audit checkpoint failed') },
   );
+  const stopDenialFlush = startAccessDenialFlush(deps, windowMs, (error) =>
+    app.log.error({ err: error }, 'writing access.denied summaries failed'),
+  );
   const address = await app.listen({ host: config.host, port: config.port });
   return {
     url: address,
     async close() {
       await stopSchedule();
       await app.close();
+      await stopDenialFlush();
       await registry.close();
     },
   };

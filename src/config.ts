@@ -43,6 +43,20 @@ const configSchema = z.strictObject({
     .describe(
       'The window of `authFailureLimit`, in seconds; each failure past the limit starts it again.',
     ),
+  accessDeniedWindowSeconds: z.coerce
+    .number()
+    .int()
+    .positive()
+    .describe(
+      'Window of the `access.denied` aggregation: per caller, attempted action and subject, the first denial in a window is audited at once and the rest are counted into one entry (docs/reference/audit.md).',
+    ),
+  accessDeniedPerPrincipal: z.coerce
+    .number()
+    .int()
+    .positive()
+    .describe(
+      'Distinct (action, subject) pairs per caller and window whose denials are audited one by one; denials on further subjects are counted into one summary entry per caller and window.',
+    ),
   trustProxy: z
     .string()
     .describe(
@@ -115,6 +129,8 @@ const configDefaults: z.infer<typeof configSchema> = {
   bodyLimitBytes: 64 * 1024 * 1024,
   authFailureLimit: 20,
   authFailureWindowSeconds: 60,
+  accessDeniedWindowSeconds: 60,
+  accessDeniedPerPrincipal: 20,
   trustProxy: '',
   sqliteSynchronous: 'full',
   checkpointIntervalSeconds: 60,
@@ -139,6 +155,8 @@ const configEnvironment: Record<keyof Config, readonly string[]> = {
   bodyLimitBytes: ['CLEARANCE_BODY_LIMIT_BYTES'],
   authFailureLimit: ['CLEARANCE_AUTH_FAILURE_LIMIT'],
   authFailureWindowSeconds: ['CLEARANCE_AUTH_FAILURE_WINDOW_SECONDS'],
+  accessDeniedWindowSeconds: ['CLEARANCE_ACCESS_DENIED_WINDOW_SECONDS'],
+  accessDeniedPerPrincipal: ['CLEARANCE_ACCESS_DENIED_PER_PRINCIPAL'],
   trustProxy: ['CLEARANCE_TRUST_PROXY'],
   sqliteSynchronous: ['CLEARANCE_SQLITE_SYNCHRONOUS'],
   checkpointIntervalSeconds: ['CLEARANCE_CHECKPOINT_INTERVAL_SECONDS'],

@@ -1,3 +1,4 @@
+import type { AccessDenialThrottle } from './access-denials.js';
 import type { BlobStore, Clock, GateRunner, IdGenerator, Store, TokenIssuer } from './ports.js';
 
 /** Everything a use case needs from outside; `compose.ts` builds it, tests pass fakes. */
@@ -9,4 +10,9 @@ export interface AppDeps {
   clock: Clock;
   ids: IdGenerator;
   tokens: TokenIssuer;
+  /**
+   * Bounds `access.denied` entries (access-denials.ts); `clearance serve` sets it. Without it
+   * every denial is written one by one (single-shot CLI commands, tests of single refusals).
+   */
+  denials?: AccessDenialThrottle;
 }

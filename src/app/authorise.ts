@@ -46,15 +46,25 @@ export async function guarded<T>(
     return await run();
   } catch (error) {
     if (isClearanceError(error) && error.code === 'forbidden') {
+      const now = deps.clock.now();
+      const denial = { actor: context.actor, action: context.action, subject: context.subject };
+      const admitted = deps.denials?.admit(denial, now) ?? { write: true, suppressed: 0 };
+      if (!admitted.write) throw error;
       await deps.store.transaction(async (tx) => {
         await tx.audit.append(
           auditRecord({
             actor: context.actor,
-            time: deps.clock.now().toISOString(),
+            time: now.toISOString(),
             action: 'access.denied',
             subject: context.subject,
             reason: error.message,
-            data: { attempted: context.action },
+            data: {
+              attempted: context.action,
+              // Denials of the same kind counted, not written, since the previous such entry.
+              ...(admitted.suppressed > 0
+                ? { suppressed: admitted.suppressed, suppressedSince: admitted.suppressedSince }
+                : {}),
+            },
           }),
         );
       });

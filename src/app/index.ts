@@ -1,4 +1,10 @@
 /** Use cases: the only way the edges (http, cli, jobs) change or read the registry. */
+export {
+  type AccessDenialThrottle,
+  accessDenialThrottle,
+  flushAccessDenials,
+  startAccessDenialFlush,
+} from './access-denials.js';
 export type { AppDeps } from './app-deps.js';
 export { attachEvidence, type EvidenceFile } from './attach-evidence.js';
 export {

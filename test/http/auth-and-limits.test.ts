@@ -253,9 +253,38 @@ describe('security headers', () => {
       );
       expect(response.headers['x-content-type-options']).toBe('nosniff');
       expect(response.headers['x-frame-options']).toBe('SAMEORIGIN');
-      expect(response.headers['strict-transport-security']).toMatch(/max-age=/);
+      expect(response.headers['strict-transport-security']).toBe(
+        'max-age=31536000; includeSubDomains',
+      );
+      expect(response.headers['cross-origin-opener-policy']).toBe('same-origin');
+      expect(response.headers['cross-origin-resource-policy']).toBe('same-origin');
+      expect(response.headers['referrer-policy']).toBe('no-referrer');
+      expect(response.headers['x-powered-by']).toBeUndefined();
     }
     expect(responses[2]?.statusCode).toBe(200);
     expect(responses[2]?.json().openapi).toBe('3.1.0');
+  });
+});
+
+describe('Idempotency-Key', () => {
+  it('refuses a key that is not printable ASCII before it reaches the store', async () => {
+    let called = false;
+    const { app, identity } = server({
+      registerPolicy: async () => {
+        called = true;
+        throw new Error('unused');
+      },
+    });
+    for (const key of ['a\u0000b', 'é'.repeat(3), 'x'.repeat(256)]) {
+      const response = await app.inject({
+        method: 'POST',
+        url: '/api/v1/policies',
+        headers: { authorization: identity.bearer('ann', 'admin'), 'idempotency-key': key },
+        payload: { text: 'x' },
+      });
+      expect(response.statusCode).toBe(400);
+      expect(response.json().detail).toMatch(/Idempotency-Key .* printable ASCII/);
+    }
+    expect(called).toBe(false);
   });
 });
