@@ -1,6 +1,6 @@
 /** Use cases: the only way the edges (http, cli, jobs) change or read the registry. */
 export type { AppDeps } from './app-deps.js';
-export { attachEvidence, type EvidenceFile } from './attach-evidence.js';
+export { assertMayAttachEvidence, attachEvidence, type EvidenceFile } from './attach-evidence.js';
 export {
   type AuditEntriesPage,
   type AuditLogIdentity,
