@@ -40,6 +40,8 @@ export async function attachEvidence(
       );
     }
   }
+  // Nothing reaches the blob store before the caller is known to be allowed to attach here.
+  await assertMayAttachEvidence(deps, principal, input);
   const stored = await Promise.all(input.files.map((f) => deps.blobs.put(f.bytes)));
   const subject = { type: 'version', id: `${input.model}@${input.version}` };
   return guarded(deps, { actor: principal, action: 'evidence.attach', subject }, () =>
@@ -97,6 +99,34 @@ export async function attachEvidence(
         }),
       );
       return added;
+    }),
+  );
+}
+
+/**
+ * Refuses (audited `access.denied` for a missing role, `not_found` for a missing model or version)
+ * unless the principal may attach evidence to the version; writes nothing else. The HTTP edge calls
+ * it before reading an upload's body, and `attachEvidence` before storing any bytes; the
+ * transaction that attaches checks again.
+ */
+export async function assertMayAttachEvidence(
+  deps: AppDeps,
+  principal: Principal,
+  input: { model: string; version: string },
+): Promise<void> {
+  const subject = { type: 'version', id: `${input.model}@${input.version}` };
+  await guarded(deps, { actor: principal, action: 'evidence.attach', subject }, () =>
+    deps.store.read(async (tx) => {
+      const model = await loadModel(tx, input.model);
+      assertAnyRole({
+        principal,
+        model: model.name,
+        roles: versionRegistrars,
+        action: 'attach evidence',
+      });
+      if (!(await tx.versions.get(model.name, input.version))) {
+        throw notFound(`Version ${subject.id}`, 'Register the version before attaching evidence.');
+      }
     }),
   );
 }

@@ -6,7 +6,7 @@ export {
   startAccessDenialFlush,
 } from './access-denials.js';
 export type { AppDeps } from './app-deps.js';
-export { attachEvidence, type EvidenceFile } from './attach-evidence.js';
+export { assertMayAttachEvidence, attachEvidence, type EvidenceFile } from './attach-evidence.js';
 export {
   type AuditEntriesPage,
   type AuditLogIdentity,

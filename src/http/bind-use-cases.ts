@@ -7,6 +7,7 @@
 import {
   type AppDeps,
   type AuditSigner,
+  assertMayAttachEvidence,
   attachEvidence,
   cancelRequest,
   executeTransition,
@@ -83,6 +84,7 @@ export function bindUseCases(deps: AppDeps, auditSigner?: AuditSigner): UseCases
           return deps.store.read((tx) => tx.versions.list(model));
         },
       ),
+    mayAttachEvidence: (principal, input) => assertMayAttachEvidence(deps, principal, input),
     attachEvidence: (principal, input) =>
       attachEvidence(deps, principal, {
         model: input.model,

@@ -126,6 +126,15 @@ export function registerModelRoutes(app: FastifyInstance, useCases: UseCases): v
     '/api/v1/models/:name/versions/:version/evidence',
     {
       config: { idempotent: true },
+      // Authorise before the body is read: a caller who may not attach here (or a missing model
+      // or version) is refused without the upload being received or stored.
+      preParsing: async (request, _reply, payload) => {
+        await useCases.mayAttachEvidence(principalOf(request), {
+          model: request.params.name,
+          version: request.params.version,
+        });
+        return payload;
+      },
       schema: {
         tags: ['evidence'],
         summary: 'Attach one evidence file (raw bytes, application/octet-stream)',

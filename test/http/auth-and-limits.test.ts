@@ -67,6 +67,7 @@ describe('evidence upload and body limits', () => {
   it('passes raw bytes and the path to attachEvidence', async () => {
     const calls: { path: string; size: number }[] = [];
     const { app, identity } = server({
+      mayAttachEvidence: async () => undefined,
       attachEvidence: async (_principal, input) => {
         calls.push({ path: input.path, size: input.bytes.length });
         const record: EvidenceRecord = {
@@ -100,6 +101,7 @@ describe('evidence upload and body limits', () => {
   it('refuses a body over bodyLimitBytes with 413 problem details', async () => {
     let called = false;
     const { app, identity } = server({
+      mayAttachEvidence: async () => undefined,
       attachEvidence: async () => {
         called = true;
         return [];
