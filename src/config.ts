@@ -41,6 +41,13 @@ const configSchema = z.strictObject({
     .describe(
       'How often the server signs an audit checkpoint when the log has grown (0 = only on demand).',
     ),
+  stateCheckIntervalSeconds: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .describe(
+      'How often the server checks its database against the audit log (as `clearance audit verify --state`); it also checks once at start. Disagreeing rows are logged and counted in `/metrics` (0 = never).',
+    ),
   auditSigningKeyFile: z
     .string()
     .describe(
@@ -73,6 +80,7 @@ const configDefaults: z.infer<typeof configSchema> = {
   bodyLimitBytes: 64 * 1024 * 1024,
   sqliteSynchronous: 'full',
   checkpointIntervalSeconds: 60,
+  stateCheckIntervalSeconds: 3600,
   auditSigningKeyFile: '',
   logLevel: 'info',
   server: 'http://127.0.0.1:8080',
@@ -91,6 +99,7 @@ const configEnvironment: Record<keyof Config, readonly string[]> = {
   bodyLimitBytes: ['CLEARANCE_BODY_LIMIT_BYTES'],
   sqliteSynchronous: ['CLEARANCE_SQLITE_SYNCHRONOUS'],
   checkpointIntervalSeconds: ['CLEARANCE_CHECKPOINT_INTERVAL_SECONDS'],
+  stateCheckIntervalSeconds: ['CLEARANCE_STATE_CHECK_INTERVAL_SECONDS'],
   auditSigningKeyFile: ['CLEARANCE_AUDIT_SIGNING_KEY_FILE'],
   logLevel: ['CLEARANCE_LOG_LEVEL'],
   server: ['CLEARANCE_SERVER'],
