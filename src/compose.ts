@@ -16,18 +16,23 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
+import type { FastifyBaseLogger } from 'fastify';
 import {
   type AppDeps,
   type AuditSigner,
   accessDenialThrottle,
   assertRotationReason,
   type Clock,
+  describeDisagreement,
   type IdGenerator,
   rotateAuditKey,
+  type StateCheck,
+  type StateCheckSchedule,
   type Store,
   type StoredCheckpoint,
   startAccessDenialFlush,
   startCheckpointSchedule,
+  startStateCheckSchedule,
 } from './app/index.js';
 import {
   formatVerifierKey,
@@ -346,6 +351,21 @@ function createOnce(file: string, make: () => string): string {
   return readFileSync(file, 'utf8');
 }
 
+/** A clean check is one info line; every disagreeing row is an error line naming it. */
+function logStateCheck(app: { log: FastifyBaseLogger }, check: StateCheck): void {
+  const found = check.disagreements.length + check.problems.length;
+  if (found === 0) {
+    app.log.info({ auditEntries: check.auditEntries }, 'database agrees with the audit log');
+    return;
+  }
+  app.log.error(
+    { disagreements: check.disagreements.length, problems: check.problems.length },
+    'database does NOT agree with the audit log: run `clearance audit verify --state`',
+  );
+  for (const d of check.disagreements) app.log.error({ disagreement: d }, describeDisagreement(d));
+  for (const p of check.problems) app.log.error(p);
+}
+
 export interface RunningServer {
   url: string;
   close(): Promise<void>;
@@ -379,8 +399,11 @@ export async function startServer(
     store: idempotency.wrap(registry.deps.store),
     denials: accessDenialThrottle({ windowMs, perPrincipal: config.accessDeniedPerPrincipal }),
   };
+  let stateCheck: StateCheckSchedule | undefined;
   const app = buildServer({
     useCases: bindUseCases(deps, registry.auditSigner),
+    // The schedule starts below, once `app` can log its results.
+    stateCheck: () => stateCheck?.latest(),
     directory: registry.directory,
     ...(oidc ? { oidc } : {}),
     bodyLimitBytes: config.bodyLimitBytes,
@@ -391,6 +414,10 @@ export async function startServer(
     trustProxy: config.trustProxy,
     logger: options.logger ?? false,
     idempotency,
+  });
+  stateCheck = startStateCheckSchedule(registry.deps, config.stateCheckIntervalSeconds * 1000, {
+    onChecked: (check) => logStateCheck(app, check),
+    onError: (error) => app.log.error({ err: error }, 'state check against the audit log failed'),
   });
   const stopSchedule = startCheckpointSchedule(
     registry.deps,
@@ -406,6 +433,7 @@ export async function startServer(
     url: address,
     async close() {
       await stopSchedule();
+      await stateCheck?.stop();
       await app.close();
       await stopDenialFlush();
       await registry.close();

@@ -74,6 +74,13 @@ const configSchema = z.strictObject({
     .describe(
       'How often the server signs an audit checkpoint when the log has grown (0 = only on demand).',
     ),
+  stateCheckIntervalSeconds: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .describe(
+      'How often the server checks its database against the audit log (as `clearance audit verify --state`); it also checks once at start. Disagreeing rows are logged and counted in `/metrics` (0 = never).',
+    ),
   auditSigningKeyFile: z
     .string()
     .describe(
@@ -134,6 +141,7 @@ const configDefaults: z.infer<typeof configSchema> = {
   trustProxy: '',
   sqliteSynchronous: 'full',
   checkpointIntervalSeconds: 60,
+  stateCheckIntervalSeconds: 3600,
   auditSigningKeyFile: '',
   logLevel: 'info',
   server: 'http://127.0.0.1:8080',
@@ -160,6 +168,7 @@ const configEnvironment: Record<keyof Config, readonly string[]> = {
   trustProxy: ['CLEARANCE_TRUST_PROXY'],
   sqliteSynchronous: ['CLEARANCE_SQLITE_SYNCHRONOUS'],
   checkpointIntervalSeconds: ['CLEARANCE_CHECKPOINT_INTERVAL_SECONDS'],
+  stateCheckIntervalSeconds: ['CLEARANCE_STATE_CHECK_INTERVAL_SECONDS'],
   auditSigningKeyFile: ['CLEARANCE_AUDIT_SIGNING_KEY_FILE'],
   logLevel: ['CLEARANCE_LOG_LEVEL'],
   server: ['CLEARANCE_SERVER'],

@@ -85,4 +85,9 @@ export {
   type CheckpointScheduleOptions,
   startCheckpointSchedule,
 } from './start-checkpoint-schedule.js';
+export {
+  type StateCheckSchedule,
+  type StateCheckScheduleOptions,
+  startStateCheckSchedule,
+} from './start-state-check-schedule.js';
 export { type StoredLogVerification, verifyStoredLog } from './verify-stored-log.js';

@@ -12,7 +12,7 @@ import { type AuthFailureLimit, authFailureLimiter, registerEdgeGuards } from '.
 import { principalOf, registerHooks } from './http-hooks.js';
 import { type IdempotencyStore, inProcessIdempotency } from './idempotency-store.js';
 import { registerIdentityRoutes } from './identity-routes.js';
-import { registerMetrics } from './metrics.js';
+import { registerMetrics, type StateCheckStatus } from './metrics.js';
 import { registerModelRoutes } from './model-routes.js';
 import { registerPackRoutes } from './pack-routes.js';
 import {
@@ -48,6 +48,8 @@ export interface HttpDeps {
    */
   idempotency?: IdempotencyStore;
   now?: () => Date;
+  /** The latest check of the database against the audit log, for `/metrics` (`compose.ts`). */
+  stateCheck?: () => StateCheckStatus | undefined;
 }
 
 export const openApiInfo = {
@@ -188,7 +190,11 @@ export function buildServer(deps: HttpDeps): FastifyInstance {
       },
       async (request, reply) => {
         const snapshot = await deps.useCases.registryMetrics(principalOf(request));
-        const text = await metrics.render(snapshot, deps.now?.() ?? new Date());
+        const text = await metrics.render(
+          snapshot,
+          deps.now?.() ?? new Date(),
+          deps.stateCheck?.(),
+        );
         return reply.type(metrics.registry.contentType).send(text);
       },
     );

@@ -9,10 +9,16 @@ import type { FastifyInstance } from 'fastify';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { RegistryMetrics } from '../app/index.js';
 
+/** The latest check of the database against the audit log (`audit verify --state`). */
+export interface StateCheckStatus {
+  checkedAt: string;
+  disagreements: readonly unknown[];
+}
+
 export interface HttpMetrics {
   registry: Registry;
   /** Sets the registry gauges from a snapshot, then renders everything. */
-  render(snapshot: RegistryMetrics, now: Date): Promise<string>;
+  render(snapshot: RegistryMetrics, now: Date, stateCheck?: StateCheckStatus): Promise<string>;
 }
 
 export function registerMetrics(app: FastifyInstance): HttpMetrics {
@@ -63,10 +69,18 @@ export function registerMetrics(app: FastifyInstance): HttpMetrics {
       'clearance_overdue_reviews',
       'Emergency changes whose post-incident review is past due.',
     ),
+    disagreeing: gauge(
+      'clearance_state_disagreements',
+      'Database rows that disagree with the audit log at the latest state check (alert when above 0); 0 until the first check completes.',
+    ),
+    stateCheckedAt: gauge(
+      'clearance_state_check_timestamp_seconds',
+      'Unix time of the latest completed check of the database against the audit log (alert when stale); 0 until the first check completes.',
+    ),
   };
   return {
     registry,
-    async render(snapshot, now) {
+    async render(snapshot, now, stateCheck) {
       gauges.models.set(snapshot.models);
       gauges.audit.set(snapshot.auditEntries);
       const checkpointed = snapshot.latestCheckpoint?.size ?? 0;
@@ -82,6 +96,12 @@ export function registerMetrics(app: FastifyInstance): HttpMetrics {
         gauges.pending.set({ to: p.to, change_type: p.changeType }, p.count);
       }
       gauges.overdue.set(snapshot.overdueReviews);
+      gauges.disagreeing.reset();
+      gauges.stateCheckedAt.reset();
+      if (stateCheck) {
+        gauges.disagreeing.set(stateCheck.disagreements.length);
+        gauges.stateCheckedAt.set(Date.parse(stateCheck.checkedAt) / 1000);
+      }
       return registry.metrics();
     },
   };

@@ -13,12 +13,15 @@ import {
   checkStoredState,
   executeTransition,
   recordApproval,
+  type StateCheck,
   signAuditCheckpoint,
+  startStateCheckSchedule,
   verifyStoredLog,
 } from '../../src/app/index.js';
 import { loadAuditSigner } from '../../src/compose.js';
 import { loadConfig } from '../../src/config.js';
 import { ClearanceError } from '../../src/domain/index.js';
+import { stubServer } from '../http/fixture.js';
 import { eachEngine } from '../store/engines.js';
 import { people, type StoreHarness } from './harness.js';
 import { behindTheService, openHarness, workedRegistry } from './state-fixtures.js';
@@ -138,6 +141,51 @@ eachEngine('state proven against the audit log', (engine) => {
       ['version_states', 'served-pd@2026.3', 'state', 'draft', 'production'],
       ['serving', 'served-pd', 'production_version', '2026.1', '2026.3'],
     ]);
+  });
+  it('is checked by the server at start and counted in /metrics, with the check time', async () => {
+    const h = await openHarness(engine);
+    const { open } = await workedRegistry(h, 'metrics-pd');
+    await behindTheService(engine.openDialect(), [], async (db) => {
+      await sql`insert into approvals (id, request_id, approver, role, decision, comment, ticket, risk_class, evidence_digest, policy_digest, at)
+        values ('ghost-metrics', ${open.id}, 'ghost', 'tech_lead', 'approve', 'lgtm', null, 'low', ${open.evidenceDigest}, ${open.policyDigest}, ${h.clock.now().toISOString()})`.execute(
+        db,
+      );
+    });
+    const checked = new Promise<StateCheck>((resolve, reject) => {
+      const schedule = startStateCheckSchedule(h.deps, 3_600_000, {
+        onChecked: (check) => {
+          void schedule.stop().then(() => resolve(check));
+        },
+        onError: reject,
+      });
+    });
+    const check = await checked;
+    const ghost = check.disagreements.find((d) => d.key === 'ghost-metrics');
+    expect(ghost).toMatchObject({ table: 'approvals', expected: null });
+    const { app, identity } = stubServer(
+      {
+        registryMetrics: async () => ({
+          models: 1,
+          auditEntries: check.auditEntries,
+          pendingRequests: [],
+          overdueReviews: 0,
+        }),
+      },
+      { stateCheck: () => check },
+    );
+    try {
+      const res = await app.inject({
+        method: 'GET',
+        url: '/metrics',
+        headers: { authorization: identity.bearer('pat', 'auditor') },
+      });
+      expect(res.body).toContain(`clearance_state_disagreements ${check.disagreements.length}\n`);
+      expect(res.body).toContain(
+        `clearance_state_check_timestamp_seconds ${Date.parse(check.checkedAt) / 1000}\n`,
+      );
+    } finally {
+      await app.close();
+    }
   });
 });
 

@@ -3,6 +3,9 @@
  * the API. The server is built in-process over stub use cases that serve a generated, signed log,
  * so a test can tamper with what the server answers.
  */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -64,8 +67,12 @@ afterEach(async () => {
   app = undefined;
 });
 
-async function serve(log: ReturnType<typeof signedLog>) {
+async function serve(
+  log: ReturnType<typeof signedLog>,
+  more: Partial<Parameters<typeof stubServer>[0]> = {},
+) {
   const server = stubServer({
+    ...more,
     checkpoints: async () => ({ checkpoints: log.checkpoints }),
     auditEntries: async (_principal, input) => {
       const from = input.from ?? 0;
@@ -147,5 +154,72 @@ describe('clearance audit verify --server', () => {
     const run = await verify(['--server', url, '--token', token]);
     expect(run.code).toBe(0);
     expect(run.out).toContain('pass --key to pin the key you trust');
+  });
+});
+
+describe('clearance audit verify --server --since and --state', () => {
+  it('finds a served log cut back with its checkpoints, which plain --server verifies', async () => {
+    const log = signedLog(30, [20, 30]);
+    const keptFile = join(mkdtempSync(join(tmpdir(), 'clearance-kept-')), 'checkpoint.txt');
+    writeFileSync(keptFile, log.checkpoints[1]?.note ?? '');
+    const cut = {
+      ...log,
+      entries: log.entries.slice(0, 20),
+      checkpoints: log.checkpoints.slice(0, 1),
+    };
+    const { url, token } = await serve(cut);
+    const key = ['--key', log.key.verifierKey];
+    const plain = await verify(['--server', url, '--token', token, ...key]);
+    expect(plain.code).toBe(0);
+    const since = await verify(['--server', url, '--token', token, ...key, '--since', keptFile]);
+    expect(since.code).toBe(1);
+    expect(since.out).toContain('(truncated) at entry 20');
+    expect(since.out).toContain('The checkpoint you kept signs 30 entries but the log has 20');
+  });
+
+  it('says the served log is consistent with the kept checkpoint when it grew past it', async () => {
+    const log = signedLog(30, [20, 30]);
+    const keptFile = join(mkdtempSync(join(tmpdir(), 'clearance-kept-')), 'checkpoint.txt');
+    writeFileSync(keptFile, log.checkpoints[0]?.note ?? '');
+    const { url, token } = await serve(log);
+    const run = await verify([
+      '--server',
+      url,
+      '--token',
+      token,
+      '--key',
+      log.key.verifierKey,
+      '--since',
+      keptFile,
+    ]);
+    expect(run.code).toBe(0);
+    expect(run.out).toContain('Consistent with the checkpoint you kept (size 20)');
+  });
+
+  it('exits 1 naming each row GET /api/v1/audit/state reports', async () => {
+    const log = signedLog(5, [5]);
+    const disagreement = {
+      table: 'approvals' as const,
+      key: 'a-1',
+      field: 'row',
+      expected: null,
+      found: 'approve by ghost as tech_lead on request r-1',
+    };
+    const { url, token } = await serve(log, {
+      auditState: async () => ({
+        checkedAt: '2026-11-01T13:00:00.000Z',
+        auditEntries: 5,
+        disagreements: [disagreement],
+        problems: [],
+      }),
+    });
+    const args = ['--server', url, '--token', token, '--key', log.key.verifierKey, '--state'];
+    const text = await verify(args);
+    expect(text.code).toBe(1);
+    expect(text.out).toContain(
+      'approvals a-1: the row has no audit entry (found approve by ghost as tech_lead on request r-1).',
+    );
+    const json = await verify([...args, '--format', 'json']);
+    expect(JSON.parse(json.out).state.disagreements).toEqual([disagreement]);
   });
 });

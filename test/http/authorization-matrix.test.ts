@@ -96,6 +96,8 @@ const table: Record<string, Rule> = {
   'get /api/v1/audit/entries': ['admin', 'auditor'],
   'get /api/v1/audit/proofs/inclusion/{seq}': ['admin', 'auditor'],
   'get /api/v1/audit/proofs/consistency': 'authenticated',
+  // The check reads every row and names them: auditors and admins only.
+  'get /api/v1/audit/state': ['admin', 'auditor'],
   'get /api/v1/models/{name}/history': anyRole,
   'post /api/v1/users': ['admin'],
   'get /api/v1/users': ['admin', 'auditor'],

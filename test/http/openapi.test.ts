@@ -56,6 +56,7 @@ describe('OpenAPI document', () => {
       'get /api/v1/audit/entries',
       'get /api/v1/audit/proofs/inclusion/{seq}',
       'get /api/v1/audit/proofs/consistency',
+      'get /api/v1/audit/state',
       'get /api/v1/models/{name}/history',
       'post /api/v1/users',
       'get /api/v1/users',

@@ -1,0 +1,55 @@
+/**
+ * The server proves its database against the audit log at start and then every `intervalMs`
+ * (`checkStoredState`, as `clearance audit verify --state`). The latest result is kept for
+ * `/metrics` (a gauge of disagreeing rows and the check's time) and handed to `onChecked`, which
+ * logs it. With several servers on one PostgreSQL each checks; the check only reads.
+ */
+import type { AppDeps } from './app-deps.js';
+import { checkStoredState, type StateCheck } from './check-stored-state.js';
+
+export interface StateCheckSchedule {
+  /** The latest completed check; undefined before the first one finishes. */
+  latest(): StateCheck | undefined;
+  /** Stops the schedule and waits for a running check. */
+  stop(): Promise<void>;
+}
+
+export interface StateCheckScheduleOptions {
+  onChecked?: (check: StateCheck) => void;
+  /** A check that could not run (the database is down); the schedule keeps running. */
+  onError?: (error: unknown) => void;
+}
+
+/** Starts checking now and every `intervalMs`; `intervalMs` 0 turns the check off entirely. */
+export function startStateCheckSchedule(
+  deps: AppDeps,
+  intervalMs: number,
+  options: StateCheckScheduleOptions = {},
+): StateCheckSchedule {
+  let latest: StateCheck | undefined;
+  let running: Promise<void> | undefined;
+  const tick = () => {
+    // Never overlap: a check slower than the interval skips the next one.
+    if (running) return;
+    running = checkStoredState(deps)
+      .then((check) => {
+        latest = check;
+        options.onChecked?.(check);
+      })
+      .catch((error: unknown) => options.onError?.(error))
+      .finally(() => {
+        running = undefined;
+      });
+  };
+  if (!(intervalMs > 0)) return { latest: () => undefined, stop: async () => undefined };
+  tick();
+  const timer = setInterval(tick, intervalMs);
+  timer.unref();
+  return {
+    latest: () => latest,
+    async stop() {
+      clearInterval(timer);
+      await running;
+    },
+  };
+}
