@@ -28,7 +28,7 @@ type LoadTestMetric =
   | { kind: 'cost' };
 
 /** Stated in every recomputed percentile's details, so a reader can reproduce it. */
-export const percentileDefinition =
+const percentileDefinition =
   "NumPy's default numpy.percentile (method 'linear', Hyndman–Fan type 7): the sorted samples' value at index (n − 1)·q/100, interpolated linearly between neighbours";
 
 /** Largest difference between a recomputed and a self-reported value that is not worth noting. */
@@ -38,7 +38,7 @@ const selfReportTolerance = 1e-6;
  * `latency_p95_ms` (any `latency_p<q>_ms`, `p99_9` for 99.9), `latency_mean_ms`,
  * `latency_max_ms`, and `cost_per_1k_usd`; undefined for anything else.
  */
-export function loadTestMetric(name: string): LoadTestMetric | undefined {
+function loadTestMetric(name: string): LoadTestMetric | undefined {
   if (name === 'cost_per_1k_usd') return { kind: 'cost' };
   if (name === 'latency_mean_ms' || name === 'latency_avg_ms') return { kind: 'mean' };
   if (name === 'latency_max_ms') return { kind: 'max' };
