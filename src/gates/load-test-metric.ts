@@ -3,7 +3,12 @@
  * recomputed from per-request samples when the evidence has them, else the figure the tool
  * computed itself (k6's summary, Locust's Aggregated row), said to be so.
  */
-import type { GateProvenance, LoadTestEvidence, MetricGateSpec } from '../domain/index.js';
+import type {
+  EvidenceBundle,
+  GateProvenance,
+  LoadTestEvidence,
+  MetricGateSpec,
+} from '../domain/index.js';
 import { percentile } from '../stats/index.js';
 import { formatCount, formatNumber, metricLabel } from './format.js';
 import type { GateContext } from './gate.js';
@@ -135,7 +140,7 @@ function fromSamples(test: LoadTestEvidence, metric: LoadTestMetric): Measured |
 }
 
 function fromSummary(
-  spec: MetricGateSpec,
+  spec: { metric: string },
   test: LoadTestEvidence,
   metric: LoadTestMetric,
 ): Measurement | undefined {
@@ -166,6 +171,38 @@ function fromSummary(
       ...(summary.requests !== undefined ? { requests: summary.requests } : {}),
     },
   };
+}
+
+/** Load-test metrics an expression sees even when metrics.json does not name them. */
+const conventionalNames = [
+  'latency_p50_ms',
+  'latency_p90_ms',
+  'latency_p95_ms',
+  'latency_p99_ms',
+  'latency_mean_ms',
+  'latency_max_ms',
+  'cost_per_1k_usd',
+];
+
+/**
+ * The latency and cost figures a bundle's load test gives, by metric name: the conventional
+ * names and any load-test metric named in metrics.json, for expression gates.
+ */
+export function loadTestFigures(
+  bundle: EvidenceBundle,
+): Record<string, { value: number; provenance: GateProvenance }> {
+  const test = bundle.loadTest;
+  const figures: Record<string, { value: number; provenance: GateProvenance }> = {};
+  if (test === undefined) return figures;
+  for (const name of new Set([...conventionalNames, ...Object.keys(bundle.metrics ?? {})])) {
+    const metric = loadTestMetric(name);
+    if (metric === undefined) continue;
+    const measured = fromSamples(test, metric) ?? fromSummary({ metric: name }, test, metric);
+    if (measured !== undefined && !('error' in measured)) {
+      figures[name] = { value: measured.value, provenance: measured.provenance };
+    }
+  }
+  return figures;
 }
 
 /**
