@@ -27,18 +27,48 @@ function tripsOnLockedSet(): Trip[] {
   });
 }
 
-/** Predictions whose errors are the baseline's scaled by `scale`, plus independent noise. */
-function writePredictions(dir: string, all: Trip[], seed: number, scale: number): void {
+const predictionHeader = ['trip_id', 'actual_seconds', 'predicted_seconds'];
+
+/**
+ * Predictions whose errors are the baseline's scaled by `scale`, plus independent noise; with
+ * `stress`, the same model's predictions on inputs degraded so that each error grows by that
+ * factor (a stress set: the same trips, the robustness gate matches them by trip_id).
+ */
+function writePredictions(
+  dir: string,
+  all: Trip[],
+  seed: number,
+  scale: number,
+  stress: Record<string, number> = {},
+): void {
   const next = rng(seed);
-  const rows = all.map((t) => {
-    const error = 95 * scale * (0.85 * t.base + 0.53 * normal(next));
-    return [t.id, t.actual, Math.max(30, t.actual + error).toFixed(1)];
+  const errors = all.map((t) => 95 * scale * (0.85 * t.base + 0.53 * normal(next)));
+  const rows = (factor: number) =>
+    all.map((t, i) => [t.id, t.actual, Math.max(30, t.actual + errors[i]! * factor).toFixed(1)]);
+  writeCsv(join(dir, 'predictions.csv'), predictionHeader, rows(1));
+  for (const [name, factor] of Object.entries(stress)) {
+    writeCsv(join(dir, 'robustness', `${name}.csv`), predictionHeader, rows(factor));
+  }
+}
+
+/** One row per request of the candidate's load test: latency and billed cost. */
+function writeLoadTest(dir: string, seed: number): void {
+  const next = rng(seed);
+  const rows = Array.from({ length: 2000 }, (_, i) => {
+    const slow = next() < 0.04;
+    const latency = Math.exp(Math.log(slow ? 44 : 21) + 0.22 * normal(next));
+    // GPU time billed per millisecond, plus a per-request gateway fee.
+    const cost = latency * 0.0000008 + 0.000002 + 0.0000002 * next();
+    const at = new Date(Date.UTC(2026, 9, 28, 14, 0, 0) + i * 50).toISOString();
+    return [at, 200, latency.toFixed(3), cost.toFixed(10)];
   });
-  writeCsv(join(dir, 'predictions.csv'), ['trip_id', 'actual_seconds', 'predicted_seconds'], rows);
+  writeCsv(join(dir, 'load_test.csv'), ['timestamp', 'status', 'latency_ms', 'cost_usd'], rows);
 }
 
 function candidate(dir: string, all: Trip[], version: string, scale: number, seed: number): void {
-  writePredictions(dir, all, seed, scale);
+  // GPS drift and a traffic-feed outage make ETAs worse, by less than the gate's 15%.
+  writePredictions(dir, all, seed, scale, { 'gps-drift': 1.06, 'traffic-feed-outage': 1.11 });
+  writeLoadTest(dir, seed + 1000);
   writeJson(join(dir, 'metrics.json'), {
     latency_p95_ms: 31,
     cost_per_1k_usd: 0.021,

@@ -110,3 +110,42 @@ describe('expressionGate', () => {
     );
   });
 });
+
+describe('expressionGate provenance', () => {
+  it('labels a result that read a metrics-file value as self-reported, naming the value', () => {
+    const result = expressionGate(
+      spec('metrics.auc >= 0.85 && metrics.latency_p95_ms <= 120'),
+      context,
+    );
+    expect(result.provenance).toBe('self-reported');
+    expect(result.details.selfReportedInputs).toEqual(['metrics.latency_p95_ms']);
+    expect(result.explanation).toBe(
+      'The expression metrics.auc >= 0.85 && metrics.latency_p95_ms <= 120 is true (reading the self-reported metrics-file value metrics.latency_p95_ms).',
+    );
+  });
+
+  it('reads latency from raw load-test samples over metrics.json, and is then recomputed', () => {
+    const withSamples: GateContext = {
+      candidate: {
+        ...context.candidate,
+        loadTest: {
+          source: 'load_test.csv',
+          format: 'latency-csv',
+          latenciesMs: Float64Array.from([10, 20, 30, 40, 500]),
+        },
+      },
+    };
+    const result = expressionGate(
+      spec('metrics.auc >= 0.85 && metrics.latency_p95_ms <= 120'),
+      withSamples,
+    );
+    // numpy.percentile([10, 20, 30, 40, 500], 95) = 40 + 0.8 · 460 = 408: the self-reported 110 is not used.
+    expect((result.details.inputs as Record<string, number>)['metrics.latency_p95_ms']).toBeCloseTo(
+      408,
+      9,
+    );
+    expect(result.outcome).toBe('fail');
+    expect(result.provenance).toBe('recomputed');
+    expect(result.details.selfReportedInputs).toBeUndefined();
+  });
+});

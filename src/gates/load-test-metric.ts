@@ -3,7 +3,12 @@
  * recomputed from per-request samples when the evidence has them, else the figure the tool
  * computed itself (k6's summary, Locust's Aggregated row), said to be so.
  */
-import type { GateProvenance, LoadTestEvidence, MetricGateSpec } from '../domain/index.js';
+import type {
+  EvidenceBundle,
+  GateProvenance,
+  LoadTestEvidence,
+  MetricGateSpec,
+} from '../domain/index.js';
 import { percentile } from '../stats/index.js';
 import { formatCount, formatNumber, metricLabel } from './format.js';
 import type { GateContext } from './gate.js';
@@ -28,7 +33,7 @@ type LoadTestMetric =
   | { kind: 'cost' };
 
 /** Stated in every recomputed percentile's details, so a reader can reproduce it. */
-export const percentileDefinition =
+const percentileDefinition =
   "NumPy's default numpy.percentile (method 'linear', Hyndman–Fan type 7): the sorted samples' value at index (n − 1)·q/100, interpolated linearly between neighbours";
 
 /** Largest difference between a recomputed and a self-reported value that is not worth noting. */
@@ -38,7 +43,7 @@ const selfReportTolerance = 1e-6;
  * `latency_p95_ms` (any `latency_p<q>_ms`, `p99_9` for 99.9), `latency_mean_ms`,
  * `latency_max_ms`, and `cost_per_1k_usd`; undefined for anything else.
  */
-export function loadTestMetric(name: string): LoadTestMetric | undefined {
+function loadTestMetric(name: string): LoadTestMetric | undefined {
   if (name === 'cost_per_1k_usd') return { kind: 'cost' };
   if (name === 'latency_mean_ms' || name === 'latency_avg_ms') return { kind: 'mean' };
   if (name === 'latency_max_ms') return { kind: 'max' };
@@ -135,7 +140,7 @@ function fromSamples(test: LoadTestEvidence, metric: LoadTestMetric): Measured |
 }
 
 function fromSummary(
-  spec: MetricGateSpec,
+  spec: { metric: string },
   test: LoadTestEvidence,
   metric: LoadTestMetric,
 ): Measurement | undefined {
@@ -166,6 +171,38 @@ function fromSummary(
       ...(summary.requests !== undefined ? { requests: summary.requests } : {}),
     },
   };
+}
+
+/** Load-test metrics an expression sees even when metrics.json does not name them. */
+const conventionalNames = [
+  'latency_p50_ms',
+  'latency_p90_ms',
+  'latency_p95_ms',
+  'latency_p99_ms',
+  'latency_mean_ms',
+  'latency_max_ms',
+  'cost_per_1k_usd',
+];
+
+/**
+ * The latency and cost figures a bundle's load test gives, by metric name: the conventional
+ * names and any load-test metric named in metrics.json, for expression gates.
+ */
+export function loadTestFigures(
+  bundle: EvidenceBundle,
+): Record<string, { value: number; provenance: GateProvenance }> {
+  const test = bundle.loadTest;
+  const figures: Record<string, { value: number; provenance: GateProvenance }> = {};
+  if (test === undefined) return figures;
+  for (const name of new Set([...conventionalNames, ...Object.keys(bundle.metrics ?? {})])) {
+    const metric = loadTestMetric(name);
+    if (metric === undefined) continue;
+    const measured = fromSamples(test, metric) ?? fromSummary({ metric: name }, test, metric);
+    if (measured !== undefined && !('error' in measured)) {
+      figures[name] = { value: measured.value, provenance: measured.provenance };
+    }
+  }
+  return figures;
 }
 
 /**

@@ -32,7 +32,7 @@ interface SetResult {
  * Why `stressed` does not hold the clean set's rows, or undefined when it does: every id once,
  * none missing or extra, and the same true label or target for each id. Order may differ.
  */
-export function rowMismatch(clean: PredictionTable, stressed: PredictionTable): string | undefined {
+function rowMismatch(clean: PredictionTable, stressed: PredictionTable): string | undefined {
   if (clean.ids === undefined || stressed.ids === undefined) {
     return `the rows of ${stressed.source} cannot be matched to the clean predictions without row ids; set evaluationSet.idColumn`;
   }

@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, relative, sep } from 'node:path';
 import { sql } from 'kysely';
 import { afterEach, describe } from 'vitest';
 import type { AppDeps } from '../../src/app/app-deps.js';
@@ -210,9 +210,12 @@ export const people = {
   breakGlass: person('bob.breakglass', 'break_glass'),
 };
 
+/** Every file under the example directory, sub-folders (`robustness/`) included, by relative path. */
 export function evidenceFiles(dir: string) {
   const root = join(examplesDir, dir);
-  return readdirSync(root)
+  return readdirSync(root, { recursive: true, withFileTypes: true })
+    .filter((entry) => entry.isFile())
+    .map((entry) => relative(root, join(entry.parentPath, entry.name)).split(sep).join('/'))
     .sort()
     .map((path) => ({ path, bytes: new Uint8Array(readFileSync(join(root, path))) }));
 }
