@@ -109,7 +109,24 @@ export function createOidcVerifier(options: OidcVerifierOptions): OidcVerifier {
           problems: [{ message: 'Neither `sub` nor `preferred_username` is set.' }],
         });
       }
-      return { id, kind: 'user', roles: rolesFromClaim(claimAt(payload, options.rolesClaim)) };
+      const roles = rolesFromClaim(claimAt(payload, options.rolesClaim));
+      // The subject and roles reach the store (audit actors, approvals): text PostgreSQL can hold.
+      const texts = [id, ...roles.flatMap((r) => [r.role, r.model ?? ''])];
+      if (texts.some((text) => text.includes('\u0000') || !text.isWellFormed())) {
+        throw new ClearanceError(
+          'unauthenticated',
+          'The bearer JWT names a subject or role with a NUL or an unpaired surrogate.',
+          {
+            problems: [
+              {
+                message: 'Unstorable text in `sub` or the roles claim.',
+                fix: `Fix the claims at ${options.issuer}.`,
+              },
+            ],
+          },
+        );
+      }
+      return { id, kind: 'user', roles };
     },
   };
 }

@@ -7,7 +7,7 @@ import type { Socket } from 'node:net';
 import { type ProblemCode, problemContentType, problemDetails } from './problem-details.js';
 
 /** Node's default `maxHeaderSize`: request line and header fields together. */
-export const maxHeaderBytes = 16 * 1024;
+const maxHeaderBytes = 16 * 1024;
 
 function problemFor(errorCode: string | undefined): {
   code: ProblemCode;

@@ -43,6 +43,7 @@ interface TokenOptions {
   iss?: string;
   aud?: string;
   exp?: number | string;
+  sub?: string;
   claims?: Record<string, unknown>;
 }
 
@@ -52,7 +53,7 @@ function token(options: TokenOptions = {}): Promise<string> {
     ...options.claims,
   })
     .setProtectedHeader({ alg: 'ES256', kid: 'k1' })
-    .setSubject('alice')
+    .setSubject(options.sub ?? 'alice')
     .setIssuer(options.iss ?? issuer)
     .setAudience(options.aud ?? 'clearance')
     .setIssuedAt()
@@ -95,6 +96,18 @@ describe('createOidcVerifier', () => {
     const jwt = await token({ claims: { realm_access: { roles: 'mlops tech_lead' } } });
     expect((await direct.verify(jwt)).roles).toEqual([{ role: 'mlops' }, { role: 'tech_lead' }]);
     expect(discoveryHits).toBe(before);
+  });
+
+  it('rejects a signed token whose subject or role holds NUL or an unpaired surrogate', async () => {
+    for (const options of [
+      { sub: 'ali\u0000ce' },
+      { claims: { clearance_roles: ['risk_officer\ud800'] } },
+      { claims: { clearance_roles: ['model_owner:a\u0000b'] } },
+    ]) {
+      const error = await rejection(verifier().verify(await token(options)));
+      expect(error.code).toBe('unauthenticated');
+      expect(error.message).toMatch(/NUL or an unpaired surrogate/);
+    }
   });
 
   it('rejects an expired token', async () => {
