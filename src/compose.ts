@@ -5,7 +5,7 @@
 import { createPublicKey, randomBytes } from 'node:crypto';
 import { linkSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import type { FastifyBaseLogger } from 'fastify';
+import type { FastifyBaseLogger, FastifyServerOptions } from 'fastify';
 import {
   type AppDeps,
   type AuditSigner,
@@ -292,7 +292,7 @@ export interface RunningServer {
  */
 export async function startServer(
   registry: Registry,
-  options: { logger?: boolean | { level: string } } = {},
+  options: { logger?: FastifyServerOptions['logger'] } = {},
 ): Promise<RunningServer> {
   const { config } = registry;
   const oidc = config.oidcIssuer
