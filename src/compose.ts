@@ -16,7 +16,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import type { FastifyBaseLogger } from 'fastify';
+import type { FastifyBaseLogger, FastifyServerOptions } from 'fastify';
 import {
   type AppDeps,
   type AuditSigner,
@@ -377,7 +377,7 @@ export interface RunningServer {
  */
 export async function startServer(
   registry: Registry,
-  options: { logger?: boolean | { level: string } } = {},
+  options: { logger?: FastifyServerOptions['logger'] } = {},
 ): Promise<RunningServer> {
   const { config } = registry;
   const oidc = config.oidcIssuer

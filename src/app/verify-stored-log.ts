@@ -19,6 +19,8 @@ export interface StoredLogVerification {
   /** The log head's count of entries (what the service believes it has written). */
   headSize: number;
   checkpoints: number;
+  /** The newest stored checkpoint note that was verified: the one an auditor keeps for `--since`. */
+  newestCheckpoint?: string;
   result: LogVerification;
 }
 
@@ -67,7 +69,13 @@ export async function verifyStoredLog(
       },
     };
   }
-  return { headSize, checkpoints: notes.length, result };
+  const newest = notes.at(-1);
+  return {
+    headSize,
+    checkpoints: notes.length,
+    ...(result.ok && newest !== undefined ? { newestCheckpoint: newest } : {}),
+    result,
+  };
 }
 
 async function* storedEntries(deps: AppDeps, end: number): AsyncGenerator<LoggedAuditEntry> {

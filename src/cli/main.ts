@@ -4,7 +4,7 @@ import { ClearanceError } from '../domain/index.js';
 import { toJson } from './check-report.js';
 import { registerAdminCommands } from './commands/admin-commands.js';
 import { registerAuditLiveCommands, verifyLiveAudit } from './commands/audit-live-commands.js';
-import { readKeptCheckpoint } from './commands/audit-state-output.js';
+import { readKeptCheckpoint, saveKeptCheckpoint } from './commands/audit-state-output.js';
 import { renderAuditVerify, verifyAuditExport } from './commands/audit-verify.js';
 import { type AuditVerifyFlags, verifyAuditThroughServer } from './commands/audit-verify-server.js';
 import { registerClientCommands } from './commands/client-commands.js';
@@ -177,6 +177,10 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
       '--since <checkpoint>',
       'a signed checkpoint file kept from your last verification: the log must still reach and match it',
     )
+    .option(
+      '--save-checkpoint <file>',
+      'when the log verifies, write its newest checkpoint here: pass it as --since next time',
+    )
     .option('--state', 'also check the database rows against the log (not with --file)')
     .addOption(
       new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'),
@@ -202,6 +206,7 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
       io.stdout.write(
         o.format === 'json' ? `${toJson(jsonAuditReport(report))}\n` : renderAuditVerify(report),
       );
+      if (report.result.ok) await saveKeptCheckpoint(o.saveCheckpoint, report.newestCheckpoint);
       setExit(report.result.ok ? exitCodes.ok : exitCodes.denied);
     });
   registerAuditLiveCommands({ program, audit, io, setExit });

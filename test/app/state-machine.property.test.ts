@@ -10,6 +10,7 @@
  * - every executed standard request had its approvals from people other than its requester and
  *   the version's creator, one role per person;
  * - the audit log is contiguous and every stored leaf hash matches its entry;
+ * - the store is what its audit log says (`checkStoredState` names no row);
  * - a refused step moves no version and changes no serving view.
  */
 import fc from 'fast-check';
@@ -17,6 +18,7 @@ import { describe, expect, it } from 'vitest';
 import {
   attachEvidence,
   cancelRequest,
+  checkStoredState,
   executeTransition,
   expireEmergencies,
   recordApproval,
@@ -310,6 +312,10 @@ async function checkInvariants(w: World): Promise<void> {
       );
     }
   }
+  // The database is what its audit log says: serving, states, requests and approvals replayed.
+  const proven = await checkStoredState(w.h.deps);
+  expect(proven.problems).toEqual([]);
+  expect(proven.disagreements).toEqual([]);
   state.audit.forEach((entry, seq) => {
     expect(entry.seq).toBe(seq);
     expect(Buffer.from(state.leafHashes[seq] as Uint8Array)).toEqual(

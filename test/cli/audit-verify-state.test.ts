@@ -4,7 +4,7 @@
  * draft; the log's tail cut together with its checkpoints and `audit_head` lowered — are named,
  * with exit 1, by the live database, the export and `--format json`.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'kysely';
@@ -110,7 +110,10 @@ eachEngine('audit verify --state and --since', (engine) => {
       const second = await signAuditCheckpoint(h.deps, signer());
       expect(second.checkpoint.size).toBeGreaterThan(first.checkpoint.size);
       const keptFile = join(dataDir, 'kept-checkpoint.txt');
-      writeFileSync(keptFile, second.checkpoint.note);
+      // The auditor keeps the newest checkpoint of a clean verification.
+      const save = runCli(['audit', 'verify', '--save-checkpoint', keptFile, ...live]);
+      expect(save.status).toBe(0);
+      expect(readFileSync(keptFile, 'utf8')).toBe(second.checkpoint.note);
       const kept = runCli(['audit', 'verify', '--since', keptFile, ...live]);
       expect(kept.stdout).toContain(
         `Consistent with the checkpoint you kept (size ${second.checkpoint.size})`,

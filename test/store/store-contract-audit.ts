@@ -200,6 +200,35 @@ export function auditContract(store: () => Store): void {
     expect(none).toStrictEqual([]);
   });
 
+  it('reads the entries about one subject with given actions, in seq order', async () => {
+    const [subject, other] = [unique('about'), unique('about-other')];
+    const written = await store().transaction(async (tx) => {
+      const out: number[] = [];
+      for (const [id, action] of [
+        [subject, 'approval.recorded'],
+        [other, 'approval.recorded'],
+        [subject, 'transition.requested'],
+        [subject, 'approval.recorded'],
+      ] as const) {
+        out.push((await tx.audit.append(auditInput(id, action))).seq);
+      }
+      return out;
+    });
+    const found = await store().transaction((tx) =>
+      tx.audit.aboutSubject({ type: 'model', id: subject }, ['approval.recorded']),
+    );
+    expect(found.map((e) => e.seq)).toStrictEqual([written[0], written[3]]);
+    expect(found.every((e) => e.subject.id === subject)).toBe(true);
+    const wrongType = await store().transaction((tx) =>
+      tx.audit.aboutSubject({ type: 'request', id: subject }, ['approval.recorded']),
+    );
+    expect(wrongType).toStrictEqual([]);
+    const none = await store().transaction((tx) =>
+      tx.audit.aboutSubject({ type: 'model', id: subject }, []),
+    );
+    expect(none).toStrictEqual([]);
+  });
+
   it('stores checkpoints once per size and returns the latest', async () => {
     const base = 1_000_000_000 + Math.floor(Math.random() * 1_000_000);
     const checkpoint = (size: number) => ({

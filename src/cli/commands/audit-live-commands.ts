@@ -34,7 +34,12 @@ import {
   exportThroughServer,
   proveThroughServer,
 } from './audit-server-commands.js';
-import { readKeptCheckpoint, renderStateCheck, stateCheckOk } from './audit-state-output.js';
+import {
+  readKeptCheckpoint,
+  renderStateCheck,
+  saveKeptCheckpoint,
+  stateCheckOk,
+} from './audit-state-output.js';
 import { assertProofVerifies, renderProof } from './inclusion-proof-output.js';
 
 interface Io {
@@ -75,7 +80,7 @@ const formatOption = () =>
  * the one kept with `--since`); with `--state`, the database rows against the log too.
  */
 export async function verifyLiveAudit(
-  o: LiveOptions & { format?: string; since?: string; state?: boolean },
+  o: LiveOptions & { format?: string; since?: string; state?: boolean; saveCheckpoint?: string },
   io: Io,
 ): Promise<number> {
   const since = await readKeptCheckpoint(o.since);
@@ -94,6 +99,7 @@ export async function verifyLiveAudit(
     io.stdout.write(renderLiveVerify(report));
     if (state) io.stdout.write(renderStateCheck(state));
   }
+  if (report.result.ok) await saveKeptCheckpoint(o.saveCheckpoint, report.newestCheckpoint);
   const ok = report.result.ok && (state === undefined || stateCheckOk(state));
   return ok ? exitCodes.ok : exitCodes.denied;
 }

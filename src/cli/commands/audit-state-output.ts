@@ -2,8 +2,9 @@
  * `audit verify --state` and `--since`: reading the kept checkpoint file, and rendering the
  * database-against-log check (every disagreeing row named; exit 1 when there is any).
  */
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { describeDisagreement, type StateCheck } from '../../app/index.js';
+import { parseCheckpoint } from '../../audit/index.js';
 import { ClearanceError } from '../../domain/index.js';
 
 /** The signed checkpoint note an auditor kept (`audit checkpoint` output, or the served note). */
@@ -37,4 +38,31 @@ export function renderStateCheck(check: StateCheck): string {
     ...check.problems.map((p) => `  ${p}`),
   ];
   return `${lines.join('\n')}\n`;
+}
+
+/** The note of the largest checkpoint among verified `notes` (each a signed C2SP note). */
+export function newestNote(notes: readonly string[]): string | undefined {
+  let best: { size: number; note: string } | undefined;
+  for (const note of notes) {
+    let size: number;
+    try {
+      size = parseCheckpoint(note.slice(0, note.indexOf('\n\n') + 1)).size;
+    } catch {
+      continue; // A malformed note already failed verification; nothing is kept then.
+    }
+    if (best === undefined || size > best.size) best = { size, note };
+  }
+  return best?.note;
+}
+
+/**
+ * `--save-checkpoint FILE`: after a clean verification, keeps the newest verified checkpoint for
+ * the next run's `--since`. Nothing is written when the log did not verify.
+ */
+export async function saveKeptCheckpoint(
+  file: string | undefined,
+  note: string | undefined,
+): Promise<void> {
+  if (file === undefined || note === undefined) return;
+  await writeFile(file, note, { mode: 0o644 });
 }

@@ -12,7 +12,13 @@ import { toJson } from '../check-report.js';
 import { exitCodes } from '../exit-codes.js';
 import { type ClearanceClient, createClient } from '../http-client.js';
 import { createProgress, type Progress } from '../progress.js';
-import { readKeptCheckpoint, renderStateCheck, stateCheckOk } from './audit-state-output.js';
+import {
+  newestNote,
+  readKeptCheckpoint,
+  renderStateCheck,
+  saveKeptCheckpoint,
+  stateCheckOk,
+} from './audit-state-output.js';
 
 export interface ServerAuditVerifyReport {
   server: string;
@@ -20,6 +26,8 @@ export interface ServerAuditVerifyReport {
   verifierKeys: string[];
   keysPinned: boolean;
   checkpoints: number;
+  /** The newest checkpoint note, when the log verified: keep it for the next `--since`. */
+  newestCheckpoint?: string;
   result: LogVerification;
 }
 
@@ -136,6 +144,7 @@ async function verifyServerAudit(options: {
     verifierKeys: keys,
     keysPinned: options.keys.length > 0,
     checkpoints: checkpoints.length,
+    ...(result.ok ? newestOf(checkpoints.map((c) => c.note)) : {}),
     result,
   };
 }
@@ -169,6 +178,13 @@ export interface AuditVerifyFlags {
   since?: string;
   /** Check the database rows against the log too. */
   state?: boolean;
+  /** Where to keep the newest verified checkpoint for the next `--since`. */
+  saveCheckpoint?: string;
+}
+
+function newestOf(notes: readonly string[]): { newestCheckpoint?: string } {
+  const note = newestNote(notes);
+  return note === undefined ? {} : { newestCheckpoint: note };
 }
 
 /** `audit verify --server`: exits as `--file` does (0 verifies, 1 does not). */
@@ -203,6 +219,7 @@ export async function verifyAuditThroughServer(
     io.stdout.write(renderServerAuditVerify(report));
     if (state) io.stdout.write(renderStateCheck(state));
   }
+  if (result.ok) await saveKeptCheckpoint(o.saveCheckpoint, report.newestCheckpoint);
   const ok = result.ok && (state === undefined || stateCheckOk(state));
   return ok ? exitCodes.ok : exitCodes.denied;
 }

@@ -11,6 +11,7 @@ import {
 } from '../../audit/index.js';
 import { ClearanceError } from '../../domain/index.js';
 import type { Progress } from '../progress.js';
+import { newestNote } from './audit-state-output.js';
 
 export interface AuditVerifyReport {
   file: string;
@@ -18,6 +19,8 @@ export interface AuditVerifyReport {
   /** Keys the checkpoints were verified with, and whether they were pinned by the caller. */
   verifierKeys: string[];
   keysPinned: boolean;
+  /** The newest checkpoint note, when the log verified: keep it for the next `--since`. */
+  newestCheckpoint?: string;
   result: LogVerification;
 }
 
@@ -65,11 +68,13 @@ export async function verifyAuditExport(options: {
   });
   options.progress?.finish();
   lines.close();
+  const newest = newestNote(header.checkpoints);
   return {
     file: options.file,
     origin: header.origin,
     verifierKeys: keys,
     keysPinned: options.keys.length > 0,
+    ...(result.ok && newest !== undefined ? { newestCheckpoint: newest } : {}),
     result,
   };
 }
