@@ -65,9 +65,18 @@ function writeLoadTest(dir: string, seed: number): void {
   writeCsv(join(dir, 'load_test.csv'), ['timestamp', 'status', 'latency_ms', 'cost_usd'], rows);
 }
 
-function candidate(dir: string, all: Trip[], version: string, scale: number, seed: number): void {
-  // GPS drift and a traffic-feed outage make ETAs worse, by less than the gate's 15%.
-  writePredictions(dir, all, seed, scale, { 'gps-drift': 1.06, 'traffic-feed-outage': 1.11 });
+/** How much each stress set scales the errors: by default less than the gate's 15%. */
+const robust = { 'gps-drift': 1.06, 'traffic-feed-outage': 1.11 };
+
+function candidate(
+  dir: string,
+  all: Trip[],
+  version: string,
+  scale: number,
+  seed: number,
+  stress: Record<string, number> = robust,
+): void {
+  writePredictions(dir, all, seed, scale, stress);
   writeLoadTest(dir, seed + 1000);
   writeJson(join(dir, 'metrics.json'), {
     latency_p95_ms: 31,
@@ -99,4 +108,9 @@ export function generateRideSharingEta(root: string): void {
   writePredictions(join(root, 'baseline'), all, 101, 1.0);
   candidate(join(root, 'candidates', 'passing'), all, '12.4.0', 0.94, 102);
   candidate(join(root, 'candidates', 'failing'), all, '12.5.0-rc1', 1.08, 103);
+  // Better on clean inputs, but leans on the traffic feed: without it MAE rises 27%.
+  candidate(join(root, 'candidates', 'fragile'), all, '12.6.0-rc1', 0.94, 104, {
+    'gps-drift': 1.08,
+    'traffic-feed-outage': 1.27,
+  });
 }

@@ -101,8 +101,8 @@ export async function readLoadTestCsv(file: string): Promise<LoadTestEvidence> {
       return;
     }
     if (parser?.kind === 'locust') {
-      const first = decodeField(buf, fields, 1);
-      if (first === 'Aggregated') {
+      // The field arrays are reused between records: read "Name" only when this row has it.
+      if (fields.count > 1 && decodeField(buf, fields, 1) === 'Aggregated') {
         parser.aggregated = Array.from({ length: fields.count }, (_, i) =>
           decodeField(buf, fields, i),
         );
