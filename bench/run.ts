@@ -8,6 +8,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { generatePredictionsCsv } from './generate-predictions.js';
+import { type ParsingRow, parsingTable, runParsingBench } from './parsing.js';
 import { type RegistryRow, registryTable, runRegistryBench } from './registry.js';
 
 interface Measurement {
@@ -22,7 +23,7 @@ interface Measurement {
 const root = join(import.meta.dirname, '..', '..');
 const sizes = (process.env.BENCH_ROWS ?? '1000000,10000000').split(',').map(Number);
 const dataDir = join(tmpdir(), 'clearance-bench');
-/** `eval`, `registry`, or both (default). */
+/** `eval`, `registry`, `parsing`, or all of them (default). */
 const only = process.env.BENCH_ONLY ?? '';
 
 function timed(
@@ -91,19 +92,28 @@ function table(results: Measurement[]): string {
   return lines.join('\n');
 }
 
-function readPrevious(file: string): { results: Measurement[]; registry: RegistryRow[] } {
-  if (!existsSync(file)) return { results: [], registry: [] };
+function readPrevious(file: string): {
+  results: Measurement[];
+  registry: RegistryRow[];
+  parsing: ParsingRow[];
+} {
+  if (!existsSync(file)) return { results: [], registry: [], parsing: [] };
   const parsed = JSON.parse(readFileSync(file, 'utf8')) as {
     results?: Measurement[];
     registry?: RegistryRow[];
+    parsing?: ParsingRow[];
   };
-  return { results: parsed.results ?? [], registry: parsed.registry ?? [] };
+  return {
+    results: parsed.results ?? [],
+    registry: parsed.registry ?? [],
+    parsing: parsed.parsing ?? [],
+  };
 }
 
 async function main(): Promise<void> {
   mkdirSync(dataDir, { recursive: true });
   const results: Measurement[] = [];
-  for (const rows of only === 'registry' ? [] : sizes) {
+  for (const rows of only === '' || only === 'eval' ? sizes : []) {
     const file = join(dataDir, `predictions-${rows}.csv`);
     process.stderr.write(`generating ${rows.toLocaleString('en-US')} rows (once) → ${file}\n`);
     const bytes = await generatePredictionsCsv(file, rows);
@@ -119,7 +129,7 @@ async function main(): Promise<void> {
   }
   const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`;
   let registry: RegistryRow[] = [];
-  if (only !== 'eval') {
+  if (only === '' || only === 'registry') {
     registry = await runRegistryBench({
       pgUrl: process.env.CLEARANCE_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test',
       path: Number(process.env.BENCH_PATHS ?? 100),
@@ -127,20 +137,30 @@ async function main(): Promise<void> {
       auditEntries: Number(process.env.BENCH_AUDIT_ENTRIES ?? 1_000_000),
     });
   }
-  // A partial run (BENCH_ONLY) keeps the other section's last results, so the file stays whole.
+  let parsing: ParsingRow[] = [];
+  if (only === '' || only === 'parsing') {
+    parsing = runParsingBench(
+      (process.env.BENCH_PARSE_BYTES ?? '524288,1048576').split(',').map(Number),
+    );
+  }
+  // A partial run (BENCH_ONLY) keeps the other sections' last results, so the file stays whole.
   const previous = readPrevious(join(root, 'bench', 'results', 'latest.json'));
-  if (only === 'registry' && results.length === 0) results.push(...previous.results);
-  if (only === 'eval' && registry.length === 0) registry = previous.registry;
+  if (only !== '' && only !== 'eval' && results.length === 0) results.push(...previous.results);
+  if (only !== '' && only !== 'registry' && registry.length === 0) registry = previous.registry;
+  if (only !== '' && only !== 'parsing' && parsing.length === 0) parsing = previous.parsing;
   const sections = [`# Clearance benchmarks\n\n${machine}, ${new Date().toISOString()}`];
   if (results.length > 0) sections.push(`## clearance eval\n\n${table(results)}`);
   if (registry.length > 0) sections.push(`## Registry and audit log\n\n${registryTable(registry)}`);
+  if (parsing.length > 0) {
+    sections.push(`## Evidence parsing (pathological inputs)\n\n${parsingTable(parsing)}`);
+  }
   const markdown = `${sections.join('\n\n')}\n`;
   process.stdout.write(`${markdown}\n`);
   const out = join(root, 'bench', 'results');
   if (!existsSync(out)) mkdirSync(out, { recursive: true });
   writeFileSync(
     join(out, 'latest.json'),
-    `${JSON.stringify({ machine, results, registry }, null, 2)}\n`,
+    `${JSON.stringify({ machine, results, registry, parsing }, null, 2)}\n`,
   );
   writeFileSync(join(out, 'latest.md'), markdown);
 }

@@ -7,6 +7,7 @@ export * from './evidence-file-names.js';
 export * from './evidence-set-digest.js';
 export * from './gate-result.js';
 export * from './identity.js';
+export * from './linear-regex.js';
 export * from './metrics.js';
 export * from './policy.js';
 export * from './registry.js';

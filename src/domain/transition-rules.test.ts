@@ -23,6 +23,15 @@ const base = {
   ticket: 'RISK-12',
 };
 
+/** The credit-risk request, with every transition's ticket pattern replaced. */
+function withTicketPattern(pattern: string) {
+  const policy: Policy = {
+    ...credit,
+    transitions: credit.transitions.map((t) => ({ ...t, ticket: { required: true, pattern } })),
+  };
+  return { ...base, policy };
+}
+
 describe('checkTransitionRequest', () => {
   it('allows a well-formed standard request', () => {
     const result = checkTransitionRequest(base);
@@ -72,6 +81,21 @@ describe('checkTransitionRequest', () => {
     expect(!missing.ok && missing.refusal.message).toContain('ticket ID is required');
     const wrong = checkTransitionRequest({ ...base, ticket: 'JIRA-1' });
     expect(!wrong.ok && wrong.refusal.fix).toContain('^RISK-[0-9]+$');
+  });
+
+  it('matches ticket patterns in linear time: ^(a+)+$ against 40 a and a ! is refused at once', () => {
+    // Under backtracking this pattern doubles in cost per character: 40 would take days.
+    const nested = withTicketPattern('^(a+)+$');
+    const refused = checkTransitionRequest({ ...nested, ticket: `${'a'.repeat(40)}!` });
+    expect(!refused.ok && refused.refusal.message).toContain('does not match ^(a+)+$');
+    expect(checkTransitionRequest({ ...nested, ticket: 'a'.repeat(40) }).ok).toBe(true);
+  });
+
+  it('refuses a request when a stored ticket pattern is not RE2, naming the policy fix', () => {
+    const result = checkTransitionRequest(withTicketPattern('^(?!JIRA)[A-Z]+-[0-9]+$'));
+    expect(!result.ok && result.refusal.code).toBe('precondition_failed');
+    expect(!result.ok && result.refusal.message).toContain('uses lookahead or lookbehind');
+    expect(!result.ok && result.refusal.fix).toContain('RE2 syntax');
   });
 
   it('requires a reason', () => {

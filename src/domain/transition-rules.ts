@@ -4,6 +4,7 @@
  * Pure checks returning values; the use cases turn a refusal into a ClearanceError.
  */
 import type { ErrorCode } from './errors.js';
+import { cachedLinearRegex } from './linear-regex.js';
 import type { Policy, TransitionPolicy } from './policy.js';
 import type { ChangeType } from './registry.js';
 
@@ -112,7 +113,17 @@ export function checkTicket(
       rule.pattern ? `Pass a ticket matching ${rule.pattern}.` : 'Pass the change ticket ID.',
     ).refusal;
   }
-  if (rule.pattern && !new RegExp(rule.pattern).test(ticket)) {
+  if (!rule.pattern) return undefined;
+  const pattern = cachedLinearRegex(rule.pattern);
+  if (!pattern.ok) {
+    // Policies are validated when registered; this catches one stored before patterns were RE2.
+    return refuse(
+      'precondition_failed',
+      `The ticket pattern ${rule.pattern} for ${transition.from} → ${transition.to} ${pattern.reason}.`,
+      `Register a policy version whose ticket pattern is fixed: ${pattern.fix}`,
+    ).refusal;
+  }
+  if (!pattern.regex.test(ticket)) {
     return refuse(
       'invalid_input',
       `Ticket "${ticket}" does not match ${rule.pattern} for ${transition.from} → ${transition.to}.`,

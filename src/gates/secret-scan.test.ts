@@ -73,3 +73,30 @@ describe('shannonEntropy', () => {
     expect(shannonEntropy('aaaa')).toBe(0);
   });
 });
+
+/**
+ * Lines that took seconds to minutes under the backtracking patterns (issue 7, finding 1). At
+ * these sizes the old scan does not finish within the timeout; speed is measured in bench/.
+ */
+describe('findSecrets on pathological lines', () => {
+  const pathological = { timeout: 15_000 };
+
+  it(
+    'scans one 400,000-character a-a-a… line and still finds the secret after it',
+    pathological,
+    () => {
+      const findings = scan(`${'a-'.repeat(200_000)} password = "hunter2hunter2"`);
+      expect(findings).toEqual([
+        { rule: 'assigned_secret', file: 'config.yaml', line: 1, preview: 'hunt…' },
+      ]);
+    },
+  );
+
+  it('recognises a commit key repeated 100,000 times before a hex value', pathological, () => {
+    const hex = '3f2a9c1d4e5b6a7f8091a2b3c4d5e6f708192a3b9c';
+    expect(scan(`${'commit'.repeat(100_000)}: ${hex}`)).toEqual([]);
+    expect(scan(`${'note'.repeat(100_000)}: ${hex}`).map((f) => f.rule)).toEqual([
+      'high_entropy_hex',
+    ]);
+  });
+});

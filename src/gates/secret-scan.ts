@@ -3,7 +3,12 @@
  * A finding never carries the secret, only a redacted preview, because findings end up in the
  * decision record and the audit log.
  */
-import type { ScannableText } from '../domain/index.js';
+import {
+  compileLinearRegex,
+  type LinearRegex,
+  matchAllLinear,
+  type ScannableText,
+} from '../domain/index.js';
 
 export interface SecretFinding {
   rule: string;
@@ -16,41 +21,60 @@ export interface SecretFinding {
 
 interface PatternRule {
   rule: string;
-  pattern: RegExp;
+  pattern: LinearRegex;
   /** Which capture group is the secret (0 = the whole match). */
   group: number;
 }
 
+/** RE2 syntax; the patterns are fixed, so failing to compile is a bug. */
+function re2(pattern: string, caseInsensitive = false): LinearRegex {
+  const compiled = compileLinearRegex(pattern, { caseInsensitive });
+  if (!compiled.ok) throw new Error(`Secret pattern ${pattern} ${compiled.reason}.`);
+  return compiled.regex;
+}
+
+/** JavaScript's `\s`, which RE2's `\s` (ASCII only) is narrower than. */
+const space = String.raw`\t\n\v\f\r\x{feff}\p{Z}`;
+
 // Shapes documented by the issuers (AWS, GitHub, Slack, Google, Stripe) and gitleaks' rules.
+// They run on RE2 (linear time): `[A-Za-z0-9_.-]*password…` alone took seconds on one long
+// `a-a-a…` line under backtracking.
 const patterns: PatternRule[] = [
-  { rule: 'aws_access_key_id', pattern: /\b(?:AKIA|ASIA)[0-9A-Z]{16}\b/g, group: 0 },
-  { rule: 'github_token', pattern: /\bgh[pousr]_[A-Za-z0-9]{36,}\b/g, group: 0 },
-  { rule: 'github_token', pattern: /\bgithub_pat_[A-Za-z0-9_]{22,}\b/g, group: 0 },
-  { rule: 'slack_token', pattern: /\bxox[baprs]-[A-Za-z0-9-]{10,}/g, group: 0 },
+  { rule: 'aws_access_key_id', pattern: re2(String.raw`\b(?:AKIA|ASIA)[0-9A-Z]{16}\b`), group: 0 },
+  { rule: 'github_token', pattern: re2(String.raw`\bgh[pousr]_[A-Za-z0-9]{36,}\b`), group: 0 },
+  { rule: 'github_token', pattern: re2(String.raw`\bgithub_pat_[A-Za-z0-9_]{22,}\b`), group: 0 },
+  { rule: 'slack_token', pattern: re2(String.raw`\bxox[baprs]-[A-Za-z0-9-]{10,}`), group: 0 },
   {
     rule: 'private_key',
-    pattern: /-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----/g,
+    pattern: re2('-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----'),
     group: 0,
   },
-  { rule: 'google_api_key', pattern: /\bAIza[0-9A-Za-z_-]{35}/g, group: 0 },
-  { rule: 'stripe_live_key', pattern: /\b[sr]k_live_[0-9A-Za-z]{16,}/g, group: 0 },
+  { rule: 'google_api_key', pattern: re2(String.raw`\bAIza[0-9A-Za-z_-]{35}`), group: 0 },
+  { rule: 'stripe_live_key', pattern: re2(String.raw`\b[sr]k_live_[0-9A-Za-z]{16,}`), group: 0 },
   {
     rule: 'jwt',
-    pattern: /\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}/g,
+    pattern: re2(String.raw`\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}`),
     group: 0,
   },
   {
     rule: 'assigned_secret',
-    pattern:
-      /\b[A-Za-z0-9_.-]*(?:password|passwd|secret|token|api[_-]?key)["']?\s*[:=]\s*["']([^"'\s]{4,})["']/gi,
+    pattern: re2(
+      String.raw`\b[A-Za-z0-9_.-]*(?:password|passwd|secret|token|api[_-]?key)["']?[${space}]*[:=][${space}]*["']([^"'${space}]{4,})["']`,
+      true,
+    ),
     group: 1,
   },
 ];
 
 /** Values that stand for a secret without being one: `${DB_PASSWORD}`, `****`, `<redacted>`. */
-const placeholder =
-  /^(?:\$\{?[A-Za-z_][A-Za-z0-9_]*\}?|[*x•.]+|<[^>]*>|changeme|redacted|none|null)$/i;
+const placeholder = re2(
+  String.raw`^(?:\$\{?[A-Za-z_][A-Za-z0-9_]*\}?|[*x•.]+|<[^>]*>|changeme|redacted|none|null)$`,
+  true,
+);
 
+// The entropy step's patterns are single character classes or literals, which backtracking
+// engines also run in linear time (a run is read once; no nesting, nothing after it to retry),
+// so they stay on V8's faster engine.
 const base64Like = /[A-Za-z0-9+/=_-]{32,}/g;
 /** Bits per character; random base64 reaches ~5–6, English words stay well below 4.5. */
 const base64Threshold = 4.5;
@@ -58,8 +82,9 @@ const base64Threshold = 4.5;
 const hexThreshold = 3;
 const hexMinLength = 40;
 /** Digests and commit ids are expected in metadata: skip `sha256:` prefixes and commit/digest keys. */
-const digestPrefix = /(?:sha(?:1|224|256|384|512)[:=-]|@)$/i;
-const expectedHexKey = /(commit|digest|sha\d*|checksum|hash|etag)\w*["']?\s*[:=]\s*["']?$/i;
+const digestPrefix = re2('(?:sha(?:1|224|256|384|512)[:=-]|@)$', true);
+const hexKeyWord = /commit|digest|sha|checksum|hash|etag/i;
+const digestPrefixWindow = 7; // "sha512:" is the longest prefix
 
 /** Shannon entropy of the characters of `text`, in bits per character. */
 export function shannonEntropy(text: string): number {
@@ -75,25 +100,54 @@ export function shannonEntropy(text: string): number {
 
 const redact = (secret: string): string => `${secret.slice(0, 4)}…`;
 
-function patternFindings(
-  line: string,
-): { rule: string; start: number; end: number; secret: string }[] {
-  const found: { rule: string; start: number; end: number; secret: string }[] = [];
+interface Found {
+  rule: string;
+  start: number;
+  end: number;
+  secret: string;
+}
+
+function patternFindings(line: string): Found[] {
+  const found: Found[] = [];
   for (const { rule, pattern, group } of patterns) {
-    for (const match of line.matchAll(pattern)) {
-      const secret = match[group] ?? match[0];
+    for (const match of matchAllLinear(pattern, line)) {
+      const secret = match.groups[group] ?? match.groups[0] ?? '';
       if (group !== 0 && placeholder.test(secret)) continue;
-      const start = match.index ?? 0;
-      found.push({ rule, start, end: start + match[0].length, secret });
+      found.push({ rule, start: match.start, end: match.end, secret });
     }
   }
   return found;
 }
 
+const isSpace = (ch: string | undefined): boolean => ch !== undefined && /\s/.test(ch);
+const isWord = (ch: string | undefined): boolean => ch !== undefined && /\w/.test(ch);
+const isQuote = (ch: string | undefined): boolean => ch === '"' || ch === "'";
+
+/**
+ * Whether the token at `start` is the value of a commit/digest/sha/checksum/hash/etag key
+ * (`"codeCommit": "3f2a…"`), i.e. the text before it ends with
+ * `(commit|digest|sha\d*|checksum|hash|etag)\w*["']?\s*[:=]\s*["']?`. Scanned backwards instead
+ * of matched with that regex, which was quadratic on `commitcommit…` and re-read the whole line
+ * before every token; the scan reads only the key and separator just before this token.
+ */
+function followsHexKey(line: string, start: number): boolean {
+  let at = start;
+  if (isQuote(line[at - 1])) at--;
+  while (isSpace(line[at - 1])) at--;
+  if (line[at - 1] !== ':' && line[at - 1] !== '=') return false;
+  at--;
+  while (isSpace(line[at - 1])) at--;
+  if (isQuote(line[at - 1])) at--;
+  const keyEnd = at;
+  while (isWord(line[at - 1])) at--;
+  // The key words are all word characters, so one of them lies inside this run of them.
+  return hexKeyWord.test(line.slice(at, keyEnd));
+}
+
 function entropyRule(line: string, token: string, start: number): string | undefined {
-  const before = line.slice(0, start);
+  const before = line.slice(Math.max(0, start - digestPrefixWindow), start);
   if (/^[0-9a-f]+$/i.test(token)) {
-    if (token.length < hexMinLength || digestPrefix.test(before) || expectedHexKey.test(before)) {
+    if (token.length < hexMinLength || digestPrefix.test(before) || followsHexKey(line, start)) {
       return undefined;
     }
     return shannonEntropy(token) > hexThreshold ? 'high_entropy_hex' : undefined;
@@ -105,19 +159,26 @@ function entropyRule(line: string, token: string, start: number): string | undef
   return shannonEntropy(token) > base64Threshold ? 'high_entropy_string' : undefined;
 }
 
-/** Scans one line; entropy findings skip spans a named pattern already reported. */
+/**
+ * Scans one line; entropy findings skip spans a named pattern already reported. Both lists run
+ * left to right, so one sweep over the named findings (sorted by start) decides coverage.
+ */
 function scanLine(line: string): { rule: string; secret: string }[] {
   const found = patternFindings(line);
-  const covered = (start: number, end: number) => found.some((f) => start < f.end && end > f.start);
-  const results: { rule: string; secret: string }[] = found.map(({ rule, secret }) => ({
-    rule,
-    secret,
-  }));
+  const results = found.map(({ rule, secret }) => ({ rule, secret }));
+  const spans = [...found].sort((a, b) => a.start - b.start);
+  let next = 0;
+  let reach = -1; // the furthest end of the named findings that start before the token ends
   for (const match of line.matchAll(base64Like)) {
-    const start = match.index ?? 0;
-    if (covered(start, start + match[0].length)) continue;
-    const rule = entropyRule(line, match[0], start);
-    if (rule !== undefined) results.push({ rule, secret: match[0] });
+    const token = match[0];
+    const start = match.index;
+    while (next < spans.length && spans[next]!.start < start + token.length) {
+      reach = Math.max(reach, spans[next]!.end);
+      next++;
+    }
+    if (reach > start) continue;
+    const rule = entropyRule(line, token, start);
+    if (rule !== undefined) results.push({ rule, secret: token });
   }
   return results;
 }

@@ -376,7 +376,7 @@ describe('parsePolicy: errors, each with line and column', () => {
         ),
       ),
     ).toEqual([
-      "8:24 'pattern' in ticket of transition 1 is not a valid regular expression: Invalid regular expression: /([/u: Unterminated character class.",
+      "8:24 'pattern' in ticket of transition 1 is not valid RE2 syntax (missing closing ]: [).",
       "9:27 'approvalExpiresAfter' in transition 1 is not a duration: '7 days'.",
       "11:26 'traffic' in the canary of transition 1 must be at most 100, not 150.",
     ]);
@@ -384,6 +384,27 @@ describe('parsePolicy: errors, each with line and column', () => {
     expect(!result.ok && result.problems[0]?.fix).toBe(
       'Write a positive whole number and a unit (w, d, h, m, s, ms), largest first, for example 90s, 15m, 48h, 5d, 2w, 1h30m.',
     );
+  });
+
+  it('refuses ticket patterns RE2 cannot run in linear time, with line, column and the fix', () => {
+    const result = parsePolicy(
+      transition('    ticket: { pattern: "^(?=RISK)([A-Z]+)-\\\\1$" }\n'),
+      'policy.yaml',
+    );
+    expect(!result.ok && result.problems[0]?.location?.file).toBe('policy.yaml');
+    expect(problems(transition('    ticket: { pattern: "^(?=RISK)[A-Z]+$" }\n'))).toEqual([
+      "8:24 'pattern' in ticket of transition 1 uses lookahead or lookbehind, which RE2 syntax does not have.",
+    ]);
+    expect(!result.ok && result.problems[0]?.fix).toContain('RE2 syntax');
+    expect(problems(transition('    ticket: { pattern: "^([A-Z]+)-\\\\1$" }\n'))).toEqual([
+      "8:24 'pattern' in ticket of transition 1 uses a backreference, which RE2 syntax does not have.",
+    ]);
+    expect(
+      parseOk(transition('    ticket: { pattern: "^(a+)+$" }\n')).transitions[0]?.ticket,
+    ).toEqual({
+      required: false,
+      pattern: '^(a+)+$',
+    });
   });
 
   it('reports trigger window rules', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseMarkdownDocument } from '../../src/evidence/index.js';
+import { parseHtmlDocument, parseMarkdownDocument } from '../../src/evidence/index.js';
 
 /**
  * Inputs that took seconds to minutes before the parsers were made linear (issue 7, finding 1).
@@ -21,4 +21,27 @@ describe('Markdown documents parse in linear time', () => {
     const doc = parseMarkdownDocument(text, 'model_card.md', 'model_card');
     expect(doc.sections).toEqual({ intended_use: 'Credit scoring.' });
   });
+});
+
+describe('HTML reports parse in linear time', () => {
+  const html = (tail: string) =>
+    parseHtmlDocument(`<h1>Report</h1><p>ok</p>${tail}`, 'report.html', 'evaluation_report');
+
+  it('reads a report followed by 300,000 unclosed heading tags', pathological, () => {
+    expect(html('<h2 a'.repeat(300_000)).sections).toEqual({ report: 'ok' });
+  });
+
+  it('reads a report followed by a million "<"', pathological, () => {
+    expect(html('<'.repeat(1_000_000)).sections).toEqual({ report: `ok ${'<'.repeat(1_000_000)}` });
+  });
+
+  it(
+    'reads 300,000 nested unclosed headings as text of the section before them',
+    pathological,
+    () => {
+      const doc = html('<h2>a'.repeat(300_000));
+      expect(Object.keys(doc.sections)).toEqual(['report']);
+      expect(doc.sections.report).toBe(`ok${' a'.repeat(300_000)}`);
+    },
+  );
 });
