@@ -55,12 +55,15 @@ function assertNoQueryCredential(query: unknown): void {
 }
 
 export function registerEdgeGuards(app: FastifyInstance): void {
-  // Before authentication, so a credential in the URL is refused even with a valid header.
-  app.addHook('onRequest', async (request) => assertNoQueryCredential(request.query));
-  // Before schema validation and every handler or store access.
-  app.addHook('preValidation', async (request) => {
+  // Before authentication, so a credential in the URL is refused even with a valid header, and
+  // before any route hook that reads the store with a parameter (the evidence upload's preParsing).
+  app.addHook('onRequest', async (request) => {
+    assertNoQueryCredential(request.query);
     assertTextParameters('path parameter', request.params);
     assertTextParameters('query parameter', request.query);
+  });
+  // The parsed body, before schema validation and every handler.
+  app.addHook('preValidation', async (request) => {
     if (request.body !== undefined && !Buffer.isBuffer(request.body)) assertJsonBody(request.body);
   });
 }

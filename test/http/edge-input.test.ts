@@ -84,6 +84,14 @@ forEachStore('text and depth at the HTTP edge', (open) => {
       });
       expect(expectRefused(response).detail).toMatch(/query parameter (path|mediaType)/);
     }
+    // The upload route authorises (reading the store) before its body: the path is checked first.
+    const named = await app.inject({
+      method: 'POST',
+      url: '/api/v1/models/a%00b/versions/1.0.0/evidence?path=metrics.json',
+      headers: { authorization, 'content-type': 'application/octet-stream' },
+      payload: Buffer.from('{"auc":0.8}'),
+    });
+    expect(expectRefused(named).detail).toMatch(/path parameter name .* NUL/);
     expect(await auditSize(h)).toBe(before);
     const evidence = await h.deps.store.read((tx) => tx.evidence.list(model, '1.0.0'));
     expect(evidence).toEqual([]);
