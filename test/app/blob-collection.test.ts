@@ -158,4 +158,60 @@ forEachStore('evidence uploads and blob collection', (open) => {
     expect(run.blobs).toEqual([]);
     expect(await h.blobs.has(digestOf(referenced))).toBe(true);
   });
+
+  it('keeps a blob whose upload is recorded while it is being collected', async () => {
+    const h = await open();
+    await withVersion(h);
+    const orphan = await h.blobs.put(text('about to be uploaded again'));
+    h.clock.advance(2 * hour);
+    // Another server records an upload of the same bytes just as this collector withdraws it.
+    const racing: AppDeps = {
+      ...h.deps,
+      blobs: {
+        ...h.blobs,
+        list: () => h.blobs.list(),
+        withdraw: async (digest) => {
+          const taken = await h.blobs.withdraw(digest);
+          await h.store.transaction((tx) =>
+            tx.blobUploads.record({
+              id: 'upload-racing',
+              principalId: people.ci.id,
+              digest,
+              size: orphan.size,
+              at: h.clock.now().toISOString(),
+            }),
+          );
+          return taken;
+        },
+        restoreWithdrawn: () => h.blobs.restoreWithdrawn(),
+      },
+    };
+    const run = await collectBlobs(racing, { job: 'test', graceSeconds: 3600 });
+    expect(run.blobs).toEqual([]);
+    expect(await h.blobs.has(orphan.digest)).toBe(true);
+  });
+
+  it('stays safe with two collectors at the same time: referenced kept, orphans gone', async () => {
+    const h = await open();
+    await withVersion(h);
+    const referenced = text('# Referenced\n');
+    await attachEvidence(h.deps, people.ci, {
+      model,
+      version: 'v1',
+      files: [{ path: 'notes.md', bytes: referenced }],
+    });
+    const orphans = [await h.blobs.put(text('one')), await h.blobs.put(text('two'))];
+    h.clock.advance(2 * hour);
+    await Promise.all([
+      collectBlobs(h.deps, { job: 'a', graceSeconds: 3600 }),
+      collectBlobs(h.deps, { job: 'b', graceSeconds: 3600 }),
+    ]);
+    // A collector starting mid-run may put back what the other set aside; the next run takes it.
+    await collectBlobs(h.deps, { job: 'c', graceSeconds: 3600 });
+    for (const o of orphans) expect(await h.blobs.has(o.digest)).toBe(false);
+    expect(await h.blobs.has(digestOf(referenced))).toBe(true);
+    const left: string[] = [];
+    for await (const b of h.blobs.list()) left.push(b.digest);
+    expect(left).toEqual([digestOf(referenced)]);
+  });
 });
