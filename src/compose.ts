@@ -22,7 +22,9 @@ import {
   type AuditSigner,
   accessDenialThrottle,
   assertRotationReason,
+  type BlobCollection,
   type Clock,
+  collectBlobs,
   describeDisagreement,
   type IdGenerator,
   rotateAuditKey,
@@ -33,6 +35,7 @@ import {
   startAccessDenialFlush,
   startCheckpointSchedule,
   startStateCheckSchedule,
+  type UploadQuota,
 } from './app/index.js';
 import {
   formatVerifierKey,
@@ -134,6 +137,7 @@ export function appDeps(
   store: Store,
   blobsDir: string,
   budgets: GateRunBudgets,
+  uploadQuota?: UploadQuota,
 ): AppDeps & { gateRunner: GateWorkerPool } {
   const blobs = new FileBlobStore(blobsDir);
   return {
@@ -143,6 +147,52 @@ export function appDeps(
     clock: systemClock,
     ids: uuidV7(),
     tokens: apiTokenIssuer,
+    ...(uploadQuota ? { uploadQuota } : {}),
+  };
+}
+
+/** The per-user upload quota from Config. */
+function uploadQuotaOf(config: Config): UploadQuota {
+  return { bytes: config.uploadQuotaBytes, windowSeconds: config.uploadQuotaWindowSeconds };
+}
+
+/** Blob collection as the server schedules it and `clearance blobs gc` runs it. */
+export function collectBlobsWith(
+  registry: Registry,
+  options: { job: string; dryRun?: boolean; graceSeconds?: number },
+): Promise<BlobCollection> {
+  const { config } = registry;
+  return collectBlobs(registry.deps, {
+    job: options.job,
+    graceSeconds: options.graceSeconds ?? config.blobGcGraceSeconds,
+    keepUploadsSeconds: config.uploadQuotaWindowSeconds,
+    ...(options.dryRun ? { dryRun: true } : {}),
+  });
+}
+
+/** Runs blob collection every `intervalMs` (never overlapping); stopping waits for a running one. */
+function startBlobCollection(
+  registry: Registry,
+  intervalMs: number,
+  options: { onError(error: unknown): void; onCollected(run: BlobCollection): void },
+): () => Promise<void> {
+  if (!(intervalMs > 0)) return async () => undefined;
+  let running: Promise<void> | undefined;
+  const timer = setInterval(() => {
+    if (running) return;
+    running = collectBlobsWith(registry, { job: 'blob-collector' })
+      .then((run) => {
+        if (run.blobs.length > 0) options.onCollected(run);
+      })
+      .catch(options.onError)
+      .finally(() => {
+        running = undefined;
+      });
+  }, intervalMs);
+  timer.unref();
+  return async () => {
+    clearInterval(timer);
+    await running;
   };
 }
 
@@ -203,7 +253,12 @@ export async function openRegistry(
   secureDataFiles(config, options.warn);
   const auditSigner = loadAuditSigner(config);
   const store = await createStore(storeConfigFor(config));
-  const deps = appDeps(store, join(resolve(config.dataDir), 'blobs'), gateRunBudgets(config));
+  const deps = appDeps(
+    store,
+    join(resolve(config.dataDir), 'blobs'),
+    gateRunBudgets(config),
+    uploadQuotaOf(config),
+  );
   const directory = storeDirectory(store);
   return {
     config,
@@ -428,10 +483,16 @@ export async function startServer(
   const stopDenialFlush = startAccessDenialFlush(deps, windowMs, (error) =>
     app.log.error({ err: error }, 'writing access.denied summaries failed'),
   );
+  const stopCollection = startBlobCollection(registry, config.blobGcIntervalSeconds * 1000, {
+    onError: (error) => app.log.error({ err: error }, 'blob collection failed'),
+    onCollected: (run) =>
+      app.log.info({ blobs: run.blobs.length, bytes: run.bytes }, 'blobs collected'),
+  });
   const address = await app.listen({ host: config.host, port: config.port });
   return {
     url: address,
     async close() {
+      await stopCollection();
       await stopSchedule();
       await stateCheck?.stop();
       await app.close();

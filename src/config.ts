@@ -62,6 +62,32 @@ const configSchema = z.strictObject({
     .describe(
       'Addresses or CIDR ranges of reverse proxies whose `X-Forwarded-For` names the client (comma-separated; empty = none). Without it, the failed-authentication limit counts the proxy’s address.',
     ),
+  uploadQuotaBytes: z.coerce
+    .number()
+    .int()
+    .positive()
+    .describe(
+      'Evidence bytes one user may upload per `uploadQuotaWindowSeconds` (every upload counts, attached or not); over it uploads are refused with 429 `quota_exceeded` and nothing is stored.',
+    ),
+  uploadQuotaWindowSeconds: z.coerce
+    .number()
+    .int()
+    .positive()
+    .describe('The rolling window of `uploadQuotaBytes`, in seconds.'),
+  blobGcIntervalSeconds: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .describe(
+      'How often the server deletes blobs no evidence references (0 = only `clearance blobs gc`).',
+    ),
+  blobGcGraceSeconds: z.coerce
+    .number()
+    .int()
+    .min(60)
+    .describe(
+      'Blob collection keeps any blob uploaded within this many seconds, so an attach in flight never loses its bytes; keep it above the longest upload.',
+    ),
   sqliteSynchronous: z
     .enum(['full', 'normal'])
     .describe(
@@ -139,6 +165,10 @@ const configDefaults: z.infer<typeof configSchema> = {
   accessDeniedWindowSeconds: 60,
   accessDeniedPerPrincipal: 20,
   trustProxy: '',
+  uploadQuotaBytes: 2 * 1024 * 1024 * 1024,
+  uploadQuotaWindowSeconds: 24 * 3600,
+  blobGcIntervalSeconds: 3600,
+  blobGcGraceSeconds: 3600,
   sqliteSynchronous: 'full',
   checkpointIntervalSeconds: 60,
   stateCheckIntervalSeconds: 3600,
@@ -166,6 +196,10 @@ const configEnvironment: Record<keyof Config, readonly string[]> = {
   accessDeniedWindowSeconds: ['CLEARANCE_ACCESS_DENIED_WINDOW_SECONDS'],
   accessDeniedPerPrincipal: ['CLEARANCE_ACCESS_DENIED_PER_PRINCIPAL'],
   trustProxy: ['CLEARANCE_TRUST_PROXY'],
+  uploadQuotaBytes: ['CLEARANCE_UPLOAD_QUOTA_BYTES'],
+  uploadQuotaWindowSeconds: ['CLEARANCE_UPLOAD_QUOTA_WINDOW_SECONDS'],
+  blobGcIntervalSeconds: ['CLEARANCE_BLOB_GC_INTERVAL_SECONDS'],
+  blobGcGraceSeconds: ['CLEARANCE_BLOB_GC_GRACE_SECONDS'],
   sqliteSynchronous: ['CLEARANCE_SQLITE_SYNCHRONOUS'],
   checkpointIntervalSeconds: ['CLEARANCE_CHECKPOINT_INTERVAL_SECONDS'],
   stateCheckIntervalSeconds: ['CLEARANCE_STATE_CHECK_INTERVAL_SECONDS'],

@@ -1,5 +1,6 @@
 import type { AccessDenialThrottle } from './access-denials.js';
 import type { BlobStore, Clock, GateRunner, IdGenerator, Store, TokenIssuer } from './ports.js';
+import type { UploadQuota } from './upload-quota.js';
 
 /** Everything a use case needs from outside; `compose.ts` builds it, tests pass fakes. */
 export interface AppDeps {
@@ -15,4 +16,6 @@ export interface AppDeps {
    * every denial is written one by one (single-shot CLI commands, tests of single refusals).
    */
   denials?: AccessDenialThrottle;
+  /** Per-user upload quota; none when absent (tests that do not exercise it). */
+  uploadQuota?: UploadQuota;
 }

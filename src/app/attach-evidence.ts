@@ -13,6 +13,7 @@ import { loadModel, notFound } from './load-policy.js';
 import type { Repositories } from './ports.js';
 import { invalidInput } from './register-model.js';
 import { versionRegistrars } from './register-version.js';
+import { recordUploads } from './upload-quota.js';
 
 export interface EvidenceFile {
   path: string;
@@ -42,6 +43,9 @@ export async function attachEvidence(
   }
   // Nothing reaches the blob store before the caller is known to be allowed to attach here.
   await assertMayAttachEvidence(deps, principal, input);
+  // Recorded before the bytes are stored: the quota counts them, and blob collection keeps them
+  // through its grace period while this attach is in flight.
+  await recordUploads(deps, principal, input.files);
   const stored = await Promise.all(input.files.map((f) => deps.blobs.put(f.bytes)));
   const subject = { type: 'version', id: `${input.model}@${input.version}` };
   return guarded(deps, { actor: principal, action: 'evidence.attach', subject }, () =>

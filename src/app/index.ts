@@ -26,6 +26,7 @@ export { type BacktestReport, backtestPolicy, parseSince } from './backtest-poli
 export { bootstrapAdmin } from './bootstrap-admin.js';
 export { cancelRequest } from './cancel-request.js';
 export { checkStateAsAuditor, checkStoredState, type StateCheck } from './check-stored-state.js';
+export { type BlobCollection, collectBlobs } from './collect-blobs.js';
 export { describeDisagreement, type StateDisagreement } from './compare-audit-state.js';
 export { type CreatedToken, type CreateTokenInput, createToken } from './create-token.js';
 export { type CreateUserInput, createUser } from './create-user.js';
@@ -90,4 +91,5 @@ export {
   type StateCheckScheduleOptions,
   startStateCheckSchedule,
 } from './start-state-check-schedule.js';
+export { assertWithinUploadQuota, type UploadQuota } from './upload-quota.js';
 export { type StoredLogVerification, verifyStoredLog } from './verify-stored-log.js';

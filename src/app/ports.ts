@@ -43,6 +43,23 @@ export interface BlobStore {
   put(bytes: Uint8Array): Promise<{ digest: string; size: number }>;
   get(digest: string): Promise<Uint8Array>;
   has(digest: string): Promise<boolean>;
+  /** Every stored blob, in no particular order (blob collection walks it). */
+  list(): AsyncIterable<{ digest: string; size: number }>;
+  /**
+   * Takes the blob out of reach (`get` and `has` no longer find it) without deleting it yet;
+   * undefined when it is not there (another collector took it). A `put` meanwhile stores it anew.
+   */
+  withdraw(digest: string): Promise<WithdrawnBlob | undefined>;
+  /** Puts back every blob a collector withdrew and never settled (it stopped); returns how many. */
+  restoreWithdrawn(): Promise<number>;
+}
+
+export interface WithdrawnBlob {
+  size: number;
+  /** Back where it was (a blob stored again meanwhile is kept). */
+  restore(): Promise<void>;
+  /** Gone for good. */
+  discard(): Promise<void>;
 }
 
 /** One gate run: a transition's gates on a version's stored evidence, against a baseline's. */
@@ -266,6 +283,31 @@ export interface IdempotencyRepository {
   purgeOlderThan(at: string): Promise<number>;
 }
 
+/** Bytes received for the blob store, recorded before they are stored. */
+export interface BlobUpload {
+  id: string;
+  principalId: string;
+  digest: string;
+  size: number;
+  at: string;
+}
+
+/**
+ * The upload ledger (per-user quotas, and blob collection's guard for uploads in flight) and
+ * which blobs evidence references.
+ */
+export interface BlobUploadRepository {
+  record(upload: BlobUpload): Promise<void>;
+  /** Bytes `principalId` uploaded at or after `since`. */
+  bytesSince(principalId: string, since: string): Promise<number>;
+  /** Whether `digest` was uploaded at or after `since`: its attach may still be in flight. */
+  uploadedSince(digest: string, since: string): Promise<boolean>;
+  /** Whether any evidence record references `digest`. */
+  isReferenced(digest: string): Promise<boolean>;
+  /** Deletes ledger rows before `at`; returns how many. */
+  purgeBefore(at: string): Promise<number>;
+}
+
 /** One pending transition request with everything the approvals inbox weighs it against. */
 export interface PendingRequestContext {
   request: TransitionRequest;
@@ -300,6 +342,7 @@ export interface Repositories {
   checkpoints: CheckpointRepository;
   identity: IdentityRepository;
   idempotency: IdempotencyRepository;
+  blobUploads: BlobUploadRepository;
   reads: ReadModels;
 }
 

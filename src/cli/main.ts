@@ -7,6 +7,7 @@ import { registerAuditLiveCommands, verifyLiveAudit } from './commands/audit-liv
 import { readKeptCheckpoint, saveKeptCheckpoint } from './commands/audit-state-output.js';
 import { renderAuditVerify, verifyAuditExport } from './commands/audit-verify.js';
 import { type AuditVerifyFlags, verifyAuditThroughServer } from './commands/audit-verify-server.js';
+import { registerBlobCommands } from './commands/blob-commands.js';
 import { registerClientCommands } from './commands/client-commands.js';
 import { registerPackAndBacktestCommands } from './commands/pack-and-backtest-commands.js';
 import { explainPolicyFile, initPolicy, validatePolicies } from './commands/policy-commands.js';
@@ -214,6 +215,7 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
   registerClientCommands(program, io, setExit);
   registerServeCommand(program, io, setExit);
   registerAdminCommands(program, io, setExit);
+  registerBlobCommands(program, io, setExit);
   registerPackAndBacktestCommands(program, io, setExit);
   return program;
 }

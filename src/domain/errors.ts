@@ -12,6 +12,7 @@ export const errorCodes = [
   'unauthenticated',
   'precondition_failed',
   'audit_unavailable',
+  'quota_exceeded',
 ] as const;
 
 export type ErrorCode = (typeof errorCodes)[number];

@@ -3,7 +3,7 @@
  * `BlobStore` port structurally (evidence/ may not import app/, see test/architecture.test.ts).
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { ClearanceError } from '../domain/errors.js';
 import { assertBlobIntact, parseBlobDigest, sha256Hex } from './blob-digest.js';
@@ -64,8 +64,64 @@ export class FileBlobStore {
     return exists(this.#path(parseBlobDigest(digest)));
   }
 
+  async *list(): AsyncIterable<{ digest: string; size: number }> {
+    for (const path of await this.#files((name) => hexName.test(name))) {
+      const info = await stat(path).catch(() => undefined);
+      if (info) yield { digest: `sha256:${path.slice(-64)}`, size: info.size };
+    }
+  }
+
+  /** Renamed beside itself: a `put` meanwhile finds no blob and stores it anew. */
+  async withdraw(
+    digest: string,
+  ): Promise<{ size: number; restore(): Promise<void>; discard(): Promise<void> } | undefined> {
+    const path = this.#path(parseBlobDigest(digest));
+    const aside = `${path}${withdrawnSuffix}`;
+    let size: number;
+    try {
+      size = (await stat(path)).size;
+      await rename(path, aside);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw error;
+    }
+    return { size, restore: () => putBack(aside, path), discard: () => rm(aside, { force: true }) };
+  }
+
+  async restoreWithdrawn(): Promise<number> {
+    const aside = await this.#files((name) => name.endsWith(withdrawnSuffix));
+    for (const path of aside) await putBack(path, path.slice(0, -withdrawnSuffix.length));
+    return aside.length;
+  }
+
+  async #files(wanted: (name: string) => boolean): Promise<string[]> {
+    const root = join(this.#root, 'sha256');
+    const entries = await readdir(root, { recursive: true, withFileTypes: true }).catch(
+      (error: NodeJS.ErrnoException) => {
+        if (error.code === 'ENOENT') return [];
+        throw error;
+      },
+    );
+    return entries
+      .filter((e) => e.isFile() && wanted(e.name))
+      .map((e) => join(e.parentPath, e.name));
+  }
+
   #path(hex: string): string {
     return join(this.#root, 'sha256', hex.slice(0, 2), hex.slice(2, 4), hex);
+  }
+}
+
+const hexName = /^[0-9a-f]{64}$/;
+const withdrawnSuffix = '.withdrawn';
+
+/** A blob stored again while it was withdrawn is the same bytes: keep it, drop the aside copy. */
+async function putBack(aside: string, path: string): Promise<void> {
+  try {
+    if (await exists(path)) await rm(aside, { force: true });
+    else await rename(aside, path);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
   }
 }
 

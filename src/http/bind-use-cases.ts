@@ -8,6 +8,7 @@ import {
   type AppDeps,
   type AuditSigner,
   assertMayAttachEvidence,
+  assertWithinUploadQuota,
   attachEvidence,
   cancelRequest,
   executeTransition,
@@ -84,7 +85,10 @@ export function bindUseCases(deps: AppDeps, auditSigner?: AuditSigner): UseCases
           return deps.store.read((tx) => tx.versions.list(model));
         },
       ),
-    mayAttachEvidence: (principal, input) => assertMayAttachEvidence(deps, principal, input),
+    async mayAttachEvidence(principal, input) {
+      await assertMayAttachEvidence(deps, principal, input);
+      if (input.bytes !== undefined) await assertWithinUploadQuota(deps, principal, input.bytes);
+    },
     attachEvidence: (principal, input) =>
       attachEvidence(deps, principal, {
         model: input.model,

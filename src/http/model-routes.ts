@@ -129,9 +129,12 @@ export function registerModelRoutes(app: FastifyInstance, useCases: UseCases): v
       // Authorise before the body is read: a caller who may not attach here (or a missing model
       // or version) is refused without the upload being received or stored.
       preParsing: async (request, _reply, payload) => {
+        const declared = Number(request.headers['content-length']);
         await useCases.mayAttachEvidence(principalOf(request), {
           model: request.params.name,
           version: request.params.version,
+          // Over the upload quota already by its Content-Length: refused unread too.
+          ...(Number.isSafeInteger(declared) && declared >= 0 ? { bytes: declared } : {}),
         });
         return payload;
       },

@@ -105,7 +105,10 @@ export interface UseCases extends AuditUseCases, IdentityUseCases, PackUseCases 
   ): Promise<VersionView>;
   listVersions(principal: Principal, model: string): Promise<VersionView[]>;
   /** Refuses unless the principal may attach evidence to the version; called before the body is read. */
-  mayAttachEvidence(principal: Principal, input: { model: string; version: string }): Promise<void>;
+  mayAttachEvidence(
+    principal: Principal,
+    input: { model: string; version: string; bytes?: number },
+  ): Promise<void>;
   attachEvidence(
     principal: Principal,
     input: { model: string; version: string; path: string; bytes: Uint8Array; mediaType?: string },

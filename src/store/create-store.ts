@@ -7,6 +7,7 @@ import { migrateToLatest } from './migrations/migrate-to-latest.js';
 import { pendingRequestsReadModel } from './read-models/pending-requests.js';
 import { approvalRepository } from './repositories/approval-repository.js';
 import { auditRepository, checkpointRepository } from './repositories/audit-repository.js';
+import { blobUploadRepository } from './repositories/blob-upload-repository.js';
 import { decisionRepository } from './repositories/decision-repository.js';
 import { evidenceRepository } from './repositories/evidence-repository.js';
 import { idempotencyRepository } from './repositories/idempotency-repository.js';
@@ -63,6 +64,7 @@ function repositories(context: RepositoryContext): Repositories {
     checkpoints: checkpointRepository(context),
     identity: identityRepository(context),
     idempotency: idempotencyRepository(context),
+    blobUploads: blobUploadRepository(context),
     reads: { pendingRequests: pendingRequestsReadModel(context) },
   };
 }
@@ -98,6 +100,7 @@ const recordNouns: Record<string, string> = {
   role_bindings: 'role binding',
   api_tokens: 'API token',
   idempotency_keys: 'Idempotency-Key record',
+  blob_uploads: 'upload record',
 };
 
 function conflict(message: string, cause: unknown): ClearanceError {

@@ -188,6 +188,15 @@ export interface ApiTokensTable {
 }
 
 /** Added by 0004; not append-only (purged after the retention). */
+export interface BlobUploadsTable {
+  id: string;
+  principal_id: string;
+  digest: string;
+  /** bigint: pg returns it as a string. */
+  size: number | string;
+  uploaded_at: Instant;
+}
+
 export interface IdempotencyKeysTable {
   principal_id: string;
   key: string;
@@ -217,6 +226,7 @@ export interface Database {
   role_bindings: RoleBindingsTable;
   api_tokens: ApiTokensTable;
   idempotency_keys: IdempotencyKeysTable;
+  blob_uploads: BlobUploadsTable;
 }
 
 /** Tables whose rows never change once written; both engines enforce it with triggers. */

@@ -7,6 +7,7 @@ import { isDeepStrictEqual } from 'node:util';
  */
 import type {
   AuditEntryInput,
+  BlobUpload,
   IdempotencyRecord,
   Repositories,
   Store,
@@ -60,6 +61,7 @@ export interface MemoryState {
   idempotency: Map<string, IdempotencyRecord>;
   /** Merkle tree nodes above the leaves, by `nodeKey`, stored as `append` completes them. */
   treeNodes: Map<string, Uint8Array>;
+  blobUploads: BlobUpload[];
 }
 
 export interface InMemoryStore extends Store {
@@ -88,6 +90,29 @@ function emptyState(): MemoryState {
     tokens: new Map(),
     idempotency: new Map(),
     treeNodes: new Map(),
+    blobUploads: [],
+  };
+}
+
+function blobUploadRepo(s: MemoryState): Pick<Repositories, 'blobUploads'> {
+  return {
+    blobUploads: {
+      record: async (upload) => {
+        s.blobUploads.push(copy(upload));
+      },
+      bytesSince: async (principalId, since) =>
+        s.blobUploads
+          .filter((u) => u.principalId === principalId && u.at >= since)
+          .reduce((sum, u) => sum + u.size, 0),
+      uploadedSince: async (digest, since) =>
+        s.blobUploads.some((u) => u.digest === digest && u.at >= since),
+      isReferenced: async (digest) => s.evidence.some((e) => e.digest === digest),
+      purgeBefore: async (at) => {
+        const before = s.blobUploads.length;
+        s.blobUploads = s.blobUploads.filter((u) => u.at >= at);
+        return before - s.blobUploads.length;
+      },
+    },
   };
 }
 
@@ -450,6 +475,7 @@ export function createInMemoryStore(): InMemoryStore {
       ...otherRepos(draft),
       ...identityRepo(draft),
       ...idempotencyRepo(draft),
+      ...blobUploadRepo(draft),
     };
     return { ...writes, reads: readModels(writes) };
   };

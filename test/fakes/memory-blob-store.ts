@@ -14,7 +14,34 @@ export interface MemoryBlobStore extends BlobStore {
 
 export function createMemoryBlobStore(): MemoryBlobStore {
   const blobs = new Map<string, Uint8Array>();
+  const withdrawn = new Map<string, Uint8Array>();
+  const putBack = (digest: string) => {
+    const bytes = withdrawn.get(digest);
+    withdrawn.delete(digest);
+    if (bytes && !blobs.has(digest)) blobs.set(digest, bytes);
+  };
   return {
+    async *list() {
+      for (const [digest, bytes] of [...blobs]) yield { digest, size: bytes.byteLength };
+    },
+    withdraw: async (digest) => {
+      const bytes = blobs.get(digest);
+      if (!bytes) return undefined;
+      blobs.delete(digest);
+      withdrawn.set(digest, bytes);
+      return {
+        size: bytes.byteLength,
+        restore: async () => putBack(digest),
+        discard: async () => {
+          withdrawn.delete(digest);
+        },
+      };
+    },
+    restoreWithdrawn: async () => {
+      const count = withdrawn.size;
+      for (const digest of [...withdrawn.keys()]) putBack(digest);
+      return count;
+    },
     put: async (bytes) => {
       const digest = `sha256:${sha256Hex(bytes)}`;
       if (!blobs.has(digest)) blobs.set(digest, new Uint8Array(bytes));

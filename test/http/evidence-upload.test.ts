@@ -95,3 +95,31 @@ describe('evidence upload authorisation', () => {
     expect(await h.blobs.has(digest)).toBe(true);
   });
 });
+
+describe('evidence upload quota', () => {
+  it('answers 429 problem details to an upload over the quota and stores nothing', async () => {
+    const limited = buildServer({
+      useCases: bindUseCases({ ...h.deps, uploadQuota: { bytes: 64, windowSeconds: 3600 } }),
+      directory: identity.directory,
+      bodyLimitBytes: 1024 * 1024,
+    });
+    try {
+      const bytes = Buffer.alloc(100, 0x62);
+      const response = await limited.inject({
+        method: 'POST',
+        url: `/api/v1/models/${model}/versions/v1/evidence?path=big.md`,
+        headers: {
+          authorization: identity.bearer('olga', 'model_owner'),
+          'content-type': 'application/octet-stream',
+        },
+        payload: bytes,
+      });
+      expect(response.statusCode).toBe(429);
+      expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
+      expect(response.json().code).toBe('quota_exceeded');
+      expect(await h.blobs.has(`sha256:${sha256Hex(bytes)}`)).toBe(false);
+    } finally {
+      await limited.close();
+    }
+  });
+});

@@ -15,6 +15,7 @@ const expectedStatus = {
   unauthenticated: 401,
   precondition_failed: 412,
   audit_unavailable: 503,
+  quota_exceeded: 429,
 } as const;
 
 let close: (() => Promise<void>) | undefined;

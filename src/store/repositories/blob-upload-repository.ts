@@ -1,0 +1,55 @@
+import type { BlobUploadRepository } from '../../app/ports.js';
+import { int, type RepositoryContext } from '../columns.js';
+
+export function blobUploadRepository(context: RepositoryContext): BlobUploadRepository {
+  const { db } = context;
+  return {
+    async record(upload) {
+      await db
+        .insertInto('blob_uploads')
+        .values({
+          id: upload.id,
+          principal_id: upload.principalId,
+          digest: upload.digest,
+          size: upload.size,
+          uploaded_at: upload.at,
+        })
+        .execute();
+    },
+    async bytesSince(principalId, since) {
+      const row = await db
+        .selectFrom('blob_uploads')
+        .select((eb) => eb.fn.sum<number | string | null>('size').as('bytes'))
+        .where('principal_id', '=', principalId)
+        .where('uploaded_at', '>=', since)
+        .executeTakeFirst();
+      return row?.bytes == null ? 0 : int(row.bytes);
+    },
+    async uploadedSince(digest, since) {
+      const row = await db
+        .selectFrom('blob_uploads')
+        .select('id')
+        .where('digest', '=', digest)
+        .where('uploaded_at', '>=', since)
+        .limit(1)
+        .executeTakeFirst();
+      return row !== undefined;
+    },
+    async isReferenced(digest) {
+      const row = await db
+        .selectFrom('evidence')
+        .select('digest')
+        .where('digest', '=', digest)
+        .limit(1)
+        .executeTakeFirst();
+      return row !== undefined;
+    },
+    async purgeBefore(at) {
+      const result = await db
+        .deleteFrom('blob_uploads')
+        .where('uploaded_at', '<', at)
+        .executeTakeFirst();
+      return Number(result.numDeletedRows);
+    },
+  };
+}
