@@ -21,6 +21,7 @@ export const stateActions = [
   'transition.rejected',
   'transition.cancelled',
   'approval.recorded',
+  'review.recorded',
   'rollback.executed',
 ] as const;
 
@@ -78,9 +79,13 @@ export function replayAuditState(
   return state;
 }
 
-/** The approval an `approval.recorded` entry records, or undefined when it is not one. */
+/**
+ * The approval an `approval.recorded` (or a post-incident `review.recorded`) entry records, or
+ * undefined when it is not one: both store their sign-off as an approval row.
+ */
 export function approvalOfEntry(entry: AuditEntry): Approval | undefined {
-  if (entry.action !== 'approval.recorded' || entry.subject.type !== 'request') return undefined;
+  const recorded = entry.action === 'approval.recorded' || entry.action === 'review.recorded';
+  if (!recorded || entry.subject.type !== 'request') return undefined;
   const { approvalId, role, decision, riskClass } = entry.data;
   const evidence = entry.digests.evidence;
   const policy = entry.digests.policy;
@@ -234,15 +239,18 @@ const appliers: Record<string, Applier> = {
     closeRequest(state, entry.subject.id, 'cancelled');
     return undefined;
   },
-  'approval.recorded': (state, entry) => {
-    const approval = approvalOfEntry(entry);
-    if (!approval) return 'does not carry the approval id, role, decision and digests';
-    state.approvals.set(approval.id, approval);
-    return undefined;
-  },
+  'approval.recorded': applyApproval,
+  'review.recorded': applyApproval,
   'transition.executed': applyExecuted,
   'rollback.executed': applyRollback,
 };
+
+function applyApproval(state: ExpectedState, entry: AuditEntry): string | undefined {
+  const approval = approvalOfEntry(entry);
+  if (!approval) return 'does not carry the approval id, role, decision and digests';
+  state.approvals.set(approval.id, approval);
+  return undefined;
+}
 
 /** As `moveVersion` does: the previous production version is demoted and becomes the target. */
 function applyExecuted(

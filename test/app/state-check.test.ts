@@ -117,7 +117,7 @@ eachEngine('state proven against the audit log', (engine) => {
     await workedRegistry(h, 'served-pd');
     const dialect = engine.openDialect();
     await behindTheService(dialect, [], async (db) => {
-      await sql`update version_states set state = 'deprecated' where model = 'served-pd' and version = '2026.1'`.execute(
+      await sql`update version_states set state = 'deprecated' where model = 'served-pd' and version = '2026.2'`.execute(
         db,
       );
       await sql`update version_states set state = 'production' where model = 'served-pd' and version = '2026.3'`.execute(
@@ -137,9 +137,9 @@ eachEngine('state proven against the audit log', (engine) => {
       d.found,
     ]);
     expect(named).toEqual([
-      ['version_states', 'served-pd@2026.1', 'state', 'production', 'deprecated'],
+      ['version_states', 'served-pd@2026.2', 'state', 'production', 'deprecated'],
       ['version_states', 'served-pd@2026.3', 'state', 'draft', 'production'],
-      ['serving', 'served-pd', 'production_version', '2026.1', '2026.3'],
+      ['serving', 'served-pd', 'production_version', '2026.2', '2026.3'],
     ]);
   });
   it('is checked by the server at start and counted in /metrics, with the check time', async () => {

@@ -9,6 +9,7 @@ import {
   executeTransition,
   importProduction,
   recordApproval,
+  recordReview,
   requestTransition,
   rollback,
 } from '../../src/app/index.js';
@@ -71,8 +72,8 @@ export async function behindTheService(
 }
 
 /**
- * 2026.1 imported into production, 2026.2 promoted over it with three sign-offs, a cancelled
- * request, a rollback to 2026.1, and 2026.3 waiting for its tech-lead approval to staging.
+ * 2026.1 imported into production, 2026.2 promoted over it with three sign-offs, an emergency
+ * hotfix over that with its post-incident review, a cancelled request, a rollback to 2026.2, and 2026.3 waiting for its tech-lead approval to staging.
  */
 export async function workedRegistry(h: StoreHarness, model: string) {
   await setupModel(h, 'credit-risk', model, 'regulated');
@@ -109,6 +110,26 @@ export async function workedRegistry(h: StoreHarness, model: string) {
   }
   h.clock.advance(60_000);
   await executeTransition(h.deps, people.mlops, { requestId: promotion.request.id });
+  // An emergency hotfix over 2026.2, signed off afterwards by its post-incident review.
+  await addVersion(h, { model, version: 'hotfix', dir: 'credit-risk/candidates/hotfix' });
+  await toStaging(h, model, 'hotfix');
+  const hot = await requestTransition(h.deps, people.breakGlass, {
+    model,
+    version: 'hotfix',
+    to: 'production',
+    changeType: 'emergency',
+    reason: 'Hotfix now',
+    ticket: 'RISK-911',
+  });
+  await executeTransition(h.deps, people.breakGlass, { requestId: hot.request.id });
+  await recordReview(h.deps, people.risk, {
+    requestId: hot.request.id,
+    role: 'risk_officer',
+    decision: 'approve',
+    comment: 'Post-incident review done',
+    ticket: 'RISK-911',
+    riskClass: 'high',
+  });
   await addVersion(h, { model, version: '2026.3', dir: 'credit-risk/candidates/passing' });
   const withdrawn = await requestTransition(h.deps, people.owner, {
     model,

@@ -48,7 +48,7 @@ eachEngine('audit verify --state and --since', (engine) => {
     const edit = (state: string, version: string) =>
       sql`update version_states set state = ${state} where model = 'cli-pd' and version = ${version}`;
     await behindTheService(dialect, [], async (db) => {
-      await edit('deprecated', '2026.1').execute(db);
+      await edit('deprecated', '2026.2').execute(db);
       await edit('production', '2026.3').execute(db);
       await sql`update serving set production_version = '2026.3' where model = 'cli-pd'`.execute(
         db,
@@ -63,13 +63,13 @@ eachEngine('audit verify --state and --since', (engine) => {
         'version_states cli-pd@2026.3: state is production, the audit log says draft.',
       );
       expect(text.stdout).toContain(
-        'serving cli-pd: production_version is 2026.3, the audit log says 2026.1.',
+        'serving cli-pd: production_version is 2026.3, the audit log says 2026.2.',
       );
       const json = runCli(['audit', 'verify', '--state', '--format', 'json', ...live]);
       expect(json.status).toBe(1);
       expect(JSON.parse(json.stdout).state.disagreements).toContainEqual({
         table: 'version_states',
-        key: 'cli-pd@2026.1',
+        key: 'cli-pd@2026.2',
         field: 'state',
         expected: 'production',
         found: 'deprecated',
@@ -77,8 +77,8 @@ eachEngine('audit verify --state and --since', (engine) => {
     } finally {
       await behindTheService(dialect, [], async (db) => {
         await edit('draft', '2026.3').execute(db);
-        await edit('production', '2026.1').execute(db);
-        await sql`update serving set production_version = '2026.1' where model = 'cli-pd'`.execute(
+        await edit('production', '2026.2').execute(db);
+        await sql`update serving set production_version = '2026.2' where model = 'cli-pd'`.execute(
           db,
         );
       });
