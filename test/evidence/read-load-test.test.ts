@@ -147,6 +147,17 @@ describe("k6's end-of-test summary", () => {
     });
   }
 
+  it('refuses a k6 figure that is not a duration, naming its field', async () => {
+    const file = await writeTemp(
+      'load_test.json',
+      '{"metrics":{"http_req_duration":{"type":"trend","values":{"avg":12,"p(95)":"fast"}}}}',
+    );
+    const error = await refusal(readLoadTest(file));
+    expect(error.message).toMatch(
+      /column "metrics\.http_req_duration\.p\(95\)": k6 figure p\(95\) is "fast", not a duration in milliseconds/,
+    );
+  });
+
   it('errors when the summary lacks the requested percentile, saying how to export it', async () => {
     const dir = await evidenceWith('k6-summary.json', 'load_test.json');
     const candidate = await loadEvidenceBundle(dir);
