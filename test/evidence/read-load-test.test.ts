@@ -116,6 +116,12 @@ describe("k6's --out json lines", () => {
     expect(error.message).toMatch(/no Point lines of metric http_req_duration/);
   });
 
+  it('refuses a line longer than 1 MiB instead of carrying it', async () => {
+    const file = await writeTemp('load_test.ndjson', `{"a":1}\n${'x'.repeat(3 << 20)}`);
+    const error = await refusal(readLoadTest(file));
+    expect(error.message).toMatch(/:2.* is longer than 1 MiB, so it is not a line of k6 output/);
+  });
+
   it('refuses a broken http_req_duration line with its line number', async () => {
     const file = await writeTemp(
       'load_test.ndjson',
