@@ -10,6 +10,8 @@ import { GrowableFloat64 } from './growable-arrays.js';
 
 const LF = 10;
 const metricName = 'http_req_duration';
+/** k6 writes lines of a few hundred bytes; a longer one is not k6 output, and carrying it costs. */
+const maxLineBytes = 1 << 20;
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -68,6 +70,13 @@ export async function readK6Json(file: string): Promise<LoadTestEvidence> {
       start = nl + 1;
     }
     tail = start < buf.length ? buf.subarray(start) : undefined;
+    if (tail !== undefined && tail.length > maxLineBytes) {
+      throw evidenceError(
+        { file, line: line + 1 },
+        `is longer than ${maxLineBytes >> 20} MiB, so it is not a line of k6 output.`,
+        'Attach the file k6 run --out json wrote (one JSON object a line).',
+      );
+    }
   }
   if (tail) addLine(tail.toString('utf8'), ++line, file, samples);
   if (samples.length === 0) {

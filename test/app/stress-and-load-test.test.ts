@@ -2,6 +2,7 @@
  * The ride-sharing ETA example through the registry: stress sets in a robustness/ folder and
  * per-request load-test samples are stored like any evidence, and the gates recompute from them.
  */
+import { tmpdir } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { requestTransition } from '../../src/app/index.js';
 import type { GateResult } from '../../src/domain/index.js';
@@ -35,5 +36,12 @@ describe('stress sets and load-test samples from stored evidence', () => {
     // The zone-gap expression reads a number only metrics.json has.
     expect(gate('zone-gap').provenance).toBe('self-reported');
     expect(decision.evidence.map((e) => e.path)).toContain('robustness/gps-drift.csv');
+    // Files are named by their evidence path, never by the directory the server unpacked them in.
+    expect(gate('latency').details.file).toBe('load_test.csv');
+    expect(gate('stress').details.sets).toEqual([
+      expect.objectContaining({ file: 'robustness/gps-drift.csv' }),
+      expect.objectContaining({ file: 'robustness/traffic-feed-outage.csv' }),
+    ]);
+    expect(JSON.stringify(decision)).not.toContain(tmpdir());
   });
 });

@@ -116,6 +116,12 @@ describe("k6's --out json lines", () => {
     expect(error.message).toMatch(/no Point lines of metric http_req_duration/);
   });
 
+  it('refuses a line longer than 1 MiB instead of carrying it', async () => {
+    const file = await writeTemp('load_test.ndjson', `{"a":1}\n${'x'.repeat(3 << 20)}`);
+    const error = await refusal(readLoadTest(file));
+    expect(error.message).toMatch(/:2.* is longer than 1 MiB, so it is not a line of k6 output/);
+  });
+
   it('refuses a broken http_req_duration line with its line number', async () => {
     const file = await writeTemp(
       'load_test.ndjson',
@@ -146,6 +152,17 @@ describe("k6's end-of-test summary", () => {
       expect(candidate.data?.load_test).toEqual(document);
     });
   }
+
+  it('refuses a k6 figure that is not a duration, naming its field', async () => {
+    const file = await writeTemp(
+      'load_test.json',
+      '{"metrics":{"http_req_duration":{"type":"trend","values":{"avg":12,"p(95)":"fast"}}}}',
+    );
+    const error = await refusal(readLoadTest(file));
+    expect(error.message).toMatch(
+      /column "metrics\.http_req_duration\.p\(95\)": k6 figure p\(95\) is "fast", not a duration in milliseconds/,
+    );
+  });
 
   it('errors when the summary lacks the requested percentile, saying how to export it', async () => {
     const dir = await evidenceWith('k6-summary.json', 'load_test.json');
