@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseHtmlDocument, parseMarkdownDocument } from '../../src/evidence/index.js';
+import { parseDecimalText } from '../../src/evidence/parse-decimal.js';
 
 /**
  * Inputs that took seconds to minutes before the parsers were made linear (issue 7, finding 1).
@@ -44,4 +45,13 @@ describe('HTML reports parse in linear time', () => {
       expect(doc.sections.report).toBe(`ok${' a'.repeat(300_000)}`);
     },
   );
+});
+
+describe('numbers in prediction files parse in linear time', () => {
+  it('refuses 200,000 digits followed by a letter, and reads them without it', pathological, () => {
+    expect(parseDecimalText(`${'1'.repeat(200_000)}x`)).toBeNaN();
+    expect(parseDecimalText('1'.repeat(200_000))).toBe(Number.POSITIVE_INFINITY);
+    expect(parseDecimalText(' -12.5e3 ')).toBe(-12500);
+    expect(parseDecimalText('1.')).toBe(1);
+  });
 });
