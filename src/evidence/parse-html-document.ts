@@ -37,8 +37,13 @@ export function parseHtmlDocument(
   let hidden = 0; // inside <script> or <style>: not text
   let open: { level: number; name: string; opened: number; text: string[] } | undefined;
   let nested = 0; // headings inside the open heading count as its text
-  const onOpen = (name: string): void => {
+  // A tag separates words, as a space would.
+  const onTag = (): void => {
     pieces.push(' ');
+    open?.text.push(' ');
+  };
+  const onOpen = (name: string): void => {
+    onTag();
     if (name === 'script' || name === 'style') hidden++;
     const level = headingLevel(name);
     if (level === undefined || hidden > 0) return;
@@ -46,7 +51,7 @@ export function parseHtmlDocument(
     else nested++;
   };
   const onClose = (name: string): void => {
-    pieces.push(' ');
+    onTag();
     if (name === 'script' || name === 'style') hidden = Math.max(0, hidden - 1);
     if (open === undefined || headingLevel(name) === undefined) return;
     if (nested > 0 && name !== open.name) {
@@ -54,7 +59,7 @@ export function parseHtmlDocument(
       return;
     }
     nested = 0;
-    const key = normaliseHeading(collapseText(open.text.join(' ')));
+    const key = normaliseHeading(collapseText(open.text.join('')));
     headings.push({ level: open.level, key, opened: open.opened, closed: pieces.length });
     open = undefined;
   };
@@ -72,7 +77,7 @@ export function parseHtmlDocument(
       ontext: (start, end) => onText(html.slice(start, end)),
       ontextentity: (codepoint) => onText(String.fromCodePoint(codepoint)),
       oncdata: (start, end) => onText(html.slice(start, end)),
-      oncomment: () => pieces.push(' '),
+      oncomment: onTag,
       onattribdata: ignore,
       onattribentity: ignore,
       onattribend: ignore,
