@@ -176,6 +176,8 @@ export class GateWorkerPool implements GateRunner {
   }
 
   #heard(slot: Slot, reply: WorkerReply): void {
+    // A stopped worker may still have sent something before it died; its run is answered.
+    if (slot.stopped) return;
     if (reply.type === 'ready') {
       clearTimeout(slot.timer);
       slot.ready = true;
