@@ -30,7 +30,10 @@ import {
   verifyInclusion,
   verifyLog,
 } from '../src/audit/index.js';
-import type { Principal } from '../src/domain/index.js';
+import { classifyEvidenceFile, type EvidenceRecord, type Principal } from '../src/domain/index.js';
+import { FileBlobStore } from '../src/evidence/file-blob-store.js';
+import { GateWorkerPool, InProcessGateRunner } from '../src/gate-runs/index.js';
+import { parsePolicy } from '../src/policy/index.js';
 import { createStore } from '../src/store/index.js';
 import { liveAuditAtScale } from './audit-live.js';
 import { depsFor, timeIt } from './bench-deps.js';
@@ -95,10 +98,11 @@ function evidence(i: number) {
 }
 
 async function fullPath(deps: AppDeps, count: number): Promise<number> {
+  const model = 'bench';
   const text = policy;
   const registered = await registerPolicy(deps, admin, { text });
   await registerModel(deps, admin, {
-    name: 'bench',
+    name: model,
     ownerTeam: 'bench',
     riskTier: 'medium',
     policyDigest: registered.digest,
@@ -108,15 +112,15 @@ async function fullPath(deps: AppDeps, count: number): Promise<number> {
       const version = `v${i}`;
       const { lineage, files } = evidence(i);
       await registerVersion(deps, ci, {
-        model: 'bench',
+        model,
         version,
         artifactUri: `s3://b/${version}`,
         artifactDigest: sha(version),
         lineage,
       });
-      await attachEvidence(deps, ci, { model: 'bench', version, files });
+      await attachEvidence(deps, ci, { model, version, files });
       const { request } = await requestTransition(deps, ci, {
-        model: 'bench',
+        model,
         version,
         to: 'staging',
         reason: 'bench',
@@ -136,6 +140,61 @@ async function fullPath(deps: AppDeps, count: number): Promise<number> {
       await executeTransition(deps, ci, { requestId: request.id });
     }
   });
+}
+
+/**
+ * The cost of the worker hop alone: the same small gate run (the full path's evidence and
+ * gates) through the worker pool and on the event loop, in alternating rounds so that load on
+ * the machine weighs on both alike.
+ */
+async function gateRunHop(dir: string, runs: number): Promise<RegistryRow[]> {
+  const blobs = new FileBlobStore(join(dir, 'hop-blobs'));
+  const parsed = parsePolicy(policy, 'bench policy');
+  if (!parsed.ok) throw new Error('the bench policy does not parse');
+  const records: EvidenceRecord[] = [];
+  for (const file of evidence(1).files) {
+    const { digest, size } = await blobs.put(file.bytes);
+    const kind = classifyEvidenceFile(file.path).kind;
+    const at = new Date().toISOString();
+    const common = { model: 'hop', version: '1', mediaType: 'text/plain', attachedBy: 'bench' };
+    records.push({ ...common, path: file.path, kind, digest, size, attachedAt: at });
+  }
+  const input = {
+    gates: parsed.policy.transitions[0]?.gates ?? [],
+    candidate: records,
+    bypass: [],
+  };
+  const budgets = { timeBudgetSeconds: 30, memoryBudgetMb: 1024, workers: 1 };
+  const pool = new GateWorkerPool({ blobs, budgets });
+  const local = new InProcessGateRunner(blobs);
+  const seconds = { pool: 0, local: 0 };
+  try {
+    await pool.run(input); // starts the worker: the hop is measured warm
+    const rounds = 10;
+    for (let round = 0; round < rounds; round++) {
+      for (const [name, runner] of [
+        ['pool', pool],
+        ['local', local],
+      ] as const) {
+        seconds[name] += await timeIt(async () => {
+          for (let i = 0; i < runs / rounds; i++) await runner.run(input);
+        });
+      }
+    }
+  } finally {
+    await pool.close();
+  }
+  const row = (measure: string, s: number): RegistryRow => ({
+    engine: 'offline',
+    measure,
+    count: runs,
+    seconds: s,
+    perSecond: runs / s,
+  });
+  return [
+    row('one gate run (3 evidence files, 3 gates) in a worker thread', seconds.pool),
+    row('the same gate run on the event loop (no budget)', seconds.local),
+  ];
 }
 
 async function auditAppends(store: Store, count: number): Promise<number> {
@@ -189,6 +248,7 @@ async function engineRows(
 ): Promise<RegistryRow[]> {
   const deps = depsFor(store, dir);
   const pathSeconds = await fullPath(deps, sizes.path).finally(() => deps.gateRunner.close());
+
   const appendSeconds = await auditAppends(store, sizes.appends);
   return [
     {
@@ -353,6 +413,8 @@ export async function runRegistryBench(options: {
       }
     });
     if (pgRows) rows.push(...pgRows);
+    process.stderr.write('gate run: worker hop…\n');
+    rows.push(...(await gateRunHop(dir, 400)));
     process.stderr.write(
       `audit verify at ${options.auditEntries.toLocaleString('en-US')} entries…\n`,
     );

@@ -60,7 +60,8 @@ import { createStore, type StoreConfig } from './store/index.js';
 export interface Registry {
   config: Config;
   store: Store;
-  deps: AppDeps;
+  /** The use cases' dependencies; gate runs go to a worker pool (closed with the registry). */
+  deps: AppDeps & { gateRunner: GateWorkerPool };
   /** Tokens and role bindings from the store, for `authenticate`. */
   directory: IdentityDirectory;
   /** Signs audit checkpoints as `clearance/<install-id>` (see `loadAuditSigner`). */
@@ -469,6 +470,7 @@ export async function startServer(
     trustProxy: config.trustProxy,
     logger: options.logger ?? false,
     idempotency,
+    gateRuns: () => registry.deps.gateRunner.stats(),
   });
   stateCheck = startStateCheckSchedule(registry.deps, config.stateCheckIntervalSeconds * 1000, {
     onChecked: (check) => logStateCheck(app, check),

@@ -18,7 +18,7 @@ export type GateRunPhase =
   | { step: 'gate'; gateId: string };
 
 export function describePhase(phase: GateRunPhase | undefined): string {
-  if (phase === undefined) return 'starting';
+  if (phase === undefined) return 'waiting for its worker to begin';
   if (phase.step === 'candidate') return "reading the candidate's evidence";
   if (phase.step === 'baseline') return "reading the production baseline's evidence";
   return `evaluating gate ${phase.gateId}`;

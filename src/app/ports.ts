@@ -84,6 +84,24 @@ export interface GateRunner {
   run(input: GateRunInput): Promise<GateResult[]>;
 }
 
+/** How a gate run ended: judged, or stopped (over a budget, its worker failed, shutdown). */
+export type GateRunEnd =
+  | 'completed'
+  | 'over_time_budget'
+  | 'over_memory_budget'
+  | 'worker_failed'
+  | 'worker_not_started'
+  | 'cancelled';
+
+/** What the server's gate workers are doing, for `/metrics`. */
+export interface GateRunStats {
+  workers: number;
+  running: number;
+  queued: number;
+  /** Runs since the server started, by how they ended. */
+  ended: Record<GateRunEnd, number>;
+}
+
 export interface ModelRepository {
   insert(model: Model): Promise<void>;
   /** With `forUpdate`, the row is locked until the transaction ends: promotions of one model queue here. */

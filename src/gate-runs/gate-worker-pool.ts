@@ -17,9 +17,11 @@ import {
   type BlobStore,
   describePhase,
   failedGateRun,
+  type GateRunEnd,
   type GateRunInput,
   type GateRunner,
   type GateRunPhase,
+  type GateRunStats,
 } from '../app/index.js';
 import type { GateResult } from '../domain/index.js';
 import { type MaterialisedRun, materialiseRun } from './materialised-run.js';
@@ -32,13 +34,6 @@ export interface GateRunBudgets {
   memoryBudgetMb: number;
   /** Worker threads, each running one run at a time. */
   workers: number;
-}
-
-/** What the pool is doing now (for /metrics and tests that wait for a run to be under way). */
-export interface GateRunStats {
-  workers: number;
-  running: number;
-  queued: number;
 }
 
 /** A worker that has not said `ready` by then is stopped: a start never hangs a run. */
@@ -59,7 +54,7 @@ interface Slot {
   timer?: NodeJS.Timeout | undefined;
 }
 
-type Failure = { explanation: string; details: Record<string, unknown> };
+type Failure = { explanation: string; details: Record<string, unknown> & { gateRun: GateRunEnd } };
 
 /**
  * Starts a worker on gate-worker.js; from TypeScript source (tests, `tsx`), on gate-worker.ts
@@ -80,6 +75,14 @@ export class GateWorkerPool implements GateRunner {
   readonly #budgets: GateRunBudgets;
   readonly #slots = new Set<Slot>();
   readonly #queue: Job[] = [];
+  readonly #ended: Record<GateRunEnd, number> = {
+    completed: 0,
+    over_time_budget: 0,
+    over_memory_budget: 0,
+    worker_failed: 0,
+    worker_not_started: 0,
+    cancelled: 0,
+  };
   #nextId = 1;
   #closed = false;
 
@@ -93,8 +96,9 @@ export class GateWorkerPool implements GateRunner {
     try {
       const run = await materialiseRun(this.#blobs, input, dir);
       return await new Promise<GateResult[]>((resolve) => {
-        if (this.#closed) return resolve(failedGateRun(run, cancelled()));
-        this.#queue.push({ id: this.#nextId++, run, resolve });
+        const job = { id: this.#nextId++, run, resolve };
+        if (this.#closed) return this.#fail(job, cancelled());
+        this.#queue.push(job);
         this.#dispatch();
       });
     } finally {
@@ -102,19 +106,30 @@ export class GateWorkerPool implements GateRunner {
     }
   }
 
+  /** What the pool is doing now, and how its runs ended (for /metrics). */
   stats(): GateRunStats {
     const running = [...this.#slots].filter((s) => s.job !== undefined).length;
-    return { workers: this.#slots.size, running, queued: this.#queue.length };
+    return {
+      workers: this.#slots.size,
+      running,
+      queued: this.#queue.length,
+      ended: { ...this.#ended },
+    };
+  }
+
+  /** What each run under way is doing, as an over-budget explanation would name it. */
+  runningSteps(): string[] {
+    return [...this.#slots].flatMap((s) => (s.job ? [describePhase(s.job.phase)] : []));
   }
 
   /** Stops every worker; runs under way or waiting answer `error` (the server is stopping). */
   async close(): Promise<void> {
     this.#closed = true;
-    for (const job of this.#queue.splice(0)) job.resolve(failedGateRun(job.run, cancelled()));
+    for (const job of this.#queue.splice(0)) this.#fail(job, cancelled());
     const stopping = [...this.#slots].map((slot) => {
       const job = slot.job;
       const done = this.#stop(slot);
-      if (job) job.resolve(failedGateRun(job.run, cancelled()));
+      if (job) this.#fail(job, cancelled());
       return done;
     });
     await Promise.all(stopping);
@@ -156,11 +171,13 @@ export class GateWorkerPool implements GateRunner {
     try {
       slot.worker.postMessage(request);
     } catch (error) {
-      this.#finish(slot, failedGateRun(job.run, crashed(job, error)));
+      this.#finish(slot, crashed(job, error));
     }
   }
 
   #heard(slot: Slot, reply: WorkerReply): void {
+    // A stopped worker may still have sent something before it died; its run is answered.
+    if (slot.stopped) return;
     if (reply.type === 'ready') {
       clearTimeout(slot.timer);
       slot.ready = true;
@@ -171,22 +188,30 @@ export class GateWorkerPool implements GateRunner {
     if (job === undefined || job.id !== reply.id) return;
     if (reply.type === 'phase') job.phase = reply.phase;
     else if (reply.type === 'done') this.#finish(slot, reply.results);
-    else this.#finish(slot, failedGateRun(job.run, crashed(job, new Error(reply.reason))));
+    else this.#finish(slot, crashed(job, new Error(reply.reason)));
   }
 
-  #finish(slot: Slot, results: GateResult[]): void {
+  #finish(slot: Slot, outcome: GateResult[] | Failure): void {
     clearTimeout(slot.timer);
     const job = slot.job;
     slot.job = undefined;
     slot.worker.unref();
-    job?.resolve(results);
+    if (job && Array.isArray(outcome)) {
+      this.#ended.completed += 1;
+      job.resolve(outcome);
+    } else if (job && !Array.isArray(outcome)) this.#fail(job, outcome);
     this.#dispatch();
+  }
+
+  #fail(job: Job, failure: Failure): void {
+    this.#ended[failure.details.gateRun] += 1;
+    job.resolve(failedGateRun(job.run, failure));
   }
 
   #overTime(slot: Slot): void {
     const job = slot.job;
     void this.#stop(slot);
-    if (job) job.resolve(failedGateRun(job.run, overTime(job, this.#budgets.timeBudgetSeconds)));
+    if (job) this.#fail(job, overTime(job, this.#budgets.timeBudgetSeconds));
     this.#dispatch();
   }
 
@@ -198,12 +223,12 @@ export class GateWorkerPool implements GateRunner {
     if (job) {
       const oom = (error as NodeJS.ErrnoException).code === 'ERR_WORKER_OUT_OF_MEMORY';
       const failure = oom ? overMemory(job, this.#budgets.memoryBudgetMb) : crashed(job, error);
-      job.resolve(failedGateRun(job.run, failure));
+      this.#fail(job, failure);
     } else if (!slot.ready) {
       // A worker that cannot start fails the run it was started for, rather than being started
       // again and again for it.
       const waiting = this.#queue.shift();
-      if (waiting) waiting.resolve(failedGateRun(waiting.run, notStarted(error)));
+      if (waiting) this.#fail(waiting, notStarted(error));
     }
     if (!this.#closed) this.#dispatch();
   }

@@ -5,6 +5,7 @@
 import helmet from '@fastify/helmet';
 import swagger from '@fastify/swagger';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import type { GateRunStats } from '../app/index.js';
 import type { IdentityDirectory, OidcVerifier } from '../auth/index.js';
 import { registerAuditRoutes } from './audit-routes.js';
 import { clientErrorHandler } from './client-errors.js';
@@ -50,6 +51,8 @@ export interface HttpDeps {
   now?: () => Date;
   /** The latest check of the database against the audit log, for `/metrics` (`compose.ts`). */
   stateCheck?: () => StateCheckStatus | undefined;
+  /** The gate workers' state, for `/metrics` (`compose.ts` passes the worker pool's). */
+  gateRuns?: () => GateRunStats;
 }
 
 export const openApiInfo = {
@@ -150,7 +153,7 @@ export function buildServer(deps: HttpDeps): FastifyInstance {
     idempotency: deps.idempotency ?? inProcessIdempotency(),
   });
 
-  const metrics = registerMetrics(app);
+  const metrics = registerMetrics(app, deps.gateRuns);
 
   // Routes go in a plugin registered after swagger, so its onRoute hook sees every one of them.
   app.register(async (api) => {

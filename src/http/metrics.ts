@@ -7,7 +7,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
-import type { RegistryMetrics } from '../app/index.js';
+import type { GateRunStats, RegistryMetrics } from '../app/index.js';
 
 /** The latest check of the database against the audit log (`audit verify --state`). */
 export interface StateCheckStatus {
@@ -21,7 +21,7 @@ export interface HttpMetrics {
   render(snapshot: RegistryMetrics, now: Date, stateCheck?: StateCheckStatus): Promise<string>;
 }
 
-export function registerMetrics(app: FastifyInstance): HttpMetrics {
+export function registerMetrics(app: FastifyInstance, gateRuns?: () => GateRunStats): HttpMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'clearance_' });
   const requests = new Counter({
@@ -78,6 +78,7 @@ export function registerMetrics(app: FastifyInstance): HttpMetrics {
       'Unix time of the latest completed check of the database against the audit log (alert when stale); 0 until the first check completes.',
     ),
   };
+  if (gateRuns) registerGateRunMetrics(registry, gateRuns);
   return {
     registry,
     async render(snapshot, now, stateCheck) {
@@ -105,4 +106,34 @@ export function registerMetrics(app: FastifyInstance): HttpMetrics {
       return registry.metrics();
     },
   };
+}
+
+/** The gate workers, read when scraped: how busy they are and how runs ended (budgets). */
+function registerGateRunMetrics(registry: Registry, stats: () => GateRunStats): void {
+  new Gauge({
+    name: 'clearance_gate_runs_running',
+    help: 'Gate runs executing in a worker thread now.',
+    registers: [registry],
+    collect() {
+      this.set(stats().running);
+    },
+  });
+  new Gauge({
+    name: 'clearance_gate_runs_queued',
+    help: 'Gate runs waiting for a free worker thread (all gateWorkers busy).',
+    registers: [registry],
+    collect() {
+      this.set(stats().queued);
+    },
+  });
+  new Counter({
+    name: 'clearance_gate_runs_total',
+    help: 'Gate runs since the server started, by how they ended: completed, over_time_budget, over_memory_budget, worker_failed, worker_not_started, cancelled.',
+    labelNames: ['result'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const [result, count] of Object.entries(stats().ended)) this.inc({ result }, count);
+    },
+  });
 }

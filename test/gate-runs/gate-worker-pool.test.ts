@@ -5,6 +5,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import {
+  backtestPolicy,
   registerModel,
   registerPolicy,
   registerVersion,
@@ -29,6 +30,7 @@ transitions:
     gates:
       - { id: auc, type: metric, metric: auc, min: 0.6 }
       - { id: ks, type: metric, metric: ks, min: 0.05 }
+      - { id: secrets, type: security, sbom: optional, secrets: deny }
     approvals: [{ role: tech_lead }]
 `;
 
@@ -116,14 +118,18 @@ describe('GateWorkerPool', () => {
     const h = harness();
     const pool = poolFor(h);
     h.deps.gateRunner = pool;
-    await setUp(h, '1', [{ path: 'predictions.csv', bytes: predictionsCsv(1_500_000) }]);
+    // 24 text files of 1 MiB: the secrets gate scans 24 MiB in one synchronous stretch.
+    const text = new TextEncoder().encode('lorem ipsum '.repeat(87_381));
+    const files = Array.from({ length: 24 }, (_, i) => ({ path: `notes/${i}.txt`, bytes: text }));
+    await setUp(h, '1', [...files, { path: 'predictions.csv', bytes: predictionsCsv(10_000) }]);
     const { app } = stubServer();
     let settled = false;
     const run = request(h, '1').finally(() => {
       settled = true;
     });
-    // The run is in its worker (reading 1.5 M rows, then the AUC): the event loop is free.
-    await until(() => pool.stats().running === 1);
+    // The worker is scanning: on the event loop, nothing could even observe this step before
+    // it ended, and the run ends straight after it.
+    await until(() => pool.runningSteps().includes('evaluating gate secrets'));
     const health = await app.inject({ method: 'GET', url: '/healthz' });
     expect(health.statusCode).toBe(200);
     expect(settled).toBe(false);
@@ -131,6 +137,7 @@ describe('GateWorkerPool', () => {
     expect(decision.gates.map((g) => [g.gateId, g.outcome])).toEqual([
       ['auc', 'pass'],
       ['ks', 'pass'],
+      ['secrets', 'pass'],
     ]);
     await app.close();
   });
@@ -144,6 +151,7 @@ describe('GateWorkerPool', () => {
       useCases: bindUseCases({ ...h.deps, gateRunner: pool }),
       directory: identity.directory,
       bodyLimitBytes: 1024 * 1024,
+      gateRuns: () => pool.stats(),
     });
     const response = await app.inject({
       method: 'POST',
@@ -153,7 +161,7 @@ describe('GateWorkerPool', () => {
     });
     expect(response.statusCode).toBe(201);
     const gates = response.json().decision.gates as { outcome: string; explanation: string }[];
-    expect(gates).toHaveLength(2);
+    expect(gates).toHaveLength(3);
     for (const gate of gates) {
       expect(gate.outcome).toBe('error');
       expect(gate.explanation).toContain('went over its time budget of 0.001 s');
@@ -166,7 +174,21 @@ describe('GateWorkerPool', () => {
     expect(again.decision.gates.map((g) => g.details.gateRun)).toEqual([
       'over_time_budget',
       'over_time_budget',
+      'over_time_budget',
     ]);
+    const metrics = await app.inject({
+      method: 'GET',
+      url: '/metrics',
+      headers: { authorization: identity.bearer(people.owner.id, 'model_owner') },
+    });
+    expect(metrics.body).toContain('clearance_gate_runs_total{result="over_time_budget"} 2');
+    expect(metrics.body).toContain('clearance_gate_runs_total{result="completed"} 0');
+    expect(metrics.body).toContain('clearance_gate_runs_running 0');
+    // A backtest cannot judge such a decision: it is listed as unevaluable, with the reason.
+    const backtest = await backtestPolicy(h.deps, people.admin, { policyText: policy });
+    expect(backtest.evaluated).toBe(0);
+    expect(backtest.unevaluable).toHaveLength(2);
+    expect(backtest.unevaluable[0]?.reason).toContain('went over its time budget of 0.001 s');
     await app.close();
   });
 
@@ -189,6 +211,7 @@ describe('GateWorkerPool', () => {
     expect(next.decision.gates.map((g) => [g.gateId, g.outcome])).toEqual([
       ['auc', 'pass'],
       ['ks', 'pass'],
+      ['secrets', 'pass'],
     ]);
   });
 });

@@ -1,13 +1,12 @@
+import { evaluateGateRun, groupColumnsFor } from '../../app/index.js';
 import {
   ClearanceError,
   decideCheck,
   type EvidenceBundle,
-  type GateSpec,
   type Policy,
   type TransitionPolicy,
 } from '../../domain/index.js';
 import { loadEvidenceBundle } from '../../evidence/index.js';
-import { evaluateGates } from '../../gates/index.js';
 import type { ChangeTypeName, CheckReport } from '../check-report.js';
 import { loadPolicyFile } from '../load-policy-file.js';
 import type { Progress } from '../progress.js';
@@ -50,13 +49,6 @@ function parseTransition(text: string, policy: Policy): TransitionPolicy {
     );
   }
   return found;
-}
-
-/** Columns the gates will read from predictions besides label and score. */
-function groupColumnsFor(gates: readonly GateSpec[]): string[] {
-  const columns = new Set<string>();
-  for (const gate of gates) if (gate.type === 'fairness') columns.add(gate.attribute);
-  return [...columns];
 }
 
 function refusalsFor(
@@ -116,11 +108,14 @@ export async function runCheck(options: CheckOptions): Promise<CheckReport> {
 
   const bypass =
     options.changeType === 'emergency' ? (policy.changeTypes.emergency?.bypass ?? []) : [];
-  const gates = evaluateGates(
-    transition.gates,
-    { candidate, ...(baseline ? { baseline } : {}), ...(evaluationSet ? { evaluationSet } : {}) },
-    { bypass },
-  );
+  // The server's gate code, on this thread: a local check has no event loop to keep free.
+  const gates = evaluateGateRun({
+    gates: transition.gates,
+    evaluationSet,
+    bypass,
+    candidate: { ok: true, bundle: candidate },
+    baseline: baseline ? { ok: true, bundle: baseline } : undefined,
+  });
   const decision = decideCheck(transition, gates);
   const refusals = refusalsFor(policy, transition, options.changeType);
   const partial = { gates, refusals, bypassedGates: decision.bypassedGates };
