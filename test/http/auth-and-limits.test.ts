@@ -163,6 +163,29 @@ describe('failed authentication is rate limited per client address', () => {
     expect((await call(badToken, '10.0.0.2')).statusCode).toBe(401);
   });
 
+  it('counts the client named by X-Forwarded-For only behind a trusted proxy', async () => {
+    const statuses = async (trustProxy: string | undefined) => {
+      const { app } = server(
+        { listModels: async () => [] },
+        { authFailureLimit: { max: 1, windowSeconds: 60 }, ...(trustProxy ? { trustProxy } : {}) },
+      );
+      const out: number[] = [];
+      for (const client of ['10.0.0.9', '10.0.0.9', '10.0.0.10']) {
+        const response = await app.inject({
+          method: 'GET',
+          url: '/api/v1/models',
+          headers: { authorization: badToken, 'x-forwarded-for': client },
+          remoteAddress: '127.0.0.1',
+        });
+        out.push(response.statusCode);
+      }
+      await app.close();
+      return out;
+    };
+    expect(await statuses('127.0.0.1')).toEqual([401, 429, 401]);
+    expect(await statuses(undefined)).toEqual([401, 429, 429]);
+  });
+
   it('does not count requests that authenticate', async () => {
     const { app, identity } = server(
       { listModels: async () => [] },
