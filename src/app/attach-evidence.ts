@@ -1,9 +1,12 @@
 import {
+  ClearanceError,
+  checkEvidenceContent,
+  checkEvidencePaths,
   classifyEvidenceFile,
   type EvidenceRecord,
   evidenceMediaType,
   evidenceSetDigest,
-  isSafeEvidencePath,
+  type Model,
   type Principal,
 } from '../domain/index.js';
 import type { AppDeps } from './app-deps.js';
@@ -33,34 +36,38 @@ export async function attachEvidence(
 ): Promise<EvidenceRecord[]> {
   if (input.files.length === 0)
     throw invalidInput('No evidence files were given.', 'Pass at least one file.');
-  for (const file of input.files) {
-    if (!isSafeEvidencePath(file.path)) {
-      throw invalidInput(
-        `Evidence path "${file.path}" is not a relative path.`,
-        'Use a path such as predictions.csv or reports/drift.md.',
-      );
-    }
-  }
-  // Nothing reaches the blob store before the caller is known to be allowed to attach here.
-  await assertMayAttachEvidence(deps, principal, input);
+  const paths = input.files.map((f) => f.path);
+  // Paths and format limits are judged before any byte is stored: alone first (no I/O), then
+  // against the version's other paths.
+  assertEvidencePaths([], paths);
+  refuse(
+    input.files.flatMap((f) => {
+      const problem = checkEvidenceContent(f.path, f.bytes);
+      return problem ? [problem] : [];
+    }),
+  );
+  // Nothing reaches the blob store before the caller is known to be allowed to attach here, and
+  // the paths are known to fit beside the version's other evidence.
+  await assertMayAttachEvidence(deps, principal, {
+    model: input.model,
+    version: input.version,
+    paths,
+  });
   // Recorded before the bytes are stored: the quota counts them, and blob collection keeps them
   // through its grace period while this attach is in flight.
   await recordUploads(deps, principal, input.files);
   const stored = await Promise.all(input.files.map((f) => deps.blobs.put(f.bytes)));
   const subject = { type: 'version', id: `${input.model}@${input.version}` };
-  return guarded(deps, { actor: principal, action: 'evidence.attach', subject }, () =>
+  const context = { actor: principal, action: 'evidence.attach', subject };
+  return guarded(deps, context, () =>
     deps.store.transaction(async (tx) => {
-      const model = await loadModel(tx, input.model, { forUpdate: true });
-      assertAnyRole({
+      // Again under the model's lock: another upload may have added a clashing path meanwhile.
+      const { model, existing } = await loadTarget(tx, {
+        ...input,
         principal,
-        model: model.name,
-        roles: versionRegistrars,
-        action: 'attach evidence',
+        paths,
+        forUpdate: true,
       });
-      if (!(await tx.versions.get(model.name, input.version))) {
-        throw notFound(`Version ${subject.id}`, 'Register the version before attaching evidence.');
-      }
-      const existing = await tx.evidence.list(model.name, input.version);
       const time = deps.clock.now().toISOString();
       const added: EvidenceRecord[] = [];
       for (const [i, file] of input.files.entries()) {
@@ -108,31 +115,78 @@ export async function attachEvidence(
 }
 
 /**
- * Refuses (audited `access.denied` for a missing role, `not_found` for a missing model or version)
- * unless the principal may attach evidence to the version; writes nothing else. The HTTP edge calls
- * it before reading an upload's body, and `attachEvidence` before storing any bytes; the
- * transaction that attaches checks again.
+ * Refuses (audited `access.denied` for a missing role, `not_found` for a missing model or version,
+ * `invalid_input` for `paths` that clash with the version's evidence) unless the principal may
+ * attach evidence to the version; writes nothing else. The HTTP edge calls it before reading an
+ * upload's body, and `attachEvidence` before storing any bytes; the transaction that attaches
+ * checks again.
  */
 export async function assertMayAttachEvidence(
   deps: AppDeps,
   principal: Principal,
-  input: { model: string; version: string },
+  input: { model: string; version: string; paths?: string[] },
 ): Promise<void> {
   const subject = { type: 'version', id: `${input.model}@${input.version}` };
   await guarded(deps, { actor: principal, action: 'evidence.attach', subject }, () =>
-    deps.store.read(async (tx) => {
-      const model = await loadModel(tx, input.model);
-      assertAnyRole({
+    deps.store.read((tx) =>
+      loadTarget(tx, {
+        model: input.model,
+        version: input.version,
         principal,
-        model: model.name,
-        roles: versionRegistrars,
-        action: 'attach evidence',
-      });
-      if (!(await tx.versions.get(model.name, input.version))) {
-        throw notFound(`Version ${subject.id}`, 'Register the version before attaching evidence.');
-      }
-    }),
+        paths: input.paths ?? [],
+      }),
+    ),
   );
+}
+
+/** The model and the version's evidence, once the principal may attach and the paths fit. */
+async function loadTarget(
+  tx: Repositories,
+  input: {
+    model: string;
+    version: string;
+    principal: Principal;
+    paths: string[];
+    forUpdate?: boolean;
+  },
+): Promise<{ model: Model; existing: EvidenceRecord[] }> {
+  const model = await loadModel(tx, input.model, { forUpdate: input.forUpdate ?? false });
+  assertAnyRole({
+    principal: input.principal,
+    model: model.name,
+    roles: versionRegistrars,
+    action: 'attach evidence',
+  });
+  if (!(await tx.versions.get(model.name, input.version))) {
+    throw notFound(
+      `Version ${model.name}@${input.version}`,
+      'Register the version before attaching evidence.',
+    );
+  }
+  const existing = await tx.evidence.list(model.name, input.version);
+  assertEvidencePaths(
+    existing.map((e) => e.path),
+    input.paths,
+  );
+  return { model, existing };
+}
+
+/** Throws `invalid_input` naming every refused path and the rule it breaks. */
+function assertEvidencePaths(existing: string[], added: string[]): void {
+  refuse(checkEvidencePaths({ existing, added }));
+}
+
+/** Throws `invalid_input` listing every problem; the message leads with the first. */
+function refuse(problems: readonly { message: string; fix: string }[]): void {
+  const first = problems[0];
+  if (!first) return;
+  const message =
+    problems.length === 1
+      ? `${first.message} ${first.fix}`
+      : `${problems.length} evidence files are refused; the first: ${first.message} ${first.fix}`;
+  throw new ClearanceError('invalid_input', message, {
+    problems: problems.map((p) => ({ message: p.message, fix: p.fix })),
+  });
 }
 
 /** Open requests for the version now see the new evidence: approved ones go back to pending. */

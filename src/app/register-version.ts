@@ -1,4 +1,12 @@
-import type { Lineage, Principal, Version, VersionView } from '../domain/index.js';
+import {
+  canonicalJson,
+  evidenceFormatLimits,
+  type Lineage,
+  type Principal,
+  type Version,
+  type VersionView,
+  valueNestingBeyond,
+} from '../domain/index.js';
 import type { AppDeps } from './app-deps.js';
 import { auditRecord } from './audit-record.js';
 import { assertAnyRole, guarded } from './authorise.js';
@@ -36,6 +44,7 @@ export async function registerVersion(
   }
   if (input.artifactUri.trim() === '')
     throw invalidInput('The artifact URI is empty.', 'Pass where the artifact is stored.');
+  assertStorableLineage(input.lineage);
   const subject = { type: 'version', id: `${input.model}@${input.version}` };
   return guarded(deps, { actor: principal, action: 'version.register', subject }, () =>
     deps.store.transaction(async (tx) => {
@@ -69,4 +78,40 @@ export async function registerVersion(
       return { ...version, state, stateSince: time };
     }),
   );
+}
+
+const lineageFix =
+  'Send lineage as an object of scalar fields, e.g. {"codeCommit": "9f2c1e7", "seed": 42}.';
+
+/**
+ * The lineage is stored and returned with every listing of the model's versions, so one that
+ * cannot be serialised, or is nested or sized beyond the evidence limits, is refused here.
+ */
+function assertStorableLineage(lineage: unknown): void {
+  if (typeof lineage !== 'object' || lineage === null || Array.isArray(lineage)) {
+    throw invalidInput('The lineage is not a JSON object.', lineageFix);
+  }
+  const { maxNesting, maxLineageBytes } = evidenceFormatLimits;
+  const deep = valueNestingBeyond(lineage);
+  if (deep !== undefined) {
+    const at = deep.length > 60 ? `${deep.slice(0, 60)}…` : deep;
+    throw invalidInput(
+      `The lineage nests arrays and objects more than ${maxNesting} levels deep (at ${at}).`,
+      lineageFix,
+    );
+  }
+  let text: string;
+  try {
+    text = canonicalJson(lineage);
+  } catch (error) {
+    const reason = (error as Error).message.replace(/^canonicalJson: /, '');
+    throw invalidInput(`The lineage cannot be stored as JSON: ${reason}.`, lineageFix);
+  }
+  const bytes = new TextEncoder().encode(text).length;
+  if (bytes > maxLineageBytes) {
+    throw invalidInput(
+      `The lineage is ${bytes} bytes as JSON; at most ${maxLineageBytes} are stored.`,
+      'Keep lineage to identifying fields (commit, snapshot, config digest, seed, run); attach larger records as evidence.',
+    );
+  }
 }

@@ -41,21 +41,58 @@ const ranks: Record<string, number> = {
 };
 
 /** `robustness/<set>.csv` (or .jsonl/.ndjson/.parquet): predictions on one stress set. */
-const stressSetPath = /^robustness\/[^/]+\.(csv|jsonl|ndjson|parquet)$/i;
+const stressSetPath = /^robustness\/[^/]+\.(csv|jsonl|ndjson|parquet)$/;
+const stressSetVariant = /^robustness\/([^/]+)\.(csv|jsonl|ndjson|parquet)$/i;
 
-/** When several files claim one kind, the lower rank wins (e.g. sbom.cdx.json over x.spdx.json). */
+/** The manifest and the data-fields file are read by name too, though they are no kind of their own. */
+const readByName = ['evidence.yaml', 'evidence.yml', 'data_fields.json'];
+/** Suffixes that make a file a kind: `.md` anywhere, the SBOM ones at the top. */
+const kindSuffixes = ['.cdx.json', '.spdx.json'];
+
+/** Folders the evidence reader skips (version control, dependencies, Clearance's own state). */
+export const ignoredEvidenceFolders: readonly string[] = ['.git', 'node_modules', '.clearance'];
+
+/**
+ * Names are matched exactly, letter case included: `PREDICTIONS.CSV` is not predictions, so a
+ * file cannot become the baseline by sorting before the documented name.
+ * When several files claim one kind, the lower rank wins (e.g. sbom.cdx.json over x.spdx.json).
+ */
 export function classifyEvidenceFile(relativePath: string): { kind: EvidenceKind; rank: number } {
   if (stressSetPath.test(relativePath)) return { kind: 'robustness_predictions', rank: 9 };
   if (relativePath.includes('/')) {
-    return { kind: relativePath.toLowerCase().endsWith('.md') ? 'document' : 'other', rank: 9 };
+    return { kind: relativePath.endsWith('.md') ? 'document' : 'other', rank: 9 };
   }
-  const name = relativePath.toLowerCase();
+  const name = relativePath;
   const kind = exact[name];
   if (kind) return { kind, rank: ranks[name] ?? 0 };
   if (name.endsWith('.cdx.json')) return { kind: 'sbom', rank: 2 };
   if (name.endsWith('.spdx.json')) return { kind: 'sbom', rank: 4 };
   if (name.endsWith('.md')) return { kind: 'document', rank: 9 };
   return { kind: 'other', rank: 9 };
+}
+
+/**
+ * The documented name a path misses only by letter case (`PREDICTIONS.CSV` → `predictions.csv`,
+ * `notes/Intro.MD` → `notes/Intro.md`), or undefined. Such a file would silently not be read as
+ * the kind its author meant, so uploads refuse it with this as the hint.
+ */
+export function caseVariantOfKnownName(path: string): string | undefined {
+  const stress = stressSetVariant.exec(path);
+  if (stress && !stressSetPath.test(path)) {
+    return `robustness/${stress[1]}.${stress[2]?.toLowerCase()}`;
+  }
+  const slash = path.lastIndexOf('/');
+  const folder = path.slice(0, slash + 1);
+  const name = path.slice(slash + 1);
+  const lower = name.toLowerCase();
+  if (folder === '' && lower !== name) {
+    const known = [...Object.keys(exact), ...readByName].find((k) => k === lower);
+    if (known !== undefined) return known;
+    const suffix = kindSuffixes.find((s) => lower.endsWith(s) && !name.endsWith(s));
+    if (suffix !== undefined) return `${name.slice(0, -suffix.length)}${suffix}`;
+  }
+  if (lower.endsWith('.md') && !name.endsWith('.md')) return `${folder}${name.slice(0, -3)}.md`;
+  return undefined;
 }
 
 const mediaTypes: Record<string, string> = {
@@ -73,12 +110,4 @@ const mediaTypes: Record<string, string> = {
 export function evidenceMediaType(path: string): string {
   const ext = path.slice(path.lastIndexOf('.') + 1).toLowerCase();
   return mediaTypes[ext] ?? 'application/octet-stream';
-}
-
-/** Relative, forward slashes, no `..`, no empty parts: the path the evidence reader will see. */
-export function isSafeEvidencePath(path: string): boolean {
-  if (path.length === 0 || path.length > 300 || path.startsWith('/') || path.includes('\\')) {
-    return false;
-  }
-  return path.split('/').every((part) => part !== '' && part !== '.' && part !== '..');
 }

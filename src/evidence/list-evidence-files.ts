@@ -1,9 +1,10 @@
 /** Every regular file under an evidence directory, relative, forward slashes, sorted. */
 import { readdir } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
+import { ignoredEvidenceFolders } from '../domain/index.js';
 
-/** Version-control and dependency folders are not evidence. */
-const skipped = new Set(['.git', 'node_modules', '.clearance']);
+/** Version-control and dependency folders are not evidence (uploads refuse paths inside them). */
+const skipped = new Set(ignoredEvidenceFolders);
 
 export async function listEvidenceFiles(root: string): Promise<string[]> {
   const entries = await readdir(root, { recursive: true, withFileTypes: true });

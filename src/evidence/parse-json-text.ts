@@ -1,4 +1,5 @@
 /** JSON.parse with the failure turned into file:line:column, which V8 reports only as an offset. */
+import { evidenceFormatLimits, jsonNestingBeyond } from '../domain/index.js';
 import { evidenceError } from './evidence-error.js';
 
 /** 1-based line and column of a character offset. */
@@ -14,8 +15,20 @@ function lineColumnAt(text: string, offset: number): { line: number; column: num
   return { line, column: offset - lineStart + 1 };
 }
 
-/** Parses JSON; the result stays `unknown` until a schema checks it. */
+/**
+ * Parses JSON; the result stays `unknown` until a schema checks it. Nesting beyond
+ * `evidenceFormatLimits.maxNesting` is refused first, so no later walk of the value can overflow.
+ */
 export function parseJsonText(text: string, file: string): unknown {
+  const deep = jsonNestingBeyond(text);
+  if (deep !== undefined) {
+    const max = evidenceFormatLimits.maxNesting;
+    throw evidenceError(
+      { file, ...deep },
+      `nests arrays and objects more than ${max} levels deep; at most ${max} are read.`,
+      'Flatten the structure.',
+    );
+  }
   try {
     return JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
   } catch (error) {

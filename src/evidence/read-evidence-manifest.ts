@@ -6,10 +6,15 @@
  *   documents:            # extra Markdown documents, by the name policies use
  *     fairness_review: reviews/fairness.md
  */
-import { readFile } from 'node:fs/promises';
-import { parseDocument } from 'yaml';
+import { readFile, stat } from 'node:fs/promises';
 import { z } from 'zod';
-import { evidenceKinds, type Problem } from '../domain/index.js';
+import {
+  evidenceFormatLimits,
+  evidenceKinds,
+  type Problem,
+  parseEvidenceYaml,
+  sizeProblem,
+} from '../domain/index.js';
 
 // Stress sets are many files found by their robustness/ folder, not one file named here.
 const singleKinds = evidenceKinds.filter(
@@ -33,19 +38,26 @@ export async function readEvidenceManifest(
   path: string,
   file: string,
 ): Promise<{ manifest: EvidenceManifest } | { problems: Problem[] }> {
-  const doc = parseDocument(await readFile(path, 'utf8'));
   const fix = 'Map evidence kinds to relative paths, e.g. "predictions: eval/scores.csv".';
-  const error = doc.errors[0];
-  if (error) {
-    const pos = error.linePos?.[0];
-    const location = { file, ...(pos ? { line: pos.line, column: pos.col } : {}) };
-    return {
-      problems: [
-        { location, message: `is not valid YAML (${error.message.split('\n')[0]}).`, fix },
-      ],
+  const { size } = await stat(path);
+  // Refused unread: a manifest is a few lines, and the YAML limits bound what is parsed.
+  const read =
+    size > evidenceFormatLimits.maxYamlBytes
+      ? {
+          ok: false as const,
+          problem: sizeProblem('the manifest', size, evidenceFormatLimits.maxYamlBytes),
+        }
+      : parseEvidenceYaml(await readFile(path, 'utf8'), 'the manifest');
+  if (!read.ok) {
+    const { line, column, message, fix: limitFix } = read.problem;
+    const location = {
+      file,
+      ...(line !== undefined ? { line } : {}),
+      ...(column !== undefined ? { column } : {}),
     };
+    return { problems: [{ location, message, fix: read.problem.limit ? limitFix : fix }] };
   }
-  const parsed = schema.safeParse(doc.toJS() ?? {});
+  const parsed = schema.safeParse(read.value ?? {});
   if (!parsed.success) {
     return {
       problems: parsed.error.issues.map((issue) => ({

@@ -1,8 +1,16 @@
 /** Reads a small JSON evidence file as text plus its parsed (still `unknown`) value. */
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
+import { evidenceFormatLimits, sizeProblem } from '../domain/index.js';
+import { evidenceError } from './evidence-error.js';
 import { parseJsonText } from './parse-json-text.js';
 
+/** Refuses, without reading it, a file over `evidenceFormatLimits.maxJsonBytes`. */
 export async function readJsonFile(path: string): Promise<{ text: string; value: unknown }> {
+  const { size } = await stat(path);
+  if (size > evidenceFormatLimits.maxJsonBytes) {
+    const problem = sizeProblem('the file', size, evidenceFormatLimits.maxJsonBytes);
+    throw evidenceError({ file: path }, problem.message, problem.fix);
+  }
   const text = await readFile(path, 'utf8');
   return { text, value: parseJsonText(text, path) };
 }

@@ -2,26 +2,13 @@
  * Client commands: talk to a Clearance server (`--server` / CLEARANCE_SERVER) with a token
  * (`--token` / CLEARANCE_TOKEN). Every command has `--format json` for machines.
  */
-import { readdir, readFile, stat } from 'node:fs/promises';
-import { join, relative, sep } from 'node:path';
+import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import type { Model, ServingView, VersionView } from '../../domain/index.js';
+import { evidenceFilesBelow } from '../evidence-files-below.js';
 import { loadPolicyFile } from '../load-policy-file.js';
 import { registerRequestCommands } from './client-request-commands.js';
 import { clientCommand, type Io, withClient } from './client-support.js';
-
-/** Every regular file below `root`, with its path relative to it, forward slashes. */
-async function filesBelow(root: string): Promise<{ path: string; file: string }[]> {
-  const info = await stat(root);
-  if (!info.isDirectory()) return [{ path: root.split(sep).pop() ?? root, file: root }];
-  const out: { path: string; file: string }[] = [];
-  for (const entry of await readdir(root, { withFileTypes: true, recursive: true })) {
-    if (!entry.isFile()) continue;
-    const file = join(entry.parentPath, entry.name);
-    out.push({ path: relative(root, file).split(sep).join('/'), file });
-  }
-  return out.sort((a, b) => a.path.localeCompare(b.path));
-}
 
 function registerModelCommands(program: Command, io: Io, setExit: (code: number) => void): void {
   const model = program.command('model').description('models in the registry');
@@ -161,7 +148,7 @@ function registerVersionCommands(program: Command, io: Io, setExit: (code: numbe
       withClient(io, setExit, async (client, model: string, name: string, paths: string[]) => {
         const attached: unknown[] = [];
         for (const root of paths) {
-          for (const { path, file } of await filesBelow(root)) {
+          for (const { path, file } of await evidenceFilesBelow(root)) {
             const bytes = new Uint8Array(await readFile(file));
             const url = `/api/v1/models/${encodeURIComponent(model)}/versions/${encodeURIComponent(name)}/evidence`;
             attached.push(
