@@ -31,6 +31,8 @@ export interface HostileUpload {
   bytes: Uint8Array;
   /** What the refusal's message must say (the path as shown, and the rule). */
   says: string;
+  /** What it says over HTTP when the edge refuses it before the use case (input-guards.ts). */
+  saysAtEdge?: string;
 }
 
 export const hostileUploads: HostileUpload[] = [
@@ -39,6 +41,7 @@ export const hostileUploads: HostileUpload[] = [
     path: 'a\u0000b.md',
     bytes: text('nul'),
     says: '"a\\u{0}b.md" holds the control character U+0000',
+    saysAtEdge: "The request's query parameter path contains a NUL character (U+0000).",
   },
   {
     title: 'a control character in the path',

@@ -67,14 +67,14 @@ forEachStore('evidence upload route', (open) => {
       const response = await upload(app, hostile.path, hostile.bytes);
       const problem = response.json();
       const first = problem.problems?.[0] ?? {};
+      const says = hostile.saysAtEdge ?? hostile.says;
       outcomes.push({
         upload: hostile.title,
         status: response.statusCode,
         type: response.headers['content-type']?.toString().split(';')[0],
         code: problem.code,
         namesPathAndRule:
-          `${problem.detail}`.includes(hostile.says) &&
-          `${first.message} ${first.fix}`.includes(hostile.says),
+          `${problem.detail}`.includes(says) && `${first.message} ${first.fix}`.includes(says),
         unchanged: isDeepStrictEqual(await storeContents(h.store), before),
         blobStored: await h.blobs.has(digestOf(hostile.bytes)),
       });
