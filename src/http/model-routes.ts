@@ -127,12 +127,15 @@ export function registerModelRoutes(app: FastifyInstance, useCases: UseCases): v
     {
       config: { idempotent: true },
       // Authorise before the body is read: a caller who may not attach here (or a missing model
-      // or version) is refused without the upload being received or stored.
+      // or version), or a path no gate run could read, is refused without the upload being
+      // received or stored.
       preParsing: async (request, _reply, payload) => {
         const declared = Number(request.headers['content-length']);
+        const path: unknown = request.query.path;
         await useCases.mayAttachEvidence(principalOf(request), {
           model: request.params.name,
           version: request.params.version,
+          ...(typeof path === 'string' ? { paths: [path] } : {}),
           // Over the upload quota already by its Content-Length: refused unread too.
           ...(Number.isSafeInteger(declared) && declared >= 0 ? { bytes: declared } : {}),
         });

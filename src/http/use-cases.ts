@@ -107,7 +107,7 @@ export interface UseCases extends AuditUseCases, IdentityUseCases, PackUseCases 
   /** Refuses unless the principal may attach evidence to the version; called before the body is read. */
   mayAttachEvidence(
     principal: Principal,
-    input: { model: string; version: string; bytes?: number },
+    input: { model: string; version: string; paths?: string[]; bytes?: number },
   ): Promise<void>;
   attachEvidence(
     principal: Principal,

@@ -20,11 +20,11 @@ afterEach(async () => {
   for (const app of servers.splice(0)) await app.close();
 });
 
-function serve(h: StoreHarness): FastifyInstance {
+function serve(h: StoreHarness, bodyLimitBytes = 16 * 1024 * 1024): FastifyInstance {
   const app = buildServer({
     useCases: bindUseCases(h.deps),
     directory: identity.directory,
-    bodyLimitBytes: 16 * 1024 * 1024,
+    bodyLimitBytes,
   });
   servers.push(app);
   return app;
@@ -67,14 +67,17 @@ forEachStore('evidence upload route', (open) => {
       const response = await upload(app, hostile.path, hostile.bytes);
       const problem = response.json();
       const first = problem.problems?.[0] ?? {};
-      const says = hostile.saysAtEdge ?? hostile.says;
+      // A NUL may be refused by the edge's text guard (input-guards.ts) or by the path rules.
+      const says = [hostile.says, ...(hostile.saysAtEdge ? [hostile.saysAtEdge] : [])];
       outcomes.push({
         upload: hostile.title,
         status: response.statusCode,
         type: response.headers['content-type']?.toString().split(';')[0],
         code: problem.code,
-        namesPathAndRule:
-          `${problem.detail}`.includes(says) && `${first.message} ${first.fix}`.includes(says),
+        namesPathAndRule: says.some(
+          (text) =>
+            `${problem.detail}`.includes(text) && `${first.message} ${first.fix}`.includes(text),
+        ),
         unchanged: isDeepStrictEqual(await storeContents(h.store), before),
         blobStored: await h.blobs.has(digestOf(hostile.bytes)),
       });
@@ -90,6 +93,27 @@ forEachStore('evidence upload route', (open) => {
         blobStored: false,
       })),
     );
+  });
+
+  it('refuses a bad path before reading the body: 400, not 413, for an oversized upload', async () => {
+    const h = await open();
+    await setupModel(h, 'credit-risk', model, 'regulated');
+    const app = serve(h, 1024);
+    expect((await register(app, '{}')).statusCode).toBe(201);
+    expect((await upload(app, 'notes/b.md', new TextEncoder().encode('# B\n'))).statusCode).toBe(
+      201,
+    );
+    const oversized = new Uint8Array(4096).fill(0x61);
+    for (const [path, says] of [
+      ['\u202egnp.md', 'bidirectional control U+202E'],
+      ['notes', '"notes" names a file, but "notes/b.md" in this version needs a folder'],
+    ]) {
+      const response = await upload(app, path ?? '', oversized);
+      expect([response.statusCode, response.json().code]).toEqual([400, 'invalid_input']);
+      expect(response.json().detail).toContain(says);
+    }
+    expect((await upload(app, 'fine.txt', oversized)).statusCode).toBe(413);
+    expect(await h.blobs.has(digestOf(oversized))).toBe(false);
   });
 
   it('accepts an NFC accented name and a name with spaces', async () => {
