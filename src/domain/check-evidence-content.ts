@@ -15,15 +15,12 @@ import {
 } from './evidence-limits.js';
 import { displayEvidencePath } from './evidence-path.js';
 
-/** Files read by name as whole JSON documents (their size is bounded, not only their nesting). */
-const jsonReadWhole = new Set([
-  'metrics',
-  'lineage',
-  'sbom',
-  'scan_results',
-  'load_test',
-  'drift_baseline',
-]);
+/**
+ * Files read by name as whole JSON documents (their size is bounded, not only their nesting).
+ * Not `load_test.json`: it may hold k6's `--out json` lines, which are streamed at any size; the
+ * reader bounds it when it is one JSON document.
+ */
+const jsonReadWhole = new Set(['metrics', 'lineage', 'sbom', 'scan_results', 'drift_baseline']);
 const manifests = ['evidence.yaml', 'evidence.yml'];
 
 const decoder = new TextDecoder();

@@ -123,5 +123,7 @@ describe('checkEvidenceContent', () => {
     );
     expect(checkEvidenceContent('data_fields.json', big)?.limit).toBe('size');
     expect(checkEvidenceContent('raw/big.json', big)).toBeUndefined();
+    // k6 --out json lines may be named load_test.json and are streamed at any size.
+    expect(checkEvidenceContent('load_test.json', big)).toBeUndefined();
   });
 });
