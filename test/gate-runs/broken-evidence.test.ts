@@ -41,6 +41,7 @@ type StoredFile = { path: string; kind: EvidenceKind; text: string };
  */
 const hostileFiles = (engine: string): StoredFile[] => [
   { path: 'evidence.yaml', kind: 'other', text: aliasBomb },
+  { path: 'guide.md', kind: 'document', text: `---\n${aliasBomb}---\n# Guide\n` },
   ...(engine === 'sqlite'
     ? [{ path: 'notes\u0000.md', kind: 'document' as const, text: '# N\n' }]
     : []),
