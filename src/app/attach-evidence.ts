@@ -1,10 +1,12 @@
 import {
+  ClearanceError,
   classifyEvidenceFile,
   type EvidenceRecord,
   evidenceMediaType,
   evidenceSetDigest,
   isSafeEvidencePath,
   type Principal,
+  type VersionView,
 } from '../domain/index.js';
 import type { AppDeps } from './app-deps.js';
 import { auditRecord } from './audit-record.js';
@@ -22,9 +24,10 @@ export interface EvidenceFile {
 }
 
 /**
- * Stores the files' bytes by digest and attaches them to a version. The version's evidence set
- * changes, so open requests take the new evidence digest and earlier approvals stop counting.
- * Re-attaching an identical file under the same path is a no-op.
+ * Stores the files' bytes by digest and attaches them to a version. Evidence is fixed once a
+ * decision may rest on it (ADR 007): a version in production (every promotion's baseline) or
+ * named by an open or executed request takes no more evidence. Re-attaching an identical file
+ * under the same path is a no-op.
  */
 export async function attachEvidence(
   deps: AppDeps,
@@ -57,7 +60,8 @@ export async function attachEvidence(
         roles: versionRegistrars,
         action: 'attach evidence',
       });
-      if (!(await tx.versions.get(model.name, input.version))) {
+      const version = await tx.versions.get(model.name, input.version);
+      if (!version) {
         throw notFound(`Version ${subject.id}`, 'Register the version before attaching evidence.');
       }
       const existing = await tx.evidence.list(model.name, input.version);
@@ -68,6 +72,7 @@ export async function attachEvidence(
         if (!blob) throw new Error('blob result missing');
         const same = existing.find((e) => e.path === file.path && e.digest === blob.digest);
         if (same) continue;
+        if (added.length === 0) await assertEvidenceOpen(tx, version);
         const record: EvidenceRecord = {
           model: model.name,
           version: input.version,
@@ -84,11 +89,6 @@ export async function attachEvidence(
       }
       if (added.length === 0) return [];
       const evidenceDigest = evidenceSetDigest([...existing, ...added]);
-      const touched = await refreshOpenRequests(tx, {
-        model: model.name,
-        version: input.version,
-        evidenceDigest,
-      });
       await tx.audit.append(
         auditRecord({
           actor: principal,
@@ -98,7 +98,6 @@ export async function attachEvidence(
           digests: { evidence: evidenceDigest },
           data: {
             files: added.map((r) => ({ path: r.path, kind: r.kind, digest: r.digest })),
-            requestsReset: touched,
           },
         }),
       );
@@ -135,20 +134,25 @@ export async function assertMayAttachEvidence(
   );
 }
 
-/** Open requests for the version now see the new evidence: approved ones go back to pending. */
-async function refreshOpenRequests(
-  tx: Repositories,
-  input: { model: string; version: string; evidenceDigest: string },
-): Promise<string[]> {
-  const open = await tx.requests.list({ model: input.model, status: ['pending', 'approved'] });
-  const touched: string[] = [];
-  for (const request of open.filter((r) => r.version === input.version)) {
-    await tx.requests.update({
-      ...request,
-      evidenceDigest: input.evidenceDigest,
-      status: 'pending',
-    });
-    touched.push(request.id);
+/**
+ * Refuses new evidence for a version a decision rests on: the production version (the baseline
+ * of every promotion of the model) and a version named by an open or executed request. Changing
+ * it would change an outcome after sign-off (issue 7, finding 3); a new version is the way.
+ */
+async function assertEvidenceOpen(tx: Repositories, version: VersionView): Promise<void> {
+  const id = `${version.model}@${version.version}`;
+  const fix = `Register a new version with the evidence (e.g. ${version.version}.1) and request it; ${id} keeps the evidence it was judged on.`;
+  if (version.state === 'production') {
+    const message = `Version ${id} is in production: its evidence is the baseline every promotion is compared with and takes no more files.`;
+    throw new ClearanceError('conflict', message, { problems: [{ message, fix }] });
   }
-  return touched;
+  const requests = await tx.requests.list({
+    model: version.model,
+    status: ['pending', 'approved', 'executed'],
+  });
+  const named = requests.find((r) => r.version === version.version);
+  if (named) {
+    const message = `Version ${id} is named by ${named.status} request ${named.id} (${named.from} → ${named.to}): its evidence is fixed once a request rests on it.`;
+    throw new ClearanceError('conflict', message, { problems: [{ message, fix }] });
+  }
 }
