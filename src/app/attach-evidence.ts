@@ -150,7 +150,9 @@ async function assertEvidenceOpen(tx: Repositories, version: VersionView): Promi
     model: version.model,
     status: ['pending', 'approved', 'executed'],
   });
-  const named = requests.find((r) => r.version === version.version);
+  // An open request first: it is the one the caller is most likely working on.
+  const naming = requests.filter((r) => r.version === version.version);
+  const named = naming.find((r) => r.status !== 'executed') ?? naming[0];
   if (named) {
     const message = `Version ${id} is named by ${named.status} request ${named.id} (${named.from} → ${named.to}): its evidence is fixed once a request rests on it.`;
     throw new ClearanceError('conflict', message, { problems: [{ message, fix }] });

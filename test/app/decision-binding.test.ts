@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import { expect, it } from 'vitest';
 import {
   attachEvidence,
+  cancelRequest,
   createUser,
   executeTransition,
   getRequest,
@@ -184,6 +185,11 @@ forEachStore('decisions bound to what they saw', (open) => {
     expect(error.message).toBe(
       `Version ${credit}@2026.1 is in production: its evidence is the baseline every promotion is compared with and takes no more files.`,
     );
+    // Re-sending a file already attached under the same path is still a no-op, not a refusal.
+    const same = evidenceFiles('credit-risk/baseline').filter((f) => f.path === 'predictions.csv');
+    expect(
+      await attachEvidence(h.deps, people.ci, { model: credit, version: '2026.1', files: same }),
+    ).toEqual([]);
     // The gates still judge the hotfix against the real baseline: the signed request cannot run.
     const blocked = await refusal(
       executeTransition(h.deps, people.mlops, { requestId: hotfix.id }),
@@ -250,6 +256,28 @@ forEachStore('decisions bound to what they saw', (open) => {
       tx.approvals.list(staging.find((r) => r.to === 'staging')?.id ?? ''),
     );
     expect(toStagingApprovals.map((a) => a.baselineDigest)).toEqual([null]);
+  });
+
+  it('lets evidence be added again once the only request naming the version is cancelled', async () => {
+    const h = await open();
+    await bindingModel(h);
+    await register(h, { version: 'a' });
+    const opened = await request(h, 'a');
+    const file = { path: 'model_card.md', bytes: encode('# Model card\n') };
+    const error = await refusal(
+      attachEvidence(h.deps, people.ci, { model: binding, version: 'a', files: [file] }),
+    );
+    expect(error.code).toBe('conflict');
+    expect(error.message).toBe(
+      `Version ${binding}@a is named by pending request ${opened.id} (draft → production): its evidence is fixed once a request rests on it.`,
+    );
+    await cancelRequest(h.deps, people.mlops, { requestId: opened.id, reason: 'add the card' });
+    const added = await attachEvidence(h.deps, people.ci, {
+      model: binding,
+      version: 'a',
+      files: [file],
+    });
+    expect(added.map((r) => r.path)).toEqual(['model_card.md']);
   });
 
   it('does not count an approval stored before approvals were bound to the baseline', async () => {
@@ -402,6 +430,21 @@ forEachStore('decisions bound to what they saw', (open) => {
     expect(error.message).toContain(
       `A lineage file in the evidence of ${binding}@a cannot be read, so whether rob.risk trained it cannot be checked`,
     );
+    await insertApproval(h, {
+      id: 'unchecked',
+      requestId: opened.id,
+      approver: 'rob.risk',
+      role: 'risk_officer',
+      decision: 'approve',
+      comment: 'Looks good',
+      riskClass: 'low',
+      evidenceDigest: opened.evidenceDigest,
+      policyDigest: opened.policyDigest,
+      baselineDigest: null,
+      at: h.clock.now().toISOString(),
+    });
+    const view = await getRequest(h.deps, { requestId: opened.id });
+    expect(view.status.ignored.map((i) => i.why)).toEqual(['trainer_unknown']);
   });
 
   it('does not count an approval whose approver lost the role before execute', async () => {
