@@ -6,6 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import { expect, it } from 'vitest';
+import { auditRecord } from '../../src/app/audit-record.js';
 import {
   attachEvidence,
   cancelRequest,
@@ -167,6 +168,29 @@ const serving = (h: StoreHarness, model: string) =>
 /** An approval row written behind the service (an old row, or one the service would refuse). */
 async function insertApproval(h: StoreHarness, approval: Approval) {
   await h.store.transaction((tx) => tx.approvals.insert(approval));
+}
+
+/** As if recorded by the service before a rule existed: the row and its audit entry. */
+async function insertAuditedApproval(h: StoreHarness, approval: Approval) {
+  await h.store.transaction(async (tx) => {
+    await tx.approvals.insert(approval);
+    await tx.audit.append(
+      auditRecord({
+        actor: { id: approval.approver, kind: 'user' },
+        time: approval.at,
+        action: 'approval.recorded',
+        subject: { type: 'request', id: approval.requestId },
+        reason: approval.comment,
+        digests: { evidence: approval.evidenceDigest, policy: approval.policyDigest },
+        data: {
+          approvalId: approval.id,
+          role: approval.role,
+          decision: approval.decision,
+          riskClass: approval.riskClass,
+        },
+      }),
+    );
+  });
 }
 
 forEachStore('decisions bound to what they saw', (open) => {
@@ -396,8 +420,8 @@ forEachStore('decisions bound to what they saw', (open) => {
     await bindingModel(h);
     await register(h, { version: 'a', evidenceLineage: JSON.stringify({ trainedBy: 'rae.risk' }) });
     const opened = await request(h, 'a');
-    // Written behind the service, as if recorded before the trainer rule read the evidence.
-    await insertApproval(h, {
+    // As if recorded before the trainer rule read the evidence.
+    await insertAuditedApproval(h, {
       id: 'by-trainer',
       requestId: opened.id,
       approver: 'rae.risk',
