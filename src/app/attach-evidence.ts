@@ -8,6 +8,7 @@ import {
   evidenceSetDigest,
   type Model,
   type Principal,
+  type VersionView,
 } from '../domain/index.js';
 import type { AppDeps } from './app-deps.js';
 import { auditRecord } from './audit-record.js';
@@ -25,9 +26,10 @@ export interface EvidenceFile {
 }
 
 /**
- * Stores the files' bytes by digest and attaches them to a version. The version's evidence set
- * changes, so open requests take the new evidence digest and earlier approvals stop counting.
- * Re-attaching an identical file under the same path is a no-op.
+ * Stores the files' bytes by digest and attaches them to a version. Evidence is fixed once a
+ * decision may rest on it (ADR 007): a version in production (every promotion's baseline) or
+ * named by an open or executed request takes no more evidence. Re-attaching an identical file
+ * under the same path is a no-op.
  */
 export async function attachEvidence(
   deps: AppDeps,
@@ -62,7 +64,7 @@ export async function attachEvidence(
   return guarded(deps, context, () =>
     deps.store.transaction(async (tx) => {
       // Again under the model's lock: another upload may have added a clashing path meanwhile.
-      const { model, existing } = await loadTarget(tx, {
+      const { model, version, existing } = await loadTarget(tx, {
         ...input,
         principal,
         paths,
@@ -75,6 +77,7 @@ export async function attachEvidence(
         if (!blob) throw new Error('blob result missing');
         const same = existing.find((e) => e.path === file.path && e.digest === blob.digest);
         if (same) continue;
+        if (added.length === 0) await assertEvidenceOpen(tx, version);
         const record: EvidenceRecord = {
           model: model.name,
           version: input.version,
@@ -91,11 +94,6 @@ export async function attachEvidence(
       }
       if (added.length === 0) return [];
       const evidenceDigest = evidenceSetDigest([...existing, ...added]);
-      const touched = await refreshOpenRequests(tx, {
-        model: model.name,
-        version: input.version,
-        evidenceDigest,
-      });
       await tx.audit.append(
         auditRecord({
           actor: principal,
@@ -105,7 +103,6 @@ export async function attachEvidence(
           digests: { evidence: evidenceDigest },
           data: {
             files: added.map((r) => ({ path: r.path, kind: r.kind, digest: r.digest })),
-            requestsReset: touched,
           },
         }),
       );
@@ -149,7 +146,7 @@ async function loadTarget(
     paths: string[];
     forUpdate?: boolean;
   },
-): Promise<{ model: Model; existing: EvidenceRecord[] }> {
+): Promise<{ model: Model; version: VersionView; existing: EvidenceRecord[] }> {
   const model = await loadModel(tx, input.model, { forUpdate: input.forUpdate ?? false });
   assertAnyRole({
     principal: input.principal,
@@ -157,7 +154,8 @@ async function loadTarget(
     roles: versionRegistrars,
     action: 'attach evidence',
   });
-  if (!(await tx.versions.get(model.name, input.version))) {
+  const version = await tx.versions.get(model.name, input.version);
+  if (!version) {
     throw notFound(
       `Version ${model.name}@${input.version}`,
       'Register the version before attaching evidence.',
@@ -168,7 +166,7 @@ async function loadTarget(
     existing.map((e) => e.path),
     input.paths,
   );
-  return { model, existing };
+  return { model, version, existing };
 }
 
 /** Throws `invalid_input` naming every refused path and the rule it breaks. */
@@ -189,20 +187,27 @@ function refuse(problems: readonly { message: string; fix: string }[]): void {
   });
 }
 
-/** Open requests for the version now see the new evidence: approved ones go back to pending. */
-async function refreshOpenRequests(
-  tx: Repositories,
-  input: { model: string; version: string; evidenceDigest: string },
-): Promise<string[]> {
-  const open = await tx.requests.list({ model: input.model, status: ['pending', 'approved'] });
-  const touched: string[] = [];
-  for (const request of open.filter((r) => r.version === input.version)) {
-    await tx.requests.update({
-      ...request,
-      evidenceDigest: input.evidenceDigest,
-      status: 'pending',
-    });
-    touched.push(request.id);
+/**
+ * Refuses new evidence for a version a decision rests on: the production version (the baseline
+ * of every promotion of the model) and a version named by an open or executed request. Changing
+ * it would change an outcome after sign-off (issue 7, finding 3); a new version is the way.
+ */
+async function assertEvidenceOpen(tx: Repositories, version: VersionView): Promise<void> {
+  const id = `${version.model}@${version.version}`;
+  const fix = `Register a new version with the evidence (e.g. ${version.version}.1) and request it; ${id} keeps the evidence it was judged on.`;
+  if (version.state === 'production') {
+    const message = `Version ${id} is in production: its evidence is the baseline every promotion is compared with and takes no more files.`;
+    throw new ClearanceError('conflict', message, { problems: [{ message, fix }] });
   }
-  return touched;
+  const requests = await tx.requests.list({
+    model: version.model,
+    status: ['pending', 'approved', 'executed'],
+  });
+  // An open request first: it is the one the caller is most likely working on.
+  const naming = requests.filter((r) => r.version === version.version);
+  const named = naming.find((r) => r.status !== 'executed') ?? naming[0];
+  if (named) {
+    const message = `Version ${id} is named by ${named.status} request ${named.id} (${named.from} → ${named.to}): its evidence is fixed once a request rests on it.`;
+    throw new ClearanceError('conflict', message, { problems: [{ message, fix }] });
+  }
 }

@@ -1,15 +1,23 @@
-import { type ApprovalEvaluation, evaluateApprovals } from '../domain/approval-rules.js';
 import {
+  type ApprovalEvaluation,
+  evaluateApprovals,
+  readsBaseline,
+} from '../domain/approval-rules.js';
+import {
+  type Approval,
   ClearanceError,
   type DecisionRecord,
   type Model,
   type Policy,
   type Principal,
   parseDuration,
+  type TransitionPolicy,
   type TransitionRequest,
+  type VersionView,
 } from '../domain/index.js';
 import { checkTransitionExists } from '../domain/transition-rules.js';
 import type { AppDeps } from './app-deps.js';
+import { roleHolders, versionFacts } from './approval-facts.js';
 import { auditRecord } from './audit-record.js';
 import { auditedApprovalIds } from './audited-approvals.js';
 import { assertAnyRole, guarded } from './authorise.js';
@@ -19,7 +27,7 @@ import type { Repositories } from './ports.js';
 import { loadOpenRequest } from './record-approval.js';
 import { recordDecision } from './record-decision.js';
 import { refusalError } from './request-transition.js';
-import { runGates } from './run-gates.js';
+import { type GateRun, runGates } from './run-gates.js';
 
 export interface ExecuteResult {
   request: TransitionRequest;
@@ -206,13 +214,13 @@ async function attemptExecution(
   const stored = target.emergency ? [] : await tx.approvals.list(request.id);
   const approvals: ApprovalEvaluation | undefined = target.emergency
     ? undefined
-    : evaluateApprovals({
+    : await recountApprovals(deps, tx, {
         transition,
         request: current,
         approvals: stored,
+        run,
         version,
-        now: new Date(at),
-        audited: await auditedApprovalIds(tx, request.id, stored),
+        at,
       });
   const decision = await recordDecision(deps, tx, {
     kind: 'transition',
@@ -230,6 +238,42 @@ async function attemptExecution(
   const artifactDigest = version.artifactDigest;
   const input = { policy, request: current, decision, principal, at, artifactDigest };
   return { ok: true, result: await commitExecution(tx, input) };
+}
+
+/**
+ * Counts the approvals under every rule again, against the facts of this moment (ADR 007): the
+ * baseline evidence the gates just compared with, the roles the approvers hold now, and the
+ * trainers named by the registered lineage and by any lineage file in the evidence.
+ */
+async function recountApprovals(
+  deps: AppDeps,
+  tx: Repositories,
+  input: {
+    transition: TransitionPolicy;
+    request: TransitionRequest;
+    approvals: readonly Approval[];
+    run: GateRun;
+    version: VersionView;
+    at: string;
+  },
+): Promise<ApprovalEvaluation> {
+  const { transition, request, approvals } = input;
+  const holdsRole = await roleHolders(tx, {
+    model: request.model,
+    approvers: approvals.map((a) => a.approver),
+  });
+  const baselineDigest = readsBaseline(transition)
+    ? (input.run.baseline?.evidenceDigest ?? null)
+    : null;
+  return evaluateApprovals({
+    transition,
+    request,
+    approvals,
+    version: await versionFacts(deps, tx, input.version),
+    now: new Date(input.at),
+    audited: await auditedApprovalIds(tx, request.id, approvals),
+    current: { baselineDigest, holdsRole },
+  });
 }
 
 /** A denied execution keeps its decision and audit entry; an approved request goes back to pending. */

@@ -3,12 +3,37 @@ import type { AppDeps } from './app-deps.js';
 import { auditRecord } from './audit-record.js';
 import { assertAnyRole, guarded } from './authorise.js';
 import { loadModel } from './load-policy.js';
+import type { Repositories } from './ports.js';
 import { invalidInput } from './register-model.js';
+
+const importFix =
+  'Import is only for a model’s first production version; promote through a request instead.';
+
+/**
+ * Refuses unless the model has never had a production version: none now, and none in the audit
+ * log (a promotion or an import of this model). Once governed, production is entered only by a
+ * reviewed promotion or a rollback, even after the model's production version was deprecated.
+ */
+async function assertNeverInProduction(tx: Repositories, model: string): Promise<void> {
+  const current = (await tx.versions.inState(model, 'production'))[0];
+  if (current) {
+    const message = `Model ${model} already has production version ${current.version}.`;
+    throw new ClearanceError('conflict', message, { problems: [{ message, fix: importFix }] });
+  }
+  for await (const entry of tx.audit.withActions(['transition.executed', 'version.imported'])) {
+    const data = entry.data;
+    if (data.model !== model) continue;
+    if (entry.action === 'transition.executed' && data.to !== 'production') continue;
+    const how = entry.action === 'version.imported' ? 'was imported' : 'was promoted';
+    const message = `Model ${model} has had a production version: ${String(data.version)} ${how} to production at ${entry.time} (audit entry ${entry.seq}).`;
+    throw new ClearanceError('conflict', message, { problems: [{ message, fix: importFix }] });
+  }
+}
 
 /**
  * Records that a version already served production before Clearance governed the model, so the
  * first governed promotion has a baseline to be compared with. Admin only, only while the model
- * has no production version, with a reason and ticket, audited as `version.imported`.
+ * has never had a production version, with a reason and ticket, audited as `version.imported`.
  */
 export async function importProduction(
   deps: AppDeps,
@@ -43,18 +68,7 @@ export async function importProduction(
           },
         );
       }
-      const current = await tx.versions.inState(model.name, 'production');
-      if (current.length > 0) {
-        const message = `Model ${model.name} already has production version ${current[0]?.version}.`;
-        throw new ClearanceError('conflict', message, {
-          problems: [
-            {
-              message,
-              fix: 'Import is only for a model’s first production version; promote through a request instead.',
-            },
-          ],
-        });
-      }
+      await assertNeverInProduction(tx, model.name);
       const since = deps.clock.now().toISOString();
       await tx.versions.setState({
         model: model.name,

@@ -73,15 +73,51 @@ export async function moveVersion(
 }
 
 /**
+ * The states a rollback target is left in when production replaces it: `deprecated` when the
+ * policy has it, else the states promotions to production start from (`moveVersion`'s fallback).
+ */
+function rollbackTargetStates(policy: Policy): string[] {
+  if (policy.states.includes('deprecated')) return ['deprecated'];
+  return policy.transitions.filter((t) => t.to === 'production').map((t) => t.from);
+}
+
+/**
+ * The serving view's rollback target, when it is eligible: still in the state its demotion left
+ * it in. A target since archived (or otherwise moved on) is refused when the rollback needs it,
+ * and otherwise treated as no target: a rollback never resurrects a retired version.
+ */
+async function eligibleTarget(
+  tx: Repositories,
+  input: { policy: Policy; model: string; serving: ServingView; requireTarget: boolean },
+): Promise<string | undefined> {
+  const target = input.serving.rollbackTarget?.version;
+  if (target === undefined) return undefined;
+  const version = await tx.versions.get(input.model, target);
+  const allowed = rollbackTargetStates(input.policy);
+  if (version && allowed.includes(version.state)) return target;
+  if (!input.requireTarget) return undefined;
+  const state = version?.state ?? 'missing';
+  const message = `Rollback target ${input.model}@${target} is ${state}; only a version still ${allowed.join(' or ')} since production replaced it can be restored.`;
+  throw new ClearanceError('precondition_failed', message, {
+    problems: [
+      {
+        message,
+        fix: `Promote a version to production through a request instead; ${target} would need a new request and sign-offs.`,
+      },
+    ],
+  });
+}
+
+/**
  * Restores the rollback target to production and demotes the current production version.
- * Without a target the current version is still taken out of production.
+ * Without an eligible target the current version is still taken out of production.
  */
 export async function restoreRollbackTarget(
   tx: Repositories,
   input: { policy: Policy; model: string; at: string; requireTarget: boolean },
 ): Promise<{ from?: string; to?: string }> {
   const serving = await tx.serving.get(input.model);
-  const target = serving.rollbackTarget?.version;
+  const target = await eligibleTarget(tx, { ...input, serving });
   if (!target && input.requireTarget) {
     const message = `Model ${input.model} has no rollback target.`;
     throw new ClearanceError('precondition_failed', message, {

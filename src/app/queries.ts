@@ -16,6 +16,7 @@ import {
   type VersionView,
 } from '../domain/index.js';
 import type { AppDeps } from './app-deps.js';
+import { currentBaselineDigest, roleHolders, versionFacts } from './approval-facts.js';
 import { rolesFor } from './authorise.js';
 import { loadModel, loadPolicy, notFound } from './load-policy.js';
 
@@ -59,12 +60,23 @@ export async function getRequest(
       policyDigest: model.policyDigest,
       evidenceDigest: evidenceSetDigest(await tx.evidence.list(request.model, request.version)),
     };
+    // The same facts execution re-checks (ADR 007), so the status says what execute would count.
+    const baselineDigest = await currentBaselineDigest(tx, {
+      transition,
+      model: request.model,
+      version: request.version,
+    });
+    const holdsRole = await roleHolders(tx, {
+      model: request.model,
+      approvers: approvals.map((a) => a.approver),
+    });
     const status = evaluateApprovals({
       transition,
       request: current,
       approvals,
-      version,
+      version: await versionFacts(deps, tx, version),
       now: deps.clock.now(),
+      current: { baselineDigest, holdsRole },
     });
     return { request, approvals, status };
   });

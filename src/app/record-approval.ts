@@ -2,6 +2,7 @@ import {
   type ApprovalEvaluation,
   evaluateApprovals,
   separationOfDutiesViolation,
+  type VersionFacts,
 } from '../domain/approval-rules.js';
 import {
   type Approval,
@@ -12,10 +13,10 @@ import {
   type RiskClass,
   type TransitionPolicy,
   type TransitionRequest,
-  type VersionView,
 } from '../domain/index.js';
 import { checkTicket, checkTransitionExists } from '../domain/transition-rules.js';
 import type { AppDeps } from './app-deps.js';
+import { currentBaselineDigest, roleHolders, versionFacts } from './approval-facts.js';
 import { auditRecord } from './audit-record.js';
 import { assertAnyRole, forbidden, guarded } from './authorise.js';
 import { loadModel, loadPolicy, notFound } from './load-policy.js';
@@ -32,12 +33,13 @@ export interface ApprovalInput {
   riskClass: RiskClass;
 }
 
-/** A sign-off bound to the evidence and policy digests the request holds now. */
+/** A sign-off bound to the evidence, policy and baseline digests in force now. */
 export function newApproval(facts: {
   deps: Pick<AppDeps, 'ids'>;
   principal: Principal;
   request: TransitionRequest;
   input: ApprovalInput;
+  baselineDigest: string | null;
   at: string;
 }): Approval {
   const { principal, request, input } = facts;
@@ -52,6 +54,7 @@ export function newApproval(facts: {
     riskClass: input.riskClass,
     evidenceDigest: request.evidenceDigest,
     policyDigest: request.policyDigest,
+    baselineDigest: facts.baselineDigest,
     at: facts.at,
   };
 }
@@ -93,13 +96,17 @@ export async function recordApproval(
   const subject = { type: 'request', id: input.requestId };
   return guarded(deps, { actor: principal, action: `approval.${input.decision}`, subject }, () =>
     deps.store.transaction(async (tx) => {
-      const { transition, version, current, previous } = await approvalContext(
-        tx,
-        principal,
-        input,
-      );
+      const context = await approvalContext(deps, tx, principal, input);
+      const { transition, version, current, previous, baselineDigest } = context;
       const time = deps.clock.now().toISOString();
-      const approval = newApproval({ deps, principal, request: current, input, at: time });
+      const approval = newApproval({
+        deps,
+        principal,
+        request: current,
+        input,
+        baselineDigest,
+        at: time,
+      });
       await tx.approvals.insert(approval);
       await tx.audit.append(
         auditRecord({
@@ -109,7 +116,11 @@ export async function recordApproval(
           subject,
           reason: input.comment,
           ticket: input.ticket,
-          digests: { evidence: current.evidenceDigest, policy: current.policyDigest },
+          digests: {
+            evidence: current.evidenceDigest,
+            policy: current.policyDigest,
+            baseline: baselineDigest ?? undefined,
+          },
           data: {
             approvalId: approval.id,
             role: input.role,
@@ -118,12 +129,18 @@ export async function recordApproval(
           },
         }),
       );
+      const all = [...previous, approval];
+      const holdsRole = await roleHolders(tx, {
+        model: current.model,
+        approvers: all.map((a) => a.approver),
+      });
       const approvals = evaluateApprovals({
         transition,
         request: current,
-        approvals: [...previous, approval],
+        approvals: all,
         version,
         now: new Date(time),
+        current: { baselineDigest, holdsRole },
       });
       const updated = await settle(tx, { request: current, approval, approvals, time, principal });
       return { approval, request: updated, approvals };
@@ -133,13 +150,15 @@ export async function recordApproval(
 
 interface ApprovalContext {
   transition: TransitionPolicy;
-  version: VersionView;
+  version: VersionFacts;
   current: TransitionRequest;
   previous: Approval[];
+  baselineDigest: string | null;
 }
 
 /** Loads what an approval is judged against and refuses it if any rule forbids it. */
 async function approvalContext(
+  deps: AppDeps,
   tx: Repositories,
   principal: Principal,
   input: ApprovalInput,
@@ -174,14 +193,56 @@ async function approvalContext(
       `Approve in one of the roles ${transition.approvals.map((a) => a.role).join(', ')}.`,
     );
   }
-  const version = await tx.versions.get(request.model, request.version);
-  if (!version) throw new Error(`request ${request.id} names a missing version`);
+  const registered = await tx.versions.get(request.model, request.version);
+  if (!registered) throw new Error(`request ${request.id} names a missing version`);
+  const version = await versionFacts(deps, tx, registered);
+  assertSeparationOfDuties({ transition, principal, request, version });
+  const ticketRefusal = checkTicket(transition, input.ticket);
+  if (ticketRefusal) throw refusalError(ticketRefusal);
+  const current: TransitionRequest = {
+    ...request,
+    policyDigest: model.policyDigest,
+    evidenceDigest: evidenceSetDigest(await tx.evidence.list(request.model, request.version)),
+  };
+  const baselineDigest = await currentBaselineDigest(tx, {
+    transition,
+    model: request.model,
+    version: request.version,
+  });
+  // Only sign-offs bound to what is in force now still count, and so can be repeated or clash.
+  const previous = await tx.approvals.list(request.id);
+  const inForce = previous.filter(
+    (a) =>
+      a.evidenceDigest === current.evidenceDigest &&
+      a.policyDigest === current.policyDigest &&
+      a.baselineDigest === baselineDigest,
+  );
+  assertNotRepeated({ previous: inForce, current, principal, input });
+  if (transition.separationOfDuties.oneRolePerPerson) {
+    assertOneRole({ previous: inForce, current, principal, role: input.role });
+  }
+  return { transition, version, current, previous, baselineDigest };
+}
+
+function assertSeparationOfDuties(input: {
+  transition: TransitionPolicy;
+  principal: Principal;
+  request: TransitionRequest;
+  version: VersionFacts;
+}): void {
+  const { principal, request } = input;
   const violation = separationOfDutiesViolation({
-    duties: transition.separationOfDuties,
+    duties: input.transition.separationOfDuties,
     person: principal.id,
     requestedBy: request.requestedBy,
-    version,
+    version: input.version,
   });
+  if (violation === 'trainer_unknown') {
+    throw precondition(
+      `A lineage file in the evidence of ${request.model}@${request.version} cannot be read, so whether ${principal.id} trained it cannot be checked (separation of duties).`,
+      'Register a new version with a readable lineage.json and request it.',
+    );
+  }
   if (violation) {
     const who = {
       requester: 'requested this change',
@@ -193,23 +254,11 @@ async function approvalContext(
       'Ask another holder of the role.',
     );
   }
-  const ticketRefusal = checkTicket(transition, input.ticket);
-  if (ticketRefusal) throw refusalError(ticketRefusal);
-  const current: TransitionRequest = {
-    ...request,
-    policyDigest: model.policyDigest,
-    evidenceDigest: evidenceSetDigest(await tx.evidence.list(request.model, request.version)),
-  };
-  const previous = await tx.approvals.list(request.id);
-  assertNotRepeated({ previous, current, principal, input });
-  if (transition.separationOfDuties.oneRolePerPerson) {
-    assertOneRole({ previous, current, principal, role: input.role });
-  }
-  return { transition, version, current, previous };
 }
 
 /**
- * The same sign-off twice (same person, role and decision, on the evidence and policy in force)
+ * The same sign-off twice (same person, role and decision, on the evidence, policy and baseline
+ * in force: `previous` holds only those)
  * would count once and clutter the record: refused. Changing one's mind (approve, then reject) or
  * signing again after the evidence changed is not a repeat.
  */
@@ -224,9 +273,7 @@ function assertNotRepeated(input: {
     (a) =>
       a.approver === principal.id &&
       a.role === input.input.role &&
-      a.decision === input.input.decision &&
-      a.evidenceDigest === current.evidenceDigest &&
-      a.policyDigest === current.policyDigest,
+      a.decision === input.input.decision,
   );
   if (same) {
     const verb = same.decision === 'approve' ? 'approved' : 'rejected';
@@ -237,7 +284,7 @@ function assertNotRepeated(input: {
   }
 }
 
-/** One person fills one role per request (among approvals that still count). */
+/** One person fills one role per request (`previous`: the approvals bound to what is in force). */
 function assertOneRole(input: {
   previous: readonly Approval[];
   current: TransitionRequest;
@@ -245,13 +292,7 @@ function assertOneRole(input: {
   role: string;
 }): void {
   const { current, principal } = input;
-  const other = input.previous.find(
-    (a) =>
-      a.approver === principal.id &&
-      a.role !== input.role &&
-      a.evidenceDigest === current.evidenceDigest &&
-      a.policyDigest === current.policyDigest,
-  );
+  const other = input.previous.find((a) => a.approver === principal.id && a.role !== input.role);
   if (other) {
     throw forbidden(
       `${principal.id} already signed off request ${current.id} as ${other.role}; one person fills one role per request.`,

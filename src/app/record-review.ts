@@ -111,7 +111,15 @@ export async function recordReview(
           'Ask another holder of the role.',
         );
       const time = deps.clock.now().toISOString();
-      const approval = newApproval({ deps, principal, request, input, at: time });
+      // A review judges the executed emergency change itself; no baseline is compared.
+      const approval = newApproval({
+        deps,
+        principal,
+        request,
+        input,
+        baselineDigest: null,
+        at: time,
+      });
       await tx.approvals.insert(approval);
       const review = await reviewStatus(tx, { policy, request, version, now: new Date(time) });
       await tx.audit.append(

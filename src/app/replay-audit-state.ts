@@ -110,6 +110,8 @@ export function approvalOfEntry(entry: AuditEntry): Approval | undefined {
     riskClass,
     evidenceDigest: evidence,
     policyDigest: policy,
+    // Absent in the entry both for "no baseline" and for entries from before ADR 007.
+    ...(entry.digests.baseline ? { baselineDigest: entry.digests.baseline } : {}),
     at: entry.time,
   };
 }
@@ -129,6 +131,7 @@ export function approvalDifferences(
     riskClass: 'risk_class',
     evidenceDigest: 'evidence_digest',
     policyDigest: 'policy_digest',
+    baselineDigest: 'baseline_digest',
     at: 'at',
   } as const;
   return (Object.keys(fields) as (keyof typeof fields)[]).flatMap((name) => {

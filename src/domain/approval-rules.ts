@@ -11,17 +11,38 @@ export type ApprovalRules = Pick<TransitionPolicy, 'approvals' | 'separationOfDu
   approvalExpiresAfter?: string;
 };
 
+/**
+ * The version as separation of duties sees it: its registrar, the lineage typed at registration,
+ * and the `trainedBy` of every lineage file in its evidence (`'unreadable'` when one cannot be
+ * read, so the trainer rule cannot be checked).
+ */
+export type VersionFacts = Pick<Version, 'createdBy' | 'lineage'> & {
+  evidenceTrainers?: readonly string[] | 'unreadable';
+};
+
+/**
+ * Facts of the moment an execution re-checks (ADR 007). Replay and backtest re-count approvals a
+ * decision already counted, under the facts of that decision, and leave them out.
+ */
+export interface CurrentFacts {
+  /** The baseline evidence digest the gates compare with now (null: none); approvals must match. */
+  baselineDigest: string | null;
+  /** Whether the approver holds the role (for this model) now. */
+  holdsRole: (approver: string, role: string) => boolean;
+}
+
 export interface ApprovalEvaluationInput {
   transition: ApprovalRules;
   request: Pick<TransitionRequest, 'requestedBy' | 'evidenceDigest' | 'policyDigest'>;
   approvals: readonly Approval[];
-  version: Pick<Version, 'createdBy' | 'lineage'>;
+  version: VersionFacts;
   now: Date;
   /**
    * Ids of the approvals whose `approval.recorded` audit entry matches them. When given, any other
    * approval (a row written behind the service's back, or edited since) does not count.
    */
   audited?: ReadonlySet<string>;
+  current?: CurrentFacts;
 }
 
 export type IgnoredWhy =
@@ -29,10 +50,14 @@ export type IgnoredWhy =
   | 'role_not_required'
   | 'evidence_changed'
   | 'policy_changed'
+  | 'baseline_changed'
+  | 'baseline_unbound'
   | 'expired'
+  | 'role_revoked'
   | 'requester'
   | 'creator'
   | 'trainer'
+  | 'trainer_unknown'
   | 'second_role'
   | 'duplicate'
   | 'role_already_filled';
@@ -56,13 +81,27 @@ export function separationOfDutiesViolation(input: {
   duties: SeparationOfDuties;
   person: string;
   requestedBy: string;
-  version: Pick<Version, 'createdBy' | 'lineage'>;
-}): 'requester' | 'creator' | 'trainer' | undefined {
+  version: VersionFacts;
+}): SeparationOfDutiesViolation | undefined {
   const { duties, person, requestedBy, version } = input;
   if (!duties.requesterMayApprove && person === requestedBy) return 'requester';
-  if (!duties.creatorMayApprove && person === version.createdBy) return 'creator';
-  if (!duties.creatorMayApprove && person === version.lineage.trainedBy) return 'trainer';
+  if (duties.creatorMayApprove) return undefined;
+  if (person === version.createdBy) return 'creator';
+  if (person === version.lineage.trainedBy) return 'trainer';
+  const fromEvidence = version.evidenceTrainers ?? [];
+  if (fromEvidence === 'unreadable') return 'trainer_unknown';
+  if (fromEvidence.includes(person)) return 'trainer';
   return undefined;
+}
+
+export type SeparationOfDutiesViolation = 'requester' | 'creator' | 'trainer' | 'trainer_unknown';
+
+/**
+ * Whether a transition's gates read the baseline (production) version's evidence — baseline
+ * gates, and expressions, which see `baseline.metrics`. Its approvals then bind to that evidence.
+ */
+export function readsBaseline(transition: Pick<TransitionPolicy, 'gates'>): boolean {
+  return transition.gates.some((g) => g.type === 'baseline' || g.type === 'expression');
 }
 
 /** Human-readable reason for an ignored approval, naming the fix. */
@@ -73,10 +112,18 @@ export function describeIgnored(why: IgnoredWhy): string {
     role_not_required: 'the role is not one this transition asks for',
     evidence_changed: 'the evidence changed after it was given; the approver must approve again',
     policy_changed: 'the policy changed after it was given; the approver must approve again',
+    baseline_changed:
+      'the baseline (production) evidence changed after it was given; the approver must approve again',
+    baseline_unbound:
+      'it was given before approvals were bound to the baseline evidence (migration 0007); the approver must approve again',
     expired: 'it is older than the approval expiry; the approver must approve again',
+    role_revoked: 'the approver no longer holds the role; another holder of the role must approve',
     requester: 'the requester may not approve their own request',
     creator: 'whoever registered the version may not approve it',
-    trainer: 'whoever trained the version (lineage.trainedBy) may not approve it',
+    trainer:
+      'whoever trained the version (trainedBy in its registered lineage or a lineage file in its evidence) may not approve it',
+    trainer_unknown:
+      'a lineage file in the evidence cannot be read, so the trainer rule cannot be checked; register a new version with a readable lineage.json',
     second_role: 'one person may fill only one role per request',
     duplicate: 'the same person already approved in this role',
     role_already_filled: 'the role already has the approvals it needs',
@@ -84,12 +131,14 @@ export function describeIgnored(why: IgnoredWhy): string {
   return text[why];
 }
 
-function staleness(
-  approval: Approval,
-  input: ApprovalEvaluationInput,
-): 'evidence_changed' | 'policy_changed' | 'expired' | undefined {
+function staleness(approval: Approval, input: ApprovalEvaluationInput): IgnoredWhy | undefined {
   if (approval.evidenceDigest !== input.request.evidenceDigest) return 'evidence_changed';
   if (approval.policyDigest !== input.request.policyDigest) return 'policy_changed';
+  const current = input.current;
+  if (current) {
+    if (approval.baselineDigest === undefined) return 'baseline_unbound';
+    if (approval.baselineDigest !== current.baselineDigest) return 'baseline_changed';
+  }
   const expiry = input.transition.approvalExpiresAfter;
   const ttl = expiry === undefined ? undefined : parseDuration(expiry);
   if (ttl !== undefined && Date.parse(approval.at) + ttl <= input.now.getTime()) return 'expired';
@@ -102,7 +151,8 @@ function chronological(approvals: readonly Approval[]): Approval[] {
 
 /**
  * Counts approvals per role under every rule of DESIGN.md §2 "Approval": bound to the current
- * evidence and policy digests, unexpired, not by the requester, creator or trainer, one role per
+ * evidence and policy digests (and, given `current`, the baseline digest, by a current holder of
+ * the role), unexpired, not by the requester, creator or trainer, one role per
  * person, distinct people per role, and at least `minDistinctApprovers` people overall. A valid
  * rejection blocks the request whatever else is counted.
  */
@@ -161,6 +211,9 @@ function checkOne(approval: Approval, s: CountState): IgnoredWhy | undefined {
   if (need === undefined) return 'role_not_required';
   const stale = staleness(approval, s.input);
   if (stale) return stale;
+  if (s.input.current && !s.input.current.holdsRole(approval.approver, approval.role)) {
+    return 'role_revoked';
+  }
   const violation = separationOfDutiesViolation({
     duties: s.duties,
     person: approval.approver,

@@ -145,6 +145,12 @@ export interface Approval {
   /** What the approver saw: the approval stops counting if either changes. */
   evidenceDigest: string;
   policyDigest: string;
+  /**
+   * The evidence digest of the baseline (production) version the gates compared with, or null
+   * when the transition reads no baseline or there was none. Absent on approvals stored before
+   * migration 0007: they never count again (ADR 007).
+   */
+  baselineDigest?: string | null;
   at: string;
 }
 

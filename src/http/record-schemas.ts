@@ -130,6 +130,11 @@ const approvalSchema = {
     riskClass: text,
     evidenceDigest: text,
     policyDigest: text,
+    baselineDigest: {
+      type: ['string', 'null'],
+      description:
+        'Evidence digest of the baseline (production) version the gates compared with when it was given; null when they read none. Absent on approvals from before migration 0007, which no longer count.',
+    },
     at: text,
   },
 } as const;

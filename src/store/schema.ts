@@ -91,6 +91,8 @@ export interface ApprovalsTable {
   risk_class: string;
   evidence_digest: string;
   policy_digest: string;
+  /** The baseline's evidence digest, `none`, or NULL on rows from before migration 0007. */
+  baseline_digest: string | null;
   at: Instant;
 }
 

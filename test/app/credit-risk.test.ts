@@ -176,18 +176,42 @@ forEachStore('credit-risk: staging → production', (open) => {
     expect(error.code).toBe('invalid_input');
   });
 
-  it('evidence attached after an approval makes it stop counting', async () => {
+  it('refuses evidence for a version an open request rests on, naming the request', async () => {
+    const { h, request } = await setup(open);
+    await approve(h, request.id, people.owner, 'model_owner');
+    const before = await h.store.transaction((tx) => tx.evidence.list(model, '2026.2'));
+    const error = await refusal(
+      attachEvidence(h.deps, people.ci, {
+        model,
+        version: '2026.2',
+        files: [{ path: 'notes.txt', bytes: new TextEncoder().encode('late addition') }],
+      }),
+    );
+    expect(error.code).toBe('conflict');
+    expect(error.message).toContain(`pending request ${request.id} (staging → production)`);
+    expect(await h.store.transaction((tx) => tx.evidence.list(model, '2026.2'))).toEqual(before);
+  });
+
+  it('evidence changed behind the service after an approval makes it stop counting', async () => {
     const { h, request } = await setup(open);
     await approve(h, request.id, people.owner, 'model_owner');
     await approve(h, request.id, people.risk, 'risk_officer');
     await approve(h, request.id, people.compliance, 'compliance_officer');
-    await attachEvidence(h.deps, people.ci, {
-      model,
-      version: '2026.2',
-      files: [{ path: 'notes.txt', bytes: new TextEncoder().encode('late addition') }],
-    });
+    // attachEvidence refuses this now; the binding still holds if a row appears another way.
+    const blob = await h.blobs.put(new TextEncoder().encode('late addition'));
+    await h.store.transaction((tx) =>
+      tx.evidence.insert({
+        model,
+        version: '2026.2',
+        kind: 'other',
+        path: 'notes.txt',
+        ...blob,
+        mediaType: 'text/plain',
+        attachedAt: h.clock.now().toISOString(),
+        attachedBy: people.ci.id,
+      }),
+    );
     const view = await getRequest(h.deps, { requestId: request.id });
-    expect(view.request.status).toBe('pending');
     expect(view.status.counted).toEqual([]);
     expect(view.status.ignored.map((i) => i.why)).toEqual([
       'evidence_changed',

@@ -11,7 +11,12 @@
  *   the version's creator, one role per person;
  * - the audit log is contiguous and every stored leaf hash matches its entry;
  * - the store is what its audit log says (`checkStoredState` names no row);
- * - a refused step moves no version and changes no serving view.
+ * - a refused step moves no version and changes no serving view;
+ * - a version once archived never serves production again (rollback included);
+ * - the evidence of the production version, or of a version an open or executed request names,
+ *   never changes.
+ * The oracle test also writes the approval rules out independently of src/domain, including the
+ * trainer named by the evidence's lineage.json and roles revoked before execution.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -19,13 +24,16 @@ import {
   attachEvidence,
   cancelRequest,
   checkStoredState,
+  createUser,
   executeTransition,
   expireEmergencies,
+  grantRole,
   recordApproval,
   registerModel,
   registerPolicy,
   registerVersion,
   requestTransition,
+  revokeRole,
   rollback,
 } from '../../src/app/index.js';
 import { entryLeafHash } from '../../src/audit/index.js';
@@ -58,6 +66,11 @@ transitions:
     requestedBy: [mlops, model_owner]
     approvals:
       - { role: risk_officer }
+  - from: deprecated
+    to: archived
+    requestedBy: [mlops]
+    approvals:
+      - { role: tech_lead }
 changeTypes:
   emergency:
     allowedBy: [break_glass]
@@ -152,11 +165,14 @@ const step: fc.Arbitrary<Step> = fc.oneof(
 interface World {
   h: Harness;
   requests: string[];
+  /** Who the lineage.json in each version's evidence says trained it. */
+  evidenceTrainer: string;
 }
 
-async function world(): Promise<World> {
+const admin = person('root', 'admin');
+
+async function world(evidenceTrainer = trainer): Promise<World> {
   const h = harness();
-  const admin = person('root', 'admin');
   const registered = await registerPolicy(h.deps, admin, { text: policy, file: 'policy.yaml' });
   await registerModel(h.deps, admin, {
     name: model,
@@ -164,7 +180,14 @@ async function world(): Promise<World> {
     riskTier: 'high',
     policyDigest: registered.digest,
   });
-  const w = { h, requests: [] };
+  // The cast are stored users, so execution re-reads their roles.
+  for (const member of cast) {
+    await createUser(h.deps, admin, { id: member.id });
+    for (const { role } of member.roles) {
+      await grantRole(h.deps, admin, { userId: member.id, role });
+    }
+  }
+  const w = { h, requests: [], evidenceTrainer };
   // Versions to start from, by different people (creators may not sign off production); the
   // last one without lineage, so its reproducibility gate errors.
   for (const [k, version] of versions.entries()) {
@@ -210,10 +233,11 @@ async function register(
     lineage: input.lineage ? lineage : {},
   });
   if (!input.lineage) return;
+  const file = { ...lineage, trainedBy: w.evidenceTrainer };
   await attachEvidence(w.h.deps, input.by, {
     model,
     version: input.version,
-    files: [{ path: 'lineage.json', bytes: new TextEncoder().encode(JSON.stringify(lineage)) }],
+    files: [{ path: 'lineage.json', bytes: new TextEncoder().encode(JSON.stringify(file)) }],
   });
 }
 
@@ -324,6 +348,35 @@ async function checkInvariants(w: World): Promise<void> {
   });
 }
 
+/** Versions whose evidence is fixed: in production, or named by an open or executed request. */
+function frozenEvidence(w: World): Map<string, string> {
+  const state = w.h.store.snapshot();
+  const fixed = new Set<string>();
+  for (const v of state.states.values()) if (v.state === 'production') fixed.add(v.version);
+  for (const r of state.requests.values()) {
+    if (['pending', 'approved', 'executed'].includes(r.status)) fixed.add(r.version);
+  }
+  return new Map(
+    [...fixed].map((version) => [
+      version,
+      JSON.stringify(
+        state.evidence
+          .filter((e) => e.model === model && e.version === version)
+          .map((e) => [e.path, e.digest]),
+      ),
+    ]),
+  );
+}
+
+function currentEvidence(w: World, version: string): string {
+  return JSON.stringify(
+    w.h.store
+      .snapshot()
+      .evidence.filter((e) => e.model === model && e.version === version)
+      .map((e) => [e.path, e.digest]),
+  );
+}
+
 function placement(w: World): string {
   const state = w.h.store.snapshot();
   return JSON.stringify({
@@ -333,7 +386,9 @@ function placement(w: World): string {
 }
 
 describe('transition state machine (fast-check)', () => {
-  it('keeps its invariants under random sequences of use cases by random people', async () => {
+  it('keeps its invariants under random sequences of use cases by random people', {
+    timeout: 180_000,
+  }, async () => {
     // How often the walks got somewhere: executed transitions, and walks ending with a version
     // in production. Without them the invariants about production were never exercised.
     let executed = 0;
@@ -342,8 +397,10 @@ describe('transition state machine (fast-check)', () => {
     await fc.assert(
       fc.asyncProperty(fc.array(step, { minLength: 10, maxLength: 60 }), async (steps) => {
         const w = await world();
+        const archived = new Set<string>();
         for (const s of steps) {
           const before = placement(w);
+          const frozen = frozenEvidence(w);
           try {
             if ((await apply(w, s)) && s.kind === 'execute') executed += 1;
           } catch (error) {
@@ -351,6 +408,12 @@ describe('transition state machine (fast-check)', () => {
             expect(placement(w)).toBe(before);
           }
           await checkInvariants(w);
+          for (const [version, evidence] of frozen)
+            expect(currentEvidence(w, version)).toBe(evidence);
+          for (const v of w.h.store.snapshot().states.values()) {
+            if (v.state === 'archived') archived.add(v.version);
+            if (v.state === 'production') expect(archived.has(v.version)).toBe(false);
+          }
         }
         if (placement(w).includes('"production"')) reachedProduction += 1;
         standardToProduction += [...w.h.store.snapshot().requests.values()].filter(
@@ -364,18 +427,26 @@ describe('transition state machine (fast-check)', () => {
     // The separation-of-duties invariant concerns standard promotions: some must have happened.
     expect(standardToProduction).toBeGreaterThan(0);
     // The store is replayed against its log after every step: ~35 s alone, more on a busy machine.
-  }, 180_000);
+  });
 
-  it('counts a production sign-off exactly when an independent oracle of the rules says so', async () => {
+  it('counts a production sign-off exactly when an independent oracle of the rules says so', {
+    timeout: 180_000,
+  }, async () => {
     const attempt = fc.record({ by: who, role: fc.nat({ max: 1 }) });
+    // Which of the accepted sign-offs loses its role before execution, if any.
+    const revocation = fc.option(fc.nat({ max: 9 }), { nil: undefined, freq: 2 });
     let promotions = 0;
+    let revokedCounted = 0;
     await fc.assert(
       fc.asyncProperty(
         fc.nat({ max: 1 }),
         fc.constantFrom(1, 3, 4),
         fc.array(attempt, { maxLength: 10 }),
-        async (staged, requesterIndex, attempts) => {
-          const w = await world();
+        // Who the evidence's lineage.json names as trainer: mostly the registered one.
+        fc.constantFrom(trainer, trainer, 'ann', 'fay', 'eve'),
+        revocation,
+        async (staged, requesterIndex, attempts, evidenceTrainer, revoke) => {
+          const w = await world(evidenceTrainer);
           const version = pick(versions, staged);
           const requester = pick(cast, requesterIndex);
           const creator = w.h.store.snapshot().versions.get(`${model}\u0000${version}`)?.createdBy;
@@ -399,6 +470,7 @@ describe('transition state machine (fast-check)', () => {
               by.id !== requester.id &&
               by.id !== creator &&
               by.id !== trainer &&
+              by.id !== evidenceTrainer &&
               (roleOf.get(by.id) ?? role) === role &&
               !(roleOf.get(by.id) === role);
             const outcome = await recordApproval(w.h.deps, by, {
@@ -417,10 +489,19 @@ describe('transition state machine (fast-check)', () => {
             expect([by.id, role, outcome]).toEqual([by.id, role, expected]);
             if (expected) {
               roleOf.set(by.id, role);
-              filled.add(role);
+              filled.add(`${by.id}\u0000${role}`);
             }
           }
-          const executes = filled.has('model_owner') && filled.has('risk_officer');
+          // A role revoked before execution: that person's sign-off in it no longer counts.
+          const revoked = revoke === undefined ? undefined : [...filled][revoke % filled.size];
+          if (revoked !== undefined) {
+            const [userId = '', role = ''] = revoked.split('\u0000');
+            await revokeRole(w.h.deps, admin, { userId, role });
+            revokedCounted += 1;
+          }
+          const holds = (role: string) =>
+            [...filled].some((key) => key !== revoked && key.endsWith(`\u0000${role}`));
+          const executes = holds('model_owner') && holds('risk_officer');
           const done = await executeTransition(w.h.deps, requester, { requestId: request.id }).then(
             () => true,
             (error: unknown) => {
@@ -438,6 +519,9 @@ describe('transition state machine (fast-check)', () => {
       { numRuns: 150, seed: 29112026 },
     );
     // Both outcomes must occur, or the oracle was only ever asked about refusals.
-    expect(promotions).toBeGreaterThan(10);
+    // (Fewer than before the trainer and revocation draws, which refuse many of them.)
+    expect(promotions).toBeGreaterThan(3);
+    // And revocations must have hit counted sign-offs, or the role re-check was never asked.
+    expect(revokedCounted).toBeGreaterThan(3);
   });
 });

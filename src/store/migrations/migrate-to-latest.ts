@@ -6,6 +6,7 @@ import { identityColumns } from './0003-identity-columns.js';
 import { idempotencyKeys } from './0004-idempotency-keys.js';
 import { auditTreeNodes } from './0005-audit-tree-nodes.js';
 import { auditActionIndex } from './0006-audit-action-index.js';
+import { approvalBaseline } from './0007-approval-baseline.js';
 import { blobUploads } from './0008-blob-uploads.js';
 import type { MigrationFactory } from './migration-context.js';
 
@@ -16,6 +17,7 @@ const migrations: Record<string, MigrationFactory> = {
   '0004-idempotency-keys': idempotencyKeys,
   '0005-audit-tree-nodes': auditTreeNodes,
   '0006-audit-action-index': auditActionIndex,
+  '0007-approval-baseline': approvalBaseline,
   '0008-blob-uploads': blobUploads,
 };
 

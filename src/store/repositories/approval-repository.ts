@@ -24,6 +24,7 @@ export function approvalRepository(context: RepositoryContext): ApprovalReposito
               risk_class: approval.riskClass,
               evidence_digest: approval.evidenceDigest,
               policy_digest: approval.policyDigest,
+              baseline_digest: toBaselineColumn(approval.baselineDigest),
               at: approval.at,
             })
             .execute(),
@@ -55,6 +56,20 @@ export function toApproval(row: Selectable<ApprovalsTable>): Approval {
     riskClass: row.risk_class as RiskClass,
     evidenceDigest: row.evidence_digest,
     policyDigest: row.policy_digest,
+    ...fromBaselineColumn(row.baseline_digest),
     at: iso(row.at),
   };
+}
+
+/** `none` stands for "no baseline"; NULL for an approval stored before migration 0007. */
+const noBaseline = 'none';
+
+function toBaselineColumn(digest: Approval['baselineDigest']): string | null {
+  if (digest === undefined) return null;
+  return digest ?? noBaseline;
+}
+
+function fromBaselineColumn(value: string | null): Pick<Approval, 'baselineDigest'> {
+  if (value === null) return {};
+  return { baselineDigest: value === noBaseline ? null : value };
 }
