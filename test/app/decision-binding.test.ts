@@ -202,7 +202,14 @@ forEachStore('decisions bound to what they saw', (open) => {
       attachEvidence(h.deps, people.ci, {
         model: credit,
         version: '2026.1',
-        files: [fakeBaseline()],
+        // A name the upload rules accept, made the predictions by the manifest.
+        files: [
+          { path: 'fake-scores.csv', bytes: fakeBaseline().bytes },
+          {
+            path: 'evidence.yaml',
+            bytes: new TextEncoder().encode('predictions: fake-scores.csv\n'),
+          },
+        ],
       }),
     );
     expect(error.code).toBe('conflict');
