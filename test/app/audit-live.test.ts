@@ -3,7 +3,7 @@
  * are edited and deleted behind the service's back (triggers dropped) and `verifyStoredLog`,
  * the offline verifier of an export and the CLI must all name the same first bad entry.
  */
-import { mkdtempSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'kysely';
@@ -235,6 +235,11 @@ eachEngine('live audit log', (engine) => {
   it('exports a log that the offline verifier accepts, as the live verifier does', async () => {
     const file = join(s.dataDir, 'export.jsonl');
     const live = ['--database', s.database, '--data-dir', s.dataDir];
+    // The test made the SQLite file with the default umask; the CLI would tighten it and warn.
+    const sqliteFile = s.database.replace(/^sqlite:/, '');
+    for (const suffix of ['', '-wal', '-shm'])
+      if (s.database.startsWith('sqlite:') && existsSync(`${sqliteFile}${suffix}`))
+        chmodSync(`${sqliteFile}${suffix}`, 0o600);
     const exported = runCli(['audit', 'export', '--output', file, ...live]);
     expect(exported.stderr).toBe('');
     expect(exported.status).toBe(0);
