@@ -17,16 +17,18 @@ import { errorOf } from './store-contract.js';
 const hex = (bytes: Uint8Array | undefined) =>
   bytes === undefined ? 'missing' : Buffer.from(bytes).toString('hex');
 
-/** Removes migrations 0005 and 0006 from a migrated database, as before the upgrade. */
+/** Removes migrations 0005 and later from a migrated database, as before the upgrade. */
 async function rewind(db: StoreDialect): Promise<void> {
+  // 0008 and 0007, undone first (they do not touch the audit log).
+  await sql`drop index evidence_by_digest`.execute(db.db);
+  await sql`drop table blob_uploads`.execute(db.db);
+  await sql`alter table approvals drop column baseline_digest`.execute(db.db);
   for (const statement of db.dropAppendOnlyStatements('audit_tree_nodes')) {
     await sql.raw(statement).execute(db.db);
   }
   await sql`drop index audit_entries_by_action`.execute(db.db);
   await sql`drop table audit_tree_nodes`.execute(db.db);
-  await sql`delete from kysely_migration where name in ('0005-audit-tree-nodes', '0006-audit-action-index')`.execute(
-    db.db,
-  );
+  await sql`delete from kysely_migration where name >= '0005'`.execute(db.db);
 }
 
 async function appendMany(store: Store, count: number, prefix: string): Promise<void> {
