@@ -27,6 +27,7 @@ import {
   collectBlobs,
   describeDisagreement,
   type IdGenerator,
+  repeatEvery,
   rotateAuditKey,
   type StateCheck,
   type StateCheckSchedule,
@@ -177,24 +178,14 @@ function startBlobCollection(
   intervalMs: number,
   options: { onError(error: unknown): void; onCollected(run: BlobCollection): void },
 ): () => Promise<void> {
-  if (!(intervalMs > 0)) return async () => undefined;
-  let running: Promise<void> | undefined;
-  const timer = setInterval(() => {
-    if (running) return;
-    running = collectBlobsWith(registry, { job: 'blob-collector' })
-      .then((run) => {
-        if (run.blobs.length > 0) options.onCollected(run);
-      })
-      .catch(options.onError)
-      .finally(() => {
-        running = undefined;
-      });
-  }, intervalMs);
-  timer.unref();
-  return async () => {
-    clearInterval(timer);
-    await running;
-  };
+  return repeatEvery({
+    intervalMs,
+    job: async () => {
+      const run = await collectBlobsWith(registry, { job: 'blob-collector' });
+      if (run.blobs.length > 0) options.onCollected(run);
+    },
+    onError: options.onError,
+  });
 }
 
 /** Where `secureDataFiles` reports a mode it had to tighten. */

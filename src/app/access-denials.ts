@@ -12,6 +12,7 @@
 import type { Actor } from '../domain/index.js';
 import type { AppDeps } from './app-deps.js';
 import { auditRecord } from './audit-record.js';
+import { repeatEvery } from './repeat-every.js';
 
 export interface DenialSubject {
   type: string;
@@ -210,18 +211,9 @@ export function startAccessDenialFlush(
   intervalMs: number,
   onError: (error: unknown) => void,
 ): () => Promise<void> {
-  let running: Promise<unknown> | undefined;
-  const timer = setInterval(() => {
-    running ??= flushAccessDenials(deps)
-      .catch(onError)
-      .finally(() => {
-        running = undefined;
-      });
-  }, intervalMs);
-  timer.unref();
+  const stop = repeatEvery({ intervalMs, job: () => flushAccessDenials(deps), onError });
   return async () => {
-    clearInterval(timer);
-    await running;
+    await stop();
     await flushAccessDenials(deps, { all: true }).catch(onError);
   };
 }

@@ -71,6 +71,7 @@ export { registerModel, registerModelWithPolicy } from './register-model.js';
 export { registerPolicy } from './register-policy.js';
 export { registerVersion } from './register-version.js';
 export { type RegistryMetrics, registryMetrics } from './registry-metrics.js';
+export { repeatEvery } from './repeat-every.js';
 export { type GateSummary, type ReplayReport, replayDecision } from './replay-decision.js';
 export { type RequestTransitionInput, requestTransition } from './request-transition.js';
 export { revokeToken } from './revoke-token.js';

@@ -5,6 +5,7 @@
  */
 import type { AppDeps } from './app-deps.js';
 import type { AuditSigner } from './ports.js';
+import { repeatEvery } from './repeat-every.js';
 import { type SignedCheckpointResult, signAuditCheckpoint } from './sign-audit-checkpoint.js';
 
 export interface CheckpointScheduleOptions {
@@ -21,24 +22,12 @@ export function startCheckpointSchedule(
   intervalMs: number,
   options: CheckpointScheduleOptions = {},
 ): () => Promise<void> {
-  if (!(intervalMs > 0)) return async () => undefined;
-  let running: Promise<void> | undefined;
-  const tick = () => {
-    // Never overlap ticks: a slow signature over a large log skips the next interval.
-    if (running) return;
-    running = signAuditCheckpoint(deps, signer)
-      .then((result) => {
-        if (result.signed) options.onSigned?.(result);
-      })
-      .catch((error: unknown) => options.onError?.(error))
-      .finally(() => {
-        running = undefined;
-      });
-  };
-  const timer = setInterval(tick, intervalMs);
-  timer.unref();
-  return async () => {
-    clearInterval(timer);
-    await running;
-  };
+  return repeatEvery({
+    intervalMs,
+    job: async () => {
+      const result = await signAuditCheckpoint(deps, signer);
+      if (result.signed) options.onSigned?.(result);
+    },
+    ...(options.onError ? { onError: options.onError } : {}),
+  });
 }

@@ -6,6 +6,7 @@
  */
 import type { AppDeps } from './app-deps.js';
 import { checkStoredState, type StateCheck } from './check-stored-state.js';
+import { repeatEvery } from './repeat-every.js';
 
 export interface StateCheckSchedule {
   /** The latest completed check; undefined before the first one finishes. */
@@ -27,29 +28,15 @@ export function startStateCheckSchedule(
   options: StateCheckScheduleOptions = {},
 ): StateCheckSchedule {
   let latest: StateCheck | undefined;
-  let running: Promise<void> | undefined;
-  const tick = () => {
-    // Never overlap: a check slower than the interval skips the next one.
-    if (running) return;
-    running = checkStoredState(deps)
-      .then((check) => {
-        latest = check;
-        options.onChecked?.(check);
-      })
-      .catch((error: unknown) => options.onError?.(error))
-      .finally(() => {
-        running = undefined;
-      });
-  };
   if (!(intervalMs > 0)) return { latest: () => undefined, stop: async () => undefined };
-  tick();
-  const timer = setInterval(tick, intervalMs);
-  timer.unref();
-  return {
-    latest: () => latest,
-    async stop() {
-      clearInterval(timer);
-      await running;
+  const stop = repeatEvery({
+    intervalMs,
+    runNow: true,
+    job: async () => {
+      latest = await checkStoredState(deps);
+      options.onChecked?.(latest);
     },
-  };
+    ...(options.onError ? { onError: options.onError } : {}),
+  });
+  return { latest: () => latest, stop };
 }
