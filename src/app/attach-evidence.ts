@@ -13,7 +13,7 @@ import {
 import type { AppDeps } from './app-deps.js';
 import { auditRecord } from './audit-record.js';
 import { assertAnyRole, guarded } from './authorise.js';
-import { loadModel, notFound } from './load-policy.js';
+import { loadModel, loadPolicy, notFound } from './load-policy.js';
 import type { Repositories } from './ports.js';
 import { invalidInput } from './register-model.js';
 import { versionRegistrars } from './register-version.js';
@@ -77,7 +77,8 @@ export async function attachEvidence(
         if (!blob) throw new Error('blob result missing');
         const same = existing.find((e) => e.path === file.path && e.digest === blob.digest);
         if (same) continue;
-        if (added.length === 0) await assertEvidenceOpen(tx, version);
+        if (added.length === 0)
+          await assertEvidenceOpen(tx, version, await initialStateOf(tx, model));
         const record: EvidenceRecord = {
           model: model.name,
           version: input.version,
@@ -192,11 +193,21 @@ function refuse(problems: readonly { message: string; fix: string }[]): void {
  * of every promotion of the model) and a version named by an open or executed request. Changing
  * it would change an outcome after sign-off (issue 7, finding 3); a new version is the way.
  */
-async function assertEvidenceOpen(tx: Repositories, version: VersionView): Promise<void> {
+async function assertEvidenceOpen(
+  tx: Repositories,
+  version: VersionView,
+  initialState: string,
+): Promise<void> {
   const id = `${version.model}@${version.version}`;
   const fix = `Register a new version with the evidence (e.g. ${version.version}.1) and request it; ${id} keeps the evidence it was judged on.`;
   if (version.state === 'production') {
     const message = `Version ${id} is in production: its evidence is the baseline every promotion is compared with and takes no more files.`;
+    throw new ClearanceError('conflict', message, { problems: [{ message, fix }] });
+  }
+  // Every state after the first is reached by a decision (an executed request or an import):
+  // a deprecated rollback target, for one, may return to production as it is.
+  if (version.state !== initialState) {
+    const message = `Version ${id} is ${version.state}: a decision moved it there, so its evidence is fixed.`;
     throw new ClearanceError('conflict', message, { problems: [{ message, fix }] });
   }
   const requests = await tx.requests.list({
@@ -210,4 +221,9 @@ async function assertEvidenceOpen(tx: Repositories, version: VersionView): Promi
     const message = `Version ${id} is named by ${named.status} request ${named.id} (${named.from} → ${named.to}): its evidence is fixed once a request rests on it.`;
     throw new ClearanceError('conflict', message, { problems: [{ message, fix }] });
   }
+}
+
+/** The state a version is registered in: the policy's first. */
+async function initialStateOf(tx: Repositories, model: Model): Promise<string> {
+  return (await loadPolicy(tx, model.policyDigest)).states[0] ?? 'draft';
 }

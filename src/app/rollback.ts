@@ -1,9 +1,10 @@
-import type { Policy, Principal } from '../domain/index.js';
+import { ClearanceError, type Policy, type Principal } from '../domain/index.js';
 import type { AppDeps } from './app-deps.js';
 import { auditRecord } from './audit-record.js';
 import { assertAnyRole, guarded } from './authorise.js';
 import { loadModel, loadPolicy } from './load-policy.js';
 import { restoreRollbackTarget } from './move-version.js';
+import type { Repositories } from './ports.js';
 import { invalidInput } from './register-model.js';
 
 /** Roles that may roll a model back: whoever may promote to production, break-glass, admin. */
@@ -33,6 +34,7 @@ export async function rollback(
         roles: rollbackRoles(policy),
         action: 'roll back',
       });
+      await assertInProduction(tx, model.name);
       const at = deps.clock.now().toISOString();
       const moved = await restoreRollbackTarget(tx, {
         policy,
@@ -55,4 +57,22 @@ export async function rollback(
       return moved;
     }),
   );
+}
+
+/**
+ * A rollback undoes a promotion: it needs a version in production to replace. Once a governed
+ * transition retired production, bringing an older version back is a new decision (a request
+ * with its sign-offs), not a rollback.
+ */
+async function assertInProduction(tx: Repositories, model: string): Promise<void> {
+  if ((await tx.versions.inState(model, 'production')).length > 0) return;
+  const message = `Model ${model} has no version in production, so there is nothing to roll back.`;
+  throw new ClearanceError('precondition_failed', message, {
+    problems: [
+      {
+        message,
+        fix: 'Request a transition to production for the version you want back; it needs its sign-offs.',
+      },
+    ],
+  });
 }

@@ -15,6 +15,15 @@ const textExtensions = new Set([
   '.env',
   '.ini',
   '.toml',
+  // Code and key material, where leaked credentials usually sit.
+  '.py',
+  '.sh',
+  '.pem',
+  '.key',
+  '.conf',
+  '.properties',
+  '.r',
+  '.sql',
 ]);
 const maxScannedTextBytes = 1 << 20;
 

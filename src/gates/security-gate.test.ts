@@ -121,6 +121,27 @@ describe('securityGate', () => {
     expect(JSON.stringify(result)).not.toContain('AKIAIOSFODNN7EXAMPLE');
   });
 
+  it('names the files a passing secret scan did not read', () => {
+    const item = (path: string, kind: 'other' | 'document' | 'predictions') => ({
+      kind,
+      path,
+      digest: `sha256:${'0'.repeat(64)}`,
+      size: 1,
+    });
+    const candidate = bundle({
+      sbom: sbom([]),
+      items: [item('notes.md', 'document'), item('huge.txt', 'other'), item('model.bin', 'other')],
+      texts: [{ path: 'notes.md', content: '# Notes' }],
+    });
+    const secrets = (securityGate(spec(), { candidate }).details.checks as SubCheck[]).find(
+      (c) => c.check === 'secrets',
+    );
+    expect(secrets?.outcome).toBe('pass');
+    expect(secrets?.summary).toBe(
+      'no secrets found in 1 texts; not scanned (not a text type, or over 1 MiB): huge.txt, model.bin',
+    );
+  });
+
   it('fails on undeclared PII fields, including group columns, unless allowed', () => {
     const candidate = bundle({
       sbom: sbom([]),

@@ -149,7 +149,7 @@ function checkSecrets(spec: SecurityGateSpec, bundle: EvidenceBundle): SubCheck 
     return {
       check: 'secrets',
       outcome: 'pass',
-      summary: `no secrets found in ${texts.length} texts`,
+      summary: `no secrets found in ${texts.length} texts${unscannedNote(bundle)}`,
     };
   }
   const where = findings.slice(0, 3).map((f) => `${f.rule} at ${f.file}:${f.line} (${f.preview})`);
@@ -160,6 +160,21 @@ function checkSecrets(spec: SecurityGateSpec, bundle: EvidenceBundle): SubCheck 
     summary: `possible secrets: ${where.join(', ')}${more}`,
     findings,
   };
+}
+
+/**
+ * Files the scan did not read — documents and other files that are not a scanned text type or
+ * are over the size limit (docs/reference/evidence.md) — named, so a pass never hides them.
+ */
+function unscannedNote(bundle: EvidenceBundle): string {
+  const scanned = new Set(bundle.texts.map((t) => t.path));
+  const unscanned = bundle.items
+    .filter((i) => (i.kind === 'other' || i.kind === 'document') && !scanned.has(i.path))
+    .map((i) => i.path);
+  if (unscanned.length === 0) return '';
+  const shown = unscanned.slice(0, 5).join(', ');
+  const more = unscanned.length > 5 ? ` and ${unscanned.length - 5} more` : '';
+  return `; not scanned (not a text type, or over 1 MiB): ${shown}${more}`;
 }
 
 const fieldKey = (name: string) => name.toLowerCase().replace(/[^a-z0-9]/g, '');

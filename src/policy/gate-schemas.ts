@@ -44,7 +44,8 @@ const baselineGate = strict({
   confidence: z.number().gt(0).lt(1).default(0.95),
   test: z.enum(['auto', 'delong', 'bootstrap', 'two-proportion']).default('auto'),
   direction: z.enum(['higher', 'lower']).optional(),
-  resamples: count(100).default(2000),
+  // Bounded: one gate run must fit its time budget (docs/security.md).
+  resamples: count(100).lte(100_000).default(2000),
   seed: z.number().int().default(20240101),
 }).superRefine((gate, ctx) => {
   if ((gate.maxDegradation === undefined) === (gate.minImprovement === undefined)) {

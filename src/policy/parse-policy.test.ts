@@ -331,6 +331,18 @@ describe('parsePolicy: errors, each with line and column', () => {
     ]);
   });
 
+  it('bounds bootstrap resamples so one gate run fits its budget', () => {
+    expect(
+      problems(
+        transition(
+          '    gates:\n      - { id: b, type: baseline, metric: ks, maxDegradation: 0.01, resamples: 100000001 }\n',
+        ),
+      ),
+    ).toEqual([
+      "9:79 'resamples' in gate 1 of transition 1 must be at most 100000, not 100000001.",
+    ]);
+  });
+
   it('reports fairness rules and gates that need an evaluation set', () => {
     expect(
       problems(

@@ -30,7 +30,7 @@ export function stateCheckOk(check: StateCheck): boolean {
 
 export function renderStateCheck(check: StateCheck): string {
   if (stateCheckOk(check)) {
-    return `Database agrees with the audit log: every row checked against ${check.auditEntries} entries.\n`;
+    return `Database agrees with the audit log: models, versions and their states, serving, requests and approvals checked against ${check.auditEntries} entries (role bindings and evidence rows are not yet checked).\n`;
   }
   const lines = [
     `Database does NOT agree with the audit log (${check.auditEntries} entries): ${check.disagreements.length} row(s) disagree.`,
