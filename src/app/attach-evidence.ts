@@ -204,12 +204,6 @@ async function assertEvidenceOpen(
     const message = `Version ${id} is in production: its evidence is the baseline every promotion is compared with and takes no more files.`;
     throw new ClearanceError('conflict', message, { problems: [{ message, fix }] });
   }
-  // Every state after the first is reached by a decision (an executed request or an import):
-  // a deprecated rollback target, for one, may return to production as it is.
-  if (version.state !== initialState) {
-    const message = `Version ${id} is ${version.state}: a decision moved it there, so its evidence is fixed.`;
-    throw new ClearanceError('conflict', message, { problems: [{ message, fix }] });
-  }
   const requests = await tx.requests.list({
     model: version.model,
     status: ['pending', 'approved', 'executed'],
@@ -219,6 +213,12 @@ async function assertEvidenceOpen(
   const named = naming.find((r) => r.status !== 'executed') ?? naming[0];
   if (named) {
     const message = `Version ${id} is named by ${named.status} request ${named.id} (${named.from} → ${named.to}): its evidence is fixed once a request rests on it.`;
+    throw new ClearanceError('conflict', message, { problems: [{ message, fix }] });
+  }
+  // Every state after the first is reached by a decision (an executed request or an import):
+  // a deprecated rollback target, for one, may return to production as it is.
+  if (version.state !== initialState) {
+    const message = `Version ${id} is ${version.state}: a decision moved it there, so its evidence is fixed.`;
     throw new ClearanceError('conflict', message, { problems: [{ message, fix }] });
   }
 }
