@@ -8,6 +8,7 @@ import {
   evidenceSetDigest,
   isClearanceError,
   type TransitionPolicy,
+  type TransitionRequest,
   type VersionView,
 } from '../domain/index.js';
 import type { AppDeps } from './app-deps.js';
@@ -18,7 +19,7 @@ import type { Repositories } from './ports.js';
  * null when its gates read no baseline or there is no other production version. The same choice
  * of baseline as `runGates`.
  */
-export async function currentBaselineDigest(
+async function currentBaselineDigest(
   tx: Repositories,
   input: { transition: Pick<TransitionPolicy, 'gates'>; model: string; version: string },
 ): Promise<string | null> {
@@ -28,6 +29,33 @@ export async function currentBaselineDigest(
   );
   if (!production) return null;
   return evidenceSetDigest(await tx.evidence.list(input.model, production.version));
+}
+
+/**
+ * The request as its approvals are judged now: the model's policy digest and the version's
+ * evidence digest in force, and the current baseline digest (ADR 007). Approval, the request's
+ * status and execution all judge against these same facts.
+ */
+export async function requestInForce(
+  tx: Repositories,
+  input: {
+    request: TransitionRequest;
+    policyDigest: string;
+    transition: Pick<TransitionPolicy, 'gates'>;
+  },
+): Promise<{ current: TransitionRequest; baselineDigest: string | null }> {
+  const { request } = input;
+  const current: TransitionRequest = {
+    ...request,
+    policyDigest: input.policyDigest,
+    evidenceDigest: evidenceSetDigest(await tx.evidence.list(request.model, request.version)),
+  };
+  const baselineDigest = await currentBaselineDigest(tx, {
+    transition: input.transition,
+    model: request.model,
+    version: request.version,
+  });
+  return { current, baselineDigest };
 }
 
 /**

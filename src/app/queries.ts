@@ -16,7 +16,7 @@ import {
   type VersionView,
 } from '../domain/index.js';
 import type { AppDeps } from './app-deps.js';
-import { currentBaselineDigest, roleHolders, versionFacts } from './approval-facts.js';
+import { requestInForce, roleHolders, versionFacts } from './approval-facts.js';
 import { rolesFor } from './authorise.js';
 import { loadModel, loadPolicy, notFound } from './load-policy.js';
 
@@ -55,16 +55,11 @@ export async function getRequest(
     const transition = findTransition(policy, request.from, request.to);
     if (!version || !transition)
       throw new Error(`request ${request.id} refers to a missing version or transition`);
-    const current = {
-      ...request,
-      policyDigest: model.policyDigest,
-      evidenceDigest: evidenceSetDigest(await tx.evidence.list(request.model, request.version)),
-    };
     // The same facts execution re-checks (ADR 007), so the status says what execute would count.
-    const baselineDigest = await currentBaselineDigest(tx, {
+    const { current, baselineDigest } = await requestInForce(tx, {
+      request,
+      policyDigest: model.policyDigest,
       transition,
-      model: request.model,
-      version: request.version,
     });
     const holdsRole = await roleHolders(tx, {
       model: request.model,

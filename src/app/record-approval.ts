@@ -8,7 +8,6 @@ import {
   type Approval,
   type ApprovalDecision,
   ClearanceError,
-  evidenceSetDigest,
   type Principal,
   type RiskClass,
   type TransitionPolicy,
@@ -16,7 +15,7 @@ import {
 } from '../domain/index.js';
 import { checkTicket, checkTransitionExists } from '../domain/transition-rules.js';
 import type { AppDeps } from './app-deps.js';
-import { currentBaselineDigest, roleHolders, versionFacts } from './approval-facts.js';
+import { requestInForce, roleHolders, versionFacts } from './approval-facts.js';
 import { auditRecord } from './audit-record.js';
 import { assertAnyRole, forbidden, guarded } from './authorise.js';
 import { loadModel, loadPolicy, notFound } from './load-policy.js';
@@ -199,15 +198,10 @@ async function approvalContext(
   assertSeparationOfDuties({ transition, principal, request, version });
   const ticketRefusal = checkTicket(transition, input.ticket);
   if (ticketRefusal) throw refusalError(ticketRefusal);
-  const current: TransitionRequest = {
-    ...request,
+  const { current, baselineDigest } = await requestInForce(tx, {
+    request,
     policyDigest: model.policyDigest,
-    evidenceDigest: evidenceSetDigest(await tx.evidence.list(request.model, request.version)),
-  };
-  const baselineDigest = await currentBaselineDigest(tx, {
     transition,
-    model: request.model,
-    version: request.version,
   });
   // Only sign-offs bound to what is in force now still count, and so can be repeated or clash.
   const previous = await tx.approvals.list(request.id);
