@@ -1,12 +1,5 @@
 /** Use cases: the only way the edges (http, cli, jobs) change or read the registry. */
-export {
-  type AccessDenialThrottle,
-  accessDenialThrottle,
-  flushAccessDenials,
-  startAccessDenialFlush,
-} from './access-denials.js';
-export type { AppDeps } from './app-deps.js';
-export { assertMayAttachEvidence, attachEvidence, type EvidenceFile } from './attach-evidence.js';
+
 export {
   type AuditEntriesPage,
   type AuditLogIdentity,
@@ -20,16 +13,38 @@ export {
   latestCheckpoint,
   listAuditEntries,
   listCheckpoints,
-} from './audit-proofs.js';
-export { guarded } from './authorise.js';
-export { type BacktestReport, backtestPolicy, parseSince } from './backtest-policy.js';
-export { bootstrapAdmin } from './bootstrap-admin.js';
-export { cancelRequest } from './cancel-request.js';
-export { checkStateAsAuditor, checkStoredState, type StateCheck } from './check-stored-state.js';
-export { type BlobCollection, collectBlobs } from './collect-blobs.js';
-export { describeDisagreement, type StateDisagreement } from './compare-audit-state.js';
-export { type CreatedToken, type CreateTokenInput, createToken } from './create-token.js';
-export { type CreateUserInput, createUser } from './create-user.js';
+} from './audit-log/audit-proofs.js';
+export {
+  checkStateAsAuditor,
+  checkStoredState,
+  type StateCheck,
+} from './audit-log/check-stored-state.js';
+export { describeDisagreement, type StateDisagreement } from './audit-log/compare-audit-state.js';
+export { assertRotationReason, rotateAuditKey } from './audit-log/rotate-audit-key.js';
+export {
+  assertMaySign,
+  type SignedCheckpointResult,
+  signAuditCheckpoint,
+} from './audit-log/sign-audit-checkpoint.js';
+export {
+  type CheckpointScheduleOptions,
+  startCheckpointSchedule,
+} from './audit-log/start-checkpoint-schedule.js';
+export {
+  type StateCheckSchedule,
+  type StateCheckScheduleOptions,
+  startStateCheckSchedule,
+} from './audit-log/start-state-check-schedule.js';
+export { type StoredLogVerification, verifyStoredLog } from './audit-log/verify-stored-log.js';
+export { buildEvidencePack, type EvidencePack } from './evidence-pack/evidence-pack.js';
+export {
+  type EvidencePackArchive,
+  type EvidencePackStream,
+  evidencePackArchive,
+  evidencePackMediaType,
+  evidencePackStream,
+  readEvidencePackArchive,
+} from './evidence-pack/evidence-pack-archive.js';
 export {
   describePhase,
   evaluateGateRun,
@@ -38,24 +53,31 @@ export {
   type GateRunSpec,
   groupColumnsFor,
   type LoadedEvidence,
-} from './evaluate-gate-run.js';
-export { buildEvidencePack, type EvidencePack } from './evidence-pack.js';
+} from './gate-evaluation/evaluate-gate-run.js';
 export {
-  type EvidencePackArchive,
-  type EvidencePackStream,
-  evidencePackArchive,
-  evidencePackMediaType,
-  evidencePackStream,
-  readEvidencePackArchive,
-} from './evidence-pack-archive.js';
-export { type ExecuteResult, executeTransition } from './execute-transition.js';
-export { type ExpiryOutcome, expireEmergencies } from './expire-emergencies.js';
-export { grantRole, type RoleChangeInput, revokeRole } from './grant-role.js';
-export { hasUsers, listTokens, listUsers, whoAmI } from './identity-queries.js';
-export { importProduction } from './import-production.js';
-export { type ModelHistory, modelHistory, type ProductionPeriod } from './model-history.js';
-export { type OverdueReview, overdueReviews } from './overdue-reviews.js';
-export type * from './ports.js';
+  type AccessDenialThrottle,
+  accessDenialThrottle,
+  flushAccessDenials,
+  startAccessDenialFlush,
+} from './identity/access-denials.js';
+export { bootstrapAdmin } from './identity/bootstrap-admin.js';
+export { type CreatedToken, type CreateTokenInput, createToken } from './identity/create-token.js';
+export { type CreateUserInput, createUser } from './identity/create-user.js';
+export { grantRole, type RoleChangeInput, revokeRole } from './identity/grant-role.js';
+export { hasUsers, listTokens, listUsers, whoAmI } from './identity/identity-queries.js';
+export { revokeToken } from './identity/revoke-token.js';
+export {
+  assertMayAttachEvidence,
+  attachEvidence,
+  type EvidenceFile,
+} from './registry/attach-evidence.js';
+export { type BlobCollection, collectBlobs } from './registry/collect-blobs.js';
+export { importProduction } from './registry/import-production.js';
+export {
+  type ModelHistory,
+  modelHistory,
+  type ProductionPeriod,
+} from './registry/model-history.js';
 export {
   getModel,
   getRequest,
@@ -63,34 +85,28 @@ export {
   getVersion,
   listInbox,
   type RequestView,
-} from './queries.js';
-export { guardedRead } from './read-access.js';
-export { type ApprovalInput, recordApproval } from './record-approval.js';
-export { recordReview } from './record-review.js';
-export { registerModel, registerModelWithPolicy } from './register-model.js';
-export { registerPolicy } from './register-policy.js';
-export { registerVersion } from './register-version.js';
-export { type RegistryMetrics, registryMetrics } from './registry-metrics.js';
-export { repeatEvery } from './repeat-every.js';
-export { type GateSummary, type ReplayReport, replayDecision } from './replay-decision.js';
-export { type RequestTransitionInput, requestTransition } from './request-transition.js';
-export { revokeToken } from './revoke-token.js';
-export { rollback } from './rollback.js';
-export { assertRotationReason, rotateAuditKey } from './rotate-audit-key.js';
-export { setModelPolicy } from './set-model-policy.js';
+} from './registry/queries.js';
+export { registerModel, registerModelWithPolicy } from './registry/register-model.js';
+export { registerPolicy } from './registry/register-policy.js';
+export { registerVersion } from './registry/register-version.js';
+export { type RegistryMetrics, registryMetrics } from './registry/registry-metrics.js';
+export { setModelPolicy } from './registry/set-model-policy.js';
+export { assertWithinUploadQuota, type UploadQuota } from './registry/upload-quota.js';
+export { type BacktestReport, backtestPolicy, parseSince } from './replay/backtest-policy.js';
+export { type GateSummary, type ReplayReport, replayDecision } from './replay/replay-decision.js';
+export type { AppDeps } from './shared/app-deps.js';
+export { guarded } from './shared/authorise.js';
+export type * from './shared/ports.js';
+export { guardedRead } from './shared/read-access.js';
+export { repeatEvery } from './shared/repeat-every.js';
+export { cancelRequest } from './transitions/cancel-request.js';
+export { type ExecuteResult, executeTransition } from './transitions/execute-transition.js';
+export { type ExpiryOutcome, expireEmergencies } from './transitions/expire-emergencies.js';
+export { type OverdueReview, overdueReviews } from './transitions/overdue-reviews.js';
+export { type ApprovalInput, recordApproval } from './transitions/record-approval.js';
+export { recordReview } from './transitions/record-review.js';
 export {
-  assertMaySign,
-  type SignedCheckpointResult,
-  signAuditCheckpoint,
-} from './sign-audit-checkpoint.js';
-export {
-  type CheckpointScheduleOptions,
-  startCheckpointSchedule,
-} from './start-checkpoint-schedule.js';
-export {
-  type StateCheckSchedule,
-  type StateCheckScheduleOptions,
-  startStateCheckSchedule,
-} from './start-state-check-schedule.js';
-export { assertWithinUploadQuota, type UploadQuota } from './upload-quota.js';
-export { type StoredLogVerification, verifyStoredLog } from './verify-stored-log.js';
+  type RequestTransitionInput,
+  requestTransition,
+} from './transitions/request-transition.js';
+export { rollback } from './transitions/rollback.js';

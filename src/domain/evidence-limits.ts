@@ -1,6 +1,6 @@
 /**
  * Bounds on what the evidence readers parse, shared by the readers (`evidence/`), by uploads
- * (`app/attach-evidence.ts`, which refuses a file that breaks one) and by version registration
+ * (`app/registry/attach-evidence.ts`, which refuses a file that breaks one) and by version registration
  * (lineage). One definition on both sides means evidence an upload accepts is evidence every later
  * gate run can read: a few lines of YAML aliases, or JSON nested thousands of levels deep, would
  * otherwise exhaust memory or the stack in every run, for ever (evidence is immutable).

@@ -9,7 +9,7 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, normalize, sep } from 'node:path';
-import type { BlobStore } from '../app/ports.js';
+import type { BlobStore } from '../app/shared/ports.js';
 import {
   ClearanceError,
   type EvaluationSetSpec,

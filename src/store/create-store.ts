@@ -1,4 +1,4 @@
-import type { Repositories, Store } from '../app/ports.js';
+import type { Repositories, Store } from '../app/shared/ports.js';
 import { ClearanceError, isClearanceError } from '../domain/index.js';
 import type { RepositoryContext } from './columns.js';
 import { openDialect, type StoreConfig } from './dialects/open-dialect.js';

@@ -1,5 +1,5 @@
 /**
- * Storage: Kysely schema, migrations and repositories implementing the ports of `app/ports.ts`
+ * Storage: Kysely schema, migrations and repositories implementing the ports of `app/shared/ports.ts`
  * on SQLite (better-sqlite3) and PostgreSQL (pg).
  */
 export { createStore, storeOn } from './create-store.js';

@@ -5,8 +5,8 @@
  * the entries written plus their `suppressed` counts equal the denials made.
  */
 import { expect, it } from 'vitest';
-import { forbidden } from '../../src/app/authorise.js';
 import { accessDenialThrottle, flushAccessDenials, guarded } from '../../src/app/index.js';
+import { forbidden } from '../../src/app/shared/authorise.js';
 import type { AuditEntry } from '../../src/audit/index.js';
 import { bindUseCases } from '../../src/http/index.js';
 import { forEachStore, person, type StoreHarness } from './harness.js';

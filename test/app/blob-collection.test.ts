@@ -4,8 +4,8 @@
  */
 import { createHash } from 'node:crypto';
 import { expect, it } from 'vitest';
-import type { AppDeps } from '../../src/app/app-deps.js';
 import { attachEvidence, collectBlobs, registerVersion } from '../../src/app/index.js';
+import type { AppDeps } from '../../src/app/shared/app-deps.js';
 import {
   forEachStore,
   people,

@@ -6,7 +6,6 @@
  */
 import { createHash } from 'node:crypto';
 import { expect, it } from 'vitest';
-import { auditRecord } from '../../src/app/audit-record.js';
 import {
   attachEvidence,
   cancelRequest,
@@ -23,6 +22,7 @@ import {
   revokeRole,
   rollback,
 } from '../../src/app/index.js';
+import { auditRecord } from '../../src/app/shared/audit-record.js';
 import type { Approval, Principal } from '../../src/domain/index.js';
 import {
   addVersion,

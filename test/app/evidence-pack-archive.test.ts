@@ -11,13 +11,13 @@ import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { readTar, type TarEntry, writeTar } from '../../src/app/evidence-pack/tar-archive.js';
 import {
   type EvidencePack,
   evidencePackArchive,
   evidencePackStream,
   readEvidencePackArchive,
 } from '../../src/app/index.js';
-import { readTar, type TarEntry, writeTar } from '../../src/app/tar-archive.js';
 import { canonicalJson } from '../../src/domain/index.js';
 import { refusal } from './harness.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { renderPackReport } from '../../src/app/evidence-pack-report.js';
+import { renderPackReport } from '../../src/app/evidence-pack/evidence-pack-report.js';
 import type { DecisionRecord, GateResult } from '../../src/domain/index.js';
 
 const gate = (gateId: string, provenance?: GateResult['provenance']): GateResult => ({

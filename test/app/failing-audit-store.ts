@@ -1,4 +1,4 @@
-import type { AuditEntryInput, Repositories, Store } from '../../src/app/ports.js';
+import type { AuditEntryInput, Repositories, Store } from '../../src/app/shared/ports.js';
 import type { AuditEntry } from '../../src/audit/index.js';
 
 /** A real Store whose audit log can be made to refuse writes; see {@link failingAuditStore}. */

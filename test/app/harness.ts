@@ -9,7 +9,6 @@ import { tmpdir } from 'node:os';
 import { dirname, join, relative, sep } from 'node:path';
 import { sql } from 'kysely';
 import { afterEach, describe } from 'vitest';
-import type { AppDeps } from '../../src/app/app-deps.js';
 import {
   attachEvidence,
   executeTransition,
@@ -19,7 +18,8 @@ import {
   registerVersion,
   requestTransition,
 } from '../../src/app/index.js';
-import type { BlobStore, Store } from '../../src/app/ports.js';
+import type { AppDeps } from '../../src/app/shared/app-deps.js';
+import type { BlobStore, Store } from '../../src/app/shared/ports.js';
 import type { AuditEntry } from '../../src/audit/index.js';
 import { apiTokenIssuer } from '../../src/auth/index.js';
 import type { Lineage, Principal, RiskTier } from '../../src/domain/index.js';

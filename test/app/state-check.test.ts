@@ -191,8 +191,8 @@ eachEngine('state proven against the audit log', (engine) => {
 
 describe('a clean check', () => {
   it('is the empty list, not a vacuous pass: a missing row is named too', async () => {
-    const { compareAuditState } = await import('../../src/app/compare-audit-state.js');
-    const { emptyExpectedState } = await import('../../src/app/replay-audit-state.js');
+    const { compareAuditState } = await import('../../src/app/audit-log/compare-audit-state.js');
+    const { emptyExpectedState } = await import('../../src/app/audit-log/replay-audit-state.js');
     const expected = emptyExpectedState();
     expected.models.set('m', { policyDigest: 'sha256:aa' });
     const found = { models: [], versions: [], serving: [], requests: [], approvals: [] };

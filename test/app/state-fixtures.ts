@@ -3,7 +3,6 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'kysely';
-import type { AppDeps } from '../../src/app/app-deps.js';
 import {
   cancelRequest,
   executeTransition,
@@ -13,6 +12,7 @@ import {
   requestTransition,
   rollback,
 } from '../../src/app/index.js';
+import type { AppDeps } from '../../src/app/shared/app-deps.js';
 import { apiTokenIssuer } from '../../src/auth/index.js';
 import { ClearanceError } from '../../src/domain/index.js';
 import { FileBlobStore } from '../../src/evidence/file-blob-store.js';

@@ -1,4 +1,4 @@
-import type { Repositories, Store } from '../../src/app/ports.js';
+import type { Repositories, Store } from '../../src/app/shared/ports.js';
 import type { LoggedAuditEntry } from '../../src/audit/index.js';
 
 /**

@@ -1,4 +1,4 @@
-import type { Clock, IdGenerator } from '../../src/app/ports.js';
+import type { Clock, IdGenerator } from '../../src/app/shared/ports.js';
 
 /** A clock that stands still until a test moves it. */
 export interface FixedClock extends Clock {

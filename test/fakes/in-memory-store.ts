@@ -12,7 +12,7 @@ import type {
   Repositories,
   Store,
   StoredCheckpoint,
-} from '../../src/app/ports.js';
+} from '../../src/app/shared/ports.js';
 import {
   type AuditEntry,
   entryLeafHash,

@@ -1,4 +1,4 @@
-import type { BlobStore } from '../../src/app/ports.js';
+import type { BlobStore } from '../../src/app/shared/ports.js';
 import { ClearanceError } from '../../src/domain/index.js';
 import { assertBlobIntact, parseBlobDigest, sha256Hex } from '../../src/evidence/blob-digest.js';
 

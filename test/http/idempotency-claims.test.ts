@@ -4,8 +4,8 @@
  * audit entry. The audit log is the witness of how many times the action happened.
  */
 import { beforeAll, expect, it } from 'vitest';
-import { auditRecord } from '../../src/app/audit-record.js';
-import type { Store } from '../../src/app/ports.js';
+import { auditRecord } from '../../src/app/shared/audit-record.js';
+import type { Store } from '../../src/app/shared/ports.js';
 import { ClearanceError, type Model, type Principal } from '../../src/domain/index.js';
 import { buildServer, type IdempotencyStore, sharedIdempotency } from '../../src/http/index.js';
 import { fixedClock } from '../fakes/fixed-clock.js';

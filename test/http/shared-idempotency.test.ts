@@ -4,7 +4,7 @@
  * SQLite and PostgreSQL.
  */
 import { beforeAll, beforeEach, expect, it } from 'vitest';
-import type { Store } from '../../src/app/ports.js';
+import type { Store } from '../../src/app/shared/ports.js';
 import type { Model, Principal } from '../../src/domain/index.js';
 import { buildServer, sharedIdempotency } from '../../src/http/index.js';
 import { type FixedClock, fixedClock } from '../fakes/fixed-clock.js';

@@ -6,7 +6,7 @@
  */
 import { sql } from 'kysely';
 import { expect, it } from 'vitest';
-import type { Store } from '../../src/app/ports.js';
+import type { Store } from '../../src/app/shared/ports.js';
 import { perfectCover, rootFromLeafHashes } from '../../src/audit/index.js';
 import type { ClearanceError } from '../../src/domain/index.js';
 import { createStore, type StoreDialect } from '../../src/store/index.js';

@@ -2,7 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { BlobStore } from '../../src/app/ports.js';
+import type { BlobStore } from '../../src/app/shared/ports.js';
 import { ClearanceError } from '../../src/domain/index.js';
 import { FileBlobStore } from '../../src/evidence/file-blob-store.js';
 import { createMemoryBlobStore } from '../fakes/memory-blob-store.js';

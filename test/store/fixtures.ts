@@ -1,6 +1,6 @@
 /** Record builders for the store contract suite; names are unique so tests share a database. */
 import { createHash, randomUUID } from 'node:crypto';
-import type { AuditEntryInput, Repositories } from '../../src/app/ports.js';
+import type { AuditEntryInput, Repositories } from '../../src/app/shared/ports.js';
 import type {
   Approval,
   DecisionRecord,

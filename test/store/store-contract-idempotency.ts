@@ -1,5 +1,5 @@
 import { expect, it } from 'vitest';
-import type { IdempotencyRecord, Store } from '../../src/app/ports.js';
+import type { IdempotencyRecord, Store } from '../../src/app/shared/ports.js';
 import type { ClearanceError } from '../../src/domain/index.js';
 import { at, unique } from './fixtures.js';
 import { errorOf } from './store-contract.js';

@@ -1,5 +1,5 @@
 import { expect, it } from 'vitest';
-import type { Store } from '../../src/app/ports.js';
+import type { Store } from '../../src/app/shared/ports.js';
 import type { ApiTokenRecord, ClearanceError, RoleGrant, User } from '../../src/domain/index.js';
 import { at, digestOf, later, unique } from './fixtures.js';
 import { errorOf } from './store-contract.js';

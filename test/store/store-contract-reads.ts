@@ -1,5 +1,5 @@
 import { expect, it } from 'vitest';
-import type { Store } from '../../src/app/ports.js';
+import type { Store } from '../../src/app/shared/ports.js';
 import {
   approval,
   draft,

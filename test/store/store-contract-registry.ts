@@ -1,5 +1,5 @@
 import { expect, it } from 'vitest';
-import type { RequestRepository, Store } from '../../src/app/ports.js';
+import type { RequestRepository, Store } from '../../src/app/shared/ports.js';
 import { ClearanceError } from '../../src/domain/index.js';
 import {
   approval,

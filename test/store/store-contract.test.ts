@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { describe } from 'vitest';
-import type { Store } from '../../src/app/ports.js';
+import type { Store } from '../../src/app/shared/ports.js';
 import { eachEngine } from './engines.js';
 import { storeContract } from './store-contract.js';
 

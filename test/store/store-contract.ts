@@ -3,7 +3,7 @@
  * Call inside a describe block; `openStore` may return a new or a shared Store per call.
  */
 import { beforeAll } from 'vitest';
-import type { Store } from '../../src/app/ports.js';
+import type { Store } from '../../src/app/shared/ports.js';
 import { auditContract } from './store-contract-audit.js';
 import { idempotencyContract } from './store-contract-idempotency.js';
 import { identityContract } from './store-contract-identity.js';

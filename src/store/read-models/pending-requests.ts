@@ -1,4 +1,4 @@
-import type { PendingRequestContext, ReadModels } from '../../app/ports.js';
+import type { PendingRequestContext, ReadModels } from '../../app/shared/ports.js';
 import type { Approval, EvidenceRecord } from '../../domain/index.js';
 import type { RepositoryContext } from '../columns.js';
 import { toApproval } from '../repositories/approval-repository.js';

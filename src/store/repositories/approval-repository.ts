@@ -1,5 +1,5 @@
 import type { Selectable } from 'kysely';
-import type { ApprovalRepository } from '../../app/ports.js';
+import type { ApprovalRepository } from '../../app/shared/ports.js';
 import type { Approval, ApprovalDecision, RiskClass } from '../../domain/index.js';
 import { conflictOnDuplicate, iso, opt, type RepositoryContext } from '../columns.js';
 import type { ApprovalsTable } from '../schema.js';

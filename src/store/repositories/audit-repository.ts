@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import type { AuditRepository, CheckpointRepository } from '../../app/ports.js';
+import type { AuditRepository, CheckpointRepository } from '../../app/shared/ports.js';
 import {
   type AuditEntry,
   encodeEntry,

@@ -1,4 +1,4 @@
-import type { BlobUploadRepository } from '../../app/ports.js';
+import type { BlobUploadRepository } from '../../app/shared/ports.js';
 import { int, type RepositoryContext } from '../columns.js';
 
 export function blobUploadRepository(context: RepositoryContext): BlobUploadRepository {

@@ -1,4 +1,4 @@
-import type { DecisionRepository } from '../../app/ports.js';
+import type { DecisionRepository } from '../../app/shared/ports.js';
 import type { DecisionRecord } from '../../domain/index.js';
 import { conflictOnDuplicate, fromJson, type RepositoryContext, toJson } from '../columns.js';
 

@@ -1,5 +1,5 @@
 import type { Selectable } from 'kysely';
-import type { EvidenceRepository } from '../../app/ports.js';
+import type { EvidenceRepository } from '../../app/shared/ports.js';
 import type { EvidenceKind, EvidenceRecord } from '../../domain/index.js';
 import { conflictOnDuplicate, int, iso, type RepositoryContext } from '../columns.js';
 import type { EvidenceTable } from '../schema.js';

@@ -2,7 +2,7 @@ import type {
   IdempotencyRecord,
   IdempotencyRepository,
   IdempotencyResponse,
-} from '../../app/ports.js';
+} from '../../app/shared/ports.js';
 import { conflictOnDuplicate, int, iso, opt, type RepositoryContext } from '../columns.js';
 
 /**

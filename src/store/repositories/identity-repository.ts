@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import type { IdentityRepository } from '../../app/ports.js';
+import type { IdentityRepository } from '../../app/shared/ports.js';
 import { ClearanceError } from '../../domain/errors.js';
 import type { ApiTokenRecord, RoleBinding, RoleGrant, User } from '../../domain/index.js';
 import {

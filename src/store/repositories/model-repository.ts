@@ -1,4 +1,4 @@
-import type { ModelRepository, PolicyRepository } from '../../app/ports.js';
+import type { ModelRepository, PolicyRepository } from '../../app/shared/ports.js';
 import { ClearanceError } from '../../domain/errors.js';
 import type { Model, PolicyRecord, RiskTier } from '../../domain/index.js';
 import { conflictOnDuplicate, iso, opt, type RepositoryContext } from '../columns.js';

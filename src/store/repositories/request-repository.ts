@@ -1,4 +1,4 @@
-import type { RequestRepository } from '../../app/ports.js';
+import type { RequestRepository } from '../../app/shared/ports.js';
 import type { ChangeType, RequestStatus, TransitionRequest } from '../../domain/index.js';
 import { ClearanceError } from '../../domain/index.js';
 import {

@@ -1,4 +1,4 @@
-import type { ServingRepository } from '../../app/ports.js';
+import type { ServingRepository } from '../../app/shared/ports.js';
 import type { ServingView } from '../../domain/index.js';
 import { iso, type RepositoryContext } from '../columns.js';
 

@@ -1,4 +1,4 @@
-import type { VersionRepository } from '../../app/ports.js';
+import type { VersionRepository } from '../../app/shared/ports.js';
 import { ClearanceError, type Lineage, type VersionView } from '../../domain/index.js';
 import { conflictOnDuplicate, fromJson, iso, type RepositoryContext, toJson } from '../columns.js';
 

@@ -1,0 +1,288 @@
+/**
+ * Reads of the audit log for auditors and witnesses: the latest signed checkpoint, pages of
+ * entries, and RFC 9162 inclusion and consistency proofs against signed checkpoints. Every proof
+ * is verified with the pure verifier before it is returned, so a tampered store yields a refusal,
+ * never a proof that does not verify. Hashes are base64, as in C2SP checkpoints.
+ */
+import {
+  type AuditEntry,
+  bytesEqual,
+  entryLeafHash,
+  followKeyHandovers,
+  keySigning,
+  verifyConsistency,
+  verifyInclusion,
+} from '../../audit/index.js';
+import { ClearanceError, type Principal } from '../../domain/index.js';
+import { invalidInput } from '../registry/register-model.js';
+import type { AppDeps } from '../shared/app-deps.js';
+import { forbidden, guarded } from '../shared/authorise.js';
+import { notFound } from '../shared/load-policy.js';
+import type { AuditSigner, Repositories, StoredCheckpoint } from '../shared/ports.js';
+import { storedConsistencyProof, storedInclusionProof, storedRoot } from './audit-tree.js';
+
+/** The public face of the log: its origin and the C2SP verifier key of its checkpoints. */
+export type AuditLogIdentity = Pick<AuditSigner, 'origin' | 'verifierKey'>;
+
+export interface CheckpointView {
+  origin: string;
+  size: number;
+  rootHash: string;
+  /** The C2SP signed note: checkpoint body, blank line, signature lines. */
+  note: string;
+  createdAt: string;
+  verifierKey: string;
+}
+
+export interface InclusionProofView {
+  seq: number;
+  treeSize: number;
+  entry: AuditEntry;
+  /** SHA-256(0x00 ‖ RFC 8785 bytes of `entry`). */
+  leafHash: string;
+  proof: string[];
+  checkpoint: CheckpointView;
+}
+
+export interface ConsistencyProofView {
+  size1: number;
+  size2: number;
+  /** Null when no checkpoint was signed at size1 (the caller holds that root). */
+  root1: string | null;
+  root2: string;
+  proof: string[];
+  checkpoint: CheckpointView;
+}
+
+export interface AuditEntriesPage {
+  size: number;
+  entries: { entry: AuditEntry; leafHash: string }[];
+  /** `from` of the next page, or null at the end of the log. */
+  next: number | null;
+}
+
+const b64 = (bytes: Uint8Array): string => Buffer.from(bytes).toString('base64');
+const maxPage = 1000;
+
+/** Entries (reasons, tickets, actors) are for auditors and admins. */
+export function assertAuditReader(principal: Principal): void {
+  if (principal.kind === 'system') return;
+  if (principal.roles.some((b) => b.model === undefined && ['auditor', 'admin'].includes(b.role)))
+    return;
+  throw forbidden(
+    `${principal.id} may not read the audit log: it needs the auditor or admin role.`,
+    'Ask an admin to grant the auditor role.',
+  );
+}
+
+/**
+ * The checkpoint as served, with the verifier key that signed it: the log's current key, or —
+ * for a checkpoint signed before a key rotation — the earlier key `keys` reach through handovers.
+ */
+export function checkpointView(
+  stored: StoredCheckpoint,
+  log: AuditLogIdentity,
+  keys: readonly string[] = [log.verifierKey],
+): CheckpointView {
+  return {
+    origin: log.origin,
+    size: stored.size,
+    rootHash: b64(stored.rootHash),
+    note: stored.note,
+    createdAt: stored.createdAt,
+    // With one key there is nothing to find out; signatures are checked only after a rotation.
+    verifierKey: (keys.length > 1 ? keySigning(stored.note, keys) : undefined) ?? log.verifierKey,
+  };
+}
+
+/** The keys that may have signed `checkpoint`: the current one, else those handovers reach. */
+async function keysFor(
+  tx: Repositories,
+  checkpoint: StoredCheckpoint,
+  log: AuditLogIdentity,
+): Promise<readonly string[]> {
+  if (keySigning(checkpoint.note, [log.verifierKey]) !== undefined) return [log.verifierKey];
+  const notes = (await tx.checkpoints.list()).map((c) => c.note);
+  return followKeyHandovers([log.verifierKey], notes).keys;
+}
+
+function noCheckpoint(): ClearanceError {
+  const message = 'No audit checkpoint has been signed yet.';
+  return new ClearanceError('not_found', message, {
+    problems: [
+      {
+        message,
+        fix: 'Sign one with `clearance audit checkpoint` or POST /api/v1/audit/checkpoints.',
+      },
+    ],
+  });
+}
+
+async function checkpointAt(tx: Repositories, size: number | undefined): Promise<StoredCheckpoint> {
+  if (size === undefined) {
+    const latest = await tx.checkpoints.latest();
+    if (!latest) throw noCheckpoint();
+    return latest;
+  }
+  const found = (await tx.checkpoints.list()).find((c) => c.size === size);
+  if (!found)
+    throw notFound(
+      `A checkpoint of size ${size}`,
+      'Proofs are given against signed checkpoints; omit the size for the latest.',
+    );
+  return found;
+}
+
+export async function latestCheckpoint(
+  deps: AppDeps,
+  log: AuditLogIdentity,
+): Promise<CheckpointView> {
+  const latest = await deps.store.read((tx) => tx.checkpoints.latest());
+  if (!latest) throw noCheckpoint();
+  return checkpointView(latest, log);
+}
+
+/** Every signed checkpoint, smallest size first: what an auditor checks a fetched log against. */
+export async function listCheckpoints(
+  deps: AppDeps,
+  log: AuditLogIdentity,
+): Promise<CheckpointView[]> {
+  const stored = await deps.store.read((tx) => tx.checkpoints.list());
+  const { keys } = followKeyHandovers(
+    [log.verifierKey],
+    stored.map((c) => c.note),
+  );
+  return stored.map((checkpoint) => checkpointView(checkpoint, log, keys));
+}
+
+export async function listAuditEntries(
+  deps: AppDeps,
+  principal: Principal,
+  input: { from?: number; limit?: number },
+): Promise<AuditEntriesPage> {
+  const subject = { type: 'audit_log', id: 'entries' };
+  await guarded(deps, { actor: principal, action: 'audit.read', subject }, async () =>
+    assertAuditReader(principal),
+  );
+  const from = input.from ?? 0;
+  const limit = Math.min(input.limit ?? 100, maxPage);
+  if (!Number.isSafeInteger(from) || from < 0 || !Number.isSafeInteger(limit) || limit < 1)
+    throw invalidInput(
+      'from and limit must be whole numbers, from ≥ 0 and limit ≥ 1.',
+      `Use from=0&limit=${maxPage}.`,
+    );
+  return deps.store.read(async (tx) => {
+    const size = await tx.audit.size();
+    const entries: AuditEntriesPage['entries'] = [];
+    for await (const logged of tx.audit.entries(from, Math.min(size, from + limit)))
+      entries.push({ entry: logged.entry, leafHash: b64(logged.leafHash) });
+    return { size, entries, next: from + limit < size ? from + limit : null };
+  });
+}
+
+/**
+ * The RFC 9162 audit path of entry `seq` in the tree of a signed checkpoint (the latest unless
+ * `size` names another), with the entry and the signed checkpoint, so it verifies offline.
+ */
+export async function inclusionProofFor(
+  deps: AppDeps,
+  input: { seq: number; size?: number; log: AuditLogIdentity },
+): Promise<InclusionProofView> {
+  const { seq } = input;
+  if (!Number.isSafeInteger(seq) || seq < 0)
+    throw invalidInput(
+      `Entry ${seq} is not a sequence number.`,
+      'Give the seq of an audit entry (0, 1, 2, …).',
+    );
+  return deps.store.read(async (tx) => {
+    const checkpoint = await checkpointAt(tx, input.size);
+    if (seq >= checkpoint.size) {
+      const message = `Entry ${seq} is not covered by the checkpoint of size ${checkpoint.size}.`;
+      throw new ClearanceError('precondition_failed', message, {
+        problems: [
+          {
+            message,
+            fix: 'Sign a newer checkpoint (`clearance audit checkpoint`) or wait for the scheduled one.',
+          },
+        ],
+      });
+    }
+    const logged = await firstOf(tx.audit.entries(seq, seq + 1));
+    if (!logged || !bytesEqual(entryLeafHash(logged.entry), logged.leafHash)) {
+      throw unprovable(seq, checkpoint.size);
+    }
+    const { leafHash } = logged;
+    const proof = await storedInclusionProof(tx, seq, checkpoint.size);
+    const ok = verifyInclusion({
+      leafIndex: seq,
+      treeSize: checkpoint.size,
+      leafHash,
+      proof,
+      root: checkpoint.rootHash,
+    });
+    if (!ok) throw unprovable(seq, checkpoint.size);
+    return {
+      seq,
+      treeSize: checkpoint.size,
+      entry: logged.entry,
+      leafHash: b64(leafHash),
+      proof: proof.map(b64),
+      checkpoint: checkpointView(checkpoint, input.log, await keysFor(tx, checkpoint, input.log)),
+    };
+  });
+}
+
+/**
+ * `PROOF(size1, D[size2])` (RFC 9162 §2.1.4) between a tree the caller holds and a signed
+ * checkpoint (the latest unless `size2` names another).
+ */
+export async function consistencyProofBetween(
+  deps: AppDeps,
+  input: { size1: number; size2?: number; log: AuditLogIdentity },
+): Promise<ConsistencyProofView> {
+  return deps.store.read(async (tx) => {
+    const checkpoint = await checkpointAt(tx, input.size2);
+    const { size1 } = input;
+    if (!Number.isSafeInteger(size1) || size1 < 0 || size1 > checkpoint.size) {
+      throw invalidInput(
+        `The first size ${size1} must be between 0 and the checkpoint size ${checkpoint.size}.`,
+        'Give the size of a checkpoint you hold as `from`.',
+      );
+    }
+    const proof = await storedConsistencyProof(tx, size1, checkpoint.size);
+    const earlier = (await tx.checkpoints.list()).find((c) => c.size === size1);
+    // Every tree is consistent with the empty one; RFC 9162 has no proof for size1 = 0. For a
+    // size no checkpoint signed, the proof is still checked against the stored tree's root there,
+    // so a damaged tree yields a refusal, never a proof that cannot verify.
+    if (size1 > 0) {
+      const ok = verifyConsistency({
+        size1,
+        size2: checkpoint.size,
+        root1: earlier?.rootHash ?? (await storedRoot(tx, size1)),
+        root2: checkpoint.rootHash,
+        proof,
+      });
+      if (!ok) throw unprovable(size1, checkpoint.size);
+    }
+    return {
+      size1,
+      size2: checkpoint.size,
+      root1: earlier ? b64(earlier.rootHash) : null,
+      root2: b64(checkpoint.rootHash),
+      proof: proof.map(b64),
+      checkpoint: checkpointView(checkpoint, input.log, await keysFor(tx, checkpoint, input.log)),
+    };
+  });
+}
+
+async function firstOf<T>(items: AsyncIterable<T>): Promise<T | undefined> {
+  for await (const item of items) return item;
+  return undefined;
+}
+
+function unprovable(seq: number, size: number): ClearanceError {
+  const message = `The stored audit log does not match the checkpoint of size ${size}, so no proof for ${seq} is given: it was changed behind the service's back.`;
+  return new ClearanceError('audit_unavailable', message, {
+    problems: [{ message, fix: 'Run `clearance audit verify` to name the first bad entry.' }],
+  });
+}

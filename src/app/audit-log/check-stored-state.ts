@@ -1,0 +1,91 @@
+/**
+ * The database proven against the audit log: in one read snapshot, replays the log's
+ * state-changing entries into the state they imply and names every row that disagrees. The log
+ * itself is proven by `verifyStoredLog` (and against a kept checkpoint by `--since`); together
+ * they leave no row that can change behind the service's back unnoticed.
+ */
+import type { AuditEntry } from '../../audit/index.js';
+import type { Principal } from '../../domain/index.js';
+import type { AppDeps } from '../shared/app-deps.js';
+import { guarded } from '../shared/authorise.js';
+import { loadPolicy } from '../shared/load-policy.js';
+import type { Repositories } from '../shared/ports.js';
+import { assertAuditReader } from './audit-proofs.js';
+import {
+  compareAuditState,
+  type FoundState,
+  type StateDisagreement,
+} from './compare-audit-state.js';
+import { replayAuditState, stateActions } from './replay-audit-state.js';
+
+export interface StateCheck {
+  /** When the snapshot was taken. */
+  checkedAt: string;
+  /** The log's size in that snapshot. */
+  auditEntries: number;
+  /** Every row that disagrees with the log; empty when the database is what the log says. */
+  disagreements: StateDisagreement[];
+  /** Log entries the replay could not apply, or policies it could not read, each named. */
+  problems: string[];
+}
+
+/** Checks the whole database against the whole log (no authorisation: for the server and CLI). */
+export async function checkStoredState(deps: AppDeps): Promise<StateCheck> {
+  return deps.store.read(async (tx) => {
+    const checkedAt = deps.clock.now().toISOString();
+    const auditEntries = await tx.audit.size();
+    const entries: AuditEntry[] = [];
+    for await (const entry of tx.audit.withActions(stateActions)) entries.push(entry);
+    const { demoted, problems } = await demotionRules(tx, entries);
+    const expected = replayAuditState(entries, demoted);
+    const found = await foundState(tx);
+    return {
+      checkedAt,
+      auditEntries,
+      disagreements: compareAuditState(expected, found),
+      problems: [...problems, ...expected.problems],
+    };
+  });
+}
+
+/** `GET /api/v1/audit/state`: the check for auditors and admins, through the API. */
+export function checkStateAsAuditor(deps: AppDeps, principal: Principal): Promise<StateCheck> {
+  const subject = { type: 'audit_log', id: 'state' };
+  return guarded(deps, { actor: principal, action: 'audit.read', subject }, async () => {
+    assertAuditReader(principal);
+    return checkStoredState(deps);
+  });
+}
+
+/** Each policy's demotion target (`deprecated` when it has that state), as `moveVersion` uses. */
+async function demotionRules(tx: Repositories, entries: readonly AuditEntry[]) {
+  const states = new Map<string, readonly string[]>();
+  const problems: string[] = [];
+  const digests = new Set(entries.flatMap((e) => (e.digests.policy ? [e.digests.policy] : [])));
+  for (const digest of digests) {
+    try {
+      states.set(digest, (await loadPolicy(tx, digest)).states);
+    } catch (error) {
+      problems.push(
+        `Policy ${digest} named by the log cannot be read: ${(error as Error).message}`,
+      );
+    }
+  }
+  const demoted = (digest: string, fallback: string) =>
+    states.get(digest)?.includes('deprecated') ? 'deprecated' : fallback;
+  return { demoted, problems };
+}
+
+async function foundState(tx: Repositories): Promise<FoundState> {
+  const models = await tx.models.list();
+  const versions = [];
+  const serving = [];
+  for (const model of models) {
+    versions.push(...(await tx.versions.list(model.name)));
+    serving.push(await tx.serving.get(model.name));
+  }
+  const requests = await tx.requests.list({});
+  const approvals = [];
+  for (const request of requests) approvals.push(...(await tx.approvals.list(request.id)));
+  return { models, versions, serving, requests, approvals };
+}

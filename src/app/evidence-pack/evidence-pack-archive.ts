@@ -1,0 +1,200 @@
+/**
+ * The evidence pack as one download: a gzip-compressed tar whose single top-level directory holds
+ * exactly the files `clearance evidence-pack export` writes. Reading it back checks every file
+ * against the manifest (SHA-256 and size), recomputes the pack digest, and refuses paths that
+ * could escape the directory, so a client can unpack a pack fetched from a server it does not
+ * control.
+ */
+import { createHash } from 'node:crypto';
+import { pipeline, Readable } from 'node:stream';
+import { promisify } from 'node:util';
+import { createGzip, gunzip, gzip } from 'node:zlib';
+import { z } from 'zod';
+import { ClearanceError, canonicalJson } from '../../domain/index.js';
+import type { EvidencePack, EvidencePackManifest, PackFile } from './evidence-pack.js';
+import { readTar, type TarEntry, tarChunks, writeTar } from './tar-archive.js';
+
+const gzipAsync = promisify(gzip);
+const gunzipAsync = promisify(gunzip);
+const sha256 = (bytes: Uint8Array) => `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
+
+export const evidencePackMediaType = 'application/gzip';
+
+/** Largest pack the CLI unpacks (2 GiB): larger means the evidence belongs elsewhere, or a bomb. */
+const maxUnpackedPackBytes = 2 * 1024 ** 3;
+
+export interface EvidencePackArchive {
+  /** `<model>-<version>-evidence-pack.tar.gz`, safe as a file name. */
+  filename: string;
+  bytes: Uint8Array;
+}
+
+const safe = (text: string) => text.replace(/[^A-Za-z0-9._-]/g, '_');
+
+/** The archive's top-level directory, also the file name's stem. */
+function evidencePackDirectory(manifest: Pick<EvidencePackManifest, 'model' | 'version'>) {
+  return `${safe(manifest.model)}-${safe(manifest.version)}-evidence-pack`;
+}
+
+/** Packs every file (manifest.json included) under one directory, then gzips it. */
+export async function evidencePackArchive(pack: EvidencePack): Promise<EvidencePackArchive> {
+  const { root, entries, mtime } = archiveEntries(pack);
+  const bytes = new Uint8Array(await gzipAsync(writeTar(entries, mtime)));
+  return { filename: `${root}.tar.gz`, bytes };
+}
+
+/** The same archive as `evidencePackArchive`, gzip-compressed as it streams out. */
+export interface EvidencePackStream {
+  filename: string;
+  stream: Readable;
+}
+
+/**
+ * Streams the archive: tar chunks go through gzip as the reader takes them, so the server holds
+ * the pack's files once, not also a whole tar and a whole gzip of them.
+ */
+export function evidencePackStream(pack: EvidencePack): EvidencePackStream {
+  const { root, entries, mtime } = archiveEntries(pack);
+  return {
+    filename: `${root}.tar.gz`,
+    // pipeline, not pipe: an error on either side destroys the other, so a failed export ends
+    // the response instead of leaving it hanging.
+    stream: pipeline(
+      Readable.from(tarChunks(entries, mtime), { objectMode: false }),
+      createGzip(),
+      () => {},
+    ),
+  };
+}
+
+function archiveEntries(pack: EvidencePack): { root: string; entries: TarEntry[]; mtime: number } {
+  const root = evidencePackDirectory(pack.manifest);
+  const directories = new Set<string>([root]);
+  for (const f of pack.files) {
+    const parts = f.path.split('/');
+    for (let i = 1; i < parts.length; i++)
+      directories.add(`${root}/${parts.slice(0, i).join('/')}`);
+  }
+  const entries: TarEntry[] = [
+    ...[...directories].sort().map((path) => ({
+      path,
+      type: 'directory' as const,
+      bytes: new Uint8Array(),
+    })),
+    ...pack.files.map((f) => ({
+      path: `${root}/${f.path}`,
+      type: 'file' as const,
+      bytes: f.bytes,
+    })),
+  ];
+  return { root, entries, mtime: Date.parse(pack.manifest.createdAt) / 1000 };
+}
+
+function malformed(message: string, fix = 'Download the pack again.'): ClearanceError {
+  return new ClearanceError('invalid_input', message, { problems: [{ message, fix }] });
+}
+
+function altered(message: string): ClearanceError {
+  return new ClearanceError('precondition_failed', message, {
+    problems: [{ message, fix: 'Do not use this pack: download it again or ask the operator.' }],
+  });
+}
+
+/** A relative path of plain segments: no `..`, `.`, empty or absolute parts, no backslashes. */
+function isSafeRelative(path: string): boolean {
+  if (path === '' || path.includes('\\') || path.includes('\0')) return false;
+  return path.split('/').every((s) => s !== '' && s !== '.' && s !== '..');
+}
+
+const manifestShape = z.looseObject({
+  format: z.literal('clearance-evidence-pack/v1'),
+  model: z.string(),
+  version: z.string(),
+  packDigest: z.string(),
+  files: z.array(
+    z.object({ path: z.string(), sha256: z.string(), size: z.number().int().nonnegative() }),
+  ),
+  audit: z.looseObject({}),
+});
+
+function parseManifest(bytes: Uint8Array): EvidencePackManifest {
+  let value: unknown;
+  try {
+    value = JSON.parse(new TextDecoder().decode(bytes));
+  } catch {
+    throw malformed('The pack’s manifest.json is not JSON.');
+  }
+  const parsed = manifestShape.safeParse(value);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw malformed(
+      `The pack’s manifest.json is not a clearance-evidence-pack/v1 manifest (${issue?.path.join('.') || 'root'}: ${issue?.message}).`,
+    );
+  }
+  return parsed.data as unknown as EvidencePackManifest;
+}
+
+/** The files under the archive's single top-level directory, by path relative to it. */
+function packFilesOf(entries: readonly TarEntry[]): Map<string, Uint8Array> {
+  const root = entries[0]?.path.split('/')[0];
+  if (!root) throw malformed('The archive is empty.');
+  const files = new Map<string, Uint8Array>();
+  for (const entry of entries) {
+    if (entry.path === root && entry.type === 'directory') continue;
+    const relative = entry.path.startsWith(`${root}/`) ? entry.path.slice(root.length + 1) : '';
+    if (!isSafeRelative(relative))
+      throw malformed(`Archive entry "${entry.path}" is outside the pack directory ${root}/.`);
+    if (entry.type === 'directory') continue;
+    if (files.has(relative)) throw malformed(`Archive entry "${entry.path}" appears twice.`);
+    files.set(relative, entry.bytes);
+  }
+  return files;
+}
+
+/**
+ * Reads a downloaded pack and checks it: each manifest row's file is present with that SHA-256
+ * and size, no other file is, and `packDigest` matches the rows. `invalid_input` for a malformed
+ * archive, `precondition_failed` for content that does not match its manifest.
+ */
+export async function readEvidencePackArchive(
+  archive: Uint8Array,
+  options: { maxUnpackedBytes?: number } = {},
+): Promise<EvidencePack> {
+  const maxOutputLength = options.maxUnpackedBytes ?? maxUnpackedPackBytes;
+  let entries: TarEntry[];
+  try {
+    // Bounded: a gzip bomb from a hostile server stops at the limit instead of eating memory.
+    entries = readTar(new Uint8Array(await gunzipAsync(archive, { maxOutputLength })));
+  } catch (cause) {
+    const why = cause instanceof Error ? cause.message : String(cause);
+    throw malformed(`The download is not a gzip-compressed tar evidence pack: ${why}`);
+  }
+  const found = packFilesOf(entries);
+  const manifestBytes = found.get('manifest.json');
+  if (!manifestBytes) throw malformed('The pack has no manifest.json.');
+  const manifest = parseManifest(manifestBytes);
+  const files: PackFile[] = [];
+  for (const row of manifest.files) {
+    if (!isSafeRelative(row.path) || row.path === 'manifest.json')
+      throw malformed(`The manifest lists a file at an unsafe path: "${row.path}".`);
+    const bytes = found.get(row.path);
+    if (!bytes) throw altered(`The pack lacks ${row.path}, which its manifest lists.`);
+    const digest = sha256(bytes);
+    if (digest !== row.sha256 || bytes.length !== row.size)
+      throw altered(
+        `${row.path} hashes to ${digest} (${bytes.length} bytes); the manifest says ${row.sha256} (${row.size} bytes).`,
+      );
+    files.push({ path: row.path, bytes, digest });
+  }
+  const unlisted = [...found.keys()].filter(
+    (path) => path !== 'manifest.json' && !manifest.files.some((row) => row.path === path),
+  );
+  if (unlisted.length > 0)
+    throw altered(`The pack holds files its manifest does not list: ${unlisted.join(', ')}.`);
+  const listed = manifest.files.map(({ path, sha256, size }) => ({ path, sha256, size }));
+  const packDigest = sha256(new TextEncoder().encode(canonicalJson(listed)));
+  if (packDigest !== manifest.packDigest)
+    throw altered(`The manifest's packDigest ${manifest.packDigest} does not match its files.`);
+  files.push({ path: 'manifest.json', bytes: manifestBytes, digest: sha256(manifestBytes) });
+  return { manifest, files };
+}

@@ -1,0 +1,54 @@
+import type { Actor, Principal, User } from '../../domain/index.js';
+import type { AppDeps } from '../shared/app-deps.js';
+import { auditRecord } from '../shared/audit-record.js';
+import { guarded } from '../shared/authorise.js';
+import type { Repositories } from '../shared/ports.js';
+import { assertGlobalRole, assertUserId } from './identity-rules.js';
+
+export interface CreateUserInput {
+  id: string;
+  displayName?: string | undefined;
+  team?: string | undefined;
+}
+
+/** Inserts the user and its `user.created` entry in the caller's transaction. */
+export async function insertUser(
+  tx: Repositories,
+  facts: { input: CreateUserInput; actor: Actor; time: string },
+): Promise<User> {
+  const { input, actor, time } = facts;
+  const user: User = {
+    id: input.id,
+    ...(input.displayName?.trim() ? { displayName: input.displayName.trim() } : {}),
+    ...(input.team?.trim() ? { team: input.team.trim() } : {}),
+    createdAt: time,
+    createdBy: actor.id,
+  };
+  await tx.identity.insertUser(user);
+  await tx.audit.append(
+    auditRecord({
+      actor,
+      time,
+      action: 'user.created',
+      subject: { type: 'user', id: user.id },
+      data: { displayName: user.displayName, team: user.team },
+    }),
+  );
+  return user;
+}
+
+/** Creates a user (without roles or tokens); global admins only. */
+export async function createUser(
+  deps: AppDeps,
+  principal: Principal,
+  input: CreateUserInput,
+): Promise<User> {
+  assertUserId(input.id);
+  const subject = { type: 'user', id: input.id };
+  return guarded(deps, { actor: principal, action: 'user.create', subject }, () =>
+    deps.store.transaction(async (tx) => {
+      assertGlobalRole({ principal, roles: ['admin'], action: 'create users' });
+      return insertUser(tx, { input, actor: principal, time: deps.clock.now().toISOString() });
+    }),
+  );
+}

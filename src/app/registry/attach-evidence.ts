@@ -1,0 +1,229 @@
+import {
+  ClearanceError,
+  checkEvidenceContent,
+  checkEvidencePaths,
+  classifyEvidenceFile,
+  type EvidenceRecord,
+  evidenceMediaType,
+  evidenceSetDigest,
+  type Model,
+  type Principal,
+  type VersionView,
+} from '../../domain/index.js';
+import type { AppDeps } from '../shared/app-deps.js';
+import { auditRecord } from '../shared/audit-record.js';
+import { assertAnyRole, guarded } from '../shared/authorise.js';
+import { loadModel, loadPolicy, notFound } from '../shared/load-policy.js';
+import type { Repositories } from '../shared/ports.js';
+import { invalidInput } from './register-model.js';
+import { versionRegistrars } from './register-version.js';
+import { recordUploads } from './upload-quota.js';
+
+export interface EvidenceFile {
+  path: string;
+  bytes: Uint8Array;
+  mediaType?: string;
+}
+
+/**
+ * Stores the files' bytes by digest and attaches them to a version. Evidence is fixed once a
+ * decision may rest on it (ADR 007): a version in production (every promotion's baseline) or
+ * named by an open or executed request takes no more evidence. Re-attaching an identical file
+ * under the same path is a no-op.
+ */
+export async function attachEvidence(
+  deps: AppDeps,
+  principal: Principal,
+  input: { model: string; version: string; files: EvidenceFile[] },
+): Promise<EvidenceRecord[]> {
+  if (input.files.length === 0)
+    throw invalidInput('No evidence files were given.', 'Pass at least one file.');
+  const paths = input.files.map((f) => f.path);
+  // Paths and format limits are judged before any byte is stored: alone first (no I/O), then
+  // against the version's other paths.
+  assertEvidencePaths([], paths);
+  refuse(
+    input.files.flatMap((f) => {
+      const problem = checkEvidenceContent(f.path, f.bytes);
+      return problem ? [problem] : [];
+    }),
+  );
+  // Nothing reaches the blob store before the caller is known to be allowed to attach here, and
+  // the paths are known to fit beside the version's other evidence.
+  await assertMayAttachEvidence(deps, principal, {
+    model: input.model,
+    version: input.version,
+    paths,
+  });
+  // Recorded before the bytes are stored: the quota counts them, and blob collection keeps them
+  // through its grace period while this attach is in flight.
+  await recordUploads(deps, principal, input.files);
+  const stored = await Promise.all(input.files.map((f) => deps.blobs.put(f.bytes)));
+  const subject = { type: 'version', id: `${input.model}@${input.version}` };
+  const context = { actor: principal, action: 'evidence.attach', subject };
+  return guarded(deps, context, () =>
+    deps.store.transaction(async (tx) => {
+      // Again under the model's lock: another upload may have added a clashing path meanwhile.
+      const { model, version, existing } = await loadTarget(tx, {
+        ...input,
+        principal,
+        paths,
+        forUpdate: true,
+      });
+      const time = deps.clock.now().toISOString();
+      const added: EvidenceRecord[] = [];
+      for (const [i, file] of input.files.entries()) {
+        const blob = stored[i];
+        if (!blob) throw new Error('blob result missing');
+        const same = existing.find((e) => e.path === file.path && e.digest === blob.digest);
+        if (same) continue;
+        if (added.length === 0)
+          await assertEvidenceOpen(tx, version, await initialStateOf(tx, model));
+        const record: EvidenceRecord = {
+          model: model.name,
+          version: input.version,
+          kind: classifyEvidenceFile(file.path).kind,
+          path: file.path,
+          digest: blob.digest,
+          size: blob.size,
+          mediaType: file.mediaType ?? evidenceMediaType(file.path),
+          attachedAt: time,
+          attachedBy: principal.id,
+        };
+        await tx.evidence.insert(record);
+        added.push(record);
+      }
+      if (added.length === 0) return [];
+      const evidenceDigest = evidenceSetDigest([...existing, ...added]);
+      await tx.audit.append(
+        auditRecord({
+          actor: principal,
+          time,
+          action: 'evidence.attached',
+          subject,
+          digests: { evidence: evidenceDigest },
+          data: {
+            files: added.map((r) => ({ path: r.path, kind: r.kind, digest: r.digest })),
+          },
+        }),
+      );
+      return added;
+    }),
+  );
+}
+
+/**
+ * Refuses (audited `access.denied` for a missing role, `not_found` for a missing model or version,
+ * `invalid_input` for `paths` that clash with the version's evidence) unless the principal may
+ * attach evidence to the version; writes nothing else. The HTTP edge calls it before reading an
+ * upload's body, and `attachEvidence` before storing any bytes; the transaction that attaches
+ * checks again.
+ */
+export async function assertMayAttachEvidence(
+  deps: AppDeps,
+  principal: Principal,
+  input: { model: string; version: string; paths?: string[] },
+): Promise<void> {
+  const subject = { type: 'version', id: `${input.model}@${input.version}` };
+  await guarded(deps, { actor: principal, action: 'evidence.attach', subject }, () =>
+    deps.store.read((tx) =>
+      loadTarget(tx, {
+        model: input.model,
+        version: input.version,
+        principal,
+        paths: input.paths ?? [],
+      }),
+    ),
+  );
+}
+
+/** The model and the version's evidence, once the principal may attach and the paths fit. */
+async function loadTarget(
+  tx: Repositories,
+  input: {
+    model: string;
+    version: string;
+    principal: Principal;
+    paths: string[];
+    forUpdate?: boolean;
+  },
+): Promise<{ model: Model; version: VersionView; existing: EvidenceRecord[] }> {
+  const model = await loadModel(tx, input.model, { forUpdate: input.forUpdate ?? false });
+  assertAnyRole({
+    principal: input.principal,
+    model: model.name,
+    roles: versionRegistrars,
+    action: 'attach evidence',
+  });
+  const version = await tx.versions.get(model.name, input.version);
+  if (!version) {
+    throw notFound(
+      `Version ${model.name}@${input.version}`,
+      'Register the version before attaching evidence.',
+    );
+  }
+  const existing = await tx.evidence.list(model.name, input.version);
+  assertEvidencePaths(
+    existing.map((e) => e.path),
+    input.paths,
+  );
+  return { model, version, existing };
+}
+
+/** Throws `invalid_input` naming every refused path and the rule it breaks. */
+function assertEvidencePaths(existing: string[], added: string[]): void {
+  refuse(checkEvidencePaths({ existing, added }));
+}
+
+/** Throws `invalid_input` listing every problem; the message leads with the first. */
+function refuse(problems: readonly { message: string; fix: string }[]): void {
+  const first = problems[0];
+  if (!first) return;
+  const message =
+    problems.length === 1
+      ? `${first.message} ${first.fix}`
+      : `${problems.length} evidence files are refused; the first: ${first.message} ${first.fix}`;
+  throw new ClearanceError('invalid_input', message, {
+    problems: problems.map((p) => ({ message: p.message, fix: p.fix })),
+  });
+}
+
+/**
+ * Refuses new evidence for a version a decision rests on: the production version (the baseline
+ * of every promotion of the model) and a version named by an open or executed request. Changing
+ * it would change an outcome after sign-off (issue 7, finding 3); a new version is the way.
+ */
+async function assertEvidenceOpen(
+  tx: Repositories,
+  version: VersionView,
+  initialState: string,
+): Promise<void> {
+  const id = `${version.model}@${version.version}`;
+  const fix = `Register a new version with the evidence (e.g. ${version.version}.1) and request it; ${id} keeps the evidence it was judged on.`;
+  if (version.state === 'production') {
+    const message = `Version ${id} is in production: its evidence is the baseline every promotion is compared with and takes no more files.`;
+    throw new ClearanceError('conflict', message, { problems: [{ message, fix }] });
+  }
+  const requests = await tx.requests.list({
+    model: version.model,
+    status: ['pending', 'approved', 'executed'],
+  });
+  // An open request first: it is the one the caller is most likely working on.
+  const naming = requests.filter((r) => r.version === version.version);
+  const named = naming.find((r) => r.status !== 'executed') ?? naming[0];
+  if (named) {
+    const message = `Version ${id} is named by ${named.status} request ${named.id} (${named.from} → ${named.to}): its evidence is fixed once a request rests on it.`;
+    throw new ClearanceError('conflict', message, { problems: [{ message, fix }] });
+  }
+  // Every state after the first is reached by a decision (an executed request or an import):
+  // a deprecated rollback target, for one, may return to production as it is.
+  if (version.state !== initialState) {
+    const message = `Version ${id} is ${version.state}: a decision moved it there, so its evidence is fixed.`;
+    throw new ClearanceError('conflict', message, { problems: [{ message, fix }] });
+  }
+}
+
+/** The state a version is registered in: the policy's first. */
+async function initialStateOf(tx: Repositories, model: Model): Promise<string> {
+  return (await loadPolicy(tx, model.policyDigest)).states[0] ?? 'draft';
+}

@@ -1,0 +1,136 @@
+import { ClearanceError, type Model, type Principal, type RiskTier } from '../../domain/index.js';
+import type { AppDeps } from '../shared/app-deps.js';
+import { auditRecord } from '../shared/audit-record.js';
+import { assertAnyRole, guarded } from '../shared/authorise.js';
+import { notFound } from '../shared/load-policy.js';
+import type { Repositories } from '../shared/ports.js';
+import { parsePolicyText, storePolicy } from './register-policy.js';
+
+const namePattern = /^[a-z0-9][a-z0-9._-]{0,99}$/;
+const riskTiers: readonly RiskTier[] = ['low', 'medium', 'high', 'regulated', 'safety-critical'];
+
+export function invalidInput(message: string, fix: string): ClearanceError {
+  return new ClearanceError('invalid_input', message, { problems: [{ message, fix }] });
+}
+
+interface ModelInput {
+  name: string;
+  ownerTeam: string;
+  riskTier: RiskTier;
+  description?: string;
+}
+
+/** Name, owner team and risk tier checked before anything is written. */
+function assertModelInput(input: ModelInput): void {
+  if (!namePattern.test(input.name)) {
+    throw invalidInput(
+      `Model name "${input.name}" is not allowed.`,
+      'Use lowercase letters, digits, ".", "_" or "-", starting with a letter or digit (at most 100).',
+    );
+  }
+  if (input.ownerTeam.trim() === '')
+    throw invalidInput('The owner team is empty.', 'Name the team that owns the model.');
+  if (!riskTiers.includes(input.riskTier)) {
+    throw invalidInput(
+      `Risk tier "${input.riskTier}" is unknown.`,
+      `Use one of ${riskTiers.join(', ')}.`,
+    );
+  }
+}
+
+/** Registers a model under a registered policy; admins only. */
+export async function registerModel(
+  deps: AppDeps,
+  principal: Principal,
+  input: ModelInput & { policyDigest: string },
+): Promise<Model> {
+  assertModelInput(input);
+  const subject = { type: 'model', id: input.name };
+  return guarded(deps, { actor: principal, action: 'model.register', subject }, () =>
+    deps.store.transaction(async (tx) => {
+      assertAnyRole({ principal, model: input.name, roles: ['admin'], action: 'register a model' });
+      if (!(await tx.policies.get(input.policyDigest))) {
+        throw notFound(
+          `Policy ${input.policyDigest}`,
+          'Register the policy first and pass its digest.',
+        );
+      }
+      return insertModel(tx, { deps, principal, model: input });
+    }),
+  );
+}
+
+/**
+ * Registers a policy's text (idempotently) and a model governed by it, in one transaction: a
+ * refused model (bad input, a name already taken, no admin role) leaves no policy and no
+ * `policy.registered` entry behind. The risk tier is the policy's. Admins only.
+ */
+export async function registerModelWithPolicy(
+  deps: AppDeps,
+  principal: Principal,
+  input: { name: string; ownerTeam: string; description?: string; policyText: string },
+): Promise<Model> {
+  const parsed = parsePolicyText({ text: input.policyText });
+  const model: ModelInput & { policyDigest: string } = {
+    name: input.name,
+    ownerTeam: input.ownerTeam,
+    riskTier: parsed.policy.metadata.riskTier,
+    policyDigest: parsed.digest,
+    ...(input.description ? { description: input.description } : {}),
+  };
+  assertModelInput(model);
+  const subject = { type: 'model', id: input.name };
+  return guarded(deps, { actor: principal, action: 'model.register', subject }, () =>
+    deps.store.transaction(async (tx) => {
+      assertAnyRole({ principal, model: input.name, roles: ['admin'], action: 'register a model' });
+      assertAnyRole({
+        principal,
+        model: parsed.policy.metadata.name,
+        roles: ['admin'],
+        action: 'register a policy',
+      });
+      if (await tx.models.get(input.name)) {
+        throw new ClearanceError('conflict', `Model ${input.name} is already registered.`, {
+          problems: [
+            {
+              message: `Model ${input.name} is already registered.`,
+              fix: 'Choose another name, or register a version of the existing model.',
+            },
+          ],
+        });
+      }
+      await storePolicy(tx, { deps, principal, parsed });
+      return insertModel(tx, { deps, principal, model });
+    }),
+  );
+}
+
+async function insertModel(
+  tx: Repositories,
+  input: { deps: AppDeps; principal: Principal; model: ModelInput & { policyDigest: string } },
+): Promise<Model> {
+  const { principal } = input;
+  const time = input.deps.clock.now().toISOString();
+  const model: Model = {
+    name: input.model.name,
+    ownerTeam: input.model.ownerTeam,
+    riskTier: input.model.riskTier,
+    policyDigest: input.model.policyDigest,
+    ...(input.model.description ? { description: input.model.description } : {}),
+    createdAt: time,
+    createdBy: principal.id,
+  };
+  await tx.models.insert(model);
+  await tx.serving.set({ model: model.name });
+  await tx.audit.append(
+    auditRecord({
+      actor: principal,
+      time,
+      action: 'model.registered',
+      subject: { type: 'model', id: model.name },
+      digests: { policy: model.policyDigest },
+      data: { ownerTeam: model.ownerTeam, riskTier: model.riskTier },
+    }),
+  );
+  return model;
+}

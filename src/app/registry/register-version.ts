@@ -1,0 +1,117 @@
+import {
+  canonicalJson,
+  evidenceFormatLimits,
+  type Lineage,
+  type Principal,
+  type Version,
+  type VersionView,
+  valueNestingBeyond,
+} from '../../domain/index.js';
+import type { AppDeps } from '../shared/app-deps.js';
+import { auditRecord } from '../shared/audit-record.js';
+import { assertAnyRole, guarded } from '../shared/authorise.js';
+import { loadModel, loadPolicy } from '../shared/load-policy.js';
+import { invalidInput } from './register-model.js';
+
+const versionPattern = /^[A-Za-z0-9][A-Za-z0-9._+-]{0,99}$/;
+const digestPattern = /^sha256:[0-9a-f]{64}$/;
+/** Who may register versions of a model. */
+export const versionRegistrars = ['admin', 'model_owner', 'mlops'] as const;
+
+/** Registers an immutable version in the policy's first state (normally `draft`). */
+export async function registerVersion(
+  deps: AppDeps,
+  principal: Principal,
+  input: {
+    model: string;
+    version: string;
+    artifactUri: string;
+    artifactDigest: string;
+    lineage: Lineage;
+  },
+): Promise<VersionView> {
+  if (!versionPattern.test(input.version)) {
+    throw invalidInput(
+      `Version name "${input.version}" is not allowed.`,
+      'Use letters, digits, ".", "_", "+" or "-".',
+    );
+  }
+  if (!digestPattern.test(input.artifactDigest)) {
+    throw invalidInput(
+      `Artifact digest "${input.artifactDigest}" is not a SHA-256 digest.`,
+      'Pass sha256: followed by 64 lowercase hex digits.',
+    );
+  }
+  if (input.artifactUri.trim() === '')
+    throw invalidInput('The artifact URI is empty.', 'Pass where the artifact is stored.');
+  assertStorableLineage(input.lineage);
+  const subject = { type: 'version', id: `${input.model}@${input.version}` };
+  return guarded(deps, { actor: principal, action: 'version.register', subject }, () =>
+    deps.store.transaction(async (tx) => {
+      const model = await loadModel(tx, input.model);
+      assertAnyRole({
+        principal,
+        model: model.name,
+        roles: versionRegistrars,
+        action: 'register a version',
+      });
+      const policy = await loadPolicy(tx, model.policyDigest);
+      const time = deps.clock.now().toISOString();
+      const version: Version = { ...input, createdAt: time, createdBy: principal.id };
+      const state = policy.states[0] ?? 'draft';
+      await tx.versions.insert(version, {
+        model: model.name,
+        version: input.version,
+        state,
+        since: time,
+      });
+      await tx.audit.append(
+        auditRecord({
+          actor: principal,
+          time,
+          action: 'version.registered',
+          subject,
+          digests: { artifact: input.artifactDigest, policy: model.policyDigest },
+          data: { artifactUri: input.artifactUri, state },
+        }),
+      );
+      return { ...version, state, stateSince: time };
+    }),
+  );
+}
+
+const lineageFix =
+  'Send lineage as an object of scalar fields, e.g. {"codeCommit": "9f2c1e7", "seed": 42}.';
+
+/**
+ * The lineage is stored and returned with every listing of the model's versions, so one that
+ * cannot be serialised, or is nested or sized beyond the evidence limits, is refused here.
+ */
+function assertStorableLineage(lineage: unknown): void {
+  if (typeof lineage !== 'object' || lineage === null || Array.isArray(lineage)) {
+    throw invalidInput('The lineage is not a JSON object.', lineageFix);
+  }
+  const { maxNesting, maxLineageBytes } = evidenceFormatLimits;
+  const deep = valueNestingBeyond(lineage);
+  if (deep !== undefined) {
+    const at = deep.length > 60 ? `${deep.slice(0, 60)}…` : deep;
+    throw invalidInput(
+      `The lineage nests arrays and objects more than ${maxNesting} levels deep (at ${at}).`,
+      lineageFix,
+    );
+  }
+  let text: string;
+  try {
+    text = canonicalJson(lineage);
+  } catch (error) {
+    const reason = (error as Error).message.replace(/^canonicalJson: /, '');
+    throw invalidInput(`The lineage cannot be stored as JSON: ${reason}.`, lineageFix);
+  }
+  const bytes = new TextEncoder().encode(text).length;
+  if (bytes > maxLineageBytes) {
+    throw invalidInput(
+      `The lineage is ${bytes} bytes as JSON; at most ${maxLineageBytes} are stored.`,
+      'Keep lineage to identifying fields (commit, snapshot, config digest, seed, run); attach larger records as evidence.',
+    );
+  }
+}

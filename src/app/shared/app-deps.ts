@@ -1,0 +1,21 @@
+import type { AccessDenialThrottle } from '../identity/access-denials.js';
+import type { UploadQuota } from '../registry/upload-quota.js';
+import type { BlobStore, Clock, GateRunner, IdGenerator, Store, TokenIssuer } from './ports.js';
+
+/** Everything a use case needs from outside; `compose.ts` builds it, tests pass fakes. */
+export interface AppDeps {
+  store: Store;
+  blobs: BlobStore;
+  /** Evaluates gate runs (the server: worker threads with a time and memory budget). */
+  gateRunner: GateRunner;
+  clock: Clock;
+  ids: IdGenerator;
+  tokens: TokenIssuer;
+  /**
+   * Bounds `access.denied` entries (access-denials.ts); `clearance serve` sets it. Without it
+   * every denial is written one by one (single-shot CLI commands, tests of single refusals).
+   */
+  denials?: AccessDenialThrottle;
+  /** Per-user upload quota; none when absent (tests that do not exercise it). */
+  uploadQuota?: UploadQuota;
+}

@@ -1,0 +1,379 @@
+/**
+ * Ports: what the use cases need from the outside world, in domain types only. `store/`
+ * implements Store with Kysely on SQLite and PostgreSQL; `test/` has an in-memory fake that
+ * passes the same contract suite.
+ */
+
+import type { AuditEntry, LoggedAuditEntry, NoteSigner, TreeNodeId } from '../../audit/index.js';
+import type {
+  ApiTokenRecord,
+  Approval,
+  DecisionRecord,
+  EvaluationSetSpec,
+  EvidenceRecord,
+  GateResult,
+  GateSpec,
+  Model,
+  PolicyRecord,
+  RequestStatus,
+  RoleBinding,
+  RoleGrant,
+  ServingView,
+  TransitionRequest,
+  User,
+  Version,
+  VersionState,
+  VersionView,
+} from '../../domain/index.js';
+
+/** An audit entry before the store gives it its sequence number. */
+export type AuditEntryInput = Omit<AuditEntry, 'seq'>;
+
+export interface Clock {
+  now(): Date;
+}
+
+export interface IdGenerator {
+  /** A new unique, URL-safe id (e.g. a UUIDv7), sortable by creation time. */
+  next(): string;
+}
+
+/** Content-addressed bytes on disk: the path is derived from the digest. */
+export interface BlobStore {
+  put(bytes: Uint8Array): Promise<{ digest: string; size: number }>;
+  get(digest: string): Promise<Uint8Array>;
+  has(digest: string): Promise<boolean>;
+  /** Every stored blob, in no particular order (blob collection walks it). */
+  list(): AsyncIterable<{ digest: string; size: number }>;
+  /**
+   * Takes the blob out of reach (`get` and `has` no longer find it) without deleting it yet;
+   * undefined when it is not there (another collector took it). A `put` meanwhile stores it anew.
+   */
+  withdraw(digest: string): Promise<WithdrawnBlob | undefined>;
+  /** Puts back every blob a collector withdrew and never settled (it stopped); returns how many. */
+  restoreWithdrawn(): Promise<number>;
+}
+
+export interface WithdrawnBlob {
+  size: number;
+  /** Back where it was (a blob stored again meanwhile is kept). */
+  restore(): Promise<void>;
+  /** Gone for good. */
+  discard(): Promise<void>;
+}
+
+/** One gate run: a transition's gates on a version's stored evidence, against a baseline's. */
+export interface GateRunInput {
+  gates: readonly GateSpec[];
+  evaluationSet?: EvaluationSetSpec | undefined;
+  /** The candidate version's stored evidence. */
+  candidate: readonly EvidenceRecord[];
+  /** The production (baseline) version's stored evidence, when there is one. */
+  baseline?: readonly EvidenceRecord[] | undefined;
+  /** Gates an emergency change bypasses: still evaluated, marked `bypassed`. */
+  bypass: readonly string[];
+}
+
+/**
+ * Reads stored evidence and evaluates a run's gates. Whatever the evidence holds, it answers one
+ * result per gate and never throws on its account: unreadable evidence is an `error` of the gates
+ * that needed it (a broken baseline, of the gates that compare with it), and a run over its time
+ * or memory budget is an `error` of every gate of the run, naming the budget.
+ */
+export interface GateRunner {
+  run(input: GateRunInput): Promise<GateResult[]>;
+}
+
+/** How a gate run ended: judged, or stopped (over a budget, its worker failed, shutdown). */
+export type GateRunEnd =
+  | 'completed'
+  | 'over_time_budget'
+  | 'over_memory_budget'
+  | 'worker_failed'
+  | 'worker_not_started'
+  | 'cancelled';
+
+/** What the server's gate workers are doing, for `/metrics`. */
+export interface GateRunStats {
+  workers: number;
+  running: number;
+  queued: number;
+  /** Runs since the server started, by how they ended. */
+  ended: Record<GateRunEnd, number>;
+}
+
+export interface ModelRepository {
+  insert(model: Model): Promise<void>;
+  /** With `forUpdate`, the row is locked until the transaction ends: promotions of one model queue here. */
+  get(name: string, options?: { forUpdate?: boolean }): Promise<Model | undefined>;
+  setPolicy(name: string, policyDigest: string): Promise<void>;
+  list(): Promise<Model[]>;
+}
+
+export interface VersionRepository {
+  insert(version: Version, initialState: VersionState): Promise<void>;
+  get(model: string, version: string): Promise<VersionView | undefined>;
+  /** Records the new current state; the database keeps at most one `production` per model. */
+  setState(state: VersionState): Promise<void>;
+  inState(model: string, state: string): Promise<VersionView[]>;
+  list(model: string): Promise<VersionView[]>;
+}
+
+export interface EvidenceRepository {
+  insert(record: EvidenceRecord): Promise<void>;
+  list(model: string, version: string): Promise<EvidenceRecord[]>;
+}
+
+export interface PolicyRepository {
+  /** Idempotent: a policy already stored under the digest is kept as it is. */
+  insert(record: PolicyRecord): Promise<void>;
+  get(digest: string): Promise<PolicyRecord | undefined>;
+}
+
+export interface RequestRepository {
+  insert(request: TransitionRequest): Promise<void>;
+  get(id: string, options?: { forUpdate?: boolean }): Promise<TransitionRequest | undefined>;
+  /** Replaces the mutable fields (status, digests, decision id, close fields). */
+  update(request: TransitionRequest): Promise<void>;
+  list(filter: { model?: string; status?: RequestStatus[] }): Promise<TransitionRequest[]>;
+}
+
+export interface ApprovalRepository {
+  insert(approval: Approval): Promise<void>;
+  list(requestId: string): Promise<Approval[]>;
+}
+
+export interface DecisionRepository {
+  insert(decision: DecisionRecord): Promise<void>;
+  get(id: string): Promise<DecisionRecord | undefined>;
+  list(filter: { model?: string; kind?: DecisionRecord['kind'] }): Promise<DecisionRecord[]>;
+}
+
+export interface ServingRepository {
+  get(model: string): Promise<ServingView>;
+  set(view: ServingView): Promise<void>;
+}
+
+export interface AuditRepository {
+  /**
+   * Appends an entry at the next sequence number, with its RFC 6962 leaf hash, inside the caller's
+   * transaction: if the transaction rolls back, so does the entry (fail closed).
+   */
+  append(entry: AuditEntryInput): Promise<AuditEntry>;
+  /**
+   * Entries in the log. With `forUpdate`, the log head stays locked until the transaction ends:
+   * no append and no other signer runs meanwhile (SQLite's write lock already does that).
+   */
+  size(options?: { forUpdate?: boolean }): Promise<number>;
+  /**
+   * Entries with seq in [from, to), in seq order, with the leaf hash stored at append time; read
+   * in pages so a million-entry log streams in bounded memory. Consume it inside the transaction.
+   */
+  entries(from: number, to: number): AsyncIterable<LoggedAuditEntry>;
+  /** Stored leaf hashes for seq in [from, to), in order (for inclusion and consistency proofs). */
+  leafHashes(from: number, to: number): Promise<Uint8Array[]>;
+  /**
+   * Hashes of perfect subtrees of the log's Merkle tree, in the order asked (level 0 is a leaf
+   * hash). `append` stores each node the moment its last leaf arrives, in the same transaction,
+   * so roots and proofs need O(log n) of them. A node that should exist and does not is
+   * `audit_unavailable`.
+   */
+  treeNodes(ids: readonly TreeNodeId[]): Promise<Uint8Array[]>;
+  /**
+   * Entries whose action is one of `actions`, in seq order, read in pages (model history reads
+   * promotions and rollbacks this way). Consume it inside the transaction.
+   */
+  withActions(actions: readonly string[]): AsyncIterable<AuditEntry>;
+  /**
+   * Entries about one subject whose action is one of `actions`, in seq order (execute reads a
+   * request's `approval.recorded` entries this way: an approval counts only with its entry).
+   */
+  aboutSubject(
+    subject: { type: string; id: string },
+    actions: readonly string[],
+  ): Promise<AuditEntry[]>;
+}
+
+/**
+ * What signs the log's checkpoints: the log origin (`clearance/<install-id>`, also the key
+ * name), the Ed25519 signer, and its C2SP verifier key for auditors. Built by `compose.ts`.
+ */
+export interface AuditSigner {
+  origin: string;
+  note: NoteSigner;
+  verifierKey: string;
+}
+
+/** A signed checkpoint as stored: the C2SP signed note plus its size and root for lookups. */
+export interface StoredCheckpoint {
+  size: number;
+  rootHash: Uint8Array;
+  /** The signed note text (checkpoint body, blank line, signature lines). */
+  note: string;
+  createdAt: string;
+}
+
+export interface CheckpointRepository {
+  /** One checkpoint per tree size: a second one for the same size is a conflict. */
+  insert(checkpoint: StoredCheckpoint): Promise<void>;
+  latest(): Promise<StoredCheckpoint | undefined>;
+  /** Every checkpoint, smallest size first. */
+  list(): Promise<StoredCheckpoint[]>;
+}
+
+/** A freshly minted API token: `display` is shown once; only `hashedSecret` is stored. */
+export interface IssuedToken {
+  id: string;
+  /** What the user copies (`clr_<id>_<secret>`). */
+  display: string;
+  hashedSecret: string;
+}
+
+/** Mints API tokens; `auth/` implements it, so the use cases never see how secrets are hashed. */
+export interface TokenIssuer {
+  issue(): IssuedToken;
+}
+
+/** Users, role bindings and API tokens. */
+export interface IdentityRepository {
+  /** A second user with the same id is a conflict. */
+  insertUser(user: User): Promise<void>;
+  getUser(id: string): Promise<User | undefined>;
+  /** Every user, by id. */
+  listUsers(): Promise<User[]>;
+  countUsers(): Promise<number>;
+  /** The same (user, role, model) twice is a conflict. */
+  grantRole(grant: RoleGrant): Promise<void>;
+  /** Removes the binding; false when the user did not hold it. */
+  revokeRole(userId: string, binding: RoleBinding): Promise<boolean>;
+  rolesOf(userId: string): Promise<RoleBinding[]>;
+  /** Every binding, by user, role, then model (global first). */
+  listRoleGrants(): Promise<RoleGrant[]>;
+  insertToken(token: ApiTokenRecord): Promise<void>;
+  getToken(id: string): Promise<ApiTokenRecord | undefined>;
+  /** Marks the token revoked; not_found when it does not exist. */
+  revokeToken(id: string, at: string, by: string): Promise<void>;
+  /** Tokens (of one user when given), oldest first. */
+  listTokens(userId?: string): Promise<ApiTokenRecord[]>;
+}
+
+/** A creating request's response exactly as sent, kept for replay under its `Idempotency-Key`. */
+export interface IdempotencyResponse {
+  status: number;
+  contentType: string;
+  /** The response body exactly as sent. */
+  body: string;
+  /** The Location header, when the response had one. */
+  location?: string;
+}
+
+/**
+ * An `Idempotency-Key` as the store holds it, shared by every server on the database so a retry
+ * that lands on another server replays instead of acting twice. The key is claimed inside the
+ * transaction that acts (so an action and its claim commit together); the response is added once
+ * it has been sent.
+ */
+export interface IdempotencyRecord {
+  key: string;
+  principalId: string;
+  /** SHA-256 (hex) of method, URL and body: the same key with another request is refused. */
+  requestHash: string;
+  createdAt: string;
+  /**
+   * Absent while the claiming request has acted but its response is not recorded yet — or for
+   * good, if the server stopped in between: the action happened, the answer is unknown.
+   */
+  response?: IdempotencyResponse;
+}
+
+export interface IdempotencyRepository {
+  get(key: string, principalId: string): Promise<IdempotencyRecord | undefined>;
+  /** A second record for the same (principal, key) is a conflict. */
+  put(record: IdempotencyRecord): Promise<void>;
+  /**
+   * Claims (principal, key) for a request acting in this transaction; false when another record
+   * holds the key. A record created before `expiredBefore` no longer holds it and is replaced.
+   */
+  claim(record: Omit<IdempotencyRecord, 'response'>, expiredBefore: string): Promise<boolean>;
+  /** Adds the response to a claim that has none; false when there is no such claim. */
+  answer(key: string, principalId: string, response: IdempotencyResponse): Promise<boolean>;
+  /** Deletes records created before `at`; returns how many. */
+  purgeOlderThan(at: string): Promise<number>;
+}
+
+/** Bytes received for the blob store, recorded before they are stored. */
+export interface BlobUpload {
+  id: string;
+  principalId: string;
+  digest: string;
+  size: number;
+  at: string;
+}
+
+/**
+ * The upload ledger (per-user quotas, and blob collection's guard for uploads in flight) and
+ * which blobs evidence references.
+ */
+export interface BlobUploadRepository {
+  record(upload: BlobUpload): Promise<void>;
+  /** Bytes `principalId` uploaded at or after `since`. */
+  bytesSince(principalId: string, since: string): Promise<number>;
+  /** Whether `digest` was uploaded at or after `since`: its attach may still be in flight. */
+  uploadedSince(digest: string, since: string): Promise<boolean>;
+  /** Whether any evidence record references `digest`. */
+  isReferenced(digest: string): Promise<boolean>;
+  /** Deletes ledger rows before `at`; returns how many. */
+  purgeBefore(at: string): Promise<number>;
+}
+
+/** One pending transition request with everything the approvals inbox weighs it against. */
+export interface PendingRequestContext {
+  request: TransitionRequest;
+  version: VersionView;
+  approvals: Approval[];
+  /** The version's evidence now (approvals count only if they saw its digest). */
+  evidence: EvidenceRecord[];
+  /** The policy the model is governed by now. */
+  modelPolicyDigest: string;
+}
+
+/**
+ * List-and-board queries (STYLE: read models apart from the write repositories): each answers a
+ * screen in a fixed number of queries, however many rows it lists.
+ */
+export interface ReadModels {
+  /** Every pending request with its context, oldest first. */
+  pendingRequests(): Promise<PendingRequestContext[]>;
+}
+
+/** Everything a use case may write, bound to one transaction. */
+export interface Repositories {
+  models: ModelRepository;
+  versions: VersionRepository;
+  evidence: EvidenceRepository;
+  policies: PolicyRepository;
+  requests: RequestRepository;
+  approvals: ApprovalRepository;
+  decisions: DecisionRepository;
+  serving: ServingRepository;
+  audit: AuditRepository;
+  checkpoints: CheckpointRepository;
+  identity: IdentityRepository;
+  idempotency: IdempotencyRepository;
+  blobUploads: BlobUploadRepository;
+  reads: ReadModels;
+}
+
+export interface Store {
+  /**
+   * Runs `work` in one transaction; commits if it resolves, rolls back if it throws. Conflicts
+   * (a unique index, a serialisation failure) surface as ClearanceError('conflict').
+   */
+  transaction<T>(work: (tx: Repositories) => Promise<T>): Promise<T>;
+  /**
+   * Runs `work` in one read-only transaction: a consistent snapshot that does not wait for
+   * writers or hold them up (the serving read, lists, proofs, verification). A write inside fails.
+   */
+  read<T>(work: (tx: Repositories) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,49 @@
+/**
+ * Who may read what. The registry's shape (models, versions, serving) is for anyone the service
+ * knows to work on models: an authenticated principal holding at least one role. One model's
+ * requests and decisions (reasons, approvers, evidence) are for those holding a role that holds
+ * for that model — global roles, auditor and admin included. A token whose user holds no role
+ * reads nothing: an account being set up, or one whose roles were revoked.
+ */
+import type { Principal } from '../../domain/index.js';
+import type { AppDeps } from './app-deps.js';
+import { forbidden, guarded, rolesFor } from './authorise.js';
+
+function mayRead(principal: Principal, model: string | undefined): boolean {
+  if (principal.kind === 'system') return true;
+  return model === undefined ? principal.roles.length > 0 : rolesFor(principal, model).length > 0;
+}
+
+/** Throws `forbidden` unless the principal may read `what` (of `model`, when given). */
+function assertMayRead(input: { principal: Principal; model?: string; what: string }): void {
+  if (mayRead(input.principal, input.model)) return;
+  const scope =
+    input.model === undefined ? 'it holds no role' : `it holds no role on model ${input.model}`;
+  throw forbidden(
+    `${input.principal.id} may not read ${input.what}: ${scope}.`,
+    'Ask an admin for a role on the model, or for the auditor role.',
+  );
+}
+
+/** Runs a read after `assertMayRead`; a refusal is audited as `access.denied`. */
+export async function guardedRead<T>(
+  deps: AppDeps,
+  input: {
+    principal: Principal;
+    action: string;
+    subject: { type: string; id: string };
+    model?: string;
+    what: string;
+  },
+  read: () => Promise<T>,
+): Promise<T> {
+  const { principal, action, subject, what } = input;
+  return guarded(deps, { actor: principal, action, subject }, async () => {
+    assertMayRead({
+      principal,
+      what,
+      ...(input.model === undefined ? {} : { model: input.model }),
+    });
+    return read();
+  });
+}

@@ -1,0 +1,137 @@
+/**
+ * The facts an approval is bound to and re-checked against (ADR 007): the baseline evidence the
+ * gates compare with, the trainers named by the version's lineage evidence, and the roles the
+ * approvers hold now.
+ */
+import { readsBaseline, type VersionFacts } from '../../domain/approval-rules.js';
+import {
+  evidenceSetDigest,
+  isClearanceError,
+  type TransitionPolicy,
+  type TransitionRequest,
+  type VersionView,
+} from '../../domain/index.js';
+import type { AppDeps } from '../shared/app-deps.js';
+import type { Repositories } from '../shared/ports.js';
+
+/**
+ * The evidence digest of the production version a transition's gates compare `version` with, or
+ * null when its gates read no baseline or there is no other production version. The same choice
+ * of baseline as `runGates`.
+ */
+async function currentBaselineDigest(
+  tx: Repositories,
+  input: { transition: Pick<TransitionPolicy, 'gates'>; model: string; version: string },
+): Promise<string | null> {
+  if (!readsBaseline(input.transition)) return null;
+  const production = (await tx.versions.inState(input.model, 'production')).find(
+    (v) => v.version !== input.version,
+  );
+  if (!production) return null;
+  return evidenceSetDigest(await tx.evidence.list(input.model, production.version));
+}
+
+/**
+ * The request as its approvals are judged now: the model's policy digest and the version's
+ * evidence digest in force, and the current baseline digest (ADR 007). Approval, the request's
+ * status and execution all judge against these same facts.
+ */
+export async function requestInForce(
+  tx: Repositories,
+  input: {
+    request: TransitionRequest;
+    policyDigest: string;
+    transition: Pick<TransitionPolicy, 'gates'>;
+  },
+): Promise<{ current: TransitionRequest; baselineDigest: string | null }> {
+  const { request } = input;
+  const current: TransitionRequest = {
+    ...request,
+    policyDigest: input.policyDigest,
+    evidenceDigest: evidenceSetDigest(await tx.evidence.list(request.model, request.version)),
+  };
+  const baselineDigest = await currentBaselineDigest(tx, {
+    transition: input.transition,
+    model: request.model,
+    version: request.version,
+  });
+  return { current, baselineDigest };
+}
+
+/**
+ * `trainedBy` of every lineage file in the version's evidence: the trainer rule reads them as well
+ * as the lineage typed at registration. A file that is not a JSON object makes the answer
+ * `unreadable` (the rule cannot be checked). Read straight from the blob store: only one field
+ * matters, and the gates' evidence reader would write the whole set to disk.
+ */
+async function evidenceTrainers(
+  deps: Pick<AppDeps, 'blobs'>,
+  tx: Repositories,
+  version: Pick<VersionView, 'model' | 'version'>,
+): Promise<readonly string[] | 'unreadable'> {
+  const records = (await tx.evidence.list(version.model, version.version)).filter(
+    (r) => r.kind === 'lineage',
+  );
+  const trainers: string[] = [];
+  for (const record of records) {
+    const lineage = await readJsonObject(deps, record.digest);
+    if (lineage === undefined) return 'unreadable';
+    const trainer = lineage.trainedBy;
+    if (typeof trainer === 'string' && trainer !== '') trainers.push(trainer);
+  }
+  return trainers;
+}
+
+async function readJsonObject(
+  deps: Pick<AppDeps, 'blobs'>,
+  digest: string,
+): Promise<Record<string, unknown> | undefined> {
+  try {
+    const value: unknown = JSON.parse(
+      new TextDecoder('utf-8', { fatal: true }).decode(await deps.blobs.get(digest)),
+    );
+    return typeof value === 'object' && value !== null && !Array.isArray(value)
+      ? (value as Record<string, unknown>)
+      : undefined;
+  } catch (error) {
+    // Unparsable or missing bytes: the rule cannot be checked; a bug still surfaces.
+    if (error instanceof SyntaxError || error instanceof TypeError || isClearanceError(error)) {
+      return undefined;
+    }
+    throw error;
+  }
+}
+
+/** The version with the trainers its lineage evidence names, for separation of duties. */
+export async function versionFacts(
+  deps: Pick<AppDeps, 'blobs'>,
+  tx: Repositories,
+  version: VersionView,
+): Promise<VersionView & VersionFacts> {
+  return { ...version, evidenceTrainers: await evidenceTrainers(deps, tx, version) };
+}
+
+/**
+ * Whether each approver holds the role for `model` now. Users Clearance stores are checked
+ * against their current role bindings; an identity Clearance does not store (an OIDC subject)
+ * has its roles in the identity provider's token, checked when it signed, and is not re-checked.
+ */
+export async function roleHolders(
+  tx: Repositories,
+  input: { model: string; approvers: readonly string[] },
+): Promise<(approver: string, role: string) => boolean> {
+  const held = new Map<string, string[] | undefined>();
+  for (const approver of new Set(input.approvers)) {
+    const user = await tx.identity.getUser(approver);
+    const roles = user
+      ? (await tx.identity.rolesOf(approver))
+          .filter((b) => b.model === undefined || b.model === input.model)
+          .map((b) => b.role)
+      : undefined;
+    held.set(approver, roles);
+  }
+  return (approver, role) => {
+    const roles = held.get(approver);
+    return roles === undefined || roles.includes(role);
+  };
+}

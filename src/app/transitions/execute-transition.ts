@@ -1,0 +1,383 @@
+import {
+  type ApprovalEvaluation,
+  evaluateApprovals,
+  readsBaseline,
+} from '../../domain/approval-rules.js';
+import {
+  type Approval,
+  ClearanceError,
+  type DecisionRecord,
+  type Model,
+  type Policy,
+  type Principal,
+  parseDuration,
+  type TransitionPolicy,
+  type TransitionRequest,
+  type VersionView,
+} from '../../domain/index.js';
+import { checkTransitionExists } from '../../domain/transition-rules.js';
+import { type GateRun, runGates } from '../gate-evaluation/run-gates.js';
+import type { AppDeps } from '../shared/app-deps.js';
+import { auditRecord } from '../shared/audit-record.js';
+import { assertAnyRole, guarded } from '../shared/authorise.js';
+import { loadModel, loadPolicy } from '../shared/load-policy.js';
+import type { Repositories } from '../shared/ports.js';
+import { roleHolders, versionFacts } from './approval-facts.js';
+import { auditedApprovalIds } from './audited-approvals.js';
+import { moveVersion } from './move-version.js';
+import { loadOpenRequest } from './record-approval.js';
+import { recordDecision } from './record-decision.js';
+import { refusalError } from './request-transition.js';
+
+export interface ExecuteResult {
+  request: TransitionRequest;
+  decision: DecisionRecord;
+  demoted?: string;
+}
+
+type Attempt =
+  | { ok: true; result: ExecuteResult }
+  | { ok: false; decision: DecisionRecord }
+  | { ok: false; stale: StaleBaseline };
+
+/** Production moved between the request's latest gate decision and its execution. */
+interface StaleBaseline {
+  evaluatedAgainst: string | undefined;
+  current: string | undefined;
+}
+
+function addDuration(at: string, text: string | undefined): string | undefined {
+  const ms = text === undefined ? undefined : parseDuration(text);
+  return ms === undefined ? undefined : new Date(Date.parse(at) + ms).toISOString();
+}
+
+/**
+ * Executes a request: with the model row locked, re-runs the gates on the evidence as it is now
+ * and re-counts approvals against the current digests, then changes state, serving, the decision
+ * record and the audit log in one transaction. A denial is recorded (decision + audit) and then
+ * refused with `precondition_failed`.
+ */
+export async function executeTransition(
+  deps: AppDeps,
+  principal: Principal,
+  input: { requestId: string },
+): Promise<ExecuteResult> {
+  const subject = { type: 'request', id: input.requestId };
+  const attempt = await guarded(
+    deps,
+    { actor: principal, action: 'transition.execute', subject },
+    () => deps.store.transaction((tx) => attemptExecution(deps, tx, principal, input.requestId)),
+  );
+  if (attempt.ok) return attempt.result;
+  if ('stale' in attempt) throw staleBaselineError(attempt.stale);
+  const message = `Request ${input.requestId} cannot execute: ${attempt.decision.reasons.join(' ')}`;
+  throw new ClearanceError('precondition_failed', message, {
+    problems: attempt.decision.reasons.map((reason) => ({
+      message: reason,
+      fix: 'Fix the evidence or collect the approvals, then execute again.',
+    })),
+  });
+}
+
+/** Locks the model row, then re-reads the request under the lock; only open requests execute. */
+async function lockRequest(tx: Repositories, requestId: string) {
+  const peek = await loadOpenRequest(tx, requestId);
+  const model = await loadModel(tx, peek.model, { forUpdate: true });
+  const request = await loadOpenRequest(tx, requestId);
+  if (request.status !== 'pending' && request.status !== 'approved') {
+    const message = `Request ${request.id} is ${request.status}; only open requests execute.`;
+    const code = request.status === 'executed' ? 'conflict' : 'precondition_failed';
+    throw new ClearanceError(code, message, {
+      problems: [{ message, fix: 'Open a new request.' }],
+    });
+  }
+  return { model, request };
+}
+
+/** The policy's transition, the executor's authority, and a version still in the `from` state. */
+async function executionTarget(
+  tx: Repositories,
+  input: { principal: Principal; model: Model; request: TransitionRequest },
+) {
+  const { model, request } = input;
+  const policy = await loadPolicy(tx, model.policyDigest);
+  const found = checkTransitionExists(policy, request.from, request.to);
+  if (!found.ok) throw refusalError(found.refusal);
+  const emergency = request.changeType === 'emergency';
+  const executors = emergency
+    ? (policy.changeTypes.emergency?.allowedBy ?? [])
+    : found.transition.requestedBy;
+  assertAnyRole({
+    principal: input.principal,
+    model: model.name,
+    roles: [...executors, 'admin'],
+    action: `execute ${request.from} → ${request.to}`,
+  });
+  const version = await tx.versions.get(model.name, request.version);
+  if (!version) throw new Error(`request ${request.id} names a missing version`);
+  if (version.state !== request.from) {
+    const message = `Version ${model.name}@${version.version} is ${version.state} now, not ${request.from}.`;
+    throw new ClearanceError('conflict', message, {
+      problems: [{ message, fix: 'Cancel this request and open a new one.' }],
+    });
+  }
+  const bypass = emergency ? (policy.changeTypes.emergency?.bypass ?? []) : [];
+  return { policy, transition: found.transition, version, bypass, emergency };
+}
+
+const describeProduction = (version: string | undefined): string =>
+  version === undefined ? 'no production version' : version;
+
+function staleBaselineError(stale: StaleBaseline): ClearanceError {
+  const was = describeProduction(stale.evaluatedAgainst);
+  const now = describeProduction(stale.current);
+  const message = `Production changed from ${was} to ${now} since this request was evaluated; its approvals and baseline comparison refer to ${was}.`;
+  return new ClearanceError('conflict', `${message} Re-request against ${now}.`, {
+    problems: [
+      {
+        message,
+        fix: `Cancel this request and open a new one, so gates and approvals judge it against ${now}.`,
+      },
+    ],
+  });
+}
+
+/**
+ * A promotion to production was judged (gates against the baseline, approvals on that judgement)
+ * relative to the production version of its latest gate decision. If another promotion or a
+ * rollback has replaced it since, executing would put a version in production on a comparison
+ * nobody made — and would let several promotions queued behind one lock all win in turn.
+ */
+async function checkBaselineCurrent(
+  tx: Repositories,
+  request: TransitionRequest,
+): Promise<StaleBaseline | undefined> {
+  if (request.to !== 'production') return undefined;
+  const decision = request.decisionId ? await tx.decisions.get(request.decisionId) : undefined;
+  const evaluatedAgainst = decision?.baseline?.version;
+  const current = (await tx.versions.inState(request.model, 'production')).find(
+    (v) => v.version !== request.version,
+  )?.version;
+  return evaluatedAgainst === current ? undefined : { evaluatedAgainst, current };
+}
+
+/** The refusal is the answer; the attempt is still audited, in the transaction that refuses it. */
+async function recordConflict(
+  tx: Repositories,
+  input: { request: TransitionRequest; stale: StaleBaseline; principal: Principal; at: string },
+): Promise<void> {
+  const { request, stale } = input;
+  await tx.audit.append(
+    auditRecord({
+      actor: input.principal,
+      time: input.at,
+      action: 'transition.conflict',
+      subject: { type: 'request', id: request.id },
+      data: {
+        model: request.model,
+        version: request.version,
+        evaluatedAgainst: stale.evaluatedAgainst ?? null,
+        currentProduction: stale.current ?? null,
+      },
+    }),
+  );
+}
+
+async function attemptExecution(
+  deps: AppDeps,
+  tx: Repositories,
+  principal: Principal,
+  requestId: string,
+): Promise<Attempt> {
+  const { model, request } = await lockRequest(tx, requestId);
+  const target = await executionTarget(tx, { principal, model, request });
+  const { policy, transition, version, bypass } = target;
+  const stale = await checkBaselineCurrent(tx, request);
+  if (stale) {
+    const at = deps.clock.now().toISOString();
+    await recordConflict(tx, { request, stale, principal, at });
+    return { ok: false, stale };
+  }
+  const run = await runGates(deps, tx, {
+    policy,
+    transition,
+    model: model.name,
+    version: version.version,
+    bypass,
+  });
+  const at = deps.clock.now().toISOString();
+  const current: TransitionRequest = {
+    ...request,
+    policyDigest: model.policyDigest,
+    evidenceDigest: run.evidenceDigest,
+  };
+  const stored = target.emergency ? [] : await tx.approvals.list(request.id);
+  const approvals: ApprovalEvaluation | undefined = target.emergency
+    ? undefined
+    : await recountApprovals(deps, tx, {
+        transition,
+        request: current,
+        approvals: stored,
+        run,
+        version,
+        at,
+      });
+  const decision = await recordDecision(deps, tx, {
+    kind: 'transition',
+    actor: principal,
+    at,
+    request: current,
+    run,
+    bypass,
+    approvals,
+  });
+  if (decision.outcome === 'denied') {
+    await recordBlocked(tx, { request: current, decision, principal, at });
+    return { ok: false, decision };
+  }
+  const artifactDigest = version.artifactDigest;
+  const input = { policy, request: current, decision, principal, at, artifactDigest };
+  return { ok: true, result: await commitExecution(tx, input) };
+}
+
+/**
+ * Counts the approvals under every rule again, against the facts of this moment (ADR 007): the
+ * baseline evidence the gates just compared with, the roles the approvers hold now, and the
+ * trainers named by the registered lineage and by any lineage file in the evidence.
+ */
+async function recountApprovals(
+  deps: AppDeps,
+  tx: Repositories,
+  input: {
+    transition: TransitionPolicy;
+    request: TransitionRequest;
+    approvals: readonly Approval[];
+    run: GateRun;
+    version: VersionView;
+    at: string;
+  },
+): Promise<ApprovalEvaluation> {
+  const { transition, request, approvals } = input;
+  const holdsRole = await roleHolders(tx, {
+    model: request.model,
+    approvers: approvals.map((a) => a.approver),
+  });
+  const baselineDigest = readsBaseline(transition)
+    ? (input.run.baseline?.evidenceDigest ?? null)
+    : null;
+  return evaluateApprovals({
+    transition,
+    request,
+    approvals,
+    version: await versionFacts(deps, tx, input.version),
+    now: new Date(input.at),
+    audited: await auditedApprovalIds(tx, request.id, approvals),
+    current: { baselineDigest, holdsRole },
+  });
+}
+
+/** A denied execution keeps its decision and audit entry; an approved request goes back to pending. */
+async function recordBlocked(
+  tx: Repositories,
+  input: { request: TransitionRequest; decision: DecisionRecord; principal: Principal; at: string },
+): Promise<void> {
+  const { request, decision } = input;
+  await tx.requests.update({ ...request, status: 'pending', decisionId: decision.id });
+  await tx.audit.append(
+    auditRecord({
+      actor: input.principal,
+      time: input.at,
+      action: 'transition.blocked',
+      subject: { type: 'request', id: request.id },
+      digests: { policy: request.policyDigest, evidence: request.evidenceDigest },
+      data: { decisionId: decision.id, reasons: decision.reasons },
+    }),
+  );
+}
+
+async function commitExecution(
+  tx: Repositories,
+  input: {
+    policy: Policy;
+    request: TransitionRequest;
+    decision: DecisionRecord;
+    principal: Principal;
+    at: string;
+    artifactDigest: string;
+  },
+): Promise<ExecuteResult> {
+  const { policy, request, decision, principal, at } = input;
+  const moved = await moveVersion(tx, {
+    policy,
+    model: request.model,
+    version: request.version,
+    from: request.from,
+    to: request.to,
+    requestId: request.id,
+    at,
+  });
+  const emergency = request.changeType === 'emergency' ? policy.changeTypes.emergency : undefined;
+  const bypassExpiresAt = emergency ? addDuration(at, emergency.expiresAfter) : undefined;
+  const reviewDueAt = emergency
+    ? addDuration(at, emergency.postIncidentReview.dueWithin)
+    : undefined;
+  const executed: TransitionRequest = {
+    ...request,
+    status: 'executed',
+    decisionId: decision.id,
+    closedAt: at,
+    closedBy: principal.id,
+    ...(bypassExpiresAt ? { bypassExpiresAt } : {}),
+    ...(reviewDueAt ? { reviewDueAt } : {}),
+  };
+  await tx.requests.update(executed);
+  const digests = {
+    policy: request.policyDigest,
+    evidence: request.evidenceDigest,
+    artifact: input.artifactDigest,
+  };
+  const subject = { type: 'request', id: request.id };
+  await tx.audit.append(
+    auditRecord({
+      actor: principal,
+      time: at,
+      action: 'transition.executed',
+      subject,
+      reason: request.reason,
+      ticket: request.ticket,
+      digests,
+      data: {
+        model: request.model,
+        version: request.version,
+        from: request.from,
+        to: request.to,
+        changeType: request.changeType,
+        decisionId: decision.id,
+        demoted: moved.demoted ?? null,
+        approvals: decision.approvalsCounted.map((a) => a.id),
+      },
+    }),
+  );
+  if (emergency) {
+    const bypassed = decision.gates
+      .filter((g) => g.bypassed)
+      .map((g) => ({ id: g.gateId, outcome: g.outcome }));
+    await tx.audit.append(
+      auditRecord({
+        actor: principal,
+        time: at,
+        action: 'emergency.bypass',
+        subject,
+        reason: request.reason,
+        ticket: request.ticket,
+        digests,
+        data: {
+          bypassed,
+          bypassExpiresAt: bypassExpiresAt ?? null,
+          reviewDueAt: reviewDueAt ?? null,
+        },
+      }),
+    );
+  }
+  return { request: executed, decision, ...(moved.demoted ? { demoted: moved.demoted } : {}) };
+}

@@ -1,0 +1,141 @@
+import type { TransitionRequest } from '../../domain/index.js';
+import { checkTransitionExists } from '../../domain/transition-rules.js';
+import { runGates } from '../gate-evaluation/run-gates.js';
+import type { AppDeps } from '../shared/app-deps.js';
+import { auditRecord, systemActor } from '../shared/audit-record.js';
+import { loadModel, loadPolicy } from '../shared/load-policy.js';
+import { restoreRollbackTarget } from './move-version.js';
+import { recordDecision } from './record-decision.js';
+
+export interface ExpiryOutcome {
+  requestId: string;
+  outcome: 'rolled_back' | 'regularised' | 'no_longer_serving';
+}
+
+const actor = systemActor('expire-emergencies');
+
+/**
+ * For every executed emergency whose bypass has expired: re-runs the standard gates (no bypass)
+ * on the evidence as it is now. If they pass, the change stands (`emergency.regularised`);
+ * otherwise the version is rolled back (`rollback.executed`) and the request becomes `expired`.
+ * Each request is handled in its own transaction, so one failure does not hold up the others.
+ */
+export async function expireEmergencies(
+  deps: AppDeps,
+  input: { now?: Date } = {},
+): Promise<ExpiryOutcome[]> {
+  const now = input.now ?? deps.clock.now();
+  const due = await deps.store.transaction(async (tx) =>
+    (await tx.requests.list({ status: ['executed'] })).filter(
+      (r) =>
+        r.changeType === 'emergency' &&
+        r.closeReason === undefined &&
+        r.bypassExpiresAt !== undefined &&
+        Date.parse(r.bypassExpiresAt) <= now.getTime(),
+    ),
+  );
+  const outcomes: ExpiryOutcome[] = [];
+  for (const request of due) outcomes.push(await expireOne(deps, request, now));
+  return outcomes;
+}
+
+async function expireOne(
+  deps: AppDeps,
+  stale: TransitionRequest,
+  now: Date,
+): Promise<ExpiryOutcome> {
+  return deps.store.transaction(async (tx) => {
+    const model = await loadModel(tx, stale.model, { forUpdate: true });
+    const request = (await tx.requests.get(stale.id, { forUpdate: true })) ?? stale;
+    const at = now.toISOString();
+    const version = await tx.versions.get(model.name, request.version);
+    const subject = { type: 'request', id: request.id };
+    if (version?.state !== request.to) {
+      await tx.requests.update({
+        ...request,
+        closeReason: `bypass ended: version is ${version?.state ?? 'gone'}`,
+      });
+      await tx.audit.append(
+        auditRecord({
+          actor,
+          time: at,
+          action: 'emergency.ended',
+          subject,
+          data: { state: version?.state ?? null },
+        }),
+      );
+      return { requestId: request.id, outcome: 'no_longer_serving' };
+    }
+    const policy = await loadPolicy(tx, model.policyDigest);
+    const found = checkTransitionExists(policy, request.from, request.to);
+    if (!found.ok)
+      throw new Error(`executed request ${request.id} has no transition in the policy`);
+    // The standard path compares with the version the emergency replaced, not with itself.
+    const replaced = (await tx.serving.get(model.name)).rollbackTarget?.version;
+    const run = await runGates(deps, tx, {
+      policy,
+      transition: found.transition,
+      model: model.name,
+      version: request.version,
+      bypass: [],
+      baselineVersion: replaced,
+    });
+    const current = {
+      ...request,
+      policyDigest: model.policyDigest,
+      evidenceDigest: run.evidenceDigest,
+    };
+    const decision = await recordDecision(deps, tx, {
+      kind: 'gates',
+      actor,
+      at,
+      request: current,
+      run,
+      bypass: [],
+    });
+    if (decision.outcome === 'allowed') {
+      await tx.requests.update({ ...request, closeReason: 'bypass ended: standard gates passed' });
+      await tx.audit.append(
+        auditRecord({
+          actor,
+          time: at,
+          action: 'emergency.regularised',
+          subject,
+          digests: { evidence: run.evidenceDigest, policy: model.policyDigest },
+          data: { decisionId: decision.id },
+        }),
+      );
+      return { requestId: request.id, outcome: 'regularised' };
+    }
+    const moved = await restoreRollbackTarget(tx, {
+      policy,
+      model: model.name,
+      at,
+      requireTarget: false,
+    });
+    await tx.requests.update({
+      ...request,
+      status: 'expired',
+      closeReason: 'bypass expired without passing the standard gates; rolled back',
+    });
+    await tx.audit.append(
+      auditRecord({
+        actor,
+        time: at,
+        action: 'rollback.executed',
+        subject: { type: 'model', id: model.name },
+        reason: `Emergency bypass of request ${request.id} expired without passing the standard gates.`,
+        ticket: request.ticket,
+        digests: { evidence: run.evidenceDigest, policy: model.policyDigest },
+        data: {
+          from: moved.from ?? null,
+          to: moved.to ?? null,
+          trigger: 'emergency.expired',
+          requestId: request.id,
+          decisionId: decision.id,
+        },
+      }),
+    );
+    return { requestId: request.id, outcome: 'rolled_back' };
+  });
+}

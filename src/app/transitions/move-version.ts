@@ -1,0 +1,154 @@
+/**
+ * State changes that touch serving: promotion to production (the previous production version is
+ * demoted and becomes the rollback target) and rollback (the target is restored).
+ */
+import { ClearanceError, type Policy, type ServingView } from '../../domain/index.js';
+import type { Repositories } from '../shared/ports.js';
+
+/** Where a demoted production version goes: `deprecated` when the policy has it. */
+function demotedState(policy: Policy, fallback: string): string {
+  return policy.states.includes('deprecated') ? 'deprecated' : fallback;
+}
+
+export interface MoveResult {
+  demoted?: string;
+  serving: ServingView;
+}
+
+/** Moves a version to `to`; the caller holds the model row lock. */
+export async function moveVersion(
+  tx: Repositories,
+  input: {
+    policy: Policy;
+    model: string;
+    version: string;
+    from: string;
+    to: string;
+    requestId?: string;
+    at: string;
+  },
+): Promise<MoveResult> {
+  const { model, version, at } = input;
+  const serving = await tx.serving.get(model);
+  if (input.to === 'production') {
+    const previous = (await tx.versions.inState(model, 'production')).find(
+      (v) => v.version !== version,
+    );
+    if (previous) {
+      await tx.versions.setState({
+        model,
+        version: previous.version,
+        state: demotedState(input.policy, input.from),
+        since: at,
+      });
+    }
+    await tx.versions.setState({
+      model,
+      version,
+      state: 'production',
+      ...(input.requestId ? { requestId: input.requestId } : {}),
+      since: at,
+    });
+    const next: ServingView = {
+      model,
+      production: { version, since: at },
+      ...(previous ? { rollbackTarget: { version: previous.version } } : {}),
+    };
+    await tx.serving.set(next);
+    return { ...(previous ? { demoted: previous.version } : {}), serving: next };
+  }
+  await tx.versions.setState({
+    model,
+    version,
+    state: input.to,
+    ...(input.requestId ? { requestId: input.requestId } : {}),
+    since: at,
+  });
+  if (input.from === 'production' && serving.production?.version === version) {
+    const { production: _dropped, ...rest } = serving;
+    await tx.serving.set(rest);
+    return { serving: rest };
+  }
+  return { serving };
+}
+
+/**
+ * The states a rollback target is left in when production replaces it: `deprecated` when the
+ * policy has it, else the states promotions to production start from (`moveVersion`'s fallback).
+ */
+function rollbackTargetStates(policy: Policy): string[] {
+  if (policy.states.includes('deprecated')) return ['deprecated'];
+  return policy.transitions.filter((t) => t.to === 'production').map((t) => t.from);
+}
+
+/**
+ * The serving view's rollback target, when it is eligible: still in the state its demotion left
+ * it in. A target since archived (or otherwise moved on) is refused when the rollback needs it,
+ * and otherwise treated as no target: a rollback never resurrects a retired version.
+ */
+async function eligibleTarget(
+  tx: Repositories,
+  input: { policy: Policy; model: string; serving: ServingView; requireTarget: boolean },
+): Promise<string | undefined> {
+  const target = input.serving.rollbackTarget?.version;
+  if (target === undefined) return undefined;
+  const version = await tx.versions.get(input.model, target);
+  const allowed = rollbackTargetStates(input.policy);
+  if (version && allowed.includes(version.state)) return target;
+  if (!input.requireTarget) return undefined;
+  const state = version?.state ?? 'missing';
+  const message = `Rollback target ${input.model}@${target} is ${state}; only a version still ${allowed.join(' or ')} since production replaced it can be restored.`;
+  throw new ClearanceError('precondition_failed', message, {
+    problems: [
+      {
+        message,
+        fix: `Promote a version to production through a request instead; ${target} would need a new request and sign-offs.`,
+      },
+    ],
+  });
+}
+
+/**
+ * Restores the rollback target to production and demotes the current production version.
+ * Without an eligible target the current version is still taken out of production.
+ */
+export async function restoreRollbackTarget(
+  tx: Repositories,
+  input: { policy: Policy; model: string; at: string; requireTarget: boolean },
+): Promise<{ from?: string; to?: string }> {
+  const serving = await tx.serving.get(input.model);
+  const target = await eligibleTarget(tx, { ...input, serving });
+  if (!target && input.requireTarget) {
+    const message = `Model ${input.model} has no rollback target.`;
+    throw new ClearanceError('precondition_failed', message, {
+      problems: [
+        {
+          message,
+          fix: 'A rollback target exists after a promotion replaced a production version.',
+        },
+      ],
+    });
+  }
+  const current = (await tx.versions.inState(input.model, 'production'))[0];
+  if (current) {
+    await tx.versions.setState({
+      model: input.model,
+      version: current.version,
+      state: demotedState(input.policy, 'staging'),
+      since: input.at,
+    });
+  }
+  if (target) {
+    await tx.versions.setState({
+      model: input.model,
+      version: target,
+      state: 'production',
+      since: input.at,
+    });
+  }
+  await tx.serving.set({
+    model: input.model,
+    ...(target ? { production: { version: target, since: input.at } } : {}),
+  });
+  return { ...(current ? { from: current.version } : {}), ...(target ? { to: target } : {}) };
+}

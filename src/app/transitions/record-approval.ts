@@ -1,0 +1,338 @@
+import {
+  type ApprovalEvaluation,
+  evaluateApprovals,
+  separationOfDutiesViolation,
+  type VersionFacts,
+} from '../../domain/approval-rules.js';
+import {
+  type Approval,
+  type ApprovalDecision,
+  ClearanceError,
+  type Principal,
+  type RiskClass,
+  type TransitionPolicy,
+  type TransitionRequest,
+} from '../../domain/index.js';
+import { checkTicket, checkTransitionExists } from '../../domain/transition-rules.js';
+import { invalidInput } from '../registry/register-model.js';
+import type { AppDeps } from '../shared/app-deps.js';
+import { auditRecord } from '../shared/audit-record.js';
+import { assertAnyRole, forbidden, guarded } from '../shared/authorise.js';
+import { loadModel, loadPolicy, notFound } from '../shared/load-policy.js';
+import type { Repositories } from '../shared/ports.js';
+import { requestInForce, roleHolders, versionFacts } from './approval-facts.js';
+import { refusalError } from './request-transition.js';
+
+export interface ApprovalInput {
+  requestId: string;
+  role: string;
+  decision: ApprovalDecision;
+  comment: string;
+  ticket?: string;
+  riskClass: RiskClass;
+}
+
+/** A sign-off bound to the evidence, policy and baseline digests in force now. */
+export function newApproval(facts: {
+  deps: Pick<AppDeps, 'ids'>;
+  principal: Principal;
+  request: TransitionRequest;
+  input: ApprovalInput;
+  baselineDigest: string | null;
+  at: string;
+}): Approval {
+  const { principal, request, input } = facts;
+  return {
+    id: facts.deps.ids.next(),
+    requestId: request.id,
+    approver: principal.id,
+    role: input.role,
+    decision: input.decision,
+    comment: input.comment,
+    ...(input.ticket ? { ticket: input.ticket } : {}),
+    riskClass: input.riskClass,
+    evidenceDigest: request.evidenceDigest,
+    policyDigest: request.policyDigest,
+    baselineDigest: facts.baselineDigest,
+    at: facts.at,
+  };
+}
+
+const riskClasses: readonly RiskClass[] = ['low', 'medium', 'high'];
+
+export function checkApprovalText(input: Pick<ApprovalInput, 'comment' | 'riskClass'>): void {
+  if (input.comment.trim() === '')
+    throw invalidInput('The comment is empty.', 'Say why you approve or reject.');
+  if (!riskClasses.includes(input.riskClass)) {
+    throw invalidInput(
+      `Risk classification "${input.riskClass}" is unknown.`,
+      'Use low, medium or high.',
+    );
+  }
+}
+
+export async function loadOpenRequest(tx: Repositories, id: string): Promise<TransitionRequest> {
+  const request = await tx.requests.get(id, { forUpdate: true });
+  if (!request) throw notFound(`Transition request ${id}`, 'Check the request id.');
+  return request;
+}
+
+function precondition(message: string, fix: string): ClearanceError {
+  return new ClearanceError('precondition_failed', message, { problems: [{ message, fix }] });
+}
+
+/**
+ * Records an approval or a rejection, bound to the evidence and policy digests in force now.
+ * Separation of duties is enforced here (refused as `forbidden`) and again when approvals are
+ * counted. A rejection closes the request; the last needed approval makes it `approved`.
+ */
+export async function recordApproval(
+  deps: AppDeps,
+  principal: Principal,
+  input: ApprovalInput,
+): Promise<{ approval: Approval; request: TransitionRequest; approvals: ApprovalEvaluation }> {
+  checkApprovalText(input);
+  const subject = { type: 'request', id: input.requestId };
+  return guarded(deps, { actor: principal, action: `approval.${input.decision}`, subject }, () =>
+    deps.store.transaction(async (tx) => {
+      const context = await approvalContext(deps, tx, principal, input);
+      const { transition, version, current, previous, baselineDigest } = context;
+      const time = deps.clock.now().toISOString();
+      const approval = newApproval({
+        deps,
+        principal,
+        request: current,
+        input,
+        baselineDigest,
+        at: time,
+      });
+      await tx.approvals.insert(approval);
+      await tx.audit.append(
+        auditRecord({
+          actor: principal,
+          time,
+          action: 'approval.recorded',
+          subject,
+          reason: input.comment,
+          ticket: input.ticket,
+          digests: {
+            evidence: current.evidenceDigest,
+            policy: current.policyDigest,
+            baseline: baselineDigest ?? undefined,
+          },
+          data: {
+            approvalId: approval.id,
+            role: input.role,
+            decision: input.decision,
+            riskClass: input.riskClass,
+          },
+        }),
+      );
+      const all = [...previous, approval];
+      const holdsRole = await roleHolders(tx, {
+        model: current.model,
+        approvers: all.map((a) => a.approver),
+      });
+      const approvals = evaluateApprovals({
+        transition,
+        request: current,
+        approvals: all,
+        version,
+        now: new Date(time),
+        current: { baselineDigest, holdsRole },
+      });
+      const updated = await settle(tx, { request: current, approval, approvals, time, principal });
+      return { approval, request: updated, approvals };
+    }),
+  );
+}
+
+interface ApprovalContext {
+  transition: TransitionPolicy;
+  version: VersionFacts;
+  current: TransitionRequest;
+  previous: Approval[];
+  baselineDigest: string | null;
+}
+
+/** Loads what an approval is judged against and refuses it if any rule forbids it. */
+async function approvalContext(
+  deps: AppDeps,
+  tx: Repositories,
+  principal: Principal,
+  input: ApprovalInput,
+): Promise<ApprovalContext> {
+  const request = await loadOpenRequest(tx, input.requestId);
+  if (request.status !== 'pending' && request.status !== 'approved') {
+    throw precondition(
+      `Request ${request.id} is ${request.status}; it takes no more approvals.`,
+      'Open a new request.',
+    );
+  }
+  if (request.changeType === 'emergency') {
+    throw precondition(
+      `Request ${request.id} is an emergency change; it is signed off by its post-incident review.`,
+      'Use recordReview after it executes.',
+    );
+  }
+  const model = await loadModel(tx, request.model);
+  const policy = await loadPolicy(tx, model.policyDigest);
+  const found = checkTransitionExists(policy, request.from, request.to);
+  if (!found.ok) throw refusalError(found.refusal);
+  const transition = found.transition;
+  assertAnyRole({
+    principal,
+    model: model.name,
+    roles: [input.role],
+    action: `approve as ${input.role}`,
+  });
+  if (!transition.approvals.some((a) => a.role === input.role)) {
+    throw invalidInput(
+      `${request.from} → ${request.to} does not ask for a ${input.role} approval.`,
+      `Approve in one of the roles ${transition.approvals.map((a) => a.role).join(', ')}.`,
+    );
+  }
+  const registered = await tx.versions.get(request.model, request.version);
+  if (!registered) throw new Error(`request ${request.id} names a missing version`);
+  const version = await versionFacts(deps, tx, registered);
+  assertSeparationOfDuties({ transition, principal, request, version });
+  const ticketRefusal = checkTicket(transition, input.ticket);
+  if (ticketRefusal) throw refusalError(ticketRefusal);
+  const { current, baselineDigest } = await requestInForce(tx, {
+    request,
+    policyDigest: model.policyDigest,
+    transition,
+  });
+  // Only sign-offs bound to what is in force now still count, and so can be repeated or clash.
+  const previous = await tx.approvals.list(request.id);
+  const inForce = previous.filter(
+    (a) =>
+      a.evidenceDigest === current.evidenceDigest &&
+      a.policyDigest === current.policyDigest &&
+      a.baselineDigest === baselineDigest,
+  );
+  assertNotRepeated({ previous: inForce, current, principal, input });
+  if (transition.separationOfDuties.oneRolePerPerson) {
+    assertOneRole({ previous: inForce, current, principal, role: input.role });
+  }
+  return { transition, version, current, previous, baselineDigest };
+}
+
+function assertSeparationOfDuties(input: {
+  transition: TransitionPolicy;
+  principal: Principal;
+  request: TransitionRequest;
+  version: VersionFacts;
+}): void {
+  const { principal, request } = input;
+  const violation = separationOfDutiesViolation({
+    duties: input.transition.separationOfDuties,
+    person: principal.id,
+    requestedBy: request.requestedBy,
+    version: input.version,
+  });
+  if (violation === 'trainer_unknown') {
+    throw precondition(
+      `A lineage file in the evidence of ${request.model}@${request.version} cannot be read, so whether ${principal.id} trained it cannot be checked (separation of duties).`,
+      'Register a new version with a readable lineage.json and request it.',
+    );
+  }
+  if (violation) {
+    const who = {
+      requester: 'requested this change',
+      creator: 'registered this version',
+      trainer: 'trained this version',
+    }[violation];
+    throw forbidden(
+      `${principal.id} ${who} and may not approve or reject request ${request.id} (separation of duties).`,
+      'Ask another holder of the role.',
+    );
+  }
+}
+
+/**
+ * The same sign-off twice (same person, role and decision, on the evidence, policy and baseline
+ * in force: `previous` holds only those)
+ * would count once and clutter the record: refused. Changing one's mind (approve, then reject) or
+ * signing again after the evidence changed is not a repeat.
+ */
+function assertNotRepeated(input: {
+  previous: readonly Approval[];
+  current: TransitionRequest;
+  principal: Principal;
+  input: { role: string; decision: Approval['decision'] };
+}): void {
+  const { current, principal } = input;
+  const same = input.previous.find(
+    (a) =>
+      a.approver === principal.id &&
+      a.role === input.input.role &&
+      a.decision === input.input.decision,
+  );
+  if (same) {
+    const verb = same.decision === 'approve' ? 'approved' : 'rejected';
+    const message = `${principal.id} already ${verb} request ${current.id} as ${same.role} at ${same.at}; that sign-off still counts.`;
+    throw new ClearanceError('conflict', message, {
+      problems: [{ message, fix: 'Nothing to do; or ask another holder of the role.' }],
+    });
+  }
+}
+
+/** One person fills one role per request (`previous`: the approvals bound to what is in force). */
+function assertOneRole(input: {
+  previous: readonly Approval[];
+  current: TransitionRequest;
+  principal: Principal;
+  role: string;
+}): void {
+  const { current, principal } = input;
+  const other = input.previous.find((a) => a.approver === principal.id && a.role !== input.role);
+  if (other) {
+    throw forbidden(
+      `${principal.id} already signed off request ${current.id} as ${other.role}; one person fills one role per request.`,
+      `Ask another holder of ${input.role}.`,
+    );
+  }
+}
+
+async function settle(
+  tx: Repositories,
+  input: {
+    request: TransitionRequest;
+    approval: Approval;
+    approvals: ApprovalEvaluation;
+    time: string;
+    principal: Principal;
+  },
+): Promise<TransitionRequest> {
+  const { request, approval, time } = input;
+  if (approval.decision === 'reject') {
+    const rejected: TransitionRequest = {
+      ...request,
+      status: 'rejected',
+      closedAt: time,
+      closedBy: approval.approver,
+      closeReason: approval.comment,
+    };
+    await tx.requests.update(rejected);
+    await tx.audit.append(
+      auditRecord({
+        actor: input.principal,
+        time,
+        action: 'transition.rejected',
+        subject: { type: 'request', id: request.id },
+        reason: approval.comment,
+        ticket: approval.ticket,
+        digests: { evidence: request.evidenceDigest, policy: request.policyDigest },
+        data: { role: approval.role, riskClass: approval.riskClass },
+      }),
+    );
+    return rejected;
+  }
+  const updated: TransitionRequest = {
+    ...request,
+    status: input.approvals.satisfied ? 'approved' : 'pending',
+  };
+  await tx.requests.update(updated);
+  return updated;
+}

@@ -1,0 +1,140 @@
+import {
+  type ChangeType,
+  ClearanceError,
+  type DecisionRecord,
+  type Principal,
+  type TransitionRequest,
+} from '../../domain/index.js';
+import { checkTransitionRequest } from '../../domain/transition-rules.js';
+import { runGates } from '../gate-evaluation/run-gates.js';
+import type { AppDeps } from '../shared/app-deps.js';
+import { auditRecord } from '../shared/audit-record.js';
+import { guarded, rolesFor } from '../shared/authorise.js';
+import { loadModel, loadPolicy, notFound } from '../shared/load-policy.js';
+import type { Repositories } from '../shared/ports.js';
+import { recordDecision } from './record-decision.js';
+
+export interface RequestTransitionInput {
+  model: string;
+  version: string;
+  to: string;
+  changeType?: ChangeType;
+  reason: string;
+  ticket?: string;
+}
+
+/** The refusal from a pure rule check, as a coded error. */
+export function refusalError(refusal: {
+  code: ClearanceError['code'];
+  message: string;
+  fix: string;
+}) {
+  return new ClearanceError(refusal.code, refusal.message, {
+    problems: [{ message: refusal.message, fix: refusal.fix }],
+  });
+}
+
+/**
+ * Opens a transition request from the version's current state and runs its gates on the evidence
+ * as it is now (a `gates` decision). Failing gates do not refuse the request: the requester can
+ * attach better evidence; execution re-runs them.
+ */
+export async function requestTransition(
+  deps: AppDeps,
+  principal: Principal,
+  input: RequestTransitionInput,
+): Promise<{ request: TransitionRequest; decision: DecisionRecord }> {
+  const changeType = input.changeType ?? 'standard';
+  const subject = { type: 'version', id: `${input.model}@${input.version}` };
+  return guarded(deps, { actor: principal, action: 'transition.request', subject }, () =>
+    deps.store.transaction(async (tx) => {
+      const model = await loadModel(tx, input.model, { forUpdate: true });
+      const policy = await loadPolicy(tx, model.policyDigest);
+      const version = await tx.versions.get(model.name, input.version);
+      if (!version) throw notFound(`Version ${subject.id}`, 'Register the version first.');
+      const check = checkTransitionRequest({
+        policy,
+        from: version.state,
+        to: input.to,
+        changeType,
+        roles: rolesFor(principal, model.name),
+        reason: input.reason,
+        ...(input.ticket !== undefined ? { ticket: input.ticket } : {}),
+      });
+      if (!check.ok) throw refusalError(check.refusal);
+      await assertNoOpenRequest(tx, { model: model.name, version: version.version });
+      const bypass = changeType === 'emergency' ? (policy.changeTypes.emergency?.bypass ?? []) : [];
+      const run = await runGates(deps, tx, {
+        policy,
+        transition: check.transition,
+        model: model.name,
+        version: version.version,
+        bypass,
+      });
+      const time = deps.clock.now().toISOString();
+      const request: TransitionRequest = {
+        id: deps.ids.next(),
+        model: model.name,
+        version: version.version,
+        from: version.state,
+        to: input.to,
+        changeType,
+        reason: input.reason,
+        ...(input.ticket ? { ticket: input.ticket } : {}),
+        requestedBy: principal.id,
+        requestedAt: time,
+        status: 'pending',
+        policyDigest: model.policyDigest,
+        evidenceDigest: run.evidenceDigest,
+      };
+      await tx.requests.insert(request);
+      await tx.audit.append(
+        auditRecord({
+          actor: principal,
+          time,
+          action: 'transition.requested',
+          subject: { type: 'request', id: request.id },
+          reason: request.reason,
+          ticket: request.ticket,
+          digests: {
+            policy: request.policyDigest,
+            evidence: request.evidenceDigest,
+            artifact: version.artifactDigest,
+          },
+          data: {
+            model: model.name,
+            version: version.version,
+            from: request.from,
+            to: request.to,
+            changeType,
+          },
+        }),
+      );
+      const decision = await recordDecision(deps, tx, {
+        kind: 'gates',
+        actor: principal,
+        at: time,
+        request,
+        run,
+        bypass,
+      });
+      const withDecision = { ...request, decisionId: decision.id };
+      await tx.requests.update(withDecision);
+      return { request: withDecision, decision };
+    }),
+  );
+}
+
+/** One open request per version: a second one would race the first for the same state. */
+async function assertNoOpenRequest(
+  tx: Repositories,
+  input: { model: string; version: string },
+): Promise<void> {
+  const open = await tx.requests.list({ model: input.model, status: ['pending', 'approved'] });
+  const clash = open.find((r) => r.version === input.version);
+  if (!clash) return;
+  const message = `Version ${input.model}@${input.version} already has open request ${clash.id} (${clash.from} → ${clash.to}).`;
+  throw new ClearanceError('conflict', message, {
+    problems: [{ message, fix: `Execute or cancel request ${clash.id} first.` }],
+  });
+}

@@ -1,0 +1,78 @@
+import { ClearanceError, type Policy, type Principal } from '../../domain/index.js';
+import { invalidInput } from '../registry/register-model.js';
+import type { AppDeps } from '../shared/app-deps.js';
+import { auditRecord } from '../shared/audit-record.js';
+import { assertAnyRole, guarded } from '../shared/authorise.js';
+import { loadModel, loadPolicy } from '../shared/load-policy.js';
+import type { Repositories } from '../shared/ports.js';
+import { restoreRollbackTarget } from './move-version.js';
+
+/** Roles that may roll a model back: whoever may promote to production, break-glass, admin. */
+function rollbackRoles(policy: Policy): string[] {
+  const promoters = policy.transitions
+    .filter((t) => t.to === 'production')
+    .flatMap((t) => t.requestedBy);
+  return [...new Set([...promoters, ...(policy.changeTypes.emergency?.allowedBy ?? []), 'admin'])];
+}
+
+/** Restores the rollback target to production; the current production version is demoted. */
+export async function rollback(
+  deps: AppDeps,
+  principal: Principal,
+  input: { model: string; reason: string; ticket?: string },
+): Promise<{ from?: string; to?: string }> {
+  if (input.reason.trim() === '')
+    throw invalidInput('The reason is empty.', 'Say why the model is rolled back.');
+  const subject = { type: 'model', id: input.model };
+  return guarded(deps, { actor: principal, action: 'rollback', subject }, () =>
+    deps.store.transaction(async (tx) => {
+      const model = await loadModel(tx, input.model, { forUpdate: true });
+      const policy = await loadPolicy(tx, model.policyDigest);
+      assertAnyRole({
+        principal,
+        model: model.name,
+        roles: rollbackRoles(policy),
+        action: 'roll back',
+      });
+      await assertInProduction(tx, model.name);
+      const at = deps.clock.now().toISOString();
+      const moved = await restoreRollbackTarget(tx, {
+        policy,
+        model: model.name,
+        at,
+        requireTarget: true,
+      });
+      await tx.audit.append(
+        auditRecord({
+          actor: principal,
+          time: at,
+          action: 'rollback.executed',
+          subject,
+          reason: input.reason,
+          ticket: input.ticket,
+          digests: { policy: model.policyDigest },
+          data: { from: moved.from ?? null, to: moved.to ?? null, trigger: 'manual' },
+        }),
+      );
+      return moved;
+    }),
+  );
+}
+
+/**
+ * A rollback undoes a promotion: it needs a version in production to replace. Once a governed
+ * transition retired production, bringing an older version back is a new decision (a request
+ * with its sign-offs), not a rollback.
+ */
+async function assertInProduction(tx: Repositories, model: string): Promise<void> {
+  if ((await tx.versions.inState(model, 'production')).length > 0) return;
+  const message = `Model ${model} has no version in production, so there is nothing to roll back.`;
+  throw new ClearanceError('precondition_failed', message, {
+    problems: [
+      {
+        message,
+        fix: 'Request a transition to production for the version you want back; it needs its sign-offs.',
+      },
+    ],
+  });
+}
