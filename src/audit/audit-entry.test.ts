@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { isClearanceError } from '../domain/errors.js';
+import { isClearanceError } from '../domain/index.js';
 import {
   type AuditEntry,
   assertAuditEntry,

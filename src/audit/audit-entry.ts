@@ -4,7 +4,7 @@
  * bytes — so any auditor with a JCS implementation and SHA-256 can recompute it.
  */
 import { canonicalJson } from '../domain/canonical-json.js';
-import { ClearanceError } from '../domain/errors.js';
+import { ClearanceError } from '../domain/index.js';
 import { hashLeaf } from './merkle.js';
 
 /** Who acted: a person, an API token, or the service itself (e.g. an automatic rollback). */

@@ -1,10 +1,10 @@
+import { ClearanceError } from '../domain/index.js';
 /**
  * The offline export of an audit log: JSON Lines. Line 1 is a header naming the format, the log
  * origin, the verifier keys and every signed checkpoint; each further line is one entry with the
  * leaf hash recorded when it was appended, in seq order. Streams in both directions, so a log of
  * millions of entries is written and verified without holding it in memory.
  */
-import { ClearanceError } from '../domain/errors.js';
 import { type AuditEntry, assertAuditEntry } from './audit-entry.js';
 import type { LoggedAuditEntry } from './verify-log.js';
 

@@ -1,3 +1,4 @@
+import { ClearanceError } from '../domain/index.js';
 /**
  * C2SP tlog-checkpoint (github.com/C2SP/C2SP `tlog-checkpoint.md`): the signed statement "the log
  * `origin` has `size` entries with RFC 9162 root `rootHash`", as the body of a signed note.
@@ -5,7 +6,6 @@
  * Body: origin line, decimal tree size (no leading zeros), base64 root hash, then optional
  * extension lines — every line ending in LF.
  */
-import { ClearanceError } from '../domain/errors.js';
 import { hashSize } from './merkle.js';
 import {
   type NoteSigner,

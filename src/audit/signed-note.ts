@@ -14,7 +14,7 @@ import {
   sign,
   verify,
 } from 'node:crypto';
-import { ClearanceError } from '../domain/errors.js';
+import { ClearanceError } from '../domain/index.js';
 
 /** Signature type byte of Ed25519 in signed notes. */
 const ed25519Type = 0x01;

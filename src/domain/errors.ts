@@ -72,3 +72,24 @@ export function formatProblem(problem: Problem): string {
   const fix = problem.fix ? ` ${problem.fix}` : '';
   return `${where}${problem.message}${fix}`;
 }
+
+/** Error factories: the refusals every use case raises, with a message and one fix. */
+export function invalidInput(message: string, fix: string): ClearanceError {
+  return new ClearanceError('invalid_input', message, { problems: [{ message, fix }] });
+}
+
+export function notFound(what: string, fix: string): ClearanceError {
+  const message = `${what} does not exist.`;
+  return new ClearanceError('not_found', message, { problems: [{ message, fix }] });
+}
+
+/** The refusal from a pure rule check, as a coded error. */
+export function refusalError(refusal: {
+  code: ErrorCode;
+  message: string;
+  fix: string;
+}): ClearanceError {
+  return new ClearanceError(refusal.code, refusal.message, {
+    problems: [{ message: refusal.message, fix: refusal.fix }],
+  });
+}

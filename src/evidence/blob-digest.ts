@@ -3,7 +3,7 @@
  * bytes that no longer hash to their address.
  */
 import { createHash } from 'node:crypto';
-import { ClearanceError } from '../domain/errors.js';
+import { ClearanceError } from '../domain/index.js';
 
 const digestPattern = /^sha256:([0-9a-f]{64})$/;
 

@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { ClearanceError } from '../domain/errors.js';
+import { ClearanceError } from '../domain/index.js';
 import { assertBlobIntact, parseBlobDigest, sha256Hex } from './blob-digest.js';
 
 export class FileBlobStore {

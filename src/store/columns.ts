@@ -1,6 +1,6 @@
 /** Conversions at the repository edge between rows and domain records. */
 import { canonicalJson } from '../domain/canonical-json.js';
-import { ClearanceError } from '../domain/errors.js';
+import { ClearanceError } from '../domain/index.js';
 import type { StoreDialect } from './dialects/store-dialect.js';
 
 /** An instant as records carry it: RFC 3339 UTC with milliseconds. */

@@ -13,11 +13,9 @@ import {
   verifyConsistency,
   verifyInclusion,
 } from '../../audit/index.js';
-import { ClearanceError, type Principal } from '../../domain/index.js';
-import { invalidInput } from '../registry/register-model.js';
+import { ClearanceError, invalidInput, notFound, type Principal } from '../../domain/index.js';
 import type { AppDeps } from '../shared/app-deps.js';
 import { forbidden, guarded } from '../shared/authorise.js';
-import { notFound } from '../shared/load-policy.js';
 import type { AuditSigner, Repositories, StoredCheckpoint } from '../shared/ports.js';
 import { storedConsistencyProof, storedInclusionProof, storedRoot } from './audit-tree.js';
 

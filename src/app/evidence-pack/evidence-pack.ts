@@ -13,6 +13,7 @@ import {
   type DecisionRecord,
   type EvidenceRecord,
   evidenceSetDigest,
+  notFound,
   type Principal,
   type TransitionRequest,
   type VersionView,
@@ -20,7 +21,6 @@ import {
 import type { AuditLogIdentity } from '../audit-log/audit-proofs.js';
 import type { AppDeps } from '../shared/app-deps.js';
 import { auditRecord } from '../shared/audit-record.js';
-import { notFound } from '../shared/load-policy.js';
 import type { Repositories } from '../shared/ports.js';
 import { guardedRead } from '../shared/read-access.js';
 import { type PackAudit, packAudit } from './evidence-pack-audit.js';

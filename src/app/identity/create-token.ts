@@ -2,14 +2,14 @@ import {
   type Actor,
   type ApiTokenRecord,
   type ApiTokenView,
+  invalidInput,
+  notFound,
   type Principal,
   tokenView,
 } from '../../domain/index.js';
-import { invalidInput } from '../registry/register-model.js';
 import type { AppDeps } from '../shared/app-deps.js';
 import { auditRecord } from '../shared/audit-record.js';
 import { forbidden, guarded } from '../shared/authorise.js';
-import { notFound } from '../shared/load-policy.js';
 import type { Repositories } from '../shared/ports.js';
 import { isGlobalAdmin } from './identity-rules.js';
 

@@ -1,5 +1,6 @@
 import {
   ClearanceError,
+  notFound,
   type Principal,
   type RoleBinding,
   type RoleGrant,
@@ -7,7 +8,6 @@ import {
 import type { AppDeps } from '../shared/app-deps.js';
 import { type AuditFacts, auditRecord } from '../shared/audit-record.js';
 import { guarded } from '../shared/authorise.js';
-import { notFound } from '../shared/load-policy.js';
 import type { Repositories } from '../shared/ports.js';
 import {
   assertGlobalRole,

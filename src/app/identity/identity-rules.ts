@@ -1,6 +1,6 @@
 /** Checks shared by the identity use cases: who may administer, and what names look like. */
 import type { Principal, RoleBinding } from '../../domain/index.js';
-import { invalidInput } from '../registry/register-model.js';
+import { invalidInput } from '../../domain/index.js';
 import { forbidden } from '../shared/authorise.js';
 
 const userIdPattern = /^[A-Za-z0-9][A-Za-z0-9._@-]{0,99}$/;

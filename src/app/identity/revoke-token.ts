@@ -1,13 +1,13 @@
 import {
   type ApiTokenView,
   ClearanceError,
+  notFound,
   type Principal,
   tokenView,
 } from '../../domain/index.js';
 import type { AppDeps } from '../shared/app-deps.js';
 import { auditRecord } from '../shared/audit-record.js';
 import { forbidden, guarded } from '../shared/authorise.js';
-import { notFound } from '../shared/load-policy.js';
 import { isGlobalAdmin } from './identity-rules.js';
 
 /** Revokes a token at once; its user may revoke their own, global admins any. */

@@ -6,16 +6,17 @@ import {
   type EvidenceRecord,
   evidenceMediaType,
   evidenceSetDigest,
+  invalidInput,
   type Model,
+  notFound,
   type Principal,
   type VersionView,
 } from '../../domain/index.js';
 import type { AppDeps } from '../shared/app-deps.js';
 import { auditRecord } from '../shared/audit-record.js';
 import { assertAnyRole, guarded } from '../shared/authorise.js';
-import { loadModel, loadPolicy, notFound } from '../shared/load-policy.js';
+import { loadModel, loadPolicy } from '../shared/load-policy.js';
 import type { Repositories } from '../shared/ports.js';
-import { invalidInput } from './register-model.js';
 import { versionRegistrars } from './register-version.js';
 import { recordUploads } from './upload-quota.js';
 

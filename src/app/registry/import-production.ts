@@ -1,10 +1,9 @@
-import { ClearanceError, type Principal } from '../../domain/index.js';
+import { ClearanceError, invalidInput, type Principal } from '../../domain/index.js';
 import type { AppDeps } from '../shared/app-deps.js';
 import { auditRecord } from '../shared/audit-record.js';
 import { assertAnyRole, guarded } from '../shared/authorise.js';
 import { loadModel } from '../shared/load-policy.js';
 import type { Repositories } from '../shared/ports.js';
-import { invalidInput } from './register-model.js';
 
 const importFix =
   'Import is only for a model’s first production version; promote through a request instead.';

@@ -7,10 +7,10 @@
  */
 import type { AuditEntry } from '../../audit/index.js';
 import type { DecisionRecord, Principal } from '../../domain/index.js';
+import { invalidInput } from '../../domain/index.js';
 import type { AppDeps } from '../shared/app-deps.js';
 import { forbidden, guarded, rolesFor } from '../shared/authorise.js';
 import { loadModel } from '../shared/load-policy.js';
-import { invalidInput } from './register-model.js';
 
 /** One stretch of time during which `version` (or nothing) was in production. */
 export interface ProductionPeriod {

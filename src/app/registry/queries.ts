@@ -9,6 +9,7 @@ import {
   evidenceSetDigest,
   findTransition,
   type Model,
+  notFound,
   type Policy,
   type Principal,
   type ServingView,
@@ -17,7 +18,7 @@ import {
 } from '../../domain/index.js';
 import type { AppDeps } from '../shared/app-deps.js';
 import { rolesFor } from '../shared/authorise.js';
-import { loadModel, loadPolicy, notFound } from '../shared/load-policy.js';
+import { loadModel, loadPolicy } from '../shared/load-policy.js';
 import { requestInForce, roleHolders, versionFacts } from '../transitions/approval-facts.js';
 
 export async function getModel(deps: AppDeps, input: { name: string }): Promise<Model> {

@@ -1,17 +1,19 @@
-import { ClearanceError, type Model, type Principal, type RiskTier } from '../../domain/index.js';
+import {
+  ClearanceError,
+  invalidInput,
+  type Model,
+  notFound,
+  type Principal,
+  type RiskTier,
+} from '../../domain/index.js';
 import type { AppDeps } from '../shared/app-deps.js';
 import { auditRecord } from '../shared/audit-record.js';
 import { assertAnyRole, guarded } from '../shared/authorise.js';
-import { notFound } from '../shared/load-policy.js';
 import type { Repositories } from '../shared/ports.js';
 import { parsePolicyText, storePolicy } from './register-policy.js';
 
 const namePattern = /^[a-z0-9][a-z0-9._-]{0,99}$/;
 const riskTiers: readonly RiskTier[] = ['low', 'medium', 'high', 'regulated', 'safety-critical'];
-
-export function invalidInput(message: string, fix: string): ClearanceError {
-  return new ClearanceError('invalid_input', message, { problems: [{ message, fix }] });
-}
 
 interface ModelInput {
   name: string;

@@ -1,6 +1,7 @@
 import {
   canonicalJson,
   evidenceFormatLimits,
+  invalidInput,
   type Lineage,
   type Principal,
   type Version,
@@ -11,7 +12,6 @@ import type { AppDeps } from '../shared/app-deps.js';
 import { auditRecord } from '../shared/audit-record.js';
 import { assertAnyRole, guarded } from '../shared/authorise.js';
 import { loadModel, loadPolicy } from '../shared/load-policy.js';
-import { invalidInput } from './register-model.js';
 
 const versionPattern = /^[A-Za-z0-9][A-Za-z0-9._+-]{0,99}$/;
 const digestPattern = /^sha256:[0-9a-f]{64}$/;

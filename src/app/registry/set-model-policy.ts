@@ -1,8 +1,9 @@
 import type { Model, Principal } from '../../domain/index.js';
+import { notFound } from '../../domain/index.js';
 import type { AppDeps } from '../shared/app-deps.js';
 import { auditRecord } from '../shared/audit-record.js';
 import { assertAnyRole, guarded } from '../shared/authorise.js';
-import { loadModel, notFound } from '../shared/load-policy.js';
+import { loadModel } from '../shared/load-policy.js';
 
 /**
  * Puts a registered policy in force for a model (admins only). Approvals given under the old

@@ -4,13 +4,13 @@ import {
   evidenceSetDigest,
   findTransition,
   type GateResult,
+  notFound,
   type Policy,
 } from '../../domain/index.js';
 import { parsePolicy, policyDigest } from '../../policy/index.js';
 import { decideOutcome } from '../gate-evaluation/decide-transition.js';
 import { storedEvidenceRecords, storedGateRun } from '../gate-evaluation/run-gates.js';
 import type { AppDeps } from '../shared/app-deps.js';
-import { notFound } from '../shared/load-policy.js';
 import type { Repositories } from '../shared/ports.js';
 
 export interface GateSummary {

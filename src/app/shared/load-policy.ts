@@ -1,11 +1,6 @@
-import { ClearanceError, type Model, type Policy } from '../../domain/index.js';
+import { type Model, notFound, type Policy } from '../../domain/index.js';
 import { parsePolicy, policyDigest } from '../../policy/index.js';
 import type { Repositories } from './ports.js';
-
-export function notFound(what: string, fix: string): ClearanceError {
-  const message = `${what} does not exist.`;
-  return new ClearanceError('not_found', message, { problems: [{ message, fix }] });
-}
 
 /**
  * Policies already parsed, by their exact stored text and digest. Parsing the YAML and hashing

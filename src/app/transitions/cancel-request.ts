@@ -1,5 +1,9 @@
-import { ClearanceError, type Principal, type TransitionRequest } from '../../domain/index.js';
-import { invalidInput } from '../registry/register-model.js';
+import {
+  ClearanceError,
+  invalidInput,
+  type Principal,
+  type TransitionRequest,
+} from '../../domain/index.js';
 import type { AppDeps } from '../shared/app-deps.js';
 import { auditRecord } from '../shared/audit-record.js';
 import { forbidden, guarded, hasAnyRole } from '../shared/authorise.js';

@@ -11,6 +11,7 @@ import {
   type Policy,
   type Principal,
   parseDuration,
+  refusalError,
   type TransitionPolicy,
   type TransitionRequest,
   type VersionView,
@@ -27,7 +28,6 @@ import { auditedApprovalIds } from './audited-approvals.js';
 import { moveVersion } from './move-version.js';
 import { loadOpenRequest } from './record-approval.js';
 import { recordDecision } from './record-decision.js';
-import { refusalError } from './request-transition.js';
 
 export interface ExecuteResult {
   request: TransitionRequest;

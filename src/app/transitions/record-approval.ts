@@ -8,20 +8,21 @@ import {
   type Approval,
   type ApprovalDecision,
   ClearanceError,
+  invalidInput,
+  notFound,
   type Principal,
   type RiskClass,
+  refusalError,
   type TransitionPolicy,
   type TransitionRequest,
 } from '../../domain/index.js';
 import { checkTicket, checkTransitionExists } from '../../domain/transition-rules.js';
-import { invalidInput } from '../registry/register-model.js';
 import type { AppDeps } from '../shared/app-deps.js';
 import { auditRecord } from '../shared/audit-record.js';
 import { assertAnyRole, forbidden, guarded } from '../shared/authorise.js';
-import { loadModel, loadPolicy, notFound } from '../shared/load-policy.js';
+import { loadModel, loadPolicy } from '../shared/load-policy.js';
 import type { Repositories } from '../shared/ports.js';
 import { requestInForce, roleHolders, versionFacts } from './approval-facts.js';
-import { refusalError } from './request-transition.js';
 
 export interface ApprovalInput {
   requestId: string;

@@ -7,12 +7,12 @@ import {
 import {
   type Approval,
   ClearanceError,
+  invalidInput,
   type Policy,
   type Principal,
   type TransitionRequest,
   type Version,
 } from '../../domain/index.js';
-import { invalidInput } from '../registry/register-model.js';
 import type { AppDeps } from '../shared/app-deps.js';
 import { auditRecord } from '../shared/audit-record.js';
 import { assertAnyRole, forbidden, guarded } from '../shared/authorise.js';

@@ -2,7 +2,9 @@ import {
   type ChangeType,
   ClearanceError,
   type DecisionRecord,
+  notFound,
   type Principal,
+  refusalError,
   type TransitionRequest,
 } from '../../domain/index.js';
 import { checkTransitionRequest } from '../../domain/transition-rules.js';
@@ -10,7 +12,7 @@ import { runGates } from '../gate-evaluation/run-gates.js';
 import type { AppDeps } from '../shared/app-deps.js';
 import { auditRecord } from '../shared/audit-record.js';
 import { guarded, rolesFor } from '../shared/authorise.js';
-import { loadModel, loadPolicy, notFound } from '../shared/load-policy.js';
+import { loadModel, loadPolicy } from '../shared/load-policy.js';
 import type { Repositories } from '../shared/ports.js';
 import { recordDecision } from './record-decision.js';
 
@@ -21,17 +23,6 @@ export interface RequestTransitionInput {
   changeType?: ChangeType;
   reason: string;
   ticket?: string;
-}
-
-/** The refusal from a pure rule check, as a coded error. */
-export function refusalError(refusal: {
-  code: ClearanceError['code'];
-  message: string;
-  fix: string;
-}) {
-  return new ClearanceError(refusal.code, refusal.message, {
-    problems: [{ message: refusal.message, fix: refusal.fix }],
-  });
 }
 
 /**

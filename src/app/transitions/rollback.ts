@@ -1,5 +1,4 @@
-import { ClearanceError, type Policy, type Principal } from '../../domain/index.js';
-import { invalidInput } from '../registry/register-model.js';
+import { ClearanceError, invalidInput, type Policy, type Principal } from '../../domain/index.js';
 import type { AppDeps } from '../shared/app-deps.js';
 import { auditRecord } from '../shared/audit-record.js';
 import { assertAnyRole, guarded } from '../shared/authorise.js';

@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import type { IdentityRepository } from '../../app/shared/ports.js';
-import { ClearanceError } from '../../domain/errors.js';
 import type { ApiTokenRecord, RoleBinding, RoleGrant, User } from '../../domain/index.js';
+import { ClearanceError } from '../../domain/index.js';
 import {
   conflictOnDuplicate,
   int,

@@ -1,6 +1,6 @@
 import type { ModelRepository, PolicyRepository } from '../../app/shared/ports.js';
-import { ClearanceError } from '../../domain/errors.js';
 import type { Model, PolicyRecord, RiskTier } from '../../domain/index.js';
+import { ClearanceError } from '../../domain/index.js';
 import { conflictOnDuplicate, iso, opt, type RepositoryContext } from '../columns.js';
 
 export function modelRepository(context: RepositoryContext): ModelRepository {
