@@ -78,6 +78,32 @@ function targetModule(file: string, specifier: string): string | undefined {
   return target.length > 1 ? target[0] : target[0]?.replace(/\.js$/, '');
 }
 
+/**
+ * Inside app/, each capability has a folder (DESIGN.md §3). They form layers too: a folder may
+ * import `shared/` and the folders listed here, never one that imports it back, so no cycle can
+ * form. `app/index.ts` and `app/use-cases.ts` sit above them all. `shared/app-deps.ts` is the one
+ * exception: it assembles every capability's dependencies, so it names their types.
+ */
+const appFolders: Record<string, readonly string[]> = {
+  shared: [],
+  identity: [],
+  'gate-evaluation': [],
+  'audit-log': ['identity'],
+  transitions: ['identity', 'gate-evaluation', 'audit-log'],
+  registry: ['identity', 'gate-evaluation', 'audit-log', 'transitions'],
+  replay: ['gate-evaluation', 'transitions', 'registry'],
+  'evidence-pack': ['audit-log', 'transitions', 'registry', 'replay'],
+  rollouts: ['identity', 'gate-evaluation', 'audit-log', 'transitions', 'registry'],
+  notifications: ['identity', 'audit-log', 'transitions', 'registry', 'rollouts'],
+};
+const appRoot = join(srcRoot, 'app');
+
+/** The capability folder of a file under app/, or undefined for app/'s own top-level files. */
+function appFolderOf(file: string): string | undefined {
+  const rel = relative(appRoot, file).split('/');
+  return rel.length > 1 ? rel[0] : undefined;
+}
+
 describe('architecture', () => {
   const files = sourceFiles(srcRoot);
 
@@ -113,6 +139,41 @@ describe('architecture', () => {
     expect(violations).toEqual([]);
   });
 
+  it('keeps app/ grouped by capability, with no file left loose in app/', () => {
+    const appFiles = files.filter((file) => moduleOf(file) === 'app');
+    const loose = appFiles
+      .filter((file) => appFolderOf(file) === undefined)
+      .map((file) => relative(appRoot, file))
+      .filter((name) => name !== 'index.ts' && name !== 'use-cases.ts');
+    expect(loose).toEqual([]);
+    const unknown = appFiles
+      .map(appFolderOf)
+      .filter((folder): folder is string => folder !== undefined && !(folder in appFolders));
+    expect([...new Set(unknown)]).toEqual([]);
+  });
+
+  it('keeps imports between app/ capability folders pointing one way', () => {
+    const violations: string[] = [];
+    for (const file of files) {
+      const from = appFolderOf(file);
+      if (moduleOf(file) !== 'app' || from === undefined) continue;
+      for (const specifier of importsOf(file)) {
+        if (!specifier.startsWith('.')) continue;
+        const target = join(file, '..', specifier);
+        if (moduleOf(target) !== 'app') continue;
+        const to = appFolderOf(target);
+        if (to === from || to === 'shared') continue;
+        if (from === 'shared' && file.endsWith('app-deps.ts')) continue;
+        const ok = to !== undefined && (appFolders[from]?.includes(to) ?? false);
+        if (!ok)
+          violations.push(
+            `${relative(srcRoot, file)} imports ${specifier} (${from} → ${to ?? 'app/'})`,
+          );
+      }
+    }
+    expect(violations).toEqual([]);
+  });
+
   it('detects a wrong-way import in a sample', () => {
     // Guards the checker itself: a domain file importing from cli must be flagged.
     const fake = join(srcRoot, 'domain', 'x.ts');
@@ -120,5 +181,9 @@ describe('architecture', () => {
     expect(allowed.domain?.includes('cli')).toBe(false);
     expect(ioImports.test('node:fs')).toBe(true);
     expect(ioImports.test('node:crypto')).toBe(false);
+    // And inside app/: shared must not reach up into a capability, nor identity into transitions.
+    expect(appFolderOf(join(appRoot, 'shared', 'x.ts'))).toBe('shared');
+    expect(appFolders.shared?.includes('registry')).toBe(false);
+    expect(appFolders.identity?.includes('transitions')).toBe(false);
   });
 });
