@@ -1,5 +1,5 @@
 /**
- * The tar codec and the evidence pack archive: random file trees round-trip, system tar reads what
+ * The tar layer (tar-stream) and the evidence pack archive: random file trees round-trip, system tar reads what
  * we write, and a download that does not match its manifest or reaches outside its directory is
  * refused before anything is written.
  */
@@ -10,8 +10,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import fc from 'fast-check';
+import { pack as tarPack } from 'tar-stream';
 import { describe, expect, it } from 'vitest';
-import { readTar, type TarEntry, writeTar } from '../../src/app/evidence-pack/tar-archive.js';
+import { readTar, type TarEntry, tarBytes } from '../../src/app/evidence-pack/pack-tar.js';
 import {
   type EvidencePack,
   evidencePackArchive,
@@ -60,7 +61,7 @@ const sample = () =>
     'evidence/données.md': '# Carte\n',
   });
 
-const gzipTar = (entries: TarEntry[]) => new Uint8Array(gzipSync(writeTar(entries, 0)));
+const gzipTar = async (entries: TarEntry[]) => new Uint8Array(gzipSync(await tarBytes(entries, 0)));
 const file = (path: string, text: string): TarEntry => ({
   path,
   type: 'file',
@@ -68,7 +69,7 @@ const file = (path: string, text: string): TarEntry => ({
 });
 
 describe('tar archive', () => {
-  it('round-trips any tree of files, long and non-ASCII paths included', () => {
+  it('round-trips any tree of files, long and non-ASCII paths included', async () => {
     const segment = fc
       .stringMatching(/^[a-zA-Z0-9._é-]{1,60}$/)
       .filter((s) => s !== '.' && s !== '..');
@@ -76,30 +77,33 @@ describe('tar archive', () => {
       path: fc.array(segment, { minLength: 1, maxLength: 6 }).map((parts) => parts.join('/')),
       bytes: fc.uint8Array({ maxLength: 2000 }),
     });
-    fc.assert(
-      fc.property(fc.uniqueArray(entry, { selector: (e) => e.path, maxLength: 8 }), (entries) => {
-        const files = entries.map((e) => ({ ...e, type: 'file' as const }));
-        const back = readTar(writeTar(files, 1_772_355_600));
-        expect(back.map((e) => e.path)).toEqual(files.map((e) => e.path));
-        back.forEach((e, i) => {
-          expect(e.bytes).toEqual(files[i]?.bytes);
-        });
-      }),
+    await fc.assert(
+      fc.asyncProperty(
+        fc.uniqueArray(entry, { selector: (e) => e.path, maxLength: 8 }),
+        async (entries) => {
+          const files = entries.map((e) => ({ ...e, type: 'file' as const }));
+          const back = await readTar(await tarBytes(files, 1_772_355_600));
+          expect(back.map((e) => e.path)).toEqual(files.map((e) => e.path));
+          back.forEach((e, i) => {
+            expect(e.bytes).toEqual(files[i]?.bytes);
+          });
+        },
+      ),
       { numRuns: 100 },
     );
   });
 
-  it('never crashes on corrupt input: it returns entries or throws an Error', () => {
-    const valid = writeTar([file('a/b.txt', 'hello')], 0);
-    fc.assert(
-      fc.property(
+  it('never crashes on corrupt input: it returns entries or throws an Error', async () => {
+    const valid = await tarBytes([file('a/b.txt', 'hello')], 0);
+    await fc.assert(
+      fc.asyncProperty(
         fc.integer({ min: 0, max: valid.length - 1 }),
         fc.integer({ min: 0, max: 255 }),
-        (at, byte) => {
+        async (at, byte) => {
           const corrupt = valid.slice();
           corrupt[at] = byte;
           try {
-            readTar(corrupt);
+            await readTar(corrupt);
           } catch (error) {
             expect(error).toBeInstanceOf(Error);
           }
@@ -171,10 +175,37 @@ describe('evidence pack archive', () => {
 
   it('refuses entries that reach outside the pack directory', async () => {
     for (const path of ['root/../escape.txt', 'other/manifest.json', 'root//x', 'root/./x']) {
-      const archive = gzipTar([file('root/manifest.json', '{}'), file(path, 'x')]);
+      const archive = await gzipTar([file('root/manifest.json', '{}'), file(path, 'x')]);
       const error = await refusal(readEvidencePackArchive(archive));
       expect(error.code, path).toBe('invalid_input');
     }
+  });
+
+  it('refuses links and devices, which a hostile server could use to write outside the pack', async () => {
+    for (const header of [
+      { name: 'root/link', type: 'symlink' as const, linkname: '/etc/passwd' },
+      { name: 'root/hard', type: 'link' as const, linkname: 'root/manifest.json' },
+      { name: 'root/dev', type: 'character-device' as const },
+    ]) {
+      const tar = tarPack();
+      tar.entry({ name: 'root/manifest.json' }, Buffer.from('{}'));
+      tar.entry(header);
+      tar.finalize();
+      const chunks: Buffer[] = [];
+      for await (const chunk of tar) chunks.push(chunk as Buffer);
+      const bytes = new Uint8Array(Buffer.concat(chunks));
+      await expect(readTar(bytes), header.type).rejects.toThrow(/only files and directories/);
+      const error = await refusal(readEvidencePackArchive(new Uint8Array(gzipSync(bytes))));
+      expect(error.code, header.type).toBe('invalid_input');
+    }
+  });
+
+  it('refuses an archive cut off inside a file', async () => {
+    const whole = await tarBytes([file('root/manifest.json', 'x'.repeat(2000))], 0);
+    const error = await refusal(
+      readEvidencePackArchive(new Uint8Array(gzipSync(whole.slice(0, 1024)))),
+    );
+    expect(error.code).toBe('invalid_input');
   });
 
   it('refuses a download that is not a gzip-compressed tar', async () => {

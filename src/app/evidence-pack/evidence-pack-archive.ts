@@ -6,13 +6,13 @@
  * control.
  */
 import { createHash } from 'node:crypto';
-import { pipeline, Readable } from 'node:stream';
+import { pipeline, type Readable } from 'node:stream';
 import { promisify } from 'node:util';
 import { createGzip, gunzip, gzip } from 'node:zlib';
 import { z } from 'zod';
 import { ClearanceError, canonicalJson } from '../../domain/index.js';
 import type { EvidencePack, EvidencePackManifest, PackFile } from './evidence-pack.js';
-import { readTar, type TarEntry, tarChunks, writeTar } from './tar-archive.js';
+import { readTar, type TarEntry, tarBytes, tarStream } from './pack-tar.js';
 
 const gzipAsync = promisify(gzip);
 const gunzipAsync = promisify(gunzip);
@@ -39,7 +39,7 @@ function evidencePackDirectory(manifest: Pick<EvidencePackManifest, 'model' | 'v
 /** Packs every file (manifest.json included) under one directory, then gzips it. */
 export async function evidencePackArchive(pack: EvidencePack): Promise<EvidencePackArchive> {
   const { root, entries, mtime } = archiveEntries(pack);
-  const bytes = new Uint8Array(await gzipAsync(writeTar(entries, mtime)));
+  const bytes = new Uint8Array(await gzipAsync(await tarBytes(entries, mtime)));
   return { filename: `${root}.tar.gz`, bytes };
 }
 
@@ -59,11 +59,7 @@ export function evidencePackStream(pack: EvidencePack): EvidencePackStream {
     filename: `${root}.tar.gz`,
     // pipeline, not pipe: an error on either side destroys the other, so a failed export ends
     // the response instead of leaving it hanging.
-    stream: pipeline(
-      Readable.from(tarChunks(entries, mtime), { objectMode: false }),
-      createGzip(),
-      () => {},
-    ),
+    stream: pipeline(tarStream(entries, mtime), createGzip(), () => {}),
   };
 }
 
@@ -164,7 +160,7 @@ export async function readEvidencePackArchive(
   let entries: TarEntry[];
   try {
     // Bounded: a gzip bomb from a hostile server stops at the limit instead of eating memory.
-    entries = readTar(new Uint8Array(await gunzipAsync(archive, { maxOutputLength })));
+    entries = await readTar(new Uint8Array(await gunzipAsync(archive, { maxOutputLength })));
   } catch (cause) {
     const why = cause instanceof Error ? cause.message : String(cause);
     throw malformed(`The download is not a gzip-compressed tar evidence pack: ${why}`);
