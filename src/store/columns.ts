@@ -1,15 +1,13 @@
 /** Conversions at the repository edge between rows and domain records. */
+import type { SelectQueryBuilder } from 'kysely';
 import { canonicalJson } from '../domain/canonical-json.js';
 import { ClearanceError } from '../domain/index.js';
 import type { StoreDialect } from './dialects/store-dialect.js';
+import type { Database } from './schema.js';
 
 /** An instant as records carry it: RFC 3339 UTC with milliseconds. */
 export function iso(value: Date | string): string {
   return typeof value === 'string' ? value : value.toISOString();
-}
-
-export function isoOrUndefined(value: Date | string | null): string | undefined {
-  return value === null ? undefined : iso(value);
 }
 
 /** pg returns 64-bit integers as strings; SQLite as numbers. */
@@ -22,6 +20,14 @@ export function opt<K extends string, V>(key: K, value: V | null): { [P in K]?: 
   return (value === null ? {} : { [key]: value }) as { [P in K]?: V };
 }
 
+/** `opt` for a nullable instant column: `{ key: iso(value) }` when set, `{}` when NULL. */
+export function optIso<K extends string>(
+  key: K,
+  value: Date | string | null,
+): { [P in K]?: string } {
+  return opt(key, value === null ? null : iso(value));
+}
+
 export function toJson(value: unknown): string {
   return canonicalJson(value);
 }
@@ -30,10 +36,19 @@ export function fromJson<T>(text: string): T {
   return JSON.parse(text) as T;
 }
 
-/** What every repository needs: the transaction's executor and what the engine can do. */
+/** What every repository needs: the transaction's executor and the engine's behaviour. */
 export interface RepositoryContext {
   db: StoreDialect['db'];
   dialect: StoreDialect;
+}
+
+/** `query`, locked until the transaction ends when the caller asked (`{ forUpdate: true }`). */
+export function lockedIfAsked<TB extends keyof Database, O>(
+  context: RepositoryContext,
+  options: { forUpdate?: boolean } | undefined,
+  query: SelectQueryBuilder<Database, TB, O>,
+): SelectQueryBuilder<Database, TB, O> {
+  return options?.forUpdate === true ? context.dialect.lockForUpdate(query) : query;
 }
 
 /**

@@ -31,21 +31,18 @@ export async function createStore(config: StoreConfig): Promise<Store> {
 
 /** A Store over an open, migrated dialect. */
 export function storeOn(dialect: StoreDialect): Store {
+  const on = (db: StoreDialect['db']) => repositories({ db, dialect });
+  /** Driver errors leave the store in our words (see `translate`). */
+  async function translated<T>(run: () => Promise<T>): Promise<T> {
+    try {
+      return await run();
+    } catch (error) {
+      throw translate(dialect, error);
+    }
+  }
   return {
-    async transaction(work) {
-      try {
-        return await dialect.writeTransaction((db) => work(repositories({ db, dialect })));
-      } catch (error) {
-        throw translate(dialect, error);
-      }
-    },
-    async read(work) {
-      try {
-        return await dialect.readTransaction((db) => work(repositories({ db, dialect })));
-      } catch (error) {
-        throw translate(dialect, error);
-      }
-    },
+    transaction: (work) => translated(() => dialect.writeTransaction((db) => work(on(db)))),
+    read: (work) => translated(() => dialect.readTransaction((db) => work(on(db)))),
     close: () => dialect.destroy(),
   };
 }

@@ -194,8 +194,7 @@ export interface BlobUploadsTable {
   id: string;
   principal_id: string;
   digest: string;
-  /** bigint: pg returns it as a string. */
-  size: number | string;
+  size: BigInt64;
   uploaded_at: Instant;
 }
 

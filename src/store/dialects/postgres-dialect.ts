@@ -25,11 +25,7 @@ export function postgresDialect(options: PostgresOptions): StoreDialect {
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   return {
     label: 'PostgreSQL',
-    capabilities: {
-      supportsForUpdate: true,
-      supportsSkipLocked: true,
-      timestampType: 'timestamptz',
-    },
+    capabilities: { timestampType: 'timestamptz' },
     db,
     writeTransaction: (work) =>
       db
@@ -44,6 +40,8 @@ export function postgresDialect(options: PostgresOptions): StoreDialect {
         .execute((trx) => work(trx)),
     // Several processes share one database; locks in the database do the serialising.
     runExclusive: (work) => work(),
+    // A row lock, held to commit: writers of other rows go on, writers of these rows queue.
+    lockForUpdate: (query) => query.forUpdate(),
     appendOnlyStatements: (table) => [
       refuseChangeFunction,
       `create trigger ${table}_append_only before update or delete on ${table} ` +

@@ -106,11 +106,15 @@ export function sqliteDialect(options: SqliteOptions): StoreDialect {
 
   return {
     label: `SQLite ${options.file}`,
-    capabilities: { supportsForUpdate: false, supportsSkipLocked: false, timestampType: 'text' },
+    capabilities: { timestampType: 'text' },
     db,
     writeTransaction,
     readTransaction,
     runExclusive,
+    // SQLite has no row locks and no `FOR UPDATE`. None is needed: every write transaction
+    // starts with BEGIN IMMEDIATE and holds the database's one write lock to commit (queued in
+    // this process, busy_timeout across processes), so no other writer runs in between.
+    lockForUpdate: (query) => query,
     appendOnlyStatements: (table) =>
       (['update', 'delete'] as const).map(
         (op) =>

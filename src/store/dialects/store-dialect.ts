@@ -1,15 +1,13 @@
 /**
- * What differs between SQLite and PostgreSQL, as capability flags and a few engine-specific
- * operations. Code outside `dialects/` asks for a capability, never for an engine name.
+ * What differs between SQLite and PostgreSQL, as behaviour: code outside `dialects/` calls an
+ * operation (`lockForUpdate(query)`, `writeTransaction(work)`, …) and never branches on a flag
+ * or an engine name.
  */
-import type { Kysely } from 'kysely';
+import type { Kysely, SelectQueryBuilder } from 'kysely';
 import type { Database } from '../schema.js';
 
+/** Values the migrations write into DDL. Migrations are never edited, so this keeps its shape. */
 export interface DialectCapabilities {
-  /** `SELECT … FOR UPDATE` row locks (PostgreSQL); SQLite locks the whole database instead. */
-  supportsForUpdate: boolean;
-  /** `FOR UPDATE SKIP LOCKED` for work queues. */
-  supportsSkipLocked: boolean;
   /** Column type for instants: `timestamptz` on PostgreSQL, RFC 3339 `text` on SQLite. */
   timestampType: 'timestamptz' | 'text';
 }
@@ -38,6 +36,14 @@ export interface StoreDialect {
    * would block the process (SQLite); elsewhere runs it directly. Migrations use it.
    */
   runExclusive<T>(work: () => Promise<T>): Promise<T>;
+  /**
+   * `query`, made to hold its rows until the write transaction ends, so that a second writer
+   * asking for the same rows waits and then reads what the first committed. PostgreSQL adds
+   * `FOR UPDATE`; SQLite returns the query unchanged (its write transaction already serialises).
+   */
+  lockForUpdate<TB extends keyof Database, O>(
+    query: SelectQueryBuilder<Database, TB, O>,
+  ): SelectQueryBuilder<Database, TB, O>;
   /** SQL statements that make `table` refuse UPDATE and DELETE (and TRUNCATE where it exists). */
   appendOnlyStatements(table: string): string[];
   /** Statements that drop the append-only triggers again, for tamper tests and repairs. */

@@ -1,5 +1,9 @@
-import { sql } from 'kysely';
-import type { AuditRepository, CheckpointRepository } from '../../app/shared/ports.js';
+import { type Selectable, sql } from 'kysely';
+import type {
+  AuditRepository,
+  CheckpointRepository,
+  StoredCheckpoint,
+} from '../../app/shared/ports.js';
 import {
   type AuditEntry,
   encodeEntry,
@@ -13,7 +17,14 @@ import {
   type TreeNodeId,
 } from '../../audit/index.js';
 import { ClearanceError } from '../../domain/index.js';
-import { conflictOnDuplicate, int, iso, type RepositoryContext } from '../columns.js';
+import {
+  conflictOnDuplicate,
+  int,
+  iso,
+  lockedIfAsked,
+  type RepositoryContext,
+} from '../columns.js';
+import type { AuditCheckpointsTable } from '../schema.js';
 
 /** Rows per page when streaming the log: bounded memory for a million entries. */
 const pageSize = 1000;
@@ -150,11 +161,8 @@ export function auditRepository(context: RepositoryContext): AuditRepository {
       return entry;
     },
     async size(options) {
-      let query = db.selectFrom('audit_head').select('size');
-      if (options?.forUpdate === true && context.dialect.capabilities.supportsForUpdate) {
-        query = query.forUpdate();
-      }
-      const head = await query.executeTakeFirst();
+      const query = db.selectFrom('audit_head').select('size');
+      const head = await lockedIfAsked(context, options, query).executeTakeFirst();
       return head === undefined ? 0 : int(head.size);
     },
     async *entries(from, to) {
@@ -169,7 +177,7 @@ export function auditRepository(context: RepositoryContext): AuditRepository {
         for (const row of rows) {
           const logged: LoggedAuditEntry = {
             entry: JSON.parse(row.entry) as AuditEntry,
-            leafHash: hexBytes(row.leaf_hash),
+            leafHash: bytes(row.leaf_hash),
           };
           yield logged;
         }
@@ -183,7 +191,7 @@ export function auditRepository(context: RepositoryContext): AuditRepository {
         .where('seq', '<', to)
         .orderBy('seq')
         .execute();
-      return rows.map((row) => hexBytes(row.leaf_hash));
+      return rows.map((row) => bytes(row.leaf_hash));
     },
     treeNodes: async (ids) => (await lookupNodes(ids)).map((node) => node.hash),
     async *withActions(actions) {
@@ -221,17 +229,6 @@ export function auditRepository(context: RepositoryContext): AuditRepository {
 
 export function checkpointRepository(context: RepositoryContext): CheckpointRepository {
   const { db } = context;
-  const toStored = (row: {
-    size: number | string;
-    root_hash: string;
-    note: string;
-    created_at: Date | string;
-  }) => ({
-    size: int(row.size),
-    rootHash: hexBytes(row.root_hash),
-    note: row.note,
-    createdAt: iso(row.created_at),
-  });
   return {
     async insert(checkpoint) {
       await conflictOnDuplicate(
@@ -241,7 +238,7 @@ export function checkpointRepository(context: RepositoryContext): CheckpointRepo
             .insertInto('audit_checkpoints')
             .values({
               size: checkpoint.size,
-              root_hash: Buffer.from(checkpoint.rootHash).toString('hex'),
+              root_hash: hex(checkpoint.rootHash),
               note: checkpoint.note,
               created_at: checkpoint.createdAt,
             })
@@ -265,11 +262,18 @@ export function checkpointRepository(context: RepositoryContext): CheckpointRepo
   };
 }
 
-function hexBytes(text: string): Uint8Array {
-  return new Uint8Array(Buffer.from(text, 'hex'));
+function toStored(row: Selectable<AuditCheckpointsTable>): StoredCheckpoint {
+  return {
+    size: int(row.size),
+    rootHash: bytes(row.root_hash),
+    note: row.note,
+    createdAt: iso(row.created_at),
+  };
 }
 
-const bytes = hexBytes;
+function bytes(text: string): Uint8Array {
+  return new Uint8Array(Buffer.from(text, 'hex'));
+}
 
 function hex(hash: Uint8Array): string {
   return Buffer.from(hash).toString('hex');

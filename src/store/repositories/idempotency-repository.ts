@@ -1,9 +1,11 @@
+import type { Selectable } from 'kysely';
 import type {
   IdempotencyRecord,
   IdempotencyRepository,
   IdempotencyResponse,
 } from '../../app/shared/ports.js';
 import { conflictOnDuplicate, int, iso, opt, type RepositoryContext } from '../columns.js';
+import type { IdempotencyKeysTable } from '../schema.js';
 
 /**
  * A claim without a response is stored as status 0 with an empty body (migration 0004 made the
@@ -38,24 +40,7 @@ export function idempotencyRepository(context: RepositoryContext): IdempotencyRe
         .where('principal_id', '=', principalId)
         .where('key', '=', key)
         .executeTakeFirst();
-      if (row === undefined) return undefined;
-      const status = int(row.status);
-      const response: IdempotencyResponse | undefined =
-        status === pendingStatus
-          ? undefined
-          : {
-              status,
-              contentType: row.content_type,
-              body: row.body,
-              ...opt('location', row.location),
-            };
-      return {
-        key: row.key,
-        principalId: row.principal_id,
-        requestHash: row.request_hash,
-        createdAt: iso(row.created_at),
-        ...(response === undefined ? {} : { response }),
-      };
+      return row === undefined ? undefined : toRecord(row);
     },
     async put(record) {
       await conflictOnDuplicate(
@@ -95,5 +80,25 @@ export function idempotencyRepository(context: RepositoryContext): IdempotencyRe
         .executeTakeFirst();
       return Number(result.numDeletedRows);
     },
+  };
+}
+
+function toRecord(row: Selectable<IdempotencyKeysTable>): IdempotencyRecord {
+  const status = int(row.status);
+  const response: IdempotencyResponse | undefined =
+    status === pendingStatus
+      ? undefined
+      : {
+          status,
+          contentType: row.content_type,
+          body: row.body,
+          ...opt('location', row.location),
+        };
+  return {
+    key: row.key,
+    principalId: row.principal_id,
+    requestHash: row.request_hash,
+    createdAt: iso(row.created_at),
+    ...(response === undefined ? {} : { response }),
   };
 }

@@ -1,35 +1,13 @@
-import { sql } from 'kysely';
+import { type Selectable, sql } from 'kysely';
 import type { IdentityRepository } from '../../app/shared/ports.js';
 import type { ApiTokenRecord, RoleBinding, RoleGrant, User } from '../../domain/index.js';
 import { ClearanceError } from '../../domain/index.js';
-import {
-  conflictOnDuplicate,
-  int,
-  iso,
-  isoOrUndefined,
-  opt,
-  type RepositoryContext,
-} from '../columns.js';
+import { conflictOnDuplicate, int, iso, opt, optIso, type RepositoryContext } from '../columns.js';
+import type { ApiTokensTable, RoleBindingsTable, UsersTable } from '../schema.js';
 
-interface UserRow {
-  id: string;
-  display_name: string;
-  team: string | null;
-  created_at: Date | string;
-  created_by: string;
-}
-
-interface TokenRow {
-  id: string;
-  user_id: string;
-  name: string;
-  secret_hash: string;
-  created_at: Date | string;
-  created_by: string;
-  expires_at: Date | string | null;
-  revoked_at: Date | string | null;
-  revoked_by: string | null;
-}
+/** The columns a `User` is read from (not `email` or `disabled_at`, which no record carries). */
+const userColumns = ['id', 'display_name', 'team', 'created_at', 'created_by'] as const;
+type UserRow = Pick<Selectable<UsersTable>, (typeof userColumns)[number]>;
 
 export function identityRepository(context: RepositoryContext): IdentityRepository {
   const { db } = context;
@@ -54,17 +32,13 @@ export function identityRepository(context: RepositoryContext): IdentityReposito
     async getUser(id) {
       const row = await db
         .selectFrom('users')
-        .select(['id', 'display_name', 'team', 'created_at', 'created_by'])
+        .select(userColumns)
         .where('id', '=', id)
         .executeTakeFirst();
       return row === undefined ? undefined : toUser(row);
     },
     async listUsers() {
-      const rows = await db
-        .selectFrom('users')
-        .select(['id', 'display_name', 'team', 'created_at', 'created_by'])
-        .orderBy('id')
-        .execute();
+      const rows = await db.selectFrom('users').select(userColumns).orderBy('id').execute();
       return rows.map(toUser);
     },
     async countUsers() {
@@ -122,16 +96,7 @@ export function identityRepository(context: RepositoryContext): IdentityReposito
         .orderBy('role')
         .orderBy(globalFirst)
         .execute();
-      return rows.map(
-        (row): RoleGrant => ({
-          id: row.id,
-          userId: row.user_id,
-          role: row.role,
-          ...opt('model', row.model),
-          grantedAt: iso(row.created_at),
-          grantedBy: row.created_by,
-        }),
-      );
+      return rows.map(toRoleGrant);
     },
     async insertToken(token) {
       await conflictOnDuplicate(
@@ -200,9 +165,18 @@ function toUser(row: UserRow): User {
   };
 }
 
-function toToken(row: TokenRow): ApiTokenRecord {
-  const expiresAt = isoOrUndefined(row.expires_at);
-  const revokedAt = isoOrUndefined(row.revoked_at);
+function toRoleGrant(row: Selectable<RoleBindingsTable>): RoleGrant {
+  return {
+    id: row.id,
+    userId: row.user_id,
+    role: row.role,
+    ...opt('model', row.model),
+    grantedAt: iso(row.created_at),
+    grantedBy: row.created_by,
+  };
+}
+
+function toToken(row: Selectable<ApiTokensTable>): ApiTokenRecord {
   return {
     id: row.id,
     userId: row.user_id,
@@ -210,8 +184,8 @@ function toToken(row: TokenRow): ApiTokenRecord {
     description: row.name,
     createdAt: iso(row.created_at),
     createdBy: row.created_by,
-    ...(expiresAt === undefined ? {} : { expiresAt }),
-    ...(revokedAt === undefined ? {} : { revokedAt }),
+    ...optIso('expiresAt', row.expires_at),
+    ...optIso('revokedAt', row.revoked_at),
     ...opt('revokedBy', row.revoked_by),
   };
 }

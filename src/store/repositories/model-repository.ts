@@ -1,7 +1,15 @@
+import type { Selectable } from 'kysely';
 import type { ModelRepository, PolicyRepository } from '../../app/shared/ports.js';
 import type { Model, PolicyRecord, RiskTier } from '../../domain/index.js';
 import { ClearanceError } from '../../domain/index.js';
-import { conflictOnDuplicate, iso, opt, type RepositoryContext } from '../columns.js';
+import {
+  conflictOnDuplicate,
+  iso,
+  lockedIfAsked,
+  opt,
+  type RepositoryContext,
+} from '../columns.js';
+import type { ModelsTable, PoliciesTable } from '../schema.js';
 
 export function modelRepository(context: RepositoryContext): ModelRepository {
   const { db } = context;
@@ -26,11 +34,8 @@ export function modelRepository(context: RepositoryContext): ModelRepository {
       );
     },
     async get(name, options) {
-      let query = db.selectFrom('models').selectAll().where('name', '=', name);
-      if (options?.forUpdate === true && context.dialect.capabilities.supportsForUpdate) {
-        query = query.forUpdate();
-      }
-      const row = await query.executeTakeFirst();
+      const query = db.selectFrom('models').selectAll().where('name', '=', name);
+      const row = await lockedIfAsked(context, options, query).executeTakeFirst();
       return row === undefined ? undefined : toModel(row);
     },
     async setPolicy(name, policyDigest) {
@@ -50,15 +55,7 @@ export function modelRepository(context: RepositoryContext): ModelRepository {
   };
 }
 
-export function toModel(row: {
-  name: string;
-  owner_team: string;
-  risk_tier: string;
-  policy_digest: string;
-  description: string | null;
-  created_at: Date | string;
-  created_by: string;
-}): Model {
+export function toModel(row: Selectable<ModelsTable>): Model {
   return {
     name: row.name,
     ownerTeam: row.owner_team,
@@ -91,15 +88,17 @@ export function policyRepository({ db }: RepositoryContext): PolicyRepository {
         .selectAll()
         .where('digest', '=', digest)
         .executeTakeFirst();
-      if (row === undefined) return undefined;
-      const record: PolicyRecord = {
-        digest: row.digest,
-        name: row.name,
-        text: row.text,
-        registeredAt: iso(row.registered_at),
-        registeredBy: row.registered_by,
-      };
-      return record;
+      return row === undefined ? undefined : toPolicy(row);
     },
+  };
+}
+
+function toPolicy(row: Selectable<PoliciesTable>): PolicyRecord {
+  return {
+    digest: row.digest,
+    name: row.name,
+    text: row.text,
+    registeredAt: iso(row.registered_at),
+    registeredBy: row.registered_by,
   };
 }

@@ -1,13 +1,16 @@
+import type { Selectable, Updateable } from 'kysely';
 import type { RequestRepository } from '../../app/shared/ports.js';
 import type { ChangeType, RequestStatus, TransitionRequest } from '../../domain/index.js';
 import { ClearanceError } from '../../domain/index.js';
 import {
   conflictOnDuplicate,
   iso,
-  isoOrUndefined,
+  lockedIfAsked,
   opt,
+  optIso,
   type RepositoryContext,
 } from '../columns.js';
+import type { TransitionRequestsTable } from '../schema.js';
 
 export function requestRepository(context: RepositoryContext): RequestRepository {
   const { db } = context;
@@ -36,11 +39,8 @@ export function requestRepository(context: RepositoryContext): RequestRepository
       );
     },
     async get(id, options) {
-      let query = db.selectFrom('transition_requests').selectAll().where('id', '=', id);
-      if (options?.forUpdate === true && context.dialect.capabilities.supportsForUpdate) {
-        query = query.forUpdate();
-      }
-      const row = await query.executeTakeFirst();
+      const query = db.selectFrom('transition_requests').selectAll().where('id', '=', id);
+      const row = await lockedIfAsked(context, options, query).executeTakeFirst();
       return row === undefined ? undefined : toRequest(row);
     },
     async update(request) {
@@ -66,6 +66,7 @@ export function requestRepository(context: RepositoryContext): RequestRepository
   };
 }
 
+/** The columns a request's later life changes; `insert` writes them too. */
 function mutableColumns(request: TransitionRequest) {
   return {
     status: request.status,
@@ -77,32 +78,10 @@ function mutableColumns(request: TransitionRequest) {
     close_reason: request.closeReason ?? null,
     bypass_expires_at: request.bypassExpiresAt ?? null,
     review_due_at: request.reviewDueAt ?? null,
-  };
+  } satisfies Updateable<TransitionRequestsTable>;
 }
 
-interface RequestRow {
-  id: string;
-  model: string;
-  version: string;
-  from_state: string;
-  to_state: string;
-  change_type: string;
-  reason: string;
-  ticket: string | null;
-  requested_by: string;
-  requested_at: Date | string;
-  status: string;
-  policy_digest: string;
-  evidence_digest: string;
-  decision_id: string | null;
-  closed_at: Date | string | null;
-  closed_by: string | null;
-  close_reason: string | null;
-  bypass_expires_at: Date | string | null;
-  review_due_at: Date | string | null;
-}
-
-export function toRequest(row: RequestRow): TransitionRequest {
+export function toRequest(row: Selectable<TransitionRequestsTable>): TransitionRequest {
   return {
     id: row.id,
     model: row.model,
@@ -118,10 +97,10 @@ export function toRequest(row: RequestRow): TransitionRequest {
     policyDigest: row.policy_digest,
     evidenceDigest: row.evidence_digest,
     ...opt('decisionId', row.decision_id),
-    ...opt('closedAt', isoOrUndefined(row.closed_at) ?? null),
+    ...optIso('closedAt', row.closed_at),
     ...opt('closedBy', row.closed_by),
     ...opt('closeReason', row.close_reason),
-    ...opt('bypassExpiresAt', isoOrUndefined(row.bypass_expires_at) ?? null),
-    ...opt('reviewDueAt', isoOrUndefined(row.review_due_at) ?? null),
+    ...optIso('bypassExpiresAt', row.bypass_expires_at),
+    ...optIso('reviewDueAt', row.review_due_at),
   };
 }

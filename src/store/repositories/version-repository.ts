@@ -1,6 +1,12 @@
+import type { Insertable, Selectable } from 'kysely';
 import type { VersionRepository } from '../../app/shared/ports.js';
 import { ClearanceError, type Lineage, type VersionView } from '../../domain/index.js';
 import { conflictOnDuplicate, fromJson, iso, type RepositoryContext, toJson } from '../columns.js';
+import type { VersionStatesTable, VersionsTable } from '../schema.js';
+
+/** A row of `versionViews`: the version and its current state. */
+type VersionViewRow = Selectable<VersionsTable> &
+  Pick<Selectable<VersionStatesTable>, 'state' | 'since'>;
 
 /** Versions with their current state; map rows with `toView`. */
 export function versionViews(db: RepositoryContext['db']) {
@@ -59,7 +65,7 @@ export function versionRepository(context: RepositoryContext): VersionRepository
         state: state.state,
         request_id: state.requestId ?? null,
         since: state.since,
-      };
+      } satisfies Omit<Insertable<VersionStatesTable>, 'model' | 'version'>;
       await conflictOnDuplicate(
         context,
         () =>
@@ -99,17 +105,7 @@ function productionConflict(model: string, current?: string): ClearanceError {
   );
 }
 
-export function toView(row: {
-  model: string;
-  version: string;
-  artifact_uri: string;
-  artifact_digest: string;
-  lineage: string;
-  created_at: Date | string;
-  created_by: string;
-  state: string;
-  since: Date | string;
-}): VersionView {
+export function toView(row: VersionViewRow): VersionView {
   return {
     model: row.model,
     version: row.version,

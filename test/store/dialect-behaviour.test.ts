@@ -1,0 +1,32 @@
+/**
+ * What each dialect does where the engines differ, checked on the SQL it compiles: no database is
+ * needed. That the lock holds under concurrency is the store contract's business.
+ */
+import { describe, expect, it } from 'vitest';
+import { postgresDialect, sqliteDialect } from '../../src/store/index.js';
+
+describe('lockForUpdate', () => {
+  it('adds FOR UPDATE on PostgreSQL', async () => {
+    // The pool connects on first use only; compiling a query never uses it.
+    const dialect = postgresDialect({ url: 'postgres://nobody@127.0.0.1:1/unused' });
+    try {
+      const query = dialect.db.selectFrom('models').selectAll().where('name', '=', 'credit-risk');
+      expect(dialect.lockForUpdate(query).compile().sql).toBe(
+        'select * from "models" where "name" = $1 for update',
+      );
+    } finally {
+      await dialect.destroy();
+    }
+  });
+
+  it('leaves the query unchanged on SQLite, whose write transaction holds the write lock', async () => {
+    const dialect = sqliteDialect({ file: ':memory:' });
+    try {
+      const query = dialect.db.selectFrom('audit_head').select('size');
+      expect(dialect.lockForUpdate(query)).toBe(query);
+      expect(query.compile().sql).toBe('select "size" from "audit_head"');
+    } finally {
+      await dialect.destroy();
+    }
+  });
+});
