@@ -68,9 +68,11 @@ describe('explainPolicy', () => {
     const text = explain(recommender);
     expect(text).toContain('canary at 10% of traffic for 48h');
     expect(text).toContain(
-      'roll back if latency_p95_ms > 200 sustained for 15m (3 of 3 windows of 5m); missing data counts as breaching',
+      'roll back if latency_p95_ms > 200 sustained for 15m (3 of 3 windows of 5m); a window without data is an error',
     );
-    expect(text).toContain('roll back if ctr relative to control <= -0.01 in any 1h window');
+    expect(text).toContain(
+      'roll back if ctr relative to control (bound of the 95% interval) <= -0.01 in any 1h window',
+    );
     expect(text).toContain('two-person rule: at least 2 different people must approve');
     expect(text).toContain(
       'ctr must rise at least 2% of the baseline value above the production baseline',
