@@ -35,7 +35,11 @@ export function buildRollout(
   };
 }
 
-function buildSteps(c: ProblemCollector, raw: RawRollout, path: DataPath): CanaryStep[] | undefined {
+function buildSteps(
+  c: ProblemCollector,
+  raw: RawRollout,
+  path: DataPath,
+): CanaryStep[] | undefined {
   if (raw.canary && raw.steps) {
     c.error(
       [...path, 'steps'],
@@ -170,7 +174,12 @@ function buildTrigger(
   switch (raw.compare) {
     case 'absolute':
     case 'relativeToControl':
-      return { ...common, compare: raw.compare, ...valueStatistic(raw), confidence: raw.confidence };
+      return {
+        ...common,
+        compare: raw.compare,
+        ...valueStatistic(raw),
+        confidence: raw.confidence,
+      };
     case 'drift':
       return {
         ...common,
@@ -208,5 +217,11 @@ function burnRateTrigger(
     );
     return undefined;
   }
-  return { ...common, compare: 'burnRate', series: raw.series ?? raw.metric, slo: raw.slo, longWindow };
+  return {
+    ...common,
+    compare: 'burnRate',
+    series: raw.series ?? raw.metric,
+    slo: raw.slo,
+    longWindow,
+  };
 }

@@ -35,7 +35,7 @@ export type ArmSample =
   | { kind: 'values'; values: Float64Array }
   | { kind: 'mixed' };
 
-export function isCountPoint(point: ObservationPoint): point is CountPoint {
+function isCountPoint(point: ObservationPoint): point is CountPoint {
   return 'trials' in point;
 }
 
