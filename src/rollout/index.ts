@@ -1,5 +1,6 @@
 export { type AdvanceInput, advanceRollout } from './advance-rollout.js';
 export { ksDistance, populationStabilityIndex, psiEpsilon } from './drift.js';
+export { type DriftBaselineRead, maxBaselineValues, readDriftBaseline } from './drift-baseline.js';
 export { evaluateWindow, type WindowInput } from './evaluate-window.js';
 export {
   type Arm,
