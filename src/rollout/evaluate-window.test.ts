@@ -241,3 +241,41 @@ describe('recordWindow (M of N)', () => {
     ).toEqual(['inconclusive', 'fail']);
   });
 });
+
+describe('relativeToControl on values', () => {
+  const latency = (arm: 'candidate' | 'control', values: number[]): ObservationPoint => ({
+    series: 'latency_ms',
+    arm,
+    at: 0,
+    receivedAt: 0,
+    values,
+  });
+  const p95: ValueTrigger = {
+    ...errorRate,
+    metric: 'latency_p95_ms',
+    series: 'latency_ms',
+    statistic: 'p95',
+    compare: 'relativeToControl',
+    op: '>=',
+    threshold: 0.1,
+  };
+
+  it('passes a percentile change on a sample too small to bound it', () => {
+    const result = window(p95, [latency('candidate', [300, 310]), latency('control', [100, 110])]);
+    expect(result.observed.interval).toEqual([-1, Number.POSITIVE_INFINITY]);
+    expect(result.verdict).toBe('pass');
+  });
+
+  it('fires on a percentile change whose interval is beyond the threshold', () => {
+    const many = (scale: number) => Array.from({ length: 2000 }, (_, i) => scale * (1 + i / 100));
+    const result = window(p95, [latency('candidate', many(2)), latency('control', many(1))]);
+    expect(result.observed.estimate).toBeCloseTo(1, 9);
+    expect(result.verdict).toBe('fail');
+  });
+
+  it('is inconclusive for a mean of a single value', () => {
+    const mean: ValueTrigger = { ...p95, statistic: 'mean' };
+    const result = window(mean, [latency('candidate', [300]), latency('control', [100, 110])]);
+    expect(result).toMatchObject({ verdict: 'inconclusive', basis: 'minSamples' });
+  });
+});

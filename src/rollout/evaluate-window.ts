@@ -212,6 +212,10 @@ function judgeRelative(trigger: ValueTrigger, candidate: ArmSample, control: Arm
   const base = { statistic, candidate: a, control: b, samples };
   const few = tooFew(trigger, base);
   if (few) return few;
+  if (trigger.statistic === 'mean' && Math.min(samples.candidate, samples.control) < 2) {
+    // A mean of one value has no variance to build an interval from: too few samples, whatever minSamples says.
+    return tooFew({ ...trigger, minSamples: 2 }, base)!;
+  }
   // A zero control rate is handled by the rate interval's 0.5 correction; other statistics have none.
   if (b === 0 && trigger.statistic !== 'rate')
     return invalid(

@@ -94,7 +94,8 @@ function quantileInterval(sorted: Float64Array, q: number, z: number): [number, 
 /**
  * Relative change of a percentile: each arm's order-statistic interval at confidence
  * 1 − (1 − c)/2 (Bonferroni, so both hold together with probability ≥ c), combined as
- * [loA/hiB − 1, hiA/loB − 1]. Conservative; needs positive values.
+ * [loA/hiB − 1, hiA/loB − 1]. Conservative. The values must be non-negative (latencies, errors);
+ * an interval end outside a small sample makes the ratio's end −1 or +∞, so it cannot fire.
  */
 export function relativePercentileChange(input: {
   candidate: Float64Array;
@@ -104,11 +105,15 @@ export function relativePercentileChange(input: {
   confidence: number;
 }): RelativeChange {
   const z = twoSidedZ(1 - (1 - input.confidence) / 2);
-  const a = quantileInterval(Float64Array.from(input.candidate).sort(), input.q / 100, z);
-  const b = quantileInterval(Float64Array.from(input.control).sort(), input.q / 100, z);
+  const sortedA = Float64Array.from(input.candidate).sort();
+  const sortedB = Float64Array.from(input.control).sort();
   const method = 'order-statistics' as const;
-  if (!(b[0] > 0 && a[0] >= 0)) {
+  if (!(sortedA[0]! >= 0 && sortedB[0]! >= 0)) {
     return { estimate: input.estimate, interval: [Number.NaN, Number.NaN], method };
   }
-  return { estimate: input.estimate, interval: [a[0] / b[1] - 1, a[1] / b[0] - 1], method };
+  const [loA, hiA] = quantileInterval(sortedA, input.q / 100, z);
+  const [loB, hiB] = quantileInterval(sortedB, input.q / 100, z);
+  const lower = Number.isFinite(hiB) ? Math.max(loA, 0) / hiB - 1 : -1;
+  const upper = loB > 0 ? hiA / loB - 1 : Number.POSITIVE_INFINITY;
+  return { estimate: input.estimate, interval: [lower, upper], method };
 }
