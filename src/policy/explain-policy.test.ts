@@ -64,6 +64,22 @@ describe('explainPolicy', () => {
     expect(text).toContain('Experiment: may go no further than staging');
   });
 
+  it('describes canary steps, burn-rate and drift triggers in words', () => {
+    const text = explain(
+      recommender.replace(
+        '      canary: { traffic: 10, duration: 48h }\n      triggers:\n',
+        '      steps: [{ traffic: 5, duration: 1h }, { traffic: 50, duration: 1d }]\n      triggers:\n        - { metric: errors, compare: burnRate, slo: 0.999, op: ">=", threshold: 14.4, period: 5m, longWindow: 1h }\n        - { metric: score, compare: drift, op: ">=", threshold: 0.2, period: 1h, treatMissing: ignore }\n',
+      ),
+    );
+    expect(text).toContain('canary at 5% of traffic for 1h, then 50% of traffic for 1d');
+    expect(text).toContain(
+      'roll back if the error-budget burn rate of errors (SLO 0.999) over the window and the last 1h >= 14.4 in any 5m window',
+    );
+    expect(text).toContain(
+      'roll back if PSI drift of score from the drift_baseline evidence >= 0.2 in any 1h window; windows without data are skipped',
+    );
+  });
+
   it('describes rollouts, triggers and the two-person rule in words', () => {
     const text = explain(recommender);
     expect(text).toContain('canary at 10% of traffic for 48h');
