@@ -9,7 +9,7 @@ python="${REFERENCE_PYTHON:-/usr/bin/python3}"
 export PYTHONDONTWRITEBYTECODE=1
 mkdir -p "$here/../../test/fixtures/reference"
 cd "$here"
-for script in classification normal summaries fairness bootstrap rng load_test; do
+for script in classification normal summaries fairness bootstrap rng load_test rollout; do
   "$python" "$script.py"
 done
 Rscript delong.R

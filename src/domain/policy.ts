@@ -183,26 +183,77 @@ export interface TicketRule {
 export type TreatMissing = 'missing' | 'breaching' | 'notBreaching' | 'ignore';
 
 /**
- * A rollback trigger: CloudWatch-style M-of-N windows. "Sustained for T" means
- * evaluationPeriods = datapointsToAlarm = T / period.
+ * What a value trigger computes over a window: the pooled rate of a count series
+ * (Σ successes / Σ trials), the mean of a value series, or a percentile (`p95`, `p99.9`) of its
+ * raw values (NumPy's default linear interpolation).
  */
-export interface RollbackTrigger {
+export type ValueStatistic = 'rate' | 'mean' | `p${number}`;
+
+/** Fields every rollback trigger has: CloudWatch-style M-of-N windows (DESIGN §6). */
+interface TriggerWindows {
+  /** The name the trigger is known by in policies, audit entries and messages. */
   metric: string;
+  /** The observation series it reads (`latency_p95_ms` reads `latency_ms`). */
+  series: string;
   op: ComparisonOp;
   threshold: number;
-  /** `absolute` compares the canary's value; `relativeToControl` compares (canary − control) / control. */
-  compare: 'absolute' | 'relativeToControl';
   period: DurationText;
+  /** N: the windows looked at. "Sustained for T" means evaluationPeriods = datapointsToAlarm = T / period. */
   evaluationPeriods: number;
+  /** M: breaching windows out of the last N that trip the trigger. */
   datapointsToAlarm: number;
   treatMissing: TreatMissing;
+  /** Fewer samples than this in a window (either arm when compared with control) → Inconclusive. */
   minSamples: number;
 }
 
+/**
+ * `absolute` compares the candidate's value of `statistic` with the threshold;
+ * `relativeToControl` compares the bound of the two-sided `confidence` interval of
+ * (candidate − control) / control nearest to not breaching, so noise alone never fires.
+ */
+export interface ValueTrigger extends TriggerWindows {
+  compare: 'absolute' | 'relativeToControl';
+  statistic: ValueStatistic;
+  confidence: number;
+}
+
+/** Drift of the candidate arm's distribution from the baseline saved as evidence at approval. */
+export interface DriftTrigger extends TriggerWindows {
+  compare: 'drift';
+  statistic: 'psi' | 'ks';
+  /** Evidence kind that holds the baseline distribution. */
+  baseline: string;
+}
+
+/**
+ * Error-budget burn (Google SRE workbook, multiwindow): fires when the burn rate
+ * error ratio / (1 − slo) is `op threshold` over the window (`period`, the short window) and
+ * over `longWindow` ending with it.
+ */
+export interface BurnRateTrigger extends TriggerWindows {
+  compare: 'burnRate';
+  slo: number;
+  longWindow: DurationText;
+}
+
+export type RollbackTrigger = ValueTrigger | DriftTrigger | BurnRateTrigger;
+
+/** One canary step: this share of traffic for this long. */
+export interface CanaryStep {
+  traffic: number;
+  duration: DurationText;
+}
+
 export interface RolloutSpec {
-  canary?: { traffic: number; duration: DurationText };
+  /** The single-step form as written; `steps` holds it too. */
+  canary?: CanaryStep;
+  /** Canary steps in order (empty: no canary, the promotion takes all traffic at once). */
+  steps: CanaryStep[];
   triggers: RollbackTrigger[];
   consecutiveErrorLimit: number;
+  /** How long after a window ends its late points still count; then it is decided. */
+  lateness: DurationText;
 }
 
 export interface TransitionPolicy {

@@ -1,9 +1,9 @@
-import { parseDuration } from '../domain/duration.js';
-import type { GateSpec, GateType, RollbackTrigger, TransitionPolicy } from '../domain/policy.js';
+import type { GateSpec, GateType, TransitionPolicy } from '../domain/policy.js';
+import { buildRollout } from './build-rollout.js';
 import { closestMatch } from './closest-match.js';
 import { describePath } from './describe-path.js';
 import { gateSchemas, gateTypes } from './gate-schemas.js';
-import { type RawTrigger, transitionSchema } from './policy-schema.js';
+import { transitionSchema } from './policy-schema.js';
 import { compact, type ProblemCollector } from './problem-collector.js';
 import type { DataPath } from './source-map.js';
 import { show, valueAt } from './zod-problems.js';
@@ -60,10 +60,7 @@ export function buildTransition(c: ProblemCollector, index: number): DraftTransi
     );
   }
 
-  const triggers = raw.rollout?.triggers.flatMap((trigger, t) => {
-    const built = buildTrigger(c, trigger, [...path, 'rollout', 'triggers', t]);
-    return built ? [built] : [];
-  });
+  const rollout = raw.rollout && buildRollout(c, raw.rollout, [...path, 'rollout']);
 
   const transition: TransitionPolicy = {
     from: raw.from,
@@ -77,13 +74,7 @@ export function buildTransition(c: ProblemCollector, index: number): DraftTransi
     ...(raw.approvalExpiresAfter !== undefined && {
       approvalExpiresAfter: raw.approvalExpiresAfter,
     }),
-    ...(raw.rollout && {
-      rollout: {
-        ...(raw.rollout.canary && { canary: raw.rollout.canary }),
-        triggers: triggers ?? [],
-        consecutiveErrorLimit: raw.rollout.consecutiveErrorLimit,
-      },
-    }),
+    ...(rollout && { rollout }),
   };
   return { index, transition, gatePaths, complete };
 }
@@ -146,48 +137,4 @@ function parseGate(c: ProblemCollector, type: GateType, path: DataPath): GateSpe
 
 function optional<In, Out>(value: In | undefined, map: (value: In) => Out): Out | undefined {
   return value === undefined ? undefined : map(value);
-}
-
-/**
- * "Sustained for T" is CloudWatch's M-of-N with M = N = T / period (DESIGN §6); without it a
- * single breaching window trips the trigger.
- */
-function buildTrigger(
-  c: ProblemCollector,
-  raw: RawTrigger,
-  path: DataPath,
-): RollbackTrigger | undefined {
-  const { sustainedFor, evaluationPeriods, datapointsToAlarm, ...rest } = raw;
-  let periods = evaluationPeriods ?? 1;
-  let alarms = datapointsToAlarm ?? periods;
-  if (sustainedFor !== undefined) {
-    const windows = (parseDuration(sustainedFor) ?? 0) / (parseDuration(raw.period) ?? 1);
-    if (evaluationPeriods !== undefined || datapointsToAlarm !== undefined) {
-      c.error(
-        [...path, 'sustainedFor'],
-        `${describePath(path)} sets sustainedFor together with evaluationPeriods or datapointsToAlarm.`,
-        'Use sustainedFor: alone, or evaluationPeriods: and datapointsToAlarm: without it.',
-      );
-      return undefined;
-    }
-    if (!Number.isInteger(windows) || windows < 1) {
-      c.error(
-        [...path, 'sustainedFor'],
-        `${describePath([...path, 'sustainedFor'])} (${sustainedFor}) is not a whole number of periods of ${raw.period}.`,
-        `Make sustainedFor a multiple of period, for example ${raw.period === '5m' ? '15m' : `3 × ${raw.period}`}.`,
-      );
-      return undefined;
-    }
-    periods = windows;
-    alarms = windows;
-  }
-  if (alarms > periods) {
-    c.error(
-      [...path, 'datapointsToAlarm'],
-      `${describePath([...path, 'datapointsToAlarm'])} (${alarms}) is more than evaluationPeriods (${periods}).`,
-      'Set datapointsToAlarm to at most evaluationPeriods (M of N windows).',
-    );
-    return undefined;
-  }
-  return { ...rest, evaluationPeriods: periods, datapointsToAlarm: alarms };
 }

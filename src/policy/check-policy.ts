@@ -224,7 +224,7 @@ function addWarnings(c: ProblemCollector, draft: PolicyDraft): void {
       );
     }
     const rollout = transition.rollout;
-    if (rollout?.canary && rollout.triggers.length === 0) {
+    if (rollout && rollout.steps.length > 0 && rollout.triggers.length === 0) {
       c.warn(
         [...path, 'rollout'],
         `The production canary of ${describePath(path)} has no rollback triggers.`,

@@ -37,6 +37,9 @@ function nameOf(path: DataPath): string | undefined {
     if (c === 'documents') return `document ${d + 1} of ${transition}`;
   }
   if (c === 'rollout' && d === 'canary' && path.length === 4) return `the canary of ${transition}`;
+  if (c === 'rollout' && d === 'steps' && typeof e === 'number' && path.length === 5) {
+    return `canary step ${e + 1} of ${transition}`;
+  }
   if (c === 'rollout' && d === 'triggers' && typeof e === 'number' && path.length === 5) {
     return `rollback trigger ${e + 1} of ${transition}`;
   }

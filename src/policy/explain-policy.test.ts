@@ -64,13 +64,31 @@ describe('explainPolicy', () => {
     expect(text).toContain('Experiment: may go no further than staging');
   });
 
+  it('describes canary steps, burn-rate and drift triggers in words', () => {
+    const text = explain(
+      recommender.replace(
+        '      canary: { traffic: 10, duration: 48h }\n      triggers:\n',
+        '      steps: [{ traffic: 5, duration: 1h }, { traffic: 50, duration: 1d }]\n      triggers:\n        - { metric: errors, compare: burnRate, slo: 0.999, op: ">=", threshold: 14.4, period: 5m, longWindow: 1h }\n        - { metric: score, compare: drift, op: ">=", threshold: 0.2, period: 1h, treatMissing: ignore }\n',
+      ),
+    );
+    expect(text).toContain('canary at 5% of traffic for 1h, then 50% of traffic for 1d');
+    expect(text).toContain(
+      'roll back if the error-budget burn rate of errors (SLO 0.999) over the window and the last 1h >= 14.4 in any 5m window',
+    );
+    expect(text).toContain(
+      'roll back if PSI drift of score from the drift_baseline evidence >= 0.2 in any 1h window; windows without data are skipped',
+    );
+  });
+
   it('describes rollouts, triggers and the two-person rule in words', () => {
     const text = explain(recommender);
     expect(text).toContain('canary at 10% of traffic for 48h');
     expect(text).toContain(
-      'roll back if latency_p95_ms > 200 sustained for 15m (3 of 3 windows of 5m); missing data counts as breaching',
+      'roll back if latency_p95_ms > 200 sustained for 15m (3 of 3 windows of 5m); a window without data is an error',
     );
-    expect(text).toContain('roll back if ctr relative to control <= -0.01 in any 1h window');
+    expect(text).toContain(
+      'roll back if ctr relative to control (bound of the 95% interval) <= -0.01 in any 1h window',
+    );
     expect(text).toContain('two-person rule: at least 2 different people must approve');
     expect(text).toContain(
       'ctr must rise at least 2% of the baseline value above the production baseline',

@@ -12,12 +12,22 @@ import { describeGate, joinWords, metricLabel } from './describe-gate.js';
 const approvalsText = (approvals: readonly ApprovalRequirement[]): string =>
   joinWords(approvals.map(({ role, count }) => `${count} × ${role}`));
 
+function triggerSubject(trigger: RollbackTrigger): string {
+  const metric = metricLabel(trigger.metric);
+  switch (trigger.compare) {
+    case 'absolute':
+      return metric;
+    case 'relativeToControl':
+      return `${metric} relative to control (bound of the ${trigger.confidence * 100}% interval)`;
+    case 'drift':
+      return `${trigger.statistic.toUpperCase()} drift of ${metric} from the ${trigger.baseline} evidence`;
+    case 'burnRate':
+      return `the error-budget burn rate of ${metric} (SLO ${trigger.slo}) over the window and the last ${trigger.longWindow}`;
+  }
+}
+
 /** "roll back if latency_p95_ms > 200 sustained for 15m (3 of 3 windows of 5m)". */
 export function describeTrigger(trigger: RollbackTrigger): string {
-  const subject =
-    trigger.compare === 'relativeToControl'
-      ? `${metricLabel(trigger.metric)} relative to control`
-      : metricLabel(trigger.metric);
   const periodMs = parseDuration(trigger.period) ?? 0;
   const n = trigger.evaluationPeriods;
   const m = trigger.datapointsToAlarm;
@@ -29,20 +39,23 @@ export function describeTrigger(trigger: RollbackTrigger): string {
   const missing = {
     breaching: 'missing data counts as breaching',
     notBreaching: 'missing data counts as healthy',
-    missing: 'missing windows are skipped',
-    ignore: 'missing data keeps the previous state',
+    missing: 'a window without data is an error',
+    ignore: 'windows without data are skipped',
   }[trigger.treatMissing];
   const samples =
     trigger.minSamples > 0
       ? `; windows with fewer than ${trigger.minSamples} samples are inconclusive`
       : '';
-  return `roll back if ${subject} ${trigger.op} ${trigger.threshold} ${when}; ${missing}${samples}`;
+  return `roll back if ${triggerSubject(trigger)} ${trigger.op} ${trigger.threshold} ${when}; ${missing}${samples}`;
 }
 
 function rolloutLines(rollout: RolloutSpec): string[] {
+  const steps = rollout.steps
+    .map((step) => `${step.traffic}% of traffic for ${step.duration}`)
+    .join(', then ');
   const lines = [
-    rollout.canary
-      ? `Rollout: canary at ${rollout.canary.traffic}% of traffic for ${rollout.canary.duration}, compared with the control.`
+    rollout.steps.length > 0
+      ? `Rollout: canary at ${steps}, compared with the control; points count until ${rollout.lateness} after their window ends.`
       : 'Rollout: no canary; the promotion takes all traffic at once.',
   ];
   for (const trigger of rollout.triggers) lines.push(`  - ${describeTrigger(trigger)}.`);

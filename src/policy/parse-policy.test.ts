@@ -178,35 +178,46 @@ describe('parsePolicy: normalisation', () => {
     );
     expect(policy.transitions[0]?.rollout).toEqual({
       canary: { traffic: 10, duration: '48h' },
+      steps: [{ traffic: 10, duration: '48h' }],
       consecutiveErrorLimit: 4,
+      lateness: '5m',
       triggers: [
         {
           metric: 'latency_p95_ms',
+          series: 'latency_ms',
+          statistic: 'p95',
           op: '>',
           threshold: 200,
           compare: 'absolute',
+          confidence: 0.95,
           period: '5m',
           evaluationPeriods: 3,
           datapointsToAlarm: 3,
-          treatMissing: 'breaching',
+          treatMissing: 'missing',
           minSamples: 0,
         },
         {
           metric: 'error_rate',
+          series: 'error_rate',
+          statistic: 'rate',
           op: '>=',
           threshold: 0.005,
           compare: 'absolute',
+          confidence: 0.95,
           period: '1m',
           evaluationPeriods: 1,
           datapointsToAlarm: 1,
-          treatMissing: 'breaching',
+          treatMissing: 'missing',
           minSamples: 0,
         },
         {
           metric: 'ctr',
+          series: 'ctr',
+          statistic: 'rate',
           op: '<=',
           threshold: -0.01,
           compare: 'relativeToControl',
+          confidence: 0.95,
           period: '1m',
           evaluationPeriods: 3,
           datapointsToAlarm: 2,
@@ -417,6 +428,67 @@ describe('parsePolicy: errors, each with line and column', () => {
       required: false,
       pattern: '^(a+)+$',
     });
+  });
+
+  it('parses canary steps, lateness, drift and burn-rate triggers with their defaults', () => {
+    const rollout = parseOk(
+      transition(
+        '    rollout:\n      steps: [{ traffic: 5, duration: 1h }, { traffic: 25, duration: 6h }, { traffic: 50, duration: 1d }]\n      lateness: 10m\n      triggers:\n        - { metric: score, compare: drift, op: ">=", threshold: 0.2, period: 1h }\n        - { metric: errors, compare: burnRate, slo: 0.999, op: ">=", threshold: 14.4, period: 5m }\n        - { metric: p99_latency, op: ">", threshold: 300, compare: relativeToControl, confidence: 0.9 }\n',
+      ),
+    ).transitions[0]?.rollout;
+    expect(rollout?.steps.map((step) => step.traffic)).toEqual([5, 25, 50]);
+    expect(rollout?.canary).toBeUndefined();
+    expect(rollout?.lateness).toBe('10m');
+    expect(rollout?.triggers[0]).toMatchObject({
+      compare: 'drift',
+      statistic: 'psi',
+      baseline: 'drift_baseline',
+      series: 'score',
+    });
+    expect(rollout?.triggers[1]).toMatchObject({
+      compare: 'burnRate',
+      slo: 0.999,
+      longWindow: '1h',
+      series: 'errors',
+    });
+    expect(rollout?.triggers[2]).toMatchObject({
+      statistic: 'p99',
+      series: 'latency',
+      confidence: 0.9,
+    });
+  });
+
+  it('reports rollout rules: steps with canary, falling steps, misplaced keys, a burn rate without slo', () => {
+    expect(
+      problems(
+        transition(
+          '    rollout:\n      canary: { traffic: 5, duration: 1h }\n      steps: [{ traffic: 5, duration: 1h }]\n      triggers:\n        - { metric: a, op: ">", threshold: 1, slo: 0.99 }\n        - { metric: b, op: ">", threshold: 1, compare: drift, statistic: p95 }\n        - { metric: c, op: ">", threshold: 1, compare: burnRate }\n',
+        ),
+      ),
+    ).toEqual([
+      '10:14 Rollout of transition 1 sets both canary: and steps:.',
+      "12:52 'slo' in rollback trigger 1 of transition 1 applies only to compare: burnRate, not absolute.",
+      "13:74 'statistic' in rollback trigger 2 of transition 1 (p95) does not fit compare: drift.",
+      '14:11 Rollback trigger 3 of transition 1 compares a burn rate but has no slo:.',
+    ]);
+    expect(
+      problems(
+        transition(
+          '    rollout:\n      triggers:\n        - { metric: d, op: ">", threshold: 1, statistic: median }\n',
+        ),
+      ),
+    ).toEqual([
+      "10:58 'statistic' in rollback trigger 1 of transition 1 is not a statistic: 'median'.",
+    ]);
+    expect(
+      problems(
+        transition(
+          '    rollout:\n      steps: [{ traffic: 25, duration: 1h }, { traffic: 5, duration: 1h }]\n',
+        ),
+      ),
+    ).toEqual([
+      '9:57 Canary step 2 of transition 1 has traffic 5%, not more than the step before (25%).',
+    ]);
   });
 
   it('reports trigger window rules', () => {

@@ -73,23 +73,45 @@ const approvalsSchema = z.array(approvalSchema).superRefine((approvals, ctx) => 
   });
 });
 
+/** `rate`, `mean`, or a percentile `p0`…`p100` such as `p95` or `p99.9`. */
+const statisticPattern = /^(rate|mean|psi|ks|p(100|[0-9]{1,2}(\.[0-9]+)?))$/;
+
 const triggerSchema = strict({
   metric: text,
   op: z.enum(['>=', '<=', '>', '<']),
   threshold: finite,
-  compare: z.enum(['absolute', 'relativeToControl']).default('absolute'),
+  compare: z.enum(['absolute', 'relativeToControl', 'drift', 'burnRate']).default('absolute'),
+  statistic: z
+    .string()
+    .superRefine((value, ctx) => {
+      if (statisticPattern.test(value)) return;
+      addProblem(ctx, {
+        message: '{subject} is not a statistic: {value}.',
+        fix: 'Use rate, mean or a percentile such as p95 (psi or ks for compare: drift).',
+      });
+    })
+    .optional(),
+  series: text.optional(),
+  confidence: z.number().gt(0).lt(1).default(0.95),
+  baseline: identifier.optional(),
+  slo: z.number().gt(0).lt(1).optional(),
+  longWindow: duration.optional(),
   period: duration.default('1m'),
   evaluationPeriods: count(1).optional(),
   datapointsToAlarm: count(1).optional(),
   sustainedFor: duration.optional(),
-  treatMissing: z.enum(['breaching', 'notBreaching', 'missing', 'ignore']).default('breaching'),
+  treatMissing: z.enum(['breaching', 'notBreaching', 'missing', 'ignore']).default('missing'),
   minSamples: count(0).default(0),
 });
 
+const stepSchema = strict({ traffic: percent, duration });
+
 const rolloutSchema = strict({
-  canary: strict({ traffic: percent, duration }).optional(),
+  canary: stepSchema.optional(),
+  steps: z.array(stepSchema).min(1).optional(),
   triggers: z.array(triggerSchema).default([]),
   consecutiveErrorLimit: count(1).default(4),
+  lateness: duration.default('5m'),
 });
 
 const ticketSchema = strict({
@@ -145,3 +167,4 @@ export const changeTypesSchema = strict({
 }).optional();
 
 export type RawTrigger = z.output<typeof triggerSchema>;
+export type RawRollout = z.output<typeof rolloutSchema>;
