@@ -1,9 +1,8 @@
 /** The audit log: signed checkpoints, entries, inclusion and consistency proofs, model history. */
-import type { FastifyInstance } from 'fastify';
 import { nameParams } from './body-schemas.js';
 import { principalOf } from './http-hooks.js';
 import { errors, ref } from './record-schemas.js';
-import type { UseCases } from './use-cases.js';
+import type { RoutesPlugin } from './routes-plugin.js';
 
 const open = { type: 'object', additionalProperties: true } as const;
 const text = { type: 'string' } as const;
@@ -137,9 +136,9 @@ const stateCheckView = {
   },
 } as const;
 
-export function registerAuditRoutes(app: FastifyInstance, useCases: UseCases): void {
+export const auditRoutes: RoutesPlugin = async (app, { useCases }) => {
   app.get(
-    '/api/v1/audit/checkpoints/latest',
+    '/audit/checkpoints/latest',
     {
       schema: {
         tags: ['audit'],
@@ -151,7 +150,7 @@ export function registerAuditRoutes(app: FastifyInstance, useCases: UseCases): v
   );
 
   app.get(
-    '/api/v1/audit/checkpoints',
+    '/audit/checkpoints',
     {
       schema: {
         tags: ['audit'],
@@ -170,7 +169,7 @@ export function registerAuditRoutes(app: FastifyInstance, useCases: UseCases): v
   );
 
   app.post(
-    '/api/v1/audit/checkpoints',
+    '/audit/checkpoints',
     {
       schema: {
         tags: ['audit'],
@@ -188,8 +187,8 @@ export function registerAuditRoutes(app: FastifyInstance, useCases: UseCases): v
     async (request) => useCases.signCheckpoint(principalOf(request)),
   );
 
-  app.get<{ Querystring: { from?: number; limit?: number } }>(
-    '/api/v1/audit/entries',
+  app.get(
+    '/audit/entries',
     {
       schema: {
         tags: ['audit'],
@@ -204,8 +203,8 @@ export function registerAuditRoutes(app: FastifyInstance, useCases: UseCases): v
     async (request) => useCases.auditEntries(principalOf(request), request.query),
   );
 
-  app.get<{ Params: { seq: number }; Querystring: { size?: number } }>(
-    '/api/v1/audit/proofs/inclusion/:seq',
+  app.get(
+    '/audit/proofs/inclusion/:seq',
     {
       schema: {
         tags: ['audit'],
@@ -225,8 +224,8 @@ export function registerAuditRoutes(app: FastifyInstance, useCases: UseCases): v
       }),
   );
 
-  app.get<{ Querystring: { from: number; to?: number } }>(
-    '/api/v1/audit/proofs/consistency',
+  app.get(
+    '/audit/proofs/consistency',
     {
       schema: {
         tags: ['audit'],
@@ -246,7 +245,7 @@ export function registerAuditRoutes(app: FastifyInstance, useCases: UseCases): v
   );
 
   app.get(
-    '/api/v1/audit/state',
+    '/audit/state',
     {
       schema: {
         tags: ['audit'],
@@ -258,8 +257,8 @@ export function registerAuditRoutes(app: FastifyInstance, useCases: UseCases): v
     async (request) => useCases.auditState(principalOf(request)),
   );
 
-  app.get<{ Params: { name: string }; Querystring: { at?: string } }>(
-    '/api/v1/models/:name/history',
+  app.get(
+    '/models/:name/history',
     {
       schema: {
         tags: ['models'],
@@ -278,4 +277,4 @@ export function registerAuditRoutes(app: FastifyInstance, useCases: UseCases): v
         ...(request.query.at === undefined ? {} : { at: request.query.at }),
       }),
   );
-}
+};

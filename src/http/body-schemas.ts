@@ -24,11 +24,29 @@ export const registerPolicyBody = {
   properties: { text: nonEmpty, file: text },
 } as const;
 
+/**
+ * The domain's `Lineage`: the fields the reproducibility gate and the trainer rule read, typed as
+ * the domain types them, and any others kept as sent. Absent, the route registers `{}`.
+ */
+const lineage = {
+  type: 'object',
+  additionalProperties: true,
+  properties: {
+    codeCommit: text,
+    dataSnapshotId: text,
+    configDigest: text,
+    seed: { type: ['number', 'string'] },
+    trainingRunId: text,
+    trainedBy: text,
+    baseModel: text,
+  },
+} as const;
+
 export const registerVersionBody = {
   type: 'object',
   additionalProperties: false,
   required: ['version', 'artifactUri', 'artifactDigest'],
-  properties: { version: nonEmpty, artifactUri: nonEmpty, artifactDigest: nonEmpty, lineage: open },
+  properties: { version: nonEmpty, artifactUri: nonEmpty, artifactDigest: nonEmpty, lineage },
 } as const;
 
 export const requestTransitionBody = {

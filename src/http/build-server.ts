@@ -7,15 +7,15 @@ import swagger from '@fastify/swagger';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { GateRunStats } from '../app/index.js';
 import type { IdentityDirectory, OidcVerifier } from '../auth/index.js';
-import { registerAuditRoutes } from './audit-routes.js';
+import { auditRoutes } from './audit-routes.js';
 import { clientErrorHandler } from './client-errors.js';
 import { type AuthFailureLimit, authFailureLimiter, registerEdgeGuards } from './edge-guards.js';
 import { principalOf, registerHooks } from './http-hooks.js';
 import { type IdempotencyStore, inProcessIdempotency } from './idempotency-store.js';
-import { registerIdentityRoutes } from './identity-routes.js';
+import { identityRoutes } from './identity-routes.js';
 import { registerMetrics, type StateCheckStatus } from './metrics.js';
-import { registerModelRoutes } from './model-routes.js';
-import { registerPackRoutes } from './pack-routes.js';
+import { modelRoutes } from './model-routes.js';
+import { packRoutes } from './pack-routes.js';
 import {
   maxParamLength,
   pathOf,
@@ -25,7 +25,7 @@ import {
   sendProblem,
 } from './problem-details.js';
 import { errors, recordSchemas } from './record-schemas.js';
-import { registerRequestRoutes } from './request-routes.js';
+import { requestRoutes } from './request-routes.js';
 import type { UseCases } from './use-cases.js';
 
 export interface HttpDeps {
@@ -116,6 +116,8 @@ export function buildServer(deps: HttpDeps): FastifyInstance {
     ...(deps.trustProxy ? { trustProxy: deps.trustProxy } : {}),
     frameworkErrors: sendProblem,
     clientErrorHandler,
+    // A lineage seed is a number or a text (`type: ['number', 'string']`), as the domain types it.
+    ajv: { customOptions: { allowUnionTypes: true } },
   });
   for (const schema of recordSchemas) app.addSchema(schema);
   registerSwagger(app);
@@ -201,11 +203,9 @@ export function buildServer(deps: HttpDeps): FastifyInstance {
         return reply.type(metrics.registry.contentType).send(text);
       },
     );
-    registerModelRoutes(api, deps.useCases);
-    registerRequestRoutes(api, deps.useCases);
-    registerAuditRoutes(api, deps.useCases);
-    registerIdentityRoutes(api, deps.useCases);
-    registerPackRoutes(api, deps.useCases);
+    for (const routes of [modelRoutes, requestRoutes, auditRoutes, identityRoutes, packRoutes]) {
+      api.register(routes, { prefix: '/api/v1', useCases: deps.useCases });
+    }
   });
   return app;
 }

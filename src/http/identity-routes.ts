@@ -1,10 +1,8 @@
 /** Users, role bindings, API tokens and the caller (`/me`). Token secrets appear once, on create. */
-import type { FastifyInstance } from 'fastify';
 import { idParams } from './body-schemas.js';
 import { principalOf } from './http-hooks.js';
-import type { CreateTokenBody, CreateUserBody, RoleBody } from './identity-use-cases.js';
 import { errors, idempotencyHeader, listOf, ref } from './record-schemas.js';
-import type { UseCases } from './use-cases.js';
+import type { RoutesPlugin } from './routes-plugin.js';
 
 const text = { type: 'string' } as const;
 const nonEmpty = { type: 'string', minLength: 1 } as const;
@@ -67,13 +65,9 @@ const tokenQuery = {
   properties: { userId: { ...nonEmpty, description: 'Only this user’s tokens.' } },
 } as const;
 
-interface IdParams {
-  id: string;
-}
-
-export function registerIdentityRoutes(app: FastifyInstance, useCases: UseCases): void {
-  app.post<{ Body: CreateUserBody }>(
-    '/api/v1/users',
+export const identityRoutes: RoutesPlugin = async (app, { useCases }) => {
+  app.post(
+    '/users',
     {
       config: { idempotent: true },
       schema: {
@@ -91,7 +85,7 @@ export function registerIdentityRoutes(app: FastifyInstance, useCases: UseCases)
   );
 
   app.get(
-    '/api/v1/users',
+    '/users',
     {
       schema: {
         tags: ['identity'],
@@ -102,8 +96,8 @@ export function registerIdentityRoutes(app: FastifyInstance, useCases: UseCases)
     async (request) => useCases.listUsers(principalOf(request)),
   );
 
-  app.post<{ Params: IdParams; Body: RoleBody }>(
-    '/api/v1/users/:id/roles',
+  app.post(
+    '/users/:id/roles',
     {
       schema: {
         tags: ['identity'],
@@ -122,8 +116,8 @@ export function registerIdentityRoutes(app: FastifyInstance, useCases: UseCases)
     },
   );
 
-  app.delete<{ Params: IdParams; Body: RoleBody }>(
-    '/api/v1/users/:id/roles',
+  app.delete(
+    '/users/:id/roles',
     {
       schema: {
         tags: ['identity'],
@@ -143,8 +137,8 @@ export function registerIdentityRoutes(app: FastifyInstance, useCases: UseCases)
   );
 
   // Not idempotent on purpose: a replay cache would hold the token's secret in memory.
-  app.post<{ Body: CreateTokenBody | undefined }>(
-    '/api/v1/tokens',
+  app.post(
+    '/tokens',
     {
       schema: {
         tags: ['identity'],
@@ -156,13 +150,13 @@ export function registerIdentityRoutes(app: FastifyInstance, useCases: UseCases)
     async (request, reply) => {
       const created = await useCases.createToken(principalOf(request), request.body ?? {});
       reply.header('cache-control', 'no-store');
-      reply.header('location', `/api/v1/tokens/${encodeURIComponent(created.id)}`);
+      reply.header('location', `${app.prefix}/tokens/${encodeURIComponent(created.id)}`);
       return reply.code(201).send(created);
     },
   );
 
-  app.get<{ Querystring: { userId?: string } }>(
-    '/api/v1/tokens',
+  app.get(
+    '/tokens',
     {
       schema: {
         tags: ['identity'],
@@ -178,8 +172,8 @@ export function registerIdentityRoutes(app: FastifyInstance, useCases: UseCases)
       ),
   );
 
-  app.delete<{ Params: IdParams }>(
-    '/api/v1/tokens/:id',
+  app.delete(
+    '/tokens/:id',
     {
       schema: {
         tags: ['identity'],
@@ -192,7 +186,7 @@ export function registerIdentityRoutes(app: FastifyInstance, useCases: UseCases)
   );
 
   app.get(
-    '/api/v1/me',
+    '/me',
     {
       schema: {
         tags: ['identity'],
@@ -202,4 +196,4 @@ export function registerIdentityRoutes(app: FastifyInstance, useCases: UseCases)
     },
     async (request) => useCases.me(principalOf(request)),
   );
-}
+};

@@ -1,5 +1,4 @@
 /** Policies, models, versions, evidence and the serving read. */
-import type { FastifyInstance } from 'fastify';
 import { ClearanceError } from '../domain/index.js';
 import {
   nameParams,
@@ -10,18 +9,11 @@ import {
 } from './body-schemas.js';
 import { principalOf } from './http-hooks.js';
 import { errors, idempotencyHeader, listOf, ref } from './record-schemas.js';
-import type { RegisterModelBody, RegisterVersionBody, UseCases } from './use-cases.js';
+import type { RoutesPlugin } from './routes-plugin.js';
 
-interface NameParams {
-  name: string;
-}
-interface VersionParams extends NameParams {
-  version: string;
-}
-
-export function registerModelRoutes(app: FastifyInstance, useCases: UseCases): void {
-  app.post<{ Body: { text: string; file?: string } }>(
-    '/api/v1/policies',
+export const modelRoutes: RoutesPlugin = async (app, { useCases }) => {
+  app.post(
+    '/policies',
     {
       config: { idempotent: true },
       schema: {
@@ -38,8 +30,8 @@ export function registerModelRoutes(app: FastifyInstance, useCases: UseCases): v
     },
   );
 
-  app.post<{ Body: RegisterModelBody }>(
-    '/api/v1/models',
+  app.post(
+    '/models',
     {
       config: { idempotent: true },
       schema: {
@@ -52,13 +44,13 @@ export function registerModelRoutes(app: FastifyInstance, useCases: UseCases): v
     },
     async (request, reply) => {
       const model = await useCases.registerModel(principalOf(request), request.body);
-      reply.header('location', `/api/v1/models/${encodeURIComponent(model.name)}`);
+      reply.header('location', `${app.prefix}/models/${encodeURIComponent(model.name)}`);
       return reply.code(201).send(model);
     },
   );
 
   app.get(
-    '/api/v1/models',
+    '/models',
     {
       schema: {
         tags: ['models'],
@@ -69,8 +61,8 @@ export function registerModelRoutes(app: FastifyInstance, useCases: UseCases): v
     async (request) => useCases.listModels(principalOf(request)),
   );
 
-  app.get<{ Params: NameParams }>(
-    '/api/v1/models/:name',
+  app.get(
+    '/models/:name',
     {
       schema: {
         tags: ['models'],
@@ -82,8 +74,8 @@ export function registerModelRoutes(app: FastifyInstance, useCases: UseCases): v
     async (request) => useCases.getModel(principalOf(request), request.params.name),
   );
 
-  app.post<{ Params: NameParams; Body: RegisterVersionBody }>(
-    '/api/v1/models/:name/versions',
+  app.post(
+    '/models/:name/versions',
     {
       config: { idempotent: true },
       schema: {
@@ -103,14 +95,14 @@ export function registerModelRoutes(app: FastifyInstance, useCases: UseCases): v
       });
       reply.header(
         'location',
-        `/api/v1/models/${encodeURIComponent(version.model)}/versions/${encodeURIComponent(version.version)}`,
+        `${app.prefix}/models/${encodeURIComponent(version.model)}/versions/${encodeURIComponent(version.version)}`,
       );
       return reply.code(201).send(version);
     },
   );
 
-  app.get<{ Params: NameParams }>(
-    '/api/v1/models/:name/versions',
+  app.get(
+    '/models/:name/versions',
     {
       schema: {
         tags: ['versions'],
@@ -122,8 +114,8 @@ export function registerModelRoutes(app: FastifyInstance, useCases: UseCases): v
     async (request) => useCases.listVersions(principalOf(request), request.params.name),
   );
 
-  app.post<{ Params: VersionParams; Querystring: { path: string; mediaType?: string } }>(
-    '/api/v1/models/:name/versions/:version/evidence',
+  app.post(
+    '/models/:name/versions/:version/evidence',
     {
       config: { idempotent: true },
       // Authorise before the body is read: a caller who may not attach here (or a missing model
@@ -131,6 +123,7 @@ export function registerModelRoutes(app: FastifyInstance, useCases: UseCases): v
       // received or stored.
       preParsing: async (request, _reply, payload) => {
         const declared = Number(request.headers['content-length']);
+        // Not validated yet (preParsing runs first): whatever was sent, if anything.
         const path: unknown = request.query.path;
         await useCases.mayAttachEvidence(principalOf(request), {
           model: request.params.name,
@@ -182,8 +175,8 @@ export function registerModelRoutes(app: FastifyInstance, useCases: UseCases): v
     },
   );
 
-  app.get<{ Params: NameParams }>(
-    '/api/v1/models/:name/serving',
+  app.get(
+    '/models/:name/serving',
     {
       config: { cacheControl: 'private, max-age=5, stale-if-error=86400' },
       schema: {
@@ -199,4 +192,4 @@ export function registerModelRoutes(app: FastifyInstance, useCases: UseCases): v
     },
     async (request) => useCases.serving(principalOf(request), request.params.name),
   );
-}
+};

@@ -1,11 +1,9 @@
 /** The evidence pack download and the policy backtest: what an auditor and a policy owner review. */
-import type { FastifyInstance } from 'fastify';
 import { evidencePackMediaType } from '../app/index.js';
 import { versionParams } from './body-schemas.js';
 import { principalOf } from './http-hooks.js';
-import type { BacktestBody } from './pack-use-cases.js';
 import { errors } from './record-schemas.js';
-import type { UseCases } from './use-cases.js';
+import type { RoutesPlugin } from './routes-plugin.js';
 
 const text = { type: 'string' } as const;
 const nonEmpty = { type: 'string', minLength: 1 } as const;
@@ -100,9 +98,9 @@ const backtestReport = {
   },
 } as const;
 
-export function registerPackRoutes(app: FastifyInstance, useCases: UseCases): void {
-  app.get<{ Params: { name: string; version: string } }>(
-    '/api/v1/models/:name/versions/:version/evidence-pack',
+export const packRoutes: RoutesPlugin = async (app, { useCases }) => {
+  app.get(
+    '/models/:name/versions/:version/evidence-pack',
     {
       // A fresh export each time (its own createdAt and audit entry): nothing to keep.
       config: { cacheControl: 'private, no-store' },
@@ -139,8 +137,8 @@ export function registerPackRoutes(app: FastifyInstance, useCases: UseCases): vo
     },
   );
 
-  app.post<{ Body: BacktestBody }>(
-    '/api/v1/policies/backtest',
+  app.post(
+    '/policies/backtest',
     {
       schema: {
         tags: ['policies'],
@@ -152,4 +150,4 @@ export function registerPackRoutes(app: FastifyInstance, useCases: UseCases): vo
     },
     async (request) => useCases.backtestPolicy(principalOf(request), request.body),
   );
-}
+};

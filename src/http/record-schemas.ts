@@ -229,9 +229,11 @@ export const recordSchemas = [
   apiTokenSchema,
 ] as const;
 
-export const ref = (id: (typeof recordSchemas)[number]['$id']) => ({ $ref: `${id}#` }) as const;
-export const listOf = (id: (typeof recordSchemas)[number]['$id']) =>
-  ({ type: 'array', items: ref(id) }) as const;
+type RecordId = (typeof recordSchemas)[number]['$id'];
+
+// Generic, so each `$ref` keeps its one id and the type provider resolves it to that schema.
+export const ref = <Id extends RecordId>(id: Id) => ({ $ref: `${id}#` }) as const;
+export const listOf = <Id extends RecordId>(id: Id) => ({ type: 'array', items: ref(id) }) as const;
 
 const problemResponse = {
   description: 'RFC 9457 problem details.',

@@ -1,5 +1,4 @@
 /** Transition requests, approvals, execution, rollback, the inbox and decisions. */
-import type { FastifyInstance } from 'fastify';
 import {
   approvalBody,
   approvalOutcomeSchema,
@@ -15,16 +14,11 @@ import {
 } from './body-schemas.js';
 import { principalOf } from './http-hooks.js';
 import { errors, idempotencyHeader, ref } from './record-schemas.js';
-import type { ApprovalBody, RequestTransitionBody, UseCases } from './use-cases.js';
+import type { RoutesPlugin } from './routes-plugin.js';
 
-interface IdParams {
-  id: string;
-}
-type ReasonBody = { reason: string; ticket?: string };
-
-export function registerRequestRoutes(app: FastifyInstance, useCases: UseCases): void {
-  app.post<{ Body: RequestTransitionBody }>(
-    '/api/v1/requests',
+export const requestRoutes: RoutesPlugin = async (app, { useCases }) => {
+  app.post(
+    '/requests',
     {
       config: { idempotent: true },
       schema: {
@@ -37,13 +31,13 @@ export function registerRequestRoutes(app: FastifyInstance, useCases: UseCases):
     },
     async (request, reply) => {
       const created = await useCases.requestTransition(principalOf(request), request.body);
-      reply.header('location', `/api/v1/requests/${encodeURIComponent(created.request.id)}`);
+      reply.header('location', `${app.prefix}/requests/${encodeURIComponent(created.request.id)}`);
       return reply.code(201).send(created);
     },
   );
 
-  app.get<{ Params: IdParams }>(
-    '/api/v1/requests/:id',
+  app.get(
+    '/requests/:id',
     {
       schema: {
         tags: ['requests'],
@@ -55,8 +49,8 @@ export function registerRequestRoutes(app: FastifyInstance, useCases: UseCases):
     async (request) => useCases.getRequest(principalOf(request), request.params.id),
   );
 
-  app.post<{ Params: IdParams; Body: Omit<ApprovalBody, 'requestId'> }>(
-    '/api/v1/requests/:id/approvals',
+  app.post(
+    '/requests/:id/approvals',
     {
       config: { idempotent: true },
       schema: {
@@ -77,8 +71,8 @@ export function registerRequestRoutes(app: FastifyInstance, useCases: UseCases):
     },
   );
 
-  app.post<{ Params: IdParams; Body: ReasonBody }>(
-    '/api/v1/requests/:id/cancel',
+  app.post(
+    '/requests/:id/cancel',
     {
       config: { idempotent: true },
       schema: {
@@ -97,8 +91,8 @@ export function registerRequestRoutes(app: FastifyInstance, useCases: UseCases):
       }),
   );
 
-  app.post<{ Params: IdParams }>(
-    '/api/v1/requests/:id/execute',
+  app.post(
+    '/requests/:id/execute',
     {
       config: { idempotent: true },
       schema: {
@@ -113,8 +107,8 @@ export function registerRequestRoutes(app: FastifyInstance, useCases: UseCases):
       useCases.executeTransition(principalOf(request), { requestId: request.params.id }),
   );
 
-  app.post<{ Params: { name: string; version: string }; Body: ReasonBody }>(
-    '/api/v1/models/:name/versions/:version/import-production',
+  app.post(
+    '/models/:name/versions/:version/import-production',
     {
       config: { idempotent: true },
       schema: {
@@ -150,8 +144,8 @@ export function registerRequestRoutes(app: FastifyInstance, useCases: UseCases):
       }),
   );
 
-  app.post<{ Params: { name: string }; Body: ReasonBody }>(
-    '/api/v1/models/:name/rollback',
+  app.post(
+    '/models/:name/rollback',
     {
       config: { idempotent: true },
       schema: {
@@ -168,7 +162,7 @@ export function registerRequestRoutes(app: FastifyInstance, useCases: UseCases):
   );
 
   app.get(
-    '/api/v1/inbox',
+    '/inbox',
     {
       schema: {
         tags: ['requests'],
@@ -179,8 +173,8 @@ export function registerRequestRoutes(app: FastifyInstance, useCases: UseCases):
     async (request) => useCases.inbox(principalOf(request)),
   );
 
-  app.get<{ Params: IdParams }>(
-    '/api/v1/decisions/:id',
+  app.get(
+    '/decisions/:id',
     {
       schema: {
         tags: ['decisions'],
@@ -192,8 +186,8 @@ export function registerRequestRoutes(app: FastifyInstance, useCases: UseCases):
     async (request) => useCases.getDecision(principalOf(request), request.params.id),
   );
 
-  app.post<{ Params: IdParams }>(
-    '/api/v1/decisions/:id/replay',
+  app.post(
+    '/decisions/:id/replay',
     {
       schema: {
         tags: ['decisions'],
@@ -204,4 +198,4 @@ export function registerRequestRoutes(app: FastifyInstance, useCases: UseCases):
     },
     async (request) => useCases.replayDecision(principalOf(request), request.params.id),
   );
-}
+};

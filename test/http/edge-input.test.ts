@@ -169,4 +169,40 @@ forEachStore('text and depth at the HTTP edge', (open) => {
     const atLimit = await post(maxJsonDepth - 2, '4.0.0');
     expect(atLimit.statusCode, atLimit.body).toBe(201);
   });
+
+  it('types the lineage fields the gates read, and keeps the others as sent', async () => {
+    const { h, app, identity } = await serve();
+    const authorization = identity.bearer('ci', 'mlops');
+    const register = (v: string, lineage: unknown) =>
+      app.inject({
+        method: 'POST',
+        url: `/api/v1/models/${model}/versions`,
+        headers: { authorization },
+        payload: {
+          version: v,
+          artifactUri: 's3://m/5',
+          artifactDigest: `sha256:${'ab'.repeat(32)}`,
+          lineage,
+        },
+      });
+    const before = await auditSize(h);
+    const refused = await register('5.0.1', { trainedBy: { name: 'sam' } });
+    expect(expectRefused(refused).code).toBe('invalid_input');
+    expect(await auditSize(h)).toBe(before);
+    const lineage = { trainedBy: 'sam', seed: '42', notes: { run: 7 } };
+    const text = await register('5.0.0', lineage);
+    expect(text.statusCode, text.body).toBe(201);
+    const number = await register('5.0.2', { seed: 42 });
+    expect(number.statusCode, number.body).toBe(201);
+    const versions = await app.inject({
+      method: 'GET',
+      url: `/api/v1/models/${model}/versions`,
+      headers: { authorization },
+    });
+    const byName = new Map(
+      (versions.json() as { version: string; lineage: unknown }[]).map((v) => [v.version, v]),
+    );
+    expect(byName.get('5.0.0')?.lineage).toEqual(lineage);
+    expect(byName.get('5.0.2')?.lineage).toEqual({ seed: 42 });
+  });
 });
