@@ -31,7 +31,9 @@ function requestFacts(request: RequestSummary): EventDescription['facts'] {
 
 function people(holders: { userId: string; displayName?: string | undefined }[]): string {
   if (holders.length === 0) return 'nobody holds this role yet';
-  return holders.map((h) => (h.displayName ? `${h.displayName} (${h.userId})` : h.userId)).join(', ');
+  return holders
+    .map((h) => (h.displayName ? `${h.displayName} (${h.userId})` : h.userId))
+    .join(', ');
 }
 
 type Describe<T extends NotificationEvent['type']> = (
@@ -42,16 +44,16 @@ const describers: { [T in NotificationEvent['type']]: Describe<T> } = {
   'approval.requested': ({ data }) => ({
     title: `Approval needed: ${data.request.model} ${data.request.version} → ${data.request.to}`,
     summary: `${data.request.requestedBy} asks to move ${move(data.request)}: ${data.request.reason}`,
-    action: data.awaiting
-      .map((r) => `${r.needed} × ${r.role}: ${people(r.holders)}`)
-      .join('; '),
+    action: data.awaiting.map((r) => `${r.needed} × ${r.role}: ${people(r.holders)}`).join('; '),
     facts: requestFacts(data.request),
   }),
   'approval.recorded': ({ data }) => ({
     title: `${data.approval.decision === 'approve' ? 'Approved' : 'Rejected'} by ${data.approval.approver} as ${data.approval.role}`,
     summary: `On the request to move ${move(data.request)}${data.approval.comment ? `: ${data.approval.comment}` : '.'}`,
     ...(data.stillNeeded.length > 0
-      ? { action: `Still needed: ${data.stillNeeded.map((r) => `${r.needed} × ${r.role}`).join(', ')}` }
+      ? {
+          action: `Still needed: ${data.stillNeeded.map((r) => `${r.needed} × ${r.role}`).join(', ')}`,
+        }
       : {}),
     facts: requestFacts(data.request),
   }),

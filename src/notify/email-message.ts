@@ -127,7 +127,9 @@ export function renderDigestEmail(input: DigestInput, options: EmailRenderOption
     described: describeEvent(event),
     link: absoluteLink(options.publicUrl, event.subject.links.api),
   }));
-  const text = sections.map(({ described, link }) => textBlock(described, link)).join('\n\n---\n\n');
+  const text = sections
+    .map(({ described, link }) => textBlock(described, link))
+    .join('\n\n---\n\n');
   const html = sections
     .map(({ described, link }) => htmlBlock(described, link))
     .join('\n<hr style="border:0;border-top:1px solid #ddd">\n');

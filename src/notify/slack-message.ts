@@ -36,7 +36,10 @@ export type SlackBlock =
   | { type: 'header'; text: PlainText }
   | { type: 'section'; text: Mrkdwn }
   | { type: 'section'; fields: Mrkdwn[] }
-  | { type: 'actions'; elements: { type: 'button'; text: PlainText; url: string; action_id: string }[] }
+  | {
+      type: 'actions';
+      elements: { type: 'button'; text: PlainText; url: string; action_id: string }[];
+    }
   | { type: 'context'; elements: Mrkdwn[] };
 
 export interface SlackMessage {
@@ -72,7 +75,14 @@ export function renderSlackMessage(
 ): SlackMessage {
   const described = describeEvent(event);
   const blocks: SlackBlock[] = [
-    { type: 'header', text: { type: 'plain_text', text: cut(described.title, slackLimits.headerText), emoji: false } },
+    {
+      type: 'header',
+      text: {
+        type: 'plain_text',
+        text: cut(described.title, slackLimits.headerText),
+        emoji: false,
+      },
+    },
     { type: 'section', text: mrkdwn(described.summary, slackLimits.sectionText) },
   ];
   if (described.action !== undefined) {
@@ -94,12 +104,16 @@ export function renderSlackMessage(
     const label = event.subject.links.request !== undefined ? 'Open request' : 'Open in Clearance';
     blocks.push({
       type: 'actions',
-      elements: [{ type: 'button', text: { type: 'plain_text', text: label }, url, action_id: 'open' }],
+      elements: [
+        { type: 'button', text: { type: 'plain_text', text: label }, url, action_id: 'open' },
+      ],
     });
   }
   blocks.push({
     type: 'context',
-    elements: [mrkdwn(`${event.type} · ${event.occurredAt} · ${event.id}`, slackLimits.sectionText)],
+    elements: [
+      mrkdwn(`${event.type} · ${event.occurredAt} · ${event.id}`, slackLimits.sectionText),
+    ],
   });
   const fallback = `${described.title}: ${described.summary}`;
   return { text: mrkdwn(fallback, slackLimits.fallbackText).text, blocks };

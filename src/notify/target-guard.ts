@@ -126,7 +126,8 @@ export function guardedLookup(policy: TargetPolicy): LookupFunction {
         }
       }
       const first = addresses[0];
-      if (first === undefined) return callback(new Error(`${hostname} resolves to no address`), '', 0);
+      if (first === undefined)
+        return callback(new Error(`${hostname} resolves to no address`), '', 0);
       // Node's net asks for all addresses when it races IPv4 and IPv6 (autoSelectFamily).
       if (options.all === true) {
         return (callback as unknown as (e: null, a: LookupAddress[]) => void)(null, addresses);

@@ -12,11 +12,12 @@ export const webhookSecretPrefix = 'whsec_';
 /** Five minutes either way, the reference libraries' default. */
 export const defaultToleranceSeconds = 5 * 60;
 
-export interface WebhookHeaders {
+/** A type, not an interface, so it passes where any header record is expected. */
+export type WebhookHeaders = {
   'webhook-id': string;
   'webhook-timestamp': string;
   'webhook-signature': string;
-}
+};
 
 /** A new `whsec_` secret over 32 random bytes. */
 export function generateWebhookSecret(): string {
