@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { sampleEvents } from '../../test/notify/sample-events.js';
 import type { NotificationEvent } from './notification-events.js';
@@ -149,5 +150,27 @@ describe('routing', () => {
     expect(matchesNamePattern('exact', 'exact')).toBe(true);
     expect(matchesNamePattern('exact', 'exactly')).toBe(false);
     expect(matchesNamePattern('a.b', 'axb')).toBe(false);
+  });
+
+  it('matches exactly what an anchored regex of the pattern matches', () => {
+    const piece = fc.constantFrom('a', 'b', '-', '.', '*');
+    fc.assert(
+      fc.property(
+        fc.array(piece, { maxLength: 8 }),
+        fc.array(fc.constantFrom('a', 'b', '-', '.'), { maxLength: 10 }),
+        (p, n) => {
+          const pattern = p.join('');
+          const name = n.join('');
+          const oracle = new RegExp(
+            `^${pattern
+              .split('*')
+              .map((part) => part.replace(/[.\\-]/g, '\\$&'))
+              .join('.*')}$`,
+          );
+          expect(matchesNamePattern(pattern, name)).toBe(oracle.test(name));
+        },
+      ),
+      { numRuns: 2000 },
+    );
   });
 });

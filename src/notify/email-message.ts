@@ -44,9 +44,10 @@ function oneLine(text: string): string {
 }
 
 function address(recipient: EmailRecipient): string {
+  const email = oneLine(recipient.email);
   return recipient.displayName
-    ? `"${oneLine(recipient.displayName).replace(/["\\]/gu, '')}" <${recipient.email}>`
-    : recipient.email;
+    ? `"${oneLine(recipient.displayName).replace(/["\\]/gu, '')}" <${email}>`
+    : email;
 }
 
 function messageId(from: string, parts: string[]): string {

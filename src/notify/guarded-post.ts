@@ -115,15 +115,23 @@ function post(url: URL, req: PostRequest): Promise<PostResult> {
     outgoing.on('response', (message) => {
       const chunks: Buffer[] = [];
       let kept = 0;
-      message.on('data', (chunk: Buffer) => {
-        if (kept < snippetBytes) chunks.push(chunk.subarray(0, snippetBytes - kept));
-        kept += chunk.length;
-      });
-      message.on('error', reject);
-      message.on('end', () => {
+      let finished = false;
+      // The status decides; the body is read only as far as the log keeps it, so a receiver that
+      // streams a long or endless answer cannot turn a delivered 2xx into a timeout.
+      const finish = () => {
+        if (finished) return;
+        finished = true;
         const snippet = Buffer.concat(chunks).toString('utf8');
         resolve({ status: message.statusCode ?? 0, snippet, message });
+        message.destroy();
+      };
+      message.on('data', (chunk: Buffer) => {
+        chunks.push(chunk.subarray(0, snippetBytes - kept));
+        kept += Math.min(chunk.length, snippetBytes - kept);
+        if (kept >= snippetBytes) finish();
       });
+      message.on('error', reject);
+      message.on('end', finish);
     });
     outgoing.end(req.body);
   });

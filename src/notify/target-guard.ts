@@ -11,21 +11,15 @@ import type { LookupFunction } from 'node:net';
 import ipaddr from 'ipaddr.js';
 
 /**
- * Address classes of ipaddr.js (`range()`), plus `metadata` for cloud instance-metadata services.
- * Only `unicast` (public) is allowed unless a class is listed in `TargetPolicy.allow`.
+ * Address classes of ipaddr.js (`range()`: `loopback`, `private`, `uniqueLocal`, `linkLocal`,
+ * `carrierGradeNat`, `unspecified`, `multicast`, `reserved`, …), plus `metadata` for cloud
+ * instance-metadata services. Only `unicast` (public) is allowed unless a class is listed in
+ * `TargetPolicy.allow`.
  */
 export type AddressClass =
-  | 'metadata'
-  | 'loopback'
-  | 'private'
-  | 'uniqueLocal'
-  | 'linkLocal'
-  | 'carrierGradeNat'
-  | 'unspecified'
-  | 'broadcast'
-  | 'multicast'
-  | 'reserved'
-  | (string & {});
+  | ReturnType<ipaddr.IPv4['range']>
+  | ReturnType<ipaddr.IPv6['range']>
+  | 'metadata';
 
 export interface TargetPolicy {
   /** Classes allowed besides public unicast, e.g. `['loopback']` in tests. */

@@ -249,3 +249,24 @@ describe('webhook delivery to a local receiver', () => {
     expect(attempt.error).toMatch(/ECONNREFUSED/);
   });
 });
+
+describe('a receiver that streams an endless answer', () => {
+  it('is judged by its status, without waiting for the body to end', async () => {
+    receiver = await startReceiver((_, response) => {
+      response.writeHead(200, { 'content-type': 'text/plain' });
+      const chunk = 'x'.repeat(512);
+      const timer = setInterval(() => response.write(chunk), 5);
+      response.on('close', () => clearInterval(timer));
+    });
+    const attempt = await sendWebhook({
+      url: receiver.url,
+      id: 'evt_stream',
+      body: '{}',
+      secrets: [generateWebhookSecret()],
+      policy: loopback,
+      timeoutMs: 2_000,
+    });
+    expect(attempt).toMatchObject({ outcome: 'delivered', status: 200 });
+    expect(attempt.responseSnippet).toHaveLength(1024);
+  });
+});

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import fc from 'fast-check';
 import { Webhook } from 'standardwebhooks';
 import { describe, expect, it } from 'vitest';
 import {
@@ -119,5 +120,27 @@ describe('Standard Webhooks signatures', () => {
       /24 to 64/,
     );
     expect(() => webhookSecretKey('whsec_not base64!')).toThrow(/base64/);
+  });
+
+  it('agrees with the reference implementation on any id, body and secret', () => {
+    fc.assert(
+      fc.property(
+        fc.stringMatching(/^[A-Za-z0-9_-]{1,40}$/),
+        fc.uint8Array({ maxLength: 300 }),
+        fc.uint8Array({ minLength: 24, maxLength: 64 }),
+        fc.integer({ min: 1_000_000_000, max: 4_000_000_000 }),
+        (msgId, bytes, keyBytes, seconds) => {
+          const secret = `whsec_${Buffer.from(keyBytes).toString('base64')}`;
+          const timestamp = new Date(seconds * 1000);
+          const ours = signWebhook({ id: msgId, body: bytes, secrets: [secret], timestamp });
+          expect(ours['webhook-signature']).toBe(new Webhook(secret).sign(msgId, timestamp, bytes));
+          const now = new Date(seconds * 1000 + 1000);
+          expect(verifyWebhook({ headers: ours, body: bytes, secrets: [secret], now }).ok).toBe(
+            true,
+          );
+        },
+      ),
+      { numRuns: 200 },
+    );
   });
 });
