@@ -12,5 +12,8 @@ export * from './gate-result.js';
 export * from './identity.js';
 export * from './linear-regex.js';
 export * from './metrics.js';
+export * from './notification-events.js';
+export * from './notification-links.js';
+export * from './notification-routing.js';
 export * from './policy.js';
 export * from './registry.js';

@@ -1,0 +1,39 @@
+/**
+ * Links from a notification event into the HTTP API. Paths only: the server's public URL is
+ * configuration, so renderers (Slack, email) prefix it and the event itself stays the same on
+ * every installation.
+ */
+export interface EventLinks {
+  /** What a button or "open" link should show: the request when there is one, else the model. */
+  api: string;
+  model?: string;
+  request?: string;
+  decision?: string;
+}
+
+const apiRoot = '/api/v1';
+
+function segment(value: string): string {
+  return encodeURIComponent(value);
+}
+
+export function eventLinks(subject: {
+  model?: string | undefined;
+  requestId?: string | undefined;
+  decisionId?: string | undefined;
+}): EventLinks {
+  const links: Omit<EventLinks, 'api'> = {};
+  if (subject.model !== undefined) links.model = `${apiRoot}/models/${segment(subject.model)}`;
+  if (subject.requestId !== undefined)
+    links.request = `${apiRoot}/requests/${segment(subject.requestId)}`;
+  if (subject.decisionId !== undefined)
+    links.decision = `${apiRoot}/decisions/${segment(subject.decisionId)}`;
+  const api =
+    links.request ?? links.model ?? links.decision ?? `${apiRoot}/audit/checkpoints/latest`;
+  return { api, ...links };
+}
+
+/** An absolute URL for a link path, given the server's public URL (`https://clearance.example`). */
+export function absoluteLink(publicUrl: string, path: string): string {
+  return `${publicUrl.replace(/\/+$/u, '')}${path}`;
+}
