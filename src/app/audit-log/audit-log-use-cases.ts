@@ -1,10 +1,8 @@
 /**
- * The audit log as the edges call it: checkpoints, entries, proofs, model history and the state
- * check, bound to the server's checkpoint signer. Without a signer (a server built for tests) the
+ * The audit log as the edges call it: checkpoints, entries, proofs and the state check, bound to the server's checkpoint signer. Without a signer (a server built for tests) the
  * log has no identity, so these refuse with `audit_unavailable`.
  */
 import { ClearanceError, type Principal } from '../../domain/index.js';
-import { type ModelHistory, modelHistory } from '../registry/model-history.js';
 import type { AppDeps } from '../shared/app-deps.js';
 import type { AuditSigner } from '../shared/ports.js';
 import {
@@ -45,7 +43,6 @@ export interface AuditLogUseCases {
     principal: Principal,
     input: { from: number; to?: number },
   ): Promise<ConsistencyProofView>;
-  modelHistory(principal: Principal, input: { model: string; at?: string }): Promise<ModelHistory>;
   /** The database rows against the audit log (auditor, admin). */
   auditState(principal: Principal): Promise<StateCheck>;
 }
@@ -80,7 +77,6 @@ export function bindAuditLogUseCases(
         ...(input.to === undefined ? {} : { size2: input.to }),
         log: log(),
       }),
-    modelHistory: (principal, input) => modelHistory(deps, principal, input),
     auditState: (principal) => checkStateAsAuditor(deps, principal),
   };
 }

@@ -1,4 +1,7 @@
-/** The registry's use cases as the edges call them: policies, models, versions, evidence, serving. */
+/**
+ * The registry's use cases as the edges call them: policies, models, versions, evidence, serving,
+ * and a model's history read from the audit log.
+ */
 import type {
   EvidenceRecord,
   Model,
@@ -10,6 +13,7 @@ import type {
 import type { AppDeps } from '../shared/app-deps.js';
 import { assertMayAttachEvidence, attachEvidence } from './attach-evidence.js';
 import { importProduction } from './import-production.js';
+import { type ModelHistory, modelHistory } from './model-history.js';
 import { getModel, getServing, listModels, listVersions } from './queries.js';
 import { type RegisterModelInput, registerModelWithPolicy } from './register-model.js';
 import { registerPolicy } from './register-policy.js';
@@ -43,6 +47,8 @@ export interface RegistryUseCases {
   serving(principal: Principal, model: string): Promise<ServingView>;
   /** The registry snapshot Prometheus scrapes; for anyone holding a role. */
   registryMetrics(principal: Principal): Promise<RegistryMetrics>;
+  /** Which version was in production when, and why: answered from the audit log alone. */
+  modelHistory(principal: Principal, input: { model: string; at?: string }): Promise<ModelHistory>;
 }
 
 export function bindRegistryUseCases(deps: AppDeps): RegistryUseCases {
@@ -62,5 +68,6 @@ export function bindRegistryUseCases(deps: AppDeps): RegistryUseCases {
     importProduction: (principal, input) => importProduction(deps, principal, input),
     serving: (principal, model) => getServing(deps, principal, { model }),
     registryMetrics: (principal) => registryMetrics(deps, principal),
+    modelHistory: (principal, input) => modelHistory(deps, principal, input),
   };
 }
