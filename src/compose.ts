@@ -23,6 +23,7 @@ import {
   accessDenialThrottle,
   assertRotationReason,
   type BlobCollection,
+  bindUseCases,
   type Clock,
   collectBlobs,
   describeDisagreement,
@@ -55,7 +56,7 @@ import type { Config } from './config.js';
 import { ClearanceError } from './domain/index.js';
 import { FileBlobStore } from './evidence/file-blob-store.js';
 import { type GateRunBudgets, GateWorkerPool } from './gate-runs/index.js';
-import { bindUseCases, buildServer, sharedIdempotency } from './http/index.js';
+import { buildServer, sharedIdempotency } from './http/index.js';
 import { createStore, type StoreConfig } from './store/index.js';
 
 export interface Registry {

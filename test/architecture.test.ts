@@ -104,6 +104,27 @@ function appFolderOf(file: string): string | undefined {
   return rel.length > 1 ? rel[0] : undefined;
 }
 
+/**
+ * The app's authorisation: every function `app/shared/authorise.ts` and `read-access.ts` export,
+ * and every `assert…` the app's public face offers. Edges call use cases, which authorise inside.
+ */
+function authorisationNames(): string[] {
+  const names = new Set<string>();
+  for (const file of ['authorise.ts', 'read-access.ts']) {
+    const text = readFileSync(join(srcRoot, 'app', 'shared', file), 'utf8');
+    for (const match of text.matchAll(/^export (?:async )?function (\w+)/gm))
+      if (match[1]) names.add(match[1]);
+  }
+  const face = readFileSync(join(srcRoot, 'app', 'index.ts'), 'utf8');
+  for (const match of face.matchAll(/\b(assert\w+)\b/g)) if (match[1]) names.add(match[1]);
+  return [...names];
+}
+
+/** Calls of any of `names` in `text`. */
+function callsOf(text: string, names: readonly string[]): string[] {
+  return names.filter((name) => new RegExp(`\\b${name}\\s*[(<]`).test(text));
+}
+
 describe('architecture', () => {
   const files = sourceFiles(srcRoot);
 
@@ -172,6 +193,30 @@ describe('architecture', () => {
       }
     }
     expect(violations).toEqual([]);
+  });
+
+  it('keeps authorisation and store access out of the HTTP edge', () => {
+    expect(allowed.http).not.toContain('store');
+    const names = authorisationNames();
+    const violations = files
+      .filter((file) => moduleOf(file) === 'http')
+      .flatMap((file) =>
+        callsOf(readFileSync(file, 'utf8'), names).map(
+          (name) => `${relative(srcRoot, file)} calls ${name}`,
+        ),
+      );
+    expect(violations).toEqual([]);
+  });
+
+  it('detects an authorisation call in a sample', () => {
+    const names = authorisationNames();
+    expect(names).toEqual(
+      expect.arrayContaining(['assertAnyRole', 'guarded', 'guardedRead', 'assertAuditReader']),
+    );
+    expect(callsOf('await guardedRead(deps, read, () => x);', names)).toEqual(['guardedRead']);
+    expect(callsOf("assertAuditReader(principal); // 'guarded' in a comment", names)).toEqual([
+      'assertAuditReader',
+    ]);
   });
 
   it('detects a wrong-way import in a sample', () => {

@@ -1,5 +1,9 @@
 /** Use cases: the only way the edges (http, cli, jobs) change or read the registry. */
 
+export type {
+  AuditLogUseCases,
+  SignedCheckpointView,
+} from './audit-log/audit-log-use-cases.js';
 export {
   type AuditEntriesPage,
   type AuditLogIdentity,
@@ -13,6 +17,7 @@ export {
   latestCheckpoint,
   listAuditEntries,
   listCheckpoints,
+  proveInclusion,
 } from './audit-log/audit-proofs.js';
 export {
   checkStateAsAuditor,
@@ -45,6 +50,7 @@ export {
   evidencePackStream,
   readEvidencePackArchive,
 } from './evidence-pack/evidence-pack-archive.js';
+export type { EvidencePackUseCases } from './evidence-pack/evidence-pack-use-cases.js';
 export {
   describePhase,
   evaluateGateRun,
@@ -64,7 +70,8 @@ export { bootstrapAdmin } from './identity/bootstrap-admin.js';
 export { type CreatedToken, type CreateTokenInput, createToken } from './identity/create-token.js';
 export { type CreateUserInput, createUser } from './identity/create-user.js';
 export { grantRole, type RoleChangeInput, revokeRole } from './identity/grant-role.js';
-export { hasUsers, listTokens, listUsers, whoAmI } from './identity/identity-queries.js';
+export { hasUsers, listTokens, listUsers, type Me, whoAmI } from './identity/identity-queries.js';
+export type { IdentityUseCases } from './identity/identity-use-cases.js';
 export { revokeToken } from './identity/revoke-token.js';
 export {
   assertMayAttachEvidence,
@@ -80,33 +87,51 @@ export {
 } from './registry/model-history.js';
 export {
   getModel,
-  getRequest,
   getServing,
   getVersion,
-  listInbox,
-  type RequestView,
+  listModels,
+  listVersions,
 } from './registry/queries.js';
-export { registerModel, registerModelWithPolicy } from './registry/register-model.js';
+export {
+  type RegisterModelInput,
+  registerModel,
+  registerModelWithPolicy,
+} from './registry/register-model.js';
 export { registerPolicy } from './registry/register-policy.js';
-export { registerVersion } from './registry/register-version.js';
+export { type RegisterVersionInput, registerVersion } from './registry/register-version.js';
 export { type RegistryMetrics, registryMetrics } from './registry/registry-metrics.js';
+export type { RegistryUseCases } from './registry/registry-use-cases.js';
 export { setModelPolicy } from './registry/set-model-policy.js';
 export { assertWithinUploadQuota, type UploadQuota } from './registry/upload-quota.js';
 export { type BacktestReport, backtestPolicy, parseSince } from './replay/backtest-policy.js';
 export { type GateSummary, type ReplayReport, replayDecision } from './replay/replay-decision.js';
+export type { BacktestInput, ReplayUseCases } from './replay/replay-use-cases.js';
 export type { AppDeps } from './shared/app-deps.js';
 export { guarded } from './shared/authorise.js';
 export type * from './shared/ports.js';
-export { guardedRead } from './shared/read-access.js';
 export { repeatEvery } from './shared/repeat-every.js';
 export { cancelRequest } from './transitions/cancel-request.js';
 export { type ExecuteResult, executeTransition } from './transitions/execute-transition.js';
 export { type ExpiryOutcome, expireEmergencies } from './transitions/expire-emergencies.js';
 export { type OverdueReview, overdueReviews } from './transitions/overdue-reviews.js';
-export { type ApprovalInput, recordApproval } from './transitions/record-approval.js';
+export {
+  type ApprovalInput,
+  type ApprovalResult,
+  recordApproval,
+} from './transitions/record-approval.js';
 export { recordReview } from './transitions/record-review.js';
 export {
+  getDecision,
+  getRequest,
+  type InboxItem,
+  listInbox,
+  type RequestView,
+} from './transitions/request-queries.js';
+export {
   type RequestTransitionInput,
+  type RequestTransitionResult,
   requestTransition,
 } from './transitions/request-transition.js';
 export { rollback } from './transitions/rollback.js';
+export type { TransitionUseCases } from './transitions/transition-use-cases.js';
+export { bindUseCases, type UseCases } from './use-cases.js';

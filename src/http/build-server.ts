@@ -5,7 +5,7 @@
 import helmet from '@fastify/helmet';
 import swagger from '@fastify/swagger';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
-import type { GateRunStats } from '../app/index.js';
+import type { GateRunStats, UseCases } from '../app/index.js';
 import type { IdentityDirectory, OidcVerifier } from '../auth/index.js';
 import { auditRoutes } from './audit-routes.js';
 import { clientErrorHandler } from './client-errors.js';
@@ -26,7 +26,6 @@ import {
 } from './problem-details.js';
 import { errors, recordSchemas } from './record-schemas.js';
 import { requestRoutes } from './request-routes.js';
-import type { UseCases } from './use-cases.js';
 
 export interface HttpDeps {
   /** The app's use cases with their deps bound: `bindUseCases(appDeps)`. */

@@ -1,5 +1,3 @@
-export type { AuditUseCases, SignedCheckpointView } from './audit-use-cases.js';
-export { bindUseCases } from './bind-use-cases.js';
 export { buildServer, type HttpDeps, openApiInfo } from './build-server.js';
 export {
   IdempotencyCache,
@@ -14,14 +12,6 @@ export {
   inProcessIdempotency,
   sharedIdempotency,
 } from './idempotency-store.js';
-export type {
-  CreateTokenBody,
-  CreateUserBody,
-  IdentityUseCases,
-  Me,
-  RoleBody,
-} from './identity-use-cases.js';
-export type { BacktestBody, PackUseCases } from './pack-use-cases.js';
 export {
   type ProblemCode,
   type ProblemDetails,
@@ -29,16 +19,3 @@ export {
   problemStatus,
   problemTypeBase,
 } from './problem-details.js';
-export type {
-  ApprovalBody,
-  ApprovalOutcome,
-  ExecuteOutcome,
-  InboxItem,
-  RegisterModelBody,
-  RegisterVersionBody,
-  ReplayOutcome,
-  RequestDetail,
-  RequestOutcome,
-  RequestTransitionBody,
-  UseCases,
-} from './use-cases.js';

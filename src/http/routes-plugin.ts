@@ -7,8 +7,8 @@
 import type { Readable } from 'node:stream';
 import type { JsonSchemaToTsProvider } from '@fastify/type-provider-json-schema-to-ts';
 import type { FastifyPluginAsync, FastifyTypeProvider, RawServerDefault } from 'fastify';
+import type { UseCases } from '../app/index.js';
 import type { recordSchemas } from './record-schemas.js';
-import type { UseCases } from './use-cases.js';
 
 type References = [...typeof recordSchemas];
 

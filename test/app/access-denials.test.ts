@@ -5,10 +5,14 @@
  * the entries written plus their `suppressed` counts equal the denials made.
  */
 import { expect, it } from 'vitest';
-import { accessDenialThrottle, flushAccessDenials, guarded } from '../../src/app/index.js';
+import {
+  accessDenialThrottle,
+  bindUseCases,
+  flushAccessDenials,
+  guarded,
+} from '../../src/app/index.js';
 import { forbidden } from '../../src/app/shared/authorise.js';
 import type { AuditEntry } from '../../src/audit/index.js';
-import { bindUseCases } from '../../src/http/index.js';
 import { forEachStore, person, type StoreHarness } from './harness.js';
 
 const windowMs = 60_000;

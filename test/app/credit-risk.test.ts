@@ -91,7 +91,9 @@ forEachStore('credit-risk: staging → production', (open) => {
       );
       expect(error.code).toBe('precondition_failed');
       expect(error.message).toContain(`Needs 1 more ${skipped[1]} approval(s)`);
-      expect((await getVersion(h.deps, { model, version: '2026.2' })).state).toBe('staging');
+      expect((await getVersion(h.deps, people.admin, { model, version: '2026.2' })).state).toBe(
+        'staging',
+      );
     }
   });
 
@@ -106,8 +108,10 @@ forEachStore('credit-risk: staging → production', (open) => {
     expect(result.decision.kind).toBe('transition');
     expect(result.decision.approvalsCounted).toHaveLength(3);
     expect(result.demoted).toBe('2026.1');
-    expect((await getVersion(h.deps, { model, version: '2026.1' })).state).toBe('deprecated');
-    const serving = await getServing(h.deps, { model });
+    expect((await getVersion(h.deps, people.admin, { model, version: '2026.1' })).state).toBe(
+      'deprecated',
+    );
+    const serving = await getServing(h.deps, people.admin, { model });
     expect(serving.production?.version).toBe('2026.2');
     expect(serving.rollbackTarget).toEqual({ version: '2026.1' });
 
@@ -119,8 +123,10 @@ forEachStore('credit-risk: staging → production', (open) => {
       ticket,
     });
     expect(moved).toEqual({ from: '2026.2', to: '2026.1' });
-    expect((await getServing(h.deps, { model })).production?.version).toBe('2026.1');
-    expect((await getVersion(h.deps, { model, version: '2026.2' })).state).toBe('deprecated');
+    expect((await getServing(h.deps, people.admin, { model })).production?.version).toBe('2026.1');
+    expect((await getVersion(h.deps, people.admin, { model, version: '2026.2' })).state).toBe(
+      'deprecated',
+    );
     const entry = (await readAudit(h)).find((e) => e.action === 'rollback.executed');
     expect(entry?.reason).toBe('Rejection rate spiked');
     expect(entry?.ticket).toBe(ticket);
@@ -211,7 +217,7 @@ forEachStore('credit-risk: staging → production', (open) => {
         attachedBy: people.ci.id,
       }),
     );
-    const view = await getRequest(h.deps, { requestId: request.id });
+    const view = await getRequest(h.deps, people.admin, { requestId: request.id });
     expect(view.status.counted).toEqual([]);
     expect(view.status.ignored.map((i) => i.why)).toEqual([
       'evidence_changed',
@@ -281,7 +287,9 @@ forEachStore('credit-risk: staging → production', (open) => {
     expect(last?.outcome).toBe('denied');
     expect(last?.approvalsCounted).toHaveLength(3);
     expect((await readActions(h)).slice(-2)).toEqual(['gate.evaluated', 'transition.blocked']);
-    expect((await getVersion(h.deps, { model, version: '2026.2' })).state).toBe('staging');
+    expect((await getVersion(h.deps, people.admin, { model, version: '2026.2' })).state).toBe(
+      'staging',
+    );
   });
 
   it('every action leaves audit entries with contiguous seq and leaf hashes', async () => {
@@ -318,13 +326,13 @@ forEachStore('credit-risk: staging → production', (open) => {
     await approve(h, request.id, people.risk, 'risk_officer');
     await approve(h, request.id, people.compliance, 'compliance_officer');
     const { decision } = await executeTransition(h.deps, people.mlops, { requestId: request.id });
-    const report = await replayDecision(h.deps, { decisionId: decision.id });
+    const report = await replayDecision(h.deps, people.admin, { decisionId: decision.id });
     expect(report.differences).toEqual([]);
     expect(report.reproduced).toBe(true);
     expect(report.replayed?.outcome).toBe('allowed');
 
     await h.tamperPolicy(decision.policyDigest, (text) => text.replace('min: 0.8', 'min: 0.5'));
-    const again = await replayDecision(h.deps, { decisionId: decision.id });
+    const again = await replayDecision(h.deps, people.admin, { decisionId: decision.id });
     expect(again.reproduced).toBe(false);
     expect(again.policyIntact).toBe(false);
     expect(again.differences[0]).toContain('was altered');

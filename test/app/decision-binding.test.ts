@@ -266,7 +266,7 @@ forEachStore('decisions bound to what they saw', (open) => {
   it('binds each approval to the baseline digest and records it in the audit entry', async () => {
     const h = await open();
     const { request: hotfix } = await signedHotfix(h);
-    const view = await getRequest(h.deps, { requestId: hotfix.id });
+    const view = await getRequest(h.deps, people.admin, { requestId: hotfix.id });
     const baseline = await h.store.transaction(async (tx) => {
       const { evidenceSetDigest } = await import('../../src/domain/index.js');
       return evidenceSetDigest(await tx.evidence.list(credit, '2026.1'));
@@ -326,7 +326,7 @@ forEachStore('decisions bound to what they saw', (open) => {
     const rows = await h.store.transaction((tx) => tx.approvals.list(opened.id));
     expect(rows.find((a) => a.id === 'legacy-1')).not.toHaveProperty('baselineDigest');
     expect(rows.find((a) => a.id === approval.id)?.baselineDigest).toBeNull();
-    const view = await getRequest(h.deps, { requestId: opened.id });
+    const view = await getRequest(h.deps, people.admin, { requestId: opened.id });
     expect(view.status.ignored.map((i) => [i.approval.id, i.why])).toEqual([
       ['legacy-1', 'baseline_unbound'],
     ]);
@@ -474,7 +474,7 @@ forEachStore('decisions bound to what they saw', (open) => {
       baselineDigest: null,
       at: h.clock.now().toISOString(),
     });
-    const view = await getRequest(h.deps, { requestId: opened.id });
+    const view = await getRequest(h.deps, people.admin, { requestId: opened.id });
     expect(view.status.ignored.map((i) => i.why)).toEqual(['trainer_unknown']);
   });
 

@@ -82,7 +82,9 @@ forEachStore('emergency change', (open) => {
     expect(result.decision.gates.find((g) => g.gateId === 'auc')?.outcome).not.toBe('pass');
     expect(request.bypassExpiresAt).toBe('2026-03-04T09:00:00.000Z');
     expect(request.reviewDueAt).toBe('2026-03-06T09:00:00.000Z');
-    expect((await getServing(h.deps, { model })).production?.version).toBe(hotfix.version);
+    expect((await getServing(h.deps, people.admin, { model })).production?.version).toBe(
+      hotfix.version,
+    );
     expect((await readActions(h)).slice(-3)).toEqual([
       'gate.evaluated',
       'transition.executed',
@@ -114,8 +116,10 @@ forEachStore('emergency change', (open) => {
     expect(await expireEmergencies(h.deps)).toEqual([
       { requestId: request.id, outcome: 'rolled_back' },
     ]);
-    expect((await getServing(h.deps, { model })).production?.version).toBe('2026.1');
-    expect((await getVersion(h.deps, { model, version: hotfix.version })).state).toBe('deprecated');
+    expect((await getServing(h.deps, people.admin, { model })).production?.version).toBe('2026.1');
+    expect((await getVersion(h.deps, people.admin, { model, version: hotfix.version })).state).toBe(
+      'deprecated',
+    );
     const rolled = (await readAudit(h)).at(-1);
     expect(rolled?.action).toBe('rollback.executed');
     expect(rolled?.actor).toEqual({ id: 'system:expire-emergencies', kind: 'system' });

@@ -53,7 +53,9 @@ forEachStore('evidence paths in decision records', (open) => {
 
   it('replays such a decision, and one recorded with a temporary path before the fix', async () => {
     const { h, decision } = await brokenLineageDecision();
-    expect((await replayDecision(h.deps, { decisionId: decision.id })).reproduced).toBe(true);
+    expect(
+      (await replayDecision(h.deps, people.admin, { decisionId: decision.id })).reproduced,
+    ).toBe(true);
     // What an older server stored: the same decision naming its temporary directory.
     const gates = JSON.parse(
       JSON.stringify(decision.gates).replaceAll(
@@ -64,7 +66,7 @@ forEachStore('evidence paths in decision records', (open) => {
     expect(JSON.stringify(gates)).toContain('clearance-evidence-Ab12Cd');
     const stored: DecisionRecord = { ...decision, id: `${decision.id}-old`, gates };
     await h.store.transaction((tx) => tx.decisions.insert(stored));
-    const replay = await replayDecision(h.deps, { decisionId: stored.id });
+    const replay = await replayDecision(h.deps, people.admin, { decisionId: stored.id });
     expect(replay.differences).toEqual([]);
     expect(replay.reproduced).toBe(true);
   });

@@ -75,7 +75,7 @@ forEachStore('policy changes', (open) => {
       policyDigest: stricter.digest,
       reason: 'Specificity bar raised by the clinical safety board',
     });
-    const view = await getRequest(h.deps, { requestId: request.id });
+    const view = await getRequest(h.deps, people.admin, { requestId: request.id });
     expect(view.status.ignored.map((i) => i.why)).toEqual(['policy_changed', 'policy_changed']);
     const error = await refusal(executeTransition(h.deps, people.mlops, { requestId: request.id }));
     expect(error.code).toBe('precondition_failed');
@@ -126,7 +126,7 @@ forEachStore('requests', (open) => {
 forEachStore('replayDecision', (open) => {
   it('reproduces a request-time gate decision', async () => {
     const { h, decision } = await medical(open);
-    const report = await replayDecision(h.deps, { decisionId: decision.id });
+    const report = await replayDecision(h.deps, people.admin, { decisionId: decision.id });
     expect(report).toMatchObject({ reproduced: true, policyIntact: true, evidenceIntact: true });
     expect(report.replayed?.gates).toEqual(report.original.gates);
   });
@@ -147,7 +147,7 @@ forEachStore('replayDecision', (open) => {
     );
     // Every blob store checks the digest on read, so altered bytes never reach the gates: the
     // gates that read predictions are `error` naming the corrupted blob, and replay says so.
-    const report = await replayDecision(h.deps, { decisionId: decision.id });
+    const report = await replayDecision(h.deps, people.admin, { decisionId: decision.id });
     expect(report.reproduced).toBe(false);
     const errored = (report.replayed?.gates ?? []).filter((g) => g.outcome === 'error');
     expect(errored.length).toBeGreaterThan(0);
@@ -156,7 +156,9 @@ forEachStore('replayDecision', (open) => {
 
   it('refuses an unknown decision id', async () => {
     const h = await open();
-    expect((await refusal(replayDecision(h.deps, { decisionId: 'nope' }))).code).toBe('not_found');
+    expect((await refusal(replayDecision(h.deps, people.admin, { decisionId: 'nope' }))).code).toBe(
+      'not_found',
+    );
   });
 });
 
@@ -182,7 +184,7 @@ forEachStore('emergency regularised', (open) => {
     expect(await expireEmergencies(h.deps)).toEqual([
       { requestId: request.id, outcome: 'regularised' },
     ]);
-    expect((await getServing(h.deps, { model: m })).production?.version).toBe('2');
+    expect((await getServing(h.deps, people.admin, { model: m })).production?.version).toBe('2');
     expect(await expireEmergencies(h.deps)).toEqual([]);
   });
 });

@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
-import { bindUseCases } from '../../src/http/index.js';
+import { bindUseCases } from '../../src/app/index.js';
 import { parsePolicy } from '../../src/policy/index.js';
 import { examplesDir, forEachStore, people, readActions, refusal } from './harness.js';
 

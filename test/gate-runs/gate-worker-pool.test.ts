@@ -6,6 +6,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   backtestPolicy,
+  bindUseCases,
   registerModel,
   registerPolicy,
   registerVersion,
@@ -13,7 +14,7 @@ import {
 } from '../../src/app/index.js';
 import type { EvidenceRecord } from '../../src/domain/index.js';
 import { type GateRunBudgets, GateWorkerPool } from '../../src/gate-runs/index.js';
-import { bindUseCases, buildServer } from '../../src/http/index.js';
+import { buildServer } from '../../src/http/index.js';
 import { harness, people, type StoreHarness } from '../app/harness.js';
 import { stubServer, testIdentity } from '../http/fixture.js';
 

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  bindUseCases,
   bootstrapAdmin,
   createToken,
   createUser,
@@ -18,7 +19,7 @@ import {
 } from '../../src/app/index.js';
 import { loadAuditSigner, storeDirectory } from '../../src/compose.js';
 import { loadConfig } from '../../src/config.js';
-import { bindUseCases, buildServer } from '../../src/http/index.js';
+import { buildServer } from '../../src/http/index.js';
 import {
   actions,
   addVersion,

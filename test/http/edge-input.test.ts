@@ -6,7 +6,8 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { afterEach, expect, it } from 'vitest';
-import { bindUseCases, buildServer } from '../../src/http/index.js';
+import { bindUseCases } from '../../src/app/index.js';
+import { buildServer } from '../../src/http/index.js';
 import { maxJsonDepth } from '../../src/http/input-guards.js';
 import { forEachStore, type StoreHarness, setupModel } from '../app/harness.js';
 import { testIdentity } from './fixture.js';

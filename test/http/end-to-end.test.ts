@@ -6,7 +6,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bindUseCases, buildServer, sharedIdempotency } from '../../src/http/index.js';
+import { bindUseCases } from '../../src/app/index.js';
+import { buildServer, sharedIdempotency } from '../../src/http/index.js';
 import {
   evidenceFiles,
   examplesDir,

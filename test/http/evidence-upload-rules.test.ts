@@ -6,7 +6,8 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { FastifyInstance } from 'fastify';
 import { afterEach, expect, it } from 'vitest';
-import { bindUseCases, buildServer } from '../../src/http/index.js';
+import { bindUseCases } from '../../src/app/index.js';
+import { buildServer } from '../../src/http/index.js';
 import { forEachStore, type StoreHarness, setupModel } from '../app/harness.js';
 import { baseEvidence, digestOf, hostileUploads } from '../app/hostile-uploads.js';
 import { storeContents } from '../app/store-contents.js';

@@ -5,8 +5,9 @@
  */
 import { Readable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { bindUseCases } from '../../src/app/index.js';
 import { sha256Hex } from '../../src/evidence/blob-digest.js';
-import { bindUseCases, buildServer } from '../../src/http/index.js';
+import { buildServer } from '../../src/http/index.js';
 import { actions, addVersion, type Harness, harness, setupModel } from '../app/harness.js';
 import { type TestIdentity, testIdentity } from './fixture.js';
 

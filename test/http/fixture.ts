@@ -1,4 +1,6 @@
 /** A server over stub or real use cases, with an in-memory identity directory. */
+
+import type { UseCases } from '../../src/app/index.js';
 import {
   createApiToken,
   hashTokenSecret,
@@ -6,7 +8,7 @@ import {
   type StoredToken,
 } from '../../src/auth/index.js';
 import type { RoleBinding } from '../../src/domain/index.js';
-import { buildServer, type HttpDeps, type UseCases } from '../../src/http/index.js';
+import { buildServer, type HttpDeps } from '../../src/http/index.js';
 
 export interface TestIdentity {
   directory: IdentityDirectory;

@@ -4,8 +4,9 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bindUseCases } from '../../src/app/index.js';
 import type { GateResult } from '../../src/domain/index.js';
-import { bindUseCases, buildServer } from '../../src/http/index.js';
+import { buildServer } from '../../src/http/index.js';
 import {
   addVersion,
   type Harness,

@@ -1,9 +1,15 @@
 /** The identity routes on the real use cases, the in-memory store and the store's directory. */
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bootstrapAdmin, createToken, createUser, grantRole } from '../../src/app/index.js';
+import {
+  bindUseCases,
+  bootstrapAdmin,
+  createToken,
+  createUser,
+  grantRole,
+} from '../../src/app/index.js';
 import { storeDirectory } from '../../src/compose.js';
-import { bindUseCases, buildServer } from '../../src/http/index.js';
+import { buildServer } from '../../src/http/index.js';
 import { actions, type Harness, harness, people } from '../app/harness.js';
 
 let h: Harness;

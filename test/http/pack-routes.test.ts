@@ -9,10 +9,10 @@ import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readEvidencePackArchive, signAuditCheckpoint } from '../../src/app/index.js';
+import { bindUseCases, readEvidencePackArchive, signAuditCheckpoint } from '../../src/app/index.js';
 import { loadAuditSigner } from '../../src/compose.js';
 import { loadConfig } from '../../src/config.js';
-import { bindUseCases, buildServer } from '../../src/http/index.js';
+import { buildServer } from '../../src/http/index.js';
 import {
   examplesDir,
   type Harness,

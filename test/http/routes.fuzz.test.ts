@@ -11,10 +11,16 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import type { FastifyInstance } from 'fastify';
 import { expect, it } from 'vitest';
-import { bootstrapAdmin, createToken, createUser, requestTransition } from '../../src/app/index.js';
+import {
+  bindUseCases,
+  bootstrapAdmin,
+  createToken,
+  createUser,
+  requestTransition,
+} from '../../src/app/index.js';
 import { loadAuditSigner, storeDirectory } from '../../src/compose.js';
 import { loadConfig } from '../../src/config.js';
-import { bindUseCases, buildServer } from '../../src/http/index.js';
+import { buildServer } from '../../src/http/index.js';
 import {
   addVersion,
   forEachStore,

@@ -230,6 +230,19 @@ export async function inclusionProofFor(
   });
 }
 
+/** `inclusionProofFor`, for audit readers only: the proof carries the entry (reasons, tickets, actors). */
+export async function proveInclusion(
+  deps: AppDeps,
+  principal: Principal,
+  input: { seq: number; size?: number; log: AuditLogIdentity },
+): Promise<InclusionProofView> {
+  const subject = { type: 'audit_log', id: 'proofs' };
+  return guarded(deps, { actor: principal, action: 'audit.read', subject }, async () => {
+    assertAuditReader(principal);
+    return inclusionProofFor(deps, input);
+  });
+}
+
 /**
  * `PROOF(size1, D[size2])` (RFC 9162 §2.1.4) between a tree the caller holds and a signed
  * checkpoint (the latest unless `size2` names another).

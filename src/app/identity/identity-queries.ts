@@ -52,11 +52,11 @@ export async function listTokens(
   );
 }
 
+/** The caller: id, kind, roles, and its user record when it has one. */
+export type Me = Principal & { user?: UserView };
+
 /** The caller as the service sees it: id, kind, the roles it holds, and its user record if any. */
-export async function whoAmI(
-  deps: AppDeps,
-  principal: Principal,
-): Promise<Principal & { user?: UserView }> {
+export async function whoAmI(deps: AppDeps, principal: Principal): Promise<Me> {
   const user = await deps.store.read((tx) => tx.identity.getUser(principal.id));
   const self = { id: principal.id, kind: principal.kind, roles: principal.roles };
   return user === undefined ? self : { ...self, user: { ...user, roles: principal.roles } };

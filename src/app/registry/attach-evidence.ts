@@ -18,7 +18,7 @@ import { assertAnyRole, guarded } from '../shared/authorise.js';
 import { loadModel, loadPolicy } from '../shared/load-policy.js';
 import type { Repositories } from '../shared/ports.js';
 import { versionRegistrars } from './register-version.js';
-import { recordUploads } from './upload-quota.js';
+import { assertWithinUploadQuota, recordUploads } from './upload-quota.js';
 
 export interface EvidenceFile {
   path: string;
@@ -123,7 +123,13 @@ export async function attachEvidence(
 export async function assertMayAttachEvidence(
   deps: AppDeps,
   principal: Principal,
-  input: { model: string; version: string; paths?: string[] },
+  input: {
+    model: string;
+    version: string;
+    paths?: string[];
+    /** Bytes about to be uploaded: refused (`quota_exceeded`) when over the caller's quota. */
+    bytes?: number;
+  },
 ): Promise<void> {
   const subject = { type: 'version', id: `${input.model}@${input.version}` };
   await guarded(deps, { actor: principal, action: 'evidence.attach', subject }, () =>
@@ -136,6 +142,7 @@ export async function assertMayAttachEvidence(
       }),
     ),
   );
+  if (input.bytes !== undefined) await assertWithinUploadQuota(deps, principal, input.bytes);
 }
 
 /** The model and the version's evidence, once the principal may attach and the paths fit. */

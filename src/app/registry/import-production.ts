@@ -1,8 +1,7 @@
 import { ClearanceError, invalidInput, type Principal } from '../../domain/index.js';
 import type { AppDeps } from '../shared/app-deps.js';
 import { auditRecord } from '../shared/audit-record.js';
-import { assertAnyRole, guarded } from '../shared/authorise.js';
-import { loadModel } from '../shared/load-policy.js';
+import { adminOnly, changeModel } from '../shared/model-change.js';
 import type { Repositories } from '../shared/ports.js';
 
 const importFix =
@@ -46,54 +45,51 @@ export async function importProduction(
     );
   }
   const subject = { type: 'version', id: `${input.model}@${input.version}` };
-  return guarded(deps, { actor: principal, action: 'version.import', subject }, () =>
-    deps.store.transaction(async (tx) => {
-      const model = await loadModel(tx, input.model, { forUpdate: true });
-      assertAnyRole({
-        principal,
-        model: model.name,
-        roles: ['admin'],
-        action: 'import a production version',
-      });
-      const version = await tx.versions.get(model.name, input.version);
-      if (!version) {
-        throw new ClearanceError(
-          'not_found',
-          `Model ${model.name} has no version ${input.version}.`,
-          {
-            problems: [
-              { message: 'Only a registered version can be imported.', fix: 'Register it first.' },
-            ],
-          },
-        );
-      }
-      await assertNeverInProduction(tx, model.name);
-      const since = deps.clock.now().toISOString();
-      await tx.versions.setState({
-        model: model.name,
-        version: input.version,
-        state: 'production',
-        since,
-      });
-      await tx.serving.set({ model: model.name, production: { version: input.version, since } });
-      await tx.audit.append(
-        auditRecord({
-          actor: principal,
-          time: since,
-          action: 'version.imported',
-          subject,
-          reason: input.reason,
-          ticket: input.ticket,
-          digests: { artifact: version.artifactDigest, policy: model.policyDigest },
-          data: {
-            model: model.name,
-            version: input.version,
-            from: version.state,
-            to: 'production',
-          },
-        }),
+  const opening = {
+    principal,
+    model: input.model,
+    audit: { action: 'version.import', subject },
+    authority: adminOnly('import a production version'),
+  };
+  return changeModel(deps, opening, async (tx, { model }) => {
+    const version = await tx.versions.get(model.name, input.version);
+    if (!version) {
+      throw new ClearanceError(
+        'not_found',
+        `Model ${model.name} has no version ${input.version}.`,
+        {
+          problems: [
+            { message: 'Only a registered version can be imported.', fix: 'Register it first.' },
+          ],
+        },
       );
-      return { model: model.name, version: input.version, since };
-    }),
-  );
+    }
+    await assertNeverInProduction(tx, model.name);
+    const since = deps.clock.now().toISOString();
+    await tx.versions.setState({
+      model: model.name,
+      version: input.version,
+      state: 'production',
+      since,
+    });
+    await tx.serving.set({ model: model.name, production: { version: input.version, since } });
+    await tx.audit.append(
+      auditRecord({
+        actor: principal,
+        time: since,
+        action: 'version.imported',
+        subject,
+        reason: input.reason,
+        ticket: input.ticket,
+        digests: { artifact: version.artifactDigest, policy: model.policyDigest },
+        data: {
+          model: model.name,
+          version: input.version,
+          from: version.state,
+          to: 'production',
+        },
+      }),
+    );
+    return { model: model.name, version: input.version, since };
+  });
 }

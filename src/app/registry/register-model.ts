@@ -62,6 +62,14 @@ export async function registerModel(
   );
 }
 
+export interface RegisterModelInput {
+  name: string;
+  ownerTeam: string;
+  description?: string;
+  /** The policy YAML; registered (idempotently) and put in force for the model. */
+  policy: string;
+}
+
 /**
  * Registers a policy's text (idempotently) and a model governed by it, in one transaction: a
  * refused model (bad input, a name already taken, no admin role) leaves no policy and no
@@ -70,9 +78,9 @@ export async function registerModel(
 export async function registerModelWithPolicy(
   deps: AppDeps,
   principal: Principal,
-  input: { name: string; ownerTeam: string; description?: string; policyText: string },
+  input: RegisterModelInput,
 ): Promise<Model> {
-  const parsed = parsePolicyText({ text: input.policyText });
+  const parsed = parsePolicyText({ text: input.policy });
   const model: ModelInput & { policyDigest: string } = {
     name: input.name,
     ownerTeam: input.ownerTeam,

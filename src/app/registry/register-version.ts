@@ -18,17 +18,19 @@ const digestPattern = /^sha256:[0-9a-f]{64}$/;
 /** Who may register versions of a model. */
 export const versionRegistrars = ['admin', 'model_owner', 'mlops'] as const;
 
+export interface RegisterVersionInput {
+  model: string;
+  version: string;
+  artifactUri: string;
+  artifactDigest: string;
+  lineage: Lineage;
+}
+
 /** Registers an immutable version in the policy's first state (normally `draft`). */
 export async function registerVersion(
   deps: AppDeps,
   principal: Principal,
-  input: {
-    model: string;
-    version: string;
-    artifactUri: string;
-    artifactDigest: string;
-    lineage: Lineage;
-  },
+  input: RegisterVersionInput,
 ): Promise<VersionView> {
   if (!versionPattern.test(input.version)) {
     throw invalidInput(

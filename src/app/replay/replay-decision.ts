@@ -6,12 +6,15 @@ import {
   type GateResult,
   notFound,
   type Policy,
+  type Principal,
 } from '../../domain/index.js';
 import { parsePolicy, policyDigest } from '../../policy/index.js';
 import { decideOutcome } from '../gate-evaluation/decide-transition.js';
 import { storedEvidenceRecords, storedGateRun } from '../gate-evaluation/run-gates.js';
 import type { AppDeps } from '../shared/app-deps.js';
 import type { Repositories } from '../shared/ports.js';
+import { guardedRead } from '../shared/read-access.js';
+import { decisionRead, loadDecision } from '../transitions/request-queries.js';
 
 export interface GateSummary {
   gateId: string;
@@ -65,12 +68,21 @@ function storedPolicy(
 /**
  * Recomputes a stored decision from the stored policy text and stored evidence alone (plus the
  * recorded approvals and clock) and reports whether it reaches the same outcome and gate results.
+ * For those who may read the decision (a role on its model).
  */
 export async function replayDecision(
   deps: AppDeps,
+  principal: Principal,
   input: { decisionId: string },
 ): Promise<ReplayReport> {
-  const loaded = await deps.store.read(async (tx) => loadInputs(tx, input.decisionId));
+  const decision = await loadDecision(deps, input.decisionId);
+  return guardedRead(deps, decisionRead(principal, decision, 'decision.replay'), () =>
+    replay(deps, input.decisionId),
+  );
+}
+
+async function replay(deps: AppDeps, decisionId: string): Promise<ReplayReport> {
+  const loaded = await deps.store.read(async (tx) => loadInputs(tx, decisionId));
   const { decision } = loaded;
   const differences: string[] = [];
   const policy = storedPolicy(loaded.policyText, decision.policyDigest, differences);

@@ -7,7 +7,7 @@ import {
 import type { AppDeps } from '../shared/app-deps.js';
 import { auditRecord } from '../shared/audit-record.js';
 import { forbidden, guarded, hasAnyRole } from '../shared/authorise.js';
-import { loadOpenRequest } from './record-approval.js';
+import { loadOpenRequest } from '../shared/request-context.js';
 
 /** The requester (or an admin) withdraws an open request. */
 export async function cancelRequest(

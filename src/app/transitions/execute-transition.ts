@@ -7,26 +7,22 @@ import {
   type Approval,
   ClearanceError,
   type DecisionRecord,
-  type Model,
   type Policy,
   type Principal,
   parseDuration,
-  refusalError,
   type TransitionPolicy,
   type TransitionRequest,
   type VersionView,
 } from '../../domain/index.js';
-import { checkTransitionExists } from '../../domain/transition-rules.js';
 import { type GateRun, runGates } from '../gate-evaluation/run-gates.js';
 import type { AppDeps } from '../shared/app-deps.js';
 import { auditRecord } from '../shared/audit-record.js';
-import { assertAnyRole, guarded } from '../shared/authorise.js';
-import { loadModel, loadPolicy } from '../shared/load-policy.js';
+import { guarded } from '../shared/authorise.js';
 import type { Repositories } from '../shared/ports.js';
+import { openRequestContext } from '../shared/request-context.js';
 import { roleHolders, versionFacts } from './approval-facts.js';
 import { auditedApprovalIds } from './audited-approvals.js';
 import { moveVersion } from './move-version.js';
-import { loadOpenRequest } from './record-approval.js';
 import { recordDecision } from './record-decision.js';
 
 export interface ExecuteResult {
@@ -79,11 +75,8 @@ export async function executeTransition(
   });
 }
 
-/** Locks the model row, then re-reads the request under the lock; only open requests execute. */
-async function lockRequest(tx: Repositories, requestId: string) {
-  const peek = await loadOpenRequest(tx, requestId);
-  const model = await loadModel(tx, peek.model, { forUpdate: true });
-  const request = await loadOpenRequest(tx, requestId);
+/** Only open requests execute; executing one twice is a conflict. */
+function assertExecutable(request: TransitionRequest): void {
   if (request.status !== 'pending' && request.status !== 'approved') {
     const message = `Request ${request.id} is ${request.status}; only open requests execute.`;
     const code = request.status === 'executed' ? 'conflict' : 'precondition_failed';
@@ -91,28 +84,24 @@ async function lockRequest(tx: Repositories, requestId: string) {
       problems: [{ message, fix: 'Open a new request.' }],
     });
   }
-  return { model, request };
 }
 
-/** The policy's transition, the executor's authority, and a version still in the `from` state. */
-async function executionTarget(
-  tx: Repositories,
-  input: { principal: Principal; model: Model; request: TransitionRequest },
-) {
-  const { model, request } = input;
-  const policy = await loadPolicy(tx, model.policyDigest);
-  const found = checkTransitionExists(policy, request.from, request.to);
-  if (!found.ok) throw refusalError(found.refusal);
-  const emergency = request.changeType === 'emergency';
-  const executors = emergency
-    ? (policy.changeTypes.emergency?.allowedBy ?? [])
-    : found.transition.requestedBy;
-  assertAnyRole({
-    principal: input.principal,
-    model: model.name,
-    roles: [...executors, 'admin'],
-    action: `execute ${request.from} → ${request.to}`,
+/**
+ * With the model row locked: the open request, the policy's transition, the executor's authority,
+ * and a version still in the `from` state.
+ */
+async function executionTarget(tx: Repositories, principal: Principal, requestId: string) {
+  const { request, model, policy, transition } = await openRequestContext(tx, {
+    requestId,
+    principal,
+    lockModel: true,
+    check: assertExecutable,
+    authority: (found) => ({
+      roles: [...executorsOf(found), 'admin'],
+      action: `execute ${found.request.from} → ${found.request.to}`,
+    }),
   });
+  const emergency = request.changeType === 'emergency';
   const version = await tx.versions.get(model.name, request.version);
   if (!version) throw new Error(`request ${request.id} names a missing version`);
   if (version.state !== request.from) {
@@ -122,7 +111,18 @@ async function executionTarget(
     });
   }
   const bypass = emergency ? (policy.changeTypes.emergency?.bypass ?? []) : [];
-  return { policy, transition: found.transition, version, bypass, emergency };
+  return { model, request, policy, transition, version, bypass, emergency };
+}
+
+/** Who may execute: the break-glass roles for an emergency, else the transition's requesters. */
+function executorsOf(found: {
+  request: TransitionRequest;
+  policy: Policy;
+  transition: TransitionPolicy;
+}): readonly string[] {
+  return found.request.changeType === 'emergency'
+    ? (found.policy.changeTypes.emergency?.allowedBy ?? [])
+    : found.transition.requestedBy;
 }
 
 const describeProduction = (version: string | undefined): string =>
@@ -189,9 +189,8 @@ async function attemptExecution(
   principal: Principal,
   requestId: string,
 ): Promise<Attempt> {
-  const { model, request } = await lockRequest(tx, requestId);
-  const target = await executionTarget(tx, { principal, model, request });
-  const { policy, transition, version, bypass } = target;
+  const target = await executionTarget(tx, principal, requestId);
+  const { model, request, policy, transition, version, bypass } = target;
   const stale = await checkBaselineCurrent(tx, request);
   if (stale) {
     const at = deps.clock.now().toISOString();

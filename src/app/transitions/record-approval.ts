@@ -9,19 +9,18 @@ import {
   type ApprovalDecision,
   ClearanceError,
   invalidInput,
-  notFound,
   type Principal,
   type RiskClass,
   refusalError,
   type TransitionPolicy,
   type TransitionRequest,
 } from '../../domain/index.js';
-import { checkTicket, checkTransitionExists } from '../../domain/transition-rules.js';
+import { checkTicket } from '../../domain/transition-rules.js';
 import type { AppDeps } from '../shared/app-deps.js';
 import { auditRecord } from '../shared/audit-record.js';
-import { assertAnyRole, forbidden, guarded } from '../shared/authorise.js';
-import { loadModel, loadPolicy } from '../shared/load-policy.js';
+import { forbidden, guarded } from '../shared/authorise.js';
 import type { Repositories } from '../shared/ports.js';
+import { openRequestContext } from '../shared/request-context.js';
 import { requestInForce, roleHolders, versionFacts } from './approval-facts.js';
 
 export interface ApprovalInput {
@@ -31,6 +30,13 @@ export interface ApprovalInput {
   comment: string;
   ticket?: string;
   riskClass: RiskClass;
+}
+
+export interface ApprovalResult {
+  approval: Approval;
+  request: TransitionRequest;
+  /** How the approvals count now (satisfied, missing roles, ignored approvals and why). */
+  approvals: ApprovalEvaluation;
 }
 
 /** A sign-off bound to the evidence, policy and baseline digests in force now. */
@@ -72,10 +78,20 @@ export function checkApprovalText(input: Pick<ApprovalInput, 'comment' | 'riskCl
   }
 }
 
-export async function loadOpenRequest(tx: Repositories, id: string): Promise<TransitionRequest> {
-  const request = await tx.requests.get(id, { forUpdate: true });
-  if (!request) throw notFound(`Transition request ${id}`, 'Check the request id.');
-  return request;
+/** Only an open standard request takes approvals; an emergency is signed off by its review. */
+function assertTakesApprovals(request: TransitionRequest): void {
+  if (request.status !== 'pending' && request.status !== 'approved') {
+    throw precondition(
+      `Request ${request.id} is ${request.status}; it takes no more approvals.`,
+      'Open a new request.',
+    );
+  }
+  if (request.changeType === 'emergency') {
+    throw precondition(
+      `Request ${request.id} is an emergency change; it is signed off by its post-incident review.`,
+      'Use recordReview after it executes.',
+    );
+  }
 }
 
 function precondition(message: string, fix: string): ClearanceError {
@@ -91,7 +107,7 @@ export async function recordApproval(
   deps: AppDeps,
   principal: Principal,
   input: ApprovalInput,
-): Promise<{ approval: Approval; request: TransitionRequest; approvals: ApprovalEvaluation }> {
+): Promise<ApprovalResult> {
   checkApprovalText(input);
   const subject = { type: 'request', id: input.requestId };
   return guarded(deps, { actor: principal, action: `approval.${input.decision}`, subject }, () =>
@@ -163,29 +179,11 @@ async function approvalContext(
   principal: Principal,
   input: ApprovalInput,
 ): Promise<ApprovalContext> {
-  const request = await loadOpenRequest(tx, input.requestId);
-  if (request.status !== 'pending' && request.status !== 'approved') {
-    throw precondition(
-      `Request ${request.id} is ${request.status}; it takes no more approvals.`,
-      'Open a new request.',
-    );
-  }
-  if (request.changeType === 'emergency') {
-    throw precondition(
-      `Request ${request.id} is an emergency change; it is signed off by its post-incident review.`,
-      'Use recordReview after it executes.',
-    );
-  }
-  const model = await loadModel(tx, request.model);
-  const policy = await loadPolicy(tx, model.policyDigest);
-  const found = checkTransitionExists(policy, request.from, request.to);
-  if (!found.ok) throw refusalError(found.refusal);
-  const transition = found.transition;
-  assertAnyRole({
+  const { request, model, transition } = await openRequestContext(tx, {
+    requestId: input.requestId,
     principal,
-    model: model.name,
-    roles: [input.role],
-    action: `approve as ${input.role}`,
+    check: assertTakesApprovals,
+    authority: () => ({ roles: [input.role], action: `approve as ${input.role}` }),
   });
   if (!transition.approvals.some((a) => a.role === input.role)) {
     throw invalidInput(

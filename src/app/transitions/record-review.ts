@@ -15,15 +15,10 @@ import {
 } from '../../domain/index.js';
 import type { AppDeps } from '../shared/app-deps.js';
 import { auditRecord } from '../shared/audit-record.js';
-import { assertAnyRole, forbidden, guarded } from '../shared/authorise.js';
-import { loadModel, loadPolicy } from '../shared/load-policy.js';
+import { forbidden, guarded } from '../shared/authorise.js';
 import type { Repositories } from '../shared/ports.js';
-import {
-  type ApprovalInput,
-  checkApprovalText,
-  loadOpenRequest,
-  newApproval,
-} from './record-approval.js';
+import { openRequestContext } from '../shared/request-context.js';
+import { type ApprovalInput, checkApprovalText, newApproval } from './record-approval.js';
 
 /** The post-incident review's rules: its own approvers; the break-glass requester never reviews. */
 function reviewRules(policy: Policy, request: TransitionRequest): ApprovalRules {
@@ -62,6 +57,19 @@ export async function reviewStatus(
   });
 }
 
+/** Only an executed (or expired) emergency change has a post-incident review. */
+function assertReviewable(request: TransitionRequest): void {
+  if (
+    request.changeType !== 'emergency' ||
+    (request.status !== 'executed' && request.status !== 'expired')
+  ) {
+    const message = `Request ${request.id} is not an executed emergency change; it has no post-incident review.`;
+    throw new ClearanceError('precondition_failed', message, {
+      problems: [{ message, fix: 'Use recordApproval for standard requests.' }],
+    });
+  }
+}
+
 /** Records a post-incident review sign-off on an executed (or expired) emergency change. */
 export async function recordReview(
   deps: AppDeps,
@@ -72,25 +80,15 @@ export async function recordReview(
   const subject = { type: 'request', id: input.requestId };
   return guarded(deps, { actor: principal, action: 'review.record', subject }, () =>
     deps.store.transaction(async (tx) => {
-      const request = await loadOpenRequest(tx, input.requestId);
-      if (
-        request.changeType !== 'emergency' ||
-        (request.status !== 'executed' && request.status !== 'expired')
-      ) {
-        const message = `Request ${request.id} is not an executed emergency change; it has no post-incident review.`;
-        throw new ClearanceError('precondition_failed', message, {
-          problems: [{ message, fix: 'Use recordApproval for standard requests.' }],
-        });
-      }
-      const model = await loadModel(tx, request.model);
-      const policy = await loadPolicy(tx, request.policyDigest);
-      const rules = reviewRules(policy, request);
-      assertAnyRole({
+      const { request, policy } = await openRequestContext(tx, {
+        requestId: input.requestId,
         principal,
-        model: model.name,
-        roles: [input.role],
-        action: `review as ${input.role}`,
+        // A review judges the change under the policy it was executed by.
+        policyOf: 'request',
+        check: assertReviewable,
+        authority: () => ({ roles: [input.role], action: `review as ${input.role}` }),
       });
+      const rules = reviewRules(policy, request);
       if (!rules.approvals.some((a) => a.role === input.role)) {
         throw invalidInput(
           `The post-incident review does not ask for ${input.role}.`,

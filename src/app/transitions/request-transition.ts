@@ -25,6 +25,12 @@ export interface RequestTransitionInput {
   ticket?: string;
 }
 
+/** The opened request and the decision its gates reached on the evidence as it was. */
+export interface RequestTransitionResult {
+  request: TransitionRequest;
+  decision: DecisionRecord;
+}
+
 /**
  * Opens a transition request from the version's current state and runs its gates on the evidence
  * as it is now (a `gates` decision). Failing gates do not refuse the request: the requester can
@@ -34,7 +40,7 @@ export async function requestTransition(
   deps: AppDeps,
   principal: Principal,
   input: RequestTransitionInput,
-): Promise<{ request: TransitionRequest; decision: DecisionRecord }> {
+): Promise<RequestTransitionResult> {
   const changeType = input.changeType ?? 'standard';
   const subject = { type: 'version', id: `${input.model}@${input.version}` };
   return guarded(deps, { actor: principal, action: 'transition.request', subject }, () =>

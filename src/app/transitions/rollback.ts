@@ -1,8 +1,7 @@
 import { ClearanceError, invalidInput, type Policy, type Principal } from '../../domain/index.js';
 import type { AppDeps } from '../shared/app-deps.js';
 import { auditRecord } from '../shared/audit-record.js';
-import { assertAnyRole, guarded } from '../shared/authorise.js';
-import { loadModel, loadPolicy } from '../shared/load-policy.js';
+import { changeModel } from '../shared/model-change.js';
 import type { Repositories } from '../shared/ports.js';
 import { restoreRollbackTarget } from './move-version.js';
 
@@ -23,39 +22,35 @@ export async function rollback(
   if (input.reason.trim() === '')
     throw invalidInput('The reason is empty.', 'Say why the model is rolled back.');
   const subject = { type: 'model', id: input.model };
-  return guarded(deps, { actor: principal, action: 'rollback', subject }, () =>
-    deps.store.transaction(async (tx) => {
-      const model = await loadModel(tx, input.model, { forUpdate: true });
-      const policy = await loadPolicy(tx, model.policyDigest);
-      assertAnyRole({
-        principal,
-        model: model.name,
-        roles: rollbackRoles(policy),
-        action: 'roll back',
-      });
-      await assertInProduction(tx, model.name);
-      const at = deps.clock.now().toISOString();
-      const moved = await restoreRollbackTarget(tx, {
-        policy,
-        model: model.name,
-        at,
-        requireTarget: true,
-      });
-      await tx.audit.append(
-        auditRecord({
-          actor: principal,
-          time: at,
-          action: 'rollback.executed',
-          subject,
-          reason: input.reason,
-          ticket: input.ticket,
-          digests: { policy: model.policyDigest },
-          data: { from: moved.from ?? null, to: moved.to ?? null, trigger: 'manual' },
-        }),
-      );
-      return moved;
-    }),
-  );
+  const opening = {
+    principal,
+    model: input.model,
+    audit: { action: 'rollback', subject },
+    authority: (policy: Policy) => ({ roles: rollbackRoles(policy), action: 'roll back' }),
+  };
+  return changeModel(deps, opening, async (tx, { model, policy }) => {
+    await assertInProduction(tx, model.name);
+    const at = deps.clock.now().toISOString();
+    const moved = await restoreRollbackTarget(tx, {
+      policy,
+      model: model.name,
+      at,
+      requireTarget: true,
+    });
+    await tx.audit.append(
+      auditRecord({
+        actor: principal,
+        time: at,
+        action: 'rollback.executed',
+        subject,
+        reason: input.reason,
+        ticket: input.ticket,
+        digests: { policy: model.policyDigest },
+        data: { from: moved.from ?? null, to: moved.to ?? null, trigger: 'manual' },
+      }),
+    );
+    return moved;
+  });
 }
 
 /**

@@ -1,30 +1,24 @@
 /**
- * The audit routes' use cases: checkpoints, entries, proofs and model history, bound to the app's
- * deps and the server's checkpoint signer. Without a signer (a server built for tests) the log
- * has no identity, so these refuse with `audit_unavailable`.
+ * The audit log as the edges call it: checkpoints, entries, proofs and the state check, bound to the server's checkpoint signer. Without a signer (a server built for tests) the
+ * log has no identity, so these refuse with `audit_unavailable`.
  */
+import { ClearanceError, type Principal } from '../../domain/index.js';
+import type { AppDeps } from '../shared/app-deps.js';
+import type { AuditSigner } from '../shared/ports.js';
 import {
-  type AppDeps,
   type AuditEntriesPage,
-  type AuditSigner,
-  assertAuditReader,
   type CheckpointView,
   type ConsistencyProofView,
   checkpointView,
-  checkStateAsAuditor,
   consistencyProofBetween,
-  guarded,
   type InclusionProofView,
-  inclusionProofFor,
   latestCheckpoint,
   listAuditEntries,
   listCheckpoints,
-  type ModelHistory,
-  modelHistory,
-  type StateCheck,
-  signAuditCheckpoint,
-} from '../app/index.js';
-import { ClearanceError, type Principal } from '../domain/index.js';
+  proveInclusion,
+} from './audit-proofs.js';
+import { checkStateAsAuditor, type StateCheck } from './check-stored-state.js';
+import { signAuditCheckpoint } from './sign-audit-checkpoint.js';
 
 export interface SignedCheckpointView {
   checkpoint: CheckpointView;
@@ -32,7 +26,7 @@ export interface SignedCheckpointView {
   signed: boolean;
 }
 
-export interface AuditUseCases {
+export interface AuditLogUseCases {
   latestCheckpoint(principal: Principal): Promise<CheckpointView>;
   checkpoints(principal: Principal): Promise<{ checkpoints: CheckpointView[] }>;
   signCheckpoint(principal: Principal): Promise<SignedCheckpointView>;
@@ -40,6 +34,7 @@ export interface AuditUseCases {
     principal: Principal,
     input: { from?: number; limit?: number },
   ): Promise<AuditEntriesPage>;
+  /** For audit readers: the proof carries the entry itself (reasons, tickets, actors). */
   inclusionProof(
     principal: Principal,
     input: { seq: number; size?: number },
@@ -48,12 +43,14 @@ export interface AuditUseCases {
     principal: Principal,
     input: { from: number; to?: number },
   ): Promise<ConsistencyProofView>;
-  modelHistory(principal: Principal, input: { model: string; at?: string }): Promise<ModelHistory>;
   /** The database rows against the audit log (auditor, admin). */
   auditState(principal: Principal): Promise<StateCheck>;
 }
 
-export function bindAuditUseCases(deps: AppDeps, signer: AuditSigner | undefined): AuditUseCases {
+export function bindAuditLogUseCases(
+  deps: AppDeps,
+  signer: AuditSigner | undefined,
+): AuditLogUseCases {
   const log = (): AuditSigner => {
     if (signer) return signer;
     throw new ClearanceError('audit_unavailable', 'This server has no audit signing key.', {
@@ -73,23 +70,13 @@ export function bindAuditUseCases(deps: AppDeps, signer: AuditSigner | undefined
       return { checkpoint: checkpointView(result.checkpoint, log()), signed: result.signed };
     },
     auditEntries: (principal, input) => listAuditEntries(deps, principal, input),
-    // The proof carries the entry itself (reasons, tickets, actors): for audit readers only.
-    inclusionProof: (principal, input) =>
-      guarded(
-        deps,
-        { actor: principal, action: 'audit.read', subject: { type: 'audit_log', id: 'proofs' } },
-        async () => {
-          assertAuditReader(principal);
-          return inclusionProofFor(deps, { ...input, log: log() });
-        },
-      ),
+    inclusionProof: (principal, input) => proveInclusion(deps, principal, { ...input, log: log() }),
     consistencyProof: (_principal, input) =>
       consistencyProofBetween(deps, {
         size1: input.from,
         ...(input.to === undefined ? {} : { size2: input.to }),
         log: log(),
       }),
-    modelHistory: (principal, input) => modelHistory(deps, principal, input),
     auditState: (principal) => checkStateAsAuditor(deps, principal),
   };
 }

@@ -1,0 +1,33 @@
+/** Users, role bindings, API tokens and the caller itself, as the edges call them. */
+import type { ApiTokenView, Principal, RoleGrant, User, UserView } from '../../domain/index.js';
+import type { AppDeps } from '../shared/app-deps.js';
+import { type CreatedToken, type CreateTokenInput, createToken } from './create-token.js';
+import { type CreateUserInput, createUser } from './create-user.js';
+import { grantRole, type RoleChangeInput, revokeRole } from './grant-role.js';
+import { listTokens, listUsers, type Me, whoAmI } from './identity-queries.js';
+import { revokeToken } from './revoke-token.js';
+
+export interface IdentityUseCases {
+  createUser(principal: Principal, input: CreateUserInput): Promise<User>;
+  listUsers(principal: Principal): Promise<UserView[]>;
+  grantRole(principal: Principal, input: RoleChangeInput): Promise<RoleGrant>;
+  revokeRole(principal: Principal, input: RoleChangeInput): Promise<void>;
+  /** The token's secret is in the result once and never again. */
+  createToken(principal: Principal, input: CreateTokenInput): Promise<CreatedToken>;
+  listTokens(principal: Principal, input: { userId?: string }): Promise<ApiTokenView[]>;
+  revokeToken(principal: Principal, input: { id: string }): Promise<ApiTokenView>;
+  me(principal: Principal): Promise<Me>;
+}
+
+export function bindIdentityUseCases(deps: AppDeps): IdentityUseCases {
+  return {
+    createUser: (principal, input) => createUser(deps, principal, input),
+    listUsers: (principal) => listUsers(deps, principal),
+    grantRole: (principal, input) => grantRole(deps, principal, input),
+    revokeRole: (principal, input) => revokeRole(deps, principal, input),
+    createToken: (principal, input) => createToken(deps, principal, input),
+    listTokens: (principal, input) => listTokens(deps, principal, input),
+    revokeToken: (principal, input) => revokeToken(deps, principal, input),
+    me: (principal) => whoAmI(deps, principal),
+  };
+}

@@ -1,0 +1,100 @@
+/**
+ * The opening every use case on one transition request shares: the request (its row locked), its
+ * model, the policy it is judged by, the policy's transition, and the principal's authority to act
+ * on it. Written once so approval, review and execution refuse in the same order with the same
+ * messages.
+ */
+import {
+  type Model,
+  notFound,
+  type Policy,
+  type Principal,
+  refusalError,
+  type TransitionPolicy,
+  type TransitionRequest,
+} from '../../domain/index.js';
+import { checkTransitionExists } from '../../domain/transition-rules.js';
+import { assertAnyRole } from './authorise.js';
+import { loadModel, loadPolicy } from './load-policy.js';
+import type { Repositories } from './ports.js';
+
+/** The request, or `not_found`; `forUpdate` locks its row for the caller's transaction. */
+export async function loadRequest(
+  tx: Repositories,
+  id: string,
+  options: { forUpdate?: boolean } = {},
+): Promise<TransitionRequest> {
+  const request = await tx.requests.get(id, options);
+  if (!request) throw notFound(`Transition request ${id}`, 'Check the request id.');
+  return request;
+}
+
+/** The request with its row locked, for a use case that changes it. */
+export async function loadOpenRequest(tx: Repositories, id: string): Promise<TransitionRequest> {
+  return loadRequest(tx, id, { forUpdate: true });
+}
+
+export interface RequestContext {
+  request: TransitionRequest;
+  model: Model;
+  policy: Policy;
+  transition: TransitionPolicy;
+}
+
+/**
+ * Opens a request for a use case that acts on it, refusing in this order: a missing request,
+ * `check` (the request's own state), a transition the policy lacks, then a principal holding none
+ * of the roles `authority` names.
+ */
+export async function openRequestContext(
+  tx: Repositories,
+  input: {
+    requestId: string;
+    principal: Principal;
+    /**
+     * Lock the model row first and re-read the request under it, so executions on one model take
+     * turns and each sees the request as the previous one left it.
+     */
+    lockModel?: boolean;
+    /** Whose policy judges it: the model's in force now (default) or the request's own. */
+    policyOf?: 'model' | 'request';
+    /** Refusals on the request itself, before its model is read. */
+    check: (request: TransitionRequest) => void;
+    /** The roles that may act (one suffices), and the action a refusal names. */
+    authority: (found: Omit<RequestContext, 'model'>) => {
+      roles: readonly string[];
+      action: string;
+    };
+  },
+): Promise<RequestContext> {
+  const { request, model } = await requestAndModel(tx, input);
+  const policy = await loadPolicy(
+    tx,
+    input.policyOf === 'request' ? request.policyDigest : model.policyDigest,
+  );
+  const found = checkTransitionExists(policy, request.from, request.to);
+  if (!found.ok) throw refusalError(found.refusal);
+  const { transition } = found;
+  assertAnyRole({
+    principal: input.principal,
+    model: model.name,
+    ...input.authority({ request, policy, transition }),
+  });
+  return { request, model, policy, transition };
+}
+
+async function requestAndModel(
+  tx: Repositories,
+  input: { requestId: string; lockModel?: boolean; check: (request: TransitionRequest) => void },
+): Promise<{ request: TransitionRequest; model: Model }> {
+  if (!input.lockModel) {
+    const request = await loadOpenRequest(tx, input.requestId);
+    input.check(request);
+    return { request, model: await loadModel(tx, request.model) };
+  }
+  const peek = await loadOpenRequest(tx, input.requestId);
+  const model = await loadModel(tx, peek.model, { forUpdate: true });
+  const request = await loadOpenRequest(tx, input.requestId);
+  input.check(request);
+  return { request, model };
+}

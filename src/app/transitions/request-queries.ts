@@ -1,0 +1,156 @@
+/**
+ * Read-only use cases of transition requests and their decisions: one request with how its
+ * approvals count now, a decision record, the approvals inbox. A request's or decision's details
+ * (reasons, approvers, evidence) are for those holding a role on its model.
+ */
+import {
+  type ApprovalEvaluation,
+  evaluateApprovals,
+  separationOfDutiesViolation,
+} from '../../domain/approval-rules.js';
+import {
+  type Approval,
+  type DecisionRecord,
+  evidenceSetDigest,
+  findTransition,
+  notFound,
+  type Policy,
+  type Principal,
+  type TransitionRequest,
+} from '../../domain/index.js';
+import type { AppDeps } from '../shared/app-deps.js';
+import { rolesFor } from '../shared/authorise.js';
+import { loadModel, loadPolicy } from '../shared/load-policy.js';
+import { guardedRead } from '../shared/read-access.js';
+import { loadRequest } from '../shared/request-context.js';
+import { requestInForce, roleHolders, versionFacts } from './approval-facts.js';
+
+export interface RequestView {
+  request: TransitionRequest;
+  approvals: Approval[];
+  /** Approvals counted against the evidence and policy in force now. */
+  status: ApprovalEvaluation;
+}
+
+/** A transition request with its approvals, counted as execution would count them now. */
+export async function getRequest(
+  deps: AppDeps,
+  principal: Principal,
+  input: { requestId: string },
+): Promise<RequestView> {
+  const { requestId } = input;
+  const request = await deps.store.read((tx) => loadRequest(tx, requestId));
+  const subject = { type: 'request', id: requestId };
+  const what = `transition request ${requestId}`;
+  const read = { principal, action: 'request.read', subject, model: request.model, what };
+  return guardedRead(deps, read, () => requestView(deps, requestId));
+}
+
+async function requestView(deps: AppDeps, requestId: string): Promise<RequestView> {
+  return deps.store.read(async (tx) => {
+    const request = await loadRequest(tx, requestId);
+    const model = await loadModel(tx, request.model);
+    const policy = await loadPolicy(tx, model.policyDigest);
+    const version = await tx.versions.get(request.model, request.version);
+    const approvals = await tx.approvals.list(request.id);
+    const transition = findTransition(policy, request.from, request.to);
+    if (!version || !transition)
+      throw new Error(`request ${request.id} refers to a missing version or transition`);
+    // The same facts execution re-checks (ADR 007), so the status says what execute would count.
+    const { current, baselineDigest } = await requestInForce(tx, {
+      request,
+      policyDigest: model.policyDigest,
+      transition,
+    });
+    const holdsRole = await roleHolders(tx, {
+      model: request.model,
+      approvers: approvals.map((a) => a.approver),
+    });
+    const status = evaluateApprovals({
+      transition,
+      request: current,
+      approvals,
+      version: await versionFacts(deps, tx, version),
+      now: deps.clock.now(),
+      current: { baselineDigest, holdsRole },
+    });
+    return { request, approvals, status };
+  });
+}
+
+/** The decision, or `not_found`; no authorisation (the caller's use case authorises). */
+export async function loadDecision(deps: AppDeps, id: string): Promise<DecisionRecord> {
+  const decision = await deps.store.read((tx) => tx.decisions.get(id));
+  if (!decision) throw notFound(`Decision ${id}`, 'Check the decision id.');
+  return decision;
+}
+
+/** A decision's details are read like its request's: with a role on its model. */
+export function decisionRead(principal: Principal, decision: DecisionRecord, action: string) {
+  const subject = { type: 'decision', id: decision.id };
+  return { principal, action, subject, model: decision.model, what: `decision ${decision.id}` };
+}
+
+export async function getDecision(
+  deps: AppDeps,
+  principal: Principal,
+  input: { decisionId: string },
+): Promise<DecisionRecord> {
+  const decision = await loadDecision(deps, input.decisionId);
+  return guardedRead(
+    deps,
+    decisionRead(principal, decision, 'decision.read'),
+    async () => decision,
+  );
+}
+
+export interface InboxItem {
+  request: TransitionRequest;
+  /** The roles the caller could sign in. */
+  roles: string[];
+}
+
+/**
+ * The approvals inbox: open requests where the principal holds a role that is still missing and
+ * separation of duties lets them sign off. One read transaction; the board comes from a read
+ * model in a fixed number of queries, and each policy is parsed once.
+ */
+export async function listInbox(deps: AppDeps, principal: Principal): Promise<InboxItem[]> {
+  const now = deps.clock.now();
+  return deps.store.read(async (tx) => {
+    const board = await tx.reads.pendingRequests();
+    const policies = new Map<string, Policy>();
+    const policyOf = async (digest: string) => {
+      const known = policies.get(digest);
+      if (known) return known;
+      const loaded = await loadPolicy(tx, digest);
+      policies.set(digest, loaded);
+      return loaded;
+    };
+    const inbox: InboxItem[] = [];
+    for (const { request, version, approvals, evidence, modelPolicyDigest } of board) {
+      if (request.changeType === 'emergency') continue;
+      const transition = findTransition(
+        await policyOf(modelPolicyDigest),
+        request.from,
+        request.to,
+      );
+      if (!transition) continue;
+      const duties = transition.separationOfDuties;
+      const person = principal.id;
+      const { requestedBy } = request;
+      if (separationOfDutiesViolation({ duties, person, requestedBy, version })) continue;
+      const current = {
+        ...request,
+        policyDigest: modelPolicyDigest,
+        evidenceDigest: evidenceSetDigest(evidence),
+      };
+      const status = evaluateApprovals({ transition, request: current, approvals, version, now });
+      if (status.counted.some((a) => a.approver === principal.id)) continue;
+      const held = rolesFor(principal, request.model);
+      const roles = status.missing.map((m) => m.role).filter((role) => held.includes(role));
+      if (roles.length > 0) inbox.push({ request, roles });
+    }
+    return inbox;
+  });
+}

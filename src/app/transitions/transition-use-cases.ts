@@ -1,0 +1,53 @@
+/** Transition requests as the edges call them: request, sign off, cancel, execute, roll back, read. */
+import type { DecisionRecord, Principal, TransitionRequest } from '../../domain/index.js';
+import type { AppDeps } from '../shared/app-deps.js';
+import { cancelRequest } from './cancel-request.js';
+import { type ExecuteResult, executeTransition } from './execute-transition.js';
+import { type ApprovalInput, type ApprovalResult, recordApproval } from './record-approval.js';
+import {
+  getDecision,
+  getRequest,
+  type InboxItem,
+  listInbox,
+  type RequestView,
+} from './request-queries.js';
+import {
+  type RequestTransitionInput,
+  type RequestTransitionResult,
+  requestTransition,
+} from './request-transition.js';
+import { rollback } from './rollback.js';
+
+export interface TransitionUseCases {
+  requestTransition(
+    principal: Principal,
+    input: RequestTransitionInput,
+  ): Promise<RequestTransitionResult>;
+  getRequest(principal: Principal, id: string): Promise<RequestView>;
+  recordApproval(principal: Principal, input: ApprovalInput): Promise<ApprovalResult>;
+  cancelRequest(
+    principal: Principal,
+    input: { requestId: string; reason: string },
+  ): Promise<TransitionRequest>;
+  executeTransition(principal: Principal, input: { requestId: string }): Promise<ExecuteResult>;
+  rollback(
+    principal: Principal,
+    input: { model: string; reason: string; ticket?: string },
+  ): Promise<{ from?: string; to?: string }>;
+  /** Pending requests the principal could approve. */
+  inbox(principal: Principal): Promise<InboxItem[]>;
+  getDecision(principal: Principal, id: string): Promise<DecisionRecord>;
+}
+
+export function bindTransitionUseCases(deps: AppDeps): TransitionUseCases {
+  return {
+    requestTransition: (principal, input) => requestTransition(deps, principal, input),
+    getRequest: (principal, requestId) => getRequest(deps, principal, { requestId }),
+    recordApproval: (principal, input) => recordApproval(deps, principal, input),
+    cancelRequest: (principal, input) => cancelRequest(deps, principal, input),
+    executeTransition: (principal, input) => executeTransition(deps, principal, input),
+    rollback: (principal, input) => rollback(deps, principal, input),
+    inbox: (principal) => listInbox(deps, principal),
+    getDecision: (principal, decisionId) => getDecision(deps, principal, { decisionId }),
+  };
+}
