@@ -90,11 +90,13 @@ const appFolders: Record<string, readonly string[]> = {
   'gate-evaluation': [],
   'audit-log': ['identity'],
   transitions: ['identity', 'gate-evaluation', 'audit-log'],
-  registry: ['identity', 'gate-evaluation', 'audit-log', 'transitions'],
+  reviews: ['identity', 'gate-evaluation', 'audit-log', 'transitions'],
+  registry: ['identity', 'gate-evaluation', 'audit-log', 'transitions', 'reviews'],
   replay: ['gate-evaluation', 'transitions', 'registry'],
   'evidence-pack': ['audit-log', 'transitions', 'registry', 'replay'],
-  rollouts: ['identity', 'gate-evaluation', 'audit-log', 'transitions', 'registry'],
-  notifications: ['identity', 'audit-log', 'transitions', 'registry', 'rollouts'],
+  rollouts: ['identity', 'gate-evaluation', 'audit-log', 'transitions', 'reviews', 'registry'],
+  notifications: ['identity', 'audit-log', 'transitions', 'reviews', 'registry', 'rollouts'],
+  mlflow: ['identity', 'audit-log', 'transitions', 'reviews', 'registry', 'rollouts'],
 };
 const appRoot = join(srcRoot, 'app');
 

@@ -106,6 +106,8 @@ export { assertWithinUploadQuota, type UploadQuota } from './registry/upload-quo
 export { type BacktestReport, backtestPolicy, parseSince } from './replay/backtest-policy.js';
 export { type GateSummary, type ReplayReport, replayDecision } from './replay/replay-decision.js';
 export type { BacktestInput, ReplayUseCases } from './replay/replay-use-cases.js';
+export { type OverdueReview, overdueReviews } from './reviews/overdue-reviews.js';
+export { recordReview } from './reviews/record-review.js';
 export type { AppDeps } from './shared/app-deps.js';
 export { guarded } from './shared/authorise.js';
 export type * from './shared/ports.js';
@@ -113,13 +115,11 @@ export { repeatEvery } from './shared/repeat-every.js';
 export { cancelRequest } from './transitions/cancel-request.js';
 export { type ExecuteResult, executeTransition } from './transitions/execute-transition.js';
 export { type ExpiryOutcome, expireEmergencies } from './transitions/expire-emergencies.js';
-export { type OverdueReview, overdueReviews } from './transitions/overdue-reviews.js';
 export {
   type ApprovalInput,
   type ApprovalResult,
   recordApproval,
 } from './transitions/record-approval.js';
-export { recordReview } from './transitions/record-review.js';
 export {
   getDecision,
   getRequest,

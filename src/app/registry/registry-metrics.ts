@@ -1,7 +1,7 @@
 import type { Principal } from '../../domain/index.js';
+import { overdueReviews } from '../reviews/overdue-reviews.js';
 import type { AppDeps } from '../shared/app-deps.js';
 import { guardedRead } from '../shared/read-access.js';
-import { overdueReviews } from '../transitions/overdue-reviews.js';
 
 /** What Prometheus scrapes about the registry itself (http/metrics.ts turns it into gauges). */
 export interface RegistryMetrics {

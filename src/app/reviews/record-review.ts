@@ -18,7 +18,11 @@ import { auditRecord } from '../shared/audit-record.js';
 import { forbidden, guarded } from '../shared/authorise.js';
 import type { Repositories } from '../shared/ports.js';
 import { openRequestContext } from '../shared/request-context.js';
-import { type ApprovalInput, checkApprovalText, newApproval } from './record-approval.js';
+import {
+  type ApprovalInput,
+  checkApprovalText,
+  newApproval,
+} from '../transitions/record-approval.js';
 
 /** The post-incident review's rules: its own approvers; the break-glass requester never reviews. */
 function reviewRules(policy: Policy, request: TransitionRequest): ApprovalRules {
