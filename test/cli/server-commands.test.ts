@@ -17,7 +17,7 @@ import {
   verifyCheckpoint,
   verifyInclusion,
 } from '../../src/audit/index.js';
-import { createClient } from '../../src/cli/http-client.js';
+import { createClient } from '../e2e/http-client.js';
 import { examplesDir } from '../app/harness.js';
 import {
   bootstrapLiveAdmin,

@@ -3,7 +3,7 @@ import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createClient } from '../../src/cli/http-client.js';
+import { createClient } from './http-client.js';
 import { repoRoot } from '../cli/run-cli.js';
 
 export interface LiveServer {
