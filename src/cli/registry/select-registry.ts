@@ -67,7 +67,7 @@ export async function reachOf(
   return byDefault;
 }
 
-export async function openCliRegistry(
+async function openCliRegistry(
   flags: RegistryFlags,
   byDefault: RegistryDefault,
 ): Promise<CliRegistry> {
