@@ -226,6 +226,13 @@ export interface paths {
             artifactUri: string;
             artifactDigest: string;
             lineage?: {
+              codeCommit?: string;
+              dataSnapshotId?: string;
+              configDigest?: string;
+              seed?: number | string;
+              trainingRunId?: string;
+              trainedBy?: string;
+              baseModel?: string;
               [key: string]: unknown;
             };
           };
