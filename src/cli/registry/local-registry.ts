@@ -1,37 +1,16 @@
 /**
  * The registry opened directly (database + data directory, through compose like the server).
  * Whoever runs the CLI with the database credentials acts as the operator `system:cli`, so the
- * audit log records these as operator actions rather than as any user's. A thin adapter: every
- * method is one app use case called as the operator, which keeps the app's rules in force.
+ * audit log records these as operator actions rather than as any user's. A thin adapter over the
+ * app's UseCases (the same the HTTP routes call) as the operator, which keeps the app's rules in
+ * force; only what needs the files of the host (the log verified and exported from the store, the
+ * pack as files) calls the app's functions directly.
  */
 import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
 import {
-  attachEvidence,
-  backtestPolicy,
+  bindUseCases,
   buildEvidencePack,
-  cancelRequest,
-  checkpointView,
-  checkStoredState,
-  createToken,
-  createUser,
-  executeTransition,
-  getServing,
-  grantRole,
-  guardedRead,
-  importProduction,
-  inclusionProofFor,
-  listCheckpoints,
-  listInbox,
-  modelHistory,
-  recordApproval,
-  registerModelWithPolicy,
-  registerVersion,
-  replayDecision,
-  requestTransition,
-  revokeRole,
-  revokeToken,
-  rollback,
   signAuditCheckpoint,
   verifyStoredLog,
 } from '../../app/index.js';
@@ -104,41 +83,33 @@ export async function openLocalRegistry(flags: DatabaseFlags): Promise<CliRegist
   const r = await openRegistryAt(flags);
   const { deps } = r;
   const log = r.auditSigner;
+  const app = bindUseCases(deps, log);
   return {
     server: undefined,
     close: () => r.close(),
-    registerModel: (input) =>
-      registerModelWithPolicy(deps, operator, {
-        name: input.name,
-        ownerTeam: input.ownerTeam,
-        policyText: input.policyText,
-        ...(input.description ? { description: input.description } : {}),
+    registerModel: ({ policyText, ...input }) =>
+      app.registerModel(operator, { ...input, policy: policyText }),
+    listModels: () => app.listModels(operator),
+    serving: (model) => app.serving(operator, model),
+    history: (input) => app.modelHistory(operator, input),
+    registerVersion: (input) => app.registerVersion(operator, input),
+    importProduction: (input) => app.importProduction(operator, input),
+    attachEvidence: (input) => app.attachEvidence(operator, input),
+    requestTransition: (input) => app.requestTransition(operator, input),
+    recordApproval: (input) => app.recordApproval(operator, input),
+    executeTransition: (requestId) => app.executeTransition(operator, { requestId }),
+    cancelRequest: (input) => app.cancelRequest(operator, input),
+    rollback: (input) => app.rollback(operator, input),
+    inbox: () => app.inbox(operator),
+    replayDecision: (decisionId) => app.replayDecision(operator, decisionId),
+    backtest: ({ policyText, policyFile, model, since }) =>
+      app.backtestPolicy(operator, {
+        policy: policyText,
+        file: policyFile,
+        ...(model === undefined ? {} : { model }),
+        // The instant the caller resolved, as the API receives it.
+        ...(since === undefined ? {} : { since: since.toISOString() }),
       }),
-    listModels: () =>
-      guardedRead(
-        deps,
-        {
-          principal: operator,
-          action: 'model.list',
-          subject: { type: 'registry', id: 'model.list' },
-          what: 'the model list',
-        },
-        () => deps.store.read((tx) => tx.models.list()),
-      ),
-    serving: (model) => getServing(deps, { model }),
-    history: (input) => modelHistory(deps, operator, input),
-    registerVersion: (input) => registerVersion(deps, operator, input),
-    importProduction: (input) => importProduction(deps, operator, input),
-    attachEvidence: ({ path, bytes, ...version }) =>
-      attachEvidence(deps, operator, { ...version, files: [{ path, bytes }] }),
-    requestTransition: (input) => requestTransition(deps, operator, input),
-    recordApproval: (input) => recordApproval(deps, operator, input),
-    executeTransition: (requestId) => executeTransition(deps, operator, { requestId }),
-    cancelRequest: (input) => cancelRequest(deps, operator, input),
-    rollback: (input) => rollback(deps, operator, input),
-    inbox: () => listInbox(deps, operator),
-    replayDecision: (decisionId) => replayDecision(deps, { decisionId }),
-    backtest: (input) => backtestPolicy(deps, operator, input),
     async verifyAuditLog(input) {
       const report = await verifyStoredLog(deps, {
         log,
@@ -147,13 +118,10 @@ export async function openLocalRegistry(flags: DatabaseFlags): Promise<CliRegist
       }).finally(() => input.progress.finish());
       return { where: 'database', report };
     },
-    auditState: () => checkStoredState(deps),
-    inclusionProof: (input) => inclusionProofFor(deps, { ...input, log }),
-    checkpointNotes: async () => (await listCheckpoints(deps, log)).map((c) => c.note),
-    async signCheckpoint() {
-      const signed = await signAuditCheckpoint(deps, log, { principal: operator });
-      return { signed: signed.signed, checkpoint: checkpointView(signed.checkpoint, log) };
-    },
+    auditState: () => app.auditState(operator),
+    inclusionProof: (input) => app.inclusionProof(operator, input),
+    checkpointNotes: async () => (await app.checkpoints(operator)).checkpoints.map((c) => c.note),
+    signCheckpoint: () => app.signCheckpoint(operator),
     exportAuditLog: (file) => exportLog(r, file),
     evidencePack: async (input) => ({
       pack: await buildEvidencePack(deps, operator, {
@@ -161,12 +129,12 @@ export async function openLocalRegistry(flags: DatabaseFlags): Promise<CliRegist
         log: { origin: log.origin, verifierKey: r.verifierKey },
       }),
     }),
-    createUser: (input) => createUser(deps, operator, input),
+    createUser: (input) => app.createUser(operator, input),
     async changeRole({ change, ...input }) {
-      if (change === 'grant') await grantRole(deps, operator, input);
-      else await revokeRole(deps, operator, input);
+      if (change === 'grant') await app.grantRole(operator, input);
+      else await app.revokeRole(operator, input);
     },
-    createToken: (input) => createToken(deps, operator, input),
-    revokeToken: (id) => revokeToken(deps, operator, { id }),
+    createToken: (input) => app.createToken(operator, input),
+    revokeToken: (id) => app.revokeToken(operator, { id }),
   };
 }
