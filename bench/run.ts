@@ -1,12 +1,14 @@
 /**
  * `npm run bench`: times `clearance eval` (AUC, paired DeLong, KS, confusion, fairness over two
  * groups) on generated files of 1 M and 10 M rows, next to scikit-learn/SciPy on the same file.
+ * Also the registry and audit log, evidence parsing, and the CLI's start-up (`BENCH_ONLY=cli-startup`).
  * Prints a table; writes bench/results/latest.json and latest.md.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
+import { runStartupBench, type StartupRow, startupTable } from './cli-startup.js';
 import { generatePredictionsCsv } from './generate-predictions.js';
 import { type ParsingRow, parsingTable, runParsingBench } from './parsing.js';
 import { type RegistryRow, registryTable, runRegistryBench } from './registry.js';
@@ -23,7 +25,7 @@ interface Measurement {
 const root = join(import.meta.dirname, '..', '..');
 const sizes = (process.env.BENCH_ROWS ?? '1000000,10000000').split(',').map(Number);
 const dataDir = join(tmpdir(), 'clearance-bench');
-/** `eval`, `registry`, `parsing`, or all of them (default). */
+/** `eval`, `registry`, `parsing`, `cli-startup`, or all of them (default). */
 const only = process.env.BENCH_ONLY ?? '';
 
 function timed(
@@ -96,17 +98,20 @@ function readPrevious(file: string): {
   results: Measurement[];
   registry: RegistryRow[];
   parsing: ParsingRow[];
+  startup: StartupRow[];
 } {
-  if (!existsSync(file)) return { results: [], registry: [], parsing: [] };
+  if (!existsSync(file)) return { results: [], registry: [], parsing: [], startup: [] };
   const parsed = JSON.parse(readFileSync(file, 'utf8')) as {
     results?: Measurement[];
     registry?: RegistryRow[];
     parsing?: ParsingRow[];
+    startup?: StartupRow[];
   };
   return {
     results: parsed.results ?? [],
     registry: parsed.registry ?? [],
     parsing: parsed.parsing ?? [],
+    startup: parsed.startup ?? [],
   };
 }
 
@@ -143,24 +148,30 @@ async function main(): Promise<void> {
       (process.env.BENCH_PARSE_BYTES ?? '524288,1048576').split(',').map(Number),
     );
   }
+  let startup: StartupRow[] = [];
+  if (only === '' || only === 'cli-startup') {
+    startup = runStartupBench({ root, runs: Number(process.env.BENCH_STARTUP_RUNS ?? 30) });
+  }
   // A partial run (BENCH_ONLY) keeps the other sections' last results, so the file stays whole.
   const previous = readPrevious(join(root, 'bench', 'results', 'latest.json'));
   if (only !== '' && only !== 'eval' && results.length === 0) results.push(...previous.results);
   if (only !== '' && only !== 'registry' && registry.length === 0) registry = previous.registry;
   if (only !== '' && only !== 'parsing' && parsing.length === 0) parsing = previous.parsing;
+  if (only !== '' && only !== 'cli-startup' && startup.length === 0) startup = previous.startup;
   const sections = [`# Clearance benchmarks\n\n${machine}, ${new Date().toISOString()}`];
   if (results.length > 0) sections.push(`## clearance eval\n\n${table(results)}`);
   if (registry.length > 0) sections.push(`## Registry and audit log\n\n${registryTable(registry)}`);
   if (parsing.length > 0) {
     sections.push(`## Evidence parsing (pathological inputs)\n\n${parsingTable(parsing)}`);
   }
+  if (startup.length > 0) sections.push(`## CLI start-up\n\n${startupTable(startup)}`);
   const markdown = `${sections.join('\n\n')}\n`;
   process.stdout.write(`${markdown}\n`);
   const out = join(root, 'bench', 'results');
   if (!existsSync(out)) mkdirSync(out, { recursive: true });
   writeFileSync(
     join(out, 'latest.json'),
-    `${JSON.stringify({ machine, results, registry, parsing }, null, 2)}\n`,
+    `${JSON.stringify({ machine, results, registry, parsing, startup }, null, 2)}\n`,
   );
   writeFileSync(join(out, 'latest.md'), markdown);
 }

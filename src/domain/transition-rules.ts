@@ -50,7 +50,11 @@ export function isPastState(policy: Policy, state: string, limit: string): boole
 }
 
 /** Experiments stop at `maxState`; emergencies need the policy to define them. */
-function checkChangeType(policy: Policy, to: string, changeType: ChangeType) {
+export function checkChangeType(
+  policy: Policy,
+  to: string,
+  changeType: ChangeType,
+): { ok: false; refusal: TransitionRefusal } | undefined {
   if (changeType === 'experiment') {
     const experiment = policy.changeTypes.experiment;
     if (!experiment) {

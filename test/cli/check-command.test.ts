@@ -31,8 +31,8 @@ describe('clearance check', () => {
       credit,
     ]);
     expect(run.status).toBe(2);
-    expect(run.stderr).toContain('no transition staging:moon');
-    expect(run.stderr).toContain('draft:staging');
+    expect(run.stderr).toContain('has no transition staging → moon');
+    expect(run.stderr).toContain('draft → staging');
   });
 
   it('exits 2 with file, line and column when the policy is invalid', () => {

@@ -17,8 +17,8 @@ import {
   verifyCheckpoint,
   verifyInclusion,
 } from '../../src/audit/index.js';
-import { createClient } from '../../src/cli/http-client.js';
 import { examplesDir } from '../app/harness.js';
+import { createClient } from '../e2e/http-client.js';
 import {
   bootstrapLiveAdmin,
   type LiveServer,

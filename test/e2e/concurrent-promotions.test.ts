@@ -11,9 +11,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type ClearanceClient, createClient } from '../../src/cli/http-client.js';
 import { runCli } from '../cli/run-cli.js';
 import { type FreshPostgres, freshPostgresDatabase, postgresForSuite } from '../store/engines.js';
+import { type ClearanceClient, createClient } from './http-client.js';
 import { bootstrapLiveAdmin, type LiveServer, personTokenOn, serveLive } from './live-server.js';
 
 const model = 'race-model';

@@ -7,9 +7,9 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { type ClearanceClient, createClient } from '../../src/cli/http-client.js';
 import { runCli } from '../cli/run-cli.js';
 import { type FreshPostgres, freshPostgresDatabase, postgresForSuite } from '../store/engines.js';
+import { type ClearanceClient, createClient } from './http-client.js';
 import { bootstrapLiveAdmin, type LiveServer, personTokenOn, serveLive } from './live-server.js';
 
 const model = 'crash-model';

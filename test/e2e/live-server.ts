@@ -3,8 +3,8 @@ import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createClient } from '../../src/cli/http-client.js';
 import { repoRoot } from '../cli/run-cli.js';
+import { createClient } from './http-client.js';
 
 export interface LiveServer {
   url: string;

@@ -2,9 +2,9 @@ import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ClearanceClient } from '../../src/cli/http-client.js';
-import { createClient } from '../../src/cli/http-client.js';
 import { repoRoot, runCli } from '../cli/run-cli.js';
+import type { ClearanceClient } from './http-client.js';
+import { createClient } from './http-client.js';
 import { type LiveServer, personOn, startLiveServer } from './live-server.js';
 
 /**

@@ -1,78 +1,28 @@
 /**
- * Client commands: talk to a Clearance server (`--server` / CLEARANCE_SERVER) with a token
- * (`--token` / CLEARANCE_TOKEN). Every command has `--format json` for machines.
+ * Client commands: act on the registry as a user, through a Clearance server (`--server` /
+ * CLEARANCE_SERVER) with a token (`--token` / CLEARANCE_TOKEN), or as the operator on the
+ * database with `--database` / `--data-dir`. Every command has `--format json` for machines.
  */
-import { readFile } from 'node:fs/promises';
-import type { Command } from 'commander';
-import type { Model, ServingView, VersionView } from '../../domain/index.js';
-import { evidenceFilesBelow } from '../evidence-files-below.js';
-import { loadPolicyFile } from '../load-policy-file.js';
-import { registerRequestCommands } from './client-request-commands.js';
-import { clientCommand, type Io, withClient } from './client-support.js';
+import { Option } from 'commander';
+import type { CommandContext } from '../lazy.js';
+import { clientAction, clientCommand } from './client-support.js';
 
-function registerModelCommands(program: Command, io: Io, setExit: (code: number) => void): void {
-  const model = program.command('model').description('models in the registry');
+function declareModelCommands(context: CommandContext): void {
+  const model = context.program.command('model').description('models in the registry');
   clientCommand(model, 'register', 'register a model under a policy')
     .argument('<name>')
     .requiredOption('--owner-team <team>', 'team that owns the model')
     .requiredOption('--policy <file>', 'policy YAML (validated locally first)')
     .option('--description <text>')
-    .action(
-      withClient(
-        io,
-        setExit,
-        async (
-          client,
-          name: string,
-          o: { ownerTeam: string; policy: string; description?: string },
-        ) => {
-          const loaded = await loadPolicyFile(o.policy);
-          const created = await client.call<Model>('POST', '/api/v1/models', {
-            json: {
-              name,
-              ownerTeam: o.ownerTeam,
-              policy: loaded.text,
-              ...(o.description ? { description: o.description } : {}),
-            },
-            idempotent: true,
-          });
-          return {
-            json: created,
-            text: `Registered model ${created.name} under policy ${created.policyDigest}.`,
-          };
-        },
-      ),
-    );
-  clientCommand(model, 'list', 'list models').action(
-    withClient(io, setExit, async (client) => {
-      const models = await client.call<Model[]>('GET', '/api/v1/models');
-      return {
-        json: models,
-        text: models.map((m) => `${m.name}\t${m.riskTier}\t${m.ownerTeam}`).join('\n'),
-      };
-    }),
-  );
+    .action(clientAction(context, 'registerModel'));
+  clientCommand(model, 'list', 'list models').action(clientAction(context, 'listModels'));
   clientCommand(model, 'serving', 'which version serves production (and canary)')
     .argument('<name>')
-    .action(
-      withClient(io, setExit, async (client, name: string) => {
-        const view = await client.call<ServingView>(
-          'GET',
-          `/api/v1/models/${encodeURIComponent(name)}/serving`,
-        );
-        const prod = view.production
-          ? `${view.production.version} since ${view.production.since}`
-          : 'none';
-        return {
-          json: view,
-          text: `${name}: production ${prod}; rollback target ${view.rollbackTarget?.version ?? 'none'}`,
-        };
-      }),
-    );
+    .action(clientAction(context, 'serving'));
 }
 
-function registerVersionCommands(program: Command, io: Io, setExit: (code: number) => void): void {
-  const version = program.command('version').description('model versions');
+function declareVersionCommands(context: CommandContext): void {
+  const version = context.program.command('version').description('model versions');
   clientCommand(version, 'register', 'register an immutable version')
     .argument('<model>')
     .argument('<version>')
@@ -82,37 +32,7 @@ function registerVersionCommands(program: Command, io: Io, setExit: (code: numbe
       '--lineage <file>',
       'lineage JSON (code commit, data snapshot, config digest, seed, run, trainedBy)',
     )
-    .action(
-      withClient(
-        io,
-        setExit,
-        async (
-          client,
-          model: string,
-          name: string,
-          o: { artifactUri: string; artifactDigest: string; lineage?: string },
-        ) => {
-          const lineage: unknown = o.lineage ? JSON.parse(await readFile(o.lineage, 'utf8')) : {};
-          const created = await client.call<VersionView>(
-            'POST',
-            `/api/v1/models/${encodeURIComponent(model)}/versions`,
-            {
-              json: {
-                version: name,
-                artifactUri: o.artifactUri,
-                artifactDigest: o.artifactDigest,
-                lineage,
-              },
-              idempotent: true,
-            },
-          );
-          return {
-            json: created,
-            text: `Registered ${model} ${created.version} (${created.state}).`,
-          };
-        },
-      ),
-    );
+    .action(clientAction(context, 'registerVersion'));
   clientCommand(
     version,
     'import-production',
@@ -122,55 +42,80 @@ function registerVersionCommands(program: Command, io: Io, setExit: (code: numbe
     .argument('<version>')
     .requiredOption('--reason <text>', 'where and since when it served')
     .option('--ticket <id>')
-    .action(
-      withClient(
-        io,
-        setExit,
-        async (client, model: string, name: string, o: { reason: string; ticket?: string }) => {
-          const url = `/api/v1/models/${encodeURIComponent(model)}/versions/${encodeURIComponent(name)}/import-production`;
-          const result = await client.call<{ since: string }>('POST', url, {
-            json: { reason: o.reason, ...(o.ticket ? { ticket: o.ticket } : {}) },
-            idempotent: true,
-          });
-          return {
-            json: result,
-            text: `Recorded ${model} ${name} as production since ${result.since}.`,
-          };
-        },
-      ),
-    );
-  const evidence = program.command('evidence').description('evidence attached to versions');
+    .action(clientAction(context, 'importProduction'));
+  const evidence = context.program.command('evidence').description('evidence attached to versions');
   clientCommand(evidence, 'attach', 'upload evidence files (a directory uploads every file in it)')
     .argument('<model>')
     .argument('<version>')
     .argument('<paths...>')
-    .action(
-      withClient(io, setExit, async (client, model: string, name: string, paths: string[]) => {
-        const attached: unknown[] = [];
-        for (const root of paths) {
-          for (const { path, file } of await evidenceFilesBelow(root)) {
-            const bytes = new Uint8Array(await readFile(file));
-            const url = `/api/v1/models/${encodeURIComponent(model)}/versions/${encodeURIComponent(name)}/evidence`;
-            attached.push(
-              await client.call('POST', url, { bytes, query: { path }, idempotent: true }),
-            );
-          }
-        }
-        return {
-          json: attached,
-          text: `Attached ${attached.length} evidence file(s) to ${model} ${name}.`,
-        };
-      }),
-    );
+    .action(clientAction(context, 'attachEvidence'));
 }
 
-/** Registers every client command on the program. */
-export function registerClientCommands(
-  program: Command,
-  io: Io,
-  setExit: (code: number) => void,
-): void {
-  registerModelCommands(program, io, setExit);
-  registerVersionCommands(program, io, setExit);
-  registerRequestCommands(program, io, setExit);
+function declareRequestCommands(context: CommandContext): void {
+  const { program } = context;
+  clientCommand(program, 'request', 'request a transition of a version')
+    .argument('<model>')
+    .argument('<version>')
+    .requiredOption('--to <state>', 'target state, e.g. production')
+    .requiredOption('--reason <text>')
+    .option('--ticket <id>')
+    .addOption(
+      new Option('--change-type <type>')
+        .choices(['standard', 'emergency', 'experiment'])
+        .default('standard'),
+    )
+    .action(clientAction(context, 'request'));
+  clientCommand(
+    program,
+    'emergency',
+    'request an emergency change (break-glass; bypasses listed gates for a bounded time)',
+  )
+    .argument('<model>')
+    .argument('<version>')
+    .option('--to <state>', 'target state', 'production')
+    .requiredOption('--reason <text>')
+    .requiredOption('--ticket <id>')
+    .action(clientAction(context, 'emergency'));
+  for (const decision of ['approve', 'reject'] as const) {
+    clientCommand(program, decision, `${decision} a transition request in one of your roles`)
+      .argument('<request>')
+      .requiredOption('--role <role>')
+      .requiredOption('--comment <text>')
+      .addOption(
+        new Option('--risk <class>', 'your risk classification of the change')
+          .choices(['low', 'medium', 'high'])
+          .makeOptionMandatory(),
+      )
+      .option('--ticket <id>')
+      .action(clientAction(context, decision));
+  }
+  clientCommand(program, 'promote', 'execute an approved request (gates are evaluated again first)')
+    .argument('<request>')
+    .action(clientAction(context, 'promote'));
+  clientCommand(program, 'cancel', 'cancel a pending request')
+    .argument('<request>')
+    .requiredOption('--reason <text>')
+    .action(clientAction(context, 'cancel'));
+  clientCommand(program, 'rollback', 'restore the rollback target to production')
+    .argument('<model>')
+    .requiredOption('--reason <text>')
+    .option('--ticket <id>')
+    .action(clientAction(context, 'rollback'));
+  clientCommand(program, 'inbox', 'pending requests you could approve').action(
+    clientAction(context, 'inbox'),
+  );
+  clientCommand(
+    program,
+    'replay',
+    'recompute a stored decision from stored evidence and policy alone',
+  )
+    .argument('<decision>')
+    .action(clientAction(context, 'replay'));
+}
+
+/** Declares every client command on the program. */
+export function declareClientCommands(context: CommandContext): void {
+  declareModelCommands(context);
+  declareVersionCommands(context);
+  declareRequestCommands(context);
 }

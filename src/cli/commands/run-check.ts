@@ -6,6 +6,7 @@ import {
   type Policy,
   type TransitionPolicy,
 } from '../../domain/index.js';
+import { checkChangeType, checkTransitionExists } from '../../domain/transition-rules.js';
 import { loadEvidenceBundle } from '../../evidence/index.js';
 import type { ChangeTypeName, CheckReport } from '../check-report.js';
 import { loadPolicyFile } from '../load-policy-file.js';
@@ -20,6 +21,11 @@ export interface CheckOptions {
   progress?: Progress;
 }
 
+/**
+ * The policy's transition named by `--transition FROM:TO`, by the server's own rule
+ * (domain/transition-rules.ts). The server refuses a missing transition as a precondition of the
+ * stored policy; here the transition comes from a flag, so it is bad input (exit 2).
+ */
 function parseTransition(text: string, policy: Policy): TransitionPolicy {
   const [from, to, extra] = text.split(':');
   if (!from || !to || extra !== undefined) {
@@ -32,42 +38,20 @@ function parseTransition(text: string, policy: Policy): TransitionPolicy {
       ],
     });
   }
-  const found = policy.transitions.find((t) => t.from === from && t.to === to);
-  if (!found) {
-    const known = policy.transitions.map((t) => `${t.from}:${t.to}`).join(', ');
-    throw new ClearanceError(
-      'invalid_input',
-      `Policy ${policy.metadata.name} has no transition ${from}:${to}.`,
-      {
-        problems: [
-          {
-            message: `Transitions in this policy: ${known || 'none'}.`,
-            fix: 'Pass one of them to --transition.',
-          },
-        ],
-      },
-    );
-  }
-  return found;
+  const found = checkTransitionExists(policy, from, to);
+  if (found.ok) return found.transition;
+  const { message, fix } = found.refusal;
+  throw new ClearanceError('invalid_input', message, { problems: [{ message, fix }] });
 }
 
+/** The change type's refusal, by the same rule the server applies to a transition request. */
 function refusalsFor(
   policy: Policy,
   transition: TransitionPolicy,
   changeType: ChangeTypeName,
 ): string[] {
-  if (changeType === 'experiment') {
-    const maxState = policy.changeTypes.experiment?.maxState;
-    if (maxState === undefined) return ['This policy defines no experiment change type.'];
-    const order = policy.states;
-    if (order.indexOf(transition.to) > order.indexOf(maxState)) {
-      return [`An experiment may go no further than ${maxState}; ${transition.to} is past it.`];
-    }
-  }
-  if (changeType === 'emergency' && policy.changeTypes.emergency === undefined) {
-    return ['This policy defines no emergency change type.'];
-  }
-  return [];
+  const refused = checkChangeType(policy, transition.to, changeType);
+  return refused ? [refused.refusal.message] : [];
 }
 
 function summarise(report: Pick<CheckReport, 'gates' | 'refusals' | 'bypassedGates'>): string {

@@ -1,9 +1,14 @@
 /**
- * The CLI's client for a Clearance server: JSON in and out, RFC 9457 problems turned back into
- * ClearanceErrors with their code, so client commands exit as the server decided.
+ * A plain JSON client for a Clearance server, for tests that drive the API directly (the CLI
+ * goes through src/cli/registry/): RFC 9457 problems come back as ClearanceErrors with their code.
  */
 import { randomUUID } from 'node:crypto';
-import { ClearanceError, type ErrorCode, errorCodes, type Problem } from '../domain/index.js';
+import {
+  ClearanceError,
+  type ErrorCode,
+  errorCodes,
+  type Problem,
+} from '../../src/domain/index.js';
 
 export interface ClientOptions {
   server: string;

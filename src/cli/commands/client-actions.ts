@@ -1,0 +1,237 @@
+/**
+ * The code behind client-commands.ts: each run is written once against the CliRegistry, and
+ * answers with its JSON and its one-line text (and an exit code when not success).
+ */
+import { readFile } from 'node:fs/promises';
+import type { DecisionRecord, Lineage, TransitionRequest } from '../../domain/index.js';
+import { toJson } from '../check-report.js';
+import { evidenceFilesBelow } from '../evidence-files-below.js';
+import { exitCodes } from '../exit-codes.js';
+import type { Io } from '../lazy.js';
+import { loadPolicyFile } from '../load-policy-file.js';
+import type { CliRegistry } from '../registry/cli-registry.js';
+import { type RegistryFlags, withCliRegistry } from '../registry/select-registry.js';
+
+interface Answer {
+  json: unknown;
+  text: string;
+  exit?: number;
+}
+
+type Ticket = { ticket?: string };
+
+const describeRequest = (r: TransitionRequest): string =>
+  `Request ${r.id}: ${r.model} ${r.version} ${r.from} → ${r.to} (${r.changeType}), ${r.status}`;
+
+const describeDecision = (d: DecisionRecord): string => {
+  const blocking = d.gates.filter((g) => g.outcome !== 'pass' && !g.bypassed).map((g) => g.gateId);
+  const why = blocking.length > 0 ? `; blocked by ${blocking.join(', ')}` : '';
+  return `Decision ${d.id}: gates ${d.outcome}${why}${d.reasons.length > 0 ? ` — ${d.reasons.join(' ')}` : ''}`;
+};
+
+const ticketOf = (o: Ticket) => (o.ticket ? { ticket: o.ticket } : {});
+
+async function requestRun(
+  registry: CliRegistry,
+  model: string,
+  version: string,
+  o: { to: string; reason: string; changeType?: string } & Ticket,
+  changeType: 'standard' | 'emergency' | 'experiment',
+): Promise<Answer> {
+  const outcome = await registry.requestTransition({
+    model,
+    version,
+    to: o.to,
+    reason: o.reason,
+    changeType,
+    ...ticketOf(o),
+  });
+  return {
+    json: outcome,
+    text: `${describeRequest(outcome.request)}\n${describeDecision(outcome.decision)}`,
+  };
+}
+
+async function approvalRun(
+  registry: CliRegistry,
+  decision: 'approve' | 'reject',
+  id: string,
+  o: { role: string; comment: string; risk: 'low' | 'medium' | 'high' } & Ticket,
+): Promise<Answer> {
+  const outcome = await registry.recordApproval({
+    requestId: id,
+    decision,
+    role: o.role,
+    comment: o.comment,
+    riskClass: o.risk,
+    ...ticketOf(o),
+  });
+  return {
+    json: outcome,
+    text: `Recorded ${decision} by ${outcome.approval.approver} as ${o.role}.\n${describeRequest(outcome.request)}`,
+  };
+}
+
+const runs = {
+  async registerModel(
+    registry: CliRegistry,
+    name: string,
+    o: { ownerTeam: string; policy: string; description?: string },
+  ): Promise<Answer> {
+    const loaded = await loadPolicyFile(o.policy);
+    const created = await registry.registerModel({
+      name,
+      ownerTeam: o.ownerTeam,
+      policyText: loaded.text,
+      ...(o.description ? { description: o.description } : {}),
+    });
+    return {
+      json: created,
+      text: `Registered model ${created.name} under policy ${created.policyDigest}.`,
+    };
+  },
+  async listModels(registry: CliRegistry): Promise<Answer> {
+    const models = await registry.listModels();
+    return {
+      json: models,
+      text: models.map((m) => `${m.name}\t${m.riskTier}\t${m.ownerTeam}`).join('\n'),
+    };
+  },
+  async serving(registry: CliRegistry, name: string): Promise<Answer> {
+    const view = await registry.serving(name);
+    const prod = view.production
+      ? `${view.production.version} since ${view.production.since}`
+      : 'none';
+    return {
+      json: view,
+      text: `${name}: production ${prod}; rollback target ${view.rollbackTarget?.version ?? 'none'}`,
+    };
+  },
+  async registerVersion(
+    registry: CliRegistry,
+    model: string,
+    name: string,
+    o: { artifactUri: string; artifactDigest: string; lineage?: string },
+  ): Promise<Answer> {
+    // Checked by the registry: the server's body schema, or the use case's storable-lineage rule.
+    const lineage = (o.lineage ? JSON.parse(await readFile(o.lineage, 'utf8')) : {}) as Lineage;
+    const created = await registry.registerVersion({
+      model,
+      version: name,
+      artifactUri: o.artifactUri,
+      artifactDigest: o.artifactDigest,
+      lineage,
+    });
+    return { json: created, text: `Registered ${model} ${created.version} (${created.state}).` };
+  },
+  async importProduction(
+    registry: CliRegistry,
+    model: string,
+    version: string,
+    o: { reason: string } & Ticket,
+  ): Promise<Answer> {
+    const result = await registry.importProduction({
+      model,
+      version,
+      reason: o.reason,
+      ...ticketOf(o),
+    });
+    return {
+      json: result,
+      text: `Recorded ${model} ${version} as production since ${result.since}.`,
+    };
+  },
+  async attachEvidence(
+    registry: CliRegistry,
+    model: string,
+    version: string,
+    paths: string[],
+  ): Promise<Answer> {
+    const attached: unknown[] = [];
+    for (const root of paths) {
+      for (const { path, file } of await evidenceFilesBelow(root)) {
+        const bytes = new Uint8Array(await readFile(file));
+        attached.push(await registry.attachEvidence({ model, version, path, bytes }));
+      }
+    }
+    return {
+      json: attached,
+      text: `Attached ${attached.length} evidence file(s) to ${model} ${version}.`,
+    };
+  },
+  request: (
+    registry: CliRegistry,
+    model: string,
+    version: string,
+    o: {
+      to: string;
+      reason: string;
+      changeType?: 'standard' | 'emergency' | 'experiment';
+    } & Ticket,
+  ) => requestRun(registry, model, version, o, o.changeType ?? 'standard'),
+  emergency: (
+    registry: CliRegistry,
+    model: string,
+    version: string,
+    o: { to: string; reason: string } & Ticket,
+  ) => requestRun(registry, model, version, o, 'emergency'),
+  approve: (registry: CliRegistry, id: string, o: Parameters<typeof approvalRun>[3]) =>
+    approvalRun(registry, 'approve', id, o),
+  reject: (registry: CliRegistry, id: string, o: Parameters<typeof approvalRun>[3]) =>
+    approvalRun(registry, 'reject', id, o),
+  async promote(registry: CliRegistry, id: string): Promise<Answer> {
+    const outcome = await registry.executeTransition(id);
+    const demoted = outcome.demoted
+      ? `\nPrevious production ${outcome.demoted} is the rollback target.`
+      : '';
+    return {
+      json: outcome,
+      text: `${describeRequest(outcome.request)}\n${describeDecision(outcome.decision)}${demoted}`,
+    };
+  },
+  async cancel(registry: CliRegistry, id: string, o: { reason: string }): Promise<Answer> {
+    const request = await registry.cancelRequest({ requestId: id, reason: o.reason });
+    return { json: request, text: describeRequest(request) };
+  },
+  async rollback(
+    registry: CliRegistry,
+    model: string,
+    o: { reason: string } & Ticket,
+  ): Promise<Answer> {
+    const result = await registry.rollback({ model, reason: o.reason, ...ticketOf(o) });
+    return {
+      json: result,
+      text: `Rolled ${model} back from ${result.from ?? '—'} to ${result.to ?? '—'}.`,
+    };
+  },
+  async inbox(registry: CliRegistry): Promise<Answer> {
+    const items = await registry.inbox();
+    const text = items
+      .map((i) => `${describeRequest(i.request)} — you may sign as ${i.roles.join(', ')}`)
+      .join('\n');
+    return { json: items, text: text || 'Nothing waits for you.' };
+  },
+  async replay(registry: CliRegistry, id: string): Promise<Answer> {
+    const report = await registry.replayDecision(id);
+    const text = report.reproduced
+      ? `Decision ${id} reproduced: same outcome and gate results from stored evidence and policy.`
+      : `Decision ${id} did NOT reproduce:\n${report.differences.map((d) => `  - ${d}`).join('\n')}`;
+    return { json: report, text, exit: report.reproduced ? exitCodes.ok : exitCodes.denied };
+  },
+};
+
+export type ClientRunName = keyof typeof runs;
+
+/**
+ * Runs one client command: commander's arguments are the positionals, the options and the
+ * command object (dropped here).
+ */
+export async function runClient(io: Io, name: ClientRunName, args: unknown[]): Promise<number> {
+  const given = args.slice(0, -1);
+  const flags = given.at(-1) as RegistryFlags & { format: string };
+  // The positionals and options commander parsed for this very command's declaration.
+  const run = runs[name] as (registry: CliRegistry, ...a: unknown[]) => Promise<Answer>;
+  const answer = await withCliRegistry(flags, 'server', (registry) => run(registry, ...given));
+  io.stdout.write(flags.format === 'json' ? `${toJson(answer.json)}\n` : `${answer.text}\n`);
+  return answer.exit ?? exitCodes.ok;
+}

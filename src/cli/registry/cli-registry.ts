@@ -1,0 +1,169 @@
+/**
+ * What the CLI's commands ask of a registry, whichever way it is reached: the database opened
+ * directly as the operator (local-registry.ts) or a server's API as the token's user
+ * (remote-registry.ts). Each command is written once against this; select-registry.ts picks the
+ * implementation from the flags. Refusals are ClearanceErrors either way, so exit codes agree.
+ */
+import type {
+  BacktestReport,
+  CheckpointView,
+  CreatedToken,
+  EvidencePack,
+  ExecuteResult,
+  InclusionProofView,
+  ModelHistory,
+  StateCheck,
+  StoredLogVerification,
+} from '../../app/index.js';
+import type { LogVerification } from '../../audit/index.js';
+import type {
+  ApiTokenView,
+  Approval,
+  ApprovalDecision,
+  ChangeType,
+  DecisionRecord,
+  Lineage,
+  Model,
+  RiskClass,
+  ServingView,
+  TransitionRequest,
+  User,
+  VersionView,
+} from '../../domain/index.js';
+import type { Progress } from '../progress.js';
+
+/** The log as the server served it, verified here with the pure verifier. */
+export interface ServedLogVerification {
+  server: string;
+  origin: string;
+  verifierKeys: string[];
+  keysPinned: boolean;
+  checkpoints: number;
+  /** The newest checkpoint note, when the log verified: keep it for the next `--since`. */
+  newestCheckpoint?: string;
+  result: LogVerification;
+}
+
+export type AuditLogVerification =
+  | { where: 'database'; report: StoredLogVerification }
+  | { where: 'server'; report: ServedLogVerification };
+
+export interface AuditExport {
+  /** The log size the export covers. */
+  size: number;
+  /** Entries written; fewer than `size` when a server's log is missing some. */
+  entries: number;
+  checkpoints: number;
+}
+
+export interface RegistryModels {
+  registerModel(input: {
+    name: string;
+    ownerTeam: string;
+    policyText: string;
+    description?: string;
+  }): Promise<Model>;
+  listModels(): Promise<Model[]>;
+  serving(model: string): Promise<ServingView>;
+  history(input: { model: string; at?: string }): Promise<ModelHistory>;
+  registerVersion(input: {
+    model: string;
+    version: string;
+    artifactUri: string;
+    artifactDigest: string;
+    lineage: Lineage;
+  }): Promise<VersionView>;
+  importProduction(input: {
+    model: string;
+    version: string;
+    reason: string;
+    ticket?: string;
+  }): Promise<{ since: string }>;
+  attachEvidence(input: {
+    model: string;
+    version: string;
+    path: string;
+    bytes: Uint8Array;
+  }): Promise<unknown>;
+}
+
+export interface RegistryTransitions {
+  requestTransition(input: {
+    model: string;
+    version: string;
+    to: string;
+    reason: string;
+    changeType: ChangeType;
+    ticket?: string;
+  }): Promise<{ request: TransitionRequest; decision: DecisionRecord }>;
+  recordApproval(input: {
+    requestId: string;
+    decision: ApprovalDecision;
+    role: string;
+    comment: string;
+    riskClass: RiskClass;
+    ticket?: string;
+  }): Promise<{ approval: Approval; request: TransitionRequest }>;
+  executeTransition(requestId: string): Promise<ExecuteResult>;
+  cancelRequest(input: { requestId: string; reason: string }): Promise<TransitionRequest>;
+  rollback(input: {
+    model: string;
+    reason: string;
+    ticket?: string;
+  }): Promise<{ from?: string; to?: string }>;
+  inbox(): Promise<{ request: TransitionRequest; roles: string[] }[]>;
+  replayDecision(decisionId: string): Promise<{ reproduced: boolean; differences: string[] }>;
+  backtest(input: {
+    policyText: string;
+    policyFile: string;
+    model?: string;
+    since?: Date;
+  }): Promise<BacktestReport>;
+}
+
+export interface RegistryAudit {
+  verifyAuditLog(input: {
+    keys: string[];
+    origin?: string;
+    since?: string;
+    progress: Progress;
+  }): Promise<AuditLogVerification>;
+  auditState(): Promise<StateCheck>;
+  inclusionProof(input: { seq: number; size?: number }): Promise<InclusionProofView>;
+  /** Every signed checkpoint note, oldest first. */
+  checkpointNotes(): Promise<string[]>;
+  signCheckpoint(): Promise<{ signed: boolean; checkpoint: CheckpointView }>;
+  /** Writes a clearance-audit-export/v1 file of the log and its signed checkpoints. */
+  exportAuditLog(file: string): Promise<AuditExport>;
+  /** The pack, and the archive as received when it came over the wire (checked already). */
+  evidencePack(input: {
+    model: string;
+    version: string;
+  }): Promise<{ pack: EvidencePack; archive?: Uint8Array }>;
+}
+
+export interface RegistryIdentity {
+  createUser(input: { id: string; displayName?: string; team?: string }): Promise<User>;
+  changeRole(input: {
+    change: 'grant' | 'revoke';
+    userId: string;
+    role: string;
+    model?: string;
+  }): Promise<void>;
+  createToken(input: {
+    userId: string;
+    description?: string;
+    expiresAt?: string;
+  }): Promise<CreatedToken>;
+  revokeToken(id: string): Promise<ApiTokenView>;
+}
+
+export interface CliRegistry
+  extends RegistryModels,
+    RegistryTransitions,
+    RegistryAudit,
+    RegistryIdentity {
+  /** The server's URL when going through the API; undefined on the database. */
+  readonly server: string | undefined;
+  close(): Promise<void>;
+}

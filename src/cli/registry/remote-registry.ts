@@ -1,0 +1,254 @@
+/**
+ * The registry through a Clearance server's API, as the token's user. Paths, parameters and
+ * bodies are typed from the committed OpenAPI document (openapi.d.ts, `npm run openapi:types`),
+ * so a renamed route or field fails the typecheck here. RFC 9457 problems come back as
+ * ClearanceErrors with their code, so commands exit as the server decided.
+ */
+import { randomUUID } from 'node:crypto';
+import createClient from 'openapi-fetch';
+import { readEvidencePackArchive } from '../../app/index.js';
+import { ClearanceError, type ErrorCode, errorCodes, type Problem } from '../../domain/index.js';
+import type { CliRegistry } from './cli-registry.js';
+import type { paths } from './openapi.js';
+import {
+  type ApiGet,
+  exportServedLog,
+  parseInclusionProof,
+  parseSignedCheckpoint,
+  servedCheckpoints,
+  servedState,
+  verifyServedLog,
+} from './remote-audit.js';
+
+export interface RemoteOptions {
+  server: string;
+  token: string;
+}
+
+interface ProblemBody {
+  code?: string;
+  title?: string;
+  detail?: string;
+  problems?: Problem[];
+}
+
+function errorCodeOf(code: string | undefined, status: number): ErrorCode {
+  if (code && (errorCodes as readonly string[]).includes(code)) return code as ErrorCode;
+  if (status === 401) return 'unauthenticated';
+  if (status === 403) return 'forbidden';
+  if (status === 404) return 'not_found';
+  if (status === 409) return 'conflict';
+  return 'invalid_input';
+}
+
+/** A refusal as the server worded it; a body that is not ours (a proxy's page) says nothing. */
+function refusal(error: unknown, status: number): ClearanceError {
+  const problem = (typeof error === 'object' && error !== null ? error : {}) as ProblemBody;
+  return new ClearanceError(
+    errorCodeOf(problem.code, status),
+    problem.detail ?? problem.title ?? `The server answered ${status}.`,
+    { problems: problem.problems ?? [] },
+  );
+}
+
+function unreachable(server: string, cause: unknown): ClearanceError {
+  return new ClearanceError('invalid_input', `Cannot reach the Clearance server at ${server}.`, {
+    cause,
+    problems: [
+      {
+        message:
+          cause instanceof Error && cause.cause instanceof Error
+            ? cause.cause.message
+            : String(cause),
+        fix: 'Start it with `clearance serve`, or point --server / CLEARANCE_SERVER at it.',
+      },
+    ],
+  });
+}
+
+/**
+ * The data of a 2xx answer as the domain record it serialises; anything else thrown as the
+ * server's refusal. The document's schemas are looser than the domain types (a plain string where
+ * the domain has a union of names, open objects), so the answer is named by the domain type the
+ * route serialises, while paths, parameters and bodies stay checked against the document.
+ */
+async function answer<T>(
+  call: Promise<{ data?: unknown; error?: unknown; response: Response }>,
+): Promise<T> {
+  const { data, error, response } = await call;
+  if (!response.ok) throw refusal(error, response.status);
+  return data as T;
+}
+
+/** Largest download the CLI accepts (1 GiB compressed); a larger answer is refused, not held. */
+const maxDownloadBytes = 1024 ** 3;
+
+async function boundedBody(
+  body: ReadableStream<Uint8Array> | null | undefined,
+  limit: number,
+): Promise<Uint8Array> {
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  const reader = body?.getReader();
+  if (reader === undefined) return new Uint8Array();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (total > limit) {
+      await reader.cancel();
+      throw new ClearanceError(
+        'invalid_input',
+        `The server's answer is larger than ${limit} bytes; the download was stopped.`,
+      );
+    }
+    chunks.push(value);
+  }
+  return new Uint8Array(Buffer.concat(chunks));
+}
+
+/** Creating calls send one, so a retried command never acts twice. */
+const once = () => ({ header: { 'idempotency-key': randomUUID() } });
+
+export function createRemoteRegistry(options: RemoteOptions): CliRegistry {
+  const { server } = options;
+  const api = createClient<paths>({
+    baseUrl: server.replace(/\/+$/, ''),
+    headers: options.token ? { authorization: `Bearer ${options.token}` } : {},
+    fetch: async (request: Request) => {
+      try {
+        return await fetch(request);
+      } catch (cause) {
+        throw unreachable(server, cause);
+      }
+    },
+  });
+  const get: ApiGet = (path, query) =>
+    answer(api.GET(path, query === undefined ? {} : { params: { query } }));
+  return {
+    server,
+    close: async () => undefined,
+    registerModel: ({ policyText, ...input }) =>
+      answer(
+        api.POST('/api/v1/models', { params: once(), body: { ...input, policy: policyText } }),
+      ),
+    listModels: () => answer(api.GET('/api/v1/models')),
+    serving: (name) =>
+      answer(api.GET('/api/v1/models/{name}/serving', { params: { path: { name } } })),
+    history: ({ model, at }) =>
+      answer(
+        api.GET('/api/v1/models/{name}/history', {
+          params: { path: { name: model }, ...(at === undefined ? {} : { query: { at } }) },
+        }),
+      ),
+    registerVersion: ({ model, ...body }) =>
+      answer(
+        api.POST('/api/v1/models/{name}/versions', {
+          params: { ...once(), path: { name: model } },
+          body,
+        }),
+      ),
+    importProduction: ({ model, version, ...body }) =>
+      answer(
+        api.POST('/api/v1/models/{name}/versions/{version}/import-production', {
+          params: { ...once(), path: { name: model, version } },
+          body,
+        }),
+      ),
+    attachEvidence: ({ model, version, path, bytes }) =>
+      answer(
+        api.POST('/api/v1/models/{name}/versions/{version}/evidence', {
+          params: { ...once(), path: { name: model, version }, query: { path } },
+          body: bytes,
+          bodySerializer: (raw) => raw,
+          headers: { 'content-type': 'application/octet-stream' },
+        }),
+      ),
+    requestTransition: (body) => answer(api.POST('/api/v1/requests', { params: once(), body })),
+    recordApproval: ({ requestId, ...body }) =>
+      answer(
+        api.POST('/api/v1/requests/{id}/approvals', {
+          params: { ...once(), path: { id: requestId } },
+          body,
+        }),
+      ),
+    executeTransition: (id) =>
+      answer(api.POST('/api/v1/requests/{id}/execute', { params: { ...once(), path: { id } } })),
+    cancelRequest: ({ requestId, reason }) =>
+      answer(
+        api.POST('/api/v1/requests/{id}/cancel', {
+          params: { path: { id: requestId } },
+          body: { reason },
+        }),
+      ),
+    rollback: ({ model, ...body }) =>
+      answer(
+        api.POST('/api/v1/models/{name}/rollback', {
+          params: { ...once(), path: { name: model } },
+          body,
+        }),
+      ),
+    inbox: () => answer(api.GET('/api/v1/inbox')),
+    replayDecision: (id) =>
+      answer(api.POST('/api/v1/decisions/{id}/replay', { params: { path: { id } } })),
+    backtest: ({ policyText, policyFile, model, since }) =>
+      answer(
+        api.POST('/api/v1/policies/backtest', {
+          body: {
+            policy: policyText,
+            file: policyFile,
+            ...(model ? { model } : {}),
+            // The instant, not "90d": the window is the one the caller meant when they ran it.
+            ...(since ? { since: since.toISOString() } : {}),
+          },
+        }),
+      ),
+    verifyAuditLog: async (input) => ({
+      where: 'server',
+      report: await verifyServedLog(get, { ...input, server }),
+    }),
+    auditState: () => servedState(get),
+    inclusionProof: async ({ seq, size }) =>
+      parseInclusionProof(
+        await answer(
+          api.GET('/api/v1/audit/proofs/inclusion/{seq}', {
+            params: { path: { seq }, ...(size === undefined ? {} : { query: { size } }) },
+          }),
+        ),
+      ),
+    checkpointNotes: async () => (await servedCheckpoints(get)).map((c) => c.note),
+    signCheckpoint: async () =>
+      parseSignedCheckpoint(await answer(api.POST('/api/v1/audit/checkpoints'))),
+    exportAuditLog: (file) => exportServedLog(get, { server, file }),
+    async evidencePack({ model, version }) {
+      const stream = await answer<ReadableStream<Uint8Array> | null>(
+        api.GET('/api/v1/models/{name}/versions/{version}/evidence-pack', {
+          params: { path: { name: model, version } },
+          parseAs: 'stream',
+        }),
+      );
+      const archive = await boundedBody(stream, maxDownloadBytes);
+      // Every file is checked against the manifest before anything is written.
+      const pack = await readEvidencePackArchive(archive);
+      const named = pack.manifest;
+      if (named.model !== model || named.version !== version) {
+        const message = `The server sent the pack of ${named.model} ${named.version}, not of ${model} ${version}.`;
+        throw new ClearanceError('precondition_failed', message, {
+          problems: [{ message, fix: 'Check that --server points at the registry you meant.' }],
+        });
+      }
+      return { pack, archive };
+    },
+    createUser: (body) => answer(api.POST('/api/v1/users', { params: once(), body })),
+    async changeRole({ change, userId, ...body }) {
+      const params = { path: { id: userId } };
+      await answer(
+        change === 'grant'
+          ? api.POST('/api/v1/users/{id}/roles', { params, body })
+          : api.DELETE('/api/v1/users/{id}/roles', { params, body }),
+      );
+    },
+    createToken: (body) => answer(api.POST('/api/v1/tokens', { body })),
+    revokeToken: (id) => answer(api.DELETE('/api/v1/tokens/{id}', { params: { path: { id } } })),
+  };
+}

@@ -1,0 +1,88 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CliRegistry } from '../../src/cli/registry/cli-registry.js';
+import { openLocalRegistry } from '../../src/cli/registry/local-registry.js';
+import { createRemoteRegistry } from '../../src/cli/registry/remote-registry.js';
+import { reachOf } from '../../src/cli/registry/select-registry.js';
+import { isClearanceError } from '../../src/domain/index.js';
+import { type LiveServer, startLiveServer } from '../e2e/live-server.js';
+import { repoRoot } from './run-cli.js';
+
+async function refusalOf(work: Promise<unknown>) {
+  try {
+    await work;
+  } catch (error) {
+    if (isClearanceError(error)) return { code: error.code, message: error.message };
+    throw error;
+  }
+  throw new Error('expected a refusal');
+}
+
+describe('reaching the registry from the flags', () => {
+  it('goes to the command’s default unless a flag names the other way', async () => {
+    expect(await reachOf({}, 'server')).toBe('server');
+    expect(await reachOf({}, 'database')).toBe('database');
+    expect(await reachOf({ database: 'sqlite:x.db' }, 'server')).toBe('database');
+    expect(await reachOf({ server: true }, 'database')).toBe('server');
+    expect(await reachOf({ token: 't' }, 'server')).toBe('server');
+  });
+
+  it('refuses flags that contradict each other', async () => {
+    const both = reachOf({ server: 'http://x', dataDir: 'd' }, 'database');
+    expect((await refusalOf(both)).code).toBe('invalid_input');
+    const token = reachOf({ token: 't' }, 'database');
+    expect((await refusalOf(token)).message).toContain('--token needs --server');
+  });
+});
+
+describe('the local and remote registries', () => {
+  let server: LiveServer;
+  let remote: CliRegistry;
+  let local: CliRegistry;
+
+  beforeAll(async () => {
+    server = await startLiveServer();
+    remote = createRemoteRegistry({ server: server.url, token: server.adminToken });
+    local = await openLocalRegistry({ database: server.database, dataDir: server.dataDir });
+  }, 60_000);
+
+  afterAll(async () => {
+    await local?.close();
+    await server?.stop();
+  });
+
+  it('see the same registry: a model registered through the API, its history on the database', async () => {
+    const policyText = readFileSync(join(repoRoot, 'examples/credit-risk/policy.yaml'), 'utf8');
+    const created = await remote.registerModel({
+      name: 'registry-twin',
+      ownerTeam: 'risk',
+      policyText,
+    });
+    expect(created.createdBy).toBe('alice.admin');
+    expect((await local.listModels()).map((m) => m.name)).toEqual(
+      (await remote.listModels()).map((m) => m.name),
+    );
+    expect(await local.history({ model: 'registry-twin' })).toEqual(
+      await remote.history({ model: 'registry-twin' }),
+    );
+    expect(local.server).toBeUndefined();
+    expect(remote.server).toBe(server.url);
+  });
+
+  it('refuse alike with coded errors: an unknown model is not_found either way', async () => {
+    const fromServer = await refusalOf(remote.serving('no-such-model'));
+    const fromDatabase = await refusalOf(local.serving('no-such-model'));
+    expect(fromServer.code).toBe('not_found');
+    expect(fromDatabase.code).toBe('not_found');
+  });
+
+  it('turns a refused token into unauthenticated, and an absent server into a clear message', async () => {
+    const stranger = createRemoteRegistry({ server: server.url, token: 'clr_bad_token' });
+    expect((await refusalOf(stranger.listModels())).code).toBe('unauthenticated');
+    const nowhere = createRemoteRegistry({ server: 'http://127.0.0.1:9', token: '' });
+    expect((await refusalOf(nowhere.listModels())).message).toContain(
+      'Cannot reach the Clearance server at http://127.0.0.1:9',
+    );
+  });
+});
