@@ -70,6 +70,11 @@ function jobRepo(s: WorkQueueState): JobRepository {
     async schedule(spec, options) {
       const existing = unfinished(spec.key);
       if (existing !== undefined) {
+        const { everyMs } = existing;
+        if (spec.everyMs !== undefined && everyMs !== undefined && spec.everyMs !== everyMs) {
+          existing.everyMs = spec.everyMs;
+          return { id: existing.id, outcome: 'replaced' };
+        }
         const leased = existing.lockedUntil !== undefined && existing.lockedUntil > options.at;
         if (options.onExisting !== 'replace' || leased) return { id: existing.id, outcome: 'kept' };
         existing.runAt = spec.runAt;

@@ -194,6 +194,12 @@ export function workQueueContract(store: () => Store): void {
         outcome: 'succeeded',
       });
       expect(await schedule(kind, key, at, { everyMs: minute })).toMatchObject({ outcome: 'kept' });
+      // A new period applies from the next occurrence on.
+      expect(await schedule(kind, key, at, { everyMs: 2 * minute })).toMatchObject({
+        outcome: 'replaced',
+      });
+      expect((await store().read((tx) => tx.jobs.find(key)))?.runAt).toBe(plus(minute));
+      await schedule(kind, key, at, { everyMs: minute });
       // Down for three and a half periods: the next run is the first period still ahead.
       const late = only(await claim(kind, 'w1', plus(4.5 * minute)));
       expect(late.scheduledAt).toBe(plus(minute));

@@ -48,7 +48,8 @@ export interface JobSpec {
   /**
    * Makes the job recurring: each run (succeeded or given up) moves it to the next multiple of
    * `everyMs` after its scheduled time that lies in the future, so it runs once per period across
-   * every process, and periods missed while nothing ran are skipped, not caught up.
+   * every process, and periods missed while nothing ran are skipped, not caught up. Scheduling
+   * the key again with another period changes the period from the next occurrence on.
    */
   everyMs?: number;
   /** Attempts before a one-off job is given up (a recurring one moves to its next period); default 10. */

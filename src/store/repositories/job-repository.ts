@@ -58,6 +58,16 @@ export function jobRepository(context: RepositoryContext): JobRepository {
     async schedule(spec: JobSpec, options) {
       const existing = await dialect.lockForUpdate(unfinished(spec.key)).executeTakeFirst();
       if (existing !== undefined) {
+        const everyMs = existing.every_ms === null ? undefined : int(existing.every_ms);
+        if (spec.everyMs !== undefined && everyMs !== undefined && spec.everyMs !== everyMs) {
+          // A recurring job's period changed in the configuration: from its next occurrence on.
+          await db
+            .updateTable('jobs')
+            .set({ every_ms: spec.everyMs })
+            .where('id', '=', existing.id)
+            .execute();
+          return { id: existing.id, outcome: 'replaced' };
+        }
         if (options.onExisting !== 'replace' || isLeased(existing, options.at)) {
           return { id: existing.id, outcome: 'kept' };
         }
