@@ -49,6 +49,8 @@ export interface JobRunnerOptions {
   /** Uniform in [0, 1), for the backoff's jitter; default Math.random. */
   random?: () => number;
   onEvent?: (event: RunnerEvent) => void;
+  /** A poll or lease renewal that failed (the database briefly away); the runner carries on. */
+  onError?: (error: unknown) => void;
 }
 
 export interface JobRunner {
@@ -108,6 +110,8 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
   async function run(job: ClaimedJob): Promise<void> {
     const handler = handlers[job.kind];
     if (handler === undefined) throw new Error(`No handler for job kind ${job.kind}`);
+    // Claimed while the runner was being stopped: hand it straight back.
+    if (halt.signal.aborted) return settleFailure(job, stopping);
     const controller = new AbortController();
     running.add(controller);
     let completed = false;
@@ -148,9 +152,9 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
         tx.jobs.renew(job.claim, { at: now(), leaseMs }),
       );
       if (!held) controller.abort(leaseLost(job));
-    } catch {
-      // A renewal that fails (database briefly away) is tried again at the next beat; the lease
-      // still has two thirds of its time.
+    } catch (error) {
+      // Tried again at the next beat; the lease still has two thirds of its time.
+      options.onError?.(error);
     }
   }
 
@@ -186,8 +190,9 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
     while (!halt.signal.aborted) {
       try {
         if ((await sweep()) > 0) continue;
-      } catch {
+      } catch (error) {
         // The database may be briefly away; the next poll tries again.
+        options.onError?.(error);
       }
       await sleep(pollMs, halt.signal);
     }
