@@ -209,6 +209,38 @@ eachEngine('job runner', (engine) => {
     expect(await store.read((tx) => tx.outbox.get(`evt-late-${job?.id}`))).toBeUndefined();
   });
 
+  it('renews the lease while a job runs longer than the lease, so no other worker takes it', async () => {
+    const store = await engine.openStore();
+    const clock = { now: () => new Date() };
+    await enqueue(store, 'test.steady', 'steady', clock.now());
+    const ran: string[] = [];
+    const handler =
+      (worker: string): JobHandler =>
+      async () => {
+        ran.push(worker);
+        await new Promise((resolve) => setTimeout(resolve, 1_000));
+      };
+    const holder = createJobRunner({
+      store,
+      clock,
+      leaseMs: 400,
+      handlers: { 'test.steady': handler('holder') },
+    });
+    const rival = createJobRunner({ store, clock, handlers: { 'test.steady': handler('rival') } });
+    const holding = holder.runDue();
+    let rivalRuns = 0;
+    for (let i = 0; i < 10; i += 1) {
+      await new Promise((resolve) => setTimeout(resolve, 80));
+      rivalRuns += await rival.runDue();
+    }
+    expect(await holding).toBe(1);
+    expect(rivalRuns).toBe(0);
+    expect(ran).toStrictEqual(['holder']);
+    expect(await store.read((tx) => tx.jobs.find('steady'))).toMatchObject({
+      outcome: 'succeeded',
+    });
+  });
+
   it('stops cleanly, releasing a running job for another worker at once', async () => {
     const store = await engine.openStore();
     const clock = fixedClock(start);
