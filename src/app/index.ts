@@ -112,6 +112,7 @@ export type { AppDeps } from './shared/app-deps.js';
 export { guarded } from './shared/authorise.js';
 export type * from './shared/ports.js';
 export { repeatEvery } from './shared/repeat-every.js';
+export type * from './shared/work-queue-ports.js';
 export { cancelRequest } from './transitions/cancel-request.js';
 export { type ExecuteResult, executeTransition } from './transitions/execute-transition.js';
 export { type ExpiryOutcome, expireEmergencies } from './transitions/expire-emergencies.js';

@@ -9,10 +9,13 @@ import { approvalRepository } from './repositories/approval-repository.js';
 import { auditRepository, checkpointRepository } from './repositories/audit-repository.js';
 import { blobUploadRepository } from './repositories/blob-upload-repository.js';
 import { decisionRepository } from './repositories/decision-repository.js';
+import { deliveryRepository } from './repositories/delivery-repository.js';
 import { evidenceRepository } from './repositories/evidence-repository.js';
 import { idempotencyRepository } from './repositories/idempotency-repository.js';
 import { identityRepository } from './repositories/identity-repository.js';
+import { jobRepository } from './repositories/job-repository.js';
 import { modelRepository, policyRepository } from './repositories/model-repository.js';
+import { outboxRepository } from './repositories/outbox-repository.js';
 import { requestRepository } from './repositories/request-repository.js';
 import { servingRepository } from './repositories/serving-repository.js';
 import { versionRepository } from './repositories/version-repository.js';
@@ -48,6 +51,7 @@ export function storeOn(dialect: StoreDialect): Store {
 }
 
 function repositories(context: RepositoryContext): Repositories {
+  const jobs = jobRepository(context);
   return {
     models: modelRepository(context),
     versions: versionRepository(context),
@@ -62,6 +66,9 @@ function repositories(context: RepositoryContext): Repositories {
     identity: identityRepository(context),
     idempotency: idempotencyRepository(context),
     blobUploads: blobUploadRepository(context),
+    outbox: outboxRepository(context, jobs),
+    jobs,
+    deliveries: deliveryRepository(context, jobs),
     reads: { pendingRequests: pendingRequestsReadModel(context) },
   };
 }
@@ -98,6 +105,9 @@ const recordNouns: Record<string, string> = {
   api_tokens: 'API token',
   idempotency_keys: 'Idempotency-Key record',
   blob_uploads: 'upload record',
+  outbox: 'outbox event',
+  jobs: 'job',
+  deliveries: 'delivery',
 };
 
 function conflict(message: string, cause: unknown): ClearanceError {

@@ -209,6 +209,50 @@ export interface IdempotencyKeysTable {
   created_at: Instant;
 }
 
+export interface OutboxTable {
+  id: string;
+  type: string;
+  /** Canonical JSON of the event document. */
+  payload: string;
+  created_at: Instant;
+}
+
+type Count = ColumnType<number | string, number | undefined, number>;
+
+export interface JobsTable {
+  id: string;
+  kind: string;
+  key: string;
+  /** Canonical JSON. */
+  payload: string;
+  run_at: Instant;
+  scheduled_at: Instant;
+  every_ms: ColumnType<number | string | null, number | null, number | null>;
+  attempts: Count;
+  max_attempts: number;
+  locked_by: string | null;
+  locked_until: OptionalInstant;
+  last_error: string | null;
+  outcome: string | null;
+  done_at: OptionalInstant;
+  created_at: Instant;
+}
+
+export interface DeliveriesTable {
+  event_id: string;
+  target: string;
+  status: string;
+  attempts: Count;
+  next_attempt_at: OptionalInstant;
+  last_status_code: number | null;
+  last_error: string | null;
+  first_attempt_at: OptionalInstant;
+  last_attempt_at: OptionalInstant;
+  last_duration_ms: number | null;
+  delivered_at: OptionalInstant;
+  created_at: Instant;
+}
+
 export interface Database {
   policies: PoliciesTable;
   models: ModelsTable;
@@ -228,6 +272,9 @@ export interface Database {
   api_tokens: ApiTokensTable;
   idempotency_keys: IdempotencyKeysTable;
   blob_uploads: BlobUploadsTable;
+  outbox: OutboxTable;
+  jobs: JobsTable;
+  deliveries: DeliveriesTable;
 }
 
 /** Tables whose rows never change once written; both engines enforce it with triggers. */

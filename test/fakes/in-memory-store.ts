@@ -40,8 +40,9 @@ import {
   type VersionState,
   type VersionView,
 } from '../../src/domain/index.js';
+import { emptyWorkQueue, type WorkQueueState, workQueueRepos } from './in-memory-work-queue.js';
 
-export interface MemoryState {
+export interface MemoryState extends WorkQueueState {
   models: Map<string, Model>;
   versions: Map<string, Version>;
   states: Map<string, VersionState>;
@@ -91,6 +92,7 @@ function emptyState(): MemoryState {
     idempotency: new Map(),
     treeNodes: new Map(),
     blobUploads: [],
+    ...emptyWorkQueue(),
   };
 }
 
@@ -476,6 +478,7 @@ export function createInMemoryStore(): InMemoryStore {
       ...identityRepo(draft),
       ...idempotencyRepo(draft),
       ...blobUploadRepo(draft),
+      ...workQueueRepos(draft),
     };
     return { ...writes, reads: readModels(writes) };
   };

@@ -19,7 +19,10 @@ const hex = (bytes: Uint8Array | undefined) =>
 
 /** Removes migrations 0005 and later from a migrated database, as before the upgrade. */
 async function rewind(db: StoreDialect): Promise<void> {
-  // 0008 and 0007, undone first (they do not touch the audit log).
+  // 0009, 0008 and 0007, undone first (they do not touch the audit log).
+  await sql`drop table deliveries`.execute(db.db);
+  await sql`drop table jobs`.execute(db.db);
+  await sql`drop table outbox`.execute(db.db);
   await sql`drop index evidence_by_digest`.execute(db.db);
   await sql`drop table blob_uploads`.execute(db.db);
   await sql`alter table approvals drop column baseline_digest`.execute(db.db);

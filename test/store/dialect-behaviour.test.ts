@@ -30,3 +30,27 @@ describe('lockForUpdate', () => {
     }
   });
 });
+
+describe('claimForUpdateSkipLocked', () => {
+  it('adds FOR UPDATE SKIP LOCKED on PostgreSQL', async () => {
+    const dialect = postgresDialect({ url: 'postgres://nobody@127.0.0.1:1/unused' });
+    try {
+      const query = dialect.db.selectFrom('jobs').select('id').limit(5);
+      expect(dialect.claimForUpdateSkipLocked(query).compile().sql).toBe(
+        'select "id" from "jobs" limit $1 for update skip locked',
+      );
+    } finally {
+      await dialect.destroy();
+    }
+  });
+
+  it('leaves the query unchanged on SQLite, where claimers take turns on the write lock', async () => {
+    const dialect = sqliteDialect({ file: ':memory:' });
+    try {
+      const query = dialect.db.selectFrom('jobs').select('id');
+      expect(dialect.claimForUpdateSkipLocked(query)).toBe(query);
+    } finally {
+      await dialect.destroy();
+    }
+  });
+});

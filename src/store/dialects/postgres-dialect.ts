@@ -42,6 +42,8 @@ export function postgresDialect(options: PostgresOptions): StoreDialect {
     runExclusive: (work) => work(),
     // A row lock, held to commit: writers of other rows go on, writers of these rows queue.
     lockForUpdate: (query) => query.forUpdate(),
+    // Rows another claimer holds are passed over, not waited for: each due job goes to one worker.
+    claimForUpdateSkipLocked: (query) => query.forUpdate().skipLocked(),
     appendOnlyStatements: (table) => [
       refuseChangeFunction,
       `create trigger ${table}_append_only before update or delete on ${table} ` +

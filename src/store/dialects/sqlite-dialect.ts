@@ -115,6 +115,9 @@ export function sqliteDialect(options: SqliteOptions): StoreDialect {
     // starts with BEGIN IMMEDIATE and holds the database's one write lock to commit (queued in
     // this process, busy_timeout across processes), so no other writer runs in between.
     lockForUpdate: (query) => query,
+    // Claimers are writers, and writers take turns (BEGIN IMMEDIATE): the next one sees the
+    // leases the previous one committed, so nothing needs skipping.
+    claimForUpdateSkipLocked: (query) => query,
     appendOnlyStatements: (table) =>
       (['update', 'delete'] as const).map(
         (op) =>

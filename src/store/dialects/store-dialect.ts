@@ -44,6 +44,15 @@ export interface StoreDialect {
   lockForUpdate<TB extends keyof Database, O>(
     query: SelectQueryBuilder<Database, TB, O>,
   ): SelectQueryBuilder<Database, TB, O>;
+  /**
+   * `query`, made to claim its rows for this write transaction without waiting for rows another
+   * transaction is claiming: a work queue's "next due rows" read, so concurrent claimers each get
+   * different rows. PostgreSQL adds `FOR UPDATE SKIP LOCKED`; SQLite returns the query unchanged
+   * (its write transaction holds the database's one write lock, so no claimer runs in between).
+   */
+  claimForUpdateSkipLocked<TB extends keyof Database, O>(
+    query: SelectQueryBuilder<Database, TB, O>,
+  ): SelectQueryBuilder<Database, TB, O>;
   /** SQL statements that make `table` refuse UPDATE and DELETE (and TRUNCATE where it exists). */
   appendOnlyStatements(table: string): string[];
   /** Statements that drop the append-only triggers again, for tamper tests and repairs. */

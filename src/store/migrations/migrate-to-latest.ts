@@ -8,6 +8,7 @@ import { auditTreeNodes } from './0005-audit-tree-nodes.js';
 import { auditActionIndex } from './0006-audit-action-index.js';
 import { approvalBaseline } from './0007-approval-baseline.js';
 import { blobUploads } from './0008-blob-uploads.js';
+import { workQueue } from './0009-work-queue.js';
 import type { MigrationFactory } from './migration-context.js';
 
 const migrations: Record<string, MigrationFactory> = {
@@ -19,6 +20,7 @@ const migrations: Record<string, MigrationFactory> = {
   '0006-audit-action-index': auditActionIndex,
   '0007-approval-baseline': approvalBaseline,
   '0008-blob-uploads': blobUploads,
+  '0009-work-queue': workQueue,
 };
 
 /** Migration names in order; a test template database is keyed by them. */

@@ -1,0 +1,73 @@
+import { sql } from 'kysely';
+import type { JobRepository, OutboxRepository } from '../../app/shared/work-queue-ports.js';
+import { conflictOnDuplicate, fromJson, iso, type RepositoryContext, toJson } from '../columns.js';
+
+/**
+ * The transactional outbox: an event is a row written by the transaction that made the change it
+ * reports, together with the job that dispatches it, so a committed change always has its event
+ * and a rolled-back one never does. Delivery state lives in `deliveries`, one row per target.
+ */
+export function outboxRepository(
+  context: RepositoryContext,
+  jobs: JobRepository,
+): OutboxRepository {
+  const { db } = context;
+  return {
+    async append(event) {
+      await conflictOnDuplicate(
+        context,
+        () =>
+          db
+            .insertInto('outbox')
+            .values({
+              id: event.id,
+              type: event.type,
+              payload: toJson(event.payload),
+              created_at: event.createdAt,
+            })
+            .execute(),
+        `Outbox event ${event.id} is already recorded`,
+      );
+      await jobs.schedule(
+        {
+          kind: 'outbox.dispatch',
+          key: `outbox.dispatch:${event.id}`,
+          payload: { eventId: event.id },
+          runAt: event.createdAt,
+        },
+        { at: event.createdAt },
+      );
+    },
+    async get(id) {
+      const row = await db.selectFrom('outbox').selectAll().where('id', '=', id).executeTakeFirst();
+      return row === undefined
+        ? undefined
+        : {
+            id: row.id,
+            type: row.type,
+            payload: fromJson(row.payload),
+            createdAt: iso(row.created_at),
+          };
+    },
+    async purgeSettledBefore(at) {
+      // Settled: no delivery pending and the dispatch job finished (or never planned any).
+      const settled = db
+        .selectFrom('outbox')
+        .select('id')
+        .where('created_at', '<', at)
+        .where(
+          sql<boolean>`not exists (select 1 from deliveries d
+            where d.event_id = outbox.id and d.status = 'pending')`,
+        )
+        .where(
+          sql<boolean>`not exists (select 1 from jobs j
+            where j.done_at is null and j.key = 'outbox.dispatch:' || outbox.id)`,
+        );
+      const ids = (await settled.execute()).map((row) => row.id);
+      if (ids.length === 0) return 0;
+      await db.deleteFrom('deliveries').where('event_id', 'in', ids).execute();
+      const result = await db.deleteFrom('outbox').where('id', 'in', ids).executeTakeFirst();
+      return Number(result.numDeletedRows);
+    },
+  };
+}
