@@ -1,3 +1,4 @@
+import type { DeliveryRepository, JobRepository, OutboxRepository } from './work-queue-ports.js';
 /**
  * Ports: what the use cases need from the outside world, in domain types only. `store/`
  * implements Store with Kysely on SQLite and PostgreSQL; `test/` has an in-memory fake that
@@ -361,6 +362,10 @@ export interface Repositories {
   identity: IdentityRepository;
   idempotency: IdempotencyRepository;
   blobUploads: BlobUploadRepository;
+  /** The work queue (work-queue-ports.ts): events, jobs and deliveries commit with the change. */
+  outbox: OutboxRepository;
+  jobs: JobRepository;
+  deliveries: DeliveryRepository;
   reads: ReadModels;
 }
 

@@ -234,13 +234,3 @@ export interface JobContext {
  * after a crash or a lost lease: at least once, with an idempotency key the receiver dedupes on.
  */
 export type JobHandler = (context: JobContext) => Promise<void>;
-
-// The queue's repositories join `tx` in every transaction. Declared here rather than in
-// ports.ts while app/ is being regrouped; fold into `Repositories` there once that has landed.
-declare module './ports.js' {
-  interface Repositories {
-    outbox: OutboxRepository;
-    jobs: JobRepository;
-    deliveries: DeliveryRepository;
-  }
-}
