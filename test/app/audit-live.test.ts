@@ -240,22 +240,29 @@ eachEngine('live audit log', (engine) => {
     for (const suffix of ['', '-wal', '-shm'])
       if (s.database.startsWith('sqlite:') && existsSync(`${sqliteFile}${suffix}`))
         chmodSync(`${sqliteFile}${suffix}`, 0o600);
-    const exported = runCli(['audit', 'export', '--output', file, ...live]);
+    const exported = await runCli(['audit', 'export', '--output', file, ...live]);
     expect(exported.stderr).toBe('');
     expect(exported.status).toBe(0);
-    const offline = runCli(['audit', 'verify', '--file', file, '--key', s.signer.verifierKey]);
+    const offline = await runCli([
+      'audit',
+      'verify',
+      '--file',
+      file,
+      '--key',
+      s.signer.verifierKey,
+    ]);
     expect(offline.stdout).toContain('verifies');
     expect(offline.status).toBe(0);
-    const online = runCli(['audit', 'verify', ...live]);
+    const online = await runCli(['audit', 'verify', ...live]);
     expect(online.stdout).toContain('verifies');
     expect(online.status).toBe(0);
-    const proof = runCli(['audit', 'prove', '2', ...live, '--format', 'json']);
+    const proof = await runCli(['audit', 'prove', '2', ...live, '--format', 'json']);
     expect(proof.status).toBe(0);
     expect(JSON.parse(proof.stdout)).toMatchObject({
       seq: 2,
       checkpoint: { origin: s.signer.origin },
     });
-    const history = runCli(['history', model, '--at', s.times.t2, ...live]);
+    const history = await runCli(['history', model, '--at', s.times.t2, ...live]);
     expect(history.stdout).toContain('2026.2 in production');
   });
 
@@ -287,11 +294,11 @@ eachEngine('live audit log', (engine) => {
         });
         const file = join(s.dataDir, 'tampered.jsonl');
         const live = ['--database', s.database, '--data-dir', s.dataDir];
-        expect(runCli(['audit', 'export', '--output', file, ...live]).status).toBe(0);
-        const offline = runCli(['audit', 'verify', '--file', file, '--format', 'json']);
+        expect((await runCli(['audit', 'export', '--output', file, ...live])).status).toBe(0);
+        const offline = await runCli(['audit', 'verify', '--file', file, '--format', 'json']);
         expect(offline.status).toBe(1);
         expect(JSON.parse(offline.stdout).result).toMatchObject({ firstBadSeq: 4 });
-        const online = runCli(['audit', 'verify', ...live]);
+        const online = await runCli(['audit', 'verify', ...live]);
         expect(online.status).toBe(1);
         expect(online.stdout).toContain('entry 4');
       } finally {

@@ -8,7 +8,7 @@ import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, sep } from 'node:path';
 import { sql } from 'kysely';
-import { afterEach, describe } from 'vitest';
+import { afterEach } from 'vitest';
 import {
   attachEvidence,
   executeTransition,
@@ -29,11 +29,11 @@ import { createStore, openDialect, type StoreConfig } from '../../src/store/inde
 import { type FixedClock, fixedClock, sequentialIds } from '../fakes/fixed-clock.js';
 import { createInMemoryStore, type InMemoryStore } from '../fakes/in-memory-store.js';
 import { createMemoryBlobStore, type MemoryBlobStore } from '../fakes/memory-blob-store.js';
-import { freshPostgresDatabase, postgresForSuite } from '../store/engines.js';
+import { describeEachEngine, type EngineName, freshPostgresDatabase } from '../store/engines.js';
 
 export const examplesDir = join(import.meta.dirname, '..', '..', 'examples');
 
-export type StoreEngine = 'memory' | 'sqlite' | 'postgres';
+export type StoreEngine = EngineName;
 
 /** The use cases' dependencies on one store; what a test may do to the store behind its back. */
 export interface StoreHarness {
@@ -83,55 +83,41 @@ export function harness(wrap: (store: InMemoryStore) => Store = (s) => s): Harne
 }
 
 /**
- * The real engines. The in-memory fake is held to the same behaviour by the store contract suite
- * (test/store), so running every use-case suite on it too would only repeat the gates' statistics;
- * set CLEARANCE_TEST_STORES=memory,sqlite,postgres to include it.
- */
-const engines: readonly StoreEngine[] = (process.env.CLEARANCE_TEST_STORES ?? 'sqlite,postgres')
-  .split(',')
-  .map((e) => e.trim())
-  .filter((e): e is StoreEngine => e === 'memory' || e === 'sqlite' || e === 'postgres');
-
-/**
- * Runs a use-case suite once per store: the in-memory fake, SQLite and PostgreSQL (STYLE.md
- * "Tests"). Each `open()` gives a store of its own — a fresh SQLite file, or a PostgreSQL
- * database cloned from the migrated template — with a file blob store in a temporary directory;
- * everything opened in a test is closed, dropped and deleted after it. Without PostgreSQL the
- * PostgreSQL run is skipped loudly; in CI it fails.
+ * Runs a use-case suite once per store of `testEngines` (test/store/engines.ts; STYLE.md "Tests").
+ * Each `open()` gives a store of its own — the in-memory fake, a fresh SQLite file, or a
+ * PostgreSQL database cloned from the migrated template — with a file blob store in a temporary
+ * directory; everything opened in a test is closed, dropped and deleted after it.
  */
 export function forEachStore(
   title: string,
   suite: (open: () => Promise<StoreHarness>, engine: StoreEngine) => void,
 ): void {
-  for (const engine of engines) {
-    if (engine === 'postgres' && !postgresForSuite(title)) {
-      describe.skip(`${title} [postgres]`, () =>
-        suite(() => Promise.reject(new Error('PostgreSQL is not available')), engine));
-      continue;
-    }
-    describe(`${title} [${engine}]`, () => {
-      const cleanups: (() => Promise<void>)[] = [];
-      afterEach(async () => {
-        // Close stores, then drop databases, then delete directories; one failure skips none.
-        const results = [];
-        for (const cleanup of cleanups.splice(0).reverse())
-          results.push(
-            await cleanup().then(
-              () => undefined,
-              (error: unknown) => error,
-            ),
-          );
-        const failed = results.filter((r) => r !== undefined);
-        if (failed.length > 0) throw new AggregateError(failed, 'store clean-up failed');
-      });
-      const open = async (): Promise<StoreHarness> => {
-        if (engine === 'memory') return harness();
-        return liveHarness(engine, cleanups);
-      };
-      suite(open, engine);
+  describeEachEngine(title, anyEngine, (engine, available) => {
+    if (!available)
+      return suite(() => Promise.reject(new Error(`${engine} is not available`)), engine);
+    const cleanups: (() => Promise<void>)[] = [];
+    afterEach(async () => {
+      // Close stores, then drop databases, then delete directories; one failure skips none.
+      const results = [];
+      for (const cleanup of cleanups.splice(0).reverse())
+        results.push(
+          await cleanup().then(
+            () => undefined,
+            (error: unknown) => error,
+          ),
+        );
+      const failed = results.filter((r) => r !== undefined);
+      if (failed.length > 0) throw new AggregateError(failed, 'store clean-up failed');
     });
-  }
+    const open = async (): Promise<StoreHarness> => {
+      if (engine === 'memory') return harness();
+      return liveHarness(engine, cleanups);
+    };
+    suite(open, engine);
+  });
 }
+
+const anyEngine = (_name: EngineName): _name is EngineName => true;
 
 async function liveHarness(
   engine: 'sqlite' | 'postgres',

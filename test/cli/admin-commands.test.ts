@@ -33,7 +33,7 @@ async function principalFor(install: { dir: string; database: string }, token: s
 describe('clearance admin', () => {
   it('bootstraps the first admin once and prints a token that authenticates', async () => {
     const install = tempInstall();
-    const first = runCli(['admin', 'bootstrap', '--user', 'root.admin', ...install.flags]);
+    const first = await runCli(['admin', 'bootstrap', '--user', 'root.admin', ...install.flags]);
     expect(first.stderr).toBe('');
     expect(first.status).toBe(0);
     expect(first.stdout).toMatch(/shown this once/);
@@ -44,7 +44,7 @@ describe('clearance admin', () => {
       roles: [{ role: 'admin' }],
     });
 
-    const second = runCli(['admin', 'bootstrap', ...install.flags]);
+    const second = await runCli(['admin', 'bootstrap', ...install.flags]);
     expect(second.status).toBe(2);
     expect(second.stderr).toMatch(/already has users/);
     expect(second.stdout).toBe('');
@@ -52,10 +52,10 @@ describe('clearance admin', () => {
 
   it('creates users, grants roles and creates expiring tokens as system:cli', async () => {
     const install = tempInstall();
-    expect(runCli(['admin', 'bootstrap', ...install.flags]).status).toBe(0);
-    const user = runCli(['admin', 'user', 'create', '--user', 'rob.risk', ...install.flags]);
+    expect((await runCli(['admin', 'bootstrap', ...install.flags])).status).toBe(0);
+    const user = await runCli(['admin', 'user', 'create', '--user', 'rob.risk', ...install.flags]);
     expect(user.status).toBe(0);
-    const grant = runCli([
+    const grant = await runCli([
       'admin',
       'role',
       'grant',
@@ -66,7 +66,7 @@ describe('clearance admin', () => {
       ...install.flags,
     ]);
     expect(grant.status).toBe(0);
-    const created = runCli([
+    const created = await runCli([
       'admin',
       'token',
       'create',
@@ -91,7 +91,7 @@ describe('clearance admin', () => {
     const principal = await principalFor(install, body.token);
     expect(principal.roles).toStrictEqual([{ role: 'risk_officer' }]);
 
-    const badExpiry = runCli([
+    const badExpiry = await runCli([
       'admin',
       'token',
       'create',

@@ -41,7 +41,7 @@ async function withRegistry<T>(install: Install, work: (r: Registry) => Promise<
 /** Some history (the bootstrap writes entries) and a checkpoint signed by the first key. */
 async function installWithHistory(): Promise<{ install: Install; first: AuditSigner }> {
   const install = tempInstall();
-  expect(runCli(['admin', 'bootstrap', ...install.flags]).status).toBe(0);
+  expect((await runCli(['admin', 'bootstrap', ...install.flags])).status).toBe(0);
   const first = await withRegistry(install, async (r) => {
     expect((await signAuditCheckpoint(r.deps, r.auditSigner)).signed).toBe(true);
     return r.auditSigner;
@@ -60,7 +60,7 @@ const refusal = async (promise: Promise<unknown>) =>
 describe('clearance audit rotate-key', () => {
   it('hands the log over; it verifies from either key and the old key signs nothing more', async () => {
     const { install, first } = await installWithHistory();
-    const rotated = runCli([
+    const rotated = await runCli([
       'audit',
       'rotate-key',
       '--reason',
@@ -117,7 +117,7 @@ describe('clearance audit rotate-key', () => {
     const firstSize = await withRegistry(install, (r) =>
       r.store.read(async (tx) => (await tx.checkpoints.list())[0]?.size ?? 0),
     );
-    const proof = runCli([
+    const proof = await runCli([
       'audit',
       'prove',
       '0',
@@ -133,19 +133,28 @@ describe('clearance audit rotate-key', () => {
 
     // Pinned to the first key, a proof against the newest checkpoint (signed by the new key
     // alone) still verifies: the CLI follows the handover from the pinned key.
-    const pinned = runCli(['audit', 'prove', '0', '--key', first.verifierKey, ...install.flags]);
+    const pinned = await runCli([
+      'audit',
+      'prove',
+      '0',
+      '--key',
+      first.verifierKey,
+      ...install.flags,
+    ]);
     expect(pinned.stderr).toBe('');
     expect(pinned.status).toBe(0);
     const stranger = generateSigningKey(first.origin).verifierKey;
-    expect(runCli(['audit', 'prove', '0', '--key', stranger, ...install.flags]).status).toBe(1);
+    expect(
+      (await runCli(['audit', 'prove', '0', '--key', stranger, ...install.flags])).status,
+    ).toBe(1);
 
     // An auditor who pinned the first key follows the handover to the new one, offline.
     const file = join(install.dir, 'export.jsonl');
-    expect(runCli(['audit', 'export', '--output', file, ...install.flags]).status).toBe(0);
-    const offline = runCli(['audit', 'verify', '--file', file, '--key', first.verifierKey]);
+    expect((await runCli(['audit', 'export', '--output', file, ...install.flags])).status).toBe(0);
+    const offline = await runCli(['audit', 'verify', '--file', file, '--key', first.verifierKey]);
     expect(offline.stderr).toBe('');
     expect(offline.status).toBe(0);
-    expect(runCli(['audit', 'verify', '--file', file, '--key', stranger]).status).toBe(1);
+    expect((await runCli(['audit', 'verify', '--file', file, '--key', stranger])).status).toBe(1);
   });
 
   it('resumes an interrupted rotation with the same key instead of handing over twice', async () => {
@@ -162,7 +171,7 @@ describe('clearance audit rotate-key', () => {
       await rotateAuditKey(r.deps, { current: first, next, reason: 'interrupted' });
       return r.store.read(async (tx) => (await tx.checkpoints.list()).length);
     });
-    const resumed = runCli(['audit', 'rotate-key', '--reason', 'again', ...install.flags]);
+    const resumed = await runCli(['audit', 'rotate-key', '--reason', 'again', ...install.flags]);
     expect(resumed.stderr).toBe('');
     expect(resumed.status).toBe(0);
     await withRegistry(install, async (r) => {
@@ -178,7 +187,7 @@ describe('clearance audit rotate-key', () => {
 
   it('refuses a rotation without a reason and changes nothing', async () => {
     const { install, first } = await installWithHistory();
-    const run = runCli(['audit', 'rotate-key', '--reason', ' ', ...install.flags]);
+    const run = await runCli(['audit', 'rotate-key', '--reason', ' ', ...install.flags]);
     expect(run.status).toBe(2);
     expect(run.stderr).toMatch(/needs a reason/);
     expect(existsSync(join(install.dir, 'audit-signing-key.pem.next'))).toBe(false);

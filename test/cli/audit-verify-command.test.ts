@@ -59,9 +59,9 @@ function write(header: string, lines: string[]): string {
 }
 
 describe('clearance audit verify', () => {
-  it('verifies a clean export against the pinned key', () => {
+  it('verifies a clean export against the pinned key', async () => {
     const { key, header, lines } = buildExport(12, [5, 12]);
-    const run = runCli([
+    const run = await runCli([
       'audit',
       'verify',
       '--file',
@@ -78,10 +78,10 @@ describe('clearance audit verify', () => {
     expect(report.result).toMatchObject({ ok: true, size: 12, checkpointedSize: 12 });
   });
 
-  it('names the entry that was edited behind the log’s back', () => {
+  it('names the entry that was edited behind the log’s back', async () => {
     const { key, header, lines } = buildExport(12, [12]);
     lines[7] = lines[7]?.replace('sign-off 7', 'sign-off 7 (amended)') ?? '';
-    const run = runCli([
+    const run = await runCli([
       'audit',
       'verify',
       '--file',
@@ -93,10 +93,10 @@ describe('clearance audit verify', () => {
     expect(run.stdout).toContain('at entry 7');
   });
 
-  it('names the first missing entry when one was deleted', () => {
+  it('names the first missing entry when one was deleted', async () => {
     const { key, header, lines } = buildExport(12, [12]);
     lines.splice(4, 1);
-    const run = runCli([
+    const run = await runCli([
       'audit',
       'verify',
       '--file',
@@ -108,10 +108,10 @@ describe('clearance audit verify', () => {
     expect(run.stdout).toContain('at entry 4');
   });
 
-  it('fails when the checkpoints were signed by a key the auditor does not trust', () => {
+  it('fails when the checkpoints were signed by a key the auditor does not trust', async () => {
     const { header, lines } = buildExport(6, [6]);
     const other = generateSigningKey(origin);
-    const run = runCli([
+    const run = await runCli([
       'audit',
       'verify',
       '--file',
@@ -123,8 +123,8 @@ describe('clearance audit verify', () => {
     expect(run.stdout).toContain('does NOT verify');
   });
 
-  it('exits 2 on a file that is not an export', () => {
-    const run = runCli(['audit', 'verify', '--file', write('{"hello":1}', [])]);
+  it('exits 2 on a file that is not an export', async () => {
+    const run = await runCli(['audit', 'verify', '--file', write('{"hello":1}', [])]);
     expect(run.status).toBe(2);
     expect(run.stderr).toContain('clearance-audit-export/v1');
   });

@@ -6,7 +6,6 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { CheckpointView } from '../../src/app/index.js';
@@ -17,8 +16,8 @@ import {
   MerkleAccumulator,
   signCheckpoint,
 } from '../../src/audit/index.js';
-import { main } from '../../src/cli/main.js';
 import { stubServer } from '../http/fixture.js';
+import { runCli } from './run-cli.js';
 
 const origin = 'clearance/test-install';
 const b64 = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64');
@@ -93,19 +92,8 @@ async function serve(
 }
 
 async function verify(args: string[]) {
-  let out = '';
-  const sink = () =>
-    new Writable({
-      write(chunk, _encoding, done) {
-        out += String(chunk);
-        done();
-      },
-    });
-  const code = await main(['node', 'clearance', 'audit', 'verify', ...args], {
-    stdout: sink(),
-    stderr: sink(),
-  } as unknown as Parameters<typeof main>[1]);
-  return { code, out };
+  const run = await runCli(['audit', 'verify', ...args]);
+  return { code: run.status, out: run.stdout + run.stderr };
 }
 
 describe('clearance audit verify --server', () => {

@@ -37,7 +37,7 @@ eachEngine('audit verify --state and --since', (engine) => {
 
   it('reports zero disagreements for the registry the use cases built', async () => {
     await signAuditCheckpoint(h.deps, signer());
-    const run = runCli(['audit', 'verify', '--state', ...live]);
+    const run = await runCli(['audit', 'verify', '--state', ...live]);
     expect(run.stderr).not.toContain('Error');
     expect(run.stdout).toContain('Database agrees with the audit log');
     expect(run.status).toBe(0);
@@ -55,8 +55,8 @@ eachEngine('audit verify --state and --since', (engine) => {
       );
     });
     try {
-      expect(runCli(['audit', 'verify', ...live]).status).toBe(0);
-      const text = runCli(['audit', 'verify', '--state', ...live]);
+      expect((await runCli(['audit', 'verify', ...live])).status).toBe(0);
+      const text = await runCli(['audit', 'verify', '--state', ...live]);
       expect(text.status).toBe(1);
       expect(text.stdout).toContain('3 row(s) disagree');
       expect(text.stdout).toContain(
@@ -65,7 +65,7 @@ eachEngine('audit verify --state and --since', (engine) => {
       expect(text.stdout).toContain(
         'serving cli-pd: production_version is 2026.3, the audit log says 2026.2.',
       );
-      const json = runCli(['audit', 'verify', '--state', '--format', 'json', ...live]);
+      const json = await runCli(['audit', 'verify', '--state', '--format', 'json', ...live]);
       expect(json.status).toBe(1);
       expect(JSON.parse(json.stdout).state.disagreements).toContainEqual({
         table: 'version_states',
@@ -83,11 +83,11 @@ eachEngine('audit verify --state and --since', (engine) => {
         );
       });
     }
-    expect(runCli(['audit', 'verify', '--state', ...live]).status).toBe(0);
+    expect((await runCli(['audit', 'verify', '--state', ...live])).status).toBe(0);
   });
 
-  it('refuses --state with --file: an export holds no rows', () => {
-    const run = runCli(['audit', 'verify', '--state', '--file', join(dataDir, 'none.jsonl')]);
+  it('refuses --state with --file: an export holds no rows', async () => {
+    const run = await runCli(['audit', 'verify', '--state', '--file', join(dataDir, 'none.jsonl')]);
     expect(run.status).toBe(2);
     expect(run.stderr).toContain('--state checks a database against its log');
   });
@@ -111,10 +111,10 @@ eachEngine('audit verify --state and --since', (engine) => {
       expect(second.checkpoint.size).toBeGreaterThan(first.checkpoint.size);
       const keptFile = join(dataDir, 'kept-checkpoint.txt');
       // The auditor keeps the newest checkpoint of a clean verification.
-      const save = runCli(['audit', 'verify', '--save-checkpoint', keptFile, ...live]);
+      const save = await runCli(['audit', 'verify', '--save-checkpoint', keptFile, ...live]);
       expect(save.status).toBe(0);
       expect(readFileSync(keptFile, 'utf8')).toBe(second.checkpoint.note);
-      const kept = runCli(['audit', 'verify', '--since', keptFile, ...live]);
+      const kept = await runCli(['audit', 'verify', '--since', keptFile, ...live]);
       expect(kept.stdout).toContain(
         `Consistent with the checkpoint you kept (size ${second.checkpoint.size})`,
       );
@@ -127,27 +127,43 @@ eachEngine('audit verify --state and --since', (engine) => {
         await sql`delete from audit_checkpoints where size > ${size}`.execute(db);
         await sql`update audit_head set size = ${size}`.execute(db);
       });
-      const plain = runCli(['audit', 'verify', ...live]);
+      const plain = await runCli(['audit', 'verify', ...live]);
       expect(plain.stdout).toContain(`Audit log verifies: ${size} entries`);
       expect(plain.status).toBe(0);
 
-      const since = runCli(['audit', 'verify', '--since', keptFile, '--format', 'json', ...live]);
+      const since = await runCli([
+        'audit',
+        'verify',
+        '--since',
+        keptFile,
+        '--format',
+        'json',
+        ...live,
+      ]);
       expect(since.status).toBe(1);
       expect(JSON.parse(since.stdout).result).toMatchObject({
         ok: false,
         kind: 'truncated',
         firstBadSeq: size,
       });
-      const text = runCli(['audit', 'verify', '--since', keptFile, ...live]);
+      const text = await runCli(['audit', 'verify', '--since', keptFile, ...live]);
       expect(text.stdout).toContain(
         `The checkpoint you kept signs ${second.checkpoint.size} entries but the log has ${size}: the log was cut back`,
       );
 
       const file = join(dataDir, 'cut.jsonl');
-      expect(runCli(['audit', 'export', '--output', file, ...live]).status).toBe(0);
+      expect((await runCli(['audit', 'export', '--output', file, ...live])).status).toBe(0);
       const key = ['--key', signer().verifierKey];
-      expect(runCli(['audit', 'verify', '--file', file, ...key]).status).toBe(0);
-      const offline = runCli(['audit', 'verify', '--file', file, ...key, '--since', keptFile]);
+      expect((await runCli(['audit', 'verify', '--file', file, ...key])).status).toBe(0);
+      const offline = await runCli([
+        'audit',
+        'verify',
+        '--file',
+        file,
+        ...key,
+        '--since',
+        keptFile,
+      ]);
       expect(offline.status).toBe(1);
       expect(offline.stdout).toContain('(truncated)');
     });

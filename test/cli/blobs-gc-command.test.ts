@@ -19,11 +19,11 @@ it('collects an unreferenced blob, after a dry run that changes nothing', async 
   const orphan = await registry.deps.blobs.put(new TextEncoder().encode('orphan bytes'));
   await registry.close();
 
-  const dry = runCli(['blobs', 'gc', '--dry-run', '--format', 'json', ...flags]);
+  const dry = await runCli(['blobs', 'gc', '--dry-run', '--format', 'json', ...flags]);
   expect(dry.status, dry.stderr).toBe(0);
   expect(JSON.parse(dry.stdout)).toMatchObject({ dryRun: true, blobs: [orphan] });
 
-  const run = runCli(['blobs', 'gc', ...flags]);
+  const run = await runCli(['blobs', 'gc', ...flags]);
   expect(run.status, run.stderr).toBe(0);
   expect(run.stdout).toContain(`Deleted 1 unreferenced blob(s), ${orphan.size} bytes.`);
 
@@ -40,7 +40,7 @@ it('collects an unreferenced blob, after a dry run that changes nothing', async 
     await after.close();
   }
 
-  const bad = runCli(['blobs', 'gc', '--grace-seconds', '5', ...flags]);
+  const bad = await runCli(['blobs', 'gc', '--grace-seconds', '5', ...flags]);
   expect(bad.status).toBe(2);
   expect(bad.stderr).toContain(
     '--grace-seconds 5 is not a whole number of seconds of at least 60.',

@@ -20,8 +20,8 @@ const failing = [
 ];
 
 describe('clearance check', () => {
-  it('exits 2 and names the transitions when the transition is unknown', () => {
-    const run = runCli([
+  it('exits 2 and names the transitions when the transition is unknown', async () => {
+    const run = await runCli([
       'check',
       '--policy',
       join(credit, 'policy.yaml'),
@@ -35,27 +35,35 @@ describe('clearance check', () => {
     expect(run.stderr).toContain('draft → staging');
   });
 
-  it('exits 2 with file, line and column when the policy is invalid', () => {
+  it('exits 2 with file, line and column when the policy is invalid', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'clearance-cli-'));
     const policy = join(dir, 'policy.yaml');
     writeFileSync(
       policy,
       'apiVersion: clearance/v1\nkind: Policy\nmetadata: { name: x, riskTier: low }\ntransitionz: []\n',
     );
-    const run = runCli(['check', '--policy', policy, '--transition', 'a:b', '--evidence', dir]);
+    const run = await runCli([
+      'check',
+      '--policy',
+      policy,
+      '--transition',
+      'a:b',
+      '--evidence',
+      dir,
+    ]);
     expect(run.status).toBe(2);
     expect(run.stderr).toMatch(/policy\.yaml:4:1/);
     expect(run.stderr).toContain('transitionz');
   });
 
-  it('exits 2 when the evidence directory does not exist', () => {
-    const run = runCli([...base, '--evidence', join(credit, 'no-such-dir')]);
+  it('exits 2 when the evidence directory does not exist', async () => {
+    const run = await runCli([...base, '--evidence', join(credit, 'no-such-dir')]);
     expect(run.status).toBe(2);
     expect(run.stderr).toContain('no-such-dir');
   });
 
-  it('writes JUnit with the failed gate as a failure', () => {
-    const run = runCli([...base, ...failing, '--format', 'junit']);
+  it('writes JUnit with the failed gate as a failure', async () => {
+    const run = await runCli([...base, ...failing, '--format', 'junit']);
     expect(run.status).toBe(1);
     expect(run.stdout).toMatch(/^<\?xml/);
     expect(run.stdout).toMatch(
@@ -64,16 +72,16 @@ describe('clearance check', () => {
     expect(run.stdout).toMatch(/<testsuite [^>]*failures="1"/);
   });
 
-  it('writes a Markdown table for a pull-request comment', () => {
-    const run = runCli([...base, ...failing, '--format', 'markdown']);
+  it('writes a Markdown table for a pull-request comment', async () => {
+    const run = await runCli([...base, ...failing, '--format', 'markdown']);
     expect(run.status).toBe(1);
     expect(run.stdout).toContain('❌ **Denied**');
     expect(run.stdout).toMatch(/\| `approval-rate-parity` \| fairness \| ❌ fail \|/);
     expect(run.stdout).toContain('`risk_officer`');
   });
 
-  it('reports the evidence digests and the approvals still required in JSON', () => {
-    const run = runCli([...base, ...failing, '--format', 'json']);
+  it('reports the evidence digests and the approvals still required in JSON', async () => {
+    const run = await runCli([...base, ...failing, '--format', 'json']);
     const report = JSON.parse(run.stdout) as {
       evidence: { candidate: { items: { path: string; digest: string }[] } };
       approvalsRequired: { role: string }[];
@@ -87,13 +95,13 @@ describe('clearance check', () => {
     ]);
   });
 
-  it('denies when a candidate predictions file has rows different from the baseline', () => {
+  it('denies when a candidate predictions file has rows different from the baseline', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'clearance-cli-'));
     cpSync(join(credit, 'candidates', 'passing'), dir, { recursive: true });
     const file = join(dir, 'predictions.csv');
     const lines = readFileSync(file, 'utf8').trimEnd().split('\n');
     writeFileSync(file, `${lines.slice(0, -10).join('\n')}\n`);
-    const run = runCli([
+    const run = await runCli([
       ...base,
       '--evidence',
       dir,
@@ -112,7 +120,7 @@ describe('clearance check', () => {
 });
 
 describe('clearance policy and init', () => {
-  it('validates every example policy and prints its digest', () => {
+  it('validates every example policy and prints its digest', async () => {
     const files = [
       'credit-risk',
       'recommender',
@@ -120,14 +128,14 @@ describe('clearance policy and init', () => {
       'ride-sharing-eta',
       'fraud',
     ].map((e) => join(repoRoot, 'examples', e, 'policy.yaml'));
-    const run = runCli(['policy', 'validate', ...files]);
+    const run = await runCli(['policy', 'validate', ...files]);
     expect(run.stderr).toBe('');
     expect(run.status).toBe(0);
     expect(run.stdout.match(/valid, sha256:[0-9a-f]{64}/g)?.length).toBe(5);
   });
 
-  it('explains who must approve each transition', () => {
-    const run = runCli([
+  it('explains who must approve each transition', async () => {
+    const run = await runCli([
       'policy',
       'explain',
       join(repoRoot, 'examples', 'medical-imaging', 'policy.yaml'),
@@ -137,18 +145,18 @@ describe('clearance policy and init', () => {
     expect(run.stdout).toContain('model_owner');
   });
 
-  it('writes a starter policy that validates, and refuses to overwrite it', () => {
+  it('writes a starter policy that validates, and refuses to overwrite it', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'clearance-init-'));
     const out = join(dir, 'policy.yaml');
-    expect(runCli(['init', '--template', 'fraud', '--output', out]).status).toBe(0);
-    expect(runCli(['policy', 'validate', out]).status).toBe(0);
-    const again = runCli(['init', '--template', 'fraud', '--output', out]);
+    expect((await runCli(['init', '--template', 'fraud', '--output', out])).status).toBe(0);
+    expect((await runCli(['policy', 'validate', out])).status).toBe(0);
+    const again = await runCli(['init', '--template', 'fraud', '--output', out]);
     expect(again.status).toBe(2);
     expect(again.stderr).toContain('already exists');
   });
 
-  it('names the templates when asked for one that does not exist', () => {
-    const run = runCli(['init', '--template', 'nope', '--output', join(tmpdir(), 'x.yaml')]);
+  it('names the templates when asked for one that does not exist', async () => {
+    const run = await runCli(['init', '--template', 'nope', '--output', join(tmpdir(), 'x.yaml')]);
     expect(run.status).toBe(2);
     expect(run.stderr).toContain('credit-risk');
   });

@@ -27,8 +27,8 @@ const check = (evidence: string, format: string) =>
 const passing = join(example, 'candidates', 'passing');
 
 describe('clearance check labels self-reported figures', () => {
-  it('in text', () => {
-    const run = check(passing, 'text');
+  it('in text', async () => {
+    const run = await check(passing, 'text');
     expect(run.status).toBe(0);
     expect(run.stdout).toContain(
       '✓ latency (metric) PASS: observed 104 (self-reported), required <= 120',
@@ -36,31 +36,31 @@ describe('clearance check labels self-reported figures', () => {
     expect(run.stdout).toContain('as self-reported in the metrics file');
   });
 
-  it('in JSON', () => {
-    const run = check(passing, 'json');
+  it('in JSON', async () => {
+    const run = await check(passing, 'json');
     const gates = JSON.parse(run.stdout).gates as { gateId: string; provenance?: string }[];
     expect(gates.find((g) => g.gateId === 'latency')?.provenance).toBe('self-reported');
     expect(gates.find((g) => g.gateId === 'cost')?.provenance).toBe('self-reported');
   });
 
-  it('in JUnit', () => {
-    const run = check(passing, 'junit');
+  it('in JUnit', async () => {
+    const run = await check(passing, 'junit');
     expect(run.stdout).toContain('observed 104 (self-reported), required &lt;= 120.');
   });
 
-  it('in Markdown', () => {
-    const run = check(passing, 'markdown');
+  it('in Markdown', async () => {
+    const run = await check(passing, 'markdown');
     expect(run.stdout).toMatch(/\| `latency` \| metric \| ✅ pass \| 104 \(self-reported\) \|/);
   });
 
-  it('and not when the latency is recomputed from per-request samples', () => {
+  it('and not when the latency is recomputed from per-request samples', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'clearance-provenance-'));
     cpSync(passing, dir, { recursive: true });
     copyFileSync(
       join(repoRoot, 'test', 'fixtures', 'load-test', 'load_test.csv'),
       join(dir, 'load_test.csv'),
     );
-    const run = check(dir, 'text');
+    const run = await check(dir, 'text');
     expect(run.stdout).toMatch(/✗ latency \(metric\) FAIL: observed 121\.2468, required <= 120\n/);
     expect(run.stdout).toContain('from the latencies of 1,500 requests in load_test.csv');
     expect(run.stdout).toContain('cost (metric) PASS: observed 0.0588, required <= 0.4\n');

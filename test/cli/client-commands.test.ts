@@ -1,5 +1,5 @@
 /**
- * The client commands against a live `clearance serve`, through the built binary, as the people
+ * The client commands against a live `clearance serve` (the built binary, spawned), as the people
  * of the recommender worked example would use them: model and version registration, evidence
  * upload, import of the pre-Clearance production version, request, approve, reject, inbox,
  * promote, replay, emergency and cancel — each answer read as JSON.
@@ -17,9 +17,6 @@ let server: LiveServer;
 const tokens: Record<string, string> = {};
 
 beforeAll(async () => {
-  if (!existsSync(join(repoRoot, 'dist', 'src', 'cli', 'main.js'))) {
-    throw new Error('Build first: npm run build');
-  }
   server = await startLiveServer();
   tokens.admin = server.adminToken;
   for (const [who, roles] of Object.entries({
@@ -37,7 +34,7 @@ afterAll(async () => {
   await server?.stop();
 });
 
-/** Runs a client command as `who`; returns the parsed JSON answer, or the failed run. */
+/** Runs a client command as `who`: the run, or its parsed JSON answer (throwing on failure). */
 function as(who: string, args: string[]) {
   const run = runCli([
     ...args,
@@ -50,10 +47,11 @@ function as(who: string, args: string[]) {
   ]);
   return {
     run,
-    json: <T>() => {
-      if (run.status !== 0)
-        throw new Error(`${args.join(' ')} exited ${run.status}: ${run.stderr}`);
-      return JSON.parse(run.stdout) as T;
+    json: async <T>() => {
+      const done = await run;
+      if (done.status !== 0)
+        throw new Error(`${args.join(' ')} exited ${done.status}: ${done.stderr}`);
+      return JSON.parse(done.stdout) as T;
     },
   };
 }
@@ -64,8 +62,8 @@ interface RequestAnswer {
 }
 
 describe('client commands against a live server', () => {
-  it('walks the recommender from registration to production and replays the decision', () => {
-    as('admin', [
+  it('walks the recommender from registration to production and replays the decision', async () => {
+    await as('admin', [
       'model',
       'register',
       model,
@@ -78,7 +76,7 @@ describe('client commands against a live server', () => {
       ['6.9.0', 'baseline'],
       ['7.0.0', 'candidates/passing'],
     ] as const) {
-      as('ci', [
+      await as('ci', [
         'version',
         'register',
         model,
@@ -91,14 +89,18 @@ describe('client commands against a live server', () => {
           ? ['--lineage', join(examples, dir, 'lineage.json')]
           : []),
       ]).json();
-      const attached = as('ci', ['evidence', 'attach', model, version, join(examples, dir)]).json<
-        unknown[] | { evidence: unknown[] }
-      >();
+      const attached = await as('ci', [
+        'evidence',
+        'attach',
+        model,
+        version,
+        join(examples, dir),
+      ]).json<unknown[] | { evidence: unknown[] }>();
       expect(JSON.stringify(attached)).toContain(
         dir === 'baseline' ? 'metrics.json' : 'model_card',
       );
     }
-    as('admin', [
+    await as('admin', [
       'version',
       'import-production',
       model,
@@ -107,7 +109,7 @@ describe('client commands against a live server', () => {
       'Serving before Clearance',
     ]).json();
 
-    const staging = as('owner', [
+    const staging = await as('owner', [
       'request',
       model,
       '7.0.0',
@@ -117,11 +119,13 @@ describe('client commands against a live server', () => {
       'Offline eval done',
     ]).json<RequestAnswer>();
     expect(staging.decision.outcome).toBe('allowed');
-    const inbox = as('tech', ['inbox']).json<{ request: { id: string }; roles: string[] }[]>();
+    const inbox = await as('tech', ['inbox']).json<
+      { request: { id: string }; roles: string[] }[]
+    >();
     expect(inbox).toContainEqual(
       expect.objectContaining({ request: expect.objectContaining({ id: staging.request.id }) }),
     );
-    as('tech', [
+    await as('tech', [
       'approve',
       staging.request.id,
       '--role',
@@ -131,9 +135,9 @@ describe('client commands against a live server', () => {
       '--risk',
       'low',
     ]).json();
-    as('owner', ['promote', staging.request.id]).json();
+    await as('owner', ['promote', staging.request.id]).json();
 
-    const prod = as('ci', [
+    const prod = await as('ci', [
       'request',
       model,
       '7.0.0',
@@ -143,7 +147,7 @@ describe('client commands against a live server', () => {
       'CTR +10%',
     ]).json<RequestAnswer>();
     expect(prod.decision.outcome).toBe('allowed');
-    as('owner', [
+    await as('owner', [
       'approve',
       prod.request.id,
       '--role',
@@ -154,10 +158,10 @@ describe('client commands against a live server', () => {
       'medium',
     ]).json();
     // One sign-off short: promote is refused (exit 1, precondition failed) and nothing moves.
-    const early = as('ci', ['promote', prod.request.id]).run;
+    const early = await as('ci', ['promote', prod.request.id]).run;
     expect(early.status).toBe(1);
     expect(early.stderr).toMatch(/product_owner/);
-    as('product', [
+    await as('product', [
       'approve',
       prod.request.id,
       '--role',
@@ -167,21 +171,21 @@ describe('client commands against a live server', () => {
       '--risk',
       'medium',
     ]).json();
-    const executed = as('ci', ['promote', prod.request.id]).json<{
+    const executed = await as('ci', ['promote', prod.request.id]).json<{
       request: { status: string; decisionId: string };
       demoted?: string;
     }>();
     expect(executed.request.status).toBe('executed');
     expect(executed.demoted).toBe('6.9.0');
 
-    const replay = as('ci', ['replay', executed.request.decisionId]).json<{
+    const replay = await as('ci', ['replay', executed.request.decisionId]).json<{
       reproduced: boolean;
     }>();
     expect(replay.reproduced).toBe(true);
   });
 
-  it('refuses an emergency change from someone without break-glass, and cancels a request', () => {
-    as('ci', [
+  it('refuses an emergency change from someone without break-glass, and cancels a request', async () => {
+    await as('ci', [
       'version',
       'register',
       model,
@@ -191,7 +195,7 @@ describe('client commands against a live server', () => {
       '--artifact-digest',
       `sha256:${'701'.padStart(64, '0')}`,
     ]).json();
-    const refused = as('ci', [
+    const refused = await as('ci', [
       'emergency',
       model,
       '7.0.1',
@@ -204,7 +208,7 @@ describe('client commands against a live server', () => {
     ]).run;
     expect(refused.status).toBe(1);
     expect(refused.stderr).toMatch(/break_glass/);
-    const pending = as('owner', [
+    const pending = await as('owner', [
       'request',
       model,
       '7.0.1',
@@ -213,7 +217,7 @@ describe('client commands against a live server', () => {
       '--reason',
       'Try it',
     ]).json<RequestAnswer>();
-    const rejected = as('tech', [
+    const rejected = await as('tech', [
       'reject',
       pending.request.id,
       '--role',
@@ -224,7 +228,7 @@ describe('client commands against a live server', () => {
       'high',
     ]).json<{ request: { status: string } }>();
     expect(rejected.request.status).toBe('rejected');
-    const again = as('owner', [
+    const again = await as('owner', [
       'request',
       model,
       '7.0.1',
@@ -233,9 +237,12 @@ describe('client commands against a live server', () => {
       '--reason',
       'Second try',
     ]).json<RequestAnswer>();
-    const cancelled = as('owner', ['cancel', again.request.id, '--reason', 'Superseded']).json<
-      { status: string } | { request: { status: string } }
-    >();
+    const cancelled = await as('owner', [
+      'cancel',
+      again.request.id,
+      '--reason',
+      'Superseded',
+    ]).json<{ status: string } | { request: { status: string } }>();
     expect(JSON.stringify(cancelled)).toContain('"cancelled"');
   });
 });

@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { repoRoot, runCli } from './run-cli.js';
 
 /**
@@ -65,8 +65,8 @@ function writeCsv(header: string[], columns: (number | string)[][]): string {
   return file;
 }
 
-function evalJson(args: string[]): Record<string, unknown> {
-  const run = runCli(['eval', ...args, '--format', 'json']);
+async function evalJson(args: string[]): Promise<Record<string, unknown>> {
+  const run = await runCli(['eval', ...args, '--format', 'json']);
   expect(run.stderr).toBe('');
   expect(run.status).toBe(0);
   return JSON.parse(run.stdout) as Record<string, unknown>;
@@ -81,16 +81,7 @@ describe('clearance eval agrees with pROC on the aSAH data set', () => {
     ['outcome', 'wfns', 's100b'],
     [asah.labels, asah.scores.wfns ?? [], asah.scores.s100b ?? []],
   );
-  const report = evalJson([
-    '--predictions',
-    file,
-    '--label',
-    'outcome',
-    '--score',
-    'wfns',
-    '--baseline-score',
-    's100b',
-  ]) as {
+  type PairedReport = {
     metrics: { auc: number; aucCi: [number, number] };
     comparison: {
       baselineAuc: number;
@@ -99,14 +90,27 @@ describe('clearance eval agrees with pROC on the aSAH data set', () => {
       ci95: [number, number];
     };
   };
+  let report: PairedReport;
+  beforeAll(async () => {
+    report = (await evalJson([
+      '--predictions',
+      file,
+      '--label',
+      'outcome',
+      '--score',
+      'wfns',
+      '--baseline-score',
+      's100b',
+    ])) as PairedReport;
+  });
 
-  it('matches the AUC and its DeLong CI', () => {
+  it('matches the AUC and its DeLong CI', async () => {
     expect(report.metrics.auc).toBeCloseTo(asah.single.wfns?.auc ?? Number.NaN, 9);
     expect(report.metrics.aucCi[0]).toBeCloseTo(asah.single.wfns?.ci95[0] ?? Number.NaN, 6);
     expect(report.metrics.aucCi[1]).toBeCloseTo(asah.single.wfns?.ci95[1] ?? Number.NaN, 6);
   });
 
-  it('matches the paired DeLong test, and pROC\u2019s published Z and p', () => {
+  it('matches the paired DeLong test, and pROC\u2019s published Z and p', async () => {
     expect(report.comparison.baselineAuc).toBeCloseTo(asah.single.s100b?.auc ?? Number.NaN, 9);
     expect(report.comparison.delong.z).toBeCloseTo(pair.z, 6);
     expect(report.comparison.delong.pValue).toBeCloseTo(pair.p, 6);
@@ -121,11 +125,11 @@ describe('clearance eval agrees with pROC on the aSAH data set', () => {
 describe('clearance eval agrees with scikit-learn and SciPy', () => {
   const sets = read<{ sets: ClassificationSet[] }>('classification.json').sets;
   for (const set of sets.slice(0, 3)) {
-    it(`AUC, KS and confusion metrics on ${set.name}`, () => {
+    it(`AUC, KS and confusion metrics on ${set.name}`, async () => {
       const confusion = set.confusion[0];
       if (!confusion) throw new Error('no confusion reference');
       const file = writeCsv(['y', 'p'], [set.labels, set.scores.map((s) => s.toPrecision(17))]);
-      const report = evalJson([
+      const report = (await evalJson([
         '--predictions',
         file,
         '--label',
@@ -134,7 +138,7 @@ describe('clearance eval agrees with scikit-learn and SciPy', () => {
         'p',
         '--threshold',
         String(confusion.threshold),
-      ]) as {
+      ])) as {
         metrics: Record<string, number>;
       };
       expect(Math.abs((report.metrics.auc ?? 0) - set.auc)).toBeLessThan(1e-9);
@@ -147,12 +151,12 @@ describe('clearance eval agrees with scikit-learn and SciPy', () => {
 });
 
 describe('clearance eval fairness agrees with NumPy', () => {
-  it('per-group rates and the between-group differences', () => {
+  it('per-group rates and the between-group differences', async () => {
     const f = read<FairnessFixture>('fairness.json').random;
     // A score of 1 or 0 with threshold 0.5 reproduces the stored predictions exactly.
     const groups = f.codes.map((c) => f.values[c] ?? '');
     const file = writeCsv(['y', 'p', 'region'], [f.labels, f.predicted, groups]);
-    const report = evalJson([
+    const report = (await evalJson([
       '--predictions',
       file,
       '--label',
@@ -161,7 +165,7 @@ describe('clearance eval fairness agrees with NumPy', () => {
       'p',
       '--group',
       'region',
-    ]) as {
+    ])) as {
       fairness: {
         region: Record<string, number> & {
           groups: Record<string, { n: number; selectionRate: number; tpr: number; fpr: number }>;
@@ -189,7 +193,7 @@ describe('clearance eval fairness agrees with NumPy', () => {
     );
   });
 
-  it('reports an undefined TPR as null for a group with no positives, never 0', () => {
+  it('reports an undefined TPR as null for a group with no positives, never 0', async () => {
     const file = writeCsv(
       ['y', 'p', 'g'],
       [
@@ -198,7 +202,7 @@ describe('clearance eval fairness agrees with NumPy', () => {
         ['a', 'a', 'a', 'b', 'b', 'b'],
       ],
     );
-    const report = evalJson([
+    const report = (await evalJson([
       '--predictions',
       file,
       '--label',
@@ -207,7 +211,7 @@ describe('clearance eval fairness agrees with NumPy', () => {
       'p',
       '--group',
       'g',
-    ]) as {
+    ])) as {
       fairness: {
         g: {
           groups: Record<string, { tpr: number | null }>;
@@ -224,7 +228,7 @@ describe('clearance eval fairness agrees with NumPy', () => {
 });
 
 describe('clearance eval rejects bad input', () => {
-  it('names the file, row and column of a NaN score', () => {
+  it('names the file, row and column of a NaN score', async () => {
     const file = writeCsv(
       ['y', 'p'],
       [
@@ -232,14 +236,14 @@ describe('clearance eval rejects bad input', () => {
         [0.3, 'NaN', 0.8],
       ],
     );
-    const run = runCli(['eval', '--predictions', file, '--label', 'y', '--score', 'p']);
+    const run = await runCli(['eval', '--predictions', file, '--label', 'y', '--score', 'p']);
     expect(run.status).toBe(2);
     expect(run.stderr).toContain(file);
     expect(run.stderr).toMatch(/row 2/);
     expect(run.stderr).toContain('"p"');
   });
 
-  it('refuses a label column with three classes', () => {
+  it('refuses a label column with three classes', async () => {
     const file = writeCsv(
       ['y', 'p'],
       [
@@ -247,12 +251,12 @@ describe('clearance eval rejects bad input', () => {
         [0.3, 0.4, 0.8],
       ],
     );
-    const run = runCli(['eval', '--predictions', file, '--label', 'y', '--score', 'p']);
+    const run = await runCli(['eval', '--predictions', file, '--label', 'y', '--score', 'p']);
     expect(run.status).toBe(2);
     expect(run.stderr).toMatch(/row 3/);
   });
 
-  it('lists the columns it found when one is missing', () => {
+  it('lists the columns it found when one is missing', async () => {
     const file = writeCsv(
       ['y', 'p'],
       [
@@ -260,7 +264,7 @@ describe('clearance eval rejects bad input', () => {
         [0.3, 0.4],
       ],
     );
-    const run = runCli(['eval', '--predictions', file, '--label', 'y', '--score', 'score']);
+    const run = await runCli(['eval', '--predictions', file, '--label', 'y', '--score', 'score']);
     expect(run.status).toBe(2);
     expect(run.stderr).toContain('score');
     expect(run.stderr).toContain('y');

@@ -19,7 +19,7 @@ const examples = readdirSync(examplesDir).filter((d) =>
 );
 
 describe('worked examples decide as the source document expects', () => {
-  it('has every scenario of the source document', () => {
+  it('has every scenario of the source document', async () => {
     expect(examples.sort()).toEqual(
       ['credit-risk', 'fraud', 'medical-imaging', 'recommender', 'ride-sharing-eta'].sort(),
     );
@@ -29,12 +29,12 @@ describe('worked examples decide as the source document expects', () => {
     const dir = join(examplesDir, example);
     const { cases } = parse(readFileSync(join(dir, 'cases.yaml'), 'utf8')) as { cases: Case[] };
     for (const c of cases) {
-      it(`${example}: ${c.name}`, () => {
+      it(`${example}: ${c.name}`, async () => {
         const args = ['check', '--policy', join(dir, 'policy.yaml'), '--transition', c.transition];
         args.push('--evidence', join(dir, c.evidence), '--format', 'json');
         if (c.baseline) args.push('--baseline', join(dir, c.baseline));
         if (c.changeType) args.push('--change-type', c.changeType);
-        const run = runCli(args);
+        const run = await runCli(args);
         expect(run.stderr).toBe('');
         const report = JSON.parse(run.stdout) as {
           decision: string;

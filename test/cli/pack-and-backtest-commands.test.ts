@@ -18,13 +18,21 @@ beforeAll(async () => {
   const database = `sqlite:${join(dir, 'clearance.db')}`;
   flags = ['--database', database, '--data-dir', dir];
   await populatePromotedRegistry(database, dir);
-  expect(runCli(['audit', 'checkpoint', ...flags]).status).toBe(0);
+  expect((await runCli(['audit', 'checkpoint', ...flags])).status).toBe(0);
 }, 120_000);
 
 describe('clearance evidence-pack export', () => {
-  it('writes the pack with a manifest whose digests match the files', () => {
+  it('writes the pack with a manifest whose digests match the files', async () => {
     const out = join(dir, 'pack');
-    const run = runCli(['evidence-pack', 'export', model, '2026.2', '--output', out, ...flags]);
+    const run = await runCli([
+      'evidence-pack',
+      'export',
+      model,
+      '2026.2',
+      '--output',
+      out,
+      ...flags,
+    ]);
     expect(run.stderr).toBe('');
     expect(run.status).toBe(0);
     expect(run.stdout).toContain('pack digest:  sha256:');
@@ -36,17 +44,25 @@ describe('clearance evidence-pack export', () => {
       expect(`sha256:${createHash('sha256').update(bytes).digest('hex')}`).toBe(f.sha256);
     }
     expect(existsSync(join(out, 'evidence', 'predictions.csv'))).toBe(true);
-    const again = runCli(['evidence-pack', 'export', model, '2026.2', '--output', out, ...flags]);
+    const again = await runCli([
+      'evidence-pack',
+      'export',
+      model,
+      '2026.2',
+      '--output',
+      out,
+      ...flags,
+    ]);
     expect(again.status).toBe(2);
     expect(again.stderr).toMatch(/not empty/);
     const forced = ['evidence-pack', 'export', model, '2026.2', '--output', out, '--force'];
-    expect(runCli([...forced, ...flags]).status).toBe(0);
+    expect((await runCli([...forced, ...flags])).status).toBe(0);
     // A link planted in the directory is not written through, even with --force.
     const outside = join(dir, 'outside.md');
     writeFileSync(outside, 'keep me');
     rmSync(join(out, 'report.html'));
     symlinkSync(outside, join(out, 'report.html'));
-    const planted = runCli([...forced, ...flags]);
+    const planted = await runCli([...forced, ...flags]);
     expect(planted.status).toBe(2);
     expect(planted.stderr).toMatch(/symbolic link/);
     expect(readFileSync(outside, 'utf8')).toBe('keep me');
@@ -56,12 +72,28 @@ describe('clearance evidence-pack export', () => {
 describe('clearance evidence-pack export --output FILE.tar.gz', () => {
   it('writes the gzip-compressed tar the API serves, whose files match the manifest', async () => {
     const file = join(dir, 'pack.tar.gz');
-    const run = runCli(['evidence-pack', 'export', model, '2026.2', '--output', file, ...flags]);
+    const run = await runCli([
+      'evidence-pack',
+      'export',
+      model,
+      '2026.2',
+      '--output',
+      file,
+      ...flags,
+    ]);
     expect(run.stderr).toBe('');
     expect(run.status).toBe(0);
     const pack = await readEvidencePackArchive(new Uint8Array(readFileSync(file)));
     expect(pack.manifest.createdBy).toBe('system:cli');
-    const again = runCli(['evidence-pack', 'export', model, '2026.2', '--output', file, ...flags]);
+    const again = await runCli([
+      'evidence-pack',
+      'export',
+      model,
+      '2026.2',
+      '--output',
+      file,
+      ...flags,
+    ]);
     expect(again.status).toBe(2);
     expect(again.stderr).toMatch(/exists/);
   });
@@ -70,29 +102,37 @@ describe('clearance evidence-pack export --output FILE.tar.gz', () => {
 describe('clearance policy backtest', () => {
   const policy = readFileSync(join(examplesDir, 'credit-risk', 'policy.yaml'), 'utf8');
 
-  it('exits 0 when no decision would differ', () => {
+  it('exits 0 when no decision would differ', async () => {
     const file = join(dir, 'same.yaml');
     writeFileSync(file, policy);
-    const run = runCli(['policy', 'backtest', '--policy', file, '--since', '90d', ...flags]);
+    const run = await runCli(['policy', 'backtest', '--policy', file, '--since', '90d', ...flags]);
     expect(run.stderr).toBe('');
     expect(run.status).toBe(0);
     expect(run.stdout).toContain('0 would differ');
   });
 
-  it('exits 1 and names the gate when a stricter policy would deny a past promotion', () => {
+  it('exits 1 and names the gate when a stricter policy would deny a past promotion', async () => {
     const file = join(dir, 'stricter.yaml');
     writeFileSync(file, policy.replace('min: 0.8', 'min: 0.8\n        max: 1.0'));
-    const run = runCli(['policy', 'backtest', '--policy', file, '--model', model, ...flags]);
+    const run = await runCli(['policy', 'backtest', '--policy', file, '--model', model, ...flags]);
     expect(run.status).toBe(1);
     expect(run.stdout).toContain('would be denied (blocked by approval-rate-parity)');
     expect(run.stdout).toContain('Gate approval-rate-parity now blocks');
-    const json = runCli(['policy', 'backtest', '--policy', file, '--format', 'json', ...flags]);
+    const json = await runCli([
+      'policy',
+      'backtest',
+      '--policy',
+      file,
+      '--format',
+      'json',
+      ...flags,
+    ]);
     expect(JSON.parse(json.stdout).differing.length).toBe(2);
   });
 
-  it('exits 2 on an invalid policy file', () => {
+  it('exits 2 on an invalid policy file', async () => {
     const file = join(dir, 'bad.yaml');
     writeFileSync(file, 'apiVersion: clearance/v1\nkind: Policy\n');
-    expect(runCli(['policy', 'backtest', '--policy', file, ...flags]).status).toBe(2);
+    expect((await runCli(['policy', 'backtest', '--policy', file, ...flags])).status).toBe(2);
   });
 });

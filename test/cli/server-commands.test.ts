@@ -40,14 +40,14 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'clearance-server-cli-'));
   const database = `sqlite:${join(dir, 'registry.db')}`;
   const dataDir = join(dir, 'data');
-  const adminToken = bootstrapLiveAdmin({ database, dataDir });
+  const adminToken = await bootstrapLiveAdmin({ database, dataDir });
   await populatePromotedRegistry(database, dataDir);
   server = await serveLive({ database, dataDir, adminToken });
   tokens.admin = adminToken;
   tokens.auditor = await personTokenOn(server, 'ada.auditor', ['auditor']);
   tokens.risk = await personTokenOn(server, 'rae.risk', ['risk_officer']);
   tokens.nobody = await personTokenOn(server, 'nick.nobody', []);
-  const signed = runCli(['audit', 'checkpoint', ...as('admin'), '--format', 'json']);
+  const signed = await runCli(['audit', 'checkpoint', ...as('admin'), '--format', 'json']);
   expect(signed.stderr).toBe('');
   expect(signed.status).toBe(0);
   expect(JSON.parse(signed.stdout).size).toBeGreaterThan(0);
@@ -73,7 +73,7 @@ async function entriesOnServer(): Promise<AuditEntry[]> {
 describe('clearance evidence-pack export --server', () => {
   it('downloads and unpacks the pack; every manifest digest matches its file', async () => {
     const out = join(dir, 'pack');
-    const run = runCli([
+    const run = await runCli([
       'evidence-pack',
       'export',
       model,
@@ -100,9 +100,9 @@ describe('clearance evidence-pack export --server', () => {
     expect(exported.at(-1)?.digests.pack).toBe(manifest.packDigest);
   });
 
-  it('writes the .tar.gz as served when --output ends in .tar.gz (server from CLEARANCE_SERVER)', () => {
+  it('writes the .tar.gz as served when --output ends in .tar.gz (server from CLEARANCE_SERVER)', async () => {
     const file = join(dir, 'pack.tar.gz');
-    const run = runCli(
+    const run = await runCli(
       [
         'evidence-pack',
         'export',
@@ -114,8 +114,7 @@ describe('clearance evidence-pack export --server', () => {
         'json',
         '--server',
       ],
-      undefined,
-      { CLEARANCE_SERVER: server.url, CLEARANCE_TOKEN: tokens.auditor },
+      { env: { CLEARANCE_SERVER: server.url, CLEARANCE_TOKEN: tokens.auditor } },
     );
     expect(run.stderr).toBe('');
     expect(run.status).toBe(0);
@@ -124,9 +123,9 @@ describe('clearance evidence-pack export --server', () => {
     expect([...readFileSync(file).subarray(0, 2)]).toEqual([0x1f, 0x8b]);
   });
 
-  it('refuses a caller with no role on the model and writes nothing', () => {
+  it('refuses a caller with no role on the model and writes nothing', async () => {
     const out = join(dir, 'refused');
-    const run = runCli([
+    const run = await runCli([
       'evidence-pack',
       'export',
       model,
@@ -140,8 +139,8 @@ describe('clearance evidence-pack export --server', () => {
     expect(existsSync(join(out, 'manifest.json'))).toBe(false);
   });
 
-  it('refuses --server together with --database', () => {
-    const run = runCli([
+  it('refuses --server together with --database', async () => {
+    const run = await runCli([
       'evidence-pack',
       'export',
       model,
@@ -160,7 +159,7 @@ describe('clearance evidence-pack export --server', () => {
 describe('clearance audit prove|export --server', () => {
   it('prints an inclusion proof that verifies against the pinned key', async () => {
     const seq = (await entriesOnServer()).findIndex((e) => e.action === 'transition.executed');
-    const run = runCli(['audit', 'prove', String(seq), '--format', 'json', ...as('auditor')]);
+    const run = await runCli(['audit', 'prove', String(seq), '--format', 'json', ...as('auditor')]);
     expect(run.stderr).toBe('');
     expect(run.status).toBe(0);
     const proof = JSON.parse(run.stdout) as InclusionProofView;
@@ -180,43 +179,50 @@ describe('clearance audit prove|export --server', () => {
         root: checked.checkpoint.rootHash,
       }),
     ).toBe(true);
-    const text = runCli(['audit', 'prove', String(seq), '--key', verifierKey, ...as('auditor')]);
+    const text = await runCli([
+      'audit',
+      'prove',
+      String(seq),
+      '--key',
+      verifierKey,
+      ...as('auditor'),
+    ]);
     expect(text.status).toBe(0);
     expect(text.stdout).toContain(`Entry ${seq} is included`);
     expect(text.stdout).not.toContain('pass --key');
   });
 
-  it('refuses a proof whose checkpoint is not signed by the pinned key', () => {
-    const other = runCli(['audit', 'prove', '0', ...as('auditor'), '--key', otherKey()]);
+  it('refuses a proof whose checkpoint is not signed by the pinned key', async () => {
+    const other = await runCli(['audit', 'prove', '0', ...as('auditor'), '--key', otherKey()]);
     expect(other.status).toBe(1);
     expect(other.stderr).toContain('does not verify');
   });
 
-  it('exports the log up to the newest checkpoint, and the export verifies offline', () => {
+  it('exports the log up to the newest checkpoint, and the export verifies offline', async () => {
     const file = join(dir, 'audit.jsonl');
-    const run = runCli(['audit', 'export', '--output', file, ...as('auditor')]);
+    const run = await runCli(['audit', 'export', '--output', file, ...as('auditor')]);
     expect(run.stderr).toBe('');
     expect(run.status).toBe(0);
     expect(run.stdout).toMatch(/Exported \d+ entries and \d+ signed checkpoint\(s\) from/);
     const header = JSON.parse(readFileSync(file, 'utf8').split('\n')[0] ?? '');
     expect(header.format).toBe('clearance-audit-export/v1');
     expect(header.verifierKeys).toEqual([verifierKey]);
-    const verified = runCli(['audit', 'verify', '--file', file, '--key', verifierKey]);
+    const verified = await runCli(['audit', 'verify', '--file', file, '--key', verifierKey]);
     expect(verified.stdout).toContain('verifies');
     expect(verified.status).toBe(0);
   });
 
-  it('refuses the export to a caller without the auditor role and leaves no file', () => {
+  it('refuses the export to a caller without the auditor role and leaves no file', async () => {
     const file = join(dir, 'refused.jsonl');
-    const run = runCli(['audit', 'export', '--output', file, ...as('risk')]);
+    const run = await runCli(['audit', 'export', '--output', file, ...as('risk')]);
     expect(run.status).toBe(1);
     expect(existsSync(file)).toBe(false);
   });
 
-  it('signs a checkpoint only for an admin', () => {
-    const refused = runCli(['audit', 'checkpoint', ...as('auditor')]);
+  it('signs a checkpoint only for an admin', async () => {
+    const refused = await runCli(['audit', 'checkpoint', ...as('auditor')]);
     expect(refused.status).toBe(1);
-    const again = runCli(['audit', 'checkpoint', ...as('admin')]);
+    const again = await runCli(['audit', 'checkpoint', ...as('admin')]);
     expect(again.status).toBe(0);
     expect(again.stdout).toMatch(/checkpoint of \d+ entries/);
   });
@@ -225,22 +231,30 @@ describe('clearance audit prove|export --server', () => {
 describe('clearance policy backtest --server', () => {
   const policy = readFileSync(join(examplesDir, 'credit-risk', 'policy.yaml'), 'utf8');
 
-  it('exits 0 when no decision would differ', () => {
+  it('exits 0 when no decision would differ', async () => {
     const file = join(dir, 'same.yaml');
     writeFileSync(file, policy);
-    const run = runCli(['policy', 'backtest', '--policy', file, ...as('risk')]);
+    const run = await runCli(['policy', 'backtest', '--policy', file, ...as('risk')]);
     expect(run.stderr).toBe('');
     expect(run.status).toBe(0);
     expect(run.stdout).toContain('0 would differ');
   });
 
-  it('exits 1 naming the gate a stricter policy would block on, as the CLI does on the database', () => {
+  it('exits 1 naming the gate a stricter policy would block on, as the CLI does on the database', async () => {
     const file = join(dir, 'stricter.yaml');
     writeFileSync(file, policy.replace('min: 0.8', 'min: 0.8\n        max: 1.0'));
-    const run = runCli(['policy', 'backtest', '--policy', file, '--model', model, ...as('risk')]);
+    const run = await runCli([
+      'policy',
+      'backtest',
+      '--policy',
+      file,
+      '--model',
+      model,
+      ...as('risk'),
+    ]);
     expect(run.status).toBe(1);
     expect(run.stdout).toContain('would be denied (blocked by approval-rate-parity)');
-    const json = runCli([
+    const json = await runCli([
       'policy',
       'backtest',
       '--policy',
@@ -252,9 +266,9 @@ describe('clearance policy backtest --server', () => {
     expect(JSON.parse(json.stdout).differing.length).toBe(2);
   });
 
-  it('refuses a role that may not backtest', () => {
+  it('refuses a role that may not backtest', async () => {
     const file = join(dir, 'same.yaml');
-    const run = runCli(['policy', 'backtest', '--policy', file, ...as('nobody')]);
+    const run = await runCli(['policy', 'backtest', '--policy', file, ...as('nobody')]);
     expect(run.status).toBe(1);
     expect(run.stderr).toContain('may not backtest');
   });

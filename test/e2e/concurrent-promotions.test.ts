@@ -144,7 +144,7 @@ describe.runIf(runs)('200 concurrent promotions across four servers on one Postg
   beforeAll(async () => {
     database = await freshPostgresDatabase();
     dataDir = join(mkdtempSync(join(tmpdir(), 'clearance-race-')), 'data');
-    const adminToken = bootstrapLiveAdmin({ database: database.url, dataDir });
+    const adminToken = await bootstrapLiveAdmin({ database: database.url, dataDir });
     const started = await Promise.all(
       Array.from({ length: servers }, () =>
         serveLive({ database: database?.url ?? '', dataDir, adminToken }),
@@ -211,7 +211,7 @@ describe.runIf(runs)('200 concurrent promotions across four servers on one Postg
       token: live[0]?.adminToken ?? '',
     }).call<{ checkpoint: { size: number } }>('POST', '/api/v1/audit/checkpoints');
     expect(signed.checkpoint.size).toBeGreaterThan(versions * 7);
-    const verify = runCli([
+    const verify = await runCli([
       'audit',
       'verify',
       '--database',

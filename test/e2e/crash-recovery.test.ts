@@ -158,7 +158,7 @@ describe('kill -9 during a stream of transitions', () => {
     it(`keeps every acknowledged action and a verifiable log [${engine.name}]`, async () => {
       const database = await engine.database();
       const dataDir = join(mkdtempSync(join(tmpdir(), 'clearance-crash-data-')), 'data');
-      const adminToken = bootstrapLiveAdmin({ database: database.url, dataDir });
+      const adminToken = await bootstrapLiveAdmin({ database: database.url, dataDir });
       const first = await serveLive({ database: database.url, dataDir, adminToken });
       cleanups.push(async () => {
         await first.stop();
@@ -187,10 +187,10 @@ describe('kill -9 during a stream of transitions', () => {
       await second.stop();
 
       const where = ['--database', database.url, '--data-dir', dataDir];
-      const checkpoint = runCli(['audit', 'checkpoint', ...where]);
+      const checkpoint = await runCli(['audit', 'checkpoint', ...where]);
       expect(checkpoint.stderr).toBe('');
       expect(checkpoint.status).toBe(0);
-      const verify = runCli(['audit', 'verify', ...where]);
+      const verify = await runCli(['audit', 'verify', ...where]);
       expect(verify.stderr).toBe('');
       expect(verify.status).toBe(0);
     }, 90_000);

@@ -1,9 +1,9 @@
 /** Starts the built `clearance serve` as a child process on a fresh database, as an operator would. */
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { repoRoot } from '../cli/run-cli.js';
+import { repoRoot, runCli } from '../cli/run-cli.js';
 import { createClient } from './http-client.js';
 
 export interface LiveServer {
@@ -22,29 +22,27 @@ export async function startLiveServer(database?: string): Promise<LiveServer> {
   const dir = mkdtempSync(join(tmpdir(), 'clearance-live-'));
   const db = database ?? `sqlite:${join(dir, 'registry.db')}`;
   const dataDir = join(dir, 'data');
-  const adminToken = bootstrapLiveAdmin({ database: db, dataDir });
+  const adminToken = await bootstrapLiveAdmin({ database: db, dataDir });
   return serveLive({ database: db, dataDir, adminToken });
 }
 
-/** `clearance admin bootstrap` on a database; returns the first admin's token. */
-export function bootstrapLiveAdmin(input: { database: string; dataDir: string }): string {
-  const boot = spawnSync(
-    process.execPath,
-    [
-      bin,
-      'admin',
-      'bootstrap',
-      '--user',
-      'alice.admin',
-      '--database',
-      input.database,
-      '--data-dir',
-      input.dataDir,
-      '--format',
-      'json',
-    ],
-    { encoding: 'utf8' },
-  );
+/** `clearance admin bootstrap` on a database (in this process); returns the first admin's token. */
+export async function bootstrapLiveAdmin(input: {
+  database: string;
+  dataDir: string;
+}): Promise<string> {
+  const boot = await runCli([
+    'admin',
+    'bootstrap',
+    '--user',
+    'alice.admin',
+    '--database',
+    input.database,
+    '--data-dir',
+    input.dataDir,
+    '--format',
+    'json',
+  ]);
   if (boot.status !== 0) throw new Error(`bootstrap failed: ${boot.stderr}`);
   return (JSON.parse(boot.stdout) as { token: string }).token;
 }

@@ -137,7 +137,7 @@ describe('credit risk (regulated): model owner, risk officer and compliance offi
     expect(serving.rollbackTarget.version).toBe('2026.1');
 
     // The CLI client against the same live server: roll back, with a reason and ticket.
-    const run = runCli([
+    const run = await runCli([
       'rollback',
       'credit-risk-pd',
       '--reason',

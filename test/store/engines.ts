@@ -1,7 +1,9 @@
 /**
- * Runs a suite once per storage engine (STYLE.md "Tests"). SQLite: a fresh file per test file.
- * PostgreSQL: a template database migrated once per set of migrations, cloned per test file
- * with CREATE DATABASE … TEMPLATE and dropped afterwards. Without PostgreSQL the PostgreSQL
+ * The storage engines the store-backed suites run on (STYLE.md "Tests"): one list, `testEngines`,
+ * and one loop, `describeEachEngine`, under both `eachEngine` (a database per test file, for
+ * engine-level suites) and test/app/harness.ts's `forEachStore` (a store per test, for use cases).
+ * SQLite: a fresh file. PostgreSQL: a template database migrated once per set of migrations,
+ * cloned with CREATE DATABASE … TEMPLATE and dropped afterwards. Without PostgreSQL the PostgreSQL
  * half is skipped loudly — except in CI, where it fails.
  */
 import { createHash, randomBytes } from 'node:crypto';
@@ -19,10 +21,45 @@ import {
   type StoreDialect,
 } from '../../src/store/index.js';
 
-export type EngineName = 'sqlite' | 'postgres';
+/** `memory` is the in-memory fake (test/fakes/in-memory-store.ts); the others are databases. */
+export type EngineName = 'memory' | 'sqlite' | 'postgres';
+export type DatabaseEngineName = Exclude<EngineName, 'memory'>;
+
+/**
+ * The engines every store-backed suite runs on: CLEARANCE_TEST_STORES (comma-separated), by
+ * default `sqlite,postgres`. The in-memory fake is held to the real engines' behaviour by the
+ * store contract suite (test/store/store-contract.test.ts, which always runs it), so running every
+ * use-case suite on it too would only repeat the gates' statistics; add `memory` to include it.
+ * Suites that need SQL (`eachEngine`) run on the databases of the list only.
+ */
+const testEngines: readonly EngineName[] = (process.env.CLEARANCE_TEST_STORES ?? 'sqlite,postgres')
+  .split(',')
+  .map((e) => e.trim())
+  .filter((e): e is EngineName => e === 'memory' || e === 'sqlite' || e === 'postgres');
+
+/**
+ * Declares `suite` once per engine of `testEngines` that `runsOn` accepts, titled
+ * `title [engine]`. When PostgreSQL does not answer, its suite is declared skipped (with
+ * `available` false, so it must not open anything) after a loud warning — or, in CI, a failure.
+ */
+export function describeEachEngine<E extends EngineName>(
+  title: string,
+  runsOn: (name: EngineName) => name is E,
+  suite: (name: E, available: boolean) => void,
+): void {
+  for (const name of testEngines.filter(runsOn)) {
+    if (name === 'postgres' && !postgresForSuite(title)) {
+      describe.skip(`${title} [${name}]`, () => suite(name, false));
+      continue;
+    }
+    describe(`${title} [${name}]`, () => suite(name, true));
+  }
+}
+
+const isDatabase = (name: EngineName): name is DatabaseEngineName => name !== 'memory';
 
 export interface TestEngine {
-  readonly name: EngineName;
+  readonly name: DatabaseEngineName;
   /** The database of this test file; valid inside tests and hooks. */
   config(): StoreConfig;
   /** A migrated Store on this file's database, closed after the file. */
@@ -36,20 +73,15 @@ const explicitPgUrl = process.env.CLEARANCE_TEST_PG_URL;
 export const pgUrl = explicitPgUrl ?? 'postgres://postgres@127.0.0.1:5432/test';
 const pgAvailable = await answers(pgUrl);
 
+/** Runs an engine-level suite once per database engine, on one database per test file. */
 export function eachEngine(title: string, suite: (engine: TestEngine) => void): void {
-  for (const name of ['sqlite', 'postgres'] as const) {
-    if (name === 'postgres' && !pgAvailable) {
-      warnPostgresMissing(title);
-      describe.skip(`${title} [postgres]`, () => suite(unavailable(name)));
-      continue;
-    }
-    describe(`${title} [${name}]`, () => {
-      const engine = new LiveEngine(name);
-      beforeAll(() => engine.setUp());
-      afterAll(() => engine.tearDown());
-      suite(engine);
-    });
-  }
+  describeEachEngine(title, isDatabase, (name, available) => {
+    if (!available) return suite(unavailable(name));
+    const engine = new LiveEngine(name);
+    beforeAll(() => engine.setUp());
+    afterAll(() => engine.tearDown());
+    suite(engine);
+  });
 }
 
 /** Fails in CI (or with CLEARANCE_TEST_PG_URL set) when PostgreSQL does not answer; else warns. */
@@ -71,8 +103,8 @@ export interface FreshPostgres {
 }
 
 /**
- * Whether a suite outside `eachEngine` (several server processes on one database) can run on
- * PostgreSQL; skipping says so loudly, and in CI it fails instead.
+ * Whether a suite can run on PostgreSQL — `describeEachEngine`'s, or one of its own (several server
+ * processes on one database); skipping says so loudly, and in CI it fails instead.
  */
 export function postgresForSuite(title: string): boolean {
   if (!pgAvailable) warnPostgresMissing(title);
@@ -91,12 +123,12 @@ export async function freshPostgresDatabase(): Promise<FreshPostgres> {
 }
 
 class LiveEngine implements TestEngine {
-  readonly name: EngineName;
+  readonly name: DatabaseEngineName;
   #config: StoreConfig | undefined;
   #cleanup: (() => Promise<void>) | undefined;
   readonly #open: { close(): Promise<void> }[] = [];
 
-  constructor(name: EngineName) {
+  constructor(name: DatabaseEngineName) {
     this.name = name;
   }
 
@@ -137,7 +169,7 @@ class LiveEngine implements TestEngine {
   }
 }
 
-function unavailable(name: EngineName): TestEngine {
+function unavailable(name: DatabaseEngineName): TestEngine {
   const fail = (): never => {
     throw new Error(`${name} is not available`);
   };

@@ -1,0 +1,35 @@
+/**
+ * Vitest global set-up: rebuilds dist/ (`tsc -p tsconfig.build.json`) when any source is newer than
+ * the last build, so the binary smoke tests and the servers the end-to-end suites spawn never run
+ * stale code under a bare `npx vitest run`. Nothing is done when dist/ is current.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+const root = join(import.meta.dirname, '..');
+const stamp = join(root, 'dist', '.built');
+const sources = ['src', 'bench', 'tsconfig.json', 'tsconfig.build.json', 'package.json'];
+
+function newestChange(path: string): number {
+  const stat = statSync(path, { throwIfNoEntry: false });
+  if (stat === undefined) return 0;
+  if (!stat.isDirectory()) return stat.mtimeMs;
+  let newest = stat.mtimeMs;
+  for (const entry of readdirSync(path)) newest = Math.max(newest, newestChange(join(path, entry)));
+  return newest;
+}
+
+export default function setup(): void {
+  const built = existsSync(join(root, 'dist', 'src', 'cli', 'main.js'))
+    ? (statSync(stamp, { throwIfNoEntry: false })?.mtimeMs ?? 0)
+    : 0;
+  const changed = Math.max(...sources.map((s) => newestChange(join(root, s))));
+  if (built >= changed) return;
+  const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
+  execFileSync(process.execPath, [tsc, '-p', 'tsconfig.build.json'], {
+    cwd: root,
+    stdio: 'inherit',
+  });
+  writeFileSync(stamp, `${new Date().toISOString()}\n`);
+}

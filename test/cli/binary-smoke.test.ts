@@ -1,0 +1,66 @@
+/**
+ * The built `clearance` binary itself, spawned as a user or CI job runs it: the other CLI suites
+ * drive `main` in-process (run-cli.ts), so these few check what only the binary adds — the bin
+ * script, the compiled dist/ (rebuilt by test/build-dist.ts when stale) and the process exit code.
+ */
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type LiveServer, startLiveServer } from '../e2e/live-server.js';
+import { repoRoot, runBinary } from './run-cli.js';
+
+const credit = join(repoRoot, 'examples', 'credit-risk');
+const check = (candidate: string) => [
+  'check',
+  '--policy',
+  join(credit, 'policy.yaml'),
+  '--transition',
+  'staging:production',
+  '--evidence',
+  join(credit, 'candidates', candidate),
+  '--baseline',
+  join(credit, 'baseline'),
+];
+
+describe('the clearance binary', () => {
+  it('prints its version and exits 0', () => {
+    const run = runBinary(['--version']);
+    expect(run.status).toBe(0);
+    expect(run.stdout.trim()).toBe('0.1.0');
+  });
+
+  it('exits 0 when check allows and 1 when it denies', () => {
+    const allowed = runBinary(check('passing'));
+    expect(allowed.stderr).toBe('');
+    expect(allowed.status).toBe(0);
+    expect(allowed.stdout).toContain('Decision: ALLOWED');
+    const denied = runBinary([...check('failing'), '--format', 'json']);
+    expect(denied.status).toBe(1);
+    expect(JSON.parse(denied.stdout).decision).toBe('denied');
+  });
+
+  it('exits 2 on bad input and on an unknown command', () => {
+    const missing = runBinary([...check('passing'), '--evidence', join(credit, 'no-such-dir')]);
+    expect(missing.status).toBe(2);
+    expect(missing.stderr).toContain('no-such-dir');
+    const unknown = runBinary(['no-such-command']);
+    expect(unknown.status).toBe(2);
+    expect(unknown.stderr).toContain('unknown command');
+  });
+
+  describe('against a live server', () => {
+    let server: LiveServer;
+    beforeAll(async () => {
+      server = await startLiveServer();
+    });
+    afterAll(() => server?.stop());
+
+    it('answers a client command, with the server and token from the environment', () => {
+      const run = runBinary(['inbox', '--format', 'json'], {
+        env: { CLEARANCE_SERVER: server.url, CLEARANCE_TOKEN: server.adminToken },
+      });
+      expect(run.stderr).toBe('');
+      expect(run.status).toBe(0);
+      expect(JSON.parse(run.stdout)).toEqual([]);
+    });
+  });
+});
