@@ -7,7 +7,7 @@ import { createRemoteRegistry } from '../../src/cli/registry/remote-registry.js'
 import { reachOf } from '../../src/cli/registry/select-registry.js';
 import { isClearanceError } from '../../src/domain/index.js';
 import { type LiveServer, startLiveServer } from '../e2e/live-server.js';
-import { repoRoot } from './run-cli.js';
+import { repoRoot, runCli } from './run-cli.js';
 
 async function refusalOf(work: Promise<unknown>) {
   try {
@@ -26,6 +26,31 @@ describe('reaching the registry from the flags', () => {
     expect(await reachOf({ database: 'sqlite:x.db' }, 'server')).toBe('database');
     expect(await reachOf({ server: true }, 'database')).toBe('server');
     expect(await reachOf({ token: 't' }, 'server')).toBe('server');
+  });
+
+  it('never opens the database for a command that acts for a person', async () => {
+    // A request, a sign-off, a promotion or a rollback is recorded as the token's user; the
+    // operator principal of `--database` must not be able to take them.
+    for (const args of [
+      ['request', 'm', '1.0', '--to', 'staging', '--reason', 'r'],
+      ['approve', 'req-1', '--role', 'admin', '--comment', 'ok', '--risk', 'low'],
+      ['promote', 'req-1'],
+      ['rollback', 'm', '--reason', 'r'],
+      [
+        'version',
+        'register',
+        'm',
+        '1.0',
+        '--artifact-uri',
+        's3://x',
+        '--artifact-digest',
+        'sha256:0',
+      ],
+    ]) {
+      const run = await runCli([...args, '--database', 'sqlite:/nonexistent/clearance.db']);
+      expect(run.status, args.join(' ')).toBe(2);
+      expect(run.stderr, args.join(' ')).toContain("unknown option '--database'");
+    }
   });
 
   it('refuses flags that contradict each other', async () => {

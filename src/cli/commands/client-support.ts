@@ -1,14 +1,14 @@
 /**
  * What the client commands share: their options and a lazy action that runs one entry of
- * client-actions.ts on the registry the flags choose (the server by default, registry/).
+ * client-actions.ts through the server's API, as the token's user (never the database: registry/).
  */
 import { type Command, Option } from 'commander';
 import { type CommandContext, formatChoices, lazy } from '../lazy.js';
-import { registryOptions } from '../registry/select-registry.js';
+import { personalRegistryOptions } from '../registry/select-registry.js';
 import type { ClientRunName } from './client-actions.js';
 
 export function clientCommand(parent: Command, name: string, description: string): Command {
-  return registryOptions(parent.command(name).description(description), 'server').addOption(
+  return personalRegistryOptions(parent.command(name).description(description)).addOption(
     new Option('--format <format>', 'output format').choices(formatChoices).default('text'),
   );
 }

@@ -36,6 +36,20 @@ export function registryOptions(command: Command, byDefault: RegistryDefault): C
     .option('--data-dir <dir>', 'data directory holding the blobs and audit signing key');
 }
 
+/**
+ * Only `--server [url]` and `--token`: for the client commands, which act for a person. A request,
+ * a sign-off, a promotion or a rollback must be recorded as the person's, so these commands never
+ * open the database as the operator (ask an operator for `--database` work instead).
+ */
+export function personalRegistryOptions(command: Command): Command {
+  return command
+    .option(
+      '--server [url]',
+      'Clearance server (default CLEARANCE_SERVER or http://127.0.0.1:8080)',
+    )
+    .option('--token <token>', 'API token (default CLEARANCE_TOKEN)');
+}
+
 async function invalid(message: string): Promise<ClearanceError> {
   const { ClearanceError } = await import('../../domain/index.js');
   return new ClearanceError('invalid_input', `${message}.`, {
