@@ -422,6 +422,30 @@ forEachStore('decisions bound to what they saw', (open) => {
     expect(await h.store.transaction((tx) => tx.approvals.list(opened.id))).toEqual([]);
   });
 
+  it('refuses a version whose lineage names its trainer as anything but text', async () => {
+    // An array could never equal a person's id, so it would let the trainer approve.
+    const h = await open();
+    await bindingModel(h);
+    for (const lineage of [{ trainedBy: ['rob.risk'] }, { codeCommit: 42 }, { seed: { a: 1 } }]) {
+      const error = await refusal(register(h, { version: 'a', lineage }));
+      expect(error.code, JSON.stringify(lineage)).toBe('invalid_input');
+      expect(error.message).toMatch(/^The lineage's (trainedBy|codeCommit|seed) is /);
+    }
+    expect(await h.store.read((tx) => tx.versions.list(binding))).toEqual([]);
+  });
+
+  it('refuses approvals when a lineage file in the evidence names its trainer as a number', async () => {
+    const h = await open();
+    await bindingModel(h);
+    await register(h, { version: 'a', evidenceLineage: '{"trainedBy": 7}' });
+    const opened = await request(h, 'a');
+    const error = await refusal(
+      approve(h, { requestId: opened.id, by: people.risk, role: 'risk_officer' }),
+    );
+    expect(error.code).toBe('precondition_failed');
+    expect(error.message).toContain('A lineage file in the evidence');
+  });
+
   it('does not count an approval by the evidence-lineage trainer at execute', async () => {
     const h = await open();
     await bindingModel(h);

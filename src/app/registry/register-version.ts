@@ -85,6 +85,32 @@ export async function registerVersion(
 const lineageFix =
   'Send lineage as an object of scalar fields, e.g. {"codeCommit": "9f2c1e7", "seed": 42}.';
 
+/** The lineage fields rules read (the trainer's separation of duties, reproducibility), by type. */
+const textFields = [
+  'codeCommit',
+  'dataSnapshotId',
+  'configDigest',
+  'trainingRunId',
+  'trainedBy',
+  'baseModel',
+] as const;
+
+/**
+ * A rule compares `trainedBy` with a person's id: an array or object there would never match
+ * and let the trainer approve, so each named field has its domain type or the version is refused
+ * (the API's schema says the same; this holds for every edge).
+ */
+function assertLineageFieldTypes(lineage: Record<string, unknown>): void {
+  for (const field of textFields) {
+    const value = lineage[field];
+    if (value !== undefined && typeof value !== 'string')
+      throw invalidInput(`The lineage's ${field} is not text.`, lineageFix);
+  }
+  const seed = lineage.seed;
+  if (seed !== undefined && typeof seed !== 'string' && typeof seed !== 'number')
+    throw invalidInput("The lineage's seed is neither a number nor text.", lineageFix);
+}
+
 /**
  * The lineage is stored and returned with every listing of the model's versions, so one that
  * cannot be serialised, or is nested or sized beyond the evidence limits, is refused here.
@@ -93,6 +119,7 @@ function assertStorableLineage(lineage: unknown): void {
   if (typeof lineage !== 'object' || lineage === null || Array.isArray(lineage)) {
     throw invalidInput('The lineage is not a JSON object.', lineageFix);
   }
+  assertLineageFieldTypes(lineage as Record<string, unknown>);
   const { maxNesting, maxLineageBytes } = evidenceFormatLimits;
   const deep = valueNestingBeyond(lineage);
   if (deep !== undefined) {

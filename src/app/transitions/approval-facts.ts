@@ -77,6 +77,10 @@ async function evidenceTrainers(
     const lineage = await readJsonObject(deps, record.digest);
     if (lineage === undefined) return 'unreadable';
     const trainer = lineage.trainedBy;
+    // A trainer named as anything but text (an array, an object) could never match a person:
+    // fail closed, as for a file that cannot be read.
+    if (trainer !== undefined && trainer !== null && typeof trainer !== 'string')
+      return 'unreadable';
     if (typeof trainer === 'string' && trainer !== '') trainers.push(trainer);
   }
   return trainers;
