@@ -4,7 +4,8 @@
  * the size doubles (issue 7: these inputs took seconds to minutes before, and doubled 4–10×).
  */
 import { cachedLinearRegex } from '../src/domain/index.js';
-import { parseHtmlDocument, parseMarkdownDocument } from '../src/evidence/index.js';
+import { parseMarkdownDocument } from '../src/evidence/index.js';
+import { parseHtmlDocument } from '../src/evidence/parse-html-document.js';
 import { findSecrets } from '../src/gates/index.js';
 
 export interface ParsingRow {

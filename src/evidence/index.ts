@@ -3,7 +3,6 @@ export { fileDigest } from './digest.js';
 export { type LoadEvidenceOptions, loadEvidenceBundle } from './load-evidence-bundle.js';
 export { assertSameRows, withBaselineScores } from './match-baseline.js';
 export { normaliseHeading } from './normalise-heading.js';
-export { parseHtmlDocument } from './parse-html-document.js';
 export { parseMarkdownDocument, readDocument } from './read-document.js';
 export { parseLineage, readLineage } from './read-lineage.js';
 export { parseMetrics, readMetrics } from './read-metrics.js';

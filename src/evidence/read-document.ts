@@ -7,7 +7,6 @@ import { extname } from 'node:path';
 import type { EvidenceDocument, EvidenceKind } from '../domain/index.js';
 import { normaliseHeading } from './normalise-heading.js';
 import { parseFrontMatter } from './parse-front-matter.js';
-import { parseHtmlDocument } from './parse-html-document.js';
 import { sectionsByHeading } from './sections-by-heading.js';
 import { parseUseConstraints } from './use-constraints.js';
 
@@ -107,6 +106,10 @@ function withUseConstraints(doc: EvidenceDocument): EvidenceDocument {
 export async function readDocument(path: string, kind: EvidenceKind): Promise<EvidenceDocument> {
   const text = await readFile(path, 'utf8');
   const ext = extname(path).toLowerCase();
-  if (ext === '.html' || ext === '.htm') return parseHtmlDocument(text, path, kind);
+  if (ext === '.html' || ext === '.htm') {
+    // htmlparser2 loads only for HTML reports, not on every `clearance check`.
+    const { parseHtmlDocument } = await import('./parse-html-document.js');
+    return parseHtmlDocument(text, path, kind);
+  }
   return parseMarkdownDocument(text, path, kind);
 }

@@ -5,7 +5,6 @@ import { evidenceError } from './evidence-error.js';
 import type { ReadPredictionsOptions } from './prediction-columns.js';
 import { readCsvPredictions } from './read-csv-predictions.js';
 import { readJsonlPredictions } from './read-jsonl-predictions.js';
-import { readParquetPredictions } from './read-parquet-predictions.js';
 
 export type { PredictionTask, ReadPredictionsOptions } from './prediction-columns.js';
 
@@ -27,8 +26,11 @@ export async function readPredictions(
     case '.jsonl':
     case '.ndjson':
       return readJsonlPredictions(path, options);
-    case '.parquet':
+    case '.parquet': {
+      // hyparquet is a third of `clearance check`'s start-up; only Parquet evidence loads it.
+      const { readParquetPredictions } = await import('./read-parquet-predictions.js');
       return readParquetPredictions(path, options);
+    }
     default:
       throw evidenceError(
         { file: path },

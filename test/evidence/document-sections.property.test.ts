@@ -1,10 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import {
-  normaliseHeading,
-  parseHtmlDocument,
-  parseMarkdownDocument,
-} from '../../src/evidence/index.js';
+import { normaliseHeading, parseMarkdownDocument } from '../../src/evidence/index.js';
+import { parseHtmlDocument } from '../../src/evidence/parse-html-document.js';
 import { parseAtxHeading } from '../../src/evidence/read-document.js';
 
 /** The regex the ATX scan replaced: the reference for what counts as a heading and its text. */

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { parseHtmlDocument, parseMarkdownDocument } from '../../src/evidence/index.js';
+import { parseMarkdownDocument } from '../../src/evidence/index.js';
 import { parseDecimalText } from '../../src/evidence/parse-decimal.js';
+import { parseHtmlDocument } from '../../src/evidence/parse-html-document.js';
 
 /**
  * Inputs that took seconds to minutes before the parsers were made linear (issue 7, finding 1).
