@@ -34,6 +34,7 @@ import {
   type StateCheckSchedule,
   type Store,
   type StoredCheckpoint,
+  sharedIdempotency,
   startAccessDenialFlush,
   startCheckpointSchedule,
   startStateCheckSchedule,
@@ -56,7 +57,7 @@ import type { Config } from './config.js';
 import { ClearanceError } from './domain/index.js';
 import { FileBlobStore } from './evidence/file-blob-store.js';
 import { type GateRunBudgets, GateWorkerPool } from './gate-runs/index.js';
-import { buildServer, sharedIdempotency } from './http/index.js';
+import { buildServer } from './http/index.js';
 import { createStore, type StoreConfig } from './store/index.js';
 
 export interface Registry {

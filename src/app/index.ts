@@ -110,6 +110,24 @@ export { type OverdueReview, overdueReviews } from './reviews/overdue-reviews.js
 export { recordReview } from './reviews/record-review.js';
 export type { AppDeps } from './shared/app-deps.js';
 export { guarded } from './shared/authorise.js';
+export {
+  IdempotencyCache,
+  type IdempotencyCacheOptions,
+  type IdempotencyLookup,
+  type StoredResponse,
+} from './shared/idempotency-cache.js';
+export {
+  type ClaimScope,
+  IdempotencyKeyTaken,
+  runClaiming,
+} from './shared/idempotency-claims.js';
+export {
+  type IdempotencyStore,
+  type IdempotentRequest,
+  idempotencyTtlMs,
+  inProcessIdempotency,
+  sharedIdempotency,
+} from './shared/idempotency-store.js';
 export type * from './shared/ports.js';
 export { repeatEvery } from './shared/repeat-every.js';
 export type * from './shared/work-queue-ports.js';

@@ -5,13 +5,17 @@
 import helmet from '@fastify/helmet';
 import swagger from '@fastify/swagger';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
-import type { GateRunStats, UseCases } from '../app/index.js';
+import {
+  type GateRunStats,
+  type IdempotencyStore,
+  inProcessIdempotency,
+  type UseCases,
+} from '../app/index.js';
 import type { IdentityDirectory, OidcVerifier } from '../auth/index.js';
 import { auditRoutes } from './audit-routes.js';
 import { clientErrorHandler } from './client-errors.js';
 import { type AuthFailureLimit, authFailureLimiter, registerEdgeGuards } from './edge-guards.js';
 import { principalOf, registerHooks } from './http-hooks.js';
-import { type IdempotencyStore, inProcessIdempotency } from './idempotency-store.js';
 import { identityRoutes } from './identity-routes.js';
 import { registerMetrics, type StateCheckStatus } from './metrics.js';
 import { modelRoutes } from './model-routes.js';

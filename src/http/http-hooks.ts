@@ -4,6 +4,13 @@
  */
 import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import {
+  type ClaimScope,
+  IdempotencyKeyTaken,
+  type IdempotencyStore,
+  runClaiming,
+  type StoredResponse,
+} from '../app/index.js';
 import { type AuthenticateOptions, authenticate } from '../auth/index.js';
 import {
   ClearanceError,
@@ -12,9 +19,6 @@ import {
   type Principal,
 } from '../domain/index.js';
 import type { AuthFailureLimiter } from './edge-guards.js';
-import type { StoredResponse } from './idempotency-cache.js';
-import { type ClaimScope, IdempotencyKeyTaken, runClaiming } from './idempotency-claims.js';
-import type { IdempotencyStore } from './idempotency-store.js';
 
 declare module 'fastify' {
   interface FastifyRequest {

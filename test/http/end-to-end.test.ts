@@ -6,8 +6,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bindUseCases } from '../../src/app/index.js';
-import { buildServer, sharedIdempotency } from '../../src/http/index.js';
+import { bindUseCases, sharedIdempotency } from '../../src/app/index.js';
+import { buildServer } from '../../src/http/index.js';
 import {
   evidenceFiles,
   examplesDir,

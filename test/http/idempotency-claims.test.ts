@@ -4,10 +4,11 @@
  * audit entry. The audit log is the witness of how many times the action happened.
  */
 import { beforeAll, expect, it } from 'vitest';
+import { type IdempotencyStore, sharedIdempotency } from '../../src/app/index.js';
 import { auditRecord } from '../../src/app/shared/audit-record.js';
 import type { Store } from '../../src/app/shared/ports.js';
 import { ClearanceError, type Model, type Principal } from '../../src/domain/index.js';
-import { buildServer, type IdempotencyStore, sharedIdempotency } from '../../src/http/index.js';
+import { buildServer } from '../../src/http/index.js';
 import { fixedClock } from '../fakes/fixed-clock.js';
 import { eachEngine } from '../store/engines.js';
 import { stubUseCases, testIdentity } from './fixture.js';

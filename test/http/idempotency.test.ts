@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { IdempotencyCache } from '../../src/app/index.js';
 import type { Model, Principal } from '../../src/domain/index.js';
-import { IdempotencyCache } from '../../src/http/index.js';
 import { stubServer } from './fixture.js';
 
 let close: (() => Promise<void>) | undefined;

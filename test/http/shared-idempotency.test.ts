@@ -4,9 +4,10 @@
  * SQLite and PostgreSQL.
  */
 import { beforeAll, beforeEach, expect, it } from 'vitest';
+import { sharedIdempotency } from '../../src/app/index.js';
 import type { Store } from '../../src/app/shared/ports.js';
 import type { Model, Principal } from '../../src/domain/index.js';
-import { buildServer, sharedIdempotency } from '../../src/http/index.js';
+import { buildServer } from '../../src/http/index.js';
 import { type FixedClock, fixedClock } from '../fakes/fixed-clock.js';
 import { eachEngine } from '../store/engines.js';
 import { stubUseCases, testIdentity } from './fixture.js';

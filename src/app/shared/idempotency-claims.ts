@@ -13,8 +13,8 @@
  * action.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
-import type { AuditRepository, Clock, Repositories, Store } from '../app/index.js';
 import type { IdempotentRequest } from './idempotency-store.js';
+import type { AuditRepository, Clock, Repositories, Store } from './ports.js';
 
 /** One request's claim, as its handler runs. */
 export interface ClaimScope {

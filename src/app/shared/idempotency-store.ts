@@ -4,13 +4,14 @@
  * every server on the database replays them, and pairs with `claimingStore`
  * (idempotency-claims.ts), which claims the key inside the transaction that acts.
  */
-import type { Clock, IdempotencyRecord, Store } from '../app/index.js';
+
 import {
   IdempotencyCache,
   type IdempotencyLookup,
   type StoredResponse,
 } from './idempotency-cache.js';
 import { claimingStore } from './idempotency-claims.js';
+import type { Clock, IdempotencyRecord, Store } from './ports.js';
 
 /** The caller's key, scoped to the caller (another principal's same key is another record). */
 export interface IdempotentRequest {
