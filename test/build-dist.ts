@@ -1,10 +1,10 @@
 /**
- * Vitest global set-up: rebuilds dist/ (`tsc -p tsconfig.build.json`) when any source is newer than
+ * Vitest global set-up: rebuilds dist/ (`scripts/build-dist.mjs`, as `npm run build`) when any source is newer than
  * the last build, so the binary smoke tests and the servers the end-to-end suites spawn never run
  * stale code under a bare `npx vitest run`. Nothing is done when dist/ is current.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
 const root = join(import.meta.dirname, '..');
@@ -26,10 +26,9 @@ export default function setup(): void {
     : 0;
   const changed = Math.max(...sources.map((s) => newestChange(join(root, s))));
   if (built >= changed) return;
-  const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
-  execFileSync(process.execPath, [tsc, '-p', 'tsconfig.build.json'], {
+  // The same clean build as `npm run build`, stamp included.
+  execFileSync(process.execPath, [join(root, 'scripts', 'build-dist.mjs')], {
     cwd: root,
     stdio: 'inherit',
   });
-  writeFileSync(stamp, `${new Date().toISOString()}\n`);
 }

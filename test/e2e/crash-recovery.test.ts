@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCli } from '../cli/run-cli.js';
-import { type FreshPostgres, freshPostgresDatabase, postgresForSuite } from '../store/engines.js';
+import { databaseEnginesFor, type FreshPostgres, freshPostgresDatabase } from '../store/engines.js';
 import { type ClearanceClient, createClient } from './http-client.js';
 import { bootstrapLiveAdmin, type LiveServer, personTokenOn, serveLive } from './live-server.js';
 
@@ -145,7 +145,9 @@ function engines(): { name: string; database: () => Promise<FreshPostgres> }[] {
     },
   };
   const postgres = { name: 'postgres', database: freshPostgresDatabase };
-  return postgresForSuite('crash recovery') ? [sqlite, postgres] : [sqlite];
+  return databaseEnginesFor('crash recovery').map((name) =>
+    name === 'sqlite' ? sqlite : postgres,
+  );
 }
 
 const cleanups: (() => Promise<void>)[] = [];

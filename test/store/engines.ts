@@ -58,6 +58,11 @@ export function describeEachEngine<E extends EngineName>(
 
 const isDatabase = (name: EngineName): name is DatabaseEngineName => name !== 'memory';
 
+/** The database engines of `testEngines` a suite that drives its own processes can use now. */
+export function databaseEnginesFor(title: string): DatabaseEngineName[] {
+  return testEngines.filter(isDatabase).filter((n) => n !== 'postgres' || postgresForSuite(title));
+}
+
 export interface TestEngine {
   readonly name: DatabaseEngineName;
   /** The database of this test file; valid inside tests and hooks. */

@@ -1,0 +1,11 @@
+// `npm run build`: a clean dist/ (a file removed from src/ must not live on in the package), then
+// the compiler, then the stamp test/build-dist.ts compares with the sources' newest change.
+import { execFileSync } from 'node:child_process';
+import { rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+const root = join(import.meta.dirname, '..');
+rmSync(join(root, 'dist'), { recursive: true, force: true });
+const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
+execFileSync(process.execPath, [tsc, '-p', 'tsconfig.build.json'], { cwd: root, stdio: 'inherit' });
+writeFileSync(join(root, 'dist', '.built'), `${new Date().toISOString()}\n`);
