@@ -6,6 +6,7 @@
 import { expect, it } from 'vitest';
 import {
   executeTransition,
+  expireEmergencies,
   recordApproval,
   requestTransition,
   signAuditCheckpoint,
@@ -265,6 +266,17 @@ forEachStore('notification events', (open) => {
     });
     expect(bypassed?.data.request.changeType).toBe('emergency');
     expect(bypassed?.subject.links).toEqual(requestLinks(request.id, result.decision.id));
+
+    // The bypass expires; the standard gates, re-run, still fail: gate.failed, then the rollback.
+    h.clock.advance(73 * 60 * 60 * 1000);
+    expect(await expireEmergencies(h.deps)).toEqual([
+      { requestId: request.id, outcome: 'rolled_back' },
+    ]);
+    const expired = (await events(h)).slice(before + added.length);
+    expect(typesOf(expired)).toEqual(['gate.failed']);
+    const failed = only(expired, 'gate.failed')[0];
+    expect(failed?.data.failed.map((g) => g.gateId)).toEqual(['auc', 'ks']);
+    expect(failed?.occurredAt).toBe(h.clock.now().toISOString());
   });
 
   it('signing a checkpoint emits audit.checkpoint_signed; an unchanged log signs and emits nothing', async () => {
