@@ -1,12 +1,14 @@
 import type { Repositories, Store } from '../../src/app/shared/ports.js';
+import type { OutboxEvent } from '../../src/app/shared/work-queue-ports.js';
 import type { LoggedAuditEntry } from '../../src/audit/index.js';
 
 /**
- * Everything the use cases write, read back through the Store port in one transaction, so two
- * readings compare equal exactly when nothing was written in between — on every engine.
+ * Everything the use cases write, read back through the Store port (the outbox in a second
+ * transaction), so two readings compare equal exactly when nothing was written in between — on
+ * every engine.
  */
 export async function storeContents(store: Store) {
-  return store.transaction(async (tx) => {
+  const contents = await store.transaction(async (tx) => {
     const models = [];
     for (const model of await tx.models.list()) models.push(await modelContents(tx, model.name));
     const size = await tx.audit.size();
@@ -22,6 +24,45 @@ export async function storeContents(store: Store) {
       },
     };
   });
+  return { ...contents, outbox: await outboxEvents(store) };
+}
+
+class ReadOnly extends Error {
+  constructor(readonly events: OutboxEvent[]) {
+    super('rolled back on purpose: reading the outbox changes nothing');
+  }
+}
+
+/**
+ * Every event in the outbox, in creation order (ids are sortable). The port has no listing (the
+ * dispatcher reads one event by id), so this claims every `outbox.dispatch` job — one per appended
+ * event, none run yet — and reads its event, in a transaction it then rolls back: reading leaves
+ * the queue as it was.
+ */
+export async function outboxEvents(store: Store): Promise<OutboxEvent[]> {
+  try {
+    await store.transaction(async (tx) => {
+      const jobs = await tx.jobs.claim({
+        workerId: 'test-reader',
+        at: '9999-12-31T00:00:00.000Z',
+        leaseMs: 1000,
+        limit: 100_000,
+        kinds: ['outbox.dispatch'],
+      });
+      const events: OutboxEvent[] = [];
+      for (const job of jobs) {
+        const { eventId } = job.payload as { eventId: string };
+        const event = await tx.outbox.get(eventId);
+        if (!event) throw new Error(`dispatch job ${job.key} names a missing event`);
+        events.push(event);
+      }
+      throw new ReadOnly(events.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)));
+    });
+  } catch (error) {
+    if (error instanceof ReadOnly) return error.events;
+    throw error;
+  }
+  throw new Error('unreachable');
 }
 
 async function modelContents(tx: Repositories, name: string) {

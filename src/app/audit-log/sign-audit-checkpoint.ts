@@ -20,6 +20,7 @@ import { ClearanceError, isClearanceError, type Principal } from '../../domain/i
 import { isGlobalAdmin } from '../identity/identity-rules.js';
 import type { AppDeps } from '../shared/app-deps.js';
 import { forbidden, guarded } from '../shared/authorise.js';
+import { emit } from '../shared/emit-event.js';
 import type { AuditSigner, Repositories, StoredCheckpoint } from '../shared/ports.js';
 import { storedCompactRange, storedRoot } from './audit-tree.js';
 
@@ -103,6 +104,17 @@ export async function signInTransaction(
     createdAt: deps.clock.now().toISOString(),
   };
   await tx.checkpoints.insert(checkpoint);
+  await emit(tx, deps, {
+    type: 'audit.checkpoint_signed',
+    at: checkpoint.createdAt,
+    subject: {},
+    data: {
+      origin: signer.origin,
+      size,
+      rootHash: Buffer.from(rootHash).toString('base64'),
+      signedAt: checkpoint.createdAt,
+    },
+  });
   return { checkpoint, signed: true };
 }
 

@@ -18,6 +18,7 @@ import { type GateRun, runGates } from '../gate-evaluation/run-gates.js';
 import type { AppDeps } from '../shared/app-deps.js';
 import { auditRecord } from '../shared/audit-record.js';
 import { guarded } from '../shared/authorise.js';
+import { emit, requestSubject, requestSummary } from '../shared/emit-event.js';
 import type { Repositories } from '../shared/ports.js';
 import { openRequestContext } from '../shared/request-context.js';
 import { roleHolders, versionFacts } from './approval-facts.js';
@@ -231,12 +232,12 @@ async function attemptExecution(
     approvals,
   });
   if (decision.outcome === 'denied') {
-    await recordBlocked(tx, { request: current, decision, principal, at });
+    await recordBlocked(deps, tx, { request: current, decision, principal, at });
     return { ok: false, decision };
   }
   const artifactDigest = version.artifactDigest;
   const input = { policy, request: current, decision, principal, at, artifactDigest };
-  return { ok: true, result: await commitExecution(tx, input) };
+  return { ok: true, result: await commitExecution(deps, tx, input) };
 }
 
 /**
@@ -277,6 +278,7 @@ async function recountApprovals(
 
 /** A denied execution keeps its decision and audit entry; an approved request goes back to pending. */
 async function recordBlocked(
+  deps: AppDeps,
   tx: Repositories,
   input: { request: TransitionRequest; decision: DecisionRecord; principal: Principal; at: string },
 ): Promise<void> {
@@ -292,9 +294,16 @@ async function recordBlocked(
       data: { decisionId: decision.id, reasons: decision.reasons },
     }),
   );
+  await emit(tx, deps, {
+    type: 'transition.blocked',
+    at: input.at,
+    subject: requestSubject(request, decision.id),
+    data: { request: requestSummary(request), decisionId: decision.id, reasons: decision.reasons },
+  });
 }
 
 async function commitExecution(
+  deps: AppDeps,
   tx: Repositories,
   input: {
     policy: Policy;
@@ -357,6 +366,12 @@ async function commitExecution(
       },
     }),
   );
+  await emit(tx, deps, {
+    type: 'transition.executed',
+    at,
+    subject: requestSubject(executed, decision.id),
+    data: { request: requestSummary(executed), executedBy: principal.id, decisionId: decision.id },
+  });
   if (emergency) {
     const bypassed = decision.gates
       .filter((g) => g.bypassed)
@@ -377,6 +392,19 @@ async function commitExecution(
         },
       }),
     );
+    if (bypassExpiresAt && reviewDueAt) {
+      await emit(tx, deps, {
+        type: 'emergency.bypassed',
+        at,
+        subject: requestSubject(executed, decision.id),
+        data: {
+          request: requestSummary(executed),
+          bypassedGates: bypassed.map((g) => g.id),
+          bypassExpiresAt,
+          reviewDueAt,
+        },
+      });
+    }
   }
   return { request: executed, decision, ...(moved.demoted ? { demoted: moved.demoted } : {}) };
 }

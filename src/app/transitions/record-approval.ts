@@ -19,6 +19,7 @@ import { checkTicket } from '../../domain/transition-rules.js';
 import type { AppDeps } from '../shared/app-deps.js';
 import { auditRecord } from '../shared/audit-record.js';
 import { forbidden, guarded } from '../shared/authorise.js';
+import { emit, requestSubject, requestSummary } from '../shared/emit-event.js';
 import type { Repositories } from '../shared/ports.js';
 import { openRequestContext } from '../shared/request-context.js';
 import { requestInForce, roleHolders, versionFacts } from './approval-facts.js';
@@ -158,7 +159,13 @@ export async function recordApproval(
         now: new Date(time),
         current: { baselineDigest, holdsRole },
       });
-      const updated = await settle(tx, { request: current, approval, approvals, time, principal });
+      const updated = await settle(deps, tx, {
+        request: current,
+        approval,
+        approvals,
+        time,
+        principal,
+      });
       return { approval, request: updated, approvals };
     }),
   );
@@ -295,6 +302,7 @@ function assertOneRole(input: {
 }
 
 async function settle(
+  deps: AppDeps,
   tx: Repositories,
   input: {
     request: TransitionRequest;
@@ -305,6 +313,23 @@ async function settle(
   },
 ): Promise<TransitionRequest> {
   const { request, approval, time } = input;
+  await emit(tx, deps, {
+    type: 'approval.recorded',
+    at: time,
+    subject: requestSubject(request),
+    data: {
+      request: requestSummary(request),
+      approval: {
+        id: approval.id,
+        approver: approval.approver,
+        role: approval.role,
+        decision: approval.decision,
+        comment: approval.comment,
+        at: approval.at,
+      },
+      stillNeeded: input.approvals.missing.map(({ role, needed }) => ({ role, needed })),
+    },
+  });
   if (approval.decision === 'reject') {
     const rejected: TransitionRequest = {
       ...request,
@@ -326,6 +351,16 @@ async function settle(
         data: { role: approval.role, riskClass: approval.riskClass },
       }),
     );
+    await emit(tx, deps, {
+      type: 'transition.rejected',
+      at: time,
+      subject: requestSubject(rejected),
+      data: {
+        request: requestSummary(rejected),
+        rejectedBy: approval.approver,
+        reason: approval.comment,
+      },
+    });
     return rejected;
   }
   const updated: TransitionRequest = {

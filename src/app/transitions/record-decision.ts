@@ -1,17 +1,24 @@
 import type { ApprovalEvaluation } from '../../domain/approval-rules.js';
-import type { Actor, DecisionRecord, TransitionRequest } from '../../domain/index.js';
+import {
+  type Actor,
+  blocks,
+  type DecisionRecord,
+  type TransitionRequest,
+} from '../../domain/index.js';
 import { decideOutcome } from '../gate-evaluation/decide-transition.js';
 import type { GateRun } from '../gate-evaluation/run-gates.js';
 import type { AppDeps } from '../shared/app-deps.js';
 import { auditRecord } from '../shared/audit-record.js';
+import { emit, requestSubject } from '../shared/emit-event.js';
 import type { Repositories } from '../shared/ports.js';
 
 /**
  * Stores the decision record for a gate evaluation or a transition decision and its
- * `gate.evaluated` audit entry, in the caller's transaction.
+ * `gate.evaluated` audit entry, in the caller's transaction; when a gate fails or errors (and was
+ * not bypassed), a `gate.failed` event with it.
  */
 export async function recordDecision(
-  deps: Pick<AppDeps, 'ids'>,
+  deps: Pick<AppDeps, 'ids' | 'clock'>,
   tx: Repositories,
   input: {
     kind: DecisionRecord['kind'];
@@ -70,5 +77,26 @@ export async function recordDecision(
       },
     }),
   );
+  const failed = run.gates.filter(blocks);
+  if (failed.length > 0) {
+    await emit(tx, deps, {
+      type: 'gate.failed',
+      at: input.at,
+      subject: requestSubject(request, decision.id),
+      data: {
+        model: request.model,
+        version: request.version,
+        from: request.from,
+        to: request.to,
+        requestId: request.id,
+        decisionId: decision.id,
+        failed: failed.map((g) => ({
+          gateId: g.gateId,
+          outcome: g.outcome === 'error' ? 'error' : 'fail',
+          explanation: g.explanation,
+        })),
+      },
+    });
+  }
   return decision;
 }

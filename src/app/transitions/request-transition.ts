@@ -5,6 +5,7 @@ import {
   notFound,
   type Principal,
   refusalError,
+  type TransitionPolicy,
   type TransitionRequest,
 } from '../../domain/index.js';
 import { checkTransitionRequest } from '../../domain/transition-rules.js';
@@ -12,6 +13,7 @@ import { runGates } from '../gate-evaluation/run-gates.js';
 import type { AppDeps } from '../shared/app-deps.js';
 import { auditRecord } from '../shared/audit-record.js';
 import { guarded, rolesFor } from '../shared/authorise.js';
+import { emit, requestSubject, requestSummary } from '../shared/emit-event.js';
 import { loadModel, loadPolicy } from '../shared/load-policy.js';
 import type { Repositories } from '../shared/ports.js';
 import { recordDecision } from './record-decision.js';
@@ -117,6 +119,15 @@ export async function requestTransition(
       });
       const withDecision = { ...request, decisionId: decision.id };
       await tx.requests.update(withDecision);
+      const awaiting = await awaitingSignOffs(tx, check.transition, withDecision);
+      if (awaiting.length > 0) {
+        await emit(tx, deps, {
+          type: 'approval.requested',
+          at: time,
+          subject: requestSubject(withDecision),
+          data: { request: requestSummary(withDecision), awaiting },
+        });
+      }
       return { request: withDecision, decision };
     }),
   );
@@ -134,4 +145,34 @@ async function assertNoOpenRequest(
   throw new ClearanceError('conflict', message, {
     problems: [{ message, fix: `Execute or cancel request ${clash.id} first.` }],
   });
+}
+
+/**
+ * The sign-offs a new request waits for: each role the transition asks for, how many, and the
+ * stored users who hold it for the model (globally or for this model) now. An emergency is
+ * signed off by its post-incident review, so it waits for none here.
+ */
+async function awaitingSignOffs(
+  tx: Repositories,
+  transition: Pick<TransitionPolicy, 'approvals'>,
+  request: TransitionRequest,
+) {
+  if (request.changeType === 'emergency') return [];
+  const grants = await tx.identity.listRoleGrants();
+  const awaiting = [];
+  for (const { role, count } of transition.approvals) {
+    if (count < 1) continue;
+    const userIds = new Set(
+      grants
+        .filter((g) => g.role === role && (g.model === undefined || g.model === request.model))
+        .map((g) => g.userId),
+    );
+    const holders = [];
+    for (const userId of userIds) {
+      const user = await tx.identity.getUser(userId);
+      holders.push({ userId, ...(user?.displayName ? { displayName: user.displayName } : {}) });
+    }
+    awaiting.push({ role, needed: count, holders });
+  }
+  return awaiting;
 }
