@@ -106,8 +106,9 @@ export { assertWithinUploadQuota, type UploadQuota } from './registry/upload-quo
 export { type BacktestReport, backtestPolicy, parseSince } from './replay/backtest-policy.js';
 export { type GateSummary, type ReplayReport, replayDecision } from './replay/replay-decision.js';
 export type { BacktestInput, ReplayUseCases } from './replay/replay-use-cases.js';
+export { listReviews, type ReviewFilter, type ReviewItem } from './reviews/list-reviews.js';
 export { type OverdueReview, overdueReviews } from './reviews/overdue-reviews.js';
-export { recordReview } from './reviews/record-review.js';
+export { type ReviewInput, type ReviewResult, recordReview } from './reviews/record-review.js';
 export type { AppDeps } from './shared/app-deps.js';
 export { guarded } from './shared/authorise.js';
 export {
@@ -132,6 +133,7 @@ export type * from './shared/ports.js';
 export { repeatEvery } from './shared/repeat-every.js';
 export type * from './shared/work-queue-ports.js';
 export { cancelRequest } from './transitions/cancel-request.js';
+export type { EmergencyReviewState, ReviewSignature } from './transitions/emergency-status.js';
 export { type ExecuteResult, executeTransition } from './transitions/execute-transition.js';
 export { type ExpiryOutcome, expireEmergencies } from './transitions/expire-emergencies.js';
 export {

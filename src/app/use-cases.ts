@@ -11,6 +11,7 @@ import {
 import { bindIdentityUseCases, type IdentityUseCases } from './identity/identity-use-cases.js';
 import { bindRegistryUseCases, type RegistryUseCases } from './registry/registry-use-cases.js';
 import { bindReplayUseCases, type ReplayUseCases } from './replay/replay-use-cases.js';
+import { bindReviewUseCases, type ReviewUseCases } from './reviews/review-use-cases.js';
 import type { AppDeps } from './shared/app-deps.js';
 import type { AuditSigner } from './shared/ports.js';
 import {
@@ -24,7 +25,8 @@ export interface UseCases
     ReplayUseCases,
     AuditLogUseCases,
     IdentityUseCases,
-    EvidencePackUseCases {}
+    EvidencePackUseCases,
+    ReviewUseCases {}
 
 /** Without `auditSigner` the audit-log use cases refuse with `audit_unavailable`. */
 export function bindUseCases(deps: AppDeps, auditSigner?: AuditSigner): UseCases {
@@ -35,5 +37,6 @@ export function bindUseCases(deps: AppDeps, auditSigner?: AuditSigner): UseCases
     ...bindAuditLogUseCases(deps, auditSigner),
     ...bindIdentityUseCases(deps),
     ...bindEvidencePackUseCases(deps, auditSigner),
+    ...bindReviewUseCases(deps),
   };
 }

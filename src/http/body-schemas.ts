@@ -134,6 +134,51 @@ export const rollbackSchema = {
   properties: { from: text, to: text },
 } as const;
 
+const roleCounts = {
+  type: 'array',
+  items: {
+    type: 'object',
+    required: ['role'],
+    properties: { role: text, count: { type: 'integer' }, needed: { type: 'integer' } },
+  },
+} as const;
+
+/** What an executed emergency change bypassed and what its post-incident review still owes. */
+const emergencyReviewState = {
+  type: 'object',
+  required: [
+    'executedUnderBypass',
+    'bypassedGates',
+    'reviewOverdue',
+    'reviewComplete',
+    'requiredRoles',
+    'signed',
+  ],
+  properties: {
+    executedUnderBypass: { type: 'boolean' },
+    bypassedGates: { type: 'array', items: text },
+    bypassExpiresAt: text,
+    reviewDueAt: text,
+    reviewOverdue: { type: 'boolean' },
+    reviewComplete: { type: 'boolean' },
+    requiredRoles: roleCounts,
+    signed: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['approver', 'role', 'decision', 'at'],
+        properties: {
+          approver: text,
+          role: text,
+          decision: { type: 'string', enum: ['approve', 'reject'] },
+          at: text,
+          ticket: text,
+        },
+      },
+    },
+  },
+} as const;
+
 export const requestDetailSchema = {
   type: 'object',
   required: ['request', 'approvals', 'status'],
@@ -143,8 +188,83 @@ export const requestDetailSchema = {
     status: {
       type: 'object',
       additionalProperties: true,
-      description: 'How approvals count now: satisfied, counted, ignored (and why), missing.',
-      properties: { satisfied: { type: 'boolean' } },
+      description:
+        'How sign-offs count now: satisfied, counted, ignored (and why), missing. `basis` says which: the approvals of the transition, or (an executed emergency change) its post-incident review, described in `emergency`.',
+      required: ['satisfied', 'basis'],
+      properties: {
+        satisfied: { type: 'boolean' },
+        basis: { type: 'string', enum: ['approvals', 'post_incident_review'] },
+        missing: roleCounts,
+        emergency: emergencyReviewState,
+      },
+    },
+  },
+} as const;
+
+export const reviewBody = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['decision', 'role', 'comment'],
+  properties: {
+    decision: { type: 'string', enum: ['approve', 'reject'] },
+    role: nonEmpty,
+    comment: { ...nonEmpty, description: "The review's findings." },
+    ticket: text,
+    riskClass: {
+      type: 'string',
+      enum: ['low', 'medium', 'high'],
+      description: 'Default high: an emergency change is high-risk.',
+    },
+  },
+} as const;
+
+export const reviewOutcomeSchema = {
+  type: 'object',
+  required: ['approval', 'review'],
+  properties: {
+    approval: ref('Approval'),
+    review: {
+      type: 'object',
+      additionalProperties: true,
+      description: "How the review's sign-offs count now: satisfied, counted, missing.",
+      required: ['satisfied'],
+      properties: { satisfied: { type: 'boolean' }, missing: roleCounts },
+    },
+  },
+} as const;
+
+export const reviewsQuery = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    status: {
+      type: 'string',
+      enum: ['due', 'overdue', 'all'],
+      default: 'due',
+      description: 'due: not complete; overdue: past due and not complete; all.',
+    },
+  },
+} as const;
+
+export const reviewListSchema = {
+  type: 'array',
+  items: {
+    type: 'object',
+    required: [
+      'requestId',
+      'model',
+      'version',
+      'requestedBy',
+      'missing',
+      ...emergencyReviewState.required,
+    ],
+    properties: {
+      requestId: text,
+      model: text,
+      version: text,
+      requestedBy: text,
+      missing: roleCounts,
+      ...emergencyReviewState.properties,
     },
   },
 } as const;

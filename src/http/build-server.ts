@@ -30,6 +30,7 @@ import {
 } from './problem-details.js';
 import { errors, recordSchemas } from './record-schemas.js';
 import { requestRoutes } from './request-routes.js';
+import { reviewRoutes } from './review-routes.js';
 
 export interface HttpDeps {
   /** The app's use cases with their deps bound: `bindUseCases(appDeps)`. */
@@ -206,7 +207,14 @@ export function buildServer(deps: HttpDeps): FastifyInstance {
         return reply.type(metrics.registry.contentType).send(text);
       },
     );
-    for (const routes of [modelRoutes, requestRoutes, auditRoutes, identityRoutes, packRoutes]) {
+    for (const routes of [
+      modelRoutes,
+      requestRoutes,
+      reviewRoutes,
+      auditRoutes,
+      identityRoutes,
+      packRoutes,
+    ]) {
       api.register(routes, { prefix: '/api/v1', useCases: deps.useCases });
     }
   });

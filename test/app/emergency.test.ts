@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { expect, it } from 'vitest';
 import {
   executeTransition,
@@ -7,10 +9,13 @@ import {
   overdueReviews,
   recordApproval,
   recordReview,
+  registerModel,
+  registerPolicy,
   requestTransition,
 } from '../../src/app/index.js';
 import {
   addVersion,
+  examplesDir,
   forEachStore,
   people,
   person,
@@ -162,6 +167,58 @@ forEachStore('emergency change', (open) => {
     expect(review.satisfied).toBe(true);
     expect(await overdueReviews(h.deps)).toEqual([]);
     expect((await readActions(h)).at(-1)).toBe('review.recorded');
+  });
+});
+
+/** The credit-risk policy with a review that asks for a risk officer and a compliance officer. */
+async function setupTwoRoleReview(open: Open) {
+  const h = await open();
+  const text = readFileSync(join(examplesDir, 'credit-risk', 'policy.yaml'), 'utf8').replace(
+    '        - { role: risk_officer }\n  experiment:',
+    '        - { role: risk_officer }\n        - { role: compliance_officer }\n  experiment:',
+  );
+  expect(text).toContain('- { role: compliance_officer }\n  experiment:');
+  const policy = await registerPolicy(h.deps, people.admin, { text, file: 'two-role.yaml' });
+  await registerModel(h.deps, people.admin, {
+    name: model,
+    ownerTeam: 'ml-platform',
+    riskTier: 'regulated',
+    policyDigest: policy.digest,
+  });
+  await addVersion(h, { model, version: '2026.1', dir: 'credit-risk/baseline' });
+  await seedProduction(h, model, '2026.1');
+  await addVersion(h, { model, version: hotfix.version, dir: 'credit-risk/candidates/hotfix' });
+  await toStaging(h, model, hotfix.version);
+  const { request } = await requestTransition(h.deps, people.breakGlass, hotfix);
+  await executeTransition(h.deps, people.breakGlass, { requestId: request.id });
+  return { h, requestId: request.id };
+}
+
+forEachStore('post-incident review with two roles', (open) => {
+  it('needs two distinct people: one person fills one role only', async () => {
+    const { h, requestId } = await setupTwoRoleReview(open);
+    const both = person('rita.risk', 'risk_officer', 'compliance_officer');
+    const sign = (who: typeof both, role: string) =>
+      recordReview(h.deps, who, {
+        requestId,
+        role,
+        decision: 'approve',
+        comment: 'Reviewed',
+        ticket: 'RISK-912',
+      });
+    const first = await sign(both, 'risk_officer');
+    expect(first.review.missing).toEqual([{ role: 'compliance_officer', needed: 1 }]);
+    const before = await readActions(h);
+    const twice = await refusal(sign(both, 'compliance_officer'));
+    expect(twice.code).toBe('forbidden');
+    expect(twice.message).toContain('one role per person');
+    expect((await readActions(h)).slice(before.length)).toEqual(['access.denied']);
+    const second = await sign(
+      person('carl.compliance', 'compliance_officer'),
+      'compliance_officer',
+    );
+    expect(second.review.satisfied).toBe(true);
+    expect((await readActions(h)).filter((a) => a === 'review.recorded')).toHaveLength(2);
   });
 });
 

@@ -38,6 +38,8 @@ export type StoreEngine = EngineName;
 /** The use cases' dependencies on one store; what a test may do to the store behind its back. */
 export interface StoreHarness {
   engine: StoreEngine;
+  /** The database as the CLI's `--database` names it; undefined for the in-memory fake. */
+  database?: string;
   deps: AppDeps;
   store: Store;
   blobs: BlobStore;
@@ -148,6 +150,7 @@ async function liveHarness(
   };
   return {
     engine,
+    database: config.engine === 'sqlite' ? `sqlite:${config.file}` : config.url,
     deps,
     store,
     blobs,

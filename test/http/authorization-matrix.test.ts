@@ -13,6 +13,7 @@ import {
   bootstrapAdmin,
   createToken,
   createUser,
+  executeTransition,
   grantRole,
   requestTransition,
   signAuditCheckpoint,
@@ -84,6 +85,10 @@ const table: Record<string, Rule> = {
   // The requester (ci.pipeline, not a matrix user) or an admin.
   'post /api/v1/requests/{id}/cancel': ['admin'],
   'post /api/v1/requests/{id}/execute': promoters,
+  // The post-incident review of an executed emergency asks for a product_owner (recommender policy).
+  'post /api/v1/requests/{id}/reviews': ['product_owner'],
+  // Reviews of the models the caller holds a role on.
+  'get /api/v1/reviews': anyRole,
   'post /api/v1/models/{name}/versions/{version}/import-production': ['admin'],
   // Promoters, break-glass (the policy's emergency role) and admins.
   'post /api/v1/models/{name}/rollback': [...promoters, 'break_glass'],
@@ -127,7 +132,15 @@ let h: Harness;
 let app: FastifyInstance;
 const bearer = new Map<Caller, string>();
 /** Ids the calls need: each mutating route gets its own request so one call cannot spoil another. */
-const ids = { get: '', approve: '', cancel: '', execute: '', decision: '', victimToken: '' };
+const ids = {
+  get: '',
+  approve: '',
+  cancel: '',
+  execute: '',
+  review: '',
+  decision: '',
+  victimToken: '',
+};
 const recommenderPolicy = readFileSync(join(examplesDir, 'recommender', 'policy.yaml'), 'utf8');
 
 /** The concrete URL and a valid body for a route, so validation never answers before authorisation. */
@@ -145,7 +158,9 @@ function callFor(route: string): Call {
             ? ids.cancel
             : path.endsWith('/execute')
               ? ids.execute
-              : ids.get;
+              : path.endsWith('/reviews')
+                ? ids.review
+                : ids.get;
   const url = path
     .replace('{name}', model)
     .replace('{version}', path.endsWith('/evidence') ? 'c4' : 'c1')
@@ -179,6 +194,10 @@ function callFor(route: string): Call {
     'post /api/v1/requests/{id}/approvals': {
       url,
       payload: { decision: 'approve', role: 'product_owner', comment: 'ok', riskClass: 'low' },
+    },
+    'post /api/v1/requests/{id}/reviews': {
+      url,
+      payload: { decision: 'approve', role: 'product_owner', comment: 'ok', ticket: 'CHG-1' },
     },
     'post /api/v1/requests/{id}/cancel': { url, payload: reason },
     'post /api/v1/models/{name}/versions/{version}/import-production': { url, payload: reason },
@@ -226,6 +245,19 @@ async function seedRegistry(): Promise<void> {
     ids.decision = decision.id;
   }
   [ids.get = '', ids.approve = '', ids.cancel = '', ids.execute = ''] = requests;
+  // An emergency executed under bypass, owing its post-incident review.
+  await addVersion(h, { model, version: 'e1', dir: 'recommender/candidates/passing' });
+  await toStaging(h, model, 'e1');
+  const emergency = await requestTransition(h.deps, people.breakGlass, {
+    model,
+    version: 'e1',
+    to: 'production',
+    changeType: 'emergency',
+    reason: 'Feed outage hotfix',
+    ticket: 'CHG-2',
+  });
+  await executeTransition(h.deps, people.breakGlass, { requestId: emergency.request.id });
+  ids.review = emergency.request.id;
   await addVersion(h, { model, version: 'c4', dir: 'recommender/candidates/passing' });
 }
 

@@ -45,6 +45,8 @@ describe('OpenAPI document', () => {
       'post /api/v1/requests/{id}/approvals',
       'post /api/v1/requests/{id}/cancel',
       'post /api/v1/requests/{id}/execute',
+      'post /api/v1/requests/{id}/reviews',
+      'get /api/v1/reviews',
       'get /api/v1/inbox',
       'get /api/v1/decisions/{id}',
       'post /api/v1/decisions/{id}/replay',

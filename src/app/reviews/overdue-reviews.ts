@@ -1,6 +1,6 @@
 import type { AppDeps } from '../shared/app-deps.js';
 import { loadPolicy } from '../shared/load-policy.js';
-import { reviewStatus } from './record-review.js';
+import { reviewStatus } from '../transitions/emergency-status.js';
 
 export interface OverdueReview {
   requestId: string;

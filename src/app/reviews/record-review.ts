@@ -1,65 +1,26 @@
 import {
   type ApprovalEvaluation,
-  type ApprovalRules,
-  evaluateApprovals,
   separationOfDutiesViolation,
 } from '../../domain/approval-rules.js';
 import {
   type Approval,
   ClearanceError,
   invalidInput,
-  type Policy,
   type Principal,
+  refusalError,
   type TransitionRequest,
-  type Version,
 } from '../../domain/index.js';
+import { checkTicket } from '../../domain/transition-rules.js';
 import type { AppDeps } from '../shared/app-deps.js';
 import { auditRecord } from '../shared/audit-record.js';
 import { forbidden, guarded } from '../shared/authorise.js';
-import type { Repositories } from '../shared/ports.js';
 import { openRequestContext } from '../shared/request-context.js';
+import { reviewRules, reviewStatus } from '../transitions/emergency-status.js';
 import {
   type ApprovalInput,
   checkApprovalText,
   newApproval,
 } from '../transitions/record-approval.js';
-
-/** The post-incident review's rules: its own approvers; the break-glass requester never reviews. */
-function reviewRules(policy: Policy, request: TransitionRequest): ApprovalRules {
-  const review = policy.changeTypes.emergency?.postIncidentReview;
-  const approvals = review?.approvals ?? [];
-  const duties = policy.transitions.find(
-    (t) => t.from === request.from && t.to === request.to,
-  )?.separationOfDuties;
-  return {
-    approvals,
-    separationOfDuties: {
-      requesterMayApprove: false,
-      creatorMayApprove: duties?.creatorMayApprove ?? false,
-      oneRolePerPerson: true,
-      minDistinctApprovers: approvals.reduce((sum, a) => sum + a.count, 0),
-    },
-  };
-}
-
-/** Counts the review approvals recorded on an executed emergency request. */
-export async function reviewStatus(
-  tx: Repositories,
-  input: {
-    policy: Policy;
-    request: TransitionRequest;
-    version: Pick<Version, 'createdBy' | 'lineage'>;
-    now: Date;
-  },
-): Promise<ApprovalEvaluation> {
-  return evaluateApprovals({
-    transition: reviewRules(input.policy, input.request),
-    request: input.request,
-    approvals: await tx.approvals.list(input.request.id),
-    version: input.version,
-    now: input.now,
-  });
-}
 
 /** Only an executed (or expired) emergency change has a post-incident review. */
 function assertReviewable(request: TransitionRequest): void {
@@ -69,22 +30,49 @@ function assertReviewable(request: TransitionRequest): void {
   ) {
     const message = `Request ${request.id} is not an executed emergency change; it has no post-incident review.`;
     throw new ClearanceError('precondition_failed', message, {
-      problems: [{ message, fix: 'Use recordApproval for standard requests.' }],
+      problems: [
+        {
+          message,
+          fix: 'Approve a standard request with POST /api/v1/requests/{id}/approvals (clearance approve).',
+        },
+      ],
     });
   }
 }
 
-/** Records a post-incident review sign-off on an executed (or expired) emergency change. */
+export interface ReviewInput {
+  requestId: string;
+  decision: ApprovalInput['decision'];
+  role: string;
+  /** The review's findings. */
+  comment: string;
+  ticket?: string;
+  /** An emergency change is classified high-risk unless the reviewer says otherwise. */
+  riskClass?: ApprovalInput['riskClass'];
+}
+
+export interface ReviewResult {
+  approval: Approval;
+  /** How the review's sign-offs count now: satisfied, counted, missing roles. */
+  review: ApprovalEvaluation;
+}
+
+/**
+ * Records a post-incident review sign-off on an executed (or expired) emergency change: a role
+ * the review asks for, never by the break-glass requester, one role per person, once each, with
+ * the ticket the emergency's transition requires.
+ */
 export async function recordReview(
   deps: AppDeps,
   principal: Principal,
-  input: ApprovalInput,
-): Promise<{ approval: Approval; review: ApprovalEvaluation }> {
+  reviewInput: ReviewInput,
+): Promise<ReviewResult> {
+  const input: ApprovalInput = { ...reviewInput, riskClass: reviewInput.riskClass ?? 'high' };
   checkApprovalText(input);
   const subject = { type: 'request', id: input.requestId };
   return guarded(deps, { actor: principal, action: 'review.record', subject }, () =>
     deps.store.transaction(async (tx) => {
-      const { request, policy } = await openRequestContext(tx, {
+      const { request, policy, transition } = await openRequestContext(tx, {
         requestId: input.requestId,
         principal,
         // A review judges the change under the policy it was executed by.
@@ -112,6 +100,9 @@ export async function recordReview(
           `${principal.id} may not review request ${request.id} (${violation}; separation of duties).`,
           'Ask another holder of the role.',
         );
+      const ticketRefusal = checkTicket(transition, input.ticket);
+      if (ticketRefusal) throw refusalError(ticketRefusal);
+      assertNewSignOff(await tx.approvals.list(request.id), principal, input);
       const time = deps.clock.now().toISOString();
       // A review judges the executed emergency change itself; no baseline is compared.
       const approval = newApproval({
@@ -145,4 +136,25 @@ export async function recordReview(
       return { approval, review };
     }),
   );
+}
+
+/** One role per reviewer, and the same sign-off twice is a repeat. */
+function assertNewSignOff(
+  previous: readonly Approval[],
+  principal: Principal,
+  input: ApprovalInput,
+): void {
+  const mine = previous.filter((a) => a.approver === principal.id);
+  const other = mine.find((a) => a.role !== input.role);
+  if (other)
+    throw forbidden(
+      `${principal.id} already reviewed request ${input.requestId} as ${other.role}; one role per person.`,
+      'Ask another person to review in this role.',
+    );
+  if (mine.some((a) => a.decision === input.decision)) {
+    const message = `${principal.id} already recorded this ${input.decision} of request ${input.requestId} as ${input.role}.`;
+    throw new ClearanceError('precondition_failed', message, {
+      problems: [{ message, fix: 'Nothing to do; the review already counts it.' }],
+    });
+  }
 }

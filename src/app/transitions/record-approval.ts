@@ -81,16 +81,16 @@ export function checkApprovalText(input: Pick<ApprovalInput, 'comment' | 'riskCl
 
 /** Only an open standard request takes approvals; an emergency is signed off by its review. */
 function assertTakesApprovals(request: TransitionRequest): void {
+  if (request.changeType === 'emergency') {
+    throw precondition(
+      `Request ${request.id} is an emergency change; it is signed off by its post-incident review.`,
+      'Review it after it executes: POST /api/v1/requests/{id}/reviews (clearance review).',
+    );
+  }
   if (request.status !== 'pending' && request.status !== 'approved') {
     throw precondition(
       `Request ${request.id} is ${request.status}; it takes no more approvals.`,
       'Open a new request.',
-    );
-  }
-  if (request.changeType === 'emergency') {
-    throw precondition(
-      `Request ${request.id} is an emergency change; it is signed off by its post-incident review.`,
-      'Use recordReview after it executes.',
     );
   }
 }

@@ -24,12 +24,20 @@ import { loadModel, loadPolicy } from '../shared/load-policy.js';
 import { guardedRead } from '../shared/read-access.js';
 import { loadRequest } from '../shared/request-context.js';
 import { requestInForce, roleHolders, versionFacts } from './approval-facts.js';
+import { type EmergencyReviewState, emergencyReviewState, hasReview } from './emergency-status.js';
 
 export interface RequestView {
   request: TransitionRequest;
   approvals: Approval[];
-  /** Approvals counted against the evidence and policy in force now. */
-  status: ApprovalEvaluation;
+  /**
+   * Approvals counted against the evidence and policy in force now; for an executed emergency
+   * change, its post-incident review's sign-offs counted under the policy it executed by, with
+   * `emergency` saying what it bypassed and what the review still owes.
+   */
+  status: ApprovalEvaluation & {
+    basis: 'approvals' | 'post_incident_review';
+    emergency?: EmergencyReviewState;
+  };
 }
 
 /** A transition request with its approvals, counted as execution would count them now. */
@@ -49,6 +57,21 @@ export async function getRequest(
 async function requestView(deps: AppDeps, requestId: string): Promise<RequestView> {
   return deps.store.read(async (tx) => {
     const request = await loadRequest(tx, requestId);
+    if (hasReview(request)) {
+      // Executed under bypass: what it owes now is its review, judged under its own policy.
+      const policy = await loadPolicy(tx, request.policyDigest);
+      const { evaluation, state } = await emergencyReviewState(tx, {
+        request,
+        policy,
+        now: deps.clock.now(),
+      });
+      const approvals = await tx.approvals.list(request.id);
+      return {
+        request,
+        approvals,
+        status: { ...evaluation, basis: 'post_incident_review', emergency: state },
+      };
+    }
     const model = await loadModel(tx, request.model);
     const policy = await loadPolicy(tx, model.policyDigest);
     const version = await tx.versions.get(request.model, request.version);
@@ -74,7 +97,7 @@ async function requestView(deps: AppDeps, requestId: string): Promise<RequestVie
       now: deps.clock.now(),
       current: { baselineDigest, holdsRole },
     });
-    return { request, approvals, status };
+    return { request, approvals, status: { ...status, basis: 'approvals' } };
   });
 }
 

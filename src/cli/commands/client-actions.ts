@@ -179,6 +179,39 @@ const runs = {
     approvalRun(registry, 'approve', id, o),
   reject: (registry: CliRegistry, id: string, o: Parameters<typeof approvalRun>[3]) =>
     approvalRun(registry, 'reject', id, o),
+  async review(
+    registry: CliRegistry,
+    id: string,
+    o: { role: string; comment: string; reject?: boolean } & Ticket,
+  ): Promise<Answer> {
+    const decision = o.reject ? 'reject' : 'approve';
+    const outcome = await registry.recordReview({
+      requestId: id,
+      decision,
+      role: o.role,
+      comment: o.comment,
+      ...ticketOf(o),
+    });
+    const missing = outcome.review.missing.map((m) => `${m.role} ×${m.needed}`).join(', ');
+    const state = outcome.review.satisfied ? 'complete' : `still needs ${missing}`;
+    return {
+      json: outcome,
+      text: `Recorded review ${decision} by ${outcome.approval.approver} as ${o.role} on request ${id}; the review is ${state}.`,
+    };
+  },
+  async reviews(registry: CliRegistry, o: { status: 'due' | 'overdue' | 'all' }): Promise<Answer> {
+    const items = await registry.listReviews(o.status);
+    const text = items
+      .map((i) => {
+        const state = i.reviewComplete
+          ? 'complete'
+          : `${i.reviewOverdue ? 'OVERDUE' : 'due'} ${i.reviewDueAt ?? ''}; needs ${i.missing.map((m) => `${m.role} ×${m.needed}`).join(', ')}`;
+        const bypassed = i.bypassedGates.length > 0 ? i.bypassedGates.join(', ') : 'none';
+        return `Request ${i.requestId}: ${i.model} ${i.version}, bypassed ${bypassed} — review ${state}`;
+      })
+      .join('\n');
+    return { json: items, text: text || `No ${o.status === 'all' ? '' : `${o.status} `}reviews.` };
+  },
   async promote(registry: CliRegistry, id: string): Promise<Answer> {
     const outcome = await registry.executeTransition(id);
     const demoted = outcome.demoted

@@ -89,6 +89,24 @@ function declareRequestCommands(context: CommandContext): void {
       .option('--ticket <id>')
       .action(clientAction(context, decision));
   }
+  clientCommand(
+    program,
+    'review',
+    'sign off the post-incident review of an executed emergency change in one of your roles',
+  )
+    .argument('<request>')
+    .requiredOption('--role <role>')
+    .requiredOption('--comment <text>', "the review's findings")
+    .option('--ticket <id>')
+    .option('--reject', 'reject the change instead of approving it')
+    .action(clientAction(context, 'review'));
+  clientCommand(program, 'reviews', 'post-incident reviews of emergency changes')
+    .addOption(
+      new Option('--status <status>', 'due: not complete; overdue: past due; all')
+        .choices(['due', 'overdue', 'all'])
+        .default('due'),
+    )
+    .action(clientAction(context, 'reviews'));
   clientCommand(program, 'promote', 'execute an approved request (gates are evaluated again first)')
     .argument('<request>')
     .action(clientAction(context, 'promote'));

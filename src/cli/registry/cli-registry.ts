@@ -12,6 +12,9 @@ import type {
   ExecuteResult,
   InclusionProofView,
   ModelHistory,
+  ReviewFilter,
+  ReviewItem,
+  ReviewResult,
   StateCheck,
   StoredLogVerification,
 } from '../../app/index.js';
@@ -121,6 +124,18 @@ export interface RegistryTransitions {
   }): Promise<BacktestReport>;
 }
 
+export interface RegistryReviews {
+  /** A post-incident review sign-off on an executed emergency change. */
+  recordReview(input: {
+    requestId: string;
+    decision: ApprovalDecision;
+    role: string;
+    comment: string;
+    ticket?: string;
+  }): Promise<ReviewResult>;
+  listReviews(status: ReviewFilter): Promise<ReviewItem[]>;
+}
+
 export interface RegistryAudit {
   verifyAuditLog(input: {
     keys: string[];
@@ -161,6 +176,7 @@ export interface RegistryIdentity {
 export interface CliRegistry
   extends RegistryModels,
     RegistryTransitions,
+    RegistryReviews,
     RegistryAudit,
     RegistryIdentity {
   /** The server's URL when going through the API; undefined on the database. */

@@ -101,6 +101,8 @@ export async function openLocalRegistry(flags: DatabaseFlags): Promise<CliRegist
     cancelRequest: (input) => app.cancelRequest(operator, input),
     rollback: (input) => app.rollback(operator, input),
     inbox: () => app.inbox(operator),
+    recordReview: (input) => app.recordReview(operator, input),
+    listReviews: (status) => app.listReviews(operator, { status }),
     replayDecision: (decisionId) => app.replayDecision(operator, decisionId),
     backtest: ({ policyText, policyFile, model, since }) =>
       app.backtestPolicy(operator, {

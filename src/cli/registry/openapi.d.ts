@@ -404,9 +404,37 @@ export interface paths {
             "application/json": {
               request: components["schemas"]["TransitionRequest"];
               approvals: components["schemas"]["Approval"][];
-              /** @description How approvals count now: satisfied, counted, ignored (and why), missing. */
+              /** @description How sign-offs count now: satisfied, counted, ignored (and why), missing. `basis` says which: the approvals of the transition, or (an executed emergency change) its post-incident review, described in `emergency`. */
               status: {
-                satisfied?: boolean;
+                satisfied: boolean;
+                /** @enum {string} */
+                basis: "approvals" | "post_incident_review";
+                missing?: {
+                    role: string;
+                    count?: number;
+                    needed?: number;
+                  }[];
+                emergency?: {
+                  executedUnderBypass: boolean;
+                  bypassedGates: string[];
+                  bypassExpiresAt?: string;
+                  reviewDueAt?: string;
+                  reviewOverdue: boolean;
+                  reviewComplete: boolean;
+                  requiredRoles: {
+                      role: string;
+                      count?: number;
+                      needed?: number;
+                    }[];
+                  signed: ({
+                      approver: string;
+                      role: string;
+                      /** @enum {string} */
+                      decision: "approve" | "reject";
+                      at: string;
+                      ticket?: string;
+                    })[];
+                };
                 [key: string]: unknown;
               };
             };
@@ -747,6 +775,129 @@ export interface paths {
               differences: string[];
               [key: string]: unknown;
             };
+          };
+        };
+        /** @description RFC 9457 problem details. */
+        "4XX": {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description RFC 9457 problem details. */
+        "5XX": {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+  };
+  "/api/v1/requests/{id}/reviews": {
+    /** Record a post-incident review sign-off on an executed emergency change */
+    post: {
+      parameters: {
+        header?: {
+          /** @description Repeating a POST with the same key (and body) replays the first response. */
+          "idempotency-key"?: string;
+        };
+        path: {
+          id: string;
+        };
+      };
+      requestBody: {
+        content: {
+          "application/json": {
+            /** @enum {string} */
+            decision: "approve" | "reject";
+            role: string;
+            /** @description The review's findings. */
+            comment: string;
+            ticket?: string;
+            /**
+             * @description Default high: an emergency change is high-risk.
+             * @enum {string}
+             */
+            riskClass?: "low" | "medium" | "high";
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        201: {
+          content: {
+            "application/json": {
+              approval: components["schemas"]["Approval"];
+              /** @description How the review's sign-offs count now: satisfied, counted, missing. */
+              review: {
+                satisfied: boolean;
+                missing?: {
+                    role: string;
+                    count?: number;
+                    needed?: number;
+                  }[];
+                [key: string]: unknown;
+              };
+            };
+          };
+        };
+        /** @description RFC 9457 problem details. */
+        "4XX": {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description RFC 9457 problem details. */
+        "5XX": {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+  };
+  "/api/v1/reviews": {
+    /** Post-incident reviews of emergency changes: due, overdue or all */
+    get: {
+      parameters: {
+        query?: {
+          /** @description due: not complete; overdue: past due and not complete; all. */
+          status?: "due" | "overdue" | "all";
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          content: {
+            "application/json": ({
+                requestId: string;
+                model: string;
+                version: string;
+                requestedBy: string;
+                missing: {
+                    role: string;
+                    count?: number;
+                    needed?: number;
+                  }[];
+                executedUnderBypass: boolean;
+                bypassedGates: string[];
+                bypassExpiresAt?: string;
+                reviewDueAt?: string;
+                reviewOverdue: boolean;
+                reviewComplete: boolean;
+                requiredRoles: {
+                    role: string;
+                    count?: number;
+                    needed?: number;
+                  }[];
+                signed: ({
+                    approver: string;
+                    role: string;
+                    /** @enum {string} */
+                    decision: "approve" | "reject";
+                    at: string;
+                    ticket?: string;
+                  })[];
+              })[];
           };
         };
         /** @description RFC 9457 problem details. */

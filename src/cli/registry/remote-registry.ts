@@ -189,6 +189,14 @@ export function createRemoteRegistry(options: RemoteOptions): CliRegistry {
         }),
       ),
     inbox: () => answer(api.GET('/api/v1/inbox')),
+    recordReview: ({ requestId, ...body }) =>
+      answer(
+        api.POST('/api/v1/requests/{id}/reviews', {
+          params: { ...once(), path: { id: requestId } },
+          body,
+        }),
+      ),
+    listReviews: (status) => answer(api.GET('/api/v1/reviews', { params: { query: { status } } })),
     replayDecision: (id) =>
       answer(api.POST('/api/v1/decisions/{id}/replay', { params: { path: { id } } })),
     backtest: ({ policyText, policyFile, model, since }) =>

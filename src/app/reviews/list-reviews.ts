@@ -1,0 +1,67 @@
+import { invalidInput, type Principal } from '../../domain/index.js';
+import type { AppDeps } from '../shared/app-deps.js';
+import { rolesFor } from '../shared/authorise.js';
+import { loadPolicy } from '../shared/load-policy.js';
+import { guardedRead } from '../shared/read-access.js';
+import {
+  type EmergencyReviewState,
+  emergencyReviewState,
+  hasReview,
+} from '../transitions/emergency-status.js';
+
+export type ReviewFilter = 'due' | 'overdue' | 'all';
+const filters: readonly ReviewFilter[] = ['due', 'overdue', 'all'];
+
+export interface ReviewItem extends EmergencyReviewState {
+  requestId: string;
+  model: string;
+  version: string;
+  requestedBy: string;
+  missing: { role: string; needed: number }[];
+}
+
+/**
+ * Post-incident reviews of executed emergency changes: `due` (not complete, overdue or not),
+ * `overdue` (past due, not complete) or `all`. Readable by anyone holding a role; each item only
+ * to those holding a role on its model, as a request's details are.
+ */
+export async function listReviews(
+  deps: AppDeps,
+  principal: Principal,
+  input: { status?: ReviewFilter },
+): Promise<ReviewItem[]> {
+  const status = input.status ?? 'due';
+  if (!filters.includes(status))
+    throw invalidInput(`Review status "${status}" is unknown.`, 'Use due, overdue or all.');
+  const read = {
+    principal,
+    action: 'review.list',
+    subject: { type: 'reviews', id: status },
+    what: 'post-incident reviews',
+  };
+  return guardedRead(deps, read, () =>
+    deps.store.read(async (tx) => {
+      const now = deps.clock.now();
+      const requests = await tx.requests.list({ status: ['executed', 'expired'] });
+      const items: ReviewItem[] = [];
+      for (const request of requests) {
+        if (!hasReview(request)) continue;
+        if (principal.kind !== 'system' && rolesFor(principal, request.model).length === 0)
+          continue;
+        const policy = await loadPolicy(tx, request.policyDigest);
+        const { evaluation, state } = await emergencyReviewState(tx, { request, policy, now });
+        if (status === 'due' && state.reviewComplete) continue;
+        if (status === 'overdue' && !state.reviewOverdue) continue;
+        items.push({
+          requestId: request.id,
+          model: request.model,
+          version: request.version,
+          requestedBy: request.requestedBy,
+          missing: evaluation.missing,
+          ...state,
+        });
+      }
+      return items;
+    }),
+  );
+}

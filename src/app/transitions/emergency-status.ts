@@ -1,0 +1,115 @@
+/**
+ * What an executed emergency change owes: the gates it bypassed, when its post-incident review is
+ * due, the roles the review asks for and who has signed. The request's status and the review
+ * list both report this, counted as `recordReview` counts it.
+ */
+import {
+  type ApprovalEvaluation,
+  type ApprovalRules,
+  evaluateApprovals,
+} from '../../domain/approval-rules.js';
+import type {
+  ApprovalRequirement,
+  Policy,
+  TransitionRequest,
+  Version,
+} from '../../domain/index.js';
+import type { Repositories } from '../shared/ports.js';
+
+/** The post-incident review's rules: its own approvers; the break-glass requester never reviews. */
+export function reviewRules(policy: Policy, request: TransitionRequest): ApprovalRules {
+  const review = policy.changeTypes.emergency?.postIncidentReview;
+  const approvals = review?.approvals ?? [];
+  const duties = policy.transitions.find(
+    (t) => t.from === request.from && t.to === request.to,
+  )?.separationOfDuties;
+  return {
+    approvals,
+    separationOfDuties: {
+      requesterMayApprove: false,
+      creatorMayApprove: duties?.creatorMayApprove ?? false,
+      oneRolePerPerson: true,
+      minDistinctApprovers: approvals.reduce((sum, a) => sum + a.count, 0),
+    },
+  };
+}
+
+/** Counts the review approvals recorded on an executed emergency request. */
+export async function reviewStatus(
+  tx: Repositories,
+  input: {
+    policy: Policy;
+    request: TransitionRequest;
+    version: Pick<Version, 'createdBy' | 'lineage'>;
+    now: Date;
+  },
+): Promise<ApprovalEvaluation> {
+  return evaluateApprovals({
+    transition: reviewRules(input.policy, input.request),
+    request: input.request,
+    approvals: await tx.approvals.list(input.request.id),
+    version: input.version,
+    now: input.now,
+  });
+}
+
+export interface ReviewSignature {
+  approver: string;
+  role: string;
+  decision: 'approve' | 'reject';
+  at: string;
+  ticket?: string;
+}
+
+export interface EmergencyReviewState {
+  /** Executed with these gates bypassed (from the decision it executed on). */
+  executedUnderBypass: boolean;
+  bypassedGates: string[];
+  bypassExpiresAt?: string;
+  reviewDueAt?: string;
+  /** Past due and not complete. */
+  reviewOverdue: boolean;
+  reviewComplete: boolean;
+  requiredRoles: ApprovalRequirement[];
+  signed: ReviewSignature[];
+}
+
+/** Only an executed (or expired) emergency change has a review. */
+export function hasReview(request: TransitionRequest): boolean {
+  return (
+    request.changeType === 'emergency' &&
+    (request.status === 'executed' || request.status === 'expired')
+  );
+}
+
+/** The review of an executed emergency change, evaluated at `now` under the request's policy. */
+export async function emergencyReviewState(
+  tx: Repositories,
+  input: { request: TransitionRequest; policy: Policy; now: Date },
+): Promise<{ evaluation: ApprovalEvaluation; state: EmergencyReviewState }> {
+  const { request, policy, now } = input;
+  const version = await tx.versions.get(request.model, request.version);
+  if (!version) throw new Error(`request ${request.id} names a missing version`);
+  const evaluation = await reviewStatus(tx, { policy, request, version, now });
+  const decision = request.decisionId ? await tx.decisions.get(request.decisionId) : undefined;
+  const bypassedGates = decision?.bypass ?? [];
+  const signed = (await tx.approvals.list(request.id)).map((a) => ({
+    approver: a.approver,
+    role: a.role,
+    decision: a.decision,
+    at: a.at,
+    ...(a.ticket ? { ticket: a.ticket } : {}),
+  }));
+  const due = request.reviewDueAt;
+  const state: EmergencyReviewState = {
+    executedUnderBypass: bypassedGates.length > 0,
+    bypassedGates,
+    ...(request.bypassExpiresAt ? { bypassExpiresAt: request.bypassExpiresAt } : {}),
+    ...(due ? { reviewDueAt: due } : {}),
+    reviewOverdue: !evaluation.satisfied && due !== undefined && Date.parse(due) <= now.getTime(),
+    reviewComplete: evaluation.satisfied,
+    requiredRoles: policy.changeTypes.emergency?.postIncidentReview.approvals ?? [],
+    signed,
+  };
+  return { evaluation, state };
+}

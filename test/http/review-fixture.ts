@@ -1,0 +1,76 @@
+/** An emergency hotfix executed under bypass, and a server over the same use cases with real tokens. */
+import {
+  bindUseCases,
+  bootstrapAdmin,
+  createToken,
+  createUser,
+  executeTransition,
+  grantRole,
+  requestTransition,
+} from '../../src/app/index.js';
+import { storeDirectory } from '../../src/compose.js';
+import { buildServer } from '../../src/http/index.js';
+import {
+  addVersion,
+  people,
+  type StoreHarness,
+  seedProduction,
+  setupModel,
+  toStaging,
+} from '../app/harness.js';
+
+const model = 'credit-risk-pd';
+const hotfix = {
+  model,
+  version: '2026.1-hotfix1',
+  to: 'production',
+  changeType: 'emergency' as const,
+  reason: 'Scorecard mis-scores self-employed applicants; hotfix now',
+  ticket: 'RISK-911',
+};
+
+export async function executedHotfix(h: StoreHarness): Promise<string> {
+  await setupModel(h, 'credit-risk', model, 'regulated');
+  await addVersion(h, { model, version: '2026.1', dir: 'credit-risk/baseline' });
+  await seedProduction(h, model, '2026.1');
+  await addVersion(h, { model, version: hotfix.version, dir: 'credit-risk/candidates/hotfix' });
+  await toStaging(h, model, hotfix.version);
+  const { request } = await requestTransition(h.deps, people.breakGlass, hotfix);
+  await executeTransition(h.deps, people.breakGlass, { requestId: request.id });
+  return request.id;
+}
+
+/** A server over the harness's use cases, and an API token per person (created with roles). */
+export async function serve(h: StoreHarness) {
+  const app = buildServer({
+    useCases: bindUseCases(h.deps),
+    directory: storeDirectory(h.deps.store),
+    bodyLimitBytes: 1024 * 1024,
+    now: () => h.clock.now(),
+  });
+  const { token } = await bootstrapAdmin(h.deps, { userId: people.admin.id });
+  const tokens: Record<string, string> = { [people.admin.id]: token.token };
+  const personWith = async (userId: string, ...roles: string[]) => {
+    await createUser(h.deps, people.admin, { id: userId });
+    for (const role of roles) await grantRole(h.deps, people.admin, { userId, role });
+    tokens[userId] = (await createToken(h.deps, people.admin, { userId })).token;
+    return userId;
+  };
+  const server = app;
+  const call = async (
+    who: string,
+    method: 'GET' | 'POST',
+    url: string,
+    payload?: object,
+    headers: Record<string, string> = {},
+  ) => {
+    const response = await server.inject({
+      method,
+      url: `/api/v1${url}`,
+      headers: { authorization: `Bearer ${tokens[who] ?? ''}`, ...headers },
+      ...(payload === undefined ? {} : { payload }),
+    });
+    return { status: response.statusCode, body: response.json() };
+  };
+  return { app, tokens, personWith, call };
+}
