@@ -82,7 +82,7 @@ describe('the local and remote registries', () => {
     const created = await remote.registerModel({
       name: 'registry-twin',
       ownerTeam: 'risk',
-      policyText,
+      policy: policyText,
     });
     expect(created.createdBy).toBe('alice.admin');
     expect((await local.listModels()).map((m) => m.name)).toEqual(

@@ -82,7 +82,7 @@ const runs = {
     const created = await registry.registerModel({
       name,
       ownerTeam: o.ownerTeam,
-      policyText: loaded.text,
+      policy: loaded.text,
       ...(o.description ? { description: o.description } : {}),
     });
     return {

@@ -5,13 +5,18 @@
  * implementation from the flags. Refusals are ClearanceErrors either way, so exit codes agree.
  */
 import type {
+  ApprovalInput,
   BacktestReport,
   CheckpointView,
   CreatedToken,
   EvidencePack,
   ExecuteResult,
+  InboxItem,
   InclusionProofView,
   ModelHistory,
+  RegisterModelInput,
+  RegisterVersionInput,
+  RequestTransitionInput,
   ReviewFilter,
   ReviewItem,
   ReviewResult,
@@ -23,11 +28,8 @@ import type {
   ApiTokenView,
   Approval,
   ApprovalDecision,
-  ChangeType,
   DecisionRecord,
-  Lineage,
   Model,
-  RiskClass,
   ServingView,
   TransitionRequest,
   User,
@@ -60,22 +62,11 @@ export interface AuditExport {
 }
 
 export interface RegistryModels {
-  registerModel(input: {
-    name: string;
-    ownerTeam: string;
-    policyText: string;
-    description?: string;
-  }): Promise<Model>;
+  registerModel(input: RegisterModelInput): Promise<Model>;
   listModels(): Promise<Model[]>;
   serving(model: string): Promise<ServingView>;
   history(input: { model: string; at?: string }): Promise<ModelHistory>;
-  registerVersion(input: {
-    model: string;
-    version: string;
-    artifactUri: string;
-    artifactDigest: string;
-    lineage: Lineage;
-  }): Promise<VersionView>;
+  registerVersion(input: RegisterVersionInput): Promise<VersionView>;
   importProduction(input: {
     model: string;
     version: string;
@@ -91,22 +82,10 @@ export interface RegistryModels {
 }
 
 export interface RegistryTransitions {
-  requestTransition(input: {
-    model: string;
-    version: string;
-    to: string;
-    reason: string;
-    changeType: ChangeType;
-    ticket?: string;
-  }): Promise<{ request: TransitionRequest; decision: DecisionRecord }>;
-  recordApproval(input: {
-    requestId: string;
-    decision: ApprovalDecision;
-    role: string;
-    comment: string;
-    riskClass: RiskClass;
-    ticket?: string;
-  }): Promise<{ approval: Approval; request: TransitionRequest }>;
+  requestTransition(
+    input: RequestTransitionInput,
+  ): Promise<{ request: TransitionRequest; decision: DecisionRecord }>;
+  recordApproval(input: ApprovalInput): Promise<{ approval: Approval; request: TransitionRequest }>;
   executeTransition(requestId: string): Promise<ExecuteResult>;
   cancelRequest(input: { requestId: string; reason: string }): Promise<TransitionRequest>;
   rollback(input: {
@@ -114,7 +93,7 @@ export interface RegistryTransitions {
     reason: string;
     ticket?: string;
   }): Promise<{ from?: string; to?: string }>;
-  inbox(): Promise<{ request: TransitionRequest; roles: string[] }[]>;
+  inbox(): Promise<InboxItem[]>;
   replayDecision(decisionId: string): Promise<{ reproduced: boolean; differences: string[] }>;
   backtest(input: {
     policyText: string;

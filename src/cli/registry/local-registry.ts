@@ -87,8 +87,7 @@ export async function openLocalRegistry(flags: DatabaseFlags): Promise<CliRegist
   return {
     server: undefined,
     close: () => r.close(),
-    registerModel: ({ policyText, ...input }) =>
-      app.registerModel(operator, { ...input, policy: policyText }),
+    registerModel: (input) => app.registerModel(operator, input),
     listModels: () => app.listModels(operator),
     serving: (model) => app.serving(operator, model),
     history: (input) => app.modelHistory(operator, input),

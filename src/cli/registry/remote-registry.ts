@@ -128,10 +128,7 @@ export function createRemoteRegistry(options: RemoteOptions): CliRegistry {
   return {
     server,
     close: async () => undefined,
-    registerModel: ({ policyText, ...input }) =>
-      answer(
-        api.POST('/api/v1/models', { params: once(), body: { ...input, policy: policyText } }),
-      ),
+    registerModel: (input) => answer(api.POST('/api/v1/models', { params: once(), body: input })),
     listModels: () => answer(api.GET('/api/v1/models')),
     serving: (name) =>
       answer(api.GET('/api/v1/models/{name}/serving', { params: { path: { name } } })),
