@@ -31,15 +31,6 @@ export {
   type SignedCheckpointResult,
   signAuditCheckpoint,
 } from './audit-log/sign-audit-checkpoint.js';
-export {
-  type CheckpointScheduleOptions,
-  startCheckpointSchedule,
-} from './audit-log/start-checkpoint-schedule.js';
-export {
-  type StateCheckSchedule,
-  type StateCheckScheduleOptions,
-  startStateCheckSchedule,
-} from './audit-log/start-state-check-schedule.js';
 export { type StoredLogVerification, verifyStoredLog } from './audit-log/verify-stored-log.js';
 export { buildEvidencePack, type EvidencePack } from './evidence-pack/evidence-pack.js';
 export {
@@ -109,6 +100,12 @@ export type { BacktestInput, ReplayUseCases } from './replay/replay-use-cases.js
 export { listReviews, type ReviewFilter, type ReviewItem } from './reviews/list-reviews.js';
 export { type OverdueReview, overdueReviews } from './reviews/overdue-reviews.js';
 export { type ReviewInput, type ReviewResult, recordReview } from './reviews/record-review.js';
+export {
+  type ScheduledJobKind,
+  type ScheduledJobOptions,
+  scheduledJobHandlers,
+  scheduledJobKinds,
+} from './scheduled-jobs.js';
 export type { AppDeps } from './shared/app-deps.js';
 export { guarded } from './shared/authorise.js';
 export {
@@ -130,7 +127,6 @@ export {
   sharedIdempotency,
 } from './shared/idempotency-store.js';
 export type * from './shared/ports.js';
-export { repeatEvery } from './shared/repeat-every.js';
 export type * from './shared/work-queue-ports.js';
 export { cancelRequest } from './transitions/cancel-request.js';
 export type { EmergencyReviewState, ReviewSignature } from './transitions/emergency-status.js';
