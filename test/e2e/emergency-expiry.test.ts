@@ -104,4 +104,13 @@ it('expires an emergency past its window without any manual call', async () => {
   const at = Date.parse(entry?.time ?? '');
   expect(at).toBeGreaterThanOrEqual(expiresAt);
   expect(at - expiresAt).toBeLessThan(1_000 + 200 + 2_000);
+  // The runner's counts are in /metrics.
+  const metrics = await fetch(`${server.url}/metrics`, {
+    headers: { authorization: `Bearer ${server.adminToken}` },
+  });
+  const scraped = await metrics.text();
+  expect(scraped).toMatch(
+    /clearance_jobs_total\{kind="emergency\.expire",result="succeeded"\} [1-9]/,
+  );
+  expect(scraped).toMatch(/clearance_job_start_lag_seconds \d/);
 }, 60_000);
