@@ -3,17 +3,17 @@
  * period across every server sharing the database, instead of once per server on a timer. The
  * composition root registers them with the job runner, with the periods from Config.
  */
-import type { StateCheck } from './audit-log/check-stored-state.js';
-import { checkStoredState } from './audit-log/check-stored-state.js';
+import type { StateCheck } from '../audit-log/check-stored-state.js';
+import { checkStoredState } from '../audit-log/check-stored-state.js';
 import {
   type SignedCheckpointResult,
   signAuditCheckpoint,
-} from './audit-log/sign-audit-checkpoint.js';
-import { type BlobCollection, collectBlobs } from './registry/collect-blobs.js';
-import type { AppDeps } from './shared/app-deps.js';
-import type { AuditSigner } from './shared/ports.js';
-import type { JobHandler } from './shared/work-queue-ports.js';
-import { type ExpiryOutcome, expireEmergencies } from './transitions/expire-emergencies.js';
+} from '../audit-log/sign-audit-checkpoint.js';
+import type { AppDeps } from '../shared/app-deps.js';
+import type { AuditSigner } from '../shared/ports.js';
+import type { JobHandler } from '../shared/work-queue-ports.js';
+import { type ExpiryOutcome, expireEmergencies } from '../transitions/expire-emergencies.js';
+import { type BlobCollection, collectBlobs } from './collect-blobs.js';
 
 /** The recurring jobs' kinds, which are also their keys (one row each across servers). */
 export const scheduledJobKinds = {
