@@ -25,19 +25,20 @@ import {
   type BlobCollection,
   bindUseCases,
   type Clock,
+  checkStoredState,
   collectBlobs,
   describeDisagreement,
   type IdGenerator,
-  repeatEvery,
   rotateAuditKey,
+  type ScheduledJobKind,
+  type ScheduledJobOptions,
   type StateCheck,
-  type StateCheckSchedule,
   type Store,
   type StoredCheckpoint,
+  scheduledJobHandlers,
+  scheduledJobKinds,
   sharedIdempotency,
   startAccessDenialFlush,
-  startCheckpointSchedule,
-  startStateCheckSchedule,
   type UploadQuota,
 } from './app/index.js';
 import {
@@ -57,7 +58,14 @@ import type { Config } from './config.js';
 import { ClearanceError } from './domain/index.js';
 import { FileBlobStore } from './evidence/file-blob-store.js';
 import { type GateRunBudgets, GateWorkerPool } from './gate-runs/index.js';
-import { buildServer } from './http/index.js';
+import { buildServer, type JobRunnerStats } from './http/index.js';
+import {
+  createJobRunner,
+  type JobRunner,
+  type JobRunnerOptions,
+  type RecurringJob,
+  type RunnerEvent,
+} from './jobs/index.js';
 import { createStore, type StoreConfig } from './store/index.js';
 
 export interface Registry {
@@ -160,7 +168,7 @@ function uploadQuotaOf(config: Config): UploadQuota {
   return { bytes: config.uploadQuotaBytes, windowSeconds: config.uploadQuotaWindowSeconds };
 }
 
-/** Blob collection as the server schedules it and `clearance blobs gc` runs it. */
+/** Blob collection as `clearance blobs gc` runs it (the server's `blobs.collect` job likewise). */
 export function collectBlobsWith(
   registry: Registry,
   options: { job: string; dryRun?: boolean; graceSeconds?: number },
@@ -171,22 +179,6 @@ export function collectBlobsWith(
     graceSeconds: options.graceSeconds ?? config.blobGcGraceSeconds,
     keepUploadsSeconds: config.uploadQuotaWindowSeconds,
     ...(options.dryRun ? { dryRun: true } : {}),
-  });
-}
-
-/** Runs blob collection every `intervalMs` (never overlapping); stopping waits for a running one. */
-function startBlobCollection(
-  registry: Registry,
-  intervalMs: number,
-  options: { onError(error: unknown): void; onCollected(run: BlobCollection): void },
-): () => Promise<void> {
-  return repeatEvery({
-    intervalMs,
-    job: async () => {
-      const run = await collectBlobsWith(registry, { job: 'blob-collector' });
-      if (run.blobs.length > 0) options.onCollected(run);
-    },
-    onError: options.onError,
   });
 }
 
@@ -415,14 +407,104 @@ function logStateCheck(app: { log: FastifyBaseLogger }, check: StateCheck): void
   for (const p of check.problems) app.log.error(p);
 }
 
+/**
+ * The recurring jobs of Config: one per scheduled kind whose interval is not 0. Each runs once
+ * per period across every server on the database (ADR 009).
+ */
+export function scheduledJobsOf(config: Config): RecurringJob[] {
+  const periods: Record<ScheduledJobKind, number> = {
+    [scheduledJobKinds.checkpointSign]: config.checkpointIntervalSeconds,
+    [scheduledJobKinds.stateCheck]: config.stateCheckIntervalSeconds,
+    [scheduledJobKinds.blobsCollect]: config.blobGcIntervalSeconds,
+    [scheduledJobKinds.queuePurge]: config.queuePurgeIntervalSeconds,
+    [scheduledJobKinds.emergencyExpire]: config.emergencyExpiryIntervalSeconds,
+  };
+  return Object.entries(periods)
+    .filter(([, seconds]) => seconds > 0)
+    .map(([kind, seconds]) => ({ kind, key: kind, everyMs: seconds * 1000 }));
+}
+
+type ScheduledJobHooks = Omit<
+  ScheduledJobOptions,
+  'signer' | 'blobGraceSeconds' | 'keepUploadsSeconds' | 'queueRetentionSeconds'
+> &
+  Partial<Pick<JobRunnerOptions, 'onEvent' | 'onError' | 'clock' | 'workerId' | 'pollMs'>>;
+
+/**
+ * The job runner over the registry's store with the scheduled jobs' handlers, started: it
+ * ensures the recurring jobs of Config, cancels those whose interval is now 0 (for every server
+ * on the database), and polls every `jobPollIntervalSeconds`.
+ */
+export async function startScheduledJobs(
+  registry: Registry,
+  hooks: ScheduledJobHooks = {},
+): Promise<JobRunner> {
+  const { config, store } = registry;
+  const { onEvent, onError, clock, workerId, pollMs, ...callbacks } = hooks;
+  const handlers = scheduledJobHandlers(registry.deps, {
+    signer: registry.auditSigner,
+    blobGraceSeconds: config.blobGcGraceSeconds,
+    keepUploadsSeconds: config.uploadQuotaWindowSeconds,
+    queueRetentionSeconds: config.queueRetentionSeconds,
+    ...callbacks,
+  });
+  const recurring = scheduledJobsOf(config);
+  const runClock = clock ?? registry.deps.clock;
+  const at = runClock.now().toISOString();
+  for (const kind of Object.values(scheduledJobKinds)) {
+    if (recurring.some((job) => job.key === kind)) continue;
+    await store.transaction((tx) => tx.jobs.cancel(kind, at));
+  }
+  const runner = createJobRunner({
+    store,
+    clock: runClock,
+    handlers,
+    recurring,
+    leaseMs: config.jobLeaseSeconds * 1000,
+    pollMs: pollMs ?? config.jobPollIntervalSeconds * 1000,
+    ...(workerId === undefined ? {} : { workerId }),
+    ...(onEvent === undefined ? {} : { onEvent }),
+    ...(onError === undefined ? {} : { onError }),
+  });
+  await runner.start();
+  return runner;
+}
+
+/** Counts the runner's events for `/metrics`. */
+function jobRunnerStats(leaseMs: number): {
+  record(event: RunnerEvent): void;
+  read(): JobRunnerStats;
+} {
+  const counts = new Map<string, { kind: string; result: string; count: number }>();
+  let lastStartLagSeconds = 0;
+  let lastClaimedAt = '';
+  return {
+    record(event) {
+      const { job } = event;
+      const name = `${job.kind}\u0000${event.type}`;
+      const entry = counts.get(name) ?? { kind: job.kind, result: event.type, count: 0 };
+      entry.count += 1;
+      counts.set(name, entry);
+      // The claim set the lease to claim time + leaseMs.
+      const claimedAt = Date.parse(job.lockedUntil) - leaseMs;
+      if (new Date(claimedAt).toISOString() >= lastClaimedAt) {
+        lastClaimedAt = new Date(claimedAt).toISOString();
+        lastStartLagSeconds = Math.max(0, (claimedAt - Date.parse(job.runAt)) / 1000);
+      }
+    },
+    read: () => ({ ended: [...counts.values()], lastStartLagSeconds }),
+  };
+}
+
 export interface RunningServer {
   url: string;
   close(): Promise<void>;
 }
 
 /**
- * Builds and starts the HTTP server over an open registry, with the audit checkpoint schedule.
- * `close` stops the schedule, drains requests and closes the store.
+ * Builds and starts the HTTP server over an open registry, with the job runner that runs the
+ * scheduled jobs (`scheduledJobsOf`). `close` stops the runner (releasing its leases), drains
+ * requests and closes the store.
  */
 export async function startServer(
   registry: Registry,
@@ -448,11 +530,11 @@ export async function startServer(
     store: idempotency.wrap(registry.deps.store),
     denials: accessDenialThrottle({ windowMs, perPrincipal: config.accessDeniedPerPrincipal }),
   };
-  let stateCheck: StateCheckSchedule | undefined;
+  let latestCheck: StateCheck | undefined;
+  const jobStats = jobRunnerStats(config.jobLeaseSeconds * 1000);
   const app = buildServer({
     useCases: bindUseCases(deps, registry.auditSigner),
-    // The schedule starts below, once `app` can log its results.
-    stateCheck: () => stateCheck?.latest(),
+    stateCheck: () => latestCheck,
     directory: registry.directory,
     ...(oidc ? { oidc } : {}),
     bodyLimitBytes: config.bodyLimitBytes,
@@ -464,32 +546,43 @@ export async function startServer(
     logger: options.logger ?? false,
     idempotency,
     gateRuns: () => registry.deps.gateRunner.stats(),
+    jobs: jobStats.read,
   });
-  stateCheck = startStateCheckSchedule(registry.deps, config.stateCheckIntervalSeconds * 1000, {
-    onChecked: (check) => logStateCheck(app, check),
-    onError: (error) => app.log.error({ err: error }, 'state check against the audit log failed'),
+  const onChecked = (check: StateCheck) => {
+    latestCheck = check;
+    logStateCheck(app, check);
+  };
+  // The state check at start is a start-up step of every server; the periodic one is a job.
+  const checkedAtStart =
+    config.stateCheckIntervalSeconds > 0
+      ? checkStoredState(registry.deps).then(onChecked, (error: unknown) =>
+          app.log.error({ err: error }, 'state check against the audit log failed'),
+        )
+      : Promise.resolve();
+  const runner = await startScheduledJobs(registry, {
+    onChecked,
+    onCollected: (run) =>
+      app.log.info({ blobs: run.blobs.length, bytes: run.bytes }, 'blobs collected'),
+    onExpired: (outcomes) => app.log.warn({ outcomes }, 'emergency changes expired'),
+    onPurged: (purged) => app.log.info(purged, 'finished jobs and settled events purged'),
+    onEvent: (event) => {
+      jobStats.record(event);
+      if (event.type === 'retrying' || event.type === 'failed') {
+        app.log.error({ err: event.error, job: event.job.key }, `job ${event.job.kind} failed`);
+      }
+    },
+    onError: (error) => app.log.error({ err: error }, 'job runner poll failed'),
   });
-  const stopSchedule = startCheckpointSchedule(
-    registry.deps,
-    registry.auditSigner,
-    config.checkpointIntervalSeconds * 1000,
-    { onError: (error) => app.log.error({ err: error }, 'audit checkpoint failed') },
-  );
   const stopDenialFlush = startAccessDenialFlush(deps, windowMs, (error) =>
     app.log.error({ err: error }, 'writing access.denied summaries failed'),
   );
-  const stopCollection = startBlobCollection(registry, config.blobGcIntervalSeconds * 1000, {
-    onError: (error) => app.log.error({ err: error }, 'blob collection failed'),
-    onCollected: (run) =>
-      app.log.info({ blobs: run.blobs.length, bytes: run.bytes }, 'blobs collected'),
-  });
   const address = await app.listen({ host: config.host, port: config.port });
   return {
     url: address,
     async close() {
-      await stopCollection();
-      await stopSchedule();
-      await stateCheck?.stop();
+      // Released leases let another server take the running jobs at once.
+      await runner.stop();
+      await checkedAtStart;
       await app.close();
       await stopDenialFlush();
       await registry.close();

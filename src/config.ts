@@ -79,7 +79,7 @@ const configSchema = z.strictObject({
     .int()
     .min(0)
     .describe(
-      'How often the server deletes blobs no evidence references (0 = only `clearance blobs gc`).',
+      'How often the deletion of blobs no evidence references runs, as the recurring job `blobs.collect` (once per period across all servers; 0 = only `clearance blobs gc`).',
     ),
   blobGcGraceSeconds: z.coerce
     .number()
@@ -98,14 +98,47 @@ const configSchema = z.strictObject({
     .int()
     .min(0)
     .describe(
-      'How often the server signs an audit checkpoint when the log has grown (0 = only on demand).',
+      'How often an audit checkpoint is signed when the log has grown, as the recurring job `checkpoint.sign` (once per period across all servers; 0 = only on demand).',
     ),
   stateCheckIntervalSeconds: z.coerce
     .number()
     .int()
     .min(0)
     .describe(
-      'How often the server checks its database against the audit log (as `clearance audit verify --state`); it also checks once at start. Disagreeing rows are logged and counted in `/metrics` (0 = never).',
+      'How often the database is checked against the audit log (as `clearance audit verify --state`), as the recurring job `state.check` (once per period across all servers); each server also checks once at start. Disagreeing rows are logged and counted in `/metrics` of the server that checked (0 = never).',
+    ),
+  emergencyExpiryIntervalSeconds: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .describe(
+      'How often executed emergency changes past their policy’s `expiresAfter` are expired (standard gates re-run; rolled back unless they pass), as the recurring job `emergency.expire`. An emergency lasts at most this much past its window (0 = never: not recommended).',
+    ),
+  queuePurgeIntervalSeconds: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .describe(
+      'How often finished jobs and settled outbox events older than `queueRetentionSeconds` are deleted, as the recurring job `queue.purge` (0 = never).',
+    ),
+  queueRetentionSeconds: z.coerce
+    .number()
+    .int()
+    .min(60)
+    .describe('How long finished jobs and settled outbox events are kept before `queue.purge`.'),
+  jobPollIntervalSeconds: z.coerce
+    .number()
+    .positive()
+    .max(60)
+    .describe(
+      'How long the server’s job runner waits between polls when no job was due; bounds how late a due job starts.',
+    ),
+  jobLeaseSeconds: z.coerce
+    .number()
+    .int()
+    .min(5)
+    .describe(
+      'How long a claimed job is leased to its server (renewed every third of it while it runs); a server that dies loses its jobs to another after this.',
     ),
   auditSigningKeyFile: z
     .string()
@@ -172,6 +205,11 @@ const configDefaults: z.infer<typeof configSchema> = {
   sqliteSynchronous: 'full',
   checkpointIntervalSeconds: 60,
   stateCheckIntervalSeconds: 3600,
+  emergencyExpiryIntervalSeconds: 30,
+  queuePurgeIntervalSeconds: 3600,
+  queueRetentionSeconds: 7 * 24 * 3600,
+  jobPollIntervalSeconds: 1,
+  jobLeaseSeconds: 60,
   auditSigningKeyFile: '',
   logLevel: 'info',
   server: 'http://127.0.0.1:8080',
@@ -203,6 +241,11 @@ const configEnvironment: Record<keyof Config, readonly string[]> = {
   sqliteSynchronous: ['CLEARANCE_SQLITE_SYNCHRONOUS'],
   checkpointIntervalSeconds: ['CLEARANCE_CHECKPOINT_INTERVAL_SECONDS'],
   stateCheckIntervalSeconds: ['CLEARANCE_STATE_CHECK_INTERVAL_SECONDS'],
+  emergencyExpiryIntervalSeconds: ['CLEARANCE_EMERGENCY_EXPIRY_INTERVAL_SECONDS'],
+  queuePurgeIntervalSeconds: ['CLEARANCE_QUEUE_PURGE_INTERVAL_SECONDS'],
+  queueRetentionSeconds: ['CLEARANCE_QUEUE_RETENTION_SECONDS'],
+  jobPollIntervalSeconds: ['CLEARANCE_JOB_POLL_INTERVAL_SECONDS'],
+  jobLeaseSeconds: ['CLEARANCE_JOB_LEASE_SECONDS'],
   auditSigningKeyFile: ['CLEARANCE_AUDIT_SIGNING_KEY_FILE'],
   logLevel: ['CLEARANCE_LOG_LEVEL'],
   server: ['CLEARANCE_SERVER'],

@@ -31,15 +31,6 @@ export {
   type SignedCheckpointResult,
   signAuditCheckpoint,
 } from './audit-log/sign-audit-checkpoint.js';
-export {
-  type CheckpointScheduleOptions,
-  startCheckpointSchedule,
-} from './audit-log/start-checkpoint-schedule.js';
-export {
-  type StateCheckSchedule,
-  type StateCheckScheduleOptions,
-  startStateCheckSchedule,
-} from './audit-log/start-state-check-schedule.js';
 export { type StoredLogVerification, verifyStoredLog } from './audit-log/verify-stored-log.js';
 export { buildEvidencePack, type EvidencePack } from './evidence-pack/evidence-pack.js';
 export {
@@ -101,6 +92,12 @@ export { registerPolicy } from './registry/register-policy.js';
 export { type RegisterVersionInput, registerVersion } from './registry/register-version.js';
 export { type RegistryMetrics, registryMetrics } from './registry/registry-metrics.js';
 export type { RegistryUseCases } from './registry/registry-use-cases.js';
+export {
+  type ScheduledJobKind,
+  type ScheduledJobOptions,
+  scheduledJobHandlers,
+  scheduledJobKinds,
+} from './registry/scheduled-jobs.js';
 export { setModelPolicy } from './registry/set-model-policy.js';
 export { assertWithinUploadQuota, type UploadQuota } from './registry/upload-quota.js';
 export { type BacktestReport, backtestPolicy, parseSince } from './replay/backtest-policy.js';
@@ -130,7 +127,6 @@ export {
   sharedIdempotency,
 } from './shared/idempotency-store.js';
 export type * from './shared/ports.js';
-export { repeatEvery } from './shared/repeat-every.js';
 export type * from './shared/work-queue-ports.js';
 export { cancelRequest } from './transitions/cancel-request.js';
 export type { EmergencyReviewState, ReviewSignature } from './transitions/emergency-status.js';

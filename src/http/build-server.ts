@@ -17,7 +17,7 @@ import { clientErrorHandler } from './client-errors.js';
 import { type AuthFailureLimit, authFailureLimiter, registerEdgeGuards } from './edge-guards.js';
 import { principalOf, registerHooks } from './http-hooks.js';
 import { identityRoutes } from './identity-routes.js';
-import { registerMetrics, type StateCheckStatus } from './metrics.js';
+import { type JobRunnerStats, registerMetrics, type StateCheckStatus } from './metrics.js';
 import { modelRoutes } from './model-routes.js';
 import { packRoutes } from './pack-routes.js';
 import {
@@ -57,6 +57,8 @@ export interface HttpDeps {
   stateCheck?: () => StateCheckStatus | undefined;
   /** The gate workers' state, for `/metrics` (`compose.ts` passes the worker pool's). */
   gateRuns?: () => GateRunStats;
+  /** The job runner's counts, for `/metrics` (`compose.ts`). */
+  jobs?: () => JobRunnerStats;
 }
 
 export const openApiInfo = {
@@ -159,7 +161,7 @@ export function buildServer(deps: HttpDeps): FastifyInstance {
     idempotency: deps.idempotency ?? inProcessIdempotency(),
   });
 
-  const metrics = registerMetrics(app, deps.gateRuns);
+  const metrics = registerMetrics(app, deps.gateRuns, deps.jobs);
 
   // Routes go in a plugin registered after swagger, so its onRoute hook sees every one of them.
   app.register(async (api) => {

@@ -1,4 +1,5 @@
 export { buildServer, type HttpDeps, openApiInfo } from './build-server.js';
+export type { JobRunnerStats } from './metrics.js';
 export {
   type ProblemCode,
   type ProblemDetails,

@@ -15,13 +15,25 @@ export interface StateCheckStatus {
   disagreements: readonly unknown[];
 }
 
+/** This server's job runner (`compose.ts`), read when scraped. */
+export interface JobRunnerStats {
+  /** Jobs this server claimed since it started, by kind and how the attempt ended. */
+  ended: readonly { kind: string; result: string; count: number }[];
+  /** How late (seconds past its run time) the latest job this server claimed started; 0 before one. */
+  lastStartLagSeconds: number;
+}
+
 export interface HttpMetrics {
   registry: Registry;
   /** Sets the registry gauges from a snapshot, then renders everything. */
   render(snapshot: RegistryMetrics, now: Date, stateCheck?: StateCheckStatus): Promise<string>;
 }
 
-export function registerMetrics(app: FastifyInstance, gateRuns?: () => GateRunStats): HttpMetrics {
+export function registerMetrics(
+  app: FastifyInstance,
+  gateRuns?: () => GateRunStats,
+  jobs?: () => JobRunnerStats,
+): HttpMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'clearance_' });
   const requests = new Counter({
@@ -79,6 +91,7 @@ export function registerMetrics(app: FastifyInstance, gateRuns?: () => GateRunSt
     ),
   };
   if (gateRuns) registerGateRunMetrics(registry, gateRuns);
+  if (jobs) registerJobMetrics(registry, jobs);
   return {
     registry,
     async render(snapshot, now, stateCheck) {
@@ -134,6 +147,28 @@ function registerGateRunMetrics(registry: Registry, stats: () => GateRunStats): 
     collect() {
       this.reset();
       for (const [result, count] of Object.entries(stats().ended)) this.inc({ result }, count);
+    },
+  });
+}
+
+/** The job runner of this server: attempts by kind and result, and how late the latest started. */
+function registerJobMetrics(registry: Registry, stats: () => JobRunnerStats): void {
+  new Counter({
+    name: 'clearance_jobs_total',
+    help: 'Job attempts this server claimed since it started, by kind and result: succeeded, retrying, failed (given up), lost (lease taken over), released (server stopping).',
+    labelNames: ['kind', 'result'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const { kind, result, count } of stats().ended) this.inc({ kind, result }, count);
+    },
+  });
+  new Gauge({
+    name: 'clearance_job_start_lag_seconds',
+    help: 'How long after its run time the latest job this server claimed started (alert when it grows: the runners are behind or down).',
+    registers: [registry],
+    collect() {
+      this.set(stats().lastStartLagSeconds);
     },
   });
 }

@@ -13,6 +13,7 @@ import {
   registerPolicy,
   requestTransition,
 } from '../../src/app/index.js';
+import { scheduledRunner } from '../jobs/scheduled-runner.js';
 import {
   addVersion,
   examplesDir,
@@ -129,6 +130,36 @@ forEachStore('emergency change', (open) => {
     expect(rolled?.action).toBe('rollback.executed');
     expect(rolled?.actor).toEqual({ id: 'system:expire-emergencies', kind: 'system' });
     expect(await expireEmergencies(h.deps)).toEqual([]);
+  });
+
+  it('expires on its own: the scheduled emergency.expire job rolls it back within a period', async () => {
+    const { h, request } = await executeHotfix(open);
+    const expired: unknown[] = [];
+    const runner = scheduledRunner({
+      deps: h.deps,
+      clock: h.clock,
+      everyMs: { 'emergency.expire': 30_000 },
+      hooks: { onExpired: (outcomes) => expired.push(...outcomes) },
+    });
+    await runner.ensureRecurring();
+    // Inside the 72-hour window the job runs every period and leaves the hotfix serving.
+    h.clock.advance(71 * 3600_000);
+    expect(await runner.runDue()).toBe(1);
+    expect((await getServing(h.deps, people.admin, { model })).production?.version).toBe(
+      hotfix.version,
+    );
+    // Past it, the next period's run rolls back, with nobody calling anything.
+    h.clock.advance(3600_000 + 30_000);
+    expect(await runner.runDue()).toBe(1);
+    expect(expired).toEqual([{ requestId: request.id, outcome: 'rolled_back' }]);
+    expect((await getServing(h.deps, people.admin, { model })).production?.version).toBe('2026.1');
+    const rolled = (await readAudit(h)).at(-1);
+    expect(rolled?.action).toBe('rollback.executed');
+    expect(rolled?.data).toMatchObject({ trigger: 'emergency.expired', requestId: request.id });
+    // Once is enough: later periods find nothing to do.
+    h.clock.advance(30_000);
+    expect(await runner.runDue()).toBe(1);
+    expect(expired).toHaveLength(1);
   });
 
   it('reports the review overdue until its approvers sign off', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { repeatEvery } from '../../src/app/index.js';
+import { repeatEvery } from '../../src/app/shared/repeat-every.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

@@ -14,13 +14,14 @@ import {
   executeTransition,
   recordApproval,
   type StateCheck,
+  scheduledJobHandlers,
   signAuditCheckpoint,
-  startStateCheckSchedule,
   verifyStoredLog,
 } from '../../src/app/index.js';
 import { loadAuditSigner } from '../../src/compose.js';
 import { loadConfig } from '../../src/config.js';
 import { ClearanceError } from '../../src/domain/index.js';
+import { createJobRunner } from '../../src/jobs/index.js';
 import { stubServer } from '../http/fixture.js';
 import { eachEngine } from '../store/engines.js';
 import { people, type StoreHarness } from './harness.js';
@@ -142,7 +143,7 @@ eachEngine('state proven against the audit log', (engine) => {
       ['serving', 'served-pd', 'production_version', '2026.2', '2026.3'],
     ]);
   });
-  it('is checked by the server at start and counted in /metrics, with the check time', async () => {
+  it('is checked by the state.check job and counted in /metrics, with the check time', async () => {
     const h = await openHarness(engine);
     const { open } = await workedRegistry(h, 'metrics-pd');
     await behindTheService(engine.openDialect(), [], async (db) => {
@@ -151,15 +152,27 @@ eachEngine('state proven against the audit log', (engine) => {
         db,
       );
     });
-    const checked = new Promise<StateCheck>((resolve, reject) => {
-      const schedule = startStateCheckSchedule(h.deps, 3_600_000, {
-        onChecked: (check) => {
-          void schedule.stop().then(() => resolve(check));
-        },
-        onError: reject,
-      });
+    // The server's `state.check` job, run on the harness's clock as a server's runner would.
+    const checks: StateCheck[] = [];
+    const runner = createJobRunner({
+      store: h.store,
+      clock: h.clock,
+      handlers: scheduledJobHandlers(h.deps, {
+        signer: loadAuditSigner(loadConfig({ flags: { dataDir: keyDir }, env: {} })),
+        blobGraceSeconds: 3600,
+        keepUploadsSeconds: 3600,
+        queueRetentionSeconds: 3600,
+        onChecked: (check) => checks.push(check),
+      }),
+      recurring: [{ kind: 'state.check', key: 'state.check', everyMs: 3_600_000 }],
     });
-    const check = await checked;
+    await runner.ensureRecurring();
+    expect(await runner.runDue()).toBe(1);
+    // Not again within the period.
+    h.clock.advance(3_599_000);
+    expect(await runner.runDue()).toBe(0);
+    expect(checks).toHaveLength(1);
+    const check = checks[0] as StateCheck;
     const ghost = check.disagreements.find((d) => d.key === 'ghost-metrics');
     expect(ghost).toMatchObject({ table: 'approvals', expected: null });
     const { app, identity } = stubServer(

@@ -18,12 +18,15 @@ export interface LiveServer {
 const bin = join(repoRoot, 'bin', 'clearance.js');
 
 /** Bootstraps the first admin directly on the database, then serves it on a free port. */
-export async function startLiveServer(database?: string): Promise<LiveServer> {
+export async function startLiveServer(
+  database?: string,
+  env: Record<string, string> = {},
+): Promise<LiveServer> {
   const dir = mkdtempSync(join(tmpdir(), 'clearance-live-'));
   const db = database ?? `sqlite:${join(dir, 'registry.db')}`;
   const dataDir = join(dir, 'data');
   const adminToken = await bootstrapLiveAdmin({ database: db, dataDir });
-  return serveLive({ database: db, dataDir, adminToken });
+  return serveLive({ database: db, dataDir, adminToken, env });
 }
 
 /** `clearance admin bootstrap` on a database (in this process); returns the first admin's token. */
@@ -55,12 +58,14 @@ export async function serveLive(input: {
   database: string;
   dataDir: string;
   adminToken: string;
+  /** More environment for the server (configuration keys as CLEARANCE_… variables). */
+  env?: Record<string, string>;
 }): Promise<LiveServer> {
   const child = spawn(
     process.execPath,
     [bin, 'serve', '--database', input.database, '--data-dir', input.dataDir, '--port', '0'],
     {
-      env: { ...process.env, CLEARANCE_LOG_LEVEL: 'silent' },
+      env: { ...process.env, CLEARANCE_LOG_LEVEL: 'silent', ...input.env },
       stdio: ['ignore', 'pipe', 'pipe'],
     },
   );

@@ -1,6 +1,7 @@
 /**
- * The one loop behind every schedule a server runs (checkpoints, the state check, blob
- * collection, denial summaries): `job` every `intervalMs`, never two at once — a run slower than
+ * A per-process loop, for work that belongs to one process: the access-denial summaries flush
+ * what that process counted (work shared by servers is a recurring job:
+ * registry/scheduled-jobs.ts). `job` every `intervalMs`, never two at once — a run slower than
  * the interval skips the next tick — and a failure goes to `onError` without stopping the loop.
  * The timer does not keep the process alive. `intervalMs` 0 (or less) runs nothing.
  */

@@ -18,7 +18,8 @@ const actor = systemActor('expire-emergencies');
  * For every executed emergency whose bypass has expired: re-runs the standard gates (no bypass)
  * on the evidence as it is now. If they pass, the change stands (`emergency.regularised`);
  * otherwise the version is rolled back (`rollback.executed`) and the request becomes `expired`.
- * Each request is handled in its own transaction, so one failure does not hold up the others.
+ * Each request is handled in its own transaction, so one failure does not hold up the others,
+ * and one another run handled meanwhile is skipped. Servers run it as the `emergency.expire` job.
  */
 export async function expireEmergencies(
   deps: AppDeps,
@@ -35,7 +36,10 @@ export async function expireEmergencies(
     ),
   );
   const outcomes: ExpiryOutcome[] = [];
-  for (const request of due) outcomes.push(await expireOne(deps, request, now));
+  for (const request of due) {
+    const outcome = await expireOne(deps, request, now);
+    if (outcome !== undefined) outcomes.push(outcome);
+  }
   return outcomes;
 }
 
@@ -43,10 +47,12 @@ async function expireOne(
   deps: AppDeps,
   stale: TransitionRequest,
   now: Date,
-): Promise<ExpiryOutcome> {
+): Promise<ExpiryOutcome | undefined> {
   return deps.store.transaction(async (tx) => {
     const model = await loadModel(tx, stale.model, { forUpdate: true });
     const request = (await tx.requests.get(stale.id, { forUpdate: true })) ?? stale;
+    // Another run (a second server, a retried job) handled it since the list was read.
+    if (request.status !== 'executed' || request.closeReason !== undefined) return undefined;
     const at = now.toISOString();
     const version = await tx.versions.get(model.name, request.version);
     const subject = { type: 'request', id: request.id };
