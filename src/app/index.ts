@@ -92,12 +92,6 @@ export { registerPolicy } from './registry/register-policy.js';
 export { type RegisterVersionInput, registerVersion } from './registry/register-version.js';
 export { type RegistryMetrics, registryMetrics } from './registry/registry-metrics.js';
 export type { RegistryUseCases } from './registry/registry-use-cases.js';
-export {
-  type ScheduledJobKind,
-  type ScheduledJobOptions,
-  scheduledJobHandlers,
-  scheduledJobKinds,
-} from './registry/scheduled-jobs.js';
 export { setModelPolicy } from './registry/set-model-policy.js';
 export { assertWithinUploadQuota, type UploadQuota } from './registry/upload-quota.js';
 export { type BacktestReport, backtestPolicy, parseSince } from './replay/backtest-policy.js';
@@ -106,6 +100,12 @@ export type { BacktestInput, ReplayUseCases } from './replay/replay-use-cases.js
 export { listReviews, type ReviewFilter, type ReviewItem } from './reviews/list-reviews.js';
 export { type OverdueReview, overdueReviews } from './reviews/overdue-reviews.js';
 export { type ReviewInput, type ReviewResult, recordReview } from './reviews/record-review.js';
+export {
+  type ScheduledJobKind,
+  type ScheduledJobOptions,
+  scheduledJobHandlers,
+  scheduledJobKinds,
+} from './scheduled-work/scheduled-jobs.js';
 export type { AppDeps } from './shared/app-deps.js';
 export { guarded } from './shared/authorise.js';
 export {

@@ -1,5 +1,5 @@
 /**
- * The server's scheduled work as recurring jobs (src/app/registry/scheduled-jobs.ts), on both engines with
+ * The server's scheduled work as recurring jobs (src/app/scheduled-work/scheduled-jobs.ts), on both engines with
  * simulated time: three runners, as three servers on one database would have, run each period of
  * checkpoint signing, the state check, blob collection, the queue purge and emergency expiry
  * exactly once between them. `scheduledJobsOf` turns Config into those jobs.

@@ -1,5 +1,5 @@
 /**
- * A job runner with the server's scheduled-job handlers (src/app/registry/scheduled-jobs.ts) on a test's
+ * A job runner with the server's scheduled-job handlers (src/app/scheduled-work/scheduled-jobs.ts) on a test's
  * clock and store, as `startScheduledJobs` builds it in a server: tests drive it with `runDue`.
  */
 import { mkdtempSync } from 'node:fs';

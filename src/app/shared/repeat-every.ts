@@ -1,7 +1,7 @@
 /**
  * A per-process loop, for work that belongs to one process: the access-denial summaries flush
  * what that process counted (work shared by servers is a recurring job:
- * registry/scheduled-jobs.ts). `job` every `intervalMs`, never two at once — a run slower than
+ * scheduled-work/scheduled-jobs.ts). `job` every `intervalMs`, never two at once — a run slower than
  * the interval skips the next tick — and a failure goes to `onError` without stopping the loop.
  * The timer does not keep the process alive. `intervalMs` 0 (or less) runs nothing.
  */

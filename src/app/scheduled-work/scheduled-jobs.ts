@@ -9,11 +9,11 @@ import {
   type SignedCheckpointResult,
   signAuditCheckpoint,
 } from '../audit-log/sign-audit-checkpoint.js';
+import { type BlobCollection, collectBlobs } from '../registry/collect-blobs.js';
 import type { AppDeps } from '../shared/app-deps.js';
 import type { AuditSigner } from '../shared/ports.js';
 import type { JobHandler } from '../shared/work-queue-ports.js';
 import { type ExpiryOutcome, expireEmergencies } from '../transitions/expire-emergencies.js';
-import { type BlobCollection, collectBlobs } from './collect-blobs.js';
 
 /** The recurring jobs' kinds, which are also their keys (one row each across servers). */
 export const scheduledJobKinds = {
