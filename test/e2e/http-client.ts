@@ -23,17 +23,8 @@ export interface RequestOptions {
   idempotent?: boolean;
 }
 
-export interface Download {
-  bytes: Uint8Array;
-  contentType: string;
-  /** From `Content-Disposition: attachment; filename="…"`, when the server names one. */
-  filename?: string;
-}
-
 export interface ClearanceClient {
   call<T>(method: 'GET' | 'POST' | 'DELETE', path: string, options?: RequestOptions): Promise<T>;
-  /** A GET whose answer is a file (e.g. an evidence pack); refusals still throw ClearanceErrors. */
-  download(path: string, options?: Pick<RequestOptions, 'query'>): Promise<Download>;
 }
 
 interface ProblemBody {
@@ -50,30 +41,6 @@ function errorCodeOf(code: string | undefined, status: number): ErrorCode {
   if (status === 404) return 'not_found';
   if (status === 409) return 'conflict';
   return 'invalid_input';
-}
-
-/** Largest download the CLI accepts (1 GiB compressed); a larger answer is refused, not held. */
-const maxDownloadBytes = 1024 ** 3;
-
-async function boundedBody(response: Response, limit: number): Promise<Uint8Array> {
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  const reader = response.body?.getReader();
-  if (reader === undefined) return new Uint8Array();
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.byteLength;
-    if (total > limit) {
-      await reader.cancel();
-      throw new ClearanceError(
-        'invalid_input',
-        `The server's answer is larger than ${limit} bytes; the download was stopped.`,
-      );
-    }
-    chunks.push(value);
-  }
-  return new Uint8Array(Buffer.concat(chunks));
 }
 
 function urlFor(server: string, path: string, query: RequestOptions['query']): string {
@@ -118,11 +85,6 @@ async function refusal(response: Response): Promise<ClearanceError> {
   );
 }
 
-function filenameOf(disposition: string | null): string | undefined {
-  const match = /filename="([^"]+)"/.exec(disposition ?? '');
-  return match?.[1];
-}
-
 export function createClient(options: ClientOptions): ClearanceClient {
   const send = async (
     method: 'GET' | 'POST' | 'DELETE',
@@ -156,15 +118,6 @@ export function createClient(options: ClientOptions): ClearanceClient {
       const response = await send(method, path, request, 'application/json');
       const text = await response.text();
       return (text === '' ? undefined : JSON.parse(text)) as T;
-    },
-    async download(path, request = {}) {
-      const response = await send('GET', path, request, '*/*');
-      const filename = filenameOf(response.headers.get('content-disposition'));
-      return {
-        bytes: await boundedBody(response, maxDownloadBytes),
-        contentType: response.headers.get('content-type') ?? 'application/octet-stream',
-        ...(filename ? { filename } : {}),
-      };
     },
   };
 }
