@@ -37,6 +37,7 @@ import {
   type StoredCheckpoint,
   scheduledJobHandlers,
   scheduledJobKinds,
+  settleOutboxEvent,
   sharedIdempotency,
   startAccessDenialFlush,
   type UploadQuota,
@@ -441,13 +442,16 @@ export async function startScheduledJobs(
 ): Promise<JobRunner> {
   const { config, store } = registry;
   const { onEvent, onError, clock, workerId, pollMs, ...callbacks } = hooks;
-  const handlers = scheduledJobHandlers(registry.deps, {
-    signer: registry.auditSigner,
-    blobGraceSeconds: config.blobGcGraceSeconds,
-    keepUploadsSeconds: config.uploadQuotaWindowSeconds,
-    queueRetentionSeconds: config.queueRetentionSeconds,
-    ...callbacks,
-  });
+  const handlers = {
+    ...scheduledJobHandlers(registry.deps, {
+      signer: registry.auditSigner,
+      blobGraceSeconds: config.blobGcGraceSeconds,
+      keepUploadsSeconds: config.uploadQuotaWindowSeconds,
+      queueRetentionSeconds: config.queueRetentionSeconds,
+      ...callbacks,
+    }),
+    'outbox.dispatch': settleOutboxEvent(registry.deps),
+  };
   const recurring = scheduledJobsOf(config);
   const runClock = clock ?? registry.deps.clock;
   const at = runClock.now().toISOString();

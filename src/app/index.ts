@@ -105,6 +105,7 @@ export {
   type ScheduledJobOptions,
   scheduledJobHandlers,
   scheduledJobKinds,
+  settleOutboxEvent,
 } from './scheduled-work/scheduled-jobs.js';
 export type { AppDeps } from './shared/app-deps.js';
 export { guarded } from './shared/authorise.js';

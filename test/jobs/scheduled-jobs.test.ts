@@ -14,6 +14,7 @@ import { openRegistry, scheduledJobsOf, startScheduledJobs } from '../../src/com
 import { loadConfig } from '../../src/config.js';
 import type { JobRunner, RunnerEvent } from '../../src/jobs/index.js';
 import { openHarness } from '../app/state-fixtures.js';
+import { sampleEvents } from '../notify/sample-events.js';
 import { eachEngine } from '../store/engines.js';
 import { scheduledRunner } from './scheduled-runner.js';
 
@@ -64,6 +65,46 @@ eachEngine('scheduled jobs', (engine) => {
     expect(new Set(runs.map((run) => run.worker)).size).toBeGreaterThan(1);
     await Promise.all(runners.map((runner) => runner.stop()));
   }, 120_000);
+
+  it('settles each outbox event with no target configured, and the purge then removes it', async () => {
+    const h = await openHarness(engine);
+    const dispatched: string[] = [];
+    const runner = scheduledRunner({
+      deps: h.deps,
+      clock: h.clock,
+      everyMs: { 'checkpoint.sign': 10 * minute, 'queue.purge': 60 * minute },
+      onEvent: (event: RunnerEvent) => {
+        expect(event.type).toBe('succeeded');
+        if (event.job.kind === 'outbox.dispatch') dispatched.push(event.job.key);
+      },
+    });
+    await runner.ensureRecurring();
+    const sample = sampleEvents[0];
+    if (sample === undefined) throw new Error('no sample event');
+    const createdAt = h.clock.now().toISOString();
+    await h.store.transaction((tx) =>
+      tx.outbox.append({ id: 'evt_settle', type: sample.type, payload: sample, createdAt }),
+    );
+    for (let i = 0; i < 3; i += 1) {
+      await runner.runDue();
+      h.clock.advance(minute);
+    }
+    expect(dispatched.length).toBeGreaterThan(0);
+    const ids = dispatched.map((key) => key.slice('outbox.dispatch:'.length));
+    const kept = await h.store.read((tx) => Promise.all(ids.map((id) => tx.outbox.get(id))));
+    expect(ids).toContain('evt_settle');
+    expect(kept.every((event) => event !== undefined)).toBe(true);
+    // Past the retention (an hour in this runner), the hourly purge removes the settled events.
+    // (The file's database is shared with the test above, whose purge job runs on its own
+    // schedule: six hours cover it.)
+    for (let i = 0; i < 6; i += 1) {
+      h.clock.advance(60 * minute);
+      await runner.runDue();
+    }
+    const left = await h.store.read((tx) => Promise.all(ids.map((id) => tx.outbox.get(id))));
+    expect(left).toEqual(ids.map(() => undefined));
+    await runner.stop();
+  });
 });
 
 it('Config names one recurring job per scheduled kind, leaving out intervals set to 0', () => {

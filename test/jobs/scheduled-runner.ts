@@ -11,6 +11,7 @@ import {
   type ScheduledJobKind,
   type ScheduledJobOptions,
   scheduledJobHandlers,
+  settleOutboxEvent,
 } from '../../src/app/index.js';
 import { loadAuditSigner } from '../../src/compose.js';
 import { loadConfig } from '../../src/config.js';
@@ -38,13 +39,16 @@ export function scheduledRunner(input: {
   return createJobRunner({
     store: input.deps.store,
     clock: input.clock,
-    handlers: scheduledJobHandlers(input.deps, {
-      signer: testSigner(),
-      blobGraceSeconds: 3600,
-      keepUploadsSeconds: 3600,
-      queueRetentionSeconds: 3600,
-      ...input.hooks,
-    }),
+    handlers: {
+      ...scheduledJobHandlers(input.deps, {
+        signer: testSigner(),
+        blobGraceSeconds: 3600,
+        keepUploadsSeconds: 3600,
+        queueRetentionSeconds: 3600,
+        ...input.hooks,
+      }),
+      'outbox.dispatch': settleOutboxEvent(input.deps),
+    },
     recurring: Object.entries(input.everyMs).map(([kind, everyMs]) => ({
       kind,
       key: kind,
