@@ -3,12 +3,8 @@
  * goes through src/cli/registry/): RFC 9457 problems come back as ClearanceErrors with their code.
  */
 import { randomUUID } from 'node:crypto';
-import {
-  ClearanceError,
-  type ErrorCode,
-  errorCodes,
-  type Problem,
-} from '../../src/domain/index.js';
+import { errorCodeOf, type ProblemBody } from '../../src/cli/registry/remote-registry.js';
+import { ClearanceError } from '../../src/domain/index.js';
 
 export interface ClientOptions {
   server: string;
@@ -25,22 +21,6 @@ export interface RequestOptions {
 
 export interface ClearanceClient {
   call<T>(method: 'GET' | 'POST' | 'DELETE', path: string, options?: RequestOptions): Promise<T>;
-}
-
-interface ProblemBody {
-  code?: string;
-  title?: string;
-  detail?: string;
-  problems?: Problem[];
-}
-
-function errorCodeOf(code: string | undefined, status: number): ErrorCode {
-  if (code && (errorCodes as readonly string[]).includes(code)) return code as ErrorCode;
-  if (status === 401) return 'unauthenticated';
-  if (status === 403) return 'forbidden';
-  if (status === 404) return 'not_found';
-  if (status === 409) return 'conflict';
-  return 'invalid_input';
 }
 
 function urlFor(server: string, path: string, query: RequestOptions['query']): string {

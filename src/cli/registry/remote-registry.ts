@@ -25,14 +25,16 @@ export interface RemoteOptions {
   token: string;
 }
 
-interface ProblemBody {
+/** An RFC 9457 problem body as the server sends it. */
+export interface ProblemBody {
   code?: string;
   title?: string;
   detail?: string;
   problems?: Problem[];
 }
 
-function errorCodeOf(code: string | undefined, status: number): ErrorCode {
+/** The refusal's code: the problem's own, else one from the status. */
+export function errorCodeOf(code: string | undefined, status: number): ErrorCode {
   if (code && (errorCodes as readonly string[]).includes(code)) return code as ErrorCode;
   if (status === 401) return 'unauthenticated';
   if (status === 403) return 'forbidden';
