@@ -182,6 +182,18 @@ const configSchema = z.strictObject({
     .describe(
       'Worker threads that run gates, each one run at a time; further runs wait their turn. Kept alive between runs; a stopped worker is replaced.',
     ),
+  prometheusUrl: z
+    .union([z.literal(''), z.url({ protocol: /^https?$/ })])
+    .describe(
+      'Prometheus HTTP API that rollouts pull KPI series from (`rollout.sources` in the policy holds the queries, never the URL); empty = no pull source.',
+    ),
+  prometheusTimeoutSeconds: z.coerce
+    .number()
+    .positive()
+    .max(300)
+    .describe(
+      'Time one Prometheus query may take, connect to last byte; past it that series is missing data for the window, not a failed sweep.',
+    ),
 });
 
 export type Config = Readonly<z.infer<typeof configSchema>>;
@@ -220,6 +232,8 @@ const configDefaults: z.infer<typeof configSchema> = {
   gateTimeBudgetSeconds: 30,
   gateMemoryBudgetMb: 1024,
   gateWorkers: 2,
+  prometheusUrl: '',
+  prometheusTimeoutSeconds: 10,
 };
 
 /** Environment variable for each key; DATABASE_URL is honoured as the convention it is. */
@@ -256,6 +270,8 @@ const configEnvironment: Record<keyof Config, readonly string[]> = {
   gateTimeBudgetSeconds: ['CLEARANCE_GATE_TIME_BUDGET_SECONDS'],
   gateMemoryBudgetMb: ['CLEARANCE_GATE_MEMORY_BUDGET_MB'],
   gateWorkers: ['CLEARANCE_GATE_WORKERS'],
+  prometheusUrl: ['CLEARANCE_PROMETHEUS_URL'],
+  prometheusTimeoutSeconds: ['CLEARANCE_PROMETHEUS_TIMEOUT_SECONDS'],
 };
 
 function fromEnvironment(env: NodeJS.ProcessEnv): Record<string, string> {

@@ -127,6 +127,12 @@ export {
   inProcessIdempotency,
   sharedIdempotency,
 } from './shared/idempotency-store.js';
+export type {
+  KpiPull,
+  KpiPullProblem,
+  KpiPullRequest,
+  KpiSource,
+} from './shared/kpi-source-port.js';
 export type * from './shared/ports.js';
 export type * from './shared/work-queue-ports.js';
 export { cancelRequest } from './transitions/cancel-request.js';
