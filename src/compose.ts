@@ -430,6 +430,7 @@ export function scheduledJobsOf(config: Config): RecurringJob[] {
     [scheduledJobKinds.blobsCollect]: config.blobGcIntervalSeconds,
     [scheduledJobKinds.queuePurge]: config.queuePurgeIntervalSeconds,
     [scheduledJobKinds.emergencyExpire]: config.emergencyExpiryIntervalSeconds,
+    [scheduledJobKinds.reviewsEscalate]: config.reviewEscalationIntervalSeconds,
   };
   return Object.entries(periods)
     .filter(([, seconds]) => seconds > 0)

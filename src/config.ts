@@ -114,6 +114,13 @@ const configSchema = z.strictObject({
     .describe(
       'How often executed emergency changes past their policy’s `expiresAfter` are expired (standard gates re-run; rolled back unless they pass), as the recurring job `emergency.expire`. An emergency lasts at most this much past its window (0 = never: not recommended).',
     ),
+  reviewEscalationIntervalSeconds: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .describe(
+      'How often post-incident review deadlines are checked, as the recurring job `reviews.escalate`: `review.due` once the last quarter of a review period begins, `review.overdue` (escalation) once it has passed, each once per request (0 = never).',
+    ),
   queuePurgeIntervalSeconds: z.coerce
     .number()
     .int()
@@ -218,6 +225,7 @@ const configDefaults: z.infer<typeof configSchema> = {
   checkpointIntervalSeconds: 60,
   stateCheckIntervalSeconds: 3600,
   emergencyExpiryIntervalSeconds: 30,
+  reviewEscalationIntervalSeconds: 60,
   queuePurgeIntervalSeconds: 3600,
   queueRetentionSeconds: 7 * 24 * 3600,
   jobPollIntervalSeconds: 1,
@@ -256,6 +264,7 @@ const configEnvironment: Record<keyof Config, readonly string[]> = {
   checkpointIntervalSeconds: ['CLEARANCE_CHECKPOINT_INTERVAL_SECONDS'],
   stateCheckIntervalSeconds: ['CLEARANCE_STATE_CHECK_INTERVAL_SECONDS'],
   emergencyExpiryIntervalSeconds: ['CLEARANCE_EMERGENCY_EXPIRY_INTERVAL_SECONDS'],
+  reviewEscalationIntervalSeconds: ['CLEARANCE_REVIEW_ESCALATION_INTERVAL_SECONDS'],
   queuePurgeIntervalSeconds: ['CLEARANCE_QUEUE_PURGE_INTERVAL_SECONDS'],
   queueRetentionSeconds: ['CLEARANCE_QUEUE_RETENTION_SECONDS'],
   jobPollIntervalSeconds: ['CLEARANCE_JOB_POLL_INTERVAL_SECONDS'],
