@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { explainPolicy } from './explain-policy.js';
 import { parsePolicy } from './parse-policy.js';
 
 const header = 'apiVersion: clearance/v1\nkind: Policy\nmetadata: { name: p, riskTier: low }\n';
@@ -40,6 +41,18 @@ describe('rollout.sources', () => {
           'histogram_quantile(0.95, sum by (le) (rate(latency_bucket{version="{version}"}[{step}])))',
       },
     });
+  });
+
+  it('is explained, series by series', () => {
+    const result = parsePolicy(rollout(ctr + latency), 'policy.yaml');
+    if (!result.ok) throw new Error('expected a policy');
+    const text = explainPolicy(result.policy, result.digest);
+    expect(text).toContain(
+      '  - series ctr: successes and trials pulled from Prometheus every 1m (candidate and control); a failed query is missing data.',
+    );
+    expect(text).toContain(
+      '  - series latency_ms: values pulled from Prometheus every 30s (candidate only); a failed query is missing data.',
+    );
   });
 
   it('leaves the digest of a policy without sources as it was', () => {
