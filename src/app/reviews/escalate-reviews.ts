@@ -37,11 +37,16 @@ export async function escalateReviews(
   input: { now?: Date } = {},
 ): Promise<EscalationOutcome[]> {
   const now = input.now ?? deps.clock.now();
-  const owed = await deps.store.read(async (tx) =>
-    (await tx.requests.list({ status: ['executed', 'expired'] })).filter(
-      (r) => hasReview(r) && r.reviewDueAt !== undefined,
-    ),
-  );
+  // Read without locks first, so requests already escalated cost no locked transaction each run.
+  const owed = await deps.store.read(async (tx) => {
+    const open: TransitionRequest[] = [];
+    for (const r of await tx.requests.list({ status: ['executed', 'expired'] })) {
+      if (!hasReview(r) || r.reviewDueAt === undefined) continue;
+      const subject = { type: 'request', id: r.id };
+      if ((await tx.audit.aboutSubject(subject, ['review.escalated'])).length === 0) open.push(r);
+    }
+    return open;
+  });
   const outcomes: EscalationOutcome[] = [];
   for (const request of owed) {
     const sent = await deps.store.transaction((tx) => escalateOne(deps, tx, request.id, now));
