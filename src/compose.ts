@@ -29,6 +29,7 @@ import {
   collectBlobs,
   describeDisagreement,
   type IdGenerator,
+  type KpiSource,
   rotateAuditKey,
   type ScheduledJobKind,
   type ScheduledJobOptions,
@@ -67,6 +68,7 @@ import {
   type RecurringJob,
   type RunnerEvent,
 } from './jobs/index.js';
+import { prometheusKpiSource } from './kpi-sources/index.js';
 import { createStore, type StoreConfig } from './store/index.js';
 
 export interface Registry {
@@ -131,6 +133,15 @@ export function storeConfigFor(config: Config): StoreConfig {
       ],
     },
   );
+}
+
+/** The rollouts' KPI pull source of the configuration, or undefined when no Prometheus is set. */
+export function kpiSourceOf(config: Config): KpiSource | undefined {
+  if (config.prometheusUrl === '') return undefined;
+  return prometheusKpiSource({
+    url: config.prometheusUrl,
+    timeoutMs: config.prometheusTimeoutSeconds * 1000,
+  });
 }
 
 /** The gate-run budgets of the configuration. */
@@ -419,6 +430,7 @@ export function scheduledJobsOf(config: Config): RecurringJob[] {
     [scheduledJobKinds.blobsCollect]: config.blobGcIntervalSeconds,
     [scheduledJobKinds.queuePurge]: config.queuePurgeIntervalSeconds,
     [scheduledJobKinds.emergencyExpire]: config.emergencyExpiryIntervalSeconds,
+    [scheduledJobKinds.reviewsEscalate]: config.reviewEscalationIntervalSeconds,
   };
   return Object.entries(periods)
     .filter(([, seconds]) => seconds > 0)

@@ -114,6 +114,13 @@ const configSchema = z.strictObject({
     .describe(
       'How often executed emergency changes past their policy’s `expiresAfter` are expired (standard gates re-run; rolled back unless they pass), as the recurring job `emergency.expire`. An emergency lasts at most this much past its window (0 = never: not recommended).',
     ),
+  reviewEscalationIntervalSeconds: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .describe(
+      'How often post-incident review deadlines are checked, as the recurring job `reviews.escalate`: `review.due` once the last quarter of a review period begins, `review.overdue` (escalation) once it has passed, each once per request (0 = never).',
+    ),
   queuePurgeIntervalSeconds: z.coerce
     .number()
     .int()
@@ -182,6 +189,18 @@ const configSchema = z.strictObject({
     .describe(
       'Worker threads that run gates, each one run at a time; further runs wait their turn. Kept alive between runs; a stopped worker is replaced.',
     ),
+  prometheusUrl: z
+    .union([z.literal(''), z.url({ protocol: /^https?$/ })])
+    .describe(
+      'Prometheus HTTP API that rollouts pull KPI series from (`rollout.sources` in the policy holds the queries, never the URL); empty = no pull source.',
+    ),
+  prometheusTimeoutSeconds: z.coerce
+    .number()
+    .positive()
+    .max(300)
+    .describe(
+      'Time one Prometheus query may take, connect to last byte; past it that series is missing data for the window, not a failed sweep.',
+    ),
 });
 
 export type Config = Readonly<z.infer<typeof configSchema>>;
@@ -206,6 +225,7 @@ const configDefaults: z.infer<typeof configSchema> = {
   checkpointIntervalSeconds: 60,
   stateCheckIntervalSeconds: 3600,
   emergencyExpiryIntervalSeconds: 30,
+  reviewEscalationIntervalSeconds: 60,
   queuePurgeIntervalSeconds: 3600,
   queueRetentionSeconds: 7 * 24 * 3600,
   jobPollIntervalSeconds: 1,
@@ -220,6 +240,8 @@ const configDefaults: z.infer<typeof configSchema> = {
   gateTimeBudgetSeconds: 30,
   gateMemoryBudgetMb: 1024,
   gateWorkers: 2,
+  prometheusUrl: '',
+  prometheusTimeoutSeconds: 10,
 };
 
 /** Environment variable for each key; DATABASE_URL is honoured as the convention it is. */
@@ -242,6 +264,7 @@ const configEnvironment: Record<keyof Config, readonly string[]> = {
   checkpointIntervalSeconds: ['CLEARANCE_CHECKPOINT_INTERVAL_SECONDS'],
   stateCheckIntervalSeconds: ['CLEARANCE_STATE_CHECK_INTERVAL_SECONDS'],
   emergencyExpiryIntervalSeconds: ['CLEARANCE_EMERGENCY_EXPIRY_INTERVAL_SECONDS'],
+  reviewEscalationIntervalSeconds: ['CLEARANCE_REVIEW_ESCALATION_INTERVAL_SECONDS'],
   queuePurgeIntervalSeconds: ['CLEARANCE_QUEUE_PURGE_INTERVAL_SECONDS'],
   queueRetentionSeconds: ['CLEARANCE_QUEUE_RETENTION_SECONDS'],
   jobPollIntervalSeconds: ['CLEARANCE_JOB_POLL_INTERVAL_SECONDS'],
@@ -256,6 +279,8 @@ const configEnvironment: Record<keyof Config, readonly string[]> = {
   gateTimeBudgetSeconds: ['CLEARANCE_GATE_TIME_BUDGET_SECONDS'],
   gateMemoryBudgetMb: ['CLEARANCE_GATE_MEMORY_BUDGET_MB'],
   gateWorkers: ['CLEARANCE_GATE_WORKERS'],
+  prometheusUrl: ['CLEARANCE_PROMETHEUS_URL'],
+  prometheusTimeoutSeconds: ['CLEARANCE_PROMETHEUS_TIMEOUT_SECONDS'],
 };
 
 function fromEnvironment(env: NodeJS.ProcessEnv): Record<string, string> {

@@ -97,6 +97,7 @@ export { assertWithinUploadQuota, type UploadQuota } from './registry/upload-quo
 export { type BacktestReport, backtestPolicy, parseSince } from './replay/backtest-policy.js';
 export { type GateSummary, type ReplayReport, replayDecision } from './replay/replay-decision.js';
 export type { BacktestInput, ReplayUseCases } from './replay/replay-use-cases.js';
+export { type EscalationOutcome, escalateReviews } from './reviews/escalate-reviews.js';
 export { listReviews, type ReviewFilter, type ReviewItem } from './reviews/list-reviews.js';
 export { type OverdueReview, overdueReviews } from './reviews/overdue-reviews.js';
 export { type ReviewInput, type ReviewResult, recordReview } from './reviews/record-review.js';
@@ -127,6 +128,12 @@ export {
   inProcessIdempotency,
   sharedIdempotency,
 } from './shared/idempotency-store.js';
+export type {
+  KpiPull,
+  KpiPullProblem,
+  KpiPullRequest,
+  KpiSource,
+} from './shared/kpi-source-port.js';
 export type * from './shared/ports.js';
 export type * from './shared/work-queue-ports.js';
 export { cancelRequest } from './transitions/cancel-request.js';

@@ -45,6 +45,11 @@ const requestSummary = z.strictObject({
 
 const person = z.strictObject({ userId: text, displayName: text.optional() });
 const roleNeeded = z.strictObject({ role: text, needed: z.int().min(1) });
+const reviewAwaiting = z
+  .array(roleNeeded.extend({ holders: z.array(person) }))
+  .describe(
+    'Review sign-offs still missing, how many each, and who holds the role now (never the requester): the people who must act',
+  );
 const failedGate = z.strictObject({
   gateId: text,
   outcome: z.enum(['fail', 'error']),
@@ -107,8 +112,16 @@ const dataSchemas = {
     bypassExpiresAt: instant,
     reviewDueAt: instant,
   }),
-  'review.due': z.strictObject({ request: requestSummary, reviewDueAt: instant }),
-  'review.overdue': z.strictObject({ request: requestSummary, reviewDueAt: instant }),
+  'review.due': z.strictObject({
+    request: requestSummary,
+    reviewDueAt: instant,
+    awaiting: reviewAwaiting.optional(),
+  }),
+  'review.overdue': z.strictObject({
+    request: requestSummary,
+    reviewDueAt: instant,
+    awaiting: reviewAwaiting.optional(),
+  }),
   'rollout.started': z.strictObject({ rollout: rolloutSummary, baselineVersion: text.optional() }),
   'rollout.paused': z.strictObject({
     rollout: rolloutSummary,

@@ -245,6 +245,23 @@ export interface CanaryStep {
   duration: DurationText;
 }
 
+/** PromQL for one arm: a count series' successes and trials, or a value series' values. */
+export type PrometheusArmQuery = { successes: string; trials: string } | { value: string };
+
+/**
+ * Where a series' points are pulled from: a Prometheus range query per arm, evaluated every
+ * `step` (the Prometheus URL is server configuration, never policy).
+ */
+export interface PrometheusSeriesSource {
+  step: DurationText;
+  candidate: PrometheusArmQuery;
+  control?: PrometheusArmQuery;
+}
+
+export interface KpiSeriesSource {
+  prometheus: PrometheusSeriesSource;
+}
+
 export interface RolloutSpec {
   /** The single-step form as written; `steps` holds it too. */
   canary?: CanaryStep;
@@ -254,6 +271,8 @@ export interface RolloutSpec {
   consecutiveErrorLimit: number;
   /** How long after a window ends its late points still count; then it is decided. */
   lateness: DurationText;
+  /** Series pulled from a KPI source rather than posted, by series name. */
+  sources?: Record<string, KpiSeriesSource>;
 }
 
 export interface TransitionPolicy {

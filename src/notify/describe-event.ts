@@ -36,6 +36,22 @@ function people(holders: { userId: string; displayName?: string | undefined }[])
     .join(', ');
 }
 
+/** "Must act" facts of a review reminder or escalation: each missing role and who holds it. */
+function awaitingFacts(
+  awaiting:
+    | {
+        role: string;
+        needed: number;
+        holders: { userId: string; displayName?: string | undefined }[];
+      }[]
+    | undefined,
+): EventDescription['facts'] {
+  return (awaiting ?? []).map((r) => ({
+    label: `Must act: ${r.needed} × ${r.role}`,
+    value: people(r.holders),
+  }));
+}
+
 type Describe<T extends NotificationEvent['type']> = (
   event: Extract<NotificationEvent, { type: T }>,
 ) => EventDescription;
@@ -91,13 +107,13 @@ const describers: { [T in NotificationEvent['type']]: Describe<T> } = {
     title: `Review due: emergency change of ${data.request.model} ${data.request.version}`,
     summary: `The post-incident review of the emergency move of ${move(data.request)} is due.`,
     action: `Review by ${data.reviewDueAt}`,
-    facts: requestFacts(data.request),
+    facts: [...requestFacts(data.request), ...awaitingFacts(data.awaiting)],
   }),
   'review.overdue': ({ data }) => ({
     title: `Review overdue: emergency change of ${data.request.model} ${data.request.version}`,
     summary: `The post-incident review of the emergency move of ${move(data.request)} was due ${data.reviewDueAt} and is not done.`,
     action: 'Review now',
-    facts: requestFacts(data.request),
+    facts: [...requestFacts(data.request), ...awaitingFacts(data.awaiting)],
   }),
   'rollout.started': ({ data }) => ({
     title: `Rollout started: ${data.rollout.model} ${data.rollout.version}`,

@@ -6,6 +6,7 @@ import type {
   RolloutSpec,
   ValueStatistic,
 } from '../domain/policy.js';
+import { buildKpiSources } from './build-kpi-sources.js';
 import { describePath } from './describe-path.js';
 import type { RawRollout, RawTrigger } from './policy-schema.js';
 import type { ProblemCollector } from './problem-collector.js';
@@ -26,12 +27,16 @@ export function buildRollout(
     return built ? [built] : [];
   });
   if (!steps || triggers.length !== raw.triggers.length) return undefined;
+  const sources =
+    raw.sources && buildKpiSources(c, raw.sources, { triggers, path: [...path, 'sources'] });
+  if (raw.sources && !sources) return undefined;
   return {
     ...(raw.canary && { canary: raw.canary }),
     steps,
     triggers,
     consecutiveErrorLimit: raw.consecutiveErrorLimit,
     lateness: raw.lateness,
+    ...(sources && { sources }),
   };
 }
 

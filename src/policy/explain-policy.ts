@@ -62,6 +62,14 @@ function rolloutLines(rollout: RolloutSpec): string[] {
   lines.push(
     `  - roll back after ${rollout.consecutiveErrorLimit} windows in a row that cannot be evaluated (errors).`,
   );
+  for (const [series, source] of Object.entries(rollout.sources ?? {})) {
+    const { step, candidate, control } = source.prometheus;
+    const kind = 'value' in candidate ? 'values' : 'successes and trials';
+    const arms = control ? 'candidate and control' : 'candidate only';
+    lines.push(
+      `  - series ${series}: ${kind} pulled from Prometheus every ${step} (${arms}); a failed query is missing data.`,
+    );
+  }
   return lines;
 }
 

@@ -106,12 +106,30 @@ const triggerSchema = strict({
 
 const stepSchema = strict({ traffic: percent, duration });
 
+/** A PromQL query template; placeholders are checked by the rollout builder. */
+const promql = text;
+
+const prometheusArmSchema = strict({
+  successes: promql.optional(),
+  trials: promql.optional(),
+  value: promql.optional(),
+});
+
+const kpiSourceSchema = strict({
+  prometheus: strict({
+    step: duration.default('1m'),
+    candidate: prometheusArmSchema,
+    control: prometheusArmSchema.optional(),
+  }),
+});
+
 const rolloutSchema = strict({
   canary: stepSchema.optional(),
   steps: z.array(stepSchema).min(1).optional(),
   triggers: z.array(triggerSchema).default([]),
   consecutiveErrorLimit: count(1).default(4),
   lateness: duration.default('5m'),
+  sources: z.record(identifier, kpiSourceSchema).optional(),
 });
 
 const ticketSchema = strict({
@@ -168,3 +186,4 @@ export const changeTypesSchema = strict({
 
 export type RawTrigger = z.output<typeof triggerSchema>;
 export type RawRollout = z.output<typeof rolloutSchema>;
+export type RawKpiSource = z.output<typeof kpiSourceSchema>;

@@ -1,15 +1,27 @@
 /**
  * The work queue across server processes: three runners on one PostgreSQL claim each job once and
- * run a recurring job once per period; a runner killed with SIGKILL while holding a job loses it
- * to another once its lease expires (on both engines).
+ * run a recurring job once per period; three processes running the server's scheduled jobs
+ * (checkpoint.sign, emergency.expire, reviews.escalate) run each period once and act on an
+ * emergency once; a runner killed with SIGKILL while holding a job loses it to another once its
+ * lease expires (on both engines).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Store } from '../../src/app/index.js';
+import type { AppDeps, Store } from '../../src/app/index.js';
+import { apiTokenIssuer } from '../../src/auth/index.js';
+import { loadAuditSigner } from '../../src/compose.js';
+import { loadConfig } from '../../src/config.js';
+import { FileBlobStore } from '../../src/evidence/file-blob-store.js';
+import { InProcessGateRunner } from '../../src/gate-runs/index.js';
 import { createJobRunner } from '../../src/jobs/index.js';
 import { createStore, type StoreConfig } from '../../src/store/index.js';
-import { fixedClock } from '../fakes/fixed-clock.js';
+import type { StoreHarness } from '../app/harness.js';
+import { fixedClock, sequentialIds } from '../fakes/fixed-clock.js';
+import { executedHotfix } from '../http/review-fixture.js';
 import {
   eachEngine,
   type FreshPostgres,
@@ -18,10 +30,13 @@ import {
 } from '../store/engines.js';
 
 const child = new URL('./runner-child.ts', import.meta.url).pathname;
+const scheduledChild = new URL('./scheduled-child.ts', import.meta.url).pathname;
 
 interface Line {
   worker: string;
   ready?: boolean;
+  expired?: { requestId: string; outcome: string }[];
+  escalated?: { requestId: string; sent: string }[];
   claimed?: string;
   kind?: string;
   key?: string;
@@ -35,13 +50,13 @@ interface Runner {
 }
 
 function startRunner(config: StoreConfig, worker: string, mode: 'work' | 'hang'): Runner {
-  const proc = spawn(
-    process.execPath,
-    ['--import', 'tsx', child, JSON.stringify(config), worker, mode],
-    {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    },
-  );
+  return startChild([child, JSON.stringify(config), worker, mode]);
+}
+
+function startChild(args: string[]): Runner {
+  const proc = spawn(process.execPath, ['--import', 'tsx', ...args], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   const lines: Line[] = [];
   createInterface({ input: proc.stdout }).on('line', (line) =>
     lines.push(JSON.parse(line) as Line),
@@ -108,6 +123,100 @@ describe.skipIf(!postgresForSuite(title))(title, () => {
       }
     });
   }, 120_000);
+});
+
+/**
+ * An emergency hotfix executed on 2026-03-01 (simulated), so on the real clock its bypass has
+ * expired and its post-incident review is overdue: the first emergency.expire and
+ * reviews.escalate runs have work to do, and must do it once.
+ */
+async function seedOverdueEmergency(url: string, blobDir: string): Promise<string> {
+  const store = await createStore({ engine: 'postgres', url });
+  try {
+    const blobs = new FileBlobStore(blobDir);
+    const clock = fixedClock();
+    const deps: AppDeps = {
+      store,
+      blobs,
+      gateRunner: new InProcessGateRunner(blobs),
+      clock,
+      ids: sequentialIds('seed'),
+      tokens: apiTokenIssuer,
+    };
+    const refuse = () => Promise.reject(new Error('not in this test'));
+    const h: StoreHarness = {
+      engine: 'postgres',
+      deps,
+      store,
+      blobs,
+      clock,
+      tamperBlob: refuse,
+      tamperPolicy: refuse,
+    };
+    return await executedHotfix(h);
+  } finally {
+    await store.close();
+  }
+}
+
+const scheduledKinds = ['checkpoint.sign', 'emergency.expire', 'reviews.escalate'];
+const scheduledTitle = 'the scheduled jobs in three server processes on one PostgreSQL';
+describe.skipIf(!postgresForSuite(scheduledTitle))(scheduledTitle, () => {
+  it('runs each period of checkpoint.sign, emergency.expire and reviews.escalate exactly once', async () => {
+    const database = await freshPostgresDatabase();
+    const dir = mkdtempSync(join(tmpdir(), 'clearance-scheduled-'));
+    const blobDir = join(dir, 'blobs');
+    const dataDir = join(dir, 'data');
+    // One signing key for all three, made before they start (servers on one database share it).
+    loadAuditSigner(loadConfig({ env: {}, flags: { dataDir } }));
+    const requestId = await seedOverdueEmergency(database.url, blobDir);
+    const runners = ['s1', 's2', 's3'].map((worker) =>
+      startChild([scheduledChild, database.url, blobDir, dataDir, worker, '400']),
+    );
+    try {
+      await until(() => runners.every((r) => r.lines.some((l) => l.ready)), 60_000, 'runners');
+      // Several periods of each job with all three competing (however slow the machine is).
+      const runs = (kind: string) => runners.flatMap((r) => r.lines.filter((l) => l.kind === kind));
+      await until(() => scheduledKinds.every((kind) => runs(kind).length >= 4), 90_000, 'periods');
+    } finally {
+      for (const r of runners) r.process.kill('SIGTERM');
+    }
+    try {
+      expect(await Promise.all(runners.map((r) => r.exited))).toStrictEqual([0, 0, 0]);
+      const lines = runners.flatMap((r) => r.lines);
+      for (const kind of scheduledKinds) {
+        const periods = lines.filter((l) => l.kind === kind).map((l) => l.scheduledAt ?? '');
+        expect(new Set(periods).size, kind).toBe(periods.length);
+        expect(periods.length, kind).toBeGreaterThanOrEqual(4);
+      }
+      expect(new Set(lines.filter((l) => l.kind).map((l) => l.worker)).size).toBeGreaterThan(1);
+      expect(lines.flatMap((l) => l.expired ?? [])).toStrictEqual([
+        { requestId, outcome: 'rolled_back' },
+      ]);
+      expect(lines.flatMap((l) => l.escalated ?? [])).toStrictEqual([
+        { requestId, sent: 'review.overdue' },
+      ]);
+      const store = await createStore({ engine: 'postgres', url: database.url });
+      try {
+        const entries = await store.read((tx) =>
+          tx.audit.aboutSubject({ type: 'request', id: requestId }, [
+            'review.escalated',
+            'review.reminded',
+          ]),
+        );
+        expect(entries.map((e) => e.action)).toStrictEqual(['review.escalated']);
+        const rollbacks: unknown[] = [];
+        await store.read(async (tx) => {
+          for await (const e of tx.audit.withActions(['rollback.executed'])) rollbacks.push(e);
+        });
+        expect(rollbacks).toHaveLength(1);
+      } finally {
+        await store.close();
+      }
+    } finally {
+      await database.drop();
+    }
+  }, 180_000);
 });
 
 eachEngine('a runner killed while holding a job', (engine) => {

@@ -144,7 +144,17 @@ export const sampleEvents: NotificationEvent[] = [
     id: 'evt_01JREVIEWLATE',
     occurredAt: at,
     subject: onRequest(emergency),
-    data: { request: emergency, reviewDueAt: '2026-12-07T09:30:00.000Z' },
+    data: {
+      request: emergency,
+      reviewDueAt: '2026-12-07T09:30:00.000Z',
+      awaiting: [
+        {
+          role: 'risk_officer',
+          needed: 1,
+          holders: [{ userId: 'rita.risk', displayName: 'Rita Risk' }],
+        },
+      ],
+    },
   }),
   buildNotificationEvent({
     type: 'rollout.started',

@@ -10,6 +10,7 @@ import {
   signAuditCheckpoint,
 } from '../audit-log/sign-audit-checkpoint.js';
 import { type BlobCollection, collectBlobs } from '../registry/collect-blobs.js';
+import { type EscalationOutcome, escalateReviews } from '../reviews/escalate-reviews.js';
 import type { AppDeps } from '../shared/app-deps.js';
 import type { AuditSigner } from '../shared/ports.js';
 import type { JobHandler } from '../shared/work-queue-ports.js';
@@ -22,6 +23,7 @@ export const scheduledJobKinds = {
   blobsCollect: 'blobs.collect',
   queuePurge: 'queue.purge',
   emergencyExpire: 'emergency.expire',
+  reviewsEscalate: 'reviews.escalate',
 } as const;
 
 export type ScheduledJobKind = (typeof scheduledJobKinds)[keyof typeof scheduledJobKinds];
@@ -39,6 +41,7 @@ export interface ScheduledJobOptions {
   onCollected?: (run: BlobCollection) => void;
   onExpired?: (outcomes: ExpiryOutcome[]) => void;
   onPurged?: (purged: { jobs: number; events: number }) => void;
+  onEscalated?: (outcomes: EscalationOutcome[]) => void;
 }
 
 /**
@@ -84,6 +87,10 @@ export function scheduledJobHandlers(
     [scheduledJobKinds.emergencyExpire]: async ({ now }) => {
       const outcomes = await expireEmergencies(deps, { now: now() });
       if (outcomes.length > 0) options.onExpired?.(outcomes);
+    },
+    [scheduledJobKinds.reviewsEscalate]: async ({ now }) => {
+      const outcomes = await escalateReviews(deps, { now: now() });
+      if (outcomes.length > 0) options.onEscalated?.(outcomes);
     },
   };
 }

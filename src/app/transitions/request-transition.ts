@@ -10,6 +10,7 @@ import {
 } from '../../domain/index.js';
 import { checkTransitionRequest } from '../../domain/transition-rules.js';
 import { runGates } from '../gate-evaluation/run-gates.js';
+import { roleHolders } from '../identity/role-holders.js';
 import type { AppDeps } from '../shared/app-deps.js';
 import { auditRecord } from '../shared/audit-record.js';
 import { guarded, rolesFor } from '../shared/authorise.js';
@@ -158,21 +159,5 @@ async function awaitingSignOffs(
   request: TransitionRequest,
 ) {
   if (request.changeType === 'emergency') return [];
-  const grants = await tx.identity.listRoleGrants();
-  const awaiting = [];
-  for (const { role, count } of transition.approvals) {
-    if (count < 1) continue;
-    const userIds = new Set(
-      grants
-        .filter((g) => g.role === role && (g.model === undefined || g.model === request.model))
-        .map((g) => g.userId),
-    );
-    const holders = [];
-    for (const userId of userIds) {
-      const user = await tx.identity.getUser(userId);
-      holders.push({ userId, ...(user?.displayName ? { displayName: user.displayName } : {}) });
-    }
-    awaiting.push({ role, needed: count, holders });
-  }
-  return awaiting;
+  return roleHolders(tx, { model: request.model, needed: transition.approvals });
 }

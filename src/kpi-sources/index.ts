@@ -1,0 +1,1 @@
+export { type PrometheusOptions, prometheusKpiSource } from './prometheus-kpi-source.js';
