@@ -6,7 +6,12 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import {
+  CreateBucketCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  S3Client,
+} from '@aws-sdk/client-s3';
 import S3rver from 's3rver';
 import type { S3BlobStoreOptions } from '../../src/evidence/s3-blob-store.js';
 
@@ -14,6 +19,8 @@ export interface LocalS3 {
   endpoint: string;
   /** A new empty bucket, named uniquely. */
   bucket(): Promise<string>;
+  /** Every key in the bucket. */
+  keys(bucket: string): Promise<string[]>;
   /** Writes an object behind the blob store's back (a tampered or stray object). */
   putRaw(bucket: string, key: string, bytes: Uint8Array): Promise<void>;
   options(bucket: string, prefix?: string): S3BlobStoreOptions;
@@ -40,6 +47,10 @@ export async function startLocalS3(): Promise<LocalS3> {
       const name = `clearance-${randomBytes(6).toString('hex')}`;
       await client.send(new CreateBucketCommand({ Bucket: name }));
       return name;
+    },
+    async keys(bucket) {
+      const page = await client.send(new ListObjectsV2Command({ Bucket: bucket }));
+      return (page.Contents ?? []).flatMap((o) => (o.Key ? [o.Key] : []));
     },
     async putRaw(bucket, key, bytes) {
       await client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: bytes }));
