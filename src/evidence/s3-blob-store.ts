@@ -40,10 +40,13 @@ export class S3BlobStore {
   readonly #client: S3Client;
   readonly #bucket: string;
   readonly #prefix: string;
+  /** Where the bucket is, for messages: the endpoint, or AWS S3 and the region. */
+  readonly #where: string;
 
   constructor(options: S3BlobStoreOptions) {
     this.#bucket = options.bucket;
     this.#prefix = options.prefix;
+    this.#where = options.endpoint || `AWS S3 in ${options.region}`;
     this.#client = new S3Client({
       region: options.region,
       forcePathStyle: options.forcePathStyle,
@@ -78,7 +81,7 @@ export class S3BlobStore {
         cause,
         problems: [
           {
-            message: `blobStore s3: bucket "${this.#bucket}" ${reason}`,
+            message: `Bucket "${this.#bucket}" at ${this.#where}.`,
             fix: 'Check s3Bucket, s3Endpoint, s3Region, s3ForcePathStyle and the credentials (docs/operations.md, Shared blob storage); create the bucket first.',
           },
         ],

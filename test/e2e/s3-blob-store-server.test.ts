@@ -4,11 +4,12 @@
  * s3rver). Evidence uploaded through one server is judged by a gate run on the other; the bytes
  * are in the bucket, not on either disk; a tampered object is refused, never judged.
  */
+import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../cli/run-cli.js';
+import { repoRoot, runCli } from '../cli/run-cli.js';
 import { type FreshPostgres, freshPostgresDatabase, postgresForSuite } from '../store/engines.js';
 import { type LocalS3, startLocalS3 } from '../store/s3-server.js';
 import { type ClearanceClient, createClient } from './http-client.js';
@@ -32,6 +33,31 @@ interface GateView {
   outcome: string;
   observed: unknown;
   explanation: string;
+}
+
+/** Runs a command to its end, collecting its output. */
+function run(
+  command: string,
+  args: string[],
+  options: { env: NodeJS.ProcessEnv },
+): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { env: options.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+    });
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+    child.on('error', reject);
+    child.on('close', (status) => {
+      clearTimeout(timer);
+      resolve({ status, stdout, stderr });
+    });
+  });
 }
 
 const runs = postgresForSuite('two servers on one PostgreSQL with an S3 blob store');
@@ -135,6 +161,40 @@ describe.runIf(runs)('two servers sharing an S3-compatible blob store', () => {
     expect(gate?.outcome).toBe('error');
     expect(gate?.observed).toBeNull();
     expect(gate?.explanation).toContain(`Blob ${digest} is corrupted`);
+  });
+
+  it('does not start on a bucket it cannot reach, and says which and what to check', async () => {
+    const options = s3.options('no-such-bucket');
+    // Not spawnSync: the S3 server answers from this process's event loop.
+    const started = await run(
+      process.execPath,
+      [
+        join(repoRoot, 'bin', 'clearance.js'),
+        'serve',
+        '--port',
+        '0',
+        '--data-dir',
+        dataDirs[0] ?? '',
+      ],
+      {
+        env: {
+          ...process.env,
+          CLEARANCE_DATABASE: database.url,
+          CLEARANCE_BLOB_STORE: 's3',
+          CLEARANCE_S3_BUCKET: options.bucket,
+          CLEARANCE_S3_ENDPOINT: options.endpoint,
+          CLEARANCE_S3_ACCESS_KEY_ID: options.accessKeyId,
+          CLEARANCE_S3_SECRET_ACCESS_KEY: options.secretAccessKey,
+          CLEARANCE_S3_FORCE_PATH_STYLE: 'true',
+        },
+      },
+    );
+    expect(started.status).toBe(2);
+    expect(started.stdout).not.toContain('listening');
+    expect(started.stderr).toContain('The S3 bucket "no-such-bucket" does not exist.');
+    expect(started.stderr).toContain(`Bucket "no-such-bucket" at ${options.endpoint}.`);
+    expect(started.stderr).toContain('Check s3Bucket, s3Endpoint');
+    expect(started.stderr).not.toMatch(/\n\s+at /);
   });
 
   it('keeps the audit log verifiable', async () => {
