@@ -48,11 +48,12 @@ function assertHashMatches(digest: string, hex: string, actual: string): void {
  * way; when they do not hash to `digest` the file is removed and the blob refused, so nothing
  * reads a tampered blob.
  */
-export async function writeVerifiedFile(
-  source: Readable | AsyncIterable<Uint8Array>,
-  digest: string,
-  path: string,
-): Promise<void> {
+export async function writeVerifiedFile(input: {
+  source: Readable | AsyncIterable<Uint8Array>;
+  digest: string;
+  path: string;
+}): Promise<void> {
+  const { source, digest, path } = input;
   const hex = parseBlobDigest(digest);
   const hash = createHash('sha256');
   const target = createWriteStream(path, { flags: 'wx' });
@@ -79,11 +80,12 @@ export async function writeVerifiedFile(
  * Reads a blob of `size` bytes from a stream into one buffer of that size (no list of chunks to
  * join), refusing it unless it is exactly that long and hashes to `digest`.
  */
-export async function readVerified(
-  source: AsyncIterable<Uint8Array>,
-  digest: string,
-  size: number,
-): Promise<Uint8Array> {
+export async function readVerified(input: {
+  source: AsyncIterable<Uint8Array>;
+  digest: string;
+  size: number;
+}): Promise<Uint8Array> {
+  const { source, digest, size } = input;
   const hex = parseBlobDigest(digest);
   const hash = createHash('sha256');
   const bytes = new Uint8Array(size);

@@ -83,7 +83,7 @@ export class FileBlobStore {
       throw error;
     }
     // The stream closes the handle when it ends or fails.
-    await writeVerifiedFile(file.createReadStream(), digest, path);
+    await writeVerifiedFile({ source: file.createReadStream(), digest, path });
   }
 
   async has(digest: string): Promise<boolean> {

@@ -111,12 +111,12 @@ export class S3BlobStore {
   /** The bytes, read into one buffer of the object's size and checked against `digest`. */
   async get(digest: string): Promise<Uint8Array> {
     const { body, size } = await this.#open(digest);
-    return readVerified(body, digest, size);
+    return readVerified({ source: body, digest, size });
   }
 
   async writeTo(digest: string, path: string): Promise<void> {
     const { body } = await this.#open(digest);
-    await writeVerifiedFile(body, digest, path);
+    await writeVerifiedFile({ source: body, digest, path });
   }
 
   async has(digest: string): Promise<boolean> {
