@@ -11,6 +11,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config.js';
 import { repoRoot } from '../cli/run-cli.js';
 import { createClient } from './http-client.js';
 import { type LiveServer, personTokenOn, startLiveServer } from './live-server.js';
@@ -82,6 +83,26 @@ function viaProxy(input: {
 }
 
 describe('the deployment files in docs/operations.md', () => {
+  it('the config file loads as the unit uses it', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'clearance-config-'));
+    try {
+      const file = join(dir, 'config.yaml');
+      writeFileSync(file, block('yaml'));
+      const config = loadConfig({ file, env: {} });
+      expect(config).toMatchObject({
+        dataDir: '/var/lib/clearance',
+        database: 'sqlite:/var/lib/clearance/clearance.db',
+        host: '127.0.0.1',
+        port: 8080,
+        trustProxy: '127.0.0.1',
+        blobStore: 'file',
+      });
+      expect(block('ini')).toContain(`Environment=CLEARANCE_CONFIG=/etc/clearance/config.yaml`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it.runIf(has('systemd-analyze'))('the systemd unit verifies', () => {
     const dir = mkdtempSync(join(tmpdir(), 'clearance-unit-'));
     try {
