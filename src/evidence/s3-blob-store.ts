@@ -50,6 +50,10 @@ export class S3BlobStore {
     this.#client = new S3Client({
       region: options.region,
       forcePathStyle: options.forcePathStyle,
+      // The SDK's default extra CRC checksums are refused by several S3-compatible servers; every
+      // read here checks the SHA-256 the blob is addressed by, which is the integrity that counts.
+      requestChecksumCalculation: 'WHEN_REQUIRED',
+      responseChecksumValidation: 'WHEN_REQUIRED',
       ...(options.endpoint ? { endpoint: options.endpoint } : {}),
       ...(options.accessKeyId
         ? {
