@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { Store } from '../src/app/index.js';
 import { appDeps, gateRunBudgets } from '../src/compose.js';
 import { loadConfig } from '../src/config.js';
+import { FileBlobStore } from '../src/evidence/file-blob-store.js';
 
 /** Seconds `work` takes, by the monotonic clock. */
 export async function timeIt(work: () => Promise<void>): Promise<number> {
@@ -13,5 +14,9 @@ export async function timeIt(work: () => Promise<void>): Promise<number> {
 
 /** The use cases' deps over `store`, with blobs under `dir`, wired as `clearance serve` does. */
 export function depsFor(store: Store, dir: string): ReturnType<typeof appDeps> {
-  return appDeps(store, join(dir, 'blobs'), gateRunBudgets(loadConfig({ env: {} })));
+  return appDeps(
+    store,
+    new FileBlobStore(join(dir, 'blobs')),
+    gateRunBudgets(loadConfig({ env: {} })),
+  );
 }

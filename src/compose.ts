@@ -23,6 +23,7 @@ import {
   accessDenialThrottle,
   assertRotationReason,
   type BlobCollection,
+  type BlobStore,
   bindUseCases,
   type Clock,
   checkStoredState,
@@ -154,16 +155,43 @@ export function gateRunBudgets(config: Config): GateRunBudgets {
 }
 
 /**
- * The use cases' dependencies over an open store, with evidence blobs under `blobsDir` and gate
- * runs in a pool of worker threads within `budgets`. `close` stops the workers.
+ * The blob store the configuration names: the data directory's `blobs/`, or an S3-compatible
+ * bucket, checked at once (a bucket it cannot reach stops the start with one clear error). The
+ * S3 client is loaded only when it is used. `close` releases its connections.
+ */
+export async function openBlobStore(config: Config): Promise<{ blobs: BlobStore; close(): void }> {
+  if (config.blobStore === 'file') {
+    return { blobs: new FileBlobStore(join(resolve(config.dataDir), 'blobs')), close() {} };
+  }
+  const { S3BlobStore } = await import('./evidence/s3-blob-store.js');
+  const blobs = new S3BlobStore({
+    bucket: config.s3Bucket,
+    prefix: config.s3Prefix,
+    endpoint: config.s3Endpoint,
+    region: config.s3Region,
+    accessKeyId: config.s3AccessKeyId,
+    secretAccessKey: config.s3SecretAccessKey,
+    forcePathStyle: config.s3ForcePathStyle,
+  });
+  try {
+    await blobs.check();
+  } catch (error) {
+    blobs.close();
+    throw error;
+  }
+  return { blobs, close: () => blobs.close() };
+}
+
+/**
+ * The use cases' dependencies over an open store and blob store, with gate runs in a pool of
+ * worker threads within `budgets`. `close` stops the workers.
  */
 export function appDeps(
   store: Store,
-  blobsDir: string,
+  blobs: BlobStore,
   budgets: GateRunBudgets,
   uploadQuota?: UploadQuota,
 ): AppDeps & { gateRunner: GateWorkerPool } {
-  const blobs = new FileBlobStore(blobsDir);
   return {
     store,
     blobs,
@@ -250,13 +278,15 @@ export async function openRegistry(
 ): Promise<Registry> {
   secureDataFiles(config, options.warn);
   const auditSigner = loadAuditSigner(config);
-  const store = await createStore(storeConfigFor(config));
-  const deps = appDeps(
-    store,
-    join(resolve(config.dataDir), 'blobs'),
-    gateRunBudgets(config),
-    uploadQuotaOf(config),
-  );
+  const blobStore = await openBlobStore(config);
+  let store: Store;
+  try {
+    store = await createStore(storeConfigFor(config));
+  } catch (error) {
+    blobStore.close();
+    throw error;
+  }
+  const deps = appDeps(store, blobStore.blobs, gateRunBudgets(config), uploadQuotaOf(config));
   const directory = storeDirectory(store);
   return {
     config,
@@ -268,6 +298,7 @@ export async function openRegistry(
     async close() {
       await deps.gateRunner.close();
       await store.close();
+      blobStore.close();
     },
   };
 }

@@ -88,6 +88,39 @@ const configSchema = z.strictObject({
     .describe(
       'Blob collection keeps any blob uploaded within this many seconds, so an attach in flight never loses its bytes; keep it above the longest upload.',
     ),
+  blobStore: z
+    .enum(['file', 's3'])
+    .describe(
+      'Where evidence blobs live: `file` (`<dataDir>/blobs`, one server or a shared file system) or `s3` (an S3-compatible bucket, for several servers on one PostgreSQL; set the `s3*` keys). Every read checks a blob against its digest in either.',
+    ),
+  s3Bucket: z
+    .string()
+    .describe(
+      'Bucket of the `s3` blob store (required with it). It must exist: each server checks at start that it can reach it.',
+    ),
+  s3Prefix: z
+    .string()
+    .regex(/^([^/].*\/)?$/, 'must be empty or end with "/" (and not start with one)')
+    .describe(
+      'Prepended to every object key of the `s3` blob store, e.g. `clearance/` (empty = the bucket’s root); blobs are at `<prefix>sha256/ab/cd/<hex>`.',
+    ),
+  s3Endpoint: z
+    .union([z.literal(''), z.url({ protocol: /^https?$/ })])
+    .describe(
+      'URL of an S3-compatible server (MinIO, Ceph, Garage, …) for the `s3` blob store; empty = AWS S3 in `s3Region`.',
+    ),
+  s3Region: z.string().min(1).describe('Region of the `s3` blob store’s bucket.'),
+  s3AccessKeyId: z
+    .string()
+    .describe(
+      'Access key of the `s3` blob store, with `s3SecretAccessKey` (prefer the environment to a file); empty = the AWS SDK’s default chain (`AWS_ACCESS_KEY_ID`…, shared files, instance role).',
+    ),
+  s3SecretAccessKey: z.string().describe('Secret of `s3AccessKeyId`.'),
+  s3ForcePathStyle: z
+    .union([z.boolean(), z.enum(['true', 'false']).transform((v) => v === 'true')])
+    .describe(
+      'Address the bucket in the path (`https://host/bucket/key`) rather than the host name; most self-hosted S3-compatible servers need `true`.',
+    ),
   sqliteSynchronous: z
     .enum(['full', 'normal'])
     .describe(
@@ -221,6 +254,14 @@ const configDefaults: z.infer<typeof configSchema> = {
   uploadQuotaWindowSeconds: 24 * 3600,
   blobGcIntervalSeconds: 3600,
   blobGcGraceSeconds: 3600,
+  blobStore: 'file',
+  s3Bucket: '',
+  s3Prefix: '',
+  s3Endpoint: '',
+  s3Region: 'us-east-1',
+  s3AccessKeyId: '',
+  s3SecretAccessKey: '',
+  s3ForcePathStyle: false,
   sqliteSynchronous: 'full',
   checkpointIntervalSeconds: 60,
   stateCheckIntervalSeconds: 3600,
@@ -260,6 +301,14 @@ const configEnvironment: Record<keyof Config, readonly string[]> = {
   uploadQuotaWindowSeconds: ['CLEARANCE_UPLOAD_QUOTA_WINDOW_SECONDS'],
   blobGcIntervalSeconds: ['CLEARANCE_BLOB_GC_INTERVAL_SECONDS'],
   blobGcGraceSeconds: ['CLEARANCE_BLOB_GC_GRACE_SECONDS'],
+  blobStore: ['CLEARANCE_BLOB_STORE'],
+  s3Bucket: ['CLEARANCE_S3_BUCKET'],
+  s3Prefix: ['CLEARANCE_S3_PREFIX'],
+  s3Endpoint: ['CLEARANCE_S3_ENDPOINT'],
+  s3Region: ['CLEARANCE_S3_REGION'],
+  s3AccessKeyId: ['CLEARANCE_S3_ACCESS_KEY_ID'],
+  s3SecretAccessKey: ['CLEARANCE_S3_SECRET_ACCESS_KEY'],
+  s3ForcePathStyle: ['CLEARANCE_S3_FORCE_PATH_STYLE'],
   sqliteSynchronous: ['CLEARANCE_SQLITE_SYNCHRONOUS'],
   checkpointIntervalSeconds: ['CLEARANCE_CHECKPOINT_INTERVAL_SECONDS'],
   stateCheckIntervalSeconds: ['CLEARANCE_STATE_CHECK_INTERVAL_SECONDS'],
@@ -333,9 +382,12 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
     merged.database = `sqlite:${defaultSqliteFile(String(merged.dataDir))}`;
   }
   const result = configSchema.safeParse(merged);
-  if (!result.success) {
-    const problems: Problem[] = result.error.issues.map((issue) => {
-      const key = issue.path.join('.') || '(config)';
+  const issues = result.success
+    ? crossKeyIssues(result.data)
+    : result.error.issues.map((i) => ({ key: i.path.join('.'), message: i.message }));
+  if (!result.success || issues.length > 0) {
+    const problems: Problem[] = issues.map((issue) => {
+      const key = issue.key || '(config)';
       const names = configEnvironment[key as keyof Config]?.join(' or ');
       return {
         message: `${key}: ${issue.message}`,
@@ -345,6 +397,22 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
     throw new ClearanceError('invalid_input', 'The configuration is invalid.', { problems });
   }
   return Object.freeze(result.data);
+}
+
+/** Keys that are valid alone but not together. */
+function crossKeyIssues(config: z.infer<typeof configSchema>): { key: string; message: string }[] {
+  if (config.blobStore !== 's3') return [];
+  const issues: { key: string; message: string }[] = [];
+  if (config.s3Bucket === '')
+    issues.push({ key: 's3Bucket', message: 'required when blobStore is s3' });
+  if ((config.s3AccessKeyId === '') !== (config.s3SecretAccessKey === '')) {
+    const missing = config.s3AccessKeyId === '' ? 's3AccessKeyId' : 's3SecretAccessKey';
+    issues.push({
+      key: missing,
+      message: 'set both s3AccessKeyId and s3SecretAccessKey, or neither',
+    });
+  }
+  return issues;
 }
 
 /**

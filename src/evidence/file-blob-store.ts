@@ -3,10 +3,19 @@
  * `BlobStore` port structurally (evidence/ may not import app/, see test/architecture.test.ts).
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import {
+  type FileHandle,
+  mkdir,
+  open,
+  readdir,
+  readFile,
+  rename,
+  rm,
+  stat,
+} from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { ClearanceError } from '../domain/index.js';
-import { assertBlobIntact, parseBlobDigest, sha256Hex } from './blob-digest.js';
+import { assertBlobIntact, parseBlobDigest, sha256Hex, writeVerifiedFile } from './blob-digest.js';
 
 export class FileBlobStore {
   readonly #root: string;
@@ -58,6 +67,23 @@ export class FileBlobStore {
     }
     assertBlobIntact(digest, hex, bytes);
     return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  }
+
+  async writeTo(digest: string, path: string): Promise<void> {
+    const hex = parseBlobDigest(digest);
+    let file: FileHandle;
+    try {
+      file = await open(this.#path(hex), 'r');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+        throw new ClearanceError('not_found', `Blob ${digest} is not in the blob store`, {
+          cause: error,
+        });
+      }
+      throw error;
+    }
+    // The stream closes the handle when it ends or fails.
+    await writeVerifiedFile({ source: file.createReadStream(), digest, path });
   }
 
   async has(digest: string): Promise<boolean> {

@@ -6,7 +6,7 @@
  * corrupted or missing blob, a path no file system takes) or whose bytes no longer match becomes
  * a problem of its kind, so only the gates that need it report `error`.
  */
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, normalize, sep } from 'node:path';
 import type { BlobStore } from '../app/shared/ports.js';
@@ -66,7 +66,7 @@ export async function materialiseEvidence(input: {
     try {
       const target = safePath(input.dir, item.path);
       await mkdir(dirname(target), { recursive: true });
-      await writeFile(target, await input.blobs.get(item.digest), { flag: 'wx' });
+      await input.blobs.writeTo(item.digest, target);
     } catch (error) {
       problems.push(unwritable(item, error));
     }

@@ -68,6 +68,54 @@ describe('loadConfig', () => {
   });
 });
 
+describe('the blob store keys', () => {
+  it('reads the S3 store from the environment, path style as a word', () => {
+    const config = loadConfig({
+      env: {
+        CLEARANCE_BLOB_STORE: 's3',
+        CLEARANCE_S3_BUCKET: 'evidence',
+        CLEARANCE_S3_PREFIX: 'clearance/',
+        CLEARANCE_S3_ENDPOINT: 'http://127.0.0.1:9000',
+        CLEARANCE_S3_FORCE_PATH_STYLE: 'false',
+      },
+    });
+    expect(config.blobStore).toBe('s3');
+    expect(config.s3ForcePathStyle).toBe(false);
+    expect(loadConfig({ env: { CLEARANCE_S3_FORCE_PATH_STYLE: 'true' } }).s3ForcePathStyle).toBe(
+      true,
+    );
+    expect(loadConfig({ env: {} }).blobStore).toBe('file');
+  });
+
+  it('refuses an S3 store without a bucket, with half its credentials or a bad endpoint or prefix', () => {
+    const problemsOf = (env: NodeJS.ProcessEnv) => {
+      try {
+        loadConfig({ env });
+      } catch (error) {
+        return (error as { problems: { message: string; fix: string }[] }).problems;
+      }
+      return expect.unreachable('invalid configuration was accepted');
+    };
+    const noBucket = problemsOf({ CLEARANCE_BLOB_STORE: 's3', CLEARANCE_S3_ACCESS_KEY_ID: 'k' });
+    expect(noBucket.map((p) => p.message)).toStrictEqual([
+      's3Bucket: required when blobStore is s3',
+      's3SecretAccessKey: set both s3AccessKeyId and s3SecretAccessKey, or neither',
+    ]);
+    expect(noBucket[0]?.fix).toContain('CLEARANCE_S3_BUCKET');
+    const malformed = problemsOf({
+      CLEARANCE_S3_ENDPOINT: 'minio:9000',
+      CLEARANCE_S3_PREFIX: 'clearance',
+      CLEARANCE_S3_FORCE_PATH_STYLE: 'yes',
+    });
+    expect(malformed.map((p) => p.message.split(':')[0]).sort()).toStrictEqual([
+      's3Endpoint',
+      's3ForcePathStyle',
+      's3Prefix',
+    ]);
+    expect(problemsOf({ CLEARANCE_BLOB_STORE: 'nfs' })[0]?.message).toContain('blobStore');
+  });
+});
+
 describe('docs/reference/config.md', () => {
   it('lists every key exactly as the schema describes it', () => {
     const docs = readFileSync(

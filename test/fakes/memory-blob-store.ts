@@ -1,3 +1,4 @@
+import { writeFile } from 'node:fs/promises';
 import type { BlobStore } from '../../src/app/shared/ports.js';
 import { ClearanceError } from '../../src/domain/index.js';
 import { assertBlobIntact, parseBlobDigest, sha256Hex } from '../../src/evidence/blob-digest.js';
@@ -46,6 +47,9 @@ export function createMemoryBlobStore(): MemoryBlobStore {
       const digest = `sha256:${sha256Hex(bytes)}`;
       if (!blobs.has(digest)) blobs.set(digest, new Uint8Array(bytes));
       return { digest, size: bytes.byteLength };
+    },
+    async writeTo(digest, path) {
+      await writeFile(path, await this.get(digest), { flag: 'wx' });
     },
     get: async (digest) => {
       const hex = parseBlobDigest(digest);

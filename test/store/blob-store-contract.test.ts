@@ -1,12 +1,21 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { BlobStore } from '../../src/app/shared/ports.js';
 import { ClearanceError } from '../../src/domain/index.js';
 import { FileBlobStore } from '../../src/evidence/file-blob-store.js';
+import { S3BlobStore } from '../../src/evidence/s3-blob-store.js';
 import { createMemoryBlobStore } from '../fakes/memory-blob-store.js';
 import { digestOf } from './fixtures.js';
+import { type LocalS3, startLocalS3 } from './s3-server.js';
+
+let s3: LocalS3 | undefined;
+beforeAll(async () => {
+  s3 = await startLocalS3();
+});
+afterAll(() => s3?.close());
 
 /** A blob store under test, and how to corrupt what it holds behind its back. */
 interface OpenBlobStore {
@@ -27,6 +36,27 @@ const implementations: { name: string; open: () => Promise<OpenBlobStore> }[] = 
           await writeFile(join(root, 'sha256', hex.slice(0, 2), hex.slice(2, 4), hex), bytes);
         },
         close: () => rm(root, { recursive: true, force: true }),
+      };
+    },
+  },
+  {
+    name: 'S3BlobStore (s3rver)',
+    open: async () => {
+      if (!s3) throw new Error('the local S3 server did not start');
+      const local = s3;
+      const bucket = await local.bucket();
+      const blobs = new S3BlobStore(local.options(bucket, 'team-a/'));
+      return {
+        blobs,
+        corrupt: async (digest, bytes) => {
+          const hex = digest.slice('sha256:'.length);
+          await local.putRaw(
+            bucket,
+            `team-a/sha256/${hex.slice(0, 2)}/${hex.slice(2, 4)}/${hex}`,
+            bytes,
+          );
+        },
+        close: async () => blobs.close(),
       };
     },
   },
@@ -95,6 +125,84 @@ for (const { name, open } of implementations) {
           'invalid_input',
         );
       }
+    });
+
+    it('streams a blob into a new file, refusing an existing file and a tampered blob', async () => {
+      const { blobs, corrupt } = await start();
+      const dir = await mkdtemp(join(tmpdir(), 'clearance-blob-out-'));
+      try {
+        // Several MiB: bigger than any single read or network chunk.
+        const big = randomBytes(5 * 1024 * 1024 + 17);
+        const stored = await blobs.put(big);
+        const out = join(dir, 'big.bin');
+        await blobs.writeTo(stored.digest, out);
+        expect((await readFile(out)).equals(big)).toBe(true);
+        const again = await blobs.writeTo(stored.digest, out).catch((e: unknown) => e);
+        expect((again as NodeJS.ErrnoException).code).toBe('EEXIST');
+        expect((await readFile(out)).equals(big)).toBe(true);
+
+        const missing = await blobs.writeTo(digest, join(dir, 'missing')).catch((e: unknown) => e);
+        expect((missing as ClearanceError).code).toBe('not_found');
+
+        await blobs.put(bytes);
+        await corrupt(digest, new TextEncoder().encode('{"auc":0.99}'));
+        const target = join(dir, 'metrics.json');
+        const refused = await blobs.writeTo(digest, target).catch((e: unknown) => e);
+        expect((refused as ClearanceError).code).toBe('invalid_evidence');
+        expect((refused as ClearanceError).message).toContain(`Blob ${digest} is corrupted`);
+        // Nothing of the tampered bytes is left for a reader.
+        expect(await stat(target).catch((e: NodeJS.ErrnoException) => e.code)).toBe('ENOENT');
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+    });
+
+    it('lists what it holds; a withdrawn blob is out of reach until restored', async () => {
+      const { blobs } = await start();
+      const other = new TextEncoder().encode('# card');
+      await blobs.put(bytes);
+      await blobs.put(other);
+      const listed = async () => {
+        const all: { digest: string; size: number }[] = [];
+        for await (const blob of blobs.list()) all.push(blob);
+        return all.sort((a, b) => a.digest.localeCompare(b.digest));
+      };
+      const both = [
+        { digest, size: bytes.length },
+        { digest: digestOf('# card'), size: other.length },
+      ].sort((a, b) => a.digest.localeCompare(b.digest));
+      expect(await listed()).toStrictEqual(both);
+
+      const taken = await blobs.withdraw(digest);
+      expect(taken?.size).toBe(bytes.length);
+      expect(await blobs.has(digest)).toBe(false);
+      expect(await blobs.withdraw(digest)).toBeUndefined();
+      expect(await listed()).toStrictEqual([{ digest: digestOf('# card'), size: other.length }]);
+      await taken?.restore();
+      expect(new TextDecoder().decode(await blobs.get(digest))).toBe(text);
+      expect(await listed()).toStrictEqual(both);
+
+      const gone = await blobs.withdraw(digest);
+      await gone?.discard();
+      expect(await blobs.has(digest)).toBe(false);
+      expect(await blobs.restoreWithdrawn()).toBe(0);
+      expect(await listed()).toStrictEqual([{ digest: digestOf('# card'), size: other.length }]);
+    });
+
+    it('keeps a blob stored again while withdrawn, and puts back what a stopped collector left', async () => {
+      const { blobs } = await start();
+      const taken = await blobs.withdraw((await blobs.put(bytes)).digest);
+      await blobs.put(bytes);
+      expect(await blobs.has(digest)).toBe(true);
+      await taken?.restore();
+      expect(new TextDecoder().decode(await blobs.get(digest))).toBe(text);
+
+      // A collector that stopped between withdrawing and settling.
+      expect(await blobs.withdraw(digest)).toBeDefined();
+      expect(await blobs.has(digest)).toBe(false);
+      expect(await blobs.restoreWithdrawn()).toBe(1);
+      expect(new TextDecoder().decode(await blobs.get(digest))).toBe(text);
+      expect(await blobs.restoreWithdrawn()).toBe(0);
     });
   });
 }

@@ -39,10 +39,18 @@ export interface IdGenerator {
   next(): string;
 }
 
-/** Content-addressed bytes on disk: the path is derived from the digest. */
+/**
+ * Content-addressed bytes (a directory on disk, or an S3-compatible bucket): the location is
+ * derived from the digest. Every read checks the bytes still hash to it and refuses them if not.
+ */
 export interface BlobStore {
   put(bytes: Uint8Array): Promise<{ digest: string; size: number }>;
   get(digest: string): Promise<Uint8Array>;
+  /**
+   * Streams the blob into a new file at `path` (refused if the file exists) without holding it
+   * whole in memory; a blob that no longer hashes to `digest` is removed again and refused.
+   */
+  writeTo(digest: string, path: string): Promise<void>;
   has(digest: string): Promise<boolean>;
   /** Every stored blob, in no particular order (blob collection walks it). */
   list(): AsyncIterable<{ digest: string; size: number }>;
