@@ -149,6 +149,7 @@ export {
   getRequest,
   type InboxItem,
   listInbox,
+  type RequestFilter,
   type RequestView,
 } from './transitions/request-queries.js';
 export {

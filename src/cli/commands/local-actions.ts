@@ -20,7 +20,8 @@ export const initCommand = (io: Io, o: { template: string; output: string; force
 export const validateCommand = (io: Io, files: string[], o: { format: string }) =>
   validatePolicies(files, o.format, io);
 
-export const explainCommand = (io: Io, file: string) => explainPolicyFile(file, io);
+export const explainCommand = (io: Io, file: string, o: { format: string }) =>
+  explainPolicyFile(file, o.format, io);
 
 export async function evalCommand(
   io: Io,

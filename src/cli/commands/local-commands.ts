@@ -33,6 +33,7 @@ export function declareLocalCommands(context: CommandContext): void {
     .command('explain')
     .description('a readable summary of who must do what for each transition')
     .argument('<file>')
+    .addOption(formatOption())
     .action(lazy(context, async () => (await actions()).explainCommand));
 
   program

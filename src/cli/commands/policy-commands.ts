@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { copyFile, mkdir, readdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { ClearanceError, formatProblem } from '../../domain/index.js';
-import { explainPolicy } from '../../policy/index.js';
+import { explainPolicy, explainPolicyJson } from '../../policy/index.js';
 import { toJson } from '../check-report.js';
 import { exitCodes } from '../exit-codes.js';
 import { loadPolicyFile } from '../load-policy-file.js';
@@ -64,9 +64,17 @@ export async function validatePolicies(
   return exit;
 }
 
-export async function explainPolicyFile(file: string, out: Output): Promise<number> {
+export async function explainPolicyFile(
+  file: string,
+  format: string,
+  out: Output,
+): Promise<number> {
   const loaded = await loadPolicyFile(file);
-  out.stdout.write(explainPolicy(loaded.policy, loaded.digest));
+  out.stdout.write(
+    format === 'json'
+      ? `${toJson({ file, ...explainPolicyJson(loaded.policy, loaded.digest) })}\n`
+      : explainPolicy(loaded.policy, loaded.digest),
+  );
   return exitCodes.ok;
 }
 
