@@ -90,6 +90,11 @@ describe('docs/walkthrough.md', () => {
     const failedAt = run.stderr.match(/=== walkthrough block \d+/g)?.at(-1);
     expect(run.status, `${failedAt}\n${run.stderr.slice(-3000)}`).toBe(0);
     const out = run.stdout;
+    // Section 1: the untouched scaffold is refused, naming what is missing; the finished bundle passes.
+    expect(out).toContain(
+      'Documentation is incomplete: model_card lacks text under "Model details"',
+    );
+    expect(out).toContain('Not yet: fill in what check named.');
     // Section 1: the CI gate allows the candidate.
     expect(out).toContain('Decision: ALLOWED.');
     // Section 6: an approver saw the gate table and what was still missing.
