@@ -22,13 +22,17 @@ import {
 } from '../app/harness.js';
 import { bootstrapLiveAdmin, type LiveServer, serveLive } from '../e2e/live-server.js';
 import { fixedClock } from '../fakes/fixed-clock.js';
+import {
+  type DatabaseEngineName,
+  databaseEnginesFor,
+  freshPostgresDatabase,
+} from '../store/engines.js';
 import { runCli } from './run-cli.js';
 
 const model = 'credit-risk-pd';
 const candidate = join(examplesDir, 'credit-risk', 'candidates', 'passing');
 let local: string[] = [];
 let remote: string[] = [];
-let server: LiveServer | undefined;
 let pendingId = '';
 
 /** credit-risk-pd: 2026.2 promoted with three sign-offs; 2026.3 requested, one sign-off so far. */
@@ -64,20 +68,30 @@ async function populate(database: string, dataDir: string): Promise<void> {
   }
 }
 
-beforeAll(async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'clearance-read-cli-'));
-  const database = `sqlite:${join(dir, 'clearance.db')}`;
-  const dataDir = join(dir, 'data');
-  await populate(database, dataDir);
-  local = ['--database', database, '--data-dir', dataDir];
-  const adminToken = await bootstrapLiveAdmin({ database, dataDir });
-  server = await serveLive({ database, dataDir, adminToken });
-  remote = ['--server', server.url, '--token', adminToken];
-}, 120_000);
-
-afterAll(async () => {
-  await server?.stop();
-});
+/** The registry on this engine's database, served; sets `local`, `remote` and `pendingId`. */
+function openRegistryOn(engine: DatabaseEngineName): void {
+  let server: LiveServer | undefined;
+  let drop = async () => undefined as unknown;
+  beforeAll(async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'clearance-read-cli-'));
+    let database = `sqlite:${join(dir, 'clearance.db')}`;
+    if (engine === 'postgres') {
+      const fresh = await freshPostgresDatabase();
+      database = fresh.url;
+      drop = fresh.drop;
+    }
+    const dataDir = join(dir, 'data');
+    await populate(database, dataDir);
+    local = ['--database', database, '--data-dir', dataDir];
+    const adminToken = await bootstrapLiveAdmin({ database, dataDir });
+    server = await serveLive({ database, dataDir, adminToken });
+    remote = ['--server', server.url, '--token', adminToken];
+  }, 120_000);
+  afterAll(async () => {
+    await server?.stop();
+    await drop();
+  });
+}
 
 async function both(args: string[]) {
   const results = [];
@@ -106,144 +120,161 @@ interface Gate {
   details: { candidateValue?: number; baselineValue?: number };
 }
 
-describe('request show', () => {
-  it('shows the gate table, sign-offs so far and still required, and evidence digests', async () => {
-    const view = await json<{
-      request: { id: string; status: string; decisionId: string };
-      status: { missing: { role: string; needed: number }[]; counted: { approver: string }[] };
-      decision: { id: string; gates: Gate[]; evidence: { path: string; digest: string }[] };
-    }>(['request', 'show', pendingId]);
-    expect(view.request.status).toBe('pending');
-    expect(view.decision.id).toBe(view.request.decisionId);
-    expect(view.status.counted.map((a) => a.approver)).toEqual([people.owner.id]);
-    expect(view.status.missing).toEqual([
-      { role: 'risk_officer', needed: 1 },
-      { role: 'compliance_officer', needed: 1 },
-    ]);
-    // Every gate of the policy's transition, exact in JSON.
-    const policy = parse(readFileSync(join(examplesDir, 'credit-risk', 'policy.yaml'), 'utf8'));
-    const transition = policy.transitions.find(
-      (t: { from: string; to: string }) => t.from === 'staging' && t.to === 'production',
-    );
-    const gateIds = view.decision.gates.map((g) => g.gateId);
-    expect(gateIds).toEqual(
-      expect.arrayContaining(transition.gates.map((g: { id: string }) => g.id)),
-    );
-    expect(gateIds).toContain('documents');
-    const auc = view.decision.gates.find((g) => g.gateId === 'auc');
-    expect(auc?.observed).toBe(
-      (auc?.details.candidateValue ?? 0) - (auc?.details.baselineValue ?? 0),
-    );
+for (const engine of databaseEnginesFor('CLI reads of what people sign')) {
+  describe(`on ${engine}`, () => {
+    openRegistryOn(engine);
 
-    const [text, remoteText] = await both(['request', 'show', pendingId]);
-    expect(remoteText).toBe(text);
-    // Compared with production 2026.2, trained on the same evidence.
-    expect(text).toContain('AUC unchanged at 0.782');
-    expect(text).toContain('required lower 95% bound of difference >= -0.01');
-    expect(text).toMatch(/still required: risk_officer ×1, compliance_officer ×1/);
-    expect(text).toContain(`✓ ${people.owner.id} as model_owner: approve, risk medium`);
-    for (const file of ['predictions.csv', 'model_card.md']) expect(text).toContain(`${file}  `);
-    expect(text).toContain(sha256(join(candidate, 'predictions.csv')));
-    expect(text).not.toMatch(/0\.03\d{4,}/); // rounded for people
-  });
+    describe('request show', () => {
+      it('shows the gate table, sign-offs so far and still required, and evidence digests', async () => {
+        const view = await json<{
+          request: { id: string; status: string; decisionId: string };
+          status: { missing: { role: string; needed: number }[]; counted: { approver: string }[] };
+          decision: { id: string; gates: Gate[]; evidence: { path: string; digest: string }[] };
+        }>(['request', 'show', pendingId]);
+        expect(view.request.status).toBe('pending');
+        expect(view.decision.id).toBe(view.request.decisionId);
+        expect(view.status.counted.map((a) => a.approver)).toEqual([people.owner.id]);
+        expect(view.status.missing).toEqual([
+          { role: 'risk_officer', needed: 1 },
+          { role: 'compliance_officer', needed: 1 },
+        ]);
+        // Every gate of the policy's transition, exact in JSON.
+        const policy = parse(readFileSync(join(examplesDir, 'credit-risk', 'policy.yaml'), 'utf8'));
+        const transition = policy.transitions.find(
+          (t: { from: string; to: string }) => t.from === 'staging' && t.to === 'production',
+        );
+        const gateIds = view.decision.gates.map((g) => g.gateId);
+        expect(gateIds).toEqual(
+          expect.arrayContaining(transition.gates.map((g: { id: string }) => g.id)),
+        );
+        expect(gateIds).toContain('documents');
+        const auc = view.decision.gates.find((g) => g.gateId === 'auc');
+        expect(auc?.observed).toBe(
+          (auc?.details.candidateValue ?? 0) - (auc?.details.baselineValue ?? 0),
+        );
 
-  it('exits 2 naming an unknown request, and a request without --to', async () => {
-    const unknown = await runCli(['request', 'show', 'no-such-request', ...local]);
-    expect(unknown.status).toBe(2);
-    expect(unknown.stderr).toMatch(/no-such-request/);
-    const noTo = await runCli(['request', model, '2026.3', '--reason', 'x', ...remote]);
-    expect(noTo.status).toBe(2);
-    expect(noTo.stderr).toContain('A request needs --to.');
-  });
-});
+        const [text, remoteText] = await both(['request', 'show', pendingId]);
+        expect(remoteText).toBe(text);
+        // Compared with production 2026.2, trained on the same evidence.
+        expect(text).toContain('AUC unchanged at 0.782');
+        expect(text).toContain('required lower 95% bound of difference >= -0.01');
+        expect(text).toMatch(/still required: risk_officer ×1, compliance_officer ×1/);
+        expect(text).toContain(`✓ ${people.owner.id} as model_owner: approve, risk medium`);
+        for (const file of ['predictions.csv', 'model_card.md'])
+          expect(text).toContain(`${file}  `);
+        expect(text).toContain(sha256(join(candidate, 'predictions.csv')));
+        expect(text).not.toMatch(/0\.03\d{4,}/); // rounded for people
+      });
 
-describe('request list, decision show, version list|show, evidence list', () => {
-  it('lists requests, filtered by version and status', async () => {
-    const all = await json<{ version: string; status: string }[]>(['request', 'list', model]);
-    expect(all.map((r) => `${r.version}:${r.status}`)).toEqual(
-      expect.arrayContaining(['2026.2:executed', '2026.3:pending']),
-    );
-    const pending = await json<{ id: string }[]>(['request', 'list', model, '--status', 'pending']);
-    expect(pending.map((r) => r.id)).toEqual([pendingId]);
-    const [text] = await both(['request', 'list', model, '--version', '2026.3']);
-    const lines = text.trim().split('\n');
-    expect(lines).toHaveLength(2);
-    expect(lines[0]).toMatch(/2026\.3 draft → staging \(standard\), executed$/);
-    expect(lines[1]).toBe(
-      `Request ${pendingId}: ${model} 2026.3 staging → production (standard), pending`,
-    );
-  });
+      it('exits 2 naming an unknown request, and a request without --to', async () => {
+        const unknown = await runCli(['request', 'show', 'no-such-request', ...local]);
+        expect(unknown.status).toBe(2);
+        expect(unknown.stderr).toMatch(/no-such-request/);
+        const noTo = await runCli(['request', model, '2026.3', '--reason', 'x', ...remote]);
+        expect(noTo.status).toBe(2);
+        expect(noTo.stderr).toContain('A request needs --to.');
+      });
+    });
 
-  it('shows a decision with each gate and its evidence', async () => {
-    const { request } = await json<{ request: { decisionId: string } }>([
-      'request',
-      'show',
-      pendingId,
-    ]);
-    const decision = await json<{ outcome: string; gates: Gate[] }>([
-      'decision',
-      'show',
-      request.decisionId,
-    ]);
-    expect(decision.outcome).toBe('allowed');
-    const [text] = await both(['decision', 'show', request.decisionId]);
-    for (const gate of decision.gates) expect(text).toContain(`${gate.gateId} (`);
-    expect(text).toContain(sha256(join(candidate, 'lineage.json')));
-    // 2026.2's promotion over 2026.1: the gate's own explanation says +0.039, 0.782 vs 0.743.
-    const executed = (
-      await json<{ id: string; to: string }[]>([
-        'request',
-        'list',
-        model,
-        '--version',
-        '2026.2',
-        '--status',
-        'executed',
-      ])
-    ).find((r) => r.to === 'production');
-    const promoted = await json<{ decision: { id: string; gates: Gate[] } }>([
-      'request',
-      'show',
-      executed?.id ?? '',
-    ]);
-    const explanation = promoted.decision.gates.find((g) => g.gateId === 'auc');
-    expect(JSON.stringify(explanation)).toContain('difference +0.039');
-    const [promotion] = await both(['decision', 'show', promoted.decision.id]);
-    expect(promotion).toContain('AUC rose by 0.039 (0.743 → 0.782)');
-  });
+    describe('request list, decision show, version list|show, evidence list', () => {
+      it('lists requests, filtered by version and status', async () => {
+        const all = await json<{ version: string; status: string }[]>(['request', 'list', model]);
+        expect(all.map((r) => `${r.version}:${r.status}`)).toEqual(
+          expect.arrayContaining(['2026.2:executed', '2026.3:pending']),
+        );
+        const pending = await json<{ id: string }[]>([
+          'request',
+          'list',
+          model,
+          '--status',
+          'pending',
+        ]);
+        expect(pending.map((r) => r.id)).toEqual([pendingId]);
+        const [text] = await both(['request', 'list', model, '--version', '2026.3']);
+        const lines = text.trim().split('\n');
+        expect(lines).toHaveLength(2);
+        expect(lines[0]).toMatch(/2026\.3 draft → staging \(standard\), executed$/);
+        expect(lines[1]).toBe(
+          `Request ${pendingId}: ${model} 2026.3 staging → production (standard), pending`,
+        );
+      });
 
-  it('lists versions and shows one with its evidence digests and requests', async () => {
-    const versions = await json<{ version: string; state: string }[]>(['version', 'list', model]);
-    expect(versions.map((v) => `${v.version}:${v.state}`)).toEqual([
-      '2026.1:deprecated',
-      '2026.2:production',
-      '2026.3:staging',
-    ]);
-    const shown = await json<{
-      version: { version: string };
-      evidence: { path: string; digest: string }[];
-      requests: unknown[];
-    }>(['version', 'show', model, '2026.3']);
-    expect(shown.version.version).toBe('2026.3');
-    expect(shown.requests).toHaveLength(2);
-    for (const e of shown.evidence) expect(e.digest).toBe(sha256(join(candidate, e.path)));
-    const listed = await json<{ path: string; digest: string }[]>([
-      'evidence',
-      'list',
-      model,
-      '2026.3',
-    ]);
-    expect(listed).toEqual(shown.evidence);
-    const [text] = await both(['version', 'show', model, '2026.3']);
-    expect(text).toContain('2026.3: staging since');
-    expect(text).toContain(sha256(join(candidate, 'rollback_plan.md')));
-  });
+      it('shows a decision with each gate and its evidence', async () => {
+        const { request } = await json<{ request: { decisionId: string } }>([
+          'request',
+          'show',
+          pendingId,
+        ]);
+        const decision = await json<{ outcome: string; gates: Gate[] }>([
+          'decision',
+          'show',
+          request.decisionId,
+        ]);
+        expect(decision.outcome).toBe('allowed');
+        const [text] = await both(['decision', 'show', request.decisionId]);
+        for (const gate of decision.gates) expect(text).toContain(`${gate.gateId} (`);
+        expect(text).toContain(sha256(join(candidate, 'lineage.json')));
+        // 2026.2's promotion over 2026.1: the gate's own explanation says +0.039, 0.782 vs 0.743.
+        const executed = (
+          await json<{ id: string; to: string }[]>([
+            'request',
+            'list',
+            model,
+            '--version',
+            '2026.2',
+            '--status',
+            'executed',
+          ])
+        ).find((r) => r.to === 'production');
+        const promoted = await json<{ decision: { id: string; gates: Gate[] } }>([
+          'request',
+          'show',
+          executed?.id ?? '',
+        ]);
+        const explanation = promoted.decision.gates.find((g) => g.gateId === 'auc');
+        expect(JSON.stringify(explanation)).toContain('difference +0.039');
+        const [promotion] = await both(['decision', 'show', promoted.decision.id]);
+        expect(promotion).toContain('AUC rose by 0.039 (0.743 → 0.782)');
+      });
 
-  it('history answers alike on the database and through the server', async () => {
-    const history = await json<{ model: string }>(['history', model]);
-    expect(history.model).toBe(model);
+      it('lists versions and shows one with its evidence digests and requests', async () => {
+        const versions = await json<{ version: string; state: string }[]>([
+          'version',
+          'list',
+          model,
+        ]);
+        expect(versions.map((v) => `${v.version}:${v.state}`)).toEqual([
+          '2026.1:deprecated',
+          '2026.2:production',
+          '2026.3:staging',
+        ]);
+        const shown = await json<{
+          version: { version: string };
+          evidence: { path: string; digest: string }[];
+          requests: unknown[];
+        }>(['version', 'show', model, '2026.3']);
+        expect(shown.version.version).toBe('2026.3');
+        expect(shown.requests).toHaveLength(2);
+        for (const e of shown.evidence) expect(e.digest).toBe(sha256(join(candidate, e.path)));
+        const listed = await json<{ path: string; digest: string }[]>([
+          'evidence',
+          'list',
+          model,
+          '2026.3',
+        ]);
+        expect(listed).toEqual(shown.evidence);
+        const [text] = await both(['version', 'show', model, '2026.3']);
+        expect(text).toContain('2026.3: staging since');
+        expect(text).toContain(sha256(join(candidate, 'rollback_plan.md')));
+      });
+
+      it('history answers alike on the database and through the server', async () => {
+        const history = await json<{ model: string }>(['history', model]);
+        expect(history.model).toBe(model);
+      });
+    });
   });
-});
+}
 
 describe('policy explain --format json', () => {
   it('gives the transitions and their gates with the explanation text', async () => {
