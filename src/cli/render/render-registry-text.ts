@@ -114,6 +114,13 @@ function signOffLines(view: RequestView): string[] {
   const lines = [
     `${what}: ${status.counted.length} counted, ${status.distinctApprovers} of ${status.minDistinctApprovers} different people; ${state}`,
   ];
+  const emergency = status.emergency;
+  if (emergency) {
+    const bypassed = emergency.bypassedGates.join(', ') || 'no gate';
+    const due = emergency.reviewDueAt ? `; review due ${emergency.reviewDueAt}` : '';
+    const overdue = emergency.reviewOverdue ? ' — OVERDUE' : '';
+    lines.push(`  emergency change: bypassed ${bypassed}${due}${overdue}`);
+  }
   for (const a of status.counted) lines.push(`  ✓ ${approvalLine(a)}`);
   for (const { approval, why } of status.ignored)
     lines.push(`  – not counted (${ignoredWhy[why] ?? why}): ${approvalLine(approval)}`);
