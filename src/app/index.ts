@@ -37,11 +37,17 @@ export {
   type EvidencePackArchive,
   type EvidencePackStream,
   evidencePackArchive,
+  evidencePackArchiveFiles,
   evidencePackMediaType,
   evidencePackStream,
   readEvidencePackArchive,
 } from './evidence-pack/evidence-pack-archive.js';
 export type { EvidencePackUseCases } from './evidence-pack/evidence-pack-use-cases.js';
+export {
+  type EvidencePackVerification,
+  type PinnedKey,
+  verifyEvidencePack,
+} from './evidence-pack/verify-evidence-pack.js';
 export {
   describePhase,
   evaluateGateRun,
@@ -150,6 +156,7 @@ export {
   getRequest,
   type InboxItem,
   listInbox,
+  type RequestFilter,
   type RequestView,
 } from './transitions/request-queries.js';
 export {

@@ -9,6 +9,7 @@ import { declareBlobCommands } from './commands/blob-commands.js';
 import { declareClientCommands } from './commands/client-commands.js';
 import { declareLocalCommands } from './commands/local-commands.js';
 import { declarePackAndBacktestCommands } from './commands/pack-and-backtest-commands.js';
+import { declareReadCommands } from './commands/read-commands.js';
 import { declareServeCommand } from './commands/serve-command.js';
 import { exitCodes } from './exit-codes.js';
 import type { Io } from './lazy.js';
@@ -18,6 +19,9 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .description('Release governance for ML model registries: policy-as-code gates and sign-offs.')
     .version('0.1.0')
     .showHelpAfterError()
+    // `request MODEL VERSION --to …` has subcommands (`request show ID`) with options of the
+    // same names: each command's options are read where they stand.
+    .enablePositionalOptions()
     .configureOutput({
       writeOut: (s) => io.stdout.write(s),
       writeErr: (s) => io.stderr.write(s),
@@ -27,6 +31,7 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
   declareLocalCommands(context);
   declareAuditCommands(context);
   declareClientCommands(context);
+  declareReadCommands(context);
   declareServeCommand(context);
   declareAdminCommands(context);
   declareBlobCommands(context);

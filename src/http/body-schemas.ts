@@ -233,6 +233,24 @@ export const reviewOutcomeSchema = {
   },
 } as const;
 
+export const requestsQuery = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['model'],
+  properties: {
+    model: nonEmpty,
+    version: nonEmpty,
+    status: {
+      type: 'array',
+      items: {
+        type: 'string',
+        enum: ['pending', 'approved', 'executed', 'rejected', 'cancelled', 'expired'],
+      },
+      description: 'Only requests in these statuses (repeat the parameter for several).',
+    },
+  },
+} as const;
+
 export const reviewsQuery = {
   type: 'object',
   additionalProperties: false,

@@ -114,6 +114,40 @@ export const modelRoutes: RoutesPlugin = async (app, { useCases }) => {
     async (request) => useCases.listVersions(principalOf(request), request.params.name),
   );
 
+  app.get(
+    '/models/:name/versions/:version',
+    {
+      schema: {
+        tags: ['versions'],
+        summary: 'A version with its state',
+        params: versionParams,
+        response: { 200: ref('Version'), ...errors },
+      },
+    },
+    async (request) =>
+      useCases.getVersion(principalOf(request), {
+        model: request.params.name,
+        version: request.params.version,
+      }),
+  );
+
+  app.get(
+    '/models/:name/versions/:version/evidence',
+    {
+      schema: {
+        tags: ['versions'],
+        summary: 'The evidence attached to a version, with digests',
+        params: versionParams,
+        response: { 200: listOf('Evidence'), ...errors },
+      },
+    },
+    async (request) =>
+      useCases.listEvidence(principalOf(request), {
+        model: request.params.name,
+        version: request.params.version,
+      }),
+  );
+
   app.post(
     '/models/:name/versions/:version/evidence',
     {

@@ -9,11 +9,12 @@ import {
   replaySchema,
   requestDetailSchema,
   requestOutcomeSchema,
+  requestsQuery,
   requestTransitionBody,
   rollbackSchema,
 } from './body-schemas.js';
 import { principalOf } from './http-hooks.js';
-import { errors, idempotencyHeader, ref } from './record-schemas.js';
+import { errors, idempotencyHeader, listOf, ref } from './record-schemas.js';
 import type { RoutesPlugin } from './routes-plugin.js';
 
 export const requestRoutes: RoutesPlugin = async (app, { useCases }) => {
@@ -33,6 +34,26 @@ export const requestRoutes: RoutesPlugin = async (app, { useCases }) => {
       const created = await useCases.requestTransition(principalOf(request), request.body);
       reply.header('location', `${app.prefix}/requests/${encodeURIComponent(created.request.id)}`);
       return reply.code(201).send(created);
+    },
+  );
+
+  app.get(
+    '/requests',
+    {
+      schema: {
+        tags: ['requests'],
+        summary: 'A model’s transition requests, oldest first',
+        querystring: requestsQuery,
+        response: { 200: listOf('TransitionRequest'), ...errors },
+      },
+    },
+    async (request) => {
+      const { model, version, status } = request.query;
+      return useCases.listRequests(principalOf(request), {
+        model,
+        ...(version === undefined ? {} : { version }),
+        ...(status === undefined ? {} : { status }),
+      });
     },
   );
 

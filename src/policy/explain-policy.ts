@@ -177,3 +177,35 @@ export function explainPolicy(policy: Policy, digest: string): string {
   lines.push('', ...changeTypeLines(policy.changeTypes));
   return `${lines.join('\n')}\n`;
 }
+
+/**
+ * The same explanation for machines (`policy explain --format json`): the policy as parsed, with
+ * each gate and rollback trigger described in the words the text uses, and the text itself.
+ */
+export function explainPolicyJson(policy: Policy, digest: string) {
+  return {
+    name: policy.metadata.name,
+    riskTier: policy.metadata.riskTier,
+    digest,
+    states: policy.states,
+    roles: policy.roles,
+    ...(policy.evaluationSet ? { evaluationSet: policy.evaluationSet } : {}),
+    transitions: policy.transitions.map((t) => ({
+      ...t,
+      gates: t.gates.map((gate) => ({ ...gate, explanation: describeGate(gate) })),
+      ...(t.rollout
+        ? {
+            rollout: {
+              ...t.rollout,
+              triggers: t.rollout.triggers.map((trigger) => ({
+                ...trigger,
+                explanation: describeTrigger(trigger),
+              })),
+            },
+          }
+        : {}),
+    })),
+    changeTypes: policy.changeTypes,
+    text: explainPolicy(policy, digest),
+  };
+}

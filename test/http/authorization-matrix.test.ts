@@ -73,12 +73,15 @@ const table: Record<string, Rule> = {
   'get /api/v1/models/{name}': anyRole,
   'post /api/v1/models/{name}/versions': ['admin', 'model_owner', 'mlops'],
   'get /api/v1/models/{name}/versions': anyRole,
+  'get /api/v1/models/{name}/versions/{version}': anyRole,
+  'get /api/v1/models/{name}/versions/{version}/evidence': anyRole,
   'post /api/v1/models/{name}/versions/{version}/evidence': ['admin', 'model_owner', 'mlops'],
   'get /api/v1/models/{name}/serving': anyRole,
   // Whoever may read the model's decisions (global roles here, auditor and admin included).
   'get /api/v1/models/{name}/versions/{version}/evidence-pack': anyRole,
   // draft → staging is requested by a model owner (policy `requestedBy`; admin is not implied).
   'post /api/v1/requests': ['model_owner'],
+  'get /api/v1/requests': anyRole,
   'get /api/v1/requests/{id}': anyRole,
   // Signing in the product_owner role needs that role.
   'post /api/v1/requests/{id}/approvals': ['product_owner'],
@@ -203,6 +206,7 @@ function callFor(route: string): Call {
     'post /api/v1/models/{name}/versions/{version}/import-production': { url, payload: reason },
     'post /api/v1/models/{name}/rollback': { url, payload: reason },
     'get /api/v1/audit/proofs/consistency': { url: `${url}?from=1` },
+    'get /api/v1/requests': { url: `${url}?model=${model}&status=pending` },
     'post /api/v1/users': { url, payload: { id: 'new.user' } },
     'post /api/v1/users/{id}/roles': { url, payload: { role: 'tech_lead' } },
     'delete /api/v1/users/{id}/roles': { url, payload: { role: 'tech_lead' } },

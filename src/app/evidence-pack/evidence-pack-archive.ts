@@ -148,6 +148,26 @@ function packFilesOf(entries: readonly TarEntry[]): Map<string, Uint8Array> {
 }
 
 /**
+ * The files of a pack archive by path relative to its top-level directory, unchecked against the
+ * manifest; `invalid_input` for anything that is not a gzip-compressed tar of one directory.
+ */
+export async function evidencePackArchiveFiles(
+  archive: Uint8Array,
+  options: { maxUnpackedBytes?: number } = {},
+): Promise<Map<string, Uint8Array>> {
+  const maxOutputLength = options.maxUnpackedBytes ?? maxUnpackedPackBytes;
+  let entries: TarEntry[];
+  try {
+    // Bounded: a gzip bomb from a hostile server stops at the limit instead of eating memory.
+    entries = await readTar(new Uint8Array(await gunzipAsync(archive, { maxOutputLength })));
+  } catch (cause) {
+    const why = cause instanceof Error ? cause.message : String(cause);
+    throw malformed(`The file is not a gzip-compressed tar evidence pack: ${why}`);
+  }
+  return packFilesOf(entries);
+}
+
+/**
  * Reads a downloaded pack and checks it: each manifest row's file is present with that SHA-256
  * and size, no other file is, and `packDigest` matches the rows. `invalid_input` for a malformed
  * archive, `precondition_failed` for content that does not match its manifest.
@@ -156,16 +176,7 @@ export async function readEvidencePackArchive(
   archive: Uint8Array,
   options: { maxUnpackedBytes?: number } = {},
 ): Promise<EvidencePack> {
-  const maxOutputLength = options.maxUnpackedBytes ?? maxUnpackedPackBytes;
-  let entries: TarEntry[];
-  try {
-    // Bounded: a gzip bomb from a hostile server stops at the limit instead of eating memory.
-    entries = await readTar(new Uint8Array(await gunzipAsync(archive, { maxOutputLength })));
-  } catch (cause) {
-    const why = cause instanceof Error ? cause.message : String(cause);
-    throw malformed(`The download is not a gzip-compressed tar evidence pack: ${why}`);
-  }
-  const found = packFilesOf(entries);
+  const found = await evidencePackArchiveFiles(archive, options);
   const manifestBytes = found.get('manifest.json');
   if (!manifestBytes) throw malformed('The pack has no manifest.json.');
   const manifest = parseManifest(manifestBytes);

@@ -1,5 +1,6 @@
 /** Read-only use cases of the registry's shape: models, versions, the serving view. */
 import {
+  type EvidenceRecord,
   type Model,
   notFound,
   type Principal,
@@ -67,6 +68,23 @@ export async function getServing(
     deps.store.read(async (tx) => {
       await loadModel(tx, input.model);
       return tx.serving.get(input.model);
+    }),
+  );
+}
+
+/** The evidence attached to a version: path, kind, digest, size, who attached it and when. */
+export async function listEvidence(
+  deps: AppDeps,
+  principal: Principal,
+  input: { model: string; version: string },
+): Promise<EvidenceRecord[]> {
+  const id = `${input.model}@${input.version}`;
+  const read = registryRead(principal, 'evidence.list', `evidence of ${id}`);
+  return guardedRead(deps, read, () =>
+    deps.store.read(async (tx) => {
+      if (!(await tx.versions.get(input.model, input.version)))
+        throw notFound(`Version ${id}`, 'Check the model and version names.');
+      return tx.evidence.list(input.model, input.version);
     }),
   );
 }

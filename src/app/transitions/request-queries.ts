@@ -16,6 +16,7 @@ import {
   notFound,
   type Policy,
   type Principal,
+  type RequestStatus,
   type TransitionRequest,
 } from '../../domain/index.js';
 import type { AppDeps } from '../shared/app-deps.js';
@@ -99,6 +100,30 @@ async function requestView(deps: AppDeps, requestId: string): Promise<RequestVie
     });
     return { request, approvals, status: { ...status, basis: 'approvals' } };
   });
+}
+
+export interface RequestFilter {
+  model: string;
+  version?: string;
+  status?: RequestStatus[];
+}
+
+/** A model's transition requests, oldest first; read like one request: with a role on the model. */
+export async function listRequests(
+  deps: AppDeps,
+  principal: Principal,
+  filter: RequestFilter,
+): Promise<TransitionRequest[]> {
+  const { model, version, status } = filter;
+  const subject = { type: 'model', id: model };
+  const read = { principal, action: 'request.list', subject, model, what: `requests of ${model}` };
+  return guardedRead(deps, read, () =>
+    deps.store.read(async (tx) => {
+      await loadModel(tx, model);
+      const found = await tx.requests.list({ model, ...(status ? { status } : {}) });
+      return version === undefined ? found : found.filter((r) => r.version === version);
+    }),
+  );
 }
 
 /** The decision, or `not_found`; no authorisation (the caller's use case authorises). */

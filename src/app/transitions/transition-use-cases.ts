@@ -9,6 +9,8 @@ import {
   getRequest,
   type InboxItem,
   listInbox,
+  listRequests,
+  type RequestFilter,
   type RequestView,
 } from './request-queries.js';
 import {
@@ -24,6 +26,8 @@ export interface TransitionUseCases {
     input: RequestTransitionInput,
   ): Promise<RequestTransitionResult>;
   getRequest(principal: Principal, id: string): Promise<RequestView>;
+  /** A model's requests, oldest first, optionally of one version and some statuses. */
+  listRequests(principal: Principal, filter: RequestFilter): Promise<TransitionRequest[]>;
   recordApproval(principal: Principal, input: ApprovalInput): Promise<ApprovalResult>;
   cancelRequest(
     principal: Principal,
@@ -43,6 +47,7 @@ export function bindTransitionUseCases(deps: AppDeps): TransitionUseCases {
   return {
     requestTransition: (principal, input) => requestTransition(deps, principal, input),
     getRequest: (principal, requestId) => getRequest(deps, principal, { requestId }),
+    listRequests: (principal, filter) => listRequests(deps, principal, filter),
     recordApproval: (principal, input) => recordApproval(deps, principal, input),
     cancelRequest: (principal, input) => cancelRequest(deps, principal, input),
     executeTransition: (principal, input) => executeTransition(deps, principal, input),

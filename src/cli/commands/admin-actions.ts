@@ -116,4 +116,4 @@ export async function createUserCommand(
 
 /** What the server prints on a first start, when the registry has no users yet. */
 export const bootstrapHint =
-  'No users yet. Create the first admin and its API token with:\n  clearance admin bootstrap --user <your-id> [--database <url>]\n';
+  'No users yet. Create the first admin and its API token with:\n  npx clearance admin bootstrap --user <your-id> [--database <url>]\n';

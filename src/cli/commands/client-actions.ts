@@ -3,7 +3,12 @@
  * answers with its JSON and its one-line text (and an exit code when not success).
  */
 import { readFile } from 'node:fs/promises';
-import type { DecisionRecord, Lineage, TransitionRequest } from '../../domain/index.js';
+import {
+  ClearanceError,
+  type DecisionRecord,
+  type Lineage,
+  type TransitionRequest,
+} from '../../domain/index.js';
 import { toJson } from '../check-report.js';
 import { evidenceFilesBelow } from '../evidence-files-below.js';
 import { exitCodes } from '../exit-codes.js';
@@ -29,20 +34,31 @@ const describeDecision = (d: DecisionRecord): string => {
   return `Decision ${d.id}: gates ${d.outcome}${why}${d.reasons.length > 0 ? ` — ${d.reasons.join(' ')}` : ''}`;
 };
 
+/** A request's --to and --reason: checked here, as `request` has subcommands (list, show). */
+function required(flag: string, value: string | undefined): string {
+  if (value !== undefined) return value;
+  const message = `A request needs ${flag}.`;
+  throw new ClearanceError('invalid_input', message, {
+    problems: [{ message, fix: 'clearance request MODEL VERSION --to STATE --reason TEXT' }],
+  });
+}
+
 const ticketOf = (o: Ticket) => (o.ticket ? { ticket: o.ticket } : {});
 
 async function requestRun(
   registry: CliRegistry,
   model: string,
   version: string,
-  o: { to: string; reason: string; changeType?: string } & Ticket,
+  o: { to?: string; reason?: string; changeType?: string } & Ticket,
   changeType: 'standard' | 'emergency' | 'experiment',
 ): Promise<Answer> {
+  const to = required('--to', o.to);
+  const reason = required('--reason', o.reason);
   const outcome = await registry.requestTransition({
     model,
     version,
-    to: o.to,
-    reason: o.reason,
+    to,
+    reason,
     changeType,
     ...ticketOf(o),
   });

@@ -53,11 +53,13 @@ function declareVersionCommands(context: CommandContext): void {
 
 function declareRequestCommands(context: CommandContext): void {
   const { program } = context;
-  clientCommand(program, 'request', 'request a transition of a version')
+  // Not commander-mandatory: `request list|show` are subcommands, and commander would ask them
+  // for --to; the run refuses a request without them instead.
+  clientCommand(program, 'request', 'request a transition of a version (or: request list|show)')
     .argument('<model>')
     .argument('<version>')
-    .requiredOption('--to <state>', 'target state, e.g. production')
-    .requiredOption('--reason <text>')
+    .option('--to <state>', 'target state, e.g. production (required)')
+    .option('--reason <text>', '(required)')
     .option('--ticket <id>')
     .addOption(
       new Option('--change-type <type>')

@@ -14,13 +14,16 @@ import { runCheck } from './run-check.js';
 import { parseThreshold, runEval } from './run-eval.js';
 import { renderExamples, runExamples } from './run-examples.js';
 
-export const initCommand = (io: Io, o: { template: string; output: string; force: boolean }) =>
-  initPolicy(o, io);
+export const initCommand = (
+  io: Io,
+  o: { template: string; output: string; force: boolean; evidence?: string | false },
+) => initPolicy(o, io);
 
 export const validateCommand = (io: Io, files: string[], o: { format: string }) =>
   validatePolicies(files, o.format, io);
 
-export const explainCommand = (io: Io, file: string) => explainPolicyFile(file, io);
+export const explainCommand = (io: Io, file: string, o: { format: string }) =>
+  explainPolicyFile(file, o.format, io);
 
 export async function evalCommand(
   io: Io,

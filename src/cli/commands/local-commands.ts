@@ -13,13 +13,18 @@ export function declareLocalCommands(context: CommandContext): void {
 
   program
     .command('init')
-    .description('write a starter policy from a template')
+    .description('write a starter policy from a template, and the evidence bundle it asks for')
     .requiredOption(
       '--template <name>',
       'credit-risk, recommender, medical-imaging, ride-sharing-eta, fraud',
     )
     .option('--output <file>', 'where to write it', 'clearance-policy.yaml')
-    .option('--force', 'overwrite an existing file', false)
+    .option(
+      '--evidence <dir>',
+      'scaffold the evidence bundle the policy asks for here (documents with their required sections, lineage), and a guide beside the policy (default: evidence/ beside the policy)',
+    )
+    .option('--no-evidence', 'write the policy only')
+    .option('--force', 'overwrite existing files', false)
     .action(lazy(context, async () => (await actions()).initCommand));
 
   const policy = program.command('policy').description('validate and explain policies');
@@ -33,6 +38,7 @@ export function declareLocalCommands(context: CommandContext): void {
     .command('explain')
     .description('a readable summary of who must do what for each transition')
     .argument('<file>')
+    .addOption(formatOption())
     .action(lazy(context, async () => (await actions()).explainCommand));
 
   program

@@ -31,6 +31,21 @@ export function declarePackAndBacktestCommands(context: CommandContext): void {
   )
     .addOption(formatOption())
     .action(lazy(context, async () => (await actions()).exportPackCommand));
+  pack
+    .command('verify')
+    .description(
+      'verify a pack offline against a pinned key: exit 0 valid, 1 invalid, 2 unreadable',
+    )
+    .argument('<pack>', 'the directory or .tar.gz `evidence-pack export` wrote')
+    .option('--key <vkey...>', 'C2SP verifier key(s) to trust', [])
+    .option(
+      '--key-fingerprint <sha256>',
+      "trust the pack's own audit/verifier-key.txt only if it has this fingerprint",
+    )
+    .addOption(formatOption())
+    .action(
+      lazy(context, async () => (await import('./evidence-pack-verify.js')).verifyPackCommand),
+    );
   const policy = program.commands.find((c) => c.name() === 'policy') ?? program.command('policy');
   registryOptions(
     policy

@@ -1,13 +1,14 @@
 import { existsSync } from 'node:fs';
-import { copyFile, mkdir, readdir } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { basename, dirname, join, relative } from 'node:path';
 import { ClearanceError, formatProblem } from '../../domain/index.js';
-import { explainPolicy } from '../../policy/index.js';
+import { explainPolicy, explainPolicyJson } from '../../policy/index.js';
 import { toJson } from '../check-report.js';
 import { exitCodes } from '../exit-codes.js';
 import { loadPolicyFile } from '../load-policy-file.js';
 import { packageRoot } from '../package-root.js';
 import { reportError } from '../report-error.js';
+import { evidenceScaffold } from './evidence-scaffold.js';
 
 interface Output {
   stdout: NodeJS.WritableStream;
@@ -64,9 +65,17 @@ export async function validatePolicies(
   return exit;
 }
 
-export async function explainPolicyFile(file: string, out: Output): Promise<number> {
+export async function explainPolicyFile(
+  file: string,
+  format: string,
+  out: Output,
+): Promise<number> {
   const loaded = await loadPolicyFile(file);
-  out.stdout.write(explainPolicy(loaded.policy, loaded.digest));
+  out.stdout.write(
+    format === 'json'
+      ? `${toJson({ file, ...explainPolicyJson(loaded.policy, loaded.digest) })}\n`
+      : explainPolicy(loaded.policy, loaded.digest),
+  );
   return exitCodes.ok;
 }
 
@@ -81,7 +90,7 @@ async function listTemplates(): Promise<string[]> {
 }
 
 export async function initPolicy(
-  options: { template: string; output: string; force: boolean },
+  options: { template: string; output: string; force: boolean; evidence?: string | false },
   out: Output,
 ): Promise<number> {
   const templates = await listTemplates();
@@ -92,20 +101,47 @@ export async function initPolicy(
       ],
     });
   }
-  if (existsSync(options.output) && !options.force) {
-    throw new ClearanceError('conflict', `${options.output} already exists; nothing was written.`, {
-      problems: [
-        {
-          message: 'init never overwrites a policy by accident.',
-          fix: 'Choose another --output, or pass --force.',
-        },
-      ],
+  const source = join(packageRoot(), 'examples', options.template, 'policy.yaml');
+  const writes = [{ path: options.output, text: await readFile(source, 'utf8') }];
+  // Beside the policy unless said otherwise.
+  const evidence = options.evidence ?? join(dirname(options.output), 'evidence');
+  if (evidence !== false) {
+    const { policy } = await loadPolicyFile(source);
+    const { files, guide } = evidenceScaffold({
+      policy,
+      policyFile: basename(options.output),
+      evidenceDir: relative(dirname(options.output), evidence) || '.',
     });
+    for (const f of files) writes.push({ path: join(evidence, f.path), text: f.text });
+    writes.push({ path: join(dirname(options.output), guide.path), text: guide.text });
   }
-  await mkdir(dirname(options.output), { recursive: true });
-  await copyFile(join(packageRoot(), 'examples', options.template, 'policy.yaml'), options.output);
+  const existing = writes.map((w) => w.path).filter((path) => existsSync(path));
+  if (existing.length > 0 && !options.force) {
+    const more =
+      existing.length > 1 ? ` (and ${existing.length - 1} more file(s) init writes)` : '';
+    throw new ClearanceError(
+      'conflict',
+      `${existing[0]} already exists${more}; nothing was written.`,
+      {
+        problems: [
+          {
+            message: 'init never overwrites a policy or evidence by accident.',
+            fix: 'Choose another --output or --evidence directory, pass --no-evidence, or pass --force.',
+          },
+        ],
+      },
+    );
+  }
+  for (const w of writes) {
+    await mkdir(dirname(w.path), { recursive: true });
+    await writeFile(w.path, w.text);
+  }
+  const bundle =
+    evidence === false
+      ? ''
+      : `Scaffolded the evidence bundle in ${evidence}/ (${writes.length - 2} files; see ${writes.at(-1)?.path}).\n`;
   out.stdout.write(
-    `Wrote ${options.output} from the ${options.template} template. Next: edit it, then run\n  clearance policy validate ${options.output}\n`,
+    `Wrote ${options.output} from the ${options.template} template. Next: edit it, then run\n  clearance policy validate ${options.output}\n${bundle}`,
   );
   return exitCodes.ok;
 }

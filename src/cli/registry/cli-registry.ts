@@ -16,7 +16,9 @@ import type {
   ModelHistory,
   RegisterModelInput,
   RegisterVersionInput,
+  RequestFilter,
   RequestTransitionInput,
+  RequestView,
   ReviewFilter,
   ReviewItem,
   ReviewResult,
@@ -29,6 +31,7 @@ import type {
   Approval,
   ApprovalDecision,
   DecisionRecord,
+  EvidenceRecord,
   Model,
   ServingView,
   TransitionRequest,
@@ -67,6 +70,9 @@ export interface RegistryModels {
   serving(model: string): Promise<ServingView>;
   history(input: { model: string; at?: string }): Promise<ModelHistory>;
   registerVersion(input: RegisterVersionInput): Promise<VersionView>;
+  listVersions(model: string): Promise<VersionView[]>;
+  version(input: { model: string; version: string }): Promise<VersionView>;
+  listEvidence(input: { model: string; version: string }): Promise<EvidenceRecord[]>;
   importProduction(input: {
     model: string;
     version: string;
@@ -94,6 +100,10 @@ export interface RegistryTransitions {
     ticket?: string;
   }): Promise<{ from?: string; to?: string }>;
   inbox(): Promise<InboxItem[]>;
+  listRequests(filter: RequestFilter): Promise<TransitionRequest[]>;
+  /** A request with its approvals, counted as execution would count them now. */
+  request(id: string): Promise<RequestView>;
+  decision(id: string): Promise<DecisionRecord>;
   replayDecision(decisionId: string): Promise<{ reproduced: boolean; differences: string[] }>;
   backtest(input: {
     policyText: string;

@@ -260,7 +260,67 @@ export interface paths {
       };
     };
   };
+  "/api/v1/models/{name}/versions/{version}": {
+    /** A version with its state */
+    get: {
+      parameters: {
+        path: {
+          name: string;
+          version: string;
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          content: {
+            "application/json": components["schemas"]["Version"];
+          };
+        };
+        /** @description RFC 9457 problem details. */
+        "4XX": {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description RFC 9457 problem details. */
+        "5XX": {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+  };
   "/api/v1/models/{name}/versions/{version}/evidence": {
+    /** The evidence attached to a version, with digests */
+    get: {
+      parameters: {
+        path: {
+          name: string;
+          version: string;
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          content: {
+            "application/json": components["schemas"]["Evidence"][];
+          };
+        };
+        /** @description RFC 9457 problem details. */
+        "4XX": {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description RFC 9457 problem details. */
+        "5XX": {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
     /** Attach one evidence file (raw bytes, application/octet-stream) */
     post: {
       parameters: {
@@ -341,6 +401,37 @@ export interface paths {
     };
   };
   "/api/v1/requests": {
+    /** A model’s transition requests, oldest first */
+    get: {
+      parameters: {
+        query: {
+          model: string;
+          version?: string;
+          /** @description Only requests in these statuses (repeat the parameter for several). */
+          status?: ("pending" | "approved" | "executed" | "rejected" | "cancelled" | "expired")[];
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          content: {
+            "application/json": components["schemas"]["TransitionRequest"][];
+          };
+        };
+        /** @description RFC 9457 problem details. */
+        "4XX": {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description RFC 9457 problem details. */
+        "5XX": {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
     /** Request a transition of a version to another state */
     post: {
       parameters: {

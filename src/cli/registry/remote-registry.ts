@@ -147,6 +147,20 @@ export function createRemoteRegistry(options: RemoteOptions): CliRegistry {
           body,
         }),
       ),
+    listVersions: (name) =>
+      answer(api.GET('/api/v1/models/{name}/versions', { params: { path: { name } } })),
+    version: ({ model, version }) =>
+      answer(
+        api.GET('/api/v1/models/{name}/versions/{version}', {
+          params: { path: { name: model, version } },
+        }),
+      ),
+    listEvidence: ({ model, version }) =>
+      answer(
+        api.GET('/api/v1/models/{name}/versions/{version}/evidence', {
+          params: { path: { name: model, version } },
+        }),
+      ),
     importProduction: ({ model, version, ...body }) =>
       answer(
         api.POST('/api/v1/models/{name}/versions/{version}/import-production', {
@@ -188,6 +202,9 @@ export function createRemoteRegistry(options: RemoteOptions): CliRegistry {
         }),
       ),
     inbox: () => answer(api.GET('/api/v1/inbox')),
+    listRequests: (query) => answer(api.GET('/api/v1/requests', { params: { query } })),
+    request: (id) => answer(api.GET('/api/v1/requests/{id}', { params: { path: { id } } })),
+    decision: (id) => answer(api.GET('/api/v1/decisions/{id}', { params: { path: { id } } })),
     recordReview: ({ requestId, ...body }) =>
       answer(
         api.POST('/api/v1/requests/{id}/reviews', {
