@@ -27,6 +27,12 @@ describe('scoreOrder (radix argsort on float64 bits)', () => {
   it('orders infinities, subnormals and signed zeros numerically, −0 tying with +0', () => {
     const values = Float64Array.from([0, -0, Number.POSITIVE_INFINITY, -5e-324, 5e-324, -1e308]);
     expect(Array.from(scoreOrder(values).order)).toEqual([5, 3, 0, 1, 4, 2]);
+    // −0 and +0 form one tie group: rows 5 | 3 | 0, 1 | 4 | 2.
+    expect(Array.from(scoreOrder(values).groupEnds)).toEqual([1, 2, 4, 5, 6]);
+  });
+  it('ends a tie group wherever the score changes, and only there', () => {
+    const values = Float64Array.from([2, 1, 2, 2, 0.5, 1, 3]);
+    expect(Array.from(scoreOrder(values).groupEnds)).toEqual([1, 3, 6, 7]);
   });
   it('does not alias its result to shared scratch', () => {
     const first = scoreOrder(Float64Array.from([3, 1, 2]));

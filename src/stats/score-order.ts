@@ -3,6 +3,11 @@ import { borrowScratch } from './scratch.js';
 /** Row indices sorted by ascending score, computed once and reused by the weighted statistics. */
 export interface ScoreOrder {
   order: Uint32Array;
+  /**
+   * Where each run of equal scores ends in `order` (exclusive, ascending; the last is n), so a
+   * bootstrap replicate walks tie groups without comparing scores again.
+   */
+  groupEnds: Uint32Array;
 }
 
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
@@ -150,6 +155,12 @@ function prefixOffsets(counts: Uint32Array, base: number, n: number, out: Uint32
  */
 export function scoreOrder(scores: Float64Array): ScoreOrder {
   const n = scores.length;
-  const { rows } = sortScores(scores, new Uint8Array(n), borrowScratch(n));
-  return { order: rows.slice() };
+  const sorted = sortScores(scores, new Uint8Array(n), borrowScratch(n));
+  const ends = new Uint32Array(n);
+  let groups = 0;
+  for (let k = 0; k < n; ) {
+    k = tieGroupEnd(sorted, k);
+    ends[groups++] = k;
+  }
+  return { order: sorted.rows.slice(), groupEnds: ends.slice(0, groups) };
 }
