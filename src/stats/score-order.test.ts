@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { createRng } from './rng.js';
 import { scoreOrder } from './score-order.js';
 
 /** A stable comparator sort, the independent oracle for the radix argsort. */
@@ -15,6 +16,17 @@ describe('scoreOrder (radix argsort on float64 bits)', () => {
         expect(Array.from(scoreOrder(values).order)).toEqual(comparatorOrder(values));
       }),
     );
+  });
+  it('gives the same order with 8-bit digits (below 65,536 rows) and 16-bit digits (above)', () => {
+    const rng = createRng(2);
+    for (const n of [65_535, 65_536, 70_000]) {
+      // Mixed signs and magnitudes with many ties, so every digit of the key varies.
+      const values = Float64Array.from({ length: n }, () => {
+        const u = rng.nextFloat();
+        return u < 0.3 ? Math.round(u * 50) / 7 : (u - 0.6) * 10 ** Math.floor(u * 40 - 20);
+      });
+      expect(Array.from(scoreOrder(values).order)).toEqual(comparatorOrder(values));
+    }
   });
   it('equals a comparator sort on heavily tied values', () => {
     fc.assert(
