@@ -25,6 +25,7 @@ export {
   type StateCheck,
 } from './audit-log/check-stored-state.js';
 export { describeDisagreement, type StateDisagreement } from './audit-log/compare-audit-state.js';
+export type { AuditExportSink, AuditExportSummary } from './audit-log/export-audit-log.js';
 export { assertRotationReason, rotateAuditKey } from './audit-log/rotate-audit-key.js';
 export {
   assertMaySign,

@@ -27,33 +27,33 @@ function aucFromSorted(sorted: SortedScores): number {
 }
 
 /**
- * AUC from a precomputed ascending order, with optional integer multiplicities per row.
+ * AUC from a precomputed ascending order with integer multiplicities per row (bootstrap weights).
  * Each tie group contributes p·(2·negativesBelow + q), twice the Mann–Whitney U with ties counted
- * ½; all terms are integers below 2^53 for up to ~6·10^7 rows, so the sum is exact.
+ * ½; all terms are integers below 2^53 for up to ~6·10^7 rows, so the sum is exact. Tie groups
+ * come from `groupEnds`, and the label test is a select, not a branch (labels are random in
+ * score order).
  */
 function aucFromOrder(
   labels: Uint8Array,
-  scores: Float64Array,
   order: Uint32Array,
-  weights?: Uint32Array,
+  groupEnds: Uint32Array,
+  weights: Uint32Array,
 ): number {
-  const total = order.length;
   let negativesBelow = 0;
   let positivesSeen = 0;
   let twiceU = 0;
   let k = 0;
-  while (k < total) {
-    const score = scores[order[k]!]!;
+  for (let g = 0; g < groupEnds.length; g++) {
+    const end = groupEnds[g]!;
+    let all = 0;
     let p = 0;
-    let q = 0;
-    while (k < total) {
+    for (; k < end; k++) {
       const row = order[k]!;
-      if (scores[row] !== score) break;
-      const w = weights === undefined ? 1 : weights[row]!;
-      if (labels[row] !== 0) p += w;
-      else q += w;
-      k++;
+      const w = weights[row]!;
+      all += w;
+      p += labels[row] === 0 ? 0 : w;
     }
+    const q = all - p;
     twiceU += p * (2 * negativesBelow + q);
     negativesBelow += q;
     positivesSeen += p;
@@ -85,5 +85,5 @@ export function weightedAuc(
 ): number {
   assertScores(labels, scores);
   if (weights.length !== scores.length) throw new RangeError('Weights need one entry per row.');
-  return aucFromOrder(labels, scores, order.order, weights);
+  return aucFromOrder(labels, order.order, order.groupEnds, weights);
 }

@@ -3,6 +3,7 @@ import fixture from '../../test/fixtures/reference/bootstrap.json' with { type: 
 import { weightedAuc } from './auc.js';
 import { bootstrapCi, bootstrapCiFromReplicates } from './bootstrap.js';
 import { percentile } from './percentile.js';
+import { createRng } from './rng.js';
 import { scoreOrder } from './score-order.js';
 
 function near(actual: number, expected: number, tol = 1e-9): void {
@@ -132,6 +133,36 @@ describe('bootstrapCi', () => {
     expect(a.ci[0]).toBeLessThan(a.estimate);
     expect(a.ci[1]).toBeGreaterThan(a.estimate);
     expect(a.estimate).toBeCloseTo(mean.estimate, 12);
+  });
+  it('draws each resample as rng.nextInt(stratum size) per row, stratum by stratum', () => {
+    // The documented stream (docs/reference/statistics.md § Bootstrap), written the plain way:
+    // replay of stored decisions depends on it staying the same.
+    const n = 70_003;
+    const strata = Uint8Array.from({ length: n }, (_, i) =>
+      i % 5 === 0 ? 2 : i % 3 === 0 ? 1 : 0,
+    );
+    const rng = createRng(11);
+    const groups = [0, 1, 2].map((s) => [...strata.keys()].filter((i) => strata[i] === s));
+    const expected = Array.from({ length: 3 }, () => {
+      const w = new Uint32Array(n);
+      for (const rows of groups)
+        for (let j = 0; j < rows.length; j++) w[rows[rng.nextInt(rows.length)]!]!++;
+      return w;
+    });
+    const seen: Uint32Array[] = [];
+    bootstrapCi({
+      n,
+      resamples: 3,
+      confidence: 0.9,
+      seed: 11,
+      method: 'percentile',
+      strata,
+      statistic: (w) => {
+        seen.push(w.slice());
+        return 0;
+      },
+    });
+    expect(seen.slice(1)).toEqual(expected);
   });
   it('keeps each stratum at its own size in every resample', () => {
     const strata = labels;

@@ -107,17 +107,34 @@ function strataMembers(n: number, strata?: Uint8Array): { members: Uint32Array; 
   return { members, starts };
 }
 
-function resampleInto(weights: Uint32Array, rng: Rng, members: Uint32Array, starts: number[]) {
+/**
+ * One resample as multiplicities: each stratum draws its own size of rows uniformly with
+ * replacement. Same draws as `rng.nextInt(size)` per row (reject words ≥ the largest multiple of
+ * `size` below 2^32, then take the remainder), but the words come in blocks from `fillUint32`, and
+ * the remainder is x − ⌊x / size⌋·size: exact, since x < 2^32 keeps the quotient's rounding away
+ * from the next integer, and it avoids the slow floating-point `%` on words ≥ 2^31.
+ */
+function resampleInto(
+  weights: Uint32Array,
+  rng: Rng,
+  members: Uint32Array,
+  starts: number[],
+  words: Uint32Array,
+) {
   weights.fill(0);
   for (let s = 0; s + 1 < starts.length; s++) {
     const start = starts[s]!;
     const size = starts[s + 1]! - start;
-    // Same draws as rng.nextInt(size), with the rejection limit hoisted out of the hot loop.
     const limit = 4294967296 - (4294967296 % size);
-    for (let j = 0; j < size; j++) {
-      let x = rng.nextUint32();
-      while (x >= limit) x = rng.nextUint32();
-      weights[members[start + (x % size)]!]!++;
+    for (let drawn = 0; drawn < size; ) {
+      const count = Math.min(size - drawn, words.length);
+      rng.fillUint32(words, count);
+      for (let i = 0; i < count; i++) {
+        const x = words[i]!;
+        if (x >= limit) continue;
+        weights[members[start + (x - Math.floor(x / size) * size)]!]!++;
+        drawn++;
+      }
     }
   }
 }
@@ -171,8 +188,9 @@ export function bootstrapCi(options: {
   const rng = createRng(seed);
   const { members, starts } = strataMembers(n, options.strata);
   const replicates = new Float64Array(resamples);
+  const words = new Uint32Array(Math.min(n, 65536));
   for (let b = 0; b < resamples; b++) {
-    resampleInto(weights, rng, members, starts);
+    resampleInto(weights, rng, members, starts, words);
     replicates[b] = statistic(weights);
   }
   const interval = bootstrapCiFromReplicates({

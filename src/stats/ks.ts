@@ -9,34 +9,39 @@ export interface KsResult {
 /**
  * KS distance between class score distributions from a precomputed ascending order with integer
  * multiplicities (bootstrap weights): the largest gap between the classes' empirical CDFs, checked
- * after each tie group.
+ * after each tie group. The hot loop of the bootstrap: class totals come from one sequential pass,
+ * the walk keeps integer counts (exact) and reads tie-group ends instead of comparing scores, and
+ * the label test is a select rather than a branch on the label, which is random in score order.
  */
 function weightedKsFromOrder(
   labels: Uint8Array,
-  scores: Float64Array,
   order: Uint32Array,
+  groupEnds: Uint32Array,
   weights: Uint32Array,
 ): number {
-  const total = order.length;
   let positives = 0;
-  let negatives = 0;
-  for (let k = 0; k < total; k++) {
-    const row = order[k]!;
-    if (labels[row] !== 0) positives += weights[row]!;
-    else negatives += weights[row]!;
+  let all = 0;
+  for (let i = 0; i < weights.length; i++) {
+    const w = weights[i]!;
+    all += w;
+    positives += labels[i] === 0 ? 0 : w;
   }
+  const negatives = all - positives;
   if (positives === 0 || negatives === 0) return Number.NaN;
   let posBelow = 0;
-  let negBelow = 0;
+  let allBelow = 0;
   let best = 0;
-  for (let k = 0; k < total; ) {
-    const score = scores[order[k]!]!;
-    for (; k < total && scores[order[k]!] === score; k++) {
+  let k = 0;
+  for (let g = 0; g < groupEnds.length; g++) {
+    const end = groupEnds[g]!;
+    for (; k < end; k++) {
       const row = order[k]!;
-      if (labels[row] !== 0) posBelow += weights[row]!;
-      else negBelow += weights[row]!;
+      const w = weights[row]!;
+      allBelow += w;
+      posBelow += labels[row] === 0 ? 0 : w;
     }
-    best = Math.max(best, Math.abs(negBelow / negatives - posBelow / positives));
+    const gap = Math.abs((allBelow - posBelow) / negatives - posBelow / positives);
+    if (gap > best) best = gap;
   }
   return best;
 }
@@ -80,5 +85,5 @@ export function weightedKs(
 ): number {
   assertScores(labels, scores);
   if (weights.length !== scores.length) throw new RangeError('Weights need one entry per row.');
-  return weightedKsFromOrder(labels, scores, order.order, weights);
+  return weightedKsFromOrder(labels, order.order, order.groupEnds, weights);
 }

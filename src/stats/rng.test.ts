@@ -35,6 +35,22 @@ describe('createRng', () => {
     // 99.9th percentile of chi-square with 5 degrees of freedom is 20.52.
     expect(chi2).toBeLessThan(20.52);
   });
+  it('fills blocks with the same stream nextUint32 gives, and continues it', () => {
+    const expected = createRng(7);
+    const reference = Array.from({ length: 1000 }, () => expected.nextUint32());
+    const rng = createRng(7);
+    const got = [rng.nextUint32()];
+    const block = new Uint32Array(600);
+    rng.fillUint32(block, 0);
+    rng.fillUint32(block, 500);
+    got.push(...block.subarray(0, 500));
+    got.push(rng.nextUint32(), rng.nextUint32());
+    rng.fillUint32(block, 497);
+    got.push(...block.subarray(0, 497));
+    expect(got).toEqual(reference);
+    expect(() => rng.fillUint32(block, 601)).toThrow(/count/);
+    expect(() => rng.fillUint32(block, -1)).toThrow(/count/);
+  });
   it('keeps nextFloat in [0, 1) and nextInt in range', () => {
     const rng = createRng(5);
     for (let i = 0; i < 10_000; i++) {

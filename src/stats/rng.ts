@@ -6,6 +6,11 @@ export interface Rng {
   nextFloat(): number;
   /** A uniform integer in [0, n) without modulo bias; `n` must be an integer in [1, 2^32]. */
   nextInt(n: number): number;
+  /**
+   * The next `count` values of `nextUint32`, written to `out[0..count)`: the same stream, without a
+   * call per value (the generator state stays in locals for the whole run).
+   */
+  fillUint32(out: Uint32Array, count: number): void;
 }
 
 const TWO_32 = 4294967296;
@@ -46,8 +51,34 @@ export function xoshiro128StarStar(state: Uint32Array): Rng {
     s3 = (s3 << 11) | (s3 >>> 21);
     return result;
   };
+  const fillUint32 = (out: Uint32Array, count: number): void => {
+    if (!Number.isInteger(count) || count < 0 || count > out.length) {
+      throw new RangeError(`fillUint32 needs a count in [0, ${out.length}], got ${count}.`);
+    }
+    let a = s0 | 0;
+    let b = s1 | 0;
+    let c = s2 | 0;
+    let d = s3 | 0;
+    for (let i = 0; i < count; i++) {
+      const x = Math.imul(b, 5);
+      // Stored modulo 2^32, so the signed product is the same word `nextUint32` returns.
+      out[i] = Math.imul((x << 7) | (x >>> 25), 9);
+      const t = b << 9;
+      c ^= a;
+      d ^= b;
+      b ^= c;
+      a ^= d;
+      c ^= t;
+      d = (d << 11) | (d >>> 21);
+    }
+    s0 = a;
+    s1 = b;
+    s2 = c;
+    s3 = d;
+  };
   return {
     nextUint32,
+    fillUint32,
     nextFloat: () => ((nextUint32() >>> 5) * 67108864 + (nextUint32() >>> 6)) / 9007199254740992,
     nextInt: (n: number) => {
       if (!Number.isInteger(n) || n < 1 || n > TWO_32) {

@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { createRng } from './rng.js';
 import { scoreOrder } from './score-order.js';
 
 /** A stable comparator sort, the independent oracle for the radix argsort. */
@@ -16,6 +17,17 @@ describe('scoreOrder (radix argsort on float64 bits)', () => {
       }),
     );
   });
+  it('gives the same order with 8-bit digits (below 65,536 rows) and 16-bit digits (above)', () => {
+    const rng = createRng(2);
+    for (const n of [65_535, 65_536, 70_000]) {
+      // Mixed signs and magnitudes with many ties, so every digit of the key varies.
+      const values = Float64Array.from({ length: n }, () => {
+        const u = rng.nextFloat();
+        return u < 0.3 ? Math.round(u * 50) / 7 : (u - 0.6) * 10 ** Math.floor(u * 40 - 20);
+      });
+      expect(Array.from(scoreOrder(values).order)).toEqual(comparatorOrder(values));
+    }
+  });
   it('equals a comparator sort on heavily tied values', () => {
     fc.assert(
       fc.property(fc.array(fc.integer({ min: -3, max: 3 }), { maxLength: 300 }), (xs) => {
@@ -27,6 +39,12 @@ describe('scoreOrder (radix argsort on float64 bits)', () => {
   it('orders infinities, subnormals and signed zeros numerically, −0 tying with +0', () => {
     const values = Float64Array.from([0, -0, Number.POSITIVE_INFINITY, -5e-324, 5e-324, -1e308]);
     expect(Array.from(scoreOrder(values).order)).toEqual([5, 3, 0, 1, 4, 2]);
+    // −0 and +0 form one tie group: rows 5 | 3 | 0, 1 | 4 | 2.
+    expect(Array.from(scoreOrder(values).groupEnds)).toEqual([1, 2, 4, 5, 6]);
+  });
+  it('ends a tie group wherever the score changes, and only there', () => {
+    const values = Float64Array.from([2, 1, 2, 2, 0.5, 1, 3]);
+    expect(Array.from(scoreOrder(values).groupEnds)).toEqual([1, 3, 6, 7]);
   });
   it('does not alias its result to shared scratch', () => {
     const first = scoreOrder(Float64Array.from([3, 1, 2]));

@@ -3,6 +3,11 @@ import { borrowScratch } from './scratch.js';
 /** Row indices sorted by ascending score, computed once and reused by the weighted statistics. */
 export interface ScoreOrder {
   order: Uint32Array;
+  /**
+   * Where each run of equal scores ends in `order` (exclusive, ascending; the last is n), so a
+   * bootstrap replicate walks tie groups without comparing scores again.
+   */
+  groupEnds: Uint32Array;
 }
 
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
@@ -31,6 +36,13 @@ function nanError(row: number): RangeError {
  */
 const RADIX = 65536;
 
+/**
+ * Below this many rows eight 8-bit passes are used instead: clearing and summing four 65,536-entry
+ * histograms (1 MiB) costs more than the whole sort of a few thousand rows (a `clearance check`
+ * sorts its evaluation set several times). The order is the same either way (a stable sort).
+ */
+const SMALL_SORT_ROWS = 65536;
+
 /** Scratch bytes per row needed by `sortScores`. */
 export const SORT_BYTES_PER_ROW = 24;
 
@@ -47,8 +59,17 @@ export interface SortedScores {
   lo: Uint32Array;
 }
 
-/** Sortable keys, packed rows and the histograms of all four digits in one sequential pass. */
-function prepare(values: Float64Array, labels: Uint8Array, out: SortedScores, counts: Uint32Array) {
+/**
+ * Sortable keys, packed rows and the histograms of all digits (`bits` wide: 16 or 8) in one
+ * sequential pass.
+ */
+function prepare(
+  values: Float64Array,
+  labels: Uint8Array,
+  out: SortedScores,
+  counts: Uint32Array,
+  bits: 8 | 16,
+) {
   const words = new Uint32Array(values.buffer, values.byteOffset, values.length * 2);
   const { rows, hi, lo } = out;
   for (let i = 0; i < values.length; i++) {
@@ -68,15 +89,23 @@ function prepare(values: Float64Array, labels: Uint8Array, out: SortedScores, co
     hi[i] = h;
     lo[i] = l;
     rows[i] = labels[i] === 0 ? i : (i | 0x80000000) >>> 0;
-    counts[l & 0xffff]!++;
-    counts[RADIX + (l >>> 16)]!++;
-    counts[2 * RADIX + (h & 0xffff)]!++;
-    counts[3 * RADIX + (h >>> 16)]!++;
+    if (bits === 16) {
+      counts[l & 0xffff]!++;
+      counts[RADIX + (l >>> 16)]!++;
+      counts[2 * RADIX + (h & 0xffff)]!++;
+      counts[3 * RADIX + (h >>> 16)]!++;
+    } else {
+      for (let d = 0; d < 4; d++) {
+        counts[256 * d + ((l >>> (8 * d)) & 0xff)]!++;
+        counts[256 * (4 + d) + ((h >>> (8 * d)) & 0xff)]!++;
+      }
+    }
   }
 }
 
 /**
- * Stable LSD radix sort of float64 scores in four 16-bit passes over the IEEE 754 bit pattern:
+ * Stable LSD radix sort of float64 scores in four 16-bit passes (eight 8-bit passes below
+ * `SMALL_SORT_ROWS`) over the IEEE 754 bit pattern:
  * negatives have all bits flipped and the rest the sign bit set, so unsigned order is numeric
  * order (Herf, "Radix tricks", 2001); −0 becomes +0 so equal numbers tie. Constant digits are
  * skipped. Keys and rows (label in bit 31) travel together so later walks read memory
@@ -94,12 +123,16 @@ export function sortScores(
   const u32 = (k: number) => new Uint32Array(scratch, 4 * n * k, n);
   let cur: SortedScores = { rows: u32(0), hi: u32(1), lo: u32(2) };
   let next: SortedScores = { rows: u32(3), hi: u32(4), lo: u32(5) };
-  const counts = new Uint32Array(4 * RADIX);
-  prepare(values, labels, cur, counts);
-  const offsets = new Uint32Array(RADIX);
-  for (let pass = 0; pass < 4; pass++) {
-    if (!prefixOffsets(counts, pass * RADIX, n, offsets)) continue;
-    scatter(pass < 2 ? cur.lo : cur.hi, (pass & 1) * 16, offsets, cur, next);
+  const bits = n < SMALL_SORT_ROWS ? 8 : 16;
+  const radix = 1 << bits;
+  const passes = 64 / bits;
+  const counts = new Uint32Array(passes * radix);
+  prepare(values, labels, cur, counts, bits);
+  const offsets = new Uint32Array(radix);
+  for (let pass = 0; pass < passes; pass++) {
+    if (!prefixOffsets(counts, pass * radix, radix, n, offsets)) continue;
+    const digit = pass % (passes / 2);
+    scatter(pass < passes / 2 ? cur.lo : cur.hi, digit * bits, radix - 1, offsets, cur, next);
     [cur, next] = [next, cur];
   }
   return cur;
@@ -108,6 +141,7 @@ export function sortScores(
 function scatter(
   keys: Uint32Array,
   shift: number,
+  mask: number,
   offsets: Uint32Array,
   from: SortedScores,
   to: SortedScores,
@@ -115,7 +149,7 @@ function scatter(
   const { rows, hi, lo } = from;
   const { rows: rowsOut, hi: hiOut, lo: loOut } = to;
   for (let i = 0; i < keys.length; i++) {
-    const pos = offsets[(keys[i]! >>> shift) & 0xffff]!++;
+    const pos = offsets[(keys[i]! >>> shift) & mask]!++;
     rowsOut[pos] = rows[i]!;
     hiOut[pos] = hi[i]!;
     loOut[pos] = lo[i]!;
@@ -133,9 +167,15 @@ export function tieGroupEnd(sorted: SortedScores, start: number): number {
 }
 
 /** Exclusive prefix sums of one pass's histogram; false when every key has the same digit. */
-function prefixOffsets(counts: Uint32Array, base: number, n: number, out: Uint32Array): boolean {
+function prefixOffsets(
+  counts: Uint32Array,
+  base: number,
+  radix: number,
+  n: number,
+  out: Uint32Array,
+): boolean {
   let sum = 0;
-  for (let d = 0; d < RADIX; d++) {
+  for (let d = 0; d < radix; d++) {
     const c = counts[base + d]!;
     if (c === n) return false;
     out[d] = sum;
@@ -150,6 +190,12 @@ function prefixOffsets(counts: Uint32Array, base: number, n: number, out: Uint32
  */
 export function scoreOrder(scores: Float64Array): ScoreOrder {
   const n = scores.length;
-  const { rows } = sortScores(scores, new Uint8Array(n), borrowScratch(n));
-  return { order: rows.slice() };
+  const sorted = sortScores(scores, new Uint8Array(n), borrowScratch(n));
+  const ends = new Uint32Array(n);
+  let groups = 0;
+  for (let k = 0; k < n; ) {
+    k = tieGroupEnd(sorted, k);
+    ends[groups++] = k;
+  }
+  return { order: sorted.rows.slice(), groupEnds: ends.slice(0, groups) };
 }

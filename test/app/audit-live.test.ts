@@ -10,6 +10,7 @@ import { sql } from 'kysely';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   type AuditSigner,
+  bindUseCases,
   consistencyProofBetween,
   executeTransition,
   inclusionProofFor,
@@ -22,6 +23,7 @@ import {
   verifyStoredLog,
 } from '../../src/app/index.js';
 import {
+  parseExportHeader,
   parseVerifierKey,
   verifyCheckpoint,
   verifyConsistency,
@@ -264,6 +266,31 @@ eachEngine('live audit log', (engine) => {
     });
     const history = await runCli(['history', model, '--at', s.times.t2, ...live]);
     expect(history.stdout).toContain('2026.2 in production');
+  });
+
+  it('exports through the use case to audit readers only, writing nothing for anyone else', async () => {
+    const app = bindUseCases(s.h.deps, s.signer);
+    const lines: string[] = [];
+    const sink = {
+      write: async (line: string) => {
+        lines.push(line);
+      },
+    };
+    await expect(app.exportAuditLog(people.mlops, sink)).rejects.toMatchObject({
+      code: 'forbidden',
+    });
+    expect(lines).toEqual([]);
+    const summary = await app.exportAuditLog(auditor, sink);
+    const size = await s.h.deps.store.read((tx) => tx.audit.size());
+    const checkpoints = await s.h.deps.store.read((tx) => tx.checkpoints.list());
+    expect(summary).toEqual({ size, entries: size, checkpoints: checkpoints.length });
+    expect(lines).toHaveLength(size + 1);
+    expect(parseExportHeader(lines[0] ?? '')).toMatchObject({
+      origin: s.signer.origin,
+      size,
+      verifierKeys: [s.signer.verifierKey],
+      checkpoints: checkpoints.map((c) => c.note),
+    });
   });
 
   describe('behind the service’s back', () => {

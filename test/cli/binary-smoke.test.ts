@@ -3,6 +3,7 @@
  * drive `main` in-process (run-cli.ts), so these few check what only the binary adds — the bin
  * script, the compiled dist/ (rebuilt by test/build-dist.ts when stale) and the process exit code.
  */
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LiveServer, startLiveServer } from '../e2e/live-server.js';
@@ -36,6 +37,25 @@ describe('the clearance binary', () => {
     const denied = runBinary([...check('failing'), '--format', 'json']);
     expect(denied.status).toBe(1);
     expect(JSON.parse(denied.stdout).decision).toBe('denied');
+  });
+
+  it('runs the bundle in dist/bin, where every module a chunk starts by URL sits beside it', () => {
+    // The worker pool starts gate-worker.js by `new URL('./gate-worker.js', import.meta.url)`;
+    // bundled, import.meta.url is the chunk's, so the worker must be an entry in the same folder.
+    const bundle = join(repoRoot, 'dist', 'bin');
+    expect(readFileSync(join(repoRoot, 'bin', 'clearance.js'), 'utf8')).toContain(
+      'dist/bin/main.js',
+    );
+    const started = readdirSync(bundle)
+      .filter((f) => f.endsWith('.js'))
+      .flatMap((f) => [
+        ...readFileSync(join(bundle, f), 'utf8').matchAll(
+          /new URL\("(\.\/[^"]+)", import\.meta\.url\)/g,
+        ),
+      ])
+      .map((m) => m[1] ?? '');
+    expect(started).toContain('./gate-worker.js');
+    for (const target of started) expect(existsSync(join(bundle, target))).toBe(true);
   });
 
   it('exits 2 on bad input and on an unknown command', () => {

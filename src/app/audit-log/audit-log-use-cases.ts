@@ -18,6 +18,11 @@ import {
   proveInclusion,
 } from './audit-proofs.js';
 import { checkStateAsAuditor, type StateCheck } from './check-stored-state.js';
+import {
+  type AuditExportSink,
+  type AuditExportSummary,
+  exportAuditLog,
+} from './export-audit-log.js';
 import { signAuditCheckpoint } from './sign-audit-checkpoint.js';
 
 export interface SignedCheckpointView {
@@ -45,6 +50,8 @@ export interface AuditLogUseCases {
   ): Promise<ConsistencyProofView>;
   /** The database rows against the audit log (auditor, admin). */
   auditState(principal: Principal): Promise<StateCheck>;
+  /** The log as clearance-audit-export/v1 lines, up to a fresh checkpoint (auditor, admin). */
+  exportAuditLog(principal: Principal, sink: AuditExportSink): Promise<AuditExportSummary>;
 }
 
 export function bindAuditLogUseCases(
@@ -78,5 +85,6 @@ export function bindAuditLogUseCases(
         log: log(),
       }),
     auditState: (principal) => checkStateAsAuditor(deps, principal),
+    exportAuditLog: (principal, sink) => exportAuditLog(deps, log(), principal, sink),
   };
 }

@@ -1,4 +1,6 @@
-import { evaluateGateRun, groupColumnsFor } from '../../app/index.js';
+// The module itself, not app/index.js: the app's face loads every use case (and the audit log,
+// evidence packs, tar), which `clearance check` never runs.
+import { evaluateGateRun, groupColumnsFor } from '../../app/gate-evaluation/evaluate-gate-run.js';
 import {
   ClearanceError,
   decideCheck,

@@ -6,6 +6,7 @@
  */
 import type {
   ApprovalInput,
+  AuditExportSummary,
   BacktestReport,
   CheckpointView,
   CreatedToken,
@@ -56,13 +57,8 @@ export type AuditLogVerification =
   | { where: 'database'; report: StoredLogVerification }
   | { where: 'server'; report: ServedLogVerification };
 
-export interface AuditExport {
-  /** The log size the export covers. */
-  size: number;
-  /** Entries written; fewer than `size` when a server's log is missing some. */
-  entries: number;
-  checkpoints: number;
-}
+/** What an export wrote: the app's summary, for a server's log as for the database's. */
+export type AuditExport = AuditExportSummary;
 
 export interface RegistryModels {
   registerModel(input: RegisterModelInput): Promise<Model>;

@@ -3,18 +3,17 @@
  * Whoever runs the CLI with the database credentials acts as the operator `system:cli`, so the
  * audit log records these as operator actions rather than as any user's. A thin adapter over the
  * app's UseCases (the same the HTTP routes call) as the operator, which keeps the app's rules in
- * force; only what needs the files of the host (the log verified and exported from the store, the
- * pack as files) calls the app's functions directly.
+ * force; only what needs the files of the host (the log verified from the store, the pack as
+ * files) calls the app's functions directly, and the audit export's lines go to a file here.
  */
 import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
 import {
+  type AuditExportSink,
   bindUseCases,
   buildEvidencePack,
-  signAuditCheckpoint,
   verifyStoredLog,
 } from '../../app/index.js';
-import { formatExportEntry, formatExportHeader } from '../../audit/index.js';
 import { openRegistry, type Registry } from '../../compose.js';
 import { loadConfig } from '../../config.js';
 import type { Principal } from '../../domain/index.js';
@@ -38,45 +37,25 @@ export function openRegistryAt(flags: DatabaseFlags): Promise<Registry> {
   return openRegistry(loadConfig({ flags: { database: flags.database, dataDir: flags.dataDir } }));
 }
 
-/** Writes the export, signing a fresh checkpoint first if the log grew. */
-async function exportLog(r: Registry, file: string): Promise<AuditExport> {
-  const { checkpoint } = await signAuditCheckpoint(r.deps, r.auditSigner);
-  const size = checkpoint.size;
-  const notes = await r.store.transaction(async (tx) =>
-    (await tx.checkpoints.list()).filter((c) => c.size <= size).map((c) => c.note),
-  );
+/** Writes the app's export of the log to `file`, with a progress bar. */
+async function writeExport(
+  file: string,
+  exportTo: (sink: AuditExportSink) => Promise<AuditExport>,
+): Promise<AuditExport> {
   const out = createWriteStream(file, { flags: 'w' });
-  const write = async (line: string) => {
-    if (!out.write(`${line}\n`)) await once(out, 'drain');
-  };
   const progress = createProgress('exporting audit log');
   try {
-    await write(
-      formatExportHeader({
-        origin: r.auditSigner.origin,
-        size,
-        exportedAt: r.deps.clock.now().toISOString(),
-        verifierKeys: [r.verifierKey],
-        checkpoints: notes,
-      }),
-    );
-    const chunk = 5000;
-    for (let start = 0; start < size; start += chunk) {
-      const lines = await r.store.transaction(async (tx) => {
-        const page: string[] = [];
-        for await (const logged of tx.audit.entries(start, Math.min(size, start + chunk)))
-          page.push(formatExportEntry(logged));
-        return page;
-      });
-      for (const line of lines) await write(line);
-      progress.update(Math.min(size, start + chunk), size);
-    }
+    return await exportTo({
+      write: async (line) => {
+        if (!out.write(`${line}\n`)) await once(out, 'drain');
+      },
+      progress: (exported, size) => progress.update(exported, size),
+    });
   } finally {
     progress.finish();
     out.end();
     await once(out, 'close');
   }
-  return { size, entries: size, checkpoints: notes.length };
 }
 
 export async function openLocalRegistry(flags: DatabaseFlags): Promise<CliRegistry> {
@@ -129,7 +108,7 @@ export async function openLocalRegistry(flags: DatabaseFlags): Promise<CliRegist
     inclusionProof: (input) => app.inclusionProof(operator, input),
     checkpointNotes: async () => (await app.checkpoints(operator)).checkpoints.map((c) => c.note),
     signCheckpoint: () => app.signCheckpoint(operator),
-    exportAuditLog: (file) => exportLog(r, file),
+    exportAuditLog: (file) => writeExport(file, (sink) => app.exportAuditLog(operator, sink)),
     evidencePack: async (input) => ({
       pack: await buildEvidencePack(deps, operator, {
         ...input,
