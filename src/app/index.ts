@@ -65,6 +65,20 @@ export { hasUsers, listTokens, listUsers, type Me, whoAmI } from './identity/ide
 export type { IdentityUseCases } from './identity/identity-use-cases.js';
 export { revokeToken } from './identity/revoke-token.js';
 export {
+  type DeliveryReport,
+  type NotificationHandlerOptions,
+  notificationJobHandlers,
+  notificationJobKinds,
+} from './notifications/deliver-notifications.js';
+export type { DeliveryLogEntry } from './notifications/delivery-log.js';
+export type { NotificationUseCases } from './notifications/notification-use-cases.js';
+export type {
+  CreateWebhookInput,
+  UpdateWebhookInput,
+  WebhookSubscriptionView,
+  WebhookWithSecret,
+} from './notifications/webhook-subscriptions.js';
+export {
   assertMayAttachEvidence,
   attachEvidence,
   type EvidenceFile,
@@ -105,8 +119,8 @@ export {
   type ScheduledJobOptions,
   scheduledJobHandlers,
   scheduledJobKinds,
-  settleOutboxEvent,
 } from './scheduled-work/scheduled-jobs.js';
+
 export type { AppDeps } from './shared/app-deps.js';
 export { guarded } from './shared/authorise.js';
 export {
@@ -127,6 +141,7 @@ export {
   inProcessIdempotency,
   sharedIdempotency,
 } from './shared/idempotency-store.js';
+export type * from './shared/notification-ports.js';
 export type * from './shared/ports.js';
 export type * from './shared/work-queue-ports.js';
 export { cancelRequest } from './transitions/cancel-request.js';
