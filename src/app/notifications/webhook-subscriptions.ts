@@ -153,10 +153,10 @@ export async function createWebhook(
   principal: Principal,
   input: CreateWebhookInput,
 ): Promise<WebhookWithSecret> {
-  const settings = notificationSettings(deps);
   const id = `wh_${deps.ids.next()}`;
   const what = 'create webhook subscriptions';
   return administer(deps, { principal, action: 'webhook.create', id, what }, async (tx, time) => {
+    const settings = notificationSettings(deps);
     const secret = settings.channels.newSecret();
     const description = checkedDescription(input.description ?? '');
     const models = input.models ? checkedModels(input.models) : undefined;
@@ -192,11 +192,11 @@ export async function updateWebhook(
   principal: Principal,
   input: UpdateWebhookInput,
 ): Promise<WebhookSubscriptionView> {
-  const settings = notificationSettings(deps);
   const what = 'change webhook subscriptions';
   const context = { principal, action: 'webhook.update', id: input.id, what };
   return administer(deps, context, async (tx, time) => {
     const before = await existing(tx, input.id);
+    const settings = notificationSettings(deps);
     const next: WebhookSubscription = { ...before, updatedAt: time };
     if (input.url !== undefined) next.url = await checkedUrl(settings, input.url);
     if (input.events !== undefined) next.events = checkedEvents(input.events);
@@ -251,11 +251,11 @@ export async function rotateWebhookSecret(
   principal: Principal,
   input: { id: string },
 ): Promise<WebhookWithSecret> {
-  const settings = notificationSettings(deps);
   const what = 'rotate webhook secrets';
   const context = { principal, action: 'webhook.rotate_secret', id: input.id, what };
   return administer(deps, context, async (tx, time) => {
     const before = await existing(tx, input.id);
+    const settings = notificationSettings(deps);
     const secret = settings.channels.newSecret();
     const until = new Date(Date.parse(time) + settings.secretOverlapSeconds * 1000).toISOString();
     const current = validSecrets(before.secrets, time)[0];
