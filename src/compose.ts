@@ -272,6 +272,9 @@ export async function openRegistry(
   };
 }
 
+/** The CLI reaches adapters only through this module: `clearance webhook verify` checks with it. */
+export { verifyWebhook } from './notify/index.js';
+
 /** `smtp://user:pass@host:port` or `smtps://…` as nodemailer's settings; undefined when empty. */
 export function smtpConfigOf(url: string, timeoutMs: number): SmtpConfig | undefined {
   if (url === '') return undefined;
