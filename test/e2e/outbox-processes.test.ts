@@ -142,6 +142,17 @@ describe('outbox delivery across server processes', () => {
       expect(new Set(sent)).toEqual(new Set(ids));
       // Only what was in flight at the kill may arrive twice (at least once, deduped by id).
       expect(sent.length - ids.length).toBeLessThanOrEqual(hanging.length);
+      // The restarted server counts its deliveries and their lag in /metrics.
+      const metrics = await (
+        await fetch(`${second.url}/metrics`, { headers: { authorization: `Bearer ${adminToken}` } })
+      ).text();
+      const delivered =
+        /clearance_notification_deliveries_total\{channel="webhook",outcome="delivered"\} (\d+)/u.exec(
+          metrics,
+        );
+      expect(Number(delivered?.[1])).toBeGreaterThan(0);
+      const lag = /^clearance_notification_delivery_lag_seconds (\S+)$/mu.exec(metrics);
+      expect(Number(lag?.[1])).toBeGreaterThan(0);
       await second.stop();
     }, 150_000);
   }
