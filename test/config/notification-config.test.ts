@@ -91,8 +91,7 @@ it('refuses to start with a Slack rule whose URL the address check refuses', asy
   try {
     const problems = await assertNotificationTargets(registry).then(
       () => [],
-      (error: unknown) =>
-        isClearanceError(error) ? (error.problems ?? []) : [String(error)],
+      (error: unknown) => (isClearanceError(error) ? (error.problems ?? []) : [String(error)]),
     );
     expect(problems.map((p) => (typeof p === 'string' ? p : p.message))).toEqual([
       'notificationRules[0] (ops): Target 10.1.2.3 refused: 10.1.2.3 is a private address.',
