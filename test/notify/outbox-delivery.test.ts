@@ -177,10 +177,47 @@ forEachStore('outbox delivery', (open) => {
     expect(waits).toEqual([5_000, 10_000, 20_000]);
   });
 
-  it('gives up at the deadline and disables a subscription that keeps failing', async () => {
-    const { h, deps, useCases, runner } = await setup({ disableAfterFailures: 2 });
+  it('gives up at the deadline, disables a subscription that keeps failing and emails the admins', async () => {
+    const h = await open();
+    const sender = createEmailSender({ host: '127.0.0.1', port: smtpPort });
+    const deps = withNotifications(h, {
+      channels: channels({ email: sender }),
+      disableAfterFailures: 2,
+    });
+    const useCases = bindUseCases(deps);
+    const runner = deliveryRunner(deps);
+    const at = h.clock.now().toISOString();
+    await h.store.transaction(async (tx) => {
+      await tx.identity.insertUser({
+        id: 'alice.admin',
+        email: 'alice@example.com',
+        createdAt: at,
+        createdBy: 'test',
+      });
+      await tx.identity.insertUser({
+        id: 'max.mlops',
+        email: 'max@example.com',
+        createdAt: at,
+        createdBy: 'test',
+      });
+      await tx.identity.grantRole({
+        id: 'g1',
+        userId: 'alice.admin',
+        role: 'admin',
+        grantedAt: at,
+        grantedBy: 'test',
+      });
+      await tx.identity.grantRole({
+        id: 'g2',
+        userId: 'max.mlops',
+        role: 'mlops',
+        grantedAt: at,
+        grantedBy: 'test',
+      });
+    });
     const hook = await receiver(Array(100).fill(500));
     const { subscription } = await useCases.createWebhook(people.admin, { url: hook.url });
+    const before = mails.length;
     for (let round = 0; round < 2; round++) {
       await emitLike(deps, sample('gate.failed'));
       for (let i = 0; i < 20; i++) {
@@ -188,6 +225,7 @@ forEachStore('outbox delivery', (open) => {
         h.clock.advance(testSchedule.maxDelayMs);
       }
     }
+    sender.close();
     const log = await useCases.listWebhookDeliveries(people.admin, { id: subscription.id });
     expect(log.map((d) => d.status)).toEqual(['failed', 'failed']);
     expect(log[0]?.lastError).toMatch(/gave up at the retry deadline/);
@@ -199,10 +237,15 @@ forEachStore('outbox delivery', (open) => {
     expect(after).toMatchObject({ enabled: false, consecutiveFailures: 2 });
     expect(after.disabledReason).toMatch(/2 deliveries in a row failed/);
     expect(await readActions(h)).toContain('webhook.disabled');
-    const before = hook.received.length;
+    const told = mails.slice(before);
+    expect(told.map((m) => m.rcptTo)).toEqual([['alice@example.com']]);
+    expect(told[0]?.mail.subject).toContain(
+      `Webhook ${subscription.id} disabled after 2 failed deliveries`,
+    );
+    const sent = hook.received.length;
     await emitLike(deps, sample('gate.failed'));
     await runner.runDue();
-    expect(hook.received).toHaveLength(before);
+    expect(hook.received).toHaveLength(sent);
   });
 
   it('refuses SSRF targets at creation, and at delivery when the policy no longer allows them', async () => {

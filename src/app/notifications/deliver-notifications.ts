@@ -11,11 +11,13 @@
  * - `notify.digest` sends each person's pending digest deliveries as one email.
  *
  * A webhook delivery that fails for good counts against its subscription; after
- * `disableAfterFailures` in a row the subscription is disabled, with its audit entry.
+ * `disableAfterFailures` in a row the subscription is disabled, with its audit entry and a
+ * `webhook.disabled` event (emailed to every global admin with an address).
  */
 import { type NotificationEvent, parseNotificationEvent } from '../../domain/index.js';
 import type { AppDeps } from '../shared/app-deps.js';
 import { auditRecord, systemActor } from '../shared/audit-record.js';
+import { emit } from '../shared/emit-event.js';
 import type {
   EmailAddressee,
   NotificationSettings,
@@ -178,6 +180,7 @@ export function notificationJobHandlers(
         if (target.startsWith(targetPrefixes.webhook) && recorded.outcome !== 'retrying') {
           const id = target.slice(targetPrefixes.webhook.length);
           const disabled = await countOutcome(tx, {
+            deps,
             settings,
             id,
             delivered: recorded.outcome === 'delivered',
@@ -253,6 +256,7 @@ async function recordResult(
 async function countOutcome(
   tx: Repositories,
   input: {
+    deps: Pick<AppDeps, 'ids' | 'clock'>;
     settings: NotificationSettings;
     id: string;
     delivered: boolean;
@@ -289,6 +293,19 @@ async function countOutcome(
       data: { url: subscription.url, consecutiveFailures: failures },
     }),
   );
+  // Admins hear of it through the outbox like any event: email to every global admin with an
+  // address, and any other subscription or rule that asks for `webhook.disabled`.
+  await emit(tx, input.deps, {
+    type: 'webhook.disabled',
+    at: input.at,
+    subject: { webhookId: input.id },
+    data: {
+      subscriptionId: input.id,
+      url: subscription.url,
+      consecutiveFailures: failures,
+      reason,
+    },
+  });
   return true;
 }
 

@@ -64,14 +64,26 @@ export async function planTargets(
   const webhooks = (await tx.webhooks.list()).filter((s) => webhookMatches(s, event));
   const now = webhooks.map((s) => `${targetPrefixes.webhook}${s.id}`);
   const digest: string[] = [];
-  if (rules.length === 0) return { now, digest, unreachable: [] };
-  // Sequential reads: PostgreSQL runs one statement at a time on a transaction's connection.
-  const routing = routeEvent({ rules, event, people: await recipients(tx) });
+  const adminsHear = event.type === 'webhook.disabled';
+  if (rules.length === 0 && !adminsHear) return { now, digest, unreachable: [] };
+  const people = await recipients(tx);
+  if (adminsHear) {
+    for (const person of people) {
+      const admin = person.roles.some((b) => b.role === 'admin' && b.model === undefined);
+      if (admin && person.email !== undefined) now.push(`${targetPrefixes.email}${person.userId}`);
+    }
+  }
+  const routing = routeEvent({ rules, event, people });
   for (const delivery of routing.deliveries) {
     if (delivery.channel === 'slack') now.push(slackTarget(delivery.url));
     else if (delivery.mode === 'digest')
       digest.push(`${targetPrefixes.digest}${delivery.to.userId}`);
     else now.push(`${targetPrefixes.email}${delivery.to.userId}`);
   }
-  return { now, digest, unreachable: routing.unreachable };
+  // A person once per event: an immediate email wins over a digest.
+  const immediate = new Set(now);
+  const digestOnly = digest.filter(
+    (t) => !immediate.has(`${targetPrefixes.email}${t.slice(targetPrefixes.digest.length)}`),
+  );
+  return { now: [...immediate], digest: digestOnly, unreachable: routing.unreachable };
 }

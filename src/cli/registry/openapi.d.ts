@@ -966,7 +966,7 @@ export interface paths {
             url: string;
             description?: string;
             /** @description Event types, or "*" for every type. */
-            events?: "*" | (("approval.requested" | "approval.recorded" | "gate.failed" | "transition.executed" | "transition.rejected" | "transition.blocked" | "emergency.bypassed" | "review.due" | "review.overdue" | "rollout.started" | "rollout.paused" | "rollout.rolled_back" | "rollout.completed" | "audit.checkpoint_signed")[]);
+            events?: "*" | (("approval.requested" | "approval.recorded" | "gate.failed" | "transition.executed" | "transition.rejected" | "transition.blocked" | "emergency.bypassed" | "review.due" | "review.overdue" | "rollout.started" | "rollout.paused" | "rollout.rolled_back" | "rollout.completed" | "audit.checkpoint_signed" | "webhook.disabled")[]);
             /** @description Model names; "*" matches any run of characters. Absent: every model. */
             models?: string[];
           };
@@ -1102,7 +1102,7 @@ export interface paths {
             url?: string;
             description?: string;
             /** @description Event types, or "*" for every type. */
-            events?: "*" | (("approval.requested" | "approval.recorded" | "gate.failed" | "transition.executed" | "transition.rejected" | "transition.blocked" | "emergency.bypassed" | "review.due" | "review.overdue" | "rollout.started" | "rollout.paused" | "rollout.rolled_back" | "rollout.completed" | "audit.checkpoint_signed")[]);
+            events?: "*" | (("approval.requested" | "approval.recorded" | "gate.failed" | "transition.executed" | "transition.rejected" | "transition.blocked" | "emergency.bypassed" | "review.due" | "review.overdue" | "rollout.started" | "rollout.paused" | "rollout.rolled_back" | "rollout.completed" | "audit.checkpoint_signed" | "webhook.disabled")[]);
             /** @description null: every model. */
             models?: string[] | null;
             /** @description true re-enables a disabled subscription and resets its failure count. */
