@@ -419,4 +419,49 @@ forEachStore('outbox delivery', (open) => {
       [expect.stringMatching(/^slack:[0-9a-f]{16}$/), 'delivered'],
     ]);
   });
+
+  it("collects a digest rule's events into one email per person, sent by notify.digest", async () => {
+    const h = await open();
+    const sender = createEmailSender({ host: '127.0.0.1', port: smtpPort });
+    const deps = withNotifications(h, {
+      channels: channels({ email: sender }),
+      rules: [
+        { channel: 'email', events: ['approval.requested'], awaitingRoles: true, digest: true },
+      ],
+    });
+    const at = h.clock.now().toISOString();
+    await h.store.transaction(async (tx) => {
+      await tx.identity.insertUser({
+        id: 'rita.risk',
+        email: 'rita@example.com',
+        createdAt: at,
+        createdBy: 'test',
+      });
+      await tx.identity.grantRole({
+        id: 'g1',
+        userId: 'rita.risk',
+        role: 'risk_officer',
+        grantedAt: at,
+        grantedBy: 'test',
+      });
+    });
+    const runner = deliveryRunner(deps);
+    const before = mails.length;
+    const first = await emitLike(deps, sample('approval.requested'));
+    const second = await emitLike(deps, sample('approval.requested'));
+    await runner.runDue();
+    expect(mails.length).toBe(before);
+    await h.store.transaction((tx) =>
+      tx.jobs.schedule({ kind: 'notify.digest', key: 'notify.digest', runAt: at }, { at }),
+    );
+    await runner.runDue();
+    sender.close();
+    const sent = mails.slice(before);
+    expect(sent.map((m) => m.rcptTo)).toEqual([['rita@example.com']]);
+    expect(sent[0]?.mail.subject).toMatch(/digest for \d{4}-\d{2}-\d{2}: 2 events/);
+    for (const id of [first, second]) {
+      const [d] = await deps.store.read((tx) => tx.deliveries.list(id));
+      expect(d).toMatchObject({ target: 'digest:rita.risk', status: 'delivered', attempts: 1 });
+    }
+  });
 });
