@@ -10,6 +10,7 @@ import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { runStartupBench, type StartupRow, startupTable } from './cli-startup.js';
 import { generatePredictionsCsv } from './generate-predictions.js';
+import { type OutboxRow, outboxTable, runOutboxBench } from './outbox.js';
 import { type ParsingRow, parsingTable, runParsingBench } from './parsing.js';
 import { type RegistryRow, registryTable, runRegistryBench } from './registry.js';
 
@@ -25,7 +26,7 @@ interface Measurement {
 const root = join(import.meta.dirname, '..', '..');
 const sizes = (process.env.BENCH_ROWS ?? '1000000,10000000').split(',').map(Number);
 const dataDir = join(tmpdir(), 'clearance-bench');
-/** `eval`, `registry`, `parsing`, `cli-startup`, or all of them (default). */
+/** `eval`, `registry`, `parsing`, `cli-startup`, `outbox`, or all of them (default). */
 const only = process.env.BENCH_ONLY ?? '';
 
 function timed(
@@ -99,15 +100,18 @@ function readPrevious(file: string): {
   registry: RegistryRow[];
   parsing: ParsingRow[];
   startup: StartupRow[];
+  outbox: OutboxRow[];
 } {
-  if (!existsSync(file)) return { results: [], registry: [], parsing: [], startup: [] };
+  if (!existsSync(file)) return { results: [], registry: [], parsing: [], startup: [], outbox: [] };
   const parsed = JSON.parse(readFileSync(file, 'utf8')) as {
     results?: Measurement[];
     registry?: RegistryRow[];
     parsing?: ParsingRow[];
     startup?: StartupRow[];
+    outbox?: OutboxRow[];
   };
   return {
+    outbox: parsed.outbox ?? [],
     results: parsed.results ?? [],
     registry: parsed.registry ?? [],
     parsing: parsed.parsing ?? [],
@@ -158,6 +162,15 @@ async function main(): Promise<void> {
   if (only !== '' && only !== 'registry' && registry.length === 0) registry = previous.registry;
   if (only !== '' && only !== 'parsing' && parsing.length === 0) parsing = previous.parsing;
   if (only !== '' && only !== 'cli-startup' && startup.length === 0) startup = previous.startup;
+  let outbox: OutboxRow[] = [];
+  if (only === '' || only === 'outbox') {
+    outbox = await runOutboxBench({
+      pgUrl: process.env.CLEARANCE_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test',
+      events: Number(process.env.BENCH_OUTBOX_EVENTS ?? 1000),
+      singles: Number(process.env.BENCH_OUTBOX_SINGLES ?? 200),
+    });
+  }
+  if (only !== '' && only !== 'outbox' && outbox.length === 0) outbox = previous.outbox;
   const sections = [`# Clearance benchmarks\n\n${machine}, ${new Date().toISOString()}`];
   if (results.length > 0) sections.push(`## clearance eval\n\n${table(results)}`);
   if (registry.length > 0) sections.push(`## Registry and audit log\n\n${registryTable(registry)}`);
@@ -165,13 +178,14 @@ async function main(): Promise<void> {
     sections.push(`## Evidence parsing (pathological inputs)\n\n${parsingTable(parsing)}`);
   }
   if (startup.length > 0) sections.push(`## CLI start-up\n\n${startupTable(startup)}`);
+  if (outbox.length > 0) sections.push(`## Outbox delivery\n\n${outboxTable(outbox)}`);
   const markdown = `${sections.join('\n\n')}\n`;
   process.stdout.write(`${markdown}\n`);
   const out = join(root, 'bench', 'results');
   if (!existsSync(out)) mkdirSync(out, { recursive: true });
   writeFileSync(
     join(out, 'latest.json'),
-    `${JSON.stringify({ machine, results, registry, parsing, startup }, null, 2)}\n`,
+    `${JSON.stringify({ machine, results, registry, parsing, startup, outbox }, null, 2)}\n`,
   );
   writeFileSync(join(out, 'latest.md'), markdown);
 }

@@ -28,9 +28,13 @@ import {
   type Clock,
   checkStoredState,
   collectBlobs,
+  type DeliveryReport,
   describeDisagreement,
   type IdGenerator,
   type KpiSource,
+  type NotificationSettings,
+  notificationJobHandlers,
+  notificationJobKinds,
   rotateAuditKey,
   type ScheduledJobKind,
   type ScheduledJobOptions,
@@ -39,7 +43,6 @@ import {
   type StoredCheckpoint,
   scheduledJobHandlers,
   scheduledJobKinds,
-  settleOutboxEvent,
   sharedIdempotency,
   startAccessDenialFlush,
   type UploadQuota,
@@ -57,7 +60,7 @@ import {
   type IdentityDirectory,
   type StoredToken,
 } from './auth/index.js';
-import type { Config } from './config.js';
+import { allowedAddressClasses, type Config } from './config.js';
 import { ClearanceError } from './domain/index.js';
 import { FileBlobStore } from './evidence/file-blob-store.js';
 import { type GateRunBudgets, GateWorkerPool } from './gate-runs/index.js';
@@ -70,13 +73,19 @@ import {
   type RunnerEvent,
 } from './jobs/index.js';
 import { prometheusKpiSource } from './kpi-sources/index.js';
+import {
+  type AddressClass,
+  createEmailSender,
+  createNotificationChannels,
+  type SmtpConfig,
+} from './notify/index.js';
 import { createStore, type StoreConfig } from './store/index.js';
 
 export interface Registry {
   config: Config;
   store: Store;
   /** The use cases' dependencies; gate runs go to a worker pool (closed with the registry). */
-  deps: AppDeps & { gateRunner: GateWorkerPool };
+  deps: AppDeps & { gateRunner: GateWorkerPool; notifications: NotificationSettings };
   /** Tokens and role bindings from the store, for `authenticate`. */
   directory: IdentityDirectory;
   /** Signs audit checkpoints as `clearance/<install-id>` (see `loadAuditSigner`). */
@@ -288,19 +297,97 @@ export async function openRegistry(
   }
   const deps = appDeps(store, blobStore.blobs, gateRunBudgets(config), uploadQuotaOf(config));
   const directory = storeDirectory(store);
+  const notifications = notificationsOf(config);
   return {
     config,
     store,
-    deps,
+    deps: { ...deps, notifications: notifications.settings },
     directory,
     auditSigner,
     verifierKey: auditSigner.verifierKey,
     async close() {
+      notifications.close();
       await deps.gateRunner.close();
       await store.close();
       blobStore.close();
     },
   };
+}
+
+/** The CLI reaches adapters only through this module: `clearance webhook verify` checks with it. */
+export { verifyWebhook } from './notify/index.js';
+
+/** `smtp://user:pass@host:port` or `smtps://…` as nodemailer's settings; undefined when empty. */
+export function smtpConfigOf(url: string, timeoutMs: number): SmtpConfig | undefined {
+  if (url === '') return undefined;
+  const parsed = new URL(url);
+  const secure = parsed.protocol === 'smtps:';
+  return {
+    host: parsed.hostname.replace(/^\[|\]$/gu, ''),
+    port: parsed.port === '' ? (secure ? 465 : 587) : Number(parsed.port),
+    secure,
+    timeoutMs,
+    ...(parsed.username === ''
+      ? {}
+      : {
+          auth: {
+            user: decodeURIComponent(parsed.username),
+            pass: decodeURIComponent(parsed.password),
+          },
+        }),
+  };
+}
+
+/** Webhook, Slack and email channels with the routing rules and limits of Config. */
+export function notificationsOf(config: Config): {
+  settings: NotificationSettings;
+  close(): void;
+} {
+  const timeoutMs = config.notifyTimeoutSeconds * 1000;
+  const smtp = smtpConfigOf(config.smtpUrl, timeoutMs);
+  const sender = smtp === undefined ? undefined : createEmailSender(smtp);
+  const channels = createNotificationChannels({
+    policy: { allow: allowedAddressClasses(config) as AddressClass[] },
+    publicUrl: config.publicUrl,
+    schedule: {
+      baseDelayMs: config.notifyRetryBaseSeconds * 1000,
+      maxDelayMs: config.notifyRetryMaxSeconds * 1000,
+      minDelayMs: Math.min(1000, config.notifyRetryBaseSeconds * 1000),
+      deadlineMs: config.notifyRetryDeadlineSeconds * 1000,
+    },
+    timeoutMs,
+    ...(sender === undefined ? {} : { email: { sender, from: config.emailFrom } }),
+  });
+  return {
+    settings: {
+      channels,
+      rules: config.notificationRules,
+      disableAfterFailures: config.webhookDisableAfterFailures,
+      secretOverlapSeconds: config.webhookSecretOverlapSeconds,
+    },
+    close: () => sender?.close(),
+  };
+}
+
+/**
+ * The Slack URLs of the routing rules against the address check, at start: a rule that could
+ * never deliver stops the server with the rule named, rather than failing every event later.
+ */
+export async function assertNotificationTargets(registry: Registry): Promise<void> {
+  const problems = [];
+  for (const [index, rule] of registry.config.notificationRules.entries()) {
+    if (rule.url === undefined) continue;
+    const checked = await registry.deps.notifications.channels.checkUrl(rule.url);
+    if (!checked.ok) {
+      problems.push({
+        message: `notificationRules[${index}]${rule.name ? ` (${rule.name})` : ''}: ${checked.reason}.`,
+        fix: 'Use a public https Slack URL, or allow its address class with notifyAllowAddresses.',
+      });
+    }
+  }
+  if (problems.length > 0) {
+    throw new ClearanceError('invalid_input', 'The configuration is invalid.', { problems });
+  }
 }
 
 /** The identity directory `authenticate` reads: API tokens and role bindings in the store. */
@@ -455,13 +542,14 @@ function logStateCheck(app: { log: FastifyBaseLogger }, check: StateCheck): void
  * per period across every server on the database (ADR 009).
  */
 export function scheduledJobsOf(config: Config): RecurringJob[] {
-  const periods: Record<ScheduledJobKind, number> = {
+  const periods: Record<ScheduledJobKind | typeof notificationJobKinds.digest, number> = {
     [scheduledJobKinds.checkpointSign]: config.checkpointIntervalSeconds,
     [scheduledJobKinds.stateCheck]: config.stateCheckIntervalSeconds,
     [scheduledJobKinds.blobsCollect]: config.blobGcIntervalSeconds,
     [scheduledJobKinds.queuePurge]: config.queuePurgeIntervalSeconds,
     [scheduledJobKinds.emergencyExpire]: config.emergencyExpiryIntervalSeconds,
     [scheduledJobKinds.reviewsEscalate]: config.reviewEscalationIntervalSeconds,
+    [notificationJobKinds.digest]: config.notifyDigestIntervalSeconds,
   };
   return Object.entries(periods)
     .filter(([, seconds]) => seconds > 0)
@@ -472,7 +560,10 @@ type ScheduledJobHooks = Omit<
   ScheduledJobOptions,
   'signer' | 'blobGraceSeconds' | 'keepUploadsSeconds' | 'queueRetentionSeconds'
 > &
-  Partial<Pick<JobRunnerOptions, 'onEvent' | 'onError' | 'clock' | 'workerId' | 'pollMs'>>;
+  Partial<Pick<JobRunnerOptions, 'onEvent' | 'onError' | 'clock' | 'workerId' | 'pollMs'>> & {
+    onDelivery?: (report: DeliveryReport) => void;
+    onDisabled?: (subscriptionId: string) => void;
+  };
 
 /**
  * The job runner over the registry's store with the scheduled jobs' handlers, started: it
@@ -484,7 +575,7 @@ export async function startScheduledJobs(
   hooks: ScheduledJobHooks = {},
 ): Promise<JobRunner> {
   const { config, store } = registry;
-  const { onEvent, onError, clock, workerId, pollMs, ...callbacks } = hooks;
+  const { onEvent, onError, clock, workerId, pollMs, onDelivery, onDisabled, ...callbacks } = hooks;
   const handlers = {
     ...scheduledJobHandlers(registry.deps, {
       signer: registry.auditSigner,
@@ -493,12 +584,15 @@ export async function startScheduledJobs(
       queueRetentionSeconds: config.queueRetentionSeconds,
       ...callbacks,
     }),
-    'outbox.dispatch': settleOutboxEvent(registry.deps),
+    ...notificationJobHandlers(registry.deps, {
+      ...(onDelivery === undefined ? {} : { onDelivery }),
+      ...(onDisabled === undefined ? {} : { onDisabled }),
+    }),
   };
   const recurring = scheduledJobsOf(config);
   const runClock = clock ?? registry.deps.clock;
   const at = runClock.now().toISOString();
-  for (const kind of Object.values(scheduledJobKinds)) {
+  for (const kind of [...Object.values(scheduledJobKinds), notificationJobKinds.digest]) {
     if (recurring.some((job) => job.key === kind)) continue;
     await store.transaction((tx) => tx.jobs.cancel(kind, at));
   }
@@ -520,9 +614,12 @@ export async function startScheduledJobs(
 /** Counts the runner's events for `/metrics`. */
 function jobRunnerStats(leaseMs: number): {
   record(event: RunnerEvent): void;
+  recordDelivery(report: DeliveryReport): void;
   read(): JobRunnerStats;
 } {
   const counts = new Map<string, { kind: string; result: string; count: number }>();
+  const deliveries = new Map<string, { channel: string; outcome: string; count: number }>();
+  let lastDeliveryLagSeconds = 0;
   let lastStartLagSeconds = 0;
   let lastClaimedAt = '';
   return {
@@ -539,7 +636,23 @@ function jobRunnerStats(leaseMs: number): {
         lastStartLagSeconds = Math.max(0, (claimedAt - Date.parse(job.runAt)) / 1000);
       }
     },
-    read: () => ({ ended: [...counts.values()], lastStartLagSeconds }),
+    recordDelivery(report) {
+      const name = `${report.channel}\u0000${report.outcome}`;
+      const entry = deliveries.get(name) ?? {
+        channel: report.channel,
+        outcome: report.outcome,
+        count: 0,
+      };
+      entry.count += 1;
+      deliveries.set(name, entry);
+      lastDeliveryLagSeconds = Math.max(0, report.lagMs / 1000);
+    },
+    read: () => ({
+      ended: [...counts.values()],
+      lastStartLagSeconds,
+      deliveries: [...deliveries.values()],
+      lastDeliveryLagSeconds,
+    }),
   };
 }
 
@@ -558,6 +671,7 @@ export async function startServer(
   options: { logger?: FastifyServerOptions['logger'] } = {},
 ): Promise<RunningServer> {
   const { config } = registry;
+  await assertNotificationTargets(registry);
   const oidc = config.oidcIssuer
     ? createOidcVerifier({
         issuer: config.oidcIssuer,
@@ -619,6 +733,12 @@ export async function startServer(
       }
     },
     onError: (error) => app.log.error({ err: error }, 'job runner poll failed'),
+    onDelivery: (report) => {
+      jobStats.recordDelivery(report);
+      if (report.outcome === 'failed') app.log.warn(report, 'notification delivery failed');
+    },
+    onDisabled: (id) =>
+      app.log.error({ subscription: id }, 'webhook subscription disabled after repeated failures'),
   });
   const stopDenialFlush = startAccessDenialFlush(deps, windowMs, (error) =>
     app.log.error({ err: error }, 'writing access.denied summaries failed'),

@@ -7,7 +7,17 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { ClearanceError, type Problem } from './domain/index.js';
+import { ClearanceError, type Problem, routingRuleSchema } from './domain/index.js';
+
+/** A JSON list in an environment variable or flag; as given when it is already a value. */
+const jsonText = (value: unknown) => {
+  if (typeof value !== 'string') return value;
+  try {
+    return JSON.parse(value) as unknown;
+  } catch {
+    return value;
+  }
+};
 
 const configSchema = z.strictObject({
   database: z
@@ -234,6 +244,70 @@ const configSchema = z.strictObject({
     .describe(
       'Time one Prometheus query may take, connect to last byte; past it that series is missing data for the window, not a failed sweep.',
     ),
+  publicUrl: z
+    .url()
+    .describe(
+      'The server’s URL as people reach it; links in Slack messages and emails start with it.',
+    ),
+  notificationRules: z
+    .preprocess(jsonText, z.array(routingRuleSchema))
+    .describe(
+      'Routing rules: who hears what by email and Slack (docs/reference/notifications.md#routing-rules); in the environment, a JSON list. Checked at start: a Slack URL must pass the address check, email rules need `smtpUrl` and `emailFrom`.',
+    ),
+  smtpUrl: z
+    .string()
+    .refine((v) => v === '' || /^smtps?:\/\/[^/]+/u.test(v), 'must be smtp://host:port or smtps://')
+    .describe(
+      'SMTP server for notification email: `smtp://[user:pass@]host:port` (STARTTLS when offered) or `smtps://` (TLS); empty = no email.',
+    ),
+  emailFrom: z
+    .string()
+    .describe('Sender of notification email, e.g. `Clearance <clearance@example.com>`.'),
+  notifyAllowAddresses: z
+    .string()
+    .describe(
+      'Address classes webhook and Slack targets may resolve to besides public ones (comma-separated: `loopback`, `private`, `uniqueLocal`, `linkLocal`, …); empty = public addresses only. Checked when a target is configured and at every delivery.',
+    ),
+  notifyTimeoutSeconds: z.coerce
+    .number()
+    .positive()
+    .max(120)
+    .describe('Time one webhook or Slack attempt may take, connection to answer.'),
+  notifyRetryBaseSeconds: z.coerce
+    .number()
+    .positive()
+    .describe(
+      'First retry delay ceiling: after the n-th failed attempt the next waits a uniform random time below min(`notifyRetryMaxSeconds`, base × 2^(n−1)), at least 1 s.',
+    ),
+  notifyRetryMaxSeconds: z.coerce
+    .number()
+    .positive()
+    .describe('Largest wait between two attempts of one delivery.'),
+  notifyRetryDeadlineSeconds: z.coerce
+    .number()
+    .positive()
+    .describe(
+      'A delivery gives up when its next attempt would fall this long after its first attempt.',
+    ),
+  webhookDisableAfterFailures: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .describe(
+      'A webhook subscription whose deliveries fail for good this many times in a row is disabled, with an audit entry (0 = never).',
+    ),
+  webhookSecretOverlapSeconds: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .describe('After a secret rotation, how long the previous secret keeps signing deliveries.'),
+  notifyDigestIntervalSeconds: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .describe(
+      'How often digest emails (rules with `digest: true`) are sent, as the recurring job `notify.digest` (0 = never).',
+    ),
 });
 
 export type Config = Readonly<z.infer<typeof configSchema>>;
@@ -283,6 +357,18 @@ const configDefaults: z.infer<typeof configSchema> = {
   gateWorkers: 2,
   prometheusUrl: '',
   prometheusTimeoutSeconds: 10,
+  publicUrl: 'http://127.0.0.1:8080',
+  notificationRules: [],
+  smtpUrl: '',
+  emailFrom: '',
+  notifyAllowAddresses: '',
+  notifyTimeoutSeconds: 10,
+  notifyRetryBaseSeconds: 10,
+  notifyRetryMaxSeconds: 3600,
+  notifyRetryDeadlineSeconds: 24 * 3600,
+  webhookDisableAfterFailures: 5,
+  webhookSecretOverlapSeconds: 24 * 3600,
+  notifyDigestIntervalSeconds: 24 * 3600,
 };
 
 /** Environment variable for each key; DATABASE_URL is honoured as the convention it is. */
@@ -330,6 +416,18 @@ const configEnvironment: Record<keyof Config, readonly string[]> = {
   gateWorkers: ['CLEARANCE_GATE_WORKERS'],
   prometheusUrl: ['CLEARANCE_PROMETHEUS_URL'],
   prometheusTimeoutSeconds: ['CLEARANCE_PROMETHEUS_TIMEOUT_SECONDS'],
+  publicUrl: ['CLEARANCE_PUBLIC_URL'],
+  notificationRules: ['CLEARANCE_NOTIFICATION_RULES'],
+  smtpUrl: ['CLEARANCE_SMTP_URL'],
+  emailFrom: ['CLEARANCE_EMAIL_FROM'],
+  notifyAllowAddresses: ['CLEARANCE_NOTIFY_ALLOW_ADDRESSES'],
+  notifyTimeoutSeconds: ['CLEARANCE_NOTIFY_TIMEOUT_SECONDS'],
+  notifyRetryBaseSeconds: ['CLEARANCE_NOTIFY_RETRY_BASE_SECONDS'],
+  notifyRetryMaxSeconds: ['CLEARANCE_NOTIFY_RETRY_MAX_SECONDS'],
+  notifyRetryDeadlineSeconds: ['CLEARANCE_NOTIFY_RETRY_DEADLINE_SECONDS'],
+  webhookDisableAfterFailures: ['CLEARANCE_WEBHOOK_DISABLE_AFTER_FAILURES'],
+  webhookSecretOverlapSeconds: ['CLEARANCE_WEBHOOK_SECRET_OVERLAP_SECONDS'],
+  notifyDigestIntervalSeconds: ['CLEARANCE_NOTIFY_DIGEST_INTERVAL_SECONDS'],
 };
 
 function fromEnvironment(env: NodeJS.ProcessEnv): Record<string, string> {
@@ -388,12 +486,16 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
   if (!result.success || issues.length > 0) {
     const problems: Problem[] = issues.map((issue) => {
       const key = issue.key || '(config)';
-      const names = configEnvironment[key as keyof Config]?.join(' or ');
+      const names = configEnvironment[key.split('.')[0] as keyof Config]?.join(' or ');
       return {
         message: `${key}: ${issue.message}`,
         fix: names ? `Set it in the config file, with ${names}, or with its flag.` : 'Remove it.',
       };
     });
+    throw new ClearanceError('invalid_input', 'The configuration is invalid.', { problems });
+  }
+  const problems = notificationProblems(result.data);
+  if (problems.length > 0) {
     throw new ClearanceError('invalid_input', 'The configuration is invalid.', { problems });
   }
   return Object.freeze(result.data);
@@ -413,6 +515,61 @@ function crossKeyIssues(config: z.infer<typeof configSchema>): { key: string; me
     });
   }
   return issues;
+}
+
+/** Address classes `notifyAllowAddresses` may name (ipaddr.js ranges, plus `metadata`). */
+const addressClasses = new Set([
+  'loopback',
+  'private',
+  'uniqueLocal',
+  'linkLocal',
+  'carrierGradeNat',
+  'unspecified',
+  'multicast',
+  'reserved',
+  'broadcast',
+  'benchmarking',
+  'amt',
+  'as112',
+  'deprecated',
+  'orchid2',
+  'droneRemoteIdProtocolEntityTags',
+  'teredo',
+  '6to4',
+  'rfc6145',
+  'rfc6052',
+  'ipv4Mapped',
+  'discard',
+  'metadata',
+]);
+
+/** Notification settings that each key alone cannot check. */
+function notificationProblems(config: z.infer<typeof configSchema>): Problem[] {
+  const problems: Problem[] = [];
+  const emailRules = config.notificationRules.filter((r) => r.channel === 'email');
+  if (emailRules.length > 0 && (config.smtpUrl === '' || config.emailFrom === '')) {
+    problems.push({
+      message: `notificationRules: ${emailRules.length} email rule(s) but smtpUrl or emailFrom is empty.`,
+      fix: 'Set smtpUrl (CLEARANCE_SMTP_URL) and emailFrom (CLEARANCE_EMAIL_FROM), or remove the email rules.',
+    });
+  }
+  for (const name of allowedAddressClasses(config)) {
+    if (!addressClasses.has(name)) {
+      problems.push({
+        message: `notifyAllowAddresses: "${name}" is not an address class.`,
+        fix: `Use some of: ${[...addressClasses].join(', ')}.`,
+      });
+    }
+  }
+  return problems;
+}
+
+/** `notifyAllowAddresses` as a list. */
+export function allowedAddressClasses(config: Pick<Config, 'notifyAllowAddresses'>): string[] {
+  return config.notifyAllowAddresses
+    .split(',')
+    .map((part) => part.trim())
+    .filter((part) => part !== '');
 }
 
 /**

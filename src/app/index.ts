@@ -72,6 +72,20 @@ export { hasUsers, listTokens, listUsers, type Me, whoAmI } from './identity/ide
 export type { IdentityUseCases } from './identity/identity-use-cases.js';
 export { revokeToken } from './identity/revoke-token.js';
 export {
+  type DeliveryReport,
+  type NotificationHandlerOptions,
+  notificationJobHandlers,
+  notificationJobKinds,
+} from './notifications/deliver-notifications.js';
+export type { DeliveryLogEntry } from './notifications/delivery-log.js';
+export type { NotificationUseCases } from './notifications/notification-use-cases.js';
+export type {
+  CreateWebhookInput,
+  UpdateWebhookInput,
+  WebhookSubscriptionView,
+  WebhookWithSecret,
+} from './notifications/webhook-subscriptions.js';
+export {
   assertMayAttachEvidence,
   attachEvidence,
   type EvidenceFile,
@@ -113,8 +127,8 @@ export {
   type ScheduledJobOptions,
   scheduledJobHandlers,
   scheduledJobKinds,
-  settleOutboxEvent,
 } from './scheduled-work/scheduled-jobs.js';
+
 export type { AppDeps } from './shared/app-deps.js';
 export { guarded } from './shared/authorise.js';
 export {
@@ -141,6 +155,7 @@ export type {
   KpiPullRequest,
   KpiSource,
 } from './shared/kpi-source-port.js';
+export type * from './shared/notification-ports.js';
 export type * from './shared/ports.js';
 export type * from './shared/work-queue-ports.js';
 export { cancelRequest } from './transitions/cancel-request.js';

@@ -9,6 +9,10 @@ import {
   type EvidencePackUseCases,
 } from './evidence-pack/evidence-pack-use-cases.js';
 import { bindIdentityUseCases, type IdentityUseCases } from './identity/identity-use-cases.js';
+import {
+  bindNotificationUseCases,
+  type NotificationUseCases,
+} from './notifications/notification-use-cases.js';
 import { bindRegistryUseCases, type RegistryUseCases } from './registry/registry-use-cases.js';
 import { bindReplayUseCases, type ReplayUseCases } from './replay/replay-use-cases.js';
 import { bindReviewUseCases, type ReviewUseCases } from './reviews/review-use-cases.js';
@@ -26,7 +30,8 @@ export interface UseCases
     AuditLogUseCases,
     IdentityUseCases,
     EvidencePackUseCases,
-    ReviewUseCases {}
+    ReviewUseCases,
+    NotificationUseCases {}
 
 /** Without `auditSigner` the audit-log use cases refuse with `audit_unavailable`. */
 export function bindUseCases(deps: AppDeps, auditSigner?: AuditSigner): UseCases {
@@ -38,5 +43,6 @@ export function bindUseCases(deps: AppDeps, auditSigner?: AuditSigner): UseCases
     ...bindIdentityUseCases(deps),
     ...bindEvidencePackUseCases(deps, auditSigner),
     ...bindReviewUseCases(deps),
+    ...bindNotificationUseCases(deps),
   };
 }

@@ -8,6 +8,7 @@ import { declareAuditCommands } from './commands/audit-commands.js';
 import { declareBlobCommands } from './commands/blob-commands.js';
 import { declareClientCommands } from './commands/client-commands.js';
 import { declareLocalCommands } from './commands/local-commands.js';
+import { declareNotifyCommands } from './commands/notify-commands.js';
 import { declarePackAndBacktestCommands } from './commands/pack-and-backtest-commands.js';
 import { declareReadCommands } from './commands/read-commands.js';
 import { declareServeCommand } from './commands/serve-command.js';
@@ -36,6 +37,7 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
   declareAdminCommands(context);
   declareBlobCommands(context);
   declarePackAndBacktestCommands(context);
+  declareNotifyCommands(context);
   return program;
 }
 

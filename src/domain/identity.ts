@@ -9,6 +9,8 @@ export interface User {
   id: string;
   displayName?: string;
   team?: string;
+  /** Where notification emails go (routing rules); none when the user gave no address. */
+  email?: string;
   createdAt: string;
   createdBy: string;
 }

@@ -19,8 +19,8 @@ describe('notification events', () => {
     }
   });
 
-  it('names the fourteen types of the catalogue', () => {
-    expect(notificationEventTypes).toHaveLength(14);
+  it('names the fifteen types of the catalogue', () => {
+    expect(notificationEventTypes).toHaveLength(15);
     expect(notificationEventTypes).toContain('approval.requested');
     expect(notificationEventTypes).toContain('audit.checkpoint_signed');
   });

@@ -19,12 +19,14 @@ const subjectSchema = z
     version: text.optional(),
     requestId: text.optional(),
     rolloutId: text.optional(),
+    webhookId: text.optional(),
     links: z
       .strictObject({
         api: text.describe('API path of what the event is about (the request, else the model)'),
         model: text.optional(),
         request: text.optional(),
         decision: text.optional(),
+        webhook: text.optional(),
       })
       .describe('Paths under the server URL; renderers prefix the configured public URL'),
   })
@@ -140,6 +142,12 @@ const dataSchemas = {
     size: z.int().min(0),
     rootHash: z.base64().describe('RFC 9162 root hash, base64'),
     signedAt: instant,
+  }),
+  'webhook.disabled': z.strictObject({
+    subscriptionId: text,
+    url: text,
+    consecutiveFailures: z.int().min(1),
+    reason: z.string(),
   }),
 } as const;
 

@@ -9,6 +9,7 @@ export interface EventLinks {
   model?: string;
   request?: string;
   decision?: string;
+  webhook?: string;
 }
 
 const apiRoot = '/api/v1';
@@ -21,6 +22,7 @@ export function eventLinks(subject: {
   model?: string | undefined;
   requestId?: string | undefined;
   decisionId?: string | undefined;
+  webhookId?: string | undefined;
 }): EventLinks {
   const links: Omit<EventLinks, 'api'> = {};
   if (subject.model !== undefined) links.model = `${apiRoot}/models/${segment(subject.model)}`;
@@ -28,8 +30,14 @@ export function eventLinks(subject: {
     links.request = `${apiRoot}/requests/${segment(subject.requestId)}`;
   if (subject.decisionId !== undefined)
     links.decision = `${apiRoot}/decisions/${segment(subject.decisionId)}`;
+  if (subject.webhookId !== undefined)
+    links.webhook = `${apiRoot}/webhooks/${segment(subject.webhookId)}`;
   const api =
-    links.request ?? links.model ?? links.decision ?? `${apiRoot}/audit/checkpoints/latest`;
+    links.request ??
+    links.model ??
+    links.decision ??
+    links.webhook ??
+    `${apiRoot}/audit/checkpoints/latest`;
   return { api, ...links };
 }
 

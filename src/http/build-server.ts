@@ -19,6 +19,7 @@ import { principalOf, registerHooks } from './http-hooks.js';
 import { identityRoutes } from './identity-routes.js';
 import { type JobRunnerStats, registerMetrics, type StateCheckStatus } from './metrics.js';
 import { modelRoutes } from './model-routes.js';
+import { notificationRoutes } from './notification-routes.js';
 import { packRoutes } from './pack-routes.js';
 import {
   maxParamLength,
@@ -213,6 +214,7 @@ export function buildServer(deps: HttpDeps): FastifyInstance {
       modelRoutes,
       requestRoutes,
       reviewRoutes,
+      notificationRoutes,
       auditRoutes,
       identityRoutes,
       packRoutes,

@@ -11,7 +11,24 @@ const createUserBody = {
   type: 'object',
   additionalProperties: false,
   required: ['id'],
-  properties: { id: nonEmpty, displayName: text, team: text },
+  properties: {
+    id: nonEmpty,
+    displayName: text,
+    team: text,
+    email: { ...nonEmpty, description: 'Where notification emails go (routing rules).' },
+  },
+} as const;
+
+const emailBody = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['email'],
+  properties: {
+    email: {
+      anyOf: [nonEmpty, { type: 'null' }],
+      description: 'The notification address; null removes it.',
+    },
+  },
 } as const;
 
 const roleBody = {
@@ -82,6 +99,24 @@ export const identityRoutes: RoutesPlugin = async (app, { useCases }) => {
       const user = await useCases.createUser(principalOf(request), request.body);
       return reply.code(201).send(user);
     },
+  );
+
+  app.put(
+    '/users/:id/email',
+    {
+      schema: {
+        tags: ['identity'],
+        summary: 'Set or remove a user’s notification email (the user, or an admin)',
+        params: idParams,
+        body: emailBody,
+        response: { 200: ref('User'), ...errors },
+      },
+    },
+    async (request) =>
+      useCases.setUserEmail(principalOf(request), {
+        id: request.params.id,
+        email: request.body.email ?? undefined,
+      }),
   );
 
   app.get(

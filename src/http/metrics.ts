@@ -21,6 +21,10 @@ export interface JobRunnerStats {
   ended: readonly { kind: string; result: string; count: number }[];
   /** How late (seconds past its run time) the latest job this server claimed started; 0 before one. */
   lastStartLagSeconds: number;
+  /** Notification delivery attempts this server made, by channel and outcome. */
+  deliveries?: readonly { channel: string; outcome: string; count: number }[];
+  /** From an event's creation to the end of the latest attempt this server made to deliver it. */
+  lastDeliveryLagSeconds?: number;
 }
 
 export interface HttpMetrics {
@@ -161,6 +165,25 @@ function registerJobMetrics(registry: Registry, stats: () => JobRunnerStats): vo
     collect() {
       this.reset();
       for (const { kind, result, count } of stats().ended) this.inc({ kind, result }, count);
+    },
+  });
+  new Counter({
+    name: 'clearance_notification_deliveries_total',
+    help: 'Notification delivery attempts this server made, by channel (webhook, slack, email) and outcome: delivered, retrying (failed, tried again later), failed (given up).',
+    labelNames: ['channel', 'outcome'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const { channel, outcome, count } of stats().deliveries ?? [])
+        this.inc({ channel, outcome }, count);
+    },
+  });
+  new Gauge({
+    name: 'clearance_notification_delivery_lag_seconds',
+    help: 'From an event’s creation to the end of the latest delivery attempt this server made for it (0 before one).',
+    registers: [registry],
+    collect() {
+      this.set(stats().lastDeliveryLagSeconds ?? 0);
     },
   });
   new Gauge({

@@ -181,6 +181,7 @@ const userSchema = {
     id: text,
     displayName: text,
     team: text,
+    email: text,
     createdAt: text,
     createdBy: text,
     roles: { type: 'array', items: { $ref: 'RoleBinding#' } },

@@ -144,6 +144,16 @@ const describers: { [T in NotificationEvent['type']]: Describe<T> } = {
       { label: 'Signed at', value: data.signedAt },
     ],
   }),
+  'webhook.disabled': ({ data }) => ({
+    title: `Webhook ${data.subscriptionId} disabled after ${data.consecutiveFailures} failed deliveries`,
+    summary: `Deliveries to ${data.url} kept failing: ${data.reason}`,
+    action:
+      'An admin: fix the receiver, then re-enable the subscription (clearance webhook update --enable) and redeliver what it missed.',
+    facts: [
+      { label: 'Subscription', value: data.subscriptionId },
+      { label: 'URL', value: data.url },
+    ],
+  }),
 };
 
 function percent(share: number): string {

@@ -3,6 +3,7 @@ export * from './describe-event.js';
 export * from './email-message.js';
 export * from './email-sender.js';
 export * from './guarded-post.js';
+export * from './notification-channels.js';
 export * from './retry-schedule.js';
 export * from './slack-message.js';
 export * from './target-guard.js';

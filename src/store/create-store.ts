@@ -19,6 +19,7 @@ import { outboxRepository } from './repositories/outbox-repository.js';
 import { requestRepository } from './repositories/request-repository.js';
 import { servingRepository } from './repositories/serving-repository.js';
 import { versionRepository } from './repositories/version-repository.js';
+import { webhookRepository } from './repositories/webhook-repository.js';
 
 /** Opens the database, brings the schema up to date and returns the Store. */
 export async function createStore(config: StoreConfig): Promise<Store> {
@@ -69,6 +70,7 @@ function repositories(context: RepositoryContext): Repositories {
     outbox: outboxRepository(context, jobs),
     jobs,
     deliveries: deliveryRepository(context, jobs),
+    webhooks: webhookRepository(context),
     reads: { pendingRequests: pendingRequestsReadModel(context) },
   };
 }
@@ -108,6 +110,8 @@ const recordNouns: Record<string, string> = {
   outbox: 'outbox event',
   jobs: 'job',
   deliveries: 'delivery',
+  webhook_subscriptions: 'webhook subscription',
+  delivery_attempts: 'delivery attempt',
 };
 
 function conflict(message: string, cause: unknown): ClearanceError {

@@ -253,6 +253,39 @@ export interface DeliveriesTable {
   created_at: Instant;
 }
 
+/** Added by 0011. */
+export interface WebhookSubscriptionsTable {
+  id: string;
+  url: string;
+  description: string | null;
+  /** `"*"` or a JSON array of event types. */
+  events: string;
+  /** JSON array of model name patterns; NULL = every model. */
+  models: string | null;
+  /** JSON array of `{ secret, createdAt, expiresAt? }`, newest first. */
+  secrets: string;
+  enabled: number;
+  disabled_at: OptionalInstant;
+  disabled_reason: string | null;
+  consecutive_failures: Count;
+  created_at: Instant;
+  created_by: string;
+  updated_at: Instant;
+}
+
+/** Added by 0011: one row per delivery attempt. */
+export interface DeliveryAttemptsTable {
+  event_id: string;
+  target: string;
+  attempt: number;
+  at: Instant;
+  outcome: string;
+  status_code: number | null;
+  error: string | null;
+  duration_ms: number;
+  next_attempt_at: OptionalInstant;
+}
+
 export interface Database {
   policies: PoliciesTable;
   models: ModelsTable;
@@ -275,6 +308,8 @@ export interface Database {
   outbox: OutboxTable;
   jobs: JobsTable;
   deliveries: DeliveriesTable;
+  webhook_subscriptions: WebhookSubscriptionsTable;
+  delivery_attempts: DeliveryAttemptsTable;
 }
 
 /** Tables whose rows never change once written; both engines enforce it with triggers. */

@@ -332,6 +332,13 @@ function identityRepo(s: MemoryState): Pick<Repositories, 'identity'> {
         s.users.set(user.id, copy(user));
       },
       getUser: async (id) => copy(s.users.get(id)),
+      setEmail: async (id, email) => {
+        const user = s.users.get(id);
+        if (user === undefined) return false;
+        if (email === undefined) delete user.email;
+        else user.email = email;
+        return true;
+      },
       listUsers: async () => [...s.users.values()].sort((a, b) => byText(a.id, b.id)).map(copy),
       countUsers: async () => s.users.size,
       grantRole: async (grant) => {

@@ -6,6 +6,10 @@
  */
 import { randomUUID } from 'node:crypto';
 import type {
+  WebhookSubscription,
+  WebhookSubscriptionRepository,
+} from '../../src/app/shared/notification-ports.js';
+import type {
   ClaimedJob,
   Delivery,
   DeliveryTarget,
@@ -13,6 +17,7 @@ import type {
   JobClaim,
   JobOutcome,
   JobRepository,
+  LoggedDeliveryAttempt,
   OutboxEvent,
   WorkQueueRepositories,
 } from '../../src/app/shared/work-queue-ports.js';
@@ -22,10 +27,12 @@ export interface WorkQueueState {
   outbox: Map<string, OutboxEvent>;
   jobs: Job[];
   deliveries: Delivery[];
+  attempts: (LoggedDeliveryAttempt & { eventId: string; target: string })[];
+  webhooks: Map<string, WebhookSubscription>;
 }
 
 export function emptyWorkQueue(): WorkQueueState {
-  return { outbox: new Map(), jobs: [], deliveries: [] };
+  return { outbox: new Map(), jobs: [], deliveries: [], attempts: [], webhooks: new Map() };
 }
 
 const clone = <T>(value: T): T => structuredClone(value);
@@ -171,7 +178,39 @@ function jobRepo(s: WorkQueueState): JobRepository {
   };
 }
 
-export function workQueueRepos(s: WorkQueueState): WorkQueueRepositories {
+function webhookRepo(s: WorkQueueState): WebhookSubscriptionRepository {
+  return {
+    async insert(subscription) {
+      if (s.webhooks.has(subscription.id)) {
+        throw new ClearanceError(
+          'conflict',
+          `Webhook subscription ${subscription.id} already exists`,
+        );
+      }
+      s.webhooks.set(subscription.id, clone(subscription));
+    },
+    get: async (id) => clone(s.webhooks.get(id)),
+    list: async () =>
+      [...s.webhooks.values()]
+        .sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id))
+        .map(clone),
+    async update(subscription) {
+      const known = s.webhooks.get(subscription.id);
+      if (known === undefined) return false;
+      s.webhooks.set(subscription.id, {
+        ...clone(subscription),
+        createdAt: known.createdAt,
+        createdBy: known.createdBy,
+      });
+      return true;
+    },
+    delete: async (id) => s.webhooks.delete(id),
+  };
+}
+
+export function workQueueRepos(
+  s: WorkQueueState,
+): WorkQueueRepositories & { webhooks: WebhookSubscriptionRepository } {
   const jobs = jobRepo(s);
   const deliver = (eventId: string, target: DeliveryTarget, at: string) =>
     jobs.schedule(
@@ -187,6 +226,7 @@ export function workQueueRepos(s: WorkQueueState): WorkQueueRepositories {
     s.deliveries.find((d) => d.eventId === eventId && d.target === target);
   return {
     jobs,
+    webhooks: webhookRepo(s),
     outbox: {
       async append(event) {
         if (s.outbox.has(event.id)) {
@@ -214,11 +254,12 @@ export function workQueueRepos(s: WorkQueueState): WorkQueueRepositories {
         for (const event of settled) s.outbox.delete(event.id);
         const ids = new Set(settled.map((e) => e.id));
         s.deliveries = s.deliveries.filter((d) => !ids.has(d.eventId));
+        s.attempts = s.attempts.filter((a) => !ids.has(a.eventId));
         return settled.length;
       },
     },
     deliveries: {
-      async plan(eventId, targets, at) {
+      async plan(eventId, targets, at, options) {
         let planned = 0;
         for (const target of new Set(targets)) {
           if (delivery(eventId, target) !== undefined) continue;
@@ -230,7 +271,7 @@ export function workQueueRepos(s: WorkQueueState): WorkQueueRepositories {
             nextAttemptAt: at,
             createdAt: at,
           });
-          await deliver(eventId, target, at);
+          if (options?.job !== false) await deliver(eventId, target, at);
           planned += 1;
         }
         return planned;
@@ -239,6 +280,19 @@ export function workQueueRepos(s: WorkQueueState): WorkQueueRepositories {
         const d = delivery(attempt.eventId, attempt.target);
         if (d === undefined) return;
         const { eventId, target, createdAt } = d;
+        s.attempts.push({
+          eventId,
+          target,
+          attempt: d.attempts + 1,
+          at: attempt.at,
+          outcome: attempt.outcome,
+          ...(attempt.statusCode === undefined ? {} : { statusCode: attempt.statusCode }),
+          ...(attempt.error === undefined ? {} : { error: attempt.error }),
+          durationMs: Math.round(attempt.durationMs),
+          ...(attempt.outcome === 'retrying' && attempt.nextAttemptAt !== undefined
+            ? { nextAttemptAt: attempt.nextAttemptAt }
+            : {}),
+        });
         const retrying = attempt.outcome === 'retrying';
         Object.assign(
           d,
@@ -269,6 +323,7 @@ export function workQueueRepos(s: WorkQueueState): WorkQueueRepositories {
         if (d === undefined) return false;
         d.status = 'pending';
         d.nextAttemptAt = at;
+        delete d.firstAttemptAt;
         await deliver(eventId, target, at);
         return true;
       },
@@ -277,6 +332,33 @@ export function workQueueRepos(s: WorkQueueState): WorkQueueRepositories {
           s.deliveries
             .filter((d) => d.eventId === eventId)
             .sort((a, b) => a.target.localeCompare(b.target)),
+        ),
+      get: async (eventId, target) => clone(delivery(eventId, target)),
+      listByTarget: async (target, limit) =>
+        clone(
+          s.deliveries
+            .filter((d) => d.target === target)
+            .sort(
+              (a, b) =>
+                b.createdAt.localeCompare(a.createdAt) || b.eventId.localeCompare(a.eventId),
+            )
+            .slice(0, limit),
+        ),
+      listPending: async (prefix) =>
+        clone(
+          s.deliveries
+            .filter((d) => d.status === 'pending' && d.target.startsWith(prefix))
+            .sort(
+              (a, b) =>
+                a.createdAt.localeCompare(b.createdAt) || a.eventId.localeCompare(b.eventId),
+            ),
+        ),
+      attempts: async (eventId, target) =>
+        clone(
+          s.attempts
+            .filter((a) => a.eventId === eventId && a.target === target)
+            .sort((a, b) => a.attempt - b.attempt)
+            .map(({ eventId: _e, target: _t, ...rest }) => rest),
         ),
     },
   };

@@ -117,6 +117,19 @@ const table: Record<string, Rule> = {
   'get /api/v1/tokens': ['admin', 'auditor'],
   'delete /api/v1/tokens/{id}': ['admin'],
   'get /api/v1/me': 'authenticated',
+  // Another user's notification address: admins (a user may set their own).
+  'put /api/v1/users/{id}/email': ['admin'],
+  // Webhook subscriptions reach outside the service and hold secrets: global admins; the
+  // configuration (never the secrets) and the delivery log are readable by auditors too.
+  'post /api/v1/webhooks': ['admin'],
+  'get /api/v1/webhooks': ['admin', 'auditor'],
+  'get /api/v1/webhooks/{id}': ['admin', 'auditor'],
+  'patch /api/v1/webhooks/{id}': ['admin'],
+  'delete /api/v1/webhooks/{id}': ['admin'],
+  'post /api/v1/webhooks/{id}/rotate-secret': ['admin'],
+  'post /api/v1/webhooks/{id}/disable': ['admin'],
+  'get /api/v1/webhooks/{id}/deliveries': ['admin', 'auditor'],
+  'post /api/v1/webhooks/{id}/deliveries/{eventId}/redeliver': ['admin'],
 };
 
 function mayCall(rule: Rule, caller: Caller): boolean {
@@ -212,6 +225,12 @@ function callFor(route: string): Call {
     'delete /api/v1/users/{id}/roles': { url, payload: { role: 'tech_lead' } },
     'post /api/v1/tokens': { url, payload: { userId: 'victim' } },
     'get /api/v1/tokens': { url: `${url}?userId=victim` },
+    'put /api/v1/users/{id}/email': { url, payload: { email: 'victim@example.com' } },
+    'post /api/v1/webhooks': { url, payload: { url: 'https://hooks.example.com/clearance' } },
+    'patch /api/v1/webhooks/{id}': { url, payload: { description: 'Matrix check' } },
+    'post /api/v1/webhooks/{id}/deliveries/{eventId}/redeliver': {
+      url: url.replace('{eventId}', 'evt_none'),
+    },
   };
   return bodies[route] ?? { url };
 }
@@ -220,7 +239,7 @@ async function send(route: string, authorization: string | undefined) {
   const [method = 'GET'] = route.split(' ');
   const call = callFor(route);
   const response = await app.inject({
-    method: method.toUpperCase() as 'GET' | 'POST' | 'DELETE',
+    method: method.toUpperCase() as 'GET' | 'POST' | 'DELETE' | 'PATCH' | 'PUT',
     url: call.url,
     headers: {
       ...(authorization ? { authorization } : {}),

@@ -73,6 +73,16 @@ describe('OpenAPI document', () => {
       'get /api/v1/me',
       'get /api/v1/models/{name}/versions/{version}/evidence-pack',
       'post /api/v1/policies/backtest',
+      'post /api/v1/webhooks',
+      'get /api/v1/webhooks',
+      'get /api/v1/webhooks/{id}',
+      'patch /api/v1/webhooks/{id}',
+      'delete /api/v1/webhooks/{id}',
+      'post /api/v1/webhooks/{id}/rotate-secret',
+      'post /api/v1/webhooks/{id}/disable',
+      'get /api/v1/webhooks/{id}/deliveries',
+      'post /api/v1/webhooks/{id}/deliveries/{eventId}/redeliver',
+      'put /api/v1/users/{id}/email',
     ];
     const found = Object.entries(paths).flatMap(([path, ops]) =>
       Object.keys(ops).map((method) => `${method} ${path}`),

@@ -114,7 +114,7 @@ it('Config names one recurring job per scheduled kind, leaving out intervals set
   });
   const jobs = scheduledJobsOf(config);
   expect(jobs.map((job) => job.key).sort()).toStrictEqual(
-    Object.values(scheduledJobKinds)
+    [...Object.values(scheduledJobKinds), 'notify.digest']
       .filter((kind) => kind !== 'blobs.collect')
       .sort(),
   );

@@ -8,10 +8,10 @@ import { join } from 'node:path';
 import {
   type AppDeps,
   type Clock,
+  notificationJobHandlers,
   type ScheduledJobKind,
   type ScheduledJobOptions,
   scheduledJobHandlers,
-  settleOutboxEvent,
 } from '../../src/app/index.js';
 import { loadAuditSigner } from '../../src/compose.js';
 import { loadConfig } from '../../src/config.js';
@@ -47,7 +47,7 @@ export function scheduledRunner(input: {
         queueRetentionSeconds: 3600,
         ...input.hooks,
       }),
-      'outbox.dispatch': settleOutboxEvent(input.deps),
+      ...notificationJobHandlers(input.deps),
     },
     recurring: Object.entries(input.everyMs).map(([kind, everyMs]) => ({
       kind,

@@ -205,4 +205,16 @@ export const sampleEvents: NotificationEvent[] = [
       signedAt: at,
     },
   }),
+  buildNotificationEvent({
+    type: 'webhook.disabled',
+    id: 'evt_01JWEBHOOKOFF',
+    occurredAt: at,
+    subject: { webhookId: 'wh_01JHOOK' },
+    data: {
+      subscriptionId: 'wh_01JHOOK',
+      url: 'https://hooks.example.com/clearance',
+      consecutiveFailures: 5,
+      reason: '5 deliveries in a row failed; the last: HTTP 503; gave up at the retry deadline',
+    },
+  }),
 ];

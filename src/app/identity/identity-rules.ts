@@ -63,3 +63,13 @@ export function bindingOf(input: { role: string; model?: string | undefined }): 
     ? { role: input.role }
     : { role: input.role, model: input.model };
 }
+
+/** A plausible address (one @, no spaces or angle brackets), trimmed; not a deliverability check. */
+export function checkedEmail(email: string): string {
+  const trimmed = email.trim();
+  if (/^[^\s@<>"]+@[^\s@<>"]+\.[^\s@<>"]+$/u.test(trimmed) && trimmed.length <= 254) return trimmed;
+  throw invalidInput(
+    `"${email}" is not an email address.`,
+    'Give one address like rita@example.com, without a display name.',
+  );
+}

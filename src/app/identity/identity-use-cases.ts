@@ -2,7 +2,7 @@
 import type { ApiTokenView, Principal, RoleGrant, User, UserView } from '../../domain/index.js';
 import type { AppDeps } from '../shared/app-deps.js';
 import { type CreatedToken, type CreateTokenInput, createToken } from './create-token.js';
-import { type CreateUserInput, createUser } from './create-user.js';
+import { type CreateUserInput, createUser, setUserEmail } from './create-user.js';
 import { grantRole, type RoleChangeInput, revokeRole } from './grant-role.js';
 import { listTokens, listUsers, type Me, whoAmI } from './identity-queries.js';
 import { revokeToken } from './revoke-token.js';
@@ -10,6 +10,11 @@ import { revokeToken } from './revoke-token.js';
 export interface IdentityUseCases {
   createUser(principal: Principal, input: CreateUserInput): Promise<User>;
   listUsers(principal: Principal): Promise<UserView[]>;
+  /** Sets (or, with undefined, removes) the user's notification email; the user or an admin. */
+  setUserEmail(
+    principal: Principal,
+    input: { id: string; email: string | undefined },
+  ): Promise<User>;
   grantRole(principal: Principal, input: RoleChangeInput): Promise<RoleGrant>;
   revokeRole(principal: Principal, input: RoleChangeInput): Promise<void>;
   /** The token's secret is in the result once and never again. */
@@ -23,6 +28,7 @@ export function bindIdentityUseCases(deps: AppDeps): IdentityUseCases {
   return {
     createUser: (principal, input) => createUser(deps, principal, input),
     listUsers: (principal) => listUsers(deps, principal),
+    setUserEmail: (principal, input) => setUserEmail(deps, principal, input),
     grantRole: (principal, input) => grantRole(deps, principal, input),
     revokeRole: (principal, input) => revokeRole(deps, principal, input),
     createToken: (principal, input) => createToken(deps, principal, input),

@@ -44,15 +44,6 @@ export interface ScheduledJobOptions {
   onEscalated?: (outcomes: EscalationOutcome[]) => void;
 }
 
-/**
- * The `outbox.dispatch` handler while no notification target is configured (delivery arrives
- * with the notifications layer): the event is settled with no deliveries, so `queue.purge` can
- * remove it after `queueRetentionSeconds` instead of events and their jobs piling up unclaimed.
- */
-export function settleOutboxEvent(deps: Pick<AppDeps, 'store'>): JobHandler {
-  return ({ completeIn }) => deps.store.transaction((tx) => completeIn(tx));
-}
-
 /** One handler per scheduled job kind; a failure fails the attempt (retried with backoff). */
 export function scheduledJobHandlers(
   deps: AppDeps,

@@ -1,5 +1,6 @@
 import type { AccessDenialThrottle } from '../identity/access-denials.js';
 import type { UploadQuota } from '../registry/upload-quota.js';
+import type { NotificationSettings } from './notification-ports.js';
 import type { BlobStore, Clock, GateRunner, IdGenerator, Store, TokenIssuer } from './ports.js';
 
 /** Everything a use case needs from outside; `compose.ts` builds it, tests pass fakes. */
@@ -18,4 +19,10 @@ export interface AppDeps {
   denials?: AccessDenialThrottle;
   /** Per-user upload quota; none when absent (tests that do not exercise it). */
   uploadQuota?: UploadQuota;
+  /**
+   * Webhook, Slack and email delivery with the configuration's routing rules; the server and the
+   * CLI always set it. Without it, subscriptions cannot be created and events are settled with
+   * no deliveries.
+   */
+  notifications?: NotificationSettings;
 }

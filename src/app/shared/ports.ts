@@ -1,3 +1,4 @@
+import type { WebhookSubscriptionRepository } from './notification-ports.js';
 import type { DeliveryRepository, JobRepository, OutboxRepository } from './work-queue-ports.js';
 /**
  * Ports: what the use cases need from the outside world, in domain types only. `store/`
@@ -248,6 +249,8 @@ export interface IdentityRepository {
   /** A second user with the same id is a conflict. */
   insertUser(user: User): Promise<void>;
   getUser(id: string): Promise<User | undefined>;
+  /** Sets (or, with undefined, clears) the user's notification address; false when no such user. */
+  setEmail(id: string, email: string | undefined): Promise<boolean>;
   /** Every user, by id. */
   listUsers(): Promise<User[]>;
   countUsers(): Promise<number>;
@@ -374,6 +377,8 @@ export interface Repositories {
   outbox: OutboxRepository;
   jobs: JobRepository;
   deliveries: DeliveryRepository;
+  /** Webhook subscriptions (notification-ports.ts). */
+  webhooks: WebhookSubscriptionRepository;
   reads: ReadModels;
 }
 

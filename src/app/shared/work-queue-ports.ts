@@ -193,18 +193,45 @@ export interface DeliveryAttempt {
   nextAttemptAt?: string;
 }
 
+/** One attempt as the delivery log keeps it (numbered from 1 per delivery). */
+export interface LoggedDeliveryAttempt {
+  attempt: number;
+  at: string;
+  outcome: DeliveryAttempt['outcome'];
+  statusCode?: number;
+  error?: string;
+  durationMs: number;
+  nextAttemptAt?: string;
+}
+
 export interface DeliveryRepository {
   /**
    * One pending delivery per target of the event, each with its `outbox.deliver` job (payload
    * `{ eventId, target }`) due at `at`. Targets already planned are left alone, so a dispatch
-   * that runs twice plans once.
+   * that runs twice plans once. With `job: false` no job is scheduled: something else sends
+   * them (the daily digest).
    */
-  plan(eventId: string, targets: readonly DeliveryTarget[], at: string): Promise<number>;
-  /** Records an attempt's status code, error and timing on the delivery log. */
+  plan(
+    eventId: string,
+    targets: readonly DeliveryTarget[],
+    at: string,
+    options?: { job?: boolean },
+  ): Promise<number>;
+  /** Records an attempt on the delivery and in its attempt log (status code, error, timing). */
   recordAttempt(attempt: DeliveryAttempt): Promise<void>;
-  /** Sends it again: back to pending, with a new `outbox.deliver` job due at `at`. */
+  /**
+   * Sends it again: back to pending, its deadline counted afresh from the next attempt, with a
+   * new `outbox.deliver` job due at `at`.
+   */
   redeliver(eventId: string, target: DeliveryTarget, at: string): Promise<boolean>;
+  get(eventId: string, target: DeliveryTarget): Promise<Delivery | undefined>;
   list(eventId: string): Promise<Delivery[]>;
+  /** One target's deliveries, newest first, at most `limit`. */
+  listByTarget(target: DeliveryTarget, limit: number): Promise<Delivery[]>;
+  /** Pending deliveries whose target starts with `prefix`, oldest first. */
+  listPending(prefix: string): Promise<Delivery[]>;
+  /** The delivery's attempts, first first. */
+  attempts(eventId: string, target: DeliveryTarget): Promise<LoggedDeliveryAttempt[]>;
 }
 
 export interface WorkQueueRepositories {

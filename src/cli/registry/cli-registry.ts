@@ -10,6 +10,9 @@ import type {
   BacktestReport,
   CheckpointView,
   CreatedToken,
+  CreateWebhookInput,
+  Delivery,
+  DeliveryLogEntry,
   EvidencePack,
   ExecuteResult,
   InboxItem,
@@ -25,6 +28,9 @@ import type {
   ReviewResult,
   StateCheck,
   StoredLogVerification,
+  UpdateWebhookInput,
+  WebhookSubscriptionView,
+  WebhookWithSecret,
 } from '../../app/index.js';
 import type { LogVerification } from '../../audit/index.js';
 import type {
@@ -158,8 +164,23 @@ export interface RegistryIdentity {
   revokeToken(id: string): Promise<ApiTokenView>;
 }
 
+/** Webhook subscriptions (admin) and people's notification addresses. */
+export interface RegistryNotifications {
+  createWebhook(input: CreateWebhookInput): Promise<WebhookWithSecret>;
+  listWebhooks(): Promise<WebhookSubscriptionView[]>;
+  getWebhook(id: string): Promise<WebhookSubscriptionView>;
+  updateWebhook(input: UpdateWebhookInput): Promise<WebhookSubscriptionView>;
+  rotateWebhookSecret(id: string): Promise<WebhookWithSecret>;
+  disableWebhook(id: string): Promise<WebhookSubscriptionView>;
+  deleteWebhook(id: string): Promise<void>;
+  webhookDeliveries(input: { id: string; limit?: number }): Promise<DeliveryLogEntry[]>;
+  redeliverWebhook(input: { id: string; eventId: string }): Promise<Delivery>;
+  setUserEmail(input: { id: string; email: string | undefined }): Promise<User>;
+}
+
 export interface CliRegistry
   extends RegistryModels,
+    RegistryNotifications,
     RegistryTransitions,
     RegistryReviews,
     RegistryAudit,

@@ -122,5 +122,15 @@ export async function openLocalRegistry(flags: DatabaseFlags): Promise<CliRegist
     },
     createToken: (input) => app.createToken(operator, input),
     revokeToken: (id) => app.revokeToken(operator, { id }),
+    createWebhook: (input) => app.createWebhook(operator, input),
+    listWebhooks: () => app.listWebhooks(operator),
+    getWebhook: (id) => app.getWebhook(operator, { id }),
+    updateWebhook: (input) => app.updateWebhook(operator, input),
+    rotateWebhookSecret: (id) => app.rotateWebhookSecret(operator, { id }),
+    disableWebhook: (id) => app.disableWebhook(operator, { id }),
+    deleteWebhook: (id) => app.deleteWebhook(operator, { id }),
+    webhookDeliveries: (input) => app.listWebhookDeliveries(operator, input),
+    redeliverWebhook: (input) => app.redeliverWebhook(operator, input),
+    setUserEmail: (input) => app.setUserEmail(operator, input),
   };
 }

@@ -1006,6 +1006,455 @@ export interface paths {
       };
     };
   };
+  "/api/v1/webhooks": {
+    /** List webhook subscriptions (never their secrets) */
+    get: {
+      responses: {
+        /** @description Default Response */
+        200: {
+          content: {
+            "application/json": ({
+                id: string;
+                url: string;
+                description?: string;
+                events: string | string[];
+                models?: string[];
+                /** @description When each valid secret was made and, during a rotation, when the old one stops signing. Never the secrets. */
+                secrets: {
+                    createdAt: string;
+                    expiresAt?: string;
+                  }[];
+                enabled: boolean;
+                disabledAt?: string;
+                disabledReason?: string;
+                consecutiveFailures: number;
+                createdAt: string;
+                createdBy: string;
+                updatedAt: string;
+              })[];
+          };
+        };
+        /** @description RFC 9457 problem details. */
+        "4XX": {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description RFC 9457 problem details. */
+        "5XX": {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+    /** Subscribe a URL to events; the signing secret is in this response only */
+    post: {
+      requestBody: {
+        content: {
+          "application/json": {
+            /** @description Where deliveries are POSTed; checked against SSRF. */
+            url: string;
+            description?: string;
+            /** @description Event types, or "*" for every type. */
+            events?: "*" | (("approval.requested" | "approval.recorded" | "gate.failed" | "transition.executed" | "transition.rejected" | "transition.blocked" | "emergency.bypassed" | "review.due" | "review.overdue" | "rollout.started" | "rollout.paused" | "rollout.rolled_back" | "rollout.completed" | "audit.checkpoint_signed" | "webhook.disabled")[]);
+            /** @description Model names; "*" matches any run of characters. Absent: every model. */
+            models?: string[];
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        201: {
+          content: {
+            "application/json": {
+              subscription: {
+                id: string;
+                url: string;
+                description?: string;
+                events: string | string[];
+                models?: string[];
+                /** @description When each valid secret was made and, during a rotation, when the old one stops signing. Never the secrets. */
+                secrets: {
+                    createdAt: string;
+                    expiresAt?: string;
+                  }[];
+                enabled: boolean;
+                disabledAt?: string;
+                disabledReason?: string;
+                consecutiveFailures: number;
+                createdAt: string;
+                createdBy: string;
+                updatedAt: string;
+              };
+              /** @description The `whsec_` signing secret: shown in this response only. */
+              secret: string;
+            };
+          };
+        };
+        /** @description RFC 9457 problem details. */
+        "4XX": {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description RFC 9457 problem details. */
+        "5XX": {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+  };
+  "/api/v1/webhooks/{id}": {
+    /** Show a webhook subscription */
+    get: {
+      parameters: {
+        path: {
+          id: string;
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          content: {
+            "application/json": {
+              id: string;
+              url: string;
+              description?: string;
+              events: string | string[];
+              models?: string[];
+              /** @description When each valid secret was made and, during a rotation, when the old one stops signing. Never the secrets. */
+              secrets: {
+                  createdAt: string;
+                  expiresAt?: string;
+                }[];
+              enabled: boolean;
+              disabledAt?: string;
+              disabledReason?: string;
+              consecutiveFailures: number;
+              createdAt: string;
+              createdBy: string;
+              updatedAt: string;
+            };
+          };
+        };
+        /** @description RFC 9457 problem details. */
+        "4XX": {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description RFC 9457 problem details. */
+        "5XX": {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+    /** Delete a subscription; its pending deliveries fail */
+    delete: {
+      parameters: {
+        path: {
+          id: string;
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        204: {
+          content: never;
+        };
+        /** @description RFC 9457 problem details. */
+        "4XX": {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description RFC 9457 problem details. */
+        "5XX": {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+    /** Change a subscription’s URL, filters or description, or enable/disable it */
+    patch: {
+      parameters: {
+        path: {
+          id: string;
+        };
+      };
+      requestBody: {
+        content: {
+          "application/json": {
+            url?: string;
+            description?: string;
+            /** @description Event types, or "*" for every type. */
+            events?: "*" | (("approval.requested" | "approval.recorded" | "gate.failed" | "transition.executed" | "transition.rejected" | "transition.blocked" | "emergency.bypassed" | "review.due" | "review.overdue" | "rollout.started" | "rollout.paused" | "rollout.rolled_back" | "rollout.completed" | "audit.checkpoint_signed" | "webhook.disabled")[]);
+            /** @description null: every model. */
+            models?: string[] | null;
+            /** @description true re-enables a disabled subscription and resets its failure count. */
+            enabled?: boolean;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          content: {
+            "application/json": {
+              id: string;
+              url: string;
+              description?: string;
+              events: string | string[];
+              models?: string[];
+              /** @description When each valid secret was made and, during a rotation, when the old one stops signing. Never the secrets. */
+              secrets: {
+                  createdAt: string;
+                  expiresAt?: string;
+                }[];
+              enabled: boolean;
+              disabledAt?: string;
+              disabledReason?: string;
+              consecutiveFailures: number;
+              createdAt: string;
+              createdBy: string;
+              updatedAt: string;
+            };
+          };
+        };
+        /** @description RFC 9457 problem details. */
+        "4XX": {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description RFC 9457 problem details. */
+        "5XX": {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+  };
+  "/api/v1/webhooks/{id}/rotate-secret": {
+    /** A new signing secret (in this response only); the old one signs for an overlap */
+    post: {
+      parameters: {
+        path: {
+          id: string;
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          content: {
+            "application/json": {
+              subscription: {
+                id: string;
+                url: string;
+                description?: string;
+                events: string | string[];
+                models?: string[];
+                /** @description When each valid secret was made and, during a rotation, when the old one stops signing. Never the secrets. */
+                secrets: {
+                    createdAt: string;
+                    expiresAt?: string;
+                  }[];
+                enabled: boolean;
+                disabledAt?: string;
+                disabledReason?: string;
+                consecutiveFailures: number;
+                createdAt: string;
+                createdBy: string;
+                updatedAt: string;
+              };
+              /** @description The `whsec_` signing secret: shown in this response only. */
+              secret: string;
+            };
+          };
+        };
+        /** @description RFC 9457 problem details. */
+        "4XX": {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description RFC 9457 problem details. */
+        "5XX": {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+  };
+  "/api/v1/webhooks/{id}/disable": {
+    /** Stop delivering to a subscription (PATCH enabled: true resumes) */
+    post: {
+      parameters: {
+        path: {
+          id: string;
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          content: {
+            "application/json": {
+              id: string;
+              url: string;
+              description?: string;
+              events: string | string[];
+              models?: string[];
+              /** @description When each valid secret was made and, during a rotation, when the old one stops signing. Never the secrets. */
+              secrets: {
+                  createdAt: string;
+                  expiresAt?: string;
+                }[];
+              enabled: boolean;
+              disabledAt?: string;
+              disabledReason?: string;
+              consecutiveFailures: number;
+              createdAt: string;
+              createdBy: string;
+              updatedAt: string;
+            };
+          };
+        };
+        /** @description RFC 9457 problem details. */
+        "4XX": {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description RFC 9457 problem details. */
+        "5XX": {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+  };
+  "/api/v1/webhooks/{id}/deliveries": {
+    /** The subscription’s delivery log, newest first, with every attempt */
+    get: {
+      parameters: {
+        query?: {
+          limit?: number;
+        };
+        path: {
+          id: string;
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          content: {
+            "application/json": ({
+                eventId: string;
+                eventType?: string;
+                target: string;
+                /** @enum {string} */
+                status: "pending" | "delivered" | "failed";
+                attempts: number;
+                nextAttemptAt?: string;
+                lastStatusCode?: number;
+                lastError?: string;
+                firstAttemptAt?: string;
+                lastAttemptAt?: string;
+                lastDurationMs?: number;
+                deliveredAt?: string;
+                createdAt: string;
+                attemptLog?: ({
+                    attempt: number;
+                    at: string;
+                    /** @enum {string} */
+                    outcome: "delivered" | "retrying" | "failed";
+                    statusCode?: number;
+                    error?: string;
+                    durationMs: number;
+                    nextAttemptAt?: string;
+                  })[];
+              })[];
+          };
+        };
+        /** @description RFC 9457 problem details. */
+        "4XX": {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description RFC 9457 problem details. */
+        "5XX": {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+  };
+  "/api/v1/webhooks/{id}/deliveries/{eventId}/redeliver": {
+    /** Send an event to the subscription again (same webhook-id), as new attempts */
+    post: {
+      parameters: {
+        path: {
+          id: string;
+          eventId: string;
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        202: {
+          content: {
+            "application/json": {
+              eventId: string;
+              eventType?: string;
+              target: string;
+              /** @enum {string} */
+              status: "pending" | "delivered" | "failed";
+              attempts: number;
+              nextAttemptAt?: string;
+              lastStatusCode?: number;
+              lastError?: string;
+              firstAttemptAt?: string;
+              lastAttemptAt?: string;
+              lastDurationMs?: number;
+              deliveredAt?: string;
+              createdAt: string;
+              attemptLog?: ({
+                  attempt: number;
+                  at: string;
+                  /** @enum {string} */
+                  outcome: "delivered" | "retrying" | "failed";
+                  statusCode?: number;
+                  error?: string;
+                  durationMs: number;
+                  nextAttemptAt?: string;
+                })[];
+            };
+          };
+        };
+        /** @description RFC 9457 problem details. */
+        "4XX": {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description RFC 9457 problem details. */
+        "5XX": {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+  };
   "/api/v1/audit/checkpoints/latest": {
     /** The latest signed checkpoint of the audit log */
     get: {
@@ -1397,12 +1846,52 @@ export interface paths {
             id: string;
             displayName?: string;
             team?: string;
+            /** @description Where notification emails go (routing rules). */
+            email?: string;
           };
         };
       };
       responses: {
         /** @description Default Response */
         201: {
+          content: {
+            "application/json": components["schemas"]["User"];
+          };
+        };
+        /** @description RFC 9457 problem details. */
+        "4XX": {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description RFC 9457 problem details. */
+        "5XX": {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+  };
+  "/api/v1/users/{id}/email": {
+    /** Set or remove a user’s notification email (the user, or an admin) */
+    put: {
+      parameters: {
+        path: {
+          id: string;
+        };
+      };
+      requestBody: {
+        content: {
+          "application/json": {
+            /** @description The notification address; null removes it. */
+            email: string | null;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
           content: {
             "application/json": components["schemas"]["User"];
           };
@@ -1912,6 +2401,7 @@ export interface components {
       id: string;
       displayName?: string;
       team?: string;
+      email?: string;
       createdAt: string;
       createdBy: string;
       roles?: components["schemas"]["RoleBinding"][];

@@ -109,6 +109,16 @@ async function boundedBody(
   return new Uint8Array(Buffer.concat(chunks));
 }
 
+/**
+ * A webhook request body as the document types it: event types are an enum there and a string
+ * list in the app's input, which the server checks (and the use case again).
+ */
+type WebhookBody<M extends 'post' | 'patch'> = M extends 'post'
+  ? NonNullable<paths['/api/v1/webhooks']['post']['requestBody']>['content']['application/json']
+  : NonNullable<
+      paths['/api/v1/webhooks/{id}']['patch']['requestBody']
+    >['content']['application/json'];
+
 /** Creating calls send one, so a retried command never acts twice. */
 const once = () => ({ header: { 'idempotency-key': randomUUID() } });
 
@@ -274,5 +284,42 @@ export function createRemoteRegistry(options: RemoteOptions): CliRegistry {
     },
     createToken: (body) => answer(api.POST('/api/v1/tokens', { body })),
     revokeToken: (id) => answer(api.DELETE('/api/v1/tokens/{id}', { params: { path: { id } } })),
+    createWebhook: (body) =>
+      answer(api.POST('/api/v1/webhooks', { body: body as WebhookBody<'post'> })),
+    listWebhooks: () => answer(api.GET('/api/v1/webhooks')),
+    getWebhook: (id) => answer(api.GET('/api/v1/webhooks/{id}', { params: { path: { id } } })),
+    updateWebhook: ({ id, ...body }) =>
+      answer(
+        api.PATCH('/api/v1/webhooks/{id}', {
+          params: { path: { id } },
+          body: body as WebhookBody<'patch'>,
+        }),
+      ),
+    rotateWebhookSecret: (id) =>
+      answer(api.POST('/api/v1/webhooks/{id}/rotate-secret', { params: { path: { id } } })),
+    disableWebhook: (id) =>
+      answer(api.POST('/api/v1/webhooks/{id}/disable', { params: { path: { id } } })),
+    async deleteWebhook(id) {
+      await answer(api.DELETE('/api/v1/webhooks/{id}', { params: { path: { id } } }));
+    },
+    webhookDeliveries: ({ id, limit }) =>
+      answer(
+        api.GET('/api/v1/webhooks/{id}/deliveries', {
+          params: { path: { id }, ...(limit === undefined ? {} : { query: { limit } }) },
+        }),
+      ),
+    redeliverWebhook: ({ id, eventId }) =>
+      answer(
+        api.POST('/api/v1/webhooks/{id}/deliveries/{eventId}/redeliver', {
+          params: { path: { id, eventId } },
+        }),
+      ),
+    setUserEmail: ({ id, email }) =>
+      answer(
+        api.PUT('/api/v1/users/{id}/email', {
+          params: { path: { id } },
+          body: { email: email ?? null },
+        }),
+      ),
   };
 }

@@ -5,6 +5,7 @@ import type {
   DeliveryStatus,
   DeliveryTarget,
   JobRepository,
+  LoggedDeliveryAttempt,
 } from '../../app/shared/work-queue-ports.js';
 import { int, iso, opt, optIso, type RepositoryContext } from '../columns.js';
 import type { DeliveriesTable } from '../schema.js';
@@ -32,7 +33,7 @@ export function deliveryRepository(
   const row = (eventId: string, target: DeliveryTarget) =>
     db.updateTable('deliveries').where('event_id', '=', eventId).where('target', '=', target);
   return {
-    async plan(eventId, targets, at) {
+    async plan(eventId, targets, at, options) {
       let planned = 0;
       for (const target of new Set(targets)) {
         const result = await db
@@ -47,13 +48,34 @@ export function deliveryRepository(
           .onConflict((oc) => oc.columns(['event_id', 'target']).doNothing())
           .executeTakeFirst();
         if (Number(result.numInsertedOrUpdatedRows ?? 0) === 0) continue;
-        await deliver(eventId, target, at);
+        if (options?.job !== false) await deliver(eventId, target, at);
         planned += 1;
       }
       return planned;
     },
     async recordAttempt(attempt) {
       const status: DeliveryStatus = attempt.outcome === 'retrying' ? 'pending' : attempt.outcome;
+      const current = await db
+        .selectFrom('deliveries')
+        .select('attempts')
+        .where('event_id', '=', attempt.eventId)
+        .where('target', '=', attempt.target)
+        .executeTakeFirst();
+      if (current === undefined) return;
+      await db
+        .insertInto('delivery_attempts')
+        .values({
+          event_id: attempt.eventId,
+          target: attempt.target,
+          attempt: int(current.attempts) + 1,
+          at: attempt.at,
+          outcome: attempt.outcome,
+          status_code: attempt.statusCode ?? null,
+          error: attempt.error ?? null,
+          duration_ms: Math.round(attempt.durationMs),
+          next_attempt_at: attempt.outcome === 'retrying' ? (attempt.nextAttemptAt ?? null) : null,
+        })
+        .execute();
       await row(attempt.eventId, attempt.target)
         .set({
           status,
@@ -70,7 +92,7 @@ export function deliveryRepository(
     },
     async redeliver(eventId, target, at) {
       const result = await row(eventId, target)
-        .set({ status: 'pending', next_attempt_at: at })
+        .set({ status: 'pending', next_attempt_at: at, first_attempt_at: null })
         .executeTakeFirst();
       if (Number(result.numUpdatedRows) === 0) return false;
       await deliver(eventId, target, at);
@@ -84,6 +106,57 @@ export function deliveryRepository(
         .orderBy('target')
         .execute();
       return rows.map(toDelivery);
+    },
+    async get(eventId, target) {
+      const found = await db
+        .selectFrom('deliveries')
+        .selectAll()
+        .where('event_id', '=', eventId)
+        .where('target', '=', target)
+        .executeTakeFirst();
+      return found === undefined ? undefined : toDelivery(found);
+    },
+    async listByTarget(target, limit) {
+      const rows = await db
+        .selectFrom('deliveries')
+        .selectAll()
+        .where('target', '=', target)
+        .orderBy('created_at', 'desc')
+        .orderBy('event_id', 'desc')
+        .limit(limit)
+        .execute();
+      return rows.map(toDelivery);
+    },
+    async listPending(prefix) {
+      const rows = await db
+        .selectFrom('deliveries')
+        .selectAll()
+        .where('status', '=', 'pending')
+        .where(sql<boolean>`substr(target, 1, ${prefix.length}) = ${prefix}`)
+        .orderBy('created_at')
+        .orderBy('event_id')
+        .execute();
+      return rows.map(toDelivery);
+    },
+    async attempts(eventId, target) {
+      const rows = await db
+        .selectFrom('delivery_attempts')
+        .selectAll()
+        .where('event_id', '=', eventId)
+        .where('target', '=', target)
+        .orderBy('attempt')
+        .execute();
+      return rows.map(
+        (r): LoggedDeliveryAttempt => ({
+          attempt: r.attempt,
+          at: iso(r.at),
+          outcome: r.outcome as LoggedDeliveryAttempt['outcome'],
+          ...opt('statusCode', r.status_code),
+          ...opt('error', r.error),
+          durationMs: r.duration_ms,
+          ...optIso('nextAttemptAt', r.next_attempt_at),
+        }),
+      );
     },
   };
 }

@@ -5,8 +5,8 @@ import { ClearanceError } from '../../domain/index.js';
 import { conflictOnDuplicate, int, iso, opt, optIso, type RepositoryContext } from '../columns.js';
 import type { ApiTokensTable, RoleBindingsTable, UsersTable } from '../schema.js';
 
-/** The columns a `User` is read from (not `email` or `disabled_at`, which no record carries). */
-const userColumns = ['id', 'display_name', 'team', 'created_at', 'created_by'] as const;
+/** The columns a `User` is read from (not `disabled_at`, which no record carries). */
+const userColumns = ['id', 'display_name', 'team', 'email', 'created_at', 'created_by'] as const;
 type UserRow = Pick<Selectable<UsersTable>, (typeof userColumns)[number]>;
 
 export function identityRepository(context: RepositoryContext): IdentityRepository {
@@ -22,6 +22,7 @@ export function identityRepository(context: RepositoryContext): IdentityReposito
               id: user.id,
               display_name: user.displayName ?? '',
               team: user.team ?? null,
+              email: user.email ?? null,
               created_at: user.createdAt,
               created_by: user.createdBy,
             })
@@ -36,6 +37,14 @@ export function identityRepository(context: RepositoryContext): IdentityReposito
         .where('id', '=', id)
         .executeTakeFirst();
       return row === undefined ? undefined : toUser(row);
+    },
+    async setEmail(id, email) {
+      const result = await db
+        .updateTable('users')
+        .set({ email: email ?? null })
+        .where('id', '=', id)
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows) > 0;
     },
     async listUsers() {
       const rows = await db.selectFrom('users').select(userColumns).orderBy('id').execute();
@@ -160,6 +169,7 @@ function toUser(row: UserRow): User {
     id: row.id,
     ...(row.display_name === '' ? {} : { displayName: row.display_name }),
     ...opt('team', row.team),
+    ...opt('email', row.email),
     createdAt: iso(row.created_at),
     createdBy: row.created_by,
   };

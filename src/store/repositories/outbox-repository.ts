@@ -65,6 +65,7 @@ export function outboxRepository(
         );
       const ids = (await settled.execute()).map((row) => row.id);
       if (ids.length === 0) return 0;
+      await db.deleteFrom('delivery_attempts').where('event_id', 'in', ids).execute();
       await db.deleteFrom('deliveries').where('event_id', 'in', ids).execute();
       const result = await db.deleteFrom('outbox').where('id', 'in', ids).executeTakeFirst();
       return Number(result.numDeletedRows);

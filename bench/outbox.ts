@@ -1,0 +1,168 @@
+/**
+ * Outbox benchmarks: events committed one per transaction (as use cases emit them) and delivered
+ * to a local webhook receiver by the job runner (real clock, `clearance serve`'s handlers, a
+ * 50 ms poll): throughput in events/s from the first commit to the last delivery, and the latency
+ * of single events (commit to receipt) at p50 and p99.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  type AppDeps,
+  bindUseCases,
+  notificationJobHandlers,
+  type Store,
+} from '../src/app/index.js';
+import { emit } from '../src/app/shared/emit-event.js';
+import { systemClock, uuidV7 } from '../src/compose.js';
+import { createJobRunner } from '../src/jobs/index.js';
+import { createNotificationChannels, defaultRetrySchedule } from '../src/notify/index.js';
+import { createStore } from '../src/store/index.js';
+import { withPostgresDatabase } from './registry.js';
+
+export interface OutboxRow {
+  engine: string;
+  events: number;
+  seconds: number;
+  eventsPerSecond: number;
+  p50Ms: number;
+  p99Ms: number;
+}
+
+const admin = { id: 'bench.admin', kind: 'user' as const, roles: [{ role: 'admin' }] };
+
+/** NumPy's default (linear) percentile of sorted values. */
+function percentile(sorted: readonly number[], p: number): number {
+  const at = (sorted.length - 1) * p;
+  const low = Math.floor(at);
+  const high = Math.ceil(at);
+  return (sorted[low] ?? 0) + ((sorted[high] ?? 0) - (sorted[low] ?? 0)) * (at - low);
+}
+
+async function emitOne(deps: AppDeps, n: number): Promise<void> {
+  await deps.store.transaction((tx) =>
+    emit(tx, deps, {
+      type: 'gate.failed',
+      subject: { model: 'bench-model', version: String(n) },
+      data: {
+        model: 'bench-model',
+        version: String(n),
+        from: 'staging',
+        to: 'production',
+        decisionId: `dec_${n}`,
+        failed: [{ gateId: 'auc', outcome: 'fail', explanation: 'AUC below the bound.' }],
+      },
+    }),
+  );
+}
+
+async function measure(engine: string, store: Store, input: { events: number; singles: number }) {
+  const arrived = new Map<string, number>();
+  const server = createServer((request, response) => {
+    request.resume();
+    request.on('end', () => {
+      arrived.set(String(request.headers['webhook-id']), performance.now());
+      response.end('ok');
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
+  const deps = {
+    store,
+    clock: systemClock,
+    ids: uuidV7(),
+    notifications: {
+      channels: createNotificationChannels({
+        policy: { allow: ['loopback'] },
+        publicUrl: 'http://127.0.0.1',
+        schedule: defaultRetrySchedule,
+      }),
+      rules: [],
+      disableAfterFailures: 0,
+      secretOverlapSeconds: 0,
+    },
+  } as unknown as AppDeps;
+  await bindUseCases(deps).createWebhook(admin, { url });
+  const runner = createJobRunner({
+    store,
+    clock: systemClock,
+    handlers: notificationJobHandlers(deps),
+    pollMs: 50,
+    concurrency: 8,
+  });
+  const until = async (count: number) => {
+    while (arrived.size < count) await new Promise((resolve) => setTimeout(resolve, 2));
+  };
+  try {
+    await runner.start();
+    const started = performance.now();
+    for (let n = 0; n < input.events; n++) await emitOne(deps, n);
+    await until(input.events);
+    const seconds = (performance.now() - started) / 1000;
+    const latencies: number[] = [];
+    for (let n = 0; n < input.singles; n++) {
+      const before = arrived.size;
+      const committedAt = performance.now();
+      await emitOne(deps, input.events + n);
+      await until(before + 1);
+      latencies.push(([...arrived.values()].at(-1) ?? committedAt) - committedAt);
+    }
+    latencies.sort((a, b) => a - b);
+    return {
+      engine,
+      events: input.events,
+      seconds,
+      eventsPerSecond: input.events / seconds,
+      p50Ms: percentile(latencies, 0.5),
+      p99Ms: percentile(latencies, 0.99),
+    };
+  } finally {
+    await runner.stop();
+    server.closeAllConnections();
+    server.close();
+  }
+}
+
+export async function runOutboxBench(options: {
+  pgUrl: string;
+  events: number;
+  singles: number;
+}): Promise<OutboxRow[]> {
+  const rows: OutboxRow[] = [];
+  const dir = mkdtempSync(join(tmpdir(), 'clearance-bench-outbox-'));
+  try {
+    const sqlite = await createStore({ engine: 'sqlite', file: join(dir, 'outbox.db') });
+    try {
+      rows.push(await measure('sqlite', sqlite, options));
+    } finally {
+      await sqlite.close();
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  const pgRow = await withPostgresDatabase(options.pgUrl, async (url) => {
+    const store = await createStore({ engine: 'postgres', url });
+    try {
+      return await measure('postgres', store, options);
+    } finally {
+      await store.close();
+    }
+  });
+  if (pgRow) rows.push(pgRow);
+  return rows;
+}
+
+export function outboxTable(rows: readonly OutboxRow[]): string {
+  const lines = [
+    '| engine | events | seconds | events/s (commit → delivered) | latency p50 ms | latency p99 ms |',
+    '| --- | ---: | ---: | ---: | ---: | ---: |',
+  ];
+  for (const r of rows) {
+    lines.push(
+      `| ${r.engine} | ${r.events} | ${r.seconds.toFixed(2)} | ${r.eventsPerSecond.toFixed(1)} | ${r.p50Ms.toFixed(1)} | ${r.p99Ms.toFixed(1)} |`,
+    );
+  }
+  return lines.join('\n');
+}
