@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import { Kysely, SqliteDialect, sql } from 'kysely';
 import type { Database } from '../schema.js';
+import { cachingStatements } from './statement-cache.js';
 import { appendOnlyMessage, type StoreDialect, type StoreErrorKind } from './store-dialect.js';
 
 export interface SqliteOptions {
@@ -32,7 +33,9 @@ export function sqliteDialect(options: SqliteOptions): StoreDialect {
   database.pragma(`synchronous = ${options.synchronous ?? 'FULL'}`);
   database.pragma('foreign_keys = ON');
   database.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`);
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
+  const db = new Kysely<Database>({
+    dialect: new SqliteDialect({ database: cachingStatements(database) }),
+  });
   // Each :memory: database is private to its connection, so it gets its own queue.
   const key = options.file === ':memory:' ? undefined : resolve(options.file);
   const queue = (key === undefined ? undefined : queues.get(key)) ?? { tail: Promise.resolve() };
@@ -84,7 +87,9 @@ export function sqliteDialect(options: SqliteOptions): StoreDialect {
     reader ??= {
       db: new Kysely<Database>({
         dialect: new SqliteDialect({
-          database: new SqliteDatabase(key, { readonly: true, fileMustExist: true }),
+          database: cachingStatements(
+            new SqliteDatabase(key, { readonly: true, fileMustExist: true }),
+          ),
         }),
       }),
       tail: Promise.resolve(),
