@@ -58,6 +58,7 @@ export interface MemoryState extends WorkQueueState {
   users: Map<string, User>;
   roleGrants: RoleGrant[];
   tokens: Map<string, ApiTokenRecord>;
+  identityEpoch: number;
   /** By `${principalId}\u0000${key}`. */
   idempotency: Map<string, IdempotencyRecord>;
   /** Merkle tree nodes above the leaves, by `nodeKey`, stored as `append` completes them. */
@@ -89,6 +90,7 @@ function emptyState(): MemoryState {
     users: new Map(),
     roleGrants: [],
     tokens: new Map(),
+    identityEpoch: 0,
     idempotency: new Map(),
     treeNodes: new Map(),
     blobUploads: [],
@@ -330,6 +332,7 @@ function identityRepo(s: MemoryState): Pick<Repositories, 'identity'> {
         if (s.users.has(user.id))
           throw conflict(`User ${user.id} already exists.`, 'Pick another id.');
         s.users.set(user.id, copy(user));
+        s.identityEpoch += 1;
       },
       getUser: async (id) => copy(s.users.get(id)),
       listUsers: async () => [...s.users.values()].sort((a, b) => byText(a.id, b.id)).map(copy),
@@ -343,11 +346,14 @@ function identityRepo(s: MemoryState): Pick<Repositories, 'identity'> {
           );
         }
         s.roleGrants.push(copy(grant));
+        s.identityEpoch += 1;
       },
       revokeRole: async (userId, binding) => {
         const before = s.roleGrants.length;
         s.roleGrants = s.roleGrants.filter((g) => g.userId !== userId || !sameBinding(g, binding));
-        return s.roleGrants.length < before;
+        if (s.roleGrants.length === before) return false;
+        s.identityEpoch += 1;
+        return true;
       },
       rolesOf: async (userId) =>
         s.roleGrants
@@ -361,13 +367,16 @@ function identityRepo(s: MemoryState): Pick<Repositories, 'identity'> {
         if (!s.users.has(token.userId)) throw new Error(`unknown user ${token.userId}`);
         if (s.tokens.has(token.id)) throw conflict(`API token ${token.id} exists.`, 'Retry.');
         s.tokens.set(token.id, copy(token));
+        s.identityEpoch += 1;
       },
       getToken: async (id) => copy(s.tokens.get(id)),
       revokeToken: async (id, at, by) => {
         const token = s.tokens.get(id);
         if (!token) throw new ClearanceError('not_found', `API token ${id} does not exist.`);
         s.tokens.set(id, { ...token, revokedAt: at, revokedBy: by });
+        s.identityEpoch += 1;
       },
+      epoch: async () => s.identityEpoch,
       listTokens: async (userId) =>
         [...s.tokens.values()]
           .filter((t) => userId === undefined || t.userId === userId)
@@ -492,6 +501,10 @@ export function createInMemoryStore(): InMemoryStore {
       const result = await work(repositories(draft));
       if (!isDeepStrictEqual(draft, snapshot)) throw new Error('A read transaction wrote.');
       return result;
+    },
+    // One statement outside a transaction sees what is committed: the same as a snapshot here.
+    readOne<T>(work: (tx: Repositories) => Promise<T>): Promise<T> {
+      return this.read(work);
     },
     transaction<T>(work: (tx: Repositories) => Promise<T>): Promise<T> {
       if (closed) return Promise.reject(new Error('the store is closed'));
