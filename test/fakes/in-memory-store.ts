@@ -188,6 +188,18 @@ function versionRepos(s: MemoryState): Pick<Repositories, 'models' | 'versions' 
           .map((v) => view(s, v)),
       list: async (model) =>
         [...s.versions.values()].filter((v) => v.model === model).map((v) => view(s, v)),
+      page: async (model, { limit, after }) =>
+        [...s.versions.values()]
+          .filter((v) => v.model === model)
+          .sort((a, b) => byText(a.createdAt, b.createdAt) || byText(a.version, b.version))
+          .filter(
+            (v) =>
+              after === undefined ||
+              byText(v.createdAt, after.createdAt) > 0 ||
+              (v.createdAt === after.createdAt && byText(v.version, after.version) > 0),
+          )
+          .slice(0, limit)
+          .map((v) => view(s, v)),
     },
     evidence: {
       insert: async (record) => {

@@ -73,6 +73,7 @@ const table: Record<string, Rule> = {
   'get /api/v1/models/{name}': anyRole,
   'post /api/v1/models/{name}/versions': ['admin', 'model_owner', 'mlops'],
   'get /api/v1/models/{name}/versions': anyRole,
+  'get /api/v1/models/{name}/versions/{version}': anyRole,
   'post /api/v1/models/{name}/versions/{version}/evidence': ['admin', 'model_owner', 'mlops'],
   'get /api/v1/models/{name}/serving': anyRole,
   // Whoever may read the model's decisions (global roles here, auditor and admin included).

@@ -36,6 +36,7 @@ describe('OpenAPI document', () => {
       'get /api/v1/models/{name}',
       'post /api/v1/models/{name}/versions',
       'get /api/v1/models/{name}/versions',
+      'get /api/v1/models/{name}/versions/{version}',
       'post /api/v1/models/{name}/versions/{version}/evidence',
       'get /api/v1/models/{name}/serving',
       'post /api/v1/models/{name}/rollback',

@@ -14,7 +14,15 @@ import type { AppDeps } from '../shared/app-deps.js';
 import { assertMayAttachEvidence, attachEvidence } from './attach-evidence.js';
 import { importProduction } from './import-production.js';
 import { type ModelHistory, modelHistory } from './model-history.js';
-import { getModel, getServing, listModels, listVersions } from './queries.js';
+import {
+  getModel,
+  getServing,
+  getVersion,
+  listModels,
+  listVersions,
+  type VersionPage,
+  versionPage,
+} from './queries.js';
 import { type RegisterModelInput, registerModelWithPolicy } from './register-model.js';
 import { registerPolicy } from './register-policy.js';
 import { type RegisterVersionInput, registerVersion } from './register-version.js';
@@ -31,6 +39,12 @@ export interface RegistryUseCases {
   getModel(principal: Principal, name: string): Promise<Model>;
   registerVersion(principal: Principal, input: RegisterVersionInput): Promise<VersionView>;
   listVersions(principal: Principal, model: string): Promise<VersionView[]>;
+  /** A page of a model's versions in registration order; `next` asks for the following page. */
+  versionPage(
+    principal: Principal,
+    input: { model: string; limit?: number | undefined; after?: string | undefined },
+  ): Promise<VersionPage>;
+  getVersion(principal: Principal, input: { model: string; version: string }): Promise<VersionView>;
   /** Refuses unless the principal may attach evidence to the version; called before the body is read. */
   mayAttachEvidence(
     principal: Principal,
@@ -59,6 +73,8 @@ export function bindRegistryUseCases(deps: AppDeps): RegistryUseCases {
     getModel: (principal, name) => getModel(deps, principal, { name }),
     registerVersion: (principal, input) => registerVersion(deps, principal, input),
     listVersions: (principal, model) => listVersions(deps, principal, { model }),
+    versionPage: (principal, input) => versionPage(deps, principal, input),
+    getVersion: (principal, input) => getVersion(deps, principal, input),
     mayAttachEvidence: (principal, input) => assertMayAttachEvidence(deps, principal, input),
     attachEvidence: (principal, { path, bytes, mediaType, ...version }) =>
       attachEvidence(deps, principal, {

@@ -118,6 +118,11 @@ export interface VersionRepository {
   setState(state: VersionState): Promise<void>;
   inState(model: string, state: string): Promise<VersionView[]>;
   list(model: string): Promise<VersionView[]>;
+  /**
+   * Up to `limit` versions in registration order (created_at, then name), starting after version
+   * `after` when given (a keyset page: one index range, whatever the page's depth).
+   */
+  page(model: string, page: { limit: number; after?: VersionView }): Promise<VersionView[]>;
 }
 
 export interface EvidenceRepository {

@@ -180,9 +180,17 @@ export interface paths {
     };
   };
   "/api/v1/models/{name}/versions": {
-    /** List a model’s versions with their states */
+    /**
+     * List a model’s versions with their states, in registration order
+     * @description Without `limit` and `after`, every version. With them, a page: `limit` versions after version `after`; a `Link: <…>; rel="next"` header names the next page while there is one.
+     */
     get: {
       parameters: {
+        query?: {
+          limit?: number;
+          /** @description The last version of the previous page. */
+          after?: string;
+        };
         path: {
           name: string;
         };
@@ -241,6 +249,37 @@ export interface paths {
       responses: {
         /** @description Default Response */
         201: {
+          content: {
+            "application/json": components["schemas"]["Version"];
+          };
+        };
+        /** @description RFC 9457 problem details. */
+        "4XX": {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description RFC 9457 problem details. */
+        "5XX": {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+  };
+  "/api/v1/models/{name}/versions/{version}": {
+    /** Get a version with its state */
+    get: {
+      parameters: {
+        path: {
+          name: string;
+          version: string;
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
           content: {
             "application/json": components["schemas"]["Version"];
           };

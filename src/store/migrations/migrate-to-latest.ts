@@ -9,7 +9,7 @@ import { auditActionIndex } from './0006-audit-action-index.js';
 import { approvalBaseline } from './0007-approval-baseline.js';
 import { blobUploads } from './0008-blob-uploads.js';
 import { workQueue } from './0009-work-queue.js';
-import { identityEpoch } from './0012-identity-epoch.js';
+import { identityEpochAndVersionOrder } from './0012-identity-epoch-and-version-order.js';
 import type { MigrationFactory } from './migration-context.js';
 
 const migrations: Record<string, MigrationFactory> = {
@@ -23,7 +23,7 @@ const migrations: Record<string, MigrationFactory> = {
   '0008-blob-uploads': blobUploads,
   '0009-work-queue': workQueue,
   // 0010 and 0011 are taken by branches in flight (rollouts, notifications).
-  '0012-identity-epoch': identityEpoch,
+  '0012-identity-epoch-and-version-order': identityEpochAndVersionOrder,
 };
 
 /** Migration names in order; a test template database is keyed by them. */

@@ -86,6 +86,19 @@ export function versionRepository(context: RepositoryContext): VersionRepository
         .execute();
       return rows.map(toView);
     },
+    async page(model, { limit, after }) {
+      let query = views().where('v.model', '=', model);
+      if (after !== undefined) {
+        query = query.where((eb) =>
+          eb.or([
+            eb('v.created_at', '>', after.createdAt),
+            eb.and([eb('v.created_at', '=', after.createdAt), eb('v.version', '>', after.version)]),
+          ]),
+        );
+      }
+      const rows = await query.orderBy('v.created_at').orderBy('v.version').limit(limit).execute();
+      return rows.map(toView);
+    },
     async list(model) {
       const rows = await views()
         .where('v.model', '=', model)
