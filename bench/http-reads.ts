@@ -28,8 +28,13 @@ export interface ReadRow {
   requestsPerSecond: number;
   p50Ms: number;
   p99Ms: number;
-  /** `requestsPerSecond` over the `/healthz` rate at the same clients, in the same run. */
+  /** `/healthz` at the same clients, in slices interleaved with this route's. */
+  ceilingPerSecond: number;
+  /** `requestsPerSecond` over `ceilingPerSecond`. */
   shareOfCeiling: number;
+  /** The server's CPU (user + system) per request, and the same for `/healthz`. */
+  cpuMicrosPerRequest: number;
+  ceilingCpuMicrosPerRequest: number;
   /** Non-2xx answers wrk counted (must be 0 for a row to mean anything). */
   errors: number;
 }
@@ -208,20 +213,49 @@ export async function runHttpReadsBench(options: {
   }
 }
 
+/** One wrk run, with the CPU this process (the server) spent on it. */
+async function measured(
+  url: string,
+  options: { clients: number; seconds: number; token?: string },
+): Promise<WrkResult & { cpuMicros: number; requests: number }> {
+  const cpu = process.cpuUsage();
+  const result = await wrk(url, options);
+  const used = process.cpuUsage(cpu);
+  return {
+    ...result,
+    cpuMicros: used.user + used.system,
+    requests: result.requestsPerSecond * options.seconds,
+  };
+}
+
+const median = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor((sorted.length - 1) / 2)] ?? Number.NaN;
+};
+
+/**
+ * Each route in `rounds` slices, each right after a `/healthz` slice of the same length: other
+ * load on the machine then weighs on a route and on its ceiling alike. Besides wall-clock
+ * throughput, the server's CPU per request: the share of the ceiling the route would reach on a
+ * machine with nothing else running, whatever the neighbours do now.
+ */
 async function driveRoutes(
   base: string,
   token: string,
-  options: { clients: number[]; seconds: number },
+  options: { clients: number[]; seconds: number; rounds?: number },
 ): Promise<ReadRow[]> {
   const rows: ReadRow[] = [];
+  const rounds = options.rounds ?? 3;
+  const slice = Math.max(1, Math.round(options.seconds / rounds));
   const routes = routesFor();
+  const ceilingRoute = routes[0];
+  if (!ceilingRoute) throw new Error('no ceiling route');
   // Warm-up: JIT, the statement caches, the page cache.
   for (const route of routes) {
     await wrk(`${base}${route.path}`, { clients: 16, seconds: 1, token });
   }
   for (const clients of options.clients) {
-    let ceiling = 0;
-    for (const route of routes) {
+    for (const route of routes.slice(1)) {
       const probe = await fetch(`${base}${route.path}`, {
         headers: { authorization: `Bearer ${token}` },
       });
@@ -230,20 +264,31 @@ async function driveRoutes(
         process.stderr.write(`  ${route.path}: ${probe.status}, skipped\n`);
         continue;
       }
-      const result = await wrk(`${base}${route.path}`, {
-        clients,
-        seconds: options.seconds,
-        ...(route.authenticated ? { token } : {}),
-      });
-      if (!route.authenticated) ceiling = result.requestsPerSecond;
+      type Run = Awaited<ReturnType<typeof measured>>;
+      const ceiling: Run[] = [];
+      const runs: Run[] = [];
+      for (let round = 0; round < rounds; round++) {
+        ceiling.push(await measured(`${base}${ceilingRoute.path}`, { clients, seconds: slice }));
+        runs.push(await measured(`${base}${route.path}`, { clients, seconds: slice, token }));
+      }
+      const total = (list: Run[], key: 'requests' | 'cpuMicros') =>
+        list.reduce((sum, run) => sum + run[key], 0);
+      const cpuPerRequest = total(runs, 'cpuMicros') / total(runs, 'requests');
+      const ceilingCpu = total(ceiling, 'cpuMicros') / total(ceiling, 'requests');
       const row: ReadRow = {
         route: route.label,
         clients,
-        ...result,
-        shareOfCeiling: ceiling > 0 ? result.requestsPerSecond / ceiling : Number.NaN,
+        requestsPerSecond: total(runs, 'requests') / (slice * rounds),
+        ceilingPerSecond: total(ceiling, 'requests') / (slice * rounds),
+        p50Ms: median(runs.map((r) => r.p50Ms)),
+        p99Ms: median(runs.map((r) => r.p99Ms)),
+        shareOfCeiling: total(runs, 'requests') / total(ceiling, 'requests'),
+        cpuMicrosPerRequest: cpuPerRequest,
+        ceilingCpuMicrosPerRequest: ceilingCpu,
+        errors: runs.reduce((sum, run) => sum + run.errors, 0),
       };
       process.stderr.write(
-        `  ${clients} clients ${route.path}: ${Math.round(row.requestsPerSecond)} req/s, p99 ${row.p99Ms.toFixed(1)} ms\n`,
+        `  ${clients} clients ${route.path}: ${Math.round(row.requestsPerSecond)} req/s (${(row.shareOfCeiling * 100).toFixed(0)}%), p99 ${row.p99Ms.toFixed(1)} ms, ${cpuPerRequest.toFixed(0)} µs CPU (ceiling ${ceilingCpu.toFixed(0)})\n`,
       );
       rows.push(row);
     }
@@ -253,12 +298,14 @@ async function driveRoutes(
 
 export function readsTable(rows: ReadRow[]): string {
   const lines = [
-    '| route | clients | req/s | p50 (ms) | p99 (ms) | share of `/healthz` | errors |',
-    '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',
+    '| route | clients | req/s | `/healthz` req/s | share of `/healthz` | p50 (ms) | p99 (ms) | server CPU µs/req | `/healthz` CPU µs/req | CPU share | errors |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
   ];
+  const n = (x: number) => Math.round(x).toLocaleString('en-US');
   for (const r of rows) {
+    const cpuShare = r.ceilingCpuMicrosPerRequest / r.cpuMicrosPerRequest;
     lines.push(
-      `| ${r.route} | ${r.clients} | ${Math.round(r.requestsPerSecond).toLocaleString('en-US')} | ${r.p50Ms.toFixed(2)} | ${r.p99Ms.toFixed(2)} | ${(r.shareOfCeiling * 100).toFixed(0)}% | ${r.errors} |`,
+      `| ${r.route} | ${r.clients} | ${n(r.requestsPerSecond)} | ${n(r.ceilingPerSecond)} | ${(r.shareOfCeiling * 100).toFixed(0)}% | ${r.p50Ms.toFixed(2)} | ${r.p99Ms.toFixed(2)} | ${r.cpuMicrosPerRequest.toFixed(0)} | ${r.ceilingCpuMicrosPerRequest.toFixed(0)} | ${(cpuShare * 100).toFixed(0)}% | ${r.errors} |`,
     );
   }
   return lines.join('\n');

@@ -89,11 +89,14 @@ export function versionRepository(context: RepositoryContext): VersionRepository
     async page(model, { limit, after }) {
       let query = views().where('v.model', '=', model);
       if (after !== undefined) {
+        // A row-value comparison, which both engines answer with one range of the index on
+        // (model, created_at, version) instead of filtering the model's rows from its start.
         query = query.where((eb) =>
-          eb.or([
-            eb('v.created_at', '>', after.createdAt),
-            eb.and([eb('v.created_at', '=', after.createdAt), eb('v.version', '>', after.version)]),
-          ]),
+          eb(
+            eb.refTuple('v.created_at', 'v.version'),
+            '>',
+            eb.tuple(after.createdAt, after.version),
+          ),
         );
       }
       const rows = await query.orderBy('v.created_at').orderBy('v.version').limit(limit).execute();
