@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { runStartupBench, type StartupRow, startupTable } from './cli-startup.js';
 import { generatePredictionsCsv } from './generate-predictions.js';
 import { type OutboxRow, outboxTable, runOutboxBench } from './outbox.js';
+import { hasWrk, type ReadRow, readsTable, runHttpReadsBench } from './http-reads.js';
 import { type ParsingRow, parsingTable, runParsingBench } from './parsing.js';
 import { type RegistryRow, registryTable, runRegistryBench } from './registry.js';
 
@@ -26,7 +27,7 @@ interface Measurement {
 const root = join(import.meta.dirname, '..', '..');
 const sizes = (process.env.BENCH_ROWS ?? '1000000,10000000').split(',').map(Number);
 const dataDir = join(tmpdir(), 'clearance-bench');
-/** `eval`, `registry`, `parsing`, `cli-startup`, `outbox`, or all of them (default). */
+/** `eval`, `registry`, `reads`, `parsing`, `cli-startup`, `outbox`, or all of them (default). */
 const only = process.env.BENCH_ONLY ?? '';
 
 function timed(
@@ -98,14 +99,17 @@ function table(results: Measurement[]): string {
 function readPrevious(file: string): {
   results: Measurement[];
   registry: RegistryRow[];
+  reads: ReadRow[];
   parsing: ParsingRow[];
   startup: StartupRow[];
   outbox: OutboxRow[];
 } {
-  if (!existsSync(file)) return { results: [], registry: [], parsing: [], startup: [], outbox: [] };
+  if (!existsSync(file))
+    return { results: [], registry: [], reads: [], parsing: [], startup: [], outbox: [] };
   const parsed = JSON.parse(readFileSync(file, 'utf8')) as {
     results?: Measurement[];
     registry?: RegistryRow[];
+    reads?: ReadRow[];
     parsing?: ParsingRow[];
     startup?: StartupRow[];
     outbox?: OutboxRow[];
@@ -114,6 +118,7 @@ function readPrevious(file: string): {
     outbox: parsed.outbox ?? [],
     results: parsed.results ?? [],
     registry: parsed.registry ?? [],
+    reads: parsed.reads ?? [],
     parsing: parsed.parsing ?? [],
     startup: parsed.startup ?? [],
   };
@@ -146,6 +151,15 @@ async function main(): Promise<void> {
       auditEntries: Number(process.env.BENCH_AUDIT_ENTRIES ?? 1_000_000),
     });
   }
+  let reads: ReadRow[] = [];
+  if (only === '' || only === 'reads') {
+    if (hasWrk()) {
+      reads = await runHttpReadsBench({
+        clients: (process.env.BENCH_READ_CLIENTS ?? '16,64').split(',').map(Number),
+        seconds: Number(process.env.BENCH_READ_SECONDS ?? 5),
+      });
+    } else process.stderr.write('  (wrk not installed: apt-get install wrk)\n');
+  }
   let parsing: ParsingRow[] = [];
   if (only === '' || only === 'parsing') {
     parsing = runParsingBench(
@@ -160,6 +174,7 @@ async function main(): Promise<void> {
   const previous = readPrevious(join(root, 'bench', 'results', 'latest.json'));
   if (only !== '' && only !== 'eval' && results.length === 0) results.push(...previous.results);
   if (only !== '' && only !== 'registry' && registry.length === 0) registry = previous.registry;
+  if (only !== '' && only !== 'reads' && reads.length === 0) reads = previous.reads;
   if (only !== '' && only !== 'parsing' && parsing.length === 0) parsing = previous.parsing;
   if (only !== '' && only !== 'cli-startup' && startup.length === 0) startup = previous.startup;
   let outbox: OutboxRow[] = [];
@@ -174,6 +189,9 @@ async function main(): Promise<void> {
   const sections = [`# Clearance benchmarks\n\n${machine}, ${new Date().toISOString()}`];
   if (results.length > 0) sections.push(`## clearance eval\n\n${table(results)}`);
   if (registry.length > 0) sections.push(`## Registry and audit log\n\n${registryTable(registry)}`);
+  if (reads.length > 0) {
+    sections.push(`## Registry reads over HTTP (SQLite, one server, wrk)\n\n${readsTable(reads)}`);
+  }
   if (parsing.length > 0) {
     sections.push(`## Evidence parsing (pathological inputs)\n\n${parsingTable(parsing)}`);
   }
@@ -185,7 +203,7 @@ async function main(): Promise<void> {
   if (!existsSync(out)) mkdirSync(out, { recursive: true });
   writeFileSync(
     join(out, 'latest.json'),
-    `${JSON.stringify({ machine, results, registry, parsing, startup, outbox }, null, 2)}\n`,
+    `${JSON.stringify({ machine, results, registry, reads, parsing, startup, outbox }, null, 2)}\n`,
   );
   writeFileSync(join(out, 'latest.md'), markdown);
 }

@@ -58,7 +58,9 @@ import {
   apiTokenIssuer,
   createOidcVerifier,
   type IdentityDirectory,
-  type StoredToken,
+  principalCache,
+  type TokenHolder,
+  type VersionedDirectory,
 } from './auth/index.js';
 import { allowedAddressClasses, type Config } from './config.js';
 import { ClearanceError } from './domain/index.js';
@@ -296,7 +298,7 @@ export async function openRegistry(
     throw error;
   }
   const deps = appDeps(store, blobStore.blobs, gateRunBudgets(config), uploadQuotaOf(config));
-  const directory = storeDirectory(store);
+  const directory = principalCache(storeDirectory(store));
   const notifications = notificationsOf(config);
   return {
     config,
@@ -392,9 +394,15 @@ export async function assertNotificationTargets(registry: Registry): Promise<voi
 
 /** The identity directory `authenticate` reads: API tokens and role bindings in the store. */
 export function storeDirectory(store: Store): IdentityDirectory {
+/**
+ * The identity directory `authenticate` reads: an API token and its user's role bindings from one
+ * read-only snapshot, and the identity epoch (one statement, no transaction) that
+ * `principalCache` checks on every request.
+ */
+export function storeDirectory(store: Store): VersionedDirectory {
   return {
     findToken: (id) =>
-      store.read(async (tx): Promise<StoredToken | undefined> => {
+      store.read(async (tx): Promise<TokenHolder | undefined> => {
         const token = await tx.identity.getToken(id);
         if (token === undefined) return undefined;
         return {
@@ -402,9 +410,10 @@ export function storeDirectory(store: Store): IdentityDirectory {
           userId: token.userId,
           ...(token.expiresAt === undefined ? {} : { expiresAt: token.expiresAt }),
           ...(token.revokedAt === undefined ? {} : { revokedAt: token.revokedAt }),
+          roles: await tx.identity.rolesOf(token.userId),
         };
       }),
-    rolesOf: (userId) => store.read((tx) => tx.identity.rolesOf(userId)),
+    epoch: () => store.readOne((tx) => tx.identity.epoch()),
   };
 }
 

@@ -103,6 +103,9 @@ export {
   getVersion,
   listModels,
   listVersions,
+  maxVersionPage,
+  type VersionPage,
+  versionPage,
 } from './registry/queries.js';
 export {
   type RegisterModelInput,

@@ -15,10 +15,15 @@ export interface StoredToken {
   revokedAt?: string;
 }
 
+/** A token with its user's role bindings, read together. */
+export interface TokenHolder extends StoredToken {
+  roles: RoleBinding[];
+}
+
 /** Users, their tokens and role bindings, as the store keeps them. */
 export interface IdentityDirectory {
-  findToken(id: string): Promise<StoredToken | undefined>;
-  rolesOf(userId: string): Promise<RoleBinding[]>;
+  /** The token and its user's role bindings, from one snapshot; undefined for an unknown id. */
+  findToken(id: string): Promise<TokenHolder | undefined>;
 }
 
 export interface AuthenticateOptions {
@@ -69,8 +74,9 @@ async function tokenPrincipal(text: string, options: AuthenticateOptions): Promi
       'Create a new token.',
     );
   }
-  // A token acts as its user: separation of duties counts people, not tokens.
-  return { id: stored.userId, kind: 'user', roles: await options.directory.rolesOf(stored.userId) };
+  // A token acts as its user: separation of duties counts people, not tokens. The roles are
+  // copied: a cached holder is shared by every request that presents the token.
+  return { id: stored.userId, kind: 'user', roles: stored.roles.map((b) => ({ ...b })) };
 }
 
 /** The Principal behind the request's Bearer credential, or throws ClearanceError('unauthenticated'). */

@@ -14,6 +14,7 @@ export {
   type IdentityDirectory,
   type RequestHeaders,
   type StoredToken,
+  type TokenHolder,
 } from './identity.js';
 export {
   createOidcVerifier,
@@ -22,3 +23,4 @@ export {
   parseRoleBinding,
   rolesFromClaim,
 } from './oidc-verifier.js';
+export { principalCache, type VersionedDirectory } from './principal-cache.js';

@@ -1,4 +1,5 @@
 /** Policies, models, versions, evidence and the serving read. */
+import { maxVersionPage } from '../app/index.js';
 import { ClearanceError } from '../domain/index.js';
 import {
   nameParams,
@@ -106,12 +107,41 @@ export const modelRoutes: RoutesPlugin = async (app, { useCases }) => {
     {
       schema: {
         tags: ['versions'],
-        summary: 'List a model’s versions with their states',
+        summary: 'List a model’s versions with their states, in registration order',
+        description:
+          'Without `limit` and `after`, every version. With them, a page: `limit` versions after ' +
+          'version `after`; a `Link: <…>; rel="next"` header names the next page while there is one.',
         params: nameParams,
+        querystring: {
+          type: 'object',
+          properties: {
+            limit: { type: 'integer', minimum: 1, maximum: maxVersionPage },
+            after: {
+              type: 'string',
+              minLength: 1,
+              description: 'The last version of the previous page.',
+            },
+          },
+        },
         response: { 200: listOf('Version'), ...errors },
       },
     },
-    async (request) => useCases.listVersions(principalOf(request), request.params.name),
+    async (request, reply) => {
+      const { name } = request.params;
+      const { limit, after } = request.query;
+      const page = await useCases.versionPage(principalOf(request), { model: name, limit, after });
+      if (page.next !== undefined) {
+        const query = new URLSearchParams({
+          ...(limit === undefined ? {} : { limit: String(limit) }),
+          after: page.next,
+        });
+        reply.header(
+          'link',
+          `<${app.prefix}/models/${encodeURIComponent(name)}/versions?${query}>; rel="next"`,
+        );
+      }
+      return page.versions;
+    },
   );
 
   app.get(
@@ -119,7 +149,7 @@ export const modelRoutes: RoutesPlugin = async (app, { useCases }) => {
     {
       schema: {
         tags: ['versions'],
-        summary: 'A version with its state',
+        summary: 'Get a version with its state',
         params: versionParams,
         response: { 200: ref('Version'), ...errors },
       },

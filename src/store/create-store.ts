@@ -47,6 +47,7 @@ export function storeOn(dialect: StoreDialect): Store {
   return {
     transaction: (work) => translated(() => dialect.writeTransaction((db) => work(on(db)))),
     read: (work) => translated(() => dialect.readTransaction((db) => work(on(db)))),
+    readOne: (work) => translated(() => dialect.readStatement((db) => work(on(db)))),
     close: () => dialect.destroy(),
   };
 }

@@ -189,6 +189,12 @@ export interface ApiTokensTable {
   revoked_by: string | null;
 }
 
+/** Added by 0012: one row (id 1), bumped by every identity change. */
+export interface IdentityEpochTable {
+  id: number;
+  epoch: BigInt64;
+}
+
 /** Added by 0004; not append-only (purged after the retention). */
 export interface BlobUploadsTable {
   id: string;
@@ -303,6 +309,7 @@ export interface Database {
   users: UsersTable;
   role_bindings: RoleBindingsTable;
   api_tokens: ApiTokensTable;
+  identity_epoch: IdentityEpochTable;
   idempotency_keys: IdempotencyKeysTable;
   blob_uploads: BlobUploadsTable;
   outbox: OutboxTable;

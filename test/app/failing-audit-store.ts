@@ -46,6 +46,7 @@ export function failingAuditStore(store: Store): FailingAuditStore {
     },
     transaction: (work) => store.transaction((tx) => work(failing(tx))),
     read: (work) => store.read(work),
+    readOne: (work) => store.readOne(work),
     close: () => store.close(),
   };
 }

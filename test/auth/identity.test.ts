@@ -14,8 +14,10 @@ import { ClearanceError, type RoleBinding } from '../../src/domain/index.js';
 
 function directoryWith(tokens: Record<string, StoredToken>, roles: Record<string, RoleBinding[]>) {
   const directory: IdentityDirectory = {
-    findToken: async (id) => tokens[id],
-    rolesOf: async (userId) => roles[userId] ?? [],
+    findToken: async (id) => {
+      const token = tokens[id];
+      return token && { ...token, roles: roles[token.userId] ?? [] };
+    },
   };
   return directory;
 }

@@ -58,6 +58,7 @@ export interface MemoryState extends WorkQueueState {
   users: Map<string, User>;
   roleGrants: RoleGrant[];
   tokens: Map<string, ApiTokenRecord>;
+  identityEpoch: number;
   /** By `${principalId}\u0000${key}`. */
   idempotency: Map<string, IdempotencyRecord>;
   /** Merkle tree nodes above the leaves, by `nodeKey`, stored as `append` completes them. */
@@ -89,6 +90,7 @@ function emptyState(): MemoryState {
     users: new Map(),
     roleGrants: [],
     tokens: new Map(),
+    identityEpoch: 0,
     idempotency: new Map(),
     treeNodes: new Map(),
     blobUploads: [],
@@ -186,6 +188,18 @@ function versionRepos(s: MemoryState): Pick<Repositories, 'models' | 'versions' 
           .map((v) => view(s, v)),
       list: async (model) =>
         [...s.versions.values()].filter((v) => v.model === model).map((v) => view(s, v)),
+      page: async (model, { limit, after }) =>
+        [...s.versions.values()]
+          .filter((v) => v.model === model)
+          .sort((a, b) => byText(a.createdAt, b.createdAt) || byText(a.version, b.version))
+          .filter(
+            (v) =>
+              after === undefined ||
+              byText(v.createdAt, after.createdAt) > 0 ||
+              (v.createdAt === after.createdAt && byText(v.version, after.version) > 0),
+          )
+          .slice(0, limit)
+          .map((v) => view(s, v)),
     },
     evidence: {
       insert: async (record) => {
@@ -330,6 +344,7 @@ function identityRepo(s: MemoryState): Pick<Repositories, 'identity'> {
         if (s.users.has(user.id))
           throw conflict(`User ${user.id} already exists.`, 'Pick another id.');
         s.users.set(user.id, copy(user));
+        s.identityEpoch += 1;
       },
       getUser: async (id) => copy(s.users.get(id)),
       setEmail: async (id, email) => {
@@ -350,11 +365,14 @@ function identityRepo(s: MemoryState): Pick<Repositories, 'identity'> {
           );
         }
         s.roleGrants.push(copy(grant));
+        s.identityEpoch += 1;
       },
       revokeRole: async (userId, binding) => {
         const before = s.roleGrants.length;
         s.roleGrants = s.roleGrants.filter((g) => g.userId !== userId || !sameBinding(g, binding));
-        return s.roleGrants.length < before;
+        if (s.roleGrants.length === before) return false;
+        s.identityEpoch += 1;
+        return true;
       },
       rolesOf: async (userId) =>
         s.roleGrants
@@ -368,13 +386,16 @@ function identityRepo(s: MemoryState): Pick<Repositories, 'identity'> {
         if (!s.users.has(token.userId)) throw new Error(`unknown user ${token.userId}`);
         if (s.tokens.has(token.id)) throw conflict(`API token ${token.id} exists.`, 'Retry.');
         s.tokens.set(token.id, copy(token));
+        s.identityEpoch += 1;
       },
       getToken: async (id) => copy(s.tokens.get(id)),
       revokeToken: async (id, at, by) => {
         const token = s.tokens.get(id);
         if (!token) throw new ClearanceError('not_found', `API token ${id} does not exist.`);
         s.tokens.set(id, { ...token, revokedAt: at, revokedBy: by });
+        s.identityEpoch += 1;
       },
+      epoch: async () => s.identityEpoch,
       listTokens: async (userId) =>
         [...s.tokens.values()]
           .filter((t) => userId === undefined || t.userId === userId)
@@ -499,6 +520,10 @@ export function createInMemoryStore(): InMemoryStore {
       const result = await work(repositories(draft));
       if (!isDeepStrictEqual(draft, snapshot)) throw new Error('A read transaction wrote.');
       return result;
+    },
+    // One statement outside a transaction sees what is committed: the same as a snapshot here.
+    readOne<T>(work: (tx: Repositories) => Promise<T>): Promise<T> {
+      return this.read(work);
     },
     transaction<T>(work: (tx: Repositories) => Promise<T>): Promise<T> {
       if (closed) return Promise.reject(new Error('the store is closed'));

@@ -22,8 +22,10 @@ export function testIdentity(): TestIdentity {
   const issued = new Map<string, string>();
   return {
     directory: {
-      findToken: async (id) => tokens.get(id),
-      rolesOf: async (userId) => roles.get(userId) ?? [],
+      findToken: async (id) => {
+        const token = tokens.get(id);
+        return token && { ...token, roles: roles.get(token.userId) ?? [] };
+      },
     },
     bearer(userId, ...userRoles) {
       const existing = issued.get(userId);

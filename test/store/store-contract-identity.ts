@@ -150,4 +150,42 @@ export function identityContract(store: () => Store): void {
     expect(await store().transaction((tx) => tx.identity.getUser(u.id))).toBeUndefined();
     expect(await store().transaction((tx) => tx.identity.listTokens(u.id))).toStrictEqual([]);
   });
+
+  it('moves the identity epoch with every identity change, and only when it commits', async () => {
+    const epoch = () => store().readOne((tx) => tx.identity.epoch());
+    const u = user();
+    const t = token(u.id);
+    const steps: [string, () => Promise<unknown>][] = [
+      ['insertUser', () => store().transaction((tx) => tx.identity.insertUser(u))],
+      ['grantRole', () => store().transaction((tx) => tx.identity.grantRole(grant(u.id, 'mlops')))],
+      [
+        'revokeRole',
+        () => store().transaction((tx) => tx.identity.revokeRole(u.id, { role: 'mlops' })),
+      ],
+      ['insertToken', () => store().transaction((tx) => tx.identity.insertToken(t))],
+      [
+        'revokeToken',
+        () => store().transaction((tx) => tx.identity.revokeToken(t.id, later, 'al')),
+      ],
+    ];
+    for (const [name, step] of steps) {
+      const before = await epoch();
+      await step();
+      expect({ name, moved: (await epoch()) > before }).toStrictEqual({ name, moved: true });
+    }
+    const unchanged = await epoch();
+    // Revoking a role the user does not hold changes nothing, so nothing moves.
+    expect(await store().transaction((tx) => tx.identity.revokeRole(u.id, { role: 'mlops' }))).toBe(
+      false,
+    );
+    const rolledBack = await errorOf(
+      store().transaction(async (tx) => {
+        await tx.identity.grantRole(grant(u.id, 'auditor'));
+        throw new Error('abort');
+      }),
+    );
+    expect((rolledBack as Error).message).toBe('abort');
+    expect(await epoch()).toBe(unchanged);
+    expect(await store().read((tx) => tx.identity.epoch())).toBe(unchanged);
+  });
 }

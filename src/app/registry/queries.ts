@@ -1,6 +1,7 @@
 /** Read-only use cases of the registry's shape: models, versions, the serving view. */
 import {
   type EvidenceRecord,
+  invalidInput,
   type Model,
   notFound,
   type Principal,
@@ -28,7 +29,8 @@ export async function getModel(
   input: { name: string },
 ): Promise<Model> {
   const read = registryRead(principal, 'model.read', `model ${input.name}`);
-  return guardedRead(deps, read, () => deps.store.read((tx) => loadModel(tx, input.name)));
+  // One statement: no transaction needed.
+  return guardedRead(deps, read, () => deps.store.readOne((tx) => loadModel(tx, input.name)));
 }
 
 export async function listVersions(
@@ -45,6 +47,59 @@ export async function listVersions(
   );
 }
 
+/** One page of a model's versions, and the `after` that asks for the next (absent at the end). */
+export interface VersionPage {
+  versions: VersionView[];
+  next?: string;
+}
+
+/** Pages hold at most this many versions. */
+export const maxVersionPage = 1000;
+
+/**
+ * A model's versions in registration order, `limit` at a time after version `after` (all of them
+ * when no limit is given). An `after` the model does not have is bad input, not an empty page.
+ */
+export async function versionPage(
+  deps: AppDeps,
+  principal: Principal,
+  input: { model: string; limit?: number | undefined; after?: string | undefined },
+): Promise<VersionPage> {
+  const { model, limit, after } = input;
+  if (limit !== undefined && !(Number.isInteger(limit) && limit >= 1 && limit <= maxVersionPage)) {
+    throw invalidInput(
+      `Page size ${limit} is out of range.`,
+      `Ask for 1 to ${maxVersionPage} versions.`,
+    );
+  }
+  const read = registryRead(principal, 'version.list', `versions of ${model}`);
+  return guardedRead(deps, read, () =>
+    deps.store.read(async (tx) => {
+      await loadModel(tx, model);
+      const anchor = after === undefined ? undefined : await tx.versions.get(model, after);
+      if (after !== undefined && anchor === undefined) {
+        throw invalidInput(
+          `Model ${model} has no version ${after} to page after.`,
+          'Use the `after` of the previous page (its Link header), or drop it to start over.',
+        );
+      }
+      if (limit === undefined && anchor === undefined)
+        return { versions: await tx.versions.list(model) };
+      // One more than asked tells whether a next page exists without a count.
+      const rows = await tx.versions.page(model, {
+        limit: (limit ?? maxVersionPage) + 1,
+        ...(anchor === undefined ? {} : { after: anchor }),
+      });
+      const size = limit ?? maxVersionPage;
+      const versions = rows.slice(0, size);
+      const last = versions.at(-1);
+      return rows.length > size && last !== undefined
+        ? { versions, next: last.version }
+        : { versions };
+    }),
+  );
+}
+
 export async function getVersion(
   deps: AppDeps,
   principal: Principal,
@@ -52,7 +107,7 @@ export async function getVersion(
 ): Promise<VersionView> {
   const id = `${input.model}@${input.version}`;
   return guardedRead(deps, registryRead(principal, 'version.read', `version ${id}`), async () => {
-    const found = await deps.store.read((tx) => tx.versions.get(input.model, input.version));
+    const found = await deps.store.readOne((tx) => tx.versions.get(input.model, input.version));
     if (!found) throw notFound(`Version ${id}`, 'Check the model and version names.');
     return found;
   });

@@ -21,6 +21,8 @@ import {
   listEvidence,
   listModels,
   listVersions,
+  type VersionPage,
+  versionPage,
 } from './queries.js';
 import { type RegisterModelInput, registerModelWithPolicy } from './register-model.js';
 import { registerPolicy } from './register-policy.js';
@@ -43,6 +45,11 @@ export interface RegistryUseCases {
     principal: Principal,
     input: { model: string; version: string },
   ): Promise<EvidenceRecord[]>;
+  /** A page of a model's versions in registration order; `next` asks for the following page. */
+  versionPage(
+    principal: Principal,
+    input: { model: string; limit?: number | undefined; after?: string | undefined },
+  ): Promise<VersionPage>;
   /** Refuses unless the principal may attach evidence to the version; called before the body is read. */
   mayAttachEvidence(
     principal: Principal,
@@ -73,6 +80,7 @@ export function bindRegistryUseCases(deps: AppDeps): RegistryUseCases {
     listVersions: (principal, model) => listVersions(deps, principal, { model }),
     getVersion: (principal, input) => getVersion(deps, principal, input),
     listEvidence: (principal, input) => listEvidence(deps, principal, input),
+    versionPage: (principal, input) => versionPage(deps, principal, input),
     mayAttachEvidence: (principal, input) => assertMayAttachEvidence(deps, principal, input),
     attachEvidence: (principal, { path, bytes, mediaType, ...version }) =>
       attachEvidence(deps, principal, {

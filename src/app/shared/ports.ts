@@ -127,6 +127,11 @@ export interface VersionRepository {
   setState(state: VersionState): Promise<void>;
   inState(model: string, state: string): Promise<VersionView[]>;
   list(model: string): Promise<VersionView[]>;
+  /**
+   * Up to `limit` versions in registration order (created_at, then name), starting after version
+   * `after` when given (a keyset page: one index range, whatever the page's depth).
+   */
+  page(model: string, page: { limit: number; after?: VersionView }): Promise<VersionView[]>;
 }
 
 export interface EvidenceRepository {
@@ -267,6 +272,11 @@ export interface IdentityRepository {
   revokeToken(id: string, at: string, by: string): Promise<void>;
   /** Tokens (of one user when given), oldest first. */
   listTokens(userId?: string): Promise<ApiTokenRecord[]>;
+  /**
+   * A number that changes in the transaction of every change above (users, role bindings,
+   * tokens): a cache of resolved principals is valid exactly while it has not moved.
+   */
+  epoch(): Promise<number>;
 }
 
 /** A creating request's response exactly as sent, kept for replay under its `Idempotency-Key`. */
@@ -393,5 +403,11 @@ export interface Store {
    * writers or hold them up (the serving read, lists, proofs, verification). A write inside fails.
    */
   read<T>(work: (tx: Repositories) => Promise<T>): Promise<T>;
+  /**
+   * Runs `work`, a read of exactly one statement, outside any transaction: one statement is its
+   * own consistent snapshot, so the hot reads (authentication's check, one model, one version)
+   * skip BEGIN and COMMIT. Two statements that must agree belong in `read`.
+   */
+  readOne<T>(work: (tx: Repositories) => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }

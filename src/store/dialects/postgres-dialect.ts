@@ -38,6 +38,7 @@ export function postgresDialect(options: PostgresOptions): StoreDialect {
         .setIsolationLevel('repeatable read')
         .setAccessMode('read only')
         .execute((trx) => work(trx)),
+    readStatement: (work) => work(db),
     // Several processes share one database; locks in the database do the serialising.
     runExclusive: (work) => work(),
     // A row lock, held to commit: writers of other rows go on, writers of these rows queue.

@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import { Kysely, SqliteDialect, sql } from 'kysely';
 import type { Database } from '../schema.js';
+import { cachingStatements } from './statement-cache.js';
 import { appendOnlyMessage, type StoreDialect, type StoreErrorKind } from './store-dialect.js';
 
 export interface SqliteOptions {
@@ -32,7 +33,9 @@ export function sqliteDialect(options: SqliteOptions): StoreDialect {
   database.pragma(`synchronous = ${options.synchronous ?? 'FULL'}`);
   database.pragma('foreign_keys = ON');
   database.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`);
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
+  const db = new Kysely<Database>({
+    dialect: new SqliteDialect({ database: cachingStatements(database) }),
+  });
   // Each :memory: database is private to its connection, so it gets its own queue.
   const key = options.file === ':memory:' ? undefined : resolve(options.file);
   const queue = (key === undefined ? undefined : queues.get(key)) ?? { tail: Promise.resolve() };
@@ -68,6 +71,19 @@ export function sqliteDialect(options: SqliteOptions): StoreDialect {
   // own connection, so there reads share the write path.
   let reader: { db: Kysely<Database>; tail: Promise<unknown> } | undefined;
   let closed = false;
+  function readerDb(file: string): { db: Kysely<Database>; tail: Promise<unknown> } {
+    reader ??= {
+      db: new Kysely<Database>({
+        dialect: new SqliteDialect({
+          database: cachingStatements(
+            new SqliteDatabase(file, { readonly: true, fileMustExist: true }),
+          ),
+        }),
+      }),
+      tail: Promise.resolve(),
+    };
+    return reader;
+  }
   function readTransaction<T>(work: (trx: Kysely<Database>) => Promise<T>): Promise<T> {
     if (closed) return Promise.reject(new Error(`The store on ${options.file} is closed.`));
     if (key === undefined) {
@@ -81,17 +97,9 @@ export function sqliteDialect(options: SqliteOptions): StoreDialect {
         }
       });
     }
-    reader ??= {
-      db: new Kysely<Database>({
-        dialect: new SqliteDialect({
-          database: new SqliteDatabase(key, { readonly: true, fileMustExist: true }),
-        }),
-      }),
-      tail: Promise.resolve(),
-    };
-    const { db: readDb } = reader;
-    const run = reader.tail.then(() =>
-      readDb.connection().execute(async (conn) => {
+    const read = readerDb(key);
+    const run = read.tail.then(() =>
+      read.db.connection().execute(async (conn) => {
         await sql`begin`.execute(conn);
         try {
           return await work(conn);
@@ -100,8 +108,16 @@ export function sqliteDialect(options: SqliteOptions): StoreDialect {
         }
       }),
     );
-    reader.tail = run.catch(() => undefined);
+    read.tail = run.catch(() => undefined);
     return run;
+  }
+
+  // One statement needs no transaction: on the read-only connection, Kysely's connection mutex
+  // already keeps it from running inside another read's BEGIN … ROLLBACK.
+  function readStatement<T>(work: (db: Kysely<Database>) => Promise<T>): Promise<T> {
+    if (closed) return Promise.reject(new Error(`The store on ${options.file} is closed.`));
+    if (key === undefined) return readTransaction(work);
+    return work(readerDb(key).db);
   }
 
   return {
@@ -110,6 +126,7 @@ export function sqliteDialect(options: SqliteOptions): StoreDialect {
     db,
     writeTransaction,
     readTransaction,
+    readStatement,
     runExclusive,
     // SQLite has no row locks and no `FOR UPDATE`. None is needed: every write transaction
     // starts with BEGIN IMMEDIATE and holds the database's one write lock to commit (queued in

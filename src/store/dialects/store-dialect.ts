@@ -32,6 +32,12 @@ export interface StoreDialect {
    */
   readTransaction<T>(work: (trx: Kysely<Database>) => Promise<T>): Promise<T>;
   /**
+   * Runs `work`, a read of one statement, outside any transaction: one statement is its own
+   * consistent snapshot, so BEGIN and COMMIT would only add round trips (PostgreSQL) or
+   * statements (SQLite). SQLite: the read-only connection. PostgreSQL: any pooled connection.
+   */
+  readStatement<T>(work: (db: Kysely<Database>) => Promise<T>): Promise<T>;
+  /**
    * Runs `work` alone among this process's writers on the same database where a waiting writer
    * would block the process (SQLite); elsewhere runs it directly. Migrations use it.
    */

@@ -10,6 +10,7 @@ import { approvalBaseline } from './0007-approval-baseline.js';
 import { blobUploads } from './0008-blob-uploads.js';
 import { workQueue } from './0009-work-queue.js';
 import { notifications } from './0011-notifications.js';
+import { identityEpochAndVersionOrder } from './0012-identity-epoch-and-version-order.js';
 import type { MigrationFactory } from './migration-context.js';
 
 const migrations: Record<string, MigrationFactory> = {
@@ -23,6 +24,7 @@ const migrations: Record<string, MigrationFactory> = {
   '0008-blob-uploads': blobUploads,
   '0009-work-queue': workQueue,
   '0011-notifications': notifications,
+  '0012-identity-epoch-and-version-order': identityEpochAndVersionOrder,
 };
 
 /** Migration names in order; a test template database is keyed by them. */

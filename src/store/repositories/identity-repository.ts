@@ -11,6 +11,17 @@ type UserRow = Pick<Selectable<UsersTable>, (typeof userColumns)[number]>;
 
 export function identityRepository(context: RepositoryContext): IdentityRepository {
   const { db } = context;
+  /**
+   * Every change to users, role bindings or tokens bumps the identity epoch in its own
+   * transaction, so cached principals are dropped exactly when they may have become wrong.
+   */
+  const bump = async () => {
+    await db
+      .updateTable('identity_epoch')
+      .set({ epoch: sql<number>`epoch + 1` })
+      .where('id', '=', 1)
+      .execute();
+  };
   return {
     async insertUser(user) {
       await conflictOnDuplicate(
@@ -29,6 +40,7 @@ export function identityRepository(context: RepositoryContext): IdentityReposito
             .execute(),
         `User ${user.id} already exists; pick another id or grant roles to the existing user`,
       );
+      await bump();
     },
     async getUser(id) {
       const row = await db
@@ -74,6 +86,7 @@ export function identityRepository(context: RepositoryContext): IdentityReposito
             .execute(),
         `User ${grant.userId} already holds role ${describeBinding(grant)}`,
       );
+      await bump();
     },
     async revokeRole(userId, binding) {
       let query = db
@@ -85,7 +98,9 @@ export function identityRepository(context: RepositoryContext): IdentityReposito
           ? query.where('model', 'is', null)
           : query.where('model', '=', binding.model);
       const result = await query.executeTakeFirst();
-      return result.numDeletedRows > 0n;
+      if (result.numDeletedRows === 0n) return false;
+      await bump();
+      return true;
     },
     async rolesOf(userId) {
       const rows = await db
@@ -127,6 +142,7 @@ export function identityRepository(context: RepositoryContext): IdentityReposito
             .execute(),
         `API token ${token.id} already exists; mint a new token`,
       );
+      await bump();
     },
     async getToken(id) {
       const row = await db
@@ -145,6 +161,15 @@ export function identityRepository(context: RepositoryContext): IdentityReposito
       if (result.numUpdatedRows === 0n) {
         throw new ClearanceError('not_found', `API token ${id} does not exist; check the id`);
       }
+      await bump();
+    },
+    async epoch() {
+      const row = await db
+        .selectFrom('identity_epoch')
+        .select('epoch')
+        .where('id', '=', 1)
+        .executeTakeFirstOrThrow();
+      return int(row.epoch);
     },
     async listTokens(userId) {
       let query = db.selectFrom('api_tokens').selectAll();

@@ -86,6 +86,22 @@ export function versionRepository(context: RepositoryContext): VersionRepository
         .execute();
       return rows.map(toView);
     },
+    async page(model, { limit, after }) {
+      let query = views().where('v.model', '=', model);
+      if (after !== undefined) {
+        // A row-value comparison, which both engines answer with one range of the index on
+        // (model, created_at, version) instead of filtering the model's rows from its start.
+        query = query.where((eb) =>
+          eb(
+            eb.refTuple('v.created_at', 'v.version'),
+            '>',
+            eb.tuple(after.createdAt, after.version),
+          ),
+        );
+      }
+      const rows = await query.orderBy('v.created_at').orderBy('v.version').limit(limit).execute();
+      return rows.map(toView);
+    },
     async list(model) {
       const rows = await views()
         .where('v.model', '=', model)

@@ -1,0 +1,63 @@
+import type { IdentityDirectory, TokenHolder } from './identity.js';
+
+/** A directory that can say, cheaply, whether anything it holds has changed. */
+export interface VersionedDirectory extends IdentityDirectory {
+  /**
+   * A number the store changes in the transaction of every change to users, role bindings and
+   * tokens (the identity epoch): one single-row read.
+   */
+  epoch(): Promise<number>;
+}
+
+/** Tokens kept per process; past that the least recently used is dropped. */
+const defaultCapacity = 10_000;
+
+/**
+ * `directory` with resolved tokens kept in memory, exactly invalidated: each lookup first reads
+ * the identity epoch (one statement), and when it differs from the epoch the cache was filled
+ * under, the whole cache is dropped. A revoked token, a revoked role or a new grant therefore
+ * takes effect for the next request, on this server and on every other server sharing the
+ * database, instead of after a time bound. Expiry is not cached away: `authenticate` compares
+ * `expiresAt` with the clock on every request.
+ *
+ * Ordering makes the cache safe under concurrency: the epoch is read before the token, so what a
+ * miss reads is at least as new as the epoch it is filed under; and a miss that finishes after
+ * another request saw a newer epoch is not filed at all.
+ */
+export function principalCache(
+  directory: VersionedDirectory,
+  capacity = defaultCapacity,
+): IdentityDirectory & { stats(): { hits: number; misses: number; size: number } } {
+  const entries = new Map<string, TokenHolder>();
+  let filedUnder: number | undefined;
+  let hits = 0;
+  let misses = 0;
+  return {
+    async findToken(id) {
+      const epoch = await directory.epoch();
+      if (epoch !== filedUnder) {
+        entries.clear();
+        filedUnder = epoch;
+      }
+      const cached = entries.get(id);
+      if (cached !== undefined) {
+        hits += 1;
+        entries.delete(id);
+        entries.set(id, cached);
+        return cached;
+      }
+      misses += 1;
+      const found = await directory.findToken(id);
+      // Unknown ids are not kept: a stream of made-up ids must not evict real callers.
+      if (found !== undefined && filedUnder === epoch) {
+        entries.set(id, found);
+        if (entries.size > capacity) {
+          const oldest = entries.keys().next().value;
+          if (oldest !== undefined) entries.delete(oldest);
+        }
+      }
+      return found;
+    },
+    stats: () => ({ hits, misses, size: entries.size }),
+  };
+}

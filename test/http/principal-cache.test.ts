@@ -1,0 +1,211 @@
+/**
+ * The principal cache on every engine: a token presented again is served from memory, and a
+ * revocation — of the token, or of the role a write needs — takes effect for the very next
+ * request, also when the revocation is made through another connection to the database (another
+ * server, or `clearance admin` on the same database).
+ */
+import type { FastifyInstance } from 'fastify';
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  bindUseCases,
+  bootstrapAdmin,
+  createToken,
+  createUser,
+  grantRole,
+  revokeRole,
+  revokeToken,
+  type Store,
+} from '../../src/app/index.js';
+import { principalCache, type VersionedDirectory } from '../../src/auth/index.js';
+import { storeDirectory } from '../../src/compose.js';
+import type { Principal } from '../../src/domain/index.js';
+import { buildServer } from '../../src/http/index.js';
+import { createStore } from '../../src/store/index.js';
+import { forEachStore, type StoreHarness } from '../app/harness.js';
+
+const admin: Principal = { id: 'alice.admin', kind: 'user', roles: [{ role: 'admin' }] };
+
+/** A second Store on the same database: what another server or a local CLI would open. */
+async function secondStore(h: StoreHarness): Promise<Store> {
+  if (h.database === undefined) return h.store;
+  if (h.database.startsWith('sqlite:')) {
+    return createStore({ engine: 'sqlite', file: h.database.slice('sqlite:'.length) });
+  }
+  return createStore({ engine: 'postgres', url: h.database });
+}
+
+forEachStore('principal cache', (open) => {
+  let app: FastifyInstance | undefined;
+  let other: Store | undefined;
+  afterEach(async () => {
+    await app?.close();
+    if (other !== undefined) await other.close();
+    app = undefined;
+    other = undefined;
+  });
+
+  async function serve() {
+    const h = await open();
+    const cache = principalCache(storeDirectory(h.deps.store));
+    app = buildServer({
+      useCases: bindUseCases(h.deps),
+      directory: cache,
+      bodyLimitBytes: 1024 * 1024,
+      now: () => h.clock.now(),
+    });
+    await bootstrapAdmin(h.deps, { userId: admin.id });
+    other = await secondStore(h);
+    const otherDeps = { ...h.deps, store: other };
+    return { h, cache, app, otherDeps };
+  }
+
+  async function userWithToken(
+    h: StoreHarness,
+    input: { id: string; role: string },
+  ): Promise<{ bearer: string; tokenId: string }> {
+    await createUser(h.deps, admin, { id: input.id });
+    await grantRole(h.deps, admin, { userId: input.id, role: input.role });
+    const token = await createToken(h.deps, admin, { userId: input.id });
+    return { bearer: `Bearer ${token.token}`, tokenId: token.id };
+  }
+
+  const get = (server: FastifyInstance, url: string, authorization: string) =>
+    server.inject({ method: 'GET', url, headers: { authorization } });
+
+  it('serves a token presented again from memory', async () => {
+    const { h, cache, app } = await serve();
+    const owner = await userWithToken(h, { id: 'olga.owner', role: 'model_owner' });
+    for (let i = 0; i < 3; i++) {
+      expect((await get(app, '/api/v1/models', owner.bearer)).statusCode).toBe(200);
+    }
+    const stats = cache.stats();
+    expect(stats.misses).toBe(1);
+    expect(stats.hits).toBe(2);
+  });
+
+  it('refuses a revoked token on the very next request (revoked through another connection)', async () => {
+    const { h, app, otherDeps } = await serve();
+    const owner = await userWithToken(h, { id: 'olga.owner', role: 'model_owner' });
+    expect((await get(app, '/api/v1/models', owner.bearer)).statusCode).toBe(200);
+    expect((await get(app, '/api/v1/models', owner.bearer)).statusCode).toBe(200);
+    await revokeToken(otherDeps, admin, { id: owner.tokenId });
+    const refused = await get(app, '/api/v1/models', owner.bearer);
+    expect(refused.statusCode).toBe(401);
+    expect(refused.json().detail).toContain('revoked');
+  });
+
+  it('refuses a write on the very next request once the role it needs is revoked', async () => {
+    const { h, app, otherDeps } = await serve();
+    const ada = await userWithToken(h, { id: 'ada.admin', role: 'admin' });
+    const createUserAs = (id: string) =>
+      app.inject({
+        method: 'POST',
+        url: '/api/v1/users',
+        headers: { authorization: ada.bearer },
+        payload: { id },
+      });
+    expect((await createUserAs('u.one')).statusCode).toBe(201);
+    expect((await createUserAs('u.two')).statusCode).toBe(201);
+    await revokeRole(otherDeps, admin, { userId: 'ada.admin', role: 'admin' });
+    const refused = await createUserAs('u.three');
+    expect(refused.statusCode).toBe(403);
+    expect(refused.json().code).toBe('forbidden');
+  });
+
+  it('sees a new grant on the very next request', async () => {
+    const { h, app, otherDeps } = await serve();
+    await createUser(h.deps, admin, { id: 'nick.new' });
+    const token = await createToken(h.deps, admin, { userId: 'nick.new' });
+    const bearer = `Bearer ${token.token}`;
+    // No role yet: the registry is not theirs to read.
+    expect((await get(app, '/api/v1/models', bearer)).statusCode).toBe(403);
+    await grantRole(otherDeps, admin, { userId: 'nick.new', role: 'auditor' });
+    expect((await get(app, '/api/v1/models', bearer)).statusCode).toBe(200);
+  });
+});
+
+describe('principalCache', () => {
+  /**
+   * A directory whose epoch and tokens a test moves by hand; after `hold()`, the next lookup reads
+   * its answer at once but returns it only on `release()` (a slow read).
+   */
+  function scripted() {
+    let epoch = 0;
+    let release: () => void = () => undefined;
+    let gate: Promise<void> | undefined;
+    const holder = { hashedSecret: 'h', userId: 'u', roles: [{ role: 'auditor' }] };
+    let lookups = 0;
+    const directory: VersionedDirectory = {
+      epoch: async () => epoch,
+      findToken: async () => {
+        lookups += 1;
+        const answer = { ...holder, roles: [...holder.roles] };
+        const wait = gate;
+        gate = undefined;
+        if (wait) await wait;
+        return answer;
+      },
+    };
+    return {
+      directory,
+      bump: () => {
+        epoch += 1;
+      },
+      hold: () => {
+        gate = new Promise((resolve) => {
+          release = resolve;
+        });
+      },
+      release: () => release(),
+      setRoles: (roles: { role: string }[]) => {
+        holder.roles = roles;
+      },
+      lookups: () => lookups,
+    };
+  }
+
+  it('drops everything when the epoch moves', async () => {
+    const s = scripted();
+    const cache = principalCache(s.directory);
+    await cache.findToken('t');
+    await cache.findToken('t');
+    expect(s.lookups()).toBe(1);
+    s.setRoles([]);
+    s.bump();
+    expect((await cache.findToken('t'))?.roles).toEqual([]);
+    expect(s.lookups()).toBe(2);
+  });
+
+  it('does not file a lookup that began before another request saw a newer epoch', async () => {
+    const s = scripted();
+    const cache = principalCache(s.directory);
+    s.hold();
+    const slow = cache.findToken('t'); // epoch 0; its lookup read the old roles and waits
+    await new Promise((resolve) => setImmediate(resolve));
+    s.bump();
+    s.setRoles([]);
+    const fresh = await cache.findToken('t'); // epoch 1: cache dropped, looked up again
+    expect(fresh?.roles).toEqual([]);
+    s.release();
+    expect((await slow)?.roles).toEqual([{ role: 'auditor' }]);
+    const lookups = s.lookups();
+    // The slow (epoch 0) answer was not filed over the epoch 1 one; a hit changes nothing.
+    expect((await cache.findToken('t'))?.roles).toEqual([]);
+    expect(s.lookups()).toBe(lookups);
+  });
+
+  it('keeps at most its capacity, dropping the least recently used', async () => {
+    const s = scripted();
+    const cache = principalCache(s.directory, 2);
+    await cache.findToken('a');
+    await cache.findToken('b');
+    await cache.findToken('a');
+    await cache.findToken('c'); // drops b
+    expect(cache.stats().size).toBe(2);
+    const before = s.lookups();
+    await cache.findToken('a');
+    expect(s.lookups()).toBe(before);
+    await cache.findToken('b');
+    expect(s.lookups()).toBe(before + 1);
+  });
+});
