@@ -10,8 +10,8 @@ import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { runStartupBench, type StartupRow, startupTable } from './cli-startup.js';
 import { generatePredictionsCsv } from './generate-predictions.js';
-import { type OutboxRow, outboxTable, runOutboxBench } from './outbox.js';
 import { hasWrk, type ReadRow, readsTable, runHttpReadsBench } from './http-reads.js';
+import { type OutboxRow, outboxTable, runOutboxBench } from './outbox.js';
 import { type ParsingRow, parsingTable, runParsingBench } from './parsing.js';
 import { type RegistryRow, registryTable, runRegistryBench } from './registry.js';
 

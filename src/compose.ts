@@ -392,8 +392,6 @@ export async function assertNotificationTargets(registry: Registry): Promise<voi
   }
 }
 
-/** The identity directory `authenticate` reads: API tokens and role bindings in the store. */
-export function storeDirectory(store: Store): IdentityDirectory {
 /**
  * The identity directory `authenticate` reads: an API token and its user's role bindings from one
  * read-only snapshot, and the identity epoch (one statement, no transaction) that

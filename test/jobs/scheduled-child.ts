@@ -8,8 +8,8 @@
 import {
   type AppDeps,
   type JobHandler,
+  notificationJobHandlers,
   scheduledJobHandlers,
-  settleOutboxEvent,
 } from '../../src/app/index.js';
 import { apiTokenIssuer } from '../../src/auth/index.js';
 import { loadAuditSigner, uuidV7 } from '../../src/compose.js';
@@ -62,7 +62,8 @@ const runner = createJobRunner({
   pollMs: 10,
   handlers: {
     ...Object.fromEntries(kinds.map((kind) => [kind, reported(handlers[kind])])),
-    'outbox.dispatch': settleOutboxEvent(deps),
+    // No notification targets here: dispatch settles each event with no deliveries.
+    'outbox.dispatch': notificationJobHandlers(deps)['outbox.dispatch'],
   },
   recurring: kinds.map((kind) => ({ kind, key: kind, everyMs: Number(periodText) })),
 });
