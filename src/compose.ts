@@ -419,6 +419,7 @@ export function scheduledJobsOf(config: Config): RecurringJob[] {
     [scheduledJobKinds.blobsCollect]: config.blobGcIntervalSeconds,
     [scheduledJobKinds.queuePurge]: config.queuePurgeIntervalSeconds,
     [scheduledJobKinds.emergencyExpire]: config.emergencyExpiryIntervalSeconds,
+    [scheduledJobKinds.rolloutEvaluate]: config.rolloutEvaluateIntervalSeconds,
   };
   return Object.entries(periods)
     .filter(([, seconds]) => seconds > 0)

@@ -114,6 +114,13 @@ const configSchema = z.strictObject({
     .describe(
       'How often executed emergency changes past their policy’s `expiresAfter` are expired (standard gates re-run; rolled back unless they pass), as the recurring job `emergency.expire`. An emergency lasts at most this much past its window (0 = never: not recommended).',
     ),
+  rolloutEvaluateIntervalSeconds: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .describe(
+      'How often every running or paused canary rollout is evaluated (windows decided, steps taken, rollback or completion applied), as the recurring job `rollout.evaluate`; each posted KPI batch also evaluates its rollout at once (0 = never: rollouts then move only on ingestion and manual actions).',
+    ),
   queuePurgeIntervalSeconds: z.coerce
     .number()
     .int()
@@ -206,6 +213,7 @@ const configDefaults: z.infer<typeof configSchema> = {
   checkpointIntervalSeconds: 60,
   stateCheckIntervalSeconds: 3600,
   emergencyExpiryIntervalSeconds: 30,
+  rolloutEvaluateIntervalSeconds: 30,
   queuePurgeIntervalSeconds: 3600,
   queueRetentionSeconds: 7 * 24 * 3600,
   jobPollIntervalSeconds: 1,
@@ -242,6 +250,7 @@ const configEnvironment: Record<keyof Config, readonly string[]> = {
   checkpointIntervalSeconds: ['CLEARANCE_CHECKPOINT_INTERVAL_SECONDS'],
   stateCheckIntervalSeconds: ['CLEARANCE_STATE_CHECK_INTERVAL_SECONDS'],
   emergencyExpiryIntervalSeconds: ['CLEARANCE_EMERGENCY_EXPIRY_INTERVAL_SECONDS'],
+  rolloutEvaluateIntervalSeconds: ['CLEARANCE_ROLLOUT_EVALUATE_INTERVAL_SECONDS'],
   queuePurgeIntervalSeconds: ['CLEARANCE_QUEUE_PURGE_INTERVAL_SECONDS'],
   queueRetentionSeconds: ['CLEARANCE_QUEUE_RETENTION_SECONDS'],
   jobPollIntervalSeconds: ['CLEARANCE_JOB_POLL_INTERVAL_SECONDS'],

@@ -12,6 +12,7 @@ import { bindIdentityUseCases, type IdentityUseCases } from './identity/identity
 import { bindRegistryUseCases, type RegistryUseCases } from './registry/registry-use-cases.js';
 import { bindReplayUseCases, type ReplayUseCases } from './replay/replay-use-cases.js';
 import { bindReviewUseCases, type ReviewUseCases } from './reviews/review-use-cases.js';
+import { bindRolloutUseCases, type RolloutUseCases } from './rollouts/rollout-use-cases.js';
 import type { AppDeps } from './shared/app-deps.js';
 import type { AuditSigner } from './shared/ports.js';
 import {
@@ -26,7 +27,8 @@ export interface UseCases
     AuditLogUseCases,
     IdentityUseCases,
     EvidencePackUseCases,
-    ReviewUseCases {}
+    ReviewUseCases,
+    RolloutUseCases {}
 
 /** Without `auditSigner` the audit-log use cases refuse with `audit_unavailable`. */
 export function bindUseCases(deps: AppDeps, auditSigner?: AuditSigner): UseCases {
@@ -38,5 +40,6 @@ export function bindUseCases(deps: AppDeps, auditSigner?: AuditSigner): UseCases
     ...bindIdentityUseCases(deps),
     ...bindEvidencePackUseCases(deps, auditSigner),
     ...bindReviewUseCases(deps),
+    ...bindRolloutUseCases(deps),
   };
 }

@@ -17,6 +17,7 @@ import { jobRepository } from './repositories/job-repository.js';
 import { modelRepository, policyRepository } from './repositories/model-repository.js';
 import { outboxRepository } from './repositories/outbox-repository.js';
 import { requestRepository } from './repositories/request-repository.js';
+import { rolloutRepository } from './repositories/rollout-repository.js';
 import { servingRepository } from './repositories/serving-repository.js';
 import { versionRepository } from './repositories/version-repository.js';
 
@@ -69,6 +70,7 @@ function repositories(context: RepositoryContext): Repositories {
     outbox: outboxRepository(context, jobs),
     jobs,
     deliveries: deliveryRepository(context, jobs),
+    rollouts: rolloutRepository(context),
     reads: { pendingRequests: pendingRequestsReadModel(context) },
   };
 }
@@ -108,6 +110,8 @@ const recordNouns: Record<string, string> = {
   outbox: 'outbox event',
   jobs: 'job',
   deliveries: 'delivery',
+  rollouts: 'running or paused rollout of the model',
+  rollout_observations: 'observation batch',
 };
 
 function conflict(message: string, cause: unknown): ClearanceError {

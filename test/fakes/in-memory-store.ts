@@ -40,9 +40,10 @@ import {
   type VersionState,
   type VersionView,
 } from '../../src/domain/index.js';
+import { emptyRollouts, type RolloutsState, rolloutRepo } from './in-memory-rollouts.js';
 import { emptyWorkQueue, type WorkQueueState, workQueueRepos } from './in-memory-work-queue.js';
 
-export interface MemoryState extends WorkQueueState {
+export interface MemoryState extends WorkQueueState, RolloutsState {
   models: Map<string, Model>;
   versions: Map<string, Version>;
   states: Map<string, VersionState>;
@@ -93,6 +94,7 @@ function emptyState(): MemoryState {
     treeNodes: new Map(),
     blobUploads: [],
     ...emptyWorkQueue(),
+    ...emptyRollouts(),
   };
 }
 
@@ -479,6 +481,7 @@ export function createInMemoryStore(): InMemoryStore {
       ...idempotencyRepo(draft),
       ...blobUploadRepo(draft),
       ...workQueueRepos(draft),
+      ...rolloutRepo(draft),
     };
     return { ...writes, reads: readModels(writes) };
   };

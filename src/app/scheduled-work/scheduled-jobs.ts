@@ -10,6 +10,7 @@ import {
   signAuditCheckpoint,
 } from '../audit-log/sign-audit-checkpoint.js';
 import { type BlobCollection, collectBlobs } from '../registry/collect-blobs.js';
+import { evaluateRollouts, type SweepOutcome } from '../rollouts/evaluate-rollouts.js';
 import type { AppDeps } from '../shared/app-deps.js';
 import type { AuditSigner } from '../shared/ports.js';
 import type { JobHandler } from '../shared/work-queue-ports.js';
@@ -22,6 +23,7 @@ export const scheduledJobKinds = {
   blobsCollect: 'blobs.collect',
   queuePurge: 'queue.purge',
   emergencyExpire: 'emergency.expire',
+  rolloutEvaluate: 'rollout.evaluate',
 } as const;
 
 export type ScheduledJobKind = (typeof scheduledJobKinds)[keyof typeof scheduledJobKinds];
@@ -39,6 +41,7 @@ export interface ScheduledJobOptions {
   onCollected?: (run: BlobCollection) => void;
   onExpired?: (outcomes: ExpiryOutcome[]) => void;
   onPurged?: (purged: { jobs: number; events: number }) => void;
+  onEvaluated?: (outcomes: SweepOutcome[]) => void;
 }
 
 /**
@@ -84,6 +87,10 @@ export function scheduledJobHandlers(
     [scheduledJobKinds.emergencyExpire]: async ({ now }) => {
       const outcomes = await expireEmergencies(deps, { now: now() });
       if (outcomes.length > 0) options.onExpired?.(outcomes);
+    },
+    [scheduledJobKinds.rolloutEvaluate]: async ({ now }) => {
+      const outcomes = await evaluateRollouts(deps, { now: now() });
+      if (outcomes.length > 0) options.onEvaluated?.(outcomes);
     },
   };
 }

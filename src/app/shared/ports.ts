@@ -1,3 +1,4 @@
+import type { RolloutRepository } from './rollout-ports.js';
 import type { DeliveryRepository, JobRepository, OutboxRepository } from './work-queue-ports.js';
 /**
  * Ports: what the use cases need from the outside world, in domain types only. `store/`
@@ -366,6 +367,8 @@ export interface Repositories {
   outbox: OutboxRepository;
   jobs: JobRepository;
   deliveries: DeliveryRepository;
+  /** Canary rollouts and their KPI observations (rollout-ports.ts). */
+  rollouts: RolloutRepository;
   reads: ReadModels;
 }
 

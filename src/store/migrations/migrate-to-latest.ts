@@ -9,6 +9,7 @@ import { auditActionIndex } from './0006-audit-action-index.js';
 import { approvalBaseline } from './0007-approval-baseline.js';
 import { blobUploads } from './0008-blob-uploads.js';
 import { workQueue } from './0009-work-queue.js';
+import { rollouts } from './0010-rollouts.js';
 import type { MigrationFactory } from './migration-context.js';
 
 const migrations: Record<string, MigrationFactory> = {
@@ -21,6 +22,7 @@ const migrations: Record<string, MigrationFactory> = {
   '0007-approval-baseline': approvalBaseline,
   '0008-blob-uploads': blobUploads,
   '0009-work-queue': workQueue,
+  '0010-rollouts': rollouts,
 };
 
 /** Migration names in order; a test template database is keyed by them. */
