@@ -31,6 +31,7 @@ import {
 import { errors, recordSchemas } from './record-schemas.js';
 import { requestRoutes } from './request-routes.js';
 import { reviewRoutes } from './review-routes.js';
+import { rolloutRoutes } from './rollout-routes.js';
 
 export interface HttpDeps {
   /** The app's use cases with their deps bound: `bindUseCases(appDeps)`. */
@@ -213,6 +214,7 @@ export function buildServer(deps: HttpDeps): FastifyInstance {
       modelRoutes,
       requestRoutes,
       reviewRoutes,
+      rolloutRoutes,
       auditRoutes,
       identityRoutes,
       packRoutes,

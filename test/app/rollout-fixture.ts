@@ -23,7 +23,9 @@ import {
   toStaging,
 } from './harness.js';
 
-export const model = 'home-feed';
+const defaultModel = 'home-feed';
+
+export { defaultModel as model };
 export const minute = 60_000;
 export const hour = 60 * minute;
 
@@ -51,8 +53,9 @@ function scores(count: number, shift: number, seed = 1): number[] {
 
 export async function startRecommenderCanary(
   h: StoreHarness,
-  options: { drift?: boolean } = {},
+  options: { drift?: boolean; model?: string } = {},
 ): Promise<{ rolloutId: string; requestId: string; startedAt: number }> {
+  const model = options.model ?? defaultModel;
   if (options.drift) {
     const text = withDrift(readFileSync(join(examplesDir, 'recommender', 'policy.yaml'), 'utf8'));
     const policy = await registerPolicy(h.deps, people.admin, { text, file: 'drift.yaml' });

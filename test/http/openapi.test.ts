@@ -70,6 +70,13 @@ describe('OpenAPI document', () => {
       'get /api/v1/me',
       'get /api/v1/models/{name}/versions/{version}/evidence-pack',
       'post /api/v1/policies/backtest',
+      'get /api/v1/rollouts',
+      'get /api/v1/rollouts/{id}',
+      'post /api/v1/rollouts/{id}/observations',
+      'post /api/v1/rollouts/{id}/pause',
+      'post /api/v1/rollouts/{id}/resume',
+      'post /api/v1/rollouts/{id}/abort',
+      'post /api/v1/rollouts/{id}/promote',
     ];
     const found = Object.entries(paths).flatMap(([path, ops]) =>
       Object.keys(ops).map((method) => `${method} ${path}`),

@@ -20,11 +20,7 @@ function transitionOf(policy: Policy, rollout: RolloutRecord): TransitionPolicy 
   return policy.transitions.find((t) => t.from === rollout.from && t.to === 'production');
 }
 
-function rolloutRoles(
-  policy: Policy,
-  rollout: RolloutRecord,
-  action: RolloutAction,
-): string[] {
+function rolloutRoles(policy: Policy, rollout: RolloutRecord, action: RolloutAction): string[] {
   const transition = transitionOf(policy, rollout);
   const requesters = transition?.requestedBy ?? [];
   const approvers = transition?.approvals.map((a) => a.role) ?? [];
