@@ -1,7 +1,8 @@
 /**
  * `npm run bench`: times `clearance eval` (AUC, paired DeLong, KS, confusion, fairness over two
  * groups) on generated files of 1 M and 10 M rows, next to scikit-learn/SciPy on the same file.
- * Also the registry and audit log, evidence parsing, and the CLI's start-up (`BENCH_ONLY=cli-startup`).
+ * Also the registry and audit log, evidence parsing, the CLI's start-up (`BENCH_ONLY=cli-startup`)
+ * and canary rollouts (`BENCH_ONLY=rollouts`; PostgreSQL too with `BENCH_PG_URL`).
  * Prints a table; writes bench/results/latest.json and latest.md.
  */
 import { spawnSync } from 'node:child_process';
@@ -12,6 +13,7 @@ import { runStartupBench, type StartupRow, startupTable } from './cli-startup.js
 import { generatePredictionsCsv } from './generate-predictions.js';
 import { type ParsingRow, parsingTable, runParsingBench } from './parsing.js';
 import { type RegistryRow, registryTable, runRegistryBench } from './registry.js';
+import { type RolloutRow, rolloutTable, runRolloutBench } from './rollouts.js';
 
 interface Measurement {
   tool: string;
@@ -25,7 +27,7 @@ interface Measurement {
 const root = join(import.meta.dirname, '..', '..');
 const sizes = (process.env.BENCH_ROWS ?? '1000000,10000000').split(',').map(Number);
 const dataDir = join(tmpdir(), 'clearance-bench');
-/** `eval`, `registry`, `parsing`, `cli-startup`, or all of them (default). */
+/** `eval`, `registry`, `parsing`, `cli-startup`, `rollouts`, or all of them (default). */
 const only = process.env.BENCH_ONLY ?? '';
 
 function timed(
@@ -99,19 +101,23 @@ function readPrevious(file: string): {
   registry: RegistryRow[];
   parsing: ParsingRow[];
   startup: StartupRow[];
+  rollouts: RolloutRow[];
 } {
-  if (!existsSync(file)) return { results: [], registry: [], parsing: [], startup: [] };
+  if (!existsSync(file))
+    return { results: [], registry: [], parsing: [], startup: [], rollouts: [] };
   const parsed = JSON.parse(readFileSync(file, 'utf8')) as {
     results?: Measurement[];
     registry?: RegistryRow[];
     parsing?: ParsingRow[];
     startup?: StartupRow[];
+    rollouts?: RolloutRow[];
   };
   return {
     results: parsed.results ?? [],
     registry: parsed.registry ?? [],
     parsing: parsed.parsing ?? [],
     startup: parsed.startup ?? [],
+    rollouts: parsed.rollouts ?? [],
   };
 }
 
@@ -152,12 +158,15 @@ async function main(): Promise<void> {
   if (only === '' || only === 'cli-startup') {
     startup = runStartupBench({ root, runs: Number(process.env.BENCH_STARTUP_RUNS ?? 30) });
   }
+  let rollouts: RolloutRow[] = [];
+  if (only === '' || only === 'rollouts') rollouts = await runRolloutBench();
   // A partial run (BENCH_ONLY) keeps the other sections' last results, so the file stays whole.
   const previous = readPrevious(join(root, 'bench', 'results', 'latest.json'));
   if (only !== '' && only !== 'eval' && results.length === 0) results.push(...previous.results);
   if (only !== '' && only !== 'registry' && registry.length === 0) registry = previous.registry;
   if (only !== '' && only !== 'parsing' && parsing.length === 0) parsing = previous.parsing;
   if (only !== '' && only !== 'cli-startup' && startup.length === 0) startup = previous.startup;
+  if (only !== '' && only !== 'rollouts' && rollouts.length === 0) rollouts = previous.rollouts;
   const sections = [`# Clearance benchmarks\n\n${machine}, ${new Date().toISOString()}`];
   if (results.length > 0) sections.push(`## clearance eval\n\n${table(results)}`);
   if (registry.length > 0) sections.push(`## Registry and audit log\n\n${registryTable(registry)}`);
@@ -165,13 +174,14 @@ async function main(): Promise<void> {
     sections.push(`## Evidence parsing (pathological inputs)\n\n${parsingTable(parsing)}`);
   }
   if (startup.length > 0) sections.push(`## CLI start-up\n\n${startupTable(startup)}`);
+  if (rollouts.length > 0) sections.push(`## Canary rollouts\n\n${rolloutTable(rollouts)}`);
   const markdown = `${sections.join('\n\n')}\n`;
   process.stdout.write(`${markdown}\n`);
   const out = join(root, 'bench', 'results');
   if (!existsSync(out)) mkdirSync(out, { recursive: true });
   writeFileSync(
     join(out, 'latest.json'),
-    `${JSON.stringify({ machine, results, registry, parsing, startup }, null, 2)}\n`,
+    `${JSON.stringify({ machine, results, registry, parsing, startup, rollouts }, null, 2)}\n`,
   );
   writeFileSync(join(out, 'latest.md'), markdown);
 }

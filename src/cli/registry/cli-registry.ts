@@ -13,6 +13,8 @@ import type {
   ExecuteResult,
   InboxItem,
   InclusionProofView,
+  IngestInput,
+  IngestResult,
   ModelHistory,
   RegisterModelInput,
   RegisterVersionInput,
@@ -20,6 +22,8 @@ import type {
   ReviewFilter,
   ReviewItem,
   ReviewResult,
+  RolloutActionInput,
+  RolloutView,
   StateCheck,
   StoredLogVerification,
 } from '../../app/index.js';
@@ -115,6 +119,14 @@ export interface RegistryReviews {
   listReviews(status: ReviewFilter): Promise<ReviewItem[]>;
 }
 
+export interface RegistryRollouts {
+  getRollout(id: string): Promise<RolloutView>;
+  listRollouts(filter: { status?: RolloutView['status']; model?: string }): Promise<RolloutView[]>;
+  /** Posts a KPI batch (idempotent per batch id); the rollout is evaluated at once. */
+  postObservations(input: IngestInput): Promise<IngestResult>;
+  controlRollout(input: RolloutActionInput): Promise<RolloutView>;
+}
+
 export interface RegistryAudit {
   verifyAuditLog(input: {
     keys: string[];
@@ -156,6 +168,7 @@ export interface CliRegistry
   extends RegistryModels,
     RegistryTransitions,
     RegistryReviews,
+    RegistryRollouts,
     RegistryAudit,
     RegistryIdentity {
   /** The server's URL when going through the API; undefined on the database. */
