@@ -270,7 +270,7 @@ async function engineRows(
   ];
 }
 
-async function withPostgresDatabase<T>(
+export async function withPostgresDatabase<T>(
   base: string,
   work: (url: string) => Promise<T>,
 ): Promise<T | undefined> {
