@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import {
   attachEvidence,
   executeTransition,
+  importProduction,
   type ObservationInput,
   recordApproval,
   registerModel,
@@ -18,7 +19,6 @@ import {
   examplesDir,
   people,
   type StoreHarness,
-  seedProduction,
   setupModel,
   toStaging,
 } from './harness.js';
@@ -69,7 +69,8 @@ export async function startRecommenderCanary(
     await setupModel(h, 'recommender', model, 'medium');
   }
   await addVersion(h, { model, version: 'b1', dir: 'recommender/baseline' });
-  await seedProduction(h, model, 'b1');
+  // Imported through the use case (audited), so the state check can hold the tables to the log.
+  await importProduction(h.deps, people.admin, { model, version: 'b1', reason: 'Served before' });
   await addVersion(h, { model, version: 'c1', dir: 'recommender/candidates/passing' });
   if (options.drift) {
     const baseline = JSON.stringify({ distributions: { score: scores(2000, 0, 7) } });

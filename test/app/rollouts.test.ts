@@ -5,6 +5,7 @@
  */
 import { expect, it } from 'vitest';
 import {
+  checkStoredState,
   controlRollout,
   evaluateRollouts,
   getRollout,
@@ -124,6 +125,8 @@ forEachStore('canary rollouts', (open) => {
     // The candidate is not promoted and nothing re-opens: c1 stays in staging, the request executed.
     const version = await h.store.read((tx) => tx.versions.get(model, 'c1'));
     expect(version?.state).toBe('staging');
+    // The tables are what the audit log says they must be.
+    expect(await checkStoredState(h.deps)).toMatchObject({ disagreements: [], problems: [] });
   });
 
   it('does not roll back on one hourly window of the same drop', async () => {
@@ -223,6 +226,7 @@ forEachStore('canary rollouts', (open) => {
     expect(await eventTypes(h)).toContain('rollout.completed');
     // A second sweep finds nothing to do.
     expect(await evaluateRollouts(h.deps)).toEqual([]);
+    expect(await checkStoredState(h.deps)).toMatchObject({ disagreements: [], problems: [] });
   });
 
   it('rolls back on drift of the candidate scores from the baseline saved with the version', async () => {
@@ -301,6 +305,7 @@ forEachStore('canary rollouts', (open) => {
     });
     expect(aborted).toMatchObject({ status: 'aborted', traffic: 0 });
     expect((await serving(h)).canary).toBeUndefined();
+    expect(await checkStoredState(h.deps)).toMatchObject({ disagreements: [], problems: [] });
     const again = await refusal(
       controlRollout(h.deps, people.product, { rolloutId, action: 'promote' }),
     );

@@ -20,6 +20,8 @@ interface EffectContext {
   policy: Policy;
   rollout: RolloutRecord;
   actor: Actor;
+  /** When the effects are written: every entry and state change of one application shares it. */
+  writtenAt: string;
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -38,7 +40,7 @@ async function audit(
     auditRecord({
       actor: context.actor,
       // Entries are stamped when written (the log's times never go back); `at` is when it happened.
-      time: context.deps.clock.now().toISOString(),
+      time: context.writtenAt,
       action: input.action,
       subject: { type: 'rollout', id: rollout.id },
       reason: input.reason,
@@ -181,12 +183,12 @@ async function completed(
     from: rollout.from,
     to: 'production',
     requestId: rollout.requestId,
-    at: context.deps.clock.now().toISOString(),
+    at: context.writtenAt,
   });
   await audit(context, {
     at: effect.at,
     action: 'rollout.completed',
-    data: { cause: effect.cause, demoted: moved.demoted ?? null },
+    data: { cause: effect.cause, from: rollout.from, demoted: moved.demoted ?? null },
   });
   await emit(context.tx, context.deps, {
     type: 'rollout.completed',
@@ -228,9 +230,10 @@ async function applyEffect(context: EffectContext, effect: RolloutEffect): Promi
 
 /** Applies `step` to `rollout` and stores its new state; returns the rollout as stored. */
 export async function applyRolloutEffects(
-  context: EffectContext & { step: Transition },
+  input: Omit<EffectContext, 'writtenAt'> & { step: Transition },
 ): Promise<RolloutRecord> {
-  const { step } = context;
+  const { step } = input;
+  const context: EffectContext = { ...input, writtenAt: input.deps.clock.now().toISOString() };
   let rollout = context.rollout;
   for (const effect of step.effects) {
     // Summaries read the traffic of the moment the effect happened.
@@ -242,7 +245,7 @@ export async function applyRolloutEffects(
   const updated: RolloutRecord = {
     ...rollout,
     state: step.state,
-    updatedAt: context.deps.clock.now().toISOString(),
+    updatedAt: context.writtenAt,
   };
   await context.tx.rollouts.update(updated);
   return updated;
