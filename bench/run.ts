@@ -1,7 +1,8 @@
 /**
  * `npm run bench`: times `clearance eval` (AUC, paired DeLong, KS, confusion, fairness over two
  * groups) on generated files of 1 M and 10 M rows, next to scikit-learn/SciPy on the same file.
- * Also the registry and audit log, evidence parsing, and the CLI's start-up (`BENCH_ONLY=cli-startup`).
+ * Also the registry and audit log, evidence parsing, the CLI's start-up (`BENCH_ONLY=cli-startup`)
+ * and canary rollouts (`BENCH_ONLY=rollouts`; PostgreSQL too with `BENCH_PG_URL`).
  * Prints a table; writes bench/results/latest.json and latest.md.
  */
 import { spawnSync } from 'node:child_process';
@@ -14,6 +15,7 @@ import { hasWrk, type ReadRow, readsTable, runHttpReadsBench } from './http-read
 import { type OutboxRow, outboxTable, runOutboxBench } from './outbox.js';
 import { type ParsingRow, parsingTable, runParsingBench } from './parsing.js';
 import { type RegistryRow, registryTable, runRegistryBench } from './registry.js';
+import { type RolloutRow, rolloutTable, runRolloutBench } from './rollouts.js';
 
 interface Measurement {
   tool: string;
@@ -27,7 +29,7 @@ interface Measurement {
 const root = join(import.meta.dirname, '..', '..');
 const sizes = (process.env.BENCH_ROWS ?? '1000000,10000000').split(',').map(Number);
 const dataDir = join(tmpdir(), 'clearance-bench');
-/** `eval`, `registry`, `reads`, `parsing`, `cli-startup`, `outbox`, or all of them (default). */
+/** `eval`, `registry`, `reads`, `parsing`, `cli-startup`, `outbox`, `rollouts`, or all of them (default). */
 const only = process.env.BENCH_ONLY ?? '';
 
 function timed(
@@ -103,9 +105,18 @@ function readPrevious(file: string): {
   parsing: ParsingRow[];
   startup: StartupRow[];
   outbox: OutboxRow[];
+  rollouts: RolloutRow[];
 } {
   if (!existsSync(file))
-    return { results: [], registry: [], reads: [], parsing: [], startup: [], outbox: [] };
+    return {
+      results: [],
+      registry: [],
+      reads: [],
+      parsing: [],
+      startup: [],
+      outbox: [],
+      rollouts: [],
+    };
   const parsed = JSON.parse(readFileSync(file, 'utf8')) as {
     results?: Measurement[];
     registry?: RegistryRow[];
@@ -113,6 +124,7 @@ function readPrevious(file: string): {
     parsing?: ParsingRow[];
     startup?: StartupRow[];
     outbox?: OutboxRow[];
+    rollouts?: RolloutRow[];
   };
   return {
     outbox: parsed.outbox ?? [],
@@ -121,6 +133,7 @@ function readPrevious(file: string): {
     reads: parsed.reads ?? [],
     parsing: parsed.parsing ?? [],
     startup: parsed.startup ?? [],
+    rollouts: parsed.rollouts ?? [],
   };
 }
 
@@ -170,6 +183,8 @@ async function main(): Promise<void> {
   if (only === '' || only === 'cli-startup') {
     startup = runStartupBench({ root, runs: Number(process.env.BENCH_STARTUP_RUNS ?? 30) });
   }
+  let rollouts: RolloutRow[] = [];
+  if (only === '' || only === 'rollouts') rollouts = await runRolloutBench();
   // A partial run (BENCH_ONLY) keeps the other sections' last results, so the file stays whole.
   const previous = readPrevious(join(root, 'bench', 'results', 'latest.json'));
   if (only !== '' && only !== 'eval' && results.length === 0) results.push(...previous.results);
@@ -186,6 +201,7 @@ async function main(): Promise<void> {
     });
   }
   if (only !== '' && only !== 'outbox' && outbox.length === 0) outbox = previous.outbox;
+  if (only !== '' && only !== 'rollouts' && rollouts.length === 0) rollouts = previous.rollouts;
   const sections = [`# Clearance benchmarks\n\n${machine}, ${new Date().toISOString()}`];
   if (results.length > 0) sections.push(`## clearance eval\n\n${table(results)}`);
   if (registry.length > 0) sections.push(`## Registry and audit log\n\n${registryTable(registry)}`);
@@ -197,13 +213,14 @@ async function main(): Promise<void> {
   }
   if (startup.length > 0) sections.push(`## CLI start-up\n\n${startupTable(startup)}`);
   if (outbox.length > 0) sections.push(`## Outbox delivery\n\n${outboxTable(outbox)}`);
+  if (rollouts.length > 0) sections.push(`## Canary rollouts\n\n${rolloutTable(rollouts)}`);
   const markdown = `${sections.join('\n\n')}\n`;
   process.stdout.write(`${markdown}\n`);
   const out = join(root, 'bench', 'results');
   if (!existsSync(out)) mkdirSync(out, { recursive: true });
   writeFileSync(
     join(out, 'latest.json'),
-    `${JSON.stringify({ machine, results, registry, reads, parsing, startup, outbox }, null, 2)}\n`,
+    `${JSON.stringify({ machine, results, registry, reads, parsing, startup, outbox, rollouts }, null, 2)}\n`,
   );
   writeFileSync(join(out, 'latest.md'), markdown);
 }

@@ -557,6 +557,7 @@ export function scheduledJobsOf(config: Config): RecurringJob[] {
     [scheduledJobKinds.emergencyExpire]: config.emergencyExpiryIntervalSeconds,
     [scheduledJobKinds.reviewsEscalate]: config.reviewEscalationIntervalSeconds,
     [notificationJobKinds.digest]: config.notifyDigestIntervalSeconds,
+    [scheduledJobKinds.rolloutEvaluate]: config.rolloutEvaluateIntervalSeconds,
   };
   return Object.entries(periods)
     .filter(([, seconds]) => seconds > 0)

@@ -164,6 +164,13 @@ const configSchema = z.strictObject({
     .describe(
       'How often post-incident review deadlines are checked, as the recurring job `reviews.escalate`: `review.due` once the last quarter of a review period begins, `review.overdue` (escalation) once it has passed, each once per request (0 = never).',
     ),
+  rolloutEvaluateIntervalSeconds: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .describe(
+      'How often every running or paused canary rollout is evaluated (windows decided, steps taken, rollback or completion applied), as the recurring job `rollout.evaluate`; each posted KPI batch also evaluates its rollout at once (0 = never: rollouts then move only on ingestion and manual actions).',
+    ),
   queuePurgeIntervalSeconds: z.coerce
     .number()
     .int()
@@ -341,6 +348,7 @@ const configDefaults: z.infer<typeof configSchema> = {
   stateCheckIntervalSeconds: 3600,
   emergencyExpiryIntervalSeconds: 30,
   reviewEscalationIntervalSeconds: 60,
+  rolloutEvaluateIntervalSeconds: 30,
   queuePurgeIntervalSeconds: 3600,
   queueRetentionSeconds: 7 * 24 * 3600,
   jobPollIntervalSeconds: 1,
@@ -400,6 +408,7 @@ const configEnvironment: Record<keyof Config, readonly string[]> = {
   stateCheckIntervalSeconds: ['CLEARANCE_STATE_CHECK_INTERVAL_SECONDS'],
   emergencyExpiryIntervalSeconds: ['CLEARANCE_EMERGENCY_EXPIRY_INTERVAL_SECONDS'],
   reviewEscalationIntervalSeconds: ['CLEARANCE_REVIEW_ESCALATION_INTERVAL_SECONDS'],
+  rolloutEvaluateIntervalSeconds: ['CLEARANCE_ROLLOUT_EVALUATE_INTERVAL_SECONDS'],
   queuePurgeIntervalSeconds: ['CLEARANCE_QUEUE_PURGE_INTERVAL_SECONDS'],
   queueRetentionSeconds: ['CLEARANCE_QUEUE_RETENTION_SECONDS'],
   jobPollIntervalSeconds: ['CLEARANCE_JOB_POLL_INTERVAL_SECONDS'],

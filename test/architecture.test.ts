@@ -104,6 +104,7 @@ const appFolders: Record<string, readonly string[]> = {
     'transitions',
     'reviews',
     'registry',
+    'rollouts',
   ],
   'evidence-pack': ['audit-log', 'transitions', 'registry', 'replay'],
   rollouts: ['identity', 'gate-evaluation', 'audit-log', 'transitions', 'reviews', 'registry'],

@@ -125,6 +125,21 @@ export { type EscalationOutcome, escalateReviews } from './reviews/escalate-revi
 export { listReviews, type ReviewFilter, type ReviewItem } from './reviews/list-reviews.js';
 export { type OverdueReview, overdueReviews } from './reviews/overdue-reviews.js';
 export { type ReviewInput, type ReviewResult, recordReview } from './reviews/record-review.js';
+export { controlRollout, type RolloutActionInput } from './rollouts/control-rollout.js';
+export { evaluateRollouts, type SweepOutcome } from './rollouts/evaluate-rollouts.js';
+export {
+  type IngestInput,
+  type IngestResult,
+  ingestObservations,
+} from './rollouts/ingest-observations.js';
+export {
+  maxBatchPoints,
+  maxBatchValues,
+  type ObservationInput,
+} from './rollouts/observation-batch.js';
+export { getRollout, listRollouts } from './rollouts/rollout-queries.js';
+export type { RolloutUseCases } from './rollouts/rollout-use-cases.js';
+export type { RolloutTriggerView, RolloutView } from './rollouts/rollout-view.js';
 export {
   type ScheduledJobKind,
   type ScheduledJobOptions,

@@ -16,6 +16,7 @@ import {
 import { bindRegistryUseCases, type RegistryUseCases } from './registry/registry-use-cases.js';
 import { bindReplayUseCases, type ReplayUseCases } from './replay/replay-use-cases.js';
 import { bindReviewUseCases, type ReviewUseCases } from './reviews/review-use-cases.js';
+import { bindRolloutUseCases, type RolloutUseCases } from './rollouts/rollout-use-cases.js';
 import type { AppDeps } from './shared/app-deps.js';
 import type { AuditSigner } from './shared/ports.js';
 import {
@@ -31,7 +32,8 @@ export interface UseCases
     IdentityUseCases,
     EvidencePackUseCases,
     ReviewUseCases,
-    NotificationUseCases {}
+    NotificationUseCases,
+    RolloutUseCases {}
 
 /** Without `auditSigner` the audit-log use cases refuse with `audit_unavailable`. */
 export function bindUseCases(deps: AppDeps, auditSigner?: AuditSigner): UseCases {
@@ -44,5 +46,6 @@ export function bindUseCases(deps: AppDeps, auditSigner?: AuditSigner): UseCases
     ...bindEvidencePackUseCases(deps, auditSigner),
     ...bindReviewUseCases(deps),
     ...bindNotificationUseCases(deps),
+    ...bindRolloutUseCases(deps),
   };
 }

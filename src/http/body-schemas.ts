@@ -111,6 +111,13 @@ export const requestOutcomeSchema = {
     request: ref('TransitionRequest'),
     decision: ref('DecisionRecord'),
     demoted: { type: 'string', description: 'The version demoted from production, if any.' },
+    rollout: {
+      type: 'object',
+      required: ['id', 'traffic'],
+      description:
+        'The canary the promotion started instead of a full switch, when its policy has a rollout.',
+      properties: { id: { type: 'string' }, traffic: { type: 'number' } },
+    },
   },
 } as const;
 

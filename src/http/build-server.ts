@@ -32,6 +32,7 @@ import {
 import { errors, recordSchemas } from './record-schemas.js';
 import { requestRoutes } from './request-routes.js';
 import { reviewRoutes } from './review-routes.js';
+import { rolloutRoutes } from './rollout-routes.js';
 
 export interface HttpDeps {
   /** The app's use cases with their deps bound: `bindUseCases(appDeps)`. */
@@ -215,6 +216,7 @@ export function buildServer(deps: HttpDeps): FastifyInstance {
       requestRoutes,
       reviewRoutes,
       notificationRoutes,
+      rolloutRoutes,
       auditRoutes,
       identityRoutes,
       packRoutes,

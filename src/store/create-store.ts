@@ -17,6 +17,7 @@ import { jobRepository } from './repositories/job-repository.js';
 import { modelRepository, policyRepository } from './repositories/model-repository.js';
 import { outboxRepository } from './repositories/outbox-repository.js';
 import { requestRepository } from './repositories/request-repository.js';
+import { rolloutRepository } from './repositories/rollout-repository.js';
 import { servingRepository } from './repositories/serving-repository.js';
 import { versionRepository } from './repositories/version-repository.js';
 import { webhookRepository } from './repositories/webhook-repository.js';
@@ -72,6 +73,7 @@ function repositories(context: RepositoryContext): Repositories {
     jobs,
     deliveries: deliveryRepository(context, jobs),
     webhooks: webhookRepository(context),
+    rollouts: rolloutRepository(context),
     reads: { pendingRequests: pendingRequestsReadModel(context) },
   };
 }
@@ -113,6 +115,8 @@ const recordNouns: Record<string, string> = {
   deliveries: 'delivery',
   webhook_subscriptions: 'webhook subscription',
   delivery_attempts: 'delivery attempt',
+  rollouts: 'running or paused rollout of the model',
+  rollout_observations: 'observation batch',
 };
 
 function conflict(message: string, cause: unknown): ClearanceError {

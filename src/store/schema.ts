@@ -317,6 +317,36 @@ export interface Database {
   deliveries: DeliveriesTable;
   webhook_subscriptions: WebhookSubscriptionsTable;
   delivery_attempts: DeliveryAttemptsTable;
+  rollouts: RolloutsTable;
+  rollout_observations: RolloutObservationsTable;
+}
+
+/** Added by 0010: a canary rollout; `spec`, `state` and `baselines` are canonical JSON. */
+export interface RolloutsTable {
+  id: string;
+  model: string;
+  version: string;
+  control_version: string | null;
+  request_id: string;
+  from_state: string;
+  policy_digest: string;
+  spec: string;
+  state: string;
+  baselines: string;
+  status: string;
+  started_at: Instant;
+  started_by: string;
+  updated_at: Instant;
+}
+
+/** Added by 0010: one posted KPI batch; `points` is canonical JSON of its points. */
+export interface RolloutObservationsTable {
+  rollout_id: string;
+  batch_id: string;
+  digest: string;
+  points: string;
+  point_count: number;
+  received_at: Instant;
 }
 
 /** Tables whose rows never change once written; both engines enforce it with triggers. */

@@ -114,7 +114,7 @@ forEachStore('fail closed', (open) => {
     await recordApproval(h.deps, people.owner, sign(request.id, 'model_owner'));
     await recordApproval(h.deps, people.product, sign(request.id, 'product_owner'));
     const before = await storeContents(h.store);
-    // gate.evaluated is written; transition.executed, after the state and serving change, is refused.
+    // gate.evaluated is written; rollout.started, after the canary's serving change, is refused.
     audit.failAfter(1);
     const error = await refusal(executeTransition(deps, people.mlops, { requestId: request.id }));
     expect(error.message).toBe(auditFailure);
@@ -127,11 +127,13 @@ forEachStore('fail closed', (open) => {
     // The same promotion goes through once the log accepts writes, with no gap in the log.
     audit.heal();
     const done = await executeTransition(deps, people.mlops, { requestId: request.id });
-    expect(done.demoted).toBe('b1');
+    expect(done.rollout?.traffic).toBe(10);
     const promoted = await storeContents(h.store);
-    expect(promoted.models[0]?.serving.production?.version).toBe('c1');
+    expect(promoted.models[0]?.serving.production?.version).toBe('b1');
+    expect(promoted.models[0]?.serving.canary).toMatchObject({ version: 'c1', traffic: 10 });
+    // gate.evaluated, rollout.started, transition.executed.
     expect(promoted.audit.entries.map((e) => e.entry.seq)).toEqual(
-      Array.from({ length: before.audit.size + 2 }, (_, i) => i),
+      Array.from({ length: before.audit.size + 3 }, (_, i) => i),
     );
   });
 

@@ -11,6 +11,7 @@ import { sql } from 'kysely';
 import { afterEach } from 'vitest';
 import {
   attachEvidence,
+  controlRollout,
   executeTransition,
   recordApproval,
   registerModel,
@@ -266,6 +267,19 @@ export async function seedProduction(h: StoreHarness, model: string, version: st
     await tx.versions.setState({ model, version, state: 'production', since });
     await tx.serving.set({ model, production: { version, since } });
   });
+}
+
+/**
+ * Executes a request and, when its policy starts a canary, promotes the canary at once (an
+ * admin's promote-now): for tests about what happens once a version is fully in production.
+ */
+export async function executeFully(h: StoreHarness, by: Principal, requestId: string) {
+  const done = await executeTransition(h.deps, by, { requestId });
+  if (!done.rollout) return done;
+  await controlRollout(h.deps, people.admin, { rolloutId: done.rollout.id, action: 'promote' });
+  const serving = await h.store.read((tx) => tx.serving.get(done.request.model));
+  const demoted = serving.rollbackTarget?.version;
+  return { ...done, ...(demoted !== undefined ? { demoted } : {}) };
 }
 
 /** draft → staging with a tech-lead approval. */

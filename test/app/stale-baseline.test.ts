@@ -12,6 +12,7 @@ import {
 } from '../../src/app/index.js';
 import {
   addVersion,
+  executeFully,
   forEachStore,
   people,
   readActions,
@@ -63,7 +64,7 @@ async function twoCandidates(open: () => Promise<StoreHarness>) {
 forEachStore('promotion against a production version that has changed', (open) => {
   it('refuses the second of two approved promotions with a conflict naming both versions', async () => {
     const { h, first, second } = await twoCandidates(open);
-    const done = await executeTransition(h.deps, people.mlops, { requestId: first.id });
+    const done = await executeFully(h, people.mlops, first.id);
     expect(done.demoted).toBe('b1');
     const decisions = () => h.store.transaction((tx) => tx.decisions.list({ model }));
     const decisionsBefore = (await decisions()).length;
@@ -84,7 +85,7 @@ forEachStore('promotion against a production version that has changed', (open) =
 
   it('a new request is judged against the new production version, which it may not beat', async () => {
     const { h, first, second } = await twoCandidates(open);
-    await executeTransition(h.deps, people.mlops, { requestId: first.id });
+    await executeFully(h, people.mlops, first.id);
     await refusal(executeTransition(h.deps, people.mlops, { requestId: second.id }));
     await cancelRequest(h.deps, people.mlops, { requestId: second.id, reason: 'Stale baseline' });
     // c2 has c1's evidence: it beat b1, but it does not beat c1 — the comparison the refusal forces.
@@ -100,7 +101,7 @@ forEachStore('promotion against a production version that has changed', (open) =
 
   it('refuses a promotion judged before a rollback changed production', async () => {
     const { h, first, second } = await twoCandidates(open);
-    await executeTransition(h.deps, people.mlops, { requestId: first.id });
+    await executeFully(h, people.mlops, first.id);
     await cancelRequest(h.deps, people.mlops, { requestId: second.id, reason: 'Re-request' });
     const third = await approvedPromotion(h, 'c2');
     await rollback(h.deps, people.admin, { model, reason: 'CTR dropped' });
@@ -140,7 +141,7 @@ forEachStore('promotion against a production version that has changed', (open) =
     }
     const [first, second] = requests;
     if (!first || !second) throw new Error('two requests expected');
-    await executeTransition(h.deps, people.mlops, { requestId: first.id });
+    await executeFully(h, people.mlops, first.id);
     const error = await refusal(executeTransition(h.deps, people.mlops, { requestId: second.id }));
     expect(error.code).toBe('conflict');
     expect(error.message).toContain('from no production version to 3.0');

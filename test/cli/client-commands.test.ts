@@ -4,7 +4,8 @@
  * upload, import of the pre-Clearance production version, request, approve, reject, inbox,
  * promote, replay, emergency and cancel — each answer read as JSON.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LiveServer, personTokenOn, startLiveServer } from '../e2e/live-server.js';
@@ -174,9 +175,71 @@ describe('client commands against a live server', () => {
     const executed = await as('ci', ['promote', prod.request.id]).json<{
       request: { status: string; decisionId: string };
       demoted?: string;
+      rollout?: { id: string; traffic: number };
     }>();
     expect(executed.request.status).toBe('executed');
-    expect(executed.demoted).toBe('6.9.0');
+    // The recommender's policy starts a 10% canary instead of a full switch.
+    expect(executed.demoted).toBeUndefined();
+    const rolloutId = executed.rollout?.id ?? '';
+    expect(executed.rollout?.traffic).toBe(10);
+
+    const dir = mkdtempSync(join(tmpdir(), 'clearance-observe-'));
+    const at = new Date().toISOString();
+    const csv = join(dir, 'batch.csv');
+    writeFileSync(
+      csv,
+      [
+        'series,arm,at,successes,trials,value,count',
+        `ctr,candidate,${at},520,10000,,`,
+        `ctr,control,${at},500,10000,,`,
+        `latency_ms,candidate,${at},,,12.5,40`,
+        `latency_ms,candidate,${at},,,80,2`,
+      ].join('\n'),
+    );
+    const observed = await as('ci', ['rollout', 'observe', rolloutId, '--file', csv]).json<{
+      accepted: number;
+      duplicate: boolean;
+    }>();
+    expect(observed).toMatchObject({ accepted: 3, duplicate: false });
+    const again = await as('ci', ['rollout', 'observe', rolloutId, '--file', csv]).json();
+    expect(again).toMatchObject({ accepted: 0, duplicate: true });
+    const json = join(dir, 'batch.json');
+    writeFileSync(
+      json,
+      JSON.stringify({
+        batchId: 'b-2',
+        points: [{ series: 'ctr', arm: 'candidate', at, successes: 9, trials: 3 }],
+      }),
+    );
+    const bad = await as('ci', ['rollout', 'observe', rolloutId, '--file', json]).run;
+    expect(bad.status, bad.stderr).not.toBe(0);
+    expect(bad.stderr).toContain('successes (9) exceed trials (3)');
+
+    const shown = await as('owner', ['rollout', 'show', rolloutId]).json<{ status: string }>();
+    expect(shown.status).toBe('running');
+    const listed = await as('owner', ['rollout', 'list', '--status', 'running']).json<
+      { id: string }[]
+    >();
+    expect(listed.map((r) => r.id)).toContain(rolloutId);
+    const notYours = await as('ci', ['rollout', 'promote', rolloutId]).run;
+    expect(notYours.status).not.toBe(0);
+    expect(
+      (await as('ci', ['rollout', 'pause', rolloutId]).json<{ status: string }>()).status,
+    ).toBe('paused');
+    const promoted = await as('product', [
+      'rollout',
+      'promote',
+      rolloutId,
+      '--reason',
+      'Business call',
+    ]).json<{ status: string }>();
+    expect(promoted.status).toBe('completed');
+    const serving = await as('ci', ['model', 'serving', model]).json<{
+      production: { version: string };
+      rollbackTarget: { version: string };
+    }>();
+    expect(serving.production.version).toBe('7.0.0');
+    expect(serving.rollbackTarget.version).toBe('6.9.0');
 
     const replay = await as('ci', ['replay', executed.request.decisionId]).json<{
       reproduced: boolean;

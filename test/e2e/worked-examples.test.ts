@@ -264,6 +264,13 @@ describe('recommender (consumer web): model owner and product owner', () => {
       `/api/v1/requests/${prod.id}/execute`,
     );
     expect(executed.request.status).toBe('executed');
+    // The policy's canary: 6.9.0 keeps production, 7.0.0 takes 10% while the triggers watch.
+    const serving = await ci.call<{
+      production: { version: string };
+      canary: { version: string; traffic: number };
+    }>('GET', '/api/v1/models/home-feed-recommender/serving');
+    expect(serving.production.version).toBe('6.9.0');
+    expect(serving.canary).toMatchObject({ version: '7.0.0', traffic: 10 });
     const history = await ci.call<{ answer: { version: string | null } | null }>(
       'GET',
       '/api/v1/models/home-feed-recommender/history',

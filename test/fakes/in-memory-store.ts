@@ -40,9 +40,10 @@ import {
   type VersionState,
   type VersionView,
 } from '../../src/domain/index.js';
+import { emptyRollouts, type RolloutsState, rolloutRepo } from './in-memory-rollouts.js';
 import { emptyWorkQueue, type WorkQueueState, workQueueRepos } from './in-memory-work-queue.js';
 
-export interface MemoryState extends WorkQueueState {
+export interface MemoryState extends WorkQueueState, RolloutsState {
   models: Map<string, Model>;
   versions: Map<string, Version>;
   states: Map<string, VersionState>;
@@ -95,6 +96,7 @@ function emptyState(): MemoryState {
     treeNodes: new Map(),
     blobUploads: [],
     ...emptyWorkQueue(),
+    ...emptyRollouts(),
   };
 }
 
@@ -507,6 +509,7 @@ export function createInMemoryStore(): InMemoryStore {
       ...idempotencyRepo(draft),
       ...blobUploadRepo(draft),
       ...workQueueRepos(draft),
+      ...rolloutRepo(draft),
     };
     return { ...writes, reads: readModels(writes) };
   };

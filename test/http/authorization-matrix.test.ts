@@ -32,6 +32,7 @@ import {
   setupModel,
   toStaging,
 } from '../app/harness.js';
+import { startRecommenderCanary } from '../app/rollout-fixture.js';
 
 const roles = [
   'admin',
@@ -130,6 +131,15 @@ const table: Record<string, Rule> = {
   'post /api/v1/webhooks/{id}/disable': ['admin'],
   'get /api/v1/webhooks/{id}/deliveries': ['admin', 'auditor'],
   'post /api/v1/webhooks/{id}/deliveries/{eventId}/redeliver': ['admin'],
+  'get /api/v1/rollouts': anyRole,
+  'get /api/v1/rollouts/{id}': anyRole,
+  // KPIs come from whoever may request the promotion (recommender: mlops, model_owner), or admin.
+  'post /api/v1/rollouts/{id}/observations': promoters,
+  // Stopping: requesters, approvers, break-glass, admin. Going on: approvers, admin.
+  'post /api/v1/rollouts/{id}/pause': [...promoters, 'product_owner', 'break_glass'],
+  'post /api/v1/rollouts/{id}/resume': ['model_owner', 'product_owner', 'admin'],
+  'post /api/v1/rollouts/{id}/abort': [...promoters, 'product_owner', 'break_glass'],
+  'post /api/v1/rollouts/{id}/promote': ['model_owner', 'product_owner', 'admin'],
 };
 
 function mayCall(rule: Rule, caller: Caller): boolean {
@@ -156,27 +166,30 @@ const ids = {
   review: '',
   decision: '',
   victimToken: '',
+  rollout: '',
 };
 const recommenderPolicy = readFileSync(join(examplesDir, 'recommender', 'policy.yaml'), 'utf8');
 
 /** The concrete URL and a valid body for a route, so validation never answers before authorisation. */
 function callFor(route: string): Call {
   const [, path = ''] = route.split(' ');
-  const id = path.startsWith('/api/v1/decisions')
-    ? ids.decision
-    : path.startsWith('/api/v1/tokens')
-      ? ids.victimToken
-      : path.startsWith('/api/v1/users')
-        ? 'victim'
-        : path.endsWith('/approvals')
-          ? ids.approve
-          : path.endsWith('/cancel')
-            ? ids.cancel
-            : path.endsWith('/execute')
-              ? ids.execute
-              : path.endsWith('/reviews')
-                ? ids.review
-                : ids.get;
+  const id = path.startsWith('/api/v1/rollouts')
+    ? ids.rollout
+    : path.startsWith('/api/v1/decisions')
+      ? ids.decision
+      : path.startsWith('/api/v1/tokens')
+        ? ids.victimToken
+        : path.startsWith('/api/v1/users')
+          ? 'victim'
+          : path.endsWith('/approvals')
+            ? ids.approve
+            : path.endsWith('/cancel')
+              ? ids.cancel
+              : path.endsWith('/execute')
+                ? ids.execute
+                : path.endsWith('/reviews')
+                  ? ids.review
+                  : ids.get;
   const url = path
     .replace('{name}', model)
     .replace('{version}', path.endsWith('/evidence') ? 'c4' : 'c1')
@@ -231,6 +244,22 @@ function callFor(route: string): Call {
     'post /api/v1/webhooks/{id}/deliveries/{eventId}/redeliver': {
       url: url.replace('{eventId}', 'evt_none'),
     },
+    'post /api/v1/rollouts/{id}/observations': {
+      url,
+      payload: {
+        batchId: 'matrix-1',
+        points: [
+          {
+            series: 'ctr',
+            arm: 'candidate',
+            at: h.clock.now().toISOString(),
+            successes: 1,
+            trials: 2,
+          },
+        ],
+      },
+    },
+    'post /api/v1/rollouts/{id}/abort': { url, payload: reason },
   };
   return bodies[route] ?? { url };
 }
@@ -282,6 +311,7 @@ async function seedRegistry(): Promise<void> {
   await executeTransition(h.deps, people.breakGlass, { requestId: emergency.request.id });
   ids.review = emergency.request.id;
   await addVersion(h, { model, version: 'c4', dir: 'recommender/candidates/passing' });
+  ids.rollout = (await startRecommenderCanary(h, { model: 'home-feed-canary' })).rolloutId;
 }
 
 async function seedCallers(): Promise<void> {

@@ -83,6 +83,13 @@ describe('OpenAPI document', () => {
       'get /api/v1/webhooks/{id}/deliveries',
       'post /api/v1/webhooks/{id}/deliveries/{eventId}/redeliver',
       'put /api/v1/users/{id}/email',
+      'get /api/v1/rollouts',
+      'get /api/v1/rollouts/{id}',
+      'post /api/v1/rollouts/{id}/observations',
+      'post /api/v1/rollouts/{id}/pause',
+      'post /api/v1/rollouts/{id}/resume',
+      'post /api/v1/rollouts/{id}/abort',
+      'post /api/v1/rollouts/{id}/promote',
     ];
     const found = Object.entries(paths).flatMap(([path, ops]) =>
       Object.keys(ops).map((method) => `${method} ${path}`),

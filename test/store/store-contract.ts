@@ -9,6 +9,7 @@ import { idempotencyContract } from './store-contract-idempotency.js';
 import { identityContract } from './store-contract-identity.js';
 import { readContract } from './store-contract-reads.js';
 import { registryContract } from './store-contract-registry.js';
+import { rolloutContract } from './store-contract-rollouts.js';
 import { workQueueContract } from './store-contract-work-queue.js';
 
 export function storeContract(openStore: () => Promise<Store>): void {
@@ -26,6 +27,7 @@ export function storeContract(openStore: () => Promise<Store>): void {
   idempotencyContract(store);
   readContract(store);
   workQueueContract(store);
+  rolloutContract(store);
 }
 
 /** The error a rejected promise carries, for asserting codes and messages. */

@@ -23,6 +23,11 @@ export const stateActions = [
   'approval.recorded',
   'review.recorded',
   'rollback.executed',
+  'rollout.started',
+  'rollout.step',
+  'rollout.rolled_back',
+  'rollout.aborted',
+  'rollout.completed',
 ] as const;
 
 /** `pending` and `approved` are one status here: reaching `approved` writes no entry. */
@@ -246,7 +251,66 @@ const appliers: Record<string, Applier> = {
   'review.recorded': applyApproval,
   'transition.executed': applyExecuted,
   'rollback.executed': applyRollback,
+  'rollout.started': (state, entry) => {
+    const model = text(entry.data.model);
+    const version = text(entry.data.version);
+    const traffic = entry.data.traffic;
+    if (!model || !version || typeof traffic !== 'number') {
+      return 'does not name the model, version and traffic';
+    }
+    const serving = state.serving.get(model) ?? { model };
+    state.serving.set(model, { ...serving, canary: { version, traffic, since: entry.time } });
+    return undefined;
+  },
+  'rollout.step': (state, entry) => {
+    const model = text(entry.data.model);
+    const to = entry.data.to;
+    const canary = model ? state.serving.get(model)?.canary : undefined;
+    if (!model || typeof to !== 'number' || !canary) return 'moves no canary of a known model';
+    state.serving.set(model, {
+      ...(state.serving.get(model) ?? { model }),
+      canary: { ...canary, traffic: to },
+    });
+    return undefined;
+  },
+  'rollout.rolled_back': dropCanary,
+  'rollout.aborted': dropCanary,
+  'rollout.completed': applyCompleted,
 };
+
+/** A rollback or abort takes the canary out of serving; production is untouched. */
+function dropCanary(state: ExpectedState, entry: AuditEntry): string | undefined {
+  const model = text(entry.data.model);
+  if (!model) return 'does not name the model';
+  const { canary: _, ...rest } = state.serving.get(model) ?? { model };
+  state.serving.set(model, rest);
+  return undefined;
+}
+
+/** A completed canary promotes as `moveVersion` does, and its canary is gone. */
+function applyCompleted(
+  state: ExpectedState,
+  entry: AuditEntry,
+  demoted: DemotedState,
+): string | undefined {
+  const model = text(entry.data.model);
+  const version = text(entry.data.version);
+  const from = text(entry.data.from);
+  const policy = entry.digests.policy;
+  if (!model || !version || !from || policy === undefined) {
+    return 'does not name the model, version, state and policy';
+  }
+  const at = entry.time;
+  const previous = text(entry.data.demoted);
+  if (previous) setVersionState(state, { model, version: previous, to: demoted(policy, from), at });
+  setVersionState(state, { model, version, to: 'production', at });
+  state.serving.set(model, {
+    model,
+    production: { version, since: at },
+    ...(previous ? { rollbackTarget: { version: previous } } : {}),
+  });
+  return undefined;
+}
 
 function applyApproval(state: ExpectedState, entry: AuditEntry): string | undefined {
   const approval = approvalOfEntry(entry);
@@ -273,6 +337,8 @@ function applyExecuted(
   }
   const at = entry.time;
   closeRequest(state, entry.subject.id, 'executed');
+  // A canary started instead of a switch (rollout.started set serving); completion moves it.
+  if (text(entry.data.rolloutId)) return undefined;
   const serving = state.serving.get(model) ?? { model };
   if (to === 'production') {
     const previous = text(entry.data.demoted);

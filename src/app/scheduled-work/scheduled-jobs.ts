@@ -11,6 +11,7 @@ import {
 } from '../audit-log/sign-audit-checkpoint.js';
 import { type BlobCollection, collectBlobs } from '../registry/collect-blobs.js';
 import { type EscalationOutcome, escalateReviews } from '../reviews/escalate-reviews.js';
+import { evaluateRollouts, type SweepOutcome } from '../rollouts/evaluate-rollouts.js';
 import type { AppDeps } from '../shared/app-deps.js';
 import type { AuditSigner } from '../shared/ports.js';
 import type { JobHandler } from '../shared/work-queue-ports.js';
@@ -24,6 +25,7 @@ export const scheduledJobKinds = {
   queuePurge: 'queue.purge',
   emergencyExpire: 'emergency.expire',
   reviewsEscalate: 'reviews.escalate',
+  rolloutEvaluate: 'rollout.evaluate',
 } as const;
 
 export type ScheduledJobKind = (typeof scheduledJobKinds)[keyof typeof scheduledJobKinds];
@@ -42,6 +44,7 @@ export interface ScheduledJobOptions {
   onExpired?: (outcomes: ExpiryOutcome[]) => void;
   onPurged?: (purged: { jobs: number; events: number }) => void;
   onEscalated?: (outcomes: EscalationOutcome[]) => void;
+  onEvaluated?: (outcomes: SweepOutcome[]) => void;
 }
 
 /** One handler per scheduled job kind; a failure fails the attempt (retried with backoff). */
@@ -82,6 +85,10 @@ export function scheduledJobHandlers(
     [scheduledJobKinds.reviewsEscalate]: async ({ now }) => {
       const outcomes = await escalateReviews(deps, { now: now() });
       if (outcomes.length > 0) options.onEscalated?.(outcomes);
+    },
+    [scheduledJobKinds.rolloutEvaluate]: async ({ now }) => {
+      const outcomes = await evaluateRollouts(deps, { now: now() });
+      if (outcomes.length > 0) options.onEvaluated?.(outcomes);
     },
   };
 }

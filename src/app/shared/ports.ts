@@ -1,4 +1,5 @@
 import type { WebhookSubscriptionRepository } from './notification-ports.js';
+import type { RolloutRepository } from './rollout-ports.js';
 import type { DeliveryRepository, JobRepository, OutboxRepository } from './work-queue-ports.js';
 /**
  * Ports: what the use cases need from the outside world, in domain types only. `store/`
@@ -389,6 +390,8 @@ export interface Repositories {
   deliveries: DeliveryRepository;
   /** Webhook subscriptions (notification-ports.ts). */
   webhooks: WebhookSubscriptionRepository;
+  /** Canary rollouts and their KPI observations (rollout-ports.ts). */
+  rollouts: RolloutRepository;
   reads: ReadModels;
 }
 

@@ -25,11 +25,14 @@ import { roleHolders, versionFacts } from './approval-facts.js';
 import { auditedApprovalIds } from './audited-approvals.js';
 import { moveVersion } from './move-version.js';
 import { recordDecision } from './record-decision.js';
+import { assertNoActiveRollout, startCanary, startsCanary } from './start-canary.js';
 
 export interface ExecuteResult {
   request: TransitionRequest;
   decision: DecisionRecord;
   demoted?: string;
+  /** The canary the promotion started instead of a full switch, when its policy has one. */
+  rollout?: { id: string; traffic: number };
 }
 
 type Attempt =
@@ -236,7 +239,7 @@ async function attemptExecution(
     return { ok: false, decision };
   }
   const artifactDigest = version.artifactDigest;
-  const input = { policy, request: current, decision, principal, at, artifactDigest };
+  const input = { policy, transition, request: current, decision, principal, at, artifactDigest };
   return { ok: true, result: await commitExecution(deps, tx, input) };
 }
 
@@ -307,6 +310,7 @@ async function commitExecution(
   tx: Repositories,
   input: {
     policy: Policy;
+    transition: TransitionPolicy;
     request: TransitionRequest;
     decision: DecisionRecord;
     principal: Principal;
@@ -315,15 +319,21 @@ async function commitExecution(
   },
 ): Promise<ExecuteResult> {
   const { policy, request, decision, principal, at } = input;
-  const moved = await moveVersion(tx, {
-    policy,
-    model: request.model,
-    version: request.version,
-    from: request.from,
-    to: request.to,
-    requestId: request.id,
-    at,
-  });
+  if (request.to === 'production') await assertNoActiveRollout(tx, request.model);
+  const canary = startsCanary(request, input.transition)
+    ? await startCanary(deps, tx, { ...input, request })
+    : undefined;
+  const moved: { demoted?: string } = canary
+    ? {}
+    : await moveVersion(tx, {
+        policy,
+        model: request.model,
+        version: request.version,
+        from: request.from,
+        to: request.to,
+        requestId: request.id,
+        at,
+      });
   const emergency = request.changeType === 'emergency' ? policy.changeTypes.emergency : undefined;
   const bypassExpiresAt = emergency ? addDuration(at, emergency.expiresAfter) : undefined;
   const reviewDueAt = emergency
@@ -363,6 +373,7 @@ async function commitExecution(
         decisionId: decision.id,
         demoted: moved.demoted ?? null,
         approvals: decision.approvalsCounted.map((a) => a.id),
+        ...(canary ? { rolloutId: canary.id } : {}),
       },
     }),
   );
@@ -406,5 +417,10 @@ async function commitExecution(
       });
     }
   }
-  return { request: executed, decision, ...(moved.demoted ? { demoted: moved.demoted } : {}) };
+  return {
+    request: executed,
+    decision,
+    ...(moved.demoted ? { demoted: moved.demoted } : {}),
+    ...(canary ? { rollout: { id: canary.id, traffic: canary.state.traffic } } : {}),
+  };
 }

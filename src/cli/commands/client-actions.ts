@@ -3,6 +3,7 @@
  * answers with its JSON and its one-line text (and an exit code when not success).
  */
 import { readFile } from 'node:fs/promises';
+import type { RolloutActionInput, RolloutView } from '../../app/index.js';
 import {
   ClearanceError,
   type DecisionRecord,
@@ -16,6 +17,7 @@ import type { Io } from '../lazy.js';
 import { loadPolicyFile } from '../load-policy-file.js';
 import type { CliRegistry } from '../registry/cli-registry.js';
 import { type RegistryFlags, withCliRegistry } from '../registry/select-registry.js';
+import { readBatchFile } from '../rollout-batch-file.js';
 
 interface Answer {
   json: unknown;
@@ -232,7 +234,9 @@ const runs = {
     const outcome = await registry.executeTransition(id);
     const demoted = outcome.demoted
       ? `\nPrevious production ${outcome.demoted} is the rollback target.`
-      : '';
+      : outcome.rollout
+        ? `\nCanary rollout ${outcome.rollout.id} started at ${outcome.rollout.traffic}% traffic (clearance rollout show ${outcome.rollout.id}).`
+        : '';
     return {
       json: outcome,
       text: `${describeRequest(outcome.request)}\n${describeDecision(outcome.decision)}${demoted}`,
@@ -260,6 +264,40 @@ const runs = {
       .join('\n');
     return { json: items, text: text || 'Nothing waits for you.' };
   },
+  async rolloutShow(registry: CliRegistry, id: string): Promise<Answer> {
+    const rollout = await registry.getRollout(id);
+    return { json: rollout, text: describeRolloutInDetail(rollout) };
+  },
+  async rolloutList(
+    registry: CliRegistry,
+    o: { status?: RolloutView['status']; model?: string },
+  ): Promise<Answer> {
+    const items = await registry.listRollouts({
+      ...(o.status ? { status: o.status } : {}),
+      ...(o.model ? { model: o.model } : {}),
+    });
+    return { json: items, text: items.map(describeRollout).join('\n') || 'No rollouts.' };
+  },
+  pause: (registry: CliRegistry, id: string, o: { reason?: string }) =>
+    rolloutAction(registry, { rolloutId: id, action: 'pause', ...reasonOf(o) }),
+  resume: (registry: CliRegistry, id: string, o: { reason?: string }) =>
+    rolloutAction(registry, { rolloutId: id, action: 'resume', ...reasonOf(o) }),
+  abort: (registry: CliRegistry, id: string, o: { reason: string }) =>
+    rolloutAction(registry, { rolloutId: id, action: 'abort', reason: o.reason }),
+  promoteNow: (registry: CliRegistry, id: string, o: { reason?: string }) =>
+    rolloutAction(registry, { rolloutId: id, action: 'promote', ...reasonOf(o) }),
+  async observe(
+    registry: CliRegistry,
+    id: string,
+    o: { file: string; batchId?: string },
+  ): Promise<Answer> {
+    const batch = await readBatchFile(o.file, o.batchId);
+    const result = await registry.postObservations({ rolloutId: id, ...batch });
+    const stored = result.duplicate
+      ? `Batch ${result.batchId} was already stored; nothing added.`
+      : `Stored ${result.accepted} points as batch ${result.batchId}.`;
+    return { json: result, text: `${stored}\n${describeRollout(result.rollout)}` };
+  },
   async replay(registry: CliRegistry, id: string): Promise<Answer> {
     const report = await registry.replayDecision(id);
     const text = report.reproduced
@@ -270,6 +308,30 @@ const runs = {
 };
 
 export type ClientRunName = keyof typeof runs;
+
+const reasonOf = (o: { reason?: string }) => (o.reason ? { reason: o.reason } : {});
+
+function describeRollout(r: RolloutView): string {
+  const control = r.controlVersion ? ` vs ${r.controlVersion}` : '';
+  return `Rollout ${r.id}: ${r.model} ${r.version}${control}, ${r.status}${r.pausedBy ? ` (${r.pausedBy})` : ''}, ${r.traffic}% traffic`;
+}
+
+function describeRolloutInDetail(r: RolloutView): string {
+  const steps = r.steps.map((s) => `${s.traffic}% for ${s.duration}`).join(' → ');
+  const triggers = r.triggers.map(
+    (t) =>
+      `  ${t.metric} ${t.op} ${t.threshold} (${t.compare}, ${t.period} windows): ${t.decided} decided, recent ${t.recent.join(' ') || '—'}`,
+  );
+  return [
+    `${describeRollout(r)}; step ${r.step + 1} of ${r.steps.length} (${steps})`,
+    ...triggers,
+  ].join('\n');
+}
+
+async function rolloutAction(registry: CliRegistry, input: RolloutActionInput): Promise<Answer> {
+  const rollout = await registry.controlRollout(input);
+  return { json: rollout, text: describeRollout(rollout) };
+}
 
 /**
  * Runs one client command: commander's arguments are the positionals, the options and the

@@ -133,9 +133,57 @@ function declareRequestCommands(context: CommandContext): void {
     .action(clientAction(context, 'replay'));
 }
 
+function declareRolloutCommands(context: CommandContext): void {
+  const rollout = context.program
+    .command('rollout')
+    .description('canary rollouts started by production promotions');
+  clientCommand(rollout, 'show', 'a rollout: status, traffic, steps, recent windows per trigger')
+    .argument('<rollout>')
+    .action(clientAction(context, 'rolloutShow'));
+  clientCommand(rollout, 'list', 'rollouts, oldest first')
+    .addOption(
+      new Option('--status <status>').choices([
+        'running',
+        'paused',
+        'rolled_back',
+        'completed',
+        'aborted',
+      ]),
+    )
+    .option('--model <name>')
+    .action(clientAction(context, 'rolloutList'));
+  const actions = [
+    ['pause', 'pause', 'pause a running rollout (traffic stays; steps and completion wait)'],
+    ['resume', 'resume', 'resume a paused rollout'],
+    ['promote', 'promoteNow', 'end the canary now and put the candidate in production'],
+  ] as const;
+  for (const [name, run, description] of actions) {
+    clientCommand(rollout, name, description)
+      .argument('<rollout>')
+      .option('--reason <text>')
+      .action(clientAction(context, run));
+  }
+  clientCommand(rollout, 'abort', 'take the canary out of serving at once and end the rollout')
+    .argument('<rollout>')
+    .requiredOption('--reason <text>')
+    .action(clientAction(context, 'abort'));
+  clientCommand(rollout, 'observe', 'post a batch of KPI points from a CSV or JSON file')
+    .argument('<rollout>')
+    .requiredOption(
+      '--file <file>',
+      'batch.csv (series,arm,at,successes,trials,value,count) or batch.json',
+    )
+    .option(
+      '--batch-id <id>',
+      "the batch's id (default: from the file's SHA-256, so a re-post is a no-op)",
+    )
+    .action(clientAction(context, 'observe'));
+}
+
 /** Declares every client command on the program. */
 export function declareClientCommands(context: CommandContext): void {
   declareModelCommands(context);
   declareVersionCommands(context);
   declareRequestCommands(context);
+  declareRolloutCommands(context);
 }

@@ -17,6 +17,8 @@ import type {
   ExecuteResult,
   InboxItem,
   InclusionProofView,
+  IngestInput,
+  IngestResult,
   ModelHistory,
   RegisterModelInput,
   RegisterVersionInput,
@@ -26,6 +28,8 @@ import type {
   ReviewFilter,
   ReviewItem,
   ReviewResult,
+  RolloutActionInput,
+  RolloutView,
   StateCheck,
   StoredLogVerification,
   UpdateWebhookInput,
@@ -127,6 +131,14 @@ export interface RegistryReviews {
   listReviews(status: ReviewFilter): Promise<ReviewItem[]>;
 }
 
+export interface RegistryRollouts {
+  getRollout(id: string): Promise<RolloutView>;
+  listRollouts(filter: { status?: RolloutView['status']; model?: string }): Promise<RolloutView[]>;
+  /** Posts a KPI batch (idempotent per batch id); the rollout is evaluated at once. */
+  postObservations(input: IngestInput): Promise<IngestResult>;
+  controlRollout(input: RolloutActionInput): Promise<RolloutView>;
+}
+
 export interface RegistryAudit {
   verifyAuditLog(input: {
     keys: string[];
@@ -183,6 +195,7 @@ export interface CliRegistry
     RegistryNotifications,
     RegistryTransitions,
     RegistryReviews,
+    RegistryRollouts,
     RegistryAudit,
     RegistryIdentity {
   /** The server's URL when going through the API; undefined on the database. */

@@ -87,6 +87,14 @@ export async function openLocalRegistry(flags: DatabaseFlags): Promise<CliRegist
     decision: (id) => app.getDecision(operator, id),
     recordReview: (input) => app.recordReview(operator, input),
     listReviews: (status) => app.listReviews(operator, { status }),
+    getRollout: (rolloutId) => app.getRollout(operator, { rolloutId }),
+    listRollouts: ({ status, model }) =>
+      app.listRollouts(operator, {
+        ...(status === undefined ? {} : { status: [status] }),
+        ...(model === undefined ? {} : { model }),
+      }),
+    postObservations: (input) => app.postObservations(operator, input),
+    controlRollout: (input) => app.controlRollout(operator, input),
     replayDecision: (decisionId) => app.replayDecision(operator, decisionId),
     backtest: ({ policyText, policyFile, model, since }) =>
       app.backtestPolicy(operator, {

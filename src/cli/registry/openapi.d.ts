@@ -180,9 +180,17 @@ export interface paths {
     };
   };
   "/api/v1/models/{name}/versions": {
-    /** List a model’s versions with their states */
+    /**
+     * List a model’s versions with their states, in registration order
+     * @description Without `limit` and `after`, every version. With them, a page: `limit` versions after version `after`; a `Link: <…>; rel="next"` header names the next page while there is one.
+     */
     get: {
       parameters: {
+        query?: {
+          limit?: number;
+          /** @description The last version of the previous page. */
+          after?: string;
+        };
         path: {
           name: string;
         };
@@ -261,7 +269,7 @@ export interface paths {
     };
   };
   "/api/v1/models/{name}/versions/{version}": {
-    /** A version with its state */
+    /** Get a version with its state */
     get: {
       parameters: {
         path: {
@@ -462,6 +470,11 @@ export interface paths {
               decision: components["schemas"]["DecisionRecord"];
               /** @description The version demoted from production, if any. */
               demoted?: string;
+              /** @description The canary the promotion started instead of a full switch, when its policy has a rollout. */
+              rollout?: {
+                id: string;
+                traffic: number;
+              };
             };
           };
         };
@@ -664,6 +677,11 @@ export interface paths {
               decision: components["schemas"]["DecisionRecord"];
               /** @description The version demoted from production, if any. */
               demoted?: string;
+              /** @description The canary the promotion started instead of a full switch, when its policy has a rollout. */
+              rollout?: {
+                id: string;
+                traffic: number;
+              };
             };
           };
         };
@@ -1436,6 +1454,539 @@ export interface paths {
                   error?: string;
                   durationMs: number;
                   nextAttemptAt?: string;
+                })[];
+            };
+          };
+        };
+        /** @description RFC 9457 problem details. */
+        "4XX": {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description RFC 9457 problem details. */
+        "5XX": {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+  };
+  "/api/v1/rollouts": {
+    /** Canary rollouts, oldest first, by status and model */
+    get: {
+      parameters: {
+        query?: {
+          /** @description Only rollouts in this status. */
+          status?: "running" | "paused" | "rolled_back" | "completed" | "aborted";
+          model?: string;
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          content: {
+            "application/json": ({
+                id: string;
+                model: string;
+                /** @description The candidate (canary) version. */
+                version: string;
+                /** @description Production when it started (the control). */
+                controlVersion?: string;
+                requestId: string;
+                policyDigest: string;
+                /** @enum {string} */
+                status: "running" | "paused" | "rolled_back" | "completed" | "aborted";
+                /** @description The candidate's share of traffic now, in percent. */
+                traffic: number;
+                step: number;
+                steps: {
+                    traffic: number;
+                    duration: string;
+                  }[];
+                /** @enum {string} */
+                pausedBy?: "inconclusive" | "manual";
+                startedAt: string;
+                startedBy: string;
+                updatedAt: string;
+                evaluatedAt: string;
+                triggers: ({
+                    metric: string;
+                    series: string;
+                    compare: string;
+                    op: string;
+                    threshold: number;
+                    period: string;
+                    /** @description Windows decided so far. */
+                    decided: number;
+                    /** @description Verdicts of the last N windows with data, oldest first. */
+                    recent: ("pass" | "fail" | "inconclusive")[];
+                    consecutiveErrors: number;
+                  })[];
+              })[];
+          };
+        };
+        /** @description RFC 9457 problem details. */
+        "4XX": {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description RFC 9457 problem details. */
+        "5XX": {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+  };
+  "/api/v1/rollouts/{id}": {
+    /** A rollout: status, traffic, steps, and each trigger’s recent windows */
+    get: {
+      parameters: {
+        path: {
+          id: string;
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          content: {
+            "application/json": {
+              id: string;
+              model: string;
+              /** @description The candidate (canary) version. */
+              version: string;
+              /** @description Production when it started (the control). */
+              controlVersion?: string;
+              requestId: string;
+              policyDigest: string;
+              /** @enum {string} */
+              status: "running" | "paused" | "rolled_back" | "completed" | "aborted";
+              /** @description The candidate's share of traffic now, in percent. */
+              traffic: number;
+              step: number;
+              steps: {
+                  traffic: number;
+                  duration: string;
+                }[];
+              /** @enum {string} */
+              pausedBy?: "inconclusive" | "manual";
+              startedAt: string;
+              startedBy: string;
+              updatedAt: string;
+              evaluatedAt: string;
+              triggers: ({
+                  metric: string;
+                  series: string;
+                  compare: string;
+                  op: string;
+                  threshold: number;
+                  period: string;
+                  /** @description Windows decided so far. */
+                  decided: number;
+                  /** @description Verdicts of the last N windows with data, oldest first. */
+                  recent: ("pass" | "fail" | "inconclusive")[];
+                  consecutiveErrors: number;
+                })[];
+            };
+          };
+        };
+        /** @description RFC 9457 problem details. */
+        "4XX": {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description RFC 9457 problem details. */
+        "5XX": {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+  };
+  "/api/v1/rollouts/{id}/observations": {
+    /** Post a batch of KPI points (idempotent per batch id); evaluates the rollout */
+    post: {
+      parameters: {
+        path: {
+          id: string;
+        };
+      };
+      requestBody: {
+        content: {
+          "application/json": {
+            /** @description Unique per batch: a retry with the same id is a no-op. */
+            batchId: string;
+            points: ({
+                /** @description The series a trigger reads (`ctr`, `error_rate`, …). */
+                series: string;
+                /** @enum {string} */
+                arm: "candidate" | "control";
+                /** @description RFC 3339: when it was measured; it counts in that window. */
+                at: string;
+                /** @description Rate numerator (clicks, errors). */
+                successes?: number;
+                /** @description Rate denominator (impressions, requests). */
+                trials?: number;
+                /** @description Raw values (latencies, scores); with `counts`, a histogram of exact values. */
+                values?: number[];
+                counts?: number[];
+              })[];
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          content: {
+            "application/json": {
+              batchId: string;
+              /** @description Points stored by this call. */
+              accepted: number;
+              /** @description The batch was stored before; nothing was added. */
+              duplicate: boolean;
+              rollout: {
+                id: string;
+                model: string;
+                /** @description The candidate (canary) version. */
+                version: string;
+                /** @description Production when it started (the control). */
+                controlVersion?: string;
+                requestId: string;
+                policyDigest: string;
+                /** @enum {string} */
+                status: "running" | "paused" | "rolled_back" | "completed" | "aborted";
+                /** @description The candidate's share of traffic now, in percent. */
+                traffic: number;
+                step: number;
+                steps: {
+                    traffic: number;
+                    duration: string;
+                  }[];
+                /** @enum {string} */
+                pausedBy?: "inconclusive" | "manual";
+                startedAt: string;
+                startedBy: string;
+                updatedAt: string;
+                evaluatedAt: string;
+                triggers: ({
+                    metric: string;
+                    series: string;
+                    compare: string;
+                    op: string;
+                    threshold: number;
+                    period: string;
+                    /** @description Windows decided so far. */
+                    decided: number;
+                    /** @description Verdicts of the last N windows with data, oldest first. */
+                    recent: ("pass" | "fail" | "inconclusive")[];
+                    consecutiveErrors: number;
+                  })[];
+              };
+            };
+          };
+        };
+        /** @description RFC 9457 problem details. */
+        "4XX": {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description RFC 9457 problem details. */
+        "5XX": {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+  };
+  "/api/v1/rollouts/{id}/pause": {
+    /** Pause a running rollout: traffic stays, steps and completion wait */
+    post: {
+      parameters: {
+        path: {
+          id: string;
+        };
+      };
+      requestBody: {
+        content: {
+          "application/json": {
+            /** @description Why; required to abort. */
+            reason?: string;
+          } | null;
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          content: {
+            "application/json": {
+              id: string;
+              model: string;
+              /** @description The candidate (canary) version. */
+              version: string;
+              /** @description Production when it started (the control). */
+              controlVersion?: string;
+              requestId: string;
+              policyDigest: string;
+              /** @enum {string} */
+              status: "running" | "paused" | "rolled_back" | "completed" | "aborted";
+              /** @description The candidate's share of traffic now, in percent. */
+              traffic: number;
+              step: number;
+              steps: {
+                  traffic: number;
+                  duration: string;
+                }[];
+              /** @enum {string} */
+              pausedBy?: "inconclusive" | "manual";
+              startedAt: string;
+              startedBy: string;
+              updatedAt: string;
+              evaluatedAt: string;
+              triggers: ({
+                  metric: string;
+                  series: string;
+                  compare: string;
+                  op: string;
+                  threshold: number;
+                  period: string;
+                  /** @description Windows decided so far. */
+                  decided: number;
+                  /** @description Verdicts of the last N windows with data, oldest first. */
+                  recent: ("pass" | "fail" | "inconclusive")[];
+                  consecutiveErrors: number;
+                })[];
+            };
+          };
+        };
+        /** @description RFC 9457 problem details. */
+        "4XX": {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description RFC 9457 problem details. */
+        "5XX": {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+  };
+  "/api/v1/rollouts/{id}/resume": {
+    /** Resume a paused rollout */
+    post: {
+      parameters: {
+        path: {
+          id: string;
+        };
+      };
+      requestBody: {
+        content: {
+          "application/json": {
+            /** @description Why; required to abort. */
+            reason?: string;
+          } | null;
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          content: {
+            "application/json": {
+              id: string;
+              model: string;
+              /** @description The candidate (canary) version. */
+              version: string;
+              /** @description Production when it started (the control). */
+              controlVersion?: string;
+              requestId: string;
+              policyDigest: string;
+              /** @enum {string} */
+              status: "running" | "paused" | "rolled_back" | "completed" | "aborted";
+              /** @description The candidate's share of traffic now, in percent. */
+              traffic: number;
+              step: number;
+              steps: {
+                  traffic: number;
+                  duration: string;
+                }[];
+              /** @enum {string} */
+              pausedBy?: "inconclusive" | "manual";
+              startedAt: string;
+              startedBy: string;
+              updatedAt: string;
+              evaluatedAt: string;
+              triggers: ({
+                  metric: string;
+                  series: string;
+                  compare: string;
+                  op: string;
+                  threshold: number;
+                  period: string;
+                  /** @description Windows decided so far. */
+                  decided: number;
+                  /** @description Verdicts of the last N windows with data, oldest first. */
+                  recent: ("pass" | "fail" | "inconclusive")[];
+                  consecutiveErrors: number;
+                })[];
+            };
+          };
+        };
+        /** @description RFC 9457 problem details. */
+        "4XX": {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description RFC 9457 problem details. */
+        "5XX": {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+  };
+  "/api/v1/rollouts/{id}/abort": {
+    /** Abort a rollout (reason required): the canary leaves serving at once */
+    post: {
+      parameters: {
+        path: {
+          id: string;
+        };
+      };
+      requestBody: {
+        content: {
+          "application/json": {
+            /** @description Why; required to abort. */
+            reason?: string;
+          } | null;
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          content: {
+            "application/json": {
+              id: string;
+              model: string;
+              /** @description The candidate (canary) version. */
+              version: string;
+              /** @description Production when it started (the control). */
+              controlVersion?: string;
+              requestId: string;
+              policyDigest: string;
+              /** @enum {string} */
+              status: "running" | "paused" | "rolled_back" | "completed" | "aborted";
+              /** @description The candidate's share of traffic now, in percent. */
+              traffic: number;
+              step: number;
+              steps: {
+                  traffic: number;
+                  duration: string;
+                }[];
+              /** @enum {string} */
+              pausedBy?: "inconclusive" | "manual";
+              startedAt: string;
+              startedBy: string;
+              updatedAt: string;
+              evaluatedAt: string;
+              triggers: ({
+                  metric: string;
+                  series: string;
+                  compare: string;
+                  op: string;
+                  threshold: number;
+                  period: string;
+                  /** @description Windows decided so far. */
+                  decided: number;
+                  /** @description Verdicts of the last N windows with data, oldest first. */
+                  recent: ("pass" | "fail" | "inconclusive")[];
+                  consecutiveErrors: number;
+                })[];
+            };
+          };
+        };
+        /** @description RFC 9457 problem details. */
+        "4XX": {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description RFC 9457 problem details. */
+        "5XX": {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+  };
+  "/api/v1/rollouts/{id}/promote": {
+    /** Promote now: end the canary and put the candidate in production */
+    post: {
+      parameters: {
+        path: {
+          id: string;
+        };
+      };
+      requestBody: {
+        content: {
+          "application/json": {
+            /** @description Why; required to abort. */
+            reason?: string;
+          } | null;
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          content: {
+            "application/json": {
+              id: string;
+              model: string;
+              /** @description The candidate (canary) version. */
+              version: string;
+              /** @description Production when it started (the control). */
+              controlVersion?: string;
+              requestId: string;
+              policyDigest: string;
+              /** @enum {string} */
+              status: "running" | "paused" | "rolled_back" | "completed" | "aborted";
+              /** @description The candidate's share of traffic now, in percent. */
+              traffic: number;
+              step: number;
+              steps: {
+                  traffic: number;
+                  duration: string;
+                }[];
+              /** @enum {string} */
+              pausedBy?: "inconclusive" | "manual";
+              startedAt: string;
+              startedBy: string;
+              updatedAt: string;
+              evaluatedAt: string;
+              triggers: ({
+                  metric: string;
+                  series: string;
+                  compare: string;
+                  op: string;
+                  threshold: number;
+                  period: string;
+                  /** @description Windows decided so far. */
+                  decided: number;
+                  /** @description Verdicts of the last N windows with data, oldest first. */
+                  recent: ("pass" | "fail" | "inconclusive")[];
+                  consecutiveErrors: number;
                 })[];
             };
           };

@@ -223,6 +223,23 @@ export function createRemoteRegistry(options: RemoteOptions): CliRegistry {
         }),
       ),
     listReviews: (status) => answer(api.GET('/api/v1/reviews', { params: { query: { status } } })),
+    getRollout: (id) => answer(api.GET('/api/v1/rollouts/{id}', { params: { path: { id } } })),
+    listRollouts: (query) => answer(api.GET('/api/v1/rollouts', { params: { query } })),
+    postObservations: ({ rolloutId, ...body }) =>
+      answer(
+        api.POST('/api/v1/rollouts/{id}/observations', {
+          params: { path: { id: rolloutId } },
+          // The app takes `arm` as any string (and refuses others itself); the API's type is the enum.
+          body: body as never,
+        }),
+      ),
+    controlRollout: ({ rolloutId, action, reason }) =>
+      answer(
+        api.POST(`/api/v1/rollouts/{id}/${action}`, {
+          params: { path: { id: rolloutId } },
+          body: reason === undefined ? {} : { reason },
+        }),
+      ),
     replayDecision: (id) =>
       answer(api.POST('/api/v1/decisions/{id}/replay', { params: { path: { id } } })),
     backtest: ({ policyText, policyFile, model, since }) =>

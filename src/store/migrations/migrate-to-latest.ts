@@ -9,6 +9,7 @@ import { auditActionIndex } from './0006-audit-action-index.js';
 import { approvalBaseline } from './0007-approval-baseline.js';
 import { blobUploads } from './0008-blob-uploads.js';
 import { workQueue } from './0009-work-queue.js';
+import { rollouts } from './0010-rollouts.js';
 import { notifications } from './0011-notifications.js';
 import { identityEpochAndVersionOrder } from './0012-identity-epoch-and-version-order.js';
 import type { MigrationFactory } from './migration-context.js';
@@ -23,6 +24,7 @@ const migrations: Record<string, MigrationFactory> = {
   '0007-approval-baseline': approvalBaseline,
   '0008-blob-uploads': blobUploads,
   '0009-work-queue': workQueue,
+  '0010-rollouts': rollouts,
   '0011-notifications': notifications,
   '0012-identity-epoch-and-version-order': identityEpochAndVersionOrder,
 };

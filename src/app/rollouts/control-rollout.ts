@@ -1,0 +1,64 @@
+/** Manual actions on a rollout: pause, resume, abort, promote now — each role-checked and audited. */
+import { ClearanceError, invalidInput, type Principal } from '../../domain/index.js';
+import { isTerminal, reduceRollout } from '../../rollout/index.js';
+import type { AppDeps } from '../shared/app-deps.js';
+import { applyRolloutEffects } from './apply-rollout-effects.js';
+import { advanceLocked } from './evaluate-rollouts.js';
+import { actOnRollout } from './rollout-access.js';
+import { type RolloutView, rolloutView } from './rollout-view.js';
+
+export interface RolloutActionInput {
+  rolloutId: string;
+  action: 'pause' | 'resume' | 'abort' | 'promote';
+  reason?: string;
+}
+
+const allowedFrom: Record<RolloutActionInput['action'], readonly string[]> = {
+  pause: ['running'],
+  resume: ['paused'],
+  abort: ['running', 'paused'],
+  promote: ['running', 'paused'],
+};
+
+/**
+ * Brings the rollout up to now first (a window due before the action is decided before it, so a
+ * resume cannot skip a breach), then applies the action. An action that does not apply in the
+ * rollout's state is `precondition_failed` and changes nothing.
+ */
+export async function controlRollout(
+  deps: AppDeps,
+  principal: Principal,
+  input: RolloutActionInput,
+): Promise<RolloutView> {
+  const reason = input.reason?.trim();
+  if (input.action === 'abort' && !reason) {
+    throw invalidInput('The reason is empty.', 'Say why the rollout is aborted.');
+  }
+  return actOnRollout(deps, { principal, ...input }, async (tx, { rollout, policy }) => {
+    const now = deps.clock.now();
+    const current = await advanceLocked(deps, tx, { rollout, now });
+    const status = current.state.status;
+    if (!allowedFrom[input.action].includes(status)) {
+      const message = `Rollout ${rollout.id} is ${status}; ${input.action} applies to a ${allowedFrom[input.action].join(' or ')} rollout.`;
+      const fix = isTerminal(status)
+        ? 'It has ended; start a new promotion request to try again.'
+        : `Use ${status === 'paused' ? 'resume' : 'pause'} instead.`;
+      throw new ClearanceError('precondition_failed', message, { problems: [{ message, fix }] });
+    }
+    const at = now.getTime();
+    const event =
+      input.action === 'abort'
+        ? { type: 'abort' as const, at, actor: principal.id, ...(reason ? { reason } : {}) }
+        : { type: input.action, at, actor: principal.id };
+    const step = reduceRollout(current.spec, current.state, event);
+    const after = await applyRolloutEffects({
+      deps,
+      tx,
+      policy,
+      rollout: current,
+      actor: principal,
+      step,
+    });
+    return rolloutView(after);
+  });
+}

@@ -1,0 +1,99 @@
+/**
+ * Brings rollouts up to the clock: `advanceRollout` decides every window that is due and runs the
+ * steps, and the effects are carried out in one transaction per rollout, with the model row and
+ * the rollout row locked — so a sweep, an ingestion and a manual action on one rollout queue
+ * behind each other, and a window is decided once however many servers evaluate.
+ */
+import { type Actor, notFound } from '../../domain/index.js';
+import { advanceRollout, isTerminal } from '../../rollout/index.js';
+import type { AppDeps } from '../shared/app-deps.js';
+import { systemActor } from '../shared/audit-record.js';
+import { loadModel, loadPolicy } from '../shared/load-policy.js';
+import type { Repositories } from '../shared/ports.js';
+import type { RolloutRecord } from '../shared/rollout-ports.js';
+import { applyRolloutEffects } from './apply-rollout-effects.js';
+
+const evaluator = systemActor('rollout-evaluate');
+
+/**
+ * The rollout, locked, with its model row locked first (promotions and rollbacks of the model
+ * take the same lock, in the same order).
+ */
+export async function lockRollout(tx: Repositories, rolloutId: string): Promise<RolloutRecord> {
+  const seen = await tx.rollouts.get(rolloutId);
+  if (!seen) throw notFound(`Rollout ${rolloutId}`, 'List rollouts with GET /api/v1/rollouts.');
+  await loadModel(tx, seen.model, { forUpdate: true });
+  const rollout = await tx.rollouts.get(rolloutId, { forUpdate: true });
+  if (!rollout) throw new Error(`rollout ${rolloutId} vanished under its model lock`);
+  return rollout;
+}
+
+function baselinesOf(rollout: RolloutRecord): Record<string, Float64Array> {
+  return Object.fromEntries(
+    Object.entries(rollout.baselines).map(([series, values]) => [
+      series,
+      Float64Array.from(values),
+    ]),
+  );
+}
+
+/** Advances one locked rollout to `now` in the caller's transaction; returns it as stored. */
+export async function advanceLocked(
+  deps: AppDeps,
+  tx: Repositories,
+  input: { rollout: RolloutRecord; now: Date; actor?: Actor },
+): Promise<RolloutRecord> {
+  const { rollout } = input;
+  if (isTerminal(rollout.state.status)) return rollout;
+  const step = advanceRollout({
+    spec: rollout.spec,
+    state: rollout.state,
+    points: await tx.rollouts.points(rollout.id),
+    now: input.now.getTime(),
+    driftBaselines: baselinesOf(rollout),
+  });
+  // Without effects only the clock moved; the reducer recomputes that from the stored state.
+  if (step.effects.length === 0) return rollout;
+  const policy = await loadPolicy(tx, rollout.policyDigest);
+  return applyRolloutEffects({
+    deps,
+    tx,
+    policy,
+    rollout,
+    actor: input.actor ?? evaluator,
+    step,
+  });
+}
+
+export interface SweepOutcome {
+  rolloutId: string;
+  status: RolloutRecord['state']['status'];
+}
+
+/**
+ * Advances every running or paused rollout, each in its own transaction (one failure holds up
+ * no other); throws after the sweep if any failed, so the job is retried.
+ */
+export async function evaluateRollouts(
+  deps: AppDeps,
+  input: { now?: Date } = {},
+): Promise<SweepOutcome[]> {
+  const now = input.now ?? deps.clock.now();
+  const active = await deps.store.read((tx) => tx.rollouts.list({ status: ['running', 'paused'] }));
+  const outcomes: SweepOutcome[] = [];
+  const failures: unknown[] = [];
+  for (const { id } of active) {
+    try {
+      const after = await deps.store.transaction(async (tx) =>
+        advanceLocked(deps, tx, { rollout: await lockRollout(tx, id), now }),
+      );
+      outcomes.push({ rolloutId: id, status: after.state.status });
+    } catch (error) {
+      failures.push(error);
+    }
+  }
+  if (failures.length > 0) {
+    throw new AggregateError(failures, `${failures.length} rollout(s) could not be evaluated`);
+  }
+  return outcomes;
+}

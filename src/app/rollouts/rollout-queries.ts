@@ -1,0 +1,54 @@
+/** Reads of rollouts: one by id, or a list by status and model. */
+import { notFound, type Principal } from '../../domain/index.js';
+import type { RolloutStatus } from '../../rollout/index.js';
+import type { AppDeps } from '../shared/app-deps.js';
+import { guardedRead } from '../shared/read-access.js';
+import { type RolloutView, rolloutView } from './rollout-view.js';
+
+export async function getRollout(
+  deps: AppDeps,
+  principal: Principal,
+  input: { rolloutId: string },
+): Promise<RolloutView> {
+  const rollout = await deps.store.read((tx) => tx.rollouts.get(input.rolloutId));
+  if (!rollout) {
+    throw notFound(`Rollout ${input.rolloutId}`, 'List rollouts with GET /api/v1/rollouts.');
+  }
+  return guardedRead(
+    deps,
+    {
+      principal,
+      action: 'rollout.read',
+      subject: { type: 'rollout', id: rollout.id },
+      model: rollout.model,
+      what: `rollout ${rollout.id}`,
+    },
+    async () => rolloutView(rollout),
+  );
+}
+
+export async function listRollouts(
+  deps: AppDeps,
+  principal: Principal,
+  input: { status?: RolloutStatus[]; model?: string },
+): Promise<RolloutView[]> {
+  return guardedRead(
+    deps,
+    {
+      principal,
+      action: 'rollout.list',
+      subject: { type: 'rollouts', id: input.model ?? '*' },
+      ...(input.model !== undefined ? { model: input.model } : {}),
+      what: 'rollouts',
+    },
+    async () => {
+      const rows = await deps.store.read((tx) =>
+        tx.rollouts.list({
+          ...(input.status ? { status: input.status } : {}),
+          ...(input.model !== undefined ? { model: input.model } : {}),
+        }),
+      );
+      return rows.map(rolloutView);
+    },
+  );
+}
