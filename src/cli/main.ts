@@ -12,12 +12,14 @@ import { declarePackAndBacktestCommands } from './commands/pack-and-backtest-com
 import { declareServeCommand } from './commands/serve-command.js';
 import { exitCodes } from './exit-codes.js';
 import type { Io } from './lazy.js';
+import { versionLine } from './version.js';
 
 function buildProgram(io: Io, setExit: (code: number) => void): Command {
   const program = new Command('clearance')
     .description('Release governance for ML model registries: policy-as-code gates and sign-offs.')
-    .version('0.1.0')
-    .showHelpAfterError()
+    .version(versionLine())
+    .option('--debug', 'print stack traces of errors (also CLEARANCE_DEBUG=1)')
+    .showHelpAfterError("(run 'clearance help <command>' for its options)")
     .configureOutput({
       writeOut: (s) => io.stdout.write(s),
       writeErr: (s) => io.stderr.write(s),
@@ -49,6 +51,7 @@ export async function main(argv: string[], io: Io = process): Promise<number> {
       return error.exitCode === 0 ? exitCodes.ok : exitCodes.badInput;
     }
     const { reportError } = await import('./report-error.js');
-    return reportError(error, io.stderr);
+    const debug = program.opts().debug === true || process.env.CLEARANCE_DEBUG === '1';
+    return reportError(error, io.stderr, debug);
   }
 }
