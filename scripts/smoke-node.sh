@@ -10,9 +10,8 @@ set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cache="${CLEARANCE_SMOKE_CACHE:-${HOME}/.cache/clearance-smoke}"
 work="$(mktemp -d "${TMPDIR:-/tmp}/clearance-smoke-XXXXXX")"
-server_pid=""
 cleanup() {
-  if [ -n "$server_pid" ]; then kill "$server_pid" 2>/dev/null || true; fi
+  if [ -f "$work/server.pid" ]; then kill "$(cat "$work/server.pid")" 2>/dev/null || true; fi
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -36,7 +35,8 @@ smoke() {
   (cd "$root" && git ls-files -co --exclude-standard -z | grep -zv '^node_modules' |
     tar --null -T - -cf -) | tar -xf - -C "$repo"
   (
-    export PATH="$nodedir/bin:$PATH" npm_config_nodedir="$nodedir"
+    # No prebuilt better-sqlite3 download attempt (only the npm registry is reachable): compile.
+    export PATH="$nodedir/bin:$PATH" npm_config_nodedir="$nodedir" npm_config_build_from_source=true
     cd "$repo"
     [ "$(node --version | cut -d. -f1)" = "v$major" ] || fail "node is $(node --version)"
     echo "== smoke on node $(node --version): npm ci (install and build)"
@@ -72,6 +72,7 @@ smoke() {
       fail "/healthz failed"
     kill "$(cat "$work/server.pid")"
     wait "$(cat "$work/server.pid")" || true
+    rm -f "$work/server.pid"
     echo "== server round trip on $url: bootstrap, inbox, /healthz"
   )
   echo "== node $major smoke passed in $((SECONDS - started)) s"
