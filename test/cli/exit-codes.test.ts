@@ -94,6 +94,28 @@ const rows: Row[] = [
     says: [/"abc"/, /--threshold 0\.5/],
   },
   {
+    what: 'eval --confidence outside (0, 1)',
+    args: [
+      'eval',
+      '--predictions',
+      predictions,
+      '--label',
+      'repaid',
+      '--score',
+      'score',
+      '--confidence',
+      '2',
+    ],
+    code: 2,
+    says: [/Confidence "2" is not between 0 and 1/, /--confidence 0\.95/],
+  },
+  {
+    what: 'check --output into a directory that does not exist',
+    args: [...check('passing'), '--output', join(work, 'no-such-dir', 'report.txt')],
+    code: 2,
+    says: [/no-such-dir\/report\.txt/, /no such file or directory/],
+  },
+  {
     what: 'version register --lineage on a missing file',
     args: registerVersion(join(work, 'missing.json')),
     code: 2,

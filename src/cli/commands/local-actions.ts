@@ -11,7 +11,7 @@ import { renderEvalText } from '../render/render-eval-text.js';
 import type { CheckFormat } from './local-commands.js';
 import { explainPolicyFile, initPolicy, validatePolicies } from './policy-commands.js';
 import { runCheck } from './run-check.js';
-import { parseThreshold, runEval } from './run-eval.js';
+import { parseConfidence, parseThreshold, runEval } from './run-eval.js';
 import { renderExamples, runExamples } from './run-examples.js';
 
 export const initCommand = (io: Io, o: { template: string; output: string; force: boolean }) =>
@@ -33,7 +33,7 @@ export async function evalCommand(
     ...(o.baselineScore ? { baselineScore: String(o.baselineScore) } : {}),
     groups: (o.group as string[] | undefined) ?? [],
     threshold: parseThreshold(String(o.threshold)),
-    confidence: parseThreshold(String(o.confidence)),
+    confidence: parseConfidence(String(o.confidence)),
     progress: createProgress('reading predictions'),
   });
   io.stdout.write(o.format === 'json' ? `${toJson(report)}\n` : renderEvalText(report));
