@@ -13,10 +13,17 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { repoRoot } from '../cli/run-cli.js';
 
+// A model repository's environment, not this checkout's: `npm test` passes this project's npm
+// settings (.npmrc's engine-strict among them) down as npm_config_* variables.
+const consumerEnv = Object.fromEntries(
+  Object.entries(process.env).filter(([name]) => !/^npm_config_/i.test(name)),
+);
+
 const npm = (cwd: string, args: string[]) =>
   execFileSync('npm', ['--no-audit', '--no-fund', '--loglevel=error', ...args], {
     cwd,
     encoding: 'utf8',
+    env: consumerEnv,
   });
 
 interface PackedFile {
@@ -44,7 +51,7 @@ const clearance = (args: string[]) =>
   spawnSync('npx', ['--no-install', 'clearance', ...args], {
     cwd: project,
     encoding: 'utf8',
-    env: { ...process.env, NO_COLOR: '1' },
+    env: { ...consumerEnv, NO_COLOR: '1' },
   });
 
 const check = (candidate: string) => [
