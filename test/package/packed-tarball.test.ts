@@ -7,7 +7,7 @@
  * built and runs a server from it.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -43,7 +43,11 @@ beforeAll(() => {
   cpSync(join(repoRoot, 'examples', 'credit-risk'), join(project, 'credit-risk'), {
     recursive: true,
   });
-  writeFileSync(join(project, 'package.json'), '{ "name": "model-repo", "private": true }\n');
+  // With the override docs/ci-integration.md tells Node 20 users to add.
+  writeFileSync(
+    join(project, 'package.json'),
+    '{ "name": "model-repo", "private": true, "overrides": { "cookie": "^1.1.1" } }\n',
+  );
   npm(project, ['install', '--offline', '--ignore-scripts', join(work, packed.filename)]);
 }, 300_000);
 
@@ -82,6 +86,17 @@ describe('the packed tarball', () => {
         /(^|\/)(tsconfig.*|vitest\.config\.ts|biome\.json|knip\.jsonc|package-lock\.json)$/.test(f),
     );
     expect(forbidden).toEqual([]);
+  });
+
+  it('takes the cookie override docs/ci-integration.md gives for Node 20', () => {
+    const lock = JSON.parse(readFileSync(join(project, 'package-lock.json'), 'utf8')) as {
+      packages: Record<string, { version?: string; engines?: { node?: string } }>;
+    };
+    const cookies = Object.entries(lock.packages).filter(([path]) =>
+      path.endsWith('node_modules/cookie'),
+    );
+    expect(cookies.length).toBeGreaterThan(0);
+    for (const [, cookie] of cookies) expect(cookie.version).toMatch(/^1\./);
   });
 
   it('installs into an empty project, whose npx clearance checks an example', () => {
