@@ -751,16 +751,21 @@ export async function startServer(
   const stopDenialFlush = startAccessDenialFlush(deps, windowMs, (error) =>
     app.log.error({ err: error }, 'writing access.denied summaries failed'),
   );
-  const address = await app.listen({ host: config.host, port: config.port });
-  return {
-    url: address,
-    async close() {
-      // Released leases let another server take the running jobs at once.
-      await runner.stop();
-      await checkedAtStart;
-      await app.close();
-      await stopDenialFlush();
-      await registry.close();
-    },
+  const close = async () => {
+    // Released leases let another server take the running jobs at once.
+    await runner.stop();
+    await checkedAtStart;
+    await app.close();
+    await stopDenialFlush();
+    await registry.close();
   };
+  let address: string;
+  try {
+    address = await app.listen({ host: config.host, port: config.port });
+  } catch (error) {
+    // A busy or forbidden port: stop what started, so the process can exit with the error.
+    await close();
+    throw error;
+  }
+  return { url: address, close };
 }

@@ -14,12 +14,14 @@ import { declareReadCommands } from './commands/read-commands.js';
 import { declareServeCommand } from './commands/serve-command.js';
 import { exitCodes } from './exit-codes.js';
 import type { Io } from './lazy.js';
+import { versionLine } from './version.js';
 
 function buildProgram(io: Io, setExit: (code: number) => void): Command {
   const program = new Command('clearance')
     .description('Release governance for ML model registries: policy-as-code gates and sign-offs.')
-    .version('0.1.0')
-    .showHelpAfterError()
+    .version(versionLine())
+    .option('--debug', 'print stack traces of errors (also CLEARANCE_DEBUG=1)')
+    .showHelpAfterError("(run 'clearance help <command>' for its options)")
     // `request MODEL VERSION --to …` has subcommands (`request show ID`) with options of the
     // same names: each command's options are read where they stand.
     .enablePositionalOptions()
@@ -56,6 +58,7 @@ export async function main(argv: string[], io: Io = process): Promise<number> {
       return error.exitCode === 0 ? exitCodes.ok : exitCodes.badInput;
     }
     const { reportError } = await import('./report-error.js');
-    return reportError(error, io.stderr);
+    const debug = program.opts().debug === true || process.env.CLEARANCE_DEBUG === '1';
+    return reportError(error, io.stderr, debug);
   }
 }

@@ -26,6 +26,8 @@ export interface CliOptions {
   cwd?: string;
   /** Variables set (over this process's environment) for the call. */
   env?: Record<string, string>;
+  /** For the binary: kill it after this long (a command that should have exited). */
+  timeoutMs?: number;
 }
 
 type Io = NonNullable<Parameters<typeof main>[1]>;
@@ -77,6 +79,7 @@ export function runBinary(args: string[], options: CliOptions = {}): CliRun {
     cwd: options.cwd ?? repoRoot,
     encoding: 'utf8',
     env: { ...process.env, NO_COLOR: '1', ...options.env },
+    ...(options.timeoutMs === undefined ? {} : { timeout: options.timeoutMs }),
   });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }

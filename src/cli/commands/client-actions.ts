@@ -15,6 +15,7 @@ import { evidenceFilesBelow } from '../evidence-files-below.js';
 import { exitCodes } from '../exit-codes.js';
 import type { Io } from '../lazy.js';
 import { loadPolicyFile } from '../load-policy-file.js';
+import { readJsonFile } from '../read-json-file.js';
 import type { CliRegistry } from '../registry/cli-registry.js';
 import { type RegistryFlags, withCliRegistry } from '../registry/select-registry.js';
 import { readBatchFile } from '../rollout-batch-file.js';
@@ -132,7 +133,7 @@ const runs = {
     o: { artifactUri: string; artifactDigest: string; lineage?: string },
   ): Promise<Answer> {
     // Checked by the registry: the server's body schema, or the use case's storable-lineage rule.
-    const lineage = (o.lineage ? JSON.parse(await readFile(o.lineage, 'utf8')) : {}) as Lineage;
+    const lineage = (o.lineage ? await readJsonFile(o.lineage, '--lineage') : {}) as Lineage;
     const created = await registry.registerVersion({
       model,
       version: name,

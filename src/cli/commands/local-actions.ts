@@ -28,7 +28,7 @@ export async function evalCommand(
   io: Io,
   o: Record<string, string | string[] | undefined>,
 ): Promise<number> {
-  const { parseThreshold, runEval } = await import('./run-eval.js');
+  const { parseConfidence, parseThreshold, runEval } = await import('./run-eval.js');
   const report = await runEval({
     predictions: String(o.predictions),
     label: String(o.label),
@@ -36,7 +36,7 @@ export async function evalCommand(
     ...(o.baselineScore ? { baselineScore: String(o.baselineScore) } : {}),
     groups: (o.group as string[] | undefined) ?? [],
     threshold: parseThreshold(String(o.threshold)),
-    confidence: parseThreshold(String(o.confidence)),
+    confidence: parseConfidence(String(o.confidence)),
     progress: createProgress('reading predictions'),
   });
   io.stdout.write(

@@ -165,3 +165,18 @@ export function parseThreshold(text: string): number {
   }
   return value;
 }
+
+export function parseConfidence(text: string): number {
+  const value = Number(text);
+  if (!(value > 0 && value < 1)) {
+    throw new ClearanceError('invalid_input', `Confidence "${text}" is not between 0 and 1.`, {
+      problems: [
+        {
+          message: 'The confidence level of the AUC interval must be strictly between 0 and 1.',
+          fix: 'Pass e.g. --confidence 0.95.',
+        },
+      ],
+    });
+  }
+  return value;
+}

@@ -1,0 +1,241 @@
+/**
+ * Every exit code docs/reference/cli.md documents, held against real invocations: the command as a
+ * user types it (in-process through `main`, or the built binary where only a process shows it —
+ * a server that must exit when its port is taken). Bad input is one line on stderr naming the file
+ * or port and the fix, printed once, without a stack trace unless `--debug`.
+ */
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { reportError } from '../../src/cli/report-error.js';
+import { repoRoot, runBinary, runCli } from './run-cli.js';
+
+const credit = join(repoRoot, 'examples', 'credit-risk');
+const predictions = join(credit, 'candidates', 'passing', 'predictions.csv');
+const check = (candidate: string) => [
+  'check',
+  '--policy',
+  join(credit, 'policy.yaml'),
+  '--transition',
+  'staging:production',
+  '--evidence',
+  join(credit, 'candidates', candidate),
+  '--baseline',
+  join(credit, 'baseline'),
+];
+const work = mkdtempSync(join(tmpdir(), 'clearance-exit-codes-'));
+const aDirectory = join(work, 'a-directory');
+mkdirSync(aDirectory);
+const notJson = join(work, 'lineage.json');
+writeFileSync(notJson, '{ "codeCommit": ');
+const registerVersion = (lineage: string) => [
+  'version',
+  'register',
+  'credit-risk-pd',
+  '2026.2',
+  '--artifact-uri',
+  's3://models/pd/2026.2',
+  '--artifact-digest',
+  `sha256:${'a'.repeat(64)}`,
+  '--lineage',
+  lineage,
+  '--server',
+  'http://127.0.0.1:9',
+  '--token',
+  'clr_unused',
+];
+
+interface Row {
+  what: string;
+  args: string[];
+  code: 0 | 1 | 2;
+  /** For exit 2: what the one line on stderr must say (the file, port or flag, and the fix). */
+  says?: RegExp[];
+}
+
+const rows: Row[] = [
+  { what: '--version', args: ['--version'], code: 0 },
+  { what: 'check, every gate passes', args: check('passing'), code: 0 },
+  {
+    what: 'eval on a readable predictions file',
+    args: ['eval', '--predictions', predictions, '--label', 'repaid', '--score', 'score'],
+    code: 0,
+  },
+  { what: 'check, a gate fails', args: check('failing'), code: 1 },
+  {
+    what: 'eval --predictions on a missing file',
+    args: ['eval', '--predictions', 'missing.csv', '--label', 'y', '--score', 'p'],
+    code: 2,
+    says: [/missing\.csv/, /no such file/, /Check the path/],
+  },
+  {
+    what: 'eval --predictions on a directory',
+    args: ['eval', '--predictions', aDirectory, '--label', 'y', '--score', 'p'],
+    code: 2,
+    says: [/a-directory/],
+  },
+  {
+    what: 'eval --threshold that is not a number',
+    args: [
+      'eval',
+      '--predictions',
+      predictions,
+      '--label',
+      'repaid',
+      '--score',
+      'score',
+      '--threshold',
+      'abc',
+    ],
+    code: 2,
+    says: [/"abc"/, /--threshold 0\.5/],
+  },
+  {
+    what: 'eval --confidence outside (0, 1)',
+    args: [
+      'eval',
+      '--predictions',
+      predictions,
+      '--label',
+      'repaid',
+      '--score',
+      'score',
+      '--confidence',
+      '2',
+    ],
+    code: 2,
+    says: [/Confidence "2" is not between 0 and 1/, /--confidence 0\.95/],
+  },
+  {
+    what: 'check --output into a directory that does not exist',
+    args: [...check('passing'), '--output', join(work, 'no-such-dir', 'report.txt')],
+    code: 2,
+    says: [/no-such-dir\/report\.txt/, /no such file or directory/],
+  },
+  {
+    what: 'version register --lineage on a missing file',
+    args: registerVersion(join(work, 'missing.json')),
+    code: 2,
+    says: [/missing\.json/, /no such file/, /Check the path/],
+  },
+  {
+    what: 'version register --lineage on a file that cannot be read (a directory)',
+    args: registerVersion(aDirectory),
+    code: 2,
+    says: [/a-directory/, /is a directory/, /Pass a file/],
+  },
+  {
+    what: 'version register --lineage on a file that is not JSON',
+    args: registerVersion(notJson),
+    code: 2,
+    says: [/lineage\.json \(--lineage\) is not valid JSON/, /Fix the JSON/],
+  },
+  {
+    what: 'check --policy on a missing file',
+    args: [
+      'check',
+      '--policy',
+      'nope.yaml',
+      '--transition',
+      'staging:production',
+      '--evidence',
+      '.',
+    ],
+    code: 2,
+    says: [/nope\.yaml/, /Check the path/],
+  },
+  {
+    what: 'check --format with an unknown value',
+    args: [...check('passing'), '--format', 'pdf'],
+    code: 2,
+    says: [/--format/, /'pdf'/, /text, json, junit, markdown/],
+  },
+  {
+    what: 'serve --port that is not a port',
+    args: ['serve', '--port', '99999', '--data-dir', join(work, 'data-bad-port')],
+    code: 2,
+    says: [/port/, /<=65535/, /its flag/],
+  },
+  { what: 'an unknown command', args: ['no-such-command'], code: 2, says: [/unknown command/] },
+];
+
+const linesOf = (text: string) => text.split('\n').filter((line) => line.trim() !== '');
+
+describe('exit codes (docs/reference/cli.md)', () => {
+  for (const row of rows) {
+    it(`${row.code}: ${row.what}`, async () => {
+      const run = await runCli(row.args, { cwd: work });
+      expect(run.status, run.stderr).toBe(row.code);
+      if (row.code !== 2) return;
+      const lines = linesOf(run.stderr);
+      // One error line (commander adds one line pointing at the help); never a stack trace.
+      expect(lines[0]).toMatch(/^error: /);
+      expect(lines.length, run.stderr).toBeLessThanOrEqual(2);
+      expect(run.stderr).not.toMatch(/^\s+at /m);
+      expect(run.stderr).not.toContain('internal error');
+      for (const pattern of row.says ?? []) expect(lines[0]).toMatch(pattern);
+    });
+  }
+
+  it('2 with the stack trace as well under --debug, the error still said once', async () => {
+    const run = await runCli(
+      ['eval', '--predictions', 'missing.csv', '--label', 'y', '--score', 'p', '--debug'],
+      { cwd: work },
+    );
+    expect(run.status).toBe(2);
+    expect(run.stderr.match(/^error: /gm)).toHaveLength(1);
+    expect(run.stderr).toMatch(/^\s+at /m);
+  });
+
+  it('3 for a bug: an id, the message, and the stack only under --debug', () => {
+    const quiet = collect();
+    expect(reportError(new TypeError('x is undefined'), quiet.stream)).toBe(3);
+    expect(quiet.text()).toMatch(/^internal error [0-9a-f]{8}: x is undefined\n/);
+    expect(quiet.text()).toContain('--debug');
+    expect(quiet.text()).not.toMatch(/^\s+at /m);
+    const loud = collect();
+    expect(reportError(new TypeError('x is undefined'), loud.stream, true)).toBe(3);
+    expect(loud.text()).toMatch(/^\s+at /m);
+  });
+
+  describe('serve on a port another process holds', () => {
+    let holder: Server;
+    let port: number;
+    beforeAll(async () => {
+      holder = createServer();
+      await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve));
+      const address = holder.address();
+      if (address === null || typeof address === 'string') throw new Error('no port');
+      port = address.port;
+    });
+    afterAll(() => new Promise<void>((resolve) => holder.close(() => resolve())));
+
+    it('2: the binary exits, naming the port and the fix, once, without a stack trace', () => {
+      const run = runBinary(
+        ['serve', '--port', String(port), '--data-dir', join(work, 'data-busy')],
+        { cwd: work, timeoutMs: 30_000 },
+      );
+      expect(run.status, run.stderr).toBe(2);
+      const errors = linesOf(run.stderr).filter((line) => line.startsWith('error: '));
+      expect(errors).toEqual([
+        `error: port 127.0.0.1:${port} is already in use. Stop what listens there, or start on another port with --port N (0 picks a free one).`,
+      ]);
+      expect(run.stderr).not.toMatch(/^\s+at /m);
+      expect(run.stdout).not.toContain('Clearance listening');
+    });
+  });
+});
+
+function collect(): { stream: Writable; text(): string } {
+  let text = '';
+  const stream = new Writable({
+    write(chunk, _encoding, done) {
+      text += String(chunk);
+      done();
+    },
+  });
+  return { stream, text: () => text };
+}

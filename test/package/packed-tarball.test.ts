@@ -1,0 +1,114 @@
+/**
+ * The package as a model repository gets it: `npm pack` of this checkout (dist/ built by the
+ * global set-up), installed into an empty project in a temp directory from the npm cache alone
+ * (`--offline`), then `npx clearance check` there on a worked example copied in. No checkout of
+ * Clearance is used. Install scripts are skipped here (`check` never loads the SQLite driver), which
+ * keeps this at about 20 s; scripts/smoke-node.sh installs the same tarball with better-sqlite3
+ * built and runs a server from it.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { repoRoot } from '../cli/run-cli.js';
+
+// A model repository's environment, not this checkout's: `npm test` passes this project's npm
+// settings (.npmrc's engine-strict among them) down as npm_config_* variables.
+const consumerEnv = Object.fromEntries(
+  Object.entries(process.env).filter(([name]) => !/^npm_config_/i.test(name)),
+);
+
+const npm = (cwd: string, args: string[]) =>
+  execFileSync('npm', ['--no-audit', '--no-fund', '--loglevel=error', ...args], {
+    cwd,
+    encoding: 'utf8',
+    env: consumerEnv,
+  });
+
+interface PackedFile {
+  path: string;
+}
+
+const work = mkdtempSync(join(tmpdir(), 'clearance-packed-'));
+const project = join(work, 'model-repo');
+let files: string[] = [];
+
+beforeAll(() => {
+  const [packed] = JSON.parse(
+    npm(repoRoot, ['pack', '--ignore-scripts', '--json', '--pack-destination', work]),
+  ) as { filename: string; files: PackedFile[] }[];
+  if (packed === undefined) throw new Error('npm pack wrote nothing');
+  files = packed.files.map((f) => f.path);
+  cpSync(join(repoRoot, 'examples', 'credit-risk'), join(project, 'credit-risk'), {
+    recursive: true,
+  });
+  // With the override docs/ci-integration.md tells Node 20 users to add.
+  writeFileSync(
+    join(project, 'package.json'),
+    '{ "name": "model-repo", "private": true, "overrides": { "cookie": "^1.1.1" } }\n',
+  );
+  npm(project, ['install', '--offline', '--ignore-scripts', join(work, packed.filename)]);
+}, 300_000);
+
+const clearance = (args: string[]) =>
+  spawnSync('npx', ['--no-install', 'clearance', ...args], {
+    cwd: project,
+    encoding: 'utf8',
+    env: { ...consumerEnv, NO_COLOR: '1' },
+  });
+
+const check = (candidate: string) => [
+  'check',
+  '--policy',
+  'credit-risk/policy.yaml',
+  '--transition',
+  'staging:production',
+  '--evidence',
+  `credit-risk/candidates/${candidate}`,
+  '--baseline',
+  'credit-risk/baseline',
+];
+
+describe('the packed tarball', () => {
+  it('holds only runtime files', () => {
+    expect(files).toContain('bin/clearance.js');
+    expect(files).toContain('dist/src/cli/main.js');
+    expect(files).toContain('dist/build-info.json');
+    expect(files).toContain('CHANGELOG.md');
+    expect(files).toContain('examples/credit-risk/policy.yaml');
+    expect(files).toContain('docs/reference/cli.md');
+    const forbidden = files.filter(
+      (f) =>
+        /^(src|test|bench|scripts|\.ci)\//.test(f) ||
+        f.startsWith('dist/bench/') ||
+        /\.test\.js$/.test(f) ||
+        /(^|\/)(tsconfig.*|vitest\.config\.ts|biome\.json|knip\.jsonc|package-lock\.json)$/.test(f),
+    );
+    expect(forbidden).toEqual([]);
+  });
+
+  it('takes the cookie override docs/ci-integration.md gives for Node 20', () => {
+    const lock = JSON.parse(readFileSync(join(project, 'package-lock.json'), 'utf8')) as {
+      packages: Record<string, { version?: string; engines?: { node?: string } }>;
+    };
+    const cookies = Object.entries(lock.packages).filter(([path]) =>
+      path.endsWith('node_modules/cookie'),
+    );
+    expect(cookies.length).toBeGreaterThan(0);
+    for (const [, cookie] of cookies) expect(cookie.version).toMatch(/^1\./);
+  });
+
+  it('installs into an empty project, whose npx clearance checks an example', () => {
+    expect(readdirSync(join(project, 'node_modules', 'clearance'))).toContain('dist');
+    const version = clearance(['--version']);
+    expect(version.status, version.stderr).toBe(0);
+    expect(version.stdout).toMatch(/^0\.1\.0\b/);
+    const allowed = clearance(check('passing'));
+    expect(allowed.status, allowed.stderr).toBe(0);
+    expect(allowed.stdout).toContain('Decision: ALLOWED');
+    const denied = clearance([...check('failing'), '--format', 'json']);
+    expect(denied.status, denied.stderr).toBe(1);
+    expect(JSON.parse(denied.stdout).decision).toBe('denied');
+  });
+});
