@@ -300,10 +300,15 @@ export async function openRegistry(
   const deps = appDeps(store, blobStore.blobs, gateRunBudgets(config), uploadQuotaOf(config));
   const directory = principalCache(storeDirectory(store));
   const notifications = notificationsOf(config);
+  const kpiSource = kpiSourceOf(config);
   return {
     config,
     store,
-    deps: { ...deps, notifications: notifications.settings },
+    deps: {
+      ...deps,
+      notifications: notifications.settings,
+      ...(kpiSource ? { kpiSource } : {}),
+    },
     directory,
     auditSigner,
     verifierKey: auditSigner.verifierKey,
@@ -733,6 +738,12 @@ export async function startServer(
     onCollected: (run) =>
       app.log.info({ blobs: run.blobs.length, bytes: run.bytes }, 'blobs collected'),
     onExpired: (outcomes) => app.log.warn({ outcomes }, 'emergency changes expired'),
+    onEvaluated: (outcomes) => {
+      for (const { rolloutId, pullProblems } of outcomes) {
+        if (pullProblems)
+          app.log.warn({ rolloutId, pullProblems }, 'rollout KPIs could not be pulled');
+      }
+    },
     onPurged: (purged) => app.log.info(purged, 'finished jobs and settled events purged'),
     onEvent: (event) => {
       jobStats.record(event);

@@ -53,11 +53,14 @@ function scores(count: number, shift: number, seed = 1): number[] {
 
 export async function startRecommenderCanary(
   h: StoreHarness,
-  options: { drift?: boolean; model?: string } = {},
+  options: { drift?: boolean; model?: string; policy?: (text: string) => string } = {},
 ): Promise<{ rolloutId: string; requestId: string; startedAt: number }> {
   const model = options.model ?? defaultModel;
-  if (options.drift) {
-    const text = withDrift(readFileSync(join(examplesDir, 'recommender', 'policy.yaml'), 'utf8'));
+  if (options.drift || options.policy) {
+    const example = readFileSync(join(examplesDir, 'recommender', 'policy.yaml'), 'utf8');
+    const text = (options.policy ?? ((t: string) => t))(
+      options.drift ? withDrift(example) : example,
+    );
     const policy = await registerPolicy(h.deps, people.admin, { text, file: 'drift.yaml' });
     await registerModel(h.deps, people.admin, {
       name: model,

@@ -46,6 +46,11 @@ export function rolloutRepo(s: RolloutsState): { rollouts: RolloutRepository } {
           .filter((r) => filter.model === undefined || r.model === filter.model)
           .sort((a, b) => a.startedAt.localeCompare(b.startedAt) || a.id.localeCompare(b.id))
           .map(copy),
+      batchIds: async (rolloutId, prefix) =>
+        s.observations
+          .filter((b) => b.rolloutId === rolloutId && b.batchId.startsWith(prefix))
+          .map((b) => b.batchId)
+          .sort(),
       async addBatch(batch) {
         const stored = s.observations.find(
           (b) => b.rolloutId === batch.rolloutId && b.batchId === batch.batchId,

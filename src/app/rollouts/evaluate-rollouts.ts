@@ -12,6 +12,7 @@ import { loadModel, loadPolicy } from '../shared/load-policy.js';
 import type { Repositories } from '../shared/ports.js';
 import type { RolloutRecord } from '../shared/rollout-ports.js';
 import { applyRolloutEffects } from './apply-rollout-effects.js';
+import { type KpiPullOutcome, pullDueKpis } from './pull-kpis.js';
 
 const evaluator = systemActor('rollout-evaluate');
 
@@ -68,6 +69,8 @@ export async function advanceLocked(
 export interface SweepOutcome {
   rolloutId: string;
   status: RolloutRecord['state']['status'];
+  /** Series the KPI source could not read in this sweep (for the server log). */
+  pullProblems?: KpiPullOutcome['problems'];
 }
 
 /**
@@ -82,12 +85,24 @@ export async function evaluateRollouts(
   const active = await deps.store.read((tx) => tx.rollouts.list({ status: ['running', 'paused'] }));
   const outcomes: SweepOutcome[] = [];
   const failures: unknown[] = [];
-  for (const { id } of active) {
+  for (const seen of active) {
+    const { id } = seen;
     try {
-      const after = await deps.store.transaction(async (tx) =>
-        advanceLocked(deps, tx, { rollout: await lockRollout(tx, id), now }),
-      );
-      outcomes.push({ rolloutId: id, status: after.state.status });
+      // KPIs from the policy's sources are read before the transaction: no lock waits on the network.
+      const pulled = await pullDueKpis(deps, seen, now);
+      const after = await deps.store.transaction(async (tx) => {
+        const rollout = await lockRollout(tx, id);
+        for (const chunk of pulled.chunks) {
+          // A chunk another server stored first is the same pull: adding it again is a no-op.
+          await tx.rollouts.addBatch({ rolloutId: id, ...chunk, receivedAt: now.toISOString() });
+        }
+        return advanceLocked(deps, tx, { rollout, now });
+      });
+      outcomes.push({
+        rolloutId: id,
+        status: after.state.status,
+        ...(pulled.problems.length > 0 ? { pullProblems: pulled.problems } : {}),
+      });
     } catch (error) {
       failures.push(error);
     }

@@ -27,6 +27,9 @@ export interface ObservationInput {
 }
 
 const batchIdPattern = /^[A-Za-z0-9._:-]{1,200}$/;
+
+/** Batch ids of KPIs pulled from the policy's sources (pull-kpis.ts) start with this. */
+export const pullBatchPrefix = 'pull:';
 const seriesPattern = /^[A-Za-z0-9._:-]{1,200}$/;
 
 const isCount = (n: unknown): n is number =>
@@ -96,6 +99,10 @@ export function checkBatch(input: {
   const problems: string[] = [];
   if (!batchIdPattern.test(input.batchId))
     problems.push('batchId must be 1–200 letters, digits or . _ : -.');
+  if (input.batchId.startsWith(pullBatchPrefix))
+    problems.push(
+      `batchId may not start with ${pullBatchPrefix}: those are the KPIs pulled from the policy's sources.`,
+    );
   if (input.points.length === 0) problems.push('The batch has no points.');
   if (input.points.length > maxBatchPoints)
     problems.push(
@@ -125,8 +132,11 @@ export function checkBatch(input: {
       })),
     });
   }
-  // The digest is over what was measured, not when it arrived: a retry is the same batch.
+  return { points, digest: batchDigest(points) };
+}
+
+/** The digest is over what was measured, not when it arrived: a retry is the same batch. */
+export function batchDigest(points: readonly ObservationPoint[]): string {
   const measured = points.map(({ receivedAt: _, ...rest }) => rest);
-  const digest = `sha256:${createHash('sha256').update(canonicalJson(measured)).digest('hex')}`;
-  return { points, digest };
+  return `sha256:${createHash('sha256').update(canonicalJson(measured)).digest('hex')}`;
 }

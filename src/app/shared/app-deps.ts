@@ -1,5 +1,6 @@
 import type { AccessDenialThrottle } from '../identity/access-denials.js';
 import type { UploadQuota } from '../registry/upload-quota.js';
+import type { KpiSource } from './kpi-source-port.js';
 import type { NotificationSettings } from './notification-ports.js';
 import type { BlobStore, Clock, GateRunner, IdGenerator, Store, TokenIssuer } from './ports.js';
 
@@ -25,4 +26,9 @@ export interface AppDeps {
    * no deliveries.
    */
   notifications?: NotificationSettings;
+  /**
+   * Where rollouts whose policy names `rollout.sources` pull their KPIs (Prometheus, from
+   * `prometheusUrl`); without it those rollouts read only the KPIs posted to them.
+   */
+  kpiSource?: KpiSource;
 }

@@ -52,6 +52,8 @@ export interface RolloutRepository {
    * stored batch's digest (the caller tells a retry from a conflicting reuse of the id).
    */
   addBatch(batch: ObservationBatch): Promise<{ added: true } | { added: false; digest: string }>;
+  /** Ids of the rollout's stored batches that start with `prefix`, in order. */
+  batchIds(rolloutId: string, prefix: string): Promise<string[]>;
   /** Every point stored for the rollout, late ones included. */
   points(rolloutId: string): Promise<ObservationPoint[]>;
 }

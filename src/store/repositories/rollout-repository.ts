@@ -60,6 +60,17 @@ export function rolloutRepository(context: RepositoryContext): RolloutRepository
       const rows = await query.orderBy('started_at').orderBy('id').execute();
       return rows.map(toRollout);
     },
+    async batchIds(rolloutId, prefix) {
+      const rows = await db
+        .selectFrom('rollout_observations')
+        .select('batch_id')
+        .where('rollout_id', '=', rolloutId)
+        .where('batch_id', 'like', `${prefix}%`)
+        .orderBy('batch_id')
+        .execute();
+      // LIKE's wildcards (`_`, `%`) and SQLite's case folding may match more; this is exact.
+      return rows.map((row) => row.batch_id).filter((id) => id.startsWith(prefix));
+    },
     async addBatch(batch) {
       // DO NOTHING rather than a caught unique violation: on PostgreSQL a failed statement
       // aborts the caller's transaction.
