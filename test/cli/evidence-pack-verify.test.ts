@@ -123,6 +123,31 @@ describe('clearance evidence-pack verify', () => {
     expect(report?.checks[3]?.failures[0]).toContain(`Audit entry ${first.seq} does not hash`);
   });
 
+  it('finds an edited audit entry the rewritten manifest calls newer than the checkpoint', async () => {
+    const copy = copyOfPack('edited-entry-not-covered');
+    const path = join(copy, 'audit', 'entries.jsonl');
+    const lines = readFileSync(path, 'utf8').trimEnd().split('\n');
+    const first = JSON.parse(lines[0] ?? '{}');
+    first.actor.id = 'someone-else';
+    lines[0] = canonicalJson(first);
+    const edited = `${lines.join('\n')}\n`;
+    writeFileSync(path, edited);
+    const manifestPath = join(copy, 'manifest.json');
+    const manifest = JSON.parse(readFileSync(manifestPath, 'utf8'));
+    for (const row of manifest.files)
+      if (row.path === 'audit/entries.jsonl') {
+        row.sha256 = sha256(edited);
+        row.size = Buffer.byteLength(edited);
+      }
+    manifest.audit.notCovered = [first.seq];
+    manifest.packDigest = sha256(canonicalJson(manifest.files));
+    writeFileSync(manifestPath, JSON.stringify(manifest));
+    const { status, report } = await verify(copy, '--key', key);
+    expect(status).toBe(1);
+    expect(failed(report)).toEqual(['inclusion_proofs']);
+    expect(report?.checks[3]?.failures.join(' ')).toContain(`Audit entry ${first.seq}`);
+  });
+
   it('refuses a checkpoint that the pinned key did not sign', async () => {
     const other = generateSigningKey('clearance/other').verifierKey;
     const wrongKey = await verify(pack, '--key', other);

@@ -238,7 +238,12 @@ function checkProofs(
   const proofs = new Map(
     parseProofs(files.get('audit/proofs.json'), failures).map((p) => [p.seq, p]),
   );
-  const notCovered = new Set(m.audit.notCovered);
+  // The manifest is not signed: an entry counts as newer than the checkpoint only when its
+  // sequence number says so, or an edited entry could be waved through by listing it here.
+  const listedNotCovered = new Set(m.audit.notCovered);
+  const isNotCovered = (seq: number) =>
+    listedNotCovered.has(seq) && (signed.size === undefined || seq >= signed.size);
+  const notCovered = new Set(entries.map((e) => e.seq).filter(isNotCovered));
   let verified = 0;
   for (const entry of entries) {
     if (notCovered.has(entry.seq)) continue;
