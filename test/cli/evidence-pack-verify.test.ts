@@ -148,6 +148,28 @@ describe('clearance evidence-pack verify', () => {
     expect(report?.checks[3]?.failures.join(' ')).toContain(`Audit entry ${first.seq}`);
   });
 
+  it('finds a swapped evidence file even when the manifest was rewritten to match', async () => {
+    const copy = copyOfPack('swapped-evidence');
+    const file = join(copy, 'evidence', 'predictions.csv');
+    const swapped = `${readFileSync(file, 'utf8')}0,0.5,x\n`;
+    writeFileSync(file, swapped);
+    const manifestPath = join(copy, 'manifest.json');
+    const manifest = JSON.parse(readFileSync(manifestPath, 'utf8'));
+    for (const row of manifest.files)
+      if (row.path === 'evidence/predictions.csv') {
+        row.sha256 = sha256(swapped);
+        row.size = Buffer.byteLength(swapped);
+      }
+    manifest.packDigest = sha256(canonicalJson(manifest.files));
+    writeFileSync(manifestPath, JSON.stringify(manifest));
+    const { status, report } = await verify(copy, '--key', key);
+    expect(status).toBe(1);
+    expect(failed(report)).toEqual(['files']);
+    expect(report?.checks[0]?.failures.join(' ')).toContain(
+      'evidence/predictions.csv is not the file the audit log records attached',
+    );
+  });
+
   it('refuses a checkpoint that the pinned key did not sign', async () => {
     const other = generateSigningKey('clearance/other').verifierKey;
     const wrongKey = await verify(pack, '--key', other);
