@@ -4,7 +4,7 @@
  * named and exits 1; an unreadable pack or a missing pin exits 2.
  */
 import { createHash } from 'node:crypto';
-import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -168,6 +168,22 @@ describe('clearance evidence-pack verify', () => {
     expect(report?.checks[0]?.failures.join(' ')).toContain(
       'evidence/predictions.csv is not the file the audit log records attached',
     );
+  });
+
+  it('finds an evidence file left out together with its manifest row', async () => {
+    const copy = copyOfPack('dropped-evidence');
+    rmSync(join(copy, 'evidence', 'model_card.md'));
+    const manifestPath = join(copy, 'manifest.json');
+    const manifest = JSON.parse(readFileSync(manifestPath, 'utf8'));
+    manifest.files = manifest.files.filter(
+      (row: { path: string }) => row.path !== 'evidence/model_card.md',
+    );
+    manifest.packDigest = sha256(canonicalJson(manifest.files));
+    writeFileSync(manifestPath, JSON.stringify(manifest));
+    const { status, report } = await verify(copy, '--key', key);
+    expect(status).toBe(1);
+    expect(failed(report)).toEqual(['files']);
+    expect(report?.checks[0]?.failures.join(' ')).toContain('evidence/model_card.md is missing');
   });
 
   it('refuses a checkpoint that the pinned key did not sign', async () => {

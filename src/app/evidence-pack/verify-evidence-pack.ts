@@ -330,6 +330,11 @@ function evidenceBindingFailures(
           : `${path} is not the file the audit log records attached (${recorded}).`,
       );
   }
+  for (const path of attached.keys())
+    if (!files.has(`evidence/${path}`))
+      failures.push(
+        `evidence/${path} is missing: the audit log records it attached to ${subject}, the pack leaves it out.`,
+      );
   return failures;
 }
 
