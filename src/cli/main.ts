@@ -49,8 +49,13 @@ export async function main(argv: string[], io: Io = process): Promise<number> {
   const program = buildProgram(io, (code) => {
     exit = code;
   });
+  // `--debug` may stand anywhere (`clearance eval … --debug`): with positional options commander
+  // would read it only before the command, so it is taken out here (up to a `--`).
+  const end = argv.indexOf('--') < 0 ? argv.length : argv.indexOf('--');
+  const debugFlag = argv.slice(2, end).includes('--debug');
+  const args = argv.filter((arg, i) => i < 2 || i >= end || arg !== '--debug');
   try {
-    await program.parseAsync(argv);
+    await program.parseAsync(args);
     return exit;
   } catch (error) {
     if (error instanceof CommanderError) {
@@ -58,7 +63,7 @@ export async function main(argv: string[], io: Io = process): Promise<number> {
       return error.exitCode === 0 ? exitCodes.ok : exitCodes.badInput;
     }
     const { reportError } = await import('./report-error.js');
-    const debug = program.opts().debug === true || process.env.CLEARANCE_DEBUG === '1';
+    const debug = debugFlag || process.env.CLEARANCE_DEBUG === '1';
     return reportError(error, io.stderr, debug);
   }
 }
