@@ -351,6 +351,28 @@ forEachStore('outbox delivery', (open) => {
     expect(missing.code).toBe('not_found');
   });
 
+  it('redelivers at once a delivery that waits for its next retry', async () => {
+    const { deps, useCases, runner } = await setup();
+    const hook = await receiver([503, 200]);
+    const { subscription } = await useCases.createWebhook(people.admin, { url: hook.url });
+    const id = await emitLike(deps, sample('transition.executed'));
+    await runner.runDue();
+    expect(hook.received).toHaveLength(1);
+    const again = await useCases.redeliverWebhook(people.admin, {
+      id: subscription.id,
+      eventId: id,
+    });
+    expect(again).toMatchObject({
+      status: 'pending',
+      nextAttemptAt: deps.clock.now().toISOString(),
+    });
+    // The clock has not moved: the retry's wait (5 s) is not over, the redelivery is due now.
+    await runner.runDue();
+    expect(hook.received.map((r) => r.headers['webhook-id'])).toEqual([id, id]);
+    const [entry] = await useCases.listWebhookDeliveries(people.admin, { id: subscription.id });
+    expect(entry).toMatchObject({ status: 'delivered', attempts: 2 });
+  });
+
   it('posts Slack messages in Block Kit shape and emails the people the rules choose', async () => {
     const h = await open();
     const slack = await receiver();
