@@ -378,14 +378,15 @@ export function notificationsOf(config: Config): {
 
 /**
  * The Slack URLs of the routing rules against the address check, at start: a rule that could
- * never deliver stops the server with the rule named, rather than failing every event later.
+ * never deliver stops the server with the rule named, rather than failing every event later. A
+ * name that does not resolve now (DNS briefly down) does not stop it: each delivery checks again.
  */
 export async function assertNotificationTargets(registry: Registry): Promise<void> {
   const problems = [];
   for (const [index, rule] of registry.config.notificationRules.entries()) {
     if (rule.url === undefined) continue;
     const checked = await registry.deps.notifications.channels.checkUrl(rule.url);
-    if (!checked.ok) {
+    if (!checked.ok && checked.unresolved !== true) {
       problems.push({
         message: `notificationRules[${index}]${rule.name ? ` (${rule.name})` : ''}: ${checked.reason}.`,
         fix: 'Use a public https Slack URL, or allow its address class with notifyAllowAddresses.',

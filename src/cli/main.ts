@@ -20,7 +20,7 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
   const program = new Command('clearance')
     .description('Release governance for ML model registries: policy-as-code gates and sign-offs.')
     .version(versionLine())
-    .option('--debug', debugHelp)
+    .option('--debug', 'print stack traces of errors (also CLEARANCE_DEBUG=1)')
     .showHelpAfterError("(run 'clearance help <command>' for its options)")
     // `request MODEL VERSION --to …` has subcommands (`request show ID`) with options of the
     // same names: each command's options are read where they stand.
@@ -40,16 +40,7 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
   declareBlobCommands(context);
   declarePackAndBacktestCommands(context);
   declareNotifyCommands(context);
-  // Positional options keep `--debug` on the program only; declare it on every command as well, so
-  // it works where the docs say it does: after any command (`clearance eval … --debug`).
-  for (const command of allCommands(program)) command.option('--debug', debugHelp);
   return program;
-}
-
-const debugHelp = 'print stack traces of errors (also CLEARANCE_DEBUG=1)';
-
-function allCommands(command: Command): Command[] {
-  return command.commands.flatMap((sub) => [sub, ...allCommands(sub)]);
 }
 
 /** Runs the CLI and returns its exit code; never calls process.exit, so tests can drive it. */
@@ -58,8 +49,13 @@ export async function main(argv: string[], io: Io = process): Promise<number> {
   const program = buildProgram(io, (code) => {
     exit = code;
   });
+  // `--debug` may stand anywhere (`clearance eval … --debug`): with positional options commander
+  // would read it only before the command, so it is taken out here (up to a `--`).
+  const end = argv.indexOf('--') < 0 ? argv.length : argv.indexOf('--');
+  const debugFlag = argv.slice(2, end).includes('--debug');
+  const args = argv.filter((arg, i) => i < 2 || i >= end || arg !== '--debug');
   try {
-    await program.parseAsync(argv);
+    await program.parseAsync(args);
     return exit;
   } catch (error) {
     if (error instanceof CommanderError) {
@@ -67,9 +63,7 @@ export async function main(argv: string[], io: Io = process): Promise<number> {
       return error.exitCode === 0 ? exitCodes.ok : exitCodes.badInput;
     }
     const { reportError } = await import('./report-error.js');
-    const debug =
-      [program, ...allCommands(program)].some((c) => c.opts().debug === true) ||
-      process.env.CLEARANCE_DEBUG === '1';
+    const debug = debugFlag || process.env.CLEARANCE_DEBUG === '1';
     return reportError(error, io.stderr, debug);
   }
 }

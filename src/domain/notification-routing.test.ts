@@ -72,10 +72,23 @@ describe('routing', () => {
     expect(
       routeEvent({ rules: slackRules, event: sample('gate.failed'), people }).deliveries,
     ).toEqual([{ channel: 'slack', url }]);
-    // A rollout event names no target state: a toState rule does not match it.
+    // A canary runs only for a production promotion: its events are bound for production.
+    for (const type of ['rollout.started', 'rollout.rolled_back'] as const) {
+      expect(
+        routeEvent({ rules: slackRules.slice(0, 1), event: sample(type), people }).deliveries,
+      ).toEqual([{ channel: 'slack', url }]);
+    }
+    const staging = rules({ events: '*', toState: 'staging', channel: 'slack', url });
     expect(
-      routeEvent({ rules: slackRules.slice(0, 1), event: sample('rollout.started'), people })
-        .deliveries,
+      routeEvent({ rules: staging, event: sample('rollout.rolled_back'), people }).deliveries,
+    ).toEqual([]);
+    // Events about no transition (a signed checkpoint) match no toState rule.
+    expect(
+      routeEvent({
+        rules: slackRules.slice(0, 1),
+        event: sample('audit.checkpoint_signed'),
+        people,
+      }).deliveries,
     ).toEqual([]);
   });
 

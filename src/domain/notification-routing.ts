@@ -106,10 +106,14 @@ export function matchesNamePattern(pattern: string, name: string): boolean {
   return at <= end;
 }
 
-/** The model an event is about, and the state its transition goes to (when it has one). */
+/**
+ * The model an event is about, and the state its transition goes to (when it has one). A canary
+ * runs only for a production promotion, so `rollout.*` events are bound for production.
+ */
 function eventScope(event: NotificationEvent): { model?: string; toState?: string } {
   const data = event.data as { request?: { to: string }; to?: string };
-  const toState = data.request?.to ?? data.to;
+  const toState =
+    data.request?.to ?? data.to ?? (event.type.startsWith('rollout.') ? 'production' : undefined);
   return {
     ...(event.subject.model === undefined ? {} : { model: event.subject.model }),
     ...(toState === undefined ? {} : { toState }),

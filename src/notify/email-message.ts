@@ -4,6 +4,7 @@
  * it tells nobody anything and an event field can never become markup. The Message-ID is derived
  * from the event and the recipient, so a retried send is recognisably the same message.
  */
+import { createHash } from 'node:crypto';
 import { absoluteLink, type NotificationEvent } from '../domain/index.js';
 import { describeEvent, type EventDescription } from './describe-event.js';
 
@@ -140,6 +141,16 @@ export function renderDigestEmail(input: DigestInput, options: EmailRenderOption
     subject: oneLine(`[Clearance] ${title}`),
     text: `${title}\n\n${text}\n`,
     html: htmlPage(title, `<h1 style="font-size:20px">${escapeHtml(title)}</h1>\n${html}`),
-    messageId: messageId(options.from, ['digest', input.day, input.recipient.userId]),
+    // The events' hash tells apart digests of one day (an interval under a day); a resend of
+    // the same digest keeps its id, as a retried single email does.
+    messageId: messageId(options.from, [
+      'digest',
+      input.day,
+      input.recipient.userId,
+      createHash('sha256')
+        .update(input.events.map((e) => e.id).join('\n'))
+        .digest('hex')
+        .slice(0, 16),
+    ]),
   };
 }

@@ -57,7 +57,11 @@ export async function postJson(req: PostRequest): Promise<DeliveryAttempt> {
   const started = performance.now();
   const elapsed = () => Math.round(performance.now() - started);
   const target = await checkTarget(req.url, req.policy, req.resolve);
-  if (!target.ok) return { outcome: 'failed', error: target.reason, durationMs: elapsed() };
+  if (!target.ok) {
+    // A name that does not resolve now is a network error (retried); a refused address is not.
+    const outcome = target.unresolved === true ? 'retry' : 'failed';
+    return { outcome, error: target.reason, durationMs: elapsed() };
+  }
   try {
     const response = await post(target.url, req);
     const retryAfterMs = parseRetryAfter(header(response.message, 'retry-after'), new Date());

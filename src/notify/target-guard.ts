@@ -50,7 +50,11 @@ export function refusedAddress(address: string, policy: TargetPolicy): string | 
   return `${address} is a ${kind} address`;
 }
 
-export type TargetCheck = { ok: true; url: URL } | { ok: false; reason: string };
+/**
+ * `unresolved`: the name did not resolve now (DNS down or the name unknown), which a later attempt
+ * may get past, unlike an address the policy refuses.
+ */
+export type TargetCheck = { ok: true; url: URL } | { ok: false; reason: string; unresolved?: true };
 
 export type Resolve = (hostname: string) => Promise<string[]>;
 
@@ -90,9 +94,14 @@ export async function checkTarget(
   try {
     addresses = ipaddr.isValid(host) ? [host] : await resolve(host);
   } catch (error) {
-    return { ok: false, reason: `Cannot resolve ${host}: ${(error as Error).message}` };
+    return {
+      ok: false,
+      reason: `Cannot resolve ${host}: ${(error as Error).message}`,
+      unresolved: true,
+    };
   }
-  if (addresses.length === 0) return { ok: false, reason: `${host} resolves to no address` };
+  if (addresses.length === 0)
+    return { ok: false, reason: `${host} resolves to no address`, unresolved: true };
   for (const address of addresses) {
     const refused = refusedAddress(address, policy);
     if (refused !== undefined) return { ok: false, reason: `Target ${host} refused: ${refused}` };

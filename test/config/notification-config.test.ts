@@ -100,3 +100,24 @@ it('refuses to start with a Slack rule whose URL the address check refuses', asy
     await registry.close();
   }
 });
+
+it('starts with a Slack rule whose name does not resolve now: each delivery checks it again', async () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'clearance-notify-config-'));
+  const registry = await openRegistry(
+    loadConfig({
+      env: {},
+      flags: {
+        dataDir,
+        // .invalid never resolves (RFC 6761), as a name does while DNS is briefly down.
+        notificationRules: JSON.stringify([
+          { name: 'ops', channel: 'slack', events: '*', url: 'https://hooks.clearance.invalid/x' },
+        ]),
+      },
+    }),
+  );
+  try {
+    await expect(assertNotificationTargets(registry)).resolves.toBeUndefined();
+  } finally {
+    await registry.close();
+  }
+});

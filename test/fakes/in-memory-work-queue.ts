@@ -212,7 +212,12 @@ export function workQueueRepos(
   s: WorkQueueState,
 ): WorkQueueRepositories & { webhooks: WebhookSubscriptionRepository } {
   const jobs = jobRepo(s);
-  const deliver = (eventId: string, target: DeliveryTarget, at: string) =>
+  const deliver = (
+    eventId: string,
+    target: DeliveryTarget,
+    at: string,
+    onExisting: 'keep' | 'replace' = 'keep',
+  ) =>
     jobs.schedule(
       {
         kind: 'outbox.deliver',
@@ -220,7 +225,7 @@ export function workQueueRepos(
         payload: { eventId, target },
         runAt: at,
       },
-      { at },
+      { at, onExisting },
     );
   const delivery = (eventId: string, target: DeliveryTarget) =>
     s.deliveries.find((d) => d.eventId === eventId && d.target === target);
@@ -324,7 +329,7 @@ export function workQueueRepos(
         d.status = 'pending';
         d.nextAttemptAt = at;
         delete d.firstAttemptAt;
-        await deliver(eventId, target, at);
+        await deliver(eventId, target, at, 'replace');
         return true;
       },
       list: async (eventId) =>

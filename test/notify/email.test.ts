@@ -168,6 +168,17 @@ describe('email over SMTP', () => {
     }
   });
 
+  it('gives two digests of one day different Message-IDs, a resent one the same', () => {
+    // With notifyDigestIntervalSeconds under a day, a person gets several digests in a day; mail
+    // systems drop a message whose Message-ID they have seen, so each digest needs its own.
+    const digest = (events: typeof sampleEvents) =>
+      renderDigestEmail({ recipient: rita, day: '2026-12-04', events }, options).messageId;
+    const morning = sampleEvents.slice(0, 2);
+    const afternoon = sampleEvents.slice(2, 4);
+    expect(digest(morning)).not.toBe(digest(afternoon));
+    expect(digest(morning)).toBe(digest([...morning]));
+  });
+
   it('sends a daily digest: many events, one message per approver', async () => {
     delivered.length = 0;
     const events = sampleEvents.filter((e) =>
@@ -182,7 +193,9 @@ describe('email over SMTP', () => {
     const [got] = delivered;
     expect(got!.rcptTo).toEqual(['rita@example.com']);
     expect(got!.mail.subject).toBe('[Clearance] Clearance digest for 2026-12-04: 3 events');
-    expect(got!.mail.messageId).toBe('<digest.2026-12-04.rita.risk@ops.example.com>');
+    expect(got!.mail.messageId).toMatch(
+      /^<digest\.2026-12-04\.rita\.risk\.[0-9a-f]{16}@ops\.example\.com>$/,
+    );
     for (const title of ['Approval needed', 'Gates failed', 'Review overdue']) {
       expect(got!.mail.text).toContain(title);
       expect(got!.mail.html).toContain(title);

@@ -333,7 +333,7 @@ forEachStore('outbox delivery', (open) => {
   });
 
   it('redelivers an event on request, with the same webhook-id', async () => {
-    const { deps, useCases, runner } = await setup();
+    const { h, deps, useCases, runner } = await setup();
     const hook = await receiver();
     const { subscription } = await useCases.createWebhook(people.admin, { url: hook.url });
     const id = await emitLike(deps, sample('transition.executed'));
@@ -349,6 +349,50 @@ forEachStore('outbox delivery', (open) => {
       useCases.redeliverWebhook(people.admin, { id: subscription.id, eventId: 'evt_none' }),
     );
     expect(missing.code).toBe('not_found');
+    // A disabled subscription is refused (it would fail at once); a deleted one is not found.
+    // Either way nothing changes: no audit entry, the delivery stays as it was.
+    const auditBefore = (await readActions(h)).length;
+    await useCases.disableWebhook(people.admin, { id: subscription.id });
+    const disabled = await refusal(
+      useCases.redeliverWebhook(people.admin, { id: subscription.id, eventId: id }),
+    );
+    expect(disabled.code).toBe('precondition_failed');
+    await useCases.deleteWebhook(people.admin, { id: subscription.id });
+    const deleted = await refusal(
+      useCases.redeliverWebhook(people.admin, { id: subscription.id, eventId: id }),
+    );
+    expect(deleted.code).toBe('not_found');
+    expect((await readActions(h)).slice(auditBefore)).toEqual([
+      'webhook.updated',
+      'webhook.deleted',
+    ]);
+    const target = `webhook:${subscription.id}`;
+    expect(await deps.store.read((tx) => tx.deliveries.get(id, target))).toMatchObject({
+      status: 'delivered',
+      attempts: 2,
+    });
+  });
+
+  it('redelivers at once a delivery that waits for its next retry', async () => {
+    const { deps, useCases, runner } = await setup();
+    const hook = await receiver([503, 200]);
+    const { subscription } = await useCases.createWebhook(people.admin, { url: hook.url });
+    const id = await emitLike(deps, sample('transition.executed'));
+    await runner.runDue();
+    expect(hook.received).toHaveLength(1);
+    const again = await useCases.redeliverWebhook(people.admin, {
+      id: subscription.id,
+      eventId: id,
+    });
+    expect(again).toMatchObject({
+      status: 'pending',
+      nextAttemptAt: deps.clock.now().toISOString(),
+    });
+    // The clock has not moved: the retry's wait (5 s) is not over, the redelivery is due now.
+    await runner.runDue();
+    expect(hook.received.map((r) => r.headers['webhook-id'])).toEqual([id, id]);
+    const [entry] = await useCases.listWebhookDeliveries(people.admin, { id: subscription.id });
+    expect(entry).toMatchObject({ status: 'delivered', attempts: 2 });
   });
 
   it('posts Slack messages in Block Kit shape and emails the people the rules choose', async () => {

@@ -76,6 +76,21 @@ describe('webhook target guard (SSRF)', () => {
     }
   });
 
+  it('retries a target whose name does not resolve now (DNS down is a network error)', async () => {
+    const attempt = await postJson({
+      url: 'https://hooks.example/x',
+      body: '{}',
+      policy: {},
+      resolve: async () => {
+        throw Object.assign(new Error('getaddrinfo EAI_AGAIN hooks.example'), {
+          code: 'EAI_AGAIN',
+        });
+      },
+    });
+    expect(attempt).toMatchObject({ outcome: 'retry' });
+    expect(attempt.error).toMatch(/Cannot resolve hooks.example/);
+  });
+
   it('re-checks at connect time, so a name that rebinds to loopback is refused', async () => {
     const receiver = await startReceiver((_, response) => response.end('ok'));
     try {

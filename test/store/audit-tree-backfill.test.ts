@@ -19,7 +19,14 @@ const hex = (bytes: Uint8Array | undefined) =>
 
 /** Removes migrations 0005 and later from a migrated database, as before the upgrade. */
 async function rewind(db: StoreDialect): Promise<void> {
-  // 0009, 0008 and 0007, undone first (they do not touch the audit log).
+  // 0012 to 0007, undone first (they do not touch the audit log).
+  await sql`drop index versions_in_registration_order`.execute(db.db);
+  await sql`drop table identity_epoch`.execute(db.db);
+  await sql`drop index deliveries_by_target`.execute(db.db);
+  await sql`drop table delivery_attempts`.execute(db.db);
+  await sql`drop table webhook_subscriptions`.execute(db.db);
+  await sql`drop table rollout_observations`.execute(db.db);
+  await sql`drop table rollouts`.execute(db.db);
   await sql`drop table deliveries`.execute(db.db);
   await sql`drop table jobs`.execute(db.db);
   await sql`drop table outbox`.execute(db.db);

@@ -1,5 +1,5 @@
 /** A subscription's delivery log, and sending one of its deliveries again. */
-import { invalidInput, notFound, type Principal } from '../../domain/index.js';
+import { ClearanceError, invalidInput, notFound, type Principal } from '../../domain/index.js';
 import { assertGlobalRole } from '../identity/identity-rules.js';
 import type { AppDeps } from '../shared/app-deps.js';
 import { auditRecord } from '../shared/audit-record.js';
@@ -57,6 +57,23 @@ export async function redeliverWebhook(
   return guarded(deps, { actor: principal, action: 'webhook.redeliver', subject }, () =>
     deps.store.transaction(async (tx) => {
       assertGlobalRole({ principal, roles: ['admin'], action: 'redeliver webhooks' });
+      const subscription = await tx.webhooks.get(input.id);
+      if (subscription === undefined)
+        throw notFound(
+          `Webhook subscription ${input.id}`,
+          'List them with `clearance webhook list`.',
+        );
+      if (!subscription.enabled) {
+        const message = `Webhook subscription ${input.id} is disabled, so a redelivery would fail.`;
+        throw new ClearanceError('precondition_failed', message, {
+          problems: [
+            {
+              message,
+              fix: `Enable it first: \`clearance webhook update ${input.id} --enable\`.`,
+            },
+          ],
+        });
+      }
       const target = `${targetPrefixes.webhook}${input.id}`;
       const time = deps.clock.now().toISOString();
       if (!(await tx.deliveries.redeliver(input.eventId, target, time))) {

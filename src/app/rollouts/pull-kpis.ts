@@ -31,7 +31,7 @@ export interface KpiPullOutcome {
 }
 
 /** The chunk length: the shortest trigger period, so no window waits on a longer pull. */
-export function pullChunkMs(spec: RolloutSpec): number {
+function pullChunkMs(spec: RolloutSpec): number {
   const periods = spec.triggers.map((t) => parseDuration(t.period) ?? Number.POSITIVE_INFINITY);
   return Math.min(...periods);
 }

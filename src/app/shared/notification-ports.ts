@@ -65,7 +65,9 @@ export interface EmailAddressee {
 /** How events leave the service; every method reports failures as results, never throws. */
 export interface NotificationChannels {
   /** Whether a webhook or Slack URL may be a target (scheme, credentials, address classes). */
-  checkUrl(url: string): Promise<{ ok: true } | { ok: false; reason: string }>;
+  checkUrl(
+    url: string,
+  ): Promise<{ ok: true } | { ok: false; reason: string; unresolved?: true | undefined }>;
   /** A new `whsec_` secret. */
   newSecret(): string;
   webhook(input: {

@@ -220,8 +220,8 @@ export interface DeliveryRepository {
   /** Records an attempt on the delivery and in its attempt log (status code, error, timing). */
   recordAttempt(attempt: DeliveryAttempt): Promise<void>;
   /**
-   * Sends it again: back to pending, its deadline counted afresh from the next attempt, with a
-   * new `outbox.deliver` job due at `at`.
+   * Sends it again: back to pending, its deadline counted afresh from the next attempt, with its
+   * `outbox.deliver` job due at `at` (a retry that waits is moved to `at`).
    */
   redeliver(eventId: string, target: DeliveryTarget, at: string): Promise<boolean>;
   get(eventId: string, target: DeliveryTarget): Promise<Delivery | undefined>;

@@ -20,7 +20,13 @@ export function deliveryRepository(
   jobs: JobRepository,
 ): DeliveryRepository {
   const { db } = context;
-  const deliver = (eventId: string, target: DeliveryTarget, at: string) =>
+  // A redelivery moves a retry that waits (`replace`) so it is due now; planning keeps.
+  const deliver = (
+    eventId: string,
+    target: DeliveryTarget,
+    at: string,
+    onExisting: 'keep' | 'replace' = 'keep',
+  ) =>
     jobs.schedule(
       {
         kind: 'outbox.deliver',
@@ -28,7 +34,7 @@ export function deliveryRepository(
         payload: { eventId, target },
         runAt: at,
       },
-      { at },
+      { at, onExisting },
     );
   const row = (eventId: string, target: DeliveryTarget) =>
     db.updateTable('deliveries').where('event_id', '=', eventId).where('target', '=', target);
@@ -95,7 +101,7 @@ export function deliveryRepository(
         .set({ status: 'pending', next_attempt_at: at, first_attempt_at: null })
         .executeTakeFirst();
       if (Number(result.numUpdatedRows) === 0) return false;
-      await deliver(eventId, target, at);
+      await deliver(eventId, target, at, 'replace');
       return true;
     },
     async list(eventId) {
