@@ -4,7 +4,7 @@
  * named and exits 1; an unreadable pack or a missing pin exits 2.
  */
 import { createHash } from 'node:crypto';
-import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -121,6 +121,69 @@ describe('clearance evidence-pack verify', () => {
     expect(status).toBe(1);
     expect(failed(report)).toEqual(['inclusion_proofs']);
     expect(report?.checks[3]?.failures[0]).toContain(`Audit entry ${first.seq} does not hash`);
+  });
+
+  it('finds an edited audit entry the rewritten manifest calls newer than the checkpoint', async () => {
+    const copy = copyOfPack('edited-entry-not-covered');
+    const path = join(copy, 'audit', 'entries.jsonl');
+    const lines = readFileSync(path, 'utf8').trimEnd().split('\n');
+    const first = JSON.parse(lines[0] ?? '{}');
+    first.actor.id = 'someone-else';
+    lines[0] = canonicalJson(first);
+    const edited = `${lines.join('\n')}\n`;
+    writeFileSync(path, edited);
+    const manifestPath = join(copy, 'manifest.json');
+    const manifest = JSON.parse(readFileSync(manifestPath, 'utf8'));
+    for (const row of manifest.files)
+      if (row.path === 'audit/entries.jsonl') {
+        row.sha256 = sha256(edited);
+        row.size = Buffer.byteLength(edited);
+      }
+    manifest.audit.notCovered = [first.seq];
+    manifest.packDigest = sha256(canonicalJson(manifest.files));
+    writeFileSync(manifestPath, JSON.stringify(manifest));
+    const { status, report } = await verify(copy, '--key', key);
+    expect(status).toBe(1);
+    expect(failed(report)).toEqual(['inclusion_proofs']);
+    expect(report?.checks[3]?.failures.join(' ')).toContain(`Audit entry ${first.seq}`);
+  });
+
+  it('finds a swapped evidence file even when the manifest was rewritten to match', async () => {
+    const copy = copyOfPack('swapped-evidence');
+    const file = join(copy, 'evidence', 'predictions.csv');
+    const swapped = `${readFileSync(file, 'utf8')}0,0.5,x\n`;
+    writeFileSync(file, swapped);
+    const manifestPath = join(copy, 'manifest.json');
+    const manifest = JSON.parse(readFileSync(manifestPath, 'utf8'));
+    for (const row of manifest.files)
+      if (row.path === 'evidence/predictions.csv') {
+        row.sha256 = sha256(swapped);
+        row.size = Buffer.byteLength(swapped);
+      }
+    manifest.packDigest = sha256(canonicalJson(manifest.files));
+    writeFileSync(manifestPath, JSON.stringify(manifest));
+    const { status, report } = await verify(copy, '--key', key);
+    expect(status).toBe(1);
+    expect(failed(report)).toEqual(['files']);
+    expect(report?.checks[0]?.failures.join(' ')).toContain(
+      'evidence/predictions.csv is not the file the audit log records attached',
+    );
+  });
+
+  it('finds an evidence file left out together with its manifest row', async () => {
+    const copy = copyOfPack('dropped-evidence');
+    rmSync(join(copy, 'evidence', 'model_card.md'));
+    const manifestPath = join(copy, 'manifest.json');
+    const manifest = JSON.parse(readFileSync(manifestPath, 'utf8'));
+    manifest.files = manifest.files.filter(
+      (row: { path: string }) => row.path !== 'evidence/model_card.md',
+    );
+    manifest.packDigest = sha256(canonicalJson(manifest.files));
+    writeFileSync(manifestPath, JSON.stringify(manifest));
+    const { status, report } = await verify(copy, '--key', key);
+    expect(status).toBe(1);
+    expect(failed(report)).toEqual(['files']);
+    expect(report?.checks[0]?.failures.join(' ')).toContain('evidence/model_card.md is missing');
   });
 
   it('refuses a checkpoint that the pinned key did not sign', async () => {

@@ -232,16 +232,25 @@ function checkProofs(
   files: ReadonlyMap<string, Uint8Array>,
   m: EvidencePackManifest,
   signed: CheckpointOutcome,
-): { check: PackCheck; verified: number } {
+): { check: PackCheck; verified: number; accepted: AuditEntry[] } {
   const failures: string[] = [];
+  const accepted: AuditEntry[] = [];
   const entries = parseLines(files.get('audit/entries.jsonl'), failures);
   const proofs = new Map(
     parseProofs(files.get('audit/proofs.json'), failures).map((p) => [p.seq, p]),
   );
-  const notCovered = new Set(m.audit.notCovered);
+  // The manifest is not signed: an entry counts as newer than the checkpoint only when its
+  // sequence number says so, or an edited entry could be waved through by listing it here.
+  const listedNotCovered = new Set(m.audit.notCovered);
+  const isNotCovered = (seq: number) =>
+    listedNotCovered.has(seq) && (signed.size === undefined || seq >= signed.size);
+  const notCovered = new Set(entries.map((e) => e.seq).filter(isNotCovered));
   let verified = 0;
   for (const entry of entries) {
-    if (notCovered.has(entry.seq)) continue;
+    if (notCovered.has(entry.seq)) {
+      accepted.push(entry);
+      continue;
+    }
     const row = proofs.get(entry.seq);
     if (!row) {
       failures.push(`Audit entry ${entry.seq} has no inclusion proof.`);
@@ -265,8 +274,10 @@ function checkProofs(
         proof: row.proof.map((p) => new Uint8Array(Buffer.from(String(p), 'base64'))),
         root: signed.root,
       });
-    if (ok) verified++;
-    else
+    if (ok) {
+      verified++;
+      accepted.push(entry);
+    } else
       failures.push(
         `Audit entry ${entry.seq}'s inclusion proof does not lead to the signed root of size ${signed.size}.`,
       );
@@ -285,7 +296,46 @@ function checkProofs(
     : failures.length === 0
       ? 'The inclusion proofs were not checked: the checkpoint did not verify.'
       : `${failures.length} audit proof problem(s).`;
-  return { check: { check: 'inclusion_proofs', ok, summary, failures }, verified };
+  return { check: { check: 'inclusion_proofs', ok, summary, failures }, verified, accepted };
+}
+
+/**
+ * The manifest is not signed, so a file swapped together with its manifest row passes the digest
+ * check: each evidence file must also be the one the (proven) `evidence.attached` entries of this
+ * version last recorded for its path.
+ */
+function evidenceBindingFailures(
+  files: ReadonlyMap<string, Uint8Array>,
+  m: EvidencePackManifest,
+  accepted: readonly AuditEntry[],
+): string[] {
+  const attached = new Map<string, string>();
+  const subject = `${String(m.model)}@${String(m.version)}`;
+  for (const entry of [...accepted].sort((a, b) => a.seq - b.seq)) {
+    if (entry.action !== 'evidence.attached' || entry.subject.id !== subject) continue;
+    const listed = (entry.data as { files?: unknown } | undefined)?.files;
+    if (!Array.isArray(listed)) continue;
+    for (const f of listed as { path?: unknown; digest?: unknown }[])
+      if (typeof f.path === 'string' && typeof f.digest === 'string')
+        attached.set(f.path, f.digest);
+  }
+  const failures: string[] = [];
+  for (const [path, bytes] of files) {
+    if (!path.startsWith('evidence/')) continue;
+    const recorded = attached.get(path.slice('evidence/'.length));
+    if (recorded !== sha256(bytes))
+      failures.push(
+        recorded === undefined
+          ? `${path} is not the file the audit log records attached: no proven evidence.attached entry of ${subject} names it.`
+          : `${path} is not the file the audit log records attached (${recorded}).`,
+      );
+  }
+  for (const path of attached.keys())
+    if (!files.has(`evidence/${path}`))
+      failures.push(
+        `evidence/${path} is missing: the audit log records it attached to ${subject}, the pack leaves it out.`,
+      );
+  return failures;
 }
 
 /**
@@ -300,7 +350,15 @@ export function verifyEvidencePack(
   const m = parseManifest(files.get('manifest.json'));
   const signed = checkCheckpoint(files, m, pinned);
   const proofs = checkProofs(files, m, signed);
-  const checks = [checkFiles(files, m), checkPackDigest(m), signed.check, proofs.check];
+  const fileCheck = checkFiles(files, m);
+  // Without a verified checkpoint nothing is proven to bind to; that failure is reported already.
+  const unbound = signed.check.ok ? evidenceBindingFailures(files, m, proofs.accepted) : [];
+  if (unbound.length > 0) {
+    fileCheck.ok = false;
+    fileCheck.failures.push(...unbound);
+    fileCheck.summary = `${fileCheck.failures.length} file problem(s).`;
+  }
+  const checks = [fileCheck, checkPackDigest(m), signed.check, proofs.check];
   return {
     valid: checks.every((c) => c.ok),
     model: String(m.model),
