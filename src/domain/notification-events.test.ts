@@ -25,11 +25,22 @@ describe('notification events', () => {
     expect(notificationEventTypes).toContain('audit.checkpoint_signed');
   });
 
-  it('links a request event to the request, model and decision in the API', () => {
+  it('links a rollout event to its rollout, version and model, and opens the rollout', () => {
+    const rolledBack = sampleEvents.find((event) => event.type === 'rollout.rolled_back');
+    expect(rolledBack?.subject.links).toEqual({
+      api: '/api/v1/rollouts/ro_01JROLL',
+      model: '/api/v1/models/credit-risk-scorer',
+      version: '/api/v1/models/credit-risk-scorer/versions/7',
+      rollout: '/api/v1/rollouts/ro_01JROLL',
+    });
+  });
+
+  it('links a request event to the request, model, version and decision in the API', () => {
     const gate = sampleEvents.find((event) => event.type === 'gate.failed');
     expect(gate?.subject.links).toEqual({
       api: '/api/v1/requests/req_01JEXAMPLE',
       model: '/api/v1/models/credit-risk-scorer',
+      version: '/api/v1/models/credit-risk-scorer/versions/7',
       request: '/api/v1/requests/req_01JEXAMPLE',
       decision: '/api/v1/decisions/dec_01JDEC',
     });

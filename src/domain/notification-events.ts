@@ -22,9 +22,13 @@ const subjectSchema = z
     webhookId: text.optional(),
     links: z
       .strictObject({
-        api: text.describe('API path of what the event is about (the request, else the model)'),
+        api: text.describe(
+          'API path of what the event is about (the request, else the rollout, the version, the model)',
+        ),
         model: text.optional(),
+        version: text.optional(),
         request: text.optional(),
+        rollout: text.optional(),
         decision: text.optional(),
         webhook: text.optional(),
       })

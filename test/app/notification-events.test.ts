@@ -57,9 +57,10 @@ function only<T extends NotificationEventType>(
   return list.filter((e): e is NotificationEventOf<T> & NotificationEvent => e.type === type);
 }
 
-const requestLinks = (requestId: string, decisionId?: string) => ({
+const requestLinks = (version: string, requestId: string, decisionId?: string) => ({
   api: `/api/v1/requests/${requestId}`,
   model: `/api/v1/models/${model}`,
+  version: `/api/v1/models/${model}/versions/${version}`,
   request: `/api/v1/requests/${requestId}`,
   ...(decisionId ? { decision: `/api/v1/decisions/${decisionId}` } : {}),
 });
@@ -109,7 +110,7 @@ forEachStore('notification events', (open) => {
       model,
       version: '2026.2',
       requestId: request.id,
-      links: requestLinks(request.id),
+      links: requestLinks('2026.2', request.id),
     });
     expect(asked?.data.request).toEqual({
       id: request.id,
@@ -147,7 +148,7 @@ forEachStore('notification events', (open) => {
     expect(recorded[0]?.data.approval).toMatchObject({ decision: 'approve', comment: 'Reviewed' });
 
     const executed = only(all, 'transition.executed').at(-1);
-    expect(executed?.subject.links).toEqual(requestLinks(request.id, decision.id));
+    expect(executed?.subject.links).toEqual(requestLinks('2026.2', request.id, decision.id));
     expect(executed?.data).toMatchObject({ executedBy: people.mlops.id, decisionId: decision.id });
     expect(executed?.data.request.id).toBe(request.id);
 
@@ -186,7 +187,7 @@ forEachStore('notification events', (open) => {
     );
     expect(rejected).toMatchObject({
       type: 'transition.rejected',
-      subject: { requestId: request.id, links: requestLinks(request.id) },
+      subject: { requestId: request.id, links: requestLinks('1', request.id) },
       data: { rejectedBy: people.tech.id, reason: 'Training set-up is wrong' },
     });
   });
@@ -208,7 +209,7 @@ forEachStore('notification events', (open) => {
     expect(opened.decision.outcome).toBe('denied');
     const before = await events(h);
     const failed = only(before, 'gate.failed').at(-1);
-    expect(failed?.subject.links).toEqual(requestLinks(opened.request.id, opened.decision.id));
+    expect(failed?.subject.links).toEqual(requestLinks('hotfix', opened.request.id, opened.decision.id));
     expect(failed?.data).toMatchObject({
       model,
       version: 'hotfix',
@@ -234,7 +235,7 @@ forEachStore('notification events', (open) => {
     const decisionId = blockedEntry?.data.decisionId as string;
     expect(blocked?.data.decisionId).toBe(decisionId);
     expect(blocked?.data.reasons).toEqual(blockedEntry?.data.reasons);
-    expect(blocked?.subject.links).toEqual(requestLinks(opened.request.id, decisionId));
+    expect(blocked?.subject.links).toEqual(requestLinks('hotfix', opened.request.id, decisionId));
     expect(only(added, 'gate.failed')[0]?.data.decisionId).toBe(decisionId);
   });
 
@@ -265,7 +266,7 @@ forEachStore('notification events', (open) => {
       reviewDueAt: result.request.reviewDueAt,
     });
     expect(bypassed?.data.request.changeType).toBe('emergency');
-    expect(bypassed?.subject.links).toEqual(requestLinks(request.id, result.decision.id));
+    expect(bypassed?.subject.links).toEqual(requestLinks('hotfix', request.id, result.decision.id));
 
     // The bypass expires; the standard gates, re-run, still fail: gate.failed, then the rollback.
     h.clock.advance(73 * 60 * 60 * 1000);
