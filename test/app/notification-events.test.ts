@@ -209,7 +209,9 @@ forEachStore('notification events', (open) => {
     expect(opened.decision.outcome).toBe('denied');
     const before = await events(h);
     const failed = only(before, 'gate.failed').at(-1);
-    expect(failed?.subject.links).toEqual(requestLinks('hotfix', opened.request.id, opened.decision.id));
+    expect(failed?.subject.links).toEqual(
+      requestLinks('hotfix', opened.request.id, opened.decision.id),
+    );
     expect(failed?.data).toMatchObject({
       model,
       version: 'hotfix',
