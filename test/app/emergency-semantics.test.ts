@@ -15,6 +15,7 @@ import {
 } from '../../src/app/index.js';
 import {
   addVersion,
+  creditRiskHotfix,
   examplesDir,
   forEachStore,
   people,
@@ -26,14 +27,7 @@ import {
 } from './harness.js';
 
 const model = 'credit-risk-pd';
-const hotfix = {
-  model,
-  version: '2026.1-hotfix1',
-  to: 'production',
-  changeType: 'emergency' as const,
-  reason: 'Scorecard mis-scores self-employed applicants; hotfix now',
-  ticket: 'RISK-911',
-};
+const hotfix = creditRiskHotfix;
 
 /** The credit-risk example with its emergency bypass list replaced (the hotfix fails auc and ks). */
 async function withBypass(h: StoreHarness, bypass: string) {

@@ -16,6 +16,7 @@ import {
 import { scheduledRunner } from '../jobs/scheduled-runner.js';
 import {
   addVersion,
+  creditRiskHotfix,
   examplesDir,
   forEachStore,
   people,
@@ -30,14 +31,7 @@ import {
 } from './harness.js';
 
 const model = 'credit-risk-pd';
-const hotfix = {
-  model,
-  version: '2026.1-hotfix1',
-  to: 'production',
-  changeType: 'emergency' as const,
-  reason: 'Scorecard mis-scores self-employed applicants; hotfix now',
-  ticket: 'RISK-911',
-};
+const hotfix = creditRiskHotfix;
 
 type Open = () => Promise<StoreHarness>;
 

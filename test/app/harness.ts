@@ -300,6 +300,32 @@ export async function toStaging(h: StoreHarness, model: string, version: string)
   return executeTransition(h.deps, people.owner, { requestId: request.id });
 }
 
+/** The recommender example's production sign-offs: the model owner and the product owner. */
+export async function approveRecommenderPromotion(h: StoreHarness, requestId: string) {
+  for (const [who, role] of [
+    [people.owner, 'model_owner'],
+    [people.product, 'product_owner'],
+  ] as const) {
+    await recordApproval(h.deps, who, {
+      requestId,
+      role,
+      decision: 'approve',
+      comment: 'Reviewed',
+      riskClass: 'low',
+    });
+  }
+}
+
+/** The credit-risk hotfix of the worked examples, requested as an emergency. */
+export const creditRiskHotfix = {
+  model: 'credit-risk-pd',
+  version: '2026.1-hotfix1',
+  to: 'production',
+  changeType: 'emergency' as const,
+  reason: 'Scorecard mis-scores self-employed applicants; hotfix now',
+  ticket: 'RISK-911',
+};
+
 /**
  * The credit-risk worked example up to a promotion: 2026.1 in production (imported), 2026.2
  * promoted over it through staging with the model owner's, risk officer's and compliance

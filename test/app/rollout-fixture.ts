@@ -9,13 +9,13 @@ import {
   executeTransition,
   importProduction,
   type ObservationInput,
-  recordApproval,
   registerModel,
   registerPolicy,
   requestTransition,
 } from '../../src/app/index.js';
 import {
   addVersion,
+  approveRecommenderPromotion,
   examplesDir,
   people,
   type StoreHarness,
@@ -90,18 +90,7 @@ export async function startRecommenderCanary(
     to: 'production',
     reason: 'CTR lift',
   });
-  for (const [who, role] of [
-    [people.owner, 'model_owner'],
-    [people.product, 'product_owner'],
-  ] as const) {
-    await recordApproval(h.deps, who, {
-      requestId: request.id,
-      role,
-      decision: 'approve',
-      comment: 'Reviewed',
-      riskClass: 'low',
-    });
-  }
+  await approveRecommenderPromotion(h, request.id);
   const startedAt = h.clock.now().getTime();
   const done = await executeTransition(h.deps, people.mlops, { requestId: request.id });
   if (!done.rollout) throw new Error('the recommender promotion started no canary');

@@ -12,6 +12,7 @@ import {
 } from '../../src/app/index.js';
 import {
   addVersion,
+  approveRecommenderPromotion,
   executeFully,
   forEachStore,
   people,
@@ -32,18 +33,7 @@ async function approvedPromotion(h: StoreHarness, version: string) {
     to: 'production',
     reason: `Promote ${version}`,
   });
-  for (const [who, role] of [
-    [people.owner, 'model_owner'],
-    [people.product, 'product_owner'],
-  ] as const) {
-    await recordApproval(h.deps, who, {
-      requestId: request.id,
-      role,
-      decision: 'approve',
-      comment: 'Reviewed',
-      riskClass: 'low',
-    });
-  }
+  await approveRecommenderPromotion(h, request.id);
   return request;
 }
 
