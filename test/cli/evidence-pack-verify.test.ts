@@ -190,7 +190,7 @@ describe('clearance evidence-pack verify', () => {
     const other = generateSigningKey('clearance/other').verifierKey;
     const wrongKey = await verify(pack, '--key', other);
     expect(wrongKey.status).toBe(1);
-    expect(failed(wrongKey.report)).toEqual(['checkpoint', 'inclusion_proofs']);
+    expect(failed(wrongKey.report)).toEqual(['checkpoint', 'inclusion_proofs', 'records']);
     const wrongPrint = await verify(pack, '--key-fingerprint', sha256(other));
     expect(wrongPrint.status).toBe(1);
     expect(failed(wrongPrint.report)).toContain('checkpoint');

@@ -17,11 +17,12 @@ import {
 } from '../../audit/index.js';
 import { ClearanceError, canonicalJson } from '../../domain/index.js';
 import type { EvidencePackManifest } from './evidence-pack.js';
+import { checkRecords } from './pack-record-bindings.js';
 
 /** The key the auditor trusts: C2SP verifier key text(s), or the fingerprint of one. */
 export type PinnedKey = { keys: string[] } | { fingerprint: string };
 
-export type PackCheckName = 'files' | 'pack_digest' | 'checkpoint' | 'inclusion_proofs';
+export type PackCheckName = 'files' | 'pack_digest' | 'checkpoint' | 'inclusion_proofs' | 'records';
 
 export interface PackCheck {
   check: PackCheckName;
@@ -232,9 +233,10 @@ function checkProofs(
   files: ReadonlyMap<string, Uint8Array>,
   m: EvidencePackManifest,
   signed: CheckpointOutcome,
-): { check: PackCheck; verified: number; accepted: AuditEntry[] } {
+): { check: PackCheck; verified: number; proven: AuditEntry[]; unproven: AuditEntry[] } {
   const failures: string[] = [];
-  const accepted: AuditEntry[] = [];
+  const proven: AuditEntry[] = [];
+  const unproven: AuditEntry[] = [];
   const entries = parseLines(files.get('audit/entries.jsonl'), failures);
   const proofs = new Map(
     parseProofs(files.get('audit/proofs.json'), failures).map((p) => [p.seq, p]),
@@ -248,7 +250,7 @@ function checkProofs(
   let verified = 0;
   for (const entry of entries) {
     if (notCovered.has(entry.seq)) {
-      accepted.push(entry);
+      unproven.push(entry);
       continue;
     }
     const row = proofs.get(entry.seq);
@@ -276,7 +278,7 @@ function checkProofs(
       });
     if (ok) {
       verified++;
-      accepted.push(entry);
+      proven.push(entry);
     } else
       failures.push(
         `Audit entry ${entry.seq}'s inclusion proof does not lead to the signed root of size ${signed.size}.`,
@@ -296,7 +298,13 @@ function checkProofs(
     : failures.length === 0
       ? 'The inclusion proofs were not checked: the checkpoint did not verify.'
       : `${failures.length} audit proof problem(s).`;
-  return { check: { check: 'inclusion_proofs', ok, summary, failures }, verified, accepted };
+  const inOrder = (list: AuditEntry[]) => list.sort((a, b) => a.seq - b.seq);
+  return {
+    check: { check: 'inclusion_proofs', ok, summary, failures },
+    verified,
+    proven: inOrder(proven),
+    unproven: inOrder(unproven),
+  };
 }
 
 /**
@@ -307,11 +315,11 @@ function checkProofs(
 function evidenceBindingFailures(
   files: ReadonlyMap<string, Uint8Array>,
   m: EvidencePackManifest,
-  accepted: readonly AuditEntry[],
+  proven: readonly AuditEntry[],
 ): string[] {
   const attached = new Map<string, string>();
   const subject = `${String(m.model)}@${String(m.version)}`;
-  for (const entry of [...accepted].sort((a, b) => a.seq - b.seq)) {
+  for (const entry of proven) {
     if (entry.action !== 'evidence.attached' || entry.subject.id !== subject) continue;
     const listed = (entry.data as { files?: unknown } | undefined)?.files;
     if (!Array.isArray(listed)) continue;
@@ -352,13 +360,20 @@ export function verifyEvidencePack(
   const proofs = checkProofs(files, m, signed);
   const fileCheck = checkFiles(files, m);
   // Without a verified checkpoint nothing is proven to bind to; that failure is reported already.
-  const unbound = signed.check.ok ? evidenceBindingFailures(files, m, proofs.accepted) : [];
+  // Only proven entries bind: an entry listed as newer than the checkpoint proves nothing.
+  const unbound = signed.check.ok ? evidenceBindingFailures(files, m, proofs.proven) : [];
   if (unbound.length > 0) {
     fileCheck.ok = false;
     fileCheck.failures.push(...unbound);
     fileCheck.summary = `${fileCheck.failures.length} file problem(s).`;
   }
-  const checks = [fileCheck, checkPackDigest(m), signed.check, proofs.check];
+  const checks = [
+    fileCheck,
+    checkPackDigest(m),
+    signed.check,
+    proofs.check,
+    checkRecords(files, signed.check.ok ? proofs : undefined),
+  ];
   return {
     valid: checks.every((c) => c.ok),
     model: String(m.model),
