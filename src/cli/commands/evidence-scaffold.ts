@@ -68,7 +68,7 @@ function predictionsGuide(policy: Policy, evidenceDir: string): string[] {
   if (!set)
     return [
       'This policy names no evaluation set, so its gates read no predictions file; see',
-      'docs/reference/evidence.md for the files its gates read.',
+      'docs/reference/evidence.md in the Clearance source repository for the files its gates read.',
     ];
   const columns = [
     ...(set.id_column ? [`\`${set.id_column}\` (row id)`] : []),
@@ -150,7 +150,7 @@ function guideText({ policy, policyFile, evidenceDir, files }: GuideInput): stri
     check,
     '```',
     '',
-    'Every file and format: docs/reference/evidence.md in the Clearance package.',
+    'Every file and format: docs/reference/evidence.md in the Clearance source repository.',
     '',
   ].join('\n');
 }
