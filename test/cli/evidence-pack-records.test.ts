@@ -165,6 +165,23 @@ describe('evidence-pack verify binds the records to the signed log', () => {
     expect(report.valid).toBe(true);
   });
 
+  it('names a malformed record instead of failing as a whole', async () => {
+    type Row = { id: string; gates: unknown[] };
+    let id = '';
+    const copy = tampered(
+      'decisions.json',
+      editJson<Row>((rows) => {
+        const first = rows[0] as Row;
+        id = first.id;
+        first.gates = [null];
+      }),
+    );
+    const { status, report } = await verify(copy);
+    expect(status).toBe(1);
+    expect(recordFailures(report)).toContain(`decisions.json: decision ${id}`);
+    expect(recordFailures(report)).toContain('is not a well-formed record');
+  });
+
   it('names an approval left out of approvals.json', async () => {
     const copy = tampered(
       'approvals.json',

@@ -3,8 +3,8 @@
  * global set-up), installed into an empty project in a temp directory from the npm cache alone
  * (`--offline`), then `npx clearance check` there on a worked example copied in. No checkout of
  * Clearance is used. Install scripts are skipped here (`check` never loads the SQLite driver), which
- * keeps this at about 20 s; scripts/smoke-node.sh installs the same tarball with better-sqlite3
- * built and runs a server from it. Offline, npm resolves the dependency ranges from metadata in
+ * keeps this at about 20 s; scripts/smoke-node.sh builds better-sqlite3 and runs a server on each
+ * other supported Node.js major. Offline, npm resolves the dependency ranges from metadata in
  * its cache: `.ci/run` fills it with one online install of the tarball before the tests (do the
  * same once by hand if this fails with ENOTCACHED).
  */

@@ -40,10 +40,10 @@ const bySubject = (entries: readonly AuditEntry[], action: string, type: string)
   return found;
 };
 
+type Difference = { field: string; found: unknown; logged: unknown };
+
 /** `field is X; audit entry N records Y` for each field that differs. */
-function differences(
-  pairs: [field: string, found: unknown, logged: unknown][],
-): { field: string; found: unknown; logged: unknown }[] {
+function differences(pairs: [field: string, found: unknown, logged: unknown][]): Difference[] {
   return pairs
     .filter(([, found, logged]) => canonical(found) !== canonical(logged))
     .map(([field, found, logged]) => ({ field, found, logged }));
@@ -58,15 +58,28 @@ function canonical(value: unknown): string {
   }
 }
 
-function mismatch(
-  where: string,
-  entry: AuditEntry,
-  diffs: { field: string; found: unknown; logged: unknown }[],
-): string {
+function mismatch(where: string, entry: AuditEntry, diffs: Difference[]): string {
   const parts = diffs.map(
     (d) => `${d.field} is ${quote(d.found)}, the log says ${quote(d.logged)}`,
   );
   return `${where} does not match audit entry ${entry.seq} (${entry.action}): ${parts.join('; ')}.`;
+}
+
+/**
+ * The records are untrusted JSON: a field of the wrong shape (a gate that is not an object) makes
+ * the record a failure named as such, not a crash of the whole verification.
+ */
+function shapeSafe(
+  where: string,
+  out: string[],
+  compare: () => Difference[],
+): Difference[] | undefined {
+  try {
+    return compare();
+  } catch {
+    out.push(`${where} is not a well-formed record.`);
+    return undefined;
+  }
 }
 
 function unbound(where: string, what: string, b: Bound, find: (e: AuditEntry) => boolean): string {
@@ -91,16 +104,75 @@ function checkApprovals(approvals: readonly Approval[], b: Bound, out: string[])
       out.push(unbound(where, 'approval.recorded', b, (e) => approvalOfEntry(e)?.id === a.id));
       continue;
     }
-    const diffs = approvalDifferences(found.approval, a).map(({ field, expected, found: f }) => ({
-      field,
-      found: f,
-      logged: expected,
-    }));
+    const diffs = shapeSafe(where, out, () =>
+      approvalDifferences(found.approval, a).map(({ field, expected, found: f }) => ({
+        field,
+        found: f,
+        logged: expected,
+      })),
+    );
+    if (diffs === undefined) continue;
     if (diffs.length > 0) out.push(mismatch(where, found.entry, diffs));
   }
   for (const [id, { entry }] of logged)
     if (!seen.has(id))
       out.push(`approvals.json leaves out approval ${id} that audit entry ${entry.seq} records.`);
+}
+
+/** How a request differs from its `transition.requested` entry and the entries that followed. */
+function requestDifferences(
+  r: TransitionRequest,
+  c: {
+    entry: AuditEntry;
+    about: readonly AuditEntry[];
+    decisions: ReadonlyMap<string, AuditEntry>;
+    replayed: ReturnType<typeof replayAuditState>;
+  },
+): Difference[] {
+  const { entry, about, decisions, replayed } = c;
+  const { data } = entry;
+  const diffs = differences([
+    ['model', r.model, data.model],
+    ['version', r.version, data.version],
+    ['from', r.from, data.from],
+    ['to', r.to, data.to],
+    ['changeType', r.changeType, data.changeType],
+    ['reason', r.reason, entry.reason],
+    ['ticket', r.ticket, entry.ticket],
+    ['requestedBy', r.requestedBy, entry.actor.id],
+    ['requestedAt', r.requestedAt, entry.time],
+  ]);
+  const expected = replayed.requests.get(r.id)?.status;
+  const status = r.status === 'pending' || r.status === 'approved' ? 'open' : r.status;
+  if (expected !== undefined && status !== expected)
+    diffs.push({ field: 'status', found: r.status, logged: expected });
+  const closing = about.filter((e) =>
+    ['transition.executed', 'transition.rejected', 'transition.cancelled'].includes(e.action),
+  );
+  const last = closing.at(-1);
+  if (last && r.status !== 'pending' && r.status !== 'approved') {
+    diffs.push(
+      ...differences([
+        ['closedBy', r.closedBy, last.actor.id],
+        ['closedAt', r.closedAt, last.time],
+      ]),
+    );
+    if (last.action !== 'transition.executed')
+      diffs.push(...differences([['closeReason', r.closeReason, last.reason]]));
+  }
+  for (const field of ['policyDigest', 'evidenceDigest'] as const) {
+    const name = field === 'policyDigest' ? 'policy' : 'evidence';
+    if (!about.some((e) => e.digests[name] === r[field]))
+      diffs.push({ field, found: r[field], logged: entry.digests[name] });
+  }
+  const decision = r.decisionId === undefined ? undefined : decisions.get(r.decisionId);
+  if (r.decisionId !== undefined && decision?.data.requestId !== r.id)
+    diffs.push({
+      field: 'decisionId',
+      found: r.decisionId,
+      logged: 'a decision of this request',
+    });
+  return diffs;
 }
 
 function checkRequests(
@@ -128,48 +200,10 @@ function checkRequests(
       continue;
     }
     const about = b.proven.filter((e) => e.subject.type === 'request' && e.subject.id === r.id);
-    const { data } = entry;
-    const diffs = differences([
-      ['model', r.model, data.model],
-      ['version', r.version, data.version],
-      ['from', r.from, data.from],
-      ['to', r.to, data.to],
-      ['changeType', r.changeType, data.changeType],
-      ['reason', r.reason, entry.reason],
-      ['ticket', r.ticket, entry.ticket],
-      ['requestedBy', r.requestedBy, entry.actor.id],
-      ['requestedAt', r.requestedAt, entry.time],
-    ]);
-    const expected = replayed.requests.get(r.id)?.status;
-    const status = r.status === 'pending' || r.status === 'approved' ? 'open' : r.status;
-    if (expected !== undefined && status !== expected)
-      diffs.push({ field: 'status', found: r.status, logged: expected });
-    const closing = about.filter((e) =>
-      ['transition.executed', 'transition.rejected', 'transition.cancelled'].includes(e.action),
+    const diffs = shapeSafe(where, out, () =>
+      requestDifferences(r, { entry, about, decisions, replayed }),
     );
-    const last = closing.at(-1);
-    if (last && r.status !== 'pending' && r.status !== 'approved') {
-      diffs.push(
-        ...differences([
-          ['closedBy', r.closedBy, last.actor.id],
-          ['closedAt', r.closedAt, last.time],
-        ]),
-      );
-      if (last.action !== 'transition.executed')
-        diffs.push(...differences([['closeReason', r.closeReason, last.reason]]));
-    }
-    for (const field of ['policyDigest', 'evidenceDigest'] as const) {
-      const name = field === 'policyDigest' ? 'policy' : 'evidence';
-      if (!about.some((e) => e.digests[name] === r[field]))
-        diffs.push({ field, found: r[field], logged: entry.digests[name] });
-    }
-    const decision = r.decisionId === undefined ? undefined : decisions.get(r.decisionId);
-    if (r.decisionId !== undefined && decision?.data.requestId !== r.id)
-      diffs.push({
-        field: 'decisionId',
-        found: r.decisionId,
-        logged: 'a decision of this request',
-      });
+    if (diffs === undefined) continue;
     if (diffs.length > 0) out.push(mismatch(where, entry, diffs));
   }
   for (const [id, entry] of requested)
@@ -177,10 +211,72 @@ function checkRequests(
       out.push(`requests.json leaves out request ${id} that audit entry ${entry.seq} records.`);
 }
 
+/** How a decision differs from its `gate.evaluated` entry, its request's and its approvals'. */
+function decisionDifferences(
+  d: DecisionRecord,
+  c: {
+    entry: AuditEntry;
+    requested: ReadonlyMap<string, AuditEntry>;
+    /** The approvals the proven entries record, by id. */
+    approvals: ReadonlyMap<string, Approval>;
+  },
+): Difference[] {
+  const { entry } = c;
+  const { data, digests } = entry;
+  const gates = (d.gates ?? []).map((g) => ({
+    id: g.gateId,
+    outcome: g.outcome,
+    bypassed: g.bypassed === true,
+  }));
+  const diffs = differences([
+    ['kind', d.kind, data.kind],
+    ['requestId', d.requestId, data.requestId],
+    ['outcome', d.outcome, data.outcome],
+    ['at', d.at, entry.time],
+    ['policyDigest', d.policyDigest, digests.policy],
+    ['evidenceDigest', d.evidenceDigest, digests.evidence],
+    ['baseline.evidenceDigest', d.baseline?.evidenceDigest, digests.baselineEvidence],
+    ['gates (id, outcome, bypassed)', gates, data.gates],
+    ['approvalsCounted', (d.approvalsCounted ?? []).map((a) => a.id), data.approvalsCounted],
+  ]);
+  // The evidence list is bound through its set digest, which the entry records.
+  if (Array.isArray(d.evidence) && evidenceSetDigest(d.evidence) !== digests.evidence)
+    diffs.push({
+      field: 'evidence',
+      found: evidenceSetDigest(d.evidence),
+      logged: digests.evidence,
+    });
+  const request = d.requestId === undefined ? undefined : c.requested.get(d.requestId);
+  if (request)
+    diffs.push(
+      ...differences([
+        ['model', d.model, request.data.model],
+        ['version', d.version, request.data.version],
+        ['from', d.from, request.data.from],
+        ['to', d.to, request.data.to],
+        ['changeType', d.changeType, request.data.changeType],
+      ]),
+    );
+  for (const counted of d.approvalsCounted ?? []) {
+    const bound = c.approvals.get(counted.id);
+    if (!bound || approvalDifferences(bound, counted).length > 0)
+      diffs.push({
+        field: `approvalsCounted ${counted.id}`,
+        found: `${counted.approver} (${counted.role})`,
+        logged: bound ? `${bound.approver} (${bound.role})` : undefined,
+      });
+  }
+  return diffs;
+}
+
 function checkDecisions(
   decisions: readonly DecisionRecord[],
   logged: ReadonlyMap<string, AuditEntry>,
-  context: { b: Bound; requested: ReadonlyMap<string, AuditEntry>; approvals: readonly Approval[] },
+  context: {
+    b: Bound;
+    requested: ReadonlyMap<string, AuditEntry>;
+    approvals: ReadonlyMap<string, Approval>;
+  },
   out: string[],
 ): void {
   const { b, requested } = context;
@@ -193,50 +289,10 @@ function checkDecisions(
       out.push(unbound(where, 'gate.evaluated', b, (e) => e.subject.id === d.id));
       continue;
     }
-    const { data, digests } = entry;
-    const gates = (d.gates ?? []).map((g) => ({
-      id: g.gateId,
-      outcome: g.outcome,
-      bypassed: g.bypassed === true,
-    }));
-    const diffs = differences([
-      ['kind', d.kind, data.kind],
-      ['requestId', d.requestId, data.requestId],
-      ['outcome', d.outcome, data.outcome],
-      ['at', d.at, entry.time],
-      ['policyDigest', d.policyDigest, digests.policy],
-      ['evidenceDigest', d.evidenceDigest, digests.evidence],
-      ['baseline.evidenceDigest', d.baseline?.evidenceDigest, digests.baselineEvidence],
-      ['gates (id, outcome, bypassed)', gates, data.gates],
-      ['approvalsCounted', (d.approvalsCounted ?? []).map((a) => a.id), data.approvalsCounted],
-    ]);
-    // The evidence list is bound through its set digest, which the entry records.
-    if (Array.isArray(d.evidence) && evidenceSetDigest(d.evidence) !== digests.evidence)
-      diffs.push({
-        field: 'evidence',
-        found: evidenceSetDigest(d.evidence),
-        logged: digests.evidence,
-      });
-    const request = d.requestId === undefined ? undefined : requested.get(d.requestId);
-    if (request)
-      diffs.push(
-        ...differences([
-          ['model', d.model, request.data.model],
-          ['version', d.version, request.data.version],
-          ['from', d.from, request.data.from],
-          ['to', d.to, request.data.to],
-          ['changeType', d.changeType, request.data.changeType],
-        ]),
-      );
-    for (const counted of d.approvalsCounted ?? []) {
-      const bound = context.approvals.find((a) => a.id === counted.id);
-      if (!bound || approvalDifferences(bound, counted).length > 0)
-        diffs.push({
-          field: `approvalsCounted ${counted.id}`,
-          found: `${counted.approver} (${counted.role})`,
-          logged: bound ? `${bound.approver} (${bound.role})` : undefined,
-        });
-    }
+    const diffs = shapeSafe(where, out, () =>
+      decisionDifferences(d, { entry, requested, approvals: context.approvals }),
+    );
+    if (diffs === undefined) continue;
     if (diffs.length > 0) out.push(mismatch(where, entry, diffs));
   }
   for (const [id, entry] of logged)
@@ -287,12 +343,12 @@ function recordBindingFailures(records: PackRecords, b: Bound): RecordBindings {
   const requested = bySubject(b.proven, 'transition.requested', 'request');
   checkApprovals(records.approvals, b, failures);
   checkRequests(records.requests, decisions, b, failures);
-  checkDecisions(
-    records.decisions,
-    decisions,
-    { b, requested, approvals: records.approvals },
-    failures,
-  );
+  const approvals = new Map<string, Approval>();
+  for (const e of b.proven) {
+    const approval = approvalOfEntry(e);
+    if (approval) approvals.set(approval.id, approval);
+  }
+  checkDecisions(records.decisions, decisions, { b, requested, approvals }, failures);
   const needed = new Set<string>();
   for (const e of [...requested.values(), ...decisions.values()])
     if (e.digests.policy !== undefined) needed.add(e.digests.policy);
