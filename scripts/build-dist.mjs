@@ -21,6 +21,34 @@ execFileSync(process.execPath, [tsc, '-p', 'tsconfig.build.json'], { cwd: root, 
 // starts it by URL relative to its own module. Chunks are plain ES modules; the banner gives the
 // bundled CommonJS libraries their `require` for Node's built-ins.
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+
+// Two imports of the bundled libraries that no command uses but every command paid for at start-up
+// (CPU profile of `clearance check`, bench/results/cli-startup-before-after.md): zod's namespace of
+// 60-odd translated error-message locales (370 kB of the bundle to compile; Clearance reports in
+// English, which zod registers from its own `locales/en.js`, untouched here), and commander's
+// eager `node:child_process` (which loads net, dgram and tty), needed only to run executable
+// subcommands, which Clearance does not have; it is now loaded on first `spawn`.
+const trimStartup = {
+  name: 'trim-startup',
+  setup(b) {
+    b.onResolve({ filter: /^\.\.\/locales\/index\.js$/ }, (args) =>
+      /[\\/]zod[\\/]/.test(args.importer) ? { path: 'zod-locales', namespace: 'trim' } : undefined,
+    );
+    b.onResolve({ filter: /^node:child_process$/ }, (args) =>
+      /[\\/]commander[\\/]/.test(args.importer)
+        ? { path: 'commander-child-process', namespace: 'trim' }
+        : undefined,
+    );
+    b.onLoad({ filter: /^zod-locales$/, namespace: 'trim' }, () => ({
+      contents: 'export {};',
+      loader: 'js',
+    }));
+    b.onLoad({ filter: /^commander-child-process$/, namespace: 'trim' }, () => ({
+      contents: "exports.spawn = (...args) => require('node:child_process').spawn(...args);",
+      loader: 'js',
+    }));
+  },
+};
 const bundled = new Set(['commander', 're2js', 'yaml', 'zod']);
 await build({
   entryPoints: [
@@ -41,6 +69,7 @@ await build({
   banner: {
     js: "import { createRequire as __clearanceRequire } from 'node:module'; const require = __clearanceRequire(import.meta.url);",
   },
+  plugins: [trimStartup],
   logLevel: 'warning',
 });
 writeBuildInfo(root);

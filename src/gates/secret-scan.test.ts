@@ -56,6 +56,12 @@ describe('findSecrets', () => {
     expect(scan('password: "****"')).toEqual([]);
   });
 
+  it('finds a case-insensitive keyword spelled with the long s or the Kelvin sign, as RE2 folds them', () => {
+    // The keyword pre-check must not skip what the case-insensitive pattern matches.
+    expect(scan('PAſſWORD = "hunter22x"').map((f) => f.rule)).toEqual(['assigned_secret']);
+    expect(scan('api\u212Aey: "qwertyuiop"').map((f) => f.rule)).toEqual(['assigned_secret']);
+    expect(scan('Token="abcd1234zz"').map((f) => f.rule)).toEqual(['assigned_secret']);
+  });
   it('flags high-entropy strings but not long words', () => {
     expect(scan('blob: Zm9vYmFyYmF6cXV4MTIzNDU2Nzg5MEFCQ0RFRkdISUpLTE1OT1BRUlNU')[0]?.rule).toBe(
       'high_entropy_string',

@@ -21,16 +21,30 @@ export interface SecretFinding {
 
 interface PatternRule {
   rule: string;
-  pattern: LinearRegex;
+  pattern: () => LinearRegex;
+  /**
+   * Lower-case literals of which every match contains one (gitleaks' `keywords`): a line without
+   * any is not run through the pattern, so clean evidence never compiles it.
+   */
+  keywords: readonly string[];
   /** Which capture group is the secret (0 = the whole match). */
   group: number;
 }
 
-/** RE2 syntax; the patterns are fixed, so failing to compile is a bug. */
-function re2(pattern: string, caseInsensitive = false): LinearRegex {
-  const compiled = compileLinearRegex(pattern, { caseInsensitive });
-  if (!compiled.ok) throw new Error(`Secret pattern ${pattern} ${compiled.reason}.`);
-  return compiled.regex;
+/**
+ * RE2 syntax, compiled on first use: compiling the nine patterns (Unicode tables for `\p{Z}` and
+ * case folding included) was ~5% of a `clearance check`, most of it for patterns whose keywords
+ * never occur. The patterns are fixed, so failing to compile is a bug.
+ */
+function re2(pattern: string, caseInsensitive = false): () => LinearRegex {
+  let regex: LinearRegex | undefined;
+  return () => {
+    if (regex !== undefined) return regex;
+    const compiled = compileLinearRegex(pattern, { caseInsensitive });
+    if (!compiled.ok) throw new Error(`Secret pattern ${pattern} ${compiled.reason}.`);
+    regex = compiled.regex;
+    return regex;
+  };
 }
 
 /** JavaScript's `\s`, which RE2's `\s` (ASCII only) is narrower than. */
@@ -40,20 +54,52 @@ const space = String.raw`\t\n\v\f\r\x{feff}\p{Z}`;
 // They run on RE2 (linear time): `[A-Za-z0-9_.-]*password…` alone took seconds on one long
 // `a-a-a…` line under backtracking.
 const patterns: PatternRule[] = [
-  { rule: 'aws_access_key_id', pattern: re2(String.raw`\b(?:AKIA|ASIA)[0-9A-Z]{16}\b`), group: 0 },
-  { rule: 'github_token', pattern: re2(String.raw`\bgh[pousr]_[A-Za-z0-9]{36,}\b`), group: 0 },
-  { rule: 'github_token', pattern: re2(String.raw`\bgithub_pat_[A-Za-z0-9_]{22,}\b`), group: 0 },
-  { rule: 'slack_token', pattern: re2(String.raw`\bxox[baprs]-[A-Za-z0-9-]{10,}`), group: 0 },
+  {
+    rule: 'aws_access_key_id',
+    pattern: re2(String.raw`\b(?:AKIA|ASIA)[0-9A-Z]{16}\b`),
+    keywords: ['akia', 'asia'],
+    group: 0,
+  },
+  {
+    rule: 'github_token',
+    pattern: re2(String.raw`\bgh[pousr]_[A-Za-z0-9]{36,}\b`),
+    keywords: ['ghp_', 'gho_', 'ghu_', 'ghs_', 'ghr_'],
+    group: 0,
+  },
+  {
+    rule: 'github_token',
+    pattern: re2(String.raw`\bgithub_pat_[A-Za-z0-9_]{22,}\b`),
+    keywords: ['github_pat_'],
+    group: 0,
+  },
+  {
+    rule: 'slack_token',
+    pattern: re2(String.raw`\bxox[baprs]-[A-Za-z0-9-]{10,}`),
+    keywords: ['xoxb-', 'xoxa-', 'xoxp-', 'xoxr-', 'xoxs-'],
+    group: 0,
+  },
   {
     rule: 'private_key',
     pattern: re2('-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----'),
+    keywords: ['private key'],
     group: 0,
   },
-  { rule: 'google_api_key', pattern: re2(String.raw`\bAIza[0-9A-Za-z_-]{35}`), group: 0 },
-  { rule: 'stripe_live_key', pattern: re2(String.raw`\b[sr]k_live_[0-9A-Za-z]{16,}`), group: 0 },
+  {
+    rule: 'google_api_key',
+    pattern: re2(String.raw`\bAIza[0-9A-Za-z_-]{35}`),
+    keywords: ['aiza'],
+    group: 0,
+  },
+  {
+    rule: 'stripe_live_key',
+    pattern: re2(String.raw`\b[sr]k_live_[0-9A-Za-z]{16,}`),
+    keywords: ['k_live_'],
+    group: 0,
+  },
   {
     rule: 'jwt',
     pattern: re2(String.raw`\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}`),
+    keywords: ['eyj'],
     group: 0,
   },
   {
@@ -62,6 +108,7 @@ const patterns: PatternRule[] = [
       String.raw`\b[A-Za-z0-9_.-]*(?:password|passwd|secret|token|api[_-]?key)["']?[${space}]*[:=][${space}]*["']([^"'${space}]{4,})["']`,
       true,
     ),
+    keywords: ['password', 'passwd', 'secret', 'token', 'apikey', 'api_key', 'api-key'],
     group: 1,
   },
 ];
@@ -107,12 +154,22 @@ interface Found {
   secret: string;
 }
 
+/**
+ * The line as keywords are compared with it. Case-insensitive RE2 folds ASCII letters with their
+ * Unicode case orbit, in which only `ſ` (long s) and `K` (Kelvin sign) lie outside ASCII; lower-casing
+ * turns the Kelvin sign into `k` and this turns `ſ` into `s`, so a keyword test never skips a line
+ * the pattern would match.
+ */
+const keywordText = (line: string): string => line.toLowerCase().replaceAll('ſ', 's');
+
 function patternFindings(line: string): Found[] {
   const found: Found[] = [];
-  for (const { rule, pattern, group } of patterns) {
-    for (const match of matchAllLinear(pattern, line)) {
+  const lower = keywordText(line);
+  for (const { rule, pattern, keywords, group } of patterns) {
+    if (!keywords.some((keyword) => lower.includes(keyword))) continue;
+    for (const match of matchAllLinear(pattern(), line)) {
       const secret = match.groups[group] ?? match.groups[0] ?? '';
-      if (group !== 0 && placeholder.test(secret)) continue;
+      if (group !== 0 && placeholder().test(secret)) continue;
       found.push({ rule, start: match.start, end: match.end, secret });
     }
   }
@@ -147,13 +204,13 @@ function followsHexKey(line: string, start: number): boolean {
 function entropyRule(line: string, token: string, start: number): string | undefined {
   const before = line.slice(Math.max(0, start - digestPrefixWindow), start);
   if (/^[0-9a-f]+$/i.test(token)) {
-    if (token.length < hexMinLength || digestPrefix.test(before) || followsHexKey(line, start)) {
+    if (token.length < hexMinLength || digestPrefix().test(before) || followsHexKey(line, start)) {
       return undefined;
     }
     return shannonEntropy(token) > hexThreshold ? 'high_entropy_hex' : undefined;
   }
   // Long identifiers and paths are letters only; a random key nearly always mixes in digits.
-  if (!/[0-9]/.test(token) || !/[A-Za-z]/.test(token) || digestPrefix.test(before)) {
+  if (!/[0-9]/.test(token) || !/[A-Za-z]/.test(token) || digestPrefix().test(before)) {
     return undefined;
   }
   return shannonEntropy(token) > base64Threshold ? 'high_entropy_string' : undefined;

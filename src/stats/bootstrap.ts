@@ -111,8 +111,11 @@ function strataMembers(n: number, strata?: Uint8Array): { members: Uint32Array; 
  * One resample as multiplicities: each stratum draws its own size of rows uniformly with
  * replacement. Same draws as `rng.nextInt(size)` per row (reject words ≥ the largest multiple of
  * `size` below 2^32, then take the remainder), but the words come in blocks from `fillUint32`, and
- * the remainder is x − ⌊x / size⌋·size: exact, since x < 2^32 keeps the quotient's rounding away
- * from the next integer, and it avoids the slow floating-point `%` on words ≥ 2^31.
+ * the remainder avoids a division per draw: q = ⌊x · (1/size)⌋ is the true quotient or one off
+ * (x < 2^32, so the product's relative error of ~2^-52 moves it by far less than 1), and
+ * r = x − q·size (exact in doubles) is brought back into [0, size) by one step either way, so r is
+ * exactly x mod size. Multiplying is several times cheaper than dividing (or than `%`, which is a
+ * floating-point remainder for words ≥ 2^31).
  */
 function resampleInto(
   weights: Uint32Array,
@@ -126,13 +129,17 @@ function resampleInto(
     const start = starts[s]!;
     const size = starts[s + 1]! - start;
     const limit = 4294967296 - (4294967296 % size);
+    const inverse = 1 / size;
     for (let drawn = 0; drawn < size; ) {
       const count = Math.min(size - drawn, words.length);
       rng.fillUint32(words, count);
       for (let i = 0; i < count; i++) {
         const x = words[i]!;
         if (x >= limit) continue;
-        weights[members[start + (x - Math.floor(x / size) * size)]!]!++;
+        let r = x - Math.floor(x * inverse) * size;
+        if (r < 0) r += size;
+        else if (r >= size) r -= size;
+        weights[members[start + r]!]!++;
         drawn++;
       }
     }

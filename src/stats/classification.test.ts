@@ -144,6 +144,21 @@ describe('weighted statistics equal the statistic on the expanded resample', () 
   });
 });
 
+describe('weightedKs with weights beyond 31 bits', () => {
+  it('gives the same statistic as the weights scaled down, whose total fits in 31 bits', () => {
+    // Scaling every weight by 2^20 leaves the CDFs and so D unchanged, but the total (> 2^31 − 1)
+    // takes the double-precision walk instead of the int32 one.
+    const s = sets[0]!;
+    const order = scoreOrder(s.scoreArray);
+    const small = Uint32Array.from(s.labels, (_, i) => 1 + (i % 3));
+    const large = Uint32Array.from(small, (w) => w * 2 ** 20);
+    expect(large.reduce((a, b) => a + b, 0)).toBeGreaterThan(2 ** 31);
+    expect(weightedKs(s.labelArray, s.scoreArray, order, large)).toBe(
+      weightedKs(s.labelArray, s.scoreArray, order, small),
+    );
+  });
+});
+
 describe('AUC properties', () => {
   const rows = fc.array(fc.tuple(fc.boolean(), fc.integer({ min: -20, max: 20 })), {
     minLength: 1,
