@@ -1,5 +1,6 @@
 import { evaluateApprovals } from '../../domain/approval-rules.js';
 import {
+  canonicalJson,
   type DecisionRecord,
   evidenceSetDigest,
   findTransition,
@@ -141,9 +142,9 @@ async function replay(deps: AppDeps, decisionId: string): Promise<ReplayReport> 
   if (decision.signOff) {
     const rules = signOffRules(policy, decision, transition);
     const again = { approvals: rules.approvals, anyOne: rules.anyOne === true };
-    if (JSON.stringify(again) !== JSON.stringify(decision.signOff)) {
+    if (canonicalJson(again) !== canonicalJson(decision.signOff)) {
       differences.push(
-        `The policy now demands the sign-off ${JSON.stringify(again)}; the decision recorded ${JSON.stringify(decision.signOff)}.`,
+        `The policy demands the sign-off ${canonicalJson(again)}; the decision recorded ${canonicalJson(decision.signOff)}.`,
       );
     }
   }
