@@ -9,6 +9,11 @@ import type { Approval, TransitionRequest, Version } from './registry.js';
 /** The parts of a transition (or a post-incident review) that govern its approvals. */
 export type ApprovalRules = Pick<TransitionPolicy, 'approvals' | 'separationOfDuties'> & {
   approvalExpiresAfter?: string;
+  /**
+   * One approval in any of the listed roles suffices (an emergency's default sign-off); the
+   * counts are ignored and a missing sign-off is reported as "a or b".
+   */
+  anyOne?: boolean;
 };
 
 /**
@@ -181,7 +186,9 @@ export function evaluateApprovals(input: ApprovalEvaluationInput): ApprovalEvalu
     roleOf.set(approval.approver, approval.role);
     counted.push(approval);
   }
-  const missing = missingRoles(transition.approvals, filled);
+  const missing = transition.anyOne
+    ? missingAnyOne(transition.approvals, counted)
+    : missingRoles(transition.approvals, filled);
   const distinct = new Set(counted.map((a) => a.approver)).size;
   const minDistinct = duties.minDistinctApprovers;
   return {
@@ -240,4 +247,13 @@ function missingRoles(
     const short = r.count - (filled.get(r.role)?.size ?? 0);
     return short > 0 ? [{ role: r.role, needed: short }] : [];
   });
+}
+
+/** Nothing missing once anyone counted; else one sign-off in any of the roles. */
+function missingAnyOne(
+  requirements: readonly ApprovalRequirement[],
+  counted: readonly Approval[],
+): { role: string; needed: number }[] {
+  if (counted.length > 0 || requirements.length === 0) return [];
+  return [{ role: requirements.map((r) => r.role).join(' or '), needed: 1 }];
 }

@@ -295,6 +295,11 @@ export interface EmergencyChangeType {
   expiresAfter: DurationText;
   /** What happens when the bypass window ends without the standard path passing. */
   onExpiry: 'rollback';
+  /**
+   * The sign-offs an emergency needs before it executes (ADR 011). Absent: one approval, by a
+   * person other than the requester, in any role that may approve the transition.
+   */
+  approvals?: ApprovalRequirement[];
   postIncidentReview: { dueWithin: DurationText; approvals: ApprovalRequirement[] };
 }
 

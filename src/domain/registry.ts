@@ -4,7 +4,7 @@
  */
 import type { EvidenceItem, Lineage } from './evidence.js';
 import type { GateResult } from './gate-result.js';
-import type { RiskTier } from './policy.js';
+import type { ApprovalRequirement, RiskTier } from './policy.js';
 
 export type ActorKind = 'user' | 'token' | 'system';
 
@@ -173,6 +173,12 @@ export interface DecisionRecord {
   baseline?: { version: string; evidenceDigest: string; evidence: EvidenceItem[] };
   bypass: string[];
   approvalsCounted: Approval[];
+  /**
+   * For an emergency's transition decision: the sign-offs it demanded (ADR 011) — roles with
+   * counts, or (`anyOne`) one approval in any of them. Absent on emergencies decided before
+   * sign-offs were required, which replay judges on their gates alone.
+   */
+  signOff?: { approvals: ApprovalRequirement[]; anyOne: boolean };
   gates: GateResult[];
   outcome: 'allowed' | 'denied';
   reasons: string[];

@@ -102,7 +102,7 @@ function buildChangeTypes(c: ProblemCollector): ChangeTypes {
   const changeTypes: ChangeTypes = {};
   if (valueAt(c.root, ['changeTypes', 'emergency']) !== undefined) {
     const emergency = c.parse(emergencySchema, ['changeTypes', 'emergency']);
-    if (emergency) changeTypes.emergency = emergency;
+    if (emergency) changeTypes.emergency = compact(emergency);
   }
   if (valueAt(c.root, ['changeTypes', 'experiment']) !== undefined) {
     const experiment = c.parse(experimentSchema, ['changeTypes', 'experiment']);

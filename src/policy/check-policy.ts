@@ -104,6 +104,9 @@ function roleReferences(draft: PolicyDraft): { path: DataPath; value: string; ki
   emergency?.allowedBy.forEach((value, j) => {
     references.push({ path: [...base, 'allowedBy', j], value, kind: 'role' });
   });
+  emergency?.approvals?.forEach(({ role }, j) => {
+    references.push({ path: [...base, 'approvals', j, 'role'], value: role, kind: 'role' });
+  });
   emergency?.postIncidentReview.approvals.forEach(({ role }, j) => {
     const path = [...base, 'postIncidentReview', 'approvals', j, 'role'];
     references.push({ path, value: role, kind: 'role' });

@@ -130,6 +130,9 @@ function changeTypeLines(changeTypes: ChangeTypes): string[] {
         : 'may request, bypassing no gate';
     lines.push(
       `  Emergency: ${joinWords(emergency.allowedBy)} ${bypass}; the bypass expires after ${emergency.expiresAfter}, and then the version is rolled back unless it passes the standard gates.`,
+      emergency.approvals
+        ? `    Before it executes it needs the sign-off of ${approvalsText(emergency.approvals)}, each a different person and never the requester; no sign-off is bypassed.`
+        : '    Before it executes it needs one sign-off by a person other than the requester, in any role that may approve the transition (any role that may request it, when it asks for no approvals); no sign-off is bypassed.',
       `    A post-incident review is due within ${emergency.postIncidentReview.dueWithin}, approved by ${approvalsText(emergency.postIncidentReview.approvals)}; overdue reviews are escalated.`,
     );
   }

@@ -169,6 +169,7 @@ export const emergencySchema = strict({
   bypass: z.array(identifier).default([]),
   expiresAfter: duration,
   onExpiry: z.literal('rollback').default('rollback'),
+  approvals: approvalsSchema.min(1).optional(),
   postIncidentReview: strict({ dueWithin: duration, approvals: approvalsSchema.min(1) }),
 });
 

@@ -23,6 +23,7 @@ import {
   refusal,
   type StoreHarness,
   seedProduction,
+  signOffEmergency,
   toStaging,
 } from './harness.js';
 
@@ -52,11 +53,14 @@ forEachStore('emergency bypass covers only the gates the policy lists', (open) =
     const h = await open();
     await withBypass(h, '[auc]');
     const { request } = await requestTransition(h.deps, people.breakGlass, hotfix);
+    // Signed off, so only the gates decide.
+    await signOffEmergency(h, request.id);
     const error = await refusal(
       executeTransition(h.deps, people.breakGlass, { requestId: request.id }),
     );
     expect(error.code).toBe('precondition_failed');
     expect(error.message).toContain('ks');
+    expect(error.message).not.toContain('approval');
     expect((await getServing(h.deps, people.admin, { model })).production?.version).toBe('2026.1');
     expect((await readActions(h)).at(-1)).toBe('transition.blocked');
   });
@@ -65,6 +69,8 @@ forEachStore('emergency bypass covers only the gates the policy lists', (open) =
     const h = await open();
     await withBypass(h, '[]');
     const { request } = await requestTransition(h.deps, people.breakGlass, hotfix);
+    // Signed off, so only the gates decide.
+    await signOffEmergency(h, request.id);
     const error = await refusal(
       executeTransition(h.deps, people.breakGlass, { requestId: request.id }),
     );
@@ -76,6 +82,8 @@ forEachStore('emergency bypass covers only the gates the policy lists', (open) =
     const h = await open();
     await withBypass(h, '[auc, ks, approval-rate-parity]');
     const { request } = await requestTransition(h.deps, people.breakGlass, hotfix);
+    // Signed off, so only the gates decide.
+    await signOffEmergency(h, request.id);
     const { decision } = await executeTransition(h.deps, people.breakGlass, {
       requestId: request.id,
     });

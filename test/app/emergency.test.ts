@@ -27,6 +27,7 @@ import {
   type StoreHarness,
   seedProduction,
   setupModel,
+  signOffEmergency,
   toStaging,
 } from './harness.js';
 
@@ -48,6 +49,7 @@ async function setup(open: Open) {
 async function executeHotfix(open: Open) {
   const h = await setup(open);
   const { request, decision } = await requestTransition(h.deps, people.breakGlass, hotfix);
+  await signOffEmergency(h, request.id);
   const result = await executeTransition(h.deps, people.breakGlass, { requestId: request.id });
   return { h, request: result.request, requestDecision: decision, result };
 }
@@ -85,6 +87,7 @@ forEachStore('emergency change', (open) => {
     expect((await getServing(h.deps, people.admin, { model })).production?.version).toBe(
       hotfix.version,
     );
+    expect(result.decision.approvalsCounted.map((a) => a.approver)).toEqual([people.risk.id]);
     expect((await readActions(h)).slice(-3)).toEqual([
       'gate.evaluated',
       'transition.executed',
@@ -92,11 +95,10 @@ forEachStore('emergency change', (open) => {
     ]);
   });
 
-  it('takes no standard approvals; its sign-off is the post-incident review', async () => {
-    const h = await setup(open);
-    const { request } = await requestTransition(h.deps, people.breakGlass, hotfix);
+  it('takes approvals before it executes and none after: then its review is the sign-off', async () => {
+    const { h, request } = await executeHotfix(open);
     const error = await refusal(
-      recordApproval(h.deps, people.risk, {
+      recordApproval(h.deps, people.risk2, {
         requestId: request.id,
         role: 'risk_officer',
         decision: 'approve',
@@ -106,6 +108,7 @@ forEachStore('emergency change', (open) => {
       }),
     );
     expect(error.code).toBe('precondition_failed');
+    expect(error.message).toContain('post-incident review');
   });
 
   it('expiry rolls back a version that never passed the standard gates', async () => {
@@ -224,6 +227,7 @@ async function setupTwoRoleReview(open: Open) {
   await addVersion(h, { model, version: hotfix.version, dir: 'credit-risk/candidates/hotfix' });
   await toStaging(h, model, hotfix.version);
   const { request } = await requestTransition(h.deps, people.breakGlass, hotfix);
+  await signOffEmergency(h, request.id);
   await executeTransition(h.deps, people.breakGlass, { requestId: request.id });
   return { h, requestId: request.id };
 }

@@ -316,6 +316,29 @@ export async function approveRecommenderPromotion(h: StoreHarness, requestId: st
   }
 }
 
+/**
+ * The named sign-off an emergency needs before it executes (ADR 011): by default the credit-risk
+ * example's on-call risk officer. Bypassing gates never bypasses it.
+ */
+export async function signOffEmergency(
+  h: Pick<StoreHarness, 'deps'>,
+  requestId: string,
+  signer: { by: Principal; role: string; ticket?: string } = {
+    by: people.risk,
+    role: 'risk_officer',
+    ticket: 'RISK-911',
+  },
+) {
+  return recordApproval(h.deps, signer.by, {
+    requestId,
+    role: signer.role,
+    decision: 'approve',
+    comment: 'On call: the hotfix is needed now',
+    ...(signer.ticket !== undefined ? { ticket: signer.ticket } : {}),
+    riskClass: 'high',
+  });
+}
+
 /** The credit-risk hotfix of the worked examples, requested as an emergency. */
 export const creditRiskHotfix = {
   model: 'credit-risk-pd',

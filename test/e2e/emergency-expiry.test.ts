@@ -25,6 +25,7 @@ beforeAll(async () => {
   tokens.admin = server.adminToken;
   tokens.ci = await personTokenOn(server, 'expiry.ci', ['mlops']);
   tokens.breakGlass = await personTokenOn(server, 'expiry.oncall', ['break_glass']);
+  tokens.tech = await personTokenOn(server, 'expiry.tech', ['tech_lead']);
 }, 60_000);
 
 afterAll(async () => {
@@ -69,6 +70,18 @@ it('expires an emergency past its window without any manual call', async () => {
     ['emergency', model, '7.0.0', '--to', 'staging', '--reason', 'Hotfix', '--ticket', 'INC-9'],
   );
   expect(emergency.decision.outcome).toBe('allowed');
+  // The policy names no emergency sign-off, so the default applies: one approval by someone
+  // other than the requester in a role that approves draft → staging (tech_lead).
+  await as('tech', [
+    'approve',
+    emergency.request.id,
+    '--role',
+    'tech_lead',
+    '--comment',
+    'On call: ship the hotfix',
+    '--risk',
+    'high',
+  ]);
   const executed = await as<{ request: { status: string; bypassExpiresAt: string } }>(
     'breakGlass',
     ['promote', emergency.request.id],

@@ -30,6 +30,7 @@ import {
   people,
   seedProduction,
   setupModel,
+  signOffEmergency,
   toStaging,
 } from '../app/harness.js';
 import { startRecommenderCanary } from '../app/rollout-fixture.js';
@@ -308,6 +309,8 @@ async function seedRegistry(): Promise<void> {
     reason: 'Feed outage hotfix',
     ticket: 'CHG-2',
   });
+  // The recommender names no emergency sign-off: the default, one model_owner or product_owner.
+  await signOffEmergency(h, emergency.request.id, { by: people.owner, role: 'model_owner' });
   await executeTransition(h.deps, people.breakGlass, { requestId: emergency.request.id });
   ids.review = emergency.request.id;
   await addVersion(h, { model, version: 'c4', dir: 'recommender/candidates/passing' });

@@ -1,4 +1,4 @@
-/** An emergency hotfix executed under bypass, and a server over the same use cases with real tokens. */
+/** An emergency hotfix signed off and executed under bypass, and a server over the same use cases with real tokens. */
 import {
   bindUseCases,
   bootstrapAdmin,
@@ -12,22 +12,17 @@ import { storeDirectory } from '../../src/compose.js';
 import { buildServer } from '../../src/http/index.js';
 import {
   addVersion,
+  creditRiskHotfix,
   people,
   type StoreHarness,
   seedProduction,
   setupModel,
+  signOffEmergency,
   toStaging,
 } from '../app/harness.js';
 
 const model = 'credit-risk-pd';
-const hotfix = {
-  model,
-  version: '2026.1-hotfix1',
-  to: 'production',
-  changeType: 'emergency' as const,
-  reason: 'Scorecard mis-scores self-employed applicants; hotfix now',
-  ticket: 'RISK-911',
-};
+const hotfix = creditRiskHotfix;
 
 export async function executedHotfix(h: StoreHarness): Promise<string> {
   await setupModel(h, 'credit-risk', model, 'regulated');
@@ -36,6 +31,8 @@ export async function executedHotfix(h: StoreHarness): Promise<string> {
   await addVersion(h, { model, version: hotfix.version, dir: 'credit-risk/candidates/hotfix' });
   await toStaging(h, model, hotfix.version);
   const { request } = await requestTransition(h.deps, people.breakGlass, hotfix);
+  // The on-call sign-off every emergency needs (ADR 011), by someone who does not review it.
+  await signOffEmergency(h, request.id, { by: people.risk2, role: 'risk_officer', ticket: 'RISK-911' });
   await executeTransition(h.deps, people.breakGlass, { requestId: request.id });
   return request.id;
 }

@@ -1,5 +1,6 @@
 import { evaluateApprovals } from '../../domain/approval-rules.js';
 import {
+  canonicalJson,
   type DecisionRecord,
   evidenceSetDigest,
   findTransition,
@@ -14,6 +15,7 @@ import { storedEvidenceRecords, storedGateRun } from '../gate-evaluation/run-gat
 import type { AppDeps } from '../shared/app-deps.js';
 import type { Repositories } from '../shared/ports.js';
 import { guardedRead } from '../shared/read-access.js';
+import { signOffRules } from '../transitions/approval-facts.js';
 import { decisionRead, loadDecision } from '../transitions/request-queries.js';
 
 export interface GateSummary {
@@ -121,10 +123,12 @@ async function replay(deps: AppDeps, decisionId: string): Promise<ReplayReport> 
       bypass: decision.bypass,
     }),
   );
+  // Emergencies decided before their sign-offs were required (no `signOff`) had none to count.
+  const judgesApprovals = decision.changeType !== 'emergency' || decision.signOff !== undefined;
   const approvals =
-    decision.kind === 'transition' && decision.changeType !== 'emergency' && loaded.subjects
+    decision.kind === 'transition' && judgesApprovals && loaded.subjects
       ? evaluateApprovals({
-          transition,
+          transition: signOffRules(policy, decision, transition),
           request: {
             requestedBy: loaded.subjects.requestedBy,
             evidenceDigest: decision.evidenceDigest,
@@ -135,6 +139,15 @@ async function replay(deps: AppDeps, decisionId: string): Promise<ReplayReport> 
           now: new Date(decision.at),
         })
       : undefined;
+  if (decision.signOff) {
+    const rules = signOffRules(policy, decision, transition);
+    const again = { approvals: rules.approvals, anyOne: rules.anyOne === true };
+    if (canonicalJson(again) !== canonicalJson(decision.signOff)) {
+      differences.push(
+        `The policy demands the sign-off ${canonicalJson(again)}; the decision recorded ${canonicalJson(decision.signOff)}.`,
+      );
+    }
+  }
   const replayed = {
     outcome: decideOutcome({ gates, approvals }).outcome,
     gates: summarise(gates),

@@ -15,7 +15,7 @@ import type { AppDeps } from '../shared/app-deps.js';
 import { auditRecord } from '../shared/audit-record.js';
 import { forbidden, guarded } from '../shared/authorise.js';
 import { openRequestContext } from '../shared/request-context.js';
-import { reviewRules, reviewStatus } from '../transitions/emergency-status.js';
+import { reviewApprovals, reviewRules, reviewStatus } from '../transitions/emergency-status.js';
 import {
   type ApprovalInput,
   checkApprovalText,
@@ -102,7 +102,7 @@ export async function recordReview(
         );
       const ticketRefusal = checkTicket(transition, input.ticket);
       if (ticketRefusal) throw refusalError(ticketRefusal);
-      assertNewSignOff(await tx.approvals.list(request.id), principal, input);
+      assertNewSignOff(await reviewApprovals(tx, request), principal, input);
       const time = deps.clock.now().toISOString();
       // A review judges the executed emergency change itself; no baseline is compared.
       const approval = newApproval({

@@ -3,10 +3,16 @@
  * gates compare with, the trainers named by the version's lineage evidence, and the roles the
  * approvers hold now.
  */
-import { readsBaseline, type VersionFacts } from '../../domain/approval-rules.js';
+import {
+  type ApprovalRules,
+  readsBaseline,
+  type VersionFacts,
+} from '../../domain/approval-rules.js';
+import { emergencySignOffRules } from '../../domain/emergency-sign-off.js';
 import {
   evidenceSetDigest,
   isClearanceError,
+  type Policy,
   type TransitionPolicy,
   type TransitionRequest,
   type VersionView,
@@ -56,6 +62,20 @@ export async function requestInForce(
     version: request.version,
   });
   return { current, baselineDigest };
+}
+
+/**
+ * The approval rules a request is signed off under before it executes: the transition's, or for
+ * an emergency the sign-offs its emergency section names (ADR 011) — bypassing gates never
+ * bypasses these.
+ */
+export function signOffRules(
+  policy: Policy,
+  request: Pick<TransitionRequest, 'changeType'>,
+  transition: TransitionPolicy,
+): ApprovalRules {
+  if (request.changeType !== 'emergency') return transition;
+  return emergencySignOffRules(policy.changeTypes.emergency ?? {}, transition);
 }
 
 /**

@@ -9,6 +9,7 @@ import {
   evaluateApprovals,
 } from '../../domain/approval-rules.js';
 import type {
+  Approval,
   ApprovalRequirement,
   Policy,
   TransitionRequest,
@@ -34,6 +35,22 @@ export function reviewRules(policy: Policy, request: TransitionRequest): Approva
   };
 }
 
+/**
+ * The post-incident review's sign-offs on an emergency request: its approvals less the sign-offs
+ * given before it executed (those have an `approval.recorded` entry; a review has
+ * `review.recorded`). A sign-off never doubles as the review.
+ */
+export async function reviewApprovals(
+  tx: Repositories,
+  request: Pick<TransitionRequest, 'id'>,
+): Promise<Approval[]> {
+  const entries = await tx.audit.aboutSubject({ type: 'request', id: request.id }, [
+    'approval.recorded',
+  ]);
+  const signOffs = new Set(entries.map((e) => e.data.approvalId));
+  return (await tx.approvals.list(request.id)).filter((a) => !signOffs.has(a.id));
+}
+
 /** Counts the review approvals recorded on an executed emergency request. */
 export async function reviewStatus(
   tx: Repositories,
@@ -47,7 +64,7 @@ export async function reviewStatus(
   return evaluateApprovals({
     transition: reviewRules(input.policy, input.request),
     request: input.request,
-    approvals: await tx.approvals.list(input.request.id),
+    approvals: await reviewApprovals(tx, input.request),
     version: input.version,
     now: input.now,
   });
@@ -93,7 +110,7 @@ export async function emergencyReviewState(
   const evaluation = await reviewStatus(tx, { policy, request, version, now });
   const decision = request.decisionId ? await tx.decisions.get(request.decisionId) : undefined;
   const bypassedGates = decision?.bypass ?? [];
-  const signed = (await tx.approvals.list(request.id)).map((a) => ({
+  const signed = (await reviewApprovals(tx, request)).map((a) => ({
     approver: a.approver,
     role: a.role,
     decision: a.decision,

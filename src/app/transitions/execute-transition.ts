@@ -1,5 +1,6 @@
 import {
   type ApprovalEvaluation,
+  type ApprovalRules,
   evaluateApprovals,
   readsBaseline,
 } from '../../domain/approval-rules.js';
@@ -21,7 +22,7 @@ import { guarded } from '../shared/authorise.js';
 import { emit, requestSubject, requestSummary } from '../shared/emit-event.js';
 import type { Repositories } from '../shared/ports.js';
 import { openRequestContext } from '../shared/request-context.js';
-import { roleHolders, versionFacts } from './approval-facts.js';
+import { roleHolders, signOffRules, versionFacts } from './approval-facts.js';
 import { auditedApprovalIds } from './audited-approvals.js';
 import { moveVersion } from './move-version.js';
 import { recordDecision } from './record-decision.js';
@@ -71,11 +72,14 @@ export async function executeTransition(
   if (attempt.ok) return attempt.result;
   if ('stale' in attempt) throw staleBaselineError(attempt.stale);
   const message = `Request ${input.requestId} cannot execute: ${attempt.decision.reasons.join(' ')}`;
+  const fix =
+    attempt.decision.changeType === 'emergency'
+      ? 'An emergency bypasses only the gates its policy lists, never its sign-offs: ask a holder of the named role other than the requester to approve it (clearance approve), then execute again.'
+      : 'Fix the evidence or collect the approvals, then execute again.';
   throw new ClearanceError('precondition_failed', message, {
-    problems: attempt.decision.reasons.map((reason) => ({
-      message: reason,
-      fix: 'Fix the evidence or collect the approvals, then execute again.',
-    })),
+    problems: attempt.decision.reasons
+      .filter((reason) => !reason.endsWith('was bypassed.'))
+      .map((reason) => ({ message: reason, fix })),
   });
 }
 
@@ -214,17 +218,17 @@ async function attemptExecution(
     policyDigest: model.policyDigest,
     evidenceDigest: run.evidenceDigest,
   };
-  const stored = target.emergency ? [] : await tx.approvals.list(request.id);
-  const approvals: ApprovalEvaluation | undefined = target.emergency
-    ? undefined
-    : await recountApprovals(deps, tx, {
-        transition,
-        request: current,
-        approvals: stored,
-        run,
-        version,
-        at,
-      });
+  // An emergency bypasses only the gates its policy lists, never its named sign-offs (ADR 011).
+  const rules = signOffRules(policy, request, transition);
+  const approvals = await recountApprovals(deps, tx, {
+    rules,
+    transition,
+    request: current,
+    approvals: await tx.approvals.list(request.id),
+    run,
+    version,
+    at,
+  });
   const decision = await recordDecision(deps, tx, {
     kind: 'transition',
     actor: principal,
@@ -233,6 +237,9 @@ async function attemptExecution(
     run,
     bypass,
     approvals,
+    ...(target.emergency
+      ? { signOff: { approvals: rules.approvals, anyOne: rules.anyOne === true } }
+      : {}),
   });
   if (decision.outcome === 'denied') {
     await recordBlocked(deps, tx, { request: current, decision, principal, at });
@@ -252,6 +259,7 @@ async function recountApprovals(
   deps: AppDeps,
   tx: Repositories,
   input: {
+    rules: ApprovalRules;
     transition: TransitionPolicy;
     request: TransitionRequest;
     approvals: readonly Approval[];
@@ -269,7 +277,7 @@ async function recountApprovals(
     ? (input.run.baseline?.evidenceDigest ?? null)
     : null;
   return evaluateApprovals({
-    transition,
+    transition: input.rules,
     request,
     approvals,
     version: await versionFacts(deps, tx, input.version),
@@ -398,6 +406,11 @@ async function commitExecution(
         digests,
         data: {
           bypassed,
+          signedOffBy: decision.approvalsCounted.map((a) => ({
+            approvalId: a.id,
+            approver: a.approver,
+            role: a.role,
+          })),
           bypassExpiresAt: bypassExpiresAt ?? null,
           reviewDueAt: reviewDueAt ?? null,
         },

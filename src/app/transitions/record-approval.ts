@@ -1,5 +1,6 @@
 import {
   type ApprovalEvaluation,
+  type ApprovalRules,
   evaluateApprovals,
   separationOfDutiesViolation,
   type VersionFacts,
@@ -12,7 +13,6 @@ import {
   type Principal,
   type RiskClass,
   refusalError,
-  type TransitionPolicy,
   type TransitionRequest,
 } from '../../domain/index.js';
 import { checkTicket } from '../../domain/transition-rules.js';
@@ -22,7 +22,7 @@ import { forbidden, guarded } from '../shared/authorise.js';
 import { emit, requestSubject, requestSummary } from '../shared/emit-event.js';
 import type { Repositories } from '../shared/ports.js';
 import { openRequestContext } from '../shared/request-context.js';
-import { requestInForce, roleHolders, versionFacts } from './approval-facts.js';
+import { requestInForce, roleHolders, signOffRules, versionFacts } from './approval-facts.js';
 
 export interface ApprovalInput {
   requestId: string;
@@ -79,20 +79,22 @@ export function checkApprovalText(input: Pick<ApprovalInput, 'comment' | 'riskCl
   }
 }
 
-/** Only an open standard request takes approvals; an emergency is signed off by its review. */
+/**
+ * Only an open request takes approvals. An emergency takes the sign-offs its emergency section
+ * names before it executes (ADR 011); once executed, its post-incident review.
+ */
 function assertTakesApprovals(request: TransitionRequest): void {
-  if (request.changeType === 'emergency') {
+  if (request.status === 'pending' || request.status === 'approved') return;
+  if (request.changeType === 'emergency' && request.status === 'executed') {
     throw precondition(
-      `Request ${request.id} is an emergency change; it is signed off by its post-incident review.`,
-      'Review it after it executes: POST /api/v1/requests/{id}/reviews (clearance review).',
+      `Request ${request.id} is an executed emergency change; it is signed off by its post-incident review now.`,
+      'Record the review: POST /api/v1/requests/{id}/reviews (clearance review).',
     );
   }
-  if (request.status !== 'pending' && request.status !== 'approved') {
-    throw precondition(
-      `Request ${request.id} is ${request.status}; it takes no more approvals.`,
-      'Open a new request.',
-    );
-  }
+  throw precondition(
+    `Request ${request.id} is ${request.status}; it takes no more approvals.`,
+    'Open a new request.',
+  );
 }
 
 function precondition(message: string, fix: string): ClearanceError {
@@ -172,7 +174,7 @@ export async function recordApproval(
 }
 
 interface ApprovalContext {
-  transition: TransitionPolicy;
+  transition: ApprovalRules;
   version: VersionFacts;
   current: TransitionRequest;
   previous: Approval[];
@@ -186,22 +188,25 @@ async function approvalContext(
   principal: Principal,
   input: ApprovalInput,
 ): Promise<ApprovalContext> {
-  const { request, model, transition } = await openRequestContext(tx, {
+  const context = await openRequestContext(tx, {
     requestId: input.requestId,
     principal,
     check: assertTakesApprovals,
     authority: () => ({ roles: [input.role], action: `approve as ${input.role}` }),
   });
-  if (!transition.approvals.some((a) => a.role === input.role)) {
+  const { request, model, transition } = context;
+  const rules = signOffRules(context.policy, request, transition);
+  if (!rules.approvals.some((a) => a.role === input.role)) {
+    const what = request.changeType === 'emergency' ? 'An emergency' : 'The transition';
     throw invalidInput(
-      `${request.from} → ${request.to} does not ask for a ${input.role} approval.`,
-      `Approve in one of the roles ${transition.approvals.map((a) => a.role).join(', ')}.`,
+      `${what} ${request.from} → ${request.to} does not ask for a ${input.role} approval.`,
+      `Approve in one of the roles ${rules.approvals.map((a) => a.role).join(', ')}.`,
     );
   }
   const registered = await tx.versions.get(request.model, request.version);
   if (!registered) throw new Error(`request ${request.id} names a missing version`);
   const version = await versionFacts(deps, tx, registered);
-  assertSeparationOfDuties({ transition, principal, request, version });
+  assertSeparationOfDuties({ rules, principal, request, version });
   const ticketRefusal = checkTicket(transition, input.ticket);
   if (ticketRefusal) throw refusalError(ticketRefusal);
   const { current, baselineDigest } = await requestInForce(tx, {
@@ -218,21 +223,21 @@ async function approvalContext(
       a.baselineDigest === baselineDigest,
   );
   assertNotRepeated({ previous: inForce, current, principal, input });
-  if (transition.separationOfDuties.oneRolePerPerson) {
+  if (rules.separationOfDuties.oneRolePerPerson) {
     assertOneRole({ previous: inForce, current, principal, role: input.role });
   }
-  return { transition, version, current, previous, baselineDigest };
+  return { transition: rules, version, current, previous, baselineDigest };
 }
 
 function assertSeparationOfDuties(input: {
-  transition: TransitionPolicy;
+  rules: ApprovalRules;
   principal: Principal;
   request: TransitionRequest;
   version: VersionFacts;
 }): void {
   const { principal, request } = input;
   const violation = separationOfDutiesViolation({
-    duties: input.transition.separationOfDuties,
+    duties: input.rules.separationOfDuties,
     person: principal.id,
     requestedBy: request.requestedBy,
     version: input.version,

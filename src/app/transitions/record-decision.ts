@@ -28,6 +28,7 @@ export async function recordDecision(
     run: GateRun;
     bypass: readonly string[];
     approvals?: ApprovalEvaluation | undefined;
+    signOff?: DecisionRecord['signOff'];
   },
 ): Promise<DecisionRecord> {
   const { request, run } = input;
@@ -47,6 +48,7 @@ export async function recordDecision(
     ...(run.baseline ? { baseline: run.baseline } : {}),
     bypass: [...input.bypass],
     approvalsCounted: input.approvals?.counted ?? [],
+    ...(input.signOff ? { signOff: input.signOff } : {}),
     gates: run.gates,
     outcome,
     reasons,
@@ -74,6 +76,7 @@ export async function recordDecision(
           bypassed: g.bypassed === true,
         })),
         approvalsCounted: decision.approvalsCounted.map((a) => a.id),
+        ...(decision.signOff ? { signOff: decision.signOff } : {}),
       },
     }),
   );

@@ -24,7 +24,7 @@ import { rolesFor } from '../shared/authorise.js';
 import { loadModel, loadPolicy } from '../shared/load-policy.js';
 import { guardedRead } from '../shared/read-access.js';
 import { loadRequest } from '../shared/request-context.js';
-import { requestInForce, roleHolders, versionFacts } from './approval-facts.js';
+import { requestInForce, roleHolders, signOffRules, versionFacts } from './approval-facts.js';
 import { type EmergencyReviewState, emergencyReviewState, hasReview } from './emergency-status.js';
 
 export interface RequestView {
@@ -91,7 +91,7 @@ async function requestView(deps: AppDeps, requestId: string): Promise<RequestVie
       approvers: approvals.map((a) => a.approver),
     });
     const status = evaluateApprovals({
-      transition,
+      transition: signOffRules(policy, request, transition),
       request: current,
       approvals,
       version: await versionFacts(deps, tx, version),
@@ -177,13 +177,11 @@ export async function listInbox(deps: AppDeps, principal: Principal): Promise<In
     };
     const inbox: InboxItem[] = [];
     for (const { request, version, approvals, evidence, modelPolicyDigest } of board) {
-      if (request.changeType === 'emergency') continue;
-      const transition = findTransition(
-        await policyOf(modelPolicyDigest),
-        request.from,
-        request.to,
-      );
-      if (!transition) continue;
+      const policy = await policyOf(modelPolicyDigest);
+      const found = findTransition(policy, request.from, request.to);
+      if (!found) continue;
+      // An emergency waits for the sign-offs its emergency section names (ADR 011).
+      const transition = signOffRules(policy, request, found);
       const duties = transition.separationOfDuties;
       const person = principal.id;
       const { requestedBy } = request;
@@ -196,7 +194,10 @@ export async function listInbox(deps: AppDeps, principal: Principal): Promise<In
       const status = evaluateApprovals({ transition, request: current, approvals, version, now });
       if (status.counted.some((a) => a.approver === principal.id)) continue;
       const held = rolesFor(principal, request.model);
-      const roles = status.missing.map((m) => m.role).filter((role) => held.includes(role));
+      const wanted = transition.anyOne
+        ? status.missing.flatMap(() => transition.approvals.map((r) => r.role))
+        : status.missing.map((m) => m.role);
+      const roles = wanted.filter((role) => held.includes(role));
       if (roles.length > 0) inbox.push({ request, roles });
     }
     return inbox;

@@ -17,6 +17,7 @@ import { guarded, rolesFor } from '../shared/authorise.js';
 import { emit, requestSubject, requestSummary } from '../shared/emit-event.js';
 import { loadModel, loadPolicy } from '../shared/load-policy.js';
 import type { Repositories } from '../shared/ports.js';
+import { signOffRules } from './approval-facts.js';
 import { recordDecision } from './record-decision.js';
 
 export interface RequestTransitionInput {
@@ -120,7 +121,8 @@ export async function requestTransition(
       });
       const withDecision = { ...request, decisionId: decision.id };
       await tx.requests.update(withDecision);
-      const awaiting = await awaitingSignOffs(tx, check.transition, withDecision);
+      const rules = signOffRules(policy, withDecision, check.transition);
+      const awaiting = await awaitingSignOffs(tx, rules, withDecision);
       if (awaiting.length > 0) {
         await emit(tx, deps, {
           type: 'approval.requested',
@@ -149,15 +151,14 @@ async function assertNoOpenRequest(
 }
 
 /**
- * The sign-offs a new request waits for: each role the transition asks for, how many, and the
- * stored users who hold it for the model (globally or for this model) now. An emergency is
- * signed off by its post-incident review, so it waits for none here.
+ * The sign-offs a new request waits for: each role the transition (for an emergency, its
+ * emergency section) asks for, how many, and the stored users who hold it for the model
+ * (globally or for this model) now.
  */
 async function awaitingSignOffs(
   tx: Repositories,
-  transition: Pick<TransitionPolicy, 'approvals'>,
+  rules: Pick<TransitionPolicy, 'approvals'>,
   request: TransitionRequest,
 ) {
-  if (request.changeType === 'emergency') return [];
-  return roleHolders(tx, { model: request.model, needed: transition.approvals });
+  return roleHolders(tx, { model: request.model, needed: rules.approvals });
 }
