@@ -11,6 +11,7 @@ import {
   getRollout,
   ingestObservations,
   type ObservationInput,
+  rollback,
 } from '../../src/app/index.js';
 import type { ClearanceError } from '../../src/domain/index.js';
 import { parseNotificationEvent } from '../../src/domain/notification-events.js';
@@ -311,6 +312,45 @@ forEachStore('canary rollouts', (open) => {
     );
     expect(again.code).toBe('precondition_failed');
     expect((await serving(h)).production?.version).toBe('b1');
+  });
+
+  it('a manual rollback during the canary ends it at once, audited and notified in one transaction', async () => {
+    const h = await open();
+    const { rolloutId } = await startRecommenderCanary(h);
+    const before = (await outboxEvents(h.store)).length;
+    const moved = await rollback(h.deps, people.mlops, {
+      model,
+      reason: 'Support tickets about the new feed',
+      ticket: 'INC-7',
+    });
+    expect(moved).toEqual({ from: 'c1', to: 'b1' });
+    expect(await getRollout(h.deps, people.mlops, { rolloutId })).toMatchObject({
+      status: 'aborted',
+      traffic: 0,
+    });
+    const view = await serving(h);
+    expect(view.canary).toBeUndefined();
+    expect(view.production?.version).toBe('b1');
+    const events = (await outboxEvents(h.store)).slice(before);
+    expect(events.map((e) => e.type)).toEqual(['rollout.rolled_back']);
+    const event = parseNotificationEvent(events[0]?.payload);
+    expect(event.ok && event.event.data).toMatchObject({
+      rollout: { id: rolloutId, traffic: 0 },
+      restoredVersion: 'b1',
+    });
+    const audit = await readAudit(h);
+    const entry = audit.find((e) => e.action === 'rollback.executed');
+    expect(entry).toMatchObject({
+      reason: 'Support tickets about the new feed',
+      ticket: 'INC-7',
+      data: { from: 'c1', to: 'b1', trigger: 'manual', rolloutId },
+    });
+    expect(audit.map((e) => e.action)).toContain('rollout.aborted');
+    // The canary's end and the rollback share one transaction: one event, no second rollback.
+    const again = await refusal(rollback(h.deps, people.mlops, { model, reason: 'Again' }));
+    expect(again.code).toBe('precondition_failed');
+    expect((await serving(h)).production?.version).toBe('b1');
+    expect(await checkStoredState(h.deps)).toMatchObject({ disagreements: [], problems: [] });
   });
 });
 

@@ -2,7 +2,7 @@
 import { ClearanceError, invalidInput, type Principal } from '../../domain/index.js';
 import { isTerminal, reduceRollout } from '../../rollout/index.js';
 import type { AppDeps } from '../shared/app-deps.js';
-import { applyRolloutEffects } from './apply-rollout-effects.js';
+import { applyRolloutEffects } from '../transitions/apply-rollout-effects.js';
 import { advanceLocked } from './evaluate-rollouts.js';
 import { actOnRollout } from './rollout-access.js';
 import { type RolloutView, rolloutView } from './rollout-view.js';

@@ -11,7 +11,7 @@ import { systemActor } from '../shared/audit-record.js';
 import { loadModel, loadPolicy } from '../shared/load-policy.js';
 import type { Repositories } from '../shared/ports.js';
 import type { RolloutRecord } from '../shared/rollout-ports.js';
-import { applyRolloutEffects } from './apply-rollout-effects.js';
+import { applyRolloutEffects } from '../transitions/apply-rollout-effects.js';
 import { type KpiPullOutcome, pullDueKpis } from './pull-kpis.js';
 
 const evaluator = systemActor('rollout-evaluate');
