@@ -53,7 +53,12 @@ function scores(count: number, shift: number, seed = 1): number[] {
 
 export async function startRecommenderCanary(
   h: StoreHarness,
-  options: { drift?: boolean; model?: string; policy?: (text: string) => string } = {},
+  options: {
+    drift?: boolean;
+    model?: string;
+    policy?: (text: string) => string;
+    changeType?: 'standard' | 'experiment';
+  } = {},
 ): Promise<{ rolloutId: string; requestId: string; startedAt: number }> {
   const model = options.model ?? defaultModel;
   if (options.drift || options.policy) {
@@ -89,6 +94,7 @@ export async function startRecommenderCanary(
     version: 'c1',
     to: 'production',
     reason: 'CTR lift',
+    ...(options.changeType ? { changeType: options.changeType } : {}),
   });
   await approveRecommenderPromotion(h, request.id);
   const startedAt = h.clock.now().getTime();

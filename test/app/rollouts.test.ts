@@ -314,6 +314,33 @@ forEachStore('canary rollouts', (open) => {
     expect((await serving(h)).production?.version).toBe('b1');
   });
 
+  it('an experiment runs a canary capped at maxCanaryTraffic and never reaches full production', async () => {
+    const h = await open();
+    const { rolloutId } = await startRecommenderCanary(h, { changeType: 'experiment' });
+    // The recommender's canary is 10%; its experiments may take at most 5%.
+    expect((await serving(h)).canary).toMatchObject({ version: 'c1', traffic: 5 });
+    const promoted = await refusal(
+      controlRollout(h.deps, people.product, {
+        rolloutId,
+        action: 'promote',
+        reason: 'Looks good',
+      }),
+    );
+    expect(promoted.code).toBe('precondition_failed');
+    expect(promoted.message).toContain('never reaches full production');
+    expect(await getRollout(h.deps, people.mlops, { rolloutId })).toMatchObject({
+      status: 'running',
+      traffic: 5,
+    });
+    const view = await serving(h);
+    expect(view.production?.version).toBe('b1');
+    expect(view.canary?.version).toBe('c1');
+    // A person ends it; the candidate never became production.
+    await controlRollout(h.deps, people.owner, { rolloutId, action: 'abort', reason: 'Done' });
+    expect((await serving(h)).canary).toBeUndefined();
+    expect((await h.store.read((tx) => tx.versions.get(model, 'c1')))?.state).toBe('staging');
+  });
+
   it('a manual rollback during the canary ends it at once, audited and notified in one transaction', async () => {
     const h = await open();
     const { rolloutId } = await startRecommenderCanary(h);

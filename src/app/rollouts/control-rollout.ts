@@ -45,6 +45,11 @@ export async function controlRollout(
         : `Use ${status === 'paused' ? 'resume' : 'pause'} instead.`;
       throw new ClearanceError('precondition_failed', message, { problems: [{ message, fix }] });
     }
+    if (input.action === 'promote' && current.state.experiment) {
+      const message = `Rollout ${rollout.id} is an experiment's canary (at most ${current.state.traffic}% of traffic); an experiment never reaches full production.`;
+      const fix = `Abort it when the experiment is over; to release ${rollout.model}@${rollout.version}, request a standard promotion.`;
+      throw new ClearanceError('precondition_failed', message, { problems: [{ message, fix }] });
+    }
     const at = now.getTime();
     const event =
       input.action === 'abort'

@@ -7,6 +7,7 @@ import {
   ClearanceError,
   type Policy,
   type Principal,
+  type RolloutSpec,
   type TransitionPolicy,
   type TransitionRequest,
 } from '../../domain/index.js';
@@ -83,6 +84,25 @@ async function loadBaselines(
   return baselines;
 }
 
+/**
+ * An experiment's canary: the transition's steps with every share capped at the policy's
+ * `changeTypes.experiment.maxCanaryTraffic`. Without the cap, an experiment has no canary to run.
+ */
+function experimentSpec(policy: Policy, transition: TransitionPolicy): RolloutSpec {
+  const rollout = transition.rollout as RolloutSpec;
+  const cap = policy.changeTypes.experiment?.maxCanaryTraffic;
+  if (cap === undefined) {
+    const message = `An experiment may not reach ${transition.to}: policy ${policy.metadata.name} sets no changeTypes.experiment.maxCanaryTraffic.`;
+    throw new ClearanceError('precondition_failed', message, {
+      problems: [{ message, fix: 'Request a standard change to reach full production.' }],
+    });
+  }
+  return {
+    ...rollout,
+    steps: rollout.steps.map((step) => ({ ...step, traffic: Math.min(step.traffic, cap) })),
+  };
+}
+
 /** Starts the canary in the caller's transaction (model row locked): row, serving, audit, event. */
 export async function startCanary(
   deps: AppDeps,
@@ -96,15 +116,16 @@ export async function startCanary(
   },
 ): Promise<RolloutRecord> {
   const { request, transition, at } = input;
-  const spec = transition.rollout;
-  if (!spec) throw new Error('startCanary needs a transition with a rollout');
+  if (!transition.rollout) throw new Error('startCanary needs a transition with a rollout');
   const baselines = await loadBaselines(deps, tx, {
     transition,
     model: request.model,
     version: request.version,
   });
   const control = (await tx.versions.inState(request.model, 'production'))[0]?.version;
-  const started = startRollout(spec, Date.parse(at));
+  const experiment = request.changeType === 'experiment';
+  const spec = experiment ? experimentSpec(input.policy, transition) : transition.rollout;
+  const started = startRollout(spec, Date.parse(at), { experiment });
   const rollout: RolloutRecord = {
     id: `ro_${deps.ids.next()}`,
     model: request.model,
