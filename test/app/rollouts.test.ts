@@ -3,8 +3,10 @@
  * recommender worked example's canary (10% for 48 h; CTR −1% vs control for 2 h; errors ≥ 0.5%
  * for 15 min) started by its promotion, fed KPI batches, evaluated on ingestion and by the sweep.
  */
+import { createHash } from 'node:crypto';
 import { expect, it } from 'vitest';
 import {
+  attachEvidence,
   checkStoredState,
   controlRollout,
   evaluateRollouts,
@@ -17,6 +19,7 @@ import type { ClearanceError } from '../../src/domain/index.js';
 import { parseNotificationEvent } from '../../src/domain/notification-events.js';
 import { forEachStore, people, readAudit, refusal, type StoreHarness } from './harness.js';
 import {
+  driftBaselineBytes,
   hour,
   minute,
   model,
@@ -240,6 +243,51 @@ forEachStore('canary rollouts', (open) => {
     const rolledBack = (await readAudit(h)).find((e) => e.action === 'rollout.rolled_back');
     expect(rolledBack?.data).toMatchObject({ trigger: 'score_drift' });
     expect(String(rolledBack?.data.statistic)).toContain('psi');
+  });
+
+  it('judges drift against the baseline file the approvals bound, by its digest', async () => {
+    const h = await open();
+    const approved = driftBaselineBytes(0);
+    const digest = `sha256:${createHash('sha256').update(approved).digest('hex')}`;
+    const shifted = driftBaselineBytes(1);
+    const rollout = await startRecommenderCanary(h, {
+      drift: true,
+      // After the approvals, the baseline cannot be replaced: the version's evidence is fixed.
+      beforeExecute: async () => {
+        const replaced = await refusal(
+          attachEvidence(h.deps, people.ci, {
+            model,
+            version: 'c1',
+            files: [{ path: 'drift_baseline.json', bytes: shifted }],
+          }),
+        );
+        expect(replaced.code).toBe('conflict');
+      },
+    });
+    const started = (await readAudit(h)).find((e) => e.action === 'rollout.started');
+    expect(started?.data.driftBaselines).toEqual({
+      score: { path: 'drift_baseline.json', digest },
+    });
+    // Scores drawn like the approved baseline: no drift, whatever else is stored since.
+    await h.deps.blobs.put(shifted);
+    const calm = await postHours(h, rollout, [0, 3], () => ({ scoreShift: 0 }));
+    expect(calm.status).toBe('running');
+  });
+
+  it('refuses to start the canary when the approved baseline bytes changed in the blob store', async () => {
+    const h = await open();
+    const approved = driftBaselineBytes(0);
+    const digest = `sha256:${createHash('sha256').update(approved).digest('hex')}`;
+    const error = await refusal(
+      startRecommenderCanary(h, {
+        drift: true,
+        beforeExecute: () => h.tamperBlob(digest, driftBaselineBytes(1)),
+      }),
+    );
+    expect(error.code).toBe('precondition_failed');
+    expect(error.message).toContain('score_drift');
+    expect(await h.store.read((tx) => tx.rollouts.list({}))).toEqual([]);
+    expect((await serving(h)).canary).toBeUndefined();
   });
 
   it('stores a batch once per batch id; other points under the same id are a conflict', async () => {
