@@ -65,6 +65,24 @@ describe('checkTransitionRequest', () => {
     expect(!result.ok && result.refusal.message).toContain('no further than staging');
   });
 
+  it('allows an experiment to production only as a canary capped by maxCanaryTraffic', () => {
+    const recommender = load('recommender');
+    const request = {
+      ...base,
+      policy: recommender,
+      roles: ['mlops'],
+      ticket: '',
+      changeType: 'experiment' as const,
+    };
+    expect(checkTransitionRequest(request).ok).toBe(true);
+    const noCanary: Policy = {
+      ...recommender,
+      transitions: recommender.transitions.map(({ rollout: _, ...t }) => t),
+    };
+    const refused = checkTransitionRequest({ ...request, policy: noCanary });
+    expect(!refused.ok && refused.refusal.message).toContain('only as a canary');
+  });
+
   it('allows an experiment up to its max state', () => {
     const result = checkTransitionRequest({
       ...base,

@@ -64,11 +64,16 @@ export function checkChangeType(
         'Request a standard change, or add changeTypes.experiment to the policy.',
       );
     }
-    if (to === 'production' || isPastState(policy, to, experiment.maxState)) {
+    // Production only as a canary, and only when the policy caps the canary's share.
+    const past =
+      to === 'production'
+        ? experiment.maxCanaryTraffic === undefined
+        : isPastState(policy, to, experiment.maxState);
+    if (past) {
       return refuse(
         'invalid_input',
         `An experiment may go no further than ${experiment.maxState}; ${to} is past it.`,
-        'Request a standard change to reach full production.',
+        'Request a standard change to reach full production, or set changeTypes.experiment.maxCanaryTraffic to allow an experiment a canary.',
       );
     }
   }
@@ -160,11 +165,22 @@ export function checkTransitionRequest(input: TransitionRequestInput): Transitio
   const { transition } = found;
   const typeRefusal = checkChangeType(policy, to, changeType);
   if (typeRefusal) return typeRefusal;
+  if (changeType === 'experiment' && to === 'production' && !hasCanary(transition)) {
+    return refuse(
+      'invalid_input',
+      `An experiment reaches production only as a canary, and ${from} → production has no rollout.`,
+      'Request a standard change, or give the transition a rollout (canary steps).',
+    );
+  }
   const refusal =
     checkRequester({ policy, transition, changeType, roles: input.roles }) ??
     checkTicket(transition, input.ticket) ??
     checkReason(transition, changeType, input.reason);
   return refusal ? { ok: false, refusal } : found;
+}
+
+function hasCanary(transition: TransitionPolicy): boolean {
+  return (transition.rollout?.steps.length ?? 0) > 0;
 }
 
 function refuse(

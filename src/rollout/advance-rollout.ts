@@ -75,3 +75,15 @@ export function advanceRollout(input: AdvanceInput): Transition {
   apply(reduceRollout(input.spec, state, { type: 'tick', at: input.now }));
   return { state, effects };
 }
+
+/**
+ * Whether advancing to `now` would change anything: a window due, a step to take or the end
+ * reached. A sweep skips the rest (no lock, no read of points, no write) — what `advanceRollout`
+ * would return for them is their stored state.
+ */
+export function hasDueWork(input: Omit<AdvanceInput, 'points' | 'driftBaselines'>): boolean {
+  if (isTerminal(input.state.status)) return false;
+  const latenessMs = durationMs(input.spec.lateness);
+  if (dueWindows({ ...input, points: [] }, latenessMs).length > 0) return true;
+  return reduceRollout(input.spec, input.state, { type: 'tick', at: input.now }).effects.length > 0;
+}

@@ -1,4 +1,4 @@
-export { type AdvanceInput, advanceRollout } from './advance-rollout.js';
+export { type AdvanceInput, advanceRollout, hasDueWork } from './advance-rollout.js';
 export { ksDistance, populationStabilityIndex, psiEpsilon } from './drift.js';
 export { type DriftBaselineRead, maxBaselineValues, readDriftBaseline } from './drift-baseline.js';
 export { evaluateWindow, type WindowInput } from './evaluate-window.js';

@@ -134,3 +134,38 @@ describe('reduceRollout (property)', () => {
     ).toThrow(/out of order/);
   });
 });
+
+describe('an experiment', () => {
+  it('holds its last step instead of completing, and takes no promote-now', () => {
+    const started = startRollout(spec, 0, { experiment: true });
+    const passes = [0, 1, 2, 3, 4, 5, 6, 7, 8].map((i) => result(i, 'pass'));
+    let state = started.state;
+    for (const r of passes) {
+      state = reduceRollout(spec, state, {
+        type: 'windowsDecided',
+        at: r.decidedAt,
+        results: [r],
+      }).state;
+    }
+    const late = reduceRollout(spec, state, { type: 'tick', at: 10 * 60 * minute });
+    expect(late.state).toMatchObject({ status: 'running', traffic: 25, experiment: true });
+    expect(late.effects.some((e) => e.type === 'completed')).toBe(false);
+    const promoted = reduceRollout(spec, late.state, {
+      type: 'promote',
+      at: 11 * 60 * minute,
+      actor: 'p',
+    });
+    expect(promoted.state.status).toBe('running');
+    expect(promoted.effects.filter((e) => e.type === 'completed')).toEqual([]);
+    // The same windows complete a standard rollout.
+    let standard = startRollout(spec, 0).state;
+    for (const r of passes) {
+      standard = reduceRollout(spec, standard, {
+        type: 'windowsDecided',
+        at: r.decidedAt,
+        results: [r],
+      }).state;
+    }
+    expect(standard.status).toBe('completed');
+  });
+});

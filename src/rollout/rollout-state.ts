@@ -27,6 +27,12 @@ export interface RolloutState {
   pausedBy?: 'inconclusive' | 'manual';
   /** One per trigger, in the spec's order. */
   triggers: TriggerHistory[];
+  /**
+   * An experiment's canary: it never reaches full production, so it neither completes when its
+   * steps end (it holds its last share, still watched by its triggers, until a person ends it)
+   * nor takes a promote-now.
+   */
+  experiment?: true;
 }
 
 /** What happened, for the app to carry out (serving) and audit. */
@@ -73,7 +79,11 @@ export function isTerminal(status: RolloutStatus): boolean {
 }
 
 /** A rollout at its first step; the first effect moves traffic from 0 to it. */
-export function startRollout(spec: RolloutSpec, at: number): Transition {
+export function startRollout(
+  spec: RolloutSpec,
+  at: number,
+  options: { experiment?: boolean } = {},
+): Transition {
   const first = spec.steps[0];
   if (!first) throw new Error('A rollout needs at least one canary step.');
   const state: RolloutState = {
@@ -84,6 +94,7 @@ export function startRollout(spec: RolloutSpec, at: number): Transition {
     stepElapsedMs: 0,
     at,
     triggers: spec.triggers.map(() => emptyHistory),
+    ...(options.experiment ? { experiment: true as const } : {}),
   };
   return { state, effects: [{ type: 'trafficChanged', at, step: 0, from: 0, to: first.traffic }] };
 }
@@ -124,7 +135,9 @@ function tick(spec: RolloutSpec, state: RolloutState, at: number): Transition {
 
 /** Complete once the steps have run and every window that began before their end is decided. */
 function complete(spec: RolloutSpec, { state, effects }: Transition): Transition {
-  if (state.status !== 'running' || state.stepsEndedAt === undefined) return { state, effects };
+  if (state.status !== 'running' || state.stepsEndedAt === undefined || state.experiment) {
+    return { state, effects };
+  }
   const span = state.stepsEndedAt - state.startedAt;
   const allDecided = spec.triggers.every(
     (trigger, i) => state.triggers[i]!.decided >= Math.ceil(span / durationMs(trigger.period)),
@@ -225,6 +238,7 @@ function manual(
         effects: [...effects, { type: 'resumed', at: event.at, actor: event.actor }],
       });
     case 'promote':
+      if (now.experiment) return clock;
       return {
         state: { ...unpaused, status: 'completed', traffic: 100 },
         effects: [

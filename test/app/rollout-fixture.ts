@@ -51,9 +51,23 @@ function scores(count: number, shift: number, seed = 1): number[] {
   });
 }
 
+/** The drift baseline evidence file: 2 000 scores, shifted by `shift` standard deviations. */
+export function driftBaselineBytes(shift: number): Uint8Array {
+  return new TextEncoder().encode(
+    JSON.stringify({ distributions: { score: scores(2000, shift, 7) } }),
+  );
+}
+
 export async function startRecommenderCanary(
   h: StoreHarness,
-  options: { drift?: boolean; model?: string; policy?: (text: string) => string } = {},
+  options: {
+    drift?: boolean;
+    model?: string;
+    policy?: (text: string) => string;
+    changeType?: 'standard' | 'experiment';
+    /** Runs between the approvals and the execution. */
+    beforeExecute?: (requestId: string) => Promise<void>;
+  } = {},
 ): Promise<{ rolloutId: string; requestId: string; startedAt: number }> {
   const model = options.model ?? defaultModel;
   if (options.drift || options.policy) {
@@ -76,11 +90,10 @@ export async function startRecommenderCanary(
   await importProduction(h.deps, people.admin, { model, version: 'b1', reason: 'Served before' });
   await addVersion(h, { model, version: 'c1', dir: 'recommender/candidates/passing' });
   if (options.drift) {
-    const baseline = JSON.stringify({ distributions: { score: scores(2000, 0, 7) } });
     await attachEvidence(h.deps, people.ci, {
       model,
       version: 'c1',
-      files: [{ path: 'drift_baseline.json', bytes: new TextEncoder().encode(baseline) }],
+      files: [{ path: 'drift_baseline.json', bytes: driftBaselineBytes(0) }],
     });
   }
   await toStaging(h, model, 'c1');
@@ -89,8 +102,10 @@ export async function startRecommenderCanary(
     version: 'c1',
     to: 'production',
     reason: 'CTR lift',
+    ...(options.changeType ? { changeType: options.changeType } : {}),
   });
   await approveRecommenderPromotion(h, request.id);
+  await options.beforeExecute?.(request.id);
   const startedAt = h.clock.now().getTime();
   const done = await executeTransition(h.deps, people.mlops, { requestId: request.id });
   if (!done.rollout) throw new Error('the recommender promotion started no canary');

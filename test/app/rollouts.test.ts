@@ -3,19 +3,23 @@
  * recommender worked example's canary (10% for 48 h; CTR −1% vs control for 2 h; errors ≥ 0.5%
  * for 15 min) started by its promotion, fed KPI batches, evaluated on ingestion and by the sweep.
  */
+import { createHash } from 'node:crypto';
 import { expect, it } from 'vitest';
 import {
+  attachEvidence,
   checkStoredState,
   controlRollout,
   evaluateRollouts,
   getRollout,
   ingestObservations,
   type ObservationInput,
+  rollback,
 } from '../../src/app/index.js';
 import type { ClearanceError } from '../../src/domain/index.js';
 import { parseNotificationEvent } from '../../src/domain/notification-events.js';
 import { forEachStore, people, readAudit, refusal, type StoreHarness } from './harness.js';
 import {
+  driftBaselineBytes,
   hour,
   minute,
   model,
@@ -241,6 +245,51 @@ forEachStore('canary rollouts', (open) => {
     expect(String(rolledBack?.data.statistic)).toContain('psi');
   });
 
+  it('judges drift against the baseline file the approvals bound, by its digest', async () => {
+    const h = await open();
+    const approved = driftBaselineBytes(0);
+    const digest = `sha256:${createHash('sha256').update(approved).digest('hex')}`;
+    const shifted = driftBaselineBytes(1);
+    const rollout = await startRecommenderCanary(h, {
+      drift: true,
+      // After the approvals, the baseline cannot be replaced: the version's evidence is fixed.
+      beforeExecute: async () => {
+        const replaced = await refusal(
+          attachEvidence(h.deps, people.ci, {
+            model,
+            version: 'c1',
+            files: [{ path: 'drift_baseline.json', bytes: shifted }],
+          }),
+        );
+        expect(replaced.code).toBe('conflict');
+      },
+    });
+    const started = (await readAudit(h)).find((e) => e.action === 'rollout.started');
+    expect(started?.data.driftBaselines).toEqual({
+      score: { path: 'drift_baseline.json', digest },
+    });
+    // Scores drawn like the approved baseline: no drift, whatever else is stored since.
+    await h.deps.blobs.put(shifted);
+    const calm = await postHours(h, rollout, [0, 3], () => ({ scoreShift: 0 }));
+    expect(calm.status).toBe('running');
+  });
+
+  it('refuses to start the canary when the approved baseline bytes changed in the blob store', async () => {
+    const h = await open();
+    const approved = driftBaselineBytes(0);
+    const digest = `sha256:${createHash('sha256').update(approved).digest('hex')}`;
+    const error = await refusal(
+      startRecommenderCanary(h, {
+        drift: true,
+        beforeExecute: () => h.tamperBlob(digest, driftBaselineBytes(1)),
+      }),
+    );
+    expect(error.code).toBe('precondition_failed');
+    expect(error.message).toContain('score_drift');
+    expect(await h.store.read((tx) => tx.rollouts.list({}))).toEqual([]);
+    expect((await serving(h)).canary).toBeUndefined();
+  });
+
   it('stores a batch once per batch id; other points under the same id are a conflict', async () => {
     const h = await open();
     const { rolloutId, startedAt } = await startRecommenderCanary(h);
@@ -311,6 +360,72 @@ forEachStore('canary rollouts', (open) => {
     );
     expect(again.code).toBe('precondition_failed');
     expect((await serving(h)).production?.version).toBe('b1');
+  });
+
+  it('an experiment runs a canary capped at maxCanaryTraffic and never reaches full production', async () => {
+    const h = await open();
+    const { rolloutId } = await startRecommenderCanary(h, { changeType: 'experiment' });
+    // The recommender's canary is 10%; its experiments may take at most 5%.
+    expect((await serving(h)).canary).toMatchObject({ version: 'c1', traffic: 5 });
+    const promoted = await refusal(
+      controlRollout(h.deps, people.product, {
+        rolloutId,
+        action: 'promote',
+        reason: 'Looks good',
+      }),
+    );
+    expect(promoted.code).toBe('precondition_failed');
+    expect(promoted.message).toContain('never reaches full production');
+    expect(await getRollout(h.deps, people.mlops, { rolloutId })).toMatchObject({
+      status: 'running',
+      traffic: 5,
+    });
+    const view = await serving(h);
+    expect(view.production?.version).toBe('b1');
+    expect(view.canary?.version).toBe('c1');
+    // A person ends it; the candidate never became production.
+    await controlRollout(h.deps, people.owner, { rolloutId, action: 'abort', reason: 'Done' });
+    expect((await serving(h)).canary).toBeUndefined();
+    expect((await h.store.read((tx) => tx.versions.get(model, 'c1')))?.state).toBe('staging');
+  });
+
+  it('a manual rollback during the canary ends it at once, audited and notified in one transaction', async () => {
+    const h = await open();
+    const { rolloutId } = await startRecommenderCanary(h);
+    const before = (await outboxEvents(h.store)).length;
+    const moved = await rollback(h.deps, people.mlops, {
+      model,
+      reason: 'Support tickets about the new feed',
+      ticket: 'INC-7',
+    });
+    expect(moved).toEqual({ from: 'c1', to: 'b1' });
+    expect(await getRollout(h.deps, people.mlops, { rolloutId })).toMatchObject({
+      status: 'aborted',
+      traffic: 0,
+    });
+    const view = await serving(h);
+    expect(view.canary).toBeUndefined();
+    expect(view.production?.version).toBe('b1');
+    const events = (await outboxEvents(h.store)).slice(before);
+    expect(events.map((e) => e.type)).toEqual(['rollout.rolled_back']);
+    const event = parseNotificationEvent(events[0]?.payload);
+    expect(event.ok && event.event.data).toMatchObject({
+      rollout: { id: rolloutId, traffic: 0 },
+      restoredVersion: 'b1',
+    });
+    const audit = await readAudit(h);
+    const entry = audit.find((e) => e.action === 'rollback.executed');
+    expect(entry).toMatchObject({
+      reason: 'Support tickets about the new feed',
+      ticket: 'INC-7',
+      data: { from: 'c1', to: 'b1', trigger: 'manual', rolloutId },
+    });
+    expect(audit.map((e) => e.action)).toContain('rollout.aborted');
+    // The canary's end and the rollback share one transaction: one event, no second rollback.
+    const again = await refusal(rollback(h.deps, people.mlops, { model, reason: 'Again' }));
+    expect(again.code).toBe('precondition_failed');
+    expect((await serving(h)).production?.version).toBe('b1');
+    expect(await checkStoredState(h.deps)).toMatchObject({ disagreements: [], problems: [] });
   });
 });
 

@@ -67,6 +67,19 @@ export function rolloutRepo(s: RolloutsState): { rollouts: RolloutRepository } {
               a.receivedAt.localeCompare(b.receivedAt) || a.batchId.localeCompare(b.batchId),
           )
           .flatMap((b) => copy(b.points)),
+      pointsOf: async (rolloutIds) =>
+        new Map(
+          rolloutIds.map((id) => [
+            id,
+            s.observations
+              .filter((b) => b.rolloutId === id)
+              .sort(
+                (a, b) =>
+                  a.receivedAt.localeCompare(b.receivedAt) || a.batchId.localeCompare(b.batchId),
+              )
+              .flatMap((b) => copy(b.points)),
+          ]),
+        ),
     },
   };
 }

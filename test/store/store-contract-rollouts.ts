@@ -128,6 +128,22 @@ export function rolloutContract(store: () => Store): void {
         await store().transaction((tx) => tx.rollouts.addBatch({ ...batch, digest: 'sha256:two' })),
       ).toEqual({ added: false, digest: 'sha256:one' });
       expect(await store().read((tx) => tx.rollouts.points(rollout.id))).toEqual(points);
+      const later = {
+        ...batch,
+        batchId: 'b0',
+        points: points.slice(0, 1),
+        receivedAt: new Date(Date.parse(at) + 60_000).toISOString(),
+      };
+      await store().transaction((tx) => tx.rollouts.addBatch(later));
+      const byRollout = await store().read((tx) =>
+        tx.rollouts.pointsOf([rollout.id, 'ro-without-points']),
+      );
+      // Per rollout in arrival order (then batch id), as `points` gives them; none → [].
+      expect(byRollout.get(rollout.id)).toEqual([...points, points[0]]);
+      expect(byRollout.get('ro-without-points')).toEqual([]);
+      expect(await store().read((tx) => tx.rollouts.points(rollout.id))).toEqual(
+        byRollout.get(rollout.id),
+      );
     });
   });
 }

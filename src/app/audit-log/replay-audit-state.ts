@@ -370,6 +370,9 @@ function applyRollback(
   const model = entry.subject.type === 'model' ? entry.subject.id : undefined;
   const policy = entry.digests.policy;
   if (!model || policy === undefined) return 'does not name the model and policy';
+  // A rollback during a canary ended the rollout (its `rollout.aborted` entry, just before,
+  // dropped the canary): production and the versions' states stayed as they were.
+  if (text(entry.data.rolloutId)) return undefined;
   const from = text(entry.data.from);
   const to = text(entry.data.to);
   const at = entry.time;

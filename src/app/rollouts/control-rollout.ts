@@ -2,7 +2,7 @@
 import { ClearanceError, invalidInput, type Principal } from '../../domain/index.js';
 import { isTerminal, reduceRollout } from '../../rollout/index.js';
 import type { AppDeps } from '../shared/app-deps.js';
-import { applyRolloutEffects } from './apply-rollout-effects.js';
+import { applyRolloutEffects } from '../transitions/apply-rollout-effects.js';
 import { advanceLocked } from './evaluate-rollouts.js';
 import { actOnRollout } from './rollout-access.js';
 import { type RolloutView, rolloutView } from './rollout-view.js';
@@ -43,6 +43,11 @@ export async function controlRollout(
       const fix = isTerminal(status)
         ? 'It has ended; start a new promotion request to try again.'
         : `Use ${status === 'paused' ? 'resume' : 'pause'} instead.`;
+      throw new ClearanceError('precondition_failed', message, { problems: [{ message, fix }] });
+    }
+    if (input.action === 'promote' && current.state.experiment) {
+      const message = `Rollout ${rollout.id} is an experiment's canary (at most ${current.state.traffic}% of traffic); an experiment never reaches full production.`;
+      const fix = `Abort it when the experiment is over; to release ${rollout.model}@${rollout.version}, request a standard promotion.`;
       throw new ClearanceError('precondition_failed', message, { problems: [{ message, fix }] });
     }
     const at = now.getTime();

@@ -56,4 +56,6 @@ export interface RolloutRepository {
   batchIds(rolloutId: string, prefix: string): Promise<string[]>;
   /** Every point stored for the rollout, late ones included. */
   points(rolloutId: string): Promise<ObservationPoint[]>;
+  /** `points` of several rollouts at once (a sweep's chunk); a rollout with none maps to []. */
+  pointsOf(rolloutIds: readonly string[]): Promise<Map<string, ObservationPoint[]>>;
 }

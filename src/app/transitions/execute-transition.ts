@@ -331,6 +331,13 @@ async function commitExecution(
   const canary = startsCanary(request, input.transition)
     ? await startCanary(deps, tx, { ...input, request })
     : undefined;
+  if (request.changeType === 'experiment' && request.to === 'production' && !canary) {
+    // The request check refuses this; a policy edited since cannot make it a full switch.
+    const message = `Request ${request.id} is an experiment, which never reaches full production, and ${request.from} → production has no canary.`;
+    throw new ClearanceError('precondition_failed', message, {
+      problems: [{ message, fix: 'Request a standard change to reach full production.' }],
+    });
+  }
   const moved: { demoted?: string } = canary
     ? {}
     : await moveVersion(tx, {

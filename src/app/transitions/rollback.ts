@@ -1,8 +1,11 @@
 import { ClearanceError, invalidInput, type Policy, type Principal } from '../../domain/index.js';
+import { reduceRollout } from '../../rollout/index.js';
 import type { AppDeps } from '../shared/app-deps.js';
 import { auditRecord } from '../shared/audit-record.js';
+import { loadPolicy } from '../shared/load-policy.js';
 import { changeModel } from '../shared/model-change.js';
 import type { Repositories } from '../shared/ports.js';
+import { applyRolloutEffects } from './apply-rollout-effects.js';
 import { restoreRollbackTarget } from './move-version.js';
 
 /** Roles that may roll a model back: whoever may promote to production, break-glass, admin. */
@@ -29,8 +32,28 @@ export async function rollback(
     authority: (policy: Policy) => ({ roles: rollbackRoles(policy), action: 'roll back' }),
   };
   return changeModel(deps, opening, async (tx, { model, policy }) => {
-    await assertInProduction(tx, model.name);
     const at = deps.clock.now().toISOString();
+    const canary = await endCanary(deps, tx, {
+      model: model.name,
+      principal,
+      reason: input.reason,
+    });
+    if (canary) {
+      await tx.audit.append(
+        auditRecord({
+          actor: principal,
+          time: at,
+          action: 'rollback.executed',
+          subject,
+          reason: input.reason,
+          ticket: input.ticket,
+          digests: { policy: model.policyDigest },
+          data: { ...canary, trigger: 'manual' },
+        }),
+      );
+      return { from: canary.from, ...(canary.to !== null ? { to: canary.to } : {}) };
+    }
+    await assertInProduction(tx, model.name);
     const moved = await restoreRollbackTarget(tx, {
       policy,
       model: model.name,
@@ -51,6 +74,39 @@ export async function rollback(
     );
     return moved;
   });
+}
+
+/**
+ * During a canary, rolling back means taking the candidate out: the rollout ends as `aborted`
+ * (serving keeps production, the control, and drops the canary; `rollout.aborted` audited and
+ * `rollout.rolled_back` emitted) in the rollback's transaction, with the rollout row locked after
+ * the model row as every rollout writer does. Windows due but undecided stay undecided: the
+ * person's call supersedes them. Without a running or paused canary, nothing happens here.
+ */
+async function endCanary(
+  deps: AppDeps,
+  tx: Repositories,
+  input: { model: string; principal: Principal; reason: string },
+): Promise<{ from: string; to: string | null; rolloutId: string } | undefined> {
+  const [active] = await tx.rollouts.list({ model: input.model, status: ['running', 'paused'] });
+  if (!active) return undefined;
+  const rollout = await tx.rollouts.get(active.id, { forUpdate: true });
+  if (!rollout) throw new Error(`rollout ${active.id} vanished under its model lock`);
+  const step = reduceRollout(rollout.spec, rollout.state, {
+    type: 'abort',
+    at: deps.clock.now().getTime(),
+    actor: input.principal.id,
+    reason: `rolled back (clearance rollback): ${input.reason.trim()}`,
+  });
+  await applyRolloutEffects({
+    deps,
+    tx,
+    policy: await loadPolicy(tx, rollout.policyDigest),
+    rollout,
+    actor: input.principal,
+    step,
+  });
+  return { from: rollout.version, to: rollout.controlVersion ?? null, rolloutId: rollout.id };
 }
 
 /**

@@ -5,8 +5,10 @@
  */
 import {
   ClearanceError,
+  type DecisionRecord,
   type Policy,
   type Principal,
+  type RolloutSpec,
   type TransitionPolicy,
   type TransitionRequest,
 } from '../../domain/index.js';
@@ -41,46 +43,73 @@ export async function assertNoActiveRollout(tx: Repositories, model: string): Pr
   });
 }
 
+/** What each drift trigger compares with: the values, and the evidence file they came from. */
+interface DriftBaselines {
+  values: Record<string, number[]>;
+  /** By series: the evidence item (path and digest) the approved decision evaluated. */
+  sources: Record<string, { path: string; digest: string }>;
+}
+
 /**
- * The baseline values each drift trigger reads, from the candidate's evidence of the trigger's
- * `baseline` kind as saved at approval. A missing or unreadable baseline refuses the start:
- * the canary would otherwise run without the drift monitor its policy promised.
+ * The baseline values each drift trigger reads, from the evidence item of the trigger's
+ * `baseline` kind in the execution's decision — the evidence set the approvals are bound to (an
+ * approval counts only for the evidence digest it signed) — read from the blob store by that
+ * item's digest, so the canary is judged against exactly the approved file. A missing or
+ * unreadable baseline refuses the start: the canary would otherwise run without the drift monitor
+ * its policy promised.
  */
 async function loadBaselines(
   deps: AppDeps,
-  tx: Repositories,
-  input: { transition: TransitionPolicy; model: string; version: string },
-): Promise<Record<string, number[]>> {
+  input: { transition: TransitionPolicy; decision: DecisionRecord },
+): Promise<DriftBaselines> {
   const drift = (input.transition.rollout?.triggers ?? []).filter((t) => t.compare === 'drift');
-  if (drift.length === 0) return {};
-  const evidence = await tx.evidence.list(input.model, input.version);
-  const baselines: Record<string, number[]> = {};
+  const baselines: DriftBaselines = { values: {}, sources: {} };
+  const { model, version, evidence } = input.decision;
   for (const trigger of drift) {
-    const record = evidence.find((e) => e.kind === trigger.baseline);
+    const item = evidence.find((e) => e.kind === trigger.baseline);
     const refuse = (reason: string): never => {
       const message = `Drift trigger ${trigger.metric} cannot start: ${reason}`;
       throw new ClearanceError('precondition_failed', message, {
         problems: [
           {
             message,
-            fix: `Attach ${trigger.baseline} evidence with { "distributions": { "${trigger.series}": [...] } } to ${input.model}@${input.version}.`,
+            fix: `Attach ${trigger.baseline} evidence with { "distributions": { "${trigger.series}": [...] } } to ${model}@${version}.`,
           },
         ],
       });
     };
-    if (!record)
-      return refuse(`${input.model}@${input.version} has no ${trigger.baseline} evidence.`);
+    if (!item) return refuse(`${model}@${version} has no ${trigger.baseline} evidence.`);
     let data: unknown;
     try {
-      data = JSON.parse(new TextDecoder().decode(await deps.blobs.get(record.digest)));
+      data = JSON.parse(new TextDecoder().decode(await deps.blobs.get(item.digest)));
     } catch {
-      return refuse(`${record.path} is not readable JSON.`);
+      return refuse(`${item.path} (${item.digest}) is not readable JSON.`);
     }
     const read = readDriftBaseline(data, trigger.series);
     if (!read.ok) return refuse(read.reason);
-    baselines[trigger.series] = Array.from(read.values);
+    baselines.values[trigger.series] = Array.from(read.values);
+    baselines.sources[trigger.series] = { path: item.path, digest: item.digest };
   }
   return baselines;
+}
+
+/**
+ * An experiment's canary: the transition's steps with every share capped at the policy's
+ * `changeTypes.experiment.maxCanaryTraffic`. Without the cap, an experiment has no canary to run.
+ */
+function experimentSpec(policy: Policy, transition: TransitionPolicy): RolloutSpec {
+  const rollout = transition.rollout as RolloutSpec;
+  const cap = policy.changeTypes.experiment?.maxCanaryTraffic;
+  if (cap === undefined) {
+    const message = `An experiment may not reach ${transition.to}: policy ${policy.metadata.name} sets no changeTypes.experiment.maxCanaryTraffic.`;
+    throw new ClearanceError('precondition_failed', message, {
+      problems: [{ message, fix: 'Request a standard change to reach full production.' }],
+    });
+  }
+  return {
+    ...rollout,
+    steps: rollout.steps.map((step) => ({ ...step, traffic: Math.min(step.traffic, cap) })),
+  };
 }
 
 /** Starts the canary in the caller's transaction (model row locked): row, serving, audit, event. */
@@ -91,20 +120,19 @@ export async function startCanary(
     policy: Policy;
     transition: TransitionPolicy;
     request: TransitionRequest;
+    /** The execution's decision: its evidence items are the approved set. */
+    decision: DecisionRecord;
     principal: Principal;
     at: string;
   },
 ): Promise<RolloutRecord> {
   const { request, transition, at } = input;
-  const spec = transition.rollout;
-  if (!spec) throw new Error('startCanary needs a transition with a rollout');
-  const baselines = await loadBaselines(deps, tx, {
-    transition,
-    model: request.model,
-    version: request.version,
-  });
+  if (!transition.rollout) throw new Error('startCanary needs a transition with a rollout');
+  const baselines = await loadBaselines(deps, { transition, decision: input.decision });
   const control = (await tx.versions.inState(request.model, 'production'))[0]?.version;
-  const started = startRollout(spec, Date.parse(at));
+  const experiment = request.changeType === 'experiment';
+  const spec = experiment ? experimentSpec(input.policy, transition) : transition.rollout;
+  const started = startRollout(spec, Date.parse(at), { experiment });
   const rollout: RolloutRecord = {
     id: `ro_${deps.ids.next()}`,
     model: request.model,
@@ -115,7 +143,7 @@ export async function startCanary(
     policyDigest: request.policyDigest,
     spec,
     state: started.state,
-    baselines,
+    baselines: baselines.values,
     startedAt: at,
     startedBy: input.principal.id,
     updatedAt: at,
@@ -141,6 +169,7 @@ export async function startCanary(
         traffic: started.state.traffic,
         steps: spec.steps,
         triggers: spec.triggers.map((t) => t.metric),
+        ...(Object.keys(baselines.sources).length > 0 ? { driftBaselines: baselines.sources } : {}),
       },
     }),
   );

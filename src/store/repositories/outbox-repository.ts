@@ -2,6 +2,9 @@ import { sql } from 'kysely';
 import type { JobRepository, OutboxRepository } from '../../app/shared/work-queue-ports.js';
 import { conflictOnDuplicate, fromJson, iso, type RepositoryContext, toJson } from '../columns.js';
 
+/** Event ids per DELETE statement of the purge. */
+const purgeSlice = 1_000;
+
 /**
  * The transactional outbox: an event is a row written by the transaction that made the change it
  * reports, together with the job that dispatches it, so a committed change always has its event
@@ -64,11 +67,18 @@ export function outboxRepository(
             where j.done_at is null and j.key = 'outbox.dispatch:' || outbox.id)`,
         );
       const ids = (await settled.execute()).map((row) => row.id);
-      if (ids.length === 0) return 0;
-      await db.deleteFrom('delivery_attempts').where('event_id', 'in', ids).execute();
-      await db.deleteFrom('deliveries').where('event_id', 'in', ids).execute();
-      const result = await db.deleteFrom('outbox').where('id', 'in', ids).executeTakeFirst();
-      return Number(result.numDeletedRows);
+      // In slices: one IN list of a big backlog passes SQLite's limit of bound variables (32 766)
+      // and, further on, PostgreSQL's 65 535 parameters. The ids are read once, so every slice
+      // deletes exactly what the settled query found, whatever arrives meanwhile.
+      let deleted = 0;
+      for (let i = 0; i < ids.length; i += purgeSlice) {
+        const slice = ids.slice(i, i + purgeSlice);
+        await db.deleteFrom('delivery_attempts').where('event_id', 'in', slice).execute();
+        await db.deleteFrom('deliveries').where('event_id', 'in', slice).execute();
+        const result = await db.deleteFrom('outbox').where('id', 'in', slice).executeTakeFirst();
+        deleted += Number(result.numDeletedRows);
+      }
+      return deleted;
     },
   };
 }

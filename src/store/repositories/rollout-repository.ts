@@ -105,8 +105,28 @@ export function rolloutRepository(context: RepositoryContext): RolloutRepository
         .execute();
       return rows.flatMap((row) => fromJson<ObservationBatch['points']>(row.points));
     },
+    async pointsOf(rolloutIds) {
+      const points = new Map<string, ObservationBatch['points']>(rolloutIds.map((id) => [id, []]));
+      // In slices, so a long list stays under SQLite's bound-variable limit.
+      for (let i = 0; i < rolloutIds.length; i += idsPerQuery) {
+        const rows = await db
+          .selectFrom('rollout_observations')
+          .select(['rollout_id', 'points'])
+          .where('rollout_id', 'in', rolloutIds.slice(i, i + idsPerQuery))
+          .orderBy('rollout_id')
+          .orderBy('received_at')
+          .orderBy('batch_id')
+          .execute();
+        for (const row of rows) {
+          points.get(row.rollout_id)?.push(...fromJson<ObservationBatch['points']>(row.points));
+        }
+      }
+      return points;
+    },
   };
 }
+
+const idsPerQuery = 500;
 
 function toRollout(row: Selectable<RolloutsTable>): RolloutRecord {
   return {

@@ -11,8 +11,8 @@ import { auditRecord } from '../shared/audit-record.js';
 import { emit } from '../shared/emit-event.js';
 import type { Repositories } from '../shared/ports.js';
 import type { RolloutRecord } from '../shared/rollout-ports.js';
-import { moveVersion } from '../transitions/move-version.js';
-import { rolloutSummary } from '../transitions/start-canary.js';
+import { moveVersion } from './move-version.js';
+import { rolloutSummary } from './start-canary.js';
 
 interface EffectContext {
   deps: Pick<AppDeps, 'ids' | 'clock'>;
