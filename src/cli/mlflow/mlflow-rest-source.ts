@@ -22,7 +22,7 @@ function sourceError(message: string, fix: string): ClearanceError {
 }
 
 /** The server's base URL without credentials or a trailing slash; refuses what is not http(s). */
-export function mlflowBaseUrl(from: string): string {
+function mlflowBaseUrl(from: string): string {
   let url: URL;
   try {
     url = new URL(from);

@@ -4,16 +4,14 @@
  */
 import type { MlflowModelVersion } from './mlflow-records.js';
 
-/** MLflow's stages (`current_stage`); anything else reads as `None`. */
-export const mlflowStages = ['None', 'Staging', 'Production', 'Archived'] as const;
-
 /** The first of `wanted` the policy has, else its first state (normally `draft`). */
 function firstOf(states: readonly string[], wanted: readonly string[]): string {
   return wanted.find((s) => states.includes(s)) ?? states[0] ?? 'draft';
 }
 
 /**
- * The state a version is registered in. The baseline is registered in the first state and then
+ * The state a version is registered in, from MLflow's `current_stage` (`None`, `Staging`,
+ * `Production`, `Archived`; anything else reads as `None`). The baseline is registered in the first state and then
  * imported to production as `version import-production` does; any other Production version
  * (MLflow 2.x allows several) is a former production version, so `deprecated`.
  */
