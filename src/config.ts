@@ -209,6 +209,11 @@ const configSchema = z.strictObject({
   token: z
     .string()
     .describe('API token the CLI client commands send (prefer the environment to a file).'),
+  mlflowTrackingToken: z
+    .string()
+    .describe(
+      'Bearer token `clearance import mlflow` sends to the MLflow server it reads (empty = none; MLflow clients read the same variable).',
+    ),
   oidcIssuer: z
     .string()
     .describe('OIDC issuer whose JWTs are accepted as bearer tokens (empty = off).'),
@@ -357,6 +362,7 @@ const configDefaults: z.infer<typeof configSchema> = {
   logLevel: 'info',
   server: 'http://127.0.0.1:8080',
   token: '',
+  mlflowTrackingToken: '',
   oidcIssuer: '',
   oidcAudience: 'clearance',
   oidcRolesClaim: 'clearance_roles',
@@ -417,6 +423,7 @@ const configEnvironment: Record<keyof Config, readonly string[]> = {
   logLevel: ['CLEARANCE_LOG_LEVEL'],
   server: ['CLEARANCE_SERVER'],
   token: ['CLEARANCE_TOKEN'],
+  mlflowTrackingToken: ['MLFLOW_TRACKING_TOKEN'],
   oidcIssuer: ['CLEARANCE_OIDC_ISSUER'],
   oidcAudience: ['CLEARANCE_OIDC_AUDIENCE'],
   oidcRolesClaim: ['CLEARANCE_OIDC_ROLES_CLAIM'],

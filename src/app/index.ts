@@ -71,6 +71,21 @@ export { grantRole, type RoleChangeInput, revokeRole } from './identity/grant-ro
 export { hasUsers, listTokens, listUsers, type Me, whoAmI } from './identity/identity-queries.js';
 export type { IdentityUseCases } from './identity/identity-use-cases.js';
 export { revokeToken } from './identity/revoke-token.js';
+export type {
+  MlflowModelVersion,
+  MlflowRegisteredModel,
+  MlflowSource,
+} from './mlflow/import/mlflow-records.js';
+export {
+  getRegisteredModelResponse,
+  searchModelVersionsResponse,
+  searchRegisteredModelsResponse,
+} from './mlflow/import/mlflow-records.js';
+export {
+  type ImportedObject,
+  type MlflowImportSummary,
+  runMlflowImport,
+} from './mlflow/import/run-mlflow-import.js';
 export {
   type DeliveryReport,
   type NotificationHandlerOptions,
@@ -146,7 +161,6 @@ export {
   scheduledJobHandlers,
   scheduledJobKinds,
 } from './scheduled-work/scheduled-jobs.js';
-
 export type { AppDeps } from './shared/app-deps.js';
 export { guarded } from './shared/authorise.js';
 export {

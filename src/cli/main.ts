@@ -7,6 +7,7 @@ import { declareAdminCommands } from './commands/admin-commands.js';
 import { declareAuditCommands } from './commands/audit-commands.js';
 import { declareBlobCommands } from './commands/blob-commands.js';
 import { declareClientCommands } from './commands/client-commands.js';
+import { declareImportCommands } from './commands/import-commands.js';
 import { declareLocalCommands } from './commands/local-commands.js';
 import { declareNotifyCommands } from './commands/notify-commands.js';
 import { declarePackAndBacktestCommands } from './commands/pack-and-backtest-commands.js';
@@ -40,6 +41,7 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
   declareBlobCommands(context);
   declarePackAndBacktestCommands(context);
   declareNotifyCommands(context);
+  declareImportCommands(context);
   return program;
 }
 

@@ -159,6 +159,24 @@ const rows: Row[] = [
     code: 2,
     says: [/port/, /<=65535/, /its flag/],
   },
+  {
+    what: 'import mlflow --from that is not a URL',
+    args: ['import', 'mlflow', '--from', 'mlflow.internal'],
+    code: 2,
+    says: [/--from "mlflow\.internal" is not a URL\. Pass the MLflow tracking server/],
+  },
+  {
+    what: "import mlflow --page-size beyond MLflow's cap",
+    args: ['import', 'mlflow', '--from', 'http://127.0.0.1:9', '--page-size', '5000'],
+    code: 2,
+    says: [/--page-size "5000" is not a whole number from 1 to 1000/],
+  },
+  {
+    what: 'import mlflow --policy without --owner-team',
+    args: ['import', 'mlflow', '--from', 'http://127.0.0.1:9', '--policy', 'p.yaml'],
+    code: 2,
+    says: [/--policy and --owner-team go together/],
+  },
   { what: 'an unknown command', args: ['no-such-command'], code: 2, says: [/unknown command/] },
 ];
 

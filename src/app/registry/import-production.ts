@@ -12,7 +12,7 @@ const importFix =
  * log (a promotion or an import of this model). Once governed, production is entered only by a
  * reviewed promotion or a rollback, even after the model's production version was deprecated.
  */
-async function assertNeverInProduction(tx: Repositories, model: string): Promise<void> {
+export async function assertNeverInProduction(tx: Repositories, model: string): Promise<void> {
   const current = (await tx.versions.inState(model, 'production'))[0];
   if (current) {
     const message = `Model ${model} already has production version ${current.version}.`;

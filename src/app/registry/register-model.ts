@@ -15,7 +15,7 @@ import { parsePolicyText, storePolicy } from './register-policy.js';
 const namePattern = /^[a-z0-9][a-z0-9._-]{0,99}$/;
 const riskTiers: readonly RiskTier[] = ['low', 'medium', 'high', 'regulated', 'safety-critical'];
 
-interface ModelInput {
+export interface ModelInput {
   name: string;
   ownerTeam: string;
   riskTier: RiskTier;
@@ -23,7 +23,7 @@ interface ModelInput {
 }
 
 /** Name, owner team and risk tier checked before anything is written. */
-function assertModelInput(input: ModelInput): void {
+export function assertModelInput(input: ModelInput): void {
   if (!namePattern.test(input.name)) {
     throw invalidInput(
       `Model name "${input.name}" is not allowed.`,
@@ -115,7 +115,8 @@ export async function registerModelWithPolicy(
   );
 }
 
-async function insertModel(
+/** Inside the caller's transaction: the model, its empty serving row and `model.registered`. */
+export async function insertModel(
   tx: Repositories,
   input: { deps: AppDeps; principal: Principal; model: ModelInput & { policyDigest: string } },
 ): Promise<Model> {

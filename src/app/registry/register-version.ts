@@ -115,7 +115,7 @@ function assertLineageFieldTypes(lineage: Record<string, unknown>): void {
  * The lineage is stored and returned with every listing of the model's versions, so one that
  * cannot be serialised, or is nested or sized beyond the evidence limits, is refused here.
  */
-function assertStorableLineage(lineage: unknown): void {
+export function assertStorableLineage(lineage: unknown): void {
   if (typeof lineage !== 'object' || lineage === null || Array.isArray(lineage)) {
     throw invalidInput('The lineage is not a JSON object.', lineageFix);
   }

@@ -21,7 +21,7 @@ import { createProgress } from '../progress.js';
 import type { AuditExport, CliRegistry } from './cli-registry.js';
 
 /** The operator at the database: a global admin and auditor, recorded as `system:cli`. */
-const operator: Principal = {
+export const operator: Principal = {
   id: 'system:cli',
   kind: 'system',
   roles: [{ role: 'admin' }, { role: 'auditor' }],
