@@ -2,7 +2,7 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+    include: ['src/**/*.test.ts', 'test/**/*.test.ts', 'web/**/*.test.ts'],
     // Each test file in a process of its own: test/cli/run-cli.ts drives the CLI in-process and
     // sets process.cwd() around each call, which worker threads cannot.
     pool: 'forks',
