@@ -1,11 +1,12 @@
 // `npm run build`: a clean dist/ (a file removed from src/ must not live on in the package), then
-// the compiler, then the binary's bundle, then the commit it was built from (build-info.mjs), then
+// the compiler, then the binary's bundle, then the web app (build-web.mjs), then the commit it was built from (build-info.mjs), then
 // the stamp test/build-dist.ts compares with the sources' newest change.
 import { execFileSync } from 'node:child_process';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 import { writeBuildInfo } from './build-info.mjs';
+import { buildWeb } from './build-web.mjs';
 
 const root = join(import.meta.dirname, '..');
 rmSync(join(root, 'dist'), { recursive: true, force: true });
@@ -43,5 +44,6 @@ await build({
   },
   logLevel: 'warning',
 });
+await buildWeb(root);
 writeBuildInfo(root);
 writeFileSync(join(root, 'dist', '.built'), `${new Date().toISOString()}\n`);

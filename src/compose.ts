@@ -66,7 +66,7 @@ import { allowedAddressClasses, type Config } from './config.js';
 import { ClearanceError } from './domain/index.js';
 import { FileBlobStore } from './evidence/file-blob-store.js';
 import { type GateRunBudgets, GateWorkerPool } from './gate-runs/index.js';
-import { buildServer, type JobRunnerStats } from './http/index.js';
+import { buildServer, findBuiltWebApp, type JobRunnerStats } from './http/index.js';
 import {
   createJobRunner,
   type JobRunner,
@@ -722,6 +722,7 @@ export async function startServer(
     idempotency,
     gateRuns: () => registry.deps.gateRunner.stats(),
     jobs: jobStats.read,
+    ...webRootOption(),
   });
   const onChecked = (check: StateCheck) => {
     latestCheck = check;
@@ -780,4 +781,10 @@ export async function startServer(
     throw error;
   }
   return { url: address, close };
+}
+
+/** The built web app beside this package's code, served at `/` (absent before `npm run build`). */
+function webRootOption(): { webRoot?: string } {
+  const webRoot = findBuiltWebApp();
+  return webRoot ? { webRoot } : {};
 }

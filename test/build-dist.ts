@@ -9,7 +9,7 @@ import { join } from 'node:path';
 
 const root = join(import.meta.dirname, '..');
 const stamp = join(root, 'dist', '.built');
-const sources = ['src', 'bench', 'tsconfig.json', 'tsconfig.build.json', 'package.json'];
+const sources = ['src', 'web', 'bench', 'tsconfig.json', 'tsconfig.build.json', 'package.json'];
 
 function newestChange(path: string): number {
   const stat = statSync(path, { throwIfNoEntry: false });

@@ -188,7 +188,7 @@ const emergencyReviewState = {
 
 export const requestDetailSchema = {
   type: 'object',
-  required: ['request', 'approvals', 'status'],
+  required: ['request', 'approvals', 'status', 'actions'],
   properties: {
     request: ref('TransitionRequest'),
     approvals: listOf('Approval'),
@@ -203,6 +203,28 @@ export const requestDetailSchema = {
         basis: { type: 'string', enum: ['approvals', 'post_incident_review'] },
         missing: roleCounts,
         emergency: emergencyReviewState,
+      },
+    },
+    actions: {
+      type: 'object',
+      description:
+        'What the caller may do with the request now (the buttons a page shows); the actions themselves check again.',
+      required: ['signAs', 'execute', 'cancel'],
+      properties: {
+        signAs: {
+          type: 'array',
+          items: { type: 'string' },
+          description:
+            'Roles the caller could approve or reject in now; for an executed emergency change, sign its post-incident review in.',
+        },
+        execute: {
+          type: 'boolean',
+          description: 'Open, its sign-offs in, and the caller may execute it.',
+        },
+        cancel: {
+          type: 'boolean',
+          description: 'Open, and the caller requested it or is an admin.',
+        },
       },
     },
   },

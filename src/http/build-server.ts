@@ -34,6 +34,7 @@ import { errors, recordSchemas } from './record-schemas.js';
 import { requestRoutes } from './request-routes.js';
 import { reviewRoutes } from './review-routes.js';
 import { rolloutRoutes } from './rollout-routes.js';
+import { registerWebApp } from './web-app.js';
 
 export interface HttpDeps {
   /** The app's use cases with their deps bound: `bindUseCases(appDeps)`. */
@@ -62,6 +63,8 @@ export interface HttpDeps {
   gateRuns?: () => GateRunStats;
   /** The job runner's counts, for `/metrics` (`compose.ts`). */
   jobs?: () => JobRunnerStats;
+  /** The built web app (dist/web) to serve at `/`; absent = the API only. */
+  webRoot?: string;
 }
 
 export const openApiInfo = {
@@ -138,8 +141,10 @@ export function buildServer(deps: HttpDeps): FastifyInstance {
     },
   });
   app.setErrorHandler(sendProblem);
+  const webFallback = deps.webRoot ? registerWebApp(app, deps.webRoot) : undefined;
   app.setNotFoundHandler((request, reply) => {
     const path = pathOf(request.url);
+    if (webFallback?.(request, reply, path)) return reply;
     const body = problemDetails({
       code: 'route_not_found',
       detail: `No route ${request.method} ${path}.`,

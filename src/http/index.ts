@@ -7,3 +7,4 @@ export {
   problemStatus,
   problemTypeBase,
 } from './problem-details.js';
+export { findBuiltWebApp } from './web-app.js';

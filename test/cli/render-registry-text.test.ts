@@ -102,6 +102,7 @@ describe('renderRequest', () => {
             signed: [],
           },
         },
+        actions: { signAs: [], execute: false, cancel: false },
       },
       undefined,
     );

@@ -119,7 +119,8 @@ async function executionTarget(tx: Repositories, principal: Principal, requestId
 }
 
 /** Who may execute: the break-glass roles for an emergency, else the transition's requesters. */
-function executorsOf(found: {
+/** Who may execute a request: the transition's requesters, or for an emergency its break-glass roles. */
+export function executorsOf(found: {
   request: TransitionRequest;
   policy: Policy;
   transition: TransitionPolicy;

@@ -26,6 +26,23 @@ import { guardedRead } from '../shared/read-access.js';
 import { loadRequest } from '../shared/request-context.js';
 import { requestInForce, roleHolders, versionFacts } from './approval-facts.js';
 import { type EmergencyReviewState, emergencyReviewState, hasReview } from './emergency-status.js';
+import { executorsOf } from './execute-transition.js';
+
+/**
+ * What the caller may do with a request now, so a page shows exactly those buttons. The use cases
+ * that do them still check everything again (gates, digests, separation of duties).
+ */
+export interface RequestActions {
+  /**
+   * Roles the caller could sign in now: approvals of an open request, or the post-incident review
+   * of an executed emergency change (`status.basis` says which).
+   */
+  signAs: string[];
+  /** The caller may execute it: open, its sign-offs in, and the caller among its executors. */
+  execute: boolean;
+  /** The caller may cancel it: open, and the caller its requester or an admin. */
+  cancel: boolean;
+}
 
 export interface RequestView {
   request: TransitionRequest;
@@ -39,6 +56,8 @@ export interface RequestView {
     basis: 'approvals' | 'post_incident_review';
     emergency?: EmergencyReviewState;
   };
+  /** For the caller who read it. */
+  actions: RequestActions;
 }
 
 /** A transition request with its approvals, counted as execution would count them now. */
@@ -52,10 +71,14 @@ export async function getRequest(
   const subject = { type: 'request', id: requestId };
   const what = `transition request ${requestId}`;
   const read = { principal, action: 'request.read', subject, model: request.model, what };
-  return guardedRead(deps, read, () => requestView(deps, requestId));
+  return guardedRead(deps, read, () => requestView(deps, principal, requestId));
 }
 
-async function requestView(deps: AppDeps, requestId: string): Promise<RequestView> {
+async function requestView(
+  deps: AppDeps,
+  principal: Principal,
+  requestId: string,
+): Promise<RequestView> {
   return deps.store.read(async (tx) => {
     const request = await loadRequest(tx, requestId);
     if (hasReview(request)) {
@@ -67,10 +90,14 @@ async function requestView(deps: AppDeps, requestId: string): Promise<RequestVie
         now: deps.clock.now(),
       });
       const approvals = await tx.approvals.list(request.id);
+      const held = rolesFor(principal, request.model);
+      const signed = approvals.some((a) => a.approver === principal.id);
+      const signAs = state.reviewComplete || signed ? [] : missingHeld(evaluation, held);
       return {
         request,
         approvals,
         status: { ...evaluation, basis: 'post_incident_review', emergency: state },
+        actions: { signAs, execute: false, cancel: false },
       };
     }
     const model = await loadModel(tx, request.model);
@@ -90,16 +117,60 @@ async function requestView(deps: AppDeps, requestId: string): Promise<RequestVie
       model: request.model,
       approvers: approvals.map((a) => a.approver),
     });
+    const facts = await versionFacts(deps, tx, version);
     const status = evaluateApprovals({
       transition,
       request: current,
       approvals,
-      version: await versionFacts(deps, tx, version),
+      version: facts,
       now: deps.clock.now(),
       current: { baselineDigest, holdsRole },
     });
-    return { request, approvals, status: { ...status, basis: 'approvals' } };
+    const actions = requestActions({
+      principal,
+      request,
+      status,
+      policy,
+      transition,
+      version: facts,
+    });
+    return { request, approvals, status: { ...status, basis: 'approvals' }, actions };
   });
+}
+
+function missingHeld(status: ApprovalEvaluation, held: readonly string[]): string[] {
+  return status.missing.map((m) => m.role).filter((role) => held.includes(role));
+}
+
+/** The inbox's rule for signing (listInbox), and the execute and cancel rules, for one caller. */
+function requestActions(input: {
+  principal: Principal;
+  request: TransitionRequest;
+  status: ApprovalEvaluation;
+  policy: Policy;
+  transition: NonNullable<ReturnType<typeof findTransition>>;
+  version: Parameters<typeof separationOfDutiesViolation>[0]['version'];
+}): RequestActions {
+  const { principal, request, status, policy, transition, version } = input;
+  const open = request.status === 'pending' || request.status === 'approved';
+  if (!open) return { signAs: [], execute: false, cancel: false };
+  const held = rolesFor(principal, request.model);
+  const duties = transition.separationOfDuties;
+  const barred =
+    request.changeType === 'emergency' ||
+    separationOfDutiesViolation({
+      duties,
+      person: principal.id,
+      requestedBy: request.requestedBy,
+      version,
+    }) !== undefined ||
+    status.counted.some((a) => a.approver === principal.id);
+  const executors = [...executorsOf({ request, policy, transition }), 'admin'];
+  return {
+    signAs: barred ? [] : missingHeld(status, held),
+    execute: status.satisfied && executors.some((role) => held.includes(role)),
+    cancel: request.requestedBy === principal.id || held.includes('admin'),
+  };
 }
 
 export interface RequestFilter {

@@ -655,6 +655,15 @@ export interface paths {
                 };
                 [key: string]: unknown;
               };
+              /** @description What the caller may do with the request now (the buttons a page shows); the actions themselves check again. */
+              actions: {
+                /** @description Roles the caller could approve or reject in now; for an executed emergency change, sign its post-incident review in. */
+                signAs: string[];
+                /** @description Open, its sign-offs in, and the caller may execute it. */
+                execute: boolean;
+                /** @description Open, and the caller requested it or is an admin. */
+                cancel: boolean;
+              };
             };
           };
         };

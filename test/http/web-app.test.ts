@@ -1,0 +1,94 @@
+/** The web app served at `/`: public files, SPA fallback, caching, CSP; the API unaffected. */
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { webAppCsp } from '../../src/http/web-app.js';
+import { stubServer } from './fixture.js';
+
+let close: (() => Promise<void>) | undefined;
+afterEach(async () => {
+  await close?.();
+  close = undefined;
+});
+
+function builtApp(): string {
+  const root = mkdtempSync(join(tmpdir(), 'clearance-web-'));
+  mkdirSync(join(root, 'assets'));
+  writeFileSync(join(root, 'index.html'), '<!doctype html><title>Clearance</title>');
+  writeFileSync(join(root, 'assets', 'index-Ab12Cd34.js'), 'console.log(1);');
+  return root;
+}
+
+function server(webRoot?: string) {
+  const { app, identity } = stubServer({ listModels: async () => [] }, webRoot ? { webRoot } : {});
+  close = () => app.close();
+  return { app, identity };
+}
+
+const html = { accept: 'text/html,application/xhtml+xml' };
+
+describe('the web app at /', () => {
+  it('serves index.html without a token, revalidated, under the app CSP', async () => {
+    const { app } = server(builtApp());
+    const res = await app.inject({ method: 'GET', url: '/', headers: html });
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-type']).toMatch(/^text\/html/);
+    expect(res.body).toContain('<title>Clearance</title>');
+    expect(res.headers['cache-control']).toBe('no-cache');
+    expect(res.headers['content-security-policy']).toBe(webAppCsp);
+    expect(webAppCsp).toContain("script-src 'self'");
+    expect(webAppCsp).not.toContain('unsafe-inline');
+  });
+
+  it('caches hashed assets for a year', async () => {
+    const { app } = server(builtApp());
+    const res = await app.inject({ method: 'GET', url: '/assets/index-Ab12Cd34.js' });
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-type']).toMatch(/javascript/);
+    expect(res.headers['cache-control']).toBe('public, max-age=31536000, immutable');
+  });
+
+  it('answers deep links with index.html so the app routes them', async () => {
+    const { app } = server(builtApp());
+    for (const url of ['/inbox', '/models/credit-risk-pd/versions/1.2.0', '/rollouts/r1?x=1']) {
+      const res = await app.inject({ method: 'GET', url, headers: html });
+      expect(res.statusCode, url).toBe(200);
+      expect(res.body).toContain('<title>Clearance</title>');
+      expect(res.headers['content-security-policy']).toBe(webAppCsp);
+    }
+  });
+
+  it('leaves the API and missing assets to the server', async () => {
+    const { app, identity } = server(builtApp());
+    const unknownApi = await app.inject({ method: 'GET', url: '/api/v1/nope', headers: html });
+    expect(unknownApi.statusCode).toBe(404);
+    expect(unknownApi.headers['content-type']).toMatch(/problem\+json/);
+    const missingAsset = await app.inject({ method: 'GET', url: '/assets/gone.js', headers: html });
+    expect(missingAsset.statusCode).toBe(404);
+    const models = await app.inject({
+      method: 'GET',
+      url: '/api/v1/models',
+      headers: { authorization: identity.bearer('pat', 'auditor') },
+    });
+    expect(models.statusCode).toBe(200);
+    expect(models.headers['content-security-policy']).toBe(
+      "default-src 'none';frame-ancestors 'none'",
+    );
+    const unauthenticated = await app.inject({ method: 'GET', url: '/api/v1/models' });
+    expect(unauthenticated.statusCode).toBe(401);
+  });
+
+  it('answers JSON clients of unknown paths with problem details, not the page', async () => {
+    const { app } = server(builtApp());
+    const res = await app.inject({ method: 'GET', url: '/inbox' });
+    expect(res.statusCode).toBe(404);
+    expect(res.headers['content-type']).toMatch(/problem\+json/);
+  });
+
+  it('serves no page when the app is not built', async () => {
+    const { app } = server();
+    const res = await app.inject({ method: 'GET', url: '/', headers: html });
+    expect(res.statusCode).toBe(404);
+  });
+});

@@ -1,0 +1,74 @@
+import { type FormEvent, useState } from 'react';
+import { asApiError } from '../../api/use-resource';
+import type { Me } from '../../app/session';
+import { signIn } from '../../app/session';
+
+/**
+ * Sign in with an API token (`clr_<id>_<secret>`, from `clearance token create` or an admin), or
+ * an OIDC access token when the server accepts them. The token is kept for this tab only.
+ */
+export function SignInPage(props: { message?: string; onSignedIn(token: string, me: Me): void }) {
+  const [token, setToken] = useState('');
+  const [error, setError] = useState<string | undefined>();
+  const [busy, setBusy] = useState(false);
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    const value = token.trim();
+    if (value === '') {
+      setError('Enter your API token.');
+      return;
+    }
+    setBusy(true);
+    setError(undefined);
+    try {
+      const { me } = await signIn(value);
+      props.onSignedIn(value, me);
+    } catch (cause) {
+      const failure = asApiError(cause);
+      setError(
+        failure.status === 401
+          ? `That token was refused: ${failure.detail}`
+          : `Could not sign in: ${failure.detail}`,
+      );
+      setBusy(false);
+    }
+  };
+  return (
+    <main id="main" className="sign-in">
+      <h1>Sign in to Clearance</h1>
+      {props.message && (
+        <p role="status" className="notice notice-warning">
+          {props.message}
+        </p>
+      )}
+      <form onSubmit={submit} noValidate>
+        <label htmlFor="token">API token</label>
+        <input
+          id="token"
+          name="token"
+          type="password"
+          autoComplete="off"
+          spellCheck={false}
+          value={token}
+          onChange={(event) => setToken(event.target.value)}
+          aria-describedby="token-help"
+          aria-invalid={error ? true : undefined}
+        />
+        <p id="token-help" className="muted">
+          An API token looks like <code>clr_…</code>. Create one with{' '}
+          <code>clearance admin token create --user you</code>, or ask an administrator. Where your
+          organisation signs in with OIDC, paste an access token (JWT) from your identity provider
+          instead. The token is kept in this browser tab only and forgotten when you close it.
+        </p>
+        {error && (
+          <p role="alert" className="notice notice-error">
+            {error}
+          </p>
+        )}
+        <button type="submit" disabled={busy}>
+          {busy ? 'Signing in…' : 'Sign in'}
+        </button>
+      </form>
+    </main>
+  );
+}
