@@ -59,15 +59,14 @@ type Success<O> = O extends { responses: infer R }
         ? B
         : undefined
   : never;
-type ParamsOf<O> = O extends { parameters: infer P } ? P : Record<string, never>;
+type ParamsOf<O> = O extends { parameters: infer P } ? Omit<P, 'header'> : { path?: never };
 type BodyOf<O> = O extends { requestBody: { content: { 'application/json': infer B } } }
   ? { body: B }
   : O extends { requestBody?: { content: { 'application/json': infer B } } }
     ? { body?: B }
-    : Record<string, never>;
+    : { body?: never };
 /** `path`/`query` parameters of an operation, and its JSON body when it has one. */
-export type CallOptions<O> = Partial<ParamsOf<O>> &
-  BodyOf<O> & { headers?: Record<string, string> };
+export type CallOptions<O> = ParamsOf<O> & BodyOf<O> & { headers?: Record<string, string> };
 
 export interface ApiClient {
   get<P extends PathsWith<'get'>>(
