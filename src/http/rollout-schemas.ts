@@ -147,9 +147,14 @@ export const ingestResultSchema = {
 
 export const rolloutTimelineSchema = {
   type: 'object',
-  required: ['rolloutId', 'windows', 'events'],
+  required: ['rolloutId', 'actions', 'windows', 'events'],
   properties: {
     rolloutId: { type: 'string' },
+    actions: {
+      type: 'array',
+      description: 'The manual actions the caller may take now (its roles and the status allow).',
+      items: { type: 'string', enum: ['pause', 'resume', 'abort', 'promote'] },
+    },
     windows: {
       type: 'array',
       description: 'Each decided window of each trigger, oldest first (rollout.window_decided).',

@@ -152,11 +152,31 @@ forEachStore('web views over the API', (open) => {
       threshold: -0.01,
       observed: { candidate: expect.any(Number), control: expect.any(Number) },
     });
+    // Rolled back: nothing is left to do, whoever asks.
+    expect(timeline.body.actions).toEqual([]);
     const actions = timeline.body.events.map((e: { action: string }) => e.action);
     expect(actions[0]).toBe('rollout.started');
     expect(actions).toContain('rollout.rolled_back');
     const stranger = await personWith('sam.nobody');
     expect((await call(stranger, 'GET', `/rollouts/${rolloutId}/timeline`)).status).toBe(403);
+  });
+
+  it('offers each caller exactly the rollout actions its roles and the status allow', async () => {
+    const h = await open();
+    const { rolloutId } = await startRecommenderCanary(h);
+    const { personWith, call } = await serve(h);
+    const product = await personWith('pia.product', 'product_owner');
+    const ops = await personWith('oli.ops', 'mlops');
+    const viewer = await personWith('val.viewer', 'auditor');
+    const actions = async (who: string) =>
+      (await call(who, 'GET', `/rollouts/${rolloutId}/timeline`)).body.actions;
+    expect(await actions(product)).toEqual(['pause', 'abort', 'promote']);
+    expect(await actions(ops)).toEqual(['pause', 'abort']);
+    expect(await actions(viewer)).toEqual([]);
+    expect((await call(ops, 'POST', `/rollouts/${rolloutId}/promote`, {})).status).toBe(403);
+    expect((await call(ops, 'POST', `/rollouts/${rolloutId}/pause`, {})).status).toBe(200);
+    expect(await actions(product)).toEqual(['resume', 'abort', 'promote']);
+    expect(await actions(ops)).toEqual(['abort']);
     expect((await call(product, 'GET', '/rollouts/nope/timeline')).status).toBe(404);
   });
 });

@@ -5,7 +5,9 @@
  */
 import { notFound, type Principal } from '../../domain/index.js';
 import type { AppDeps } from '../shared/app-deps.js';
+import { loadPolicy } from '../shared/load-policy.js';
 import { guardedRead } from '../shared/read-access.js';
+import { type RolloutAction, rolloutActionsFor } from './rollout-access.js';
 
 /** One decided window of one trigger, as `rollout.window_decided` logged it. */
 export interface RolloutWindowView {
@@ -33,6 +35,8 @@ export interface RolloutEventView {
 
 export interface RolloutTimeline {
   rolloutId: string;
+  /** The manual actions the caller may take now (roles and status), for the page's buttons. */
+  actions: Exclude<RolloutAction, 'observe'>[];
   windows: RolloutWindowView[];
   events: RolloutEventView[];
 }
@@ -68,9 +72,10 @@ export async function rolloutTimeline(
       what: `rollout ${rollout.id}`,
     },
     async () => {
-      const entries = await deps.store.read((tx) =>
-        tx.audit.aboutSubject(subject, ['rollout.window_decided', ...eventActions]),
-      );
+      const { entries, actions } = await deps.store.read(async (tx) => ({
+        entries: await tx.audit.aboutSubject(subject, ['rollout.window_decided', ...eventActions]),
+        actions: rolloutActionsFor(principal, await loadPolicy(tx, rollout.policyDigest), rollout),
+      }));
       const windows: RolloutWindowView[] = [];
       const events: RolloutEventView[] = [];
       for (const entry of entries) {
@@ -99,7 +104,7 @@ export async function rolloutTimeline(
           decidedAt: at,
         });
       }
-      return { rolloutId: rollout.id, windows, events };
+      return { rolloutId: rollout.id, actions, windows, events };
     },
   );
 }

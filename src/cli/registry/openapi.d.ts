@@ -1746,6 +1746,8 @@ export interface paths {
           content: {
             "application/json": {
               rolloutId: string;
+              /** @description The manual actions the caller may take now (its roles and the status allow). */
+              actions: ("pause" | "resume" | "abort" | "promote")[];
               /** @description Each decided window of each trigger, oldest first (rollout.window_decided). */
               windows: {
                   /** @description The audit entry that records it. */

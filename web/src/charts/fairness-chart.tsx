@@ -1,7 +1,10 @@
 /** A fairness metric per group as bars, with the policy's limit drawn across them. */
+
+import type { GateResult } from '../api/types';
 import { linearScale } from '../lib/chart-scales.js';
 import { describeBound, formatNumber } from '../lib/format.js';
 import { ChartFrame, DataTable, Legend, plotArea } from './chart-frame';
+import { fairnessGroups } from './gate-details';
 
 export interface FairnessChartProps {
   metric: string;
@@ -9,7 +12,7 @@ export interface FairnessChartProps {
   limit: { op: '>=' | '<='; value: number };
 }
 
-export function FairnessChart({ metric, groups, limit }: FairnessChartProps) {
+export function FairnessBars({ metric, groups, limit }: FairnessChartProps) {
   const top = Math.max(limit.value, ...groups.map((g) => g.value)) * 1.15 || 1;
   const y = linearScale([0, top], plotArea.y);
   const x = linearScale([0, Math.max(1, groups.length)], plotArea.x);
@@ -69,4 +72,11 @@ export function FairnessChart({ metric, groups, limit }: FairnessChartProps) {
       />
     </figure>
   );
+}
+
+/** The version page's fairness plot for a fairness gate (see web/src/pages/version/plot-slot.tsx). */
+export function FairnessChart({ gate }: { gate: GateResult }) {
+  const props = fairnessGroups(gate.details, gate.threshold);
+  if (!props) return <p className="muted">This gate recorded no per-group values to draw.</p>;
+  return <FairnessBars {...props} />;
 }

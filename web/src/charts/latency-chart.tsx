@@ -1,7 +1,10 @@
 /** Latency percentiles of the candidate as bars, with the budget drawn across them. */
+
+import type { GateResult } from '../api/types';
 import { linearScale } from '../lib/chart-scales.js';
 import { describeBound, formatNumber } from '../lib/format.js';
 import { ChartFrame, DataTable, Legend, plotArea } from './chart-frame';
+import { boundOf, num } from './gate-details';
 
 export interface LatencyChartProps {
   /** e.g. [{ label: 'p50', ms: 41 }, { label: 'p95', ms: 118 }, { label: 'p99', ms: 190 }]. */
@@ -10,7 +13,7 @@ export interface LatencyChartProps {
   budget: { label: string; ms: number };
 }
 
-export function LatencyChart({ percentiles, budget }: LatencyChartProps) {
+export function LatencyBars({ percentiles, budget }: LatencyChartProps) {
   const top = Math.max(budget.ms, ...percentiles.map((p) => p.ms)) * 1.15 || 1;
   const y = linearScale([0, top], plotArea.y);
   const x = linearScale([0, Math.max(1, percentiles.length)], plotArea.x);
@@ -76,4 +79,31 @@ export function LatencyChart({ percentiles, budget }: LatencyChartProps) {
       />
     </figure>
   );
+}
+
+/**
+ * The version page's latency plot for a latency metric gate: the percentiles the gate recorded
+ * (`details.percentiles`, e.g. { p50: 41, p95: 118 }) or at least the one it judged (`observed`),
+ * against the budget from its threshold.
+ */
+export function LatencyChart({ gate }: { gate: GateResult }) {
+  const metric = String(gate.details?.metric ?? gate.gateId);
+  const label = /p(\d+)/.exec(metric)?.[0] ?? 'value';
+  const bound = boundOf(gate.threshold);
+  const recorded = gate.details?.percentiles;
+  const percentiles =
+    recorded && typeof recorded === 'object'
+      ? Object.entries(recorded as Record<string, unknown>).flatMap(([name, v]) => {
+          const ms = num(v);
+          return ms === undefined ? [] : [{ label: name, ms }];
+        })
+      : [];
+  const observed = num(gate.observed);
+  if (observed !== undefined && !percentiles.some((p) => p.label === label)) {
+    percentiles.push({ label, ms: observed });
+  }
+  if (!bound || percentiles.length === 0) {
+    return <p className="muted">This gate recorded no latency to draw.</p>;
+  }
+  return <LatencyBars percentiles={percentiles} budget={{ label, ms: bound.value }} />;
 }

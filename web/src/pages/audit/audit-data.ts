@@ -32,10 +32,14 @@ export const noFilter: AuditFilter = { model: '', actor: '', action: '', from: '
 /** Every entry of the log, page by page (`next` is null after the last). */
 export async function fetchAllEntries(api: ApiClient): Promise<FetchedEntry[]> {
   const all: FetchedEntry[] = [];
-  for (let from: number | null = 0; from !== null; ) {
-    const page = await api.get('/api/v1/audit/entries', { query: { from, limit: 1000 } });
-    all.push(...(page.entries as FetchedEntry[]));
-    from = page.next ?? null;
+  let from: number | null = 0;
+  while (from !== null) {
+    const page: { entries: FetchedEntry[]; next: number | null } = await api.get(
+      '/api/v1/audit/entries',
+      { query: { from, limit: 1000 } },
+    );
+    all.push(...page.entries);
+    from = page.next;
   }
   return all;
 }
