@@ -21,6 +21,7 @@ import { type JobRunnerStats, registerMetrics, type StateCheckStatus } from './m
 import { modelRoutes } from './model-routes.js';
 import { notificationRoutes } from './notification-routes.js';
 import { packRoutes } from './pack-routes.js';
+import { policyViewRoutes } from './policy-view-routes.js';
 import {
   maxParamLength,
   pathOf,
@@ -218,6 +219,7 @@ export function buildServer(deps: HttpDeps): FastifyInstance {
     );
     for (const routes of [
       modelRoutes,
+      policyViewRoutes,
       requestRoutes,
       reviewRoutes,
       notificationRoutes,

@@ -10,6 +10,7 @@ import {
   rolloutListSchema,
   rolloutSchema,
   rolloutsQuery,
+  rolloutTimelineSchema,
 } from './rollout-schemas.js';
 import type { RoutesPlugin } from './routes-plugin.js';
 
@@ -42,6 +43,20 @@ export const rolloutRoutes: RoutesPlugin = async (app, { useCases }) => {
       },
     },
     async (request) => useCases.getRollout(principalOf(request), { rolloutId: request.params.id }),
+  );
+
+  app.get(
+    '/rollouts/:id/timeline',
+    {
+      schema: {
+        tags: ['rollouts'],
+        summary: 'Every decided KPI window and change of state of a rollout, from the audit log',
+        params: idParams,
+        response: { 200: rolloutTimelineSchema, ...errors },
+      },
+    },
+    async (request) =>
+      useCases.rolloutTimeline(principalOf(request), { rolloutId: request.params.id }),
   );
 
   app.post(

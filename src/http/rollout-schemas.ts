@@ -144,3 +144,74 @@ export const ingestResultSchema = {
     rollout: rolloutSchema,
   },
 } as const;
+
+export const rolloutTimelineSchema = {
+  type: 'object',
+  required: ['rolloutId', 'actions', 'windows', 'events'],
+  properties: {
+    rolloutId: { type: 'string' },
+    actions: {
+      type: 'array',
+      description: 'The manual actions the caller may take now (its roles and the status allow).',
+      items: { type: 'string', enum: ['pause', 'resume', 'abort', 'promote'] },
+    },
+    windows: {
+      type: 'array',
+      description: 'Each decided window of each trigger, oldest first (rollout.window_decided).',
+      items: {
+        type: 'object',
+        required: [
+          'seq',
+          'metric',
+          'window',
+          'verdict',
+          'basis',
+          'observed',
+          'op',
+          'threshold',
+          'explanation',
+          'decidedAt',
+        ],
+        properties: {
+          seq: { type: 'integer', description: 'The audit entry that records it.' },
+          metric: { type: 'string' },
+          window: {
+            type: 'object',
+            required: ['index', 'start', 'end'],
+            description: 'Bounds in milliseconds since the epoch.',
+            properties: {
+              index: { type: 'integer' },
+              start: { type: 'number' },
+              end: { type: 'number' },
+            },
+          },
+          verdict: { type: 'string' },
+          basis: { type: 'string' },
+          observed: {
+            type: 'object',
+            additionalProperties: true,
+            description: 'statistic, value, candidate, control, estimate, interval, samples.',
+          },
+          op: { type: 'string' },
+          threshold: { type: 'number' },
+          explanation: { type: 'string' },
+          decidedAt: { type: 'string' },
+        },
+      },
+    },
+    events: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['seq', 'action', 'at', 'actor'],
+        properties: {
+          seq: { type: 'integer' },
+          action: { type: 'string' },
+          at: { type: 'string' },
+          actor: { type: 'string' },
+          reason: { type: 'string' },
+        },
+      },
+    },
+  },
+} as const;

@@ -110,6 +110,9 @@ const table: Record<string, Rule> = {
   // The check reads every row and names them: auditors and admins only.
   'get /api/v1/audit/state': ['admin', 'auditor'],
   'get /api/v1/models/{name}/history': anyRole,
+  // The policy view: like the model's requests, for anyone holding a role on the model.
+  'get /api/v1/models/{name}/policy': anyRole,
+  'post /api/v1/models/{name}/versions/{version}/dry-run': anyRole,
   'post /api/v1/users': ['admin'],
   'get /api/v1/users': ['admin', 'auditor'],
   'post /api/v1/users/{id}/roles': ['admin'],
@@ -134,6 +137,7 @@ const table: Record<string, Rule> = {
   'post /api/v1/webhooks/{id}/deliveries/{eventId}/redeliver': ['admin'],
   'get /api/v1/rollouts': anyRole,
   'get /api/v1/rollouts/{id}': anyRole,
+  'get /api/v1/rollouts/{id}/timeline': anyRole,
   // KPIs come from whoever may request the promotion (recommender: mlops, model_owner), or admin.
   'post /api/v1/rollouts/{id}/observations': promoters,
   // Stopping: requesters, approvers, break-glass, admin. Going on: approvers, admin.
@@ -232,6 +236,7 @@ function callFor(route: string): Call {
     'post /api/v1/requests/{id}/cancel': { url, payload: reason },
     'post /api/v1/models/{name}/versions/{version}/import-production': { url, payload: reason },
     'post /api/v1/models/{name}/rollback': { url, payload: reason },
+    'post /api/v1/models/{name}/versions/{version}/dry-run': { url, payload: { to: 'production' } },
     'get /api/v1/audit/proofs/consistency': { url: `${url}?from=1` },
     'get /api/v1/requests': { url: `${url}?model=${model}&status=pending` },
     'post /api/v1/users': { url, payload: { id: 'new.user' } },

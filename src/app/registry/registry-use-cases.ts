@@ -14,6 +14,7 @@ import type { AppDeps } from '../shared/app-deps.js';
 import { assertMayAttachEvidence, attachEvidence } from './attach-evidence.js';
 import { importProduction } from './import-production.js';
 import { type ModelHistory, modelHistory } from './model-history.js';
+import { getModelPolicy, type ModelPolicyView } from './model-policy.js';
 import {
   getModel,
   getServing,
@@ -38,6 +39,8 @@ export interface RegistryUseCases {
   registerModel(principal: Principal, input: RegisterModelInput): Promise<Model>;
   listModels(principal: Principal): Promise<Model[]>;
   getModel(principal: Principal, name: string): Promise<Model>;
+  /** The model's policy: YAML, digest, and per transition who requests, gates and approvals. */
+  modelPolicy(principal: Principal, input: { model: string }): Promise<ModelPolicyView>;
   registerVersion(principal: Principal, input: RegisterVersionInput): Promise<VersionView>;
   listVersions(principal: Principal, model: string): Promise<VersionView[]>;
   getVersion(principal: Principal, input: { model: string; version: string }): Promise<VersionView>;
@@ -76,6 +79,7 @@ export function bindRegistryUseCases(deps: AppDeps): RegistryUseCases {
     registerModel: (principal, input) => registerModelWithPolicy(deps, principal, input),
     listModels: (principal) => listModels(deps, principal),
     getModel: (principal, name) => getModel(deps, principal, { name }),
+    modelPolicy: (principal, input) => getModelPolicy(deps, principal, input),
     registerVersion: (principal, input) => registerVersion(deps, principal, input),
     listVersions: (principal, model) => listVersions(deps, principal, { model }),
     getVersion: (principal, input) => getVersion(deps, principal, input),

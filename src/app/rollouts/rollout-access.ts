@@ -8,7 +8,7 @@
  */
 import type { Policy, Principal, TransitionPolicy } from '../../domain/index.js';
 import type { AppDeps } from '../shared/app-deps.js';
-import { assertAnyRole, guarded } from '../shared/authorise.js';
+import { assertAnyRole, guarded, hasAnyRole } from '../shared/authorise.js';
 import { loadPolicy } from '../shared/load-policy.js';
 import type { Repositories } from '../shared/ports.js';
 import type { RolloutRecord } from '../shared/rollout-ports.js';
@@ -33,6 +33,30 @@ function rolloutRoles(policy: Policy, rollout: RolloutRecord, action: RolloutAct
           ? approvers
           : requesters;
   return [...new Set([...roles, 'admin'])];
+}
+
+/**
+ * The manual actions the principal may take on the rollout now: its roles allow them (as
+ * `actOnRollout` checks) and the rollout's status admits them (pause a running one, resume a
+ * paused one, abort or promote either), so a page shows exactly those buttons.
+ */
+export function rolloutActionsFor(
+  principal: Principal,
+  policy: Policy,
+  rollout: RolloutRecord,
+): Exclude<RolloutAction, 'observe'>[] {
+  const status = rollout.state.status;
+  const admitted = {
+    pause: status === 'running',
+    resume: status === 'paused',
+    abort: status === 'running' || status === 'paused',
+    promote: status === 'running' || status === 'paused',
+  } as const;
+  return (['pause', 'resume', 'abort', 'promote'] as const).filter(
+    (action) =>
+      admitted[action] &&
+      hasAnyRole(principal, rollout.model, rolloutRoles(policy, rollout, action)),
+  );
 }
 
 /**

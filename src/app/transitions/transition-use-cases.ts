@@ -2,6 +2,7 @@
 import type { DecisionRecord, Principal, TransitionRequest } from '../../domain/index.js';
 import type { AppDeps } from '../shared/app-deps.js';
 import { cancelRequest } from './cancel-request.js';
+import { type DryRunInput, type DryRunResult, dryRunTransition } from './dry-run-transition.js';
 import { type ExecuteResult, executeTransition } from './execute-transition.js';
 import { type ApprovalInput, type ApprovalResult, recordApproval } from './record-approval.js';
 import {
@@ -26,6 +27,8 @@ export interface TransitionUseCases {
     input: RequestTransitionInput,
   ): Promise<RequestTransitionResult>;
   getRequest(principal: Principal, id: string): Promise<RequestView>;
+  /** The gates of a transition evaluated now on stored evidence; nothing is stored. */
+  dryRunTransition(principal: Principal, input: DryRunInput): Promise<DryRunResult>;
   /** A model's requests, oldest first, optionally of one version and some statuses. */
   listRequests(principal: Principal, filter: RequestFilter): Promise<TransitionRequest[]>;
   recordApproval(principal: Principal, input: ApprovalInput): Promise<ApprovalResult>;
@@ -47,6 +50,7 @@ export function bindTransitionUseCases(deps: AppDeps): TransitionUseCases {
   return {
     requestTransition: (principal, input) => requestTransition(deps, principal, input),
     getRequest: (principal, requestId) => getRequest(deps, principal, { requestId }),
+    dryRunTransition: (principal, input) => dryRunTransition(deps, principal, input),
     listRequests: (principal, filter) => listRequests(deps, principal, filter),
     recordApproval: (principal, input) => recordApproval(deps, principal, input),
     cancelRequest: (principal, input) => cancelRequest(deps, principal, input),

@@ -408,6 +408,120 @@ export interface paths {
       };
     };
   };
+  "/api/v1/models/{name}/policy": {
+    /** The policy governing a model: YAML, digest, and each transition’s rules */
+    get: {
+      parameters: {
+        path: {
+          name: string;
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          content: {
+            "application/json": {
+              model: string;
+              digest: string;
+              name: string;
+              riskTier: string;
+              /** @description The YAML as registered. */
+              text: string;
+              states: string[];
+              /** @description Per transition: who may request it, its gates, approvals and rules. */
+              transitions: {
+                  [key: string]: unknown;
+                }[];
+              changeTypes: {
+                [key: string]: unknown;
+              };
+            };
+          };
+        };
+        /** @description RFC 9457 problem details. */
+        "4XX": {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description RFC 9457 problem details. */
+        "5XX": {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+  };
+  "/api/v1/models/{name}/versions/{version}/dry-run": {
+    /** Evaluate the gates of a transition on the version’s stored evidence now, storing nothing */
+    post: {
+      parameters: {
+        path: {
+          name: string;
+          version: string;
+        };
+      };
+      requestBody: {
+        content: {
+          "application/json": {
+            to: string;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          content: {
+            "application/json": {
+              model: string;
+              version: string;
+              from: string;
+              to: string;
+              policyDigest: string;
+              evidenceDigest: string;
+              baselineVersion?: string;
+              /**
+               * @description `pass` when no gate blocks; the approvals are still needed.
+               * @enum {string}
+               */
+              outcome: "pass" | "fail";
+              gates: ({
+                  gateId: string;
+                  type: string;
+                  /** @enum {string} */
+                  outcome: "pass" | "fail" | "error";
+                  observed: number | string | null;
+                  threshold: string;
+                  explanation: string;
+                  details?: {
+                    [key: string]: unknown;
+                  };
+                  [key: string]: unknown;
+                })[];
+              approvals: {
+                  role: string;
+                  count: number;
+                }[];
+              requestedBy: string[];
+            };
+          };
+        };
+        /** @description RFC 9457 problem details. */
+        "4XX": {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description RFC 9457 problem details. */
+        "5XX": {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+  };
   "/api/v1/requests": {
     /** A model’s transition requests, oldest first */
     get: {
@@ -1600,6 +1714,69 @@ export interface paths {
                   recent: ("pass" | "fail" | "inconclusive")[];
                   consecutiveErrors: number;
                 })[];
+            };
+          };
+        };
+        /** @description RFC 9457 problem details. */
+        "4XX": {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description RFC 9457 problem details. */
+        "5XX": {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+  };
+  "/api/v1/rollouts/{id}/timeline": {
+    /** Every decided KPI window and change of state of a rollout, from the audit log */
+    get: {
+      parameters: {
+        path: {
+          id: string;
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          content: {
+            "application/json": {
+              rolloutId: string;
+              /** @description The manual actions the caller may take now (its roles and the status allow). */
+              actions: ("pause" | "resume" | "abort" | "promote")[];
+              /** @description Each decided window of each trigger, oldest first (rollout.window_decided). */
+              windows: {
+                  /** @description The audit entry that records it. */
+                  seq: number;
+                  metric: string;
+                  /** @description Bounds in milliseconds since the epoch. */
+                  window: {
+                    index: number;
+                    start: number;
+                    end: number;
+                  };
+                  verdict: string;
+                  basis: string;
+                  /** @description statistic, value, candidate, control, estimate, interval, samples. */
+                  observed: {
+                    [key: string]: unknown;
+                  };
+                  op: string;
+                  threshold: number;
+                  explanation: string;
+                  decidedAt: string;
+                }[];
+              events: {
+                  seq: number;
+                  action: string;
+                  at: string;
+                  actor: string;
+                  reason?: string;
+                }[];
             };
           };
         };
