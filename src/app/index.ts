@@ -72,6 +72,14 @@ export { hasUsers, listTokens, listUsers, type Me, whoAmI } from './identity/ide
 export type { IdentityUseCases } from './identity/identity-use-cases.js';
 export { revokeToken } from './identity/revoke-token.js';
 export {
+  type MlflowModelVersion,
+  type MlflowRegisteredModel,
+  type MlflowStage,
+  mlflowStages,
+  parseStage,
+} from './mlflow/mlflow-shapes.js';
+export type { MlflowUseCases } from './mlflow/mlflow-use-cases.js';
+export {
   type DeliveryReport,
   type NotificationHandlerOptions,
   notificationJobHandlers,
@@ -146,8 +154,7 @@ export {
   scheduledJobHandlers,
   scheduledJobKinds,
 } from './scheduled-work/scheduled-jobs.js';
-
-export type { AppDeps } from './shared/app-deps.js';
+export type { AppDeps, MlflowSettings } from './shared/app-deps.js';
 export { guarded } from './shared/authorise.js';
 export {
   IdempotencyCache,
