@@ -83,7 +83,9 @@ function governanceRefusal(deps: AppDeps, request: TransitionRequest, error: Cle
   const reasons = error.problems.map((p) => p.message).filter((m) => m !== error.message);
   const detail = reasons.length > 0 ? reasons.join(' ') : error.message;
   const message = `Clearance governs ${request.model} version ${request.version}: ${request.from} → ${request.to} waits for transition request ${request.id}. ${detail} Approvals are recorded through Clearance; call again once the policy is satisfied. ${linkTo(deps, request)}`;
-  return new ClearanceError(error.code, message, { problems: error.problems, cause: error });
+  // Still refused either way: a caller without the role, or a policy not yet satisfied.
+  const code = error.code === 'forbidden' ? 'forbidden' : 'precondition_failed';
+  return new ClearanceError(code, message, { problems: [{ message }], cause: error });
 }
 
 async function governedMove(

@@ -6,11 +6,13 @@
 import { createHash } from 'node:crypto';
 import {
   ClearanceError,
+  canonicalJson,
   invalidInput,
   type Lineage,
   notFound,
   type Principal,
 } from '../../domain/index.js';
+import { attachEvidence } from '../registry/attach-evidence.js';
 import { listVersions } from '../registry/queries.js';
 import { registerModel } from '../registry/register-model.js';
 import { parsePolicyText } from '../registry/register-policy.js';
@@ -107,6 +109,30 @@ function artifactDigestOf(source: string, tags: Record<string, string>): string 
   );
 }
 
+/**
+ * The reproducibility gate reads a `lineage.json` in the evidence: the lineage MLflow gave (its
+ * own fields left out) is attached as one, through the evidence use case, when it names any.
+ */
+async function attachLineage(
+  deps: AppDeps,
+  principal: Principal,
+  input: { model: string; version: string; lineage: Lineage },
+): Promise<void> {
+  const { mlflow: _mlflow, ...fields } = input.lineage;
+  if (Object.keys(fields).length === 0) return;
+  await attachEvidence(deps, principal, {
+    model: input.model,
+    version: input.version,
+    files: [
+      {
+        path: 'lineage.json',
+        bytes: new TextEncoder().encode(canonicalJson(fields)),
+        mediaType: 'application/json',
+      },
+    ],
+  });
+}
+
 const isTaken = (error: unknown) => error instanceof ClearanceError && error.code === 'conflict';
 
 /** Versions are numbered as MLflow numbers them: one past the highest number the model has. */
@@ -132,6 +158,7 @@ export async function createModelVersion(
         artifactDigest: artifactDigestOf(input.source, tags),
         lineage,
       });
+      await attachLineage(deps, principal, { model: input.name, version, lineage });
       return getModelVersion(deps, principal, { name: input.name, version });
     } catch (error) {
       if (!isTaken(error) || attempt >= 4) throw error;

@@ -28,6 +28,15 @@ export type FilterParse = { ok: true; clauses: FilterClause[] } | { ok: false; m
 /** Which fields and operators each search accepts. */
 export type FilterTarget = 'registered_models' | 'model_versions';
 
+/** A parse step's failure, told apart from a parsed text value. */
+interface Failure {
+  error: string;
+}
+
+const fail = (error: string): Failure => ({ error });
+const failed = (value: unknown): value is Failure =>
+  typeof value === 'object' && value !== null && 'error' in value;
+
 type Token =
   | { t: 'word'; v: string }
   | { t: 'text'; v: string }
@@ -90,11 +99,11 @@ function tokenize(text: string): Token[] | string {
   return tokens;
 }
 
-function fieldOf(word: string, target: FilterTarget): FilterField | string {
+function fieldOf(word: string, target: FilterTarget): FilterField | Failure {
   const lower = word.toLowerCase();
   if (lower.startsWith('tags.')) {
     const key = word.slice(5).replace(/^`/, '');
-    return key === '' ? 'A tag filter needs a key: tags.<key>' : { kind: 'tag', key };
+    return key === '' ? fail('A tag filter needs a key: tags.<key>') : { kind: 'tag', key };
   }
   const bare = lower.replace(/^attributes?\./, '');
   if (bare === 'name') return { kind: 'name' };
@@ -107,7 +116,7 @@ function fieldOf(word: string, target: FilterTarget): FilterField | string {
     target === 'model_versions'
       ? 'name, run_id, version_number, source_path or tags.<key>'
       : 'name or tags.<key>';
-  return `Invalid attribute key '${word}': search ${target} by ${fields}`;
+  return fail(`Invalid attribute key '${word}': search ${target} by ${fields}`);
 }
 
 const opsFor: Record<FilterField['kind'], readonly FilterOp[]> = {
@@ -129,27 +138,29 @@ class Cursor {
   }
 }
 
-function readOp(cursor: Cursor): FilterOp | string {
+function readOp(cursor: Cursor): FilterOp | Failure {
   const token = cursor.next();
   if (token?.t === 'op') return token.v as FilterOp;
   if (token?.t === 'word') {
     const upper = token.v.toUpperCase();
     if (upper === 'LIKE' || upper === 'ILIKE' || upper === 'IN') return upper;
   }
-  return `Expected a comparison operator, found ${describe(token)}`;
+  return fail(`Expected a comparison operator, found ${describe(token)}`);
 }
 
-function readList(cursor: Cursor): readonly string[] | string {
-  if (cursor.next()?.t !== 'punct') return 'IN needs a parenthesised list of quoted values';
+function readList(cursor: Cursor): readonly string[] | Failure {
+  const open = cursor.next();
+  if (!(open?.t === 'punct' && open.v === '('))
+    return fail('IN needs a parenthesised list of quoted values');
   const values: string[] = [];
   for (;;) {
     const item = cursor.next();
     if (item?.t !== 'text')
-      return `Expected a quoted value in the IN list, found ${describe(item)}`;
+      return fail(`Expected a quoted value in the IN list, found ${describe(item)}`);
     values.push(item.v);
     const sep = cursor.next();
     if (sep?.t === 'punct' && sep.v === ')') return values;
-    if (!(sep?.t === 'punct' && sep.v === ',')) return `Expected "," or ")" in the IN list`;
+    if (!(sep?.t === 'punct' && sep.v === ',')) return fail('Expected "," or ")" in the IN list');
   }
 }
 
@@ -158,31 +169,33 @@ function describe(token: Token | undefined): string {
   return token.t === 'text' ? `'${token.v}'` : `"${String(token.v)}"`;
 }
 
-function readValue(cursor: Cursor, field: FilterField, op: FilterOp): FilterValue | string {
+function readValue(cursor: Cursor, field: FilterField, op: FilterOp): FilterValue | Failure {
   if (op === 'IN') return readList(cursor);
   const token = cursor.next();
   if (field.kind === 'version_number') {
     if (token?.t === 'number') return token.v;
     if (token?.t === 'text' && /^-?\d+$/.test(token.v)) return Number(token.v);
-    return `version_number compares with an integer, found ${describe(token)}`;
+    return fail(`version_number compares with an integer, found ${describe(token)}`);
   }
   if (token?.t === 'text') return token.v;
-  return `Expected a quoted value, found ${describe(token)}`;
+  return fail(`Expected a quoted value, found ${describe(token)}`);
 }
 
-function readClause(cursor: Cursor, target: FilterTarget): FilterClause | string {
+function readClause(cursor: Cursor, target: FilterTarget): FilterClause | Failure {
   const head = cursor.next();
-  if (head?.t !== 'word') return `Expected a field name, found ${describe(head)}`;
+  if (head?.t !== 'word') return fail(`Expected a field name, found ${describe(head)}`);
   const field = fieldOf(head.v, target);
-  if (typeof field === 'string') return field;
+  if (failed(field)) return field;
   const op = readOp(cursor);
-  if (!(opsFor[field.kind] as readonly string[]).includes(op)) {
-    if (!['=', '!=', '<', '<=', '>', '>=', 'LIKE', 'ILIKE', 'IN'].includes(op)) return op;
-    return `Invalid comparator '${op}' for ${head.v}: use one of ${opsFor[field.kind].join(', ')}`;
+  if (failed(op)) return op;
+  if (!opsFor[field.kind].includes(op)) {
+    return fail(
+      `Invalid comparator '${op}' for ${head.v}: use one of ${opsFor[field.kind].join(', ')}`,
+    );
   }
-  const value = readValue(cursor, field, op as FilterOp);
-  if (typeof value === 'string') return value;
-  return { field, op: op as FilterOp, value };
+  const value = readValue(cursor, field, op);
+  if (failed(value)) return value;
+  return { field, op, value };
 }
 
 /** Parses a search filter; an empty or absent filter matches everything. */
@@ -196,7 +209,7 @@ export function parseSearchFilter(text: string | undefined, target: FilterTarget
   const clauses: FilterClause[] = [];
   for (;;) {
     const clause = readClause(cursor, target);
-    if (typeof clause === 'string') return { ok: false, message: clause };
+    if (failed(clause)) return { ok: false, message: clause.error };
     clauses.push(clause);
     const joint = cursor.next();
     if (joint === undefined) return { ok: true, clauses };
