@@ -21,7 +21,7 @@ export type MlflowErrorCode =
   | 'INTERNAL_ERROR';
 
 /** MLflow's HTTP status of each code it defines. */
-export const mlflowStatus: Readonly<Record<MlflowErrorCode, number>> = {
+const mlflowStatus: Readonly<Record<MlflowErrorCode, number>> = {
   INVALID_PARAMETER_VALUE: 400,
   RESOURCE_DOES_NOT_EXIST: 404,
   RESOURCE_ALREADY_EXISTS: 400,

@@ -14,7 +14,7 @@ const tag = {
 const tags = { type: 'array', items: tag, maxItems: 1000 } as const;
 const stage = { type: 'string', enum: ['None', 'Staging', 'Production', 'Archived'] } as const;
 
-export const modelVersionSchema = {
+const modelVersionSchema = {
   type: 'object',
   properties: {
     name: text,
@@ -35,7 +35,7 @@ export const modelVersionSchema = {
   required: ['name', 'version', 'current_stage', 'status'],
 } as const;
 
-export const registeredModelSchema = {
+const registeredModelSchema = {
   type: 'object',
   properties: {
     name: text,
@@ -163,10 +163,4 @@ export const setAliasBody = {
   type: 'object',
   properties: { name, alias: name, version },
   required: ['name', 'alias', 'version'],
-} as const;
-
-export const mlflowErrorSchema = {
-  type: 'object',
-  properties: { error_code: text, message: text },
-  required: ['error_code', 'message'],
 } as const;

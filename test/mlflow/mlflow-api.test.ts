@@ -348,5 +348,21 @@ for (const engine of databaseEnginesFor('MLflow API')) {
       for (const action of ['model.registered', 'version.registered', 'transition.requested'])
         expect(actions).toContain(action);
     });
+
+    it('archives through the policy: production → deprecated is Archived, and the aliases go', async () => {
+      const archived = await ci.transitionModelVersionStage({
+        name: model,
+        version: '1',
+        stage: 'Archived',
+      });
+      expect(archived.current_stage).toBe('Archived');
+      expect(archived.aliases).toEqual([]);
+      expect(await ci.getLatestVersions(model, ['Production'])).toEqual([]);
+      const noStaging = await mlflowRefusal(
+        ci.transitionModelVersionStage({ name: model, version: '2', stage: 'Archived' }),
+      );
+      // Version 2 waits in staging for its production request, and the policy has no staging → archived.
+      expect(noStaging.errorCode).toBe('INVALID_PARAMETER_VALUE');
+    });
   });
 }

@@ -17,7 +17,7 @@ import {
 import { type FilterClause, matchesFilter } from './search-filter.js';
 import { orderModels, orderVersions, pageOf } from './search-pages.js';
 
-export const defaultMlflowSettings: MlflowSettings = {
+const defaultMlflowSettings: MlflowSettings = {
   governedAliases: ['production', 'champion'],
   publicUrl: 'http://127.0.0.1:8080',
 };

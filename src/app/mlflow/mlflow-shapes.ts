@@ -51,7 +51,7 @@ export interface MlflowLineage {
 }
 
 /** Clearance states as MLflow stages; a state a policy adds is `None` (not yet governed there). */
-export function stageOf(state: string): MlflowStage {
+function stageOf(state: string): MlflowStage {
   if (state === 'staging') return 'Staging';
   if (state === 'production') return 'Production';
   if (state === 'deprecated' || state === 'archived') return 'Archived';
@@ -63,7 +63,7 @@ export function parseStage(stage: string): MlflowStage | undefined {
   return mlflowStages.find((s) => s.toLowerCase() === stage.toLowerCase());
 }
 
-export const millis = (time: string): number => Date.parse(time);
+const millis = (time: string): number => Date.parse(time);
 
 function mlflowPart(lineage: Lineage): MlflowLineage {
   const part = lineage.mlflow;
@@ -137,7 +137,7 @@ export function latestPerStage(
 }
 
 /** Versions by number when both are numbers (MLflow's), else by registration time, then name. */
-export function compareVersions(a: MlflowModelVersion, b: MlflowModelVersion): number {
+function compareVersions(a: MlflowModelVersion, b: MlflowModelVersion): number {
   const [x, y] = [Number(a.version), Number(b.version)];
   if (Number.isInteger(x) && Number.isInteger(y) && x !== y) return x - y;
   if (a.creation_timestamp !== b.creation_timestamp)

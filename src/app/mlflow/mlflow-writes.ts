@@ -23,7 +23,7 @@ import { getModelVersion, getRegisteredModel } from './mlflow-queries.js';
 import type { MlflowModelVersion, MlflowRegisteredModel, MlflowTag } from './mlflow-shapes.js';
 
 /** Tags Clearance reads when MLflow creates a model or a version. */
-export const clearanceTags = {
+const clearanceTags = {
   policy: 'clearance.policy',
   ownerTeam: 'clearance.owner_team',
   artifactDigest: 'clearance.artifact_digest',
@@ -79,7 +79,7 @@ export interface CreateModelVersionInput {
 }
 
 /** Lineage from MLflow's fields: the run, the git commit tag, and `clearance.lineage.<field>` tags. */
-export function lineageFrom(input: CreateModelVersionInput, tags: Record<string, string>): Lineage {
+function lineageFrom(input: CreateModelVersionInput, tags: Record<string, string>): Lineage {
   const lineage: Lineage = {};
   if (input.runId) lineage.trainingRunId = input.runId;
   const commit = tags[clearanceTags.gitCommit];
