@@ -62,7 +62,7 @@ import {
   type TokenHolder,
   type VersionedDirectory,
 } from './auth/index.js';
-import { allowedAddressClasses, type Config } from './config.js';
+import { allowedAddressClasses, type Config, governedAliases } from './config.js';
 import { ClearanceError } from './domain/index.js';
 import { FileBlobStore } from './evidence/file-blob-store.js';
 import { type GateRunBudgets, GateWorkerPool } from './gate-runs/index.js';
@@ -308,6 +308,7 @@ export async function openRegistry(
       ...deps,
       notifications: notifications.settings,
       ...(kpiSource ? { kpiSource } : {}),
+      mlflow: { governedAliases: governedAliases(config), publicUrl: config.publicUrl },
     },
     directory,
     auditSigner,

@@ -261,6 +261,12 @@ const configSchema = z.strictObject({
     .describe(
       'The server’s URL as people reach it; links in Slack messages and emails start with it.',
     ),
+  mlflowGovernedAliases: z
+    .string()
+    .regex(/^\s*[A-Za-z0-9_-]+(\s*,\s*[A-Za-z0-9_-]+)*\s*$/, 'a comma-separated list of aliases')
+    .describe(
+      'MLflow aliases that name the production version (comma-separated): setting one through the MLflow API asks for a governed production transition (docs/mlflow-compatibility.md).',
+    ),
   notificationRules: z
     .preprocess(jsonText, z.array(routingRuleSchema))
     .describe(
@@ -372,6 +378,7 @@ const configDefaults: z.infer<typeof configSchema> = {
   prometheusUrl: '',
   prometheusTimeoutSeconds: 10,
   publicUrl: 'http://127.0.0.1:8080',
+  mlflowGovernedAliases: 'production,champion',
   notificationRules: [],
   smtpUrl: '',
   emailFrom: '',
@@ -437,6 +444,7 @@ const configEnvironment: Record<keyof Config, readonly string[]> = {
   smtpUrl: ['CLEARANCE_SMTP_URL'],
   emailFrom: ['CLEARANCE_EMAIL_FROM'],
   notifyAllowAddresses: ['CLEARANCE_NOTIFY_ALLOW_ADDRESSES'],
+  mlflowGovernedAliases: ['CLEARANCE_MLFLOW_GOVERNED_ALIASES'],
   notifyTimeoutSeconds: ['CLEARANCE_NOTIFY_TIMEOUT_SECONDS'],
   notifyRetryBaseSeconds: ['CLEARANCE_NOTIFY_RETRY_BASE_SECONDS'],
   notifyRetryMaxSeconds: ['CLEARANCE_NOTIFY_RETRY_MAX_SECONDS'],
@@ -609,4 +617,12 @@ export function configReference(): string {
   return ['| key | environment | default | meaning |', '| --- | --- | --- | --- |', ...rows].join(
     '\n',
   );
+}
+
+/** `mlflowGovernedAliases` as a list. */
+export function governedAliases(config: Pick<Config, 'mlflowGovernedAliases'>): string[] {
+  return config.mlflowGovernedAliases
+    .split(',')
+    .map((alias) => alias.trim())
+    .filter((alias) => alias !== '');
 }

@@ -72,8 +72,8 @@ export { hasUsers, listTokens, listUsers, type Me, whoAmI } from './identity/ide
 export type { IdentityUseCases } from './identity/identity-use-cases.js';
 export { revokeToken } from './identity/revoke-token.js';
 export type {
-  MlflowModelVersion,
-  MlflowRegisteredModel,
+  MlflowModelVersion as MlflowSourceVersion,
+  MlflowRegisteredModel as MlflowSourceModel,
   MlflowSource,
 } from './mlflow/import/mlflow-records.js';
 export {
@@ -86,6 +86,14 @@ export {
   type MlflowImportSummary,
   runMlflowImport,
 } from './mlflow/import/run-mlflow-import.js';
+export {
+  type MlflowModelVersion,
+  type MlflowRegisteredModel,
+  type MlflowStage,
+  mlflowStages,
+  parseStage,
+} from './mlflow/mlflow-shapes.js';
+export type { MlflowUseCases } from './mlflow/mlflow-use-cases.js';
 export {
   type DeliveryReport,
   type NotificationHandlerOptions,
@@ -161,7 +169,7 @@ export {
   scheduledJobHandlers,
   scheduledJobKinds,
 } from './scheduled-work/scheduled-jobs.js';
-export type { AppDeps } from './shared/app-deps.js';
+export type { AppDeps, MlflowSettings } from './shared/app-deps.js';
 export { guarded } from './shared/authorise.js';
 export {
   IdempotencyCache,

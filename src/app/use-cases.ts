@@ -9,6 +9,7 @@ import {
   type EvidencePackUseCases,
 } from './evidence-pack/evidence-pack-use-cases.js';
 import { bindIdentityUseCases, type IdentityUseCases } from './identity/identity-use-cases.js';
+import { bindMlflowUseCases, type MlflowUseCases } from './mlflow/mlflow-use-cases.js';
 import {
   bindNotificationUseCases,
   type NotificationUseCases,
@@ -33,7 +34,8 @@ export interface UseCases
     EvidencePackUseCases,
     ReviewUseCases,
     NotificationUseCases,
-    RolloutUseCases {}
+    RolloutUseCases,
+    MlflowUseCases {}
 
 /** Without `auditSigner` the audit-log use cases refuse with `audit_unavailable`. */
 export function bindUseCases(deps: AppDeps, auditSigner?: AuditSigner): UseCases {
@@ -47,5 +49,6 @@ export function bindUseCases(deps: AppDeps, auditSigner?: AuditSigner): UseCases
     ...bindReviewUseCases(deps),
     ...bindNotificationUseCases(deps),
     ...bindRolloutUseCases(deps),
+    ...bindMlflowUseCases(deps),
   };
 }

@@ -18,6 +18,7 @@ import { type AuthFailureLimit, authFailureLimiter, registerEdgeGuards } from '.
 import { principalOf, registerHooks } from './http-hooks.js';
 import { identityRoutes } from './identity-routes.js';
 import { type JobRunnerStats, registerMetrics, type StateCheckStatus } from './metrics.js';
+import { mlflowPrefixes, mlflowRoutes } from './mlflow-routes.js';
 import { modelRoutes } from './model-routes.js';
 import { notificationRoutes } from './notification-routes.js';
 import { packRoutes } from './pack-routes.js';
@@ -230,6 +231,8 @@ export function buildServer(deps: HttpDeps): FastifyInstance {
     ]) {
       api.register(routes, { prefix: '/api/v1', useCases: deps.useCases });
     }
+    for (const prefix of mlflowPrefixes)
+      api.register(mlflowRoutes, { prefix, useCases: deps.useCases });
   });
   return app;
 }

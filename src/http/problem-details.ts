@@ -162,34 +162,34 @@ export function pathOf(url: string): string {
   return query === -1 ? url : url.slice(0, query);
 }
 
-/** Fastify error handler: every refusal and bug becomes application/problem+json. */
-export function sendProblem(error: unknown, request: FastifyRequest, reply: FastifyReply) {
+/** Every refusal and bug as problem details; a bug is logged with its error id. */
+export function problemOf(error: unknown, request: FastifyRequest): ProblemDetails {
   const instance = pathOf(request.url);
-  let body: ProblemDetails;
   if (isClearanceError(error)) {
     // A refusal's cause (a database driver's message, say) is for operators, never for clients.
     if (error.cause !== undefined)
       request.log.info({ err: error.cause, code: error.code }, 'refused');
-    body = problemDetails({
+    return problemDetails({
       code: error.code,
       detail: error.message,
       instance,
       problems: error.problems,
     });
-  } else {
-    const known = error instanceof Error ? fastifyProblem(error as FastifyError) : undefined;
-    if (known) {
-      body = problemDetails({ ...known, instance });
-    } else {
-      const errorId = randomUUID();
-      request.log.error({ err: error, errorId }, 'internal error');
-      body = problemDetails({
-        code: 'internal',
-        detail: `Internal error ${errorId}; the server log has the details.`,
-        instance,
-        errorId,
-      });
-    }
   }
+  const known = error instanceof Error ? fastifyProblem(error as FastifyError) : undefined;
+  if (known) return problemDetails({ ...known, instance });
+  const errorId = randomUUID();
+  request.log.error({ err: error, errorId }, 'internal error');
+  return problemDetails({
+    code: 'internal',
+    detail: `Internal error ${errorId}; the server log has the details.`,
+    instance,
+    errorId,
+  });
+}
+
+/** Fastify error handler: every refusal and bug becomes application/problem+json. */
+export function sendProblem(error: unknown, request: FastifyRequest, reply: FastifyReply) {
+  const body = problemOf(error, request);
   return reply.code(body.status).type(problemContentType).send(body);
 }

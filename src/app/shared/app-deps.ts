@@ -31,4 +31,16 @@ export interface AppDeps {
    * `prometheusUrl`); without it those rollouts read only the KPIs posted to them.
    */
   kpiSource?: KpiSource;
+  /**
+   * The MLflow-compatible API's settings (`compose.ts`, from Config); without them no alias is
+   * governed and links start with the default public URL.
+   */
+  mlflow?: MlflowSettings;
+}
+
+export interface MlflowSettings {
+  /** Aliases that name the production version: setting one asks for a production transition. */
+  governedAliases: readonly string[];
+  /** The server's URL as people reach it: refusals link to the transition request under it. */
+  publicUrl: string;
 }

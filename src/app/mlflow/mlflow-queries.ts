@@ -1,0 +1,188 @@
+/**
+ * The MLflow API's reads, each through the registry's own read use cases (and so their
+ * authorisation): registered models, versions, latest versions per stage, aliases, searches.
+ */
+import { type Model, notFound, type Principal, type VersionView } from '../../domain/index.js';
+import { getModel, getServing, getVersion, listModels, listVersions } from '../registry/queries.js';
+import type { AppDeps, MlflowSettings } from '../shared/app-deps.js';
+import { assertFilter } from './mlflow-input.js';
+import {
+  latestPerStage,
+  type MlflowModelVersion,
+  type MlflowRegisteredModel,
+  type MlflowStage,
+  toMlflowModel,
+  toMlflowVersion,
+} from './mlflow-shapes.js';
+import { type FilterClause, matchesFilter } from './search-filter.js';
+import { orderModels, orderVersions, pageOf } from './search-pages.js';
+
+const defaultMlflowSettings: MlflowSettings = {
+  governedAliases: ['production', 'champion'],
+  publicUrl: 'http://127.0.0.1:8080',
+};
+
+export const settingsOf = (deps: AppDeps): MlflowSettings => deps.mlflow ?? defaultMlflowSettings;
+
+/** The governed aliases all name the production version (when there is one). */
+async function aliasesOf(deps: AppDeps, principal: Principal, model: string) {
+  const serving = await getServing(deps, principal, { model });
+  const production = serving.production?.version;
+  if (production === undefined) return [];
+  return settingsOf(deps).governedAliases.map((alias) => ({ alias, version: production }));
+}
+
+function versionsWithAliases(
+  versions: readonly VersionView[],
+  aliases: readonly { alias: string; version: string }[],
+): MlflowModelVersion[] {
+  return versions.map((v) =>
+    toMlflowVersion(
+      v,
+      aliases.filter((a) => a.version === v.version).map((a) => a.alias),
+    ),
+  );
+}
+
+async function modelView(deps: AppDeps, principal: Principal, model: Model) {
+  const aliases = await aliasesOf(deps, principal, model.name);
+  const versions = versionsWithAliases(
+    await listVersions(deps, principal, { model: model.name }),
+    aliases,
+  );
+  return { model: toMlflowModel({ model, latest: latestPerStage(versions), aliases }), versions };
+}
+
+export async function getRegisteredModel(
+  deps: AppDeps,
+  principal: Principal,
+  input: { name: string },
+): Promise<MlflowRegisteredModel> {
+  const model = await getModel(deps, principal, input);
+  return (await modelView(deps, principal, model)).model;
+}
+
+export async function getModelVersion(
+  deps: AppDeps,
+  principal: Principal,
+  input: { name: string; version: string },
+): Promise<MlflowModelVersion> {
+  const version = await getVersion(deps, principal, { model: input.name, version: input.version });
+  const aliases = await aliasesOf(deps, principal, input.name);
+  return versionsWithAliases([version], aliases)[0] as MlflowModelVersion;
+}
+
+export async function getLatestVersions(
+  deps: AppDeps,
+  principal: Principal,
+  input: { name: string; stages: readonly MlflowStage[] },
+): Promise<MlflowModelVersion[]> {
+  const model = await getModel(deps, principal, input);
+  const { versions } = await modelView(deps, principal, model);
+  return latestPerStage(versions, input.stages.length > 0 ? input.stages : undefined);
+}
+
+export async function getVersionByAlias(
+  deps: AppDeps,
+  principal: Principal,
+  input: { name: string; alias: string },
+): Promise<MlflowModelVersion> {
+  const aliases = await aliasesOf(deps, principal, input.name);
+  const found = aliases.find((a) => a.alias === input.alias);
+  if (!found) {
+    throw notFound(
+      `Registered model alias ${input.alias} on model ${input.name}`,
+      `Clearance keeps the governed aliases (${settingsOf(deps).governedAliases.join(', ')}) on the production version only.`,
+    );
+  }
+  return getModelVersion(deps, principal, { name: input.name, version: found.version });
+}
+
+export async function getDownloadUri(
+  deps: AppDeps,
+  principal: Principal,
+  input: { name: string; version: string },
+): Promise<{ artifact_uri: string }> {
+  const version = await getVersion(deps, principal, { model: input.name, version: input.version });
+  return { artifact_uri: version.artifactUri };
+}
+
+export interface SearchInput {
+  filter?: string | undefined;
+  maxResults?: number | undefined;
+  orderBy?: readonly string[] | undefined;
+  pageToken?: string | undefined;
+}
+
+const noTags: Readonly<Record<string, string>> = {};
+
+const tagsOf = (tags: readonly { key: string; value: string }[]) =>
+  Object.fromEntries(tags.map((t) => [t.key, t.value]));
+
+export async function searchRegisteredModels(
+  deps: AppDeps,
+  principal: Principal,
+  input: SearchInput,
+): Promise<{ registered_models: MlflowRegisteredModel[]; next_page_token?: string }> {
+  const clauses = assertFilter(input.filter, 'registered_models');
+  const models = (await listModels(deps, principal)).filter((m) =>
+    matchesFilter(
+      { name: m.name, tags: noTags },
+      clauses.filter((c) => c.field.kind === 'name'),
+    ),
+  );
+  const views: MlflowRegisteredModel[] = [];
+  for (const model of models) views.push((await modelView(deps, principal, model)).model);
+  const matching = views.filter((m) =>
+    matchesFilter({ name: m.name, tags: tagsOf(m.tags) }, clauses),
+  );
+  const page = pageOf(orderModels(matching, input.orderBy), {
+    maxResults: input.maxResults ?? 100,
+    limit: 1000,
+    pageToken: input.pageToken,
+  });
+  return { registered_models: page.items, ...pick(page) };
+}
+
+const pick = (page: { next_page_token?: string }) =>
+  page.next_page_token === undefined ? {} : { next_page_token: page.next_page_token };
+
+/** The one model a filter names with `name = '…'`, when it does: only its versions are read. */
+function namedModel(clauses: readonly FilterClause[]): string | undefined {
+  const clause = clauses.find((c) => c.field.kind === 'name' && c.op === '=');
+  return typeof clause?.value === 'string' ? clause.value : undefined;
+}
+
+export async function searchModelVersions(
+  deps: AppDeps,
+  principal: Principal,
+  input: SearchInput,
+): Promise<{ model_versions: MlflowModelVersion[]; next_page_token?: string }> {
+  const clauses = assertFilter(input.filter, 'model_versions');
+  const named = namedModel(clauses);
+  const models =
+    named === undefined ? (await listModels(deps, principal)).map((m) => m.name) : [named];
+  const versions: MlflowModelVersion[] = [];
+  for (const name of models) {
+    try {
+      versions.push(
+        ...(await modelView(deps, principal, await getModel(deps, principal, { name }))).versions,
+      );
+    } catch (error) {
+      // A filter naming a model that does not exist matches nothing, as in MLflow.
+      if (named === undefined || (error as { code?: string }).code !== 'not_found') throw error;
+    }
+  }
+  const matching = versions.filter((v) =>
+    matchesFilter(
+      { name: v.name, runId: v.run_id, version: v.version, source: v.source, tags: tagsOf(v.tags) },
+      clauses,
+    ),
+  );
+  const page = pageOf(orderVersions(matching, input.orderBy), {
+    maxResults: input.maxResults ?? 10_000,
+    limit: 200_000,
+    pageToken: input.pageToken,
+  });
+  return { model_versions: page.items, ...pick(page) };
+}

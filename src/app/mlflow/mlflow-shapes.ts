@@ -1,0 +1,146 @@
+/**
+ * MLflow's Model Registry records (mlflow/protos/model_registry.proto) and the translation from
+ * Clearance's: snake_case fields, millisecond timestamps as integers, stages and statuses as
+ * MLflow names them. Versions are immutable in Clearance, so MLflow's mutable fields (tags,
+ * description) are the ones given at registration, kept in the version's lineage.
+ */
+import type { Lineage, Model, VersionView } from '../../domain/index.js';
+
+export const mlflowStages = ['None', 'Staging', 'Production', 'Archived'] as const;
+export type MlflowStage = (typeof mlflowStages)[number];
+
+export interface MlflowTag {
+  key: string;
+  value: string;
+}
+
+export interface MlflowModelVersion {
+  name: string;
+  version: string;
+  creation_timestamp: number;
+  last_updated_timestamp: number;
+  user_id: string;
+  current_stage: MlflowStage;
+  description: string;
+  source: string;
+  run_id: string;
+  status: 'PENDING_REGISTRATION' | 'FAILED_REGISTRATION' | 'READY';
+  status_message: string;
+  run_link: string;
+  tags: MlflowTag[];
+  aliases: string[];
+}
+
+export interface MlflowRegisteredModel {
+  name: string;
+  creation_timestamp: number;
+  last_updated_timestamp: number;
+  user_id: string;
+  description: string;
+  latest_versions: MlflowModelVersion[];
+  tags: MlflowTag[];
+  aliases: { alias: string; version: string }[];
+}
+
+/** Where a version registered through MLflow keeps MLflow's own fields inside its lineage. */
+export interface MlflowLineage {
+  source?: string;
+  runLink?: string;
+  description?: string;
+  tags?: Record<string, string>;
+}
+
+/** Clearance states as MLflow stages; a state a policy adds is `None` (not yet governed there). */
+function stageOf(state: string): MlflowStage {
+  if (state === 'staging') return 'Staging';
+  if (state === 'production') return 'Production';
+  if (state === 'deprecated' || state === 'archived') return 'Archived';
+  return 'None';
+}
+
+/** `stage` as MLflow's client sends it (any case), or undefined when it is not a stage. */
+export function parseStage(stage: string): MlflowStage | undefined {
+  return mlflowStages.find((s) => s.toLowerCase() === stage.toLowerCase());
+}
+
+const millis = (time: string): number => Date.parse(time);
+
+function mlflowPart(lineage: Lineage): MlflowLineage {
+  const part = lineage.mlflow;
+  return typeof part === 'object' && part !== null && !Array.isArray(part)
+    ? (part as MlflowLineage)
+    : {};
+}
+
+export function toMlflowVersion(
+  version: VersionView,
+  aliases: readonly string[] = [],
+): MlflowModelVersion {
+  const extra = mlflowPart(version.lineage);
+  const created = millis(version.createdAt);
+  return {
+    name: version.model,
+    version: version.version,
+    creation_timestamp: created,
+    last_updated_timestamp: Math.max(created, millis(version.stateSince)),
+    user_id: version.createdBy,
+    current_stage: stageOf(version.state),
+    description: extra.description ?? '',
+    source: version.artifactUri,
+    run_id: version.lineage.trainingRunId ?? '',
+    // Registration is synchronous here: a registered version is ready.
+    status: 'READY',
+    status_message: '',
+    run_link: extra.runLink ?? '',
+    tags: Object.entries(extra.tags ?? {}).map(([key, value]) => ({ key, value })),
+    aliases: [...aliases],
+  };
+}
+
+export function toMlflowModel(input: {
+  model: Model;
+  latest: readonly MlflowModelVersion[];
+  aliases: readonly { alias: string; version: string }[];
+}): MlflowRegisteredModel {
+  const { model } = input;
+  const created = millis(model.createdAt);
+  const updated = Math.max(created, ...input.latest.map((v) => v.last_updated_timestamp));
+  return {
+    name: model.name,
+    creation_timestamp: created,
+    last_updated_timestamp: updated,
+    user_id: model.createdBy,
+    description: model.description ?? '',
+    latest_versions: [...input.latest],
+    tags: [
+      { key: 'clearance.owner_team', value: model.ownerTeam },
+      { key: 'clearance.risk_tier', value: model.riskTier },
+      { key: 'clearance.policy', value: model.policyDigest },
+    ],
+    aliases: [...input.aliases],
+  };
+}
+
+/** The latest version (highest registration time, then name) in each stage present, as MLflow lists them. */
+export function latestPerStage(
+  versions: readonly MlflowModelVersion[],
+  stages: readonly MlflowStage[] = mlflowStages,
+): MlflowModelVersion[] {
+  const latest = new Map<MlflowStage, MlflowModelVersion>();
+  for (const version of versions) {
+    if (!stages.includes(version.current_stage)) continue;
+    const held = latest.get(version.current_stage);
+    if (held === undefined || compareVersions(version, held) > 0)
+      latest.set(version.current_stage, version);
+  }
+  return stages.flatMap((stage) => latest.get(stage) ?? []);
+}
+
+/** Versions by number when both are numbers (MLflow's), else by registration time, then name. */
+function compareVersions(a: MlflowModelVersion, b: MlflowModelVersion): number {
+  const [x, y] = [Number(a.version), Number(b.version)];
+  if (Number.isInteger(x) && Number.isInteger(y) && x !== y) return x - y;
+  if (a.creation_timestamp !== b.creation_timestamp)
+    return a.creation_timestamp - b.creation_timestamp;
+  return a.version < b.version ? -1 : a.version > b.version ? 1 : 0;
+}

@@ -1,0 +1,167 @@
+/**
+ * MLflow's registrations through Clearance's own use cases: a registered model is a model under a
+ * registered policy (named by tag), a model version is a draft version whose lineage comes from
+ * MLflow's `run_id`, `source` and tags. No second write path: authorisation and audit are theirs.
+ */
+import { createHash } from 'node:crypto';
+import {
+  ClearanceError,
+  canonicalJson,
+  invalidInput,
+  type Lineage,
+  notFound,
+  type Principal,
+} from '../../domain/index.js';
+import { attachEvidence } from '../registry/attach-evidence.js';
+import { listVersions } from '../registry/queries.js';
+import { registerModel } from '../registry/register-model.js';
+import { parsePolicyText } from '../registry/register-policy.js';
+import { registerVersion } from '../registry/register-version.js';
+import type { AppDeps } from '../shared/app-deps.js';
+import { tagRecord } from './mlflow-input.js';
+import { getModelVersion, getRegisteredModel } from './mlflow-queries.js';
+import type { MlflowModelVersion, MlflowRegisteredModel, MlflowTag } from './mlflow-shapes.js';
+
+/** Tags Clearance reads when MLflow creates a model or a version. */
+const clearanceTags = {
+  policy: 'clearance.policy',
+  ownerTeam: 'clearance.owner_team',
+  artifactDigest: 'clearance.artifact_digest',
+  lineagePrefix: 'clearance.lineage.',
+  /** MLflow's own tag for the commit a run was trained from. */
+  gitCommit: 'mlflow.source.git.commit',
+} as const;
+
+export interface CreateRegisteredModelInput {
+  name: string;
+  description?: string | undefined;
+  tags?: readonly MlflowTag[] | undefined;
+}
+
+/**
+ * A model needs the policy that governs it: tag `clearance.policy` names a registered policy by
+ * digest (`clearance policy register` prints it); `clearance.owner_team` names the owner (else
+ * the caller). Admins only, as for any model.
+ */
+export async function createRegisteredModel(
+  deps: AppDeps,
+  principal: Principal,
+  input: CreateRegisteredModelInput,
+): Promise<MlflowRegisteredModel> {
+  const tags = tagRecord(input.tags);
+  const digest = tags[clearanceTags.policy];
+  if (digest === undefined) {
+    throw invalidInput(
+      `Registered model ${input.name} needs the policy that governs it.`,
+      `Pass tag ${clearanceTags.policy} with a registered policy's digest, or have an admin register the model with \`clearance model register\`.`,
+    );
+  }
+  const policy = await deps.store.readOne((tx) => tx.policies.get(digest));
+  if (!policy) throw notFound(`Policy ${digest}`, 'Register the policy first and pass its digest.');
+  const parsed = parsePolicyText({ text: policy.text });
+  await registerModel(deps, principal, {
+    name: input.name,
+    ownerTeam: tags[clearanceTags.ownerTeam] ?? principal.id,
+    riskTier: parsed.policy.metadata.riskTier,
+    policyDigest: digest,
+    ...(input.description ? { description: input.description } : {}),
+  });
+  return getRegisteredModel(deps, principal, { name: input.name });
+}
+
+export interface CreateModelVersionInput {
+  name: string;
+  source: string;
+  runId?: string | undefined;
+  runLink?: string | undefined;
+  description?: string | undefined;
+  tags?: readonly MlflowTag[] | undefined;
+}
+
+/** Lineage from MLflow's fields: the run, the git commit tag, and `clearance.lineage.<field>` tags. */
+function lineageFrom(input: CreateModelVersionInput, tags: Record<string, string>): Lineage {
+  const lineage: Lineage = {};
+  if (input.runId) lineage.trainingRunId = input.runId;
+  const commit = tags[clearanceTags.gitCommit];
+  if (commit) lineage.codeCommit = commit;
+  for (const [key, value] of Object.entries(tags)) {
+    if (!key.startsWith(clearanceTags.lineagePrefix)) continue;
+    const field = key.slice(clearanceTags.lineagePrefix.length);
+    lineage[field] = field === 'seed' && /^-?\d+$/.test(value) ? Number(value) : value;
+  }
+  lineage.mlflow = {
+    source: input.source,
+    ...(input.runLink ? { runLink: input.runLink } : {}),
+    ...(input.description ? { description: input.description } : {}),
+    tags,
+  };
+  return lineage;
+}
+
+/**
+ * The artifact's digest from tag `clearance.artifact_digest`; without it, the SHA-256 of the
+ * source URI text, which pins the URI (not the bytes behind it).
+ */
+function artifactDigestOf(source: string, tags: Record<string, string>): string {
+  return (
+    tags[clearanceTags.artifactDigest] ??
+    `sha256:${createHash('sha256').update(source, 'utf8').digest('hex')}`
+  );
+}
+
+/**
+ * The reproducibility gate reads a `lineage.json` in the evidence: the lineage MLflow gave (its
+ * own fields left out) is attached as one, through the evidence use case, when it names any.
+ */
+async function attachLineage(
+  deps: AppDeps,
+  principal: Principal,
+  input: { model: string; version: string; lineage: Lineage },
+): Promise<void> {
+  const { mlflow: _mlflow, ...fields } = input.lineage;
+  if (Object.keys(fields).length === 0) return;
+  await attachEvidence(deps, principal, {
+    model: input.model,
+    version: input.version,
+    files: [
+      {
+        path: 'lineage.json',
+        bytes: new TextEncoder().encode(canonicalJson(fields)),
+        mediaType: 'application/json',
+      },
+    ],
+  });
+}
+
+const isTaken = (error: unknown) => error instanceof ClearanceError && error.code === 'conflict';
+
+/** Versions are numbered as MLflow numbers them: one past the highest number the model has. */
+export async function createModelVersion(
+  deps: AppDeps,
+  principal: Principal,
+  input: CreateModelVersionInput,
+): Promise<MlflowModelVersion> {
+  if (input.source.trim() === '')
+    throw invalidInput('The version has no source.', 'Pass the artifact URI as `source`.');
+  const tags = tagRecord(input.tags);
+  const lineage = lineageFrom(input, tags);
+  // Two registrations at once may pick one number; the loser takes the next.
+  for (let attempt = 0; ; attempt++) {
+    const existing = await listVersions(deps, principal, { model: input.name });
+    const highest = Math.max(0, ...existing.map((v) => Number(v.version)).filter(Number.isInteger));
+    const version = String(highest + 1);
+    try {
+      await registerVersion(deps, principal, {
+        model: input.name,
+        version,
+        artifactUri: input.source,
+        artifactDigest: artifactDigestOf(input.source, tags),
+        lineage,
+      });
+      await attachLineage(deps, principal, { model: input.name, version, lineage });
+      return getModelVersion(deps, principal, { name: input.name, version });
+    } catch (error) {
+      if (!isTaken(error) || attempt >= 4) throw error;
+    }
+  }
+}
