@@ -329,6 +329,13 @@ describe.each(engines)('clearance import mlflow [%s]', (engine) => {
     expect(unreachable.stderr).toMatch(
       /^error: MLflow server http:\/\/127\.0\.0\.1:9 did not answer/,
     );
+    const missing = await runCli([...importArgs(at, guarded), '--model', 'no-such-model'], {
+      env: { MLFLOW_TRACKING_TOKEN: 's3cret' },
+    });
+    expect(missing.status).toBe(2);
+    expect(missing.stderr).toContain(
+      'answered registered-models/get with 404: RESOURCE_DOES_NOT_EXIST: Registered Model with name=no-such-model not found. Check the names given with --model.',
+    );
     const notUrl = await runCli(['import', 'mlflow', '--from', 'mlflow.internal', ...at.flags]);
     expect(notUrl.status).toBe(2);
     expect(notUrl.stderr).toContain('is not a URL');

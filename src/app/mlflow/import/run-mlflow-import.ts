@@ -26,14 +26,16 @@ export interface MlflowImportInput {
   onProgress?: (done: number, total: number) => void;
 }
 
-export interface ImportedObject {
-  kind: 'model' | 'version';
-  /** `model` or `model@version`. */
-  id: string;
-  outcome: ModelOutcome | VersionImport['outcome'] | 'failed';
-  state?: string;
-  note?: string;
-}
+/** One object and what happened to it; `id` is `model` or `model@version`. */
+export type ImportedObject =
+  | { kind: 'model'; id: string; outcome: ModelOutcome | 'failed'; note?: string }
+  | {
+      kind: 'version';
+      id: string;
+      outcome: VersionImport['outcome'] | 'failed';
+      state?: string;
+      note?: string;
+    };
 
 export interface MlflowImportSummary {
   source: string;
@@ -81,8 +83,8 @@ interface RunContext {
 
 function record(summary: MlflowImportSummary, object: ImportedObject): void {
   summary.objects.push(object);
-  if (object.kind === 'model') summary.models[object.outcome as ModelOutcome | 'failed'] += 1;
-  else summary.versions[object.outcome as VersionImport['outcome'] | 'failed'] += 1;
+  if (object.kind === 'model') summary.models[object.outcome] += 1;
+  else summary.versions[object.outcome] += 1;
 }
 
 /** The model's outcome, or undefined when it was refused (its versions are then left alone). */
