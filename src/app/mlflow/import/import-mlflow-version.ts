@@ -18,6 +18,7 @@ import { assertNeverInProduction } from '../../registry/import-production.js';
 import { assertStorableLineage } from '../../registry/register-version.js';
 import type { AppDeps } from '../../shared/app-deps.js';
 import { auditRecord } from '../../shared/audit-record.js';
+import { assertAnyRole, guarded } from '../../shared/authorise.js';
 import { adminOnly, changeModel } from '../../shared/model-change.js';
 import type { Repositories } from '../../shared/ports.js';
 import { type MlflowModelVersion, tagObject } from './mlflow-records.js';
@@ -189,4 +190,22 @@ export async function importMlflowVersion(
     }
     return result;
   });
+}
+
+/**
+ * The versions Clearance has of a model, with their states, in one read: a rerun leaves them as
+ * they are without a write transaction each. Admins only, as the import.
+ */
+export async function knownVersionStates(
+  deps: AppDeps,
+  principal: Principal,
+  model: string,
+): Promise<Map<string, string>> {
+  const subject = { type: 'model', id: model };
+  return guarded(deps, { actor: principal, action: 'mlflow.import', subject }, () =>
+    deps.store.read(async (tx) => {
+      assertAnyRole({ principal, model, roles: ['admin'], action: 'import from MLflow' });
+      return new Map((await tx.versions.list(model)).map((v) => [v.version, v.state]));
+    }),
+  );
 }

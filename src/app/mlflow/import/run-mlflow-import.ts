@@ -10,7 +10,11 @@ import { isClearanceError, type Principal } from '../../../domain/index.js';
 import { type ParsedPolicyText, parsePolicyText } from '../../registry/register-policy.js';
 import type { AppDeps } from '../../shared/app-deps.js';
 import { importMlflowModel, type ModelOutcome } from './import-mlflow-model.js';
-import { importMlflowVersion, type VersionImport } from './import-mlflow-version.js';
+import {
+  importMlflowVersion,
+  knownVersionStates,
+  type VersionImport,
+} from './import-mlflow-version.js';
 import type { MlflowModelVersion, MlflowRegisteredModel, MlflowSource } from './mlflow-records.js';
 import { baselineOf, compareVersionNumbers, stateForStage } from './stage-mapping.js';
 
@@ -133,20 +137,25 @@ async function importVersions(
   for await (const v of ctx.input.source.versions(input.model)) versions.push(v);
   versions.sort((a, b) => compareVersionNumbers(a.version, b.version));
   const baseline = baselineOf(versions);
+  const known = input.created
+    ? new Map<string, string>()
+    : await knownVersionStates(ctx.deps, ctx.principal, input.model);
   for (const [i, v] of versions.entries()) {
     const id = `${v.name}@${v.version}`;
     const isBaseline = v.version === baseline;
+    const knownState = known.get(v.version);
     let result: VersionImport | undefined;
     const refusal = await refusalOf(async () => {
-      result =
-        ctx.input.dryRun && input.created
-          ? plannedForNewModel(ctx, v, isBaseline)
-          : await importMlflowVersion(ctx.deps, ctx.principal, {
-              source: ctx.input.source.url,
-              version: v,
-              baseline: isBaseline,
-              dryRun: ctx.input.dryRun,
-            });
+      if (knownState !== undefined) result = { outcome: 'unchanged', state: knownState };
+      else if (ctx.input.dryRun && input.created) result = plannedForNewModel(ctx, v, isBaseline);
+      else {
+        result = await importMlflowVersion(ctx.deps, ctx.principal, {
+          source: ctx.input.source.url,
+          version: v,
+          baseline: isBaseline,
+          dryRun: ctx.input.dryRun,
+        });
+      }
     });
     const outcome = result?.outcome ?? 'failed';
     const note = refusal ?? result?.note;
