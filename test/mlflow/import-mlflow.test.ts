@@ -372,4 +372,28 @@ describe.each(engines)('clearance import mlflow [%s]', (engine) => {
     expect(db.versions.get('credit-risk')).toHaveLength(5);
     expect(db.versions.get('churn')).toHaveLength(0);
   });
+
+  it('takes the version holding --production-alias as the baseline (the MLflow 3.x workflow)', async () => {
+    const at = await install(engine);
+    const server = await fake([
+      {
+        name: 'ranker',
+        aliases: { champion: '2' },
+        versions: [{ version: '1', stage: 'Production' }, { version: '2' }, { version: '3' }],
+      },
+    ]);
+    const run = await runCli(importArgs(at, server, '--production-alias', 'champion'));
+    expect(run.stderr).toBe('');
+    expect(run.status).toBe(0);
+    expect(run.stdout).toContain('production baselines: ranker@2');
+    const db = await stored(at, ['ranker']);
+    expect(stateOf(db.versions.get('ranker'))).toStrictEqual({
+      '1': 'deprecated',
+      '2': 'production',
+      '3': 'draft',
+    });
+    const baseline = db.entries.find((e) => e.action === 'version.imported');
+    expect(baseline?.reason).toBe(`In alias champion in MLflow at ${server.url}`);
+    await expectVerified(at);
+  });
 });

@@ -47,6 +47,17 @@ describe('baselineOf', () => {
     expect(baselineOf([version('1', 'None')])).toBeUndefined();
   });
 
+  it('takes the READY version holding the production alias first, when asked', () => {
+    const champion = { ...version('3', 'None'), aliases: ['champion'] };
+    const versions = [version('4', 'Production'), champion];
+    expect(baselineOf(versions, 'champion')).toBe('3');
+    expect(baselineOf(versions)).toBe('4');
+    expect(baselineOf(versions, 'production')).toBe('4');
+    expect(
+      baselineOf([{ ...champion, status: 'FAILED_REGISTRATION' }], 'champion'),
+    ).toBeUndefined();
+  });
+
   it('orders numbers as numbers and other names as text', () => {
     expect(['10', '9', '1'].sort(compareVersionNumbers)).toStrictEqual(['1', '9', '10']);
     expect(compareVersionNumbers('b', 'a')).toBeGreaterThan(0);

@@ -37,8 +37,11 @@ export interface VersionImport {
 export interface ImportMlflowVersionInput {
   source: string;
   version: MlflowModelVersion;
-  /** This version is the model's current Production version in MLflow. */
-  baseline: boolean;
+  /**
+   * This version serves production in MLflow now (why, e.g. `stage Production` or `alias
+   * champion`): it becomes the production baseline unless the model has had one.
+   */
+  baseline?: string | undefined;
   dryRun: boolean;
 }
 
@@ -123,7 +126,7 @@ export async function importMlflowVersion(
     if (existing) return { outcome: 'unchanged', state: existing.state };
     const first = policy.states[0] ?? 'draft';
     const refusal = input.baseline ? await baselineRefusal(tx, model.name) : undefined;
-    const baseline = input.baseline && refusal === undefined;
+    const baseline = input.baseline !== undefined && refusal === undefined;
     const state = baseline ? 'production' : stateForStage(v.current_stage, policy.states);
     const result: VersionImport = {
       outcome: 'created',
@@ -176,7 +179,7 @@ export async function importMlflowVersion(
           time,
           action: 'version.imported',
           subject,
-          reason: `In stage Production in MLflow at ${input.source}`,
+          reason: `In ${input.baseline} in MLflow at ${input.source}`,
           digests,
           data: {
             model: model.name,

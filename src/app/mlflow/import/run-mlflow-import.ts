@@ -25,6 +25,8 @@ export interface MlflowImportInput {
   /** Registers the models Clearance does not have yet. */
   policy?: { text: string; file: string };
   ownerTeam?: string;
+  /** The MLflow alias that marks the production version (MLflow 3.x), before the stage. */
+  productionAlias?: string;
   dryRun: boolean;
   /** Models done (versions count as a fraction of their model) out of the models found. */
   onProgress?: (done: number, total: number) => void;
@@ -136,13 +138,15 @@ async function importVersions(
   const versions: MlflowModelVersion[] = [];
   for await (const v of ctx.input.source.versions(input.model)) versions.push(v);
   versions.sort((a, b) => compareVersionNumbers(a.version, b.version));
-  const baseline = baselineOf(versions);
+  const baseline = baselineOf(versions, ctx.input.productionAlias);
   const known = input.created
     ? new Map<string, string>()
     : await knownVersionStates(ctx.deps, ctx.principal, input.model);
   for (const [i, v] of versions.entries()) {
     const id = `${v.name}@${v.version}`;
     const isBaseline = v.version === baseline;
+    const alias = ctx.input.productionAlias;
+    const why = alias && v.aliases.includes(alias) ? `alias ${alias}` : 'stage Production';
     const knownState = known.get(v.version);
     let result: VersionImport | undefined;
     const refusal = await refusalOf(async () => {
@@ -152,7 +156,7 @@ async function importVersions(
         result = await importMlflowVersion(ctx.deps, ctx.principal, {
           source: ctx.input.source.url,
           version: v,
-          baseline: isBaseline,
+          baseline: isBaseline ? why : undefined,
           dryRun: ctx.input.dryRun,
         });
       }
