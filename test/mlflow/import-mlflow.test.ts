@@ -329,6 +329,13 @@ describe.each(engines)('clearance import mlflow [%s]', (engine) => {
     expect(unreachable.stderr).toMatch(
       /^error: MLflow server http:\/\/127\.0\.0\.1:9 did not answer/,
     );
+    const missing = await runCli([...importArgs(at, guarded), '--model', 'no-such-model'], {
+      env: { MLFLOW_TRACKING_TOKEN: 's3cret' },
+    });
+    expect(missing.status).toBe(2);
+    expect(missing.stderr).toContain(
+      'answered registered-models/get with 404: RESOURCE_DOES_NOT_EXIST: Registered Model with name=no-such-model not found. Check the names given with --model.',
+    );
     const notUrl = await runCli(['import', 'mlflow', '--from', 'mlflow.internal', ...at.flags]);
     expect(notUrl.status).toBe(2);
     expect(notUrl.stderr).toContain('is not a URL');
@@ -364,5 +371,29 @@ describe.each(engines)('clearance import mlflow [%s]', (engine) => {
     const db = await stored(at, ['credit-risk', 'churn']);
     expect(db.versions.get('credit-risk')).toHaveLength(5);
     expect(db.versions.get('churn')).toHaveLength(0);
+  });
+
+  it('takes the version holding --production-alias as the baseline (the MLflow 3.x workflow)', async () => {
+    const at = await install(engine);
+    const server = await fake([
+      {
+        name: 'ranker',
+        aliases: { champion: '2' },
+        versions: [{ version: '1', stage: 'Production' }, { version: '2' }, { version: '3' }],
+      },
+    ]);
+    const run = await runCli(importArgs(at, server, '--production-alias', 'champion'));
+    expect(run.stderr).toBe('');
+    expect(run.status).toBe(0);
+    expect(run.stdout).toContain('production baselines: ranker@2');
+    const db = await stored(at, ['ranker']);
+    expect(stateOf(db.versions.get('ranker'))).toStrictEqual({
+      '1': 'deprecated',
+      '2': 'production',
+      '3': 'draft',
+    });
+    const baseline = db.entries.find((e) => e.action === 'version.imported');
+    expect(baseline?.reason).toBe(`In alias champion in MLflow at ${server.url}`);
+    await expectVerified(at);
   });
 });

@@ -17,6 +17,7 @@ interface ImportFlags {
   model?: string[];
   policy?: string;
   ownerTeam?: string;
+  productionAlias?: string;
   pageSize: string;
   dryRun?: boolean;
   database?: string;
@@ -91,6 +92,7 @@ export async function importMlflowCommand(io: Io, o: ImportFlags): Promise<numbe
       ...(o.model ? { models: o.model } : {}),
       ...(policy ? { policy } : {}),
       ...(o.ownerTeam === undefined ? {} : { ownerTeam: o.ownerTeam }),
+      ...(o.productionAlias === undefined ? {} : { productionAlias: o.productionAlias }),
       dryRun: o.dryRun === true,
       onProgress: (done, total) => progress.update(done, total),
     });

@@ -26,6 +26,10 @@ export function declareImportCommands(context: CommandContext): void {
     )
     .option('--policy <file>', 'policy YAML for the models Clearance does not have yet')
     .option('--owner-team <team>', 'owner team of the models Clearance does not have yet')
+    .option(
+      '--production-alias <alias>',
+      'the version holding this MLflow alias (e.g. champion) is the production baseline, before stage Production',
+    )
     .option('--page-size <n>', 'max_results per MLflow search request', '100')
     .option('--dry-run', 'read everything and report what would change; write nothing')
     .option('--database <url>', 'sqlite:<file> or postgres:// URL (default: from config)')

@@ -18,6 +18,7 @@ import { assertNeverInProduction } from '../../registry/import-production.js';
 import { assertStorableLineage } from '../../registry/register-version.js';
 import type { AppDeps } from '../../shared/app-deps.js';
 import { auditRecord } from '../../shared/audit-record.js';
+import { assertAnyRole, guarded } from '../../shared/authorise.js';
 import { adminOnly, changeModel } from '../../shared/model-change.js';
 import type { Repositories } from '../../shared/ports.js';
 import { type MlflowModelVersion, tagObject } from './mlflow-records.js';
@@ -36,8 +37,11 @@ export interface VersionImport {
 export interface ImportMlflowVersionInput {
   source: string;
   version: MlflowModelVersion;
-  /** This version is the model's current Production version in MLflow. */
-  baseline: boolean;
+  /**
+   * This version serves production in MLflow now (why, e.g. `stage Production` or `alias
+   * champion`): it becomes the production baseline unless the model has had one.
+   */
+  baseline?: string | undefined;
   dryRun: boolean;
 }
 
@@ -122,7 +126,7 @@ export async function importMlflowVersion(
     if (existing) return { outcome: 'unchanged', state: existing.state };
     const first = policy.states[0] ?? 'draft';
     const refusal = input.baseline ? await baselineRefusal(tx, model.name) : undefined;
-    const baseline = input.baseline && refusal === undefined;
+    const baseline = input.baseline !== undefined && refusal === undefined;
     const state = baseline ? 'production' : stateForStage(v.current_stage, policy.states);
     const result: VersionImport = {
       outcome: 'created',
@@ -175,7 +179,7 @@ export async function importMlflowVersion(
           time,
           action: 'version.imported',
           subject,
-          reason: `In stage Production in MLflow at ${input.source}`,
+          reason: `In ${input.baseline} in MLflow at ${input.source}`,
           digests,
           data: {
             model: model.name,
@@ -189,4 +193,22 @@ export async function importMlflowVersion(
     }
     return result;
   });
+}
+
+/**
+ * The versions Clearance has of a model, with their states, in one read: a rerun leaves them as
+ * they are without a write transaction each. Admins only, as the import.
+ */
+export async function knownVersionStates(
+  deps: AppDeps,
+  principal: Principal,
+  model: string,
+): Promise<Map<string, string>> {
+  const subject = { type: 'model', id: model };
+  return guarded(deps, { actor: principal, action: 'mlflow.import', subject }, () =>
+    deps.store.read(async (tx) => {
+      assertAnyRole({ principal, model, roles: ['admin'], action: 'import from MLflow' });
+      return new Map((await tx.versions.list(model)).map((v) => [v.version, v.state]));
+    }),
+  );
 }

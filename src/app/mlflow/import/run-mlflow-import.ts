@@ -10,7 +10,11 @@ import { isClearanceError, type Principal } from '../../../domain/index.js';
 import { type ParsedPolicyText, parsePolicyText } from '../../registry/register-policy.js';
 import type { AppDeps } from '../../shared/app-deps.js';
 import { importMlflowModel, type ModelOutcome } from './import-mlflow-model.js';
-import { importMlflowVersion, type VersionImport } from './import-mlflow-version.js';
+import {
+  importMlflowVersion,
+  knownVersionStates,
+  type VersionImport,
+} from './import-mlflow-version.js';
 import type { MlflowModelVersion, MlflowRegisteredModel, MlflowSource } from './mlflow-records.js';
 import { baselineOf, compareVersionNumbers, stateForStage } from './stage-mapping.js';
 
@@ -21,19 +25,23 @@ export interface MlflowImportInput {
   /** Registers the models Clearance does not have yet. */
   policy?: { text: string; file: string };
   ownerTeam?: string;
+  /** The MLflow alias that marks the production version (MLflow 3.x), before the stage. */
+  productionAlias?: string;
   dryRun: boolean;
   /** Models done (versions count as a fraction of their model) out of the models found. */
   onProgress?: (done: number, total: number) => void;
 }
 
-export interface ImportedObject {
-  kind: 'model' | 'version';
-  /** `model` or `model@version`. */
-  id: string;
-  outcome: ModelOutcome | VersionImport['outcome'] | 'failed';
-  state?: string;
-  note?: string;
-}
+/** One object and what happened to it; `id` is `model` or `model@version`. */
+export type ImportedObject =
+  | { kind: 'model'; id: string; outcome: ModelOutcome | 'failed'; note?: string }
+  | {
+      kind: 'version';
+      id: string;
+      outcome: VersionImport['outcome'] | 'failed';
+      state?: string;
+      note?: string;
+    };
 
 export interface MlflowImportSummary {
   source: string;
@@ -81,8 +89,8 @@ interface RunContext {
 
 function record(summary: MlflowImportSummary, object: ImportedObject): void {
   summary.objects.push(object);
-  if (object.kind === 'model') summary.models[object.outcome as ModelOutcome | 'failed'] += 1;
-  else summary.versions[object.outcome as VersionImport['outcome'] | 'failed'] += 1;
+  if (object.kind === 'model') summary.models[object.outcome] += 1;
+  else summary.versions[object.outcome] += 1;
 }
 
 /** The model's outcome, or undefined when it was refused (its versions are then left alone). */
@@ -130,21 +138,28 @@ async function importVersions(
   const versions: MlflowModelVersion[] = [];
   for await (const v of ctx.input.source.versions(input.model)) versions.push(v);
   versions.sort((a, b) => compareVersionNumbers(a.version, b.version));
-  const baseline = baselineOf(versions);
+  const baseline = baselineOf(versions, ctx.input.productionAlias);
+  const known = input.created
+    ? new Map<string, string>()
+    : await knownVersionStates(ctx.deps, ctx.principal, input.model);
   for (const [i, v] of versions.entries()) {
     const id = `${v.name}@${v.version}`;
     const isBaseline = v.version === baseline;
+    const alias = ctx.input.productionAlias;
+    const why = alias && v.aliases.includes(alias) ? `alias ${alias}` : 'stage Production';
+    const knownState = known.get(v.version);
     let result: VersionImport | undefined;
     const refusal = await refusalOf(async () => {
-      result =
-        ctx.input.dryRun && input.created
-          ? plannedForNewModel(ctx, v, isBaseline)
-          : await importMlflowVersion(ctx.deps, ctx.principal, {
-              source: ctx.input.source.url,
-              version: v,
-              baseline: isBaseline,
-              dryRun: ctx.input.dryRun,
-            });
+      if (knownState !== undefined) result = { outcome: 'unchanged', state: knownState };
+      else if (ctx.input.dryRun && input.created) result = plannedForNewModel(ctx, v, isBaseline);
+      else {
+        result = await importMlflowVersion(ctx.deps, ctx.principal, {
+          source: ctx.input.source.url,
+          version: v,
+          baseline: isBaseline ? why : undefined,
+          dryRun: ctx.input.dryRun,
+        });
+      }
     });
     const outcome = result?.outcome ?? 'failed';
     const note = refusal ?? result?.note;

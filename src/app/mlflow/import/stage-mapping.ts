@@ -36,10 +36,20 @@ export function compareVersionNumbers(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-/** The newest READY version in stage Production: the one that serves production now. */
-export function baselineOf(versions: readonly MlflowModelVersion[]): string | undefined {
-  const production = versions
-    .filter((v) => v.current_stage === 'Production' && v.status === 'READY')
+/**
+ * The version that serves production now: the READY version holding `alias` when one is given
+ * and held (MLflow 3.x's alias workflow, e.g. `champion`), else the newest READY version in
+ * stage Production (2.x's stage workflow).
+ */
+export function baselineOf(
+  versions: readonly MlflowModelVersion[],
+  alias?: string,
+): string | undefined {
+  const ready = versions.filter((v) => v.status === 'READY');
+  const aliased = alias === undefined ? undefined : ready.find((v) => v.aliases.includes(alias));
+  if (aliased) return aliased.version;
+  const production = ready
+    .filter((v) => v.current_stage === 'Production')
     .map((v) => v.version)
     .sort(compareVersionNumbers);
   return production.at(-1);
