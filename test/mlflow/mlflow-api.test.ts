@@ -115,6 +115,13 @@ for (const engine of databaseEnginesFor('MLflow API')) {
         }),
       );
       expect([again.status, again.errorCode]).toEqual([400, 'RESOURCE_ALREADY_EXISTS']);
+      // mlflow.register_model creates the model first, untagged, as whoever runs the training.
+      const untaggedAgain = await mlflowRefusal(ci.createRegisteredModel({ name: model }));
+      expect([untaggedAgain.status, untaggedAgain.errorCode]).toEqual([
+        400,
+        'RESOURCE_ALREADY_EXISTS',
+      ]);
+      expect(untaggedAgain.message).toContain(`Registered Model (name=${model}) already exists.`);
     });
 
     it('registers numbered draft versions with lineage from run_id, source and tags', async () => {
