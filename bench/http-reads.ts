@@ -86,7 +86,7 @@ async function seedModel(
   });
 }
 
-interface WrkResult {
+export interface WrkResult {
   requestsPerSecond: number;
   p50Ms: number;
   p99Ms: number;
@@ -118,14 +118,21 @@ function parseWrk(output: string): WrkResult {
   };
 }
 
-/** wrk in a child process: this process's event loop stays free to serve. */
-function wrk(url: string, options: { clients: number; seconds: number; token?: string }) {
+/**
+ * wrk in a child process: this process's event loop stays free to serve. `script` is a Lua file
+ * (a POST's method, body and headers).
+ */
+export function wrk(
+  url: string,
+  options: { clients: number; seconds: number; token?: string; script?: string },
+) {
   const args = [
-    '-t2',
+    `-t${Math.min(2, options.clients)}`,
     `-c${options.clients}`,
     `-d${options.seconds}s`,
     '--latency',
     ...(options.token ? ['-H', `Authorization: Bearer ${options.token}`] : []),
+    ...(options.script ? ['-s', options.script] : []),
     url,
   ];
   return new Promise<WrkResult>((resolve, reject) => {

@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { runStartupBench, type StartupRow, startupTable } from './cli-startup.js';
 import { generatePredictionsCsv } from './generate-predictions.js';
 import { hasWrk, type ReadRow, readsTable, runHttpReadsBench } from './http-reads.js';
+import { type MlflowRow, mlflowTable, runMlflowBench } from './mlflow-routes.js';
 import { type OutboxRow, outboxTable, runOutboxBench } from './outbox.js';
 import { type ParsingRow, parsingTable, runParsingBench } from './parsing.js';
 import { type RegistryRow, registryTable, runRegistryBench } from './registry.js';
@@ -29,7 +30,7 @@ interface Measurement {
 const root = join(import.meta.dirname, '..', '..');
 const sizes = (process.env.BENCH_ROWS ?? '1000000,10000000').split(',').map(Number);
 const dataDir = join(tmpdir(), 'clearance-bench');
-/** `eval`, `registry`, `reads`, `parsing`, `cli-startup`, `outbox`, `rollouts`, or all of them (default). */
+/** `eval`, `registry`, `reads`, `mlflow`, `parsing`, `cli-startup`, `outbox`, `rollouts`, or all of them (default). */
 const only = process.env.BENCH_ONLY ?? '';
 
 function timed(
@@ -106,6 +107,7 @@ function readPrevious(file: string): {
   startup: StartupRow[];
   outbox: OutboxRow[];
   rollouts: RolloutRow[];
+  mlflow: MlflowRow[];
 } {
   if (!existsSync(file))
     return {
@@ -116,6 +118,7 @@ function readPrevious(file: string): {
       startup: [],
       outbox: [],
       rollouts: [],
+      mlflow: [],
     };
   const parsed = JSON.parse(readFileSync(file, 'utf8')) as {
     results?: Measurement[];
@@ -125,6 +128,7 @@ function readPrevious(file: string): {
     startup?: StartupRow[];
     outbox?: OutboxRow[];
     rollouts?: RolloutRow[];
+    mlflow?: MlflowRow[];
   };
   return {
     outbox: parsed.outbox ?? [],
@@ -134,6 +138,7 @@ function readPrevious(file: string): {
     parsing: parsed.parsing ?? [],
     startup: parsed.startup ?? [],
     rollouts: parsed.rollouts ?? [],
+    mlflow: parsed.mlflow ?? [],
   };
 }
 
@@ -173,6 +178,15 @@ async function main(): Promise<void> {
       });
     } else process.stderr.write('  (wrk not installed: apt-get install wrk)\n');
   }
+  let mlflow: MlflowRow[] = [];
+  if (only === '' || only === 'mlflow') {
+    if (hasWrk()) {
+      mlflow = await runMlflowBench({
+        clients: (process.env.BENCH_MLFLOW_CLIENTS ?? '1,16').split(',').map(Number),
+        seconds: Number(process.env.BENCH_MLFLOW_SECONDS ?? 5),
+      });
+    } else process.stderr.write('  (wrk not installed: apt-get install wrk)\n');
+  }
   let parsing: ParsingRow[] = [];
   if (only === '' || only === 'parsing') {
     parsing = runParsingBench(
@@ -202,11 +216,17 @@ async function main(): Promise<void> {
   }
   if (only !== '' && only !== 'outbox' && outbox.length === 0) outbox = previous.outbox;
   if (only !== '' && only !== 'rollouts' && rollouts.length === 0) rollouts = previous.rollouts;
+  if (only !== '' && only !== 'mlflow' && mlflow.length === 0) mlflow = previous.mlflow;
   const sections = [`# Clearance benchmarks\n\n${machine}, ${new Date().toISOString()}`];
   if (results.length > 0) sections.push(`## clearance eval\n\n${table(results)}`);
   if (registry.length > 0) sections.push(`## Registry and audit log\n\n${registryTable(registry)}`);
   if (reads.length > 0) {
     sections.push(`## Registry reads over HTTP (SQLite, one server, wrk)\n\n${readsTable(reads)}`);
+  }
+  if (mlflow.length > 0) {
+    sections.push(
+      `## MLflow-compatible routes over HTTP (SQLite, one server, wrk)\n\n${mlflowTable(mlflow)}`,
+    );
   }
   if (parsing.length > 0) {
     sections.push(`## Evidence parsing (pathological inputs)\n\n${parsingTable(parsing)}`);
@@ -220,7 +240,7 @@ async function main(): Promise<void> {
   if (!existsSync(out)) mkdirSync(out, { recursive: true });
   writeFileSync(
     join(out, 'latest.json'),
-    `${JSON.stringify({ machine, results, registry, reads, parsing, startup, outbox, rollouts }, null, 2)}\n`,
+    `${JSON.stringify({ machine, results, registry, reads, mlflow, parsing, startup, outbox, rollouts }, null, 2)}\n`,
   );
   writeFileSync(join(out, 'latest.md'), markdown);
 }

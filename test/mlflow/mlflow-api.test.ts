@@ -25,6 +25,9 @@ transitions:
     requestedBy: [mlops]
     gates: [{ id: repro, type: reproducibility, require: [codeCommit, seed] }]
     approvals: [{ role: risk_officer }]
+  - from: staging
+    to: deprecated
+    requestedBy: [mlops]
   - from: production
     to: deprecated
     requestedBy: [mlops]
@@ -115,6 +118,13 @@ for (const engine of databaseEnginesFor('MLflow API')) {
         }),
       );
       expect([again.status, again.errorCode]).toEqual([400, 'RESOURCE_ALREADY_EXISTS']);
+      // mlflow.register_model creates the model first, untagged, as whoever runs the training.
+      const untaggedAgain = await mlflowRefusal(ci.createRegisteredModel({ name: model }));
+      expect([untaggedAgain.status, untaggedAgain.errorCode]).toEqual([
+        400,
+        'RESOURCE_ALREADY_EXISTS',
+      ]);
+      expect(untaggedAgain.message).toContain(`Registered Model (name=${model}) already exists.`);
     });
 
     it('registers numbered draft versions with lineage from run_id, source and tags', async () => {
@@ -358,11 +368,29 @@ for (const engine of databaseEnginesFor('MLflow API')) {
       expect(archived.current_stage).toBe('Archived');
       expect(archived.aliases).toEqual([]);
       expect(await ci.getLatestVersions(model, ['Production'])).toEqual([]);
-      const noStaging = await mlflowRefusal(
+      // Version 2 waits in staging with an open production request: archiving it waits for that.
+      const waiting = await mlflowRefusal(
         ci.transitionModelVersionStage({ name: model, version: '2', stage: 'Archived' }),
       );
-      // Version 2 waits in staging for its production request, and the policy has no staging → archived.
-      expect(noStaging.errorCode).toBe('INVALID_PARAMETER_VALUE');
+      expect(waiting.errorCode).toBe('PERMISSION_DENIED');
+      expect(waiting.message).toMatch(/has open request \S+ \(staging → production\); cancel it/);
+      const draft = await ci.createModelVersion({ name: model, source: 's3://models/fraud/3' });
+      const noArchive = await mlflowRefusal(
+        ci.transitionModelVersionStage({ name: model, version: draft.version, stage: 'Archived' }),
+      );
+      expect(noArchive.errorCode).toBe('INVALID_PARAMETER_VALUE');
+      expect(noArchive.message).toContain('no transition from draft to archived or deprecated');
+    });
+
+    it('joins one request when two MLflow calls ask for the same stage at once', async () => {
+      const fresh = await ci.createModelVersion({ name: model, source: 's3://models/fraud/4' });
+      const ask = () =>
+        mlflowRefusal(
+          ci.transitionModelVersionStage({ name: model, version: fresh.version, stage: 'Staging' }),
+        );
+      const [a, b] = await Promise.all([ask(), ask()]);
+      expect([a.errorCode, b.errorCode]).toEqual(['PERMISSION_DENIED', 'PERMISSION_DENIED']);
+      expect(requestIdIn(a.message)).toBe(requestIdIn(b.message));
     });
   });
 }

@@ -69,13 +69,26 @@ async function openRequestFor(
       `Version ${input.model}@${input.version} has open request ${other.id} (${other.from} → ${other.to}); cancel it before asking for ${input.to}: ${linkTo(deps, other)}`,
     );
   }
-  const opened = await requestTransition(deps, principal, {
-    model: input.model,
-    version: input.version,
-    to: input.to,
-    reason: `Requested through the MLflow API (${input.verb}).`,
-  });
-  return opened.request;
+  try {
+    const opened = await requestTransition(deps, principal, {
+      model: input.model,
+      version: input.version,
+      to: input.to,
+      reason: `Requested through the MLflow API (${input.verb}).`,
+    });
+    return opened.request;
+  } catch (error) {
+    // Two MLflow calls at once: the other opened the request first, so this one joins it.
+    if (!(isClearanceError(error) && error.code === 'conflict')) throw error;
+    const now = await listRequests(deps, principal, {
+      model: input.model,
+      version: input.version,
+      status: ['pending', 'approved'],
+    });
+    const joined = now.find((r) => r.to === input.to);
+    if (!joined) throw error;
+    return joined;
+  }
 }
 
 /** Refusals of the execution, reworded for an MLflow user: what is missing and where to look. */

@@ -13,7 +13,7 @@ import {
   type Principal,
 } from '../../domain/index.js';
 import { attachEvidence } from '../registry/attach-evidence.js';
-import { listVersions } from '../registry/queries.js';
+import { getModel, listVersions } from '../registry/queries.js';
 import { registerModel } from '../registry/register-model.js';
 import { parsePolicyText } from '../registry/register-policy.js';
 import { registerVersion } from '../registry/register-version.js';
@@ -49,6 +49,7 @@ export async function createRegisteredModel(
   input: CreateRegisteredModelInput,
 ): Promise<MlflowRegisteredModel> {
   const tags = tagRecord(input.tags);
+  await assertNotRegistered(deps, principal, input.name);
   const digest = tags[clearanceTags.policy];
   if (digest === undefined) {
     throw invalidInput(
@@ -67,6 +68,24 @@ export async function createRegisteredModel(
     ...(input.description ? { description: input.description } : {}),
   });
   return getRegisteredModel(deps, principal, { name: input.name });
+}
+
+/**
+ * `mlflow.register_model` creates the registered model first, with no tags, and carries on when
+ * it already exists: so an existing name is RESOURCE_ALREADY_EXISTS before anything else is
+ * asked of the caller (a policy tag, the admin role).
+ */
+async function assertNotRegistered(deps: AppDeps, principal: Principal, name: string) {
+  try {
+    await getModel(deps, principal, { name });
+  } catch (error) {
+    if (error instanceof ClearanceError && error.code === 'not_found') return;
+    throw error;
+  }
+  const message = `Registered Model (name=${name}) already exists.`;
+  throw new ClearanceError('conflict', message, {
+    problems: [{ message, fix: 'Register a version of it (model-versions/create).' }],
+  });
 }
 
 export interface CreateModelVersionInput {

@@ -1,0 +1,168 @@
+/**
+ * The MLflow-compatible routes over HTTP (`BENCH_ONLY=mlflow`): a real server (SQLite, this
+ * process) on loopback, a registered model of 200 versions registered through the MLflow API,
+ * driven closed-loop by `wrk` at 1 and 16 connections: `registered-models/get` (which lists the
+ * model's versions for `latest_versions`), `model-versions/search` by name (a page of 100) and
+ * `model-versions/create` (a POST; every request registers a version, audited). Each beside the
+ * same server's `GET /healthz` in the same run: this machine's ceiling.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  bindUseCases,
+  bootstrapAdmin,
+  type MlflowUseCases,
+  registerPolicy,
+} from '../src/app/index.js';
+import { openRegistry, startServer } from '../src/compose.js';
+import { loadConfig } from '../src/config.js';
+import type { Principal } from '../src/domain/index.js';
+import { type WrkResult, wrk } from './http-reads.js';
+
+export interface MlflowRow {
+  route: string;
+  clients: number;
+  requestsPerSecond: number;
+  p50Ms: number;
+  p99Ms: number;
+  /** `/healthz` at the same clients, measured right before the route. */
+  ceilingPerSecond: number;
+  errors: number;
+}
+
+const policy = `apiVersion: clearance/v1
+kind: Policy
+metadata: { name: bench-mlflow, riskTier: medium }
+roles: [model_owner, tech_lead, admin]
+transitions:
+  - from: draft
+    to: staging
+    requestedBy: [model_owner]
+    approvals: [{ role: tech_lead }]
+`;
+
+const prefix = '/api/2.0/mlflow';
+
+interface Route {
+  label: string;
+  path: string;
+  /** A POST's JSON body; wrk sends it through a Lua script. */
+  body?: object;
+}
+
+function routes(): Route[] {
+  return [
+    {
+      label: '`GET registered-models/get` (200 versions)',
+      path: `${prefix}/registered-models/get?name=m200`,
+    },
+    {
+      label: "`GET model-versions/search` (`name = 'm200'`, 100 a page)",
+      path: `${prefix}/model-versions/search?filter=${encodeURIComponent("name = 'm200'")}&max_results=100`,
+    },
+    {
+      label: '`POST model-versions/create` (one version per request)',
+      path: `${prefix}/model-versions/create`,
+      body: { name: 'mcreate', source: 's3://bench/mcreate', run_id: 'run-bench' },
+    },
+  ];
+}
+
+async function seed(mlflow: MlflowUseCases, admin: Principal, digest: string): Promise<void> {
+  const tags = [{ key: 'clearance.policy', value: digest }];
+  for (const name of ['m200', 'mcreate'])
+    await mlflow.mlflowCreateRegisteredModel(admin, { name, tags });
+  for (let i = 0; i < 200; i++) {
+    await mlflow.mlflowCreateModelVersion(admin, {
+      name: 'm200',
+      source: `s3://bench/m200/${i}`,
+      runId: `run-${i}`,
+      tags: [{ key: 'mlflow.source.git.commit', value: `c${i}` }],
+    });
+  }
+}
+
+function luaFor(dir: string, body: object): string {
+  const file = join(dir, 'post.lua');
+  const json = JSON.stringify(body).replaceAll('\\', '\\\\').replaceAll("'", "\\'");
+  writeFileSync(
+    file,
+    `wrk.method = "POST"\nwrk.body = '${json}'\nwrk.headers["Content-Type"] = "application/json"\n`,
+  );
+  return file;
+}
+
+export async function runMlflowBench(options: {
+  clients: number[];
+  seconds: number;
+}): Promise<MlflowRow[]> {
+  const dir = mkdtempSync(join(tmpdir(), 'clearance-mlflow-'));
+  const config = loadConfig({
+    env: {},
+    flags: { dataDir: dir, host: '127.0.0.1', port: 0, sqliteSynchronous: 'full' },
+  });
+  const registry = await openRegistry(config);
+  try {
+    const { user, token } = await bootstrapAdmin(registry.deps, { userId: 'bench.admin' });
+    const admin: Principal = { id: user.id, kind: 'user', roles: [{ role: 'admin' }] };
+    const { digest } = await registerPolicy(registry.deps, admin, { text: policy });
+    process.stderr.write('seeding a model of 200 versions through the MLflow use cases…\n');
+    await seed(bindUseCases(registry.deps), admin, digest);
+    const server = await startServer(registry);
+    try {
+      return await drive(server.url, { token: token.token, dir, ...options });
+    } finally {
+      await server.close();
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function drive(
+  base: string,
+  options: { token: string; dir: string; clients: number[]; seconds: number },
+): Promise<MlflowRow[]> {
+  const rows: MlflowRow[] = [];
+  const { token, seconds } = options;
+  for (const route of routes().slice(0, 2))
+    await wrk(`${base}${route.path}`, { clients: 4, seconds: 1, token });
+  for (const clients of options.clients) {
+    for (const route of routes()) {
+      const ceiling = await wrk(`${base}/healthz`, { clients, seconds });
+      const script = route.body ? luaFor(options.dir, route.body) : undefined;
+      const run: WrkResult = await wrk(`${base}${route.path}`, {
+        clients,
+        seconds,
+        token,
+        ...(script ? { script } : {}),
+      });
+      rows.push({
+        route: route.label,
+        clients,
+        requestsPerSecond: run.requestsPerSecond,
+        p50Ms: run.p50Ms,
+        p99Ms: run.p99Ms,
+        ceilingPerSecond: ceiling.requestsPerSecond,
+        errors: run.errors,
+      });
+      process.stderr.write(
+        `  ${clients} clients ${route.label}: ${Math.round(run.requestsPerSecond)} req/s, p99 ${run.p99Ms.toFixed(1)} ms (healthz ${Math.round(ceiling.requestsPerSecond)})\n`,
+      );
+    }
+  }
+  return rows;
+}
+
+export function mlflowTable(rows: MlflowRow[]): string {
+  const n = (x: number) => Math.round(x).toLocaleString('en-US');
+  return [
+    '| route | clients | req/s | p50 (ms) | p99 (ms) | `/healthz` req/s | errors |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',
+    ...rows.map(
+      (r) =>
+        `| ${r.route} | ${r.clients} | ${n(r.requestsPerSecond)} | ${r.p50Ms.toFixed(2)} | ${r.p99Ms.toFixed(2)} | ${n(r.ceilingPerSecond)} | ${r.errors} |`,
+    ),
+  ].join('\n');
+}
