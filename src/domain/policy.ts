@@ -6,7 +6,8 @@
 /** A duration as written in the policy (`15m`, `48h`, `5d`, `90s`). */
 export type DurationText = string;
 
-export type RiskTier = 'low' | 'medium' | 'high' | 'regulated' | 'safety-critical';
+export const riskTiers = ['low', 'medium', 'high', 'regulated', 'safety-critical'] as const;
+export type RiskTier = (typeof riskTiers)[number];
 
 export type ComparisonOp = '>=' | '<=' | '>' | '<';
 

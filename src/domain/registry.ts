@@ -95,15 +95,18 @@ export interface PolicyRecord {
   registeredBy: string;
 }
 
-export type ChangeType = 'standard' | 'emergency' | 'experiment';
+export const changeTypes = ['standard', 'emergency', 'experiment'] as const;
+export type ChangeType = (typeof changeTypes)[number];
 
-export type RequestStatus =
-  | 'pending'
-  | 'approved'
-  | 'executed'
-  | 'rejected'
-  | 'cancelled'
-  | 'expired';
+export const requestStatuses = [
+  'pending',
+  'approved',
+  'executed',
+  'rejected',
+  'cancelled',
+  'expired',
+] as const;
+export type RequestStatus = (typeof requestStatuses)[number];
 
 export interface TransitionRequest {
   id: string;
@@ -130,8 +133,10 @@ export interface TransitionRequest {
   reviewDueAt?: string;
 }
 
-export type ApprovalDecision = 'approve' | 'reject';
-export type RiskClass = 'low' | 'medium' | 'high';
+export const approvalDecisions = ['approve', 'reject'] as const;
+export type ApprovalDecision = (typeof approvalDecisions)[number];
+export const riskClasses = ['low', 'medium', 'high'] as const;
+export type RiskClass = (typeof riskClasses)[number];
 
 export interface Approval {
   id: string;

@@ -1,5 +1,5 @@
 /** JSON Schemas of request bodies, parameters and composite responses. */
-import { listOf, ref } from './record-schemas.js';
+import { lineage, listOf, ref } from './record-schemas.js';
 
 const open = { type: 'object', additionalProperties: true } as const;
 const text = { type: 'string' } as const;
@@ -22,24 +22,6 @@ export const registerPolicyBody = {
   additionalProperties: false,
   required: ['text'],
   properties: { text: nonEmpty, file: text },
-} as const;
-
-/**
- * The domain's `Lineage`: the fields the reproducibility gate and the trainer rule read, typed as
- * the domain types them, and any others kept as sent. Absent, the route registers `{}`.
- */
-const lineage = {
-  type: 'object',
-  additionalProperties: true,
-  properties: {
-    codeCommit: text,
-    dataSnapshotId: text,
-    configDigest: text,
-    seed: { type: ['number', 'string'] },
-    trainingRunId: text,
-    trainedBy: text,
-    baseModel: text,
-  },
 } as const;
 
 export const registerVersionBody = {

@@ -1,11 +1,41 @@
 /**
  * JSON Schemas of the records routes return (OpenAPI components): Fastify validates requests with them, serialises
  * responses with them, and @fastify/swagger publishes them in the OpenAPI document. Records keep
- * `additionalProperties: true` so fields the domain adds later are not silently dropped.
+ * `additionalProperties: true` so fields the domain adds later are not silently dropped. Closed
+ * sets of names carry the domain's own lists as enums, and fields the domain always sets are
+ * required, so the types generated from the document (src/cli/registry/openapi.d.ts) are the
+ * domain's types and the remote registry needs no casts.
  */
+
+import {
+  approvalDecisions,
+  changeTypes,
+  evidenceKinds,
+  requestStatuses,
+  riskClasses,
+  riskTiers,
+} from '../domain/index.js';
 
 const open = { type: 'object', additionalProperties: true } as const;
 const text = { type: 'string' } as const;
+
+/**
+ * The domain's `Lineage`: the fields the reproducibility gate and the trainer rule read, typed as
+ * the domain types them, and any others kept as sent. Absent, the route registers `{}`.
+ */
+export const lineage = {
+  type: 'object',
+  additionalProperties: true,
+  properties: {
+    codeCommit: text,
+    dataSnapshotId: text,
+    configDigest: text,
+    seed: { type: ['number', 'string'] },
+    trainingRunId: text,
+    trainedBy: text,
+    baseModel: text,
+  },
+} as const;
 
 const problemSchema = {
   $id: 'Problem',
@@ -39,7 +69,7 @@ const modelSchema = {
   properties: {
     name: text,
     ownerTeam: text,
-    riskTier: text,
+    riskTier: { type: 'string', enum: riskTiers },
     policyDigest: text,
     description: text,
     createdAt: text,
@@ -59,13 +89,23 @@ const versionSchema = {
   $id: 'Version',
   type: 'object',
   additionalProperties: true,
-  required: ['model', 'version', 'artifactUri', 'artifactDigest', 'state', 'stateSince'],
+  required: [
+    'model',
+    'version',
+    'artifactUri',
+    'artifactDigest',
+    'lineage',
+    'createdAt',
+    'createdBy',
+    'state',
+    'stateSince',
+  ],
   properties: {
     model: text,
     version: text,
     artifactUri: text,
     artifactDigest: text,
-    lineage: open,
+    lineage,
     createdAt: text,
     createdBy: text,
     state: text,
@@ -77,11 +117,21 @@ const evidenceSchema = {
   $id: 'Evidence',
   type: 'object',
   additionalProperties: true,
-  required: ['model', 'version', 'kind', 'path', 'digest', 'size'],
+  required: [
+    'model',
+    'version',
+    'kind',
+    'path',
+    'digest',
+    'size',
+    'mediaType',
+    'attachedAt',
+    'attachedBy',
+  ],
   properties: {
     model: text,
     version: text,
-    kind: text,
+    kind: { type: 'string', enum: evidenceKinds },
     path: text,
     digest: text,
     size: { type: 'integer' },
@@ -95,22 +145,40 @@ const requestSchema = {
   $id: 'TransitionRequest',
   type: 'object',
   additionalProperties: true,
-  required: ['id', 'model', 'version', 'from', 'to', 'changeType', 'status'],
+  required: [
+    'id',
+    'model',
+    'version',
+    'from',
+    'to',
+    'changeType',
+    'reason',
+    'requestedBy',
+    'requestedAt',
+    'status',
+    'policyDigest',
+    'evidenceDigest',
+  ],
   properties: {
     id: text,
     model: text,
     version: text,
     from: text,
     to: text,
-    changeType: text,
+    changeType: { type: 'string', enum: changeTypes },
     reason: text,
     ticket: text,
     requestedBy: text,
     requestedAt: text,
-    status: text,
+    status: { type: 'string', enum: requestStatuses },
     policyDigest: text,
     evidenceDigest: text,
     decisionId: text,
+    closedAt: text,
+    closedBy: text,
+    closeReason: text,
+    bypassExpiresAt: text,
+    reviewDueAt: text,
   },
 } as const;
 
@@ -118,16 +186,27 @@ const approvalSchema = {
   $id: 'Approval',
   type: 'object',
   additionalProperties: true,
-  required: ['id', 'requestId', 'approver', 'role', 'decision'],
+  required: [
+    'id',
+    'requestId',
+    'approver',
+    'role',
+    'decision',
+    'comment',
+    'riskClass',
+    'evidenceDigest',
+    'policyDigest',
+    'at',
+  ],
   properties: {
     id: text,
     requestId: text,
     approver: text,
     role: text,
-    decision: text,
+    decision: { type: 'string', enum: approvalDecisions },
     comment: text,
     ticket: text,
-    riskClass: text,
+    riskClass: { type: 'string', enum: riskClasses },
     evidenceDigest: text,
     policyDigest: text,
     baselineDigest: {
@@ -146,9 +225,24 @@ const servingSchema = {
   required: ['model'],
   properties: {
     model: text,
-    production: open,
-    canary: open,
-    rollbackTarget: open,
+    production: {
+      type: 'object',
+      additionalProperties: true,
+      required: ['version', 'since'],
+      properties: { version: text, since: text },
+    },
+    canary: {
+      type: 'object',
+      additionalProperties: true,
+      required: ['version', 'traffic', 'since'],
+      properties: { version: text, traffic: { type: 'number' }, since: text },
+    },
+    rollbackTarget: {
+      type: 'object',
+      additionalProperties: true,
+      required: ['version'],
+      properties: { version: text },
+    },
   },
 } as const;
 

@@ -3,7 +3,8 @@
  * drive `main` in-process (run-cli.ts), so these few check what only the binary adds — the bin
  * script, the compiled dist/ (rebuilt by test/build-dist.ts when stale) and the process exit code.
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LiveServer, startLiveServer } from '../e2e/live-server.js';
@@ -27,6 +28,16 @@ describe('the clearance binary', () => {
     const run = runBinary(['--version']);
     expect(run.status).toBe(0);
     expect(run.stdout).toMatch(/^0\.1\.0\b/);
+  });
+
+  // module.enableCompileCache exists from Node 22.1; on older Node the binary runs without it.
+  const [major = 0, minor = 0] = process.versions.node.split('.').map(Number);
+  const hasCompileCache = major > 22 || (major === 22 && minor >= 1);
+  it.runIf(hasCompileCache)('keeps V8 code for its bundle in NODE_COMPILE_CACHE', () => {
+    const cache = mkdtempSync(join(tmpdir(), 'clearance-compile-cache-'));
+    const run = runBinary(['--version'], { env: { NODE_COMPILE_CACHE: cache } });
+    expect(run.status).toBe(0);
+    expect(readdirSync(cache, { recursive: true }).length).toBeGreaterThan(0);
   });
 
   it('exits 0 when check allows and 1 when it denies', () => {

@@ -5,6 +5,7 @@ import {
   notFound,
   type Principal,
   type RiskTier,
+  riskTiers,
 } from '../../domain/index.js';
 import type { AppDeps } from '../shared/app-deps.js';
 import { auditRecord } from '../shared/audit-record.js';
@@ -13,7 +14,6 @@ import type { Repositories } from '../shared/ports.js';
 import { parsePolicyText, storePolicy } from './register-policy.js';
 
 const namePattern = /^[a-z0-9][a-z0-9._-]{0,99}$/;
-const riskTiers: readonly RiskTier[] = ['low', 'medium', 'high', 'regulated', 'safety-critical'];
 
 export interface ModelInput {
   name: string;

@@ -13,6 +13,7 @@ import {
   type Principal,
   type RiskClass,
   refusalError,
+  riskClasses,
   type TransitionRequest,
 } from '../../domain/index.js';
 import { checkTicket } from '../../domain/transition-rules.js';
@@ -65,8 +66,6 @@ export function newApproval(facts: {
     at: facts.at,
   };
 }
-
-const riskClasses: readonly RiskClass[] = ['low', 'medium', 'high'];
 
 export function checkApprovalText(input: Pick<ApprovalInput, 'comment' | 'riskClass'>): void {
   if (input.comment.trim() === '')

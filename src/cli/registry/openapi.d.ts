@@ -3034,7 +3034,8 @@ export interface components {
     Model: {
       name: string;
       ownerTeam: string;
-      riskTier: string;
+      /** @enum {string} */
+      riskTier: "low" | "medium" | "high" | "regulated" | "safety-critical";
       policyDigest: string;
       description?: string;
       createdAt: string;
@@ -3054,11 +3055,18 @@ export interface components {
       version: string;
       artifactUri: string;
       artifactDigest: string;
-      lineage?: {
+      lineage: {
+        codeCommit?: string;
+        dataSnapshotId?: string;
+        configDigest?: string;
+        seed?: number | string;
+        trainingRunId?: string;
+        trainedBy?: string;
+        baseModel?: string;
         [key: string]: unknown;
       };
-      createdAt?: string;
-      createdBy?: string;
+      createdAt: string;
+      createdBy: string;
       state: string;
       stateSince: string;
       [key: string]: unknown;
@@ -3066,13 +3074,14 @@ export interface components {
     Evidence: {
       model: string;
       version: string;
-      kind: string;
+      /** @enum {string} */
+      kind: "predictions" | "metrics" | "lineage" | "sbom" | "model_card" | "evaluation_report" | "monitoring_plan" | "rollback_plan" | "scan_results" | "load_test" | "robustness_report" | "robustness_predictions" | "drift_baseline" | "document" | "other";
       path: string;
       digest: string;
       size: number;
-      mediaType?: string;
-      attachedAt?: string;
-      attachedBy?: string;
+      mediaType: string;
+      attachedAt: string;
+      attachedBy: string;
       [key: string]: unknown;
     };
     TransitionRequest: {
@@ -3081,15 +3090,22 @@ export interface components {
       version: string;
       from: string;
       to: string;
-      changeType: string;
-      reason?: string;
+      /** @enum {string} */
+      changeType: "standard" | "emergency" | "experiment";
+      reason: string;
       ticket?: string;
-      requestedBy?: string;
-      requestedAt?: string;
-      status: string;
-      policyDigest?: string;
-      evidenceDigest?: string;
+      requestedBy: string;
+      requestedAt: string;
+      /** @enum {string} */
+      status: "pending" | "approved" | "executed" | "rejected" | "cancelled" | "expired";
+      policyDigest: string;
+      evidenceDigest: string;
       decisionId?: string;
+      closedAt?: string;
+      closedBy?: string;
+      closeReason?: string;
+      bypassExpiresAt?: string;
+      reviewDueAt?: string;
       [key: string]: unknown;
     };
     Approval: {
@@ -3097,26 +3113,34 @@ export interface components {
       requestId: string;
       approver: string;
       role: string;
-      decision: string;
-      comment?: string;
+      /** @enum {string} */
+      decision: "approve" | "reject";
+      comment: string;
       ticket?: string;
-      riskClass?: string;
-      evidenceDigest?: string;
-      policyDigest?: string;
+      /** @enum {string} */
+      riskClass: "low" | "medium" | "high";
+      evidenceDigest: string;
+      policyDigest: string;
       /** @description Evidence digest of the baseline (production) version the gates compared with when it was given; null when they read none. Absent on approvals from before migration 0007, which no longer count. */
       baselineDigest?: string | null;
-      at?: string;
+      at: string;
       [key: string]: unknown;
     };
     ServingView: {
       model: string;
       production?: {
+        version: string;
+        since: string;
         [key: string]: unknown;
       };
       canary?: {
+        version: string;
+        traffic: number;
+        since: string;
         [key: string]: unknown;
       };
       rollbackTarget?: {
+        version: string;
         [key: string]: unknown;
       };
       [key: string]: unknown;

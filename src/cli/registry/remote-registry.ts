@@ -69,17 +69,29 @@ function unreachable(server: string, cause: unknown): ClearanceError {
 }
 
 /**
- * The data of a 2xx answer as the domain record it serialises; anything else thrown as the
- * server's refusal. The document's schemas are looser than the domain types (a plain string where
- * the domain has a union of names, open objects), so the answer is named by the domain type the
- * route serialises, while paths, parameters and bodies stay checked against the document.
+ * The data of a 2xx answer, typed by the document (the reply schemas carry the domain's enums and
+ * required fields, so for most routes it is the domain type itself); anything else thrown as the
+ * server's refusal.
  */
 async function answer<T>(
-  call: Promise<{ data?: unknown; error?: unknown; response: Response }>,
+  call: Promise<{ data?: T; error?: unknown; response: Response }>,
 ): Promise<T> {
   const { data, error, response } = await call;
   if (!response.ok) throw refusal(error, response.status);
+  // openapi-fetch leaves `data` optional; it is set on every 2xx with a body.
   return data as T;
+}
+
+/**
+ * `answer` named by the domain type the route serialises, for the replies whose schemas are still
+ * looser than the domain: DecisionRecord (and the request, approval, review and execute replies
+ * that embed it), history, backtest and webhook subscriptions and deliveries (events a string
+ * union in the domain, `string | string[]` in the document).
+ */
+async function answerAs<T>(
+  call: Promise<{ data?: unknown; error?: unknown; response: Response }>,
+): Promise<T> {
+  return (await answer(call)) as T;
 }
 
 /** Largest download the CLI accepts (1 GiB compressed); a larger answer is refused, not held. */
@@ -145,7 +157,7 @@ export function createRemoteRegistry(options: RemoteOptions): CliRegistry {
     serving: (name) =>
       answer(api.GET('/api/v1/models/{name}/serving', { params: { path: { name } } })),
     history: ({ model, at }) =>
-      answer(
+      answerAs(
         api.GET('/api/v1/models/{name}/history', {
           params: { path: { name: model }, ...(at === undefined ? {} : { query: { at } }) },
         }),
@@ -187,7 +199,7 @@ export function createRemoteRegistry(options: RemoteOptions): CliRegistry {
           headers: { 'content-type': 'application/octet-stream' },
         }),
       ),
-    requestTransition: (body) => answer(api.POST('/api/v1/requests', { params: once(), body })),
+    requestTransition: (body) => answerAs(api.POST('/api/v1/requests', { params: once(), body })),
     recordApproval: ({ requestId, ...body }) =>
       answer(
         api.POST('/api/v1/requests/{id}/approvals', {
@@ -196,7 +208,7 @@ export function createRemoteRegistry(options: RemoteOptions): CliRegistry {
         }),
       ),
     executeTransition: (id) =>
-      answer(api.POST('/api/v1/requests/{id}/execute', { params: { ...once(), path: { id } } })),
+      answerAs(api.POST('/api/v1/requests/{id}/execute', { params: { ...once(), path: { id } } })),
     cancelRequest: ({ requestId, reason }) =>
       answer(
         api.POST('/api/v1/requests/{id}/cancel', {
@@ -213,16 +225,17 @@ export function createRemoteRegistry(options: RemoteOptions): CliRegistry {
       ),
     inbox: () => answer(api.GET('/api/v1/inbox')),
     listRequests: (query) => answer(api.GET('/api/v1/requests', { params: { query } })),
-    request: (id) => answer(api.GET('/api/v1/requests/{id}', { params: { path: { id } } })),
-    decision: (id) => answer(api.GET('/api/v1/decisions/{id}', { params: { path: { id } } })),
+    request: (id) => answerAs(api.GET('/api/v1/requests/{id}', { params: { path: { id } } })),
+    decision: (id) => answerAs(api.GET('/api/v1/decisions/{id}', { params: { path: { id } } })),
     recordReview: ({ requestId, ...body }) =>
-      answer(
+      answerAs(
         api.POST('/api/v1/requests/{id}/reviews', {
           params: { ...once(), path: { id: requestId } },
           body,
         }),
       ),
-    listReviews: (status) => answer(api.GET('/api/v1/reviews', { params: { query: { status } } })),
+    listReviews: (status) =>
+      answerAs(api.GET('/api/v1/reviews', { params: { query: { status } } })),
     getRollout: (id) => answer(api.GET('/api/v1/rollouts/{id}', { params: { path: { id } } })),
     listRollouts: (query) => answer(api.GET('/api/v1/rollouts', { params: { query } })),
     postObservations: ({ rolloutId, ...body }) =>
@@ -243,7 +256,7 @@ export function createRemoteRegistry(options: RemoteOptions): CliRegistry {
     replayDecision: (id) =>
       answer(api.POST('/api/v1/decisions/{id}/replay', { params: { path: { id } } })),
     backtest: ({ policyText, policyFile, model, since }) =>
-      answer(
+      answerAs(
         api.POST('/api/v1/policies/backtest', {
           body: {
             policy: policyText,
@@ -302,25 +315,25 @@ export function createRemoteRegistry(options: RemoteOptions): CliRegistry {
     createToken: (body) => answer(api.POST('/api/v1/tokens', { body })),
     revokeToken: (id) => answer(api.DELETE('/api/v1/tokens/{id}', { params: { path: { id } } })),
     createWebhook: (body) =>
-      answer(api.POST('/api/v1/webhooks', { body: body as WebhookBody<'post'> })),
-    listWebhooks: () => answer(api.GET('/api/v1/webhooks')),
-    getWebhook: (id) => answer(api.GET('/api/v1/webhooks/{id}', { params: { path: { id } } })),
+      answerAs(api.POST('/api/v1/webhooks', { body: body as WebhookBody<'post'> })),
+    listWebhooks: () => answerAs(api.GET('/api/v1/webhooks')),
+    getWebhook: (id) => answerAs(api.GET('/api/v1/webhooks/{id}', { params: { path: { id } } })),
     updateWebhook: ({ id, ...body }) =>
-      answer(
+      answerAs(
         api.PATCH('/api/v1/webhooks/{id}', {
           params: { path: { id } },
           body: body as WebhookBody<'patch'>,
         }),
       ),
     rotateWebhookSecret: (id) =>
-      answer(api.POST('/api/v1/webhooks/{id}/rotate-secret', { params: { path: { id } } })),
+      answerAs(api.POST('/api/v1/webhooks/{id}/rotate-secret', { params: { path: { id } } })),
     disableWebhook: (id) =>
-      answer(api.POST('/api/v1/webhooks/{id}/disable', { params: { path: { id } } })),
+      answerAs(api.POST('/api/v1/webhooks/{id}/disable', { params: { path: { id } } })),
     async deleteWebhook(id) {
       await answer(api.DELETE('/api/v1/webhooks/{id}', { params: { path: { id } } }));
     },
     webhookDeliveries: ({ id, limit }) =>
-      answer(
+      answerAs(
         api.GET('/api/v1/webhooks/{id}/deliveries', {
           params: { path: { id }, ...(limit === undefined ? {} : { query: { limit } }) },
         }),
