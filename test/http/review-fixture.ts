@@ -32,7 +32,11 @@ export async function executedHotfix(h: StoreHarness): Promise<string> {
   await toStaging(h, model, hotfix.version);
   const { request } = await requestTransition(h.deps, people.breakGlass, hotfix);
   // The on-call sign-off every emergency needs (ADR 011), by someone who does not review it.
-  await signOffEmergency(h, request.id, { by: people.risk2, role: 'risk_officer', ticket: 'RISK-911' });
+  await signOffEmergency(h, request.id, {
+    by: people.risk2,
+    role: 'risk_officer',
+    ticket: 'RISK-911',
+  });
   await executeTransition(h.deps, people.breakGlass, { requestId: request.id });
   return request.id;
 }
