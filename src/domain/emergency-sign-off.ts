@@ -44,10 +44,3 @@ export function emergencySignOffRules(
     ...expiry,
   };
 }
-
-/** "1 × risk_officer", or "1 approval by any of model_owner, risk_officer": for messages. */
-export function describeSignOff(rules: ApprovalRules): string {
-  const roles = rules.approvals.map((r) => r.role);
-  if (rules.anyOne) return `1 approval by any of ${roles.join(', ')}`;
-  return rules.approvals.map((r) => `${r.count} × ${r.role}`).join(', ');
-}

@@ -20,6 +20,9 @@ function nameOf(path: DataPath): string | undefined {
   if (path.length === 1 && typeof a === 'string' && namedSections.has(a)) return a;
   if (a === 'roles' && typeof b === 'number' && path.length === 2) return `role ${b + 1}`;
   if (a === 'changeTypes' && typeof b === 'string' && path.length === 2) return `changeTypes.${b}`;
+  if (a === 'changeTypes' && b === 'emergency' && c === 'approvals' && typeof d === 'number') {
+    if (path.length === 4) return `emergency sign-off ${d + 1} of changeTypes.emergency`;
+  }
   if (a === 'changeTypes' && b === 'emergency' && c === 'postIncidentReview') {
     if (path.length === 3) return 'the post-incident review of changeTypes.emergency';
     if (typeof e === 'number' && d === 'approvals' && path.length === 5) {

@@ -62,6 +62,22 @@ describe('explainPolicy', () => {
     );
     expect(text).toContain('no self-approval');
     expect(text).toContain('Experiment: may go no further than staging');
+    // The §2b example names no emergency sign-off: the default is stated.
+    expect(text).toContain(
+      'Before it executes it needs one sign-off by a person other than the requester, in any role that may approve the transition',
+    );
+  });
+
+  it('states a named emergency sign-off', () => {
+    const text = explain(
+      designExample.replace(
+        '    expiresAfter: 72h\n',
+        '    expiresAfter: 72h\n    approvals: [{ role: risk_officer }]\n',
+      ),
+    );
+    expect(text).toContain(
+      'Before it executes it needs the sign-off of 1 × risk_officer, each a different person and never the requester; no sign-off is bypassed.',
+    );
   });
 
   it('describes canary steps, burn-rate and drift triggers in words', () => {

@@ -542,6 +542,40 @@ describe('parsePolicy: errors, each with line and column', () => {
   });
 });
 
+describe('parsePolicy: the emergency sign-off', () => {
+  const emergency = (approvals: string, roles = '') =>
+    `${header}${roles}transitions:\n  - { from: staging, to: production, requestedBy: [o], approvals: [{ role: o }] }\nchangeTypes:\n  emergency: { allowedBy: [bg], expiresAfter: 72h, ${approvals}postIncidentReview: { dueWithin: 5d, approvals: [{ role: o }] } }\n`;
+
+  it('reads approvals in the shape of a transition’s, and leaves them out when absent', () => {
+    const named = parseOk(emergency('approvals: [{ role: risk, count: 2 }], '));
+    expect(named.changeTypes.emergency?.approvals).toEqual([{ role: 'risk', count: 2 }]);
+    const defaulted = parseOk(emergency(''));
+    expect(defaulted.changeTypes.emergency).not.toHaveProperty('approvals');
+  });
+
+  it('locates an empty list, a repeated role and an undeclared role, each with its fix', () => {
+    expect(problems(emergency('approvals: [], '))).toEqual([
+      "7:63 'approvals' in changeTypes.emergency needs at least 1 item.",
+    ]);
+    const repeated = parsePolicy(
+      emergency('approvals: [{ role: o }, { role: o }], '),
+      'policy.yaml',
+    );
+    expect(repeated.ok).toBe(false);
+    if (repeated.ok) return;
+    expect(repeated.problems).toEqual([
+      expect.objectContaining({
+        message: "'role' in emergency sign-off 2 of changeTypes.emergency repeats role 'o'.",
+        fix: 'List each role once and use count: to ask for more than one approval.',
+        location: expect.objectContaining({ file: 'policy.yaml', line: 7, column: 85 }),
+      }),
+    ]);
+    expect(problems(emergency('approvals: [{ role: rsk }], ', 'roles: [o, bg, risk]\n'))).toEqual([
+      "8:72 'role' in emergency sign-off 1 of changeTypes.emergency is 'rsk', which is not a declared role; declared roles: o, bg, risk.",
+    ]);
+  });
+});
+
 describe('parsePolicy: more errors', () => {
   it('reports a duplicate gate id and an unknown comparison operator', () => {
     expect(

@@ -42,6 +42,7 @@ import {
   people,
   refusal,
   setupModel,
+  signOffEmergency,
   toStaging,
 } from './harness.js';
 
@@ -97,6 +98,7 @@ async function writeScenario(store: Store, database: string): Promise<Scenario> 
     reason: 'Hotfix now',
     ticket: 'RISK-911',
   });
+  await signOffEmergency(h, hot.request.id);
   const first = await executeTransition(h.deps, people.breakGlass, { requestId: hot.request.id });
   await addVersion(h, { model, version: '2026.2', dir: 'credit-risk/candidates/passing' });
   await toStaging(h, model, '2026.2');

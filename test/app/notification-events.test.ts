@@ -30,6 +30,7 @@ import {
   type StoreHarness,
   seedProduction,
   setupModel,
+  signOffEmergency,
   toStaging,
 } from './harness.js';
 import { outboxEvents, storeContents } from './store-contents.js';
@@ -257,10 +258,18 @@ forEachStore('notification events', (open) => {
       reason: 'Hotfix now',
       ticket: 'RISK-911',
     });
+    await signOffEmergency(h, request.id);
     const result = await executeTransition(h.deps, people.breakGlass, { requestId: request.id });
     const added = (await events(h)).slice(before);
-    // No approval.requested: an emergency is signed off by its post-incident review.
-    expect(typesOf(added)).toEqual(['transition.executed', 'emergency.bypassed']);
+    // The emergency asks for its named sign-off (ADR 011) like any request, then executes.
+    expect(typesOf(added)).toEqual([
+      'approval.requested',
+      'approval.recorded',
+      'transition.executed',
+      'emergency.bypassed',
+    ]);
+    const asked = only(added, 'approval.requested')[0];
+    expect(asked?.data.awaiting.map((a) => a.role)).toEqual(['risk_officer']);
     const bypassed = only(added, 'emergency.bypassed')[0];
     expect(bypassed?.data).toMatchObject({
       bypassedGates: ['auc', 'ks'],

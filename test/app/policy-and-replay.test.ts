@@ -21,6 +21,7 @@ import {
   type StoreHarness,
   seedProduction,
   setupModel,
+  signOffEmergency,
   toStaging,
 } from './harness.js';
 
@@ -177,6 +178,11 @@ forEachStore('emergency regularised', (open) => {
       to: 'production',
       changeType: 'emergency',
       reason: 'Incident INC-4',
+      ticket: 'RISK-4',
+    });
+    await signOffEmergency(h, request.id, {
+      by: people.risk,
+      role: 'risk_officer',
       ticket: 'RISK-4',
     });
     await executeTransition(h.deps, people.breakGlass, { requestId: request.id });

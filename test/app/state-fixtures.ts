@@ -20,7 +20,14 @@ import { InProcessGateRunner } from '../../src/gate-runs/index.js';
 import type { StoreDialect } from '../../src/store/index.js';
 import { fixedClock, sequentialIds } from '../fakes/fixed-clock.js';
 import type { TestEngine } from '../store/engines.js';
-import { addVersion, people, type StoreHarness, setupModel, toStaging } from './harness.js';
+import {
+  addVersion,
+  people,
+  type StoreHarness,
+  setupModel,
+  signOffEmergency,
+  toStaging,
+} from './harness.js';
 
 export async function openHarness(engine: TestEngine): Promise<StoreHarness> {
   const store = await engine.openStore();
@@ -110,7 +117,7 @@ export async function workedRegistry(h: StoreHarness, model: string) {
   }
   h.clock.advance(60_000);
   await executeTransition(h.deps, people.mlops, { requestId: promotion.request.id });
-  // An emergency hotfix over 2026.2, signed off afterwards by its post-incident review.
+  // An emergency hotfix over 2026.2: an on-call sign-off, then its post-incident review.
   await addVersion(h, { model, version: 'hotfix', dir: 'credit-risk/candidates/hotfix' });
   await toStaging(h, model, 'hotfix');
   const hot = await requestTransition(h.deps, people.breakGlass, {
@@ -119,6 +126,11 @@ export async function workedRegistry(h: StoreHarness, model: string) {
     to: 'production',
     changeType: 'emergency',
     reason: 'Hotfix now',
+    ticket: 'RISK-911',
+  });
+  await signOffEmergency(h, hot.request.id, {
+    by: people.risk2,
+    role: 'risk_officer',
     ticket: 'RISK-911',
   });
   await executeTransition(h.deps, people.breakGlass, { requestId: hot.request.id });

@@ -321,11 +321,18 @@ async function checkInvariants(w: World): Promise<void> {
   expect(state.serving.get(model)?.production?.version).toBe(production[0]?.version);
   for (const v of all) expect([...states, 'archived']).toContain(v.state);
   for (const request of state.requests.values()) {
-    if (request.status !== 'executed' || request.changeType === 'emergency') continue;
+    if (request.status !== 'executed') continue;
     const version = state.versions.get(`${model}\u0000${request.version}`);
     const approvals = state.approvals.filter(
       (a) => a.requestId === request.id && a.decision === 'approve',
     );
+    if (request.changeType === 'emergency') {
+      // ADR 011: no emergency executes on its requester's word alone (no reviews are recorded here).
+      const signers = approvals.map((a) => a.approver);
+      expect(signers.length).toBeGreaterThan(0);
+      expect(signers).not.toContain(request.requestedBy);
+      continue;
+    }
     if (request.to === 'production') {
       const approvers = approvals.map((a) => a.approver);
       expect(approvers).not.toContain(request.requestedBy);

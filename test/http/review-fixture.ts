@@ -24,15 +24,25 @@ import {
 const model = 'credit-risk-pd';
 const hotfix = creditRiskHotfix;
 
-export async function executedHotfix(h: StoreHarness): Promise<string> {
+/** The credit-risk hotfix requested as an emergency by bob.breakglass, not yet signed off. */
+export async function requestedHotfix(h: StoreHarness): Promise<string> {
   await setupModel(h, 'credit-risk', model, 'regulated');
   await addVersion(h, { model, version: '2026.1', dir: 'credit-risk/baseline' });
   await seedProduction(h, model, '2026.1');
   await addVersion(h, { model, version: hotfix.version, dir: 'credit-risk/candidates/hotfix' });
   await toStaging(h, model, hotfix.version);
   const { request } = await requestTransition(h.deps, people.breakGlass, hotfix);
+  return request.id;
+}
+
+export async function executedHotfix(h: StoreHarness): Promise<string> {
+  const request = { id: await requestedHotfix(h) };
   // The on-call sign-off every emergency needs (ADR 011), by someone who does not review it.
-  await signOffEmergency(h, request.id, { by: people.risk2, role: 'risk_officer', ticket: 'RISK-911' });
+  await signOffEmergency(h, request.id, {
+    by: people.risk2,
+    role: 'risk_officer',
+    ticket: 'RISK-911',
+  });
   await executeTransition(h.deps, people.breakGlass, { requestId: request.id });
   return request.id;
 }
