@@ -1524,6 +1524,17 @@ export interface paths {
                     recent: ("pass" | "fail" | "inconclusive")[];
                     consecutiveErrors: number;
                   })[];
+                /** @description People's pauses, resumes, aborts and promotions with their reasons and tickets, oldest first (GET /rollouts/{id} and the actions' answers). */
+                actions?: ({
+                    /** @enum {string} */
+                    action: "pause" | "resume" | "abort" | "promote";
+                    /** @description Who acted. */
+                    by: string;
+                    /** @description When the audit entry was written. */
+                    at: string;
+                    reason?: string;
+                    ticket?: string;
+                  })[];
               })[];
           };
         };
@@ -1590,6 +1601,17 @@ export interface paths {
                   /** @description Verdicts of the last N windows with data, oldest first. */
                   recent: ("pass" | "fail" | "inconclusive")[];
                   consecutiveErrors: number;
+                })[];
+              /** @description People's pauses, resumes, aborts and promotions with their reasons and tickets, oldest first (GET /rollouts/{id} and the actions' answers). */
+              actions?: ({
+                  /** @enum {string} */
+                  action: "pause" | "resume" | "abort" | "promote";
+                  /** @description Who acted. */
+                  by: string;
+                  /** @description When the audit entry was written. */
+                  at: string;
+                  reason?: string;
+                  ticket?: string;
                 })[];
             };
           };
@@ -1687,6 +1709,17 @@ export interface paths {
                     recent: ("pass" | "fail" | "inconclusive")[];
                     consecutiveErrors: number;
                   })[];
+                /** @description People's pauses, resumes, aborts and promotions with their reasons and tickets, oldest first (GET /rollouts/{id} and the actions' answers). */
+                actions?: ({
+                    /** @enum {string} */
+                    action: "pause" | "resume" | "abort" | "promote";
+                    /** @description Who acted. */
+                    by: string;
+                    /** @description When the audit entry was written. */
+                    at: string;
+                    reason?: string;
+                    ticket?: string;
+                  })[];
               };
             };
           };
@@ -1717,8 +1750,10 @@ export interface paths {
       requestBody: {
         content: {
           "application/json": {
-            /** @description Why; required to abort. */
+            /** @description Why; required to abort. Recorded in the audit entry. */
             reason?: string;
+            /** @description The change ticket; required to abort or promote when the promotion's transition requires one. */
+            ticket?: string;
           } | null;
         };
       };
@@ -1762,6 +1797,17 @@ export interface paths {
                   /** @description Verdicts of the last N windows with data, oldest first. */
                   recent: ("pass" | "fail" | "inconclusive")[];
                   consecutiveErrors: number;
+                })[];
+              /** @description People's pauses, resumes, aborts and promotions with their reasons and tickets, oldest first (GET /rollouts/{id} and the actions' answers). */
+              actions?: ({
+                  /** @enum {string} */
+                  action: "pause" | "resume" | "abort" | "promote";
+                  /** @description Who acted. */
+                  by: string;
+                  /** @description When the audit entry was written. */
+                  at: string;
+                  reason?: string;
+                  ticket?: string;
                 })[];
             };
           };
@@ -1792,8 +1838,10 @@ export interface paths {
       requestBody: {
         content: {
           "application/json": {
-            /** @description Why; required to abort. */
+            /** @description Why; required to abort. Recorded in the audit entry. */
             reason?: string;
+            /** @description The change ticket; required to abort or promote when the promotion's transition requires one. */
+            ticket?: string;
           } | null;
         };
       };
@@ -1837,6 +1885,17 @@ export interface paths {
                   /** @description Verdicts of the last N windows with data, oldest first. */
                   recent: ("pass" | "fail" | "inconclusive")[];
                   consecutiveErrors: number;
+                })[];
+              /** @description People's pauses, resumes, aborts and promotions with their reasons and tickets, oldest first (GET /rollouts/{id} and the actions' answers). */
+              actions?: ({
+                  /** @enum {string} */
+                  action: "pause" | "resume" | "abort" | "promote";
+                  /** @description Who acted. */
+                  by: string;
+                  /** @description When the audit entry was written. */
+                  at: string;
+                  reason?: string;
+                  ticket?: string;
                 })[];
             };
           };
@@ -1867,8 +1926,10 @@ export interface paths {
       requestBody: {
         content: {
           "application/json": {
-            /** @description Why; required to abort. */
+            /** @description Why; required to abort. Recorded in the audit entry. */
             reason?: string;
+            /** @description The change ticket; required to abort or promote when the promotion's transition requires one. */
+            ticket?: string;
           } | null;
         };
       };
@@ -1913,6 +1974,17 @@ export interface paths {
                   recent: ("pass" | "fail" | "inconclusive")[];
                   consecutiveErrors: number;
                 })[];
+              /** @description People's pauses, resumes, aborts and promotions with their reasons and tickets, oldest first (GET /rollouts/{id} and the actions' answers). */
+              actions?: ({
+                  /** @enum {string} */
+                  action: "pause" | "resume" | "abort" | "promote";
+                  /** @description Who acted. */
+                  by: string;
+                  /** @description When the audit entry was written. */
+                  at: string;
+                  reason?: string;
+                  ticket?: string;
+                })[];
             };
           };
         };
@@ -1942,8 +2014,10 @@ export interface paths {
       requestBody: {
         content: {
           "application/json": {
-            /** @description Why; required to abort. */
+            /** @description Why; required to abort. Recorded in the audit entry. */
             reason?: string;
+            /** @description The change ticket; required to abort or promote when the promotion's transition requires one. */
+            ticket?: string;
           } | null;
         };
       };
@@ -1987,6 +2061,17 @@ export interface paths {
                   /** @description Verdicts of the last N windows with data, oldest first. */
                   recent: ("pass" | "fail" | "inconclusive")[];
                   consecutiveErrors: number;
+                })[];
+              /** @description People's pauses, resumes, aborts and promotions with their reasons and tickets, oldest first (GET /rollouts/{id} and the actions' answers). */
+              actions?: ({
+                  /** @enum {string} */
+                  action: "pause" | "resume" | "abort" | "promote";
+                  /** @description Who acted. */
+                  by: string;
+                  /** @description When the audit entry was written. */
+                  at: string;
+                  reason?: string;
+                  ticket?: string;
                 })[];
             };
           };
