@@ -290,6 +290,29 @@ forEachStore('canary rollouts', (open) => {
     expect((await serving(h)).canary).toBeUndefined();
   });
 
+  it('a sweep advances the other rollouts when one cannot be evaluated, and reports it', async () => {
+    const h = await open();
+    const a = await startRecommenderCanary(h, { model: 'feed-a' });
+    const b = await startRecommenderCanary(h, {
+      model: 'feed-b',
+      policy: (text) => text.replace('maxCanaryTraffic: 5', 'maxCanaryTraffic: 6'),
+    });
+    const bPolicy = (await getRollout(h.deps, people.mlops, { rolloutId: b.rolloutId }))
+      .policyDigest;
+    await h.tamperPolicy(bPolicy, (text) => text.replace('traffic: 10', 'traffic: 11'));
+    // The first 5-minute error-rate window of each is due, with no data: an Error window.
+    h.clock.set(new Date(a.startedAt + 10 * minute + 1));
+    const failed = await evaluateRollouts(h.deps).then(
+      () => undefined,
+      (e: unknown) => e as AggregateError,
+    );
+    expect(failed?.errors).toHaveLength(1);
+    const decided = async (rolloutId: string) =>
+      (await getRollout(h.deps, people.mlops, { rolloutId })).triggers.map((t) => t.decided);
+    expect(await decided(a.rolloutId)).toEqual([0, 1]);
+    expect(await decided(b.rolloutId)).toEqual([0, 0]);
+  });
+
   it('stores a batch once per batch id; other points under the same id are a conflict', async () => {
     const h = await open();
     const { rolloutId, startedAt } = await startRecommenderCanary(h);
