@@ -110,6 +110,7 @@ export const rolloutRoutes: RoutesPlugin = async (app, { useCases }) => {
           rolloutId: request.params.id,
           action,
           ...(request.body?.reason !== undefined ? { reason: request.body.reason } : {}),
+          ...(request.body?.ticket !== undefined ? { ticket: request.body.ticket } : {}),
         }),
     );
   }

@@ -45,7 +45,26 @@ export const observationBatchBody = {
 export const rolloutActionBody = {
   type: ['object', 'null'],
   additionalProperties: false,
-  properties: { reason: { type: 'string', description: 'Why; required to abort.' } },
+  properties: {
+    reason: { type: 'string', description: 'Why; required to abort. Recorded in the audit entry.' },
+    ticket: {
+      type: 'string',
+      description:
+        "The change ticket; required to abort or promote when the promotion's transition requires one.",
+    },
+  },
+} as const;
+
+const rolloutAction = {
+  type: 'object',
+  required: ['action', 'by', 'at'],
+  properties: {
+    action: { type: 'string', enum: ['pause', 'resume', 'abort', 'promote'] },
+    by: { type: 'string', description: 'Who acted.' },
+    at: { type: 'string', description: 'When the audit entry was written.' },
+    reason: { type: 'string' },
+    ticket: { type: 'string' },
+  },
 } as const;
 
 export const rolloutsQuery = {
@@ -129,6 +148,12 @@ export const rolloutSchema = {
     updatedAt: { type: 'string' },
     evaluatedAt: { type: 'string' },
     triggers: { type: 'array', items: trigger },
+    actions: {
+      type: 'array',
+      items: rolloutAction,
+      description:
+        "People's pauses, resumes, aborts and promotions with their reasons and tickets, oldest first (GET /rollouts/{id} and the actions' answers).",
+    },
   },
 } as const;
 

@@ -9,6 +9,7 @@ import {
   executeTransition,
   importProduction,
   type ObservationInput,
+  recordApproval,
   registerModel,
   registerPolicy,
   requestTransition,
@@ -65,6 +66,8 @@ export async function startRecommenderCanary(
     model?: string;
     policy?: (text: string) => string;
     changeType?: 'standard' | 'experiment';
+    /** The promotion request's ticket (for policies whose transition requires one). */
+    ticket?: string;
     /** Runs between the approvals and the execution. */
     beforeExecute?: (requestId: string) => Promise<void>;
   } = {},
@@ -103,8 +106,25 @@ export async function startRecommenderCanary(
     to: 'production',
     reason: 'CTR lift',
     ...(options.changeType ? { changeType: options.changeType } : {}),
+    ...(options.ticket ? { ticket: options.ticket } : {}),
   });
-  await approveRecommenderPromotion(h, request.id);
+  if (options.ticket === undefined) await approveRecommenderPromotion(h, request.id);
+  else {
+    // A transition that requires a ticket asks the approvers for it too.
+    for (const [who, role] of [
+      [people.owner, 'model_owner'],
+      [people.product, 'product_owner'],
+    ] as const) {
+      await recordApproval(h.deps, who, {
+        requestId: request.id,
+        role,
+        decision: 'approve',
+        comment: 'Reviewed',
+        riskClass: 'low',
+        ticket: options.ticket,
+      });
+    }
+  }
   await options.beforeExecute?.(request.id);
   const startedAt = h.clock.now().getTime();
   const done = await executeTransition(h.deps, people.mlops, { requestId: request.id });

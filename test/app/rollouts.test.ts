@@ -290,6 +290,29 @@ forEachStore('canary rollouts', (open) => {
     expect((await serving(h)).canary).toBeUndefined();
   });
 
+  it('a sweep advances the other rollouts when one cannot be evaluated, and reports it', async () => {
+    const h = await open();
+    const a = await startRecommenderCanary(h, { model: 'feed-a' });
+    const b = await startRecommenderCanary(h, {
+      model: 'feed-b',
+      policy: (text) => text.replace('maxCanaryTraffic: 5', 'maxCanaryTraffic: 6'),
+    });
+    const bPolicy = (await getRollout(h.deps, people.mlops, { rolloutId: b.rolloutId }))
+      .policyDigest;
+    await h.tamperPolicy(bPolicy, (text) => text.replace('traffic: 10', 'traffic: 11'));
+    // The first 5-minute error-rate window of each is due, with no data: an Error window.
+    h.clock.set(new Date(a.startedAt + 10 * minute + 1));
+    const failed = await evaluateRollouts(h.deps).then(
+      () => undefined,
+      (e: unknown) => e as AggregateError,
+    );
+    expect(failed?.errors).toHaveLength(1);
+    const decided = async (rolloutId: string) =>
+      (await getRollout(h.deps, people.mlops, { rolloutId })).triggers.map((t) => t.decided);
+    expect(await decided(a.rolloutId)).toEqual([0, 1]);
+    expect(await decided(b.rolloutId)).toEqual([0, 0]);
+  });
+
   it('stores a batch once per batch id; other points under the same id are a conflict', async () => {
     const h = await open();
     const { rolloutId, startedAt } = await startRecommenderCanary(h);
@@ -338,6 +361,73 @@ forEachStore('canary rollouts', (open) => {
       }),
     );
     expect(denied.code).toBe('forbidden');
+  });
+
+  it('records the reason and ticket of each pause, resume and promote-now, and shows them', async () => {
+    const h = await open();
+    const { rolloutId } = await startRecommenderCanary(h);
+    const act = (action: 'pause' | 'resume' | 'promote', reason: string, ticket?: string) =>
+      controlRollout(h.deps, people.product, {
+        rolloutId,
+        action,
+        reason,
+        ...(ticket !== undefined ? { ticket } : {}),
+      });
+    await act('pause', 'Holiday traffic is unusual', 'CHG-1');
+    await act('resume', 'Traffic back to normal');
+    const done = await act('promote', 'Two days clean on the dashboards', 'CHG-2');
+    expect(done.status).toBe('completed');
+    const entries = (await readAudit(h)).filter((e) =>
+      ['rollout.paused', 'rollout.resumed', 'rollout.completed'].includes(e.action),
+    );
+    expect(entries.map((e) => [e.action, e.reason, e.ticket])).toEqual([
+      ['rollout.paused', 'Holiday traffic is unusual', 'CHG-1'],
+      ['rollout.resumed', 'Traffic back to normal', undefined],
+      ['rollout.completed', 'Two days clean on the dashboards', 'CHG-2'],
+    ]);
+    const shown = await getRollout(h.deps, people.mlops, { rolloutId });
+    expect(shown.actions?.map(({ at: _, ...a }) => a)).toEqual([
+      {
+        action: 'pause',
+        by: people.product.id,
+        reason: 'Holiday traffic is unusual',
+        ticket: 'CHG-1',
+      },
+      { action: 'resume', by: people.product.id, reason: 'Traffic back to normal' },
+      {
+        action: 'promote',
+        by: people.product.id,
+        reason: 'Two days clean on the dashboards',
+        ticket: 'CHG-2',
+      },
+    ]);
+  });
+
+  it("asks for a ticket to abort or promote when the promotion's transition requires one", async () => {
+    const h = await open();
+    const requireTicket = (text: string) =>
+      text.replace(
+        '    approvals:\n      - { role: model_owner }\n      - { role: product_owner }\n    rollout:',
+        '    ticket: { required: true, pattern: "^CHG-[0-9]+$" }\n    approvals:\n      - { role: model_owner }\n      - { role: product_owner }\n    rollout:',
+      );
+    const { rolloutId } = await startRecommenderCanary(h, {
+      policy: requireTicket,
+      ticket: 'CHG-9',
+    });
+    const abort = { rolloutId, action: 'abort' as const, reason: 'Wrong flag' };
+    const missing = await refusal(controlRollout(h.deps, people.owner, abort));
+    expect(missing.code).toBe('invalid_input');
+    expect(missing.message).toContain('ticket');
+    const malformed = await refusal(
+      controlRollout(h.deps, people.owner, { ...abort, ticket: 'x' }),
+    );
+    expect(malformed.code).toBe('invalid_input');
+    expect((await getRollout(h.deps, people.mlops, { rolloutId })).status).toBe('running');
+    // Pausing stays quick: no ticket needed.
+    await controlRollout(h.deps, people.owner, { rolloutId, action: 'pause' });
+    const aborted = await controlRollout(h.deps, people.owner, { ...abort, ticket: 'CHG-10' });
+    expect(aborted.status).toBe('aborted');
+    expect(aborted.actions?.at(-1)).toMatchObject({ action: 'abort', ticket: 'CHG-10' });
   });
 
   it('abort takes the canary out at once; promote-now completes; neither applies twice', async () => {

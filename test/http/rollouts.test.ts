@@ -76,10 +76,21 @@ forEachStore('rollouts over the API', (open) => {
 
     const forbidden = await call(ci, 'POST', `/rollouts/${rolloutId}/promote`, {});
     expect(forbidden.status).toBe(403);
-    const paused = await call(ci, 'POST', `/rollouts/${rolloutId}/pause`, {});
+    const paused = await call(ci, 'POST', `/rollouts/${rolloutId}/pause`, {
+      reason: 'Holiday traffic',
+      ticket: 'CHG-1',
+    });
     expect(paused.body).toMatchObject({ status: 'paused', pausedBy: 'manual' });
-    const promoted = await call(product, 'POST', `/rollouts/${rolloutId}/promote`, {});
+    const promoted = await call(product, 'POST', `/rollouts/${rolloutId}/promote`, {
+      reason: 'Clean on the dashboards',
+    });
     expect(promoted.body).toMatchObject({ status: 'completed', traffic: 100 });
+    // The reasons and the ticket are in the audit entries, and the rollout shows them.
+    const shown = await call(ci, 'GET', `/rollouts/${rolloutId}`);
+    expect(shown.body.actions).toMatchObject([
+      { action: 'pause', reason: 'Holiday traffic', ticket: 'CHG-1' },
+      { action: 'promote', reason: 'Clean on the dashboards' },
+    ]);
     const after = await call(ci, 'GET', '/models/home-feed/serving');
     expect(after.body).toMatchObject({
       production: { version: 'c1' },

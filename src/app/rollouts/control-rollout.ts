@@ -1,16 +1,20 @@
 /** Manual actions on a rollout: pause, resume, abort, promote now — each role-checked and audited. */
-import { ClearanceError, invalidInput, type Principal } from '../../domain/index.js';
+import { ClearanceError, invalidInput, type Policy, type Principal } from '../../domain/index.js';
+import { checkTicket } from '../../domain/transition-rules.js';
 import { isTerminal, reduceRollout } from '../../rollout/index.js';
 import type { AppDeps } from '../shared/app-deps.js';
+import type { RolloutRecord } from '../shared/rollout-ports.js';
 import { applyRolloutEffects } from '../transitions/apply-rollout-effects.js';
 import { advanceLocked } from './evaluate-rollouts.js';
 import { actOnRollout } from './rollout-access.js';
-import { type RolloutView, rolloutView } from './rollout-view.js';
+import { type RolloutView, rolloutActions, rolloutView } from './rollout-view.js';
 
 export interface RolloutActionInput {
   rolloutId: string;
   action: 'pause' | 'resume' | 'abort' | 'promote';
   reason?: string;
+  /** The change ticket; required to abort or promote when the promotion's transition requires one. */
+  ticket?: string;
 }
 
 const allowedFrom: Record<RolloutActionInput['action'], readonly string[]> = {
@@ -50,6 +54,10 @@ export async function controlRollout(
       const fix = `Abort it when the experiment is over; to release ${rollout.model}@${rollout.version}, request a standard promotion.`;
       throw new ClearanceError('precondition_failed', message, { problems: [{ message, fix }] });
     }
+    const ticket = input.ticket?.trim() || undefined;
+    if (input.action === 'abort' || input.action === 'promote') {
+      assertTicket(policy, current, ticket);
+    }
     const at = now.getTime();
     const event =
       input.action === 'abort'
@@ -63,7 +71,26 @@ export async function controlRollout(
       rollout: current,
       actor: principal,
       step,
+      manual: {
+        ...(reason ? { reason } : {}),
+        ...(ticket !== undefined ? { ticket } : {}),
+      },
     });
-    return rolloutView(after);
+    return rolloutView(after, await rolloutActions(tx, after.id));
+  });
+}
+
+/**
+ * Ending a canary either way (abort, promote now) carries the ticket rule of the promotion it
+ * ends: its transition's `ticket` (required, pattern), as the promotion's request did.
+ */
+function assertTicket(policy: Policy, rollout: RolloutRecord, ticket: string | undefined): void {
+  const transition = policy.transitions.find(
+    (t) => t.from === rollout.from && t.to === 'production',
+  );
+  const refusal = transition ? checkTicket(transition, ticket) : undefined;
+  if (!refusal) return;
+  throw new ClearanceError(refusal.code, refusal.message, {
+    problems: [{ message: refusal.message, fix: refusal.fix }],
   });
 }

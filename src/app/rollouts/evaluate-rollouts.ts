@@ -4,7 +4,7 @@
  * takes up to 100 rollouts per transaction) — so a sweep, an ingestion and a manual action on one
  * rollout queue behind each other, and a window is decided once however many servers evaluate.
  */
-import { type Actor, notFound } from '../../domain/index.js';
+import { type Actor, notFound, type Policy } from '../../domain/index.js';
 import {
   advanceRollout,
   hasDueWork,
@@ -28,9 +28,14 @@ const evaluator = systemActor('rollout-evaluate');
 export async function lockRollout(tx: Repositories, rolloutId: string): Promise<RolloutRecord> {
   const seen = await tx.rollouts.get(rolloutId);
   if (!seen) throw notFound(`Rollout ${rolloutId}`, 'List rollouts with GET /api/v1/rollouts.');
+  return lockSeen(tx, seen);
+}
+
+/** `lockRollout` for a rollout already read (its model never changes): one read fewer. */
+async function lockSeen(tx: Repositories, seen: RolloutRecord): Promise<RolloutRecord> {
   await loadModel(tx, seen.model, { forUpdate: true });
-  const rollout = await tx.rollouts.get(rolloutId, { forUpdate: true });
-  if (!rollout) throw new Error(`rollout ${rolloutId} vanished under its model lock`);
+  const rollout = await tx.rollouts.get(seen.id, { forUpdate: true });
+  if (!rollout) throw new Error(`rollout ${seen.id} vanished under its model lock`);
   return rollout;
 }
 
@@ -53,6 +58,8 @@ export async function advanceLocked(
     actor?: Actor;
     /** Its stored points when the caller read them already (a sweep reads a chunk's at once). */
     points?: readonly ObservationPoint[];
+    /** Policies already loaded in this transaction, by digest (a sweep's chunk shares them). */
+    policies?: Map<string, Policy>;
   },
 ): Promise<RolloutRecord> {
   const { rollout } = input;
@@ -66,7 +73,9 @@ export async function advanceLocked(
   });
   // Without effects only the clock moved; the reducer recomputes that from the stored state.
   if (step.effects.length === 0) return rollout;
-  const policy = await loadPolicy(tx, rollout.policyDigest);
+  const policy =
+    input.policies?.get(rollout.policyDigest) ?? (await loadPolicy(tx, rollout.policyDigest));
+  input.policies?.set(rollout.policyDigest, policy);
   return applyRolloutEffects({
     deps,
     tx,
@@ -116,7 +125,7 @@ async function advanceChunk(
   return deps.store.transaction(async (tx) => {
     const locked: RolloutRecord[] = [];
     for (const item of chunk) {
-      const rollout = await lockRollout(tx, item.seen.id);
+      const rollout = await lockSeen(tx, item.seen);
       for (const pulled of item.pulled.chunks) {
         // A chunk another server stored first is the same pull: adding it again is a no-op.
         await tx.rollouts.addBatch({
@@ -130,11 +139,13 @@ async function advanceChunk(
     const live = locked.filter((r) => !isTerminal(r.state.status)).map((r) => r.id);
     const points = await tx.rollouts.pointsOf(live);
     const outcomes: SweepOutcome[] = [];
+    const policies = new Map<string, Policy>();
     for (const [k, rollout] of locked.entries()) {
       const after = await advanceLocked(deps, tx, {
         rollout,
         now,
         points: points.get(rollout.id) ?? [],
+        policies,
       });
       outcomes.push(outcomeOf(chunk[k]!, after.state.status));
     }

@@ -3,15 +3,18 @@ import { notFound, type Principal } from '../../domain/index.js';
 import type { RolloutStatus } from '../../rollout/index.js';
 import type { AppDeps } from '../shared/app-deps.js';
 import { guardedRead } from '../shared/read-access.js';
-import { type RolloutView, rolloutView } from './rollout-view.js';
+import { type RolloutView, rolloutActions, rolloutView } from './rollout-view.js';
 
 export async function getRollout(
   deps: AppDeps,
   principal: Principal,
   input: { rolloutId: string },
 ): Promise<RolloutView> {
-  const rollout = await deps.store.read((tx) => tx.rollouts.get(input.rolloutId));
-  if (!rollout) {
+  const found = await deps.store.read(async (tx) => {
+    const rollout = await tx.rollouts.get(input.rolloutId);
+    return rollout ? { rollout, actions: await rolloutActions(tx, rollout.id) } : undefined;
+  });
+  if (!found) {
     throw notFound(`Rollout ${input.rolloutId}`, 'List rollouts with GET /api/v1/rollouts.');
   }
   return guardedRead(
@@ -19,11 +22,11 @@ export async function getRollout(
     {
       principal,
       action: 'rollout.read',
-      subject: { type: 'rollout', id: rollout.id },
-      model: rollout.model,
-      what: `rollout ${rollout.id}`,
+      subject: { type: 'rollout', id: found.rollout.id },
+      model: found.rollout.model,
+      what: `rollout ${found.rollout.id}`,
     },
-    async () => rolloutView(rollout),
+    async () => rolloutView(found.rollout, found.actions),
   );
 }
 
@@ -48,7 +51,7 @@ export async function listRollouts(
           ...(input.model !== undefined ? { model: input.model } : {}),
         }),
       );
-      return rows.map(rolloutView);
+      return rows.map((row) => rolloutView(row));
     },
   );
 }

@@ -1,6 +1,7 @@
 /** A rollout as the API and the CLI show it. */
 import type { CanaryStep } from '../../domain/index.js';
 import type { RolloutStatus, TriggerHistory } from '../../rollout/index.js';
+import type { Repositories } from '../shared/ports.js';
 import type { RolloutRecord } from '../shared/rollout-ports.js';
 
 export interface RolloutTriggerView {
@@ -15,6 +16,16 @@ export interface RolloutTriggerView {
   /** Verdicts of the last N windows with data, oldest first. */
   recent: TriggerHistory['recent'];
   consecutiveErrors: number;
+}
+
+/** A person's action on the rollout, from its audit entry. */
+export interface RolloutActionRecord {
+  action: 'pause' | 'resume' | 'abort' | 'promote';
+  by: string;
+  /** When the entry was written. */
+  at: string;
+  reason?: string;
+  ticket?: string;
 }
 
 export interface RolloutView {
@@ -36,9 +47,47 @@ export interface RolloutView {
   /** When the state was last brought up to date by an evaluation. */
   evaluatedAt: string;
   triggers: RolloutTriggerView[];
+  /** People's pauses, resumes, aborts and promotions, oldest first (on a single rollout's read). */
+  actions?: RolloutActionRecord[];
 }
 
-export function rolloutView(rollout: RolloutRecord): RolloutView {
+const actionOf: Record<string, RolloutActionRecord['action']> = {
+  'rollout.paused': 'pause',
+  'rollout.resumed': 'resume',
+  'rollout.aborted': 'abort',
+  'rollout.completed': 'promote',
+};
+
+/**
+ * The people's actions on a rollout, read from its audit entries (the log is the record: reason
+ * and ticket are written there in the action's transaction). Automatic pauses and completions
+ * are the system's, not a person's, and are left out.
+ */
+export async function rolloutActions(
+  tx: Pick<Repositories, 'audit'>,
+  rolloutId: string,
+): Promise<RolloutActionRecord[]> {
+  const entries = await tx.audit.aboutSubject(
+    { type: 'rollout', id: rolloutId },
+    Object.keys(actionOf),
+  );
+  return entries.flatMap((entry) => {
+    const action = actionOf[entry.action];
+    if (!action || entry.actor.kind === 'system') return [];
+    if (action === 'promote' && entry.data.cause !== 'promoted') return [];
+    return [
+      {
+        action,
+        by: entry.actor.id,
+        at: entry.time,
+        ...(entry.reason !== undefined ? { reason: entry.reason } : {}),
+        ...(entry.ticket !== undefined ? { ticket: entry.ticket } : {}),
+      },
+    ];
+  });
+}
+
+export function rolloutView(rollout: RolloutRecord, actions?: RolloutActionRecord[]): RolloutView {
   const { state, spec } = rollout;
   return {
     id: rollout.id,
@@ -67,5 +116,6 @@ export function rolloutView(rollout: RolloutRecord): RolloutView {
       recent: state.triggers[i]?.recent ?? [],
       consecutiveErrors: state.triggers[i]?.consecutiveErrors ?? 0,
     })),
+    ...(actions !== undefined ? { actions } : {}),
   };
 }

@@ -22,6 +22,8 @@ interface EffectContext {
   actor: Actor;
   /** When the effects are written: every entry and state change of one application shares it. */
   writtenAt: string;
+  /** A person's action: their reason and ticket go in the entry of the effect they caused. */
+  manual?: { reason?: string; ticket?: string };
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -33,7 +35,13 @@ function withoutCanary(view: ServingView): ServingView {
 
 async function audit(
   context: EffectContext,
-  input: { at: number; action: string; reason?: string; data: Record<string, unknown> },
+  input: {
+    at: number;
+    action: string;
+    reason?: string;
+    ticket?: string;
+    data: Record<string, unknown>;
+  },
 ): Promise<void> {
   const { rollout } = context;
   await context.tx.audit.append(
@@ -44,6 +52,7 @@ async function audit(
       action: input.action,
       subject: { type: 'rollout', id: rollout.id },
       reason: input.reason,
+      ticket: input.ticket,
       digests: { policy: rollout.policyDigest },
       data: { model: rollout.model, version: rollout.version, at: iso(input.at), ...input.data },
     }),
@@ -67,6 +76,11 @@ async function dropCanary(context: EffectContext): Promise<void> {
 
 function restored(rollout: RolloutRecord): { restoredVersion?: string } {
   return rollout.controlVersion !== undefined ? { restoredVersion: rollout.controlVersion } : {};
+}
+
+function manualTicket(context: EffectContext): { ticket?: string } {
+  const ticket = context.manual?.ticket;
+  return ticket !== undefined ? { ticket } : {};
 }
 
 async function windowDecided(
@@ -97,12 +111,13 @@ async function paused(
 ): Promise<void> {
   const reason =
     effect.cause === 'manual'
-      ? `Paused by ${effect.actor ?? 'a person'}.`
+      ? (context.manual?.reason ?? `Paused by ${effect.actor ?? 'a person'}.`)
       : `Inconclusive: ${effect.metrics.join(', ')} had too few samples; a person decides.`;
   await audit(context, {
     at: effect.at,
     action: 'rollout.paused',
     reason,
+    ...(effect.cause === 'manual' ? manualTicket(context) : {}),
     data: { cause: effect.cause, metrics: effect.metrics },
   });
   await emit(context.tx, context.deps, {
@@ -160,6 +175,7 @@ async function aborted(
     at: effect.at,
     action: 'rollout.aborted',
     reason,
+    ...manualTicket(context),
     data: { restored: rollout.controlVersion ?? null },
   });
   // Receivers see traffic leave the candidate either way; `reason` says a person ended it.
@@ -185,9 +201,12 @@ async function completed(
     requestId: rollout.requestId,
     at: context.writtenAt,
   });
+  const reason = effect.cause === 'promoted' ? context.manual?.reason : undefined;
   await audit(context, {
     at: effect.at,
     action: 'rollout.completed',
+    ...(reason !== undefined ? { reason } : {}),
+    ...(effect.cause === 'promoted' ? manualTicket(context) : {}),
     data: { cause: effect.cause, from: rollout.from, demoted: moved.demoted ?? null },
   });
   await emit(context.tx, context.deps, {
@@ -218,7 +237,13 @@ async function applyEffect(context: EffectContext, effect: RolloutEffect): Promi
     case 'paused':
       return paused(context, effect);
     case 'resumed':
-      return audit(context, { at: effect.at, action: 'rollout.resumed', data: {} });
+      return audit(context, {
+        at: effect.at,
+        action: 'rollout.resumed',
+        ...(context.manual?.reason !== undefined ? { reason: context.manual.reason } : {}),
+        ...manualTicket(context),
+        data: {},
+      });
     case 'rolledBack':
       return rolledBack(context, effect);
     case 'aborted':

@@ -37,6 +37,7 @@ export async function rollback(
       model: model.name,
       principal,
       reason: input.reason,
+      ...(input.ticket !== undefined ? { ticket: input.ticket } : {}),
     });
     if (canary) {
       await tx.audit.append(
@@ -86,7 +87,7 @@ export async function rollback(
 async function endCanary(
   deps: AppDeps,
   tx: Repositories,
-  input: { model: string; principal: Principal; reason: string },
+  input: { model: string; principal: Principal; reason: string; ticket?: string },
 ): Promise<{ from: string; to: string | null; rolloutId: string } | undefined> {
   const [active] = await tx.rollouts.list({ model: input.model, status: ['running', 'paused'] });
   if (!active) return undefined;
@@ -105,6 +106,7 @@ async function endCanary(
     rollout,
     actor: input.principal,
     step,
+    ...(input.ticket !== undefined ? { manual: { ticket: input.ticket } } : {}),
   });
   return { from: rollout.version, to: rollout.controlVersion ?? null, rolloutId: rollout.id };
 }

@@ -279,13 +279,13 @@ const runs = {
     });
     return { json: items, text: items.map(describeRollout).join('\n') || 'No rollouts.' };
   },
-  pause: (registry: CliRegistry, id: string, o: { reason?: string }) =>
+  pause: (registry: CliRegistry, id: string, o: ActionOptions) =>
     rolloutAction(registry, { rolloutId: id, action: 'pause', ...reasonOf(o) }),
-  resume: (registry: CliRegistry, id: string, o: { reason?: string }) =>
+  resume: (registry: CliRegistry, id: string, o: ActionOptions) =>
     rolloutAction(registry, { rolloutId: id, action: 'resume', ...reasonOf(o) }),
-  abort: (registry: CliRegistry, id: string, o: { reason: string }) =>
-    rolloutAction(registry, { rolloutId: id, action: 'abort', reason: o.reason }),
-  promoteNow: (registry: CliRegistry, id: string, o: { reason?: string }) =>
+  abort: (registry: CliRegistry, id: string, o: ActionOptions) =>
+    rolloutAction(registry, { rolloutId: id, action: 'abort', ...reasonOf(o) }),
+  promoteNow: (registry: CliRegistry, id: string, o: ActionOptions) =>
     rolloutAction(registry, { rolloutId: id, action: 'promote', ...reasonOf(o) }),
   async observe(
     registry: CliRegistry,
@@ -310,7 +310,15 @@ const runs = {
 
 export type ClientRunName = keyof typeof runs;
 
-const reasonOf = (o: { reason?: string }) => (o.reason ? { reason: o.reason } : {});
+interface ActionOptions {
+  reason?: string;
+  ticket?: string;
+}
+
+const reasonOf = (o: ActionOptions) => ({
+  ...(o.reason ? { reason: o.reason } : {}),
+  ...(o.ticket ? { ticket: o.ticket } : {}),
+});
 
 function describeRollout(r: RolloutView): string {
   const control = r.controlVersion ? ` vs ${r.controlVersion}` : '';
@@ -323,9 +331,14 @@ function describeRolloutInDetail(r: RolloutView): string {
     (t) =>
       `  ${t.metric} ${t.op} ${t.threshold} (${t.compare}, ${t.period} windows): ${t.decided} decided, recent ${t.recent.join(' ') || '—'}`,
   );
+  const actions = (r.actions ?? []).map(
+    (a) =>
+      `  ${a.at} ${a.action} by ${a.by}${a.ticket ? ` [${a.ticket}]` : ''}${a.reason ? `: ${a.reason}` : ''}`,
+  );
   return [
     `${describeRollout(r)}; step ${r.step + 1} of ${r.steps.length} (${steps})`,
     ...triggers,
+    ...(actions.length > 0 ? ['Actions:', ...actions] : []),
   ].join('\n');
 }
 

@@ -160,12 +160,17 @@ function declareRolloutCommands(context: CommandContext): void {
   for (const [name, run, description] of actions) {
     clientCommand(rollout, name, description)
       .argument('<rollout>')
-      .option('--reason <text>')
+      .option('--reason <text>', 'why; recorded in the audit entry and shown by rollout show')
+      .option(
+        '--ticket <id>',
+        "change ticket (promote: required when the policy's transition requires one)",
+      )
       .action(clientAction(context, run));
   }
   clientCommand(rollout, 'abort', 'take the canary out of serving at once and end the rollout')
     .argument('<rollout>')
-    .requiredOption('--reason <text>')
+    .requiredOption('--reason <text>', 'why; recorded in the audit entry and shown by rollout show')
+    .option('--ticket <id>', "change ticket (required when the policy's transition requires one)")
     .action(clientAction(context, 'abort'));
   clientCommand(rollout, 'observe', 'post a batch of KPI points from a CSV or JSON file')
     .argument('<rollout>')

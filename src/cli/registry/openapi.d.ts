@@ -1647,6 +1647,17 @@ export interface paths {
                     recent: ("pass" | "fail" | "inconclusive")[];
                     consecutiveErrors: number;
                   })[];
+                /** @description People's pauses, resumes, aborts and promotions with their reasons and tickets, oldest first (GET /rollouts/{id} and the actions' answers). */
+                actions?: ({
+                    /** @enum {string} */
+                    action: "pause" | "resume" | "abort" | "promote";
+                    /** @description Who acted. */
+                    by: string;
+                    /** @description When the audit entry was written. */
+                    at: string;
+                    reason?: string;
+                    ticket?: string;
+                  })[];
               })[];
           };
         };
@@ -1713,6 +1724,17 @@ export interface paths {
                   /** @description Verdicts of the last N windows with data, oldest first. */
                   recent: ("pass" | "fail" | "inconclusive")[];
                   consecutiveErrors: number;
+                })[];
+              /** @description People's pauses, resumes, aborts and promotions with their reasons and tickets, oldest first (GET /rollouts/{id} and the actions' answers). */
+              actions?: ({
+                  /** @enum {string} */
+                  action: "pause" | "resume" | "abort" | "promote";
+                  /** @description Who acted. */
+                  by: string;
+                  /** @description When the audit entry was written. */
+                  at: string;
+                  reason?: string;
+                  ticket?: string;
                 })[];
             };
           };
@@ -1873,6 +1895,17 @@ export interface paths {
                     recent: ("pass" | "fail" | "inconclusive")[];
                     consecutiveErrors: number;
                   })[];
+                /** @description People's pauses, resumes, aborts and promotions with their reasons and tickets, oldest first (GET /rollouts/{id} and the actions' answers). */
+                actions?: ({
+                    /** @enum {string} */
+                    action: "pause" | "resume" | "abort" | "promote";
+                    /** @description Who acted. */
+                    by: string;
+                    /** @description When the audit entry was written. */
+                    at: string;
+                    reason?: string;
+                    ticket?: string;
+                  })[];
               };
             };
           };
@@ -1903,8 +1936,10 @@ export interface paths {
       requestBody: {
         content: {
           "application/json": {
-            /** @description Why; required to abort. */
+            /** @description Why; required to abort. Recorded in the audit entry. */
             reason?: string;
+            /** @description The change ticket; required to abort or promote when the promotion's transition requires one. */
+            ticket?: string;
           } | null;
         };
       };
@@ -1948,6 +1983,17 @@ export interface paths {
                   /** @description Verdicts of the last N windows with data, oldest first. */
                   recent: ("pass" | "fail" | "inconclusive")[];
                   consecutiveErrors: number;
+                })[];
+              /** @description People's pauses, resumes, aborts and promotions with their reasons and tickets, oldest first (GET /rollouts/{id} and the actions' answers). */
+              actions?: ({
+                  /** @enum {string} */
+                  action: "pause" | "resume" | "abort" | "promote";
+                  /** @description Who acted. */
+                  by: string;
+                  /** @description When the audit entry was written. */
+                  at: string;
+                  reason?: string;
+                  ticket?: string;
                 })[];
             };
           };
@@ -1978,8 +2024,10 @@ export interface paths {
       requestBody: {
         content: {
           "application/json": {
-            /** @description Why; required to abort. */
+            /** @description Why; required to abort. Recorded in the audit entry. */
             reason?: string;
+            /** @description The change ticket; required to abort or promote when the promotion's transition requires one. */
+            ticket?: string;
           } | null;
         };
       };
@@ -2023,6 +2071,17 @@ export interface paths {
                   /** @description Verdicts of the last N windows with data, oldest first. */
                   recent: ("pass" | "fail" | "inconclusive")[];
                   consecutiveErrors: number;
+                })[];
+              /** @description People's pauses, resumes, aborts and promotions with their reasons and tickets, oldest first (GET /rollouts/{id} and the actions' answers). */
+              actions?: ({
+                  /** @enum {string} */
+                  action: "pause" | "resume" | "abort" | "promote";
+                  /** @description Who acted. */
+                  by: string;
+                  /** @description When the audit entry was written. */
+                  at: string;
+                  reason?: string;
+                  ticket?: string;
                 })[];
             };
           };
@@ -2053,8 +2112,10 @@ export interface paths {
       requestBody: {
         content: {
           "application/json": {
-            /** @description Why; required to abort. */
+            /** @description Why; required to abort. Recorded in the audit entry. */
             reason?: string;
+            /** @description The change ticket; required to abort or promote when the promotion's transition requires one. */
+            ticket?: string;
           } | null;
         };
       };
@@ -2099,6 +2160,17 @@ export interface paths {
                   recent: ("pass" | "fail" | "inconclusive")[];
                   consecutiveErrors: number;
                 })[];
+              /** @description People's pauses, resumes, aborts and promotions with their reasons and tickets, oldest first (GET /rollouts/{id} and the actions' answers). */
+              actions?: ({
+                  /** @enum {string} */
+                  action: "pause" | "resume" | "abort" | "promote";
+                  /** @description Who acted. */
+                  by: string;
+                  /** @description When the audit entry was written. */
+                  at: string;
+                  reason?: string;
+                  ticket?: string;
+                })[];
             };
           };
         };
@@ -2128,8 +2200,10 @@ export interface paths {
       requestBody: {
         content: {
           "application/json": {
-            /** @description Why; required to abort. */
+            /** @description Why; required to abort. Recorded in the audit entry. */
             reason?: string;
+            /** @description The change ticket; required to abort or promote when the promotion's transition requires one. */
+            ticket?: string;
           } | null;
         };
       };
@@ -2173,6 +2247,17 @@ export interface paths {
                   /** @description Verdicts of the last N windows with data, oldest first. */
                   recent: ("pass" | "fail" | "inconclusive")[];
                   consecutiveErrors: number;
+                })[];
+              /** @description People's pauses, resumes, aborts and promotions with their reasons and tickets, oldest first (GET /rollouts/{id} and the actions' answers). */
+              actions?: ({
+                  /** @enum {string} */
+                  action: "pause" | "resume" | "abort" | "promote";
+                  /** @description Who acted. */
+                  by: string;
+                  /** @description When the audit entry was written. */
+                  at: string;
+                  reason?: string;
+                  ticket?: string;
                 })[];
             };
           };

@@ -246,11 +246,14 @@ export function createRemoteRegistry(options: RemoteOptions): CliRegistry {
           body: body as never,
         }),
       ),
-    controlRollout: ({ rolloutId, action, reason }) =>
+    controlRollout: ({ rolloutId, action, reason, ticket }) =>
       answer(
         api.POST(`/api/v1/rollouts/{id}/${action}`, {
           params: { path: { id: rolloutId } },
-          body: reason === undefined ? {} : { reason },
+          body: {
+            ...(reason !== undefined ? { reason } : {}),
+            ...(ticket !== undefined ? { ticket } : {}),
+          },
         }),
       ),
     replayDecision: (id) =>
