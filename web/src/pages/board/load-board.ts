@@ -112,7 +112,7 @@ export function filterBoard(rows: readonly BoardRow[], filter: BoardFilter): Boa
 }
 
 /** The default stage pipeline; a policy's own extra states are appended in first-seen order. */
-export const defaultStages = ['draft', 'staging', 'production', 'deprecated', 'archived'] as const;
+const defaultStages = ['draft', 'staging', 'production', 'deprecated', 'archived'] as const;
 
 export function stagesOf(versions: readonly Version[]): string[] {
   const stages: string[] = [...defaultStages];
