@@ -99,9 +99,19 @@ describe('the web UI', () => {
     );
     const card = cards.first();
     await card.getByText('olga.owner').first().waitFor();
+    // The emergency hotfix changed production after the model owner signed.
+    await card
+      .getByText(
+        /sign-off of olga\.owner as model owner no longer counts: the production \(baseline\) evidence changed/,
+      )
+      .waitFor();
     await expect(
       card.getByRole('list', { name: 'Sign-offs still required' }).textContent(),
-    ).resolves.toMatch(/risk officer[\s\S]*compliance officer/);
+    ).resolves.toMatch(/model owner[\s\S]*risk officer[\s\S]*compliance officer/);
+    const review = page.getByRole('region', {
+      name: `Review of the emergency change to ${model} 2026.1-hotfix1`,
+    });
+    await review.getByText('auc, ks').waitFor();
     await expectAccessible(page);
     await page.screenshot({ path: join(screenshots, 'approvals-inbox.png'), fullPage: true });
 
@@ -126,6 +136,17 @@ describe('the web UI', () => {
       'rob.risk',
       'RISK-2041',
     ]);
+
+    await review
+      .getByLabel('Comment')
+      .fill('Hotfix reviewed: mis-scoring fixed, no fairness impact.');
+    await review.getByLabel('Ticket').fill('RISK-911');
+    await review.getByRole('button', { name: 'Approve' }).click();
+    await page
+      .getByRole('status')
+      .getByText(`Review of ${model} 2026.1-hotfix1: Approved as risk officer.`)
+      .waitFor();
+    await page.getByText('No post-incident review is waiting for you.').waitFor();
     await page.close();
   });
 
