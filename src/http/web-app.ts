@@ -30,16 +30,19 @@ export const webAppCsp = [
 const immutable = 'public, max-age=31536000, immutable';
 const revalidate = 'no-cache';
 
-/** dist/web of the package this module belongs to, when it has been built. */
+/**
+ * dist/web of the package this module belongs to (the first directory upward with a
+ * package.json), when it has been built; never another project's.
+ */
 export function findBuiltWebApp(from: string = import.meta.dirname): string | undefined {
   let dir = from;
-  for (;;) {
-    const candidate = join(dir, 'dist', 'web');
-    if (existsSync(join(candidate, 'index.html'))) return candidate;
+  while (!existsSync(join(dir, 'package.json'))) {
     const parent = dirname(dir);
     if (parent === dir) return undefined;
     dir = parent;
   }
+  const built = join(dir, 'dist', 'web');
+  return existsSync(join(built, 'index.html')) ? built : undefined;
 }
 
 /** Paths that belong to the server, never to the app. */

@@ -5,7 +5,10 @@
  * - 2026.1 serves production (imported from before Clearance);
  * - 2026.2 (the passing candidate) is in staging with a production request signed by the model
  *   owner, waiting for the risk officer and the compliance officer;
- * - 2026.3 (the failing candidate) is in staging with a production request whose gates fail.
+ * - 2026.3 (the failing candidate) is in staging with a production request whose gates fail;
+ * - then 2026.1-hotfix1 went to production as an emergency change (break glass, AUC and KS
+ *   bypassed): its post-incident review is due from a risk officer, and the model owner's
+ *   sign-off on 2026.2 no longer counts, since the production evidence it compared with changed.
  */
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -35,8 +38,10 @@ export interface SeededRelease {
   };
   /** 2026.2 → production, signed by the model owner only. */
   passingRequest: string;
-  /** 2026.3 → production, its AUC and KS gates failing. */
+  /** 2026.3 → production, its fairness gate failing. */
   failingRequest: string;
+  /** 2026.1-hotfix1 → production, executed as an emergency; its review is due. */
+  emergencyRequest: string;
 }
 
 const examples = join(repoRoot, 'examples', 'credit-risk');
@@ -125,5 +130,31 @@ export async function seedCreditRisk(server: LiveServer): Promise<SeededRelease>
   const passingRequest = await request(ci, { ...production, version: '2026.2' });
   await approve(owner, passingRequest, 'model_owner', 'RISK-2041');
   const failingRequest = await request(ci, { ...production, version: '2026.3' });
-  return { tokens, passingRequest, failingRequest };
+  const emergencyRequest = await emergency({ server, ci, owner, tech });
+  return { tokens, passingRequest, failingRequest, emergencyRequest };
+}
+
+async function emergency(input: {
+  server: LiveServer;
+  ci: ClearanceClient;
+  owner: ClearanceClient;
+  tech: ClearanceClient;
+}): Promise<string> {
+  const version = '2026.1-hotfix1';
+  await register(input.ci, version, 'candidates/hotfix');
+  await toStaging({ owner: input.owner, tech: input.tech, version });
+  const breakGlass = createClient({
+    server: input.server.url,
+    token: await personTokenOn(input.server, 'bob.breakglass', ['break_glass']),
+  });
+  const id = await request(breakGlass, {
+    model,
+    version,
+    to: 'production',
+    changeType: 'emergency',
+    reason: 'Scorecard mis-scores self-employed applicants; hotfix now',
+    ticket: 'RISK-911',
+  });
+  await breakGlass.call('POST', `/api/v1/requests/${id}/execute`);
+  return id;
 }

@@ -63,8 +63,22 @@ describe('the web UI', () => {
     await page.screenshot({ path: join(screenshots, 'sign-in.png') });
     await page.close();
 
+    const started = Date.now();
     const board = await signedIn(seeded.tokens.risk);
     await board.getByRole('heading', { name: 'Release board' }).waitFor();
+    await board.getByRole('row', { name: new RegExp(model) }).waitFor();
+    const paint = await board.evaluate(() =>
+      JSON.stringify(
+        (
+          globalThis as unknown as {
+            performance: { getEntriesByType(t: string): { name: string; startTime: number }[] };
+          }
+        ).performance
+          .getEntriesByType('paint')
+          .map((e) => `${e.name} ${Math.round(e.startTime)} ms`),
+      ),
+    );
+    console.log(`web UI: ${paint}; sign-in to board rows ${Date.now() - started} ms`);
     const row = board.getByRole('row', { name: new RegExp(model) });
     const stages = row.getByRole('list', { name: `Stages of ${model}` });
     await expect(
@@ -99,9 +113,25 @@ describe('the web UI', () => {
     );
     const card = cards.first();
     await card.getByText('olga.owner').first().waitFor();
+    // The emergency hotfix changed production after the model owner signed.
+    await card
+      .getByText(
+        /sign-off of olga\.owner as model owner no longer counts: the production \(baseline\) evidence changed/,
+      )
+      .waitFor();
     await expect(
       card.getByRole('list', { name: 'Sign-offs still required' }).textContent(),
-    ).resolves.toMatch(/risk officer[\s\S]*compliance officer/);
+    ).resolves.toMatch(/model owner[\s\S]*risk officer[\s\S]*compliance officer/);
+    await cards
+      .nth(1)
+      .getByRole('list', { name: 'Gates that did not pass' })
+      .getByText(/Gate approval-rate-parity: fail.*Disparate impact ratio for sex is 0\.651/)
+      .waitFor();
+    await card.getByText('all 6 gates passed when requested').waitFor();
+    const review = page.getByRole('region', {
+      name: `Review of the emergency change to ${model} 2026.1-hotfix1`,
+    });
+    await review.getByText('auc, ks').waitFor();
     await expectAccessible(page);
     await page.screenshot({ path: join(screenshots, 'approvals-inbox.png'), fullPage: true });
 
@@ -126,6 +156,17 @@ describe('the web UI', () => {
       'rob.risk',
       'RISK-2041',
     ]);
+
+    await review
+      .getByLabel('Comment')
+      .fill('Hotfix reviewed: mis-scoring fixed, no fairness impact.');
+    await review.getByLabel('Ticket').fill('RISK-911');
+    await review.getByRole('button', { name: 'Approve' }).click();
+    await page
+      .getByRole('status')
+      .getByText(`Review of ${model} 2026.1-hotfix1: Approved as risk officer.`)
+      .waitFor();
+    await page.getByText('No post-incident review is waiting for you.').waitFor();
     await page.close();
   });
 
@@ -192,7 +233,11 @@ describe('the web UI', () => {
     );
     await page.reload();
     await page.getByText(/Your session ended/).waitFor();
-    await page.getByLabel('API token').waitFor();
+    // Signing in again from the keyboard alone: type the token, press Enter.
+    await page.getByLabel('API token').focus();
+    await page.keyboard.type(seeded.tokens.owner);
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { name: 'Release board' }).waitFor();
     await page.close();
   });
 });

@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { webAppCsp } from '../../src/http/web-app.js';
+import { findBuiltWebApp, webAppCsp } from '../../src/http/web-app.js';
 import { stubServer } from './fixture.js';
 
 let close: (() => Promise<void>) | undefined;
@@ -90,5 +90,22 @@ describe('the web app at /', () => {
     const { app } = server();
     const res = await app.inject({ method: 'GET', url: '/', headers: html });
     expect(res.statusCode).toBe(404);
+  });
+});
+
+describe('findBuiltWebApp', () => {
+  it("finds the package's own dist/web and nothing above the package", () => {
+    const pkg = mkdtempSync(join(tmpdir(), 'clearance-pkg-'));
+    writeFileSync(join(pkg, 'package.json'), '{}');
+    mkdirSync(join(pkg, 'dist', 'src', 'http'), { recursive: true });
+    const from = join(pkg, 'dist', 'src', 'http');
+    expect(findBuiltWebApp(from)).toBeUndefined();
+    mkdirSync(join(pkg, 'dist', 'web'));
+    writeFileSync(join(pkg, 'dist', 'web', 'index.html'), '<!doctype html>');
+    expect(findBuiltWebApp(from)).toBe(join(pkg, 'dist', 'web'));
+    const nested = join(pkg, 'node_modules', 'clearance');
+    mkdirSync(join(nested, 'dist', 'src', 'http'), { recursive: true });
+    writeFileSync(join(nested, 'package.json'), '{}');
+    expect(findBuiltWebApp(join(nested, 'dist', 'src', 'http'))).toBeUndefined();
   });
 });

@@ -145,7 +145,7 @@ function networkMessage(cause: unknown): string {
 }
 
 /** Problem details (RFC 9457) from an error body, with a fallback for anything else. */
-export function toApiError(status: number, body: unknown): ApiError {
+function toApiError(status: number, body: unknown): ApiError {
   if (body && typeof body === 'object') {
     const problem = body as Record<string, unknown>;
     const code = typeof problem.code === 'string' ? problem.code : `http_${status}`;

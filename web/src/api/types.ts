@@ -7,7 +7,6 @@ export type Model = Schemas['Model'];
 export type Version = Schemas['Version'];
 export type Evidence = Schemas['Evidence'];
 export type TransitionRequest = Schemas['TransitionRequest'];
-export type Approval = Schemas['Approval'];
 export type DecisionRecord = Schemas['DecisionRecord'];
 
 /** One gate's result in a decision record (`gates[]`), as src/gates writes it. */

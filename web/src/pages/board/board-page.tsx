@@ -137,7 +137,10 @@ function ModelRow({ row }: { row: BoardRow }) {
                       {stage === 'production' && serving.canary?.version === v.version && (
                         <>
                           {' '}
-                          <CanaryBadge traffic={serving.canary.traffic} />
+                          <CanaryBadge
+                            traffic={serving.canary.traffic}
+                            rolloutId={serving.canary.rolloutId}
+                          />
                         </>
                       )}
                     </div>
@@ -148,7 +151,10 @@ function ModelRow({ row }: { row: BoardRow }) {
                   !here.some((v) => v.version === serving.canary?.version) && (
                     <div>
                       <Link to={versionLink(serving.canary.version)}>{serving.canary.version}</Link>{' '}
-                      <CanaryBadge traffic={serving.canary.traffic} />
+                      <CanaryBadge
+                        traffic={serving.canary.traffic}
+                        rolloutId={serving.canary.rolloutId}
+                      />
                     </div>
                   )}
               </li>
@@ -184,8 +190,17 @@ function ModelRow({ row }: { row: BoardRow }) {
   );
 }
 
-function CanaryBadge({ traffic }: { traffic: number }) {
-  return <span className="badge badge-warn">canary {traffic}%</span>;
+function CanaryBadge({ traffic, rolloutId }: { traffic: number; rolloutId?: string | undefined }) {
+  const badge = <span className="badge badge-warn">canary {traffic}%</span>;
+  if (!rolloutId) return badge;
+  return (
+    <Link
+      to={`/rollouts/${encodeURIComponent(rolloutId)}`}
+      aria-label={`Rollout: canary at ${traffic}% traffic`}
+    >
+      {badge}
+    </Link>
+  );
 }
 
 function unique(values: readonly string[]): string[] {

@@ -14,7 +14,8 @@ import {
 
 export interface ServingSummary {
   production?: string;
-  canary?: { version: string; traffic: number };
+  /** The canary and, when the caller may read it, the rollout that runs it. */
+  canary?: { version: string; traffic: number; rolloutId?: string };
 }
 
 export interface OpenRequest {
@@ -66,18 +67,37 @@ async function loadRow(
   );
   const canary = serving.canary as { version?: unknown; traffic?: unknown } | undefined;
   const production = serving.production as { version?: unknown } | undefined;
+  const rolloutId =
+    typeof canary?.version === 'string'
+      ? await canaryRollout(api, name, canary.version)
+      : undefined;
   return {
     model,
     versions,
     serving: {
       ...(typeof production?.version === 'string' ? { production: production.version } : {}),
       ...(typeof canary?.version === 'string' && typeof canary.traffic === 'number'
-        ? { canary: { version: canary.version, traffic: canary.traffic } }
+        ? {
+            canary: {
+              version: canary.version,
+              traffic: canary.traffic,
+              ...(rolloutId ? { rolloutId } : {}),
+            },
+          }
         : {}),
     },
     open,
     overdueReviews: input.overdue.get(name) ?? 0,
   };
+}
+
+/** The newest open rollout of the canary version, if the caller may list rollouts. */
+async function canaryRollout(api: ApiClient, model: string, version: string) {
+  const rollouts = await api.get('/api/v1/rollouts', { query: { model } }).catch(() => []);
+  const open = rollouts.filter(
+    (r) => r.version === version && (r.status === 'running' || r.status === 'paused'),
+  );
+  return open.at(-1)?.id;
 }
 
 export async function loadBoard(api: ApiClient): Promise<BoardRow[]> {
@@ -112,7 +132,7 @@ export function filterBoard(rows: readonly BoardRow[], filter: BoardFilter): Boa
 }
 
 /** The default stage pipeline; a policy's own extra states are appended in first-seen order. */
-export const defaultStages = ['draft', 'staging', 'production', 'deprecated', 'archived'] as const;
+const defaultStages = ['draft', 'staging', 'production', 'deprecated', 'archived'] as const;
 
 export function stagesOf(versions: readonly Version[]): string[] {
   const stages: string[] = [...defaultStages];

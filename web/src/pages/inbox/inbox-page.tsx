@@ -1,5 +1,6 @@
 import { useState } from 'react';
 import type { ApiClient } from '../../api/client';
+import { type GateResult, gatesOf } from '../../api/types';
 import { useResource } from '../../api/use-resource';
 import { formatAge, formatTime, roleName } from '../../app/format';
 import { Loaded, PageHeading } from '../../app/page-state';
@@ -16,10 +17,16 @@ async function loadInbox(api: ApiClient, rolesOn: (model: string) => ReadonlySet
     api.get('/api/v1/reviews', { query: { status: 'due' } }).catch(() => []),
   ]);
   const requests = await Promise.all(
-    items.map(async (item) => ({
-      roles: item.roles,
-      detail: await api.get('/api/v1/requests/{id}', { path: { id: item.request.id } }),
-    })),
+    items.map(async (item) => {
+      const decisionId = item.request.decisionId;
+      const [detail, decision] = await Promise.all([
+        api.get('/api/v1/requests/{id}', { path: { id: item.request.id } }),
+        decisionId
+          ? api.get('/api/v1/decisions/{id}', { path: { id: decisionId } }).catch(() => undefined)
+          : undefined,
+      ]);
+      return { roles: item.roles, detail, gates: decision ? gatesOf(decision) : undefined };
+    }),
   );
   requests.sort((a, b) =>
     (a.detail.request.requestedAt ?? '').localeCompare(b.detail.request.requestedAt ?? ''),
@@ -55,11 +62,12 @@ export function InboxPage() {
             <h2>Requests waiting for you ({requests.length})</h2>
             {requests.length === 0 && <p>Nothing is waiting for your sign-off.</p>}
             <div className="cards">
-              {requests.map(({ detail, roles }) => (
+              {requests.map(({ detail, roles, gates }) => (
                 <InboxRequest
                   key={detail.request.id}
                   detail={detail}
                   roles={roles}
+                  gates={gates}
                   onDone={setDone}
                 />
               ))}
@@ -83,11 +91,42 @@ export function InboxPage() {
   );
 }
 
+/** The gates at request time: all passed, or each one that did not, with its explanation. */
+function GateSummary({ gates }: { gates: GateResult[] | undefined }) {
+  if (!gates) return <p className="muted">Gates: not evaluated.</p>;
+  const failed = gates.filter((gate) => gate.outcome !== 'pass');
+  if (failed.length === 0) {
+    return (
+      <p>
+        <span className="badge badge-pass">Gates pass</span> all {gates.length} gates passed when
+        requested.
+      </p>
+    );
+  }
+  return (
+    <ul className="plain" aria-label="Gates that did not pass">
+      {failed.map((gate) => (
+        <li key={gate.gateId}>
+          <span className="badge badge-fail">
+            Gate {gate.gateId}: {gate.outcome}
+          </span>{' '}
+          {gate.explanation}
+        </li>
+      ))}
+    </ul>
+  );
+}
+
 function versionPath(model: string, version: string): string {
   return `/models/${encodeURIComponent(model)}/versions/${encodeURIComponent(version)}`;
 }
 
-function InboxRequest(props: { detail: RequestDetail; roles: string[]; onDone(m: string): void }) {
+function InboxRequest(props: {
+  detail: RequestDetail;
+  roles: string[];
+  gates: GateResult[] | undefined;
+  onDone(m: string): void;
+}) {
   const { request } = props.detail;
   const headingId = `req-${request.id}`;
   return (
@@ -111,6 +150,7 @@ function InboxRequest(props: { detail: RequestDetail; roles: string[]; onDone(m:
         <dt>You sign as</dt>
         <dd>{props.roles.map(roleName).join(', ')}</dd>
       </dl>
+      <GateSummary gates={props.gates} />
       <p>
         <Link to={versionPath(request.model, request.version)}>
           Evidence, gates and timeline of {request.version}

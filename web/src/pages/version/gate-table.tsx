@@ -4,7 +4,7 @@ import { formatObserved } from '../../app/format';
 const outcomeText: Record<string, string> = { pass: 'Pass', fail: 'Fail', error: 'Error' };
 
 /** A baseline gate's interval and the bound it must clear, in words; other gates have none. */
-export function boundOf(gate: GateResult): string {
+function boundOf(gate: GateResult): string {
   const details = gate.details ?? {};
   const ci = details.ci;
   const required = details.requiredLowerBound;
