@@ -24,7 +24,10 @@ interface Request {
 export interface SeededRelease {
   tokens: {
     admin: string;
-    /** ci.pipeline (mlops): requested both production transitions. */
+    /**
+     * ci.pipeline (mlops, and compliance officer): requested both production transitions, so
+     * separation of duties bars them from signing either.
+     */
     requester: string;
     owner: string;
     risk: string;
@@ -100,7 +103,7 @@ export async function seedCreditRisk(server: LiveServer): Promise<SeededRelease>
   const token = (id: string, roles: string[]) => personTokenOn(server, id, roles);
   const tokens = {
     admin: server.adminToken,
-    requester: await token('ci.pipeline', ['mlops']),
+    requester: await token('ci.pipeline', ['mlops', 'compliance_officer']),
     owner: await token('olga.owner', ['model_owner']),
     risk: await token('rob.risk', ['risk_officer']),
     compliance: await token('cora.compliance', ['compliance_officer']),
