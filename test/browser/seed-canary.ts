@@ -6,7 +6,7 @@
 import { createClient } from '../e2e/http-client.js';
 import { type LiveServer, personTokenOn } from '../e2e/live-server.js';
 
-export const canaryModel = 'feed-ranker';
+const canaryModel = 'feed-ranker';
 
 const policy = `apiVersion: clearance/v1
 kind: Policy
