@@ -79,7 +79,9 @@ export function KpiChart({ metric, thresholdText, points, origin }: KpiChartProp
       <Legend
         items={[
           { key: 'c', className: 'series-candidate', text: 'Candidate' },
-          { key: 'k', className: 'series-baseline', text: 'Control' },
+          ...(points.some((p) => p.control !== undefined)
+            ? [{ key: 'k', className: 'series-baseline', text: 'Control' }]
+            : []),
           { key: 't', className: 'series-threshold', text: `Threshold: ${thresholdText}` },
           { key: 'b', className: 'band-breached', text: 'Window breached' },
         ]}
