@@ -12,6 +12,7 @@ import {
   bootstrapCi,
   delongPaired,
   regressionErrors,
+  rocCurvePoints,
   scoreOrder,
   twoProportionZTest,
   weightedAuc,
@@ -59,7 +60,14 @@ export function compareDelong(input: {
     difference: orient(direction, r.difference),
     ci: orientCi(direction, r.ci),
     relativeLift: false,
-    details: { ...r },
+    // The curves, thinned, so a reader (the web UI's version page) can draw what was compared.
+    details: {
+      ...r,
+      roc: {
+        candidate: rocCurvePoints(labels, candidate),
+        baseline: rocCurvePoints(labels, baseline),
+      },
+    },
   };
 }
 

@@ -19,4 +19,5 @@ export { percentile } from './percentile.js';
 export { type TwoProportionResult, twoProportionZTest } from './proportions.js';
 export { regressionErrors } from './regression.js';
 export { createRng, type Rng } from './rng.js';
+export { type RocCurvePoints, rocCurvePoints } from './roc-curve.js';
 export { type ScoreOrder, scoreOrder } from './score-order.js';

@@ -7,7 +7,7 @@ import type { ReactNode } from 'react';
 import { niceTicks, type Scale } from '../lib/chart-scales.js';
 import { formatNumber } from '../lib/format.js';
 
-export const chartSize = { width: 560, height: 300, left: 56, right: 16, top: 16, bottom: 44 };
+const chartSize = { width: 560, height: 300, left: 56, right: 16, top: 16, bottom: 44 };
 
 /** The x and y pixel ranges inside the frame. */
 export const plotArea = {

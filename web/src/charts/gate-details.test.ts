@@ -27,6 +27,19 @@ describe('reading gate details for charts', () => {
     });
     expect(aucComparison({ candidateValue: 0.83 })).toBeUndefined();
     expect(rocCurves(details)).toEqual({});
+    const withCurves = {
+      ...details,
+      statistics: {
+        roc: {
+          candidate: { fpr: [0, 0.2, 1], tpr: [0, 0.7, 1] },
+          baseline: { fpr: [0, 1], tpr: [0, 1] },
+        },
+      },
+    };
+    expect(rocCurves(withCurves)).toEqual({
+      candidate: { fpr: [0, 0.2, 1], tpr: [0, 0.7, 1], auc: 0.83 },
+      baseline: { fpr: [0, 1], tpr: [0, 1], auc: 0.81 },
+    });
   });
 
   it('turns group rates into per-group disparate impact against the privileged group', () => {

@@ -41,9 +41,13 @@ export function aucComparison(details: Details) {
   return { candidate, baseline, low, high, required, confidence };
 }
 
-/** ROC curves when the gate recorded them (`details.roc.candidate|baseline = { fpr, tpr }`). */
+/**
+ * ROC curves when the gate recorded them: a DeLong baseline gate keeps them, thinned, in
+ * `details.statistics.roc.candidate|baseline = { fpr, tpr }`.
+ */
 export function rocCurves(details: Details): { candidate?: RocCurve; baseline?: RocCurve } {
-  const roc = details?.roc as
+  const statistics = details?.statistics as Record<string, unknown> | undefined;
+  const roc = (statistics?.roc ?? details?.roc) as
     | Record<string, { fpr?: unknown; tpr?: unknown; auc?: unknown }>
     | undefined;
   const curve = (
@@ -52,8 +56,10 @@ export function rocCurves(details: Details): { candidate?: RocCurve; baseline?: 
     c && Array.isArray(c.fpr) && Array.isArray(c.tpr)
       ? { fpr: c.fpr.map(Number), tpr: c.tpr.map(Number), auc: num(c.auc) ?? Number.NaN }
       : undefined;
-  const candidate = curve(roc?.candidate);
-  const baseline = curve(roc?.baseline);
+  const withAuc = (c: RocCurve | undefined, auc: unknown) =>
+    c && Number.isNaN(c.auc) ? { ...c, auc: num(auc) ?? Number.NaN } : c;
+  const candidate = withAuc(curve(roc?.candidate), details?.candidateValue);
+  const baseline = withAuc(curve(roc?.baseline), details?.baselineValue);
   return { ...(candidate ? { candidate } : {}), ...(baseline ? { baseline } : {}) };
 }
 

@@ -10,7 +10,7 @@ export async function sha256(...parts: readonly Uint8Array[]): Promise<Uint8Arra
 }
 
 /** The parts one after another in a fresh array. */
-export function concatBytes(parts: readonly Uint8Array[]): Uint8Array<ArrayBuffer> {
+function concatBytes(parts: readonly Uint8Array[]): Uint8Array<ArrayBuffer> {
   const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
   let at = 0;
   for (const part of parts) {

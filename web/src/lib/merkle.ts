@@ -7,7 +7,7 @@
 import { bytesEqual, sha256 } from './bytes.js';
 
 /** Length in bytes of every node hash (SHA-256). */
-export const hashSize = 32;
+const hashSize = 32;
 
 const leafPrefix = new Uint8Array([0x00]);
 const nodePrefix = new Uint8Array([0x01]);

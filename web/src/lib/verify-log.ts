@@ -7,12 +7,8 @@
  */
 import { bytesEqual, fromBase64 } from './bytes.js';
 import { canonicalJson } from './canonical-json.js';
-import {
-  type Checkpoint,
-  parseVerifierKey,
-  type VerifierKey,
-  verifyCheckpoint,
-} from './checkpoint.js';
+import { type Checkpoint, parseVerifierKey, verifyCheckpoint } from './checkpoint.js';
+import { followHandovers } from './key-handovers.js';
 import { emptyRoot, hashLeaf, RootBuilder } from './merkle.js';
 
 /** An entry as `GET /api/v1/audit/entries` returns it: the entry and its base64 leaf hash. */
@@ -62,21 +58,33 @@ export function planEntryPages(size: number, pageSize = 1000): { from: number; l
 
 /** Verifies the fetched log; see the module comment. */
 export async function verifyLogInBrowser(input: VerifyLogInput): Promise<BrowserLogVerification> {
-  const keys: VerifierKey[] = [];
   for (const text of input.pinnedKeys) {
     const key = await parseVerifierKey(text);
     if (typeof key === 'string')
       return fail('bad_key', null, `The pinned key is not valid: ${key}`);
-    keys.push(key);
   }
-  if (keys.length === 0) return fail('bad_key', null, 'No pinned key to verify against');
+  if (input.pinnedKeys.length === 0)
+    return fail('bad_key', null, 'No pinned key to verify against');
+  const trust = await followHandovers(input.pinnedKeys, input.checkpoints);
+  if (trust.problem !== undefined) {
+    return fail('bad_checkpoint', null, `The key handovers are not one chain: ${trust.problem}`);
+  }
   const origin = input.origin === undefined ? {} : { origin: input.origin };
   const checkpoints: Checkpoint[] = [];
   const signedBy = new Set<string>();
   for (const [index, note] of input.checkpoints.entries()) {
-    const opened = await verifyCheckpoint(note, keys, origin);
+    const opened = await verifyCheckpoint(note, trust.all, origin);
     if (!opened.ok) {
       return fail('bad_checkpoint', null, `Checkpoint ${index + 1} is not valid: ${opened.reason}`);
+    }
+    // A key retired by a handover signs nothing larger than that handover.
+    const valid = trust.validAt(opened.checkpoint.size);
+    if (valid.length < trust.all.length && !(await verifyCheckpoint(note, valid, origin)).ok) {
+      return fail(
+        'bad_checkpoint',
+        null,
+        `Checkpoint ${index + 1} (size ${opened.checkpoint.size}) is signed only by a key retired by an earlier key handover`,
+      );
     }
     checkpoints.push(opened.checkpoint);
     for (const name of opened.verifiedBy) signedBy.add(name);

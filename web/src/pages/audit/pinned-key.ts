@@ -1,7 +1,7 @@
 /**
  * The verifier key the browser trusts. Never the key the server sends with a checkpoint: a server
  * that rewrote its log could sign with a new key and send that. The key comes, in this order,
- * from the build (`CLEARANCE_VERIFIER_KEY` when `npm run build` makes the app: the operator
+ * from the build (`VITE_CLEARANCE_VERIFIER_KEY` when `npm run build` makes the app: the operator
  * bakes the install's public key into the bundle it serves, so the page checks the server
  * against what it was built with), or from the auditor, who pastes the key they hold (from
  * `clearance audit key`, the operations runbook, or an earlier visit); a pasted key is kept in
