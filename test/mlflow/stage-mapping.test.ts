@@ -1,6 +1,6 @@
 /** Where MLflow stages land under a policy's states, and which Production version is the baseline. */
 import { describe, expect, it } from 'vitest';
-import type { MlflowModelVersion } from '../../src/app/index.js';
+import type { MlflowSourceVersion as MlflowModelVersion } from '../../src/app/index.js';
 import {
   baselineOf,
   compareVersionNumbers,
