@@ -85,6 +85,7 @@ describe('OpenAPI document', () => {
       'put /api/v1/users/{id}/email',
       'get /api/v1/rollouts',
       'get /api/v1/rollouts/{id}',
+      'get /api/v1/sign-in',
       'post /api/v1/rollouts/{id}/observations',
       'post /api/v1/rollouts/{id}/pause',
       'post /api/v1/rollouts/{id}/resume',
