@@ -712,7 +712,9 @@ export async function startServer(
     useCases: bindUseCases(deps, registry.auditSigner),
     stateCheck: () => latestCheck,
     directory: registry.directory,
-    ...(oidc ? { oidc } : {}),
+    ...(oidc
+      ? { oidc, oidcIssuer: { issuer: config.oidcIssuer, audience: config.oidcAudience } }
+      : {}),
     bodyLimitBytes: config.bodyLimitBytes,
     authFailureLimit: {
       max: config.authFailureLimit,

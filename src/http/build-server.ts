@@ -66,7 +66,24 @@ export interface HttpDeps {
   jobs?: () => JobRunnerStats;
   /** The built web app (dist/web) to serve at `/`; absent = the API only. */
   webRoot?: string;
+  /** The OIDC issuer and audience whose JWTs are accepted, told to sign-in pages (public). */
+  oidcIssuer?: { issuer: string; audience: string };
 }
+
+const signInSchema = {
+  type: 'object',
+  required: ['apiToken'],
+  properties: {
+    apiToken: { type: 'boolean', description: 'API tokens (`clr_…`) are accepted: always true.' },
+    oidc: {
+      type: 'object',
+      description:
+        'Present when the server accepts OIDC JWTs: an access token from this issuer, for this audience, is a bearer credential.',
+      required: ['issuer', 'audience'],
+      properties: { issuer: { type: 'string' }, audience: { type: 'string' } },
+    },
+  },
+} as const;
 
 export const openApiInfo = {
   title: 'Clearance registry API',
@@ -192,6 +209,23 @@ export function buildServer(deps: HttpDeps): FastifyInstance {
         },
       },
       async () => ({ status: 'ok' }),
+    );
+    api.get(
+      '/api/v1/sign-in',
+      {
+        config: { public: true },
+        schema: {
+          tags: ['identity'],
+          summary:
+            'How to sign in: API tokens always, and the OIDC issuer whose tokens are accepted',
+          security: [],
+          response: { 200: signInSchema, ...errors },
+        },
+      },
+      async () => ({
+        apiToken: true,
+        ...(deps.oidcIssuer ? { oidc: deps.oidcIssuer } : {}),
+      }),
     );
     api.get(
       '/api/v1/openapi.json',

@@ -2,9 +2,12 @@
  * The web UI in a real browser against a real `clearance serve` holding the credit-risk release
  * (seed.ts): sign in, the board, approving as the risk officer, the requester offered nothing and
  * refused by the API, a failing gate explained, a revoked session sent back to sign in. Every
- * page is checked with axe-core, and screenshots go to docs/screenshots/ for the README.
+ * page is checked with axe-core. Screenshots are taken on every run; with
+ * CLEARANCE_UPDATE_SCREENSHOTS=1 they replace the README's in docs/screenshots/ (otherwise a
+ * temporary directory, so a test run leaves the committed images alone).
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,7 +16,9 @@ import { type LiveServer, startLiveServer } from '../e2e/live-server.js';
 import { type Browser, launchBrowser, seriousViolations } from './browser.js';
 import { model, type SeededRelease, seedCreditRisk } from './seed.js';
 
-const screenshots = join(repoRoot, 'docs', 'screenshots');
+const screenshots = process.env.CLEARANCE_UPDATE_SCREENSHOTS
+  ? join(repoRoot, 'docs', 'screenshots')
+  : mkdtempSync(join(tmpdir(), 'clearance-screenshots-'));
 
 let server: LiveServer;
 let seeded: SeededRelease;

@@ -60,6 +60,8 @@ const promoters = ['mlops', 'model_owner', 'admin'] as const;
 /** Who may call each route without a 401/403; everyone else gets 403 (audited). */
 const table: Record<string, Rule> = {
   'get /healthz': 'public',
+  // How to sign in: what a sign-in page shows before anyone has a token.
+  'get /api/v1/sign-in': 'public',
   'get /metrics': anyRole,
   'post /api/v1/policies': ['admin'],
   // Policy owners and those who review policy changes.
@@ -370,6 +372,7 @@ describe('authorisation matrix', () => {
   it('serves the OpenAPI document and the health check without a token', async () => {
     expect((await app.inject({ method: 'GET', url: '/api/v1/openapi.json' })).statusCode).toBe(200);
     expect((await send('get /healthz', undefined)).status).toBe(200);
+    expect((await send('get /api/v1/sign-in', undefined)).status).toBe(200);
   });
 
   it('answers 401 to every other route without a token', async () => {

@@ -88,6 +88,7 @@ describe('OpenAPI document', () => {
       'get /api/v1/rollouts',
       'get /api/v1/rollouts/{id}',
       'get /api/v1/rollouts/{id}/timeline',
+      'get /api/v1/sign-in',
       'post /api/v1/rollouts/{id}/observations',
       'post /api/v1/rollouts/{id}/pause',
       'post /api/v1/rollouts/{id}/resume',

@@ -109,3 +109,18 @@ describe('findBuiltWebApp', () => {
     expect(findBuiltWebApp(join(nested, 'dist', 'src', 'http'))).toBeUndefined();
   });
 });
+
+describe('GET /api/v1/sign-in', () => {
+  it('tells sign-in pages, without a token, whether OIDC tokens are accepted and from whom', async () => {
+    const plain = server();
+    const none = await plain.app.inject({ method: 'GET', url: '/api/v1/sign-in' });
+    expect(none.statusCode).toBe(200);
+    expect(none.json()).toEqual({ apiToken: true });
+    await close?.();
+    const oidcIssuer = { issuer: 'https://id.example.com', audience: 'clearance' };
+    const { app } = stubServer({}, { oidcIssuer });
+    close = () => app.close();
+    const res = await app.inject({ method: 'GET', url: '/api/v1/sign-in' });
+    expect(res.json()).toEqual({ apiToken: true, oidc: oidcIssuer });
+  });
+});

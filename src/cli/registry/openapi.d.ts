@@ -20,6 +20,39 @@ export interface paths {
       };
     };
   };
+  "/api/v1/sign-in": {
+    /** How to sign in: API tokens always, and the OIDC issuer whose tokens are accepted */
+    get: {
+      responses: {
+        /** @description Default Response */
+        200: {
+          content: {
+            "application/json": {
+              /** @description API tokens (`clr_…`) are accepted: always true. */
+              apiToken: boolean;
+              /** @description Present when the server accepts OIDC JWTs: an access token from this issuer, for this audience, is a bearer credential. */
+              oidc?: {
+                issuer: string;
+                audience: string;
+              };
+            };
+          };
+        };
+        /** @description RFC 9457 problem details. */
+        "4XX": {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description RFC 9457 problem details. */
+        "5XX": {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+  };
   "/metrics": {
     /** Prometheus metrics (text exposition format); any role */
     get: {

@@ -1,4 +1,4 @@
-import { type FormEvent, useState } from 'react';
+import { type FormEvent, useEffect, useState } from 'react';
 import { asApiError } from '../../api/use-resource';
 import type { Me } from '../../app/session';
 import { signIn } from '../../app/session';
@@ -11,6 +11,7 @@ export function SignInPage(props: { message?: string; onSignedIn(token: string, 
   const [token, setToken] = useState('');
   const [error, setError] = useState<string | undefined>();
   const [busy, setBusy] = useState(false);
+  const oidc = useOidcIssuer();
   const submit = async (event: FormEvent) => {
     event.preventDefault();
     const value = token.trim();
@@ -56,10 +57,17 @@ export function SignInPage(props: { message?: string; onSignedIn(token: string, 
         />
         <p id="token-help" className="muted">
           An API token looks like <code>clr_…</code>. Create one with{' '}
-          <code>clearance admin token create --user you</code>, or ask an administrator. Where your
-          organisation signs in with OIDC, paste an access token (JWT) from your identity provider
-          instead. The token is kept in this browser tab only and forgotten when you close it.
+          <code>clearance admin token create --user you</code>, or ask an administrator. The token
+          is kept in this browser tab only and forgotten when you close it.
         </p>
+        {oidc && (
+          <p className="muted">
+            This server also accepts OIDC access tokens: sign in to your identity provider (
+            <code>{oidc.issuer}</code>), get an access token for the audience{' '}
+            <code>{oidc.audience}</code> (for example with your organisation's CLI login) and paste
+            it here.
+          </p>
+        )}
         {error && (
           <p role="alert" className="notice notice-error">
             {error}
@@ -71,4 +79,22 @@ export function SignInPage(props: { message?: string; onSignedIn(token: string, 
       </form>
     </main>
   );
+}
+
+/** The OIDC issuer the server accepts, from the public GET /api/v1/sign-in (none on failure). */
+function useOidcIssuer(): { issuer: string; audience: string } | undefined {
+  const [oidc, setOidc] = useState<{ issuer: string; audience: string } | undefined>();
+  useEffect(() => {
+    let current = true;
+    fetch('/api/v1/sign-in', { headers: { accept: 'application/json' } })
+      .then((response) => (response.ok ? response.json() : undefined))
+      .then((body: { oidc?: { issuer: string; audience: string } } | undefined) => {
+        if (current && body?.oidc) setOidc(body.oidc);
+      })
+      .catch(() => undefined);
+    return () => {
+      current = false;
+    };
+  }, []);
+  return oidc;
 }
