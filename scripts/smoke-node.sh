@@ -15,6 +15,9 @@
 # architecture. A run whose key is there copies the addon in instead of compiling; any change to
 # one of those compiles again. The server round trip loads it either way, so a bad copy fails here.
 # CLEARANCE_SMOKE_CACHE moves the cache (default ~/.cache/clearance-smoke); delete it to compile.
+# Measured for 22 and 24 on the shared two-core machine (load 8-20), wall time: 22 min 36 s one
+# after the other and compiling each time (before this cache); 19 min 34 s side by side, compiling
+# (a cold cache); 4 min 7 s side by side from the cache, a minute of it removing the copies.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cache="${CLEARANCE_SMOKE_CACHE:-${HOME}/.cache/clearance-smoke}"
