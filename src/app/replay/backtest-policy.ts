@@ -4,7 +4,11 @@
  * would differ and why — so a policy change is reviewed on evidence, like a model. Read-only
  * apart from its `policy.backtested` audit entry.
  */
-import { type ApprovalEvaluation, evaluateApprovals } from '../../domain/approval-rules.js';
+import {
+  type ApprovalEvaluation,
+  type ApprovalRules,
+  evaluateApprovals,
+} from '../../domain/approval-rules.js';
 import {
   ClearanceError,
   type DecisionRecord,
@@ -23,6 +27,7 @@ import { storedEvidenceRecords, storedGateRun } from '../gate-evaluation/run-gat
 import type { AppDeps } from '../shared/app-deps.js';
 import { auditRecord } from '../shared/audit-record.js';
 import { forbidden, guarded, hasAnyRole } from '../shared/authorise.js';
+import { signOffRules } from '../transitions/approval-facts.js';
 
 const backtestRoles = ['admin', 'mlops', 'risk_officer', 'compliance_officer', 'auditor'] as const;
 
@@ -264,7 +269,11 @@ async function backtestOne(
     return;
   }
   report.evaluated += 1;
-  const approvals = approvalsUnder(transition, decision, input.subjects);
+  const approvals = approvalsUnder(
+    signOffRules(policy, decision, transition),
+    decision,
+    input.subjects,
+  );
   const after = decideOutcome({ gates, approvals });
   if (after.outcome === decision.outcome) return;
   if (approvals && !approvals.satisfied) notes.push(...approvalNotes(after.reasons));
@@ -283,16 +292,17 @@ async function backtestOne(
 }
 
 /**
- * The recorded approvals under the new policy's rules, for transition decisions. They are held to
- * the decision's own policy digest: the question is what the new rules require, not whether a
- * digest changed.
+ * The recorded approvals under the new policy's rules, for transition decisions — for an
+ * emergency, its sign-off rules (ADR 011), so a lone break-glass execution shows as denied. They
+ * are held to the decision's own policy digest: the question is what the new rules require, not
+ * whether a digest changed.
  */
 function approvalsUnder(
-  transition: NonNullable<ReturnType<typeof findTransition>>,
+  transition: ApprovalRules,
   decision: DecisionRecord,
   subjects: Subjects,
 ): ApprovalEvaluation | undefined {
-  if (decision.kind !== 'transition' || decision.changeType === 'emergency') return undefined;
+  if (decision.kind !== 'transition') return undefined;
   const request = decision.requestId ? subjects.requests.get(decision.requestId) : undefined;
   const version = subjects.versions.get(`${decision.model}@${decision.version}`);
   if (!request || !version) return undefined;
