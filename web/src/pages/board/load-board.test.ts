@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Model, Version } from '../../api/types';
 import { type BoardRow, filterBoard, stagesOf } from './load-board';
 
-const model = (name: string, ownerTeam: string, riskTier: string): Model => ({
+const model = (name: string, ownerTeam: string, riskTier: Model['riskTier']): Model => ({
   name,
   ownerTeam,
   riskTier,
@@ -15,6 +15,9 @@ const version = (v: string, state: string): Version => ({
   version: v,
   artifactUri: 's3://m',
   artifactDigest: 'sha256:a',
+  lineage: {},
+  createdAt: '2026-12-01T00:00:00Z',
+  createdBy: 'alice',
   state,
   stateSince: '2026-12-01T00:00:00Z',
 });
@@ -33,6 +36,11 @@ const row = (m: Model, waiting: string[] = []): BoardRow => ({
             to: 'production',
             changeType: 'standard',
             status: 'pending',
+            reason: 'better recall',
+            requestedBy: 'alice',
+            requestedAt: '2026-12-01T00:00:00Z',
+            policyDigest: 'sha256:p',
+            evidenceDigest: 'sha256:e',
           },
           failedGates: [],
           waitingForMe: waiting,
@@ -45,7 +53,7 @@ const row = (m: Model, waiting: string[] = []): BoardRow => ({
 describe('filterBoard', () => {
   const rows = [
     row(model('credit', 'credit', 'regulated'), ['risk_officer']),
-    row(model('recs', 'growth', 'standard')),
+    row(model('recs', 'growth', 'medium')),
     row(model('xray', 'radiology', 'safety-critical')),
   ];
   it('keeps every row without a filter, and filters by team, tier and waiting-for-me', () => {
