@@ -224,7 +224,17 @@ describe('client commands against a live server', () => {
     const notYours = await as('ci', ['rollout', 'promote', rolloutId]).run;
     expect(notYours.status).not.toBe(0);
     expect(
-      (await as('ci', ['rollout', 'pause', rolloutId]).json<{ status: string }>()).status,
+      (
+        await as('ci', [
+          'rollout',
+          'pause',
+          rolloutId,
+          '--reason',
+          'Holiday traffic',
+          '--ticket',
+          'CHG-1',
+        ]).json<{ status: string }>()
+      ).status,
     ).toBe('paused');
     const promoted = await as('product', [
       'rollout',
@@ -234,6 +244,14 @@ describe('client commands against a live server', () => {
       'Business call',
     ]).json<{ status: string }>();
     expect(promoted.status).toBe('completed');
+    // rollout show lists the people's actions with their reasons and tickets.
+    const ended = await as('owner', ['rollout', 'show', rolloutId]).json<{
+      actions: { action: string; reason?: string; ticket?: string }[];
+    }>();
+    expect(ended.actions).toMatchObject([
+      { action: 'pause', reason: 'Holiday traffic', ticket: 'CHG-1' },
+      { action: 'promote', reason: 'Business call' },
+    ]);
     const serving = await as('ci', ['model', 'serving', model]).json<{
       production: { version: string };
       rollbackTarget: { version: string };
