@@ -32,6 +32,38 @@ const batchIdPattern = /^[A-Za-z0-9._:-]{1,200}$/;
 export const pullBatchPrefix = 'pull:';
 const seriesPattern = /^[A-Za-z0-9._:-]{1,200}$/;
 
+/** RFC 3339 date-time: date, `T`, time, and a `Z` or numeric offset (never the server's zone). */
+const rfc3339 =
+  /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
+
+/**
+ * Milliseconds of an RFC 3339 time, or NaN: `Date.parse` alone reads a stamp without an offset in
+ * the server's time zone and rolls an impossible date over (February 30 → March 2), which would
+ * put the point in a window its reporter did not mean.
+ */
+function parseRfc3339(text: string): number {
+  const m = rfc3339.exec(text);
+  if (!m) return Number.NaN;
+  const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
+  const calendar = new Date(Date.UTC(year, month - 1, day));
+  if (
+    calendar.getUTCMonth() !== month - 1 ||
+    calendar.getUTCDate() !== day ||
+    hour > 23 ||
+    minute > 59 ||
+    second > 59
+  )
+    return Number.NaN;
+  return Date.parse(text);
+}
+
 const isCount = (n: unknown): n is number =>
   typeof n === 'number' && Number.isSafeInteger(n) && n >= 0;
 
@@ -45,7 +77,7 @@ function checkPoint(
     problems.push(`${where}: series must be 1–200 letters, digits or . _ : -.`);
   if (point.arm !== 'candidate' && point.arm !== 'control')
     problems.push(`${where}: arm must be candidate or control.`);
-  const at = Date.parse(point.at);
+  const at = typeof point.at === 'string' ? parseRfc3339(point.at) : Number.NaN;
   if (!Number.isFinite(at)) problems.push(`${where}: at "${point.at}" is not an RFC 3339 time.`);
   else if (at < bounds.startedAt)
     problems.push(`${where}: at ${point.at} is before the rollout started.`);
