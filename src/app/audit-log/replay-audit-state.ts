@@ -23,6 +23,7 @@ export const stateActions = [
   'approval.recorded',
   'review.recorded',
   'rollback.executed',
+  'emergency.reverted',
   'rollout.started',
   'rollout.step',
   'rollout.rolled_back',
@@ -251,6 +252,16 @@ const appliers: Record<string, Applier> = {
   'review.recorded': applyApproval,
   'transition.executed': applyExecuted,
   'rollback.executed': applyRollback,
+  'emergency.reverted': (state, entry) => {
+    const model = entry.subject.type === 'model' ? entry.subject.id : undefined;
+    const version = text(entry.data.version);
+    const to = text(entry.data.to);
+    if (!model || !version || !to) return 'does not name the model, version and state';
+    setVersionState(state, { model, version, to, at: entry.time });
+    const requestId = text(entry.data.requestId);
+    if (requestId) closeRequest(state, requestId, 'expired');
+    return undefined;
+  },
   'rollout.started': (state, entry) => {
     const model = text(entry.data.model);
     const version = text(entry.data.version);

@@ -1,9 +1,10 @@
 import type { TransitionRequest } from '../../domain/index.js';
 import { checkTransitionExists } from '../../domain/transition-rules.js';
-import { runGates } from '../gate-evaluation/run-gates.js';
+import { type GateRun, runGates } from '../gate-evaluation/run-gates.js';
 import type { AppDeps } from '../shared/app-deps.js';
 import { auditRecord, systemActor } from '../shared/audit-record.js';
 import { loadModel, loadPolicy } from '../shared/load-policy.js';
+import type { Repositories } from '../shared/ports.js';
 import { restoreRollbackTarget } from './move-version.js';
 import { recordDecision } from './record-decision.js';
 
@@ -113,6 +114,16 @@ async function expireOne(
       );
       return { requestId: request.id, outcome: 'regularised' };
     }
+    if (request.to !== 'production' && request.from !== 'production') {
+      return revertMove(tx, {
+        request,
+        model: model.name,
+        at,
+        run,
+        policyDigest: model.policyDigest,
+        decisionId: decision.id,
+      });
+    }
     const moved = await restoreRollbackTarget(tx, {
       policy,
       model: model.name,
@@ -144,4 +155,48 @@ async function expireOne(
     );
     return { requestId: request.id, outcome: 'rolled_back' };
   });
+}
+
+/**
+ * An expired emergency short of production (draft → staging, say) is undone by moving its version
+ * back to the state it came from; serving and the production version are not its to change.
+ */
+async function revertMove(
+  tx: Repositories,
+  input: {
+    request: TransitionRequest;
+    model: string;
+    at: string;
+    run: Pick<GateRun, 'evidenceDigest'>;
+    policyDigest: string;
+    decisionId: string;
+  },
+): Promise<ExpiryOutcome> {
+  const { request, model, at, run } = input;
+  await tx.versions.setState({ model, version: request.version, state: request.from, since: at });
+  await tx.requests.update({
+    ...request,
+    status: 'expired',
+    closeReason: `bypass expired without passing the standard gates; moved back to ${request.from}`,
+  });
+  await tx.audit.append(
+    auditRecord({
+      actor,
+      time: at,
+      action: 'emergency.reverted',
+      subject: { type: 'model', id: model },
+      reason: `Emergency bypass of request ${request.id} expired without passing the standard gates.`,
+      ticket: request.ticket,
+      digests: { evidence: run.evidenceDigest, policy: input.policyDigest },
+      data: {
+        version: request.version,
+        from: request.to,
+        to: request.from,
+        trigger: 'emergency.expired',
+        requestId: request.id,
+        decisionId: input.decisionId,
+      },
+    }),
+  );
+  return { requestId: request.id, outcome: 'rolled_back' };
 }
