@@ -1,7 +1,7 @@
 /**
  * The work queue across server processes: three runners on one PostgreSQL claim each job once and
  * run a recurring job once per period; three processes running the server's scheduled jobs
- * (checkpoint.sign, emergency.expire, reviews.escalate) run each period once and act on an
+ * (checkpoint.sign, emergency.expire, reviews.escalate, rollout.evaluate) run each period once and act on an
  * emergency once; a runner killed with SIGKILL while holding a job loses it to another once its
  * lease expires (on both engines).
  */
@@ -159,10 +159,15 @@ async function seedOverdueEmergency(url: string, blobDir: string): Promise<strin
   }
 }
 
-const scheduledKinds = ['checkpoint.sign', 'emergency.expire', 'reviews.escalate'];
+const scheduledKinds = [
+  'checkpoint.sign',
+  'emergency.expire',
+  'reviews.escalate',
+  'rollout.evaluate',
+];
 const scheduledTitle = 'the scheduled jobs in three server processes on one PostgreSQL';
 describe.skipIf(!postgresForSuite(scheduledTitle))(scheduledTitle, () => {
-  it('runs each period of checkpoint.sign, emergency.expire and reviews.escalate exactly once', async () => {
+  it('runs each period of checkpoint.sign, emergency.expire, reviews.escalate and rollout.evaluate exactly once', async () => {
     const database = await freshPostgresDatabase();
     const dir = mkdtempSync(join(tmpdir(), 'clearance-scheduled-'));
     const blobDir = join(dir, 'blobs');

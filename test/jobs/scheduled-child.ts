@@ -45,7 +45,12 @@ const handlers = scheduledJobHandlers(deps, {
   onExpired: (outcomes) => say({ expired: outcomes }),
   onEscalated: (outcomes) => say({ escalated: outcomes }),
 });
-const kinds = ['checkpoint.sign', 'emergency.expire', 'reviews.escalate'] as const;
+const kinds = [
+  'checkpoint.sign',
+  'emergency.expire',
+  'reviews.escalate',
+  'rollout.evaluate',
+] as const;
 
 /** Reports a run after the handler returned (the runner then completes it). */
 const reported =
