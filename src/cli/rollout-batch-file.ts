@@ -18,9 +18,12 @@ export interface BatchFile {
 
 const columns = ['series', 'arm', 'at', 'successes', 'trials', 'value', 'count'] as const;
 
+const decimal = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+
 function numberAt(cell: string | undefined, where: string): number | undefined {
   if (cell === undefined || cell.trim() === '') return undefined;
-  const n = Number(cell);
+  // Plain decimals only: Number() would also read 0x10, 0b11 and 0o7.
+  const n = decimal.test(cell.trim()) ? Number(cell) : Number.NaN;
   if (!Number.isFinite(n))
     throw invalidInput(`${where}: "${cell}" is not a number.`, 'Fix the CSV and run again.');
   return n;
@@ -52,9 +55,14 @@ function parseCsv(text: string, file: string): ObservationInput[] {
     };
     const base = { series: cell('series') ?? '', arm: cell('arm') ?? '', at: cell('at') ?? '' };
     const value = numberAt(cell('value'), where);
+    const successes = numberAt(cell('successes'), where);
+    const trials = numberAt(cell('trials'), where);
+    if (value !== undefined && (successes !== undefined || trials !== undefined))
+      throw invalidInput(
+        `${where} gives both successes/trials (a rate) and a value.`,
+        'Put a rate and a value on separate rows.',
+      );
     if (value === undefined) {
-      const successes = numberAt(cell('successes'), where);
-      const trials = numberAt(cell('trials'), where);
       points.push({
         ...base,
         ...(successes === undefined ? {} : { successes }),
