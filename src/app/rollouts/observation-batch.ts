@@ -10,7 +10,10 @@ import type { ObservationPoint } from '../../rollout/index.js';
 
 /** Points in one batch. */
 export const maxBatchPoints = 10_000;
-/** Raw values in one batch, histogram counts included (values are expanded to evaluate). */
+/**
+ * Raw values in one batch, histogram counts included (values are expanded to evaluate); a
+ * histogram counts as the larger of its listed values and its counts' sum.
+ */
 export const maxBatchValues = 1_000_000;
 /** How far past its arrival a point's timestamp may be (clocks of reporters drift). */
 const maxClockSkewMs = 5 * 60_000;
@@ -105,7 +108,12 @@ function checkPoint(
         problems.push(`${where}: counts must have one entry per value.`);
       else if (!point.counts.every(isCount))
         problems.push(`${where}: counts must be whole numbers ≥ 0.`);
-      else values = point.counts.reduce((sum, c) => sum + c, 0);
+      // Every listed value is stored, counted 0 times or not: the larger of the two is bounded.
+      else
+        values = Math.max(
+          list.length,
+          point.counts.reduce((sum, c) => sum + c, 0),
+        );
     } else values = list.length;
   }
   if (problems.length > 0) return { problems, values };
