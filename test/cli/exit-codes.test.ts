@@ -177,6 +177,18 @@ const rows: Row[] = [
     code: 2,
     says: [/--policy and --owner-team go together/],
   },
+  {
+    what: '--server that is not an http(s) URL',
+    args: ['version', 'list', 'credit-risk-pd', '--server', 'notaurl'],
+    code: 2,
+    says: [/--server "notaurl" is not an http\(s\) URL/, /--server http:\/\/127\.0\.0\.1:8080/],
+  },
+  {
+    what: 'evidence-pack verify --key-fingerprint that is not sha256:HEX',
+    args: ['evidence-pack', 'verify', aDirectory, '--key-fingerprint', 'nothex'],
+    code: 2,
+    says: [/--key-fingerprint "nothex" is not sha256:<64 hex digits>/, /verifier-key\.txt/],
+  },
   { what: 'an unknown command', args: ['no-such-command'], code: 2, says: [/unknown command/] },
 ];
 
