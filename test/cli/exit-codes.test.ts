@@ -195,6 +195,12 @@ const rows: Row[] = [
     code: 2,
     says: [/clearnce\.db/, /no such file/, /--database/],
   },
+  {
+    what: '--database naming a PostgreSQL server nothing listens on',
+    args: ['audit', 'verify', '--database', 'postgres://postgres@127.0.0.1:9/clearance'],
+    code: 2,
+    says: [/cannot connect to 127\.0\.0\.1:9: connection refused/, /--database/],
+  },
   { what: 'an unknown command', args: ['no-such-command'], code: 2, says: [/unknown command/] },
 ];
 
