@@ -72,6 +72,25 @@ function describeSystemError(error: unknown): string | undefined {
 }
 
 /**
+ * A database or server that cannot be reached (a refused or unresolvable `connect`), anywhere in
+ * the cause chain (the store wraps it): bad input, not a bug.
+ */
+function describeUnreachable(error: unknown): string | undefined {
+  for (let e: unknown = error, depth = 0; e instanceof Error && depth < 5; depth++) {
+    if (isSystemError(e)) {
+      const where =
+        e.port === undefined ? (e as { hostname?: string }).hostname : `${e.address}:${e.port}`;
+      if (e.code === 'ECONNREFUSED' && e.syscall === 'connect')
+        return `cannot connect to ${where}: connection refused. Start the database or server there, or fix the address in --database (or --server).`;
+      if (e.code === 'ENOTFOUND' && e.syscall === 'getaddrinfo')
+        return `cannot connect to ${where}: no such host. Fix the host name in --database (or --server).`;
+    }
+    e = e.cause;
+  }
+  return undefined;
+}
+
+/**
  * Prints an error the way a person can act on it, once, and returns the exit code. A file or
  * port that cannot be used is bad input (exit 2, one line); anything else unexpected is a bug
  * (exit 3, with an id), whose stack trace is printed only with `debug`.
@@ -96,7 +115,7 @@ export function reportError(
     if (debug && error.stack) stderr.write(`${error.stack}\n`);
     return exitCodeFor(error.code);
   }
-  const system = describeSystemError(error);
+  const system = describeSystemError(error) ?? describeUnreachable(error);
   if (system !== undefined) {
     stderr.write(`error: ${system}\n`);
     if (debug && error instanceof Error && error.stack) stderr.write(`${error.stack}\n`);

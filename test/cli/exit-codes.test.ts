@@ -4,7 +4,7 @@
  * a server that must exit when its port is taken). Bad input is one line on stderr naming the file
  * or port and the fix, printed once, without a stack trace unless `--debug`.
  */
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -177,6 +177,30 @@ const rows: Row[] = [
     code: 2,
     says: [/--policy and --owner-team go together/],
   },
+  {
+    what: '--server that is not an http(s) URL',
+    args: ['version', 'list', 'credit-risk-pd', '--server', 'notaurl'],
+    code: 2,
+    says: [/--server "notaurl" is not an http\(s\) URL/, /--server http:\/\/127\.0\.0\.1:8080/],
+  },
+  {
+    what: 'evidence-pack verify --key-fingerprint that is not sha256:HEX',
+    args: ['evidence-pack', 'verify', aDirectory, '--key-fingerprint', 'nothex'],
+    code: 2,
+    says: [/--key-fingerprint "nothex" is not sha256:<64 hex digits>/, /verifier-key\.txt/],
+  },
+  {
+    what: 'audit verify on a SQLite database that does not exist (a typo must not verify)',
+    args: ['audit', 'verify', '--database', `sqlite:${join(work, 'typo', 'clearnce.db')}`],
+    code: 2,
+    says: [/clearnce\.db/, /no such file/, /--database/],
+  },
+  {
+    what: '--database naming a PostgreSQL server nothing listens on',
+    args: ['audit', 'verify', '--database', 'postgres://postgres@127.0.0.1:9/clearance'],
+    code: 2,
+    says: [/cannot connect to 127\.0\.0\.1:9: connection refused/, /--database/],
+  },
   { what: 'an unknown command', args: ['no-such-command'], code: 2, says: [/unknown command/] },
 ];
 
@@ -197,6 +221,13 @@ describe('exit codes (docs/reference/cli.md)', () => {
       for (const pattern of row.says ?? []) expect(lines[0]).toMatch(pattern);
     });
   }
+
+  it('2 for audit verify on a missing SQLite file, which is left uncreated', async () => {
+    const missing = join(work, 'nowhere', 'clearance.db');
+    const run = await runCli(['audit', 'verify', '--database', `sqlite:${missing}`], { cwd: work });
+    expect(run.status, run.stderr).toBe(2);
+    expect(existsSync(missing)).toBe(false);
+  });
 
   it('2 with the stack trace as well under --debug, the error still said once', async () => {
     const run = await runCli(

@@ -166,6 +166,26 @@ for (const engine of databaseEnginesFor('CLI reads of what people sign')) {
         expect(text).not.toMatch(/0\.03\d{4,}/); // rounded for people
       });
 
+      it('shows an executed request with the sign-offs its execution counted, none still required', async () => {
+        const all = await json<{ id: string; version: string; to: string; status: string }[]>([
+          'request',
+          'list',
+          model,
+          '--version',
+          '2026.2',
+        ]);
+        const executed = all.find((r) => r.to === 'production' && r.status === 'executed');
+        expect(executed).toBeDefined();
+        const [text, remoteText] = await both(['request', 'show', executed?.id ?? '']);
+        expect(remoteText).toBe(text);
+        // Its promotion made 2026.2 the baseline: counted "now", no sign-off would hold any more.
+        expect(text).not.toContain('still required');
+        expect(text).not.toContain('not counted');
+        expect(text).toMatch(/Sign-offs counted at execution \(decision \S+\): 3, complete/);
+        for (const role of ['model_owner', 'risk_officer', 'compliance_officer'])
+          expect(text).toMatch(new RegExp(`✓ \\S+ as ${role}: approve`));
+      });
+
       it('exits 2 naming an unknown request, and a request without --to', async () => {
         const unknown = await runCli(['request', 'show', 'no-such-request', ...local]);
         expect(unknown.status).toBe(2);

@@ -1,7 +1,7 @@
 /**
  * `clearance evidence-pack verify FILE`: checks a pack offline (a directory written by `export`,
  * or its .tar.gz) against a pinned verifier key. Exit 0 valid, 1 invalid (each failure named),
- * 2 unreadable or no key pinned.
+ * 2 unreadable, a malformed pin, or no key pinned.
  */
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
@@ -44,7 +44,15 @@ function pinnedKey(o: { key: string[]; keyFingerprint?: string }): PinnedKey {
       'Pin the key itself (--key) or its fingerprint (--key-fingerprint), not both.',
     );
   if (o.key.length > 0) return { keys: o.key };
-  if (o.keyFingerprint !== undefined) return { fingerprint: o.keyFingerprint };
+  if (o.keyFingerprint !== undefined) {
+    // Malformed, it could never match: a bad flag value (exit 2), not an invalid pack (exit 1).
+    if (!/^sha256:[0-9a-f]{64}$/i.test(o.keyFingerprint.trim()))
+      throw unreadable(
+        `--key-fingerprint "${o.keyFingerprint}" is not sha256:<64 hex digits>.`,
+        "Pin the fingerprint of the key you trust: `tr -d '\\n' < audit/verifier-key.txt | sha256sum`, prefixed with sha256:.",
+      );
+    return { fingerprint: o.keyFingerprint };
+  }
   throw unreadable(
     'No verifier key pinned: a pack is only as trustworthy as the key its checkpoint is checked with.',
     'Pass --key with the verifier key `clearance serve` prints, or --key-fingerprint with its sha256 fingerprint.',

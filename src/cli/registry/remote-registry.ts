@@ -134,8 +134,23 @@ type WebhookBody<M extends 'post' | 'patch'> = M extends 'post'
 /** Creating calls send one, so a retried command never acts twice. */
 const once = () => ({ header: { 'idempotency-key': randomUUID() } });
 
+/** A server address fetch cannot even form a request to is a bad flag value, not a bug. */
+function checkServerUrl(server: string): void {
+  if (/^https?:\/\/[^/]/i.test(server) && URL.canParse(server)) return;
+  const message = `--server "${server}" is not an http(s) URL.`;
+  throw new ClearanceError('invalid_input', message, {
+    problems: [
+      {
+        message,
+        fix: 'Pass the Clearance server with its scheme, e.g. --server http://127.0.0.1:8080 (or set CLEARANCE_SERVER).',
+      },
+    ],
+  });
+}
+
 export function createRemoteRegistry(options: RemoteOptions): CliRegistry {
   const { server } = options;
+  checkServerUrl(server);
   const api = createClient<paths>({
     baseUrl: server.replace(/\/+$/, ''),
     headers: options.token ? { authorization: `Bearer ${options.token}` } : {},

@@ -153,6 +153,19 @@ function decisionHead(d: DecisionRecord): string {
   return `Gates (decision ${d.id}, ${d.kind}, ${d.outcome.toUpperCase()} at ${d.at}${bypass}):`;
 }
 
+/**
+ * An executed request's sign-offs are those its executing decision counted: counted again now, its
+ * own promotion (a new production baseline) or a later policy would make every one "not counted"
+ * and all "still required" — not what was signed.
+ */
+function executedSignOffLines(decision: DecisionRecord): string[] {
+  const counted = decision.approvalsCounted;
+  return [
+    `Sign-offs counted at execution (decision ${decision.id}): ${counted.length}, complete`,
+    ...counted.map((a) => `  ✓ ${approvalLine(a)}`),
+  ];
+}
+
 /** `request show`: the request, the gate table of its latest decision, sign-offs and evidence. */
 export function renderRequest(view: RequestView, decision: DecisionRecord | undefined): string {
   const lines = [...requestHead(view.request), ''];
@@ -160,7 +173,12 @@ export function renderRequest(view: RequestView, decision: DecisionRecord | unde
     lines.push(decisionHead(decision), ...gateLines(decision.gates));
     for (const reason of decision.reasons) lines.push(`  ${reason}`);
   } else lines.push('Gates: not evaluated yet.');
-  lines.push('', ...signOffLines(view));
+  const executed =
+    view.request.status === 'executed' &&
+    view.status.basis === 'approvals' &&
+    decision?.kind === 'transition' &&
+    decision.outcome === 'allowed';
+  lines.push('', ...(executed ? executedSignOffLines(decision) : signOffLines(view)));
   if (decision) {
     lines.push('', 'Evidence the sign-offs are bound to:', ...evidenceLines(decision.evidence));
     if (decision.baseline)
