@@ -390,7 +390,12 @@ export interface ModelMetadataRepository {
   versionTags(model: string): Promise<VersionTagChange[]>;
   setVersionTag(tag: VersionTagChange): Promise<void>;
   aliases(model: string): Promise<{ alias: string; version: string }[]>;
-  setAlias(alias: { model: string; alias: string; version: string | null; at: string }): Promise<void>;
+  setAlias(alias: {
+    model: string;
+    alias: string;
+    version: string | null;
+    at: string;
+  }): Promise<void>;
   versionDescriptions(model: string): Promise<Record<string, string>>;
   setVersionDescription(input: {
     model: string;
