@@ -13,6 +13,9 @@ import {
   aliasQuery,
   createModelBody,
   createVersionBody,
+  deleteAliasBody,
+  deleteModelTagBody,
+  deleteVersionTagBody,
   emptyReply,
   latestVersionsBody,
   latestVersionsQuery,
@@ -23,7 +26,11 @@ import {
   oneVersion,
   searchQuery,
   setAliasBody,
+  setModelTagBody,
+  setVersionTagBody,
   transitionBody,
+  updateModelBody,
+  updateVersionBody,
   versionList,
 } from './mlflow-schemas.js';
 import type { RoutesPlugin } from './routes-plugin.js';
@@ -45,64 +52,18 @@ export const unsupportedEndpoints: readonly {
       'Clearance does not rename models: audit entries, approvals and serving refer to the name. Register a new model instead.',
   },
   {
-    method: 'PATCH',
-    path: '/registered-models/update',
-    code: 'NOT_IMPLEMENTED',
-    message:
-      "Clearance does not change a model's description after registration through the MLflow API.",
-  },
-  {
     method: 'DELETE',
     path: '/registered-models/delete',
     code: 'NOT_IMPLEMENTED',
     message:
-      'Clearance keeps every registered model: the audit log refers to it. Archive its versions instead.',
-  },
-  {
-    method: 'POST',
-    path: '/registered-models/set-tag',
-    code: 'NOT_IMPLEMENTED',
-    message:
-      "Clearance does not keep tags on registered models; its clearance.* tags are read-only views of the model's owner, risk tier and policy.",
-  },
-  {
-    method: 'DELETE',
-    path: '/registered-models/delete-tag',
-    code: 'NOT_IMPLEMENTED',
-    message: 'Clearance does not keep tags on registered models.',
-  },
-  {
-    method: 'DELETE',
-    path: '/registered-models/alias',
-    code: 'NOT_IMPLEMENTED',
-    message:
-      'A governed alias follows the production version; removing it is a rollback: `clearance rollback`.',
-  },
-  {
-    method: 'PATCH',
-    path: '/model-versions/update',
-    code: 'NOT_IMPLEMENTED',
-    message: 'Versions are immutable in Clearance: the description given at registration is kept.',
+      'Clearance keeps every registered model: the audit log, approvals and policies refer to it. Archive its versions instead.',
   },
   {
     method: 'DELETE',
     path: '/model-versions/delete',
     code: 'NOT_IMPLEMENTED',
     message:
-      'Clearance keeps every registered version: the audit log refers to it. Transition it to Archived instead.',
-  },
-  {
-    method: 'POST',
-    path: '/model-versions/set-tag',
-    code: 'NOT_IMPLEMENTED',
-    message:
-      'Versions are immutable in Clearance: tags are given when the version is created (model-versions/create).',
-  },
-  {
-    method: 'DELETE',
-    path: '/model-versions/delete-tag',
-    code: 'NOT_IMPLEMENTED',
-    message: 'Versions are immutable in Clearance: their tags are kept as registered.',
+      'Clearance keeps every registered version: the audit log and approvals refer to it, and a rollback may need it. Transition it to Archived instead.',
   },
 ];
 
@@ -191,6 +152,72 @@ function registeredModelRoutes(app: Parameters<RoutesPlugin>[0], useCases: UseCa
   );
 }
 
+/** MLflow's mutable metadata: tags, plain aliases, descriptions (app/mlflow/mlflow-metadata.ts). */
+function metadataRoutes(app: Parameters<RoutesPlugin>[0], useCases: UseCases): void {
+  const empty = { 200: emptyReply };
+  app.post(
+    '/registered-models/set-tag',
+    { schema: { ...hidden, body: setModelTagBody, response: empty } },
+    async (request) => {
+      await useCases.mlflowSetModelTag(principalOf(request), request.body);
+      return {};
+    },
+  );
+  app.delete(
+    '/registered-models/delete-tag',
+    { schema: { ...hidden, body: deleteModelTagBody, response: empty } },
+    async (request) => {
+      await useCases.mlflowDeleteModelTag(principalOf(request), request.body);
+      return {};
+    },
+  );
+  app.delete(
+    '/registered-models/alias',
+    { schema: { ...hidden, body: deleteAliasBody, response: empty } },
+    async (request) => {
+      await useCases.mlflowDeleteAlias(principalOf(request), request.body);
+      return {};
+    },
+  );
+  app.patch(
+    '/registered-models/update',
+    { schema: { ...hidden, body: updateModelBody, response: { 200: oneModel } } },
+    async (request) => ({
+      registered_model: await useCases.mlflowUpdateRegisteredModel(principalOf(request), {
+        name: request.body.name,
+        description: request.body.description ?? '',
+      }),
+    }),
+  );
+  app.post(
+    '/model-versions/set-tag',
+    { schema: { ...hidden, body: setVersionTagBody, response: empty } },
+    async (request) => {
+      await useCases.mlflowSetVersionTag(principalOf(request), request.body);
+      return {};
+    },
+  );
+  app.delete(
+    '/model-versions/delete-tag',
+    { schema: { ...hidden, body: deleteVersionTagBody, response: empty } },
+    async (request) => {
+      await useCases.mlflowDeleteVersionTag(principalOf(request), request.body);
+      return {};
+    },
+  );
+  app.patch(
+    '/model-versions/update',
+    { schema: { ...hidden, body: updateVersionBody, response: { 200: oneVersion } } },
+    async (request) => ({
+      model_version: await useCases.mlflowUpdateModelVersion(principalOf(request), {
+        name: request.body.name,
+        version: request.body.version,
+        description: request.body.description ?? '',
+      }),
+    }),
+  );
+}
+
 function modelVersionRoutes(app: Parameters<RoutesPlugin>[0], useCases: UseCases): void {
   app.post(
     '/model-versions/create',
@@ -246,6 +273,7 @@ export const mlflowRoutes: RoutesPlugin = async (app, { useCases }) => {
   app.setErrorHandler(mlflowErrorHandler);
   registeredModelRoutes(app, useCases);
   modelVersionRoutes(app, useCases);
+  metadataRoutes(app, useCases);
   for (const endpoint of unsupportedEndpoints) {
     app.route({
       method: endpoint.method,

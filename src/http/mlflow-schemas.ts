@@ -164,3 +164,50 @@ export const setAliasBody = {
   properties: { name, alias: name, version },
   required: ['name', 'alias', 'version'],
 } as const;
+
+// MLflow's limits (mlflow/utils/validation.py) are checked by the use cases, so a too-long key
+// or value is INVALID_PARAMETER_VALUE with MLflow's wording rather than a schema error.
+const tagKey = { type: 'string' } as const;
+const tagValue = { type: 'string' } as const;
+
+export const setModelTagBody = {
+  type: 'object',
+  properties: { name, key: tagKey, value: tagValue },
+  required: ['name', 'key', 'value'],
+} as const;
+
+export const deleteModelTagBody = {
+  type: 'object',
+  properties: { name, key: tagKey },
+  required: ['name', 'key'],
+} as const;
+
+export const setVersionTagBody = {
+  type: 'object',
+  properties: { name, version, key: tagKey, value: tagValue },
+  required: ['name', 'version', 'key', 'value'],
+} as const;
+
+export const deleteVersionTagBody = {
+  type: 'object',
+  properties: { name, version, key: tagKey },
+  required: ['name', 'version', 'key'],
+} as const;
+
+export const deleteAliasBody = {
+  type: 'object',
+  properties: { name, alias: name },
+  required: ['name', 'alias'],
+} as const;
+
+export const updateModelBody = {
+  type: 'object',
+  properties: { name, description: { type: 'string' } },
+  required: ['name'],
+} as const;
+
+export const updateVersionBody = {
+  type: 'object',
+  properties: { name, version, description: { type: 'string' } },
+  required: ['name', 'version'],
+} as const;

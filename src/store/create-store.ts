@@ -14,6 +14,7 @@ import { evidenceRepository } from './repositories/evidence-repository.js';
 import { idempotencyRepository } from './repositories/idempotency-repository.js';
 import { identityRepository } from './repositories/identity-repository.js';
 import { jobRepository } from './repositories/job-repository.js';
+import { modelMetadataRepository } from './repositories/model-metadata-repository.js';
 import { modelRepository, policyRepository } from './repositories/model-repository.js';
 import { outboxRepository } from './repositories/outbox-repository.js';
 import { requestRepository } from './repositories/request-repository.js';
@@ -74,6 +75,7 @@ function repositories(context: RepositoryContext): Repositories {
     deliveries: deliveryRepository(context, jobs),
     webhooks: webhookRepository(context),
     rollouts: rolloutRepository(context),
+    metadata: modelMetadataRepository(context),
     reads: { pendingRequests: pendingRequestsReadModel(context) },
   };
 }

@@ -319,6 +319,10 @@ export interface Database {
   delivery_attempts: DeliveryAttemptsTable;
   rollouts: RolloutsTable;
   rollout_observations: RolloutObservationsTable;
+  model_tags: ModelTagsTable;
+  version_tags: VersionTagsTable;
+  model_aliases: ModelAliasesTable;
+  version_descriptions: VersionDescriptionsTable;
 }
 
 /** Added by 0010: a canary rollout; `spec`, `state` and `baselines` are canonical JSON. */
@@ -359,3 +363,36 @@ export const appendOnlyTables = [
   'approvals',
   'decisions',
 ] as const;
+
+/** Added by 0013: MLflow tags set on a model after its registration. */
+export interface ModelTagsTable {
+  model: string;
+  key: string;
+  value: string;
+  updated_at: Instant;
+}
+
+/** Added by 0013: a version's tag set or (null value) deleted after registration. */
+export interface VersionTagsTable {
+  model: string;
+  version: string;
+  key: string;
+  value: string | null;
+  updated_at: Instant;
+}
+
+/** Added by 0013: a plain (non-governed) MLflow alias. */
+export interface ModelAliasesTable {
+  model: string;
+  alias: string;
+  version: string;
+  updated_at: Instant;
+}
+
+/** Added by 0013: a version's description as last updated. */
+export interface VersionDescriptionsTable {
+  model: string;
+  version: string;
+  description: string;
+  updated_at: Instant;
+}

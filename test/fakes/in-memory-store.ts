@@ -40,10 +40,11 @@ import {
   type VersionState,
   type VersionView,
 } from '../../src/domain/index.js';
+import { emptyMetadata, type MetadataState, metadataRepo } from './in-memory-metadata.js';
 import { emptyRollouts, type RolloutsState, rolloutRepo } from './in-memory-rollouts.js';
 import { emptyWorkQueue, type WorkQueueState, workQueueRepos } from './in-memory-work-queue.js';
 
-export interface MemoryState extends WorkQueueState, RolloutsState {
+export interface MemoryState extends WorkQueueState, RolloutsState, MetadataState {
   models: Map<string, Model>;
   versions: Map<string, Version>;
   states: Map<string, VersionState>;
@@ -97,6 +98,7 @@ function emptyState(): MemoryState {
     blobUploads: [],
     ...emptyWorkQueue(),
     ...emptyRollouts(),
+    ...emptyMetadata(),
   };
 }
 
@@ -510,6 +512,7 @@ export function createInMemoryStore(): InMemoryStore {
       ...blobUploadRepo(draft),
       ...workQueueRepos(draft),
       ...rolloutRepo(draft),
+      ...metadataRepo(draft),
     };
     return { ...writes, reads: readModels(writes) };
   };

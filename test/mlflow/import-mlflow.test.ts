@@ -125,7 +125,15 @@ async function stored(at: Install, models: string[]) {
       }
       const entries: AuditEntry[] = [];
       for await (const e of tx.audit.entries(0, await tx.audit.size())) entries.push(e.entry);
-      return { versions, production, entries };
+      const metadata = new Map<string, unknown>();
+      for (const m of models) {
+        metadata.set(m, {
+          tags: await tx.metadata.modelTags(m),
+          aliases: await tx.metadata.aliases(m),
+          description: (await tx.models.get(m))?.description,
+        });
+      }
+      return { versions, production, entries, metadata };
     });
   } finally {
     await r.close();
@@ -220,6 +228,14 @@ describe.each(engines)('clearance import mlflow [%s]', (engine) => {
         aliases: { challenger: '4', champion: '3' },
       },
     });
+    // Tags, description and plain aliases land where the MLflow API reads them; the governed
+    // alias (champion) follows the production version instead.
+    expect(db.metadata.get('credit-risk')).toStrictEqual({
+      tags: { team: 'risk', tier: 'regulated' },
+      aliases: [{ alias: 'challenger', version: '4' }],
+      description: 'PD model for retail credit',
+    });
+    expect(db.entries.filter((e) => e.action === 'model.alias_set')).toHaveLength(1);
     const baseline = db.entries.find((e) => e.action === 'version.imported');
     expect(baseline?.subject.id).toBe('credit-risk@3');
     expect(baseline?.reason).toBe(`In stage Production in MLflow at ${server.url}`);
@@ -235,7 +251,11 @@ describe.each(engines)('clearance import mlflow [%s]', (engine) => {
 
     // New aliases in MLflow are recorded once; the versions Clearance governs stay as they are.
     const changed = registry();
-    changed[0] = { ...(changed[0] as FakeModel), aliases: { champion: '4' } };
+    changed[0] = {
+      ...(changed[0] as FakeModel),
+      aliases: { champion: '4' },
+      tags: { team: 'risk' },
+    };
     (changed[0] as FakeModel).versions[3] = { version: '4', stage: 'Production' };
     server.options.models = changed;
     const third = await runCli(importArgs(at, server, '--format', 'json'));
@@ -244,6 +264,13 @@ describe.each(engines)('clearance import mlflow [%s]', (engine) => {
     const after = await stored(at, ['credit-risk']);
     expect(after.production.get('credit-risk')).toBe('3');
     expect(after.entries).toHaveLength(db.entries.length + 1);
+    // MLflow dropped a tag: so does Clearance's copy; the challenger alias MLflow removed stays
+    // until deleted through the API (an import adds and moves aliases, never removes them).
+    expect(after.metadata.get('credit-risk')).toStrictEqual({
+      tags: { team: 'risk' },
+      aliases: [{ alias: 'challenger', version: '4' }],
+      description: 'PD model for retail credit',
+    });
   });
 
   it('completes a run killed half-way without duplicates', async () => {

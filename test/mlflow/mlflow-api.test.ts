@@ -1,7 +1,7 @@
 /**
  * The MLflow-compatible Model Registry API against a live `clearance serve`, on SQLite and on
  * PostgreSQL, driven by the typed MLflow client: registration, reads, searches, the governed
- * Staging/Production transitions and aliases (issue 14's "Done when"), unsupported endpoints and
+ * Staging/Production transitions and aliases (issue 14's "Done when"), rename and delete refused, and
  * MLflow's error format.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -309,29 +309,27 @@ for (const engine of databaseEnginesFor('MLflow API')) {
         }),
       );
       expect(bogus.errorCode).toBe('INVALID_PARAMETER_VALUE');
-      const other = await mlflowRefusal(ci.setRegisteredModelAlias(model, 'challenger', '2'));
-      expect(other.errorCode).toBe('INVALID_PARAMETER_VALUE');
+      // A plain alias is a pointer: it moves nothing (mlflow-metadata.test.ts covers the rest).
+      await ci.setRegisteredModelAlias(model, 'challenger', '2');
+      expect((await ci.getModelVersion(model, '2')).current_stage).toBe('Staging');
     });
 
-    it('answers the unsupported endpoints with NOT_IMPLEMENTED and the reason', async () => {
+    it('answers rename and delete with NOT_IMPLEMENTED and the reason', async () => {
       const calls = [
         () => ci.renameRegisteredModel(model, 'renamed'),
-        () => ci.updateRegisteredModel(model, 'new description'),
         () => ci.deleteRegisteredModel(model),
-        () => ci.setRegisteredModelTag(model, 'k', 'v'),
-        () => ci.deleteRegisteredModelTag(model, 'k'),
-        () => ci.deleteRegisteredModelAlias(model, 'champion'),
-        () => ci.updateModelVersion(model, '1', 'new'),
         () => ci.deleteModelVersion(model, '1'),
-        () => ci.setModelVersionTag(model, '1', 'k', 'v'),
-        () => ci.deleteModelVersionTag(model, '1', 'k'),
       ];
       for (const call of calls) {
         const refused = await mlflowRefusal(call());
         expect([refused.status, refused.errorCode]).toEqual([501, 'NOT_IMPLEMENTED']);
         expect(refused.message.length).toBeGreaterThan(20);
       }
+      const governed = await mlflowRefusal(ci.deleteRegisteredModelAlias(model, 'champion'));
+      expect([governed.status, governed.errorCode]).toEqual([400, 'INVALID_PARAMETER_VALUE']);
+      expect(governed.message).toContain('clearance rollback');
       expect((await ci.getModelVersion(model, '1')).current_stage).toBe('Production');
+      expect((await ci.getModelVersion(model, '1')).aliases).toEqual(['production', 'champion']);
     });
 
     it('serves the ajax-api prefix, MLflow errors for auth and unknown endpoints', async () => {

@@ -37,7 +37,7 @@ describe('docs/mlflow-compatibility.md', () => {
     const { app } = stubServer();
     await app.ready();
     const supported = rows.filter((r) => r.status.startsWith('supported'));
-    expect(supported).toHaveLength(11);
+    expect(supported).toHaveLength(18);
     for (const row of supported) {
       for (const prefix of mlflowPrefixes) {
         const url = `${prefix}/${row.path}`;
@@ -45,5 +45,15 @@ describe('docs/mlflow-compatibility.md', () => {
       }
     }
     await app.close();
+  });
+
+  it('names every audit action the metadata use cases write', () => {
+    const source = readFileSync(
+      join(repoRoot, 'src', 'app', 'mlflow', 'mlflow-metadata.ts'),
+      'utf8',
+    );
+    const actions = [...source.matchAll(/action: '([a-z]+\.[a-z_]+)'/g)].map((m) => m[1]);
+    expect(actions.length).toBeGreaterThanOrEqual(8);
+    for (const action of actions) expect(page).toContain(`\`${action}\``);
   });
 });

@@ -7,6 +7,7 @@ import type { Store } from '../../src/app/shared/ports.js';
 import { auditContract } from './store-contract-audit.js';
 import { idempotencyContract } from './store-contract-idempotency.js';
 import { identityContract } from './store-contract-identity.js';
+import { metadataContract } from './store-contract-metadata.js';
 import { readContract } from './store-contract-reads.js';
 import { registryContract } from './store-contract-registry.js';
 import { rolloutContract } from './store-contract-rollouts.js';
@@ -28,6 +29,7 @@ export function storeContract(openStore: () => Promise<Store>): void {
   readContract(store);
   workQueueContract(store);
   rolloutContract(store);
+  metadataContract(store);
 }
 
 /** The error a rejected promise carries, for asserting codes and messages. */

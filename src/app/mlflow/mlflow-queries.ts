@@ -24,33 +24,75 @@ const defaultMlflowSettings: MlflowSettings = {
 
 export const settingsOf = (deps: AppDeps): MlflowSettings => deps.mlflow ?? defaultMlflowSettings;
 
-/** The governed aliases all name the production version (when there is one). */
-async function aliasesOf(deps: AppDeps, principal: Principal, model: string) {
-  const serving = await getServing(deps, principal, { model });
-  const production = serving.production?.version;
-  if (production === undefined) return [];
-  return settingsOf(deps).governedAliases.map((alias) => ({ alias, version: production }));
+/** The model's metadata changed through MLflow (0013), read in one snapshot. */
+interface StoredMetadata {
+  tags: Record<string, string>;
+  aliases: { alias: string; version: string }[];
+  versionTags: Map<string, Record<string, string | null>>;
+  descriptions: Record<string, string>;
 }
 
-function versionsWithAliases(
+async function storedMetadata(deps: AppDeps, model: string): Promise<StoredMetadata> {
+  return deps.store.read(async (tx) => {
+    const versionTags = new Map<string, Record<string, string | null>>();
+    for (const change of await tx.metadata.versionTags(model)) {
+      versionTags.set(change.version, {
+        ...versionTags.get(change.version),
+        [change.key]: change.value,
+      });
+    }
+    return {
+      tags: await tx.metadata.modelTags(model),
+      aliases: await tx.metadata.aliases(model),
+      versionTags,
+      descriptions: await tx.metadata.versionDescriptions(model),
+    };
+  });
+}
+
+/**
+ * The governed aliases all name the production version (when there is one); plain aliases are
+ * the pointers set through MLflow.
+ */
+async function aliasesOf(
+  deps: AppDeps,
+  principal: Principal,
+  model: string,
+  stored: StoredMetadata,
+) {
+  const serving = await getServing(deps, principal, { model });
+  const production = serving.production?.version;
+  const governed =
+    production === undefined
+      ? []
+      : settingsOf(deps).governedAliases.map((alias) => ({ alias, version: production }));
+  return [...governed, ...stored.aliases];
+}
+
+function versionsWithMetadata(
   versions: readonly VersionView[],
   aliases: readonly { alias: string; version: string }[],
+  stored: StoredMetadata,
 ): MlflowModelVersion[] {
   return versions.map((v) =>
-    toMlflowVersion(
-      v,
-      aliases.filter((a) => a.version === v.version).map((a) => a.alias),
-    ),
+    toMlflowVersion(v, {
+      aliases: aliases.filter((a) => a.version === v.version).map((a) => a.alias),
+      tags: stored.versionTags.get(v.version) ?? {},
+      description: stored.descriptions[v.version],
+    }),
   );
 }
 
 async function modelView(deps: AppDeps, principal: Principal, model: Model) {
-  const aliases = await aliasesOf(deps, principal, model.name);
-  const versions = versionsWithAliases(
+  const stored = await storedMetadata(deps, model.name);
+  const aliases = await aliasesOf(deps, principal, model.name, stored);
+  const versions = versionsWithMetadata(
     await listVersions(deps, principal, { model: model.name }),
     aliases,
+    stored,
   );
-  return { model: toMlflowModel({ model, latest: latestPerStage(versions), aliases }), versions };
+  const latest = latestPerStage(versions);
+  return { model: toMlflowModel({ model, latest, aliases, tags: stored.tags }), versions };
 }
 
 export async function getRegisteredModel(
@@ -68,8 +110,9 @@ export async function getModelVersion(
   input: { name: string; version: string },
 ): Promise<MlflowModelVersion> {
   const version = await getVersion(deps, principal, { model: input.name, version: input.version });
-  const aliases = await aliasesOf(deps, principal, input.name);
-  return versionsWithAliases([version], aliases)[0] as MlflowModelVersion;
+  const stored = await storedMetadata(deps, input.name);
+  const aliases = await aliasesOf(deps, principal, input.name, stored);
+  return versionsWithMetadata([version], aliases, stored)[0] as MlflowModelVersion;
 }
 
 export async function getLatestVersions(
@@ -87,12 +130,14 @@ export async function getVersionByAlias(
   principal: Principal,
   input: { name: string; alias: string },
 ): Promise<MlflowModelVersion> {
-  const aliases = await aliasesOf(deps, principal, input.name);
+  await getModel(deps, principal, input);
+  const stored = await storedMetadata(deps, input.name);
+  const aliases = await aliasesOf(deps, principal, input.name, stored);
   const found = aliases.find((a) => a.alias === input.alias);
   if (!found) {
     throw notFound(
       `Registered model alias ${input.alias} on model ${input.name}`,
-      `Clearance keeps the governed aliases (${settingsOf(deps).governedAliases.join(', ')}) on the production version only.`,
+      `Set it with registered-models/alias; the governed aliases (${settingsOf(deps).governedAliases.join(', ')}) name the production version only.`,
     );
   }
   return getModelVersion(deps, principal, { name: input.name, version: found.version });

@@ -1,8 +1,8 @@
 /**
  * MLflow's Model Registry records (mlflow/protos/model_registry.proto) and the translation from
  * Clearance's: snake_case fields, millisecond timestamps as integers, stages and statuses as
- * MLflow names them. Versions are immutable in Clearance, so MLflow's mutable fields (tags,
- * description) are the ones given at registration, kept in the version's lineage.
+ * MLflow names them. Versions are immutable in Clearance: the tags and description given at
+ * registration stay in the version's lineage, and later changes (0013) are applied over them.
  */
 import type { Lineage, Model, VersionView } from '../../domain/index.js';
 
@@ -72,9 +72,25 @@ function mlflowPart(lineage: Lineage): MlflowLineage {
     : {};
 }
 
+/** What changed after registration (0013): tag changes (null: deleted) and the description. */
+export interface VersionMetadata {
+  aliases?: readonly string[];
+  tags?: Readonly<Record<string, string | null>>;
+  description?: string | undefined;
+}
+
+/** Registration tags with the later changes applied. */
+function currentTags(
+  registered: Readonly<Record<string, string>>,
+  changes: Readonly<Record<string, string | null>>,
+): MlflowTag[] {
+  const tags: Record<string, string | null> = { ...registered, ...changes };
+  return Object.entries(tags).flatMap(([key, value]) => (value === null ? [] : [{ key, value }]));
+}
+
 export function toMlflowVersion(
   version: VersionView,
-  aliases: readonly string[] = [],
+  metadata: VersionMetadata = {},
 ): MlflowModelVersion {
   const extra = mlflowPart(version.lineage);
   const created = millis(version.createdAt);
@@ -85,15 +101,15 @@ export function toMlflowVersion(
     last_updated_timestamp: Math.max(created, millis(version.stateSince)),
     user_id: version.createdBy,
     current_stage: stageOf(version.state),
-    description: extra.description ?? '',
+    description: metadata.description ?? extra.description ?? '',
     source: version.artifactUri,
     run_id: version.lineage.trainingRunId ?? '',
     // Registration is synchronous here: a registered version is ready.
     status: 'READY',
     status_message: '',
     run_link: extra.runLink ?? '',
-    tags: Object.entries(extra.tags ?? {}).map(([key, value]) => ({ key, value })),
-    aliases: [...aliases],
+    tags: currentTags(extra.tags ?? {}, metadata.tags ?? {}),
+    aliases: [...(metadata.aliases ?? [])],
   };
 }
 
@@ -101,6 +117,8 @@ export function toMlflowModel(input: {
   model: Model;
   latest: readonly MlflowModelVersion[];
   aliases: readonly { alias: string; version: string }[];
+  /** Tags set through MLflow after registration (0013). */
+  tags?: Readonly<Record<string, string>>;
 }): MlflowRegisteredModel {
   const { model } = input;
   const created = millis(model.createdAt);
@@ -116,6 +134,7 @@ export function toMlflowModel(input: {
       { key: 'clearance.owner_team', value: model.ownerTeam },
       { key: 'clearance.risk_tier', value: model.riskTier },
       { key: 'clearance.policy', value: model.policyDigest },
+      ...Object.entries(input.tags ?? {}).map(([key, value]) => ({ key, value })),
     ],
     aliases: [...input.aliases],
   };

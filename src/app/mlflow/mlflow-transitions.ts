@@ -18,6 +18,7 @@ import { loadPolicy } from '../shared/load-policy.js';
 import { executeTransition } from '../transitions/execute-transition.js';
 import { listRequests } from '../transitions/request-queries.js';
 import { requestTransition } from '../transitions/request-transition.js';
+import { setPlainAlias } from './mlflow-metadata.js';
 import { getModelVersion, settingsOf } from './mlflow-queries.js';
 import { type MlflowModelVersion, type MlflowStage, parseStage } from './mlflow-shapes.js';
 
@@ -150,20 +151,15 @@ export async function transitionModelVersionStage(
 
 /**
  * A governed alias names the production version, so setting it asks for that version's
- * promotion to production; other aliases are not kept by Clearance.
+ * promotion to production; any other alias is a plain pointer (mlflow-metadata.ts).
  */
 export async function setRegisteredModelAlias(
   deps: AppDeps,
   principal: Principal,
   input: { name: string; alias: string; version: string },
 ): Promise<void> {
-  const governed = settingsOf(deps).governedAliases;
-  if (!governed.includes(input.alias)) {
-    throw invalidInput(
-      `Alias ${input.alias} is not one Clearance keeps.`,
-      `Clearance keeps the governed aliases (${governed.join(', ')}), which name the production version.`,
-    );
-  }
+  if (!settingsOf(deps).governedAliases.includes(input.alias))
+    return setPlainAlias(deps, principal, input);
   await governedMove(deps, principal, {
     model: input.name,
     version: input.version,

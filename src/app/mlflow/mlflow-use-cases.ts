@@ -6,6 +6,15 @@
 import type { Principal } from '../../domain/index.js';
 import type { AppDeps } from '../shared/app-deps.js';
 import {
+  deleteAlias,
+  deleteModelTag,
+  deleteVersionTag,
+  setModelTag,
+  setVersionTag,
+  updateModelDescription,
+  updateVersionDescription,
+} from './mlflow-metadata.js';
+import {
   getDownloadUri,
   getLatestVersions,
   getModelVersion,
@@ -26,6 +35,7 @@ import {
 
 type Name = { name: string };
 type NameVersion = { name: string; version: string };
+type Tag = { key: string; value: string };
 
 export interface MlflowUseCases {
   mlflowCreateRegisteredModel(
@@ -56,8 +66,21 @@ export interface MlflowUseCases {
     principal: Principal,
     input: NameVersion & { stage: string },
   ): Promise<MlflowModelVersion>;
-  /** Governed aliases only; setting one asks for the version's promotion to production. */
+  /** A governed alias asks for the version's promotion to production; others are pointers. */
   mlflowSetAlias(principal: Principal, input: NameVersion & { alias: string }): Promise<void>;
+  mlflowDeleteAlias(principal: Principal, input: Name & { alias: string }): Promise<void>;
+  mlflowSetModelTag(principal: Principal, input: Name & Tag): Promise<void>;
+  mlflowDeleteModelTag(principal: Principal, input: Name & { key: string }): Promise<void>;
+  mlflowSetVersionTag(principal: Principal, input: NameVersion & Tag): Promise<void>;
+  mlflowDeleteVersionTag(principal: Principal, input: NameVersion & { key: string }): Promise<void>;
+  mlflowUpdateRegisteredModel(
+    principal: Principal,
+    input: Name & { description: string },
+  ): Promise<MlflowRegisteredModel>;
+  mlflowUpdateModelVersion(
+    principal: Principal,
+    input: NameVersion & { description: string },
+  ): Promise<MlflowModelVersion>;
   mlflowGetVersionByAlias(
     principal: Principal,
     input: Name & { alias: string },
@@ -77,5 +100,18 @@ export function bindMlflowUseCases(deps: AppDeps): MlflowUseCases {
     mlflowTransitionStage: (p, input) => transitionModelVersionStage(deps, p, input),
     mlflowSetAlias: (p, input) => setRegisteredModelAlias(deps, p, input),
     mlflowGetVersionByAlias: (p, input) => getVersionByAlias(deps, p, input),
+    mlflowDeleteAlias: (p, input) => deleteAlias(deps, p, input),
+    mlflowSetModelTag: (p, input) => setModelTag(deps, p, input),
+    mlflowDeleteModelTag: (p, input) => deleteModelTag(deps, p, input),
+    mlflowSetVersionTag: (p, input) => setVersionTag(deps, p, input),
+    mlflowDeleteVersionTag: (p, input) => deleteVersionTag(deps, p, input),
+    mlflowUpdateRegisteredModel: async (p, input) => {
+      await updateModelDescription(deps, p, input);
+      return getRegisteredModel(deps, p, input);
+    },
+    mlflowUpdateModelVersion: async (p, input) => {
+      await updateVersionDescription(deps, p, input);
+      return getModelVersion(deps, p, input);
+    },
   };
 }

@@ -19,6 +19,7 @@ import { parsePolicyText } from '../registry/register-policy.js';
 import { registerVersion } from '../registry/register-version.js';
 import type { AppDeps } from '../shared/app-deps.js';
 import { tagRecord } from './mlflow-input.js';
+import { setModelTag } from './mlflow-metadata.js';
 import { getModelVersion, getRegisteredModel } from './mlflow-queries.js';
 import type { MlflowModelVersion, MlflowRegisteredModel, MlflowTag } from './mlflow-shapes.js';
 
@@ -67,6 +68,11 @@ export async function createRegisteredModel(
     policyDigest: digest,
     ...(input.description ? { description: input.description } : {}),
   });
+  // Other tags are kept as MLflow keeps them (0013), each change audited.
+  for (const [key, value] of Object.entries(tags)) {
+    if (!key.startsWith('clearance.'))
+      await setModelTag(deps, principal, { name: input.name, key, value });
+  }
   return getRegisteredModel(deps, principal, { name: input.name });
 }
 

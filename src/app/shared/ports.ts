@@ -370,6 +370,42 @@ export interface ReadModels {
 }
 
 /** Everything a use case may write, bound to one transaction. */
+/** A version's tag as changed after registration; `value: null` records its deletion. */
+export interface VersionTagChange {
+  model: string;
+  version: string;
+  key: string;
+  value: string | null;
+  at: string;
+}
+
+/**
+ * MLflow's mutable metadata. Setters upsert; a null removes the row (or, for a version tag,
+ * records the deletion of a tag given at registration).
+ */
+export interface ModelMetadataRepository {
+  modelTags(model: string): Promise<Record<string, string>>;
+  setModelTag(tag: { model: string; key: string; value: string | null; at: string }): Promise<void>;
+  /** Every tag change recorded for the model's versions. */
+  versionTags(model: string): Promise<VersionTagChange[]>;
+  setVersionTag(tag: VersionTagChange): Promise<void>;
+  aliases(model: string): Promise<{ alias: string; version: string }[]>;
+  setAlias(alias: {
+    model: string;
+    alias: string;
+    version: string | null;
+    at: string;
+  }): Promise<void>;
+  versionDescriptions(model: string): Promise<Record<string, string>>;
+  setVersionDescription(input: {
+    model: string;
+    version: string;
+    description: string;
+    at: string;
+  }): Promise<void>;
+  setModelDescription(model: string, description: string): Promise<void>;
+}
+
 export interface Repositories {
   models: ModelRepository;
   versions: VersionRepository;
@@ -392,6 +428,8 @@ export interface Repositories {
   webhooks: WebhookSubscriptionRepository;
   /** Canary rollouts and their KPI observations (rollout-ports.ts). */
   rollouts: RolloutRepository;
+  /** MLflow's mutable tags, aliases and descriptions (0013). */
+  metadata: ModelMetadataRepository;
   reads: ReadModels;
 }
 

@@ -12,6 +12,7 @@ import { workQueue } from './0009-work-queue.js';
 import { rollouts } from './0010-rollouts.js';
 import { notifications } from './0011-notifications.js';
 import { identityEpochAndVersionOrder } from './0012-identity-epoch-and-version-order.js';
+import { mlflowMetadata } from './0013-mlflow-metadata.js';
 import type { MigrationFactory } from './migration-context.js';
 
 const migrations: Record<string, MigrationFactory> = {
@@ -27,6 +28,7 @@ const migrations: Record<string, MigrationFactory> = {
   '0010-rollouts': rollouts,
   '0011-notifications': notifications,
   '0012-identity-epoch-and-version-order': identityEpochAndVersionOrder,
+  '0013-mlflow-metadata': mlflowMetadata,
 };
 
 /** Migration names in order; a test template database is keyed by them. */

@@ -6,9 +6,11 @@
  * allow, …) is reported and the rest go on; a failure of the source (unreachable, refused,
  * malformed) stops the run with what it had imported kept.
  */
+
 import { isClearanceError, type Principal } from '../../../domain/index.js';
 import { type ParsedPolicyText, parsePolicyText } from '../../registry/register-policy.js';
 import type { AppDeps } from '../../shared/app-deps.js';
+import { importMlflowAliases } from './import-mlflow-metadata.js';
 import { importMlflowModel, type ModelOutcome } from './import-mlflow-model.js';
 import {
   importMlflowVersion,
@@ -176,6 +178,15 @@ async function importVersions(
   }
 }
 
+/** The model's plain aliases, once its versions are in; a refusal is the model's note. */
+async function importAliases(ctx: RunContext, model: MlflowRegisteredModel): Promise<void> {
+  const refusal = await refusalOf(async () => {
+    await importMlflowAliases(ctx.deps, ctx.principal, { source: ctx.input.source.url, model });
+  });
+  const object = ctx.summary.objects.find((o) => o.kind === 'model' && o.id === model.name);
+  if (refusal && object) object.note = `Aliases not imported: ${refusal}`;
+}
+
 /** Imports the source's registry into Clearance (admins only); see the module comment. */
 export async function runMlflowImport(
   deps: AppDeps,
@@ -197,6 +208,7 @@ export async function runMlflowImport(
         created: outcome === 'created',
         progress: (fraction) => progress(i + fraction, models.length),
       });
+      if (!input.dryRun) await importAliases(ctx, model);
     }
     progress(i + 1, models.length);
   }
