@@ -6,7 +6,8 @@
  * CLEARANCE_UPDATE_SCREENSHOTS=1 they replace the README's in docs/screenshots/ (otherwise a
  * temporary directory, so a test run leaves the committed images alone).
  */
-import { mkdirSync, mkdtempSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
@@ -217,10 +218,17 @@ describe('the web UI', () => {
     await expect(gate.textContent()).resolves.toContain('>= 0.8');
     const auc = table.getByRole('row', { name: /^auc/ });
     await auc.getByText(/95% CI .* lower bound must be ≥ -0\.01/).waitFor();
-    await page
-      .getByRole('table', { name: /Evidence \(8 files\)/ })
-      .getByText('predictions.csv')
-      .waitFor();
+    // One evidence file downloads on its own, checked against its listed digest first.
+    const evidence = page.getByRole('table', { name: /Evidence \(8 files\)/ });
+    const listed = evidence.getByRole('row', { name: /predictions\.csv/ });
+    const digest = await listed.locator('code.digest').getAttribute('title');
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      evidence.getByRole('button', { name: 'Download predictions.csv' }).click(),
+    ]);
+    expect(download.suggestedFilename()).toBe('predictions.csv');
+    const saved = readFileSync((await download.path()) as string);
+    expect(`sha256:${createHash('sha256').update(saved).digest('hex')}`).toBe(digest);
     await page.getByRole('button', { name: 'Approve' }).waitFor();
     await page.getByRole('button', { name: 'Replay this decision' }).click();
     await page.getByText(/Replay reproduced the decision: denied/).waitFor();
