@@ -32,6 +32,7 @@ describe('fairnessGate', () => {
     const result = fairnessGate(spec({ privileged: 'a' }), { candidate: candidate() });
     expect(result.outcome).toBe('fail');
     expect(result.observed).toBe(0.5);
+    expect([result.details.min, result.details.max]).toEqual([0.8, null]);
     expect(result.explanation).toBe(
       'Disparate impact ratio for sex is 0.5 (selection rates a 0.5, b 0.25), below the required minimum of 0.8.',
     );
@@ -53,6 +54,8 @@ describe('fairnessGate', () => {
     });
     expect(result.outcome).toBe('pass');
     expect(result.observed).toBe(0.25);
+    // The limit as numbers, for the version page's plot.
+    expect([result.details.min, result.details.max]).toEqual([null, 0.25]);
     // FPR: a 1/2, b 0/2; TPR: a 1/2, b 1/2 → equalized odds difference 0.5.
     expect((result.details.metrics as Record<string, number>).equalized_odds_difference).toBe(0.5);
   });

@@ -106,6 +106,9 @@ export const fairnessGate: GateEvaluator<FairnessGateSpec> = (spec, context) => 
     attribute: spec.attribute,
     privileged: spec.privileged ?? null,
     minGroupSize: spec.minGroupSize,
+    // The bounds as numbers (null when unset), so a chart draws the limit from data.
+    min: spec.min ?? null,
+    max: spec.max ?? null,
   };
   if (threshold === '') {
     const explanation = `The gate sets neither min nor max for ${spec.metric}, so there is nothing to check.`;

@@ -9,7 +9,7 @@ import type {
   LoadTestEvidence,
   MetricGateSpec,
 } from '../domain/index.js';
-import { percentile } from '../stats/index.js';
+import { percentile, percentileOfSorted } from '../stats/index.js';
 import { formatCount, formatNumber, metricLabel } from './format.js';
 import type { GateContext } from './gate.js';
 import { reportedNumber } from './reported-metric.js';
@@ -134,8 +134,20 @@ function fromSamples(test: LoadTestEvidence, metric: LoadTestMetric): Measured |
       file: test.source,
       format: test.format,
       samples: samples.length,
-      ...(metric.kind === 'percentile' ? { percentile: metric.q, percentileDefinition } : {}),
+      ...(metric.kind === 'percentile'
+        ? { percentile: metric.q, percentileDefinition, percentiles: chartPercentiles(samples) }
+        : {}),
     },
+  };
+}
+
+/** p50, p95 and p99 of the samples (same definition), for the version page's latency plot. */
+function chartPercentiles(samples: Float64Array): Record<string, number> {
+  const sorted = Float64Array.from(samples).sort();
+  return {
+    p50: percentileOfSorted(sorted, 50),
+    p95: percentileOfSorted(sorted, 95),
+    p99: percentileOfSorted(sorted, 99),
   };
 }
 

@@ -128,4 +128,23 @@ describe('computePredictionMetrics', () => {
     expect(values.rmse).toBeCloseTo(Math.sqrt(5 / 4), 12);
     expect(computePredictionMetrics(table, 0.5, 'candidate').mae).toBe(0);
   });
+
+  it('records p50, p95, p99 and the budget of a latency gate recomputed from samples', () => {
+    const candidate = bundle({
+      loadTest: {
+        source: 'load_test.csv',
+        format: 'latency-csv',
+        latenciesMs: Float64Array.from([10, 20, 30, 40, 500]),
+      },
+    });
+    const result = metricGate(spec({ metric: 'latency_p95_ms', max: 120 }), { candidate });
+    expect(result.outcome).toBe('fail');
+    // numpy.percentile([10, 20, 30, 40, 500], q): 30, 40 + 0.8 · 460, 40 + 0.96 · 460.
+    const percentiles = result.details.percentiles as Record<string, number>;
+    expect(percentiles.p50).toBe(30);
+    expect(percentiles.p95).toBeCloseTo(408, 9);
+    expect(percentiles.p99).toBeCloseTo(481.6, 9);
+    expect(percentiles.p95).toBe(result.observed);
+    expect([result.details.min, result.details.max]).toEqual([null, 120]);
+  });
 });

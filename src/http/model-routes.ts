@@ -1,4 +1,5 @@
 /** Policies, models, versions, evidence and the serving read. */
+import { Readable } from 'node:stream';
 import { maxVersionPage } from '../app/index.js';
 import { ClearanceError } from '../domain/index.js';
 import {
@@ -240,6 +241,73 @@ export const modelRoutes: RoutesPlugin = async (app, { useCases }) => {
   );
 
   app.get(
+    '/models/:name/versions/:version/evidence/content',
+    {
+      // Evidence is immutable, but who may read it can change: the browser keeps no copy.
+      config: { cacheControl: 'private, no-store' },
+      schema: {
+        tags: ['evidence'],
+        summary:
+          'Download one evidence file, as attached, checked against its recorded digest (any role on the model)',
+        params: versionParams,
+        querystring: {
+          type: 'object',
+          required: ['path'],
+          properties: {
+            path: {
+              type: 'string',
+              minLength: 1,
+              description:
+                'The evidence path, as the evidence list gives it (e.g. robustness/gps-drift.csv)',
+            },
+          },
+        },
+        response: {
+          200: {
+            description:
+              "The file's bytes with its recorded media type; a blob that no longer hashes to the recorded digest is refused (422 invalid_evidence, or 412 precondition_failed), never served.",
+            headers: {
+              'content-disposition': {
+                type: 'string',
+                description: 'attachment; filename="<last segment of the path>"',
+              },
+              digest: {
+                type: 'string',
+                description: 'The recorded digest the bytes were checked against (sha256:<hex>)',
+              },
+            },
+            content: {
+              'application/octet-stream': { schema: { type: 'string', format: 'binary' } },
+            },
+          },
+          ...errors,
+        },
+      },
+    },
+    async (request, reply) => {
+      const file = await useCases.evidenceContent(principalOf(request), {
+        model: request.params.name,
+        version: request.params.version,
+        path: request.query.path,
+      });
+      return (
+        reply
+          .type(file.record.mediaType)
+          .header('content-disposition', attachmentDisposition(file.filename))
+          .header('digest', file.record.digest)
+          // Uploaded bytes (HTML included) are never rendered or sniffed as this origin's page.
+          .header('x-content-type-options', 'nosniff')
+          .header('content-security-policy', "default-src 'none'; sandbox")
+          .send(
+            Readable.from([
+              Buffer.from(file.bytes.buffer, file.bytes.byteOffset, file.bytes.byteLength),
+            ]),
+          )
+      );
+    },
+  );
+
+  app.get(
     '/models/:name/serving',
     {
       config: { cacheControl: 'private, max-age=5, stale-if-error=86400' },
@@ -257,3 +325,16 @@ export const modelRoutes: RoutesPlugin = async (app, { useCases }) => {
     async (request) => useCases.serving(principalOf(request), request.params.name),
   );
 };
+
+/**
+ * `attachment` with the file's name: an ASCII fallback (anything else, quotes and backslashes
+ * as `_`) and the exact name percent-encoded in UTF-8 (RFC 6266, RFC 8187).
+ */
+export function attachmentDisposition(filename: string): string {
+  const ascii = filename.replace(/[^\x20-\x7e]|["\\]/g, '_');
+  const encoded = encodeURIComponent(filename).replace(
+    /['()*]/g,
+    (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
+  );
+  return `attachment; filename="${ascii}"; filename*=UTF-8''${encoded}`;
+}

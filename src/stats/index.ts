@@ -15,7 +15,7 @@ export {
 export { type FairnessReport, fairnessReport, type GroupRates } from './fairness.js';
 export { ksStatistic, weightedKs } from './ks.js';
 export { normalCdf, normalQuantile } from './normal.js';
-export { percentile } from './percentile.js';
+export { percentile, percentileOfSorted } from './percentile.js';
 export { type TwoProportionResult, twoProportionZTest } from './proportions.js';
 export { regressionErrors } from './regression.js';
 export { createRng, type Rng } from './rng.js';

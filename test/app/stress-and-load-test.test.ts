@@ -31,7 +31,13 @@ describe('stress sets and load-test samples from stored evidence', () => {
       expect.objectContaining({ name: 'traffic-feed-outage', rows: 5000 }),
     ]);
     expect(gate('latency')).toMatchObject({ outcome: 'pass', provenance: 'recomputed' });
-    expect(gate('latency').details).toMatchObject({ samples: 2000, selfReported: 31 });
+    expect(gate('latency').details).toMatchObject({ samples: 2000, selfReported: 31, max: 50 });
+    // The percentiles the version page's latency plot draws, the judged one equal to `observed`.
+    const percentiles = gate('latency').details.percentiles as Record<string, number>;
+    expect(Object.keys(percentiles)).toEqual(['p50', 'p95', 'p99']);
+    expect(percentiles.p95).toBe(gate('latency').observed);
+    expect(percentiles.p50).toBeLessThan(percentiles.p95 as number);
+    expect(percentiles.p95).toBeLessThanOrEqual(percentiles.p99 as number);
     expect(gate('cost')).toMatchObject({ outcome: 'pass', provenance: 'recomputed' });
     // The zone-gap expression reads a number only metrics.json has.
     expect(gate('zone-gap').provenance).toBe('self-reported');

@@ -7,6 +7,7 @@ import { createClient } from '../e2e/http-client.js';
 import { type LiveServer, personTokenOn } from '../e2e/live-server.js';
 
 const canaryModel = 'feed-ranker';
+const runningModel = 'feed-ranker-eu';
 
 const policy = `apiVersion: clearance/v1
 kind: Policy
@@ -30,6 +31,8 @@ transitions:
 
 export interface SeededCanary {
   rolloutId: string;
+  /** A second model whose canary is still running (no KPIs yet, traffic 10%). */
+  running: { model: string; rolloutId: string };
   /** product_owner: may act on the rollout. */
   productToken: string;
 }
@@ -46,38 +49,41 @@ export async function seedRolledBackCanary(server: LiveServer): Promise<SeededCa
   const ci = await as('cid.pipeline', ['mlops']);
   const owner = await as('owen.owner', ['model_owner']);
   const tech = await as('ted.tech', ['tech_lead']);
-  const version = (v: string) =>
-    ci.call('POST', `/api/v1/models/${canaryModel}/versions`, {
-      json: {
-        version: v,
-        artifactUri: `s3://models/${canaryModel}/${v}`,
-        artifactDigest: `sha256:${v.padStart(64, '0')}`,
-      },
+  const startCanary = async (name: string): Promise<string> => {
+    const version = (v: string) =>
+      ci.call('POST', `/api/v1/models/${name}/versions`, {
+        json: {
+          version: v,
+          artifactUri: `s3://models/${canaryModel}/${v}`,
+          artifactDigest: `sha256:${v.padStart(64, '0')}`,
+        },
+      });
+    type Created = { request: { id: string } };
+    const approve = (client: typeof ci, id: string, role: string) =>
+      client.call('POST', `/api/v1/requests/${id}/approvals`, {
+        json: { decision: 'approve', comment: 'ok', riskClass: 'low', role },
+      });
+    await version('1');
+    await admin.call('POST', `/api/v1/models/${name}/versions/1/import-production`, {
+      json: { reason: 'Serving before Clearance' },
     });
-  type Created = { request: { id: string } };
-  const approve = (client: typeof ci, id: string, role: string) =>
-    client.call('POST', `/api/v1/requests/${id}/approvals`, {
-      json: { decision: 'approve', comment: 'ok', riskClass: 'low', role },
+    await version('2');
+    const staging = await owner.call<Created>('POST', '/api/v1/requests', {
+      json: { model: name, version: '2', to: 'staging', reason: 'Candidate' },
     });
-  await version('1');
-  await admin.call('POST', `/api/v1/models/${canaryModel}/versions/1/import-production`, {
-    json: { reason: 'Serving before Clearance' },
-  });
-  await version('2');
-  const staging = await owner.call<Created>('POST', '/api/v1/requests', {
-    json: { model: canaryModel, version: '2', to: 'staging', reason: 'Candidate' },
-  });
-  await approve(tech, staging.request.id, 'tech_lead');
-  await owner.call('POST', `/api/v1/requests/${staging.request.id}/execute`);
-  const production = await ci.call<Created>('POST', '/api/v1/requests', {
-    json: { model: canaryModel, version: '2', to: 'production', reason: 'Canary' },
-  });
-  await approve(product, production.request.id, 'product_owner');
-  const executed = await ci.call<{ rollout: { id: string } }>(
-    'POST',
-    `/api/v1/requests/${production.request.id}/execute`,
-  );
-  const rolloutId = executed.rollout.id;
+    await approve(tech, staging.request.id, 'tech_lead');
+    await owner.call('POST', `/api/v1/requests/${staging.request.id}/execute`);
+    const production = await ci.call<Created>('POST', '/api/v1/requests', {
+      json: { model: name, version: '2', to: 'production', reason: 'Canary' },
+    });
+    await approve(product, production.request.id, 'product_owner');
+    const executed = await ci.call<{ rollout: { id: string } }>(
+      'POST',
+      `/api/v1/requests/${production.request.id}/execute`,
+    );
+    return executed.rollout.id;
+  };
+  const rolloutId = await startCanary(canaryModel);
   const { startedAt } = await ci.call<{ startedAt: string }>(
     'GET',
     `/api/v1/rollouts/${rolloutId}`,
@@ -101,5 +107,10 @@ export async function seedRolledBackCanary(server: LiveServer): Promise<SeededCa
   if (last.rollout.status !== 'rolled_back') {
     throw new Error(`the canary did not roll back: ${last.rollout.status}`);
   }
-  return { rolloutId, productToken };
+  // Same policy, no KPIs posted: its canary stays running for the board's badge.
+  await admin.call('POST', '/api/v1/models', {
+    json: { name: runningModel, ownerTeam: 'ml-platform', policy },
+  });
+  const running = { model: runningModel, rolloutId: await startCanary(runningModel) };
+  return { rolloutId, running, productToken };
 }

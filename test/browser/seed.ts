@@ -155,6 +155,12 @@ async function emergency(input: {
     reason: 'Scorecard mis-scores self-employed applicants; hotfix now',
     ticket: 'RISK-911',
   });
+  // The policy's on-call sign-off no emergency bypasses (a risk officer other than the reviewer).
+  const onCall = createClient({
+    server: input.server.url,
+    token: await personTokenOn(input.server, 'ria.oncall', ['risk_officer']),
+  });
+  await approve(onCall, id, 'risk_officer', 'RISK-911');
   await breakGlass.call('POST', `/api/v1/requests/${id}/execute`);
   return id;
 }

@@ -65,6 +65,20 @@ describe('web UI: rollout page and policy view', () => {
     await page.close();
   });
 
+  it('marks a running canary on the board with its traffic, linked to its rollout', async () => {
+    const page = await signedIn(canary.productToken, '/');
+    const row = page.getByRole('row', { name: new RegExp(canary.running.model) });
+    const badge = row.getByRole('link', { name: 'Rollout: canary at 10% traffic' });
+    await badge.waitFor();
+    await expect(badge.textContent()).resolves.toBe('canary 10%');
+    await badge.click();
+    await page.waitForURL(`**/rollouts/${canary.running.rolloutId}`);
+    await page.getByRole('heading', { name: 'Rollout', exact: true }).waitFor();
+    await page.getByText('running', { exact: true }).first().waitFor();
+    await expectAccessible(page);
+    await page.close();
+  });
+
   it('renders who must do what per transition and dry-runs a failing candidate', async () => {
     const page = await signedIn(seeded.tokens.risk, `/models/${model}/policy`);
     const production = page.getByRole('region', { name: 'staging to production' });

@@ -6,7 +6,8 @@
  * CLEARANCE_UPDATE_SCREENSHOTS=1 they replace the README's in docs/screenshots/ (otherwise a
  * temporary directory, so a test run leaves the committed images alone).
  */
-import { mkdirSync, mkdtempSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
@@ -105,7 +106,7 @@ describe('the web UI', () => {
     await board.close();
   });
 
-  it('lets the risk officer approve from the inbox, oldest first', async () => {
+  it('lets the risk officer approve from the inbox, oldest first, with the keyboard only', async () => {
     const page = await signedIn(seeded.tokens.risk, '/inbox');
     await page.getByRole('heading', { name: 'Approvals inbox' }).waitFor();
     const cards = page.getByRole('region', {
@@ -140,12 +141,27 @@ describe('the web UI', () => {
     await expectAccessible(page);
     await page.screenshot({ path: join(screenshots, 'approvals-inbox.png'), fullPage: true });
 
-    await card
-      .getByLabel('Comment')
-      .fill('Validated the scorecard refresh; fairness within limits.');
-    await card.getByLabel('Ticket').fill('RISK-2041');
-    await card.getByLabel('Risk class of the change').selectOption('medium');
-    await card.getByRole('button', { name: 'Approve' }).click();
+    // Keyboard only: Tab from the top of the page to the first card's comment, type, Tab on.
+    const comment = card.getByLabel('Comment');
+    const focused = () => comment.evaluate((el) => el === el.ownerDocument.activeElement);
+    for (let tabs = 0; !(await focused()); tabs++) {
+      expect(tabs, 'Tab reaches the comment field').toBeLessThan(80);
+      await page.keyboard.press('Tab');
+    }
+    await page.keyboard.type('Validated the scorecard refresh; fairness within limits.');
+    await page.keyboard.press('Tab');
+    await page.keyboard.type('RISK-2041');
+    await page.keyboard.press('Tab');
+    await expect(
+      card
+        .getByLabel('Risk class of the change')
+        .evaluate((el) => el === el.ownerDocument.activeElement),
+    ).resolves.toBe(true);
+    await page.keyboard.press('End');
+    await page.keyboard.press('ArrowUp');
+    await expect(card.getByLabel('Risk class of the change').inputValue()).resolves.toBe('medium');
+    await page.keyboard.press('Tab');
+    await page.keyboard.press('Enter');
     await page
       .getByRole('status')
       .getByText(`${model} 2026.2: Approved as risk officer.`)
@@ -156,10 +172,13 @@ describe('the web UI', () => {
     const res = await fetch(`${server.url}/api/v1/requests/${seeded.passingRequest}`, {
       headers: { authorization: `Bearer ${seeded.tokens.admin}` },
     });
-    const detail = (await res.json()) as { approvals: { approver: string; ticket?: string }[] };
-    expect(detail.approvals.map((a) => [a.approver, a.ticket])).toContainEqual([
+    const detail = (await res.json()) as {
+      approvals: { approver: string; ticket?: string; riskClass?: string }[];
+    };
+    expect(detail.approvals.map((a) => [a.approver, a.ticket, a.riskClass])).toContainEqual([
       'rob.risk',
       'RISK-2041',
+      'medium',
     ]);
 
     await review
@@ -217,15 +236,29 @@ describe('the web UI', () => {
     await expect(gate.textContent()).resolves.toContain('>= 0.8');
     const auc = table.getByRole('row', { name: /^auc/ });
     await auc.getByText(/95% CI .* lower bound must be ≥ -0\.01/).waitFor();
-    await page
-      .getByRole('table', { name: /Evidence \(8 files\)/ })
-      .getByText('predictions.csv')
-      .waitFor();
+    // One evidence file downloads on its own, checked against its listed digest first.
+    const evidence = page.getByRole('table', { name: /Evidence \(8 files\)/ });
+    const listed = evidence.getByRole('row', { name: /predictions\.csv/ });
+    const digest = await listed.locator('code.digest').getAttribute('title');
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      evidence.getByRole('button', { name: 'Download predictions.csv' }).click(),
+    ]);
+    expect(download.suggestedFilename()).toBe('predictions.csv');
+    const saved = readFileSync((await download.path()) as string);
+    expect(`sha256:${createHash('sha256').update(saved).digest('hex')}`).toBe(digest);
     await page.getByRole('button', { name: 'Approve' }).waitFor();
     await page.getByRole('button', { name: 'Replay this decision' }).click();
     await page.getByText(/Replay reproduced the decision: denied/).waitFor();
     await expectAccessible(page);
     await page.screenshot({ path: join(screenshots, 'version-page.png'), fullPage: true });
+    await page.close();
+  });
+
+  it('answers an unknown address with an accessible not-found page', async () => {
+    const page = await signedIn(seeded.tokens.owner, '/no/such/page');
+    await page.getByRole('heading', { name: 'Page not found', level: 1 }).waitFor();
+    await expectAccessible(page);
     await page.close();
   });
 

@@ -79,6 +79,7 @@ const table: Record<string, Rule> = {
   'get /api/v1/models/{name}/versions': anyRole,
   'get /api/v1/models/{name}/versions/{version}': anyRole,
   'get /api/v1/models/{name}/versions/{version}/evidence': anyRole,
+  'get /api/v1/models/{name}/versions/{version}/evidence/content': anyRole,
   'post /api/v1/models/{name}/versions/{version}/evidence': ['admin', 'model_owner', 'mlops'],
   'get /api/v1/models/{name}/serving': anyRole,
   // Whoever may read the model's decisions (global roles here, auditor and admin included).
@@ -217,6 +218,9 @@ function callFor(route: string): Call {
         artifactUri: 's3://m/n1',
         artifactDigest: `sha256:${'a'.repeat(64)}`,
       },
+    },
+    'get /api/v1/models/{name}/versions/{version}/evidence/content': {
+      url: `${url}?path=metrics.json`,
     },
     'post /api/v1/models/{name}/versions/{version}/evidence': {
       url: `${url}?path=notes.md`,

@@ -39,6 +39,7 @@ describe('OpenAPI document', () => {
       'get /api/v1/models/{name}/versions/{version}',
       'get /api/v1/models/{name}/versions/{version}/evidence',
       'post /api/v1/models/{name}/versions/{version}/evidence',
+      'get /api/v1/models/{name}/versions/{version}/evidence/content',
       'get /api/v1/models/{name}/serving',
       'post /api/v1/models/{name}/rollback',
       'post /api/v1/models/{name}/versions/{version}/import-production',

@@ -12,6 +12,7 @@ import type {
 } from '../../domain/index.js';
 import type { AppDeps } from '../shared/app-deps.js';
 import { assertMayAttachEvidence, attachEvidence } from './attach-evidence.js';
+import { type EvidenceContent, readEvidenceContent } from './evidence-content.js';
 import { importProduction } from './import-production.js';
 import { type ModelHistory, modelHistory } from './model-history.js';
 import { getModelPolicy, type ModelPolicyView } from './model-policy.js';
@@ -48,6 +49,14 @@ export interface RegistryUseCases {
     principal: Principal,
     input: { model: string; version: string },
   ): Promise<EvidenceRecord[]>;
+  /**
+   * One evidence file's bytes, checked against its recorded digest and size (any role); a changed
+   * blob is refused, never served.
+   */
+  evidenceContent(
+    principal: Principal,
+    input: { model: string; version: string; path: string },
+  ): Promise<EvidenceContent>;
   /** A page of a model's versions in registration order; `next` asks for the following page. */
   versionPage(
     principal: Principal,
@@ -84,6 +93,7 @@ export function bindRegistryUseCases(deps: AppDeps): RegistryUseCases {
     listVersions: (principal, model) => listVersions(deps, principal, { model }),
     getVersion: (principal, input) => getVersion(deps, principal, input),
     listEvidence: (principal, input) => listEvidence(deps, principal, input),
+    evidenceContent: (principal, input) => readEvidenceContent(deps, principal, input),
     versionPage: (principal, input) => versionPage(deps, principal, input),
     mayAttachEvidence: (principal, input) => assertMayAttachEvidence(deps, principal, input),
     attachEvidence: (principal, { path, bytes, mediaType, ...version }) =>

@@ -407,6 +407,47 @@ export interface paths {
       };
     };
   };
+  "/api/v1/models/{name}/versions/{version}/evidence/content": {
+    /** Download one evidence file, as attached, checked against its recorded digest (any role on the model) */
+    get: {
+      parameters: {
+        query: {
+          /** @description The evidence path, as the evidence list gives it (e.g. robustness/gps-drift.csv) */
+          path: string;
+        };
+        path: {
+          name: string;
+          version: string;
+        };
+      };
+      responses: {
+        /** @description The file's bytes with its recorded media type; a blob that no longer hashes to the recorded digest is refused (422 invalid_evidence, or 412 precondition_failed), never served. */
+        200: {
+          headers: {
+            /** @description attachment; filename="<last segment of the path>" */
+            "content-disposition"?: string;
+            /** @description The recorded digest the bytes were checked against (sha256:<hex>) */
+            digest?: string;
+          };
+          content: {
+            "application/octet-stream": string;
+          };
+        };
+        /** @description RFC 9457 problem details. */
+        "4XX": {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description RFC 9457 problem details. */
+        "5XX": {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+  };
   "/api/v1/models/{name}/serving": {
     /** Which version serves production (and canary): the hot, ETag-cacheable read */
     get: {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { aucComparison, boundOf, fairnessGroups, rocCurves } from './gate-details';
+import { aucComparison, boundOf, fairnessGroups, limitOf, rocCurves } from './gate-details';
 
 describe('reading gate details for charts', () => {
   it('reads bounds from threshold text', () => {
@@ -7,6 +7,23 @@ describe('reading gate details for charts', () => {
     expect(boundOf('lower 95% bound of difference >= -0.01')).toEqual({ op: '>=', value: -0.01 });
     expect(boundOf('<= 120')).toEqual({ op: '<=', value: 120 });
     expect(boundOf('(none)')).toBeUndefined();
+  });
+
+  it('takes the limit from the numeric bounds a gate recorded, not its threshold text', () => {
+    expect(limitOf({ min: 0.8, max: null }, 'ignored')).toEqual({ op: '>=', value: 0.8 });
+    expect(limitOf({ min: null, max: 120 }, '>= 5')).toEqual({ op: '<=', value: 120 });
+    expect(limitOf({ min: null, max: null }, '>= 5')).toBeUndefined();
+    // Decisions recorded before the gates wrote numbers: the text is all there is.
+    expect(limitOf({}, '<= 0.1')).toEqual({ op: '<=', value: 0.1 });
+    const chart = fairnessGroups(
+      {
+        metric: 'demographic_parity_difference',
+        max: 0.1,
+        groups: [{ group: 'a', selectionRate: 0.5 }],
+      },
+      'text that does not parse',
+    );
+    expect(chart?.limit).toEqual({ op: '<=', value: 0.1 });
   });
 
   it('reads an AUC comparison and refuses a partial one', () => {

@@ -22,6 +22,25 @@ export function boundOf(
   return Number.isFinite(value) ? { op: match[1] as '>=' | '<=', value } : undefined;
 }
 
+/**
+ * The limit a gate recorded as numbers (`details.min` / `details.max`, as metric and fairness
+ * gates write them): a lower bound if set, else an upper one. Decisions recorded before the gates
+ * wrote them fall back to the threshold text.
+ */
+export function limitOf(
+  details: Details,
+  threshold: string | undefined,
+): { op: '>=' | '<='; value: number } | undefined {
+  if (details && ('min' in details || 'max' in details)) {
+    const min = num(details.min);
+    const max = num(details.max);
+    if (min !== undefined) return { op: '>=', value: min };
+    if (max !== undefined) return { op: '<=', value: max };
+    return undefined;
+  }
+  return boundOf(threshold);
+}
+
 /** AUC comparison of a baseline gate: values, the DeLong interval and the bound it must clear. */
 export function aucComparison(details: Details) {
   const ci = Array.isArray(details?.ci) ? details.ci.map(num) : [];
@@ -81,7 +100,7 @@ export function fairnessGroups(
   threshold: string | undefined,
 ): FairnessChartProps | undefined {
   const metric = typeof details?.metric === 'string' ? details.metric : undefined;
-  const limit = boundOf(threshold);
+  const limit = limitOf(details, threshold);
   const rows: GroupRow[] = (Array.isArray(details?.groups) ? details.groups : []).map(
     (g: Record<string, unknown>) => ({
       group: String(g.group),

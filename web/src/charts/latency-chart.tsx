@@ -4,7 +4,7 @@ import type { GateResult } from '../api/types';
 import { linearScale } from '../lib/chart-scales.js';
 import { describeBound, formatNumber } from '../lib/format.js';
 import { ChartFrame, DataTable, Legend, plotArea } from './chart-frame';
-import { boundOf, num } from './gate-details';
+import { limitOf, num } from './gate-details';
 
 export interface LatencyChartProps {
   /** e.g. [{ label: 'p50', ms: 41 }, { label: 'p95', ms: 118 }, { label: 'p99', ms: 190 }]. */
@@ -83,13 +83,13 @@ export function LatencyBars({ percentiles, budget }: LatencyChartProps) {
 
 /**
  * The version page's latency plot for a latency metric gate: the percentiles the gate recorded
- * (`details.percentiles`, e.g. { p50: 41, p95: 118 }) or at least the one it judged (`observed`),
- * against the budget from its threshold.
+ * (`details.percentiles`: p50, p95 and p99 when recomputed from raw samples) or at least the one it
+ * judged (`observed`), against the budget (`details.max`).
  */
 export function LatencyChart({ gate }: { gate: GateResult }) {
   const metric = String(gate.details?.metric ?? gate.gateId);
   const label = /p(\d+)/.exec(metric)?.[0] ?? 'value';
-  const bound = boundOf(gate.threshold);
+  const bound = limitOf(gate.details, gate.threshold);
   const recorded = gate.details?.percentiles;
   const percentiles =
     recorded && typeof recorded === 'object'
@@ -102,7 +102,7 @@ export function LatencyChart({ gate }: { gate: GateResult }) {
   if (observed !== undefined && !percentiles.some((p) => p.label === label)) {
     percentiles.push({ label, ms: observed });
   }
-  if (!bound || percentiles.length === 0) {
+  if (bound?.op !== '<=' || percentiles.length === 0) {
     return <p className="muted">This gate recorded no latency to draw.</p>;
   }
   return <LatencyBars percentiles={percentiles} budget={{ label, ms: bound.value }} />;

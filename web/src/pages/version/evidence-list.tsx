@@ -3,25 +3,49 @@ import type { Evidence } from '../../api/types';
 import { asApiError } from '../../api/use-resource';
 import { formatBytes, formatTime, shortDigest } from '../../app/format';
 import { useApi } from '../../app/session';
+import { sha256, toHex } from '../../lib/bytes.js';
+
+function save(blob: Blob, filename: string): void {
+  const url = URL.createObjectURL(blob);
+  const link = document.createElement('a');
+  link.href = url;
+  link.download = filename;
+  link.click();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
 
 /**
- * The evidence attached to a version, with digests. The API serves evidence files only inside the
- * version's evidence pack (a tar.gz with a manifest of these digests), so that is the download.
+ * The evidence attached to a version, with digests: each file downloads on its own (checked in
+ * the browser against the listed digest before it is saved), or all of them as the version's
+ * evidence pack (a tar.gz with a manifest of these digests). The API needs the bearer token, so
+ * a download is fetched and saved from a blob rather than followed as a link.
  */
 export function EvidenceList(props: { model: string; version: string; evidence: Evidence[] }) {
   const api = useApi();
   const [problem, setProblem] = useState<string | undefined>();
+  const base = `/api/v1/models/${encodeURIComponent(props.model)}/versions/${encodeURIComponent(props.version)}`;
   const download = async () => {
     setProblem(undefined);
-    const path = `/api/v1/models/${encodeURIComponent(props.model)}/versions/${encodeURIComponent(props.version)}/evidence-pack`;
     try {
-      const response = await api.download(path);
-      const url = URL.createObjectURL(await response.blob());
-      const link = document.createElement('a');
-      link.href = url;
-      link.download = `${props.model}-${props.version}-evidence-pack.tar.gz`;
-      link.click();
-      setTimeout(() => URL.revokeObjectURL(url), 10_000);
+      const response = await api.download(`${base}/evidence-pack`);
+      save(await response.blob(), `${props.model}-${props.version}-evidence-pack.tar.gz`);
+    } catch (cause) {
+      setProblem(asApiError(cause).detail);
+    }
+  };
+  const downloadFile = async (item: Evidence) => {
+    setProblem(undefined);
+    try {
+      const response = await api.download(
+        `${base}/evidence/content?path=${encodeURIComponent(item.path)}`,
+      );
+      const blob = await response.blob();
+      const digest = `sha256:${toHex(await sha256(new Uint8Array(await blob.arrayBuffer())))}`;
+      if (digest !== item.digest) {
+        setProblem(`${item.path} arrived with digest ${digest}, not ${item.digest}: not saved.`);
+        return;
+      }
+      save(blob, item.path.slice(item.path.lastIndexOf('/') + 1));
     } catch (cause) {
       setProblem(asApiError(cause).detail);
     }
@@ -42,7 +66,16 @@ export function EvidenceList(props: { model: string; version: string; evidence: 
         <tbody>
           {props.evidence.map((item) => (
             <tr key={item.path}>
-              <th scope="row">{item.path}</th>
+              <th scope="row">
+                <button
+                  type="button"
+                  className="link-button"
+                  aria-label={`Download ${item.path}`}
+                  onClick={() => downloadFile(item)}
+                >
+                  {item.path}
+                </button>
+              </th>
               <td>{item.kind.replaceAll('_', ' ')}</td>
               <td>
                 <code className="digest" title={item.digest}>
