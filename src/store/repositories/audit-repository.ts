@@ -27,7 +27,7 @@ import {
 import type { AuditCheckpointsTable } from '../schema.js';
 
 /** Rows per page when streaming the log: bounded memory for a million entries. */
-const pageSize = 1000;
+const pageSize = 5000;
 const decoder = new TextDecoder();
 
 export function auditRepository(context: RepositoryContext): AuditRepository {
@@ -177,7 +177,8 @@ export function auditRepository(context: RepositoryContext): AuditRepository {
         for (const row of rows) {
           const logged: LoggedAuditEntry = {
             entry: JSON.parse(row.entry) as AuditEntry,
-            leafHash: bytes(row.leaf_hash),
+            leafHash: Buffer.from(row.leaf_hash, 'hex'),
+            text: row.entry,
           };
           yield logged;
         }
