@@ -63,7 +63,7 @@ export async function auditProofsAtScale(dir: string, count: number): Promise<Au
  * Proof and signing figures on the log of `count` (or a few thousand more) entries in `dir`;
  * appends 7,000 entries through the repository.
  */
-export async function measureProofs(dir: string, count: number): Promise<AuditRow[]> {
+async function measureProofs(dir: string, count: number): Promise<AuditRow[]> {
   const engine = 'SQLite (synthetic log: rows written straight into the tables)';
   const n = count.toLocaleString('en-US');
   const file = join(dir, 'audit.db');
