@@ -35,7 +35,6 @@ import { FileBlobStore } from '../src/evidence/file-blob-store.js';
 import { GateWorkerPool, InProcessGateRunner } from '../src/gate-runs/index.js';
 import { parsePolicy } from '../src/policy/index.js';
 import { createStore } from '../src/store/index.js';
-import { liveAuditAtScale } from './audit-live.js';
 import { depsFor, timeIt } from './bench-deps.js';
 
 export interface RegistryRow {
@@ -419,10 +418,6 @@ export async function runRegistryBench(options: {
       `audit verify at ${options.auditEntries.toLocaleString('en-US')} entries…\n`,
     );
     rows.push(...(await auditAtScale(options.auditEntries)));
-    process.stderr.write(
-      `live audit log of ${options.auditEntries.toLocaleString('en-US')} entries on SQLite…\n`,
-    );
-    rows.push(...(await liveAuditAtScale(join(dir, 'live'), options.auditEntries)));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -6,9 +6,11 @@
  * Prints a table; writes bench/results/latest.json and latest.md.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
+import { auditProofsAtScale } from './audit-10m.js';
+import { type AuditRow, auditTable, liveAuditAtScale } from './audit-live.js';
 import { runStartupBench, type StartupRow, startupTable } from './cli-startup.js';
 import { generatePredictionsCsv } from './generate-predictions.js';
 import { hasWrk, type ReadRow, readsTable, runHttpReadsBench } from './http-reads.js';
@@ -30,7 +32,7 @@ interface Measurement {
 const root = join(import.meta.dirname, '..', '..');
 const sizes = (process.env.BENCH_ROWS ?? '1000000,10000000').split(',').map(Number);
 const dataDir = join(tmpdir(), 'clearance-bench');
-/** `eval`, `registry`, `reads`, `mlflow`, `parsing`, `cli-startup`, `outbox`, `rollouts`, or all of them (default). */
+/** `eval`, `registry`, `audit`, `reads`, `mlflow`, `parsing`, `cli-startup`, `outbox`, `rollouts`, or all of them (default). */
 const only = process.env.BENCH_ONLY ?? '';
 
 function timed(
@@ -102,6 +104,7 @@ function table(results: Measurement[]): string {
 function readPrevious(file: string): {
   results: Measurement[];
   registry: RegistryRow[];
+  audit: AuditRow[];
   reads: ReadRow[];
   parsing: ParsingRow[];
   startup: StartupRow[];
@@ -113,6 +116,7 @@ function readPrevious(file: string): {
     return {
       results: [],
       registry: [],
+      audit: [],
       reads: [],
       parsing: [],
       startup: [],
@@ -123,6 +127,7 @@ function readPrevious(file: string): {
   const parsed = JSON.parse(readFileSync(file, 'utf8')) as {
     results?: Measurement[];
     registry?: RegistryRow[];
+    audit?: AuditRow[];
     reads?: ReadRow[];
     parsing?: ParsingRow[];
     startup?: StartupRow[];
@@ -134,6 +139,7 @@ function readPrevious(file: string): {
     outbox: parsed.outbox ?? [],
     results: parsed.results ?? [],
     registry: parsed.registry ?? [],
+    audit: parsed.audit ?? [],
     reads: parsed.reads ?? [],
     parsing: parsed.parsing ?? [],
     startup: parsed.startup ?? [],
@@ -168,6 +174,24 @@ async function main(): Promise<void> {
       appends: Number(process.env.BENCH_APPENDS ?? 1000),
       auditEntries: Number(process.env.BENCH_AUDIT_ENTRIES ?? 1_000_000),
     });
+  }
+  let audit: AuditRow[] = [];
+  if (only === '' || only === 'audit') {
+    const entries = Number(process.env.BENCH_AUDIT_ENTRIES ?? 1_000_000);
+    const dir = mkdtempSync(join(tmpdir(), 'clearance-bench-audit-'));
+    try {
+      process.stderr.write(
+        `live audit log of ${entries.toLocaleString('en-US')} entries on SQLite…\n`,
+      );
+      audit.push(...(await liveAuditAtScale(join(dir, 'live'), entries)));
+      const proofEntries = Number(process.env.BENCH_AUDIT_PROOF_ENTRIES ?? 10_000_000);
+      process.stderr.write(
+        `proofs and checkpoints at ${proofEntries.toLocaleString('en-US')} entries…\n`,
+      );
+      audit.push(...(await auditProofsAtScale(join(dir, 'proofs'), proofEntries)));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   }
   let reads: ReadRow[] = [];
   if (only === '' || only === 'reads') {
@@ -217,9 +241,15 @@ async function main(): Promise<void> {
   if (only !== '' && only !== 'outbox' && outbox.length === 0) outbox = previous.outbox;
   if (only !== '' && only !== 'rollouts' && rollouts.length === 0) rollouts = previous.rollouts;
   if (only !== '' && only !== 'mlflow' && mlflow.length === 0) mlflow = previous.mlflow;
+  if (only !== '' && only !== 'audit' && audit.length === 0) audit = previous.audit;
   const sections = [`# Clearance benchmarks\n\n${machine}, ${new Date().toISOString()}`];
   if (results.length > 0) sections.push(`## clearance eval\n\n${table(results)}`);
   if (registry.length > 0) sections.push(`## Registry and audit log\n\n${registryTable(registry)}`);
+  if (audit.length > 0) {
+    sections.push(
+      `## Audit log at scale (each figure beside its ceiling from the same run)\n\n${auditTable(audit)}`,
+    );
+  }
   if (reads.length > 0) {
     sections.push(`## Registry reads over HTTP (SQLite, one server, wrk)\n\n${readsTable(reads)}`);
   }
@@ -240,7 +270,7 @@ async function main(): Promise<void> {
   if (!existsSync(out)) mkdirSync(out, { recursive: true });
   writeFileSync(
     join(out, 'latest.json'),
-    `${JSON.stringify({ machine, results, registry, reads, mlflow, parsing, startup, outbox, rollouts }, null, 2)}\n`,
+    `${JSON.stringify({ machine, results, registry, audit, reads, mlflow, parsing, startup, outbox, rollouts }, null, 2)}\n`,
   );
   writeFileSync(join(out, 'latest.md'), markdown);
 }

@@ -79,8 +79,25 @@ const digestPattern = /^[a-z0-9][a-z0-9-]*:[0-9a-f]+$/;
  * back with `encoded`, its leaf input (see {@link encodeEntry}), so callers serialise it once.
  */
 export function checkAuditEntry(value: unknown): AuditEntryCheck {
+  const problems = auditEntryShapeProblems(value);
+  if (problems.length > 0) return { ok: false, problems };
+  let text: string;
+  try {
+    text = canonicalJson(value);
+  } catch (error) {
+    return { ok: false, problems: [(error as Error).message] };
+  }
+  return { ok: true, entry: value as unknown as AuditEntry, encoded: encoder.encode(text) };
+}
+
+/**
+ * The shape half of {@link checkAuditEntry}, without serialising: every problem found, none for
+ * an entry. For a value just parsed from JSON text whose bytes are hashed as they are (the
+ * verifier's fast path), where serialising again would only repeat the work.
+ */
+export function auditEntryShapeProblems(value: unknown): string[] {
   const problems: string[] = [];
-  if (!isRecord(value)) return { ok: false, problems: ['an audit entry must be a JSON object'] };
+  if (!isRecord(value)) return ['an audit entry must be a JSON object'];
   for (const key of Object.keys(value)) {
     if (!topLevelKeys.has(key)) problems.push(`${key} is not an audit entry field`);
   }
@@ -110,14 +127,7 @@ export function checkAuditEntry(value: unknown): AuditEntryCheck {
   checkDigests(digests, problems);
   if (!isRecord(data))
     problems.push('data must be a JSON object ({} when there is nothing to add)');
-  if (problems.length > 0) return { ok: false, problems };
-  let text: string;
-  try {
-    text = canonicalJson(value);
-  } catch (error) {
-    return { ok: false, problems: [(error as Error).message] };
-  }
-  return { ok: true, entry: value as unknown as AuditEntry, encoded: encoder.encode(text) };
+  return problems;
 }
 
 /** Throws `ClearanceError('invalid_input')` listing every problem unless `value` is an entry. */

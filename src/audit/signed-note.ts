@@ -189,13 +189,23 @@ function parseSignatureLine(
   };
 }
 
+/** Parsed verifier keys by their raw bytes (hex): a log has one or a few, each parsed once. */
+const keyObjects = new Map<string, KeyObject>();
+const maxKeyObjects = 64;
+
 function verifyEd25519(publicKey: Uint8Array, text: string, signature: Uint8Array): boolean {
   if (signature.length !== 64) return false;
-  const key = createPublicKey({
-    key: Buffer.concat([spkiPrefix, publicKey]),
-    format: 'der',
-    type: 'spki',
-  });
+  const id = Buffer.from(publicKey).toString('hex');
+  let key = keyObjects.get(id);
+  if (key === undefined) {
+    key = createPublicKey({
+      key: Buffer.concat([spkiPrefix, publicKey]),
+      format: 'der',
+      type: 'spki',
+    });
+    if (keyObjects.size >= maxKeyObjects) keyObjects.clear();
+    keyObjects.set(id, key);
+  }
   return verify(null, Buffer.from(text, 'utf8'), key, signature);
 }
 

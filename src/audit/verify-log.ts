@@ -17,16 +17,23 @@
  * Entries after the newest checkpoint are checked against their stored leaf hashes only; the
  * result reports `checkpointedSize` so a caller can see how much is covered by a signature.
  */
-import { type AuditEntry, checkAuditEntry } from './audit-entry.js';
+import { type AuditEntry, auditEntryShapeProblems, checkAuditEntry } from './audit-entry.js';
 import { type Checkpoint, verifyCheckpoint } from './checkpoint.js';
 import { followKeyHandovers } from './key-rotation.js';
-import { bytesEqual, emptyRoot, hashLeaf } from './merkle.js';
+import { bytesEqual, emptyRoot, hashLeaf, hashLeafText } from './merkle.js';
 import { MerkleAccumulator } from './merkle-accumulator.js';
 
 /** The stored form of an entry: the entry and the leaf hash recorded when it was appended. */
 export interface LoggedAuditEntry {
   entry: AuditEntry;
   leafHash: Uint8Array;
+  /**
+   * The entry's leaf input as stored (its RFC 8785 text), when the store has it and `entry` was
+   * parsed from it. The verifier then hashes these bytes as they are instead of serialising the
+   * entry again: an edit to the stored text, even one that leaves the parsed entry unchanged,
+   * no longer matches the leaf hash recorded at append.
+   */
+  text?: string;
 }
 
 /** Reported every `progressEvery` entries and once at the end of a clean pass. */
@@ -168,14 +175,10 @@ class LogWalk {
   step(item: unknown): Failure | undefined {
     const seq = this.#acc.size;
     const stored = isLogged(item) ? item : undefined;
-    const check = checkAuditEntry(stored ? stored.entry : item);
-    if (!check.ok)
-      return fail(
-        'invalid_entry',
-        seq,
-        `Entry at seq ${seq} is malformed: ${check.problems.join('; ')}`,
-      );
-    const found = check.entry.seq;
+    const checked = checkEntry(stored ?? item);
+    if (Array.isArray(checked))
+      return fail('invalid_entry', seq, `Entry at seq ${seq} is malformed: ${checked.join('; ')}`);
+    const found = checked.seq;
     if (found > seq) {
       return fail(
         'sequence_gap',
@@ -190,7 +193,7 @@ class LogWalk {
         `Expected seq ${seq} but found seq ${found} again (duplicated or moved)`,
       );
     }
-    const leafHash = hashLeaf(check.encoded);
+    const leafHash = checked.leafHash;
     if (
       stored &&
       !(stored.leafHash instanceof Uint8Array && bytesEqual(stored.leafHash, leafHash))
@@ -269,6 +272,21 @@ class LogWalk {
   #progress(): void {
     this.#input.onProgress?.({ entries: this.#acc.size, checkpointsMatched: this.#matched });
   }
+}
+
+/**
+ * The entry's seq and leaf hash, or its shape problems. Stored text is hashed as it is (one pass,
+ * no serialisation); a plain entry, or one without its text, is serialised to RFC 8785 first.
+ */
+function checkEntry(item: unknown): { seq: number; leafHash: Uint8Array } | string[] {
+  if (isLogged(item) && typeof item.text === 'string') {
+    const problems = auditEntryShapeProblems(item.entry);
+    return problems.length > 0
+      ? problems
+      : { seq: item.entry.seq, leafHash: hashLeafText(item.text) };
+  }
+  const check = checkAuditEntry(isLogged(item) ? item.entry : item);
+  return check.ok ? { seq: check.entry.seq, leafHash: hashLeaf(check.encoded) } : check.problems;
 }
 
 function fail(kind: LogFailureKind, firstBadSeq: number | null, reason: string): Failure {

@@ -337,6 +337,27 @@ eachEngine('live audit log', (engine) => {
       }
     });
 
+    it('names an entry whose stored text was re-formatted without changing what it says', async () => {
+      // The verifier hashes the stored bytes as they are: spaces added to the JSON leave the
+      // parsed entry equal, yet the row was edited behind the service's back.
+      const original = await row(3);
+      const edited = original.entry.replace('"actor":{', '"actor": {');
+      expect(JSON.parse(edited)).toEqual(JSON.parse(original.entry));
+      await sql`update audit_entries set entry = ${edited} where seq = 3`.execute(dialect.db);
+      try {
+        const report = await verifyStoredLog(s.h.deps, { log: s.signer });
+        expect(report.result).toMatchObject({
+          ok: false,
+          kind: 'leaf_hash_mismatch',
+          firstBadSeq: 3,
+        });
+      } finally {
+        await sql`update audit_entries set entry = ${original.entry} where seq = 3`.execute(
+          dialect.db,
+        );
+      }
+    });
+
     it('names the range when an entry is edited together with its leaf hash', async () => {
       const original = await row(5);
       const edited = original.entry.replace('"actor":{"id":"', '"actor":{"id":"mallory-');

@@ -5,12 +5,15 @@
  * hash: an edit behind the service's back is refused, never laundered into a signature.
  */
 import {
+  auditEntryShapeProblems,
   bytesEqual,
   cosignNote,
   encodeEntry,
   handoverExtensions,
   handoverOf,
   hashLeaf,
+  hashLeafText,
+  type LoggedAuditEntry,
   MerkleAccumulator,
   parseVerifierKey,
   signCheckpoint,
@@ -168,7 +171,7 @@ async function recomputeRoot(
   }
   for await (const logged of tx.audit.entries(checkedSize, input.size)) {
     const seq = acc.size;
-    const leaf = hashLeaf(encodeEntry(logged.entry));
+    const leaf = leafOf(logged);
     if (logged.entry.seq !== seq) throw missingEntries(seq, input.size);
     if (!bytesEqual(leaf, logged.leafHash)) {
       throw refuse(
@@ -187,6 +190,22 @@ async function recomputeRoot(
     );
   }
   return root;
+}
+
+/**
+ * The leaf hash of a stored entry: its stored text hashed as it is (what `audit verify` hashes),
+ * after the parsed entry's shape is checked; serialised to RFC 8785 when the store gave no text.
+ */
+function leafOf(logged: LoggedAuditEntry): Uint8Array {
+  if (logged.text === undefined) return hashLeaf(encodeEntry(logged.entry));
+  const problems = auditEntryShapeProblems(logged.entry);
+  if (problems.length > 0) {
+    throw refuse(
+      `Audit entry ${logged.entry.seq} is malformed (${problems.join('; ')}): it was changed behind the service's back. No checkpoint is signed.`,
+      'Run `clearance audit verify` and restore the log from a backup.',
+    );
+  }
+  return hashLeafText(logged.text);
 }
 
 function missingEntries(from: number, to: number): ClearanceError {
