@@ -159,7 +159,7 @@ describe.runIf(runs)('200 concurrent promotions across four servers on one Postg
     await admin.call('POST', '/api/v1/models', {
       json: { name: model, ownerTeam: 'ml-platform', policy },
     });
-  }, 60_000);
+  }, 240_000);
 
   afterAll(async () => {
     await Promise.all(live.map((server) => server.stop()));
