@@ -19,7 +19,11 @@ const hex = (bytes: Uint8Array | undefined) =>
 
 /** Removes migrations 0005 and later from a migrated database, as before the upgrade. */
 async function rewind(db: StoreDialect): Promise<void> {
-  // 0012 to 0007, undone first (they do not touch the audit log).
+  // 0013 to 0007, undone first (they do not touch the audit log).
+  await sql`drop table version_descriptions`.execute(db.db);
+  await sql`drop table model_aliases`.execute(db.db);
+  await sql`drop table version_tags`.execute(db.db);
+  await sql`drop table model_tags`.execute(db.db);
   await sql`drop index versions_in_registration_order`.execute(db.db);
   await sql`drop table identity_epoch`.execute(db.db);
   await sql`drop index deliveries_by_target`.execute(db.db);
