@@ -66,7 +66,12 @@ import { allowedAddressClasses, type Config, governedAliases } from './config.js
 import { ClearanceError } from './domain/index.js';
 import { FileBlobStore } from './evidence/file-blob-store.js';
 import { type GateRunBudgets, GateWorkerPool } from './gate-runs/index.js';
-import { buildServer, findBuiltWebApp, type JobRunnerStats } from './http/index.js';
+import {
+  buildServer,
+  findBuiltWebApp,
+  type JobRunnerStats,
+  type OidcSignIn,
+} from './http/index.js';
 import {
   createJobRunner,
   type JobRunner,
@@ -712,9 +717,7 @@ export async function startServer(
     useCases: bindUseCases(deps, registry.auditSigner),
     stateCheck: () => latestCheck,
     directory: registry.directory,
-    ...(oidc
-      ? { oidc, oidcIssuer: { issuer: config.oidcIssuer, audience: config.oidcAudience } }
-      : {}),
+    ...(oidc ? { oidc, oidcIssuer: oidcSignIn(config) } : {}),
     bodyLimitBytes: config.bodyLimitBytes,
     authFailureLimit: {
       max: config.authFailureLimit,
@@ -784,6 +787,19 @@ export async function startServer(
     throw error;
   }
   return { url: address, close };
+}
+
+/** What sign-in pages are told about the OIDC issuer, and the web app's client there if any. */
+function oidcSignIn(config: Config): OidcSignIn {
+  const { oidcIssuer: issuer, oidcAudience: audience, oidcClientId: clientId } = config;
+  if (clientId === '') return { issuer, audience };
+  const browser = {
+    clientId,
+    redirectPath: config.oidcRedirectPath,
+    scope: config.oidcScope,
+    ...(config.oidcResource ? { resource: config.oidcResource } : {}),
+  };
+  return { issuer, audience, browser };
 }
 
 /** The built web app beside this package's code, served at `/` (absent before `npm run build`). */

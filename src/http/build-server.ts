@@ -66,8 +66,18 @@ export interface HttpDeps {
   jobs?: () => JobRunnerStats;
   /** The built web app (dist/web) to serve at `/`; absent = the API only. */
   webRoot?: string;
-  /** The OIDC issuer and audience whose JWTs are accepted, told to sign-in pages (public). */
-  oidcIssuer?: { issuer: string; audience: string };
+  /**
+   * The OIDC issuer and audience whose JWTs are accepted, told to sign-in pages (public); with a
+   * client id, the web app signs in there itself (authorization code with PKCE).
+   */
+  oidcIssuer?: OidcSignIn;
+}
+
+export interface OidcSignIn {
+  issuer: string;
+  audience: string;
+  /** The web app's public client at the issuer; absent = no browser sign-in flow. */
+  browser?: { clientId: string; redirectPath: string; scope: string; resource?: string };
 }
 
 const signInSchema = {
@@ -80,7 +90,25 @@ const signInSchema = {
       description:
         'Present when the server accepts OIDC JWTs: an access token from this issuer, for this audience, is a bearer credential.',
       required: ['issuer', 'audience'],
-      properties: { issuer: { type: 'string' }, audience: { type: 'string' } },
+      properties: {
+        issuer: { type: 'string' },
+        audience: { type: 'string' },
+        browser: {
+          type: 'object',
+          description:
+            'Present when the web app signs in at the issuer itself: authorization code with PKCE (RFC 7636) as this public client, returning to `redirectPath` of the app.',
+          required: ['clientId', 'redirectPath', 'scope'],
+          properties: {
+            clientId: { type: 'string' },
+            redirectPath: { type: 'string' },
+            scope: { type: 'string', description: 'Space-separated scopes to ask for.' },
+            resource: {
+              type: 'string',
+              description: 'Resource indicator (RFC 8707) to send with the requests.',
+            },
+          },
+        },
+      },
     },
   },
 } as const;
@@ -159,7 +187,9 @@ export function buildServer(deps: HttpDeps): FastifyInstance {
     },
   });
   app.setErrorHandler(sendProblem);
-  const webFallback = deps.webRoot ? registerWebApp(app, deps.webRoot) : undefined;
+  // The app fetches the issuer's discovery document and token endpoint when it signs in there.
+  const connectOrigins = deps.oidcIssuer?.browser ? [new URL(deps.oidcIssuer.issuer).origin] : [];
+  const webFallback = deps.webRoot ? registerWebApp(app, deps.webRoot, connectOrigins) : undefined;
   app.setNotFoundHandler((request, reply) => {
     const path = pathOf(request.url);
     if (webFallback?.(request, reply, path)) return reply;

@@ -1,4 +1,4 @@
-export { buildServer, type HttpDeps, openApiInfo } from './build-server.js';
+export { buildServer, type HttpDeps, type OidcSignIn, openApiInfo } from './build-server.js';
 export type { JobRunnerStats } from './metrics.js';
 export {
   type ProblemCode,

@@ -11,21 +11,24 @@ import fastifyStatic from '@fastify/static';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 
 /**
- * The app's Content-Security-Policy: its own scripts, styles and API only. The API keeps its
- * stricter `default-src 'none'` (build-server.ts); these pages need to load and to call it.
+ * The app's Content-Security-Policy: its own scripts, styles and API only — and, when it signs in
+ * with OIDC, the issuer's origin, whose discovery document and token endpoint it fetches. The API
+ * keeps its stricter `default-src 'none'` (build-server.ts); these pages need to load and to call it.
  */
-export const webAppCsp = [
-  "default-src 'self'",
-  "script-src 'self'",
-  "style-src 'self'",
-  "img-src 'self' data: blob:",
-  "connect-src 'self'",
-  "font-src 'self'",
-  "object-src 'none'",
-  "base-uri 'none'",
-  "form-action 'self'",
-  "frame-ancestors 'none'",
-].join('; ');
+export function webAppCsp(connectOrigins: readonly string[] = []): string {
+  return [
+    "default-src 'self'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "img-src 'self' data: blob:",
+    ["connect-src 'self'", ...connectOrigins].join(' '),
+    "font-src 'self'",
+    "object-src 'none'",
+    "base-uri 'none'",
+    "form-action 'self'",
+    "frame-ancestors 'none'",
+  ].join('; ');
+}
 
 const immutable = 'public, max-age=31536000, immutable';
 const revalidate = 'no-cache';
@@ -60,8 +63,10 @@ function isServerPath(path: string): boolean {
 export function registerWebApp(
   app: FastifyInstance,
   root: string,
+  connectOrigins: readonly string[] = [],
 ): (request: FastifyRequest, reply: FastifyReply, path: string) => boolean {
   const indexHtml = readFileSync(join(root, 'index.html'));
+  const csp = webAppCsp(connectOrigins);
   app.register(async (web) => {
     // The files are public: the app holds no data, and asks the API with the person's token.
     // http-hooks.ts writes Cache-Control from the route's config.
@@ -71,7 +76,7 @@ export function registerWebApp(
       route.schema = { ...route.schema, hide: true };
     });
     web.addHook('onSend', async (_request, reply, payload) => {
-      reply.header('content-security-policy', webAppCsp);
+      reply.header('content-security-policy', csp);
       return payload;
     });
     await web.register(fastifyStatic, {
@@ -88,7 +93,7 @@ export function registerWebApp(
     if (!(request.headers.accept ?? '').includes('text/html')) return false;
     reply
       .code(200)
-      .header('content-security-policy', webAppCsp)
+      .header('content-security-policy', csp)
       .header('cache-control', revalidate)
       .type('text/html; charset=utf-8')
       .send(indexHtml);

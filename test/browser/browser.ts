@@ -2,11 +2,12 @@
  * Debian's Chromium driven by playwright-core (never a downloaded browser), in a fresh profile,
  * and axe-core injected into a page to check it.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
+import { repoRoot } from '../cli/run-cli.js';
 
 const chromiumPath = '/usr/bin/chromium';
 
@@ -68,4 +69,18 @@ export async function seriousViolations(page: Page): Promise<AxeViolation[]> {
   return (violations as AxeViolation[])
     .filter((v) => v.impact === 'serious' || v.impact === 'critical')
     .map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.slice(0, 3) }));
+}
+
+/**
+ * Where a run's screenshots go: docs/screenshots/ (the README's) with CLEARANCE_UPDATE_SCREENSHOTS=1
+ * on the SQLite run only, otherwise a temporary directory, so test runs leave the committed
+ * images alone and the PostgreSQL run never races the SQLite one for them.
+ */
+export function screenshotsDir(engine: 'sqlite' | 'postgres'): string {
+  const update = process.env.CLEARANCE_UPDATE_SCREENSHOTS && engine === 'sqlite';
+  const dir = update
+    ? join(repoRoot, 'docs', 'screenshots')
+    : mkdtempSync(join(tmpdir(), 'clearance-screenshots-'));
+  mkdirSync(dir, { recursive: true });
+  return dir;
 }

@@ -87,6 +87,36 @@ describe('the blob store keys', () => {
     expect(loadConfig({ env: {} }).blobStore).toBe('file');
   });
 
+  it('refuses an OIDC web client without an issuer, an API redirect path and a scope without openid', () => {
+    const problemsOf = (env: NodeJS.ProcessEnv) => {
+      try {
+        loadConfig({ env });
+      } catch (error) {
+        return (error as { problems: { message: string }[] }).problems.map((p) => p.message);
+      }
+      return expect.unreachable('invalid configuration was accepted');
+    };
+    expect(problemsOf({ CLEARANCE_OIDC_CLIENT_ID: 'clearance-web' })).toStrictEqual([
+      'oidcClientId: needs oidcIssuer, the issuer it is registered at',
+    ]);
+    const bad = problemsOf({
+      CLEARANCE_OIDC_REDIRECT_PATH: '/api/v1/callback',
+      CLEARANCE_OIDC_SCOPE: 'profile email',
+    });
+    expect(bad.map((m) => m.split(':')[0]).sort()).toStrictEqual(['oidcRedirectPath', 'oidcScope']);
+    expect(problemsOf({ CLEARANCE_OIDC_REDIRECT_PATH: 'https://evil.example/cb' })[0]).toContain(
+      'oidcRedirectPath',
+    );
+    const config = loadConfig({
+      env: { CLEARANCE_OIDC_ISSUER: 'https://id.example.com', CLEARANCE_OIDC_CLIENT_ID: 'web' },
+    });
+    expect([config.oidcRedirectPath, config.oidcScope, config.oidcResource]).toStrictEqual([
+      '/sign-in/oidc',
+      'openid',
+      '',
+    ]);
+  });
+
   it('refuses an S3 store without a bucket, with half its credentials or a bad endpoint or prefix', () => {
     const problemsOf = (env: NodeJS.ProcessEnv) => {
       try {

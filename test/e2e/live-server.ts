@@ -101,7 +101,11 @@ export async function serveLive(input: {
 }
 
 /** Creates a user holding the given global roles and returns an API token for them. */
-export async function personTokenOn(server: LiveServer, id: string, roles: string[]) {
+export async function personTokenOn(
+  server: Pick<LiveServer, 'url' | 'adminToken'>,
+  id: string,
+  roles: string[],
+) {
   const admin = createClient({ server: server.url, token: server.adminToken });
   await admin.call('POST', '/api/v1/users', { json: { id } });
   for (const role of roles)

@@ -36,9 +36,9 @@ describe('the web app at /', () => {
     expect(res.headers['content-type']).toMatch(/^text\/html/);
     expect(res.body).toContain('<title>Clearance</title>');
     expect(res.headers['cache-control']).toBe('no-cache');
-    expect(res.headers['content-security-policy']).toBe(webAppCsp);
-    expect(webAppCsp).toContain("script-src 'self'");
-    expect(webAppCsp).not.toContain('unsafe-inline');
+    expect(res.headers['content-security-policy']).toBe(webAppCsp());
+    expect(webAppCsp()).toContain("script-src 'self'");
+    expect(webAppCsp()).not.toContain('unsafe-inline');
   });
 
   it('caches hashed assets for a year', async () => {
@@ -55,7 +55,7 @@ describe('the web app at /', () => {
       const res = await app.inject({ method: 'GET', url, headers: html });
       expect(res.statusCode, url).toBe(200);
       expect(res.body).toContain('<title>Clearance</title>');
-      expect(res.headers['content-security-policy']).toBe(webAppCsp);
+      expect(res.headers['content-security-policy']).toBe(webAppCsp());
     }
   });
 
@@ -122,5 +122,32 @@ describe('GET /api/v1/sign-in', () => {
     close = () => app.close();
     const res = await app.inject({ method: 'GET', url: '/api/v1/sign-in' });
     expect(res.json()).toEqual({ apiToken: true, oidc: oidcIssuer });
+  });
+});
+
+describe('OIDC sign-in in the browser', () => {
+  it('tells the app its client at the issuer and lets it reach only that issuer', async () => {
+    const oidcIssuer = {
+      issuer: 'https://id.example.com/realms/ml',
+      audience: 'clearance',
+      browser: { clientId: 'clearance-web', redirectPath: '/sign-in/oidc', scope: 'openid' },
+    };
+    const { app } = stubServer({}, { oidcIssuer, webRoot: builtApp() });
+    close = () => app.close();
+    const res = await app.inject({ method: 'GET', url: '/api/v1/sign-in' });
+    expect(res.json()).toEqual({ apiToken: true, oidc: oidcIssuer });
+    const page = await app.inject({ method: 'GET', url: '/sign-in/oidc?code=x', headers: html });
+    expect(page.statusCode).toBe(200);
+    const csp = String(page.headers['content-security-policy']);
+    expect(csp).toContain("connect-src 'self' https://id.example.com;");
+    expect(csp.match(/https:\/\//g)).toHaveLength(1);
+  });
+
+  it('keeps connect-src to the app itself when the issuer has no client for it', async () => {
+    const oidcIssuer = { issuer: 'https://id.example.com', audience: 'clearance' };
+    const { app } = stubServer({}, { oidcIssuer, webRoot: builtApp() });
+    close = () => app.close();
+    const page = await app.inject({ method: 'GET', url: '/', headers: html });
+    expect(page.headers['content-security-policy']).toContain("connect-src 'self';");
   });
 });

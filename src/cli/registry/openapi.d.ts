@@ -34,6 +34,15 @@ export interface paths {
               oidc?: {
                 issuer: string;
                 audience: string;
+                /** @description Present when the web app signs in at the issuer itself: authorization code with PKCE (RFC 7636) as this public client, returning to `redirectPath` of the app. */
+                browser?: {
+                  clientId: string;
+                  redirectPath: string;
+                  /** @description Space-separated scopes to ask for. */
+                  scope: string;
+                  /** @description Resource indicator (RFC 8707) to send with the requests. */
+                  resource?: string;
+                };
               };
             };
           };

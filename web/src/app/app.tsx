@@ -1,21 +1,47 @@
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import { SignInPage } from '../pages/sign-in/sign-in-page';
 import { Layout } from './layout';
 import { matchPath } from './match-path';
-import { ParamsProvider, useLocation } from './router';
+import { isOidcCallback } from './oidc-pending';
+import { ParamsProvider, useLocation, useNavigate } from './router';
 import { notFoundPage, routes } from './routes';
 import { type Me, SessionProvider, signIn, storedToken, storeToken } from './session';
 
 type Auth =
   | { state: 'checking' }
+  | { state: 'completing-oidc' }
   | { state: 'signed-out'; message?: string }
   | { state: 'signed-in'; token: string; me: Me };
 
-/** Signs in (a stored token is checked once on load), then renders the page the path names. */
+function initialAuth(): Auth {
+  if (isOidcCallback()) return { state: 'completing-oidc' };
+  return storedToken() ? { state: 'checking' } : { state: 'signed-out' };
+}
+
+/**
+ * Signs in (a stored token is checked once on load; an OIDC sign-in coming back from the issuer
+ * is completed), then renders the page the path names.
+ */
 export function App() {
-  const [auth, setAuth] = useState<Auth>(() =>
-    storedToken() ? { state: 'checking' } : { state: 'signed-out' },
-  );
+  const [auth, setAuth] = useState<Auth>(initialAuth);
+  const navigate = useNavigate();
+  const completing = useRef(false);
+  useEffect(() => {
+    if (auth.state !== 'completing-oidc' || completing.current) return;
+    completing.current = true;
+    completeOidc().then(
+      ({ token, me, returnTo }) => {
+        storeToken(token);
+        navigate(returnTo, { replace: true });
+        setAuth({ state: 'signed-in', token, me });
+      },
+      (error: unknown) => {
+        const why = error instanceof Error ? error.message : String(error);
+        navigate('/', { replace: true });
+        setAuth({ state: 'signed-out', message: `OIDC sign-in failed. ${why}` });
+      },
+    );
+  }, [auth.state, navigate]);
   useEffect(() => {
     const token = storedToken();
     if (!token || auth.state !== 'checking') return;
@@ -34,6 +60,9 @@ export function App() {
     [],
   );
   if (auth.state === 'checking') return <p className="muted">Checking your session…</p>;
+  if (auth.state === 'completing-oidc') {
+    return <p className="muted">Completing your sign-in with your identity provider…</p>;
+  }
   if (auth.state === 'signed-out') {
     return (
       <SignInPage
@@ -52,6 +81,14 @@ export function App() {
       </Layout>
     </SessionProvider>
   );
+}
+
+/** The access token of the OIDC sign-in this page load completes, checked with the API. */
+async function completeOidc(): Promise<{ token: string; me: Me; returnTo: string }> {
+  const { completeOidcSignIn } = await import('./oidc-sign-in');
+  const { accessToken, returnTo } = await completeOidcSignIn();
+  const { me } = await signIn(accessToken);
+  return { token: accessToken, me, returnTo };
 }
 
 function CurrentPage() {

@@ -1,11 +1,13 @@
 import { type FormEvent, useEffect, useState } from 'react';
 import { asApiError } from '../../api/use-resource';
+import type { OidcBrowserClient } from '../../app/oidc-sign-in';
 import type { Me } from '../../app/session';
 import { signIn } from '../../app/session';
 
 /**
  * Sign in with an API token (`clr_<id>_<secret>`, from `clearance token create` or an admin), or
- * an OIDC access token when the server accepts them. The token is kept for this tab only.
+ * an OIDC access token when the server accepts them — at the issuer itself when the server names
+ * the app's client there. The token is kept for this tab only.
  */
 export function SignInPage(props: { message?: string; onSignedIn(token: string, me: Me): void }) {
   const [token, setToken] = useState('');
@@ -60,7 +62,7 @@ export function SignInPage(props: { message?: string; onSignedIn(token: string, 
           <code>clearance admin token create --user you</code>, or ask an administrator. The token
           is kept in this browser tab only and forgotten when you close it.
         </p>
-        {oidc && (
+        {oidc && !oidc.browser && (
           <p className="muted">
             This server also accepts OIDC access tokens: sign in to your identity provider (
             <code>{oidc.issuer}</code>), get an access token for the audience{' '}
@@ -77,18 +79,62 @@ export function SignInPage(props: { message?: string; onSignedIn(token: string, 
           {busy ? 'Signing in…' : 'Sign in'}
         </button>
       </form>
+      {oidc?.browser && <OidcSignIn client={{ issuer: oidc.issuer, ...oidc.browser }} />}
     </main>
   );
 }
 
+/** Sends the browser to the identity provider (the OAuth code is loaded only on this click). */
+function OidcSignIn(props: { client: OidcBrowserClient }) {
+  const [error, setError] = useState<string | undefined>();
+  const [busy, setBusy] = useState(false);
+  const start = async () => {
+    setBusy(true);
+    setError(undefined);
+    const here = window.location.pathname + window.location.search;
+    const returnTo = window.location.pathname === props.client.redirectPath ? '/' : here;
+    try {
+      const { startOidcSignIn } = await import('../../app/oidc-sign-in');
+      await startOidcSignIn(props.client, returnTo);
+    } catch (cause) {
+      setError(
+        `Could not reach ${props.client.issuer}: ${cause instanceof Error ? cause.message : String(cause)}`,
+      );
+      setBusy(false);
+    }
+  };
+  return (
+    <section aria-labelledby="oidc-heading" className="oidc-sign-in">
+      <h2 id="oidc-heading">Or sign in with your organisation</h2>
+      <p className="muted">
+        Signs you in at <code>{props.client.issuer}</code> and brings you back here.
+      </p>
+      {error && (
+        <p role="alert" className="notice notice-error">
+          {error}
+        </p>
+      )}
+      <button type="button" onClick={start} disabled={busy}>
+        {busy ? 'Going to your identity provider…' : 'Sign in with OIDC'}
+      </button>
+    </section>
+  );
+}
+
+interface OidcSettings {
+  issuer: string;
+  audience: string;
+  browser?: Omit<OidcBrowserClient, 'issuer'>;
+}
+
 /** The OIDC issuer the server accepts, from the public GET /api/v1/sign-in (none on failure). */
-function useOidcIssuer(): { issuer: string; audience: string } | undefined {
-  const [oidc, setOidc] = useState<{ issuer: string; audience: string } | undefined>();
+function useOidcIssuer(): OidcSettings | undefined {
+  const [oidc, setOidc] = useState<OidcSettings | undefined>();
   useEffect(() => {
     let current = true;
     fetch('/api/v1/sign-in', { headers: { accept: 'application/json' } })
       .then((response) => (response.ok ? response.json() : undefined))
-      .then((body: { oidc?: { issuer: string; audience: string } } | undefined) => {
+      .then((body: { oidc?: OidcSettings } | undefined) => {
         if (current && body?.oidc) setOidc(body.oidc);
       })
       .catch(() => undefined);
