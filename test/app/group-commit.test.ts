@@ -6,8 +6,8 @@
  */
 import { createHash } from 'node:crypto';
 import { expect, it } from 'vitest';
-import { registerVersion } from '../../src/app/index.js';
 import { storedRoot } from '../../src/app/audit-log/audit-tree.js';
+import { registerVersion } from '../../src/app/index.js';
 import { auditRecord } from '../../src/app/shared/audit-record.js';
 import { rootFromLeafHashes } from '../../src/audit/index.js';
 import { forEachStore, people, readAudit, type StoreHarness, setupModel } from './harness.js';
@@ -50,21 +50,24 @@ async function versionsOf(h: StoreHarness): Promise<string[]> {
 forEachStore('concurrent writes', (open, engine) => {
   const databaseOnly = engine === 'memory' ? it.skip : it;
 
-  databaseOnly('commits 64 concurrent registrations, each with its audit entry, in order', async () => {
-    const h = await open();
-    await setupModel(h, 'credit-risk', model, 'high');
-    const before = (await readAudit(h)).length;
-    const names = Array.from({ length: 64 }, (_, k) => `1.0.${k}`);
-    const views = await Promise.all(names.map((name) => register(h, name)));
-    expect(views.map((v) => v.version)).toEqual(names);
+  databaseOnly(
+    'commits 64 concurrent registrations, each with its audit entry, in order',
+    async () => {
+      const h = await open();
+      await setupModel(h, 'credit-risk', model, 'high');
+      const before = (await readAudit(h)).length;
+      const names = Array.from({ length: 64 }, (_, k) => `1.0.${k}`);
+      const views = await Promise.all(names.map((name) => register(h, name)));
+      expect(views.map((v) => v.version)).toEqual(names);
 
-    const entries = await readAudit(h);
-    expect(entries.map((e) => e.seq)).toEqual(entries.map((_, k) => k));
-    expect(entries.length).toBe(before + 64);
-    // Asked for in this order, so registered in this order (the batch keeps arrival order).
-    expect(await versionsOf(h)).toEqual(names);
-    expect(await expectTreeAgreesWithLeaves(h)).toBe(before + 64);
-  });
+      const entries = await readAudit(h);
+      expect(entries.map((e) => e.seq)).toEqual(entries.map((_, k) => k));
+      expect(entries.length).toBe(before + 64);
+      // Asked for in this order, so registered in this order (the batch keeps arrival order).
+      expect(await versionsOf(h)).toEqual(names);
+      expect(await expectTreeAgreesWithLeaves(h)).toBe(before + 64);
+    },
+  );
 
   databaseOnly('fails a duplicate registration alone among concurrent ones', async () => {
     const h = await open();
@@ -81,51 +84,56 @@ forEachStore('concurrent writes', (open, engine) => {
     await expectTreeAgreesWithLeaves(h);
   });
 
-  databaseOnly('rolls back all of a failing write, audit entry included, and none of the others', async () => {
-    const h = await open();
-    await setupModel(h, 'credit-risk', model, 'high');
-    const before = (await readAudit(h)).length;
-    const write = (k: number) =>
-      h.store.transaction(async (tx) => {
-        const time = h.clock.now().toISOString();
-        const version = `2.0.${k}`;
-        await tx.versions.insert(
-          {
-            model,
-            version,
-            artifactUri: `s3://models/${model}/${version}`,
-            artifactDigest: digestOf(version),
-            lineage: {},
-            createdAt: time,
-            createdBy: people.ci.id,
-          },
-          { model, version, state: 'draft', since: time },
-        );
-        await tx.audit.append(
-          auditRecord({
-            actor: people.ci,
-            time,
-            action: 'version.registered',
-            subject: { type: 'version', id: `${model}@${version}` },
-          }),
-        );
-        // After its version and its audit entry (and any tree nodes that entry completed).
-        if (k === 5) throw new Error('the fifth write fails after writing');
-        return k;
-      });
-    const settled = await Promise.allSettled(Array.from({ length: 12 }, (_, k) => write(k)));
+  databaseOnly(
+    'rolls back all of a failing write, audit entry included, and none of the others',
+    async () => {
+      const h = await open();
+      await setupModel(h, 'credit-risk', model, 'high');
+      const before = (await readAudit(h)).length;
+      const write = (k: number) =>
+        h.store.transaction(async (tx) => {
+          const time = h.clock.now().toISOString();
+          const version = `2.0.${k}`;
+          await tx.versions.insert(
+            {
+              model,
+              version,
+              artifactUri: `s3://models/${model}/${version}`,
+              artifactDigest: digestOf(version),
+              lineage: {},
+              createdAt: time,
+              createdBy: people.ci.id,
+            },
+            { model, version, state: 'draft', since: time },
+          );
+          await tx.audit.append(
+            auditRecord({
+              actor: people.ci,
+              time,
+              action: 'version.registered',
+              subject: { type: 'version', id: `${model}@${version}` },
+            }),
+          );
+          // After its version and its audit entry (and any tree nodes that entry completed).
+          if (k === 5) throw new Error('the fifth write fails after writing');
+          return k;
+        });
+      const settled = await Promise.allSettled(Array.from({ length: 12 }, (_, k) => write(k)));
 
-    expect(settled.map((s) => s.status === 'fulfilled')).toEqual(
-      Array.from({ length: 12 }, (_, k) => k !== 5),
-    );
-    expect((settled[5] as PromiseRejectedResult).reason).toHaveProperty(
-      'message',
-      'the fifth write fails after writing',
-    );
-    const expected = Array.from({ length: 12 }, (_, k) => `2.0.${k}`).filter((v) => v !== '2.0.5');
-    expect(await versionsOf(h)).toEqual(expected);
-    const stored = await h.store.read((tx) => tx.versions.get(model, '2.0.5'));
-    expect(stored).toBeUndefined();
-    expect(await expectTreeAgreesWithLeaves(h)).toBe(before + 11);
-  });
+      expect(settled.map((s) => s.status === 'fulfilled')).toEqual(
+        Array.from({ length: 12 }, (_, k) => k !== 5),
+      );
+      expect((settled[5] as PromiseRejectedResult).reason).toHaveProperty(
+        'message',
+        'the fifth write fails after writing',
+      );
+      const expected = Array.from({ length: 12 }, (_, k) => `2.0.${k}`).filter(
+        (v) => v !== '2.0.5',
+      );
+      expect(await versionsOf(h)).toEqual(expected);
+      const stored = await h.store.read((tx) => tx.versions.get(model, '2.0.5'));
+      expect(stored).toBeUndefined();
+      expect(await expectTreeAgreesWithLeaves(h)).toBe(before + 11);
+    },
+  );
 });

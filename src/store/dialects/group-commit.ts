@@ -10,6 +10,15 @@
  * savepoint and fails alone; the others commit. If the transaction itself fails (COMMIT, or a
  * savepoint the engine can no longer roll back to), every work of the batch fails with it, and
  * none was acknowledged.
+ *
+ * One thing a batch does that single transactions did not: it keeps the locks of its earlier works
+ * (the audit_head row above all) while a later work takes more, so two servers' batches on
+ * PostgreSQL can deadlock where their requests alone would only have queued. A work that fails
+ * with such a concurrency error (deadlock, serialisation failure, a busy database), alone in its
+ * savepoint or with the whole batch, is therefore run again alone, in a transaction of its own,
+ * after the batch; so is a work that ran alone and lost such a deadlock to another server's
+ * batch. Up to `maxAttempts` in all: a work fails only if it keeps losing. Works may run more
+ * than once for this reason (nothing they did in a failed attempt was committed).
  */
 import { type Kysely, sql } from 'kysely';
 import type { Database } from '../schema.js';
@@ -31,10 +40,29 @@ type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
  * a few milliseconds of statements, well inside the write targets' p99.
  */
 const maxBatch = 128;
+/** Attempts of one work that keeps losing deadlocks before its error is reported. */
+const maxAttempts = 3;
 
-/** `transaction`, made to share its transactions between concurrent callers. */
-export function groupCommitting(transaction: TransactionRunner): TransactionRunner {
+/**
+ * `transaction`, made to share its transactions between concurrent callers. `retryAlone` says
+ * which errors came from contention with other transactions (the engine rolled back, nothing
+ * committed), so the work is worth running again without the batch's locks around it.
+ */
+export function groupCommitting(
+  transaction: TransactionRunner,
+  retryAlone: (error: unknown) => boolean,
+): TransactionRunner {
   const queue: Waiting[] = [];
+
+  async function runAlone(waiting: Waiting, attemptsLeft: number): Promise<void> {
+    try {
+      waiting.resolve(await transaction(waiting.work));
+    } catch (error) {
+      if (attemptsLeft > 1 && retryAlone(error)) await runAlone(waiting, attemptsLeft - 1);
+      else waiting.reject(error);
+    }
+  }
+
   let scheduled = false;
 
   function schedule(): void {
@@ -54,27 +82,28 @@ export function groupCommitting(transaction: TransactionRunner): TransactionRunn
     const [only] = batch;
     if (batch.length === 1 && only !== undefined) {
       // Alone, a work needs no savepoint: its own throw rolls the transaction back.
-      await transaction(only.work).then(only.resolve, only.reject);
+      await runAlone(only, maxAttempts);
       return;
     }
     const outcomes: Outcome[] = [];
+    let failure: { error: unknown } | undefined;
     try {
       await transaction(async (trx) => {
         for (const waiting of batch) outcomes.push(await inSavepoint(trx, waiting.work));
       });
     } catch (error) {
-      // Nothing committed: the works that succeeded fail with the transaction's error.
-      for (const [k, waiting] of batch.entries()) {
-        const outcome = outcomes[k];
-        waiting.reject(outcome !== undefined && !outcome.ok ? outcome.error : error);
-      }
-      return;
+      failure = { error };
     }
+    const again: Waiting[] = [];
     for (const [k, waiting] of batch.entries()) {
       const outcome = outcomes[k];
-      if (outcome?.ok) waiting.resolve(outcome.value);
-      else waiting.reject(outcome?.error ?? new Error('A grouped write has no outcome.'));
+      // Nothing committed when the batch failed: its successful works fail with it.
+      const error = outcome?.ok === false ? outcome.error : failure?.error;
+      if (failure === undefined && outcome?.ok) waiting.resolve(outcome.value);
+      else if (retryAlone(error)) again.push(waiting);
+      else waiting.reject(error ?? new Error('A grouped write has no outcome.'));
     }
+    for (const waiting of again) await runAlone(waiting, maxAttempts - 1);
   }
 
   return <T>(work: Work<T>) =>

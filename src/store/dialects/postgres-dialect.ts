@@ -26,11 +26,13 @@ export function postgresDialect(options: PostgresOptions): StoreDialect {
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   // Every write appends to the audit log and so queues on the audit_head row lock until commit:
   // one transaction per batch holds that lock once and waits for one WAL flush (ADR 012).
-  const writeTransaction = groupCommitting((work) =>
-    db
-      .transaction()
-      .setIsolationLevel('read committed')
-      .execute((trx) => work(trx)),
+  const writeTransaction = groupCommitting(
+    (work) =>
+      db
+        .transaction()
+        .setIsolationLevel('read committed')
+        .execute((trx) => work(trx)),
+    (error) => classifyError(error) === 'concurrency',
   );
   return {
     label: 'PostgreSQL',
