@@ -11,14 +11,9 @@
  * savepoint the engine can no longer roll back to), every work of the batch fails with it, and
  * none was acknowledged.
  *
- * One thing a batch does that single transactions did not: it keeps the locks of its earlier works
- * (the audit_head row above all) while a later work takes more, so two servers' batches on
- * PostgreSQL can deadlock where their requests alone would only have queued. A work that fails
- * with such a concurrency error (deadlock, serialisation failure, a busy database), alone in its
- * savepoint or with the whole batch, is therefore run again alone, in a transaction of its own,
- * after the batch; so is a work that ran alone and lost such a deadlock to another server's
- * batch. Up to `maxAttempts` in all: a work fails only if it keeps losing. Works may run more
- * than once for this reason (nothing they did in a failed attempt was committed).
+ * PostgreSQL does not use it (ADR 012): its WAL writer already flushes concurrent commits
+ * together, and one connection running a batch's statements one after another measured no faster
+ * than a pool of connections running them side by side.
  */
 import { type Kysely, sql } from 'kysely';
 import type { Database } from '../schema.js';
@@ -40,29 +35,10 @@ type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
  * a few milliseconds of statements, well inside the write targets' p99.
  */
 const maxBatch = 128;
-/** Attempts of one work that keeps losing deadlocks before its error is reported. */
-const maxAttempts = 3;
 
-/**
- * `transaction`, made to share its transactions between concurrent callers. `retryAlone` says
- * which errors came from contention with other transactions (the engine rolled back, nothing
- * committed), so the work is worth running again without the batch's locks around it.
- */
-export function groupCommitting(
-  transaction: TransactionRunner,
-  retryAlone: (error: unknown) => boolean,
-): TransactionRunner {
+/** `transaction`, made to share its transactions between concurrent callers. */
+export function groupCommitting(transaction: TransactionRunner): TransactionRunner {
   const queue: Waiting[] = [];
-
-  async function runAlone(waiting: Waiting, attemptsLeft: number): Promise<void> {
-    try {
-      waiting.resolve(await transaction(waiting.work));
-    } catch (error) {
-      if (attemptsLeft > 1 && retryAlone(error)) await runAlone(waiting, attemptsLeft - 1);
-      else waiting.reject(error);
-    }
-  }
-
   let scheduled = false;
 
   function schedule(): void {
@@ -82,7 +58,7 @@ export function groupCommitting(
     const [only] = batch;
     if (batch.length === 1 && only !== undefined) {
       // Alone, a work needs no savepoint: its own throw rolls the transaction back.
-      await runAlone(only, maxAttempts);
+      await transaction(only.work).then(only.resolve, only.reject);
       return;
     }
     const outcomes: Outcome[] = [];
@@ -94,16 +70,13 @@ export function groupCommitting(
     } catch (error) {
       failure = { error };
     }
-    const again: Waiting[] = [];
     for (const [k, waiting] of batch.entries()) {
       const outcome = outcomes[k];
       // Nothing committed when the batch failed: its successful works fail with it.
       const error = outcome?.ok === false ? outcome.error : failure?.error;
       if (failure === undefined && outcome?.ok) waiting.resolve(outcome.value);
-      else if (retryAlone(error)) again.push(waiting);
       else waiting.reject(error ?? new Error('A grouped write has no outcome.'));
     }
-    for (const waiting of again) await runAlone(waiting, maxAttempts - 1);
   }
 
   return <T>(work: Work<T>) =>

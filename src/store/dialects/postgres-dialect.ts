@@ -1,7 +1,6 @@
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import type { Database } from '../schema.js';
-import { groupCommitting } from './group-commit.js';
 import { appendOnlyMessage, type StoreDialect, type StoreErrorKind } from './store-dialect.js';
 
 export interface PostgresOptions {
@@ -24,21 +23,15 @@ export function postgresDialect(options: PostgresOptions): StoreDialect {
   // else to do; queries in flight still fail and surface through their own promises.
   pool.on('error', () => undefined);
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-  // Every write appends to the audit log and so queues on the audit_head row lock until commit:
-  // one transaction per batch holds that lock once and waits for one WAL flush (ADR 012).
-  const writeTransaction = groupCommitting(
-    (work) =>
-      db
-        .transaction()
-        .setIsolationLevel('read committed')
-        .execute((trx) => work(trx)),
-    (error) => classifyError(error) === 'concurrency',
-  );
   return {
     label: 'PostgreSQL',
     capabilities: { timestampType: 'timestamptz' },
     db,
-    writeTransaction,
+    writeTransaction: (work) =>
+      db
+        .transaction()
+        .setIsolationLevel('read committed')
+        .execute((trx) => work(trx)),
     readTransaction: (work) =>
       db
         .transaction()

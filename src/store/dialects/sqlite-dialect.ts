@@ -66,9 +66,7 @@ export function sqliteDialect(options: SqliteOptions): StoreDialect {
     );
   }
   // One BEGIN IMMEDIATE … COMMIT, and so one fsync, for all writes that queued meanwhile.
-  // No row locks, so a batch forms no deadlock a single transaction would not: a busy database
-  // (another process held the lock past busy_timeout) fails the batch as it would each write.
-  const writeTransaction = groupCommitting(soloTransaction, () => false);
+  const writeTransaction = groupCommitting(soloTransaction);
 
   // Reads run on their own read-only connection, opened on first use: in WAL mode a reader sees
   // the last committed snapshot and neither waits for the writer nor holds it up. Its queue keeps
