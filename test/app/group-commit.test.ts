@@ -62,8 +62,10 @@ forEachStore('concurrent writes', (open, engine) => {
     const entries = await readAudit(h);
     expect(entries.map((e) => e.seq)).toEqual(entries.map((_, k) => k));
     expect(entries.length).toBe(before + 64);
-    // Asked for in this order, so registered in this order (the batch keeps arrival order).
-    expect(await versionsOf(h)).toEqual(names);
+    const registered = await versionsOf(h);
+    expect([...registered].sort()).toEqual([...names].sort());
+    // A batch keeps arrival order; PostgreSQL's transactions commit in whatever order they end.
+    if (engine === 'sqlite') expect(registered).toEqual(names);
     expect(await expectTreeAgreesWithLeaves(h)).toBe(before + 64);
   });
 
