@@ -213,7 +213,7 @@ async function auditAppends(store: Store, count: number): Promise<number> {
   });
 }
 
-function rawSqliteCommits(dir: string, count: number): number {
+export function rawSqliteCommits(dir: string, count: number): number {
   const db = new Database(join(dir, 'raw.db'));
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = FULL');
@@ -226,7 +226,7 @@ function rawSqliteCommits(dir: string, count: number): number {
   return count / seconds;
 }
 
-async function rawPostgresCommits(url: string, count: number): Promise<number> {
+export async function rawPostgresCommits(url: string, count: number): Promise<number> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   await client.query('CREATE TABLE raw_commits (id bigserial PRIMARY KEY, v text)');

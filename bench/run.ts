@@ -14,6 +14,7 @@ import { type AuditRow, auditTable, liveAuditAtScale } from './audit-live.js';
 import { runStartupBench, type StartupRow, startupTable } from './cli-startup.js';
 import { generatePredictionsCsv } from './generate-predictions.js';
 import { hasWrk, type ReadRow, readsTable, runHttpReadsBench } from './http-reads.js';
+import { runHttpWritesBench, type WriteRow, writesTable } from './http-writes.js';
 import { type MlflowRow, mlflowTable, runMlflowBench } from './mlflow-routes.js';
 import { type OutboxRow, outboxTable, runOutboxBench } from './outbox.js';
 import { type ParsingRow, parsingTable, runParsingBench } from './parsing.js';
@@ -32,7 +33,7 @@ interface Measurement {
 const root = join(import.meta.dirname, '..', '..');
 const sizes = (process.env.BENCH_ROWS ?? '1000000,10000000').split(',').map(Number);
 const dataDir = join(tmpdir(), 'clearance-bench');
-/** `eval`, `registry`, `audit`, `reads`, `mlflow`, `parsing`, `cli-startup`, `outbox`, `rollouts`, or all of them (default). */
+/** `eval`, `registry`, `audit`, `reads`, `writes`, `mlflow`, `parsing`, `cli-startup`, `outbox`, `rollouts`, or all of them (default). */
 const only = process.env.BENCH_ONLY ?? '';
 
 function timed(
@@ -111,6 +112,7 @@ function readPrevious(file: string): {
   outbox: OutboxRow[];
   rollouts: RolloutRow[];
   mlflow: MlflowRow[];
+  writes: WriteRow[];
 } {
   if (!existsSync(file))
     return {
@@ -123,6 +125,7 @@ function readPrevious(file: string): {
       outbox: [],
       rollouts: [],
       mlflow: [],
+      writes: [],
     };
   const parsed = JSON.parse(readFileSync(file, 'utf8')) as {
     results?: Measurement[];
@@ -134,6 +137,7 @@ function readPrevious(file: string): {
     outbox?: OutboxRow[];
     rollouts?: RolloutRow[];
     mlflow?: MlflowRow[];
+    writes?: WriteRow[];
   };
   return {
     outbox: parsed.outbox ?? [],
@@ -145,6 +149,7 @@ function readPrevious(file: string): {
     startup: parsed.startup ?? [],
     rollouts: parsed.rollouts ?? [],
     mlflow: parsed.mlflow ?? [],
+    writes: parsed.writes ?? [],
   };
 }
 
@@ -202,6 +207,16 @@ async function main(): Promise<void> {
       });
     } else process.stderr.write('  (wrk not installed: apt-get install wrk)\n');
   }
+  let writes: WriteRow[] = [];
+  if (only === '' || only === 'writes') {
+    if (hasWrk()) {
+      writes = await runHttpWritesBench({
+        pgUrl: process.env.CLEARANCE_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test',
+        clients: (process.env.BENCH_WRITE_CLIENTS ?? '1,16,64').split(',').map(Number),
+        seconds: Number(process.env.BENCH_WRITE_SECONDS ?? 6),
+      });
+    } else process.stderr.write('  (wrk not installed: apt-get install wrk)\n');
+  }
   let mlflow: MlflowRow[] = [];
   if (only === '' || only === 'mlflow') {
     if (hasWrk()) {
@@ -228,6 +243,7 @@ async function main(): Promise<void> {
   if (only !== '' && only !== 'eval' && results.length === 0) results.push(...previous.results);
   if (only !== '' && only !== 'registry' && registry.length === 0) registry = previous.registry;
   if (only !== '' && only !== 'reads' && reads.length === 0) reads = previous.reads;
+  if (only !== '' && only !== 'writes' && writes.length === 0) writes = previous.writes;
   if (only !== '' && only !== 'parsing' && parsing.length === 0) parsing = previous.parsing;
   if (only !== '' && only !== 'cli-startup' && startup.length === 0) startup = previous.startup;
   let outbox: OutboxRow[] = [];
@@ -253,6 +269,11 @@ async function main(): Promise<void> {
   if (reads.length > 0) {
     sections.push(`## Registry reads over HTTP (SQLite, one server, wrk)\n\n${readsTable(reads)}`);
   }
+  if (writes.length > 0) {
+    sections.push(
+      `## Registry writes over HTTP (one server, wrk, durable)\n\n${writesTable(writes)}`,
+    );
+  }
   if (mlflow.length > 0) {
     sections.push(
       `## MLflow-compatible routes over HTTP (SQLite, one server, wrk)\n\n${mlflowTable(mlflow)}`,
@@ -270,7 +291,7 @@ async function main(): Promise<void> {
   if (!existsSync(out)) mkdirSync(out, { recursive: true });
   writeFileSync(
     join(out, 'latest.json'),
-    `${JSON.stringify({ machine, results, registry, audit, reads, mlflow, parsing, startup, outbox, rollouts }, null, 2)}\n`,
+    `${JSON.stringify({ machine, results, registry, audit, reads, writes, mlflow, parsing, startup, outbox, rollouts }, null, 2)}\n`,
   );
   writeFileSync(join(out, 'latest.md'), markdown);
 }

@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import { Kysely, SqliteDialect, sql } from 'kysely';
 import type { Database } from '../schema.js';
+import { groupCommitting } from './group-commit.js';
 import { cachingStatements } from './statement-cache.js';
 import { appendOnlyMessage, type StoreDialect, type StoreErrorKind } from './store-dialect.js';
 
@@ -47,7 +48,7 @@ export function sqliteDialect(options: SqliteOptions): StoreDialect {
     return run;
   }
 
-  function writeTransaction<T>(work: (trx: Kysely<Database>) => Promise<T>): Promise<T> {
+  function soloTransaction<T>(work: (trx: Kysely<Database>) => Promise<T>): Promise<T> {
     return runExclusive(() =>
       db.connection().execute(async (conn) => {
         // IMMEDIATE takes the write lock up front, so a writer in another process waits
@@ -64,6 +65,8 @@ export function sqliteDialect(options: SqliteOptions): StoreDialect {
       }),
     );
   }
+  // One BEGIN IMMEDIATE … COMMIT, and so one fsync, for all writes that queued meanwhile.
+  const writeTransaction = groupCommitting(soloTransaction);
 
   // Reads run on their own read-only connection, opened on first use: in WAL mode a reader sees
   // the last committed snapshot and neither waits for the writer nor holds it up. Its queue keeps
@@ -87,8 +90,9 @@ export function sqliteDialect(options: SqliteOptions): StoreDialect {
   function readTransaction<T>(work: (trx: Kysely<Database>) => Promise<T>): Promise<T> {
     if (closed) return Promise.reject(new Error(`The store on ${options.file} is closed.`));
     if (key === undefined) {
-      // One connection only: reads queue with the writes, made read-only for their duration.
-      return writeTransaction(async (conn) => {
+      // One connection only: reads queue with the writes, made read-only for their duration (in
+      // a transaction of their own: query_only inside a group of writes would refuse the others).
+      return soloTransaction(async (conn) => {
         await sql`pragma query_only = 1`.execute(conn);
         try {
           return await work(conn);

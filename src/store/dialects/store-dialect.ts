@@ -23,6 +23,9 @@ export interface StoreDialect {
   /**
    * Runs `work` in one write transaction on one connection: commit on resolve, roll back on
    * throw. SQLite: `BEGIN IMMEDIATE`, one transaction at a time. PostgreSQL: READ COMMITTED.
+   * On SQLite, works asked for while one commits share the next transaction, each in a savepoint
+   * of its own (group commit, ADR 012): `work`'s throw rolls back its own writes only, and the
+   * promise settles after the shared COMMIT.
    */
   writeTransaction<T>(work: (trx: Kysely<Database>) => Promise<T>): Promise<T>;
   /**

@@ -1,0 +1,187 @@
+/**
+ * Registry writes over HTTP (`BENCH_ONLY=writes`): `POST /api/v1/models/{name}/versions` against a
+ * real server on loopback, driven closed-loop by Debian's `wrk` (the body made by a Lua script, a
+ * fresh version name per request) at 1, 16 and 64 connections, on SQLite (WAL, synchronous=FULL)
+ * and on PostgreSQL. Each engine's row is printed beside its raw durable commits per second on one
+ * connection (the same measure the registry bench prints), measured in the same run: without group
+ * commit a durable write can never pass it.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { bootstrapAdmin, registerModel, registerPolicy } from '../src/app/index.js';
+import { openRegistry, startServer } from '../src/compose.js';
+import { loadConfig } from '../src/config.js';
+import type { Principal } from '../src/domain/index.js';
+import { wrk } from './http-reads.js';
+import { rawPostgresCommits, rawSqliteCommits, withPostgresDatabase } from './registry.js';
+
+export interface WriteRow {
+  engine: string;
+  clients: number;
+  requestsPerSecond: number;
+  p50Ms: number;
+  p99Ms: number;
+  /** The engine's raw durable commits per second on one connection, measured in this run. */
+  rawCommitsPerSecond: number;
+  /** The server's CPU (user + system, this process) per acknowledged create. */
+  cpuMicrosPerRequest: number;
+  /** Non-2xx answers and socket errors wrk counted (must be 0 for a row to mean anything). */
+  errors: number;
+}
+
+const policy = `apiVersion: clearance/v1
+kind: Policy
+metadata: { name: bench-writes, riskTier: medium }
+roles: [model_owner, tech_lead, admin]
+transitions:
+  - from: draft
+    to: staging
+    requestedBy: [model_owner]
+    approvals: [{ role: tech_lead }]
+`;
+
+/** A wrk script POSTing a new version per request; `run` keeps names unique across cells. */
+function postScript(dir: string, run: string): string {
+  const file = join(dir, `post-${run}.lua`);
+  writeFileSync(
+    file,
+    `local threads = 0
+function setup(thread)
+  threads = threads + 1
+  thread:set("tid", threads)
+end
+local counter = 0
+function init(args)
+  wrk.headers["Content-Type"] = "application/json"
+end
+function request()
+  counter = counter + 1
+  local v = "${run}-t" .. tid .. "-" .. counter
+  local body = '{"version":"' .. v .. '","artifactUri":"s3://models/bench/' .. v ..
+    '","artifactDigest":"sha256:${'a'.repeat(64)}","lineage":{"codeCommit":"9f2c1e7","seed":' ..
+    counter .. '}}'
+  return wrk.format("POST", nil, nil, body)
+end
+`,
+  );
+  return file;
+}
+
+async function driveEngine(input: {
+  engine: string;
+  database: string;
+  dir: string;
+  raw: number;
+  clients: number[];
+  seconds: number;
+}): Promise<WriteRow[]> {
+  const config = loadConfig({
+    env: {},
+    flags: {
+      dataDir: join(input.dir, 'data'),
+      database: input.database,
+      host: '127.0.0.1',
+      port: 0,
+      sqliteSynchronous: 'full',
+    },
+  });
+  const registry = await openRegistry(config);
+  const rows: WriteRow[] = [];
+  try {
+    const { user, token } = await bootstrapAdmin(registry.deps, { userId: 'bench.admin' });
+    const admin: Principal = { id: user.id, kind: 'user', roles: [{ role: 'admin' }] };
+    const { digest } = await registerPolicy(registry.deps, admin, { text: policy });
+    await registerModel(registry.deps, admin, {
+      name: 'bench',
+      ownerTeam: 'bench',
+      riskTier: 'medium',
+      policyDigest: digest,
+    });
+    const server = await startServer(registry);
+    try {
+      const url = `${server.url}/api/v1/models/bench/versions`;
+      // Warm-up: JIT, the statement caches, the page cache.
+      await wrk(url, {
+        clients: 16,
+        seconds: 1,
+        token: token.token,
+        script: postScript(input.dir, 'warm'),
+      });
+      for (const clients of input.clients) {
+        const script = postScript(input.dir, `c${clients}`);
+        const cpu = process.cpuUsage();
+        const result = await wrk(url, {
+          clients,
+          seconds: input.seconds,
+          token: token.token,
+          script,
+        });
+        const used = process.cpuUsage(cpu);
+        const cpuMicrosPerRequest =
+          (used.user + used.system) / (result.requestsPerSecond * input.seconds);
+        process.stderr.write(
+          `  ${input.engine}, ${clients} clients: ${Math.round(result.requestsPerSecond)} creates/s, p99 ${result.p99Ms.toFixed(1)} ms, ${cpuMicrosPerRequest.toFixed(0)} µs CPU, ${result.errors} errors\n`,
+        );
+        rows.push({
+          engine: input.engine,
+          clients,
+          ...result,
+          cpuMicrosPerRequest,
+          rawCommitsPerSecond: input.raw,
+        });
+      }
+    } finally {
+      await server.close();
+    }
+  } finally {
+    await registry.close();
+  }
+  return rows;
+}
+
+/** Both engines (PostgreSQL when `pgUrl` answers), each at each client count. */
+export async function runHttpWritesBench(options: {
+  pgUrl: string;
+  clients: number[];
+  seconds: number;
+}): Promise<WriteRow[]> {
+  const dir = mkdtempSync(join(tmpdir(), 'clearance-writes-'));
+  try {
+    process.stderr.write('writes on SQLite…\n');
+    const rows = await driveEngine({
+      engine: 'SQLite (WAL, synchronous=FULL)',
+      database: `sqlite:${join(dir, 'data', 'clearance.db')}`,
+      dir,
+      raw: rawSqliteCommits(dir, 2000),
+      ...options,
+    });
+    process.stderr.write('writes on PostgreSQL…\n');
+    const pgRows = await withPostgresDatabase(options.pgUrl, async (url) =>
+      driveEngine({
+        engine: 'PostgreSQL 15',
+        database: url,
+        dir: join(dir, 'pg'),
+        raw: await rawPostgresCommits(url, 1000),
+        ...options,
+      }),
+    );
+    return [...rows, ...(pgRows ?? [])];
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export function writesTable(rows: WriteRow[]): string {
+  const lines = [
+    '| engine | clients | creates/s | p50 (ms) | p99 (ms) | server CPU µs/create | raw durable commits/s (one connection) | ratio to raw | errors |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+  ];
+  const n = (x: number) => Math.round(x).toLocaleString('en-US');
+  for (const r of rows) {
+    lines.push(
+      `| ${r.engine} | ${r.clients} | ${n(r.requestsPerSecond)} | ${r.p50Ms.toFixed(2)} | ${r.p99Ms.toFixed(2)} | ${n(r.cpuMicrosPerRequest)} | ${n(r.rawCommitsPerSecond)} | ${(r.requestsPerSecond / r.rawCommitsPerSecond).toFixed(2)} | ${r.errors} |`,
+    );
+  }
+  return lines.join('\n');
+}

@@ -1,0 +1,106 @@
+/**
+ * Group commit (ADR 012): write transactions that are asked for while one is running wait, and
+ * then run together inside one database transaction, each in a savepoint of its own, with one
+ * COMMIT and so one fsync for all of them. Each caller's promise settles only after that COMMIT:
+ * nothing is acknowledged that a crash could still take back.
+ *
+ * A batch's works run one after another on the one connection, in arrival order (so audit
+ * entries keep the order their requests were accepted in), and each sees what the earlier ones
+ * wrote, exactly as if they had committed one by one. A work that throws rolls back to its own
+ * savepoint and fails alone; the others commit. If the transaction itself fails (COMMIT, or a
+ * savepoint the engine can no longer roll back to), every work of the batch fails with it, and
+ * none was acknowledged.
+ *
+ * PostgreSQL does not use it (ADR 012): its WAL writer already flushes concurrent commits
+ * together, and one connection running a batch's statements one after another measured no faster
+ * than a pool of connections running them side by side.
+ */
+import { type Kysely, sql } from 'kysely';
+import type { Database } from '../schema.js';
+
+type Work<T> = (trx: Kysely<Database>) => Promise<T>;
+/** Runs `body` in one database transaction: commit on resolve, roll back on throw. */
+export type TransactionRunner = <T>(body: Work<T>) => Promise<T>;
+
+interface Waiting {
+  work: Work<unknown>;
+  resolve(value: unknown): void;
+  reject(error: unknown): void;
+}
+
+type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
+
+/**
+ * Bounds a batch's latency: the last work of a batch waits for all before it. 128 creates take
+ * a few milliseconds of statements, well inside the write targets' p99.
+ */
+const maxBatch = 128;
+
+/** `transaction`, made to share its transactions between concurrent callers. */
+export function groupCommitting(transaction: TransactionRunner): TransactionRunner {
+  const queue: Waiting[] = [];
+  let scheduled = false;
+
+  function schedule(): void {
+    if (scheduled) return;
+    scheduled = true;
+    // setImmediate, not a microtask: requests whose bytes arrived meanwhile are parsed first (the
+    // poll phase) and join this batch instead of the next.
+    setImmediate(() => {
+      void runBatch(queue.splice(0, maxBatch)).finally(() => {
+        scheduled = false;
+        if (queue.length > 0) schedule();
+      });
+    });
+  }
+
+  async function runBatch(batch: Waiting[]): Promise<void> {
+    const [only] = batch;
+    if (batch.length === 1 && only !== undefined) {
+      // Alone, a work needs no savepoint: its own throw rolls the transaction back.
+      await transaction(only.work).then(only.resolve, only.reject);
+      return;
+    }
+    const outcomes: Outcome[] = [];
+    let failure: { error: unknown } | undefined;
+    try {
+      await transaction(async (trx) => {
+        for (const waiting of batch) outcomes.push(await inSavepoint(trx, waiting.work));
+      });
+    } catch (error) {
+      failure = { error };
+    }
+    for (const [k, waiting] of batch.entries()) {
+      const outcome = outcomes[k];
+      // Nothing committed when the batch failed: its successful works fail with it.
+      const error = outcome?.ok === false ? outcome.error : failure?.error;
+      if (failure === undefined && outcome?.ok) waiting.resolve(outcome.value);
+      else waiting.reject(error ?? new Error('A grouped write has no outcome.'));
+    }
+  }
+
+  return <T>(work: Work<T>) =>
+    new Promise<T>((resolve, reject) => {
+      queue.push({ work, resolve: resolve as (value: unknown) => void, reject });
+      schedule();
+    });
+}
+
+/**
+ * Runs `work` between SAVEPOINT and RELEASE; on its throw, rolls back to the savepoint and
+ * reports the throw. A failing rollback (the engine aborted the whole transaction) propagates and
+ * fails the batch.
+ */
+async function inSavepoint(trx: Kysely<Database>, work: Work<unknown>): Promise<Outcome> {
+  await sql`savepoint grouped_write`.execute(trx);
+  let value: unknown;
+  try {
+    value = await work(trx);
+  } catch (error) {
+    await sql`rollback to savepoint grouped_write`.execute(trx);
+    await sql`release savepoint grouped_write`.execute(trx);
+    return { ok: false, error };
+  }
+  await sql`release savepoint grouped_write`.execute(trx);
+  return { ok: true, value };
+}
