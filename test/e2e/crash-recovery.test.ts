@@ -197,7 +197,7 @@ describe('kill -9 during a stream of transitions', () => {
       const verify = await runCli(['audit', 'verify', ...where]);
       expect(verify.stderr).toBe('');
       expect(verify.status).toBe(0);
-    }, 90_000);
+    }, 180_000);
   }
 });
 
