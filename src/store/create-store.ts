@@ -37,7 +37,17 @@ export async function createStore(config: StoreConfig): Promise<Store> {
 
 /** A Store over an open, migrated dialect. */
 export function storeOn(dialect: StoreDialect): Store {
-  const on = (db: StoreDialect['db']) => repositories({ db, dialect });
+  // A transaction has a Kysely of its own, but statements outside one run on the same instance
+  // every time: their repositories are made once, not twenty objects per statement.
+  const made = new WeakMap<StoreDialect['db'], Repositories>();
+  const on = (db: StoreDialect['db']) => {
+    let repos = made.get(db);
+    if (repos === undefined) {
+      repos = repositories({ db, dialect });
+      made.set(db, repos);
+    }
+    return repos;
+  };
   /** Driver errors leave the store in our words (see `translate`). */
   async function translated<T>(run: () => Promise<T>): Promise<T> {
     try {
@@ -54,86 +64,29 @@ export function storeOn(dialect: StoreDialect): Store {
   };
 }
 
-/**
- * Each repository is made on first use: a read touches one or two of the twenty, and making them
- * all for every statement was a measurable share of a one-row read's CPU.
- */
-/**
- * Each repository is made on first use: a read touches one or two of the twenty, and making all
- * of them for every statement was a measurable share of a one-row read's CPU.
- */
 function repositories(context: RepositoryContext): Repositories {
-  const made = new Map<keyof Repositories, unknown>();
-  function once<K extends keyof Repositories>(key: K, make: () => Repositories[K]) {
-    let value = made.get(key) as Repositories[K] | undefined;
-    if (value === undefined) {
-      value = make();
-      made.set(key, value);
-    }
-    return value;
-  }
-  const jobs = (): Repositories['jobs'] => once('jobs', () => jobRepository(context));
+  const jobs = jobRepository(context);
   return {
-    get models() {
-      return once('models', () => modelRepository(context));
-    },
-    get versions() {
-      return once('versions', () => versionRepository(context));
-    },
-    get evidence() {
-      return once('evidence', () => evidenceRepository(context));
-    },
-    get policies() {
-      return once('policies', () => policyRepository(context));
-    },
-    get requests() {
-      return once('requests', () => requestRepository(context));
-    },
-    get approvals() {
-      return once('approvals', () => approvalRepository(context));
-    },
-    get decisions() {
-      return once('decisions', () => decisionRepository(context));
-    },
-    get serving() {
-      return once('serving', () => servingRepository(context));
-    },
-    get audit() {
-      return once('audit', () => auditRepository(context));
-    },
-    get checkpoints() {
-      return once('checkpoints', () => checkpointRepository(context));
-    },
-    get identity() {
-      return once('identity', () => identityRepository(context));
-    },
-    get idempotency() {
-      return once('idempotency', () => idempotencyRepository(context));
-    },
-    get blobUploads() {
-      return once('blobUploads', () => blobUploadRepository(context));
-    },
-    get outbox() {
-      return once('outbox', () => outboxRepository(context, jobs()));
-    },
-    get jobs() {
-      return jobs();
-    },
-    get deliveries() {
-      return once('deliveries', () => deliveryRepository(context, jobs()));
-    },
-    get webhooks() {
-      return once('webhooks', () => webhookRepository(context));
-    },
-    get rollouts() {
-      return once('rollouts', () => rolloutRepository(context));
-    },
-    get metadata() {
-      return once('metadata', () => modelMetadataRepository(context));
-    },
-    get reads() {
-      return once('reads', () => ({ pendingRequests: pendingRequestsReadModel(context) }));
-    },
+    models: modelRepository(context),
+    versions: versionRepository(context),
+    evidence: evidenceRepository(context),
+    policies: policyRepository(context),
+    requests: requestRepository(context),
+    approvals: approvalRepository(context),
+    decisions: decisionRepository(context),
+    serving: servingRepository(context),
+    audit: auditRepository(context),
+    checkpoints: checkpointRepository(context),
+    identity: identityRepository(context),
+    idempotency: idempotencyRepository(context),
+    blobUploads: blobUploadRepository(context),
+    outbox: outboxRepository(context, jobs),
+    jobs,
+    deliveries: deliveryRepository(context, jobs),
+    webhooks: webhookRepository(context),
+    rollouts: rolloutRepository(context),
+    metadata: modelMetadataRepository(context),
+    reads: { pendingRequests: pendingRequestsReadModel(context) },
   };
 }
 
