@@ -37,13 +37,14 @@ export async function createStore(config: StoreConfig): Promise<Store> {
 
 /** A Store over an open, migrated dialect. */
 export function storeOn(dialect: StoreDialect): Store {
-  // A transaction has a Kysely of its own, but statements outside one run on the same instance
-  // every time: their repositories are made once, not twenty objects per statement.
+  const on = (db: StoreDialect['db']) => repositories({ db, dialect });
+  // A transaction has a Kysely of its own, but a statement outside one runs on the same instance
+  // every time: its repositories are made once, not twenty objects per statement.
   const made = new WeakMap<StoreDialect['db'], Repositories>();
-  const on = (db: StoreDialect['db']) => {
+  const onShared = (db: StoreDialect['db']) => {
     let repos = made.get(db);
     if (repos === undefined) {
-      repos = repositories({ db, dialect });
+      repos = on(db);
       made.set(db, repos);
     }
     return repos;
@@ -59,7 +60,7 @@ export function storeOn(dialect: StoreDialect): Store {
   return {
     transaction: (work) => translated(() => dialect.writeTransaction((db) => work(on(db)))),
     read: (work) => translated(() => dialect.readTransaction((db) => work(on(db)))),
-    readOne: (work) => translated(() => dialect.readStatement((db) => work(on(db)))),
+    readOne: (work) => translated(() => dialect.readStatement((db) => work(onShared(db)))),
     close: () => dialect.destroy(),
   };
 }
