@@ -2,7 +2,7 @@
  * Cross-cutting request handling: authentication on every non-public route, Idempotency-Key
  * replay on creating POSTs, and weak ETags (+ If-None-Match → 304) on successful GETs.
  */
-import { createHash } from 'node:crypto';
+import { createHash, hash } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import {
   type ClaimScope,
@@ -42,9 +42,9 @@ export function principalOf(request: FastifyRequest): Principal {
   return request.principal;
 }
 
-/** `W/"<base64url of the SHA-256 of the body, truncated>"`. */
+/** `W/"<base64url of the SHA-256 of the body, truncated>"` (one-shot: no Hash object per reply). */
 function weakEtag(body: string | Buffer): string {
-  return `W/"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`;
+  return `W/"${hash('sha256', body, 'base64url').slice(0, 27)}"`;
 }
 
 function etagMatches(header: string | undefined, etag: string): boolean {

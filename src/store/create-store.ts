@@ -38,6 +38,17 @@ export async function createStore(config: StoreConfig): Promise<Store> {
 /** A Store over an open, migrated dialect. */
 export function storeOn(dialect: StoreDialect): Store {
   const on = (db: StoreDialect['db']) => repositories({ db, dialect });
+  // A transaction has a Kysely of its own, but a statement outside one runs on the same instance
+  // every time: its repositories are made once, not twenty objects per statement.
+  const made = new WeakMap<StoreDialect['db'], Repositories>();
+  const onShared = (db: StoreDialect['db']) => {
+    let repos = made.get(db);
+    if (repos === undefined) {
+      repos = on(db);
+      made.set(db, repos);
+    }
+    return repos;
+  };
   /** Driver errors leave the store in our words (see `translate`). */
   async function translated<T>(run: () => Promise<T>): Promise<T> {
     try {
@@ -49,7 +60,7 @@ export function storeOn(dialect: StoreDialect): Store {
   return {
     transaction: (work) => translated(() => dialect.writeTransaction((db) => work(on(db)))),
     read: (work) => translated(() => dialect.readTransaction((db) => work(on(db)))),
-    readOne: (work) => translated(() => dialect.readStatement((db) => work(on(db)))),
+    readOne: (work) => translated(() => dialect.readStatement((db) => work(onShared(db)))),
     close: () => dialect.destroy(),
   };
 }

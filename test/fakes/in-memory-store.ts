@@ -288,6 +288,8 @@ function otherRepos(
     },
     serving: {
       get: async (model) => copy(s.serving.get(model)) ?? { model },
+      ofModel: async (model) =>
+        s.models.has(model) ? (copy(s.serving.get(model)) ?? { model }) : undefined,
       set: async (servingView) => {
         s.serving.set(servingView.model, copy(servingView));
       },

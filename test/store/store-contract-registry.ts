@@ -86,6 +86,27 @@ export function registryContract(store: () => Store): void {
     expectConflict(error, /already exists/);
   });
 
+  it('pages a model’s versions in registration order, after a given version', async () => {
+    const { model: m, version: first } = await store().transaction(seedVersion);
+    // Same instant for two versions: the version name breaks the tie.
+    const stamps = [later, later, '2026-03-03T00:00:00.000Z', '2026-03-04T00:00:00.000Z'];
+    const rest = stamps.map((createdAt, i) => ({ ...version(m.name, `v${i}`), createdAt }));
+    await store().transaction(async (tx) => {
+      for (const v of rest) await tx.versions.insert(v, draft(v));
+    });
+    const names = ['first', 'v0', 'v1', 'v2', 'v3'];
+    const all = await store().readOne((tx) => tx.versions.list(m.name));
+    expect(all.map((x) => (x.version === first.version ? 'first' : x.version))).toStrictEqual(
+      names,
+    );
+    const page = (limit: number, after?: (typeof all)[number]) =>
+      store().readOne((tx) => tx.versions.page(m.name, { limit, ...(after ? { after } : {}) }));
+    expect((await page(2)).map((x) => x.version)).toStrictEqual([first.version, 'v0']);
+    expect(await page(2, all[1])).toStrictEqual(all.slice(2, 4));
+    expect(await page(10, all[3])).toStrictEqual(all.slice(4));
+    expect(await page(10, all[4])).toStrictEqual([]);
+  });
+
   it('keeps at most one production version per model', async () => {
     const { model: m, version: v1 } = await store().transaction(seedVersion);
     const v2 = version(m.name);
@@ -216,5 +237,28 @@ export function registryContract(store: () => Store): void {
     const promoted = { model: m.name, production: { version: 'v2', since: later } };
     await store().transaction((tx) => tx.serving.set(promoted));
     expect(await store().transaction((tx) => tx.serving.get(m.name))).toStrictEqual(promoted);
+  });
+
+  it('reads a model with its serving view in one statement, and nothing for an unknown model', async () => {
+    const { model: m } = await store().transaction(seedVersion);
+    const ofModel = (name: string) => store().readOne((tx) => tx.serving.ofModel(name));
+    expect(await ofModel(m.name)).toStrictEqual({ model: m.name });
+    expect(await ofModel(`${m.name}-unknown`)).toBeUndefined();
+    const full = {
+      model: m.name,
+      production: { version: 'v1', since: at },
+      canary: { version: 'v2', traffic: 0.05, since: later },
+      rollbackTarget: { version: 'v0' },
+    };
+    await store().transaction((tx) => tx.serving.set(full));
+    expect(await ofModel(m.name)).toStrictEqual(full);
+    // Inside a write transaction it sees that transaction's own change.
+    const promoted = { model: m.name, production: { version: 'v2', since: later } };
+    const seen = await store().transaction(async (tx) => {
+      await tx.serving.set(promoted);
+      return tx.serving.ofModel(m.name);
+    });
+    expect(seen).toStrictEqual(promoted);
+    expect(await ofModel(m.name)).toStrictEqual(promoted);
   });
 }

@@ -119,12 +119,13 @@ export async function getServing(
   input: { model: string },
 ): Promise<ServingView> {
   const read = registryRead(principal, 'serving.read', `serving of ${input.model}`);
-  return guardedRead(deps, read, () =>
-    deps.store.read(async (tx) => {
-      await loadModel(tx, input.model);
-      return tx.serving.get(input.model);
-    }),
-  );
+  // One statement (the model joined to its serving row): no transaction needed.
+  return guardedRead(deps, read, async () => {
+    const view = await deps.store.readOne((tx) => tx.serving.ofModel(input.model));
+    if (!view)
+      throw notFound(`Model ${input.model}`, 'Register the model first, or check the name.');
+    return view;
+  });
 }
 
 /** The evidence attached to a version: path, kind, digest, size, who attached it and when. */

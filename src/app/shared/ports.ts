@@ -167,6 +167,8 @@ export interface DecisionRepository {
 
 export interface ServingRepository {
   get(model: string): Promise<ServingView>;
+  /** The model's serving view in one statement; undefined when no model has that name. */
+  ofModel(model: string): Promise<ServingView | undefined>;
   set(view: ServingView): Promise<void>;
 }
 

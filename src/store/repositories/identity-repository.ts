@@ -3,7 +3,13 @@ import type { IdentityRepository } from '../../app/shared/ports.js';
 import type { ApiTokenRecord, RoleBinding, RoleGrant, User } from '../../domain/index.js';
 import { ClearanceError } from '../../domain/index.js';
 import { conflictOnDuplicate, int, iso, opt, optIso, type RepositoryContext } from '../columns.js';
+import { preparedQuery } from '../prepared-query.js';
 import type { ApiTokensTable, RoleBindingsTable, UsersTable } from '../schema.js';
+
+/** Read before every authenticated request (principal-cache.ts): compiled once. */
+const identityEpoch = preparedQuery((db) =>
+  db.selectFrom('identity_epoch').select('epoch').where('id', '=', 1),
+);
 
 /** The columns a `User` is read from (not `disabled_at`, which no record carries). */
 const userColumns = ['id', 'display_name', 'team', 'email', 'created_at', 'created_by'] as const;
@@ -164,11 +170,8 @@ export function identityRepository(context: RepositoryContext): IdentityReposito
       await bump();
     },
     async epoch() {
-      const row = await db
-        .selectFrom('identity_epoch')
-        .select('epoch')
-        .where('id', '=', 1)
-        .executeTakeFirstOrThrow();
+      const [row] = await identityEpoch(db, {});
+      if (row === undefined) throw new Error('The identity_epoch row is missing.');
       return int(row.epoch);
     },
     async listTokens(userId) {

@@ -9,7 +9,13 @@ import {
   opt,
   type RepositoryContext,
 } from '../columns.js';
+import { preparedQuery } from '../prepared-query.js';
 import type { ModelsTable, PoliciesTable } from '../schema.js';
+
+/** The unlocked read, compiled once: every registry read loads its model. */
+const modelNamed = preparedQuery((db, p: { name: string }) =>
+  db.selectFrom('models').selectAll().where('name', '=', p.name),
+);
 
 export function modelRepository(context: RepositoryContext): ModelRepository {
   const { db } = context;
@@ -34,6 +40,10 @@ export function modelRepository(context: RepositoryContext): ModelRepository {
       );
     },
     async get(name, options) {
+      if (options?.forUpdate !== true) {
+        const [row] = await modelNamed(db, { name });
+        return row === undefined ? undefined : toModel(row);
+      }
       const query = db.selectFrom('models').selectAll().where('name', '=', name);
       const row = await lockedIfAsked(context, options, query).executeTakeFirst();
       return row === undefined ? undefined : toModel(row);

@@ -2,17 +2,39 @@ import type { Insertable, Selectable } from 'kysely';
 import type { ServingRepository } from '../../app/shared/ports.js';
 import type { ServingView } from '../../domain/index.js';
 import { iso, type RepositoryContext } from '../columns.js';
+import { preparedQuery } from '../prepared-query.js';
 import type { ServingTable } from '../schema.js';
+
+const servingOf = preparedQuery((db, p: { model: string }) =>
+  db.selectFrom('serving').selectAll().where('model', '=', p.model),
+);
+
+// The model's row joined to its serving row (absent until something is promoted).
+const servingOfModel = preparedQuery((db, p: { model: string }) =>
+  db
+    .selectFrom('models as m')
+    .leftJoin('serving as s', 's.model', 'm.name')
+    .select([
+      'm.name',
+      's.production_version',
+      's.production_since',
+      's.canary_version',
+      's.canary_traffic',
+      's.canary_since',
+      's.rollback_target_version',
+    ])
+    .where('m.name', '=', p.model),
+);
 
 export function servingRepository({ db }: RepositoryContext): ServingRepository {
   return {
     async get(model) {
-      const row = await db
-        .selectFrom('serving')
-        .selectAll()
-        .where('model', '=', model)
-        .executeTakeFirst();
+      const [row] = await servingOf(db, { model });
       return row === undefined ? { model } : toServing(row);
+    },
+    async ofModel(model) {
+      const [row] = await servingOfModel(db, { model });
+      return row === undefined ? undefined : toServing({ ...row, model: row.name });
     },
     async set(view) {
       const values = {

@@ -2,6 +2,7 @@ import type { Insertable, Selectable } from 'kysely';
 import type { VersionRepository } from '../../app/shared/ports.js';
 import { ClearanceError, type Lineage, type VersionView } from '../../domain/index.js';
 import { conflictOnDuplicate, fromJson, iso, type RepositoryContext, toJson } from '../columns.js';
+import { preparedQuery } from '../prepared-query.js';
 import type { VersionStatesTable, VersionsTable } from '../schema.js';
 
 /** A row of `versionViews`: the version and its current state. */
@@ -18,6 +19,34 @@ export function versionViews(db: RepositoryContext['db']) {
     .selectAll('v')
     .select(['s.state', 's.since']);
 }
+
+// The registry's hot reads, compiled once (prepared-query.ts).
+const getView = preparedQuery((db, p: { model: string; version: string }) =>
+  versionViews(db).where('v.model', '=', p.model).where('v.version', '=', p.version),
+);
+const listViews = preparedQuery((db, p: { model: string }) =>
+  versionViews(db).where('v.model', '=', p.model).orderBy('v.created_at').orderBy('v.version'),
+);
+const firstPage = preparedQuery((db, p: { model: string; limit: number }) =>
+  versionViews(db)
+    .where('v.model', '=', p.model)
+    .orderBy('v.created_at')
+    .orderBy('v.version')
+    .limit(p.limit),
+);
+// A row-value comparison, which both engines answer with one range of the index on
+// (model, created_at, version) instead of filtering the model's rows from its start.
+const pageAfter = preparedQuery(
+  (db, p: { model: string; createdAt: string; version: string; limit: number }) =>
+    versionViews(db)
+      .where('v.model', '=', p.model)
+      .where((eb) =>
+        eb(eb.refTuple('v.created_at', 'v.version'), '>', eb.tuple(p.createdAt, p.version)),
+      )
+      .orderBy('v.created_at')
+      .orderBy('v.version')
+      .limit(p.limit),
+);
 
 export function versionRepository(context: RepositoryContext): VersionRepository {
   const { db } = context;
@@ -44,10 +73,7 @@ export function versionRepository(context: RepositoryContext): VersionRepository
       await this.setState(initialState);
     },
     async get(model, version) {
-      const row = await views()
-        .where('v.model', '=', model)
-        .where('v.version', '=', version)
-        .executeTakeFirst();
+      const [row] = await getView(db, { model, version });
       return row === undefined ? undefined : toView(row);
     },
     async setState(state) {
@@ -87,27 +113,19 @@ export function versionRepository(context: RepositoryContext): VersionRepository
       return rows.map(toView);
     },
     async page(model, { limit, after }) {
-      let query = views().where('v.model', '=', model);
-      if (after !== undefined) {
-        // A row-value comparison, which both engines answer with one range of the index on
-        // (model, created_at, version) instead of filtering the model's rows from its start.
-        query = query.where((eb) =>
-          eb(
-            eb.refTuple('v.created_at', 'v.version'),
-            '>',
-            eb.tuple(after.createdAt, after.version),
-          ),
-        );
-      }
-      const rows = await query.orderBy('v.created_at').orderBy('v.version').limit(limit).execute();
+      const rows =
+        after === undefined
+          ? await firstPage(db, { model, limit })
+          : await pageAfter(db, {
+              model,
+              createdAt: after.createdAt,
+              version: after.version,
+              limit,
+            });
       return rows.map(toView);
     },
     async list(model) {
-      const rows = await views()
-        .where('v.model', '=', model)
-        .orderBy('v.created_at')
-        .orderBy('v.version')
-        .execute();
+      const rows = await listViews(db, { model });
       return rows.map(toView);
     },
   };

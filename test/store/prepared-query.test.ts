@@ -1,0 +1,78 @@
+/**
+ * Queries compiled once and run with new values (src/store/prepared-query.ts), on each engine's
+ * real database: every call binds its own values in their places, constants of the query stay,
+ * a parameter the query does not bind is refused, and transactions reuse the template.
+ */
+import { expect, it } from 'vitest';
+import { preparedQuery } from '../../src/store/prepared-query.js';
+import { eachEngine } from './engines.js';
+import { unique } from './fixtures.js';
+
+eachEngine('preparedQuery', (engine) => {
+  const named = preparedQuery((db, p: { name: string; team: string }) =>
+    db
+      .selectFrom('models')
+      .select(['name', 'owner_team'])
+      .where('owner_team', '=', p.team)
+      .where('risk_tier', '=', 'low')
+      .where('name', '>=', p.name)
+      .orderBy('name')
+      .limit(2),
+  );
+
+  async function seed() {
+    await engine.openStore(); // migrates this file's database
+    const dialect = engine.openDialect();
+    const team = unique('team');
+    const digest = unique('sha256:policy');
+    await dialect.db
+      .insertInto('policies')
+      .values({
+        digest,
+        name: 'p',
+        text: 't',
+        registered_at: '2026-01-01T00:00:00.000Z',
+        registered_by: 'a',
+      })
+      .execute();
+    const rows = ['a', 'b', 'c', 'd'].map((n, i) => ({
+      name: `${team}-${n}`,
+      owner_team: team,
+      risk_tier: i === 2 ? 'high' : 'low',
+      policy_digest: digest,
+      created_at: '2026-01-01T00:00:00.000Z',
+      created_by: 'a',
+    }));
+    await dialect.db.insertInto('models').values(rows).execute();
+    return { dialect, team };
+  }
+
+  it('binds each call’s values in their places and keeps the query’s constants', async () => {
+    const { dialect, team } = await seed();
+    const first = await named(dialect.db, { name: `${team}-a`, team });
+    expect(first.map((r) => r.name)).toStrictEqual([`${team}-a`, `${team}-b`]);
+    // The same template with other values: 'c' is 'high', so the constant still filters it out.
+    const second = await named(dialect.db, { name: `${team}-b`, team });
+    expect(second.map((r) => r.name)).toStrictEqual([`${team}-b`, `${team}-d`]);
+    expect(await named(dialect.db, { name: `${team}-a`, team: unique('other') })).toStrictEqual([]);
+  });
+
+  it('runs inside a transaction and sees its uncommitted rows', async () => {
+    const { dialect, team } = await seed();
+    const seen = await dialect.writeTransaction(async (trx) => {
+      await trx.deleteFrom('models').where('name', '=', `${team}-a`).execute();
+      return named(trx, { name: `${team}-a`, team });
+    });
+    expect(seen.map((r) => r.name)).toStrictEqual([`${team}-b`, `${team}-d`]);
+  });
+
+  it('refuses a parameter the query does not bind', async () => {
+    const { dialect } = await seed();
+    const unbound = preparedQuery((db, _p: { name: string }) =>
+      db.selectFrom('models').select('name').where('name', '=', 'fixed'),
+    );
+    await expect(unbound(dialect.db, { name: 'x' })).rejects.toThrow(
+      /Prepared query parameter name is not bound/,
+    );
+  });
+});
