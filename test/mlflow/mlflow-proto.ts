@@ -27,11 +27,11 @@ const modelVersionStatus = { enum: ['PENDING_REGISTRATION', 'FAILED_REGISTRATION
 const str: FieldSpec = { type: 'string' };
 const int64: FieldSpec = { type: 'int64' };
 
-export const ModelVersionTag: MessageSpec = { key: str, value: str };
-export const RegisteredModelTag: MessageSpec = { key: str, value: str };
-export const RegisteredModelAlias: MessageSpec = { alias: str, version: str };
+const ModelVersionTag: MessageSpec = { key: str, value: str };
+const RegisteredModelTag: MessageSpec = { key: str, value: str };
+const RegisteredModelAlias: MessageSpec = { alias: str, version: str };
 
-export const ModelVersion: MessageSpec = {
+const ModelVersion: MessageSpec = {
   name: str,
   version: str,
   creation_timestamp: int64,
@@ -48,7 +48,7 @@ export const ModelVersion: MessageSpec = {
   aliases: { type: 'string', repeated: true },
 };
 
-export const RegisteredModel: MessageSpec = {
+const RegisteredModel: MessageSpec = {
   name: str,
   creation_timestamp: int64,
   last_updated_timestamp: int64,

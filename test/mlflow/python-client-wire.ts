@@ -15,7 +15,7 @@ import { gunzipSync, inflateSync } from 'node:zlib';
 type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
 
 /** Python's `json.dumps` with its default separators and `ensure_ascii`. */
-export function pythonJsonDumps(value: Json): string {
+function pythonJsonDumps(value: Json): string {
   if (value === null) return 'null';
   if (typeof value === 'boolean') return value ? 'true' : 'false';
   if (typeof value === 'number') return String(value);
@@ -32,7 +32,7 @@ export function pythonJsonDumps(value: Json): string {
 }
 
 /** `urllib.parse.quote_plus`: everything but letters, digits and `_.-~` escaped, space as `+`. */
-export function quotePlus(text: string): string {
+function quotePlus(text: string): string {
   return encodeURIComponent(text)
     .replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)
     .replace(/%20/g, '+');

@@ -29,7 +29,7 @@ export function assertTag(key: string, value: string | undefined): void {
     );
 }
 
-export function assertWritableModelTag(key: string): void {
+function assertWritableModelTag(key: string): void {
   if (key.startsWith('clearance.'))
     throw invalidInput(
       `Tag ${key} is read-only: Clearance derives its clearance.* tags from the model's owner, risk tier and policy.`,
