@@ -10,7 +10,11 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { setModelTag } from '../../src/app/mlflow/mlflow-metadata.js';
+import { getRegisteredModel, searchModelVersions } from '../../src/app/mlflow/mlflow-queries.js';
+import type { AppDeps } from '../../src/app/shared/app-deps.js';
 import type { AuditEntry } from '../../src/audit/index.js';
+import { operator } from '../../src/cli/registry/local-registry.js';
 import { openRegistry } from '../../src/compose.js';
 import { loadConfig } from '../../src/config.js';
 import type { VersionView } from '../../src/domain/index.js';
@@ -140,6 +144,41 @@ async function stored(at: Install, models: string[]) {
   }
 }
 
+/** Runs `work` on the install's registry as an in-process caller would, and closes it. */
+async function asOperator<T>(at: Install, work: (deps: AppDeps) => Promise<T>): Promise<T> {
+  const r = await openRegistry(
+    loadConfig({ env: {}, flags: { database: at.database, dataDir: at.dataDir } }),
+  );
+  try {
+    return await work(r.deps);
+  } finally {
+    await r.close();
+  }
+}
+
+/** What the MLflow API answers of a model: its description, tags, plain aliases and versions. */
+function mlflowView(at: Install, name: string) {
+  return asOperator(at, async (deps) => {
+    const model = await getRegisteredModel(deps, operator, { name });
+    const versions: Record<string, { description: string; tags: Record<string, string> }> = {};
+    const found = await searchModelVersions(deps, operator, { filter: `name = '${name}'` });
+    for (const v of found.model_versions) {
+      versions[v.version] = {
+        description: v.description,
+        tags: Object.fromEntries(v.tags.map((t) => [t.key, t.value])),
+      };
+    }
+    return {
+      description: model.description,
+      tags: Object.fromEntries(
+        model.tags.filter((t) => !t.key.startsWith('clearance.')).map((t) => [t.key, t.value]),
+      ),
+      aliases: Object.fromEntries(model.aliases.map((a) => [a.alias, a.version])),
+      versions,
+    };
+  });
+}
+
 const stateOf = (versions: VersionView[] | undefined) =>
   Object.fromEntries((versions ?? []).map((v) => [v.version, v.state]));
 
@@ -263,14 +302,114 @@ describe.each(engines)('clearance import mlflow [%s]', (engine) => {
     expect(JSON.parse(third.stdout).models).toMatchObject({ updated: 1, unchanged: 1 });
     const after = await stored(at, ['credit-risk']);
     expect(after.production.get('credit-risk')).toBe('3');
-    expect(after.entries).toHaveLength(db.entries.length + 1);
-    // MLflow dropped a tag: so does Clearance's copy; the challenger alias MLflow removed stays
-    // until deleted through the API (an import adds and moves aliases, never removes them).
+    // MLflow dropped a tag and the challenger alias: so does Clearance, each removal audited
+    // beside the new record of MLflow's metadata.
+    expect(after.entries.slice(db.entries.length).map((e) => e.action)).toStrictEqual([
+      'mlflow.model.imported',
+      'model.tag_deleted',
+      'model.alias_deleted',
+    ]);
     expect(after.metadata.get('credit-risk')).toStrictEqual({
       tags: { team: 'risk' },
-      aliases: [{ alias: 'challenger', version: '4' }],
+      aliases: [],
       description: 'PD model for retail credit',
     });
+  });
+
+  it("makes tags, descriptions and aliases MLflow's again on a rerun, each change audited", async () => {
+    const at = await install(engine);
+    const server = await fake([
+      {
+        name: 'ranker',
+        description: 'Search ranker',
+        tags: { team: 'search', tier: 'gold' },
+        aliases: { challenger: '2', shadow: '1' },
+        versions: [
+          { version: '1', tags: { dataset: 'q1', owner: 'ann' }, description: 'first' },
+          { version: '2', tags: { dataset: 'q2' } },
+        ],
+      },
+    ]);
+    const first = await runCli(importArgs(at, server));
+    expect(first.stderr).toBe('');
+    expect(first.status).toBe(0);
+    expect(await mlflowView(at, 'ranker')).toStrictEqual({
+      description: 'Search ranker',
+      tags: { team: 'search', tier: 'gold' },
+      aliases: { challenger: '2', shadow: '1' },
+      versions: {
+        '1': { description: 'first', tags: { dataset: 'q1', owner: 'ann' } },
+        '2': { description: '', tags: { dataset: 'q2' } },
+      },
+    });
+    // A change made in Clearance meanwhile is not MLflow's either: the next import undoes it.
+    await asOperator(at, (deps) =>
+      setModelTag(deps, operator, { name: 'ranker', key: 'local', value: 'x' }),
+    );
+    server.options.models = [
+      {
+        name: 'ranker',
+        tags: { team: 'search' },
+        aliases: { challenger: '1' },
+        versions: [
+          { version: '1', tags: { dataset: 'q1' }, description: 'first, retrained' },
+          { version: '2', tags: { dataset: 'q2', validated: 'yes' }, description: 'second' },
+        ],
+      },
+    ];
+    const before = (await stored(at, [])).entries.length;
+    const second = await runCli(importArgs(at, server, '--format', 'json'));
+    expect(second.status).toBe(0);
+    const summary = JSON.parse(second.stdout);
+    expect(summary.models).toMatchObject({ updated: 1, unchanged: 0 });
+    expect(summary.versions).toMatchObject({ created: 0, unchanged: 2 });
+    expect(summary.metadataChanges).toBe(9);
+    expect(await mlflowView(at, 'ranker')).toStrictEqual({
+      description: '',
+      tags: { team: 'search' },
+      aliases: { challenger: '1' },
+      versions: {
+        '1': { description: 'first, retrained', tags: { dataset: 'q1' } },
+        '2': { description: 'second', tags: { dataset: 'q2', validated: 'yes' } },
+      },
+    });
+    const written = (await stored(at, [])).entries.slice(before);
+    const src = server.url;
+    expect(written.map((e) => [e.action, e.subject.id, e.data])).toEqual([
+      [
+        'mlflow.model.imported',
+        'ranker',
+        {
+          source: src,
+          mlflow: { description: '', tags: { team: 'search' }, aliases: { challenger: '1' } },
+        },
+      ],
+      ['model.tag_deleted', 'ranker', { key: 'local', source: src }],
+      ['model.tag_deleted', 'ranker', { key: 'tier', source: src }],
+      ['model.description_updated', 'ranker', { description: '', source: src }],
+      ['version.tag_deleted', 'ranker@1', { key: 'owner', source: src }],
+      ['version.description_updated', 'ranker@1', { description: 'first, retrained', source: src }],
+      ['version.tag_set', 'ranker@2', { key: 'validated', value: 'yes', source: src }],
+      ['version.description_updated', 'ranker@2', { description: 'second', source: src }],
+      ['model.alias_set', 'ranker', { alias: 'challenger', version: '1', source: src }],
+      ['model.alias_deleted', 'ranker', { alias: 'shadow', source: src }],
+    ]);
+    expect(
+      written.slice(1).every((e) => e.reason === `Imported from MLflow at ${server.url}`),
+    ).toBe(true);
+
+    // Converged: a third run finds nothing to change and writes nothing.
+    const third = await runCli(importArgs(at, server));
+    expect(third.stdout).toContain('Nothing changed: everything was imported already.');
+    const settled = (await stored(at, [])).entries.length;
+    expect(settled).toBe(before + written.length);
+
+    // A dry run counts what it would change and writes nothing.
+    (server.options.models[0] as FakeModel).tags = { team: 'ads' };
+    const dry = await runCli(importArgs(at, server, '--dry-run', '--format', 'json'));
+    expect(JSON.parse(dry.stdout)).toMatchObject({ metadataChanges: 1, models: { updated: 1 } });
+    expect((await stored(at, [])).entries).toHaveLength(settled);
+    await expectVerified(at);
   });
 
   it('completes a run killed half-way without duplicates', async () => {

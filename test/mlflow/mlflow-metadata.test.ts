@@ -30,6 +30,8 @@ for (const engine of databaseEnginesFor('MLflow metadata')) {
     let database: FreshPostgres | undefined;
     let ci: MlflowClient;
     let viewer: MlflowClient;
+    let admin: MlflowClient;
+    let policyDigest: string;
 
     beforeAll(async () => {
       database = engine === 'postgres' ? await freshPostgresDatabase() : undefined;
@@ -42,10 +44,11 @@ for (const engine of databaseEnginesFor('MLflow metadata')) {
         trackingUri: server.url,
         token: await personTokenOn(server, 'tina.tech', ['tech_lead']),
       });
-      const admin = createMlflowClient({ trackingUri: server.url, token: server.adminToken });
+      admin = createMlflowClient({ trackingUri: server.url, token: server.adminToken });
       const { digest } = await createClient({ server: server.url, token: server.adminToken }).call<{
         digest: string;
       }>('POST', '/api/v1/policies', { json: { text: policy }, idempotent: true });
+      policyDigest = digest;
       await admin.createRegisteredModel({
         name: model,
         tags: [
@@ -78,6 +81,72 @@ for (const engine of databaseEnginesFor('MLflow metadata')) {
       const found = await ci.getRegisteredModel(model);
       expect(found.tags).toContainEqual({ key: 'domain', value: 'retention' });
       expect(found.tags).toContainEqual({ key: 'clearance.risk_tier', value: 'low' });
+    });
+
+    it('creates a model and its tags in one transaction: a refused tag leaves no model behind', async () => {
+      const before = await auditActions();
+      const refused = await mlflowRefusal(
+        admin.createRegisteredModel({
+          name: 'half-made',
+          description: 'never registered',
+          tags: [
+            { key: 'clearance.policy', value: policyDigest },
+            { key: 'domain', value: 'retention' },
+            { key: 'k'.repeat(251), value: 'too long a key' },
+          ],
+        }),
+      );
+      expect([refused.status, refused.errorCode]).toEqual([400, 'INVALID_PARAMETER_VALUE']);
+      expect(refused.message).toContain('at most 250 characters');
+      const missing = await mlflowRefusal(admin.getRegisteredModel('half-made'));
+      expect(missing.errorCode).toBe('RESOURCE_DOES_NOT_EXIST');
+      const after = await auditActions();
+      expect(after.filter((e) => e.subject.id.startsWith('half-made'))).toEqual([]);
+      expect(after).toHaveLength(before.length);
+
+      const created = await admin.createRegisteredModel({
+        name: 'half-made',
+        tags: [
+          { key: 'clearance.policy', value: policyDigest },
+          { key: 'domain', value: 'retention' },
+        ],
+      });
+      expect(created.tags).toContainEqual({ key: 'domain', value: 'retention' });
+      const written = (await auditActions()).slice(after.length);
+      expect(written.map((e) => [e.action, e.subject.id])).toEqual([
+        ['model.registered', 'half-made'],
+        ['model.tag_set', 'half-made'],
+      ]);
+    });
+
+    it('registers a version, its tags and its lineage evidence together, or none of them', async () => {
+      const before = await auditActions();
+      const refused = await mlflowRefusal(
+        ci.createModelVersion({
+          name: model,
+          source: 's3://models/churn/bad',
+          tags: [
+            { key: 'mlflow.source.git.commit', value: '9f2c1e7' },
+            { key: 'k'.repeat(251), value: 'x' },
+          ],
+        }),
+      );
+      expect([refused.status, refused.errorCode]).toEqual([400, 'INVALID_PARAMETER_VALUE']);
+      const versions = await ci.searchModelVersions({ filter: `name = '${model}'` });
+      expect(versions.model_versions?.map((v) => v.version).sort()).toEqual(['1', '2']);
+      expect(await auditActions()).toHaveLength(before.length);
+
+      const made = await ci.createModelVersion({
+        name: 'half-made',
+        source: 's3://models/half-made/1',
+        tags: [{ key: 'mlflow.source.git.commit', value: '9f2c1e7' }],
+      });
+      expect(made.tags).toEqual([{ key: 'mlflow.source.git.commit', value: '9f2c1e7' }]);
+      const written = (await auditActions()).slice(before.length);
+      expect(written.map((e) => [e.action, e.subject.id])).toEqual([
+        ['version.registered', 'half-made@1'],
+        ['evidence.attached', 'half-made@1'],
+      ]);
     });
 
     it('sets, overwrites and deletes registered-model tags, searchable by tags.k', async () => {

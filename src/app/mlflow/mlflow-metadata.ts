@@ -16,7 +16,7 @@ import { settingsOf } from './mlflow-queries.js';
 /** MLflow's limits (mlflow/utils/validation.py): keys up to 250 characters, values up to 5000. */
 const limits = { key: 250, value: 5000, description: 5000 } as const;
 
-function assertTag(key: string, value: string | undefined): void {
+export function assertTag(key: string, value: string | undefined): void {
   if (key.trim() === '' || key.length > limits.key)
     throw invalidInput(
       `Tag key '${key}' is not valid.`,
@@ -90,6 +90,40 @@ const versionSubject = (model: string, version: string) => ({
   type: 'version',
   id: `${model}@${version}`,
 });
+
+/**
+ * Inside the caller's transaction: one model tag set (or, with a null value, removed) and its
+ * `model.tag_set` / `model.tag_deleted` entry; `reason` says where the change came from.
+ */
+export async function writeModelTag(
+  tx: Repositories,
+  input: {
+    principal: Principal;
+    model: string;
+    key: string;
+    value: string | null;
+    at: string;
+    reason?: string;
+    source?: string;
+  },
+): Promise<void> {
+  const { principal, model, key, value, at } = input;
+  await tx.metadata.setModelTag({ model, key, value, at });
+  await tx.audit.append(
+    auditRecord({
+      actor: principal,
+      time: at,
+      action: value === null ? 'model.tag_deleted' : 'model.tag_set',
+      subject: modelSubject(model),
+      ...(input.reason ? { reason: input.reason } : {}),
+      data: {
+        key,
+        ...(value === null ? {} : { value }),
+        ...(input.source ? { source: input.source } : {}),
+      },
+    }),
+  );
+}
 
 export function setModelTag(
   deps: AppDeps,

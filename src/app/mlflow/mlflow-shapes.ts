@@ -65,7 +65,8 @@ export function parseStage(stage: string): MlflowStage | undefined {
 
 const millis = (time: string): number => Date.parse(time);
 
-function mlflowPart(lineage: Lineage): MlflowLineage {
+/** MLflow's own fields kept in a version's lineage (registration through the API or an import). */
+export function mlflowPart(lineage: Lineage): MlflowLineage {
   const part = lineage.mlflow;
   return typeof part === 'object' && part !== null && !Array.isArray(part)
     ? (part as MlflowLineage)

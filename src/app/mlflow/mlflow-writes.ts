@@ -12,14 +12,15 @@ import {
   notFound,
   type Principal,
 } from '../../domain/index.js';
-import { attachEvidence } from '../registry/attach-evidence.js';
+import type { EvidenceFile } from '../registry/attach-evidence.js';
 import { getModel, listVersions } from '../registry/queries.js';
-import { registerModel } from '../registry/register-model.js';
+import { assertModelInput, insertModel } from '../registry/register-model.js';
 import { parsePolicyText } from '../registry/register-policy.js';
-import { registerVersion } from '../registry/register-version.js';
+import { registerVersionWithEvidence } from '../registry/register-version-with-evidence.js';
 import type { AppDeps } from '../shared/app-deps.js';
+import { assertAnyRole, guarded } from '../shared/authorise.js';
 import { tagRecord } from './mlflow-input.js';
-import { setModelTag } from './mlflow-metadata.js';
+import { assertTag, writeModelTag } from './mlflow-metadata.js';
 import { getModelVersion, getRegisteredModel } from './mlflow-queries.js';
 import type { MlflowModelVersion, MlflowRegisteredModel, MlflowTag } from './mlflow-shapes.js';
 
@@ -42,7 +43,8 @@ export interface CreateRegisteredModelInput {
 /**
  * A model needs the policy that governs it: tag `clearance.policy` names a registered policy by
  * digest (`clearance policy register` prints it); `clearance.owner_team` names the owner (else
- * the caller). Admins only, as for any model.
+ * the caller). Admins only, as for any model. The model, its other tags and every audit entry are
+ * written in one transaction: a tag refused (too long a key, …) leaves no model behind.
  */
 export async function createRegisteredModel(
   deps: AppDeps,
@@ -50,6 +52,9 @@ export async function createRegisteredModel(
   input: CreateRegisteredModelInput,
 ): Promise<MlflowRegisteredModel> {
   const tags = tagRecord(input.tags);
+  // Other tags are kept as MLflow keeps them (0013); clearance.* ones are read, not stored.
+  const kept = Object.entries(tags).filter(([key]) => !key.startsWith('clearance.'));
+  for (const [key, value] of kept) assertTag(key, value);
   await assertNotRegistered(deps, principal, input.name);
   const digest = tags[clearanceTags.policy];
   if (digest === undefined) {
@@ -61,18 +66,26 @@ export async function createRegisteredModel(
   const policy = await deps.store.readOne((tx) => tx.policies.get(digest));
   if (!policy) throw notFound(`Policy ${digest}`, 'Register the policy first and pass its digest.');
   const parsed = parsePolicyText({ text: policy.text });
-  await registerModel(deps, principal, {
+  const model = {
     name: input.name,
     ownerTeam: tags[clearanceTags.ownerTeam] ?? principal.id,
     riskTier: parsed.policy.metadata.riskTier,
     policyDigest: digest,
     ...(input.description ? { description: input.description } : {}),
-  });
-  // Other tags are kept as MLflow keeps them (0013), each change audited.
-  for (const [key, value] of Object.entries(tags)) {
-    if (!key.startsWith('clearance.'))
-      await setModelTag(deps, principal, { name: input.name, key, value });
-  }
+  };
+  assertModelInput(model);
+  const subject = { type: 'model', id: input.name };
+  await guarded(deps, { actor: principal, action: 'model.register', subject }, () =>
+    deps.store.transaction(async (tx) => {
+      assertAnyRole({ principal, model: input.name, roles: ['admin'], action: 'register a model' });
+      if (!(await tx.policies.get(digest)))
+        throw notFound(`Policy ${digest}`, 'Register the policy first and pass its digest.');
+      await insertModel(tx, { deps, principal, model });
+      const at = deps.clock.now().toISOString();
+      for (const [key, value] of kept)
+        await writeModelTag(tx, { principal, model: input.name, key, value, at });
+    }),
+  );
   return getRegisteredModel(deps, principal, { name: input.name });
 }
 
@@ -136,31 +149,27 @@ function artifactDigestOf(source: string, tags: Record<string, string>): string 
 
 /**
  * The reproducibility gate reads a `lineage.json` in the evidence: the lineage MLflow gave (its
- * own fields left out) is attached as one, through the evidence use case, when it names any.
+ * own fields left out) is attached as one, with the version in its registration's transaction,
+ * when it names any.
  */
-async function attachLineage(
-  deps: AppDeps,
-  principal: Principal,
-  input: { model: string; version: string; lineage: Lineage },
-): Promise<void> {
-  const { mlflow: _mlflow, ...fields } = input.lineage;
-  if (Object.keys(fields).length === 0) return;
-  await attachEvidence(deps, principal, {
-    model: input.model,
-    version: input.version,
-    files: [
-      {
-        path: 'lineage.json',
-        bytes: new TextEncoder().encode(canonicalJson(fields)),
-        mediaType: 'application/json',
-      },
-    ],
-  });
+function lineageEvidence(lineage: Lineage): EvidenceFile[] {
+  const { mlflow: _mlflow, ...fields } = lineage;
+  if (Object.keys(fields).length === 0) return [];
+  return [
+    {
+      path: 'lineage.json',
+      bytes: new TextEncoder().encode(canonicalJson(fields)),
+      mediaType: 'application/json',
+    },
+  ];
 }
 
 const isTaken = (error: unknown) => error instanceof ClearanceError && error.code === 'conflict';
 
-/** Versions are numbered as MLflow numbers them: one past the highest number the model has. */
+/**
+ * Versions are numbered as MLflow numbers them: one past the highest number the model has. The
+ * version, its tags (in its lineage) and its lineage evidence are one transaction.
+ */
 export async function createModelVersion(
   deps: AppDeps,
   principal: Principal,
@@ -169,6 +178,7 @@ export async function createModelVersion(
   if (input.source.trim() === '')
     throw invalidInput('The version has no source.', 'Pass the artifact URI as `source`.');
   const tags = tagRecord(input.tags);
+  for (const [key, value] of Object.entries(tags)) assertTag(key, value);
   const lineage = lineageFrom(input, tags);
   // Two registrations at once may pick one number; the loser takes the next.
   for (let attempt = 0; ; attempt++) {
@@ -176,14 +186,16 @@ export async function createModelVersion(
     const highest = Math.max(0, ...existing.map((v) => Number(v.version)).filter(Number.isInteger));
     const version = String(highest + 1);
     try {
-      await registerVersion(deps, principal, {
-        model: input.name,
-        version,
-        artifactUri: input.source,
-        artifactDigest: artifactDigestOf(input.source, tags),
-        lineage,
+      await registerVersionWithEvidence(deps, principal, {
+        version: {
+          model: input.name,
+          version,
+          artifactUri: input.source,
+          artifactDigest: artifactDigestOf(input.source, tags),
+          lineage,
+        },
+        evidence: lineageEvidence(lineage),
       });
-      await attachLineage(deps, principal, { model: input.name, version, lineage });
       return getModelVersion(deps, principal, { name: input.name, version });
     } catch (error) {
       if (!isTaken(error) || attempt >= 4) throw error;

@@ -42,13 +42,7 @@ export async function attachEvidence(
   const paths = input.files.map((f) => f.path);
   // Paths and format limits are judged before any byte is stored: alone first (no I/O), then
   // against the version's other paths.
-  assertEvidencePaths([], paths);
-  refuse(
-    input.files.flatMap((f) => {
-      const problem = checkEvidenceContent(f.path, f.bytes);
-      return problem ? [problem] : [];
-    }),
-  );
+  assertEvidenceFiles(input.files);
   // Nothing reaches the blob store before the caller is known to be allowed to attach here, and
   // the paths are known to fit beside the version's other evidence.
   await assertMayAttachEvidence(deps, principal, {
@@ -71,46 +65,81 @@ export async function attachEvidence(
         paths,
         forUpdate: true,
       });
-      const time = deps.clock.now().toISOString();
-      const added: EvidenceRecord[] = [];
-      for (const [i, file] of input.files.entries()) {
-        const blob = stored[i];
-        if (!blob) throw new Error('blob result missing');
-        const same = existing.find((e) => e.path === file.path && e.digest === blob.digest);
-        if (same) continue;
-        if (added.length === 0)
-          await assertEvidenceOpen(tx, version, await initialStateOf(tx, model));
-        const record: EvidenceRecord = {
-          model: model.name,
-          version: input.version,
-          kind: classifyEvidenceFile(file.path).kind,
-          path: file.path,
-          digest: blob.digest,
-          size: blob.size,
-          mediaType: file.mediaType ?? evidenceMediaType(file.path),
-          attachedAt: time,
-          attachedBy: principal.id,
-        };
-        await tx.evidence.insert(record);
-        added.push(record);
-      }
-      if (added.length === 0) return [];
-      const evidenceDigest = evidenceSetDigest([...existing, ...added]);
-      await tx.audit.append(
-        auditRecord({
-          actor: principal,
-          time,
-          action: 'evidence.attached',
-          subject,
-          digests: { evidence: evidenceDigest },
-          data: {
-            files: added.map((r) => ({ path: r.path, kind: r.kind, digest: r.digest })),
-          },
-        }),
-      );
-      return added;
+      const files = input.files;
+      return insertEvidence(tx, { deps, principal, model, version, existing, files, stored });
     }),
   );
+}
+
+/** The files' paths and format limits on their own, before any I/O: every problem at once. */
+export function assertEvidenceFiles(files: readonly EvidenceFile[]): void {
+  assertEvidencePaths(
+    [],
+    files.map((f) => f.path),
+  );
+  refuse(
+    files.flatMap((f) => {
+      const problem = checkEvidenceContent(f.path, f.bytes);
+      return problem ? [problem] : [];
+    }),
+  );
+}
+
+/** Bytes already in the blob store, one per file in order. */
+type StoredBlob = { digest: string; size: number };
+
+/**
+ * Inside the caller's transaction, under the model's lock: the files' records (an identical file
+ * under the same path is skipped) and one `evidence.attached` entry; refused once the version's
+ * evidence is fixed. The bytes are in the blob store already (`stored`, one per file).
+ */
+export async function insertEvidence(
+  tx: Repositories,
+  input: {
+    deps: AppDeps;
+    principal: Principal;
+    model: Model;
+    version: VersionView;
+    existing: readonly EvidenceRecord[];
+    files: readonly EvidenceFile[];
+    stored: readonly StoredBlob[];
+  },
+): Promise<EvidenceRecord[]> {
+  const { deps, principal, model, version, existing } = input;
+  const time = deps.clock.now().toISOString();
+  const added: EvidenceRecord[] = [];
+  for (const [i, file] of input.files.entries()) {
+    const blob = input.stored[i];
+    if (!blob) throw new Error('blob result missing');
+    const same = existing.find((e) => e.path === file.path && e.digest === blob.digest);
+    if (same) continue;
+    if (added.length === 0) await assertEvidenceOpen(tx, version, await initialStateOf(tx, model));
+    const record: EvidenceRecord = {
+      model: model.name,
+      version: version.version,
+      kind: classifyEvidenceFile(file.path).kind,
+      path: file.path,
+      digest: blob.digest,
+      size: blob.size,
+      mediaType: file.mediaType ?? evidenceMediaType(file.path),
+      attachedAt: time,
+      attachedBy: principal.id,
+    };
+    await tx.evidence.insert(record);
+    added.push(record);
+  }
+  if (added.length === 0) return [];
+  await tx.audit.append(
+    auditRecord({
+      actor: principal,
+      time,
+      action: 'evidence.attached',
+      subject: { type: 'version', id: `${model.name}@${version.version}` },
+      digests: { evidence: evidenceSetDigest([...existing, ...added]) },
+      data: { files: added.map((r) => ({ path: r.path, kind: r.kind, digest: r.digest })) },
+    }),
+  );
+  return added;
 }
 
 /**

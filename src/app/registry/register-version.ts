@@ -3,6 +3,7 @@ import {
   evidenceFormatLimits,
   invalidInput,
   type Lineage,
+  type Model,
   type Principal,
   type Version,
   type VersionView,
@@ -12,6 +13,7 @@ import type { AppDeps } from '../shared/app-deps.js';
 import { auditRecord } from '../shared/audit-record.js';
 import { assertAnyRole, guarded } from '../shared/authorise.js';
 import { loadModel, loadPolicy } from '../shared/load-policy.js';
+import type { Repositories } from '../shared/ports.js';
 
 const versionPattern = /^[A-Za-z0-9][A-Za-z0-9._+-]{0,99}$/;
 const digestPattern = /^sha256:[0-9a-f]{64}$/;
@@ -32,6 +34,17 @@ export async function registerVersion(
   principal: Principal,
   input: RegisterVersionInput,
 ): Promise<VersionView> {
+  assertVersionInput(input);
+  const subject = { type: 'version', id: `${input.model}@${input.version}` };
+  return guarded(deps, { actor: principal, action: 'version.register', subject }, () =>
+    deps.store.transaction(
+      async (tx) => (await insertVersion(tx, { deps, principal, input })).version,
+    ),
+  );
+}
+
+/** Name, digest, URI and lineage checked before anything is written. */
+export function assertVersionInput(input: RegisterVersionInput): void {
   if (!versionPattern.test(input.version)) {
     throw invalidInput(
       `Version name "${input.version}" is not allowed.`,
@@ -47,39 +60,46 @@ export async function registerVersion(
   if (input.artifactUri.trim() === '')
     throw invalidInput('The artifact URI is empty.', 'Pass where the artifact is stored.');
   assertStorableLineage(input.lineage);
-  const subject = { type: 'version', id: `${input.model}@${input.version}` };
-  return guarded(deps, { actor: principal, action: 'version.register', subject }, () =>
-    deps.store.transaction(async (tx) => {
-      const model = await loadModel(tx, input.model);
-      assertAnyRole({
-        principal,
-        model: model.name,
-        roles: versionRegistrars,
-        action: 'register a version',
-      });
-      const policy = await loadPolicy(tx, model.policyDigest);
-      const time = deps.clock.now().toISOString();
-      const version: Version = { ...input, createdAt: time, createdBy: principal.id };
-      const state = policy.states[0] ?? 'draft';
-      await tx.versions.insert(version, {
-        model: model.name,
-        version: input.version,
-        state,
-        since: time,
-      });
-      await tx.audit.append(
-        auditRecord({
-          actor: principal,
-          time,
-          action: 'version.registered',
-          subject,
-          digests: { artifact: input.artifactDigest, policy: model.policyDigest },
-          data: { artifactUri: input.artifactUri, state },
-        }),
-      );
-      return { ...version, state, stateSince: time };
+}
+
+/**
+ * Inside the caller's transaction: the version in the policy's first
+ * state and its `version.registered` entry, once the principal may register versions.
+ */
+export async function insertVersion(
+  tx: Repositories,
+  input: { deps: AppDeps; principal: Principal; input: RegisterVersionInput },
+): Promise<{ model: Model; version: VersionView }> {
+  const { deps, principal } = input;
+  const fields = input.input;
+  const model = await loadModel(tx, fields.model);
+  assertAnyRole({
+    principal,
+    model: model.name,
+    roles: versionRegistrars,
+    action: 'register a version',
+  });
+  const policy = await loadPolicy(tx, model.policyDigest);
+  const time = deps.clock.now().toISOString();
+  const version: Version = { ...fields, createdAt: time, createdBy: principal.id };
+  const state = policy.states[0] ?? 'draft';
+  await tx.versions.insert(version, {
+    model: model.name,
+    version: fields.version,
+    state,
+    since: time,
+  });
+  await tx.audit.append(
+    auditRecord({
+      actor: principal,
+      time,
+      action: 'version.registered',
+      subject: { type: 'version', id: `${fields.model}@${fields.version}` },
+      digests: { artifact: fields.artifactDigest, policy: model.policyDigest },
+      data: { artifactUri: fields.artifactUri, state },
     }),
   );
+  return { model, version: { ...version, state, stateSince: time } };
 }
 
 const lineageFix =

@@ -60,12 +60,14 @@ export function renderImportSummary(s: MlflowImportSummary): string {
     `  versions: ${v.created} created, ${v.unchanged} unchanged, ${v.skipped} skipped, ${v.failed} failed`,
   ];
   if (s.baselines.length > 0) lines.push(`  production baselines: ${s.baselines.join(', ')}`);
+  if (s.metadataChanges > 0)
+    lines.push(`  tags, descriptions and aliases: ${s.metadataChanges} changed to MLflow's`);
   for (const o of s.objects) {
     if (o.note === undefined) continue;
     const label = o.outcome === 'failed' ? 'failed' : o.outcome === 'skipped' ? 'skipped' : 'note';
     lines.push(`  ${label} ${o.id}: ${o.note}`);
   }
-  const changed = m.created + m.updated + v.created;
+  const changed = m.created + m.updated + v.created + s.metadataChanges;
   if (!s.dryRun && changed === 0 && m.failed + v.failed === 0) {
     lines.push('Nothing changed: everything was imported already.');
   }

@@ -1,80 +1,153 @@
 /**
- * What an import keeps of MLflow's mutable metadata in the tables the MLflow API reads (0013):
- * the model's tags and description (in the import's own transaction, see import-mlflow-model.ts)
- * and its plain aliases once their versions are in Clearance. Governed aliases are not copied:
- * they follow the production version. Rerunning writes nothing when nothing changed.
+ * An import makes a model's MLflow metadata in Clearance MLflow's again (metadata-plan.ts): its
+ * tags and description, its versions' tags and descriptions, its plain aliases. Every change,
+ * removals included, writes its own audit entry (`model.tag_deleted`, `model.alias_deleted`, …,
+ * with the source URL), all of one model's in one transaction, once its versions are in. Governed
+ * aliases are not copied: they follow the production version. A rerun with nothing changed in
+ * MLflow finds nothing to change and writes nothing.
  */
-import type { Principal } from '../../../domain/index.js';
+import type { Model, Principal } from '../../../domain/index.js';
 import type { AppDeps } from '../../shared/app-deps.js';
 import { auditRecord } from '../../shared/audit-record.js';
+import { assertAnyRole, guarded } from '../../shared/authorise.js';
+import { loadModel } from '../../shared/load-policy.js';
 import { adminOnly, changeModel } from '../../shared/model-change.js';
 import type { Repositories } from '../../shared/ports.js';
+import { writeModelTag } from '../mlflow-metadata.js';
 import { settingsOf } from '../mlflow-queries.js';
-import type { MlflowRegisteredModel } from './mlflow-records.js';
+import {
+  type MetadataChange,
+  planMetadataChanges,
+  type StoredMlflowMetadata,
+} from './metadata-plan.js';
+import type { MlflowModelVersion, MlflowRegisteredModel } from './mlflow-records.js';
 
-const isClearanceTag = (key: string) => key.startsWith('clearance.');
+async function storedMetadata(tx: Repositories, model: Model): Promise<StoredMlflowMetadata> {
+  return {
+    description: model.description ?? '',
+    tags: await tx.metadata.modelTags(model.name),
+    aliases: await tx.metadata.aliases(model.name),
+    versions: await tx.versions.list(model.name),
+    versionTags: await tx.metadata.versionTags(model.name),
+    versionDescriptions: await tx.metadata.versionDescriptions(model.name),
+  };
+}
 
-/** The model's tags as MLflow has them now: set what differs, remove what MLflow removed. */
-export async function writeModelMetadata(
-  tx: Repositories,
-  input: { model: MlflowRegisteredModel; at: string },
-): Promise<void> {
-  const name = input.model.name;
-  const stored = await tx.metadata.modelTags(name);
-  const wanted = Object.fromEntries(
-    input.model.tags.filter((t) => !isClearanceTag(t.key)).map((t) => [t.key, t.value]),
+interface Applying {
+  principal: Principal;
+  model: string;
+  source: string;
+  at: string;
+}
+
+/** A change's stored write and its audit action, subject and data. */
+async function applyChange(tx: Repositories, change: MetadataChange, ctx: Applying) {
+  const { principal, model, source, at } = ctx;
+  const reason = `Imported from MLflow at ${source}`;
+  if (change.kind === 'model.tag') {
+    const { key, value } = change;
+    return writeModelTag(tx, { principal, model, key, value, at, reason, source });
+  }
+  const modelSubject = { type: 'model', id: model };
+  let entry: { action: string; subject: { type: string; id: string }; data: object };
+  switch (change.kind) {
+    case 'model.description':
+      await tx.metadata.setModelDescription(model, change.description);
+      entry = {
+        action: 'model.description_updated',
+        subject: modelSubject,
+        data: { description: change.description },
+      };
+      break;
+    case 'version.tag': {
+      const { version, key, value } = change;
+      await tx.metadata.setVersionTag({ model, version, key, value, at });
+      entry = {
+        action: value === null ? 'version.tag_deleted' : 'version.tag_set',
+        subject: { type: 'version', id: `${model}@${version}` },
+        data: value === null ? { key } : { key, value },
+      };
+      break;
+    }
+    case 'version.description': {
+      const { version, description } = change;
+      await tx.metadata.setVersionDescription({ model, version, description, at });
+      entry = {
+        action: 'version.description_updated',
+        subject: { type: 'version', id: `${model}@${version}` },
+        data: { description },
+      };
+      break;
+    }
+    case 'alias': {
+      const { alias, version } = change;
+      await tx.metadata.setAlias({ model, alias, version, at });
+      entry = {
+        action: version === null ? 'model.alias_deleted' : 'model.alias_set',
+        subject: modelSubject,
+        data: version === null ? { alias } : { alias, version },
+      };
+      break;
+    }
+  }
+  await tx.audit.append(
+    auditRecord({
+      actor: principal,
+      time: at,
+      ...entry,
+      reason,
+      data: { ...entry.data, source },
+    }),
   );
-  for (const [key, value] of Object.entries(wanted)) {
-    if (stored[key] !== value)
-      await tx.metadata.setModelTag({ model: name, key, value, at: input.at });
-  }
-  for (const key of Object.keys(stored)) {
-    if (!(key in wanted))
-      await tx.metadata.setModelTag({ model: name, key, value: null, at: input.at });
-  }
-  if (input.model.description) await tx.metadata.setModelDescription(name, input.model.description);
 }
 
 /**
- * The model's plain aliases whose versions Clearance has, in one transaction with one
- * `model.alias_set` entry per alias that changed; admins only, as the import.
+ * The changes that make the model's metadata MLflow's, written (or, on a dry run, only counted)
+ * in one transaction; admins only, as the import. Returns how many there were.
  */
-export async function importMlflowAliases(
+export async function syncMlflowMetadata(
   deps: AppDeps,
   principal: Principal,
-  input: { source: string; model: MlflowRegisteredModel },
+  input: {
+    source: string;
+    model: MlflowRegisteredModel;
+    versions: readonly MlflowModelVersion[];
+    dryRun: boolean;
+  },
 ): Promise<number> {
-  const governed = settingsOf(deps).governedAliases;
-  const plain = input.model.aliases.filter((a) => !governed.includes(a.alias));
-  if (plain.length === 0) return 0;
-  const subject = { type: 'model', id: input.model.name };
+  const name = input.model.name;
+  const plan = async (tx: Repositories, model: Model) =>
+    planMetadataChanges({
+      stored: await storedMetadata(tx, model),
+      model: input.model,
+      versions: input.versions,
+      governedAliases: settingsOf(deps).governedAliases,
+    });
+  const subject = { type: 'model', id: name };
+  if (input.dryRun) {
+    return guarded(deps, { actor: principal, action: 'mlflow.import', subject }, () =>
+      deps.store.read(async (tx) => {
+        const model = await loadModel(tx, name);
+        assertAnyRole({ principal, model: name, roles: ['admin'], action: 'import from MLflow' });
+        return (await plan(tx, model)).length;
+      }),
+    );
+  }
   const opening = {
     principal,
-    model: input.model.name,
+    model: name,
     audit: { action: 'mlflow.import', subject },
     authority: adminOnly('import from MLflow'),
   };
   return changeModel(deps, opening, async (tx, { model }) => {
-    const stored = new Map(
-      (await tx.metadata.aliases(model.name)).map((a) => [a.alias, a.version]),
-    );
-    const at = deps.clock.now().toISOString();
-    let changed = 0;
-    for (const { alias, version } of plain) {
-      if (stored.get(alias) === version || !(await tx.versions.get(model.name, version))) continue;
-      await tx.metadata.setAlias({ model: model.name, alias, version, at });
-      await tx.audit.append(
-        auditRecord({
-          actor: principal,
-          time: at,
-          action: 'model.alias_set',
-          subject,
-          reason: `Imported from MLflow at ${input.source}`,
-          data: { alias, version, source: input.source },
-        }),
-      );
-      changed += 1;
-    }
-    return changed;
+    const changes = await plan(tx, model);
+    const ctx = {
+      principal,
+      model: name,
+      source: input.source,
+      at: deps.clock.now().toISOString(),
+    };
+    for (const change of changes) await applyChange(tx, change, ctx);
+    return changes.length;
   });
 }

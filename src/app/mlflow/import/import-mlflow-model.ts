@@ -3,8 +3,9 @@
  * Clearance does not have is registered under the import's policy (`model.registered`, then
  * `mlflow.model.imported` with the source URL, description, tags and aliases); one it has keeps
  * its policy and owner, and a new `mlflow.model.imported` entry is written only when MLflow's
- * description, tags or aliases differ from the last import from the same server, and then its
- * tags and description are written where the MLflow API reads them (import-mlflow-metadata.ts).
+ * description, tags or aliases differ from the last import from the same server. The tags,
+ * description and aliases the MLflow API answers follow once the versions are in
+ * (import-mlflow-metadata.ts).
  */
 import { canonicalJson, invalidInput, type Principal } from '../../../domain/index.js';
 import { assertModelInput, insertModel } from '../../registry/register-model.js';
@@ -13,7 +14,6 @@ import type { AppDeps } from '../../shared/app-deps.js';
 import { auditRecord } from '../../shared/audit-record.js';
 import { assertAnyRole, guarded } from '../../shared/authorise.js';
 import type { Repositories } from '../../shared/ports.js';
-import { writeModelMetadata } from './import-mlflow-metadata.js';
 import { type MlflowRegisteredModel, tagObject } from './mlflow-records.js';
 
 export type ModelOutcome = 'created' | 'updated' | 'unchanged';
@@ -98,7 +98,6 @@ export async function importMlflowModel(
           data: { source: input.source, mlflow },
         }),
       );
-      await writeModelMetadata(tx, { model: input.model, at: deps.clock.now().toISOString() });
       return outcome;
     }),
   );

@@ -10,7 +10,7 @@
 import { isClearanceError, type Principal } from '../../../domain/index.js';
 import { type ParsedPolicyText, parsePolicyText } from '../../registry/register-policy.js';
 import type { AppDeps } from '../../shared/app-deps.js';
-import { importMlflowAliases } from './import-mlflow-metadata.js';
+import { syncMlflowMetadata } from './import-mlflow-metadata.js';
 import { importMlflowModel, type ModelOutcome } from './import-mlflow-model.js';
 import {
   importMlflowVersion,
@@ -52,6 +52,8 @@ export interface MlflowImportSummary {
   versions: Record<VersionImport['outcome'] | 'failed', number>;
   /** Versions imported as production baselines in this run. */
   baselines: string[];
+  /** Tag, description and alias changes written (or, on a dry run, to write), removals included. */
+  metadataChanges: number;
   /** Every object with what happened to it, in import order. */
   objects: ImportedObject[];
 }
@@ -63,6 +65,7 @@ function emptySummary(source: string, dryRun: boolean): MlflowImportSummary {
     models: { created: 0, updated: 0, unchanged: 0, failed: 0 },
     versions: { created: 0, unchanged: 0, skipped: 0, failed: 0 },
     baselines: [],
+    metadataChanges: 0,
     objects: [],
   };
 }
@@ -133,10 +136,11 @@ function plannedForNewModel(ctx: RunContext, v: MlflowModelVersion, baseline: bo
   };
 }
 
+/** The model's versions as MLflow has them, each imported unless Clearance has it. */
 async function importVersions(
   ctx: RunContext,
   input: { model: string; created: boolean; progress: (fraction: number) => void },
-): Promise<void> {
+): Promise<MlflowModelVersion[]> {
   const versions: MlflowModelVersion[] = [];
   for await (const v of ctx.input.source.versions(input.model)) versions.push(v);
   versions.sort((a, b) => compareVersionNumbers(a.version, b.version));
@@ -176,15 +180,35 @@ async function importVersions(
       ctx.summary.baselines.push(id);
     input.progress((i + 1) / versions.length);
   }
+  return versions;
 }
 
-/** The model's plain aliases, once its versions are in; a refusal is the model's note. */
-async function importAliases(ctx: RunContext, model: MlflowRegisteredModel): Promise<void> {
+/**
+ * The model's tags, description, version tags and descriptions and plain aliases made MLflow's,
+ * once its versions are in: a model with changes counts as updated; a refusal is its note.
+ */
+async function syncMetadata(
+  ctx: RunContext,
+  input: { model: MlflowRegisteredModel; versions: readonly MlflowModelVersion[] },
+): Promise<void> {
+  let changes = 0;
   const refusal = await refusalOf(async () => {
-    await importMlflowAliases(ctx.deps, ctx.principal, { source: ctx.input.source.url, model });
+    changes = await syncMlflowMetadata(ctx.deps, ctx.principal, {
+      source: ctx.input.source.url,
+      model: input.model,
+      versions: input.versions,
+      dryRun: ctx.input.dryRun,
+    });
   });
-  const object = ctx.summary.objects.find((o) => o.kind === 'model' && o.id === model.name);
-  if (refusal && object) object.note = `Aliases not imported: ${refusal}`;
+  ctx.summary.metadataChanges += changes;
+  const object = ctx.summary.objects.find((o) => o.kind === 'model' && o.id === input.model.name);
+  if (object?.kind !== 'model') return;
+  if (refusal) object.note = `Tags, descriptions and aliases not imported: ${refusal}`;
+  if (changes > 0 && object.outcome === 'unchanged') {
+    object.outcome = 'updated';
+    ctx.summary.models.unchanged -= 1;
+    ctx.summary.models.updated += 1;
+  }
 }
 
 /** Imports the source's registry into Clearance (admins only); see the module comment. */
@@ -203,12 +227,14 @@ export async function runMlflowImport(
   for (const [i, model] of models.entries()) {
     const outcome = await importModel(ctx, model);
     if (outcome !== undefined) {
-      await importVersions(ctx, {
+      const created = outcome === 'created';
+      const versions = await importVersions(ctx, {
         model: model.name,
-        created: outcome === 'created',
+        created,
         progress: (fraction) => progress(i + fraction, models.length),
       });
-      if (!input.dryRun) await importAliases(ctx, model);
+      // On a dry run, a model not created yet has no metadata to compare.
+      if (!(input.dryRun && created)) await syncMetadata(ctx, { model, versions });
     }
     progress(i + 1, models.length);
   }

@@ -1,0 +1,51 @@
+/**
+ * A version registered together with its first evidence files, in one transaction with both
+ * audit entries (`version.registered`, `evidence.attached`): a refusal of either leaves neither.
+ * The MLflow API registers a version and the lineage MLflow gave this way.
+ */
+import type { Principal, VersionView } from '../../domain/index.js';
+import type { AppDeps } from '../shared/app-deps.js';
+import { assertAnyRole, guarded } from '../shared/authorise.js';
+import { loadModel } from '../shared/load-policy.js';
+import { assertEvidenceFiles, type EvidenceFile, insertEvidence } from './attach-evidence.js';
+import {
+  assertVersionInput,
+  insertVersion,
+  type RegisterVersionInput,
+  versionRegistrars,
+} from './register-version.js';
+import { recordUploads } from './upload-quota.js';
+
+export async function registerVersionWithEvidence(
+  deps: AppDeps,
+  principal: Principal,
+  input: { version: RegisterVersionInput; evidence: readonly EvidenceFile[] },
+): Promise<VersionView> {
+  const fields = input.version;
+  assertVersionInput(fields);
+  assertEvidenceFiles(input.evidence);
+  const subject = { type: 'version', id: `${fields.model}@${fields.version}` };
+  const context = { actor: principal, action: 'version.register', subject };
+  // Nothing reaches the blob store before the caller is known to be allowed to register here.
+  await guarded(deps, context, () =>
+    deps.store.read(async (tx) => {
+      const model = await loadModel(tx, fields.model);
+      assertAnyRole({
+        principal,
+        model: model.name,
+        roles: versionRegistrars,
+        action: 'register a version',
+      });
+    }),
+  );
+  if (input.evidence.length > 0) await recordUploads(deps, principal, input.evidence);
+  const stored = await Promise.all(input.evidence.map((f) => deps.blobs.put(f.bytes)));
+  return guarded(deps, context, () =>
+    deps.store.transaction(async (tx) => {
+      const { model, version } = await insertVersion(tx, { deps, principal, input: fields });
+      const files = input.evidence;
+      await insertEvidence(tx, { deps, principal, model, version, existing: [], files, stored });
+      return version;
+    }),
+  );
+}
