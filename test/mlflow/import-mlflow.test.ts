@@ -204,7 +204,7 @@ function spawnImport(args: string[]) {
   return { child, exited };
 }
 
-async function until(condition: () => Promise<boolean> | boolean, ms = 30_000): Promise<void> {
+async function until(condition: () => Promise<boolean> | boolean, ms = 90_000): Promise<void> {
   const end = Date.now() + ms;
   while (!(await condition())) {
     if (Date.now() > end) throw new Error('timed out waiting');
@@ -460,7 +460,7 @@ describe.each(engines)('clearance import mlflow [%s]', (engine) => {
     expect(ids).toHaveLength(5 + 12 + bigSize + 1);
     expect(db.entries.filter((e) => e.action === 'model.registered')).toHaveLength(4);
     await expectVerified(at);
-  }, 180_000);
+  }, 300_000);
 
   it('refuses a 401, malformed JSON and an unreachable server with exit 2 and one line', async () => {
     const at = await install(engine);
