@@ -104,8 +104,20 @@ const ignoredWhy: Record<string, string> = {
   role_already_filled: 'the role was already filled',
 };
 
+/**
+ * An executed request's sign-offs are those its executing decision counted (`basis: execution`,
+ * from the decision record), the same the JSON `status` holds.
+ */
+function executedSignOffLines(status: RequestView['status']): string[] {
+  return [
+    `Sign-offs counted at execution (decision ${status.decisionId ?? '—'}): ${status.counted.length}, complete`,
+    ...status.counted.map((a) => `  ✓ ${approvalLine(a)}`),
+  ];
+}
+
 function signOffLines(view: RequestView): string[] {
   const { status } = view;
+  if (status.basis === 'execution') return executedSignOffLines(status);
   const what = status.basis === 'post_incident_review' ? 'Post-incident review' : 'Sign-offs';
   const missing = status.missing.map((m) => `${m.role} ×${m.needed}`).join(', ');
   const state = status.satisfied
@@ -153,19 +165,6 @@ function decisionHead(d: DecisionRecord): string {
   return `Gates (decision ${d.id}, ${d.kind}, ${d.outcome.toUpperCase()} at ${d.at}${bypass}):`;
 }
 
-/**
- * An executed request's sign-offs are those its executing decision counted: counted again now, its
- * own promotion (a new production baseline) or a later policy would make every one "not counted"
- * and all "still required" — not what was signed.
- */
-function executedSignOffLines(decision: DecisionRecord): string[] {
-  const counted = decision.approvalsCounted;
-  return [
-    `Sign-offs counted at execution (decision ${decision.id}): ${counted.length}, complete`,
-    ...counted.map((a) => `  ✓ ${approvalLine(a)}`),
-  ];
-}
-
 /** `request show`: the request, the gate table of its latest decision, sign-offs and evidence. */
 export function renderRequest(view: RequestView, decision: DecisionRecord | undefined): string {
   const lines = [...requestHead(view.request), ''];
@@ -173,12 +172,7 @@ export function renderRequest(view: RequestView, decision: DecisionRecord | unde
     lines.push(decisionHead(decision), ...gateLines(decision.gates));
     for (const reason of decision.reasons) lines.push(`  ${reason}`);
   } else lines.push('Gates: not evaluated yet.');
-  const executed =
-    view.request.status === 'executed' &&
-    view.status.basis === 'approvals' &&
-    decision?.kind === 'transition' &&
-    decision.outcome === 'allowed';
-  lines.push('', ...(executed ? executedSignOffLines(decision) : signOffLines(view)));
+  lines.push('', ...signOffLines(view));
   if (decision) {
     lines.push('', 'Evidence the sign-offs are bound to:', ...evidenceLines(decision.evidence));
     if (decision.baseline)
