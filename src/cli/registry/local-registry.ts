@@ -39,7 +39,7 @@ export interface DatabaseFlags {
  * registry (`serve`, `admin bootstrap`, `import mlflow`) may create one; every other is refused
  * here, before anything is written.
  */
-export function assertRegistryExists(config: Pick<Config, 'database'>): void {
+function assertRegistryExists(config: Pick<Config, 'database'>): void {
   const { database } = config;
   if (!database.startsWith('sqlite:')) return;
   const file = database.slice('sqlite:'.length);
