@@ -44,7 +44,8 @@ function runScript(script: string, cwd: string, env: Record<string, string>): Pr
     child.stderr.on('data', (d) => {
       stderr += String(d);
     });
-    const timer = setTimeout(() => child.kill('SIGKILL'), 240_000);
+    // Some forty CLI starts and a server: minutes on a loaded two-core CI machine.
+    const timer = setTimeout(() => child.kill('SIGKILL'), 480_000);
     child.on('close', (status) => {
       clearTimeout(timer);
       try {
@@ -111,5 +112,5 @@ describe('docs/walkthrough.md', () => {
     expect(serveLog).toContain('npx clearance admin bootstrap --user <your-id>');
     // Section 8: the pack verifies against the pinned key.
     expect(out).toMatch(/Evidence pack credit-risk-pd-2026\.2\.tar\.gz .*: VALID/);
-  }, 300_000);
+  }, 540_000);
 });
