@@ -178,11 +178,15 @@ export const requestDetailSchema = {
       type: 'object',
       additionalProperties: true,
       description:
-        'How sign-offs count now: satisfied, counted, ignored (and why), missing. `basis` says which: the approvals of the transition, or (an executed emergency change) its post-incident review, described in `emergency`.',
+        'How sign-offs count: satisfied, counted, ignored (and why), missing. `basis` says which: the approvals of an open request counted now (`approvals`); those the executing decision `decisionId` counted, from its record (`execution`, an executed request); or (an executed emergency change) its post-incident review, described in `emergency`.',
       required: ['satisfied', 'basis'],
       properties: {
         satisfied: { type: 'boolean' },
-        basis: { type: 'string', enum: ['approvals', 'post_incident_review'] },
+        basis: { type: 'string', enum: ['approvals', 'execution', 'post_incident_review'] },
+        decisionId: {
+          type: 'string',
+          description: 'With `basis: execution`: the decision that executed the request.',
+        },
         missing: roleCounts,
         emergency: emergencyReviewState,
       },

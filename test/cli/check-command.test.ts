@@ -95,6 +95,44 @@ describe('clearance check', () => {
     ]);
   });
 
+  it('says a comparison with production in words in text, and keeps the exact numbers in JSON', async () => {
+    for (const candidate of ['passing', 'failing']) {
+      const evidence = [
+        '--evidence',
+        join(credit, 'candidates', candidate),
+        '--baseline',
+        join(credit, 'baseline'),
+      ];
+      const json = await runCli([...base, ...evidence, '--format', 'json']);
+      const text = await runCli([...base, ...evidence]);
+      const gates = (
+        JSON.parse(json.stdout) as {
+          gates: {
+            gateId: string;
+            type: string;
+            observed: number;
+            details: { metric?: string; candidateValue?: number; baselineValue?: number };
+          }[];
+        }
+      ).gates.filter((g) => g.type === 'baseline');
+      expect(gates.length).toBeGreaterThan(0);
+      for (const g of gates) {
+        const { candidateValue = Number.NaN, baselineValue = Number.NaN } = g.details;
+        // Exact in JSON: the difference itself, not a rounded one.
+        expect(g.observed).toBe(candidateValue - baselineValue);
+        const word = candidateValue > baselineValue ? 'rose' : 'fell';
+        const line = text.stdout.split('\n').find((l) => l.includes(`${g.gateId} (baseline)`));
+        expect(line).toMatch(
+          new RegExp(
+            `: observed \\w+ ${word} by \\d[\\d.]* \\([\\d.]+ → [\\d.]+\\), required`,
+            'i',
+          ),
+        );
+        expect(line).not.toMatch(/observed -?\d/);
+      }
+    }
+  });
+
   it('denies when a candidate predictions file has rows different from the baseline', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'clearance-cli-'));
     cpSync(join(credit, 'candidates', 'passing'), dir, { recursive: true });

@@ -4,7 +4,7 @@
  * a server that must exit when its port is taken). Bad input is one line on stderr naming the file
  * or port and the fix, printed once, without a stack trace unless `--debug`.
  */
-import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -31,6 +31,21 @@ const aDirectory = join(work, 'a-directory');
 mkdirSync(aDirectory);
 const notJson = join(work, 'lineage.json');
 writeFileSync(notJson, '{ "codeCommit": ');
+const body = join(work, 'body.json');
+writeFileSync(body, '{"type":"transition.executed"}');
+// A copy of the credit-risk example whose first case expects the opposite of what it decides.
+const wrongExamples = join(work, 'wrong-examples');
+cpSync(credit, join(wrongExamples, 'credit-risk'), { recursive: true });
+const cases = join(wrongExamples, 'credit-risk', 'cases.yaml');
+const casesText = readFileSync(cases, 'utf8');
+const firstExpected = /decision: (allowed|denied)/.exec(casesText)?.[1];
+writeFileSync(
+  cases,
+  casesText.replace(
+    `decision: ${firstExpected}`,
+    `decision: ${firstExpected === 'allowed' ? 'denied' : 'allowed'}`,
+  ),
+);
 const registerVersion = (lineage: string) => [
   'version',
   'register',
@@ -64,7 +79,70 @@ const rows: Row[] = [
     args: ['eval', '--predictions', predictions, '--label', 'repaid', '--score', 'score'],
     code: 0,
   },
+  {
+    what: 'policy explain --format json',
+    args: ['policy', 'explain', join(credit, 'policy.yaml'), '--format', 'json'],
+    code: 0,
+  },
   { what: 'check, a gate fails', args: check('failing'), code: 1 },
+  {
+    what: 'examples, a case decided unexpectedly',
+    args: ['examples', wrongExamples],
+    code: 1,
+  },
+  {
+    what: 'webhook verify, a signature the secret did not make',
+    args: [
+      'webhook',
+      'verify',
+      '--secret',
+      'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw',
+      '--body',
+      body,
+      '--header',
+      'webhook-id: msg_1',
+      '--header',
+      'webhook-timestamp: 1767225600',
+      '--header',
+      `webhook-signature: v1,${'A'.repeat(43)}=`,
+      '--now',
+      '2026-01-01T00:00:00Z',
+    ],
+    code: 1,
+  },
+  {
+    what: 'init --template that is not a template',
+    args: ['init', '--template', 'no-such-template', '--output', join(work, 'p.yaml')],
+    code: 2,
+    says: [/no template named "no-such-template"/, /credit-risk/, /--template/],
+  },
+  {
+    what: 'examples copy of an example that does not exist',
+    args: ['examples', 'copy', 'no-such-example', '--output', join(work, 'copied')],
+    code: 2,
+    says: [/no worked example named "no-such-example"/, /credit-risk/],
+  },
+  {
+    what: 'examples copy into a directory that exists',
+    args: ['examples', 'copy', 'credit-risk', '--output', aDirectory],
+    code: 2,
+    says: [/a-directory already exists; nothing was copied/, /another --output/],
+  },
+  {
+    what: 'evidence-pack verify on a file that is not a pack',
+    args: ['evidence-pack', 'verify', body, '--key', 'clearance+00000000+AAAA'],
+    code: 2,
+    says: [/body\.json: The file is not a gzip-compressed tar evidence pack/, /Download the pack/],
+  },
+  {
+    what: 'audit verify --file on a file that is not an export',
+    args: ['audit', 'verify', '--file', body],
+    code: 2,
+    says: [
+      /body\.json line 1 is not a clearance-audit-export\/v1 header/,
+      /Pass a file written by `clearance audit export`/,
+    ],
+  },
   {
     what: 'eval --predictions on a missing file',
     args: ['eval', '--predictions', 'missing.csv', '--label', 'y', '--score', 'p'],

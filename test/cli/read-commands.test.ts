@@ -186,6 +186,63 @@ for (const engine of databaseEnginesFor('CLI reads of what people sign')) {
           expect(text).toMatch(new RegExp(`✓ \\S+ as ${role}: approve`));
       });
 
+      it('answers in JSON the sign-offs the text shows: counted at execution once executed, counted now while open', async () => {
+        const all = await json<{ id: string; to: string; status: string }[]>([
+          'request',
+          'list',
+          model,
+        ]);
+        const executed = all.find((r) => r.to === 'production' && r.status === 'executed');
+        interface Signed {
+          id: string;
+          approver: string;
+          role: string;
+        }
+        type View = {
+          request: { decisionId: string };
+          approvals: Signed[];
+          status: {
+            basis: string;
+            decisionId?: string;
+            satisfied: boolean;
+            counted: Signed[];
+            missing: unknown[];
+            distinctApprovers: number;
+          };
+        };
+        /** The ✓ lines of the text: who signed in which role. */
+        const signedInText = (text: string) =>
+          [...text.matchAll(/^ {2}✓ (\S+) as (\S+): /gm)].map((m) => `${m[1]} ${m[2]}`);
+        const signedInJson = (view: View) =>
+          view.status.counted.map((a) => `${a.approver} ${a.role}`);
+
+        const done = await json<View>(['request', 'show', executed?.id ?? '']);
+        const decision = await json<{ id: string; approvalsCounted: Signed[] }>([
+          'decision',
+          'show',
+          done.request.decisionId,
+        ]);
+        expect(done.status.basis).toBe('execution');
+        expect(done.status.decisionId).toBe(decision.id);
+        expect(done.status.satisfied).toBe(true);
+        expect(done.status.missing).toEqual([]);
+        expect(done.status.counted.map((a) => a.id)).toEqual(
+          decision.approvalsCounted.map((a) => a.id),
+        );
+        expect(done.status.distinctApprovers).toBe(3);
+        const [doneText] = await both(['request', 'show', executed?.id ?? '']);
+        expect(signedInText(doneText)).toEqual(signedInJson(done));
+        expect(signedInText(doneText)).toHaveLength(3);
+
+        const open = await json<View>(['request', 'show', pendingId]);
+        expect(open.status.basis).toBe('approvals');
+        expect(open.status.decisionId).toBeUndefined();
+        expect(open.status.satisfied).toBe(false);
+        const [openText] = await both(['request', 'show', pendingId]);
+        expect(signedInText(openText)).toEqual(signedInJson(open));
+        expect(signedInText(openText)).toEqual([`${people.owner.id} model_owner`]);
+      });
+
       it('exits 2 naming an unknown request, and a request without --to', async () => {
         const unknown = await runCli(['request', 'show', 'no-such-request', ...local]);
         expect(unknown.status).toBe(2);

@@ -1,10 +1,7 @@
 /** Numbers for people: rounded, with a comparison's direction in words. */
 import { describe, expect, it } from 'vitest';
-import {
-  describeObserved,
-  renderRequest,
-  roundForPeople,
-} from '../../src/cli/render/render-registry-text.js';
+import { describeObserved, roundForPeople } from '../../src/cli/render/describe-observed.js';
+import { renderRequest } from '../../src/cli/render/render-registry-text.js';
 import type { Approval, GateResult, TransitionRequest } from '../../src/domain/index.js';
 
 function baselineGate(metric: string, baselineValue: number, candidateValue: number): GateResult {

@@ -22,6 +22,9 @@ let hook: Receiver;
 
 beforeAll(async () => {
   hook = await startReceiver((_, response) => response.end('ok'));
+  // The registry the operator works on: only the commands meant to start one create it.
+  const started = await runCli(['admin', 'bootstrap', '--user', 'alice.admin', ...where]);
+  expect(started.status, started.stderr).toBe(0);
 });
 afterAll(() => hook.close());
 

@@ -2,7 +2,9 @@
  * docs/walkthrough.md, run: every ```sh block of the page, in order, in one bash shell in a temp
  * directory, with the built `clearance` on PATH — the server the page starts included. Only the
  * port is chosen here (a free one, through CLEARANCE_PORT and CLEARANCE_SERVER), so the page and
- * the product cannot drift apart.
+ * the product cannot drift apart. No file of this checkout is handed to the page (the worked
+ * example comes from `clearance examples copy`); test/package/packed-tarball.test.ts runs its
+ * first section where the package was installed from its tarball.
  */
 import { spawn } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -11,13 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { repoRoot } from '../cli/run-cli.js';
-
-const page = join(repoRoot, 'docs', 'walkthrough.md');
-
-/** The page's shell blocks, in order (```sh only; ```text blocks are sample output). */
-function shellBlocks(markdown: string): string[] {
-  return [...markdown.matchAll(/^```sh\n([\s\S]*?)^```$/gm)].map((m) => m[1] ?? '');
-}
+import { walkthroughBlocks, walkthroughScript } from './walkthrough-page.js';
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -48,7 +44,8 @@ function runScript(script: string, cwd: string, env: Record<string, string>): Pr
     child.stderr.on('data', (d) => {
       stderr += String(d);
     });
-    const timer = setTimeout(() => child.kill('SIGKILL'), 240_000);
+    // Some forty CLI starts and a server: minutes on a loaded two-core CI machine.
+    const timer = setTimeout(() => child.kill('SIGKILL'), 480_000);
     child.on('close', (status) => {
       clearTimeout(timer);
       try {
@@ -63,7 +60,7 @@ function runScript(script: string, cwd: string, env: Record<string, string>): Pr
 
 describe('docs/walkthrough.md', () => {
   it('runs from zero to a governed production promotion, a rollback and a verified pack', async () => {
-    const blocks = shellBlocks(readFileSync(page, 'utf8'));
+    const blocks = walkthroughBlocks();
     expect(blocks.length).toBeGreaterThanOrEqual(8);
     const dir = mkdtempSync(join(tmpdir(), 'clearance-walkthrough-'));
     const bin = join(dir, 'bin');
@@ -74,14 +71,10 @@ describe('docs/walkthrough.md', () => {
     );
     chmodSync(join(bin, 'clearance'), 0o755);
     const port = await freePort();
-    const script = [
-      'set -euo pipefail',
-      ...blocks.map((block, i) => `echo "=== walkthrough block ${i + 1}" >&2\n${block}`),
-    ].join('\n');
+    const script = walkthroughScript(blocks);
     const env: Record<string, string> = {
       PATH: `${bin}:${process.env.PATH ?? ''}`,
       HOME: dir,
-      EXAMPLES: join(repoRoot, 'examples'),
       CLEARANCE_PORT: String(port),
       CLEARANCE_SERVER: `http://127.0.0.1:${port}`,
       NO_COLOR: '1',
@@ -95,7 +88,8 @@ describe('docs/walkthrough.md', () => {
       'Documentation is incomplete: model_card lacks text under "Model details"',
     );
     expect(out).toContain('Not yet: fill in what check named.');
-    // Section 1: the CI gate allows the candidate.
+    // Section 1: the worked example out of the package, and the CI gate allows its candidate.
+    expect(out).toContain('Copied the credit-risk example to examples/credit-risk/');
     expect(out).toContain('Decision: ALLOWED.');
     // Section 6: an approver saw the gate table and what was still missing.
     expect(out).toMatch(/AUC rose by 0\.039 \(0\.743 → 0\.782\)/);
@@ -118,5 +112,5 @@ describe('docs/walkthrough.md', () => {
     expect(serveLog).toContain('npx clearance admin bootstrap --user <your-id>');
     // Section 8: the pack verifies against the pinned key.
     expect(out).toMatch(/Evidence pack credit-risk-pd-2026\.2\.tar\.gz .*: VALID/);
-  }, 300_000);
+  }, 540_000);
 });

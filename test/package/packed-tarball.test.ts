@@ -1,19 +1,21 @@
 /**
  * The package as a model repository gets it: `npm pack` of this checkout (dist/ built by the
  * global set-up), installed into an empty project in a temp directory from the npm cache alone
- * (`--offline`), then `npx clearance check` there on a worked example copied in. No checkout of
- * Clearance is used. Install scripts are skipped here (`check` never loads the SQLite driver), which
+ * (`--offline`), then `npx clearance check` there on a worked example copied out of the package
+ * (`clearance examples copy`), and docs/walkthrough.md's first section as written. No checkout
+ * of Clearance is used. Install scripts are skipped here (`check` never loads the SQLite driver), which
  * keeps this at about 20 s; scripts/smoke-node.sh builds better-sqlite3 and runs a server on each
  * other supported Node.js major. Offline, npm resolves the dependency ranges from metadata in
  * its cache: `.ci/run` fills it with one online install of the tarball before the tests (do the
  * same once by hand if this fails with ENOTCACHED).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { repoRoot } from '../cli/run-cli.js';
+import { walkthroughBlocks, walkthroughScript } from '../e2e/walkthrough-page.js';
 
 // A model repository's environment, not this checkout's: `npm test` passes this project's npm
 // settings (.npmrc's engine-strict among them) down as npm_config_* variables.
@@ -43,9 +45,7 @@ beforeAll(() => {
   ) as { filename: string; files: PackedFile[] }[];
   if (packed === undefined) throw new Error('npm pack wrote nothing');
   files = packed.files.map((f) => f.path);
-  cpSync(join(repoRoot, 'examples', 'credit-risk'), join(project, 'credit-risk'), {
-    recursive: true,
-  });
+  mkdirSync(project);
   // A bare project: no overrides, so what it gets is what the package's own ranges resolve to.
   writeFileSync(join(project, 'package.json'), '{ "name": "model-repo", "private": true }\n');
   const install = spawnSync(
@@ -122,11 +122,38 @@ describe('the packed tarball', () => {
     const version = clearance(['--version']);
     expect(version.status, version.stderr).toBe(0);
     expect(version.stdout).toMatch(/^0\.1\.0\b/);
+    // The worked example comes out of the installed package, not a checkout.
+    const copied = clearance(['examples', 'copy', 'credit-risk', '--output', 'credit-risk']);
+    expect(copied.status, copied.stderr).toBe(0);
+    expect(readdirSync(join(project, 'credit-risk')).sort()).toEqual(
+      readdirSync(join(repoRoot, 'examples', 'credit-risk')).sort(),
+    );
     const allowed = clearance(check('passing'));
     expect(allowed.status, allowed.stderr).toBe(0);
     expect(allowed.stdout).toContain('Decision: ALLOWED');
     const denied = clearance([...check('failing'), '--format', 'json']);
     expect(denied.status, denied.stderr).toBe(1);
     expect(JSON.parse(denied.stdout).decision).toBe('denied');
+  });
+
+  it("runs docs/walkthrough.md's first section as written, with the package's clearance on PATH", () => {
+    const blocks = walkthroughBlocks().filter((b) => b.section === 1);
+    expect(blocks.length).toBeGreaterThanOrEqual(2);
+    const cwd = join(project, 'walkthrough');
+    mkdirSync(cwd);
+    const run = spawnSync('bash', ['-c', walkthroughScript(blocks)], {
+      cwd,
+      encoding: 'utf8',
+      env: {
+        ...consumerEnv,
+        PATH: `${join(project, 'node_modules', '.bin')}:${consumerEnv.PATH ?? ''}`,
+        NO_COLOR: '1',
+      },
+    });
+    expect(run.status, run.stderr.slice(-2000)).toBe(0);
+    expect(run.stdout).toContain('Not yet: fill in what check named.');
+    expect(run.stdout).toContain('Copied the credit-risk example to examples/credit-risk/');
+    // The section's last command (set -e: it exited 0): the candidate passes the CI gate.
+    expect(run.stdout).toContain('Decision: ALLOWED.');
   });
 });

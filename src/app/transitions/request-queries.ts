@@ -22,6 +22,7 @@ import {
 import type { AppDeps } from '../shared/app-deps.js';
 import { rolesFor } from '../shared/authorise.js';
 import { loadModel, loadPolicy } from '../shared/load-policy.js';
+import type { Repositories } from '../shared/ports.js';
 import { guardedRead } from '../shared/read-access.js';
 import { loadRequest } from '../shared/request-context.js';
 import { requestInForce, roleHolders, signOffRules, versionFacts } from './approval-facts.js';
@@ -48,12 +49,15 @@ export interface RequestView {
   request: TransitionRequest;
   approvals: Approval[];
   /**
-   * Approvals counted against the evidence and policy in force now; for an executed emergency
-   * change, its post-incident review's sign-offs counted under the policy it executed by, with
-   * `emergency` saying what it bypassed and what the review still owes.
+   * Approvals counted against the evidence and policy in force now (`approvals`); for an executed
+   * request, those its executing decision counted (`execution`, with `decisionId`) — counted again
+   * now, its own promotion (a new production baseline) or a later policy would discard every one;
+   * for an executed emergency change, its post-incident review's sign-offs counted under the
+   * policy it executed by, with `emergency` saying what it bypassed and what the review still owes.
    */
   status: ApprovalEvaluation & {
-    basis: 'approvals' | 'post_incident_review';
+    basis: 'approvals' | 'execution' | 'post_incident_review';
+    decisionId?: string;
     emergency?: EmergencyReviewState;
   };
   /** For the caller who read it. */
@@ -100,10 +104,15 @@ async function requestView(
         actions: { signAs, execute: false, cancel: false },
       };
     }
+    const approvals = await tx.approvals.list(request.id);
+    const executed = await executionStatus(tx, request);
+    if (executed) {
+      const actions = { signAs: [], execute: false, cancel: false };
+      return { request, approvals, status: executed, actions };
+    }
     const model = await loadModel(tx, request.model);
     const policy = await loadPolicy(tx, model.policyDigest);
     const version = await tx.versions.get(request.model, request.version);
-    const approvals = await tx.approvals.list(request.id);
     const transition = findTransition(policy, request.from, request.to);
     if (!version || !transition)
       throw new Error(`request ${request.id} refers to a missing version or transition`);
@@ -136,6 +145,34 @@ async function requestView(
     });
     return { request, approvals, status: { ...status, basis: 'approvals' }, actions };
   });
+}
+
+/**
+ * An executed request's sign-offs as its executing decision counted them (the decision record is
+ * what the promotion rested on); undefined when it has no such decision.
+ */
+async function executionStatus(
+  tx: Repositories,
+  request: TransitionRequest,
+): Promise<RequestView['status'] | undefined> {
+  if (request.status !== 'executed' || request.decisionId === undefined) return undefined;
+  const decision = await tx.decisions.get(request.decisionId);
+  if (decision?.kind !== 'transition' || decision.outcome !== 'allowed') return undefined;
+  const policy = await loadPolicy(tx, decision.policyDigest);
+  const transition = findTransition(policy, request.from, request.to);
+  if (!transition) throw new Error(`decision ${decision.id} refers to a missing transition`);
+  const rules = signOffRules(policy, request, transition);
+  const counted = decision.approvalsCounted;
+  return {
+    satisfied: true,
+    counted,
+    ignored: [],
+    missing: [],
+    distinctApprovers: new Set(counted.map((a) => a.approver)).size,
+    minDistinctApprovers: rules.separationOfDuties.minDistinctApprovers,
+    basis: 'execution',
+    decisionId: decision.id,
+  };
 }
 
 function missingHeld(status: ApprovalEvaluation, held: readonly string[]): string[] {

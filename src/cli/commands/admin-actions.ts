@@ -91,7 +91,7 @@ export async function bootstrapCommand(
   io: Io,
   o: DatabaseFlags & { user: string; format?: string },
 ): Promise<number> {
-  const registry = await openRegistryAt(o);
+  const registry = await openRegistryAt(o, { create: true });
   const { token } = await bootstrapAdmin(registry.deps, { userId: o.user }).finally(() =>
     registry.close(),
   );

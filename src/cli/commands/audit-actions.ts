@@ -6,7 +6,7 @@ import { exitCodes } from '../exit-codes.js';
 import type { Io } from '../lazy.js';
 import { createProgress } from '../progress.js';
 import type { ServedLogVerification } from '../registry/cli-registry.js';
-import { type RegistryFlags, reachOf, withCliRegistry } from '../registry/select-registry.js';
+import { type RegistryFlags, withCliRegistry } from '../registry/select-registry.js';
 import {
   readKeptCheckpoint,
   renderStateCheck,
@@ -41,31 +41,6 @@ function withBase64Root<R extends { result: { ok: boolean } }>(report: R) {
   };
 }
 
-/**
- * Opening a SQLite file that is not there creates an empty registry, whose empty log "verifies":
- * a mistyped --database must be refused instead (exit 2), and nothing created.
- */
-async function assertDatabaseExists(o: RegistryFlags): Promise<void> {
-  if ((await reachOf(o, 'database')) !== 'database') return;
-  const [{ loadConfig }, { existsSync }] = await Promise.all([
-    import('../../config.js'),
-    import('node:fs'),
-  ]);
-  const { database } = loadConfig({ flags: { database: o.database, dataDir: o.dataDir } });
-  if (!database.startsWith('sqlite:')) return;
-  const file = database.slice('sqlite:'.length);
-  if (file === ':memory:' || existsSync(file)) return;
-  const message = `Cannot verify the registry database ${file}: no such file.`;
-  throw new ClearanceError('invalid_input', message, {
-    problems: [
-      {
-        message,
-        fix: 'Check the path in --database (or --data-dir / CLEARANCE_DATABASE); verify an export with --file.',
-      },
-    ],
-  });
-}
-
 /** `audit verify`: an export offline (`--file`), or the live log on the database or a server. */
 export async function verifyCommand(io: Io, o: VerifyFlags): Promise<number> {
   if (o.state && o.file !== undefined) {
@@ -89,7 +64,6 @@ export async function verifyCommand(io: Io, o: VerifyFlags): Promise<number> {
     if (report.result.ok) await saveKeptCheckpoint(o.saveCheckpoint, report.newestCheckpoint);
     return report.result.ok ? exitCodes.ok : exitCodes.denied;
   }
-  await assertDatabaseExists(o);
   const { verified, state } = await withCliRegistry(o, 'database', async (registry) => ({
     verified: await registry.verifyAuditLog({
       keys: o.key,

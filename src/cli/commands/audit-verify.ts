@@ -35,15 +35,40 @@ async function* entriesOf(lines: AsyncIterator<string>): AsyncGenerator<LoggedAu
   }
 }
 
-/** `clearance audit verify --file`: checks an exported log offline, trusting nothing but keys. */
-export async function verifyAuditExport(options: {
+interface ExportVerifyOptions {
   file: string;
   keys: string[];
   origin?: string;
   /** A checkpoint note kept from an earlier verification. */
   since?: string | undefined;
   progress?: Progress;
-}): Promise<AuditVerifyReport> {
+}
+
+/**
+ * The export's parser names a line, not the file (it reads lines from anywhere): its refusal
+ * names the file here, as one line.
+ */
+function namingFile(file: string, error: unknown): unknown {
+  if (!(error instanceof ClearanceError) || error.code !== 'invalid_input') return error;
+  const [problem] = error.problems;
+  if (problem?.location?.file !== 'audit export') return error;
+  const message = `${file} line ${problem.location.line} ${problem.message}`;
+  return new ClearanceError('invalid_input', message, {
+    problems: [{ message, fix: 'Pass a file written by `clearance audit export`.' }],
+    cause: error,
+  });
+}
+
+/** `clearance audit verify --file`: checks an exported log offline, trusting nothing but keys. */
+export async function verifyAuditExport(options: ExportVerifyOptions): Promise<AuditVerifyReport> {
+  try {
+    return await verifyExportFile(options);
+  } catch (error) {
+    throw namingFile(options.file, error);
+  }
+}
+
+async function verifyExportFile(options: ExportVerifyOptions): Promise<AuditVerifyReport> {
   try {
     await stat(options.file);
   } catch (cause) {

@@ -20,6 +20,17 @@ function unreadable(message: string, fix: string): ClearanceError {
   return new ClearanceError('invalid_input', message, { problems: [{ message, fix }] });
 }
 
+/** The archive reader knows bytes, not paths: its refusal names the file here. */
+function namingFile(path: string, error: unknown): unknown {
+  if (!(error instanceof ClearanceError) || error.code !== 'invalid_input') return error;
+  const [problem] = error.problems;
+  const message = `${path}: ${error.message}`;
+  return new ClearanceError('invalid_input', message, {
+    problems: [{ message, fix: problem?.fix ?? 'Download the pack again.' }],
+    cause: error,
+  });
+}
+
 async function packFiles(path: string): Promise<Map<string, Uint8Array>> {
   const info = await stat(path).catch(() => undefined);
   if (!info)
@@ -27,7 +38,12 @@ async function packFiles(path: string): Promise<Map<string, Uint8Array>> {
       `Cannot read ${path}: no such file or directory.`,
       'Pass the directory or .tar.gz that `clearance evidence-pack export` wrote.',
     );
-  if (!info.isDirectory()) return evidencePackArchiveFiles(new Uint8Array(await readFile(path)));
+  if (!info.isDirectory()) {
+    const archive = new Uint8Array(await readFile(path));
+    return evidencePackArchiveFiles(archive).catch((error: unknown) => {
+      throw namingFile(path, error);
+    });
+  }
   const files = new Map<string, Uint8Array>();
   for (const entry of await readdir(path, { withFileTypes: true, recursive: true })) {
     if (!entry.isFile()) continue;

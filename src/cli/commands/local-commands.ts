@@ -1,4 +1,7 @@
-/** Commands on local files only: `init`, `policy validate|explain`, `eval`, `check`, `examples`. */
+/**
+ * Commands on local files only: `init`, `policy validate|explain`, `eval`, `check`, `examples`
+ * (and `examples copy`).
+ */
 import { Option } from 'commander';
 import { type CommandContext, formatChoices, lazy } from '../lazy.js';
 
@@ -77,12 +80,20 @@ export function declareLocalCommands(context: CommandContext): void {
     .option('--output <file>', 'also write the report to this file')
     .action(lazy(context, async () => (await actions()).checkCommand));
 
-  program
+  const examples = program
     .command('examples')
     .description("run every worked example's cases and say whether each was decided as expected")
     .argument('[dir]', 'examples directory', 'examples')
     .addOption(formatOption())
     .action(lazy(context, async () => (await actions()).examplesCommand));
+  examples
+    .command('copy')
+    .description(
+      'copy a worked example (policy, cases, production and candidate evidence) out of the installed package',
+    )
+    .argument('<name>', 'credit-risk, recommender, medical-imaging, ride-sharing-eta, fraud')
+    .option('--output <dir>', 'where to copy it (default: examples/<name>)')
+    .action(lazy(context, async () => (await import('./copy-example.js')).copyExample));
 }
 
 export type CheckFormat = (typeof checkFormats)[number];

@@ -7,7 +7,7 @@
  * files) calls the app's functions directly, and the audit export's lines go to a file here.
  */
 import { once } from 'node:events';
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, existsSync } from 'node:fs';
 import {
   type AuditExportSink,
   bindUseCases,
@@ -15,8 +15,8 @@ import {
   verifyStoredLog,
 } from '../../app/index.js';
 import { openRegistry, type Registry } from '../../compose.js';
-import { loadConfig } from '../../config.js';
-import type { Principal } from '../../domain/index.js';
+import { type Config, loadConfig } from '../../config.js';
+import { ClearanceError, type Principal } from '../../domain/index.js';
 import { createProgress } from '../progress.js';
 import type { AuditExport, CliRegistry } from './cli-registry.js';
 
@@ -32,9 +32,40 @@ export interface DatabaseFlags {
   dataDir?: string;
 }
 
-/** Opens the registry from the flags and config; the caller closes it. */
-export function openRegistryAt(flags: DatabaseFlags): Promise<Registry> {
-  return openRegistry(loadConfig({ flags: { database: flags.database, dataDir: flags.dataDir } }));
+/**
+ * Opening a SQLite file that is not there creates an empty registry (and a data directory with a
+ * new signing key): a mistyped `--database` or `--data-dir` would then answer from that empty
+ * registry — an empty log "verifies", a list is empty. Only the commands meant to start a
+ * registry (`serve`, `admin bootstrap`, `import mlflow`) may create one; every other is refused
+ * here, before anything is written.
+ */
+function assertRegistryExists(config: Pick<Config, 'database'>): void {
+  const { database } = config;
+  if (!database.startsWith('sqlite:')) return;
+  const file = database.slice('sqlite:'.length);
+  if (file === ':memory:' || existsSync(file)) return;
+  const message = `No registry database at ${file}: no such file.`;
+  throw new ClearanceError('invalid_input', message, {
+    problems: [
+      {
+        message,
+        fix: 'Check the path in --database or --data-dir (or CLEARANCE_DATABASE / CLEARANCE_DATA_DIR); a new registry is started by clearance serve or clearance admin bootstrap.',
+      },
+    ],
+  });
+}
+
+/**
+ * Opens the registry from the flags and config; the caller closes it. A missing SQLite file is
+ * refused unless `create` (assertRegistryExists).
+ */
+export function openRegistryAt(
+  flags: DatabaseFlags,
+  options: { create?: boolean } = {},
+): Promise<Registry> {
+  const config = loadConfig({ flags: { database: flags.database, dataDir: flags.dataDir } });
+  if (options.create !== true) assertRegistryExists(config);
+  return openRegistry(config);
 }
 
 /** Writes the app's export of the log to `file`, with a progress bar. */

@@ -705,11 +705,13 @@ export interface paths {
             "application/json": {
               request: components["schemas"]["TransitionRequest"];
               approvals: components["schemas"]["Approval"][];
-              /** @description How sign-offs count now: satisfied, counted, ignored (and why), missing. `basis` says which: the approvals of the transition, or (an executed emergency change) its post-incident review, described in `emergency`. */
+              /** @description How sign-offs count: satisfied, counted, ignored (and why), missing. `basis` says which: the approvals of an open request counted now (`approvals`); those the executing decision `decisionId` counted, from its record (`execution`, an executed request); or (an executed emergency change) its post-incident review, described in `emergency`. */
               status: {
                 satisfied: boolean;
                 /** @enum {string} */
-                basis: "approvals" | "post_incident_review";
+                basis: "approvals" | "execution" | "post_incident_review";
+                /** @description With `basis: execution`: the decision that executed the request. */
+                decisionId?: string;
                 missing?: {
                     role: string;
                     count?: number;

@@ -5,54 +5,16 @@
  * its direction in words: "FPR rose by 0.003 (0.0202 → 0.0232)".
  */
 import type { RequestView } from '../../app/index.js';
-import {
-  type Approval,
-  type DecisionRecord,
-  type EvidenceItem,
-  type EvidenceRecord,
-  type GateResult,
-  provenanceNote,
-  type TransitionRequest,
-  type VersionView,
+import type {
+  Approval,
+  DecisionRecord,
+  EvidenceItem,
+  EvidenceRecord,
+  GateResult,
+  TransitionRequest,
+  VersionView,
 } from '../../domain/index.js';
-
-/** Three significant digits (integers as they are): enough to read, never to recompute. */
-export function roundForPeople(value: number, digits = 3): string {
-  if (!Number.isFinite(value)) return String(value);
-  if (Number.isInteger(value)) return String(value);
-  return String(Number(value.toPrecision(digits)));
-}
-
-const acronyms = new Set(['auc', 'ks', 'fpr', 'tpr', 'fnr', 'mae', 'mse', 'rmse', 'mape', 'ctr']);
-
-function metricName(metric: string): string {
-  return acronyms.has(metric.toLowerCase()) ? metric.toUpperCase() : metric;
-}
-
-const numberOf = (value: unknown) => (typeof value === 'number' ? value : undefined);
-
-/**
- * The observed value in words. A comparison with production names the metric and says whether
- * it rose or fell, by how much, from what to what; other numbers are rounded.
- */
-export function describeObserved(gate: GateResult): string {
-  const { details } = gate;
-  const candidate = numberOf(details.candidateValue);
-  const baseline = numberOf(details.baselineValue);
-  if (gate.type === 'baseline' && candidate !== undefined && baseline !== undefined) {
-    const metric = metricName(String(details.metric ?? gate.gateId));
-    const change = candidate - baseline;
-    const range = `(${roundForPeople(baseline)} → ${roundForPeople(candidate)})`;
-    if (roundForPeople(candidate) === roundForPeople(baseline))
-      return `${metric} unchanged at ${roundForPeople(candidate)}`;
-    const direction = change > 0 ? 'rose' : 'fell';
-    return `${metric} ${direction} by ${roundForPeople(Math.abs(change), 2)} ${range}`;
-  }
-  const { observed } = gate;
-  if (observed === null) return 'not measurable';
-  const shown = typeof observed === 'number' ? roundForPeople(observed) : observed;
-  return `${shown}${provenanceNote(gate)}`;
-}
+import { describeObserved, roundForPeople } from './describe-observed.js';
 
 const mark = { pass: '✓', fail: '✗', error: '!' } as const;
 
@@ -104,8 +66,20 @@ const ignoredWhy: Record<string, string> = {
   role_already_filled: 'the role was already filled',
 };
 
+/**
+ * An executed request's sign-offs are those its executing decision counted (`basis: execution`,
+ * from the decision record), the same the JSON `status` holds.
+ */
+function executedSignOffLines(status: RequestView['status']): string[] {
+  return [
+    `Sign-offs counted at execution (decision ${status.decisionId ?? '—'}): ${status.counted.length}, complete`,
+    ...status.counted.map((a) => `  ✓ ${approvalLine(a)}`),
+  ];
+}
+
 function signOffLines(view: RequestView): string[] {
   const { status } = view;
+  if (status.basis === 'execution') return executedSignOffLines(status);
   const what = status.basis === 'post_incident_review' ? 'Post-incident review' : 'Sign-offs';
   const missing = status.missing.map((m) => `${m.role} ×${m.needed}`).join(', ');
   const state = status.satisfied
@@ -153,19 +127,6 @@ function decisionHead(d: DecisionRecord): string {
   return `Gates (decision ${d.id}, ${d.kind}, ${d.outcome.toUpperCase()} at ${d.at}${bypass}):`;
 }
 
-/**
- * An executed request's sign-offs are those its executing decision counted: counted again now, its
- * own promotion (a new production baseline) or a later policy would make every one "not counted"
- * and all "still required" — not what was signed.
- */
-function executedSignOffLines(decision: DecisionRecord): string[] {
-  const counted = decision.approvalsCounted;
-  return [
-    `Sign-offs counted at execution (decision ${decision.id}): ${counted.length}, complete`,
-    ...counted.map((a) => `  ✓ ${approvalLine(a)}`),
-  ];
-}
-
 /** `request show`: the request, the gate table of its latest decision, sign-offs and evidence. */
 export function renderRequest(view: RequestView, decision: DecisionRecord | undefined): string {
   const lines = [...requestHead(view.request), ''];
@@ -173,12 +134,7 @@ export function renderRequest(view: RequestView, decision: DecisionRecord | unde
     lines.push(decisionHead(decision), ...gateLines(decision.gates));
     for (const reason of decision.reasons) lines.push(`  ${reason}`);
   } else lines.push('Gates: not evaluated yet.');
-  const executed =
-    view.request.status === 'executed' &&
-    view.status.basis === 'approvals' &&
-    decision?.kind === 'transition' &&
-    decision.outcome === 'allowed';
-  lines.push('', ...(executed ? executedSignOffLines(decision) : signOffLines(view)));
+  lines.push('', ...signOffLines(view));
   if (decision) {
     lines.push('', 'Evidence the sign-offs are bound to:', ...evidenceLines(decision.evidence));
     if (decision.baseline)
