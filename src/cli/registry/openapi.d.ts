@@ -715,8 +715,7 @@ export interface paths {
                   reviewComplete: boolean;
                   requiredRoles: {
                       role: string;
-                      count?: number;
-                      needed?: number;
+                      count: number;
                     }[];
                   signed: ({
                       approver: string;
@@ -1181,8 +1180,7 @@ export interface paths {
                 requestedBy: string;
                 missing: {
                     role: string;
-                    count?: number;
-                    needed?: number;
+                    needed: number;
                   }[];
                 executedUnderBypass: boolean;
                 bypassedGates: string[];
@@ -1192,8 +1190,7 @@ export interface paths {
                 reviewComplete: boolean;
                 requiredRoles: {
                     role: string;
-                    count?: number;
-                    needed?: number;
+                    count: number;
                   }[];
                 signed: ({
                     approver: string;
@@ -1232,7 +1229,8 @@ export interface paths {
                 id: string;
                 url: string;
                 description?: string;
-                events: string | string[];
+                /** @description Event types, or "*" for every type. */
+                events: "*" | string[];
                 models?: string[];
                 /** @description When each valid secret was made and, during a rotation, when the old one stops signing. Never the secrets. */
                 secrets: {
@@ -1287,7 +1285,8 @@ export interface paths {
                 id: string;
                 url: string;
                 description?: string;
-                events: string | string[];
+                /** @description Event types, or "*" for every type. */
+                events: "*" | string[];
                 models?: string[];
                 /** @description When each valid secret was made and, during a rotation, when the old one stops signing. Never the secrets. */
                 secrets: {
@@ -1338,7 +1337,8 @@ export interface paths {
               id: string;
               url: string;
               description?: string;
-              events: string | string[];
+              /** @description Event types, or "*" for every type. */
+              events: "*" | string[];
               models?: string[];
               /** @description When each valid secret was made and, during a rotation, when the old one stops signing. Never the secrets. */
               secrets: {
@@ -1424,7 +1424,8 @@ export interface paths {
               id: string;
               url: string;
               description?: string;
-              events: string | string[];
+              /** @description Event types, or "*" for every type. */
+              events: "*" | string[];
               models?: string[];
               /** @description When each valid secret was made and, during a rotation, when the old one stops signing. Never the secrets. */
               secrets: {
@@ -1473,7 +1474,8 @@ export interface paths {
                 id: string;
                 url: string;
                 description?: string;
-                events: string | string[];
+                /** @description Event types, or "*" for every type. */
+                events: "*" | string[];
                 models?: string[];
                 /** @description When each valid secret was made and, during a rotation, when the old one stops signing. Never the secrets. */
                 secrets: {
@@ -1524,7 +1526,8 @@ export interface paths {
               id: string;
               url: string;
               description?: string;
-              events: string | string[];
+              /** @description Event types, or "*" for every type. */
+              events: "*" | string[];
               models?: string[];
               /** @description When each valid secret was made and, during a rotation, when the old one stops signing. Never the secrets. */
               secrets: {
@@ -1586,7 +1589,7 @@ export interface paths {
                 lastDurationMs?: number;
                 deliveredAt?: string;
                 createdAt: string;
-                attemptLog?: ({
+                attemptLog: ({
                     attempt: number;
                     at: string;
                     /** @enum {string} */
