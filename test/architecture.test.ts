@@ -150,6 +150,14 @@ describe('architecture', () => {
     expect(files.length).toBeGreaterThan(5);
   });
 
+  it('knows every top-level module of src/, so a new folder gets its rule before its first import', () => {
+    const modules = readdirSync(srcRoot)
+      .filter((name) => !name.endsWith('.test.ts'))
+      .map((name) => name.replace(/\.ts$/, ''));
+    expect(modules.filter((name) => !(name in allowed))).toEqual([]);
+    expect(Object.keys(allowed).filter((name) => !modules.includes(name))).toEqual([]);
+  });
+
   it('keeps every import pointing inward', () => {
     const violations: string[] = [];
     for (const file of files) {

@@ -9,15 +9,17 @@ import type {
   RateMetric,
 } from '../domain/index.js';
 import {
+  aucFromBlockCounts,
   bootstrapCi,
+  countDrawnByBlock,
   delongPaired,
+  ksFromBlockCounts,
+  type RankBlocks,
+  rankBlocks,
   regressionErrors,
   rocCurvePoints,
-  scoreOrder,
   twoProportionZTest,
-  weightedAuc,
   weightedConfusion,
-  weightedKs,
 } from '../stats/index.js';
 import { confusionMetricValues } from './compute-metrics.js';
 
@@ -71,26 +73,51 @@ export function compareDelong(input: {
   };
 }
 
-type WeightedMetric = (scores: Float64Array, weights: Uint32Array) => number;
+type ResampleMetric = (scores: Float64Array, rows: Uint32Array) => number;
 
-/** The metric as a function of resample weights (multiplicities), for one score column. */
-function weightedMetric(metric: string, table: PredictionTable, threshold: number): WeightedMetric {
-  const { labels, targets } = table;
-  if (labels !== undefined) {
-    if (metric === 'auc' || metric === 'ks') {
-      const orders = new Map<Float64Array, ReturnType<typeof scoreOrder>>();
-      const orderOf = (s: Float64Array) => orders.get(s) ?? orders.set(s, scoreOrder(s)).get(s)!;
-      const f = metric === 'auc' ? weightedAuc : weightedKs;
-      return (scores, w) => f(labels, scores, orderOf(scores), w);
+/**
+ * AUC or KS of a resample, from the drawn rows counted per rank block and class of each score
+ * column (its blocks computed once).
+ */
+function rankMetric(metric: 'auc' | 'ks', labels: Uint8Array): ResampleMetric {
+  const columns = new Map<Float64Array, RankBlocks & { counts: Int32Array }>();
+  const blocksOf = (scores: Float64Array) => {
+    let column = columns.get(scores);
+    if (column === undefined) {
+      const blocks = rankBlocks(labels, scores);
+      column = { ...blocks, counts: new Int32Array(2 * blocks.blocks) };
+      columns.set(scores, column);
     }
-    return (scores, w) =>
-      confusionMetricValues(weightedConfusion(labels, scores, threshold, w))[metric] ?? Number.NaN;
+    return column;
+  };
+  return (scores, rows) => {
+    const { codes, counts } = blocksOf(scores);
+    const positives = countDrawnByBlock(codes, rows, counts);
+    return metric === 'auc'
+      ? aucFromBlockCounts(counts)
+      : ksFromBlockCounts(counts, positives, rows.length - positives);
+  };
+}
+
+/** The metric as a function of the drawn rows, for one score column. */
+function resampleMetric(metric: string, table: PredictionTable, threshold: number): ResampleMetric {
+  const { labels, targets } = table;
+  const n = table.scores.length;
+  if (labels !== undefined) {
+    if (metric === 'auc' || metric === 'ks') return rankMetric(metric, labels);
+    return weighted(
+      n,
+      (scores, w) =>
+        confusionMetricValues(weightedConfusion(labels, scores, threshold, w))[metric] ??
+        Number.NaN,
+    );
   }
   if (targets === undefined) return () => Number.NaN;
-  // Regression errors need percentiles, so each resample is materialised into reused buffers.
+  // Regression errors need percentiles, so each resample is materialised, in row order (the
+  // order the sums have always run in), into reused buffers.
   const t = new Float64Array(targets.length);
   const p = new Float64Array(targets.length);
-  return (scores, w) => {
+  return weighted(n, (scores, w) => {
     let k = 0;
     for (let i = 0; i < w.length; i++) {
       for (let c = w[i] ?? 0; c > 0; c--) {
@@ -101,6 +128,19 @@ function weightedMetric(metric: string, table: PredictionTable, threshold: numbe
     }
     const errors = regressionErrors(t.subarray(0, k), p.subarray(0, k));
     return errors[metric as keyof typeof errors] ?? Number.NaN;
+  });
+}
+
+/** A metric of multiplicity weights (how often each row was drawn) as one of the drawn rows. */
+function weighted(
+  n: number,
+  metric: (scores: Float64Array, weights: Uint32Array) => number,
+): ResampleMetric {
+  const weights = new Uint32Array(n);
+  return (scores, rows) => {
+    weights.fill(0);
+    for (let i = 0; i < rows.length; i++) weights[rows[i]!]!++;
+    return metric(scores, weights);
   };
 }
 
@@ -116,14 +156,16 @@ export function compareBootstrap(input: {
   threshold: number;
 }): Comparison {
   const { spec, direction, table, baselineScores, threshold } = input;
-  const metric = weightedMetric(spec.metric, table, threshold);
-  const ones = new Uint32Array(table.scores.length).fill(1);
-  const candidate = metric(table.scores, ones);
-  const baseline = metric(baselineScores, ones);
+  const metric = resampleMetric(spec.metric, table, threshold);
+  const n = table.scores.length;
+  const all = new Uint32Array(n);
+  for (let i = 0; i < n; i++) all[i] = i;
+  const candidate = metric(table.scores, all);
+  const baseline = metric(baselineScores, all);
   const options = {
-    n: table.scores.length,
-    statistic: (w: Uint32Array) =>
-      orient(direction, metric(table.scores, w) - metric(baselineScores, w)),
+    n,
+    statistic: (rows: Uint32Array) =>
+      orient(direction, metric(table.scores, rows) - metric(baselineScores, rows)),
     resamples: spec.resamples,
     confidence: spec.confidence,
     seed: spec.seed,

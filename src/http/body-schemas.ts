@@ -150,7 +150,14 @@ const emergencyReviewState = {
     reviewDueAt: text,
     reviewOverdue: { type: 'boolean' },
     reviewComplete: { type: 'boolean' },
-    requiredRoles: roleCounts,
+    requiredRoles: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['role', 'count'],
+        properties: { role: text, count: { type: 'integer' } },
+      },
+    },
     signed: {
       type: 'array',
       items: {
@@ -296,7 +303,14 @@ export const reviewListSchema = {
       model: text,
       version: text,
       requestedBy: text,
-      missing: roleCounts,
+      missing: {
+        type: 'array',
+        items: {
+          type: 'object',
+          required: ['role', 'needed'],
+          properties: { role: text, needed: { type: 'integer' } },
+        },
+      },
       ...emergencyReviewState.properties,
     },
   },

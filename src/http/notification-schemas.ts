@@ -62,7 +62,13 @@ export const webhookSchema = {
     id: text,
     url: text,
     description: text,
-    events: { anyOf: [{ type: 'string' }, { type: 'array', items: text }] },
+    events: {
+      description: 'Event types, or "*" for every type.',
+      anyOf: [
+        { type: 'string', enum: ['*'] },
+        { type: 'array', items: text },
+      ],
+    },
     models: { type: 'array', items: text },
     secrets: {
       type: 'array',
@@ -137,7 +143,13 @@ export const deliverySchema = {
   },
 } as const;
 
-export const deliveryListSchema = { type: 'array', items: deliverySchema } as const;
+/** A delivery as the log lists it: always with its attempts (a redelivery's reply has none). */
+const deliveryLogEntrySchema = {
+  ...deliverySchema,
+  required: [...deliverySchema.required, 'attemptLog'],
+} as const;
+
+export const deliveryListSchema = { type: 'array', items: deliveryLogEntrySchema } as const;
 
 export const deliveriesQuery = {
   type: 'object',

@@ -87,3 +87,23 @@ export function weightedAuc(
   if (weights.length !== scores.length) throw new RangeError('Weights need one entry per row.');
   return aucFromOrder(labels, order.order, order.groupEnds, weights);
 }
+
+/**
+ * AUC of a resample from its counts per rank block and class (`countDrawnByBlock`): the same
+ * integer sum as `weightedAuc`, so the same number. A block of one class adds what its tie groups
+ * add one by one: negatives add nothing to U, and positives all see the same negatives below.
+ */
+export function aucFromBlockCounts(counts: Int32Array): number {
+  let negativesBelow = 0;
+  let positivesSeen = 0;
+  let twiceU = 0;
+  for (let c = 0; c < counts.length; c += 2) {
+    const q = counts[c]!;
+    const p = counts[c + 1]!;
+    twiceU += p * (2 * negativesBelow + q);
+    negativesBelow += q;
+    positivesSeen += p;
+  }
+  if (positivesSeen === 0 || negativesBelow === 0) return Number.NaN;
+  return twiceU / (2 * positivesSeen * negativesBelow);
+}

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fixture from '../../test/fixtures/reference/bootstrap.json' with { type: 'json' };
 import { weightedAuc } from './auc.js';
-import { bootstrapCi, bootstrapCiFromReplicates } from './bootstrap.js';
+import { bootstrapCi, bootstrapCiFromReplicates, weightedStatistic } from './bootstrap.js';
 import { percentile } from './percentile.js';
 import { createRng } from './rng.js';
 import { scoreOrder } from './score-order.js';
@@ -119,7 +119,7 @@ describe('bootstrapCiFromReplicates against SciPy with fixed resample indices', 
 describe('bootstrapCi', () => {
   const options = {
     n: values.length,
-    statistic: weightedMean(values),
+    statistic: weightedStatistic(values.length, weightedMean(values)),
     resamples: 500,
     confidence: 0.95,
     seed: 42,
@@ -157,10 +157,10 @@ describe('bootstrapCi', () => {
       seed: 11,
       method: 'percentile',
       strata,
-      statistic: (w) => {
+      statistic: weightedStatistic(n, (w) => {
         seen.push(w.slice());
         return 0;
-      },
+      }),
     });
     expect(seen.slice(1)).toEqual(expected);
   });
@@ -174,7 +174,7 @@ describe('bootstrapCi', () => {
       seed: 1,
       method: 'percentile',
       strata,
-      statistic: (w) => {
+      statistic: weightedStatistic(labels.length, (w) => {
         let pos = 0;
         let all = 0;
         for (let i = 0; i < w.length; i++) {
@@ -183,7 +183,7 @@ describe('bootstrapCi', () => {
         }
         expect([pos, all]).toEqual([positives, labels.length]);
         return pos / all;
-      },
+      }),
     });
   });
   it('uses exact leave-one-out up to 2000 rows and 100 deleted groups above', () => {
@@ -198,14 +198,53 @@ describe('bootstrapCi', () => {
         confidence: 0.95,
         seed: 3,
         method: 'bca',
-        statistic: (w) => {
+        statistic: weightedStatistic(n, (w) => {
           calls++;
           let s = 0;
           for (let i = 0; i < w.length; i++) s += w[i]! * (i % 7);
           return s;
-        },
+        }),
       });
       expect(calls).toBe(1 + 3 + jackknifeCalls);
     }
+  });
+  it('hands the statistic the rows drawn, the jackknife the rows kept', () => {
+    const n = 2001;
+    const seen: number[][] = [];
+    bootstrapCi({
+      n,
+      resamples: 1,
+      confidence: 0.95,
+      seed: 5,
+      method: 'bca',
+      statistic: (rows) => {
+        seen.push(Array.from(rows));
+        return rows.length;
+      },
+    });
+    const everyRow = Array.from({ length: n }, (_, i) => i);
+    expect(seen[0]).toEqual(everyRow);
+    expect(seen[1]).toHaveLength(n);
+    expect(seen[2]).toEqual(everyRow.filter((i) => i % 100 !== 0));
+    expect(seen[101]).toEqual(everyRow.filter((i) => i % 100 !== 99));
+    expect(seen).toHaveLength(102);
+    const small: number[][] = [];
+    bootstrapCi({
+      n: 4,
+      resamples: 1,
+      confidence: 0.95,
+      seed: 5,
+      method: 'bca',
+      statistic: (rows) => {
+        small.push(Array.from(rows).sort());
+        return rows[0]!;
+      },
+    });
+    expect(small.slice(2)).toEqual([
+      [1, 2, 3],
+      [0, 2, 3],
+      [0, 1, 3],
+      [0, 1, 2],
+    ]);
   });
 });

@@ -108,30 +108,52 @@ function strataMembers(n: number, strata?: Uint8Array): { members: Uint32Array; 
 }
 
 /**
- * One resample as multiplicities: each stratum draws its own size of rows uniformly with
- * replacement. Same draws as `rng.nextInt(size)` per row (reject words ≥ the largest multiple of
- * `size` below 2^32, then take the remainder), but the words come in blocks from `fillUint32`, and
- * the remainder avoids a division per draw: q = ⌊x · (1/size)⌋ is the true quotient or one off
- * (x < 2^32, so the product's relative error of ~2^-52 moves it by far less than 1), and
- * r = x − q·size (exact in doubles) is brought back into [0, size) by one step either way, so r is
- * exactly x mod size. Multiplying is several times cheaper than dividing (or than `%`, which is a
- * floating-point remainder for words ≥ 2^31).
+ * A statistic of one resample, given the rows drawn (a multiset: a row drawn twice appears twice,
+ * and the order carries no meaning). `rows` is a view into a reused buffer; do not keep it.
+ */
+export type ResampleStatistic = (rows: Uint32Array) => number;
+
+/**
+ * A `ResampleStatistic` from a weighted one: `statistic(weights)` sees how many times each of the
+ * `n` rows was drawn. The weights buffer is reused between calls; do not keep it.
+ */
+export function weightedStatistic(
+  n: number,
+  statistic: (weights: Uint32Array) => number,
+): ResampleStatistic {
+  const weights = new Uint32Array(n);
+  return (rows) => {
+    weights.fill(0);
+    for (let i = 0; i < rows.length; i++) weights[rows[i]!]!++;
+    return statistic(weights);
+  };
+}
+
+/**
+ * One resample: each stratum draws its own size of rows uniformly with replacement, written to
+ * `drawn` stratum by stratum. Same draws as `rng.nextInt(size)` per row (reject words ≥ the largest
+ * multiple of `size` below 2^32, then take the remainder), but the words come in blocks from
+ * `fillUint32`, and the remainder avoids a division per draw: q = ⌊x · (1/size)⌋ is the true
+ * quotient or one off (x < 2^32, so the product's relative error of ~2^-52 moves it by far less
+ * than 1), and r = x − q·size (exact in doubles) is brought back into [0, size) by one step either
+ * way, so r is exactly x mod size. Multiplying is several times cheaper than dividing (or than
+ * `%`, which is a floating-point remainder for words ≥ 2^31).
  */
 function resampleInto(
-  weights: Uint32Array,
+  drawn: Uint32Array,
   rng: Rng,
   members: Uint32Array,
   starts: number[],
   words: Uint32Array,
 ) {
-  weights.fill(0);
+  let out = 0;
   for (let s = 0; s + 1 < starts.length; s++) {
     const start = starts[s]!;
     const size = starts[s + 1]! - start;
     const limit = 4294967296 - (4294967296 % size);
     const inverse = 1 / size;
-    for (let drawn = 0; drawn < size; ) {
-      const count = Math.min(size - drawn, words.length);
+    for (let left = size; left > 0; ) {
+      const count = Math.min(left, words.length);
       rng.fillUint32(words, count);
       for (let i = 0; i < count; i++) {
         const x = words[i]!;
@@ -139,45 +161,51 @@ function resampleInto(
         let r = x - Math.floor(x * inverse) * size;
         if (r < 0) r += size;
         else if (r >= size) r -= size;
-        weights[members[start + r]!]!++;
-        drawn++;
+        drawn[out++] = members[start + r]!;
+        left--;
       }
     }
   }
 }
 
-function jackknifeValues(n: number, statistic: (weights: Uint32Array) => number): Float64Array {
-  const weights = new Uint32Array(n);
+/**
+ * Jackknife values: exact leave-one-out when n ≤ 2000 (the kept rows in a buffer where deleting
+ * row i+1 instead of row i rewrites one entry), otherwise 100 interleaved deleted groups.
+ */
+function jackknifeValues(n: number, statistic: ResampleStatistic): Float64Array {
   if (n <= JACKKNIFE_EXACT_MAX) {
+    const kept = new Uint32Array(n - 1);
+    for (let i = 1; i < n; i++) kept[i - 1] = i;
     const values = new Float64Array(n);
     for (let i = 0; i < n; i++) {
-      weights.fill(1);
-      weights[i] = 0;
-      values[i] = statistic(weights);
+      if (i > 0) kept[i - 1] = i - 1;
+      values[i] = statistic(kept);
     }
     return values;
   }
+  const kept = new Uint32Array(n);
   const values = new Float64Array(JACKKNIFE_GROUPS);
   for (let g = 0; g < JACKKNIFE_GROUPS; g++) {
-    weights.fill(1);
-    for (let i = g; i < n; i += JACKKNIFE_GROUPS) weights[i] = 0;
-    values[g] = statistic(weights);
+    let count = 0;
+    for (let i = 0; i < n; i++) if (i % JACKKNIFE_GROUPS !== g) kept[count++] = i;
+    values[g] = statistic(kept.subarray(0, count));
   }
   return values;
 }
 
 /**
- * Bootstrap confidence interval (Efron & Tibshirani 1993) with resamples given to `statistic` as
- * multiplicity weights, so an O(n) weighted statistic replaces materialising each resample.
+ * Bootstrap confidence interval (Efron & Tibshirani 1993). Each resample reaches `statistic` as
+ * the rows drawn, so a statistic can count them the way it needs (per tie group for AUC and KS,
+ * as weights through `weightedStatistic` for the rest) instead of materialising the resample.
  * Draws come from `createRng(seed)` (xoshiro128**), so a seed reproduces the interval anywhere.
  * With `strata` every stratum is resampled to its own size (stratified bootstrap, e.g. by class
  * for AUC). BCa's acceleration uses the exact leave-one-out jackknife when n ≤ 2000, otherwise a
  * delete-a-group jackknife with 100 interleaved groups (row i in group i mod 100), which keeps
- * the cost at 100 evaluations. The weights buffer is reused between calls; do not keep it.
+ * the cost at 100 evaluations.
  */
 export function bootstrapCi(options: {
   n: number;
-  statistic: (weights: Uint32Array) => number;
+  statistic: ResampleStatistic;
   resamples: number;
   confidence: number;
   seed: number;
@@ -190,15 +218,16 @@ export function bootstrapCi(options: {
   if (!Number.isInteger(resamples) || resamples < 1) {
     throw new RangeError(`Resamples must be a positive integer, got ${resamples}.`);
   }
-  const weights = new Uint32Array(n).fill(1);
-  const estimate = statistic(weights);
-  const rng = createRng(seed);
   const { members, starts } = strataMembers(n, options.strata);
+  const drawn = new Uint32Array(n);
+  for (let i = 0; i < n; i++) drawn[i] = i;
+  const estimate = statistic(drawn);
+  const rng = createRng(seed);
   const replicates = new Float64Array(resamples);
   const words = new Uint32Array(Math.min(n, 65536));
   for (let b = 0; b < resamples; b++) {
-    resampleInto(weights, rng, members, starts, words);
-    replicates[b] = statistic(weights);
+    resampleInto(drawn, rng, members, starts, words);
+    replicates[b] = statistic(drawn);
   }
   const interval = bootstrapCiFromReplicates({
     estimate,

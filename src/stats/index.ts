@@ -1,8 +1,10 @@
-export { rocAuc, weightedAuc } from './auc.js';
+export { aucFromBlockCounts, rocAuc, weightedAuc } from './auc.js';
 export {
   type BootstrapResult,
   bootstrapCi,
   bootstrapCiFromReplicates,
+  type ResampleStatistic,
+  weightedStatistic,
 } from './bootstrap.js';
 export { type ConfusionMetrics, confusionAt, weightedConfusion } from './confusion.js';
 export {
@@ -13,10 +15,11 @@ export {
   delongPaired,
 } from './delong.js';
 export { type FairnessReport, fairnessReport, type GroupRates } from './fairness.js';
-export { ksStatistic, weightedKs } from './ks.js';
+export { ksFromBlockCounts, ksStatistic, weightedKs } from './ks.js';
 export { normalCdf, normalQuantile } from './normal.js';
 export { percentile, percentileOfSorted } from './percentile.js';
 export { type TwoProportionResult, twoProportionZTest } from './proportions.js';
+export { countDrawnByBlock, type RankBlocks, rankBlocks } from './rank-blocks.js';
 export { regressionErrors } from './regression.js';
 export { createRng, type Rng } from './rng.js';
 export { type RocCurvePoints, rocCurvePoints } from './roc-curve.js';

@@ -726,8 +726,7 @@ export interface paths {
                   reviewComplete: boolean;
                   requiredRoles: {
                       role: string;
-                      count?: number;
-                      needed?: number;
+                      count: number;
                     }[];
                   signed: ({
                       approver: string;
@@ -1192,8 +1191,7 @@ export interface paths {
                 requestedBy: string;
                 missing: {
                     role: string;
-                    count?: number;
-                    needed?: number;
+                    needed: number;
                   }[];
                 executedUnderBypass: boolean;
                 bypassedGates: string[];
@@ -1203,8 +1201,7 @@ export interface paths {
                 reviewComplete: boolean;
                 requiredRoles: {
                     role: string;
-                    count?: number;
-                    needed?: number;
+                    count: number;
                   }[];
                 signed: ({
                     approver: string;
@@ -1243,7 +1240,8 @@ export interface paths {
                 id: string;
                 url: string;
                 description?: string;
-                events: string | string[];
+                /** @description Event types, or "*" for every type. */
+                events: "*" | string[];
                 models?: string[];
                 /** @description When each valid secret was made and, during a rotation, when the old one stops signing. Never the secrets. */
                 secrets: {
@@ -1298,7 +1296,8 @@ export interface paths {
                 id: string;
                 url: string;
                 description?: string;
-                events: string | string[];
+                /** @description Event types, or "*" for every type. */
+                events: "*" | string[];
                 models?: string[];
                 /** @description When each valid secret was made and, during a rotation, when the old one stops signing. Never the secrets. */
                 secrets: {
@@ -1349,7 +1348,8 @@ export interface paths {
               id: string;
               url: string;
               description?: string;
-              events: string | string[];
+              /** @description Event types, or "*" for every type. */
+              events: "*" | string[];
               models?: string[];
               /** @description When each valid secret was made and, during a rotation, when the old one stops signing. Never the secrets. */
               secrets: {
@@ -1435,7 +1435,8 @@ export interface paths {
               id: string;
               url: string;
               description?: string;
-              events: string | string[];
+              /** @description Event types, or "*" for every type. */
+              events: "*" | string[];
               models?: string[];
               /** @description When each valid secret was made and, during a rotation, when the old one stops signing. Never the secrets. */
               secrets: {
@@ -1484,7 +1485,8 @@ export interface paths {
                 id: string;
                 url: string;
                 description?: string;
-                events: string | string[];
+                /** @description Event types, or "*" for every type. */
+                events: "*" | string[];
                 models?: string[];
                 /** @description When each valid secret was made and, during a rotation, when the old one stops signing. Never the secrets. */
                 secrets: {
@@ -1535,7 +1537,8 @@ export interface paths {
               id: string;
               url: string;
               description?: string;
-              events: string | string[];
+              /** @description Event types, or "*" for every type. */
+              events: "*" | string[];
               models?: string[];
               /** @description When each valid secret was made and, during a rotation, when the old one stops signing. Never the secrets. */
               secrets: {
@@ -1597,7 +1600,7 @@ export interface paths {
                 lastDurationMs?: number;
                 deliveredAt?: string;
                 createdAt: string;
-                attemptLog?: ({
+                attemptLog: ({
                     attempt: number;
                     at: string;
                     /** @enum {string} */

@@ -83,10 +83,12 @@ async function answer<T>(
 }
 
 /**
- * `answer` named by the domain type the route serialises, for the replies whose schemas are still
- * looser than the domain: DecisionRecord (and the request, approval, review and execute replies
- * that embed it), history, backtest and webhook subscriptions and deliveries (events a string
- * union in the domain, `string | string[]` in the document).
+ * `answer` named by the domain type the route serialises, for the seven replies whose schemas are
+ * still looser than the domain: the DecisionRecord (gate results, evidence items, approvals
+ * counted) and the replies embedding it (request, execute, history), the sign-off evaluation of
+ * a request or review (counted and ignored approvals), and the backtest report. Each is a cast
+ * until its reply schema spells that type out; the webhook and review-list replies do, so they
+ * go through `answer`.
  */
 async function answerAs<T>(
   call: Promise<{ data?: unknown; error?: unknown; response: Response }>,
@@ -249,8 +251,7 @@ export function createRemoteRegistry(options: RemoteOptions): CliRegistry {
           body,
         }),
       ),
-    listReviews: (status) =>
-      answerAs(api.GET('/api/v1/reviews', { params: { query: { status } } })),
+    listReviews: (status) => answer(api.GET('/api/v1/reviews', { params: { query: { status } } })),
     getRollout: (id) => answer(api.GET('/api/v1/rollouts/{id}', { params: { path: { id } } })),
     listRollouts: (query) => answer(api.GET('/api/v1/rollouts', { params: { query } })),
     postObservations: ({ rolloutId, ...body }) =>
@@ -333,25 +334,25 @@ export function createRemoteRegistry(options: RemoteOptions): CliRegistry {
     createToken: (body) => answer(api.POST('/api/v1/tokens', { body })),
     revokeToken: (id) => answer(api.DELETE('/api/v1/tokens/{id}', { params: { path: { id } } })),
     createWebhook: (body) =>
-      answerAs(api.POST('/api/v1/webhooks', { body: body as WebhookBody<'post'> })),
-    listWebhooks: () => answerAs(api.GET('/api/v1/webhooks')),
-    getWebhook: (id) => answerAs(api.GET('/api/v1/webhooks/{id}', { params: { path: { id } } })),
+      answer(api.POST('/api/v1/webhooks', { body: body as WebhookBody<'post'> })),
+    listWebhooks: () => answer(api.GET('/api/v1/webhooks')),
+    getWebhook: (id) => answer(api.GET('/api/v1/webhooks/{id}', { params: { path: { id } } })),
     updateWebhook: ({ id, ...body }) =>
-      answerAs(
+      answer(
         api.PATCH('/api/v1/webhooks/{id}', {
           params: { path: { id } },
           body: body as WebhookBody<'patch'>,
         }),
       ),
     rotateWebhookSecret: (id) =>
-      answerAs(api.POST('/api/v1/webhooks/{id}/rotate-secret', { params: { path: { id } } })),
+      answer(api.POST('/api/v1/webhooks/{id}/rotate-secret', { params: { path: { id } } })),
     disableWebhook: (id) =>
-      answerAs(api.POST('/api/v1/webhooks/{id}/disable', { params: { path: { id } } })),
+      answer(api.POST('/api/v1/webhooks/{id}/disable', { params: { path: { id } } })),
     async deleteWebhook(id) {
       await answer(api.DELETE('/api/v1/webhooks/{id}', { params: { path: { id } } }));
     },
     webhookDeliveries: ({ id, limit }) =>
-      answerAs(
+      answer(
         api.GET('/api/v1/webhooks/{id}/deliveries', {
           params: { path: { id }, ...(limit === undefined ? {} : { query: { limit } }) },
         }),
