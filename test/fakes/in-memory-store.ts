@@ -495,6 +495,52 @@ function readModels(tx: Omit<Repositories, 'reads'>): Repositories['reads'] {
         }),
       );
     },
+    async board(query) {
+      const models = (await tx.models.list())
+        .filter(
+          (m) =>
+            (query.team === undefined || m.ownerTeam === query.team) &&
+            (query.riskTier === undefined || m.riskTier === query.riskTier) &&
+            (query.models === undefined || query.models.includes(m.name)) &&
+            (query.after === undefined || m.name > query.after),
+        )
+        .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+        .slice(0, query.limit);
+      const active = await tx.rollouts.list({ status: ['running', 'paused'] });
+      return Promise.all(
+        models.map(async (model) => {
+          const requests = await tx.requests.list({ model: model.name });
+          const open = await Promise.all(
+            requests
+              .filter((r) => r.status === 'pending' || r.status === 'approved')
+              .map(async (request) => {
+                const decision = request.decisionId
+                  ? await tx.decisions.get(request.decisionId)
+                  : undefined;
+                return decision ? { request, decision } : { request };
+              }),
+          );
+          const rollout = active.find((r) => r.model === model.name);
+          return {
+            model,
+            versions: (await tx.versions.list(model.name)).map((v) => ({
+              version: v.version,
+              state: v.state,
+            })),
+            serving: await tx.serving.get(model.name),
+            open,
+            ...(rollout ? { rollout: { id: rollout.id, version: rollout.version } } : {}),
+            reviewsDue: requests.filter(
+              (r) =>
+                (r.status === 'executed' || r.status === 'expired') &&
+                r.changeType === 'emergency' &&
+                r.reviewDueAt !== undefined &&
+                Date.parse(r.reviewDueAt) <= Date.parse(query.now),
+            ),
+          };
+        }),
+      );
+    },
   };
 }
 

@@ -19,7 +19,9 @@ const hex = (bytes: Uint8Array | undefined) =>
 
 /** Removes migrations 0005 and later from a migrated database, as before the upgrade. */
 async function rewind(db: StoreDialect): Promise<void> {
-  // 0013 to 0007, undone first (they do not touch the audit log).
+  // 0014 to 0007, undone first (they do not touch the audit log).
+  await sql`drop index models_by_risk_tier`.execute(db.db);
+  await sql`drop index models_by_team`.execute(db.db);
   await sql`drop table version_descriptions`.execute(db.db);
   await sql`drop table model_aliases`.execute(db.db);
   await sql`drop table version_tags`.execute(db.db);
