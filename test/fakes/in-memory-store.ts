@@ -7,6 +7,7 @@ import { isDeepStrictEqual } from 'node:util';
  */
 import type {
   AuditEntryInput,
+  AuditPageFilter,
   BlobUpload,
   IdempotencyRecord,
   Repositories,
@@ -16,6 +17,7 @@ import type {
 import {
   type AuditEntry,
   entryLeafHash,
+  entryModel,
   hashCompletedNodes,
   type LoggedAuditEntry,
   leftChild,
@@ -310,6 +312,7 @@ function otherRepos(
       leafHashes: async (from, to) => s.leafHashes.slice(from, to).map((h) => Buffer.from(h)),
       treeNodes: async (ids) => ids.map((id) => Buffer.from(treeNode(s, id))),
       withActions: (actions) => entriesWithActions(s, actions),
+      page: async (filter) => auditPage(s, filter),
       aboutSubject: async (subject, actions) =>
         s.audit
           .filter(
@@ -466,6 +469,27 @@ async function* loggedEntries(
     const leafHash = s.leafHashes[seq];
     if (entry && leafHash) yield { entry: copy(entry), leafHash: Buffer.from(leafHash) };
   }
+}
+
+function auditPage(s: MemoryState, filter: AuditPageFilter): LoggedAuditEntry[] {
+  const time = (e: AuditEntry) => Date.parse(e.time);
+  const matching = s.audit.filter(
+    (e) =>
+      (filter.model === undefined || entryModel(e) === filter.model) &&
+      (filter.actor === undefined || e.actor.id === filter.actor) &&
+      (filter.action === undefined || e.action === filter.action) &&
+      (filter.since === undefined || time(e) >= Date.parse(filter.since)) &&
+      (filter.until === undefined || time(e) < Date.parse(filter.until)),
+  );
+  const { before } = filter;
+  const ordered =
+    before !== undefined
+      ? matching.filter((e) => e.seq < before).reverse()
+      : matching.filter((e) => e.seq >= (filter.from ?? 0));
+  return ordered.slice(0, filter.limit).map((entry) => ({
+    entry: copy(entry),
+    leafHash: Buffer.from(s.leafHashes[entry.seq] as Uint8Array),
+  }));
 }
 
 async function* entriesWithActions(

@@ -208,6 +208,27 @@ export interface AuditRepository {
     subject: { type: string; id: string },
     actions: readonly string[],
   ): Promise<AuditEntry[]>;
+  /**
+   * Up to `limit` entries matching every filter given, oldest first from seq `from`, or newest
+   * first below seq `before` (the audit explorer's pages), with their stored leaf hashes.
+   */
+  page(filter: AuditPageFilter): Promise<LoggedAuditEntry[]>;
+}
+
+/** The audit explorer's filters: exact model (see `entryModel`), actor and action; time range. */
+export interface AuditPageFilter {
+  model?: string;
+  actor?: string;
+  action?: string;
+  /** Entries at or after this instant. */
+  since?: string;
+  /** Entries before this instant. */
+  until?: string;
+  /** Oldest first from this seq (inclusive); ignored when `before` is given. */
+  from?: number;
+  /** Newest first below this seq. */
+  before?: number;
+  limit: number;
 }
 
 /**

@@ -2527,12 +2527,24 @@ export interface paths {
     };
   };
   "/api/v1/audit/entries": {
-    /** A page of audit entries with their leaf hashes (auditor, admin) */
+    /**
+     * A page of audit entries with their leaf hashes, filtered (auditor, admin)
+     * @description Oldest first from seq `from`, or newest first below seq `before`; `next` is the `from` (or `before`) of the following page. Filters match exactly and combine: `model` (an entry's `data.model`, or its model or version subject), `actor`, `action`, and `since` ≤ time < `until` (RFC 3339).
+     */
     get: {
       parameters: {
         query?: {
           from?: number;
+          /** @description Newest first, entries with a lower seq. */
+          before?: number;
           limit?: number;
+          model?: string;
+          actor?: string;
+          action?: string;
+          /** @description RFC 3339; entries at or after. */
+          since?: string;
+          /** @description RFC 3339; entries before. */
+          until?: string;
         };
       };
       responses: {
