@@ -55,7 +55,7 @@ export interface BoardPage {
   next: string | null;
 }
 
-export const defaultBoardPage = 100;
+const defaultBoardPage = 100;
 export const maxBoardPage = 500;
 
 /**

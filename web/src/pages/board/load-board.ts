@@ -14,7 +14,7 @@ export interface BoardFilter {
 }
 
 /** Models the board asks for per page. */
-export const boardPageSize = 100;
+const boardPageSize = 100;
 
 /** One page of the board under `filter`, after model `after`; `next` names the following page. */
 export async function loadBoard(
