@@ -77,7 +77,7 @@ forEachStore('audit entries filtered over HTTP', (open) => {
 
     // Newest first, one at a time, following `next` as `before`.
     const newest: number[] = [];
-    let before: number | null = all.length;
+    let before: number | null = Number.MAX_SAFE_INTEGER;
     while (before !== null) {
       const page = await get(
         `/api/v1/audit/entries?actor=${people.admin.id}&limit=2&before=${before}`,

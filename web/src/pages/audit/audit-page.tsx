@@ -92,6 +92,12 @@ function EntryTable(props: {
 }) {
   const api = useApi();
   const [pages, setPages] = useState(props.first);
+  // A new first page (the filter changed) replaces the pages shown so far.
+  const [shownFirst, setShownFirst] = useState(props.first);
+  if (shownFirst !== props.first) {
+    setShownFirst(props.first);
+    setPages(props.first);
+  }
   const [loading, setLoading] = useState(false);
   const showOlder = async () => {
     if (pages.next === null) return;

@@ -33,6 +33,12 @@ function Board(props: { first: { rows: BoardRow[]; next: string | null }; filter
   const search = useSearch();
   const navigate = useNavigate();
   const [pages, setPages] = useState(props.first);
+  // A new first page (the filter changed) replaces the pages shown so far.
+  const [shownFirst, setShownFirst] = useState(props.first);
+  if (shownFirst !== props.first) {
+    setShownFirst(props.first);
+    setPages(props.first);
+  }
   const [loadingMore, setLoadingMore] = useState(false);
   const rows = pages.rows;
   const setFilter = (key: string, value: string | undefined) => {
