@@ -4,6 +4,7 @@
  * refusals (`forbidden`, `not_found`, …) itself; a `forbidden` one is audited as `access.denied`.
  */
 import { type AuditLogUseCases, bindAuditLogUseCases } from './audit-log/audit-log-use-cases.js';
+import { type BoardUseCases, bindBoardUseCases } from './board/board-use-cases.js';
 import {
   bindEvidencePackUseCases,
   type EvidencePackUseCases,
@@ -35,7 +36,8 @@ export interface UseCases
     ReviewUseCases,
     NotificationUseCases,
     RolloutUseCases,
-    MlflowUseCases {}
+    MlflowUseCases,
+    BoardUseCases {}
 
 /** Without `auditSigner` the audit-log use cases refuse with `audit_unavailable`. */
 export function bindUseCases(deps: AppDeps, auditSigner?: AuditSigner): UseCases {
@@ -50,5 +52,6 @@ export function bindUseCases(deps: AppDeps, auditSigner?: AuditSigner): UseCases
     ...bindNotificationUseCases(deps),
     ...bindRolloutUseCases(deps),
     ...bindMlflowUseCases(deps),
+    ...bindBoardUseCases(deps),
   };
 }

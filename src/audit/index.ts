@@ -31,6 +31,7 @@ export {
   signCheckpoint,
   verifyCheckpoint,
 } from './checkpoint.js';
+export { entryModel } from './entry-model.js';
 export {
   followKeyHandovers,
   handoverExtensions,

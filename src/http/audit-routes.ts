@@ -192,10 +192,25 @@ export const auditRoutes: RoutesPlugin = async (app, { useCases }) => {
     {
       schema: {
         tags: ['audit'],
-        summary: 'A page of audit entries with their leaf hashes (auditor, admin)',
+        summary: 'A page of audit entries with their leaf hashes, filtered (auditor, admin)',
+        description:
+          'Oldest first from seq `from`, or newest first below seq `before`; `next` is the `from` ' +
+          '(or `before`) of the following page. Filters match exactly and combine: `model` (an ' +
+          "entry's `data.model`, or its model or version subject), `actor`, `action`, and " +
+          '`since` ≤ time < `until` (RFC 3339).',
         querystring: {
           type: 'object',
-          properties: { from: int, limit: { type: 'integer', minimum: 1, maximum: 1000 } },
+          additionalProperties: false,
+          properties: {
+            from: int,
+            before: { ...int, description: 'Newest first, entries with a lower seq.' },
+            limit: { type: 'integer', minimum: 1, maximum: 1000 },
+            model: { type: 'string', minLength: 1 },
+            actor: { type: 'string', minLength: 1 },
+            action: { type: 'string', minLength: 1 },
+            since: { type: 'string', minLength: 1, description: 'RFC 3339; entries at or after.' },
+            until: { type: 'string', minLength: 1, description: 'RFC 3339; entries before.' },
+          },
         },
         response: { 200: entryPage, ...errors },
       },

@@ -13,6 +13,7 @@ import {
 } from '../app/index.js';
 import type { IdentityDirectory, OidcVerifier } from '../auth/index.js';
 import { auditRoutes } from './audit-routes.js';
+import { boardRoutes } from './board-routes.js';
 import { clientErrorHandler } from './client-errors.js';
 import { type AuthFailureLimit, authFailureLimiter, registerEdgeGuards } from './edge-guards.js';
 import { principalOf, registerHooks } from './http-hooks.js';
@@ -284,6 +285,7 @@ export function buildServer(deps: HttpDeps): FastifyInstance {
     );
     for (const routes of [
       modelRoutes,
+      boardRoutes,
       policyViewRoutes,
       requestRoutes,
       reviewRoutes,

@@ -4,6 +4,7 @@ import type { RepositoryContext } from './columns.js';
 import { openDialect, type StoreConfig } from './dialects/open-dialect.js';
 import type { StoreDialect } from './dialects/store-dialect.js';
 import { migrateToLatest } from './migrations/migrate-to-latest.js';
+import { boardReadModel } from './read-models/board.js';
 import { pendingRequestsReadModel } from './read-models/pending-requests.js';
 import { approvalRepository } from './repositories/approval-repository.js';
 import { auditRepository, checkpointRepository } from './repositories/audit-repository.js';
@@ -87,7 +88,10 @@ function repositories(context: RepositoryContext): Repositories {
     webhooks: webhookRepository(context),
     rollouts: rolloutRepository(context),
     metadata: modelMetadataRepository(context),
-    reads: { pendingRequests: pendingRequestsReadModel(context) },
+    reads: {
+      pendingRequests: pendingRequestsReadModel(context),
+      board: boardReadModel(context),
+    },
   };
 }
 

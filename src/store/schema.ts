@@ -133,6 +133,12 @@ export interface AuditEntriesTable {
   actor_id: string;
 }
 
+/** Which model each audit entry is about (`entryModel`), for filtering the log by model. */
+export interface AuditEntryModelsTable {
+  model: string;
+  seq: BigInt64;
+}
+
 export interface AuditHeadTable {
   id: number;
   size: BigInt64;
@@ -303,6 +309,7 @@ export interface Database {
   decisions: DecisionsTable;
   serving: ServingTable;
   audit_entries: AuditEntriesTable;
+  audit_entry_models: AuditEntryModelsTable;
   audit_head: AuditHeadTable;
   audit_tree_nodes: AuditTreeNodesTable;
   audit_checkpoints: AuditCheckpointsTable;

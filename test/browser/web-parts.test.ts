@@ -141,6 +141,12 @@ for (const engine of databaseEnginesFor(title)) {
         expect(text).toMatch(/signed by clearance\/\S+ \(the pinned key\)/);
 
         await page.getByLabel('Action').fill('approval.recorded');
+        // The server filters: wait for its answer before opening the newest match's proof.
+        await page.getByText(/^\d+ entr(y|ies) of \d+ in the log/).waitFor();
+        await page
+          .locator('tbody tr:first-child td code')
+          .filter({ hasText: /^approval\.recorded$/ })
+          .waitFor();
         await page
           .getByRole('button', { name: /Inclusion proof/ })
           .first()

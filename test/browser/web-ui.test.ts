@@ -98,7 +98,7 @@ for (const engine of databaseEnginesFor(title)) {
       await row.getByText('Gate failed: approval-rate-parity').waitFor();
       await row.getByText('Waiting for you as risk officer').first().waitFor();
       await board.getByLabel('Waiting for me').check();
-      await board.getByText('1 of 1 models').waitFor();
+      await board.getByText('1 model', { exact: true }).waitFor();
       await board.getByLabel('Team').selectOption('credit');
       await expect(board.url()).toContain('team=credit');
       await expectAccessible(board);

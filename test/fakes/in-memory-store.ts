@@ -7,6 +7,7 @@ import { isDeepStrictEqual } from 'node:util';
  */
 import type {
   AuditEntryInput,
+  AuditPageFilter,
   BlobUpload,
   IdempotencyRecord,
   Repositories,
@@ -16,6 +17,7 @@ import type {
 import {
   type AuditEntry,
   entryLeafHash,
+  entryModel,
   hashCompletedNodes,
   type LoggedAuditEntry,
   leftChild,
@@ -312,6 +314,7 @@ function otherRepos(
       leafHashes: async (from, to) => s.leafHashes.slice(from, to).map((h) => Buffer.from(h)),
       treeNodes: async (ids) => ids.map((id) => Buffer.from(treeNode(s, id))),
       withActions: (actions) => entriesWithActions(s, actions),
+      page: async (filter) => auditPage(s, filter),
       aboutSubject: async (subject, actions) =>
         s.audit
           .filter(
@@ -470,6 +473,27 @@ async function* loggedEntries(
   }
 }
 
+function auditPage(s: MemoryState, filter: AuditPageFilter): LoggedAuditEntry[] {
+  const time = (e: AuditEntry) => Date.parse(e.time);
+  const matching = s.audit.filter(
+    (e) =>
+      (filter.model === undefined || entryModel(e) === filter.model) &&
+      (filter.actor === undefined || e.actor.id === filter.actor) &&
+      (filter.action === undefined || e.action === filter.action) &&
+      (filter.since === undefined || time(e) >= Date.parse(filter.since)) &&
+      (filter.until === undefined || time(e) < Date.parse(filter.until)),
+  );
+  const { before } = filter;
+  const ordered =
+    before !== undefined
+      ? matching.filter((e) => e.seq < before).reverse()
+      : matching.filter((e) => e.seq >= (filter.from ?? 0));
+  return ordered.slice(0, filter.limit).map((entry) => ({
+    entry: copy(entry),
+    leafHash: Buffer.from(s.leafHashes[entry.seq] as Uint8Array),
+  }));
+}
+
 async function* entriesWithActions(
   s: MemoryState,
   actions: readonly string[],
@@ -493,6 +517,52 @@ function readModels(tx: Omit<Repositories, 'reads'>): Repositories['reads'] {
             approvals: await tx.approvals.list(request.id),
             evidence: await tx.evidence.list(request.model, request.version),
             modelPolicyDigest: model.policyDigest,
+          };
+        }),
+      );
+    },
+    async board(query) {
+      const models = (await tx.models.list())
+        .filter(
+          (m) =>
+            (query.team === undefined || m.ownerTeam === query.team) &&
+            (query.riskTier === undefined || m.riskTier === query.riskTier) &&
+            (query.models === undefined || query.models.includes(m.name)) &&
+            (query.after === undefined || m.name > query.after),
+        )
+        .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+        .slice(0, query.limit);
+      const active = await tx.rollouts.list({ status: ['running', 'paused'] });
+      return Promise.all(
+        models.map(async (model) => {
+          const requests = await tx.requests.list({ model: model.name });
+          const open = await Promise.all(
+            requests
+              .filter((r) => r.status === 'pending' || r.status === 'approved')
+              .map(async (request) => {
+                const decision = request.decisionId
+                  ? await tx.decisions.get(request.decisionId)
+                  : undefined;
+                return decision ? { request, decision } : { request };
+              }),
+          );
+          const rollout = active.find((r) => r.model === model.name);
+          return {
+            model,
+            versions: (await tx.versions.list(model.name)).map((v) => ({
+              version: v.version,
+              state: v.state,
+            })),
+            serving: await tx.serving.get(model.name),
+            open,
+            ...(rollout ? { rollout: { id: rollout.id, version: rollout.version } } : {}),
+            reviewsDue: requests.filter(
+              (r) =>
+                (r.status === 'executed' || r.status === 'expired') &&
+                r.changeType === 'emergency' &&
+                r.reviewDueAt !== undefined &&
+                Date.parse(r.reviewDueAt) <= Date.parse(query.now),
+            ),
           };
         }),
       );

@@ -101,6 +101,8 @@ const table: Record<string, Rule> = {
   // Promoters, break-glass (the policy's emergency role) and admins.
   'post /api/v1/models/{name}/rollback': [...promoters, 'break_glass'],
   'get /api/v1/inbox': 'authenticated',
+  // Any role reads the board (its rows: the models the caller holds a role on).
+  'get /api/v1/board': anyRole,
   'get /api/v1/decisions/{id}': anyRole,
   'post /api/v1/decisions/{id}/replay': anyRole,
   // Checkpoints and consistency proofs are hashes and signatures, meant to be published.

@@ -52,6 +52,7 @@ describe('OpenAPI document', () => {
       'post /api/v1/requests/{id}/reviews',
       'get /api/v1/reviews',
       'get /api/v1/inbox',
+      'get /api/v1/board',
       'get /api/v1/decisions/{id}',
       'post /api/v1/decisions/{id}/replay',
       'get /healthz',

@@ -19,7 +19,12 @@ const hex = (bytes: Uint8Array | undefined) =>
 
 /** Removes migrations 0005 and later from a migrated database, as before the upgrade. */
 async function rewind(db: StoreDialect): Promise<void> {
-  // 0013 to 0007, undone first (they do not touch the audit log).
+  // 0015 to 0007, undone first (they do not touch the audit tree).
+  await sql`drop index audit_entries_by_time`.execute(db.db);
+  await sql`drop index audit_entries_by_actor`.execute(db.db);
+  await sql`drop table audit_entry_models`.execute(db.db);
+  await sql`drop index models_by_risk_tier`.execute(db.db);
+  await sql`drop index models_by_team`.execute(db.db);
   await sql`drop table version_descriptions`.execute(db.db);
   await sql`drop table model_aliases`.execute(db.db);
   await sql`drop table version_tags`.execute(db.db);
@@ -55,8 +60,12 @@ eachEngine('audit tree nodes of an existing log (migration 0005)', (engine) => {
   it('are computed for every entry already in the log', async () => {
     const store = await engine.openStore();
     const entries = 2_345; // several backfill pages, and a size with many 1 bits
+    const models: string[] = [];
     await store.transaction(async (tx) => {
-      for (let i = 0; i < entries; i += 1) await tx.audit.append(auditInput(unique('old')));
+      for (let i = 0; i < entries; i += 1) {
+        models.push(unique('old'));
+        await tx.audit.append(auditInput(models[i] as string));
+      }
     });
     await rewind(engine.openDialect());
 
@@ -71,6 +80,12 @@ eachEngine('audit tree nodes of an existing log (migration 0005)', (engine) => {
         };
       });
       expect(leaves).toHaveLength(entries);
+      // Migration 0015 indexed the old entries by model too.
+      const byModel = await migrated.read((tx) =>
+        tx.audit.page({ model: models[entries - 1] as string, limit: 10 }),
+      );
+      const base = (await migrated.read((tx) => tx.audit.size())) - entries;
+      expect(byModel.map((l) => l.entry.seq)).toStrictEqual([base + entries - 1]);
       perfectCover({ start: 0, end: entries }).forEach((id, k) => {
         const span = 2 ** id.level;
         const expected = rootFromLeafHashes(leaves.slice(id.index * span, (id.index + 1) * span));

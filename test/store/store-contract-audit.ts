@@ -1,5 +1,5 @@
 import { expect, it } from 'vitest';
-import type { Store } from '../../src/app/shared/ports.js';
+import type { AuditPageFilter, Store } from '../../src/app/shared/ports.js';
 import {
   entryLeafHash,
   hashSize,
@@ -43,6 +43,58 @@ export function auditContract(store: () => Store): void {
       expect(hex(read.logged[index]?.leafHash)).toBe(leaf);
       expect(hex(read.leaves[index])).toBe(leaf);
     }
+  });
+
+  it('pages the log filtered by model, actor, action and time, either way', async () => {
+    const m = unique('model');
+    const actor = unique('actor');
+    const inputs = [
+      { ...auditInput(m, 'model.registered'), time: '2026-03-01T10:00:00.000Z' },
+      {
+        ...auditInput('r1', 'approval.recorded'),
+        subject: { type: 'request', id: unique('req') },
+        data: { model: m },
+        actor: { id: actor, kind: 'user' as const },
+        time: '2026-03-02T10:00:00.000Z',
+      },
+      {
+        ...auditInput('x', 'version.registered'),
+        subject: { type: 'version', id: `${m}@1` },
+        time: '2026-03-03T10:00:00.000Z',
+      },
+      { ...auditInput(unique('other'), 'model.registered'), time: '2026-03-03T11:00:00.000Z' },
+      {
+        ...auditInput('y', 'approval.recorded'),
+        subject: { type: 'version', id: `${m}@2` },
+        actor: { id: actor, kind: 'user' as const },
+        time: '2026-03-04T10:00:00.000Z',
+      },
+    ];
+    const seqs = await store().transaction(async (tx) => {
+      const out: number[] = [];
+      for (const input of inputs) out.push((await tx.audit.append(input)).seq);
+      return out;
+    });
+    const page = (filter: Omit<AuditPageFilter, 'limit'> & { limit?: number }) =>
+      store().read(async (tx) =>
+        (await tx.audit.page({ limit: 100, ...filter })).map((l) => l.entry.seq),
+      );
+    const [s0, s1, s2, s3, s4] = seqs as [number, number, number, number, number];
+    expect(await page({ model: m })).toStrictEqual([s0, s1, s2, s4]);
+    expect(await page({ model: m, before: s4 })).toStrictEqual([s2, s1, s0]);
+    expect(await page({ model: m, from: s1, limit: 2 })).toStrictEqual([s1, s2]);
+    expect(await page({ actor })).toStrictEqual([s1, s4]);
+    expect(await page({ actor, action: 'approval.recorded', model: m })).toStrictEqual([s1, s4]);
+    expect(
+      await page({
+        from: s0,
+        since: '2026-03-02T10:00:00.000Z',
+        until: '2026-03-04T10:00:00.000Z',
+      }),
+    ).toStrictEqual([s1, s2, s3]);
+    expect(await page({ model: unique('none') })).toStrictEqual([]);
+    const logged = await store().read((tx) => tx.audit.page({ model: m, limit: 1 }));
+    expect(hex(logged[0]?.leafHash)).toBe(hex(entryLeafHash(logged[0]?.entry as never)));
   });
 
   it('streams the whole log in seq order across pages', async () => {

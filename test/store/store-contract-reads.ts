@@ -2,6 +2,8 @@ import { expect, it } from 'vitest';
 import type { Store } from '../../src/app/shared/ports.js';
 import {
   approval,
+  at,
+  decision,
   draft,
   evidence,
   later,
@@ -9,6 +11,7 @@ import {
   policy,
   request,
   seedVersion,
+  unique,
   version,
 } from './fixtures.js';
 import { errorOf } from './store-contract.js';
@@ -58,6 +61,35 @@ export function readContract(store: () => Store): void {
       await writing;
     }
     expect(await store().read((tx) => tx.models.get(m.name))).toStrictEqual(m);
+  });
+
+  it('reads a board page: versions in order, serving, open requests with decisions', async () => {
+    const team = unique('team');
+    const seeded = await store().transaction(async (tx) => {
+      const p = policy();
+      await tx.policies.insert(p);
+      const m = { ...model(p.digest), ownerTeam: team };
+      await tx.models.insert(m);
+      const v = version(m.name, '1');
+      await tx.versions.insert(v, { ...draft(v), state: 'staging' });
+      await tx.serving.set({ model: m.name, canary: { version: '1', traffic: 5, since: at } });
+      const d = decision(v, 'gates');
+      await tx.decisions.insert(d);
+      const open = request(v, { decisionId: d.id });
+      await tx.requests.insert(open);
+      await tx.requests.insert(request(v, { status: 'rejected' }));
+      return { m, d, open };
+    });
+    const rows = await store().read((tx) => tx.reads.board({ team, limit: 10, now: later }));
+    expect(rows.map((r) => r.model.name)).toStrictEqual([seeded.m.name]);
+    expect(rows[0]?.versions).toStrictEqual([{ version: '1', state: 'staging' }]);
+    expect(rows[0]?.serving.canary).toStrictEqual({ version: '1', traffic: 5, since: at });
+    expect(rows[0]?.open).toStrictEqual([{ request: seeded.open, decision: seeded.d }]);
+    expect(rows[0]?.reviewsDue).toStrictEqual([]);
+    const after = await store().read((tx) =>
+      tx.reads.board({ team, after: seeded.m.name, limit: 10, now: later }),
+    );
+    expect(after).toStrictEqual([]);
   });
 
   it('lists each pending request with its version, approvals, evidence and model policy', async () => {

@@ -7,6 +7,7 @@ import type { AppDeps } from '../shared/app-deps.js';
 import type { AuditSigner } from '../shared/ports.js';
 import {
   type AuditEntriesPage,
+  type AuditEntryFilters,
   type CheckpointView,
   type ConsistencyProofView,
   checkpointView,
@@ -35,9 +36,10 @@ export interface AuditLogUseCases {
   latestCheckpoint(principal: Principal): Promise<CheckpointView>;
   checkpoints(principal: Principal): Promise<{ checkpoints: CheckpointView[] }>;
   signCheckpoint(principal: Principal): Promise<SignedCheckpointView>;
+  /** A page of entries, oldest first from `from` or newest first below `before`, filtered. */
   auditEntries(
     principal: Principal,
-    input: { from?: number; limit?: number },
+    input: { from?: number; before?: number; limit?: number } & AuditEntryFilters,
   ): Promise<AuditEntriesPage>;
   /** For audit readers: the proof carries the entry itself (reasons, tickets, actors). */
   inclusionProof(

@@ -153,10 +153,24 @@ export async function listCheckpoints(
   return stored.map((checkpoint) => checkpointView(checkpoint, log, keys));
 }
 
+/** The audit explorer's filters (exact model, actor, action; `since` ≤ time < `until`). */
+export interface AuditEntryFilters {
+  model?: string | undefined;
+  actor?: string | undefined;
+  action?: string | undefined;
+  since?: string | undefined;
+  until?: string | undefined;
+}
+
+/**
+ * A page of the log: oldest first from seq `from`, or newest first below seq `before`; with
+ * filters, only the entries matching all of them (each an index range, see migration 0015).
+ * `next` is the `from` (or `before`) of the following page, null after the last.
+ */
 export async function listAuditEntries(
   deps: AppDeps,
   principal: Principal,
-  input: { from?: number; limit?: number },
+  input: { from?: number; before?: number; limit?: number } & AuditEntryFilters,
 ): Promise<AuditEntriesPage> {
   const subject = { type: 'audit_log', id: 'entries' };
   await guarded(deps, { actor: principal, action: 'audit.read', subject }, async () =>
@@ -164,18 +178,64 @@ export async function listAuditEntries(
   );
   const from = input.from ?? 0;
   const limit = Math.min(input.limit ?? 100, maxPage);
-  if (!Number.isSafeInteger(from) || from < 0 || !Number.isSafeInteger(limit) || limit < 1)
+  const { before } = input;
+  if (
+    !Number.isSafeInteger(from) ||
+    from < 0 ||
+    !Number.isSafeInteger(limit) ||
+    limit < 1 ||
+    (before !== undefined && !(Number.isSafeInteger(before) && before >= 0))
+  )
     throw invalidInput(
-      'from and limit must be whole numbers, from ≥ 0 and limit ≥ 1.',
+      'from, before and limit must be whole numbers, from and before ≥ 0 and limit ≥ 1.',
       `Use from=0&limit=${maxPage}.`,
     );
+  const filters = {
+    ...(input.model ? { model: input.model } : {}),
+    ...(input.actor ? { actor: input.actor } : {}),
+    ...(input.action ? { action: input.action } : {}),
+    ...(input.since ? { since: instant('since', input.since) } : {}),
+    ...(input.until ? { until: instant('until', input.until) } : {}),
+  };
+  const filtered = before !== undefined || Object.keys(filters).length > 0;
   return deps.store.read(async (tx) => {
     const size = await tx.audit.size();
+    if (filtered) {
+      // One more than asked tells whether a next page exists without a count.
+      const found = await tx.audit.page({
+        ...filters,
+        ...(before !== undefined ? { before } : { from }),
+        limit: limit + 1,
+      });
+      const page = found.slice(0, limit);
+      const last = page.at(-1)?.entry.seq;
+      const next =
+        found.length > limit && last !== undefined
+          ? before !== undefined
+            ? last
+            : last + 1
+          : null;
+      const entries = page.map((l) => ({ entry: l.entry, leafHash: b64(l.leafHash) }));
+      return { size, entries, next };
+    }
     const entries: AuditEntriesPage['entries'] = [];
     for await (const logged of tx.audit.entries(from, Math.min(size, from + limit)))
       entries.push({ entry: logged.entry, leafHash: b64(logged.leafHash) });
     return { size, entries, next: from + limit < size ? from + limit : null };
   });
+}
+
+/** An RFC 3339 instant as the log stores it (UTC, milliseconds), or `invalid_input`. */
+function instant(name: string, value: string): string {
+  const rfc3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/i;
+  const time = new Date(value);
+  if (!rfc3339.test(value) || Number.isNaN(time.getTime())) {
+    throw invalidInput(
+      `${name} "${value}" is not an RFC 3339 instant.`,
+      'Write it like 2026-03-01T09:00:00Z (a date, T, a time and a zone).',
+    );
+  }
+  return time.toISOString();
 }
 
 /**

@@ -210,6 +210,27 @@ export interface AuditRepository {
     subject: { type: string; id: string },
     actions: readonly string[],
   ): Promise<AuditEntry[]>;
+  /**
+   * Up to `limit` entries matching every filter given, oldest first from seq `from`, or newest
+   * first below seq `before` (the audit explorer's pages), with their stored leaf hashes.
+   */
+  page(filter: AuditPageFilter): Promise<LoggedAuditEntry[]>;
+}
+
+/** The audit explorer's filters: exact model (see `entryModel`), actor and action; time range. */
+export interface AuditPageFilter {
+  model?: string;
+  actor?: string;
+  action?: string;
+  /** Entries at or after this instant. */
+  since?: string;
+  /** Entries before this instant. */
+  until?: string;
+  /** Oldest first from this seq (inclusive); ignored when `before` is given. */
+  from?: number;
+  /** Newest first below this seq. */
+  before?: number;
+  limit: number;
 }
 
 /**
@@ -369,6 +390,35 @@ export interface PendingRequestContext {
 export interface ReadModels {
   /** Every pending request with its context, oldest first. */
   pendingRequests(): Promise<PendingRequestContext[]>;
+  /** One page of the release board, models in name order (see BoardQuery). */
+  board(query: BoardQuery): Promise<BoardModelData[]>;
+}
+
+/** Which models a board page lists: the filters, a keyset position and a page size. */
+export interface BoardQuery {
+  team?: string;
+  riskTier?: string;
+  /** Only these models (the caller's scoped roles, or those waiting for them); absent: all. */
+  models?: readonly string[];
+  /** Models named after this one. */
+  after?: string;
+  limit: number;
+  /** Emergency changes whose review was due by then are review candidates. */
+  now: string;
+}
+
+/** What the release board shows of one model, straight from the store. */
+export interface BoardModelData {
+  model: Model;
+  /** Every version with its current state, in registration order. */
+  versions: { version: string; state: string }[];
+  serving: ServingView;
+  /** Pending and approved requests, oldest first, each with its gate decision (if any). */
+  open: { request: TransitionRequest; decision?: DecisionRecord }[];
+  /** The running or paused rollout, if any. */
+  rollout?: { id: string; version: string };
+  /** Executed or expired emergency changes whose post-incident review was due by `now`. */
+  reviewsDue: TransitionRequest[];
 }
 
 /** Everything a use case may write, bound to one transaction. */

@@ -273,41 +273,48 @@ export interface InboxItem {
  */
 export async function listInbox(deps: AppDeps, principal: Principal): Promise<InboxItem[]> {
   const now = deps.clock.now();
-  return deps.store.read(async (tx) => {
-    const board = await tx.reads.pendingRequests();
-    const policies = new Map<string, Policy>();
-    const policyOf = async (digest: string) => {
-      const known = policies.get(digest);
-      if (known) return known;
-      const loaded = await loadPolicy(tx, digest);
-      policies.set(digest, loaded);
-      return loaded;
+  return deps.store.read((tx) => inboxIn(tx, { principal, now }));
+}
+
+/** The inbox read inside the caller's transaction (the release board marks requests with it). */
+export async function inboxIn(
+  tx: Repositories,
+  input: { principal: Principal; now: Date },
+): Promise<InboxItem[]> {
+  const { principal, now } = input;
+  const board = await tx.reads.pendingRequests();
+  const policies = new Map<string, Policy>();
+  const policyOf = async (digest: string) => {
+    const known = policies.get(digest);
+    if (known) return known;
+    const loaded = await loadPolicy(tx, digest);
+    policies.set(digest, loaded);
+    return loaded;
+  };
+  const inbox: InboxItem[] = [];
+  for (const { request, version, approvals, evidence, modelPolicyDigest } of board) {
+    const policy = await policyOf(modelPolicyDigest);
+    const found = findTransition(policy, request.from, request.to);
+    if (!found) continue;
+    // An emergency waits for the sign-offs its emergency section names (ADR 011).
+    const transition = signOffRules(policy, request, found);
+    const duties = transition.separationOfDuties;
+    const person = principal.id;
+    const { requestedBy } = request;
+    if (separationOfDutiesViolation({ duties, person, requestedBy, version })) continue;
+    const current = {
+      ...request,
+      policyDigest: modelPolicyDigest,
+      evidenceDigest: evidenceSetDigest(evidence),
     };
-    const inbox: InboxItem[] = [];
-    for (const { request, version, approvals, evidence, modelPolicyDigest } of board) {
-      const policy = await policyOf(modelPolicyDigest);
-      const found = findTransition(policy, request.from, request.to);
-      if (!found) continue;
-      // An emergency waits for the sign-offs its emergency section names (ADR 011).
-      const transition = signOffRules(policy, request, found);
-      const duties = transition.separationOfDuties;
-      const person = principal.id;
-      const { requestedBy } = request;
-      if (separationOfDutiesViolation({ duties, person, requestedBy, version })) continue;
-      const current = {
-        ...request,
-        policyDigest: modelPolicyDigest,
-        evidenceDigest: evidenceSetDigest(evidence),
-      };
-      const status = evaluateApprovals({ transition, request: current, approvals, version, now });
-      if (status.counted.some((a) => a.approver === principal.id)) continue;
-      const held = rolesFor(principal, request.model);
-      const wanted = transition.anyOne
-        ? status.missing.flatMap(() => transition.approvals.map((r) => r.role))
-        : status.missing.map((m) => m.role);
-      const roles = wanted.filter((role) => held.includes(role));
-      if (roles.length > 0) inbox.push({ request, roles });
-    }
-    return inbox;
-  });
+    const status = evaluateApprovals({ transition, request: current, approvals, version, now });
+    if (status.counted.some((a) => a.approver === principal.id)) continue;
+    const held = rolesFor(principal, request.model);
+    const wanted = transition.anyOne
+      ? status.missing.flatMap(() => transition.approvals.map((r) => r.role))
+      : status.missing.map((m) => m.role);
+    const roles = wanted.filter((role) => held.includes(role));
+    if (roles.length > 0) inbox.push({ request, roles });
+  }
+  return inbox;
 }

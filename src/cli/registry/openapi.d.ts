@@ -491,6 +491,75 @@ export interface paths {
       };
     };
   };
+  "/api/v1/board": {
+    /**
+     * The release board: a page of models with stages, canary, open requests, marks
+     * @description Models in name order, `limit` at a time after model `after`; those the caller holds a role on (any role: every model).
+     */
+    get: {
+      parameters: {
+        query?: {
+          /** @description Only models of this owner team. */
+          team?: string;
+          /** @description Only models of this risk tier. */
+          riskTier?: string;
+          /** @description me: only models with a request the caller could sign now. */
+          waitingFor?: "me";
+          limit?: number;
+          /** @description The `next` of the previous page. */
+          after?: string;
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          content: {
+            "application/json": {
+              models: {
+                  model: components["schemas"]["Model"];
+                  /** @description Every version and its state, in registration order. */
+                  versions: {
+                      version: string;
+                      state: string;
+                    }[];
+                  production?: string;
+                  canary?: {
+                    version: string;
+                    traffic: number;
+                    /** @description The running or paused rollout of the canary. */
+                    rolloutId?: string;
+                  };
+                  /** @description Pending and approved requests, oldest first. */
+                  open: {
+                      request: components["schemas"]["TransitionRequest"];
+                      /** @description Gates of its decision that did not pass. */
+                      failedGates: string[];
+                      /** @description Roles the caller could sign it in now. */
+                      waitingForMe: string[];
+                    }[];
+                  /** @description Post-incident reviews of its emergency changes past due and not complete. */
+                  overdueReviews: number;
+                }[];
+              /** @description The `after` of the next page; null on the last. */
+              next: string | null;
+            };
+          };
+        };
+        /** @description RFC 9457 problem details. */
+        "4XX": {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description RFC 9457 problem details. */
+        "5XX": {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+  };
   "/api/v1/models/{name}/policy": {
     /** The policy governing a model: YAML, digest, and each transition’s rules */
     get: {
@@ -2472,12 +2541,24 @@ export interface paths {
     };
   };
   "/api/v1/audit/entries": {
-    /** A page of audit entries with their leaf hashes (auditor, admin) */
+    /**
+     * A page of audit entries with their leaf hashes, filtered (auditor, admin)
+     * @description Oldest first from seq `from`, or newest first below seq `before`; `next` is the `from` (or `before`) of the following page. Filters match exactly and combine: `model` (an entry's `data.model`, or its model or version subject), `actor`, `action`, and `since` ≤ time < `until` (RFC 3339).
+     */
     get: {
       parameters: {
         query?: {
           from?: number;
+          /** @description Newest first, entries with a lower seq. */
+          before?: number;
           limit?: number;
+          model?: string;
+          actor?: string;
+          action?: string;
+          /** @description RFC 3339; entries at or after. */
+          since?: string;
+          /** @description RFC 3339; entries before. */
+          until?: string;
         };
       };
       responses: {

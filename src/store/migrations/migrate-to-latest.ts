@@ -13,6 +13,8 @@ import { rollouts } from './0010-rollouts.js';
 import { notifications } from './0011-notifications.js';
 import { identityEpochAndVersionOrder } from './0012-identity-epoch-and-version-order.js';
 import { mlflowMetadata } from './0013-mlflow-metadata.js';
+import { boardIndexes } from './0014-board-indexes.js';
+import { auditFilters } from './0015-audit-filters.js';
 import type { MigrationFactory } from './migration-context.js';
 
 const migrations: Record<string, MigrationFactory> = {
@@ -29,6 +31,8 @@ const migrations: Record<string, MigrationFactory> = {
   '0011-notifications': notifications,
   '0012-identity-epoch-and-version-order': identityEpochAndVersionOrder,
   '0013-mlflow-metadata': mlflowMetadata,
+  '0014-board-indexes': boardIndexes,
+  '0015-audit-filters': auditFilters,
 };
 
 /** Migration names in order; a test template database is keyed by them. */

@@ -7,6 +7,7 @@ import type {
 import {
   type AuditEntry,
   encodeEntry,
+  entryModel,
   hashCompletedNodes,
   hashLeaf,
   type LoggedAuditEntry,
@@ -153,6 +154,10 @@ export function auditRepository(context: RepositoryContext): AuditRepository {
             .execute(),
         `Audit entry ${entry.seq} already exists although audit_head says the log has ${entry.seq} entries; the log was changed behind the service's back, run audit verify`,
       );
+      const model = entryModel(entry);
+      if (model !== undefined) {
+        await db.insertInto('audit_entry_models').values({ model, seq: entry.seq }).execute();
+      }
       await storeCompletedNodes(entry.seq, leafHash);
       return entry;
     },
@@ -208,6 +213,27 @@ export function auditRepository(context: RepositoryContext): AuditRepository {
         if (last === undefined || rows.length < pageSize) return;
         after = int(last.seq);
       }
+    },
+    async page(filter) {
+      let query = db.selectFrom('audit_entries as e').select(['e.seq', 'e.entry', 'e.leaf_hash']);
+      if (filter.model !== undefined) {
+        query = query
+          .innerJoin('audit_entry_models as m', 'm.seq', 'e.seq')
+          .where('m.model', '=', filter.model);
+      }
+      if (filter.actor !== undefined) query = query.where('e.actor_id', '=', filter.actor);
+      if (filter.action !== undefined) query = query.where('e.action', '=', filter.action);
+      if (filter.since !== undefined) query = query.where('e.time', '>=', filter.since);
+      if (filter.until !== undefined) query = query.where('e.time', '<', filter.until);
+      query =
+        filter.before !== undefined
+          ? query.where('e.seq', '<', filter.before).orderBy('e.seq', 'desc')
+          : query.where('e.seq', '>=', filter.from ?? 0).orderBy('e.seq');
+      const rows = await query.limit(filter.limit).execute();
+      return rows.map((row) => ({
+        entry: JSON.parse(row.entry) as AuditEntry,
+        leafHash: bytes(row.leaf_hash),
+      }));
     },
     async aboutSubject(subject, actions) {
       if (actions.length === 0) return [];

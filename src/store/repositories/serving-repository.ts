@@ -54,7 +54,7 @@ export function servingRepository({ db }: RepositoryContext): ServingRepository 
   };
 }
 
-function toServing(row: Selectable<ServingTable>): ServingView {
+export function toServing(row: Selectable<ServingTable>): ServingView {
   const view: ServingView = { model: row.model };
   if (row.production_version !== null && row.production_since !== null) {
     view.production = { version: row.production_version, since: iso(row.production_since) };

@@ -3,8 +3,6 @@
 import type { components } from '../../../src/cli/registry/openapi';
 
 type Schemas = components['schemas'];
-export type Model = Schemas['Model'];
-export type Version = Schemas['Version'];
 export type Evidence = Schemas['Evidence'];
 export type TransitionRequest = Schemas['TransitionRequest'];
 export type DecisionRecord = Schemas['DecisionRecord'];

@@ -1,10 +1,9 @@
 /** Latency percentiles of the candidate as bars, with the budget drawn across them. */
 
 import type { GateResult } from '../api/types';
-import { linearScale } from '../lib/chart-scales.js';
 import { describeBound, formatNumber } from '../lib/format.js';
-import { ChartFrame, DataTable, Legend, plotArea } from './chart-frame';
 import { limitOf, num } from './gate-details';
+import { LimitBars } from './limit-bars';
 
 export interface LatencyChartProps {
   /** e.g. [{ label: 'p50', ms: 41 }, { label: 'p95', ms: 118 }, { label: 'p99', ms: 190 }]. */
@@ -14,70 +13,35 @@ export interface LatencyChartProps {
 }
 
 export function LatencyBars({ percentiles, budget }: LatencyChartProps) {
-  const top = Math.max(budget.ms, ...percentiles.map((p) => p.ms)) * 1.15 || 1;
-  const y = linearScale([0, top], plotArea.y);
-  const x = linearScale([0, Math.max(1, percentiles.length)], plotArea.x);
-  const band = (plotArea.x[1] - plotArea.x[0]) / Math.max(1, percentiles.length);
   const bound = percentiles.find((p) => p.label === budget.label);
   const verdict = bound
     ? `${budget.label} ${describeBound(bound.ms, '<=', budget.ms)} ms`
     : `no ${budget.label} measured`;
   return (
-    <figure className="chart-figure">
-      <ChartFrame
-        label={`Latency percentiles in milliseconds against the ${budget.label} budget: ${verdict}`}
-        x={x}
-        y={y}
-        xLabel="Percentile"
-        yLabel="Latency (ms)"
-        xTicks={[]}
-      >
-        {percentiles.map((p, i) => {
-          const over = p.label === budget.label && p.ms > budget.ms;
-          return (
-            <g key={p.label}>
-              <rect
-                className={over ? 'bar-fail' : 'bar-neutral'}
-                x={x(i) + band * 0.2}
-                width={band * 0.6}
-                y={y(p.ms)}
-                height={Math.max(0, y(0) - y(p.ms))}
-              />
-              <text
-                x={x(i) + band / 2}
-                y={plotArea.y[0] + 16}
-                textAnchor="middle"
-                className="chart-tick"
-              >
-                {p.label}
-              </text>
-            </g>
-          );
-        })}
-        <line
-          className="chart-limit"
-          x1={plotArea.x[0]}
-          x2={plotArea.x[1]}
-          y1={y(budget.ms)}
-          y2={y(budget.ms)}
-        />
-      </ChartFrame>
-      <Legend
-        items={[
-          {
-            key: 'l',
-            className: 'chart-limit',
-            text: `Budget: ${budget.label} ≤ ${formatNumber(budget.ms)} ms`,
-          },
-          { key: 'v', className: 'series-none', text: verdict },
-        ]}
-      />
-      <DataTable
-        caption="Latency percentiles"
-        head={['Percentile', 'Latency (ms)']}
-        rows={percentiles.map((p) => [p.label, p.ms])}
-      />
-    </figure>
+    <LimitBars
+      label={`Latency percentiles in milliseconds against the ${budget.label} budget: ${verdict}`}
+      xLabel="Percentile"
+      yLabel="Latency (ms)"
+      bars={percentiles.map((p) => ({
+        label: p.label,
+        value: p.ms,
+        className: p.label === budget.label && p.ms > budget.ms ? 'bar-fail' : 'bar-neutral',
+      }))}
+      limit={budget.ms}
+      legend={[
+        {
+          key: 'l',
+          className: 'chart-limit',
+          text: `Budget: ${budget.label} ≤ ${formatNumber(budget.ms)} ms`,
+        },
+        { key: 'v', className: 'series-none', text: verdict },
+      ]}
+      table={{
+        caption: 'Latency percentiles',
+        head: ['Percentile', 'Latency (ms)'],
+        rows: percentiles.map((p) => [p.label, p.ms]),
+      }}
+    />
   );
 }
 

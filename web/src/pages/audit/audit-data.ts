@@ -1,6 +1,6 @@
 /**
  * What the audit explorer fetches and how it filters: every entry page of the public API, every
- * checkpoint, and filters by model, actor, action and time. Pure apart from the API calls.
+ * checkpoint, and pages of entries filtered by the server. Pure apart from the API calls.
  */
 import type { ApiClient } from '../../api/client';
 import type { FetchedEntry } from '../../lib/verify-log.js';
@@ -50,25 +50,44 @@ export async function fetchCheckpointNotes(api: ApiClient): Promise<string[]> {
   return checkpoints.map((c) => c.note);
 }
 
-/** The model an entry is about: a version `model@v`, the model itself, or `data.model`. */
-export function entryModel(entry: EntryView): string | undefined {
-  if (typeof entry.data.model === 'string') return entry.data.model;
-  if (entry.subject.type === 'model') return entry.subject.id;
-  if (entry.subject.type === 'version') return entry.subject.id.split('@')[0];
-  return undefined;
+/** The newest seq there could be: a first newest-first page reads below it. */
+const top = Number.MAX_SAFE_INTEGER;
+
+/** Entries the explorer asks for per page. */
+export const entryPageSize = 200;
+
+/**
+ * The entries route's query for a filter (the server filters: exact model, actor and action; days
+ * as UTC instants, `to` inclusive), newest first below `before`.
+ */
+export function entryQuery(filter: AuditFilter, before = top) {
+  const day = (d: string) => `${d}T00:00:00.000Z`;
+  const dayAfter = (d: string) => new Date(Date.parse(day(d)) + 86_400_000).toISOString();
+  const model = filter.model.trim();
+  const actor = filter.actor.trim();
+  const action = filter.action.trim();
+  return {
+    before,
+    limit: entryPageSize,
+    ...(model ? { model } : {}),
+    ...(actor ? { actor } : {}),
+    ...(action ? { action } : {}),
+    ...(/^\d{4}-\d{2}-\d{2}$/.test(filter.from) ? { since: day(filter.from) } : {}),
+    ...(/^\d{4}-\d{2}-\d{2}$/.test(filter.to) ? { until: dayAfter(filter.to) } : {}),
+  };
 }
 
-/** Entries that match every non-empty filter field (actor and action by substring). */
-export function filterEntries(entries: readonly EntryView[], filter: AuditFilter): EntryView[] {
-  const actor = filter.actor.trim().toLowerCase();
-  const action = filter.action.trim().toLowerCase();
-  const model = filter.model.trim();
-  return entries.filter(
-    (e) =>
-      (model === '' || entryModel(e) === model) &&
-      (actor === '' || e.actor.id.toLowerCase().includes(actor)) &&
-      (action === '' || e.action.toLowerCase().includes(action)) &&
-      (filter.from === '' || e.time.slice(0, 10) >= filter.from) &&
-      (filter.to === '' || e.time.slice(0, 10) <= filter.to),
-  );
+/** A page of matching entries, newest first; `next` is the `before` of the older page. */
+export async function fetchEntryPage(
+  api: ApiClient,
+  input: { filter: AuditFilter; before?: number },
+): Promise<{ size: number; entries: EntryView[]; next: number | null }> {
+  const page = await api.get('/api/v1/audit/entries', {
+    query: entryQuery(input.filter, input.before),
+  });
+  return {
+    size: page.size,
+    entries: page.entries.map((e) => e.entry as unknown as EntryView),
+    next: page.next,
+  };
 }

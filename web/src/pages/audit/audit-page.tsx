@@ -2,27 +2,26 @@
  * The audit explorer: the log with filters (model, actor, action, time), an entry's inclusion
  * proof checked in the browser, and the whole log verified in the browser against a pinned key.
  */
-import { Fragment, useMemo, useState } from 'react';
+import { Fragment, useState } from 'react';
 import { useResource } from '../../api/use-resource';
 import { Loaded, PageHeading } from '../../app/page-state';
 import { useApi } from '../../app/session';
 import { formatDate } from '../../lib/format.js';
-import {
-  type AuditFilter,
-  type EntryView,
-  fetchAllEntries,
-  filterEntries,
-  noFilter,
-} from './audit-data';
+import { type AuditFilter, type EntryView, fetchEntryPage, noFilter } from './audit-data';
 import { EntryProof } from './entry-proof';
 import { VerifyPanel } from './verify-panel';
 
-const shown = 500;
-
 export function AuditPage() {
   const api = useApi();
-  const entries = useResource(() => fetchAllEntries(api), [api]);
   const [filter, setFilter] = useState<AuditFilter>(noFilter);
+  /** After a failed verification, the page starts at the first bad entry. */
+  const [from, setFrom] = useState<number | undefined>();
+  const key = JSON.stringify([filter, from]);
+  // The server filters; a changed filter reads its first page again (stale answers are dropped).
+  const first = useResource(
+    () => fetchEntryPage(api, { filter, ...(from === undefined ? {} : { before: from + 1 }) }),
+    [api, key],
+  );
   const [open, setOpen] = useState<number | undefined>();
   const [bad, setBad] = useState<number | undefined>();
   return (
@@ -32,15 +31,23 @@ export function AuditPage() {
         onBadEntry={(seq) => {
           setBad(seq);
           setFilter(noFilter);
+          setFrom(seq);
         }}
       />
       <section aria-labelledby="entries-heading">
         <h2 id="entries-heading">Entries</h2>
-        <Filters filter={filter} onChange={setFilter} />
-        <Loaded resource={entries}>
-          {(all) => (
+        <Filters
+          filter={filter}
+          onChange={(next) => {
+            setFilter(next);
+            setFrom(undefined);
+          }}
+        />
+        <Loaded resource={first}>
+          {(page) => (
             <EntryTable
-              entries={all.map((e) => e.entry as EntryView)}
+              key={key}
+              first={page}
               filter={filter}
               open={open}
               bad={bad}
@@ -77,21 +84,37 @@ function Filters({ filter, onChange }: { filter: AuditFilter; onChange(f: AuditF
 }
 
 function EntryTable(props: {
-  entries: EntryView[];
+  first: { size: number; entries: EntryView[]; next: number | null };
   filter: AuditFilter;
   open: number | undefined;
   bad: number | undefined;
   onToggle(seq: number): void;
 }) {
-  const matching = useMemo(
-    () => filterEntries(props.entries, props.filter).reverse(),
-    [props.entries, props.filter],
-  );
+  const api = useApi();
+  const [pages, setPages] = useState(props.first);
+  // A new first page (the filter changed) replaces the pages shown so far.
+  const [shownFirst, setShownFirst] = useState(props.first);
+  if (shownFirst !== props.first) {
+    setShownFirst(props.first);
+    setPages(props.first);
+  }
+  const [loading, setLoading] = useState(false);
+  const showOlder = async () => {
+    if (pages.next === null) return;
+    setLoading(true);
+    try {
+      const older = await fetchEntryPage(api, { filter: props.filter, before: pages.next });
+      setPages({ ...older, entries: [...pages.entries, ...older.entries] });
+    } finally {
+      setLoading(false);
+    }
+  };
+  const matching = pages.entries;
   return (
     <>
       <p className="muted" aria-live="polite">
-        {matching.length} of {props.entries.length} entries
-        {matching.length > shown ? `; the newest ${shown} are shown` : ''}.
+        {matching.length} entr{matching.length === 1 ? 'y' : 'ies'} of {props.first.size} in the log
+        {pages.next === null ? '' : ', newest first; older ones below'}.
       </p>
       <table>
         <caption className="visually-hidden">Audit entries, newest first</caption>
@@ -107,7 +130,7 @@ function EntryTable(props: {
           </tr>
         </thead>
         <tbody>
-          {matching.slice(0, shown).map((e) => (
+          {matching.map((e) => (
             <Fragment key={e.seq}>
               <tr className={props.bad === e.seq ? 'row-bad' : undefined}>
                 <td>
@@ -147,6 +170,11 @@ function EntryTable(props: {
           ))}
         </tbody>
       </table>
+      {pages.next !== null && (
+        <button type="button" onClick={showOlder} disabled={loading}>
+          {loading ? 'Loading older entries…' : 'Show older entries'}
+        </button>
+      )}
     </>
   );
 }

@@ -1,31 +1,46 @@
-import { useMemo } from 'react';
+import { useMemo, useState } from 'react';
 import { useResource } from '../../api/use-resource';
 import { roleName } from '../../app/format';
 import { Loaded, PageHeading } from '../../app/page-state';
 import { Link, useNavigate, useSearch } from '../../app/router';
 import { useApi } from '../../app/session';
-import { type BoardRow, filterBoard, loadBoard, stagesOf } from './load-board';
+import { type BoardFilter, type BoardRow, loadBoard, stagesOf } from './load-board';
 
 /** Every model as a row: its stage pipeline, canary, open requests and what needs attention. */
 export function BoardPage() {
   const api = useApi();
-  const board = useResource(() => loadBoard(api), [api]);
-  return (
-    <>
-      <PageHeading title="Release board">Release board</PageHeading>
-      <Loaded resource={board}>{(rows) => <Board rows={rows} />}</Loaded>
-    </>
-  );
-}
-
-function Board({ rows }: { rows: BoardRow[] }) {
   const search = useSearch();
-  const navigate = useNavigate();
-  const filter = {
+  const filter: BoardFilter = {
     ...(search.get('team') ? { team: search.get('team') ?? '' } : {}),
     ...(search.get('tier') ? { tier: search.get('tier') ?? '' } : {}),
     waitingForMe: search.get('mine') === '1',
   };
+  const key = `${filter.team ?? ''}\u0000${filter.tier ?? ''}\u0000${filter.waitingForMe}`;
+  const board = useResource(() => loadBoard(api, { filter }), [api, key]);
+  return (
+    <>
+      <PageHeading title="Release board">Release board</PageHeading>
+      <Loaded resource={board}>
+        {(first) => <Board key={key} first={first} filter={filter} />}
+      </Loaded>
+    </>
+  );
+}
+
+function Board(props: { first: { rows: BoardRow[]; next: string | null }; filter: BoardFilter }) {
+  const { filter } = props;
+  const api = useApi();
+  const search = useSearch();
+  const navigate = useNavigate();
+  const [pages, setPages] = useState(props.first);
+  // A new first page (the filter changed) replaces the pages shown so far.
+  const [shownFirst, setShownFirst] = useState(props.first);
+  if (shownFirst !== props.first) {
+    setShownFirst(props.first);
+    setPages(props.first);
+  }
+  const [loadingMore, setLoadingMore] = useState(false);
+  const rows = pages.rows;
   const setFilter = (key: string, value: string | undefined) => {
     const next = new URLSearchParams(search);
     if (value) next.set(key, value);
@@ -33,9 +48,25 @@ function Board({ rows }: { rows: BoardRow[] }) {
     const query = next.toString();
     navigate(query ? `/?${query}` : '/', { replace: true });
   };
-  const teams = useMemo(() => unique(rows.map((r) => r.model.ownerTeam)), [rows]);
-  const tiers = useMemo(() => unique(rows.map((r) => r.model.riskTier)), [rows]);
-  const shown = filterBoard(rows, filter);
+  const showMore = async () => {
+    if (!pages.next) return;
+    setLoadingMore(true);
+    try {
+      const more = await loadBoard(api, { filter, after: pages.next });
+      setPages({ rows: [...pages.rows, ...more.rows], next: more.next });
+    } finally {
+      setLoadingMore(false);
+    }
+  };
+  // The server filters; the choices are the values on the board so far, and the one chosen.
+  const teams = useMemo(
+    () => unique([...rows.map((r) => r.model.ownerTeam), ...(filter.team ? [filter.team] : [])]),
+    [rows, filter.team],
+  );
+  const tiers = useMemo(
+    () => unique([...rows.map((r) => r.model.riskTier), ...(filter.tier ? [filter.tier] : [])]),
+    [rows, filter.tier],
+  );
   return (
     <>
       <form className="filters" aria-label="Filter models" onSubmit={(e) => e.preventDefault()}>
@@ -76,9 +107,10 @@ function Board({ rows }: { rows: BoardRow[] }) {
         </div>
       </form>
       <p className="muted" aria-live="polite">
-        {shown.length} of {rows.length} models
+        {rows.length} model{rows.length === 1 ? '' : 's'}
+        {pages.next ? ' so far' : ''}
       </p>
-      {shown.length === 0 ? (
+      {rows.length === 0 ? (
         <p>No model matches these filters.</p>
       ) : (
         <table>
@@ -91,18 +123,23 @@ function Board({ rows }: { rows: BoardRow[] }) {
             </tr>
           </thead>
           <tbody>
-            {shown.map((row) => (
+            {rows.map((row) => (
               <ModelRow key={row.model.name} row={row} />
             ))}
           </tbody>
         </table>
+      )}
+      {pages.next && (
+        <button type="button" onClick={showMore} disabled={loadingMore}>
+          {loadingMore ? 'Loading more models…' : 'Show more models'}
+        </button>
       )}
     </>
   );
 }
 
 function ModelRow({ row }: { row: BoardRow }) {
-  const { model, versions, serving, open } = row;
+  const { model, versions, canary, open } = row;
   const versionLink = (version: string) =>
     `/models/${encodeURIComponent(model.name)}/versions/${encodeURIComponent(version)}`;
   return (
@@ -134,27 +171,21 @@ function ModelRow({ row }: { row: BoardRow }) {
                   here.map((v) => (
                     <div key={v.version}>
                       <Link to={versionLink(v.version)}>{v.version}</Link>
-                      {stage === 'production' && serving.canary?.version === v.version && (
+                      {stage === 'production' && canary?.version === v.version && (
                         <>
                           {' '}
-                          <CanaryBadge
-                            traffic={serving.canary.traffic}
-                            rolloutId={serving.canary.rolloutId}
-                          />
+                          <CanaryBadge traffic={canary.traffic} rolloutId={canary.rolloutId} />
                         </>
                       )}
                     </div>
                   ))
                 )}
                 {stage === 'production' &&
-                  serving.canary &&
-                  !here.some((v) => v.version === serving.canary?.version) && (
+                  canary &&
+                  !here.some((v) => v.version === canary.version) && (
                     <div>
-                      <Link to={versionLink(serving.canary.version)}>{serving.canary.version}</Link>{' '}
-                      <CanaryBadge
-                        traffic={serving.canary.traffic}
-                        rolloutId={serving.canary.rolloutId}
-                      />
+                      <Link to={versionLink(canary.version)}>{canary.version}</Link>{' '}
+                      <CanaryBadge traffic={canary.traffic} rolloutId={canary.rolloutId} />
                     </div>
                   )}
               </li>
