@@ -15,7 +15,12 @@ import type { AppDeps } from '../shared/app-deps.js';
 import { auditRecord } from '../shared/audit-record.js';
 import { forbidden, guarded } from '../shared/authorise.js';
 import { openRequestContext } from '../shared/request-context.js';
-import { reviewApprovals, reviewRules, reviewStatus } from '../transitions/emergency-status.js';
+import {
+  hasReview,
+  reviewApprovals,
+  reviewRules,
+  reviewStatus,
+} from '../transitions/emergency-status.js';
 import {
   type ApprovalInput,
   checkApprovalText,
@@ -24,10 +29,7 @@ import {
 
 /** Only an executed (or expired) emergency change has a post-incident review. */
 function assertReviewable(request: TransitionRequest): void {
-  if (
-    request.changeType !== 'emergency' ||
-    (request.status !== 'executed' && request.status !== 'expired')
-  ) {
+  if (!hasReview(request)) {
     const message = `Request ${request.id} is not an executed emergency change; it has no post-incident review.`;
     throw new ClearanceError('precondition_failed', message, {
       problems: [

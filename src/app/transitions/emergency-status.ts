@@ -91,11 +91,16 @@ export interface EmergencyReviewState {
   signed: ReviewSignature[];
 }
 
-/** Only an executed (or expired) emergency change has a review. */
+/**
+ * Only an emergency change that executed has a review: `executed`, or `expired` after its bypass
+ * ended (an emergency that expired unexecuted, past its request lifetime, has none: it carries
+ * no bypass window).
+ */
 export function hasReview(request: TransitionRequest): boolean {
   return (
     request.changeType === 'emergency' &&
-    (request.status === 'executed' || request.status === 'expired')
+    (request.status === 'executed' ||
+      (request.status === 'expired' && request.bypassExpiresAt !== undefined))
   );
 }
 

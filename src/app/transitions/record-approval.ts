@@ -24,6 +24,7 @@ import { emit, requestSubject, requestSummary } from '../shared/emit-event.js';
 import type { Repositories } from '../shared/ports.js';
 import { openRequestContext } from '../shared/request-context.js';
 import { requestInForce, roleHolders, signOffRules, versionFacts } from './approval-facts.js';
+import { assertNotLapsed, expiredRequestError } from './request-lifetime.js';
 
 export interface ApprovalInput {
   requestId: string;
@@ -84,6 +85,9 @@ export function checkApprovalText(input: Pick<ApprovalInput, 'comment' | 'riskCl
  */
 function assertTakesApprovals(request: TransitionRequest): void {
   if (request.status === 'pending' || request.status === 'approved') return;
+  if (request.status === 'expired' && request.bypassExpiresAt === undefined) {
+    throw expiredRequestError(request, 'approved');
+  }
   if (request.changeType === 'emergency' && request.status === 'executed') {
     throw precondition(
       `Request ${request.id} is an executed emergency change; it is signed off by its post-incident review now.`,
@@ -194,6 +198,7 @@ async function approvalContext(
     authority: () => ({ roles: [input.role], action: `approve as ${input.role}` }),
   });
   const { request, model, transition } = context;
+  assertNotLapsed({ policy: context.policy, request, now: deps.clock.now(), action: 'approved' });
   const rules = signOffRules(context.policy, request, transition);
   if (!rules.approvals.some((a) => a.role === input.role)) {
     const what = request.changeType === 'emergency' ? 'An emergency' : 'The transition';
