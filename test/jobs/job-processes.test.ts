@@ -197,7 +197,9 @@ describe.skipIf(!postgresForSuite(scheduledTitle))(scheduledTitle, () => {
       startChild([scheduledChild, database.url, blobDir, dataDir, worker, '400']),
     );
     try {
-      await until(() => runners.every((r) => r.lines.some((l) => l.ready)), 60_000, 'runners');
+      // Five job kinds' handlers to load in each of three processes: on a loaded machine this
+      // took over a minute.
+      await until(() => runners.every((r) => r.lines.some((l) => l.ready)), 150_000, 'runners');
       // Several periods of each job with all three competing (however slow the machine is).
       const runs = (kind: string) => runners.flatMap((r) => r.lines.filter((l) => l.kind === kind));
       await until(() => scheduledKinds.every((kind) => runs(kind).length >= 4), 90_000, 'periods');
@@ -249,7 +251,7 @@ describe.skipIf(!postgresForSuite(scheduledTitle))(scheduledTitle, () => {
     } finally {
       await database.drop();
     }
-  }, 180_000);
+  }, 300_000);
 });
 
 eachEngine('a runner killed while holding a job', (engine) => {

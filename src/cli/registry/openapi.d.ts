@@ -713,6 +713,9 @@ export interface paths {
                   reviewDueAt?: string;
                   reviewOverdue: boolean;
                   reviewComplete: boolean;
+                  /** @enum {string} */
+                  reviewOutcome: "pending" | "approved" | "rejected";
+                  findings?: string;
                   requiredRoles: {
                       role: string;
                       count?: number;
@@ -1167,7 +1170,7 @@ export interface paths {
       parameters: {
         query?: {
           /** @description due: not complete; overdue: past due and not complete; all. */
-          status?: "due" | "overdue" | "all";
+          status?: "due" | "overdue" | "rejected" | "all";
         };
       };
       responses: {
@@ -1190,6 +1193,9 @@ export interface paths {
                 reviewDueAt?: string;
                 reviewOverdue: boolean;
                 reviewComplete: boolean;
+                /** @enum {string} */
+                reviewOutcome: "pending" | "approved" | "rejected";
+                findings?: string;
                 requiredRoles: {
                     role: string;
                     count?: number;
@@ -1272,7 +1278,7 @@ export interface paths {
             url: string;
             description?: string;
             /** @description Event types, or "*" for every type. */
-            events?: "*" | (("approval.requested" | "approval.recorded" | "gate.failed" | "transition.executed" | "transition.rejected" | "transition.blocked" | "emergency.bypassed" | "review.due" | "review.overdue" | "rollout.started" | "rollout.paused" | "rollout.rolled_back" | "rollout.completed" | "audit.checkpoint_signed" | "webhook.disabled")[]);
+            events?: "*" | (("approval.requested" | "approval.recorded" | "gate.failed" | "transition.executed" | "transition.rejected" | "transition.blocked" | "transition.expired" | "emergency.bypassed" | "review.due" | "review.overdue" | "review.rejected" | "rollback.executed" | "rollout.started" | "rollout.paused" | "rollout.rolled_back" | "rollout.completed" | "audit.checkpoint_signed" | "webhook.disabled")[]);
             /** @description Model names; "*" matches any run of characters. Absent: every model. */
             models?: string[];
           };
@@ -1408,7 +1414,7 @@ export interface paths {
             url?: string;
             description?: string;
             /** @description Event types, or "*" for every type. */
-            events?: "*" | (("approval.requested" | "approval.recorded" | "gate.failed" | "transition.executed" | "transition.rejected" | "transition.blocked" | "emergency.bypassed" | "review.due" | "review.overdue" | "rollout.started" | "rollout.paused" | "rollout.rolled_back" | "rollout.completed" | "audit.checkpoint_signed" | "webhook.disabled")[]);
+            events?: "*" | (("approval.requested" | "approval.recorded" | "gate.failed" | "transition.executed" | "transition.rejected" | "transition.blocked" | "transition.expired" | "emergency.bypassed" | "review.due" | "review.overdue" | "review.rejected" | "rollback.executed" | "rollout.started" | "rollout.paused" | "rollout.rolled_back" | "rollout.completed" | "audit.checkpoint_signed" | "webhook.disabled")[]);
             /** @description null: every model. */
             models?: string[] | null;
             /** @description true re-enables a disabled subscription and resets its failure count. */
