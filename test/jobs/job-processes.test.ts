@@ -1,8 +1,7 @@
 /**
  * The work queue across server processes: three runners on one PostgreSQL claim each job once and
  * run a recurring job once per period; three processes running the server's scheduled jobs
- * (checkpoint.sign, emergency.expire, requests.expire, reviews.escalate, rollout.evaluate) run each
- * period once, act on an emergency once and expire a forgotten request once; a runner killed with SIGKILL while holding a job loses it to another once its
+ * (every kind of scheduledJobHandlers) run each period once, act on an emergency once and expire a forgotten request once; a runner killed with SIGKILL while holding a job loses it to another once its
  * lease expires (on both engines).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -178,6 +177,9 @@ async function seedOverdueEmergency(
 
 const scheduledKinds = [
   'checkpoint.sign',
+  'state.check',
+  'blobs.collect',
+  'queue.purge',
   'emergency.expire',
   'requests.expire',
   'reviews.escalate',
@@ -185,7 +187,7 @@ const scheduledKinds = [
 ];
 const scheduledTitle = 'the scheduled jobs in three server processes on one PostgreSQL';
 describe.skipIf(!postgresForSuite(scheduledTitle))(scheduledTitle, () => {
-  it('runs each period of checkpoint.sign, emergency.expire, requests.expire, reviews.escalate and rollout.evaluate exactly once', async () => {
+  it('runs each period of every scheduled job (checkpoint.sign, state.check, blobs.collect, queue.purge, emergency.expire, requests.expire, reviews.escalate, rollout.evaluate) exactly once', async () => {
     const database = await freshPostgresDatabase();
     const dir = mkdtempSync(join(tmpdir(), 'clearance-scheduled-'));
     const blobDir = join(dir, 'blobs');

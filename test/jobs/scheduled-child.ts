@@ -48,6 +48,9 @@ const handlers = scheduledJobHandlers(deps, {
 });
 const kinds = [
   'checkpoint.sign',
+  'state.check',
+  'blobs.collect',
+  'queue.purge',
   'emergency.expire',
   'requests.expire',
   'reviews.escalate',
