@@ -31,6 +31,7 @@ import {
   signOffRules,
   versionFacts,
 } from './approval-facts.js';
+import { hasReview } from './emergency-status.js';
 import { assertNotLapsed, expiredRequestError } from './request-lifetime.js';
 
 export interface ApprovalInput {
@@ -98,7 +99,7 @@ function assertTakesApprovals(request: TransitionRequest): void {
   if (request.status === 'expired' && request.bypassExpiresAt === undefined) {
     throw expiredRequestError(request, 'approved');
   }
-  if (request.changeType === 'emergency' && request.status === 'executed') {
+  if (hasReview(request)) {
     throw precondition(
       `Request ${request.id} is an executed emergency change whose bypass window has ended; it is signed off by its post-incident review now.`,
       'Record the review: POST /api/v1/requests/{id}/reviews (clearance review).',
