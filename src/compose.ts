@@ -567,6 +567,7 @@ export function scheduledJobsOf(config: Config): RecurringJob[] {
     [scheduledJobKinds.blobsCollect]: config.blobGcIntervalSeconds,
     [scheduledJobKinds.queuePurge]: config.queuePurgeIntervalSeconds,
     [scheduledJobKinds.emergencyExpire]: config.emergencyExpiryIntervalSeconds,
+    [scheduledJobKinds.requestsExpire]: config.requestExpiryIntervalSeconds,
     [scheduledJobKinds.reviewsEscalate]: config.reviewEscalationIntervalSeconds,
     [notificationJobKinds.digest]: config.notifyDigestIntervalSeconds,
     [scheduledJobKinds.rolloutEvaluate]: config.rolloutEvaluateIntervalSeconds,
@@ -746,6 +747,7 @@ export async function startServer(
     onCollected: (run) =>
       app.log.info({ blobs: run.blobs.length, bytes: run.bytes }, 'blobs collected'),
     onExpired: (outcomes) => app.log.warn({ outcomes }, 'emergency changes expired'),
+    onRequestsExpired: (outcomes) => app.log.info({ outcomes }, 'open requests expired'),
     onEvaluated: (outcomes) => {
       for (const { rolloutId, pullProblems } of outcomes) {
         if (pullProblems)

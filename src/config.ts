@@ -157,6 +157,13 @@ const configSchema = z.strictObject({
     .describe(
       'How often executed emergency changes past their policy’s `expiresAfter` are expired (standard gates re-run; rolled back unless they pass), as the recurring job `emergency.expire`. An emergency lasts at most this much past its window (0 = never: not recommended).',
     ),
+  requestExpiryIntervalSeconds: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .describe(
+      'How often open transition requests (pending or approved) older than their policy’s `requests.expireAfter` (default 14d) are closed as `expired`, as the recurring job `requests.expire` (once per period across all servers). Approving or executing a request past its lifetime is refused whenever the job last ran (0 = never close them: they stay open but refused).',
+    ),
   reviewEscalationIntervalSeconds: z.coerce
     .number()
     .int()
@@ -381,6 +388,7 @@ const configDefaults: z.infer<typeof configSchema> = {
   checkpointIntervalSeconds: 60,
   stateCheckIntervalSeconds: 3600,
   emergencyExpiryIntervalSeconds: 30,
+  requestExpiryIntervalSeconds: 300,
   reviewEscalationIntervalSeconds: 60,
   rolloutEvaluateIntervalSeconds: 30,
   queuePurgeIntervalSeconds: 3600,
@@ -447,6 +455,7 @@ const configEnvironment: Record<keyof Config, readonly string[]> = {
   checkpointIntervalSeconds: ['CLEARANCE_CHECKPOINT_INTERVAL_SECONDS'],
   stateCheckIntervalSeconds: ['CLEARANCE_STATE_CHECK_INTERVAL_SECONDS'],
   emergencyExpiryIntervalSeconds: ['CLEARANCE_EMERGENCY_EXPIRY_INTERVAL_SECONDS'],
+  requestExpiryIntervalSeconds: ['CLEARANCE_REQUEST_EXPIRY_INTERVAL_SECONDS'],
   reviewEscalationIntervalSeconds: ['CLEARANCE_REVIEW_ESCALATION_INTERVAL_SECONDS'],
   rolloutEvaluateIntervalSeconds: ['CLEARANCE_ROLLOUT_EVALUATE_INTERVAL_SECONDS'],
   queuePurgeIntervalSeconds: ['CLEARANCE_QUEUE_PURGE_INTERVAL_SECONDS'],

@@ -202,6 +202,7 @@ export { cancelRequest } from './transitions/cancel-request.js';
 export type { EmergencyReviewState, ReviewSignature } from './transitions/emergency-status.js';
 export { type ExecuteResult, executeTransition } from './transitions/execute-transition.js';
 export { type ExpiryOutcome, expireEmergencies } from './transitions/expire-emergencies.js';
+export { expireRequests, type RequestExpiryOutcome } from './transitions/expire-requests.js';
 export {
   type ApprovalInput,
   type ApprovalResult,

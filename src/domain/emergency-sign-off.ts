@@ -44,3 +44,18 @@ export function emergencySignOffRules(
     ...expiry,
   };
 }
+
+/**
+ * The standard path an executed emergency must satisfy by the end of its bypass window (ADR 013):
+ * the transition's own approvals, each by a different person, and — as for the emergency's
+ * sign-off — never by the requester, whatever the transition's `requesterMayApprove` says.
+ */
+export function standardPathRules(transition: TransitionPolicy): ApprovalRules {
+  return {
+    approvals: transition.approvals,
+    separationOfDuties: { ...transition.separationOfDuties, requesterMayApprove: false },
+    ...(transition.approvalExpiresAfter !== undefined
+      ? { approvalExpiresAfter: transition.approvalExpiresAfter }
+      : {}),
+  };
+}

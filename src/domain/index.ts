@@ -17,3 +17,4 @@ export * from './notification-links.js';
 export * from './notification-routing.js';
 export * from './policy.js';
 export * from './registry.js';
+export * from './request-expiry.js';

@@ -19,8 +19,8 @@ describe('notification events', () => {
     }
   });
 
-  it('names the fifteen types of the catalogue', () => {
-    expect(notificationEventTypes).toHaveLength(15);
+  it('names the eighteen types of the catalogue', () => {
+    expect(notificationEventTypes).toHaveLength(18);
     expect(notificationEventTypes).toContain('approval.requested');
     expect(notificationEventTypes).toContain('audit.checkpoint_signed');
   });

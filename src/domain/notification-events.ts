@@ -112,6 +112,12 @@ const dataSchemas = {
     decisionId: text,
     reasons: z.array(z.string()).min(1),
   }),
+  'transition.expired': z.strictObject({
+    request: requestSummary,
+    previousStatus: z.enum(['pending', 'approved']),
+    expiredAt: instant,
+    lifetime: text.describe("The policy's requests.expireAfter (or the default) it outlived"),
+  }),
   'emergency.bypassed': z.strictObject({
     request: requestSummary,
     bypassedGates: z.array(text),
@@ -127,6 +133,34 @@ const dataSchemas = {
     request: requestSummary,
     reviewDueAt: instant,
     awaiting: reviewAwaiting.optional(),
+  }),
+  'review.rejected': z.strictObject({
+    request: requestSummary,
+    review: z.strictObject({
+      approvalId: text,
+      reviewer: text,
+      role: text,
+      findings: z
+        .string()
+        .describe("The reviewer's findings (the comment of the rejecting sign-off)"),
+      ticket: text.optional(),
+      at: instant,
+    }),
+    stillServing: z
+      .boolean()
+      .describe('The emergency version is still in the state the change put it in'),
+  }),
+  'rollback.executed': z.strictObject({
+    model: text,
+    version: text.describe('The version taken out'),
+    restoredVersion: text.optional().describe('The version serving again, when there is one'),
+    toState: text.describe('The state the version taken out is in now'),
+    trigger: text.describe('`manual`, or what rolled it back (`emergency.expired`)'),
+    reason: z.string(),
+    rolledBackBy: text.describe('A user or token id, or `system:<job>`'),
+    request: requestSummary
+      .optional()
+      .describe('The emergency request whose expiry rolled it back'),
   }),
   'rollout.started': z.strictObject({ rollout: rolloutSummary, baselineVersion: text.optional() }),
   'rollout.paused': z.strictObject({

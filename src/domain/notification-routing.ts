@@ -39,15 +39,20 @@ export const routingRuleSchema = z
       .optional()
       .describe('Email: people holding the roles an approval.requested event waits for'),
     users: z.array(text).min(1).optional().describe('Email: these users'),
+    requester: z
+      .boolean()
+      .optional()
+      .describe('Email: the person who opened the request the event is about (its `requestedBy`)'),
     digest: z.boolean().optional().describe('Email: once a day instead of one message per event'),
     url: z.url().optional().describe('Slack: the incoming-webhook URL'),
   })
   .superRefine((rule, ctx) => {
-    const people = rule.roles !== undefined || rule.users !== undefined || rule.awaitingRoles;
+    const people =
+      rule.roles !== undefined || rule.users !== undefined || rule.awaitingRoles || rule.requester;
     if (rule.channel === 'email' && !people) {
       ctx.addIssue({
         code: 'custom',
-        message: 'An email rule needs roles, users or awaitingRoles',
+        message: 'An email rule needs roles, users, awaitingRoles or requester',
       });
     }
     if (rule.channel === 'slack' && rule.url === undefined) {
@@ -60,7 +65,7 @@ export const routingRuleSchema = z
     if (rule.channel === 'slack' && (people || rule.digest !== undefined)) {
       ctx.addIssue({
         code: 'custom',
-        message: 'roles, users, awaitingRoles and digest are for email rules',
+        message: 'roles, users, awaitingRoles, requester and digest are for email rules',
       });
     }
   });
@@ -113,7 +118,11 @@ export function matchesNamePattern(pattern: string, name: string): boolean {
 function eventScope(event: NotificationEvent): { model?: string; toState?: string } {
   const data = event.data as { request?: { to: string }; to?: string };
   const toState =
-    data.request?.to ?? data.to ?? (event.type.startsWith('rollout.') ? 'production' : undefined);
+    data.request?.to ??
+    data.to ??
+    (event.type.startsWith('rollout.') || event.type === 'rollback.executed'
+      ? 'production'
+      : undefined);
   return {
     ...(event.subject.model === undefined ? {} : { model: event.subject.model }),
     ...(toState === undefined ? {} : { toState }),
@@ -138,15 +147,23 @@ function holds(person: Recipient, role: string, model: string | undefined): bool
   return person.roles.some((b) => b.role === role && (b.model === undefined || b.model === model));
 }
 
+/** Who opened the request an event is about, when it is about one. */
+function requesterOf(event: NotificationEvent): string | undefined {
+  const data = event.data as { request?: { requestedBy: string } };
+  return data.request?.requestedBy;
+}
+
 function chosenPeople(rule: RoutingRule, event: NotificationEvent, people: readonly Recipient[]) {
   const model = event.subject.model;
   const roles = [...(rule.roles ?? [])];
   if (rule.awaitingRoles && event.type === 'approval.requested') {
     roles.push(...event.data.awaiting.map((a) => a.role));
   }
+  const requester = rule.requester ? requesterOf(event) : undefined;
   return people.filter(
     (person) =>
       (rule.users?.includes(person.userId) ?? false) ||
+      person.userId === requester ||
       roles.some((role) => holds(person, role, model)),
   );
 }

@@ -329,6 +329,12 @@ export interface Policy {
   evaluationSet?: EvaluationSetSpec;
   transitions: TransitionPolicy[];
   changeTypes: ChangeTypes;
+  /**
+   * How long an open request lives (`requests.expireAfter`). Absent: the default
+   * (`defaultRequestLifetime`); a lifetime equal to the default is normalised away, so the
+   * digest of a policy written before the key existed is unchanged.
+   */
+  requests?: { expireAfter: DurationText };
 }
 
 export const defaultStates = ['draft', 'staging', 'production', 'deprecated', 'archived'] as const;

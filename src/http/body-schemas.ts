@@ -140,6 +140,7 @@ const emergencyReviewState = {
     'bypassedGates',
     'reviewOverdue',
     'reviewComplete',
+    'reviewOutcome',
     'requiredRoles',
     'signed',
   ],
@@ -150,6 +151,8 @@ const emergencyReviewState = {
     reviewDueAt: text,
     reviewOverdue: { type: 'boolean' },
     reviewComplete: { type: 'boolean' },
+    reviewOutcome: { type: 'string', enum: ['pending', 'approved', 'rejected'] },
+    findings: { type: 'string' },
     requiredRoles: {
       type: 'array',
       items: {
@@ -279,7 +282,7 @@ export const reviewsQuery = {
   properties: {
     status: {
       type: 'string',
-      enum: ['due', 'overdue', 'all'],
+      enum: ['due', 'overdue', 'rejected', 'all'],
       default: 'due',
       description: 'due: not complete; overdue: past due and not complete; all.',
     },

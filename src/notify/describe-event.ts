@@ -97,6 +97,12 @@ const describers: { [T in NotificationEvent['type']]: Describe<T> } = {
     summary: `The move of ${move(data.request)} may not run: ${data.reasons.join('; ')}`,
     facts: [...requestFacts(data.request), { label: 'Decision', value: data.decisionId }],
   }),
+  'transition.expired': ({ data }) => ({
+    title: `Request expired: ${data.request.model} ${data.request.version} → ${data.request.to}`,
+    summary: `Nobody decided the request to move ${move(data.request)} within ${data.lifetime}; it expired ${data.previousStatus === 'approved' ? 'approved but not executed' : 'still waiting for sign-offs'}.`,
+    action: `${data.request.requestedBy}: open a new request if the change is still wanted`,
+    facts: [...requestFacts(data.request), { label: 'Expired at', value: data.expiredAt }],
+  }),
   'emergency.bypassed': ({ data }) => ({
     title: `Emergency change: ${data.request.model} ${data.request.version} → ${data.request.to}`,
     summary: `${data.request.requestedBy} bypassed ${data.bypassedGates.length > 0 ? data.bypassedGates.join(', ') : 'no gates'}: ${data.request.reason}`,
@@ -114,6 +120,28 @@ const describers: { [T in NotificationEvent['type']]: Describe<T> } = {
     summary: `The post-incident review of the emergency move of ${move(data.request)} was due ${data.reviewDueAt} and is not done.`,
     action: 'Review now',
     facts: [...requestFacts(data.request), ...awaitingFacts(data.awaiting)],
+  }),
+  'review.rejected': ({ data }) => ({
+    title: `Review rejected: emergency change of ${data.request.model} ${data.request.version}`,
+    summary: `${data.review.reviewer} (${data.review.role}) rejected the post-incident review of the emergency move of ${move(data.request)}: ${data.review.findings}`,
+    action: data.stillServing
+      ? `The model's owners: remediate under the findings' ticket; roll back (clearance rollback) or take the version through the standard path`
+      : `The model's owners: remediate under the findings' ticket`,
+    facts: [
+      ...requestFacts(data.request),
+      ...(data.review.ticket ? [{ label: 'Findings ticket', value: data.review.ticket }] : []),
+    ],
+  }),
+  'rollback.executed': ({ data }) => ({
+    title: `Rolled back: ${data.model} ${data.version}`,
+    summary: `${data.reason}${data.restoredVersion ? ` ${data.restoredVersion} serves again.` : ` ${data.version} is ${data.toState} now.`}`,
+    action: 'Check serving and the incident; a new version goes through the standard path',
+    facts: [
+      { label: 'Model', value: `${data.model} ${data.version}` },
+      { label: 'Trigger', value: data.trigger },
+      { label: 'By', value: data.rolledBackBy },
+      ...(data.request ? requestFacts(data.request) : []),
+    ],
   }),
   'rollout.started': ({ data }) => ({
     title: `Rollout started: ${data.rollout.model} ${data.rollout.version}`,

@@ -1,4 +1,5 @@
 import type { ChangeTypes, EvaluationSetSpec, Policy, RoleSpec } from '../domain/policy.js';
+import { normaliseRequestsSection } from '../domain/request-expiry.js';
 import { buildTransition, type DraftTransition } from './build-transition.js';
 import { closestMatch } from './closest-match.js';
 import {
@@ -9,6 +10,7 @@ import {
   experimentSchema,
   kindSchema,
   metadataSchema,
+  requestsSchema,
   rolesSchema,
   statesSchema,
   topLevelKeys,
@@ -29,6 +31,7 @@ export interface PolicyDraft {
   /** False when a transition or gate failed to parse: gate-id references cannot be judged. */
   transitionsComplete: boolean;
   changeTypes?: ChangeTypes;
+  requests?: Policy['requests'];
 }
 
 export function buildPolicyDraft(c: ProblemCollector): PolicyDraft | undefined {
@@ -74,6 +77,8 @@ export function buildPolicyDraft(c: ProblemCollector): PolicyDraft | undefined {
     draft.evaluationSet = compact({ ...rest, id_column: idColumn });
   }
   draft.changeTypes = buildChangeTypes(c);
+  const requests = normaliseRequestsSection(c.parse(requestsSchema, ['requests']));
+  if (requests) draft.requests = requests;
   buildTransitions(c, record.transitions, draft);
   return draft;
 }

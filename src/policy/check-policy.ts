@@ -28,6 +28,7 @@ export function checkPolicy(c: ProblemCollector, draft: PolicyDraft): Policy | u
     ...(draft.evaluationSet && { evaluationSet: draft.evaluationSet }),
     transitions: draft.transitions.map((entry) => entry.transition),
     changeTypes: draft.changeTypes,
+    ...(draft.requests && { requests: draft.requests }),
   };
 }
 

@@ -7,6 +7,7 @@ import type {
   RolloutSpec,
   TransitionPolicy,
 } from '../domain/policy.js';
+import { requestLifetimeText } from '../domain/request-expiry.js';
 import { describeGate, joinWords, metricLabel } from './describe-gate.js';
 
 const approvalsText = (approvals: readonly ApprovalRequirement[]): string =>
@@ -129,7 +130,7 @@ function changeTypeLines(changeTypes: ChangeTypes): string[] {
         ? `may bypass the gates ${joinWords(emergency.bypass)}`
         : 'may request, bypassing no gate';
     lines.push(
-      `  Emergency: ${joinWords(emergency.allowedBy)} ${bypass}; the bypass expires after ${emergency.expiresAfter}, and then the version is rolled back unless it passes the standard gates.`,
+      `  Emergency: ${joinWords(emergency.allowedBy)} ${bypass}; the bypass expires after ${emergency.expiresAfter}, and then the version is rolled back unless it passes the standard path: the standard gates and the standard approvals.`,
       emergency.approvals
         ? `    Before it executes it needs the sign-off of ${approvalsText(emergency.approvals)}, each a different person and never the requester; no sign-off is bypassed.`
         : '    Before it executes it needs one sign-off by a person other than the requester, in any role that may approve the transition (any role that may request it, when it asks for no approvals); no sign-off is bypassed.',
@@ -178,6 +179,11 @@ export function explainPolicy(policy: Policy, digest: string): string {
     lines.push('', ...transitionLines(transition, index));
   });
   lines.push('', ...changeTypeLines(policy.changeTypes));
+  const lifetime = policy.requests?.expireAfter;
+  lines.push(
+    '',
+    `Requests: an open request expires ${requestLifetimeText(policy)} after it is made${lifetime === undefined ? ' (the default)' : ''}; its approvals then no longer count and it cannot execute.`,
+  );
   return `${lines.join('\n')}\n`;
 }
 

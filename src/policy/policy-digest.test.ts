@@ -65,4 +65,24 @@ describe('policyDigest', () => {
       digestOf(compactForm),
     );
   });
+
+  it('keeps the digest of a policy without requests.expireAfter when the default is written out, in any unit', () => {
+    // Fixed text, not our own digest function: a policy stored before the key existed.
+    const before = digestOf(compactForm);
+    expect(digestOf(`${compactForm}requests: { expireAfter: 14d }\n`)).toBe(before);
+    expect(digestOf(`${compactForm}requests: { expireAfter: 2w }\n`)).toBe(before);
+    expect(digestOf(`${compactForm}requests: {}\n`)).toBe(before);
+    expect(digestOf(`${compactForm}requests: { expireAfter: 7d }\n`)).not.toBe(before);
+  });
+
+  it('refuses a request lifetime that is not a duration, and an unknown key under requests', () => {
+    const result = parsePolicy(
+      `${compactForm}requests: { expireAfter: soon, ttl: 3d }\n`,
+      'p.yaml',
+    );
+    expect(result.ok).toBe(false);
+    const messages = result.ok ? [] : result.problems.map((p) => p.message).join('\n');
+    expect(messages).toContain('expireAfter');
+    expect(messages).toContain('ttl');
+  });
 });

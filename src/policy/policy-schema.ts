@@ -23,6 +23,7 @@ export const topLevelKeys = [
   'evaluationSet',
   'transitions',
   'changeTypes',
+  'requests',
 ] as const;
 
 export const apiVersionSchema = z.literal('clearance/v1');
@@ -163,6 +164,9 @@ export const transitionSchema = strict({
   approvalExpiresAfter: duration.optional(),
   rollout: rolloutSchema.optional(),
 });
+
+/** Request lifetime; `domain/request-expiry.ts` holds the default and normalises it. */
+export const requestsSchema = strict({ expireAfter: duration.optional() }).optional();
 
 export const emergencySchema = strict({
   allowedBy: z.array(identifier).min(1),

@@ -95,8 +95,20 @@ forEachStore('emergency change', (open) => {
     ]);
   });
 
-  it('takes approvals before it executes and none after: then its review is the sign-off', async () => {
+  it('takes standard sign-offs during its bypass window and none after: then its review is the sign-off', async () => {
     const { h, request } = await executeHotfix(open);
+    // In the window: a standard-path sign-off (ADR 013); the request stays executed.
+    const standard = await recordApproval(h.deps, people.owner, {
+      requestId: request.id,
+      role: 'model_owner',
+      decision: 'approve',
+      comment: 'Standard path',
+      ticket: 'RISK-1',
+      riskClass: 'high',
+    });
+    expect(standard.request.status).toBe('executed');
+    h.clock.advance(72 * 3600_000);
+    await expireEmergencies(h.deps);
     const error = await refusal(
       recordApproval(h.deps, people.risk2, {
         requestId: request.id,

@@ -279,13 +279,21 @@ forEachStore('notification events', (open) => {
     expect(bypassed?.data.request.changeType).toBe('emergency');
     expect(bypassed?.subject.links).toEqual(requestLinks('hotfix', request.id, result.decision.id));
 
-    // The bypass expires; the standard gates, re-run, still fail: gate.failed, then the rollback.
+    // The bypass expires; the standard gates, re-run, still fail: gate.failed, then the rollback
+    // and its rollback.executed (ADR 013), at the same instant.
     h.clock.advance(73 * 60 * 60 * 1000);
     expect(await expireEmergencies(h.deps)).toEqual([
       { requestId: request.id, outcome: 'rolled_back' },
     ]);
     const expired = (await events(h)).slice(before + added.length);
-    expect(typesOf(expired)).toEqual(['gate.failed']);
+    expect(typesOf(expired)).toEqual(['gate.failed', 'rollback.executed']);
+    const rolledBack = only(expired, 'rollback.executed')[0];
+    expect(rolledBack?.data).toMatchObject({
+      trigger: 'emergency.expired',
+      request: { id: request.id },
+      rolledBackBy: 'system:expire-emergencies',
+    });
+    expect(rolledBack?.occurredAt).toBe(h.clock.now().toISOString());
     const failed = only(expired, 'gate.failed')[0];
     expect(failed?.data.failed.map((g) => g.gateId)).toEqual(['auc', 'ks']);
     expect(failed?.occurredAt).toBe(h.clock.now().toISOString());

@@ -164,7 +164,7 @@ forEachStore('replayDecision', (open) => {
 });
 
 forEachStore('emergency regularised', (open) => {
-  it('an emergency that passes the standard gates at expiry stands', async () => {
+  it('an emergency that passes the standard gates and has the standard approvals at expiry stands', async () => {
     const h = await open();
     const m = 'credit-risk-pd';
     await setupModel(h, 'credit-risk', m, 'regulated');
@@ -186,6 +186,20 @@ forEachStore('emergency regularised', (open) => {
       ticket: 'RISK-4',
     });
     await executeTransition(h.deps, people.breakGlass, { requestId: request.id });
+    // The standard path's other approvals, given within the bypass window (ADR 013).
+    for (const [by, role] of [
+      [people.owner, 'model_owner'],
+      [people.compliance, 'compliance_officer'],
+    ] as const) {
+      await recordApproval(h.deps, by, {
+        requestId: request.id,
+        role,
+        decision: 'approve',
+        comment: 'Standard path',
+        ticket: 'RISK-4',
+        riskClass: 'medium',
+      });
+    }
     h.clock.advance(72 * 3600_000);
     expect(await expireEmergencies(h.deps)).toEqual([
       { requestId: request.id, outcome: 'regularised' },

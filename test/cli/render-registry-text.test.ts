@@ -95,6 +95,7 @@ describe('renderRequest', () => {
             reviewDueAt: '2026-12-06T10:00:00.000Z',
             reviewOverdue: true,
             reviewComplete: false,
+            reviewOutcome: 'pending',
             requiredRoles: [{ role: 'compliance_officer', count: 1 }],
             signed: [],
           },

@@ -7,6 +7,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { afterEach, expect, it } from 'vitest';
+import { expireEmergencies } from '../../src/app/index.js';
 import { forEachStore, readActions, type StoreHarness } from '../app/harness.js';
 import { executedHotfix, serve as serveReviews } from './review-fixture.js';
 
@@ -140,7 +141,10 @@ forEachStore('post-incident reviews over the API', (open) => {
       'invalid_input',
     );
 
-    // A standard request has no review; an approval of the emergency names the review route.
+    // Once its bypass window has ended (the expiry job ran), an approval of the emergency names
+    // the review route; during the window it would be a standard-path sign-off (ADR 013).
+    h.clock.advance(72 * 3600_000);
+    await expireEmergencies(h.deps);
     const approve = await call(risk, 'POST', `/requests/${id}/approvals`, {
       ...findings,
       riskClass: 'high',

@@ -1,8 +1,7 @@
 /**
  * The work queue across server processes: three runners on one PostgreSQL claim each job once and
  * run a recurring job once per period; three processes running the server's scheduled jobs
- * (checkpoint.sign, emergency.expire, reviews.escalate, rollout.evaluate) run each period once and act on an
- * emergency once; a runner killed with SIGKILL while holding a job loses it to another once its
+ * (every kind of scheduledJobHandlers) run each period once, act on an emergency once and expire a forgotten request once; a runner killed with SIGKILL while holding a job loses it to another once its
  * lease expires (on both engines).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -11,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AppDeps, Store } from '../../src/app/index.js';
+import { type AppDeps, requestTransition, type Store } from '../../src/app/index.js';
 import { apiTokenIssuer } from '../../src/auth/index.js';
 import { loadAuditSigner } from '../../src/compose.js';
 import { loadConfig } from '../../src/config.js';
@@ -19,7 +18,7 @@ import { FileBlobStore } from '../../src/evidence/file-blob-store.js';
 import { InProcessGateRunner } from '../../src/gate-runs/index.js';
 import { createJobRunner } from '../../src/jobs/index.js';
 import { createStore, type StoreConfig } from '../../src/store/index.js';
-import type { StoreHarness } from '../app/harness.js';
+import { addVersion, people, type StoreHarness } from '../app/harness.js';
 import { fixedClock, sequentialIds } from '../fakes/fixed-clock.js';
 import { executedHotfix } from '../http/review-fixture.js';
 import {
@@ -36,6 +35,7 @@ interface Line {
   worker: string;
   ready?: boolean;
   expired?: { requestId: string; outcome: string }[];
+  requestsExpired?: { requestId: string; previousStatus: string }[];
   escalated?: { requestId: string; sent: string }[];
   claimed?: string;
   kind?: string;
@@ -127,10 +127,14 @@ describe.skipIf(!postgresForSuite(title))(title, () => {
 
 /**
  * An emergency hotfix executed on 2026-03-01 (simulated), so on the real clock its bypass has
- * expired and its post-incident review is overdue: the first emergency.expire and
- * reviews.escalate runs have work to do, and must do it once.
+ * expired and its post-incident review is overdue, and a request opened then and never decided,
+ * long past its 14-day lifetime: the first emergency.expire, reviews.escalate and requests.expire
+ * runs have work to do, and must do it once.
  */
-async function seedOverdueEmergency(url: string, blobDir: string): Promise<string> {
+async function seedOverdueEmergency(
+  url: string,
+  blobDir: string,
+): Promise<{ requestId: string; forgotten: string }> {
   const store = await createStore({ engine: 'postgres', url });
   try {
     const blobs = new FileBlobStore(blobDir);
@@ -153,7 +157,19 @@ async function seedOverdueEmergency(url: string, blobDir: string): Promise<strin
       tamperBlob: refuse,
       tamperPolicy: refuse,
     };
-    return await executedHotfix(h);
+    const requestId = await executedHotfix(h);
+    await addVersion(h, {
+      model: 'credit-risk-pd',
+      version: '2026.9',
+      dir: 'credit-risk/baseline',
+    });
+    const { request } = await requestTransition(deps, people.owner, {
+      model: 'credit-risk-pd',
+      version: '2026.9',
+      to: 'staging',
+      reason: 'Forgotten in review',
+    });
+    return { requestId, forgotten: request.id };
   } finally {
     await store.close();
   }
@@ -161,25 +177,31 @@ async function seedOverdueEmergency(url: string, blobDir: string): Promise<strin
 
 const scheduledKinds = [
   'checkpoint.sign',
+  'state.check',
+  'blobs.collect',
+  'queue.purge',
   'emergency.expire',
+  'requests.expire',
   'reviews.escalate',
   'rollout.evaluate',
 ];
 const scheduledTitle = 'the scheduled jobs in three server processes on one PostgreSQL';
 describe.skipIf(!postgresForSuite(scheduledTitle))(scheduledTitle, () => {
-  it('runs each period of checkpoint.sign, emergency.expire, reviews.escalate and rollout.evaluate exactly once', async () => {
+  it('runs each period of every scheduled job (checkpoint.sign, state.check, blobs.collect, queue.purge, emergency.expire, requests.expire, reviews.escalate, rollout.evaluate) exactly once', async () => {
     const database = await freshPostgresDatabase();
     const dir = mkdtempSync(join(tmpdir(), 'clearance-scheduled-'));
     const blobDir = join(dir, 'blobs');
     const dataDir = join(dir, 'data');
     // One signing key for all three, made before they start (servers on one database share it).
     loadAuditSigner(loadConfig({ env: {}, flags: { dataDir } }));
-    const requestId = await seedOverdueEmergency(database.url, blobDir);
+    const { requestId, forgotten } = await seedOverdueEmergency(database.url, blobDir);
     const runners = ['s1', 's2', 's3'].map((worker) =>
       startChild([scheduledChild, database.url, blobDir, dataDir, worker, '400']),
     );
     try {
-      await until(() => runners.every((r) => r.lines.some((l) => l.ready)), 60_000, 'runners');
+      // Five job kinds' handlers to load in each of three processes: on a loaded machine this
+      // took over a minute.
+      await until(() => runners.every((r) => r.lines.some((l) => l.ready)), 150_000, 'runners');
       // Several periods of each job with all three competing (however slow the machine is).
       const runs = (kind: string) => runners.flatMap((r) => r.lines.filter((l) => l.kind === kind));
       await until(() => scheduledKinds.every((kind) => runs(kind).length >= 4), 90_000, 'periods');
@@ -198,6 +220,9 @@ describe.skipIf(!postgresForSuite(scheduledTitle))(scheduledTitle, () => {
       expect(lines.flatMap((l) => l.expired ?? [])).toStrictEqual([
         { requestId, outcome: 'rolled_back' },
       ]);
+      expect(lines.flatMap((l) => l.requestsExpired ?? [])).toStrictEqual([
+        { requestId: forgotten, previousStatus: 'pending' },
+      ]);
       expect(lines.flatMap((l) => l.escalated ?? [])).toStrictEqual([
         { requestId, sent: 'review.overdue' },
       ]);
@@ -215,13 +240,20 @@ describe.skipIf(!postgresForSuite(scheduledTitle))(scheduledTitle, () => {
           for await (const e of tx.audit.withActions(['rollback.executed'])) rollbacks.push(e);
         });
         expect(rollbacks).toHaveLength(1);
+        const expiries = await store.read((tx) =>
+          tx.audit.aboutSubject({ type: 'request', id: forgotten }, ['transition.expired']),
+        );
+        expect(expiries).toHaveLength(1);
+        expect(await store.read((tx) => tx.requests.get(forgotten))).toMatchObject({
+          status: 'expired',
+        });
       } finally {
         await store.close();
       }
     } finally {
       await database.drop();
     }
-  }, 180_000);
+  }, 300_000);
 });
 
 eachEngine('a runner killed while holding a job', (engine) => {

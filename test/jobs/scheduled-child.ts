@@ -43,11 +43,16 @@ const handlers = scheduledJobHandlers(deps, {
   queueRetentionSeconds: 3600,
   onSigned: (result) => say({ signed: result.signed }),
   onExpired: (outcomes) => say({ expired: outcomes }),
+  onRequestsExpired: (outcomes) => say({ requestsExpired: outcomes }),
   onEscalated: (outcomes) => say({ escalated: outcomes }),
 });
 const kinds = [
   'checkpoint.sign',
+  'state.check',
+  'blobs.collect',
+  'queue.purge',
   'emergency.expire',
+  'requests.expire',
   'reviews.escalate',
   'rollout.evaluate',
 ] as const;

@@ -121,6 +121,18 @@ export const sampleEvents: NotificationEvent[] = [
     },
   }),
   buildNotificationEvent({
+    type: 'transition.expired',
+    id: 'evt_01JEXPIRED',
+    occurredAt: at,
+    subject: onRequest(sampleRequest),
+    data: {
+      request: sampleRequest,
+      previousStatus: 'pending',
+      expiredAt: at,
+      lifetime: '14d',
+    },
+  }),
+  buildNotificationEvent({
     type: 'emergency.bypassed',
     id: 'evt_01JBYPASS',
     occurredAt: at,
@@ -154,6 +166,41 @@ export const sampleEvents: NotificationEvent[] = [
           holders: [{ userId: 'rita.risk', displayName: 'Rita Risk' }],
         },
       ],
+    },
+  }),
+  buildNotificationEvent({
+    type: 'review.rejected',
+    id: 'evt_01JREVIEWREJ',
+    occurredAt: at,
+    subject: onRequest(emergency),
+    data: {
+      request: emergency,
+      review: {
+        approvalId: 'apr_01JREV',
+        reviewer: 'rita.risk',
+        role: 'risk_officer',
+        findings: 'The bypassed fairness gate would have failed; no rollback plan was followed',
+        ticket: 'RISK-1301',
+        at,
+      },
+      stillServing: true,
+    },
+  }),
+  buildNotificationEvent({
+    type: 'rollback.executed',
+    id: 'evt_01JROLLEDBACK',
+    occurredAt: at,
+    subject: onRequest(emergency),
+    data: {
+      model: 'credit-risk-scorer',
+      version: '7',
+      restoredVersion: '6',
+      toState: 'deprecated',
+      trigger: 'emergency.expired',
+      reason:
+        'Emergency bypass of request req_01JEMERG expired without passing the standard path: Needs 1 more compliance_officer approval(s).',
+      rolledBackBy: 'system:expire-emergencies',
+      request: emergency,
     },
   }),
   buildNotificationEvent({

@@ -244,6 +244,10 @@ const appliers: Record<string, Applier> = {
     closeRequest(state, entry.subject.id, 'rejected');
     return undefined;
   },
+  'transition.expired': (state, entry) => {
+    closeRequest(state, entry.subject.id, 'expired');
+    return undefined;
+  },
   'transition.cancelled': (state, entry) => {
     closeRequest(state, entry.subject.id, 'cancelled');
     return undefined;

@@ -82,7 +82,9 @@ async function escalateOne(
   const done = await tx.audit.aboutSubject(subject, [sentActions[type]]);
   if (done.length > 0) return undefined;
   const { evaluation } = await emergencyReviewState(tx, { request, policy, now });
-  if (evaluation.satisfied) return undefined;
+  // An approved review owes nothing; a rejected one is closed (ADR 013: `review.rejected` told
+  // the people who must act).
+  if (evaluation.satisfied || evaluation.rejection) return undefined;
   const awaiting = await roleHolders(tx, {
     model: request.model,
     needed: evaluation.missing.map(({ role, needed }) => ({ role, count: needed })),

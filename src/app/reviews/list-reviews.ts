@@ -9,8 +9,8 @@ import {
   hasReview,
 } from '../transitions/emergency-status.js';
 
-export type ReviewFilter = 'due' | 'overdue' | 'all';
-const filters: readonly ReviewFilter[] = ['due', 'overdue', 'all'];
+export type ReviewFilter = 'due' | 'overdue' | 'rejected' | 'all';
+const filters: readonly ReviewFilter[] = ['due', 'overdue', 'rejected', 'all'];
 
 export interface ReviewItem extends EmergencyReviewState {
   requestId: string;
@@ -21,8 +21,8 @@ export interface ReviewItem extends EmergencyReviewState {
 }
 
 /**
- * Post-incident reviews of executed emergency changes: `due` (not complete, overdue or not),
- * `overdue` (past due, not complete) or `all`. Readable by anyone holding a role; each item only
+ * Post-incident reviews of executed emergency changes: `due` (pending, overdue or not),
+ * `overdue` (past due, pending), `rejected` (a reviewer rejected the change: ADR 013) or `all`. Readable by anyone holding a role; each item only
  * to those holding a role on its model, as a request's details are.
  */
 export async function listReviews(
@@ -32,7 +32,10 @@ export async function listReviews(
 ): Promise<ReviewItem[]> {
   const status = input.status ?? 'due';
   if (!filters.includes(status))
-    throw invalidInput(`Review status "${status}" is unknown.`, 'Use due, overdue or all.');
+    throw invalidInput(
+      `Review status "${status}" is unknown.`,
+      'Use due, overdue, rejected or all.',
+    );
   const read = {
     principal,
     action: 'review.list',
@@ -52,6 +55,7 @@ export async function listReviews(
         const { evaluation, state } = await emergencyReviewState(tx, { request, policy, now });
         if (status === 'due' && state.reviewComplete) continue;
         if (status === 'overdue' && !state.reviewOverdue) continue;
+        if (status === 'rejected' && state.reviewOutcome !== 'rejected') continue;
         items.push({
           requestId: request.id,
           model: request.model,

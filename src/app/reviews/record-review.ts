@@ -14,8 +14,14 @@ import { checkTicket } from '../../domain/transition-rules.js';
 import type { AppDeps } from '../shared/app-deps.js';
 import { auditRecord } from '../shared/audit-record.js';
 import { forbidden, guarded } from '../shared/authorise.js';
+import { emit, requestSubject, requestSummary } from '../shared/emit-event.js';
 import { openRequestContext } from '../shared/request-context.js';
-import { reviewApprovals, reviewRules, reviewStatus } from '../transitions/emergency-status.js';
+import {
+  hasReview,
+  reviewApprovals,
+  reviewRules,
+  reviewStatus,
+} from '../transitions/emergency-status.js';
 import {
   type ApprovalInput,
   checkApprovalText,
@@ -24,10 +30,7 @@ import {
 
 /** Only an executed (or expired) emergency change has a post-incident review. */
 function assertReviewable(request: TransitionRequest): void {
-  if (
-    request.changeType !== 'emergency' ||
-    (request.status !== 'executed' && request.status !== 'expired')
-  ) {
+  if (!hasReview(request)) {
     const message = `Request ${request.id} is not an executed emergency change; it has no post-incident review.`;
     throw new ClearanceError('precondition_failed', message, {
       problems: [
@@ -102,7 +105,9 @@ export async function recordReview(
         );
       const ticketRefusal = checkTicket(transition, input.ticket);
       if (ticketRefusal) throw refusalError(ticketRefusal);
-      assertNewSignOff(await reviewApprovals(tx, request), principal, input);
+      const previous = await reviewApprovals(tx, request);
+      assertNotRejected(request, previous);
+      assertNewSignOff(previous, principal, input);
       const time = deps.clock.now().toISOString();
       // A review judges the executed emergency change itself; no baseline is compared.
       const approval = newApproval({
@@ -130,12 +135,51 @@ export async function recordReview(
             decision: input.decision,
             riskClass: input.riskClass,
             complete: review.satisfied,
+            outcome: review.rejection ? 'rejected' : review.satisfied ? 'approved' : 'pending',
           },
         }),
       );
+      if (input.decision === 'reject') {
+        const version = await tx.versions.get(request.model, request.version);
+        await emit(tx, deps, {
+          type: 'review.rejected',
+          at: time,
+          subject: requestSubject(request),
+          data: {
+            request: requestSummary(request),
+            review: {
+              approvalId: approval.id,
+              reviewer: principal.id,
+              role: input.role,
+              findings: input.comment,
+              ...(input.ticket ? { ticket: input.ticket } : {}),
+              at: time,
+            },
+            stillServing: request.status === 'executed' && version?.state === request.to,
+          },
+        });
+      }
       return { approval, review };
     }),
   );
+}
+
+/**
+ * A rejected review is closed (ADR 013): its findings stand, and later sign-offs would only blur
+ * the record. Remediation is a new decision (a rollback, or a standard request), not a re-vote.
+ */
+function assertNotRejected(request: TransitionRequest, previous: readonly Approval[]): void {
+  const rejection = previous.find((a) => a.decision === 'reject');
+  if (!rejection) return;
+  const message = `The post-incident review of request ${request.id} was rejected by ${rejection.approver} (${rejection.role}) at ${rejection.at}; it is closed.`;
+  throw new ClearanceError('precondition_failed', message, {
+    problems: [
+      {
+        message,
+        fix: 'Remediate under the findings: roll back (clearance rollback) or take a version through the standard path.',
+      },
+    ],
+  });
 }
 
 /** One role per reviewer, and the same sign-off twice is a repeat. */

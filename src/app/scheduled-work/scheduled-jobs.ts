@@ -16,6 +16,7 @@ import type { AppDeps } from '../shared/app-deps.js';
 import type { AuditSigner } from '../shared/ports.js';
 import type { JobHandler } from '../shared/work-queue-ports.js';
 import { type ExpiryOutcome, expireEmergencies } from '../transitions/expire-emergencies.js';
+import { expireRequests, type RequestExpiryOutcome } from '../transitions/expire-requests.js';
 
 /** The recurring jobs' kinds, which are also their keys (one row each across servers). */
 export const scheduledJobKinds = {
@@ -24,6 +25,7 @@ export const scheduledJobKinds = {
   blobsCollect: 'blobs.collect',
   queuePurge: 'queue.purge',
   emergencyExpire: 'emergency.expire',
+  requestsExpire: 'requests.expire',
   reviewsEscalate: 'reviews.escalate',
   rolloutEvaluate: 'rollout.evaluate',
 } as const;
@@ -42,6 +44,7 @@ export interface ScheduledJobOptions {
   onChecked?: (check: StateCheck) => void;
   onCollected?: (run: BlobCollection) => void;
   onExpired?: (outcomes: ExpiryOutcome[]) => void;
+  onRequestsExpired?: (outcomes: RequestExpiryOutcome[]) => void;
   onPurged?: (purged: { jobs: number; events: number }) => void;
   onEscalated?: (outcomes: EscalationOutcome[]) => void;
   onEvaluated?: (outcomes: SweepOutcome[]) => void;
@@ -81,6 +84,10 @@ export function scheduledJobHandlers(
     [scheduledJobKinds.emergencyExpire]: async ({ now }) => {
       const outcomes = await expireEmergencies(deps, { now: now() });
       if (outcomes.length > 0) options.onExpired?.(outcomes);
+    },
+    [scheduledJobKinds.requestsExpire]: async ({ now }) => {
+      const outcomes = await expireRequests(deps, { now: now() });
+      if (outcomes.length > 0) options.onRequestsExpired?.(outcomes);
     },
     [scheduledJobKinds.reviewsEscalate]: async ({ now }) => {
       const outcomes = await escalateReviews(deps, { now: now() });

@@ -38,6 +38,21 @@ async function currentBaselineDigest(
 }
 
 /**
+ * The evidence digest of the version an executed emergency replaced (the rollback target), which
+ * the standard gates compare with when its bypass ends (ADR 013); null when the transition's gates
+ * read no baseline or nothing was replaced.
+ */
+export async function replacedBaselineDigest(
+  tx: Repositories,
+  input: { transition: Pick<TransitionPolicy, 'gates'>; model: string },
+): Promise<string | null> {
+  if (!readsBaseline(input.transition)) return null;
+  const replaced = (await tx.serving.get(input.model)).rollbackTarget?.version;
+  if (replaced === undefined) return null;
+  return evidenceSetDigest(await tx.evidence.list(input.model, replaced));
+}
+
+/**
  * The request as its approvals are judged now: the model's policy digest and the version's
  * evidence digest in force, and the current baseline digest (ADR 007). Approval, the request's
  * status and execution all judge against these same facts.

@@ -84,18 +84,28 @@ export interface EmergencyReviewState {
   bypassedGates: string[];
   bypassExpiresAt?: string;
   reviewDueAt?: string;
-  /** Past due and not complete. */
+  /** Past due and still pending. */
   reviewOverdue: boolean;
+  /** The review is done: approved by every role it asks for, or rejected (ADR 013). */
   reviewComplete: boolean;
+  /** `rejected` once any reviewer rejects: final, whatever the others signed. */
+  reviewOutcome: 'pending' | 'approved' | 'rejected';
+  /** The rejecting reviewer's findings, when rejected. */
+  findings?: string;
   requiredRoles: ApprovalRequirement[];
   signed: ReviewSignature[];
 }
 
-/** Only an executed (or expired) emergency change has a review. */
+/**
+ * Only an emergency change that executed has a review: `executed`, or `expired` after its bypass
+ * ended (an emergency that expired unexecuted, past its request lifetime, has none: it carries
+ * no bypass window).
+ */
 export function hasReview(request: TransitionRequest): boolean {
   return (
     request.changeType === 'emergency' &&
-    (request.status === 'executed' || request.status === 'expired')
+    (request.status === 'executed' ||
+      (request.status === 'expired' && request.bypassExpiresAt !== undefined))
   );
 }
 
@@ -118,13 +128,18 @@ export async function emergencyReviewState(
     ...(a.ticket ? { ticket: a.ticket } : {}),
   }));
   const due = request.reviewDueAt;
+  const rejection = evaluation.rejection;
+  const reviewOutcome = rejection ? 'rejected' : evaluation.satisfied ? 'approved' : 'pending';
   const state: EmergencyReviewState = {
     executedUnderBypass: bypassedGates.length > 0,
     bypassedGates,
     ...(request.bypassExpiresAt ? { bypassExpiresAt: request.bypassExpiresAt } : {}),
     ...(due ? { reviewDueAt: due } : {}),
-    reviewOverdue: !evaluation.satisfied && due !== undefined && Date.parse(due) <= now.getTime(),
-    reviewComplete: evaluation.satisfied,
+    reviewOverdue:
+      reviewOutcome === 'pending' && due !== undefined && Date.parse(due) <= now.getTime(),
+    reviewComplete: reviewOutcome !== 'pending',
+    reviewOutcome,
+    ...(rejection ? { findings: rejection.comment } : {}),
     requiredRoles: policy.changeTypes.emergency?.postIncidentReview.approvals ?? [],
     signed,
   };

@@ -26,6 +26,7 @@ import { roleHolders, signOffRules, versionFacts } from './approval-facts.js';
 import { auditedApprovalIds } from './audited-approvals.js';
 import { moveVersion } from './move-version.js';
 import { recordDecision } from './record-decision.js';
+import { assertNotLapsed, expiredRequestError } from './request-lifetime.js';
 import { assertNoActiveRollout, startCanary, startsCanary } from './start-canary.js';
 
 export interface ExecuteResult {
@@ -85,6 +86,9 @@ export async function executeTransition(
 
 /** Only open requests execute; executing one twice is a conflict. */
 function assertExecutable(request: TransitionRequest): void {
+  if (request.status === 'expired' && request.bypassExpiresAt === undefined) {
+    throw expiredRequestError(request, 'executed');
+  }
   if (request.status !== 'pending' && request.status !== 'approved') {
     const message = `Request ${request.id} is ${request.status}; only open requests execute.`;
     const code = request.status === 'executed' ? 'conflict' : 'precondition_failed';
@@ -98,7 +102,12 @@ function assertExecutable(request: TransitionRequest): void {
  * With the model row locked: the open request, the policy's transition, the executor's authority,
  * and a version still in the `from` state.
  */
-async function executionTarget(tx: Repositories, principal: Principal, requestId: string) {
+async function executionTarget(
+  tx: Repositories,
+  principal: Principal,
+  input: { requestId: string; now: Date },
+) {
+  const { requestId } = input;
   const { request, model, policy, transition } = await openRequestContext(tx, {
     requestId,
     principal,
@@ -109,6 +118,7 @@ async function executionTarget(tx: Repositories, principal: Principal, requestId
       action: `execute ${found.request.from} → ${found.request.to}`,
     }),
   });
+  assertNotLapsed({ policy, request, now: input.now, action: 'executed' });
   const emergency = request.changeType === 'emergency';
   const version = await tx.versions.get(model.name, request.version);
   if (!version) throw new Error(`request ${request.id} names a missing version`);
@@ -198,7 +208,7 @@ async function attemptExecution(
   principal: Principal,
   requestId: string,
 ): Promise<Attempt> {
-  const target = await executionTarget(tx, principal, requestId);
+  const target = await executionTarget(tx, principal, { requestId, now: deps.clock.now() });
   const { model, request, policy, transition, version, bypass } = target;
   const stale = await checkBaselineCurrent(tx, request);
   if (stale) {

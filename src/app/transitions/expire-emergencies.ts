@@ -7,6 +7,8 @@ import { loadModel, loadPolicy } from '../shared/load-policy.js';
 import type { Repositories } from '../shared/ports.js';
 import { restoreRollbackTarget } from './move-version.js';
 import { recordDecision } from './record-decision.js';
+import { emitRollbackExecuted } from './rollback-event.js';
+import { judgeStandardPath } from './standard-path.js';
 
 export interface ExpiryOutcome {
   requestId: string;
@@ -16,11 +18,14 @@ export interface ExpiryOutcome {
 const actor = systemActor('expire-emergencies');
 
 /**
- * For every executed emergency whose bypass has expired: re-runs the standard gates (no bypass)
- * on the evidence as it is now. If they pass, the change stands (`emergency.regularised`);
- * otherwise the version is rolled back (`rollback.executed`) and the request becomes `expired`.
- * Each request is handled in its own transaction, so one failure does not hold up the others,
- * and one another run handled meanwhile is skipped. Servers run it as the `emergency.expire` job.
+ * For every executed emergency whose bypass has expired: judges the standard path (ADR 013) — the
+ * standard gates re-run without bypass on the evidence as it is now, AND the transition's standard
+ * approvals (distinct people, never the requester). Satisfied: the change stands
+ * (`emergency.regularised`). Otherwise the version is rolled back (`rollback.executed`) or, short
+ * of production, moved back (`emergency.reverted`), the request becomes `expired`, and the
+ * `rollback.executed` event goes out in the same transaction. Each request is handled in its own
+ * transaction, so one failure does not hold up the others, and one another run handled meanwhile
+ * is skipped. Servers run it as the `emergency.expire` job.
  */
 export async function expireEmergencies(
   deps: AppDeps,
@@ -57,7 +62,7 @@ async function expireOne(
     const at = now.toISOString();
     const version = await tx.versions.get(model.name, request.version);
     const subject = { type: 'request', id: request.id };
-    if (version?.state !== request.to) {
+    if (version === undefined || version.state !== request.to) {
       await tx.requests.update({
         ...request,
         closeReason: `bypass ended: version is ${version?.state ?? 'gone'}`,
@@ -100,8 +105,22 @@ async function expireOne(
       run,
       bypass: [],
     });
-    if (decision.outcome === 'allowed') {
-      await tx.requests.update({ ...request, closeReason: 'bypass ended: standard gates passed' });
+    const verdict = await judgeStandardPath(deps, tx, {
+      transition: found.transition,
+      request: current,
+      run,
+      version,
+      at,
+    });
+    const standardApprovals = {
+      counted: verdict.approvals.counted.map((a) => a.id),
+      missing: verdict.approvals.missing,
+    };
+    if (verdict.satisfied) {
+      await tx.requests.update({
+        ...request,
+        closeReason: 'bypass ended: standard gates passed and standard approvals given',
+      });
       await tx.audit.append(
         auditRecord({
           actor,
@@ -109,19 +128,22 @@ async function expireOne(
           action: 'emergency.regularised',
           subject,
           digests: { evidence: run.evidenceDigest, policy: model.policyDigest },
-          data: { decisionId: decision.id },
+          data: { decisionId: decision.id, standardApprovals },
         }),
       );
       return { requestId: request.id, outcome: 'regularised' };
     }
+    const why = `Emergency bypass of request ${request.id} expired without passing the standard path: ${verdict.reasons.join(' ')}`;
     if (request.to !== 'production' && request.from !== 'production') {
-      return revertMove(tx, {
+      return revertMove(deps, tx, {
         request,
         model: model.name,
         at,
         run,
         policyDigest: model.policyDigest,
         decisionId: decision.id,
+        why,
+        standardApprovals,
       });
     }
     const moved = await restoreRollbackTarget(tx, {
@@ -130,18 +152,19 @@ async function expireOne(
       at,
       requireTarget: false,
     });
-    await tx.requests.update({
+    const expired: TransitionRequest = {
       ...request,
       status: 'expired',
-      closeReason: 'bypass expired without passing the standard gates; rolled back',
-    });
+      closeReason: 'bypass expired without passing the standard path; rolled back',
+    };
+    await tx.requests.update(expired);
     await tx.audit.append(
       auditRecord({
         actor,
         time: at,
         action: 'rollback.executed',
         subject: { type: 'model', id: model.name },
-        reason: `Emergency bypass of request ${request.id} expired without passing the standard gates.`,
+        reason: why,
         ticket: request.ticket,
         digests: { evidence: run.evidenceDigest, policy: model.policyDigest },
         data: {
@@ -150,9 +173,20 @@ async function expireOne(
           trigger: 'emergency.expired',
           requestId: request.id,
           decisionId: decision.id,
+          standardApprovals,
         },
       }),
     );
+    await emitRollbackExecuted(tx, deps, {
+      at,
+      model: model.name,
+      version: moved.from ?? request.version,
+      restoredVersion: moved.to,
+      trigger: 'emergency.expired',
+      reason: why,
+      by: actor,
+      request: expired,
+    });
     return { requestId: request.id, outcome: 'rolled_back' };
   });
 }
@@ -162,6 +196,7 @@ async function expireOne(
  * back to the state it came from; serving and the production version are not its to change.
  */
 async function revertMove(
+  deps: AppDeps,
   tx: Repositories,
   input: {
     request: TransitionRequest;
@@ -170,22 +205,25 @@ async function revertMove(
     run: Pick<GateRun, 'evidenceDigest'>;
     policyDigest: string;
     decisionId: string;
+    why: string;
+    standardApprovals: { counted: string[]; missing: { role: string; needed: number }[] };
   },
 ): Promise<ExpiryOutcome> {
   const { request, model, at, run } = input;
   await tx.versions.setState({ model, version: request.version, state: request.from, since: at });
-  await tx.requests.update({
+  const expired: TransitionRequest = {
     ...request,
     status: 'expired',
-    closeReason: `bypass expired without passing the standard gates; moved back to ${request.from}`,
-  });
+    closeReason: `bypass expired without passing the standard path; moved back to ${request.from}`,
+  };
+  await tx.requests.update(expired);
   await tx.audit.append(
     auditRecord({
       actor,
       time: at,
       action: 'emergency.reverted',
       subject: { type: 'model', id: model },
-      reason: `Emergency bypass of request ${request.id} expired without passing the standard gates.`,
+      reason: input.why,
       ticket: request.ticket,
       digests: { evidence: run.evidenceDigest, policy: input.policyDigest },
       data: {
@@ -195,8 +233,18 @@ async function revertMove(
         trigger: 'emergency.expired',
         requestId: request.id,
         decisionId: input.decisionId,
+        standardApprovals: input.standardApprovals,
       },
     }),
   );
+  await emitRollbackExecuted(tx, deps, {
+    at,
+    model,
+    version: request.version,
+    trigger: 'emergency.expired',
+    reason: input.why,
+    by: actor,
+    request: expired,
+  });
   return { requestId: request.id, outcome: 'rolled_back' };
 }

@@ -5,6 +5,7 @@ import {
   separationOfDutiesViolation,
   type VersionFacts,
 } from '../../domain/approval-rules.js';
+import { standardPathRules } from '../../domain/emergency-sign-off.js';
 import {
   type Approval,
   type ApprovalDecision,
@@ -23,7 +24,15 @@ import { forbidden, guarded } from '../shared/authorise.js';
 import { emit, requestSubject, requestSummary } from '../shared/emit-event.js';
 import type { Repositories } from '../shared/ports.js';
 import { openRequestContext } from '../shared/request-context.js';
-import { requestInForce, roleHolders, signOffRules, versionFacts } from './approval-facts.js';
+import {
+  replacedBaselineDigest,
+  requestInForce,
+  roleHolders,
+  signOffRules,
+  versionFacts,
+} from './approval-facts.js';
+import { hasReview } from './emergency-status.js';
+import { assertNotLapsed, expiredRequestError } from './request-lifetime.js';
 
 export interface ApprovalInput {
   requestId: string;
@@ -80,19 +89,34 @@ export function checkApprovalText(input: Pick<ApprovalInput, 'comment' | 'riskCl
 
 /**
  * Only an open request takes approvals. An emergency takes the sign-offs its emergency section
- * names before it executes (ADR 011); once executed, its post-incident review.
+ * names before it executes (ADR 011); once executed and until its bypass window ends, the
+ * standard approvals of its transition (ADR 013: the standard path it must satisfy to stay);
+ * after that, only its post-incident review.
  */
 function assertTakesApprovals(request: TransitionRequest): void {
   if (request.status === 'pending' || request.status === 'approved') return;
-  if (request.changeType === 'emergency' && request.status === 'executed') {
+  if (isInBypassWindow(request)) return;
+  if (request.status === 'expired' && request.bypassExpiresAt === undefined) {
+    throw expiredRequestError(request, 'approved');
+  }
+  if (hasReview(request)) {
     throw precondition(
-      `Request ${request.id} is an executed emergency change; it is signed off by its post-incident review now.`,
+      `Request ${request.id} is an executed emergency change whose bypass window has ended; it is signed off by its post-incident review now.`,
       'Record the review: POST /api/v1/requests/{id}/reviews (clearance review).',
     );
   }
   throw precondition(
     `Request ${request.id} is ${request.status}; it takes no more approvals.`,
     'Open a new request.',
+  );
+}
+
+/** An executed emergency whose bypass the `emergency.expire` job has not ended yet. */
+function isInBypassWindow(request: TransitionRequest): boolean {
+  return (
+    request.changeType === 'emergency' &&
+    request.status === 'executed' &&
+    request.closeReason === undefined
   );
 }
 
@@ -194,7 +218,11 @@ async function approvalContext(
     authority: () => ({ roles: [input.role], action: `approve as ${input.role}` }),
   });
   const { request, model, transition } = context;
-  const rules = signOffRules(context.policy, request, transition);
+  assertNotLapsed({ policy: context.policy, request, now: deps.clock.now(), action: 'approved' });
+  const regularising = isInBypassWindow(request);
+  const rules = regularising
+    ? standardPathRules(transition)
+    : signOffRules(context.policy, request, transition);
   if (!rules.approvals.some((a) => a.role === input.role)) {
     const what = request.changeType === 'emergency' ? 'An emergency' : 'The transition';
     throw invalidInput(
@@ -208,11 +236,16 @@ async function approvalContext(
   assertSeparationOfDuties({ rules, principal, request, version });
   const ticketRefusal = checkTicket(transition, input.ticket);
   if (ticketRefusal) throw refusalError(ticketRefusal);
-  const { current, baselineDigest } = await requestInForce(tx, {
+  const facts = await requestInForce(tx, {
     request,
     policyDigest: model.policyDigest,
     transition,
   });
+  const { current } = facts;
+  // Regularising: the gates at expiry compare with the version the emergency replaced.
+  const baselineDigest = regularising
+    ? await replacedBaselineDigest(tx, { transition, model: request.model })
+    : facts.baselineDigest;
   // Only sign-offs bound to what is in force now still count, and so can be repeated or clash.
   const previous = await tx.approvals.list(request.id);
   const inForce = previous.filter(
@@ -334,6 +367,9 @@ async function settle(
       stillNeeded: input.approvals.missing.map(({ role, needed }) => ({ role, needed })),
     },
   });
+  // An executed emergency stays executed: a standard sign-off (or its rejection) is counted
+  // when its bypass window ends (ADR 013).
+  if (request.status === 'executed') return request;
   if (approval.decision === 'reject') {
     const rejected: TransitionRequest = {
       ...request,

@@ -7,6 +7,7 @@ import { changeModel } from '../shared/model-change.js';
 import type { Repositories } from '../shared/ports.js';
 import { applyRolloutEffects } from './apply-rollout-effects.js';
 import { restoreRollbackTarget } from './move-version.js';
+import { emitRollbackExecuted } from './rollback-event.js';
 
 /** Roles that may roll a model back: whoever may promote to production, break-glass, admin. */
 function rollbackRoles(policy: Policy): string[] {
@@ -73,6 +74,17 @@ export async function rollback(
         data: { from: moved.from ?? null, to: moved.to ?? null, trigger: 'manual' },
       }),
     );
+    if (moved.from !== undefined) {
+      await emitRollbackExecuted(tx, deps, {
+        at,
+        model: model.name,
+        version: moved.from,
+        restoredVersion: moved.to,
+        trigger: 'manual',
+        reason: input.reason,
+        by: principal,
+      });
+    }
     return moved;
   });
 }

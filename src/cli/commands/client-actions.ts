@@ -212,18 +212,27 @@ const runs = {
       ...ticketOf(o),
     });
     const missing = outcome.review.missing.map((m) => `${m.role} ×${m.needed}`).join(', ');
-    const state = outcome.review.satisfied ? 'complete' : `still needs ${missing}`;
+    const state = outcome.review.rejection
+      ? 'rejected: closed with these findings; the model owners must remediate'
+      : outcome.review.satisfied
+        ? 'complete'
+        : `still needs ${missing}`;
     return {
       json: outcome,
       text: `Recorded review ${decision} by ${outcome.approval.approver} as ${o.role} on request ${id}; the review is ${state}.`,
     };
   },
-  async reviews(registry: CliRegistry, o: { status: 'due' | 'overdue' | 'all' }): Promise<Answer> {
+  async reviews(
+    registry: CliRegistry,
+    o: { status: 'due' | 'overdue' | 'rejected' | 'all' },
+  ): Promise<Answer> {
     const items = await registry.listReviews(o.status);
     const text = items
       .map((i) => {
         const state = i.reviewComplete
-          ? 'complete'
+          ? i.reviewOutcome === 'rejected'
+            ? `REJECTED: ${i.findings ?? ''}`
+            : 'complete'
           : `${i.reviewOverdue ? 'OVERDUE' : 'due'} ${i.reviewDueAt ?? ''}; needs ${i.missing.map((m) => `${m.role} ×${m.needed}`).join(', ')}`;
         const bypassed = i.bypassedGates.length > 0 ? i.bypassedGates.join(', ') : 'none';
         return `Request ${i.requestId}: ${i.model} ${i.version}, bypassed ${bypassed} — review ${state}`;

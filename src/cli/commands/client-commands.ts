@@ -104,8 +104,11 @@ function declareRequestCommands(context: CommandContext): void {
     .action(clientAction(context, 'review'));
   clientCommand(program, 'reviews', 'post-incident reviews of emergency changes')
     .addOption(
-      new Option('--status <status>', 'due: not complete; overdue: past due; all')
-        .choices(['due', 'overdue', 'all'])
+      new Option(
+        '--status <status>',
+        'due: pending; overdue: past due; rejected: a reviewer rejected the change; all',
+      )
+        .choices(['due', 'overdue', 'rejected', 'all'])
         .default('due'),
     )
     .action(clientAction(context, 'reviews'));

@@ -793,6 +793,9 @@ export interface paths {
                   reviewDueAt?: string;
                   reviewOverdue: boolean;
                   reviewComplete: boolean;
+                  /** @enum {string} */
+                  reviewOutcome: "pending" | "approved" | "rejected";
+                  findings?: string;
                   requiredRoles: {
                       role: string;
                       count: number;
@@ -1246,7 +1249,7 @@ export interface paths {
       parameters: {
         query?: {
           /** @description due: not complete; overdue: past due and not complete; all. */
-          status?: "due" | "overdue" | "all";
+          status?: "due" | "overdue" | "rejected" | "all";
         };
       };
       responses: {
@@ -1268,6 +1271,9 @@ export interface paths {
                 reviewDueAt?: string;
                 reviewOverdue: boolean;
                 reviewComplete: boolean;
+                /** @enum {string} */
+                reviewOutcome: "pending" | "approved" | "rejected";
+                findings?: string;
                 requiredRoles: {
                     role: string;
                     count: number;
@@ -1350,7 +1356,7 @@ export interface paths {
             url: string;
             description?: string;
             /** @description Event types, or "*" for every type. */
-            events?: "*" | (("approval.requested" | "approval.recorded" | "gate.failed" | "transition.executed" | "transition.rejected" | "transition.blocked" | "emergency.bypassed" | "review.due" | "review.overdue" | "rollout.started" | "rollout.paused" | "rollout.rolled_back" | "rollout.completed" | "audit.checkpoint_signed" | "webhook.disabled")[]);
+            events?: "*" | (("approval.requested" | "approval.recorded" | "gate.failed" | "transition.executed" | "transition.rejected" | "transition.blocked" | "transition.expired" | "emergency.bypassed" | "review.due" | "review.overdue" | "review.rejected" | "rollback.executed" | "rollout.started" | "rollout.paused" | "rollout.rolled_back" | "rollout.completed" | "audit.checkpoint_signed" | "webhook.disabled")[]);
             /** @description Model names; "*" matches any run of characters. Absent: every model. */
             models?: string[];
           };
@@ -1488,7 +1494,7 @@ export interface paths {
             url?: string;
             description?: string;
             /** @description Event types, or "*" for every type. */
-            events?: "*" | (("approval.requested" | "approval.recorded" | "gate.failed" | "transition.executed" | "transition.rejected" | "transition.blocked" | "emergency.bypassed" | "review.due" | "review.overdue" | "rollout.started" | "rollout.paused" | "rollout.rolled_back" | "rollout.completed" | "audit.checkpoint_signed" | "webhook.disabled")[]);
+            events?: "*" | (("approval.requested" | "approval.recorded" | "gate.failed" | "transition.executed" | "transition.rejected" | "transition.blocked" | "transition.expired" | "emergency.bypassed" | "review.due" | "review.overdue" | "review.rejected" | "rollback.executed" | "rollout.started" | "rollout.paused" | "rollout.rolled_back" | "rollout.completed" | "audit.checkpoint_signed" | "webhook.disabled")[]);
             /** @description null: every model. */
             models?: string[] | null;
             /** @description true re-enables a disabled subscription and resets its failure count. */

@@ -1,0 +1,190 @@
+/**
+ * ADR 013: when an emergency's bypass expires, the version stays only if the standard path is
+ * satisfied — the standard gates AND the transition's standard approvals (distinct people, never
+ * the requester); otherwise it is rolled back with its audit entry and `rollback.executed` event
+ * in one transaction. A manual rollback outside a canary emits the same event. Simulated time.
+ */
+import { expect, it } from 'vitest';
+import {
+  executeTransition,
+  expireEmergencies,
+  getServing,
+  recordApproval,
+  requestTransition,
+  rollback,
+} from '../../src/app/index.js';
+import { type Principal, parseNotificationEvent } from '../../src/domain/index.js';
+import {
+  addVersion,
+  forEachStore,
+  people,
+  readAudit,
+  refusal,
+  type StoreHarness,
+  seedProduction,
+  setupModel,
+  signOffEmergency,
+  toStaging,
+} from './harness.js';
+import { outboxEvents } from './store-contents.js';
+
+const model = 'credit-risk-pd';
+const hours = 3600_000;
+
+/** Version 2 (passes the standard gates) taken to production as an emergency, signed off by rob.risk. */
+async function executedEmergency(h: StoreHarness): Promise<string> {
+  await setupModel(h, 'credit-risk', model, 'regulated');
+  await addVersion(h, { model, version: '1', dir: 'credit-risk/baseline' });
+  await seedProduction(h, model, '1');
+  await addVersion(h, { model, version: '2', dir: 'credit-risk/candidates/passing' });
+  await toStaging(h, model, '2');
+  const { request } = await requestTransition(h.deps, people.breakGlass, {
+    model,
+    version: '2',
+    to: 'production',
+    changeType: 'emergency',
+    reason: 'Incident INC-4',
+    ticket: 'RISK-4',
+  });
+  await signOffEmergency(h, request.id, {
+    by: people.risk,
+    role: 'risk_officer',
+    ticket: 'RISK-4',
+  });
+  await executeTransition(h.deps, people.breakGlass, { requestId: request.id });
+  return request.id;
+}
+
+const standardSignOff = (
+  h: StoreHarness,
+  requestId: string,
+  by: Principal,
+  role: string,
+  decision: 'approve' | 'reject' = 'approve',
+) =>
+  recordApproval(h.deps, by, {
+    requestId,
+    role,
+    decision,
+    comment: decision === 'approve' ? 'Standard path: fine' : 'Standard path: not acceptable',
+    ticket: 'RISK-4',
+    riskClass: 'medium',
+  });
+
+async function events(h: StoreHarness, type: string) {
+  return (await outboxEvents(h.store))
+    .filter((e) => e.type === type)
+    .map((row) => {
+      const parsed = parseNotificationEvent(row.payload);
+      if (!parsed.ok) throw new Error(parsed.problems.join('; '));
+      return parsed.event;
+    });
+}
+
+forEachStore('the standard path at emergency expiry', (open) => {
+  it('rolls back an emergency whose standard gates pass but whose standard approvals are missing, with entry and event', async () => {
+    const h = await open();
+    const requestId = await executedEmergency(h);
+    h.clock.advance(72 * hours);
+    expect(await expireEmergencies(h.deps)).toStrictEqual([{ requestId, outcome: 'rolled_back' }]);
+    expect((await getServing(h.deps, people.admin, { model })).production?.version).toBe('1');
+    const request = await h.store.read((tx) => tx.requests.get(requestId));
+    expect(request?.status).toBe('expired');
+    const entry = (await readAudit(h)).find((e) => e.action === 'rollback.executed');
+    // The risk officer's on-call sign-off counts towards the standard path; the other two do not exist.
+    expect(entry?.reason).toContain('Needs 1 more model_owner approval(s).');
+    expect(entry?.reason).toContain('Needs 1 more compliance_officer approval(s).');
+    expect(entry?.reason).not.toContain('risk_officer');
+    expect(entry?.data).toMatchObject({
+      trigger: 'emergency.expired',
+      requestId,
+      from: '2',
+      to: '1',
+    });
+    const [event, ...more] = await events(h, 'rollback.executed');
+    expect(more).toHaveLength(0);
+    expect(event).toMatchObject({
+      occurredAt: entry?.time,
+      subject: { model, version: '2', requestId },
+      data: {
+        model,
+        version: '2',
+        restoredVersion: '1',
+        trigger: 'emergency.expired',
+        rolledBackBy: 'system:expire-emergencies',
+        request: { id: requestId, requestedBy: people.breakGlass.id },
+      },
+    });
+    const demoted = await h.store.read((tx) => tx.versions.get(model, '2'));
+    expect(event?.data).toMatchObject({ toState: demoted?.state });
+  });
+
+  it('keeps an emergency whose standard gates pass and whose standard approvals were given in its window', async () => {
+    const h = await open();
+    const requestId = await executedEmergency(h);
+    h.clock.advance(24 * hours);
+    const owner = await standardSignOff(h, requestId, people.owner, 'model_owner');
+    // Still executed: a standard sign-off is counted when the window ends.
+    expect(owner.request.status).toBe('executed');
+    expect(owner.approvals.missing).toStrictEqual([{ role: 'compliance_officer', needed: 1 }]);
+    await standardSignOff(h, requestId, people.compliance, 'compliance_officer');
+    h.clock.advance(48 * hours);
+    expect(await expireEmergencies(h.deps)).toStrictEqual([{ requestId, outcome: 'regularised' }]);
+    expect((await getServing(h.deps, people.admin, { model })).production?.version).toBe('2');
+    const entry = (await readAudit(h)).find((e) => e.action === 'emergency.regularised');
+    expect(
+      (entry?.data.standardApprovals as { counted: string[] } | undefined)?.counted,
+    ).toHaveLength(3);
+    expect(await events(h, 'rollback.executed')).toHaveLength(0);
+    // The window has ended: further sign-offs belong to the post-incident review.
+    const late = await refusal(standardSignOff(h, requestId, people.owner2, 'model_owner'));
+    expect(late.code).toBe('precondition_failed');
+    expect(late.message).toContain('bypass window has ended');
+  });
+
+  it('rolls back when a standard approver rejects in the window, and refuses one person in two roles', async () => {
+    const h = await open();
+    const requestId = await executedEmergency(h);
+    await standardSignOff(h, requestId, people.owner, 'model_owner');
+    const twice = await refusal(
+      standardSignOff(
+        h,
+        requestId,
+        { ...people.owner, roles: [...people.owner.roles, { role: 'compliance_officer' }] },
+        'compliance_officer',
+      ),
+    );
+    expect(twice.code).toBe('forbidden');
+    await standardSignOff(h, requestId, people.compliance, 'compliance_officer', 'reject');
+    expect((await h.store.read((tx) => tx.requests.get(requestId)))?.status).toBe('executed');
+    h.clock.advance(72 * hours);
+    expect(await expireEmergencies(h.deps)).toStrictEqual([{ requestId, outcome: 'rolled_back' }]);
+    const entry = (await readAudit(h)).find((e) => e.action === 'rollback.executed');
+    expect(entry?.reason).toContain('Rejected by cora.compliance (compliance_officer).');
+  });
+
+  it('emits rollback.executed for a manual rollback outside a canary, in its transaction', async () => {
+    const h = await open();
+    const requestId = await executedEmergency(h);
+    await standardSignOff(h, requestId, people.owner, 'model_owner');
+    await rollback(h.deps, people.mlops, { model, reason: 'Complaints spike', ticket: 'RISK-5' });
+    const entry = (await readAudit(h)).find((e) => e.action === 'rollback.executed');
+    const [event, ...more] = await events(h, 'rollback.executed');
+    expect(more).toHaveLength(0);
+    expect(event).toMatchObject({
+      occurredAt: entry?.time,
+      subject: { model, version: '2' },
+      data: {
+        version: '2',
+        restoredVersion: '1',
+        trigger: 'manual',
+        reason: 'Complaints spike',
+        rolledBackBy: people.mlops.id,
+      },
+    });
+    expect(event?.data).not.toHaveProperty('request');
+    // A refused rollback (nothing left to roll back to) emits nothing.
+    await refusal(rollback(h.deps, people.mlops, { model, reason: 'Again' }));
+    expect(await events(h, 'rollback.executed')).toHaveLength(1);
+  });
+});
