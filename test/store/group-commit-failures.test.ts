@@ -34,6 +34,14 @@ async function open(): Promise<StoreDialect> {
 const insert = (db: Kysely<Database>, id: string) =>
   sql`insert into t (id) values (${id})`.execute(db);
 
+/** A write of one row, answering its id. */
+function put(dialect: StoreDialect, id: string): Promise<string> {
+  return dialect.writeTransaction(async (db) => {
+    await insert(db, id);
+    return id;
+  });
+}
+
 async function stored(dialect: StoreDialect): Promise<string[]> {
   const { rows } = await dialect.readStatement((db) =>
     sql<{ id: string }>`select id from t order by rowid`.execute(db),
@@ -51,12 +59,12 @@ it('leaves nothing of a work that throws while its other statements are still in
   const dialect = await open();
   await dialect.writeTransaction((db) => insert(db, 'taken'));
   const settled = await Promise.allSettled([
-    dialect.writeTransaction(async (db) => (await insert(db, 'a'), 'a')),
+    put(dialect, 'a'),
     dialect.writeTransaction(async (db) => {
       await Promise.all([insert(db, 'taken'), insert(db, 'b1'), insert(db, 'b2')]);
       return 'b';
     }),
-    dialect.writeTransaction(async (db) => (await insert(db, 'c'), 'c')),
+    put(dialect, 'c'),
   ]);
   expect(outcomes(settled)).toEqual(['ok a', 'failed: UNIQUE constraint failed: t.id', 'ok c']);
   expect(await stored(dialect)).toEqual(['taken', 'a', 'c']);
@@ -75,14 +83,14 @@ it('leaves nothing of a lone work that throws while its other statements are in 
 it('fails every write of a batch one of them aborted, commits none, and tells each its cause', async () => {
   const dialect = await open();
   const settled = await Promise.allSettled([
-    dialect.writeTransaction(async (db) => (await insert(db, 'a'), 'a')),
+    put(dialect, 'a'),
     dialect.writeTransaction(async (db) => {
       await insert(db, 'b');
       // What SQLITE_FULL or SQLITE_IOERR do to a transaction: the engine rolls all of it back.
       await sql`rollback`.execute(db);
       throw new Error('the disk is full');
     }),
-    dialect.writeTransaction(async (db) => (await insert(db, 'c'), 'c')),
+    put(dialect, 'c'),
   ]);
   const aborted =
     'failed: The shared transaction was aborted by another write of its batch; nothing was committed.';
@@ -96,13 +104,13 @@ it('fails every write of a batch one of them aborted, commits none, and tells ea
 it('acknowledges no write of a batch whose COMMIT fails, and commits none', async () => {
   const dialect = await open();
   const settled = await Promise.allSettled([
-    dialect.writeTransaction(async (db) => (await insert(db, 'a'), 'a')),
+    put(dialect, 'a'),
     // A deferred foreign key is checked at COMMIT: the work itself succeeds.
     dialect.writeTransaction(async (db) => {
       await sql`insert into child (id, parent) values ('x', 'missing')`.execute(db);
       return 'b';
     }),
-    dialect.writeTransaction(async (db) => (await insert(db, 'c'), 'c')),
+    put(dialect, 'c'),
   ]);
   expect(outcomes(settled)).toEqual(Array(3).fill('failed: FOREIGN KEY constraint failed'));
   expect(await stored(dialect)).toEqual([]);
@@ -111,7 +119,7 @@ it('acknowledges no write of a batch whose COMMIT fails, and commits none', asyn
 it('refuses a write started inside a write instead of waiting for it forever', async () => {
   const dialect = await open();
   const settled = await Promise.allSettled([
-    dialect.writeTransaction(async (db) => (await insert(db, 'a'), 'a')),
+    put(dialect, 'a'),
     dialect.writeTransaction(async (db) => {
       await insert(db, 'b');
       return dialect.writeTransaction((inner) => insert(inner, 'inner'));
