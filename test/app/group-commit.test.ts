@@ -8,10 +8,24 @@
 import { createHash } from 'node:crypto';
 import { expect, it } from 'vitest';
 import { storedRoot } from '../../src/app/audit-log/audit-tree.js';
-import { registerVersion } from '../../src/app/index.js';
+import {
+  executeTransition,
+  recordApproval,
+  registerVersion,
+  requestTransition,
+} from '../../src/app/index.js';
 import { auditRecord } from '../../src/app/shared/audit-record.js';
 import { rootFromLeafHashes } from '../../src/audit/index.js';
-import { forEachStore, people, readAudit, type StoreHarness, setupModel } from './harness.js';
+import {
+  addVersion,
+  forEachStore,
+  people,
+  readAudit,
+  type StoreHarness,
+  seedProduction,
+  setupModel,
+  toStaging,
+} from './harness.js';
 
 const model = 'grouped-model';
 const digestOf = (text: string) => `sha256:${createHash('sha256').update(text).digest('hex')}`;
@@ -136,6 +150,64 @@ forEachStore('concurrent writes', (open, engine) => {
       const stored = await h.store.read((tx) => tx.versions.get(model, '2.0.5'));
       expect(stored).toBeUndefined();
       expect(await expectTreeAgreesWithLeaves(h)).toBe(before + 11);
+    },
+  );
+
+  databaseOnly(
+    'executes exactly one of concurrent promotions of one model; the others are refused',
+    async () => {
+      const h = await open();
+      const credit = 'grouped-credit';
+      await setupModel(h, 'credit-risk', credit, 'regulated');
+      await addVersion(h, { model: credit, version: '2026.1', dir: 'credit-risk/baseline' });
+      await seedProduction(h, credit, '2026.1');
+      const candidates = ['2026.2', '2026.3', '2026.4', '2026.5', '2026.6'];
+      const requests: string[] = [];
+      for (const version of candidates) {
+        await addVersion(h, { model: credit, version, dir: 'credit-risk/candidates/passing' });
+        await toStaging(h, credit, version);
+        const { request } = await requestTransition(h.deps, people.mlops, {
+          model: credit,
+          version,
+          to: 'production',
+          reason: 'Quarterly refresh',
+          ticket: 'RISK-3',
+        });
+        for (const [who, role] of [
+          [people.owner, 'model_owner'],
+          [people.risk, 'risk_officer'],
+          [people.compliance, 'compliance_officer'],
+        ] as const)
+          await recordApproval(h.deps, who, {
+            requestId: request.id,
+            role,
+            decision: 'approve',
+            comment: 'Reviewed',
+            ticket: 'RISK-3',
+            riskClass: 'medium',
+          });
+        requests.push(request.id);
+      }
+      // Started in one tick: on SQLite they share a batch, each seeing the ones before it.
+      const settled = await Promise.allSettled(
+        requests.map((requestId) => executeTransition(h.deps, people.mlops, { requestId })),
+      );
+
+      const won = settled.flatMap((s, k) => (s.status === 'fulfilled' ? [candidates[k]] : []));
+      expect(won).toHaveLength(1);
+      for (const s of settled)
+        if (s.status === 'rejected') expect((s.reason as { code?: string }).code).toBe('conflict');
+      const { serving, inProduction } = await h.store.read(async (tx) => ({
+        serving: await tx.serving.get(credit),
+        inProduction: (await tx.versions.list(credit)).filter((v) => v.state === 'production'),
+      }));
+      expect(serving.production?.version).toBe(won[0]);
+      expect(inProduction.map((v) => v.version)).toEqual(won);
+      const executed = (await readAudit(h)).filter((e) => e.action === 'transition.executed');
+      expect(executed.map((e) => e.subject.id).filter((id) => requests.includes(id))).toHaveLength(
+        1,
+      );
+      await expectTreeAgreesWithLeaves(h);
     },
   );
 });

@@ -15,6 +15,7 @@
  * together, and one connection running a batch's statements one after another measured no faster
  * than a pool of connections running them side by side.
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { type Kysely, sql } from 'kysely';
 import type { Database } from '../schema.js';
 
@@ -36,6 +37,38 @@ type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
  */
 const maxBatch = 128;
 
+/** The batch whose works are running, as seen from inside a work (and what it awaits). */
+const runningBatch = new AsyncLocalStorage<{ done: boolean }>();
+
+/**
+ * A write asked for from inside a write of the same store would wait for the batch that is
+ * waiting for it: every later write of the process would hang behind it. It fails at once.
+ */
+export class NestedWriteTransaction extends Error {
+  constructor() {
+    super(
+      'A write transaction was started inside another one; pass the open transaction down instead.',
+    );
+    this.name = 'NestedWriteTransaction';
+  }
+}
+
+/** Thrown by a work's savepoint when the engine no longer has it: the whole transaction is gone. */
+class TransactionAborted extends Error {
+  constructor(
+    readonly own: unknown,
+    cause: unknown,
+  ) {
+    super(
+      'The shared transaction was aborted by another write of its batch; nothing was committed.',
+      {
+        cause,
+      },
+    );
+    this.name = 'TransactionAborted';
+  }
+}
+
 /** `transaction`, made to share its transactions between concurrent callers. */
 export function groupCommitting(transaction: TransactionRunner): TransactionRunner {
   const queue: Waiting[] = [];
@@ -55,35 +88,64 @@ export function groupCommitting(transaction: TransactionRunner): TransactionRunn
   }
 
   async function runBatch(batch: Waiting[]): Promise<void> {
+    const running = { done: false };
+    try {
+      await runWorks(batch, running);
+    } finally {
+      running.done = true;
+    }
+  }
+
+  async function runWorks(batch: Waiting[], running: { done: boolean }): Promise<void> {
     const [only] = batch;
     if (batch.length === 1 && only !== undefined) {
       // Alone, a work needs no savepoint: its own throw rolls the transaction back.
-      await transaction(only.work).then(only.resolve, only.reject);
+      await transaction((trx) => runningBatch.run(running, () => only.work(trx))).then(
+        only.resolve,
+        only.reject,
+      );
       return;
     }
     const outcomes: Outcome[] = [];
     let failure: { error: unknown } | undefined;
     try {
       await transaction(async (trx) => {
-        for (const waiting of batch) outcomes.push(await inSavepoint(trx, waiting.work));
+        for (const waiting of batch)
+          outcomes.push(await runningBatch.run(running, () => inSavepoint(trx, waiting.work)));
       });
     } catch (error) {
       failure = { error };
     }
     for (const [k, waiting] of batch.entries()) {
       const outcome = outcomes[k];
-      // Nothing committed when the batch failed: its successful works fail with it.
-      const error = outcome?.ok === false ? outcome.error : failure?.error;
+      // Nothing committed when the batch failed: its successful works fail with it. The work
+      // that aborted the whole transaction gets its own error, the others what happened to them.
+      let error = outcome?.ok === false ? outcome.error : failure?.error;
+      if (error instanceof TransactionAborted && k === outcomes.length) error = error.own;
       if (failure === undefined && outcome?.ok) waiting.resolve(outcome.value);
       else waiting.reject(error ?? new Error('A grouped write has no outcome.'));
     }
   }
 
-  return <T>(work: Work<T>) =>
-    new Promise<T>((resolve, reject) => {
+  return <T>(work: Work<T>) => {
+    const running = runningBatch.getStore();
+    if (running !== undefined && !running.done) return Promise.reject(new NestedWriteTransaction());
+    return new Promise<T>((resolve, reject) => {
       queue.push({ work, resolve: resolve as (value: unknown) => void, reject });
       schedule();
     });
+  };
+}
+
+/**
+ * Lets statements a work issued but did not await (a `Promise.all` one of whose statements threw)
+ * run before the work's changes are rolled back: run after the rollback, they would land outside
+ * the work's savepoint — in the batch's transaction, committed with it, or in no transaction at
+ * all. better-sqlite3 runs each statement synchronously once Kysely has passed it through its
+ * microtasks, so one turn of the event loop is enough.
+ */
+export function settleStrayStatements(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
 }
 
 /**
@@ -97,10 +159,20 @@ async function inSavepoint(trx: Kysely<Database>, work: Work<unknown>): Promise<
   try {
     value = await work(trx);
   } catch (error) {
-    await sql`rollback to savepoint grouped_write`.execute(trx);
+    await settleStrayStatements();
+    try {
+      await sql`rollback to savepoint grouped_write`.execute(trx);
+    } catch (rollbackError) {
+      throw new TransactionAborted(error, rollbackError);
+    }
     await sql`release savepoint grouped_write`.execute(trx);
     return { ok: false, error };
   }
-  await sql`release savepoint grouped_write`.execute(trx);
+  try {
+    await sql`release savepoint grouped_write`.execute(trx);
+  } catch (releaseError) {
+    // The work ended the transaction itself (ROLLBACK, or an error that aborts it) and went on.
+    throw new TransactionAborted(releaseError, releaseError);
+  }
   return { ok: true, value };
 }

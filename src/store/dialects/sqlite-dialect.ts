@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import { Kysely, SqliteDialect, sql } from 'kysely';
 import type { Database } from '../schema.js';
-import { groupCommitting } from './group-commit.js';
+import { groupCommitting, settleStrayStatements } from './group-commit.js';
 import { cachingStatements } from './statement-cache.js';
 import { appendOnlyMessage, type StoreDialect, type StoreErrorKind } from './store-dialect.js';
 
@@ -59,6 +59,7 @@ export function sqliteDialect(options: SqliteOptions): StoreDialect {
           await sql`commit`.execute(conn);
           return result;
         } catch (error) {
+          await settleStrayStatements();
           if (database.inTransaction) await sql`rollback`.execute(conn);
           throw error;
         }
