@@ -244,7 +244,8 @@ for (const engine of databaseEnginesFor('MLflow API')) {
       expect(production.message).toContain('Needs 1 more risk_officer approval(s).');
       expect(await ci.getLatestVersions(model, ['Production'])).toEqual([]);
       const noAlias = await mlflowRefusal(ci.getModelVersionByAlias(model, 'champion'));
-      expect(noAlias.errorCode).toBe('RESOURCE_DOES_NOT_EXIST');
+      // A governed alias names no version until one is in production: MLflow's missing-alias error.
+      expect([noAlias.status, noAlias.errorCode]).toEqual([400, 'INVALID_PARAMETER_VALUE']);
       // The governed alias asks for the same promotion, so it finds the same request.
       const viaAlias = await mlflowRefusal(ci.setRegisteredModelAlias(model, 'champion', '1'));
       expect(viaAlias.errorCode).toBe('PERMISSION_DENIED');
@@ -355,6 +356,15 @@ for (const engine of databaseEnginesFor('MLflow API')) {
       const actions = JSON.stringify(page);
       for (const action of ['model.registered', 'version.registered', 'transition.requested'])
         expect(actions).toContain(action);
+      // The MLflow caller is the actor of what its calls did: its requests and its executions.
+      const by = (action: string) =>
+        page.entries
+          .filter((e) => e.entry.action === action)
+          .map((e) => e.entry.actor.id)
+          .sort();
+      expect(by('version.registered')).toEqual(['ci.bot', 'ci.bot']);
+      expect(by('transition.requested')).toEqual(['ci.bot', 'ci.bot', 'ci.bot', 'ci.bot']);
+      expect(by('transition.executed')).toEqual(['ci.bot', 'ci.bot', 'ci.bot']);
     });
 
     it('archives through the policy: production → deprecated is Archived, and the aliases go', async () => {
