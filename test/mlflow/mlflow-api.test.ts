@@ -400,5 +400,20 @@ for (const engine of databaseEnginesFor('MLflow API')) {
       expect([a.errorCode, b.errorCode]).toEqual(['PERMISSION_DENIED', 'PERMISSION_DENIED']);
       expect(requestIdIn(a.message)).toBe(requestIdIn(b.message));
     });
+
+    it('numbers versions registered at once, as a sweep of training jobs does, each once', async () => {
+      const before = await ci.searchModelVersions({ filter: `name = '${model}'` });
+      const highest = Math.max(...(before.model_versions ?? []).map((v) => Number(v.version)));
+      const jobs = 12;
+      const created = await Promise.all(
+        Array.from({ length: jobs }, (_, i) =>
+          ci.createModelVersion({ name: model, source: `s3://models/fraud/sweep-${i}` }),
+        ),
+      );
+      const numbers = created.map((v) => Number(v.version)).sort((x, y) => x - y);
+      expect(numbers).toEqual(Array.from({ length: jobs }, (_, i) => highest + 1 + i));
+      const sources = new Set(created.map((v) => v.source));
+      expect(sources.size).toBe(jobs);
+    });
   });
 }
