@@ -244,7 +244,8 @@ for (const engine of databaseEnginesFor('MLflow API')) {
       expect(production.message).toContain('Needs 1 more risk_officer approval(s).');
       expect(await ci.getLatestVersions(model, ['Production'])).toEqual([]);
       const noAlias = await mlflowRefusal(ci.getModelVersionByAlias(model, 'champion'));
-      expect(noAlias.errorCode).toBe('RESOURCE_DOES_NOT_EXIST');
+      // A governed alias names no version until one is in production: MLflow's missing-alias error.
+      expect([noAlias.status, noAlias.errorCode]).toEqual([400, 'INVALID_PARAMETER_VALUE']);
       // The governed alias asks for the same promotion, so it finds the same request.
       const viaAlias = await mlflowRefusal(ci.setRegisteredModelAlias(model, 'champion', '1'));
       expect(viaAlias.errorCode).toBe('PERMISSION_DENIED');
@@ -355,6 +356,15 @@ for (const engine of databaseEnginesFor('MLflow API')) {
       const actions = JSON.stringify(page);
       for (const action of ['model.registered', 'version.registered', 'transition.requested'])
         expect(actions).toContain(action);
+      // The MLflow caller is the actor of what its calls did: its requests and its executions.
+      const by = (action: string) =>
+        page.entries
+          .filter((e) => e.entry.action === action)
+          .map((e) => e.entry.actor.id)
+          .sort();
+      expect(by('version.registered')).toEqual(['ci.bot', 'ci.bot']);
+      expect(by('transition.requested')).toEqual(['ci.bot', 'ci.bot', 'ci.bot', 'ci.bot']);
+      expect(by('transition.executed')).toEqual(['ci.bot', 'ci.bot', 'ci.bot']);
     });
 
     it('archives through the policy: production → deprecated is Archived, and the aliases go', async () => {
@@ -389,6 +399,21 @@ for (const engine of databaseEnginesFor('MLflow API')) {
       const [a, b] = await Promise.all([ask(), ask()]);
       expect([a.errorCode, b.errorCode]).toEqual(['PERMISSION_DENIED', 'PERMISSION_DENIED']);
       expect(requestIdIn(a.message)).toBe(requestIdIn(b.message));
+    });
+
+    it('numbers versions registered at once, as a sweep of training jobs does, each once', async () => {
+      const before = await ci.searchModelVersions({ filter: `name = '${model}'` });
+      const highest = Math.max(...(before.model_versions ?? []).map((v) => Number(v.version)));
+      const jobs = 12;
+      const created = await Promise.all(
+        Array.from({ length: jobs }, (_, i) =>
+          ci.createModelVersion({ name: model, source: `s3://models/fraud/sweep-${i}` }),
+        ),
+      );
+      const numbers = created.map((v) => Number(v.version)).sort((x, y) => x - y);
+      expect(numbers).toEqual(Array.from({ length: jobs }, (_, i) => highest + 1 + i));
+      const sources = new Set(created.map((v) => v.source));
+      expect(sources.size).toBe(jobs);
     });
   });
 }

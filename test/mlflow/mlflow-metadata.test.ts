@@ -253,7 +253,11 @@ for (const engine of databaseEnginesFor('MLflow metadata')) {
       await ci.deleteRegisteredModelAlias(model, 'challenger');
       await ci.deleteRegisteredModelAlias(model, 'challenger');
       const missing = await mlflowRefusal(ci.getModelVersionByAlias(model, 'challenger'));
-      expect([missing.status, missing.errorCode]).toEqual([404, 'RESOURCE_DOES_NOT_EXIST']);
+      // MLflow's store answers an alias it does not hold with INVALID_PARAMETER_VALUE, not a 404.
+      expect([missing.status, missing.errorCode]).toEqual([400, 'INVALID_PARAMETER_VALUE']);
+      expect(missing.message).toContain('Registered model alias challenger not found.');
+      const noModel = await mlflowRefusal(ci.getModelVersionByAlias('no-such-model', 'champion'));
+      expect([noModel.status, noModel.errorCode]).toEqual([404, 'RESOURCE_DOES_NOT_EXIST']);
       const entries = await auditActions();
       expect(entries.filter((e) => e.action === 'model.alias_set')).toHaveLength(2);
       expect(entries.filter((e) => e.action === 'model.alias_deleted')).toHaveLength(2);

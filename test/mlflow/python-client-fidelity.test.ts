@@ -401,6 +401,15 @@ for (const engine of databaseEnginesFor('MLflow Python client fidelity')) {
         }),
         'RESOURCE_DOES_NOT_EXIST',
       );
+      // models:/name@alias with an alias the model lacks: MLflow's store says INVALID_PARAMETER_VALUE.
+      refusal(
+        await pythonClientCall(ci, {
+          method: 'GET',
+          path: '/mlflow/registered-models/alias',
+          message: { name: model, alias: 'no-such-alias' },
+        }),
+        'INVALID_PARAMETER_VALUE',
+      );
       refusal(
         await pythonClientCall(ci, {
           method: 'GET',

@@ -2,7 +2,7 @@
  * The MLflow API's reads, each through the registry's own read use cases (and so their
  * authorisation): registered models, versions, latest versions per stage, aliases, searches.
  */
-import { type Model, notFound, type Principal, type VersionView } from '../../domain/index.js';
+import { invalidInput, type Model, type Principal, type VersionView } from '../../domain/index.js';
 import { getModel, getServing, getVersion, listModels, listVersions } from '../registry/queries.js';
 import type { AppDeps, MlflowSettings } from '../shared/app-deps.js';
 import { assertFilter } from './mlflow-input.js';
@@ -135,9 +135,10 @@ export async function getVersionByAlias(
   const aliases = await aliasesOf(deps, principal, input.name, stored);
   const found = aliases.find((a) => a.alias === input.alias);
   if (!found) {
-    throw notFound(
-      `Registered model alias ${input.alias} on model ${input.name}`,
-      `Set it with registered-models/alias; the governed aliases (${settingsOf(deps).governedAliases.join(', ')}) name the production version only.`,
+    // MLflow's store answers INVALID_PARAMETER_VALUE here, not RESOURCE_DOES_NOT_EXIST.
+    throw invalidInput(
+      `Registered model alias ${input.alias} not found.`,
+      `Set it on model ${input.name} with registered-models/alias; the governed aliases (${settingsOf(deps).governedAliases.join(', ')}) name the production version only.`,
     );
   }
   return getModelVersion(deps, principal, { name: input.name, version: found.version });

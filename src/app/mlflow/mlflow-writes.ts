@@ -167,6 +167,27 @@ function lineageEvidence(lineage: Lineage): EvidenceFile[] {
 const isTaken = (error: unknown) => error instanceof ClearanceError && error.code === 'conflict';
 
 /**
+ * The registrations of one model under way in this process, chained: each numbers its version
+ * after the one before has committed, so parallel training jobs (a sweep) do not race for one
+ * number. Other processes sharing the database still may; the retry below covers them.
+ */
+const numberingByStore = new WeakMap<object, Map<string, Promise<unknown>>>();
+
+async function oneAtATime<T>(deps: AppDeps, model: string, work: () => Promise<T>): Promise<T> {
+  const numbering = numberingByStore.get(deps.store) ?? new Map<string, Promise<unknown>>();
+  numberingByStore.set(deps.store, numbering);
+  const before = numbering.get(model) ?? Promise.resolve();
+  const mine = before.then(work, work);
+  const settled = mine.catch(() => undefined);
+  numbering.set(model, settled);
+  try {
+    return await mine;
+  } finally {
+    if (numbering.get(model) === settled) numbering.delete(model);
+  }
+}
+
+/**
  * Versions are numbered as MLflow numbers them: one past the highest number the model has. The
  * version, its tags (in its lineage) and its lineage evidence are one transaction.
  */
@@ -180,7 +201,19 @@ export async function createModelVersion(
   const tags = tagRecord(input.tags);
   for (const [key, value] of Object.entries(tags)) assertTag(key, value);
   const lineage = lineageFrom(input, tags);
-  // Two registrations at once may pick one number; the loser takes the next.
+  return oneAtATime(deps, input.name, () =>
+    registerNumbered(deps, principal, input, tags, lineage),
+  );
+}
+
+async function registerNumbered(
+  deps: AppDeps,
+  principal: Principal,
+  input: CreateModelVersionInput,
+  tags: Record<string, string>,
+  lineage: ReturnType<typeof lineageFrom>,
+): Promise<MlflowModelVersion> {
+  // Two servers registering at once may pick one number; the loser takes the next.
   for (let attempt = 0; ; attempt++) {
     const existing = await listVersions(deps, principal, { model: input.name });
     const highest = Math.max(0, ...existing.map((v) => Number(v.version)).filter(Number.isInteger));
@@ -198,7 +231,7 @@ export async function createModelVersion(
       });
       return getModelVersion(deps, principal, { name: input.name, version });
     } catch (error) {
-      if (!isTaken(error) || attempt >= 4) throw error;
+      if (!isTaken(error) || attempt >= 9) throw error;
     }
   }
 }

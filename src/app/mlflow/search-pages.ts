@@ -13,14 +13,14 @@ const versionKeys: Record<string, Key<MlflowModelVersion>> = {
   name: (v) => v.name,
   version_number: (v) => (Number.isInteger(Number(v.version)) ? Number(v.version) : -1),
   creation_timestamp: (v) => v.creation_timestamp,
-  timestamp: (v) => v.creation_timestamp,
   last_updated_timestamp: (v) => v.last_updated_timestamp,
 };
 
 const modelKeys: Record<string, Key<MlflowRegisteredModel>> = {
   name: (m) => m.name,
   creation_timestamp: (m) => m.creation_timestamp,
-  timestamp: (m) => m.creation_timestamp,
+  // MLflow reads `timestamp` as the time of the last change (search_utils.py), not the creation.
+  timestamp: (m) => m.last_updated_timestamp,
   last_updated_timestamp: (m) => m.last_updated_timestamp,
 };
 
