@@ -2,9 +2,9 @@
 // the compiler, then the binary's bundle, then the web app (build-web.mjs), then the commit it was built from (build-info.mjs), then
 // the stamp test/build-dist.ts compares with the sources' newest change.
 import { execFileSync } from 'node:child_process';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { build } from 'esbuild';
+import { build, transform } from 'esbuild';
 import { writeBuildInfo } from './build-info.mjs';
 import { buildWeb } from './build-web.mjs';
 
@@ -15,8 +15,8 @@ execFileSync(process.execPath, [tsc, '-p', 'tsconfig.build.json'], { cwd: root, 
 
 // bin/clearance.js runs dist/bin/main.js: the compiled CLI bundled into a few chunks, split at
 // its lazy imports, so `clearance check` reads a handful of files instead of ~300 modules (ours,
-// zod's, yaml's, commander's, re2js's). Resolving and compiling that many modules was a third of
-// the command's start-up (bench/cli-startup.ts). Those four pure-JS libraries are bundled; every
+// zod's, yaml's, commander's). Resolving and compiling that many modules was a third of
+// the command's start-up (bench/cli-startup.ts). Those three pure-JS libraries are bundled; every
 // other dependency stays external (native addons, servers, drivers: loaded only by the commands
 // that use them). gate-worker.js is an entry of its own beside main.js, because the worker pool
 // starts it by URL relative to its own module. Chunks are plain ES modules; the banner gives the
@@ -50,7 +50,9 @@ const trimStartup = {
     }));
   },
 };
-const bundled = new Set(['commander', 're2js', 'yaml', 'zod']);
+// re2js is not among them: src/domain/linear-regex.ts requires it (its CommonJS build, from
+// node_modules) on the first compile, which a `check` of plain patterns and clean evidence skips.
+const bundled = new Set(['commander', 'yaml', 'zod']);
 await build({
   entryPoints: [
     join(root, 'dist', 'src', 'cli', 'main.js'),
@@ -73,6 +75,34 @@ await build({
   plugins: [trimStartup],
   logLevel: 'warning',
 });
+
+// Every chunk ASCII only. One character beyond ASCII (an em dash in a comment esbuild keeps, a
+// minus sign in a regular expression) makes Node decode the whole file as UTF-8 and V8 scan it as
+// a two-byte string: 5–6% of a `clearance check` went to decoding and the compile was slower
+// (CPU profile, bench/results/cli-startup-before-after.md). Each such character becomes a
+// \uXXXX escape, which means the same thing in comments, strings, cooked templates, identifiers
+// and regular expressions; the minified program must come out identical, so an escape where it
+// would not mean the same (a raw template, a regular expression, which esbuild prints verbatim)
+// fails the build instead of changing the program. Write those as escapes in the source.
+const binDir = join(root, 'dist', 'bin');
+for (const name of readdirSync(binDir).filter((file) => file.endsWith('.js'))) {
+  const path = join(binDir, name);
+  const text = readFileSync(path, 'utf8');
+  if (!/[\u0080-\uffff]/.test(text)) continue;
+  const ascii = text.replace(
+    /[\u0080-\uffff]/g,
+    (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
+  const options = { minify: true, charset: 'utf8', format: 'esm', target: 'node20' };
+  const [before, after] = await Promise.all([transform(text, options), transform(ascii, options)]);
+  if (before.code !== after.code) {
+    const at = text.search(/[\u0080-\uffff]/);
+    throw new Error(
+      `dist/bin/${name}: a character beyond ASCII where an escape would change the program (near "${text.slice(Math.max(0, at - 40), at + 20)}"); write it as an escape in the source.`,
+    );
+  }
+  writeFileSync(path, ascii);
+}
 await buildWeb(root);
 writeBuildInfo(root);
 writeFileSync(join(root, 'dist', '.built'), `${new Date().toISOString()}\n`);

@@ -10,7 +10,7 @@ export function normaliseHeading(heading: string): string {
       .replace(/[\u0300-\u036f]/g, '') // accents: "Modèle" → "modele"
       .toLowerCase()
       .replace(/^\s*(?:\d+(?:\.\d+)*[.)]?|[a-z][.)])\s+/, '') // "1.2 " / "a) " numbering
-      .replace(/['’`]/g, '') // "model's" → "models", not "model_s"
+      .replace(/['\u2019`]/g, '') // "model's" → "models", not "model_s"
       .replace(/[^a-z0-9]+/g, '_')
       // The line above left at most one "_" at each end; `_+$` would be quadratic on a long run.
       .replace(/^_|_$/g, '')

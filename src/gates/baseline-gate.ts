@@ -141,7 +141,7 @@ function explain(
   const suffix = c.relativeLift ? '%' : '';
   const shown = formatAgainst(c.ci[0] * unit, required.bound * unit);
   const signed = c.ci[0] > 0 && shown.value !== '0' ? `+${shown.value}` : shown.value;
-  const boundText = `${shown.bound.replace(/^−/, '')}${suffix}`;
+  const boundText = `${shown.bound.replace(/^\u2212/, '')}${suffix}`;
   const margin =
     required.binding === 'improvement' ? (spec.minImprovement ?? 0) : (spec.maxDegradation ?? 0);
   const marginText =

@@ -23,7 +23,7 @@ export function formatNumber(value: number): string {
 
 /** The number a {@link formatNumber} text shows, to check what a reader would conclude from it. */
 function shownValue(text: string): number {
-  return Number(text.replace(/−/g, '-').replace(/,/g, ''));
+  return Number(text.replace(/\u2212/g, '-').replace(/,/g, ''));
 }
 
 function formatDecimals(value: number, digits: number): string {

@@ -115,7 +115,7 @@ const patterns: PatternRule[] = [
 
 /** Values that stand for a secret without being one: `${DB_PASSWORD}`, `****`, `<redacted>`. */
 const placeholder = re2(
-  String.raw`^(?:\$\{?[A-Za-z_][A-Za-z0-9_]*\}?|[*x•.]+|<[^>]*>|changeme|redacted|none|null)$`,
+  String.raw`^(?:\$\{?[A-Za-z_][A-Za-z0-9_]*\}?|[*x\x{2022}.]+|<[^>]*>|changeme|redacted|none|null)$`,
   true,
 );
 

@@ -61,7 +61,7 @@ function mrkdwn(text: string, limit: number): Mrkdwn {
   // Cut before escaping would let an entity push the text past the limit; cut after, then make
   // sure no entity was split in half.
   const escaped = cut(escapeMrkdwn(text), limit);
-  return { type: 'mrkdwn', text: escaped.replace(/&[a-z]{0,3}…$/u, '…') };
+  return { type: 'mrkdwn', text: escaped.replace(/&[a-z]{0,3}\u2026$/u, '…') };
 }
 
 export interface SlackRenderOptions {

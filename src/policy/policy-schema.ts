@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { compileLinearRegex } from '../domain/linear-regex.js';
+import { validateLinearRegex } from '../domain/linear-regex.js';
 import { defaultStates } from '../domain/policy.js';
 import { documentRequirement } from './gate-schemas.js';
 import {
@@ -139,9 +139,9 @@ const ticketSchema = strict({
     .string()
     .superRefine((pattern, ctx) => {
       // RE2 syntax, run in linear time: a policy pattern can never stall a request.
-      const compiled = compileLinearRegex(pattern, { example: '^RISK-[0-9]+$' });
-      if (compiled.ok) return;
-      addProblem(ctx, { message: `{subject} ${compiled.reason}.`, fix: compiled.fix });
+      const checked = validateLinearRegex(pattern, { example: '^RISK-[0-9]+$' });
+      if (checked.ok) return;
+      addProblem(ctx, { message: `{subject} ${checked.reason}.`, fix: checked.fix });
     })
     .optional(),
 });

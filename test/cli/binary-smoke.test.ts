@@ -69,6 +69,22 @@ describe('the clearance binary', () => {
     for (const target of started) expect(existsSync(join(bundle, target))).toBe(true);
   });
 
+  it('ships a bundle of ASCII only, and re2js outside it (required on the first compile)', () => {
+    // scripts/build-dist.mjs: a file with one character beyond ASCII is decoded and scanned as
+    // two-byte text, which cost a `check` ~6% of its CPU.
+    const bundle = join(repoRoot, 'dist', 'bin');
+    const chunks = readdirSync(bundle).filter((f) => f.endsWith('.js'));
+    expect(chunks.length).toBeGreaterThan(3);
+    const beyondAscii = chunks.filter((f) =>
+      /[\u0080-\uffff]/.test(readFileSync(join(bundle, f), 'utf8')),
+    );
+    expect(beyondAscii).toEqual([]);
+    const withRe2js = chunks.filter((f) =>
+      readFileSync(join(bundle, f), 'utf8').includes('class RE2Flags'),
+    );
+    expect(withRe2js).toEqual([]);
+  });
+
   it('exits 2 on bad input and on an unknown command', () => {
     const missing = runBinary([...check('passing'), '--evidence', join(credit, 'no-such-dir')]);
     expect(missing.status).toBe(2);
