@@ -1,7 +1,7 @@
 /**
  * A mistyped `--database` (or `--data-dir`, or CLEARANCE_DATABASE) must not start an empty
  * registry: every command that opens the database, except those meant to start one (`serve`,
- * `admin bootstrap`, `import mlflow`), exits 2 with one line naming the file and the fix, and
+ * `admin bootstrap`, `import mlflow` without `--dry-run`), exits 2 with one line naming the file and the fix, and
  * creates nothing — no database, no data directory, no signing key.
  */
 import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
@@ -42,6 +42,11 @@ const commands: { what: string; args: string[] }[] = [
     args: ['evidence-pack', 'export', 'credit-risk-pd', '2026.2', '--output', join(work, 'p.tgz')],
   },
   { what: 'webhook list', args: ['webhook', 'list'] },
+  {
+    // A dry run writes nothing: refused before MLflow (nothing listens on port 9) is asked.
+    what: 'import mlflow --dry-run',
+    args: ['import', 'mlflow', '--from', 'http://127.0.0.1:9', '--dry-run'],
+  },
 ];
 
 /** Commands whose default is the database: with no flags at all they open the config's one. */
@@ -57,6 +62,7 @@ const databaseByDefault = new Set([
   'admin role grant',
   'admin token create',
   'admin token revoke',
+  'import mlflow --dry-run',
 ]);
 
 const linesOf = (text: string) => text.split('\n').filter((line) => line.trim() !== '');

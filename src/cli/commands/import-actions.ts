@@ -9,7 +9,7 @@ import { exitCodes } from '../exit-codes.js';
 import type { Io } from '../lazy.js';
 import { createMlflowRestSource } from '../mlflow/mlflow-rest-source.js';
 import { createProgress } from '../progress.js';
-import { operator } from '../registry/local-registry.js';
+import { assertRegistryExists, operator } from '../registry/local-registry.js';
 
 interface ImportFlags {
   from: string;
@@ -85,6 +85,8 @@ export async function importMlflowCommand(io: Io, o: ImportFlags): Promise<numbe
     token: config.mlflowTrackingToken,
     pageSize,
   });
+  // A dry run writes nothing, so it must not start an empty registry at a mistyped path either.
+  if (o.dryRun === true) assertRegistryExists(config);
   const registry = await openRegistry(config);
   const progress = createProgress('importing from MLflow');
   let summary: MlflowImportSummary;

@@ -36,10 +36,10 @@ export interface DatabaseFlags {
  * Opening a SQLite file that is not there creates an empty registry (and a data directory with a
  * new signing key): a mistyped `--database` or `--data-dir` would then answer from that empty
  * registry — an empty log "verifies", a list is empty. Only the commands meant to start a
- * registry (`serve`, `admin bootstrap`, `import mlflow`) may create one; every other is refused
- * here, before anything is written.
+ * registry (`serve`, `admin bootstrap`, `import mlflow` without `--dry-run`) may create one; every
+ * other is refused here, before anything is written.
  */
-function assertRegistryExists(config: Pick<Config, 'database'>): void {
+export function assertRegistryExists(config: Pick<Config, 'database'>): void {
   const { database } = config;
   if (!database.startsWith('sqlite:')) return;
   const file = database.slice('sqlite:'.length);
