@@ -153,7 +153,7 @@ describe('clearance check', () => {
       junit:
         junit.stdout
           .split('\n')
-          .find((l, i, all) => (all[i - 1] ?? '').includes(`name="${id} (`)) ?? '',
+          .find((_, i, all) => (all[i - 1] ?? '').includes(`name="${id} (`)) ?? '',
     });
     const fractional = gates.filter(
       (g) => typeof g.observed === 'number' && !Number.isInteger(g.observed),
