@@ -238,6 +238,12 @@ const rows: Row[] = [
     says: [/port/, /<=65535/, /its flag/],
   },
   {
+    what: 'serve --port that is not a number',
+    args: ['serve', '--port', 'abc', '--data-dir', join(work, 'data-nan-port')],
+    code: 2,
+    says: [/port: "abc" is not a number/, /CLEARANCE_PORT, or with its flag/],
+  },
+  {
     what: 'import mlflow --from that is not a URL',
     args: ['import', 'mlflow', '--from', 'mlflow.internal'],
     code: 2,
