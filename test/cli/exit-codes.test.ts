@@ -244,6 +244,13 @@ const rows: Row[] = [
     says: [/port: "abc" is not a number/, /CLEARANCE_PORT, or with its flag/],
   },
   {
+    // TEST-NET-1 (RFC 5737): an address no machine here has.
+    what: 'serve --host that is not an address of this machine (any free port)',
+    args: ['serve', '--host', '192.0.2.1', '--port', '0', '--data-dir', join(work, 'data-host')],
+    code: 2,
+    says: [/^error: cannot listen on 192\.0\.2\.1: the address is not one of this machine's\./],
+  },
+  {
     what: 'import mlflow --from that is not a URL',
     args: ['import', 'mlflow', '--from', 'mlflow.internal'],
     code: 2,
