@@ -251,6 +251,12 @@ const rows: Row[] = [
     says: [/^error: cannot listen on 192\.0\.2\.1: the address is not one of this machine's\./],
   },
   {
+    what: '--server on a port HTTP clients refuse (6000, a Fetch standard bad port)',
+    args: ['version', 'list', 'credit-risk-pd', '--server', 'http://127.0.0.1:6000'],
+    code: 2,
+    says: [/Port 6000 is one HTTP clients refuse to connect to/, /serve --port 8080/],
+  },
+  {
     what: 'import mlflow --from that is not a URL',
     args: ['import', 'mlflow', '--from', 'mlflow.internal'],
     code: 2,
