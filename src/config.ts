@@ -519,6 +519,22 @@ function fromFile(file: string): Record<string, unknown> {
   return parsed as Record<string, unknown>;
 }
 
+/** A number coerced from text that is none ("abc" → NaN): zod would say "received NaN". */
+function numberExpected(issue: { code: string; expected?: unknown }): boolean {
+  return issue.code === 'invalid_type' && issue.expected === 'number';
+}
+
+/** Says which text was not a number, as given in the file, environment or flag. */
+function notANumber(merged: Record<string, unknown>, path: readonly PropertyKey[]): string {
+  let value: unknown = merged;
+  for (const key of path)
+    value =
+      value !== null && typeof value === 'object'
+        ? (value as Record<PropertyKey, unknown>)[key]
+        : undefined;
+  return `${JSON.stringify(String(value))} is not a number`;
+}
+
 export interface LoadConfigOptions {
   /** Command-line flags, already named as config keys; undefined values are ignored. */
   flags?: Partial<Record<keyof Config, string | number | undefined>>;
@@ -546,7 +562,10 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
   const result = configSchema.safeParse(merged);
   const issues = result.success
     ? crossKeyIssues(result.data)
-    : result.error.issues.map((i) => ({ key: i.path.join('.'), message: i.message }));
+    : result.error.issues.map((i) => ({
+        key: i.path.join('.'),
+        message: numberExpected(i) ? notANumber(merged, i.path) : i.message,
+      }));
   if (!result.success || issues.length > 0) {
     const problems: Problem[] = issues.map((issue) => {
       const key = issue.key || '(config)';

@@ -37,7 +37,9 @@ const verbs: Record<string, string> = {
 function describeSystemError(error: unknown): string | undefined {
   if (!isSystemError(error)) return undefined;
   if (error.syscall === 'listen' || error.syscall === 'bind') {
-    const where = `${error.address ?? 'the host'}:${error.port ?? '?'}`;
+    // Node leaves the port out when it is 0 (any free one): then the address alone.
+    const host = error.address ?? 'the host';
+    const where = error.port === undefined ? host : `${host}:${error.port}`;
     switch (error.code) {
       case 'EADDRINUSE':
         return `port ${where} is already in use. Stop what listens there, or start on another port with --port N (0 picks a free one).`;

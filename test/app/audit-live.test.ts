@@ -406,6 +406,13 @@ eachEngine('live audit log', (engine) => {
         const error = await refusal(signAuditCheckpoint(s.h.deps, s.signer));
         expect(error.code).toBe('audit_unavailable');
         expect(error.message).toContain('no longer hashes to the root signed');
+        // The CLI refuses the same way: exit 1, one line, nothing signed.
+        const live = ['--database', s.database, '--data-dir', s.dataDir];
+        const cli = await runCli(['audit', 'checkpoint', ...live]);
+        expect(cli.status, cli.stderr).toBe(1);
+        expect(cli.stderr).toContain('no longer hashes to the root signed');
+        const after = await s.h.deps.store.transaction((tx) => tx.checkpoints.latest());
+        expect(after?.size).toBe(latest.size);
       } finally {
         await sql`update audit_tree_nodes set hash = ${original} where level = ${level} and idx = 0`.execute(
           dialect.db,

@@ -133,6 +133,55 @@ describe('clearance check', () => {
     }
   });
 
+  it('rounds observed values and says a comparison in words in Markdown and JUnit too', async () => {
+    const json = await runCli([...base, ...failing, '--format', 'json']);
+    const gates = (
+      JSON.parse(json.stdout) as {
+        gates: {
+          gateId: string;
+          type: string;
+          observed: number | string | null;
+          details: { candidateValue?: number; baselineValue?: number };
+        }[];
+      }
+    ).gates;
+    const markdown = await runCli([...base, ...failing, '--format', 'markdown']);
+    const junit = await runCli([...base, ...failing, '--format', 'junit']);
+    const rows = (id: string) => ({
+      markdown: markdown.stdout.split('\n').find((l) => l.startsWith(`| \`${id}\` |`)) ?? '',
+      // The observed value opens a test case's message or output.
+      junit:
+        junit.stdout
+          .split('\n')
+          .find((_, i, all) => (all[i - 1] ?? '').includes(`name="${id} (`)) ?? '',
+    });
+    const fractional = gates.filter(
+      (g) => typeof g.observed === 'number' && !Number.isInteger(g.observed),
+    );
+    expect(fractional.length).toBeGreaterThan(1);
+    for (const g of fractional) {
+      const exact = String(g.observed);
+      const { markdown: row, junit: testCase } = rows(g.gateId);
+      expect(row, g.gateId).not.toContain(exact);
+      expect(testCase, g.gateId).not.toContain(exact);
+      // The observed cell and the JUnit text hold no number with more than four decimals.
+      const observedCell = row.split('|')[4] ?? '';
+      expect(observedCell).not.toMatch(/\d\.\d{5}/);
+      expect(testCase.split(', required')[0]).not.toMatch(/\d\.\d{5}/);
+      const { candidateValue, baselineValue } = g.details;
+      if (g.type === 'baseline' && candidateValue !== undefined && baselineValue !== undefined) {
+        const word = candidateValue > baselineValue ? 'rose' : 'fell';
+        const phrase = new RegExp(`\\w+ ${word} by \\d[\\d.]* \\([\\d.]+ → [\\d.]+\\)`);
+        expect(observedCell).toMatch(phrase);
+        expect(testCase).toMatch(phrase);
+      } else {
+        const rounded = (g.observed as number).toFixed(4);
+        expect(observedCell.trim()).toBe(rounded);
+        expect(testCase).toContain(`observed ${rounded}, required`);
+      }
+    }
+  });
+
   it('denies when a candidate predictions file has rows different from the baseline', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'clearance-cli-'));
     cpSync(join(credit, 'candidates', 'passing'), dir, { recursive: true });

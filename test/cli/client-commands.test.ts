@@ -4,7 +4,7 @@
  * upload, import of the pre-Clearance production version, request, approve, reject, inbox,
  * promote, replay, emergency and cancel — each answer read as JSON.
  */
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -263,6 +263,26 @@ describe('client commands against a live server', () => {
       reproduced: boolean;
     }>();
     expect(replay.reproduced).toBe(true);
+
+    // Evidence altered in the server's blob store: replay cannot reproduce the decision, exit 1.
+    const evidence = await as('ci', ['evidence', 'list', model, '7.0.0']).json<
+      { path: string; digest: string }[]
+    >();
+    const metrics = evidence.find((e) => e.path === 'metrics.json');
+    if (!metrics) throw new Error('7.0.0 has no metrics.json');
+    const hex = metrics.digest.slice('sha256:'.length);
+    const blob = join(server.dataDir, 'blobs', 'sha256', hex.slice(0, 2), hex.slice(2, 4), hex);
+    const original = readFileSync(blob);
+    writeFileSync(blob, '{"ctr": 0.5}');
+    try {
+      const altered = await as('ci', ['replay', executed.request.decisionId]).run;
+      expect(altered.status, altered.stderr).toBe(1);
+      const report = JSON.parse(altered.stdout) as { reproduced: boolean; differences: string[] };
+      expect(report.reproduced).toBe(false);
+      expect(report.differences.length).toBeGreaterThan(0);
+    } finally {
+      writeFileSync(blob, original);
+    }
   });
 
   it('refuses an emergency change from someone without break-glass, and cancels a request', async () => {

@@ -238,6 +238,25 @@ const rows: Row[] = [
     says: [/port/, /<=65535/, /its flag/],
   },
   {
+    what: 'serve --port that is not a number',
+    args: ['serve', '--port', 'abc', '--data-dir', join(work, 'data-nan-port')],
+    code: 2,
+    says: [/port: "abc" is not a number/, /CLEARANCE_PORT, or with its flag/],
+  },
+  {
+    // TEST-NET-1 (RFC 5737): an address no machine here has.
+    what: 'serve --host that is not an address of this machine (any free port)',
+    args: ['serve', '--host', '192.0.2.1', '--port', '0', '--data-dir', join(work, 'data-host')],
+    code: 2,
+    says: [/^error: cannot listen on 192\.0\.2\.1: the address is not one of this machine's\./],
+  },
+  {
+    what: '--server on a port HTTP clients refuse (6000, a Fetch standard bad port)',
+    args: ['version', 'list', 'credit-risk-pd', '--server', 'http://127.0.0.1:6000'],
+    code: 2,
+    says: [/Port 6000 is one HTTP clients refuse to connect to/, /serve --port 8080/],
+  },
+  {
     what: 'import mlflow --from that is not a URL',
     args: ['import', 'mlflow', '--from', 'mlflow.internal'],
     code: 2,
@@ -353,6 +372,91 @@ describe('exit codes (docs/reference/cli.md)', () => {
       expect(run.stderr).not.toMatch(/^\s+at /m);
       expect(run.stdout).not.toContain('Clearance listening');
     });
+  });
+});
+
+/** docs/reference/cli.md's table of where each exit 1 that needs a registry is held. */
+function heldTable(doc: string): { command: string; code: number; files: string[] }[] {
+  const start = doc.indexOf('| command | exit | held by |');
+  expect(start, 'the held-by table').toBeGreaterThan(0);
+  const lines = doc.slice(start).split('\n');
+  const rowsOf = lines.slice(
+    2,
+    lines.findIndex((l, i) => i > 1 && !l.startsWith('|')),
+  );
+  return rowsOf.map((line) => {
+    const [, command = '', code = '', held = ''] = line.split('|').map((c) => c.trim());
+    return {
+      command: command.replaceAll('`', ''),
+      code: Number(code),
+      files: [...held.matchAll(/`(test\/[^`]+\.ts)`/g)].map((m) => m[1] ?? ''),
+    };
+  });
+}
+
+/** The command's words as a test passes them to `runCli`: `'audit', 'verify'` (any spacing). */
+const argvOf = (command: string) => new RegExp(`'${command.split(' ').join("',\\s*'")}'`);
+
+describe('every exit 1 the commands document is held by a test', () => {
+  const doc = readFileSync(join(repoRoot, 'docs', 'reference', 'cli.md'), 'utf8');
+  const held = heldTable(doc);
+
+  it('each file named runs the command and expects that code', () => {
+    expect(held.length).toBeGreaterThan(10);
+    for (const { command, code, files } of held) {
+      expect(files.length, command).toBeGreaterThan(0);
+      for (const file of files) {
+        if (file === 'test/cli/exit-codes.test.ts') {
+          const row = rows.find((r) => r.code === code && r.args.join(' ').startsWith(command));
+          expect(row, `${command} ${code} in this table`).toBeDefined();
+          continue;
+        }
+        const path = join(repoRoot, file);
+        expect(existsSync(path), file).toBe(true);
+        const text = readFileSync(path, 'utf8');
+        // `init`'s exit 1 is the scaffold's `check`; the others run the command itself.
+        expect(text, `${file} runs ${command}`).toMatch(
+          argvOf(command === 'init' ? 'check' : command),
+        );
+        expect(text, `${file} expects ${code}`).toMatch(new RegExp(`toBe\\(${code}\\)`));
+      }
+    }
+  });
+
+  it('each section or client command documenting an exit 1 is in the held-by table', () => {
+    const exitOne = /\b[Ee]xits? 1\b|\*\*1\*\*|exit is 1|\b1 for\b|; 1 when|\b1 when\b/;
+    const heldWords = held.map((h) => h.command.split(' '));
+    const words = (text: string) => new Set(text.split(/[^a-z-]+/));
+    // A section not named by a command: the command whose row holds it.
+    const namedBy: Record<string, string> = { 'Client commands': 'promote' };
+    const sections = doc.split(/^## /m).slice(1);
+    const documenting = sections.filter((section) => exitOne.test(section.split('\n## ')[0] ?? ''));
+    expect(documenting.length).toBeGreaterThan(5);
+    for (const section of documenting) {
+      const heading = section.split('\n')[0] ?? '';
+      if (heading === 'Exit codes') continue;
+      const named = namedBy[heading];
+      if (named !== undefined) {
+        expect(
+          held.map((h) => h.command),
+          heading,
+        ).toContain(named);
+        continue;
+      }
+      const inHeading = words(heading);
+      expect(
+        heldWords.some((ws) => ws.every((w) => inHeading.has(w))),
+        `${heading} documents an exit 1 no test is named for`,
+      ).toBe(true);
+    }
+    for (const line of doc.split('\n')) {
+      if (!line.startsWith('| `') || !exitOne.test(line)) continue;
+      const command = (line.split('`')[1] ?? '').split(' ')[0] ?? '';
+      expect(
+        held.some((h) => h.command.split(' ')[0] === command),
+        `${command}: ${line}`,
+      ).toBe(true);
+    }
   });
 });
 

@@ -1,7 +1,7 @@
 /**
  * A mistyped `--database` (or `--data-dir`, or CLEARANCE_DATABASE) must not start an empty
  * registry: every command that opens the database, except those meant to start one (`serve`,
- * `admin bootstrap`, `import mlflow`), exits 2 with one line naming the file and the fix, and
+ * `admin bootstrap`, `import mlflow`, whose `--dry-run` creates nothing either), exits 2 with one line naming the file and the fix, and
  * creates nothing — no database, no data directory, no signing key.
  */
 import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
@@ -98,6 +98,37 @@ describe('a registry database that does not exist', () => {
         expect(readdirSync(cwd)).toEqual([]);
       });
   }
+
+  it('import mlflow --dry-run plans against an empty registry and creates nothing there', async () => {
+    const dir = join(work, 'dry-run-typo');
+    const file = join(dir, 'clearnce.db');
+    // Nothing listens on port 9: the run ends at MLflow, after the registry was opened.
+    const run = await runCli(
+      [
+        'import',
+        'mlflow',
+        '--from',
+        'http://127.0.0.1:9',
+        '--dry-run',
+        '--database',
+        `sqlite:${file}`,
+      ],
+      { cwd: work },
+    );
+    expect(run.status, run.stderr).toBe(2);
+    expect(run.stderr).toContain('127.0.0.1:9');
+    expect(existsSync(dir)).toBe(false);
+    const cwd = mkdtempSync(join(work, 'empty-'));
+    const byDefault = await runCli(
+      ['import', 'mlflow', '--from', 'http://127.0.0.1:9', '--dry-run'],
+      {
+        cwd,
+      },
+    );
+    expect(byDefault.status, byDefault.stderr).toBe(2);
+    // Not even the default data directory (.clearance) with a signing key.
+    expect(readdirSync(cwd)).toEqual([]);
+  });
 
   it('admin bootstrap starts a new registry there (it is meant to)', async () => {
     const file = join(work, 'new-registry', 'clearance.db');

@@ -20,7 +20,12 @@ import {
   promoteCreditRisk,
   toStaging,
 } from '../app/harness.js';
-import { bootstrapLiveAdmin, type LiveServer, serveLive } from '../e2e/live-server.js';
+import {
+  bootstrapLiveAdmin,
+  type LiveServer,
+  personTokenOn,
+  serveLive,
+} from '../e2e/live-server.js';
 import { fixedClock } from '../fakes/fixed-clock.js';
 import {
   type DatabaseEngineName,
@@ -34,6 +39,7 @@ const candidate = join(examplesDir, 'credit-risk', 'candidates', 'passing');
 let local: string[] = [];
 let remote: string[] = [];
 let pendingId = '';
+let served: LiveServer | undefined;
 
 /** credit-risk-pd: 2026.2 promoted with three sign-offs; 2026.3 requested, one sign-off so far. */
 async function populate(database: string, dataDir: string): Promise<void> {
@@ -85,6 +91,7 @@ function openRegistryOn(engine: DatabaseEngineName): void {
     local = ['--database', database, '--data-dir', dataDir];
     const adminToken = await bootstrapLiveAdmin({ database, dataDir });
     server = await serveLive({ database, dataDir, adminToken });
+    served = server;
     remote = ['--server', server.url, '--token', adminToken];
   }, 120_000);
   afterAll(async () => {
@@ -251,6 +258,23 @@ for (const engine of databaseEnginesFor('CLI reads of what people sign')) {
         expect(noTo.status).toBe(2);
         expect(noTo.stderr).toContain('A request needs --to.');
       });
+    });
+
+    it('exits 1 for a token whose user holds no role on the model, naming nothing of it', async () => {
+      if (!served) throw new Error('no server');
+      const token = await personTokenOn(served, `no-role-${engine}`, []);
+      const stranger = ['--server', served.url, '--token', token];
+      for (const args of [
+        ['request', 'show', pendingId],
+        ['request', 'list', model],
+        ['version', 'show', model, '2026.3'],
+        ['evidence', 'list', model, '2026.3'],
+      ]) {
+        const run = await runCli([...args, ...stranger]);
+        expect(run.status, `${args.join(' ')}: ${run.stderr}`).toBe(1);
+        expect(run.stdout).toBe('');
+        expect(run.stderr).toMatch(/^error: /);
+      }
     });
 
     describe('request list, decision show, version list|show, evidence list', () => {

@@ -1,5 +1,8 @@
 /** The code behind `clearance import mlflow`, loaded when it runs. */
+import { mkdtempSync, rmSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { type MlflowImportSummary, runMlflowImport } from '../../app/index.js';
 import { openRegistry } from '../../compose.js';
 import { loadConfig } from '../../config.js';
@@ -9,7 +12,7 @@ import { exitCodes } from '../exit-codes.js';
 import type { Io } from '../lazy.js';
 import { createMlflowRestSource } from '../mlflow/mlflow-rest-source.js';
 import { createProgress } from '../progress.js';
-import { operator } from '../registry/local-registry.js';
+import { operator, registryExists } from '../registry/local-registry.js';
 
 interface ImportFlags {
   from: string;
@@ -85,7 +88,26 @@ export async function importMlflowCommand(io: Io, o: ImportFlags): Promise<numbe
     token: config.mlflowTrackingToken,
     pageSize,
   });
-  const registry = await openRegistry(config);
+  // A dry run writes nothing, not even a new registry: with none there yet it plans against an
+  // empty one in a scratch directory, removed after.
+  const scratch =
+    o.dryRun === true && !registryExists(config)
+      ? mkdtempSync(join(tmpdir(), 'clearance-dry-run-'))
+      : undefined;
+  const registry = await openRegistry(
+    scratch === undefined
+      ? config
+      : {
+          ...config,
+          database: `sqlite:${join(scratch, 'clearance.db')}`,
+          dataDir: scratch,
+          blobStore: 'file',
+          auditSigningKeyFile: '',
+        },
+  ).catch((error: unknown) => {
+    if (scratch !== undefined) rmSync(scratch, { recursive: true, force: true });
+    throw error;
+  });
   const progress = createProgress('importing from MLflow');
   let summary: MlflowImportSummary;
   try {
@@ -101,6 +123,7 @@ export async function importMlflowCommand(io: Io, o: ImportFlags): Promise<numbe
   } finally {
     progress.finish();
     await registry.close();
+    if (scratch !== undefined) rmSync(scratch, { recursive: true, force: true });
   }
   io.stdout.write(o.format === 'json' ? `${toJson(summary)}\n` : renderImportSummary(summary));
   return summary.models.failed + summary.versions.failed > 0 ? exitCodes.denied : exitCodes.ok;

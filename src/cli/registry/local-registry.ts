@@ -32,18 +32,24 @@ export interface DatabaseFlags {
   dataDir?: string;
 }
 
+/** Whether the database is there to open: a PostgreSQL one always counts (its server says). */
+export function registryExists(config: Pick<Config, 'database'>): boolean {
+  const { database } = config;
+  if (!database.startsWith('sqlite:')) return true;
+  const file = database.slice('sqlite:'.length);
+  return file === ':memory:' || existsSync(file);
+}
+
 /**
  * Opening a SQLite file that is not there creates an empty registry (and a data directory with a
  * new signing key): a mistyped `--database` or `--data-dir` would then answer from that empty
  * registry — an empty log "verifies", a list is empty. Only the commands meant to start a
- * registry (`serve`, `admin bootstrap`, `import mlflow`) may create one; every other is refused
- * here, before anything is written.
+ * registry (`serve`, `admin bootstrap`, `import mlflow`; its `--dry-run` plans against a scratch
+ * registry instead) may create one; every other is refused here, before anything is written.
  */
 function assertRegistryExists(config: Pick<Config, 'database'>): void {
-  const { database } = config;
-  if (!database.startsWith('sqlite:')) return;
-  const file = database.slice('sqlite:'.length);
-  if (file === ':memory:' || existsSync(file)) return;
+  if (registryExists(config)) return;
+  const file = config.database.slice('sqlite:'.length);
   const message = `No registry database at ${file}: no such file.`;
   throw new ClearanceError('invalid_input', message, {
     problems: [

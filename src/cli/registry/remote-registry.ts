@@ -54,15 +54,21 @@ function refusal(error: unknown, status: number): ClearanceError {
 }
 
 function unreachable(server: string, cause: unknown): ClearanceError {
+  const reason =
+    cause instanceof Error && cause.cause instanceof Error ? cause.cause.message : String(cause);
+  // fetch refuses the WHATWG "bad ports" (6000, 6665–6669, 10080, …) before connecting: a server
+  // started there is never reached, so say so rather than undici's bare "bad port".
+  const badPort = reason === 'bad port';
   return new ClearanceError('invalid_input', `Cannot reach the Clearance server at ${server}.`, {
     cause,
     problems: [
       {
-        message:
-          cause instanceof Error && cause.cause instanceof Error
-            ? cause.cause.message
-            : String(cause),
-        fix: 'Start it with `clearance serve`, or point --server / CLEARANCE_SERVER at it.',
+        message: badPort
+          ? `Port ${new URL(server).port} is one HTTP clients refuse to connect to (the Fetch standard's bad ports).`
+          : reason,
+        fix: badPort
+          ? 'Start the server on another port (clearance serve --port 8080) and point --server at it.'
+          : 'Start it with `clearance serve`, or point --server / CLEARANCE_SERVER at it.',
       },
     ],
   });

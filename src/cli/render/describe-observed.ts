@@ -1,7 +1,7 @@
 /**
  * A gate's observed value for people: rounded (JSON keeps it exact), and a comparison with
  * production in words — "FPR rose by 0.003 (0.0202 → 0.0232)" — rather than a signed number.
- * `request show` and `clearance check` both say it so.
+ * `request show` and `clearance check` (text, Markdown and JUnit) all say it so.
  */
 import { type GateResult, provenanceNote } from '../../domain/index.js';
 
@@ -41,4 +41,27 @@ export function describeObserved(gate: GateResult): string {
   if (observed === null) return 'not measurable';
   const shown = typeof observed === 'number' ? roundForPeople(observed) : observed;
   return `${shown}${provenanceNote(gate)}`;
+}
+
+function formatObserved(value: number | string | null): string {
+  if (value === null) return 'n/a';
+  if (typeof value === 'number') return Number.isInteger(value) ? String(value) : value.toFixed(4);
+  return value;
+}
+
+/**
+ * What `clearance check` shows as a gate's observed value, in every format made for people
+ * (text, Markdown, JUnit's messages): a comparison with production in words ("AUC rose by 0.039
+ * (0.743 → 0.782)"), any other number to four decimals, labelled when Clearance did not recompute
+ * it. `--format json` keeps the exact value.
+ */
+export function observedForPeople(gate: GateResult): string {
+  const { candidateValue, baselineValue } = gate.details;
+  if (
+    gate.type === 'baseline' &&
+    typeof candidateValue === 'number' &&
+    typeof baselineValue === 'number'
+  )
+    return describeObserved(gate);
+  return `${formatObserved(gate.observed)}${provenanceNote(gate)}`;
 }

@@ -1,5 +1,5 @@
-import { provenanceNote } from '../../domain/index.js';
 import type { CheckReport } from '../check-report.js';
+import { observedForPeople } from './describe-observed.js';
 
 function xml(text: string): string {
   return text
@@ -19,9 +19,7 @@ export function renderCheckJunit(report: CheckReport): string {
   const cases = report.gates.map((g) => {
     const name = `${xml(g.gateId)} (${g.type})`;
     const open = `    <testcase classname="${xml(suite)}" name="${name}">`;
-    const text = xml(
-      `observed ${String(g.observed)}${provenanceNote(g)}, required ${g.threshold}. ${g.explanation}`,
-    );
+    const text = xml(`observed ${observedForPeople(g)}, required ${g.threshold}. ${g.explanation}`);
     if (g.bypassed)
       return `${open}\n      <skipped message="bypassed by change type"/>\n    </testcase>`;
     if (g.outcome === 'fail') {

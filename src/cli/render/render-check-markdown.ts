@@ -1,5 +1,5 @@
-import { provenanceNote } from '../../domain/index.js';
 import type { CheckReport } from '../check-report.js';
+import { observedForPeople } from './describe-observed.js';
 
 const icon = { pass: '✅', fail: '❌', error: '⚠️' } as const;
 
@@ -20,7 +20,7 @@ export function renderCheckMarkdown(report: CheckReport): string {
     '| --- | --- | --- | --- | --- | --- |',
   ];
   for (const g of report.gates) {
-    const observed = g.observed === null ? 'n/a' : `${String(g.observed)}${provenanceNote(g)}`;
+    const observed = observedForPeople(g);
     const result = `${icon[g.outcome]} ${g.outcome}${g.bypassed ? ' (bypassed)' : ''}`;
     out.push(
       `| \`${g.gateId}\` | ${g.type} | ${result} | ${cell(observed)} | ${cell(g.threshold)} | ${cell(g.explanation)} |`,
