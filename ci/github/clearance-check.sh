@@ -26,7 +26,26 @@ trap 'rm -f "$errors"' EXIT
 "${clearance[@]}" "${args[@]}" --format json --output "$report" >/dev/null 2>"$errors"
 code=$?
 
-output() { printf '%s=%s\n' "$1" "$2" >>"$GITHUB_OUTPUT"; }
+# An output's value may hold any text: written with a delimiter no value contains, as GitHub's
+# multi-line syntax allows, so a line break in a message cannot forge another output.
+output() {
+  local delimiter="clearance_${RANDOM}${RANDOM}${RANDOM}"
+  printf '%s<<%s\n%s\n%s\n' "$1" "$delimiter" "$2" "$delimiter" >>"$GITHUB_OUTPUT"
+}
+# Workflow commands end at a line break and their properties at ':' or ',': GitHub's escapes
+# keep a message from ending early or smuggling in a command of its own (`::add-mask::`, …).
+escape_data() {
+  local text="${1//%/%25}"
+  text="${text//$'\r'/%0D}"
+  printf '%s' "${text//$'\n'/%0A}"
+}
+escape_property() {
+  local text
+  text="$(escape_data "$1")"
+  text="${text//:/%3A}"
+  printf '%s' "${text//,/%2C}"
+}
+error_command() { echo "::error title=$(escape_property "$1")::$(escape_data "$2")"; }
 output exit-code "$code"
 output report-file "$report"
 
@@ -42,7 +61,7 @@ if [ "$code" -eq 0 ] || [ "$code" -eq 1 ]; then
     echo "Clearance: allowed. $summary"
   else
     output decision denied
-    echo "::error title=Clearance denied the transition ${INPUT_TRANSITION}::$summary"
+    error_command "Clearance denied the transition ${INPUT_TRANSITION}" "$summary"
   fi
   exit "$code"
 fi
@@ -53,7 +72,7 @@ cat "$errors" >&2
 if [ "$code" -eq 2 ]; then
   output decision error
   output summary "Not evaluated (bad input): ${first#error: }"
-  echo "::error title=Clearance could not evaluate the check (bad input, exit 2)::${first#error: }"
+  error_command "Clearance could not evaluate the check (bad input, exit 2)" "${first#error: }"
   {
     echo "### Clearance: not evaluated (bad input)"
     echo
@@ -66,6 +85,15 @@ if [ "$code" -eq 2 ]; then
 else
   output decision error
   output summary "Not evaluated (internal error, exit $code): ${first}"
-  echo "::error title=Clearance failed (exit $code)::${first}"
+  error_command "Clearance failed (exit $code)" "${first}"
+  {
+    echo "### Clearance: not evaluated (internal error, exit $code)"
+    echo
+    echo "\`clearance check\` failed before deciding; nothing was allowed. Its error output:"
+    echo
+    echo '```text'
+    cat "$errors"
+    echo '```'
+  } >>"$GITHUB_STEP_SUMMARY"
 fi
 exit "$code"

@@ -43,20 +43,39 @@ function runAction(inputs: Record<string, string>): ActionRun {
   };
   for (const [name, value] of Object.entries(inputs)) env[name] = value;
   const run = spawnSync('bash', [script], { cwd: repoRoot, encoding: 'utf8', env });
-  const outputs: Record<string, string> = {};
-  for (const line of readFileSync(outputFile, 'utf8').split('\n').filter(Boolean)) {
-    const at = line.indexOf('=');
-    expect(at, `output line "${line}"`).toBeGreaterThan(0);
-    outputs[line.slice(0, at)] = line.slice(at + 1);
-  }
   return {
     code: run.status,
     log: run.stdout,
     stderr: run.stderr,
     summary: readFileSync(summaryFile, 'utf8'),
-    outputs,
+    outputs: parseGithubOutput(readFileSync(outputFile, 'utf8')),
     dir,
   };
+}
+
+/**
+ * $GITHUB_OUTPUT as GitHub reads it: `name=value` lines, or `name<<DELIMITER`, the value's lines,
+ * then the delimiter alone on a line.
+ */
+function parseGithubOutput(text: string): Record<string, string> {
+  const outputs: Record<string, string> = {};
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i] ?? '';
+    if (line === '') continue;
+    const heredoc = /^([^=<]+)<<(.+)$/.exec(line);
+    if (heredoc?.[1] && heredoc[2]) {
+      const end = lines.indexOf(heredoc[2], i + 1);
+      expect(end, `no closing delimiter for output "${heredoc[1]}"`).toBeGreaterThan(i);
+      outputs[heredoc[1]] = lines.slice(i + 1, end).join('\n');
+      i = end;
+      continue;
+    }
+    const at = line.indexOf('=');
+    expect(at, `output line "${line}"`).toBeGreaterThan(0);
+    outputs[line.slice(0, at)] = line.slice(at + 1);
+  }
+  return outputs;
 }
 
 const inputs = (candidate: string, transition = 'staging:production') => ({
@@ -96,7 +115,7 @@ describe('the GitHub Action’s check step', () => {
     expect(run.summary).toContain('**Denied**');
     expect(run.summary).toContain('`approval-rate-parity`');
     expect(run.log).toContain(
-      '::error title=Clearance denied the transition staging:production::1 of 6 gates block',
+      '::error title=Clearance denied the transition staging%3Aproduction::1 of 6 gates block',
     );
     expect(readFileSync(join(run.dir, 'clearance-junit.xml'), 'utf8')).toContain('<failure');
   });
@@ -111,9 +130,47 @@ describe('the GitHub Action’s check step', () => {
     expect(run.summary).toContain('### Clearance: not evaluated (bad input)');
     expect(run.summary).toContain('draft');
     expect(run.log).toContain(
-      '::error title=Clearance could not evaluate the check (bad input, exit 2)::',
+      '::error title=Clearance could not evaluate the check (bad input%2C exit 2)::',
     );
     expect(existsSync(join(run.dir, 'clearance-junit.xml'))).toBe(false);
+  });
+
+  it('escapes a message so it cannot end its ::error:: early or forge a command or an output', () => {
+    const forged = 'missing%0A\n::add-mask::secret\nsummary=forged/policy.yaml';
+    const run = runAction({ ...inputs('passing'), INPUT_POLICY: forged });
+    expect(run.code).toBe(2);
+    const errorLines = run.log.split('\n').filter((line) => line.startsWith('::'));
+    expect(errorLines).toHaveLength(1);
+    expect(errorLines[0]).toMatch(/^::error title=[^:]*%2C exit 2\)::/);
+    expect(errorLines[0]).toContain('missing%250A');
+    expect(run.outputs.summary).toMatch(/^Not evaluated \(bad input\): .*missing%0A/);
+    expect(Object.keys(run.outputs).sort()).toEqual(
+      ['decision', 'exit-code', 'report-file', 'summary'].sort(),
+    );
+  });
+
+  it('internal error: exit 3, the reason in the log, the outputs and the summary', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'clearance-action-broken-'));
+    const broken = join(dir, 'broken-clearance.sh');
+    writeFileSync(
+      broken,
+      '#!/usr/bin/env bash\necho "internal error: the disk went away" >&2\nexit 3\n',
+      {
+        mode: 0o755,
+      },
+    );
+    const run = runAction({ ...inputs('passing'), CLEARANCE: broken });
+    expect(run.code).toBe(3);
+    expect(run.outputs.decision).toBe('error');
+    expect(run.outputs['exit-code']).toBe('3');
+    expect(run.outputs.summary).toBe(
+      'Not evaluated (internal error, exit 3): internal error: the disk went away',
+    );
+    expect(run.log).toContain(
+      '::error title=Clearance failed (exit 3)::internal error: the disk went away',
+    );
+    expect(run.summary).toContain('### Clearance: not evaluated (internal error, exit 3)');
+    expect(run.summary).toContain('the disk went away');
   });
 
   it('action.yml passes every input the script reads and exposes every output it writes', () => {
