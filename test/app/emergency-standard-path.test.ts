@@ -142,6 +142,49 @@ forEachStore('the standard path at emergency expiry', (open) => {
     expect(late.message).toContain('bypass window has ended');
   });
 
+  it('takes a standard sign-off 1 ms before the window ends and refuses one at its end, whether or not the job has run', async () => {
+    const h = await open();
+    const requestId = await executedEmergency(h);
+    const ends = (await h.store.read((tx) => tx.requests.get(requestId)))?.bypassExpiresAt;
+    if (ends === undefined) throw new Error('an executed emergency has a bypass window');
+    h.clock.set(new Date(Date.parse(ends) - 1));
+    await standardSignOff(h, requestId, people.owner, 'model_owner');
+    // At the window's end, before any expiry job ran: the standard path is judged as it stood.
+    h.clock.set(ends);
+    const late = await refusal(
+      standardSignOff(h, requestId, people.compliance, 'compliance_officer'),
+    );
+    expect(late.code).toBe('precondition_failed');
+    expect(late.message).toContain('bypass window has ended');
+    expect(await h.store.read((tx) => tx.approvals.list(requestId))).toHaveLength(2);
+    h.clock.advance(hours);
+    expect(await expireEmergencies(h.deps)).toStrictEqual([{ requestId, outcome: 'rolled_back' }]);
+    const entry = (await readAudit(h)).find((e) => e.action === 'rollback.executed');
+    expect(entry?.reason).toContain('Needs 1 more compliance_officer approval(s).');
+  });
+
+  it('does not count a sign-off recorded after the window ended (a server whose clock runs ahead of the job)', async () => {
+    const h = await open();
+    const requestId = await executedEmergency(h);
+    const ends = (await h.store.read((tx) => tx.requests.get(requestId)))?.bypassExpiresAt;
+    if (ends === undefined) throw new Error('an executed emergency has a bypass window');
+    await standardSignOff(h, requestId, people.owner, 'model_owner');
+    // Recorded by a server whose clock ran 1 s ahead of the job's: stamped after the window's end.
+    h.clock.set(new Date(Date.parse(ends) - 1));
+    const skewed = { ...h.deps, clock: { now: () => new Date(Date.parse(ends) + 1000) } };
+    await refusal(
+      recordApproval(skewed, people.compliance, {
+        requestId,
+        role: 'compliance_officer',
+        decision: 'approve',
+        comment: 'Late',
+        ticket: 'RISK-4',
+        riskClass: 'medium',
+      }),
+    );
+    expect(await h.store.read((tx) => tx.approvals.list(requestId))).toHaveLength(2);
+  });
+
   it('rolls back when a standard approver rejects in the window, and refuses one person in two roles', async () => {
     const h = await open();
     const requestId = await executedEmergency(h);
