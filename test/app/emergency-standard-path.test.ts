@@ -185,6 +185,40 @@ forEachStore('the standard path at emergency expiry', (open) => {
     expect(await h.store.read((tx) => tx.approvals.list(requestId))).toHaveLength(2);
   });
 
+  it('a last standard sign-off racing the expiry job: exactly one wins, nothing half-written', async () => {
+    const h = await open();
+    const requestId = await executedEmergency(h);
+    const ends = (await h.store.read((tx) => tx.requests.get(requestId)))?.bypassExpiresAt;
+    if (ends === undefined) throw new Error('an executed emergency has a bypass window');
+    await standardSignOff(h, requestId, people.owner, 'model_owner');
+    // The approving server's clock reads 1 ms before the end; the job's reads the end.
+    h.clock.set(new Date(Date.parse(ends) - 1));
+    const [signed, expired] = await Promise.allSettled([
+      standardSignOff(h, requestId, people.compliance, 'compliance_officer'),
+      expireEmergencies(h.deps, { now: new Date(ends) }),
+    ]);
+    if (expired.status !== 'fulfilled') throw expired.reason;
+    const [outcome] = expired.value;
+    const approvals = await h.store.read((tx) => tx.approvals.list(requestId));
+    const serving = (await getServing(h.deps, people.admin, { model })).production?.version;
+    const audit = await readAudit(h);
+    if (signed.status === 'fulfilled') {
+      expect(outcome).toStrictEqual({ requestId, outcome: 'regularised' });
+      expect(approvals).toHaveLength(3);
+      expect(serving).toBe('2');
+      expect(audit.filter((e) => e.action === 'rollback.executed')).toHaveLength(0);
+    } else {
+      expect(outcome).toStrictEqual({ requestId, outcome: 'rolled_back' });
+      expect(approvals).toHaveLength(2);
+      expect(serving).toBe('1');
+      expect(audit.filter((e) => e.action === 'emergency.regularised')).toHaveLength(0);
+    }
+    const recorded = audit.filter(
+      (e) => e.action === 'approval.recorded' && e.subject.id === requestId,
+    );
+    expect(recorded).toHaveLength(approvals.length);
+  });
+
   it('rolls back when a standard approver rejects in the window, and refuses one person in two roles', async () => {
     const h = await open();
     const requestId = await executedEmergency(h);
