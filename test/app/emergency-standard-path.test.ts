@@ -4,12 +4,15 @@
  * the requester); otherwise it is rolled back with its audit entry and `rollback.executed` event
  * in one transaction. A manual rollback outside a canary emits the same event. Simulated time.
  */
+import { readFileSync } from 'node:fs';
 import { expect, it } from 'vitest';
 import {
   executeTransition,
   expireEmergencies,
   getServing,
   recordApproval,
+  registerModel,
+  registerPolicy,
   requestTransition,
   rollback,
 } from '../../src/app/index.js';
@@ -32,8 +35,17 @@ const model = 'credit-risk-pd';
 const hours = 3600_000;
 
 /** Version 2 (passes the standard gates) taken to production as an emergency, signed off by rob.risk. */
-async function executedEmergency(h: StoreHarness): Promise<string> {
-  await setupModel(h, 'credit-risk', model, 'regulated');
+async function executedEmergency(h: StoreHarness, policyText?: string): Promise<string> {
+  if (policyText === undefined) await setupModel(h, 'credit-risk', model, 'regulated');
+  else {
+    const policy = await registerPolicy(h.deps, people.admin, { text: policyText, file: 'p.yaml' });
+    await registerModel(h.deps, people.admin, {
+      name: model,
+      ownerTeam: 'ml-platform',
+      riskTier: 'regulated',
+      policyDigest: policy.digest,
+    });
+  }
   await addVersion(h, { model, version: '1', dir: 'credit-risk/baseline' });
   await seedProduction(h, model, '1');
   await addVersion(h, { model, version: '2', dir: 'credit-risk/candidates/passing' });
@@ -217,6 +229,25 @@ forEachStore('the standard path at emergency expiry', (open) => {
       (e) => e.action === 'approval.recorded' && e.subject.id === requestId,
     );
     expect(recorded).toHaveLength(approvals.length);
+  });
+
+  it('judges the standard approvals as they stood at the window end, however late the job runs', async () => {
+    const h = await open();
+    // Sign-offs last 80 h: all valid when the 72 h window ends, the on-call one lapsed by 90 h.
+    const text = readFileSync(
+      new URL('../../examples/credit-risk/policy.yaml', import.meta.url),
+      'utf8',
+    ).replace(
+      '    separationOfDuties: { requesterMayApprove: false, creatorMayApprove: false, oneRolePerPerson: true }\n',
+      '    separationOfDuties: { requesterMayApprove: false, creatorMayApprove: false, oneRolePerPerson: true }\n    approvalExpiresAfter: 80h\n',
+    );
+    expect(text).toContain('approvalExpiresAfter: 80h');
+    const requestId = await executedEmergency(h, text);
+    h.clock.advance(hours);
+    await standardSignOff(h, requestId, people.owner, 'model_owner');
+    await standardSignOff(h, requestId, people.compliance, 'compliance_officer');
+    h.clock.advance(89 * hours);
+    expect(await expireEmergencies(h.deps)).toStrictEqual([{ requestId, outcome: 'regularised' }]);
   });
 
   it('rolls back when a standard approver rejects in the window, and refuses one person in two roles', async () => {
