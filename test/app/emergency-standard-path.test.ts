@@ -250,6 +250,27 @@ forEachStore('the standard path at emergency expiry', (open) => {
     expect(await expireEmergencies(h.deps)).toStrictEqual([{ requestId, outcome: 'regularised' }]);
   });
 
+  it('refuses the requester as a standard approver even where the transition lets requesters approve', async () => {
+    const h = await open();
+    const text = readFileSync(
+      new URL('../../examples/credit-risk/policy.yaml', import.meta.url),
+      'utf8',
+    ).replace(
+      '    separationOfDuties: { requesterMayApprove: false, creatorMayApprove: false, oneRolePerPerson: true }\n',
+      '    separationOfDuties: { requesterMayApprove: true, creatorMayApprove: false, oneRolePerPerson: true }\n',
+    );
+    expect(text).toContain('requesterMayApprove: true, creatorMayApprove: false, oneRolePerPerson');
+    const requestId = await executedEmergency(h, text);
+    const self = {
+      ...people.breakGlass,
+      roles: [...people.breakGlass.roles, { role: 'model_owner' }],
+    };
+    const refused = await refusal(standardSignOff(h, requestId, self, 'model_owner'));
+    expect(refused.code).toBe('forbidden');
+    expect(refused.message).toContain('requested this change');
+    expect(await h.store.read((tx) => tx.approvals.list(requestId))).toHaveLength(1);
+  });
+
   it('rolls back when a standard approver rejects in the window, and refuses one person in two roles', async () => {
     const h = await open();
     const requestId = await executedEmergency(h);
