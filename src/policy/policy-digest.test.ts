@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { designExample } from './design-example.fixture.js';
 import { parsePolicy } from './parse-policy.js';
@@ -73,6 +74,23 @@ describe('policyDigest', () => {
     expect(digestOf(`${compactForm}requests: { expireAfter: 2w }\n`)).toBe(before);
     expect(digestOf(`${compactForm}requests: {}\n`)).toBe(before);
     expect(digestOf(`${compactForm}requests: { expireAfter: 7d }\n`)).not.toBe(before);
+  });
+
+  it('keeps the digests policies had before requests.expireAfter existed', () => {
+    // Computed by the code of commit 33afb62^1 (before the key existed), not by today's.
+    expect(digestOf(compactForm)).toBe(
+      'sha256:636c3d86d1bbbb58b65ef2ce04f23494e1b96abd6820571fb466bee81f0b1918',
+    );
+    const example = (name: string) =>
+      digestOf(
+        readFileSync(new URL(`../../examples/${name}/policy.yaml`, import.meta.url), 'utf8'),
+      );
+    expect(example('credit-risk')).toBe(
+      'sha256:ab21e862ed018d092635b7c348d6b78c047b79bc843530ab2f077902d8e309d0',
+    );
+    expect(example('recommender')).toBe(
+      'sha256:ea0f8829f05b50da380d2fc7e9a4691225ade9c3407cdb9b0f0f7f2681aefdd8',
+    );
   });
 
   it('refuses a request lifetime that is not a duration, and an unknown key under requests', () => {

@@ -102,5 +102,32 @@ forEachStore('a rejecting post-incident review', (open) => {
     expect(listed.stdout).toContain(`Request ${id}: credit-risk-pd 2026.1-hotfix1`);
     expect(listed.stdout).toContain(`REJECTED: ${findings}`);
     expect((await as(['reviews'], 'text')).stdout).toBe('No due reviews.\n');
+    // A later sign-off on the closed review is refused (precondition_failed: exit 1, as the CLI
+    // reference says), one line naming who rejected it; an unknown status is bad input (exit 2).
+    const other = await served.personWith('ron.risk', 'risk_officer');
+    const again = await runCli([
+      'review',
+      id,
+      '--role',
+      'risk_officer',
+      '--comment',
+      'Looks fine to me',
+      '--ticket',
+      'RISK-1302',
+      '--server',
+      url,
+      '--token',
+      served.tokens[other] ?? '',
+      '--format',
+      'text',
+    ]);
+    expect(again.status).toBe(1);
+    expect(again.stderr.trim().split('\n')).toHaveLength(1);
+    expect(again.stderr).toContain(`rejected by ${risk}`);
+    const bogus = await as(['reviews', '--status', 'closed'], 'text');
+    expect(bogus.status).toBe(2);
+    // One error line (the option parser adds where to read the options).
+    const [line] = bogus.stderr.split('\n');
+    expect(line).toMatch(/^error: .*'closed' is invalid.*rejected/);
   });
 });

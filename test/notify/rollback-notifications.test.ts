@@ -2,7 +2,8 @@
  * Rollback and expiry notifications reach the people who must act, at a real SMTP server: an
  * emergency rolled back at expiry (`rollback.executed`) is emailed to its break-glass requester
  * (`requester: true`) and to the model's MLOps (`roles`), a refused rollback emails nobody, and an
- * expired request (`transition.expired`) to its requester. Events come from
+ * expired request (`transition.expired`) to its requester, a rejected post-incident review
+ * (`review.rejected`) to the requester and the model's MLOps. Events come from
  * the use cases themselves, in their transactions; nobody else is emailed.
  */
 import type { AddressInfo } from 'node:net';
@@ -12,6 +13,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import {
   expireEmergencies,
   expireRequests,
+  recordReview,
   requestTransition,
   rollback,
 } from '../../src/app/index.js';
@@ -87,10 +89,10 @@ function setup(h: StoreHarness) {
     rules: [
       {
         channel: 'email',
-        events: ['rollback.executed', 'transition.expired'],
+        events: ['rollback.executed', 'transition.expired', 'review.rejected'],
         requester: true,
       },
-      { channel: 'email', events: ['rollback.executed'], roles: ['mlops'] },
+      { channel: 'email', events: ['rollback.executed', 'review.rejected'], roles: ['mlops'] },
     ],
   });
   return { deps, sender };
@@ -127,6 +129,28 @@ forEachStore('rollback and expiry notifications by email', (open) => {
     const manualBefore = mails.length;
     await expect(rollback(h.deps, people.mlops, { model, reason: 'Check' })).rejects.toThrow();
     expect(await delivered(h, manualBefore, /Rolled back/)).toEqual([]);
+    sender.close();
+  });
+
+  it('emails a rejected post-incident review to the requester and the model’s MLOps, with the findings', async () => {
+    const h = await open();
+    const requestId = await executedHotfix(h);
+    await storePeople(h);
+    const { sender } = setup(h);
+    const before = mails.length;
+    await recordReview(h.deps, people.risk, {
+      requestId,
+      role: 'risk_officer',
+      decision: 'reject',
+      comment: 'Root cause not addressed; the bypassed gate hid a calibration fault',
+      ticket: 'RISK-77',
+      riskClass: 'high',
+    });
+    expect(await delivered(h, before, /Review rejected/)).toEqual([
+      ['bob@example.com'],
+      ['max@example.com'],
+    ]);
+    expect(mails.at(-1)?.mail.text ?? '').toContain('calibration fault');
     sender.close();
   });
 

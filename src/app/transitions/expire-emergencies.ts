@@ -110,7 +110,8 @@ async function expireOne(
       request: current,
       run,
       version,
-      at,
+      // The sign-offs are judged as they stood when the window ended, not when the job ran.
+      at: request.bypassExpiresAt ?? at,
     });
     const standardApprovals = {
       counted: verdict.approvals.counted.map((a) => a.id),

@@ -93,9 +93,9 @@ export function checkApprovalText(input: Pick<ApprovalInput, 'comment' | 'riskCl
  * standard approvals of its transition (ADR 013: the standard path it must satisfy to stay);
  * after that, only its post-incident review.
  */
-function assertTakesApprovals(request: TransitionRequest): void {
+function assertTakesApprovals(request: TransitionRequest, now: Date): void {
   if (request.status === 'pending' || request.status === 'approved') return;
-  if (isInBypassWindow(request)) return;
+  if (isInBypassWindow(request, now)) return;
   if (request.status === 'expired' && request.bypassExpiresAt === undefined) {
     throw expiredRequestError(request, 'approved');
   }
@@ -111,12 +111,18 @@ function assertTakesApprovals(request: TransitionRequest): void {
   );
 }
 
-/** An executed emergency whose bypass the `emergency.expire` job has not ended yet. */
-function isInBypassWindow(request: TransitionRequest): boolean {
+/**
+ * An executed emergency whose bypass window is still open at `now`: not yet ended by the
+ * `emergency.expire` job, and not past its end either, so a sign-off given after the deadline
+ * never counts, however late the job runs (the window is `[execution, bypassExpiresAt)`).
+ */
+function isInBypassWindow(request: TransitionRequest, now: Date): boolean {
   return (
     request.changeType === 'emergency' &&
     request.status === 'executed' &&
-    request.closeReason === undefined
+    request.closeReason === undefined &&
+    request.bypassExpiresAt !== undefined &&
+    now.getTime() < Date.parse(request.bypassExpiresAt)
   );
 }
 
@@ -138,9 +144,11 @@ export async function recordApproval(
   const subject = { type: 'request', id: input.requestId };
   return guarded(deps, { actor: principal, action: `approval.${input.decision}`, subject }, () =>
     deps.store.transaction(async (tx) => {
-      const context = await approvalContext(deps, tx, principal, input);
+      // One instant judges the window and stamps the sign-off.
+      const now = deps.clock.now();
+      const context = await approvalContext(deps, tx, principal, input, now);
       const { transition, version, current, previous, baselineDigest } = context;
-      const time = deps.clock.now().toISOString();
+      const time = now.toISOString();
       const approval = newApproval({
         deps,
         principal,
@@ -210,16 +218,17 @@ async function approvalContext(
   tx: Repositories,
   principal: Principal,
   input: ApprovalInput,
+  now: Date,
 ): Promise<ApprovalContext> {
   const context = await openRequestContext(tx, {
     requestId: input.requestId,
     principal,
-    check: assertTakesApprovals,
+    check: (request) => assertTakesApprovals(request, now),
     authority: () => ({ roles: [input.role], action: `approve as ${input.role}` }),
   });
   const { request, model, transition } = context;
-  assertNotLapsed({ policy: context.policy, request, now: deps.clock.now(), action: 'approved' });
-  const regularising = isInBypassWindow(request);
+  assertNotLapsed({ policy: context.policy, request, now, action: 'approved' });
+  const regularising = isInBypassWindow(request, now);
   const rules = regularising
     ? standardPathRules(transition)
     : signOffRules(context.policy, request, transition);
