@@ -2,7 +2,8 @@
  * `npm run bench`: times `clearance eval` (AUC, paired DeLong, KS, confusion, fairness over two
  * groups) on generated files of 1 M and 10 M rows, next to scikit-learn/SciPy on the same file.
  * Also the registry and audit log, evidence parsing, the CLI's start-up (`BENCH_ONLY=cli-startup`)
- * and canary rollouts (`BENCH_ONLY=rollouts`; PostgreSQL too with `BENCH_PG_URL`).
+ * canary rollouts (`BENCH_ONLY=rollouts`; PostgreSQL too with `BENCH_PG_URL`) and the web UI's
+ * bundle sizes and first render in Chromium (`BENCH_ONLY=web`).
  * Prints a table; writes bench/results/latest.json and latest.md.
  */
 import { spawnSync } from 'node:child_process';
@@ -20,6 +21,7 @@ import { type OutboxRow, outboxTable, runOutboxBench } from './outbox.js';
 import { type ParsingRow, parsingTable, runParsingBench } from './parsing.js';
 import { type RegistryRow, registryTable, runRegistryBench } from './registry.js';
 import { type RolloutRow, rolloutTable, runRolloutBench } from './rollouts.js';
+import { runWebBench, type WebRow, webTable } from './web.js';
 
 interface Measurement {
   tool: string;
@@ -33,7 +35,7 @@ interface Measurement {
 const root = join(import.meta.dirname, '..', '..');
 const sizes = (process.env.BENCH_ROWS ?? '1000000,10000000').split(',').map(Number);
 const dataDir = join(tmpdir(), 'clearance-bench');
-/** `eval`, `registry`, `audit`, `reads`, `writes`, `mlflow`, `parsing`, `cli-startup`, `outbox`, `rollouts`, or all of them (default). */
+/** `eval`, `registry`, `audit`, `reads`, `writes`, `mlflow`, `parsing`, `cli-startup`, `outbox`, `rollouts`, `web`, or all of them (default). */
 const only = process.env.BENCH_ONLY ?? '';
 
 function timed(
@@ -113,6 +115,7 @@ function readPrevious(file: string): {
   rollouts: RolloutRow[];
   mlflow: MlflowRow[];
   writes: WriteRow[];
+  web: WebRow[];
 } {
   if (!existsSync(file))
     return {
@@ -126,6 +129,7 @@ function readPrevious(file: string): {
       rollouts: [],
       mlflow: [],
       writes: [],
+      web: [],
     };
   const parsed = JSON.parse(readFileSync(file, 'utf8')) as {
     results?: Measurement[];
@@ -138,6 +142,7 @@ function readPrevious(file: string): {
     rollouts?: RolloutRow[];
     mlflow?: MlflowRow[];
     writes?: WriteRow[];
+    web?: WebRow[];
   };
   return {
     outbox: parsed.outbox ?? [],
@@ -150,6 +155,7 @@ function readPrevious(file: string): {
     rollouts: parsed.rollouts ?? [],
     mlflow: parsed.mlflow ?? [],
     writes: parsed.writes ?? [],
+    web: parsed.web ?? [],
   };
 }
 
@@ -238,6 +244,10 @@ async function main(): Promise<void> {
   }
   let rollouts: RolloutRow[] = [];
   if (only === '' || only === 'rollouts') rollouts = await runRolloutBench();
+  let web: WebRow[] = [];
+  if (only === '' || only === 'web') {
+    web = await runWebBench({ root, runs: Number(process.env.BENCH_WEB_RUNS ?? 15) });
+  }
   // A partial run (BENCH_ONLY) keeps the other sections' last results, so the file stays whole.
   const previous = readPrevious(join(root, 'bench', 'results', 'latest.json'));
   if (only !== '' && only !== 'eval' && results.length === 0) results.push(...previous.results);
@@ -258,6 +268,7 @@ async function main(): Promise<void> {
   if (only !== '' && only !== 'rollouts' && rollouts.length === 0) rollouts = previous.rollouts;
   if (only !== '' && only !== 'mlflow' && mlflow.length === 0) mlflow = previous.mlflow;
   if (only !== '' && only !== 'audit' && audit.length === 0) audit = previous.audit;
+  if (only !== '' && only !== 'web' && web.length === 0) web = previous.web;
   const sections = [`# Clearance benchmarks\n\n${machine}, ${new Date().toISOString()}`];
   if (results.length > 0) sections.push(`## clearance eval\n\n${table(results)}`);
   if (registry.length > 0) sections.push(`## Registry and audit log\n\n${registryTable(registry)}`);
@@ -285,13 +296,18 @@ async function main(): Promise<void> {
   if (startup.length > 0) sections.push(`## CLI start-up\n\n${startupTable(startup)}`);
   if (outbox.length > 0) sections.push(`## Outbox delivery\n\n${outboxTable(outbox)}`);
   if (rollouts.length > 0) sections.push(`## Canary rollouts\n\n${rolloutTable(rollouts)}`);
+  if (web.length > 0) {
+    sections.push(
+      `## Web UI (bundle sizes as built; first render in Chromium beside a no-JavaScript page of the same server)\n\n${webTable(web)}`,
+    );
+  }
   const markdown = `${sections.join('\n\n')}\n`;
   process.stdout.write(`${markdown}\n`);
   const out = join(root, 'bench', 'results');
   if (!existsSync(out)) mkdirSync(out, { recursive: true });
   writeFileSync(
     join(out, 'latest.json'),
-    `${JSON.stringify({ machine, results, registry, audit, reads, writes, mlflow, parsing, startup, outbox, rollouts }, null, 2)}\n`,
+    `${JSON.stringify({ machine, results, registry, audit, reads, writes, mlflow, parsing, startup, outbox, rollouts, web }, null, 2)}\n`,
   );
   writeFileSync(join(out, 'latest.md'), markdown);
 }

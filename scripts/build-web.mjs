@@ -49,5 +49,5 @@ export async function buildWeb(root) {
       `The web app's initial JavaScript is ${kb(initialBytes)} gzipped, over the ${kb(initialJsBudgetBytes)} budget: load the heavy part lazily (import()).`,
     );
   }
-  return { initialBytes, chunks: rows };
+  return { initialBytes, initialFiles: [...initial], chunks: rows };
 }

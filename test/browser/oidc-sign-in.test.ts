@@ -173,4 +173,42 @@ describe('OIDC sign-in in the browser', () => {
     await expect(page.getByRole('button', { name: 'Sign out' }).count()).resolves.toBe(0);
     await page.close();
   });
+
+  // Last: it re-registers the provider's client for a server of its own.
+  it('returns to sign-in, saying why, when the server refuses the token for its audience', async () => {
+    const elsewhere = await startLiveServer(undefined, {
+      CLEARANCE_OIDC_ISSUER: provider.issuer,
+      // The provider mints tokens for provider.resource; this server accepts only another API's.
+      CLEARANCE_OIDC_AUDIENCE: 'https://another-api.test/api',
+      CLEARANCE_OIDC_ROLES_CLAIM: rolesClaim,
+      CLEARANCE_OIDC_CLIENT_ID: provider.clientId,
+      CLEARANCE_OIDC_SCOPE: 'openid clearance',
+      CLEARANCE_OIDC_RESOURCE: provider.resource,
+    });
+    try {
+      provider.registerApp(`${elsewhere.url}${redirectPath}`);
+      const page = await browser.context.newPage();
+      await page.goto(`${elsewhere.url}/inbox`);
+      await page.getByRole('button', { name: 'Sign in with OIDC' }).click();
+      await page.getByRole('textbox', { name: /login/i }).fill('rita.oidc');
+      await page.locator('input[name="password"]').fill('any');
+      await page.getByRole('button', { name: /sign-in/i }).click();
+      await page.getByRole('button', { name: /continue/i }).click();
+      await page
+        .getByRole('status')
+        .getByText(/OIDC sign-in failed\..*audience/i)
+        .waitFor();
+      await expect(page.getByRole('button', { name: 'Sign out' }).count()).resolves.toBe(0);
+      const kept = await page.evaluate(() =>
+        (
+          globalThis as unknown as { sessionStorage: { getItem(k: string): string | null } }
+        ).sessionStorage.getItem('clearance.token'),
+      );
+      expect(kept).toBeNull();
+      expect(await seriousViolations(page)).toEqual([]);
+      await page.close();
+    } finally {
+      await elsewhere.stop();
+    }
+  });
 });

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClient } from '../e2e/http-client.js';
 import { personTokenOn } from '../e2e/live-server.js';
 import { databaseEnginesFor, type FreshPostgres, freshPostgresDatabase } from '../store/engines.js';
-import { type Browser, launchBrowser } from './browser.js';
+import { type Browser, launchBrowser, seriousViolations } from './browser.js';
 import { hotfix, type OverdueRelease, overdueModel, serveOverdueReview } from './seed-overdue.js';
 
 const title = 'web UI: an overdue post-incident review';
@@ -52,6 +52,8 @@ for (const engine of databaseEnginesFor(title)) {
         stages.getByRole('listitem').filter({ hasText: 'production' }).textContent(),
       ).resolves.toContain(hotfix);
       await row.getByText('1 overdue review', { exact: true }).waitFor();
+      // The overdue marks are pages too: axe-core on the board and the inbox in that state.
+      expect(await seriousViolations(page)).toEqual([]);
 
       const nav = page.getByRole('navigation', { name: 'Main' });
       await nav.getByRole('link', { name: 'Approvals' }).click();
@@ -60,6 +62,7 @@ for (const engine of databaseEnginesFor(title)) {
       });
       await review.getByText('This review is overdue.').waitFor();
       await expect(review.textContent()).resolves.toMatch(/Due.*ago/);
+      expect(await seriousViolations(page)).toEqual([]);
       await review.getByLabel('Comment').fill('Hotfix reviewed: rule tightened, no false blocks.');
       await review.getByLabel('Ticket').fill('PAY-78');
       await review.getByRole('button', { name: 'Approve' }).click();

@@ -9,11 +9,20 @@
  * `forks` pool, set in vitest.config.ts): `process.chdir` is not available in worker threads.
  */
 import { spawnSync } from 'node:child_process';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { Writable } from 'node:stream';
 import { main } from '../../src/cli/main.js';
 
-export const repoRoot = join(import.meta.dirname, '..', '..');
+/**
+ * The repository: two levels up from test/cli/, or three when the benchmark (bench/web.ts) runs
+ * this file compiled into dist/test/cli/.
+ */
+export const repoRoot = join(
+  import.meta.dirname,
+  ...(basename(join(import.meta.dirname, '..', '..')) === 'dist'
+    ? ['..', '..', '..']
+    : ['..', '..']),
+);
 
 export interface CliRun {
   status: number | null;

@@ -97,4 +97,27 @@ forEachStore('audit entries filtered over HTTP', (open) => {
     const negative = await get('/api/v1/audit/entries?before=-1');
     expect(negative.status).toBe(400);
   });
+
+  it('refuses an impossible date, from with before, since after until, and a repeated filter', async () => {
+    const get = await serve();
+    const refusals = [
+      // 30 February is not a day; a lenient parser would read it as 2 March.
+      ['since=2026-02-30T00:00:00Z', 'RFC 3339'],
+      ['until=2026-01-01T25:00:00Z', 'RFC 3339'],
+      ['from=0&before=5', 'before'],
+      ['since=2026-03-02T00:00:00Z&until=2026-03-01T00:00:00Z', 'until'],
+      ['model=a&model=b', 'model'],
+    ] as const;
+    for (const [query, mention] of refusals) {
+      const reply = await get(`/api/v1/audit/entries?${query}`);
+      expect({ query, status: reply.status }).toEqual({ query, status: 400 });
+      expect(JSON.stringify(reply.body)).toContain(mention);
+    }
+    // Text that would break a hand-built SQL string is only a name that matches nothing.
+    const quoted = await get(`/api/v1/audit/entries?model=${encodeURIComponent("x' OR '1'='1")}`);
+    expect({ status: quoted.status, entries: quoted.body.entries }).toEqual({
+      status: 200,
+      entries: [],
+    });
+  });
 });

@@ -190,6 +190,11 @@ export async function listAuditEntries(
       'from, before and limit must be whole numbers, from and before ≥ 0 and limit ≥ 1.',
       `Use from=0&limit=${maxPage}.`,
     );
+  if (before !== undefined && input.from !== undefined)
+    throw invalidInput(
+      'from and before cannot be combined: from pages oldest first, before newest first.',
+      'Give one of them.',
+    );
   const filters = {
     ...(input.model ? { model: input.model } : {}),
     ...(input.actor ? { actor: input.actor } : {}),
@@ -197,6 +202,11 @@ export async function listAuditEntries(
     ...(input.since ? { since: instant('since', input.since) } : {}),
     ...(input.until ? { until: instant('until', input.until) } : {}),
   };
+  if (filters.since !== undefined && filters.until !== undefined && filters.since > filters.until)
+    throw invalidInput(
+      `since (${input.since}) is after until (${input.until}): no entry can match.`,
+      'Swap them: since is the start of the period, until its end.',
+    );
   const filtered = before !== undefined || Object.keys(filters).length > 0;
   return deps.store.read(async (tx) => {
     const size = await tx.audit.size();
@@ -225,11 +235,34 @@ export async function listAuditEntries(
   });
 }
 
-/** An RFC 3339 instant as the log stores it (UTC, milliseconds), or `invalid_input`. */
+/**
+ * An RFC 3339 instant as the log stores it (UTC, milliseconds), or `invalid_input`. Each field is
+ * checked against the calendar: `Date` alone would read 30 February as 2 March.
+ */
 function instant(name: string, value: string): string {
-  const rfc3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/i;
+  const rfc3339 =
+    /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d+)?(?:Z|[+-](\d{2}):(\d{2}))$/i;
+  const match = rfc3339.exec(value);
+  const [year, month, day, hour, minute, second] = (match?.slice(1, 7) ?? []).map(Number);
+  const [zoneHour, zoneMinute] = [match?.[8], match?.[9]].map((v) => Number(v ?? 0));
+  const calendar =
+    year === undefined || month === undefined || day === undefined
+      ? undefined
+      : new Date(Date.UTC(year, month - 1, day));
   const time = new Date(value);
-  if (!rfc3339.test(value) || Number.isNaN(time.getTime())) {
+  if (
+    !match ||
+    calendar === undefined ||
+    calendar.getUTCFullYear() !== year ||
+    calendar.getUTCMonth() + 1 !== month ||
+    calendar.getUTCDate() !== day ||
+    (hour ?? 99) > 23 ||
+    (minute ?? 99) > 59 ||
+    (second ?? 99) > 59 ||
+    (zoneHour ?? 99) > 23 ||
+    (zoneMinute ?? 99) > 59 ||
+    Number.isNaN(time.getTime())
+  ) {
     throw invalidInput(
       `${name} "${value}" is not an RFC 3339 instant.`,
       'Write it like 2026-03-01T09:00:00Z (a date, T, a time and a zone).',

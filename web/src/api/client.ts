@@ -84,7 +84,7 @@ export interface ApiClient {
 
 export interface ApiClientOptions {
   token: string;
-  /** Called on 401 (the token expired or was revoked) with the server's message. */
+  /** Called on 401 (the token expired or was revoked) with the server's message and reasons. */
   onUnauthorized(message: string): void;
   baseUrl?: string;
   fetch?: typeof fetch;
@@ -113,7 +113,7 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
     }
     if (result.response.ok) return result.data;
     const error = toApiError(result.response.status, result.error);
-    if (error.status === 401) options.onUnauthorized(error.detail);
+    if (error.status === 401) options.onUnauthorized(refusal(error));
     throw error;
   }
   return {
@@ -126,10 +126,19 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
       });
       if (response.ok) return response;
       const error = toApiError(response.status, await response.json().catch(() => undefined));
-      if (error.status === 401) options.onUnauthorized(error.detail);
+      if (error.status === 401) options.onUnauthorized(refusal(error));
       throw error;
     },
   };
+}
+
+/**
+ * A 401's message with the server's reasons and fixes, so a person is told why (an expired token,
+ * another audience) and what to do, not only that the token was refused.
+ */
+function refusal(error: ApiError): string {
+  const why = error.problems.map((p) => (p.fix ? `${p.message}. ${p.fix}` : p.message));
+  return [error.detail, ...why].join(' ');
 }
 
 function bodyOf(init: Record<string, unknown>): Record<string, unknown> {

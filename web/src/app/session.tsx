@@ -4,7 +4,7 @@
  * server's reason on the sign-in page.
  */
 import { createContext, type ReactNode, useCallback, useContext, useMemo } from 'react';
-import { type ApiClient, createApiClient, type Paths } from '../api/client';
+import { type ApiClient, ApiError, createApiClient, type Paths } from '../api/client';
 
 export type Me = Paths['/api/v1/me']['get']['responses'][200]['content']['application/json'];
 
@@ -48,9 +48,14 @@ export async function signIn(token: string): Promise<{ api: ApiClient; me: Me }>
       refused = message;
     },
   });
-  const me = await api.get('/api/v1/me');
-  if (refused !== undefined) throw new Error(refused);
-  return { api, me };
+  try {
+    return { api, me: await api.get('/api/v1/me') };
+  } catch (cause) {
+    // A refusal says why (the server's reasons and fixes), not only that it happened.
+    if (!(cause instanceof ApiError) || refused === undefined) throw cause;
+    const { status, code, problems } = cause;
+    throw new ApiError({ status, code, detail: refused, problems: [...problems] });
+  }
 }
 
 export function SessionProvider(props: {
