@@ -323,8 +323,16 @@ export const inboxSchema = {
   type: 'array',
   items: {
     type: 'object',
-    required: ['request', 'roles'],
-    properties: { request: ref('TransitionRequest'), roles: { type: 'array', items: text } },
+    required: ['request', 'roles', 'decideBy'],
+    properties: {
+      request: ref('TransitionRequest'),
+      roles: { type: 'array', items: text },
+      decideBy: {
+        type: 'string',
+        description:
+          "When the request expires undecided under its model's policy (`requests.expireAfter`, default 14 days)",
+      },
+    },
   },
 } as const;
 

@@ -121,6 +121,8 @@ for (const engine of databaseEnginesFor(title)) {
       );
       const card = cards.first();
       await card.getByText('olga.owner').first().waitFor();
+      // Its due date: when it expires undecided (the default lifetime, 14 days).
+      await card.getByText(/then it expires and must be requested again/).waitFor();
       // The emergency hotfix changed production after the model owner signed.
       await card
         .getByText(

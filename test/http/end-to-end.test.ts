@@ -147,9 +147,16 @@ describe('credit-risk over HTTP', () => {
       ],
     });
     const inbox = await call('GET', '/api/v1/inbox', as.compliance);
-    expect(inbox.json().map((i: { request: { id: string } }) => i.request.id)).toContain(
-      production,
-    );
+    const items = inbox.json() as {
+      request: { id: string; requestedAt: string };
+      decideBy: string;
+    }[];
+    expect(items.map((i) => i.request.id)).toContain(production);
+    // Due date: the policy sets no `requests.expireAfter`, so the default of 14 days applies.
+    for (const item of items)
+      expect(Date.parse(item.decideBy) - Date.parse(item.request.requestedAt)).toBe(
+        14 * 24 * 60 * 60 * 1000,
+      );
 
     // One Idempotency-Key for the whole attempt: the refusal records a decision but changes
     // nothing, so the key stays free for the retry once the last sign-off is in.

@@ -17,6 +17,7 @@ import {
   type Policy,
   type Principal,
   type RequestStatus,
+  requestExpiresAt,
   type TransitionRequest,
 } from '../../domain/index.js';
 import type { AppDeps } from '../shared/app-deps.js';
@@ -264,6 +265,11 @@ export interface InboxItem {
   request: TransitionRequest;
   /** The roles the caller could sign in. */
   roles: string[];
+  /**
+   * The request's due date: when it expires undecided under its model's policy in force
+   * (`requests.expireAfter`, default 14 days), RFC 3339.
+   */
+  decideBy: string;
 }
 
 /**
@@ -314,7 +320,8 @@ export async function inboxIn(
       ? status.missing.flatMap(() => transition.approvals.map((r) => r.role))
       : status.missing.map((m) => m.role);
     const roles = wanted.filter((role) => held.includes(role));
-    if (roles.length > 0) inbox.push({ request, roles });
+    const decideBy = requestExpiresAt(policy, request).toISOString();
+    if (roles.length > 0) inbox.push({ request, roles, decideBy });
   }
   return inbox;
 }

@@ -270,7 +270,10 @@ const runs = {
   async inbox(registry: CliRegistry): Promise<Answer> {
     const items = await registry.inbox();
     const text = items
-      .map((i) => `${describeRequest(i.request)} — you may sign as ${i.roles.join(', ')}`)
+      .map(
+        (i) =>
+          `${describeRequest(i.request)} — you may sign as ${i.roles.join(', ')}; decide by ${i.decideBy}`,
+      )
       .join('\n');
     return { json: items, text: text || 'Nothing waits for you.' };
   },

@@ -1081,6 +1081,8 @@ export interface paths {
             "application/json": {
                 request: components["schemas"]["TransitionRequest"];
                 roles: string[];
+                /** @description When the request expires undecided under its model's policy (`requests.expireAfter`, default 14 days) */
+                decideBy: string;
               }[];
           };
         };

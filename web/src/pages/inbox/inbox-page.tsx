@@ -25,7 +25,12 @@ async function loadInbox(api: ApiClient, rolesOn: (model: string) => ReadonlySet
           ? api.get('/api/v1/decisions/{id}', { path: { id: decisionId } }).catch(() => undefined)
           : undefined,
       ]);
-      return { roles: item.roles, detail, gates: decision ? gatesOf(decision) : undefined };
+      return {
+        roles: item.roles,
+        decideBy: item.decideBy,
+        detail,
+        gates: decision ? gatesOf(decision) : undefined,
+      };
     }),
   );
   requests.sort((a, b) =>
@@ -62,11 +67,12 @@ export function InboxPage() {
             <h2>Requests waiting for you ({requests.length})</h2>
             {requests.length === 0 && <p>Nothing is waiting for your sign-off.</p>}
             <div className="cards">
-              {requests.map(({ detail, roles, gates }) => (
+              {requests.map(({ detail, roles, decideBy, gates }) => (
                 <InboxRequest
                   key={detail.request.id}
                   detail={detail}
                   roles={roles}
+                  decideBy={decideBy}
                   gates={gates}
                   onDone={setDone}
                 />
@@ -123,6 +129,7 @@ function versionPath(model: string, version: string): string {
 
 function InboxRequest(props: {
   detail: RequestDetail;
+  decideBy: string;
   roles: string[];
   gates: GateResult[] | undefined;
   onDone(m: string): void;
@@ -141,6 +148,8 @@ function InboxRequest(props: {
         <dd>
           {formatTime(request.requestedAt)} ({formatAge(request.requestedAt)})
         </dd>
+        <dt>Decide by</dt>
+        <dd>{formatTime(props.decideBy)} (then it expires and must be requested again)</dd>
         <dt>Change type</dt>
         <dd>{request.changeType}</dd>
         <dt>Reason</dt>
