@@ -110,6 +110,7 @@ const appFolders: Record<string, readonly string[]> = {
   rollouts: ['identity', 'gate-evaluation', 'audit-log', 'transitions', 'reviews', 'registry'],
   notifications: ['identity', 'audit-log', 'transitions', 'reviews', 'registry', 'rollouts'],
   mlflow: ['identity', 'audit-log', 'transitions', 'reviews', 'registry', 'rollouts'],
+  board: ['transitions'],
 };
 const appRoot = join(srcRoot, 'app');
 
