@@ -20,6 +20,8 @@ const ann = identity.bearer('ann', 'admin');
 interface Behaviour {
   /** Awaited inside the acting transaction, after the audit entry: the action still running. */
   holdOpen?: Promise<void>;
+  /** Called when the acting transaction reaches `holdOpen`: its claim is written, uncommitted. */
+  onHold?: () => void;
   /** Refuse after the action committed (a second step of the use case failing). */
   failAfter?: boolean;
 }
@@ -60,6 +62,7 @@ function server(store: Store, options: { behaviour?: Behaviour; losesResponses?:
               subject: { type: 'model', id: input.name },
             }),
           );
+          options.behaviour?.onHold?.();
           await options.behaviour?.holdOpen;
         });
         if (options.behaviour?.failAfter) {
@@ -178,12 +181,18 @@ eachEngine('Idempotency-Key claimed with the action', (engine) => {
       const holdOpen = new Promise<void>((resolve) => {
         finish = resolve;
       });
-      const slow = server(stores[0], { behaviour: { holdOpen } });
+      let holding = () => {};
+      const held = new Promise<void>((resolve) => {
+        holding = resolve;
+      });
+      const slow = server(stores[0], { behaviour: { holdOpen, onHold: () => holding() } });
       const fast = server(stores[1]);
       try {
         const before = await actions();
         const first = post(slow, 'same-instant');
-        await new Promise((resolve) => setTimeout(resolve, 100));
+        // Not a sleep: on a loaded machine the first request may not have begun after any fixed
+        // wait, and the second would then act first (a different, also correct, ordering).
+        await held;
         // Arrives while the first holds its claim uncommitted: no record is visible yet, so it
         // acts too, and waits on the claim's row until the first commits.
         const second = post(fast, 'same-instant');
