@@ -1,7 +1,7 @@
 /**
  * The replies the remote registry reads without a cast, on every engine: the records a real
- * promotion, an emergency change with its post-incident review, a canary start, a model's history
- * and a policy backtest produce go through the real server (its reply schemas, fast-json-stringify)
+ * promotion, an emergency change with its post-incident review, a dry run, a canary start, a
+ * model's history and a policy backtest produce go through the real server (its reply schemas, fast-json-stringify)
  * and parse back deep-equal to what the use case returned. A field the schema forgot in an object
  * without `additionalProperties: true` would be dropped, a wrong type coerced: either fails here.
  */
@@ -210,7 +210,7 @@ forEachStore('replies round-trip the records the use cases return', (open) => {
     await roundTrip('modelHistory', { who: rita, method: 'GET', url: `/models/${model}/history` });
   });
 
-  it('a promotion that starts a canary: the execution names the rollout', async () => {
+  it('a dry run, then a promotion that starts a canary: the execution names the rollout', async () => {
     const h = await open();
     const name = 'recommender';
     await setupModel(h, 'recommender', name, 'medium');
@@ -220,6 +220,13 @@ forEachStore('replies round-trip the records the use cases return', (open) => {
     await toStaging(h, name, 'c1');
     const { personWith, roundTrip } = await serve(h);
     const mlops = await personWith('max.mlops', 'mlops');
+    const dryRun = await roundTrip('dryRunTransition', {
+      who: mlops,
+      method: 'POST',
+      url: `/models/${name}/versions/c1/dry-run`,
+      payload: { to: 'production' },
+    });
+    expect(dryRun.gates.length).toBeGreaterThan(0);
     const requested = await roundTrip('requestTransition', {
       who: mlops,
       method: 'POST',

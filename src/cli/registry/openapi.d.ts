@@ -638,23 +638,8 @@ export interface paths {
                * @enum {string}
                */
               outcome: "pass" | "fail";
-              gates: ({
-                  gateId: string;
-                  type: string;
-                  /** @enum {string} */
-                  outcome: "pass" | "fail" | "error";
-                  observed: number | string | null;
-                  threshold: string;
-                  explanation: string;
-                  details?: {
-                    [key: string]: unknown;
-                  };
-                  [key: string]: unknown;
-                })[];
-              approvals: {
-                  role: string;
-                  count: number;
-                }[];
+              gates: components["schemas"]["GateResult"][];
+              approvals: components["schemas"]["ApprovalRequirement"][];
               requestedBy: string[];
             };
           };
