@@ -50,22 +50,25 @@ export interface ApprovalEvaluationInput {
   current?: CurrentFacts;
 }
 
-export type IgnoredWhy =
-  | 'no_audit_entry'
-  | 'role_not_required'
-  | 'evidence_changed'
-  | 'policy_changed'
-  | 'baseline_changed'
-  | 'baseline_unbound'
-  | 'expired'
-  | 'role_revoked'
-  | 'requester'
-  | 'creator'
-  | 'trainer'
-  | 'trainer_unknown'
-  | 'second_role'
-  | 'duplicate'
-  | 'role_already_filled';
+/** Why an approval does not count (`describeIgnored` words each). */
+export const ignoredWhys = [
+  'no_audit_entry',
+  'role_not_required',
+  'evidence_changed',
+  'policy_changed',
+  'baseline_changed',
+  'baseline_unbound',
+  'expired',
+  'role_revoked',
+  'requester',
+  'creator',
+  'trainer',
+  'trainer_unknown',
+  'second_role',
+  'duplicate',
+  'role_already_filled',
+] as const;
+export type IgnoredWhy = (typeof ignoredWhys)[number];
 
 export interface ApprovalEvaluation {
   satisfied: boolean;

@@ -1,7 +1,8 @@
 import type { GateType } from './policy.js';
 
 /** `error` (missing or malformed evidence, undefined metric) blocks exactly like `fail`. */
-export type GateOutcome = 'pass' | 'fail' | 'error';
+export const gateOutcomes = ['pass', 'fail', 'error'] as const;
+export type GateOutcome = (typeof gateOutcomes)[number];
 
 /**
  * Where a gate's number came from: `recomputed` by Clearance from raw data (predictions,
@@ -10,7 +11,8 @@ export type GateOutcome = 'pass' | 'fail' | 'error';
  * it from). Every report format shows it, so a self-reported figure is never mistaken for a
  * measured one.
  */
-export type GateProvenance = 'recomputed' | 'tool-summary' | 'self-reported';
+export const gateProvenances = ['recomputed', 'tool-summary', 'self-reported'] as const;
+export type GateProvenance = (typeof gateProvenances)[number];
 
 export interface GateResult {
   gateId: string;

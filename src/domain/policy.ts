@@ -163,6 +163,18 @@ export type GateSpec =
 
 export type GateType = GateSpec['type'];
 
+/** Every gate type, in the order the policy reference lists them (the API's enum). */
+export const gateTypes = [
+  'metric',
+  'baseline',
+  'robustness',
+  'fairness',
+  'reproducibility',
+  'security',
+  'documents',
+  'expression',
+] as const satisfies readonly GateType[];
+
 export interface ApprovalRequirement {
   role: string;
   count: number;

@@ -159,13 +159,17 @@ export interface Approval {
   at: string;
 }
 
+/** A gate evaluation of a request, or the decision of its execution. */
+export const decisionKinds = ['gates', 'transition'] as const;
+export const decisionOutcomes = ['allowed', 'denied'] as const;
+
 /**
  * Everything a decision was made on, so `replay` can recompute it from stored evidence and policy
  * alone. Inputs not derived from evidence (the clock, the approvals counted) are recorded too.
  */
 export interface DecisionRecord {
   id: string;
-  kind: 'gates' | 'transition';
+  kind: (typeof decisionKinds)[number];
   requestId?: string;
   model: string;
   version: string;
@@ -185,7 +189,7 @@ export interface DecisionRecord {
    */
   signOff?: { approvals: ApprovalRequirement[]; anyOne: boolean };
   gates: GateResult[];
-  outcome: 'allowed' | 'denied';
+  outcome: (typeof decisionOutcomes)[number];
   reasons: string[];
   at: string;
 }

@@ -71,7 +71,17 @@ const consistencyView = {
 const period = {
   type: 'object',
   additionalProperties: true,
-  required: ['version', 'since', 'until', 'seq', 'action', 'actor', 'requestId', 'decisionId'],
+  required: [
+    'version',
+    'since',
+    'until',
+    'seq',
+    'action',
+    'actor',
+    'requestId',
+    'decisionId',
+    'replaced',
+  ],
   properties: {
     version: nullableText,
     since: text,
@@ -79,9 +89,23 @@ const period = {
     seq: int,
     action: text,
     actor: text,
+    reason: text,
+    ticket: text,
     requestId: nullableText,
     decisionId: nullableText,
     replaced: nullableText,
+    changeType: text,
+    trigger: {
+      type: 'string',
+      description: 'For rollbacks: `manual` or what triggered it (e.g. `emergency.expired`).',
+    },
+    emergencyBypass: {
+      type: 'object',
+      additionalProperties: true,
+      description: 'Set when the promotion bypassed gates under an emergency change.',
+      required: ['seq', 'bypassExpiresAt', 'reviewDueAt'],
+      properties: { seq: int, bypassExpiresAt: nullableText, reviewDueAt: nullableText },
+    },
   },
 } as const;
 

@@ -1,4 +1,5 @@
 /** JSON Schemas of request bodies, parameters and composite responses. */
+import { approvalEvaluationProperties, approvalEvaluationRequired } from './decision-schemas.js';
 import { lineage, listOf, ref } from './record-schemas.js';
 
 const open = { type: 'object', additionalProperties: true } as const;
@@ -109,27 +110,13 @@ export const approvalOutcomeSchema = {
   properties: {
     approval: ref('Approval'),
     request: ref('TransitionRequest'),
-    approvals: {
-      type: 'object',
-      additionalProperties: true,
-      description: 'How approvals count now: satisfied, counted, ignored (and why), missing.',
-      properties: { satisfied: { type: 'boolean' } },
-    },
+    approvals: ref('ApprovalEvaluation'),
   },
 } as const;
 
 export const rollbackSchema = {
   type: 'object',
   properties: { from: text, to: text },
-} as const;
-
-const roleCounts = {
-  type: 'array',
-  items: {
-    type: 'object',
-    required: ['role'],
-    properties: { role: text, count: { type: 'integer' }, needed: { type: 'integer' } },
-  },
 } as const;
 
 /** What an executed emergency change bypassed and what its post-incident review still owes. */
@@ -189,15 +176,14 @@ export const requestDetailSchema = {
       additionalProperties: true,
       description:
         'How sign-offs count: satisfied, counted, ignored (and why), missing. `basis` says which: the approvals of an open request counted now (`approvals`); those the executing decision `decisionId` counted, from its record (`execution`, an executed request); or (an executed emergency change) its post-incident review, described in `emergency`.',
-      required: ['satisfied', 'basis'],
+      required: [...approvalEvaluationRequired, 'basis'],
       properties: {
-        satisfied: { type: 'boolean' },
+        ...approvalEvaluationProperties,
         basis: { type: 'string', enum: ['approvals', 'execution', 'post_incident_review'] },
         decisionId: {
           type: 'string',
           description: 'With `basis: execution`: the decision that executed the request.',
         },
-        missing: roleCounts,
         emergency: emergencyReviewState,
       },
     },
@@ -248,13 +234,7 @@ export const reviewOutcomeSchema = {
   required: ['approval', 'review'],
   properties: {
     approval: ref('Approval'),
-    review: {
-      type: 'object',
-      additionalProperties: true,
-      description: "How the review's sign-offs count now: satisfied, counted, missing.",
-      required: ['satisfied'],
-      properties: { satisfied: { type: 'boolean' }, missing: roleCounts },
-    },
+    review: ref('ApprovalEvaluation'),
   },
 } as const;
 

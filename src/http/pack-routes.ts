@@ -1,5 +1,6 @@
 /** The evidence pack download and the policy backtest: what an auditor and a policy owner review. */
 import { evidencePackMediaType } from '../app/index.js';
+import { changeTypes, decisionKinds, decisionOutcomes, gateOutcomes } from '../domain/index.js';
 import { versionParams } from './body-schemas.js';
 import { principalOf } from './http-hooks.js';
 import { errors } from './record-schemas.js';
@@ -24,36 +25,63 @@ const backtestBody = {
   },
 } as const;
 
-const transition = {
+const skipped = {
   type: 'object',
   additionalProperties: true,
   required: ['from', 'to'],
-  properties: { from: text, to: text, changeType: text },
+  properties: { from: text, to: text },
 } as const;
 
 const side = {
   type: 'object',
+  additionalProperties: true,
   required: ['outcome', 'blockingGates', 'reasons'],
-  properties: { outcome: text, blockingGates: texts, reasons: texts },
+  properties: {
+    outcome: { type: 'string', enum: decisionOutcomes },
+    blockingGates: texts,
+    reasons: texts,
+  },
 } as const;
 
-// `observed` stays untyped: a number, a text or null, written as JSON.stringify writes it.
 const gateState = {
   type: 'object',
   additionalProperties: true,
-  properties: { outcome: text, observed: {}, threshold: text, bypassed: { type: 'boolean' } },
+  required: ['outcome', 'observed', 'threshold', 'bypassed', 'explanation'],
+  properties: {
+    outcome: { type: 'string', enum: gateOutcomes },
+    observed: { type: ['number', 'string', 'null'] },
+    threshold: text,
+    bypassed: { type: 'boolean' },
+    explanation: text,
+  },
 } as const;
 
 const difference = {
   type: 'object',
   additionalProperties: true,
-  required: ['decisionId', 'kind', 'model', 'version', 'transition', 'at', 'before', 'after'],
+  required: [
+    'decisionId',
+    'kind',
+    'model',
+    'version',
+    'transition',
+    'at',
+    'before',
+    'after',
+    'why',
+    'notes',
+  ],
   properties: {
     decisionId: text,
-    kind: text,
+    kind: { type: 'string', enum: decisionKinds },
     model: text,
     version: text,
-    transition,
+    transition: {
+      type: 'object',
+      additionalProperties: true,
+      required: ['from', 'to', 'changeType'],
+      properties: { from: text, to: text, changeType: { type: 'string', enum: changeTypes } },
+    },
     at: text,
     before: side,
     after: side,
@@ -61,22 +89,30 @@ const difference = {
       type: 'array',
       items: {
         type: 'object',
+        additionalProperties: true,
+        description:
+          'One gate whose result would change: no `before` means added, no `after` removed.',
         required: ['gateId', 'why'],
         properties: { gateId: text, before: gateState, after: gateState, why: text },
       },
     },
-    notes: texts,
+    notes: {
+      ...texts,
+      description: 'Changes outside the gates: approval rules, a removed change type.',
+    },
   },
 } as const;
 
 const skip = {
   type: 'object',
+  additionalProperties: true,
   required: ['decisionId', 'model', 'version', 'transition', 'reason'],
-  properties: { decisionId: text, model: text, version: text, transition, reason: text },
+  properties: { decisionId: text, model: text, version: text, transition: skipped, reason: text },
 } as const;
 
 const backtestReport = {
   type: 'object',
+  additionalProperties: true,
   description: 'The decisions whose outcome would differ under the policy, gate by gate.',
   required: [
     'policyDigest',

@@ -1,21 +1,12 @@
 /** A model's policy as people read it, and a dry run of a transition's gates (the policy view). */
 import { nameParams, versionParams } from './body-schemas.js';
 import { principalOf } from './http-hooks.js';
-import { errors } from './record-schemas.js';
+import { errors, listOf } from './record-schemas.js';
 import type { RoutesPlugin } from './routes-plugin.js';
 
 const text = { type: 'string' } as const;
 const texts = { type: 'array', items: text } as const;
 const open = { type: 'object', additionalProperties: true } as const;
-const approvals = {
-  type: 'array',
-  items: {
-    type: 'object',
-    required: ['role', 'count'],
-    properties: { role: text, count: { type: 'integer' } },
-  },
-} as const;
-
 const modelPolicyView = {
   type: 'object',
   required: ['model', 'digest', 'name', 'riskTier', 'text', 'states', 'transitions', 'changeTypes'],
@@ -32,21 +23,6 @@ const modelPolicyView = {
       items: { ...open, required: ['from', 'to', 'requestedBy', 'gates', 'approvals'] },
     },
     changeTypes: open,
-  },
-} as const;
-
-const gateResult = {
-  type: 'object',
-  additionalProperties: true,
-  required: ['gateId', 'type', 'outcome', 'observed', 'threshold', 'explanation'],
-  properties: {
-    gateId: text,
-    type: text,
-    outcome: { type: 'string', enum: ['pass', 'fail', 'error'] },
-    observed: { type: ['number', 'string', 'null'] },
-    threshold: text,
-    explanation: text,
-    details: open,
   },
 } as const;
 
@@ -77,8 +53,8 @@ const dryRunView = {
       enum: ['pass', 'fail'],
       description: '`pass` when no gate blocks; the approvals are still needed.',
     },
-    gates: { type: 'array', items: gateResult },
-    approvals,
+    gates: listOf('GateResult'),
+    approvals: listOf('ApprovalRequirement'),
     requestedBy: texts,
   },
 } as const;

@@ -15,6 +15,7 @@ import {
   riskClasses,
   riskTiers,
 } from '../domain/index.js';
+import { decisionSchemas } from './decision-schemas.js';
 
 const open = { type: 'object', additionalProperties: true } as const;
 const text = { type: 'string' } as const;
@@ -246,14 +247,6 @@ const servingSchema = {
   },
 } as const;
 
-const decisionSchema = {
-  $id: 'DecisionRecord',
-  type: 'object',
-  additionalProperties: true,
-  required: ['id', 'kind', 'model', 'version', 'outcome'],
-  properties: { id: text, kind: text, model: text, version: text, outcome: text },
-} as const;
-
 const bindingProperties = {
   role: text,
   model: { type: 'string', description: 'Absent: the role holds for every model.' },
@@ -317,7 +310,7 @@ export const recordSchemas = [
   requestSchema,
   approvalSchema,
   servingSchema,
-  decisionSchema,
+  ...decisionSchemas,
   roleBindingSchema,
   userSchema,
   roleGrantSchema,

@@ -1,8 +1,13 @@
-import type { GateSpec, GateType, TransitionPolicy } from '../domain/policy.js';
+import {
+  type GateSpec,
+  type GateType,
+  gateTypes,
+  type TransitionPolicy,
+} from '../domain/policy.js';
 import { buildRollout } from './build-rollout.js';
 import { closestMatch } from './closest-match.js';
 import { describePath } from './describe-path.js';
-import { gateSchemas, gateTypes } from './gate-schemas.js';
+import { gateSchemas } from './gate-schemas.js';
 import { transitionSchema } from './policy-schema.js';
 import { compact, type ProblemCollector } from './problem-collector.js';
 import type { DataPath } from './source-map.js';

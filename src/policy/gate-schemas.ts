@@ -156,5 +156,3 @@ export const gateSchemas = {
   documents: documentsGate,
   expression: expressionGate,
 } as const satisfies Record<GateType, z.ZodType>;
-
-export const gateTypes = Object.keys(gateSchemas) as GateType[];

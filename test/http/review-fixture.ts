@@ -7,6 +7,7 @@ import {
   executeTransition,
   grantRole,
   requestTransition,
+  type UseCases,
 } from '../../src/app/index.js';
 import { storeDirectory } from '../../src/compose.js';
 import { buildServer } from '../../src/http/index.js';
@@ -47,10 +48,13 @@ export async function executedHotfix(h: StoreHarness): Promise<string> {
   return request.id;
 }
 
-/** A server over the harness's use cases, and an API token per person (created with roles). */
-export async function serve(h: StoreHarness) {
+/**
+ * A server over the harness's use cases (as `wrap` decorates them), and an API token per person
+ * (created with roles).
+ */
+export async function serve(h: StoreHarness, wrap: (useCases: UseCases) => UseCases = (u) => u) {
   const app = buildServer({
-    useCases: bindUseCases(h.deps),
+    useCases: wrap(bindUseCases(h.deps)),
     directory: storeDirectory(h.deps.store),
     bodyLimitBytes: 1024 * 1024,
     now: () => h.clock.now(),

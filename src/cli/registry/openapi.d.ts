@@ -638,23 +638,8 @@ export interface paths {
                * @enum {string}
                */
               outcome: "pass" | "fail";
-              gates: ({
-                  gateId: string;
-                  type: string;
-                  /** @enum {string} */
-                  outcome: "pass" | "fail" | "error";
-                  observed: number | string | null;
-                  threshold: string;
-                  explanation: string;
-                  details?: {
-                    [key: string]: unknown;
-                  };
-                  [key: string]: unknown;
-                })[];
-              approvals: {
-                  role: string;
-                  count: number;
-                }[];
+              gates: components["schemas"]["GateResult"][];
+              approvals: components["schemas"]["ApprovalRequirement"][];
               requestedBy: string[];
             };
           };
@@ -777,15 +762,27 @@ export interface paths {
               /** @description How sign-offs count: satisfied, counted, ignored (and why), missing. `basis` says which: the approvals of an open request counted now (`approvals`); those the executing decision `decisionId` counted, from its record (`execution`, an executed request); or (an executed emergency change) its post-incident review, described in `emergency`. */
               status: {
                 satisfied: boolean;
+                counted: components["schemas"]["Approval"][];
+                ignored: ({
+                    approval: components["schemas"]["Approval"];
+                    /** @enum {string} */
+                    why: "no_audit_entry" | "role_not_required" | "evidence_changed" | "policy_changed" | "baseline_changed" | "baseline_unbound" | "expired" | "role_revoked" | "requester" | "creator" | "trainer" | "trainer_unknown" | "second_role" | "duplicate" | "role_already_filled";
+                    [key: string]: unknown;
+                  })[];
+                missing: {
+                    role: string;
+                    needed: number;
+                    [key: string]: unknown;
+                  }[];
+                /** @description Distinct people among the counted approvals. */
+                distinctApprovers: number;
+                /** @description How many the two-person rule needs. */
+                minDistinctApprovers: number;
+                rejection?: components["schemas"]["Approval"];
                 /** @enum {string} */
                 basis: "approvals" | "execution" | "post_incident_review";
                 /** @description With `basis: execution`: the decision that executed the request. */
                 decisionId?: string;
-                missing?: {
-                    role: string;
-                    count?: number;
-                    needed?: number;
-                  }[];
                 emergency?: {
                   executedUnderBypass: boolean;
                   bypassedGates: string[];
@@ -870,11 +867,7 @@ export interface paths {
             "application/json": {
               approval: components["schemas"]["Approval"];
               request: components["schemas"]["TransitionRequest"];
-              /** @description How approvals count now: satisfied, counted, ignored (and why), missing. */
-              approvals: {
-                satisfied?: boolean;
-                [key: string]: unknown;
-              };
+              approvals: components["schemas"]["ApprovalEvaluation"];
             };
           };
         };
@@ -1217,16 +1210,7 @@ export interface paths {
           content: {
             "application/json": {
               approval: components["schemas"]["Approval"];
-              /** @description How the review's sign-offs count now: satisfied, counted, missing. */
-              review: {
-                satisfied: boolean;
-                missing?: {
-                    role: string;
-                    count?: number;
-                    needed?: number;
-                  }[];
-                [key: string]: unknown;
-              };
+              review: components["schemas"]["ApprovalEvaluation"];
             };
           };
         };
@@ -2771,9 +2755,21 @@ export interface paths {
                 seq: number;
                 action: string;
                 actor: string;
+                reason?: string;
+                ticket?: string;
                 requestId: string | null;
                 decisionId: string | null;
-                replaced?: string | null;
+                replaced: string | null;
+                changeType?: string;
+                /** @description For rollbacks: `manual` or what triggered it (e.g. `emergency.expired`). */
+                trigger?: string;
+                /** @description Set when the promotion bypassed gates under an emergency change. */
+                emergencyBypass?: {
+                  seq: number;
+                  bypassExpiresAt: string | null;
+                  reviewDueAt: string | null;
+                  [key: string]: unknown;
+                };
                 [key: string]: unknown;
               }) | null;
               decision: components["schemas"]["DecisionRecord"] | null;
@@ -2784,9 +2780,21 @@ export interface paths {
                   seq: number;
                   action: string;
                   actor: string;
+                  reason?: string;
+                  ticket?: string;
                   requestId: string | null;
                   decisionId: string | null;
-                  replaced?: string | null;
+                  replaced: string | null;
+                  changeType?: string;
+                  /** @description For rollbacks: `manual` or what triggered it (e.g. `emergency.expired`). */
+                  trigger?: string;
+                  /** @description Set when the promotion bypassed gates under an emergency change. */
+                  emergencyBypass?: {
+                    seq: number;
+                    bypassExpiresAt: string | null;
+                    reviewDueAt: string | null;
+                    [key: string]: unknown;
+                  };
                   [key: string]: unknown;
                 })[];
             };
@@ -3185,49 +3193,61 @@ export interface paths {
               since?: string;
               model?: string;
               evaluated: number;
-              differing: {
+              differing: ({
                   decisionId: string;
-                  kind: string;
+                  /** @enum {string} */
+                  kind: "gates" | "transition";
                   model: string;
                   version: string;
                   transition: {
                     from: string;
                     to: string;
-                    changeType?: string;
+                    /** @enum {string} */
+                    changeType: "standard" | "emergency" | "experiment";
                     [key: string]: unknown;
                   };
                   at: string;
                   before: {
-                    outcome: string;
+                    /** @enum {string} */
+                    outcome: "allowed" | "denied";
                     blockingGates: string[];
                     reasons: string[];
+                    [key: string]: unknown;
                   };
                   after: {
-                    outcome: string;
+                    /** @enum {string} */
+                    outcome: "allowed" | "denied";
                     blockingGates: string[];
                     reasons: string[];
+                    [key: string]: unknown;
                   };
-                  why?: {
+                  why: ({
                       gateId: string;
                       before?: {
-                        outcome?: string;
-                        observed?: unknown;
-                        threshold?: string;
-                        bypassed?: boolean;
+                        /** @enum {string} */
+                        outcome: "pass" | "fail" | "error";
+                        observed: number | string | null;
+                        threshold: string;
+                        bypassed: boolean;
+                        explanation: string;
                         [key: string]: unknown;
                       };
                       after?: {
-                        outcome?: string;
-                        observed?: unknown;
-                        threshold?: string;
-                        bypassed?: boolean;
+                        /** @enum {string} */
+                        outcome: "pass" | "fail" | "error";
+                        observed: number | string | null;
+                        threshold: string;
+                        bypassed: boolean;
+                        explanation: string;
                         [key: string]: unknown;
                       };
                       why: string;
-                    }[];
-                  notes?: string[];
+                      [key: string]: unknown;
+                    })[];
+                  /** @description Changes outside the gates: approval rules, a removed change type. */
+                  notes: string[];
                   [key: string]: unknown;
-                }[];
+                })[];
               missingTransition: {
                   decisionId: string;
                   model: string;
@@ -3235,10 +3255,10 @@ export interface paths {
                   transition: {
                     from: string;
                     to: string;
-                    changeType?: string;
                     [key: string]: unknown;
                   };
                   reason: string;
+                  [key: string]: unknown;
                 }[];
               unevaluable: {
                   decisionId: string;
@@ -3247,11 +3267,12 @@ export interface paths {
                   transition: {
                     from: string;
                     to: string;
-                    changeType?: string;
                     [key: string]: unknown;
                   };
                   reason: string;
+                  [key: string]: unknown;
                 }[];
+              [key: string]: unknown;
             };
           };
         };
@@ -3407,12 +3428,95 @@ export interface components {
       };
       [key: string]: unknown;
     };
+    EvidenceItem: {
+      /** @enum {string} */
+      kind: "predictions" | "metrics" | "lineage" | "sbom" | "model_card" | "evaluation_report" | "monitoring_plan" | "rollback_plan" | "scan_results" | "load_test" | "robustness_report" | "robustness_predictions" | "drift_baseline" | "document" | "other";
+      path: string;
+      digest: string;
+      size: number;
+      [key: string]: unknown;
+    };
+    GateResult: {
+      gateId: string;
+      /** @enum {string} */
+      type: "metric" | "baseline" | "robustness" | "fairness" | "reproducibility" | "security" | "documents" | "expression";
+      /** @enum {string} */
+      outcome: "pass" | "fail" | "error";
+      /** @description What was measured: a number, a short text, or null when not measurable. */
+      observed: number | string | null;
+      threshold: string;
+      explanation: string;
+      /** @description Every number behind the result. */
+      details: {
+        [key: string]: unknown;
+      };
+      /** @enum {string} */
+      provenance?: "recomputed" | "tool-summary" | "self-reported";
+      bypassed?: boolean;
+      [key: string]: unknown;
+    };
+    ApprovalRequirement: {
+      role: string;
+      count: number;
+      [key: string]: unknown;
+    };
     DecisionRecord: {
       id: string;
-      kind: string;
+      /** @enum {string} */
+      kind: "gates" | "transition";
+      requestId?: string;
       model: string;
       version: string;
-      outcome: string;
+      from: string;
+      to: string;
+      /** @enum {string} */
+      changeType: "standard" | "emergency" | "experiment";
+      policyDigest: string;
+      evidenceDigest: string;
+      evidence: components["schemas"]["EvidenceItem"][];
+      /** @description The production version the gates compared with, when they read one. */
+      baseline?: {
+        version: string;
+        evidenceDigest: string;
+        evidence: components["schemas"]["EvidenceItem"][];
+        [key: string]: unknown;
+      };
+      /** @description Gates an emergency change bypassed. */
+      bypass: string[];
+      approvalsCounted: components["schemas"]["Approval"][];
+      /** @description An emergency's transition decision: the sign-offs it demanded (`anyOne`: one approval in any of the roles). */
+      signOff?: {
+        approvals: components["schemas"]["ApprovalRequirement"][];
+        anyOne: boolean;
+        [key: string]: unknown;
+      };
+      gates: components["schemas"]["GateResult"][];
+      /** @enum {string} */
+      outcome: "allowed" | "denied";
+      reasons: string[];
+      at: string;
+      [key: string]: unknown;
+    };
+    /** @description How sign-offs count now: satisfied, counted, ignored (and why), missing. */
+    ApprovalEvaluation: {
+      satisfied: boolean;
+      counted: components["schemas"]["Approval"][];
+      ignored: ({
+          approval: components["schemas"]["Approval"];
+          /** @enum {string} */
+          why: "no_audit_entry" | "role_not_required" | "evidence_changed" | "policy_changed" | "baseline_changed" | "baseline_unbound" | "expired" | "role_revoked" | "requester" | "creator" | "trainer" | "trainer_unknown" | "second_role" | "duplicate" | "role_already_filled";
+          [key: string]: unknown;
+        })[];
+      missing: {
+          role: string;
+          needed: number;
+          [key: string]: unknown;
+        }[];
+      /** @description Distinct people among the counted approvals. */
+      distinctApprovers: number;
+      /** @description How many the two-person rule needs. */
+      minDistinctApprovers: number;
+      rejection?: components["schemas"]["Approval"];
       [key: string]: unknown;
     };
     RoleBinding: {

@@ -1,8 +1,8 @@
 /**
- * The registry through a Clearance server's API, as the token's user. Paths, parameters and
- * bodies are typed from the committed OpenAPI document (openapi.d.ts, `npm run openapi:types`),
- * so a renamed route or field fails the typecheck here. RFC 9457 problems come back as
- * ClearanceErrors with their code, so commands exit as the server decided.
+ * The registry through a Clearance server's API, as the token's user. Paths, parameters, bodies
+ * and replies are typed from the committed OpenAPI document (openapi.d.ts, `npm run
+ * openapi:types`), so a renamed route or field fails the typecheck here. RFC 9457 problems come
+ * back as ClearanceErrors with their code, so commands exit as the server decided.
  */
 import { randomUUID } from 'node:crypto';
 import createClient from 'openapi-fetch';
@@ -75,9 +75,11 @@ function unreachable(server: string, cause: unknown): ClearanceError {
 }
 
 /**
- * The data of a 2xx answer, typed by the document (the reply schemas carry the domain's enums and
- * required fields, so for most routes it is the domain type itself); anything else thrown as the
- * server's refusal.
+ * The data of a 2xx answer, typed by the document; anything else thrown as the server's refusal.
+ * The reply schemas spell out the domain's records (its enums, required and nullable fields,
+ * integers), so each generated reply type is assignable to the domain type the CliRegistry method
+ * returns and no reply is cast: a schema looser than its record fails the typecheck here, and one
+ * stricter fails it in the route (test/cli/reply-types.test.ts checks each pair by name).
  */
 async function answer<T>(
   call: Promise<{ data?: T; error?: unknown; response: Response }>,
@@ -86,20 +88,6 @@ async function answer<T>(
   if (!response.ok) throw refusal(error, response.status);
   // openapi-fetch leaves `data` optional; it is set on every 2xx with a body.
   return data as T;
-}
-
-/**
- * `answer` named by the domain type the route serialises, for the seven replies whose schemas are
- * still looser than the domain: the DecisionRecord (gate results, evidence items, approvals
- * counted) and the replies embedding it (request, execute, history), the sign-off evaluation of
- * a request or review (counted and ignored approvals), and the backtest report. Each is a cast
- * until its reply schema spells that type out; the webhook and review-list replies do, so they
- * go through `answer`.
- */
-async function answerAs<T>(
-  call: Promise<{ data?: unknown; error?: unknown; response: Response }>,
-): Promise<T> {
-  return (await answer(call)) as T;
 }
 
 /** Largest download the CLI accepts (1 GiB compressed); a larger answer is refused, not held. */
@@ -180,7 +168,7 @@ export function createRemoteRegistry(options: RemoteOptions): CliRegistry {
     serving: (name) =>
       answer(api.GET('/api/v1/models/{name}/serving', { params: { path: { name } } })),
     history: ({ model, at }) =>
-      answerAs(
+      answer(
         api.GET('/api/v1/models/{name}/history', {
           params: { path: { name: model }, ...(at === undefined ? {} : { query: { at } }) },
         }),
@@ -222,7 +210,7 @@ export function createRemoteRegistry(options: RemoteOptions): CliRegistry {
           headers: { 'content-type': 'application/octet-stream' },
         }),
       ),
-    requestTransition: (body) => answerAs(api.POST('/api/v1/requests', { params: once(), body })),
+    requestTransition: (body) => answer(api.POST('/api/v1/requests', { params: once(), body })),
     recordApproval: ({ requestId, ...body }) =>
       answer(
         api.POST('/api/v1/requests/{id}/approvals', {
@@ -231,7 +219,7 @@ export function createRemoteRegistry(options: RemoteOptions): CliRegistry {
         }),
       ),
     executeTransition: (id) =>
-      answerAs(api.POST('/api/v1/requests/{id}/execute', { params: { ...once(), path: { id } } })),
+      answer(api.POST('/api/v1/requests/{id}/execute', { params: { ...once(), path: { id } } })),
     cancelRequest: ({ requestId, reason }) =>
       answer(
         api.POST('/api/v1/requests/{id}/cancel', {
@@ -248,10 +236,10 @@ export function createRemoteRegistry(options: RemoteOptions): CliRegistry {
       ),
     inbox: () => answer(api.GET('/api/v1/inbox')),
     listRequests: (query) => answer(api.GET('/api/v1/requests', { params: { query } })),
-    request: (id) => answerAs(api.GET('/api/v1/requests/{id}', { params: { path: { id } } })),
-    decision: (id) => answerAs(api.GET('/api/v1/decisions/{id}', { params: { path: { id } } })),
+    request: (id) => answer(api.GET('/api/v1/requests/{id}', { params: { path: { id } } })),
+    decision: (id) => answer(api.GET('/api/v1/decisions/{id}', { params: { path: { id } } })),
     recordReview: ({ requestId, ...body }) =>
-      answerAs(
+      answer(
         api.POST('/api/v1/requests/{id}/reviews', {
           params: { ...once(), path: { id: requestId } },
           body,
@@ -281,7 +269,7 @@ export function createRemoteRegistry(options: RemoteOptions): CliRegistry {
     replayDecision: (id) =>
       answer(api.POST('/api/v1/decisions/{id}/replay', { params: { path: { id } } })),
     backtest: ({ policyText, policyFile, model, since }) =>
-      answerAs(
+      answer(
         api.POST('/api/v1/policies/backtest', {
           body: {
             policy: policyText,
