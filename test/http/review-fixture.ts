@@ -1,6 +1,5 @@
 /** An emergency hotfix signed off and executed under bypass, and a server over the same use cases with real tokens. */
 import {
-  bindUseCases,
   bootstrapAdmin,
   createToken,
   createUser,
@@ -8,8 +7,6 @@ import {
   grantRole,
   requestTransition,
 } from '../../src/app/index.js';
-import { storeDirectory } from '../../src/compose.js';
-import { buildServer } from '../../src/http/index.js';
 import {
   addVersion,
   creditRiskHotfix,
@@ -20,6 +17,7 @@ import {
   signOffEmergency,
   toStaging,
 } from '../app/harness.js';
+import { serveHarness } from './serve-harness.js';
 
 const model = 'credit-risk-pd';
 const hotfix = creditRiskHotfix;
@@ -49,12 +47,7 @@ export async function executedHotfix(h: StoreHarness): Promise<string> {
 
 /** A server over the harness's use cases, and an API token per person (created with roles). */
 export async function serve(h: StoreHarness) {
-  const app = buildServer({
-    useCases: bindUseCases(h.deps),
-    directory: storeDirectory(h.deps.store),
-    bodyLimitBytes: 1024 * 1024,
-    now: () => h.clock.now(),
-  });
+  const app = serveHarness(h);
   const { token } = await bootstrapAdmin(h.deps, { userId: people.admin.id });
   const tokens: Record<string, string> = { [people.admin.id]: token.token };
   const personWith = async (userId: string, ...roles: string[]) => {
