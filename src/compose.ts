@@ -541,7 +541,28 @@ function createOnce(file: string, make: () => string): string {
   return readFileSync(file, 'utf8');
 }
 
-/** A clean check is one info line; every disagreeing row is an error line naming it. */
+/**
+ * A clean check is one info line, unless the last check logged was clean over the same entries
+ * (the start-up check and the `state.check` job both run when a server starts): that repeat is a
+ * debug line. Every disagreeing row is an error line naming it, every time.
+ */
+function stateCheckLog(app: { log: FastifyBaseLogger }): (check: StateCheck) => void {
+  let cleanOver: number | undefined;
+  return (check) => {
+    const found = check.disagreements.length + check.problems.length;
+    const repeat = found === 0 && cleanOver === check.auditEntries;
+    cleanOver = found === 0 ? check.auditEntries : undefined;
+    if (repeat) {
+      app.log.debug(
+        { auditEntries: check.auditEntries },
+        'database still agrees with the audit log',
+      );
+      return;
+    }
+    logStateCheck(app, check);
+  };
+}
+
 function logStateCheck(app: { log: FastifyBaseLogger }, check: StateCheck): void {
   const found = check.disagreements.length + check.problems.length;
   if (found === 0) {
@@ -731,9 +752,10 @@ export async function startServer(
     jobs: jobStats.read,
     ...webRootOption(),
   });
+  const logCheck = stateCheckLog(app);
   const onChecked = (check: StateCheck) => {
     latestCheck = check;
-    logStateCheck(app, check);
+    logCheck(check);
   };
   // The state check at start is a start-up step of every server; the periodic one is a job.
   const checkedAtStart =

@@ -11,26 +11,73 @@ import { hashLeaf } from './merkle.js';
 export const actorKinds = ['user', 'token', 'system'] as const;
 export type ActorKind = (typeof actorKinds)[number];
 
-/** Actions the service writes today; others are accepted if they match `actionPattern`. */
+/**
+ * Every action the service writes (the app's audit records are typed with `AuditAction`, and
+ * test/audit-actions.test.ts reads the writes in src/); others are accepted if they match
+ * `actionPattern`.
+ */
 export const knownAuditActions = [
+  'model.registered',
+  'model.policy_changed',
+  'model.tag_set',
+  'model.tag_deleted',
+  'model.alias_set',
+  'model.alias_deleted',
+  'model.description_updated',
+  'version.registered',
+  'version.imported',
+  'version.tag_set',
+  'version.tag_deleted',
+  'version.description_updated',
+  'evidence.attached',
+  'blobs.collected',
+  'policy.registered',
+  'policy.backtested',
   'transition.requested',
   'transition.executed',
   'transition.rejected',
   'transition.cancelled',
+  'transition.expired',
+  'transition.blocked',
+  'transition.conflict',
   'approval.recorded',
   'gate.evaluated',
-  'policy.registered',
   'emergency.bypass',
+  'emergency.ended',
+  'emergency.regularised',
+  'emergency.reverted',
   'review.recorded',
+  'review.reminded',
+  'review.escalated',
   'rollout.started',
+  'rollout.window_decided',
+  'rollout.step',
+  'rollout.paused',
+  'rollout.resumed',
   'rollout.completed',
+  'rollout.aborted',
+  'rollout.rolled_back',
   'rollback.executed',
+  'identity.bootstrap',
+  'user.created',
+  'user.email_set',
   'token.created',
   'token.revoked',
   'role.changed',
   'access.denied',
+  'webhook.created',
+  'webhook.updated',
+  'webhook.secret_rotated',
+  'webhook.deleted',
+  'webhook.disabled',
+  'webhook.redelivered',
   'audit.key_rotated',
+  'evidence_pack.exported',
+  'mlflow.model.imported',
 ] as const;
+
+/** An action the service writes (the app's audit records are typed with it). */
+export type AuditAction = (typeof knownAuditActions)[number];
 
 /** `noun.verb`, lowercase, at least two dot-separated words. */
 export const actionPattern = /^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$/;

@@ -4,6 +4,7 @@
  */
 export {
   type ActorKind,
+  type AuditAction,
   type AuditEntry,
   type AuditEntryCheck,
   actionPattern,

@@ -244,6 +244,12 @@ const rows: Row[] = [
     says: [/port: "abc" is not a number/, /CLEARANCE_PORT, or with its flag/],
   },
   {
+    what: 'serve --port that HTTP clients refuse (6000, a Fetch standard bad port)',
+    args: ['serve', '--port', '6000', '--data-dir', join(work, 'data-fetch-bad-port')],
+    code: 2,
+    says: [/port: 6000 is one HTTP clients refuse to connect to/, /--port 8080/],
+  },
+  {
     // TEST-NET-1 (RFC 5737): an address no machine here has.
     what: 'serve --host that is not an address of this machine (any free port)',
     args: ['serve', '--host', '192.0.2.1', '--port', '0', '--data-dir', join(work, 'data-host')],

@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { configReference, loadConfig } from '../../src/config.js';
+import { configReference, fetchBadPorts, loadConfig } from '../../src/config.js';
 
 /** Runs `work` with a new empty directory as the working directory (the defaults are relative). */
 function inFreshDirectory(work: () => void): void {
@@ -64,6 +64,36 @@ describe('loadConfig', () => {
       const problems = (error as { problems: { message: string; fix: string }[] }).problems;
       expect(problems.map((p) => p.message.split(':')[0]).sort()).toEqual(['logLevel', 'port']);
       expect(problems.find((p) => p.message.startsWith('port'))?.fix).toContain('CLEARANCE_PORT');
+    }
+  });
+});
+
+describe('the port', () => {
+  it('refuses a port HTTP clients will not connect to, naming the fix', () => {
+    try {
+      loadConfig({ env: {}, flags: { port: 6000 } });
+      expect.unreachable('port 6000 was accepted');
+    } catch (error) {
+      const problems = (error as { problems: { message: string; fix: string }[] }).problems;
+      expect(problems.map((p) => p.message)).toEqual([
+        expect.stringMatching(/^port: 6000 is one HTTP clients refuse to connect to/),
+      ]);
+      expect(problems[0]?.fix).toContain('--port 8080');
+    }
+    expect(loadConfig({ env: { CLEARANCE_PORT: '6001' } }).port).toBe(6001);
+  });
+
+  it('refuses only ports Node’s fetch refuses before connecting', async () => {
+    expect(fetchBadPorts).toContain(6000);
+    for (const port of fetchBadPorts) {
+      const refusal = await fetch(`http://127.0.0.1:${port}/`).then(
+        () => 'answered',
+        (error: unknown) => ((error as Error).cause as Error | undefined)?.message,
+      );
+      expect(refusal, `port ${port}`).toBe('bad port');
+      expect(() => loadConfig({ env: {}, flags: { port } }), `port ${port}`).toThrow(
+        'The configuration is invalid.',
+      );
     }
   });
 });

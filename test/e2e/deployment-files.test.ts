@@ -185,7 +185,9 @@ ${site}
       nginx = spawn('nginx', ['-p', dir, '-c', conf, '-g', 'daemon off;'], { stdio: 'ignore' });
       const ca = readFileSync(cert, 'utf8');
       let health = { status: 0, body: '' };
-      for (let i = 0; i < 50 && health.status !== 200; i++) {
+      // Until nginx answers, with a generous bound: it may start slowly on a loaded machine.
+      const healthBy = Date.now() + 30_000;
+      while (health.status !== 200 && Date.now() < healthBy) {
         health = await viaProxy({ port: https, ca, method: 'GET', path: '/healthz' }).catch(
           async () => {
             await new Promise((r) => setTimeout(r, 100));

@@ -45,9 +45,9 @@ interface Read {
   production?: string;
 }
 
-async function poll(server: LiveServer, until: () => boolean): Promise<Read[]> {
-  const reads: Read[] = [];
-  while (!until()) {
+/** Reads `/serving` on `server` into `reads` until `stop()`. */
+async function poll(server: LiveServer, stop: () => boolean, reads: Read[]): Promise<void> {
+  while (!stop()) {
     const startedAt = performance.now();
     const response = await fetch(`${server.url}/api/v1/models/${model}/serving`, {
       headers: { authorization: `Bearer ${tokens.ci}` },
@@ -62,7 +62,14 @@ async function poll(server: LiveServer, until: () => boolean): Promise<Read[]> {
       ...(body.production ? { production: body.production.version } : {}),
     });
   }
-  return reads;
+}
+
+async function until(what: string, condition: () => boolean): Promise<void> {
+  const ends = Date.now() + 30_000;
+  while (!condition()) {
+    if (Date.now() > ends) throw new Error(`Timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
 }
 
 const runs = postgresForSuite('rollback racing readers on two servers');
@@ -160,7 +167,8 @@ describe.runIf(runs)('a rollback racing readers on two servers on one PostgreSQL
     expect(breach.rollout.status).toBe('running');
 
     let stop = false;
-    const readers = [0, 1, 0, 1].map((i) => poll(live[i] as LiveServer, () => stop));
+    const reads: Read[] = [];
+    const readers = [0, 1, 0, 1].map((i) => poll(live[i] as LiveServer, () => stop, reads));
     try {
       // Once the window's lateness has passed, the next batch (on server 0) decides it.
       await new Promise((resolve) => setTimeout(resolve, Math.max(0, started + 3100 - Date.now())));
@@ -170,11 +178,15 @@ describe.runIf(runs)('a rollback racing readers on two servers on one PostgreSQL
       ]);
       answeredAt = performance.now();
       expect(answer.rollout.status).toBe('rolled_back');
-      await new Promise((resolve) => setTimeout(resolve, 1500));
+      // Counted, not slept: a loaded machine may answer few reads in any fixed time.
+      await until(
+        'reads after the answer',
+        () => reads.filter((r) => r.startedAt >= answeredAt).length > 10,
+      );
     } finally {
       stop = true;
     }
-    const reads = (await Promise.all(readers)).flat();
+    await Promise.all(readers);
     const before = reads.filter((r) => r.startedAt < answeredAt);
     const after = reads.filter((r) => r.startedAt >= answeredAt);
     // The readers saw the canary while it ran, and never once after the rollback's answer.

@@ -1,7 +1,8 @@
 /**
  * A server proves its database against the audit log when it starts (issue 7, finding 10): an
  * approval row inserted behind its back before the start is logged as an error naming the row.
- * The check itself is tested on both engines in test/app/state-check.test.ts.
+ * A clean start says so once. The check itself is tested on both engines in
+ * test/app/state-check.test.ts.
  */
 import { mkdtempSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
@@ -56,6 +57,39 @@ it('logs every row that disagrees with the audit log when the server starts', as
     } finally {
       await server.close();
     }
+  } finally {
+    await rm(dataDir, { recursive: true, force: true });
+  }
+}, 60_000);
+
+it('logs a clean start once, though the start-up check and the state.check job both run', async () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'clearance-start-check-'));
+  const flags = { database: `sqlite:${join(dataDir, 'clearance.db')}`, dataDir, port: 0 };
+  try {
+    let log = '';
+    const stream = new Writable({
+      write(chunk, _encoding, done) {
+        log += String(chunk);
+        done();
+      },
+    });
+    const registry = await openRegistry(loadConfig({ env: {}, flags }));
+    const server = await startServer(registry, { logger: { level: 'info', stream } });
+    try {
+      // The job's first period is due at the first start: wait for it to have run.
+      await vi.waitFor(
+        async () => {
+          const job = await registry.store.read((tx) => tx.jobs.find('state.check'));
+          expect(job?.outcome).toBe('succeeded');
+        },
+        { timeout: 30_000, interval: 50 },
+      );
+    } finally {
+      // Waits for the start-up check too.
+      await server.close();
+    }
+    const lines = log.split('\n').filter((line) => line.includes('database agrees with'));
+    expect(lines).toHaveLength(1);
   } finally {
     await rm(dataDir, { recursive: true, force: true });
   }

@@ -4,16 +4,9 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { afterEach, expect, it } from 'vitest';
-import {
-  bindUseCases,
-  bootstrapAdmin,
-  createToken,
-  createUser,
-  grantRole,
-} from '../../src/app/index.js';
-import { storeDirectory } from '../../src/compose.js';
-import { buildServer } from '../../src/http/index.js';
+import { bootstrapAdmin, createToken, createUser, grantRole } from '../../src/app/index.js';
 import { forEachStore, people, setupModel } from '../app/harness.js';
+import { serveHarness } from './serve-harness.js';
 
 interface Page {
   entries: { entry: { seq: number; action: string; actor: { id: string }; time: string } }[];
@@ -29,12 +22,7 @@ forEachStore('audit entries filtered over HTTP', (open) => {
 
   async function serve() {
     const h = await open();
-    app = buildServer({
-      useCases: bindUseCases(h.deps),
-      directory: storeDirectory(h.deps.store),
-      bodyLimitBytes: 1024 * 1024,
-      now: () => h.clock.now(),
-    });
+    app = serveHarness(h);
     await bootstrapAdmin(h.deps, { userId: people.admin.id });
     await setupModel(h, 'credit-risk', 'credit-a', 'regulated');
     h.clock.advance(3_600_000);

@@ -9,7 +9,6 @@ import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  bindUseCases,
   bootstrapAdmin,
   createToken,
   createUser,
@@ -18,9 +17,8 @@ import {
   requestTransition,
   signAuditCheckpoint,
 } from '../../src/app/index.js';
-import { loadAuditSigner, storeDirectory } from '../../src/compose.js';
+import { loadAuditSigner } from '../../src/compose.js';
 import { loadConfig } from '../../src/config.js';
-import { buildServer } from '../../src/http/index.js';
 import {
   actions,
   addVersion,
@@ -34,6 +32,7 @@ import {
   toStaging,
 } from '../app/harness.js';
 import { startRecommenderCanary } from '../app/rollout-fixture.js';
+import { serveHarness } from './serve-harness.js';
 
 const roles = [
   'admin',
@@ -349,12 +348,7 @@ beforeAll(async () => {
   const signer = loadAuditSigner(
     loadConfig({ flags: { dataDir, database: `sqlite:${join(dataDir, 'unused.db')}` }, env: {} }),
   );
-  app = buildServer({
-    useCases: bindUseCases(h.deps, signer),
-    directory: storeDirectory(h.deps.store),
-    bodyLimitBytes: 1024 * 1024,
-    now: () => h.clock.now(),
-  });
+  app = serveHarness(h, { auditSigner: signer });
   await seedRegistry();
   await seedCallers();
   await signAuditCheckpoint(h.deps, signer, { principal: people.admin });

@@ -5,15 +5,12 @@
 import type { FastifyInstance } from 'fastify';
 import { afterEach, expect, it } from 'vitest';
 import {
-  bindUseCases,
   bootstrapAdmin,
   createToken,
   createUser,
   grantRole,
   requestTransition,
 } from '../../src/app/index.js';
-import { storeDirectory } from '../../src/compose.js';
-import { buildServer } from '../../src/http/index.js';
 import {
   addVersion,
   forEachStore,
@@ -22,6 +19,7 @@ import {
   setupModel,
   toStaging,
 } from '../app/harness.js';
+import { serveHarness } from './serve-harness.js';
 
 forEachStore('release board over HTTP', (open) => {
   let app: FastifyInstance | undefined;
@@ -32,12 +30,7 @@ forEachStore('release board over HTTP', (open) => {
 
   async function serve() {
     const h = await open();
-    app = buildServer({
-      useCases: bindUseCases(h.deps),
-      directory: storeDirectory(h.deps.store),
-      bodyLimitBytes: 1024 * 1024,
-      now: () => h.clock.now(),
-    });
+    app = serveHarness(h);
     await bootstrapAdmin(h.deps, { userId: people.admin.id });
     for (const name of ['credit-a', 'credit-b', 'credit-c']) {
       await setupModel(h, 'credit-risk', name, 'regulated');

@@ -6,11 +6,10 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { afterEach, expect, it } from 'vitest';
-import { bindUseCases } from '../../src/app/index.js';
-import { buildServer } from '../../src/http/index.js';
 import { maxJsonDepth } from '../../src/http/input-guards.js';
 import { forEachStore, type StoreHarness, setupModel } from '../app/harness.js';
 import { testIdentity } from './fixture.js';
+import { serveHarness } from './serve-harness.js';
 
 const model = 'home-feed';
 let app: FastifyInstance | undefined;
@@ -24,11 +23,7 @@ forEachStore('text and depth at the HTTP edge', (open) => {
     const h = await open();
     await setupModel(h, 'recommender', model, 'medium');
     const identity = testIdentity();
-    app = buildServer({
-      useCases: bindUseCases(h.deps),
-      directory: identity.directory,
-      bodyLimitBytes: 1024 * 1024,
-    });
+    app = serveHarness(h, { directory: identity.directory });
     return { h, app, identity };
   }
 

@@ -6,8 +6,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bindUseCases, sharedIdempotency } from '../../src/app/index.js';
-import { buildServer } from '../../src/http/index.js';
+import { sharedIdempotency } from '../../src/app/index.js';
 import {
   evidenceFiles,
   examplesDir,
@@ -16,6 +15,7 @@ import {
   seedProduction,
 } from '../app/harness.js';
 import { testIdentity } from './fixture.js';
+import { serveHarness } from './serve-harness.js';
 
 const model = 'credit-risk-pd';
 const identity = testIdentity();
@@ -36,8 +36,8 @@ beforeAll(() => {
   h = harness();
   // As `clearance serve` wires it: keys shared through the store, claimed with the action.
   const idempotency = sharedIdempotency({ store: h.deps.store, clock: h.clock });
-  app = buildServer({
-    useCases: bindUseCases({ ...h.deps, store: idempotency.wrap(h.deps.store) }),
+  app = serveHarness(h, {
+    deps: { ...h.deps, store: idempotency.wrap(h.deps.store) },
     directory: identity.directory,
     bodyLimitBytes: 16 * 1024 * 1024,
     idempotency,

@@ -5,11 +5,10 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { afterEach, expect, it } from 'vitest';
-import { bindUseCases } from '../../src/app/index.js';
-import { buildServer } from '../../src/http/index.js';
 import { attachmentDisposition } from '../../src/http/model-routes.js';
 import { forEachStore, readAudit, type StoreHarness, setupModel } from '../app/harness.js';
 import { testIdentity } from './fixture.js';
+import { serveHarness } from './serve-harness.js';
 
 const model = 'credit-risk-pd';
 const identity = testIdentity();
@@ -26,11 +25,7 @@ const html = Buffer.from('<script>alert(1)</script>\n');
 
 async function seeded(h: StoreHarness): Promise<FastifyInstance> {
   await setupModel(h, 'credit-risk', model, 'regulated');
-  const app = buildServer({
-    useCases: bindUseCases(h.deps),
-    directory: identity.directory,
-    bodyLimitBytes: 1024 * 1024,
-  });
+  const app = serveHarness(h, { directory: identity.directory });
   servers.push(app);
   const registered = await app.inject({
     method: 'POST',

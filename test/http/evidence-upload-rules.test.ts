@@ -6,12 +6,11 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { FastifyInstance } from 'fastify';
 import { afterEach, expect, it } from 'vitest';
-import { bindUseCases } from '../../src/app/index.js';
-import { buildServer } from '../../src/http/index.js';
 import { forEachStore, type StoreHarness, setupModel } from '../app/harness.js';
 import { baseEvidence, digestOf, hostileUploads } from '../app/hostile-uploads.js';
 import { storeContents } from '../app/store-contents.js';
 import { testIdentity } from './fixture.js';
+import { serveHarness } from './serve-harness.js';
 
 const model = 'credit-risk-pd';
 const identity = testIdentity();
@@ -22,11 +21,7 @@ afterEach(async () => {
 });
 
 function serve(h: StoreHarness, bodyLimitBytes = 16 * 1024 * 1024): FastifyInstance {
-  const app = buildServer({
-    useCases: bindUseCases(h.deps),
-    directory: identity.directory,
-    bodyLimitBytes,
-  });
+  const app = serveHarness(h, { directory: identity.directory, bodyLimitBytes });
   servers.push(app);
   return app;
 }

@@ -4,26 +4,22 @@
  * received, and nothing reaches the blob store.
  */
 import { Readable } from 'node:stream';
+import type { FastifyInstance } from 'fastify';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { bindUseCases } from '../../src/app/index.js';
 import { sha256Hex } from '../../src/evidence/blob-digest.js';
-import { buildServer } from '../../src/http/index.js';
 import { actions, addVersion, type Harness, harness, setupModel } from '../app/harness.js';
 import { type TestIdentity, testIdentity } from './fixture.js';
+import { serveHarness } from './serve-harness.js';
 
 const model = 'home-feed';
 let h: Harness;
 let identity: TestIdentity;
-let app: ReturnType<typeof buildServer>;
+let app: FastifyInstance;
 
 beforeEach(async () => {
   h = harness();
   identity = testIdentity();
-  app = buildServer({
-    useCases: bindUseCases(h.deps),
-    directory: identity.directory,
-    bodyLimitBytes: 1024 * 1024,
-  });
+  app = serveHarness(h, { directory: identity.directory });
   await setupModel(h, 'recommender', model, 'medium');
   await addVersion(h, { model, version: 'v1', dir: 'recommender/candidates/passing' });
 });
@@ -99,10 +95,9 @@ describe('evidence upload authorisation', () => {
 
 describe('evidence upload quota', () => {
   it('answers 429 problem details to an upload over the quota and stores nothing', async () => {
-    const limited = buildServer({
-      useCases: bindUseCases({ ...h.deps, uploadQuota: { bytes: 64, windowSeconds: 3600 } }),
+    const limited = serveHarness(h, {
+      deps: { ...h.deps, uploadQuota: { bytes: 64, windowSeconds: 3600 } },
       directory: identity.directory,
-      bodyLimitBytes: 1024 * 1024,
     });
     try {
       const bytes = Buffer.alloc(100, 0x62);

@@ -4,9 +4,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bindUseCases } from '../../src/app/index.js';
 import type { GateResult } from '../../src/domain/index.js';
-import { buildServer } from '../../src/http/index.js';
 import {
   addVersion,
   type Harness,
@@ -16,6 +14,7 @@ import {
   toStaging,
 } from '../app/harness.js';
 import { testIdentity } from './fixture.js';
+import { serveHarness } from './serve-harness.js';
 
 const model = 'home-feed';
 const identity = testIdentity();
@@ -25,11 +24,7 @@ let app: FastifyInstance;
 
 beforeAll(async () => {
   h = harness();
-  app = buildServer({
-    useCases: bindUseCases(h.deps),
-    directory: identity.directory,
-    bodyLimitBytes: 1024 * 1024,
-  });
+  app = serveHarness(h, { directory: identity.directory });
   await setupModel(h, 'recommender', model, 'medium');
   await addVersion(h, { model, version: '1', dir: 'recommender/baseline' });
   await seedProduction(h, model, '1');

@@ -1,16 +1,9 @@
 /** The identity routes on the real use cases, the in-memory store and the store's directory. */
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  bindUseCases,
-  bootstrapAdmin,
-  createToken,
-  createUser,
-  grantRole,
-} from '../../src/app/index.js';
-import { storeDirectory } from '../../src/compose.js';
-import { buildServer } from '../../src/http/index.js';
+import { bootstrapAdmin, createToken, createUser, grantRole } from '../../src/app/index.js';
 import { actions, type Harness, harness, people } from '../app/harness.js';
+import { serveHarness } from './serve-harness.js';
 
 let h: Harness;
 let app: FastifyInstance;
@@ -18,12 +11,7 @@ const as = { admin: '', owner: '' };
 
 beforeAll(async () => {
   h = harness();
-  app = buildServer({
-    useCases: bindUseCases(h.deps),
-    directory: storeDirectory(h.deps.store),
-    bodyLimitBytes: 1024 * 1024,
-    now: () => h.clock.now(),
-  });
+  app = serveHarness(h);
   const { token } = await bootstrapAdmin(h.deps, { userId: people.admin.id });
   as.admin = `Bearer ${token.token}`;
   await createUser(h.deps, people.admin, { id: people.owner.id });

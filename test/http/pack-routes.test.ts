@@ -9,10 +9,9 @@ import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bindUseCases, readEvidencePackArchive, signAuditCheckpoint } from '../../src/app/index.js';
+import { readEvidencePackArchive, signAuditCheckpoint } from '../../src/app/index.js';
 import { loadAuditSigner } from '../../src/compose.js';
 import { loadConfig } from '../../src/config.js';
-import { buildServer } from '../../src/http/index.js';
 import {
   examplesDir,
   type Harness,
@@ -22,6 +21,7 @@ import {
   readAudit,
 } from '../app/harness.js';
 import { stubServer, testIdentity } from './fixture.js';
+import { serveHarness } from './serve-harness.js';
 
 const model = 'credit-risk-pd';
 const ticket = 'RISK-12';
@@ -61,12 +61,7 @@ beforeAll(async () => {
   const signer = loadAuditSigner(
     loadConfig({ flags: { dataDir, database: `sqlite:${join(dataDir, 'unused.db')}` }, env: {} }),
   );
-  app = buildServer({
-    useCases: bindUseCases(h.deps, signer),
-    directory,
-    bodyLimitBytes: 1024 * 1024,
-    now: () => h.clock.now(),
-  });
+  app = serveHarness(h, { auditSigner: signer, directory });
   await promote();
   await signAuditCheckpoint(h.deps, signer, { principal: people.admin });
 }, 60_000);

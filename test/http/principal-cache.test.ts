@@ -7,7 +7,6 @@
 import type { FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
-  bindUseCases,
   bootstrapAdmin,
   createToken,
   createUser,
@@ -19,9 +18,9 @@ import {
 import { principalCache, type VersionedDirectory } from '../../src/auth/index.js';
 import { storeDirectory } from '../../src/compose.js';
 import type { Principal } from '../../src/domain/index.js';
-import { buildServer } from '../../src/http/index.js';
 import { createStore } from '../../src/store/index.js';
 import { forEachStore, type StoreHarness } from '../app/harness.js';
+import { serveHarness } from './serve-harness.js';
 
 const admin: Principal = { id: 'alice.admin', kind: 'user', roles: [{ role: 'admin' }] };
 
@@ -47,12 +46,7 @@ forEachStore('principal cache', (open) => {
   async function serve() {
     const h = await open();
     const cache = principalCache(storeDirectory(h.deps.store));
-    app = buildServer({
-      useCases: bindUseCases(h.deps),
-      directory: cache,
-      bodyLimitBytes: 1024 * 1024,
-      now: () => h.clock.now(),
-    });
+    app = serveHarness(h, { directory: cache });
     await bootstrapAdmin(h.deps, { userId: admin.id });
     other = await secondStore(h);
     const otherDeps = { ...h.deps, store: other };

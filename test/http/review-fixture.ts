@@ -1,6 +1,5 @@
 /** An emergency hotfix signed off and executed under bypass, and a server over the same use cases with real tokens. */
 import {
-  bindUseCases,
   bootstrapAdmin,
   createToken,
   createUser,
@@ -9,8 +8,6 @@ import {
   requestTransition,
   type UseCases,
 } from '../../src/app/index.js';
-import { storeDirectory } from '../../src/compose.js';
-import { buildServer } from '../../src/http/index.js';
 import {
   addVersion,
   creditRiskHotfix,
@@ -21,6 +18,7 @@ import {
   signOffEmergency,
   toStaging,
 } from '../app/harness.js';
+import { serveHarness } from './serve-harness.js';
 
 const model = 'credit-risk-pd';
 const hotfix = creditRiskHotfix;
@@ -53,12 +51,7 @@ export async function executedHotfix(h: StoreHarness): Promise<string> {
  * (created with roles).
  */
 export async function serve(h: StoreHarness, wrap: (useCases: UseCases) => UseCases = (u) => u) {
-  const app = buildServer({
-    useCases: wrap(bindUseCases(h.deps)),
-    directory: storeDirectory(h.deps.store),
-    bodyLimitBytes: 1024 * 1024,
-    now: () => h.clock.now(),
-  });
+  const app = serveHarness(h, { wrap });
   const { token } = await bootstrapAdmin(h.deps, { userId: people.admin.id });
   const tokens: Record<string, string> = { [people.admin.id]: token.token };
   const personWith = async (userId: string, ...roles: string[]) => {

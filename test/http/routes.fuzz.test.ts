@@ -11,16 +11,9 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import type { FastifyInstance } from 'fastify';
 import { expect, it } from 'vitest';
-import {
-  bindUseCases,
-  bootstrapAdmin,
-  createToken,
-  createUser,
-  requestTransition,
-} from '../../src/app/index.js';
-import { loadAuditSigner, storeDirectory } from '../../src/compose.js';
+import { bootstrapAdmin, createToken, createUser, requestTransition } from '../../src/app/index.js';
+import { loadAuditSigner } from '../../src/compose.js';
 import { loadConfig } from '../../src/config.js';
-import { buildServer } from '../../src/http/index.js';
 import {
   addVersion,
   forEachStore,
@@ -31,6 +24,7 @@ import {
   toStaging,
 } from '../app/harness.js';
 import { storeContents } from '../app/store-contents.js';
+import { serveHarness } from './serve-harness.js';
 
 const model = 'home-feed';
 /** Audit actions a refusal may write: the refusal itself, or a decision that moved nothing. */
@@ -182,12 +176,7 @@ forEachStore('every route under fuzzing', (open) => {
     const signer = loadAuditSigner(
       loadConfig({ flags: { dataDir, database: `sqlite:${join(dataDir, 'unused.db')}` }, env: {} }),
     );
-    const app = buildServer({
-      useCases: bindUseCases(h.deps, signer),
-      directory: storeDirectory(h.deps.store),
-      bodyLimitBytes: 1024 * 1024,
-      now: () => h.clock.now(),
-    });
+    const app = serveHarness(h, { auditSigner: signer });
     try {
       await setupModel(h, 'recommender', model, 'medium');
       await addVersion(h, { model, version: 'b1', dir: 'recommender/baseline' });

@@ -20,11 +20,14 @@ let clock: FixedClock;
 let calls: string[];
 /** When set, registerModel waits for it: a request still running. */
 let running: Promise<void> | undefined;
+/** Called as registerModel begins: the request has claimed its key and is acting. */
+let acting: () => void;
 
 beforeEach(() => {
   clock = fixedClock();
   calls = [];
   running = undefined;
+  acting = () => {};
 });
 
 function server(store: Store) {
@@ -32,6 +35,7 @@ function server(store: Store) {
     useCases: stubUseCases({
       registerModel: async (principal: Principal, input) => {
         calls.push(principal.id);
+        acting();
         await running;
         const model: Model = {
           name: input.name,
@@ -121,9 +125,14 @@ eachEngine('Idempotency-Key shared through the store', (engine) => {
     running = new Promise<void>((resolve) => {
       finish = resolve;
     });
+    const firstActing = new Promise<void>((resolve) => {
+      acting = resolve;
+    });
     try {
       const first = post(app, 'k-4');
-      await new Promise((resolve) => setTimeout(resolve, 50));
+      // Not a sleep: on a loaded machine the first may not have claimed its key after any fixed
+      // wait, and the duplicate would then act itself and wait on `running` for ever.
+      await firstActing;
       const duplicate = await post(app, 'k-4');
       expect(duplicate.statusCode).toBe(409);
       finish();

@@ -6,16 +6,14 @@ import { createHash } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { afterEach, expect, it } from 'vitest';
 import {
-  bindUseCases,
   bootstrapAdmin,
   createToken,
   createUser,
   grantRole,
   registerVersion,
 } from '../../src/app/index.js';
-import { storeDirectory } from '../../src/compose.js';
-import { buildServer } from '../../src/http/index.js';
 import { forEachStore, people, setupModel } from '../app/harness.js';
+import { serveHarness } from './serve-harness.js';
 
 const model = 'credit-risk-pd';
 
@@ -29,12 +27,7 @@ forEachStore('version reads over HTTP', (open) => {
   /** A model with `names` registered in this order; the clock moves between some of them. */
   async function serve(names: string[]) {
     const h = await open();
-    app = buildServer({
-      useCases: bindUseCases(h.deps),
-      directory: storeDirectory(h.deps.store),
-      bodyLimitBytes: 1024 * 1024,
-      now: () => h.clock.now(),
-    });
+    app = serveHarness(h);
     await bootstrapAdmin(h.deps, { userId: people.admin.id });
     await setupModel(h, 'credit-risk', model, 'regulated');
     for (const [i, version] of names.entries()) {

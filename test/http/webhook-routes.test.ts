@@ -4,8 +4,6 @@
  * bad filters and SSRF targets answered 400 with nothing stored; the delivery log and redelivery.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { bindUseCases } from '../../src/app/index.js';
-import { buildServer } from '../../src/http/index.js';
 import { harness } from '../app/harness.js';
 import {
   channels,
@@ -16,15 +14,12 @@ import {
 import { type Receiver, startReceiver } from '../notify/receiver.js';
 import { sampleEvents } from '../notify/sample-events.js';
 import { testIdentity } from './fixture.js';
+import { serveHarness } from './serve-harness.js';
 
 const h = harness();
 const deps = withNotifications(h, { channels: channels({}) });
 const identity = testIdentity();
-const app = buildServer({
-  useCases: bindUseCases(deps),
-  directory: identity.directory,
-  bodyLimitBytes: 1024 * 1024,
-});
+const app = serveHarness(h, { deps, directory: identity.directory });
 const admin = identity.bearer('alice.admin', 'admin');
 const auditor = identity.bearer('audrey.auditor', 'auditor');
 let hook: Receiver;

@@ -211,14 +211,19 @@ eachEngine('job runner', (engine) => {
 
   it('renews the lease while a job runs longer than the lease, so no other worker takes it', async () => {
     const store = await engine.openStore();
-    const clock = { now: () => new Date() };
+    // Simulated time: on the real clock a loaded machine can delay the heartbeat past the lease.
+    const clock = fixedClock(start);
     await enqueue(store, 'test.steady', 'steady', clock.now());
     const ran: string[] = [];
+    let finish = () => {};
+    const finished = new Promise<void>((resolve) => {
+      finish = resolve;
+    });
     const handler =
       (worker: string): JobHandler =>
       async () => {
         ran.push(worker);
-        await new Promise((resolve) => setTimeout(resolve, 1_000));
+        await finished;
       };
     const holder = createJobRunner({
       store,
@@ -228,11 +233,19 @@ eachEngine('job runner', (engine) => {
     });
     const rival = createJobRunner({ store, clock, handlers: { 'test.steady': handler('rival') } });
     const holding = holder.runDue();
+    await until(() => ran.length > 0);
+    const lockedUntil = async () =>
+      Date.parse((await store.read((tx) => tx.jobs.find('steady')))?.lockedUntil ?? '');
     let rivalRuns = 0;
-    for (let i = 0; i < 10; i += 1) {
-      await new Promise((resolve) => setTimeout(resolve, 80));
+    // Five steps of 300 ms, each under the 400 ms lease, 1.5 s in all: without renewal the lease
+    // would be gone by the second. Each step waits for the heartbeat to renew from the new time.
+    for (let i = 0; i < 5; i += 1) {
+      clock.advance(300);
+      const renewedTo = clock.now().getTime() + 400;
+      await until(async () => (await lockedUntil()) === renewedTo);
       rivalRuns += await rival.runDue();
     }
+    finish();
     expect(await holding).toBe(1);
     expect(rivalRuns).toBe(0);
     expect(ran).toStrictEqual(['holder']);
@@ -281,4 +294,13 @@ function plus(ms: number): string {
 async function enqueue(store: Store, kind: string, key: string, at: Date): Promise<void> {
   const iso = at.toISOString();
   await store.transaction((tx) => tx.jobs.schedule({ kind, key, runAt: iso }, { at: iso }));
+}
+
+/** Polls `condition` (a heartbeat, a claim) with a generous bound, for what runs on real timers. */
+async function until(condition: () => boolean | Promise<boolean>): Promise<void> {
+  const ends = Date.now() + 30_000;
+  while (!(await condition())) {
+    if (Date.now() > ends) throw new Error('Timed out waiting for the runner');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
 }

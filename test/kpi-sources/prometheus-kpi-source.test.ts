@@ -168,7 +168,7 @@ describe('prometheusKpiSource against a real Prometheus', () => {
   }, 30_000);
 
   it('pulls only the candidate when no control version is given, and nothing not yet complete', async () => {
-    const source = prometheusKpiSource({ url: prometheus.url, timeoutMs: 5000 });
+    const source = prometheusKpiSource({ url: prometheus.url, timeoutMs: 20_000 });
     const receivedAt = Date.now();
     const from = Math.floor(receivedAt / 2000) * 2000;
     const pull = await source.pull({
@@ -186,7 +186,7 @@ describe('prometheusKpiSource against a real Prometheus', () => {
   }, 30_000);
 
   it('turns a bad query, a non-number, an unaggregated count and a dead server into problems', async () => {
-    const source = prometheusKpiSource({ url: prometheus.url, timeoutMs: 5000 });
+    const source = prometheusKpiSource({ url: prometheus.url, timeoutMs: 20_000 });
     const broken: Record<string, KpiSeriesSource> = {
       syntax: { prometheus: { step: '2s', candidate: { value: 'sum(kpi_clicks_total{' } } },
       nan: { prometheus: { step: '2s', candidate: { value: '0 / 0' } } },
@@ -266,7 +266,7 @@ describe('prometheusKpiSource against a real Prometheus', () => {
     }
     const small = prometheusKpiSource({
       url: prometheus.url,
-      timeoutMs: 5000,
+      timeoutMs: 20_000,
       maxResponseBytes: 64,
     });
     const pull = await small.pull({

@@ -97,8 +97,8 @@ describe('MLflow search filter', () => {
         },
       ),
     );
-    const started = performance.now();
+    // A correctness test, not a timed one: a backtracking matcher does not finish this within the
+    // test's timeout (2,000 wildcards), a linear one answers at once.
     expect(likeMatches('a'.repeat(4000), `${'%a'.repeat(2000)}b`, false)).toBe(false);
-    expect(performance.now() - started).toBeLessThan(2000);
   });
 });

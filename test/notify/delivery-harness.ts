@@ -32,7 +32,8 @@ export function channels(input: {
     policy: input.loopback === false ? {} : { allow: ['loopback'] },
     publicUrl: 'https://clearance.example',
     schedule: testSchedule,
-    timeoutMs: 5_000,
+    // Generous: the receivers answer at once; on a loaded machine an answer must not time out.
+    timeoutMs: 30_000,
     random: input.random ?? (() => 0.5),
     ...(input.email === undefined
       ? {}

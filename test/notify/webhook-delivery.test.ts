@@ -264,7 +264,8 @@ describe('a receiver that streams an endless answer', () => {
       body: '{}',
       secrets: [generateWebhookSecret()],
       policy: loopback,
-      timeoutMs: 2_000,
+      // Generous: a client that waited for the body would time out however long this is.
+      timeoutMs: 30_000,
     });
     expect(attempt).toMatchObject({ outcome: 'delivered', status: 200 });
     expect(attempt.responseSnippet).toHaveLength(1024);

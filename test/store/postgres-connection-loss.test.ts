@@ -29,10 +29,22 @@ run(title, () => {
         'select pg_terminate_backend(pid) from pg_stat_activity where datname = $1 and pid <> pg_backend_pid()',
         [database],
       );
-      await admin.end();
       expect(ended.rowCount).toBeGreaterThan(0);
-      // Give the pool's idle clients time to receive the termination.
-      await new Promise((resolve) => setTimeout(resolve, 200));
+      // Wait for the terminated backends to be gone, not a fixed time: each sends its client the
+      // termination error before it leaves pg_stat_activity.
+      const ends = Date.now() + 30_000;
+      for (;;) {
+        const left = await admin.query(
+          'select count(*)::int as n from pg_stat_activity where datname = $1 and pid <> pg_backend_pid()',
+          [database],
+        );
+        if (left.rows[0]?.n === 0) break;
+        if (Date.now() > ends) throw new Error('the terminated backends did not end');
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      await admin.end();
+      // One turn of the event loop: the pool's clients handle the errors already on their sockets.
+      await new Promise((resolve) => setImmediate(resolve));
       const size = await store.transaction(async (tx) => {
         await tx.audit.append(auditInput(unique('after')));
         return tx.audit.size();

@@ -8,7 +8,7 @@
 import { invalidInput, notFound, type Principal } from '../../domain/index.js';
 import { versionRegistrars } from '../registry/register-version.js';
 import type { AppDeps } from '../shared/app-deps.js';
-import { auditRecord } from '../shared/audit-record.js';
+import { type AuditFacts, auditRecord } from '../shared/audit-record.js';
 import { changeModel } from '../shared/model-change.js';
 import type { Repositories } from '../shared/ports.js';
 import { settingsOf } from './mlflow-queries.js';
@@ -41,7 +41,7 @@ interface MetadataChange {
   principal: Principal;
   model: string;
   /** The audited action; a refusal is recorded as `access.denied` against the same subject. */
-  action: string;
+  action: AuditFacts['action'];
   subject: { type: string; id: string };
   data: Record<string, unknown>;
 }

@@ -22,7 +22,10 @@ export interface EscalationOutcome {
 }
 
 const actor = systemActor('reviews-escalate');
-const sentActions = { 'review.due': 'review.reminded', 'review.overdue': 'review.escalated' };
+const sentActions = {
+  'review.due': 'review.reminded',
+  'review.overdue': 'review.escalated',
+} as const;
 
 /** The reminder goes out when a quarter of the review period is left. */
 const reminderShare = 0.25;

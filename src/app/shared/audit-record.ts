@@ -1,10 +1,12 @@
+import type { AuditAction } from '../../audit/index.js';
 import type { Actor } from '../../domain/index.js';
 import type { AuditEntryInput } from './ports.js';
 
 export interface AuditFacts {
   actor: Actor;
   time: string;
-  action: string;
+  /** Typed, so every action the app writes is one `knownAuditActions` names. */
+  action: AuditAction;
   subject: { type: string; id: string };
   reason?: string | undefined;
   ticket?: string | undefined;

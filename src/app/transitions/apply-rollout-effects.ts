@@ -7,7 +7,7 @@
 import type { Actor, Policy, ServingView } from '../../domain/index.js';
 import type { RolloutEffect, Transition } from '../../rollout/index.js';
 import type { AppDeps } from '../shared/app-deps.js';
-import { auditRecord } from '../shared/audit-record.js';
+import { type AuditFacts, auditRecord } from '../shared/audit-record.js';
 import { emit } from '../shared/emit-event.js';
 import type { Repositories } from '../shared/ports.js';
 import type { RolloutRecord } from '../shared/rollout-ports.js';
@@ -37,7 +37,7 @@ async function audit(
   context: EffectContext,
   input: {
     at: number;
-    action: string;
+    action: AuditFacts['action'];
     reason?: string;
     ticket?: string;
     data: Record<string, unknown>;

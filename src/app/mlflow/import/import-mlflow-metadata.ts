@@ -8,7 +8,7 @@
  */
 import type { Model, Principal } from '../../../domain/index.js';
 import type { AppDeps } from '../../shared/app-deps.js';
-import { auditRecord } from '../../shared/audit-record.js';
+import { type AuditFacts, auditRecord } from '../../shared/audit-record.js';
 import { assertAnyRole, guarded } from '../../shared/authorise.js';
 import { loadModel } from '../../shared/load-policy.js';
 import { adminOnly, changeModel } from '../../shared/model-change.js';
@@ -49,7 +49,7 @@ async function applyChange(tx: Repositories, change: MetadataChange, ctx: Applyi
     return writeModelTag(tx, { principal, model, key, value, at, reason, source });
   }
   const modelSubject = { type: 'model', id: model };
-  let entry: { action: string; subject: { type: string; id: string }; data: object };
+  let entry: { action: AuditFacts['action']; subject: { type: string; id: string }; data: object };
   switch (change.kind) {
     case 'model.description':
       await tx.metadata.setModelDescription(model, change.description);
