@@ -30,6 +30,7 @@ import {
   collectBlobs,
   type DeliveryReport,
   describeDisagreement,
+  hotReads,
   type IdGenerator,
   type KpiSource,
   type NotificationSettings,
@@ -215,6 +216,7 @@ export function appDeps(
     clock: systemClock,
     ids: uuidV7(),
     tokens: apiTokenIssuer,
+    hotReads: hotReads(store),
     ...(uploadQuota ? { uploadQuota } : {}),
   };
 }
