@@ -104,6 +104,35 @@ forEachStore('hot reads kept until the next commit', (open) => {
     }
   });
 
+  it('answers a kept value with the ETag of the very body it sends, and 304 to a match', async () => {
+    const { b, authorization } = await twoServers();
+    const weakEtagOf = (body: string) =>
+      `W/"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`;
+    for (const url of [
+      servingUrl,
+      `/api/v1/models/${model}`,
+      `/api/v1/models/${model}/versions/1.1.0`,
+    ]) {
+      const seen = [];
+      for (let i = 0; i < 3; i++) {
+        const response = await b.app.inject({ method: 'GET', url, headers: { authorization } });
+        expect(response.statusCode).toBe(200);
+        expect(response.headers['content-type']).toBe('application/json; charset=utf-8');
+        expect(response.headers.etag).toBe(weakEtagOf(response.body));
+        seen.push(response.body);
+      }
+      expect(new Set(seen).size).toBe(1);
+      const etag = weakEtagOf(seen[0] ?? '');
+      const again = await b.app.inject({
+        method: 'GET',
+        url,
+        headers: { authorization, 'if-none-match': etag },
+      });
+      expect(again.statusCode).toBe(304);
+      expect(again.body).toBe('');
+    }
+  });
+
   it('still refuses a caller without a role what it keeps in memory for others', async () => {
     const { h, b, get } = await twoServers();
     await get(b.app, servingUrl);
@@ -136,6 +165,8 @@ forEachStore('hot reads kept until the next commit', (open) => {
     expect(rolledBack.json()).toMatchObject({ from: '1.1.0', to: '1.0.0' });
     const after = await get(b.app, servingUrl);
     expect(after.production.version).toBe('1.0.0');
+    // Only the fields the response schema names, as Fastify's serialiser sends them.
+    expect(Object.keys(after).sort()).toEqual(['model', 'production']);
     expect(after.rollbackTarget).toBeUndefined();
     expect((await get(b.app, `/api/v1/models/${model}/versions/1.1.0`)).state).toBe('deprecated');
   });
