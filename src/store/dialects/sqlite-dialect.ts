@@ -132,13 +132,19 @@ export function sqliteDialect(options: SqliteOptions): StoreDialect {
   let versionOf: (() => number) | undefined;
   function dataVersion(): number | undefined {
     if (closed || key === undefined) return undefined;
-    if (versionOf === undefined) {
-      const watcher = new SqliteDatabase(key, { readonly: true, fileMustExist: true });
-      const statement = watcher.prepare('pragma data_version').pluck();
-      versionOf = () => statement.get() as number;
-      watchers.push(watcher);
+    try {
+      if (versionOf === undefined) {
+        const watcher = new SqliteDatabase(key, { readonly: true, fileMustExist: true });
+        watchers.push(watcher);
+        const statement = watcher.prepare('pragma data_version').pluck();
+        versionOf = () => statement.get() as number;
+      }
+      return versionOf();
+    } catch {
+      // A WAL lock held for a moment (another connection recovering the index): not knowing only
+      // costs the caller a read from the store, where waiting would block the event loop.
+      return undefined;
     }
-    return versionOf();
   }
   const watchers: SqliteDatabase.Database[] = [];
 
