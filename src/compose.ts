@@ -30,6 +30,7 @@ import {
   collectBlobs,
   type DeliveryReport,
   describeDisagreement,
+  hotReads,
   type IdGenerator,
   type KpiSource,
   type NotificationSettings,
@@ -215,6 +216,7 @@ export function appDeps(
     clock: systemClock,
     ids: uuidV7(),
     tokens: apiTokenIssuer,
+    hotReads: hotReads(store),
     ...(uploadQuota ? { uploadQuota } : {}),
   };
 }
@@ -406,10 +408,12 @@ export async function assertNotificationTargets(registry: Registry): Promise<voi
 
 /**
  * The identity directory `authenticate` reads: an API token and its user's role bindings from one
- * read-only snapshot, and the identity epoch (one statement, no transaction) that
- * `principalCache` checks on every request.
+ * read-only snapshot, and the identity epoch that `principalCache` checks on every request: one
+ * statement, skipped while the store's data version says nothing was committed since the last
+ * one (no commit, no change of epoch).
  */
 export function storeDirectory(store: Store): VersionedDirectory {
+  let known: { version: number; epoch: number } | undefined;
   return {
     findToken: (id) =>
       store.read(async (tx): Promise<TokenHolder | undefined> => {
@@ -423,7 +427,14 @@ export function storeDirectory(store: Store): VersionedDirectory {
           roles: await tx.identity.rolesOf(token.userId),
         };
       }),
-    epoch: () => store.readOne((tx) => tx.identity.epoch()),
+    epoch: async () => {
+      // Read first: the epoch read after it is at least as new as what it is filed under.
+      const version = store.dataVersion();
+      if (version !== undefined && known?.version === version) return known.epoch;
+      const epoch = await store.readOne((tx) => tx.identity.epoch());
+      if (version !== undefined) known = { version, epoch };
+      return epoch;
+    },
   };
 }
 

@@ -197,6 +197,7 @@ export type {
 } from './shared/kpi-source-port.js';
 export type * from './shared/notification-ports.js';
 export type * from './shared/ports.js';
+export { type HotReads, hotReads, type ReadCache, readCache } from './shared/read-cache.js';
 export type * from './shared/work-queue-ports.js';
 export { cancelRequest } from './transitions/cancel-request.js';
 export type { EmergencyReviewState, ReviewSignature } from './transitions/emergency-status.js';

@@ -43,7 +43,7 @@ export function principalOf(request: FastifyRequest): Principal {
 }
 
 /** `W/"<base64url of the SHA-256 of the body, truncated>"` (one-shot: no Hash object per reply). */
-function weakEtag(body: string | Buffer): string {
+export function weakEtag(body: string | Buffer): string {
   return `W/"${hash('sha256', body, 'base64url').slice(0, 27)}"`;
 }
 
@@ -240,7 +240,8 @@ function conditionalGet(request: FastifyRequest, reply: FastifyReply, payload: u
   reply.header('cache-control', request.routeOptions.config.cacheControl ?? 'private, no-cache');
   // A streamed body (the evidence pack) is not held to hash: no ETag for it.
   if (typeof payload !== 'string' && !Buffer.isBuffer(payload)) return payload;
-  const etag = weakEtag(payload);
+  // A kept answer (kept-replies.ts) brings the ETag of its body, hashed once for every request.
+  const etag = headerText(reply.getHeader('etag') as string | undefined) ?? weakEtag(payload);
   reply.header('etag', etag);
   if (etagMatches(headerText(request.headers['if-none-match']), etag)) {
     reply.code(304);

@@ -10,10 +10,15 @@ import {
   versionParams,
 } from './body-schemas.js';
 import { principalOf } from './http-hooks.js';
+import { keptReplies } from './kept-replies.js';
 import { errors, idempotencyHeader, listOf, ref } from './record-schemas.js';
 import type { RoutesPlugin } from './routes-plugin.js';
 
 export const modelRoutes: RoutesPlugin = async (app, { useCases }) => {
+  // The hot reads: kept values are answered with the body and ETag made the first time.
+  const keptModel = keptReplies();
+  const keptVersion = keptReplies();
+  const keptServing = keptReplies();
   app.post(
     '/policies',
     {
@@ -73,7 +78,8 @@ export const modelRoutes: RoutesPlugin = async (app, { useCases }) => {
         response: { 200: ref('Model'), ...errors },
       },
     },
-    async (request) => useCases.getModel(principalOf(request), request.params.name),
+    async (request, reply) =>
+      keptModel(reply, await useCases.getModel(principalOf(request), request.params.name)),
   );
 
   app.post(
@@ -155,11 +161,14 @@ export const modelRoutes: RoutesPlugin = async (app, { useCases }) => {
         response: { 200: ref('Version'), ...errors },
       },
     },
-    async (request) =>
-      useCases.getVersion(principalOf(request), {
-        model: request.params.name,
-        version: request.params.version,
-      }),
+    async (request, reply) =>
+      keptVersion(
+        reply,
+        await useCases.getVersion(principalOf(request), {
+          model: request.params.name,
+          version: request.params.version,
+        }),
+      ),
   );
 
   app.get(
@@ -322,7 +331,8 @@ export const modelRoutes: RoutesPlugin = async (app, { useCases }) => {
         },
       },
     },
-    async (request) => useCases.serving(principalOf(request), request.params.name),
+    async (request, reply) =>
+      keptServing(reply, await useCases.serving(principalOf(request), request.params.name)),
   );
 };
 

@@ -62,6 +62,7 @@ export function storeOn(dialect: StoreDialect): Store {
     transaction: (work) => translated(() => dialect.writeTransaction((db) => work(on(db)))),
     read: (work) => translated(() => dialect.readTransaction((db) => work(on(db)))),
     readOne: (work) => translated(() => dialect.readStatement((db) => work(onShared(db)))),
+    dataVersion: () => dialect.dataVersion(),
     close: () => dialect.destroy(),
   };
 }

@@ -47,6 +47,7 @@ export function failingAuditStore(store: Store): FailingAuditStore {
     transaction: (work) => store.transaction((tx) => work(failing(tx))),
     read: (work) => store.read(work),
     readOne: (work) => store.readOne(work),
+    dataVersion: () => store.dataVersion(),
     close: () => store.close(),
   };
 }

@@ -574,6 +574,8 @@ export function createInMemoryStore(): InMemoryStore {
   let committed = emptyState();
   let queue: Promise<unknown> = Promise.resolve();
   let closed = false;
+  // Counts commits, as SQLite's data_version does: every committed transaction changes it.
+  let commits = 0;
   const repositories = (draft: MemoryState): Repositories => {
     const writes = {
       ...versionRepos(draft),
@@ -610,16 +612,22 @@ export function createInMemoryStore(): InMemoryStore {
         const tx = repositories(draft);
         const result = await work(tx);
         committed = draft;
+        commits += 1;
         return result;
       };
       const next = queue.then(run, run);
       queue = next.catch(() => undefined);
       return next;
     },
+    dataVersion: () => (closed ? undefined : commits),
     close: async () => {
       closed = true;
     },
     snapshot: () => copy(committed),
-    tamper: (edit) => edit(committed),
+    // An edit behind the store's back is still a change of the data, as on a real database.
+    tamper: (edit) => {
+      edit(committed);
+      commits += 1;
+    },
   };
 }

@@ -29,8 +29,14 @@ export async function getModel(
   input: { name: string },
 ): Promise<Model> {
   const read = registryRead(principal, 'model.read', `model ${input.name}`);
-  // One statement: no transaction needed.
-  return guardedRead(deps, read, () => deps.store.readOne((tx) => loadModel(tx, input.name)));
+  return guardedRead(deps, read, async () => {
+    // One statement: no transaction needed.
+    const load = () => deps.store.readOne((tx) => tx.models.get(input.name));
+    const model = await (deps.hotReads?.models.get(input.name, load) ?? load());
+    if (!model)
+      throw notFound(`Model ${input.name}`, 'Register the model first, or check the name.');
+    return model;
+  });
 }
 
 export async function listVersions(
@@ -107,7 +113,9 @@ export async function getVersion(
 ): Promise<VersionView> {
   const id = `${input.model}@${input.version}`;
   return guardedRead(deps, registryRead(principal, 'version.read', `version ${id}`), async () => {
-    const found = await deps.store.readOne((tx) => tx.versions.get(input.model, input.version));
+    const load = () => deps.store.readOne((tx) => tx.versions.get(input.model, input.version));
+    const key = `${input.model}\u0000${input.version}`;
+    const found = await (deps.hotReads?.versions.get(key, load) ?? load());
     if (!found) throw notFound(`Version ${id}`, 'Check the model and version names.');
     return found;
   });
@@ -121,7 +129,8 @@ export async function getServing(
   const read = registryRead(principal, 'serving.read', `serving of ${input.model}`);
   // One statement (the model joined to its serving row): no transaction needed.
   return guardedRead(deps, read, async () => {
-    const view = await deps.store.readOne((tx) => tx.serving.ofModel(input.model));
+    const load = () => deps.store.readOne((tx) => tx.serving.ofModel(input.model));
+    const view = await (deps.hotReads?.serving.get(input.model, load) ?? load());
     if (!view)
       throw notFound(`Model ${input.model}`, 'Register the model first, or check the name.');
     return view;

@@ -3,6 +3,7 @@ import type { UploadQuota } from '../registry/upload-quota.js';
 import type { KpiSource } from './kpi-source-port.js';
 import type { NotificationSettings } from './notification-ports.js';
 import type { BlobStore, Clock, GateRunner, IdGenerator, Store, TokenIssuer } from './ports.js';
+import type { HotReads } from './read-cache.js';
 
 /** Everything a use case needs from outside; `compose.ts` builds it, tests pass fakes. */
 export interface AppDeps {
@@ -36,6 +37,11 @@ export interface AppDeps {
    * governed and links start with the default public URL.
    */
   mlflow?: MlflowSettings;
+  /**
+   * The hot reads (one model, one version, the serving view) kept in memory until the next
+   * commit (`read-cache.ts`); `compose.ts` sets it. Without it every read goes to the store.
+   */
+  hotReads?: HotReads;
 }
 
 export interface MlflowSettings {

@@ -71,6 +71,7 @@ export function claimingStore(store: Store, options: { clock: Clock; retentionMs
     // Reads never act, so they never claim.
     read: (work) => store.read(work),
     readOne: (work) => store.readOne(work),
+    dataVersion: () => store.dataVersion(),
     close: () => store.close(),
   };
 }

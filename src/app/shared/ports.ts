@@ -502,5 +502,12 @@ export interface Store {
    * skip BEGIN and COMMIT. Two statements that must agree belong in `read`.
    */
   readOne<T>(work: (tx: Repositories) => Promise<T>): Promise<T>;
+  /**
+   * A number that changes whenever anything is committed to the database (by this process or any
+   * other), read without a round trip; `undefined` when the engine cannot tell that cheaply.
+   * What was read while it answered `v` stays exact for as long as it still answers `v`
+   * (`readCache`).
+   */
+  dataVersion(): number | undefined;
   close(): Promise<void>;
 }

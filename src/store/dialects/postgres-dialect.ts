@@ -39,6 +39,8 @@ export function postgresDialect(options: PostgresOptions): StoreDialect {
         .setAccessMode('read only')
         .execute((trx) => work(trx)),
     readStatement: (work) => work(db),
+    // Knowing needs a round trip to the server: no cheaper than the read it would spare.
+    dataVersion: () => undefined,
     // Several processes share one database; locks in the database do the serialising.
     runExclusive: (work) => work(),
     // A row lock, held to commit: writers of other rows go on, writers of these rows queue.

@@ -125,6 +125,29 @@ export function sqliteDialect(options: SqliteOptions): StoreDialect {
     return work(readerDb(key).db);
   }
 
+  // A connection of its own for `PRAGMA data_version`: the reader's may be inside a read
+  // transaction, where the pragma answers for that transaction's snapshot, not for now. This one
+  // runs nothing else, so each call is a read transaction of its own, started and ended at once.
+  // Every commit on the file counts: the writer connection's, other processes'.
+  let versionOf: (() => number) | undefined;
+  function dataVersion(): number | undefined {
+    if (closed || key === undefined) return undefined;
+    try {
+      if (versionOf === undefined) {
+        const watcher = new SqliteDatabase(key, { readonly: true, fileMustExist: true });
+        watchers.push(watcher);
+        const statement = watcher.prepare('pragma data_version').pluck();
+        versionOf = () => statement.get() as number;
+      }
+      return versionOf();
+    } catch {
+      // A WAL lock held for a moment (another connection recovering the index): not knowing only
+      // costs the caller a read from the store, where waiting would block the event loop.
+      return undefined;
+    }
+  }
+  const watchers: SqliteDatabase.Database[] = [];
+
   return {
     label: `SQLite ${options.file}`,
     capabilities: { timestampType: 'text' },
@@ -132,6 +155,7 @@ export function sqliteDialect(options: SqliteOptions): StoreDialect {
     writeTransaction,
     readTransaction,
     readStatement,
+    dataVersion,
     runExclusive,
     // SQLite has no row locks and no `FOR UPDATE`. None is needed: every write transaction
     // starts with BEGIN IMMEDIATE and holds the database's one write lock to commit (queued in
@@ -154,6 +178,7 @@ export function sqliteDialect(options: SqliteOptions): StoreDialect {
       error instanceof Error ? /constraint failed: (\w+)\./.exec(error.message)?.[1] : undefined,
     async destroy() {
       closed = true;
+      for (const watcher of watchers.splice(0)) watcher.close();
       await reader?.db.destroy();
       await db.destroy();
     },

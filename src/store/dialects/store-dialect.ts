@@ -41,6 +41,14 @@ export interface StoreDialect {
    */
   readStatement<T>(work: (db: Kysely<Database>) => Promise<T>): Promise<T>;
   /**
+   * A number that differs from every earlier answer once anything has been committed to the
+   * database since, by any connection of any process, read without a round trip; `undefined`
+   * when the engine cannot tell that cheaply (then a cache must read again). SQLite: `PRAGMA
+   * data_version` on a connection of its own that never holds a transaction open (inside an open
+   * read transaction it would answer for that transaction's snapshot). PostgreSQL: undefined.
+   */
+  dataVersion(): number | undefined;
+  /**
    * Runs `work` alone among this process's writers on the same database where a waiting writer
    * would block the process (SQLite); elsewhere runs it directly. Migrations use it.
    */

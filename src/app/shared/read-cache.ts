@@ -1,0 +1,87 @@
+/**
+ * Values read from the store, kept in this process while the store's data version says nothing
+ * has been committed since they were read (`Store.dataVersion`, SQLite's `PRAGMA data_version`):
+ * the hot reads (the serving view, one model, one version) answer from memory, and any commit, by
+ * this server or another process on the same database, drops every entry before the next read.
+ * Invalidation is exact, never by time: there is no window in which an old answer is served after
+ * the change's transaction committed. An engine that cannot tell cheaply (`undefined`) is read
+ * every time.
+ */
+import type { Model, ServingView, VersionView } from '../../domain/index.js';
+import type { Store } from './ports.js';
+
+/** Entries kept per cache; past that the least recently used is dropped. */
+const defaultCapacity = 10_000;
+
+export interface ReadCache<V> {
+  /**
+   * The value under `key`: from memory if read since the last commit, else from `read`. An
+   * `undefined` answer (not found) is not kept: made-up names must not evict real entries.
+   */
+  get(key: string, read: () => Promise<V | undefined>): Promise<V | undefined>;
+  stats(): { hits: number; misses: number; size: number };
+}
+
+/**
+ * Ordering keeps it exact under concurrency: the version is read before the value, so a value is
+ * at least as new as the version it is filed under; a read that finishes after another request
+ * saw a newer version is returned but not kept. Kept values are frozen: every request shares them.
+ */
+export function readCache<V extends object>(
+  store: Pick<Store, 'dataVersion'>,
+  capacity = defaultCapacity,
+): ReadCache<V> {
+  const entries = new Map<string, V>();
+  let filedUnder: number | undefined;
+  let hits = 0;
+  let misses = 0;
+  return {
+    async get(key, read) {
+      const version = store.dataVersion();
+      if (version === undefined) return read();
+      if (version !== filedUnder) {
+        entries.clear();
+        filedUnder = version;
+      }
+      const cached = entries.get(key);
+      if (cached !== undefined) {
+        hits += 1;
+        entries.delete(key);
+        entries.set(key, cached);
+        return cached;
+      }
+      misses += 1;
+      const value = await read();
+      if (value !== undefined && filedUnder === version) {
+        entries.set(key, deepFreeze(value));
+        if (entries.size > capacity) {
+          const oldest = entries.keys().next().value;
+          if (oldest !== undefined) entries.delete(oldest);
+        }
+      }
+      return value;
+    },
+    stats: () => ({ hits, misses, size: entries.size }),
+  };
+}
+
+function deepFreeze<T extends object>(value: T): T {
+  for (const child of Object.values(value)) {
+    if (child !== null && typeof child === 'object' && !Object.isFrozen(child)) deepFreeze(child);
+  }
+  return Object.freeze(value);
+}
+
+/** The registry's hot reads, each kept by `readCache` (`compose.ts` builds one per process). */
+export interface HotReads {
+  /** By model name. */
+  models: ReadCache<Model>;
+  /** By `<model>\u0000<version>`. */
+  versions: ReadCache<VersionView>;
+  /** By model name: the serving view (production, canary, rollback target). */
+  serving: ReadCache<ServingView>;
+}
+
+export function hotReads(store: Pick<Store, 'dataVersion'>): HotReads {
+  return { models: readCache(store), versions: readCache(store), serving: readCache(store) };
+}

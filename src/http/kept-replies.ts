@@ -1,0 +1,31 @@
+/**
+ * Answers of values the app keeps in memory: `readCache` hands out the same frozen object for as
+ * long as nothing commits, so its body and ETag are the same too. They are made once per kept
+ * value — serialised by the route's own response schema, the ETag hashed from that body — and
+ * sent as they are, instead of serialising and hashing on every request. Anything else (a fresh
+ * object) goes the usual way: Fastify serialises it and the onSend hook hashes it.
+ */
+import type { FastifyReply } from 'fastify';
+import { weakEtag } from './http-hooks.js';
+
+const json = 'application/json; charset=utf-8';
+
+/** One per route: the body and ETag of each kept value it answered, while the value lives. */
+export function keptReplies(): <T extends object>(
+  reply: FastifyReply,
+  value: T,
+) => T | FastifyReply {
+  const answers = new WeakMap<object, { body: string; etag: string }>();
+  return (reply, value) => {
+    if (!Object.isFrozen(value)) return value;
+    let answer = answers.get(value);
+    if (answer === undefined) {
+      const serialize = reply.getSerializationFunction('200');
+      if (serialize === undefined) return value;
+      const body = serialize(value as Record<string, unknown>);
+      answer = { body, etag: weakEtag(body) };
+      answers.set(value, answer);
+    }
+    return reply.type(json).header('etag', answer.etag).send(answer.body);
+  };
+}
