@@ -20,6 +20,7 @@ export { normalCdf, normalQuantile } from './normal.js';
 export { percentile, percentileOfSorted } from './percentile.js';
 export { type TwoProportionResult, twoProportionZTest } from './proportions.js';
 export { countDrawnByBlock, type RankBlocks, rankBlocks } from './rank-blocks.js';
+export { type RankMetrics, rankMetrics } from './rank-metrics.js';
 export { regressionErrors } from './regression.js';
 export { createRng, type Rng } from './rng.js';
 export { type RocCurvePoints, rocCurvePoints } from './roc-curve.js';

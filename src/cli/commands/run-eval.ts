@@ -1,12 +1,6 @@
 import { ClearanceError, type PredictionTable } from '../../domain/index.js';
 import { readPredictions } from '../../evidence/index.js';
-import {
-  confusionAt,
-  delongAucCi,
-  delongPaired,
-  fairnessReport,
-  ksStatistic,
-} from '../../stats/index.js';
+import { confusionAt, fairnessReport, rankMetrics } from '../../stats/index.js';
 import type { Progress } from '../progress.js';
 
 export interface EvalOptions {
@@ -109,8 +103,14 @@ export async function runEval(options: EvalOptions): Promise<EvalReport> {
   options.progress?.finish();
   const labels = table.labels;
   if (!labels) throw new Error('readPredictions returned no labels for a classification task');
-  const auc = delongAucCi(labels, table.scores, options.confidence);
-  const ks = ksStatistic(labels, table.scores);
+  const ranks = rankMetrics({
+    labels,
+    scores: table.scores,
+    ...(table.baselineScores ? { baselineScores: table.baselineScores } : {}),
+    confidence: options.confidence,
+    pairedConfidence: 0.95,
+  });
+  const { auc, ks } = ranks;
   const confusion = confusionAt(labels, table.scores, options.threshold);
   const report: EvalReport = {
     file: table.source,
@@ -132,8 +132,8 @@ export async function runEval(options: EvalOptions): Promise<EvalReport> {
       f1: confusion.f1,
     },
   };
-  if (table.baselineScores) {
-    const cmp = delongPaired(labels, table.scores, table.baselineScores, 0.95);
+  const cmp = ranks.comparison;
+  if (cmp) {
     report.comparison = {
       baselineAuc: cmp.aucB,
       aucDifference: cmp.difference,
