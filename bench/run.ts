@@ -30,6 +30,8 @@ interface Measurement {
   peakMiB: number;
   rowsPerSecond: number;
   auc: number | null;
+  /** User + system CPU seconds of the process (all its threads): steadier than wall time under load. */
+  cpuSeconds?: number;
 }
 
 const root = join(import.meta.dirname, '..', '..');
@@ -49,6 +51,15 @@ function timed(
   return { seconds, stdout: run.stdout, stderr: run.stderr };
 }
 
+function cpuSeconds(stderr: string): number {
+  const match = /CPU_MS (\d+)/.exec(stderr);
+  if (!match?.[1]) throw new Error(`no CPU time reported: ${stderr}`);
+  return Number(match[1]) / 1000;
+}
+
+/** Child-script line reporting this process's CPU time, read by `cpuSeconds`. */
+const REPORT_CPU = `{ const u = process.resourceUsage(); process.stderr.write('CPU_MS ' + Math.round((u.userCPUTime + u.systemCPUTime) / 1000) + '\\n'); }`;
+
 function peakKiB(stderr: string): number {
   const match = /MAXRSS_KIB (\d+)/.exec(stderr);
   if (!match?.[1]) throw new Error(`no peak memory reported: ${stderr}`);
@@ -66,6 +77,7 @@ function runClearance(file: string, rows: number): Measurement {
   const script = `const { main } = await import(${JSON.stringify(join(root, 'dist/src/cli/main.js'))});
 const code = await main(['node', 'clearance', 'eval', '--predictions', ${JSON.stringify(file)}, '--label', 'label', '--score', 'score', '--baseline-score', 'baseline_score', '--group', 'group', '--format', 'json']);
 process.stderr.write('MAXRSS_KIB ' + process.resourceUsage().maxRSS + '\\n');
+${REPORT_CPU}
 process.exitCode = code;`;
   const run = timed(process.execPath, ['--input-type=module', '-e', script]);
   const report = JSON.parse(run.stdout) as { metrics: { auc: number } };
@@ -76,6 +88,7 @@ process.exitCode = code;`;
     peakMiB: peakKiB(run.stderr) / 1024,
     rowsPerSecond: rows / run.seconds,
     auc: report.metrics.auc,
+    cpuSeconds: cpuSeconds(run.stderr),
   };
 }
 
@@ -87,7 +100,8 @@ function runIoFloor(file: string, rows: number): Measurement {
   const script = `const { readPredictions } = await import(${JSON.stringify(join(root, 'dist/src/evidence/index.js'))});
 const table = await readPredictions(${JSON.stringify(file)}, { label: 'label', score: 'score', baselineScore: 'baseline_score', groupColumns: ['group'], task: 'binary-classification' });
 process.stdout.write(String(table.rowCount));
-process.stderr.write('MAXRSS_KIB ' + process.resourceUsage().maxRSS + '\\n');`;
+process.stderr.write('MAXRSS_KIB ' + process.resourceUsage().maxRSS + '\\n');
+${REPORT_CPU}`;
   const run = timed(process.execPath, ['--input-type=module', '-e', script]);
   if (Number(run.stdout) !== rows)
     throw new Error(`I/O floor read ${run.stdout} rows, not ${rows}`);
@@ -98,6 +112,7 @@ process.stderr.write('MAXRSS_KIB ' + process.resourceUsage().maxRSS + '\\n');`;
     peakMiB: peakKiB(run.stderr) / 1024,
     rowsPerSecond: rows / run.seconds,
     auc: null,
+    cpuSeconds: cpuSeconds(run.stderr),
   };
 }
 
@@ -130,22 +145,32 @@ function runSklearn(file: string, rows: number): Measurement | undefined {
     peakMiB: peakKiB(run.stderr) / 1024,
     rowsPerSecond: rows / run.seconds,
     auc: report.auc,
+    cpuSeconds: cpuSeconds(run.stderr),
   };
+}
+
+/** `a / b` as "N.NN×", or empty when either is missing. */
+function times(a: number | undefined, b: number | undefined): string {
+  return a === undefined || b === undefined ? '' : `${(a / b).toFixed(2)}×`;
 }
 
 function table(results: Measurement[]): string {
   const head =
-    '| rows | tool | wall time (s) | peak memory (MiB) | rows/s | AUC | time vs scikit-learn | time vs I/O floor |';
-  const lines = [head, '| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: |'];
+    '| rows | tool | wall time (s) | CPU time (s) | peak memory (MiB) | rows/s | AUC | faster than scikit-learn (wall; CPU) | over the I/O floor (wall; CPU) |';
+  const lines = [head, '| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |'];
   for (const r of results) {
     const reference = results.find((x) => x.rows === r.rows && x.tool.startsWith('scikit'));
     const ratio =
-      reference && r !== reference ? `${(reference.seconds / r.seconds).toFixed(2)}× faster` : '';
+      reference && r !== reference
+        ? `${times(reference.seconds, r.seconds)}; ${times(reference.cpuSeconds, r.cpuSeconds)}`
+        : '';
     const floor = results.find((x) => x.rows === r.rows && x.tool === IO_FLOOR);
     const overFloor =
-      floor && r.tool === CLEARANCE ? `${(r.seconds / floor.seconds).toFixed(2)}× the floor` : '';
+      floor && r.tool === CLEARANCE
+        ? `${times(r.seconds, floor.seconds)}; ${times(r.cpuSeconds, floor.cpuSeconds)}`
+        : '';
     lines.push(
-      `| ${r.rows.toLocaleString('en-US')} | ${r.tool} | ${r.seconds.toFixed(2)} | ${r.peakMiB.toFixed(0)} | ${Math.round(r.rowsPerSecond).toLocaleString('en-US')} | ${r.auc?.toFixed(9) ?? ''} | ${ratio} | ${overFloor} |`,
+      `| ${r.rows.toLocaleString('en-US')} | ${r.tool} | ${r.seconds.toFixed(2)} | ${r.cpuSeconds?.toFixed(2) ?? ''} | ${r.peakMiB.toFixed(0)} | ${Math.round(r.rowsPerSecond).toLocaleString('en-US')} | ${r.auc?.toFixed(9) ?? ''} | ${ratio} | ${overFloor} |`,
     );
   }
   return lines.join('\n');
