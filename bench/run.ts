@@ -30,6 +30,8 @@ interface Measurement {
   peakMiB: number;
   rowsPerSecond: number;
   auc: number | null;
+  /** User + system CPU seconds of the process (all its threads): steadier than wall time under load. */
+  cpuSeconds?: number;
 }
 
 const root = join(import.meta.dirname, '..', '..');
@@ -49,28 +51,85 @@ function timed(
   return { seconds, stdout: run.stdout, stderr: run.stderr };
 }
 
+function cpuSeconds(stderr: string): number {
+  const match = /CPU_MS (\d+)/.exec(stderr);
+  if (!match?.[1]) throw new Error(`no CPU time reported: ${stderr}`);
+  return Number(match[1]) / 1000;
+}
+
+/** Child-script line reporting this process's CPU time, read by `cpuSeconds`. */
+const REPORT_CPU = `{ const u = process.resourceUsage(); process.stderr.write('CPU_MS ' + Math.round((u.userCPUTime + u.systemCPUTime) / 1000) + '\\n'); }`;
+
 function peakKiB(stderr: string): number {
   const match = /MAXRSS_KIB (\d+)/.exec(stderr);
   if (!match?.[1]) throw new Error(`no peak memory reported: ${stderr}`);
   return Number(match[1]);
 }
 
+const CLEARANCE = 'clearance eval';
+/** The floor `clearance eval` is held to: the same reader into the same typed columns, no statistics. */
+const IO_FLOOR = 'I/O floor: read + parse only (readPredictions)';
+/** Runs of `clearance eval` and of the I/O floor, alternating; the median of each is reported. */
+const evalRuns = Number(process.env.BENCH_EVAL_RUNS ?? 3);
+
 function runClearance(file: string, rows: number): Measurement {
   // Peak RSS is read inside the child, at exit, so it covers the whole run.
   const script = `const { main } = await import(${JSON.stringify(join(root, 'dist/src/cli/main.js'))});
 const code = await main(['node', 'clearance', 'eval', '--predictions', ${JSON.stringify(file)}, '--label', 'label', '--score', 'score', '--baseline-score', 'baseline_score', '--group', 'group', '--format', 'json']);
 process.stderr.write('MAXRSS_KIB ' + process.resourceUsage().maxRSS + '\\n');
+${REPORT_CPU}
 process.exitCode = code;`;
   const run = timed(process.execPath, ['--input-type=module', '-e', script]);
   const report = JSON.parse(run.stdout) as { metrics: { auc: number } };
   return {
-    tool: 'clearance eval',
+    tool: CLEARANCE,
     rows,
     seconds: run.seconds,
     peakMiB: peakKiB(run.stderr) / 1024,
     rowsPerSecond: rows / run.seconds,
     auc: report.metrics.auc,
+    cpuSeconds: cpuSeconds(run.stderr),
   };
+}
+
+/**
+ * The I/O floor: a process that only reads and parses the file into the columns `clearance eval`
+ * uses (label, score, baseline score, group), with the same start-up, and exits.
+ */
+function runIoFloor(file: string, rows: number): Measurement {
+  const script = `const { readPredictions } = await import(${JSON.stringify(join(root, 'dist/src/evidence/index.js'))});
+const table = await readPredictions(${JSON.stringify(file)}, { label: 'label', score: 'score', baselineScore: 'baseline_score', groupColumns: ['group'], task: 'binary-classification' });
+process.stdout.write(String(table.rowCount));
+process.stderr.write('MAXRSS_KIB ' + process.resourceUsage().maxRSS + '\\n');
+${REPORT_CPU}`;
+  const run = timed(process.execPath, ['--input-type=module', '-e', script]);
+  if (Number(run.stdout) !== rows)
+    throw new Error(`I/O floor read ${run.stdout} rows, not ${rows}`);
+  return {
+    tool: IO_FLOOR,
+    rows,
+    seconds: run.seconds,
+    peakMiB: peakKiB(run.stderr) / 1024,
+    rowsPerSecond: rows / run.seconds,
+    auc: null,
+    cpuSeconds: cpuSeconds(run.stderr),
+  };
+}
+
+function median(runs: Measurement[]): Measurement {
+  const sorted = [...runs].sort((a, b) => a.seconds - b.seconds);
+  return sorted[Math.floor((sorted.length - 1) / 2)]!;
+}
+
+/** `clearance eval` and its I/O floor, alternating so that load on the machine hits both alike. */
+function runClearanceAndFloor(file: string, rows: number): Measurement[] {
+  const clearance: Measurement[] = [];
+  const floor: Measurement[] = [];
+  for (let i = 0; i < evalRuns; i++) {
+    floor.push(runIoFloor(file, rows));
+    clearance.push(runClearance(file, rows));
+  }
+  return [median(clearance), median(floor)];
 }
 
 function runSklearn(file: string, rows: number): Measurement | undefined {
@@ -86,19 +145,32 @@ function runSklearn(file: string, rows: number): Measurement | undefined {
     peakMiB: peakKiB(run.stderr) / 1024,
     rowsPerSecond: rows / run.seconds,
     auc: report.auc,
+    cpuSeconds: cpuSeconds(run.stderr),
   };
+}
+
+/** `a / b` as "N.NN×", or empty when either is missing. */
+function times(a: number | undefined, b: number | undefined): string {
+  return a === undefined || b === undefined ? '' : `${(a / b).toFixed(2)}×`;
 }
 
 function table(results: Measurement[]): string {
   const head =
-    '| rows | tool | wall time (s) | peak memory (MiB) | rows/s | AUC | time vs scikit-learn |';
-  const lines = [head, '| ---: | --- | ---: | ---: | ---: | ---: | ---: |'];
+    '| rows | tool | wall time (s) | CPU time (s) | peak memory (MiB) | rows/s | AUC | faster than scikit-learn (wall; CPU) | over the I/O floor (wall; CPU) |';
+  const lines = [head, '| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |'];
   for (const r of results) {
     const reference = results.find((x) => x.rows === r.rows && x.tool.startsWith('scikit'));
     const ratio =
-      reference && r !== reference ? `${(reference.seconds / r.seconds).toFixed(2)}× faster` : '';
+      reference && r !== reference
+        ? `${times(reference.seconds, r.seconds)}; ${times(reference.cpuSeconds, r.cpuSeconds)}`
+        : '';
+    const floor = results.find((x) => x.rows === r.rows && x.tool === IO_FLOOR);
+    const overFloor =
+      floor && r.tool === CLEARANCE
+        ? `${times(r.seconds, floor.seconds)}; ${times(r.cpuSeconds, floor.cpuSeconds)}`
+        : '';
     lines.push(
-      `| ${r.rows.toLocaleString('en-US')} | ${r.tool} | ${r.seconds.toFixed(2)} | ${r.peakMiB.toFixed(0)} | ${Math.round(r.rowsPerSecond).toLocaleString('en-US')} | ${r.auc?.toFixed(9) ?? ''} | ${ratio} |`,
+      `| ${r.rows.toLocaleString('en-US')} | ${r.tool} | ${r.seconds.toFixed(2)} | ${r.cpuSeconds?.toFixed(2) ?? ''} | ${r.peakMiB.toFixed(0)} | ${Math.round(r.rowsPerSecond).toLocaleString('en-US')} | ${r.auc?.toFixed(9) ?? ''} | ${ratio} | ${overFloor} |`,
     );
   }
   return lines.join('\n');
@@ -166,8 +238,10 @@ async function main(): Promise<void> {
     const file = join(dataDir, `predictions-${rows}.csv`);
     process.stderr.write(`generating ${rows.toLocaleString('en-US')} rows (once) → ${file}\n`);
     const bytes = await generatePredictionsCsv(file, rows);
-    process.stderr.write(`  ${(bytes / 2 ** 20).toFixed(0)} MiB; timing clearance eval…\n`);
-    results.push(runClearance(file, rows));
+    process.stderr.write(
+      `  ${(bytes / 2 ** 20).toFixed(0)} MiB; timing clearance eval and the I/O floor (${evalRuns} runs each)…\n`,
+    );
+    results.push(...runClearanceAndFloor(file, rows));
     process.stderr.write('  timing scikit-learn…\n');
     const reference = runSklearn(file, rows);
     if (reference) results.push(reference);

@@ -2,7 +2,8 @@
 
 AUC (sklearn.metrics.roc_auc_score), the paired DeLong test (the O(n log n) algorithm of Sun & Xu
 2014 on scipy.stats.rankdata midranks), KS (scipy.stats.ks_2samp), confusion metrics at 0.5
-(sklearn.metrics), per-group selection rate, TPR and FPR. Prints peak RSS in KiB on stderr.
+(sklearn.metrics), per-group selection rate, TPR and FPR. Prints peak RSS in KiB and the CPU
+time (user + system, all threads) in ms on stderr.
 """
 import json
 import resource
@@ -61,7 +62,9 @@ def main(path):
             "fpr": float(pg[yg == 0].mean()),
         }
     print(json.dumps(result))
-    print(f"MAXRSS_KIB {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}", file=sys.stderr)
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    print(f"MAXRSS_KIB {usage.ru_maxrss}", file=sys.stderr)
+    print(f"CPU_MS {round((usage.ru_utime + usage.ru_stime) * 1000)}", file=sys.stderr)
 
 
 if __name__ == "__main__":

@@ -119,6 +119,11 @@ export class CsvRecordScanner {
           let p = pos;
           while (p < n) {
             c = buf[p]!;
+            // Comma, CR and LF are all below 45: digits, '.', '-' and letters take one test.
+            if (c > COMMA) {
+              p++;
+              continue;
+            }
             if (c === COMMA || c === LF || c === CR) break;
             p++;
           }

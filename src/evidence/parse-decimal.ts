@@ -29,27 +29,30 @@ export function parseDecimal(bytes: Uint8Array, start: number, end: number): num
     negative = first === MINUS;
     pos++;
   }
+  // Integer digits, then fraction digits: two tight loops instead of one with a state per byte.
+  // `digits` counts significant digits: leading zeros do not use up precision.
   let mantissa = 0;
   let digits = 0;
-  let fraction = 0;
-  let sawDot = false;
-  let sawDigit = false;
+  const integerStart = pos;
   for (; pos < end; pos++) {
-    const c = bytes[pos]!;
-    const d = c - DIGIT_0;
-    if (d >= 0 && d <= 9) {
-      sawDigit = true;
-      // Leading zeros do not use up precision.
-      if (mantissa !== 0 || d !== 0) digits++;
-      mantissa = mantissa * 10 + d;
-      if (sawDot) fraction++;
-    } else if (c === DOT && !sawDot) {
-      sawDot = true;
-    } else {
-      return parseDecimalSlow(bytes, start, end);
-    }
+    const d = bytes[pos]! - DIGIT_0;
+    if (d < 0 || d > 9) break;
+    mantissa = mantissa * 10 + d;
+    if (mantissa !== 0) digits++;
   }
-  if (!sawDigit) return parseDecimalSlow(bytes, start, end);
+  const integerDigits = pos - integerStart;
+  let fraction = 0;
+  if (pos < end && bytes[pos] === DOT) {
+    const fractionStart = ++pos;
+    for (; pos < end; pos++) {
+      const d = bytes[pos]! - DIGIT_0;
+      if (d < 0 || d > 9) break;
+      mantissa = mantissa * 10 + d;
+      if (mantissa !== 0) digits++;
+    }
+    fraction = pos - fractionStart;
+  }
+  if (pos !== end || integerDigits + fraction === 0) return parseDecimalSlow(bytes, start, end);
   if (digits > MAX_FAST_DIGITS || fraction > 22) return parseDecimalSlow(bytes, start, end);
   const value = fraction === 0 ? mantissa : mantissa / POW10[fraction]!;
   return negative ? -value : value;

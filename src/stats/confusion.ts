@@ -96,3 +96,52 @@ export function weightedConfusion(
   if (weights.length !== scores.length) throw new RangeError('Weights need one entry per row.');
   return countAt(labels, scores, threshold, weights);
 }
+
+/**
+ * One pass at "predicted positive iff score ≥ threshold" that counts, per group code, what
+ * `fairnessFromTally` reads (rows, positives, predicted positives, TP, FP; one group when `groups`
+ * is absent), and the confusion metrics, which are sums of those integer counts: the same numbers
+ * as `confusionAt` and `fairnessReport` on the predictions, without a predictions array.
+ */
+export function tallyAtThreshold(input: {
+  labels: Uint8Array;
+  scores: Float64Array;
+  threshold: number;
+  groups?: { values: string[]; codes: Uint32Array };
+}): { confusion: ConfusionMetrics; tally: Float64Array } {
+  const { labels, scores, threshold, groups } = input;
+  assertScores(labels, scores);
+  if (Number.isNaN(threshold)) throw new RangeError('Threshold is NaN; pass a number.');
+  const codes = groups?.codes;
+  if (codes !== undefined && codes.length !== labels.length) {
+    throw new RangeError('Labels, predictions and group codes must have one entry per row.');
+  }
+  const count = groups === undefined ? 1 : groups.values.length;
+  const tally = new Float64Array(count * 5);
+  for (let i = 0; i < scores.length; i++) {
+    const s = scores[i]!;
+    if (Number.isNaN(s)) throw new RangeError(`Score at row ${i} is NaN; drop or impute it first.`);
+    const g = codes === undefined ? 0 : codes[i]!;
+    if (g >= count) throw new RangeError(`Group code ${g} at row ${i} has no value.`);
+    const y = labels[i] !== 0;
+    tally[g * 5]!++;
+    if (y) tally[g * 5 + 1]!++;
+    if (s >= threshold) {
+      tally[g * 5 + 2]!++;
+      tally[g * 5 + (y ? 3 : 4)]!++;
+    }
+  }
+  let total = 0;
+  let positives = 0;
+  let tp = 0;
+  let fp = 0;
+  for (let g = 0; g < count; g++) {
+    total += tally[g * 5]!;
+    positives += tally[g * 5 + 1]!;
+    tp += tally[g * 5 + 3]!;
+    fp += tally[g * 5 + 4]!;
+  }
+  const fn = positives - tp;
+  const tn = total - positives - fp;
+  return { confusion: confusionMetrics({ threshold, tp, fp, tn, fn }), tally };
+}

@@ -56,6 +56,9 @@ function spread(groups: GroupRates[], rate: 'selectionRate' | 'tpr' | 'fpr', rea
   return { difference: max - min, ratio: max === 0 ? null : min / max } satisfies Spread;
 }
 
+/** Per group: rows, positives, predicted positives, true positives, false positives. */
+const TALLY_WIDTH = 5;
+
 function groupRates(input: {
   labels: Uint8Array;
   predicted: Uint8Array;
@@ -63,8 +66,7 @@ function groupRates(input: {
 }): GroupRates[] {
   const { labels, predicted, groups } = input;
   const count = groups.values.length;
-  // Per group: rows, positives, predicted positives, true positives, false positives.
-  const tally = new Float64Array(count * 5);
+  const tally = new Float64Array(count * TALLY_WIDTH);
   for (let i = 0; i < labels.length; i++) {
     const g = groups.codes[i]!;
     if (g >= count) throw new RangeError(`Group code ${g} at row ${i} has no value.`);
@@ -77,7 +79,12 @@ function groupRates(input: {
       tally[g * 5 + (y ? 3 : 4)]!++;
     }
   }
-  return groups.values.map((value, g) => {
+  return ratesFromTally(groups.values, tally);
+}
+
+/** Each group's rates from its five counts (see `groupRates`). */
+function ratesFromTally(values: string[], tally: Float64Array): GroupRates[] {
+  return values.map((value, g) => {
     const n = tally[g * 5]!;
     const positives = tally[g * 5 + 1]!;
     const negatives = n - positives;
@@ -135,8 +142,26 @@ export function fairnessReport(input: {
   if (predicted.length !== labels.length || groups.codes.length !== labels.length) {
     throw new RangeError('Labels, predictions and group codes must have one entry per row.');
   }
+  return reportFromRates(groupRates(input), input.privileged);
+}
+
+/**
+ * `fairnessReport` from per-group tallies already counted (five numbers per group, in
+ * the order of `values`), e.g. by `tallyAtThreshold` in the same pass as the confusion counts.
+ */
+export function fairnessFromTally(input: {
+  values: string[];
+  tally: Float64Array;
+  privileged?: string;
+}): FairnessReport {
+  if (input.tally.length !== input.values.length * TALLY_WIDTH) {
+    throw new RangeError('A tally needs five counts per group value.');
+  }
+  return reportFromRates(ratesFromTally(input.values, input.tally), input.privileged);
+}
+
+function reportFromRates(all: GroupRates[], privileged: string | undefined): FairnessReport {
   const reasons: string[] = [];
-  const all = groupRates(input);
   const empty = all.filter((g) => g.n === 0).map((g) => g.value);
   if (empty.length > 0) reasons.push(`Group(s) ${empty.join(', ')} have no rows; left out.`);
   const present = all.filter((g) => g.n > 0);
@@ -149,7 +174,7 @@ export function fairnessReport(input: {
     groups: present,
     demographicParityDifference: selection.difference,
     demographicParityRatio: selection.ratio,
-    disparateImpactRatio: disparateImpact(present, selection.ratio, input.privileged, reasons),
+    disparateImpactRatio: disparateImpact(present, selection.ratio, privileged, reasons),
     equalizedOddsDifference: both(tpr.difference, fpr.difference, Math.max),
     equalizedOddsRatio: both(tpr.ratio, fpr.ratio, Math.min),
     equalOpportunityDifference: tpr.difference,

@@ -60,18 +60,17 @@ export interface SortedScores {
 }
 
 /**
- * Sortable keys, packed rows and the histograms of all digits (`bits` wide: 16 or 8) in one
- * sequential pass.
+ * Sortable keys and packed rows, interleaved as `row, hi, lo` triples in `out`, and the histograms
+ * of all digits (`bits` wide: 16 or 8) in one sequential pass.
  */
 function prepare(
   values: Float64Array,
   labels: Uint8Array,
-  out: SortedScores,
+  out: Uint32Array,
   counts: Uint32Array,
   bits: 8 | 16,
 ) {
   const words = new Uint32Array(values.buffer, values.byteOffset, values.length * 2);
-  const { rows, hi, lo } = out;
   for (let i = 0; i < values.length; i++) {
     const v = values[i]!;
     if (Number.isNaN(v)) throw nanError(i);
@@ -86,9 +85,9 @@ function prepare(
     } else {
       h = (h | 0x80000000) >>> 0;
     }
-    hi[i] = h;
-    lo[i] = l;
-    rows[i] = labels[i] === 0 ? i : (i | 0x80000000) >>> 0;
+    out[3 * i] = labels[i] === 0 ? i : (i | 0x80000000) >>> 0;
+    out[3 * i + 1] = h;
+    out[3 * i + 2] = l;
     if (bits === 16) {
       counts[l & 0xffff]!++;
       counts[RADIX + (l >>> 16)]!++;
@@ -120,40 +119,84 @@ export function sortScores(
   const n = values.length;
   if (n > ROW_MASK) throw new RangeError('At most 2^31 − 1 scores can be sorted.');
   if (scratch.byteLength < SORT_BYTES_PER_ROW * n) throw new Error('Sort scratch is too small.');
-  const u32 = (k: number) => new Uint32Array(scratch, 4 * n * k, n);
-  let cur: SortedScores = { rows: u32(0), hi: u32(1), lo: u32(2) };
-  let next: SortedScores = { rows: u32(3), hi: u32(4), lo: u32(5) };
+  // Rows and keys travel as one 12-byte triple, so a scatter writes one place per row, not three.
+  let cur = new Uint32Array(scratch, 0, 3 * n);
+  let next = new Uint32Array(scratch, 12 * n, 3 * n);
   const bits = n < SMALL_SORT_ROWS ? 8 : 16;
   const radix = 1 << bits;
   const passes = 64 / bits;
   const counts = new Uint32Array(passes * radix);
   prepare(values, labels, cur, counts, bits);
-  const offsets = new Uint32Array(radix);
+  const active: number[] = [];
   for (let pass = 0; pass < passes; pass++) {
-    if (!prefixOffsets(counts, pass * radix, radix, n, offsets)) continue;
-    const digit = pass % (passes / 2);
-    scatter(pass < passes / 2 ? cur.lo : cur.hi, digit * bits, radix - 1, offsets, cur, next);
+    if (!isConstantDigit(counts, pass * radix, radix, n)) active.push(pass);
+  }
+  const offsets = new Uint32Array(radix);
+  for (let k = 0; k < active.length; k++) {
+    const pass = active[k]!;
+    prefixOffsets(counts, pass * radix, radix, offsets);
+    // Word 2 of a triple is `lo`, word 1 `hi`.
+    const digit = { word: pass < passes / 2 ? 2 : 1, shift: (pass % (passes / 2)) * bits };
+    if (k === active.length - 1) return scatterSplit(cur, next, digit, radix - 1, offsets);
+    scatter(cur, next, digit, radix - 1, offsets);
     [cur, next] = [next, cur];
   }
-  return cur;
+  return split(cur, next);
 }
 
+/** One stable scatter pass of triples by the digit at `word >>> shift`. */
 function scatter(
-  keys: Uint32Array,
-  shift: number,
+  from: Uint32Array,
+  to: Uint32Array,
+  digit: { word: number; shift: number },
   mask: number,
   offsets: Uint32Array,
-  from: SortedScores,
-  to: SortedScores,
 ): void {
-  const { rows, hi, lo } = from;
-  const { rows: rowsOut, hi: hiOut, lo: loOut } = to;
-  for (let i = 0; i < keys.length; i++) {
-    const pos = offsets[(keys[i]! >>> shift) & mask]!++;
-    rowsOut[pos] = rows[i]!;
-    hiOut[pos] = hi[i]!;
-    loOut[pos] = lo[i]!;
+  const { word, shift } = digit;
+  for (let j = 0; j < from.length; j += 3) {
+    const pos = 3 * offsets[(from[j + word]! >>> shift) & mask]!++;
+    to[pos] = from[j]!;
+    to[pos + 1] = from[j + 1]!;
+    to[pos + 2] = from[j + 2]!;
   }
+}
+
+/** The last scatter pass, writing rows, hi and lo as three arrays over the bytes of `into`. */
+function scatterSplit(
+  from: Uint32Array,
+  into: Uint32Array,
+  digit: { word: number; shift: number },
+  mask: number,
+  offsets: Uint32Array,
+): SortedScores {
+  const out = splitViews(into);
+  const { rows, hi, lo } = out;
+  const { word, shift } = digit;
+  for (let j = 0; j < from.length; j += 3) {
+    const pos = offsets[(from[j + word]! >>> shift) & mask]!++;
+    rows[pos] = from[j]!;
+    hi[pos] = from[j + 1]!;
+    lo[pos] = from[j + 2]!;
+  }
+  return out;
+}
+
+/** Triples already in order (every digit constant) as three arrays over the bytes of `into`. */
+function split(from: Uint32Array, into: Uint32Array): SortedScores {
+  const out = splitViews(into);
+  const { rows, hi, lo } = out;
+  for (let i = 0; i < rows.length; i++) {
+    rows[i] = from[3 * i]!;
+    hi[i] = from[3 * i + 1]!;
+    lo[i] = from[3 * i + 2]!;
+  }
+  return out;
+}
+
+function splitViews(into: Uint32Array): SortedScores {
+  const n = into.length / 3;
+  const view = (k: number) => new Uint32Array(into.buffer, into.byteOffset + 4 * n * k, n);
+  return { rows: view(0), hi: view(1), lo: view(2) };
 }
 
 /** Rows in `[start, end)` of a sorted run share one score; returns `end`. */
@@ -166,22 +209,23 @@ export function tieGroupEnd(sorted: SortedScores, start: number): number {
   return end;
 }
 
-/** Exclusive prefix sums of one pass's histogram; false when every key has the same digit. */
-function prefixOffsets(
-  counts: Uint32Array,
-  base: number,
-  radix: number,
-  n: number,
-  out: Uint32Array,
-): boolean {
-  let sum = 0;
+/** Whether every key has the same digit in this pass (the pass can be skipped). */
+function isConstantDigit(counts: Uint32Array, base: number, radix: number, n: number): boolean {
   for (let d = 0; d < radix; d++) {
     const c = counts[base + d]!;
-    if (c === n) return false;
-    out[d] = sum;
-    sum += c;
+    if (c === n) return true;
+    if (c !== 0) return false;
   }
-  return true;
+  return n === 0;
+}
+
+/** Exclusive prefix sums of one pass's histogram. */
+function prefixOffsets(counts: Uint32Array, base: number, radix: number, out: Uint32Array): void {
+  let sum = 0;
+  for (let d = 0; d < radix; d++) {
+    out[d] = sum;
+    sum += counts[base + d]!;
+  }
 }
 
 /**

@@ -1,11 +1,11 @@
 import { ClearanceError, type PredictionTable } from '../../domain/index.js';
 import { readPredictions } from '../../evidence/index.js';
 import {
-  confusionAt,
-  delongAucCi,
-  delongPaired,
-  fairnessReport,
-  ksStatistic,
+  type ConfusionMetrics,
+  type FairnessReport,
+  fairnessFromTally,
+  rankMetrics,
+  tallyAtThreshold,
 } from '../../stats/index.js';
 import type { Progress } from '../progress.js';
 
@@ -62,36 +62,47 @@ export interface EvalReport {
   fairness?: Record<string, GroupEval>;
 }
 
-function predictedPositive(scores: Float64Array, threshold: number): Uint8Array {
-  const out = new Uint8Array(scores.length);
-  for (let i = 0; i < scores.length; i++) out[i] = (scores[i] ?? 0) >= threshold ? 1 : 0;
-  return out;
+function toGroupEval(report: FairnessReport): GroupEval {
+  const perGroup: GroupEval['groups'] = {};
+  for (const g of report.groups) {
+    perGroup[g.value] = { n: g.n, selectionRate: g.selectionRate, tpr: g.tpr, fpr: g.fpr };
+  }
+  return {
+    groups: perGroup,
+    demographicParityDifference: report.demographicParityDifference,
+    demographicParityRatio: report.demographicParityRatio,
+    equalizedOddsDifference: report.equalizedOddsDifference,
+    equalizedOddsRatio: report.equalizedOddsRatio,
+    equalOpportunityDifference: report.equalOpportunityDifference,
+    disparateImpactRatio: report.disparateImpactRatio,
+    undefinedReasons: report.undefinedReasons,
+  };
 }
 
-function fairnessFor(
+/**
+ * Confusion metrics and, per group column, fairness at the threshold: the first group column is
+ * counted in the same pass as the confusion metrics.
+ */
+function thresholdMetrics(
   table: PredictionTable,
   labels: Uint8Array,
-  predicted: Uint8Array,
-): Record<string, GroupEval> {
-  const out: Record<string, GroupEval> = {};
-  for (const [column, groups] of Object.entries(table.groups)) {
-    const report = fairnessReport({ labels, predicted, groups });
-    const perGroup: GroupEval['groups'] = {};
-    for (const g of report.groups) {
-      perGroup[g.value] = { n: g.n, selectionRate: g.selectionRate, tpr: g.tpr, fpr: g.fpr };
-    }
-    out[column] = {
-      groups: perGroup,
-      demographicParityDifference: report.demographicParityDifference,
-      demographicParityRatio: report.demographicParityRatio,
-      equalizedOddsDifference: report.equalizedOddsDifference,
-      equalizedOddsRatio: report.equalizedOddsRatio,
-      equalOpportunityDifference: report.equalOpportunityDifference,
-      disparateImpactRatio: report.disparateImpactRatio,
-      undefinedReasons: report.undefinedReasons,
-    };
-  }
-  return out;
+  threshold: number,
+): { confusion: ConfusionMetrics; fairness: Record<string, GroupEval> } {
+  const columns = Object.entries(table.groups);
+  const scores = table.scores;
+  const first = columns[0];
+  const { confusion, tally } = tallyAtThreshold({
+    labels,
+    scores,
+    threshold,
+    ...(first ? { groups: first[1] } : {}),
+  });
+  const fairness: Record<string, GroupEval> = {};
+  columns.forEach(([column, groups], i) => {
+    const counts = i === 0 ? tally : tallyAtThreshold({ labels, scores, threshold, groups }).tally;
+    fairness[column] = toGroupEval(fairnessFromTally({ values: groups.values, tally: counts }));
+  });
+  return { confusion, fairness };
 }
 
 /** `clearance eval`: binary-classification metrics recomputed from a predictions file. */
@@ -109,9 +120,15 @@ export async function runEval(options: EvalOptions): Promise<EvalReport> {
   options.progress?.finish();
   const labels = table.labels;
   if (!labels) throw new Error('readPredictions returned no labels for a classification task');
-  const auc = delongAucCi(labels, table.scores, options.confidence);
-  const ks = ksStatistic(labels, table.scores);
-  const confusion = confusionAt(labels, table.scores, options.threshold);
+  const ranks = rankMetrics({
+    labels,
+    scores: table.scores,
+    ...(table.baselineScores ? { baselineScores: table.baselineScores } : {}),
+    confidence: options.confidence,
+    pairedConfidence: 0.95,
+  });
+  const { auc, ks } = ranks;
+  const { confusion, fairness } = thresholdMetrics(table, labels, options.threshold);
   const report: EvalReport = {
     file: table.source,
     rows: table.rowCount,
@@ -132,8 +149,8 @@ export async function runEval(options: EvalOptions): Promise<EvalReport> {
       f1: confusion.f1,
     },
   };
-  if (table.baselineScores) {
-    const cmp = delongPaired(labels, table.scores, table.baselineScores, 0.95);
+  const cmp = ranks.comparison;
+  if (cmp) {
     report.comparison = {
       baselineAuc: cmp.aucB,
       aucDifference: cmp.difference,
@@ -141,13 +158,7 @@ export async function runEval(options: EvalOptions): Promise<EvalReport> {
       ci95: cmp.ci,
     };
   }
-  if (options.groups.length > 0) {
-    report.fairness = fairnessFor(
-      table,
-      labels,
-      predictedPositive(table.scores, options.threshold),
-    );
-  }
+  if (options.groups.length > 0) report.fairness = fairness;
   return report;
 }
 
