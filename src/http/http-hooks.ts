@@ -240,7 +240,9 @@ function conditionalGet(request: FastifyRequest, reply: FastifyReply, payload: u
   reply.header('cache-control', request.routeOptions.config.cacheControl ?? 'private, no-cache');
   // A streamed body (the evidence pack) is not held to hash: no ETag for it.
   if (typeof payload !== 'string' && !Buffer.isBuffer(payload)) return payload;
-  const etag = weakEtag(payload);
+  // A route that knows what its body is made of names the ETag itself (version-list-json.ts).
+  const named = reply.getHeader('etag');
+  const etag = typeof named === 'string' ? named : weakEtag(payload);
   reply.header('etag', etag);
   if (etagMatches(headerText(request.headers['if-none-match']), etag)) {
     reply.code(304);

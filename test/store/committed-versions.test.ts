@@ -1,0 +1,73 @@
+/**
+ * Version lists take each version's own fields from the versions a read has already seen
+ * (src/store/committed-versions.ts). Only committed rows may be remembered: a version a write
+ * transaction saw and then rolled back can be registered again with other contents.
+ */
+import { expect, it } from 'vitest';
+import { registerVersion } from '../../src/app/index.js';
+import { forEachStore, people, setupModel } from '../app/harness.js';
+
+const model = 'credit-risk-pd';
+const digest = (c: string) => `sha256:${c.repeat(64)}`;
+
+forEachStore('remembered versions', (open, engine) => {
+  it('lists what was committed after a rolled-back write listed its own version', async () => {
+    const h = await open();
+    await setupModel(h, 'credit-risk', model, 'regulated');
+    const now = h.clock.now().toISOString();
+    const rolledBack = h.deps.store.transaction(async (tx) => {
+      await tx.versions.insert(
+        {
+          model,
+          version: 'v1',
+          artifactUri: 's3://models/rolled-back',
+          artifactDigest: digest('a'),
+          lineage: { codeCommit: 'rolled-back' },
+          createdAt: now,
+          createdBy: people.ci.id,
+        },
+        { model, version: 'v1', state: 'draft', since: now },
+      );
+      expect((await tx.versions.list(model)).map((v) => v.artifactUri)).toEqual([
+        's3://models/rolled-back',
+      ]);
+      expect((await tx.versions.page(model, { limit: 5 })).length).toBe(1);
+      throw new Error('roll back');
+    });
+    await expect(rolledBack).rejects.toThrow('roll back');
+
+    await registerVersion(h.deps, people.ci, {
+      model,
+      version: 'v1',
+      artifactUri: 's3://models/committed',
+      artifactDigest: digest('b'),
+      lineage: { codeCommit: 'committed' },
+    });
+    for (const round of ['first read', 'second read']) {
+      const listed = await h.deps.store.read((tx) => tx.versions.list(model));
+      expect(
+        listed.map((v) => [v.artifactUri, v.lineage.codeCommit]),
+        round,
+      ).toEqual([['s3://models/committed', 'committed']]);
+      const paged = await h.deps.store.read((tx) => tx.versions.page(model, { limit: 5 }));
+      expect(paged, round).toEqual(listed);
+    }
+  });
+
+  it.skipIf(engine === 'memory')('hands out remembered versions frozen', async () => {
+    const h = await open();
+    await setupModel(h, 'credit-risk', model, 'regulated');
+    await registerVersion(h.deps, people.ci, {
+      model,
+      version: 'v1',
+      artifactUri: 's3://models/v1',
+      artifactDigest: digest('c'),
+      lineage: { codeCommit: 'abc', extra: { nested: [1] } },
+    });
+    await h.deps.store.read((tx) => tx.versions.list(model));
+    const [again] = await h.deps.store.read((tx) => tx.versions.list(model));
+    if (again === undefined) throw new Error('v1 is not listed');
+    expect(Object.isFrozen(again.lineage)).toBe(true);
+    expect(Object.isFrozen((again.lineage as { extra: object }).extra)).toBe(true);
+  });
+});
