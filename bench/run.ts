@@ -16,6 +16,7 @@ import { runStartupBench, type StartupRow, startupTable } from './cli-startup.js
 import { generatePredictionsCsv } from './generate-predictions.js';
 import { type GrowthRow, growthTable, runGrowthBench } from './growth.js';
 import { hasWrk, type ReadRow, readsTable, runHttpReadsBench } from './http-reads.js';
+import { runServersBench, type ServersRow, serversTable } from './http-reads-servers.js';
 import { runHttpWritesBench, type WriteRow, writesTable } from './http-writes.js';
 import { type MlflowRow, mlflowTable, runMlflowBench } from './mlflow-routes.js';
 import { type OutboxRow, outboxTable, runOutboxBench } from './outbox.js';
@@ -36,7 +37,7 @@ interface Measurement {
 const root = join(import.meta.dirname, '..', '..');
 const sizes = (process.env.BENCH_ROWS ?? '1000000,10000000').split(',').map(Number);
 const dataDir = join(tmpdir(), 'clearance-bench');
-/** `eval`, `registry`, `audit`, `reads`, `growth`, `writes`, `mlflow`, `parsing`, `cli-startup`, `outbox`, `rollouts`, `web`, or all of them (default). */
+/** `eval`, `registry`, `audit`, `reads`, `servers`, `growth`, `writes`, `mlflow`, `parsing`, `cli-startup`, `outbox`, `rollouts`, `web`, or all of them (default). */
 const only = process.env.BENCH_ONLY ?? '';
 
 function timed(
@@ -111,6 +112,7 @@ function readPrevious(file: string): {
   audit: AuditRow[];
   reads: ReadRow[];
   growth: GrowthRow[];
+  servers: ServersRow[];
   parsing: ParsingRow[];
   startup: StartupRow[];
   outbox: OutboxRow[];
@@ -126,6 +128,7 @@ function readPrevious(file: string): {
       audit: [],
       reads: [],
       growth: [],
+      servers: [],
       parsing: [],
       startup: [],
       outbox: [],
@@ -140,6 +143,7 @@ function readPrevious(file: string): {
     audit?: AuditRow[];
     reads?: ReadRow[];
     growth?: GrowthRow[];
+    servers?: ServersRow[];
     parsing?: ParsingRow[];
     startup?: StartupRow[];
     outbox?: OutboxRow[];
@@ -155,6 +159,7 @@ function readPrevious(file: string): {
     audit: parsed.audit ?? [],
     reads: parsed.reads ?? [],
     growth: parsed.growth ?? [],
+    servers: parsed.servers ?? [],
     parsing: parsed.parsing ?? [],
     startup: parsed.startup ?? [],
     rollouts: parsed.rollouts ?? [],
@@ -218,6 +223,16 @@ async function main(): Promise<void> {
       });
     } else process.stderr.write('  (wrk not installed: apt-get install wrk)\n');
   }
+  let servers: ServersRow[] = [];
+  if (only === '' || only === 'servers') {
+    if (hasWrk()) {
+      servers = await runServersBench({
+        pgUrl: process.env.CLEARANCE_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test',
+        clients: (process.env.BENCH_SERVERS_CLIENTS ?? '16,64').split(',').map(Number),
+        seconds: Number(process.env.BENCH_SERVERS_SECONDS ?? 4),
+      });
+    } else process.stderr.write('  (wrk not installed: apt-get install wrk)\n');
+  }
   let growth: GrowthRow[] = [];
   if (only === '' || only === 'growth') {
     growth = await runGrowthBench({
@@ -267,6 +282,7 @@ async function main(): Promise<void> {
   if (only !== '' && only !== 'registry' && registry.length === 0) registry = previous.registry;
   if (only !== '' && only !== 'reads' && reads.length === 0) reads = previous.reads;
   if (only !== '' && only !== 'growth' && growth.length === 0) growth = previous.growth;
+  if (only !== '' && only !== 'servers' && servers.length === 0) servers = previous.servers;
   if (only !== '' && only !== 'writes' && writes.length === 0) writes = previous.writes;
   if (only !== '' && only !== 'parsing' && parsing.length === 0) parsing = previous.parsing;
   if (only !== '' && only !== 'cli-startup' && startup.length === 0) startup = previous.startup;
@@ -293,6 +309,11 @@ async function main(): Promise<void> {
   }
   if (reads.length > 0) {
     sections.push(`## Registry reads over HTTP (SQLite, one server, wrk)\n\n${readsTable(reads)}`);
+  }
+  if (servers.length > 0) {
+    sections.push(
+      `## Registry reads on PostgreSQL: one server process vs two (wrk)\n\n${serversTable(servers)}`,
+    );
   }
   if (growth.length > 0) {
     sections.push(
@@ -326,7 +347,7 @@ async function main(): Promise<void> {
   if (!existsSync(out)) mkdirSync(out, { recursive: true });
   writeFileSync(
     join(out, 'latest.json'),
-    `${JSON.stringify({ machine, results, registry, audit, reads, growth, writes, mlflow, parsing, startup, outbox, rollouts, web }, null, 2)}\n`,
+    `${JSON.stringify({ machine, results, registry, audit, reads, servers, growth, writes, mlflow, parsing, startup, outbox, rollouts, web }, null, 2)}\n`,
   );
   writeFileSync(join(out, 'latest.md'), markdown);
 }
