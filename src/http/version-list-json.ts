@@ -49,12 +49,11 @@ export function versionListRenderer(capacity = defaultCapacity): VersionListRend
   }
   return {
     json(reply, versions) {
-      let out = '[';
-      for (let i = 0; i < versions.length; i++) {
-        const view = versions[i] as VersionView;
-        out += `${i === 0 ? '' : ','}${own(reply, view)},"state":${JSON.stringify(view.state)},"stateSince":${JSON.stringify(view.stateSince)}}`;
-      }
-      return `${out}]`;
+      const parts = versions.map(
+        (view) =>
+          `${own(reply, view)},"state":${JSON.stringify(view.state)},"stateSince":${JSON.stringify(view.stateSince)}}`,
+      );
+      return `[${parts.join(',')}]`;
     },
     etag(model, versions) {
       // JSON strings side by side: quoted, so no two different lists give the same text.
