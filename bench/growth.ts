@@ -146,11 +146,7 @@ async function interleaved<R>(
 }
 
 /** A registry of `models` × `perModel` versions: the probe model and its copies. */
-export async function seedGrowthRegistry(
-  config: StoreConfig,
-  models: number,
-  dir: string,
-): Promise<void> {
+async function seedGrowthRegistry(config: StoreConfig, models: number, dir: string): Promise<void> {
   const store = await createStore(config);
   await seedProbe(depsFor(store, dir));
   await store.close();

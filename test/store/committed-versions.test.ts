@@ -5,6 +5,8 @@
  */
 import { expect, it } from 'vitest';
 import { registerVersion } from '../../src/app/index.js';
+import type { Version } from '../../src/domain/index.js';
+import { CommittedVersions } from '../../src/store/committed-versions.js';
 import { forEachStore, people, setupModel } from '../app/harness.js';
 
 const model = 'credit-risk-pd';
@@ -70,4 +72,24 @@ forEachStore('remembered versions', (open, engine) => {
     expect(Object.isFrozen(again.lineage)).toBe(true);
     expect(Object.isFrozen((again.lineage as { extra: object }).extra)).toBe(true);
   });
+});
+
+it('keeps at most its capacity (16,384 by default), forgetting the oldest first', () => {
+  expect(new CommittedVersions().capacity).toBe(16_384);
+  const kept = new CommittedVersions(2);
+  const version = (name: string): Version => ({
+    model: 'm',
+    version: name,
+    artifactUri: `s3://m/${name}`,
+    artifactDigest: digest('d'),
+    lineage: {},
+    createdAt: '2026-01-01T00:00:00.000Z',
+    createdBy: 'ci',
+  });
+  for (const name of ['a', 'b', 'c']) kept.remember(version(name));
+  expect(kept.size).toBe(2);
+  expect(kept.get('m', 'a')).toBeUndefined();
+  expect(kept.get('m', 'c')?.artifactUri).toBe('s3://m/c');
+  // Remembering a version it has keeps the first copy (rows never change).
+  expect(kept.remember({ ...version('c'), artifactUri: 'other' }).artifactUri).toBe('s3://m/c');
 });
