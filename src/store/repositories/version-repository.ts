@@ -83,21 +83,25 @@ const pageStatesAfter = preparedQuery(
 type StateRow = Pick<VersionViewRow, 'version' | 'state' | 'since'>;
 
 /**
- * `committed` is given to reads of committed data only (see `CommittedVersions`): with it, lists
- * read each version's state and take the rest from it, reading whole rows only when it lacks one.
+ * `remembering` is given to reads of committed data only (see `CommittedVersions`): with it, lists
+ * asked for `remembered` versions read each version's state and take the rest from it, reading
+ * whole rows only when it lacks one.
  */
 export function versionRepository(
   context: RepositoryContext,
-  committed?: CommittedVersions,
+  remembering?: CommittedVersions,
 ): VersionRepository {
   const { db } = context;
   const views = () => versionViews(db);
   /** The views of `states` from `committed`, or (one of them unknown) `full`'s rows, remembered. */
   async function known(
-    model: string,
+    input: { model: string; remembered: boolean | undefined },
     states: () => Promise<StateRow[]>,
     full: () => Promise<VersionViewRow[]>,
   ): Promise<VersionView[]> {
+    const { model } = input;
+    // Checks of the stored rows against the log (`remembered` unset) always read the rows.
+    const committed = input.remembered === true ? remembering : undefined;
     if (committed !== undefined) {
       const rows = await states();
       const found: VersionView[] = [];
@@ -176,24 +180,24 @@ export function versionRepository(
         .execute();
       return rows.map(toView);
     },
-    async page(model, { limit, after }) {
+    async page(model, { limit, after, remembered }) {
       if (after === undefined) {
         return known(
-          model,
+          { model, remembered },
           () => firstPageStates(db, { model, limit }),
           () => firstPage(db, { model, limit }),
         );
       }
       const params = { model, createdAt: after.createdAt, version: after.version, limit };
       return known(
-        model,
+        { model, remembered },
         () => pageStatesAfter(db, params),
         () => pageAfter(db, params),
       );
     },
-    async list(model) {
+    async list(model, options) {
       return known(
-        model,
+        { model, remembered: options?.remembered },
         () => listStates(db, { model }),
         () => listViews(db, { model }),
       );
