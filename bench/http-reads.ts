@@ -39,7 +39,7 @@ export interface ReadRow {
   errors: number;
 }
 
-const policy = `apiVersion: clearance/v1
+export const readsPolicy = `apiVersion: clearance/v1
 kind: Policy
 metadata: { name: bench-reads, riskTier: medium }
 roles: [model_owner, tech_lead, admin]
@@ -52,7 +52,7 @@ transitions:
 
 const sha = (text: string) => `sha256:${createHash('sha256').update(text).digest('hex')}`;
 
-async function seedModel(
+export async function seedModel(
   deps: AppDeps,
   admin: Principal,
   input: { name: string; versions: number; policyDigest: string },
@@ -205,7 +205,7 @@ export async function runHttpReadsBench(options: {
   try {
     const { user, token } = await bootstrapAdmin(registry.deps, { userId: 'bench.admin' });
     const admin: Principal = { id: user.id, kind: 'user', roles: [{ role: 'admin' }] };
-    const { digest } = await registerPolicy(registry.deps, admin, { text: policy });
+    const { digest } = await registerPolicy(registry.deps, admin, { text: readsPolicy });
     process.stderr.write('seeding models of 200 and 1,000 versions…\n');
     await seedModel(registry.deps, admin, { name: 'm200', versions: 200, policyDigest: digest });
     await seedModel(registry.deps, admin, { name: 'm1000', versions: 1000, policyDigest: digest });

@@ -14,7 +14,9 @@ import { auditProofsAtScale } from './audit-10m.js';
 import { type AuditRow, auditTable, liveAuditAtScale } from './audit-live.js';
 import { runStartupBench, type StartupRow, startupTable } from './cli-startup.js';
 import { generatePredictionsCsv } from './generate-predictions.js';
+import { type GrowthRow, growthTable, runGrowthBench } from './growth.js';
 import { hasWrk, type ReadRow, readsTable, runHttpReadsBench } from './http-reads.js';
+import { runServersBench, type ServersRow, serversTable } from './http-reads-servers.js';
 import { runHttpWritesBench, type WriteRow, writesTable } from './http-writes.js';
 import { type MlflowRow, mlflowTable, runMlflowBench } from './mlflow-routes.js';
 import { type OutboxRow, outboxTable, runOutboxBench } from './outbox.js';
@@ -37,7 +39,7 @@ interface Measurement {
 const root = join(import.meta.dirname, '..', '..');
 const sizes = (process.env.BENCH_ROWS ?? '1000000,10000000').split(',').map(Number);
 const dataDir = join(tmpdir(), 'clearance-bench');
-/** `eval`, `registry`, `audit`, `reads`, `writes`, `mlflow`, `parsing`, `cli-startup`, `outbox`, `rollouts`, `web`, or all of them (default). */
+/** `eval`, `registry`, `audit`, `reads`, `servers`, `growth`, `writes`, `mlflow`, `parsing`, `cli-startup`, `outbox`, `rollouts`, `web`, or all of them (default). */
 const only = process.env.BENCH_ONLY ?? '';
 
 function timed(
@@ -181,6 +183,8 @@ function readPrevious(file: string): {
   registry: RegistryRow[];
   audit: AuditRow[];
   reads: ReadRow[];
+  growth: GrowthRow[];
+  servers: ServersRow[];
   parsing: ParsingRow[];
   startup: StartupRow[];
   outbox: OutboxRow[];
@@ -195,6 +199,8 @@ function readPrevious(file: string): {
       registry: [],
       audit: [],
       reads: [],
+      growth: [],
+      servers: [],
       parsing: [],
       startup: [],
       outbox: [],
@@ -208,6 +214,8 @@ function readPrevious(file: string): {
     registry?: RegistryRow[];
     audit?: AuditRow[];
     reads?: ReadRow[];
+    growth?: GrowthRow[];
+    servers?: ServersRow[];
     parsing?: ParsingRow[];
     startup?: StartupRow[];
     outbox?: OutboxRow[];
@@ -222,6 +230,8 @@ function readPrevious(file: string): {
     registry: parsed.registry ?? [],
     audit: parsed.audit ?? [],
     reads: parsed.reads ?? [],
+    growth: parsed.growth ?? [],
+    servers: parsed.servers ?? [],
     parsing: parsed.parsing ?? [],
     startup: parsed.startup ?? [],
     rollouts: parsed.rollouts ?? [],
@@ -287,6 +297,24 @@ async function main(): Promise<void> {
       });
     } else process.stderr.write('  (wrk not installed: apt-get install wrk)\n');
   }
+  let servers: ServersRow[] = [];
+  if (only === '' || only === 'servers') {
+    if (hasWrk()) {
+      servers = await runServersBench({
+        pgUrl: process.env.CLEARANCE_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test',
+        clients: (process.env.BENCH_SERVERS_CLIENTS ?? '16,64').split(',').map(Number),
+        seconds: Number(process.env.BENCH_SERVERS_SECONDS ?? 4),
+      });
+    } else process.stderr.write('  (wrk not installed: apt-get install wrk)\n');
+  }
+  let growth: GrowthRow[] = [];
+  if (only === '' || only === 'growth') {
+    growth = await runGrowthBench({
+      pgUrl: process.env.CLEARANCE_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test',
+      smallModels: 10,
+      largeModels: Number(process.env.BENCH_GROWTH_MODELS ?? 10_000),
+    });
+  }
   let writes: WriteRow[] = [];
   if (only === '' || only === 'writes') {
     if (hasWrk()) {
@@ -327,6 +355,8 @@ async function main(): Promise<void> {
   if (only !== '' && only !== 'eval' && results.length === 0) results.push(...previous.results);
   if (only !== '' && only !== 'registry' && registry.length === 0) registry = previous.registry;
   if (only !== '' && only !== 'reads' && reads.length === 0) reads = previous.reads;
+  if (only !== '' && only !== 'growth' && growth.length === 0) growth = previous.growth;
+  if (only !== '' && only !== 'servers' && servers.length === 0) servers = previous.servers;
   if (only !== '' && only !== 'writes' && writes.length === 0) writes = previous.writes;
   if (only !== '' && only !== 'parsing' && parsing.length === 0) parsing = previous.parsing;
   if (only !== '' && only !== 'cli-startup' && startup.length === 0) startup = previous.startup;
@@ -353,6 +383,16 @@ async function main(): Promise<void> {
   }
   if (reads.length > 0) {
     sections.push(`## Registry reads over HTTP (SQLite, one server, wrk)\n\n${readsTable(reads)}`);
+  }
+  if (servers.length > 0) {
+    sections.push(
+      `## Registry reads on PostgreSQL: one server process vs two (wrk)\n\n${serversTable(servers)}`,
+    );
+  }
+  if (growth.length > 0) {
+    sections.push(
+      `## Growth: 1,000 versions vs 1 M versions across 10,000 models (in process, medians)\n\n${growthTable(growth)}`,
+    );
   }
   if (writes.length > 0) {
     sections.push(
@@ -381,7 +421,7 @@ async function main(): Promise<void> {
   if (!existsSync(out)) mkdirSync(out, { recursive: true });
   writeFileSync(
     join(out, 'latest.json'),
-    `${JSON.stringify({ machine, results, registry, audit, reads, writes, mlflow, parsing, startup, outbox, rollouts, web }, null, 2)}\n`,
+    `${JSON.stringify({ machine, results, registry, audit, reads, servers, growth, writes, mlflow, parsing, startup, outbox, rollouts, web }, null, 2)}\n`,
   );
   writeFileSync(join(out, 'latest.md'), markdown);
 }

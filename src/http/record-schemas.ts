@@ -86,6 +86,17 @@ const policySchema = {
   properties: { digest: text, name: text, text, registeredAt: text, registeredBy: text },
 } as const;
 
+/** A version's own (immutable) fields, in the order a `Version` record carries them. */
+export const versionOwnProperties = {
+  model: text,
+  version: text,
+  artifactUri: text,
+  artifactDigest: text,
+  lineage,
+  createdAt: text,
+  createdBy: text,
+} as const;
+
 const versionSchema = {
   $id: 'Version',
   type: 'object',
@@ -101,17 +112,7 @@ const versionSchema = {
     'state',
     'stateSince',
   ],
-  properties: {
-    model: text,
-    version: text,
-    artifactUri: text,
-    artifactDigest: text,
-    lineage,
-    createdAt: text,
-    createdBy: text,
-    state: text,
-    stateSince: text,
-  },
+  properties: { ...versionOwnProperties, state: text, stateSince: text },
 } as const;
 
 const evidenceSchema = {

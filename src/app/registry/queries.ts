@@ -48,7 +48,7 @@ export async function listVersions(
   return guardedRead(deps, read, () =>
     deps.store.read(async (tx) => {
       await loadModel(tx, input.model);
-      return tx.versions.list(input.model);
+      return tx.versions.list(input.model, { remembered: true });
     }),
   );
 }
@@ -90,10 +90,11 @@ export async function versionPage(
         );
       }
       if (limit === undefined && anchor === undefined)
-        return { versions: await tx.versions.list(model) };
+        return { versions: await tx.versions.list(model, { remembered: true }) };
       // One more than asked tells whether a next page exists without a count.
       const rows = await tx.versions.page(model, {
         limit: (limit ?? maxVersionPage) + 1,
+        remembered: true,
         ...(anchor === undefined ? {} : { after: anchor }),
       });
       const size = limit ?? maxVersionPage;

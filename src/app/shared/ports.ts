@@ -121,18 +121,31 @@ export interface ModelRepository {
   list(): Promise<Model[]>;
 }
 
+/** Lists for replies may take versions' own fields from what the process has read before. */
+export interface Remembered {
+  remembered?: boolean;
+}
+
 export interface VersionRepository {
   insert(version: Version, initialState: VersionState): Promise<void>;
   get(model: string, version: string): Promise<VersionView | undefined>;
   /** Records the new current state; the database keeps at most one `production` per model. */
   setState(state: VersionState): Promise<void>;
   inState(model: string, state: string): Promise<VersionView[]>;
-  list(model: string): Promise<VersionView[]>;
+  /**
+   * With `remembered`, a version's own fields may come from what this process read before (they
+   * never change) rather than from its row: for replies, never for checks of the stored rows.
+   */
+  list(model: string, options?: Remembered): Promise<VersionView[]>;
   /**
    * Up to `limit` versions in registration order (created_at, then name), starting after version
-   * `after` when given (a keyset page: one index range, whatever the page's depth).
+   * `after` when given (a keyset page: one index range, whatever the page's depth). `remembered`
+   * as for `list`.
    */
-  page(model: string, page: { limit: number; after?: VersionView }): Promise<VersionView[]>;
+  page(
+    model: string,
+    page: { limit: number; after?: VersionView } & Remembered,
+  ): Promise<VersionView[]>;
 }
 
 export interface EvidenceRepository {

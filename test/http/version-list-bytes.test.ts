@@ -1,0 +1,169 @@
+/**
+ * The version list is rendered by the route from remembered JSON of each version's own fields
+ * (src/http/version-list-json.ts) and its ETag comes from the versions' names, states and times.
+ * The oracle for the bytes is the one-version route, which the `Version` schema's serialiser still
+ * renders: the list must be exactly those bodies, in order, joined. The ETag must change whenever
+ * the body does, and only then.
+ */
+import { createHash } from 'node:crypto';
+import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
+import { afterEach, expect, it } from 'vitest';
+import {
+  bindUseCases,
+  bootstrapAdmin,
+  createToken,
+  createUser,
+  grantRole,
+  registerVersion,
+} from '../../src/app/index.js';
+import { storeDirectory } from '../../src/compose.js';
+import type { Lineage } from '../../src/domain/index.js';
+import { buildServer } from '../../src/http/index.js';
+import {
+  forEachStore,
+  people,
+  type StoreHarness,
+  seedProduction,
+  setupModel,
+} from '../app/harness.js';
+
+const model = 'credit-risk-pd';
+
+/** Lineages the schema serialiser reorders, escapes or passes through as they are. */
+const lineages: Lineage[] = [
+  {},
+  { seed: 7, codeCommit: 'abc123', configDigest: 'sha256:00', dataSnapshotId: 'snap-1' },
+  { seed: '42', trainedBy: 'ci', baseModel: 'bert', trainingRunId: 'run-1', zeta: [1, { b: 2 }] },
+  {
+    codeCommit: 'quote " back\\slash \n newline \u0001 ctl',
+    état: 'été ✓ 😀',
+    state: 'not-the-state',
+  },
+  { extra: { nested: { deep: [true, false, null, 1.5e-7] } }, dataSnapshotId: '' },
+];
+
+forEachStore('the version list’s bytes and ETag', (open) => {
+  let app: FastifyInstance | undefined;
+  afterEach(async () => {
+    await app?.close();
+    app = undefined;
+  });
+
+  async function serve(): Promise<{
+    h: StoreHarness;
+    get: (url: string, headers?: Record<string, string>) => Promise<LightMyRequestResponse>;
+    register: (version: string, lineage: Lineage) => Promise<void>;
+  }> {
+    const h = await open();
+    const server = buildServer({
+      useCases: bindUseCases(h.deps),
+      directory: storeDirectory(h.deps.store),
+      bodyLimitBytes: 1024 * 1024,
+      now: () => h.clock.now(),
+    });
+    app = server;
+    await bootstrapAdmin(h.deps, { userId: people.admin.id });
+    await setupModel(h, 'credit-risk', model, 'regulated');
+    await createUser(h.deps, people.admin, { id: 'ada.auditor' });
+    await grantRole(h.deps, people.admin, { userId: 'ada.auditor', role: 'auditor' });
+    const token = await createToken(h.deps, people.admin, { userId: 'ada.auditor' });
+    const register = async (version: string, lineage: Lineage) => {
+      h.clock.advance(1000);
+      await registerVersion(h.deps, people.ci, {
+        model,
+        version,
+        artifactUri: `s3://models/${version}?q="x"`,
+        artifactDigest: `sha256:${createHash('sha256').update(version).digest('hex')}`,
+        lineage,
+      });
+    };
+    const get = (url: string, headers: Record<string, string> = {}) =>
+      server.inject({
+        method: 'GET',
+        url,
+        headers: { authorization: `Bearer ${token.token}`, ...headers },
+      });
+    return { h, get, register };
+  }
+
+  /** The list as the one-version route (the schema serialiser) renders each of its versions. */
+  async function oldPath(get: Awaited<ReturnType<typeof serve>>['get'], names: string[]) {
+    const bodies: string[] = [];
+    for (const name of names) {
+      const one = await get(`/api/v1/models/${model}/versions/${encodeURIComponent(name)}`);
+      expect(one.statusCode).toBe(200);
+      bodies.push(one.body);
+    }
+    return `[${bodies.join(',')}]`;
+  }
+
+  it('renders the list and its pages to the schema serialiser’s bytes, cold and warm', async () => {
+    const { h, get, register } = await serve();
+    const names = lineages.map((_, i) => `1.${i}.0+rc`);
+    for (const [i, lineage] of lineages.entries()) await register(names[i] as string, lineage);
+    await seedProduction(h, model, names[1] as string);
+
+    const expected = await oldPath(get, names);
+    for (const round of ['cold', 'warm']) {
+      const all = await get(`/api/v1/models/${model}/versions`);
+      expect(all.statusCode, round).toBe(200);
+      expect(all.headers['content-type']).toBe('application/json; charset=utf-8');
+      expect(all.body, round).toBe(expected);
+    }
+    const first = await get(`/api/v1/models/${model}/versions?limit=2`);
+    expect(first.body).toBe(await oldPath(get, names.slice(0, 2)));
+    const rest = await get(
+      `/api/v1/models/${model}/versions?limit=10&after=${encodeURIComponent(names[1] as string)}`,
+    );
+    expect(rest.body).toBe(await oldPath(get, names.slice(2)));
+    const empty = await get(
+      `/api/v1/models/${model}/versions?limit=10&after=${encodeURIComponent(names.at(-1) as string)}`,
+    );
+    expect(empty.body).toBe('[]');
+  });
+
+  it('changes the ETag exactly when the body changes, and answers 304 while it holds', async () => {
+    const { h, get, register } = await serve();
+    const seen = new Map<string, string>(); // ETag → body
+    const urls = [`/api/v1/models/${model}/versions`, `/api/v1/models/${model}/versions?limit=2`];
+    const observe = async () => {
+      const tags: string[] = [];
+      for (const url of urls) {
+        const reply = await get(url);
+        const etag = String(reply.headers.etag);
+        expect(etag).toMatch(/^W\/"[\w-]{27}"$/);
+        const before = seen.get(`${url} ${etag}`);
+        if (before !== undefined) expect(reply.body).toBe(before);
+        // A body seen before under another ETag would be a needless change; a new body under an
+        // old ETag is caught above.
+        for (const [key, body] of seen) {
+          if (key.startsWith(`${url} `) && body === reply.body) expect(key).toBe(`${url} ${etag}`);
+        }
+        seen.set(`${url} ${etag}`, reply.body);
+        const again = await get(url, { 'if-none-match': etag });
+        expect(again.statusCode).toBe(304);
+        expect(again.body).toBe('');
+        tags.push(etag);
+      }
+      return tags;
+    };
+
+    const empty = await observe();
+    await register('a', lineages[1] as Lineage);
+    const one = await observe();
+    expect(one[0]).not.toBe(empty[0]);
+    expect(await observe()).toEqual(one); // nothing changed: same ETags
+    await register('b', {});
+    const two = await observe();
+    expect(two[1]).not.toBe(one[1]); // the first page was not full yet
+    await register('c', {});
+    const three = await observe();
+    expect(three[0]).not.toBe(two[0]);
+    expect(three[1]).toBe(two[1]); // the first page (a, b) did not change
+    h.clock.advance(5000);
+    await seedProduction(h, model, 'b');
+    const promoted = await observe();
+    expect(promoted[0]).not.toBe(three[0]);
+    expect(promoted[1]).not.toBe(three[1]);
+  });
+});

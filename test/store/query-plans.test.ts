@@ -1,0 +1,159 @@
+/**
+ * The registry's hot reads and a governed transition touch versions, requests and the audit log
+ * through indexes only, on both engines: every statement they run is recorded as it goes to the
+ * driver and planned again with EXPLAIN (SQLite: `EXPLAIN QUERY PLAN`; PostgreSQL: `EXPLAIN` with
+ * sequential scans disabled, so the plan shows a sequential scan only where no index can serve,
+ * whatever the table's size). A full scan of one of these tables fails: it is what makes a read
+ * grow with the registry instead of with the answer (issue 12 item 5, bench `BENCH_ONLY=growth`).
+ */
+import { CompiledQuery, type QueryResult } from 'kysely';
+import { afterEach, expect, it, vi } from 'vitest';
+import { bindUseCases, registerVersion } from '../../src/app/index.js';
+import { openDialect, type StoreConfig } from '../../src/store/index.js';
+import { addVersion, forEachStore, people, person, setupModel, toStaging } from '../app/harness.js';
+
+/** The tables that grow with the registry: no statement of the hot paths may scan them whole. */
+const growing = [
+  'versions',
+  'version_states',
+  'transition_requests',
+  'approvals',
+  'decisions',
+  'audit_entries',
+  'audit_entry_models',
+  'audit_tree_nodes',
+  'evidence',
+];
+
+const model = 'credit-risk-pd';
+
+function configOf(database: string): StoreConfig {
+  return database.startsWith('sqlite:')
+    ? { engine: 'sqlite', file: database.slice('sqlite:'.length) }
+    : { engine: 'postgres', url: database };
+}
+
+/** Every statement sent to the driver while `work` runs. */
+async function recorded(work: () => Promise<void>): Promise<CompiledQuery[]> {
+  // Kysely's executors share one base class whose executeQuery every statement passes through
+  // (built or precompiled); a spy that calls through sees them all.
+  const { DefaultQueryExecutor } = await import('kysely');
+  const base = Object.getPrototypeOf(DefaultQueryExecutor.prototype) as {
+    executeQuery(query: CompiledQuery): Promise<QueryResult<unknown>>;
+  };
+  const spy = vi.spyOn(base, 'executeQuery');
+  try {
+    await work();
+    return spy.mock.calls.map(([query]) => query);
+  } finally {
+    spy.mockRestore();
+  }
+}
+
+forEachStore('query plans of the hot paths', (open, engine) => {
+  afterEach(() => vi.restoreAllMocks());
+
+  it.skipIf(engine === 'memory')('scans no growing table whole', async () => {
+    const h = await open();
+    await setupModel(h, 'credit-risk', model, 'regulated');
+    await setupModel(h, 'credit-risk', 'other-model', 'regulated');
+    for (let i = 0; i < 12; i++) {
+      h.clock.advance(1000);
+      for (const name of [model, 'other-model']) {
+        await registerVersion(h.deps, people.ci, {
+          model: name,
+          version: `0.${i}`,
+          artifactUri: `s3://models/${name}/0.${i}`,
+          artifactDigest: `sha256:${String(i % 10).repeat(64)}`,
+          lineage: {},
+        });
+      }
+    }
+    await addVersion(h, { model, version: '2026.2', dir: 'credit-risk/candidates/passing' });
+    const statements = await recorded(async () => {
+      const auditor = person('ada.auditor', 'auditor');
+      const use = bindUseCases(h.deps);
+      await use.getModel(auditor, model);
+      await use.getVersion(auditor, { model, version: '0.5' });
+      await use.versionPage(auditor, { model, limit: 5 });
+      await use.versionPage(auditor, { model, limit: 5, after: '0.4' });
+      await use.listVersions(auditor, model);
+      await use.serving(auditor, model);
+      await use.listRequests(auditor, { model });
+      await use.auditEntries(auditor, { model, limit: 10 });
+      await toStaging(h, model, '2026.2');
+    });
+    const planned = statements.filter((q) => /^\s*(select|update|delete|with)\b/i.test(q.sql));
+    expect(planned.length).toBeGreaterThan(20);
+
+    const dialect = openDialect(configOf(h.database as string));
+    try {
+      const scans: string[] = [];
+      for (const query of planned) {
+        for (const table of await fullScans(dialect.db, engine, query)) {
+          scans.push(`${table} in: ${query.sql}`);
+        }
+      }
+      expect(scans).toEqual([]);
+    } finally {
+      await dialect.destroy();
+    }
+  });
+});
+
+type Db = ReturnType<typeof openDialect>['db'];
+
+/** The growing tables `query`'s plan reads whole. */
+async function fullScans(db: Db, engine: string, query: CompiledQuery): Promise<string[]> {
+  if (engine === 'sqlite') {
+    // `SCAN t` (optionally `USING [COVERING] INDEX`) reads every row; `SEARCH t` is a range.
+    // Plans name tables by their alias, so aliases are mapped back from the statement's text.
+    const plan = await db.executeQuery<{ detail: string }>(
+      CompiledQuery.raw(`explain query plan ${query.sql}`, [...query.parameters]),
+    );
+    const aliases = aliasesOf(query.sql);
+    return plan.rows.flatMap((row) => {
+      const scanned = /^SCAN (\w+)/.exec(row.detail)?.[1];
+      if (scanned === undefined) return [];
+      const table = aliases.get(scanned) ?? scanned;
+      return growing.includes(table) ? [`${table} (${row.detail})`] : [];
+    });
+  }
+  return db.transaction().execute(async (trx) => {
+    await trx.executeQuery(CompiledQuery.raw('set local enable_seqscan = off'));
+    const plan = await trx.executeQuery<{ 'QUERY PLAN': unknown }>(
+      CompiledQuery.raw(`explain (format json) ${query.sql}`, [...query.parameters]),
+    );
+    const found: string[] = [];
+    const visit = (node: unknown) => {
+      if (typeof node !== 'object' || node === null) return;
+      const record = node as Record<string, unknown>;
+      const relation = record['Relation Name'];
+      const type = String(record['Node Type']);
+      if (typeof relation === 'string' && growing.includes(relation)) {
+        if (type === 'Seq Scan') found.push(`${relation} (Seq Scan)`);
+        // With sequential scans off, a predicate no index serves shows as a whole-index walk
+        // that filters (an ordered walk under a LIMIT has no filter and stops early).
+        const walksIndex = type === 'Index Scan' || type === 'Index Only Scan';
+        if (walksIndex && record['Index Cond'] === undefined && record.Filter !== undefined) {
+          found.push(`${relation} (${type} with a filter, no index condition)`);
+        }
+      }
+      for (const value of Object.values(record)) {
+        if (Array.isArray(value)) value.forEach(visit);
+        else visit(value);
+      }
+    };
+    for (const row of plan.rows) visit(row['QUERY PLAN']);
+    return found;
+  });
+}
+
+/** `from "versions" as "v"` → v ↦ versions, for every aliased table in `sql`. */
+function aliasesOf(sql: string): Map<string, string> {
+  const aliases = new Map<string, string>();
+  for (const match of sql.matchAll(/"(\w+)"\s+as\s+"(\w+)"/gi)) {
+    if (match[1] !== undefined && match[2] !== undefined) aliases.set(match[2], match[1]);
+  }
+  return aliases;
+}
