@@ -85,6 +85,8 @@ export {
   type LogFailureKind,
   type LoggedAuditEntry,
   type LogVerification,
+  type StoredAuditRow,
+  type StoredAuditRows,
   type VerifyLogInput,
   type VerifyLogProgress,
   verifyLog,
