@@ -245,7 +245,7 @@ class LogWalk {
    */
   stepStored(row: StoredAuditRow): Failure | undefined {
     const leafHash = hashLeafText(row.text);
-    if (!storedHashEquals(row.leafHash, leafHash)) {
+    if (!storedLeafHashEquals(row.leafHash, leafHash)) {
       return leafMismatch(this.#acc.size);
     }
     this.#acc.append(leafHash);
@@ -451,11 +451,33 @@ function parsedRow(row: StoredAuditRow): LoggedAuditEntry {
   return { entry: entry as AuditEntry, leafHash: Buffer.from(row.leafHash, 'hex'), text: row.text };
 }
 
+/**
+ * One stored row opened for a proof or a signature: its parsed entry and stored leaf hash when its
+ * text is a well-formed entry that hashes, as stored, to that leaf hash; else the problem.
+ */
+export function openStoredRow(
+  row: StoredAuditRow,
+): { entry: AuditEntry; leafHash: Uint8Array } | { problem: string } {
+  let entry: unknown;
+  try {
+    entry = JSON.parse(row.text);
+  } catch {
+    return { problem: 'its stored text is not JSON' };
+  }
+  const problems = auditEntryShapeProblems(entry);
+  if (problems.length > 0) return { problem: `it is malformed (${problems.join('; ')})` };
+  const leafHash = hashLeafText(row.text);
+  if (!storedLeafHashEquals(row.leafHash, leafHash)) {
+    return { problem: 'it does not match the leaf hash recorded when it was appended' };
+  }
+  return { entry: entry as AuditEntry, leafHash };
+}
+
 /** Reused for comparing stored hex leaf hashes without a buffer per row. */
 const scratch = Buffer.alloc(hashSize);
 
 /** Whether the stored hex leaf hash decodes to `leafHash`, as `Buffer.from(hex, 'hex')` decodes it. */
-function storedHashEquals(hex: string, leafHash: Uint8Array): boolean {
+export function storedLeafHashEquals(hex: string, leafHash: Uint8Array): boolean {
   if (hex.length !== 2 * hashSize) return Buffer.from(hex, 'hex').equals(leafHash);
   return scratch.write(hex, 'hex') === hashSize && scratch.equals(leafHash);
 }
