@@ -232,3 +232,51 @@ export function auditTable(rows: readonly AuditRow[]): string {
   }
   return lines.join('\n');
 }
+
+/**
+ * `npx tsx bench/audit-live.ts`: the three verify figures again (verify, the previous pass, the
+ * ceiling) on a live log `liveAuditAtScale(dir, n)` wrote into `BENCH_AUDIT_LIVE_DIR`, without
+ * appending it anew (a million appends take 5–15 minutes here). Verify and the previous pass
+ * alternate twice.
+ */
+if (process.argv[1]?.endsWith('audit-live.ts')) {
+  const dir = process.env.BENCH_AUDIT_LIVE_DIR ?? '/tmp/clearance-live-audit';
+  const store = await createStore({ engine: 'sqlite', file: join(dir, 'audit.db') });
+  try {
+    const deps = depsFor(store, dir);
+    const log = loadAuditSigner(loadConfig({ env: {}, flags: { dataDir: dir } }));
+    const end = await store.read((tx) => tx.audit.size());
+    const rows: AuditRow[] = [];
+    const ceiling = end / (await rawHashSeconds(store, end));
+    for (let round = 0; round < 2; round++) {
+      const seconds = await timeIt(async () => {
+        if (!(await verifyStoredLog(deps, { log })).result.ok) throw new Error('did not verify');
+      });
+      const before = await verifyPreviousSeconds(store, deps, log, end);
+      for (const [measure, s] of [
+        ['audit verify of the live database', seconds],
+        ['the previous pass', before],
+      ] as const) {
+        rows.push({
+          engine: 'SQLite (live database)',
+          measure: `${measure}, round ${round + 1}`,
+          count: end,
+          seconds: s,
+          perSecond: end / s,
+          ceilingPerSecond: ceiling,
+        });
+      }
+    }
+    rows.push({
+      engine: 'this machine',
+      measure: `ceiling: SHA-256 of the ${end.toLocaleString('en-US')} leaf inputs and interior nodes`,
+      count: end,
+      seconds: end / ceiling,
+      perSecond: ceiling,
+      ceilingPerSecond: ceiling,
+    });
+    console.log(auditTable(rows));
+  } finally {
+    await store.close();
+  }
+}
