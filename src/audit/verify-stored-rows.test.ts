@@ -198,6 +198,27 @@ describe('verifyLog over stored rows', () => {
       expect(await viaRows(rows, signed, pageSize)).toEqual(full);
   });
 
+  it("gives the full walk's verdict with no checkpoint, and against a kept one (since)", async () => {
+    const none = await viaEntries(clean, []);
+    expect(none).toMatchObject({ ok: false, kind: 'no_checkpoint' });
+    expect(await viaRows(clean, [], 64)).toEqual(none);
+    // The log cut back with the checkpoints that covered it; the auditor kept the one at 300.
+    const kept = signed[2] as string;
+    const cut = clean.slice(0, 150);
+    const early = signed.slice(0, 1);
+    const entries = cut.map((row) => ({
+      entry: JSON.parse(row.text) as AuditEntry,
+      leafHash: Buffer.from(row.leafHash, 'hex'),
+      text: row.text,
+    }));
+    const full = await verifyLog({ entries, checkpoints: early, verifierKeys, since: kept });
+    expect(full).toMatchObject({ ok: false, kind: 'truncated', firstBadSeq: 150 });
+    const read = async (from: number, to: number) =>
+      cut.filter((row) => row.seq >= from && row.seq < to);
+    const rows = { read, end: 150, pageSize: 64 };
+    expect(await verifyLog({ rows, checkpoints: early, verifierKeys, since: kept })).toEqual(full);
+  });
+
   it('checks entries after the newest checkpoint in full', async () => {
     const rows = withRow(
       clean,
