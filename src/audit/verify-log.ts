@@ -16,11 +16,21 @@
  *   is named.
  * Entries after the newest checkpoint are checked against their stored leaf hashes only; the
  * result reports `checkpointedSize` so a caller can see how much is covered by a signature.
+ *
+ * Stored rows (`rows`, what `audit verify` of the live database reads) are walked in two speeds.
+ * Below the largest checkpoint, each row's stored text is hashed as it is and compared with its
+ * stored leaf hash, and the root with each checkpoint; nothing is parsed. A range whose root
+ * matches a signed checkpoint is byte for byte what was signed, and signing refused any entry
+ * that was malformed or out of seq (`recomputeRoot` in app/audit-log/sign-audit-checkpoint.ts),
+ * so parsing it again cannot find anything an edit made. When a leaf hash or a root does not
+ * match, or the rows end before a checkpoint, the rows since the last matching checkpoint are
+ * read again and given every check, in order, so the failure named is the one the full walk over
+ * `entries` names. Rows above the largest checkpoint are parsed and checked in full as they come.
  */
 import { type AuditEntry, auditEntryShapeProblems, checkAuditEntry } from './audit-entry.js';
 import { type Checkpoint, verifyCheckpoint } from './checkpoint.js';
 import { followKeyHandovers } from './key-rotation.js';
-import { bytesEqual, emptyRoot, hashLeaf, hashLeafText } from './merkle.js';
+import { bytesEqual, emptyRoot, hashLeaf, hashLeafText, hashSize } from './merkle.js';
 import { MerkleAccumulator } from './merkle-accumulator.js';
 
 /** The stored form of an entry: the entry and the leaf hash recorded when it was appended. */
@@ -42,10 +52,43 @@ export interface VerifyLogProgress {
   checkpointsMatched: number;
 }
 
-/** Arguments of {@link verifyLog}. */
-export interface VerifyLogInput {
-  /** In seq order, as stored. Plain entries (without a stored leaf hash) are accepted too. */
-  entries: Iterable<AuditEntry | LoggedAuditEntry> | AsyncIterable<AuditEntry | LoggedAuditEntry>;
+/** One row of the stored log as the table holds it, nothing parsed. */
+export interface StoredAuditRow {
+  /** The row's seq column (where it is read from; the entry's own seq is inside `text`). */
+  seq: number;
+  /** The entry's stored RFC 8785 text: its leaf input. */
+  text: string;
+  /** The leaf hash recorded at append, in hex. */
+  leafHash: string;
+}
+
+/** The stored log as {@link verifyLog} reads it, page by page. */
+export interface StoredAuditRows {
+  /** Rows whose seq column is in [from, to), in seq order. */
+  read(from: number, to: number): Promise<readonly StoredAuditRow[]>;
+  /** Rows are read up to this seq (exclusive). */
+  end: number;
+  /** Seqs per read. */
+  pageSize: number;
+}
+
+/** Arguments of {@link verifyLog}: the log as entries, or as stored rows read page by page. */
+export type VerifyLogInput = VerifyLogOptions &
+  (
+    | {
+        /** In seq order, as stored. Plain entries (without a stored leaf hash) are accepted too. */
+        entries:
+          | Iterable<AuditEntry | LoggedAuditEntry>
+          | AsyncIterable<AuditEntry | LoggedAuditEntry>;
+      }
+    | {
+        /** The stored log: one await per page, its rows walked synchronously (module comment). */
+        rows: StoredAuditRows;
+      }
+  );
+
+/** What {@link verifyLog} is told besides the log itself. */
+export interface VerifyLogOptions {
   /** Signed checkpoint notes, in any order. */
   checkpoints: readonly string[];
   /** C2SP verifier keys (`name+keyid+base64key`); a malformed key throws `invalid_input`. */
@@ -141,6 +184,7 @@ export async function verifyLog(input: VerifyLogInput): Promise<LogVerification>
   const walk = new LogWalk(checkpoints, input, kept);
   const early = walk.matchCheckpoints();
   if (early) return early;
+  if ('rows' in input) return walkStoredRows(walk, input.rows);
   if (isAsyncIterable(input.entries)) {
     for await (const item of input.entries) {
       const failure = walk.step(item);
@@ -158,22 +202,65 @@ export async function verifyLog(input: VerifyLogInput): Promise<LogVerification>
 class LogWalk {
   readonly #acc = new MerkleAccumulator();
   readonly #checkpoints: readonly Checkpoint[];
-  readonly #input: VerifyLogInput;
+  readonly #input: VerifyLogOptions;
   readonly #every: number;
   #next = 0;
   #matchedSize = 0;
   #matched = 0;
   readonly #kept: Checkpoint | undefined;
 
-  constructor(checkpoints: readonly Checkpoint[], input: VerifyLogInput, kept?: Checkpoint) {
+  constructor(checkpoints: readonly Checkpoint[], input: VerifyLogOptions, kept?: Checkpoint) {
     this.#checkpoints = checkpoints;
     this.#input = input;
     this.#kept = kept;
     this.#every = Math.max(1, input.progressEvery ?? 10_000);
   }
 
+  /** Entries walked so far. */
+  get size(): number {
+    return this.#acc.size;
+  }
+
+  /** Entries up to the last checkpoint whose root matched. */
+  get matchedSize(): number {
+    return this.#matchedSize;
+  }
+
+  /** The largest checkpoint's size: stored rows below it are walked without parsing. */
+  get signedSize(): number {
+    return this.#checkpoints.at(-1)?.size ?? 0;
+  }
+
   step(item: unknown): Failure | undefined {
-    const seq = this.#acc.size;
+    const failure = this.check(item, this.#acc.size);
+    if (!(failure instanceof Uint8Array)) return failure;
+    this.#acc.append(failure);
+    return this.#afterAppend();
+  }
+
+  /**
+   * A stored row below the largest checkpoint: its text hashed as it is, compared with its stored
+   * leaf hash, the root with any checkpoint at the new size. A failure here is only a sign: the
+   * caller checks the rows since the last match in full to name the first bad one.
+   */
+  stepStored(row: StoredAuditRow): Failure | undefined {
+    const leafHash = hashLeafText(row.text);
+    if (!storedLeafHashEquals(row.leafHash, leafHash)) {
+      return leafMismatch(this.#acc.size);
+    }
+    this.#acc.append(leafHash);
+    return this.#afterAppend();
+  }
+
+  #afterAppend(): Failure | undefined {
+    const failure = this.matchCheckpoints();
+    if (failure) return failure;
+    if (this.#acc.size % this.#every === 0) this.#progress();
+    return undefined;
+  }
+
+  /** Every check of one entry at position `seq` but the roots: its leaf hash, or the failure. */
+  check(item: unknown, seq: number): Uint8Array | Failure {
     const stored = isLogged(item) ? item : undefined;
     const checked = checkEntry(stored ?? item);
     if (Array.isArray(checked))
@@ -198,17 +285,9 @@ class LogWalk {
       stored &&
       !(stored.leafHash instanceof Uint8Array && bytesEqual(stored.leafHash, leafHash))
     ) {
-      return fail(
-        'leaf_hash_mismatch',
-        seq,
-        `Entry seq ${seq} does not match the leaf hash recorded when it was appended: it was changed afterwards`,
-      );
+      return leafMismatch(seq);
     }
-    this.#acc.append(leafHash);
-    const failure = this.matchCheckpoints();
-    if (failure) return failure;
-    if (this.#acc.size % this.#every === 0) this.#progress();
-    return undefined;
+    return leafHash;
   }
 
   /** Compares the root with every checkpoint signed at the current size. */
@@ -287,6 +366,128 @@ function checkEntry(item: unknown): { seq: number; leafHash: Uint8Array } | stri
   }
   const check = checkAuditEntry(isLogged(item) ? item.entry : item);
   return check.ok ? { seq: check.entry.seq, leafHash: hashLeaf(check.encoded) } : check.problems;
+}
+
+/**
+ * The walk over stored rows (see the module comment): one read per page, the next page asked for
+ * before this one is walked; rows below the largest checkpoint hashed without parsing, the rest
+ * parsed and checked in full. On a sign of trouble, {@link recheck} names the first bad entry.
+ */
+async function walkStoredRows(walk: LogWalk, rows: StoredAuditRows): Promise<LogVerification> {
+  const pageSize = Math.max(1, rows.pageSize);
+  // The seq column of the first row after the last matching checkpoint: where a recheck reads from.
+  let recheckFrom = 0;
+  let markedAt = -1;
+  const read = (from: number): Promise<readonly StoredAuditRow[]> | undefined => {
+    if (from >= rows.end) return undefined;
+    const page = rows.read(from, Math.min(rows.end, from + pageSize));
+    page.catch(() => undefined); // awaited below, or dropped when the walk stops early
+    return page;
+  };
+  let next = read(0);
+  for (let from = 0; next !== undefined; ) {
+    const page = await next;
+    from += pageSize;
+    next = read(from);
+    for (const row of page) {
+      if (walk.size === walk.matchedSize && markedAt !== walk.size) {
+        recheckFrom = row.seq;
+        markedAt = walk.size;
+      }
+      if (walk.size < walk.signedSize) {
+        const sign = walk.stepStored(row);
+        // A leaf hash mismatch is at the row not appended; a root mismatch ends at the last row.
+        const last = sign?.kind === 'leaf_hash_mismatch' ? walk.size : walk.size - 1;
+        if (sign) return recheck(walk, rows, recheckFrom, last, sign);
+      } else {
+        const failure = walk.step(parsedRow(row));
+        if (failure) return failure;
+      }
+    }
+  }
+  const end = walk.finish();
+  // Rows from the largest checkpoint on were checked in full already.
+  const last = Math.min(walk.size, walk.signedSize) - 1;
+  if (end.ok || last < walk.matchedSize) return end;
+  return recheck(walk, rows, recheckFrom, last, end);
+}
+
+/**
+ * The first failure the full walk finds among the rows from the last matching checkpoint up to
+ * position `to` (inclusive), read again from seq column `from`; else `sign`, the failure the fast
+ * walk saw (a root mismatch, or the rows ending early). Every row up to `to` was walked before.
+ */
+async function recheck(
+  walk: LogWalk,
+  rows: StoredAuditRows,
+  from: number,
+  to: number,
+  sign: Failure,
+): Promise<Failure> {
+  const pageSize = Math.max(1, rows.pageSize);
+  let position = walk.matchedSize;
+  for (let start = from; start < rows.end && position <= to; start += pageSize) {
+    for (const row of await rows.read(start, Math.min(rows.end, start + pageSize))) {
+      const checked = walk.check(parsedRow(row), position);
+      if (!(checked instanceof Uint8Array)) return checked;
+      position += 1;
+      if (position > to) break;
+    }
+  }
+  return sign;
+}
+
+/**
+ * A stored row as the full walk takes it: its text parsed (and kept, to be hashed as it is). Text
+ * that is not JSON stands in as a string, which the shape check names as not an entry.
+ */
+function parsedRow(row: StoredAuditRow): LoggedAuditEntry {
+  let entry: unknown;
+  try {
+    entry = JSON.parse(row.text);
+  } catch {
+    entry = row.text;
+  }
+  return { entry: entry as AuditEntry, leafHash: Buffer.from(row.leafHash, 'hex'), text: row.text };
+}
+
+/**
+ * One stored row opened for a proof or a signature: its parsed entry and stored leaf hash when its
+ * text is a well-formed entry that hashes, as stored, to that leaf hash; else the problem.
+ */
+export function openStoredRow(
+  row: StoredAuditRow,
+): { entry: AuditEntry; leafHash: Uint8Array } | { problem: string } {
+  let entry: unknown;
+  try {
+    entry = JSON.parse(row.text);
+  } catch {
+    return { problem: 'its stored text is not JSON' };
+  }
+  const problems = auditEntryShapeProblems(entry);
+  if (problems.length > 0) return { problem: `it is malformed (${problems.join('; ')})` };
+  const leafHash = hashLeafText(row.text);
+  if (!storedLeafHashEquals(row.leafHash, leafHash)) {
+    return { problem: 'it does not match the leaf hash recorded when it was appended' };
+  }
+  return { entry: entry as AuditEntry, leafHash };
+}
+
+/** Reused for comparing stored hex leaf hashes without a buffer per row. */
+const scratch = Buffer.alloc(hashSize);
+
+/** Whether the stored hex leaf hash decodes to `leafHash`, as `Buffer.from(hex, 'hex')` decodes it. */
+export function storedLeafHashEquals(hex: string, leafHash: Uint8Array): boolean {
+  if (hex.length !== 2 * hashSize) return Buffer.from(hex, 'hex').equals(leafHash);
+  return scratch.write(hex, 'hex') === hashSize && scratch.equals(leafHash);
+}
+
+function leafMismatch(seq: number): Failure {
+  return fail(
+    'leaf_hash_mismatch',
+    seq,
+    `Entry seq ${seq} does not match the leaf hash recorded when it was appended: it was changed afterwards`,
+  );
 }
 
 function fail(kind: LogFailureKind, firstBadSeq: number | null, reason: string): Failure {

@@ -3,6 +3,7 @@
  * are edited and deleted behind the service's back (triggers dropped) and `verifyStoredLog`,
  * the offline verifier of an export and the CLI must all name the same first bad entry.
  */
+import { createHash } from 'node:crypto';
 import { chmodSync, existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -418,6 +419,45 @@ eachEngine('live audit log', (engine) => {
           dialect.db,
         );
       }
+    });
+
+    it('refuses to prove, or to sign over, an entry whose stored text is not JSON; verify names it', async () => {
+      // The text is cut short and its leaf hash recomputed, so only reading the entry finds it.
+      const leafOf = (text: string) =>
+        createHash('sha256')
+          .update(Buffer.from([0]))
+          .update(text)
+          .digest('hex');
+      await s.h.deps.store.transaction((tx) => tx.audit.append(appended(s)));
+      const last = (await s.h.deps.store.transaction((tx) => tx.audit.size())) - 1;
+      const originals = [await row(2), await row(last)];
+      for (const seq of [2, last]) {
+        const broken = (await row(seq)).entry.slice(0, -1);
+        await sql`update audit_entries set entry = ${broken}, leaf_hash = ${leafOf(broken)} where seq = ${seq}`.execute(
+          dialect.db,
+        );
+      }
+      try {
+        const latest = await s.h.deps.store.transaction((tx) => tx.checkpoints.latest());
+        expect((await refusal(inclusionProofFor(s.h.deps, { seq: 2, log: s.signer }))).code).toBe(
+          'audit_unavailable',
+        );
+        const error = await refusal(signAuditCheckpoint(s.h.deps, s.signer));
+        expect(error.code).toBe('audit_unavailable');
+        expect(error.message).toContain(`Audit entry ${last} is malformed`);
+        const after = await s.h.deps.store.transaction((tx) => tx.checkpoints.latest());
+        expect(after?.size).toBe(latest?.size);
+        const report = await verifyStoredLog(s.h.deps, { log: s.signer });
+        expect(report.result).toMatchObject({ ok: false, kind: 'invalid_entry', firstBadSeq: 2 });
+      } finally {
+        for (const [k, seq] of [2, last].entries()) {
+          const original = originals[k] as { entry: string; leaf_hash: string };
+          await sql`update audit_entries set entry = ${original.entry}, leaf_hash = ${original.leaf_hash} where seq = ${seq}`.execute(
+            dialect.db,
+          );
+        }
+      }
+      expect((await verifyStoredLog(s.h.deps, { log: s.signer })).result.ok).toBe(true);
     });
 
     it('names a deleted entry', async () => {

@@ -25,6 +25,7 @@ import {
   nodesCompletedBy,
   type TreeNodeId,
 } from '../../src/audit/index.js';
+import { canonicalJson } from '../../src/domain/canonical-json.js';
 import {
   type ApiTokenRecord,
   type Approval,
@@ -311,6 +312,12 @@ function otherRepos(
       },
       size: async () => s.audit.length,
       entries: (from, to) => loggedEntries(s, from, to),
+      storedRows: async (from, to) =>
+        s.audit.slice(from, to).map((entry, k) => ({
+          seq: from + k,
+          text: canonicalJson(entry), // the stored text: what the SQL store writes
+          leafHash: Buffer.from(s.leafHashes[from + k] as Uint8Array).toString('hex'),
+        })),
       leafHashes: async (from, to) => s.leafHashes.slice(from, to).map((h) => Buffer.from(h)),
       treeNodes: async (ids) => ids.map((id) => Buffer.from(treeNode(s, id))),
       withActions: (actions) => entriesWithActions(s, actions),
@@ -337,6 +344,7 @@ function otherRepos(
         s.checkpoints.sort((a, b) => a.size - b.size);
       },
       latest: async () => copy(s.checkpoints.at(-1)),
+      atSize: async (size) => copy(s.checkpoints.find((c) => c.size === size)),
       list: async () => s.checkpoints.map(copy),
     },
   };

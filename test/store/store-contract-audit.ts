@@ -1,6 +1,7 @@
 import { expect, it } from 'vitest';
 import type { AuditPageFilter, Store } from '../../src/app/shared/ports.js';
 import {
+  encodeEntry,
   entryLeafHash,
   hashSize,
   perfectCover,
@@ -43,6 +44,16 @@ export function auditContract(store: () => Store): void {
       expect(hex(read.logged[index]?.leafHash)).toBe(leaf);
       expect(hex(read.leaves[index])).toBe(leaf);
     }
+    // The same rows as stored, in one statement outside a transaction: the seq as a number, the
+    // RFC 8785 text the leaf hash was computed over, the hex leaf hash.
+    const rows = await store().readOne((tx) => tx.audit.storedRows(before, before + 2));
+    expect(rows).toStrictEqual(
+      entries.map((entry) => ({
+        seq: entry.seq,
+        text: Buffer.from(encodeEntry(entry)).toString(),
+        leafHash: hex(entryLeafHash(entry)),
+      })),
+    );
   });
 
   it('pages the log filtered by model, actor, action and time, either way', async () => {

@@ -34,11 +34,6 @@ export async function storedRoot(tx: Repositories, size: number): Promise<Uint8A
   return root as Uint8Array;
 }
 
-/** The perfect-subtree roots of the first `size` leaves, largest first (to resume appending). */
-export function storedCompactRange(tx: Repositories, size: number): Promise<Uint8Array[]> {
-  return tx.audit.treeNodes(perfectCover({ start: 0, end: size }));
-}
-
 /** `PATH(seq, D[size])` from stored nodes. */
 export function storedInclusionProof(
   tx: Repositories,
@@ -46,6 +41,44 @@ export function storedInclusionProof(
   size: number,
 ): Promise<Uint8Array[]> {
   return rangeHashes(tx, inclusionRanges(seq, size));
+}
+
+/**
+ * `PROOF(size1, D[size2])` and `MTH(D[size1])` from stored nodes in one read (0 < size1 ≤ size2):
+ * the proof and the root it must lead from, when no checkpoint was signed at size1.
+ */
+export async function storedConsistencyProofAndRoot(
+  tx: Repositories,
+  size1: number,
+  size2: number,
+): Promise<{ proof: Uint8Array[]; root1: Uint8Array }> {
+  const hashes = await rangeHashes(tx, [
+    ...consistencyRanges(size1, size2),
+    { start: 0, end: size1 },
+  ]);
+  return { proof: hashes.slice(0, -1), root1: hashes.at(-1) as Uint8Array };
+}
+
+/**
+ * The compact range at `from` and `MTH(D[to])` (0 ≤ from ≤ to) in one read: where signing resumes
+ * the tree, and the root the stored nodes give at the new size.
+ */
+export async function storedRangeAndRoot(
+  tx: Repositories,
+  from: number,
+  to: number,
+): Promise<{ compactRange: Uint8Array[]; root: Uint8Array }> {
+  const cover = perfectCover({ start: 0, end: from });
+  const ids = new Map<string, TreeNodeId>();
+  for (const id of [...cover, ...perfectCover({ start: 0, end: to })]) ids.set(nodeKey(id), id);
+  const wanted = [...ids.values()];
+  const hashes = await tx.audit.treeNodes(wanted);
+  const byKey = new Map(wanted.map((id, k) => [nodeKey(id), hashes[k] as Uint8Array]));
+  const root =
+    to === 0
+      ? emptyRoot()
+      : rangeHash({ start: 0, end: to }, (id) => byKey.get(nodeKey(id)) as Uint8Array);
+  return { compactRange: cover.map((id) => byKey.get(nodeKey(id)) as Uint8Array), root };
 }
 
 /** `PROOF(size1, D[size2])` from stored nodes. */

@@ -5,18 +5,18 @@
  * hash: an edit behind the service's back is refused, never laundered into a signature.
  */
 import {
+  type AuditEntry,
   auditEntryShapeProblems,
   bytesEqual,
   cosignNote,
-  encodeEntry,
   handoverExtensions,
   handoverOf,
-  hashLeaf,
   hashLeafText,
-  type LoggedAuditEntry,
   MerkleAccumulator,
   parseVerifierKey,
+  type StoredAuditRow,
   signCheckpoint,
+  storedLeafHashEquals,
   verifyCheckpoint,
 } from '../../audit/index.js';
 import { ClearanceError, isClearanceError, type Principal } from '../../domain/index.js';
@@ -25,7 +25,7 @@ import type { AppDeps } from '../shared/app-deps.js';
 import { forbidden, guarded } from '../shared/authorise.js';
 import { emit } from '../shared/emit-event.js';
 import type { AuditSigner, Repositories, StoredCheckpoint } from '../shared/ports.js';
-import { storedCompactRange, storedRoot } from './audit-tree.js';
+import { storedRangeAndRoot } from './audit-tree.js';
 
 export interface SignedCheckpointResult {
   checkpoint: StoredCheckpoint;
@@ -162,28 +162,25 @@ async function recomputeRoot(
   input: { size: number; checked: StoredCheckpoint | undefined },
 ): Promise<Uint8Array> {
   const checkedSize = input.checked?.size ?? 0;
-  const acc = MerkleAccumulator.resume(checkedSize, await storedCompactRange(tx, checkedSize));
+  // The nodes to resume from and those of the new root, in one read.
+  const stored = await storedRangeAndRoot(tx, checkedSize, input.size);
+  const acc = MerkleAccumulator.resume(checkedSize, stored.compactRange);
   if (input.checked && !bytesEqual(acc.root(), input.checked.rootHash)) {
     throw refuse(
       `The stored audit log no longer hashes to the root signed for size ${checkedSize}: entries or tree nodes were changed behind the service's back. No checkpoint is signed.`,
       'Run `clearance audit verify` to name the entry, and restore the log from a backup.',
     );
   }
-  for await (const logged of tx.audit.entries(checkedSize, input.size)) {
-    const seq = acc.size;
-    const leaf = leafOf(logged);
-    if (logged.entry.seq !== seq) throw missingEntries(seq, input.size);
-    if (!bytesEqual(leaf, logged.leafHash)) {
-      throw refuse(
-        `Audit entry ${seq} does not match the leaf hash recorded when it was appended: it was changed behind the service's back. No checkpoint is signed.`,
-        'Run `clearance audit verify` and restore the log from a backup.',
-      );
+  for (let from = checkedSize; from < input.size; from += rowsPerRead) {
+    for (const row of await tx.audit.storedRows(from, Math.min(input.size, from + rowsPerRead))) {
+      acc.append(leafOf(row, acc.size, input.size));
     }
-    acc.append(leaf);
+    if (acc.size !== Math.min(input.size, from + rowsPerRead)) {
+      throw missingEntries(acc.size, input.size);
+    }
   }
-  if (acc.size !== input.size) throw missingEntries(acc.size, input.size);
   const root = acc.root();
-  if (!bytesEqual(root, await storedRoot(tx, input.size))) {
+  if (!bytesEqual(root, stored.root)) {
     throw refuse(
       `The stored Merkle tree nodes of the audit log disagree with its entries at size ${input.size}: they were changed behind the service's back. No checkpoint is signed.`,
       'Run `clearance audit verify`, and restore the log from a backup.',
@@ -192,20 +189,39 @@ async function recomputeRoot(
   return root;
 }
 
+/** Entries read per statement while signing (a checkpoint usually covers far fewer). */
+const rowsPerRead = 5000;
+
 /**
- * The leaf hash of a stored entry: its stored text hashed as it is (what `audit verify` hashes),
- * after the parsed entry's shape is checked; serialised to RFC 8785 when the store gave no text.
+ * The leaf hash of the stored row at position `seq`: its stored text hashed as it is (what
+ * `audit verify` hashes), after the parsed entry's shape and seq are checked and the hash is
+ * compared with the one recorded at append. Signing refuses anything else, which is what lets
+ * `audit verify` hash a signed range without parsing it again.
  */
-function leafOf(logged: LoggedAuditEntry): Uint8Array {
-  if (logged.text === undefined) return hashLeaf(encodeEntry(logged.entry));
-  const problems = auditEntryShapeProblems(logged.entry);
+function leafOf(row: StoredAuditRow, seq: number, size: number): Uint8Array {
+  let entry: unknown;
+  let problems: string[];
+  try {
+    entry = JSON.parse(row.text);
+    problems = auditEntryShapeProblems(entry);
+  } catch {
+    problems = ['its stored text is not JSON'];
+  }
   if (problems.length > 0) {
     throw refuse(
-      `Audit entry ${logged.entry.seq} is malformed (${problems.join('; ')}): it was changed behind the service's back. No checkpoint is signed.`,
+      `Audit entry ${seq} is malformed (${problems.join('; ')}): it was changed behind the service's back. No checkpoint is signed.`,
       'Run `clearance audit verify` and restore the log from a backup.',
     );
   }
-  return hashLeafText(logged.text);
+  if ((entry as AuditEntry).seq !== seq || row.seq !== seq) throw missingEntries(seq, size);
+  const leafHash = hashLeafText(row.text);
+  if (!storedLeafHashEquals(row.leafHash, leafHash)) {
+    throw refuse(
+      `Audit entry ${seq} does not match the leaf hash recorded when it was appended: it was changed behind the service's back. No checkpoint is signed.`,
+      'Run `clearance audit verify` and restore the log from a backup.',
+    );
+  }
+  return leafHash;
 }
 
 function missingEntries(from: number, to: number): ClearanceError {

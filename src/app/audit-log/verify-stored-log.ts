@@ -3,16 +3,15 @@
  * append time) and the stored checkpoints through the offline verifier, so the live check and the
  * check of an export are the same code and name the same first bad entry.
  */
-import {
-  type LoggedAuditEntry,
-  type LogVerification,
-  type VerifyLogProgress,
-  verifyLog,
-} from '../../audit/index.js';
+import { type LogVerification, type VerifyLogProgress, verifyLog } from '../../audit/index.js';
 import type { AppDeps } from '../shared/app-deps.js';
 import type { AuditLogIdentity } from './audit-proofs.js';
 
-/** Entries read per transaction: short transactions never hold the writers back for long. */
+/**
+ * Rows per read. Each page is one statement outside any transaction: the log is append-only
+ * (the tables refuse UPDATE and DELETE), so every row below the head's count read at the start is
+ * final once committed, and pages read one after another are one prefix of the same log.
+ */
 const chunkSize = 5000;
 
 export interface StoredLogVerification {
@@ -26,7 +25,7 @@ export interface StoredLogVerification {
 
 /**
  * Verifies the stored log against every stored checkpoint, trusting only `log.verifierKey`. An
- * append-only log read in several transactions is still one consistent prefix. Entries missing
+ * append-only log read in several statements is still one consistent prefix. Entries missing
  * after the newest checkpoint are caught by comparing with the log head's count.
  */
 export async function verifyStoredLog(
@@ -48,7 +47,11 @@ export async function verifyStoredLog(
   });
   const end = Math.max(headSize, checkpointed);
   const result = await verifyLog({
-    entries: storedEntries(deps, end),
+    rows: {
+      read: (from, to) => deps.store.readOne((tx) => tx.audit.storedRows(from, to)),
+      end,
+      pageSize: chunkSize,
+    },
     checkpoints: notes,
     verifierKeys: [input.log.verifierKey],
     origin: input.log.origin,
@@ -76,16 +79,4 @@ export async function verifyStoredLog(
     ...(result.ok && newest !== undefined ? { newestCheckpoint: newest } : {}),
     result,
   };
-}
-
-async function* storedEntries(deps: AppDeps, end: number): AsyncGenerator<LoggedAuditEntry> {
-  for (let start = 0; start < end; start += chunkSize) {
-    const to = Math.min(end, start + chunkSize);
-    const chunk = await deps.store.read(async (tx) => {
-      const out: LoggedAuditEntry[] = [];
-      for await (const logged of tx.audit.entries(start, to)) out.push(logged);
-      return out;
-    });
-    yield* chunk;
-  }
 }

@@ -7,7 +7,13 @@ import type { DeliveryRepository, JobRepository, OutboxRepository } from './work
  * passes the same contract suite.
  */
 
-import type { AuditEntry, LoggedAuditEntry, NoteSigner, TreeNodeId } from '../../audit/index.js';
+import type {
+  AuditEntry,
+  LoggedAuditEntry,
+  NoteSigner,
+  StoredAuditRow,
+  TreeNodeId,
+} from '../../audit/index.js';
 import type {
   ApiTokenRecord,
   Approval,
@@ -201,6 +207,12 @@ export interface AuditRepository {
    * in pages so a million-entry log streams in bounded memory. Consume it inside the transaction.
    */
   entries(from: number, to: number): AsyncIterable<LoggedAuditEntry>;
+  /**
+   * The rows with seq in [from, to) as stored, in seq order: the entry's text and its hex leaf
+   * hash, nothing parsed. One statement (no transaction needed): what `audit verify` reads a page
+   * of the whole log with.
+   */
+  storedRows(from: number, to: number): Promise<StoredAuditRow[]>;
   /** Stored leaf hashes for seq in [from, to), in order (for inclusion and consistency proofs). */
   leafHashes(from: number, to: number): Promise<Uint8Array[]>;
   /**
@@ -269,6 +281,8 @@ export interface CheckpointRepository {
   /** One checkpoint per tree size: a second one for the same size is a conflict. */
   insert(checkpoint: StoredCheckpoint): Promise<void>;
   latest(): Promise<StoredCheckpoint | undefined>;
+  /** The checkpoint signed at exactly `size`, if one was. */
+  atSize(size: number): Promise<StoredCheckpoint | undefined>;
   /** Every checkpoint, smallest size first. */
   list(): Promise<StoredCheckpoint[]>;
 }

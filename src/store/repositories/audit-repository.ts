@@ -15,6 +15,7 @@ import {
   nodeKey,
   nodesCompletedBy,
   rootFromLeafHashes,
+  type StoredAuditRow,
   type TreeNodeId,
 } from '../../audit/index.js';
 import { ClearanceError } from '../../domain/index.js';
@@ -25,7 +26,62 @@ import {
   lockedIfAsked,
   type RepositoryContext,
 } from '../columns.js';
+import { preparedQuery } from '../prepared-query.js';
 import type { AuditCheckpointsTable } from '../schema.js';
+
+/**
+ * A page of the log as stored, compiled once (prepared-query.ts): `audit verify` reads the whole
+ * log with it, so each row comes back as the driver gives it, named as `StoredAuditRow` names it.
+ */
+const storedRowsBetween = preparedQuery((db, p: { from: number; to: number }) =>
+  db
+    .selectFrom('audit_entries')
+    .select(['seq', 'entry as text', 'leaf_hash as leafHash'])
+    .where('seq', '>=', p.from)
+    .where('seq', '<', p.to)
+    .orderBy('seq'),
+);
+
+/** The newest checkpoint, and the one at a size: what every proof starts from. */
+const latestCheckpoint = preparedQuery((db) =>
+  db.selectFrom('audit_checkpoints').selectAll().orderBy('size', 'desc').limit(1),
+);
+const checkpointAtSize = preparedQuery((db, p: { size: number }) =>
+  db.selectFrom('audit_checkpoints').selectAll().where('size', '=', p.size),
+);
+
+/**
+ * Tree nodes by `(level, idx)`, one statement for every node: the wanted pairs as a VALUES list
+ * joined on the primary keys (`audit_tree_nodes`, and `audit_entries.seq` for leaves), one index
+ * lookup each (an OR of pairs costs SQLite several times more). The list has a fixed number of
+ * pairs so the statement is compiled once (prepared-query.ts); a shorter ask is padded with
+ * (-1, -1), which no row has. Proofs and roots at 10 M entries ask for about 24 to 48 nodes.
+ */
+const nodeSlots = [8, 16, 32, 48, 64, 128, 256] as const;
+type NodeParams = Record<string, number>;
+const nodesBySlots = new Map(
+  nodeSlots.map((slots) => [
+    slots,
+    preparedQuery((db, p: NodeParams) => {
+      const wanted = sql.join(
+        Array.from(
+          { length: slots },
+          (_, k) => sql`(cast(${p[`l${k}`]} as integer), cast(${p[`i${k}`]} as bigint))`,
+        ),
+      );
+      const query = sql<{ level: number; idx: number | string; hash: string }>`
+        with wanted (level, idx) as (values ${wanted})
+        select w.level, w.idx, n.hash from wanted w
+          join audit_tree_nodes n on n.level = w.level and n.idx = w.idx
+          where w.level > 0
+        union all
+        select w.level, w.idx, e.leaf_hash as hash from wanted w
+          join audit_entries e on e.seq = w.idx
+          where w.level = 0`;
+      return { compile: () => query.compile(db) };
+    }),
+  ]),
+);
 
 /** Rows per page when streaming the log: bounded memory for a million entries. */
 const pageSize = 5000;
@@ -44,22 +100,17 @@ export function auditRepository(context: RepositoryContext): AuditRepository {
     ids: readonly TreeNodeId[],
   ): Promise<{ hash: Uint8Array; stored: boolean }[]> {
     const found = new Map<string, Uint8Array>();
-    if (ids.length > 0) {
-      // One statement for every node: the wanted (level, idx) pairs as a VALUES list joined on
-      // the primary keys, one index lookup each (an OR of pairs costs SQLite several times more).
-      const wanted = sql.join(
-        ids.map((id) => sql`(cast(${id.level} as integer), cast(${id.index} as bigint))`),
-      );
-      const { rows } = await sql<{ level: number; idx: number | string; hash: string }>`
-        with wanted (level, idx) as (values ${wanted})
-        select w.level, w.idx, n.hash from wanted w
-          join audit_tree_nodes n on n.level = w.level and n.idx = w.idx
-          where w.level > 0
-        union all
-        select w.level, w.idx, e.leaf_hash as hash from wanted w
-          join audit_entries e on e.seq = w.idx
-          where w.level = 0`.execute(db);
-      for (const row of rows)
+    const largest = nodeSlots[nodeSlots.length - 1] as number;
+    for (let start = 0; start < ids.length; start += largest) {
+      const part = ids.slice(start, start + largest);
+      const slots = nodeSlots.find((n) => n >= part.length) as number;
+      const params: NodeParams = {};
+      for (let k = 0; k < slots; k++) {
+        params[`l${k}`] = part[k]?.level ?? -1;
+        params[`i${k}`] = part[k]?.index ?? -1;
+      }
+      const query = nodesBySlots.get(slots as (typeof nodeSlots)[number]);
+      for (const row of query ? await query(db, params) : [])
         found.set(nodeKey({ level: Number(row.level), index: int(row.idx) }), bytes(row.hash));
     }
     const out: { hash: Uint8Array; stored: boolean }[] = [];
@@ -185,6 +236,13 @@ export function auditRepository(context: RepositoryContext): AuditRepository {
         }
       }
     },
+    async storedRows(from, to) {
+      const rows: { seq: number | string; text: string; leafHash: string }[] =
+        await storedRowsBetween(db, { from, to });
+      // PostgreSQL gives a bigint as text; SQLite's rows are used as they come.
+      for (const row of rows) if (typeof row.seq !== 'number') row.seq = int(row.seq);
+      return rows as StoredAuditRow[];
+    },
     async leafHashes(from, to) {
       const rows = await db
         .selectFrom('audit_entries')
@@ -270,12 +328,11 @@ export function checkpointRepository(context: RepositoryContext): CheckpointRepo
       );
     },
     async latest() {
-      const row = await db
-        .selectFrom('audit_checkpoints')
-        .selectAll()
-        .orderBy('size', 'desc')
-        .limit(1)
-        .executeTakeFirst();
+      const [row] = await latestCheckpoint(db, {});
+      return row === undefined ? undefined : toStored(row);
+    },
+    async atSize(size) {
+      const [row] = await checkpointAtSize(db, { size });
       return row === undefined ? undefined : toStored(row);
     },
     async list() {
