@@ -14,6 +14,7 @@ import { auditProofsAtScale } from './audit-10m.js';
 import { type AuditRow, auditTable, liveAuditAtScale } from './audit-live.js';
 import { runStartupBench, type StartupRow, startupTable } from './cli-startup.js';
 import { generatePredictionsCsv } from './generate-predictions.js';
+import { runGovernedBench } from './governed.js';
 import { hasWrk, type ReadRow, readsTable, runHttpReadsBench } from './http-reads.js';
 import { runHttpWritesBench, type WriteRow, writesTable } from './http-writes.js';
 import { type MlflowRow, mlflowTable, runMlflowBench } from './mlflow-routes.js';
@@ -35,7 +36,7 @@ interface Measurement {
 const root = join(import.meta.dirname, '..', '..');
 const sizes = (process.env.BENCH_ROWS ?? '1000000,10000000').split(',').map(Number);
 const dataDir = join(tmpdir(), 'clearance-bench');
-/** `eval`, `registry`, `audit`, `reads`, `writes`, `mlflow`, `parsing`, `cli-startup`, `outbox`, `rollouts`, `web`, or all of them (default). */
+/** `eval`, `registry`, `governed`, `audit`, `reads`, `writes`, `mlflow`, `parsing`, `cli-startup`, `outbox`, `rollouts`, `web`, or all of them (default). */
 const only = process.env.BENCH_ONLY ?? '';
 
 function timed(
@@ -107,6 +108,7 @@ function table(results: Measurement[]): string {
 function readPrevious(file: string): {
   results: Measurement[];
   registry: RegistryRow[];
+  governed: RegistryRow[];
   audit: AuditRow[];
   reads: ReadRow[];
   parsing: ParsingRow[];
@@ -121,6 +123,7 @@ function readPrevious(file: string): {
     return {
       results: [],
       registry: [],
+      governed: [],
       audit: [],
       reads: [],
       parsing: [],
@@ -134,6 +137,7 @@ function readPrevious(file: string): {
   const parsed = JSON.parse(readFileSync(file, 'utf8')) as {
     results?: Measurement[];
     registry?: RegistryRow[];
+    governed?: RegistryRow[];
     audit?: AuditRow[];
     reads?: ReadRow[];
     parsing?: ParsingRow[];
@@ -148,6 +152,7 @@ function readPrevious(file: string): {
     outbox: parsed.outbox ?? [],
     results: parsed.results ?? [],
     registry: parsed.registry ?? [],
+    governed: parsed.governed ?? [],
     audit: parsed.audit ?? [],
     reads: parsed.reads ?? [],
     parsing: parsed.parsing ?? [],
@@ -184,6 +189,14 @@ async function main(): Promise<void> {
       path: Number(process.env.BENCH_PATHS ?? 100),
       appends: Number(process.env.BENCH_APPENDS ?? 1000),
       auditEntries: Number(process.env.BENCH_AUDIT_ENTRIES ?? 1_000_000),
+    });
+  }
+  let governed: RegistryRow[] = [];
+  if (only === '' || only === 'governed') {
+    governed = await runGovernedBench({
+      pgUrl: process.env.CLEARANCE_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test',
+      clients: Number(process.env.BENCH_GOVERNED_CLIENTS ?? 16),
+      perClient: Number(process.env.BENCH_GOVERNED_PATHS ?? 25),
     });
   }
   let audit: AuditRow[] = [];
@@ -252,6 +265,7 @@ async function main(): Promise<void> {
   const previous = readPrevious(join(root, 'bench', 'results', 'latest.json'));
   if (only !== '' && only !== 'eval' && results.length === 0) results.push(...previous.results);
   if (only !== '' && only !== 'registry' && registry.length === 0) registry = previous.registry;
+  if (only !== '' && only !== 'governed' && governed.length === 0) governed = previous.governed;
   if (only !== '' && only !== 'reads' && reads.length === 0) reads = previous.reads;
   if (only !== '' && only !== 'writes' && writes.length === 0) writes = previous.writes;
   if (only !== '' && only !== 'parsing' && parsing.length === 0) parsing = previous.parsing;
@@ -272,6 +286,11 @@ async function main(): Promise<void> {
   const sections = [`# Clearance benchmarks\n\n${machine}, ${new Date().toISOString()}`];
   if (results.length > 0) sections.push(`## clearance eval\n\n${table(results)}`);
   if (registry.length > 0) sections.push(`## Registry and audit log\n\n${registryTable(registry)}`);
+  if (governed.length > 0) {
+    sections.push(
+      `## Governed path, concurrent clients (each figure beside the engine's raw durable commits/s from the same run)\n\n${registryTable(governed)}`,
+    );
+  }
   if (audit.length > 0) {
     sections.push(
       `## Audit log at scale (each figure beside its ceiling from the same run)\n\n${auditTable(audit)}`,
@@ -307,7 +326,7 @@ async function main(): Promise<void> {
   if (!existsSync(out)) mkdirSync(out, { recursive: true });
   writeFileSync(
     join(out, 'latest.json'),
-    `${JSON.stringify({ machine, results, registry, audit, reads, writes, mlflow, parsing, startup, outbox, rollouts, web }, null, 2)}\n`,
+    `${JSON.stringify({ machine, results, registry, governed, audit, reads, writes, mlflow, parsing, startup, outbox, rollouts, web }, null, 2)}\n`,
   );
   writeFileSync(join(out, 'latest.md'), markdown);
 }
