@@ -19,7 +19,7 @@ export interface GateResultCacheLimits {
 }
 
 /** A few thousand small runs, or fewer large ones: a fraction of a worker's heap budget. */
-export const defaultGateResultCacheLimits: GateResultCacheLimits = {
+const defaultGateResultCacheLimits: GateResultCacheLimits = {
   entries: 2048,
   bytes: 32 * 1024 * 1024,
 };
@@ -34,7 +34,7 @@ interface Kept {
  * version), every candidate and baseline evidence record (path, kind, content digest, size, …)
  * and the bypassed gates. Two inputs built the same way from the same rows give the same text.
  */
-export function gateRunKey(input: GateRunInput): string {
+function gateRunKey(input: GateRunInput): string {
   const text = JSON.stringify([
     input.gates,
     input.evaluationSet ?? null,
@@ -113,17 +113,28 @@ export class GateResultCache {
   }
 }
 
-/** Runs `input` through `runner`, or takes its results from `cache` when the input is the same. */
+/** A run evaluated ahead of a transaction: its key and its results, errors included. */
+export interface AheadRun {
+  key: string;
+  results: readonly GateResult[];
+}
+
+/**
+ * Runs `input` through `runner`, or takes its results from the run evaluated ahead of this
+ * transaction (errors included: that attempt's verdict, as if evaluated here) or from `cache`,
+ * when the input is the same.
+ */
 export async function cachedGateRun(
   deps: { gateRunner: GateRunner; gateResults?: GateResultCache | undefined },
   input: GateRunInput,
-): Promise<GateResult[]> {
+  ahead?: AheadRun,
+): Promise<{ key: string; results: GateResult[] }> {
   const cache = deps.gateResults;
-  if (!cache) return deps.gateRunner.run(input);
   const key = gateRunKey(input);
-  const kept = cache.get(key);
-  if (kept) return kept;
+  if (ahead?.key === key) return { key, results: structuredClone([...ahead.results]) };
+  const kept = cache?.get(key);
+  if (kept) return { key, results: kept };
   const results = await deps.gateRunner.run(input);
-  cache.put(key, results);
-  return results;
+  cache?.put(key, results);
+  return { key, results };
 }

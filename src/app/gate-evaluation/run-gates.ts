@@ -13,7 +13,7 @@ import {
 } from '../../domain/index.js';
 import type { AppDeps } from '../shared/app-deps.js';
 import type { GateRunInput, Repositories } from '../shared/ports.js';
-import { cachedGateRun } from './gate-result-cache.js';
+import { type AheadRun, cachedGateRun } from './gate-result-cache.js';
 
 export interface GateRun {
   gates: GateResult[];
@@ -97,12 +97,14 @@ export async function readGateRunInputs(
 export async function evaluateGateRunInputs(
   deps: Pick<AppDeps, 'gateRunner' | 'gateResults'>,
   inputs: GateRunInputs,
-): Promise<GateRun> {
-  const gates = await cachedGateRun(deps, inputs.input);
+  ahead?: AheadRun,
+): Promise<GateRun & { ahead: AheadRun }> {
+  const { key, results: gates } = await cachedGateRun(deps, inputs.input, ahead);
   const evidence = inputs.records.map(toItem);
   const baseline = inputs.baseline;
   return {
     gates,
+    ahead: { key, results: gates },
     evidence,
     evidenceDigest: evidenceSetDigest(evidence),
     ...(baseline
@@ -117,12 +119,19 @@ export async function evaluateGateRunInputs(
   };
 }
 
+/** Reads and evaluates a run; `ahead` is the run evaluated before the transaction, if any. */
 export async function runGates(
   deps: Pick<AppDeps, 'gateRunner' | 'gateResults'>,
   tx: Repositories,
   target: GateRunTarget,
+  ahead?: AheadRun,
 ): Promise<GateRun> {
-  return evaluateGateRunInputs(deps, await readGateRunInputs(tx, target));
+  const { ahead: _evaluated, ...run } = await evaluateGateRunInputs(
+    deps,
+    await readGateRunInputs(tx, target),
+    ahead,
+  );
+  return run;
 }
 
 /**

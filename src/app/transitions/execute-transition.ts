@@ -15,6 +15,7 @@ import {
   type TransitionRequest,
   type VersionView,
 } from '../../domain/index.js';
+import type { AheadRun } from '../gate-evaluation/gate-result-cache.js';
 import {
   type GateRun,
   type GateRunTarget,
@@ -75,13 +76,15 @@ export async function executeTransition(
     deps,
     { actor: principal, action: 'transition.execute', subject },
     async () => {
-      await evaluateAhead(deps, async (tx) => {
+      const ahead = await evaluateAhead(deps, async (tx) => {
         const now = deps.clock.now();
         const target = await executionTarget(tx, principal, { ...input, now, lock: false });
         if (await checkBaselineCurrent(tx, target.request)) throw new Error('stale baseline');
         return readGateRunInputs(tx, gateRunOf(target));
       });
-      return deps.store.transaction((tx) => attemptExecution(deps, tx, principal, input.requestId));
+      return deps.store.transaction((tx) =>
+        attemptExecution(deps, tx, principal, { requestId: input.requestId, ahead }),
+      );
     },
   );
   if (attempt.ok) return attempt.result;
@@ -225,8 +228,9 @@ async function attemptExecution(
   deps: AppDeps,
   tx: Repositories,
   principal: Principal,
-  requestId: string,
+  attempt: { requestId: string; ahead: AheadRun | undefined },
 ): Promise<Attempt> {
+  const { requestId } = attempt;
   const now = deps.clock.now();
   const target = await executionTarget(tx, principal, { requestId, now, lock: true });
   const { model, request, policy, transition, version, bypass } = target;
@@ -236,7 +240,7 @@ async function attemptExecution(
     await recordConflict(tx, { request, stale, principal, at });
     return { ok: false, stale };
   }
-  const run = await runGates(deps, tx, gateRunOf(target));
+  const run = await runGates(deps, tx, gateRunOf(target), attempt.ahead);
   const at = deps.clock.now().toISOString();
   const current: TransitionRequest = {
     ...request,

@@ -49,7 +49,7 @@ export async function requestTransition(
   const changeType = input.changeType ?? 'standard';
   const subject = { type: 'version', id: `${input.model}@${input.version}` };
   return guarded(deps, { actor: principal, action: 'transition.request', subject }, async () => {
-    await evaluateAhead(deps, async (tx) => {
+    const ahead = await evaluateAhead(deps, async (tx) => {
       const target = await requestTarget(tx, { principal, input, changeType, lock: false });
       await assertNoOpenRequest(tx, { model: target.model.name, version: target.version.version });
       return readGateRunInputs(tx, target.gateRun);
@@ -58,7 +58,7 @@ export async function requestTransition(
       const target = await requestTarget(tx, { principal, input, changeType, lock: true });
       const { model, policy, version, check, bypass } = target;
       await assertNoOpenRequest(tx, { model: model.name, version: version.version });
-      const run = await runGates(deps, tx, target.gateRun);
+      const run = await runGates(deps, tx, target.gateRun, ahead);
       const time = deps.clock.now().toISOString();
       const request: TransitionRequest = {
         id: deps.ids.next(),
