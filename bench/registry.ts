@@ -47,7 +47,7 @@ export interface RegistryRow {
   rawCommitsPerSecond?: number;
 }
 
-const policy = `apiVersion: clearance/v1
+export const policy = `apiVersion: clearance/v1
 kind: Policy
 metadata: { name: bench, riskTier: medium }
 roles: [model_owner, tech_lead, risk_officer, mlops, admin]
@@ -65,15 +65,15 @@ transitions:
 `;
 
 const person = (id: string, role: string): Principal => ({ id, kind: 'user', roles: [{ role }] });
-const admin = person('bench.admin', 'admin');
-const ci = person('bench.ci', 'mlops');
-const tech = person('bench.tech', 'tech_lead');
-const risk = person('bench.risk', 'risk_officer');
+export const admin = person('bench.admin', 'admin');
+export const ci = person('bench.ci', 'mlops');
+export const tech = person('bench.tech', 'tech_lead');
+export const risk = person('bench.risk', 'risk_officer');
 
-const sha = (text: string) => `sha256:${createHash('sha256').update(text).digest('hex')}`;
+export const sha = (text: string) => `sha256:${createHash('sha256').update(text).digest('hex')}`;
 const encoder = new TextEncoder();
 
-function evidence(i: number) {
+export function evidence(i: number) {
   const lineage = {
     codeCommit: createHash('sha1').update(`c${i}`).digest('hex'),
     dataSnapshotId: `snap-${i}`,

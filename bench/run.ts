@@ -14,6 +14,7 @@ import { auditProofsAtScale } from './audit-10m.js';
 import { type AuditRow, auditTable, liveAuditAtScale } from './audit-live.js';
 import { runStartupBench, type StartupRow, startupTable } from './cli-startup.js';
 import { generatePredictionsCsv } from './generate-predictions.js';
+import { runGovernedBench } from './governed.js';
 import { type GrowthRow, growthTable, runGrowthBench } from './growth.js';
 import { hasWrk, type ReadRow, readsTable, runHttpReadsBench } from './http-reads.js';
 import { runServersBench, type ServersRow, serversTable } from './http-reads-servers.js';
@@ -39,7 +40,7 @@ interface Measurement {
 const root = join(import.meta.dirname, '..', '..');
 const sizes = (process.env.BENCH_ROWS ?? '1000000,10000000').split(',').map(Number);
 const dataDir = join(tmpdir(), 'clearance-bench');
-/** `eval`, `registry`, `audit`, `reads`, `servers`, `growth`, `writes`, `mlflow`, `parsing`, `cli-startup`, `outbox`, `rollouts`, `web`, or all of them (default). */
+/** `eval`, `registry`, `governed`, `audit`, `reads`, `servers`, `growth`, `writes`, `mlflow`, `parsing`, `cli-startup`, `outbox`, `rollouts`, `web`, or all of them (default). */
 const only = process.env.BENCH_ONLY ?? '';
 
 function timed(
@@ -181,6 +182,7 @@ function table(results: Measurement[]): string {
 function readPrevious(file: string): {
   results: Measurement[];
   registry: RegistryRow[];
+  governed: RegistryRow[];
   audit: AuditRow[];
   reads: ReadRow[];
   growth: GrowthRow[];
@@ -197,6 +199,7 @@ function readPrevious(file: string): {
     return {
       results: [],
       registry: [],
+      governed: [],
       audit: [],
       reads: [],
       growth: [],
@@ -212,6 +215,7 @@ function readPrevious(file: string): {
   const parsed = JSON.parse(readFileSync(file, 'utf8')) as {
     results?: Measurement[];
     registry?: RegistryRow[];
+    governed?: RegistryRow[];
     audit?: AuditRow[];
     reads?: ReadRow[];
     growth?: GrowthRow[];
@@ -228,6 +232,7 @@ function readPrevious(file: string): {
     outbox: parsed.outbox ?? [],
     results: parsed.results ?? [],
     registry: parsed.registry ?? [],
+    governed: parsed.governed ?? [],
     audit: parsed.audit ?? [],
     reads: parsed.reads ?? [],
     growth: parsed.growth ?? [],
@@ -268,6 +273,14 @@ async function main(): Promise<void> {
       path: Number(process.env.BENCH_PATHS ?? 100),
       appends: Number(process.env.BENCH_APPENDS ?? 1000),
       auditEntries: Number(process.env.BENCH_AUDIT_ENTRIES ?? 1_000_000),
+    });
+  }
+  let governed: RegistryRow[] = [];
+  if (only === '' || only === 'governed') {
+    governed = await runGovernedBench({
+      pgUrl: process.env.CLEARANCE_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test',
+      clients: Number(process.env.BENCH_GOVERNED_CLIENTS ?? 16),
+      perClient: Number(process.env.BENCH_GOVERNED_PATHS ?? 25),
     });
   }
   let audit: AuditRow[] = [];
@@ -354,6 +367,7 @@ async function main(): Promise<void> {
   const previous = readPrevious(join(root, 'bench', 'results', 'latest.json'));
   if (only !== '' && only !== 'eval' && results.length === 0) results.push(...previous.results);
   if (only !== '' && only !== 'registry' && registry.length === 0) registry = previous.registry;
+  if (only !== '' && only !== 'governed' && governed.length === 0) governed = previous.governed;
   if (only !== '' && only !== 'reads' && reads.length === 0) reads = previous.reads;
   if (only !== '' && only !== 'growth' && growth.length === 0) growth = previous.growth;
   if (only !== '' && only !== 'servers' && servers.length === 0) servers = previous.servers;
@@ -376,6 +390,11 @@ async function main(): Promise<void> {
   const sections = [`# Clearance benchmarks\n\n${machine}, ${new Date().toISOString()}`];
   if (results.length > 0) sections.push(`## clearance eval\n\n${table(results)}`);
   if (registry.length > 0) sections.push(`## Registry and audit log\n\n${registryTable(registry)}`);
+  if (governed.length > 0) {
+    sections.push(
+      `## Governed path, concurrent clients (each figure beside the engine's raw durable commits/s from the same run)\n\n${registryTable(governed)}`,
+    );
+  }
   if (audit.length > 0) {
     sections.push(
       `## Audit log at scale (each figure beside its ceiling from the same run)\n\n${auditTable(audit)}`,
@@ -421,7 +440,7 @@ async function main(): Promise<void> {
   if (!existsSync(out)) mkdirSync(out, { recursive: true });
   writeFileSync(
     join(out, 'latest.json'),
-    `${JSON.stringify({ machine, results, registry, audit, reads, servers, growth, writes, mlflow, parsing, startup, outbox, rollouts, web }, null, 2)}\n`,
+    `${JSON.stringify({ machine, results, registry, governed, audit, reads, servers, growth, writes, mlflow, parsing, startup, outbox, rollouts, web }, null, 2)}\n`,
   );
   writeFileSync(join(out, 'latest.md'), markdown);
 }

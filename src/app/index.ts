@@ -59,6 +59,10 @@ export {
   type LoadedEvidence,
 } from './gate-evaluation/evaluate-gate-run.js';
 export {
+  GateResultCache,
+  type GateResultCacheLimits,
+} from './gate-evaluation/gate-result-cache.js';
+export {
   type AccessDenialThrottle,
   accessDenialThrottle,
   flushAccessDenials,

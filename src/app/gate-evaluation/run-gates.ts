@@ -13,6 +13,7 @@ import {
 } from '../../domain/index.js';
 import type { AppDeps } from '../shared/app-deps.js';
 import type { GateRunInput, Repositories } from '../shared/ports.js';
+import { type AheadRun, cachedGateRun } from './gate-result-cache.js';
 
 export interface GateRun {
   gates: GateResult[];
@@ -42,53 +43,95 @@ export function storedGateRun(input: {
   };
 }
 
-export async function runGates(
-  deps: Pick<AppDeps, 'gateRunner'>,
+/** Which run to evaluate, read from the store: the run's input and what the decision records. */
+export interface GateRunInputs {
+  input: GateRunInput;
+  records: readonly EvidenceRecord[];
+  baseline?: { version: string; records: readonly EvidenceRecord[] } | undefined;
+}
+
+export interface GateRunTarget {
+  policy: Policy;
+  transition: TransitionPolicy;
+  model: string;
+  version: string;
+  bypass: readonly string[];
+  /** Compare with this version instead of the current production one (e.g. the one replaced). */
+  baselineVersion?: string | undefined;
+}
+
+/** Reads what a run evaluates: the version's evidence and the baseline version's, as stored now. */
+export async function readGateRunInputs(
   tx: Repositories,
-  input: {
-    policy: Policy;
-    transition: TransitionPolicy;
-    model: string;
-    version: string;
-    bypass: readonly string[];
-    /** Compare with this version instead of the current production one (e.g. the one replaced). */
-    baselineVersion?: string | undefined;
-  },
-): Promise<GateRun> {
-  const records = await tx.evidence.list(input.model, input.version);
+  target: GateRunTarget,
+): Promise<GateRunInputs> {
+  const records = await tx.evidence.list(target.model, target.version);
   const production =
-    input.baselineVersion !== undefined
-      ? { version: input.baselineVersion }
-      : (await tx.versions.inState(input.model, 'production')).find(
-          (v) => v.version !== input.version,
+    target.baselineVersion !== undefined
+      ? { version: target.baselineVersion }
+      : (await tx.versions.inState(target.model, 'production')).find(
+          (v) => v.version !== target.version,
         );
   const baselineRecords = production
-    ? await tx.evidence.list(input.model, production.version)
+    ? await tx.evidence.list(target.model, production.version)
     : undefined;
-  const gates = await deps.gateRunner.run(
-    storedGateRun({
-      policy: input.policy,
-      transition: input.transition,
+  return {
+    input: storedGateRun({
+      policy: target.policy,
+      transition: target.transition,
       candidate: records,
       baseline: baselineRecords,
-      bypass: input.bypass,
+      bypass: target.bypass,
     }),
-  );
-  const evidence = records.map(toItem);
+    records,
+    ...(production && baselineRecords
+      ? { baseline: { version: production.version, records: baselineRecords } }
+      : {}),
+  };
+}
+
+/**
+ * Evaluates the run read by `readGateRunInputs` — or, when the app keeps gate results and this
+ * very input was evaluated before (ahead of the transaction), takes that result (ADR 014).
+ */
+export async function evaluateGateRunInputs(
+  deps: Pick<AppDeps, 'gateRunner' | 'gateResults'>,
+  inputs: GateRunInputs,
+  ahead?: AheadRun,
+): Promise<GateRun & { ahead: AheadRun }> {
+  const { key, results: gates } = await cachedGateRun(deps, inputs.input, ahead);
+  const evidence = inputs.records.map(toItem);
+  const baseline = inputs.baseline;
   return {
     gates,
+    ahead: { key, results: gates },
     evidence,
     evidenceDigest: evidenceSetDigest(evidence),
-    ...(production && baselineRecords
+    ...(baseline
       ? {
           baseline: {
-            version: production.version,
-            evidenceDigest: evidenceSetDigest(baselineRecords),
-            evidence: baselineRecords.map(toItem),
+            version: baseline.version,
+            evidenceDigest: evidenceSetDigest(baseline.records),
+            evidence: baseline.records.map(toItem),
           },
         }
       : {}),
   };
+}
+
+/** Reads and evaluates a run; `ahead` is the run evaluated before the transaction, if any. */
+export async function runGates(
+  deps: Pick<AppDeps, 'gateRunner' | 'gateResults'>,
+  tx: Repositories,
+  target: GateRunTarget,
+  ahead?: AheadRun,
+): Promise<GateRun> {
+  const { ahead: _evaluated, ...run } = await evaluateGateRunInputs(
+    deps,
+    await readGateRunInputs(tx, target),
+    ahead,
+  );
+  return run;
 }
 
 /**

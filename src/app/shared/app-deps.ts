@@ -1,3 +1,4 @@
+import type { GateResultCache } from '../gate-evaluation/gate-result-cache.js';
 import type { AccessDenialThrottle } from '../identity/access-denials.js';
 import type { UploadQuota } from '../registry/upload-quota.js';
 import type { KpiSource } from './kpi-source-port.js';
@@ -11,6 +12,12 @@ export interface AppDeps {
   blobs: BlobStore;
   /** Evaluates gate runs (the server: worker threads with a time and memory budget). */
   gateRunner: GateRunner;
+  /**
+   * Gate results by the digest of their input (ADR 014). With it, requests and executions
+   * evaluate their gates before their write transaction, which reuses the result when it reads
+   * the same input under its lock; without it (tests of single use cases) they evaluate inside.
+   */
+  gateResults?: GateResultCache;
   clock: Clock;
   ids: IdGenerator;
   tokens: TokenIssuer;

@@ -15,7 +15,13 @@ import {
   type TransitionRequest,
   type VersionView,
 } from '../../domain/index.js';
-import { type GateRun, runGates } from '../gate-evaluation/run-gates.js';
+import type { AheadRun } from '../gate-evaluation/gate-result-cache.js';
+import {
+  type GateRun,
+  type GateRunTarget,
+  readGateRunInputs,
+  runGates,
+} from '../gate-evaluation/run-gates.js';
 import type { AppDeps } from '../shared/app-deps.js';
 import { auditRecord } from '../shared/audit-record.js';
 import { guarded } from '../shared/authorise.js';
@@ -24,6 +30,7 @@ import type { Repositories } from '../shared/ports.js';
 import { openRequestContext } from '../shared/request-context.js';
 import { roleHolders, signOffRules, versionFacts } from './approval-facts.js';
 import { auditedApprovalIds } from './audited-approvals.js';
+import { evaluateAhead } from './evaluate-ahead.js';
 import { moveVersion } from './move-version.js';
 import { recordDecision } from './record-decision.js';
 import { assertNotLapsed, expiredRequestError } from './request-lifetime.js';
@@ -68,7 +75,17 @@ export async function executeTransition(
   const attempt = await guarded(
     deps,
     { actor: principal, action: 'transition.execute', subject },
-    () => deps.store.transaction((tx) => attemptExecution(deps, tx, principal, input.requestId)),
+    async () => {
+      const ahead = await evaluateAhead(deps, async (tx) => {
+        const now = deps.clock.now();
+        const target = await executionTarget(tx, principal, { ...input, now, lock: false });
+        if (await checkBaselineCurrent(tx, target.request)) throw new Error('stale baseline');
+        return readGateRunInputs(tx, gateRunOf(target));
+      });
+      return deps.store.transaction((tx) =>
+        attemptExecution(deps, tx, principal, { requestId: input.requestId, ahead }),
+      );
+    },
   );
   if (attempt.ok) return attempt.result;
   if ('stale' in attempt) throw staleBaselineError(attempt.stale);
@@ -105,13 +122,13 @@ function assertExecutable(request: TransitionRequest): void {
 async function executionTarget(
   tx: Repositories,
   principal: Principal,
-  input: { requestId: string; now: Date },
+  input: { requestId: string; now: Date; lock: boolean },
 ) {
   const { requestId } = input;
   const { request, model, policy, transition } = await openRequestContext(tx, {
     requestId,
     principal,
-    lockModel: true,
+    lockModel: input.lock,
     check: assertExecutable,
     authority: (found) => ({
       roles: [...executorsOf(found), 'admin'],
@@ -132,7 +149,12 @@ async function executionTarget(
   return { model, request, policy, transition, version, bypass, emergency };
 }
 
-/** Who may execute: the break-glass roles for an emergency, else the transition's requesters. */
+/** The gate run an execution evaluates: the version's evidence now, against production now. */
+function gateRunOf(target: Awaited<ReturnType<typeof executionTarget>>): GateRunTarget {
+  const { policy, transition, model, version, bypass } = target;
+  return { policy, transition, model: model.name, version: version.version, bypass };
+}
+
 /** Who may execute a request: the transition's requesters, or for an emergency its break-glass roles. */
 export function executorsOf(found: {
   request: TransitionRequest;
@@ -206,9 +228,11 @@ async function attemptExecution(
   deps: AppDeps,
   tx: Repositories,
   principal: Principal,
-  requestId: string,
+  attempt: { requestId: string; ahead: AheadRun | undefined },
 ): Promise<Attempt> {
-  const target = await executionTarget(tx, principal, { requestId, now: deps.clock.now() });
+  const { requestId } = attempt;
+  const now = deps.clock.now();
+  const target = await executionTarget(tx, principal, { requestId, now, lock: true });
   const { model, request, policy, transition, version, bypass } = target;
   const stale = await checkBaselineCurrent(tx, request);
   if (stale) {
@@ -216,13 +240,7 @@ async function attemptExecution(
     await recordConflict(tx, { request, stale, principal, at });
     return { ok: false, stale };
   }
-  const run = await runGates(deps, tx, {
-    policy,
-    transition,
-    model: model.name,
-    version: version.version,
-    bypass,
-  });
+  const run = await runGates(deps, tx, gateRunOf(target), attempt.ahead);
   const at = deps.clock.now().toISOString();
   const current: TransitionRequest = {
     ...request,

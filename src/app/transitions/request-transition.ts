@@ -9,7 +9,7 @@ import {
   type TransitionRequest,
 } from '../../domain/index.js';
 import { checkTransitionRequest } from '../../domain/transition-rules.js';
-import { runGates } from '../gate-evaluation/run-gates.js';
+import { readGateRunInputs, runGates } from '../gate-evaluation/run-gates.js';
 import { roleHolders } from '../identity/role-holders.js';
 import type { AppDeps } from '../shared/app-deps.js';
 import { auditRecord } from '../shared/audit-record.js';
@@ -18,6 +18,7 @@ import { emit, requestSubject, requestSummary } from '../shared/emit-event.js';
 import { loadModel, loadPolicy } from '../shared/load-policy.js';
 import type { Repositories } from '../shared/ports.js';
 import { signOffRules } from './approval-facts.js';
+import { evaluateAhead } from './evaluate-ahead.js';
 import { recordDecision } from './record-decision.js';
 
 export interface RequestTransitionInput {
@@ -47,31 +48,17 @@ export async function requestTransition(
 ): Promise<RequestTransitionResult> {
   const changeType = input.changeType ?? 'standard';
   const subject = { type: 'version', id: `${input.model}@${input.version}` };
-  return guarded(deps, { actor: principal, action: 'transition.request', subject }, () =>
-    deps.store.transaction(async (tx) => {
-      const model = await loadModel(tx, input.model, { forUpdate: true });
-      const policy = await loadPolicy(tx, model.policyDigest);
-      const version = await tx.versions.get(model.name, input.version);
-      if (!version) throw notFound(`Version ${subject.id}`, 'Register the version first.');
-      const check = checkTransitionRequest({
-        policy,
-        from: version.state,
-        to: input.to,
-        changeType,
-        roles: rolesFor(principal, model.name),
-        reason: input.reason,
-        ...(input.ticket !== undefined ? { ticket: input.ticket } : {}),
-      });
-      if (!check.ok) throw refusalError(check.refusal);
+  return guarded(deps, { actor: principal, action: 'transition.request', subject }, async () => {
+    const ahead = await evaluateAhead(deps, async (tx) => {
+      const target = await requestTarget(tx, { principal, input, changeType, lock: false });
+      await assertNoOpenRequest(tx, { model: target.model.name, version: target.version.version });
+      return readGateRunInputs(tx, target.gateRun);
+    });
+    return deps.store.transaction(async (tx) => {
+      const target = await requestTarget(tx, { principal, input, changeType, lock: true });
+      const { model, policy, version, check, bypass } = target;
       await assertNoOpenRequest(tx, { model: model.name, version: version.version });
-      const bypass = changeType === 'emergency' ? (policy.changeTypes.emergency?.bypass ?? []) : [];
-      const run = await runGates(deps, tx, {
-        policy,
-        transition: check.transition,
-        model: model.name,
-        version: version.version,
-        bypass,
-      });
+      const run = await runGates(deps, tx, target.gateRun, ahead);
       const time = deps.clock.now().toISOString();
       const request: TransitionRequest = {
         id: deps.ids.next(),
@@ -132,8 +119,49 @@ export async function requestTransition(
         });
       }
       return { request: withDecision, decision };
-    }),
-  );
+    });
+  });
+}
+
+/**
+ * The model (locked in the write transaction), its policy, the version, the request check and
+ * the gate run the request evaluates: read the same way ahead of the transaction and inside it.
+ */
+async function requestTarget(
+  tx: Repositories,
+  args: {
+    principal: Principal;
+    input: RequestTransitionInput;
+    changeType: ChangeType;
+    lock: boolean;
+  },
+) {
+  const { input, changeType } = args;
+  const model = await loadModel(tx, input.model, { forUpdate: args.lock });
+  const policy = await loadPolicy(tx, model.policyDigest);
+  const version = await tx.versions.get(model.name, input.version);
+  if (!version) {
+    throw notFound(`Version ${input.model}@${input.version}`, 'Register the version first.');
+  }
+  const check = checkTransitionRequest({
+    policy,
+    from: version.state,
+    to: input.to,
+    changeType,
+    roles: rolesFor(args.principal, model.name),
+    reason: input.reason,
+    ...(input.ticket !== undefined ? { ticket: input.ticket } : {}),
+  });
+  if (!check.ok) throw refusalError(check.refusal);
+  const bypass = changeType === 'emergency' ? (policy.changeTypes.emergency?.bypass ?? []) : [];
+  const gateRun = {
+    policy,
+    transition: check.transition,
+    model: model.name,
+    version: version.version,
+    bypass,
+  };
+  return { model, policy, version, check, bypass, gateRun };
 }
 
 /** One open request per version: a second one would race the first for the same state. */

@@ -1,0 +1,198 @@
+/**
+ * The governed path under concurrent clients (issue 12 item 3, ADR 014): N clients, each driving
+ * its own model's versions through register → evidence → request → 2 approvals → execute, on
+ * SQLite (group commit) and PostgreSQL, with the server's deps (gate worker pool, gate result
+ * cache). The same load runs once more with the gates evaluated inside the write transaction (no
+ * result cache: the code path before ADR 014), and each figure is printed beside the engine's raw
+ * durable commits per second from the same run.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  type AppDeps,
+  attachEvidence,
+  executeTransition,
+  recordApproval,
+  registerModel,
+  registerPolicy,
+  registerVersion,
+  requestTransition,
+  type Store,
+} from '../src/app/index.js';
+import { createStore } from '../src/store/index.js';
+import { depsFor, timeIt } from './bench-deps.js';
+import {
+  admin,
+  ci,
+  evidence,
+  policy,
+  type RegistryRow,
+  rawPostgresCommits,
+  rawSqliteCommits,
+  risk,
+  sha,
+  tech,
+  withPostgresDatabase,
+} from './registry.js';
+
+export interface GovernedOptions {
+  pgUrl: string;
+  clients: number;
+  /** Full paths each client drives. */
+  perClient: number;
+}
+
+/** One version of `model` through the whole governed path. */
+async function onePath(deps: AppDeps, model: string, i: number): Promise<void> {
+  const version = `v${i}`;
+  const { lineage, files } = evidence(i);
+  await registerVersion(deps, ci, {
+    model,
+    version,
+    artifactUri: `s3://b/${model}/${version}`,
+    artifactDigest: sha(`${model}/${version}`),
+    lineage,
+  });
+  await attachEvidence(deps, ci, { model, version, files });
+  const { request } = await requestTransition(deps, ci, {
+    model,
+    version,
+    to: 'staging',
+    reason: 'bench',
+  });
+  for (const [who, role] of [
+    [tech, 'tech_lead'],
+    [risk, 'risk_officer'],
+  ] as const) {
+    await recordApproval(deps, who, {
+      requestId: request.id,
+      role,
+      decision: 'approve',
+      comment: 'ok',
+      riskClass: 'low',
+    });
+  }
+  const executed = await executeTransition(deps, ci, { requestId: request.id });
+  if (executed.request.status !== 'executed')
+    throw new Error(`${model}@${version} did not execute`);
+}
+
+/** Seconds for `clients` clients, each on a model of its own, to drive `perClient` paths. */
+async function concurrentPaths(
+  deps: AppDeps,
+  input: { prefix: string; clients: number; perClient: number },
+): Promise<number> {
+  // The same text registers once; later rounds find it (the digest is the same).
+  const registered = await registerPolicy(deps, admin, { text: policy });
+  const models = Array.from({ length: input.clients }, (_, c) => `${input.prefix}-${c}`);
+  for (const name of models) {
+    await registerModel(deps, admin, {
+      name,
+      ownerTeam: 'bench',
+      riskTier: 'medium',
+      policyDigest: registered.digest,
+    });
+  }
+  return timeIt(async () => {
+    await Promise.all(
+      models.map(async (model) => {
+        for (let i = 0; i < input.perClient; i++) await onePath(deps, model, i);
+      }),
+    );
+  });
+}
+
+async function engineRows(input: {
+  engine: string;
+  store: Store;
+  dir: string;
+  raw: number;
+  options: GovernedOptions;
+}): Promise<RegistryRow[]> {
+  const { clients, perClient } = input.options;
+  const deps = depsFor(input.store, input.dir);
+  const count = clients * perClient;
+  try {
+    const { gateResults: _cache, ...inside } = deps;
+    // Alternating rounds, new models each, so that load on the shared machine weighs on both alike.
+    const rounds = Math.min(5, perClient);
+    let before = 0;
+    let after = 0;
+    for (let round = 0; round < rounds; round++) {
+      const paths = Math.floor(perClient / rounds) + (round < perClient % rounds ? 1 : 0);
+      const prefix = `r${round}`;
+      before += await concurrentPaths(inside, {
+        prefix: `${prefix}-inside`,
+        clients,
+        perClient: paths,
+      });
+      after += await concurrentPaths(deps, {
+        prefix: `${prefix}-ahead`,
+        clients,
+        perClient: paths,
+      });
+    }
+    const row = (measure: string, seconds: number): RegistryRow => ({
+      engine: input.engine,
+      measure,
+      count,
+      seconds,
+      perSecond: count / seconds,
+      rawCommitsPerSecond: input.raw,
+    });
+    return [
+      row(`governed path, ${clients} clients, gates inside the write transaction`, before),
+      row(`governed path, ${clients} clients, gates ahead + result cache (ADR 014)`, after),
+    ];
+  } finally {
+    await deps.gateRunner.close();
+  }
+}
+
+export async function runGovernedBench(options: GovernedOptions): Promise<RegistryRow[]> {
+  const rows: RegistryRow[] = [];
+  const dir = mkdtempSync(join(tmpdir(), 'clearance-bench-governed-'));
+  try {
+    process.stderr.write(`governed path, ${options.clients} clients, on SQLite…\n`);
+    const raw = rawSqliteCommits(dir, 2000);
+    const sqlite = await createStore({
+      engine: 'sqlite',
+      file: join(dir, 'governed.db'),
+      synchronous: 'FULL',
+    });
+    try {
+      rows.push(
+        ...(await engineRows({
+          engine: 'SQLite (WAL, synchronous=FULL)',
+          store: sqlite,
+          dir: join(dir, 'sqlite'),
+          raw,
+          options,
+        })),
+      );
+    } finally {
+      await sqlite.close();
+    }
+    process.stderr.write(`governed path, ${options.clients} clients, on PostgreSQL…\n`);
+    const pgRows = await withPostgresDatabase(options.pgUrl, async (url) => {
+      const rawPg = await rawPostgresCommits(url, 1000);
+      const store = await createStore({ engine: 'postgres', url });
+      try {
+        return await engineRows({
+          engine: 'PostgreSQL 15',
+          store,
+          dir: join(dir, 'pg'),
+          raw: rawPg,
+          options,
+        });
+      } finally {
+        await store.close();
+      }
+    });
+    if (pgRows) rows.push(...pgRows);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  return rows;
+}
