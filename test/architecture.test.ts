@@ -256,6 +256,33 @@ describe('architecture', () => {
     ]);
   });
 
+  it("names every folder of src/ in README's Layout section, and every app/ folder and adapter in docs/architecture/layout.md", () => {
+    const readme = readFileSync(join(srcRoot, '..', 'README.md'), 'utf8');
+    const layoutSection = readme.slice(
+      readme.indexOf('## Layout'),
+      readme.indexOf('\n## ', readme.indexOf('## Layout') + 1),
+    );
+    const entries = readdirSync(srcRoot, { withFileTypes: true }).map((entry) =>
+      entry.isDirectory() ? `src/${entry.name}/` : `src/${entry.name}`,
+    );
+    expect(entries.filter((entry) => !layoutSection.includes(entry))).toEqual([]);
+    const layoutDoc = readFileSync(
+      join(srcRoot, '..', 'docs', 'architecture', 'layout.md'),
+      'utf8',
+    );
+    const folders = readdirSync(appRoot, { withFileTypes: true })
+      .filter((entry) => entry.isDirectory())
+      .map((entry) => `\`app/${entry.name}/\``);
+    expect(folders.length).toBeGreaterThan(5);
+    expect(folders.filter((folder) => !layoutDoc.includes(folder))).toEqual([]);
+    const adapters = Object.keys(allowed).filter(
+      (name) =>
+        !(pureModules as readonly string[]).includes(name) &&
+        !['app', 'http', 'cli', 'config', 'compose'].includes(name),
+    );
+    expect(adapters.filter((name) => !layoutDoc.includes(`\`src/${name}/\``))).toEqual([]);
+  });
+
   it('detects a wrong-way import in a sample', () => {
     // Guards the checker itself: a domain file importing from cli must be flagged.
     const fake = join(srcRoot, 'domain', 'x.ts');
