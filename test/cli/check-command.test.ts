@@ -2,6 +2,7 @@ import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { changeTypes } from '../../src/domain/index.js';
 import { repoRoot, runCli } from './run-cli.js';
 
 const credit = join(repoRoot, 'examples', 'credit-risk');
@@ -33,6 +34,18 @@ describe('clearance check', () => {
     expect(run.status).toBe(2);
     expect(run.stderr).toContain('has no transition staging → moon');
     expect(run.stderr).toContain('draft → staging');
+  });
+
+  it("offers the domain's change types as --change-type, and refuses any other with exit 2", async () => {
+    const help = await runCli(['check', '--help']);
+    expect(help.status).toBe(0);
+    // Commander wraps the option's line; its choices are the quoted words before `default:`.
+    const line = /--change-type <type>[\s\S]*?default:/.exec(help.stdout)?.[0] ?? '';
+    const offered = [...line.matchAll(/"([^"]+)"/g)].map((match) => match[1]);
+    expect(offered).toEqual([...changeTypes]);
+    const refused = await runCli([...base, ...failing, '--change-type', 'hotfix']);
+    expect(refused.status).toBe(2);
+    expect(refused.stderr).toContain('hotfix');
   });
 
   it('exits 2 with file, line and column when the policy is invalid', async () => {

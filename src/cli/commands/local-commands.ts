@@ -3,6 +3,8 @@
  * (and `examples copy`).
  */
 import { Option } from 'commander';
+// The module, not domain/index.js: declaring commands must stay cheap (clearance --version).
+import { changeTypes } from '../../domain/registry.js';
 import { type CommandContext, formatChoices, lazy } from '../lazy.js';
 
 const checkFormats = ['text', 'json', 'junit', 'markdown'] as const;
@@ -71,7 +73,7 @@ export function declareLocalCommands(context: CommandContext): void {
     .option('--baseline <dir>', "the production version's evidence (predictions on the same rows)")
     .addOption(
       new Option('--change-type <type>', 'change type')
-        .choices(['standard', 'emergency', 'experiment'])
+        .choices([...changeTypes])
         .default('standard'),
     )
     .addOption(

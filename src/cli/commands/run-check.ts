@@ -2,6 +2,7 @@
 // evidence packs, tar), which `clearance check` never runs.
 import { evaluateGateRun, groupColumnsFor } from '../../app/gate-evaluation/evaluate-gate-run.js';
 import {
+  type ChangeType,
   ClearanceError,
   decideCheck,
   type EvidenceBundle,
@@ -10,7 +11,7 @@ import {
 } from '../../domain/index.js';
 import { checkChangeType, checkTransitionExists } from '../../domain/transition-rules.js';
 import { loadEvidenceBundle } from '../../evidence/index.js';
-import type { ChangeTypeName, CheckReport } from '../check-report.js';
+import type { CheckReport } from '../check-report.js';
 import { loadPolicyFile } from '../load-policy-file.js';
 import type { Progress } from '../progress.js';
 
@@ -19,7 +20,7 @@ export interface CheckOptions {
   transition: string;
   evidenceDir: string;
   baselineDir?: string;
-  changeType: ChangeTypeName;
+  changeType: ChangeType;
   progress?: Progress;
 }
 
@@ -50,7 +51,7 @@ function parseTransition(text: string, policy: Policy): TransitionPolicy {
 function refusalsFor(
   policy: Policy,
   transition: TransitionPolicy,
-  changeType: ChangeTypeName,
+  changeType: ChangeType,
 ): string[] {
   const refused = checkChangeType(policy, transition.to, changeType);
   return refused ? [refused.refusal.message] : [];
