@@ -48,6 +48,42 @@ describe('clearance check', () => {
     expect(refused.stderr).toContain('hotfix');
   });
 
+  it('denies an experiment into production on a transition with no canary, as a request is refused', async () => {
+    const fraud = join(repoRoot, 'examples', 'fraud');
+    const dir = mkdtempSync(join(tmpdir(), 'clearance-cli-'));
+    const text = readFileSync(join(fraud, 'policy.yaml'), 'utf8');
+    const rollout = text.indexOf('    rollout:\n');
+    expect(rollout).toBeGreaterThan(0);
+    writeFileSync(
+      join(dir, 'policy.yaml'),
+      text.slice(0, rollout) + text.slice(text.indexOf('changeTypes:')),
+    );
+    const args = (policy: string) => [
+      'check',
+      '--policy',
+      policy,
+      '--transition',
+      'staging:production',
+      '--evidence',
+      join(fraud, 'candidates', 'passing'),
+      '--baseline',
+      join(fraud, 'baseline'),
+      '--change-type',
+      'experiment',
+      '--format',
+      'json',
+    ];
+    const withCanary = await runCli(args(join(fraud, 'policy.yaml')));
+    expect(withCanary.status).toBe(0);
+    const without = await runCli(args(join(dir, 'policy.yaml')));
+    expect(without.status).toBe(1);
+    const report = JSON.parse(without.stdout) as { decision: string; refusals: string[] };
+    expect(report.decision).toBe('denied');
+    expect(report.refusals).toEqual([
+      'An experiment reaches production only as a canary, and staging → production has no rollout.',
+    ]);
+  });
+
   it('exits 2 with file, line and column when the policy is invalid', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'clearance-cli-'));
     const policy = join(dir, 'policy.yaml');

@@ -9,7 +9,7 @@ import {
   type Policy,
   type TransitionPolicy,
 } from '../../domain/index.js';
-import { checkChangeType, checkTransitionExists } from '../../domain/transition-rules.js';
+import { checkChangeOnTransition, checkTransitionExists } from '../../domain/transition-rules.js';
 import { loadEvidenceBundle } from '../../evidence/index.js';
 import type { CheckReport } from '../check-report.js';
 import { loadPolicyFile } from '../load-policy-file.js';
@@ -47,14 +47,17 @@ function parseTransition(text: string, policy: Policy): TransitionPolicy {
   throw new ClearanceError('invalid_input', message, { problems: [{ message, fix }] });
 }
 
-/** The change type's refusal, by the same rule the server applies to a transition request. */
+/**
+ * The change type's refusal, by the rule the server applies to a transition request (the change
+ * type may take the transition; an experiment reaches production only as a canary).
+ */
 function refusalsFor(
   policy: Policy,
   transition: TransitionPolicy,
   changeType: ChangeType,
 ): string[] {
-  const refused = checkChangeType(policy, transition.to, changeType);
-  return refused ? [refused.refusal.message] : [];
+  const checked = checkChangeOnTransition(policy, transition.from, transition.to, changeType);
+  return checked.ok ? [] : [checked.refusal.message];
 }
 
 function summarise(report: Pick<CheckReport, 'gates' | 'refusals' | 'bypassedGates'>): string {
