@@ -245,6 +245,19 @@ describe('architecture', () => {
     expect(storePortUse.test('import type { Repositories } from "../app/index.js";')).toBe(true);
   });
 
+  it('declares HTTP routes under the /api/v1 prefix, never with it spelled out in a path', () => {
+    const spelled = files
+      .filter((file) => moduleOf(file) === 'http')
+      .flatMap((file) =>
+        [
+          ...readFileSync(file, 'utf8').matchAll(
+            /\.(?:get|post|put|patch|delete|route)\(\s*['"`](\/api\/v1[^'"`]*)/g,
+          ),
+        ].map((match) => `${relative(srcRoot, file)}: ${match[1]}`),
+      );
+    expect(spelled).toEqual([]);
+  });
+
   it('detects an authorisation call in a sample', () => {
     const names = authorisationNames();
     expect(names).toEqual(
