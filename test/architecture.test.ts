@@ -245,6 +245,19 @@ describe('architecture', () => {
     expect(storePortUse.test('import type { Repositories } from "../app/index.js";')).toBe(true);
   });
 
+  it('declares HTTP routes under the /api/v1 prefix, never with it spelled out in a path', () => {
+    const spelled = files
+      .filter((file) => moduleOf(file) === 'http')
+      .flatMap((file) =>
+        [
+          ...readFileSync(file, 'utf8').matchAll(
+            /\.(?:get|post|put|patch|delete|route)\(\s*['"`](\/api\/v1[^'"`]*)/g,
+          ),
+        ].map((match) => `${relative(srcRoot, file)}: ${match[1]}`),
+      );
+    expect(spelled).toEqual([]);
+  });
+
   it('detects an authorisation call in a sample', () => {
     const names = authorisationNames();
     expect(names).toEqual(
@@ -254,6 +267,33 @@ describe('architecture', () => {
     expect(callsOf("assertAuditReader(principal); // 'guarded' in a comment", names)).toEqual([
       'assertAuditReader',
     ]);
+  });
+
+  it("names every folder of src/ in README's Layout section, and every app/ folder and adapter in docs/architecture/layout.md", () => {
+    const readme = readFileSync(join(srcRoot, '..', 'README.md'), 'utf8');
+    const layoutSection = readme.slice(
+      readme.indexOf('## Layout'),
+      readme.indexOf('\n## ', readme.indexOf('## Layout') + 1),
+    );
+    const entries = readdirSync(srcRoot, { withFileTypes: true }).map((entry) =>
+      entry.isDirectory() ? `src/${entry.name}/` : `src/${entry.name}`,
+    );
+    expect(entries.filter((entry) => !layoutSection.includes(entry))).toEqual([]);
+    const layoutDoc = readFileSync(
+      join(srcRoot, '..', 'docs', 'architecture', 'layout.md'),
+      'utf8',
+    );
+    const folders = readdirSync(appRoot, { withFileTypes: true })
+      .filter((entry) => entry.isDirectory())
+      .map((entry) => `\`app/${entry.name}/\``);
+    expect(folders.length).toBeGreaterThan(5);
+    expect(folders.filter((folder) => !layoutDoc.includes(folder))).toEqual([]);
+    const adapters = Object.keys(allowed).filter(
+      (name) =>
+        !(pureModules as readonly string[]).includes(name) &&
+        !['app', 'http', 'cli', 'config', 'compose'].includes(name),
+    );
+    expect(adapters.filter((name) => !layoutDoc.includes(`\`src/${name}/\``))).toEqual([]);
   });
 
   it('detects a wrong-way import in a sample', () => {

@@ -1,6 +1,4 @@
-import type { CheckDecision, EvidenceItem, GateResult } from '../domain/index.js';
-
-export type ChangeTypeName = 'standard' | 'emergency' | 'experiment';
+import type { ChangeType, CheckDecision, EvidenceItem, GateResult } from '../domain/index.js';
 
 /** Everything `clearance check` decided and on what: enough to reproduce the decision. */
 export interface CheckReport {
@@ -8,7 +6,7 @@ export interface CheckReport {
   /** Why, in one sentence. */
   summary: string;
   policy: { name: string; file: string; digest: string };
-  transition: { from: string; to: string; changeType: ChangeTypeName };
+  transition: { from: string; to: string; changeType: ChangeType };
   evidence: {
     candidate: { root: string; items: EvidenceItem[] };
     baseline?: { root: string; items: EvidenceItem[] };

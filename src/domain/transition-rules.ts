@@ -50,7 +50,7 @@ export function isPastState(policy: Policy, state: string, limit: string): boole
 }
 
 /** Experiments stop at `maxState`; emergencies need the policy to define them. */
-export function checkChangeType(
+function checkChangeType(
   policy: Policy,
   to: string,
   changeType: ChangeType,
@@ -157,21 +157,37 @@ function checkReason(
   ).refusal;
 }
 
-/** Every check, in the order a requester would fix them. */
-export function checkTransitionRequest(input: TransitionRequestInput): TransitionCheck {
-  const { policy, from, to, changeType } = input;
+/**
+ * What the policy alone decides about a change of `changeType` over `from → to`: the transition
+ * exists, the change type may take it, and an experiment reaches production only as a canary.
+ * `clearance check` applies exactly these; a request adds the requester's own checks.
+ */
+export function checkChangeOnTransition(
+  policy: Policy,
+  from: string,
+  to: string,
+  changeType: ChangeType,
+): TransitionCheck {
   const found = checkTransitionExists(policy, from, to);
   if (!found.ok) return found;
-  const { transition } = found;
   const typeRefusal = checkChangeType(policy, to, changeType);
   if (typeRefusal) return typeRefusal;
-  if (changeType === 'experiment' && to === 'production' && !hasCanary(transition)) {
+  if (changeType === 'experiment' && to === 'production' && !hasCanary(found.transition)) {
     return refuse(
       'invalid_input',
       `An experiment reaches production only as a canary, and ${from} → production has no rollout.`,
       'Request a standard change, or give the transition a rollout (canary steps).',
     );
   }
+  return found;
+}
+
+/** Every check, in the order a requester would fix them. */
+export function checkTransitionRequest(input: TransitionRequestInput): TransitionCheck {
+  const { policy, from, to, changeType } = input;
+  const found = checkChangeOnTransition(policy, from, to, changeType);
+  if (!found.ok) return found;
+  const { transition } = found;
   const refusal =
     checkRequester({ policy, transition, changeType, roles: input.roles }) ??
     checkTicket(transition, input.ticket) ??

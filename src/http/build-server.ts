@@ -241,48 +241,55 @@ export function buildServer(deps: HttpDeps): FastifyInstance {
       },
       async () => ({ status: 'ok' }),
     );
-    api.get(
-      '/api/v1/sign-in',
-      {
-        config: { public: true },
-        schema: {
-          tags: ['identity'],
-          summary:
-            'How to sign in: API tokens always, and the OIDC issuer whose tokens are accepted',
-          security: [],
-          response: { 200: signInSchema, ...errors },
-        },
-      },
-      async () => ({
-        apiToken: true,
-        ...(deps.oidcIssuer ? { oidc: deps.oidcIssuer } : {}),
-      }),
-    );
-    api.get(
-      '/api/v1/openapi.json',
-      { config: { public: true }, schema: { hide: true } },
-      async () => app.swagger(),
-    );
-    api.get(
-      '/metrics',
-      {
-        schema: {
-          tags: ['meta'],
-          summary: 'Prometheus metrics (text exposition format); any role',
-          produces: ['text/plain'],
-          response: { 200: { type: 'string' }, ...errors },
-        },
-      },
-      async (request, reply) => {
-        const snapshot = await deps.useCases.registryMetrics(principalOf(request));
-        const text = await metrics.render(
-          snapshot,
-          deps.now?.() ?? new Date(),
-          deps.stateCheck?.(),
+    // The two API routes that call no use case, under the same prefix as the routes plugins.
+    api.register(
+      async (v1) => {
+        v1.get(
+          '/sign-in',
+          {
+            config: { public: true },
+            schema: {
+              tags: ['identity'],
+              summary:
+                'How to sign in: API tokens always, and the OIDC issuer whose tokens are accepted',
+              security: [],
+              response: { 200: signInSchema, ...errors },
+            },
+          },
+          async () => ({
+            apiToken: true,
+            ...(deps.oidcIssuer ? { oidc: deps.oidcIssuer } : {}),
+          }),
         );
-        return reply.type(metrics.registry.contentType).send(text);
+        v1.get('/openapi.json', { config: { public: true }, schema: { hide: true } }, async () =>
+          app.swagger(),
+        );
       },
+      { prefix: '/api/v1' },
     );
+    // In a plugin of its own too, so it is declared after the two above (the document's order).
+    api.register(async (meta) => {
+      meta.get(
+        '/metrics',
+        {
+          schema: {
+            tags: ['meta'],
+            summary: 'Prometheus metrics (text exposition format); any role',
+            produces: ['text/plain'],
+            response: { 200: { type: 'string' }, ...errors },
+          },
+        },
+        async (request, reply) => {
+          const snapshot = await deps.useCases.registryMetrics(principalOf(request));
+          const text = await metrics.render(
+            snapshot,
+            deps.now?.() ?? new Date(),
+            deps.stateCheck?.(),
+          );
+          return reply.type(metrics.registry.contentType).send(text);
+        },
+      );
+    });
     for (const routes of [
       modelRoutes,
       boardRoutes,

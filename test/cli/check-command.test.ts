@@ -2,6 +2,7 @@ import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { changeTypes } from '../../src/domain/index.js';
 import { repoRoot, runCli } from './run-cli.js';
 
 const credit = join(repoRoot, 'examples', 'credit-risk');
@@ -33,6 +34,54 @@ describe('clearance check', () => {
     expect(run.status).toBe(2);
     expect(run.stderr).toContain('has no transition staging → moon');
     expect(run.stderr).toContain('draft → staging');
+  });
+
+  it("offers the domain's change types as --change-type, and refuses any other with exit 2", async () => {
+    const help = await runCli(['check', '--help']);
+    expect(help.status).toBe(0);
+    // Commander wraps the option's line; its choices are the quoted words before `default:`.
+    const line = /--change-type <type>[\s\S]*?default:/.exec(help.stdout)?.[0] ?? '';
+    const offered = [...line.matchAll(/"([^"]+)"/g)].map((match) => match[1]);
+    expect(offered).toEqual([...changeTypes]);
+    const refused = await runCli([...base, ...failing, '--change-type', 'hotfix']);
+    expect(refused.status).toBe(2);
+    expect(refused.stderr).toContain('hotfix');
+  });
+
+  it('denies an experiment into production on a transition with no canary, as a request is refused', async () => {
+    const fraud = join(repoRoot, 'examples', 'fraud');
+    const dir = mkdtempSync(join(tmpdir(), 'clearance-cli-'));
+    const text = readFileSync(join(fraud, 'policy.yaml'), 'utf8');
+    const rollout = text.indexOf('    rollout:\n');
+    expect(rollout).toBeGreaterThan(0);
+    writeFileSync(
+      join(dir, 'policy.yaml'),
+      text.slice(0, rollout) + text.slice(text.indexOf('changeTypes:')),
+    );
+    const args = (policy: string) => [
+      'check',
+      '--policy',
+      policy,
+      '--transition',
+      'staging:production',
+      '--evidence',
+      join(fraud, 'candidates', 'passing'),
+      '--baseline',
+      join(fraud, 'baseline'),
+      '--change-type',
+      'experiment',
+      '--format',
+      'json',
+    ];
+    const withCanary = await runCli(args(join(fraud, 'policy.yaml')));
+    expect(withCanary.status).toBe(0);
+    const without = await runCli(args(join(dir, 'policy.yaml')));
+    expect(without.status).toBe(1);
+    const report = JSON.parse(without.stdout) as { decision: string; refusals: string[] };
+    expect(report.decision).toBe('denied');
+    expect(report.refusals).toEqual([
+      'An experiment reaches production only as a canary, and staging → production has no rollout.',
+    ]);
   });
 
   it('exits 2 with file, line and column when the policy is invalid', async () => {

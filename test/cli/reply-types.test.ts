@@ -1,7 +1,8 @@
 /**
  * Type-level: the reply types generated from the OpenAPI document (openapi.d.ts) are the domain
  * types the CliRegistry methods return, for the seven replies the remote registry used to cast
- * (a decision record, or a reply embedding it, the sign-off evaluation or the backtest report).
+ * (a decision record, or a reply embedding it, the sign-off evaluation or the backtest report),
+ * and the audit state check and signed checkpoint, once parsed by hand-written zod shapes.
  * These assertions are checked by `tsc` (`npm run typecheck` compiles test/); at run time they
  * only name the pairs. A reply schema looser than its record — a field optional that the domain
  * always sets, a string where the domain has an enum, a nullable the domain never sends — makes
@@ -61,6 +62,16 @@ describe('the generated reply types', () => {
     type Backtest = Reply<'/api/v1/policies/backtest', 'post', 200>;
     expectTypeOf<Backtest>().not.toBeNever();
     expectTypeOf<Backtest>().toExtend<Returns<'backtest'>>();
+  });
+
+  it('type the audit state check and the signed checkpoint, which no hand-written shape restates', () => {
+    type State = Reply<'/api/v1/audit/state', 'get', 200>;
+    expectTypeOf<State>().not.toBeNever();
+    expectTypeOf<State>().toExtend<Returns<'auditState'>>();
+
+    type Signed = Reply<'/api/v1/audit/checkpoints', 'post', 200>;
+    expectTypeOf<Signed>().not.toBeNever();
+    expectTypeOf<Signed>().toExtend<Returns<'signCheckpoint'>>();
   });
 
   it("carry every gate type the domain's policies define", () => {

@@ -3,9 +3,20 @@
  * (and `examples copy`).
  */
 import { Option } from 'commander';
+import type { ChangeType } from '../../domain/index.js';
 import { type CommandContext, formatChoices, lazy } from '../lazy.js';
 
 const checkFormats = ['text', 'json', 'junit', 'markdown'] as const;
+
+/**
+ * The domain's change types, spelled here so that declaring commands loads no domain module
+ * (`clearance --version` stays cheap); test/cli/check-command.test.ts holds them to `changeTypes`.
+ */
+const changeTypeChoices = [
+  'standard',
+  'emergency',
+  'experiment',
+] as const satisfies readonly ChangeType[];
 
 const formatOption = () =>
   new Option('--format <format>', 'output format').choices(formatChoices).default('text');
@@ -71,7 +82,7 @@ export function declareLocalCommands(context: CommandContext): void {
     .option('--baseline <dir>', "the production version's evidence (predictions on the same rows)")
     .addOption(
       new Option('--change-type <type>', 'change type')
-        .choices(['standard', 'emergency', 'experiment'])
+        .choices(changeTypeChoices)
         .default('standard'),
     )
     .addOption(

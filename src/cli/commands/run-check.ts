@@ -2,15 +2,16 @@
 // evidence packs, tar), which `clearance check` never runs.
 import { evaluateGateRun, groupColumnsFor } from '../../app/gate-evaluation/evaluate-gate-run.js';
 import {
+  type ChangeType,
   ClearanceError,
   decideCheck,
   type EvidenceBundle,
   type Policy,
   type TransitionPolicy,
 } from '../../domain/index.js';
-import { checkChangeType, checkTransitionExists } from '../../domain/transition-rules.js';
+import { checkChangeOnTransition, checkTransitionExists } from '../../domain/transition-rules.js';
 import { loadEvidenceBundle } from '../../evidence/index.js';
-import type { ChangeTypeName, CheckReport } from '../check-report.js';
+import type { CheckReport } from '../check-report.js';
 import { loadPolicyFile } from '../load-policy-file.js';
 import type { Progress } from '../progress.js';
 
@@ -19,7 +20,7 @@ export interface CheckOptions {
   transition: string;
   evidenceDir: string;
   baselineDir?: string;
-  changeType: ChangeTypeName;
+  changeType: ChangeType;
   progress?: Progress;
 }
 
@@ -46,14 +47,17 @@ function parseTransition(text: string, policy: Policy): TransitionPolicy {
   throw new ClearanceError('invalid_input', message, { problems: [{ message, fix }] });
 }
 
-/** The change type's refusal, by the same rule the server applies to a transition request. */
+/**
+ * The change type's refusal, by the rule the server applies to a transition request (the change
+ * type may take the transition; an experiment reaches production only as a canary).
+ */
 function refusalsFor(
   policy: Policy,
   transition: TransitionPolicy,
-  changeType: ChangeTypeName,
+  changeType: ChangeType,
 ): string[] {
-  const refused = checkChangeType(policy, transition.to, changeType);
-  return refused ? [refused.refusal.message] : [];
+  const checked = checkChangeOnTransition(policy, transition.from, transition.to, changeType);
+  return checked.ok ? [] : [checked.refusal.message];
 }
 
 function summarise(report: Pick<CheckReport, 'gates' | 'refusals' | 'bypassedGates'>): string {

@@ -9,7 +9,7 @@ import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
 import { rename, rm } from 'node:fs/promises';
 import { z } from 'zod';
-import type { CheckpointView, InclusionProofView, StateCheck } from '../../app/index.js';
+import type { InclusionProofView } from '../../app/index.js';
 import {
   formatExportEntry,
   formatExportHeader,
@@ -23,7 +23,7 @@ import type { AuditExport, ServedLogVerification } from './cli-registry.js';
 
 /** One GET of the API, answered as JSON (refusals already thrown as ClearanceErrors). */
 export type ApiGet = (
-  path: '/api/v1/audit/checkpoints' | '/api/v1/audit/entries' | '/api/v1/audit/state',
+  path: '/api/v1/audit/checkpoints' | '/api/v1/audit/entries',
   query?: { from: number; limit: number },
 ) => Promise<unknown>;
 
@@ -54,28 +54,6 @@ const entryPage = z.object({
   next: z.number().int().nonnegative().nullable(),
 });
 
-const stateCheck = z.object({
-  checkedAt: z.string(),
-  auditEntries: z.number().int().nonnegative(),
-  disagreements: z.array(
-    z.object({
-      table: z.enum([
-        'models',
-        'versions',
-        'version_states',
-        'serving',
-        'transition_requests',
-        'approvals',
-      ]),
-      key: z.string(),
-      field: z.string(),
-      expected: z.string().nullable(),
-      found: z.string().nullable(),
-    }),
-  ),
-  problems: z.array(z.string()),
-});
-
 const pageLimit = 1000;
 
 function parsed<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
@@ -94,17 +72,6 @@ export function parseInclusionProof(answer: unknown): InclusionProofView {
   return parsed(proofShape, answer, 'inclusion proof') as unknown as InclusionProofView;
 }
 
-export function parseSignedCheckpoint(answer: unknown): {
-  signed: boolean;
-  checkpoint: CheckpointView;
-} {
-  return parsed(
-    z.object({ signed: z.boolean(), checkpoint: checkpointShape }),
-    answer,
-    'signed checkpoint',
-  );
-}
-
 export async function servedCheckpoints(get: ApiGet) {
   const { checkpoints } = parsed(
     checkpointList,
@@ -112,10 +79,6 @@ export async function servedCheckpoints(get: ApiGet) {
     'checkpoint list',
   );
   return checkpoints;
-}
-
-export async function servedState(get: ApiGet): Promise<StateCheck> {
-  return parsed(stateCheck, await get('/api/v1/audit/state'), 'state check');
 }
 
 /**

@@ -14,9 +14,7 @@ import {
   type ApiGet,
   exportServedLog,
   parseInclusionProof,
-  parseSignedCheckpoint,
   servedCheckpoints,
-  servedState,
   verifyServedLog,
 } from './remote-audit.js';
 
@@ -284,7 +282,7 @@ export function createRemoteRegistry(options: RemoteOptions): CliRegistry {
       where: 'server',
       report: await verifyServedLog(get, { ...input, server }),
     }),
-    auditState: () => servedState(get),
+    auditState: () => answer(api.GET('/api/v1/audit/state')),
     inclusionProof: async ({ seq, size }) =>
       parseInclusionProof(
         await answer(
@@ -294,8 +292,7 @@ export function createRemoteRegistry(options: RemoteOptions): CliRegistry {
         ),
       ),
     checkpointNotes: async () => (await servedCheckpoints(get)).map((c) => c.note),
-    signCheckpoint: async () =>
-      parseSignedCheckpoint(await answer(api.POST('/api/v1/audit/checkpoints'))),
+    signCheckpoint: () => answer(api.POST('/api/v1/audit/checkpoints')),
     exportAuditLog: (file) => exportServedLog(get, { server, file }),
     async evidencePack({ model, version }) {
       const stream = await answer<ReadableStream<Uint8Array> | null>(
