@@ -5,7 +5,6 @@
  */
 import type { InclusionProofView } from '../../app/index.js';
 import {
-  type AuditEntry,
   bytesEqual,
   entryLeafHash,
   followKeyHandovers,
@@ -55,7 +54,7 @@ export function assertProofVerifies(
     );
   }
   const leafHash = Buffer.from(proof.leafHash, 'base64');
-  if (!bytesEqual(entryLeafHash(proof.entry as AuditEntry), leafHash))
+  if (!bytesEqual(entryLeafHash(proof.entry), leafHash))
     throw notVerified(proof.seq, 'the entry does not hash to its leaf hash');
   const trusted = trustedKeys(proof, keys, checkpointNotes);
   const checked = verifyCheckpoint(proof.checkpoint.note, trusted, {

@@ -11,6 +11,7 @@ import { rename, rm } from 'node:fs/promises';
 import { z } from 'zod';
 import type { InclusionProofView } from '../../app/index.js';
 import {
+  checkAuditEntry,
   formatExportEntry,
   formatExportHeader,
   type LoggedAuditEntry,
@@ -67,9 +68,21 @@ function parsed<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
   });
 }
 
+/**
+ * The served proof, its entry checked against the closed audit entry shape (every problem named);
+ * assertProofVerifies then holds the entry to its leaf hash before anyone sees it.
+ */
 export function parseInclusionProof(answer: unknown): InclusionProofView {
-  // The entry stays as served: assertProofVerifies holds it to its leaf hash before use.
-  return parsed(proofShape, answer, 'inclusion proof') as unknown as InclusionProofView;
+  const proof = parsed(proofShape, answer, 'inclusion proof');
+  const entry = checkAuditEntry(proof.entry);
+  if (!entry.ok)
+    throw new ClearanceError('invalid_input', "The server's inclusion proof is malformed.", {
+      problems: entry.problems.map((problem) => ({
+        message: `entry: ${problem}`,
+        fix: 'Check that --server points at a Clearance server.',
+      })),
+    });
+  return { ...proof, entry: entry.entry };
 }
 
 export async function servedCheckpoints(get: ApiGet) {
