@@ -46,12 +46,13 @@ const SMALL_SORT_ROWS = 65536;
 /** Scratch bytes per row needed by `sortScores`. */
 export const SORT_BYTES_PER_ROW = 24;
 
-/** Row indices in `SortedScores.rows` keep the label in bit 31. */
+/** Row indices (or tags) in `SortedScores.rows` keep the label in bit 31. */
 export const ROW_MASK = 0x7fffffff;
 
 /**
  * Scores in ascending order as sortable 64-bit keys `hi:lo` (equal keys ⇔ equal scores) with
  * `rows[k] = row | label << 31` carried along, so tie groups and classes are walked sequentially.
+ * With `tags`, `sortScores` carries `tags[row]` in place of the row.
  */
 export interface SortedScores {
   rows: Uint32Array;
@@ -66,6 +67,7 @@ export interface SortedScores {
 function prepare(
   values: Float64Array,
   labels: Uint8Array,
+  tags: Uint32Array | undefined,
   out: Uint32Array,
   counts: Uint32Array,
   bits: 8 | 16,
@@ -85,7 +87,8 @@ function prepare(
     } else {
       h = (h | 0x80000000) >>> 0;
     }
-    out[3 * i] = labels[i] === 0 ? i : (i | 0x80000000) >>> 0;
+    const row = tags === undefined ? i : tags[i]!;
+    out[3 * i] = labels[i] === 0 ? row : (row | 0x80000000) >>> 0;
     out[3 * i + 1] = h;
     out[3 * i + 2] = l;
     if (bits === 16) {
@@ -109,16 +112,19 @@ function prepare(
  * order (Herf, "Radix tricks", 2001); −0 becomes +0 so equal numbers tie. Constant digits are
  * skipped. Keys and rows (label in bit 31) travel together so later walks read memory
  * sequentially. Uses `SORT_BYTES_PER_ROW` bytes per row of `scratch`; the result views point into
- * it. Throws on NaN; at most 2^31 − 1 rows.
+ * it, and `tags` (each below 2^31, e.g. what a walk of another score column stored per row) may
+ * lie in `scratch` after those bytes. Throws on NaN; at most 2^31 − 1 rows.
  */
 export function sortScores(
   values: Float64Array,
   labels: Uint8Array,
   scratch: ArrayBuffer,
+  tags?: Uint32Array,
 ): SortedScores {
   const n = values.length;
   if (n > ROW_MASK) throw new RangeError('At most 2^31 − 1 scores can be sorted.');
   if (scratch.byteLength < SORT_BYTES_PER_ROW * n) throw new Error('Sort scratch is too small.');
+  if (tags !== undefined && tags.length !== n) throw new Error('Sort tags need one per score.');
   // Rows and keys travel as one 12-byte triple, so a scatter writes one place per row, not three.
   let cur = new Uint32Array(scratch, 0, 3 * n);
   let next = new Uint32Array(scratch, 12 * n, 3 * n);
@@ -126,7 +132,7 @@ export function sortScores(
   const radix = 1 << bits;
   const passes = 64 / bits;
   const counts = new Uint32Array(passes * radix);
-  prepare(values, labels, cur, counts, bits);
+  prepare(values, labels, tags, cur, counts, bits);
   const active: number[] = [];
   for (let pass = 0; pass < passes; pass++) {
     if (!isConstantDigit(counts, pass * radix, radix, n)) active.push(pass);
