@@ -1,5 +1,11 @@
 import { normalCdf, normalQuantile } from './normal.js';
-import { type Structural, share, varianceOf, walkPlacements } from './placements.js';
+import {
+  MAX_PAIRED_ROWS,
+  type Structural,
+  share,
+  varianceOf,
+  walkPlacements,
+} from './placements.js';
 import { assertScores, SORT_BYTES_PER_ROW, sortScores } from './score-order.js';
 import { borrowScratch } from './scratch.js';
 
@@ -59,31 +65,42 @@ export function delongAucOf(s: Structural): DelongAuc {
 }
 
 /**
- * S12 of the paired test. A's placements are stored per row; B's stream past in B's order and
- * Σ(a−μa)(b−μb) = Σ(a−μa)·b − μb·Σ(a−μa), which avoids storing B and keeps deviations centred.
+ * S12 of the paired test. A's placements are stored per row; B's sort carries them along, so B's
+ * walk meets each row's A placement in B's order, and Σ(a−μa)(b−μb) = Σ(a−μa)·b − μb·Σ(a−μa),
+ * which avoids storing B and keeps deviations centred.
  */
 function pairedMoments(labels: Uint8Array, scoresA: Float64Array, scoresB: Float64Array) {
-  const total = labels.length;
-  const scratch = borrowScratch(total);
-  const placements = new Float64Array(scratch, SORT_BYTES_PER_ROW * total, total);
+  const scratch = borrowScratch(labels.length);
+  const placements = pairedPlacements(scratch, labels.length);
   const a = walkPlacements(sortScores(scoresA, labels, scratch), { store: placements });
   return walkAgainst({ labels, scoresB, scratch, a, placements });
 }
 
 /**
- * B's walk against A's placements stored in `placements` (inside `scratch`, after the sort's
- * bytes), and the covariance S12 of the paired test.
+ * Where A's walk stores its placements for `walkAgainst`: in `scratch`, after the sort's bytes.
+ * Throws above `MAX_PAIRED_ROWS` rows, whose placements would not fit in a sort's tag.
+ */
+export function pairedPlacements(scratch: ArrayBuffer, rows: number): Uint32Array {
+  if (rows > MAX_PAIRED_ROWS) {
+    throw new RangeError(`At most ${MAX_PAIRED_ROWS} rows can be compared by the paired test.`);
+  }
+  return new Uint32Array(scratch, SORT_BYTES_PER_ROW * rows, rows);
+}
+
+/**
+ * B's walk against A's placements stored in `placements` (from `pairedPlacements`), which B's sort
+ * carries in place of the rows, and the covariance S12 of the paired test.
  */
 export function walkAgainst(input: {
   labels: Uint8Array;
   scoresB: Float64Array;
   scratch: ArrayBuffer;
   a: Structural;
-  placements: Float64Array;
+  placements: Uint32Array;
 }): { a: Structural; b: Structural; covariance: number } {
   const { labels, scoresB, scratch, a, placements } = input;
-  const against = { placements, meanPos: a.positives.mean, meanNeg: a.negatives.mean };
-  const b = walkPlacements(sortScores(scoresB, labels, scratch), { against });
+  const against = { meanPos: a.positives.mean, meanNeg: a.negatives.mean };
+  const b = walkPlacements(sortScores(scoresB, labels, scratch, placements), { against });
   const { pos, posShift, neg, negShift } = b.cross;
   const covariance =
     share(pos - b.positives.mean * posShift, a.positives.count) +

@@ -24,10 +24,20 @@ export interface Structural {
   ks: { statistic: number; after: number };
 }
 
-/** What a walk does per row besides the moments: store placements, or pair with stored ones. */
+/** The most rows whose doubled placement numerators (≤ 2 · rows) fit in a sort's 31-bit tag. */
+export const MAX_PAIRED_ROWS = 2 ** 30 - 1;
+
+/**
+ * What a walk does per row besides the moments. `store`: each row's placement as twice its
+ * numerator, an integer, indexed by row: c = 2·(negatives below) + tied negatives for a positive
+ * (V10 = c/2/n), 2·(positives below) + tied positives for a negative (V01 = 1 − c/2/m); c/2 is
+ * exact, so the division gives the very double the walk computes, in 4 bytes instead of 8.
+ * `against`: the sort carried those numerators as tags in place of the rows (`sortScores`), so
+ * each row pairs with A's placement without a random read (paired DeLong's S12).
+ */
 export interface WalkOptions {
-  store?: Float64Array;
-  against?: { placements: Float64Array; meanPos: number; meanNeg: number };
+  store?: Uint32Array;
+  against?: { meanPos: number; meanNeg: number };
 }
 
 /**
@@ -39,7 +49,7 @@ export interface WalkOptions {
 export function walkPlacements(sorted: SortedScores, options: WalkOptions = {}): Structural {
   const { rows, hi, lo } = sorted;
   const store = options.store;
-  const other = options.against?.placements;
+  const paired = options.against !== undefined;
   const meanPos = options.against?.meanPos ?? 0;
   const meanNeg = options.against?.meanNeg ?? 0;
   // Imported bindings can compile to getters (e.g. under tsx); hot loops use locals.
@@ -83,21 +93,27 @@ export function walkPlacements(sorted: SortedScores, options: WalkOptions = {}):
       negM2 += (d * d * negBelow * q) / (negBelow + q);
     }
     if (store !== undefined) {
+      // Twice negBelow + q/2 and posBelow + p/2: the numerators of v10 and 1 − v01.
+      const cPos = 2 * negBelow + q;
+      const cNeg = 2 * posBelow + p;
       for (let j = start; j < k; j++) {
         const r = rows[j]!;
-        store[r & mask] = r >>> 31 ? v10 : v01;
+        store[r & mask] = r >>> 31 ? cPos : cNeg;
       }
     }
-    if (other !== undefined) {
+    if (paired) {
+      // Rows carry A's stored numerators: A's placement is the same division as in A's walk.
       for (let j = start; j < k; j++) {
         const r = rows[j]!;
-        const a = other[r & mask]!;
+        const half = (r & mask) / 2;
         if (r >>> 31) {
-          crossPos += (a - meanPos) * v10;
-          shiftPos += a - meanPos;
+          const a = half / n - meanPos;
+          crossPos += a * v10;
+          shiftPos += a;
         } else {
-          crossNeg += (a - meanNeg) * v01;
-          shiftNeg += a - meanNeg;
+          const a = 1 - half / m - meanNeg;
+          crossNeg += a * v01;
+          shiftNeg += a;
         }
       }
     }

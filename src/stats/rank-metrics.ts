@@ -4,12 +4,13 @@ import {
   type DelongAuc,
   type DelongComparison,
   delongAucOf,
+  pairedPlacements,
   walkAgainst,
   withCi,
 } from './delong.js';
 import type { KsResult } from './ks.js';
 import { walkPlacements } from './placements.js';
-import { assertScores, ROW_MASK, SORT_BYTES_PER_ROW, sortScores } from './score-order.js';
+import { assertScores, ROW_MASK, sortScores } from './score-order.js';
 import { borrowScratch } from './scratch.js';
 
 export interface RankMetrics {
@@ -40,10 +41,7 @@ export function rankMetrics(input: {
   if (baselineScores !== undefined) assertScores(labels, baselineScores);
   const total = labels.length;
   const scratch = borrowScratch(total);
-  const placements =
-    baselineScores === undefined
-      ? undefined
-      : new Float64Array(scratch, SORT_BYTES_PER_ROW * total, total);
+  const placements = baselineScores === undefined ? undefined : pairedPlacements(scratch, total);
   const sorted = sortScores(scores, labels, scratch);
   const a = walkPlacements(sorted, placements === undefined ? {} : { store: placements });
   // Read before B's sort reuses the scratch the order lives in.

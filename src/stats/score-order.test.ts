@@ -36,6 +36,21 @@ describe('scoreOrder (radix argsort on float64 bits)', () => {
       }),
     );
   });
+  it('orders scores that share their high 32 bits by the low ones, in short and long runs', () => {
+    const rng = createRng(3);
+    // 1 + k·2^-52 (and its negative) share the key's high word for k < 2^20: one run per sign
+    // and base, short (≤ 64 rows, insertion) or long (radix by the low word), ties included.
+    for (const n of [300, 5_000, 70_000]) {
+      for (const runs of [Math.ceil(n / 20), 3]) {
+        const values = Float64Array.from({ length: n }, () => {
+          const base = 1 + Math.floor(rng.nextFloat() * runs);
+          const k = Math.floor(rng.nextFloat() * (rng.nextFloat() < 0.5 ? 4 : 2 ** 20));
+          return (rng.nextFloat() < 0.5 ? -1 : 1) * (base + k * 2 ** -52 * base);
+        });
+        expect(Array.from(scoreOrder(values).order)).toEqual(comparatorOrder(values));
+      }
+    }
+  });
   it('orders infinities, subnormals and signed zeros numerically, −0 tying with +0', () => {
     const values = Float64Array.from([0, -0, Number.POSITIVE_INFINITY, -5e-324, 5e-324, -1e308]);
     expect(Array.from(scoreOrder(values).order)).toEqual([5, 3, 0, 1, 4, 2]);

@@ -31,27 +31,34 @@ function nanError(row: number): RangeError {
 }
 
 /**
- * Four 16-bit digits. Measured on 10M rows, four passes over three carried arrays beat six 11-bit
- * or eight 8-bit passes: the scatter is bound by bytes moved, not by bucket count.
+ * 16-bit digits. Measured on 10M rows, 16-bit passes over the carried triples beat 11-bit or 8-bit
+ * ones: the scatter is bound by bytes moved, not by bucket count.
  */
 const RADIX = 65536;
 
 /**
- * Below this many rows eight 8-bit passes are used instead: clearing and summing four 65,536-entry
- * histograms (1 MiB) costs more than the whole sort of a few thousand rows (a `clearance check`
+ * Below this many rows 8-bit digits are used instead: clearing and summing 65,536-entry
+ * histograms costs more than the whole sort of a few thousand rows (a `clearance check`
  * sorts its evaluation set several times). The order is the same either way (a stable sort).
  */
 const SMALL_SORT_ROWS = 65536;
 
+/**
+ * Runs of equal `hi` up to this long that are out of order by `lo` are insertion-sorted; longer
+ * ones are radix-sorted by `lo` in 8-bit digits (at most 4 passes and 1,024 counters per run).
+ */
+const INSERTION_MAX_RUN = 64;
+
 /** Scratch bytes per row needed by `sortScores`. */
 export const SORT_BYTES_PER_ROW = 24;
 
-/** Row indices in `SortedScores.rows` keep the label in bit 31. */
+/** Row indices (or tags) in `SortedScores.rows` keep the label in bit 31. */
 export const ROW_MASK = 0x7fffffff;
 
 /**
  * Scores in ascending order as sortable 64-bit keys `hi:lo` (equal keys ⇔ equal scores) with
  * `rows[k] = row | label << 31` carried along, so tie groups and classes are walked sequentially.
+ * With `tags`, `sortScores` carries `tags[row]` in place of the row.
  */
 export interface SortedScores {
   rows: Uint32Array;
@@ -61,11 +68,12 @@ export interface SortedScores {
 
 /**
  * Sortable keys and packed rows, interleaved as `row, hi, lo` triples in `out`, and the histograms
- * of all digits (`bits` wide: 16 or 8) in one sequential pass.
+ * of the digits of `hi` (`bits` wide: 16 or 8) in one sequential pass.
  */
 function prepare(
   values: Float64Array,
   labels: Uint8Array,
+  tags: Uint32Array | undefined,
   out: Uint32Array,
   counts: Uint32Array,
   bits: 8 | 16,
@@ -85,48 +93,53 @@ function prepare(
     } else {
       h = (h | 0x80000000) >>> 0;
     }
-    out[3 * i] = labels[i] === 0 ? i : (i | 0x80000000) >>> 0;
+    const row = tags === undefined ? i : tags[i]!;
+    out[3 * i] = labels[i] === 0 ? row : (row | 0x80000000) >>> 0;
     out[3 * i + 1] = h;
     out[3 * i + 2] = l;
     if (bits === 16) {
-      counts[l & 0xffff]!++;
-      counts[RADIX + (l >>> 16)]!++;
-      counts[2 * RADIX + (h & 0xffff)]!++;
-      counts[3 * RADIX + (h >>> 16)]!++;
+      counts[h & 0xffff]!++;
+      counts[RADIX + (h >>> 16)]!++;
     } else {
-      for (let d = 0; d < 4; d++) {
-        counts[256 * d + ((l >>> (8 * d)) & 0xff)]!++;
-        counts[256 * (4 + d) + ((h >>> (8 * d)) & 0xff)]!++;
-      }
+      counts[h & 0xff]!++;
+      counts[256 + ((h >>> 8) & 0xff)]!++;
+      counts[512 + ((h >>> 16) & 0xff)]!++;
+      counts[768 + (h >>> 24)]!++;
     }
   }
 }
 
 /**
- * Stable LSD radix sort of float64 scores in four 16-bit passes (eight 8-bit passes below
- * `SMALL_SORT_ROWS`) over the IEEE 754 bit pattern:
- * negatives have all bits flipped and the rest the sign bit set, so unsigned order is numeric
- * order (Herf, "Radix tricks", 2001); −0 becomes +0 so equal numbers tie. Constant digits are
- * skipped. Keys and rows (label in bit 31) travel together so later walks read memory
- * sequentially. Uses `SORT_BYTES_PER_ROW` bytes per row of `scratch`; the result views point into
- * it. Throws on NaN; at most 2^31 − 1 rows.
+ * Stable radix sort of float64 scores over the IEEE 754 bit pattern: negatives have all bits
+ * flipped and the rest the sign bit set, so unsigned order is numeric order (Herf, "Radix tricks",
+ * 2001); −0 becomes +0 so equal numbers tie. LSD passes order the rows by the high 32 bits of the
+ * key (two 16-bit passes; four 8-bit passes below `SMALL_SORT_ROWS`; constant digits skipped),
+ * then one sequential pass sorts each run of equal high words by the low word, which is most often
+ * already in order or a handful of rows (a run is one tie group, or scores closer than 2^-20 of
+ * their magnitude): half the scatter passes of sorting all 64 bits, and the same stable order.
+ * Keys and rows (label in bit 31) travel together so later walks read memory sequentially. Uses
+ * `SORT_BYTES_PER_ROW` bytes per row of `scratch`; the result views point into it, and `tags`
+ * (each below 2^31, e.g. what a walk of another score column stored per row) may lie in `scratch`
+ * after those bytes. Throws on NaN; at most 2^31 − 1 rows.
  */
 export function sortScores(
   values: Float64Array,
   labels: Uint8Array,
   scratch: ArrayBuffer,
+  tags?: Uint32Array,
 ): SortedScores {
   const n = values.length;
   if (n > ROW_MASK) throw new RangeError('At most 2^31 − 1 scores can be sorted.');
   if (scratch.byteLength < SORT_BYTES_PER_ROW * n) throw new Error('Sort scratch is too small.');
+  if (tags !== undefined && tags.length !== n) throw new Error('Sort tags need one per score.');
   // Rows and keys travel as one 12-byte triple, so a scatter writes one place per row, not three.
   let cur = new Uint32Array(scratch, 0, 3 * n);
   let next = new Uint32Array(scratch, 12 * n, 3 * n);
   const bits = n < SMALL_SORT_ROWS ? 8 : 16;
   const radix = 1 << bits;
-  const passes = 64 / bits;
+  const passes = 32 / bits;
   const counts = new Uint32Array(passes * radix);
-  prepare(values, labels, cur, counts, bits);
+  prepare(values, labels, tags, cur, counts, bits);
   const active: number[] = [];
   for (let pass = 0; pass < passes; pass++) {
     if (!isConstantDigit(counts, pass * radix, radix, n)) active.push(pass);
@@ -135,13 +148,100 @@ export function sortScores(
   for (let k = 0; k < active.length; k++) {
     const pass = active[k]!;
     prefixOffsets(counts, pass * radix, radix, offsets);
-    // Word 2 of a triple is `lo`, word 1 `hi`.
-    const digit = { word: pass < passes / 2 ? 2 : 1, shift: (pass % (passes / 2)) * bits };
-    if (k === active.length - 1) return scatterSplit(cur, next, digit, radix - 1, offsets);
+    // Word 1 of a triple is `hi`.
+    const digit = { word: 1, shift: pass * bits };
+    if (k === active.length - 1) {
+      const out = scatterSplit(cur, next, digit, radix - 1, offsets);
+      sortRunsByLo(out, cur);
+      return out;
+    }
     scatter(cur, next, digit, radix - 1, offsets);
     [cur, next] = [next, cur];
   }
-  return split(cur, next);
+  const out = split(cur, next);
+  sortRunsByLo(out, cur);
+  return out;
+}
+
+/**
+ * Sorts each run of equal `hi` in `sorted` by `lo`, stably; `temp` (≥ 2n words, free) holds long
+ * runs while they are radix-sorted.
+ */
+function sortRunsByLo(sorted: SortedScores, temp: Uint32Array): void {
+  const { rows, hi, lo } = sorted;
+  const n = hi.length;
+  const counts = new Uint32Array(1024);
+  const offsets = new Uint32Array(256);
+  for (let start = 0; start < n; ) {
+    const h = hi[start]!;
+    let end = start + 1;
+    let ordered = true;
+    for (; end < n && hi[end] === h; end++) if (lo[end]! < lo[end - 1]!) ordered = false;
+    if (!ordered) {
+      if (end - start <= INSERTION_MAX_RUN) insertionByLo(rows, lo, start, end);
+      else radixByLo({ rows, lo, start, end, temp, counts, offsets });
+    }
+    start = end;
+  }
+}
+
+function insertionByLo(rows: Uint32Array, lo: Uint32Array, start: number, end: number): void {
+  for (let i = start + 1; i < end; i++) {
+    const l = lo[i]!;
+    const r = rows[i]!;
+    let j = i - 1;
+    for (; j >= start && lo[j]! > l; j--) {
+      lo[j + 1] = lo[j]!;
+      rows[j + 1] = rows[j]!;
+    }
+    lo[j + 1] = l;
+    rows[j + 1] = r;
+  }
+}
+
+/** Stable LSD radix sort of `[start, end)` by `lo` in 8-bit digits, constant digits skipped. */
+function radixByLo(run: {
+  rows: Uint32Array;
+  lo: Uint32Array;
+  start: number;
+  end: number;
+  temp: Uint32Array;
+  counts: Uint32Array;
+  offsets: Uint32Array;
+}): void {
+  const { rows, lo, start, end, temp, counts, offsets } = run;
+  const length = end - start;
+  counts.fill(0);
+  for (let i = start; i < end; i++) {
+    const l = lo[i]!;
+    counts[l & 0xff]!++;
+    counts[256 + ((l >>> 8) & 0xff)]!++;
+    counts[512 + ((l >>> 16) & 0xff)]!++;
+    counts[768 + (l >>> 24)]!++;
+  }
+  let fromRows = rows.subarray(start, end);
+  let fromLo = lo.subarray(start, end);
+  let toRows = temp.subarray(0, length);
+  let toLo = temp.subarray(length, 2 * length);
+  let inTemp = false;
+  for (let d = 0; d < 4; d++) {
+    if (isConstantDigit(counts, 256 * d, 256, length)) continue;
+    prefixOffsets(counts, 256 * d, 256, offsets);
+    const shift = 8 * d;
+    for (let i = 0; i < length; i++) {
+      const l = fromLo[i]!;
+      const pos = offsets[(l >>> shift) & 0xff]!++;
+      toLo[pos] = l;
+      toRows[pos] = fromRows[i]!;
+    }
+    [fromRows, toRows] = [toRows, fromRows];
+    [fromLo, toLo] = [toLo, fromLo];
+    inTemp = !inTemp;
+  }
+  if (inTemp) {
+    rows.set(fromRows, start);
+    lo.set(fromLo, start);
+  }
 }
 
 /** One stable scatter pass of triples by the digit at `word >>> shift`. */

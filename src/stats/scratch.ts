@@ -1,10 +1,11 @@
 let held: WeakRef<ArrayBuffer> | undefined;
 
 /**
- * Bytes per row every large-input statistic borrows: 24 for the radix sort plus 8 for one stored
- * placement vector (paired DeLong). One size for all callers, so they share one buffer.
+ * Bytes per row every large-input statistic borrows: 24 for the radix sort plus 4 for one stored
+ * placement vector (paired DeLong, as integer numerators). One size for all callers, so they share
+ * one buffer.
  */
-const SCRATCH_BYTES_PER_ROW = 32;
+const SCRATCH_BYTES_PER_ROW = 28;
 
 /**
  * A scratch buffer for `rows` rows, reused across calls while the garbage collector keeps the
