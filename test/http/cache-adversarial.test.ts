@@ -96,18 +96,36 @@ forEachStore('attack: caches never change an answer', (open) => {
     return { h, other, a, b, authorization, get };
   }
 
-  // Known defect: a kept reply sets its ETag for HEAD too (src/http/kept-replies.ts), while the
-  // conditional-GET hook handles GET only, so HEAD carries an ETag on SQLite (kept) and none on
-  // PostgreSQL (not kept). Fails on PostgreSQL until HEAD is treated one way on both.
-  it.skip('answers HEAD on a kept model with the GET headers and no body, cold and warm', async () => {
+  // Was a defect: a kept reply set its ETag for HEAD too (src/http/kept-replies.ts), while the
+  // conditional-GET hook handled GET only, so HEAD carried an ETag on SQLite (kept) and none on
+  // PostgreSQL (not kept). The hook now treats HEAD as GET.
+  it('answers HEAD on a kept model with the GET headers and no body, cold and warm', async () => {
     const { a, authorization } = await twoServers();
-    const url = `/api/v1/models/${model}`;
-    const get = await a.app.inject({ method: 'GET', url, headers: { authorization } });
-    for (let i = 0; i < 2; i++) {
-      const head = await a.app.inject({ method: 'HEAD', url, headers: { authorization } });
-      expect(head.statusCode).toBe(200);
-      expect(head.body).toBe('');
-      expect(head.headers.etag).toBe(get.headers.etag);
+    const urls = [
+      `/api/v1/models/${model}`,
+      `/api/v1/models/${model}/serving`,
+      `/api/v1/models/${model}/versions/1.0.0`,
+      `/api/v1/models/${model}/versions`,
+      `/api/v1/models/${model}/versions?limit=1`,
+    ];
+    const same = ['etag', 'cache-control', 'content-type', 'content-length', 'link'];
+    for (const url of urls) {
+      // Cold: HEAD first, before any GET filled a cache.
+      for (let i = 0; i < 2; i++) {
+        const head = await a.app.inject({ method: 'HEAD', url, headers: { authorization } });
+        const get = await a.app.inject({ method: 'GET', url, headers: { authorization } });
+        expect(head.statusCode, url).toBe(200);
+        expect(head.body, url).toBe('');
+        expect(head.headers.etag, url).toBeDefined();
+        for (const name of same)
+          expect(head.headers[name], `${url} ${name}`).toBe(get.headers[name]);
+        const matched = await a.app.inject({
+          method: 'HEAD',
+          url,
+          headers: { authorization, 'if-none-match': String(get.headers.etag) },
+        });
+        expect(matched.statusCode, url).toBe(304);
+      }
     }
   });
 
