@@ -246,9 +246,7 @@ function conditionalGet(request: FastifyRequest, reply: FastifyReply, payload: u
   reply.header('cache-control', request.routeOptions.config.cacheControl ?? 'private, no-cache');
   // A streamed body (the evidence pack) is not held to hash: no ETag for it.
   if (typeof payload !== 'string' && !Buffer.isBuffer(payload)) return payload;
-  // A route that knows what its body is made of names the ETag itself: a kept answer
-  // (kept-replies.ts) brings the ETag of its body, hashed once; a version list
-  // (version-list-json.ts) one made from its versions' names, states and times.
+  // A kept answer (kept-replies.ts) brings the ETag of its body, hashed once.
   const etag = headerText(reply.getHeader('etag') as string | undefined) ?? weakEtag(payload);
   reply.header('etag', etag);
   if (etagMatches(headerText(request.headers['if-none-match']), etag)) {
