@@ -1,6 +1,6 @@
 /**
  * Cross-cutting request handling: authentication on every non-public route, Idempotency-Key
- * replay on creating POSTs, and weak ETags (+ If-None-Match → 304) on successful GETs.
+ * replay on creating POSTs, and weak ETags (+ If-None-Match → 304) on successful GETs and HEADs.
  */
 import { createHash, hash } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -235,14 +235,18 @@ function mismatch(key: string): ClearanceError {
   );
 }
 
+/**
+ * Cache-Control, ETag and If-None-Match → 304 for GET, and for HEAD alike: Fastify answers HEAD
+ * with the GET handler and drops the body after this hook, so HEAD carries exactly GET's headers
+ * whether or not the value was kept in memory (kept-replies.ts).
+ */
 function conditionalGet(request: FastifyRequest, reply: FastifyReply, payload: unknown): unknown {
-  if (request.method !== 'GET' || reply.statusCode !== 200) return payload;
+  const method = request.method;
+  if ((method !== 'GET' && method !== 'HEAD') || reply.statusCode !== 200) return payload;
   reply.header('cache-control', request.routeOptions.config.cacheControl ?? 'private, no-cache');
   // A streamed body (the evidence pack) is not held to hash: no ETag for it.
   if (typeof payload !== 'string' && !Buffer.isBuffer(payload)) return payload;
-  // A route that knows what its body is made of names the ETag itself: a kept answer
-  // (kept-replies.ts) brings the ETag of its body, hashed once; a version list
-  // (version-list-json.ts) one made from its versions' names, states and times.
+  // A kept answer (kept-replies.ts) brings the ETag of its body, hashed once.
   const etag = headerText(reply.getHeader('etag') as string | undefined) ?? weakEtag(payload);
   reply.header('etag', etag);
   if (etagMatches(headerText(request.headers['if-none-match']), etag)) {

@@ -1,6 +1,5 @@
 /** Policies, models, versions, evidence and the serving read. */
 import { Readable } from 'node:stream';
-import type { FastifyReply } from 'fastify';
 import { maxVersionPage } from '../app/index.js';
 import { ClearanceError } from '../domain/index.js';
 import {
@@ -14,14 +13,13 @@ import { principalOf } from './http-hooks.js';
 import { keptReplies } from './kept-replies.js';
 import { errors, idempotencyHeader, listOf, ref } from './record-schemas.js';
 import type { RoutesPlugin } from './routes-plugin.js';
-import { versionListRenderer } from './version-list-json.js';
 
 export const modelRoutes: RoutesPlugin = async (app, { useCases }) => {
   // The hot reads: kept values are answered with the body and ETag made the first time.
   const keptModel = keptReplies();
   const keptVersion = keptReplies();
   const keptServing = keptReplies();
-  const versionLists = versionListRenderer();
+  const keptVersionList = keptReplies();
   app.post(
     '/policies',
     {
@@ -150,13 +148,8 @@ export const modelRoutes: RoutesPlugin = async (app, { useCases }) => {
           `<${app.prefix}/models/${encodeURIComponent(name)}/versions?${query}>; rel="next"`,
         );
       }
-      // Rendered here rather than by the schema serialiser, to the same bytes (version-list-json.ts).
-      reply.header('etag', versionLists.etag(name, page.versions));
-      // The body is the schema's JSON already, as text: the plain reply type sends it as it is.
-      const plain: FastifyReply = reply;
-      return plain
-        .type('application/json; charset=utf-8')
-        .send(versionLists.json(reply, page.versions));
+      // A kept page (frozen until the model's versions change) is sent as serialised the first time.
+      return keptVersionList(reply, page.versions);
     },
   );
 

@@ -86,8 +86,8 @@ const policySchema = {
   properties: { digest: text, name: text, text, registeredAt: text, registeredBy: text },
 } as const;
 
-/** A version's own (immutable) fields, in the order a `Version` record carries them. */
-export const versionOwnProperties = {
+/** A version's own fields, in the order a `Version` record carries them. */
+const versionOwnProperties = {
   model: text,
   version: text,
   artifactUri: text,

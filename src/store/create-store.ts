@@ -1,7 +1,6 @@
 import type { Repositories, Store } from '../app/shared/ports.js';
 import { ClearanceError, isClearanceError } from '../domain/index.js';
 import type { RepositoryContext } from './columns.js';
-import { CommittedVersions } from './committed-versions.js';
 import { openDialect, type StoreConfig } from './dialects/open-dialect.js';
 import type { StoreDialect } from './dialects/store-dialect.js';
 import { migrateToLatest } from './migrations/migrate-to-latest.js';
@@ -40,17 +39,13 @@ export async function createStore(config: StoreConfig): Promise<Store> {
 /** A Store over an open, migrated dialect. */
 export function storeOn(dialect: StoreDialect): Store {
   const on = (db: StoreDialect['db']) => repositories({ db, dialect });
-  // Reads see committed rows only, so they may fill the cache of immutable versions; writes may
-  // not (what they see may yet roll back).
-  const committed = new CommittedVersions();
-  const onCommitted = (db: StoreDialect['db']) => repositories({ db, dialect }, committed);
   // A transaction has a Kysely of its own, but a statement outside one runs on the same instance
   // every time: its repositories are made once, not twenty objects per statement.
   const made = new WeakMap<StoreDialect['db'], Repositories>();
   const onShared = (db: StoreDialect['db']) => {
     let repos = made.get(db);
     if (repos === undefined) {
-      repos = onCommitted(db);
+      repos = on(db);
       made.set(db, repos);
     }
     return repos;
@@ -65,18 +60,18 @@ export function storeOn(dialect: StoreDialect): Store {
   }
   return {
     transaction: (work) => translated(() => dialect.writeTransaction((db) => work(on(db)))),
-    read: (work) => translated(() => dialect.readTransaction((db) => work(onCommitted(db)))),
+    read: (work) => translated(() => dialect.readTransaction((db) => work(on(db)))),
     readOne: (work) => translated(() => dialect.readStatement((db) => work(onShared(db)))),
     dataVersion: () => dialect.dataVersion(),
     close: () => dialect.destroy(),
   };
 }
 
-function repositories(context: RepositoryContext, committed?: CommittedVersions): Repositories {
+function repositories(context: RepositoryContext): Repositories {
   const jobs = jobRepository(context);
   return {
     models: modelRepository(context),
-    versions: versionRepository(context, committed),
+    versions: versionRepository(context),
     evidence: evidenceRepository(context),
     policies: policyRepository(context),
     requests: requestRepository(context),

@@ -46,6 +46,12 @@ export interface VersionStatesTable {
   since: Instant;
 }
 
+/** Kept by triggers on `versions` and `version_states` (migration 0017); no row means 0. */
+export interface VersionChangesTable {
+  model: string;
+  changes: number;
+}
+
 export interface EvidenceTable {
   model: string;
   version: string;
@@ -303,6 +309,7 @@ export interface Database {
   models: ModelsTable;
   versions: VersionsTable;
   version_states: VersionStatesTable;
+  version_changes: VersionChangesTable;
   evidence: EvidenceTable;
   transition_requests: TransitionRequestsTable;
   approvals: ApprovalsTable;

@@ -51,6 +51,8 @@ export interface MemoryState extends WorkQueueState, RolloutsState, MetadataStat
   models: Map<string, Model>;
   versions: Map<string, Version>;
   states: Map<string, VersionState>;
+  /** By model: what the database's triggers count in `version_changes`. */
+  versionChanges: Map<string, number>;
   evidence: EvidenceRecord[];
   policies: Map<string, PolicyRecord>;
   requests: Map<string, TransitionRequest>;
@@ -83,6 +85,7 @@ function emptyState(): MemoryState {
     models: new Map(),
     versions: new Map(),
     states: new Map(),
+    versionChanges: new Map(),
     evidence: [],
     policies: new Map(),
     requests: new Map(),
@@ -169,6 +172,7 @@ function versionRepos(s: MemoryState): Pick<Repositories, 'models' | 'versions' 
         }
         s.versions.set(k, copy(version));
         s.states.set(k, copy(initial));
+        s.versionChanges.set(version.model, (s.versionChanges.get(version.model) ?? 0) + 2);
       },
       get: async (model, version) => {
         const found = s.versions.get(key(model, version));
@@ -188,7 +192,9 @@ function versionRepos(s: MemoryState): Pick<Repositories, 'models' | 'versions' 
           }
         }
         s.states.set(k, copy(state));
+        s.versionChanges.set(state.model, (s.versionChanges.get(state.model) ?? 0) + 1);
       },
+      changes: async (model) => s.versionChanges.get(model) ?? 0,
       inState: async (model, state) =>
         [...s.versions.values()]
           .filter((v) => v.model === model && s.states.get(key(model, v.version))?.state === state)

@@ -96,18 +96,36 @@ forEachStore('attack: caches never change an answer', (open) => {
     return { h, other, a, b, authorization, get };
   }
 
-  // Known defect: a kept reply sets its ETag for HEAD too (src/http/kept-replies.ts), while the
-  // conditional-GET hook handles GET only, so HEAD carries an ETag on SQLite (kept) and none on
-  // PostgreSQL (not kept). Fails on PostgreSQL until HEAD is treated one way on both.
-  it.skip('answers HEAD on a kept model with the GET headers and no body, cold and warm', async () => {
+  // Was a defect: a kept reply set its ETag for HEAD too (src/http/kept-replies.ts), while the
+  // conditional-GET hook handled GET only, so HEAD carried an ETag on SQLite (kept) and none on
+  // PostgreSQL (not kept). The hook now treats HEAD as GET.
+  it('answers HEAD on a kept model with the GET headers and no body, cold and warm', async () => {
     const { a, authorization } = await twoServers();
-    const url = `/api/v1/models/${model}`;
-    const get = await a.app.inject({ method: 'GET', url, headers: { authorization } });
-    for (let i = 0; i < 2; i++) {
-      const head = await a.app.inject({ method: 'HEAD', url, headers: { authorization } });
-      expect(head.statusCode).toBe(200);
-      expect(head.body).toBe('');
-      expect(head.headers.etag).toBe(get.headers.etag);
+    const urls = [
+      `/api/v1/models/${model}`,
+      `/api/v1/models/${model}/serving`,
+      `/api/v1/models/${model}/versions/1.0.0`,
+      `/api/v1/models/${model}/versions`,
+      `/api/v1/models/${model}/versions?limit=1`,
+    ];
+    const same = ['etag', 'cache-control', 'content-type', 'content-length', 'link'];
+    for (const url of urls) {
+      // Cold: HEAD first, before any GET filled a cache.
+      for (let i = 0; i < 2; i++) {
+        const head = await a.app.inject({ method: 'HEAD', url, headers: { authorization } });
+        const get = await a.app.inject({ method: 'GET', url, headers: { authorization } });
+        expect(head.statusCode, url).toBe(200);
+        expect(head.body, url).toBe('');
+        expect(head.headers.etag, url).toBeDefined();
+        for (const name of same)
+          expect(head.headers[name], `${url} ${name}`).toBe(get.headers[name]);
+        const matched = await a.app.inject({
+          method: 'HEAD',
+          url,
+          headers: { authorization, 'if-none-match': String(get.headers.etag) },
+        });
+        expect(matched.statusCode, url).toBe(304);
+      }
     }
   });
 
@@ -153,11 +171,12 @@ forEachStore('attack: caches never change an answer', (open) => {
     }
   });
 
-  // Known defect: the remembered version fields (src/store/committed-versions.ts) and the list's
-  // ETag (src/http/version-list-json.ts) assume version rows never change, so a row rewritten
-  // behind the service (triggers dropped by hand, or a restore under a running server) keeps
-  // being listed as it was, with its old ETag, while the single read shows the new row.
-  it.skip('lists a version as its single read does after the row changed behind the service (sqlite3 on the file)', async () => {
+  // Was a defect: remembered version fields and a list ETag made from names, states and times
+  // assumed version rows never change, so a row rewritten behind the service kept being listed as
+  // it was, with its old ETag. Lists are now kept whole under the model's version-change count,
+  // which the database's triggers move on any change to the model's version rows, and their ETag
+  // is the body's.
+  it('lists a version as its single read does after the row changed behind the service (sqlite3 on the file)', async () => {
     const { h, a, authorization } = await twoServers();
     if (h.database === undefined || !h.database.startsWith('sqlite:')) return;
     const list = `/api/v1/models/${model}/versions`;

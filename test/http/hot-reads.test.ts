@@ -184,4 +184,58 @@ forEachStore('hot reads kept until the next commit', (open) => {
       expect(seen.production).toEqual({ version, since });
     }
   });
+
+  it('lists the states a rollback through A set on B’s very next list and page, ETag changed', async () => {
+    const { a, b, get, authorization } = await twoServers();
+    const urls = [`/api/v1/models/${model}/versions`, `/api/v1/models/${model}/versions?limit=1`];
+    const etags = new Map<string, string>();
+    for (const url of urls) {
+      for (let i = 0; i < 2; i++) {
+        const warm = await b.app.inject({ method: 'GET', url, headers: { authorization } });
+        expect(warm.statusCode).toBe(200);
+        etags.set(url, String(warm.headers.etag));
+      }
+    }
+    const rolledBack = await a.app.inject({
+      method: 'POST',
+      url: `/api/v1/models/${model}/rollback`,
+      headers: { authorization },
+      payload: { reason: 'latency regression' },
+    });
+    expect(rolledBack.statusCode).toBe(200);
+    const listed = (await get(b.app, urls[0] as string)) as { version: string; state: string }[];
+    expect(listed.map((v) => [v.version, v.state])).toEqual([
+      ['1.0.0', 'production'],
+      ['1.1.0', 'deprecated'],
+    ]);
+    const first = (await get(b.app, urls[1] as string)) as { state: string }[];
+    expect(first.map((v) => v.state)).toEqual(['production']);
+    for (const url of urls) {
+      const again = await b.app.inject({ method: 'GET', url, headers: { authorization } });
+      expect(again.headers.etag, url).not.toBe(etags.get(url));
+    }
+  });
+
+  it('keeps a model’s list through commits that leave its versions alone', async () => {
+    const { h, b, get } = await twoServers();
+    const url = `/api/v1/models/${model}/versions`;
+    await get(b.app, url);
+    const other = 'credit-risk-lgd';
+    await setupModel(h, 'credit-risk', other, 'regulated');
+    await registerVersion(h.deps, people.ci, {
+      model: other,
+      version: '9.0.0',
+      artifactUri: `s3://models/${other}/9.0.0`,
+      artifactDigest: `sha256:${'cd'.repeat(32)}`,
+      lineage: {},
+    });
+    const before = b.reads.versionPages.stats();
+    expect((await get(b.app, url)).map((v: { version: string }) => v.version)).toEqual([
+      '1.0.0',
+      '1.1.0',
+    ]);
+    // Read again only if the model's own count moved: here it did not, on every engine.
+    expect(b.reads.versionPages.stats().hits).toBe(before.hits + 1);
+    expect(b.reads.versionPages.stats().misses).toBe(before.misses);
+  });
 });

@@ -1,6 +1,7 @@
 /**
- * The version list is rendered by the route from remembered JSON of each version's own fields
- * (src/http/version-list-json.ts) and its ETag comes from the versions' names, states and times.
+ * The version list is serialised by the route's schema, or sent as kept (a page kept in memory
+ * under its model's change count, `countedCache`, with its body and ETag made once), and its ETag
+ * is its body's. A server that keeps pages must send the same bytes as one that keeps nothing.
  * The oracle for the bytes is the one-version route, which the `Version` schema's serialiser still
  * renders: the list must be exactly those bodies, in order, joined. The ETag must change whenever
  * the body does, and only then.
@@ -14,6 +15,7 @@ import {
   createToken,
   createUser,
   grantRole,
+  hotReads,
   registerVersion,
 } from '../../src/app/index.js';
 import { storeDirectory } from '../../src/compose.js';
@@ -44,14 +46,18 @@ const lineages: Lineage[] = [
 
 forEachStore('the version list’s bytes and ETag', (open) => {
   let app: FastifyInstance | undefined;
+  let keeping: FastifyInstance | undefined;
   afterEach(async () => {
     await app?.close();
+    await keeping?.close();
     app = undefined;
+    keeping = undefined;
   });
 
   async function serve(): Promise<{
     h: StoreHarness;
     get: (url: string, headers?: Record<string, string>) => Promise<LightMyRequestResponse>;
+    getKept: (url: string) => Promise<LightMyRequestResponse>;
     register: (version: string, lineage: Lineage) => Promise<void>;
   }> {
     const h = await open();
@@ -62,6 +68,12 @@ forEachStore('the version list’s bytes and ETag', (open) => {
       now: () => h.clock.now(),
     });
     app = server;
+    keeping = buildServer({
+      useCases: bindUseCases({ ...h.deps, hotReads: hotReads(h.deps.store) }),
+      directory: storeDirectory(h.deps.store),
+      bodyLimitBytes: 1024 * 1024,
+      now: () => h.clock.now(),
+    });
     await bootstrapAdmin(h.deps, { userId: people.admin.id });
     await setupModel(h, 'credit-risk', model, 'regulated');
     await createUser(h.deps, people.admin, { id: 'ada.auditor' });
@@ -83,7 +95,10 @@ forEachStore('the version list’s bytes and ETag', (open) => {
         url,
         headers: { authorization: `Bearer ${token.token}`, ...headers },
       });
-    return { h, get, register };
+    const kept = keeping;
+    const getKept = (url: string) =>
+      kept.inject({ method: 'GET', url, headers: { authorization: `Bearer ${token.token}` } });
+    return { h, get, getKept, register };
   }
 
   /** The list as the one-version route (the schema serialiser) renders each of its versions. */
@@ -98,7 +113,7 @@ forEachStore('the version list’s bytes and ETag', (open) => {
   }
 
   it('renders the list and its pages to the schema serialiser’s bytes, cold and warm', async () => {
-    const { h, get, register } = await serve();
+    const { h, get, getKept, register } = await serve();
     const names = lineages.map((_, i) => `1.${i}.0+rc`);
     for (const [i, lineage] of lineages.entries()) await register(names[i] as string, lineage);
     await seedProduction(h, model, names[1] as string);
@@ -109,6 +124,10 @@ forEachStore('the version list’s bytes and ETag', (open) => {
       expect(all.statusCode, round).toBe(200);
       expect(all.headers['content-type']).toBe('application/json; charset=utf-8');
       expect(all.body, round).toBe(expected);
+      const kept = await getKept(`/api/v1/models/${model}/versions`);
+      expect(kept.body, `${round}, kept`).toBe(expected);
+      expect(kept.headers.etag, `${round}, kept`).toBe(all.headers.etag);
+      expect(kept.headers['content-type']).toBe('application/json; charset=utf-8');
     }
     const first = await get(`/api/v1/models/${model}/versions?limit=2`);
     expect(first.body).toBe(await oldPath(get, names.slice(0, 2)));

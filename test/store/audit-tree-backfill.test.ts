@@ -19,7 +19,13 @@ const hex = (bytes: Uint8Array | undefined) =>
 
 /** Removes migrations 0005 and later from a migrated database, as before the upgrade. */
 async function rewind(db: StoreDialect): Promise<void> {
-  // 0015 to 0007, undone first (they do not touch the audit tree).
+  // 0017 to 0007, undone first (they do not touch the audit tree).
+  for (const table of ['versions', 'version_states']) {
+    for (const statement of db.dropVersionChangeStatements(table)) {
+      await sql.raw(statement).execute(db.db);
+    }
+  }
+  await sql`drop table version_changes`.execute(db.db);
   await sql`drop index audit_entries_by_time`.execute(db.db);
   await sql`drop index audit_entries_by_actor`.execute(db.db);
   await sql`drop table audit_entry_models`.execute(db.db);

@@ -8,7 +8,7 @@
  */
 import { CompiledQuery, type QueryResult } from 'kysely';
 import { afterEach, expect, it, vi } from 'vitest';
-import { bindUseCases, registerVersion } from '../../src/app/index.js';
+import { bindUseCases, hotReads, registerVersion } from '../../src/app/index.js';
 import { openDialect, type StoreConfig } from '../../src/store/index.js';
 import { addVersion, forEachStore, people, person, setupModel, toStaging } from '../app/harness.js';
 
@@ -23,6 +23,7 @@ const growing = [
   'audit_entry_models',
   'audit_tree_nodes',
   'evidence',
+  'version_changes',
 ];
 
 const model = 'credit-risk-pd';
@@ -72,12 +73,15 @@ forEachStore('query plans of the hot paths', (open, engine) => {
     await addVersion(h, { model, version: '2026.2', dir: 'credit-risk/candidates/passing' });
     const statements = await recorded(async () => {
       const auditor = person('ada.auditor', 'auditor');
-      const use = bindUseCases(h.deps);
+      // With the reads kept in memory, as a server runs them: a kept page's count is read too.
+      const use = bindUseCases({ ...h.deps, hotReads: hotReads(h.deps.store) });
       await use.getModel(auditor, model);
       await use.getVersion(auditor, { model, version: '0.5' });
-      await use.versionPage(auditor, { model, limit: 5 });
-      await use.versionPage(auditor, { model, limit: 5, after: '0.4' });
-      await use.listVersions(auditor, model);
+      for (let i = 0; i < 2; i++) {
+        await use.versionPage(auditor, { model, limit: 5 });
+        await use.versionPage(auditor, { model, limit: 5, after: '0.4' });
+        await use.listVersions(auditor, model);
+      }
       await use.serving(auditor, model);
       await use.listRequests(auditor, { model });
       await use.auditEntries(auditor, { model, limit: 10 });

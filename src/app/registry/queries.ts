@@ -9,6 +9,11 @@ import {
   type VersionView,
 } from '../../domain/index.js';
 import type { AppDeps } from '../shared/app-deps.js';
+import type { Repositories } from '../shared/ports.js';
+import type { VersionPage } from '../shared/read-cache.js';
+
+export type { VersionPage };
+
 import { loadModel } from '../shared/load-policy.js';
 import { guardedRead } from '../shared/read-access.js';
 
@@ -44,19 +49,7 @@ export async function listVersions(
   principal: Principal,
   input: { model: string },
 ): Promise<VersionView[]> {
-  const read = registryRead(principal, 'version.list', `versions of ${input.model}`);
-  return guardedRead(deps, read, () =>
-    deps.store.read(async (tx) => {
-      await loadModel(tx, input.model);
-      return tx.versions.list(input.model, { remembered: true });
-    }),
-  );
-}
-
-/** One page of a model's versions, and the `after` that asks for the next (absent at the end). */
-export interface VersionPage {
-  versions: VersionView[];
-  next?: string;
+  return (await versionPage(deps, principal, input)).versions;
 }
 
 /** Pages hold at most this many versions. */
@@ -65,6 +58,7 @@ export const maxVersionPage = 1000;
 /**
  * A model's versions in registration order, `limit` at a time after version `after` (all of them
  * when no limit is given). An `after` the model does not have is bad input, not an empty page.
+ * With `hotReads`, the page is frozen and shared until the model's versions change.
  */
 export async function versionPage(
   deps: AppDeps,
@@ -79,32 +73,46 @@ export async function versionPage(
     );
   }
   const read = registryRead(principal, 'version.list', `versions of ${model}`);
-  return guardedRead(deps, read, () =>
-    deps.store.read(async (tx) => {
-      await loadModel(tx, model);
-      const anchor = after === undefined ? undefined : await tx.versions.get(model, after);
-      if (after !== undefined && anchor === undefined) {
-        throw invalidInput(
-          `Model ${model} has no version ${after} to page after.`,
-          'Use the `after` of the previous page (its Link header), or drop it to start over.',
-        );
-      }
-      if (limit === undefined && anchor === undefined)
-        return { versions: await tx.versions.list(model, { remembered: true }) };
-      // One more than asked tells whether a next page exists without a count.
-      const rows = await tx.versions.page(model, {
-        limit: (limit ?? maxVersionPage) + 1,
-        remembered: true,
-        ...(anchor === undefined ? {} : { after: anchor }),
-      });
-      const size = limit ?? maxVersionPage;
-      const versions = rows.slice(0, size);
-      const last = versions.at(-1);
-      return rows.length > size && last !== undefined
-        ? { versions, next: last.version }
-        : { versions };
-    }),
-  );
+  return guardedRead(deps, read, () => {
+    const pages = deps.hotReads?.versionPages;
+    if (pages === undefined) return deps.store.read((tx) => readVersionPage(tx, input));
+    // Kept per query under the model's version-change count: re-read only once it moved.
+    return pages.get({
+      key: `${model}\u0000${limit ?? ''}\u0000${after ?? ''}`,
+      count: () => deps.store.readOne((tx) => tx.versions.changes(model)),
+      read: () =>
+        deps.store.read(async (tx) => {
+          const count = await tx.versions.changes(model);
+          return { count, value: await readVersionPage(tx, input) };
+        }),
+    });
+  });
+}
+
+async function readVersionPage(
+  tx: Repositories,
+  input: { model: string; limit?: number | undefined; after?: string | undefined },
+): Promise<VersionPage> {
+  const { model, limit, after } = input;
+  await loadModel(tx, model);
+  const anchor = after === undefined ? undefined : await tx.versions.get(model, after);
+  if (after !== undefined && anchor === undefined) {
+    throw invalidInput(
+      `Model ${model} has no version ${after} to page after.`,
+      'Use the `after` of the previous page (its Link header), or drop it to start over.',
+    );
+  }
+  if (limit === undefined && anchor === undefined)
+    return { versions: await tx.versions.list(model) };
+  // One more than asked tells whether a next page exists without a count.
+  const rows = await tx.versions.page(model, {
+    limit: (limit ?? maxVersionPage) + 1,
+    ...(anchor === undefined ? {} : { after: anchor }),
+  });
+  const size = limit ?? maxVersionPage;
+  const versions = rows.slice(0, size);
+  const last = versions.at(-1);
+  return rows.length > size && last !== undefined ? { versions, next: last.version } : { versions };
 }
 
 export async function getVersion(

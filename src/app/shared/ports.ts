@@ -127,31 +127,24 @@ export interface ModelRepository {
   list(): Promise<Model[]>;
 }
 
-/** Lists for replies may take versions' own fields from what the process has read before. */
-export interface Remembered {
-  remembered?: boolean;
-}
-
 export interface VersionRepository {
   insert(version: Version, initialState: VersionState): Promise<void>;
   get(model: string, version: string): Promise<VersionView | undefined>;
   /** Records the new current state; the database keeps at most one `production` per model. */
   setState(state: VersionState): Promise<void>;
   inState(model: string, state: string): Promise<VersionView[]>;
-  /**
-   * With `remembered`, a version's own fields may come from what this process read before (they
-   * never change) rather than from its row: for replies, never for checks of the stored rows.
-   */
-  list(model: string, options?: Remembered): Promise<VersionView[]>;
+  list(model: string): Promise<VersionView[]>;
   /**
    * Up to `limit` versions in registration order (created_at, then name), starting after version
-   * `after` when given (a keyset page: one index range, whatever the page's depth). `remembered`
-   * as for `list`.
+   * `after` when given (a keyset page: one index range, whatever the page's depth).
    */
-  page(
-    model: string,
-    page: { limit: number; after?: VersionView } & Remembered,
-  ): Promise<VersionView[]>;
+  page(model: string, page: { limit: number; after?: VersionView }): Promise<VersionView[]>;
+  /**
+   * How many times the model's version rows (`versions`, `version_states`) have changed: the
+   * database's triggers add to it in the changing transaction, so a kept list of the model's
+   * versions is current while it is unchanged (`countedCache`). 0 before the first change.
+   */
+  changes(model: string): Promise<number>;
 }
 
 export interface EvidenceRepository {

@@ -8,6 +8,7 @@
  * every time.
  */
 import type { Model, ServingView, VersionView } from '../../domain/index.js';
+import { type CountedCache, countedCache } from './counted-cache.js';
 import type { Store } from './ports.js';
 
 /** Entries kept per cache; past that the least recently used is dropped. */
@@ -72,7 +73,13 @@ function deepFreeze<T extends object>(value: T): T {
   return Object.freeze(value);
 }
 
-/** The registry's hot reads, each kept by `readCache` (`compose.ts` builds one per process). */
+/** A page of a model's versions, and the `after` that asks for the next (absent at the end). */
+export interface VersionPage {
+  versions: VersionView[];
+  next?: string;
+}
+
+/** The registry's hot reads (`compose.ts` builds one per process). */
 export interface HotReads {
   /** By model name. */
   models: ReadCache<Model>;
@@ -80,8 +87,18 @@ export interface HotReads {
   versions: ReadCache<VersionView>;
   /** By model name: the serving view (production, canary, rollback target). */
   serving: ReadCache<ServingView>;
+  /**
+   * By `<model>\u0000<limit>\u0000<after>`: version lists and pages, kept by `countedCache`
+   * under the model's version-change count, so commits to other models leave them in place.
+   */
+  versionPages: CountedCache<VersionPage>;
 }
 
 export function hotReads(store: Pick<Store, 'dataVersion'>): HotReads {
-  return { models: readCache(store), versions: readCache(store), serving: readCache(store) };
+  return {
+    models: readCache(store),
+    versions: readCache(store),
+    serving: readCache(store),
+    versionPages: countedCache(store, { weigh: (page) => page.versions.length }),
+  };
 }

@@ -58,6 +58,17 @@ export function postgresDialect(options: PostgresOptions): StoreDialect {
       `drop trigger if exists ${table}_append_only on ${table}`,
       `drop trigger if exists ${table}_no_truncate on ${table}`,
     ],
+    versionChangeStatements: (table) => [
+      countVersionChangeFunction,
+      `create trigger ${table}_count_change after insert or update or delete on ${table} ` +
+        'for each row execute function clearance_count_version_change()',
+      `create trigger ${table}_count_truncate after truncate on ${table} ` +
+        'for each statement execute function clearance_count_version_change()',
+    ],
+    dropVersionChangeStatements: (table) => [
+      `drop trigger if exists ${table}_count_change on ${table}`,
+      `drop trigger if exists ${table}_count_truncate on ${table}`,
+    ],
     classifyError,
     conflictTable: (error) => {
       const table = (error as { table?: unknown } | null)?.table;
@@ -66,6 +77,29 @@ export function postgresDialect(options: PostgresOptions): StoreDialect {
     destroy: () => db.destroy(),
   };
 }
+
+/**
+ * Adds to the change counter of the model of each row changed (both rows of an UPDATE); a
+ * TRUNCATE adds to every model's. `create or replace`, so repeatable.
+ */
+const countVersionChangeFunction = `create or replace function clearance_count_version_change()
+returns trigger language plpgsql as $$
+begin
+  if tg_op = 'TRUNCATE' then
+    update version_changes set changes = changes + 1;
+    return null;
+  end if;
+  if tg_op in ('UPDATE', 'DELETE') then
+    insert into version_changes (model, changes) values (old.model, 1)
+      on conflict (model) do update set changes = version_changes.changes + 1;
+  end if;
+  if tg_op in ('INSERT', 'UPDATE') then
+    insert into version_changes (model, changes) values (new.model, 1)
+      on conflict (model) do update set changes = version_changes.changes + 1;
+  end if;
+  return null;
+end;
+$$`;
 
 /** The trigger function every append-only table uses; `create or replace`, so repeatable. */
 const refuseChangeFunction = `create or replace function clearance_refuse_change()

@@ -172,6 +172,19 @@ export function sqliteDialect(options: SqliteOptions): StoreDialect {
       ),
     dropAppendOnlyStatements: (table) =>
       ['update', 'delete'].map((op) => `drop trigger if exists ${table}_no_${op}`),
+    versionChangeStatements: (table) => {
+      const bump = (row: 'new' | 'old') =>
+        `insert into version_changes (model, changes) values (${row}.model, 1) ` +
+        'on conflict (model) do update set changes = changes + 1;';
+      return [
+        `create trigger ${table}_count_insert after insert on ${table} begin ${bump('new')} end`,
+        `create trigger ${table}_count_update after update on ${table} ` +
+          `begin ${bump('old')} ${bump('new')} end`,
+        `create trigger ${table}_count_delete after delete on ${table} begin ${bump('old')} end`,
+      ];
+    },
+    dropVersionChangeStatements: (table) =>
+      ['insert', 'update', 'delete'].map((op) => `drop trigger if exists ${table}_count_${op}`),
     classifyError,
     // better-sqlite3 only says it in the message: "UNIQUE constraint failed: models.name".
     conflictTable: (error) =>

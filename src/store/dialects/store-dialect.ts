@@ -74,6 +74,15 @@ export interface StoreDialect {
   appendOnlyStatements(table: string): string[];
   /** Statements that drop the append-only triggers again, for tamper tests and repairs. */
   dropAppendOnlyStatements(table: string): string[];
+  /**
+   * Triggers that add to `version_changes.changes` of a row's `model` whenever a row of `table`
+   * is inserted, updated or deleted, in the changing statement's transaction: the per-model
+   * change counter cached version pages are filed under (ADR 015). In the database, so a
+   * hand-written statement counts too.
+   */
+  versionChangeStatements(table: string): string[];
+  /** Statements that drop `versionChangeStatements`' triggers again, for rewinding migrations. */
+  dropVersionChangeStatements(table: string): string[];
   classifyError(error: unknown): StoreErrorKind | undefined;
   /** The table a unique violation happened in, for a message in our words (never the driver's). */
   conflictTable(error: unknown): string | undefined;

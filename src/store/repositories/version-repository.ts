@@ -2,7 +2,6 @@ import type { Insertable, Selectable } from 'kysely';
 import type { VersionRepository } from '../../app/shared/ports.js';
 import { ClearanceError, type Lineage, type VersionView } from '../../domain/index.js';
 import { conflictOnDuplicate, fromJson, iso, type RepositoryContext, toJson } from '../columns.js';
-import type { CommittedVersions } from '../committed-versions.js';
 import { preparedQuery } from '../prepared-query.js';
 import type { VersionStatesTable, VersionsTable } from '../schema.js';
 
@@ -49,76 +48,14 @@ const pageAfter = preparedQuery(
       .limit(p.limit),
 );
 
-// The same pages with only what changes (the state): the rest comes from `CommittedVersions`.
-function versionStates(db: RepositoryContext['db']) {
-  return db
-    .selectFrom('versions as v')
-    .innerJoin('version_states as s', (join) =>
-      join.onRef('s.model', '=', 'v.model').onRef('s.version', '=', 'v.version'),
-    )
-    .select(['v.version', 's.state', 's.since']);
-}
-const listStates = preparedQuery((db, p: { model: string }) =>
-  versionStates(db).where('v.model', '=', p.model).orderBy('v.created_at').orderBy('v.version'),
-);
-const firstPageStates = preparedQuery((db, p: { model: string; limit: number }) =>
-  versionStates(db)
-    .where('v.model', '=', p.model)
-    .orderBy('v.created_at')
-    .orderBy('v.version')
-    .limit(p.limit),
-);
-const pageStatesAfter = preparedQuery(
-  (db, p: { model: string; createdAt: string; version: string; limit: number }) =>
-    versionStates(db)
-      .where('v.model', '=', p.model)
-      .where((eb) =>
-        eb(eb.refTuple('v.created_at', 'v.version'), '>', eb.tuple(p.createdAt, p.version)),
-      )
-      .orderBy('v.created_at')
-      .orderBy('v.version')
-      .limit(p.limit),
+// A model's version-change count (migration 0017): one row by its key; no row means none yet.
+const changesOf = preparedQuery((db, p: { model: string }) =>
+  db.selectFrom('version_changes').select('changes').where('model', '=', p.model),
 );
 
-type StateRow = Pick<VersionViewRow, 'version' | 'state' | 'since'>;
-
-/**
- * `remembering` is given to reads of committed data only (see `CommittedVersions`): with it, lists
- * asked for `remembered` versions read each version's state and take the rest from it, reading
- * whole rows only when it lacks one.
- */
-export function versionRepository(
-  context: RepositoryContext,
-  remembering?: CommittedVersions,
-): VersionRepository {
+export function versionRepository(context: RepositoryContext): VersionRepository {
   const { db } = context;
   const views = () => versionViews(db);
-  /** The views of `states` from `committed`, or (one of them unknown) `full`'s rows, remembered. */
-  async function known(
-    input: { model: string; remembered: boolean | undefined },
-    states: () => Promise<StateRow[]>,
-    full: () => Promise<VersionViewRow[]>,
-  ): Promise<VersionView[]> {
-    const { model } = input;
-    // Checks of the stored rows against the log (`remembered` unset) always read the rows.
-    const committed = input.remembered === true ? remembering : undefined;
-    if (committed !== undefined) {
-      const rows = await states();
-      const found: VersionView[] = [];
-      for (const row of rows) {
-        const version = committed.get(model, row.version);
-        if (version === undefined) break;
-        found.push({ ...version, state: row.state, stateSince: iso(row.since) });
-      }
-      if (found.length === rows.length) return found;
-    }
-    return (await full()).map((row) => {
-      const view = toView(row);
-      if (committed === undefined) return view;
-      const { state, stateSince, ...version } = view;
-      return { ...committed.remember(version), state, stateSince };
-    });
-  }
   return {
     async insert(version, initialState) {
       await conflictOnDuplicate(
@@ -180,27 +117,24 @@ export function versionRepository(
         .execute();
       return rows.map(toView);
     },
-    async page(model, { limit, after, remembered }) {
-      if (after === undefined) {
-        return known(
-          { model, remembered },
-          () => firstPageStates(db, { model, limit }),
-          () => firstPage(db, { model, limit }),
-        );
-      }
-      const params = { model, createdAt: after.createdAt, version: after.version, limit };
-      return known(
-        { model, remembered },
-        () => pageStatesAfter(db, params),
-        () => pageAfter(db, params),
-      );
+    async page(model, { limit, after }) {
+      const rows =
+        after === undefined
+          ? await firstPage(db, { model, limit })
+          : await pageAfter(db, {
+              model,
+              createdAt: after.createdAt,
+              version: after.version,
+              limit,
+            });
+      return rows.map(toView);
     },
-    async list(model, options) {
-      return known(
-        { model, remembered: options?.remembered },
-        () => listStates(db, { model }),
-        () => listViews(db, { model }),
-      );
+    async list(model) {
+      return (await listViews(db, { model })).map(toView);
+    },
+    async changes(model) {
+      const [row] = await changesOf(db, { model });
+      return row === undefined ? 0 : Number(row.changes);
     },
   };
 }

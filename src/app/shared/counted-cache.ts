@@ -1,0 +1,98 @@
+/**
+ * Values kept in this process, each filed under a counter the database keeps beside what the
+ * value was read from (a model's version-change count, `version_changes`, ADR 015): a kept value
+ * is answered for as long as its counter has not moved, and read again once it has. Unlike
+ * `readCache`, a commit elsewhere (another model, an audit entry) does not drop it.
+ *
+ * Checking costs one statement (the counter's row by its key); where the store tells commits
+ * cheaply (`Store.dataVersion`, SQLite) not even that: a value confirmed while the data version
+ * answered `v` is still exact while it answers `v`. Invalidation is exact, never by time.
+ */
+import type { Store } from './ports.js';
+
+/** Versions kept across every value (each value weighs its number of versions, at least 1). */
+const defaultCapacity = 16_384;
+
+export interface CountedCache<V> {
+  /**
+   * The value under `key`: from memory if `count` still answers the counter it was read under,
+   * else from `read`, which returns the value and the counter read in the same snapshot. A `read`
+   * that throws (not found, bad input) keeps nothing.
+   */
+  get(input: {
+    key: string;
+    count: () => Promise<number>;
+    read: () => Promise<{ count: number; value: V }>;
+  }): Promise<V>;
+  stats(): { hits: number; misses: number; size: number; weight: number };
+}
+
+interface Entry<V> {
+  value: V;
+  count: number;
+  weight: number;
+  /** The data version under which `count` was last found current, if the store tells it. */
+  confirmedAt: number | undefined;
+}
+
+/**
+ * Ordering keeps it exact under concurrency: the data version is read before the counter and
+ * before the read's snapshot starts, so an entry is at least as new as the version it is
+ * confirmed under. Kept values are frozen: every request shares them.
+ */
+export function countedCache<V extends object>(
+  store: Pick<Store, 'dataVersion'>,
+  options: { weigh: (value: V) => number; capacity?: number },
+): CountedCache<V> {
+  const capacity = options.capacity ?? defaultCapacity;
+  const entries = new Map<string, Entry<V>>();
+  let weight = 0;
+  let hits = 0;
+  let misses = 0;
+  function hit(key: string, entry: Entry<V>): V {
+    hits += 1;
+    entries.delete(key);
+    entries.set(key, entry);
+    return entry.value;
+  }
+  function keep(key: string, entry: Entry<V>): void {
+    const known = entries.get(key);
+    if (known !== undefined) weight -= known.weight;
+    entries.delete(key);
+    entries.set(key, entry);
+    weight += entry.weight;
+    // Least recently used first; the newest entry stays even when it alone is over capacity.
+    for (const [oldKey, old] of entries) {
+      if (weight <= capacity || old === entry) break;
+      entries.delete(oldKey);
+      weight -= old.weight;
+    }
+  }
+  return {
+    async get({ key, count, read }) {
+      const version = store.dataVersion();
+      const entry = entries.get(key);
+      if (entry !== undefined) {
+        if (version !== undefined && entry.confirmedAt === version) return hit(key, entry);
+        if ((await count()) === entry.count) {
+          entry.confirmedAt = version;
+          return hit(key, entry);
+        }
+      }
+      misses += 1;
+      const fresh = await read();
+      const value = deepFreeze(fresh.value);
+      const kept = { value, count: fresh.count, confirmedAt: version };
+      keep(key, { ...kept, weight: Math.max(1, options.weigh(value)) });
+      return value;
+    },
+    stats: () => ({ hits, misses, size: entries.size, weight }),
+  };
+}
+
+function deepFreeze<T extends object>(value: T): T {
+  for (const child of Object.values(value)) {
+    if (child !== null && typeof child === 'object' && !Object.isFrozen(child)) deepFreeze(child);
+  }
+  return Object.freeze(value);
+}

@@ -1,0 +1,94 @@
+/**
+ * `version_changes` (migration 0017): the database's triggers add to a model's count whenever its
+ * version rows change, in the changing transaction, so a version list kept under the count
+ * (`countedCache`) is read again exactly when it could differ. A hand-written statement counts too.
+ */
+import { sql } from 'kysely';
+import { expect, it } from 'vitest';
+import { registerVersion } from '../../src/app/index.js';
+import { openDialect, type StoreConfig } from '../../src/store/index.js';
+import { forEachStore, people, type StoreHarness, setupModel } from '../app/harness.js';
+
+const model = 'credit-risk-pd';
+const other = 'credit-risk-lgd';
+const digest = (c: string) => `sha256:${c.repeat(64)}`;
+
+forEachStore('version change counts', (open, engine) => {
+  async function twoModels(): Promise<StoreHarness> {
+    const h = await open();
+    await setupModel(h, 'credit-risk', model, 'regulated');
+    await setupModel(h, 'credit-risk', other, 'regulated');
+    return h;
+  }
+  const countOf = (h: StoreHarness, name: string) =>
+    h.deps.store.readOne((tx) => tx.versions.changes(name));
+  const register = (h: StoreHarness, name: string, version: string) =>
+    registerVersion(h.deps, people.ci, {
+      model: name,
+      version,
+      artifactUri: `s3://models/${name}/${version}`,
+      artifactDigest: digest('a'),
+      lineage: {},
+    });
+
+  it('moves with each version registered and each state set, for that model only', async () => {
+    const h = await twoModels();
+    expect(await countOf(h, model)).toBe(0);
+    await register(h, model, '1.0.0');
+    const registered = await countOf(h, model);
+    expect(registered).toBeGreaterThan(0);
+    expect(await countOf(h, other)).toBe(0);
+    await h.deps.store.transaction((tx) =>
+      tx.versions.setState({
+        model,
+        version: '1.0.0',
+        state: 'staging',
+        since: h.clock.now().toISOString(),
+      }),
+    );
+    const staged = await countOf(h, model);
+    expect(staged).toBeGreaterThan(registered);
+    await register(h, other, '1.0.0');
+    expect(await countOf(h, model)).toBe(staged);
+    expect(await countOf(h, other)).toBeGreaterThan(0);
+  });
+
+  it('does not move for a write that rolled back', async () => {
+    const h = await twoModels();
+    await register(h, model, '1.0.0');
+    const before = await countOf(h, model);
+    const now = h.clock.now().toISOString();
+    const failed = h.deps.store.transaction(async (tx) => {
+      await tx.versions.setState({ model, version: '1.0.0', state: 'staging', since: now });
+      expect(await tx.versions.changes(model)).toBeGreaterThan(before);
+      throw new Error('roll back');
+    });
+    await expect(failed).rejects.toThrow('roll back');
+    expect(await countOf(h, model)).toBe(before);
+  });
+
+  it.skipIf(engine === 'memory')(
+    'moves for a version row rewritten by hand behind the service',
+    async () => {
+      const h = await twoModels();
+      await register(h, model, '1.0.0');
+      const before = await countOf(h, model);
+      const database = h.database as string;
+      const config: StoreConfig = database.startsWith('sqlite:')
+        ? { engine: 'sqlite', file: database.slice('sqlite:'.length) }
+        : { engine: 'postgres', url: database };
+      const dialect = openDialect(config);
+      try {
+        for (const statement of dialect.dropAppendOnlyStatements('versions'))
+          await sql.raw(statement).execute(dialect.db);
+        await sql`update versions set artifact_uri = 's3://fixed' where model = ${model}`.execute(
+          dialect.db,
+        );
+      } finally {
+        await dialect.destroy();
+      }
+      expect(await countOf(h, model)).toBeGreaterThan(before);
+      expect(await countOf(h, other)).toBe(0);
+    },
+  );
+});
