@@ -8,6 +8,7 @@ import type { AppDeps, MlflowSettings } from '../shared/app-deps.js';
 import { assertFilter } from './mlflow-input.js';
 import {
   latestPerStage,
+  millis,
   type MlflowModelVersion,
   type MlflowRegisteredModel,
   type MlflowStage,
@@ -69,30 +70,41 @@ async function aliasesOf(
   return [...governed, ...stored.aliases];
 }
 
-function versionsWithMetadata(
-  versions: readonly VersionView[],
-  aliases: readonly { alias: string; version: string }[],
-  stored: StoredMetadata,
-): MlflowModelVersion[] {
-  return versions.map((v) =>
-    toMlflowVersion(v, {
-      aliases: aliases.filter((a) => a.version === v.version).map((a) => a.alias),
-      tags: stored.versionTags.get(v.version) ?? {},
-      description: stored.descriptions[v.version],
-    }),
-  );
+/** What a model's MLflow records are made of: its versions (kept fields), aliases and metadata. */
+interface ModelRecords {
+  model: Model;
+  versions: VersionView[];
+  aliases: { alias: string; version: string }[];
+  stored: StoredMetadata;
 }
 
-async function modelView(deps: AppDeps, principal: Principal, model: Model) {
+async function modelRecords(
+  deps: AppDeps,
+  principal: Principal,
+  model: Model,
+): Promise<ModelRecords> {
   const stored = await storedMetadata(deps, model.name);
   const aliases = await aliasesOf(deps, principal, model.name, stored);
-  const versions = versionsWithMetadata(
-    await listVersions(deps, principal, { model: model.name }),
-    aliases,
-    stored,
-  );
-  const latest = latestPerStage(versions);
-  return { model: toMlflowModel({ model, latest, aliases, tags: stored.tags }), versions };
+  const versions = await listVersions(deps, principal, { model: model.name });
+  return { model, versions, aliases, stored };
+}
+
+/** MLflow's record of one version: built only for the versions an answer holds. */
+function recordOf(
+  version: VersionView,
+  of: Pick<ModelRecords, 'aliases' | 'stored'>,
+): MlflowModelVersion {
+  return toMlflowVersion(version, {
+    aliases: of.aliases.filter((a) => a.version === version.version).map((a) => a.alias),
+    tags: of.stored.versionTags.get(version.version) ?? {},
+    description: of.stored.descriptions[version.version],
+  });
+}
+
+function registeredModelOf(records: ModelRecords): MlflowRegisteredModel {
+  const latest = latestPerStage(records.versions).map((v) => recordOf(v, records));
+  const { model, aliases, stored } = records;
+  return toMlflowModel({ model, latest, aliases, tags: stored.tags });
 }
 
 export async function getRegisteredModel(
@@ -101,7 +113,7 @@ export async function getRegisteredModel(
   input: { name: string },
 ): Promise<MlflowRegisteredModel> {
   const model = await getModel(deps, principal, input);
-  return (await modelView(deps, principal, model)).model;
+  return registeredModelOf(await modelRecords(deps, principal, model));
 }
 
 export async function getModelVersion(
@@ -112,7 +124,7 @@ export async function getModelVersion(
   const version = await getVersion(deps, principal, { model: input.name, version: input.version });
   const stored = await storedMetadata(deps, input.name);
   const aliases = await aliasesOf(deps, principal, input.name, stored);
-  return versionsWithMetadata([version], aliases, stored)[0] as MlflowModelVersion;
+  return recordOf(version, { aliases, stored });
 }
 
 export async function getLatestVersions(
@@ -121,8 +133,9 @@ export async function getLatestVersions(
   input: { name: string; stages: readonly MlflowStage[] },
 ): Promise<MlflowModelVersion[]> {
   const model = await getModel(deps, principal, input);
-  const { versions } = await modelView(deps, principal, model);
-  return latestPerStage(versions, input.stages.length > 0 ? input.stages : undefined);
+  const records = await modelRecords(deps, principal, model);
+  const stages = input.stages.length > 0 ? input.stages : undefined;
+  return latestPerStage(records.versions, stages).map((v) => recordOf(v, records));
 }
 
 export async function getVersionByAlias(
@@ -178,7 +191,8 @@ export async function searchRegisteredModels(
     ),
   );
   const views: MlflowRegisteredModel[] = [];
-  for (const model of models) views.push((await modelView(deps, principal, model)).model);
+  for (const model of models)
+    views.push(registeredModelOf(await modelRecords(deps, principal, model)));
   const matching = views.filter((m) =>
     matchesFilter({ name: m.name, tags: tagsOf(m.tags) }, clauses),
   );
@@ -199,6 +213,47 @@ function namedModel(clauses: readonly FilterClause[]): string | undefined {
   return typeof clause?.value === 'string' ? clause.value : undefined;
 }
 
+/** A version as a search filters and orders it; MLflow's record is built for the page alone. */
+interface Candidate {
+  name: string;
+  version: string;
+  creation_timestamp: number;
+  last_updated_timestamp: number;
+  view: VersionView;
+  of: ModelRecords;
+}
+
+function candidateOf(view: VersionView, of: ModelRecords): Candidate {
+  const created = millis(view.createdAt);
+  return {
+    name: view.model,
+    version: view.version,
+    creation_timestamp: created,
+    // As toMlflowVersion has it.
+    last_updated_timestamp: Math.max(created, millis(view.stateSince)),
+    view,
+    of,
+  };
+}
+
+function matchesVersion(candidate: Candidate, clauses: readonly FilterClause[]): boolean {
+  const { view } = candidate;
+  // Tags are MLflow's record's (registration tags with later changes): built only when asked.
+  const tags = clauses.some((c) => c.field.kind === 'tag')
+    ? tagsOf(recordOf(view, candidate.of).tags)
+    : noTags;
+  return matchesFilter(
+    {
+      name: view.model,
+      runId: view.lineage.trainingRunId ?? '',
+      version: view.version,
+      source: view.artifactUri,
+      tags,
+    },
+    clauses,
+  );
+}
+
 export async function searchModelVersions(
   deps: AppDeps,
   principal: Principal,
@@ -208,27 +263,25 @@ export async function searchModelVersions(
   const named = namedModel(clauses);
   const models =
     named === undefined ? (await listModels(deps, principal)).map((m) => m.name) : [named];
-  const versions: MlflowModelVersion[] = [];
+  const matching: Candidate[] = [];
   for (const name of models) {
+    let records: ModelRecords;
     try {
-      versions.push(
-        ...(await modelView(deps, principal, await getModel(deps, principal, { name }))).versions,
-      );
+      records = await modelRecords(deps, principal, await getModel(deps, principal, { name }));
     } catch (error) {
       // A filter naming a model that does not exist matches nothing, as in MLflow.
       if (named === undefined || (error as { code?: string }).code !== 'not_found') throw error;
+      continue;
+    }
+    for (const view of records.versions) {
+      const candidate = candidateOf(view, records);
+      if (matchesVersion(candidate, clauses)) matching.push(candidate);
     }
   }
-  const matching = versions.filter((v) =>
-    matchesFilter(
-      { name: v.name, runId: v.run_id, version: v.version, source: v.source, tags: tagsOf(v.tags) },
-      clauses,
-    ),
-  );
   const page = pageOf(orderVersions(matching, input.orderBy), {
     maxResults: input.maxResults ?? 10_000,
     limit: 200_000,
     pageToken: input.pageToken,
   });
-  return { model_versions: page.items, ...pick(page) };
+  return { model_versions: page.items.map((c) => recordOf(c.view, c.of)), ...pick(page) };
 }
