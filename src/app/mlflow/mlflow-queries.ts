@@ -8,10 +8,10 @@ import type { AppDeps, MlflowSettings } from '../shared/app-deps.js';
 import { assertFilter } from './mlflow-input.js';
 import {
   latestPerStage,
-  millis,
   type MlflowModelVersion,
   type MlflowRegisteredModel,
   type MlflowStage,
+  millis,
   toMlflowModel,
   toMlflowVersion,
 } from './mlflow-shapes.js';
