@@ -143,6 +143,8 @@ export interface VersionRepository {
    * never change) rather than from its row: for replies, never for checks of the stored rows.
    */
   list(model: string, options?: Remembered): Promise<VersionView[]>;
+  /** The names of the model's versions, in no particular order (numbering reads only these). */
+  names(model: string): Promise<string[]>;
   /**
    * Up to `limit` versions in registration order (created_at, then name), starting after version
    * `after` when given (a keyset page: one index range, whatever the page's depth). `remembered`

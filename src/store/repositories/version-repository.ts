@@ -80,6 +80,10 @@ const pageStatesAfter = preparedQuery(
       .limit(p.limit),
 );
 
+const namesOf = preparedQuery((db, p: { model: string }) =>
+  db.selectFrom('versions').select('version').where('model', '=', p.model),
+);
+
 type StateRow = Pick<VersionViewRow, 'version' | 'state' | 'since'>;
 
 /**
@@ -194,6 +198,9 @@ export function versionRepository(
         () => pageStatesAfter(db, params),
         () => pageAfter(db, params),
       );
+    },
+    async names(model) {
+      return (await namesOf(db, { model })).map((row) => row.version);
     },
     async list(model, options) {
       return known(
