@@ -5,6 +5,7 @@
 import { invalidInput, type Model, type Principal, type VersionView } from '../../domain/index.js';
 import { getModel, getServing, getVersion, listModels, listVersions } from '../registry/queries.js';
 import type { AppDeps, MlflowSettings } from '../shared/app-deps.js';
+import { type ReadCache, readCache } from '../shared/read-cache.js';
 import { assertFilter } from './mlflow-input.js';
 import {
   latestPerStage,
@@ -78,7 +79,7 @@ interface ModelRecords {
   stored: StoredMetadata;
 }
 
-async function modelRecords(
+async function readModelRecords(
   deps: AppDeps,
   principal: Principal,
   model: Model,
@@ -87,6 +88,57 @@ async function modelRecords(
   const aliases = await aliasesOf(deps, principal, model.name, stored);
   const versions = await listVersions(deps, principal, { model: model.name });
   return { model, versions, aliases, stored };
+}
+
+/**
+ * What the MLflow reads are made from, kept per server as the registry's hot reads are
+ * (`readCache`: until anything commits), when the registry keeps those. Keyed by the hot reads,
+ * so each server's registry has its own.
+ */
+interface KeptMlflowReads {
+  records: ReadCache<ModelRecords>;
+  models: ReadCache<MlflowRegisteredModel>;
+}
+
+/** Models whose records one server keeps: each holds every version's view. */
+const keptModels = 256;
+const keptByRegistry = new WeakMap<object, KeptMlflowReads>();
+
+function keptReads(deps: AppDeps): KeptMlflowReads | undefined {
+  if (deps.hotReads === undefined) return undefined;
+  let kept = keptByRegistry.get(deps.hotReads);
+  if (kept === undefined) {
+    kept = {
+      records: readCache<ModelRecords>(deps.store, keptModels),
+      models: readCache<MlflowRegisteredModel>(deps.store, keptModels),
+    };
+    keptByRegistry.set(deps.hotReads, kept);
+  }
+  return kept;
+}
+
+/**
+ * The model's records, once the caller may read the model (`getModel`): the reads behind them
+ * (versions, serving, metadata) are the registry's, under the same rule (any role).
+ */
+async function modelRecords(
+  deps: AppDeps,
+  principal: Principal,
+  model: Model,
+): Promise<ModelRecords> {
+  const load = () => readModelRecords(deps, principal, model);
+  const kept = keptReads(deps);
+  return (await kept?.records.get(model.name, load)) ?? load();
+}
+
+async function registeredModel(
+  deps: AppDeps,
+  principal: Principal,
+  model: Model,
+): Promise<MlflowRegisteredModel> {
+  const load = async () => registeredModelOf(await modelRecords(deps, principal, model));
+  const kept = keptReads(deps);
+  return (await kept?.models.get(model.name, load)) ?? load();
 }
 
 /** MLflow's record of one version: built only for the versions an answer holds. */
@@ -113,7 +165,7 @@ export async function getRegisteredModel(
   input: { name: string },
 ): Promise<MlflowRegisteredModel> {
   const model = await getModel(deps, principal, input);
-  return registeredModelOf(await modelRecords(deps, principal, model));
+  return registeredModel(deps, principal, model);
 }
 
 export async function getModelVersion(
@@ -191,8 +243,7 @@ export async function searchRegisteredModels(
     ),
   );
   const views: MlflowRegisteredModel[] = [];
-  for (const model of models)
-    views.push(registeredModelOf(await modelRecords(deps, principal, model)));
+  for (const model of models) views.push(await registeredModel(deps, principal, model));
   const matching = views.filter((m) =>
     matchesFilter({ name: m.name, tags: tagsOf(m.tags) }, clauses),
   );
