@@ -201,6 +201,8 @@ function versionRepos(s: MemoryState): Pick<Repositories, 'models' | 'versions' 
           .map((v) => view(s, v)),
       list: async (model) =>
         [...s.versions.values()].filter((v) => v.model === model).map((v) => view(s, v)),
+      names: async (model) =>
+        [...s.versions.values()].filter((v) => v.model === model).map((v) => v.version),
       page: async (model, { limit, after }) =>
         [...s.versions.values()]
           .filter((v) => v.model === model)

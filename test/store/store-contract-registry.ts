@@ -105,6 +105,10 @@ export function registryContract(store: () => Store): void {
     expect(await page(2, all[1])).toStrictEqual(all.slice(2, 4));
     expect(await page(10, all[3])).toStrictEqual(all.slice(4));
     expect(await page(10, all[4])).toStrictEqual([]);
+    // Names alone, in no particular order: what MLflow's numbering reads.
+    const stored = await store().readOne((tx) => tx.versions.names(m.name));
+    expect([...stored].sort()).toStrictEqual([first.version, 'v0', 'v1', 'v2', 'v3'].sort());
+    expect(await store().readOne((tx) => tx.versions.names('no-such-model'))).toStrictEqual([]);
   });
 
   it('keeps at most one production version per model', async () => {

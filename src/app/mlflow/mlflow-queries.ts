@@ -5,12 +5,14 @@
 import { invalidInput, type Model, type Principal, type VersionView } from '../../domain/index.js';
 import { getModel, getServing, getVersion, listModels, listVersions } from '../registry/queries.js';
 import type { AppDeps, MlflowSettings } from '../shared/app-deps.js';
+import { type ReadCache, readCache } from '../shared/read-cache.js';
 import { assertFilter } from './mlflow-input.js';
 import {
   latestPerStage,
   type MlflowModelVersion,
   type MlflowRegisteredModel,
   type MlflowStage,
+  millis,
   toMlflowModel,
   toMlflowVersion,
 } from './mlflow-shapes.js';
@@ -69,30 +71,92 @@ async function aliasesOf(
   return [...governed, ...stored.aliases];
 }
 
-function versionsWithMetadata(
-  versions: readonly VersionView[],
-  aliases: readonly { alias: string; version: string }[],
-  stored: StoredMetadata,
-): MlflowModelVersion[] {
-  return versions.map((v) =>
-    toMlflowVersion(v, {
-      aliases: aliases.filter((a) => a.version === v.version).map((a) => a.alias),
-      tags: stored.versionTags.get(v.version) ?? {},
-      description: stored.descriptions[v.version],
-    }),
-  );
+/** What a model's MLflow records are made of: its versions (kept fields), aliases and metadata. */
+interface ModelRecords {
+  model: Model;
+  versions: VersionView[];
+  aliases: { alias: string; version: string }[];
+  stored: StoredMetadata;
 }
 
-async function modelView(deps: AppDeps, principal: Principal, model: Model) {
+async function readModelRecords(
+  deps: AppDeps,
+  principal: Principal,
+  model: Model,
+): Promise<ModelRecords> {
   const stored = await storedMetadata(deps, model.name);
   const aliases = await aliasesOf(deps, principal, model.name, stored);
-  const versions = versionsWithMetadata(
-    await listVersions(deps, principal, { model: model.name }),
-    aliases,
-    stored,
-  );
-  const latest = latestPerStage(versions);
-  return { model: toMlflowModel({ model, latest, aliases, tags: stored.tags }), versions };
+  const versions = await listVersions(deps, principal, { model: model.name });
+  return { model, versions, aliases, stored };
+}
+
+/**
+ * What the MLflow reads are made from, kept per server as the registry's hot reads are
+ * (`readCache`: until anything commits), when the registry keeps those. Keyed by the hot reads,
+ * so each server's registry has its own.
+ */
+interface KeptMlflowReads {
+  records: ReadCache<ModelRecords>;
+  models: ReadCache<MlflowRegisteredModel>;
+}
+
+/** Models whose records one server keeps: each holds every version's view. */
+const keptModels = 256;
+const keptByRegistry = new WeakMap<object, KeptMlflowReads>();
+
+function keptReads(deps: AppDeps): KeptMlflowReads | undefined {
+  if (deps.hotReads === undefined) return undefined;
+  let kept = keptByRegistry.get(deps.hotReads);
+  if (kept === undefined) {
+    kept = {
+      records: readCache<ModelRecords>(deps.store, keptModels),
+      models: readCache<MlflowRegisteredModel>(deps.store, keptModels),
+    };
+    keptByRegistry.set(deps.hotReads, kept);
+  }
+  return kept;
+}
+
+/**
+ * The model's records, once the caller may read the model (`getModel`): the reads behind them
+ * (versions, serving, metadata) are the registry's, under the same rule (any role).
+ */
+async function modelRecords(
+  deps: AppDeps,
+  principal: Principal,
+  model: Model,
+): Promise<ModelRecords> {
+  const load = () => readModelRecords(deps, principal, model);
+  const kept = keptReads(deps);
+  return (await kept?.records.get(model.name, load)) ?? load();
+}
+
+async function registeredModel(
+  deps: AppDeps,
+  principal: Principal,
+  model: Model,
+): Promise<MlflowRegisteredModel> {
+  const load = async () => registeredModelOf(await modelRecords(deps, principal, model));
+  const kept = keptReads(deps);
+  return (await kept?.models.get(model.name, load)) ?? load();
+}
+
+/** MLflow's record of one version: built only for the versions an answer holds. */
+function recordOf(
+  version: VersionView,
+  of: Pick<ModelRecords, 'aliases' | 'stored'>,
+): MlflowModelVersion {
+  return toMlflowVersion(version, {
+    aliases: of.aliases.filter((a) => a.version === version.version).map((a) => a.alias),
+    tags: of.stored.versionTags.get(version.version) ?? {},
+    description: of.stored.descriptions[version.version],
+  });
+}
+
+function registeredModelOf(records: ModelRecords): MlflowRegisteredModel {
+  const latest = latestPerStage(records.versions).map((v) => recordOf(v, records));
+  const { model, aliases, stored } = records;
+  return toMlflowModel({ model, latest, aliases, tags: stored.tags });
 }
 
 export async function getRegisteredModel(
@@ -101,7 +165,7 @@ export async function getRegisteredModel(
   input: { name: string },
 ): Promise<MlflowRegisteredModel> {
   const model = await getModel(deps, principal, input);
-  return (await modelView(deps, principal, model)).model;
+  return registeredModel(deps, principal, model);
 }
 
 export async function getModelVersion(
@@ -112,7 +176,7 @@ export async function getModelVersion(
   const version = await getVersion(deps, principal, { model: input.name, version: input.version });
   const stored = await storedMetadata(deps, input.name);
   const aliases = await aliasesOf(deps, principal, input.name, stored);
-  return versionsWithMetadata([version], aliases, stored)[0] as MlflowModelVersion;
+  return recordOf(version, { aliases, stored });
 }
 
 export async function getLatestVersions(
@@ -121,8 +185,9 @@ export async function getLatestVersions(
   input: { name: string; stages: readonly MlflowStage[] },
 ): Promise<MlflowModelVersion[]> {
   const model = await getModel(deps, principal, input);
-  const { versions } = await modelView(deps, principal, model);
-  return latestPerStage(versions, input.stages.length > 0 ? input.stages : undefined);
+  const records = await modelRecords(deps, principal, model);
+  const stages = input.stages.length > 0 ? input.stages : undefined;
+  return latestPerStage(records.versions, stages).map((v) => recordOf(v, records));
 }
 
 export async function getVersionByAlias(
@@ -178,7 +243,7 @@ export async function searchRegisteredModels(
     ),
   );
   const views: MlflowRegisteredModel[] = [];
-  for (const model of models) views.push((await modelView(deps, principal, model)).model);
+  for (const model of models) views.push(await registeredModel(deps, principal, model));
   const matching = views.filter((m) =>
     matchesFilter({ name: m.name, tags: tagsOf(m.tags) }, clauses),
   );
@@ -199,6 +264,47 @@ function namedModel(clauses: readonly FilterClause[]): string | undefined {
   return typeof clause?.value === 'string' ? clause.value : undefined;
 }
 
+/** A version as a search filters and orders it; MLflow's record is built for the page alone. */
+interface Candidate {
+  name: string;
+  version: string;
+  creation_timestamp: number;
+  last_updated_timestamp: number;
+  view: VersionView;
+  of: ModelRecords;
+}
+
+function candidateOf(view: VersionView, of: ModelRecords): Candidate {
+  const created = millis(view.createdAt);
+  return {
+    name: view.model,
+    version: view.version,
+    creation_timestamp: created,
+    // As toMlflowVersion has it.
+    last_updated_timestamp: Math.max(created, millis(view.stateSince)),
+    view,
+    of,
+  };
+}
+
+function matchesVersion(candidate: Candidate, clauses: readonly FilterClause[]): boolean {
+  const { view } = candidate;
+  // Tags are MLflow's record's (registration tags with later changes): built only when asked.
+  const tags = clauses.some((c) => c.field.kind === 'tag')
+    ? tagsOf(recordOf(view, candidate.of).tags)
+    : noTags;
+  return matchesFilter(
+    {
+      name: view.model,
+      runId: view.lineage.trainingRunId ?? '',
+      version: view.version,
+      source: view.artifactUri,
+      tags,
+    },
+    clauses,
+  );
+}
+
 export async function searchModelVersions(
   deps: AppDeps,
   principal: Principal,
@@ -208,27 +314,25 @@ export async function searchModelVersions(
   const named = namedModel(clauses);
   const models =
     named === undefined ? (await listModels(deps, principal)).map((m) => m.name) : [named];
-  const versions: MlflowModelVersion[] = [];
+  const matching: Candidate[] = [];
   for (const name of models) {
+    let records: ModelRecords;
     try {
-      versions.push(
-        ...(await modelView(deps, principal, await getModel(deps, principal, { name }))).versions,
-      );
+      records = await modelRecords(deps, principal, await getModel(deps, principal, { name }));
     } catch (error) {
       // A filter naming a model that does not exist matches nothing, as in MLflow.
       if (named === undefined || (error as { code?: string }).code !== 'not_found') throw error;
+      continue;
+    }
+    for (const view of records.versions) {
+      const candidate = candidateOf(view, records);
+      if (matchesVersion(candidate, clauses)) matching.push(candidate);
     }
   }
-  const matching = versions.filter((v) =>
-    matchesFilter(
-      { name: v.name, runId: v.run_id, version: v.version, source: v.source, tags: tagsOf(v.tags) },
-      clauses,
-    ),
-  );
   const page = pageOf(orderVersions(matching, input.orderBy), {
     maxResults: input.maxResults ?? 10_000,
     limit: 200_000,
     pageToken: input.pageToken,
   });
-  return { model_versions: page.items, ...pick(page) };
+  return { model_versions: page.items.map((c) => recordOf(c.view, c.of)), ...pick(page) };
 }

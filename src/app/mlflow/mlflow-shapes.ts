@@ -63,7 +63,21 @@ export function parseStage(stage: string): MlflowStage | undefined {
   return mlflowStages.find((s) => s.toLowerCase() === stage.toLowerCase());
 }
 
-const millis = (time: string): number => Date.parse(time);
+/**
+ * Parsed times, by their text: a search orders every version of a model by two of them, and the
+ * same texts (a version's registration and state times) come back on every request.
+ */
+const parsedTimes = new Map<string, number>();
+const keptTimes = 65_536;
+
+export function millis(time: string): number {
+  const known = parsedTimes.get(time);
+  if (known !== undefined) return known;
+  const parsed = Date.parse(time);
+  if (parsedTimes.size >= keptTimes) parsedTimes.clear();
+  parsedTimes.set(time, parsed);
+  return parsed;
+}
 
 /** MLflow's own fields kept in a version's lineage (registration through the API or an import). */
 export function mlflowPart(lineage: Lineage): MlflowLineage {
@@ -141,26 +155,30 @@ export function toMlflowModel(input: {
   };
 }
 
-/** The latest version (highest registration time, then name) in each stage present, as MLflow lists them. */
-export function latestPerStage(
-  versions: readonly MlflowModelVersion[],
+/**
+ * The latest version in each stage present, as MLflow lists them: by number when both have one,
+ * else by registration time, then name. Read from Clearance's versions, so only the few it picks
+ * need MLflow's record built.
+ */
+export function latestPerStage<V extends VersionView>(
+  versions: readonly V[],
   stages: readonly MlflowStage[] = mlflowStages,
-): MlflowModelVersion[] {
-  const latest = new Map<MlflowStage, MlflowModelVersion>();
+): V[] {
+  const latest = new Map<MlflowStage, V>();
   for (const version of versions) {
-    if (!stages.includes(version.current_stage)) continue;
-    const held = latest.get(version.current_stage);
-    if (held === undefined || compareVersions(version, held) > 0)
-      latest.set(version.current_stage, version);
+    const stage = stageOf(version.state);
+    if (!stages.includes(stage)) continue;
+    const held = latest.get(stage);
+    if (held === undefined || compareVersions(version, held) > 0) latest.set(stage, version);
   }
   return stages.flatMap((stage) => latest.get(stage) ?? []);
 }
 
 /** Versions by number when both are numbers (MLflow's), else by registration time, then name. */
-function compareVersions(a: MlflowModelVersion, b: MlflowModelVersion): number {
+function compareVersions(a: VersionView, b: VersionView): number {
   const [x, y] = [Number(a.version), Number(b.version)];
   if (Number.isInteger(x) && Number.isInteger(y) && x !== y) return x - y;
-  if (a.creation_timestamp !== b.creation_timestamp)
-    return a.creation_timestamp - b.creation_timestamp;
+  const [createdA, createdB] = [millis(a.createdAt), millis(b.createdAt)];
+  if (createdA !== createdB) return createdA - createdB;
   return a.version < b.version ? -1 : a.version > b.version ? 1 : 0;
 }

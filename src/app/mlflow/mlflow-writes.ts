@@ -13,7 +13,7 @@ import {
   type Principal,
 } from '../../domain/index.js';
 import type { EvidenceFile } from '../registry/attach-evidence.js';
-import { getModel, listVersions } from '../registry/queries.js';
+import { getModel } from '../registry/queries.js';
 import { assertModelInput, insertModel } from '../registry/register-model.js';
 import { parsePolicyText } from '../registry/register-policy.js';
 import { registerVersionWithEvidence } from '../registry/register-version-with-evidence.js';
@@ -21,8 +21,13 @@ import type { AppDeps } from '../shared/app-deps.js';
 import { assertAnyRole, guarded } from '../shared/authorise.js';
 import { tagRecord } from './mlflow-input.js';
 import { assertTag, writeModelTag } from './mlflow-metadata.js';
-import { getModelVersion, getRegisteredModel } from './mlflow-queries.js';
-import type { MlflowModelVersion, MlflowRegisteredModel, MlflowTag } from './mlflow-shapes.js';
+import { getRegisteredModel } from './mlflow-queries.js';
+import {
+  type MlflowModelVersion,
+  type MlflowRegisteredModel,
+  type MlflowTag,
+  toMlflowVersion,
+} from './mlflow-shapes.js';
 
 /** Tags Clearance reads when MLflow creates a model or a version. */
 const clearanceTags = {
@@ -166,29 +171,21 @@ function lineageEvidence(lineage: Lineage): EvidenceFile[] {
 
 const isTaken = (error: unknown) => error instanceof ClearanceError && error.code === 'conflict';
 
-/**
- * The registrations of one model under way in this process, chained: each numbers its version
- * after the one before has committed, so parallel training jobs (a sweep) do not race for one
- * number. Other processes sharing the database still may; the retry below covers them.
- */
-const numberingByStore = new WeakMap<object, Map<string, Promise<unknown>>>();
-
-async function oneAtATime<T>(deps: AppDeps, model: string, work: () => Promise<T>): Promise<T> {
-  const numbering = numberingByStore.get(deps.store) ?? new Map<string, Promise<unknown>>();
-  numberingByStore.set(deps.store, numbering);
-  const before = numbering.get(model) ?? Promise.resolve();
-  const mine = before.then(work, work);
-  const settled = mine.catch(() => undefined);
-  numbering.set(model, settled);
-  try {
-    return await mine;
-  } finally {
-    if (numbering.get(model) === settled) numbering.delete(model);
+/** One past the highest number among `names` (MLflow's numbering; other names are skipped). */
+function nextNumber(names: readonly string[]): string {
+  let highest = 0;
+  for (const name of names) {
+    const number = Number(name);
+    if (Number.isInteger(number) && number > highest) highest = number;
   }
+  return String(highest + 1);
 }
 
 /**
- * Versions are numbered as MLflow numbers them: one past the highest number the model has. The
+ * Versions are numbered as MLflow numbers them: one past the highest number the model has,
+ * chosen inside the registering transaction. Registrations of one model at once (a sweep of
+ * training jobs) are numbered one after another there: SQLite's group commit runs them in order
+ * in one transaction, each seeing the ones before; PostgreSQL queues them on the model's row. The
  * version, its tags (in its lineage) and its lineage evidence are one transaction.
  */
 export async function createModelVersion(
@@ -201,35 +198,28 @@ export async function createModelVersion(
   const tags = tagRecord(input.tags);
   for (const [key, value] of Object.entries(tags)) assertTag(key, value);
   const lineage = lineageFrom(input, tags);
-  return oneAtATime(deps, input.name, () =>
-    registerNumbered(deps, principal, input, tags, lineage),
-  );
-}
-
-async function registerNumbered(
-  deps: AppDeps,
-  principal: Principal,
-  input: CreateModelVersionInput,
-  tags: Record<string, string>,
-  lineage: ReturnType<typeof lineageFrom>,
-): Promise<MlflowModelVersion> {
-  // Two servers registering at once may pick one number; the loser takes the next.
+  // What a refusal before the transaction is recorded under: the number as of now.
+  const tentative = nextNumber(await deps.store.readOne((tx) => tx.versions.names(input.name)));
+  // Another server's registration may still take the number first: the loser takes the next.
   for (let attempt = 0; ; attempt++) {
-    const existing = await listVersions(deps, principal, { model: input.name });
-    const highest = Math.max(0, ...existing.map((v) => Number(v.version)).filter(Number.isInteger));
-    const version = String(highest + 1);
     try {
-      await registerVersionWithEvidence(deps, principal, {
+      const version = await registerVersionWithEvidence(deps, principal, {
         version: {
           model: input.name,
-          version,
+          version: tentative,
           artifactUri: input.source,
           artifactDigest: artifactDigestOf(input.source, tags),
           lineage,
         },
         evidence: lineageEvidence(lineage),
+        nameInTransaction: async (tx) => {
+          await tx.models.get(input.name, { forUpdate: true });
+          return nextNumber(await tx.versions.names(input.name));
+        },
       });
-      return getModelVersion(deps, principal, { name: input.name, version });
+      // A version just registered has no later tags, description or aliases (each names an
+      // existing version), and is not in production: its record is its registration's.
+      return toMlflowVersion(version);
     } catch (error) {
       if (!isTaken(error) || attempt >= 9) throw error;
     }

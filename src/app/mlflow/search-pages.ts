@@ -9,7 +9,13 @@ import type { MlflowModelVersion, MlflowRegisteredModel } from './mlflow-shapes.
 type Direction = 'ASC' | 'DESC';
 type Key<T> = (record: T) => string | number;
 
-const versionKeys: Record<string, Key<MlflowModelVersion>> = {
+/** What versions are ordered by: MLflow's record, or as much of it as a search builds first. */
+type VersionOrderFields = Pick<
+  MlflowModelVersion,
+  'name' | 'version' | 'creation_timestamp' | 'last_updated_timestamp'
+>;
+
+const versionKeys: Record<string, Key<VersionOrderFields>> = {
   name: (v) => v.name,
   version_number: (v) => (Number.isInteger(Number(v.version)) ? Number(v.version) : -1),
   creation_timestamp: (v) => v.creation_timestamp,
@@ -54,10 +60,10 @@ function comparatorFor<T>(keys: Record<string, Key<T>>, clauses: readonly string
   };
 }
 
-export function orderVersions(
-  versions: MlflowModelVersion[],
+export function orderVersions<V extends VersionOrderFields>(
+  versions: V[],
   orderBy: readonly string[] | undefined,
-): MlflowModelVersion[] {
+): V[] {
   const clauses =
     orderBy && orderBy.length > 0 ? [...orderBy, ...defaultVersionOrder] : defaultVersionOrder;
   return versions.sort(comparatorFor(versionKeys, clauses));

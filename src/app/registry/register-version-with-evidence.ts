@@ -7,6 +7,7 @@ import type { Principal, VersionView } from '../../domain/index.js';
 import type { AppDeps } from '../shared/app-deps.js';
 import { assertAnyRole, guarded } from '../shared/authorise.js';
 import { loadModel } from '../shared/load-policy.js';
+import type { Repositories } from '../shared/ports.js';
 import { assertEvidenceFiles, type EvidenceFile, insertEvidence } from './attach-evidence.js';
 import {
   assertVersionInput,
@@ -16,10 +17,21 @@ import {
 } from './register-version.js';
 import { recordUploads } from './upload-quota.js';
 
+export interface RegisterVersionWithEvidenceInput {
+  version: RegisterVersionInput;
+  evidence: readonly EvidenceFile[];
+  /**
+   * Names the version inside the registering transaction, from what it sees committed (MLflow's
+   * numbers: one past the highest), so that concurrent registrations share one group commit
+   * instead of waiting for each other's. `version.version` then only names a refusal before it.
+   */
+  nameInTransaction?: (tx: Repositories) => Promise<string>;
+}
+
 export async function registerVersionWithEvidence(
   deps: AppDeps,
   principal: Principal,
-  input: { version: RegisterVersionInput; evidence: readonly EvidenceFile[] },
+  input: RegisterVersionWithEvidenceInput,
 ): Promise<VersionView> {
   const fields = input.version;
   assertVersionInput(fields);
@@ -42,7 +54,11 @@ export async function registerVersionWithEvidence(
   const stored = await Promise.all(input.evidence.map((f) => deps.blobs.put(f.bytes)));
   return guarded(deps, context, () =>
     deps.store.transaction(async (tx) => {
-      const { model, version } = await insertVersion(tx, { deps, principal, input: fields });
+      const named = input.nameInTransaction
+        ? { ...fields, version: await input.nameInTransaction(tx) }
+        : fields;
+      if (named !== fields) assertVersionInput(named);
+      const { model, version } = await insertVersion(tx, { deps, principal, input: named });
       const files = input.evidence;
       await insertEvidence(tx, { deps, principal, model, version, existing: [], files, stored });
       return version;

@@ -134,6 +134,8 @@ export interface VersionRepository {
   setState(state: VersionState): Promise<void>;
   inState(model: string, state: string): Promise<VersionView[]>;
   list(model: string): Promise<VersionView[]>;
+  /** The names of the model's versions, in no particular order (numbering reads only these). */
+  names(model: string): Promise<string[]>;
   /**
    * Up to `limit` versions in registration order (created_at, then name), starting after version
    * `after` when given (a keyset page: one index range, whatever the page's depth).

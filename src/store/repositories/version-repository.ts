@@ -53,6 +53,10 @@ const changesOf = preparedQuery((db, p: { model: string }) =>
   db.selectFrom('version_changes').select('changes').where('model', '=', p.model),
 );
 
+const namesOf = preparedQuery((db, p: { model: string }) =>
+  db.selectFrom('versions').select('version').where('model', '=', p.model),
+);
+
 export function versionRepository(context: RepositoryContext): VersionRepository {
   const { db } = context;
   const views = () => versionViews(db);
@@ -128,6 +132,9 @@ export function versionRepository(context: RepositoryContext): VersionRepository
               limit,
             });
       return rows.map(toView);
+    },
+    async names(model) {
+      return (await namesOf(db, { model })).map((row) => row.version);
     },
     async list(model) {
       return (await listViews(db, { model })).map(toView);
