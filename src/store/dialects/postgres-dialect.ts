@@ -23,6 +23,27 @@ export function postgresDialect(options: PostgresOptions): StoreDialect {
   // else to do; queries in flight still fail and surface through their own promises.
   pool.on('error', () => undefined);
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  // Every call made before a read of the `data_version` row starts shares it: the calls of one
+  // turn of the event loop (the requests that arrived together) cost one statement. A call never
+  // joins a read already started, which might have taken its snapshot before the call, and so
+  // before a commit another server had already answered.
+  let closed = false;
+  let nextRead: Promise<number | undefined> | undefined;
+  function dataVersion(): Promise<number | undefined> {
+    if (closed) return Promise.resolve(undefined);
+    if (nextRead === undefined) {
+      nextRead = new Promise((resolve, reject) => {
+        setImmediate(() => {
+          nextRead = undefined;
+          pool.query<[string]>(readDataVersion).then((result) => {
+            const version = result.rows[0]?.[0];
+            resolve(version === undefined ? undefined : Number(version));
+          }, reject);
+        });
+      });
+    }
+    return nextRead;
+  }
   return {
     label: 'PostgreSQL',
     capabilities: { timestampType: 'timestamptz' },
@@ -39,8 +60,19 @@ export function postgresDialect(options: PostgresOptions): StoreDialect {
         .setAccessMode('read only')
         .execute((trx) => work(trx)),
     readStatement: (work) => work(db),
-    // Knowing needs a round trip to the server: no cheaper than the read it would spare.
-    dataVersion: () => undefined,
+    dataVersion,
+    countCommitsStatements: (table) => [
+      `create constraint trigger ${table}_counts_commits after insert or update or delete ` +
+        `on ${table} deferrable initially deferred for each row execute function clearance_count_commit()`,
+      `create trigger ${table}_truncate_counts after truncate on ${table} ` +
+        'for each statement execute function clearance_count_commit()',
+    ],
+    dataVersionStatements: () => [
+      'create table data_version (id integer primary key, version bigint not null)',
+      'insert into data_version (id, version) values (1, 0)',
+      countCommitFunction,
+      countCommitsOnEveryTable,
+    ],
     // Several processes share one database; locks in the database do the serialising.
     runExclusive: (work) => work(),
     // A row lock, held to commit: writers of other rows go on, writers of these rows queue.
@@ -63,9 +95,55 @@ export function postgresDialect(options: PostgresOptions): StoreDialect {
       const table = (error as { table?: unknown } | null)?.table;
       return typeof table === 'string' ? table : undefined;
     },
-    destroy: () => db.destroy(),
+    destroy: () => {
+      closed = true;
+      return db.destroy();
+    },
   };
 }
+
+/** Prepared once per connection by name: a primary-key read of one row. */
+const readDataVersion = {
+  name: 'clearance_data_version',
+  text: 'select version from data_version where id = 1',
+  rowMode: 'array',
+} as const;
+
+/**
+ * The bump, run by each table's deferred trigger at commit: once per transaction (a setting local
+ * to the transaction remembers it), so a transaction writing many rows bumps once, and the row
+ * lock on `data_version` is held only from its commit's start to its end, never across the work
+ * of the transaction. The new value and the transaction's rows become visible together.
+ */
+const countCommitFunction = `create or replace function clearance_count_commit()
+returns trigger language plpgsql as $$
+begin
+  if current_setting('clearance.commit_counted', true) is distinct from 'on' then
+    perform set_config('clearance.commit_counted', 'on', true);
+    update data_version set version = version + 1 where id = 1;
+  end if;
+  return null;
+end;
+$$`;
+
+/** \`countCommitsStatements\` for every table there is (but Kysely's own and the counter). */
+const countCommitsOnEveryTable = `do $$
+declare t text;
+begin
+  for t in
+    select table_name from information_schema.tables
+    where table_schema = current_schema() and table_type = 'BASE TABLE'
+      and table_name not like 'kysely\\_%' and table_name <> 'data_version'
+  loop
+    execute format('create constraint trigger %I after insert or update or delete on %I '
+      || 'deferrable initially deferred for each row execute function clearance_count_commit()',
+      t || '_counts_commits', t);
+    execute format('create trigger %I after truncate on %I '
+      || 'for each statement execute function clearance_count_commit()',
+      t || '_truncate_counts', t);
+  end loop;
+end;
+$$`;
 
 /** The trigger function every append-only table uses; `create or replace`, so repeatable. */
 const refuseChangeFunction = `create or replace function clearance_refuse_change()
