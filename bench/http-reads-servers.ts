@@ -5,7 +5,8 @@
  * each, one per server, at the same time, and their rates added. `/healthz` the same way is the
  * ceiling of each arrangement. Server CPU is read from /proc for the children.
  *
- * `BENCH_SERVERS_AGAINST=<checkout>` (another checkout, built with `npm run build`) runs that
+ * `BENCH_SERVERS_AGAINST=<checkout>` (another checkout, built with `npm run build`; named in the
+ * table by `BENCH_SERVERS_AGAINST_LABEL`, else by its path) runs that
  * build's servers beside this build's, each on a database of its own seeded by its own code, and
  * measures them alternately (this build, then the other; `BENCH_SERVERS_ROUNDS` times, the order
  * swapped each round), so a ratio between them is not the drift of a busy machine.
@@ -205,13 +206,15 @@ export async function runServersBench(options: {
   pgUrl: string;
   clients: number[];
   seconds: number;
-  /** Another built checkout to measure alternately with this one. */
+  /** Another built checkout to measure alternately with this one, and its name in the table. */
   against?: string;
+  againstLabel?: string;
   /** Measurements of each (route, clients, build), alternating builds; default 1. */
   rounds?: number;
 }): Promise<ServersRow[]> {
   const builds: Build[] = [{ label: 'this build', root }];
-  if (options.against !== undefined) builds.push({ label: options.against, root: options.against });
+  if (options.against !== undefined)
+    builds.push({ label: options.againstLabel ?? options.against, root: options.against });
   const admin = new pg.Client({ connectionString: options.pgUrl });
   await admin.connect();
   const dir = mkdtempSync(join(tmpdir(), 'clearance-servers-'));

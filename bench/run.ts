@@ -319,7 +319,11 @@ async function main(): Promise<void> {
         seconds: Number(process.env.BENCH_SERVERS_SECONDS ?? 4),
         rounds: Number(process.env.BENCH_SERVERS_ROUNDS ?? 1),
         ...(process.env.BENCH_SERVERS_AGAINST
-          ? { against: process.env.BENCH_SERVERS_AGAINST }
+          ? {
+              against: process.env.BENCH_SERVERS_AGAINST,
+              againstLabel:
+                process.env.BENCH_SERVERS_AGAINST_LABEL ?? process.env.BENCH_SERVERS_AGAINST,
+            }
           : {}),
       });
     } else process.stderr.write('  (wrk not installed: apt-get install wrk)\n');

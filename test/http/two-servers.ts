@@ -24,13 +24,13 @@ import { people, type StoreHarness, setupModel } from '../app/harness.js';
 
 export const model = 'credit-risk-pd';
 
-export interface Server {
+interface Server {
   app: FastifyInstance;
   reads: HotReads;
 }
 
 /** A second Store on the same database: what another server process opens. */
-export async function secondStore(h: StoreHarness): Promise<Store> {
+async function secondStore(h: StoreHarness): Promise<Store> {
   if (h.database === undefined) return h.store;
   if (h.database.startsWith('sqlite:')) {
     return createStore({ engine: 'sqlite', file: h.database.slice('sqlite:'.length) });

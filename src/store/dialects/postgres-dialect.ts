@@ -1,6 +1,7 @@
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import type { Database } from '../schema.js';
+import { nextReadShared } from './next-read.js';
 import { appendOnlyMessage, type StoreDialect, type StoreErrorKind } from './store-dialect.js';
 
 export interface PostgresOptions {
@@ -23,27 +24,14 @@ export function postgresDialect(options: PostgresOptions): StoreDialect {
   // else to do; queries in flight still fail and surface through their own promises.
   pool.on('error', () => undefined);
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-  // Every call made before a read of the `data_version` row starts shares it: the calls of one
-  // turn of the event loop (the requests that arrived together) cost one statement. A call never
-  // joins a read already started, which might have taken its snapshot before the call, and so
-  // before a commit another server had already answered.
+  // One primary-key read of the `data_version` row, shared by the calls of one event-loop turn.
   let closed = false;
-  let nextRead: Promise<number | undefined> | undefined;
-  function dataVersion(): Promise<number | undefined> {
-    if (closed) return Promise.resolve(undefined);
-    if (nextRead === undefined) {
-      nextRead = new Promise((resolve, reject) => {
-        setImmediate(() => {
-          nextRead = undefined;
-          pool.query<[string]>(readDataVersion).then((result) => {
-            const version = result.rows[0]?.[0];
-            resolve(version === undefined ? undefined : Number(version));
-          }, reject);
-        });
-      });
-    }
-    return nextRead;
-  }
+  const readVersion = nextReadShared(async () => {
+    const result = await pool.query<[string]>(readDataVersion);
+    const version = result.rows[0]?.[0];
+    return version === undefined ? undefined : Number(version);
+  });
+  const dataVersion = () => (closed ? Promise.resolve(undefined) : readVersion());
   return {
     label: 'PostgreSQL',
     capabilities: { timestampType: 'timestamptz' },
