@@ -413,7 +413,7 @@ export async function assertNotificationTargets(registry: Registry): Promise<voi
  * read-only snapshot, and the identity epoch that `principalCache` checks on every request: one
  * statement, skipped while the store's data version says nothing was committed since the last
  * one (no commit, no change of epoch; on PostgreSQL the data version is itself one statement, but
- * shared with the hot reads and with the other requests of the same turn of the event loop).
+ * one shared by every call of the same turn of the event loop: the requests that arrived together).
  */
 export function storeDirectory(store: Store): VersionedDirectory {
   let known: { version: number; epoch: number } | undefined;
