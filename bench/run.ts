@@ -317,6 +317,14 @@ async function main(): Promise<void> {
         pgUrl: process.env.CLEARANCE_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test',
         clients: (process.env.BENCH_SERVERS_CLIENTS ?? '16,64').split(',').map(Number),
         seconds: Number(process.env.BENCH_SERVERS_SECONDS ?? 4),
+        rounds: Number(process.env.BENCH_SERVERS_ROUNDS ?? 1),
+        ...(process.env.BENCH_SERVERS_AGAINST
+          ? {
+              against: process.env.BENCH_SERVERS_AGAINST,
+              againstLabel:
+                process.env.BENCH_SERVERS_AGAINST_LABEL ?? process.env.BENCH_SERVERS_AGAINST,
+            }
+          : {}),
       });
     } else process.stderr.write('  (wrk not installed: apt-get install wrk)\n');
   }

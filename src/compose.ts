@@ -412,7 +412,8 @@ export async function assertNotificationTargets(registry: Registry): Promise<voi
  * The identity directory `authenticate` reads: an API token and its user's role bindings from one
  * read-only snapshot, and the identity epoch that `principalCache` checks on every request: one
  * statement, skipped while the store's data version says nothing was committed since the last
- * one (no commit, no change of epoch).
+ * one (no commit, no change of epoch; on PostgreSQL the data version is itself one statement, but
+ * one shared by every call of the same turn of the event loop: the requests that arrived together).
  */
 export function storeDirectory(store: Store): VersionedDirectory {
   let known: { version: number; epoch: number } | undefined;
@@ -431,7 +432,7 @@ export function storeDirectory(store: Store): VersionedDirectory {
       }),
     epoch: async () => {
       // Read first: the epoch read after it is at least as new as what it is filed under.
-      const version = store.dataVersion();
+      const version = await store.dataVersion();
       if (version !== undefined && known?.version === version) return known.epoch;
       const epoch = await store.readOne((tx) => tx.identity.epoch());
       if (version !== undefined) known = { version, epoch };

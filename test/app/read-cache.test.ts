@@ -9,7 +9,7 @@ import { readCache } from '../../src/app/index.js';
 function versioned() {
   let version = 1;
   return {
-    store: { dataVersion: () => version },
+    store: { dataVersion: async () => version },
     commit: () => {
       version += 1;
     },
@@ -38,7 +38,7 @@ describe('readCache', () => {
   });
 
   it('reads every time when the store cannot tell (no data version)', async () => {
-    const cache = readCache<{ key: string; call: number }>({ dataVersion: () => undefined });
+    const cache = readCache<{ key: string; call: number }>({ dataVersion: async () => undefined });
     const source = counting();
     await cache.get('a', source.read('a'));
     await cache.get('a', source.read('a'));

@@ -635,7 +635,7 @@ export function createInMemoryStore(): InMemoryStore {
       queue = next.catch(() => undefined);
       return next;
     },
-    dataVersion: () => (closed ? undefined : commits),
+    dataVersion: () => Promise.resolve(closed ? undefined : commits),
     close: async () => {
       closed = true;
     },

@@ -4,97 +4,25 @@
  * with servers A and B on one database as two stores. Two tests are skipped: each reproduces a
  * known defect (named at the test) that is not fixed yet; un-skip it with the fix.
  */
-import { createHash } from 'node:crypto';
-import type { FastifyInstance } from 'fastify';
 import { afterEach, expect, it } from 'vitest';
 import {
-  bindUseCases,
-  bootstrapAdmin,
   createToken,
   createUser,
   grantRole,
-  type HotReads,
-  hotReads,
   registerVersion,
   revokeRole,
   revokeToken,
-  type Store,
 } from '../../src/app/index.js';
-import { principalCache } from '../../src/auth/index.js';
-import { storeDirectory } from '../../src/compose.js';
-import { buildServer } from '../../src/http/index.js';
-import { createStore } from '../../src/store/index.js';
-import { forEachStore, people, type StoreHarness, setupModel } from '../app/harness.js';
-
-const model = 'credit-risk-pd';
-
-/** A second Store on the same database: what another server process opens. */
-async function secondStore(h: StoreHarness): Promise<Store> {
-  if (h.database === undefined) return h.store;
-  if (h.database.startsWith('sqlite:')) {
-    return createStore({ engine: 'sqlite', file: h.database.slice('sqlite:'.length) });
-  }
-  return createStore({ engine: 'postgres', url: h.database });
-}
+import { forEachStore, people, setupModel } from '../app/harness.js';
+import { model, twoServerSetUp } from './two-servers.js';
 
 forEachStore('attack: caches never change an answer', (open) => {
   const closing: (() => Promise<void>)[] = [];
   afterEach(async () => {
     for (const close of closing.splice(0).reverse()) await close();
   });
-
-  function serverOn(
-    h: StoreHarness,
-    store: Store,
-    extra: Partial<StoreHarness['deps']> = {},
-  ): { app: FastifyInstance; reads: HotReads } {
-    const reads = hotReads(store);
-    const app = buildServer({
-      useCases: bindUseCases({ ...h.deps, store, hotReads: reads, ...extra }),
-      directory: principalCache(storeDirectory(store)),
-      bodyLimitBytes: 1024 * 1024,
-      now: () => h.clock.now(),
-    });
-    closing.push(() => app.close());
-    return { app, reads };
-  }
-
-  /** Servers A and B on one database; 1.1.0 in production, 1.0.0 its rollback target. */
-  async function twoServers() {
-    const h = await open();
-    const other = await secondStore(h);
-    if (other !== h.store) closing.push(() => other.close());
-    const { token } = await bootstrapAdmin(h.deps, { userId: people.admin.id });
-    await setupModel(h, 'credit-risk', model, 'regulated');
-    for (const version of ['1.0.0', '1.1.0']) {
-      await registerVersion(h.deps, people.ci, {
-        model,
-        version,
-        artifactUri: `s3://models/${model}/${version}`,
-        artifactDigest: `sha256:${createHash('sha256').update(version).digest('hex')}`,
-        lineage: {},
-      });
-    }
-    const since = h.clock.now().toISOString();
-    await h.store.transaction(async (tx) => {
-      await tx.versions.setState({ model, version: '1.0.0', state: 'deprecated', since });
-      await tx.versions.setState({ model, version: '1.1.0', state: 'production', since });
-      await tx.serving.set({
-        model,
-        production: { version: '1.1.0', since },
-        rollbackTarget: { version: '1.0.0' },
-      });
-    });
-    const a = serverOn(h, h.store);
-    const b = serverOn(h, other);
-    const authorization = `Bearer ${token.token}`;
-    const get = async (server: FastifyInstance, url: string) => {
-      const response = await server.inject({ method: 'GET', url, headers: { authorization } });
-      expect(response.statusCode).toBe(200);
-      return response.json();
-    };
-    return { h, other, a, b, authorization, get };
-  }
+  const { serverOn, twoServers: setUpTwo } = twoServerSetUp(closing);
+  const twoServers = () => setUpTwo(open);
 
   // Was a defect: a kept reply set its ETag for HEAD too (src/http/kept-replies.ts), while the
   // conditional-GET hook handled GET only, so HEAD carried an ETag on SQLite (kept) and none on

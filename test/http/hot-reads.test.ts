@@ -5,102 +5,31 @@
  * the next request after the commit is the one checked.
  */
 import { createHash } from 'node:crypto';
-import type { FastifyInstance } from 'fastify';
 import { afterEach, expect, it } from 'vitest';
-import {
-  bindUseCases,
-  bootstrapAdmin,
-  createToken,
-  createUser,
-  type HotReads,
-  hotReads,
-  registerVersion,
-  type Store,
-} from '../../src/app/index.js';
-import { principalCache } from '../../src/auth/index.js';
-import { storeDirectory } from '../../src/compose.js';
-import { buildServer } from '../../src/http/index.js';
-import { createStore } from '../../src/store/index.js';
-import { forEachStore, people, type StoreHarness, setupModel } from '../app/harness.js';
+import { createToken, createUser, registerVersion } from '../../src/app/index.js';
+import { forEachStore, people, setupModel } from '../app/harness.js';
+import { model, twoServerSetUp } from './two-servers.js';
 
-const model = 'credit-risk-pd';
 const servingUrl = `/api/v1/models/${model}/serving`;
-
-/** A second Store on the same database: what another server process opens. */
-async function secondStore(h: StoreHarness): Promise<Store> {
-  if (h.database === undefined) return h.store;
-  if (h.database.startsWith('sqlite:')) {
-    return createStore({ engine: 'sqlite', file: h.database.slice('sqlite:'.length) });
-  }
-  return createStore({ engine: 'postgres', url: h.database });
-}
 
 forEachStore('hot reads kept until the next commit', (open) => {
   const closing: (() => Promise<void>)[] = [];
   afterEach(async () => {
     for (const close of closing.splice(0).reverse()) await close();
   });
+  const setUp = twoServerSetUp(closing);
+  const twoServers = () => setUp.twoServers(open);
 
-  function serverOn(h: StoreHarness, store: Store): { app: FastifyInstance; reads: HotReads } {
-    const reads = hotReads(store);
-    const app = buildServer({
-      useCases: bindUseCases({ ...h.deps, store, hotReads: reads }),
-      directory: principalCache(storeDirectory(store)),
-      bodyLimitBytes: 1024 * 1024,
-      now: () => h.clock.now(),
-    });
-    closing.push(() => app.close());
-    return { app, reads };
-  }
-
-  /** Servers A and B on one database; 1.1.0 in production, 1.0.0 its rollback target. */
-  async function twoServers() {
-    const h = await open();
-    const other = await secondStore(h);
-    if (other !== h.store) closing.push(() => other.close());
-    const { token } = await bootstrapAdmin(h.deps, { userId: people.admin.id });
-    await setupModel(h, 'credit-risk', model, 'regulated');
-    for (const version of ['1.0.0', '1.1.0']) {
-      await registerVersion(h.deps, people.ci, {
-        model,
-        version,
-        artifactUri: `s3://models/${model}/${version}`,
-        artifactDigest: `sha256:${createHash('sha256').update(version).digest('hex')}`,
-        lineage: {},
-      });
-    }
-    const since = h.clock.now().toISOString();
-    await h.store.transaction(async (tx) => {
-      await tx.versions.setState({ model, version: '1.0.0', state: 'deprecated', since });
-      await tx.versions.setState({ model, version: '1.1.0', state: 'production', since });
-      await tx.serving.set({
-        model,
-        production: { version: '1.1.0', since },
-        rollbackTarget: { version: '1.0.0' },
-      });
-    });
-    const a = serverOn(h, h.store);
-    const b = serverOn(h, other);
-    const authorization = `Bearer ${token.token}`;
-    const get = async (server: FastifyInstance, url: string) => {
-      const response = await server.inject({ method: 'GET', url, headers: { authorization } });
-      expect(response.statusCode).toBe(200);
-      return response.json();
-    };
-    return { h, other, a, b, authorization, get };
-  }
-
-  it('answers a read again from memory where the engine tells commits cheaply', async () => {
-    const { other, b, get } = await twoServers();
+  it('answers a read again from memory on every engine', async () => {
+    const { b, get } = await twoServers();
     for (let i = 0; i < 3; i++) {
       expect((await get(b.app, servingUrl)).production.version).toBe('1.1.0');
       expect((await get(b.app, `/api/v1/models/${model}`)).name).toBe(model);
       expect((await get(b.app, `/api/v1/models/${model}/versions/1.0.0`)).state).toBe('deprecated');
     }
-    // PostgreSQL cannot tell without a round trip: there every read goes to the database.
-    const kept = other.dataVersion() === undefined ? 0 : 2;
+    // Nothing committed between the three rounds: the second and third answer from memory.
     for (const cache of [b.reads.serving, b.reads.models, b.reads.versions]) {
-      expect(cache.stats().hits).toBe(kept);
+      expect(cache.stats().hits).toBe(2);
     }
   });
 
@@ -238,4 +167,98 @@ forEachStore('hot reads kept until the next commit', (open) => {
     expect(b.reads.versionPages.stats().hits).toBe(before.hits + 1);
     expect(b.reads.versionPages.stats().misses).toBe(before.misses);
   });
+
+  it('answers each rollback on B right after A answered it, with B busy across it', async () => {
+    const { h, a, b, get, authorization } = await twoServers();
+    const read = () => b.app.inject({ method: 'GET', url: servingUrl, headers: { authorization } });
+    for (let round = 0; round < 10; round++) {
+      // Forward again by hand: 1.1.0 in production, 1.0.0 the rollback target.
+      const since = new Date(Date.UTC(2026, 0, 2, 0, round)).toISOString();
+      await h.store.transaction(async (tx) => {
+        await tx.versions.setState({ model, version: '1.0.0', state: 'deprecated', since });
+        await tx.versions.setState({ model, version: '1.1.0', state: 'production', since });
+        await tx.serving.set({
+          model,
+          production: { version: '1.1.0', since },
+          rollbackTarget: { version: '1.0.0' },
+        });
+      });
+      expect((await get(b.app, servingUrl)).production.version).toBe('1.1.0');
+      // Reads on B that start before the rollback commits and finish around it.
+      const inFlight = Array.from({ length: 8 }, read);
+      const rolledBack = await a.app.inject({
+        method: 'POST',
+        url: `/api/v1/models/${model}/rollback`,
+        headers: { authorization },
+        payload: { reason: `round ${round}` },
+      });
+      expect(rolledBack.statusCode, rolledBack.body).toBe(200);
+      const after = await get(b.app, servingUrl);
+      expect(after.production.version, `round ${round}`).toBe('1.0.0');
+      for (const response of await Promise.all(inFlight)) {
+        expect(['1.0.0', '1.1.0']).toContain(response.json().production.version);
+      }
+      expect((await get(b.app, servingUrl)).production.version, `round ${round}`).toBe('1.0.0');
+    }
+  });
+
+  it('keeps nothing of a transaction that rolled back, and keeps what it kept before', async () => {
+    const { h, b, get } = await twoServers();
+    for (let i = 0; i < 2; i++) {
+      expect((await get(b.app, servingUrl)).production.version).toBe('1.1.0');
+      expect((await get(b.app, `/api/v1/models/${model}/versions/1.1.0`)).state).toBe('production');
+    }
+    const hitsBefore = b.reads.serving.stats().hits;
+    const failed = await h.store
+      .transaction(async (tx) => {
+        const since = new Date(Date.UTC(2026, 0, 3)).toISOString();
+        await tx.versions.setState({ model, version: '1.1.0', state: 'deprecated', since });
+        await tx.serving.set({ model, production: { version: '1.0.0', since } });
+        // Reads on B while the change is open: the committed state, twice.
+        for (let i = 0; i < 2; i++) {
+          expect((await get(b.app, servingUrl)).production.version).toBe('1.1.0');
+        }
+        throw new Error('rolled back on purpose');
+      })
+      .catch((error: unknown) => error);
+    expect(failed).toBeInstanceOf(Error);
+    for (let i = 0; i < 2; i++) {
+      expect((await get(b.app, servingUrl)).production.version).toBe('1.1.0');
+      expect((await get(b.app, `/api/v1/models/${model}/versions/1.1.0`)).state).toBe('production');
+    }
+    // A rollback commits nothing, so the data version stays: B answered all of it from memory.
+    expect(b.reads.serving.stats().hits).toBe(hitsBefore + 4);
+  });
+
+  it('answers a change written behind the service (SQL on the database) at the next read', async () => {
+    const { h, b, get } = await twoServers();
+    if (h.database === undefined) return;
+    for (let i = 0; i < 2; i++) {
+      expect((await get(b.app, servingUrl)).production.version).toBe('1.1.0');
+    }
+    await writeBehind(h.database, "update serving set production_version = '1.0.0'");
+    expect((await get(b.app, servingUrl)).production.version).toBe('1.0.0');
+  });
 });
+
+/** One statement on the database by a client of its own, as an operator's shell would run it. */
+async function writeBehind(database: string, statement: string): Promise<void> {
+  if (database.startsWith('sqlite:')) {
+    const Sqlite = (await import('better-sqlite3')).default;
+    const raw = new Sqlite(database.slice('sqlite:'.length));
+    try {
+      raw.exec(statement);
+    } finally {
+      raw.close();
+    }
+    return;
+  }
+  const pg = (await import('pg')).default;
+  const client = new pg.Client({ connectionString: database });
+  await client.connect();
+  try {
+    await client.query(statement);
+  } finally {
+    await client.end();
+  }
+}

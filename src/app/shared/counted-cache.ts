@@ -4,9 +4,10 @@
  * is answered for as long as its counter has not moved, and read again once it has. Unlike
  * `readCache`, a commit elsewhere (another model, an audit entry) does not drop it.
  *
- * Checking costs one statement (the counter's row by its key); where the store tells commits
- * cheaply (`Store.dataVersion`, SQLite) not even that: a value confirmed while the data version
- * answered `v` is still exact while it answers `v`. Invalidation is exact, never by time.
+ * Checking costs one statement (the counter's row by its key), or none while the store's data
+ * version (`Store.dataVersion`: SQLite's `PRAGMA data_version`, PostgreSQL's `data_version` row)
+ * has not moved: a value confirmed while the data version answered `v` is still exact while it
+ * answers `v`. Invalidation is exact, never by time.
  */
 import type { Store } from './ports.js';
 
@@ -70,7 +71,7 @@ export function countedCache<V extends object>(
   }
   return {
     async get({ key, count, read }) {
-      const version = store.dataVersion();
+      const version = await store.dataVersion();
       const entry = entries.get(key);
       if (entry !== undefined) {
         if (version !== undefined && entry.confirmedAt === version) return hit(key, entry);

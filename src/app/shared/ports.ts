@@ -526,10 +526,11 @@ export interface Store {
   readOne<T>(work: (tx: Repositories) => Promise<T>): Promise<T>;
   /**
    * A number that changes whenever anything is committed to the database (by this process or any
-   * other), read without a round trip; `undefined` when the engine cannot tell that cheaply.
-   * What was read while it answered `v` stays exact for as long as it still answers `v`
-   * (`readCache`).
+   * other), never older than the call; `undefined` when the engine cannot tell. What was read
+   * after it answered `v` stays exact for as long as it still answers `v` (`readCache`). SQLite
+   * answers without a round trip; PostgreSQL with one primary-key read, shared by the calls of
+   * one turn of the event loop.
    */
-  dataVersion(): number | undefined;
+  dataVersion(): Promise<number | undefined>;
   close(): Promise<void>;
 }

@@ -1,6 +1,7 @@
 /**
  * Values read from the store, kept in this process while the store's data version says nothing
- * has been committed since they were read (`Store.dataVersion`, SQLite's `PRAGMA data_version`):
+ * has been committed since they were read (`Store.dataVersion`: SQLite's `PRAGMA data_version`,
+ * PostgreSQL's `data_version` row, one statement per turn of the event loop):
  * the hot reads (the serving view, one model, one version) answer from memory, and any commit, by
  * this server or another process on the same database, drops every entry before the next read.
  * Invalidation is exact, never by time: there is no window in which an old answer is served after
@@ -38,7 +39,7 @@ export function readCache<V extends object>(
   let misses = 0;
   return {
     async get(key, read) {
-      const version = store.dataVersion();
+      const version = await store.dataVersion();
       if (version === undefined) return read();
       if (version !== filedUnder) {
         entries.clear();

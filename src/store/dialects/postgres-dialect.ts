@@ -1,6 +1,7 @@
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import type { Database } from '../schema.js';
+import { nextReadShared } from './next-read.js';
 import { appendOnlyMessage, type StoreDialect, type StoreErrorKind } from './store-dialect.js';
 
 export interface PostgresOptions {
@@ -23,6 +24,14 @@ export function postgresDialect(options: PostgresOptions): StoreDialect {
   // else to do; queries in flight still fail and surface through their own promises.
   pool.on('error', () => undefined);
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  // One primary-key read of the `data_version` row, shared by the calls of one event-loop turn.
+  let closed = false;
+  const readVersion = nextReadShared(async () => {
+    const result = await pool.query<[string]>(readDataVersion);
+    const version = result.rows[0]?.[0];
+    return version === undefined ? undefined : Number(version);
+  });
+  const dataVersion = () => (closed ? Promise.resolve(undefined) : readVersion());
   return {
     label: 'PostgreSQL',
     capabilities: { timestampType: 'timestamptz' },
@@ -39,8 +48,19 @@ export function postgresDialect(options: PostgresOptions): StoreDialect {
         .setAccessMode('read only')
         .execute((trx) => work(trx)),
     readStatement: (work) => work(db),
-    // Knowing needs a round trip to the server: no cheaper than the read it would spare.
-    dataVersion: () => undefined,
+    dataVersion,
+    countCommitsStatements: (table) => [
+      `create constraint trigger ${table}_counts_commits after insert or update or delete ` +
+        `on ${table} deferrable initially deferred for each row execute function clearance_count_commit()`,
+      `create trigger ${table}_truncate_counts after truncate on ${table} ` +
+        'for each statement execute function clearance_count_commit()',
+    ],
+    dataVersionStatements: () => [
+      'create table data_version (id integer primary key, version bigint not null)',
+      'insert into data_version (id, version) values (1, 0)',
+      countCommitFunction,
+      countCommitsOnEveryTable,
+    ],
     // Several processes share one database; locks in the database do the serialising.
     runExclusive: (work) => work(),
     // A row lock, held to commit: writers of other rows go on, writers of these rows queue.
@@ -74,7 +94,10 @@ export function postgresDialect(options: PostgresOptions): StoreDialect {
       const table = (error as { table?: unknown } | null)?.table;
       return typeof table === 'string' ? table : undefined;
     },
-    destroy: () => db.destroy(),
+    destroy: () => {
+      closed = true;
+      return db.destroy();
+    },
   };
 }
 
@@ -98,6 +121,49 @@ begin
       on conflict (model) do update set changes = version_changes.changes + 1;
   end if;
   return null;
+end;
+$$`;
+
+/** Prepared once per connection by name: a primary-key read of one row. */
+const readDataVersion = {
+  name: 'clearance_data_version',
+  text: 'select version from data_version where id = 1',
+  rowMode: 'array',
+} as const;
+
+/**
+ * The bump, run by each table's deferred trigger at commit: once per transaction (a setting local
+ * to the transaction remembers it), so a transaction writing many rows bumps once, and the row
+ * lock on `data_version` is held only from its commit's start to its end, never across the work
+ * of the transaction. The new value and the transaction's rows become visible together.
+ */
+const countCommitFunction = `create or replace function clearance_count_commit()
+returns trigger language plpgsql as $$
+begin
+  if current_setting('clearance.commit_counted', true) is distinct from 'on' then
+    perform set_config('clearance.commit_counted', 'on', true);
+    update data_version set version = version + 1 where id = 1;
+  end if;
+  return null;
+end;
+$$`;
+
+/** \`countCommitsStatements\` for every table there is (but Kysely's own and the counter). */
+const countCommitsOnEveryTable = `do $$
+declare t text;
+begin
+  for t in
+    select table_name from information_schema.tables
+    where table_schema = current_schema() and table_type = 'BASE TABLE'
+      and table_name not like 'kysely\\_%' and table_name <> 'data_version'
+  loop
+    execute format('create constraint trigger %I after insert or update or delete on %I '
+      || 'deferrable initially deferred for each row execute function clearance_count_commit()',
+      t || '_counts_commits', t);
+    execute format('create trigger %I after truncate on %I '
+      || 'for each statement execute function clearance_count_commit()',
+      t || '_truncate_counts', t);
+  end loop;
 end;
 $$`;
 

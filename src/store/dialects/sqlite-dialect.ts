@@ -130,7 +130,7 @@ export function sqliteDialect(options: SqliteOptions): StoreDialect {
   // runs nothing else, so each call is a read transaction of its own, started and ended at once.
   // Every commit on the file counts: the writer connection's, other processes'.
   let versionOf: (() => number) | undefined;
-  function dataVersion(): number | undefined {
+  function currentDataVersion(): number | undefined {
     if (closed || key === undefined) return undefined;
     try {
       if (versionOf === undefined) {
@@ -155,7 +155,11 @@ export function sqliteDialect(options: SqliteOptions): StoreDialect {
     writeTransaction,
     readTransaction,
     readStatement,
-    dataVersion,
+    // No round trip: the answer is ready at once.
+    dataVersion: () => Promise.resolve(currentDataVersion()),
+    // `PRAGMA data_version` counts every commit already.
+    countCommitsStatements: () => [],
+    dataVersionStatements: () => [],
     runExclusive,
     // SQLite has no row locks and no `FOR UPDATE`. None is needed: every write transaction
     // starts with BEGIN IMMEDIATE and holds the database's one write lock to commit (queued in

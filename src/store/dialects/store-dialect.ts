@@ -42,12 +42,28 @@ export interface StoreDialect {
   readStatement<T>(work: (db: Kysely<Database>) => Promise<T>): Promise<T>;
   /**
    * A number that differs from every earlier answer once anything has been committed to the
-   * database since, by any connection of any process, read without a round trip; `undefined`
-   * when the engine cannot tell that cheaply (then a cache must read again). SQLite: `PRAGMA
-   * data_version` on a connection of its own that never holds a transaction open (inside an open
-   * read transaction it would answer for that transaction's snapshot). PostgreSQL: undefined.
+   * database since, by any connection of any process; `undefined` when the engine cannot tell
+   * (then a cache must read again). The answer is never older than the call: whatever was
+   * committed before the call is counted. SQLite: `PRAGMA data_version` on a connection of its
+   * own that never holds a transaction open (inside an open read transaction it would answer for
+   * that transaction's snapshot), no round trip. PostgreSQL: the `data_version` row, which every
+   * committing write transaction bumps (a deferred trigger on each table, `countCommitsStatements`),
+   * read by one primary-key statement shared by every call made before it started (one per turn
+   * of the event loop).
    */
-  dataVersion(): number | undefined;
+  dataVersion(): Promise<number | undefined>;
+  /**
+   * Statements that make every commit changing `table` move `dataVersion`: on PostgreSQL a
+   * deferred constraint trigger that bumps the `data_version` row once per transaction, at
+   * commit; on SQLite none (`PRAGMA data_version` counts every commit). A migration that creates
+   * a table runs them for it (`test/store/data-version.test.ts` checks every table has it).
+   */
+  countCommitsStatements(table: string): string[];
+  /**
+   * Statements that create what `dataVersion` reads and `countCommitsStatements` writes
+   * (PostgreSQL: the `data_version` row and the bump function); none on SQLite.
+   */
+  dataVersionStatements(): string[];
   /**
    * Runs `work` alone among this process's writers on the same database where a waiting writer
    * would block the process (SQLite); elsewhere runs it directly. Migrations use it.

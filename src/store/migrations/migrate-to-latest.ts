@@ -16,6 +16,7 @@ import { mlflowMetadata } from './0013-mlflow-metadata.js';
 import { boardIndexes } from './0014-board-indexes.js';
 import { auditFilters } from './0015-audit-filters.js';
 import { versionChanges } from './0017-version-changes.js';
+import { dataVersion } from './0018-data-version.js';
 import type { MigrationFactory } from './migration-context.js';
 
 const migrations: Record<string, MigrationFactory> = {
@@ -35,6 +36,7 @@ const migrations: Record<string, MigrationFactory> = {
   '0014-board-indexes': boardIndexes,
   '0015-audit-filters': auditFilters,
   '0017-version-changes': versionChanges,
+  '0018-data-version': dataVersion,
 };
 
 /** Migration names in order; a test template database is keyed by them. */
