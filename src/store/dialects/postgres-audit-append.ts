@@ -15,6 +15,7 @@ import type { AppendedAuditEntry, StoreDialect } from './store-dialect.js';
  * leaf needs is not stored (entries appended by a server older than migration 0005, during a
  * rolling upgrade): the repository then appends statement by statement, which names the missing
  * row or recomputes the node. The head stays locked either way, as that path would lock it.
+ * Created by migration 0016, which is never edited: a change to this text is a new migration.
  */
 export const auditAppendFunction = `create or replace function clearance_append_audit_entry(
   text_before_seq text, text_after_seq text, entry_time timestamptz, entry_action text,
