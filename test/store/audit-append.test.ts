@@ -45,4 +45,34 @@ eachEngine('the one-statement audit append', (engine) => {
     expect(stored).toStrictEqual({ entry: entryText, leaf_hash: hex(hashLeafText(entryText)) });
     expect(appended.leafHash).toBe(stored?.leaf_hash);
   });
+
+  it('keeps nothing when the hash the engine returns is not the one the entry has', async () => {
+    if (engine.name === 'sqlite') return;
+    const store = await engine.openStore();
+    const dialect = engine.openDialect();
+    const { rows } = await sql<{ def: string }>`
+      select pg_get_functiondef('clearance_append_audit_entry'::regproc) as def`.execute(
+      dialect.db,
+    );
+    const original = rows[0]?.def ?? '';
+    const forged = original.replace(
+      "appended_leaf_hash := encode(leaf, 'hex');",
+      "appended_leaf_hash := repeat('0', 64);",
+    );
+    expect(forged).not.toBe(original);
+    const before = await store.read((tx) => tx.audit.size());
+    await sql.raw(forged).execute(dialect.db);
+    try {
+      const error = await store
+        .transaction((tx) => tx.audit.append(auditInput(unique('forged'))))
+        .then(
+          () => undefined,
+          (thrown: unknown) => thrown,
+        );
+      expect(String(error)).toMatch(/the engine hashed its text to 0{64}/);
+      expect(await store.read((tx) => tx.audit.size())).toBe(before);
+    } finally {
+      await sql.raw(original).execute(dialect.db);
+    }
+  });
 });
