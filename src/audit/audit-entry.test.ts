@@ -9,6 +9,7 @@ import {
   checkAuditEntry,
   encodeEntry,
   entryLeafHash,
+  entryTextAroundSeq,
   knownAuditActions,
 } from './audit-entry.js';
 
@@ -47,6 +48,27 @@ describe('audit entry encoding', () => {
     const reordered = Object.fromEntries(Object.entries(entry).reverse()) as unknown as AuditEntry;
     expect(Object.keys(reordered)[0]).toBe('data');
     expect(Buffer.from(entryLeafHash(reordered)).equals(entryLeafHash(entry))).toBe(true);
+  });
+
+  it('splits the text where the seq goes, whatever the seq and however often "seq" appears inside', () => {
+    const { seq: _seq, ...withoutSeq } = entry;
+    const tricky = { ...withoutSeq, data: { seq: 0, note: '"seq":0,', nested: { seq: 1 } } };
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: Number.MAX_SAFE_INTEGER }), (seq) => {
+        for (const shape of [withoutSeq, tricky]) {
+          const { before, after } = entryTextAroundSeq(shape);
+          const text = new TextDecoder().decode(encodeEntry({ ...shape, seq }));
+          expect(`${before}${seq}${after}`).toBe(text);
+        }
+      }),
+    );
+  });
+
+  it('refuses to split a malformed entry', () => {
+    const { seq: _seq, ...withoutSeq } = entry;
+    expect(() => entryTextAroundSeq({ ...withoutSeq, action: 'Not An Action' })).toThrow(
+      /malformed/,
+    );
   });
 
   it('leaves optional fields out rather than writing null', () => {

@@ -116,6 +116,7 @@ const topLevelKeys = new Set([
   'data',
 ]);
 const encoder = new TextEncoder();
+const decoder = new TextDecoder();
 const knownActions: ReadonlySet<string> = new Set(knownAuditActions);
 const digestPattern = /^[a-z0-9][a-z0-9-]*:[0-9a-f]+$/;
 /** The shape of a time: '0' stands for any ASCII digit, every other character must match. */
@@ -192,6 +193,28 @@ export function assertAuditEntry(value: unknown): asserts value is AuditEntry {
  */
 export function encodeEntry(entry: AuditEntry): Uint8Array {
   return encodeChecked(entry);
+}
+
+/**
+ * The text {@link encodeEntry} gives for `entry` at any seq, split where the seq's digits go:
+ * `before + String(seq) + after`, for a store that allocates the seq inside one statement and
+ * hashes the text there (RFC 8785 writes an integer as its plain decimal digits). Validates like
+ * `encodeEntry`. Found by encoding at seq 0 and 1: only the top-level seq differs between them.
+ */
+export function entryTextAroundSeq(entry: Omit<AuditEntry, 'seq'>): {
+  before: string;
+  after: string;
+} {
+  const zero = decoder.decode(encodeChecked({ ...entry, seq: 0 }));
+  const one = decoder.decode(encodeChecked({ ...entry, seq: 1 }));
+  let at = 0;
+  while (at < zero.length && zero.charCodeAt(at) === one.charCodeAt(at)) at += 1;
+  const before = zero.slice(0, at);
+  const after = zero.slice(at + 1);
+  if (zero !== `${before}0${after}` || one !== `${before}1${after}`) {
+    throw new Error('entryTextAroundSeq: the encodings at seq 0 and 1 differ beyond the seq');
+  }
+  return { before, after };
 }
 
 /** The entry's Merkle leaf hash, SHA-256(0x00 ‖ encodeEntry(entry)) — RFC 9162 §2.1.1. */

@@ -14,6 +14,7 @@ export {
   checkAuditEntry,
   encodeEntry,
   entryLeafHash,
+  entryTextAroundSeq,
   knownAuditActions,
 } from './audit-entry.js';
 export {

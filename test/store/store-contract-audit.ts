@@ -56,6 +56,32 @@ export function auditContract(store: () => Store): void {
     );
   });
 
+  it('stores the RFC 8785 text and leaf of entries with non-ASCII text and keys named seq', async () => {
+    const subject = unique('text');
+    const tricky = [
+      {
+        ...auditInput(subject),
+        data: { seq: 0, note: '"seq":0, naïve café 日本 🚀', n: { seq: 1 } },
+      },
+      { ...auditInput(subject), reason: 'line\nbreak \u2028 and "quotes" \\ slash', data: {} },
+    ];
+    const entries = await store().transaction(async (tx) => {
+      const out = [];
+      for (const input of tricky) out.push(await tx.audit.append(input));
+      return out;
+    });
+    const first = entries[0]?.seq ?? -1;
+    const rows = await store().readOne((tx) => tx.audit.storedRows(first, first + entries.length));
+    expect(rows).toStrictEqual(
+      entries.map((entry) => ({
+        seq: entry.seq,
+        text: Buffer.from(encodeEntry(entry)).toString(),
+        leafHash: hex(entryLeafHash(entry)),
+      })),
+    );
+    expect(entries.map(({ seq: _seq, ...input }) => input)).toStrictEqual(tricky);
+  });
+
   it('pages the log filtered by model, actor, action and time, either way', async () => {
     const m = unique('model');
     const actor = unique('actor');

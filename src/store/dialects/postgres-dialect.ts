@@ -1,6 +1,7 @@
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import type { Database } from '../schema.js';
+import { appendAuditEntryPostgres, auditAppendFunction } from './postgres-audit-append.js';
 import { nextReadShared } from './next-read.js';
 import { appendOnlyMessage, type StoreDialect, type StoreErrorKind } from './store-dialect.js';
 
@@ -67,6 +68,8 @@ export function postgresDialect(options: PostgresOptions): StoreDialect {
     lockForUpdate: (query) => query.forUpdate(),
     // Rows another claimer holds are passed over, not waited for: each due job goes to one worker.
     claimForUpdateSkipLocked: (query) => query.forUpdate().skipLocked(),
+    appendAuditEntry: appendAuditEntryPostgres,
+    auditAppendStatements: () => [auditAppendFunction],
     appendOnlyStatements: (table) => [
       refuseChangeFunction,
       `create trigger ${table}_append_only before update or delete on ${table} ` +

@@ -168,6 +168,10 @@ export function sqliteDialect(options: SqliteOptions): StoreDialect {
     // Claimers are writers, and writers take turns (BEGIN IMMEDIATE): the next one sees the
     // leases the previous one committed, so nothing needs skipping.
     claimForUpdateSkipLocked: (query) => query,
+    // A statement costs no round trip here and writes are group-committed (ADR 012): the
+    // repository appends statement by statement.
+    appendAuditEntry: async () => undefined,
+    auditAppendStatements: () => [],
     appendOnlyStatements: (table) =>
       (['update', 'delete'] as const).map(
         (op) =>

@@ -86,6 +86,20 @@ export interface StoreDialect {
   claimForUpdateSkipLocked<TB extends keyof Database, O>(
     query: SelectQueryBuilder<Database, TB, O>,
   ): SelectQueryBuilder<Database, TB, O>;
+  /**
+   * Appends one audit entry in one statement where the engine can hash (PostgreSQL: a function,
+   * ADR 016): locks the log head, places the next seq in the entry's text, and writes the entry,
+   * its model row, the tree nodes its leaf completes and the new size. `undefined`, having written
+   * nothing, tells the repository to append statement by statement: always on SQLite (its writes
+   * are group-committed and a statement costs no round trip), and on PostgreSQL when the head or
+   * a tree node the leaf needs is missing.
+   */
+  appendAuditEntry(
+    db: Kysely<Database>,
+    row: AuditAppendRow,
+  ): Promise<AppendedAuditEntry | undefined>;
+  /** DDL that `appendAuditEntry` needs (migration 0016); none on SQLite. */
+  auditAppendStatements(): string[];
   /** SQL statements that make `table` refuse UPDATE and DELETE (and TRUNCATE where it exists). */
   appendOnlyStatements(table: string): string[];
   /** Statements that drop the append-only triggers again, for tamper tests and repairs. */
@@ -103,6 +117,25 @@ export interface StoreDialect {
   /** The table a unique violation happened in, for a message in our words (never the driver's). */
   conflictTable(error: unknown): string | undefined;
   destroy(): Promise<void>;
+}
+
+/** An audit entry as `appendAuditEntry` writes it: its text split where the seq goes, its columns. */
+export interface AuditAppendRow {
+  textBeforeSeq: string;
+  textAfterSeq: string;
+  time: string;
+  action: string;
+  subjectType: string;
+  subjectId: string;
+  actorId: string;
+  /** The model the entry is about (`audit_entry_models`), or null. */
+  model: string | null;
+}
+
+/** The seq `appendAuditEntry` gave the entry and the leaf hash the engine computed, in hex. */
+export interface AppendedAuditEntry {
+  seq: number;
+  leafHash: string;
 }
 
 /** Message every append-only trigger raises; tests and docs match on "is append-only". */

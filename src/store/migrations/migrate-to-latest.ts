@@ -15,6 +15,7 @@ import { identityEpochAndVersionOrder } from './0012-identity-epoch-and-version-
 import { mlflowMetadata } from './0013-mlflow-metadata.js';
 import { boardIndexes } from './0014-board-indexes.js';
 import { auditFilters } from './0015-audit-filters.js';
+import { auditAppendFunction } from './0016-audit-append-function.js';
 import { versionChanges } from './0017-version-changes.js';
 import { dataVersion } from './0018-data-version.js';
 import type { MigrationFactory } from './migration-context.js';
@@ -35,6 +36,7 @@ const migrations: Record<string, MigrationFactory> = {
   '0013-mlflow-metadata': mlflowMetadata,
   '0014-board-indexes': boardIndexes,
   '0015-audit-filters': auditFilters,
+  '0016-audit-append-function': auditAppendFunction,
   '0017-version-changes': versionChanges,
   '0018-data-version': dataVersion,
 };

@@ -1,15 +1,16 @@
 import { type Selectable, sql } from 'kysely';
 import type {
+  AuditEntryInput,
   AuditRepository,
   CheckpointRepository,
   StoredCheckpoint,
 } from '../../app/shared/ports.js';
 import {
   type AuditEntry,
-  encodeEntry,
   entryModel,
+  entryTextAroundSeq,
   hashCompletedNodes,
-  hashLeaf,
+  hashLeafText,
   type LoggedAuditEntry,
   leftChild,
   nodeKey,
@@ -85,7 +86,6 @@ const nodesBySlots = new Map(
 
 /** Rows per page when streaming the log: bounded memory for a million entries. */
 const pageSize = 5000;
-const decoder = new TextDecoder();
 
 export function auditRepository(context: RepositoryContext): AuditRepository {
   const { db } = context;
@@ -165,52 +165,92 @@ export function auditRepository(context: RepositoryContext): AuditRepository {
       .execute();
   }
 
+  /**
+   * The append as separate statements: on SQLite, and on PostgreSQL when a tree node the new leaf
+   * needs is not stored (recomputed here) or the head row is missing (named here).
+   */
+  async function appendStatementByStatement(
+    input: AuditEntryInput,
+    around: { text: { before: string; after: string }; model: string | undefined },
+  ): Promise<AuditEntry> {
+    // Incrementing the single head row is the lock: on PostgreSQL a concurrent appender blocks
+    // on the row until this transaction ends, then reads the new size (READ COMMITTED
+    // re-checks the updated row), so seq stays contiguous. SQLite's write lock does the same.
+    const head = await db
+      .updateTable('audit_head')
+      .set({ size: sql<number>`size + 1` })
+      .where('id', '=', 1)
+      .returning('size')
+      .executeTakeFirst();
+    if (head === undefined) {
+      throw new ClearanceError(
+        'audit_unavailable',
+        'The audit_head row is missing, so no entry can be appended; restore it from a backup',
+      );
+    }
+    const entry = { ...input, seq: int(head.size) - 1 } as AuditEntry;
+    const text = `${around.text.before}${entry.seq}${around.text.after}`;
+    const leafHash = hashLeafText(text);
+    await conflictOnDuplicate(
+      context,
+      () =>
+        db
+          .insertInto('audit_entries')
+          .values({
+            seq: entry.seq,
+            entry: text,
+            leaf_hash: hex(leafHash),
+            time: entry.time,
+            action: entry.action,
+            subject_type: entry.subject.type,
+            subject_id: entry.subject.id,
+            actor_id: entry.actor.id,
+          })
+          .execute(),
+      `Audit entry ${entry.seq} already exists although audit_head says the log has ${entry.seq} entries; the log was changed behind the service's back, run audit verify`,
+    );
+    if (around.model !== undefined) {
+      await db
+        .insertInto('audit_entry_models')
+        .values({ model: around.model, seq: entry.seq })
+        .execute();
+    }
+    await storeCompletedNodes(entry.seq, leafHash);
+    return entry;
+  }
+
   return {
     async append(input) {
-      // Validate before taking the head lock; a malformed entry never costs a lock wait.
-      encodeEntry({ ...input, seq: 0 } as AuditEntry);
-      // Incrementing the single head row is the lock: on PostgreSQL a concurrent appender blocks
-      // on the row until this transaction ends, then reads the new size (READ COMMITTED
-      // re-checks the updated row), so seq stays contiguous. SQLite's write lock does the same.
-      const head = await db
-        .updateTable('audit_head')
-        .set({ size: sql<number>`size + 1` })
-        .where('id', '=', 1)
-        .returning('size')
-        .executeTakeFirst();
-      if (head === undefined) {
-        throw new ClearanceError(
-          'audit_unavailable',
-          'The audit_head row is missing, so no entry can be appended; restore it from a backup',
-        );
-      }
-      const entry = { ...input, seq: int(head.size) - 1 } as AuditEntry;
-      const encoded = encodeEntry(entry);
-      const leafHash = hashLeaf(encoded);
-      await conflictOnDuplicate(
+      // Validates before taking the head lock: a malformed entry never costs a lock wait.
+      const text = entryTextAroundSeq(input);
+      const model = entryModel(input) ?? null;
+      const appended = await conflictOnDuplicate(
         context,
         () =>
-          db
-            .insertInto('audit_entries')
-            .values({
-              seq: entry.seq,
-              entry: decoder.decode(encoded),
-              leaf_hash: hex(leafHash),
-              time: entry.time,
-              action: entry.action,
-              subject_type: entry.subject.type,
-              subject_id: entry.subject.id,
-              actor_id: entry.actor.id,
-            })
-            .execute(),
-        `Audit entry ${entry.seq} already exists although audit_head says the log has ${entry.seq} entries; the log was changed behind the service's back, run audit verify`,
+          context.dialect.appendAuditEntry(db, {
+            textBeforeSeq: text.before,
+            textAfterSeq: text.after,
+            time: input.time,
+            action: input.action,
+            subjectType: input.subject.type,
+            subjectId: input.subject.id,
+            actorId: input.actor.id,
+            model,
+          }),
+        "The audit entry at the position audit_head names already exists; the log was changed behind the service's back, run audit verify",
       );
-      const model = entryModel(entry);
-      if (model !== undefined) {
-        await db.insertInto('audit_entry_models').values({ model, seq: entry.seq }).execute();
+      if (appended !== undefined) {
+        // The engine hashed the text it assembled; the same text hashed here must agree, or the
+        // two encodings have drifted apart and the entry must not be kept.
+        const leafHash = hex(hashLeafText(`${text.before}${appended.seq}${text.after}`));
+        if (leafHash !== appended.leafHash) {
+          throw new Error(
+            `audit entry ${appended.seq}: the engine hashed its text to ${appended.leafHash}, not ${leafHash}`,
+          );
+        }
+        return { ...input, seq: appended.seq } as AuditEntry;
       }
-      await storeCompletedNodes(entry.seq, leafHash);
-      return entry;
+      return appendStatementByStatement(input, { text, model: model ?? undefined });
     },
     async size(options) {
       const query = db.selectFrom('audit_head').select('size');

@@ -1,0 +1,89 @@
+/**
+ * The audit append on PostgreSQL in one statement (ADR 016). `audit_head` is the lock that keeps
+ * `seq` contiguous (ADR 004) and is held from the append to the commit; appended statement by
+ * statement, it was held over four to six round trips, each one also waiting for the server's
+ * event loop. Here one function call locks the head, places the seq in the entry's canonical
+ * text, hashes the leaf and the tree nodes it completes (`sha256`, RFC 9162 §2.1.1), and writes
+ * the entry, its model row, the nodes and the new size; the lock is then held for that call and
+ * the COMMIT only.
+ */
+import { sql } from 'kysely';
+import type { AppendedAuditEntry, StoreDialect } from './store-dialect.js';
+
+/**
+ * Answers no row, having changed nothing, when the head row is missing or a left child the new
+ * leaf needs is not stored (entries appended by a server older than migration 0005, during a
+ * rolling upgrade): the repository then appends statement by statement, which names the missing
+ * row or recomputes the node. The head stays locked either way, as that path would lock it.
+ * Created by migration 0016, which is never edited: a change to this text is a new migration.
+ */
+export const auditAppendFunction = `create or replace function clearance_append_audit_entry(
+  text_before_seq text, text_after_seq text, entry_time timestamptz, entry_action text,
+  entry_subject_type text, entry_subject_id text, entry_actor_id text, entry_model text
+) returns table (appended_seq bigint, appended_leaf_hash text)
+language plpgsql as $$
+declare
+  new_seq bigint;
+  entry_text text;
+  leaf bytea;
+  node bytea;
+  lefts bytea[] := '{}';
+  left_hash text;
+  v_count bigint;
+  v_level integer := 1;
+begin
+  select h.size into new_seq from audit_head h where h.id = 1 for update;
+  if not found then return; end if;
+  -- Node (L, i) completed by the leaf has left child (L-1, 2i); level 0 is a leaf hash.
+  v_count := new_seq + 1;
+  while v_count % 2 = 0 loop
+    left_hash := null;
+    if v_level = 1 then
+      select e.leaf_hash into left_hash from audit_entries e where e.seq = new_seq - 1;
+    else
+      select n.hash into left_hash from audit_tree_nodes n
+        where n.level = v_level - 1 and n.idx = v_count - 2;
+    end if;
+    if left_hash is null then return; end if;
+    lefts := lefts || decode(left_hash, 'hex');
+    v_count := v_count / 2;
+    v_level := v_level + 1;
+  end loop;
+  update audit_head set size = size + 1 where id = 1;
+  entry_text := text_before_seq || new_seq::text || text_after_seq;
+  leaf := sha256('\\x00'::bytea || convert_to(entry_text, 'UTF8'));
+  insert into audit_entries (seq, entry, leaf_hash, time, action, subject_type, subject_id, actor_id)
+    values (new_seq, entry_text, encode(leaf, 'hex'), entry_time, entry_action,
+            entry_subject_type, entry_subject_id, entry_actor_id);
+  if entry_model is not null then
+    insert into audit_entry_models (model, seq) values (entry_model, new_seq);
+  end if;
+  node := leaf;
+  for k in 1 .. coalesce(array_length(lefts, 1), 0) loop
+    node := sha256('\\x01'::bytea || lefts[k] || node);
+    insert into audit_tree_nodes (level, idx, hash)
+      values (k, ((new_seq + 1) >> k) - 1, encode(node, 'hex'))
+      on conflict do nothing;
+  end loop;
+  appended_seq := new_seq;
+  appended_leaf_hash := encode(leaf, 'hex');
+  return next;
+end;
+$$`;
+
+/** Calls the function inside the caller's transaction. */
+export const appendAuditEntryPostgres: StoreDialect['appendAuditEntry'] = async (db, row) => {
+  const { rows } = await sql<{ appended_seq: string | number; appended_leaf_hash: string }>`
+    select appended_seq, appended_leaf_hash from clearance_append_audit_entry(
+      ${row.textBeforeSeq}, ${row.textAfterSeq}, ${row.time}, ${row.action},
+      ${row.subjectType}, ${row.subjectId}, ${row.actorId}, ${row.model})`.execute(db);
+  const [first] = rows;
+  return first === undefined ? undefined : appended(first);
+};
+
+function appended(row: { appended_seq: string | number; appended_leaf_hash: string }) {
+  return {
+    seq: Number(row.appended_seq),
+    leafHash: row.appended_leaf_hash,
+  } satisfies AppendedAuditEntry;
+}
