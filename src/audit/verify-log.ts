@@ -26,6 +26,8 @@
  * match, or the rows end before a checkpoint, the rows since the last matching checkpoint are
  * read again and given every check, in order, so the failure named is the one the full walk over
  * `entries` names. Rows above the largest checkpoint are parsed and checked in full as they come.
+ * Pages below the largest checkpoint are read packed when the store can (stored-page.ts); a packed
+ * page that is not exactly its rows is read again as rows, so packing never changes a verdict.
  */
 import { type AuditEntry, auditEntryShapeProblems, checkAuditEntry } from './audit-entry.js';
 import { type Checkpoint, verifyCheckpoint } from './checkpoint.js';
