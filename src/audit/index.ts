@@ -83,6 +83,7 @@ export {
   type VerifierKey,
   verifyNote,
 } from './signed-note.js';
+export { packStoredRows, pageSeparator, type StoredAuditPage } from './stored-page.js';
 export {
   type LogFailureKind,
   type LoggedAuditEntry,

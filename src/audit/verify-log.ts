@@ -26,12 +26,15 @@
  * match, or the rows end before a checkpoint, the rows since the last matching checkpoint are
  * read again and given every check, in order, so the failure named is the one the full walk over
  * `entries` names. Rows above the largest checkpoint are parsed and checked in full as they come.
+ * Pages below the largest checkpoint are read packed when the store can (stored-page.ts); a packed
+ * page that is not exactly its rows is read again as rows, so packing never changes a verdict.
  */
 import { type AuditEntry, auditEntryShapeProblems, checkAuditEntry } from './audit-entry.js';
 import { type Checkpoint, verifyCheckpoint } from './checkpoint.js';
 import { followKeyHandovers } from './key-rotation.js';
 import { bytesEqual, emptyRoot, hashLeaf, hashLeafText, hashSize } from './merkle.js';
 import { MerkleAccumulator } from './merkle-accumulator.js';
+import { leafHashesOfPage, type StoredAuditPage } from './stored-page.js';
 
 /** The stored form of an entry: the entry and the leaf hash recorded when it was appended. */
 export interface LoggedAuditEntry {
@@ -66,6 +69,11 @@ export interface StoredAuditRow {
 export interface StoredAuditRows {
   /** Rows whose seq column is in [from, to), in seq order. */
   read(from: number, to: number): Promise<readonly StoredAuditRow[]>;
+  /**
+   * The same rows packed in one value (stored-page.ts), when the store can: pages below the
+   * largest checkpoint are then read this way, and read again with `read` only if not exact.
+   */
+  readPacked?: (from: number, to: number) => Promise<StoredAuditPage>;
   /** Rows are read up to this seq (exclusive). */
   end: number;
   /** Seqs per read. */
@@ -248,6 +256,11 @@ class LogWalk {
     if (!storedLeafHashEquals(row.leafHash, leafHash)) {
       return leafMismatch(this.#acc.size);
     }
+    return this.stepLeaf(leafHash);
+  }
+
+  /** A leaf hash already found equal to the stored one (a packed page's); then as `stepStored`. */
+  stepLeaf(leafHash: Uint8Array): Failure | undefined {
     this.#acc.append(leafHash);
     return this.#afterAppend();
   }
@@ -378,22 +391,31 @@ async function walkStoredRows(walk: LogWalk, rows: StoredAuditRows): Promise<Log
   // The seq column of the first row after the last matching checkpoint: where a recheck reads from.
   let recheckFrom = 0;
   let markedAt = -1;
-  const read = (from: number): Promise<readonly StoredAuditRow[]> | undefined => {
-    if (from >= rows.end) return undefined;
-    const page = rows.read(from, Math.min(rows.end, from + pageSize));
-    page.catch(() => undefined); // awaited below, or dropped when the walk stops early
-    return page;
+  const mark = (seq: number): void => {
+    if (walk.size === walk.matchedSize && markedAt !== walk.size) {
+      recheckFrom = seq;
+      markedAt = walk.size;
+    }
   };
-  let next = read(0);
-  for (let from = 0; next !== undefined; ) {
+  let next = readPage(rows, 0, walk.signedSize);
+  for (let from = 0; next !== undefined; from += pageSize) {
     const page = await next;
-    from += pageSize;
-    next = read(from);
-    for (const row of page) {
-      if (walk.size === walk.matchedSize && markedAt !== walk.size) {
-        recheckFrom = row.seq;
-        markedAt = walk.size;
+    next = readPage(rows, from + pageSize, walk.signedSize);
+    const to = Math.min(rows.end, from + pageSize);
+    // A packed page is used only where it starts at the walk's position and holds exactly the
+    // rows asked for, each matching its stored leaf hash; else the same rows are read one by one.
+    const leaves =
+      'packed' in page && walk.size === from ? leafHashesOfPage(page.packed, from, to) : undefined;
+    if (leaves !== undefined) {
+      for (const [k, leaf] of leaves.entries()) {
+        mark(from + k);
+        const sign = walk.stepLeaf(leaf);
+        if (sign) return recheck(walk, rows, recheckFrom, walk.size - 1, sign);
       }
+      continue;
+    }
+    for (const row of 'rows' in page ? page.rows : await rows.read(from, to)) {
+      mark(row.seq);
       if (walk.size < walk.signedSize) {
         const sign = walk.stepStored(row);
         // A leaf hash mismatch is at the row not appended; a root mismatch ends at the last row.
@@ -410,6 +432,27 @@ async function walkStoredRows(walk: LogWalk, rows: StoredAuditRows): Promise<Log
   const last = Math.min(walk.size, walk.signedSize) - 1;
   if (end.ok || last < walk.matchedSize) return end;
   return recheck(walk, rows, recheckFrom, last, end);
+}
+
+type Page = { rows: readonly StoredAuditRow[] } | { packed: StoredAuditPage };
+
+/**
+ * The page of seqs [from, from + pageSize), asked for before the one before it is walked: packed
+ * when it lies below the largest checkpoint and the store packs, else as rows.
+ */
+function readPage(
+  rows: StoredAuditRows,
+  from: number,
+  signedSize: number,
+): Promise<Page> | undefined {
+  if (from >= rows.end) return undefined;
+  const to = Math.min(rows.end, from + Math.max(1, rows.pageSize));
+  const page: Promise<Page> =
+    rows.readPacked !== undefined && to <= signedSize
+      ? rows.readPacked(from, to).then((packed) => ({ packed }))
+      : rows.read(from, to).then((read) => ({ rows: read }));
+  page.catch(() => undefined); // awaited below, or dropped when the walk stops early
+  return page;
 }
 
 /**

@@ -9,6 +9,7 @@ import { type AuditEntry, encodeEntry } from './audit-entry.js';
 import { signCheckpoint } from './checkpoint.js';
 import { hashLeafText, rootFromLeafHashes } from './merkle.js';
 import { generateSigningKey } from './signed-note.js';
+import { packStoredRows, type StoredAuditPage } from './stored-page.js';
 import {
   type LoggedAuditEntry,
   type LogVerification,
@@ -59,17 +60,35 @@ function checkpointsOver(rows: readonly StoredAuditRow[], sizes: readonly number
 
 const signed = checkpointsOver(clean, [100, 200, 300]);
 
-/** The rows path, reading by seq column in pages of `pageSize`, up to `end`. */
+/** How a store packs a page (stored-page.ts); `undefined`: it does not, only rows are read. */
+type Packing = ((rows: StoredAuditRow[]) => StoredAuditPage) | undefined;
+
+/**
+ * The rows path, reading by seq column in pages of `pageSize`, up to `end`; with `packing`, the
+ * pages below the largest checkpoint are read packed first.
+ */
 function viaRows(
   rows: readonly StoredAuditRow[],
   checkpoints: readonly string[],
   pageSize: number,
   end = 300,
+  packing: Packing = packStoredRows,
 ): Promise<LogVerification> {
   const read = async (from: number, to: number) =>
     rows.filter((row) => row.seq >= from && row.seq < to);
-  return verifyLog({ rows: { read, end, pageSize }, checkpoints, verifierKeys, origin });
+  const readPacked =
+    packing === undefined
+      ? undefined
+      : async (from: number, to: number) => packing(await read(from, to));
+  const stored = { read, end, pageSize, ...(readPacked ? { readPacked } : {}) };
+  return verifyLog({ rows: stored, checkpoints, verifierKeys, origin });
 }
+
+/** Both ways a store may be read: packed pages (then rows where not exact), and rows only. */
+const packings: [string, Packing][] = [
+  ['packed pages', packStoredRows],
+  ['rows only', undefined],
+];
 
 /** The full walk over the same rows, parsed: the verdict the fast walk must give. */
 function viaEntries(
@@ -175,6 +194,33 @@ const tamperings: [string, StoredAuditRow[], Partial<LogVerification>][] = [
     { kind: 'truncated', firstBadSeq: 280 },
   ],
   [
+    'an entry rewritten with raw newlines (indented JSON), its leaf hash recomputed',
+    withRow(clean, 137, rewritten(137, JSON.stringify(makeEntry(137), null, 1))),
+    { kind: 'root_mismatch', firstBadSeq: 100 },
+  ],
+  [
+    'a raw newline added at the end of an entry, its leaf hash untouched',
+    withRow(clean, 99, { ...(clean[99] as StoredAuditRow), text: `${clean[99]?.text}\n` }),
+    { kind: 'leaf_hash_mismatch', firstBadSeq: 99 },
+  ],
+  [
+    'two stored leaf hashes of 62 and 66 characters (the same total)',
+    withRow(
+      withRow(clean, 20, {
+        ...(clean[20] as StoredAuditRow),
+        leafHash: (clean[20] as StoredAuditRow).leafHash.slice(0, 62),
+      }),
+      21,
+      { ...(clean[21] as StoredAuditRow), leafHash: `${clean[21]?.leafHash}00` },
+    ),
+    { kind: 'leaf_hash_mismatch', firstBadSeq: 20 },
+  ],
+  [
+    'a stored leaf hash that is not hex',
+    withRow(clean, 40, { ...(clean[40] as StoredAuditRow), leafHash: 'zz'.repeat(32) }),
+    { kind: 'leaf_hash_mismatch', firstBadSeq: 40 },
+  ],
+  [
     'a stored leaf hash in upper case (the same bytes)',
     withRow(clean, 77, {
       ...(clean[77] as StoredAuditRow),
@@ -194,8 +240,26 @@ describe('verifyLog over stored rows', () => {
   it.each(tamperings)('names %s as the full walk does', async (_, rows, expected) => {
     const full = await viaEntries(rows, signed);
     expect(full).toMatchObject(expected);
-    for (const pageSize of [1, 7, 64, 1000])
-      expect(await viaRows(rows, signed, pageSize)).toEqual(full);
+    for (const [, packing] of packings)
+      for (const pageSize of [1, 7, 64, 1000])
+        expect(await viaRows(rows, signed, pageSize, 300, packing)).toEqual(full);
+  });
+
+  it('reads a packed page that is not exactly the rows asked for again as rows', async () => {
+    // An engine feeding the aggregates out of order, or a seq list that does not say the order:
+    // neither may change the verdict, only cost a second read.
+    const reversed: Packing = (rows) => packStoredRows([...rows].reverse());
+    const short: Packing = (rows) => ({ ...packStoredRows(rows), seqs: '' });
+    for (const packing of [reversed, short]) {
+      expect(await viaRows(clean, signed, 64, 300, packing)).toEqual(
+        await viaEntries(clean, signed),
+      );
+      const edited = withRow(clean, 137, rowOf({ ...makeEntry(137), reason: 'backdated' }, 137));
+      expect(await viaRows(edited, signed, 64, 300, packing)).toMatchObject({
+        kind: 'root_mismatch',
+        firstBadSeq: 100,
+      });
+    }
   });
 
   it("gives the full walk's verdict with no checkpoint, and against a kept one (since)", async () => {

@@ -23,6 +23,8 @@ import {
   leftChild,
   nodeKey,
   nodesCompletedBy,
+  packStoredRows,
+  type StoredAuditRow,
   type TreeNodeId,
 } from '../../src/audit/index.js';
 import { canonicalJson } from '../../src/domain/canonical-json.js';
@@ -320,12 +322,8 @@ function otherRepos(
       },
       size: async () => s.audit.length,
       entries: (from, to) => loggedEntries(s, from, to),
-      storedRows: async (from, to) =>
-        s.audit.slice(from, to).map((entry, k) => ({
-          seq: from + k,
-          text: canonicalJson(entry), // the stored text: what the SQL store writes
-          leafHash: Buffer.from(s.leafHashes[from + k] as Uint8Array).toString('hex'),
-        })),
+      storedRows: async (from, to) => storedRowsOf(s, from, to),
+      storedPage: async (from, to) => packStoredRows(storedRowsOf(s, from, to)),
       leafHashes: async (from, to) => s.leafHashes.slice(from, to).map((h) => Buffer.from(h)),
       treeNodes: async (ids) => ids.map((id) => Buffer.from(treeNode(s, id))),
       withActions: (actions) => entriesWithActions(s, actions),
@@ -487,6 +485,15 @@ async function* loggedEntries(
     const leafHash = s.leafHashes[seq];
     if (entry && leafHash) yield { entry: copy(entry), leafHash: Buffer.from(leafHash) };
   }
+}
+
+/** The rows with seq in [from, to) as the SQL store holds them. */
+function storedRowsOf(s: MemoryState, from: number, to: number): StoredAuditRow[] {
+  return s.audit.slice(from, to).map((entry, k) => ({
+    seq: from + k,
+    text: canonicalJson(entry), // the stored text: what the SQL store writes
+    leafHash: Buffer.from(s.leafHashes[from + k] as Uint8Array).toString('hex'),
+  }));
 }
 
 function auditPage(s: MemoryState, filter: AuditPageFilter): LoggedAuditEntry[] {

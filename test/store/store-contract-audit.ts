@@ -4,6 +4,7 @@ import {
   encodeEntry,
   entryLeafHash,
   hashSize,
+  packStoredRows,
   perfectCover,
   rootFromLeafHashes,
 } from '../../src/audit/index.js';
@@ -80,6 +81,25 @@ export function auditContract(store: () => Store): void {
       })),
     );
     expect(entries.map(({ seq: _seq, ...input }) => input)).toStrictEqual(tricky);
+  });
+
+  it('packs a page of stored rows as the rows say, in seq order', async () => {
+    const subject = unique('audit');
+    const { before, count } = await store().transaction(async (tx) => {
+      const size = await tx.audit.size();
+      for (let k = 0; k < 3; k++)
+        await tx.audit.append({ ...auditInput(subject), ticket: `T-${k}` });
+      return { before: size, count: 3 };
+    });
+    const [rows, page, empty] = await Promise.all([
+      store().readOne((tx) => tx.audit.storedRows(before, before + count)),
+      store().readOne((tx) => tx.audit.storedPage(before, before + count)),
+      store().readOne((tx) => tx.audit.storedPage(before + 1000, before + 1001)),
+    ]);
+    expect(rows).toHaveLength(count);
+    expect(page).toStrictEqual(packStoredRows(rows));
+    expect(page.seqs).toBe([before, before + 1, before + 2].join(','));
+    expect(empty).toStrictEqual({ seqs: '', texts: '', leafHashes: '' });
   });
 
   it('pages the log filtered by model, actor, action and time, either way', async () => {

@@ -49,6 +49,7 @@ export async function verifyStoredLog(
   const result = await verifyLog({
     rows: {
       read: (from, to) => deps.store.readOne((tx) => tx.audit.storedRows(from, to)),
+      readPacked: (from, to) => deps.store.readOne((tx) => tx.audit.storedPage(from, to)),
       end,
       pageSize: chunkSize,
     },

@@ -11,6 +11,7 @@ import type {
   AuditEntry,
   LoggedAuditEntry,
   NoteSigner,
+  StoredAuditPage,
   StoredAuditRow,
   TreeNodeId,
 } from '../../audit/index.js';
@@ -208,6 +209,11 @@ export interface AuditRepository {
    * of the whole log with.
    */
   storedRows(from: number, to: number): Promise<StoredAuditRow[]>;
+  /**
+   * The same rows packed into one value (audit/stored-page.ts): one row from one statement, no
+   * object per entry. What `audit verify` reads the signed part of the log with.
+   */
+  storedPage(from: number, to: number): Promise<StoredAuditPage>;
   /** Stored leaf hashes for seq in [from, to), in order (for inclusion and consistency proofs). */
   leafHashes(from: number, to: number): Promise<Uint8Array[]>;
   /**
