@@ -1,6 +1,6 @@
 import type { Repositories, Store } from '../app/shared/ports.js';
 import { ClearanceError, isClearanceError } from '../domain/index.js';
-import type { RepositoryContext } from './columns.js';
+import type { RepositoryContext, TransactionEffects } from './columns.js';
 import { CommittedVersions } from './committed-versions.js';
 import { openDialect, type StoreConfig } from './dialects/open-dialect.js';
 import type { StoreDialect } from './dialects/store-dialect.js';
@@ -39,7 +39,18 @@ export async function createStore(config: StoreConfig): Promise<Store> {
 
 /** A Store over an open, migrated dialect. */
 export function storeOn(dialect: StoreDialect): Store {
-  const on = (db: StoreDialect['db']) => repositories({ db, dialect });
+  const jobWatchers = new Set<() => void>();
+  /** One write transaction, and the job runners told once it committed a job due now. */
+  async function write<T>(work: (tx: Repositories) => Promise<T>): Promise<T> {
+    const effects: TransactionEffects = { jobsDue: false };
+    const result = await dialect.writeTransaction(async (db) => {
+      const value = await work(repositories({ db, dialect, effects }));
+      if (effects.jobsDue) await dialect.announceJobsDue(db);
+      return value;
+    });
+    if (effects.jobsDue) for (const listener of jobWatchers) listener();
+    return result;
+  }
   // Reads see committed rows only, so they may fill the cache of immutable versions; writes may
   // not (what they see may yet roll back).
   const committed = new CommittedVersions();
@@ -64,10 +75,18 @@ export function storeOn(dialect: StoreDialect): Store {
     }
   }
   return {
-    transaction: (work) => translated(() => dialect.writeTransaction((db) => work(on(db)))),
+    transaction: (work) => translated(() => write(work)),
     read: (work) => translated(() => dialect.readTransaction((db) => work(onCommitted(db)))),
     readOne: (work) => translated(() => dialect.readStatement((db) => work(onShared(db)))),
     dataVersion: () => dialect.dataVersion(),
+    async watchJobs(listener) {
+      jobWatchers.add(listener);
+      const unlisten = (await dialect.watchJobsDue?.(listener)) ?? (async () => undefined);
+      return async () => {
+        jobWatchers.delete(listener);
+        await unlisten();
+      };
+    },
     close: () => dialect.destroy(),
   };
 }

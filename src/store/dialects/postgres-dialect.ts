@@ -1,4 +1,4 @@
-import { Kysely, PostgresDialect } from 'kysely';
+import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import type { Database } from '../schema.js';
 import { appendOnlyMessage, type StoreDialect, type StoreErrorKind } from './store-dialect.js';
@@ -47,6 +47,11 @@ export function postgresDialect(options: PostgresOptions): StoreDialect {
     lockForUpdate: (query) => query.forUpdate(),
     // Rows another claimer holds are passed over, not waited for: each due job goes to one worker.
     claimForUpdateSkipLocked: (query) => query.forUpdate().skipLocked(),
+    // Transactional: delivered to the listeners when the transaction commits, never on rollback.
+    announceJobsDue: async (trx) => {
+      await sql`select pg_notify(${jobsDueChannel}, '')`.execute(trx);
+    },
+    watchJobsDue: (listener) => listenForJobs(options.url, listener),
     appendOnlyStatements: (table) => [
       refuseChangeFunction,
       `create trigger ${table}_append_only before update or delete on ${table} ` +
@@ -64,6 +69,55 @@ export function postgresDialect(options: PostgresOptions): StoreDialect {
       return typeof table === 'string' ? table : undefined;
     },
     destroy: () => db.destroy(),
+  };
+}
+
+/** The LISTEN/NOTIFY channel of due jobs: a wake-up, so runners need not wait for their poll. */
+const jobsDueChannel = 'clearance_jobs_due';
+/** How long a dropped listening connection waits before it connects again. */
+const relistenMs = 1_000;
+
+/**
+ * LISTENs on its own connection (a pooled one would be handed to others). A wake-up only: if the
+ * connection drops, notifications are missed until it is back, and the runner's poll finds the
+ * jobs meanwhile.
+ */
+async function listenForJobs(url: string, listener: () => void): Promise<() => Promise<void>> {
+  let client: pg.Client | undefined;
+  let closed = false;
+  let retry: NodeJS.Timeout | undefined;
+  async function connect(): Promise<void> {
+    const next = new pg.Client({ connectionString: url });
+    let dropped = false;
+    const drop = () => {
+      if (dropped) return;
+      dropped = true;
+      if (client === next) client = undefined;
+      void next.end().catch(() => undefined);
+      if (!closed) retry = setTimeout(() => void connect(), relistenMs);
+    };
+    next.on('error', drop);
+    next.on('end', drop);
+    next.on('notification', (message) => {
+      if (message.channel === jobsDueChannel) listener();
+    });
+    client = next;
+    try {
+      await next.connect();
+      await next.query(`listen ${jobsDueChannel}`);
+    } catch {
+      return drop();
+    }
+    // Jobs that became due while no connection listened are found by a claim now.
+    listener();
+  }
+  await connect();
+  return async () => {
+    closed = true;
+    clearTimeout(retry);
+    const last = client;
+    client = undefined;
+    await last?.end().catch(() => undefined);
   };
 }
 

@@ -164,6 +164,9 @@ export function sqliteDialect(options: SqliteOptions): StoreDialect {
     // Claimers are writers, and writers take turns (BEGIN IMMEDIATE): the next one sees the
     // leases the previous one committed, so nothing needs skipping.
     claimForUpdateSkipLocked: (query) => query,
+    // No cross-process signal: other processes' runners find the jobs at their next poll; this
+    // process's runners hear of them from the store.
+    announceJobsDue: async () => undefined,
     appendOnlyStatements: (table) =>
       (['update', 'delete'] as const).map(
         (op) =>

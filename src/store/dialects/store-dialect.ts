@@ -74,6 +74,18 @@ export interface StoreDialect {
   appendOnlyStatements(table: string): string[];
   /** Statements that drop the append-only triggers again, for tamper tests and repairs. */
   dropAppendOnlyStatements(table: string): string[];
+  /**
+   * Called inside a write transaction that made a job due now, after its work: tells runners in
+   * other processes once it commits. PostgreSQL: `pg_notify` on the `clearance_jobs_due` channel
+   * (delivered at COMMIT, dropped on rollback). SQLite: nothing (other processes poll).
+   */
+  announceJobsDue(trx: Kysely<Database>): Promise<void>;
+  /**
+   * Calls `listener` when another connection announced due jobs (`announceJobsDue`), until the
+   * returned function is called. PostgreSQL: a connection of its own that LISTENs, and connects
+   * again if it drops. SQLite: undefined (it has no cross-process signal).
+   */
+  watchJobsDue?(listener: () => void): Promise<() => Promise<void>>;
   classifyError(error: unknown): StoreErrorKind | undefined;
   /** The table a unique violation happened in, for a message in our words (never the driver's). */
   conflictTable(error: unknown): string | undefined;
