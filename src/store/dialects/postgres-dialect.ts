@@ -94,7 +94,7 @@ async function listenForJobs(url: string, listener: () => void): Promise<() => P
       dropped = true;
       if (client === next) client = undefined;
       void next.end().catch(() => undefined);
-      if (!closed) retry = setTimeout(() => void connect(), relistenMs);
+      if (!closed) retry = setTimeout(() => void connect(), relistenMs).unref();
     };
     next.on('error', drop);
     next.on('end', drop);
