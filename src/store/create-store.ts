@@ -43,12 +43,13 @@ export function storeOn(dialect: StoreDialect): Store {
   /** One write transaction, and the job runners told once it committed a job due now. */
   async function write<T>(work: (tx: Repositories) => Promise<T>): Promise<T> {
     const effects: TransactionEffects = { jobsDue: false };
-    const result = await dialect.writeTransaction(async (db) => {
-      const value = await work(repositories({ db, dialect, effects }));
-      if (effects.jobsDue) await dialect.announceJobsDue(db);
-      return value;
-    });
-    if (effects.jobsDue) for (const listener of jobWatchers) listener();
+    const result = await dialect.writeTransaction((db) =>
+      work(repositories({ db, dialect, effects })),
+    );
+    if (effects.jobsDue) {
+      dialect.announceJobsDue();
+      for (const listener of jobWatchers) listener();
+    }
     return result;
   }
   // Reads see committed rows only, so they may fill the cache of immutable versions; writes may

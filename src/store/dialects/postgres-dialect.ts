@@ -23,6 +23,7 @@ export function postgresDialect(options: PostgresOptions): StoreDialect {
   // else to do; queries in flight still fail and surface through their own promises.
   pool.on('error', () => undefined);
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  const announcer = jobsDueAnnouncer(db);
   return {
     label: 'PostgreSQL',
     capabilities: { timestampType: 'timestamptz' },
@@ -47,10 +48,7 @@ export function postgresDialect(options: PostgresOptions): StoreDialect {
     lockForUpdate: (query) => query.forUpdate(),
     // Rows another claimer holds are passed over, not waited for: each due job goes to one worker.
     claimForUpdateSkipLocked: (query) => query.forUpdate().skipLocked(),
-    // Transactional: delivered to the listeners when the transaction commits, never on rollback.
-    announceJobsDue: async (trx) => {
-      await sql`select pg_notify(${jobsDueChannel}, '')`.execute(trx);
-    },
+    announceJobsDue: () => announcer(),
     watchJobsDue: (listener) => listenForJobs(options.url, listener),
     appendOnlyStatements: (table) => [
       refuseChangeFunction,
@@ -74,6 +72,34 @@ export function postgresDialect(options: PostgresOptions): StoreDialect {
 
 /** The LISTEN/NOTIFY channel of due jobs: a wake-up, so runners need not wait for their poll. */
 const jobsDueChannel = 'clearance_jobs_due';
+/**
+ * NOTIFYs after the commit, in the background: one at a time, and the calls that arrive while
+ * one is on its way make one more. A NOTIFY that fails is a missed wake-up; the poll finds the job.
+ */
+function jobsDueAnnouncer(db: Kysely<Database>): () => void {
+  let sending = false;
+  let again = false;
+  return () => {
+    if (sending) {
+      again = true;
+      return;
+    }
+    sending = true;
+    void (async () => {
+      try {
+        do {
+          again = false;
+          await sql`select pg_notify(${jobsDueChannel}, '')`.execute(db);
+        } while (again);
+      } catch {
+        // The database briefly away: the runners' polls find the jobs.
+      } finally {
+        sending = false;
+      }
+    })();
+  };
+}
+
 /** How long a dropped listening connection waits before it connects again. */
 const relistenMs = 1_000;
 

@@ -166,7 +166,7 @@ export function sqliteDialect(options: SqliteOptions): StoreDialect {
     claimForUpdateSkipLocked: (query) => query,
     // No cross-process signal: other processes' runners find the jobs at their next poll; this
     // process's runners hear of them from the store.
-    announceJobsDue: async () => undefined,
+    announceJobsDue: () => undefined,
     appendOnlyStatements: (table) =>
       (['update', 'delete'] as const).map(
         (op) =>

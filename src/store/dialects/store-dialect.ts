@@ -75,11 +75,13 @@ export interface StoreDialect {
   /** Statements that drop the append-only triggers again, for tamper tests and repairs. */
   dropAppendOnlyStatements(table: string): string[];
   /**
-   * Called inside a write transaction that made a job due now, after its work: tells runners in
-   * other processes once it commits. PostgreSQL: `pg_notify` on the `clearance_jobs_due` channel
-   * (delivered at COMMIT, dropped on rollback). SQLite: nothing (other processes poll).
+   * Called after a write transaction that made a job due now committed: tells runners in other
+   * processes, without making the caller wait. PostgreSQL: `pg_notify` on `clearance_jobs_due`
+   * in a statement of its own (inside the transaction it would hold PostgreSQL's one NOTIFY lock
+   * through the COMMIT's flush, one committer at a time), calls that come while one is on its way
+   * folded into one more. SQLite: nothing (other processes poll).
    */
-  announceJobsDue(trx: Kysely<Database>): Promise<void>;
+  announceJobsDue(): void;
   /**
    * Calls `listener` when another connection announced due jobs (`announceJobsDue`), until the
    * returned function is called. PostgreSQL: a connection of its own that LISTENs, and connects
