@@ -202,7 +202,7 @@ const configSchema = z.strictObject({
     .positive()
     .max(60)
     .describe(
-      'How long the server’s job runner waits between polls when no job was due; bounds how late a due job starts.',
+      'How long the server’s job runner waits between polls when no job was due. A job committed meanwhile wakes it at once (from this server on both engines, from any server on PostgreSQL through LISTEN/NOTIFY); the poll bounds how late the others start: a retry whose time came, a lease that ran out, a job another server wrote to SQLite.',
     ),
   jobLeaseSeconds: z.coerce
     .number()

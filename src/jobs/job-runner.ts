@@ -41,9 +41,16 @@ export interface JobRunnerOptions {
   leaseMs?: number;
   /** Time a handler may take before its signal aborts and the attempt fails. Default 30 s. */
   budgetMs?: number;
-  /** Jobs claimed and run together. Default 4. */
+  /**
+   * Jobs run at once. While jobs are due the runner keeps this many running: each claim asks for
+   * as many as there are free places, and a finished job's place is filled at once. Default 4.
+   */
   concurrency?: number;
-  /** Wait between polls when nothing was due. Default 1 s. */
+  /**
+   * Wait between polls when nothing was due. The store's wake-up (`Store.watchJobs`: a commit in
+   * this process, NOTIFY on PostgreSQL) ends the wait early; the poll is what finds jobs nobody
+   * announced (another process's on SQLite, a lease that ran out, a retry's time come). Default 1 s.
+   */
   pollMs?: number;
   backoff?: Backoff;
   /** Uniform in [0, 1), for the backoff's jitter; default Math.random. */
@@ -77,13 +84,40 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
   const budgetMs = options.budgetMs ?? 30_000;
   const concurrency = options.concurrency ?? 4;
   const pollMs = options.pollMs ?? 1_000;
+  /** The loop claims again once this many places are free (or none is running). */
+  const refillAt = Math.max(1, Math.ceil(concurrency / 2));
   const random = options.random ?? Math.random;
   const kinds = Object.keys(handlers);
   const now = () => clock.now().toISOString();
   const emit = (event: RunnerEvent) => options.onEvent?.(event);
   const running = new Set<AbortController>();
+  /** Jobs the loop started and has not seen settle (their leases released, failed or done). */
+  const inFlight = new Set<Promise<void>>();
   const halt = new AbortController();
   let loop: Promise<void> | undefined;
+  let unwatch: (() => Promise<void>) | undefined;
+  /** Set by a wake-up; the loop claims again instead of waiting. */
+  let woken = false;
+  let onWake: (() => void) | undefined;
+  function wake(): void {
+    woken = true;
+    onWake?.();
+  }
+  /** Until a wake-up, the stop, or `ms`. */
+  function waitForWake(ms: number): Promise<void> {
+    if (woken || halt.signal.aborted) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        halt.signal.removeEventListener('abort', done);
+        onWake = undefined;
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      halt.signal.addEventListener('abort', done, { once: true });
+      onWake = done;
+    });
+  }
 
   async function ensureRecurring(): Promise<void> {
     const at = now();
@@ -186,15 +220,49 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
     }
   }
 
+  /**
+   * Keeps up to `concurrency` jobs running while any are due: claims as many as there are free
+   * places, and claims again as soon as a place frees up or the store announces a due job. Only
+   * a claim that found fewer than it asked for (nothing more is due) waits, for a wake-up or
+   * `pollMs`, whichever comes first.
+   */
   async function poll(): Promise<void> {
     while (!halt.signal.aborted) {
+      // Jobs whose writes shared one commit (SQLite's group commit) all finish in this turn of
+      // the event loop: one claim fills all of their places, and its jobs' writes share a commit.
+      await new Promise((resolve) => setImmediate(resolve));
+      const free = concurrency - inFlight.size;
+      if (free < refillAt && inFlight.size > 0) {
+        // Nearly full: a finishing job wakes the loop. Claiming for one place at a time would
+        // put each job's writes in a commit of their own; half a batch keeps them together.
+        woken = false;
+        await waitForWake(pollMs);
+        continue;
+      }
+      woken = false;
+      let claimed: ClaimedJob[];
       try {
-        if ((await sweep()) > 0) continue;
+        claimed = await store.transaction((tx) =>
+          tx.jobs.claim({ workerId, at: now(), leaseMs, limit: free, kinds }),
+        );
       } catch (error) {
         // The database may be briefly away; the next poll tries again.
         options.onError?.(error);
+        woken = false;
+        await waitForWake(pollMs);
+        continue;
       }
-      await sleep(pollMs, halt.signal);
+      for (const job of claimed) {
+        const settled: Promise<void> = run(job)
+          .catch((error: unknown) => options.onError?.(error))
+          .finally(() => {
+            inFlight.delete(settled);
+            wake();
+          });
+        inFlight.add(settled);
+      }
+      // All places taken: more may be due. Fewer than asked: nothing more is, until told.
+      if (claimed.length < free) await waitForWake(pollMs);
     }
   }
 
@@ -203,6 +271,17 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
     ensureRecurring,
     async start() {
       await ensureRecurring();
+      if (loop !== undefined) return;
+      try {
+        unwatch = await store.watchJobs?.(wake);
+      } catch (error) {
+        // Without the wake-up the runner still finds every job, at its poll.
+        options.onError?.(error);
+      }
+      if (halt.signal.aborted) {
+        await unwatch?.();
+        return;
+      }
       loop ??= poll();
     },
     runDue,
@@ -210,7 +289,9 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
       halt.abort(stopping);
       for (const controller of running) controller.abort(stopping);
       await loop;
+      await Promise.all(inFlight);
       while (running.size > 0) await sleep(5, undefined);
+      await unwatch?.();
     },
   };
 }

@@ -40,6 +40,14 @@ export function fromJson<T>(text: string): T {
 export interface RepositoryContext {
   db: StoreDialect['db'];
   dialect: StoreDialect;
+  /** What a write transaction did that someone waits to hear of once it commits. */
+  effects?: TransactionEffects;
+}
+
+/** Set by the repositories during a write transaction, read by the store after it. */
+export interface TransactionEffects {
+  /** A job became due now (scheduled, moved or released to a time not after the clock's). */
+  jobsDue: boolean;
 }
 
 /** `query`, locked until the transaction ends when the caller asked (`{ forUpdate: true }`). */

@@ -1,6 +1,6 @@
 import type { Repositories, Store } from '../app/shared/ports.js';
 import { ClearanceError, isClearanceError } from '../domain/index.js';
-import type { RepositoryContext } from './columns.js';
+import type { RepositoryContext, TransactionEffects } from './columns.js';
 import { openDialect, type StoreConfig } from './dialects/open-dialect.js';
 import type { StoreDialect } from './dialects/store-dialect.js';
 import { migrateToLatest } from './migrations/migrate-to-latest.js';
@@ -38,6 +38,19 @@ export async function createStore(config: StoreConfig): Promise<Store> {
 
 /** A Store over an open, migrated dialect. */
 export function storeOn(dialect: StoreDialect): Store {
+  const jobWatchers = new Set<() => void>();
+  /** One write transaction, and the job runners told once it committed a job due now. */
+  async function write<T>(work: (tx: Repositories) => Promise<T>): Promise<T> {
+    const effects: TransactionEffects = { jobsDue: false };
+    const result = await dialect.writeTransaction((db) =>
+      work(repositories({ db, dialect, effects })),
+    );
+    if (effects.jobsDue) {
+      dialect.announceJobsDue();
+      for (const listener of jobWatchers) listener();
+    }
+    return result;
+  }
   const on = (db: StoreDialect['db']) => repositories({ db, dialect });
   // A transaction has a Kysely of its own, but a statement outside one runs on the same instance
   // every time: its repositories are made once, not twenty objects per statement.
@@ -59,10 +72,18 @@ export function storeOn(dialect: StoreDialect): Store {
     }
   }
   return {
-    transaction: (work) => translated(() => dialect.writeTransaction((db) => work(on(db)))),
+    transaction: (work) => translated(() => write(work)),
     read: (work) => translated(() => dialect.readTransaction((db) => work(on(db)))),
     readOne: (work) => translated(() => dialect.readStatement((db) => work(onShared(db)))),
     dataVersion: () => dialect.dataVersion(),
+    async watchJobs(listener) {
+      jobWatchers.add(listener);
+      const unlisten = (await dialect.watchJobsDue?.(listener)) ?? (async () => undefined);
+      return async () => {
+        jobWatchers.delete(listener);
+        await unlisten();
+      };
+    },
     close: () => dialect.destroy(),
   };
 }

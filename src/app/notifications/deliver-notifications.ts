@@ -45,6 +45,11 @@ export interface DeliveryReport {
 }
 
 export interface NotificationHandlerOptions {
+  /**
+   * Attempts this process sends to one target at once (a webhook subscription, a Slack URL, a
+   * person's email); the runner's other places go on with other targets' jobs. Default 4.
+   */
+  perTargetConcurrency?: number;
   onDelivery?: (report: DeliveryReport) => void;
   /** A subscription disabled after failing `disableAfterFailures` deliveries in a row. */
   onDisabled?: (subscriptionId: string) => void;
@@ -122,11 +127,55 @@ async function prepare(
   }
 }
 
+/**
+ * At most `limit` sends per target at once; the rest wait in arrival order. A wait that its job's
+ * signal ends (budget, lost lease, stop) leaves the queue without sending.
+ */
+function perTargetLimiter(limit: number) {
+  const targets = new Map<string, { active: number; waiting: (() => void)[] }>();
+  return async function limited<T>(
+    target: string,
+    signal: AbortSignal,
+    send: () => Promise<T>,
+  ): Promise<T> {
+    const slot = targets.get(target) ?? { active: 0, waiting: [] };
+    targets.set(target, slot);
+    if (slot.active >= limit) {
+      await new Promise<void>((resolve, reject) => {
+        const onAbort = () => {
+          slot.waiting.splice(slot.waiting.indexOf(go), 1);
+          reject(signal.reason);
+        };
+        const go = () => {
+          signal.removeEventListener('abort', onAbort);
+          resolve();
+        };
+        slot.waiting.push(go);
+        signal.addEventListener('abort', onAbort, { once: true });
+      });
+    } else {
+      slot.active += 1;
+    }
+    try {
+      return await send();
+    } finally {
+      // The place passes straight to the next in line, or frees up.
+      const next = slot.waiting.shift();
+      if (next !== undefined) next();
+      else {
+        slot.active -= 1;
+        if (slot.active === 0) targets.delete(target);
+      }
+    }
+  };
+}
+
 export function notificationJobHandlers(
   deps: AppDeps,
   options: NotificationHandlerOptions = {},
 ): Record<(typeof notificationJobKinds)[keyof typeof notificationJobKinds], JobHandler> {
   const { store } = deps;
+  const limited = perTargetLimiter(Math.max(1, options.perTargetConcurrency ?? 4));
   return {
     [notificationJobKinds.dispatch]: async ({ job, completeIn, now }) => {
       const { eventId } = job.payload as { eventId: string };
@@ -142,7 +191,7 @@ export function notificationJobHandlers(
         await completeIn(tx);
       });
     },
-    [notificationJobKinds.deliver]: async ({ job, completeIn, now }) => {
+    [notificationJobKinds.deliver]: async ({ job, completeIn, now, signal }) => {
       const settings = deps.notifications;
       const { eventId, target } = job.payload as { eventId: string; target: string };
       const started = now();
@@ -156,7 +205,7 @@ export function notificationJobHandlers(
       const result: SendResult =
         prepared.kind === 'gone'
           ? { outcome: 'failed', error: prepared.reason, durationMs: 0 }
-          : await prepared.send(settings);
+          : await limited(target, signal, () => prepared.send(settings));
       const report = await store.transaction(async (tx) => {
         const delivery = await tx.deliveries.get(eventId, target);
         if (delivery === undefined || delivery.status !== 'pending') {

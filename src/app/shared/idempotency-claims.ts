@@ -72,6 +72,7 @@ export function claimingStore(store: Store, options: { clock: Clock; retentionMs
     read: (work) => store.read(work),
     readOne: (work) => store.readOne(work),
     dataVersion: () => store.dataVersion(),
+    ...(store.watchJobs === undefined ? {} : { watchJobs: store.watchJobs.bind(store) }),
     close: () => store.close(),
   };
 }

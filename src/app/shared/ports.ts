@@ -538,5 +538,13 @@ export interface Store {
    * one turn of the event loop.
    */
   dataVersion(): Promise<number | undefined>;
+  /**
+   * Calls `listener` soon after a transaction that made a job due now commits (an event appended,
+   * a delivery planned or sent again, a job released), so a job runner need not wait for its
+   * poll: from this process on every engine, and from other processes where the engine can say
+   * so (PostgreSQL LISTEN/NOTIFY). A wake-up only, never the only path: the runner still polls.
+   * The returned function stops the calls. Absent on stores that cannot tell.
+   */
+  watchJobs?(listener: () => void): Promise<() => Promise<void>>;
   close(): Promise<void>;
 }

@@ -1,4 +1,4 @@
-import { Kysely, PostgresDialect } from 'kysely';
+import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import type { Database } from '../schema.js';
 import { appendAuditEntryPostgres, auditAppendFunction } from './postgres-audit-append.js';
@@ -33,6 +33,7 @@ export function postgresDialect(options: PostgresOptions): StoreDialect {
     return version === undefined ? undefined : Number(version);
   });
   const dataVersion = () => (closed ? Promise.resolve(undefined) : readVersion());
+  const announcer = jobsDueAnnouncer(db);
   return {
     label: 'PostgreSQL',
     capabilities: { timestampType: 'timestamptz' },
@@ -70,6 +71,8 @@ export function postgresDialect(options: PostgresOptions): StoreDialect {
     claimForUpdateSkipLocked: (query) => query.forUpdate().skipLocked(),
     appendAuditEntry: appendAuditEntryPostgres,
     auditAppendStatements: () => [auditAppendFunction],
+    announceJobsDue: () => announcer(),
+    watchJobsDue: (listener) => listenForJobs(options.url, listener),
     appendOnlyStatements: (table) => [
       refuseChangeFunction,
       `create trigger ${table}_append_only before update or delete on ${table} ` +
@@ -169,6 +172,82 @@ begin
   end loop;
 end;
 $$`;
+/** The LISTEN/NOTIFY channel of due jobs: a wake-up, so runners need not wait for their poll. */
+const jobsDueChannel = 'clearance_jobs_due';
+/**
+ * NOTIFYs after the commit, in the background: one at a time, and the calls that arrive while
+ * one is on its way make one more. A NOTIFY that fails is a missed wake-up; the poll finds the job.
+ */
+function jobsDueAnnouncer(db: Kysely<Database>): () => void {
+  let sending = false;
+  let again = false;
+  return () => {
+    if (sending) {
+      again = true;
+      return;
+    }
+    sending = true;
+    void (async () => {
+      try {
+        do {
+          again = false;
+          await sql`select pg_notify(${jobsDueChannel}, '')`.execute(db);
+        } while (again);
+      } catch {
+        // The database briefly away: the runners' polls find the jobs.
+      } finally {
+        sending = false;
+      }
+    })();
+  };
+}
+
+/** How long a dropped listening connection waits before it connects again. */
+const relistenMs = 1_000;
+
+/**
+ * LISTENs on its own connection (a pooled one would be handed to others). A wake-up only: if the
+ * connection drops, notifications are missed until it is back, and the runner's poll finds the
+ * jobs meanwhile.
+ */
+async function listenForJobs(url: string, listener: () => void): Promise<() => Promise<void>> {
+  let client: pg.Client | undefined;
+  let closed = false;
+  let retry: NodeJS.Timeout | undefined;
+  async function connect(): Promise<void> {
+    const next = new pg.Client({ connectionString: url });
+    let dropped = false;
+    const drop = () => {
+      if (dropped) return;
+      dropped = true;
+      if (client === next) client = undefined;
+      void next.end().catch(() => undefined);
+      if (!closed) retry = setTimeout(() => void connect(), relistenMs).unref();
+    };
+    next.on('error', drop);
+    next.on('end', drop);
+    next.on('notification', (message) => {
+      if (message.channel === jobsDueChannel) listener();
+    });
+    client = next;
+    try {
+      await next.connect();
+      await next.query(`listen ${jobsDueChannel}`);
+    } catch {
+      return drop();
+    }
+    // Jobs that became due while no connection listened are found by a claim now.
+    listener();
+  }
+  await connect();
+  return async () => {
+    closed = true;
+    clearTimeout(retry);
+    const last = client;
+    client = undefined;
+    await last?.end().catch(() => undefined);
+  };
+}
 
 /** The trigger function every append-only table uses; `create or replace`, so repeatable. */
 const refuseChangeFunction = `create or replace function clearance_refuse_change()

@@ -172,6 +172,9 @@ export function sqliteDialect(options: SqliteOptions): StoreDialect {
     // repository appends statement by statement.
     appendAuditEntry: async () => undefined,
     auditAppendStatements: () => [],
+    // No cross-process signal: other processes' runners find the jobs at their next poll; this
+    // process's runners hear of them from the store.
+    announceJobsDue: () => undefined,
     appendOnlyStatements: (table) =>
       (['update', 'delete'] as const).map(
         (op) =>

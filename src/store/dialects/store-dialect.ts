@@ -113,6 +113,20 @@ export interface StoreDialect {
   versionChangeStatements(table: string): string[];
   /** Statements that drop `versionChangeStatements`' triggers again, for rewinding migrations. */
   dropVersionChangeStatements(table: string): string[];
+  /**
+   * Called after a write transaction that made a job due now committed: tells runners in other
+   * processes, without making the caller wait. PostgreSQL: `pg_notify` on `clearance_jobs_due`
+   * in a statement of its own (inside the transaction it would hold PostgreSQL's one NOTIFY lock
+   * through the COMMIT's flush, one committer at a time), calls that come while one is on its way
+   * folded into one more. SQLite: nothing (other processes poll).
+   */
+  announceJobsDue(): void;
+  /**
+   * Calls `listener` when another connection announced due jobs (`announceJobsDue`), until the
+   * returned function is called. PostgreSQL: a connection of its own that LISTENs, and connects
+   * again if it drops. SQLite: undefined (it has no cross-process signal).
+   */
+  watchJobsDue?(listener: () => void): Promise<() => Promise<void>>;
   classifyError(error: unknown): StoreErrorKind | undefined;
   /** The table a unique violation happened in, for a message in our words (never the driver's). */
   conflictTable(error: unknown): string | undefined;

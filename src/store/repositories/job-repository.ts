@@ -21,6 +21,10 @@ const defaultMaxAttempts = 10;
  */
 export function jobRepository(context: RepositoryContext): JobRepository {
   const { db, dialect } = context;
+  /** Tells the store that a job will be due at once when this transaction commits. */
+  const markDue = (runAt: string, at: string) => {
+    if (context.effects !== undefined && runAt <= at) context.effects.jobsDue = true;
+  };
   const unfinished = (key: string) =>
     db.selectFrom('jobs').selectAll().where('key', '=', key).where('done_at', 'is', null);
   const held = (claim: JobClaim) =>
@@ -80,6 +84,7 @@ export function jobRepository(context: RepositoryContext): JobRepository {
           })
           .where('id', '=', existing.id)
           .execute();
+        markDue(spec.runAt, options.at);
         return { id: existing.id, outcome: 'replaced' };
       }
       const id = randomUUID();
@@ -100,7 +105,10 @@ export function jobRepository(context: RepositoryContext): JobRepository {
         })
         .onConflict((oc) => oc.column('key').where('done_at', 'is', null).doNothing())
         .executeTakeFirst();
-      if (Number(inserted.numInsertedOrUpdatedRows ?? 0) === 1) return { id, outcome: 'scheduled' };
+      if (Number(inserted.numInsertedOrUpdatedRows ?? 0) === 1) {
+        markDue(spec.runAt, options.at);
+        return { id, outcome: 'scheduled' };
+      }
       const winner = await unfinished(spec.key).executeTakeFirstOrThrow();
       return { id: winner.id, outcome: 'kept' };
     },
@@ -183,7 +191,9 @@ export function jobRepository(context: RepositoryContext): JobRepository {
       const result = await held(claim)
         .set({ locked_by: null, locked_until: null, run_at: at, attempts: sql`attempts - 1` })
         .executeTakeFirst();
-      return Number(result.numUpdatedRows) === 1;
+      const released = Number(result.numUpdatedRows) === 1;
+      if (released) markDue(at, at);
+      return released;
     },
 
     async cancel(key, at) {
