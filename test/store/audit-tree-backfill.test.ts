@@ -19,7 +19,10 @@ const hex = (bytes: Uint8Array | undefined) =>
 
 /** Removes migrations 0005 and later from a migrated database, as before the upgrade. */
 async function rewind(db: StoreDialect): Promise<void> {
-  // 0017 to 0007, undone first (they do not touch the audit tree).
+  // 0018 to 0007, undone first (they do not touch the audit tree).
+  for (const statement of db.dropDataVersionStatements()) {
+    await sql.raw(statement).execute(db.db);
+  }
   for (const table of ['versions', 'version_states']) {
     for (const statement of db.dropVersionChangeStatements(table)) {
       await sql.raw(statement).execute(db.db);

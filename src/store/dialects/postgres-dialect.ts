@@ -63,6 +63,11 @@ export function postgresDialect(options: PostgresOptions): StoreDialect {
       countCommitFunction,
       countCommitsOnEveryTable,
     ],
+    dropDataVersionStatements: () => [
+      dropCountCommitsOnEveryTable,
+      'drop table data_version',
+      'drop function clearance_count_commit()',
+    ],
     // Several processes share one database; locks in the database do the serialising.
     runExclusive: (work) => work(),
     // A row lock, held to commit: writers of other rows go on, writers of these rows queue.
@@ -248,6 +253,20 @@ async function listenForJobs(url: string, listener: () => void): Promise<() => P
     await last?.end().catch(() => undefined);
   };
 }
+
+/** Drops every table's `countCommitsStatements` triggers again. */
+const dropCountCommitsOnEveryTable = `do $$
+declare t record;
+begin
+  for t in
+    select tgname, tgrelid::regclass::text as rel from pg_trigger
+    where (tgname like '%\\_counts\\_commits' or tgname like '%\\_truncate\\_counts')
+      and tgrelid in (select oid from pg_class where relnamespace = current_schema()::regnamespace)
+  loop
+    execute format('drop trigger %I on %s', t.tgname, t.rel);
+  end loop;
+end;
+$$`;
 
 /** The trigger function every append-only table uses; `create or replace`, so repeatable. */
 const refuseChangeFunction = `create or replace function clearance_refuse_change()

@@ -160,6 +160,7 @@ export function sqliteDialect(options: SqliteOptions): StoreDialect {
     // `PRAGMA data_version` counts every commit already.
     countCommitsStatements: () => [],
     dataVersionStatements: () => [],
+    dropDataVersionStatements: () => [],
     runExclusive,
     // SQLite has no row locks and no `FOR UPDATE`. None is needed: every write transaction
     // starts with BEGIN IMMEDIATE and holds the database's one write lock to commit (queued in

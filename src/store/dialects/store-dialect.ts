@@ -64,6 +64,8 @@ export interface StoreDialect {
    * (PostgreSQL: the `data_version` row and the bump function); none on SQLite.
    */
   dataVersionStatements(): string[];
+  /** Statements that undo `dataVersionStatements` and every table's trigger, for rewinding migrations. */
+  dropDataVersionStatements(): string[];
   /**
    * Runs `work` alone among this process's writers on the same database where a waiting writer
    * would block the process (SQLite); elsewhere runs it directly. Migrations use it.
