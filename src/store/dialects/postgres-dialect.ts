@@ -1,8 +1,8 @@
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import type { Database } from '../schema.js';
-import { appendAuditEntryPostgres, auditAppendFunction } from './postgres-audit-append.js';
 import { nextReadShared } from './next-read.js';
+import { appendAuditEntryPostgres, auditAppendFunction } from './postgres-audit-append.js';
 import { appendOnlyMessage, type StoreDialect, type StoreErrorKind } from './store-dialect.js';
 
 export interface PostgresOptions {
