@@ -1,4 +1,4 @@
-/** Evidence readers: files on disk → the typed evidence gates evaluate. */
+/** Evidence readers: files on disk or held in memory → the typed evidence gates evaluate. */
 export { fileDigest } from './digest.js';
 export { type LoadEvidenceOptions, loadEvidenceBundle } from './load-evidence-bundle.js';
 export { assertSameRows, withBaselineScores } from './match-baseline.js';
@@ -15,7 +15,10 @@ export {
 export { parseSbom, readSbom } from './read-sbom.js';
 export {
   type EvidenceReadOptions,
+  type HeldEvidence,
+  holdEvidence,
   materialiseEvidence,
+  readHeldEvidence,
   readMaterialisedEvidence,
   StoredEvidenceLoader,
 } from './stored-evidence-loader.js';

@@ -2,10 +2,8 @@
  * Reads an evidence directory into an EvidenceBundle. A malformed item becomes a problem in the
  * bundle, not a throw, so only the gates that need that item report `error`.
  */
-import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
-  ClearanceError,
   type EvaluationSetSpec,
   type EvidenceBundle,
   type EvidenceKind,
@@ -19,7 +17,7 @@ import {
   manifestFiles,
 } from './classify-evidence-file.js';
 import { fileDigest } from './digest.js';
-import { listEvidenceFiles } from './list-evidence-files.js';
+import { diskEvidenceFiles, type EvidenceFiles } from './evidence-files.js';
 import { normaliseHeading } from './normalise-heading.js';
 import { parseDataFields } from './parse-data-fields.js';
 import { readDocument } from './read-document.js';
@@ -37,6 +35,8 @@ export interface LoadEvidenceOptions {
   /** Categorical prediction columns to keep (fairness attributes). */
   groupColumns?: string[];
   onProgress?: (bytesRead: number, totalBytes: number) => void;
+  /** Where `dir` and its files are read from; on disk unless given. */
+  files?: EvidenceFiles;
 }
 
 const documentKinds = new Set<EvidenceKind>([
@@ -52,23 +52,17 @@ export async function loadEvidenceBundle(
   dir: string,
   options: LoadEvidenceOptions = {},
 ): Promise<EvidenceBundle> {
-  const info = await stat(dir).catch(() => undefined);
-  if (!info?.isDirectory()) {
-    throw new ClearanceError(
-      'invalid_input',
-      `Evidence directory ${dir} does not exist or is not a directory. Pass the folder holding predictions, metrics, SBOM and documents.`,
-    );
-  }
+  const source = options.files ?? diskEvidenceFiles;
   const bundle: EvidenceBundle = { root: dir, items: [], documents: {}, texts: [], problems: [] };
-  const files = await listEvidenceFiles(dir);
-  const { chosen, documents, stressSets } = await assignKinds(dir, files, bundle);
+  const files = await source.list(dir);
+  const { chosen, documents, stressSets } = await assignKinds({ dir, files, bundle, source });
   for (const path of files) {
     const absolute = join(dir, path);
-    const { digest, size } = await fileDigest(absolute);
+    const { digest, size } = await fileDigest(absolute, source);
     const kind = kindOf(path, chosen, documents);
     bundle.items.push({ kind, path, digest, size });
     if (isScannableText(path, size)) {
-      bundle.texts.push({ path, content: await readFile(absolute, 'utf8') });
+      bundle.texts.push({ path, content: await source.readText(absolute) });
     }
   }
   for (const [kind, path] of chosen) {
@@ -77,7 +71,7 @@ export async function loadEvidenceBundle(
   for (const [name, path] of documents) {
     const kind = chosen.get('model_card') === path ? 'model_card' : 'document';
     await capture(bundle, 'document', async () => {
-      bundle.documents[name] = await readDocument(join(dir, path), kind);
+      bundle.documents[name] = await readDocument(join(dir, path), kind, source);
     });
   }
   await readStressSets(bundle, dir, stressSets, options);
@@ -107,7 +101,13 @@ function kindOf(
 }
 
 /** Picks one file per kind (manifest first, then conventional names by rank) and the documents. */
-async function assignKinds(dir: string, files: string[], bundle: EvidenceBundle) {
+async function assignKinds(input: {
+  dir: string;
+  files: string[];
+  bundle: EvidenceBundle;
+  source: EvidenceFiles;
+}) {
+  const { dir, files, bundle, source } = input;
   const chosen = new Map<EvidenceKind | 'data_fields', string>();
   const documents = new Map<string, string>();
   const stressSets = new Map<string, string>();
@@ -132,7 +132,7 @@ async function assignKinds(dir: string, files: string[], bundle: EvidenceBundle)
   }
   const manifestPath = files.find((f) => manifestFiles.includes(f));
   if (manifestPath) {
-    const result = await readManifest(join(dir, manifestPath));
+    const result = await readManifest(join(dir, manifestPath), source);
     if ('problems' in result) {
       for (const p of result.problems) bundle.problems.push({ kind: 'other', ...p });
     } else {
@@ -180,6 +180,7 @@ async function readStressSets(
   for (const [name, path] of stressSets) {
     await capture(bundle, 'robustness_predictions', async () => {
       const table = await readPredictions(join(dir, path), {
+        files: options.files ?? diskEvidenceFiles,
         label: set.label,
         score: set.score,
         task: set.task,
@@ -193,9 +194,10 @@ async function readStressSets(
 /** The manifest, or its problems: a manifest the YAML parser throws on is a problem too. */
 async function readManifest(
   file: string,
+  source: EvidenceFiles,
 ): Promise<Awaited<ReturnType<typeof readEvidenceManifest>>> {
   try {
-    return await readEvidenceManifest(file, file);
+    return await readEvidenceManifest(file, file, source);
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     return {
@@ -217,6 +219,7 @@ async function readItem(
   path: string,
   options: LoadEvidenceOptions,
 ): Promise<void> {
+  const source = options.files ?? diskEvidenceFiles;
   if (kind === 'predictions') {
     const set = options.evaluationSet;
     if (!set) return;
@@ -228,23 +231,24 @@ async function readItem(
       ...(set.id_column !== undefined ? { idColumn: set.id_column } : {}),
       ...(options.groupColumns ? { groupColumns: options.groupColumns } : {}),
       ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+      files: source,
     });
   } else if (kind === 'data_fields') {
-    bundle.dataFields = parseDataFields((await readJsonFile(absolute)).value, absolute);
+    bundle.dataFields = parseDataFields((await readJsonFile(absolute, source)).value, absolute);
   } else if (kind === 'metrics') {
-    bundle.metrics = parseMetrics((await readJsonFile(absolute)).value, absolute);
+    bundle.metrics = parseMetrics((await readJsonFile(absolute, source)).value, absolute);
   } else if (kind === 'lineage') {
-    bundle.lineage = parseLineage((await readJsonFile(absolute)).value, absolute);
+    bundle.lineage = parseLineage((await readJsonFile(absolute, source)).value, absolute);
   } else if (kind === 'sbom') {
-    bundle.sbom = parseSbom((await readJsonFile(absolute)).value, absolute);
+    bundle.sbom = parseSbom((await readJsonFile(absolute, source)).value, absolute);
   } else if (kind === 'load_test') {
-    const read = await readLoadTest(absolute);
+    const read = await readLoadTest(absolute, source);
     if (read.loadTest) bundle.loadTest = read.loadTest;
     if (read.document !== undefined) bundle.data = { ...bundle.data, load_test: read.document };
   } else if (documentKinds.has(kind)) {
-    bundle.documents[kind] = await readDocument(absolute, kind);
+    bundle.documents[kind] = await readDocument(absolute, kind, source);
   } else if (jsonDataKinds.has(kind) && path.toLowerCase().endsWith('.json')) {
-    bundle.data = { ...bundle.data, [kind]: (await readJsonFile(absolute)).value };
+    bundle.data = { ...bundle.data, [kind]: (await readJsonFile(absolute, source)).value };
   }
 }
 

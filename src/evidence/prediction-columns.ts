@@ -2,8 +2,10 @@
  * The typed-array sink every predictions reader (CSV, JSONL, Parquet) fills row by row, and the
  * checks that need the whole file: empty file, and a single class (AUC undefined).
  */
+
 import type { PredictionTable } from '../domain/index.js';
 import { evidenceError, quoteCell } from './evidence-error.js';
+import type { EvidenceFiles } from './evidence-files.js';
 import { DictionaryBuilder, GrowableFloat64, GrowableUint8 } from './growable-arrays.js';
 import { parseDecimalText } from './parse-decimal.js';
 
@@ -22,6 +24,8 @@ export interface ReadPredictionsOptions {
   task: PredictionTask;
   /** Called after each chunk read; large files can drive a progress bar with it. */
   onProgress?: (bytesRead: number, totalBytes: number) => void;
+  /** Where the file is read from; on disk unless given. */
+  files?: EvidenceFiles;
 }
 
 /** The columns a reader needs, in a fixed order: label, score, [baseline], [id], groups… */

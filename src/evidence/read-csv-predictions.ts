@@ -1,8 +1,9 @@
 /** CSV predictions: stream bytes → record spans → typed arrays, parsing only the needed columns. */
-import { open } from 'node:fs/promises';
+
 import type { PredictionTable } from '../domain/index.js';
 import { type CsvFields, decodeField, PLAIN } from './csv-record-scanner.js';
 import { evidenceError } from './evidence-error.js';
+import { diskEvidenceFiles, type EvidenceFiles } from './evidence-files.js';
 import type { DictionaryBuilder } from './growable-arrays.js';
 import { parseDecimal } from './parse-decimal.js';
 import {
@@ -34,7 +35,7 @@ export async function readCsvPredictions(
   file: string,
   options: ReadPredictionsOptions,
 ): Promise<PredictionTable> {
-  const columns = new PredictionColumns(file, options, await estimateRows(file));
+  const columns = new PredictionColumns(file, options, await estimateRows(file, options.files));
   let layout: Layout | undefined;
   const records = await scanCsvFile(
     file,
@@ -43,6 +44,7 @@ export async function readCsvPredictions(
       else addRow(buf, fields, record, layout!, columns);
     },
     options.onProgress,
+    options.files,
   );
   if (records === 0) {
     throw evidenceError(
@@ -175,12 +177,15 @@ function numberAt(
 }
 
 /** Rows guessed from the line density of the first 64 KiB, so arrays rarely need to double. */
-async function estimateRows(file: string): Promise<number> {
-  const handle = await open(file, 'r');
+async function estimateRows(
+  file: string,
+  files: EvidenceFiles = diskEvidenceFiles,
+): Promise<number> {
+  const handle = await files.open(file);
   try {
-    const { size } = await handle.stat();
+    const { size } = handle;
     const sample = Buffer.alloc(Math.min(size, 1 << 16));
-    const { bytesRead } = await handle.read(sample, 0, sample.length, 0);
+    const bytesRead = await handle.read(sample, 0, sample.length, 0);
     let lines = 0;
     for (let i = sample.indexOf(10); i !== -1 && i < bytesRead; i = sample.indexOf(10, i + 1))
       lines++;

@@ -2,9 +2,9 @@
  * Markdown evidence (model card, reports, plans): YAML front matter plus sections keyed by
  * normalised ATX heading, nested as `sectionsByHeading` says.
  */
-import { readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
 import type { EvidenceDocument, EvidenceKind } from '../domain/index.js';
+import { diskEvidenceFiles, type EvidenceFiles } from './evidence-files.js';
 import { normaliseHeading } from './normalise-heading.js';
 import { parseFrontMatter } from './parse-front-matter.js';
 import { sectionsByHeading } from './sections-by-heading.js';
@@ -103,8 +103,12 @@ function withUseConstraints(doc: EvidenceDocument): EvidenceDocument {
 }
 
 /** Reads a `.md` (or `.html`, for evaluation reports exported from notebooks) document. */
-export async function readDocument(path: string, kind: EvidenceKind): Promise<EvidenceDocument> {
-  const text = await readFile(path, 'utf8');
+export async function readDocument(
+  path: string,
+  kind: EvidenceKind,
+  files: EvidenceFiles = diskEvidenceFiles,
+): Promise<EvidenceDocument> {
+  const text = await files.readText(path);
   const ext = extname(path).toLowerCase();
   if (ext === '.html' || ext === '.htm') {
     // htmlparser2 loads only for HTML reports, not on every `clearance check`.

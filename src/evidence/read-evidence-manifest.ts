@@ -6,7 +6,6 @@
  *   documents:            # extra Markdown documents, by the name policies use
  *     fairness_review: reviews/fairness.md
  */
-import { readFile, stat } from 'node:fs/promises';
 import { z } from 'zod';
 import {
   evidenceFormatLimits,
@@ -15,6 +14,7 @@ import {
   parseEvidenceYaml,
   sizeProblem,
 } from '../domain/index.js';
+import { diskEvidenceFiles, type EvidenceFiles } from './evidence-files.js';
 
 // Stress sets are many files found by their robustness/ folder, not one file named here.
 const singleKinds = evidenceKinds.filter(
@@ -37,9 +37,10 @@ export interface EvidenceManifest {
 export async function readEvidenceManifest(
   path: string,
   file: string,
+  source: EvidenceFiles = diskEvidenceFiles,
 ): Promise<{ manifest: EvidenceManifest } | { problems: Problem[] }> {
   const fix = 'Map evidence kinds to relative paths, e.g. "predictions: eval/scores.csv".';
-  const { size } = await stat(path);
+  const size = await source.size(path);
   // Refused unread: a manifest is a few lines, and the YAML limits bound what is parsed.
   const read =
     size > evidenceFormatLimits.maxYamlBytes
@@ -47,7 +48,7 @@ export async function readEvidenceManifest(
           ok: false as const,
           problem: sizeProblem('the manifest', size, evidenceFormatLimits.maxYamlBytes),
         }
-      : parseEvidenceYaml(await readFile(path, 'utf8'), 'the manifest');
+      : parseEvidenceYaml(await source.readText(path), 'the manifest');
   if (!read.ok) {
     const { line, column, message, fix: limitFix } = read.problem;
     const location = {

@@ -2,10 +2,10 @@
  * JSON Lines predictions: one object per line. Lines are split on bytes (so a chunk boundary can
  * fall inside a multi-byte character safely) and each line goes through JSON.parse.
  */
-import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
+
 import type { PredictionTable } from '../domain/index.js';
 import { evidenceError, quoteCell } from './evidence-error.js';
+import { diskEvidenceFiles } from './evidence-files.js';
 import { parseDecimalText } from './parse-decimal.js';
 import {
   assertColumnsPresent,
@@ -22,12 +22,13 @@ export async function readJsonlPredictions(
   file: string,
   options: ReadPredictionsOptions,
 ): Promise<PredictionTable> {
-  const { size } = await stat(file);
+  const files = options.files ?? diskEvidenceFiles;
+  const size = await files.size(file);
   const columns = new PredictionColumns(file, options, Math.ceil(size / 64));
   let line = 0;
   let tail: Buffer | undefined;
   let bytesRead = 0;
-  for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20 })) {
+  for await (const chunk of files.chunks(file, 1 << 20)) {
     const bytes = chunk as Buffer;
     const buf = tail ? Buffer.concat([tail, bytes]) : bytes;
     let start = 0;

@@ -3,9 +3,10 @@
  * lines declaring metrics and `Point` lines carrying samples. Every `Point` of `http_req_duration`
  * is one request's duration in milliseconds; other metrics are skipped without being parsed.
  */
-import { createReadStream } from 'node:fs';
+
 import type { LoadTestEvidence } from '../domain/index.js';
 import { evidenceError } from './evidence-error.js';
+import { diskEvidenceFiles, type EvidenceFiles } from './evidence-files.js';
 import { GrowableFloat64 } from './growable-arrays.js';
 
 const LF = 10;
@@ -58,11 +59,14 @@ function addLine(text: string, line: number, file: string, out: GrowableFloat64)
 }
 
 /** Streams the file; refuses one without any http_req_duration sample. */
-export async function readK6Json(file: string): Promise<LoadTestEvidence> {
+export async function readK6Json(
+  file: string,
+  files: EvidenceFiles = diskEvidenceFiles,
+): Promise<LoadTestEvidence> {
   const samples = new GrowableFloat64();
   let line = 0;
   let tail: Buffer | undefined;
-  for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20 })) {
+  for await (const chunk of files.chunks(file, 1 << 20)) {
     const buf = tail ? Buffer.concat([tail, chunk as Buffer]) : (chunk as Buffer);
     let start = 0;
     for (let nl = buf.indexOf(LF, start); nl !== -1; nl = buf.indexOf(LF, start)) {

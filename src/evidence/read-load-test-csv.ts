@@ -6,9 +6,11 @@
  *   endpoint plus the "Aggregated" row, whose "Request Count", response-time and percentile
  *   columns ("50%" … "95%" … "100%") are read.
  */
+
 import type { LoadTestEvidence } from '../domain/index.js';
 import { type CsvFields, decodeField, PLAIN } from './csv-record-scanner.js';
 import { evidenceError, quoteCell } from './evidence-error.js';
+import { diskEvidenceFiles, type EvidenceFiles } from './evidence-files.js';
 import { GrowableFloat64 } from './growable-arrays.js';
 import { parseDecimal, parseDecimalText } from './parse-decimal.js';
 import { scanCsvFile } from './scan-csv-file.js';
@@ -90,40 +92,48 @@ function locustEvidence(
 }
 
 /** Reads a per-request latency CSV or a Locust stats CSV, chosen by its header. */
-export async function readLoadTestCsv(file: string): Promise<LoadTestEvidence> {
+export async function readLoadTestCsv(
+  file: string,
+  files: EvidenceFiles = diskEvidenceFiles,
+): Promise<LoadTestEvidence> {
   let parser: Parser | undefined;
   const latencies = new GrowableFloat64();
   const costs = new GrowableFloat64();
-  await scanCsvFile(file, (buf, fields, record) => {
-    if (record === 0) {
-      const header = Array.from({ length: fields.count }, (_, i) => decodeField(buf, fields, i));
-      parser = headerParser(header, file);
-      return;
-    }
-    if (parser?.kind === 'locust') {
-      // The field arrays are reused between records: read "Name" only when this row has it.
-      if (fields.count > 1 && decodeField(buf, fields, 1) === 'Aggregated') {
-        parser.aggregated = Array.from({ length: fields.count }, (_, i) =>
-          decodeField(buf, fields, i),
+  await scanCsvFile(
+    file,
+    (buf, fields, record) => {
+      if (record === 0) {
+        const header = Array.from({ length: fields.count }, (_, i) => decodeField(buf, fields, i));
+        parser = headerParser(header, file);
+        return;
+      }
+      if (parser?.kind === 'locust') {
+        // The field arrays are reused between records: read "Name" only when this row has it.
+        if (fields.count > 1 && decodeField(buf, fields, 1) === 'Aggregated') {
+          parser.aggregated = Array.from({ length: fields.count }, (_, i) =>
+            decodeField(buf, fields, i),
+          );
+        }
+        return;
+      }
+      if (parser === undefined) return;
+      if (fields.count !== parser.columns) {
+        throw evidenceError(
+          { file, row: record },
+          `has ${fields.count} fields but the header has ${parser.columns}.`,
+          'Give every row one value per header column.',
         );
       }
-      return;
-    }
-    if (parser === undefined) return;
-    if (fields.count !== parser.columns) {
-      throw evidenceError(
-        { file, row: record },
-        `has ${fields.count} fields but the header has ${parser.columns}.`,
-        'Give every row one value per header column.',
+      latencies.push(
+        sampleAt(buf, fields, parser.latency, { file, row: record, field: latencyColumn }),
       );
-    }
-    latencies.push(
-      sampleAt(buf, fields, parser.latency, { file, row: record, field: latencyColumn }),
-    );
-    if (parser.cost >= 0) {
-      costs.push(sampleAt(buf, fields, parser.cost, { file, row: record, field: costColumn }));
-    }
-  });
+      if (parser.cost >= 0) {
+        costs.push(sampleAt(buf, fields, parser.cost, { file, row: record, field: costColumn }));
+      }
+    },
+    undefined,
+    files,
+  );
   if (parser === undefined) {
     throw evidenceError({ file }, 'is empty.', `Write a header row with ${latencyColumn}.`);
   }

@@ -4,9 +4,10 @@
  * too when its first line is one, else a JSON document (kept for expression gates), read as k6's
  * end-of-test summary when it is one.
  */
-import { open } from 'node:fs/promises';
+
 import { extname } from 'node:path';
 import type { LoadTestEvidence } from '../domain/index.js';
+import { diskEvidenceFiles, type EvidenceFiles } from './evidence-files.js';
 import { isK6Summary, parseK6Summary } from './parse-k6-summary.js';
 import { readJsonFile } from './read-json-file.js';
 import { isK6OutputLine, readK6Json } from './read-k6-json.js';
@@ -18,11 +19,11 @@ export interface LoadTestRead {
   document?: unknown;
 }
 
-async function firstLine(file: string): Promise<string> {
-  const handle = await open(file, 'r');
+async function firstLine(file: string, files: EvidenceFiles): Promise<string> {
+  const handle = await files.open(file);
   try {
     const buf = Buffer.alloc(64 << 10);
-    const { bytesRead } = await handle.read(buf, 0, buf.length, 0);
+    const bytesRead = await handle.read(buf, 0, buf.length, 0);
     const text = buf.toString('utf8', 0, bytesRead);
     const end = text.indexOf('\n');
     return end < 0 ? text : text.slice(0, end);
@@ -31,12 +32,17 @@ async function firstLine(file: string): Promise<string> {
   }
 }
 
-export async function readLoadTest(file: string): Promise<LoadTestRead> {
+export async function readLoadTest(
+  file: string,
+  files: EvidenceFiles = diskEvidenceFiles,
+): Promise<LoadTestRead> {
   const ext = extname(file).toLowerCase();
-  if (ext === '.csv') return { loadTest: await readLoadTestCsv(file) };
-  if (ext === '.ndjson' || ext === '.jsonl') return { loadTest: await readK6Json(file) };
-  if (isK6OutputLine(await firstLine(file))) return { loadTest: await readK6Json(file) };
-  const { value } = await readJsonFile(file);
+  if (ext === '.csv') return { loadTest: await readLoadTestCsv(file, files) };
+  if (ext === '.ndjson' || ext === '.jsonl') return { loadTest: await readK6Json(file, files) };
+  if (isK6OutputLine(await firstLine(file, files))) {
+    return { loadTest: await readK6Json(file, files) };
+  }
+  const { value } = await readJsonFile(file, files);
   return isK6Summary(value)
     ? { loadTest: parseK6Summary(value, file), document: value }
     : { document: value };

@@ -2,7 +2,7 @@
  * Parquet predictions via hyparquet, one row group at a time and only the needed columns, so
  * memory holds one row group's decoded columns plus the output typed arrays.
  */
-import { open } from 'node:fs/promises';
+
 import {
   type AsyncBuffer,
   type ColumnData,
@@ -12,6 +12,7 @@ import {
 } from 'hyparquet';
 import type { PredictionTable } from '../domain/index.js';
 import { evidenceError, quoteCell } from './evidence-error.js';
+import { diskEvidenceFiles } from './evidence-files.js';
 import { parseDecimalText } from './parse-decimal.js';
 import {
   assertColumnsPresent,
@@ -27,9 +28,9 @@ export async function readParquetPredictions(
   file: string,
   options: ReadPredictionsOptions,
 ): Promise<PredictionTable> {
-  const handle = await open(file, 'r');
+  const handle = await (options.files ?? diskEvidenceFiles).open(file);
   try {
-    const { size } = await handle.stat();
+    const { size } = handle;
     // hyparquet's own asyncBufferFromFile opens a stream per slice; one handle is cheaper.
     const buffer: AsyncBuffer = {
       byteLength: size,

@@ -2,9 +2,10 @@
  * Drives a CsvRecordScanner over a file with one reusable buffer: each read lands after the
  * unfinished record carried over, so no chunk is allocated or concatenated per read.
  */
-import { open } from 'node:fs/promises';
+
 import { type CsvRecordHandler, CsvRecordScanner } from './csv-record-scanner.js';
 import { evidenceError } from './evidence-error.js';
+import { diskEvidenceFiles, type EvidenceFiles } from './evidence-files.js';
 
 const BUFFER_BYTES = 4 << 20;
 /** A record longer than this is almost surely an unterminated quote, not data. */
@@ -15,10 +16,11 @@ export async function scanCsvFile(
   file: string,
   onRecord: CsvRecordHandler,
   onProgress?: (bytesRead: number, totalBytes: number) => void,
+  files: EvidenceFiles = diskEvidenceFiles,
 ): Promise<number> {
-  const handle = await open(file, 'r');
+  const handle = await files.open(file);
   try {
-    const { size } = await handle.stat();
+    const { size } = handle;
     const scanner = new CsvRecordScanner(file, onRecord);
     let buf = Buffer.allocUnsafe(Math.min(BUFFER_BYTES, Math.max(size, 1)));
     let carried = 0;
@@ -30,7 +32,7 @@ export async function scanCsvFile(
         buf.copy(bigger, 0, 0, carried);
         buf = bigger;
       }
-      const { bytesRead } = await handle.read(buf, carried, buf.length - carried, position);
+      const bytesRead = await handle.read(buf, carried, buf.length - carried, position);
       let start = 0;
       // A UTF-8 byte-order mark (Excel writes one) is not part of the first column name.
       if (position === 0 && buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) start = 3;

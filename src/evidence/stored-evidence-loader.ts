@@ -1,13 +1,15 @@
 /**
  * Reads a version's stored evidence in two halves, so that a gate runner can do the I/O on one
- * thread and the parsing on another: `materialiseEvidence` writes each record's blob into a
- * directory under its recorded path, and `readMaterialisedEvidence` reads that directory like any
- * evidence folder. The bundle carries the stored digests. An item that cannot be written (a
- * corrupted or missing blob, a path no file system takes) or whose bytes no longer match becomes
- * a problem of its kind, so only the gates that need it report `error`.
+ * thread and the parsing on another. Evidence of a usual size is held in memory:
+ * `holdEvidence` reads each record's blob out of the blob store (its digest checked), and
+ * `readHeldEvidence` reads those bytes under their recorded paths like any evidence folder.
+ * Evidence too large to hold is unpacked instead: `materialiseEvidence` writes each blob into a
+ * directory under its recorded path, streamed, and `readMaterialisedEvidence` reads that
+ * directory. Either way the bundle carries the stored digests, and an item that cannot be read (a
+ * corrupted or missing blob, a path that leaves its directory) or whose bytes no longer match
+ * becomes a problem of its kind, so only the gates that need it report `error`.
  */
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir } from 'node:fs/promises';
 import { dirname, join, normalize, sep } from 'node:path';
 import type { BlobStore } from '../app/shared/ports.js';
 import {
@@ -18,6 +20,7 @@ import {
   type EvidenceRecord,
   isClearanceError,
 } from '../domain/index.js';
+import { memoryEvidenceFiles } from './evidence-files.js';
 import { loadEvidenceBundle } from './load-evidence-bundle.js';
 
 export interface EvidenceReadOptions {
@@ -98,7 +101,55 @@ export async function readMaterialisedEvidence(input: {
   );
 }
 
-/** Both halves in this thread, in a temporary directory removed afterwards. */
+/** A side's evidence held in memory: its bytes by recorded path, and what could not be read. */
+export interface HeldEvidence {
+  files: Map<string, Uint8Array>;
+  problems: EvidenceProblem[];
+}
+
+/**
+ * Reads each record's blob into memory (the blob store checks it still hashes to its digest).
+ * Never throws for the evidence's sake: what could not be read comes back as problems of the
+ * items' kinds, as `materialiseEvidence` reports what it could not write.
+ */
+export async function holdEvidence(input: {
+  blobs: BlobStore;
+  items: readonly EvidenceRecord[];
+}): Promise<HeldEvidence> {
+  const files = new Map<string, Uint8Array>();
+  const problems: EvidenceProblem[] = [];
+  // A path is checked as if it were unpacked under a directory, so both ways judge it alike.
+  const root = join(sep, 'evidence');
+  for (const item of input.items) {
+    try {
+      safePath(root, item.path);
+      files.set(item.path, await input.blobs.get(item.digest));
+    } catch (error) {
+      problems.push(unwritable(item, error));
+    }
+  }
+  return { files, problems };
+}
+
+/** Reads evidence `holdEvidence` held, with its problems, into the bundle gates evaluate. */
+export async function readHeldEvidence(input: {
+  held: HeldEvidence;
+  items: readonly EvidenceRecord[];
+  options: EvidenceReadOptions;
+}): Promise<EvidenceBundle> {
+  const { evaluationSet, groupColumns } = input.options;
+  const bundle = await loadEvidenceBundle('.', {
+    ...(evaluationSet ? { evaluationSet } : {}),
+    groupColumns,
+    files: memoryEvidenceFiles(input.held.files),
+  });
+  return withStoredDigests(
+    { ...bundle, problems: [...input.held.problems, ...bundle.problems] },
+    input.items,
+  );
+}
+
+/** Both halves in this thread, the evidence held in memory. */
 export class StoredEvidenceLoader {
   constructor(private readonly blobs: BlobStore) {}
 
@@ -106,13 +157,8 @@ export class StoredEvidenceLoader {
     items: readonly EvidenceRecord[],
     options: EvidenceReadOptions,
   ): Promise<EvidenceBundle> {
-    const dir = await mkdtemp(join(tmpdir(), 'clearance-evidence-'));
-    try {
-      const problems = await materialiseEvidence({ blobs: this.blobs, items, dir });
-      return await readMaterialisedEvidence({ dir, items, problems, options });
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
+    const held = await holdEvidence({ blobs: this.blobs, items });
+    return readHeldEvidence({ held, items, options });
   }
 }
 

@@ -5,6 +5,9 @@
  * and each worker a heap budget (`resourceLimits`); a run that goes over either, or whose worker
  * dies, answers `error` for every gate of the run, saying which budget and how to raise it.
  *
+ * A run's evidence reaches its worker as bytes held in memory, or, past `inMemoryRunBytes`, as a
+ * temporary directory it was unpacked into (materialised-run.ts).
+ *
  * Workers are kept between runs (starting one costs a module load; a run on a warm worker costs
  * one message each way) and replaced when stopped. Runs beyond the pool's size wait in order.
  */
@@ -24,7 +27,12 @@ import {
   type GateRunStats,
 } from '../app/index.js';
 import type { GateResult } from '../domain/index.js';
-import { type MaterialisedRun, materialiseRun } from './materialised-run.js';
+import {
+  inMemoryRunBytes,
+  isHeldInMemory,
+  type MaterialisedRun,
+  materialiseRun,
+} from './materialised-run.js';
 import type { WorkerReply, WorkerRequest } from './worker-messages.js';
 
 export interface GateRunBudgets {
@@ -73,6 +81,7 @@ function startWorker(resourceLimits: ResourceLimits): Worker {
 export class GateWorkerPool implements GateRunner {
   readonly #blobs: BlobStore;
   readonly #budgets: GateRunBudgets;
+  readonly #inMemoryRunBytes: number;
   readonly #slots = new Set<Slot>();
   readonly #queue: Job[] = [];
   readonly #ended: Record<GateRunEnd, number> = {
@@ -86,24 +95,31 @@ export class GateWorkerPool implements GateRunner {
   #nextId = 1;
   #closed = false;
 
-  constructor(input: { blobs: BlobStore; budgets: GateRunBudgets }) {
+  constructor(input: { blobs: BlobStore; budgets: GateRunBudgets; inMemoryRunBytes?: number }) {
     this.#blobs = input.blobs;
     this.#budgets = input.budgets;
+    this.#inMemoryRunBytes = input.inMemoryRunBytes ?? inMemoryRunBytes;
   }
 
   async run(input: GateRunInput): Promise<GateResult[]> {
+    if (isHeldInMemory(input, this.#inMemoryRunBytes)) {
+      return this.#queued(await materialiseRun(this.#blobs, input));
+    }
     const dir = await mkdtemp(join(tmpdir(), 'clearance-gate-run-'));
     try {
-      const run = await materialiseRun(this.#blobs, input, dir);
-      return await new Promise<GateResult[]>((resolve) => {
-        const job = { id: this.#nextId++, run, resolve };
-        if (this.#closed) return this.#fail(job, cancelled());
-        this.#queue.push(job);
-        this.#dispatch();
-      });
+      return await this.#queued(await materialiseRun(this.#blobs, input, dir));
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
+  }
+
+  #queued(run: MaterialisedRun): Promise<GateResult[]> {
+    return new Promise<GateResult[]>((resolve) => {
+      const job = { id: this.#nextId++, run, resolve };
+      if (this.#closed) return this.#fail(job, cancelled());
+      this.#queue.push(job);
+      this.#dispatch();
+    });
   }
 
   /** What the pool is doing now, and how its runs ended (for /metrics). */

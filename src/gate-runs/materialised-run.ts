@@ -1,9 +1,14 @@
 /**
  * A gate run split where the threads meet: `materialiseRun` does the I/O (blobs out of the blob
- * store into a run directory) on the caller's thread; `evaluateMaterialisedRun` does the CPU work
- * (parsing the files, evaluating the gates) wherever it is called — a worker thread in the
- * server, this thread in the in-process runner. Both runners share this code, and so every
- * runner answers the same results for the same evidence.
+ * store) on the caller's thread; `evaluateMaterialisedRun` does the CPU work (parsing the files,
+ * evaluating the gates) wherever it is called — a worker thread in the server, this thread in the
+ * in-process runner. Both runners share this code, and so every runner answers the same results
+ * for the same evidence.
+ *
+ * A run whose evidence (candidate and baseline together, by recorded size) is at most
+ * `inMemoryRunBytes` is held in memory and crosses to the worker as bytes: no temporary
+ * directory, no file written or read. A larger run is unpacked into a run directory, streamed,
+ * so that no blob of any size need fit in memory.
  */
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -19,16 +24,23 @@ import {
 import type { EvidenceProblem, EvidenceRecord, GateResult } from '../domain/index.js';
 import {
   type EvidenceReadOptions,
+  type HeldEvidence,
+  holdEvidence,
   materialiseEvidence,
+  readHeldEvidence,
   readMaterialisedEvidence,
 } from '../evidence/index.js';
 
-/** One side's evidence written out: where, which records, and what could not be written. */
-interface MaterialisedSide {
-  dir: string;
-  items: readonly EvidenceRecord[];
-  problems: EvidenceProblem[];
-}
+/** Evidence up to this many bytes a run is held in memory rather than unpacked to disk. */
+export const inMemoryRunBytes = 8 << 20;
+
+/**
+ * One side's evidence, ready to read: held in memory, or written out (where, and what could not
+ * be written); with the records either way.
+ */
+type MaterialisedSide =
+  | { held: HeldEvidence; items: readonly EvidenceRecord[] }
+  | { dir: string; items: readonly EvidenceRecord[]; problems: EvidenceProblem[] };
 
 /** Everything a thread needs to finish a run; plain data, so it crosses to a worker as is. */
 export interface MaterialisedRun extends GateRunSpec {
@@ -45,16 +57,33 @@ async function materialiseSide(
   return { dir, items, problems: await materialiseEvidence({ blobs, items, dir }) };
 }
 
-/** Writes the run's evidence under `dir` (which must exist and be empty). */
+async function holdSide(
+  blobs: BlobStore,
+  items: readonly EvidenceRecord[],
+): Promise<MaterialisedSide> {
+  return { held: await holdEvidence({ blobs, items }), items };
+}
+
+/** Whether the run's evidence is small enough to hold in memory (`inMemoryRunBytes`). */
+export function isHeldInMemory(input: GateRunInput, limitBytes = inMemoryRunBytes): boolean {
+  let bytes = 0;
+  for (const item of [...input.candidate, ...(input.baseline ?? [])]) bytes += item.size;
+  return bytes <= limitBytes;
+}
+
+/**
+ * Reads the run's evidence into memory, or, with `dir` (which must exist and be empty), writes it
+ * under `dir`.
+ */
 export async function materialiseRun(
   blobs: BlobStore,
   input: GateRunInput,
-  dir: string,
+  dir?: string,
 ): Promise<MaterialisedRun> {
-  const candidate = await materialiseSide(blobs, input.candidate, join(dir, 'candidate'));
-  const baseline = input.baseline
-    ? await materialiseSide(blobs, input.baseline, join(dir, 'baseline'))
-    : undefined;
+  const side = (items: readonly EvidenceRecord[], name: string) =>
+    dir === undefined ? holdSide(blobs, items) : materialiseSide(blobs, items, join(dir, name));
+  const candidate = await side(input.candidate, 'candidate');
+  const baseline = input.baseline ? await side(input.baseline, 'baseline') : undefined;
   return {
     gates: input.gates,
     evaluationSet: input.evaluationSet,
@@ -69,7 +98,10 @@ async function readSide(
   options: EvidenceReadOptions,
 ): Promise<LoadedEvidence> {
   try {
-    const bundle = await readMaterialisedEvidence({ ...side, options });
+    const bundle =
+      'held' in side
+        ? await readHeldEvidence({ held: side.held, items: side.items, options })
+        : await readMaterialisedEvidence({ ...side, options });
     return { ok: true, bundle };
   } catch (error) {
     return { ok: false, problem: error instanceof Error ? error.message : String(error) };

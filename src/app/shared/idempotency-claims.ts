@@ -38,8 +38,34 @@ export function runClaiming<T>(scope: ClaimScope, handler: () => Promise<T>): Pr
   return scopes.run(scope, handler);
 }
 
+/** Each claiming store's clock and retention, so work ahead of its transaction can ask. */
+const claimingStores = new WeakMap<Store, { clock: Clock; retentionMs: number }>();
+
+/**
+ * Throws `IdempotencyKeyTaken` when the running request's key is already claimed by another
+ * request that acted (within the retention), so work done ahead of the acting transaction (gates
+ * evaluated ahead, ADR 014) is skipped and the HTTP edge answers with the kept reply. Outside a
+ * claim scope, or on a store that does not claim (the CLI, use-case tests), it does nothing.
+ */
+export async function assertKeyUnclaimed(store: Store, tx: Repositories): Promise<void> {
+  const scope = scopes.getStore();
+  const options = claimingStores.get(store);
+  if (scope === undefined || scope.claimed || options === undefined) return;
+  const record = await tx.idempotency.get(scope.request.key, scope.request.principalId);
+  const cutoff = new Date(options.clock.now().getTime() - options.retentionMs).toISOString();
+  if (record !== undefined && record.createdAt >= cutoff) {
+    throw new IdempotencyKeyTaken(scope.request.key);
+  }
+}
+
 /** The store the HTTP use cases run on when keys are shared through the database. */
 export function claimingStore(store: Store, options: { clock: Clock; retentionMs: number }): Store {
+  const claiming = claimingStoreOver(store, options);
+  claimingStores.set(claiming, options);
+  return claiming;
+}
+
+function claimingStoreOver(store: Store, options: { clock: Clock; retentionMs: number }): Store {
   return {
     async transaction(work) {
       const scope = scopes.getStore();

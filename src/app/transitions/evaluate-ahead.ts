@@ -4,11 +4,14 @@
  * transaction then reads the input again under the model's lock and takes that result only if
  * the input is the same (compared by the digest of the whole input, the gate result cache's key). Evidence attached, production moved or the policy changed in
  * between makes another key: the transaction evaluates again, as it always did, and never uses a
- * result computed from other inputs.
+ * result computed from other inputs. A request whose Idempotency-Key another request has already
+ * acted under evaluates nothing: it ends with `IdempotencyKeyTaken`, and the edge replays the kept
+ * reply.
  */
 import type { AheadRun } from '../gate-evaluation/gate-result-cache.js';
 import { evaluateGateRunInputs, type GateRunInputs } from '../gate-evaluation/run-gates.js';
 import type { AppDeps } from '../shared/app-deps.js';
+import { assertKeyUnclaimed, IdempotencyKeyTaken } from '../shared/idempotency-claims.js';
 import type { Repositories } from '../shared/ports.js';
 
 /**
@@ -24,8 +27,13 @@ export async function evaluateAhead(
   if (!deps.gateResults) return undefined;
   let inputs: GateRunInputs;
   try {
-    inputs = await deps.store.read(read);
-  } catch {
+    inputs = await deps.store.read(async (tx) => {
+      await assertKeyUnclaimed(deps.store, tx);
+      return read(tx);
+    });
+  } catch (error) {
+    // A key another request has acted under: its kept reply is the answer, no gate runs.
+    if (error instanceof IdempotencyKeyTaken) throw error;
     return undefined;
   }
   return (await evaluateGateRunInputs(deps, inputs)).ahead;
