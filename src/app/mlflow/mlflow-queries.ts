@@ -119,16 +119,20 @@ function keptReads(deps: AppDeps): KeptMlflowReads | undefined {
 
 /**
  * The model's records, once the caller may read the model (`getModel`): the reads behind them
- * (versions, serving, metadata) are the registry's, under the same rule (any role).
+ * (versions, serving, metadata) are the registry's, under the same rule (any role). What is kept
+ * is read afresh inside `load`, the model too: `model` was read before the cache read its data
+ * version, and a commit in between would otherwise be kept under the newer version.
  */
 async function modelRecords(
   deps: AppDeps,
   principal: Principal,
   model: Model,
 ): Promise<ModelRecords> {
-  const load = () => readModelRecords(deps, principal, model);
   const kept = keptReads(deps);
-  return (await kept?.records.get(model.name, load)) ?? load();
+  if (kept === undefined) return readModelRecords(deps, principal, model);
+  const load = async () =>
+    readModelRecords(deps, principal, await getModel(deps, principal, { name: model.name }));
+  return (await kept.records.get(model.name, load)) ?? load();
 }
 
 async function registeredModel(

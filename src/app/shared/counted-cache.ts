@@ -52,6 +52,9 @@ export function countedCache<V extends object>(
   let misses = 0;
   function hit(key: string, entry: Entry<V>): V {
     hits += 1;
+    // Another request may have replaced the entry while this one awaited its count: the newer
+    // entry stays (and its weight with it); this request still answers what it confirmed.
+    if (entries.get(key) !== entry) return entry.value;
     entries.delete(key);
     entries.set(key, entry);
     return entry.value;
