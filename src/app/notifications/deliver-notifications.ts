@@ -25,6 +25,7 @@ import type {
 } from '../shared/notification-ports.js';
 import type { Repositories } from '../shared/ports.js';
 import type { Delivery, JobHandler } from '../shared/work-queue-ports.js';
+import { perTargetLimiter } from './per-target-limiter.js';
 import { planTargets, slackTarget, targetPrefixes } from './plan-deliveries.js';
 import { validSecrets } from './webhook-subscriptions.js';
 
@@ -125,49 +126,6 @@ async function prepare(
     case 'digest':
       return { kind: 'settled' };
   }
-}
-
-/**
- * At most `limit` sends per target at once; the rest wait in arrival order. A wait that its job's
- * signal ends (budget, lost lease, stop) leaves the queue without sending.
- */
-function perTargetLimiter(limit: number) {
-  const targets = new Map<string, { active: number; waiting: (() => void)[] }>();
-  return async function limited<T>(
-    target: string,
-    signal: AbortSignal,
-    send: () => Promise<T>,
-  ): Promise<T> {
-    const slot = targets.get(target) ?? { active: 0, waiting: [] };
-    targets.set(target, slot);
-    if (slot.active >= limit) {
-      await new Promise<void>((resolve, reject) => {
-        const onAbort = () => {
-          slot.waiting.splice(slot.waiting.indexOf(go), 1);
-          reject(signal.reason);
-        };
-        const go = () => {
-          signal.removeEventListener('abort', onAbort);
-          resolve();
-        };
-        slot.waiting.push(go);
-        signal.addEventListener('abort', onAbort, { once: true });
-      });
-    } else {
-      slot.active += 1;
-    }
-    try {
-      return await send();
-    } finally {
-      // The place passes straight to the next in line, or frees up.
-      const next = slot.waiting.shift();
-      if (next !== undefined) next();
-      else {
-        slot.active -= 1;
-        if (slot.active === 0) targets.delete(target);
-      }
-    }
-  };
 }
 
 export function notificationJobHandlers(
