@@ -96,6 +96,7 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
   const halt = new AbortController();
   let loop: Promise<void> | undefined;
   let unwatch: (() => Promise<void>) | undefined;
+  let starting: Promise<void> | undefined;
   /** Set by a wake-up; the loop claims again instead of waiting. */
   let woken = false;
   let onWake: (() => void) | undefined;
@@ -269,20 +270,27 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
   return {
     workerId,
     ensureRecurring,
-    async start() {
-      await ensureRecurring();
-      if (loop !== undefined) return;
-      try {
-        unwatch = await store.watchJobs?.(wake);
-      } catch (error) {
-        // Without the wake-up the runner still finds every job, at its poll.
-        options.onError?.(error);
-      }
-      if (halt.signal.aborted) {
-        await unwatch?.();
-        return;
-      }
-      loop ??= poll();
+    start() {
+      // One start however often it is called: two would each open a wake-up (a LISTEN
+      // connection on PostgreSQL), and the first would never be closed.
+      starting ??= (async () => {
+        await ensureRecurring();
+        try {
+          unwatch = await store.watchJobs?.(wake);
+        } catch (error) {
+          // Without the wake-up the runner still finds every job, at its poll.
+          options.onError?.(error);
+        }
+        if (halt.signal.aborted) {
+          await unwatch?.();
+          return;
+        }
+        loop ??= poll();
+      })().catch((error: unknown) => {
+        starting = undefined; // a failed start (the database away) may be tried again
+        throw error;
+      });
+      return starting;
     },
     runDue,
     async stop() {

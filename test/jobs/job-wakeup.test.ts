@@ -52,6 +52,32 @@ eachEngine('job runner wake-up and drain', (engine) => {
     }
   });
 
+  it('opens one wake-up however often it is started, and closes it on stop', async () => {
+    const store = await engine.openStore();
+    let open = 0;
+    const counting: Store = Object.assign(Object.create(store) as Store, {
+      async watchJobs(listener: () => void) {
+        const unwatch = (await store.watchJobs?.(listener)) ?? (async () => undefined);
+        open += 1;
+        return async () => {
+          open -= 1;
+          await unwatch();
+        };
+      },
+    });
+    const runner = createJobRunner({
+      store: counting,
+      clock: fixedClock(start),
+      pollMs: hour,
+      handlers: { 'test.work': async () => undefined },
+    });
+    await Promise.all([runner.start(), runner.start(), runner.start()]);
+    await runner.start();
+    expect(open).toBe(1);
+    await runner.stop();
+    expect(open).toBe(0);
+  });
+
   it.runIf(engine.name === 'postgres')(
     'wakes on a job another process committed (LISTEN/NOTIFY), and not on a rolled-back one',
     async () => {
