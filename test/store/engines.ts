@@ -7,6 +7,7 @@
  * half is skipped loudly — except in CI, where it fails.
  */
 import { createHash, randomBytes } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -211,11 +212,27 @@ async function adminQuery(text: string, values: unknown[] = []): Promise<pg.Quer
 }
 
 /**
- * Migrates `clearance_template_<hash of migration names>` once (under an advisory lock, since
+ * What a template is migrated from: the migration names and the source of the migrations and of
+ * the dialects (whose SQL the migrations run), so a template built before an edit of either is
+ * never cloned after it.
+ */
+function templateKey(): string {
+  const hash = createHash('sha256').update(migrationNames.join('\n'));
+  const store = join(import.meta.dirname, '..', '..', 'src', 'store');
+  for (const folder of ['migrations', 'dialects']) {
+    for (const file of readdirSync(join(store, folder)).sort()) {
+      hash.update(`\n${folder}/${file}\n`).update(readFileSync(join(store, folder, file)));
+    }
+  }
+  return hash.digest('hex').slice(0, 12);
+}
+
+/**
+ * Migrates `clearance_template_<templateKey()>` once (under an advisory lock, since
  * test files run in parallel workers), then clones it for one test file.
  */
 async function clonePostgresTemplate(): Promise<string> {
-  const hash = createHash('sha256').update(migrationNames.join('\n')).digest('hex').slice(0, 12);
+  const hash = templateKey();
   const template = `clearance_template_${hash}`;
   const clone = `clearance_t_${randomBytes(6).toString('hex')}`;
   const client = new pg.Client({ connectionString: pgUrl });

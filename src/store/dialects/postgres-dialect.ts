@@ -114,13 +114,15 @@ export function postgresDialect(options: PostgresOptions): StoreDialect {
 
 /**
  * Adds to the change counter of the model of each row changed (both rows of an UPDATE); a
- * TRUNCATE adds to every model's. `create or replace`, so repeatable.
+ * TRUNCATE adds to every model's, a row made for a model without one. `create or replace`, so repeatable.
  */
 const countVersionChangeFunction = `create or replace function clearance_count_version_change()
 returns trigger language plpgsql as $$
 begin
   if tg_op = 'TRUNCATE' then
-    update version_changes set changes = changes + 1;
+    -- Every model's count, models without a row yet (versions from before migration 0017) too.
+    insert into version_changes (model, changes) select name, 1 from models
+      on conflict (model) do update set changes = version_changes.changes + 1;
     return null;
   end if;
   if tg_op in ('UPDATE', 'DELETE') then
