@@ -26,7 +26,7 @@ export interface StoredAuditPage {
   seqs: string;
   /** Each row's stored text (its leaf input), joined by {@link pageSeparator}. */
   texts: string;
-  /** Each row's stored hex leaf hash, concatenated. */
+  /** Each row's stored hex leaf hash, joined by commas (so each row's own column is checked). */
   leafHashes: string;
 }
 
@@ -42,7 +42,7 @@ export function packStoredRows(rows: readonly PackableRow[]): StoredAuditPage {
   return {
     seqs: rows.map((row) => row.seq).join(','),
     texts: rows.map((row) => row.text).join(pageSeparator),
-    leafHashes: rows.map((row) => row.leafHash).join(''),
+    leafHashes: rows.map((row) => row.leafHash).join(','),
   };
 }
 
@@ -52,6 +52,8 @@ function seqList(from: number, to: number): string {
   for (let seq = from; seq < to; seq++) seqs[seq - from] = seq;
   return seqs.join(',');
 }
+
+const comma = ','.charCodeAt(0);
 
 /** Reused: each page's texts are encoded into it once (grown when a page needs more). */
 let scratch = Buffer.alloc(1 << 20);
@@ -69,10 +71,18 @@ export function leafHashesOfPage(
   const count = to - from;
   // The rows are exactly seqs from … to − 1 in that order: texts and leaf hashes fed to the
   // aggregate in another order would still match each other, but not their positions.
-  if (count <= 0 || page.leafHashes.length !== 2 * hashSize * count) return undefined;
+  const hexSize = 2 * hashSize;
+  if (count <= 0 || page.leafHashes.length !== (hexSize + 1) * count - 1) return undefined;
   if (page.seqs !== seqList(from, to)) return undefined;
-  const stored = Buffer.from(page.leafHashes, 'hex');
-  if (stored.length !== hashSize * count) return undefined;
+  // Each row's own column is exactly one hex hash: characters moved between neighbouring rows'
+  // columns would keep a plain concatenation whole, and the row walk refuses them.
+  const stored = Buffer.alloc(hashSize * count);
+  for (let k = 0; k < count; k++) {
+    const at = k * (hexSize + 1);
+    if (k > 0 && page.leafHashes.charCodeAt(at - 1) !== comma) return undefined;
+    const column = page.leafHashes.slice(at, at + hexSize);
+    if (stored.write(column, k * hashSize, hashSize, 'hex') !== hashSize) return undefined;
+  }
   // Each entry's bytes are preceded by one byte (the separator before it, or byte 0 for the
   // first), overwritten with the 0x00 leaf prefix: the leaf input is then one slice, hashed as is.
   const most = 1 + 3 * page.texts.length;

@@ -216,6 +216,21 @@ const tamperings: [string, StoredAuditRow[], Partial<LogVerification>][] = [
     { kind: 'leaf_hash_mismatch', firstBadSeq: 20 },
   ],
   [
+    'two hex characters moved from one stored leaf hash to its neighbour (the same concatenation)',
+    withRow(
+      withRow(clean, 30, {
+        ...(clean[30] as StoredAuditRow),
+        leafHash: `${clean[30]?.leafHash}${clean[31]?.leafHash.slice(0, 2)}`,
+      }),
+      31,
+      {
+        ...(clean[31] as StoredAuditRow),
+        leafHash: (clean[31] as StoredAuditRow).leafHash.slice(2),
+      },
+    ),
+    { kind: 'leaf_hash_mismatch', firstBadSeq: 30 },
+  ],
+  [
     'a stored leaf hash that is not hex',
     withRow(clean, 40, { ...(clean[40] as StoredAuditRow), leafHash: 'zz'.repeat(32) }),
     { kind: 'leaf_hash_mismatch', firstBadSeq: 40 },

@@ -55,7 +55,7 @@ const storedRowsBetween = preparedQuery((db, p: { from: number; to: number }) =>
 const storedPageBetween = preparedQuery((db, p: { from: number; to: number }) => {
   const query = sql<{ seqs: string | null; texts: string | null; hashes: string | null }>`
     select string_agg(cast(seq as text), ',') as seqs,
-      string_agg(entry, ${pageSeparator}) as texts, string_agg(leaf_hash, '') as hashes
+      string_agg(entry, ${pageSeparator}) as texts, string_agg(leaf_hash, ',') as hashes
     from (select seq, entry, leaf_hash from audit_entries
       where seq >= ${p.from} and seq < ${p.to} order by seq) as page`;
   return { compile: () => query.compile(db) };
