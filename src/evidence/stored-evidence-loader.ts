@@ -10,7 +10,7 @@
  * becomes a problem of its kind, so only the gates that need it report `error`.
  */
 import { mkdir } from 'node:fs/promises';
-import { dirname, join, normalize, sep } from 'node:path';
+import { dirname, join, normalize, relative, sep } from 'node:path';
 import type { BlobStore } from '../app/shared/ports.js';
 import {
   ClearanceError,
@@ -117,18 +117,43 @@ export async function holdEvidence(input: {
   items: readonly EvidenceRecord[];
 }): Promise<HeldEvidence> {
   const files = new Map<string, Uint8Array>();
+  const folders = new Set<string>();
   const problems: EvidenceProblem[] = [];
-  // A path is checked as if it were unpacked under a directory, so both ways judge it alike.
+  // A path is checked and named as if it were unpacked under a directory (`materialiseEvidence`),
+  // so both ways read the same files and refuse the same ones: a path named twice once normalised,
+  // or a file where another path needs a folder, is a problem either way.
   const root = join(sep, 'evidence');
   for (const item of input.items) {
     try {
-      safePath(root, item.path);
-      files.set(item.path, await input.blobs.get(item.digest));
+      const path = relative(root, safePath(root, item.path)).split(sep).join('/');
+      const clash = clashOf(path, files, folders);
+      if (clash !== undefined) throw new Error(clash);
+      files.set(path, await input.blobs.get(item.digest));
+      const parts = path.split('/');
+      for (let depth = 1; depth < parts.length; depth++) {
+        folders.add(parts.slice(0, depth).join('/'));
+      }
     } catch (error) {
       problems.push(unwritable(item, error));
     }
   }
   return { files, problems };
+}
+
+/** Why `path` cannot be held beside `files` (what unpacking it to disk would refuse), if it cannot. */
+function clashOf(
+  path: string,
+  files: ReadonlyMap<string, Uint8Array>,
+  folders: ReadonlySet<string>,
+): string | undefined {
+  if (files.has(path)) return `a file is already unpacked at ${path}`;
+  if (folders.has(path)) return `${path} is a folder of other evidence`;
+  const parts = path.split('/');
+  for (let depth = 1; depth < parts.length; depth++) {
+    const folder = parts.slice(0, depth).join('/');
+    if (files.has(folder)) return `${folder} is a file, not a folder`;
+  }
+  return undefined;
 }
 
 /** Reads evidence `holdEvidence` held, with its problems, into the bundle gates evaluate. */
