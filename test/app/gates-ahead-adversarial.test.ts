@@ -5,16 +5,12 @@
  */
 import { expect, it } from 'vitest';
 import {
-  type AppDeps,
-  attachEvidence,
   executeTransition,
-  registerModel,
   registerPolicy,
-  registerVersion,
   requestTransition,
   setModelPolicy,
 } from '../../src/app/index.js';
-import type { GateRunInput, GateRunner } from '../../src/app/shared/ports.js';
+import { churn, recordingRunner, registerChurn } from './churn-fixture.js';
 import { forEachStore, people, readAudit, refusal, type StoreHarness } from './harness.js';
 
 const policyWith = (maxLatency: number) => `apiVersion: clearance/v1
@@ -30,41 +26,10 @@ transitions:
     approvals:
       - { role: tech_lead }
 `;
-const model = 'churn';
-const bytes = (text: string) => new TextEncoder().encode(text);
-const metrics = { path: 'metrics.json', bytes: bytes('{"latency_p95_ms": 80}') };
+const model = churn;
 
-async function setup(h: StoreHarness): Promise<void> {
-  const registered = await registerPolicy(h.deps, people.admin, { text: policyWith(120) });
-  await registerModel(h.deps, people.admin, {
-    name: model,
-    ownerTeam: 'ml',
-    riskTier: 'medium',
-    policyDigest: registered.digest,
-  });
-  await registerVersion(h.deps, people.ci, {
-    model,
-    version: '1',
-    artifactUri: 's3://m/churn/1',
-    artifactDigest: `sha256:${'ab'.repeat(32)}`,
-    lineage: {},
-  });
-  await attachEvidence(h.deps, people.ci, { model, version: '1', files: [metrics] });
-}
-
-function recording(deps: AppDeps, between?: () => Promise<void>) {
-  const inputs: GateRunInput[] = [];
-  const inner = deps.gateRunner;
-  const runner: GateRunner = {
-    async run(input) {
-      inputs.push(input);
-      const results = await inner.run(input);
-      if (inputs.length === 1 && between) await between();
-      return results;
-    },
-  };
-  return { inputs, deps: { ...deps, gateRunner: runner } };
-}
+const setup = (h: StoreHarness) => registerChurn(h.deps, policyWith(120));
+const recording = recordingRunner;
 
 forEachStore('attack: gates evaluated ahead', (open) => {
   it('runs no gate for a caller without the role, refuses and audits the refusal', async () => {

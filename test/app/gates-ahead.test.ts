@@ -12,12 +12,9 @@ import {
   executeTransition,
   GateResultCache,
   recordApproval,
-  registerModel,
-  registerPolicy,
-  registerVersion,
   requestTransition,
 } from '../../src/app/index.js';
-import type { GateRunInput, GateRunner } from '../../src/app/shared/ports.js';
+import { churn, recordingRunner, registerChurn } from './churn-fixture.js';
 import { forEachStore, people, readAudit, refusal, type StoreHarness } from './harness.js';
 
 const policy = `apiVersion: clearance/v1
@@ -34,44 +31,16 @@ transitions:
     approvals:
       - { role: tech_lead }
 `;
-const model = 'churn';
+const model = churn;
 const bytes = (text: string) => new TextEncoder().encode(text);
-const metrics = { path: 'metrics.json', bytes: bytes('{"latency_p95_ms": 80}') };
 // An AWS access key id: the security gate's secret scan fails on it.
 const leaked = { path: 'notes.md', bytes: bytes('# Notes\n\nkey AKIAQWERTYUIOPASDFGH\n') };
 
 async function setup(h: StoreHarness, deps: AppDeps = h.deps): Promise<void> {
-  const registered = await registerPolicy(deps, people.admin, { text: policy });
-  await registerModel(deps, people.admin, {
-    name: model,
-    ownerTeam: 'ml',
-    riskTier: 'medium',
-    policyDigest: registered.digest,
-  });
-  await registerVersion(deps, people.ci, {
-    model,
-    version: '1',
-    artifactUri: 's3://m/churn/1',
-    artifactDigest: `sha256:${'ab'.repeat(32)}`,
-    lineage: {},
-  });
-  await attachEvidence(deps, people.ci, { model, version: '1', files: [metrics] });
+  await registerChurn(deps, policy);
 }
 
-/** The deps' runner, recording every input it is asked to evaluate, and `between` after the first. */
-function recording(deps: AppDeps, between?: () => Promise<void>) {
-  const inputs: GateRunInput[] = [];
-  const inner = deps.gateRunner;
-  const runner: GateRunner = {
-    async run(input) {
-      inputs.push(input);
-      const results = await inner.run(input);
-      if (inputs.length === 1 && between) await between();
-      return results;
-    },
-  };
-  return { inputs, deps: { ...deps, gateRunner: runner } };
-}
+const recording = recordingRunner;
 
 async function fullPath(deps: AppDeps) {
   const { request } = await requestTransition(deps, people.mlops, {

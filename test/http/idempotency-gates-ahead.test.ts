@@ -8,7 +8,6 @@
 import { afterEach, expect, it } from 'vitest';
 import {
   type AppDeps,
-  attachEvidence,
   bindUseCases,
   bootstrapAdmin,
   cancelRequest,
@@ -17,14 +16,12 @@ import {
   GateResultCache,
   grantRole,
   type IdempotencyStore,
-  registerModel,
-  registerPolicy,
-  registerVersion,
   sharedIdempotency,
 } from '../../src/app/index.js';
 import { principalCache } from '../../src/auth/index.js';
 import { storeDirectory } from '../../src/compose.js';
 import { buildServer } from '../../src/http/index.js';
+import { churn, registerChurn } from '../app/churn-fixture.js';
 import { forEachStore, people, person, type StoreHarness } from '../app/harness.js';
 
 const policy = `apiVersion: clearance/v1
@@ -40,30 +37,11 @@ transitions:
     approvals:
       - { role: tech_lead }
 `;
-const model = 'churn';
+const model = churn;
 
 async function setup(h: StoreHarness): Promise<string> {
   await bootstrapAdmin(h.deps, { userId: people.admin.id });
-  const registered = await registerPolicy(h.deps, people.admin, { text: policy });
-  await registerModel(h.deps, people.admin, {
-    name: model,
-    ownerTeam: 'ml',
-    riskTier: 'medium',
-    policyDigest: registered.digest,
-  });
-  await registerVersion(h.deps, people.ci, {
-    model,
-    version: '1',
-    artifactUri: 's3://m/churn/1',
-    artifactDigest: `sha256:${'ab'.repeat(32)}`,
-    lineage: {},
-  });
-  const metrics = new TextEncoder().encode('{"latency_p95_ms": 80}');
-  await attachEvidence(h.deps, people.ci, {
-    model,
-    version: '1',
-    files: [{ path: 'metrics.json', bytes: metrics }],
-  });
+  await registerChurn(h.deps, policy);
   await createUser(h.deps, people.admin, { id: 'mo.mlops' });
   await grantRole(h.deps, people.admin, { userId: 'mo.mlops', role: 'mlops' });
   return `Bearer ${(await createToken(h.deps, people.admin, { userId: 'mo.mlops' })).token}`;
