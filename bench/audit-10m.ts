@@ -18,21 +18,13 @@ import { loadAuditSigner } from '../src/compose.js';
 import { loadConfig } from '../src/config.js';
 import { createStore } from '../src/store/index.js';
 import type { AuditRow } from './audit-live.js';
-import { writeSyntheticLog } from './audit-synthetic.js';
+import { benchAuditInput, writeSyntheticLog } from './audit-synthetic.js';
 import { depsFor, timeIt } from './bench-deps.js';
 
 async function append(store: Store, from: number, count: number): Promise<void> {
   await store.transaction(async (tx) => {
     for (let i = from; i < from + count; i++) {
-      await tx.audit.append({
-        time: new Date(Date.UTC(2026, 0, 1) + i * 1000).toISOString(),
-        actor: { id: `user-${i % 50}`, kind: 'user' },
-        action: 'approval.recorded',
-        subject: { type: 'request', id: `req-${Math.floor(i / 5)}` },
-        reason: 'benchmark entry',
-        digests: {},
-        data: { role: 'risk_officer', n: i },
-      });
+      await tx.audit.append(benchAuditInput(i));
     }
   });
 }

@@ -19,6 +19,7 @@ import { encodeEntry, type LoggedAuditEntry, verifyLog } from '../src/audit/inde
 import { loadAuditSigner } from '../src/compose.js';
 import { loadConfig } from '../src/config.js';
 import { createStore } from '../src/store/index.js';
+import { benchAuditInput } from './audit-synthetic.js';
 import { depsFor, timeIt } from './bench-deps.js';
 
 const batch = 10_000;
@@ -28,15 +29,7 @@ async function fill(store: Store, from: number, count: number): Promise<void> {
     const end = Math.min(from + count, start + batch);
     await store.transaction(async (tx) => {
       for (let i = start; i < end; i++) {
-        await tx.audit.append({
-          time: new Date(Date.UTC(2026, 0, 1) + i * 1000).toISOString(),
-          actor: { id: `user-${i % 50}`, kind: 'user' },
-          action: 'approval.recorded',
-          subject: { type: 'request', id: `req-${Math.floor(i / 5)}` },
-          reason: 'benchmark entry',
-          digests: {},
-          data: { role: 'risk_officer', n: i },
-        });
+        await tx.audit.append(benchAuditInput(i));
       }
     });
     if ((end / batch) % 20 === 0)

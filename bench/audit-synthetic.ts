@@ -7,11 +7,27 @@
  */
 import { hash } from 'node:crypto';
 import Database from 'better-sqlite3';
-import type { AuditSigner } from '../src/app/shared/ports.js';
+import type { AuditEntryInput, AuditSigner } from '../src/app/shared/ports.js';
 import { encodeEntry, MerkleAccumulator, signCheckpoint } from '../src/audit/index.js';
 import { createStore } from '../src/store/index.js';
 
 const batch = 50_000;
+
+/**
+ * Bench entry `i` as the benches append it through the repository (`entryText` is its stored
+ * text). `scripts/audit-sign-ab.mjs` keeps a copy: it runs against older builds' `dist/` too.
+ */
+export function benchAuditInput(i: number): AuditEntryInput {
+  return {
+    time: new Date(Date.UTC(2026, 0, 1) + i * 1000).toISOString(),
+    actor: { id: `user-${i % 50}`, kind: 'user' },
+    action: 'approval.recorded',
+    subject: { type: 'request', id: `req-${Math.floor(i / 5)}` },
+    reason: 'benchmark entry',
+    digests: {},
+    data: { role: 'risk_officer', n: i },
+  };
+}
 
 /** The canonical (RFC 8785) text of entry `i`, as `encodeEntry` writes it for the bench entries. */
 function entryText(i: number): string {
