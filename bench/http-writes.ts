@@ -5,6 +5,8 @@
  * and on PostgreSQL. Each engine's row is printed beside its raw durable commits per second on one
  * connection (the same measure the registry bench prints), measured in the same run: without group
  * commit a durable write can never pass it.
+ *
+ * `BENCH_WRITES_ENGINES=sqlite` (or `postgres`) runs one engine only; both run by default.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -147,15 +149,19 @@ export async function runHttpWritesBench(options: {
   seconds: number;
 }): Promise<WriteRow[]> {
   const dir = mkdtempSync(join(tmpdir(), 'clearance-writes-'));
+  const engines = (process.env.BENCH_WRITES_ENGINES ?? 'sqlite,postgres').split(',');
   try {
     process.stderr.write('writes on SQLite…\n');
-    const rows = await driveEngine({
-      engine: 'SQLite (WAL, synchronous=FULL)',
-      database: `sqlite:${join(dir, 'data', 'clearance.db')}`,
-      dir,
-      raw: rawSqliteCommits(dir, 2000),
-      ...options,
-    });
+    const rows = !engines.includes('sqlite')
+      ? []
+      : await driveEngine({
+          engine: 'SQLite (WAL, synchronous=FULL)',
+          database: `sqlite:${join(dir, 'data', 'clearance.db')}`,
+          dir,
+          raw: rawSqliteCommits(dir, 2000),
+          ...options,
+        });
+    if (!engines.includes('postgres')) return rows;
     process.stderr.write('writes on PostgreSQL…\n');
     const pgRows = await withPostgresDatabase(options.pgUrl, async (url) =>
       driveEngine({
