@@ -116,7 +116,6 @@ const topLevelKeys = new Set([
   'data',
 ]);
 const encoder = new TextEncoder();
-const decoder = new TextDecoder();
 const knownActions: ReadonlySet<string> = new Set(knownAuditActions);
 const digestPattern = /^[a-z0-9][a-z0-9-]*:[0-9a-f]+$/;
 /** The shape of a time: '0' stands for any ASCII digit, every other character must match. */
@@ -199,22 +198,35 @@ export function encodeEntry(entry: AuditEntry): Uint8Array {
  * The text {@link encodeEntry} gives for `entry` at any seq, split where the seq's digits go:
  * `before + String(seq) + after`, for a store that allocates the seq inside one statement and
  * hashes the text there (RFC 8785 writes an integer as its plain decimal digits). Validates like
- * `encodeEntry`. Found by encoding at seq 0 and 1: only the top-level seq differs between them.
+ * `encodeEntry`. Serialised once, in two halves: RFC 8785 sorts the members by key, so the
+ * members whose keys sort before `seq` come first, then `"seq":`, then the others, each member
+ * written exactly as it would be in the whole object.
  */
 export function entryTextAroundSeq(entry: Omit<AuditEntry, 'seq'>): {
   before: string;
   after: string;
 } {
-  const zero = decoder.decode(encodeChecked({ ...entry, seq: 0 }));
-  const one = decoder.decode(encodeChecked({ ...entry, seq: 1 }));
-  let at = 0;
-  while (at < zero.length && zero.charCodeAt(at) === one.charCodeAt(at)) at += 1;
-  const before = zero.slice(0, at);
-  const after = zero.slice(at + 1);
-  if (zero !== `${before}0${after}` || one !== `${before}1${after}`) {
-    throw new Error('entryTextAroundSeq: the encodings at seq 0 and 1 differ beyond the seq');
+  const withSeq: Record<string, unknown> = { ...entry, seq: 0 };
+  const problems = auditEntryShapeProblems(withSeq);
+  if (problems.length > 0) throw malformed(withSeq, problems);
+  const lower: Record<string, unknown> = {};
+  const upper: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(entry)) {
+    // The shape is closed and its keys ASCII: `<` is the UTF-16 order RFC 8785 sorts by.
+    if (key !== 'seq') (key < 'seq' ? lower : upper)[key] = value;
   }
-  return { before, after };
+  let low: string;
+  let high: string;
+  try {
+    low = canonicalJson(lower);
+    high = canonicalJson(upper);
+  } catch (error) {
+    throw malformed(withSeq, [(error as Error).message]);
+  }
+  return {
+    before: `${low.slice(0, -1)}${low.length > 2 ? ',' : ''}"seq":`,
+    after: high.length > 2 ? `,${high.slice(1)}` : '}',
+  };
 }
 
 /** The entry's Merkle leaf hash, SHA-256(0x00 ‖ encodeEntry(entry)) — RFC 9162 §2.1.1. */
@@ -225,12 +237,16 @@ export function entryLeafHash(entry: AuditEntry): Uint8Array {
 function encodeChecked(value: unknown): Uint8Array {
   const check = checkAuditEntry(value);
   if (check.ok) return check.encoded;
+  throw malformed(value, check.problems);
+}
+
+function malformed(value: unknown, problems: string[]): ClearanceError {
   const seq = isRecord(value) && typeof value.seq === 'number' ? ` ${value.seq}` : '';
-  throw new ClearanceError(
+  return new ClearanceError(
     'invalid_input',
-    `Audit entry${seq} is malformed: ${check.problems.join('; ')}`,
+    `Audit entry${seq} is malformed: ${problems.join('; ')}`,
     {
-      problems: check.problems.map((message) => ({
+      problems: problems.map((message) => ({
         message,
         fix: 'Build entries with the AuditEntry type.',
       })),

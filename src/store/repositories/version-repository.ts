@@ -109,7 +109,7 @@ export function versionRepository(context: RepositoryContext): VersionRepository
             .values({ model: state.model, version: state.version, ...values })
             .onConflict((conflict) => conflict.columns(['model', 'version']).doUpdateSet(values))
             .execute(),
-        productionConflict(state.model).message,
+        productionConflictMessage(state.model),
       );
     },
     async inState(model, state) {
@@ -146,12 +146,14 @@ export function versionRepository(context: RepositoryContext): VersionRepository
   };
 }
 
-function productionConflict(model: string, current?: string): ClearanceError {
+function productionConflict(model: string, current: string): ClearanceError {
+  return new ClearanceError('conflict', productionConflictMessage(model, current));
+}
+
+/** Only the text: an error made just for its message would capture a stack on every write. */
+function productionConflictMessage(model: string, current?: string): string {
   const which = current === undefined ? 'a production version' : `production version ${current}`;
-  return new ClearanceError(
-    'conflict',
-    `Model ${model} already has ${which}; demote it in the same transaction before promoting another`,
-  );
+  return `Model ${model} already has ${which}; demote it in the same transaction before promoting another`;
 }
 
 export function toView(row: VersionViewRow): VersionView {
