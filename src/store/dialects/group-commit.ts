@@ -16,7 +16,7 @@
  * than a pool of connections running them side by side.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { type Kysely, sql } from 'kysely';
+import { CompiledQuery, type Kysely } from 'kysely';
 import type { Database } from '../schema.js';
 
 type Work<T> = (trx: Kysely<Database>) => Promise<T>;
@@ -148,28 +148,33 @@ export function settleStrayStatements(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
 }
 
+// Compiled once: each grouped work runs two of them, and Kysely would compile each again.
+const savepoint = CompiledQuery.raw('savepoint grouped_write');
+const rollbackToSavepoint = CompiledQuery.raw('rollback to savepoint grouped_write');
+const releaseSavepoint = CompiledQuery.raw('release savepoint grouped_write');
+
 /**
  * Runs `work` between SAVEPOINT and RELEASE; on its throw, rolls back to the savepoint and
  * reports the throw. A failing rollback (the engine aborted the whole transaction) propagates and
  * fails the batch.
  */
 async function inSavepoint(trx: Kysely<Database>, work: Work<unknown>): Promise<Outcome> {
-  await sql`savepoint grouped_write`.execute(trx);
+  await trx.executeQuery(savepoint);
   let value: unknown;
   try {
     value = await work(trx);
   } catch (error) {
     await settleStrayStatements();
     try {
-      await sql`rollback to savepoint grouped_write`.execute(trx);
+      await trx.executeQuery(rollbackToSavepoint);
     } catch (rollbackError) {
       throw new TransactionAborted(error, rollbackError);
     }
-    await sql`release savepoint grouped_write`.execute(trx);
+    await trx.executeQuery(releaseSavepoint);
     return { ok: false, error };
   }
   try {
-    await sql`release savepoint grouped_write`.execute(trx);
+    await trx.executeQuery(releaseSavepoint);
   } catch (releaseError) {
     // The work ended the transaction itself (ROLLBACK, or an error that aborts it) and went on.
     throw new TransactionAborted(releaseError, releaseError);

@@ -30,6 +30,12 @@ import {
 } from '../columns.js';
 import { preparedQuery } from '../prepared-query.js';
 import type { AuditCheckpointsTable } from '../schema.js';
+import {
+  incrementHead,
+  insertEntryModel,
+  insertEntryRow,
+  insertNodes,
+} from './audit-append-statements.js';
 
 /**
  * A page of the log as stored, compiled once (prepared-query.ts): `audit verify` reads the whole
@@ -170,17 +176,10 @@ export function auditRepository(context: RepositoryContext): AuditRepository {
     const recomputed = lefts.flatMap((id, k) =>
       found[k]?.stored === false ? [{ ...id, hash: (found[k] as { hash: Uint8Array }).hash }] : [],
     );
-    await db
-      .insertInto('audit_tree_nodes')
-      .values(
-        [...recomputed, ...nodes].map((node) => ({
-          level: node.level,
-          idx: node.index,
-          hash: hex(node.hash),
-        })),
-      )
-      .onConflict((conflict) => conflict.columns(['level', 'idx']).doNothing())
-      .execute();
+    await insertNodes(
+      db,
+      [...recomputed, ...nodes].map((node) => ({ ...node, hash: hex(node.hash) })),
+    );
   }
 
   /**
@@ -194,12 +193,7 @@ export function auditRepository(context: RepositoryContext): AuditRepository {
     // Incrementing the single head row is the lock: on PostgreSQL a concurrent appender blocks
     // on the row until this transaction ends, then reads the new size (READ COMMITTED
     // re-checks the updated row), so seq stays contiguous. SQLite's write lock does the same.
-    const head = await db
-      .updateTable('audit_head')
-      .set({ size: sql<number>`size + 1` })
-      .where('id', '=', 1)
-      .returning('size')
-      .executeTakeFirst();
+    const [head] = await incrementHead(db, {});
     if (head === undefined) {
       throw new ClearanceError(
         'audit_unavailable',
@@ -212,26 +206,20 @@ export function auditRepository(context: RepositoryContext): AuditRepository {
     await conflictOnDuplicate(
       context,
       () =>
-        db
-          .insertInto('audit_entries')
-          .values({
-            seq: entry.seq,
-            entry: text,
-            leaf_hash: hex(leafHash),
-            time: entry.time,
-            action: entry.action,
-            subject_type: entry.subject.type,
-            subject_id: entry.subject.id,
-            actor_id: entry.actor.id,
-          })
-          .execute(),
+        insertEntryRow(db, {
+          seq: entry.seq,
+          entry: text,
+          leaf_hash: hex(leafHash),
+          time: entry.time,
+          action: entry.action,
+          subject_type: entry.subject.type,
+          subject_id: entry.subject.id,
+          actor_id: entry.actor.id,
+        }),
       `Audit entry ${entry.seq} already exists although audit_head says the log has ${entry.seq} entries; the log was changed behind the service's back, run audit verify`,
     );
     if (around.model !== undefined) {
-      await db
-        .insertInto('audit_entry_models')
-        .values({ model: around.model, seq: entry.seq })
-        .execute();
+      await insertEntryModel(db, { model: around.model, seq: entry.seq });
     }
     await storeCompletedNodes(entry.seq, leafHash);
     return entry;

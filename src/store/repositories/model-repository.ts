@@ -17,6 +17,11 @@ const modelNamed = preparedQuery((db, p: { name: string }) =>
   db.selectFrom('models').selectAll().where('name', '=', p.name),
 );
 
+/** Compiled once too: every version create loads its model's policy by digest. */
+const policyByDigest = preparedQuery((db, p: { digest: string }) =>
+  db.selectFrom('policies').selectAll().where('digest', '=', p.digest),
+);
+
 export function modelRepository(context: RepositoryContext): ModelRepository {
   const { db } = context;
   return {
@@ -93,11 +98,7 @@ export function policyRepository({ db }: RepositoryContext): PolicyRepository {
         .execute();
     },
     async get(digest) {
-      const row = await db
-        .selectFrom('policies')
-        .selectAll()
-        .where('digest', '=', digest)
-        .executeTakeFirst();
+      const [row] = await policyByDigest(db, { digest });
       return row === undefined ? undefined : toPolicy(row);
     },
   };
