@@ -83,7 +83,12 @@ export {
   type VerifierKey,
   verifyNote,
 } from './signed-note.js';
-export { packStoredRows, pageSeparator, type StoredAuditPage } from './stored-page.js';
+export {
+  leafHashesOfPage,
+  packStoredRows,
+  pageSeparator,
+  type StoredAuditPage,
+} from './stored-page.js';
 export {
   type LogFailureKind,
   type LoggedAuditEntry,

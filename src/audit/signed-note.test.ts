@@ -77,6 +77,24 @@ describe('C2SP signed notes', () => {
     expect(() => signNote('x\n', { name: 'k', privateKey: ec })).toThrow(/not an Ed25519 key/);
   });
 
+  it('signs with each of several keys in turn, each note verifying under its own key only', () => {
+    // The parsed keys are kept per key (signingKey): a key must never sign as another, and one
+    // dropped from the few kept must sign as before when it comes back.
+    const keys = Array.from({ length: 6 }, (_, k) => generateSigningKey(`log-${k}`));
+    for (const round of [0, 1]) {
+      for (const [k, key] of keys.entries()) {
+        const note = signNote(`round ${round}\n`, key);
+        const own = parseVerifierKey(key.verifierKey);
+        const other = parseVerifierKey((keys[(k + 1) % keys.length] as typeof key).verifierKey);
+        expect(verifyNote(note, [own])).toMatchObject({ ok: true, verifiedBy: [key.name] });
+        expect(verifyNote(note, [other]).ok).toBe(false);
+      }
+    }
+    const ec = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey;
+    for (const _ of [0, 1])
+      expect(() => signNote('x\n', { name: 'k', privateKey: ec })).toThrow(/not an Ed25519 key/);
+  });
+
   it('refuses malformed keys with a coded error', () => {
     for (const bad of [
       'nope',

@@ -460,6 +460,38 @@ eachEngine('live audit log', (engine) => {
       expect((await verifyStoredLog(s.h.deps, { log: s.signer })).result.ok).toBe(true);
     });
 
+    it('refuses to sign over an entry given a raw newline and an extra field, naming it', async () => {
+      // Signing reads the new entries packed, texts joined by newlines: a text holding one no
+      // longer splits into its rows, so the rows are read one by one and the entry is named.
+      await s.h.deps.store.transaction(async (tx) => {
+        await tx.audit.append(appended(s));
+        await tx.audit.append(appended(s));
+      });
+      const last = (await s.h.deps.store.transaction((tx) => tx.audit.size())) - 1;
+      const original = await row(last - 1);
+      const edited = `${original.entry.slice(0, -1)},\n"note":"edited"}`;
+      const leaf = createHash('sha256')
+        .update(Buffer.from([0]))
+        .update(edited)
+        .digest('hex');
+      await sql`update audit_entries set entry = ${edited}, leaf_hash = ${leaf} where seq = ${last - 1}`.execute(
+        dialect.db,
+      );
+      try {
+        const latest = await s.h.deps.store.transaction((tx) => tx.checkpoints.latest());
+        const error = await refusal(signAuditCheckpoint(s.h.deps, s.signer));
+        expect(error.code).toBe('audit_unavailable');
+        expect(error.message).toContain(`Audit entry ${last - 1} is malformed`);
+        const after = await s.h.deps.store.transaction((tx) => tx.checkpoints.latest());
+        expect(after?.size).toBe(latest?.size);
+      } finally {
+        await sql`update audit_entries set entry = ${original.entry}, leaf_hash = ${original.leaf_hash} where seq = ${last - 1}`.execute(
+          dialect.db,
+        );
+      }
+      expect(await signAuditCheckpoint(s.h.deps, s.signer)).toMatchObject({ signed: true });
+    });
+
     it('names a deleted entry', async () => {
       await s.h.deps.store.transaction((tx) => tx.audit.append(appended(s)));
       await sql`delete from audit_entries where seq = 6`.execute(dialect.db);

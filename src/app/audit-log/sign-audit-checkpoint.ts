@@ -13,7 +13,9 @@ import {
   handoverExtensions,
   handoverOf,
   hashLeafText,
+  leafHashesOfPage,
   MerkleAccumulator,
+  pageSeparator,
   parseVerifierKey,
   type StoredAuditRow,
   signCheckpoint,
@@ -200,12 +202,9 @@ async function recomputeRoot(
     );
   }
   for (let from = checkedSize; from < input.size; from += rowsPerRead) {
-    for (const row of await tx.audit.storedRows(from, Math.min(input.size, from + rowsPerRead))) {
-      acc.append(leafOf(row, acc.size, input.size));
-    }
-    if (acc.size !== Math.min(input.size, from + rowsPerRead)) {
-      throw missingEntries(acc.size, input.size);
-    }
+    const to = Math.min(input.size, from + rowsPerRead);
+    for (const leaf of await checkedLeaves(tx, from, to, input.size)) acc.append(leaf);
+    if (acc.size !== to) throw missingEntries(acc.size, input.size);
   }
   const root = acc.root();
   if (!bytesEqual(root, stored.root)) {
@@ -221,27 +220,58 @@ async function recomputeRoot(
 const rowsPerRead = 5000;
 
 /**
+ * The leaf hashes of the stored entries at seqs [from, to), each checked as {@link leafOf} checks
+ * it. The page is read packed (audit/stored-page.ts: one row, the texts hashed out of one buffer,
+ * a third of the CPU of reading 1,000 row objects); each text is still parsed on its own and
+ * shape- and seq-checked. A page that is not exactly its rows, or holds any entry that fails a
+ * check, is read again as rows and checked by {@link leafOf}, which names the failure: the packing
+ * decides nothing.
+ */
+async function checkedLeaves(
+  tx: Repositories,
+  from: number,
+  to: number,
+  size: number,
+): Promise<Uint8Array[]> {
+  const page = await tx.audit.storedPage(from, to);
+  const leaves = leafHashesOfPage(page, from, to);
+  if (leaves !== undefined) {
+    // leafHashesOfPage found exactly one separator between neighbouring entries, so the split
+    // gives each row's own text (UTF-8 never encodes another character with a newline byte).
+    const texts = page.texts.split(pageSeparator);
+    if (texts.length === leaves.length && texts.every((text, k) => entryAt(text, from + k).ok))
+      return leaves;
+  }
+  return (await tx.audit.storedRows(from, to)).map((row, k) => leafOf(row, from + k, size));
+}
+
+/** The stored text parsed as the entry at `seq`, or its shape problems (none for a wrong seq). */
+function entryAt(text: string, seq: number): { ok: boolean; problems: string[] } {
+  let entry: unknown;
+  try {
+    entry = JSON.parse(text);
+  } catch {
+    return { ok: false, problems: ['its stored text is not JSON'] };
+  }
+  const problems = auditEntryShapeProblems(entry);
+  return { ok: problems.length === 0 && (entry as AuditEntry).seq === seq, problems };
+}
+
+/**
  * The leaf hash of the stored row at position `seq`: its stored text hashed as it is (what
  * `audit verify` hashes), after the parsed entry's shape and seq are checked and the hash is
  * compared with the one recorded at append. Signing refuses anything else, which is what lets
  * `audit verify` hash a signed range without parsing it again.
  */
 function leafOf(row: StoredAuditRow, seq: number, size: number): Uint8Array {
-  let entry: unknown;
-  let problems: string[];
-  try {
-    entry = JSON.parse(row.text);
-    problems = auditEntryShapeProblems(entry);
-  } catch {
-    problems = ['its stored text is not JSON'];
-  }
+  const { ok, problems } = entryAt(row.text, seq);
   if (problems.length > 0) {
     throw refuse(
       `Audit entry ${seq} is malformed (${problems.join('; ')}): it was changed behind the service's back. No checkpoint is signed.`,
       'Run `clearance audit verify` and restore the log from a backup.',
     );
   }
-  if ((entry as AuditEntry).seq !== seq || row.seq !== seq) throw missingEntries(seq, size);
+  if (!ok || row.seq !== seq) throw missingEntries(seq, size);
   const leafHash = hashLeafText(row.text);
   if (!storedLeafHashEquals(row.leafHash, leafHash)) {
     throw refuse(
