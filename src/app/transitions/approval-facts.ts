@@ -65,19 +65,25 @@ export async function requestInForce(
     policyDigest: string;
     transition: Pick<TransitionPolicy, 'gates'>;
   },
-): Promise<{ current: TransitionRequest; baselineDigest: string | null }> {
+): Promise<{
+  current: TransitionRequest;
+  baselineDigest: string | null;
+  /** The version's evidence as read here, for `versionFacts` in the same transaction. */
+  evidence: readonly EvidenceRecord[];
+}> {
   const { request } = input;
+  const evidence = await tx.evidence.list(request.model, request.version);
   const current: TransitionRequest = {
     ...request,
     policyDigest: input.policyDigest,
-    evidenceDigest: evidenceSetDigest(await tx.evidence.list(request.model, request.version)),
+    evidenceDigest: evidenceSetDigest(evidence),
   };
   const baselineDigest = await currentBaselineDigest(tx, {
     transition: input.transition,
     model: request.model,
     version: request.version,
   });
-  return { current, baselineDigest };
+  return { current, baselineDigest, evidence };
 }
 
 /**
@@ -143,12 +149,11 @@ export async function lineageTrainersAhead(
 async function evidenceTrainers(
   deps: Pick<AppDeps, 'blobs'>,
   tx: Repositories,
-  input: { version: Pick<VersionView, 'model' | 'version'>; known: LineageTrainers },
+  input: { version: Pick<VersionView, 'model' | 'version'> } & EvidenceRead,
 ): Promise<readonly string[] | 'unreadable'> {
-  const { version, known } = input;
-  const records = (await tx.evidence.list(version.model, version.version)).filter(
-    (r) => r.kind === 'lineage',
-  );
+  const { version, known = noTrainersKnown } = input;
+  const evidence = input.evidence ?? (await tx.evidence.list(version.model, version.version));
+  const records = evidence.filter((r) => r.kind === 'lineage');
   const trainers: string[] = [];
   for (const record of records) {
     const kept = known.get(record.digest);
@@ -193,17 +198,22 @@ async function readJsonObject(
   }
 }
 
-/**
- * The version with the trainers its lineage evidence names, for separation of duties; `known`
- * holds lineage blobs read before the transaction (`lineageTrainersAhead`).
- */
+/** What a transaction already read of a version's evidence, so `versionFacts` reads no more. */
+export interface EvidenceRead {
+  /** Lineage blobs read before the transaction (`lineageTrainersAhead`). */
+  known?: LineageTrainers;
+  /** The version's evidence, listed earlier in the same transaction. */
+  evidence?: readonly Pick<EvidenceRecord, 'kind' | 'digest'>[];
+}
+
+/** The version with the trainers its lineage evidence names, for separation of duties. */
 export async function versionFacts(
   deps: Pick<AppDeps, 'blobs'>,
   tx: Repositories,
   version: VersionView,
-  known: LineageTrainers = noTrainersKnown,
+  read: EvidenceRead = {},
 ): Promise<VersionView & VersionFacts> {
-  return { ...version, evidenceTrainers: await evidenceTrainers(deps, tx, { version, known }) };
+  return { ...version, evidenceTrainers: await evidenceTrainers(deps, tx, { version, ...read }) };
 }
 
 /**

@@ -320,7 +320,11 @@ async function recountApprovals(
     transition: input.rules,
     request,
     approvals,
-    version: await versionFacts(deps, tx, input.version, input.trainers),
+    // The evidence the gates just read in this transaction: listed once.
+    version: await versionFacts(deps, tx, input.version, {
+      known: input.trainers,
+      evidence: input.run.evidence,
+    }),
     now: new Date(input.at),
     audited: await auditedApprovalIds(tx, request.id, approvals),
     current: { baselineDigest, holdsRole },

@@ -256,16 +256,17 @@ async function approvalContext(
   }
   const registered = await tx.versions.get(request.model, request.version);
   if (!registered) throw new Error(`request ${request.id} names a missing version`);
-  const version = await versionFacts(deps, tx, registered, args.trainers);
-  assertSeparationOfDuties({ rules, principal, request, version });
-  const ticketRefusal = checkTicket(transition, input.ticket);
-  if (ticketRefusal) throw refusalError(ticketRefusal);
+  // Reads only: refuses nothing, so the refusals below keep their order.
   const facts = await requestInForce(tx, {
     request,
     policyDigest: model.policyDigest,
     transition,
   });
-  const { current } = facts;
+  const { current, evidence } = facts;
+  const version = await versionFacts(deps, tx, registered, { known: args.trainers, evidence });
+  assertSeparationOfDuties({ rules, principal, request, version });
+  const ticketRefusal = checkTicket(transition, input.ticket);
+  if (ticketRefusal) throw refusalError(ticketRefusal);
   // Regularising: the gates at expiry compare with the version the emergency replaced.
   const baselineDigest = regularising
     ? await replacedBaselineDigest(tx, { transition, model: request.model })
