@@ -10,6 +10,7 @@ import {
 } from '../../domain/approval-rules.js';
 import { emergencySignOffRules } from '../../domain/emergency-sign-off.js';
 import {
+  type EvidenceRecord,
   evidenceSetDigest,
   isClearanceError,
   type Policy,
@@ -64,19 +65,25 @@ export async function requestInForce(
     policyDigest: string;
     transition: Pick<TransitionPolicy, 'gates'>;
   },
-): Promise<{ current: TransitionRequest; baselineDigest: string | null }> {
+): Promise<{
+  current: TransitionRequest;
+  baselineDigest: string | null;
+  /** The version's evidence as read here, for `versionFacts` in the same transaction. */
+  evidence: readonly EvidenceRecord[];
+}> {
   const { request } = input;
+  const evidence = await tx.evidence.list(request.model, request.version);
   const current: TransitionRequest = {
     ...request,
     policyDigest: input.policyDigest,
-    evidenceDigest: evidenceSetDigest(await tx.evidence.list(request.model, request.version)),
+    evidenceDigest: evidenceSetDigest(evidence),
   };
   const baselineDigest = await currentBaselineDigest(tx, {
     transition: input.transition,
     model: request.model,
     version: request.version,
   });
-  return { current, baselineDigest };
+  return { current, baselineDigest, evidence };
 }
 
 /**
@@ -94,31 +101,81 @@ export function signOffRules(
 }
 
 /**
+ * The trainer each readable lineage blob names (null: none), by blob digest. A blob's digest fixes
+ * its bytes, so what was read from it before a transaction holds inside it too.
+ */
+export type LineageTrainers = ReadonlyMap<string, string | null>;
+
+const noTrainersKnown: LineageTrainers = new Map();
+
+/**
+ * Reads the lineage evidence of the version `requestId` names before its write transaction, and
+ * outside every transaction: a blob read inside one held the write lock — on SQLite every write
+ * of a group-committed batch — for as long as the read waited for the file system (tens of
+ * milliseconds behind other uploads' fsyncs). A failure here changes nothing: the transaction
+ * reads every lineage file it does not find here, and reports what it finds. An unreadable file
+ * is not kept, so the transaction reads it again and fails closed on its own reading.
+ */
+export async function lineageTrainersAhead(
+  deps: Pick<AppDeps, 'store' | 'blobs'>,
+  requestId: string,
+): Promise<LineageTrainers> {
+  let records: readonly EvidenceRecord[];
+  try {
+    records = await deps.store.read(async (tx) => {
+      const request = await tx.requests.get(requestId);
+      return request ? tx.evidence.list(request.model, request.version) : [];
+    });
+  } catch {
+    return noTrainersKnown;
+  }
+  const lineage = records.filter((r) => r.kind === 'lineage');
+  const readings = await Promise.all(lineage.map((r) => lineageTrainer(deps, r.digest)));
+  const known = new Map<string, string | null>();
+  for (const [i, reading] of readings.entries()) {
+    const digest = lineage[i]?.digest;
+    if (digest !== undefined && reading !== 'unreadable') known.set(digest, reading);
+  }
+  return known;
+}
+
+/**
  * `trainedBy` of every lineage file in the version's evidence: the trainer rule reads them as well
  * as the lineage typed at registration. A file that is not a JSON object makes the answer
- * `unreadable` (the rule cannot be checked). Read straight from the blob store: only one field
- * matters, and the gates' evidence reader would write the whole set to disk.
+ * `unreadable` (the rule cannot be checked). Read straight from the blob store (only one field
+ * matters, and the gates' evidence reader would write the whole set to disk), unless `known` has
+ * the blob's reading from before the transaction.
  */
 async function evidenceTrainers(
   deps: Pick<AppDeps, 'blobs'>,
   tx: Repositories,
-  version: Pick<VersionView, 'model' | 'version'>,
+  input: { version: Pick<VersionView, 'model' | 'version'> } & EvidenceRead,
 ): Promise<readonly string[] | 'unreadable'> {
-  const records = (await tx.evidence.list(version.model, version.version)).filter(
-    (r) => r.kind === 'lineage',
-  );
+  const { version, known = noTrainersKnown } = input;
+  const evidence = input.evidence ?? (await tx.evidence.list(version.model, version.version));
+  const records = evidence.filter((r) => r.kind === 'lineage');
   const trainers: string[] = [];
   for (const record of records) {
-    const lineage = await readJsonObject(deps, record.digest);
-    if (lineage === undefined) return 'unreadable';
-    const trainer = lineage.trainedBy;
-    // A trainer named as anything but text (an array, an object) could never match a person:
-    // fail closed, as for a file that cannot be read.
-    if (trainer !== undefined && trainer !== null && typeof trainer !== 'string')
-      return 'unreadable';
-    if (typeof trainer === 'string' && trainer !== '') trainers.push(trainer);
+    const kept = known.get(record.digest);
+    const trainer = kept !== undefined ? kept : await lineageTrainer(deps, record.digest);
+    if (trainer === 'unreadable') return 'unreadable';
+    if (trainer !== null) trainers.push(trainer);
   }
   return trainers;
+}
+
+/** The trainer one lineage blob names, null for none, or `unreadable`. */
+async function lineageTrainer(
+  deps: Pick<AppDeps, 'blobs'>,
+  digest: string,
+): Promise<string | null | 'unreadable'> {
+  const lineage = await readJsonObject(deps, digest);
+  if (lineage === undefined) return 'unreadable';
+  const trainer = lineage.trainedBy;
+  if (trainer === undefined || trainer === null || trainer === '') return null;
+  // A trainer named as anything but text (an array, an object) could never match a person:
+  // fail closed, as for a file that cannot be read.
+  return typeof trainer === 'string' ? trainer : 'unreadable';
 }
 
 async function readJsonObject(
@@ -141,13 +198,22 @@ async function readJsonObject(
   }
 }
 
+/** What a transaction already read of a version's evidence, so `versionFacts` reads no more. */
+export interface EvidenceRead {
+  /** Lineage blobs read before the transaction (`lineageTrainersAhead`). */
+  known?: LineageTrainers;
+  /** The version's evidence, listed earlier in the same transaction. */
+  evidence?: readonly Pick<EvidenceRecord, 'kind' | 'digest'>[];
+}
+
 /** The version with the trainers its lineage evidence names, for separation of duties. */
 export async function versionFacts(
   deps: Pick<AppDeps, 'blobs'>,
   tx: Repositories,
   version: VersionView,
+  read: EvidenceRead = {},
 ): Promise<VersionView & VersionFacts> {
-  return { ...version, evidenceTrainers: await evidenceTrainers(deps, tx, version) };
+  return { ...version, evidenceTrainers: await evidenceTrainers(deps, tx, { version, ...read }) };
 }
 
 /**

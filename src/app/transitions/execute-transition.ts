@@ -28,7 +28,13 @@ import { guarded } from '../shared/authorise.js';
 import { emit, requestSubject, requestSummary } from '../shared/emit-event.js';
 import type { Repositories } from '../shared/ports.js';
 import { openRequestContext } from '../shared/request-context.js';
-import { roleHolders, signOffRules, versionFacts } from './approval-facts.js';
+import {
+  type LineageTrainers,
+  lineageTrainersAhead,
+  roleHolders,
+  signOffRules,
+  versionFacts,
+} from './approval-facts.js';
 import { auditedApprovalIds } from './audited-approvals.js';
 import { evaluateAhead } from './evaluate-ahead.js';
 import { moveVersion } from './move-version.js';
@@ -76,14 +82,17 @@ export async function executeTransition(
     deps,
     { actor: principal, action: 'transition.execute', subject },
     async () => {
-      const ahead = await evaluateAhead(deps, async (tx) => {
-        const now = deps.clock.now();
-        const target = await executionTarget(tx, principal, { ...input, now, lock: false });
-        if (await checkBaselineCurrent(tx, target.request)) throw new Error('stale baseline');
-        return readGateRunInputs(tx, gateRunOf(target));
-      });
+      const [ahead, trainers] = await Promise.all([
+        evaluateAhead(deps, async (tx) => {
+          const now = deps.clock.now();
+          const target = await executionTarget(tx, principal, { ...input, now, lock: false });
+          if (await checkBaselineCurrent(tx, target.request)) throw new Error('stale baseline');
+          return readGateRunInputs(tx, gateRunOf(target));
+        }),
+        lineageTrainersAhead(deps, input.requestId),
+      ]);
       return deps.store.transaction((tx) =>
-        attemptExecution(deps, tx, principal, { requestId: input.requestId, ahead }),
+        attemptExecution(deps, tx, principal, { requestId: input.requestId, ahead, trainers }),
       );
     },
   );
@@ -228,7 +237,7 @@ async function attemptExecution(
   deps: AppDeps,
   tx: Repositories,
   principal: Principal,
-  attempt: { requestId: string; ahead: AheadRun | undefined },
+  attempt: { requestId: string; ahead: AheadRun | undefined; trainers: LineageTrainers },
 ): Promise<Attempt> {
   const { requestId } = attempt;
   const now = deps.clock.now();
@@ -256,6 +265,7 @@ async function attemptExecution(
     approvals: await tx.approvals.list(request.id),
     run,
     version,
+    trainers: attempt.trainers,
     at,
   });
   const decision = await recordDecision(deps, tx, {
@@ -294,6 +304,7 @@ async function recountApprovals(
     approvals: readonly Approval[];
     run: GateRun;
     version: VersionView;
+    trainers: LineageTrainers;
     at: string;
   },
 ): Promise<ApprovalEvaluation> {
@@ -309,7 +320,11 @@ async function recountApprovals(
     transition: input.rules,
     request,
     approvals,
-    version: await versionFacts(deps, tx, input.version),
+    // The evidence the gates just read in this transaction: listed once.
+    version: await versionFacts(deps, tx, input.version, {
+      known: input.trainers,
+      evidence: input.run.evidence,
+    }),
     now: new Date(input.at),
     audited: await auditedApprovalIds(tx, request.id, approvals),
     current: { baselineDigest, holdsRole },

@@ -25,6 +25,8 @@ import { emit, requestSubject, requestSummary } from '../shared/emit-event.js';
 import type { Repositories } from '../shared/ports.js';
 import { openRequestContext } from '../shared/request-context.js';
 import {
+  type LineageTrainers,
+  lineageTrainersAhead,
   replacedBaselineDigest,
   requestInForce,
   roleHolders,
@@ -142,66 +144,80 @@ export async function recordApproval(
 ): Promise<ApprovalResult> {
   checkApprovalText(input);
   const subject = { type: 'request', id: input.requestId };
-  return guarded(deps, { actor: principal, action: `approval.${input.decision}`, subject }, () =>
-    deps.store.transaction(async (tx) => {
-      // One instant judges the window and stamps the sign-off.
-      const now = deps.clock.now();
-      const context = await approvalContext(deps, tx, principal, input, now);
-      const { transition, version, current, previous, baselineDigest } = context;
-      const time = now.toISOString();
-      const approval = newApproval({
-        deps,
-        principal,
-        request: current,
-        input,
-        baselineDigest,
-        at: time,
-      });
-      await tx.approvals.insert(approval);
-      await tx.audit.append(
-        auditRecord({
-          actor: principal,
-          time,
-          action: 'approval.recorded',
-          subject,
-          reason: input.comment,
-          ticket: input.ticket,
-          digests: {
-            evidence: current.evidenceDigest,
-            policy: current.policyDigest,
-            baseline: baselineDigest ?? undefined,
-          },
-          data: {
-            approvalId: approval.id,
-            role: input.role,
-            decision: input.decision,
-            riskClass: input.riskClass,
-          },
-        }),
-      );
-      const all = [...previous, approval];
-      const holdsRole = await roleHolders(tx, {
-        model: current.model,
-        approvers: all.map((a) => a.approver),
-      });
-      const approvals = evaluateApprovals({
-        transition,
-        request: current,
-        approvals: all,
-        version,
-        now: new Date(time),
-        current: { baselineDigest, holdsRole },
-      });
-      const updated = await settle(deps, tx, {
-        request: current,
-        approval,
-        approvals,
-        time,
-        principal,
-      });
-      return { approval, request: updated, approvals };
+  return guarded(
+    deps,
+    { actor: principal, action: `approval.${input.decision}`, subject },
+    async () => {
+      const trainers = await lineageTrainersAhead(deps, input.requestId);
+      return deps.store.transaction((tx) => approveIn(deps, tx, { principal, input, trainers }));
+    },
+  );
+}
+
+/** The approval's write transaction: judged, recorded, audited and counted under the lock. */
+async function approveIn(
+  deps: AppDeps,
+  tx: Repositories,
+  args: { principal: Principal; input: ApprovalInput; trainers: LineageTrainers },
+): Promise<ApprovalResult> {
+  const { principal, input, trainers } = args;
+  const subject = { type: 'request', id: input.requestId };
+  // One instant judges the window and stamps the sign-off.
+  const now = deps.clock.now();
+  const context = await approvalContext(deps, tx, { principal, input, now, trainers });
+  const { transition, version, current, previous, baselineDigest } = context;
+  const time = now.toISOString();
+  const approval = newApproval({
+    deps,
+    principal,
+    request: current,
+    input,
+    baselineDigest,
+    at: time,
+  });
+  await tx.approvals.insert(approval);
+  await tx.audit.append(
+    auditRecord({
+      actor: principal,
+      time,
+      action: 'approval.recorded',
+      subject,
+      reason: input.comment,
+      ticket: input.ticket,
+      digests: {
+        evidence: current.evidenceDigest,
+        policy: current.policyDigest,
+        baseline: baselineDigest ?? undefined,
+      },
+      data: {
+        approvalId: approval.id,
+        role: input.role,
+        decision: input.decision,
+        riskClass: input.riskClass,
+      },
     }),
   );
+  const all = [...previous, approval];
+  const holdsRole = await roleHolders(tx, {
+    model: current.model,
+    approvers: all.map((a) => a.approver),
+  });
+  const approvals = evaluateApprovals({
+    transition,
+    request: current,
+    approvals: all,
+    version,
+    now: new Date(time),
+    current: { baselineDigest, holdsRole },
+  });
+  const updated = await settle(deps, tx, {
+    request: current,
+    approval,
+    approvals,
+    time,
+    principal,
+  });
+  return { approval, request: updated, approvals };
 }
 
 interface ApprovalContext {
@@ -216,10 +232,9 @@ interface ApprovalContext {
 async function approvalContext(
   deps: AppDeps,
   tx: Repositories,
-  principal: Principal,
-  input: ApprovalInput,
-  now: Date,
+  args: { principal: Principal; input: ApprovalInput; now: Date; trainers: LineageTrainers },
 ): Promise<ApprovalContext> {
+  const { principal, input, now } = args;
   const context = await openRequestContext(tx, {
     requestId: input.requestId,
     principal,
@@ -241,16 +256,17 @@ async function approvalContext(
   }
   const registered = await tx.versions.get(request.model, request.version);
   if (!registered) throw new Error(`request ${request.id} names a missing version`);
-  const version = await versionFacts(deps, tx, registered);
-  assertSeparationOfDuties({ rules, principal, request, version });
-  const ticketRefusal = checkTicket(transition, input.ticket);
-  if (ticketRefusal) throw refusalError(ticketRefusal);
+  // Reads only: refuses nothing, so the refusals below keep their order.
   const facts = await requestInForce(tx, {
     request,
     policyDigest: model.policyDigest,
     transition,
   });
-  const { current } = facts;
+  const { current, evidence } = facts;
+  const version = await versionFacts(deps, tx, registered, { known: args.trainers, evidence });
+  assertSeparationOfDuties({ rules, principal, request, version });
+  const ticketRefusal = checkTicket(transition, input.ticket);
+  if (ticketRefusal) throw refusalError(ticketRefusal);
   // Regularising: the gates at expiry compare with the version the emergency replaced.
   const baselineDigest = regularising
     ? await replacedBaselineDigest(tx, { transition, model: request.model })

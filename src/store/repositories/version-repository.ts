@@ -48,6 +48,16 @@ const pageAfter = preparedQuery(
       .limit(p.limit),
 );
 
+// The governed path asks for the production version several times per transition (gate
+// baselines, approvals, execution): compiled once like the reads above.
+const viewsInState = preparedQuery((db, p: { model: string; state: string }) =>
+  versionViews(db)
+    .where('v.model', '=', p.model)
+    .where('s.state', '=', p.state)
+    .orderBy('v.created_at')
+    .orderBy('v.version'),
+);
+
 // A model's version-change count (migration 0017): one row by its key; no row means none yet.
 const changesOf = preparedQuery((db, p: { model: string }) =>
   db.selectFrom('version_changes').select('changes').where('model', '=', p.model),
@@ -75,7 +85,6 @@ const namesOf = preparedQuery((db, p: { model: string }) =>
 
 export function versionRepository(context: RepositoryContext): VersionRepository {
   const { db } = context;
-  const views = () => versionViews(db);
   return {
     async insert(version, initialState) {
       await conflictOnDuplicate(
@@ -123,13 +132,7 @@ export function versionRepository(context: RepositoryContext): VersionRepository
       );
     },
     async inState(model, state) {
-      const rows = await views()
-        .where('v.model', '=', model)
-        .where('s.state', '=', state)
-        .orderBy('v.created_at')
-        .orderBy('v.version')
-        .execute();
-      return rows.map(toView);
+      return (await viewsInState(db, { model, state })).map(toView);
     },
     async page(model, { limit, after }) {
       const rows =
