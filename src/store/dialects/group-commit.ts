@@ -31,6 +31,12 @@ interface Waiting {
 
 type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
 
+/** Where a work's savepoint stands between its neighbours' (see `inSavepoint`). */
+interface SavepointPlace {
+  begun: boolean;
+  chained: boolean;
+}
+
 /**
  * Bounds a batch's latency: the last work of a batch waits for all before it. 128 creates take
  * a few milliseconds of statements, well inside the write targets' p99.
@@ -69,8 +75,25 @@ class TransactionAborted extends Error {
   }
 }
 
+/** How a dialect's engine wants its batches. */
+export interface GroupCommitOptions {
+  /** Works in one transaction at most; 128 by default. */
+  batchLimit?: number;
+  /**
+   * The engine runs two statements sent as one text, in one round trip (PostgreSQL's simple query
+   * protocol): a work's RELEASE and the next work's SAVEPOINT then go together, and after a
+   * rollback to it the savepoint is used again for the next work (it stays valid).
+   */
+  joinsStatements?: boolean;
+}
+
 /** `transaction`, made to share its transactions between concurrent callers. */
-export function groupCommitting(transaction: TransactionRunner): TransactionRunner {
+export function groupCommitting(
+  transaction: TransactionRunner,
+  options: GroupCommitOptions = {},
+): TransactionRunner {
+  const batchLimit = options.batchLimit ?? maxBatch;
+  const joins = options.joinsStatements === true;
   const queue: Waiting[] = [];
   let scheduled = false;
 
@@ -80,7 +103,7 @@ export function groupCommitting(transaction: TransactionRunner): TransactionRunn
     // setImmediate, not a microtask: requests whose bytes arrived meanwhile are parsed first (the
     // poll phase) and join this batch instead of the next.
     setImmediate(() => {
-      void runBatch(queue.splice(0, maxBatch)).finally(() => {
+      void runBatch(queue.splice(0, batchLimit)).finally(() => {
         scheduled = false;
         if (queue.length > 0) schedule();
       });
@@ -110,8 +133,15 @@ export function groupCommitting(transaction: TransactionRunner): TransactionRunn
     let failure: { error: unknown } | undefined;
     try {
       await transaction(async (trx) => {
-        for (const waiting of batch)
-          outcomes.push(await runningBatch.run(running, () => inSavepoint(trx, waiting.work)));
+        let begun = false;
+        for (const [k, waiting] of batch.entries()) {
+          const place: SavepointPlace = { begun, chained: joins && k + 1 < batch.length };
+          const outcome = await runningBatch.run(running, () =>
+            inSavepoint(trx, waiting.work, place),
+          );
+          outcomes.push(outcome);
+          begun = place.chained;
+        }
       });
     } catch (error) {
       failure = { error };
@@ -151,28 +181,48 @@ export function settleStrayStatements(): Promise<void> {
 /**
  * Runs `work` between SAVEPOINT and RELEASE; on its throw, rolls back to the savepoint and
  * reports the throw. A failing rollback (the engine aborted the whole transaction) propagates and
- * fails the batch.
+ * fails the batch. `begun`: the previous work's statements already opened the savepoint.
+ * `chained`: another work follows and the engine joins statements, so the savepoint is left open
+ * for it (RELEASE and SAVEPOINT in one text; after a rollback to it, the savepoint as it is).
  */
-async function inSavepoint(trx: Kysely<Database>, work: Work<unknown>): Promise<Outcome> {
-  await sql`savepoint grouped_write`.execute(trx);
+async function inSavepoint(
+  trx: Kysely<Database>,
+  work: Work<unknown>,
+  place: SavepointPlace,
+): Promise<Outcome> {
+  if (!place.begun) await begin.execute(trx);
   let value: unknown;
   try {
     value = await work(trx);
   } catch (error) {
     await settleStrayStatements();
     try {
-      await sql`rollback to savepoint grouped_write`.execute(trx);
+      await rollback.execute(trx);
     } catch (rollbackError) {
       throw new TransactionAborted(error, rollbackError);
     }
-    await sql`release savepoint grouped_write`.execute(trx);
+    if (!place.chained) await release.execute(trx);
     return { ok: false, error };
   }
   try {
-    await sql`release savepoint grouped_write`.execute(trx);
+    await (place.chained ? releaseAndBegin : release).execute(trx);
   } catch (releaseError) {
-    // The work ended the transaction itself (ROLLBACK, or an error that aborts it) and went on.
-    throw new TransactionAborted(releaseError, releaseError);
+    // The work caught an error that aborted its savepoint and went on (PostgreSQL refuses every
+    // statement after one that failed): rolled back to its savepoint, it fails alone.
+    try {
+      await rollback.execute(trx);
+    } catch {
+      // The work ended the transaction itself (ROLLBACK, or an error that aborts all of it).
+      throw new TransactionAborted(releaseError, releaseError);
+    }
+    if (!place.chained) await release.execute(trx);
+    return { ok: false, error: releaseError };
   }
   return { ok: true, value };
 }
+
+const begin = sql`savepoint grouped_write`;
+const release = sql`release savepoint grouped_write`;
+const rollback = sql`rollback to savepoint grouped_write`;
+/** Without parameters, so sent as a simple query, whose text may hold several statements. */
+const releaseAndBegin = sql`release savepoint grouped_write; savepoint grouped_write`;

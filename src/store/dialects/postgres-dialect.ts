@@ -1,6 +1,7 @@
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import type { Database } from '../schema.js';
+import { groupCommitting } from './group-commit.js';
 import { nextReadShared } from './next-read.js';
 import { appendAuditEntryPostgres, auditAppendFunction } from './postgres-audit-append.js';
 import { appendOnlyMessage, type StoreDialect, type StoreErrorKind } from './store-dialect.js';
@@ -11,6 +12,14 @@ export interface PostgresOptions {
   /** Connections in the pool; default 10. */
   poolSize?: number;
 }
+
+/**
+ * Works per group-committed transaction (ADR 017). Each work runs in a savepoint, and every
+ * savepoint that writes takes a subtransaction id; past 64 in one transaction PostgreSQL's
+ * per-backend cache of them overflows, and every other backend's snapshot checks then look
+ * subtransactions up in `pg_subtrans`. 48 leaves room for a work that opens savepoints of its own.
+ */
+const maxBatchPostgres = 48;
 
 /**
  * PostgreSQL through a pg Pool. Transactions run at READ COMMITTED; correctness under concurrency
@@ -38,11 +47,14 @@ export function postgresDialect(options: PostgresOptions): StoreDialect {
     label: 'PostgreSQL',
     capabilities: { timestampType: 'timestamptz' },
     db,
-    writeTransaction: (work) =>
-      db
-        .transaction()
-        .setIsolationLevel('read committed')
-        .execute((trx) => work(trx)),
+    writeTransaction: groupCommitting(
+      (work) =>
+        db
+          .transaction()
+          .setIsolationLevel('read committed')
+          .execute((trx) => work(trx)),
+      { batchLimit: maxBatchPostgres, joinsStatements: true },
+    ),
     readTransaction: (work) =>
       db
         .transaction()
