@@ -22,9 +22,21 @@ export interface PostgresOptions {
 const maxBatchPostgres = 48;
 
 /**
+ * Taken first by every write transaction, held to its end: the database's one write lock, so
+ * that write transactions of every server queue before they hold anything. A batch holds the
+ * locks of all its works (`audit_head` from its first append) while a later work asks for rows,
+ * so two servers' batches, or a batch and a lone write, would otherwise wait for each other and
+ * deadlock (ADR 017). Transaction-level advisory lock: released by COMMIT or ROLLBACK, by a
+ * dropped connection too. The key is arbitrary and only ours.
+ */
+const takeWriteLock = sql`select pg_advisory_xact_lock(7358214620151730017)`;
+
+/**
  * PostgreSQL through a pg Pool. Transactions run at READ COMMITTED; correctness under concurrency
  * comes from row locks (`FOR UPDATE` on models and requests, the `audit_head` row) and unique
- * indexes, so several servers can share one database without in-process locks.
+ * indexes, so several servers can share one database without in-process locks. Writes are
+ * group-committed (ADR 017): concurrent writes of a process share one transaction, a savepoint
+ * each, and write transactions of all processes queue on one advisory lock (`takeWriteLock`).
  */
 export function postgresDialect(options: PostgresOptions): StoreDialect {
   const pool = new pg.Pool({ connectionString: options.url, max: options.poolSize ?? 10 });
@@ -52,7 +64,10 @@ export function postgresDialect(options: PostgresOptions): StoreDialect {
         db
           .transaction()
           .setIsolationLevel('read committed')
-          .execute((trx) => work(trx)),
+          .execute(async (trx) => {
+            await takeWriteLock.execute(trx);
+            return work(trx);
+          }),
       { batchLimit: maxBatchPostgres, joinsStatements: true },
     ),
     readTransaction: (work) =>
