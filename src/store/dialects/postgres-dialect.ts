@@ -102,6 +102,27 @@ export function postgresDialect(options: PostgresOptions): StoreDialect {
     // Rows another claimer holds are passed over, not waited for: each due job goes to one worker.
     claimForUpdateSkipLocked: (query) => query.forUpdate().skipLocked(),
     appendAuditEntry: appendAuditEntryPostgres,
+    async insertVersionWithState(trx, rows) {
+      const { model, version, ...state } = rows.state;
+      await trx
+        .with('v', (db) =>
+          db.insertInto('versions').values(rows.version).returning(['model', 'version']),
+        )
+        .insertInto('version_states')
+        .columns(['model', 'version', 'state', 'request_id', 'since'])
+        .expression((eb) =>
+          eb.selectFrom('v').select([
+            'v.model',
+            'v.version',
+            // Typed: in a SELECT list PostgreSQL would take an untyped parameter for text.
+            sql<string>`cast(${state.state} as text)`.as('state'),
+            sql<string | null>`cast(${state.request_id ?? null} as text)`.as('request_id'),
+            sql<string>`cast(${state.since} as timestamptz)`.as('since'),
+          ]),
+        )
+        .execute();
+      return true;
+    },
     auditAppendStatements: () => [auditAppendFunction],
     announceJobsDue: () => announcer(),
     watchJobsDue: (listener) => listenForJobs(options.url, listener),

@@ -3,8 +3,8 @@
  * operation (`lockForUpdate(query)`, `writeTransaction(work)`, …) and never branches on a flag
  * or an engine name.
  */
-import type { Kysely, SelectQueryBuilder } from 'kysely';
-import type { Database } from '../schema.js';
+import type { Insertable, Kysely, SelectQueryBuilder } from 'kysely';
+import type { Database, VersionStatesTable, VersionsTable } from '../schema.js';
 
 /** Values the migrations write into DDL. Migrations are never edited, so this keeps its shape. */
 export interface DialectCapabilities {
@@ -100,6 +100,16 @@ export interface StoreDialect {
     db: Kysely<Database>,
     row: AuditAppendRow,
   ): Promise<AppendedAuditEntry | undefined>;
+  /**
+   * Inserts a version and its first state row in one statement where a statement costs a round
+   * trip (PostgreSQL: a data-modifying WITH), answering true; false, having written nothing,
+   * tells the repository to insert them one by one (SQLite, where a statement costs none). A
+   * duplicate version fails as the plain insert would (a unique violation on `versions`).
+   */
+  insertVersionWithState(
+    db: Kysely<Database>,
+    rows: { version: Insertable<VersionsTable>; state: Insertable<VersionStatesTable> },
+  ): Promise<boolean>;
   /** DDL that `appendAuditEntry` needs (migration 0016); none on SQLite. */
   auditAppendStatements(): string[];
   /** SQL statements that make `table` refuse UPDATE and DELETE (and TRUNCATE where it exists). */
