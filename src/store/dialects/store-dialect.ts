@@ -23,9 +23,10 @@ export interface StoreDialect {
   /**
    * Runs `work` in one write transaction on one connection: commit on resolve, roll back on
    * throw. SQLite: `BEGIN IMMEDIATE`, one transaction at a time. PostgreSQL: READ COMMITTED.
-   * On SQLite, works asked for while one commits share the next transaction, each in a savepoint
-   * of its own (group commit, ADR 012): `work`'s throw rolls back its own writes only, and the
-   * promise settles after the shared COMMIT.
+   * Works asked for while one commits share the next transaction, each in a savepoint of its own
+   * (group commit, ADRs 012 and 017): `work`'s throw rolls back its own writes only, and the
+   * promise settles after the shared COMMIT. On PostgreSQL every write transaction first takes
+   * one advisory lock, so write transactions of all servers queue (ADR 017).
    */
   writeTransaction<T>(work: (trx: Kysely<Database>) => Promise<T>): Promise<T>;
   /**
