@@ -4,9 +4,8 @@
  * fresh version name per request) at 1, 16 and 64 connections, on SQLite (WAL, synchronous=FULL)
  * and on PostgreSQL. Each engine's row is printed beside its raw durable commits per second on one
  * connection (the same measure the registry bench prints), measured in the same run: without group
- * commit a durable write can never pass it.
- *
- * `BENCH_WRITES_ENGINES=sqlite` (or `postgres`) runs one engine only; both run by default.
+ * commit a durable write can never pass it. `BENCH_WRITES_ENGINES` (comma-separated `sqlite`,
+ * `postgres`; both by default) runs only the engines named.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -142,37 +141,59 @@ async function driveEngine(input: {
   return rows;
 }
 
-/** Both engines (PostgreSQL when `pgUrl` answers), each at each client count. */
+type WriteEngine = 'sqlite' | 'postgres';
+
+/** `BENCH_WRITES_ENGINES`' value, e.g. `postgres` or `sqlite,postgres`; both when unset or empty. */
+export function writeEngines(value: string | undefined): WriteEngine[] {
+  const named = (value ?? '')
+    .split(',')
+    .map((name) => name.trim())
+    .filter((name) => name !== '');
+  if (named.length === 0) return ['sqlite', 'postgres'];
+  for (const name of named) {
+    if (name !== 'sqlite' && name !== 'postgres')
+      throw new Error(`BENCH_WRITES_ENGINES: "${name}" is neither sqlite nor postgres.`);
+  }
+  return named as WriteEngine[];
+}
+
+/** The engines asked for (PostgreSQL when `pgUrl` answers), each at each client count. */
 export async function runHttpWritesBench(options: {
   pgUrl: string;
   clients: number[];
   seconds: number;
+  engines: WriteEngine[];
 }): Promise<WriteRow[]> {
   const dir = mkdtempSync(join(tmpdir(), 'clearance-writes-'));
-  const engines = (process.env.BENCH_WRITES_ENGINES ?? 'sqlite,postgres').split(',');
+  const { engines, ...cells } = options;
   try {
-    process.stderr.write('writes on SQLite…\n');
-    const rows = !engines.includes('sqlite')
-      ? []
-      : await driveEngine({
+    const rows: WriteRow[] = [];
+    if (engines.includes('sqlite')) {
+      process.stderr.write('writes on SQLite…\n');
+      rows.push(
+        ...(await driveEngine({
           engine: 'SQLite (WAL, synchronous=FULL)',
           database: `sqlite:${join(dir, 'data', 'clearance.db')}`,
           dir,
           raw: rawSqliteCommits(dir, 2000),
-          ...options,
-        });
-    if (!engines.includes('postgres')) return rows;
-    process.stderr.write('writes on PostgreSQL…\n');
-    const pgRows = await withPostgresDatabase(options.pgUrl, async (url) =>
-      driveEngine({
-        engine: 'PostgreSQL 15',
-        database: url,
-        dir: join(dir, 'pg'),
-        raw: await rawPostgresCommits(url, 1000),
-        ...options,
-      }),
-    );
-    return [...rows, ...(pgRows ?? [])];
+          ...cells,
+        })),
+      );
+    }
+    if (engines.includes('postgres')) {
+      process.stderr.write('writes on PostgreSQL…\n');
+      const pgRows = await withPostgresDatabase(options.pgUrl, async (url) =>
+        driveEngine({
+          engine: 'PostgreSQL 15',
+          database: url,
+          dir: join(dir, 'pg'),
+          raw: await rawPostgresCommits(url, 1000),
+          ...cells,
+        }),
+      );
+      rows.push(...(pgRows ?? []));
+    }
+    return rows;
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

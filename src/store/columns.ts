@@ -1,7 +1,7 @@
 /** Conversions at the repository edge between rows and domain records. */
 import type { SelectQueryBuilder } from 'kysely';
 import { canonicalJson } from '../domain/canonical-json.js';
-import { ClearanceError } from '../domain/index.js';
+import { ClearanceError, type PolicyRecord } from '../domain/index.js';
 import type { StoreDialect } from './dialects/store-dialect.js';
 import type { Database } from './schema.js';
 
@@ -42,6 +42,13 @@ export interface RepositoryContext {
   dialect: StoreDialect;
   /** What a write transaction did that someone waits to hear of once it commits. */
   effects?: TransactionEffects;
+  /**
+   * In a transaction: policies read alongside their model (`models.get`), by digest, which
+   * `policies.get` answers from without a statement (a round trip on PostgreSQL). Policies are
+   * append-only and named by the digest of their text, so a row read once in the transaction is
+   * the row. Absent outside transactions, where repositories are shared by every request.
+   */
+  policiesRead?: Map<string, PolicyRecord>;
 }
 
 /** Set by the repositories during a write transaction, read by the store after it. */

@@ -43,7 +43,7 @@ export function storeOn(dialect: StoreDialect): Store {
   async function write<T>(work: (tx: Repositories) => Promise<T>): Promise<T> {
     const effects: TransactionEffects = { jobsDue: false };
     const result = await dialect.writeTransaction((db) =>
-      work(repositories({ db, dialect, effects })),
+      work(repositories({ db, dialect, effects, policiesRead: new Map() })),
     );
     if (effects.jobsDue) {
       dialect.announceJobsDue();
@@ -73,7 +73,12 @@ export function storeOn(dialect: StoreDialect): Store {
   }
   return {
     transaction: (work) => translated(() => write(work)),
-    read: (work) => translated(() => dialect.readTransaction((db) => work(on(db)))),
+    read: (work) =>
+      translated(() =>
+        dialect.readTransaction((db) =>
+          work(repositories({ db, dialect, policiesRead: new Map() })),
+        ),
+      ),
     readOne: (work) => translated(() => dialect.readStatement((db) => work(onShared(db)))),
     dataVersion: () => dialect.dataVersion(),
     async watchJobs(listener) {

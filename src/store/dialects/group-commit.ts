@@ -11,9 +11,9 @@
  * savepoint the engine can no longer roll back to), every work of the batch fails with it, and
  * none was acknowledged.
  *
- * PostgreSQL does not use it (ADR 012): its WAL writer already flushes concurrent commits
- * together, and one connection running a batch's statements one after another measured no faster
- * than a pool of connections running them side by side.
+ * PostgreSQL uses it too since ADR 017 (ADR 012 had measured no gain there): commits there take
+ * turns on the `audit_head` and `data_version` locks through their WAL flush, and each statement
+ * is a round trip, so a batch saves flushes, lock hand-overs and BEGIN/COMMIT round trips.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { CompiledQuery, type Kysely } from 'kysely';
@@ -30,6 +30,12 @@ interface Waiting {
 }
 
 type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
+
+/** Where a work's savepoint stands between its neighbours' (see `inSavepoint`). */
+interface SavepointPlace {
+  begun: boolean;
+  chained: boolean;
+}
 
 /**
  * Bounds a batch's latency: the last work of a batch waits for all before it. 128 creates take
@@ -69,8 +75,25 @@ class TransactionAborted extends Error {
   }
 }
 
+/** How a dialect's engine wants its batches. */
+export interface GroupCommitOptions {
+  /** Works in one transaction at most; 128 by default. */
+  batchLimit?: number;
+  /**
+   * The engine runs two statements sent as one text, in one round trip (PostgreSQL's simple query
+   * protocol): a work's RELEASE and the next work's SAVEPOINT then go together, and after a
+   * rollback to it the savepoint is used again for the next work (it stays valid).
+   */
+  joinsStatements?: boolean;
+}
+
 /** `transaction`, made to share its transactions between concurrent callers. */
-export function groupCommitting(transaction: TransactionRunner): TransactionRunner {
+export function groupCommitting(
+  transaction: TransactionRunner,
+  options: GroupCommitOptions = {},
+): TransactionRunner {
+  const batchLimit = options.batchLimit ?? maxBatch;
+  const joins = options.joinsStatements === true;
   const queue: Waiting[] = [];
   let scheduled = false;
 
@@ -80,7 +103,7 @@ export function groupCommitting(transaction: TransactionRunner): TransactionRunn
     // setImmediate, not a microtask: requests whose bytes arrived meanwhile are parsed first (the
     // poll phase) and join this batch instead of the next.
     setImmediate(() => {
-      void runBatch(queue.splice(0, maxBatch)).finally(() => {
+      void runBatch(queue.splice(0, batchLimit)).finally(() => {
         scheduled = false;
         if (queue.length > 0) schedule();
       });
@@ -110,8 +133,15 @@ export function groupCommitting(transaction: TransactionRunner): TransactionRunn
     let failure: { error: unknown } | undefined;
     try {
       await transaction(async (trx) => {
-        for (const waiting of batch)
-          outcomes.push(await runningBatch.run(running, () => inSavepoint(trx, waiting.work)));
+        let begun = false;
+        for (const [k, waiting] of batch.entries()) {
+          const place: SavepointPlace = { begun, chained: joins && k + 1 < batch.length };
+          const outcome = await runningBatch.run(running, () =>
+            inSavepoint(trx, waiting.work, place),
+          );
+          outcomes.push(outcome);
+          begun = place.chained;
+        }
       });
     } catch (error) {
       failure = { error };
@@ -148,36 +178,51 @@ export function settleStrayStatements(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
 }
 
-// Compiled once: each grouped work runs two of them, and Kysely would compile each again.
-const savepoint = CompiledQuery.raw('savepoint grouped_write');
-const rollbackToSavepoint = CompiledQuery.raw('rollback to savepoint grouped_write');
-const releaseSavepoint = CompiledQuery.raw('release savepoint grouped_write');
-
 /**
  * Runs `work` between SAVEPOINT and RELEASE; on its throw, rolls back to the savepoint and
  * reports the throw. A failing rollback (the engine aborted the whole transaction) propagates and
- * fails the batch.
+ * fails the batch. `begun`: the previous work's statements already opened the savepoint.
+ * `chained`: another work follows and the engine joins statements, so the savepoint is left open
+ * for it (RELEASE and SAVEPOINT in one text; after a rollback to it, the savepoint as it is).
  */
-async function inSavepoint(trx: Kysely<Database>, work: Work<unknown>): Promise<Outcome> {
-  await trx.executeQuery(savepoint);
+async function inSavepoint(
+  trx: Kysely<Database>,
+  work: Work<unknown>,
+  place: SavepointPlace,
+): Promise<Outcome> {
+  if (!place.begun) await trx.executeQuery(begin);
   let value: unknown;
   try {
     value = await work(trx);
   } catch (error) {
     await settleStrayStatements();
     try {
-      await trx.executeQuery(rollbackToSavepoint);
+      await trx.executeQuery(rollback);
     } catch (rollbackError) {
       throw new TransactionAborted(error, rollbackError);
     }
-    await trx.executeQuery(releaseSavepoint);
+    if (!place.chained) await trx.executeQuery(release);
     return { ok: false, error };
   }
   try {
-    await trx.executeQuery(releaseSavepoint);
+    await trx.executeQuery(place.chained ? releaseAndBegin : release);
   } catch (releaseError) {
-    // The work ended the transaction itself (ROLLBACK, or an error that aborts it) and went on.
-    throw new TransactionAborted(releaseError, releaseError);
+    // The work caught an error that aborted its savepoint and went on (PostgreSQL refuses every
+    // statement after one that failed): rolled back to its savepoint, it fails alone.
+    try {
+      await trx.executeQuery(rollback);
+    } catch {
+      // The work ended the transaction itself (ROLLBACK, or an error that aborts all of it).
+      throw new TransactionAborted(releaseError, releaseError);
+    }
+    if (!place.chained) await trx.executeQuery(release);
+    return { ok: false, error: releaseError };
   }
   return { ok: true, value };
 }
+
+const begin = CompiledQuery.raw('savepoint grouped_write');
+const release = CompiledQuery.raw('release savepoint grouped_write');
+const rollback = CompiledQuery.raw('rollback to savepoint grouped_write');
+/** Without parameters, so sent as a simple query, whose text may hold several statements. */
+const releaseAndBegin = CompiledQuery.raw('release savepoint grouped_write; savepoint grouped_write');

@@ -1,6 +1,7 @@
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import type { Database } from '../schema.js';
+import { groupCommitting } from './group-commit.js';
 import { nextReadShared } from './next-read.js';
 import { appendAuditEntryPostgres, auditAppendFunction } from './postgres-audit-append.js';
 import { appendOnlyMessage, type StoreDialect, type StoreErrorKind } from './store-dialect.js';
@@ -13,9 +14,29 @@ export interface PostgresOptions {
 }
 
 /**
+ * Works per group-committed transaction (ADR 017). Each work runs in a savepoint, and every
+ * savepoint that writes takes a subtransaction id; past 64 in one transaction PostgreSQL's
+ * per-backend cache of them overflows, and every other backend's snapshot checks then look
+ * subtransactions up in `pg_subtrans`. 48 leaves room for a work that opens savepoints of its own.
+ */
+const maxBatchPostgres = 48;
+
+/**
+ * Taken first by every write transaction, held to its end: the database's one write lock, so
+ * that write transactions of every server queue before they hold anything. A batch holds the
+ * locks of all its works (`audit_head` from its first append) while a later work asks for rows,
+ * so two servers' batches, or a batch and a lone write, would otherwise wait for each other and
+ * deadlock (ADR 017). Transaction-level advisory lock: released by COMMIT or ROLLBACK, by a
+ * dropped connection too. The key is arbitrary and only ours.
+ */
+const takeWriteLock = sql`select pg_advisory_xact_lock(7358214620151730017)`;
+
+/**
  * PostgreSQL through a pg Pool. Transactions run at READ COMMITTED; correctness under concurrency
  * comes from row locks (`FOR UPDATE` on models and requests, the `audit_head` row) and unique
- * indexes, so several servers can share one database without in-process locks.
+ * indexes, so several servers can share one database without in-process locks. Writes are
+ * group-committed (ADR 017): concurrent writes of a process share one transaction, a savepoint
+ * each, and write transactions of all processes queue on one advisory lock (`takeWriteLock`).
  */
 export function postgresDialect(options: PostgresOptions): StoreDialect {
   const pool = new pg.Pool({ connectionString: options.url, max: options.poolSize ?? 10 });
@@ -38,11 +59,17 @@ export function postgresDialect(options: PostgresOptions): StoreDialect {
     label: 'PostgreSQL',
     capabilities: { timestampType: 'timestamptz' },
     db,
-    writeTransaction: (work) =>
-      db
-        .transaction()
-        .setIsolationLevel('read committed')
-        .execute((trx) => work(trx)),
+    writeTransaction: groupCommitting(
+      (work) =>
+        db
+          .transaction()
+          .setIsolationLevel('read committed')
+          .execute(async (trx) => {
+            await takeWriteLock.execute(trx);
+            return work(trx);
+          }),
+      { batchLimit: maxBatchPostgres, joinsStatements: true },
+    ),
     readTransaction: (work) =>
       db
         .transaction()
@@ -75,6 +102,27 @@ export function postgresDialect(options: PostgresOptions): StoreDialect {
     // Rows another claimer holds are passed over, not waited for: each due job goes to one worker.
     claimForUpdateSkipLocked: (query) => query.forUpdate().skipLocked(),
     appendAuditEntry: appendAuditEntryPostgres,
+    async insertVersionWithState(trx, rows) {
+      const { model, version, ...state } = rows.state;
+      await trx
+        .with('v', (db) =>
+          db.insertInto('versions').values(rows.version).returning(['model', 'version']),
+        )
+        .insertInto('version_states')
+        .columns(['model', 'version', 'state', 'request_id', 'since'])
+        .expression((eb) =>
+          eb.selectFrom('v').select([
+            'v.model',
+            'v.version',
+            // Typed: in a SELECT list PostgreSQL would take an untyped parameter for text.
+            sql<string>`cast(${state.state} as text)`.as('state'),
+            sql<string | null>`cast(${state.request_id ?? null} as text)`.as('request_id'),
+            sql<string>`cast(${state.since} as timestamptz)`.as('since'),
+          ]),
+        )
+        .execute();
+      return true;
+    },
     auditAppendStatements: () => [auditAppendFunction],
     announceJobsDue: () => announcer(),
     watchJobsDue: (listener) => listenForJobs(options.url, listener),

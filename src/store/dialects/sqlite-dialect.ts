@@ -172,6 +172,7 @@ export function sqliteDialect(options: SqliteOptions): StoreDialect {
     // A statement costs no round trip here and writes are group-committed (ADR 012): the
     // repository appends statement by statement.
     appendAuditEntry: async () => undefined,
+    insertVersionWithState: async () => false,
     auditAppendStatements: () => [],
     // No cross-process signal: other processes' runners find the jobs at their next poll; this
     // process's runners hear of them from the store.

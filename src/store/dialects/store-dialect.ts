@@ -3,8 +3,8 @@
  * operation (`lockForUpdate(query)`, `writeTransaction(work)`, …) and never branches on a flag
  * or an engine name.
  */
-import type { Kysely, SelectQueryBuilder } from 'kysely';
-import type { Database } from '../schema.js';
+import type { Insertable, Kysely, SelectQueryBuilder } from 'kysely';
+import type { Database, VersionStatesTable, VersionsTable } from '../schema.js';
 
 /** Values the migrations write into DDL. Migrations are never edited, so this keeps its shape. */
 export interface DialectCapabilities {
@@ -23,9 +23,10 @@ export interface StoreDialect {
   /**
    * Runs `work` in one write transaction on one connection: commit on resolve, roll back on
    * throw. SQLite: `BEGIN IMMEDIATE`, one transaction at a time. PostgreSQL: READ COMMITTED.
-   * On SQLite, works asked for while one commits share the next transaction, each in a savepoint
-   * of its own (group commit, ADR 012): `work`'s throw rolls back its own writes only, and the
-   * promise settles after the shared COMMIT.
+   * Works asked for while one commits share the next transaction, each in a savepoint of its own
+   * (group commit, ADRs 012 and 017): `work`'s throw rolls back its own writes only, and the
+   * promise settles after the shared COMMIT. On PostgreSQL every write transaction first takes
+   * one advisory lock, so write transactions of all servers queue (ADR 017).
    */
   writeTransaction<T>(work: (trx: Kysely<Database>) => Promise<T>): Promise<T>;
   /**
@@ -100,6 +101,16 @@ export interface StoreDialect {
     db: Kysely<Database>,
     row: AuditAppendRow,
   ): Promise<AppendedAuditEntry | undefined>;
+  /**
+   * Inserts a version and its first state row in one statement where a statement costs a round
+   * trip (PostgreSQL: a data-modifying WITH), answering true; false, having written nothing,
+   * tells the repository to insert them one by one (SQLite, where a statement costs none). A
+   * duplicate version fails as the plain insert would (a unique violation on `versions`).
+   */
+  insertVersionWithState(
+    db: Kysely<Database>,
+    rows: { version: Insertable<VersionsTable>; state: Insertable<VersionStatesTable> },
+  ): Promise<boolean>;
   /** DDL that `appendAuditEntry` needs (migration 0016); none on SQLite. */
   auditAppendStatements(): string[];
   /** SQL statements that make `table` refuse UPDATE and DELETE (and TRUNCATE where it exists). */

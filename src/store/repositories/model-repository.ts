@@ -17,13 +17,32 @@ const modelNamed = preparedQuery((db, p: { name: string }) =>
   db.selectFrom('models').selectAll().where('name', '=', p.name),
 );
 
+/**
+ * The same, with the model's policy row beside it (left join: a missing policy is reported by
+ * `policies.get`, as before). Inside a transaction the policy is kept for `policies.get`: a use
+ * case that loads a model loads its policy next, and this saves that statement.
+ */
+const modelAndPolicyNamed = preparedQuery((db, q: { name: string }) =>
+  db
+    .selectFrom('models as m')
+    .leftJoin('policies as p', 'p.digest', 'm.policy_digest')
+    .selectAll('m')
+    .select([
+      'p.name as policy_name',
+      'p.text as policy_text',
+      'p.registered_at as policy_registered_at',
+      'p.registered_by as policy_registered_by',
+    ])
+    .where('m.name', '=', q.name),
+);
+
 /** Compiled once too: every version create loads its model's policy by digest. */
 const policyByDigest = preparedQuery((db, p: { digest: string }) =>
   db.selectFrom('policies').selectAll().where('digest', '=', p.digest),
 );
 
 export function modelRepository(context: RepositoryContext): ModelRepository {
-  const { db } = context;
+  const { db, policiesRead } = context;
   return {
     async insert(model) {
       await conflictOnDuplicate(
@@ -45,6 +64,26 @@ export function modelRepository(context: RepositoryContext): ModelRepository {
       );
     },
     async get(name, options) {
+      if (options?.forUpdate !== true && policiesRead !== undefined) {
+        const [row] = await modelAndPolicyNamed(db, { name });
+        if (row === undefined) return undefined;
+        const { policy_name, policy_text, policy_registered_at, policy_registered_by } = row;
+        if (
+          policy_name !== null &&
+          policy_text !== null &&
+          policy_registered_at !== null &&
+          policy_registered_by !== null
+        ) {
+          policiesRead.set(row.policy_digest, {
+            digest: row.policy_digest,
+            name: policy_name,
+            text: policy_text,
+            registeredAt: iso(policy_registered_at),
+            registeredBy: policy_registered_by,
+          });
+        }
+        return toModel(row);
+      }
       if (options?.forUpdate !== true) {
         const [row] = await modelNamed(db, { name });
         return row === undefined ? undefined : toModel(row);
@@ -82,7 +121,7 @@ export function toModel(row: Selectable<ModelsTable>): Model {
   };
 }
 
-export function policyRepository({ db }: RepositoryContext): PolicyRepository {
+export function policyRepository({ db, policiesRead }: RepositoryContext): PolicyRepository {
   return {
     async insert(record) {
       await db
@@ -98,6 +137,8 @@ export function policyRepository({ db }: RepositoryContext): PolicyRepository {
         .execute();
     },
     async get(digest) {
+      const known = policiesRead?.get(digest);
+      if (known !== undefined) return known;
       const [row] = await policyByDigest(db, { digest });
       return row === undefined ? undefined : toPolicy(row);
     },

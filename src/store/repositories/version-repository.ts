@@ -87,19 +87,36 @@ export function versionRepository(context: RepositoryContext): VersionRepository
   const { db } = context;
   return {
     async insert(version, initialState) {
+      const row = {
+        model: version.model,
+        version: version.version,
+        artifact_uri: version.artifactUri,
+        artifact_digest: version.artifactDigest,
+        lineage: toJson(version.lineage),
+        created_at: version.createdAt,
+        created_by: version.createdBy,
+      } satisfies Insertable<VersionsTable>;
+      const duplicate = `Version ${version.version} of model ${version.model} already exists; versions are immutable, register a new version`;
+      // A first state of production keeps setState's check for another production version.
+      if (initialState.state !== 'production') {
+        const state = {
+          model: initialState.model,
+          version: initialState.version,
+          state: initialState.state,
+          request_id: initialState.requestId ?? null,
+          since: initialState.since,
+        } satisfies Insertable<VersionStatesTable>;
+        const inserted = await conflictOnDuplicate(
+          context,
+          () => context.dialect.insertVersionWithState(db, { version: row, state }),
+          duplicate,
+        );
+        if (inserted) return;
+      }
       await conflictOnDuplicate(
         context,
-        () =>
-          insertVersionRow(db, {
-            model: version.model,
-            version: version.version,
-            artifact_uri: version.artifactUri,
-            artifact_digest: version.artifactDigest,
-            lineage: toJson(version.lineage),
-            created_at: version.createdAt,
-            created_by: version.createdBy,
-          }),
-        `Version ${version.version} of model ${version.model} already exists; versions are immutable, register a new version`,
+        () => insertVersionRow(db, row),
+        duplicate,
       );
       await this.setState(initialState);
     },

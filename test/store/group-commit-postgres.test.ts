@@ -1,0 +1,105 @@
+/**
+ * Group commit on the real PostgreSQL dialect (ADR 017): concurrent writes share one transaction,
+ * each in a savepoint, a work's RELEASE and the next one's SAVEPOINT sent as one text. Attacked
+ * where that can lie: a work that fails between two others, a work that swallows the error its
+ * statement raised, more works than one batch holds. Each case starts its writes in one tick.
+ */
+import { type Kysely, sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { postgresDialect } from '../../src/store/dialects/postgres-dialect.js';
+import type { StoreDialect } from '../../src/store/dialects/store-dialect.js';
+import type { Database } from '../../src/store/schema.js';
+import { type FreshPostgres, freshPostgresDatabase, postgresForSuite } from './engines.js';
+
+const title = 'group commit on PostgreSQL';
+
+describe.runIf(postgresForSuite(title))(title, () => {
+  let database: FreshPostgres;
+  let dialect: StoreDialect;
+  beforeAll(async () => {
+    database = await freshPostgresDatabase();
+    dialect = postgresDialect({ url: database.url });
+  });
+  afterAll(async () => {
+    await dialect.destroy();
+    await database.drop();
+  });
+
+  let table = 0;
+  /** A table of its own per case, so cases never see each other's rows. */
+  async function freshTable(): Promise<string> {
+    table += 1;
+    const name = `gc_${table}`;
+    await sql.raw(`create table ${name} (id text primary key, n serial)`).execute(dialect.db);
+    return name;
+  }
+  const insert = (db: Kysely<Database>, t: string, id: string) =>
+    sql`insert into ${sql.table(t)} (id) values (${id})`.execute(db);
+  /** A write of one row, answering the id of the transaction it ran in. */
+  const put = (t: string, id: string) =>
+    dialect.writeTransaction(async (db) => {
+      await insert(db, t, id);
+      const { rows } = await sql<{ xid: string }>`select txid_current()::text as xid`.execute(db);
+      return rows[0]?.xid;
+    });
+  const stored = async (t: string) =>
+    (
+      await sql<{ id: string }>`select id from ${sql.table(t)} order by n`.execute(dialect.db)
+    ).rows.map((r) => r.id);
+
+  it('commits concurrent writes in one transaction, in the order they were asked for', async () => {
+    const t = await freshTable();
+    const xids = await Promise.all(['a', 'b', 'c', 'd'].map((id) => put(t, id)));
+    expect(new Set(xids).size).toBe(1);
+    expect(await stored(t)).toEqual(['a', 'b', 'c', 'd']);
+  });
+
+  it('rolls back only a work that fails between two others, and the next work still commits', async () => {
+    const t = await freshTable();
+    await put(t, 'taken');
+    const settled = await Promise.allSettled([
+      put(t, 'a'),
+      dialect.writeTransaction(async (db) => {
+        await insert(db, t, 'b');
+        await insert(db, t, 'taken');
+      }),
+      put(t, 'c'),
+      dialect.writeTransaction(() => Promise.reject(new Error('refused'))),
+      put(t, 'e'),
+    ]);
+    expect(settled.map((s) => s.status)).toEqual([
+      'fulfilled',
+      'rejected',
+      'fulfilled',
+      'rejected',
+      'fulfilled',
+    ]);
+    expect(String((settled[1] as PromiseRejectedResult).reason)).toContain('duplicate key');
+    expect(await stored(t)).toEqual(['taken', 'a', 'c', 'e']);
+  });
+
+  it('fails alone a work that swallowed its statement error, instead of the whole batch', async () => {
+    const t = await freshTable();
+    await put(t, 'taken');
+    const settled = await Promise.allSettled([
+      put(t, 'a'),
+      dialect.writeTransaction(async (db) => {
+        await insert(db, t, 'b');
+        await insert(db, t, 'taken').catch(() => undefined);
+        return 'swallowed';
+      }),
+      put(t, 'c'),
+    ]);
+    expect(settled.map((s) => s.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect(await stored(t)).toEqual(['taken', 'a', 'c']);
+  });
+
+  it('splits more writes than a batch holds into a few transactions, every one committed', async () => {
+    const t = await freshTable();
+    const ids = Array.from({ length: 100 }, (_, k) => `v${k}`);
+    const xids = await Promise.all(ids.map((id) => put(t, id)));
+    expect(new Set(xids).size).toBeGreaterThan(1);
+    expect(new Set(xids).size).toBeLessThan(10);
+    expect(await stored(t)).toEqual(ids);
+  });
+});
