@@ -225,4 +225,6 @@ const begin = CompiledQuery.raw('savepoint grouped_write');
 const release = CompiledQuery.raw('release savepoint grouped_write');
 const rollback = CompiledQuery.raw('rollback to savepoint grouped_write');
 /** Without parameters, so sent as a simple query, whose text may hold several statements. */
-const releaseAndBegin = CompiledQuery.raw('release savepoint grouped_write; savepoint grouped_write');
+const releaseAndBegin = CompiledQuery.raw(
+  'release savepoint grouped_write; savepoint grouped_write',
+);

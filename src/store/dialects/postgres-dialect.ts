@@ -1,6 +1,7 @@
-import { Kysely, PostgresDialect, sql } from 'kysely';
+import { CompiledQuery, type Insertable, Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
-import type { Database } from '../schema.js';
+import { preparedQuery } from '../prepared-query.js';
+import type { Database, VersionsTable } from '../schema.js';
 import { groupCommitting } from './group-commit.js';
 import { nextReadShared } from './next-read.js';
 import { appendAuditEntryPostgres, auditAppendFunction } from './postgres-audit-append.js';
@@ -29,7 +30,34 @@ const maxBatchPostgres = 48;
  * deadlock (ADR 017). Transaction-level advisory lock: released by COMMIT or ROLLBACK, by a
  * dropped connection too. The key is arbitrary and only ours.
  */
-const takeWriteLock = sql`select pg_advisory_xact_lock(7358214620151730017)`;
+const takeWriteLock = CompiledQuery.raw('select pg_advisory_xact_lock(7358214620151730017)');
+
+/**
+ * A version and its first state in one statement (a data-modifying WITH), compiled once: a
+ * round trip fewer per create.
+ */
+const insertVersionWithFirstState = preparedQuery(
+  (
+    db,
+    p: Insertable<VersionsTable> & { state: string; request_id: string | null; since: string },
+  ) => {
+    const { state, request_id, since, ...version } = p;
+    return db
+      .with('v', (w) => w.insertInto('versions').values(version).returning(['model', 'version']))
+      .insertInto('version_states')
+      .columns(['model', 'version', 'state', 'request_id', 'since'])
+      .expression((eb) =>
+        eb.selectFrom('v').select([
+          'v.model',
+          'v.version',
+          // Typed: in a SELECT list PostgreSQL would take an untyped parameter for text.
+          sql<string>`cast(${state} as text)`.as('state'),
+          sql<string | null>`cast(${request_id} as text)`.as('request_id'),
+          sql<string>`cast(${since} as timestamptz)`.as('since'),
+        ]),
+      );
+  },
+);
 
 /**
  * PostgreSQL through a pg Pool. Transactions run at READ COMMITTED; correctness under concurrency
@@ -65,7 +93,7 @@ export function postgresDialect(options: PostgresOptions): StoreDialect {
           .transaction()
           .setIsolationLevel('read committed')
           .execute(async (trx) => {
-            await takeWriteLock.execute(trx);
+            await trx.executeQuery(takeWriteLock);
             return work(trx);
           }),
       { batchLimit: maxBatchPostgres, joinsStatements: true },
@@ -104,23 +132,12 @@ export function postgresDialect(options: PostgresOptions): StoreDialect {
     appendAuditEntry: appendAuditEntryPostgres,
     async insertVersionWithState(trx, rows) {
       const { model, version, ...state } = rows.state;
-      await trx
-        .with('v', (db) =>
-          db.insertInto('versions').values(rows.version).returning(['model', 'version']),
-        )
-        .insertInto('version_states')
-        .columns(['model', 'version', 'state', 'request_id', 'since'])
-        .expression((eb) =>
-          eb.selectFrom('v').select([
-            'v.model',
-            'v.version',
-            // Typed: in a SELECT list PostgreSQL would take an untyped parameter for text.
-            sql<string>`cast(${state.state} as text)`.as('state'),
-            sql<string | null>`cast(${state.request_id ?? null} as text)`.as('request_id'),
-            sql<string>`cast(${state.since} as timestamptz)`.as('since'),
-          ]),
-        )
-        .execute();
+      await insertVersionWithFirstState(trx, {
+        ...rows.version,
+        state: state.state,
+        request_id: state.request_id ?? null,
+        since: state.since,
+      });
       return true;
     },
     auditAppendStatements: () => [auditAppendFunction],

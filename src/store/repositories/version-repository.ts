@@ -113,11 +113,7 @@ export function versionRepository(context: RepositoryContext): VersionRepository
         );
         if (inserted) return;
       }
-      await conflictOnDuplicate(
-        context,
-        () => insertVersionRow(db, row),
-        duplicate,
-      );
+      await conflictOnDuplicate(context, () => insertVersionRow(db, row), duplicate);
       await this.setState(initialState);
     },
     async get(model, version) {
