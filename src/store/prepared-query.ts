@@ -8,6 +8,8 @@ class Slot {
 
 interface Template<P> {
   compiled: CompiledQuery;
+  /** The parameters it was compiled with: a call with others would lose or misplace values. */
+  names: readonly string[];
   /** Each bound value: a parameter of the call, by name, or a constant of the query. */
   bind: (params: P) => unknown[];
 }
@@ -42,14 +44,31 @@ export function preparedQuery<P extends Record<string, unknown>, O>(
     }
     const made: Template<P> = {
       compiled,
+      names,
       bind: (values) => places.map((place) => ('name' in place ? values[place.name] : place.value)),
     };
     templates.set(adapter, made);
     return made;
   }
   return async (db, params) => {
-    const { compiled, bind } = template(db, params);
+    const { compiled, names, bind } = template(db, params);
+    assertSameParameters(names, params);
     const result = await db.executeQuery<O>({ ...compiled, parameters: bind(params) });
     return result.rows;
   };
+}
+
+/**
+ * A template's SQL was built from its first call's parameters; a later call with one more (an
+ * optional field that call left out) would have that value silently dropped. A bug: it throws.
+ */
+function assertSameParameters(names: readonly string[], params: Record<string, unknown>): void {
+  let count = 0;
+  for (const key in params) {
+    if (Object.hasOwn(params, key)) count++;
+  }
+  if (count === names.length && names.every((name) => Object.hasOwn(params, name))) return;
+  throw new Error(
+    `Prepared query called with parameters ${Object.keys(params).join(', ')}; it was compiled with ${names.join(', ')}. Pass every parameter on every call (null for none).`,
+  );
 }

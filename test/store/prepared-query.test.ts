@@ -75,4 +75,20 @@ eachEngine('preparedQuery', (engine) => {
       /Prepared query parameter name is not bound/,
     );
   });
+
+  it('refuses a call whose parameters are not the ones its template was compiled with', async () => {
+    const { dialect, team } = await seed();
+    // An optional parameter: left out of the first call, its later values would have no place.
+    const maybeTier = preparedQuery((db, p: { team: string; tier?: string }) =>
+      db
+        .selectFrom('models')
+        .select('name')
+        .where('owner_team', '=', p.team)
+        .$if(p.tier !== undefined, (q) => q.where('risk_tier', '=', p.tier as string)),
+    );
+    expect(await maybeTier(dialect.db, { team })).toHaveLength(4);
+    await expect(maybeTier(dialect.db, { team, tier: 'high' })).rejects.toThrow(
+      /Prepared query called with parameters team, tier; it was compiled with team/,
+    );
+  });
 });
