@@ -94,11 +94,13 @@ export function walkPlacements(sorted: SortedScores, options: WalkOptions = {}):
     }
     if (store !== undefined) {
       // Twice negBelow + q/2 and posBelow + p/2: the numerators of v10 and 1 − v01.
+      // Both below 2^31; a row takes cPos or cNeg by a mask of its label bit, not a branch.
       const cPos = 2 * negBelow + q;
       const cNeg = 2 * posBelow + p;
+      const flip = cPos ^ cNeg;
       for (let j = start; j < k; j++) {
         const r = rows[j]!;
-        store[r & mask] = r >>> 31 ? cPos : cNeg;
+        store[r & mask] = cNeg ^ (flip & (r >> 31));
       }
     }
     if (paired) {

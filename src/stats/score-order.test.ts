@@ -51,6 +51,20 @@ describe('scoreOrder (radix argsort on float64 bits)', () => {
       }
     }
   });
+  it('orders scores whose keys vary in no digit, or in one, of the high word', () => {
+    const rng = createRng(4);
+    for (const n of [300, 70_000]) {
+      // Equal high words (no scatter pass), then high words differing only in their lowest 8 or
+      // 16 bits (one pass, which writes the result straight from the scores); low words vary.
+      for (const step of [0, 2 ** -20, 2 ** -12]) {
+        const values = Float64Array.from({ length: n }, () => {
+          const high = Math.floor(rng.nextFloat() * 200) * step;
+          return 1 + high + Math.floor(rng.nextFloat() * 9) * 2 ** -52;
+        });
+        expect(Array.from(scoreOrder(values).order)).toEqual(comparatorOrder(values));
+      }
+    }
+  });
   it('orders infinities, subnormals and signed zeros numerically, −0 tying with +0', () => {
     const values = Float64Array.from([0, -0, Number.POSITIVE_INFINITY, -5e-324, 5e-324, -1e308]);
     expect(Array.from(scoreOrder(values).order)).toEqual([5, 3, 0, 1, 4, 2]);

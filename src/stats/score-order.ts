@@ -66,37 +66,26 @@ export interface SortedScores {
   lo: Uint32Array;
 }
 
+/** What the first scatter reads: the scores (and their 32-bit words), labels and optional tags. */
+interface SortSource {
+  values: Float64Array;
+  words: Uint32Array;
+  labels: Uint8Array;
+  tags: Uint32Array | undefined;
+}
+
 /**
- * Sortable keys and packed rows, interleaved as `row, hi, lo` triples in `out`, and the histograms
- * of the digits of `hi` (`bits` wide: 16 or 8) in one sequential pass.
+ * The histograms of the digits of the sortable keys' high words (`bits` wide: 16 or 8), in one
+ * read-only pass over the scores; throws on NaN. The key is Herf's: negatives have every bit
+ * flipped, the rest the sign bit set (`h ^ (h >> 31 | 2^31)`), and ±0 is `2^31:0`.
  */
-function prepare(
-  values: Float64Array,
-  labels: Uint8Array,
-  tags: Uint32Array | undefined,
-  out: Uint32Array,
-  counts: Uint32Array,
-  bits: 8 | 16,
-) {
-  const words = new Uint32Array(values.buffer, values.byteOffset, values.length * 2);
+function countDigits(source: SortSource, counts: Uint32Array, bits: 8 | 16): void {
+  const { values, words } = source;
   for (let i = 0; i < values.length; i++) {
     const v = values[i]!;
     if (Number.isNaN(v)) throw nanError(i);
-    let h = words[2 * i + HI]!;
-    let l = words[2 * i + LO]!;
-    if (v === 0) {
-      h = 0x80000000;
-      l = 0;
-    } else if (h & 0x80000000) {
-      h = ~h >>> 0;
-      l = ~l >>> 0;
-    } else {
-      h = (h | 0x80000000) >>> 0;
-    }
-    const row = tags === undefined ? i : tags[i]!;
-    out[3 * i] = labels[i] === 0 ? row : (row | 0x80000000) >>> 0;
-    out[3 * i + 1] = h;
-    out[3 * i + 2] = l;
+    const raw = words[2 * i + HI]!;
+    const h = v === 0 ? 0x80000000 : (raw ^ ((raw >> 31) | 0x80000000)) >>> 0;
     if (bits === 16) {
       counts[h & 0xffff]!++;
       counts[RADIX + (h >>> 16)]!++;
@@ -110,6 +99,68 @@ function prepare(
 }
 
 /**
+ * The first scatter, straight from the scores: each row's key `hi:lo` (as in `countDigits`) and
+ * packed row (`row | label << 31`, or its tag in place of the row) land as one triple at its
+ * digit's place in `to`, so the keys are never written in row order and read back. The label bit
+ * is a mask, not a branch: labels are random in row order.
+ */
+function scatterSource(
+  source: SortSource,
+  to: Uint32Array,
+  shift: number,
+  mask: number,
+  offsets: Uint32Array,
+): void {
+  const { values, words, labels, tags } = source;
+  for (let i = 0; i < values.length; i++) {
+    let h = words[2 * i + HI]!;
+    let l = words[2 * i + LO]!;
+    if (values[i] === 0) {
+      h = 0x80000000;
+      l = 0;
+    } else {
+      const sign = h >> 31;
+      h = (h ^ (sign | 0x80000000)) >>> 0;
+      l = (l ^ sign) >>> 0;
+    }
+    const pos = 3 * offsets[(h >>> shift) & mask]!++;
+    to[pos] = (tags === undefined ? i : tags[i]!) | ((-labels[i]! >> 31) & 0x80000000);
+    to[pos + 1] = h;
+    to[pos + 2] = l;
+  }
+}
+
+/** `scatterSource` as the only pass: rows, hi and lo as three arrays over the bytes of `into`. */
+function scatterSourceSplit(
+  source: SortSource,
+  into: Uint32Array,
+  shift: number,
+  mask: number,
+  offsets: Uint32Array,
+): SortedScores {
+  const { values, words, labels, tags } = source;
+  const out = splitViews(into);
+  const { rows, hi, lo } = out;
+  for (let i = 0; i < values.length; i++) {
+    let h = words[2 * i + HI]!;
+    let l = words[2 * i + LO]!;
+    if (values[i] === 0) {
+      h = 0x80000000;
+      l = 0;
+    } else {
+      const sign = h >> 31;
+      h = (h ^ (sign | 0x80000000)) >>> 0;
+      l = (l ^ sign) >>> 0;
+    }
+    const pos = offsets[(h >>> shift) & mask]!++;
+    rows[pos] = (tags === undefined ? i : tags[i]!) | ((-labels[i]! >> 31) & 0x80000000);
+    hi[pos] = h;
+    lo[pos] = l;
+  }
+  return out;
+}
+
+/**
  * Stable radix sort of float64 scores over the IEEE 754 bit pattern: negatives have all bits
  * flipped and the rest the sign bit set, so unsigned order is numeric order (Herf, "Radix tricks",
  * 2001); −0 becomes +0 so equal numbers tie. LSD passes order the rows by the high 32 bits of the
@@ -117,7 +168,9 @@ function prepare(
  * then one sequential pass sorts each run of equal high words by the low word, which is most often
  * already in order or a handful of rows (a run is one tie group, or scores closer than 2^-20 of
  * their magnitude): half the scatter passes of sorting all 64 bits, and the same stable order.
- * Keys and rows (label in bit 31) travel together so later walks read memory sequentially. Uses
+ * Keys and rows (label in bit 31) travel together so later walks read memory sequentially; the
+ * first pass computes them from the scores as it scatters (a read-only pass counts the digits
+ * first), so they are never written out in row order and read back. Uses
  * `SORT_BYTES_PER_ROW` bytes per row of `scratch`; the result views point into it, and `tags`
  * (each below 2^31, e.g. what a walk of another score column stored per row) may lie in `scratch`
  * after those bytes. Throws on NaN; at most 2^31 − 1 rows.
@@ -132,35 +185,41 @@ export function sortScores(
   if (n > ROW_MASK) throw new RangeError('At most 2^31 − 1 scores can be sorted.');
   if (scratch.byteLength < SORT_BYTES_PER_ROW * n) throw new Error('Sort scratch is too small.');
   if (tags !== undefined && tags.length !== n) throw new Error('Sort tags need one per score.');
-  // Rows and keys travel as one 12-byte triple, so a scatter writes one place per row, not three.
-  let cur = new Uint32Array(scratch, 0, 3 * n);
-  let next = new Uint32Array(scratch, 12 * n, 3 * n);
+  const words = new Uint32Array(values.buffer, values.byteOffset, values.length * 2);
+  const source: SortSource = { values, words, labels, tags };
   const bits = n < SMALL_SORT_ROWS ? 8 : 16;
   const radix = 1 << bits;
   const passes = 32 / bits;
   const counts = new Uint32Array(passes * radix);
-  prepare(values, labels, tags, cur, counts, bits);
+  countDigits(source, counts, bits);
   const active: number[] = [];
   for (let pass = 0; pass < passes; pass++) {
     if (!isConstantDigit(counts, pass * radix, radix, n)) active.push(pass);
   }
+  // Rows and keys travel as one 12-byte triple, so a scatter writes one place per row, not three.
+  let cur = new Uint32Array(scratch, 0, 3 * n);
+  let next = new Uint32Array(scratch, 12 * n, 3 * n);
   const offsets = new Uint32Array(radix);
+  let out: SortedScores | undefined;
+  // Every digit constant: one pass in row order (all rows in bucket 0, whose offset is 0).
+  if (active.length === 0) out = scatterSourceSplit(source, next, 0, 0, offsets);
   for (let k = 0; k < active.length; k++) {
     const pass = active[k]!;
     prefixOffsets(counts, pass * radix, radix, offsets);
+    const shift = pass * bits;
+    const last = k === active.length - 1;
+    if (k === 0 && last) out = scatterSourceSplit(source, next, shift, radix - 1, offsets);
+    else if (k === 0) scatterSource(source, cur, shift, radix - 1, offsets);
     // Word 1 of a triple is `hi`.
-    const digit = { word: 1, shift: pass * bits };
-    if (k === active.length - 1) {
-      const out = scatterSplit(cur, next, digit, radix - 1, offsets);
-      sortRunsByLo(out, cur);
-      return out;
+    else if (last) out = scatterSplit(cur, next, { word: 1, shift }, radix - 1, offsets);
+    else {
+      scatter(cur, next, { word: 1, shift }, radix - 1, offsets);
+      [cur, next] = [next, cur];
     }
-    scatter(cur, next, digit, radix - 1, offsets);
-    [cur, next] = [next, cur];
   }
-  const out = split(cur, next);
-  sortRunsByLo(out, cur);
-  return out;
+  // The result lies in `next`; `cur` is free.
+  sortRunsByLo(out!, cur);
+  return out!;
 }
 
 /**
@@ -277,18 +336,6 @@ function scatterSplit(
     rows[pos] = from[j]!;
     hi[pos] = from[j + 1]!;
     lo[pos] = from[j + 2]!;
-  }
-  return out;
-}
-
-/** Triples already in order (every digit constant) as three arrays over the bytes of `into`. */
-function split(from: Uint32Array, into: Uint32Array): SortedScores {
-  const out = splitViews(into);
-  const { rows, hi, lo } = out;
-  for (let i = 0; i < rows.length; i++) {
-    rows[i] = from[3 * i]!;
-    hi[i] = from[3 * i + 1]!;
-    lo[i] = from[3 * i + 2]!;
   }
   return out;
 }
