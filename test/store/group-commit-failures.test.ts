@@ -80,6 +80,35 @@ it('leaves nothing of a lone work that throws while its other statements are in 
   expect(await stored(dialect)).toEqual(['taken']);
 });
 
+/**
+ * A work that starts statements one after another, a timer apart, does not wait for them, and
+ * throws: the later ones come after its rollback.
+ */
+async function strayThenThrow(db: Kysely<Database>): Promise<never> {
+  void (async () => {
+    for (const id of ['stray-1', 'stray-2', 'stray-3']) {
+      await insert(db, id);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+  })().catch(() => undefined);
+  await Promise.resolve();
+  throw new Error('refused');
+}
+
+it('refuses the statements a failed work left running, in a batch and alone', async () => {
+  const dialect = await open();
+  const settled = await Promise.allSettled([
+    put(dialect, 'a'),
+    dialect.writeTransaction(strayThenThrow),
+    put(dialect, 'c'),
+  ]);
+  expect(outcomes(settled)).toStrictEqual(['ok a', 'failed: refused', 'ok c']);
+  await expect(dialect.writeTransaction(strayThenThrow)).rejects.toThrow('refused');
+  await put(dialect, 'd');
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  expect(await stored(dialect)).toStrictEqual(['a', 'c', 'd']);
+});
+
 it('fails every write of a batch one of them aborted, commits none, and tells each its cause', async () => {
   const dialect = await open();
   const settled = await Promise.allSettled([

@@ -94,6 +94,37 @@ describe.runIf(postgresForSuite(title))(title, () => {
     expect(await stored(t)).toEqual(['taken', 'a', 'c']);
   });
 
+  it('refuses, and keeps out of the commit, statements a failed work issued and did not await', async () => {
+    const t = await freshTable();
+    let chainOutcome: unknown;
+    const settled = await Promise.allSettled([
+      dialect.writeTransaction((db) => insert(db, t, 'a')),
+      dialect.writeTransaction(async (db) => {
+        // Three statements one after another, which the work does not wait for: it fails first.
+        const chain = (async () => {
+          await insert(db, t, 'stray-1');
+          await insert(db, t, 'stray-2');
+          await insert(db, t, 'stray-3');
+        })().then(
+          () => 'ran',
+          (error: Error) => error.name,
+        );
+        void chain.then((outcome) => {
+          chainOutcome = outcome;
+        });
+        await Promise.all([chain, Promise.reject(new Error('refused'))]);
+      }),
+      dialect.writeTransaction((db) => insert(db, t, 'c')),
+    ]);
+    expect(settled.map((s) => s.status)).toStrictEqual(['fulfilled', 'rejected', 'fulfilled']);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const { rows } = await sql<{ id: string }>`select id from ${sql.table(t)} order by n`.execute(
+      dialect.db,
+    );
+    expect(rows.map((r) => r.id)).toStrictEqual(['a', 'c']);
+    expect(chainOutcome).toBe('StatementAfterItsWork');
+  });
+
   it('splits more writes than a batch holds into a few transactions, every one committed', async () => {
     const t = await freshTable();
     const ids = Array.from({ length: 100 }, (_, k) => `v${k}`);

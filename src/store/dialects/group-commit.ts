@@ -11,6 +11,10 @@
  * savepoint the engine can no longer roll back to), every work of the batch fails with it, and
  * none was acknowledged.
  *
+ * A statement a work issued and did not await is refused once the work has ended
+ * (`StatementAfterItsWork`, checked by every connection: fenced-dialect.ts), so nothing of a
+ * finished work runs in its neighbour's savepoint or the batch's commit.
+ *
  * PostgreSQL uses it too since ADR 017 (ADR 012 had measured no gain there): commits there take
  * turns on the `audit_head` and `data_version` locks through their WAL flush, and each statement
  * is a round trip, so a batch saves flushes, lock hand-overs and BEGIN/COMMIT round trips.
@@ -43,8 +47,41 @@ interface SavepointPlace {
  */
 const maxBatch = 128;
 
-/** The batch whose works are running, as seen from inside a work (and what it awaits). */
-const runningBatch = new AsyncLocalStorage<{ done: boolean }>();
+/**
+ * The work a statement or a write was asked for from, seen through the async context it runs in;
+ * `settled` once the work has returned or thrown. Continuations a work left running keep its
+ * scope, which is how their statements are told apart from the batch's own (see `fencedDialect`).
+ */
+const workScope = new AsyncLocalStorage<{ settled: boolean }>();
+
+/** Runs `work` in a scope of its own, settled when it returns or throws. */
+async function runWork<T>(work: Work<T>, trx: Kysely<Database>): Promise<T> {
+  const scope = { settled: false };
+  try {
+    return await workScope.run(scope, () => work(trx));
+  } finally {
+    scope.settled = true;
+  }
+}
+
+/**
+ * A statement asked for by a work that has already returned or thrown: one it issued and did not
+ * await. Run, it would land after the work's rollback or release — in the next work's savepoint,
+ * in the batch's transaction and its commit, or in no transaction at all — so it is refused.
+ */
+export class StatementAfterItsWork extends Error {
+  constructor() {
+    super(
+      'A statement was issued by a write that had already ended (a query it did not await); it was not run.',
+    );
+    this.name = 'StatementAfterItsWork';
+  }
+}
+
+/** Throws when the statement about to run belongs to a work that has ended. */
+export function assertWorkNotEnded(): void {
+  if (workScope.getStore()?.settled === true) throw new StatementAfterItsWork();
+}
 
 /**
  * A write asked for from inside a write of the same store would wait for the batch that is
@@ -102,31 +139,23 @@ export function groupCommitting(
     scheduled = true;
     // setImmediate, not a microtask: requests whose bytes arrived meanwhile are parsed first (the
     // poll phase) and join this batch instead of the next.
+    // Outside any work's scope: the batch's own statements (BEGIN, savepoints, COMMIT) are never
+    // refused as a work's, though the first caller may be a continuation of an ended work.
     setImmediate(() => {
-      void runBatch(queue.splice(0, batchLimit)).finally(() => {
-        scheduled = false;
-        if (queue.length > 0) schedule();
-      });
+      void workScope
+        .exit(() => runBatch(queue.splice(0, batchLimit)))
+        .finally(() => {
+          scheduled = false;
+          if (queue.length > 0) schedule();
+        });
     });
   }
 
   async function runBatch(batch: Waiting[]): Promise<void> {
-    const running = { done: false };
-    try {
-      await runWorks(batch, running);
-    } finally {
-      running.done = true;
-    }
-  }
-
-  async function runWorks(batch: Waiting[], running: { done: boolean }): Promise<void> {
     const [only] = batch;
     if (batch.length === 1 && only !== undefined) {
       // Alone, a work needs no savepoint: its own throw rolls the transaction back.
-      await transaction((trx) => runningBatch.run(running, () => only.work(trx))).then(
-        only.resolve,
-        only.reject,
-      );
+      await transaction((trx) => runWork(only.work, trx)).then(only.resolve, only.reject);
       return;
     }
     const outcomes: Outcome[] = [];
@@ -136,9 +165,7 @@ export function groupCommitting(
         let begun = false;
         for (const [k, waiting] of batch.entries()) {
           const place: SavepointPlace = { begun, chained: joins && k + 1 < batch.length };
-          const outcome = await runningBatch.run(running, () =>
-            inSavepoint(trx, waiting.work, place),
-          );
+          const outcome = await inSavepoint(trx, waiting.work, place);
           outcomes.push(outcome);
           begun = place.chained;
         }
@@ -158,8 +185,9 @@ export function groupCommitting(
   }
 
   return <T>(work: Work<T>) => {
-    const running = runningBatch.getStore();
-    if (running !== undefined && !running.done) return Promise.reject(new NestedWriteTransaction());
+    const running = workScope.getStore();
+    if (running !== undefined && !running.settled)
+      return Promise.reject(new NestedWriteTransaction());
     return new Promise<T>((resolve, reject) => {
       queue.push({ work, resolve: resolve as (value: unknown) => void, reject });
       schedule();
@@ -193,7 +221,7 @@ async function inSavepoint(
   if (!place.begun) await trx.executeQuery(begin);
   let value: unknown;
   try {
-    value = await work(trx);
+    value = await runWork(work, trx);
   } catch (error) {
     await settleStrayStatements();
     try {

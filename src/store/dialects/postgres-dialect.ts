@@ -2,6 +2,7 @@ import { CompiledQuery, type Insertable, Kysely, PostgresDialect, sql } from 'ky
 import pg from 'pg';
 import { preparedQuery } from '../prepared-query.js';
 import type { Database, VersionsTable } from '../schema.js';
+import { fencedDialect } from './fenced-dialect.js';
 import { groupCommitting } from './group-commit.js';
 import { nextReadShared } from './next-read.js';
 import { appendAuditEntryPostgres, auditAppendFunction } from './postgres-audit-append.js';
@@ -73,7 +74,7 @@ export function postgresDialect(options: PostgresOptions): StoreDialect {
   // pool has already discarded the client and opens a new one on next use, so there is nothing
   // else to do; queries in flight still fail and surface through their own promises.
   pool.on('error', () => undefined);
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  const db = new Kysely<Database>({ dialect: fencedDialect(new PostgresDialect({ pool })) });
   // One primary-key read of the `data_version` row, shared by the calls of one event-loop turn.
   let closed = false;
   const readVersion = nextReadShared(async () => {

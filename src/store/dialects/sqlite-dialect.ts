@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import { Kysely, SqliteDialect, sql } from 'kysely';
 import type { Database } from '../schema.js';
+import { fencedDialect } from './fenced-dialect.js';
 import { groupCommitting, settleStrayStatements } from './group-commit.js';
 import { cachingStatements } from './statement-cache.js';
 import { appendOnlyMessage, type StoreDialect, type StoreErrorKind } from './store-dialect.js';
@@ -35,7 +36,7 @@ export function sqliteDialect(options: SqliteOptions): StoreDialect {
   database.pragma('foreign_keys = ON');
   database.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`);
   const db = new Kysely<Database>({
-    dialect: new SqliteDialect({ database: cachingStatements(database) }),
+    dialect: fencedDialect(new SqliteDialect({ database: cachingStatements(database) })),
   });
   // Each :memory: database is private to its connection, so it gets its own queue.
   const key = options.file === ':memory:' ? undefined : resolve(options.file);
