@@ -69,7 +69,7 @@ async function runWork<T>(work: Work<T>, trx: Kysely<Database>): Promise<T> {
  * await. Run, it would land after the work's rollback or release — in the next work's savepoint,
  * in the batch's transaction and its commit, or in no transaction at all — so it is refused.
  */
-export class StatementAfterItsWork extends Error {
+class StatementAfterItsWork extends Error {
   constructor() {
     super(
       'A statement was issued by a write that had already ended (a query it did not await); it was not run.',
