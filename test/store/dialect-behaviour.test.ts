@@ -2,6 +2,7 @@
  * What each dialect does where the engines differ, checked on the SQL it compiles: no database is
  * needed. That the lock holds under concurrency is the store contract's business.
  */
+import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { postgresDialect, sqliteDialect } from '../../src/store/index.js';
 
@@ -49,6 +50,22 @@ describe('claimForUpdateSkipLocked', () => {
     try {
       const query = dialect.db.selectFrom('jobs').select('id');
       expect(dialect.claimForUpdateSkipLocked(query)).toBe(query);
+    } finally {
+      await dialect.destroy();
+    }
+  });
+});
+
+describe('SQLite savepoint journals', () => {
+  it('keeps the writer’s temporary store (savepoint and statement journals) in memory', async () => {
+    const dialect = sqliteDialect({ file: ':memory:' });
+    try {
+      // 2 = MEMORY: a grouped write's savepoint journal would otherwise spill to a temporary
+      // file past 64 KiB, a page write per changed page on every create.
+      const rows = await dialect.writeTransaction((trx) =>
+        sql<{ temp_store: number }>`pragma temp_store`.execute(trx),
+      );
+      expect(rows.rows).toEqual([{ temp_store: 2 }]);
     } finally {
       await dialect.destroy();
     }

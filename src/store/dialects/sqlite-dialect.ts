@@ -35,6 +35,12 @@ export function sqliteDialect(options: SqliteOptions): StoreDialect {
   database.pragma(`synchronous = ${options.synchronous ?? 'FULL'}`);
   database.pragma('foreign_keys = ON');
   database.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`);
+  // Each grouped write runs in a savepoint (ADR 012), whose journal keeps the first-seen copy of
+  // every page the write changes: a create's twenty-odd pages pass SQLite's 64 KiB spill limit,
+  // and the journal then went to a temporary file, a page write per page (two system calls) on
+  // every create, more than the WAL itself took. In memory it costs a copy of the page; it lives
+  // only until the savepoint's release or rollback, and durability is the WAL's business alone.
+  database.pragma('temp_store = MEMORY');
   const db = new Kysely<Database>({
     dialect: fencedDialect(new SqliteDialect({ database: cachingStatements(database) })),
   });
