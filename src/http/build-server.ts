@@ -2,7 +2,6 @@
  * The Fastify server: problem-details errors, authentication, idempotency, ETags, the OpenAPI
  * document at /api/v1/openapi.json, and the /api/v1 routes over the use cases.
  */
-import helmet from '@fastify/helmet';
 import swagger from '@fastify/swagger';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import {
@@ -36,6 +35,7 @@ import { errors, recordSchemas } from './record-schemas.js';
 import { requestRoutes } from './request-routes.js';
 import { reviewRoutes } from './review-routes.js';
 import { rolloutRoutes } from './rollout-routes.js';
+import { registerSecurityHeaders } from './security-headers.js';
 import { registerWebApp } from './web-app.js';
 
 export interface HttpDeps {
@@ -181,12 +181,7 @@ export function buildServer(deps: HttpDeps): FastifyInstance {
   for (const schema of recordSchemas) app.addSchema(schema);
   registerSwagger(app);
   // An API, never a page: nothing may load, frame or sniff its answers.
-  app.register(helmet, {
-    contentSecurityPolicy: {
-      useDefaults: false,
-      directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] },
-    },
-  });
+  registerSecurityHeaders(app);
   app.setErrorHandler(sendProblem);
   // The app fetches the issuer's discovery document and token endpoint when it signs in there.
   const connectOrigins = deps.oidcIssuer?.browser ? [new URL(deps.oidcIssuer.issuer).origin] : [];
