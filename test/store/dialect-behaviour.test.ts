@@ -70,4 +70,20 @@ describe('SQLite savepoint journals', () => {
       await dialect.destroy();
     }
   });
+
+  it('keeps a migration’s journals on disk (it may rewrite whole tables), and memory after', async () => {
+    const dialect = sqliteDialect({ file: ':memory:' });
+    try {
+      const during = await dialect.runExclusive(() =>
+        sql<{ temp_store: number }>`pragma temp_store`.execute(dialect.db),
+      );
+      expect(during.rows).toEqual([{ temp_store: 0 }]);
+      const after = await dialect.writeTransaction((trx) =>
+        sql<{ temp_store: number }>`pragma temp_store`.execute(trx),
+      );
+      expect(after.rows).toEqual([{ temp_store: 2 }]);
+    } finally {
+      await dialect.destroy();
+    }
+  });
 });

@@ -24,6 +24,9 @@ export interface SqliteOptions {
  */
 const queues = new Map<string, { tail: Promise<unknown> }>();
 
+/** The writer's temporary store (savepoint and statement journals) outside migrations. */
+const tempInMemory = 'MEMORY';
+
 /**
  * better-sqlite3 on one connection in WAL mode. Kysely already serialises use of that connection,
  * but a transaction here spans many awaits, so the queue keeps a second `transaction()` from even
@@ -39,8 +42,9 @@ export function sqliteDialect(options: SqliteOptions): StoreDialect {
   // every page the write changes: a create's twenty-odd pages pass SQLite's 64 KiB spill limit,
   // and the journal then went to a temporary file, a page write per page (two system calls) on
   // every create, more than the WAL itself took. In memory it costs a copy of the page; it lives
-  // only until the savepoint's release or rollback, and durability is the WAL's business alone.
-  database.pragma('temp_store = MEMORY');
+  // only until the savepoint's release or rollback, and durability is the WAL's business alone
+  // (ADR 022). Migrations, which may rewrite whole tables, keep their journals on disk.
+  database.pragma(`temp_store = ${tempInMemory}`);
   const db = new Kysely<Database>({
     dialect: fencedDialect(new SqliteDialect({ database: cachingStatements(database) })),
   });
@@ -168,7 +172,17 @@ export function sqliteDialect(options: SqliteOptions): StoreDialect {
     countCommitsStatements: () => [],
     dataVersionStatements: () => [],
     dropDataVersionStatements: () => [],
-    runExclusive,
+    // A migration's statement may change every page of a large table, and its journal would
+    // hold a copy of each: on disk, as SQLite's default has it.
+    runExclusive: (work) =>
+      runExclusive(async () => {
+        database.pragma('temp_store = DEFAULT');
+        try {
+          return await work();
+        } finally {
+          database.pragma(`temp_store = ${tempInMemory}`);
+        }
+      }),
     // SQLite has no row locks and no `FOR UPDATE`. None is needed: every write transaction
     // starts with BEGIN IMMEDIATE and holds the database's one write lock to commit (queued in
     // this process, busy_timeout across processes), so no other writer runs in between.
