@@ -88,7 +88,7 @@ import {
   createNotificationChannels,
   type SmtpConfig,
 } from './notify/index.js';
-import { createStore, type StoreConfig } from './store/index.js';
+import { createStore, nextReadShared, type StoreConfig } from './store/index.js';
 
 export interface Registry {
   config: Config;
@@ -414,9 +414,12 @@ export async function assertNotificationTargets(registry: Registry): Promise<voi
  * statement, skipped while the store's data version says nothing was committed since the last
  * one (no commit, no change of epoch; on PostgreSQL the data version is itself one statement, but
  * one shared by every call of the same turn of the event loop: the requests that arrived together).
+ * The epoch read is shared the same way: under writes the data version moves with every commit,
+ * and the requests a commit answered come back together and would each read the epoch.
  */
 export function storeDirectory(store: Store): VersionedDirectory {
   let known: { version: number; epoch: number } | undefined;
+  const readEpoch = nextReadShared(() => store.readOne((tx) => tx.identity.epoch()));
   return {
     findToken: (id) =>
       store.read(async (tx): Promise<TokenHolder | undefined> => {
@@ -434,7 +437,7 @@ export function storeDirectory(store: Store): VersionedDirectory {
       // Read first: the epoch read after it is at least as new as what it is filed under.
       const version = await store.dataVersion();
       if (version !== undefined && known?.version === version) return known.epoch;
-      const epoch = await store.readOne((tx) => tx.identity.epoch());
+      const epoch = await readEpoch();
       if (version !== undefined) known = { version, epoch };
       return epoch;
     },

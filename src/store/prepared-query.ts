@@ -6,6 +6,18 @@ class Slot {
   constructor(readonly name: string) {}
 }
 
+/**
+ * The SQL texts compiled here, each with a name: on PostgreSQL they run as named prepared
+ * statements, parsed once per connection (postgres-named-statements.ts, ADR 021). A fixed set,
+ * one per query and engine, so a connection holds a bounded number of them.
+ */
+const statementNames = new Map<string, string>();
+
+/** The statement name of a text `preparedQuery` compiled, if it is one. */
+export function preparedStatementName(sql: string): string | undefined {
+  return statementNames.get(sql);
+}
+
 interface Template<P> {
   compiled: CompiledQuery;
   /** The parameters it was compiled with: a call with others would lose or misplace values. */
@@ -41,6 +53,9 @@ export function preparedQuery<P extends Record<string, unknown>, O>(
       if (!places.some((place) => 'name' in place && place.name === name)) {
         throw new Error(`Prepared query parameter ${name} is not bound in: ${compiled.sql}`);
       }
+    }
+    if (!statementNames.has(compiled.sql)) {
+      statementNames.set(compiled.sql, `clearance_${statementNames.size + 1}`);
     }
     const made: Template<P> = {
       compiled,

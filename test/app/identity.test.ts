@@ -32,6 +32,23 @@ async function bootstrapped(open: () => Promise<StoreHarness>) {
 }
 
 forEachStore('identity use cases', (open) => {
+  it('reads the identity epoch once for the requests of one turn of the event loop', async () => {
+    const { h } = await bootstrapped(open);
+    const { store } = h.deps;
+    let reads = 0;
+    const counting = {
+      ...store,
+      readOne: <T>(work: Parameters<typeof store.readOne<T>>[0]) => {
+        reads += 1;
+        return store.readOne(work);
+      },
+    };
+    const directory = storeDirectory(counting);
+    const epochs = await Promise.all([directory.epoch(), directory.epoch(), directory.epoch()]);
+    expect(new Set(epochs).size).toBe(1);
+    expect(reads).toBe(1);
+  });
+
   it('bootstraps the first admin once, audited as system:bootstrap', async () => {
     const { h, token, auth } = await bootstrapped(open);
     const principal = await auth(token.token);

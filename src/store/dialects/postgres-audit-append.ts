@@ -8,6 +8,7 @@
  * the COMMIT only.
  */
 import { sql } from 'kysely';
+import { preparedQuery } from '../prepared-query.js';
 import type { AppendedAuditEntry, StoreDialect } from './store-dialect.js';
 
 /**
@@ -71,13 +72,41 @@ begin
 end;
 $$`;
 
+/** The call, compiled once (prepared-query.ts): a named statement on every connection. */
+const callAppend = preparedQuery(
+  (
+    db,
+    p: {
+      before: string;
+      after: string;
+      time: string;
+      action: string;
+      subjectType: string;
+      subjectId: string;
+      actorId: string;
+      model: string | null;
+    },
+  ) => {
+    const query = sql<{ appended_seq: string | number; appended_leaf_hash: string }>`
+      select appended_seq, appended_leaf_hash from clearance_append_audit_entry(
+        ${p.before}, ${p.after}, ${p.time}, ${p.action},
+        ${p.subjectType}, ${p.subjectId}, ${p.actorId}, ${p.model})`;
+    return { compile: () => query.compile(db) };
+  },
+);
+
 /** Calls the function inside the caller's transaction. */
 export const appendAuditEntryPostgres: StoreDialect['appendAuditEntry'] = async (db, row) => {
-  const { rows } = await sql<{ appended_seq: string | number; appended_leaf_hash: string }>`
-    select appended_seq, appended_leaf_hash from clearance_append_audit_entry(
-      ${row.textBeforeSeq}, ${row.textAfterSeq}, ${row.time}, ${row.action},
-      ${row.subjectType}, ${row.subjectId}, ${row.actorId}, ${row.model})`.execute(db);
-  const [first] = rows;
+  const [first] = await callAppend(db, {
+    before: row.textBeforeSeq,
+    after: row.textAfterSeq,
+    time: row.time,
+    action: row.action,
+    subjectType: row.subjectType,
+    subjectId: row.subjectId,
+    actorId: row.actorId,
+    model: row.model,
+  });
   return first === undefined ? undefined : appended(first);
 };
 

@@ -6,6 +6,7 @@ import { fencedDialect } from './fenced-dialect.js';
 import { groupCommitting } from './group-commit.js';
 import { nextReadShared } from './next-read.js';
 import { appendAuditEntryPostgres, auditAppendFunction } from './postgres-audit-append.js';
+import { namingStatements } from './postgres-named-statements.js';
 import { appendOnlyMessage, type StoreDialect, type StoreErrorKind } from './store-dialect.js';
 
 export interface PostgresOptions {
@@ -74,7 +75,9 @@ export function postgresDialect(options: PostgresOptions): StoreDialect {
   // pool has already discarded the client and opens a new one on next use, so there is nothing
   // else to do; queries in flight still fail and surface through their own promises.
   pool.on('error', () => undefined);
-  const db = new Kysely<Database>({ dialect: fencedDialect(new PostgresDialect({ pool })) });
+  const db = new Kysely<Database>({
+    dialect: fencedDialect(new PostgresDialect({ pool: namingStatements(pool) })),
+  });
   // One primary-key read of the `data_version` row, shared by the calls of one event-loop turn.
   let closed = false;
   const readVersion = nextReadShared(async () => {

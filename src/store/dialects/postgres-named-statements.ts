@@ -1,0 +1,89 @@
+/**
+ * Compiled-once queries (prepared-query.ts) run on PostgreSQL as named prepared statements (ADR
+ * 021). Kysely's PostgreSQL driver hands `pg` the SQL text and its values, which `pg` sends as an
+ * unnamed statement: PostgreSQL parses, analyses and plans it again on every call. Given a name,
+ * `pg` sends the Parse once per connection and then only Bind and Execute, and PostgreSQL keeps
+ * the parsed statement (and, once it has judged a generic plan no worse, the plan) per session.
+ *
+ * Only texts `preparedQuery` compiled are named: a fixed, small set, so each connection holds a
+ * bounded number of statements. Any other text runs unnamed, as before.
+ */
+import type { PostgresCursor, PostgresPool, PostgresPoolClient, PostgresQueryResult } from 'kysely';
+import type pg from 'pg';
+import { preparedStatementName } from '../prepared-query.js';
+
+/**
+ * A named statement whose tables changed shape under it (a migration run by a newer server
+ * during a rolling upgrade; `select *` now has another column) fails with this, on every call,
+ * for as long as the session keeps it.
+ */
+function isStalePlan(error: unknown): boolean {
+  return (
+    (error as { code?: unknown } | null)?.code === '0A000' &&
+    String((error as Error).message).includes('cached plan must not change result type')
+  );
+}
+
+/** A pooled connection as Kysely's driver sees it, naming compiled-once statements. */
+class NamingClient implements PostgresPoolClient {
+  /** A statement of this session went stale: the session is closed on release, not pooled. */
+  stale = false;
+
+  constructor(readonly client: pg.PoolClient) {}
+
+  query<R>(sql: string, parameters: ReadonlyArray<unknown>): Promise<PostgresQueryResult<R>>;
+  query<R>(cursor: PostgresCursor<R>): PostgresCursor<R>;
+  query<R>(
+    what: string | PostgresCursor<R>,
+    parameters: ReadonlyArray<unknown> = [],
+  ): Promise<PostgresQueryResult<R>> | PostgresCursor<R> {
+    // pg's overloads do not know Kysely's cursor type; a cursor is passed through untouched.
+    if (typeof what !== 'string') return this.client.query(what as never) as PostgresCursor<R>;
+    return this.run<R>(what, parameters);
+  }
+
+  private async run<R>(sql: string, parameters: ReadonlyArray<unknown>) {
+    const name = preparedStatementName(sql);
+    if (name === undefined || this.stale) return this.unnamed<R>(sql, parameters);
+    try {
+      const result = await this.client.query({ name, text: sql, values: [...parameters] });
+      return result as unknown as PostgresQueryResult<R>;
+    } catch (error) {
+      if (!isStalePlan(error)) throw error;
+      // Every named statement of this session may be stale: it runs unnamed from now on and is
+      // closed when released, so the pool opens a fresh one. Outside a transaction block the
+      // statement is simply run again; inside one the transaction is aborted and the error is
+      // the caller's, once per session.
+      this.stale = true;
+      if (this.client.getTransactionStatus() !== 'I') throw error;
+      return this.unnamed<R>(sql, parameters);
+    }
+  }
+
+  private async unnamed<R>(sql: string, parameters: ReadonlyArray<unknown>) {
+    const result = await this.client.query(sql, [...parameters]);
+    return result as unknown as PostgresQueryResult<R>;
+  }
+
+  release(destroy?: boolean): void {
+    this.client.release(destroy === true || this.stale);
+  }
+}
+
+/** `pool` as Kysely's driver sees it, its connections naming compiled-once statements. */
+export function namingStatements(pool: pg.Pool): PostgresPool {
+  // One wrapper per pooled connection: Kysely keeps its connection objects by client.
+  const wrappers = new WeakMap<pg.PoolClient, NamingClient>();
+  return {
+    async connect() {
+      const client = await pool.connect();
+      let wrapper = wrappers.get(client);
+      if (wrapper === undefined || wrapper.stale) {
+        wrapper = new NamingClient(client);
+        wrappers.set(client, wrapper);
+      }
+      return wrapper;
+    },
+    end: () => pool.end(),
+  };
+}

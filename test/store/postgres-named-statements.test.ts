@@ -1,0 +1,70 @@
+/**
+ * Compiled-once queries run on PostgreSQL as named prepared statements (ADR 021): parsed once
+ * per connection. Attacked where that can lie: a table changing shape under a statement a
+ * connection already holds (a newer server's migration during a rolling upgrade).
+ */
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { postgresDialect } from '../../src/store/dialects/postgres-dialect.js';
+import type { StoreDialect } from '../../src/store/dialects/store-dialect.js';
+import { preparedQuery } from '../../src/store/prepared-query.js';
+import { type FreshPostgres, freshPostgresDatabase, postgresForSuite } from './engines.js';
+
+const title = 'named statements on PostgreSQL';
+
+describe.runIf(postgresForSuite(title))(title, () => {
+  let database: FreshPostgres;
+  let dialect: StoreDialect;
+  beforeAll(async () => {
+    database = await freshPostgresDatabase();
+    // One connection: every statement of a case meets the statements the case prepared.
+    dialect = postgresDialect({ url: database.url, poolSize: 1 });
+  });
+  afterAll(async () => {
+    await dialect.destroy();
+    await database.drop();
+  });
+
+  const prepared = async () =>
+    (
+      await sql<{ statement: string }>`select statement from pg_prepared_statements`.execute(
+        dialect.db,
+      )
+    ).rows.map((row) => row.statement);
+
+  it('parses a compiled-once query once per connection and binds each call', async () => {
+    const plusOne = preparedQuery((db, p: { n: number }) => {
+      const query = sql<{ m: number }>`select cast(${p.n} as integer) + 1 as m`;
+      return { compile: () => query.compile(db) };
+    });
+    expect(await plusOne(dialect.db, { n: 1 })).toEqual([{ m: 2 }]);
+    expect(await plusOne(dialect.db, { n: 41 })).toEqual([{ m: 42 }]);
+    expect((await prepared()).filter((text) => text.includes('+ 1 as m'))).toHaveLength(1);
+  });
+
+  it('leaves other queries unnamed', async () => {
+    await sql`select cast(${1} as integer) + 2 as unnamed_query`.execute(dialect.db);
+    expect((await prepared()).some((text) => text.includes('unnamed_query'))).toBe(false);
+  });
+
+  it('runs a statement again when its table changed shape under it, outside a transaction', async () => {
+    await sql`create table reshaped (a integer)`.execute(dialect.db);
+    await sql`insert into reshaped (a) values (1)`.execute(dialect.db);
+    const all = preparedQuery((db) => db.selectFrom('reshaped' as never).selectAll());
+    expect(await all(dialect.db, {})).toEqual([{ a: 1 }]);
+    await sql`alter table reshaped add column b integer`.execute(dialect.db);
+    expect(await all(dialect.db, {})).toEqual([{ a: 1, b: null }]);
+  });
+
+  it('fails the one transaction a changed table met, and the next one parses afresh', async () => {
+    await sql`create table reshaped_in_trx (a integer)`.execute(dialect.db);
+    await sql`insert into reshaped_in_trx (a) values (1)`.execute(dialect.db);
+    const all = preparedQuery((db) => db.selectFrom('reshaped_in_trx' as never).selectAll());
+    const read = () => dialect.writeTransaction((db) => all(db, {}));
+    expect(await read()).toEqual([{ a: 1 }]);
+    await sql`alter table reshaped_in_trx add column b integer`.execute(dialect.db);
+    await expect(read()).rejects.toThrow(/cached plan must not change result type/);
+    expect(await read()).toEqual([{ a: 1, b: null }]);
+    expect(await read()).toEqual([{ a: 1, b: null }]);
+  });
+});
