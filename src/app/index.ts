@@ -199,6 +199,7 @@ export type {
   KpiPullRequest,
   KpiSource,
 } from './shared/kpi-source-port.js';
+export { LineageReadings } from './shared/lineage-readings.js';
 export type * from './shared/notification-ports.js';
 export type * from './shared/ports.js';
 export { type HotReads, hotReads, type ReadCache, readCache } from './shared/read-cache.js';

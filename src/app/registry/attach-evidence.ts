@@ -15,6 +15,7 @@ import {
 import type { AppDeps } from '../shared/app-deps.js';
 import { auditRecord } from '../shared/audit-record.js';
 import { assertAnyRole, guarded } from '../shared/authorise.js';
+import { readLineageBytes } from '../shared/lineage-readings.js';
 import { loadModel, loadPolicy } from '../shared/load-policy.js';
 import type { Repositories } from '../shared/ports.js';
 import { versionRegistrars } from './register-version.js';
@@ -54,6 +55,7 @@ export async function attachEvidence(
   // through its grace period while this attach is in flight.
   await recordUploads(deps, principal, input.files);
   const stored = await Promise.all(input.files.map((f) => deps.blobs.put(f.bytes)));
+  rememberLineage(deps, input.files, stored);
   const subject = { type: 'version', id: `${input.model}@${input.version}` };
   const context = { actor: principal, action: 'evidence.attach', subject };
   return guarded(deps, context, () =>
@@ -69,6 +71,26 @@ export async function attachEvidence(
       return insertEvidence(tx, { deps, principal, model, version, existing, files, stored });
     }),
   );
+}
+
+/**
+ * Lineage files' trainers, read from the bytes at hand (ADR 020): the approvals and the execution
+ * that follow then need not read them back from the blob store. Kept by digest, the reading holds
+ * whether or not this attach commits.
+ */
+function rememberLineage(
+  deps: AppDeps,
+  files: readonly EvidenceFile[],
+  stored: readonly StoredBlob[],
+): void {
+  const readings = deps.lineageReadings;
+  if (readings === undefined) return;
+  for (const [i, file] of files.entries()) {
+    const blob = stored[i];
+    if (blob && classifyEvidenceFile(file.path).kind === 'lineage') {
+      readings.remember(blob.digest, readLineageBytes(file.bytes));
+    }
+  }
 }
 
 /** The files' paths and format limits on their own, before any I/O: every problem at once. */

@@ -2,6 +2,7 @@ import type { GateResultCache } from '../gate-evaluation/gate-result-cache.js';
 import type { AccessDenialThrottle } from '../identity/access-denials.js';
 import type { UploadQuota } from '../registry/upload-quota.js';
 import type { KpiSource } from './kpi-source-port.js';
+import type { LineageReadings } from './lineage-readings.js';
 import type { NotificationSettings } from './notification-ports.js';
 import type { BlobStore, Clock, GateRunner, IdGenerator, Store, TokenIssuer } from './ports.js';
 import type { HotReads } from './read-cache.js';
@@ -18,6 +19,11 @@ export interface AppDeps {
    * the same input under its lock; without it (tests of single use cases) they evaluate inside.
    */
   gateResults?: GateResultCache;
+  /**
+   * Lineage blobs' trainers by blob digest (ADR 020), read once per blob for separation of
+   * duties; without it every approval and execution reads the blob again.
+   */
+  lineageReadings?: LineageReadings;
   clock: Clock;
   ids: IdGenerator;
   tokens: TokenIssuer;

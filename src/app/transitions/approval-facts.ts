@@ -12,13 +12,13 @@ import { emergencySignOffRules } from '../../domain/emergency-sign-off.js';
 import {
   type EvidenceRecord,
   evidenceSetDigest,
-  isClearanceError,
   type Policy,
   type TransitionPolicy,
   type TransitionRequest,
   type VersionView,
 } from '../../domain/index.js';
 import type { AppDeps } from '../shared/app-deps.js';
+import { readLineageBlob } from '../shared/lineage-readings.js';
 import type { Repositories } from '../shared/ports.js';
 
 /**
@@ -117,7 +117,7 @@ const noTrainersKnown: LineageTrainers = new Map();
  * is not kept, so the transaction reads it again and fails closed on its own reading.
  */
 export async function lineageTrainersAhead(
-  deps: Pick<AppDeps, 'store' | 'blobs'>,
+  deps: Pick<AppDeps, 'store' | 'blobs' | 'lineageReadings'>,
   requestId: string,
 ): Promise<LineageTrainers> {
   let records: readonly EvidenceRecord[];
@@ -129,8 +129,19 @@ export async function lineageTrainersAhead(
   } catch {
     return noTrainersKnown;
   }
+  return lineageTrainersOf(deps, records);
+}
+
+/**
+ * The trainers of the lineage blobs among `records`, a version's evidence listed by the caller
+ * (an execution lists it for its gates anyway): `lineageTrainersAhead` without its own read.
+ */
+export async function lineageTrainersOf(
+  deps: Pick<AppDeps, 'blobs' | 'lineageReadings'>,
+  records: readonly Pick<EvidenceRecord, 'kind' | 'digest'>[],
+): Promise<LineageTrainers> {
   const lineage = records.filter((r) => r.kind === 'lineage');
-  const readings = await Promise.all(lineage.map((r) => lineageTrainer(deps, r.digest)));
+  const readings = await Promise.all(lineage.map((r) => readLineageBlob(deps, r.digest)));
   const known = new Map<string, string | null>();
   for (const [i, reading] of readings.entries()) {
     const digest = lineage[i]?.digest;
@@ -147,7 +158,7 @@ export async function lineageTrainersAhead(
  * the blob's reading from before the transaction.
  */
 async function evidenceTrainers(
-  deps: Pick<AppDeps, 'blobs'>,
+  deps: Pick<AppDeps, 'blobs' | 'lineageReadings'>,
   tx: Repositories,
   input: { version: Pick<VersionView, 'model' | 'version'> } & EvidenceRead,
 ): Promise<readonly string[] | 'unreadable'> {
@@ -157,45 +168,11 @@ async function evidenceTrainers(
   const trainers: string[] = [];
   for (const record of records) {
     const kept = known.get(record.digest);
-    const trainer = kept !== undefined ? kept : await lineageTrainer(deps, record.digest);
+    const trainer = kept !== undefined ? kept : await readLineageBlob(deps, record.digest);
     if (trainer === 'unreadable') return 'unreadable';
     if (trainer !== null) trainers.push(trainer);
   }
   return trainers;
-}
-
-/** The trainer one lineage blob names, null for none, or `unreadable`. */
-async function lineageTrainer(
-  deps: Pick<AppDeps, 'blobs'>,
-  digest: string,
-): Promise<string | null | 'unreadable'> {
-  const lineage = await readJsonObject(deps, digest);
-  if (lineage === undefined) return 'unreadable';
-  const trainer = lineage.trainedBy;
-  if (trainer === undefined || trainer === null || trainer === '') return null;
-  // A trainer named as anything but text (an array, an object) could never match a person:
-  // fail closed, as for a file that cannot be read.
-  return typeof trainer === 'string' ? trainer : 'unreadable';
-}
-
-async function readJsonObject(
-  deps: Pick<AppDeps, 'blobs'>,
-  digest: string,
-): Promise<Record<string, unknown> | undefined> {
-  try {
-    const value: unknown = JSON.parse(
-      new TextDecoder('utf-8', { fatal: true }).decode(await deps.blobs.get(digest)),
-    );
-    return typeof value === 'object' && value !== null && !Array.isArray(value)
-      ? (value as Record<string, unknown>)
-      : undefined;
-  } catch (error) {
-    // Unparsable or missing bytes: the rule cannot be checked; a bug still surfaces.
-    if (error instanceof SyntaxError || error instanceof TypeError || isClearanceError(error)) {
-      return undefined;
-    }
-    throw error;
-  }
 }
 
 /** What a transaction already read of a version's evidence, so `versionFacts` reads no more. */
@@ -208,7 +185,7 @@ export interface EvidenceRead {
 
 /** The version with the trainers its lineage evidence names, for separation of duties. */
 export async function versionFacts(
-  deps: Pick<AppDeps, 'blobs'>,
+  deps: Pick<AppDeps, 'blobs' | 'lineageReadings'>,
   tx: Repositories,
   version: VersionView,
   read: EvidenceRead = {},

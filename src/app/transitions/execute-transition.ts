@@ -31,6 +31,7 @@ import { openRequestContext } from '../shared/request-context.js';
 import {
   type LineageTrainers,
   lineageTrainersAhead,
+  lineageTrainersOf,
   roleHolders,
   signOffRules,
   versionFacts,
@@ -82,15 +83,22 @@ export async function executeTransition(
     deps,
     { actor: principal, action: 'transition.execute', subject },
     async () => {
-      const [ahead, trainers] = await Promise.all([
-        evaluateAhead(deps, async (tx) => {
-          const now = deps.clock.now();
-          const target = await executionTarget(tx, principal, { ...input, now, lock: false });
-          if (await checkBaselineCurrent(tx, target.request)) throw new Error('stale baseline');
-          return readGateRunInputs(tx, gateRunOf(target));
-        }),
-        lineageTrainersAhead(deps, input.requestId),
-      ]);
+      // One snapshot lists the version's evidence for the gates and for the lineage trainers
+      // (ADR 020); the trainers are read while the gates evaluate.
+      let trainersRead: Promise<LineageTrainers> | undefined;
+      const ahead = await evaluateAhead(deps, async (tx) => {
+        const now = deps.clock.now();
+        const target = await executionTarget(tx, principal, { ...input, now, lock: false });
+        if (await checkBaselineCurrent(tx, target.request)) throw new Error('stale baseline');
+        const inputs = await readGateRunInputs(tx, gateRunOf(target));
+        trainersRead = lineageTrainersOf(deps, inputs.records);
+        // Awaited below; a failure meanwhile is not an unhandled rejection.
+        trainersRead.catch(() => undefined);
+        return inputs;
+      });
+      // Nothing read ahead (no gate result cache, or a refusal the transaction will repeat):
+      // the trainers' own read, as before.
+      const trainers = await (trainersRead ?? lineageTrainersAhead(deps, input.requestId));
       return deps.store.transaction((tx) =>
         attemptExecution(deps, tx, principal, { requestId: input.requestId, ahead, trainers }),
       );
