@@ -3,6 +3,8 @@
  * a row instead of a boxed JS number.
  */
 
+import type { CategoryCodes } from '../domain/index.js';
+
 export class GrowableFloat64 {
   private data: Float64Array;
   length = 0;
@@ -52,11 +54,12 @@ export class GrowableUint8 {
 export class DictionaryBuilder {
   readonly values: string[] = [];
   private readonly index = new Map<string, number>();
-  private codes: Uint32Array;
+  /** Widened (copied) when the 257th and the 65,537th value arrive: see `CategoryCodes`. */
+  private codes: CategoryCodes;
   length = 0;
 
   constructor(initialCapacity = 1024) {
-    this.codes = new Uint32Array(Math.max(16, initialCapacity));
+    this.codes = new Uint8Array(Math.max(16, initialCapacity));
   }
 
   push(value: string): void {
@@ -65,6 +68,9 @@ export class DictionaryBuilder {
       code = this.values.length;
       this.values.push(value);
       this.index.set(value, code);
+      if (code === 0x100 || code === 0x10000) {
+        this.codes = codesFor(code, this.codes.length, this.codes.subarray(0, this.length));
+      }
     }
     this.pushCode(code);
   }
@@ -72,9 +78,7 @@ export class DictionaryBuilder {
   /** Appends a code already known to be in the dictionary (the caller's cache hit). */
   pushCode(code: number): void {
     if (this.length === this.codes.length) {
-      const next = new Uint32Array(this.codes.length * 2);
-      next.set(this.codes);
-      this.codes = next;
+      this.codes = codesFor(this.values.length - 1, this.codes.length * 2, this.codes);
     }
     this.codes[this.length++] = code;
   }
@@ -83,11 +87,23 @@ export class DictionaryBuilder {
     return this.codes[this.length - 1]!;
   }
 
-  toColumn(): { values: string[]; codes: Uint32Array } {
+  toColumn(): { values: string[]; codes: CategoryCodes } {
     return { values: [...this.values], codes: trim(this.codes, this.length) };
   }
 }
 
-function trim<T extends Float64Array | Uint8Array | Uint32Array>(data: T, length: number): T {
+/** An array of `capacity` codes up to `maxCode`, starting with `from`. */
+function codesFor(maxCode: number, capacity: number, from: CategoryCodes): CategoryCodes {
+  const next =
+    maxCode > 0xffff
+      ? new Uint32Array(capacity)
+      : maxCode > 0xff
+        ? new Uint16Array(capacity)
+        : new Uint8Array(capacity);
+  next.set(from);
+  return next;
+}
+
+function trim<T extends Float64Array | CategoryCodes>(data: T, length: number): T {
   return (length >= data.length * 0.8 ? data.subarray(0, length) : data.slice(0, length)) as T;
 }

@@ -107,7 +107,7 @@ export function tallyAtThreshold(input: {
   labels: Uint8Array;
   scores: Float64Array;
   threshold: number;
-  groups?: { values: string[]; codes: Uint32Array };
+  groups?: { values: string[]; codes: Uint8Array | Uint16Array | Uint32Array };
 }): { confusion: ConfusionMetrics; tally: Float64Array } {
   const { labels, scores, threshold, groups } = input;
   assertScores(labels, scores);

@@ -1,13 +1,14 @@
+import { bucketScratchWords, planBuckets, walkInBuckets } from './bucket-walk.js';
 import { normalCdf, normalQuantile } from './normal.js';
 import {
   MAX_PAIRED_ROWS,
+  PlacementWalk,
   type Structural,
   share,
   varianceOf,
-  walkPlacements,
 } from './placements.js';
-import { assertScores, SORT_BYTES_PER_ROW, sortScores } from './score-order.js';
-import { borrowScratch } from './scratch.js';
+import { assertScores, ROW_MASK } from './score-order.js';
+import { borrowBytes } from './scratch.js';
 
 export interface DelongAuc {
   auc: number;
@@ -48,8 +49,7 @@ export function assertConfidence(confidence: number): void {
  */
 export function delongAuc(labels: Uint8Array, scores: Float64Array): DelongAuc {
   assertScores(labels, scores);
-  const scratch = borrowScratch(scores.length);
-  return delongAucOf(walkPlacements(sortScores(scores, labels, scratch)));
+  return delongAucOf(delongWalks({ labels, scoresA: scores }).a);
 }
 
 /** The DeLong AUC and variance of one walk. */
@@ -64,48 +64,52 @@ export function delongAucOf(s: Structural): DelongAuc {
   };
 }
 
-/**
- * S12 of the paired test. A's placements are stored per row; B's sort carries them along, so B's
- * walk meets each row's A placement in B's order, and Σ(a−μa)(b−μb) = Σ(a−μa)·b − μb·Σ(a−μa),
- * which avoids storing B and keeps deviations centred.
- */
-function pairedMoments(labels: Uint8Array, scoresA: Float64Array, scoresB: Float64Array) {
-  const scratch = borrowScratch(labels.length);
-  const placements = pairedPlacements(scratch, labels.length);
-  const a = walkPlacements(sortScores(scoresA, labels, scratch), { store: placements });
-  return walkAgainst({ labels, scoresB, scratch, a, placements });
-}
-
-/**
- * Where A's walk stores its placements for `walkAgainst`: in `scratch`, after the sort's bytes.
- * Throws above `MAX_PAIRED_ROWS` rows, whose placements would not fit in a sort's tag.
- */
-export function pairedPlacements(scratch: ArrayBuffer, rows: number): Uint32Array {
+/** Throws above `MAX_PAIRED_ROWS` rows, whose placements would not fit in a sort's tag. */
+export function assertPairable(rows: number): void {
   if (rows > MAX_PAIRED_ROWS) {
     throw new RangeError(`At most ${MAX_PAIRED_ROWS} rows can be compared by the paired test.`);
   }
-  return new Uint32Array(scratch, SORT_BYTES_PER_ROW * rows, rows);
 }
 
 /**
- * B's walk against A's placements stored in `placements` (from `pairedPlacements`), which B's sort
- * carries in place of the rows, and the covariance S12 of the paired test.
+ * A's DeLong walk and, with `scoresB`, B's walk and the covariance S12 of the paired test, each
+ * walk fed bucket by bucket by `walkInBuckets`. A's walk stores each row's placement; B's sort
+ * carries it in place of the row, so B's walk meets each row's A placement in B's order without a
+ * random read, and Σ(a−μa)(b−μb) = Σ(a−μa)·b − μb·Σ(a−μa), which avoids storing B and keeps
+ * deviations centred. Throws above `MAX_PAIRED_ROWS` rows with `scoresB`.
  */
-export function walkAgainst(input: {
+export function delongWalks(input: {
   labels: Uint8Array;
-  scoresB: Float64Array;
-  scratch: ArrayBuffer;
-  a: Structural;
-  placements: Uint32Array;
-}): { a: Structural; b: Structural; covariance: number } {
-  const { labels, scoresB, scratch, a, placements } = input;
+  scoresA: Float64Array;
+  scoresB?: Float64Array;
+}): { a: Structural; paired?: { a: Structural; b: Structural; covariance: number } } {
+  const { labels, scoresA, scoresB } = input;
+  const total = labels.length;
+  if (scoresB !== undefined) assertPairable(total);
+  if (total > ROW_MASK) throw new RangeError('At most 2^31 − 1 scores can be sorted.');
+  let positives = 0;
+  for (let i = 0; i < total; i++) positives += labels[i] === 0 ? 0 : 1;
+  const counts = { positives, negatives: total - positives };
+  const planA = planBuckets(scoresA);
+  const planB = scoresB === undefined ? undefined : planBuckets(scoresB);
+  const storeWords = scoresB === undefined ? 0 : total;
+  const work = Math.max(bucketScratchWords(planA), planB ? bucketScratchWords(planB) : 0);
+  const buffer = borrowBytes(4 * (storeWords + work));
+  const store = new Uint32Array(buffer, 0, storeWords);
+  const scratch = new Uint32Array(buffer, 4 * storeWords, work);
+  const walkA = new PlacementWalk(scoresB === undefined ? counts : { ...counts, store });
+  walkInBuckets({ values: scoresA, labels, plan: planA, scratch, walk: walkA });
+  const a = walkA.result();
+  if (scoresB === undefined || planB === undefined) return { a };
   const against = { meanPos: a.positives.mean, meanNeg: a.negatives.mean };
-  const b = walkPlacements(sortScores(scoresB, labels, scratch, placements), { against });
+  const walkB = new PlacementWalk({ ...counts, against });
+  walkInBuckets({ values: scoresB, labels, tags: store, plan: planB, scratch, walk: walkB });
+  const b = walkB.result();
   const { pos, posShift, neg, negShift } = b.cross;
   const covariance =
     share(pos - b.positives.mean * posShift, a.positives.count) +
     share(neg - b.negatives.mean * negShift, a.negatives.count);
-  return { a, b, covariance };
+  return { a, paired: { a, b, covariance } };
 }
 
 /**
@@ -144,7 +148,7 @@ export function delongPaired(
   assertConfidence(confidence);
   assertScores(labels, scoresA);
   assertScores(labels, scoresB);
-  return comparisonOf(pairedMoments(labels, scoresA, scoresB), confidence);
+  return comparisonOf(delongWalks({ labels, scoresA, scoresB }).paired!, confidence);
 }
 
 /** The paired test of `delongPaired` from A's and B's walks and their covariance. */

@@ -62,7 +62,7 @@ const TALLY_WIDTH = 5;
 function groupRates(input: {
   labels: Uint8Array;
   predicted: Uint8Array;
-  groups: { values: string[]; codes: Uint32Array };
+  groups: { values: string[]; codes: Uint8Array | Uint16Array | Uint32Array };
 }): GroupRates[] {
   const { labels, predicted, groups } = input;
   const count = groups.values.length;
@@ -135,7 +135,7 @@ function disparateImpact(
 export function fairnessReport(input: {
   labels: Uint8Array;
   predicted: Uint8Array;
-  groups: { values: string[]; codes: Uint32Array };
+  groups: { values: string[]; codes: Uint8Array | Uint16Array | Uint32Array };
   privileged?: string;
 }): FairnessReport {
   const { labels, predicted, groups } = input;

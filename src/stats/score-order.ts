@@ -11,8 +11,9 @@ export interface ScoreOrder {
 }
 
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
-const LO = LITTLE_ENDIAN ? 0 : 1;
-const HI = LITTLE_ENDIAN ? 1 : 0;
+/** Which 32-bit word of a float64 holds its low and high halves. */
+export const LO = LITTLE_ENDIAN ? 0 : 1;
+export const HI = LITTLE_ENDIAN ? 1 : 0;
 
 /**
  * Throws on mismatched lengths or on a NaN score, which has no place in a ranking; callers must
@@ -26,7 +27,7 @@ export function assertScores(labels: Uint8Array, scores: Float64Array): void {
   }
 }
 
-function nanError(row: number): RangeError {
+export function nanError(row: number): RangeError {
   return new RangeError(`Score at row ${row} is NaN; drop or impute it before ranking.`);
 }
 
@@ -223,14 +224,21 @@ export function sortScores(
 }
 
 /**
- * Sorts each run of equal `hi` in `sorted` by `lo`, stably; `temp` (≥ 2n words, free) holds long
- * runs while they are radix-sorted.
+ * Sorts each run of equal `hi` in `sorted` by `lo`, stably; `temp` (≥ 2n
+ * words, free) holds long runs while they are radix-sorted, `counters` (1,024 and 256 entries)
+ * their digit counts.
  */
-function sortRunsByLo(sorted: SortedScores, temp: Uint32Array): void {
+export function sortRunsByLo(
+  sorted: SortedScores,
+  temp: Uint32Array,
+  counters: { counts: Uint32Array; offsets: Uint32Array } = {
+    counts: new Uint32Array(1024),
+    offsets: new Uint32Array(256),
+  },
+): void {
   const { rows, hi, lo } = sorted;
   const n = hi.length;
-  const counts = new Uint32Array(1024);
-  const offsets = new Uint32Array(256);
+  const { counts, offsets } = counters;
   for (let start = 0; start < n; ) {
     const h = hi[start]!;
     let end = start + 1;
@@ -357,7 +365,12 @@ export function tieGroupEnd(sorted: SortedScores, start: number): number {
 }
 
 /** Whether every key has the same digit in this pass (the pass can be skipped). */
-function isConstantDigit(counts: Uint32Array, base: number, radix: number, n: number): boolean {
+export function isConstantDigit(
+  counts: Uint32Array,
+  base: number,
+  radix: number,
+  n: number,
+): boolean {
   for (let d = 0; d < radix; d++) {
     const c = counts[base + d]!;
     if (c === n) return true;
@@ -367,7 +380,12 @@ function isConstantDigit(counts: Uint32Array, base: number, radix: number, n: nu
 }
 
 /** Exclusive prefix sums of one pass's histogram. */
-function prefixOffsets(counts: Uint32Array, base: number, radix: number, out: Uint32Array): void {
+export function prefixOffsets(
+  counts: Uint32Array,
+  base: number,
+  radix: number,
+  out: Uint32Array,
+): void {
   let sum = 0;
   for (let d = 0; d < radix; d++) {
     out[d] = sum;

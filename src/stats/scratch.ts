@@ -1,11 +1,10 @@
 let held: WeakRef<ArrayBuffer> | undefined;
 
 /**
- * Bytes per row every large-input statistic borrows: 24 for the radix sort plus 4 for one stored
- * placement vector (paired DeLong, as integer numerators). One size for all callers, so they share
- * one buffer.
+ * Bytes per row `sortScores` borrows. The DeLong walks (`delongWalks`) borrow by bytes, about 16
+ * a row with a stored placement vector, so after them a sort of the same rows allocates afresh.
  */
-const SCRATCH_BYTES_PER_ROW = 28;
+const SCRATCH_BYTES_PER_ROW = 24;
 
 /**
  * A scratch buffer for `rows` rows, reused across calls while the garbage collector keeps the
@@ -15,7 +14,11 @@ const SCRATCH_BYTES_PER_ROW = 28;
  * calling anything else that borrows it (all users are synchronous and do not nest).
  */
 export function borrowScratch(rows: number): ArrayBuffer {
-  const bytes = SCRATCH_BYTES_PER_ROW * rows;
+  return borrowBytes(SCRATCH_BYTES_PER_ROW * rows);
+}
+
+/** `borrowScratch` by bytes: at least `bytes` long, shared with every other borrower. */
+export function borrowBytes(bytes: number): ArrayBuffer {
   const buffer = held?.deref();
   if (buffer !== undefined && buffer.byteLength >= bytes) return buffer;
   const fresh = new ArrayBuffer(bytes);
