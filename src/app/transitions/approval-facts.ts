@@ -155,7 +155,7 @@ export async function lineageTrainersOf(
  * as the lineage typed at registration. A file that is not a JSON object makes the answer
  * `unreadable` (the rule cannot be checked). Read straight from the blob store (only one field
  * matters, and the gates' evidence reader would write the whole set to disk), unless `known` has
- * the blob's reading from before the transaction.
+ * the blob's reading from before the transaction or the app keeps it by digest (ADR 020).
  */
 async function evidenceTrainers(
   deps: Pick<AppDeps, 'blobs' | 'lineageReadings'>,
