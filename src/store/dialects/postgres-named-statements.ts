@@ -52,8 +52,8 @@ class NamingClient implements PostgresPoolClient {
       if (!isStalePlan(error)) throw error;
       // Every named statement of this session may be stale: it runs unnamed from now on and is
       // closed when released, so the pool opens a fresh one. Outside a transaction block the
-      // statement is simply run again; inside one the transaction is aborted and the error is
-      // the caller's, once per session.
+      // statement is simply run again; inside one the error has aborted the transaction (or the
+      // work's savepoint) and is the caller's, once per session.
       this.stale = true;
       if (this.client.getTransactionStatus() !== 'I') throw error;
       return this.unnamed<R>(sql, parameters);
