@@ -452,15 +452,13 @@ function idempotencyRepo(s: MemoryState): Pick<Repositories, 'idempotency'> {
         held.response = copy(response);
         return true;
       },
-      purgeOlderThan: async (at) => {
-        let purged = 0;
-        for (const [id, record] of s.idempotency) {
-          if (record.createdAt < at) {
-            s.idempotency.delete(id);
-            purged += 1;
-          }
-        }
-        return purged;
+      purgeOlderThan: async (at, limit) => {
+        const expired = [...s.idempotency]
+          .filter(([, record]) => record.createdAt < at)
+          .sort(([, a], [, b]) => (a.createdAt < b.createdAt ? -1 : 1))
+          .slice(0, limit);
+        for (const [id] of expired) s.idempotency.delete(id);
+        return expired.length;
       },
     },
   };

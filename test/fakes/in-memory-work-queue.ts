@@ -170,10 +170,14 @@ function jobRepo(s: WorkQueueState): JobRepository {
           .sort((a, b) => (b.doneAt ?? '').localeCompare(a.doneAt ?? ''))[0];
       return job === undefined ? undefined : clone(job);
     },
-    async purgeFinishedBefore(at) {
-      const before = s.jobs.length;
-      s.jobs = s.jobs.filter((j) => j.doneAt === undefined || j.doneAt >= at);
-      return before - s.jobs.length;
+    async purgeFinishedBefore(at, limit) {
+      const finished = s.jobs
+        .filter((j) => j.doneAt !== undefined && j.doneAt < at)
+        .sort((a, b) => ((a.doneAt ?? '') < (b.doneAt ?? '') ? -1 : 1))
+        .slice(0, limit);
+      const gone = new Set(finished);
+      s.jobs = s.jobs.filter((j) => !gone.has(j));
+      return finished.length;
     },
   };
 }
@@ -249,13 +253,16 @@ export function workQueueRepos(
         );
       },
       get: async (id) => clone(s.outbox.get(id)),
-      async purgeSettledBefore(at) {
-        const settled = [...s.outbox.values()].filter(
-          (e) =>
-            e.createdAt < at &&
-            !s.deliveries.some((d) => d.eventId === e.id && d.status === 'pending') &&
-            !s.jobs.some((j) => j.doneAt === undefined && j.key === `outbox.dispatch:${e.id}`),
-        );
+      async purgeSettledBefore(at, limit) {
+        const settled = [...s.outbox.values()]
+          .filter(
+            (e) =>
+              e.createdAt < at &&
+              !s.deliveries.some((d) => d.eventId === e.id && d.status === 'pending') &&
+              !s.jobs.some((j) => j.doneAt === undefined && j.key === `outbox.dispatch:${e.id}`),
+          )
+          .sort((a, b) => (a.createdAt < b.createdAt ? -1 : 1))
+          .slice(0, limit);
         for (const event of settled) s.outbox.delete(event.id);
         const ids = new Set(settled.map((e) => e.id));
         s.deliveries = s.deliveries.filter((d) => !ids.has(d.eventId));

@@ -5,6 +5,9 @@
  * delivery rows behind.
  */
 import { expect, it } from 'vitest';
+import { scheduledJobHandlers } from '../../src/app/index.js';
+import type { JobContext } from '../../src/app/shared/work-queue-ports.js';
+import { openHarness } from '../app/state-fixtures.js';
 import { eachEngine } from './engines.js';
 
 const backlog = 40_001;
@@ -55,12 +58,53 @@ eachEngine('queue purge', (engine) => {
       })
       .execute();
 
-    const purged = await store.transaction((tx) => tx.outbox.purgeSettledBefore(cutoff));
+    // A bounded purge takes the oldest slice only (the queue.purge job loops over slices).
+    expect(await store.transaction((tx) => tx.outbox.purgeSettledBefore(cutoff, 1_000))).toBe(
+      1_000,
+    );
+    const purged = await store.transaction((tx) => tx.outbox.purgeSettledBefore(cutoff, backlog));
 
-    expect(purged).toBe(backlog);
+    expect(purged).toBe(backlog - 1_000);
     const left = await db.selectFrom('outbox').select('id').execute();
     expect(left.map((r) => r.id)).toEqual(['evt-pending']);
     const deliveries = await db.selectFrom('deliveries').select('event_id').execute();
     expect(deliveries.map((r) => r.event_id)).toEqual(['evt-pending']);
   }, 120_000);
+
+  it('the queue.purge job drains a backlog in slices and completes in the last one', async () => {
+    const h = await openHarness(engine);
+    const { db } = engine.openDialect();
+    const slice = Array.from({ length: 2_500 }, (_, i) => ({
+      id: `evt-job-${String(i).padStart(5, '0')}`,
+      type: 'test.event',
+      payload: '{}',
+      created_at: old,
+    }));
+    await db.insertInto('outbox').values(slice).execute();
+    let completed = 0;
+    const purges: { jobs: number; events: number }[] = [];
+    const handlers = scheduledJobHandlers(h.deps, {
+      signer: undefined as never,
+      blobGraceSeconds: 0,
+      keepUploadsSeconds: 0,
+      queueRetentionSeconds: 0,
+      onPurged: (purged) => purges.push(purged),
+    });
+    const context = {
+      now: () => new Date(cutoff),
+      completeIn: async () => {
+        completed += 1;
+      },
+    } as unknown as JobContext;
+    await handlers['queue.purge'](context);
+    expect(completed).toBe(1);
+    expect(purges).toHaveLength(1);
+    expect(purges[0]?.events).toBeGreaterThanOrEqual(2_500);
+    const left = await db
+      .selectFrom('outbox')
+      .select('id')
+      .where('id', 'like', 'evt-job-%')
+      .execute();
+    expect(left).toStrictEqual([]);
+  });
 });

@@ -57,7 +57,7 @@ export function idempotencyContract(store: () => Store): void {
       await tx.idempotency.put(recent);
     });
     const purged = await store().transaction((tx) =>
-      tx.idempotency.purgeOlderThan('2001-01-02T00:00:00.000Z'),
+      tx.idempotency.purgeOlderThan('2001-01-02T00:00:00.000Z', 1_000),
     );
     expect(purged).toBe(1);
     const get = (r: IdempotencyRecord) =>
@@ -66,6 +66,23 @@ export function idempotencyContract(store: () => Store): void {
     expect(await get(recent)).toStrictEqual(recent);
     // The key is free again once purged.
     await store().transaction((tx) => tx.idempotency.put(old));
+  });
+
+  it('purges at most the limit, oldest first', async () => {
+    const records = ['01', '02', '03'].map((day) =>
+      record({ createdAt: `1990-02-${day}T00:00:00.000Z` }),
+    );
+    await store().transaction(async (tx) => {
+      for (const r of [...records].reverse()) await tx.idempotency.put(r);
+    });
+    const purged = await store().transaction((tx) =>
+      tx.idempotency.purgeOlderThan('1990-03-01T00:00:00.000Z', 2),
+    );
+    expect(purged).toBe(2);
+    const left = await store().transaction(async (tx) =>
+      Promise.all(records.map((r) => tx.idempotency.get(r.key, r.principalId))),
+    );
+    expect(left).toStrictEqual([undefined, undefined, records[2]]);
   });
 
   it('claims a key once, in the acting transaction, and lets an expired record be claimed anew', async () => {

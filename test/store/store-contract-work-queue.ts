@@ -303,12 +303,12 @@ export function workQueueContract(store: () => Store): void {
       });
       const later = plus(24 * 60 * minute);
       // The event's dispatch job is unfinished: the event stays.
-      await store().transaction((tx) => tx.outbox.purgeSettledBefore(later));
+      await store().transaction((tx) => tx.outbox.purgeSettledBefore(later, 1_000));
       expect(await store().read((tx) => tx.outbox.get(event))).toBeDefined();
       await store().transaction((tx) => tx.jobs.cancel(`outbox.dispatch:${event}`, at));
       await store().transaction(async (tx) => {
-        expect(await tx.jobs.purgeFinishedBefore(later)).toBeGreaterThanOrEqual(2);
-        expect(await tx.outbox.purgeSettledBefore(later)).toBeGreaterThanOrEqual(1);
+        expect(await tx.jobs.purgeFinishedBefore(later, 1_000)).toBeGreaterThanOrEqual(2);
+        expect(await tx.outbox.purgeSettledBefore(later, 1_000)).toBeGreaterThanOrEqual(1);
       });
       await store().read(async (tx) => {
         expect(await tx.jobs.find(key)).toBeUndefined();

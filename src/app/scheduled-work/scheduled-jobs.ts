@@ -18,6 +18,9 @@ import type { JobHandler } from '../shared/work-queue-ports.js';
 import { type ExpiryOutcome, expireEmergencies } from '../transitions/expire-emergencies.js';
 import { expireRequests, type RequestExpiryOutcome } from '../transitions/expire-requests.js';
 
+/** Rows of each kind one purge transaction deletes at most. */
+const purgeSlice = 1_000;
+
 /** The recurring jobs' kinds, which are also their keys (one row each across servers). */
 export const scheduledJobKinds = {
   checkpointSign: 'checkpoint.sign',
@@ -73,12 +76,21 @@ export function scheduledJobHandlers(
     },
     [scheduledJobKinds.queuePurge]: async ({ now, completeIn }) => {
       const before = new Date(now().getTime() - options.queueRetentionSeconds * 1000).toISOString();
-      const purged = await deps.store.transaction(async (tx) => {
-        const jobs = await tx.jobs.purgeFinishedBefore(before);
-        const events = await tx.outbox.purgeSettledBefore(before);
-        await completeIn(tx);
-        return { jobs, events };
-      });
+      // A slice per transaction: a write holds the pages it changes in memory until it commits
+      // (ADR 022), so a backlog is purged in many small writes; the last one completes the job.
+      const purged = { jobs: 0, events: 0 };
+      for (let full = true; full; ) {
+        const slice = await deps.store.transaction(async (tx) => {
+          const jobs = await tx.jobs.purgeFinishedBefore(before, purgeSlice);
+          const events = await tx.outbox.purgeSettledBefore(before, purgeSlice);
+          const more = jobs === purgeSlice || events === purgeSlice;
+          if (!more) await completeIn(tx);
+          return { jobs, events, more };
+        });
+        purged.jobs += slice.jobs;
+        purged.events += slice.events;
+        full = slice.more;
+      }
       if (purged.jobs + purged.events > 0) options.onPurged?.(purged);
     },
     [scheduledJobKinds.emergencyExpire]: async ({ now }) => {

@@ -13,6 +13,9 @@ import {
 import { claimingStore } from './idempotency-claims.js';
 import type { Clock, IdempotencyRecord, Store } from './ports.js';
 
+/** Expired records deleted by one purge; a full slice means another purge at the next completion. */
+const purgeSlice = 1_000;
+
 /** The caller's key, scoped to the caller (another principal's same key is another record). */
 export interface IdempotentRequest {
   principalId: string;
@@ -86,7 +89,10 @@ export function sharedIdempotency(deps: {
       const purge = now - lastPurge >= 60_000;
       if (purge) lastPurge = now;
       await deps.store.transaction(async (tx) => {
-        if (purge) await tx.idempotency.purgeOlderThan(cutoff());
+        // A slice at a time: a backlog (the first purge after a restart, a shortened retention)
+        // drains over the next completions instead of in one write held in memory (ADR 022).
+        if (purge && (await tx.idempotency.purgeOlderThan(cutoff(), purgeSlice)) === purgeSlice)
+          lastPurge = Number.NEGATIVE_INFINITY;
         if (await tx.idempotency.answer(scope.key, scope.principalId, response)) return;
         // No claim: the request wrote no audit entry. Another request's record stands if any.
         if ((await tx.idempotency.get(scope.key, scope.principalId)) !== undefined) return;

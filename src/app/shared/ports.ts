@@ -371,8 +371,11 @@ export interface IdempotencyRepository {
   claim(record: Omit<IdempotencyRecord, 'response'>, expiredBefore: string): Promise<boolean>;
   /** Adds the response to a claim that has none; false when there is no such claim. */
   answer(key: string, principalId: string, response: IdempotencyResponse): Promise<boolean>;
-  /** Deletes records created before `at`; returns how many. */
-  purgeOlderThan(at: string): Promise<number>;
+  /**
+   * Deletes at most `limit` records created before `at`, oldest first; returns how many. Bounded
+   * because a write's changed pages are held in memory until its transaction ends (ADR 022).
+   */
+  purgeOlderThan(at: string, limit: number): Promise<number>;
 }
 
 /** Bytes received for the blob store, recorded before they are stored. */

@@ -29,8 +29,11 @@ export interface OutboxRepository {
    */
   append(event: OutboxEvent): Promise<void>;
   get(id: string): Promise<OutboxEvent | undefined>;
-  /** Events created before `at` whose deliveries are all settled; returns how many. */
-  purgeSettledBefore(at: string): Promise<number>;
+  /**
+   * Deletes at most `limit` events created before `at` whose deliveries are all settled, oldest
+   * first; returns how many.
+   */
+  purgeSettledBefore(at: string, limit: number): Promise<number>;
 }
 
 /** What to run, when, and how often. */
@@ -154,8 +157,8 @@ export interface JobRepository {
   cancel(key: string, at: string): Promise<boolean>;
   /** The unfinished job with this key, else the one that finished last. */
   find(key: string): Promise<Job | undefined>;
-  /** Deletes one-off jobs finished before `at`; returns how many. */
-  purgeFinishedBefore(at: string): Promise<number>;
+  /** Deletes at most `limit` one-off jobs finished before `at`, oldest first; returns how many. */
+  purgeFinishedBefore(at: string, limit: number): Promise<number>;
 }
 
 /** Where one event goes: `webhook:<subscription id>`, `slack:<name>`, `email:<address>`, … */

@@ -73,10 +73,21 @@ export function idempotencyRepository(context: RepositoryContext): IdempotencyRe
         .executeTakeFirst();
       return Number(result.numUpdatedRows) === 1;
     },
-    async purgeOlderThan(at) {
+    async purgeOlderThan(at, limit) {
       const result = await db
         .deleteFrom('idempotency_keys')
-        .where('created_at', '<', at)
+        .where(({ eb, refTuple, selectFrom }) =>
+          eb(
+            refTuple('principal_id', 'key'),
+            'in',
+            selectFrom('idempotency_keys')
+              .select(['principal_id', 'key'])
+              .where('created_at', '<', at)
+              .orderBy('created_at')
+              .limit(limit)
+              .$asTuple('principal_id', 'key'),
+          ),
+        )
         .executeTakeFirst();
       return Number(result.numDeletedRows);
     },

@@ -219,11 +219,18 @@ export function jobRepository(context: RepositoryContext): JobRepository {
       return row === undefined ? undefined : toJob(row);
     },
 
-    async purgeFinishedBefore(at) {
+    async purgeFinishedBefore(at, limit) {
       const result = await db
         .deleteFrom('jobs')
-        .where('done_at', 'is not', null)
-        .where('done_at', '<', at)
+        .where('id', 'in', (eb) =>
+          eb
+            .selectFrom('jobs')
+            .select('id')
+            .where('done_at', 'is not', null)
+            .where('done_at', '<', at)
+            .orderBy('done_at')
+            .limit(limit),
+        )
         .executeTakeFirst();
       return Number(result.numDeletedRows);
     },

@@ -52,7 +52,7 @@ export function outboxRepository(
             createdAt: iso(row.created_at),
           };
     },
-    async purgeSettledBefore(at) {
+    async purgeSettledBefore(at, limit) {
       // Settled: no delivery pending and the dispatch job finished (or never planned any).
       const settled = db
         .selectFrom('outbox')
@@ -65,7 +65,9 @@ export function outboxRepository(
         .where(
           sql<boolean>`not exists (select 1 from jobs j
             where j.done_at is null and j.key = 'outbox.dispatch:' || outbox.id)`,
-        );
+        )
+        .orderBy('created_at')
+        .limit(limit);
       const ids = (await settled.execute()).map((row) => row.id);
       // In slices: one IN list of a big backlog passes SQLite's limit of bound variables (32 766)
       // and, further on, PostgreSQL's 65 535 parameters. The ids are read once, so every slice
