@@ -1,5 +1,6 @@
 import type { ModelMetadataRepository } from '../../app/shared/ports.js';
 import type { RepositoryContext } from '../columns.js';
+import { modelsWritten } from './model-repository.js';
 
 export function modelMetadataRepository({ db }: RepositoryContext): ModelMetadataRepository {
   return {
@@ -93,6 +94,7 @@ export function modelMetadataRepository({ db }: RepositoryContext): ModelMetadat
         .execute();
     },
     async setModelDescription(model, description) {
+      modelsWritten(db);
       await db.updateTable('models').set({ description }).where('name', '=', model).execute();
     },
   };

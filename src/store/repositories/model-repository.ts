@@ -36,6 +36,42 @@ const modelAndPolicyNamed = preparedQuery((db, q: { name: string }) =>
     .where('m.name', '=', q.name),
 );
 
+type ModelAndPolicyRow = Awaited<ReturnType<typeof modelAndPolicyNamed>>[number];
+
+/** Models read in one transaction, until it writes one; see `keptModels`. */
+interface TransactionModels {
+  rows: Map<string, ModelAndPolicyRow>;
+  written: boolean;
+}
+const transactionModels = new WeakMap<object, TransactionModels>();
+
+/**
+ * The model rows (with their policy) read in the transaction on `db`, kept for its later reads
+ * (ADR 021):
+ * the works of a group-committed batch share one transaction, and each create of a batch reads
+ * the same model, a round trip each on PostgreSQL. Nothing else can change a model while the
+ * transaction runs (write transactions hold the write lock: BEGIN IMMEDIATE on SQLite, the
+ * advisory lock on PostgreSQL, ADR 017; a read transaction reads one snapshot), so only the
+ * transaction's own writes can: the first write to a model empties the rows and stops keeping
+ * any for the rest of the transaction. Rows kept are therefore as the transaction found them, and
+ * stay right when a work rolls back to its savepoint.
+ */
+function keptModels(db: object): TransactionModels {
+  let kept = transactionModels.get(db);
+  if (kept === undefined) {
+    kept = { rows: new Map(), written: false };
+    transactionModels.set(db, kept);
+  }
+  return kept;
+}
+
+/** Called by every write to `models`: the transaction's later reads go to the database. */
+export function modelsWritten(db: object): void {
+  const kept = keptModels(db);
+  kept.written = true;
+  kept.rows.clear();
+}
+
 /** Compiled once too: every version create loads its model's policy by digest. */
 const policyByDigest = preparedQuery((db, p: { digest: string }) =>
   db.selectFrom('policies').selectAll().where('digest', '=', p.digest),
@@ -45,6 +81,7 @@ export function modelRepository(context: RepositoryContext): ModelRepository {
   const { db, policiesRead } = context;
   return {
     async insert(model) {
+      modelsWritten(db);
       await conflictOnDuplicate(
         context,
         () =>
@@ -65,8 +102,13 @@ export function modelRepository(context: RepositoryContext): ModelRepository {
     },
     async get(name, options) {
       if (options?.forUpdate !== true && policiesRead !== undefined) {
-        const [row] = await modelAndPolicyNamed(db, { name });
-        if (row === undefined) return undefined;
+        const kept = keptModels(db);
+        let row = kept.rows.get(name);
+        if (row === undefined) {
+          [row] = await modelAndPolicyNamed(db, { name });
+          if (row === undefined) return undefined;
+          if (!kept.written) kept.rows.set(name, row);
+        }
         const { policy_name, policy_text, policy_registered_at, policy_registered_by } = row;
         if (
           policy_name !== null &&
@@ -93,6 +135,7 @@ export function modelRepository(context: RepositoryContext): ModelRepository {
       return row === undefined ? undefined : toModel(row);
     },
     async setPolicy(name, policyDigest) {
+      modelsWritten(db);
       const result = await db
         .updateTable('models')
         .set({ policy_digest: policyDigest })
