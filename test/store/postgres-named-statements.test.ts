@@ -67,4 +67,22 @@ describe.runIf(postgresForSuite(title))(title, () => {
     expect(await read()).toEqual([{ a: 1, b: null }]);
     expect(await read()).toEqual([{ a: 1, b: null }]);
   });
+
+  it('runs a statement again when a column it compares changed type under it', async () => {
+    // The parameter's type was fixed (text) at the first Parse; after the change the named
+    // statement fails on every call (operator does not exist: integer = text) though the same
+    // text run unnamed is fine. Told by its code, the connection runs it unnamed and is replaced.
+    await sql`create table retyped (a text)`.execute(dialect.db);
+    await sql`insert into retyped (a) values ('1')`.execute(dialect.db);
+    const byA = preparedQuery((db, p: { a: string }) =>
+      db
+        .selectFrom('retyped' as never)
+        .selectAll()
+        .where('a' as never, '=', p.a as never),
+    );
+    expect(await byA(dialect.db, { a: '1' })).toEqual([{ a: '1' }]);
+    await sql`alter table retyped alter column a type integer using a::integer`.execute(dialect.db);
+    expect(await byA(dialect.db, { a: '1' })).toEqual([{ a: 1 }]);
+    expect(await byA(dialect.db, { a: '1' })).toEqual([{ a: 1 }]);
+  });
 });

@@ -13,15 +13,20 @@ import type pg from 'pg';
 import { preparedStatementName } from '../prepared-query.js';
 
 /**
- * A named statement whose tables changed shape under it (a migration run by a newer server
- * during a rolling upgrade; `select *` now has another column) fails with this, on every call,
- * for as long as the session keeps it.
+ * Errors after which a named statement may fail the same way on every later call of this
+ * session, though the same text run unnamed would not:
+ * - `0A000` from `RevalidateCachedQuery` ("cached plan must not change result type"): its tables
+ *   changed shape under it (a migration run by a newer server during a rolling upgrade). Told by
+ *   the routine, never by the message, which PostgreSQL translates (`lc_messages`).
+ * - `42883` (undefined function or operator) and `42804` (datatype mismatch): the parameter
+ *   types fixed at the first Parse no longer fit a column or function whose type changed.
+ * - `26000` (no such prepared statement): `pg` closed it after a value it could not bind, yet
+ *   still counts it as parsed.
  */
-function isStalePlan(error: unknown): boolean {
-  return (
-    (error as { code?: unknown } | null)?.code === '0A000' &&
-    String((error as Error).message).includes('cached plan must not change result type')
-  );
+function isStaleStatement(error: unknown): boolean {
+  const { code, routine } = (error ?? {}) as { code?: unknown; routine?: unknown };
+  if (code === '0A000') return routine === 'RevalidateCachedQuery';
+  return code === '42883' || code === '42804' || code === '26000';
 }
 
 /** A pooled connection as Kysely's driver sees it, naming compiled-once statements. */
@@ -49,7 +54,7 @@ class NamingClient implements PostgresPoolClient {
       const result = await this.client.query({ name, text: sql, values: [...parameters] });
       return result as unknown as PostgresQueryResult<R>;
     } catch (error) {
-      if (!isStalePlan(error)) throw error;
+      if (!isStaleStatement(error)) throw error;
       // Every named statement of this session may be stale: it runs unnamed from now on and is
       // closed when released, so the pool opens a fresh one. Outside a transaction block the
       // statement is simply run again; inside one the error has aborted the transaction (or the
