@@ -4,6 +4,7 @@
  */
 
 import type { CategoryCodes } from '../domain/index.js';
+import { parseDecimalInto } from './parse-decimal.js';
 
 export class GrowableFloat64 {
   private data: Float64Array;
@@ -14,12 +15,26 @@ export class GrowableFloat64 {
   }
 
   push(value: number): void {
-    if (this.length === this.data.length) {
-      const next = new Float64Array(this.data.length * 2);
-      next.set(this.data);
-      this.data = next;
-    }
+    if (this.length === this.data.length) this.grow();
     this.data[this.length++] = value;
+  }
+
+  /**
+   * Parses the decimal in `bytes[start, end)` straight into the next slot (see `parseDecimalInto`:
+   * no boxed number per value). Appends and returns true when it is a finite decimal; otherwise
+   * appends nothing and returns false.
+   */
+  pushDecimal(bytes: Uint8Array, start: number, end: number): boolean {
+    if (this.length === this.data.length) this.grow();
+    if (!parseDecimalInto(bytes, start, end, this.data, this.length)) return false;
+    this.length++;
+    return true;
+  }
+
+  private grow(): void {
+    const next = new Float64Array(this.data.length * 2);
+    next.set(this.data);
+    this.data = next;
   }
 
   /** Right-sized; copies only when more than a fifth would be slack, since copying 80 MB costs. */

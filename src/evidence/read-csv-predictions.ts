@@ -4,8 +4,7 @@ import type { PredictionTable } from '../domain/index.js';
 import { type CsvFields, decodeField, PLAIN } from './csv-record-scanner.js';
 import { evidenceError } from './evidence-error.js';
 import { diskEvidenceFiles, type EvidenceFiles } from './evidence-files.js';
-import type { DictionaryBuilder } from './growable-arrays.js';
-import { parseDecimal } from './parse-decimal.js';
+import type { DictionaryBuilder, GrowableFloat64 } from './growable-arrays.js';
 import {
   assertColumnsPresent,
   invalidLabel,
@@ -105,11 +104,10 @@ function addRow(
       out.pushLabel(value);
     }
   } else {
-    out.targets!.push(numberAt(buf, f, l, row, out, 'regression target'));
+    pushNumber(buf, f, l, row, out.targets!, out, 'regression target');
   }
-  out.scores.push(numberAt(buf, f, layout.score, row, out, 'score'));
-  if (out.baseline)
-    out.baseline.push(numberAt(buf, f, layout.baseline, row, out, 'baseline score'));
+  pushNumber(buf, f, layout.score, row, out.scores, out, 'score');
+  if (out.baseline) pushNumber(buf, f, layout.baseline, row, out.baseline, out, 'baseline score');
   if (out.ids) out.ids.push(decodeField(buf, f, layout.id));
   for (let g = 0; g < layout.groups.length; g++) {
     addGroupValue(buf, f, layout.groups[g]!, out.groups[g]!, layout.groupBytes[g]!);
@@ -155,25 +153,24 @@ function addGroupValue(
   }
 }
 
-function numberAt(
+/** Appends field `i` to `column`, or throws the invalid-number refusal for `role`. */
+function pushNumber(
   buf: Buffer,
   f: CsvFields,
   i: number,
   row: number,
+  column: GrowableFloat64,
   out: PredictionColumns,
   role: 'score' | 'baseline score' | 'regression target',
-): number {
-  const start = f.starts[i]!;
-  const end = f.ends[i]!;
-  const value = start === end ? Number.NaN : parseDecimal(buf, start, end);
-  if (Number.isFinite(value)) return value;
-  const column =
+): void {
+  if (column.pushDecimal(buf, f.starts[i]!, f.ends[i]!)) return;
+  const name =
     role === 'score'
       ? out.options.score
       : role === 'baseline score'
         ? out.options.baselineScore!
         : out.options.label;
-  throw invalidNumber(out.file, { row }, column, decodeField(buf, f, i), role);
+  throw invalidNumber(out.file, { row }, name, decodeField(buf, f, i), role);
 }
 
 /** Rows guessed from the line density of the first 64 KiB, so arrays rarely need to double. */

@@ -1,6 +1,10 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { parseDecimal, parseDecimalText } from '../../src/evidence/parse-decimal.js';
+import {
+  parseDecimal,
+  parseDecimalInto,
+  parseDecimalText,
+} from '../../src/evidence/parse-decimal.js';
 
 /** parseDecimal reads bytes inside a larger buffer; the oracle is the strict text parser. */
 function expectSameAsText(text: string): void {
@@ -46,5 +50,29 @@ describe('parseDecimal (bytes) equals the strict text parser bit for bit', () =>
     );
     for (const text of ['', '.', '-', '1..2', '1.2.3', '0x1F', 'Infinity', 'NaN', ' 1', '1 '])
       expectSameAsText(text);
+  });
+});
+
+describe('parseDecimalInto stores what parseDecimal returns and says whether it is finite', () => {
+  it('on decimals, doubles and non-decimals', () => {
+    const out = new Float64Array(3);
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          fc.double().map(String),
+          fc.double({ noNaN: true, min: -1e20, max: 1e20 }).map((x) => x.toFixed(7)),
+          fc.constantFrom('', '-', '.5', '1e999', 'NaN', 'x', '9007199254740993.5'),
+        ),
+        fc.integer({ min: 0, max: 2 }),
+        (text, at) => {
+          const bytes = Buffer.from(`x,${text},y`, 'latin1');
+          const end = 2 + Buffer.byteLength(text, 'latin1');
+          const expected = parseDecimal(bytes, 2, end);
+          expect(parseDecimalInto(bytes, 2, end, out, at)).toBe(Number.isFinite(expected));
+          expect(Object.is(out[at], expected)).toBe(true);
+        },
+      ),
+      { numRuns: 2000 },
+    );
   });
 });
