@@ -35,7 +35,7 @@ import { errors, recordSchemas } from './record-schemas.js';
 import { requestRoutes } from './request-routes.js';
 import { reviewRoutes } from './review-routes.js';
 import { rolloutRoutes } from './rollout-routes.js';
-import { registerSecurityHeaders } from './security-headers.js';
+import { registerSecurityHeaders, withSecurityHeaders } from './security-headers.js';
 import { registerWebApp } from './web-app.js';
 
 export interface HttpDeps {
@@ -173,7 +173,8 @@ export function buildServer(deps: HttpDeps): FastifyInstance {
     // Behind a proxy the id comes from it; otherwise Fastify generates one per request.
     requestIdHeader: 'x-request-id',
     ...(deps.trustProxy ? { trustProxy: deps.trustProxy } : {}),
-    frameworkErrors: sendProblem,
+    frameworkErrors: (error, request, reply) =>
+      sendProblem(error, request, withSecurityHeaders(reply)),
     clientErrorHandler,
     // A lineage seed is a number or a text (`type: ['number', 'string']`), as the domain types it.
     ajv: { customOptions: { allowUnionTypes: true } },

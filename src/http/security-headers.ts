@@ -7,7 +7,7 @@
  * CPU. A route that needs another policy sets its own header after (the web app, evidence
  * content), which replaces this one.
  */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 
 const securityHeaders: Readonly<Record<string, string>> = Object.freeze({
   'content-security-policy': "default-src 'none';frame-ancestors 'none'",
@@ -23,6 +23,14 @@ const securityHeaders: Readonly<Record<string, string>> = Object.freeze({
   'x-permitted-cross-domain-policies': 'none',
   'x-xss-protection': '0',
 });
+
+/**
+ * Sets `securityHeaders` on `reply`: for the answers Fastify gives before any hook runs (a badly
+ * encoded URL, an over-long path parameter: its `frameworkErrors`).
+ */
+export function withSecurityHeaders(reply: FastifyReply): FastifyReply {
+  return reply.headers(securityHeaders);
+}
 
 /** Sets `securityHeaders` on every reply, before any other hook can answer. */
 export function registerSecurityHeaders(app: FastifyInstance): void {

@@ -271,6 +271,8 @@ describe('security headers', () => {
       await app.inject({ method: 'GET', url: '/api/v1/models' }),
       await app.inject({ method: 'GET', url: '/api/v1/openapi.json' }),
       await app.inject({ method: 'GET', url: '/nope' }),
+      // Answered by Fastify before any hook runs (frameworkErrors): a badly encoded path.
+      await app.inject({ method: 'GET', url: '/api/v1/models/%E0%A4%A' }),
     ];
     for (const response of responses) {
       expect(response.headers['content-security-policy']).toBe(
@@ -292,6 +294,7 @@ describe('security headers', () => {
       expect(response.headers['x-powered-by']).toBeUndefined();
     }
     expect(responses[2]?.statusCode).toBe(200);
+    expect(responses[4]?.statusCode).toBe(400);
     expect(responses[2]?.json().openapi).toBe('3.1.0');
   });
 });
