@@ -16,6 +16,7 @@ import { auditRecord } from '../shared/audit-record.js';
 import { forbidden, guarded } from '../shared/authorise.js';
 import { emit, requestSubject, requestSummary } from '../shared/emit-event.js';
 import { openRequestContext } from '../shared/request-context.js';
+import { versionFacts } from '../transitions/approval-facts.js';
 import {
   hasReview,
   reviewApprovals,
@@ -90,8 +91,10 @@ export async function recordReview(
           `Review as ${rules.approvals.map((a) => a.role).join(', ')}.`,
         );
       }
-      const version = await tx.versions.get(request.model, request.version);
-      if (!version) throw new Error(`request ${request.id} names a missing version`);
+      const registered = await tx.versions.get(request.model, request.version);
+      if (!registered) throw new Error(`request ${request.id} names a missing version`);
+      // With the trainers its lineage evidence names, as every other sign-off checks them.
+      const version = await versionFacts(deps, tx, registered);
       const violation = separationOfDutiesViolation({
         duties: rules.separationOfDuties,
         person: principal.id,
