@@ -4,7 +4,8 @@ import type { IdentityDirectory, TokenHolder } from './identity.js';
 export interface VersionedDirectory extends IdentityDirectory {
   /**
    * A number the store changes in the transaction of every change to users, role bindings and
-   * tokens (the identity epoch): one single-row read.
+   * tokens (the identity epoch): one single-row read. Database triggers move it (migration 0019),
+   * so a change written behind the service counts as well.
    */
   epoch(): Promise<number>;
 }

@@ -2,9 +2,12 @@
  * The principal cache on every engine: a token presented again is served from memory, and a
  * revocation — of the token, or of the role a write needs — takes effect for the very next
  * request, also when the revocation is made through another connection to the database (another
- * server, or `clearance admin` on the same database).
+ * server, or `clearance admin` on the same database), and also when it is made by a hand-written
+ * statement behind the service (an operator's `DELETE`, a restore, another tool: migration 0019's
+ * triggers, ADR 023), on every server sharing the database.
  */
 import type { FastifyInstance } from 'fastify';
+import { sql } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   bootstrapAdmin,
@@ -18,7 +21,7 @@ import {
 import { principalCache, type VersionedDirectory } from '../../src/auth/index.js';
 import { storeDirectory } from '../../src/compose.js';
 import type { Principal } from '../../src/domain/index.js';
-import { createStore } from '../../src/store/index.js';
+import { createStore, openDialect, type StoreConfig } from '../../src/store/index.js';
 import { forEachStore, type StoreHarness } from '../app/harness.js';
 import { serveHarness } from './serve-harness.js';
 
@@ -33,11 +36,35 @@ async function secondStore(h: StoreHarness): Promise<Store> {
   return createStore({ engine: 'postgres', url: h.database });
 }
 
-forEachStore('principal cache', (open) => {
+/** The harness's database as a store config; undefined for the in-memory fake. */
+function configOf(h: StoreHarness): StoreConfig | undefined {
+  if (h.database === undefined) return undefined;
+  if (h.database.startsWith('sqlite:')) {
+    return { engine: 'sqlite', file: h.database.slice('sqlite:'.length) };
+  }
+  return { engine: 'postgres', url: h.database };
+}
+
+/** Runs `statement` on a connection of its own, outside the service: what an operator types. */
+async function behindTheService(h: StoreHarness, statement: string): Promise<void> {
+  const config = configOf(h);
+  if (config === undefined) throw new Error('The in-memory fake has no SQL.');
+  const dialect = openDialect(config);
+  try {
+    await sql.raw(statement).execute(dialect.db);
+  } finally {
+    await dialect.destroy();
+  }
+}
+
+forEachStore('principal cache', (open, engine) => {
   let app: FastifyInstance | undefined;
+  let second: FastifyInstance | undefined;
   let other: Store | undefined;
   afterEach(async () => {
     await app?.close();
+    await second?.close();
+    second = undefined;
     if (other !== undefined) await other.close();
     app = undefined;
     other = undefined;
@@ -105,6 +132,79 @@ forEachStore('principal cache', (open) => {
     expect(refused.statusCode).toBe(403);
     expect(refused.json().code).toBe('forbidden');
   });
+
+  // The in-memory fake has no SQL to write behind its back.
+  if (engine !== 'memory') {
+    /** Server A on the harness's store, server B on a store of its own: two processes' worth. */
+    async function twoServers() {
+      const served = await serve();
+      const b = serveHarness(served.h, {
+        deps: served.otherDeps,
+        directory: principalCache(storeDirectory(served.otherDeps.store)),
+      });
+      second = b;
+      return { ...served, both: [served.app, b] };
+    }
+
+    it('refuses a token deleted by SQL behind the service, on every server', async () => {
+      const { h, both } = await twoServers();
+      const owner = await userWithToken(h, { id: 'olga.owner', role: 'model_owner' });
+      for (const server of both) {
+        expect((await get(server, '/api/v1/models', owner.bearer)).statusCode).toBe(200);
+        expect((await get(server, '/api/v1/models', owner.bearer)).statusCode).toBe(200);
+      }
+      await behindTheService(h, `delete from api_tokens where id = '${owner.tokenId}'`);
+      for (const server of both) {
+        expect((await get(server, '/api/v1/models', owner.bearer)).statusCode).toBe(401);
+      }
+    });
+
+    it('refuses a token revoked by an UPDATE behind the service on the very next request', async () => {
+      const { h, app } = await serve();
+      const owner = await userWithToken(h, { id: 'olga.owner', role: 'model_owner' });
+      expect((await get(app, '/api/v1/models', owner.bearer)).statusCode).toBe(200);
+      expect((await get(app, '/api/v1/models', owner.bearer)).statusCode).toBe(200);
+      const at = h.clock.now().toISOString();
+      await behindTheService(
+        h,
+        `update api_tokens set revoked_at = '${at}', revoked_by = 'dba' where id = '${owner.tokenId}'`,
+      );
+      const refused = await get(app, '/api/v1/models', owner.bearer);
+      expect(refused.statusCode).toBe(401);
+      expect(refused.json().detail).toContain('revoked');
+    });
+
+    it('refuses a reader whose role binding is deleted by SQL behind the service, on every server', async () => {
+      const { h, both } = await twoServers();
+      const auditor = await userWithToken(h, { id: 'aud.itor', role: 'auditor' });
+      for (const server of both) {
+        expect((await get(server, '/api/v1/models', auditor.bearer)).statusCode).toBe(200);
+        expect((await get(server, '/api/v1/models', auditor.bearer)).statusCode).toBe(200);
+      }
+      await behindTheService(h, "delete from role_bindings where user_id = 'aud.itor'");
+      for (const server of both) {
+        const refused = await get(server, '/api/v1/models', auditor.bearer);
+        expect(refused.statusCode).toBe(403);
+        expect(refused.json().code).toBe('forbidden');
+      }
+    });
+
+    it('sees a grant inserted by SQL behind the service on the very next request', async () => {
+      const { h, app } = await serve();
+      await createUser(h.deps, admin, { id: 'nick.new' });
+      const token = await createToken(h.deps, admin, { userId: 'nick.new' });
+      const bearer = `Bearer ${token.token}`;
+      expect((await get(app, '/api/v1/models', bearer)).statusCode).toBe(403);
+      expect((await get(app, '/api/v1/models', bearer)).statusCode).toBe(403);
+      const at = h.clock.now().toISOString();
+      await behindTheService(
+        h,
+        'insert into role_bindings (id, user_id, role, model, created_at, created_by) ' +
+          `values ('rb-by-sql', 'nick.new', 'auditor', null, '${at}', 'dba')`,
+      );
+      expect((await get(app, '/api/v1/models', bearer)).statusCode).toBe(200);
+    });
+  }
 
   it('sees a new grant on the very next request', async () => {
     const { h, app, otherDeps } = await serve();

@@ -169,6 +169,19 @@ export function postgresDialect(options: PostgresOptions): StoreDialect {
       `drop trigger if exists ${table}_count_change on ${table}`,
       `drop trigger if exists ${table}_count_truncate on ${table}`,
     ],
+    // Row triggers, as on SQLite: a statement that changes no row moves nothing. TRUNCATE has
+    // statement triggers only.
+    identityEpochStatements: (table) => [
+      bumpIdentityEpochFunction,
+      `create trigger ${table}_bumps_identity_epoch after insert or update or delete on ${table} ` +
+        'for each row execute function clearance_bump_identity_epoch()',
+      `create trigger ${table}_truncate_bumps_identity_epoch after truncate on ${table} ` +
+        'for each statement execute function clearance_bump_identity_epoch()',
+    ],
+    dropIdentityEpochStatements: (table) => [
+      `drop trigger if exists ${table}_bumps_identity_epoch on ${table}`,
+      `drop trigger if exists ${table}_truncate_bumps_identity_epoch on ${table}`,
+    ],
     classifyError,
     conflictTable: (error) => {
       const table = (error as { table?: unknown } | null)?.table;
@@ -202,6 +215,18 @@ begin
     insert into version_changes (model, changes) values (new.model, 1)
       on conflict (model) do update set changes = version_changes.changes + 1;
   end if;
+  return null;
+end;
+$$`;
+
+/**
+ * The identity epoch's bump, run in the changing statement's transaction, so a server checking the
+ * epoch sees the change and the new epoch together. `create or replace`, so repeatable.
+ */
+const bumpIdentityEpochFunction = `create or replace function clearance_bump_identity_epoch()
+returns trigger language plpgsql as $$
+begin
+  update identity_epoch set epoch = epoch + 1 where id = 1;
   return null;
 end;
 $$`;

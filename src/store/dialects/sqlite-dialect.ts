@@ -219,6 +219,17 @@ export function sqliteDialect(options: SqliteOptions): StoreDialect {
     },
     dropVersionChangeStatements: (table) =>
       ['insert', 'update', 'delete'].map((op) => `drop trigger if exists ${table}_count_${op}`),
+    // Row triggers (SQLite has no other kind): a statement that changes no row moves nothing.
+    identityEpochStatements: (table) =>
+      ['insert', 'update', 'delete'].map(
+        (op) =>
+          `create trigger ${table}_bumps_identity_epoch_${op} after ${op} on ${table} ` +
+          'begin update identity_epoch set epoch = epoch + 1 where id = 1; end',
+      ),
+    dropIdentityEpochStatements: (table) =>
+      ['insert', 'update', 'delete'].map(
+        (op) => `drop trigger if exists ${table}_bumps_identity_epoch_${op}`,
+      ),
     classifyError,
     // better-sqlite3 only says it in the message: "UNIQUE constraint failed: models.name".
     conflictTable: (error) =>

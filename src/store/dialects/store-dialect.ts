@@ -127,6 +127,15 @@ export interface StoreDialect {
   /** Statements that drop `versionChangeStatements`' triggers again, for rewinding migrations. */
   dropVersionChangeStatements(table: string): string[];
   /**
+   * Triggers that bump the identity epoch (`identity_epoch.epoch`) whenever a row of `table` is
+   * inserted, updated or deleted, in the changing statement's transaction (ADR 023): the principal
+   * cache is filed under the epoch, so a token revoked or a role removed by a hand-written
+   * statement, a restore or another tool takes effect for the next request too.
+   */
+  identityEpochStatements(table: string): string[];
+  /** Statements that drop `identityEpochStatements`' triggers again, for rewinding migrations. */
+  dropIdentityEpochStatements(table: string): string[];
+  /**
    * Called after a write transaction that made a job due now committed: tells runners in other
    * processes, without making the caller wait. PostgreSQL: `pg_notify` on `clearance_jobs_due`
    * in a statement of its own (inside the transaction it would hold PostgreSQL's one NOTIFY lock

@@ -18,6 +18,7 @@ import { auditFilters } from './0015-audit-filters.js';
 import { auditAppendFunction } from './0016-audit-append-function.js';
 import { versionChanges } from './0017-version-changes.js';
 import { dataVersion } from './0018-data-version.js';
+import { identityEpochTriggers } from './0019-identity-epoch-triggers.js';
 import type { MigrationFactory } from './migration-context.js';
 
 const migrations: Record<string, MigrationFactory> = {
@@ -39,6 +40,7 @@ const migrations: Record<string, MigrationFactory> = {
   '0016-audit-append-function': auditAppendFunction,
   '0017-version-changes': versionChanges,
   '0018-data-version': dataVersion,
+  '0019-identity-epoch-triggers': identityEpochTriggers,
 };
 
 /** Migration names in order; a test template database is keyed by them. */

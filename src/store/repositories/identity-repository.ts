@@ -17,17 +17,9 @@ type UserRow = Pick<Selectable<UsersTable>, (typeof userColumns)[number]>;
 
 export function identityRepository(context: RepositoryContext): IdentityRepository {
   const { db } = context;
-  /**
-   * Every change to users, role bindings or tokens bumps the identity epoch in its own
-   * transaction, so cached principals are dropped exactly when they may have become wrong.
-   */
-  const bump = async () => {
-    await db
-      .updateTable('identity_epoch')
-      .set({ epoch: sql<number>`epoch + 1` })
-      .where('id', '=', 1)
-      .execute();
-  };
+  // No bump here: migration 0019's triggers move the identity epoch with every row of users, role
+  // bindings and tokens changed, in the changing statement's transaction, by this repository or
+  // by anyone else (ADR 023).
   return {
     async insertUser(user) {
       await conflictOnDuplicate(
@@ -46,7 +38,6 @@ export function identityRepository(context: RepositoryContext): IdentityReposito
             .execute(),
         `User ${user.id} already exists; pick another id or grant roles to the existing user`,
       );
-      await bump();
     },
     async getUser(id) {
       const row = await db
@@ -92,7 +83,6 @@ export function identityRepository(context: RepositoryContext): IdentityReposito
             .execute(),
         `User ${grant.userId} already holds role ${describeBinding(grant)}`,
       );
-      await bump();
     },
     async revokeRole(userId, binding) {
       let query = db
@@ -104,9 +94,7 @@ export function identityRepository(context: RepositoryContext): IdentityReposito
           ? query.where('model', 'is', null)
           : query.where('model', '=', binding.model);
       const result = await query.executeTakeFirst();
-      if (result.numDeletedRows === 0n) return false;
-      await bump();
-      return true;
+      return result.numDeletedRows > 0n;
     },
     async rolesOf(userId) {
       const rows = await db
@@ -148,7 +136,6 @@ export function identityRepository(context: RepositoryContext): IdentityReposito
             .execute(),
         `API token ${token.id} already exists; mint a new token`,
       );
-      await bump();
     },
     async getToken(id) {
       const row = await db
@@ -167,7 +154,6 @@ export function identityRepository(context: RepositoryContext): IdentityReposito
       if (result.numUpdatedRows === 0n) {
         throw new ClearanceError('not_found', `API token ${id} does not exist; check the id`);
       }
-      await bump();
     },
     async epoch() {
       const [row] = await identityEpoch(db, {});
