@@ -2,7 +2,9 @@
  * Every use case the edges call, with its deps bound: `http/` and `cli/` parse, call one of these
  * and render. Each method authorises inside the app (reads included) and throws ClearanceError
  * refusals (`forbidden`, `not_found`, …) itself; a `forbidden` one is audited as `access.denied`.
+ * Each first refuses text no engine can store in any of its arguments (`assertStorableInput`).
  */
+import { assertStorableInput } from '../domain/index.js';
 import { type AuditLogUseCases, bindAuditLogUseCases } from './audit-log/audit-log-use-cases.js';
 import { type BoardUseCases, bindBoardUseCases } from './board/board-use-cases.js';
 import {
@@ -41,7 +43,7 @@ export interface UseCases
 
 /** Without `auditSigner` the audit-log use cases refuse with `audit_unavailable`. */
 export function bindUseCases(deps: AppDeps, auditSigner?: AuditSigner): UseCases {
-  return {
+  return refusingUnstorableText({
     ...bindRegistryUseCases(deps),
     ...bindTransitionUseCases(deps),
     ...bindReplayUseCases(deps),
@@ -53,5 +55,43 @@ export function bindUseCases(deps: AppDeps, auditSigner?: AuditSigner): UseCases
     ...bindRolloutUseCases(deps),
     ...bindMlflowUseCases(deps),
     ...bindBoardUseCases(deps),
-  };
+  });
+}
+
+/**
+ * `useCases`, each refusing with `invalid_input`, before it does anything, an argument holding a
+ * NUL or an unpaired surrogate (ADR 023). Here rather than in each use case's validator: every
+ * edge (HTTP, the CLI's local registry, the MLflow routes) calls through this one object, and a
+ * check written into fifty validators is one the fifty-first forgets. The store refuses such text
+ * too, as a last line, but can only name the column.
+ */
+function refusingUnstorableText(useCases: UseCases): UseCases {
+  const checked: Record<string, unknown> = {};
+  for (const [name, run] of Object.entries(useCases) as [string, unknown][]) {
+    if (typeof run !== 'function') {
+      checked[name] = run;
+      continue;
+    }
+    checked[name] = (...args: unknown[]) => {
+      try {
+        args.forEach((arg, index) => {
+          assertStorableInput(arg, { field: argumentName(index, arg), of: name });
+        });
+      } catch (error) {
+        // Every use case answers a promise: the refusal arrives the way its others do.
+        return Promise.reject(error);
+      }
+      return run(...args);
+    };
+  }
+  // The same keys with the same signatures: each function is wrapped by one that passes its
+  // arguments and returns its result unchanged, which TypeScript cannot follow through entries.
+  return checked as unknown as UseCases;
+}
+
+/** An object argument's fields are named bare (`description`), other arguments by position. */
+function argumentName(index: number, arg: unknown): string {
+  return typeof arg === 'object' && arg !== null && !Array.isArray(arg)
+    ? ''
+    : `argument ${index + 1}`;
 }

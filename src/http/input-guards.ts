@@ -3,7 +3,12 @@
  * surrogate in path parameters, query values or JSON bodies (PostgreSQL's `text` cannot hold
  * NUL, and a lone surrogate has no UTF-8 form), and JSON no deeper than `maxJsonDepth`.
  */
-import { ClearanceError, type Problem } from '../domain/index.js';
+import {
+  ClearanceError,
+  type Problem,
+  storableTextFix,
+  storableTextProblem,
+} from '../domain/index.js';
 
 /** Deepest JSON body accepted: an object or array inside 64 others. */
 export const maxJsonDepth = 64;
@@ -11,17 +16,13 @@ export const maxJsonDepth = 64;
 /** Where in the request a value came from, for the message: `query parameter path`. */
 type Place = 'path parameter' | 'query parameter' | 'body';
 
-function textProblem(text: string): string | undefined {
-  if (text.includes('\u0000')) return 'a NUL character (U+0000)';
-  if (!text.isWellFormed()) return 'an unpaired UTF-16 surrogate';
-  return undefined;
-}
+const textProblem = storableTextProblem;
 
 function refusal(where: string, what: string): ClearanceError {
   const message = `The request's ${where} contains ${what}.`;
   const problem: Problem = {
     message,
-    fix: 'Remove it: names, ids and text fields cannot hold NUL or unpaired surrogates (send well-formed UTF-8).',
+    fix: storableTextFix,
   };
   return new ClearanceError('invalid_input', message, { problems: [problem] });
 }

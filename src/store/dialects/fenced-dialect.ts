@@ -5,7 +5,8 @@
  * the batch's commit, or (after a lone work's rollback) in no transaction at all, committed on
  * its own. The check sits on the connection because every statement passes there, compiled-once
  * queries (prepared-query.ts) included, which skip Kysely's plugins. The driver's own transaction
- * statements (BEGIN, COMMIT, ROLLBACK) are given the connection underneath.
+ * statements (BEGIN, COMMIT, ROLLBACK) are given the connection underneath. For the same reason
+ * it is where text no engine can store is refused (storable-parameters.ts).
  */
 import type {
   CompiledQuery,
@@ -16,12 +17,14 @@ import type {
   TransactionSettings,
 } from 'kysely';
 import { assertWorkNotEnded } from './group-commit.js';
+import { assertStorableParameters } from './storable-parameters.js';
 
 class FencedConnection implements DatabaseConnection {
   constructor(readonly inner: DatabaseConnection) {}
 
   executeQuery<R>(compiledQuery: CompiledQuery): Promise<QueryResult<R>> {
     assertWorkNotEnded();
+    assertStorableParameters(compiledQuery);
     return this.inner.executeQuery(compiledQuery);
   }
 
@@ -30,6 +33,7 @@ class FencedConnection implements DatabaseConnection {
     chunkSize?: number,
   ): AsyncIterableIterator<QueryResult<R>> {
     assertWorkNotEnded();
+    assertStorableParameters(compiledQuery);
     return this.inner.streamQuery(compiledQuery, chunkSize);
   }
 }
