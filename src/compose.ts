@@ -584,12 +584,17 @@ function stateCheckLog(app: { log: FastifyBaseLogger }): (check: StateCheck) => 
 
 function logStateCheck(app: { log: FastifyBaseLogger }, check: StateCheck): void {
   const found = check.disagreements.length + check.problems.length;
+  // What an older log cannot prove (ADR 024) is said beside the outcome, never as an error.
+  const notes = check.notes.length > 0 ? { notes: check.notes } : {};
   if (found === 0) {
-    app.log.info({ auditEntries: check.auditEntries }, 'database agrees with the audit log');
+    app.log.info(
+      { auditEntries: check.auditEntries, ...notes },
+      'database agrees with the audit log',
+    );
     return;
   }
   app.log.error(
-    { disagreements: check.disagreements.length, problems: check.problems.length },
+    { disagreements: check.disagreements.length, problems: check.problems.length, ...notes },
     'database does NOT agree with the audit log: run `clearance audit verify --state`',
   );
   for (const d of check.disagreements) app.log.error({ disagreement: d }, describeDisagreement(d));

@@ -10,6 +10,7 @@ export * from './evidence-path.js';
 export * from './evidence-set-digest.js';
 export * from './gate-result.js';
 export * from './identity.js';
+export * from './lineage-digest.js';
 export * from './linear-regex.js';
 export * from './metrics.js';
 export * from './notification-events.js';

@@ -124,8 +124,8 @@ const historyView = {
 const stateCheckView = {
   type: 'object',
   description:
-    'Serving, version states, requests and approvals replayed from the audit log and held against the database rows.',
-  required: ['checkedAt', 'auditEntries', 'disagreements', 'problems'],
+    'Serving, versions (artifact, registrar, lineage) and their states, requests and approvals replayed from the audit log and held against the database rows.',
+  required: ['checkedAt', 'auditEntries', 'disagreements', 'problems', 'notes'],
   properties: {
     checkedAt: text,
     auditEntries: int,
@@ -157,6 +157,12 @@ const stateCheckView = {
       },
     },
     problems: { type: 'array', items: text },
+    notes: {
+      type: 'array',
+      items: text,
+      description:
+        'What the log is too old to prove (versions registered before their lineage digest was logged); not a disagreement.',
+    },
   },
 } as const;
 

@@ -199,6 +199,7 @@ describe('clearance audit verify --server --since and --state', () => {
         auditEntries: 5,
         disagreements: [disagreement],
         problems: [],
+        notes: [],
       }),
     });
     const args = ['--server', url, '--token', token, '--key', log.key.verifierKey, '--state'];
@@ -209,5 +210,25 @@ describe('clearance audit verify --server --since and --state', () => {
     );
     const json = await verify([...args, '--format', 'json']);
     expect(JSON.parse(json.out).state.disagreements).toEqual([disagreement]);
+  });
+
+  it('exits 0 with the notes GET /api/v1/audit/state reports beside no disagreement', async () => {
+    const log = signedLog(5, [5]);
+    const note =
+      '1 version was registered before version.registered logged a lineage digest (m@1): its lineage cannot be compared with the log.';
+    const { url, token } = await serve(log, {
+      auditState: async () => ({
+        checkedAt: '2026-11-01T13:00:00.000Z',
+        auditEntries: 5,
+        disagreements: [],
+        problems: [],
+        notes: [note],
+      }),
+    });
+    const args = ['--server', url, '--token', token, '--key', log.key.verifierKey, '--state'];
+    const text = await verify(args);
+    expect(text.code).toBe(0);
+    expect(text.out).toContain('Database agrees with the audit log');
+    expect(text.out).toContain(`Note: ${note}`);
   });
 });

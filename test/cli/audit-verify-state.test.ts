@@ -86,6 +86,45 @@ eachEngine('audit verify --state and --since', (engine) => {
     expect((await runCli(['audit', 'verify', '--state', ...live])).status).toBe(0);
   });
 
+  it('names a version whose artifact_uri and lineage were edited by SQL, which plain verify passes', async () => {
+    const dialect = engine.openDialect();
+    const at = sql`model = 'cli-pd' and version = '2026.2'`;
+    const before = await sql<{
+      artifact_uri: string;
+      lineage: string;
+    }>`select artifact_uri, lineage from versions where ${at}`.execute(dialect.db);
+    const original = before.rows[0];
+    if (!original) throw new Error('cli-pd@2026.2 is not stored');
+    const forged = JSON.stringify({ ...JSON.parse(original.lineage), trainedBy: 'someone.else' });
+    await behindTheService(dialect, ['versions'], async (db) => {
+      await sql`update versions set artifact_uri = 's3://attacker/model.bin', lineage = ${forged} where ${at}`.execute(
+        db,
+      );
+    });
+    try {
+      expect((await runCli(['audit', 'verify', ...live])).status).toBe(0);
+      const text = await runCli(['audit', 'verify', '--state', ...live]);
+      expect(text.status).toBe(1);
+      expect(text.stdout).toContain('2 row(s) disagree');
+      expect(text.stdout).toContain(
+        'versions cli-pd@2026.2: artifact_uri is s3://attacker/model.bin, the audit log says s3://models/cli-pd/2026.2.',
+      );
+      const json = await runCli(['audit', 'verify', '--state', '--format', 'json', ...live]);
+      expect(json.status).toBe(1);
+      const named = JSON.parse(json.stdout).state.disagreements.map(
+        (d: { key: string; field: string }) => `${d.key} ${d.field}`,
+      );
+      expect(named).toEqual(['cli-pd@2026.2 artifact_uri', 'cli-pd@2026.2 lineage']);
+    } finally {
+      await behindTheService(dialect, ['versions'], async (db) => {
+        await sql`update versions set artifact_uri = ${original.artifact_uri}, lineage = ${original.lineage} where ${at}`.execute(
+          db,
+        );
+      });
+    }
+    expect((await runCli(['audit', 'verify', '--state', ...live])).status).toBe(0);
+  });
+
   it('refuses --state with --file: an export holds no rows', async () => {
     const run = await runCli(['audit', 'verify', '--state', '--file', join(dataDir, 'none.jsonl')]);
     expect(run.status).toBe(2);

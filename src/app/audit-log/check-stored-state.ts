@@ -15,6 +15,7 @@ import {
   compareAuditState,
   type FoundState,
   type StateDisagreement,
+  uncomparedRegistrations,
 } from './compare-audit-state.js';
 import { replayAuditState, stateActions } from './replay-audit-state.js';
 
@@ -27,6 +28,11 @@ export interface StateCheck {
   disagreements: StateDisagreement[];
   /** Log entries the replay could not apply, or policies it could not read, each named. */
   problems: string[];
+  /**
+   * What the log is too old to prove, each said once (versions registered before their lineage
+   * digest was logged, ADR 024): not a failure, so an older log still checks clean.
+   */
+  notes: string[];
 }
 
 /** Checks the whole database against the whole log (no authorisation: for the server and CLI). */
@@ -44,6 +50,7 @@ export async function checkStoredState(deps: AppDeps): Promise<StateCheck> {
       auditEntries,
       disagreements: compareAuditState(expected, found),
       problems: [...problems, ...expected.problems],
+      notes: uncomparedRegistrations(expected),
     };
   });
 }

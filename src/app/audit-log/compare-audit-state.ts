@@ -2,8 +2,10 @@
  * Holds the database rows against the state replayed from the audit log and names every row
  * that disagrees: its table, its key, the field, what the log says and what the row holds. A row
  * the log never wrote (`expected: null`) and a row the log wrote but the database lacks
- * (`found: null`) are disagreements too. Pure.
+ * (`found: null`) are disagreements too. Pure (it hashes, nothing more).
  */
+
+import { hash } from 'node:crypto';
 import type {
   Approval,
   Model,
@@ -11,19 +13,33 @@ import type {
   TransitionRequest,
   VersionView,
 } from '../../domain/index.js';
-import { approvalDifferences, type ExpectedState } from './replay-audit-state.js';
+import { lineageDigest } from '../../domain/index.js';
+import {
+  approvalDifferences,
+  type ExpectedState,
+  type ExpectedVersion,
+} from './replay-audit-state.js';
 
 /** The database rows the check reads. */
 export interface FoundState {
   models: readonly Pick<Model, 'name' | 'policyDigest'>[];
-  versions: readonly Pick<
-    VersionView,
-    'model' | 'version' | 'artifactDigest' | 'state' | 'stateSince'
-  >[];
+  versions: readonly FoundVersion[];
   serving: readonly ServingView[];
   requests: readonly Pick<TransitionRequest, 'id' | 'model' | 'version' | 'status'>[];
   approvals: readonly Approval[];
 }
+
+type FoundVersion = Pick<
+  VersionView,
+  | 'model'
+  | 'version'
+  | 'artifactUri'
+  | 'artifactDigest'
+  | 'lineage'
+  | 'createdBy'
+  | 'state'
+  | 'stateSince'
+>;
 
 export interface StateDisagreement {
   /** The table the row lives in, as the schema names it. */
@@ -109,20 +125,106 @@ function compareVersions(expected: ExpectedState, found: FoundState, out: StateD
       out.push({ table: 'versions', key, field: 'row', expected: null, found: row.state });
       continue;
     }
-    if (logged.artifactDigest !== '') {
-      field(
-        out,
-        { table: 'versions', key, field: 'artifact_digest' },
-        logged.artifactDigest,
-        row.artifactDigest,
-      );
-    }
+    compareRegistration(logged, row, { key, out });
     field(out, { table: 'version_states', key, field: 'state' }, logged.state, row.state);
     field(out, { table: 'version_states', key, field: 'since' }, logged.since, row.stateSince);
   }
   for (const [key, logged] of expected.versions) {
     if (!seen.has(key)) missingRow(out, 'versions', key, logged.state);
   }
+}
+
+/**
+ * The `versions` columns decisions read, against what `version.registered` logged: the artefact
+ * production fetches (digest and URI), the registrar and the lineage (separation of duties). A
+ * field the entry did not log is not compared (`uncomparedRegistrations` names those versions).
+ */
+function compareRegistration(
+  logged: ExpectedVersion,
+  row: FoundVersion,
+  at: { key: string; out: StateDisagreement[] },
+) {
+  // Checked field by field before anything is built: a clean check of many versions allocates
+  // nothing here.
+  const { artifactDigest, artifactUri, createdBy, lineageDigest: lineage } = logged;
+  if (artifactDigest !== '' && artifactDigest !== row.artifactDigest) {
+    versionsField(at, 'artifact_digest', artifactDigest, row.artifactDigest);
+  }
+  if (artifactUri !== undefined && artifactUri !== row.artifactUri) {
+    versionsField(at, 'artifact_uri', artifactUri, row.artifactUri);
+  }
+  if (createdBy !== undefined && createdBy !== row.createdBy) {
+    versionsField(at, 'created_by', createdBy, row.createdBy);
+  }
+  if (lineage !== undefined) {
+    const found = storedLineageDigest(row.lineage, lineage);
+    if (found !== lineage) versionsField(at, 'lineage', lineage, found);
+  }
+}
+
+function versionsField(
+  at: { key: string; out: StateDisagreement[] },
+  name: string,
+  expected: string,
+  found: string,
+): void {
+  at.out.push({ table: 'versions', key: at.key, field: name, expected, found });
+}
+
+/**
+ * The digest of the stored lineage, held against the logged one. The column holds canonical JSON
+ * and `JSON.parse` keeps its key order, so `JSON.stringify` of it is nearly always those very
+ * bytes: when they hash to the logged digest the lineage is the registered one (SHA-256 is
+ * preimage-resistant), and only otherwise is the canonical form computed — a clean check of
+ * many versions pays one fast hash each. A column edited into JSON RFC 8785 cannot carry (a lone
+ * surrogate) is reported as such, not thrown.
+ */
+function storedLineageDigest(lineage: FoundVersion['lineage'], logged: string): string {
+  const quick = `sha256:${hash('sha256', JSON.stringify(lineage))}`;
+  if (quick === logged) return quick;
+  try {
+    return lineageDigest(lineage);
+  } catch (error) {
+    return `(not canonical JSON: ${(error as Error).message.replace(/^canonicalJson: /, '')})`;
+  }
+}
+
+const listedKeys = 5;
+
+/**
+ * One note per registration field some `version.registered` entries lack (entries written before
+ * ADR 024 have no lineage digest): those versions' column is not compared, and the check says so
+ * instead of failing, so an older log still verifies.
+ */
+export function uncomparedRegistrations(expected: ExpectedState): string[] {
+  const lineage: string[] = [];
+  const uri: string[] = [];
+  for (const v of expected.versions.values()) {
+    // Only versions a registration entry named (it sets the registrar).
+    if (v.createdBy === undefined) continue;
+    if (v.lineageDigest === undefined) lineage.push(`${v.model}@${v.version}`);
+    if (v.artifactUri === undefined) uri.push(`${v.model}@${v.version}`);
+  }
+  const notes: string[] = [];
+  if (lineage.length > 0) {
+    notes.push(
+      `${counted(lineage)} registered before version.registered logged a lineage digest (${listed(lineage)}): ${lineage.length === 1 ? 'its' : 'their'} lineage cannot be compared with the log.`,
+    );
+  }
+  if (uri.length > 0) {
+    notes.push(
+      `${counted(uri)} registered by an entry without data.artifactUri (${listed(uri)}): ${uri.length === 1 ? 'its' : 'their'} artifact URI cannot be compared with the log.`,
+    );
+  }
+  return notes;
+}
+
+const counted = (keys: readonly string[]) =>
+  keys.length === 1 ? '1 version was' : `${keys.length} versions were`;
+
+function listed(keys: readonly string[]): string {
+  const shown = keys.slice(0, listedKeys).join(', ');
+  return keys.length > listedKeys ? `${shown} and ${keys.length - listedKeys} more` : shown;
 }
 
 function servingFields(view: ServingView | undefined): Record<string, string> {

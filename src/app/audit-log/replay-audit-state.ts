@@ -1,7 +1,8 @@
 /**
  * The registry's state as the audit log says it must be: a pure fold of the entries the use cases
  * write when they change state (registrations, requests, approvals, executions, rejections,
- * cancellations, imports, rollbacks and expiries) into serving per model, each version's state,
+ * cancellations, imports, rollbacks and expiries) into serving per model, each version's state
+ * and what its registration logged (artifact, URI, registrar, lineage digest),
  * each request's status and each recorded approval. `compare-audit-state.ts` holds it against the
  * database rows; the log itself is proven by `verifyLog`, so a row that disagrees was changed
  * behind the service's back.
@@ -37,7 +38,17 @@ export type ExpectedRequestStatus = 'open' | 'executed' | 'rejected' | 'cancelle
 export interface ExpectedVersion {
   model: string;
   version: string;
+  /** Empty when no `version.registered` entry names the version. */
   artifactDigest: string;
+  /** What `version.registered` logged: `data.artifactUri`. */
+  artifactUri?: string;
+  /**
+   * `digests.lineage` (ADR 024): absent from entries written before it was logged, and then the
+   * lineage cannot be compared (`uncomparedLineage` says so).
+   */
+  lineageDigest?: string;
+  /** The registration's actor, whom `versions.created_by` names (the registrar rule reads it). */
+  createdBy?: string;
   state: string;
   since: string;
 }
@@ -181,13 +192,18 @@ function setVersionState(
 ): void {
   const key = versionKey(input.model, input.version);
   const known = state.versions.get(key);
-  state.versions.set(key, {
-    model: input.model,
-    version: input.version,
-    artifactDigest: known?.artifactDigest ?? '',
-    state: input.to,
-    since: input.at,
-  });
+  state.versions.set(
+    key,
+    known
+      ? { ...known, state: input.to, since: input.at }
+      : {
+          model: input.model,
+          version: input.version,
+          artifactDigest: '',
+          state: input.to,
+          since: input.at,
+        },
+  );
 }
 
 function closeRequest(state: ExpectedState, id: string, status: ExpectedRequestStatus): void {
@@ -213,12 +229,18 @@ const appliers: Record<string, Applier> = {
     const id = splitVersionId(entry.subject.id);
     const initial = text(entry.data.state);
     if (!id || !initial) return 'does not name the version and its initial state';
-    state.versions.set(versionKey(id.model, id.version), {
+    const version: ExpectedVersion = {
       ...id,
       artifactDigest: entry.digests.artifact ?? '',
+      createdBy: entry.actor.id,
       state: initial,
       since: entry.time,
-    });
+    };
+    const artifactUri = text(entry.data.artifactUri);
+    if (artifactUri) version.artifactUri = artifactUri;
+    const lineageDigest = entry.digests.lineage;
+    if (lineageDigest) version.lineageDigest = lineageDigest;
+    state.versions.set(versionKey(id.model, id.version), version);
     return undefined;
   },
   'version.imported': (state, entry) => {

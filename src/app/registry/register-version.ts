@@ -3,6 +3,7 @@ import {
   evidenceFormatLimits,
   invalidInput,
   type Lineage,
+  lineageDigest,
   type Model,
   type Principal,
   type Version,
@@ -95,7 +96,11 @@ export async function insertVersion(
       time,
       action: 'version.registered',
       subject: { type: 'version', id: `${fields.model}@${fields.version}` },
-      digests: { artifact: fields.artifactDigest, policy: model.policyDigest },
+      digests: {
+        artifact: fields.artifactDigest,
+        policy: model.policyDigest,
+        lineage: lineageDigest(fields.lineage),
+      },
       data: { artifactUri: fields.artifactUri, state },
     }),
   );

@@ -29,13 +29,20 @@ export function stateCheckOk(check: StateCheck): boolean {
 }
 
 export function renderStateCheck(check: StateCheck): string {
+  // Notes do not fail the check: they say what an older log cannot prove.
+  const notes = check.notes.map((n) => `  Note: ${n}`);
   if (stateCheckOk(check)) {
-    return `Database agrees with the audit log: models, versions and their states, serving, requests and approvals checked against ${check.auditEntries} entries (role bindings and evidence rows are not yet checked).\n`;
+    const lines = [
+      `Database agrees with the audit log: models, versions (artifact, registrar, lineage) and their states, serving, requests and approvals checked against ${check.auditEntries} entries (role bindings, evidence rows and MLflow tags, aliases and descriptions are not yet checked).`,
+      ...notes,
+    ];
+    return `${lines.join('\n')}\n`;
   }
   const lines = [
     `Database does NOT agree with the audit log (${check.auditEntries} entries): ${check.disagreements.length} row(s) disagree.`,
     ...check.disagreements.map((d) => `  ${describeDisagreement(d)}`),
     ...check.problems.map((p) => `  ${p}`),
+    ...notes,
   ];
   return `${lines.join('\n')}\n`;
 }

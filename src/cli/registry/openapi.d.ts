@@ -2693,7 +2693,7 @@ export interface paths {
     /** The database checked against the audit log: every row that disagrees (auditor, admin) */
     get: {
       responses: {
-        /** @description Serving, version states, requests and approvals replayed from the audit log and held against the database rows. */
+        /** @description Serving, versions (artifact, registrar, lineage) and their states, requests and approvals replayed from the audit log and held against the database rows. */
         200: {
           content: {
             "application/json": {
@@ -2711,6 +2711,8 @@ export interface paths {
                   found: string | null;
                 })[];
               problems: string[];
+              /** @description What the log is too old to prove (versions registered before their lineage digest was logged); not a disagreement. */
+              notes: string[];
             };
           };
         };

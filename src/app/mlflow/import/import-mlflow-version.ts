@@ -11,6 +11,7 @@ import {
   invalidInput,
   isClearanceError,
   type Lineage,
+  lineageDigest,
   type Principal,
   type Version,
 } from '../../../domain/index.js';
@@ -161,7 +162,7 @@ export async function importMlflowVersion(
         action: 'version.registered',
         subject,
         reason,
-        digests,
+        digests: { ...digests, lineage: lineageDigest(lineage) },
         data: {
           artifactUri: v.source,
           state: registered,
