@@ -18,3 +18,4 @@ export * from './notification-routing.js';
 export * from './policy.js';
 export * from './registry.js';
 export * from './request-expiry.js';
+export * from './text-limits.js';

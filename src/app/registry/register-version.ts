@@ -1,9 +1,11 @@
 import {
+  assertTextWithin,
   canonicalJson,
   evidenceFormatLimits,
   invalidInput,
   type Lineage,
   type Model,
+  maxArtifactUriBytes,
   type Principal,
   type Version,
   type VersionView,
@@ -59,6 +61,11 @@ export function assertVersionInput(input: RegisterVersionInput): void {
   }
   if (input.artifactUri.trim() === '')
     throw invalidInput('The artifact URI is empty.', 'Pass where the artifact is stored.');
+  assertTextWithin({
+    field: 'artifact URI',
+    value: input.artifactUri,
+    maxBytes: maxArtifactUriBytes,
+  });
   assertStorableLineage(input.lineage);
 }
 
