@@ -7,10 +7,10 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { afterEach, expect, it } from 'vitest';
-import { bindUseCases } from '../../src/app/index.js';
+import { bindUseCases, registerModel } from '../../src/app/index.js';
 import { importMlflowVersion } from '../../src/app/mlflow/import/import-mlflow-version.js';
 import { operator } from '../../src/cli/registry/local-registry.js';
-import { maxArtifactUriBytes } from '../../src/domain/index.js';
+import { maxArtifactUriBytes, maxModelDescriptionBytes } from '../../src/domain/index.js';
 import { forEachStore, people, type StoreHarness, setupModel } from '../app/harness.js';
 import { testIdentity } from './fixture.js';
 import { serveHarness } from './serve-harness.js';
@@ -144,5 +144,27 @@ forEachStore('artifact URI length bound', (open) => {
     );
     expectNamed(refused);
     expect(await written(h)).toEqual(before);
+  });
+
+  it('refuses a model description over its limit and writes nothing', async () => {
+    const { h } = await serve();
+    const before = await h.deps.store.read((tx) => tx.audit.size());
+    const policyDigest = (await h.deps.store.read((tx) => tx.models.get(model)))?.policyDigest;
+    const refused = await registerModel(h.deps, people.admin, {
+      name: 'wordy',
+      ownerTeam: 'ml-platform',
+      riskTier: 'medium',
+      policyDigest: policyDigest ?? '',
+      description: 'd'.repeat(maxModelDescriptionBytes + 1),
+    }).then(
+      () => undefined,
+      (error: { code?: string; message?: string }) => error,
+    );
+    expect(refused?.code).toBe('invalid_input');
+    expect(refused?.message).toContain(
+      `model description is longer than ${maxModelDescriptionBytes}`,
+    );
+    expect(await h.deps.store.read((tx) => tx.audit.size())).toBe(before);
+    expect(await h.deps.store.read((tx) => tx.models.get('wordy'))).toBeUndefined();
   });
 });
