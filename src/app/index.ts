@@ -203,6 +203,7 @@ export { LineageReadings } from './shared/lineage-readings.js';
 export type * from './shared/notification-ports.js';
 export type * from './shared/ports.js';
 export { type HotReads, hotReads, type ReadCache, readCache } from './shared/read-cache.js';
+export { approximateBytes, type WeighedLruLimits, weighedLru } from './shared/weighed-lru.js';
 export type * from './shared/work-queue-ports.js';
 export { cancelRequest } from './transitions/cancel-request.js';
 export type { EmergencyReviewState, ReviewSignature } from './transitions/emergency-status.js';

@@ -1,3 +1,4 @@
+import { approximateBytes, type WeighedLruLimits, weighedLru } from '../app/index.js';
 import type { IdentityDirectory, TokenHolder } from './identity.js';
 
 /** A directory that can say, cheaply, whether anything it holds has changed. */
@@ -10,8 +11,11 @@ export interface VersionedDirectory extends IdentityDirectory {
   epoch(): Promise<number>;
 }
 
-/** Tokens kept per process; past that the least recently used is dropped. */
-const defaultCapacity = 10_000;
+/**
+ * Tokens kept per process, 10,000 or 8 MiB of holders (a holder carries its role bindings),
+ * whichever comes first; past that the least recently used are dropped.
+ */
+const defaultLimits = { maxEntries: 10_000, maxBytes: 8 * 1024 * 1024 } as const;
 
 /**
  * `directory` with resolved tokens kept in memory, exactly invalidated: each lookup first reads
@@ -27,9 +31,9 @@ const defaultCapacity = 10_000;
  */
 export function principalCache(
   directory: VersionedDirectory,
-  capacity = defaultCapacity,
-): IdentityDirectory & { stats(): { hits: number; misses: number; size: number } } {
-  const entries = new Map<string, TokenHolder>();
+  limits: WeighedLruLimits = defaultLimits,
+): IdentityDirectory & { stats(): { hits: number; misses: number; size: number; bytes: number } } {
+  const entries = weighedLru<TokenHolder>(limits);
   let filedUnder: number | undefined;
   let hits = 0;
   let misses = 0;
@@ -43,22 +47,16 @@ export function principalCache(
       const cached = entries.get(id);
       if (cached !== undefined) {
         hits += 1;
-        entries.delete(id);
-        entries.set(id, cached);
         return cached;
       }
       misses += 1;
       const found = await directory.findToken(id);
       // Unknown ids are not kept: a stream of made-up ids must not evict real callers.
       if (found !== undefined && filedUnder === epoch) {
-        entries.set(id, found);
-        if (entries.size > capacity) {
-          const oldest = entries.keys().next().value;
-          if (oldest !== undefined) entries.delete(oldest);
-        }
+        entries.set(id, found, approximateBytes(found));
       }
       return found;
     },
-    stats: () => ({ hits, misses, size: entries.size }),
+    stats: () => ({ hits, misses, ...entries.stats() }),
   };
 }

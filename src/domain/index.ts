@@ -20,3 +20,4 @@ export * from './policy.js';
 export * from './registry.js';
 export * from './request-expiry.js';
 export * from './storable-text.js';
+export * from './text-limits.js';

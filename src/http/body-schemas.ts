@@ -1,4 +1,5 @@
 /** JSON Schemas of request bodies, parameters and composite responses. */
+import { maxArtifactUriBytes } from '../domain/index.js';
 import { approvalEvaluationProperties, approvalEvaluationRequired } from './decision-schemas.js';
 import { lineage, listOf, ref } from './record-schemas.js';
 
@@ -29,7 +30,13 @@ export const registerVersionBody = {
   type: 'object',
   additionalProperties: false,
   required: ['version', 'artifactUri', 'artifactDigest'],
-  properties: { version: nonEmpty, artifactUri: nonEmpty, artifactDigest: nonEmpty, lineage },
+  properties: {
+    version: nonEmpty,
+    // Characters here; the use case bounds the UTF-8 bytes, as for every edge.
+    artifactUri: { ...nonEmpty, maxLength: maxArtifactUriBytes },
+    artifactDigest: nonEmpty,
+    lineage,
+  },
 } as const;
 
 export const requestTransitionBody = {

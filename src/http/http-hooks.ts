@@ -42,9 +42,34 @@ export function principalOf(request: FastifyRequest): Principal {
   return request.principal;
 }
 
-/** `W/"<base64url of the SHA-256 of the body, truncated>"` (one-shot: no Hash object per reply). */
-export function weakEtag(body: string | Buffer): string {
-  return `W/"${hash('sha256', body, 'base64url').slice(0, 27)}"`;
+/**
+ * Headers a client keeps with a 200 and reuses on a 304: the ETag covers them with the body, or a
+ * page whose `Link: rel="next"` appeared (a version registered beyond it) would be answered 304
+ * and kept as the last page.
+ */
+const keptHeaders = ['link', 'content-disposition'] as const;
+
+/** The kept headers' values as the reply has them, or `undefined` when it has none. */
+export function keptHeadersOf(reply: FastifyReply): string | undefined {
+  let text: string | undefined;
+  for (const name of keptHeaders) {
+    const value = reply.getHeader(name);
+    if (value === undefined) continue;
+    text = `${text ?? ''}${name}: ${Array.isArray(value) ? value.join(', ') : String(value)}\n`;
+  }
+  return text;
+}
+
+/**
+ * `W/"<base64url of the SHA-256 of the body, then the kept headers if any, truncated>"`. One-shot
+ * (no Hash object) for a body alone; the body is hashed once either way.
+ */
+export function weakEtag(body: string | Buffer, headers?: string): string {
+  const digest =
+    headers === undefined
+      ? hash('sha256', body, 'base64url')
+      : createHash('sha256').update(body).update('\0').update(headers).digest('base64url');
+  return `W/"${digest.slice(0, 27)}"`;
 }
 
 function etagMatches(header: string | undefined, etag: string): boolean {
@@ -246,8 +271,10 @@ function conditionalGet(request: FastifyRequest, reply: FastifyReply, payload: u
   reply.header('cache-control', request.routeOptions.config.cacheControl ?? 'private, no-cache');
   // A streamed body (the evidence pack) is not held to hash: no ETag for it.
   if (typeof payload !== 'string' && !Buffer.isBuffer(payload)) return payload;
-  // A kept answer (kept-replies.ts) brings the ETag of its body, hashed once.
-  const etag = headerText(reply.getHeader('etag') as string | undefined) ?? weakEtag(payload);
+  // A kept answer (kept-replies.ts) brings the ETag of its body and kept headers, hashed once.
+  const etag =
+    headerText(reply.getHeader('etag') as string | undefined) ??
+    weakEtag(payload, keptHeadersOf(reply));
   reply.header('etag', etag);
   if (etagMatches(headerText(request.headers['if-none-match']), etag)) {
     reply.code(304);

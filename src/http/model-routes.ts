@@ -148,7 +148,8 @@ export const modelRoutes: RoutesPlugin = async (app, { useCases }) => {
           `<${app.prefix}/models/${encodeURIComponent(name)}/versions?${query}>; rel="next"`,
         );
       }
-      // A kept page (frozen until the model's versions change) is sent as serialised the first time.
+      // A kept page (frozen until the model’s versions change) is sent as serialised the first
+      // time; its ETag covers the Link set above as well as the body.
       return keptVersionList(reply, page.versions);
     },
   );

@@ -290,7 +290,7 @@ describe('principalCache', () => {
 
   it('keeps at most its capacity, dropping the least recently used', async () => {
     const s = scripted();
-    const cache = principalCache(s.directory, 2);
+    const cache = principalCache(s.directory, { maxEntries: 2, maxBytes: 1e6 });
     await cache.findToken('a');
     await cache.findToken('b');
     await cache.findToken('a');

@@ -3,7 +3,7 @@
  * pages that a client walks by following the `Link: rel="next"` header.
  */
 import { createHash } from 'node:crypto';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { afterEach, expect, it } from 'vitest';
 import {
   bootstrapAdmin,
@@ -45,8 +45,14 @@ forEachStore('version reads over HTTP', (open) => {
     await grantRole(h.deps, people.admin, { userId: 'ada.auditor', role: 'auditor' });
     const token = await createToken(h.deps, people.admin, { userId: 'ada.auditor' });
     const server = app;
-    return (url: string) =>
-      server.inject({ method: 'GET', url, headers: { authorization: `Bearer ${token.token}` } });
+    const authorization = `Bearer ${token.token}`;
+    const get = (
+      url: string,
+      headers: Record<string, string> = {},
+      method: 'GET' | 'HEAD' = 'GET',
+    ): Promise<LightMyRequestResponse> =>
+      server.inject({ method, url, headers: { authorization, ...headers } });
+    return Object.assign(get, { h });
   }
 
   it('walks every version in registration order by following rel="next"', async () => {
@@ -63,16 +69,52 @@ forEachStore('version reads over HTTP', (open) => {
     const sizes: number[] = [];
     let url: string | undefined = `/api/v1/models/${model}/versions?limit=3`;
     while (url !== undefined) {
-      const page = await get(url);
+      const page: LightMyRequestResponse = await get(url);
       expect(page.statusCode).toBe(200);
       const versions = page.json().map((v: { version: string }) => v.version);
       seen.push(...versions);
       sizes.push(versions.length);
-      const link = page.headers.link;
+      const link: unknown = page.headers.link;
       url = typeof link === 'string' ? /^<([^>]+)>; rel="next"$/.exec(link)?.[1] : undefined;
     }
     expect(seen).toEqual(order);
     expect(sizes).toEqual([3, 3, 1]);
+  });
+
+  // Was a defect: the ETag covered the page's versions only, so a page whose next link appeared
+  // (a version registered beyond it) was answered 304 to the old ETag, and a client kept a page
+  // that said it was the last.
+  it('answers 200 with the new Link to an old ETag once only the next link changed', async () => {
+    const get = await serve(['a', 'b']);
+    const url = `/api/v1/models/${model}/versions?limit=2`;
+    const first = await get(url);
+    expect(first.statusCode).toBe(200);
+    expect(first.headers.link).toBeUndefined();
+    const etag = String(first.headers.etag);
+    expect((await get(url, { 'if-none-match': etag })).statusCode).toBe(304);
+    get.h.clock.advance(1000);
+    await registerVersion(get.h.deps, people.ci, {
+      model,
+      version: 'c',
+      artifactUri: 's3://models/c',
+      artifactDigest: `sha256:${createHash('sha256').update('c').digest('hex')}`,
+      lineage: {},
+    });
+    for (const method of ['GET', 'HEAD'] as const) {
+      const again = await get(url, { 'if-none-match': etag }, method);
+      expect(again.statusCode, method).toBe(200);
+      expect(again.headers.link, method).toBe(
+        `</api/v1/models/${model}/versions?limit=2&after=b>; rel="next"`,
+      );
+      expect(again.headers.etag, method).not.toBe(etag);
+      // Only the link changed: the page's versions are the same.
+      if (method === 'GET') expect(again.body).toBe(first.body);
+    }
+    // The new ETag matches itself: 304 with the Link a client keeps.
+    const current = await get(url);
+    const revalidated = await get(url, { 'if-none-match': String(current.headers.etag) });
+    expect(revalidated.statusCode).toBe(304);
+    expect(revalidated.headers.link).toBe(current.headers.link);
   });
 
   it('ends without a next link when the last page is exactly full', async () => {

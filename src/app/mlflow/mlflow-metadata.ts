@@ -5,7 +5,13 @@
  * and descriptions never govern anything: the clearance.* tags a model shows are read-only views
  * of its owner, risk tier and policy, and governed aliases move only through a transition.
  */
-import { invalidInput, notFound, type Principal } from '../../domain/index.js';
+import {
+  assertTextWithin,
+  invalidInput,
+  maxArtifactUriBytes,
+  notFound,
+  type Principal,
+} from '../../domain/index.js';
 import { versionRegistrars } from '../registry/register-version.js';
 import type { AppDeps } from '../shared/app-deps.js';
 import { type AuditFacts, auditRecord } from '../shared/audit-record.js';
@@ -27,6 +33,15 @@ export function assertTag(key: string, value: string | undefined): void {
       `Tag '${key}' has a value longer than ${limits.value} characters.`,
       'Shorten the value.',
     );
+}
+
+/** A version's `source` is its artifact URI, bounded as every edge bounds it. */
+export function assertSource(source: string): void {
+  assertTextWithin({
+    field: 'source (the artifact URI)',
+    value: source,
+    maxBytes: maxArtifactUriBytes,
+  });
 }
 
 function assertWritableModelTag(key: string): void {

@@ -100,8 +100,11 @@ interface KeptMlflowReads {
   models: ReadCache<MlflowRegisteredModel>;
 }
 
-/** Models whose records one server keeps: each holds every version's view. */
-const keptModels = 256;
+/**
+ * Models whose records one server keeps: each holds every version's view, so the bytes bound
+ * (`approximateBytes` of the kept values, per cache) is the one that matters for large models.
+ */
+const keptModels = { maxEntries: 256, maxBytes: 32 * 1024 * 1024 };
 const keptByRegistry = new WeakMap<object, KeptMlflowReads>();
 
 function keptReads(deps: AppDeps): KeptMlflowReads | undefined {

@@ -20,7 +20,7 @@ import { registerVersionWithEvidence } from '../registry/register-version-with-e
 import type { AppDeps } from '../shared/app-deps.js';
 import { assertAnyRole, guarded } from '../shared/authorise.js';
 import { tagRecord } from './mlflow-input.js';
-import { assertTag, writeModelTag } from './mlflow-metadata.js';
+import { assertSource, assertTag, writeModelTag } from './mlflow-metadata.js';
 import { getRegisteredModel } from './mlflow-queries.js';
 import {
   type MlflowModelVersion,
@@ -195,6 +195,7 @@ export async function createModelVersion(
 ): Promise<MlflowModelVersion> {
   if (input.source.trim() === '')
     throw invalidInput('The version has no source.', 'Pass the artifact URI as `source`.');
+  assertSource(input.source);
   const tags = tagRecord(input.tags);
   for (const [key, value] of Object.entries(tags)) assertTag(key, value);
   const lineage = lineageFrom(input, tags);

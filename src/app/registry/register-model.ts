@@ -1,7 +1,10 @@
 import {
+  assertTextWithin,
   ClearanceError,
   invalidInput,
   type Model,
+  maxModelDescriptionBytes,
+  maxOwnerTeamBytes,
   notFound,
   type Principal,
   type RiskTier,
@@ -22,7 +25,7 @@ export interface ModelInput {
   description?: string;
 }
 
-/** Name, owner team and risk tier checked before anything is written. */
+/** Name, owner team, description and risk tier checked before anything is written. */
 export function assertModelInput(input: ModelInput): void {
   if (!namePattern.test(input.name)) {
     throw invalidInput(
@@ -32,6 +35,11 @@ export function assertModelInput(input: ModelInput): void {
   }
   if (input.ownerTeam.trim() === '')
     throw invalidInput('The owner team is empty.', 'Name the team that owns the model.');
+  assertTextWithin({ field: 'owner team', value: input.ownerTeam, maxBytes: maxOwnerTeamBytes });
+  if (input.description !== undefined) {
+    const maxBytes = maxModelDescriptionBytes;
+    assertTextWithin({ field: 'model description', value: input.description, maxBytes });
+  }
   if (!riskTiers.includes(input.riskTier)) {
     throw invalidInput(
       `Risk tier "${input.riskTier}" is unknown.`,

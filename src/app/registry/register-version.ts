@@ -1,10 +1,12 @@
 import {
+  assertTextWithin,
   canonicalJson,
   evidenceFormatLimits,
   invalidInput,
   type Lineage,
   lineageDigest,
   type Model,
+  maxArtifactUriBytes,
   type Principal,
   type Version,
   type VersionView,
@@ -60,6 +62,11 @@ export function assertVersionInput(input: RegisterVersionInput): void {
   }
   if (input.artifactUri.trim() === '')
     throw invalidInput('The artifact URI is empty.', 'Pass where the artifact is stored.');
+  assertTextWithin({
+    field: 'artifact URI',
+    value: input.artifactUri,
+    maxBytes: maxArtifactUriBytes,
+  });
   assertStorableLineage(input.lineage);
 }
 

@@ -10,9 +10,10 @@
  * answers `v`. Invalidation is exact, never by time.
  */
 import type { Store } from './ports.js';
+import { weighedLru } from './weighed-lru.js';
 
-/** Versions kept across every value (each value weighs its number of versions, at least 1). */
-const defaultCapacity = 16_384;
+/** Weight kept across every value, in the units of `weigh` (callers weigh bytes, ADR 025). */
+const defaultCapacity = 32 * 1024 * 1024;
 
 export interface CountedCache<V> {
   /**
@@ -31,7 +32,6 @@ export interface CountedCache<V> {
 interface Entry<V> {
   value: V;
   count: number;
-  weight: number;
   /** The data version under which `count` was last found current, if the store tells it. */
   confirmedAt: number | undefined;
 }
@@ -39,43 +39,27 @@ interface Entry<V> {
 /**
  * Ordering keeps it exact under concurrency: the data version is read before the counter and
  * before the read's snapshot starts, so an entry is at least as new as the version it is
- * confirmed under. Kept values are frozen: every request shares them.
+ * confirmed under. Kept values are frozen: every request shares them. Past `capacity` the least
+ * recently used values are dropped; a value heavier than `capacity` alone is answered, not kept.
  */
 export function countedCache<V extends object>(
   store: Pick<Store, 'dataVersion'>,
   options: { weigh: (value: V) => number; capacity?: number },
 ): CountedCache<V> {
-  const capacity = options.capacity ?? defaultCapacity;
-  const entries = new Map<string, Entry<V>>();
-  let weight = 0;
+  const entries = weighedLru<Entry<V>>({ maxBytes: options.capacity ?? defaultCapacity });
   let hits = 0;
   let misses = 0;
   function hit(key: string, entry: Entry<V>): V {
     hits += 1;
     // Another request may have replaced the entry while this one awaited its count: the newer
     // entry stays (and its weight with it); this request still answers what it confirmed.
-    if (entries.get(key) !== entry) return entry.value;
-    entries.delete(key);
-    entries.set(key, entry);
+    if (entries.peek(key) === entry) entries.get(key);
     return entry.value;
-  }
-  function keep(key: string, entry: Entry<V>): void {
-    const known = entries.get(key);
-    if (known !== undefined) weight -= known.weight;
-    entries.delete(key);
-    entries.set(key, entry);
-    weight += entry.weight;
-    // Least recently used first; the newest entry stays even when it alone is over capacity.
-    for (const [oldKey, old] of entries) {
-      if (weight <= capacity || old === entry) break;
-      entries.delete(oldKey);
-      weight -= old.weight;
-    }
   }
   return {
     async get({ key, count, read }) {
       const version = await store.dataVersion();
-      const entry = entries.get(key);
+      const entry = entries.peek(key);
       if (entry !== undefined) {
         if (version !== undefined && entry.confirmedAt === version) return hit(key, entry);
         if ((await count()) === entry.count) {
@@ -87,10 +71,13 @@ export function countedCache<V extends object>(
       const fresh = await read();
       const value = deepFreeze(fresh.value);
       const kept = { value, count: fresh.count, confirmedAt: version };
-      keep(key, { ...kept, weight: Math.max(1, options.weigh(value)) });
+      entries.set(key, kept, Math.max(1, options.weigh(value)));
       return value;
     },
-    stats: () => ({ hits, misses, size: entries.size, weight }),
+    stats: () => {
+      const { size, bytes } = entries.stats();
+      return { hits, misses, size, weight: bytes };
+    },
   };
 }
 

@@ -11,9 +11,17 @@
 import type { Model, ServingView, VersionView } from '../../domain/index.js';
 import { type CountedCache, countedCache } from './counted-cache.js';
 import type { Store } from './ports.js';
+import { approximateBytes, type WeighedLruLimits, weighedLru } from './weighed-lru.js';
 
-/** Entries kept per cache; past that the least recently used is dropped. */
-const defaultCapacity = 10_000;
+/**
+ * Per cache, past which the least recently used entries are dropped: 10,000 entries or 16 MiB of
+ * kept values (`approximateBytes`), whichever comes first. A value over the bytes alone is
+ * answered but not kept.
+ */
+const readCacheLimits = { maxEntries: 10_000, maxBytes: 16 * 1024 * 1024 } as const;
+
+/** The version pages' bound: 32 MiB across every kept page (ADR 025; ADR 015 counted versions). */
+const versionPageBytes = 32 * 1024 * 1024;
 
 export interface ReadCache<V> {
   /**
@@ -21,7 +29,7 @@ export interface ReadCache<V> {
    * `undefined` answer (not found) is not kept: made-up names must not evict real entries.
    */
   get(key: string, read: () => Promise<V | undefined>): Promise<V | undefined>;
-  stats(): { hits: number; misses: number; size: number };
+  stats(): { hits: number; misses: number; size: number; bytes: number };
 }
 
 /**
@@ -31,9 +39,9 @@ export interface ReadCache<V> {
  */
 export function readCache<V extends object>(
   store: Pick<Store, 'dataVersion'>,
-  capacity = defaultCapacity,
+  limits: WeighedLruLimits = readCacheLimits,
 ): ReadCache<V> {
-  const entries = new Map<string, V>();
+  const entries = weighedLru<V>(limits);
   let filedUnder: number | undefined;
   let hits = 0;
   let misses = 0;
@@ -48,22 +56,16 @@ export function readCache<V extends object>(
       const cached = entries.get(key);
       if (cached !== undefined) {
         hits += 1;
-        entries.delete(key);
-        entries.set(key, cached);
         return cached;
       }
       misses += 1;
       const value = await read();
       if (value !== undefined && filedUnder === version) {
-        entries.set(key, deepFreeze(value));
-        if (entries.size > capacity) {
-          const oldest = entries.keys().next().value;
-          if (oldest !== undefined) entries.delete(oldest);
-        }
+        entries.set(key, deepFreeze(value), approximateBytes(value));
       }
       return value;
     },
-    stats: () => ({ hits, misses, size: entries.size }),
+    stats: () => ({ hits, misses, ...entries.stats() }),
   };
 }
 
@@ -100,6 +102,9 @@ export function hotReads(store: Pick<Store, 'dataVersion'>): HotReads {
     models: readCache(store),
     versions: readCache(store),
     serving: readCache(store),
-    versionPages: countedCache(store, { weigh: (page) => page.versions.length }),
+    versionPages: countedCache<VersionPage>(store, {
+      weigh: approximateBytes,
+      capacity: versionPageBytes,
+    }),
   };
 }

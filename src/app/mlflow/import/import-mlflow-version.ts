@@ -22,6 +22,7 @@ import { auditRecord } from '../../shared/audit-record.js';
 import { assertAnyRole, guarded } from '../../shared/authorise.js';
 import { adminOnly, changeModel } from '../../shared/model-change.js';
 import type { Repositories } from '../../shared/ports.js';
+import { assertSource } from '../mlflow-metadata.js';
 import { type MlflowModelVersion, tagObject } from './mlflow-records.js';
 import { stateForStage } from './stage-mapping.js';
 
@@ -114,6 +115,7 @@ export async function importMlflowVersion(
   if (v.source.trim() === '') {
     throw invalidInput(`MLflow version ${id} has no source.`, 'Set its source in MLflow first.');
   }
+  assertSource(v.source);
   const lineage = lineageOf(input);
   assertStorableLineage(lineage);
   const opening = {
