@@ -215,8 +215,8 @@ export function versionRepository(
 }
 
 /**
- * A unique violation from the folded statement: in `versions` a duplicate version, anywhere else
- * the log's own rows (written behind the service's back, as `audit.append` says).
+ * A unique violation from the folded statement: in the version's tables a duplicate version,
+ * anywhere else the log's own rows (written behind the service's back, as `audit.append` says).
  */
 async function versionOrLogConflict<T>(
   context: RepositoryContext,
@@ -227,8 +227,9 @@ async function versionOrLogConflict<T>(
     return await write();
   } catch (error) {
     if (context.dialect.classifyError(error) !== 'unique_violation') throw error;
+    const table = context.dialect.conflictTable(error);
     const message =
-      context.dialect.conflictTable(error) === 'versions'
+      table === 'versions' || table === 'version_states'
         ? duplicateMessage(version)
         : auditEntryExists;
     throw new ClearanceError('conflict', message, { cause: error });
