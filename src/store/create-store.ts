@@ -95,16 +95,17 @@ export function storeOn(dialect: StoreDialect): Store {
 
 function repositories(context: RepositoryContext): Repositories {
   const jobs = jobRepository(context);
+  const audit = auditRepository(context);
   return {
     models: modelRepository(context),
-    versions: versionRepository(context),
+    versions: versionRepository(context, audit),
     evidence: evidenceRepository(context),
     policies: policyRepository(context),
     requests: requestRepository(context),
     approvals: approvalRepository(context),
     decisions: decisionRepository(context),
     serving: servingRepository(context),
-    audit: auditRepository(context),
+    audit,
     checkpoints: checkpointRepository(context),
     identity: identityRepository(context),
     idempotency: idempotencyRepository(context),

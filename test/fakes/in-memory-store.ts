@@ -146,6 +146,19 @@ function view(s: MemoryState, version: Version): VersionView {
   return { ...copy(version), state: state.state, stateSince: state.since };
 }
 
+function appendToLog(s: MemoryState, input: AuditEntryInput): AuditEntry {
+  const entry = { ...copy(input), seq: s.audit.length } as AuditEntry;
+  const leaf = entryLeafHash(entry); // validates the entry; throws on a malformed one
+  s.audit.push(entry);
+  s.leafHashes.push(leaf);
+  const completed = nodesCompletedBy(entry.seq);
+  const leftHashes = completed.map((node) => treeNode(s, leftChild(node)));
+  for (const node of hashCompletedNodes({ completed, leftHashes, leafHash: leaf })) {
+    s.treeNodes.set(nodeKey(node), node.hash);
+  }
+  return copy(entry);
+}
+
 function versionRepos(s: MemoryState): Pick<Repositories, 'models' | 'versions' | 'evidence'> {
   return {
     models: {
@@ -175,6 +188,10 @@ function versionRepos(s: MemoryState): Pick<Repositories, 'models' | 'versions' 
         s.versions.set(k, copy(version));
         s.states.set(k, copy(initial));
         s.versionChanges.set(version.model, (s.versionChanges.get(version.model) ?? 0) + 2);
+      },
+      async insertLogged(version, initial, entry) {
+        await this.insert(version, initial);
+        return appendToLog(s, entry);
       },
       get: async (model, version) => {
         const found = s.versions.get(key(model, version));
@@ -308,18 +325,7 @@ function otherRepos(
       },
     },
     audit: {
-      append: async (input: AuditEntryInput) => {
-        const entry = { ...copy(input), seq: s.audit.length } as AuditEntry;
-        const leaf = entryLeafHash(entry); // validates the entry; throws on a malformed one
-        s.audit.push(entry);
-        s.leafHashes.push(leaf);
-        const completed = nodesCompletedBy(entry.seq);
-        const leftHashes = completed.map((node) => treeNode(s, leftChild(node)));
-        for (const node of hashCompletedNodes({ completed, leftHashes, leafHash: leaf })) {
-          s.treeNodes.set(nodeKey(node), node.hash);
-        }
-        return copy(entry);
-      },
+      append: async (input: AuditEntryInput) => appendToLog(s, input),
       size: async () => s.audit.length,
       entries: (from, to) => loggedEntries(s, from, to),
       storedRows: async (from, to) => storedRowsOf(s, from, to),

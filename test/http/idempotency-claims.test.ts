@@ -24,6 +24,8 @@ interface Behaviour {
   onHold?: () => void;
   /** Refuse after the action committed (a second step of the use case failing). */
   failAfter?: boolean;
+  /** Write the entry with a version, in one call (`versions.insertLogged`), as version creates do. */
+  logsWithVersion?: boolean;
 }
 
 function server(store: Store, options: { behaviour?: Behaviour; losesResponses?: boolean } = {}) {
@@ -54,14 +56,28 @@ function server(store: Store, options: { behaviour?: Behaviour; losesResponses?:
             createdAt: clock.now().toISOString(),
             createdBy: principal.id,
           });
-          await tx.audit.append(
-            auditRecord({
-              actor: { id: principal.id, kind: 'user' },
-              time: clock.now().toISOString(),
-              action: 'model.registered',
-              subject: { type: 'model', id: input.name },
-            }),
-          );
+          const entry = auditRecord({
+            actor: { id: principal.id, kind: 'user' },
+            time: clock.now().toISOString(),
+            action: 'model.registered',
+            subject: { type: 'model', id: input.name },
+          });
+          if (options.behaviour?.logsWithVersion) {
+            const since = clock.now().toISOString();
+            await tx.versions.insertLogged(
+              {
+                model: input.name,
+                version: 'v1',
+                artifactUri: 's3://models/v1',
+                artifactDigest: digest,
+                lineage: {},
+                createdAt: since,
+                createdBy: principal.id,
+              },
+              { model: input.name, version: 'v1', state: 'draft', since },
+              entry,
+            );
+          } else await tx.audit.append(entry);
           options.behaviour?.onHold?.();
           await options.behaviour?.holdOpen;
         });
@@ -111,6 +127,26 @@ eachEngine('Idempotency-Key claimed with the action', (engine) => {
       const first = await post(crashing, 'lost-answer');
       expect(first.statusCode).toBe(201);
       const retry = await post(other, 'lost-answer');
+      expect(retry.statusCode).toBe(409);
+      expect(retry.json().detail).toContain('has acted or is acting');
+      expect(await actions()).toBe(before + 1);
+    } finally {
+      await crashing.close();
+      await other.close();
+    }
+  });
+
+  it('claims the key with an entry written together with a version', async () => {
+    const crashing = server(stores[0], {
+      losesResponses: true,
+      behaviour: { logsWithVersion: true },
+    });
+    const other = server(stores[1], { behaviour: { logsWithVersion: true } });
+    try {
+      const before = await actions();
+      const first = await post(crashing, 'lost-version-answer');
+      expect(first.statusCode).toBe(201);
+      const retry = await post(other, 'lost-version-answer');
       expect(retry.statusCode).toBe(409);
       expect(retry.json().detail).toContain('has acted or is acting');
       expect(await actions()).toBe(before + 1);

@@ -15,14 +15,13 @@ afterEach(() => {
   vi.restoreAllMocks();
 });
 
-/** What `insertVersion` does in its transaction: model, policy, version, state, audit entry. */
+/** What `insertVersion` does in its transaction: model, policy, then version, state and entry. */
 async function create(store: Store, modelName: string, policyDigest: string): Promise<void> {
   await store.transaction(async (tx) => {
     await tx.models.get(modelName);
     await tx.policies.get(policyDigest);
     const v = version(modelName);
-    await tx.versions.insert(v, draft(v));
-    await tx.audit.append({
+    await tx.versions.insertLogged(v, draft(v), {
       ...auditInput(`${modelName}@${v.version}`),
       subject: { type: 'version', id: `${modelName}@${v.version}` },
     });

@@ -91,13 +91,10 @@ export async function insertVersion(
   const time = deps.clock.now().toISOString();
   const version: Version = { ...fields, createdAt: time, createdBy: principal.id };
   const state = policy.states[0] ?? 'draft';
-  await tx.versions.insert(version, {
-    model: model.name,
-    version: fields.version,
-    state,
-    since: time,
-  });
-  await tx.audit.append(
+  // One write for the version and its entry: on PostgreSQL one statement, not two (ADR 026).
+  await tx.versions.insertLogged(
+    version,
+    { model: model.name, version: fields.version, state, since: time },
     auditRecord({
       actor: principal,
       time,

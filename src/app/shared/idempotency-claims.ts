@@ -14,7 +14,7 @@
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { IdempotentRequest } from './idempotency-store.js';
-import type { AuditRepository, Clock, Repositories, Store } from './ports.js';
+import type { AuditRepository, Clock, Repositories, Store, VersionRepository } from './ports.js';
 
 /** One request's claim, as its handler runs. */
 export interface ClaimScope {
@@ -123,5 +123,13 @@ function withClaimingAudit(tx: Repositories, claim: () => Promise<void>): Reposi
       return tx.audit.append(entry);
     },
   };
-  return { ...tx, audit };
+  // A version's entry can be appended by the version repository, in one statement with it.
+  const versions: VersionRepository = {
+    ...tx.versions,
+    async insertLogged(version, initialState, entry) {
+      if (!notActing.has(entry.action)) await claim();
+      return tx.versions.insertLogged(version, initialState, entry);
+    },
+  };
+  return { ...tx, audit, versions };
 }

@@ -130,6 +130,16 @@ export interface ModelRepository {
 
 export interface VersionRepository {
   insert(version: Version, initialState: VersionState): Promise<void>;
+  /**
+   * `insert`, and `entry` appended to the audit log as `audit.append` appends it, in one
+   * statement where a statement is a round trip (PostgreSQL, ADR 026). The caller decides what
+   * the entry says; a duplicate version is refused before anything is kept.
+   */
+  insertLogged(
+    version: Version,
+    initialState: VersionState,
+    entry: AuditEntryInput,
+  ): Promise<AuditEntry>;
   get(model: string, version: string): Promise<VersionView | undefined>;
   /** Records the new current state; the database keeps at most one `production` per model. */
   setState(state: VersionState): Promise<void>;

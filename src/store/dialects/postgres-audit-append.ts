@@ -9,7 +9,7 @@
  */
 import { sql } from 'kysely';
 import { preparedQuery } from '../prepared-query.js';
-import type { AppendedAuditEntry, StoreDialect } from './store-dialect.js';
+import type { AppendedAuditEntry, AuditAppendRow, StoreDialect } from './store-dialect.js';
 
 /**
  * Answers no row, having changed nothing, when the head row is missing or a left child the new
@@ -94,6 +94,91 @@ const callAppend = preparedQuery(
     return { compile: () => query.compile(db) };
   },
 );
+
+/**
+ * A version, its first state and its audit entry in one statement (ADR 026): the version and its
+ * state as the data-modifying WITH of `insertVersionWithState`, the entry by the append function
+ * in the same statement. A statement is atomic, so a duplicate version (a unique violation) keeps
+ * no entry, and an entry is never kept without its version. The function reads no row the WITH
+ * writes, so the order PostgreSQL runs them in does not matter. Compiled once: a named statement.
+ */
+const insertVersionAndAppend = preparedQuery(
+  (
+    db,
+    p: {
+      model: string;
+      version: string;
+      artifactUri: string;
+      artifactDigest: string;
+      lineage: string;
+      createdAt: string;
+      createdBy: string;
+      state: string;
+      requestId: string | null;
+      since: string;
+      before: string;
+      after: string;
+      time: string;
+      action: string;
+      subjectType: string;
+      subjectId: string;
+      actorId: string;
+      entryModel: string | null;
+    },
+  ) => {
+    const query = sql<{ appended_seq: string | number; appended_leaf_hash: string }>`
+      with v as (
+        insert into versions
+          (model, version, artifact_uri, artifact_digest, lineage, created_at, created_by)
+        values (${p.model}, ${p.version}, ${p.artifactUri}, ${p.artifactDigest}, ${p.lineage},
+          ${p.createdAt}, ${p.createdBy})
+        returning model, version
+      ), s as (
+        insert into version_states (model, version, state, request_id, since)
+        select v.model, v.version, cast(${p.state} as text), cast(${p.requestId} as text),
+          cast(${p.since} as timestamptz)
+        from v
+      )
+      select appended_seq, appended_leaf_hash from clearance_append_audit_entry(
+        ${p.before}, ${p.after}, ${p.time}, ${p.action},
+        ${p.subjectType}, ${p.subjectId}, ${p.actorId}, ${p.entryModel})`;
+    return { compile: () => query.compile(db) };
+  },
+);
+
+/** Inserts the version and its state and appends the entry, inside the caller's transaction. */
+export const insertVersionLoggedPostgres: StoreDialect['insertVersionLogged'] = async (
+  db,
+  { version, state, entry },
+) => {
+  const [first] = await insertVersionAndAppend(db, {
+    model: version.model,
+    version: version.version,
+    artifactUri: version.artifact_uri,
+    artifactDigest: version.artifact_digest,
+    lineage: version.lineage,
+    createdAt: version.created_at,
+    createdBy: version.created_by,
+    state: state.state,
+    requestId: state.request_id ?? null,
+    since: state.since,
+    ...appendParams(entry),
+  });
+  return { entry: first === undefined ? undefined : appended(first) };
+};
+
+function appendParams(row: AuditAppendRow) {
+  return {
+    before: row.textBeforeSeq,
+    after: row.textAfterSeq,
+    time: row.time,
+    action: row.action,
+    subjectType: row.subjectType,
+    subjectId: row.subjectId,
+    actorId: row.actorId,
+    entryModel: row.model,
+  };
+}
 
 /** Calls the function inside the caller's transaction. */
 export const appendAuditEntryPostgres: StoreDialect['appendAuditEntry'] = async (db, row) => {

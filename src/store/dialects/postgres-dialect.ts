@@ -5,7 +5,11 @@ import type { Database, VersionsTable } from '../schema.js';
 import { fencedDialect } from './fenced-dialect.js';
 import { groupCommitting } from './group-commit.js';
 import { nextReadShared } from './next-read.js';
-import { appendAuditEntryPostgres, auditAppendFunction } from './postgres-audit-append.js';
+import {
+  appendAuditEntryPostgres,
+  auditAppendFunction,
+  insertVersionLoggedPostgres,
+} from './postgres-audit-append.js';
 import { namingStatements } from './postgres-named-statements.js';
 import { appendOnlyMessage, type StoreDialect, type StoreErrorKind } from './store-dialect.js';
 
@@ -144,6 +148,7 @@ export function postgresDialect(options: PostgresOptions): StoreDialect {
       });
       return true;
     },
+    insertVersionLogged: insertVersionLoggedPostgres,
     auditAppendStatements: () => [auditAppendFunction],
     announceJobsDue: () => announcer(),
     watchJobsDue: (listener) => listenForJobs(options.url, listener),

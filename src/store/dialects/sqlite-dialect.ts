@@ -194,6 +194,7 @@ export function sqliteDialect(options: SqliteOptions): StoreDialect {
     // repository appends statement by statement.
     appendAuditEntry: async () => undefined,
     insertVersionWithState: async () => false,
+    insertVersionLogged: async () => undefined,
     auditAppendStatements: () => [],
     // No cross-process signal: other processes' runners find the jobs at their next poll; this
     // process's runners hear of them from the store.

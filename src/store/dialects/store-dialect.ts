@@ -111,6 +111,22 @@ export interface StoreDialect {
     db: Kysely<Database>,
     rows: { version: Insertable<VersionsTable>; state: Insertable<VersionStatesTable> },
   ): Promise<boolean>;
+  /**
+   * `insertVersionWithState` and `appendAuditEntry` in one statement where a statement costs a
+   * round trip (PostgreSQL: a data-modifying WITH around the append function, ADR 026). Answers
+   * what the append answered, beside the version and state it inserted (`entry` undefined: the
+   * repository appends statement by statement, after the version as before); `undefined`, having
+   * written nothing, tells the repository to write them one by one (SQLite). A duplicate version
+   * fails as the plain insert would (a unique violation on `versions`), with nothing kept.
+   */
+  insertVersionLogged(
+    db: Kysely<Database>,
+    rows: {
+      version: Insertable<VersionsTable>;
+      state: Insertable<VersionStatesTable>;
+      entry: AuditAppendRow;
+    },
+  ): Promise<{ entry: AppendedAuditEntry | undefined } | undefined>;
   /** DDL that `appendAuditEntry` needs (migration 0016); none on SQLite. */
   auditAppendStatements(): string[];
   /** SQL statements that make `table` refuse UPDATE and DELETE (and TRUNCATE where it exists). */

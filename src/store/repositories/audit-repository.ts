@@ -28,6 +28,7 @@ import {
   lockedIfAsked,
   type RepositoryContext,
 } from '../columns.js';
+import type { AppendedAuditEntry, AuditAppendRow } from '../dialects/store-dialect.js';
 import { preparedQuery } from '../prepared-query.js';
 import type { AuditCheckpointsTable } from '../schema.js';
 import {
@@ -111,7 +112,19 @@ const nodesBySlots = new Map(
 /** Rows per page when streaming the log: bounded memory for a million entries. */
 const pageSize = 5000;
 
-export function auditRepository(context: RepositoryContext): AuditRepository {
+/** The audit repository, and the append other repositories fold their writes into. */
+export interface StoreAuditRepository extends AuditRepository {
+  appendThrough(
+    input: AuditEntryInput,
+    oneStatement: (row: AuditAppendRow) => Promise<AppendedAuditEntry | undefined>,
+  ): Promise<AuditEntry>;
+}
+
+/** A unique violation in the log's own tables: its rows were written behind the service's back. */
+export const auditEntryExists =
+  "The audit entry at the position audit_head names already exists; the log was changed behind the service's back, run audit verify";
+
+export function auditRepository(context: RepositoryContext): StoreAuditRepository {
   const { db } = context;
 
   /**
@@ -225,39 +238,52 @@ export function auditRepository(context: RepositoryContext): AuditRepository {
     return entry;
   }
 
-  return {
-    async append(input) {
-      // Validates before taking the head lock: a malformed entry never costs a lock wait.
-      const text = entryTextAroundSeq(input);
-      const model = entryModel(input) ?? null;
-      const appended = await conflictOnDuplicate(
-        context,
-        () =>
-          context.dialect.appendAuditEntry(db, {
-            textBeforeSeq: text.before,
-            textAfterSeq: text.after,
-            time: input.time,
-            action: input.action,
-            subjectType: input.subject.type,
-            subjectId: input.subject.id,
-            actorId: input.actor.id,
-            model,
-          }),
-        "The audit entry at the position audit_head names already exists; the log was changed behind the service's back, run audit verify",
-      );
-      if (appended !== undefined) {
-        // The engine hashed the text it assembled; the same text hashed here must agree, or the
-        // two encodings have drifted apart and the entry must not be kept.
-        const leafHash = hex(hashLeafText(`${text.before}${appended.seq}${text.after}`));
-        if (leafHash !== appended.leafHash) {
-          throw new Error(
-            `audit entry ${appended.seq}: the engine hashed its text to ${appended.leafHash}, not ${leafHash}`,
-          );
-        }
-        return { ...input, seq: appended.seq } as AuditEntry;
+  /**
+   * Appends `input`, handing its one-statement form to `oneStatement` (the dialect's append,
+   * alone or folded into another write: `versions.insertLogged`); when that answers nothing, the
+   * entry is appended statement by statement.
+   */
+  async function appendThrough(
+    input: AuditEntryInput,
+    oneStatement: (row: AuditAppendRow) => Promise<AppendedAuditEntry | undefined>,
+  ): Promise<AuditEntry> {
+    // Validates before taking the head lock: a malformed entry never costs a lock wait.
+    const text = entryTextAroundSeq(input);
+    const model = entryModel(input) ?? null;
+    const appended = await oneStatement({
+      textBeforeSeq: text.before,
+      textAfterSeq: text.after,
+      time: input.time,
+      action: input.action,
+      subjectType: input.subject.type,
+      subjectId: input.subject.id,
+      actorId: input.actor.id,
+      model,
+    });
+    if (appended !== undefined) {
+      // The engine hashed the text it assembled; the same text hashed here must agree, or the
+      // two encodings have drifted apart and the entry must not be kept.
+      const leafHash = hex(hashLeafText(`${text.before}${appended.seq}${text.after}`));
+      if (leafHash !== appended.leafHash) {
+        throw new Error(
+          `audit entry ${appended.seq}: the engine hashed its text to ${appended.leafHash}, not ${leafHash}`,
+        );
       }
-      return appendStatementByStatement(input, { text, model: model ?? undefined });
-    },
+      return { ...input, seq: appended.seq } as AuditEntry;
+    }
+    return appendStatementByStatement(input, { text, model: model ?? undefined });
+  }
+
+  return {
+    appendThrough,
+    append: (input) =>
+      appendThrough(input, (row) =>
+        conflictOnDuplicate(
+          context,
+          () => context.dialect.appendAuditEntry(db, row),
+          auditEntryExists,
+        ),
+      ),
     async size(options) {
       const query = db.selectFrom('audit_head').select('size');
       const head = await lockedIfAsked(context, options, query).executeTakeFirst();

@@ -1,9 +1,16 @@
 import type { Insertable, Selectable } from 'kysely';
 import type { VersionRepository } from '../../app/shared/ports.js';
-import { ClearanceError, type Lineage, type VersionView } from '../../domain/index.js';
+import {
+  ClearanceError,
+  type Lineage,
+  type Version,
+  type VersionState,
+  type VersionView,
+} from '../../domain/index.js';
 import { conflictOnDuplicate, fromJson, iso, type RepositoryContext, toJson } from '../columns.js';
 import { preparedQuery } from '../prepared-query.js';
 import type { VersionStatesTable, VersionsTable } from '../schema.js';
+import { auditEntryExists, type StoreAuditRepository } from './audit-repository.js';
 
 /** A row of `versionViews`: the version and its current state. */
 type VersionViewRow = Selectable<VersionsTable> &
@@ -83,29 +90,44 @@ const namesOf = preparedQuery((db, p: { model: string }) =>
   db.selectFrom('versions').select('version').where('model', '=', p.model),
 );
 
-export function versionRepository(context: RepositoryContext): VersionRepository {
+function versionRow(version: Version): Insertable<VersionsTable> {
+  return {
+    model: version.model,
+    version: version.version,
+    artifact_uri: version.artifactUri,
+    artifact_digest: version.artifactDigest,
+    lineage: toJson(version.lineage),
+    created_at: version.createdAt,
+    created_by: version.createdBy,
+  };
+}
+
+function stateRow(initialState: VersionState): Insertable<VersionStatesTable> {
+  return {
+    model: initialState.model,
+    version: initialState.version,
+    state: initialState.state,
+    request_id: initialState.requestId ?? null,
+    since: initialState.since,
+  };
+}
+
+function duplicateMessage(version: Version): string {
+  return `Version ${version.version} of model ${version.model} already exists; versions are immutable, register a new version`;
+}
+
+export function versionRepository(
+  context: RepositoryContext,
+  audit: StoreAuditRepository,
+): VersionRepository {
   const { db } = context;
   return {
     async insert(version, initialState) {
-      const row = {
-        model: version.model,
-        version: version.version,
-        artifact_uri: version.artifactUri,
-        artifact_digest: version.artifactDigest,
-        lineage: toJson(version.lineage),
-        created_at: version.createdAt,
-        created_by: version.createdBy,
-      } satisfies Insertable<VersionsTable>;
-      const duplicate = `Version ${version.version} of model ${version.model} already exists; versions are immutable, register a new version`;
+      const row = versionRow(version);
+      const duplicate = duplicateMessage(version);
       // A first state of production keeps setState's check for another production version.
       if (initialState.state !== 'production') {
-        const state = {
-          model: initialState.model,
-          version: initialState.version,
-          state: initialState.state,
-          request_id: initialState.requestId ?? null,
-          since: initialState.since,
-        } satisfies Insertable<VersionStatesTable>;
+        const state = stateRow(initialState);
         const inserted = await conflictOnDuplicate(
           context,
           () => context.dialect.insertVersionWithState(db, { version: row, state }),
@@ -115,6 +137,26 @@ export function versionRepository(context: RepositoryContext): VersionRepository
       }
       await conflictOnDuplicate(context, () => insertVersionRow(db, row), duplicate);
       await this.setState(initialState);
+    },
+    async insertLogged(version, initialState, entry) {
+      if (initialState.state === 'production') {
+        await this.insert(version, initialState);
+        return audit.append(entry);
+      }
+      return audit.appendThrough(entry, async (row) => {
+        const done = await versionOrLogConflict(context, version, () =>
+          context.dialect.insertVersionLogged(db, {
+            version: versionRow(version),
+            state: stateRow(initialState),
+            entry: row,
+          }),
+        );
+        if (done !== undefined) return done.entry;
+        // Nothing written (SQLite, where a statement costs no round trip): the version first,
+        // then the entry statement by statement, as `insert` and `audit.append` would.
+        await this.insert(version, initialState);
+        return undefined;
+      });
     },
     async get(model, version) {
       const [row] = await getView(db, { model, version });
@@ -170,6 +212,28 @@ export function versionRepository(context: RepositoryContext): VersionRepository
       return row === undefined ? 0 : Number(row.changes);
     },
   };
+}
+
+/**
+ * A unique violation from the folded statement: in the version's tables a duplicate version,
+ * anywhere else the log's own rows (written behind the service's back, as `audit.append` says).
+ */
+async function versionOrLogConflict<T>(
+  context: RepositoryContext,
+  version: Version,
+  write: () => Promise<T>,
+): Promise<T> {
+  try {
+    return await write();
+  } catch (error) {
+    if (context.dialect.classifyError(error) !== 'unique_violation') throw error;
+    const table = context.dialect.conflictTable(error);
+    const message =
+      table === 'versions' || table === 'version_states'
+        ? duplicateMessage(version)
+        : auditEntryExists;
+    throw new ClearanceError('conflict', message, { cause: error });
+  }
 }
 
 function productionConflict(model: string, current: string): ClearanceError {
