@@ -26,6 +26,16 @@ export interface CsvFields {
 /** `record` is 0 for the header, then the 1-based data row. */
 export type CsvRecordHandler = (buf: Buffer, fields: CsvFields, record: number) => void;
 
+/**
+ * A reader's own pass over data records it can take whole without field spans (`CsvFastRows`).
+ * `take` consumes complete records from `buf[start, end)`, sets `taken` to how many, and returns
+ * where the first record it left starts; the scanner reads that one the general way.
+ */
+export interface FastRecords {
+  taken: number;
+  take(buf: Buffer, start: number, end: number): number;
+}
+
 export function decodeField(buf: Buffer, fields: CsvFields, i: number): string {
   const text = buf.toString('utf8', fields.starts[i], fields.ends[i]);
   return fields.kind[i] === ESCAPED ? text.replaceAll('""', '"') : text;
@@ -43,6 +53,7 @@ export class CsvRecordScanner {
   constructor(
     private readonly file: string,
     private readonly onRecord: CsvRecordHandler,
+    private readonly fast?: FastRecords,
   ) {}
 
   /** Records emitted so far, header included. */
@@ -75,8 +86,14 @@ export class CsvRecordScanner {
   #scan(buf: Buffer, last: boolean): number {
     const n = buf.length;
     const f = this.#fields;
+    const fast = this.fast;
     let pos = 0;
     while (pos < n) {
+      if (fast !== undefined && this.#record > 0) {
+        pos = fast.take(buf, pos, n);
+        this.#record += fast.taken;
+        if (pos === n) break;
+      }
       const recordStart = pos;
       let count = 0;
       for (;;) {

@@ -1,6 +1,7 @@
 /** CSV predictions: stream bytes → record spans → typed arrays, parsing only the needed columns. */
 
 import type { PredictionTable } from '../domain/index.js';
+import { CsvFastRows, type FastLayout } from './csv-fast-rows.js';
 import { type CsvFields, decodeField, PLAIN } from './csv-record-scanner.js';
 import { evidenceError } from './evidence-error.js';
 import { diskEvidenceFiles, type EvidenceFiles } from './evidence-files.js';
@@ -19,31 +20,26 @@ const ZERO = 48;
 const ONE = 49;
 
 /** Column positions resolved from the header; -1 when not requested. */
-interface Layout {
-  width: number;
-  label: number;
-  score: number;
-  baseline: number;
-  id: number;
-  groups: number[];
-  /** Per group column, the byte forms of its first values (see addGroupValue). */
-  groupBytes: Buffer[][];
-}
+type Layout = FastLayout;
 
 export async function readCsvPredictions(
   file: string,
   options: ReadPredictionsOptions,
 ): Promise<PredictionTable> {
   const columns = new PredictionColumns(file, options, await estimateRows(file, options.files));
+  const fast = new CsvFastRows(columns);
   let layout: Layout | undefined;
   const records = await scanCsvFile(
     file,
     (buf, fields, record) => {
-      if (record === 0) layout = readHeader(buf, fields, file, options);
-      else addRow(buf, fields, record, layout!, columns);
+      if (record === 0) {
+        layout = readHeader(buf, fields, file, options);
+        fast.configure(layout);
+      } else addRow(buf, fields, record, layout!, columns);
     },
     options.onProgress,
     options.files,
+    fast,
   );
   if (records === 0) {
     throw evidenceError(

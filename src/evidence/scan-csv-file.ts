@@ -3,7 +3,7 @@
  * unfinished record carried over, so no chunk is allocated or concatenated per read.
  */
 
-import { type CsvRecordHandler, CsvRecordScanner } from './csv-record-scanner.js';
+import { type CsvRecordHandler, CsvRecordScanner, type FastRecords } from './csv-record-scanner.js';
 import { evidenceError } from './evidence-error.js';
 import { diskEvidenceFiles, type EvidenceFiles } from './evidence-files.js';
 
@@ -17,11 +17,12 @@ export async function scanCsvFile(
   onRecord: CsvRecordHandler,
   onProgress?: (bytesRead: number, totalBytes: number) => void,
   files: EvidenceFiles = diskEvidenceFiles,
+  fast?: FastRecords,
 ): Promise<number> {
   const handle = await files.open(file);
   try {
     const { size } = handle;
-    const scanner = new CsvRecordScanner(file, onRecord);
+    const scanner = new CsvRecordScanner(file, onRecord, fast);
     let buf = Buffer.allocUnsafe(Math.min(BUFFER_BYTES, Math.max(size, 1)));
     let carried = 0;
     let position = 0;

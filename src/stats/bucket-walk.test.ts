@@ -85,6 +85,20 @@ describe('walkInBuckets (bucket by bucket, in cache)', () => {
       }
     }
   });
+  it('sorts a bucket of thousands of rows over 13 bits of high word in one wide pass', () => {
+    const rng = createRng(9);
+    // Two outliers stretch the range to ~25 bits (12-bit buckets, 13 bits left in each, as for
+    // scores in (0, 1)); the mass sits in a 2^-8 window at 0.5, a bucket or two of 10,000 rows.
+    const mass = Array.from({ length: 20_000 }, () => {
+      const x = 0.5 + rng.nextFloat() * 2 ** -8;
+      return rng.nextFloat() < 0.3 ? Math.round(x * 1e6) / 1e6 : x;
+    });
+    const values = Float64Array.from([1e-6, ...mass, 0.99]);
+    const plan = planBuckets(values);
+    expect(plan.shift).toBe(13);
+    expect(plan.largest).toBeGreaterThanOrEqual(2_048);
+    expectSameOrder(values, values.length);
+  });
   it('gives the very walks of walkPlacements over sortScores, bit for bit', () => {
     const rng = createRng(8);
     const n = 20_000;

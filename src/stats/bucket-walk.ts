@@ -20,6 +20,13 @@ const BUCKET_BITS = 12;
  */
 const LEAF_DIGIT_BITS = 11;
 
+/**
+ * A bucket whose high words span at most this many bits, with at least a quarter as many rows as
+ * digit values, is sorted in one pass of 8,192 counters instead of two of ≤ 2,048: scores in
+ * [0, 1] span ~25 bits, so the 12-bit buckets that hold most rows have 13 left.
+ */
+const WIDE_DIGIT_BITS = 13;
+
 /** Buckets this small are insertion-sorted. */
 const INSERTION_ROWS = 24;
 
@@ -48,24 +55,29 @@ export function bucketScratchWords(plan: BucketPlan): number {
 }
 
 /**
- * The buckets of one score column, in two read-only passes: the range of the sortable keys' high
- * words (throwing on NaN, as `sortScores` does), then the count per bucket. Keys as in
- * `sortScores` (Herf's; ±0 is `2^31:0`).
+ * The buckets of one score column, in two read-only passes: the range of the scores (compared as
+ * doubles: the sortable key is monotone in the value), then the count per bucket. Keys as in
+ * `sortScores` (Herf's; ±0 is `2^31:0`); a NaN throws, naming its row as `sortScores` does.
+ * Comparing doubles instead of keying every row in the first pass: ~25% fewer instructions for
+ * the plan (callgrind, 1 M rows).
  */
 export function planBuckets(values: Float64Array): BucketPlan {
   const n = values.length;
   const words = new Uint32Array(values.buffer, values.byteOffset, 2 * n);
-  let min = 0xffffffff;
-  let max = 0;
+  let low = Number.POSITIVE_INFINITY;
+  let high = Number.NEGATIVE_INFINITY;
   for (let i = 0; i < n; i++) {
     const v = values[i]!;
-    if (Number.isNaN(v)) throw nanError(i);
-    const raw = words[2 * i + HI]!;
-    const h = v === 0 ? 0x80000000 : (raw ^ ((raw >> 31) | 0x80000000)) >>> 0;
-    if (h < min) min = h;
-    if (h > max) max = h;
+    if (v !== v) throw nanError(i);
+    if (v < low) low = v;
+    if (v > high) high = v;
   }
-  if (n === 0) min = max;
+  if (n === 0) {
+    low = 0;
+    high = 0;
+  }
+  const min = highWordKey(low);
+  const max = highWordKey(high);
   const shift = Math.max(0, 32 - Math.clz32(max - min) - BUCKET_BITS);
   const counts = new Uint32Array(((max - min) >>> shift) + 1);
   for (let i = 0; i < n; i++) {
@@ -76,6 +88,13 @@ export function planBuckets(values: Float64Array): BucketPlan {
   let largest = 0;
   for (let d = 0; d < counts.length; d++) largest = Math.max(largest, counts[d]!);
   return { min, shift, counts, largest };
+}
+
+/** The high word of the sortable key of a non-NaN double. */
+function highWordKey(v: number): number {
+  if (v === 0) return 0x80000000;
+  const raw = new Uint32Array(new Float64Array([v]).buffer)[HI]!;
+  return (raw ^ ((raw >> 31) | 0x80000000)) >>> 0;
 }
 
 /**
@@ -151,8 +170,8 @@ function scatterTriples(input: {
 
 /** Sorts one bucket in cache and walks it; `space` holds 3 words per row of the largest bucket. */
 class Leaf {
-  readonly #counts = new Uint32Array(2 << LEAF_DIGIT_BITS);
-  readonly #offsets = new Uint32Array(1 << LEAF_DIGIT_BITS);
+  readonly #counts = new Uint32Array(Math.max(2 << LEAF_DIGIT_BITS, 1 << WIDE_DIGIT_BITS));
+  readonly #offsets = new Uint32Array(Math.max(1 << LEAF_DIGIT_BITS, 1 << WIDE_DIGIT_BITS));
   readonly #runCounters = { counts: new Uint32Array(1024), offsets: new Uint32Array(256) };
 
   constructor(
@@ -184,7 +203,8 @@ class Leaf {
       return;
     }
     const bits = 32 - Math.clz32(max - min);
-    const passes = Math.ceil(bits / LEAF_DIGIT_BITS);
+    const passes =
+      bits <= WIDE_DIGIT_BITS && size >= 1 << (bits - 2) ? 1 : Math.ceil(bits / LEAF_DIGIT_BITS);
     const width = Math.ceil(bits / passes);
     const radix = 1 << width;
     const mask = radix - 1;
