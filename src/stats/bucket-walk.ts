@@ -68,7 +68,7 @@ export function planBuckets(values: Float64Array): BucketPlan {
   let high = Number.NEGATIVE_INFINITY;
   for (let i = 0; i < n; i++) {
     const v = values[i]!;
-    if (v !== v) throw nanError(i);
+    if (Number.isNaN(v)) throw nanError(i);
     if (v < low) low = v;
     if (v > high) high = v;
   }
