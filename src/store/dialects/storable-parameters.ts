@@ -57,3 +57,16 @@ function placeholderOffset(sql: string, index: number): number | undefined {
   }
   return undefined;
 }
+
+/**
+ * The same refusal for a row a repository is about to write in a statement whose SQL does not
+ * name its columns plainly (the folded create of ADR 026), checked before anything else about
+ * the write (its audit entry's encoding included), so the message names `table.column`.
+ */
+export function assertStorableRow(table: string, row: Readonly<Record<string, unknown>>): void {
+  for (const [column, value] of Object.entries(row)) {
+    if (typeof value !== 'string') continue;
+    const problem = storableTextProblem(value);
+    if (problem !== undefined) throw unstorableText(`the value for ${table}.${column}`, problem);
+  }
+}

@@ -8,6 +8,7 @@ import {
   type VersionView,
 } from '../../domain/index.js';
 import { conflictOnDuplicate, fromJson, iso, type RepositoryContext, toJson } from '../columns.js';
+import { assertStorableRow } from '../dialects/storable-parameters.js';
 import { preparedQuery } from '../prepared-query.js';
 import type { VersionStatesTable, VersionsTable } from '../schema.js';
 import { auditEntryExists, type StoreAuditRepository } from './audit-repository.js';
@@ -139,16 +140,18 @@ export function versionRepository(
       await this.setState(initialState);
     },
     async insertLogged(version, initialState, entry) {
+      const row = versionRow(version);
+      assertStorableRow('versions', row);
       if (initialState.state === 'production') {
         await this.insert(version, initialState);
         return audit.append(entry);
       }
-      return audit.appendThrough(entry, async (row) => {
+      return audit.appendThrough(entry, async (logged) => {
         const done = await versionOrLogConflict(context, version, () =>
           context.dialect.insertVersionLogged(db, {
-            version: versionRow(version),
+            version: row,
             state: stateRow(initialState),
-            entry: row,
+            entry: logged,
           }),
         );
         if (done !== undefined) return done.entry;
