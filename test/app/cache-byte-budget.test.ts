@@ -82,6 +82,25 @@ describe('read caches bounded by bytes', () => {
     expect(weight).toBeGreaterThanOrEqual(keptStrings);
   });
 
+  it('holds at most its entry limit of tiny version pages (countedCache)', async () => {
+    const cache = countedCache<{ versions: ReturnType<typeof version>[] }>(store, {
+      weigh: approximateBytes,
+      capacity: budget,
+      maxEntries: 8,
+    });
+    for (let p = 0; p < 40; p++) {
+      const value = { versions: [version(p, 10)] };
+      await cache.get({
+        key: `m${p}`,
+        count: async () => 1,
+        read: async () => ({ count: 1, value }),
+      });
+    }
+    const { weight, size } = cache.stats();
+    expect(size).toBe(8);
+    expect(weight).toBeLessThan(budget);
+  });
+
   it('answers but does not keep a value heavier than its whole budget', async () => {
     const cache = readCache<ReturnType<typeof version>>(store, {
       maxEntries: 10,

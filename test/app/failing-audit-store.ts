@@ -32,6 +32,16 @@ export function failingAuditStore(store: Store): FailingAuditStore {
         return written;
       },
     },
+    versions: {
+      ...tx.versions,
+      // A create writes its entry with the version (ADR 026): the same budget applies to it.
+      insertLogged: async (version, state, entry) => {
+        if (appended >= budget) throw new Error(auditFailure);
+        const written = await tx.versions.insertLogged(version, state, entry);
+        appended += 1;
+        return written;
+      },
+    },
   });
   return {
     get appended() {

@@ -146,6 +146,37 @@ forEachStore('artifact URI length bound', (open) => {
     expect(await written(h)).toEqual(before);
   });
 
+  it('answers "unchanged" for an imported version whose MLflow source has since grown over the limit', async () => {
+    const { h } = await serve();
+    const mlflowVersion = (source: string) => ({
+      name: model,
+      version: '1',
+      creation_timestamp: 0,
+      last_updated_timestamp: 0,
+      user_id: '',
+      current_stage: 'None',
+      description: '',
+      source,
+      run_id: '',
+      status: 'READY' as const,
+      status_message: '',
+      run_link: '',
+      tags: [],
+      aliases: [],
+    });
+    const run = (source: string) =>
+      importMlflowVersion(h.deps, people.admin, {
+        source: 'http://mlflow.example',
+        dryRun: false,
+        version: mlflowVersion(source),
+      });
+    expect((await run(atLimit)).outcome).toBe('created');
+    const before = await written(h);
+    // A version imported before the limit existed looks the same to a re-run: already there.
+    expect((await run(overLong)).outcome).toBe('unchanged');
+    expect(await written(h)).toEqual(before);
+  });
+
   it('refuses a model description over its limit and writes nothing', async () => {
     const { h } = await serve();
     const before = await h.deps.store.read((tx) => tx.audit.size());

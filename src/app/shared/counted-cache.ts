@@ -44,9 +44,12 @@ interface Entry<V> {
  */
 export function countedCache<V extends object>(
   store: Pick<Store, 'dataVersion'>,
-  options: { weigh: (value: V) => number; capacity?: number },
+  options: { weigh: (value: V) => number; capacity?: number; maxEntries?: number },
 ): CountedCache<V> {
-  const entries = weighedLru<Entry<V>>({ maxBytes: options.capacity ?? defaultCapacity });
+  const entries = weighedLru<Entry<V>>({
+    maxBytes: options.capacity ?? defaultCapacity,
+    ...(options.maxEntries === undefined ? {} : { maxEntries: options.maxEntries }),
+  });
   let hits = 0;
   let misses = 0;
   function hit(key: string, entry: Entry<V>): V {

@@ -22,6 +22,11 @@ const readCacheLimits = { maxEntries: 10_000, maxBytes: 16 * 1024 * 1024 } as co
 
 /** The version pages' bound: 32 MiB across every kept page (ADR 025; ADR 015 counted versions). */
 const versionPageBytes = 32 * 1024 * 1024;
+/**
+ * And by count, as before ADR 025: many tiny pages weigh little by the estimate but each costs a
+ * Map entry, its frozen objects and its kept reply beside it.
+ */
+const versionPageEntries = 16_384;
 
 export interface ReadCache<V> {
   /**
@@ -105,6 +110,7 @@ export function hotReads(store: Pick<Store, 'dataVersion'>): HotReads {
     versionPages: countedCache<VersionPage>(store, {
       weigh: approximateBytes,
       capacity: versionPageBytes,
+      maxEntries: versionPageEntries,
     }),
   };
 }

@@ -282,7 +282,11 @@ export function createRemoteRegistry(options: RemoteOptions): CliRegistry {
       where: 'server',
       report: await verifyServedLog(get, { ...input, server }),
     }),
-    auditState: () => answer(api.GET('/api/v1/audit/state')),
+    auditState: async () => {
+      const check = await answer(api.GET('/api/v1/audit/state'));
+      // A server older than ADR 024 answers without `notes`: none to show, not a crash.
+      return { ...check, notes: check.notes ?? [] };
+    },
     inclusionProof: async ({ seq, size }) =>
       parseInclusionProof(
         await answer(

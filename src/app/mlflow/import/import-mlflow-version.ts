@@ -115,7 +115,6 @@ export async function importMlflowVersion(
   if (v.source.trim() === '') {
     throw invalidInput(`MLflow version ${id} has no source.`, 'Set its source in MLflow first.');
   }
-  assertSource(v.source);
   const lineage = lineageOf(input);
   assertStorableLineage(lineage);
   const opening = {
@@ -127,6 +126,9 @@ export async function importMlflowVersion(
   return changeModel(deps, opening, async (tx, { model, policy }): Promise<VersionImport> => {
     const existing = await tx.versions.get(model.name, v.version);
     if (existing) return { outcome: 'unchanged', state: existing.state };
+    // Only a version still to create is held to the source limit: one imported before the
+    // limit (ADR 025) must still answer "unchanged" when the import is run again.
+    assertSource(v.source);
     const first = policy.states[0] ?? 'draft';
     const refusal = input.baseline ? await baselineRefusal(tx, model.name) : undefined;
     const baseline = input.baseline !== undefined && refusal === undefined;
