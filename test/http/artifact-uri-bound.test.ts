@@ -26,6 +26,26 @@ const overLong = `s3://bucket/${'é'.repeat((maxArtifactUriBytes - 12) / 2)}x`;
 const overLongSource = `s3://b/${'€'.repeat(1364)}`;
 const atLimit = `s3://bucket/${'a'.repeat(maxArtifactUriBytes - 12)}`;
 
+/** A READY MLflow version of `model` as MLflow's API lists it, with `source`. */
+function mlflowVersion(source: string) {
+  return {
+    name: model,
+    version: '1',
+    creation_timestamp: 0,
+    last_updated_timestamp: 0,
+    user_id: '',
+    current_stage: 'None',
+    description: '',
+    source,
+    run_id: '',
+    status: 'READY' as const,
+    status_message: '',
+    run_link: '',
+    tags: [],
+    aliases: [],
+  };
+}
+
 let app: FastifyInstance | undefined;
 afterEach(async () => {
   await app?.close();
@@ -122,22 +142,7 @@ forEachStore('artifact URI length bound', (open) => {
     const refused = await importMlflowVersion(h.deps, people.admin, {
       source: 'http://mlflow.example',
       dryRun: false,
-      version: {
-        name: model,
-        version: '1',
-        creation_timestamp: 0,
-        last_updated_timestamp: 0,
-        user_id: '',
-        current_stage: 'None',
-        description: '',
-        source: overLong,
-        run_id: '',
-        status: 'READY',
-        status_message: '',
-        run_link: '',
-        tags: [],
-        aliases: [],
-      },
+      version: mlflowVersion(overLong),
     }).then(
       () => undefined,
       (error: { code?: string; message?: string }) => error,
@@ -148,22 +153,6 @@ forEachStore('artifact URI length bound', (open) => {
 
   it('answers "unchanged" for an imported version whose MLflow source has since grown over the limit', async () => {
     const { h } = await serve();
-    const mlflowVersion = (source: string) => ({
-      name: model,
-      version: '1',
-      creation_timestamp: 0,
-      last_updated_timestamp: 0,
-      user_id: '',
-      current_stage: 'None',
-      description: '',
-      source,
-      run_id: '',
-      status: 'READY' as const,
-      status_message: '',
-      run_link: '',
-      tags: [],
-      aliases: [],
-    });
     const run = (source: string) =>
       importMlflowVersion(h.deps, people.admin, {
         source: 'http://mlflow.example',
