@@ -5,9 +5,14 @@
  * compare with it only. Evidence is stored directly, bypassing upload, through the server's
  * gate runner (the worker pool), on both engines.
  */
+import Database from 'better-sqlite3';
 import { afterEach, expect, it } from 'vitest';
 import { requestTransition } from '../../src/app/index.js';
-import type { EvidenceKind, EvidenceRecord } from '../../src/domain/index.js';
+import {
+  type EvidenceKind,
+  type EvidenceRecord,
+  storableTextProblem,
+} from '../../src/domain/index.js';
 import { GateWorkerPool } from '../../src/gate-runs/index.js';
 import {
   addVersion,
@@ -64,7 +69,35 @@ async function storeDirectly(h: StoreHarness, version: string, files: StoredFile
       attachedAt: h.clock.now().toISOString(),
       attachedBy: people.ci.id,
     };
-    await h.store.transaction((tx) => tx.evidence.insert(record));
+    if (storableTextProblem(file.path) === undefined) {
+      await h.store.transaction((tx) => tx.evidence.insert(record));
+    } else {
+      // The store now refuses such text (ADR 023); an older server wrote it straight to SQLite.
+      writeAsAnOlderServer(h, record);
+    }
+  }
+}
+
+function writeAsAnOlderServer(h: StoreHarness, record: EvidenceRecord): void {
+  if (!h.database?.startsWith('sqlite:')) throw new Error('Only SQLite could store this text.');
+  const db = new Database(h.database.slice('sqlite:'.length));
+  try {
+    db.prepare(
+      `insert into evidence (model, version, path, kind, digest, size, media_type, attached_at, attached_by)
+       values (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    ).run(
+      record.model,
+      record.version,
+      record.path,
+      record.kind,
+      record.digest,
+      record.size,
+      record.mediaType,
+      record.attachedAt,
+      record.attachedBy,
+    );
+  } finally {
+    db.close();
   }
 }
 
