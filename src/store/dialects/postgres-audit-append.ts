@@ -73,27 +73,13 @@ end;
 $$`;
 
 /** The call, compiled once (prepared-query.ts): a named statement on every connection. */
-const callAppend = preparedQuery(
-  (
-    db,
-    p: {
-      before: string;
-      after: string;
-      time: string;
-      action: string;
-      subjectType: string;
-      subjectId: string;
-      actorId: string;
-      model: string | null;
-    },
-  ) => {
-    const query = sql<{ appended_seq: string | number; appended_leaf_hash: string }>`
+const callAppend = preparedQuery((db, p: AppendParams) => {
+  const query = sql<{ appended_seq: string | number; appended_leaf_hash: string }>`
       select appended_seq, appended_leaf_hash from clearance_append_audit_entry(
         ${p.before}, ${p.after}, ${p.time}, ${p.action},
-        ${p.subjectType}, ${p.subjectId}, ${p.actorId}, ${p.model})`;
-    return { compile: () => query.compile(db) };
-  },
-);
+        ${p.subjectType}, ${p.subjectId}, ${p.actorId}, ${p.entryModel})`;
+  return { compile: () => query.compile(db) };
+});
 
 /**
  * A version, its first state and its audit entry in one statement (ADR 026): the version and its
@@ -167,6 +153,9 @@ export const insertVersionLoggedPostgres: StoreDialect['insertVersionLogged'] = 
   return { entry: first === undefined ? undefined : appended(first) };
 };
 
+/** The append function's arguments, as both compiled statements name them. */
+type AppendParams = ReturnType<typeof appendParams>;
+
 function appendParams(row: AuditAppendRow) {
   return {
     before: row.textBeforeSeq,
@@ -182,16 +171,7 @@ function appendParams(row: AuditAppendRow) {
 
 /** Calls the function inside the caller's transaction. */
 export const appendAuditEntryPostgres: StoreDialect['appendAuditEntry'] = async (db, row) => {
-  const [first] = await callAppend(db, {
-    before: row.textBeforeSeq,
-    after: row.textAfterSeq,
-    time: row.time,
-    action: row.action,
-    subjectType: row.subjectType,
-    subjectId: row.subjectId,
-    actorId: row.actorId,
-    model: row.model,
-  });
+  const [first] = await callAppend(db, appendParams(row));
   return first === undefined ? undefined : appended(first);
 };
 
