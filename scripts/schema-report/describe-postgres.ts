@@ -130,9 +130,12 @@ async function describeIndexes(db: Db, table: number): Promise<Definition[]> {
   return rows;
 }
 
+/** The definition, and when the trigger fires other than by default, the `ALTER TABLE` mode. */
 async function describeTriggers(db: Db, table: number): Promise<Definition[]> {
   const { rows } = await sql<Definition>`
-    select tgname as name, pg_get_triggerdef(oid) as sql
+    select tgname as name, pg_get_triggerdef(oid) || case tgenabled
+        when 'A' then ' -- ENABLE ALWAYS' when 'R' then ' -- ENABLE REPLICA'
+        when 'D' then ' -- DISABLE' else '' end as sql
     from pg_trigger
     where tgrelid = ${table} and not tgisinternal
     order by tgname collate "C"`.execute(db);

@@ -75,6 +75,7 @@ export async function behindTheService(
   } finally {
     for (const table of tables)
       for (const s of dialect.appendOnlyStatements(table)) await sql.raw(s).execute(dialect.db);
+    for (const s of dialect.fireAlwaysStatements()) await sql.raw(s).execute(dialect.db);
   }
 }
 

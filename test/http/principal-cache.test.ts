@@ -4,7 +4,8 @@
  * request, also when the revocation is made through another connection to the database (another
  * server, or `clearance admin` on the same database), and also when it is made by a hand-written
  * statement behind the service (an operator's `DELETE`, a restore, another tool: migration 0019's
- * triggers, ADR 023), on every server sharing the database.
+ * triggers, ADR 023), on every server sharing the database — on PostgreSQL also when that
+ * statement runs in a replica-mode session (migration 0020, ADR 027).
  */
 import type { FastifyInstance } from 'fastify';
 import { sql } from 'kysely';
@@ -52,6 +53,28 @@ async function behindTheService(h: StoreHarness, statement: string): Promise<voi
   const dialect = openDialect(config);
   try {
     await sql.raw(statement).execute(dialect.db);
+  } finally {
+    await dialect.destroy();
+  }
+}
+
+/**
+ * Runs `statement` on a PostgreSQL connection of its own with `session_replication_role = replica`:
+ * the mode logical replication applies in, which fires only triggers enabled ALWAYS (migration 0020).
+ */
+async function inReplicaMode(h: StoreHarness, statement: string): Promise<void> {
+  const config = configOf(h);
+  if (config?.engine !== 'postgres') throw new Error('Replica mode is PostgreSQL only.');
+  const dialect = openDialect(config);
+  try {
+    await dialect.db.connection().execute(async (connection) => {
+      await sql`set session_replication_role = replica`.execute(connection);
+      try {
+        await sql.raw(statement).execute(connection);
+      } finally {
+        await sql`reset session_replication_role`.execute(connection);
+      }
+    });
   } finally {
     await dialect.destroy();
   }
@@ -158,6 +181,34 @@ forEachStore('principal cache', (open, engine) => {
         expect((await get(server, '/api/v1/models', owner.bearer)).statusCode).toBe(401);
       }
     });
+
+    if (engine === 'postgres') {
+      it('refuses a token deleted or revoked in a replica-mode session, on every server', async () => {
+        const { h, both } = await twoServers();
+        const owner = await userWithToken(h, { id: 'olga.owner', role: 'model_owner' });
+        const other = await userWithToken(h, { id: 'otto.owner', role: 'model_owner' });
+        for (const server of both) {
+          for (const bearer of [owner.bearer, other.bearer, owner.bearer, other.bearer]) {
+            expect((await get(server, '/api/v1/models', bearer)).statusCode).toBe(200);
+          }
+        }
+        await inReplicaMode(h, `delete from api_tokens where id = '${owner.tokenId}'`);
+        for (const server of both) {
+          expect((await get(server, '/api/v1/models', owner.bearer)).statusCode).toBe(401);
+          expect((await get(server, '/api/v1/models', other.bearer)).statusCode).toBe(200);
+        }
+        const at = h.clock.now().toISOString();
+        await inReplicaMode(
+          h,
+          `update api_tokens set revoked_at = '${at}', revoked_by = 'dba' where id = '${other.tokenId}'`,
+        );
+        for (const server of both) {
+          const refused = await get(server, '/api/v1/models', other.bearer);
+          expect(refused.statusCode).toBe(401);
+          expect(refused.json().detail).toContain('revoked');
+        }
+      });
+    }
 
     it('refuses a token revoked by an UPDATE behind the service on the very next request', async () => {
       const { h, app } = await serve();

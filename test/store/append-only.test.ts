@@ -77,7 +77,10 @@ eachEngine('append-only tables', (engine) => {
       const recomputed = Buffer.from(entryLeafHash(logged!.entry)).toString('hex');
       expect(recomputed).not.toBe(Buffer.from(logged!.leafHash).toString('hex'));
     } finally {
-      for (const statement of dialect.appendOnlyStatements('audit_entries')) {
+      for (const statement of [
+        ...dialect.appendOnlyStatements('audit_entries'),
+        ...dialect.fireAlwaysStatements(),
+      ]) {
         await sql.raw(statement).execute(dialect.db);
       }
     }

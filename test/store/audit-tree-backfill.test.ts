@@ -19,7 +19,8 @@ const hex = (bytes: Uint8Array | undefined) =>
 
 /** Removes migrations 0005 and later from a migrated database, as before the upgrade. */
 async function rewind(db: StoreDialect): Promise<void> {
-  // 0019 to 0007, undone first (they do not touch the audit tree).
+  // 0020 (repeatable, nothing to undo), then 0019 to 0007, undone first (they do not touch the
+  // audit tree).
   for (const table of ['users', 'role_bindings', 'api_tokens']) {
     for (const statement of db.dropIdentityEpochStatements(table)) {
       await sql.raw(statement).execute(db.db);

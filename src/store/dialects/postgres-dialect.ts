@@ -119,6 +119,8 @@ export function postgresDialect(options: PostgresOptions): StoreDialect {
         `on ${table} deferrable initially deferred for each row execute function clearance_count_commit()`,
       `create trigger ${table}_truncate_counts after truncate on ${table} ` +
         'for each statement execute function clearance_count_commit()',
+      `alter table ${table} enable always trigger ${table}_counts_commits`,
+      `alter table ${table} enable always trigger ${table}_truncate_counts`,
     ],
     dataVersionStatements: () => [
       'create table data_version (id integer primary key, version bigint not null)',
@@ -187,6 +189,7 @@ export function postgresDialect(options: PostgresOptions): StoreDialect {
       `drop trigger if exists ${table}_bumps_identity_epoch on ${table}`,
       `drop trigger if exists ${table}_truncate_bumps_identity_epoch on ${table}`,
     ],
+    fireAlwaysStatements: () => [fireAlwaysEveryTrigger],
     classifyError,
     conflictTable: (error) => {
       const table = (error as { table?: unknown } | null)?.table;
@@ -365,6 +368,27 @@ begin
       and tgrelid in (select oid from pg_class where relnamespace = current_schema()::regnamespace)
   loop
     execute format('drop trigger %I on %s', t.tgname, t.rel);
+  end loop;
+end;
+$$`;
+
+/**
+ * `ENABLE ALWAYS` for every trigger that runs one of Clearance's trigger functions, on any table
+ * of the schema: a session with `session_replication_role = replica` fires those too. Repeatable.
+ */
+const fireAlwaysEveryTrigger = `do $$
+declare t record;
+begin
+  for t in
+    select g.tgname, g.tgrelid::regclass::text as rel from pg_trigger g
+    join pg_class c on c.oid = g.tgrelid
+    join pg_proc p on p.oid = g.tgfoid
+    where c.relnamespace = current_schema()::regnamespace and not g.tgisinternal
+      and g.tgenabled <> 'A'
+      and p.proname in ('clearance_refuse_change', 'clearance_count_commit',
+        'clearance_count_version_change', 'clearance_bump_identity_epoch')
+  loop
+    execute format('alter table %s enable always trigger %I', t.rel, t.tgname);
   end loop;
 end;
 $$`;

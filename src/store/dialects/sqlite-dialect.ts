@@ -231,6 +231,8 @@ export function sqliteDialect(options: SqliteOptions): StoreDialect {
       ['insert', 'update', 'delete'].map(
         (op) => `drop trigger if exists ${table}_bumps_identity_epoch_${op}`,
       ),
+    // No replica mode: every trigger fires in every session.
+    fireAlwaysStatements: () => [],
     classifyError,
     // better-sqlite3 only says it in the message: "UNIQUE constraint failed: models.name".
     conflictTable: (error) =>

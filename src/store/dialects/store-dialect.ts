@@ -56,8 +56,9 @@ export interface StoreDialect {
   /**
    * Statements that make every commit changing `table` move `dataVersion`: on PostgreSQL a
    * deferred constraint trigger that bumps the `data_version` row once per transaction, at
-   * commit; on SQLite none (`PRAGMA data_version` counts every commit). A migration that creates
-   * a table runs them for it (`test/store/data-version.test.ts` checks every table has it).
+   * commit, enabled ALWAYS (`fireAlwaysStatements`); on SQLite none (`PRAGMA data_version` counts
+   * every commit). A migration that creates a table runs them for it
+   * (`test/store/data-version.test.ts` checks every table has it).
    */
   countCommitsStatements(table: string): string[];
   /**
@@ -151,6 +152,15 @@ export interface StoreDialect {
   identityEpochStatements(table: string): string[];
   /** Statements that drop `identityEpochStatements`' triggers again, for rewinding migrations. */
   dropIdentityEpochStatements(table: string): string[];
+  /**
+   * Statements that make every trigger Clearance created fire in every session, also one with
+   * `session_replication_role = replica` (PostgreSQL: `ENABLE ALWAYS`, by the trigger's function,
+   * so repeatable; migration 0020, ADR 027): otherwise such a session gets past the append-only
+   * triggers and moves neither the data version, the identity epoch nor the version change
+   * counts, and every cache keeps what it changed. Run again after re-creating a trigger (a repair
+   * or a tamper test). SQLite has no such mode: none.
+   */
+  fireAlwaysStatements(): string[];
   /**
    * Called after a write transaction that made a job due now committed: tells runners in other
    * processes, without making the caller wait. PostgreSQL: `pg_notify` on `clearance_jobs_due`

@@ -19,6 +19,7 @@ import { auditAppendFunction } from './0016-audit-append-function.js';
 import { versionChanges } from './0017-version-changes.js';
 import { dataVersion } from './0018-data-version.js';
 import { identityEpochTriggers } from './0019-identity-epoch-triggers.js';
+import { triggersFireAlways } from './0020-triggers-fire-always.js';
 import type { MigrationFactory } from './migration-context.js';
 
 const migrations: Record<string, MigrationFactory> = {
@@ -41,6 +42,7 @@ const migrations: Record<string, MigrationFactory> = {
   '0017-version-changes': versionChanges,
   '0018-data-version': dataVersion,
   '0019-identity-epoch-triggers': identityEpochTriggers,
+  '0020-triggers-fire-always': triggersFireAlways,
 };
 
 /** Migration names in order; a test template database is keyed by them. */
