@@ -58,6 +58,7 @@ import {
   parseCheckpoint,
 } from './audit/index.js';
 import {
+  type AccountState,
   apiTokenIssuer,
   createOidcVerifier,
   type IdentityDirectory,
@@ -427,13 +428,21 @@ export function storeDirectory(store: Store): VersionedDirectory {
       store.read(async (tx): Promise<TokenHolder | undefined> => {
         const token = await tx.identity.getToken(id);
         if (token === undefined) return undefined;
+        const user = await tx.identity.getUser(token.userId);
         return {
           hashedSecret: token.hashedSecret,
           userId: token.userId,
           ...(token.expiresAt === undefined ? {} : { expiresAt: token.expiresAt }),
           ...(token.revokedAt === undefined ? {} : { revokedAt: token.revokedAt }),
+          ...(user?.disabledAt === undefined ? {} : { disabledAt: user.disabledAt }),
           roles: await tx.identity.rolesOf(token.userId),
         };
+      }),
+    findAccount: (userId) =>
+      store.readOne(async (tx): Promise<AccountState | undefined> => {
+        const user = await tx.identity.getUser(userId);
+        if (user === undefined) return undefined;
+        return user.disabledAt === undefined ? {} : { disabledAt: user.disabledAt };
       }),
     epoch: async () => {
       // Read first: the epoch read after it is at least as new as what it is filed under.

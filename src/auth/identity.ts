@@ -15,15 +15,29 @@ export interface StoredToken {
   revokedAt?: string;
 }
 
-/** A token with its user's role bindings, read together. */
-export interface TokenHolder extends StoredToken {
+/** What authentication needs of a stored user's account. */
+export interface AccountState {
+  /** Set while the account is disabled: every credential of the user is refused. */
+  disabledAt?: string;
+}
+
+/** A token with its user's role bindings and account state, read together. */
+export interface TokenHolder extends StoredToken, AccountState {
   roles: RoleBinding[];
 }
 
 /** Users, their tokens and role bindings, as the store keeps them. */
 export interface IdentityDirectory {
-  /** The token and its user's role bindings, from one snapshot; undefined for an unknown id. */
+  /**
+   * The token, its user's role bindings and account state, from one snapshot; undefined for an
+   * unknown id.
+   */
   findToken(id: string): Promise<TokenHolder | undefined>;
+  /**
+   * The account of the stored user `userId`, for credentials that name a user without a stored
+   * token (OIDC); undefined when Clearance stores no such user.
+   */
+  findAccount(userId: string): Promise<AccountState | undefined>;
 }
 
 export interface AuthenticateOptions {
@@ -36,6 +50,15 @@ export type RequestHeaders = Record<string, string | string[] | undefined>;
 
 function unauthenticated(message: string, fix: string): ClearanceError {
   return new ClearanceError('unauthenticated', message, { problems: [{ message, fix }] });
+}
+
+/** A disabled account is refused whatever the credential (offboarding, docs/security.md). */
+function assertAccountEnabled(userId: string, account: AccountState | undefined): void {
+  if (account?.disabledAt === undefined) return;
+  throw unauthenticated(
+    `The account of user ${userId} is disabled.`,
+    'Ask an admin to enable the account again (clearance admin user enable) if it should have access.',
+  );
 }
 
 function bearerOf(headers: RequestHeaders): string {
@@ -64,6 +87,7 @@ async function tokenPrincipal(text: string, options: AuthenticateOptions): Promi
   if (!parsed || !stored || !isTokenSecretValid(parsed.secret, stored.hashedSecret)) {
     throw unauthenticated('The API token is not valid.', 'Check the token or create a new one.');
   }
+  assertAccountEnabled(stored.userId, stored);
   if (stored.revokedAt !== undefined) {
     throw unauthenticated(`API token ${parsed.id} was revoked.`, 'Create a new token.');
   }
@@ -92,7 +116,10 @@ export async function authenticate(
       'Use an API token (clr_…), or set oidcIssuer on the server.',
     );
   }
-  return options.oidc.verify(credential);
+  const principal = await options.oidc.verify(credential);
+  // The roles come from the identity provider; a user Clearance stores can still be disabled here.
+  assertAccountEnabled(principal.id, await options.directory.findAccount(principal.id));
+  return principal;
 }
 
 /** True when the principal holds `role` globally, or for `model` when one is given. */

@@ -8,6 +8,7 @@ export {
   parseApiToken,
 } from './api-token.js';
 export {
+  type AccountState,
   type AuthenticateOptions,
   authenticate,
   can,

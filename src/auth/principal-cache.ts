@@ -1,5 +1,5 @@
 import { approximateBytes, type WeighedLruLimits, weighedLru } from '../app/index.js';
-import type { IdentityDirectory, TokenHolder } from './identity.js';
+import type { AccountState, IdentityDirectory, TokenHolder } from './identity.js';
 
 /** A directory that can say, cheaply, whether anything it holds has changed. */
 export interface VersionedDirectory extends IdentityDirectory {
@@ -17,10 +17,17 @@ export interface VersionedDirectory extends IdentityDirectory {
  */
 const defaultLimits = { maxEntries: 10_000, maxBytes: 8 * 1024 * 1024 } as const;
 
+/** An account as kept: `account` undefined when Clearance stores no such user (OIDC-only). */
+interface KeptAccount {
+  account: AccountState | undefined;
+}
+
 /**
- * `directory` with resolved tokens kept in memory, exactly invalidated: each lookup first reads
+ * `directory` with resolved tokens, and the accounts of OIDC subjects, kept in memory (each up to
+ * `limits`), exactly invalidated: each lookup first reads
  * the identity epoch (one statement), and when it differs from the epoch the cache was filled
- * under, the whole cache is dropped. A revoked token, a revoked role or a new grant therefore
+ * under, the whole cache is dropped. A revoked token, a revoked role, a disabled account or a
+ * new grant therefore
  * takes effect for the next request, on this server and on every other server sharing the
  * database, instead of after a time bound. Expiry is not cached away: `authenticate` compares
  * `expiresAt` with the clock on every request.
@@ -34,16 +41,37 @@ export function principalCache(
   limits: WeighedLruLimits = defaultLimits,
 ): IdentityDirectory & { stats(): { hits: number; misses: number; size: number; bytes: number } } {
   const entries = weighedLru<TokenHolder>(limits);
+  const accounts = weighedLru<KeptAccount>(limits);
   let filedUnder: number | undefined;
   let hits = 0;
   let misses = 0;
+  /** The epoch now, everything filed under an older one dropped first. */
+  async function currentEpoch(): Promise<number> {
+    const epoch = await directory.epoch();
+    if (epoch !== filedUnder) {
+      entries.clear();
+      accounts.clear();
+      filedUnder = epoch;
+    }
+    return epoch;
+  }
   return {
-    async findToken(id) {
-      const epoch = await directory.epoch();
-      if (epoch !== filedUnder) {
-        entries.clear();
-        filedUnder = epoch;
+    async findAccount(userId) {
+      const epoch = await currentEpoch();
+      const cached = accounts.get(userId);
+      if (cached !== undefined) {
+        hits += 1;
+        return cached.account;
       }
+      misses += 1;
+      const kept: KeptAccount = { account: await directory.findAccount(userId) };
+      // Only verified OIDC subjects are looked up, so users not stored are kept too: a subject
+      // signing in with the identity provider's roles alone costs no read per request.
+      if (filedUnder === epoch) accounts.set(userId, kept, approximateBytes(kept) + userId.length);
+      return kept.account;
+    },
+    async findToken(id) {
+      const epoch = await currentEpoch();
       const cached = entries.get(id);
       if (cached !== undefined) {
         hits += 1;

@@ -13,6 +13,11 @@ export interface User {
   email?: string;
   createdAt: string;
   createdBy: string;
+  /**
+   * Set while the account is disabled (offboarding): every credential of the user is refused,
+   * API tokens and OIDC alike. Absent for an account in use.
+   */
+  disabledAt?: string;
 }
 
 /** A role binding as stored: who holds it, since when, granted by whom. */

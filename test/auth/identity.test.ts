@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  type AccountState,
   authenticate,
   can,
   createApiToken,
@@ -12,12 +13,17 @@ import {
 } from '../../src/auth/index.js';
 import { ClearanceError, type RoleBinding } from '../../src/domain/index.js';
 
-function directoryWith(tokens: Record<string, StoredToken>, roles: Record<string, RoleBinding[]>) {
+function directoryWith(
+  tokens: Record<string, StoredToken>,
+  roles: Record<string, RoleBinding[]>,
+  accounts: Record<string, AccountState> = {},
+) {
   const directory: IdentityDirectory = {
     findToken: async (id) => {
       const token = tokens[id];
-      return token && { ...token, roles: roles[token.userId] ?? [] };
+      return token && { ...token, ...accounts[token.userId], roles: roles[token.userId] ?? [] };
     },
+    findAccount: async (userId) => accounts[userId],
   };
   return directory;
 }
@@ -60,6 +66,7 @@ describe('authenticate', () => {
   const good = createApiToken();
   const revoked = createApiToken();
   const expired = createApiToken();
+  const gone = createApiToken();
   const directory = directoryWith(
     {
       [good.id]: { hashedSecret: hashTokenSecret(good.secret), userId: 'bob' },
@@ -73,8 +80,10 @@ describe('authenticate', () => {
         userId: 'bob',
         expiresAt: '2020-01-01T00:00:00.000Z',
       },
+      [gone.id]: { hashedSecret: hashTokenSecret(gone.secret), userId: 'dora.departed' },
     },
-    { bob: [{ role: 'mlops' }] },
+    { bob: [{ role: 'mlops' }], 'dora.departed': [{ role: 'admin' }] },
+    { bob: {}, 'dora.departed': { disabledAt: '2026-01-02T00:00:00.000Z' } },
   );
 
   it('accepts an API token and returns its user with roles', async () => {
@@ -109,6 +118,35 @@ describe('authenticate', () => {
       { directory, oidc },
     );
     expect(principal.id).toBe('jwt:abc.def.ghi');
+  });
+
+  it('refuses every credential of a disabled account, saying so', async () => {
+    const refusal = (promise: Promise<unknown>) =>
+      promise.then(
+        () => undefined,
+        (error: unknown) => error as ClearanceError,
+      );
+    const byToken = await refusal(
+      authenticate({ authorization: `Bearer ${gone.display}` }, { directory }),
+    );
+    expect(byToken?.code).toBe('unauthenticated');
+    expect(byToken?.message).toBe('The account of user dora.departed is disabled.');
+    const oidc: OidcVerifier = {
+      verify: async (jwt) => ({ id: jwt.replace(/\.x\.y$/, ''), kind: 'user', roles: [] }),
+    };
+    const byJwt = await refusal(
+      authenticate({ authorization: 'Bearer dora.departed.x.y' }, { directory, oidc }),
+    );
+    expect(byJwt?.code).toBe('unauthenticated');
+    expect(byJwt?.message).toBe('The account of user dora.departed is disabled.');
+    // A stored user in use, and a subject Clearance does not store, sign in as before.
+    for (const subject of ['bob', 'oidc-only']) {
+      const principal = await authenticate(
+        { authorization: `Bearer ${subject}.x.y` },
+        { directory, oidc },
+      );
+      expect(principal.id).toBe(subject);
+    }
   });
 });
 

@@ -383,6 +383,14 @@ function identityRepo(s: MemoryState): Pick<Repositories, 'identity'> {
         else user.email = email;
         return true;
       },
+      setDisabledAt: async (id, at) => {
+        const user = s.users.get(id);
+        if (user === undefined) return false;
+        if (at === undefined) delete user.disabledAt;
+        else user.disabledAt = at;
+        s.identityEpoch += 1;
+        return true;
+      },
       listUsers: async () => [...s.users.values()].sort((a, b) => byText(a.id, b.id)).map(copy),
       countUsers: async () => s.users.size,
       grantRole: async (grant) => {

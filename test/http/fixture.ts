@@ -26,6 +26,8 @@ export function testIdentity(): TestIdentity {
         const token = tokens.get(id);
         return token && { ...token, roles: roles.get(token.userId) ?? [] };
       },
+      // Users made here are never disabled.
+      findAccount: async (userId) => (roles.has(userId) ? {} : undefined),
     },
     bearer(userId, ...userRoles) {
       const existing = issued.get(userId);

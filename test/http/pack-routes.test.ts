@@ -46,6 +46,7 @@ const directory = {
       ? { ...found, roles: [{ role: 'model_owner', model: 'another-model' }] }
       : found;
   },
+  findAccount: (userId: string) => identity.directory.findAccount(userId),
 };
 
 let h: Harness;

@@ -19,7 +19,11 @@ import {
   revokeToken,
   type Store,
 } from '../../src/app/index.js';
-import { principalCache, type VersionedDirectory } from '../../src/auth/index.js';
+import {
+  type OidcVerifier,
+  principalCache,
+  type VersionedDirectory,
+} from '../../src/auth/index.js';
 import { storeDirectory } from '../../src/compose.js';
 import type { Principal } from '../../src/domain/index.js';
 import { createStore, openDialect, type StoreConfig } from '../../src/store/index.js';
@@ -182,6 +186,65 @@ forEachStore('principal cache', (open, engine) => {
       }
     });
 
+    it('refuses the tokens of a user disabled by SQL behind the service, on every server', async () => {
+      const { h, both } = await twoServers();
+      const owner = await userWithToken(h, { id: 'olga.owner', role: 'model_owner' });
+      for (const server of both) {
+        expect((await get(server, '/api/v1/models', owner.bearer)).statusCode).toBe(200);
+        expect((await get(server, '/api/v1/models', owner.bearer)).statusCode).toBe(200);
+      }
+      const at = h.clock.now().toISOString();
+      await behindTheService(h, `update users set disabled_at = '${at}' where id = 'olga.owner'`);
+      for (const server of both) {
+        const refused = await get(server, '/api/v1/models', owner.bearer);
+        expect(refused.statusCode).toBe(401);
+        expect(refused.json().detail).toBe('The account of user olga.owner is disabled.');
+      }
+      await behindTheService(h, "update users set disabled_at = null where id = 'olga.owner'");
+      for (const server of both) {
+        expect((await get(server, '/api/v1/models', owner.bearer)).statusCode).toBe(200);
+      }
+    });
+
+    it('refuses an OIDC subject whose stored account is disabled by SQL, on every server', async () => {
+      const served = await serve();
+      const { h } = served;
+      // Signature checks are the verifier's own tests' business: the subject is the JWT's text.
+      const oidc: OidcVerifier = {
+        verify: async (jwt) => ({ id: jwt.replace(/\.x\.y$/, ''), kind: 'user', roles: [] }),
+      };
+      const a = serveHarness(h, { directory: served.cache, oidc });
+      const b = serveHarness(h, {
+        deps: served.otherDeps,
+        directory: principalCache(storeDirectory(served.otherDeps.store)),
+        oidc,
+      });
+      second = b;
+      try {
+        await createUser(h.deps, admin, { id: 'odette.oidc' });
+        const me = (server: FastifyInstance, subject: string) =>
+          get(server, '/api/v1/me', `Bearer ${subject}.x.y`);
+        for (const server of [a, b]) {
+          expect((await me(server, 'odette.oidc')).statusCode).toBe(200);
+          expect((await me(server, 'odette.oidc')).statusCode).toBe(200);
+          expect((await me(server, 'only.in.the.idp')).statusCode).toBe(200);
+        }
+        const at = h.clock.now().toISOString();
+        await behindTheService(
+          h,
+          `update users set disabled_at = '${at}' where id = 'odette.oidc'`,
+        );
+        for (const server of [a, b]) {
+          const refused = await me(server, 'odette.oidc');
+          expect(refused.statusCode).toBe(401);
+          expect(refused.json().detail).toBe('The account of user odette.oidc is disabled.');
+          expect((await me(server, 'only.in.the.idp')).statusCode).toBe(200);
+        }
+      } finally {
+        await a.close();
+      }
+    });
+
     if (engine === 'postgres') {
       it('refuses a token deleted or revoked in a replica-mode session, on every server', async () => {
         const { h, both } = await twoServers();
@@ -282,6 +345,7 @@ describe('principalCache', () => {
     let lookups = 0;
     const directory: VersionedDirectory = {
       epoch: async () => epoch,
+      findAccount: async () => ({}),
       findToken: async () => {
         lookups += 1;
         const answer = { ...holder, roles: [...holder.roles] };

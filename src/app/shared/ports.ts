@@ -318,6 +318,8 @@ export interface IdentityRepository {
   getUser(id: string): Promise<User | undefined>;
   /** Sets (or, with undefined, clears) the user's notification address; false when no such user. */
   setEmail(id: string, email: string | undefined): Promise<boolean>;
+  /** Disables the account at `at` (or, with undefined, enables it again); false when no such user. */
+  setDisabledAt(id: string, at: string | undefined): Promise<boolean>;
   /** Every user, by id. */
   listUsers(): Promise<User[]>;
   countUsers(): Promise<number>;

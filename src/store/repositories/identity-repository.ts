@@ -11,8 +11,16 @@ const identityEpoch = preparedQuery((db) =>
   db.selectFrom('identity_epoch').select('epoch').where('id', '=', 1),
 );
 
-/** The columns a `User` is read from (not `disabled_at`, which no record carries). */
-const userColumns = ['id', 'display_name', 'team', 'email', 'created_at', 'created_by'] as const;
+/** The columns a `User` is read from. */
+const userColumns = [
+  'id',
+  'display_name',
+  'team',
+  'email',
+  'created_at',
+  'created_by',
+  'disabled_at',
+] as const;
 type UserRow = Pick<Selectable<UsersTable>, (typeof userColumns)[number]>;
 
 export function identityRepository(context: RepositoryContext): IdentityRepository {
@@ -51,6 +59,14 @@ export function identityRepository(context: RepositoryContext): IdentityReposito
       const result = await db
         .updateTable('users')
         .set({ email: email ?? null })
+        .where('id', '=', id)
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows) > 0;
+    },
+    async setDisabledAt(id, at) {
+      const result = await db
+        .updateTable('users')
+        .set({ disabled_at: at ?? null })
         .where('id', '=', id)
         .executeTakeFirst();
       return Number(result.numUpdatedRows) > 0;
@@ -186,6 +202,7 @@ function toUser(row: UserRow): User {
     ...opt('email', row.email),
     createdAt: iso(row.created_at),
     createdBy: row.created_by,
+    ...optIso('disabledAt', row.disabled_at),
   };
 }
 
