@@ -61,6 +61,8 @@ export const knownAuditActions = [
   'identity.bootstrap',
   'user.created',
   'user.email_set',
+  'user.disabled',
+  'user.enabled',
   'token.created',
   'token.revoked',
   'role.changed',

@@ -119,6 +119,31 @@ export const identityRoutes: RoutesPlugin = async (app, { useCases }) => {
       }),
   );
 
+  for (const change of ['disable', 'enable'] as const) {
+    app.post(
+      `/users/:id/${change}`,
+      {
+        schema: {
+          tags: ['identity'],
+          summary:
+            change === 'disable'
+              ? 'Disable a user’s account: every token and OIDC sign-in of it refused at once (admin)'
+              : 'Enable a disabled account again (admin)',
+          description:
+            'Idempotent: an account already so is answered as it is, and nothing is written.',
+          params: idParams,
+          response: { 200: ref('User'), ...errors },
+        },
+      },
+      async (request) => {
+        const input = { id: request.params.id };
+        return change === 'disable'
+          ? useCases.disableUser(principalOf(request), input)
+          : useCases.enableUser(principalOf(request), input);
+      },
+    );
+  }
+
   app.get(
     '/users',
     {

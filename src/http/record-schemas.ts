@@ -272,6 +272,10 @@ const userSchema = {
     email: text,
     createdAt: text,
     createdBy: text,
+    disabledAt: {
+      type: 'string',
+      description: 'Set while the account is disabled: every credential of the user is refused.',
+    },
     roles: { type: 'array', items: { $ref: 'RoleBinding#' } },
   },
 } as const;

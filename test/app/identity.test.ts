@@ -3,6 +3,8 @@ import {
   bootstrapAdmin,
   createToken,
   createUser,
+  disableUser,
+  enableUser,
   grantRole,
   listTokens,
   listUsers,
@@ -160,6 +162,59 @@ forEachStore('identity use cases', (open) => {
     );
     const foreign = await refusal(revokeToken(h.deps, people.owner, { id: adminToken?.id ?? '' }));
     expect(foreign.code).toBe('forbidden');
+  });
+
+  it('disables and enables an account at once, audited, idempotent, admins only', async () => {
+    const { h, auth } = await bootstrapped(open);
+    await createUser(h.deps, people.admin, { id: people.owner.id });
+    await grantRole(h.deps, people.admin, { userId: people.owner.id, role: 'model_owner' });
+    const token = await createToken(h.deps, people.owner, {});
+    expect((await auth(token.token)).id).toBe(people.owner.id);
+    const before = (await readAudit(h)).length;
+
+    const disabled = await disableUser(h.deps, people.admin, { id: people.owner.id });
+    expect(disabled.disabledAt).toBe(h.clock.now().toISOString());
+    const refused = await refusal(auth(token.token));
+    expect(refused).toStrictEqual({
+      code: 'unauthenticated',
+      message: `The account of user ${people.owner.id} is disabled.`,
+    });
+    const listed = (await listUsers(h.deps, people.admin)).find((u) => u.id === people.owner.id);
+    expect(listed?.disabledAt).toBe(disabled.disabledAt);
+    // Again: nothing changes, nothing is written.
+    h.clock.advance(1_000);
+    expect(await disableUser(h.deps, people.admin, { id: people.owner.id })).toStrictEqual(
+      disabled,
+    );
+
+    const enabled = await enableUser(h.deps, people.admin, { id: people.owner.id });
+    expect(enabled.disabledAt).toBeUndefined();
+    expect((await auth(token.token)).id).toBe(people.owner.id);
+    expect(await enableUser(h.deps, people.admin, { id: people.owner.id })).toStrictEqual(enabled);
+
+    const written = (await readAudit(h)).slice(before);
+    expect(written.map((e) => [e.action, e.actor.id, e.subject])).toStrictEqual([
+      ['user.disabled', people.admin.id, { type: 'user', id: people.owner.id }],
+      ['user.enabled', people.admin.id, { type: 'user', id: people.owner.id }],
+    ]);
+
+    const unknown = await refusal(disableUser(h.deps, people.admin, { id: 'no.such.user' }));
+    expect(unknown.code).toBe('not_found');
+    const unknownEnable = await refusal(enableUser(h.deps, people.admin, { id: 'no.such.user' }));
+    expect(unknownEnable.code).toBe('not_found');
+
+    const beforeDenied = (await readAudit(h)).length;
+    for (const attempt of [
+      () => disableUser(h.deps, people.owner, { id: 'alice.admin' }),
+      () => enableUser(h.deps, people.owner, { id: people.owner.id }),
+    ]) {
+      expect((await refusal(attempt())).code).toBe('forbidden');
+    }
+    const denied = (await readAudit(h)).slice(beforeDenied);
+    expect(denied.map((e) => [e.action, e.data.attempted])).toStrictEqual([
+      ['access.denied', 'user.disable'],
+      ['access.denied', 'user.enable'],
+    ]);
   });
 
   it('honours token expiry through the store directory', async () => {

@@ -121,6 +121,8 @@ const table: Record<string, Rule> = {
   'get /api/v1/users': ['admin', 'auditor'],
   'post /api/v1/users/{id}/roles': ['admin'],
   'delete /api/v1/users/{id}/roles': ['admin'],
+  'post /api/v1/users/{id}/disable': ['admin'],
+  'post /api/v1/users/{id}/enable': ['admin'],
   // Naming another user's id: admins only (anyone may create their own token).
   'post /api/v1/tokens': ['admin'],
   'get /api/v1/tokens': ['admin', 'auditor'],
@@ -418,6 +420,7 @@ describe('an admin bound to one model', () => {
     'get /api/v1/audit/proofs/inclusion/{seq}',
     'post /api/v1/users',
     'get /api/v1/users',
+    'post /api/v1/users/{id}/disable',
   ]) {
     it(`is refused ${route}`, async () => {
       const before = actions(h).length;

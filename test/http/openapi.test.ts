@@ -71,6 +71,8 @@ describe('OpenAPI document', () => {
       'get /api/v1/users',
       'post /api/v1/users/{id}/roles',
       'delete /api/v1/users/{id}/roles',
+      'post /api/v1/users/{id}/disable',
+      'post /api/v1/users/{id}/enable',
       'post /api/v1/tokens',
       'get /api/v1/tokens',
       'delete /api/v1/tokens/{id}',

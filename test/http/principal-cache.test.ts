@@ -186,6 +186,44 @@ forEachStore('principal cache', (open, engine) => {
       }
     });
 
+    it('refuses a user disabled through the other server’s API on the next request, until enabled', async () => {
+      const { h, both } = await twoServers();
+      const [a, b] = both as [FastifyInstance, FastifyInstance];
+      const ada = await userWithToken(h, { id: 'ada.admin', role: 'admin' });
+      const owner = await userWithToken(h, { id: 'olga.owner', role: 'model_owner' });
+      expect((await get(a, '/api/v1/models', owner.bearer)).statusCode).toBe(200);
+      expect((await get(a, '/api/v1/models', owner.bearer)).statusCode).toBe(200);
+      const change = (what: 'disable' | 'enable') =>
+        b.inject({
+          method: 'POST',
+          url: `/api/v1/users/olga.owner/${what}`,
+          headers: { authorization: ada.bearer },
+        });
+      const disabled = await change('disable');
+      expect(disabled.statusCode).toBe(200);
+      expect(disabled.json().disabledAt).toBe(h.clock.now().toISOString());
+      for (const server of both) {
+        const refused = await get(server, '/api/v1/models', owner.bearer);
+        expect(refused.statusCode).toBe(401);
+        expect(refused.json().detail).toBe('The account of user olga.owner is disabled.');
+      }
+      const listed = await get(a, '/api/v1/users', ada.bearer);
+      const olga = listed.json().find((u: { id: string }) => u.id === 'olga.owner');
+      expect(olga.disabledAt).toBe(disabled.json().disabledAt);
+      const missing = await b.inject({
+        method: 'POST',
+        url: '/api/v1/users/no.such.user/disable',
+        headers: { authorization: ada.bearer },
+      });
+      expect(missing.statusCode).toBe(404);
+      const enabled = await change('enable');
+      expect(enabled.statusCode).toBe(200);
+      expect(enabled.json().disabledAt).toBeUndefined();
+      for (const server of both) {
+        expect((await get(server, '/api/v1/models', owner.bearer)).statusCode).toBe(200);
+      }
+    });
+
     it('refuses the tokens of a user disabled by SQL behind the service, on every server', async () => {
       const { h, both } = await twoServers();
       const owner = await userWithToken(h, { id: 'olga.owner', role: 'model_owner' });

@@ -3,6 +3,7 @@ import type { ApiTokenView, Principal, RoleGrant, User, UserView } from '../../d
 import type { AppDeps } from '../shared/app-deps.js';
 import { type CreatedToken, type CreateTokenInput, createToken } from './create-token.js';
 import { type CreateUserInput, createUser, setUserEmail } from './create-user.js';
+import { disableUser, enableUser } from './disable-user.js';
 import { grantRole, type RoleChangeInput, revokeRole } from './grant-role.js';
 import { listTokens, listUsers, type Me, whoAmI } from './identity-queries.js';
 import { revokeToken } from './revoke-token.js';
@@ -15,6 +16,9 @@ export interface IdentityUseCases {
     principal: Principal,
     input: { id: string; email: string | undefined },
   ): Promise<User>;
+  /** Offboarding: every credential of the user refused until enabled again; admins. */
+  disableUser(principal: Principal, input: { id: string }): Promise<User>;
+  enableUser(principal: Principal, input: { id: string }): Promise<User>;
   grantRole(principal: Principal, input: RoleChangeInput): Promise<RoleGrant>;
   revokeRole(principal: Principal, input: RoleChangeInput): Promise<void>;
   /** The token's secret is in the result once and never again. */
@@ -29,6 +33,8 @@ export function bindIdentityUseCases(deps: AppDeps): IdentityUseCases {
     createUser: (principal, input) => createUser(deps, principal, input),
     listUsers: (principal) => listUsers(deps, principal),
     setUserEmail: (principal, input) => setUserEmail(deps, principal, input),
+    disableUser: (principal, input) => disableUser(deps, principal, input),
+    enableUser: (principal, input) => enableUser(deps, principal, input),
     grantRole: (principal, input) => grantRole(deps, principal, input),
     revokeRole: (principal, input) => revokeRole(deps, principal, input),
     createToken: (principal, input) => createToken(deps, principal, input),

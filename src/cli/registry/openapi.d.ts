@@ -2920,6 +2920,72 @@ export interface paths {
       };
     };
   };
+  "/api/v1/users/{id}/disable": {
+    /**
+     * Disable a user’s account: every token and OIDC sign-in of it refused at once (admin)
+     * @description Idempotent: an account already so is answered as it is, and nothing is written.
+     */
+    post: {
+      parameters: {
+        path: {
+          id: string;
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          content: {
+            "application/json": components["schemas"]["User"];
+          };
+        };
+        /** @description RFC 9457 problem details. */
+        "4XX": {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description RFC 9457 problem details. */
+        "5XX": {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+  };
+  "/api/v1/users/{id}/enable": {
+    /**
+     * Enable a disabled account again (admin)
+     * @description Idempotent: an account already so is answered as it is, and nothing is written.
+     */
+    post: {
+      parameters: {
+        path: {
+          id: string;
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          content: {
+            "application/json": components["schemas"]["User"];
+          };
+        };
+        /** @description RFC 9457 problem details. */
+        "4XX": {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description RFC 9457 problem details. */
+        "5XX": {
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+  };
   "/api/v1/users/{id}/roles": {
     /** Grant a role, globally or on one model (admin) */
     post: {
@@ -3533,6 +3599,8 @@ export interface components {
       email?: string;
       createdAt: string;
       createdBy: string;
+      /** @description Set while the account is disabled: every credential of the user is refused. */
+      disabledAt?: string;
       roles?: components["schemas"]["RoleBinding"][];
       [key: string]: unknown;
     };
