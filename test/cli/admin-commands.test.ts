@@ -104,4 +104,58 @@ describe('clearance admin', () => {
     expect(badExpiry.status).toBe(2);
     expect(badExpiry.stderr).toMatch(/--expires "soon"/);
   });
+
+  it('disables and enables a user: their token is refused meanwhile', async () => {
+    const install = tempInstall();
+    expect((await runCli(['admin', 'bootstrap', ...install.flags])).status).toBe(0);
+    expect(
+      (await runCli(['admin', 'user', 'create', '--user', 'dora.departed', ...install.flags]))
+        .status,
+    ).toBe(0);
+    const created = await runCli([
+      'admin',
+      'token',
+      'create',
+      '--user',
+      'dora.departed',
+      ...install.flags,
+    ]);
+    const token = tokenIn(created.stdout);
+    expect((await principalFor(install, token)).id).toBe('dora.departed');
+
+    const disable = ['admin', 'user', 'disable', '--user', 'dora.departed', ...install.flags];
+    const disabled = await runCli(disable);
+    expect(disabled.stderr).toBe('');
+    expect(disabled.status).toBe(0);
+    expect(disabled.stdout).toMatch(/^Disabled user dora\.departed at \d{4}-/);
+    await expect(principalFor(install, token)).rejects.toThrow(
+      'The account of user dora.departed is disabled.',
+    );
+    const again = await runCli([...disable, '--format', 'json']);
+    expect(again.status).toBe(0);
+    expect(JSON.parse(again.stdout).disabledAt).toBeTypeOf('string');
+
+    const enabled = await runCli([
+      'admin',
+      'user',
+      'enable',
+      '--user',
+      'dora.departed',
+      ...install.flags,
+    ]);
+    expect(enabled.status).toBe(0);
+    expect(enabled.stdout).toBe('Enabled user dora.departed.\n');
+    expect((await principalFor(install, token)).id).toBe('dora.departed');
+
+    const unknown = await runCli([
+      'admin',
+      'user',
+      'disable',
+      '--user',
+      'nobody',
+      ...install.flags,
+    ]);
+    expect(unknown.status).not.toBe(0);
+    expect(unknown.stderr).toMatch(/User nobody/);
+  });
 });

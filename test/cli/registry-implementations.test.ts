@@ -95,6 +95,21 @@ describe('the local and remote registries', () => {
     expect(remote.server).toBe(server.url);
   });
 
+  it('disable and enable a user alike, one through the API, the other on the database', async () => {
+    await remote.createUser({ id: 'dora.departed' });
+    const disabled = await remote.setUserDisabled({ userId: 'dora.departed', disabled: true });
+    expect(disabled.disabledAt).toBeTypeOf('string');
+    const again = await local.setUserDisabled({ userId: 'dora.departed', disabled: true });
+    expect(again.disabledAt).toBe(disabled.disabledAt);
+    const enabled = await local.setUserDisabled({ userId: 'dora.departed', disabled: false });
+    expect(enabled.disabledAt).toBeUndefined();
+    expect(await remote.setUserDisabled({ userId: 'dora.departed', disabled: false })).toEqual(
+      enabled,
+    );
+    const unknown = await refusalOf(remote.setUserDisabled({ userId: 'nobody', disabled: true }));
+    expect(unknown.code).toBe('not_found');
+  });
+
   it('refuse alike with coded errors: an unknown model is not_found either way', async () => {
     const fromServer = await refusalOf(remote.serving('no-such-model'));
     const fromDatabase = await refusalOf(local.serving('no-such-model'));

@@ -86,6 +86,23 @@ export async function changeRoleCommand(
   return exitCodes.ok;
 }
 
+/** Idempotent: an account already so is printed as it is. */
+export async function setUserDisabledCommand(
+  io: Io,
+  change: 'disable' | 'enable',
+  o: AdminFlags & { user: string },
+): Promise<number> {
+  const user = await withCliRegistry(o, 'database', (registry) =>
+    registry.setUserDisabled({ userId: o.user, disabled: change === 'disable' }),
+  );
+  const text =
+    user.disabledAt === undefined
+      ? `Enabled user ${user.id}.\n`
+      : `Disabled user ${user.id} at ${user.disabledAt}: its tokens and sign-ins are refused.\n`;
+  io.stdout.write(o.format === 'json' ? `${toJson(user)}\n` : text);
+  return exitCodes.ok;
+}
+
 /** Runs on the database only: there is no admin yet to hold a token. */
 export async function bootstrapCommand(
   io: Io,

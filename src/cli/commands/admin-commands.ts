@@ -68,16 +68,33 @@ export function declareAdminCommands(context: CommandContext): void {
     .addOption(formatOption())
     .action(lazy(context, async () => (await actions()).bootstrapCommand));
 
+  const user = admin.command('user').description('create, disable or enable users');
   adminOptions(
-    admin
-      .command('user')
-      .description('create users')
+    user
       .command('create')
       .description('create a user (then grant roles and create tokens)')
       .requiredOption('--user <id>', 'the user id (as principals and audit entries name it)')
       .option('--display-name <name>', 'a readable name')
       .option('--team <team>', 'the user’s team'),
   ).action(lazy(context, async () => (await actions()).createUserCommand));
+  for (const change of ['disable', 'enable'] as const) {
+    adminOptions(
+      user
+        .command(change)
+        .description(
+          change === 'disable'
+            ? 'disable a user’s account: every token and OIDC sign-in refused at once (offboarding)'
+            : 'enable a disabled account again',
+        )
+        .requiredOption('--user <id>', 'the user'),
+    ).action(
+      lazy(context, async () => {
+        const { setUserDisabledCommand } = await actions();
+        return (io, o: Parameters<typeof setUserDisabledCommand>[2]) =>
+          setUserDisabledCommand(io, change, o);
+      }),
+    );
+  }
 
   declareTokenCommands(admin, context);
   declareRoleCommands(admin, context);

@@ -174,6 +174,8 @@ export interface RegistryIdentity {
     expiresAt?: string;
   }): Promise<CreatedToken>;
   revokeToken(id: string): Promise<ApiTokenView>;
+  /** Disables the user's account (or enables it again); answers the user as it now is. */
+  setUserDisabled(input: { userId: string; disabled: boolean }): Promise<User>;
 }
 
 /** Webhook subscriptions (admin) and people's notification addresses. */

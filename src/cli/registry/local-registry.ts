@@ -167,6 +167,10 @@ export async function openLocalRegistry(flags: DatabaseFlags): Promise<CliRegist
     },
     createToken: (input) => app.createToken(operator, input),
     revokeToken: (id) => app.revokeToken(operator, { id }),
+    setUserDisabled: ({ userId, disabled }) =>
+      disabled
+        ? app.disableUser(operator, { id: userId })
+        : app.enableUser(operator, { id: userId }),
     createWebhook: (input) => app.createWebhook(operator, input),
     listWebhooks: () => app.listWebhooks(operator),
     getWebhook: (id) => app.getWebhook(operator, { id }),

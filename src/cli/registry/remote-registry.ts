@@ -328,6 +328,14 @@ export function createRemoteRegistry(options: RemoteOptions): CliRegistry {
     },
     createToken: (body) => answer(api.POST('/api/v1/tokens', { body })),
     revokeToken: (id) => answer(api.DELETE('/api/v1/tokens/{id}', { params: { path: { id } } })),
+    setUserDisabled: ({ userId, disabled }) => {
+      const params = { path: { id: userId } };
+      return answer(
+        disabled
+          ? api.POST('/api/v1/users/{id}/disable', { params })
+          : api.POST('/api/v1/users/{id}/enable', { params }),
+      );
+    },
     createWebhook: (body) =>
       answer(api.POST('/api/v1/webhooks', { body: body as WebhookBody<'post'> })),
     listWebhooks: () => answer(api.GET('/api/v1/webhooks')),
