@@ -66,7 +66,10 @@ const requestLinks = (version: string, requestId: string, decisionId?: string) =
   ...(decisionId ? { decision: `/api/v1/decisions/${decisionId}` } : {}),
 });
 
-/** A stored risk officer for the model and a global one, so `approval.requested` names holders. */
+/**
+ * A stored risk officer for the model and a global one, so `approval.requested` names holders; and
+ * a global one whose account is disabled, who cannot sign and is not named.
+ */
 async function storeRiskOfficers(h: StoreHarness) {
   const at = h.clock.now().toISOString();
   await h.store.transaction(async (tx) => {
@@ -83,6 +86,9 @@ async function storeRiskOfficers(h: StoreHarness) {
     await grant('g1', 'rita.risk', { role: 'risk_officer', model });
     await grant('g2', 'ron.risk', { role: 'risk_officer' });
     await grant('g3', 'una.other', { role: 'risk_officer', model: 'another-model' });
+    await tx.identity.insertUser({ id: 'dan.departed', createdAt: at, createdBy: 'test' });
+    await grant('g4', 'dan.departed', { role: 'risk_officer' });
+    await tx.identity.setDisabledAt('dan.departed', at);
   });
 }
 
