@@ -49,6 +49,23 @@ export function identityContract(store: () => Store): void {
     expect(ids).toStrictEqual([...ids].sort());
   });
 
+  it('disables a user and enables it again, reading disabledAt back', async () => {
+    const u = user({ displayName: 'Dora Departed' });
+    await store().transaction((tx) => tx.identity.insertUser(u));
+    const get = () => store().transaction((tx) => tx.identity.getUser(u.id));
+    const set = (when: string | undefined) =>
+      store().transaction((tx) => tx.identity.setDisabledAt(u.id, when));
+    expect(await set(later)).toBe(true);
+    expect(await get()).toStrictEqual({ ...u, disabledAt: later });
+    const listed = await store().transaction((tx) => tx.identity.listUsers());
+    expect(listed.find((l) => l.id === u.id)?.disabledAt).toBe(later);
+    expect(await set(undefined)).toBe(true);
+    expect(await get()).toStrictEqual(u);
+    expect(await store().transaction((tx) => tx.identity.setDisabledAt('nobody', later))).toBe(
+      false,
+    );
+  });
+
   it('refuses a second user with the same id as a conflict', async () => {
     const u = user();
     await store().transaction((tx) => tx.identity.insertUser(u));
@@ -162,6 +179,7 @@ export function identityContract(store: () => Store): void {
         'revokeRole',
         () => store().transaction((tx) => tx.identity.revokeRole(u.id, { role: 'mlops' })),
       ],
+      ['setDisabledAt', () => store().transaction((tx) => tx.identity.setDisabledAt(u.id, later))],
       ['insertToken', () => store().transaction((tx) => tx.identity.insertToken(t))],
       [
         'revokeToken',
