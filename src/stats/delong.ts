@@ -1,4 +1,4 @@
-import { bucketScratchWords, planBuckets, walkInBuckets } from './bucket-walk.js';
+import { bucketScratchWords, planBuckets, planPair, walkInBuckets } from './bucket-walk.js';
 import { normalCdf, normalQuantile } from './normal.js';
 import {
   MAX_PAIRED_ROWS,
@@ -87,11 +87,13 @@ export function delongWalks(input: {
   const total = labels.length;
   if (scoresB !== undefined) assertPairable(total);
   if (total > ROW_MASK) throw new RangeError('At most 2^31 − 1 scores can be sorted.');
-  let positives = 0;
-  for (let i = 0; i < total; i++) positives += labels[i] === 0 ? 0 : 1;
-  const counts = { positives, negatives: total - positives };
-  const planA = planBuckets(scoresA);
-  const planB = scoresB === undefined ? undefined : planBuckets(scoresB);
+  const planned =
+    scoresB === undefined
+      ? { positives: countPositives(labels), a: planBuckets(scoresA), b: undefined }
+      : planPair({ labels, a: scoresA, b: scoresB });
+  const counts = { positives: planned.positives, negatives: total - planned.positives };
+  const planA = planned.a;
+  const planB = planned.b;
   const storeWords = scoresB === undefined ? 0 : total;
   const work = Math.max(bucketScratchWords(planA), planB ? bucketScratchWords(planB) : 0);
   const buffer = borrowBytes(4 * (storeWords + work));
@@ -110,6 +112,12 @@ export function delongWalks(input: {
     share(pos - b.positives.mean * posShift, a.positives.count) +
     share(neg - b.negatives.mean * negShift, a.negatives.count);
   return { a, paired: { a, b, covariance } };
+}
+
+function countPositives(labels: Uint8Array): number {
+  let positives = 0;
+  for (let i = 0; i < labels.length; i++) positives += labels[i] === 0 ? 0 : 1;
+  return positives;
 }
 
 /**
