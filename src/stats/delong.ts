@@ -82,8 +82,15 @@ export function delongWalks(input: {
   labels: Uint8Array;
   scoresA: Float64Array;
   scoresB?: Float64Array;
+  /**
+   * With `scoresB`: keep the stored placements in the first half of `scoresA`'s bytes, which
+   * A's scatter has read by then, instead of 4 fresh bytes a row (40 MB, ~10,000 page faults at
+   * 10 M rows). `scoresA` holds no scores afterwards.
+   */
+  consumeScoresA?: boolean;
 }): { a: Structural; paired?: { a: Structural; b: Structural; covariance: number } } {
   const { labels, scoresA, scoresB } = input;
+  const inPlace = input.consumeScoresA === true && scoresB !== undefined;
   const total = labels.length;
   if (scoresB !== undefined) assertPairable(total);
   if (total > ROW_MASK) throw new RangeError('At most 2^31 − 1 scores can be sorted.');
@@ -94,10 +101,13 @@ export function delongWalks(input: {
   const counts = { positives: planned.positives, negatives: total - planned.positives };
   const planA = planned.a;
   const planB = planned.b;
-  const storeWords = scoresB === undefined ? 0 : total;
+  const storeWords = scoresB === undefined || inPlace ? 0 : total;
   const work = Math.max(bucketScratchWords(planA), planB ? bucketScratchWords(planB) : 0);
   const buffer = borrowBytes(4 * (storeWords + work));
-  const store = new Uint32Array(buffer, 0, storeWords);
+  // walkInBuckets scatters all of A before its first segment, so no score is read after a store.
+  const store = inPlace
+    ? new Uint32Array(scoresA.buffer, scoresA.byteOffset, total)
+    : new Uint32Array(buffer, 0, storeWords);
   const scratch = new Uint32Array(buffer, 4 * storeWords, work);
   const walkA = new PlacementWalk(scoresB === undefined ? counts : { ...counts, store });
   walkInBuckets({ values: scoresA, labels, plan: planA, scratch, walk: walkA });
