@@ -1,6 +1,12 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { bucketScratchWords, planBuckets, type SegmentWalk, walkInBuckets } from './bucket-walk.js';
+import {
+  bucketScratchWords,
+  planBuckets,
+  planPair,
+  type SegmentWalk,
+  walkInBuckets,
+} from './bucket-walk.js';
 import { delongWalks } from './delong.js';
 import { walkPlacements } from './placements.js';
 import { createRng } from './rng.js';
@@ -121,5 +127,34 @@ describe('walkInBuckets (bucket by bucket, in cache)', () => {
   });
   it('rejects NaN, naming the row', () => {
     expect(() => planBuckets(Float64Array.from([0.1, 0.2, Number.NaN]))).toThrow(/row 2 is NaN/);
+  });
+  it('plans two columns at once as it plans each alone, and counts the positive labels', () => {
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.tuple(fc.double({ noNaN: true }), fc.integer({ min: -3, max: 3 }), fc.boolean()),
+          { maxLength: 300 },
+        ),
+        (rows) => {
+          const a = Float64Array.from(rows, ([x]) => x);
+          // Tied values, signed zeros and a narrow range in the second column.
+          const b = Float64Array.from(rows, ([, k]) => (k === 0 ? -0 : k / 8));
+          const labels = Uint8Array.from(rows, ([, , y]) => (y ? 1 : 0));
+          const paired = planPair({ labels, a, b });
+          expect(paired.a).toStrictEqual(planBuckets(a));
+          expect(paired.b).toStrictEqual(planBuckets(b));
+          expect(paired.positives).toBe(rows.filter(([, , y]) => y).length);
+        },
+      ),
+    );
+  });
+  it('names the NaN of the first column before that of the second, as planning each would', () => {
+    const labels = new Uint8Array(4);
+    const nan = Number.NaN;
+    const plan = (a: number[], b: number[]) =>
+      planPair({ labels, a: Float64Array.from(a), b: Float64Array.from(b) });
+    expect(() => plan([0.1, 0.2, 0.3, nan], [0.1, nan, 0.3, 0.4])).toThrow(/row 3 is NaN/);
+    expect(() => plan([0.1, nan, 0.3, 0.4], [nan, 0.2, 0.3, 0.4])).toThrow(/row 1 is NaN/);
+    expect(() => plan([0.1, 0.2, 0.3, 0.4], [0.1, 0.2, nan, nan])).toThrow(/row 2 is NaN/);
   });
 });

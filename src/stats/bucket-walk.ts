@@ -72,22 +72,92 @@ export function planBuckets(values: Float64Array): BucketPlan {
     if (v < low) low = v;
     if (v > high) high = v;
   }
-  if (n === 0) {
-    low = 0;
-    high = 0;
-  }
-  const min = highWordKey(low);
-  const max = highWordKey(high);
-  const shift = Math.max(0, 32 - Math.clz32(max - min) - BUCKET_BITS);
-  const counts = new Uint32Array(((max - min) >>> shift) + 1);
+  const { min, shift, counts } = rangePlan(low, high, n);
   for (let i = 0; i < n; i++) {
     const raw = words[2 * i + HI]!;
     const h = values[i] === 0 ? 0x80000000 : (raw ^ ((raw >> 31) | 0x80000000)) >>> 0;
     counts[(h - min) >>> shift]!++;
   }
+  return { min, shift, counts, largest: largestOf(counts) };
+}
+
+/**
+ * `planBuckets` of two score columns of the same rows, and how many of the rows are labelled
+ * positive, in two passes that each read both columns instead of two passes per column and one
+ * more over the labels: the same plans. Each of these loops runs once per `clearance eval`, so
+ * fewer of them also means fewer loops that V8 compiles on the fly (on-stack replacement). A NaN
+ * throws as `planBuckets(a)` and then `planBuckets(b)` would: A's first, else B's.
+ */
+export function planPair(input: { labels: Uint8Array; a: Float64Array; b: Float64Array }): {
+  positives: number;
+  a: BucketPlan;
+  b: BucketPlan;
+} {
+  const { labels, a, b } = input;
+  const n = a.length;
+  if (b.length !== n || labels.length !== n) throw new Error('Paired columns differ in length.');
+  let lowA = Number.POSITIVE_INFINITY;
+  let highA = Number.NEGATIVE_INFINITY;
+  let lowB = Number.POSITIVE_INFINITY;
+  let highB = Number.NEGATIVE_INFINITY;
+  let positives = 0;
+  for (let i = 0; i < n; i++) {
+    const x = a[i]!;
+    const y = b[i]!;
+    if (Number.isNaN(x) || Number.isNaN(y)) throw nanError(firstNaN(a, i));
+    if (x < lowA) lowA = x;
+    if (x > highA) highA = x;
+    if (y < lowB) lowB = y;
+    if (y > highB) highB = y;
+    positives += labels[i] === 0 ? 0 : 1;
+  }
+  const planA = rangePlan(lowA, highA, n);
+  const planB = rangePlan(lowB, highB, n);
+  const { min: minA, shift: shiftA, counts: countsA } = planA;
+  const { min: minB, shift: shiftB, counts: countsB } = planB;
+  const wordsA = new Uint32Array(a.buffer, a.byteOffset, 2 * n);
+  const wordsB = new Uint32Array(b.buffer, b.byteOffset, 2 * n);
+  for (let i = 0; i < n; i++) {
+    const rawA = wordsA[2 * i + HI]!;
+    const hA = a[i] === 0 ? 0x80000000 : (rawA ^ ((rawA >> 31) | 0x80000000)) >>> 0;
+    countsA[(hA - minA) >>> shiftA]!++;
+    const rawB = wordsB[2 * i + HI]!;
+    const hB = b[i] === 0 ? 0x80000000 : (rawB ^ ((rawB >> 31) | 0x80000000)) >>> 0;
+    countsB[(hB - minB) >>> shiftB]!++;
+  }
+  return {
+    positives,
+    a: { ...planA, largest: largestOf(countsA) },
+    b: { ...planB, largest: largestOf(countsB) },
+  };
+}
+
+/**
+ * The row `planBuckets(a)` and then `planBuckets(b)` would name, when row `i` is the first with a
+ * NaN in either column: A's first NaN, else row `i` (B's first).
+ */
+function firstNaN(a: Float64Array, i: number): number {
+  if (Number.isNaN(a[i]!)) return i;
+  for (let j = i + 1; j < a.length; j++) if (Number.isNaN(a[j]!)) return j;
+  return i;
+}
+
+/** Bucket bounds and empty counts for keys from `low` to `high` (both 0 when there are no rows). */
+function rangePlan(
+  low: number,
+  high: number,
+  rows: number,
+): { min: number; shift: number; counts: Uint32Array } {
+  const min = highWordKey(rows === 0 ? 0 : low);
+  const max = highWordKey(rows === 0 ? 0 : high);
+  const shift = Math.max(0, 32 - Math.clz32(max - min) - BUCKET_BITS);
+  return { min, shift, counts: new Uint32Array(((max - min) >>> shift) + 1) };
+}
+
+function largestOf(counts: Uint32Array): number {
   let largest = 0;
   for (let d = 0; d < counts.length; d++) largest = Math.max(largest, counts[d]!);
-  return { min, shift, counts, largest };
+  return largest;
 }
 
 /** The high word of the sortable key of a non-NaN double. */

@@ -1,4 +1,4 @@
-import { bucketScratchWords, planBuckets, walkInBuckets } from './bucket-walk.js';
+import { bucketScratchWords, planBuckets, planPair, walkInBuckets } from './bucket-walk.js';
 import { normalCdf, normalQuantile } from './normal.js';
 import {
   MAX_PAIRED_ROWS,
@@ -82,20 +82,32 @@ export function delongWalks(input: {
   labels: Uint8Array;
   scoresA: Float64Array;
   scoresB?: Float64Array;
+  /**
+   * With `scoresB`: keep the stored placements in the first half of `scoresA`'s bytes, which
+   * A's scatter has read by then, instead of 4 fresh bytes a row (40 MB, ~10,000 page faults at
+   * 10 M rows). `scoresA` holds no scores afterwards.
+   */
+  consumeScoresA?: boolean;
 }): { a: Structural; paired?: { a: Structural; b: Structural; covariance: number } } {
   const { labels, scoresA, scoresB } = input;
+  const inPlace = input.consumeScoresA === true && scoresB !== undefined;
   const total = labels.length;
   if (scoresB !== undefined) assertPairable(total);
   if (total > ROW_MASK) throw new RangeError('At most 2^31 − 1 scores can be sorted.');
-  let positives = 0;
-  for (let i = 0; i < total; i++) positives += labels[i] === 0 ? 0 : 1;
-  const counts = { positives, negatives: total - positives };
-  const planA = planBuckets(scoresA);
-  const planB = scoresB === undefined ? undefined : planBuckets(scoresB);
-  const storeWords = scoresB === undefined ? 0 : total;
+  const planned =
+    scoresB === undefined
+      ? { positives: countPositives(labels), a: planBuckets(scoresA), b: undefined }
+      : planPair({ labels, a: scoresA, b: scoresB });
+  const counts = { positives: planned.positives, negatives: total - planned.positives };
+  const planA = planned.a;
+  const planB = planned.b;
+  const storeWords = scoresB === undefined || inPlace ? 0 : total;
   const work = Math.max(bucketScratchWords(planA), planB ? bucketScratchWords(planB) : 0);
   const buffer = borrowBytes(4 * (storeWords + work));
-  const store = new Uint32Array(buffer, 0, storeWords);
+  // walkInBuckets scatters all of A before its first segment, so no score is read after a store.
+  const store = inPlace
+    ? new Uint32Array(scoresA.buffer, scoresA.byteOffset, total)
+    : new Uint32Array(buffer, 0, storeWords);
   const scratch = new Uint32Array(buffer, 4 * storeWords, work);
   const walkA = new PlacementWalk(scoresB === undefined ? counts : { ...counts, store });
   walkInBuckets({ values: scoresA, labels, plan: planA, scratch, walk: walkA });
@@ -110,6 +122,12 @@ export function delongWalks(input: {
     share(pos - b.positives.mean * posShift, a.positives.count) +
     share(neg - b.negatives.mean * negShift, a.negatives.count);
   return { a, paired: { a, b, covariance } };
+}
+
+function countPositives(labels: Uint8Array): number {
+  let positives = 0;
+  for (let i = 0; i < labels.length; i++) positives += labels[i] === 0 ? 0 : 1;
+  return positives;
 }
 
 /**

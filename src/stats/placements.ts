@@ -26,6 +26,9 @@ export interface Structural {
     after: number;
     /** The entry (`SortedScores.rows`) at sorted position `after`. */
     entry: number;
+    /** That entry's sortable key (`SortedScores.hi`, `.lo`): its score, read without the row. */
+    hi: number;
+    lo: number;
   };
 }
 
@@ -87,6 +90,8 @@ export class PlacementWalk {
   #ksBest = 0;
   #ksAfter = 0;
   #ksEntry = 0;
+  #ksHi = 0;
+  #ksLo = 0;
   /** Whether the next group's first entry is the one at `#ksAfter` (true before the first). */
   #ksPending = true;
 
@@ -123,6 +128,8 @@ export class PlacementWalk {
     let ksBest = this.#ksBest;
     let ksAfter = this.#ksAfter;
     let ksEntry = this.#ksEntry;
+    let ksHi = this.#ksHi;
+    let ksLo = this.#ksLo;
     let ksPending = this.#ksPending;
     const offset = negBelow + posBelow;
     for (let k = 0; k < length; ) {
@@ -131,6 +138,8 @@ export class PlacementWalk {
       const l = lo[k]!;
       if (ksPending) {
         ksEntry = rows[k]!;
+        ksHi = h;
+        ksLo = l;
         ksPending = false;
       }
       let p = rows[k]! >>> 31;
@@ -201,6 +210,8 @@ export class PlacementWalk {
     this.#ksBest = ksBest;
     this.#ksAfter = ksAfter;
     this.#ksEntry = ksEntry;
+    this.#ksHi = ksHi;
+    this.#ksLo = ksLo;
     this.#ksPending = ksPending;
   }
 
@@ -222,6 +233,8 @@ export class PlacementWalk {
         statistic: empty ? Number.NaN : this.#ksBest,
         after: this.#ksAfter,
         entry: this.#ksEntry,
+        hi: this.#ksHi,
+        lo: this.#ksLo,
       },
     };
   }

@@ -24,6 +24,20 @@ function expectSame(labels: Uint8Array, scores: Float64Array, baseline: Float64A
     pairedConfidence: 0.95,
   });
   expect(fused).toStrictEqual(separately(labels, scores, baseline));
+  // Reusing the score column as scratch changes no result, but a −0 KS threshold reads as 0.
+  const scratch = Float64Array.from(scores);
+  const untouched = Float64Array.from(baseline);
+  const consumed = rankMetrics({
+    labels,
+    scores: scratch,
+    baselineScores: untouched,
+    confidence: 0.9,
+    pairedConfidence: 0.95,
+    consumeScores: true,
+  });
+  const zero = Object.is(fused.ks.threshold, -0);
+  expect(consumed).toStrictEqual(zero ? { ...fused, ks: { ...fused.ks, threshold: 0 } } : fused);
+  expect(untouched).toStrictEqual(baseline);
   const alone = rankMetrics({ labels, scores, confidence: 0.9, pairedConfidence: 0.95 });
   expect(alone.comparison).toBeUndefined();
   expect(alone.auc).toStrictEqual(fused.auc);

@@ -8,7 +8,7 @@ import {
   withCi,
 } from './delong.js';
 import type { KsResult } from './ks.js';
-import { assertScores, ROW_MASK } from './score-order.js';
+import { assertScores, ROW_MASK, scoreOfKey } from './score-order.js';
 
 export interface RankMetrics {
   auc: DelongAuc & { confidence: number; ci: [number, number] };
@@ -30,8 +30,15 @@ export function rankMetrics(input: {
   baselineScores?: Float64Array;
   confidence: number;
   pairedConfidence: number;
+  /**
+   * Lets the paired walk reuse `scores`' memory as scratch (`delongWalks`' `consumeScoresA`):
+   * `scores` holds no scores afterwards. The KS threshold is then rebuilt from its sortable key,
+   * so a −0 there reads as 0.
+   */
+  consumeScores?: boolean;
 }): RankMetrics {
   const { labels, scores, baselineScores } = input;
+  const consume = input.consumeScores === true;
   assertConfidence(input.confidence);
   assertConfidence(input.pairedConfidence);
   assertScores(labels, scores);
@@ -40,11 +47,13 @@ export function rankMetrics(input: {
     labels,
     scoresA: scores,
     ...(baselineScores === undefined ? {} : { scoresB: baselineScores }),
+    consumeScoresA: consume,
   });
   const a = walks.a;
+  const threshold = consume ? scoreOfKey(a.ks.hi, a.ks.lo) : scores[a.ks.entry & ROW_MASK]!;
   const ks: KsResult = Number.isNaN(a.ks.statistic)
     ? { statistic: Number.NaN, threshold: Number.NaN }
-    : { statistic: a.ks.statistic, threshold: scores[a.ks.entry & ROW_MASK]! };
+    : { statistic: a.ks.statistic, threshold };
   const out: RankMetrics = { auc: withCi(delongAucOf(a), input.confidence), ks };
   if (walks.paired !== undefined)
     out.comparison = comparisonOf(walks.paired, input.pairedConfidence);

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { createRng } from './rng.js';
-import { scoreOrder } from './score-order.js';
+import { SORT_BYTES_PER_ROW, scoreOfKey, scoreOrder, sortScores } from './score-order.js';
 
 /** A stable comparator sort, the independent oracle for the radix argsort. */
 function comparatorOrder(values: Float64Array): number[] {
@@ -82,5 +82,22 @@ describe('scoreOrder (radix argsort on float64 bits)', () => {
   });
   it('rejects NaN, naming the row', () => {
     expect(() => scoreOrder(Float64Array.from([0.1, Number.NaN]))).toThrow(/row 1 is NaN/);
+  });
+  it('reads every score back from its sortable key, both zeros as 0', () => {
+    fc.assert(
+      fc.property(fc.array(fc.double({ noNaN: true }), { maxLength: 200 }), (xs) => {
+        const values = Float64Array.from(xs);
+        const n = values.length;
+        const sorted = sortScores(
+          values,
+          new Uint8Array(n),
+          new ArrayBuffer(SORT_BYTES_PER_ROW * n),
+        );
+        for (let k = 0; k < n; k++) {
+          const score = values[sorted.rows[k]!]!;
+          expect(scoreOfKey(sorted.hi[k]!, sorted.lo[k]!)).toBe(score === 0 ? 0 : score);
+        }
+      }),
+    );
   });
 });

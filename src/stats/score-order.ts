@@ -27,6 +27,20 @@ export function assertScores(labels: Uint8Array, scores: Float64Array): void {
   }
 }
 
+const keyWords = new Uint32Array(2);
+const keyValue = new Float64Array(keyWords.buffer);
+
+/**
+ * The double whose sortable key (Herf's, as `sortScores` makes it) is `hi:lo`: positive keys have
+ * the top bit set and only it flipped, negative ones every bit. Both zeros share one key, read as 0.
+ */
+export function scoreOfKey(hi: number, lo: number): number {
+  const negative = (hi & 0x80000000) === 0;
+  keyWords[HI] = negative ? ~hi : hi ^ 0x80000000;
+  keyWords[LO] = negative ? ~lo : lo;
+  return keyValue[0]!;
+}
+
 export function nanError(row: number): RangeError {
   return new RangeError(`Score at row ${row} is NaN; drop or impute it before ranking.`);
 }

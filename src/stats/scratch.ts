@@ -1,8 +1,9 @@
 let held: WeakRef<ArrayBuffer> | undefined;
 
 /**
- * Bytes per row `sortScores` borrows. The DeLong walks (`delongWalks`) borrow by bytes, about 16
- * a row with a stored placement vector, so after them a sort of the same rows allocates afresh.
+ * Bytes per row `sortScores` borrows. The DeLong walks (`delongWalks`) borrow by bytes, about 12
+ * a row (16 with a stored placement vector, unless it lives in the consumed scores), so after them
+ * a sort of the same rows allocates afresh.
  */
 const SCRATCH_BYTES_PER_ROW = 24;
 

@@ -120,15 +120,17 @@ export async function runEval(options: EvalOptions): Promise<EvalReport> {
   options.progress?.finish();
   const labels = table.labels;
   if (!labels) throw new Error('readPredictions returned no labels for a classification task');
+  const { confusion, fairness } = thresholdMetrics(table, labels, options.threshold);
+  // The table is ours and read no more: its score column is the paired walk's scratch.
   const ranks = rankMetrics({
     labels,
     scores: table.scores,
     ...(table.baselineScores ? { baselineScores: table.baselineScores } : {}),
     confidence: options.confidence,
     pairedConfidence: 0.95,
+    consumeScores: true,
   });
   const { auc, ks } = ranks;
-  const { confusion, fairness } = thresholdMetrics(table, labels, options.threshold);
   const report: EvalReport = {
     file: table.source,
     rows: table.rowCount,
