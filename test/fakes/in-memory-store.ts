@@ -113,8 +113,8 @@ function emptyState(): MemoryState {
 function blobUploadRepo(s: MemoryState): Pick<Repositories, 'blobUploads'> {
   return {
     blobUploads: {
-      record: async (upload) => {
-        s.blobUploads.push(copy(upload));
+      record: async (...uploads) => {
+        for (const upload of uploads) s.blobUploads.push(copy(upload));
       },
       bytesSince: async (principalId, since) =>
         s.blobUploads
@@ -236,25 +236,36 @@ function versionRepos(s: MemoryState): Pick<Repositories, 'models' | 'versions' 
           .map((v) => view(s, v)),
     },
     evidence: {
-      insert: async (record) => {
-        const clash = s.evidence.some(
-          (e) => e.model === record.model && e.version === record.version && e.path === record.path,
-        );
-        if (clash) {
-          throw conflict(
-            `Evidence ${record.path} is already attached to ${record.model}@${record.version}.`,
-            'Evidence is immutable; attach the new file under another name.',
+      insert: async (...records) => {
+        // All or none, as one statement inserts them.
+        for (const [i, record] of records.entries()) {
+          const clash = [...s.evidence, ...records.slice(0, i)].some(
+            (e) =>
+              e.model === record.model && e.version === record.version && e.path === record.path,
           );
+          if (clash) {
+            throw conflict(
+              `Evidence ${record.path} is already attached to ${record.model}@${record.version}.`,
+              'Evidence is immutable; attach the new file under another name.',
+            );
+          }
         }
-        s.evidence.push(copy(record));
+        for (const record of records) s.evidence.push(copy(record));
       },
-      list: async (model, version) =>
-        s.evidence
-          .filter((e) => e.model === model && e.version === version)
-          .sort((a, b) => byText(a.path, b.path))
-          .map(copy),
+      list: async (model, version) => listEvidence(s, model, version),
+      listOfRequest: async (requestId) => {
+        const request = s.requests.get(requestId);
+        return request ? listEvidence(s, request.model, request.version) : [];
+      },
     },
   };
+}
+
+function listEvidence(s: MemoryState, model: string, version: string): EvidenceRecord[] {
+  return s.evidence
+    .filter((e) => e.model === model && e.version === version)
+    .sort((a, b) => byText(a.path, b.path))
+    .map(copy);
 }
 
 function requestRepos(s: MemoryState): Pick<Repositories, 'requests' | 'approvals' | 'decisions'> {

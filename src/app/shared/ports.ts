@@ -161,8 +161,11 @@ export interface VersionRepository {
 }
 
 export interface EvidenceRepository {
-  insert(record: EvidenceRecord): Promise<void>;
+  /** Inserts the records (of one attach) together, a statement per few hundred. */
+  insert(...records: EvidenceRecord[]): Promise<void>;
   list(model: string, version: string): Promise<EvidenceRecord[]>;
+  /** `list` of the version a transition request names (none for no such request), one statement. */
+  listOfRequest(requestId: string): Promise<EvidenceRecord[]>;
 }
 
 export interface PolicyRepository {
@@ -402,7 +405,8 @@ export interface BlobUpload {
  * which blobs evidence references.
  */
 export interface BlobUploadRepository {
-  record(upload: BlobUpload): Promise<void>;
+  /** Records the uploads (of one attach) together, a statement per few hundred. */
+  record(...uploads: BlobUpload[]): Promise<void>;
   /** Bytes `principalId` uploaded at or after `since`. */
   bytesSince(principalId: string, since: string): Promise<number>;
   /** Whether `digest` was uploaded at or after `since`: its attach may still be in flight. */

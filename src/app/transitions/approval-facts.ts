@@ -122,10 +122,8 @@ export async function lineageTrainersAhead(
 ): Promise<LineageTrainers> {
   let records: readonly EvidenceRecord[];
   try {
-    records = await deps.store.read(async (tx) => {
-      const request = await tx.requests.get(requestId);
-      return request ? tx.evidence.list(request.model, request.version) : [];
-    });
+    // One statement (the request's version's evidence, joined): no read transaction needed.
+    records = await deps.store.readOne((tx) => tx.evidence.listOfRequest(requestId));
   } catch {
     return noTrainersKnown;
   }
