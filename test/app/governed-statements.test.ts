@@ -2,7 +2,8 @@
  * The governed path sends no statement it does not need (issue 12 item 3, ADR 028): an attach
  * inserts its files' ledger rows and evidence rows in one statement each, a locked model read
  * brings its policy along, an outbox event schedules its dispatch without first looking for it,
- * and an approval's read ahead of its transaction is one statement. Counted on the real engines
+ * an approval's read ahead of its transaction is one statement, a version comes with the
+ * production baseline, and the approvers' roles are read in one statement. Counted on the real engines
  * (`watchStatements`); what each step decides is held elsewhere (gates-ahead, transitions).
  */
 import { expect, it } from 'vitest';
@@ -46,6 +47,8 @@ async function statementsOf(step: () => Promise<unknown>): Promise<string[]> {
 
 const count = (texts: readonly string[], start: string) =>
   texts.filter((t) => t.startsWith(start)).length;
+const naming = (texts: readonly string[], part: string) =>
+  texts.filter((t) => t.includes(part)).length;
 
 forEachStore('statements of the governed path', (open, engine) => {
   if (engine === 'memory') return;
@@ -88,6 +91,8 @@ forEachStore('statements of the governed path', (open, engine) => {
     expect(count(request, 'select * from "policies"')).toBe(0);
     expect(count(request, 'select * from "jobs"')).toBe(0);
     expect(count(request, 'insert into "jobs"')).toBe(1);
+    // The version and the production baseline in one statement, ahead and in the transaction.
+    expect(naming(request, 'from "versions"')).toBe(2);
 
     const approve = await statementsOf(() =>
       recordApproval(deps, people.tech, {
@@ -106,6 +111,10 @@ forEachStore('statements of the governed path', (open, engine) => {
     const execute = await statementsOf(() => executeTransition(deps, people.mlops, { requestId }));
     expect(count(execute, 'select * from "policies"')).toBe(0);
     expect(count(execute, 'select * from "jobs"')).toBe(0);
+    // Ahead (a read-only snapshot: on PostgreSQL it used to fail at its first, locking, read)
+    // and in the transaction.
+    expect(naming(execute, 'from "versions"')).toBe(2);
+    expect(naming(execute, 'from "role_bindings"') + naming(execute, 'from "users"')).toBe(1);
     await expect(deps.store.readOne((tx) => tx.requests.get(requestId))).resolves.toMatchObject({
       status: 'executed',
     });

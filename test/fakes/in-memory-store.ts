@@ -214,10 +214,14 @@ function versionRepos(s: MemoryState): Pick<Repositories, 'models' | 'versions' 
         s.versionChanges.set(state.model, (s.versionChanges.get(state.model) ?? 0) + 1);
       },
       changes: async (model) => s.versionChanges.get(model) ?? 0,
-      inState: async (model, state) =>
-        [...s.versions.values()]
-          .filter((v) => v.model === model && s.states.get(key(model, v.version))?.state === state)
-          .map((v) => view(s, v)),
+      inState: async (model, state) => viewsInState(s, model, state),
+      getBeside: async (model, version, state) => {
+        const found = s.versions.get(key(model, version));
+        return {
+          version: found ? view(s, found) : undefined,
+          inState: viewsInState(s, model, state),
+        };
+      },
       list: async (model) =>
         [...s.versions.values()].filter((v) => v.model === model).map((v) => view(s, v)),
       names: async (model) =>
@@ -259,6 +263,12 @@ function versionRepos(s: MemoryState): Pick<Repositories, 'models' | 'versions' 
       },
     },
   };
+}
+
+function viewsInState(s: MemoryState, model: string, state: string) {
+  return [...s.versions.values()]
+    .filter((v) => v.model === model && s.states.get(key(model, v.version))?.state === state)
+    .map((v) => view(s, v));
 }
 
 function listEvidence(s: MemoryState, model: string, version: string): EvidenceRecord[] {
@@ -414,6 +424,19 @@ function identityRepo(s: MemoryState): Pick<Repositories, 'identity'> {
         s.identityEpoch += 1;
         return true;
       },
+      rolesOfUsers: async (userIds) =>
+        new Map(
+          userIds
+            .filter((id) => s.users.has(id))
+            .map((id) => [
+              id,
+              s.roleGrants
+                .filter((g) => g.userId === id)
+                .map((g) =>
+                  g.model === undefined ? { role: g.role } : { role: g.role, model: g.model },
+                ),
+            ]),
+        ),
       rolesOf: async (userId) =>
         s.roleGrants
           .filter((g) => g.userId === userId)

@@ -144,6 +144,12 @@ export interface VersionRepository {
   /** Records the new current state; the database keeps at most one `production` per model. */
   setState(state: VersionState): Promise<void>;
   inState(model: string, state: string): Promise<VersionView[]>;
+  /** `get` and `inState` of the same model together, in one statement. */
+  getBeside(
+    model: string,
+    version: string,
+    state: string,
+  ): Promise<{ version: VersionView | undefined; inState: VersionView[] }>;
   list(model: string): Promise<VersionView[]>;
   /** The names of the model's versions, in no particular order (numbering reads only these). */
   names(model: string): Promise<string[]>;
@@ -319,6 +325,11 @@ export interface IdentityRepository {
   /** A second user with the same id is a conflict. */
   insertUser(user: User): Promise<void>;
   getUser(id: string): Promise<User | undefined>;
+  /**
+   * The stored users among `userIds`, each with its role bindings (any order), in one statement;
+   * an id Clearance does not store is absent.
+   */
+  rolesOfUsers(userIds: readonly string[]): Promise<Map<string, RoleBinding[]>>;
   /** Sets (or, with undefined, clears) the user's notification address; false when no such user. */
   setEmail(id: string, email: string | undefined): Promise<boolean>;
   /** Every user, by id. */

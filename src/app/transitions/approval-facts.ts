@@ -200,15 +200,14 @@ export async function roleHolders(
   tx: Repositories,
   input: { model: string; approvers: readonly string[] },
 ): Promise<(approver: string, role: string) => boolean> {
-  const held = new Map<string, string[] | undefined>();
-  for (const approver of new Set(input.approvers)) {
-    const user = await tx.identity.getUser(approver);
-    const roles = user
-      ? (await tx.identity.rolesOf(approver))
-          .filter((b) => b.model === undefined || b.model === input.model)
-          .map((b) => b.role)
-      : undefined;
-    held.set(approver, roles);
+  // Every approver's user and bindings in one statement, not two per approver.
+  const stored = await tx.identity.rolesOfUsers([...new Set(input.approvers)]);
+  const held = new Map<string, string[]>();
+  for (const [approver, bindings] of stored) {
+    held.set(
+      approver,
+      bindings.filter((b) => b.model === undefined || b.model === input.model).map((b) => b.role),
+    );
   }
   return (approver, role) => {
     const roles = held.get(approver);
