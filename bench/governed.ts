@@ -20,7 +20,7 @@ import {
   requestTransition,
   type Store,
 } from '../src/app/index.js';
-import { createStore } from '../src/store/index.js';
+import { createStore, watchStatements } from '../src/store/index.js';
 import { depsFor, timeIt } from './bench-deps.js';
 import {
   admin,
@@ -43,8 +43,20 @@ export interface GovernedOptions {
   perClient: number;
 }
 
-/** One version of `model` through the whole governed path. */
-async function onePath(deps: AppDeps, model: string, i: number): Promise<void> {
+/** The path's steps, in order, as the statement table names them. */
+const steps = ['register', 'attach', 'request', 'approve 1', 'approve 2', 'execute'] as const;
+type Step = (typeof steps)[number];
+
+/**
+ * One version of `model` through the whole governed path; `done` is told each step as it
+ * finishes.
+ */
+async function onePath(
+  deps: AppDeps,
+  model: string,
+  i: number,
+  done: (step: Step) => void = () => undefined,
+): Promise<void> {
   const version = `v${i}`;
   const { lineage, files } = evidence(i);
   await registerVersion(deps, ci, {
@@ -54,16 +66,19 @@ async function onePath(deps: AppDeps, model: string, i: number): Promise<void> {
     artifactDigest: sha(`${model}/${version}`),
     lineage,
   });
+  done('register');
   await attachEvidence(deps, ci, { model, version, files });
+  done('attach');
   const { request } = await requestTransition(deps, ci, {
     model,
     version,
     to: 'staging',
     reason: 'bench',
   });
-  for (const [who, role] of [
-    [tech, 'tech_lead'],
-    [risk, 'risk_officer'],
+  done('request');
+  for (const [who, role, step] of [
+    [tech, 'tech_lead', 'approve 1'],
+    [risk, 'risk_officer', 'approve 2'],
   ] as const) {
     await recordApproval(deps, who, {
       requestId: request.id,
@@ -72,10 +87,59 @@ async function onePath(deps: AppDeps, model: string, i: number): Promise<void> {
       comment: 'ok',
       riskClass: 'low',
     });
+    done(step);
   }
   const executed = await executeTransition(deps, ci, { requestId: request.id });
   if (executed.request.status !== 'executed')
     throw new Error(`${model}@${version} did not execute`);
+  done('execute');
+}
+
+/** Paths of one client whose statements are counted, after one path of warm-up. */
+const countedPaths = 5;
+
+/**
+ * Statements per step of the path, one client alone (so every statement counted is the step's):
+ * what each use case sends, BEGIN/COMMIT and savepoints included. With `BENCH_GOVERNED_SQL` set,
+ * each step's statement texts too, the most repeated first.
+ */
+async function statementsPerStep(deps: AppDeps, engine: string): Promise<void> {
+  const registered = await registerPolicy(deps, admin, { text: policy });
+  const model = `counted-${engine.split(' ')[0]?.toLowerCase()}`;
+  await registerModel(deps, admin, {
+    name: model,
+    ownerTeam: 'bench',
+    riskTier: 'medium',
+    policyDigest: registered.digest,
+  });
+  await onePath(deps, model, 0);
+  const texts = new Map<Step, Map<string, number>>(steps.map((step) => [step, new Map()]));
+  let current = new Map<string, number>();
+  const stop = watchStatements((text) => current.set(text, (current.get(text) ?? 0) + 1));
+  try {
+    for (let i = 1; i <= countedPaths; i++) {
+      await onePath(deps, model, i, (step) => {
+        const into = texts.get(step) ?? new Map<string, number>();
+        for (const [text, n] of current) into.set(text, (into.get(text) ?? 0) + n);
+        current = new Map();
+      });
+    }
+  } finally {
+    stop();
+  }
+  const sum = (counts: Map<string, number>) => [...counts.values()].reduce((a, b) => a + b, 0);
+  const lines = [`statements per step, ${engine}, one client (mean of ${countedPaths} paths):`];
+  let total = 0;
+  for (const [step, counts] of texts) {
+    total += sum(counts) / countedPaths;
+    lines.push(`  ${step.padEnd(10)} ${(sum(counts) / countedPaths).toFixed(1).padStart(6)}`);
+    if (process.env.BENCH_GOVERNED_SQL === undefined) continue;
+    for (const [text, n] of [...counts].sort((a, b) => b[1] - a[1])) {
+      lines.push(`      ${(n / countedPaths).toFixed(1).padStart(5)}  ${text.slice(0, 160)}`);
+    }
+  }
+  lines.push(`  ${'path'.padEnd(10)} ${total.toFixed(1).padStart(6)}`);
+  process.stderr.write(`${lines.join('\n')}\n`);
 }
 
 /** Seconds for `clients` clients, each on a model of its own, to drive `perClient` paths. */
@@ -114,6 +178,7 @@ async function engineRows(input: {
   const deps = depsFor(input.store, input.dir);
   const count = clients * perClient;
   try {
+    await statementsPerStep(deps, input.engine);
     const { gateResults: _cache, ...inside } = deps;
     // Alternating rounds, new models each, so that load on the shared machine weighs on both alike.
     const rounds = Math.min(5, perClient);

@@ -36,6 +36,20 @@ export function fromJson<T>(text: string): T {
   return JSON.parse(text) as T;
 }
 
+/**
+ * Rows of one multi-row insert at most: far below the engines' bound parameter limits (SQLite
+ * 32,766, PostgreSQL 65,535) at the ten-odd columns our tables have.
+ */
+const rowsPerInsert = 500;
+
+/** `rows` in runs of at most `rowsPerInsert`, for inserts of many rows a statement per run. */
+export function inChunks<T>(rows: readonly T[]): T[][] {
+  const chunks: T[][] = [];
+  for (let i = 0; i < rows.length; i += rowsPerInsert)
+    chunks.push(rows.slice(i, i + rowsPerInsert));
+  return chunks;
+}
+
 /** What every repository needs: the transaction's executor and the engine's behaviour. */
 export interface RepositoryContext {
   db: StoreDialect['db'];

@@ -113,8 +113,8 @@ function emptyState(): MemoryState {
 function blobUploadRepo(s: MemoryState): Pick<Repositories, 'blobUploads'> {
   return {
     blobUploads: {
-      record: async (upload) => {
-        s.blobUploads.push(copy(upload));
+      record: async (...uploads) => {
+        for (const upload of uploads) s.blobUploads.push(copy(upload));
       },
       bytesSince: async (principalId, since) =>
         s.blobUploads
@@ -214,10 +214,14 @@ function versionRepos(s: MemoryState): Pick<Repositories, 'models' | 'versions' 
         s.versionChanges.set(state.model, (s.versionChanges.get(state.model) ?? 0) + 1);
       },
       changes: async (model) => s.versionChanges.get(model) ?? 0,
-      inState: async (model, state) =>
-        [...s.versions.values()]
-          .filter((v) => v.model === model && s.states.get(key(model, v.version))?.state === state)
-          .map((v) => view(s, v)),
+      inState: async (model, state) => viewsInState(s, model, state),
+      getBeside: async (model, version, state) => {
+        const found = s.versions.get(key(model, version));
+        return {
+          version: found ? view(s, found) : undefined,
+          inState: viewsInState(s, model, state),
+        };
+      },
       list: async (model) =>
         [...s.versions.values()].filter((v) => v.model === model).map((v) => view(s, v)),
       names: async (model) =>
@@ -236,25 +240,42 @@ function versionRepos(s: MemoryState): Pick<Repositories, 'models' | 'versions' 
           .map((v) => view(s, v)),
     },
     evidence: {
-      insert: async (record) => {
-        const clash = s.evidence.some(
-          (e) => e.model === record.model && e.version === record.version && e.path === record.path,
-        );
-        if (clash) {
-          throw conflict(
-            `Evidence ${record.path} is already attached to ${record.model}@${record.version}.`,
-            'Evidence is immutable; attach the new file under another name.',
+      insert: async (...records) => {
+        // All or none, as one statement inserts them.
+        for (const [i, record] of records.entries()) {
+          const clash = [...s.evidence, ...records.slice(0, i)].some(
+            (e) =>
+              e.model === record.model && e.version === record.version && e.path === record.path,
           );
+          if (clash) {
+            throw conflict(
+              `Evidence ${record.path} is already attached to ${record.model}@${record.version}.`,
+              'Evidence is immutable; attach the new file under another name.',
+            );
+          }
         }
-        s.evidence.push(copy(record));
+        for (const record of records) s.evidence.push(copy(record));
       },
-      list: async (model, version) =>
-        s.evidence
-          .filter((e) => e.model === model && e.version === version)
-          .sort((a, b) => byText(a.path, b.path))
-          .map(copy),
+      list: async (model, version) => listEvidence(s, model, version),
+      listOfRequest: async (requestId) => {
+        const request = s.requests.get(requestId);
+        return request ? listEvidence(s, request.model, request.version) : [];
+      },
     },
   };
+}
+
+function viewsInState(s: MemoryState, model: string, state: string) {
+  return [...s.versions.values()]
+    .filter((v) => v.model === model && s.states.get(key(model, v.version))?.state === state)
+    .map((v) => view(s, v));
+}
+
+function listEvidence(s: MemoryState, model: string, version: string): EvidenceRecord[] {
+  return s.evidence
+    .filter((e) => e.model === model && e.version === version)
+    .sort((a, b) => byText(a.path, b.path))
+    .map(copy);
 }
 
 function requestRepos(s: MemoryState): Pick<Repositories, 'requests' | 'approvals' | 'decisions'> {
@@ -411,6 +432,19 @@ function identityRepo(s: MemoryState): Pick<Repositories, 'identity'> {
         s.identityEpoch += 1;
         return true;
       },
+      rolesOfUsers: async (userIds) =>
+        new Map(
+          userIds
+            .filter((id) => s.users.has(id))
+            .map((id) => [
+              id,
+              s.roleGrants
+                .filter((g) => g.userId === id)
+                .map((g) =>
+                  g.model === undefined ? { role: g.role } : { role: g.role, model: g.model },
+                ),
+            ]),
+        ),
       rolesOf: async (userId) =>
         s.roleGrants
           .filter((g) => g.userId === userId)

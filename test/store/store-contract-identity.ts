@@ -108,6 +108,27 @@ export function identityContract(store: () => Store): void {
     expect(await store().transaction((tx) => tx.identity.rolesOf('nobody'))).toStrictEqual([]);
   });
 
+  it('reads several users’ role bindings at once, as rolesOf would, leaving out unknown ids', async () => {
+    const [a, b, c] = [user(), user(), user()];
+    await store().transaction(async (tx) => {
+      for (const u of [a, b, c]) await tx.identity.insertUser(u);
+      await tx.identity.grantRole(grant(a.id, 'model_owner', 'credit-risk-pd'));
+      await tx.identity.grantRole(grant(a.id, 'auditor'));
+      await tx.identity.grantRole(grant(b.id, 'tech_lead'));
+    });
+    const ids = [a.id, b.id, c.id, 'nobody'];
+    const together = await store().transaction((tx) => tx.identity.rolesOfUsers(ids));
+    const byRole = (x: { role: string }, y: { role: string }) => x.role.localeCompare(y.role);
+    expect([...together.keys()].sort()).toStrictEqual([a.id, b.id, c.id].sort());
+    for (const u of [a, b, c]) {
+      const one = await store().transaction((tx) => tx.identity.rolesOf(u.id));
+      expect([...(together.get(u.id) ?? [])].sort(byRole)).toStrictEqual([...one].sort(byRole));
+    }
+    expect(await store().transaction((tx) => tx.identity.rolesOfUsers([]))).toStrictEqual(
+      new Map(),
+    );
+  });
+
   it('refuses the same role binding twice as a conflict', async () => {
     const u = user();
     await store().transaction(async (tx) => {

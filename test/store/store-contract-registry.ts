@@ -158,6 +158,47 @@ export function registryContract(store: () => Store): void {
     expectConflict(error, /already attached/);
   });
 
+  it('reads a version beside the model’s versions in a state, as get and inState would', async () => {
+    const { model: m, version: v } = await store().transaction(seedVersion);
+    const v2 = { ...version(m.name), createdAt: later };
+    const v3 = { ...version(m.name), createdAt: later };
+    await store().transaction(async (tx) => {
+      await tx.versions.insert(v2, { ...draft(v2), state: 'staging' });
+      await tx.versions.insert(v3, { ...draft(v3), state: 'staging' });
+    });
+    for (const [name, state] of [
+      [v.version, 'staging'],
+      [v2.version, 'staging'],
+      [v3.version, 'production'],
+      ['nope', 'staging'],
+    ] as const) {
+      const beside = await store().transaction((tx) => tx.versions.getBeside(m.name, name, state));
+      const apart = await store().transaction(async (tx) => ({
+        version: await tx.versions.get(m.name, name),
+        inState: await tx.versions.inState(m.name, state),
+      }));
+      expect(beside).toStrictEqual(apart);
+    }
+  });
+
+  it('inserts several evidence records at once, all or none, and lists them by request', async () => {
+    const { version: v } = await store().transaction(seedVersion);
+    await store().transaction((tx) =>
+      tx.evidence.insert(evidence(v, 'z/predictions.csv'), evidence(v, 'a/metrics.json')),
+    );
+    const error = await errorOf(
+      store().transaction((tx) =>
+        tx.evidence.insert(evidence(v, 'b/card.md'), evidence(v, 'a/metrics.json')),
+      ),
+    );
+    expectConflict(error, /already attached/);
+    const r = request(v);
+    await store().transaction((tx) => tx.requests.insert(r));
+    const listed = await store().readOne((tx) => tx.evidence.listOfRequest(r.id));
+    expect(listed).toStrictEqual([evidence(v, 'a/metrics.json'), evidence(v, 'z/predictions.csv')]);
+    expect(await store().readOne((tx) => tx.evidence.listOfRequest('nope'))).toStrictEqual([]);
+  });
+
   it('stores, updates, locks and filters transition requests', async () => {
     const { version: v } = await store().transaction(seedVersion);
     const r1 = request(v, { ticket: 'RISK-1' });

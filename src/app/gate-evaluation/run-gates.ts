@@ -10,6 +10,7 @@ import {
   type GateResult,
   type Policy,
   type TransitionPolicy,
+  type VersionView,
 } from '../../domain/index.js';
 import type { AppDeps } from '../shared/app-deps.js';
 import type { GateRunInput, Repositories } from '../shared/ports.js';
@@ -58,6 +59,11 @@ export interface GateRunTarget {
   bypass: readonly string[];
   /** Compare with this version instead of the current production one (e.g. the one replaced). */
   baselineVersion?: string | undefined;
+  /**
+   * The model's versions in production, when the caller read them in the same transaction with
+   * nothing written since (`versions.getBeside`): not read again.
+   */
+  production?: readonly Pick<VersionView, 'version'>[] | undefined;
 }
 
 /** Reads what a run evaluates: the version's evidence and the baseline version's, as stored now. */
@@ -69,7 +75,7 @@ export async function readGateRunInputs(
   const production =
     target.baselineVersion !== undefined
       ? { version: target.baselineVersion }
-      : (await tx.versions.inState(target.model, 'production')).find(
+      : (target.production ?? (await tx.versions.inState(target.model, 'production'))).find(
           (v) => v.version !== target.version,
         );
   const baselineRecords = production

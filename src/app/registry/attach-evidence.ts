@@ -147,10 +147,10 @@ export async function insertEvidence(
       attachedAt: time,
       attachedBy: principal.id,
     };
-    await tx.evidence.insert(record);
     added.push(record);
   }
   if (added.length === 0) return [];
+  await tx.evidence.insert(...added);
   await tx.audit.append(
     auditRecord({
       actor: principal,

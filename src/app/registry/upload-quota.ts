@@ -69,15 +69,14 @@ export async function recordUploads(
       const used = await tx.blobUploads.bytesSince(principal.id, windowStart(deps, quota));
       if (used + size > quota.bytes) throw quotaExceeded(principal, quota, used, size);
     }
-    for (const file of files) {
-      const digest = `sha256:${createHash('sha256').update(file.bytes).digest('hex')}`;
-      await tx.blobUploads.record({
+    await tx.blobUploads.record(
+      ...files.map((file) => ({
         id: deps.ids.next(),
         principalId: principal.id,
-        digest,
+        digest: `sha256:${createHash('sha256').update(file.bytes).digest('hex')}`,
         size: file.bytes.byteLength,
         at,
-      });
-    }
+      })),
+    );
   });
 }

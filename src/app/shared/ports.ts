@@ -144,6 +144,12 @@ export interface VersionRepository {
   /** Records the new current state; the database keeps at most one `production` per model. */
   setState(state: VersionState): Promise<void>;
   inState(model: string, state: string): Promise<VersionView[]>;
+  /** `get` and `inState` of the same model together, in one statement. */
+  getBeside(
+    model: string,
+    version: string,
+    state: string,
+  ): Promise<{ version: VersionView | undefined; inState: VersionView[] }>;
   list(model: string): Promise<VersionView[]>;
   /** The names of the model's versions, in no particular order (numbering reads only these). */
   names(model: string): Promise<string[]>;
@@ -161,8 +167,11 @@ export interface VersionRepository {
 }
 
 export interface EvidenceRepository {
-  insert(record: EvidenceRecord): Promise<void>;
+  /** Inserts the records (of one attach) together, a statement per few hundred. */
+  insert(...records: EvidenceRecord[]): Promise<void>;
   list(model: string, version: string): Promise<EvidenceRecord[]>;
+  /** `list` of the version a transition request names (none for no such request), one statement. */
+  listOfRequest(requestId: string): Promise<EvidenceRecord[]>;
 }
 
 export interface PolicyRepository {
@@ -316,6 +325,11 @@ export interface IdentityRepository {
   /** A second user with the same id is a conflict. */
   insertUser(user: User): Promise<void>;
   getUser(id: string): Promise<User | undefined>;
+  /**
+   * The stored users among `userIds`, each with its role bindings (any order), in one statement;
+   * an id Clearance does not store is absent.
+   */
+  rolesOfUsers(userIds: readonly string[]): Promise<Map<string, RoleBinding[]>>;
   /** Sets (or, with undefined, clears) the user's notification address; false when no such user. */
   setEmail(id: string, email: string | undefined): Promise<boolean>;
   /** Disables the account at `at` (or, with undefined, enables it again); false when no such user. */
@@ -404,7 +418,8 @@ export interface BlobUpload {
  * which blobs evidence references.
  */
 export interface BlobUploadRepository {
-  record(upload: BlobUpload): Promise<void>;
+  /** Records the uploads (of one attach) together, a statement per few hundred. */
+  record(...uploads: BlobUpload[]): Promise<void>;
   /** Bytes `principalId` uploaded at or after `since`. */
   bytesSince(principalId: string, since: string): Promise<number>;
   /** Whether `digest` was uploaded at or after `since`: its attach may still be in flight. */

@@ -56,6 +56,11 @@ export async function openRequestContext(
      * turns and each sees the request as the previous one left it.
      */
     lockModel?: boolean;
+    /**
+     * `false` in a read-only snapshot ahead of the transaction (ADR 014): nothing is locked
+     * (PostgreSQL refuses `FOR UPDATE` in a read-only transaction). Default: the request's row.
+     */
+    lock?: boolean;
     /** Whose policy judges it: the model's in force now (default) or the request's own. */
     policyOf?: 'model' | 'request';
     /** Refusals on the request itself, before its model is read. */
@@ -85,8 +90,18 @@ export async function openRequestContext(
 
 async function requestAndModel(
   tx: Repositories,
-  input: { requestId: string; lockModel?: boolean; check: (request: TransitionRequest) => void },
+  input: {
+    requestId: string;
+    lockModel?: boolean;
+    lock?: boolean;
+    check: (request: TransitionRequest) => void;
+  },
 ): Promise<{ request: TransitionRequest; model: Model }> {
+  if (input.lock === false) {
+    const request = await loadRequest(tx, input.requestId);
+    input.check(request);
+    return { request, model: await loadModel(tx, request.model) };
+  }
   if (!input.lockModel) {
     const request = await loadOpenRequest(tx, input.requestId);
     input.check(request);

@@ -122,10 +122,8 @@ export async function lineageTrainersAhead(
 ): Promise<LineageTrainers> {
   let records: readonly EvidenceRecord[];
   try {
-    records = await deps.store.read(async (tx) => {
-      const request = await tx.requests.get(requestId);
-      return request ? tx.evidence.list(request.model, request.version) : [];
-    });
+    // One statement (the request's version's evidence, joined): no read transaction needed.
+    records = await deps.store.readOne((tx) => tx.evidence.listOfRequest(requestId));
   } catch {
     return noTrainersKnown;
   }
@@ -202,15 +200,14 @@ export async function roleHolders(
   tx: Repositories,
   input: { model: string; approvers: readonly string[] },
 ): Promise<(approver: string, role: string) => boolean> {
-  const held = new Map<string, string[] | undefined>();
-  for (const approver of new Set(input.approvers)) {
-    const user = await tx.identity.getUser(approver);
-    const roles = user
-      ? (await tx.identity.rolesOf(approver))
-          .filter((b) => b.model === undefined || b.model === input.model)
-          .map((b) => b.role)
-      : undefined;
-    held.set(approver, roles);
+  // Every approver's user and bindings in one statement, not two per approver.
+  const stored = await tx.identity.rolesOfUsers([...new Set(input.approvers)]);
+  const held = new Map<string, string[]>();
+  for (const [approver, bindings] of stored) {
+    held.set(
+      approver,
+      bindings.filter((b) => b.model === undefined || b.model === input.model).map((b) => b.role),
+    );
   }
   return (approver, role) => {
     const roles = held.get(approver);

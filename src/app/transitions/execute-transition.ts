@@ -89,7 +89,8 @@ export async function executeTransition(
       const ahead = await evaluateAhead(deps, async (tx) => {
         const now = deps.clock.now();
         const target = await executionTarget(tx, principal, { ...input, now, lock: false });
-        if (await checkBaselineCurrent(tx, target.request)) throw new Error('stale baseline');
+        if (await checkBaselineCurrent(tx, target.request, target.production))
+          throw new Error('stale baseline');
         const inputs = await readGateRunInputs(tx, gateRunOf(target));
         trainersRead = lineageTrainersOf(deps, inputs.records);
         // Awaited below; a failure meanwhile is not an unhandled rejection.
@@ -146,6 +147,7 @@ async function executionTarget(
     requestId,
     principal,
     lockModel: input.lock,
+    lock: input.lock,
     check: assertExecutable,
     authority: (found) => ({
       roles: [...executorsOf(found), 'admin'],
@@ -154,7 +156,13 @@ async function executionTarget(
   });
   assertNotLapsed({ policy, request, now: input.now, action: 'executed' });
   const emergency = request.changeType === 'emergency';
-  const version = await tx.versions.get(model.name, request.version);
+  // The production baseline beside the version, in one statement: the baseline check and the
+  // gate run take it from here (nothing is written between).
+  const { version, inState: production } = await tx.versions.getBeside(
+    model.name,
+    request.version,
+    'production',
+  );
   if (!version) throw new Error(`request ${request.id} names a missing version`);
   if (version.state !== request.from) {
     const message = `Version ${model.name}@${version.version} is ${version.state} now, not ${request.from}.`;
@@ -163,13 +171,13 @@ async function executionTarget(
     });
   }
   const bypass = emergency ? (policy.changeTypes.emergency?.bypass ?? []) : [];
-  return { model, request, policy, transition, version, bypass, emergency };
+  return { model, request, policy, transition, version, production, bypass, emergency };
 }
 
 /** The gate run an execution evaluates: the version's evidence now, against production now. */
 function gateRunOf(target: Awaited<ReturnType<typeof executionTarget>>): GateRunTarget {
-  const { policy, transition, model, version, bypass } = target;
-  return { policy, transition, model: model.name, version: version.version, bypass };
+  const { policy, transition, model, version, bypass, production } = target;
+  return { policy, transition, model: model.name, version: version.version, bypass, production };
 }
 
 /** Who may execute a request: the transition's requesters, or for an emergency its break-glass roles. */
@@ -209,13 +217,12 @@ function staleBaselineError(stale: StaleBaseline): ClearanceError {
 async function checkBaselineCurrent(
   tx: Repositories,
   request: TransitionRequest,
+  production: readonly Pick<VersionView, 'version'>[],
 ): Promise<StaleBaseline | undefined> {
   if (request.to !== 'production') return undefined;
   const decision = request.decisionId ? await tx.decisions.get(request.decisionId) : undefined;
   const evaluatedAgainst = decision?.baseline?.version;
-  const current = (await tx.versions.inState(request.model, 'production')).find(
-    (v) => v.version !== request.version,
-  )?.version;
+  const current = production.find((v) => v.version !== request.version)?.version;
   return evaluatedAgainst === current ? undefined : { evaluatedAgainst, current };
 }
 
@@ -251,7 +258,7 @@ async function attemptExecution(
   const now = deps.clock.now();
   const target = await executionTarget(tx, principal, { requestId, now, lock: true });
   const { model, request, policy, transition, version, bypass } = target;
-  const stale = await checkBaselineCurrent(tx, request);
+  const stale = await checkBaselineCurrent(tx, request, target.production);
   if (stale) {
     const at = deps.clock.now().toISOString();
     await recordConflict(tx, { request, stale, principal, at });

@@ -432,6 +432,7 @@ async function settle(
     ...request,
     status: input.approvals.satisfied ? 'approved' : 'pending',
   };
-  await tx.requests.update(updated);
+  // A sign-off that leaves the request pending changes nothing in its row.
+  if (updated.status !== request.status) await tx.requests.update(updated);
   return updated;
 }

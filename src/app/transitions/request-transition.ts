@@ -139,7 +139,12 @@ async function requestTarget(
   const { input, changeType } = args;
   const model = await loadModel(tx, input.model, { forUpdate: args.lock });
   const policy = await loadPolicy(tx, model.policyDigest);
-  const version = await tx.versions.get(model.name, input.version);
+  // The production baseline beside the version, in one statement, for the gate run.
+  const { version, inState: production } = await tx.versions.getBeside(
+    model.name,
+    input.version,
+    'production',
+  );
   if (!version) {
     throw notFound(`Version ${input.model}@${input.version}`, 'Register the version first.');
   }
@@ -160,6 +165,7 @@ async function requestTarget(
     model: model.name,
     version: version.version,
     bypass,
+    production,
   };
   return { model, policy, version, check, bypass, gateRun };
 }

@@ -19,12 +19,34 @@ import type {
 import { assertWorkNotEnded } from './group-commit.js';
 import { assertStorableParameters } from './storable-parameters.js';
 
+/**
+ * Told the SQL text of every statement a store of this process sends through Kysely (the driver's
+ * own BEGIN, COMMIT and ROLLBACK too, and the SQLite reader's): how the benchmarks count
+ * statements per use case (bench/governed.ts). With none watching, a statement costs one size
+ * check.
+ */
+const statementWatchers = new Set<(sql: string) => void>();
+
+/** Calls `watcher` with each statement's SQL text until the returned function is called. */
+export function watchStatements(watcher: (sql: string) => void): () => void {
+  statementWatchers.add(watcher);
+  return () => {
+    statementWatchers.delete(watcher);
+  };
+}
+
+function told(sql: string): void {
+  if (statementWatchers.size === 0) return;
+  for (const watcher of statementWatchers) watcher(sql);
+}
+
 class FencedConnection implements DatabaseConnection {
   constructor(readonly inner: DatabaseConnection) {}
 
   executeQuery<R>(compiledQuery: CompiledQuery): Promise<QueryResult<R>> {
     assertWorkNotEnded();
     assertStorableParameters(compiledQuery);
+    told(compiledQuery.sql);
     return this.inner.executeQuery(compiledQuery);
   }
 
@@ -34,6 +56,7 @@ class FencedConnection implements DatabaseConnection {
   ): AsyncIterableIterator<QueryResult<R>> {
     assertWorkNotEnded();
     assertStorableParameters(compiledQuery);
+    told(compiledQuery.sql);
     return this.inner.streamQuery(compiledQuery, chunkSize);
   }
 }
@@ -46,10 +69,18 @@ function fencedDriver(driver: Driver): Driver {
   return {
     init: () => driver.init(),
     acquireConnection: async () => new FencedConnection(await driver.acquireConnection()),
-    beginTransaction: (connection: DatabaseConnection, settings: TransactionSettings) =>
-      driver.beginTransaction(underneath(connection), settings),
-    commitTransaction: (connection) => driver.commitTransaction(underneath(connection)),
-    rollbackTransaction: (connection) => driver.rollbackTransaction(underneath(connection)),
+    beginTransaction: (connection: DatabaseConnection, settings: TransactionSettings) => {
+      told('begin');
+      return driver.beginTransaction(underneath(connection), settings);
+    },
+    commitTransaction: (connection) => {
+      told('commit');
+      return driver.commitTransaction(underneath(connection));
+    },
+    rollbackTransaction: (connection) => {
+      told('rollback');
+      return driver.rollbackTransaction(underneath(connection));
+    },
     releaseConnection: (connection) => driver.releaseConnection(underneath(connection)),
     destroy: () => driver.destroy(),
   };
@@ -59,6 +90,50 @@ function fencedDriver(driver: Driver): Driver {
 export function fencedDialect(dialect: Dialect): Dialect {
   return {
     createDriver: () => fencedDriver(dialect.createDriver()),
+    createQueryCompiler: () => dialect.createQueryCompiler(),
+    createAdapter: () => dialect.createAdapter(),
+    createIntrospector: (db) => dialect.createIntrospector(db),
+  };
+}
+
+class WatchedConnection implements DatabaseConnection {
+  constructor(readonly inner: DatabaseConnection) {}
+
+  executeQuery<R>(compiledQuery: CompiledQuery): Promise<QueryResult<R>> {
+    told(compiledQuery.sql);
+    return this.inner.executeQuery(compiledQuery);
+  }
+
+  streamQuery<R>(
+    compiledQuery: CompiledQuery,
+    chunkSize?: number,
+  ): AsyncIterableIterator<QueryResult<R>> {
+    told(compiledQuery.sql);
+    return this.inner.streamQuery(compiledQuery, chunkSize);
+  }
+}
+
+/**
+ * `dialect` with its statements told to the watchers only, unfenced: for a read-only connection,
+ * whose statements no write can leave behind.
+ */
+export function watchedDialect(dialect: Dialect): Dialect {
+  return {
+    createDriver: () => {
+      const driver = dialect.createDriver();
+      const inner = (connection: DatabaseConnection) =>
+        connection instanceof WatchedConnection ? connection.inner : connection;
+      return {
+        init: () => driver.init(),
+        acquireConnection: async () => new WatchedConnection(await driver.acquireConnection()),
+        beginTransaction: (connection, settings) =>
+          driver.beginTransaction(inner(connection), settings),
+        commitTransaction: (connection) => driver.commitTransaction(inner(connection)),
+        rollbackTransaction: (connection) => driver.rollbackTransaction(inner(connection)),
+        releaseConnection: (connection) => driver.releaseConnection(inner(connection)),
+        destroy: () => driver.destroy(),
+      };
+    },
     createQueryCompiler: () => dialect.createQueryCompiler(),
     createAdapter: () => dialect.createAdapter(),
     createIntrospector: (db) => dialect.createIntrospector(db),

@@ -136,7 +136,7 @@ export function postgresDialect(options: PostgresOptions): StoreDialect {
     // Several processes share one database; locks in the database do the serialising.
     runExclusive: (work) => work(),
     // A row lock, held to commit: writers of other rows go on, writers of these rows queue.
-    lockForUpdate: (query) => query.forUpdate(),
+    lockForUpdate: (query, of) => (of === undefined ? query.forUpdate() : query.forUpdate(of)),
     // Rows another claimer holds are passed over, not waited for: each due job goes to one worker.
     claimForUpdateSkipLocked: (query) => query.forUpdate().skipLocked(),
     appendAuditEntry: appendAuditEntryPostgres,

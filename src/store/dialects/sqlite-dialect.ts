@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import { Kysely, SqliteDialect, sql } from 'kysely';
 import type { Database } from '../schema.js';
-import { fencedDialect } from './fenced-dialect.js';
+import { fencedDialect, watchedDialect } from './fenced-dialect.js';
 import { groupCommitting, settleStrayStatements } from './group-commit.js';
 import { cachingStatements } from './statement-cache.js';
 import { appendOnlyMessage, type StoreDialect, type StoreErrorKind } from './store-dialect.js';
@@ -89,11 +89,13 @@ export function sqliteDialect(options: SqliteOptions): StoreDialect {
   function readerDb(file: string): { db: Kysely<Database>; tail: Promise<unknown> } {
     reader ??= {
       db: new Kysely<Database>({
-        dialect: new SqliteDialect({
-          database: cachingStatements(
-            new SqliteDatabase(file, { readonly: true, fileMustExist: true }),
-          ),
-        }),
+        dialect: watchedDialect(
+          new SqliteDialect({
+            database: cachingStatements(
+              new SqliteDatabase(file, { readonly: true, fileMustExist: true }),
+            ),
+          }),
+        ),
       }),
       tail: Promise.resolve(),
     };

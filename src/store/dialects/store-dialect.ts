@@ -77,9 +77,11 @@ export interface StoreDialect {
    * `query`, made to hold its rows until the write transaction ends, so that a second writer
    * asking for the same rows waits and then reads what the first committed. PostgreSQL adds
    * `FOR UPDATE`; SQLite returns the query unchanged (its write transaction already serialises).
+   * `of`: the one table (alias) of a join whose rows are locked; the others are only read.
    */
   lockForUpdate<TB extends keyof Database, O>(
     query: SelectQueryBuilder<Database, TB, O>,
+    of?: TB,
   ): SelectQueryBuilder<Database, TB, O>;
   /**
    * `query`, made to claim its rows for this write transaction without waiting for rows another

@@ -1,20 +1,25 @@
 import type { BlobUploadRepository } from '../../app/shared/ports.js';
-import { int, type RepositoryContext } from '../columns.js';
+import { inChunks, int, type RepositoryContext } from '../columns.js';
 
 export function blobUploadRepository(context: RepositoryContext): BlobUploadRepository {
   const { db } = context;
   return {
-    async record(upload) {
-      await db
-        .insertInto('blob_uploads')
-        .values({
-          id: upload.id,
-          principal_id: upload.principalId,
-          digest: upload.digest,
-          size: upload.size,
-          uploaded_at: upload.at,
-        })
-        .execute();
+    async record(...uploads) {
+      for (const rows of inChunks(uploads)) {
+        if (rows.length === 0) continue;
+        await db
+          .insertInto('blob_uploads')
+          .values(
+            rows.map((upload) => ({
+              id: upload.id,
+              principal_id: upload.principalId,
+              digest: upload.digest,
+              size: upload.size,
+              uploaded_at: upload.at,
+            })),
+          )
+          .execute();
+      }
     },
     async bytesSince(principalId, since) {
       const row = await db

@@ -1,32 +1,41 @@
 import type { Selectable } from 'kysely';
 import type { EvidenceRepository } from '../../app/shared/ports.js';
 import type { EvidenceKind, EvidenceRecord } from '../../domain/index.js';
-import { conflictOnDuplicate, int, iso, type RepositoryContext } from '../columns.js';
+import { conflictOnDuplicate, inChunks, int, iso, type RepositoryContext } from '../columns.js';
 import type { EvidenceTable } from '../schema.js';
 
 export function evidenceRepository(context: RepositoryContext): EvidenceRepository {
   const { db } = context;
   return {
-    async insert(record) {
-      await conflictOnDuplicate(
-        context,
-        () =>
-          db
-            .insertInto('evidence')
-            .values({
-              model: record.model,
-              version: record.version,
-              path: record.path,
-              kind: record.kind,
-              digest: record.digest,
-              size: record.size,
-              media_type: record.mediaType,
-              attached_at: record.attachedAt,
-              attached_by: record.attachedBy,
-            })
-            .execute(),
-        `Evidence ${record.path} is already attached to ${record.model} ${record.version}; evidence is immutable, attach the new file under another path or register a new version`,
-      );
+    async insert(...records) {
+      for (const rows of inChunks(records)) {
+        const first = rows[0];
+        if (first === undefined) continue;
+        const paths = rows.map((r) => r.path).join(', ');
+        await conflictOnDuplicate(
+          context,
+          () =>
+            db
+              .insertInto('evidence')
+              .values(
+                rows.map((record) => ({
+                  model: record.model,
+                  version: record.version,
+                  path: record.path,
+                  kind: record.kind,
+                  digest: record.digest,
+                  size: record.size,
+                  media_type: record.mediaType,
+                  attached_at: record.attachedAt,
+                  attached_by: record.attachedBy,
+                })),
+              )
+              .execute(),
+          rows.length === 1
+            ? `Evidence ${first.path} is already attached to ${first.model} ${first.version}; evidence is immutable, attach the new file under another path or register a new version`
+            : `One of the evidence files ${paths} is already attached to ${first.model} ${first.version}; evidence is immutable, attach the new file under another path or register a new version`,
+        );
+      }
     },
     async list(model, version) {
       const rows = await db
@@ -35,6 +44,18 @@ export function evidenceRepository(context: RepositoryContext): EvidenceReposito
         .where('model', '=', model)
         .where('version', '=', version)
         .orderBy('path')
+        .execute();
+      return rows.map(toEvidence);
+    },
+    async listOfRequest(requestId) {
+      const rows = await db
+        .selectFrom('evidence')
+        .innerJoin('transition_requests as r', (join) =>
+          join.onRef('r.model', '=', 'evidence.model').onRef('r.version', '=', 'evidence.version'),
+        )
+        .selectAll('evidence')
+        .where('r.id', '=', requestId)
+        .orderBy('evidence.path')
         .execute();
       return rows.map(toEvidence);
     },

@@ -112,6 +112,22 @@ export function identityRepository(context: RepositoryContext): IdentityReposito
       const result = await query.executeTakeFirst();
       return result.numDeletedRows > 0n;
     },
+    async rolesOfUsers(userIds) {
+      const held = new Map<string, RoleBinding[]>();
+      if (userIds.length === 0) return held;
+      const rows = await db
+        .selectFrom('users')
+        .leftJoin('role_bindings', 'role_bindings.user_id', 'users.id')
+        .select(['users.id', 'role_bindings.role', 'role_bindings.model'])
+        .where('users.id', 'in', [...userIds])
+        .execute();
+      for (const row of rows) {
+        const roles = held.get(row.id) ?? [];
+        held.set(row.id, roles);
+        if (row.role !== null) roles.push({ role: row.role, ...opt('model', row.model) });
+      }
+      return held;
+    },
     async rolesOf(userId) {
       const rows = await db
         .selectFrom('role_bindings')

@@ -2,13 +2,7 @@ import type { Selectable } from 'kysely';
 import type { ModelRepository, PolicyRepository } from '../../app/shared/ports.js';
 import type { Model, PolicyRecord, RiskTier } from '../../domain/index.js';
 import { ClearanceError } from '../../domain/index.js';
-import {
-  conflictOnDuplicate,
-  iso,
-  lockedIfAsked,
-  opt,
-  type RepositoryContext,
-} from '../columns.js';
+import { conflictOnDuplicate, iso, opt, type RepositoryContext } from '../columns.js';
 import { preparedQuery } from '../prepared-query.js';
 import type { ModelsTable, PoliciesTable } from '../schema.js';
 
@@ -79,6 +73,26 @@ const policyByDigest = preparedQuery((db, p: { digest: string }) =>
 
 export function modelRepository(context: RepositoryContext): ModelRepository {
   const { db, policiesRead } = context;
+  /** The model of `row`; its policy, when the join found it, kept for `policies.get`. */
+  function keepPolicy(row: ModelAndPolicyRow): Model {
+    const { policy_name, policy_text, policy_registered_at, policy_registered_by } = row;
+    if (
+      policiesRead !== undefined &&
+      policy_name !== null &&
+      policy_text !== null &&
+      policy_registered_at !== null &&
+      policy_registered_by !== null
+    ) {
+      policiesRead.set(row.policy_digest, {
+        digest: row.policy_digest,
+        name: policy_name,
+        text: policy_text,
+        registeredAt: iso(policy_registered_at),
+        registeredBy: policy_registered_by,
+      });
+    }
+    return toModel(row);
+  }
   return {
     async insert(model) {
       modelsWritten(db);
@@ -101,7 +115,24 @@ export function modelRepository(context: RepositoryContext): ModelRepository {
       );
     },
     async get(name, options) {
-      if (options?.forUpdate !== true && policiesRead !== undefined) {
+      if (options?.forUpdate === true) {
+        // The locked read takes the policy beside the model too (only the model's row is
+        // locked): every use case that locks its model loads the policy next.
+        const query = db
+          .selectFrom('models')
+          .leftJoin('policies', 'policies.digest', 'models.policy_digest')
+          .selectAll('models')
+          .select([
+            'policies.name as policy_name',
+            'policies.text as policy_text',
+            'policies.registered_at as policy_registered_at',
+            'policies.registered_by as policy_registered_by',
+          ])
+          .where('models.name', '=', name);
+        const row = await context.dialect.lockForUpdate(query, 'models').executeTakeFirst();
+        return row === undefined ? undefined : keepPolicy(row);
+      }
+      if (policiesRead !== undefined) {
         const kept = keptModels(db);
         let row = kept.rows.get(name);
         if (row === undefined) {
@@ -109,29 +140,9 @@ export function modelRepository(context: RepositoryContext): ModelRepository {
           if (row === undefined) return undefined;
           if (!kept.written) kept.rows.set(name, row);
         }
-        const { policy_name, policy_text, policy_registered_at, policy_registered_by } = row;
-        if (
-          policy_name !== null &&
-          policy_text !== null &&
-          policy_registered_at !== null &&
-          policy_registered_by !== null
-        ) {
-          policiesRead.set(row.policy_digest, {
-            digest: row.policy_digest,
-            name: policy_name,
-            text: policy_text,
-            registeredAt: iso(policy_registered_at),
-            registeredBy: policy_registered_by,
-          });
-        }
-        return toModel(row);
+        return keepPolicy(row);
       }
-      if (options?.forUpdate !== true) {
-        const [row] = await modelNamed(db, { name });
-        return row === undefined ? undefined : toModel(row);
-      }
-      const query = db.selectFrom('models').selectAll().where('name', '=', name);
-      const row = await lockedIfAsked(context, options, query).executeTakeFirst();
+      const [row] = await modelNamed(db, { name });
       return row === undefined ? undefined : toModel(row);
     },
     async setPolicy(name, policyDigest) {

@@ -1,4 +1,4 @@
-import type { Insertable, Selectable } from 'kysely';
+import { type Insertable, type Selectable, sql } from 'kysely';
 import type { VersionRepository } from '../../app/shared/ports.js';
 import {
   ClearanceError,
@@ -64,6 +64,21 @@ const viewsInState = preparedQuery((db, p: { model: string; state: string }) =>
     .where('s.state', '=', p.state)
     .orderBy('v.created_at')
     .orderBy('v.version'),
+);
+
+// A version and its model's versions in a state (a request's or an execution's version and the
+// production baseline), in one statement: each part keeps its own index range.
+const viewAndInState = preparedQuery((db, p: { model: string; version: string; state: string }) =>
+  versionViews(db)
+    .select(sql<number>`0`.as('part'))
+    .where('v.model', '=', p.model)
+    .where('v.version', '=', p.version)
+    .unionAll(
+      versionViews(db)
+        .select(sql<number>`1`.as('part'))
+        .where('v.model', '=', p.model)
+        .where('s.state', '=', p.state),
+    ),
 );
 
 // A model's version-change count (migration 0017): one row by its key; no row means none yet.
@@ -192,6 +207,19 @@ export function versionRepository(
     async inState(model, state) {
       return (await viewsInState(db, { model, state })).map(toView);
     },
+    async getBeside(model, version, state) {
+      const rows = await viewAndInState(db, { model, version, state });
+      const found = rows.find((r) => Number(r.part) === 0);
+      const inState = rows
+        .filter((r) => Number(r.part) === 1)
+        .sort(
+          (a, b) => compare(iso(a.created_at), iso(b.created_at)) || compare(a.version, b.version),
+        );
+      return {
+        version: found === undefined ? undefined : toView(found),
+        inState: inState.map(toView),
+      };
+    },
     async page(model, { limit, after }) {
       const rows =
         after === undefined
@@ -261,4 +289,9 @@ export function toView(row: VersionViewRow): VersionView {
     state: row.state,
     stateSince: iso(row.since),
   };
+}
+
+/** Text order as the databases' `order by` on these columns (binary collation). */
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }

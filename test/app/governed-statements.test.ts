@@ -1,0 +1,122 @@
+/**
+ * The governed path sends no statement it does not need (issue 12 item 3, ADR 028): an attach
+ * inserts its files' ledger rows and evidence rows in one statement each, a locked model read
+ * brings its policy along, an outbox event schedules its dispatch without first looking for it,
+ * an approval's read ahead of its transaction is one statement, a version comes with the
+ * production baseline, and the approvers' roles are read in one statement. Counted on the real engines
+ * (`watchStatements`); what each step decides is held elsewhere (gates-ahead, transitions).
+ */
+import { expect, it } from 'vitest';
+import {
+  attachEvidence,
+  executeTransition,
+  recordApproval,
+  registerVersion,
+  requestTransition,
+} from '../../src/app/index.js';
+import { watchStatements } from '../../src/store/index.js';
+import { churn, registerChurn } from './churn-fixture.js';
+import { forEachStore, people } from './harness.js';
+
+const policy = `apiVersion: clearance/v1
+kind: Policy
+metadata: { name: governed-statements, riskTier: medium }
+roles: [mlops, tech_lead, admin]
+transitions:
+  - from: draft
+    to: staging
+    requestedBy: [mlops]
+    gates:
+      - { id: latency, type: metric, metric: latency_p95_ms, max: 120 }
+    approvals:
+      - { role: tech_lead }
+`;
+const bytes = (text: string) => new TextEncoder().encode(text);
+
+/** The statements `step` sends, as texts with their white space collapsed. */
+async function statementsOf(step: () => Promise<unknown>): Promise<string[]> {
+  const texts: string[] = [];
+  const stop = watchStatements((text) => texts.push(text.replace(/\s+/g, ' ').trim()));
+  try {
+    await step();
+  } finally {
+    stop();
+  }
+  return texts;
+}
+
+const count = (texts: readonly string[], start: string) =>
+  texts.filter((t) => t.startsWith(start)).length;
+const naming = (texts: readonly string[], part: string) =>
+  texts.filter((t) => t.includes(part)).length;
+
+forEachStore('statements of the governed path', (open, engine) => {
+  if (engine === 'memory') return;
+  it('sends each step only the statements it needs', async () => {
+    const h = await open();
+    const { deps } = h;
+    await registerChurn(deps, policy);
+    await registerVersion(deps, people.ci, {
+      model: churn,
+      version: '2',
+      artifactUri: 's3://m/churn/2',
+      artifactDigest: `sha256:${'cd'.repeat(32)}`,
+      lineage: {},
+    });
+    const attach = await statementsOf(() =>
+      attachEvidence(deps, people.ci, {
+        model: churn,
+        version: '2',
+        files: [
+          { path: 'metrics.json', bytes: bytes('{"latency_p95_ms": 70}') },
+          { path: 'lineage.json', bytes: bytes('{"trainedBy": "tina.trainer"}') },
+          { path: 'notes/readme.md', bytes: bytes('# Churn 2\n') },
+        ],
+      }),
+    );
+    expect(count(attach, 'insert into "blob_uploads"')).toBe(1);
+    expect(count(attach, 'insert into "evidence"')).toBe(1);
+    expect(count(attach, 'select * from "policies"')).toBe(0);
+
+    let requestId = '';
+    const request = await statementsOf(async () => {
+      const opened = await requestTransition(deps, people.mlops, {
+        model: churn,
+        version: '2',
+        to: 'staging',
+        reason: 'Ready',
+      });
+      requestId = opened.request.id;
+    });
+    expect(count(request, 'select * from "policies"')).toBe(0);
+    expect(count(request, 'select * from "jobs"')).toBe(0);
+    expect(count(request, 'insert into "jobs"')).toBe(1);
+    // The version and the production baseline in one statement, ahead and in the transaction.
+    expect(naming(request, 'from "versions"')).toBe(2);
+
+    const approve = await statementsOf(() =>
+      recordApproval(deps, people.tech, {
+        requestId,
+        role: 'tech_lead',
+        decision: 'approve',
+        comment: 'Fine',
+        riskClass: 'low',
+      }),
+    );
+    // Read ahead: one statement, no read transaction; in the transaction: the request, once.
+    expect(count(approve, 'select * from "transition_requests" where "id" =')).toBe(1);
+    expect(count(approve, 'select "evidence".* from "evidence" inner join')).toBe(1);
+    expect(count(approve, 'select * from "jobs"')).toBe(0);
+
+    const execute = await statementsOf(() => executeTransition(deps, people.mlops, { requestId }));
+    expect(count(execute, 'select * from "policies"')).toBe(0);
+    expect(count(execute, 'select * from "jobs"')).toBe(0);
+    // Ahead (a read-only snapshot: on PostgreSQL it used to fail at its first, locking, read)
+    // and in the transaction.
+    expect(naming(execute, 'from "versions"')).toBe(2);
+    expect(naming(execute, 'from "role_bindings"') + naming(execute, 'from "users"')).toBe(1);
+    await expect(deps.store.readOne((tx) => tx.requests.get(requestId))).resolves.toMatchObject({
+      status: 'executed',
+    });
+  });
+});
