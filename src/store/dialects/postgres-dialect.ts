@@ -98,14 +98,16 @@ export function postgresDialect(options: PostgresOptions): StoreDialect {
   const db = new Kysely<Database>({
     dialect: fencedDialect(new PostgresDialect({ pool: namingStatements(pool) })),
   });
-  // One primary-key read of the `data_version` row, shared by the calls of one event-loop turn.
+  // One statement reading the `data_version` row and the identity epoch (two primary-key
+  // lookups, one snapshot), shared by the calls of one event-loop turn (ADR 029).
   let closed = false;
   const readVersion = nextReadShared(async () => {
-    const result = await pool.query<[string]>(readDataVersion);
-    const version = result.rows[0]?.[0];
-    return version === undefined ? undefined : Number(version);
+    const result = await pool.query<[string, string]>(readDataVersion);
+    const row = result.rows[0];
+    return row === undefined ? undefined : { version: Number(row[0]), epoch: Number(row[1]) };
   });
-  const dataVersion = () => (closed ? Promise.resolve(undefined) : readVersion());
+  const dataVersion = async () => (closed ? undefined : (await readVersion())?.version);
+  const dataVersionWithEpoch = () => (closed ? Promise.resolve(undefined) : readVersion());
   const announcer = jobsDueAnnouncer(db);
 
   /**
@@ -161,6 +163,7 @@ export function postgresDialect(options: PostgresOptions): StoreDialect {
         .execute((trx) => work(trx)),
     readStatement: (work) => work(db),
     dataVersion,
+    dataVersionWithEpoch,
     countCommitsStatements: (table) => [
       `create constraint trigger ${table}_counts_commits after insert or update or delete ` +
         `on ${table} deferrable initially deferred for each row execute function clearance_count_commit()`,
@@ -283,10 +286,15 @@ begin
 end;
 $$`;
 
-/** Prepared once per connection by name: a primary-key read of one row. */
+/**
+ * Prepared once per connection by name: the data version and the identity epoch, a primary-key
+ * read of one row each, in one statement and so from one snapshot.
+ */
 const readDataVersion = {
-  name: 'clearance_data_version',
-  text: 'select version from data_version where id = 1',
+  name: 'clearance_data_version_epoch',
+  text:
+    'select d.version, e.epoch from data_version d cross join identity_epoch e ' +
+    'where d.id = 1 and e.id = 1',
   rowMode: 'array',
 } as const;
 
