@@ -418,7 +418,8 @@ export async function assertNotificationTargets(registry: Registry): Promise<voi
  * one (no commit, no change of epoch; on PostgreSQL the data version is itself one statement, but
  * one shared by every call of the same turn of the event loop: the requests that arrived together).
  * The epoch read is shared the same way: under writes the data version moves with every commit,
- * and the requests a commit answered come back together and would each read the epoch.
+ * and the requests a commit answered come back together and would each read the epoch. Where the
+ * data version is itself a statement (PostgreSQL) that statement reads the epoch too (ADR 029).
  */
 export function storeDirectory(store: Store): VersionedDirectory {
   let known: { version: number; epoch: number } | undefined;
@@ -445,6 +446,11 @@ export function storeDirectory(store: Store): VersionedDirectory {
         return user.disabledAt === undefined ? {} : { disabledAt: user.disabledAt };
       }),
     epoch: async () => {
+      // Where the data version is a statement, the epoch comes with it: one read, one snapshot.
+      if (store.dataVersionWithEpoch !== undefined) {
+        const both = await store.dataVersionWithEpoch();
+        if (both !== undefined) return both.epoch;
+      }
       // Read first: the epoch read after it is at least as new as what it is filed under.
       const version = await store.dataVersion();
       if (version !== undefined && known?.version === version) return known.epoch;

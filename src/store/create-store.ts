@@ -81,6 +81,9 @@ export function storeOn(dialect: StoreDialect): Store {
       ),
     readOne: (work) => translated(() => dialect.readStatement((db) => work(onShared(db)))),
     dataVersion: () => dialect.dataVersion(),
+    ...(dialect.dataVersionWithEpoch === undefined
+      ? {}
+      : { dataVersionWithEpoch: dialect.dataVersionWithEpoch }),
     async watchJobs(listener) {
       jobWatchers.add(listener);
       const unlisten = (await dialect.watchJobsDue?.(listener)) ?? (async () => undefined);

@@ -1,4 +1,5 @@
-import { expect, it } from 'vitest';
+import pg from 'pg';
+import { expect, it, vi } from 'vitest';
 import {
   bootstrapAdmin,
   createToken,
@@ -46,9 +47,40 @@ forEachStore('identity use cases', (open) => {
       },
     };
     const directory = storeDirectory(counting);
-    const epochs = await Promise.all([directory.epoch(), directory.epoch(), directory.epoch()]);
-    expect(new Set(epochs).size).toBe(1);
-    expect(reads).toBe(1);
+    const query = vi.spyOn(pg.Client.prototype, 'query');
+    let sent: number;
+    try {
+      const epochs = await Promise.all([directory.epoch(), directory.epoch(), directory.epoch()]);
+      expect(new Set(epochs).size).toBe(1);
+    } finally {
+      sent = query.mock.calls.length;
+      query.mockRestore();
+    }
+    if (store.dataVersionWithEpoch === undefined) expect(reads).toBe(1);
+    else {
+      // PostgreSQL: the epoch comes with the shared data version read, one statement (ADR 029).
+      expect(reads).toBe(0);
+      expect(sent).toBe(1);
+    }
+  });
+
+  it('reads the identity epoch with the data version, in one statement where that is one (ADR 029)', async () => {
+    const { h } = await bootstrapped(open);
+    // A fresh directory after a commit: nothing known, the data version has moved.
+    const directory = storeDirectory(h.deps.store);
+    const query = vi.spyOn(pg.Client.prototype, 'query');
+    let epoch: number;
+    let sent: number;
+    try {
+      epoch = await directory.epoch();
+    } finally {
+      sent = query.mock.calls.length;
+      query.mockRestore();
+    }
+    // PostgreSQL: one round trip (it was two, the data version and then the epoch); SQLite
+    // answers the data version in process and reads the epoch there: no pg statement at all.
+    expect(sent).toBeLessThanOrEqual(1);
+    expect(epoch).toBe(await h.deps.store.readOne((tx) => tx.identity.epoch()));
   });
 
   it('bootstraps the first admin once, audited as system:bootstrap', async () => {

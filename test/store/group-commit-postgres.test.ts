@@ -5,7 +5,8 @@
  * statement raised, more works than one batch holds. Each case starts its writes in one tick.
  */
 import { type Kysely, sql } from 'kysely';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { postgresDialect } from '../../src/store/dialects/postgres-dialect.js';
 import type { StoreDialect } from '../../src/store/dialects/store-dialect.js';
 import type { Database } from '../../src/store/schema.js';
@@ -132,5 +133,51 @@ describe.runIf(postgresForSuite(title))(title, () => {
     expect(new Set(xids).size).toBeGreaterThan(1);
     expect(new Set(xids).size).toBeLessThan(10);
     expect(await stored(t)).toEqual(ids);
+  });
+
+  /** The texts `pg` was asked to send (one round trip each) while `run` ran. */
+  async function roundTrips(run: () => Promise<unknown>): Promise<string[]> {
+    const query = vi.spyOn(pg.Client.prototype, 'query');
+    try {
+      await run();
+      return query.mock.calls.map((call) => {
+        const first = call[0] as unknown;
+        return typeof first === 'string' ? first : String((first as { text?: string }).text);
+      });
+    } finally {
+      query.mockRestore();
+    }
+  }
+
+  it('opens a batch in one round trip: BEGIN, the write lock and the first savepoint (ADR 029)', async () => {
+    const t = await freshTable();
+    await put(t, 'warm');
+    const sent = await roundTrips(() =>
+      Promise.all(['a', 'b', 'c'].map((id) => dialect.writeTransaction((db) => insert(db, t, id)))),
+    );
+    // One opening, three inserts, two RELEASE + SAVEPOINT, the last RELEASE, COMMIT.
+    expect(sent).toHaveLength(8);
+    expect(sent[0]).toMatch(/^start transaction .*pg_advisory_xact_lock.*savepoint grouped_write$/);
+    expect(await stored(t)).toEqual(['warm', 'a', 'b', 'c']);
+  });
+
+  it('opens a lone write in one round trip: BEGIN and the write lock (ADR 029)', async () => {
+    const t = await freshTable();
+    const sent = await roundTrips(() => put(t, 'a'));
+    // The opening, the insert, txid_current(), COMMIT.
+    expect(sent).toHaveLength(4);
+    expect(await stored(t)).toEqual(['a']);
+  });
+
+  it('fails a lone write that swallowed its statement error: its COMMIT rolled back', async () => {
+    const t = await freshTable();
+    await put(t, 'taken');
+    const lone = dialect.writeTransaction(async (db) => {
+      await insert(db, t, 'b');
+      await insert(db, t, 'taken').catch(() => undefined);
+      return 'swallowed';
+    });
+    await expect(lone).rejects.toThrow(/rolled back/);
+    expect(await stored(t)).toEqual(['taken']);
   });
 });

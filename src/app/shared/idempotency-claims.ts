@@ -98,6 +98,9 @@ function claimingStoreOver(store: Store, options: { clock: Clock; retentionMs: n
     read: (work) => store.read(work),
     readOne: (work) => store.readOne(work),
     dataVersion: () => store.dataVersion(),
+    ...(store.dataVersionWithEpoch === undefined
+      ? {}
+      : { dataVersionWithEpoch: store.dataVersionWithEpoch.bind(store) }),
     ...(store.watchJobs === undefined ? {} : { watchJobs: store.watchJobs.bind(store) }),
     close: () => store.close(),
   };

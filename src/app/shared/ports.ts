@@ -569,6 +569,12 @@ export interface Store {
    */
   dataVersion(): Promise<number | undefined>;
   /**
+   * `dataVersion` and the identity epoch (`identity.epoch()`) read by one statement, so from one
+   * snapshot, and shared with `dataVersion`'s read of the same turn; present where the data version
+   * is itself a statement (PostgreSQL), absent where it costs none (ADR 029).
+   */
+  dataVersionWithEpoch?(): Promise<{ version: number; epoch: number } | undefined>;
+  /**
    * Calls `listener` soon after a transaction that made a job due now commits (an event appended,
    * a delivery planned or sent again, a job released), so a job runner need not wait for its
    * poll: from this process on every engine, and from other processes where the engine can say

@@ -24,8 +24,12 @@ import { CompiledQuery, type Kysely } from 'kysely';
 import type { Database } from '../schema.js';
 
 type Work<T> = (trx: Kysely<Database>) => Promise<T>;
-/** Runs `body` in one database transaction: commit on resolve, roll back on throw. */
-export type TransactionRunner = <T>(body: Work<T>) => Promise<T>;
+/**
+ * Runs `body` in one database transaction: commit on resolve, roll back on throw. `savepoint`
+ * (given only with `joinsStatements`) is opened as the transaction begins, before `body` runs,
+ * in the same round trip as the transaction's own opening statements (ADR 029).
+ */
+export type TransactionRunner = <T>(body: Work<T>, savepoint?: CompiledQuery) => Promise<T>;
 
 interface Waiting {
   work: Work<unknown>;
@@ -119,7 +123,8 @@ export interface GroupCommitOptions {
   /**
    * The engine runs two statements sent as one text, in one round trip (PostgreSQL's simple query
    * protocol): a work's RELEASE and the next work's SAVEPOINT then go together, and after a
-   * rollback to it the savepoint is used again for the next work (it stays valid).
+   * rollback to it the savepoint is used again for the next work (it stays valid). The batch's
+   * first SAVEPOINT is handed to the transaction runner, which sends it with its BEGIN.
    */
   joinsStatements?: boolean;
 }
@@ -161,15 +166,19 @@ export function groupCommitting(
     const outcomes: Outcome[] = [];
     let failure: { error: unknown } | undefined;
     try {
-      await transaction(async (trx) => {
-        let begun = false;
-        for (const [k, waiting] of batch.entries()) {
-          const place: SavepointPlace = { begun, chained: joins && k + 1 < batch.length };
-          const outcome = await inSavepoint(trx, waiting.work, place);
-          outcomes.push(outcome);
-          begun = place.chained;
-        }
-      });
+      await transaction(
+        async (trx) => {
+          // Joined, the runner opened the first work's savepoint with the transaction.
+          let begun = joins;
+          for (const [k, waiting] of batch.entries()) {
+            const place: SavepointPlace = { begun, chained: joins && k + 1 < batch.length };
+            const outcome = await inSavepoint(trx, waiting.work, place);
+            outcomes.push(outcome);
+            begun = place.chained;
+          }
+        },
+        joins ? begin : undefined,
+      );
     } catch (error) {
       failure = { error };
     }

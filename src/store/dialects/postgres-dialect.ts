@@ -1,4 +1,11 @@
-import { CompiledQuery, type Insertable, Kysely, PostgresDialect, sql } from 'kysely';
+import {
+  AbortedTransactionError,
+  CompiledQuery,
+  type Insertable,
+  Kysely,
+  PostgresDialect,
+  sql,
+} from 'kysely';
 import pg from 'pg';
 import { preparedQuery } from '../prepared-query.js';
 import type { Database, VersionsTable } from '../schema.js';
@@ -36,7 +43,16 @@ const maxBatchPostgres = 48;
  * deadlock (ADR 017). Transaction-level advisory lock: released by COMMIT or ROLLBACK, by a
  * dropped connection too. The key is arbitrary and only ours.
  */
-const takeWriteLock = CompiledQuery.raw('select pg_advisory_xact_lock(7358214620151730017)');
+const takeWriteLock = 'select pg_advisory_xact_lock(7358214620151730017)';
+
+/**
+ * A write transaction's opening: BEGIN and the write lock, without parameters and so sent as one
+ * simple query, one round trip; a batch's first savepoint is appended to the same text (ADR 029).
+ */
+const startWrite = `start transaction isolation level read committed; ${takeWriteLock}`;
+const startWriteAlone = CompiledQuery.raw(startWrite);
+const commitWrite = CompiledQuery.raw('commit');
+const rollbackWrite = CompiledQuery.raw('rollback');
 
 /**
  * A version and its first state in one statement (a data-modifying WITH), compiled once: a
@@ -82,30 +98,63 @@ export function postgresDialect(options: PostgresOptions): StoreDialect {
   const db = new Kysely<Database>({
     dialect: fencedDialect(new PostgresDialect({ pool: namingStatements(pool) })),
   });
-  // One primary-key read of the `data_version` row, shared by the calls of one event-loop turn.
+  // One statement reading the `data_version` row and the identity epoch (two primary-key
+  // lookups, one snapshot), shared by the calls of one event-loop turn (ADR 029).
   let closed = false;
   const readVersion = nextReadShared(async () => {
-    const result = await pool.query<[string]>(readDataVersion);
-    const version = result.rows[0]?.[0];
-    return version === undefined ? undefined : Number(version);
+    const result = await pool.query<[string, string]>(readDataVersion);
+    const row = result.rows[0];
+    return row === undefined ? undefined : { version: Number(row[0]), epoch: Number(row[1]) };
   });
-  const dataVersion = () => (closed ? Promise.resolve(undefined) : readVersion());
+  const dataVersion = async () => (closed ? undefined : (await readVersion())?.version);
+  const dataVersionWithEpoch = () => (closed ? Promise.resolve(undefined) : readVersion());
   const announcer = jobsDueAnnouncer(db);
+
+  /**
+   * One write transaction on a connection of its own, its BEGIN, write lock and (for a batch) first
+   * savepoint sent as one text. As Kysely's `transaction()` would: a throw rolls back, and a COMMIT
+   * PostgreSQL answered with ROLLBACK (a statement failed and the work swallowed the error) is an
+   * `AbortedTransactionError`, never a success. A ROLLBACK after an opening that failed part-way
+   * (BEGIN ran, the lock did not) ends the half-open transaction; outside one it only warns. A
+   * connection that broke is dropped by the pool on release (`pg-pool` checks `_queryable`).
+   */
+  function writeTransaction<T>(
+    work: (trx: Kysely<Database>) => Promise<T>,
+    savepoint?: CompiledQuery,
+  ): Promise<T> {
+    const opening =
+      savepoint === undefined
+        ? startWriteAlone
+        : CompiledQuery.raw(`${startWrite}; ${savepoint.sql}`);
+    return db.connection().execute(async (conn) => {
+      let result: T;
+      try {
+        await conn.executeQuery(opening);
+        result = await work(conn);
+      } catch (error) {
+        await conn.executeQuery(rollbackWrite).catch(() => undefined);
+        throw error;
+      }
+      let answer: { command?: string } | undefined;
+      try {
+        answer = (await conn.executeQuery<{ command?: string }>(commitWrite)).rows[0];
+      } catch (error) {
+        // A failed COMMIT has ended the transaction; the ROLLBACK only makes sure of it.
+        await conn.executeQuery(rollbackWrite).catch(() => undefined);
+        throw error;
+      }
+      if (answer?.command === 'ROLLBACK') throw new AbortedTransactionError();
+      return result;
+    });
+  }
   return {
     label: 'PostgreSQL',
     capabilities: { timestampType: 'timestamptz' },
     db,
-    writeTransaction: groupCommitting(
-      (work) =>
-        db
-          .transaction()
-          .setIsolationLevel('read committed')
-          .execute(async (trx) => {
-            await trx.executeQuery(takeWriteLock);
-            return work(trx);
-          }),
-      { batchLimit: maxBatchPostgres, joinsStatements: true },
-    ),
+    writeTransaction: groupCommitting(writeTransaction, {
+      batchLimit: maxBatchPostgres,
+      joinsStatements: true,
+    }),
     readTransaction: (work) =>
       db
         .transaction()
@@ -114,6 +163,7 @@ export function postgresDialect(options: PostgresOptions): StoreDialect {
         .execute((trx) => work(trx)),
     readStatement: (work) => work(db),
     dataVersion,
+    dataVersionWithEpoch,
     countCommitsStatements: (table) => [
       `create constraint trigger ${table}_counts_commits after insert or update or delete ` +
         `on ${table} deferrable initially deferred for each row execute function clearance_count_commit()`,
@@ -239,10 +289,15 @@ begin
 end;
 $$`;
 
-/** Prepared once per connection by name: a primary-key read of one row. */
+/**
+ * Prepared once per connection by name: the data version and the identity epoch, a primary-key
+ * read of one row each, in one statement and so from one snapshot.
+ */
 const readDataVersion = {
-  name: 'clearance_data_version',
-  text: 'select version from data_version where id = 1',
+  name: 'clearance_data_version_epoch',
+  text:
+    'select d.version, e.epoch from data_version d cross join identity_epoch e ' +
+    'where d.id = 1 and e.id = 1',
   rowMode: 'array',
 } as const;
 

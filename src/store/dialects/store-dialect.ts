@@ -54,6 +54,12 @@ export interface StoreDialect {
    */
   dataVersion(): Promise<number | undefined>;
   /**
+   * `dataVersion` and the identity epoch from the same statement (one snapshot), where reading
+   * the data version is itself a statement: PostgreSQL, whose every `dataVersion` call shares
+   * this read. Absent where the data version costs no statement (SQLite) (ADR 029).
+   */
+  dataVersionWithEpoch?(): Promise<{ version: number; epoch: number } | undefined>;
+  /**
    * Statements that make every commit changing `table` move `dataVersion`: on PostgreSQL a
    * deferred constraint trigger that bumps the `data_version` row once per transaction, at
    * commit, enabled ALWAYS (`fireAlwaysStatements`); on SQLite none (`PRAGMA data_version` counts
