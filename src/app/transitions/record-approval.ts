@@ -165,7 +165,7 @@ async function approveIn(
   // One instant judges the window and stamps the sign-off.
   const now = deps.clock.now();
   const context = await approvalContext(deps, tx, { principal, input, now, trainers });
-  const { transition, version, current, previous, baselineDigest } = context;
+  const { transition, version, stored, current, previous, baselineDigest } = context;
   const time = now.toISOString();
   const approval = newApproval({
     deps,
@@ -212,6 +212,7 @@ async function approveIn(
   });
   const updated = await settle(deps, tx, {
     request: current,
+    stored,
     approval,
     approvals,
     time,
@@ -223,6 +224,9 @@ async function approveIn(
 interface ApprovalContext {
   transition: ApprovalRules;
   version: VersionFacts;
+  /** The request's row as stored. */
+  stored: TransitionRequest;
+  /** The request with the policy and evidence in force now (`requestInForce`). */
   current: TransitionRequest;
   previous: Approval[];
   baselineDigest: string | null;
@@ -283,7 +287,7 @@ async function approvalContext(
   if (rules.separationOfDuties.oneRolePerPerson) {
     assertOneRole({ previous: inForce, current, principal, role: input.role });
   }
-  return { transition: rules, version, current, previous, baselineDigest };
+  return { transition: rules, version, stored: request, current, previous, baselineDigest };
 }
 
 function assertSeparationOfDuties(input: {
@@ -368,6 +372,7 @@ async function settle(
   tx: Repositories,
   input: {
     request: TransitionRequest;
+    stored: TransitionRequest;
     approval: Approval;
     approvals: ApprovalEvaluation;
     time: string;
@@ -432,7 +437,13 @@ async function settle(
     ...request,
     status: input.approvals.satisfied ? 'approved' : 'pending',
   };
-  // A sign-off that leaves the request pending changes nothing in its row.
-  if (updated.status !== request.status) await tx.requests.update(updated);
+  // The row records the policy and evidence in force at this sign-off; a sign-off that changes
+  // neither them nor the status writes nothing (ADR 028).
+  const { stored } = input;
+  const unchanged =
+    updated.status === stored.status &&
+    updated.policyDigest === stored.policyDigest &&
+    updated.evidenceDigest === stored.evidenceDigest;
+  if (!unchanged) await tx.requests.update(updated);
   return updated;
 }
