@@ -48,6 +48,8 @@ interface Mail {
   mail: ParsedMail;
 }
 const mails: Mail[] = [];
+/** Recipients the SMTP server answers 451 (try again later), so their delivery waits for a retry. */
+const deferred = new Set<string>();
 let smtp: SMTPServer;
 let smtpPort = 0;
 
@@ -56,6 +58,11 @@ beforeAll(async () => {
     authOptional: true,
     disabledCommands: ['STARTTLS'],
     logger: false,
+    onRcptTo(address, _session, callback) {
+      if (!deferred.has(address.address)) return callback();
+      const later = Object.assign(new Error('Try again later'), { responseCode: 451 });
+      return callback(later);
+    },
     onData(stream, session, callback) {
       simpleParser(stream)
         .then((mail) => {
@@ -462,6 +469,56 @@ forEachStore('outbox delivery', (open) => {
       ['email:ron.risk', 'delivered'],
       [expect.stringMatching(/^slack:[0-9a-f]{16}$/), 'delivered'],
     ]);
+  });
+
+  it('emails no disabled account: none planned, and none sent after a disable that came later', async () => {
+    const h = await open();
+    const sender = createEmailSender({ host: '127.0.0.1', port: smtpPort });
+    const deps = withNotifications(h, {
+      channels: channels({ email: sender }),
+      rules: [{ channel: 'email', events: ['approval.requested'], awaitingRoles: true }],
+    });
+    const at = h.clock.now().toISOString();
+    await h.store.transaction(async (tx) => {
+      for (const [n, id] of ['ada.risk', 'dan.risk', 'lea.risk'].entries()) {
+        await tx.identity.insertUser({
+          id,
+          createdAt: at,
+          createdBy: 'test',
+          email: `${id}@example.com`,
+        });
+        await tx.identity.grantRole({
+          id: `g${n}`,
+          userId: id,
+          role: 'risk_officer',
+          grantedAt: at,
+          grantedBy: 'test',
+        });
+      }
+      // dan.risk left before the event; lea.risk leaves while her mail waits for a retry.
+      await tx.identity.setDisabledAt('dan.risk', at);
+    });
+    deferred.add('lea.risk@example.com');
+    const before = mails.length;
+    const id = await emitLike(deps, sample('approval.requested'));
+    const runner = deliveryRunner(deps);
+    await runner.runDue();
+    deferred.delete('lea.risk@example.com');
+    const planned = await deps.store.read((tx) => tx.deliveries.list(id));
+    expect(planned.map((d) => [d.target, d.status])).toEqual([
+      ['email:ada.risk', 'delivered'],
+      ['email:lea.risk', 'pending'],
+    ]);
+    await h.store.transaction((tx) => tx.identity.setDisabledAt('lea.risk', at));
+    h.clock.advance(testSchedule.deadlineMs);
+    await runner.runDue();
+    sender.close();
+    const sent = mails.slice(before).filter((m) => m.mail.text?.includes(id));
+    expect(sent.map((m) => m.rcptTo)).toEqual([['ada.risk@example.com']]);
+    const settled = await deps.store.read((tx) => tx.deliveries.list(id));
+    const lea = settled.find((d) => d.target === 'email:lea.risk');
+    expect(lea?.status).not.toBe('delivered');
+    expect(lea?.lastError).toContain('The account of user lea.risk is disabled');
   });
 
   it("collects a digest rule's events into one email per person, sent by notify.digest", async () => {

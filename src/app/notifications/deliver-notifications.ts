@@ -78,9 +78,13 @@ async function storedEvent(tx: Repositories, id: string): Promise<NotificationEv
   return parsed.ok ? parsed.event : undefined;
 }
 
-async function addressee(tx: Repositories, userId: string): Promise<EmailAddressee | undefined> {
+type Addressed = EmailAddressee | { gone: string };
+
+/** Whom an email goes to, checked at sending: an account disabled after planning hears nothing. */
+async function addressee(tx: Repositories, userId: string): Promise<Addressed> {
   const user = await tx.identity.getUser(userId);
-  if (user?.email === undefined) return undefined;
+  if (user?.disabledAt !== undefined) return { gone: `The account of user ${userId} is disabled` };
+  if (user?.email === undefined) return { gone: `User ${userId} has no email address` };
   return {
     userId,
     email: user.email,
@@ -119,8 +123,7 @@ async function prepare(
     }
     case 'email': {
       const to = await addressee(tx, name);
-      if (to === undefined)
-        return { kind: 'gone', reason: `User ${name} has no email address`, event };
+      if ('gone' in to) return { kind: 'gone', reason: to.gone, event };
       return { kind: 'send', event, send: (s) => s.channels.email({ to, event }) };
     }
     case 'digest':
@@ -337,8 +340,8 @@ async function sendDigests(
     });
     const started = input.now();
     const result: SendResult =
-      loaded.to === undefined
-        ? { outcome: 'failed', error: `User ${userId} has no email address`, durationMs: 0 }
+      'gone' in loaded.to
+        ? { outcome: 'failed', error: loaded.to.gone, durationMs: 0 }
         : await settings.channels.digest({
             to: loaded.to,
             day: started.toISOString().slice(0, 10),

@@ -35,9 +35,12 @@ function webhookMatches(s: WebhookSubscription, event: NotificationEvent): boole
   return model !== undefined && s.models.some((pattern) => matchesNamePattern(pattern, model));
 }
 
-/** Everyone stored, with roles and addresses, as routing sees them. */
+/**
+ * Everyone stored whose account is not disabled, with roles and addresses, as routing sees them:
+ * a disabled account hears nothing (docs/security.md "Offboarding").
+ */
 async function recipients(tx: Repositories): Promise<Recipient[]> {
-  const users = await tx.identity.listUsers();
+  const users = (await tx.identity.listUsers()).filter((user) => user.disabledAt === undefined);
   const grants = await tx.identity.listRoleGrants();
   return users.map((user) => ({
     userId: user.id,
