@@ -95,6 +95,11 @@ export function postgresDialect(options: PostgresOptions): StoreDialect {
   // pool has already discarded the client and opens a new one on next use, so there is nothing
   // else to do; queries in flight still fail and surface through their own promises.
   pool.on('error', () => undefined);
+  // A checked-out connection has no pool listener: pg-pool takes its own off while a client is
+  // lent. One of ours on every client for its life keeps a backend that dies mid-work (restart,
+  // failover, `pg_terminate_backend`) from crashing the process; the work's query fails through
+  // its promise, and the pool discards the broken client on release.
+  pool.on('connect', (client) => client.on('error', () => undefined));
   const db = new Kysely<Database>({
     dialect: fencedDialect(new PostgresDialect({ pool: namingStatements(pool) })),
   });
