@@ -170,6 +170,13 @@ export interface StoreDialect {
    */
   fireAlwaysStatements(): string[];
   /**
+   * Statements that fix the search path of every trigger function of Clearance's to the schema
+   * the migrations run in (PostgreSQL: `ALTER FUNCTION … SET search_path`; migration 0021, ADR
+   * 027): a trigger enabled ALWAYS fires in a logical replication apply worker too, whose
+   * `search_path` is empty, and must still find its tables. SQLite has no search path: none.
+   */
+  searchPathStatements(): string[];
+  /**
    * Called after a write transaction that made a job due now committed: tells runners in other
    * processes, without making the caller wait. PostgreSQL: `pg_notify` on `clearance_jobs_due`
    * in a statement of its own (inside the transaction it would hold PostgreSQL's one NOTIFY lock
