@@ -179,4 +179,31 @@ eachEngine('replica-mode sessions', (engine) => {
       await sql`drop database if exists ${sql.id(database)} with (force)`.execute(db);
     }
   });
+
+  postgresOnly('warns at start of every trigger of ours ENABLE TRIGGER ALL put back', async () => {
+    await engine.openStore();
+    const { db } = engine.openDialect();
+    // What `pg_dump --data-only --disable-triggers` runs around each table's rows.
+    await sql`alter table api_tokens disable trigger all`.execute(db);
+    await sql`alter table api_tokens enable trigger all`.execute(db);
+    try {
+      const warnings: string[] = [];
+      const store = await createStore(engine.config(), { warn: (m) => warnings.push(m) });
+      await store.close();
+      expect(warnings).toHaveLength(1);
+      expect(warnings[0]).toMatch(/api_tokens \(api_tokens_bumps_identity_epoch, /);
+      expect(warnings[0]).toContain(
+        'ALTER TABLE api_tokens ENABLE ALWAYS TRIGGER api_tokens_bumps_identity_epoch;',
+      );
+      expect(warnings[0]).not.toMatch(/audit_entries/);
+    } finally {
+      for (const statement of engine.openDialect().fireAlwaysStatements()) {
+        await sql.raw(statement).execute(db);
+      }
+    }
+    const quiet: string[] = [];
+    const again = await createStore(engine.config(), { warn: (m) => quiet.push(m) });
+    await again.close();
+    expect(quiet).toEqual([]);
+  });
 });

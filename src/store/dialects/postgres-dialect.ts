@@ -245,6 +245,15 @@ export function postgresDialect(options: PostgresOptions): StoreDialect {
     ],
     fireAlwaysStatements: () => [fireAlwaysEveryTrigger],
     searchPathStatements: () => triggerFunctions.map(pinSearchPath),
+    async triggersNotFiringAlways() {
+      const { rows } = await sql<{ table: string; triggers: string[] }>`
+        select c.relname as table, array_agg(g.tgname::text order by g.tgname) as triggers
+        from pg_trigger g join pg_class c on c.oid = g.tgrelid join pg_proc p on p.oid = g.tgfoid
+        where c.relnamespace = (select oid from pg_namespace where nspname = current_schema())
+          and not g.tgisinternal and g.tgenabled <> 'A' and p.proname in (${sql.join(triggerFunctions)})
+        group by c.relname order by c.relname`.execute(db);
+      return rows;
+    },
     classifyError,
     conflictTable: (error) => {
       const table = (error as { table?: unknown } | null)?.table;

@@ -177,6 +177,12 @@ export interface StoreDialect {
    */
   searchPathStatements(): string[];
   /**
+   * The triggers of ours in the schema that are not enabled ALWAYS, by table (PostgreSQL; `ALTER
+   * TABLE … ENABLE TRIGGER ALL`, as a data-only restore with `--disable-triggers` runs, puts them
+   * back to the ordinary mode without a word). SQLite: none.
+   */
+  triggersNotFiringAlways(): Promise<TriggersOfTable[]>;
+  /**
    * Called after a write transaction that made a job due now committed: tells runners in other
    * processes, without making the caller wait. PostgreSQL: `pg_notify` on `clearance_jobs_due`
    * in a statement of its own (inside the transaction it would hold PostgreSQL's one NOTIFY lock
@@ -218,4 +224,10 @@ export interface AppendedAuditEntry {
 /** Message every append-only trigger raises; tests and docs match on "is append-only". */
 export function appendOnlyMessage(table: string, operation: string): string {
   return `${table} is append-only: ${operation} is refused`;
+}
+
+/** Triggers of one table, by name. */
+export interface TriggersOfTable {
+  table: string;
+  triggers: string[];
 }
