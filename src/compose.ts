@@ -245,7 +245,7 @@ export function collectBlobsWith(
   });
 }
 
-/** Where `secureDataFiles` reports a mode it had to tighten. */
+/** Where `secureDataFiles` reports a mode it had to tighten, and the store a trigger mode. */
 export type Warn = (message: string) => void;
 
 const warnOnStderr: Warn = (message) => process.emitWarning(message, 'SecurityWarning');
@@ -293,7 +293,8 @@ export function secureDataFiles(config: Config, warn: Warn = warnOnStderr): void
 
 /**
  * Opens the store (running migrations) and builds the use cases' dependencies, after
- * `secureDataFiles` (whose warnings go to `warn`).
+ * `secureDataFiles` (whose warnings go to `warn`, as does the store's of triggers of ours that no
+ * longer fire in every session).
  */
 export async function openRegistry(
   config: Config,
@@ -304,7 +305,7 @@ export async function openRegistry(
   const blobStore = await openBlobStore(config);
   let store: Store;
   try {
-    store = await createStore(storeConfigFor(config));
+    store = await createStore(storeConfigFor(config), { warn: options.warn ?? warnOnStderr });
   } catch (error) {
     blobStore.close();
     throw error;

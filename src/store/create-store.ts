@@ -2,7 +2,7 @@ import type { Repositories, Store } from '../app/shared/ports.js';
 import { ClearanceError, isClearanceError } from '../domain/index.js';
 import type { RepositoryContext, TransactionEffects } from './columns.js';
 import { openDialect, type StoreConfig } from './dialects/open-dialect.js';
-import type { StoreDialect } from './dialects/store-dialect.js';
+import type { StoreDialect, TriggersOfTable } from './dialects/store-dialect.js';
 import { migrateToLatest } from './migrations/migrate-to-latest.js';
 import { boardReadModel } from './read-models/board.js';
 import { pendingRequestsReadModel } from './read-models/pending-requests.js';
@@ -24,16 +24,37 @@ import { servingRepository } from './repositories/serving-repository.js';
 import { versionRepository } from './repositories/version-repository.js';
 import { webhookRepository } from './repositories/webhook-repository.js';
 
-/** Opens the database, brings the schema up to date and returns the Store. */
-export async function createStore(config: StoreConfig): Promise<Store> {
+/**
+ * Opens the database, brings the schema up to date and returns the Store. `warn` hears of a
+ * trigger of ours that no longer fires in every session (PostgreSQL, ADR 027).
+ */
+export async function createStore(
+  config: StoreConfig,
+  options: { warn?: (message: string) => void } = {},
+): Promise<Store> {
   const dialect = openDialect(config);
   try {
     await migrateToLatest(dialect);
+    const off = options.warn === undefined ? [] : await dialect.triggersNotFiringAlways();
+    if (off.length > 0) options.warn?.(triggersOffWarning(off));
   } catch (error) {
     await dialect.destroy();
     throw error;
   }
   return storeOn(dialect);
+}
+
+/** Names the tables and triggers, and the statements that fix them. */
+function triggersOffWarning(off: readonly TriggersOfTable[]): string {
+  const named = off.map((t) => `${t.table} (${t.triggers.join(', ')})`).join('; ');
+  const fix = off
+    .flatMap((t) => t.triggers.map((g) => `ALTER TABLE ${t.table} ENABLE ALWAYS TRIGGER ${g};`))
+    .join(' ');
+  return (
+    `Triggers of Clearance's no longer fire in every session (ENABLE TRIGGER ALL, as a data-only ` +
+    `restore with --disable-triggers runs, resets them), so SQL in replica mode gets past them: ${named}. ` +
+    `Run as the tables' owner: ${fix} (docs/operations.md, "Keep the triggers firing always").`
+  );
 }
 
 /** A Store over an open, migrated dialect. */

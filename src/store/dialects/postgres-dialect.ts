@@ -181,6 +181,7 @@ export function postgresDialect(options: PostgresOptions): StoreDialect {
       'create table data_version (id integer primary key, version bigint not null)',
       'insert into data_version (id, version) values (1, 0)',
       countCommitFunction,
+      pinSearchPath('clearance_count_commit'),
       countCommitsOnEveryTable,
     ],
     dropDataVersionStatements: () => [
@@ -211,6 +212,7 @@ export function postgresDialect(options: PostgresOptions): StoreDialect {
     watchJobsDue: (listener) => listenForJobs(options.url, listener),
     appendOnlyStatements: (table) => [
       refuseChangeFunction,
+      pinSearchPath('clearance_refuse_change'),
       `create trigger ${table}_append_only before update or delete on ${table} ` +
         'for each row execute function clearance_refuse_change()',
       `create trigger ${table}_no_truncate before truncate on ${table} ` +
@@ -222,6 +224,7 @@ export function postgresDialect(options: PostgresOptions): StoreDialect {
     ],
     versionChangeStatements: (table) => [
       countVersionChangeFunction,
+      pinSearchPath('clearance_count_version_change'),
       `create trigger ${table}_count_change after insert or update or delete on ${table} ` +
         'for each row execute function clearance_count_version_change()',
       `create trigger ${table}_count_truncate after truncate on ${table} ` +
@@ -235,6 +238,7 @@ export function postgresDialect(options: PostgresOptions): StoreDialect {
     // statement triggers only.
     identityEpochStatements: (table) => [
       bumpIdentityEpochFunction,
+      pinSearchPath('clearance_bump_identity_epoch'),
       `create trigger ${table}_bumps_identity_epoch after insert or update or delete on ${table} ` +
         'for each row execute function clearance_bump_identity_epoch()',
       `create trigger ${table}_truncate_bumps_identity_epoch after truncate on ${table} ` +
@@ -245,6 +249,16 @@ export function postgresDialect(options: PostgresOptions): StoreDialect {
       `drop trigger if exists ${table}_truncate_bumps_identity_epoch on ${table}`,
     ],
     fireAlwaysStatements: () => [fireAlwaysEveryTrigger],
+    searchPathStatements: () => triggerFunctions.map(pinSearchPath),
+    async triggersNotFiringAlways() {
+      const { rows } = await sql<{ table: string; triggers: string[] }>`
+        select c.relname as table, array_agg(g.tgname::text order by g.tgname) as triggers
+        from pg_trigger g join pg_class c on c.oid = g.tgrelid join pg_proc p on p.oid = g.tgfoid
+        where c.relnamespace = (select oid from pg_namespace where nspname = current_schema())
+          and not g.tgisinternal and g.tgenabled <> 'A' and p.proname in (${sql.join(triggerFunctions)})
+        group by c.relname order by c.relname`.execute(db);
+      return rows;
+    },
     classifyError,
     conflictTable: (error) => {
       const table = (error as { table?: unknown } | null)?.table;
@@ -425,7 +439,8 @@ begin
   for t in
     select tgname, tgrelid::regclass::text as rel from pg_trigger
     where (tgname like '%\\_counts\\_commits' or tgname like '%\\_truncate\\_counts')
-      and tgrelid in (select oid from pg_class where relnamespace = current_schema()::regnamespace)
+      and tgrelid in (select oid from pg_class where relnamespace =
+        (select oid from pg_namespace where nspname = current_schema()))
   loop
     execute format('drop trigger %I on %s', t.tgname, t.rel);
   end loop;
@@ -443,8 +458,8 @@ begin
     select g.tgname, g.tgrelid::regclass::text as rel from pg_trigger g
     join pg_class c on c.oid = g.tgrelid
     join pg_proc p on p.oid = g.tgfoid
-    where c.relnamespace = current_schema()::regnamespace and not g.tgisinternal
-      and g.tgenabled <> 'A'
+    where c.relnamespace = (select oid from pg_namespace where nspname = current_schema())
+      and not g.tgisinternal and g.tgenabled <> 'A'
       and p.proname in ('clearance_refuse_change', 'clearance_count_commit',
         'clearance_count_version_change', 'clearance_bump_identity_epoch')
   loop
@@ -452,6 +467,29 @@ begin
   end loop;
 end;
 $$`;
+
+/** Clearance's trigger functions (ADR 027). */
+const triggerFunctions = [
+  'clearance_refuse_change',
+  'clearance_count_commit',
+  'clearance_count_version_change',
+  'clearance_bump_identity_epoch',
+];
+
+/**
+ * Fixes the search path of a trigger function (a function without arguments) of the current
+ * schema to that schema: the function then finds its tables in a session whose search path does
+ * not name them, such as a logical replication apply worker (`search_path = ''`). Follows every
+ * `create or replace` of the function, which clears the setting. Repeatable.
+ */
+function pinSearchPath(name: string): string {
+  return `do $$
+begin
+  execute format('alter function %I.%I() set search_path = %I', current_schema(), '${name}',
+    current_schema());
+end;
+$$`;
+}
 
 /** The trigger function every append-only table uses; `create or replace`, so repeatable. */
 const refuseChangeFunction = `create or replace function clearance_refuse_change()

@@ -235,6 +235,9 @@ export function sqliteDialect(options: SqliteOptions): StoreDialect {
       ),
     // No replica mode: every trigger fires in every session.
     fireAlwaysStatements: () => [],
+    // No search path: a trigger's tables are the database's own.
+    searchPathStatements: () => [],
+    triggersNotFiringAlways: async () => [],
     classifyError,
     // better-sqlite3 only says it in the message: "UNIQUE constraint failed: models.name".
     conflictTable: (error) =>

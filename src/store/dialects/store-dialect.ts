@@ -170,6 +170,19 @@ export interface StoreDialect {
    */
   fireAlwaysStatements(): string[];
   /**
+   * Statements that fix the search path of every trigger function of Clearance's to the schema
+   * the migrations run in (PostgreSQL: `ALTER FUNCTION … SET search_path`; migration 0021, ADR
+   * 027): a trigger enabled ALWAYS fires in a logical replication apply worker too, whose
+   * `search_path` is empty, and must still find its tables. SQLite has no search path: none.
+   */
+  searchPathStatements(): string[];
+  /**
+   * The triggers of ours in the schema that are not enabled ALWAYS, by table (PostgreSQL; `ALTER
+   * TABLE … ENABLE TRIGGER ALL`, as a data-only restore with `--disable-triggers` runs, puts them
+   * back to the ordinary mode without a word). SQLite: none.
+   */
+  triggersNotFiringAlways(): Promise<TriggersOfTable[]>;
+  /**
    * Called after a write transaction that made a job due now committed: tells runners in other
    * processes, without making the caller wait. PostgreSQL: `pg_notify` on `clearance_jobs_due`
    * in a statement of its own (inside the transaction it would hold PostgreSQL's one NOTIFY lock
@@ -211,4 +224,10 @@ export interface AppendedAuditEntry {
 /** Message every append-only trigger raises; tests and docs match on "is append-only". */
 export function appendOnlyMessage(table: string, operation: string): string {
   return `${table} is append-only: ${operation} is refused`;
+}
+
+/** Triggers of one table, by name. */
+export interface TriggersOfTable {
+  table: string;
+  triggers: string[];
 }

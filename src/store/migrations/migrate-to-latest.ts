@@ -20,6 +20,7 @@ import { versionChanges } from './0017-version-changes.js';
 import { dataVersion } from './0018-data-version.js';
 import { identityEpochTriggers } from './0019-identity-epoch-triggers.js';
 import { triggersFireAlways } from './0020-triggers-fire-always.js';
+import { triggerSearchPath } from './0021-trigger-search-path.js';
 import type { MigrationFactory } from './migration-context.js';
 
 const migrations: Record<string, MigrationFactory> = {
@@ -43,6 +44,7 @@ const migrations: Record<string, MigrationFactory> = {
   '0018-data-version': dataVersion,
   '0019-identity-epoch-triggers': identityEpochTriggers,
   '0020-triggers-fire-always': triggersFireAlways,
+  '0021-trigger-search-path': triggerSearchPath,
 };
 
 /** Migration names in order; a test template database is keyed by them. */
