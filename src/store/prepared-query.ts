@@ -1,4 +1,5 @@
 import type { Compilable, CompiledQuery, Kysely } from 'kysely';
+import type { StoreDialect } from './dialects/store-dialect.js';
 import type { Database } from './schema.js';
 
 /** Where a parameter goes while a query is compiled once: found again in the parameter list. */
@@ -39,37 +40,70 @@ export function preparedQuery<P extends Record<string, unknown>, O>(
   build: (db: Kysely<Database>, params: P) => Compilable<O>,
 ): (db: Kysely<Database>, params: P) => Promise<O[]> {
   const templates = new WeakMap<object, Template<P>>();
-  function template(db: Kysely<Database>, params: P): Template<P> {
-    const adapter = db.getExecutor().adapter;
-    const known = templates.get(adapter);
-    if (known !== undefined) return known;
-    const names = Object.keys(params);
-    const slots = Object.fromEntries(names.map((name) => [name, new Slot(name)])) as P;
-    const compiled = build(db, slots).compile();
-    const places = compiled.parameters.map((value) =>
-      value instanceof Slot ? { name: value.name } : { value },
-    );
-    for (const name of names) {
-      if (!places.some((place) => 'name' in place && place.name === name)) {
-        throw new Error(`Prepared query parameter ${name} is not bound in: ${compiled.sql}`);
-      }
-    }
-    if (!statementNames.has(compiled.sql)) {
-      statementNames.set(compiled.sql, `clearance_${statementNames.size + 1}`);
-    }
-    const made: Template<P> = {
-      compiled,
-      names,
-      bind: (values) => places.map((place) => ('name' in place ? values[place.name] : place.value)),
-    };
+  return (db, params) => runTemplate(templates, db, params, build);
+}
+
+/** The dialect's row lock, as a locking query's `build` applies it. */
+type Lock = StoreDialect['lockForUpdate'];
+
+/**
+ * `preparedQuery` for a read that locks its rows (`SELECT … FOR UPDATE` on PostgreSQL): `build`
+ * applies `lock`, the dialect's own `lockForUpdate`, so each engine's template carries its own
+ * locking clause. A dialect belongs to one engine, as a template does, so the lock is fixed per
+ * template like the rest of its text.
+ */
+export function preparedLockingQuery<P extends Record<string, unknown>, O>(
+  build: (db: Kysely<Database>, params: P, lock: Lock) => Compilable<O>,
+): (
+  context: { db: Kysely<Database>; dialect: Pick<StoreDialect, 'lockForUpdate'> },
+  params: P,
+) => Promise<O[]> {
+  const templates = new WeakMap<object, Template<P>>();
+  return ({ db, dialect }, params) =>
+    runTemplate(templates, db, params, (on, slots) => build(on, slots, dialect.lockForUpdate));
+}
+
+/** Runs `params` through the engine's template, compiling it from `build` on the first call. */
+async function runTemplate<P extends Record<string, unknown>, O>(
+  templates: WeakMap<object, Template<P>>,
+  db: Kysely<Database>,
+  params: P,
+  build: (db: Kysely<Database>, params: P) => Compilable<O>,
+): Promise<O[]> {
+  const adapter = db.getExecutor().adapter;
+  let made = templates.get(adapter);
+  if (made === undefined) {
+    made = compileTemplate(db, params, build);
     templates.set(adapter, made);
-    return made;
   }
-  return async (db, params) => {
-    const { compiled, names, bind } = template(db, params);
-    assertSameParameters(names, params);
-    const result = await db.executeQuery<O>({ ...compiled, parameters: bind(params) });
-    return result.rows;
+  assertSameParameters(made.names, params);
+  const result = await db.executeQuery<O>({ ...made.compiled, parameters: made.bind(params) });
+  return result.rows;
+}
+
+function compileTemplate<P extends Record<string, unknown>, O>(
+  db: Kysely<Database>,
+  params: P,
+  build: (db: Kysely<Database>, params: P) => Compilable<O>,
+): Template<P> {
+  const names = Object.keys(params);
+  const slots = Object.fromEntries(names.map((name) => [name, new Slot(name)])) as P;
+  const compiled = build(db, slots).compile();
+  const places = compiled.parameters.map((value) =>
+    value instanceof Slot ? { name: value.name } : { value },
+  );
+  for (const name of names) {
+    if (!places.some((place) => 'name' in place && place.name === name)) {
+      throw new Error(`Prepared query parameter ${name} is not bound in: ${compiled.sql}`);
+    }
+  }
+  if (!statementNames.has(compiled.sql)) {
+    statementNames.set(compiled.sql, `clearance_${statementNames.size + 1}`);
+  }
+  return {
+    compiled,
+    names,
+    bind: (values) => places.map((place) => ('name' in place ? values[place.name] : place.value)),
   };
 }
 

@@ -1,10 +1,13 @@
 /**
  * Queries compiled once and run with new values (src/store/prepared-query.ts), on each engine's
  * real database: every call binds its own values in their places, constants of the query stay,
- * a parameter the query does not bind is refused, and transactions reuse the template.
+ * a parameter the query does not bind is refused, and transactions reuse the template. A locking
+ * query (ADR 033) carries its engine's row lock: on PostgreSQL another transaction cannot take
+ * the row it read until it ends.
  */
+import { sql } from 'kysely';
 import { expect, it } from 'vitest';
-import { preparedQuery } from '../../src/store/prepared-query.js';
+import { preparedLockingQuery, preparedQuery } from '../../src/store/prepared-query.js';
 import { eachEngine } from './engines.js';
 import { unique } from './fixtures.js';
 
@@ -90,5 +93,41 @@ eachEngine('preparedQuery', (engine) => {
     await expect(maybeTier(dialect.db, { team, tier: 'high' })).rejects.toThrow(
       /Prepared query called with parameters team, tier; it was compiled with team/,
     );
+  });
+
+  const lockedModel = preparedLockingQuery((db, p: { name: string }, lock) =>
+    lock(db.selectFrom('models').select(['name', 'owner_team']).where('name', '=', p.name)),
+  );
+
+  it('locks the rows a locking query reads until its transaction ends (PostgreSQL)', async () => {
+    const { dialect, team } = await seed();
+    const name = `${team}-a`;
+    const other = engine.openDialect();
+    let seenInside: unknown[] = [];
+    let otherOutcome = 'not tried';
+    await dialect.writeTransaction(async (trx) => {
+      seenInside = await lockedModel({ db: trx, dialect }, { name });
+      if (engine.name !== 'postgres') return;
+      // Another connection asks for the same row's lock without waiting.
+      otherOutcome = await other.db
+        .connection()
+        .execute(async (conn) => {
+          await sql`begin`.execute(conn);
+          try {
+            await sql`select name from models where name = ${name} for update nowait`.execute(conn);
+            return 'locked it';
+          } finally {
+            await sql`rollback`.execute(conn);
+          }
+        })
+        .catch((error: { code?: string }) => `refused ${error.code}`);
+    });
+    expect(seenInside).toStrictEqual([{ name, owner_team: team }]);
+    // 55P03: lock_not_available. SQLite has no row locks; its one writer already serialises.
+    expect(otherOutcome).toBe(engine.name === 'postgres' ? 'refused 55P03' : 'not tried');
+    // The same template again, outside any transaction of its own, with another value.
+    expect(await lockedModel(dialect, { name: `${team}-b` })).toStrictEqual([
+      { name: `${team}-b`, owner_team: team },
+    ]);
   });
 });

@@ -1,8 +1,22 @@
-import type { Selectable } from 'kysely';
+import type { Insertable, Selectable } from 'kysely';
 import type { ApprovalRepository } from '../../app/shared/ports.js';
 import type { Approval, ApprovalDecision, RiskClass } from '../../domain/index.js';
 import { conflictOnDuplicate, iso, opt, type RepositoryContext } from '../columns.js';
+import { preparedQuery } from '../prepared-query.js';
 import type { ApprovalsTable } from '../schema.js';
+
+// Compiled once (ADR 033): each approval and each execution reads and writes these.
+const insertApproval = preparedQuery((db, p: Insertable<ApprovalsTable>) =>
+  db.insertInto('approvals').values(p),
+);
+const approvalsOf = preparedQuery((db, p: { requestId: string }) =>
+  db
+    .selectFrom('approvals')
+    .selectAll()
+    .where('request_id', '=', p.requestId)
+    .orderBy('at')
+    .orderBy('id'),
+);
 
 export function approvalRepository(context: RepositoryContext): ApprovalRepository {
   const { db } = context;
@@ -11,9 +25,7 @@ export function approvalRepository(context: RepositoryContext): ApprovalReposito
       await conflictOnDuplicate(
         context,
         () =>
-          db
-            .insertInto('approvals')
-            .values({
+          insertApproval(db, {
               id: approval.id,
               request_id: approval.requestId,
               approver: approval.approver,
@@ -26,20 +38,12 @@ export function approvalRepository(context: RepositoryContext): ApprovalReposito
               policy_digest: approval.policyDigest,
               baseline_digest: toBaselineColumn(approval.baselineDigest),
               at: approval.at,
-            })
-            .execute(),
+            }),
         `Approval ${approval.id} already exists; approvals are immutable`,
       );
     },
     async list(requestId) {
-      const rows = await db
-        .selectFrom('approvals')
-        .selectAll()
-        .where('request_id', '=', requestId)
-        .orderBy('at')
-        .orderBy('id')
-        .execute();
-      return rows.map(toApproval);
+      return (await approvalsOf(db, { requestId })).map(toApproval);
     },
   };
 }

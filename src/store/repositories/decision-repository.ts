@@ -1,6 +1,14 @@
+import type { Insertable } from 'kysely';
 import type { DecisionRepository } from '../../app/shared/ports.js';
 import type { DecisionRecord } from '../../domain/index.js';
 import { conflictOnDuplicate, fromJson, type RepositoryContext, toJson } from '../columns.js';
+import { preparedQuery } from '../prepared-query.js';
+import type { DecisionsTable } from '../schema.js';
+
+// Compiled once (ADR 033): a request and an execution each record one.
+const insertDecision = preparedQuery((db, p: Insertable<DecisionsTable>) =>
+  db.insertInto('decisions').values(p),
+);
 
 /** Decisions are stored whole as canonical JSON (what replay reads), plus key columns to query. */
 export function decisionRepository(context: RepositoryContext): DecisionRepository {
@@ -10,9 +18,7 @@ export function decisionRepository(context: RepositoryContext): DecisionReposito
       await conflictOnDuplicate(
         context,
         () =>
-          db
-            .insertInto('decisions')
-            .values({
+          insertDecision(db, {
               id: decision.id,
               kind: decision.kind,
               request_id: decision.requestId ?? null,
@@ -23,8 +29,7 @@ export function decisionRepository(context: RepositoryContext): DecisionReposito
               evidence_digest: decision.evidenceDigest,
               at: decision.at,
               payload: toJson(decision),
-            })
-            .execute(),
+            }),
         `Decision ${decision.id} already exists; decision records are immutable`,
       );
     },

@@ -2,7 +2,30 @@ import type { Selectable } from 'kysely';
 import type { EvidenceRepository } from '../../app/shared/ports.js';
 import type { EvidenceKind, EvidenceRecord } from '../../domain/index.js';
 import { conflictOnDuplicate, inChunks, int, iso, type RepositoryContext } from '../columns.js';
+import { preparedQuery } from '../prepared-query.js';
 import type { EvidenceTable } from '../schema.js';
+
+// The governed path reads a version's evidence several times per transition (attach, request,
+// approvals, execution): compiled once, and on PostgreSQL parsed once per connection (ADR 033).
+const evidenceOf = preparedQuery((db, p: { model: string; version: string }) =>
+  db
+    .selectFrom('evidence')
+    .selectAll()
+    .where('model', '=', p.model)
+    .where('version', '=', p.version)
+    .orderBy('path'),
+);
+
+const evidenceOfRequest = preparedQuery((db, p: { requestId: string }) =>
+  db
+    .selectFrom('evidence')
+    .innerJoin('transition_requests as r', (join) =>
+      join.onRef('r.model', '=', 'evidence.model').onRef('r.version', '=', 'evidence.version'),
+    )
+    .selectAll('evidence')
+    .where('r.id', '=', p.requestId)
+    .orderBy('evidence.path'),
+);
 
 export function evidenceRepository(context: RepositoryContext): EvidenceRepository {
   const { db } = context;
@@ -38,26 +61,10 @@ export function evidenceRepository(context: RepositoryContext): EvidenceReposito
       }
     },
     async list(model, version) {
-      const rows = await db
-        .selectFrom('evidence')
-        .selectAll()
-        .where('model', '=', model)
-        .where('version', '=', version)
-        .orderBy('path')
-        .execute();
-      return rows.map(toEvidence);
+      return (await evidenceOf(db, { model, version })).map(toEvidence);
     },
     async listOfRequest(requestId) {
-      const rows = await db
-        .selectFrom('evidence')
-        .innerJoin('transition_requests as r', (join) =>
-          join.onRef('r.model', '=', 'evidence.model').onRef('r.version', '=', 'evidence.version'),
-        )
-        .selectAll('evidence')
-        .where('r.id', '=', requestId)
-        .orderBy('evidence.path')
-        .execute();
-      return rows.map(toEvidence);
+      return (await evidenceOfRequest(db, { requestId })).map(toEvidence);
     },
   };
 }

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { type Selectable, sql } from 'kysely';
+import { type Insertable, type Selectable, sql } from 'kysely';
 import type {
   ClaimedJob,
   Job,
@@ -9,9 +9,22 @@ import type {
   JobSpec,
 } from '../../app/shared/work-queue-ports.js';
 import { fromJson, int, iso, opt, optIso, type RepositoryContext, toJson } from '../columns.js';
+import { preparedQuery } from '../prepared-query.js';
 import type { JobsTable } from '../schema.js';
 
 const defaultMaxAttempts = 10;
+
+// Every outbox event schedules its dispatch with this insert: compiled once, and on PostgreSQL
+// parsed once per connection (ADR 033). DO NOTHING rather than a caught unique violation: on
+// PostgreSQL a failed statement aborts the caller's transaction, and a concurrent scheduler of
+// the same key is no error. RETURNING tells an insert from a clash in the same statement.
+const insertJobUnlessKeyed = preparedQuery((db, p: Insertable<JobsTable>) =>
+  db
+    .insertInto('jobs')
+    .values(p)
+    .onConflict((oc) => oc.column('key').where('done_at', 'is', null).doNothing())
+    .returning('id'),
+);
 
 /**
  * Jobs under a lease. A claim commits the lease in its own short transaction; the worker then
@@ -60,24 +73,18 @@ export function jobRepository(context: RepositoryContext): JobRepository {
 
   /** Inserts the job unless the key has an unfinished one; whether it did. */
   async function insertNew(id: string, spec: JobSpec, at: string): Promise<boolean> {
-    // DO NOTHING rather than a caught unique violation: on PostgreSQL a failed statement aborts
-    // the caller's transaction, and a concurrent scheduler of the same key is no error.
-    const inserted = await db
-      .insertInto('jobs')
-      .values({
-        id,
-        kind: spec.kind,
-        key: spec.key,
-        payload: toJson(spec.payload ?? null),
-        run_at: spec.runAt,
-        scheduled_at: spec.runAt,
-        every_ms: spec.everyMs ?? null,
-        max_attempts: spec.maxAttempts ?? defaultMaxAttempts,
-        created_at: at,
-      })
-      .onConflict((oc) => oc.column('key').where('done_at', 'is', null).doNothing())
-      .executeTakeFirst();
-    if (Number(inserted.numInsertedOrUpdatedRows ?? 0) !== 1) return false;
+    const inserted = await insertJobUnlessKeyed(db, {
+      id,
+      kind: spec.kind,
+      key: spec.key,
+      payload: toJson(spec.payload ?? null),
+      run_at: spec.runAt,
+      scheduled_at: spec.runAt,
+      every_ms: spec.everyMs ?? null,
+      max_attempts: spec.maxAttempts ?? defaultMaxAttempts,
+      created_at: at,
+    });
+    if (inserted.length !== 1) return false;
     markDue(spec.runAt, at);
     return true;
   }

@@ -3,7 +3,7 @@ import type { ModelRepository, PolicyRepository } from '../../app/shared/ports.j
 import type { Model, PolicyRecord, RiskTier } from '../../domain/index.js';
 import { ClearanceError } from '../../domain/index.js';
 import { conflictOnDuplicate, iso, opt, type RepositoryContext } from '../columns.js';
-import { preparedQuery } from '../prepared-query.js';
+import { preparedLockingQuery, preparedQuery } from '../prepared-query.js';
 import type { ModelsTable, PoliciesTable } from '../schema.js';
 
 /** The unlocked read, compiled once: every registry read loads its model. */
@@ -67,6 +67,25 @@ export function modelsWritten(db: object): void {
 }
 
 /** Compiled once too: every version create loads its model's policy by digest. */
+// The locked read takes the policy beside the model too (only the model's row is locked): every
+// use case that locks its model loads the policy next. Compiled once (ADR 033).
+const modelAndPolicyLocked = preparedLockingQuery((db, p: { name: string }, lock) =>
+  lock(
+    db
+      .selectFrom('models')
+      .leftJoin('policies', 'policies.digest', 'models.policy_digest')
+      .selectAll('models')
+      .select([
+        'policies.name as policy_name',
+        'policies.text as policy_text',
+        'policies.registered_at as policy_registered_at',
+        'policies.registered_by as policy_registered_by',
+      ])
+      .where('models.name', '=', p.name),
+    'models',
+  ),
+);
+
 const policyByDigest = preparedQuery((db, p: { digest: string }) =>
   db.selectFrom('policies').selectAll().where('digest', '=', p.digest),
 );
@@ -116,20 +135,7 @@ export function modelRepository(context: RepositoryContext): ModelRepository {
     },
     async get(name, options) {
       if (options?.forUpdate === true) {
-        // The locked read takes the policy beside the model too (only the model's row is
-        // locked): every use case that locks its model loads the policy next.
-        const query = db
-          .selectFrom('models')
-          .leftJoin('policies', 'policies.digest', 'models.policy_digest')
-          .selectAll('models')
-          .select([
-            'policies.name as policy_name',
-            'policies.text as policy_text',
-            'policies.registered_at as policy_registered_at',
-            'policies.registered_by as policy_registered_by',
-          ])
-          .where('models.name', '=', name);
-        const row = await context.dialect.lockForUpdate(query, 'models').executeTakeFirst();
+        const [row] = await modelAndPolicyLocked(context, { name });
         return row === undefined ? undefined : keepPolicy(row);
       }
       if (policiesRead !== undefined) {

@@ -1,6 +1,13 @@
-import { sql } from 'kysely';
+import { type Insertable, sql } from 'kysely';
 import type { JobRepository, OutboxRepository } from '../../app/shared/work-queue-ports.js';
 import { conflictOnDuplicate, fromJson, iso, type RepositoryContext, toJson } from '../columns.js';
+import { preparedQuery } from '../prepared-query.js';
+import type { OutboxTable } from '../schema.js';
+
+// Compiled once (ADR 033): every notifying change writes one or more events.
+const insertEvent = preparedQuery((db, p: Insertable<OutboxTable>) =>
+  db.insertInto('outbox').values(p),
+);
 
 /** Event ids per DELETE statement of the purge. */
 const purgeSlice = 1_000;
@@ -20,15 +27,12 @@ export function outboxRepository(
       await conflictOnDuplicate(
         context,
         () =>
-          db
-            .insertInto('outbox')
-            .values({
-              id: event.id,
-              type: event.type,
-              payload: toJson(event.payload),
-              created_at: event.createdAt,
-            })
-            .execute(),
+          insertEvent(db, {
+            id: event.id,
+            type: event.type,
+            payload: toJson(event.payload),
+            created_at: event.createdAt,
+          }),
         `Outbox event ${event.id} is already recorded`,
       );
       await jobs.schedule(

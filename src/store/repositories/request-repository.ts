@@ -1,16 +1,39 @@
-import type { Selectable, Updateable } from 'kysely';
+import type { Insertable, Selectable, Updateable } from 'kysely';
 import type { RequestRepository } from '../../app/shared/ports.js';
 import type { ChangeType, RequestStatus, TransitionRequest } from '../../domain/index.js';
 import { ClearanceError } from '../../domain/index.js';
 import {
   conflictOnDuplicate,
   iso,
-  lockedIfAsked,
   opt,
   optIso,
   type RepositoryContext,
 } from '../columns.js';
+import { preparedLockingQuery, preparedQuery } from '../prepared-query.js';
 import type { TransitionRequestsTable } from '../schema.js';
+
+// Each step of the governed path reads its request (locked where it changes it) and most write it
+// back: compiled once, and on PostgreSQL parsed once per connection (ADR 033).
+const insertRequest = preparedQuery((db, p: Insertable<TransitionRequestsTable>) =>
+  db.insertInto('transition_requests').values(p),
+);
+const requestById = preparedQuery((db, p: { id: string }) =>
+  db.selectFrom('transition_requests').selectAll().where('id', '=', p.id),
+);
+const requestByIdLocked = preparedLockingQuery((db, p: { id: string }, lock) =>
+  lock(db.selectFrom('transition_requests').selectAll().where('id', '=', p.id)),
+);
+// RETURNING tells an update that found no row from one that did, in the same statement.
+const updateRequest = preparedQuery(
+  (db, p: Updateable<TransitionRequestsTable> & { id: string }) => {
+    const { id, ...columns } = p;
+    return db
+      .updateTable('transition_requests')
+      .set(columns)
+      .where('id', '=', id)
+      .returning('id');
+  },
+);
 
 export function requestRepository(context: RepositoryContext): RequestRepository {
   const { db } = context;
@@ -19,9 +42,7 @@ export function requestRepository(context: RepositoryContext): RequestRepository
       await conflictOnDuplicate(
         context,
         () =>
-          db
-            .insertInto('transition_requests')
-            .values({
+          insertRequest(db, {
               id: request.id,
               model: request.model,
               version: request.version,
@@ -33,23 +54,20 @@ export function requestRepository(context: RepositoryContext): RequestRepository
               requested_by: request.requestedBy,
               requested_at: request.requestedAt,
               ...mutableColumns(request),
-            })
-            .execute(),
+            }),
         `Transition request ${request.id} already exists`,
       );
     },
     async get(id, options) {
-      const query = db.selectFrom('transition_requests').selectAll().where('id', '=', id);
-      const row = await lockedIfAsked(context, options, query).executeTakeFirst();
+      const [row] =
+        options?.forUpdate === true
+          ? await requestByIdLocked(context, { id })
+          : await requestById(db, { id });
       return row === undefined ? undefined : toRequest(row);
     },
     async update(request) {
-      const result = await db
-        .updateTable('transition_requests')
-        .set(mutableColumns(request))
-        .where('id', '=', request.id)
-        .executeTakeFirst();
-      if (result.numUpdatedRows === 0n) {
+      const updated = await updateRequest(db, { ...mutableColumns(request), id: request.id });
+      if (updated.length === 0) {
         throw new ClearanceError('not_found', `Transition request ${request.id} does not exist`);
       }
     },
