@@ -126,7 +126,7 @@ eachEngine('preparedQuery', (engine) => {
     // 55P03: lock_not_available. SQLite has no row locks; its one writer already serialises.
     expect(otherOutcome).toBe(engine.name === 'postgres' ? 'refused 55P03' : 'not tried');
     // The same template again, outside any transaction of its own, with another value.
-    expect(await lockedModel(dialect, { name: `${team}-b` })).toStrictEqual([
+    expect(await lockedModel({ db: dialect.db, dialect }, { name: `${team}-b` })).toStrictEqual([
       { name: `${team}-b`, owner_team: team },
     ]);
   });

@@ -127,6 +127,14 @@ export function identityContract(store: () => Store): void {
     expect(await store().transaction((tx) => tx.identity.rolesOfUsers([]))).toStrictEqual(
       new Map(),
     );
+    // One and two users go through one compiled-once statement (ADR 033): the same answers.
+    for (const few of [[a.id], [b.id, a.id], [c.id, 'nobody'], ['nobody']]) {
+      const got = await store().transaction((tx) => tx.identity.rolesOfUsers(few));
+      const expected = new Map([...together].filter(([id]) => few.includes(id)));
+      expect(new Map([...got].map(([id, roles]) => [id, [...roles].sort(byRole)]))).toStrictEqual(
+        new Map([...expected].map(([id, roles]) => [id, [...roles].sort(byRole)])),
+      );
+    }
   });
 
   it('refuses the same role binding twice as a conflict', async () => {

@@ -11,6 +11,18 @@ const identityEpoch = preparedQuery((db) =>
   db.selectFrom('identity_epoch').select('epoch').where('id', '=', 1),
 );
 
+/**
+ * The roles of up to two users, compiled once (ADR 033): a sign-off reads its approvers' roles,
+ * one or two people on every standard path. One user is asked as `first` and `second` alike.
+ */
+const rolesOfTwo = preparedQuery((db, p: { first: string; second: string }) =>
+  db
+    .selectFrom('users')
+    .leftJoin('role_bindings', 'role_bindings.user_id', 'users.id')
+    .select(['users.id', 'role_bindings.role', 'role_bindings.model'])
+    .where('users.id', 'in', [p.first, p.second]),
+);
+
 /** The columns a `User` is read from. */
 const userColumns = [
   'id',
@@ -115,12 +127,16 @@ export function identityRepository(context: RepositoryContext): IdentityReposito
     async rolesOfUsers(userIds) {
       const held = new Map<string, RoleBinding[]>();
       if (userIds.length === 0) return held;
-      const rows = await db
-        .selectFrom('users')
-        .leftJoin('role_bindings', 'role_bindings.user_id', 'users.id')
-        .select(['users.id', 'role_bindings.role', 'role_bindings.model'])
-        .where('users.id', 'in', [...userIds])
-        .execute();
+      const [first, second = first] = userIds;
+      const rows =
+        userIds.length <= 2 && first !== undefined && second !== undefined
+          ? await rolesOfTwo(db, { first, second })
+          : await db
+              .selectFrom('users')
+              .leftJoin('role_bindings', 'role_bindings.user_id', 'users.id')
+              .select(['users.id', 'role_bindings.role', 'role_bindings.model'])
+              .where('users.id', 'in', [...userIds])
+              .execute();
       for (const row of rows) {
         const roles = held.get(row.id) ?? [];
         held.set(row.id, roles);

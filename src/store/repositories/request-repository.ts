@@ -2,13 +2,7 @@ import type { Insertable, Selectable, Updateable } from 'kysely';
 import type { RequestRepository } from '../../app/shared/ports.js';
 import type { ChangeType, RequestStatus, TransitionRequest } from '../../domain/index.js';
 import { ClearanceError } from '../../domain/index.js';
-import {
-  conflictOnDuplicate,
-  iso,
-  opt,
-  optIso,
-  type RepositoryContext,
-} from '../columns.js';
+import { conflictOnDuplicate, iso, opt, optIso, type RepositoryContext } from '../columns.js';
 import { preparedLockingQuery, preparedQuery } from '../prepared-query.js';
 import type { TransitionRequestsTable } from '../schema.js';
 
@@ -27,11 +21,7 @@ const requestByIdLocked = preparedLockingQuery((db, p: { id: string }, lock) =>
 const updateRequest = preparedQuery(
   (db, p: Updateable<TransitionRequestsTable> & { id: string }) => {
     const { id, ...columns } = p;
-    return db
-      .updateTable('transition_requests')
-      .set(columns)
-      .where('id', '=', id)
-      .returning('id');
+    return db.updateTable('transition_requests').set(columns).where('id', '=', id).returning('id');
   },
 );
 
@@ -43,18 +33,18 @@ export function requestRepository(context: RepositoryContext): RequestRepository
         context,
         () =>
           insertRequest(db, {
-              id: request.id,
-              model: request.model,
-              version: request.version,
-              from_state: request.from,
-              to_state: request.to,
-              change_type: request.changeType,
-              reason: request.reason,
-              ticket: request.ticket ?? null,
-              requested_by: request.requestedBy,
-              requested_at: request.requestedAt,
-              ...mutableColumns(request),
-            }),
+            id: request.id,
+            model: request.model,
+            version: request.version,
+            from_state: request.from,
+            to_state: request.to,
+            change_type: request.changeType,
+            reason: request.reason,
+            ticket: request.ticket ?? null,
+            requested_by: request.requestedBy,
+            requested_at: request.requestedAt,
+            ...mutableColumns(request),
+          }),
         `Transition request ${request.id} already exists`,
       );
     },
