@@ -80,6 +80,9 @@ describe('canonicalJson (RFC 8785)', () => {
     [{ n: 10n }, /bigint/],
     [{ f: () => 1 }, /function/],
     ['\ud800', /lone UTF-16 surrogate/],
+    [{ a: [{ b: 'x\udc00' }] }, /\$\.a\[0\]\.b contains a lone UTF-16 surrogate/],
+    [{ a: { 'k\ud800': 1 } }, /\$\.a key contains a lone UTF-16 surrogate/],
+    [{ a: [[Number.NaN]] }, /\$\.a\[0\]\[0\] is NaN/],
   ])('rejects %o with a clear error', (value, message) => {
     expect(() => canonicalJson(value)).toThrow(message);
   });
