@@ -130,7 +130,9 @@ export const identityRoutes: RoutesPlugin = async (app, { useCases }) => {
               ? 'Disable a user’s account: every token and OIDC sign-in of it refused at once (admin)'
               : 'Enable a disabled account again (admin)',
           description:
-            'Idempotent: an account already so is answered as it is, and nothing is written.',
+            change === 'disable'
+              ? 'Idempotent: an account already so is answered as it is, and nothing is written. The last enabled global admin is refused 409.'
+              : 'Idempotent: an account already so is answered as it is, and nothing is written.',
           params: idParams,
           response: { 200: ref('User'), ...errors },
         },
@@ -189,7 +191,7 @@ export const identityRoutes: RoutesPlugin = async (app, { useCases }) => {
         tags: ['identity'],
         summary: 'Revoke a role binding (admin)',
         description:
-          'A binding the user does not hold is left as it is (204 too), and nothing is written.',
+          'A binding the user does not hold is left as it is (204 too), and nothing is written. The global admin role of the last enabled global admin is refused 409.',
         params: idParams,
         body: roleBody,
         response: {

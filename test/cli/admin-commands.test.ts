@@ -175,6 +175,32 @@ describe('clearance admin', () => {
     ]);
   });
 
+  it('refuses to remove the last enabled global admin, and recovers on the database', async () => {
+    const install = tempInstall();
+    expect((await runCli(['admin', 'bootstrap', '--user', 'root', ...install.flags])).status).toBe(
+      0,
+    );
+    const revokeRoot = ['admin', 'role', 'revoke', '--user', 'root', '--role', 'admin'];
+    const refused = await runCli([...revokeRoot, ...install.flags]);
+    expect(refused.status).toBe(2);
+    expect(refused.stderr).toMatch(
+      /Revoking the global admin role of root would leave no enabled global admin: root is the last one\./,
+    );
+    const disabled = await runCli(['admin', 'user', 'disable', '--user', 'root', ...install.flags]);
+    expect(disabled.status).toBe(2);
+    expect(disabled.stderr).toMatch(/Disabling root would leave no enabled global admin/);
+    expect((await auditActions(install)).at(-1)).toBe('token.created');
+
+    // The operator's way: another admin first, then the change.
+    for (const args of [
+      ['admin', 'user', 'create', '--user', 'nora.new'],
+      ['admin', 'role', 'grant', '--user', 'nora.new', '--role', 'admin'],
+      revokeRoot,
+    ]) {
+      expect((await runCli([...args, ...install.flags])).status).toBe(0);
+    }
+  });
+
   it('disables and enables a user: their token is refused meanwhile', async () => {
     const install = tempInstall();
     expect((await runCli(['admin', 'bootstrap', ...install.flags])).status).toBe(0);

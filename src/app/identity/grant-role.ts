@@ -9,6 +9,7 @@ import { type AuditFacts, auditRecord } from '../shared/audit-record.js';
 import { guarded } from '../shared/authorise.js';
 import type { Repositories } from '../shared/ports.js';
 import { assertGlobalRole, assertRoleBinding, bindingOf } from './identity-rules.js';
+import { assertAnotherAdminRemains } from './last-admin.js';
 
 export interface RoleChangeInput {
   userId: string;
@@ -121,7 +122,7 @@ export async function grantRole(
 /**
  * Removes a role binding; global admins only. The audit log keeps the history. A binding the
  * user does not hold is left as it is (`revoked: false`), and nothing is written; an unknown user
- * is `not_found`.
+ * is `not_found`; the global admin role of the last enabled global admin is kept (`conflict`).
  */
 export async function revokeRole(
   deps: AppDeps,
@@ -136,6 +137,10 @@ export async function revokeRole(
       assertGlobalRole({ principal, roles: ['admin'], action: 'revoke roles' });
       if (!(await tx.identity.getUser(input.userId))) {
         throw notFound(`User ${input.userId}`, 'Check the id in the user list.');
+      }
+      if (binding.role === 'admin' && binding.model === undefined) {
+        const change = `Revoking the global admin role of ${input.userId}`;
+        await assertAnotherAdminRemains(tx, { userId: input.userId, change });
       }
       if (!(await tx.identity.revokeRole(input.userId, binding))) return { revoked: false };
       const time = deps.clock.now().toISOString();

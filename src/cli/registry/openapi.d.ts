@@ -2923,7 +2923,7 @@ export interface paths {
   "/api/v1/users/{id}/disable": {
     /**
      * Disable a user’s account: every token and OIDC sign-in of it refused at once (admin)
-     * @description Idempotent: an account already so is answered as it is, and nothing is written.
+     * @description Idempotent: an account already so is answered as it is, and nothing is written. The last enabled global admin is refused 409.
      */
     post: {
       parameters: {
@@ -3036,7 +3036,7 @@ export interface paths {
     };
     /**
      * Revoke a role binding (admin)
-     * @description A binding the user does not hold is left as it is (204 too), and nothing is written.
+     * @description A binding the user does not hold is left as it is (204 too), and nothing is written. The global admin role of the last enabled global admin is refused 409.
      */
     delete: {
       parameters: {
