@@ -72,7 +72,12 @@ export { bootstrapAdmin } from './identity/bootstrap-admin.js';
 export { type CreatedToken, type CreateTokenInput, createToken } from './identity/create-token.js';
 export { type CreateUserInput, createUser } from './identity/create-user.js';
 export { disableUser, enableUser } from './identity/disable-user.js';
-export { grantRole, type RoleChangeInput, revokeRole } from './identity/grant-role.js';
+export {
+  grantRole,
+  type RoleChangeInput,
+  type RoleGrantResult,
+  revokeRole,
+} from './identity/grant-role.js';
 export { hasUsers, listTokens, listUsers, type Me, whoAmI } from './identity/identity-queries.js';
 export type { IdentityUseCases } from './identity/identity-use-cases.js';
 export { revokeToken } from './identity/revoke-token.js';

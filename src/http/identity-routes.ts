@@ -130,7 +130,9 @@ export const identityRoutes: RoutesPlugin = async (app, { useCases }) => {
               ? 'Disable a user’s account: every token and OIDC sign-in of it refused at once (admin)'
               : 'Enable a disabled account again (admin)',
           description:
-            'Idempotent: an account already so is answered as it is, and nothing is written.',
+            change === 'disable'
+              ? 'Idempotent: an account already so is answered as it is, and nothing is written. The last enabled global admin is refused 409.'
+              : 'Idempotent: an account already so is answered as it is, and nothing is written.',
           params: idParams,
           response: { 200: ref('User'), ...errors },
         },
@@ -162,17 +164,23 @@ export const identityRoutes: RoutesPlugin = async (app, { useCases }) => {
       schema: {
         tags: ['identity'],
         summary: 'Grant a role, globally or on one model (admin)',
+        description:
+          'A role the user already holds is answered 200 with its earlier grant, and nothing is written.',
         params: idParams,
         body: roleBody,
-        response: { 201: ref('RoleGrant'), ...errors },
+        response: {
+          200: ref('RoleGrant'),
+          201: ref('RoleGrant'),
+          ...errors,
+        },
       },
     },
     async (request, reply) => {
-      const grant = await useCases.grantRole(principalOf(request), {
+      const { grant, created } = await useCases.grantRole(principalOf(request), {
         ...request.body,
         userId: request.params.id,
       });
-      return reply.code(201).send(grant);
+      return reply.code(created ? 201 : 200).send(grant);
     },
   );
 
@@ -182,9 +190,14 @@ export const identityRoutes: RoutesPlugin = async (app, { useCases }) => {
       schema: {
         tags: ['identity'],
         summary: 'Revoke a role binding (admin)',
+        description:
+          'A binding the user does not hold is left as it is (204 too), and nothing is written. The global admin role of the last enabled global admin is refused 409.',
         params: idParams,
         body: roleBody,
-        response: { 204: { type: 'null', description: 'Revoked.' }, ...errors },
+        response: {
+          204: { type: 'null', description: 'The user does not hold the binding (any more).' },
+          ...errors,
+        },
       },
     },
     async (request, reply) => {
@@ -238,6 +251,8 @@ export const identityRoutes: RoutesPlugin = async (app, { useCases }) => {
       schema: {
         tags: ['identity'],
         summary: 'Revoke an API token (its user, or an admin)',
+        description:
+          'A token already revoked is answered as it is (its revokedAt and revokedBy), and nothing is written.',
         params: idParams,
         response: { 200: ref('ApiToken'), ...errors },
       },

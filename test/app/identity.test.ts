@@ -137,10 +137,83 @@ forEachStore('identity use cases', (open) => {
       grantRole(h.deps, people.admin, { userId: 'olga.owner', role: 'model_owner', model: 'nope' }),
     );
     expect(unknownModel.code).toBe('not_found');
-    const twice = await refusal(
-      grantRole(h.deps, people.admin, { userId: 'olga.owner', role: 'risk_officer' }),
+    const unknownUser = await refusal(
+      revokeRole(h.deps, people.admin, { userId: 'no.such.user', role: 'auditor' }),
     );
-    expect(twice.code).toBe('conflict');
+    expect(unknownUser.code).toBe('not_found');
+  });
+
+  it('answers a repeat of each identity change as it is, and writes nothing (ADR 032)', async () => {
+    const { h } = await bootstrapped(open);
+    const olga = 'olga.owner';
+    await createUser(h.deps, people.admin, { id: olga });
+    const token = await createToken(h.deps, people.admin, { userId: olga });
+    const granted = await grantRole(h.deps, people.admin, { userId: olga, role: 'risk_officer' });
+    expect(granted.created).toBe(true);
+    const revokedToken = await revokeToken(h.deps, people.admin, { id: token.id });
+    const disabled = await disableUser(h.deps, people.admin, { id: olga });
+    expect(await revokeRole(h.deps, people.admin, { userId: olga, role: 'auditor' })).toStrictEqual(
+      { revoked: false },
+    );
+    const before = await readAudit(h);
+    const epoch = await h.store.readOne((tx) => tx.identity.epoch());
+
+    // Later, by someone else: the answers are the state as the first change left it.
+    h.clock.advance(60_000);
+    const other = { id: 'ada.admin', kind: 'user' as const, roles: [{ role: 'admin' }] };
+    expect(await grantRole(h.deps, other, { userId: olga, role: 'risk_officer' })).toStrictEqual({
+      grant: granted.grant,
+      created: false,
+    });
+    expect(await revokeToken(h.deps, other, { id: token.id })).toStrictEqual(revokedToken);
+    expect(revokedToken.revokedBy).toBe(people.admin.id);
+    expect(await disableUser(h.deps, other, { id: olga })).toStrictEqual(disabled);
+    expect(await revokeRole(h.deps, other, { userId: olga, role: 'auditor' })).toStrictEqual({
+      revoked: false,
+    });
+    await revokeRole(h.deps, other, { userId: olga, role: 'risk_officer' });
+    expect(await revokeRole(h.deps, other, { userId: olga, role: 'risk_officer' })).toStrictEqual({
+      revoked: false,
+    });
+    const enabled = await enableUser(h.deps, other, { id: olga });
+    expect(await enableUser(h.deps, other, { id: olga })).toStrictEqual(enabled);
+
+    const written = (await readAudit(h)).slice(before.length);
+    expect(written.map((e) => [e.action, e.data.change ?? null])).toStrictEqual([
+      ['role.changed', 'revoked'],
+      ['user.enabled', null],
+    ]);
+    // Two changes, so the identity epoch moved; the repeats alone would not have moved it.
+    expect(await h.store.readOne((tx) => tx.identity.epoch())).toBeGreaterThan(epoch);
+  });
+
+  it('lets one of two concurrent identical changes write, and answers both', async () => {
+    const { h } = await bootstrapped(open);
+    await createUser(h.deps, people.admin, { id: 'olga.owner' });
+    const token = await createToken(h.deps, people.admin, { userId: 'olga.owner' });
+    const before = (await readAudit(h)).length;
+    const twice = <T>(change: () => Promise<T>) => Promise.all([change(), change()]);
+
+    const grants = await twice(() =>
+      grantRole(h.deps, people.admin, { userId: 'olga.owner', role: 'auditor' }),
+    );
+    expect(grants.map((g) => g.created).sort()).toStrictEqual([false, true]);
+    expect(grants[0]?.grant).toStrictEqual(grants[1]?.grant);
+    const revokes = await twice(() =>
+      revokeRole(h.deps, people.admin, { userId: 'olga.owner', role: 'auditor' }),
+    );
+    expect(revokes.map((r) => r.revoked).sort()).toStrictEqual([false, true]);
+    const tokens = await twice(() => revokeToken(h.deps, people.admin, { id: token.id }));
+    expect(tokens[0]).toStrictEqual(tokens[1]);
+    const users = await twice(() => disableUser(h.deps, people.admin, { id: 'olga.owner' }));
+    expect(users[0]).toStrictEqual(users[1]);
+
+    expect((await readAudit(h)).slice(before).map((e) => e.action)).toStrictEqual([
+      'role.changed',
+      'role.changed',
+      'token.revoked',
+      'user.disabled',
+    ]);
   });
 
   it('refuses non-admins and audits each denied attempt', async () => {
@@ -186,9 +259,6 @@ forEachStore('identity use cases', (open) => {
     await revokeToken(h.deps, people.owner, { id: own.id });
     expect((await refusal(auth(own.token))).code).toBe('unauthenticated');
     expect((await readActions(h)).at(-1)).toBe('token.revoked');
-    expect((await refusal(revokeToken(h.deps, people.owner, { id: own.id }))).code).toBe(
-      'conflict',
-    );
     const adminToken = (await listTokens(h.deps, people.admin)).find(
       (t) => t.userId !== people.owner.id,
     );

@@ -30,6 +30,23 @@ async function principalFor(install: { dir: string; database: string }, token: s
   }
 }
 
+/** The actions of the install's audit log, oldest first. */
+async function auditActions(install: { dir: string; database: string }): Promise<string[]> {
+  const registry = await openRegistry(
+    loadConfig({ env: {}, flags: { database: install.database, dataDir: install.dir } }),
+  );
+  try {
+    return await registry.store.transaction(async (tx) => {
+      const actions: string[] = [];
+      for await (const logged of tx.audit.entries(0, await tx.audit.size()))
+        actions.push(logged.entry.action);
+      return actions;
+    });
+  } finally {
+    await registry.close();
+  }
+}
+
 describe('clearance admin', () => {
   it('bootstraps the first admin once and prints a token that authenticates', async () => {
     const install = tempInstall();
@@ -103,6 +120,85 @@ describe('clearance admin', () => {
     ]);
     expect(badExpiry.status).toBe(2);
     expect(badExpiry.stderr).toMatch(/--expires "soon"/);
+  });
+
+  it('answers a repeated role grant, role revocation or token revocation with exit 0 and writes it once', async () => {
+    const install = tempInstall();
+    expect((await runCli(['admin', 'bootstrap', ...install.flags])).status).toBe(0);
+    expect(
+      (await runCli(['admin', 'user', 'create', '--user', 'rob.risk', ...install.flags])).status,
+    ).toBe(0);
+    const created = await runCli([
+      'admin',
+      'token',
+      'create',
+      '--user',
+      'rob.risk',
+      '--format',
+      'json',
+      ...install.flags,
+    ]);
+    const tokenId = (JSON.parse(created.stdout) as { id: string }).id;
+    const before = (await auditActions(install)).length;
+    const role = (change: string) => [
+      'admin',
+      'role',
+      change,
+      '--user',
+      'rob.risk',
+      '--role',
+      'risk_officer',
+      ...install.flags,
+    ];
+    const revokeToken = ['admin', 'token', 'revoke', '--id', tokenId, ...install.flags];
+    const outputs: string[] = [];
+    for (const args of [role('grant'), role('grant'), role('revoke'), role('revoke')]) {
+      const run = await runCli(args);
+      expect({ status: run.status, stderr: run.stderr }).toStrictEqual({ status: 0, stderr: '' });
+      outputs.push(run.stdout);
+    }
+    expect(outputs).toStrictEqual([
+      'User rob.risk holds role risk_officer globally.\n',
+      'User rob.risk holds role risk_officer globally.\n',
+      'User rob.risk does not hold role risk_officer globally.\n',
+      'User rob.risk does not hold role risk_officer globally.\n',
+    ]);
+    const first = await runCli(revokeToken);
+    const second = await runCli(revokeToken);
+    expect([first.status, second.status]).toStrictEqual([0, 0]);
+    expect(first.stdout).toMatch(/^API token \w+ is revoked \(at \d{4}-.* by system:cli\)\.\n$/);
+    expect(second.stdout).toBe(first.stdout);
+    expect((await auditActions(install)).slice(before)).toStrictEqual([
+      'role.changed',
+      'role.changed',
+      'token.revoked',
+    ]);
+  });
+
+  it('refuses to remove the last enabled global admin, and recovers on the database', async () => {
+    const install = tempInstall();
+    expect((await runCli(['admin', 'bootstrap', '--user', 'root', ...install.flags])).status).toBe(
+      0,
+    );
+    const revokeRoot = ['admin', 'role', 'revoke', '--user', 'root', '--role', 'admin'];
+    const refused = await runCli([...revokeRoot, ...install.flags]);
+    expect(refused.status).toBe(2);
+    expect(refused.stderr).toMatch(
+      /Revoking the global admin role of root would leave no enabled global admin: root is the last one\./,
+    );
+    const disabled = await runCli(['admin', 'user', 'disable', '--user', 'root', ...install.flags]);
+    expect(disabled.status).toBe(2);
+    expect(disabled.stderr).toMatch(/Disabling root would leave no enabled global admin/);
+    expect((await auditActions(install)).at(-1)).toBe('token.created');
+
+    // The operator's way: another admin first, then the change.
+    for (const args of [
+      ['admin', 'user', 'create', '--user', 'nora.new'],
+      ['admin', 'role', 'grant', '--user', 'nora.new', '--role', 'admin'],
+      revokeRoot,
+    ]) {
+      expect((await runCli([...args, ...install.flags])).status).toBe(0);
+    }
   });
 
   it('disables and enables a user: their token is refused meanwhile', async () => {

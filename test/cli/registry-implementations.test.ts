@@ -110,6 +110,29 @@ describe('the local and remote registries', () => {
     expect(unknown.code).toBe('not_found');
   });
 
+  it('answer repeated role and token changes alike, and keep the last admin either way', async () => {
+    await remote.createUser({ id: 'rex.repeat' });
+    const role = { userId: 'rex.repeat', role: 'auditor' };
+    for (const registry of [remote, local, remote, local]) {
+      await registry.changeRole({ change: 'grant', ...role });
+    }
+    for (const registry of [local, remote, local]) {
+      await registry.changeRole({ change: 'revoke', ...role });
+    }
+    const token = await local.createToken({ userId: 'rex.repeat' });
+    const revoked = await remote.revokeToken(token.id);
+    expect(await local.revokeToken(token.id)).toEqual(revoked);
+    expect(await remote.revokeToken(token.id)).toEqual(revoked);
+
+    // alice.admin is the only global admin of the live server.
+    const admin = { change: 'revoke' as const, userId: 'alice.admin', role: 'admin' };
+    for (const registry of [remote, local]) {
+      const refused = await refusalOf(registry.changeRole(admin));
+      expect(refused.code).toBe('conflict');
+      expect(refused.message).toContain('would leave no enabled global admin');
+    }
+  });
+
   it('refuse alike with coded errors: an unknown model is not_found either way', async () => {
     const fromServer = await refusalOf(remote.serving('no-such-model'));
     const fromDatabase = await refusalOf(local.serving('no-such-model'));

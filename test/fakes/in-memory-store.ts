@@ -403,6 +403,8 @@ function identityRepo(s: MemoryState): Pick<Repositories, 'identity'> {
         if (user === undefined) return false;
         if (email === undefined) delete user.email;
         else user.email = email;
+        // As the databases' `users` trigger (migration 0019): every change to a user row moves it.
+        s.identityEpoch += 1;
         return true;
       },
       setDisabledAt: async (id, at) => {

@@ -89,6 +89,38 @@ describe('identity routes', () => {
     expect((await call('GET', '/api/v1/me', fresh)).status).toBe(401);
   });
 
+  it('answers a repeated grant 200, revocation 204 or 200, as things are, writing nothing', async () => {
+    const users = '/api/v1/users';
+    expect((await call('POST', users, as.admin, { id: 'rita.repeat' })).status).toBe(201);
+    const token = await call('POST', '/api/v1/tokens', as.admin, { userId: 'rita.repeat' });
+    const role = { role: 'risk_officer' };
+    const first = await call('POST', `${users}/rita.repeat/roles`, as.admin, role);
+    expect(first.status).toBe(201);
+    const revoked = await call('DELETE', `/api/v1/tokens/${token.body.id}`, as.admin);
+    const disabled = await call('POST', `${users}/rita.repeat/disable`, as.admin);
+    const written = actions(h).length;
+
+    const again = await call('POST', `${users}/rita.repeat/roles`, as.admin, role);
+    expect({ status: again.status, body: again.body }).toStrictEqual({
+      status: 200,
+      body: first.body,
+    });
+    const tokenAgain = await call('DELETE', `/api/v1/tokens/${token.body.id}`, as.admin);
+    expect({ status: tokenAgain.status, body: tokenAgain.body }).toStrictEqual({
+      status: 200,
+      body: revoked.body,
+    });
+    const disabledAgain = await call('POST', `${users}/rita.repeat/disable`, as.admin);
+    expect(disabledAgain.body).toStrictEqual(disabled.body);
+    const notHeld = await call('DELETE', `${users}/rita.repeat/roles`, as.admin, {
+      role: 'auditor',
+    });
+    expect(notHeld.status).toBe(204);
+    expect(actions(h).length).toBe(written);
+    const unknown = await call('DELETE', `${users}/no.such.user/roles`, as.admin, role);
+    expect(unknown.status).toBe(404);
+  });
+
   it('refuses revoking another user’s token to a non-admin', async () => {
     const adminTokens = await call('GET', `/api/v1/tokens?userId=${people.admin.id}`, as.admin);
     const id = adminTokens.body[0].id as string;

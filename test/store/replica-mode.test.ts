@@ -135,8 +135,8 @@ eachEngine('replica-mode sessions', (engine) => {
   );
 
   postgresOnly('migrates a schema whose name needs quoting', async () => {
-    // A database of its own: Kysely's migrator takes a `kysely_migration` table in another schema
-    // of the same database for its own, whatever the search path.
+    // A database of its own, with the quoted schema only (several schemas of one database:
+    // test/store/migrate-schemas.test.ts).
     const { db } = engine.openDialect();
     const database = unique('quoted_schema')
       .toLowerCase()

@@ -208,6 +208,11 @@ export function identityContract(store: () => Store): void {
         'revokeRole',
         () => store().transaction((tx) => tx.identity.revokeRole(u.id, { role: 'mlops' })),
       ],
+      ['setEmail', () => store().transaction((tx) => tx.identity.setEmail(u.id, 'al@example.com'))],
+      [
+        'setEmail (removed)',
+        () => store().transaction((tx) => tx.identity.setEmail(u.id, undefined)),
+      ],
       ['setDisabledAt', () => store().transaction((tx) => tx.identity.setDisabledAt(u.id, later))],
       ['insertToken', () => store().transaction((tx) => tx.identity.insertToken(t))],
       [

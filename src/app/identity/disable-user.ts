@@ -8,11 +8,13 @@ import type { AppDeps } from '../shared/app-deps.js';
 import { auditRecord } from '../shared/audit-record.js';
 import { guarded } from '../shared/authorise.js';
 import { assertGlobalRole } from './identity-rules.js';
+import { assertAnotherAdminRemains } from './last-admin.js';
 
 /**
  * Sets the account disabled (`disable`) or in use; global admins only. Idempotent: an account
  * already so is answered as it is, and nothing is written. Otherwise the change and its
- * `user.disabled` or `user.enabled` entry are one transaction.
+ * `user.disabled` or `user.enabled` entry are one transaction. The last enabled global admin is
+ * not disabled (`conflict`).
  */
 async function setAccountDisabled(
   deps: AppDeps,
@@ -32,6 +34,9 @@ async function setAccountDisabled(
       const user = await tx.identity.getUser(input.id);
       if (user === undefined) throw notFound(`User ${input.id}`, 'Check the id in the user list.');
       if ((user.disabledAt !== undefined) === disable) return user;
+      if (disable) {
+        await assertAnotherAdminRemains(tx, { userId: input.id, change: `Disabling ${input.id}` });
+      }
       const time = deps.clock.now().toISOString();
       await tx.identity.setDisabledAt(input.id, disable ? time : undefined);
       await tx.audit.append(

@@ -51,13 +51,6 @@ export function assertRoleBinding(binding: RoleBinding): void {
   }
 }
 
-/** `role` or `role on model`, for messages. */
-export function describeBinding(binding: RoleBinding): string {
-  return binding.model === undefined
-    ? `${binding.role} (global)`
-    : `${binding.role} on ${binding.model}`;
-}
-
 export function bindingOf(input: { role: string; model?: string | undefined }): RoleBinding {
   return input.model === undefined || input.model === ''
     ? { role: input.role }

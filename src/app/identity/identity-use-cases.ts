@@ -1,10 +1,10 @@
 /** Users, role bindings, API tokens and the caller itself, as the edges call them. */
-import type { ApiTokenView, Principal, RoleGrant, User, UserView } from '../../domain/index.js';
+import type { ApiTokenView, Principal, User, UserView } from '../../domain/index.js';
 import type { AppDeps } from '../shared/app-deps.js';
 import { type CreatedToken, type CreateTokenInput, createToken } from './create-token.js';
 import { type CreateUserInput, createUser, setUserEmail } from './create-user.js';
 import { disableUser, enableUser } from './disable-user.js';
-import { grantRole, type RoleChangeInput, revokeRole } from './grant-role.js';
+import { grantRole, type RoleChangeInput, type RoleGrantResult, revokeRole } from './grant-role.js';
 import { listTokens, listUsers, type Me, whoAmI } from './identity-queries.js';
 import { revokeToken } from './revoke-token.js';
 
@@ -16,11 +16,14 @@ export interface IdentityUseCases {
     principal: Principal,
     input: { id: string; email: string | undefined },
   ): Promise<User>;
-  /** Offboarding: every credential of the user refused until enabled again; admins. */
+  /**
+   * Offboarding: every credential of the user refused until enabled again; admins. These, the
+   * role changes and `revokeToken` set a state: a repeat answers it as it is and writes nothing.
+   */
   disableUser(principal: Principal, input: { id: string }): Promise<User>;
   enableUser(principal: Principal, input: { id: string }): Promise<User>;
-  grantRole(principal: Principal, input: RoleChangeInput): Promise<RoleGrant>;
-  revokeRole(principal: Principal, input: RoleChangeInput): Promise<void>;
+  grantRole(principal: Principal, input: RoleChangeInput): Promise<RoleGrantResult>;
+  revokeRole(principal: Principal, input: RoleChangeInput): Promise<{ revoked: boolean }>;
   /** The token's secret is in the result once and never again. */
   createToken(principal: Principal, input: CreateTokenInput): Promise<CreatedToken>;
   listTokens(principal: Principal, input: { userId?: string }): Promise<ApiTokenView[]>;

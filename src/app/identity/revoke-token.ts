@@ -1,16 +1,13 @@
-import {
-  type ApiTokenView,
-  ClearanceError,
-  notFound,
-  type Principal,
-  tokenView,
-} from '../../domain/index.js';
+import { type ApiTokenView, notFound, type Principal, tokenView } from '../../domain/index.js';
 import type { AppDeps } from '../shared/app-deps.js';
 import { auditRecord } from '../shared/audit-record.js';
 import { forbidden, guarded } from '../shared/authorise.js';
 import { isGlobalAdmin } from './identity-rules.js';
 
-/** Revokes a token at once; its user may revoke their own, global admins any. */
+/**
+ * Revokes a token at once; its user may revoke their own, global admins any. A token already
+ * revoked is answered as it is, with its `revokedAt` and `revokedBy`.
+ */
 export async function revokeToken(
   deps: AppDeps,
   principal: Principal,
@@ -27,12 +24,8 @@ export async function revokeToken(
         );
       }
       if (!token) throw notFound(`API token ${input.id}`, 'Check the id in the token list.');
-      if (token.revokedAt !== undefined) {
-        const message = `API token ${input.id} was already revoked at ${token.revokedAt}.`;
-        throw new ClearanceError('conflict', message, {
-          problems: [{ message, fix: 'Nothing to do: the token no longer authenticates.' }],
-        });
-      }
+      // Already revoked: answered as it is (when and by whom), and nothing is written (ADR 032).
+      if (token.revokedAt !== undefined) return tokenView(token);
       const time = deps.clock.now().toISOString();
       await tx.identity.revokeToken(input.id, time, principal.id);
       await tx.audit.append(

@@ -58,11 +58,11 @@ export async function createTokenCommand(
   return exitCodes.ok;
 }
 
+/** Idempotent: a token already revoked is printed as it is, with when and by whom. */
 export async function revokeTokenCommand(io: Io, o: AdminFlags & { id: string }) {
   const revoked = await withCliRegistry(o, 'database', (registry) => registry.revokeToken(o.id));
-  io.stdout.write(
-    o.format === 'json' ? `${toJson(revoked)}\n` : `Revoked API token ${revoked.id}.\n`,
-  );
+  const text = `API token ${revoked.id} is revoked (at ${revoked.revokedAt ?? '?'} by ${revoked.revokedBy ?? '?'}).\n`;
+  io.stdout.write(o.format === 'json' ? `${toJson(revoked)}\n` : text);
   return exitCodes.ok;
 }
 
@@ -79,9 +79,10 @@ export async function changeRoleCommand(
       ...(o.model === undefined ? {} : { model: o.model }),
     }),
   );
+  // The state, not the change: a repeat (role already held, or not held) changes nothing.
   const where = o.model ? ` on ${o.model}` : ' globally';
   io.stdout.write(
-    `${change === 'grant' ? 'Granted' : 'Revoked'} ${o.role}${where} for ${o.user}.\n`,
+    `User ${o.user} ${change === 'grant' ? 'holds' : 'does not hold'} role ${o.role}${where}.\n`,
   );
   return exitCodes.ok;
 }

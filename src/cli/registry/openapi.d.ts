@@ -2923,7 +2923,7 @@ export interface paths {
   "/api/v1/users/{id}/disable": {
     /**
      * Disable a user’s account: every token and OIDC sign-in of it refused at once (admin)
-     * @description Idempotent: an account already so is answered as it is, and nothing is written.
+     * @description Idempotent: an account already so is answered as it is, and nothing is written. The last enabled global admin is refused 409.
      */
     post: {
       parameters: {
@@ -2987,7 +2987,10 @@ export interface paths {
     };
   };
   "/api/v1/users/{id}/roles": {
-    /** Grant a role, globally or on one model (admin) */
+    /**
+     * Grant a role, globally or on one model (admin)
+     * @description A role the user already holds is answered 200 with its earlier grant, and nothing is written.
+     */
     post: {
       parameters: {
         path: {
@@ -3005,6 +3008,12 @@ export interface paths {
         };
       };
       responses: {
+        /** @description Default Response */
+        200: {
+          content: {
+            "application/json": components["schemas"]["RoleGrant"];
+          };
+        };
         /** @description Default Response */
         201: {
           content: {
@@ -3025,7 +3034,10 @@ export interface paths {
         };
       };
     };
-    /** Revoke a role binding (admin) */
+    /**
+     * Revoke a role binding (admin)
+     * @description A binding the user does not hold is left as it is (204 too), and nothing is written. The global admin role of the last enabled global admin is refused 409.
+     */
     delete: {
       parameters: {
         path: {
@@ -3043,7 +3055,7 @@ export interface paths {
         };
       };
       responses: {
-        /** @description Revoked. */
+        /** @description The user does not hold the binding (any more). */
         204: {
           content: never;
         };
@@ -3140,7 +3152,10 @@ export interface paths {
     };
   };
   "/api/v1/tokens/{id}": {
-    /** Revoke an API token (its user, or an admin) */
+    /**
+     * Revoke an API token (its user, or an admin)
+     * @description A token already revoked is answered as it is (its revokedAt and revokedBy), and nothing is written.
+     */
     delete: {
       parameters: {
         path: {

@@ -250,6 +250,12 @@ export function postgresDialect(options: PostgresOptions): StoreDialect {
     ],
     fireAlwaysStatements: () => [fireAlwaysEveryTrigger],
     searchPathStatements: () => triggerFunctions.map(pinSearchPath),
+    async migrationTableSchema() {
+      const { rows } = await sql<{
+        schema: string | null;
+      }>`select current_schema() as schema`.execute(db);
+      return rows[0]?.schema ?? undefined;
+    },
     async triggersNotFiringAlways() {
       const { rows } = await sql<{ table: string; triggers: string[] }>`
         select c.relname as table, array_agg(g.tgname::text order by g.tgname) as triggers

@@ -237,6 +237,7 @@ export function sqliteDialect(options: SqliteOptions): StoreDialect {
     fireAlwaysStatements: () => [],
     // No search path: a trigger's tables are the database's own.
     searchPathStatements: () => [],
+    migrationTableSchema: async () => undefined,
     triggersNotFiringAlways: async () => [],
     classifyError,
     // better-sqlite3 only says it in the message: "UNIQUE constraint failed: models.name".

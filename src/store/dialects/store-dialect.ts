@@ -80,6 +80,15 @@ export interface StoreDialect {
    */
   runExclusive<T>(work: () => Promise<T>): Promise<T>;
   /**
+   * The schema Kysely's migrator keeps its `kysely_migration` tables in: the one the migrations
+   * run in (PostgreSQL: `current_schema()`, the first schema of the search path that exists,
+   * where unqualified tables, these included, are created). Named, because an unnamed migrator
+   * looks for its tables in every schema of the database and then queries them unqualified, so a
+   * second Clearance in another schema of the same database would take the first one's for its
+   * own. SQLite has no schemas: undefined.
+   */
+  migrationTableSchema(): Promise<string | undefined>;
+  /**
    * `query`, made to hold its rows until the write transaction ends, so that a second writer
    * asking for the same rows waits and then reads what the first committed. PostgreSQL adds
    * `FOR UPDATE`; SQLite returns the query unchanged (its write transaction already serialises).

@@ -54,7 +54,8 @@ export const migrationNames: readonly string[] = Object.keys(migrations);
 
 /**
  * Brings the schema up to date. Kysely's Migrator takes a lock first (an advisory lock on
- * PostgreSQL), so several servers starting together migrate once.
+ * PostgreSQL), so several servers starting together migrate once. Its tables live in the schema
+ * the migrations run in (`migrationTableSchema`), so each Clearance of a database has its own.
  */
 export async function migrateToLatest(dialect: StoreDialect): Promise<void> {
   const provider: MigrationProvider = {
@@ -66,8 +67,15 @@ export async function migrateToLatest(dialect: StoreDialect): Promise<void> {
         ]),
       ),
   };
-  const migrator = new Migrator({ db: dialect.db, provider });
-  const { error, results } = await dialect.runExclusive(() => migrator.migrateToLatest());
+  const { error, results } = await dialect.runExclusive(async () => {
+    const schema = await dialect.migrationTableSchema();
+    const migrator = new Migrator({
+      db: dialect.db,
+      provider,
+      ...(schema === undefined ? {} : { migrationTableSchema: schema }),
+    });
+    return migrator.migrateToLatest();
+  });
   if (error !== undefined) {
     const failed = results?.find((result) => result.status === 'Error')?.migrationName;
     throw new Error(

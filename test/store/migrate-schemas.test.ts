@@ -1,0 +1,63 @@
+/**
+ * Several Clearances in one PostgreSQL database, one schema each (chosen by the connection's
+ * `search_path`): each migrates and finds its own migration tables. Kysely's migrator looks for
+ * `kysely_migration` in every schema unless told which one, so a second schema used to take the
+ * first one's tables for its own and then fail to query them.
+ */
+import { sql } from 'kysely';
+import { expect, it } from 'vitest';
+import type { Store } from '../../src/app/shared/ports.js';
+import { createStore, migrationNames } from '../../src/store/index.js';
+import { eachEngine } from './engines.js';
+import { seedVersion } from './fixtures.js';
+
+eachEngine('migrations in several schemas', (engine) => {
+  const postgresOnly = it.runIf(engine.name === 'postgres');
+
+  /** The test file's database, with the search path set to `schema`. */
+  function urlInSchema(schema: string): string {
+    const config = engine.config();
+    if (config.engine !== 'postgres') throw new Error('PostgreSQL only');
+    const url = new URL(config.url);
+    url.searchParams.set('options', `-c search_path=${schema}`);
+    return url.toString();
+  }
+
+  /** Opens (and so migrates) the store, writes and reads through it, and closes it. */
+  async function usable(open: Promise<Store>): Promise<void> {
+    const store = await open;
+    try {
+      const { version } = await store.transaction(seedVersion);
+      const read = await store.read((tx) => tx.versions.get(version.model, version.version));
+      expect(read?.version).toBe(version.version);
+    } finally {
+      await store.close();
+    }
+  }
+
+  postgresOnly('migrates a second schema of a database whose first is migrated', async () => {
+    // The file's database comes migrated in `public` (the template); a second team's Clearance
+    // gets a schema of its own in the same database.
+    await usable(createStore(engine.config()));
+    const { db } = engine.openDialect();
+    await sql`create schema team_b`.execute(db);
+    await usable(createStore({ engine: 'postgres', url: urlInSchema('team_b') }));
+
+    // Both at latest, each with its own migration tables; `public`, migrated before the
+    // migrator named its schema, still opens and works.
+    await usable(createStore({ engine: 'postgres', url: urlInSchema('public') }));
+    await usable(createStore({ engine: 'postgres', url: urlInSchema('team_b') }));
+    for (const schema of ['public', 'team_b']) {
+      const { rows } = await sql<{ name: string }>`
+        select name from ${sql.id(schema, 'kysely_migration')} order by name`.execute(db);
+      expect({ schema, names: rows.map((r) => r.name) }).toStrictEqual({
+        schema,
+        names: [...migrationNames],
+      });
+    }
+    const { rows: tables } = await sql<{ schema: string }>`
+      select table_schema as schema from information_schema.tables
+      where table_name = 'kysely_migration_lock' order by table_schema`.execute(db);
+    expect(tables.map((t) => t.schema)).toStrictEqual(['public', 'team_b']);
+  });
+});
