@@ -295,6 +295,7 @@ function requestRepos(s: MemoryState): Pick<Repositories, 'requests' | 'approval
       list: async (filter) =>
         [...s.requests.values()]
           .filter((r) => filter.model === undefined || r.model === filter.model)
+          .filter((r) => filter.version === undefined || r.version === filter.version)
           .filter((r) => filter.status === undefined || filter.status.includes(r.status))
           .map(copy),
     },

@@ -263,12 +263,13 @@ async function assertEvidenceOpen(
     const message = `Version ${id} is in production: its evidence is the baseline every promotion is compared with and takes no more files.`;
     throw new ClearanceError('conflict', message, { problems: [{ message, fix }] });
   }
-  const requests = await tx.requests.list({
+  // The version's own requests only: the model's whole history of requests was read here before.
+  const naming = await tx.requests.list({
     model: version.model,
+    version: version.version,
     status: ['pending', 'approved', 'executed'],
   });
   // An open request first: it is the one the caller is most likely working on.
-  const naming = requests.filter((r) => r.version === version.version);
   const named = naming.find((r) => r.status !== 'executed') ?? naming[0];
   if (named) {
     const message = `Version ${id} is named by ${named.status} request ${named.id} (${named.from} → ${named.to}): its evidence is fixed once a request rests on it.`;

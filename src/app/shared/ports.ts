@@ -185,7 +185,12 @@ export interface RequestRepository {
   get(id: string, options?: { forUpdate?: boolean }): Promise<TransitionRequest | undefined>;
   /** Replaces the mutable fields (status, digests, decision id, close fields). */
   update(request: TransitionRequest): Promise<void>;
-  list(filter: { model?: string; status?: RequestStatus[] }): Promise<TransitionRequest[]>;
+  /** `version` with `model`: that version's requests only. */
+  list(filter: {
+    model?: string;
+    version?: string;
+    status?: RequestStatus[];
+  }): Promise<TransitionRequest[]>;
 }
 
 export interface ApprovalRepository {

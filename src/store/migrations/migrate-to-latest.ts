@@ -21,6 +21,7 @@ import { dataVersion } from './0018-data-version.js';
 import { identityEpochTriggers } from './0019-identity-epoch-triggers.js';
 import { triggersFireAlways } from './0020-triggers-fire-always.js';
 import { triggerSearchPath } from './0021-trigger-search-path.js';
+import { governedPathIndexes } from './0022-governed-path-indexes.js';
 import type { MigrationFactory } from './migration-context.js';
 
 const migrations: Record<string, MigrationFactory> = {
@@ -45,6 +46,7 @@ const migrations: Record<string, MigrationFactory> = {
   '0019-identity-epoch-triggers': identityEpochTriggers,
   '0020-triggers-fire-always': triggersFireAlways,
   '0021-trigger-search-path': triggerSearchPath,
+  '0022-governed-path-indexes': governedPathIndexes,
 };
 
 /** Migration names in order; a test template database is keyed by them. */

@@ -56,6 +56,7 @@ export function requestRepository(context: RepositoryContext): RequestRepository
     async list(filter) {
       let query = db.selectFrom('transition_requests').selectAll();
       if (filter.model !== undefined) query = query.where('model', '=', filter.model);
+      if (filter.version !== undefined) query = query.where('version', '=', filter.version);
       if (filter.status !== undefined) {
         if (filter.status.length === 0) return [];
         query = query.where('status', 'in', filter.status);
