@@ -19,8 +19,13 @@ const hex = (bytes: Uint8Array | undefined) =>
 
 /** Removes migrations 0005 and later from a migrated database, as before the upgrade. */
 async function rewind(db: StoreDialect): Promise<void> {
-  // 0020 (repeatable, nothing to undo), then 0019 to 0007, undone first (they do not touch the
-  // audit tree).
+  // 0022's indexes back to 0001's, 0020 and 0021 (repeatable, nothing to undo), then 0019 to 0007,
+  // undone first (they do not touch the audit tree).
+  await sql`drop index transition_requests_by_version`.execute(db.db);
+  await sql`drop index audit_entries_by_subject_action`.execute(db.db);
+  await sql`create index audit_entries_by_subject on audit_entries (subject_type, subject_id)`.execute(
+    db.db,
+  );
   for (const table of ['users', 'role_bindings', 'api_tokens']) {
     for (const statement of db.dropIdentityEpochStatements(table)) {
       await sql.raw(statement).execute(db.db);
