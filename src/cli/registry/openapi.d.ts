@@ -1746,7 +1746,10 @@ export interface paths {
     };
   };
   "/api/v1/rollouts": {
-    /** Canary rollouts, oldest first, by status and model */
+    /**
+     * Canary rollouts, oldest first, by status and model
+     * @description Only the rollouts of models the caller holds a role on (a global role holds for every model), as one rollout is read; a `model` the caller holds no role on is 403.
+     */
     get: {
       parameters: {
         query?: {
