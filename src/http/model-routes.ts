@@ -179,7 +179,7 @@ export const modelRoutes: RoutesPlugin = async (app, { useCases }) => {
     {
       schema: {
         tags: ['versions'],
-        summary: 'The evidence attached to a version, with digests',
+        summary: 'The evidence attached to a version, with digests (any role on the model)',
         params: versionParams,
         response: { 200: listOf('Evidence'), ...errors },
       },

@@ -17,8 +17,8 @@ export interface EvidenceContent {
 }
 
 /**
- * The bytes of the evidence file at `path` on a version (any role, like the evidence list; a
- * refusal is audited as `access.denied`). The bytes are read whole and checked against the
+ * The bytes of the evidence file at `path` on a version (a role on the model, like the evidence
+ * list and pack; a refusal is audited as `access.denied`). The bytes are read whole and checked against the
  * recorded digest and size before any is returned: a changed blob is refused
  * (`precondition_failed`), never served. Evidence files are bounded by the upload limits.
  */
@@ -32,6 +32,7 @@ export async function readEvidenceContent(
     principal,
     action: 'evidence.read',
     subject: { type: 'registry', id: 'evidence.read' },
+    model: input.model,
     what: `evidence of ${id}`,
   };
   const record = await guardedRead(deps, read, () =>

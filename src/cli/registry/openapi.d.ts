@@ -342,7 +342,7 @@ export interface paths {
     };
   };
   "/api/v1/models/{name}/versions/{version}/evidence": {
-    /** The evidence attached to a version, with digests */
+    /** The evidence attached to a version, with digests (any role on the model) */
     get: {
       parameters: {
         path: {
