@@ -2,6 +2,7 @@
 import { createHash } from 'node:crypto';
 import {
   ClearanceError,
+  checkMediaType,
   type EvidenceRecord,
   notFound,
   type Principal,
@@ -14,6 +15,12 @@ export interface EvidenceContent {
   bytes: Uint8Array;
   /** The file's own name (the last segment of its evidence path). */
   filename: string;
+  /**
+   * The `Content-Type` to serve: the recorded media type, or `application/octet-stream` for a
+   * row stored before uploads were checked with one no header can carry (evidence rows are
+   * immutable, so such a row stays; its bytes are still served).
+   */
+  mediaType: string;
 }
 
 /**
@@ -58,5 +65,13 @@ export async function readEvidenceContent(
       problems: [{ message, fix: 'Restore the blob from a backup; evidence is immutable.' }],
     });
   }
-  return { record, bytes, filename: record.path.slice(record.path.lastIndexOf('/') + 1) };
+  return {
+    record,
+    bytes,
+    filename: record.path.slice(record.path.lastIndexOf('/') + 1),
+    mediaType:
+      checkMediaType(record.mediaType) === undefined
+        ? record.mediaType
+        : 'application/octet-stream',
+  };
 }

@@ -377,7 +377,7 @@ export interface paths {
         query: {
           /** @description Relative path, e.g. metrics.json */
           path: string;
-          /** @description Defaults to one inferred from the path. */
+          /** @description An RFC 9110 media type (type/subtype; name=value parameters), ASCII, at most 255 characters; anything else is 400. Defaults to one inferred from the path. */
           mediaType?: string;
         };
         header?: {
@@ -430,7 +430,7 @@ export interface paths {
         };
       };
       responses: {
-        /** @description The file's bytes with its recorded media type; a blob that no longer hashes to the recorded digest is refused (422 invalid_evidence, or 412 precondition_failed), never served. */
+        /** @description The file's bytes with its recorded media type (application/octet-stream for one stored before media types were checked that no header can carry); a blob that no longer hashes to the recorded digest is refused (422 invalid_evidence, or 412 precondition_failed), never served. */
         200: {
           headers: {
             /** @description attachment; filename="<last segment of the path>" */
