@@ -12,6 +12,7 @@ export * from './gate-result.js';
 export * from './identity.js';
 export * from './lineage-digest.js';
 export * from './linear-regex.js';
+export * from './media-type.js';
 export * from './metrics.js';
 export * from './notification-events.js';
 export * from './notification-links.js';

@@ -179,7 +179,7 @@ export const modelRoutes: RoutesPlugin = async (app, { useCases }) => {
     {
       schema: {
         tags: ['versions'],
-        summary: 'The evidence attached to a version, with digests',
+        summary: 'The evidence attached to a version, with digests (any role on the model)',
         params: versionParams,
         response: { 200: listOf('Evidence'), ...errors },
       },
@@ -221,7 +221,11 @@ export const modelRoutes: RoutesPlugin = async (app, { useCases }) => {
           required: ['path'],
           properties: {
             path: { type: 'string', minLength: 1, description: 'Relative path, e.g. metrics.json' },
-            mediaType: { type: 'string', description: 'Defaults to one inferred from the path.' },
+            mediaType: {
+              type: 'string',
+              description:
+                'An RFC 9110 media type (type/subtype; name=value parameters), ASCII, at most 255 characters; anything else is 400. Defaults to one inferred from the path.',
+            },
           },
         },
         body: {
@@ -277,7 +281,7 @@ export const modelRoutes: RoutesPlugin = async (app, { useCases }) => {
         response: {
           200: {
             description:
-              "The file's bytes with its recorded media type; a blob that no longer hashes to the recorded digest is refused (422 invalid_evidence, or 412 precondition_failed), never served.",
+              "The file's bytes with its recorded media type (application/octet-stream for one stored before media types were checked that no header can carry); a blob that no longer hashes to the recorded digest is refused (422 invalid_evidence, or 412 precondition_failed), never served.",
             headers: {
               'content-disposition': {
                 type: 'string',
@@ -304,7 +308,7 @@ export const modelRoutes: RoutesPlugin = async (app, { useCases }) => {
       });
       return (
         reply
-          .type(file.record.mediaType)
+          .type(file.mediaType)
           .header('content-disposition', attachmentDisposition(file.filename))
           .header('digest', file.record.digest)
           // Uploaded bytes (HTML included) are never rendered or sniffed as this origin's page.

@@ -21,6 +21,9 @@ export const rolloutRoutes: RoutesPlugin = async (app, { useCases }) => {
       schema: {
         tags: ['rollouts'],
         summary: 'Canary rollouts, oldest first, by status and model',
+        description:
+          'Only the rollouts of models the caller holds a role on (a global role holds for every ' +
+          'model), as one rollout is read; a `model` the caller holds no role on is 403.',
         querystring: rolloutsQuery,
         response: { 200: rolloutListSchema, ...errors },
       },

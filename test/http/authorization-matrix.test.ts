@@ -77,6 +77,7 @@ const table: Record<string, Rule> = {
   'post /api/v1/models/{name}/versions': ['admin', 'model_owner', 'mlops'],
   'get /api/v1/models/{name}/versions': anyRole,
   'get /api/v1/models/{name}/versions/{version}': anyRole,
+  // Evidence (list, files, pack) is read like the model's decisions: global roles here.
   'get /api/v1/models/{name}/versions/{version}/evidence': anyRole,
   'get /api/v1/models/{name}/versions/{version}/evidence/content': anyRole,
   'post /api/v1/models/{name}/versions/{version}/evidence': ['admin', 'model_owner', 'mlops'],
@@ -294,6 +295,15 @@ async function send(route: string, authorization: string | undefined) {
   return { status: response.statusCode, body: response.body };
 }
 
+async function get(url: string, authorization: string | undefined) {
+  const response = await app.inject({
+    method: 'GET',
+    url,
+    headers: authorization ? { authorization } : {},
+  });
+  return { status: response.statusCode, body: response.body };
+}
+
 async function seedRegistry(): Promise<void> {
   await setupModel(h, 'recommender', model, 'medium');
   await addVersion(h, { model, version: 'b1', dir: 'recommender/baseline' });
@@ -444,4 +454,107 @@ describe('an admin bound to one model', () => {
     });
     expect(response.statusCode, response.body).toBe(201);
   });
+});
+
+/**
+ * A caller holding every role, each bound to a model other than the one the matrix reads. Each read
+ * route is classified: `refused` (403, audited), `filtered` (200 without a trace of the model),
+ * `registry` (the registry's shape — models, versions, serving — is for any role, by design), or
+ * `unscoped` (names no model: hashes and signatures, the caller itself). A new read route fails
+ * the first test until it is classified here.
+ */
+describe('a caller whose roles are all bound to another model', () => {
+  type Scope = 'refused' | 'filtered' | 'registry' | 'unscoped';
+  const reads: Record<string, Scope> = {
+    'get /healthz': 'unscoped',
+    'get /api/v1/sign-in': 'unscoped',
+    'get /api/v1/me': 'unscoped',
+    'get /api/v1/audit/checkpoints/latest': 'unscoped',
+    'get /api/v1/audit/checkpoints': 'unscoped',
+    'get /api/v1/audit/proofs/consistency': 'unscoped',
+    // Counts across the registry, no model named.
+    'get /metrics': 'registry',
+    'get /api/v1/models': 'registry',
+    'get /api/v1/models/{name}': 'registry',
+    'get /api/v1/models/{name}/versions': 'registry',
+    'get /api/v1/models/{name}/versions/{version}': 'registry',
+    'get /api/v1/models/{name}/serving': 'registry',
+    'get /api/v1/models/{name}/versions/{version}/evidence': 'refused',
+    'get /api/v1/models/{name}/versions/{version}/evidence/content': 'refused',
+    'get /api/v1/models/{name}/versions/{version}/evidence-pack': 'refused',
+    'get /api/v1/models/{name}/history': 'refused',
+    'get /api/v1/models/{name}/policy': 'refused',
+    'post /api/v1/models/{name}/versions/{version}/dry-run': 'refused',
+    'post /api/v1/policies/backtest': 'refused',
+    'get /api/v1/requests': 'refused',
+    'get /api/v1/requests/{id}': 'refused',
+    'get /api/v1/decisions/{id}': 'refused',
+    'post /api/v1/decisions/{id}/replay': 'refused',
+    'get /api/v1/rollouts/{id}': 'refused',
+    'get /api/v1/rollouts/{id}/timeline': 'refused',
+    'get /api/v1/audit/entries': 'refused',
+    'get /api/v1/audit/proofs/inclusion/{seq}': 'refused',
+    'get /api/v1/audit/state': 'refused',
+    'get /api/v1/users': 'refused',
+    'get /api/v1/tokens': 'refused',
+    'get /api/v1/webhooks': 'refused',
+    'get /api/v1/webhooks/{id}': 'refused',
+    'get /api/v1/webhooks/{id}/deliveries': 'refused',
+    'get /api/v1/rollouts': 'filtered',
+    'get /api/v1/reviews': 'filtered',
+    'get /api/v1/board': 'filtered',
+    'get /api/v1/inbox': 'filtered',
+  };
+  /** For each filtered route, a global caller who does see the model there, and the query. */
+  const witnesses: Record<string, { caller: Caller; query?: string }> = {
+    'get /api/v1/rollouts': { caller: 'auditor' },
+    // The review is recorded by the matrix above: no longer due, still listed under `all`.
+    'get /api/v1/reviews': { caller: 'auditor', query: '?status=all' },
+    'get /api/v1/board': { caller: 'auditor' },
+    // The pending requests a product owner may still sign.
+    'get /api/v1/inbox': { caller: 'product_owner' },
+  };
+  const readOnlyPosts = Object.keys(reads).filter((r) => r.startsWith('post '));
+  const elsewhere = 'elsewhere-model';
+  let outsider = '';
+
+  beforeAll(async () => {
+    await setupModel(h, 'recommender', elsewhere, 'medium');
+    await createUser(h.deps, people.admin, { id: 'u.elsewhere' });
+    for (const role of roles)
+      await grantRole(h.deps, people.admin, { userId: 'u.elsewhere', role, model: elsewhere });
+    outsider = `Bearer ${(await createToken(h.deps, people.admin, { userId: 'u.elsewhere' })).token}`;
+  });
+
+  it('classifies every read route of the served OpenAPI document', async () => {
+    const served = (await servedRoutes()).filter(
+      (r) => r.startsWith('get ') || readOnlyPosts.includes(r),
+    );
+    expect(served.sort()).toEqual(Object.keys(reads).sort());
+  });
+
+  for (const [route, scope] of Object.entries(reads)) {
+    it(`${route}: ${scope}`, async () => {
+      const before = actions(h).length;
+      const witness = witnesses[route];
+      const { status, body } = witness?.query
+        ? await get(`${callFor(route).url}${witness.query}`, outsider)
+        : await send(route, outsider);
+      if (scope === 'refused') {
+        expect(status, body).toBe(403);
+        expect(JSON.parse(body).code).toBe('forbidden');
+        expect(actions(h).slice(before)).toContain('access.denied');
+        return;
+      }
+      expect(status, body).toBe(200);
+      if (scope !== 'filtered') return;
+      // `home-feed` also names the canary's model, home-feed-canary; the witness sees it.
+      expect(body).not.toContain(model);
+      if (!witness) throw new Error(`No witness for ${route}`);
+      const seen = witness.query
+        ? await get(`${callFor(route).url}${witness.query}`, bearer.get(witness.caller))
+        : await send(route, bearer.get(witness.caller));
+      expect(seen.body).toContain(model);
+    });
+  }
 });

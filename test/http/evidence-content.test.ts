@@ -1,7 +1,8 @@
 /**
  * GET …/evidence/content?path=: one evidence file as attached, on SQLite and PostgreSQL (and the
- * in-memory fake): its bytes, media type, name and digest; any role may read it, no role is
- * refused and audited; a missing path is 404; a changed blob is refused, never served.
+ * in-memory fake): its bytes, media type, name and digest; a role on the model (or a global one)
+ * may read it and the evidence list, no role or a role on another model is refused and audited;
+ * a missing path is 404; a changed blob is refused, never served.
  */
 import type { FastifyInstance } from 'fastify';
 import { afterEach, expect, it } from 'vitest';
@@ -15,6 +16,11 @@ const identity = testIdentity();
 const ci = identity.bearer('ci.pipeline', 'mlops');
 const auditor = identity.bearer('ada.auditor', 'auditor');
 const nobody = identity.bearer('nick.nobody');
+const ownerHere = identity.bearerWith('olga.owner', [{ role: 'model_owner', model }]);
+const ownerElsewhere = identity.bearerWith('eve.elsewhere', [
+  { role: 'model_owner', model: 'other-model' },
+  { role: 'auditor', model: 'other-model' },
+]);
 const servers: FastifyInstance[] = [];
 afterEach(async () => {
   for (const app of servers.splice(0)) await app.close();
@@ -88,6 +94,38 @@ forEachStore('evidence download route', (open) => {
     expect(page.headers['content-disposition']).toMatch(/^attachment; filename="report.html"/);
     expect(page.headers['x-content-type-options']).toBe('nosniff');
     expect(page.headers['content-security-policy']).toBe("default-src 'none'; sandbox");
+  });
+
+  it('refuses the list and the files to a role on another model (audited), as the pack', async () => {
+    const h = await open();
+    const app = await seeded(h);
+    const list = (authorization: string) =>
+      app.inject({
+        url: `/api/v1/models/${model}/versions/1/evidence`,
+        headers: { authorization },
+      });
+    for (const read of [
+      () => list(ownerElsewhere),
+      () => download(app, 'report.html', ownerElsewhere),
+    ]) {
+      const refused = await read();
+      expect(refused.statusCode, refused.body).toBe(403);
+      expect(refused.json().code).toBe('forbidden');
+      expect((await readAudit(h)).at(-1)).toMatchObject({
+        action: 'access.denied',
+        actor: { id: 'eve.elsewhere' },
+      });
+    }
+    const pack = await app.inject({
+      url: `/api/v1/models/${model}/versions/1/evidence-pack`,
+      headers: { authorization: ownerElsewhere },
+    });
+    expect(pack.statusCode).toBe(403);
+    // A role bound to this model reads both.
+    expect((await list(ownerHere)).statusCode).toBe(200);
+    const file = await download(app, 'robustness/zone é.csv', ownerHere);
+    expect(file.statusCode).toBe(200);
+    expect(file.rawPayload.equals(csv)).toBe(true);
   });
 
   it('refuses a caller without a role (audited), a missing path and a changed blob', async () => {

@@ -14,6 +14,8 @@ export interface TestIdentity {
   directory: IdentityDirectory;
   /** `Authorization` header value for a user, created on first use with the given roles. */
   bearer(userId: string, ...roles: string[]): string;
+  /** The same, with role bindings that may name a model (`{ role, model }`). */
+  bearerWith(userId: string, bindings: RoleBinding[]): string;
 }
 
 export function testIdentity(): TestIdentity {
@@ -30,14 +32,17 @@ export function testIdentity(): TestIdentity {
       findAccount: async (userId) => (roles.has(userId) ? {} : undefined),
     },
     bearer(userId, ...userRoles) {
+      return this.bearerWith(
+        userId,
+        userRoles.map((role) => ({ role })),
+      );
+    },
+    bearerWith(userId, bindings) {
       const existing = issued.get(userId);
       if (existing) return existing;
       const token = createApiToken();
       tokens.set(token.id, { hashedSecret: hashTokenSecret(token.secret), userId });
-      roles.set(
-        userId,
-        userRoles.map((role) => ({ role })),
-      );
+      roles.set(userId, bindings);
       const header = `Bearer ${token.display}`;
       issued.set(userId, header);
       return header;

@@ -2,7 +2,9 @@ import {
   ClearanceError,
   checkEvidenceContent,
   checkEvidencePaths,
+  checkMediaType,
   classifyEvidenceFile,
+  displayEvidencePath,
   type EvidenceRecord,
   evidenceMediaType,
   evidenceSetDigest,
@@ -93,7 +95,10 @@ function rememberLineage(
   }
 }
 
-/** The files' paths and format limits on their own, before any I/O: every problem at once. */
+/**
+ * The files' paths, given media types and format limits on their own, before any I/O: every
+ * problem at once.
+ */
 export function assertEvidenceFiles(files: readonly EvidenceFile[]): void {
   assertEvidencePaths(
     [],
@@ -101,10 +106,26 @@ export function assertEvidenceFiles(files: readonly EvidenceFile[]): void {
   );
   refuse(
     files.flatMap((f) => {
-      const problem = checkEvidenceContent(f.path, f.bytes);
+      const problem = mediaTypeProblem(f) ?? checkEvidenceContent(f.path, f.bytes);
       return problem ? [problem] : [];
     }),
   );
+}
+
+/**
+ * A given media type is served as the file's `Content-Type` on every download, and evidence rows
+ * are never changed: one a header cannot carry is refused here, not stored for good.
+ */
+function mediaTypeProblem(file: EvidenceFile): { message: string; fix: string } | undefined {
+  if (file.mediaType === undefined) return undefined;
+  const problem = checkMediaType(file.mediaType);
+  if (problem === undefined) return undefined;
+  const shown = JSON.stringify(file.mediaType.slice(0, 60));
+  const more = file.mediaType.length > 60 ? '…' : '';
+  return {
+    message: `The media type ${shown}${more} of evidence file ${displayEvidencePath(file.path)} is not an RFC 9110 media type: ${problem}.`,
+    fix: 'Give type/subtype with optional ;name=value parameters in ASCII, at most 255 characters (text/csv; charset=utf-8), or leave mediaType out to infer it from the path.',
+  };
 }
 
 /** Bytes already in the blob store, one per file in order. */

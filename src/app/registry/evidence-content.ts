@@ -2,6 +2,7 @@
 import { createHash } from 'node:crypto';
 import {
   ClearanceError,
+  checkMediaType,
   type EvidenceRecord,
   notFound,
   type Principal,
@@ -14,11 +15,17 @@ export interface EvidenceContent {
   bytes: Uint8Array;
   /** The file's own name (the last segment of its evidence path). */
   filename: string;
+  /**
+   * The `Content-Type` to serve: the recorded media type, or `application/octet-stream` for a
+   * row stored before uploads were checked with one no header can carry (evidence rows are
+   * immutable, so such a row stays; its bytes are still served).
+   */
+  mediaType: string;
 }
 
 /**
- * The bytes of the evidence file at `path` on a version (any role, like the evidence list; a
- * refusal is audited as `access.denied`). The bytes are read whole and checked against the
+ * The bytes of the evidence file at `path` on a version (a role on the model, like the evidence
+ * list and pack; a refusal is audited as `access.denied`). The bytes are read whole and checked against the
  * recorded digest and size before any is returned: a changed blob is refused
  * (`precondition_failed`), never served. Evidence files are bounded by the upload limits.
  */
@@ -32,6 +39,7 @@ export async function readEvidenceContent(
     principal,
     action: 'evidence.read',
     subject: { type: 'registry', id: 'evidence.read' },
+    model: input.model,
     what: `evidence of ${id}`,
   };
   const record = await guardedRead(deps, read, () =>
@@ -57,5 +65,13 @@ export async function readEvidenceContent(
       problems: [{ message, fix: 'Restore the blob from a backup; evidence is immutable.' }],
     });
   }
-  return { record, bytes, filename: record.path.slice(record.path.lastIndexOf('/') + 1) };
+  return {
+    record,
+    bytes,
+    filename: record.path.slice(record.path.lastIndexOf('/') + 1),
+    mediaType:
+      checkMediaType(record.mediaType) === undefined
+        ? record.mediaType
+        : 'application/octet-stream',
+  };
 }

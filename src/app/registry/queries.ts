@@ -146,14 +146,20 @@ export async function getServing(
   });
 }
 
-/** The evidence attached to a version: path, kind, digest, size, who attached it and when. */
+/**
+ * The evidence attached to a version: path, kind, digest, size, who attached it and when. Like
+ * the evidence pack and the files themselves, for those holding a role on the model.
+ */
 export async function listEvidence(
   deps: AppDeps,
   principal: Principal,
   input: { model: string; version: string },
 ): Promise<EvidenceRecord[]> {
   const id = `${input.model}@${input.version}`;
-  const read = registryRead(principal, 'evidence.list', `evidence of ${id}`);
+  const read = {
+    ...registryRead(principal, 'evidence.list', `evidence of ${id}`),
+    model: input.model,
+  };
   return guardedRead(deps, read, () =>
     deps.store.read(async (tx) => {
       if (!(await tx.versions.get(input.model, input.version)))

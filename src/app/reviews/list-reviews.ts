@@ -1,8 +1,7 @@
 import { invalidInput, type Principal } from '../../domain/index.js';
 import type { AppDeps } from '../shared/app-deps.js';
-import { rolesFor } from '../shared/authorise.js';
 import { loadPolicy } from '../shared/load-policy.js';
-import { guardedRead } from '../shared/read-access.js';
+import { canReadModel, guardedRead } from '../shared/read-access.js';
 import {
   type EmergencyReviewState,
   emergencyReviewState,
@@ -49,8 +48,7 @@ export async function listReviews(
       const items: ReviewItem[] = [];
       for (const request of requests) {
         if (!hasReview(request)) continue;
-        if (principal.kind !== 'system' && rolesFor(principal, request.model).length === 0)
-          continue;
+        if (!canReadModel(principal, request.model)) continue;
         const policy = await loadPolicy(tx, request.policyDigest);
         const { evaluation, state } = await emergencyReviewState(tx, { request, policy, now });
         if (status === 'due' && state.reviewComplete) continue;

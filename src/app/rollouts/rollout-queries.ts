@@ -1,8 +1,12 @@
-/** Reads of rollouts: one by id, or a list by status and model. */
+/**
+ * Reads of rollouts: one by id, or a list by status and model. Both need a role on the rollout's
+ * model (global roles hold for every model); the list keeps only the rollouts the caller could
+ * read one by one.
+ */
 import { notFound, type Principal } from '../../domain/index.js';
 import type { RolloutStatus } from '../../rollout/index.js';
 import type { AppDeps } from '../shared/app-deps.js';
-import { guardedRead } from '../shared/read-access.js';
+import { canReadModel, guardedRead } from '../shared/read-access.js';
 import { type RolloutView, rolloutActions, rolloutView } from './rollout-view.js';
 
 export async function getRollout(
@@ -51,7 +55,10 @@ export async function listRollouts(
           ...(input.model !== undefined ? { model: input.model } : {}),
         }),
       );
-      return rows.map((row) => rolloutView(row));
+      // Without a model filter the read needs any role; each row, a role on its model.
+      return rows
+        .filter((row) => canReadModel(principal, row.model))
+        .map((row) => rolloutView(row));
     },
   );
 }

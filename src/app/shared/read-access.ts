@@ -14,6 +14,14 @@ function mayRead(principal: Principal, model: string | undefined): boolean {
   return model === undefined ? principal.roles.length > 0 : rolesFor(principal, model).length > 0;
 }
 
+/**
+ * Whether one model's records may be shown to the principal: what a list across models keeps of
+ * its rows, so it never shows a record that the read of that one record would refuse.
+ */
+export function canReadModel(principal: Principal, model: string): boolean {
+  return mayRead(principal, model);
+}
+
 /** Throws `forbidden` unless the principal may read `what` (of `model`, when given). */
 function assertMayRead(input: { principal: Principal; model?: string; what: string }): void {
   if (mayRead(input.principal, input.model)) return;

@@ -342,7 +342,7 @@ export interface paths {
     };
   };
   "/api/v1/models/{name}/versions/{version}/evidence": {
-    /** The evidence attached to a version, with digests */
+    /** The evidence attached to a version, with digests (any role on the model) */
     get: {
       parameters: {
         path: {
@@ -377,7 +377,7 @@ export interface paths {
         query: {
           /** @description Relative path, e.g. metrics.json */
           path: string;
-          /** @description Defaults to one inferred from the path. */
+          /** @description An RFC 9110 media type (type/subtype; name=value parameters), ASCII, at most 255 characters; anything else is 400. Defaults to one inferred from the path. */
           mediaType?: string;
         };
         header?: {
@@ -430,7 +430,7 @@ export interface paths {
         };
       };
       responses: {
-        /** @description The file's bytes with its recorded media type; a blob that no longer hashes to the recorded digest is refused (422 invalid_evidence, or 412 precondition_failed), never served. */
+        /** @description The file's bytes with its recorded media type (application/octet-stream for one stored before media types were checked that no header can carry); a blob that no longer hashes to the recorded digest is refused (422 invalid_evidence, or 412 precondition_failed), never served. */
         200: {
           headers: {
             /** @description attachment; filename="<last segment of the path>" */
@@ -1746,7 +1746,10 @@ export interface paths {
     };
   };
   "/api/v1/rollouts": {
-    /** Canary rollouts, oldest first, by status and model */
+    /**
+     * Canary rollouts, oldest first, by status and model
+     * @description Only the rollouts of models the caller holds a role on (a global role holds for every model), as one rollout is read; a `model` the caller holds no role on is 403.
+     */
     get: {
       parameters: {
         query?: {
