@@ -171,6 +171,8 @@ export function gateRunBudgets(config: Config): GateRunBudgets {
     timeBudgetSeconds: config.gateTimeBudgetSeconds,
     memoryBudgetMb: config.gateMemoryBudgetMb,
     workers: config.gateWorkers,
+    advisoryQueuePerWorker: config.gateAdvisoryQueuePerWorker,
+    governedQueuePerWorker: config.gateGovernedQueuePerWorker,
   };
 }
 

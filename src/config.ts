@@ -281,6 +281,22 @@ const configSchema = z.strictObject({
     .describe(
       'Worker threads that run gates, each one run at a time; further runs wait their turn. Kept alive between runs; a stopped worker is replaced.',
     ),
+  gateAdvisoryQueuePerWorker: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(1024)
+    .describe(
+      'Gate runs of replays, backtests and dry runs that may wait for a worker, per `gateWorkers`; past it such runs are refused with 503 `busy` and Retry-After. A waiting run holds no evidence (it is read when a worker takes the run), and an identical run already waiting or under way is joined, not queued again.',
+    ),
+  gateGovernedQueuePerWorker: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(4096)
+    .describe(
+      'Gate runs of requests, executions and emergency expiry that may wait for a worker, per `gateWorkers`, in a queue of their own that workers serve first, so replays never crowd them out; past it they are refused with 503 `busy`.',
+    ),
   prometheusUrl: z
     .union([z.literal(''), z.url({ protocol: /^https?$/ })])
     .describe(
@@ -417,6 +433,8 @@ const configDefaults: z.infer<typeof configSchema> = {
   gateTimeBudgetSeconds: 30,
   gateMemoryBudgetMb: 1024,
   gateWorkers: 2,
+  gateAdvisoryQueuePerWorker: 4,
+  gateGovernedQueuePerWorker: 32,
   prometheusUrl: '',
   prometheusTimeoutSeconds: 10,
   publicUrl: 'http://127.0.0.1:8080',
@@ -484,6 +502,8 @@ const configEnvironment: Record<keyof Config, readonly string[]> = {
   gateTimeBudgetSeconds: ['CLEARANCE_GATE_TIME_BUDGET_SECONDS'],
   gateMemoryBudgetMb: ['CLEARANCE_GATE_MEMORY_BUDGET_MB'],
   gateWorkers: ['CLEARANCE_GATE_WORKERS'],
+  gateAdvisoryQueuePerWorker: ['CLEARANCE_GATE_ADVISORY_QUEUE_PER_WORKER'],
+  gateGovernedQueuePerWorker: ['CLEARANCE_GATE_GOVERNED_QUEUE_PER_WORKER'],
   prometheusUrl: ['CLEARANCE_PROMETHEUS_URL'],
   prometheusTimeoutSeconds: ['CLEARANCE_PROMETHEUS_TIMEOUT_SECONDS'],
   publicUrl: ['CLEARANCE_PUBLIC_URL'],

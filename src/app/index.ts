@@ -61,6 +61,7 @@ export {
 export {
   GateResultCache,
   type GateResultCacheLimits,
+  gateRunKey,
 } from './gate-evaluation/gate-result-cache.js';
 export {
   type AccessDenialThrottle,
