@@ -84,13 +84,21 @@ const configSchema = z.strictObject({
     .int()
     .positive()
     .describe(
-      'Evidence bytes one user may upload per `uploadQuotaWindowSeconds` (every upload counts, attached or not); over it uploads are refused with 429 `quota_exceeded` and nothing is stored.',
+      'Evidence bytes one user may upload per `uploadQuotaWindowSeconds` (every upload counts, attached or not; each file counts 65,536 bytes besides its own, so many small files are not free); over it uploads are refused with 429 `quota_exceeded` and nothing is stored.',
     ),
   uploadQuotaWindowSeconds: z.coerce
     .number()
     .int()
     .positive()
     .describe('The rolling window of `uploadQuotaBytes`, in seconds.'),
+  maxEvidenceFilesPerVersion: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(100_000)
+    .describe(
+      'Evidence files one version may hold (already attached ones count; every gate run of the version reads every file); an upload past it is refused with 400 `invalid_input` and nothing is stored.',
+    ),
   blobGcIntervalSeconds: z.coerce
     .number()
     .int()
@@ -397,6 +405,7 @@ const configDefaults: z.infer<typeof configSchema> = {
   trustProxy: '',
   uploadQuotaBytes: 2 * 1024 * 1024 * 1024,
   uploadQuotaWindowSeconds: 24 * 3600,
+  maxEvidenceFilesPerVersion: 1000,
   blobGcIntervalSeconds: 3600,
   blobGcGraceSeconds: 3600,
   blobStore: 'file',
@@ -466,6 +475,7 @@ const configEnvironment: Record<keyof Config, readonly string[]> = {
   trustProxy: ['CLEARANCE_TRUST_PROXY'],
   uploadQuotaBytes: ['CLEARANCE_UPLOAD_QUOTA_BYTES'],
   uploadQuotaWindowSeconds: ['CLEARANCE_UPLOAD_QUOTA_WINDOW_SECONDS'],
+  maxEvidenceFilesPerVersion: ['CLEARANCE_MAX_EVIDENCE_FILES_PER_VERSION'],
   blobGcIntervalSeconds: ['CLEARANCE_BLOB_GC_INTERVAL_SECONDS'],
   blobGcGraceSeconds: ['CLEARANCE_BLOB_GC_GRACE_SECONDS'],
   blobStore: ['CLEARANCE_BLOB_STORE'],

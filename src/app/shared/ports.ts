@@ -419,6 +419,7 @@ export interface BlobUpload {
   id: string;
   principalId: string;
   digest: string;
+  /** Bytes charged against the upload quota: the file's, plus the per-file charge. */
   size: number;
   at: string;
 }
@@ -430,7 +431,7 @@ export interface BlobUpload {
 export interface BlobUploadRepository {
   /** Records the uploads (of one attach) together, a statement per few hundred. */
   record(...uploads: BlobUpload[]): Promise<void>;
-  /** Bytes `principalId` uploaded at or after `since`. */
+  /** Bytes charged to `principalId` for uploads at or after `since`. */
   bytesSince(principalId: string, since: string): Promise<number>;
   /** Whether `digest` was uploaded at or after `since`: its attach may still be in flight. */
   uploadedSince(digest: string, since: string): Promise<boolean>;
