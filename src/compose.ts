@@ -171,6 +171,8 @@ export function gateRunBudgets(config: Config): GateRunBudgets {
     timeBudgetSeconds: config.gateTimeBudgetSeconds,
     memoryBudgetMb: config.gateMemoryBudgetMb,
     workers: config.gateWorkers,
+    advisoryQueuePerWorker: config.gateAdvisoryQueuePerWorker,
+    governedQueuePerWorker: config.gateGovernedQueuePerWorker,
   };
 }
 
@@ -210,7 +212,7 @@ export function appDeps(
   store: Store,
   blobs: BlobStore,
   budgets: GateRunBudgets,
-  uploadQuota?: UploadQuota,
+  uploads: { quota?: UploadQuota; evidenceFilesPerVersion?: number } = {},
 ): AppDeps & { gateRunner: GateWorkerPool } {
   return {
     store,
@@ -222,7 +224,10 @@ export function appDeps(
     ids: uuidV7(),
     tokens: apiTokenIssuer,
     hotReads: hotReads(store),
-    ...(uploadQuota ? { uploadQuota } : {}),
+    ...(uploads.quota ? { uploadQuota: uploads.quota } : {}),
+    ...(uploads.evidenceFilesPerVersion !== undefined
+      ? { evidenceFilesPerVersion: uploads.evidenceFilesPerVersion }
+      : {}),
   };
 }
 
@@ -310,7 +315,10 @@ export async function openRegistry(
     blobStore.close();
     throw error;
   }
-  const deps = appDeps(store, blobStore.blobs, gateRunBudgets(config), uploadQuotaOf(config));
+  const deps = appDeps(store, blobStore.blobs, gateRunBudgets(config), {
+    quota: uploadQuotaOf(config),
+    evidenceFilesPerVersion: config.maxEvidenceFilesPerVersion,
+  });
   const directory = principalCache(storeDirectory(store));
   const notifications = notificationsOf(config);
   const kpiSource = kpiSourceOf(config);

@@ -84,13 +84,21 @@ const configSchema = z.strictObject({
     .int()
     .positive()
     .describe(
-      'Evidence bytes one user may upload per `uploadQuotaWindowSeconds` (every upload counts, attached or not); over it uploads are refused with 429 `quota_exceeded` and nothing is stored.',
+      'Evidence bytes one user may upload per `uploadQuotaWindowSeconds` (every upload counts, attached or not; each file counts 65,536 bytes besides its own, so many small files are not free); over it uploads are refused with 429 `quota_exceeded` and nothing is stored.',
     ),
   uploadQuotaWindowSeconds: z.coerce
     .number()
     .int()
     .positive()
     .describe('The rolling window of `uploadQuotaBytes`, in seconds.'),
+  maxEvidenceFilesPerVersion: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(100_000)
+    .describe(
+      'Evidence files one version may hold (already attached ones count; every gate run of the version reads every file); an upload past it is refused with 400 `invalid_input` and nothing is stored.',
+    ),
   blobGcIntervalSeconds: z.coerce
     .number()
     .int()
@@ -281,6 +289,22 @@ const configSchema = z.strictObject({
     .describe(
       'Worker threads that run gates, each one run at a time; further runs wait their turn. Kept alive between runs; a stopped worker is replaced.',
     ),
+  gateAdvisoryQueuePerWorker: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(1024)
+    .describe(
+      'Gate runs of replays, backtests and dry runs that may wait for a worker, per `gateWorkers`; past it such runs are refused with 503 `busy` and Retry-After. A waiting run holds no evidence (it is read when a worker takes the run), and an identical run already waiting or under way is joined, not queued again.',
+    ),
+  gateGovernedQueuePerWorker: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(4096)
+    .describe(
+      'Gate runs of requests, executions and emergency expiry that may wait for a worker, per `gateWorkers`, in a queue of their own that workers serve first, so replays never crowd them out; past it they are refused with 503 `busy`.',
+    ),
   prometheusUrl: z
     .union([z.literal(''), z.url({ protocol: /^https?$/ })])
     .describe(
@@ -381,6 +405,7 @@ const configDefaults: z.infer<typeof configSchema> = {
   trustProxy: '',
   uploadQuotaBytes: 2 * 1024 * 1024 * 1024,
   uploadQuotaWindowSeconds: 24 * 3600,
+  maxEvidenceFilesPerVersion: 1000,
   blobGcIntervalSeconds: 3600,
   blobGcGraceSeconds: 3600,
   blobStore: 'file',
@@ -417,6 +442,8 @@ const configDefaults: z.infer<typeof configSchema> = {
   gateTimeBudgetSeconds: 30,
   gateMemoryBudgetMb: 1024,
   gateWorkers: 2,
+  gateAdvisoryQueuePerWorker: 4,
+  gateGovernedQueuePerWorker: 32,
   prometheusUrl: '',
   prometheusTimeoutSeconds: 10,
   publicUrl: 'http://127.0.0.1:8080',
@@ -448,6 +475,7 @@ const configEnvironment: Record<keyof Config, readonly string[]> = {
   trustProxy: ['CLEARANCE_TRUST_PROXY'],
   uploadQuotaBytes: ['CLEARANCE_UPLOAD_QUOTA_BYTES'],
   uploadQuotaWindowSeconds: ['CLEARANCE_UPLOAD_QUOTA_WINDOW_SECONDS'],
+  maxEvidenceFilesPerVersion: ['CLEARANCE_MAX_EVIDENCE_FILES_PER_VERSION'],
   blobGcIntervalSeconds: ['CLEARANCE_BLOB_GC_INTERVAL_SECONDS'],
   blobGcGraceSeconds: ['CLEARANCE_BLOB_GC_GRACE_SECONDS'],
   blobStore: ['CLEARANCE_BLOB_STORE'],
@@ -484,6 +512,8 @@ const configEnvironment: Record<keyof Config, readonly string[]> = {
   gateTimeBudgetSeconds: ['CLEARANCE_GATE_TIME_BUDGET_SECONDS'],
   gateMemoryBudgetMb: ['CLEARANCE_GATE_MEMORY_BUDGET_MB'],
   gateWorkers: ['CLEARANCE_GATE_WORKERS'],
+  gateAdvisoryQueuePerWorker: ['CLEARANCE_GATE_ADVISORY_QUEUE_PER_WORKER'],
+  gateGovernedQueuePerWorker: ['CLEARANCE_GATE_GOVERNED_QUEUE_PER_WORKER'],
   prometheusUrl: ['CLEARANCE_PROMETHEUS_URL'],
   prometheusTimeoutSeconds: ['CLEARANCE_PROMETHEUS_TIMEOUT_SECONDS'],
   publicUrl: ['CLEARANCE_PUBLIC_URL'],

@@ -61,6 +61,7 @@ export {
 export {
   GateResultCache,
   type GateResultCacheLimits,
+  gateRunKey,
 } from './gate-evaluation/gate-result-cache.js';
 export {
   type AccessDenialThrottle,
@@ -150,7 +151,11 @@ export { type RegisterVersionInput, registerVersion } from './registry/register-
 export { type RegistryMetrics, registryMetrics } from './registry/registry-metrics.js';
 export type { RegistryUseCases } from './registry/registry-use-cases.js';
 export { setModelPolicy } from './registry/set-model-policy.js';
-export { assertWithinUploadQuota, type UploadQuota } from './registry/upload-quota.js';
+export {
+  assertWithinUploadQuota,
+  type UploadQuota,
+  uploadChargePerFile,
+} from './registry/upload-quota.js';
 export { type BacktestReport, backtestPolicy, parseSince } from './replay/backtest-policy.js';
 export { type GateSummary, type ReplayReport, replayDecision } from './replay/replay-decision.js';
 export type { BacktestInput, ReplayUseCases } from './replay/replay-use-cases.js';

@@ -13,6 +13,7 @@ export const errorCodes = [
   'precondition_failed',
   'audit_unavailable',
   'quota_exceeded',
+  'busy',
 ] as const;
 
 export type ErrorCode = (typeof errorCodes)[number];

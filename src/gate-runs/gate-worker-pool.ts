@@ -6,10 +6,15 @@
  * dies, answers `error` for every gate of the run, saying which budget and how to raise it.
  *
  * A run's evidence reaches its worker as bytes held in memory, or, past `inMemoryRunBytes`, as a
- * temporary directory it was unpacked into (materialised-run.ts).
+ * temporary directory it was unpacked into (materialised-run.ts) — read only once a worker takes
+ * the run, so a waiting run holds its evidence records and nothing more (ADR 035).
  *
  * Workers are kept between runs (starting one costs a module load; a run on a warm worker costs
- * one message each way) and replaced when stopped. Runs beyond the pool's size wait in order.
+ * one message each way) and replaced when stopped. Runs beyond the pool's size wait in order,
+ * `governed` ones (requests, executions) before `advisory` ones (replay, backtest, dry run), each
+ * kind in a queue of its own bound; a run that finds its queue full is refused (`busy`). A run
+ * identical to one waiting or under way (same `gateRunKey`) joins it: N identical replays cost
+ * one run.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -24,9 +29,20 @@ import {
   type GateRunInput,
   type GateRunner,
   type GateRunPhase,
+  type GateRunPriority,
   type GateRunStats,
+  gateRunKey,
 } from '../app/index.js';
 import type { GateResult } from '../domain/index.js';
+import {
+  busy,
+  cancelled,
+  crashed,
+  type Failure,
+  notStarted,
+  overMemory,
+  overTime,
+} from './gate-run-failures.js';
 import {
   inMemoryRunBytes,
   isHeldInMemory,
@@ -42,15 +58,32 @@ export interface GateRunBudgets {
   memoryBudgetMb: number;
   /** Worker threads, each running one run at a time. */
   workers: number;
+  /** Advisory runs (replay, backtest, dry run) that may wait, per worker; default 4. */
+  advisoryQueuePerWorker?: number;
+  /** Governed runs (requests, executions) that may wait, per worker; default 32. */
+  governedQueuePerWorker?: number;
 }
+
+const defaultQueuePerWorker: Record<GateRunPriority, number> = { advisory: 4, governed: 32 };
 
 /** A worker that has not said `ready` by then is stopped: a start never hangs a run. */
 const startupTimeoutMs = 60_000;
 
+interface Waiter {
+  resolve: (results: GateResult[]) => void;
+  reject: (error: unknown) => void;
+}
+
+/** One run, for every caller that asked for it while it waited or ran. */
 interface Job {
   id: number;
-  run: MaterialisedRun;
-  resolve: (results: GateResult[]) => void;
+  key: string;
+  input: GateRunInput;
+  priority: GateRunPriority;
+  waiters: Waiter[];
+  /** Its temporary directory, once a worker took it and its evidence is too large to hold. */
+  dir?: string | undefined;
+  settled: boolean;
   phase?: GateRunPhase;
 }
 
@@ -61,8 +94,6 @@ interface Slot {
   job?: Job | undefined;
   timer?: NodeJS.Timeout | undefined;
 }
-
-type Failure = { explanation: string; details: Record<string, unknown> & { gateRun: GateRunEnd } };
 
 /**
  * Starts a worker on gate-worker.js; from TypeScript source (tests, `tsx`), on gate-worker.ts
@@ -83,7 +114,10 @@ export class GateWorkerPool implements GateRunner {
   readonly #budgets: GateRunBudgets;
   readonly #inMemoryRunBytes: number;
   readonly #slots = new Set<Slot>();
-  readonly #queue: Job[] = [];
+  readonly #queues: Record<GateRunPriority, Job[]> = { governed: [], advisory: [] };
+  readonly #limits: Record<GateRunPriority, number>;
+  /** Runs waiting or under way, by `gateRunKey`: an identical run joins one of these. */
+  readonly #inFlight = new Map<string, Job>();
   readonly #ended: Record<GateRunEnd, number> = {
     completed: 0,
     over_time_budget: 0,
@@ -99,27 +133,49 @@ export class GateWorkerPool implements GateRunner {
     this.#blobs = input.blobs;
     this.#budgets = input.budgets;
     this.#inMemoryRunBytes = input.inMemoryRunBytes ?? inMemoryRunBytes;
+    const { workers } = input.budgets;
+    this.#limits = {
+      advisory: workers * (input.budgets.advisoryQueuePerWorker ?? defaultQueuePerWorker.advisory),
+      governed: workers * (input.budgets.governedQueuePerWorker ?? defaultQueuePerWorker.governed),
+    };
   }
 
-  async run(input: GateRunInput): Promise<GateResult[]> {
-    if (isHeldInMemory(input, this.#inMemoryRunBytes)) {
-      return this.#queued(await materialiseRun(this.#blobs, input));
+  run(input: GateRunInput): Promise<GateResult[]> {
+    const priority = input.priority ?? 'governed';
+    const key = gateRunKey(input);
+    const same = this.#inFlight.get(key);
+    if (same) return this.#join(same, priority);
+    const job: Job = { id: this.#nextId++, key, input, priority, waiters: [], settled: false };
+    if (this.#closed) {
+      const answer = this.#join(job, priority);
+      this.#fail(job, cancelled());
+      return answer;
     }
-    const dir = await mkdtemp(join(tmpdir(), 'clearance-gate-run-'));
-    try {
-      return await this.#queued(await materialiseRun(this.#blobs, input, dir));
-    } finally {
-      await rm(dir, { recursive: true, force: true });
+    const queue = this.#queues[priority];
+    if (queue.length >= this.#limits[priority]) {
+      return Promise.reject(busy(priority, this.#limits[priority]));
     }
+    const answer = this.#join(job, priority);
+    this.#inFlight.set(key, job);
+    queue.push(job);
+    this.#dispatch();
+    return answer;
   }
 
-  #queued(run: MaterialisedRun): Promise<GateResult[]> {
-    return new Promise<GateResult[]>((resolve) => {
-      const job = { id: this.#nextId++, run, resolve };
-      if (this.#closed) return this.#fail(job, cancelled());
-      this.#queue.push(job);
-      this.#dispatch();
-    });
+  /**
+   * Another caller of `job`'s run. A governed caller joining an advisory run still waiting takes
+   * it into the governed queue: it must not wait behind replays.
+   */
+  #join(job: Job, priority: GateRunPriority): Promise<GateResult[]> {
+    if (priority === 'governed' && job.priority === 'advisory') {
+      const at = this.#queues.advisory.indexOf(job);
+      if (at !== -1) {
+        this.#queues.advisory.splice(at, 1);
+        this.#queues.governed.push(job);
+      }
+      job.priority = 'governed';
+    }
+    return new Promise<GateResult[]>((resolve, reject) => job.waiters.push({ resolve, reject }));
   }
 
   /** What the pool is doing now, and how its runs ended (for /metrics). */
@@ -128,7 +184,7 @@ export class GateWorkerPool implements GateRunner {
     return {
       workers: this.#slots.size,
       running,
-      queued: this.#queue.length,
+      queued: this.#queues.governed.length + this.#queues.advisory.length,
       ended: { ...this.#ended },
     };
   }
@@ -141,7 +197,9 @@ export class GateWorkerPool implements GateRunner {
   /** Stops every worker; runs under way or waiting answer `error` (the server is stopping). */
   async close(): Promise<void> {
     this.#closed = true;
-    for (const job of this.#queue.splice(0)) this.#fail(job, cancelled());
+    for (const queue of Object.values(this.#queues)) {
+      for (const job of queue.splice(0)) this.#fail(job, cancelled());
+    }
     const stopping = [...this.#slots].map((slot) => {
       const job = slot.job;
       const done = this.#stop(slot);
@@ -151,14 +209,20 @@ export class GateWorkerPool implements GateRunner {
     await Promise.all(stopping);
   }
 
+  /** The next run to take: governed first, each queue in order. */
+  #next(): Job | undefined {
+    return this.#queues.governed.shift() ?? this.#queues.advisory.shift();
+  }
+
   /** Hands waiting runs to idle workers, and starts workers (up to the pool's size) for the rest. */
   #dispatch(): void {
     for (const slot of this.#slots) {
-      const job = slot.ready && slot.job === undefined ? this.#queue.shift() : undefined;
+      const job = slot.ready && slot.job === undefined ? this.#next() : undefined;
       if (job) this.#start(slot, job);
     }
+    const waiting = this.#queues.governed.length + this.#queues.advisory.length;
     let starting = [...this.#slots].filter((s) => !s.ready).length;
-    while (this.#queue.length > starting && this.#slots.size < this.#budgets.workers) {
+    while (waiting > starting && this.#slots.size < this.#budgets.workers) {
       this.#spawn();
       starting += 1;
     }
@@ -179,15 +243,43 @@ export class GateWorkerPool implements GateRunner {
     this.#slots.add(slot);
   }
 
+  /** The worker takes the run: only now is its evidence read, then the run's budget starts. */
   #start(slot: Slot, job: Job): void {
     slot.job = job;
     slot.worker.ref();
-    slot.timer = setTimeout(() => this.#overTime(slot), this.#budgets.timeBudgetSeconds * 1000);
-    const request: WorkerRequest = { id: job.id, run: job.run };
+    void this.#load(job).then(
+      (run) => {
+        // Stopped or closed while the evidence was read: the run was answered already.
+        if (slot.job !== job || slot.stopped) return;
+        slot.timer = setTimeout(() => this.#overTime(slot), this.#budgets.timeBudgetSeconds * 1000);
+        const request: WorkerRequest = { id: job.id, run };
+        try {
+          slot.worker.postMessage(request);
+        } catch (error) {
+          this.#finish(slot, crashed(job.phase, error));
+        }
+      },
+      (error: unknown) => {
+        if (slot.job !== job || slot.stopped) return;
+        slot.job = undefined;
+        slot.worker.unref();
+        this.#settle(job, (w) => w.reject(error));
+        this.#dispatch();
+      },
+    );
+  }
+
+  async #load(job: Job): Promise<MaterialisedRun> {
+    if (isHeldInMemory(job.input, this.#inMemoryRunBytes)) {
+      return materialiseRun(this.#blobs, job.input);
+    }
+    const dir = await mkdtemp(join(tmpdir(), 'clearance-gate-run-'));
+    job.dir = dir;
     try {
-      slot.worker.postMessage(request);
-    } catch (error) {
-      this.#finish(slot, crashed(job, error));
+      return await materialiseRun(this.#blobs, job.input, dir);
+    } finally {
+      // Answered meanwhile (its worker died, shutdown): the directory is nobody's.
+      if (job.settled) removeRunDir(job);
     }
   }
 
@@ -204,7 +296,7 @@ export class GateWorkerPool implements GateRunner {
     if (job === undefined || job.id !== reply.id) return;
     if (reply.type === 'phase') job.phase = reply.phase;
     else if (reply.type === 'done') this.#finish(slot, reply.results);
-    else this.#finish(slot, crashed(job, new Error(reply.reason)));
+    else this.#finish(slot, crashed(job.phase, new Error(reply.reason)));
   }
 
   #finish(slot: Slot, outcome: GateResult[] | Failure): void {
@@ -214,20 +306,33 @@ export class GateWorkerPool implements GateRunner {
     slot.worker.unref();
     if (job && Array.isArray(outcome)) {
       this.#ended.completed += 1;
-      job.resolve(outcome);
+      this.#answer(job, outcome);
     } else if (job && !Array.isArray(outcome)) this.#fail(job, outcome);
     this.#dispatch();
   }
 
   #fail(job: Job, failure: Failure): void {
     this.#ended[failure.details.gateRun] += 1;
-    job.resolve(failedGateRun(job.run, failure));
+    this.#answer(job, failedGateRun(job.input, failure));
+  }
+
+  /** Every caller gets results of its own: one caller's changes never reach another's. */
+  #answer(job: Job, results: GateResult[]): void {
+    this.#settle(job, (w, i) => w.resolve(i === 0 ? results : structuredClone(results)));
+  }
+
+  #settle(job: Job, each: (waiter: Waiter, index: number) => void): void {
+    if (job.settled) return;
+    job.settled = true;
+    if (this.#inFlight.get(job.key) === job) this.#inFlight.delete(job.key);
+    job.waiters.forEach(each);
+    removeRunDir(job);
   }
 
   #overTime(slot: Slot): void {
     const job = slot.job;
     void this.#stop(slot);
-    if (job) this.#fail(job, overTime(job, this.#budgets.timeBudgetSeconds));
+    if (job) this.#fail(job, overTime(job.phase, this.#budgets.timeBudgetSeconds));
     this.#dispatch();
   }
 
@@ -238,12 +343,14 @@ export class GateWorkerPool implements GateRunner {
     const job = slot.job;
     if (job) {
       const oom = (error as NodeJS.ErrnoException).code === 'ERR_WORKER_OUT_OF_MEMORY';
-      const failure = oom ? overMemory(job, this.#budgets.memoryBudgetMb) : crashed(job, error);
+      const failure = oom
+        ? overMemory(job.phase, this.#budgets.memoryBudgetMb)
+        : crashed(job.phase, error);
       this.#fail(job, failure);
     } else if (!slot.ready) {
       // A worker that cannot start fails the run it was started for, rather than being started
       // again and again for it.
-      const waiting = this.#queue.shift();
+      const waiting = this.#next();
       if (waiting) this.#fail(waiting, notStarted(error));
     }
     if (!this.#closed) this.#dispatch();
@@ -257,42 +364,10 @@ export class GateWorkerPool implements GateRunner {
   }
 }
 
-function overTime(job: Job, seconds: number): Failure {
-  const phase = describePhase(job.phase);
-  return {
-    explanation: `The gate run went over its time budget of ${seconds} s while ${phase}, so its worker was stopped and no gate of this run was judged. Make the evidence smaller or simpler, or raise gateTimeBudgetSeconds (CLEARANCE_GATE_TIME_BUDGET_SECONDS).`,
-    details: { gateRun: 'over_time_budget', budgetSeconds: seconds, phase },
-  };
-}
-
-function overMemory(job: Job, megabytes: number): Failure {
-  const phase = describePhase(job.phase);
-  return {
-    explanation: `The gate run went over its memory budget of ${megabytes} MiB while ${phase}, so its worker was stopped and no gate of this run was judged. Make the evidence smaller, or raise gateMemoryBudgetMb (CLEARANCE_GATE_MEMORY_BUDGET_MB).`,
-    details: { gateRun: 'over_memory_budget', budgetMb: megabytes, phase },
-  };
-}
-
-function crashed(job: Job, error: unknown): Failure {
-  const phase = describePhase(job.phase);
-  const reason = error instanceof Error ? error.message : String(error);
-  return {
-    explanation: `The gate run's worker thread stopped unexpectedly while ${phase} (${reason}), so no gate of this run was judged. Run it again; if it repeats, report it with the evidence digests.`,
-    details: { gateRun: 'worker_failed', reason, phase },
-  };
-}
-
-function notStarted(error: Error): Failure {
-  return {
-    explanation: `No gate worker thread could start (${error.message}), so no gate of this run was judged. Check the server log; a gateMemoryBudgetMb too small for the worker to load also causes this.`,
-    details: { gateRun: 'worker_not_started', reason: error.message },
-  };
-}
-
-function cancelled(): Failure {
-  return {
-    explanation:
-      'The gate run was cancelled because the server is shutting down; request or execute again.',
-    details: { gateRun: 'cancelled' },
-  };
+/** Removes a finished run's temporary directory, if it has one; a failure leaves litter only. */
+function removeRunDir(job: Job): void {
+  const dir = job.dir;
+  if (dir === undefined) return;
+  job.dir = undefined;
+  void rm(dir, { recursive: true, force: true }).catch(() => {});
 }

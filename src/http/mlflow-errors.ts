@@ -46,6 +46,7 @@ const fromProblem: Readonly<Record<ProblemCode, MlflowErrorCode>> = {
   precondition_failed: 'PERMISSION_DENIED',
   audit_unavailable: 'TEMPORARILY_UNAVAILABLE',
   quota_exceeded: 'REQUEST_LIMIT_EXCEEDED',
+  busy: 'TEMPORARILY_UNAVAILABLE',
   body_too_large: 'BAD_REQUEST',
   unsupported_media_type: 'BAD_REQUEST',
   route_not_found: 'ENDPOINT_NOT_FOUND',

@@ -31,6 +31,7 @@ export const problemStatus: Readonly<Record<ProblemCode, number>> = {
   precondition_failed: 412,
   audit_unavailable: 503,
   quota_exceeded: 429,
+  busy: 503,
   body_too_large: 413,
   unsupported_media_type: 415,
   route_not_found: 404,
@@ -52,6 +53,7 @@ const titles: Readonly<Record<ProblemCode, string>> = {
   precondition_failed: 'Precondition failed',
   audit_unavailable: 'Audit log unavailable',
   quota_exceeded: 'Upload quota exceeded',
+  busy: 'Server busy',
   body_too_large: 'Request body too large',
   unsupported_media_type: 'Unsupported media type',
   route_not_found: 'Route not found',
@@ -188,8 +190,16 @@ export function problemOf(error: unknown, request: FastifyRequest): ProblemDetai
   });
 }
 
+/**
+ * Seconds a client should wait before trying a refusal again (`Retry-After`), for the codes that
+ * pass with time: a gate run refused while the queue is full waits for a run or two to finish.
+ */
+const retryAfterSeconds: Readonly<Partial<Record<ProblemCode, number>>> = { busy: 5 };
+
 /** Fastify error handler: every refusal and bug becomes application/problem+json. */
 export function sendProblem(error: unknown, request: FastifyRequest, reply: FastifyReply) {
   const body = problemOf(error, request);
+  const retryAfter = retryAfterSeconds[body.code];
+  if (retryAfter !== undefined) void reply.header('retry-after', String(retryAfter));
   return reply.code(body.status).type(problemContentType).send(body);
 }

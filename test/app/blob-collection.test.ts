@@ -5,7 +5,12 @@
  */
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { attachEvidence, collectBlobs, registerVersion } from '../../src/app/index.js';
+import {
+  attachEvidence,
+  collectBlobs,
+  registerVersion,
+  uploadChargePerFile,
+} from '../../src/app/index.js';
 import type { AppDeps } from '../../src/app/shared/app-deps.js';
 import { S3BlobStore } from '../../src/evidence/s3-blob-store.js';
 import { InProcessGateRunner } from '../../src/gate-runs/index.js';
@@ -86,7 +91,11 @@ for (const backend of ['file', 's3'] as const) {
     it('refuses an upload over the per-user quota and stores nothing', async () => {
       const h = await open();
       await withVersion(h);
-      const deps: AppDeps = { ...h.deps, uploadQuota: { bytes: 100, windowSeconds: 3600 } };
+      // Each file counts a per-file charge besides its bytes.
+      const deps: AppDeps = {
+        ...h.deps,
+        uploadQuota: { bytes: 100 + 2 * uploadChargePerFile, windowSeconds: 3600 },
+      };
       const first = text('a'.repeat(60));
       const second = text('b'.repeat(50));
       await attachEvidence(deps, people.ci, {
@@ -102,7 +111,9 @@ for (const backend of ['file', 's3'] as const) {
         }),
       );
       expect(over.code).toBe('quota_exceeded');
-      expect(over.message).toContain('ci.pipeline has uploaded 60 bytes in the last 1 h');
+      expect(over.message).toContain(
+        `ci.pipeline has uploaded ${60 + uploadChargePerFile} bytes in the last 1 h`,
+      );
       expect(await h.blobs.has(digestOf(second))).toBe(false);
       // Another user has a quota of their own.
       await attachEvidence(deps, people.mlops, {

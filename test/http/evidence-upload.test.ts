@@ -93,6 +93,32 @@ describe('evidence upload authorisation', () => {
   });
 });
 
+describe('evidence files per version', () => {
+  it('answers 400 before reading the body once the version holds its most files', async () => {
+    const attached = await h.store.read((tx) => tx.evidence.list(model, 'v1'));
+    const limited = serveHarness(h, {
+      deps: { ...h.deps, evidenceFilesPerVersion: attached.length },
+      directory: identity.directory,
+    });
+    try {
+      const response = await limited.inject({
+        method: 'POST',
+        url: `/api/v1/models/${model}/versions/v1/evidence?path=one-more.md`,
+        headers: {
+          authorization: identity.bearer('olga', 'model_owner'),
+          'content-type': 'application/octet-stream',
+        },
+        payload: endlessBody(),
+      });
+      expect(response.statusCode).toBe(400);
+      expect(response.json().code).toBe('invalid_input');
+      expect(response.json().detail).toContain(`at most ${attached.length} are allowed`);
+    } finally {
+      await limited.close();
+    }
+  });
+});
+
 describe('evidence upload quota', () => {
   it('answers 429 problem details to an upload over the quota and stores nothing', async () => {
     const limited = serveHarness(h, {

@@ -16,6 +16,7 @@ const expectedStatus = {
   precondition_failed: 412,
   audit_unavailable: 503,
   quota_exceeded: 429,
+  busy: 503,
 } as const;
 
 let close: (() => Promise<void>) | undefined;
@@ -51,6 +52,8 @@ describe('problem details', () => {
         headers: { authorization: identity.bearer('ann', 'admin') },
       });
       expect(response.statusCode).toBe(expectedStatus[code]);
+      // Only a refusal that passes with time says when to try again.
+      expect(response.headers['retry-after']).toBe(code === 'busy' ? '5' : undefined);
       expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
       expect(response.json()).toEqual({
         type: `https://clearance.dev/problems/${code}`,

@@ -32,9 +32,11 @@ interface Kept {
 /**
  * The key of a run: SHA-256 over its whole input — the gates and evaluation set (from the policy
  * version), every candidate and baseline evidence record (path, kind, content digest, size, …)
- * and the bypassed gates. Two inputs built the same way from the same rows give the same text.
+ * and the bypassed gates (not its priority: how a run waits changes nothing it answers). Two
+ * inputs built the same way from the same rows give the same text. A worker pool merges runs in
+ * flight by this key.
  */
-function gateRunKey(input: GateRunInput): string {
+export function gateRunKey(input: GateRunInput): string {
   const text = JSON.stringify([
     input.gates,
     input.evaluationSet ?? null,

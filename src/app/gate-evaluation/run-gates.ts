@@ -13,7 +13,7 @@ import {
   type VersionView,
 } from '../../domain/index.js';
 import type { AppDeps } from '../shared/app-deps.js';
-import type { GateRunInput, Repositories } from '../shared/ports.js';
+import type { GateRunInput, GateRunPriority, Repositories } from '../shared/ports.js';
 import { type AheadRun, cachedGateRun } from './gate-result-cache.js';
 
 export interface GateRun {
@@ -34,6 +34,7 @@ export function storedGateRun(input: {
   candidate: readonly EvidenceRecord[];
   baseline?: readonly EvidenceRecord[] | undefined;
   bypass: readonly string[];
+  priority?: GateRunPriority | undefined;
 }): GateRunInput {
   return {
     gates: input.transition.gates,
@@ -41,6 +42,7 @@ export function storedGateRun(input: {
     candidate: input.candidate,
     baseline: input.baseline,
     bypass: input.bypass,
+    ...(input.priority ? { priority: input.priority } : {}),
   };
 }
 
@@ -64,6 +66,8 @@ export interface GateRunTarget {
    * nothing written since (`versions.getBeside`): not read again.
    */
   production?: readonly Pick<VersionView, 'version'>[] | undefined;
+  /** `advisory` for a run that decides nothing (a dry run); `governed` when absent. */
+  priority?: GateRunPriority | undefined;
 }
 
 /** Reads what a run evaluates: the version's evidence and the baseline version's, as stored now. */
@@ -88,6 +92,7 @@ export async function readGateRunInputs(
       candidate: records,
       baseline: baselineRecords,
       bypass: target.bypass,
+      priority: target.priority,
     }),
     records,
     ...(production && baselineRecords

@@ -19,9 +19,16 @@ import { auditRecord } from '../shared/audit-record.js';
 import { assertAnyRole, guarded } from '../shared/authorise.js';
 import { readLineageBytes } from '../shared/lineage-readings.js';
 import { loadModel, loadPolicy } from '../shared/load-policy.js';
+import { mapLimited } from '../shared/map-limited.js';
 import type { Repositories } from '../shared/ports.js';
 import { versionRegistrars } from './register-version.js';
-import { assertWithinUploadQuota, recordUploads } from './upload-quota.js';
+import { assertWithinUploadQuota, chargedBytes, recordUploads } from './upload-quota.js';
+
+/** Evidence files a version may hold when the configuration says nothing else. */
+const defaultEvidenceFilesPerVersion = 1000;
+
+/** Blobs stored at once by one attach: enough to overlap writes, few descriptors. */
+const storingAtOnce = 8;
 
 export interface EvidenceFile {
   path: string;
@@ -56,7 +63,7 @@ export async function attachEvidence(
   // Recorded before the bytes are stored: the quota counts them, and blob collection keeps them
   // through its grace period while this attach is in flight.
   await recordUploads(deps, principal, input.files);
-  const stored = await Promise.all(input.files.map((f) => deps.blobs.put(f.bytes)));
+  const stored = await storeBlobs(deps, input.files);
   rememberLineage(deps, input.files, stored);
   const subject = { type: 'version', id: `${input.model}@${input.version}` };
   const context = { actor: principal, action: 'evidence.attach', subject };
@@ -65,6 +72,7 @@ export async function attachEvidence(
       // Again under the model's lock: another upload may have added a clashing path meanwhile.
       const { model, version, existing } = await loadTarget(tx, {
         ...input,
+        deps,
         principal,
         paths,
         forUpdate: true,
@@ -73,6 +81,38 @@ export async function attachEvidence(
       return insertEvidence(tx, { deps, principal, model, version, existing, files, stored });
     }),
   );
+}
+
+/** The files' bytes in the blob store, a few at a time; one result per file, in order. */
+export function storeBlobs(
+  deps: Pick<AppDeps, 'blobs'>,
+  files: readonly EvidenceFile[],
+): Promise<StoredBlob[]> {
+  return mapLimited(files, storingAtOnce, (f) => deps.blobs.put(f.bytes));
+}
+
+/**
+ * Refuses (`invalid_input`) evidence that would take a version over its number of files
+ * (`maxEvidenceFilesPerVersion`): the files already attached count, a path attached already does
+ * not count again. Every gate run of the version reads every file.
+ */
+export function assertEvidenceFileCount(
+  deps: Pick<AppDeps, 'evidenceFilesPerVersion'>,
+  input: { id: string; existing: readonly string[]; paths: readonly string[] },
+): void {
+  const limit = deps.evidenceFilesPerVersion ?? defaultEvidenceFilesPerVersion;
+  const attached = new Set(input.existing);
+  const added = new Set(input.paths.filter((p) => !attached.has(p))).size;
+  if (added === 0 || attached.size + added <= limit) return;
+  const message = `Version ${input.id} would hold ${attached.size + added} evidence files (${attached.size} attached, ${added} new); at most ${limit} are allowed per version.`;
+  throw new ClearanceError('invalid_input', message, {
+    problems: [
+      {
+        message,
+        fix: 'Combine small files (one JSON or CSV file holds many records), or ask an operator to raise maxEvidenceFilesPerVersion.',
+      },
+    ],
+  });
 }
 
 /**
@@ -129,7 +169,7 @@ function mediaTypeProblem(file: EvidenceFile): { message: string; fix: string } 
 }
 
 /** Bytes already in the blob store, one per file in order. */
-type StoredBlob = { digest: string; size: number };
+export type StoredBlob = { digest: string; size: number };
 
 /**
  * Inside the caller's transaction, under the model's lock: the files' records (an identical file
@@ -207,6 +247,7 @@ export async function assertMayAttachEvidence(
   await guarded(deps, { actor: principal, action: 'evidence.attach', subject }, () =>
     deps.store.read((tx) =>
       loadTarget(tx, {
+        deps,
         model: input.model,
         version: input.version,
         principal,
@@ -214,13 +255,16 @@ export async function assertMayAttachEvidence(
       }),
     ),
   );
-  if (input.bytes !== undefined) await assertWithinUploadQuota(deps, principal, input.bytes);
+  if (input.bytes !== undefined) {
+    await assertWithinUploadQuota(deps, principal, chargedBytes(input.bytes));
+  }
 }
 
 /** The model and the version's evidence, once the principal may attach and the paths fit. */
 async function loadTarget(
   tx: Repositories,
   input: {
+    deps: Pick<AppDeps, 'evidenceFilesPerVersion'>;
     model: string;
     version: string;
     principal: Principal;
@@ -243,10 +287,13 @@ async function loadTarget(
     );
   }
   const existing = await tx.evidence.list(model.name, input.version);
-  assertEvidencePaths(
-    existing.map((e) => e.path),
-    input.paths,
-  );
+  const existingPaths = existing.map((e) => e.path);
+  assertEvidencePaths(existingPaths, input.paths);
+  assertEvidenceFileCount(input.deps, {
+    id: `${model.name}@${version.version}`,
+    existing: existingPaths,
+    paths: input.paths,
+  });
   return { model, version, existing };
 }
 

@@ -8,7 +8,13 @@ import type { AppDeps } from '../shared/app-deps.js';
 import { assertAnyRole, guarded } from '../shared/authorise.js';
 import { loadModel } from '../shared/load-policy.js';
 import type { Repositories } from '../shared/ports.js';
-import { assertEvidenceFiles, type EvidenceFile, insertEvidence } from './attach-evidence.js';
+import {
+  assertEvidenceFileCount,
+  assertEvidenceFiles,
+  type EvidenceFile,
+  insertEvidence,
+  storeBlobs,
+} from './attach-evidence.js';
 import {
   assertVersionInput,
   insertVersion,
@@ -36,6 +42,11 @@ export async function registerVersionWithEvidence(
   const fields = input.version;
   assertVersionInput(fields);
   assertEvidenceFiles(input.evidence);
+  assertEvidenceFileCount(deps, {
+    id: `${fields.model}@${fields.version}`,
+    existing: [],
+    paths: input.evidence.map((f) => f.path),
+  });
   const subject = { type: 'version', id: `${fields.model}@${fields.version}` };
   const context = { actor: principal, action: 'version.register', subject };
   // Nothing reaches the blob store before the caller is known to be allowed to register here.
@@ -51,7 +62,7 @@ export async function registerVersionWithEvidence(
     }),
   );
   if (input.evidence.length > 0) await recordUploads(deps, principal, input.evidence);
-  const stored = await Promise.all(input.evidence.map((f) => deps.blobs.put(f.bytes)));
+  const stored = await storeBlobs(deps, input.evidence);
   return guarded(deps, context, () =>
     deps.store.transaction(async (tx) => {
       const named = input.nameInTransaction

@@ -7,6 +7,18 @@ import { createHash } from 'node:crypto';
 import { ClearanceError, type Principal } from '../../domain/index.js';
 import type { AppDeps } from '../shared/app-deps.js';
 
+/**
+ * What each uploaded file costs against the quota besides its bytes: a file is a blob file, an
+ * evidence row, a line of its audit entry and a read in every later gate run of its version,
+ * whatever its size, so 5,000 empty files are not free.
+ */
+export const uploadChargePerFile = 64 * 1024;
+
+/** Bytes a file counts against the quota: its own and the per-file charge. */
+export function chargedBytes(bytes: number): number {
+  return bytes + uploadChargePerFile;
+}
+
 /** From Config: `uploadQuotaBytes` per `uploadQuotaWindowSeconds`, per user. */
 export interface UploadQuota {
   bytes: number;
@@ -15,7 +27,7 @@ export interface UploadQuota {
 
 function quotaExceeded(principal: Principal, quota: UploadQuota, used: number, size: number) {
   const hours = quotaWindowText(quota.windowSeconds);
-  const message = `${principal.id} has uploaded ${used} bytes in the last ${hours}; ${size} more would exceed the upload quota of ${quota.bytes} bytes.`;
+  const message = `${principal.id} has uploaded ${used} bytes in the last ${hours}; ${size} more (each file counts ${uploadChargePerFile} bytes besides its own) would exceed the upload quota of ${quota.bytes} bytes.`;
   return new ClearanceError('quota_exceeded', message, {
     problems: [
       {
@@ -35,8 +47,9 @@ function windowStart(deps: AppDeps, quota: UploadQuota): string {
 }
 
 /**
- * Refuses (`quota_exceeded`, nothing written) when `size` more bytes would take the principal
- * over its quota. The HTTP edge calls it with the declared Content-Length before reading a body.
+ * Refuses (`quota_exceeded`, nothing written) when `size` more bytes (charged: see
+ * `chargedBytes`) would take the principal over its quota. The HTTP edge calls it with one file's
+ * declared Content-Length before reading a body.
  */
 export async function assertWithinUploadQuota(
   deps: AppDeps,
@@ -62,7 +75,7 @@ export async function recordUploads(
   files: readonly { bytes: Uint8Array }[],
 ): Promise<void> {
   const at = deps.clock.now().toISOString();
-  const size = files.reduce((sum, f) => sum + f.bytes.byteLength, 0);
+  const size = files.reduce((sum, f) => sum + chargedBytes(f.bytes.byteLength), 0);
   await deps.store.transaction(async (tx) => {
     const quota = deps.uploadQuota;
     if (quota !== undefined) {
@@ -74,7 +87,7 @@ export async function recordUploads(
         id: deps.ids.next(),
         principalId: principal.id,
         digest: `sha256:${createHash('sha256').update(file.bytes).digest('hex')}`,
-        size: file.bytes.byteLength,
+        size: chargedBytes(file.bytes.byteLength),
         at,
       })),
     );

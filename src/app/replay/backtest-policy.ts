@@ -261,6 +261,7 @@ async function backtestOne(
           )
         : undefined,
       bypass,
+      priority: 'advisory',
     }),
   );
   const runFailure = gates.find((g) => g.details.runFailed === true);

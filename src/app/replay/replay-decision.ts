@@ -121,6 +121,7 @@ async function replay(deps: AppDeps, decisionId: string): Promise<ReplayReport> 
           )
         : undefined,
       bypass: decision.bypass,
+      priority: 'advisory',
     }),
   );
   // Emergencies decided before their sign-offs were required (no `signOff`) had none to count.

@@ -34,6 +34,8 @@ export interface AppDeps {
   denials?: AccessDenialThrottle;
   /** Per-user upload quota; none when absent (tests that do not exercise it). */
   uploadQuota?: UploadQuota;
+  /** Evidence files one version may hold (`maxEvidenceFilesPerVersion`); 1,000 when absent. */
+  evidenceFilesPerVersion?: number;
   /**
    * Webhook, Slack and email delivery with the configuration's routing rules; the server and the
    * CLI always set it. Without it, subscriptions cannot be created and events are settled with

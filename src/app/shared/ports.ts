@@ -90,13 +90,23 @@ export interface GateRunInput {
   baseline?: readonly EvidenceRecord[] | undefined;
   /** Gates an emergency change bypasses: still evaluated, marked `bypassed`. */
   bypass: readonly string[];
+  /**
+   * How the run waits for a worker; not part of what it evaluates (`governed` when absent).
+   * `governed` runs (requests, executions, emergency expiry) go before `advisory` ones (replay,
+   * backtest, dry run), and each kind has its own queue bound (ADR 035).
+   */
+  priority?: GateRunPriority | undefined;
 }
+
+/** Runs that decide a transition, and runs that only report (ADR 035). */
+export type GateRunPriority = 'governed' | 'advisory';
 
 /**
  * Reads stored evidence and evaluates a run's gates. Whatever the evidence holds, it answers one
  * result per gate and never throws on its account: unreadable evidence is an `error` of the gates
  * that needed it (a broken baseline, of the gates that compare with it), and a run over its time
- * or memory budget is an `error` of every gate of the run, naming the budget.
+ * or memory budget is an `error` of every gate of the run, naming the budget. A runner whose
+ * queue for the run's priority is full refuses it (`busy`) before reading anything.
  */
 export interface GateRunner {
   run(input: GateRunInput): Promise<GateResult[]>;
@@ -414,6 +424,7 @@ export interface BlobUpload {
   id: string;
   principalId: string;
   digest: string;
+  /** Bytes charged against the upload quota: the file's, plus the per-file charge. */
   size: number;
   at: string;
 }
@@ -425,7 +436,7 @@ export interface BlobUpload {
 export interface BlobUploadRepository {
   /** Records the uploads (of one attach) together, a statement per few hundred. */
   record(...uploads: BlobUpload[]): Promise<void>;
-  /** Bytes `principalId` uploaded at or after `since`. */
+  /** Bytes charged to `principalId` for uploads at or after `since`. */
   bytesSince(principalId: string, since: string): Promise<number>;
   /** Whether `digest` was uploaded at or after `since`: its attach may still be in flight. */
   uploadedSince(digest: string, since: string): Promise<boolean>;

@@ -69,6 +69,8 @@ export async function dryRunTransition(
           model: model.name,
           version: version.version,
           bypass: [],
+          // A dry run decides nothing: it waits behind requests and executions (ADR 035).
+          priority: 'advisory',
         });
         return {
           model: model.name,
