@@ -58,7 +58,8 @@ function serialise(value: unknown, place: Place | undefined, ancestors: Set<obje
 }
 
 function serialiseObject(value: object, place: Place | undefined, ancestors: Set<object>): string {
-  if (ancestors.has(value)) throw new Error(`canonicalJson: ${pathOf(place)} refers back to itself`);
+  if (ancestors.has(value))
+    throw new Error(`canonicalJson: ${pathOf(place)} refers back to itself`);
   ancestors.add(value);
   try {
     if (Array.isArray(value)) {

@@ -83,9 +83,9 @@ for (const backend of ['file', 's3'] as const) {
       ).toBe('not_found');
       expect(await h.blobs.has(digestOf(bytes))).toBe(false);
       const used = await h.store.read((tx) =>
-        tx.blobUploads.bytesSince(people.ci.id, '2000-01-01T00:00:00.000Z'),
+        tx.blobUploads.usageSince(people.ci.id, '2000-01-01T00:00:00.000Z'),
       );
-      expect(used).toBe(0);
+      expect(used).toStrictEqual({ files: 0, bytes: 0 });
     });
 
     it('refuses an upload over the per-user quota and stores nothing', async () => {

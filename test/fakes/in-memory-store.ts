@@ -116,10 +116,10 @@ function blobUploadRepo(s: MemoryState): Pick<Repositories, 'blobUploads'> {
       record: async (...uploads) => {
         for (const upload of uploads) s.blobUploads.push(copy(upload));
       },
-      bytesSince: async (principalId, since) =>
-        s.blobUploads
-          .filter((u) => u.principalId === principalId && u.at >= since)
-          .reduce((sum, u) => sum + u.size, 0),
+      usageSince: async (principalId, since) => {
+        const mine = s.blobUploads.filter((u) => u.principalId === principalId && u.at >= since);
+        return { files: mine.length, bytes: mine.reduce((sum, u) => sum + u.size, 0) };
+      },
       uploadedSince: async (digest, since) =>
         s.blobUploads.some((u) => u.digest === digest && u.at >= since),
       isReferenced: async (digest) => s.evidence.some((e) => e.digest === digest),

@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import { ClearanceError, type Principal } from '../../domain/index.js';
 import type { AppDeps } from '../shared/app-deps.js';
+import type { Repositories } from '../shared/ports.js';
 
 /**
  * What each uploaded file costs against the quota besides its bytes: a file is a blob file, an
@@ -17,6 +18,15 @@ export const uploadChargePerFile = 64 * 1024;
 /** Bytes a file counts against the quota: its own and the per-file charge. */
 export function chargedBytes(bytes: number): number {
   return bytes + uploadChargePerFile;
+}
+
+/**
+ * What the ledger's uploads in the window count against the quota. The ledger keeps each file's
+ * own size (a fact); the charge is applied here, so a change of the charge applies to every row.
+ */
+async function chargedSince(tx: Repositories, principalId: string, since: string): Promise<number> {
+  const { files, bytes } = await tx.blobUploads.usageSince(principalId, since);
+  return bytes + files * uploadChargePerFile;
 }
 
 /** From Config: `uploadQuotaBytes` per `uploadQuotaWindowSeconds`, per user. */
@@ -59,7 +69,7 @@ export async function assertWithinUploadQuota(
   const quota = deps.uploadQuota;
   if (quota === undefined) return;
   const used = await deps.store.read((tx) =>
-    tx.blobUploads.bytesSince(principal.id, windowStart(deps, quota)),
+    chargedSince(tx, principal.id, windowStart(deps, quota)),
   );
   if (used + size > quota.bytes) throw quotaExceeded(principal, quota, used, size);
 }
@@ -79,7 +89,7 @@ export async function recordUploads(
   await deps.store.transaction(async (tx) => {
     const quota = deps.uploadQuota;
     if (quota !== undefined) {
-      const used = await tx.blobUploads.bytesSince(principal.id, windowStart(deps, quota));
+      const used = await chargedSince(tx, principal.id, windowStart(deps, quota));
       if (used + size > quota.bytes) throw quotaExceeded(principal, quota, used, size);
     }
     await tx.blobUploads.record(
@@ -87,7 +97,7 @@ export async function recordUploads(
         id: deps.ids.next(),
         principalId: principal.id,
         digest: `sha256:${createHash('sha256').update(file.bytes).digest('hex')}`,
-        size: chargedBytes(file.bytes.byteLength),
+        size: file.bytes.byteLength,
         at,
       })),
     );

@@ -436,8 +436,8 @@ export interface BlobUpload {
 export interface BlobUploadRepository {
   /** Records the uploads (of one attach) together, a statement per few hundred. */
   record(...uploads: BlobUpload[]): Promise<void>;
-  /** Bytes charged to `principalId` for uploads at or after `since`. */
-  bytesSince(principalId: string, since: string): Promise<number>;
+  /** Files `principalId` uploaded at or after `since`, and their bytes. */
+  usageSince(principalId: string, since: string): Promise<{ files: number; bytes: number }>;
   /** Whether `digest` was uploaded at or after `since`: its attach may still be in flight. */
   uploadedSince(digest: string, since: string): Promise<boolean>;
   /** Whether any evidence record references `digest`. */

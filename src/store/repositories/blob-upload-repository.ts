@@ -21,14 +21,20 @@ export function blobUploadRepository(context: RepositoryContext): BlobUploadRepo
           .execute();
       }
     },
-    async bytesSince(principalId, since) {
+    async usageSince(principalId, since) {
       const row = await db
         .selectFrom('blob_uploads')
-        .select((eb) => eb.fn.sum<number | string | null>('size').as('bytes'))
+        .select((eb) => [
+          eb.fn.countAll<number | string>().as('files'),
+          eb.fn.sum<number | string | null>('size').as('bytes'),
+        ])
         .where('principal_id', '=', principalId)
         .where('uploaded_at', '>=', since)
         .executeTakeFirst();
-      return row?.bytes == null ? 0 : int(row.bytes);
+      return {
+        files: row === undefined ? 0 : int(row.files),
+        bytes: row?.bytes == null ? 0 : int(row.bytes),
+      };
     },
     async uploadedSince(digest, since) {
       const row = await db
