@@ -478,15 +478,17 @@ const triggerFunctions = [
 
 /**
  * Fixes the search path of a trigger function (a function without arguments) of the current
- * schema to that schema: the function then finds its tables in a session whose search path does
- * not name them, such as a logical replication apply worker (`search_path = ''`). Follows every
- * `create or replace` of the function, which clears the setting. Repeatable.
+ * schema to that schema, then `pg_temp`: the function then finds its tables in a session whose
+ * search path does not name them, such as a logical replication apply worker (`search_path =
+ * ''`), and never a temporary table of the same name, which PostgreSQL would otherwise search
+ * first (migration 0023). Follows every `create or replace` of the function, which clears the
+ * setting. Repeatable.
  */
 function pinSearchPath(name: string): string {
   return `do $$
 begin
-  execute format('alter function %I.%I() set search_path = %I', current_schema(), '${name}',
-    current_schema());
+  execute format('alter function %I.%I() set search_path = %I, pg_temp', current_schema(),
+    '${name}', current_schema());
 end;
 $$`;
 }

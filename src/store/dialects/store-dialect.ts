@@ -171,9 +171,11 @@ export interface StoreDialect {
   fireAlwaysStatements(): string[];
   /**
    * Statements that fix the search path of every trigger function of Clearance's to the schema
-   * the migrations run in (PostgreSQL: `ALTER FUNCTION … SET search_path`; migration 0021, ADR
-   * 027): a trigger enabled ALWAYS fires in a logical replication apply worker too, whose
-   * `search_path` is empty, and must still find its tables. SQLite has no search path: none.
+   * the migrations run in, then `pg_temp` (PostgreSQL: `ALTER FUNCTION … SET search_path`;
+   * migrations 0021 and 0023, ADR 027): a trigger enabled ALWAYS fires in a logical replication
+   * apply worker too, whose `search_path` is empty, and must still find its tables; and a
+   * temporary table of the same name must not stand in for them (`pg_temp`, unless named, is
+   * searched first). SQLite has no search path: none.
    */
   searchPathStatements(): string[];
   /**

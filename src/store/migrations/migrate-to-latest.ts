@@ -21,6 +21,7 @@ import { dataVersion } from './0018-data-version.js';
 import { identityEpochTriggers } from './0019-identity-epoch-triggers.js';
 import { triggersFireAlways } from './0020-triggers-fire-always.js';
 import { triggerSearchPath } from './0021-trigger-search-path.js';
+import { triggerSearchPathTempLast } from './0023-trigger-search-path-temp-last.js';
 import type { MigrationFactory } from './migration-context.js';
 
 const migrations: Record<string, MigrationFactory> = {
@@ -45,6 +46,8 @@ const migrations: Record<string, MigrationFactory> = {
   '0019-identity-epoch-triggers': identityEpochTriggers,
   '0020-triggers-fire-always': triggersFireAlways,
   '0021-trigger-search-path': triggerSearchPath,
+  // 0022 comes from another branch and goes before 0023 (a database must not run 0023 first).
+  '0023-trigger-search-path-temp-last': triggerSearchPathTempLast,
 };
 
 /** Migration names in order; a test template database is keyed by them. */
