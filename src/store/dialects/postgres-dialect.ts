@@ -218,6 +218,7 @@ export function postgresDialect(options: PostgresOptions): StoreDialect {
       `create trigger ${table}_no_truncate before truncate on ${table} ` +
         'for each statement execute function clearance_refuse_change()',
     ],
+    refuseExistingKeyStatements: () => [],
     dropAppendOnlyStatements: (table) => [
       `drop trigger if exists ${table}_append_only on ${table}`,
       `drop trigger if exists ${table}_no_truncate on ${table}`,

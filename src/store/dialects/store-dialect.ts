@@ -138,10 +138,23 @@ export interface StoreDialect {
   ): Promise<{ entry: AppendedAuditEntry | undefined } | undefined>;
   /** DDL that `appendAuditEntry` needs (migration 0016); none on SQLite. */
   auditAppendStatements(): string[];
-  /** SQL statements that make `table` refuse UPDATE and DELETE (and TRUNCATE where it exists). */
+  /**
+   * SQL statements that make `table` refuse UPDATE and DELETE (and TRUNCATE where it exists), and
+   * on SQLite an INSERT of a key it holds (`refuseExistingKeyStatements`).
+   */
   appendOnlyStatements(table: string): string[];
   /** Statements that drop the append-only triggers again, for tamper tests and repairs. */
   dropAppendOnlyStatements(table: string): string[];
+  /**
+   * Statements that make the append-only `table` refuse an INSERT whose key it already holds
+   * (migration 0024): SQLite's `INSERT OR REPLACE` and `REPLACE INTO` delete the row in the way
+   * without firing its DELETE trigger (`recursive_triggers` is off in every connection that does
+   * not turn it on), and so rewrote an entry. SQLite: a BEFORE INSERT trigger probing the primary
+   * key (`create trigger if not exists`, repeatable); its refusal reads, to the service, as the
+   * unique violation the insert would have met. PostgreSQL: none (no REPLACE; `ON CONFLICT DO
+   * UPDATE` fires the UPDATE trigger).
+   */
+  refuseExistingKeyStatements(table: string): string[];
   /**
    * Triggers that add to `version_changes.changes` of a row's `model` whenever a row of `table`
    * is inserted, updated or deleted, in the changing statement's transaction: the per-model

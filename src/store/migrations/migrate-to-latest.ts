@@ -22,6 +22,7 @@ import { identityEpochTriggers } from './0019-identity-epoch-triggers.js';
 import { triggersFireAlways } from './0020-triggers-fire-always.js';
 import { triggerSearchPath } from './0021-trigger-search-path.js';
 import { triggerSearchPathTempLast } from './0023-trigger-search-path-temp-last.js';
+import { appendOnlyKeys } from './0024-append-only-keys.js';
 import type { MigrationFactory } from './migration-context.js';
 
 const migrations: Record<string, MigrationFactory> = {
@@ -48,6 +49,7 @@ const migrations: Record<string, MigrationFactory> = {
   '0021-trigger-search-path': triggerSearchPath,
   // 0022 comes from another branch and goes before 0023 (a database must not run 0023 first).
   '0023-trigger-search-path-temp-last': triggerSearchPathTempLast,
+  '0024-append-only-keys': appendOnlyKeys,
 };
 
 /** Migration names in order; a test template database is keyed by them. */
