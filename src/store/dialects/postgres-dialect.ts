@@ -260,6 +260,14 @@ export function postgresDialect(options: PostgresOptions): StoreDialect {
         group by c.relname order by c.relname`.execute(db);
       return rows;
     },
+    async triggerFunctionsChanged() {
+      const { rows } = await sql<{ name: string; source: string }>`
+        select proname as name, prosrc as source from pg_proc
+        where pronamespace = (select oid from pg_namespace where nspname = current_schema())
+          and proname in (${sql.join(triggerFunctions)}) and pronargs = 0`.execute(db);
+      const found = new Map(rows.map((row) => [row.name, row.source]));
+      return triggerFunctions.filter((name) => found.get(name) !== triggerFunctionSources[name]);
+    },
     classifyError,
     conflictTable: (error) => {
       const table = (error as { table?: unknown } | null)?.table;
@@ -469,14 +477,6 @@ begin
 end;
 $$`;
 
-/** Clearance's trigger functions (ADR 027). */
-const triggerFunctions = [
-  'clearance_refuse_change',
-  'clearance_count_commit',
-  'clearance_count_version_change',
-  'clearance_bump_identity_epoch',
-];
-
 /**
  * Fixes the search path of a trigger function (a function without arguments) of the current
  * schema to that schema, then `pg_temp`: the function then finds its tables in a session whose
@@ -510,3 +510,24 @@ function classifyError(error: unknown): StoreErrorKind | undefined {
   if (error.message.includes('is append-only')) return 'append_only';
   return undefined;
 }
+
+/** Clearance's trigger functions (ADR 027). */
+const triggerFunctions = [
+  'clearance_refuse_change',
+  'clearance_count_commit',
+  'clearance_count_version_change',
+  'clearance_bump_identity_epoch',
+];
+
+/** What `pg_proc.prosrc` holds for a function created by `statement`: the text between its `$$`. */
+function bodyOf(statement: string): string {
+  return statement.slice(statement.indexOf('$$') + 2, statement.lastIndexOf('$$'));
+}
+
+/** Each trigger function's source as the migrations create it, by name. */
+const triggerFunctionSources: Readonly<Record<string, string>> = {
+  clearance_refuse_change: bodyOf(refuseChangeFunction),
+  clearance_count_commit: bodyOf(countCommitFunction),
+  clearance_count_version_change: bodyOf(countVersionChangeFunction),
+  clearance_bump_identity_epoch: bodyOf(bumpIdentityEpochFunction),
+};

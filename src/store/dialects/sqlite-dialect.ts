@@ -241,6 +241,7 @@ export function sqliteDialect(options: SqliteOptions): StoreDialect {
     // No search path: a trigger's tables are the database's own.
     searchPathStatements: () => [],
     triggersNotFiringAlways: async () => [],
+    triggerFunctionsChanged: async () => [],
     classifyError,
     // better-sqlite3 only says it in the message: "UNIQUE constraint failed: models.name".
     conflictTable: (error) =>

@@ -198,6 +198,13 @@ export interface StoreDialect {
    */
   triggersNotFiringAlways(): Promise<TriggersOfTable[]>;
   /**
+   * Clearance's trigger functions whose source in the database is not what the migrations create,
+   * or that are missing (PostgreSQL: `pg_proc.prosrc` of the schema's functions; the owner of the
+   * tables can `CREATE OR REPLACE` one, e.g. `clearance_refuse_change` to let every change
+   * through). SQLite: none (its triggers have no separate function).
+   */
+  triggerFunctionsChanged(): Promise<string[]>;
+  /**
    * Called after a write transaction that made a job due now committed: tells runners in other
    * processes, without making the caller wait. PostgreSQL: `pg_notify` on `clearance_jobs_due`
    * in a statement of its own (inside the transaction it would hold PostgreSQL's one NOTIFY lock
