@@ -17,6 +17,21 @@ export interface VersionedDirectory extends IdentityDirectory {
  */
 const defaultLimits = { maxEntries: 10_000, maxBytes: 8 * 1024 * 1024 } as const;
 
+/**
+ * How long the cache serves what it read before reading it again, whatever the epoch says (ADR
+ * 034): an epoch that comes back to a value it had (a restore to an older epoch, then as many
+ * changes as it was behind) cannot be told from one that stayed, so equality alone would serve a
+ * token no database holds for as long as the server stays idle.
+ */
+const defaultMaxAgeMs = 60_000;
+
+interface PrincipalCacheOptions {
+  /** Longest anything is served from memory before it is read again; default 60 s. */
+  maxAgeMs?: number;
+  /** Milliseconds now; the wall clock by default. */
+  now?: () => number;
+}
+
 /** An account as kept: `account` undefined when Clearance stores no such user (OIDC-only). */
 interface KeptAccount {
   account: AccountState | undefined;
@@ -30,34 +45,44 @@ interface KeptAccount {
  * new grant therefore
  * takes effect for the next request, on this server and on every other server sharing the
  * database, instead of after a time bound. Expiry is not cached away: `authenticate` compares
- * `expiresAt` with the clock on every request.
+ * `expiresAt` with the clock on every request. The cache is also dropped once it is
+ * `maxAgeMs` old (ADR 034): the one case equality cannot see, an epoch that went back and came
+ * forward to the value the cache was filled under (a restore), is bounded by that age.
  *
  * Ordering makes the cache safe under concurrency: the epoch is read before the token, so what a
  * miss reads is at least as new as the epoch it is filed under; and a miss that finishes after
- * another request saw a newer epoch is not filed at all.
+ * the cache was dropped (another request saw a newer epoch, or the age ran out) is not filed.
  */
 export function principalCache(
   directory: VersionedDirectory,
   limits: WeighedLruLimits = defaultLimits,
+  options: PrincipalCacheOptions = {},
 ): IdentityDirectory & { stats(): { hits: number; misses: number; size: number; bytes: number } } {
+  const { maxAgeMs = defaultMaxAgeMs, now = Date.now } = options;
   const entries = weighedLru<TokenHolder>(limits);
   const accounts = weighedLru<KeptAccount>(limits);
   let filedUnder: number | undefined;
+  let filledSince = 0;
+  /** Moves on each drop: a miss files its answer only into the cache it began in. */
+  let generation = 0;
   let hits = 0;
   let misses = 0;
-  /** The epoch now, everything filed under an older one dropped first. */
-  async function currentEpoch(): Promise<number> {
+  /** The cache's generation now, dropped first when the epoch moved or the cache got too old. */
+  async function currentGeneration(): Promise<number> {
     const epoch = await directory.epoch();
-    if (epoch !== filedUnder) {
+    const at = now();
+    if (epoch !== filedUnder || at - filledSince >= maxAgeMs) {
       entries.clear();
       accounts.clear();
       filedUnder = epoch;
+      filledSince = at;
+      generation += 1;
     }
-    return epoch;
+    return generation;
   }
   return {
     async findAccount(userId) {
-      const epoch = await currentEpoch();
+      const began = await currentGeneration();
       const cached = accounts.get(userId);
       if (cached !== undefined) {
         hits += 1;
@@ -67,11 +92,11 @@ export function principalCache(
       const kept: KeptAccount = { account: await directory.findAccount(userId) };
       // Only verified OIDC subjects are looked up, so users not stored are kept too: a subject
       // signing in with the identity provider's roles alone costs no read per request.
-      if (filedUnder === epoch) accounts.set(userId, kept, approximateBytes(kept) + userId.length);
+      if (generation === began) accounts.set(userId, kept, approximateBytes(kept) + userId.length);
       return kept.account;
     },
     async findToken(id) {
-      const epoch = await currentEpoch();
+      const began = await currentGeneration();
       const cached = entries.get(id);
       if (cached !== undefined) {
         hits += 1;
@@ -80,7 +105,7 @@ export function principalCache(
       misses += 1;
       const found = await directory.findToken(id);
       // Unknown ids are not kept: a stream of made-up ids must not evict real callers.
-      if (found !== undefined && filedUnder === epoch) {
+      if (found !== undefined && generation === began) {
         entries.set(id, found, approximateBytes(found));
       }
       return found;

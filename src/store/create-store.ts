@@ -37,11 +37,24 @@ export async function createStore(
     await migrateToLatest(dialect);
     const off = options.warn === undefined ? [] : await dialect.triggersNotFiringAlways();
     if (off.length > 0) options.warn?.(triggersOffWarning(off));
+    const changed = options.warn === undefined ? [] : await dialect.triggerFunctionsChanged();
+    if (changed.length > 0) options.warn?.(functionsChangedWarning(changed));
   } catch (error) {
     await dialect.destroy();
     throw error;
   }
   return storeOn(dialect);
+}
+
+/** Names the trigger functions whose source is not the migrations', and where to find theirs. */
+function functionsChangedWarning(changed: readonly string[]): string {
+  return (
+    `Trigger functions of Clearance's are not what the migrations created (replaced or dropped by ` +
+    `a role that owns them), so the append-only refusals or the counters the caches trust may ` +
+    `not hold: ${changed.join(', ')}. Re-create them as the owner from docs/reference/schema.md ` +
+    `("Functions"), run audit verify --state, and run the servers as a role that does not own ` +
+    `the tables (docs/operations.md, "Database roles (PostgreSQL)").`
+  );
 }
 
 /** Names the tables and triggers, and the statements that fix them. */

@@ -14,4 +14,4 @@ export type {
   StoreErrorKind,
 } from './dialects/store-dialect.js';
 export { migrateToLatest, migrationNames } from './migrations/migrate-to-latest.js';
-export { appendOnlyTables, type Database } from './schema.js';
+export { appendOnlyKeys, appendOnlyTables, type Database } from './schema.js';

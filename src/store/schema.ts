@@ -378,6 +378,30 @@ export const appendOnlyTables = [
   'decisions',
 ] as const;
 
+/** How SQLite's guard against `INSERT OR REPLACE` finds a held row (migration 0024). */
+export interface AppendOnlyKey {
+  /** The primary key; none of these tables has another unique constraint to REPLACE through. */
+  key: readonly string[];
+  /**
+   * Columns derived from other rows (a tree node's hash): an honest writer brings the held
+   * value again, so an INSERT of a held key with the same values is let through to its
+   * `ON CONFLICT DO NOTHING`, and only a different value is refused.
+   */
+  derived?: readonly string[];
+}
+
+/** Every table the append-only triggers guard: `appendOnlyTables` and `audit_tree_nodes` (0005). */
+export const appendOnlyKeys: Readonly<Record<string, AppendOnlyKey>> = {
+  audit_entries: { key: ['seq'] },
+  audit_checkpoints: { key: ['size'] },
+  versions: { key: ['model', 'version'] },
+  evidence: { key: ['model', 'version', 'path'] },
+  policies: { key: ['digest'] },
+  approvals: { key: ['id'] },
+  decisions: { key: ['id'] },
+  audit_tree_nodes: { key: ['level', 'idx'], derived: ['hash'] },
+};
+
 /** Added by 0013: MLflow tags set on a model after its registration. */
 export interface ModelTagsTable {
   model: string;

@@ -20,6 +20,7 @@ import {
   type Store,
 } from '../../src/app/index.js';
 import {
+  authenticate,
   type OidcVerifier,
   principalCache,
   type VersionedDirectory,
@@ -172,6 +173,31 @@ forEachStore('principal cache', (open, engine) => {
       second = b;
       return { ...served, both: [served.app, b] };
     }
+
+    it('refuses a token a restore took away once the cache is a minute old, epoch equal or not', async () => {
+      // ADR 034. The restore: the token's row gone and the epoch written back to the value the
+      // server filed the token under, as a backup taken before the token plus as many changes
+      // as came since would leave it.
+      const h = await open();
+      await bootstrapAdmin(h.deps, { userId: admin.id });
+      let now = 0;
+      const cache = principalCache(storeDirectory(h.deps.store), undefined, {
+        maxAgeMs: 60_000,
+        now: () => now,
+      });
+      const owner = await userWithToken(h, { id: 'olga.owner', role: 'model_owner' });
+      const headers = { authorization: owner.bearer };
+      expect((await authenticate(headers, { directory: cache })).id).toBe('olga.owner');
+      const epoch = await h.store.readOne((tx) => tx.identity.epoch());
+      await behindTheService(h, `delete from api_tokens where id = '${owner.tokenId}'`);
+      await behindTheService(h, `update identity_epoch set epoch = ${epoch} where id = 1`);
+      expect(await h.store.readOne((tx) => tx.identity.epoch())).toBe(epoch);
+      // Equality alone cannot tell: within the age the warm cache still serves it.
+      now = 59_999;
+      expect((await authenticate(headers, { directory: cache })).id).toBe('olga.owner');
+      now = 60_000;
+      await expect(authenticate(headers, { directory: cache })).rejects.toThrow(/not valid/);
+    });
 
     it('refuses a token deleted by SQL behind the service, on every server', async () => {
       const { h, both } = await twoServers();
@@ -398,6 +424,9 @@ describe('principalCache', () => {
       bump: () => {
         epoch += 1;
       },
+      unbump: () => {
+        epoch -= 1;
+      },
       hold: () => {
         gate = new Promise((resolve) => {
           release = resolve;
@@ -437,6 +466,44 @@ describe('principalCache', () => {
     expect((await slow)?.roles).toEqual([{ role: 'auditor' }]);
     const lookups = s.lookups();
     // The slow (epoch 0) answer was not filed over the epoch 1 one; a hit changes nothing.
+    expect((await cache.findToken('t'))?.roles).toEqual([]);
+    expect(s.lookups()).toBe(lookups);
+  });
+
+  it('reads again once its age runs out, though the epoch came back to the same value', async () => {
+    // ADR 034: a restore to an older epoch, then as many changes as it was behind.
+    const s = scripted();
+    let now = 0;
+    const cache = principalCache(s.directory, undefined, { maxAgeMs: 60_000, now: () => now });
+    await cache.findToken('t');
+    s.setRoles([]);
+    s.bump();
+    s.unbump();
+    now = 59_999;
+    expect((await cache.findToken('t'))?.roles).toEqual([{ role: 'auditor' }]);
+    expect(s.lookups()).toBe(1);
+    now = 60_000;
+    expect((await cache.findToken('t'))?.roles).toEqual([]);
+    expect(s.lookups()).toBe(2);
+    // Refilled: served from memory again for another 60 s.
+    now = 119_999;
+    await cache.findToken('t');
+    expect(s.lookups()).toBe(2);
+  });
+
+  it('does not file a lookup that began before the age ran out', async () => {
+    const s = scripted();
+    let now = 0;
+    const cache = principalCache(s.directory, undefined, { maxAgeMs: 1_000, now: () => now });
+    s.hold();
+    const slow = cache.findToken('t');
+    await new Promise((resolve) => setImmediate(resolve));
+    now = 1_000;
+    s.setRoles([]);
+    expect((await cache.findToken('t'))?.roles).toEqual([]);
+    s.release();
+    expect((await slow)?.roles).toEqual([{ role: 'auditor' }]);
+    const lookups = s.lookups();
     expect((await cache.findToken('t'))?.roles).toEqual([]);
     expect(s.lookups()).toBe(lookups);
   });

@@ -218,6 +218,7 @@ export function postgresDialect(options: PostgresOptions): StoreDialect {
       `create trigger ${table}_no_truncate before truncate on ${table} ` +
         'for each statement execute function clearance_refuse_change()',
     ],
+    refuseExistingKeyStatements: () => [],
     dropAppendOnlyStatements: (table) => [
       `drop trigger if exists ${table}_append_only on ${table}`,
       `drop trigger if exists ${table}_no_truncate on ${table}`,
@@ -264,6 +265,14 @@ export function postgresDialect(options: PostgresOptions): StoreDialect {
           and not g.tgisinternal and g.tgenabled <> 'A' and p.proname in (${sql.join(triggerFunctions)})
         group by c.relname order by c.relname`.execute(db);
       return rows;
+    },
+    async triggerFunctionsChanged() {
+      const { rows } = await sql<{ name: string; source: string }>`
+        select proname as name, prosrc as source from pg_proc
+        where pronamespace = (select oid from pg_namespace where nspname = current_schema())
+          and proname in (${sql.join(triggerFunctions)}) and pronargs = 0`.execute(db);
+      const found = new Map(rows.map((row) => [row.name, row.source]));
+      return triggerFunctions.filter((name) => found.get(name) !== triggerFunctionSources[name]);
     },
     classifyError,
     conflictTable: (error) => {
@@ -474,25 +483,19 @@ begin
 end;
 $$`;
 
-/** Clearance's trigger functions (ADR 027). */
-const triggerFunctions = [
-  'clearance_refuse_change',
-  'clearance_count_commit',
-  'clearance_count_version_change',
-  'clearance_bump_identity_epoch',
-];
-
 /**
  * Fixes the search path of a trigger function (a function without arguments) of the current
- * schema to that schema: the function then finds its tables in a session whose search path does
- * not name them, such as a logical replication apply worker (`search_path = ''`). Follows every
- * `create or replace` of the function, which clears the setting. Repeatable.
+ * schema to that schema, then `pg_temp`: the function then finds its tables in a session whose
+ * search path does not name them, such as a logical replication apply worker (`search_path =
+ * ''`), and never a temporary table of the same name, which PostgreSQL would otherwise search
+ * first (migration 0023). Follows every `create or replace` of the function, which clears the
+ * setting. Repeatable.
  */
 function pinSearchPath(name: string): string {
   return `do $$
 begin
-  execute format('alter function %I.%I() set search_path = %I', current_schema(), '${name}',
-    current_schema());
+  execute format('alter function %I.%I() set search_path = %I, pg_temp', current_schema(),
+    '${name}', current_schema());
 end;
 $$`;
 }
@@ -513,3 +516,24 @@ function classifyError(error: unknown): StoreErrorKind | undefined {
   if (error.message.includes('is append-only')) return 'append_only';
   return undefined;
 }
+
+/** Clearance's trigger functions (ADR 027). */
+const triggerFunctions = [
+  'clearance_refuse_change',
+  'clearance_count_commit',
+  'clearance_count_version_change',
+  'clearance_bump_identity_epoch',
+];
+
+/** What `pg_proc.prosrc` holds for a function created by `statement`: the text between its `$$`. */
+function bodyOf(statement: string): string {
+  return statement.slice(statement.indexOf('$$') + 2, statement.lastIndexOf('$$'));
+}
+
+/** Each trigger function's source as the migrations create it, by name. */
+const triggerFunctionSources: Readonly<Record<string, string>> = {
+  clearance_refuse_change: bodyOf(refuseChangeFunction),
+  clearance_count_commit: bodyOf(countCommitFunction),
+  clearance_count_version_change: bodyOf(countVersionChangeFunction),
+  clearance_bump_identity_epoch: bodyOf(bumpIdentityEpochFunction),
+};

@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import { Kysely, SqliteDialect, sql } from 'kysely';
-import type { Database } from '../schema.js';
+import { appendOnlyKeys, type Database } from '../schema.js';
 import { fencedDialect, watchedDialect } from './fenced-dialect.js';
 import { groupCommitting, settleStrayStatements } from './group-commit.js';
 import { cachingStatements } from './statement-cache.js';
@@ -201,14 +201,17 @@ export function sqliteDialect(options: SqliteOptions): StoreDialect {
     // No cross-process signal: other processes' runners find the jobs at their next poll; this
     // process's runners hear of them from the store.
     announceJobsDue: () => undefined,
-    appendOnlyStatements: (table) =>
-      (['update', 'delete'] as const).map(
+    appendOnlyStatements: (table) => [
+      ...(['update', 'delete'] as const).map(
         (op) =>
           `create trigger ${table}_no_${op} before ${op} on ${table} ` +
           `begin select raise(abort, '${appendOnlyMessage(table, op.toUpperCase())}'); end`,
       ),
+      ...refuseExistingKey(table),
+    ],
     dropAppendOnlyStatements: (table) =>
-      ['update', 'delete'].map((op) => `drop trigger if exists ${table}_no_${op}`),
+      ['update', 'delete', 'existing_key'].map((op) => `drop trigger if exists ${table}_no_${op}`),
+    refuseExistingKeyStatements: refuseExistingKey,
     versionChangeStatements: (table) => {
       const bump = (row: 'new' | 'old') =>
         `insert into version_changes (model, changes) values (${row}.model, 1) ` +
@@ -239,10 +242,14 @@ export function sqliteDialect(options: SqliteOptions): StoreDialect {
     searchPathStatements: () => [],
     migrationTableSchema: async () => undefined,
     triggersNotFiringAlways: async () => [],
+    triggerFunctionsChanged: async () => [],
     classifyError,
     // better-sqlite3 only says it in the message: "UNIQUE constraint failed: models.name".
     conflictTable: (error) =>
-      error instanceof Error ? /constraint failed: (\w+)\./.exec(error.message)?.[1] : undefined,
+      error instanceof Error
+        ? (/constraint failed: (\w+)\./.exec(error.message) ??
+            existingKeyRefused.exec(error.message))?.[1]
+        : undefined,
     async destroy() {
       closed = true;
       for (const watcher of watchers.splice(0)) watcher.close();
@@ -252,12 +259,38 @@ export function sqliteDialect(options: SqliteOptions): StoreDialect {
   };
 }
 
+/** What the BEFORE INSERT guard of an append-only table raises (`refuseExistingKey`). */
+const existingKeyOperation = 'INSERT of a key it holds';
+const existingKeyRefused = new RegExp(`^(\\w+) is append-only: ${existingKeyOperation}`);
+
+/**
+ * A BEFORE INSERT trigger that refuses a row whose primary key `table` already holds (with other
+ * values in its `derived` columns, where it has some): one probe of the key's index. `INSERT OR
+ * REPLACE` would otherwise delete the row in the way without its DELETE trigger firing. Repeatable (`if not exists`), so migration 0024 and 0002/0005 (on a new
+ * database) make the same trigger.
+ */
+function refuseExistingKey(table: string): string[] {
+  const guarded = appendOnlyKeys[table];
+  if (guarded === undefined) throw new Error(`${table} is not an append-only table with a key`);
+  const match = [
+    ...guarded.key.map((column) => `${column} = new.${column}`),
+    ...(guarded.derived ?? []).map((column) => `${column} is not new.${column}`),
+  ].join(' and ');
+  return [
+    `create trigger if not exists ${table}_no_existing_key before insert on ${table} ` +
+      `when exists (select 1 from ${table} where ${match}) ` +
+      `begin select raise(abort, '${appendOnlyMessage(table, existingKeyOperation)}'); end`,
+  ];
+}
+
 function classifyError(error: unknown): StoreErrorKind | undefined {
   if (!(error instanceof Error)) return undefined;
   const code = (error as { code?: unknown }).code;
   if (code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY') {
     return 'unique_violation';
   }
+  // The guard stands in for the key's unique constraint, which would have refused a plain INSERT.
+  if (existingKeyRefused.test(error.message)) return 'unique_violation';
   if (code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED') return 'concurrency';
   if (error.message.includes('is append-only')) return 'append_only';
   return undefined;

@@ -147,10 +147,23 @@ export interface StoreDialect {
   ): Promise<{ entry: AppendedAuditEntry | undefined } | undefined>;
   /** DDL that `appendAuditEntry` needs (migration 0016); none on SQLite. */
   auditAppendStatements(): string[];
-  /** SQL statements that make `table` refuse UPDATE and DELETE (and TRUNCATE where it exists). */
+  /**
+   * SQL statements that make `table` refuse UPDATE and DELETE (and TRUNCATE where it exists), and
+   * on SQLite an INSERT of a key it holds (`refuseExistingKeyStatements`).
+   */
   appendOnlyStatements(table: string): string[];
   /** Statements that drop the append-only triggers again, for tamper tests and repairs. */
   dropAppendOnlyStatements(table: string): string[];
+  /**
+   * Statements that make the append-only `table` refuse an INSERT whose key it already holds
+   * (migration 0024): SQLite's `INSERT OR REPLACE` and `REPLACE INTO` delete the row in the way
+   * without firing its DELETE trigger (`recursive_triggers` is off in every connection that does
+   * not turn it on), and so rewrote an entry. SQLite: a BEFORE INSERT trigger probing the primary
+   * key (`create trigger if not exists`, repeatable); its refusal reads, to the service, as the
+   * unique violation the insert would have met. PostgreSQL: none (no REPLACE; `ON CONFLICT DO
+   * UPDATE` fires the UPDATE trigger).
+   */
+  refuseExistingKeyStatements(table: string): string[];
   /**
    * Triggers that add to `version_changes.changes` of a row's `model` whenever a row of `table`
    * is inserted, updated or deleted, in the changing statement's transaction: the per-model
@@ -180,9 +193,11 @@ export interface StoreDialect {
   fireAlwaysStatements(): string[];
   /**
    * Statements that fix the search path of every trigger function of Clearance's to the schema
-   * the migrations run in (PostgreSQL: `ALTER FUNCTION … SET search_path`; migration 0021, ADR
-   * 027): a trigger enabled ALWAYS fires in a logical replication apply worker too, whose
-   * `search_path` is empty, and must still find its tables. SQLite has no search path: none.
+   * the migrations run in, then `pg_temp` (PostgreSQL: `ALTER FUNCTION … SET search_path`;
+   * migrations 0021 and 0023, ADR 027): a trigger enabled ALWAYS fires in a logical replication
+   * apply worker too, whose `search_path` is empty, and must still find its tables; and a
+   * temporary table of the same name must not stand in for them (`pg_temp`, unless named, is
+   * searched first). SQLite has no search path: none.
    */
   searchPathStatements(): string[];
   /**
@@ -191,6 +206,13 @@ export interface StoreDialect {
    * back to the ordinary mode without a word). SQLite: none.
    */
   triggersNotFiringAlways(): Promise<TriggersOfTable[]>;
+  /**
+   * Clearance's trigger functions whose source in the database is not what the migrations create,
+   * or that are missing (PostgreSQL: `pg_proc.prosrc` of the schema's functions; the owner of the
+   * tables can `CREATE OR REPLACE` one, e.g. `clearance_refuse_change` to let every change
+   * through). SQLite: none (its triggers have no separate function).
+   */
+  triggerFunctionsChanged(): Promise<string[]>;
   /**
    * Called after a write transaction that made a job due now committed: tells runners in other
    * processes, without making the caller wait. PostgreSQL: `pg_notify` on `clearance_jobs_due`

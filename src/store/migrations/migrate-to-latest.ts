@@ -22,6 +22,8 @@ import { identityEpochTriggers } from './0019-identity-epoch-triggers.js';
 import { triggersFireAlways } from './0020-triggers-fire-always.js';
 import { triggerSearchPath } from './0021-trigger-search-path.js';
 import { governedPathIndexes } from './0022-governed-path-indexes.js';
+import { triggerSearchPathTempLast } from './0023-trigger-search-path-temp-last.js';
+import { appendOnlyKeys } from './0024-append-only-keys.js';
 import type { MigrationFactory } from './migration-context.js';
 
 const migrations: Record<string, MigrationFactory> = {
@@ -47,6 +49,8 @@ const migrations: Record<string, MigrationFactory> = {
   '0020-triggers-fire-always': triggersFireAlways,
   '0021-trigger-search-path': triggerSearchPath,
   '0022-governed-path-indexes': governedPathIndexes,
+  '0023-trigger-search-path-temp-last': triggerSearchPathTempLast,
+  '0024-append-only-keys': appendOnlyKeys,
 };
 
 /** Migration names in order; a test template database is keyed by them. */

@@ -184,6 +184,14 @@ export function toModel(row: Selectable<ModelsTable>): Model {
 export function policyRepository({ db, policiesRead }: RepositoryContext): PolicyRepository {
   return {
     async insert(record) {
+      // A digest names its text: the first record stays. Looked up first, since SQLite's
+      // append-only guard refuses an INSERT of a held key before ON CONFLICT sees it (0024).
+      const held = await db
+        .selectFrom('policies')
+        .select('digest')
+        .where('digest', '=', record.digest)
+        .executeTakeFirst();
+      if (held !== undefined) return;
       await db
         .insertInto('policies')
         .values({
