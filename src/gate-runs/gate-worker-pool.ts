@@ -6,8 +6,11 @@
  * dies, answers `error` for every gate of the run, saying which budget and how to raise it.
  *
  * A run's evidence reaches its worker as bytes held in memory, or, past `inMemoryRunBytes`, as a
- * temporary directory it was unpacked into (materialised-run.ts) — read only once a worker takes
- * the run, so a waiting run holds its evidence records and nothing more (ADR 035).
+ * temporary directory it was unpacked into (materialised-run.ts). A waiting run holds its evidence
+ * records and nothing more, except the runs next in line, whose evidence is read ahead while the
+ * workers run (one per worker, and more while their evidence together stays within one in-memory
+ * run per worker): a worker never sits idle while its next run is read, and what waiting runs
+ * hold stays bounded by the pool's size (ADR 035).
  *
  * Workers are kept between runs (starting one costs a module load; a run on a warm worker costs
  * one message each way) and replaced when stopped. Runs beyond the pool's size wait in order,
@@ -44,6 +47,7 @@ import {
   overTime,
 } from './gate-run-failures.js';
 import {
+  evidenceBytes,
   inMemoryRunBytes,
   isHeldInMemory,
   type MaterialisedRun,
@@ -81,8 +85,10 @@ interface Job {
   input: GateRunInput;
   priority: GateRunPriority;
   waiters: Waiter[];
-  /** Its temporary directory, once a worker took it and its evidence is too large to hold. */
+  /** Its temporary directory, once its evidence is read and too large to hold. */
   dir?: string | undefined;
+  /** Its evidence, being read or read, once it is among the next runs to be taken. */
+  loaded?: Promise<MaterialisedRun> | undefined;
   settled: boolean;
   phase?: GateRunPhase;
 }
@@ -214,17 +220,44 @@ export class GateWorkerPool implements GateRunner {
     return this.#queues.governed.shift() ?? this.#queues.advisory.shift();
   }
 
-  /** Hands waiting runs to idle workers, and starts workers (up to the pool's size) for the rest. */
+  /**
+   * Hands waiting runs to idle workers, reads ahead the evidence of the runs to be taken next, and
+   * starts workers (up to the pool's size) for the rest.
+   */
   #dispatch(): void {
     for (const slot of this.#slots) {
       const job = slot.ready && slot.job === undefined ? this.#next() : undefined;
       if (job) this.#start(slot, job);
     }
+    this.#readAhead();
     const waiting = this.#queues.governed.length + this.#queues.advisory.length;
     let starting = [...this.#slots].filter((s) => !s.ready).length;
     while (waiting > starting && this.#slots.size < this.#budgets.workers) {
       this.#spawn();
       starting += 1;
+    }
+  }
+
+  /**
+   * Starts reading the evidence of the waiting runs next in line, in the order `#next` takes them:
+   * one per worker, and further runs while the evidence read ahead stays within one in-memory run
+   * (`inMemoryRunBytes`) per worker. Small runs — a request's metrics and model card — are then
+   * all read at once, as their workers free up in a millisecond; large ones, a few at a time.
+   */
+  #readAhead(): void {
+    const { workers } = this.#budgets;
+    const budget = workers * this.#inMemoryRunBytes;
+    let runs = 0;
+    let bytes = 0;
+    for (const job of [...this.#queues.governed, ...this.#queues.advisory]) {
+      const size = evidenceBytes(job.input);
+      if (runs >= workers && bytes + size > budget) return;
+      runs += 1;
+      bytes += size;
+      if (job.loaded !== undefined) continue;
+      job.loaded = this.#load(job);
+      // Answered before a worker took it (shutdown): the failure is nobody's to hear.
+      job.loaded.catch(() => undefined);
     }
   }
 
@@ -243,11 +276,13 @@ export class GateWorkerPool implements GateRunner {
     this.#slots.add(slot);
   }
 
-  /** The worker takes the run: only now is its evidence read, then the run's budget starts. */
+  /** The worker takes the run, read ahead or read now; its budget starts once it is read. */
   #start(slot: Slot, job: Job): void {
     slot.job = job;
     slot.worker.ref();
-    void this.#load(job).then(
+    const loading = job.loaded ?? this.#load(job);
+    job.loaded = undefined;
+    void loading.then(
       (run) => {
         // Stopped or closed while the evidence was read: the run was answered already.
         if (slot.job !== job || slot.stopped) return;

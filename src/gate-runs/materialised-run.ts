@@ -64,11 +64,17 @@ async function holdSide(
   return { held: await holdEvidence({ blobs, items }), items };
 }
 
+/** The bytes of the run's evidence, as its records give them. */
+export function evidenceBytes(input: GateRunInput): number {
+  let bytes = 0;
+  for (const item of input.candidate) bytes += item.size;
+  for (const item of input.baseline ?? []) bytes += item.size;
+  return bytes;
+}
+
 /** Whether the run's evidence is small enough to hold in memory (`inMemoryRunBytes`). */
 export function isHeldInMemory(input: GateRunInput, limitBytes = inMemoryRunBytes): boolean {
-  let bytes = 0;
-  for (const item of [...input.candidate, ...(input.baseline ?? [])]) bytes += item.size;
-  return bytes <= limitBytes;
+  return evidenceBytes(input) <= limitBytes;
 }
 
 /**

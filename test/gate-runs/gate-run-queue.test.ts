@@ -1,6 +1,6 @@
 /**
- * The gate worker pool's queue (ADR 035): a waiting run holds no evidence (it is read when a
- * worker takes the run), identical runs in flight are one run, advisory runs (replay, backtest,
+ * The gate worker pool's queue (ADR 035): a waiting run holds no evidence, except the next run per
+ * worker, read ahead while the workers run; identical runs in flight are one run, advisory runs (replay, backtest,
  * dry run) wait in a bounded queue and are refused `busy` past it, and governed runs (requests,
  * executions) go first and are never refused on account of advisory ones.
  */
@@ -105,7 +105,7 @@ async function capturedRun(h: StoreHarness): Promise<GateRunInput> {
 }
 
 describe('gate run queue', () => {
-  it('reads a run’s evidence only when a worker takes it, and refuses advisory runs past the bound', async () => {
+  it('holds the evidence of the run under way and the next one only, and refuses advisory runs past the bound', async () => {
     const h = harness();
     const base = await capturedRun(h);
     const files = base.candidate.length + (base.baseline?.length ?? 0);
@@ -116,7 +116,8 @@ describe('gate run queue', () => {
     const runs = Array.from({ length: n }, (_, i) =>
       pool.run(runOf(base, i, 'advisory')).finally(() => settled.push(true)),
     );
-    // Reads of runs not yet answered: one run's files at a time with one worker.
+    // Reads of runs not yet answered: with one worker, the running run's files and the next run's,
+    // read ahead.
     const unanswered = () => reads() - settled.length * files;
     let peakQueued = 0;
     const all = Promise.allSettled(runs);
@@ -127,7 +128,7 @@ describe('gate run queue', () => {
     const outcomes = await all;
     const refused = outcomes.flatMap((o) => (o.status === 'rejected' ? [o.reason] : []));
     expect(peakQueued).toBe(4);
-    expect(peakUnanswered).toBeLessThanOrEqual(files);
+    expect(peakUnanswered).toBeLessThanOrEqual(2 * files);
     // The four that fit in the queue were run; the worker was not started when the rest came.
     expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(4);
     expect(refused).toHaveLength(n - 4);
@@ -137,6 +138,36 @@ describe('gate run queue', () => {
       expect((error as ClearanceError).message).toContain('4 gate runs of replays');
     }
     expect(pool.stats()).toMatchObject({ queued: 0, running: 0 });
+  }, 120_000);
+
+  it('reads the next run’s evidence while the worker runs the one before', async () => {
+    const h = harness();
+    const base = await capturedRun(h);
+    const events: string[] = [];
+    let current = '';
+    const watched = new Proxy(h.blobs, {
+      get(target, property) {
+        const value: unknown = Reflect.get(target, property, target);
+        if (typeof value !== 'function') return value;
+        const method = value as (...args: unknown[]) => unknown;
+        return (...args: unknown[]) => {
+          if ((property === 'get' || property === 'writeTo') && !events.includes(`read ${current}`))
+            events.push(`read ${current}`);
+          return method.apply(target, args);
+        };
+      },
+    });
+    const pool = poolOf(watched);
+    // Each run's reads are told apart by which run was submitted last before them: run 2 is
+    // submitted only after run 1's evidence has begun to be read.
+    current = 'run 1';
+    const first = pool.run(runOf(base, 1, 'governed')).then(() => events.push('answered run 1'));
+    await new Promise((resolve) => setImmediate(resolve));
+    current = 'run 2';
+    const second = pool.run(runOf(base, 2, 'governed')).then(() => events.push('answered run 2'));
+    await Promise.all([first, second]);
+    // Without reading ahead, run 2's evidence was read only once the worker was free again.
+    expect(events).toStrictEqual(['read run 1', 'read run 2', 'answered run 1', 'answered run 2']);
   }, 120_000);
 
   it('runs N identical replays once and gives every caller the result', async () => {
