@@ -60,4 +60,42 @@ eachEngine('migrations in several schemas', (engine) => {
       where table_name = 'kysely_migration_lock' order by table_schema`.execute(db);
     expect(tables.map((t) => t.schema)).toStrictEqual(['public', 'team_b']);
   });
+
+  postgresOnly(
+    'refuses to migrate a schema that appeared ahead of the one holding the registry',
+    async () => {
+      // Migrated in `public`; later a schema named after the role appears, and the default
+      // search path (`"$user", public`) now puts it first. Migrating there would give every
+      // unqualified query a fresh, empty registry.
+      const store = await createStore(engine.config());
+      const { version } = await store.transaction(seedVersion);
+      await store.close();
+      const { db } = engine.openDialect();
+      const { rows } = await sql<{ user: string }>`select current_user as user`.execute(db);
+      const role = rows[0]?.user ?? 'postgres';
+      await sql`create schema ${sql.id(role)}`.execute(db);
+      try {
+        await expect(createStore(engine.config())).rejects.toThrow(
+          `Clearance's tables are in schema "public", but the connection's current schema is "${role}"`,
+        );
+        const { rows: created } = await sql<{ n: number }>`
+        select count(*)::int as n from information_schema.tables where table_schema = ${role}`.execute(
+          db,
+        );
+        expect(created[0]?.n).toBe(0);
+
+        // The fix the message names: the search path in the URL.
+        const pinned = await createStore({ engine: 'postgres', url: urlInSchema('public') });
+        try {
+          const read = await pinned.read((tx) => tx.versions.get(version.model, version.version));
+          expect(read?.version).toBe(version.version);
+        } finally {
+          await pinned.close();
+        }
+      } finally {
+        await sql`drop schema if exists ${sql.id(role)}`.execute(db);
+      }
+      await usable(createStore(engine.config()));
+    },
+  );
 });

@@ -85,7 +85,9 @@ export interface StoreDialect {
    * where unqualified tables, these included, are created). Named, because an unnamed migrator
    * looks for its tables in every schema of the database and then queries them unqualified, so a
    * second Clearance in another schema of the same database would take the first one's for its
-   * own. SQLite has no schemas: undefined.
+   * own. Throws when an unqualified `kysely_migration` resolves to another schema (one earlier
+   * in the search path appeared after the migration), rather than migrate an empty registry
+   * that every unqualified query would then read. SQLite has no schemas: undefined.
    */
   migrationTableSchema(): Promise<string | undefined>;
   /**
