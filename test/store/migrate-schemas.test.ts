@@ -98,4 +98,55 @@ eachEngine('migrations in several schemas', (engine) => {
       await usable(createStore(engine.config()));
     },
   );
+
+  postgresOnly(
+    'migrations wait for a write transaction in progress, holding the write lock',
+    async () => {
+      // An older server's governed write during a rolling upgrade: holding the write lock, it
+      // takes tables in its own order; a migration that took them in another would deadlock it
+      // (40P01, migration 0022). Migrations take the write lock first, so they queue behind it.
+      const writer = await createStore(engine.config());
+      const { db } = engine.openDialect();
+      await sql`create schema upgrading`.execute(db);
+      let release = (): void => {};
+      const held = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      let locked = (): void => {};
+      const holding = new Promise<void>((resolve) => {
+        locked = resolve;
+      });
+      const write = writer.transaction(async (tx) => {
+        await seedVersion(tx);
+        locked();
+        await held;
+      });
+      await holding;
+      let migrated = false;
+      const migrating = createStore({ engine: 'postgres', url: urlInSchema('upgrading') }).then(
+        (store) => {
+          migrated = true;
+          return store;
+        },
+      );
+      try {
+        let waiting = 0;
+        for (let i = 0; i < 100 && waiting === 0 && !migrated; i++) {
+          await new Promise((resolve) => setTimeout(resolve, 50));
+          const { rows } = await sql<{ n: number }>`
+          select count(*)::int as n from pg_locks
+          where locktype = 'advisory' and not granted and database = (
+            select oid from pg_database where datname = current_database())`.execute(db);
+          waiting = rows[0]?.n ?? 0;
+        }
+        expect({ migrated, waiting }).toStrictEqual({ migrated: false, waiting: 1 });
+      } finally {
+        release();
+        await write;
+        await (await migrating).close();
+        await writer.close();
+      }
+      await usable(createStore({ engine: 'postgres', url: urlInSchema('upgrading') }));
+    },
+  );
 });

@@ -251,6 +251,7 @@ export function postgresDialect(options: PostgresOptions): StoreDialect {
     ],
     fireAlwaysStatements: () => [fireAlwaysEveryTrigger],
     searchPathStatements: () => triggerFunctions.map(pinSearchPath),
+    migrationLockStatements: () => [takeWriteLock],
     async migrationTableSchema() {
       // Where an unqualified `kysely_migration` resolves is where the queries find the registry:
       // a schema earlier in the search path that appeared later (`"$user"`) must not get a fresh,

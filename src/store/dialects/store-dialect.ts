@@ -91,6 +91,15 @@ export interface StoreDialect {
    */
   migrationTableSchema(): Promise<string | undefined>;
   /**
+   * Run first in each migration's transaction: PostgreSQL takes the write lock every write
+   * transaction opens with (ADR 017), so a running older server's writes queue on it before they
+   * hold a table lock a migration's DDL waits for (they would otherwise take tables in another
+   * order and deadlock it, 40P01). Transaction-level advisory locks are re-entrant, and Kysely
+   * runs the pending migrations in one transaction, so the writes wait for all of them. SQLite's
+   * migration transaction already holds its only write lock: none.
+   */
+  migrationLockStatements(): string[];
+  /**
    * `query`, made to hold its rows until the write transaction ends, so that a second writer
    * asking for the same rows waits and then reads what the first committed. PostgreSQL adds
    * `FOR UPDATE`; SQLite returns the query unchanged (its write transaction already serialises).
