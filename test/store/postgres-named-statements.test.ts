@@ -63,9 +63,26 @@ describe.runIf(postgresForSuite(title))(title, () => {
     const read = () => dialect.writeTransaction((db) => all(db, {}));
     expect(await read()).toEqual([{ a: 1 }]);
     await sql`alter table reshaped_in_trx add column b integer`.execute(dialect.db);
-    await expect(read()).rejects.toThrow(/cached plan must not change result type/);
+    const failed = await read().then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    expect(String(failed)).toMatch(/cached plan must not change result type/);
+    // A conflict to retry (HTTP 409), not a server error: run again, the work succeeds.
+    expect(dialect.classifyError(failed)).toBe('concurrency');
     expect(await read()).toEqual([{ a: 1, b: null }]);
     expect(await read()).toEqual([{ a: 1, b: null }]);
+  });
+
+  it('leaves the same error from an unnamed statement unclassified', async () => {
+    const failed = await dialect
+      .writeTransaction((db) => sql`select 1 + 'x'::text`.execute(db))
+      .then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+    expect((failed as { code?: string }).code).toBe('42883');
+    expect(dialect.classifyError(failed)).toBeUndefined();
   });
 
   it('runs a statement again when a column it compares changed type under it', async () => {

@@ -17,7 +17,7 @@ import {
   auditAppendFunction,
   insertVersionLoggedPostgres,
 } from './postgres-audit-append.js';
-import { namingStatements } from './postgres-named-statements.js';
+import { namingStatements, StaleStatementError } from './postgres-named-statements.js';
 import { appendOnlyMessage, type StoreDialect, type StoreErrorKind } from './store-dialect.js';
 
 export interface PostgresOptions {
@@ -527,6 +527,9 @@ function classifyError(error: unknown): StoreErrorKind | undefined {
   const code = (error as { code?: unknown }).code;
   if (code === '23505') return 'unique_violation';
   if (code === '40001' || code === '40P01' || code === '55P03') return 'concurrency';
+  // A table changed shape under a named statement (a rolling upgrade's migration): run again,
+  // the work succeeds, as after a serialisation failure.
+  if (error instanceof StaleStatementError) return 'concurrency';
   if (error.message.includes('is append-only')) return 'append_only';
   return undefined;
 }
