@@ -7,8 +7,10 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postgresDialect } from '../../src/store/dialects/postgres-dialect.js';
 import type { StoreDialect } from '../../src/store/dialects/store-dialect.js';
+import { createStore } from '../../src/store/index.js';
 import { preparedQuery } from '../../src/store/prepared-query.js';
 import { type FreshPostgres, freshPostgresDatabase, postgresForSuite } from './engines.js';
+import { approval, evidence, request, seedVersion } from './fixtures.js';
 
 const title = 'named statements on PostgreSQL';
 
@@ -101,5 +103,58 @@ describe.runIf(postgresForSuite(title))(title, () => {
     await sql`alter table retyped alter column a type integer using a::integer`.execute(dialect.db);
     expect(await byA(dialect.db, { a: '1' })).toEqual([{ a: 1 }]);
     expect(await byA(dialect.db, { a: '1' })).toEqual([{ a: 1 }]);
+  });
+
+  it('keeps the governed path reads valid when a newer server adds a column', async () => {
+    // A rolling upgrade: a newer server's migration adds a column to each table the governed
+    // path reads inside its write transactions, under statements this server's one connection
+    // already parsed. Named columns keep each statement's result type: no transaction fails.
+    const store = await createStore({ engine: 'postgres', url: database.url, poolSize: 1 });
+    const tables = ['transition_requests', 'models', 'policies', 'evidence', 'approvals'];
+    const governedReads = (id: string) =>
+      store.transaction(async (tx) => {
+        const req = await tx.requests.get(id, { forUpdate: true });
+        if (req === undefined) throw new Error('request missing');
+        await tx.requests.get(id);
+        await tx.models.get(req.model, { forUpdate: true });
+        await tx.models.get(req.model);
+        await tx.evidence.list(req.model, req.version);
+        await tx.evidence.listOfRequest(id);
+        await tx.approvals.list(id);
+        return req.id;
+      });
+    try {
+      const id = await store.transaction(async (tx) => {
+        const { version } = await seedVersion(tx);
+        const req = request(version);
+        await tx.evidence.insert(evidence(version, 'eval.json'));
+        await tx.requests.insert(req);
+        await tx.approvals.insert(approval(req.id, 'alice'));
+        return req.id;
+      });
+      expect(await governedReads(id)).toBe(id);
+      for (const table of tables) {
+        await sql`alter table ${sql.table(table)} add column added_by_newer text`.execute(
+          dialect.db,
+        );
+      }
+      const outcomes: string[] = [];
+      for (let i = 0; i < 2; i++) {
+        outcomes.push(
+          await governedReads(id).then(
+            () => 'ok',
+            (error: unknown) => String(error),
+          ),
+        );
+      }
+      expect(outcomes).toStrictEqual(['ok', 'ok']);
+    } finally {
+      for (const table of tables) {
+        await sql`alter table ${sql.table(table)} drop column if exists added_by_newer`.execute(
+          dialect.db,
+        );
+      }
+      await store.close();
+    }
   });
 });
