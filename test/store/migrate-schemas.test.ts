@@ -7,7 +7,7 @@
 import { sql } from 'kysely';
 import { expect, it } from 'vitest';
 import type { Store } from '../../src/app/shared/ports.js';
-import { createStore, migrationNames } from '../../src/store/index.js';
+import { createStore, migrationNames, openDialect } from '../../src/store/index.js';
 import { eachEngine } from './engines.js';
 import { seedVersion } from './fixtures.js';
 
@@ -149,4 +149,30 @@ eachEngine('migrations in several schemas', (engine) => {
       await usable(createStore({ engine: 'postgres', url: urlInSchema('upgrading') }));
     },
   );
+
+  postgresOnly('wakes the job runners of every schema of the database', async () => {
+    // Documented as shared (docs/operations.md): the channel is named once, not per schema.
+    await usable(createStore(engine.config()));
+    const { db } = engine.openDialect();
+    await sql`create schema team_jobs`.execute(db);
+    await usable(createStore({ engine: 'postgres', url: urlInSchema('team_jobs') }));
+    const announcing = openDialect({ engine: 'postgres', url: urlInSchema('public') });
+    const listening = openDialect({ engine: 'postgres', url: urlInSchema('team_jobs') });
+    let woken = (): void => {};
+    const wake = new Promise<string>((resolve) => {
+      woken = () => resolve('woken');
+    });
+    const stop = await listening.watchJobsDue?.(woken);
+    try {
+      announcing.announceJobsDue();
+      const timeout = new Promise<string>((resolve) =>
+        setTimeout(() => resolve('not woken'), 5000),
+      );
+      expect(await Promise.race([wake, timeout])).toBe('woken');
+    } finally {
+      await stop?.();
+      await announcing.destroy();
+      await listening.destroy();
+    }
+  });
 });
