@@ -169,7 +169,7 @@ function translate(dialect: StoreDialect, error: unknown): unknown {
       return conflict(`Another ${what} with the same key already exists.`, error);
     }
     case 'concurrency':
-      return conflict('A concurrent change to the same records won.', error);
+      return conflict('A concurrent change to the same records won; retry the request.', error);
     default:
       return error;
   }

@@ -7,7 +7,7 @@
 import { sql } from 'kysely';
 import { expect, it } from 'vitest';
 import type { Store } from '../../src/app/shared/ports.js';
-import { createStore, migrationNames } from '../../src/store/index.js';
+import { createStore, migrationNames, openDialect } from '../../src/store/index.js';
 import { eachEngine } from './engines.js';
 import { seedVersion } from './fixtures.js';
 
@@ -59,5 +59,120 @@ eachEngine('migrations in several schemas', (engine) => {
       select table_schema as schema from information_schema.tables
       where table_name = 'kysely_migration_lock' order by table_schema`.execute(db);
     expect(tables.map((t) => t.schema)).toStrictEqual(['public', 'team_b']);
+  });
+
+  postgresOnly(
+    'refuses to migrate a schema that appeared ahead of the one holding the registry',
+    async () => {
+      // Migrated in `public`; later a schema named after the role appears, and the default
+      // search path (`"$user", public`) now puts it first. Migrating there would give every
+      // unqualified query a fresh, empty registry.
+      const store = await createStore(engine.config());
+      const { version } = await store.transaction(seedVersion);
+      await store.close();
+      const { db } = engine.openDialect();
+      const { rows } = await sql<{ user: string }>`select current_user as user`.execute(db);
+      const role = rows[0]?.user ?? 'postgres';
+      await sql`create schema ${sql.id(role)}`.execute(db);
+      try {
+        await expect(createStore(engine.config())).rejects.toThrow(
+          `Clearance's tables are in schema "public", but the connection's current schema is "${role}"`,
+        );
+        const { rows: created } = await sql<{ n: number }>`
+        select count(*)::int as n from information_schema.tables where table_schema = ${role}`.execute(
+          db,
+        );
+        expect(created[0]?.n).toBe(0);
+
+        // The fix the message names: the search path in the URL.
+        const pinned = await createStore({ engine: 'postgres', url: urlInSchema('public') });
+        try {
+          const read = await pinned.read((tx) => tx.versions.get(version.model, version.version));
+          expect(read?.version).toBe(version.version);
+        } finally {
+          await pinned.close();
+        }
+      } finally {
+        await sql`drop schema if exists ${sql.id(role)}`.execute(db);
+      }
+      await usable(createStore(engine.config()));
+    },
+  );
+
+  postgresOnly(
+    'migrations wait for a write transaction in progress, holding the write lock',
+    async () => {
+      // An older server's governed write during a rolling upgrade: holding the write lock, it
+      // takes tables in its own order; a migration that took them in another would deadlock it
+      // (40P01, migration 0022). Migrations take the write lock first, so they queue behind it.
+      const writer = await createStore(engine.config());
+      const { db } = engine.openDialect();
+      await sql`create schema upgrading`.execute(db);
+      let release = (): void => {};
+      const held = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      let locked = (): void => {};
+      const holding = new Promise<void>((resolve) => {
+        locked = resolve;
+      });
+      const write = writer.transaction(async (tx) => {
+        await seedVersion(tx);
+        locked();
+        await held;
+      });
+      await holding;
+      let migrated = false;
+      const migrating = createStore({ engine: 'postgres', url: urlInSchema('upgrading') }).then(
+        (store) => {
+          migrated = true;
+          return store;
+        },
+      );
+      try {
+        let waiting = 0;
+        for (let i = 0; i < 100 && waiting === 0 && !migrated; i++) {
+          await new Promise((resolve) => setTimeout(resolve, 50));
+          const { rows } = await sql<{ n: number }>`
+          select count(*)::int as n from pg_locks
+          where locktype = 'advisory' and not granted and database = (
+            select oid from pg_database where datname = current_database())`.execute(db);
+          waiting = rows[0]?.n ?? 0;
+        }
+        expect({ migrated, waiting }).toStrictEqual({ migrated: false, waiting: 1 });
+      } finally {
+        release();
+        await write;
+        await (await migrating).close();
+        await writer.close();
+      }
+      await usable(createStore({ engine: 'postgres', url: urlInSchema('upgrading') }));
+    },
+  );
+
+  postgresOnly('wakes the job runners of every schema of the database', async () => {
+    // Documented as shared (docs/operations.md): the channel is named once, not per schema.
+    await usable(createStore(engine.config()));
+    const { db } = engine.openDialect();
+    await sql`create schema team_jobs`.execute(db);
+    await usable(createStore({ engine: 'postgres', url: urlInSchema('team_jobs') }));
+    const announcing = openDialect({ engine: 'postgres', url: urlInSchema('public') });
+    const listening = openDialect({ engine: 'postgres', url: urlInSchema('team_jobs') });
+    let woken = (): void => {};
+    const wake = new Promise<string>((resolve) => {
+      woken = () => resolve('woken');
+    });
+    const stop = await listening.watchJobsDue?.(woken);
+    try {
+      announcing.announceJobsDue();
+      const timeout = new Promise<string>((resolve) =>
+        setTimeout(() => resolve('not woken'), 5000),
+      );
+      expect(await Promise.race([wake, timeout])).toBe('woken');
+    } finally {
+      await stop?.();
+      await announcing.destroy();
+      await listening.destroy();
+    }
   });
 });

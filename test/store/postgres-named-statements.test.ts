@@ -7,8 +7,10 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postgresDialect } from '../../src/store/dialects/postgres-dialect.js';
 import type { StoreDialect } from '../../src/store/dialects/store-dialect.js';
+import { createStore } from '../../src/store/index.js';
 import { preparedQuery } from '../../src/store/prepared-query.js';
 import { type FreshPostgres, freshPostgresDatabase, postgresForSuite } from './engines.js';
+import { approval, evidence, request, seedVersion } from './fixtures.js';
 
 const title = 'named statements on PostgreSQL';
 
@@ -63,9 +65,26 @@ describe.runIf(postgresForSuite(title))(title, () => {
     const read = () => dialect.writeTransaction((db) => all(db, {}));
     expect(await read()).toEqual([{ a: 1 }]);
     await sql`alter table reshaped_in_trx add column b integer`.execute(dialect.db);
-    await expect(read()).rejects.toThrow(/cached plan must not change result type/);
+    const failed = await read().then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    expect(String(failed)).toMatch(/cached plan must not change result type/);
+    // A conflict to retry (HTTP 409), not a server error: run again, the work succeeds.
+    expect(dialect.classifyError(failed)).toBe('concurrency');
     expect(await read()).toEqual([{ a: 1, b: null }]);
     expect(await read()).toEqual([{ a: 1, b: null }]);
+  });
+
+  it('leaves the same error from an unnamed statement unclassified', async () => {
+    const failed = await dialect
+      .writeTransaction((db) => sql`select 1 + 'x'::text`.execute(db))
+      .then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+    expect((failed as { code?: string }).code).toBe('42883');
+    expect(dialect.classifyError(failed)).toBeUndefined();
   });
 
   it('runs a statement again when a column it compares changed type under it', async () => {
@@ -84,5 +103,58 @@ describe.runIf(postgresForSuite(title))(title, () => {
     await sql`alter table retyped alter column a type integer using a::integer`.execute(dialect.db);
     expect(await byA(dialect.db, { a: '1' })).toEqual([{ a: 1 }]);
     expect(await byA(dialect.db, { a: '1' })).toEqual([{ a: 1 }]);
+  });
+
+  it('keeps the governed path reads valid when a newer server adds a column', async () => {
+    // A rolling upgrade: a newer server's migration adds a column to each table the governed
+    // path reads inside its write transactions, under statements this server's one connection
+    // already parsed. Named columns keep each statement's result type: no transaction fails.
+    const store = await createStore({ engine: 'postgres', url: database.url, poolSize: 1 });
+    const tables = ['transition_requests', 'models', 'policies', 'evidence', 'approvals'];
+    const governedReads = (id: string) =>
+      store.transaction(async (tx) => {
+        const req = await tx.requests.get(id, { forUpdate: true });
+        if (req === undefined) throw new Error('request missing');
+        await tx.requests.get(id);
+        await tx.models.get(req.model, { forUpdate: true });
+        await tx.models.get(req.model);
+        await tx.evidence.list(req.model, req.version);
+        await tx.evidence.listOfRequest(id);
+        await tx.approvals.list(id);
+        return req.id;
+      });
+    try {
+      const id = await store.transaction(async (tx) => {
+        const { version } = await seedVersion(tx);
+        const req = request(version);
+        await tx.evidence.insert(evidence(version, 'eval.json'));
+        await tx.requests.insert(req);
+        await tx.approvals.insert(approval(req.id, 'alice'));
+        return req.id;
+      });
+      expect(await governedReads(id)).toBe(id);
+      for (const table of tables) {
+        await sql`alter table ${sql.table(table)} add column added_by_newer text`.execute(
+          dialect.db,
+        );
+      }
+      const outcomes: string[] = [];
+      for (let i = 0; i < 2; i++) {
+        outcomes.push(
+          await governedReads(id).then(
+            () => 'ok',
+            (error: unknown) => String(error),
+          ),
+        );
+      }
+      expect(outcomes).toStrictEqual(['ok', 'ok']);
+    } finally {
+      for (const table of tables) {
+        await sql`alter table ${sql.table(table)} drop column if exists added_by_newer`.execute(
+          dialect.db,
+        );
+      }
+      await store.close();
+    }
   });
 });

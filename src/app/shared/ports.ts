@@ -424,7 +424,10 @@ export interface BlobUpload {
   id: string;
   principalId: string;
   digest: string;
-  /** Bytes charged against the upload quota: the file's, plus the per-file charge. */
+  /**
+   * The file's own bytes. The per-file charge is not stored: the quota check adds it for each
+   * file recorded (`chargedSince` in upload-quota.ts).
+   */
   size: number;
   at: string;
 }

@@ -17,7 +17,7 @@ import {
   auditAppendFunction,
   insertVersionLoggedPostgres,
 } from './postgres-audit-append.js';
-import { namingStatements } from './postgres-named-statements.js';
+import { namingStatements, StaleStatementError } from './postgres-named-statements.js';
 import { appendOnlyMessage, type StoreDialect, type StoreErrorKind } from './store-dialect.js';
 
 export interface PostgresOptions {
@@ -251,11 +251,25 @@ export function postgresDialect(options: PostgresOptions): StoreDialect {
     ],
     fireAlwaysStatements: () => [fireAlwaysEveryTrigger],
     searchPathStatements: () => triggerFunctions.map(pinSearchPath),
+    migrationLockStatements: () => [takeWriteLock],
     async migrationTableSchema() {
-      const { rows } = await sql<{
-        schema: string | null;
-      }>`select current_schema() as schema`.execute(db);
-      return rows[0]?.schema ?? undefined;
+      // Where an unqualified `kysely_migration` resolves is where the queries find the registry:
+      // a schema earlier in the search path that appeared later (`"$user"`) must not get a fresh,
+      // empty one that every unqualified query then reads instead.
+      const { rows } = await sql<{ current: string | null; found: string | null }>`
+        select current_schema() as current,
+          (select n.nspname from pg_class c join pg_namespace n on n.oid = c.relnamespace
+           where c.oid = to_regclass('kysely_migration')) as found`.execute(db);
+      const current = rows[0]?.current ?? undefined;
+      const found = rows[0]?.found ?? undefined;
+      if (found === undefined || found === current) return current;
+      throw new Error(
+        `Clearance's tables are in schema "${found}", but the connection's current schema is ` +
+          `"${current ?? '(none)'}", the first of its search_path that exists, where migrations ` +
+          `would create a second, empty registry. Set the search path in the database URL ` +
+          `(e.g. ?options=-c%20search_path%3D${found}), or drop schema "${current ?? ''}" if it ` +
+          'is empty and unused.',
+      );
     },
     async triggersNotFiringAlways() {
       const { rows } = await sql<{ table: string; triggers: string[] }>`
@@ -513,6 +527,9 @@ function classifyError(error: unknown): StoreErrorKind | undefined {
   const code = (error as { code?: unknown }).code;
   if (code === '23505') return 'unique_violation';
   if (code === '40001' || code === '40P01' || code === '55P03') return 'concurrency';
+  // A table changed shape under a named statement (a rolling upgrade's migration): run again,
+  // the work succeeds, as after a serialisation failure.
+  if (error instanceof StaleStatementError) return 'concurrency';
   if (error.message.includes('is append-only')) return 'append_only';
   return undefined;
 }

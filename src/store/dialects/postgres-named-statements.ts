@@ -29,6 +29,18 @@ function isStaleStatement(error: unknown): boolean {
   return code === '42883' || code === '42804' || code === '26000';
 }
 
+/**
+ * A named statement found stale inside a transaction block: the transaction is aborted, and the
+ * same work run again runs it unnamed on this session (or on a fresh one). Told apart from the
+ * same codes raised by an ordinary statement, which a retry would meet again.
+ */
+export class StaleStatementError extends Error {
+  constructor(error: unknown) {
+    super(error instanceof Error ? error.message : String(error), { cause: error });
+    this.name = 'StaleStatementError';
+  }
+}
+
 /** A pooled connection as Kysely's driver sees it, naming compiled-once statements. */
 class NamingClient implements PostgresPoolClient {
   /** A statement of this session went stale: the session is closed on release, not pooled. */
@@ -58,9 +70,9 @@ class NamingClient implements PostgresPoolClient {
       // Every named statement of this session may be stale: it runs unnamed from now on and is
       // closed when released, so the pool opens a fresh one. Outside a transaction block the
       // statement is simply run again; inside one the error has aborted the transaction (or the
-      // work's savepoint) and is the caller's, once per session.
+      // work's savepoint) and is the caller's, once per session: a conflict to retry.
       this.stale = true;
-      if (this.client.getTransactionStatus() !== 'I') throw error;
+      if (this.client.getTransactionStatus() !== 'I') throw new StaleStatementError(error);
       return this.unnamed<R>(sql, parameters);
     }
   }

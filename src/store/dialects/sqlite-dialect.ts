@@ -241,6 +241,7 @@ export function sqliteDialect(options: SqliteOptions): StoreDialect {
     // No search path: a trigger's tables are the database's own.
     searchPathStatements: () => [],
     migrationTableSchema: async () => undefined,
+    migrationLockStatements: () => [],
     triggersNotFiringAlways: async () => [],
     triggerFunctionsChanged: async () => [],
     classifyError,

@@ -85,9 +85,20 @@ export interface StoreDialect {
    * where unqualified tables, these included, are created). Named, because an unnamed migrator
    * looks for its tables in every schema of the database and then queries them unqualified, so a
    * second Clearance in another schema of the same database would take the first one's for its
-   * own. SQLite has no schemas: undefined.
+   * own. Throws when an unqualified `kysely_migration` resolves to another schema (one earlier
+   * in the search path appeared after the migration), rather than migrate an empty registry
+   * that every unqualified query would then read. SQLite has no schemas: undefined.
    */
   migrationTableSchema(): Promise<string | undefined>;
+  /**
+   * Run first in each migration's transaction: PostgreSQL takes the write lock every write
+   * transaction opens with (ADR 017), so a running older server's writes queue on it before they
+   * hold a table lock a migration's DDL waits for (they would otherwise take tables in another
+   * order and deadlock it, 40P01). Transaction-level advisory locks are re-entrant, and Kysely
+   * runs the pending migrations in one transaction, so the writes wait for all of them. SQLite's
+   * migration transaction already holds its only write lock: none.
+   */
+  migrationLockStatements(): string[];
   /**
    * `query`, made to hold its rows until the write transaction ends, so that a second writer
    * asking for the same rows waits and then reads what the first committed. PostgreSQL adds

@@ -1,4 +1,4 @@
-import { type Migration, type MigrationProvider, Migrator } from 'kysely';
+import { type Migration, type MigrationProvider, Migrator, sql } from 'kysely';
 import type { StoreDialect } from '../dialects/store-dialect.js';
 import { registrySchema } from './0001-registry-schema.js';
 import { appendOnlyTriggers } from './0002-append-only-triggers.js';
@@ -57,6 +57,23 @@ const migrations: Record<string, MigrationFactory> = {
 export const migrationNames: readonly string[] = Object.keys(migrations);
 
 /**
+ * `migration`, its `up` first taking the store's write lock (`migrationLockStatements`), so that
+ * servers of the previous version still running write after the migration rather than deadlock
+ * it by taking its tables in another order.
+ */
+function lockingWrites(dialect: StoreDialect, migration: Migration): Migration {
+  return {
+    ...migration,
+    up: async (db) => {
+      for (const statement of dialect.migrationLockStatements()) {
+        await sql.raw(statement).execute(db);
+      }
+      await migration.up(db);
+    },
+  };
+}
+
+/**
  * Brings the schema up to date. Kysely's Migrator takes a lock first (an advisory lock on
  * PostgreSQL), so several servers starting together migrate once. Its tables live in the schema
  * the migrations run in (`migrationTableSchema`), so each Clearance of a database has its own.
@@ -67,7 +84,7 @@ export async function migrateToLatest(dialect: StoreDialect): Promise<void> {
       Object.fromEntries(
         Object.entries(migrations).map(([name, factory]): [string, Migration] => [
           name,
-          factory(dialect),
+          lockingWrites(dialect, factory(dialect)),
         ]),
       ),
   };

@@ -4,15 +4,31 @@ import type { Approval, ApprovalDecision, RiskClass } from '../../domain/index.j
 import { conflictOnDuplicate, iso, opt, type RepositoryContext } from '../columns.js';
 import { preparedQuery } from '../prepared-query.js';
 import type { ApprovalsTable } from '../schema.js';
+import { tableColumns } from '../table-columns.js';
 
 // Compiled once (ADR 033): each approval and each execution reads and writes these.
 const insertApproval = preparedQuery((db, p: Insertable<ApprovalsTable>) =>
   db.insertInto('approvals').values(p),
 );
+// Named columns, not `*`: a column a newer server adds leaves this statement valid (ADR 033).
+const approvalColumns = tableColumns('approvals', {
+  id: true,
+  request_id: true,
+  approver: true,
+  role: true,
+  decision: true,
+  comment: true,
+  ticket: true,
+  risk_class: true,
+  evidence_digest: true,
+  policy_digest: true,
+  baseline_digest: true,
+  at: true,
+});
 const approvalsOf = preparedQuery((db, p: { requestId: string }) =>
   db
     .selectFrom('approvals')
-    .selectAll()
+    .select(approvalColumns)
     .where('request_id', '=', p.requestId)
     .orderBy('at')
     .orderBy('id'),

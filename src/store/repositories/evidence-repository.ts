@@ -4,13 +4,27 @@ import type { EvidenceKind, EvidenceRecord } from '../../domain/index.js';
 import { conflictOnDuplicate, inChunks, int, iso, type RepositoryContext } from '../columns.js';
 import { preparedQuery } from '../prepared-query.js';
 import type { EvidenceTable } from '../schema.js';
+import { tableColumns } from '../table-columns.js';
 
 // The governed path reads a version's evidence several times per transition (attach, request,
 // approvals, execution): compiled once, and on PostgreSQL parsed once per connection (ADR 033).
+// Named columns, not `*`: a column a newer server adds leaves these statements valid (ADR 033).
+const evidenceColumns = tableColumns('evidence', {
+  model: true,
+  version: true,
+  path: true,
+  kind: true,
+  digest: true,
+  size: true,
+  media_type: true,
+  attached_at: true,
+  attached_by: true,
+});
+
 const evidenceOf = preparedQuery((db, p: { model: string; version: string }) =>
   db
     .selectFrom('evidence')
-    .selectAll()
+    .select(evidenceColumns)
     .where('model', '=', p.model)
     .where('version', '=', p.version)
     .orderBy('path'),
@@ -22,7 +36,7 @@ const evidenceOfRequest = preparedQuery((db, p: { requestId: string }) =>
     .innerJoin('transition_requests as r', (join) =>
       join.onRef('r.model', '=', 'evidence.model').onRef('r.version', '=', 'evidence.version'),
     )
-    .selectAll('evidence')
+    .select(evidenceColumns)
     .where('r.id', '=', p.requestId)
     .orderBy('evidence.path'),
 );

@@ -5,10 +5,29 @@ import { ClearanceError } from '../../domain/index.js';
 import { conflictOnDuplicate, iso, opt, type RepositoryContext } from '../columns.js';
 import { preparedLockingQuery, preparedQuery } from '../prepared-query.js';
 import type { ModelsTable, PoliciesTable } from '../schema.js';
+import { tableColumns } from '../table-columns.js';
+
+// Named columns, not `*`: a column a newer server adds leaves these statements valid (ADR 033).
+const modelColumns = tableColumns('models', {
+  name: true,
+  owner_team: true,
+  risk_tier: true,
+  policy_digest: true,
+  description: true,
+  created_at: true,
+  created_by: true,
+});
+const policyColumns = tableColumns('policies', {
+  digest: true,
+  name: true,
+  text: true,
+  registered_at: true,
+  registered_by: true,
+});
 
 /** The unlocked read, compiled once: every registry read loads its model. */
 const modelNamed = preparedQuery((db, p: { name: string }) =>
-  db.selectFrom('models').selectAll().where('name', '=', p.name),
+  db.selectFrom('models').select(modelColumns).where('name', '=', p.name),
 );
 
 /**
@@ -18,16 +37,16 @@ const modelNamed = preparedQuery((db, p: { name: string }) =>
  */
 const modelAndPolicyNamed = preparedQuery((db, q: { name: string }) =>
   db
-    .selectFrom('models as m')
-    .leftJoin('policies as p', 'p.digest', 'm.policy_digest')
-    .selectAll('m')
+    .selectFrom('models')
+    .leftJoin('policies', 'policies.digest', 'models.policy_digest')
+    .select(modelColumns)
     .select([
-      'p.name as policy_name',
-      'p.text as policy_text',
-      'p.registered_at as policy_registered_at',
-      'p.registered_by as policy_registered_by',
+      'policies.name as policy_name',
+      'policies.text as policy_text',
+      'policies.registered_at as policy_registered_at',
+      'policies.registered_by as policy_registered_by',
     ])
-    .where('m.name', '=', q.name),
+    .where('models.name', '=', q.name),
 );
 
 type ModelAndPolicyRow = Awaited<ReturnType<typeof modelAndPolicyNamed>>[number];
@@ -74,7 +93,7 @@ const modelAndPolicyLocked = preparedLockingQuery((db, p: { name: string }, lock
     db
       .selectFrom('models')
       .leftJoin('policies', 'policies.digest', 'models.policy_digest')
-      .selectAll('models')
+      .select(modelColumns)
       .select([
         'policies.name as policy_name',
         'policies.text as policy_text',
@@ -87,7 +106,7 @@ const modelAndPolicyLocked = preparedLockingQuery((db, p: { name: string }, lock
 );
 
 const policyByDigest = preparedQuery((db, p: { digest: string }) =>
-  db.selectFrom('policies').selectAll().where('digest', '=', p.digest),
+  db.selectFrom('policies').select(policyColumns).where('digest', '=', p.digest),
 );
 
 export function modelRepository(context: RepositoryContext): ModelRepository {

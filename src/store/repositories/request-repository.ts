@@ -5,17 +5,40 @@ import { ClearanceError } from '../../domain/index.js';
 import { conflictOnDuplicate, iso, opt, optIso, type RepositoryContext } from '../columns.js';
 import { preparedLockingQuery, preparedQuery } from '../prepared-query.js';
 import type { TransitionRequestsTable } from '../schema.js';
+import { tableColumns } from '../table-columns.js';
 
 // Each step of the governed path reads its request (locked where it changes it) and most write it
 // back: compiled once, and on PostgreSQL parsed once per connection (ADR 033).
 const insertRequest = preparedQuery((db, p: Insertable<TransitionRequestsTable>) =>
   db.insertInto('transition_requests').values(p),
 );
+// Named columns, not `*`: a column a newer server adds leaves these statements valid (ADR 033).
+const requestColumns = tableColumns('transition_requests', {
+  id: true,
+  model: true,
+  version: true,
+  from_state: true,
+  to_state: true,
+  change_type: true,
+  reason: true,
+  ticket: true,
+  requested_by: true,
+  requested_at: true,
+  status: true,
+  policy_digest: true,
+  evidence_digest: true,
+  decision_id: true,
+  closed_at: true,
+  closed_by: true,
+  close_reason: true,
+  bypass_expires_at: true,
+  review_due_at: true,
+});
 const requestById = preparedQuery((db, p: { id: string }) =>
-  db.selectFrom('transition_requests').selectAll().where('id', '=', p.id),
+  db.selectFrom('transition_requests').select(requestColumns).where('id', '=', p.id),
 );
 const requestByIdLocked = preparedLockingQuery((db, p: { id: string }, lock) =>
-  lock(db.selectFrom('transition_requests').selectAll().where('id', '=', p.id)),
+  lock(db.selectFrom('transition_requests').select(requestColumns).where('id', '=', p.id)),
 );
 // RETURNING tells an update that found no row from one that did, in the same statement.
 const updateRequest = preparedQuery(
