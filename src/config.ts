@@ -287,7 +287,7 @@ const configSchema = z.strictObject({
     .min(1)
     .max(64)
     .describe(
-      'Worker threads that run gates, each one run at a time; further runs wait their turn. Kept alive between runs; a stopped worker is replaced.',
+      "Worker threads that run gates, each one run at a time; further runs wait their turn. Kept alive between runs; a stopped worker is replaced. With 2 or more, replays, backtests and dry runs occupy at most all workers but one, so one is always free for requests, executions and emergency expiry; with 1, such a governed run may wait for the replay under way, up to one run's `gateTimeBudgetSeconds`.",
     ),
   gateAdvisoryQueuePerWorker: z.coerce
     .number()

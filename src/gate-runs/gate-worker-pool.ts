@@ -14,7 +14,9 @@
  * `governed` ones (requests, executions) before `advisory` ones (replay, backtest, dry run), each
  * kind in a queue of its own bound; a run that finds its queue full is refused (`busy`). A run
  * identical to one waiting or under way (same `gateRunKey`) joins it: N identical replays cost
- * one run.
+ * one run. With two workers or more, advisory runs occupy at most all but one of them, so a
+ * governed run never waits for a worker busy with a replay; with one worker a governed run may
+ * wait for the advisory run under way, up to one run's time budget (ADR 035).
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -126,6 +128,8 @@ export class GateWorkerPool implements GateRunner {
     worker_not_started: 0,
     cancelled: 0,
   };
+  /** Workers advisory runs may occupy at once: all but one, or the only one. */
+  readonly #advisoryWorkers: number;
   #nextId = 1;
   #closed = false;
 
@@ -134,6 +138,7 @@ export class GateWorkerPool implements GateRunner {
     this.#budgets = input.budgets;
     this.#inMemoryRunBytes = input.inMemoryRunBytes ?? inMemoryRunBytes;
     const { workers } = input.budgets;
+    this.#advisoryWorkers = Math.max(1, workers - 1);
     this.#limits = {
       advisory: workers * (input.budgets.advisoryQueuePerWorker ?? defaultQueuePerWorker.advisory),
       governed: workers * (input.budgets.governedQueuePerWorker ?? defaultQueuePerWorker.governed),
@@ -209,9 +214,17 @@ export class GateWorkerPool implements GateRunner {
     await Promise.all(stopping);
   }
 
-  /** The next run to take: governed first, each queue in order. */
+  /**
+   * The next run to take: governed first, each queue in order. With two workers or more, advisory
+   * runs occupy at most all but one worker, so one is always free for a governed run (a request
+   * or execution, or emergency expiry under the write lock) rather than busy with a replay.
+   */
   #next(): Job | undefined {
-    return this.#queues.governed.shift() ?? this.#queues.advisory.shift();
+    const governed = this.#queues.governed.shift();
+    if (governed) return governed;
+    const advisoryRunning = [...this.#slots].filter((s) => s.job?.priority === 'advisory').length;
+    if (advisoryRunning >= this.#advisoryWorkers) return undefined;
+    return this.#queues.advisory.shift();
   }
 
   /** Hands waiting runs to idle workers, and starts workers (up to the pool's size) for the rest. */
