@@ -149,7 +149,14 @@ export class GateWorkerPool implements GateRunner {
     const priority = input.priority ?? 'governed';
     const key = gateRunKey(input);
     const same = this.#inFlight.get(key);
-    if (same) return this.#join(same, priority);
+    if (same) {
+      // A governed caller takes a waiting advisory run into the governed queue: only if it fits.
+      const moves = priority === 'governed' && this.#queues.advisory.includes(same);
+      if (moves && this.#queues.governed.length >= this.#limits.governed) {
+        return Promise.reject(busy('governed', this.#limits.governed));
+      }
+      return this.#join(same, priority);
+    }
     const job: Job = { id: this.#nextId++, key, input, priority, waiters: [], settled: false };
     if (this.#closed) {
       const answer = this.#join(job, priority);
@@ -169,7 +176,7 @@ export class GateWorkerPool implements GateRunner {
 
   /**
    * Another caller of `job`'s run. A governed caller joining an advisory run still waiting takes
-   * it into the governed queue: it must not wait behind replays.
+   * it into the governed queue (`run` checked it has room): it must not wait behind replays.
    */
   #join(job: Job, priority: GateRunPriority): Promise<GateResult[]> {
     if (priority === 'governed' && job.priority === 'advisory') {

@@ -235,6 +235,20 @@ describe('gate run queue', () => {
     expect(order.indexOf('governed')).toBeLessThan(order.indexOf('advisory 5'));
   }, 120_000);
 
+  it('refuses a governed caller busy when joining a waiting advisory run would overfill the governed queue', async () => {
+    const h = harness();
+    const base = await capturedRun(h);
+    const pool = poolOf(h.blobs, { governedQueuePerWorker: 1 });
+    // The worker is not started yet: every run waits.
+    const advisory = pool.run(runOf(base, 1, 'advisory'));
+    const governed = pool.run(runOf(base, 2, 'governed'));
+    await expect(pool.run(runOf(base, 1, 'governed'))).rejects.toMatchObject({ code: 'busy' });
+    expect(pool.stats().queued).toBe(2);
+    await Promise.all([advisory, governed]);
+    // With room, the same join is taken into the governed queue (the test above).
+    expect(pool.stats().ended.completed).toBe(2);
+  }, 120_000);
+
   it('answers a dry run 503 busy with Retry-After when the advisory queue is full', async () => {
     const h = harness();
     const base = await capturedRun(h);
