@@ -7,7 +7,12 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { ClearanceError, type Problem, routingRuleSchema } from './domain/index.js';
+import {
+  ClearanceError,
+  type Problem,
+  routingRuleSchema,
+  uploadChargePerFile,
+} from './domain/index.js';
 
 /** A JSON list in an environment variable or flag; as given when it is already a value. */
 const jsonText = (value: unknown) => {
@@ -82,9 +87,12 @@ const configSchema = z.strictObject({
   uploadQuotaBytes: z.coerce
     .number()
     .int()
-    .positive()
+    .min(
+      uploadChargePerFile + 1,
+      `more than ${uploadChargePerFile}, the charge of each file besides its bytes: at most that, every upload would be refused`,
+    )
     .describe(
-      'Evidence bytes one user may upload per `uploadQuotaWindowSeconds` (every upload counts, attached or not; each file counts 65,536 bytes besides its own, so many small files are not free); over it uploads are refused with 429 `quota_exceeded` and nothing is stored.',
+      'Evidence bytes one user may upload per `uploadQuotaWindowSeconds` (every upload counts, attached or not; each file counts 65,536 bytes besides its own, so many small files are not free, and the quota must be more than 65,536); over it uploads are refused with 429 `quota_exceeded` and nothing is stored.',
     ),
   uploadQuotaWindowSeconds: z.coerce
     .number()
@@ -287,7 +295,7 @@ const configSchema = z.strictObject({
     .min(1)
     .max(64)
     .describe(
-      'Worker threads that run gates, each one run at a time; further runs wait their turn. Kept alive between runs; a stopped worker is replaced.',
+      "Worker threads that run gates, each one run at a time; further runs wait their turn. Kept alive between runs; a stopped worker is replaced. With 2 or more, replays, backtests and dry runs occupy at most all workers but one, so one is always free for requests, executions and emergency expiry; with 1, such a governed run may wait for the replay under way, up to one run's `gateTimeBudgetSeconds`.",
     ),
   gateAdvisoryQueuePerWorker: z.coerce
     .number()

@@ -20,6 +20,14 @@ export const evidenceFormatLimits = {
   maxLineageBytes: 64 * 1024,
 } as const;
 
+/**
+ * What each uploaded file costs against a user's upload quota besides its bytes: a file is a blob
+ * file, an evidence row, a line of its audit entry and a read in every later gate run of its
+ * version, whatever its size, so 5,000 empty files are not free. A quota must exceed it (the
+ * configuration refuses one that does not: it would refuse every upload).
+ */
+export const uploadChargePerFile = 64 * 1024;
+
 export type EvidenceLimit = 'nesting' | 'size' | 'aliases';
 
 /** A limit broken, or (for YAML) a syntax error; `line`/`column` are 1-based when known. */

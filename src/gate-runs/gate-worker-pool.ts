@@ -17,7 +17,9 @@
  * `governed` ones (requests, executions) before `advisory` ones (replay, backtest, dry run), each
  * kind in a queue of its own bound; a run that finds its queue full is refused (`busy`). A run
  * identical to one waiting or under way (same `gateRunKey`) joins it: N identical replays cost
- * one run.
+ * one run. With two workers or more, advisory runs occupy at most all but one of them, so a
+ * governed run never waits for a worker busy with a replay; with one worker a governed run may
+ * wait for the advisory run under way, up to one run's time budget (ADR 035).
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -132,6 +134,8 @@ export class GateWorkerPool implements GateRunner {
     worker_not_started: 0,
     cancelled: 0,
   };
+  /** Workers advisory runs may occupy at once: all but one, or the only one. */
+  readonly #advisoryWorkers: number;
   #nextId = 1;
   #closed = false;
 
@@ -140,6 +144,7 @@ export class GateWorkerPool implements GateRunner {
     this.#budgets = input.budgets;
     this.#inMemoryRunBytes = input.inMemoryRunBytes ?? inMemoryRunBytes;
     const { workers } = input.budgets;
+    this.#advisoryWorkers = Math.max(1, workers - 1);
     this.#limits = {
       advisory: workers * (input.budgets.advisoryQueuePerWorker ?? defaultQueuePerWorker.advisory),
       governed: workers * (input.budgets.governedQueuePerWorker ?? defaultQueuePerWorker.governed),
@@ -150,7 +155,14 @@ export class GateWorkerPool implements GateRunner {
     const priority = input.priority ?? 'governed';
     const key = gateRunKey(input);
     const same = this.#inFlight.get(key);
-    if (same) return this.#join(same, priority);
+    if (same) {
+      // A governed caller takes a waiting advisory run into the governed queue: only if it fits.
+      const moves = priority === 'governed' && this.#queues.advisory.includes(same);
+      if (moves && this.#queues.governed.length >= this.#limits.governed) {
+        return Promise.reject(busy('governed', this.#limits.governed));
+      }
+      return this.#join(same, priority);
+    }
     const job: Job = { id: this.#nextId++, key, input, priority, waiters: [], settled: false };
     if (this.#closed) {
       const answer = this.#join(job, priority);
@@ -170,7 +182,7 @@ export class GateWorkerPool implements GateRunner {
 
   /**
    * Another caller of `job`'s run. A governed caller joining an advisory run still waiting takes
-   * it into the governed queue: it must not wait behind replays.
+   * it into the governed queue (`run` checked it has room): it must not wait behind replays.
    */
   #join(job: Job, priority: GateRunPriority): Promise<GateResult[]> {
     if (priority === 'governed' && job.priority === 'advisory') {
@@ -215,9 +227,17 @@ export class GateWorkerPool implements GateRunner {
     await Promise.all(stopping);
   }
 
-  /** The next run to take: governed first, each queue in order. */
+  /**
+   * The next run to take: governed first, each queue in order. With two workers or more, advisory
+   * runs occupy at most all but one worker, so one is always free for a governed run (a request
+   * or execution, or emergency expiry under the write lock) rather than busy with a replay.
+   */
   #next(): Job | undefined {
-    return this.#queues.governed.shift() ?? this.#queues.advisory.shift();
+    const governed = this.#queues.governed.shift();
+    if (governed) return governed;
+    const advisoryRunning = [...this.#slots].filter((s) => s.job?.priority === 'advisory').length;
+    if (advisoryRunning >= this.#advisoryWorkers) return undefined;
+    return this.#queues.advisory.shift();
   }
 
   /**

@@ -14,6 +14,7 @@ import {
 } from '../../src/app/index.js';
 import { registerVersionWithEvidence } from '../../src/app/registry/register-version-with-evidence.js';
 import type { AppDeps } from '../../src/app/shared/app-deps.js';
+import { createStore } from '../../src/store/index.js';
 import {
   forEachStore,
   people,
@@ -170,6 +171,40 @@ forEachStore('evidence file limits', (open) => {
     expect(over.code).toBe('quota_exceeded');
     expect(over.message).toContain(`${3 * uploadChargePerFile} bytes in the last 1 h`);
     expect(await state(h)).toEqual(before);
+  });
+
+  it('checks racing uploads of one user one after the other, even through two stores', async () => {
+    const h = await open();
+    await withVersion(h);
+    const database = h.database;
+    // Two servers: a second store of its own on the same database (the in-memory store has one).
+    const other =
+      database === undefined
+        ? h.store
+        : database.startsWith('sqlite:')
+          ? await createStore({ engine: 'sqlite', file: database.slice('sqlite:'.length) })
+          : await createStore({ engine: 'postgres', url: database });
+    try {
+      const quota = { bytes: 2 * uploadChargePerFile, windowSeconds: 3600 };
+      const servers: AppDeps[] = [
+        { ...h.deps, uploadQuota: quota },
+        { ...h.deps, store: other, uploadQuota: quota },
+      ];
+      // Each upload of one empty file fits alone; any three together do not.
+      const results = await Promise.allSettled(
+        Array.from({ length: 6 }, (_, i) =>
+          attachEvidence(servers[i % 2] as AppDeps, people.ci, {
+            model,
+            version: 'v1',
+            files: files(100 + i, 1, () => new Uint8Array(0)),
+          }),
+        ),
+      );
+      expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(2);
+      expect((await state(h)).uploads.files).toBe(2);
+    } finally {
+      if (other !== h.store) await other.close();
+    }
   });
 
   it('stores an attach’s blobs a few at a time', async () => {

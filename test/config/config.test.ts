@@ -147,6 +147,28 @@ describe('the blob store keys', () => {
     ]);
   });
 
+  it('refuses an upload quota no upload fits in (at most the per-file charge)', () => {
+    const problemsOf = (bytes: string) => {
+      try {
+        loadConfig({ env: { CLEARANCE_UPLOAD_QUOTA_BYTES: bytes } });
+      } catch (error) {
+        return (error as { problems: { message: string; fix: string }[] }).problems;
+      }
+      return expect.unreachable('invalid configuration was accepted');
+    };
+    for (const bytes of ['1', '65536']) {
+      const [problem, ...rest] = problemsOf(bytes);
+      expect(rest).toStrictEqual([]);
+      expect(problem?.message).toBe(
+        'uploadQuotaBytes: more than 65536, the charge of each file besides its bytes: at most that, every upload would be refused',
+      );
+      expect(problem?.fix).toContain('CLEARANCE_UPLOAD_QUOTA_BYTES');
+    }
+    expect(loadConfig({ env: { CLEARANCE_UPLOAD_QUOTA_BYTES: '65537' } }).uploadQuotaBytes).toBe(
+      65537,
+    );
+  });
+
   it('refuses an S3 store without a bucket, with half its credentials or a bad endpoint or prefix', () => {
     const problemsOf = (env: NodeJS.ProcessEnv) => {
       try {

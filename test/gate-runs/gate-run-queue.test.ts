@@ -243,6 +243,43 @@ describe('gate run queue', () => {
     expect(pool.stats().ended.completed).toBe(2);
   }, 120_000);
 
+  it('keeps one of two workers free of advisory runs, so a governed run never waits for a replay', async () => {
+    const h = harness();
+    const base = await capturedRun(h);
+    const pool = poolOf(h.blobs, { workers: 2 });
+    // Both workers started and warm.
+    await Promise.all([
+      pool.run(runOf(base, 90, 'governed')),
+      pool.run(runOf(base, 91, 'governed')),
+    ]);
+    expect(pool.stats()).toMatchObject({ workers: 2, running: 0 });
+    // Advisory runs alone: one at a time, the other worker idle.
+    const advisoryOnly = Promise.all([1, 2, 3].map((i) => pool.run(runOf(base, i, 'advisory'))));
+    const peakRunning = await peakWhile(advisoryOnly, () => pool.stats().running);
+    expect(peakRunning).toBe(1);
+    // A governed run arriving while an advisory one runs and another waits takes the free worker.
+    const order: string[] = [];
+    const first = pool.run(runOf(base, 4, 'advisory')).then(() => order.push('advisory 4'));
+    const second = pool.run(runOf(base, 5, 'advisory')).then(() => order.push('advisory 5'));
+    const governed = pool.run(runOf(base, 6, 'governed')).then(() => order.push('governed'));
+    await Promise.all([first, second, governed]);
+    expect(order.indexOf('governed')).toBeLessThan(order.indexOf('advisory 5'));
+  }, 120_000);
+
+  it('refuses a governed caller busy when joining a waiting advisory run would overfill the governed queue', async () => {
+    const h = harness();
+    const base = await capturedRun(h);
+    const pool = poolOf(h.blobs, { governedQueuePerWorker: 1 });
+    // The worker is not started yet: every run waits.
+    const advisory = pool.run(runOf(base, 1, 'advisory'));
+    const governed = pool.run(runOf(base, 2, 'governed'));
+    await expect(pool.run(runOf(base, 1, 'governed'))).rejects.toMatchObject({ code: 'busy' });
+    expect(pool.stats().queued).toBe(2);
+    await Promise.all([advisory, governed]);
+    // With room, the same join is taken into the governed queue (the test above).
+    expect(pool.stats().ended.completed).toBe(2);
+  }, 120_000);
+
   it('answers a dry run 503 busy with Retry-After when the advisory queue is full', async () => {
     const h = harness();
     const base = await capturedRun(h);

@@ -14,6 +14,7 @@ import {
   enableUser,
   grantRole,
   revokeRole,
+  revokeToken,
   type Store,
 } from '../../src/app/index.js';
 import { principalCache } from '../../src/auth/index.js';
@@ -82,6 +83,16 @@ forEachStore('last global admin', (open) => {
     expect((await refusal(disableUser(h.deps, bob, { id: bob.id }))).code).toBe('conflict');
     await grantRole(h.deps, bob, { userId: bob.id, role: 'auditor' });
     await revokeRole(h.deps, bob, { userId: bob.id, role: 'auditor' });
+  });
+
+  it('protects bindings and accounts, not credentials: the last admin may revoke its only token', async () => {
+    const h = await open();
+    const { token } = await bootstrapAdmin(h.deps, { userId: alice.id });
+    const revoked = await revokeToken(h.deps, alice, { id: token.id });
+    expect(revoked.revokedAt).toBeDefined();
+    // Still the last enabled global admin, with no token left: `clearance admin` on the database
+    // is the way back in (docs/security.md).
+    expect((await refusal(disableUser(h.deps, alice, { id: alice.id }))).code).toBe('conflict');
   });
 
   it('lets only one of two admins removing each other at once, through two servers', async () => {

@@ -202,6 +202,8 @@ export async function createModelVersion(
   // What a refusal before the transaction is recorded under: the number as of now.
   const tentative = nextNumber(await deps.store.readOne((tx) => tx.versions.names(input.name)));
   // Another server's registration may still take the number first: the loser takes the next.
+  // Its lineage evidence is charged to the upload quota once, by the first attempt: an attempt
+  // refused `conflict` got past recording it (the record precedes the registering transaction).
   for (let attempt = 0; ; attempt++) {
     try {
       const version = await registerVersionWithEvidence(deps, principal, {
@@ -213,6 +215,7 @@ export async function createModelVersion(
           lineage,
         },
         evidence: lineageEvidence(lineage),
+        uploadsRecorded: attempt > 0,
         nameInTransaction: async (tx) => {
           await tx.models.get(input.name, { forUpdate: true });
           return nextNumber(await tx.versions.names(input.name));

@@ -32,6 +32,11 @@ export interface RegisterVersionWithEvidenceInput {
    * instead of waiting for each other's. `version.version` then only names a refusal before it.
    */
   nameInTransaction?: (tx: Repositories) => Promise<string>;
+  /**
+   * The caller's earlier attempt of this very registration recorded these files in the upload
+   * ledger already (it lost its number and tries again): they are not charged a second time.
+   */
+  uploadsRecorded?: boolean;
 }
 
 export async function registerVersionWithEvidence(
@@ -61,7 +66,8 @@ export async function registerVersionWithEvidence(
       });
     }),
   );
-  if (input.evidence.length > 0) await recordUploads(deps, principal, input.evidence);
+  if (input.evidence.length > 0 && !input.uploadsRecorded)
+    await recordUploads(deps, principal, input.evidence);
   const stored = await storeBlobs(deps, input.evidence);
   return guarded(deps, context, () =>
     deps.store.transaction(async (tx) => {

@@ -4,16 +4,12 @@
  * byte that reaches the disk counts, whether or not its attach later succeeds.
  */
 import { createHash } from 'node:crypto';
-import { ClearanceError, type Principal } from '../../domain/index.js';
+import { ClearanceError, type Principal, uploadChargePerFile } from '../../domain/index.js';
 import type { AppDeps } from '../shared/app-deps.js';
 import type { Repositories } from '../shared/ports.js';
 
-/**
- * What each uploaded file costs against the quota besides its bytes: a file is a blob file, an
- * evidence row, a line of its audit entry and a read in every later gate run of its version,
- * whatever its size, so 5,000 empty files are not free.
- */
-export const uploadChargePerFile = 64 * 1024;
+/** What each uploaded file costs besides its bytes (domain/evidence-limits.ts). */
+export { uploadChargePerFile };
 
 /** Bytes a file counts against the quota: its own and the per-file charge. */
 export function chargedBytes(bytes: number): number {

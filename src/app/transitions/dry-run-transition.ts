@@ -13,7 +13,7 @@ import {
   refusalError,
 } from '../../domain/index.js';
 import { checkTransitionExists } from '../../domain/transition-rules.js';
-import { runGates } from '../gate-evaluation/run-gates.js';
+import { evaluateGateRunInputs, readGateRunInputs } from '../gate-evaluation/run-gates.js';
 import type { AppDeps } from '../shared/app-deps.js';
 import { loadModel, loadPolicy } from '../shared/load-policy.js';
 import { guardedRead } from '../shared/read-access.js';
@@ -55,15 +55,18 @@ export async function dryRunTransition(
       model: input.model,
       what: `a dry run of ${subject.id}`,
     },
-    () =>
-      deps.store.read(async (tx) => {
+    async () => {
+      // Read in a snapshot, then evaluate with no transaction open: a dry run's gate run waits
+      // behind governed runs in the advisory queue (ADR 035) and must not hold a connection (or,
+      // on SQLite, the server's reads) while it does.
+      const read = await deps.store.read(async (tx) => {
         const model = await loadModel(tx, input.model);
         const policy = await loadPolicy(tx, model.policyDigest);
         const version = await tx.versions.get(model.name, input.version);
         if (!version) throw notFound(`Version ${subject.id}`, 'Register the version first.');
         const check = checkTransitionExists(policy, version.state, input.to);
         if (!check.ok) throw refusalError(check.refusal);
-        const run = await runGates(deps, tx, {
+        const inputs = await readGateRunInputs(tx, {
           policy,
           transition: check.transition,
           model: model.name,
@@ -72,19 +75,23 @@ export async function dryRunTransition(
           // A dry run decides nothing: it waits behind requests and executions (ADR 035).
           priority: 'advisory',
         });
-        return {
-          model: model.name,
-          version: version.version,
-          from: version.state,
-          to: input.to,
-          policyDigest: model.policyDigest,
-          evidenceDigest: run.evidenceDigest,
-          ...(run.baseline ? { baselineVersion: run.baseline.version } : {}),
-          outcome: run.gates.some(blocks) ? 'fail' : 'pass',
-          gates: run.gates,
-          approvals: check.transition.approvals,
-          requestedBy: check.transition.requestedBy,
-        };
-      }),
+        return { model, version, transition: check.transition, inputs };
+      });
+      const { model, version, transition } = read;
+      const run = await evaluateGateRunInputs(deps, read.inputs);
+      return {
+        model: model.name,
+        version: version.version,
+        from: version.state,
+        to: input.to,
+        policyDigest: model.policyDigest,
+        evidenceDigest: run.evidenceDigest,
+        ...(run.baseline ? { baselineVersion: run.baseline.version } : {}),
+        outcome: run.gates.some(blocks) ? 'fail' : 'pass',
+        gates: run.gates,
+        approvals: transition.approvals,
+        requestedBy: transition.requestedBy,
+      };
+    },
   );
 }

@@ -1,6 +1,7 @@
 /**
- * Gates evaluated ahead of a write transaction (ADR 014). A request or an execution reads its
- * gate run's input in a read-only snapshot and evaluates it with no transaction open; its write
+ * Gates evaluated ahead of a write transaction (ADR 014). A request, an execution or an emergency
+ * expiry reads its gate run's input in a read-only snapshot and evaluates it with no transaction
+ * open; its write
  * transaction then reads the input again under the model's lock and takes that result only if
  * the input is the same (compared by the digest of the whole input, the gate result cache's key). Evidence attached, production moved or the policy changed in
  * between makes another key: the transaction evaluates again, as it always did, and never uses a

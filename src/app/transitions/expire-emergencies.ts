@@ -1,10 +1,16 @@
 import type { TransitionRequest } from '../../domain/index.js';
 import { checkTransitionExists } from '../../domain/transition-rules.js';
-import { type GateRun, runGates } from '../gate-evaluation/run-gates.js';
+import {
+  type GateRun,
+  type GateRunTarget,
+  readGateRunInputs,
+  runGates,
+} from '../gate-evaluation/run-gates.js';
 import type { AppDeps } from '../shared/app-deps.js';
 import { auditRecord, systemActor } from '../shared/audit-record.js';
 import { loadModel, loadPolicy } from '../shared/load-policy.js';
 import type { Repositories } from '../shared/ports.js';
+import { evaluateAhead } from './evaluate-ahead.js';
 import { restoreRollbackTarget } from './move-version.js';
 import { recordDecision } from './record-decision.js';
 import { emitRollbackExecuted } from './rollback-event.js';
@@ -49,11 +55,53 @@ export async function expireEmergencies(
   return outcomes;
 }
 
+/**
+ * The standard path's gate run of an executed emergency: the standard gates with no bypass,
+ * compared with the version the emergency replaced (not with itself).
+ */
+async function standardRun(
+  tx: Repositories,
+  input: { model: string; policyDigest: string; request: TransitionRequest },
+): Promise<GateRunTarget> {
+  const { request } = input;
+  const policy = await loadPolicy(tx, input.policyDigest);
+  const found = checkTransitionExists(policy, request.from, request.to);
+  if (!found.ok) throw new Error(`executed request ${request.id} has no transition in the policy`);
+  const replaced = (await tx.serving.get(input.model)).rollbackTarget?.version;
+  return {
+    policy,
+    transition: found.transition,
+    model: input.model,
+    version: request.version,
+    bypass: [],
+    baselineVersion: replaced,
+  };
+}
+
 async function expireOne(
   deps: AppDeps,
   stale: TransitionRequest,
   now: Date,
 ): Promise<ExpiryOutcome | undefined> {
+  // The gates are evaluated ahead, in a snapshot with no lock (ADR 014), like a request's: the
+  // transaction below holds the write lock and takes this result only for the very same input.
+  const ahead = await evaluateAhead(deps, async (tx) => {
+    const model = await loadModel(tx, stale.model);
+    const request = (await tx.requests.get(stale.id)) ?? stale;
+    const version = await tx.versions.get(model.name, request.version);
+    if (
+      request.status !== 'executed' ||
+      request.closeReason !== undefined ||
+      version?.state !== request.to
+    )
+      throw new Error('nothing to evaluate: the transaction ends the request without gates');
+    const target = await standardRun(tx, {
+      model: model.name,
+      policyDigest: model.policyDigest,
+      request,
+    });
+    return readGateRunInputs(tx, target);
+  });
   return deps.store.transaction(async (tx) => {
     const model = await loadModel(tx, stale.model, { forUpdate: true });
     const request = (await tx.requests.get(stale.id, { forUpdate: true })) ?? stale;
@@ -78,20 +126,13 @@ async function expireOne(
       );
       return { requestId: request.id, outcome: 'no_longer_serving' };
     }
-    const policy = await loadPolicy(tx, model.policyDigest);
-    const found = checkTransitionExists(policy, request.from, request.to);
-    if (!found.ok)
-      throw new Error(`executed request ${request.id} has no transition in the policy`);
-    // The standard path compares with the version the emergency replaced, not with itself.
-    const replaced = (await tx.serving.get(model.name)).rollbackTarget?.version;
-    const run = await runGates(deps, tx, {
-      policy,
-      transition: found.transition,
+    const target = await standardRun(tx, {
       model: model.name,
-      version: request.version,
-      bypass: [],
-      baselineVersion: replaced,
+      policyDigest: model.policyDigest,
+      request,
     });
+    const { policy, transition } = target;
+    const run = await runGates(deps, tx, target, ahead);
     const current = {
       ...request,
       policyDigest: model.policyDigest,
@@ -106,7 +147,7 @@ async function expireOne(
       bypass: [],
     });
     const verdict = await judgeStandardPath(deps, tx, {
-      transition: found.transition,
+      transition,
       request: current,
       run,
       version,
