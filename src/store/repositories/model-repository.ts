@@ -1,10 +1,10 @@
-import type { Selectable } from 'kysely';
+import type { Kysely, Selectable } from 'kysely';
 import type { ModelRepository, PolicyRepository } from '../../app/shared/ports.js';
 import type { Model, PolicyRecord, RiskTier } from '../../domain/index.js';
 import { ClearanceError } from '../../domain/index.js';
 import { conflictOnDuplicate, iso, opt, type RepositoryContext } from '../columns.js';
 import { preparedLockingQuery, preparedQuery } from '../prepared-query.js';
-import type { ModelsTable, PoliciesTable } from '../schema.js';
+import type { Database, ModelsTable, PoliciesTable } from '../schema.js';
 import { tableColumns } from '../table-columns.js';
 
 // Named columns, not `*`: a column a newer server adds leaves these statements valid (ADR 033).
@@ -35,8 +35,10 @@ const modelNamed = preparedQuery((db, p: { name: string }) =>
  * `policies.get`, as before). Inside a transaction the policy is kept for `policies.get`: a use
  * case that loads a model loads its policy next, and this saves that statement.
  */
-const modelAndPolicyNamed = preparedQuery((db, q: { name: string }) =>
-  db
+const modelAndPolicyNamed = preparedQuery((db, q: { name: string }) => modelAndPolicy(db, q.name));
+
+function modelAndPolicy(db: Kysely<Database>, name: string) {
+  return db
     .selectFrom('models')
     .leftJoin('policies', 'policies.digest', 'models.policy_digest')
     .select(modelColumns)
@@ -46,8 +48,8 @@ const modelAndPolicyNamed = preparedQuery((db, q: { name: string }) =>
       'policies.registered_at as policy_registered_at',
       'policies.registered_by as policy_registered_by',
     ])
-    .where('models.name', '=', q.name),
-);
+    .where('models.name', '=', name);
+}
 
 type ModelAndPolicyRow = Awaited<ReturnType<typeof modelAndPolicyNamed>>[number];
 
@@ -85,26 +87,13 @@ export function modelsWritten(db: object): void {
   kept.rows.clear();
 }
 
-/** Compiled once too: every version create loads its model's policy by digest. */
 // The locked read takes the policy beside the model too (only the model's row is locked): every
 // use case that locks its model loads the policy next. Compiled once (ADR 033).
 const modelAndPolicyLocked = preparedLockingQuery((db, p: { name: string }, lock) =>
-  lock(
-    db
-      .selectFrom('models')
-      .leftJoin('policies', 'policies.digest', 'models.policy_digest')
-      .select(modelColumns)
-      .select([
-        'policies.name as policy_name',
-        'policies.text as policy_text',
-        'policies.registered_at as policy_registered_at',
-        'policies.registered_by as policy_registered_by',
-      ])
-      .where('models.name', '=', p.name),
-    'models',
-  ),
+  lock(modelAndPolicy(db, p.name), 'models'),
 );
 
+/** Compiled once too: every version create loads its model's policy by digest. */
 const policyByDigest = preparedQuery((db, p: { digest: string }) =>
   db.selectFrom('policies').select(policyColumns).where('digest', '=', p.digest),
 );
