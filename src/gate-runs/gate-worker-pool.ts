@@ -10,7 +10,8 @@
  * records and nothing more, except the runs next in line, whose evidence is read ahead while the
  * workers run (one per worker, and more while their evidence together stays within one in-memory
  * run per worker): a worker never sits idle while its next run is read, and what waiting runs
- * hold stays bounded by the pool's size (ADR 035).
+ * hold stays bounded by the pool's size (per kind of run: a run read ahead keeps its evidence
+ * when governed runs arrive ahead of it; ADR 035).
  *
  * Workers are kept between runs (starting one costs a module load; a run on a warm worker costs
  * one message each way) and replaced when stopped. Runs beyond the pool's size wait in order,
@@ -250,7 +251,13 @@ export class GateWorkerPool implements GateRunner {
       if (job) this.#start(slot, job);
     }
     this.#readAhead();
-    const waiting = this.#queues.governed.length + this.#queues.advisory.length;
+    // Workers are started for runs a worker could take now: advisory runs past their share of
+    // the workers wait for one of theirs, and a worker that cannot start is not started for them
+    // again and again.
+    const advisoryRunning = [...this.#slots].filter((s) => s.job?.priority === 'advisory').length;
+    const waiting =
+      this.#queues.governed.length +
+      Math.min(this.#queues.advisory.length, Math.max(0, this.#advisoryWorkers - advisoryRunning));
     let starting = [...this.#slots].filter((s) => !s.ready).length;
     while (waiting > starting && this.#slots.size < this.#budgets.workers) {
       this.#spawn();
@@ -333,8 +340,13 @@ export class GateWorkerPool implements GateRunner {
     try {
       return await materialiseRun(this.#blobs, job.input, dir);
     } finally {
-      // Answered meanwhile (its worker died, shutdown): the directory is nobody's.
-      if (job.settled) removeRunDir(job);
+      // Answered meanwhile (its worker died, shutdown, or it was cancelled while read ahead): the
+      // directory is nobody's. Removed here, once nothing writes to it any more: the removal
+      // `#settle` started may have run while files were still being written into it.
+      if (job.settled) {
+        job.dir = undefined;
+        void rm(dir, { recursive: true, force: true }).catch(() => {});
+      }
     }
   }
 

@@ -87,6 +87,25 @@ describe.runIf(postgresForSuite(title))(title, () => {
     expect(dialect.classifyError(failed)).toBeUndefined();
   });
 
+  it('leaves a compiled-once statement that fails on its first run unclassified, each time', async () => {
+    // A bug in the statement's text, not a stale statement: a retry would meet it again, so it
+    // must not read as a conflict to retry (nor replace the connection each time).
+    const broken = preparedQuery((db, p: { x: string }) => {
+      const query = sql<{ y: number }>`select 1 + cast(${p.x} as text) as y`;
+      return { compile: () => query.compile(db) };
+    });
+    for (let attempt = 0; attempt < 2; attempt++) {
+      const failed = await dialect
+        .writeTransaction((db) => broken(db, { x: 'x' }))
+        .then(
+          () => undefined,
+          (error: unknown) => error,
+        );
+      expect((failed as { code?: string }).code).toBe('42883');
+      expect(dialect.classifyError(failed)).toBeUndefined();
+    }
+  });
+
   it('runs a statement again when a column it compares changed type under it', async () => {
     // The parameter's type was fixed (text) at the first Parse; after the change the named
     // statement fails on every call (operator does not exist: integer = text) though the same

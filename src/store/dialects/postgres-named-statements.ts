@@ -45,6 +45,12 @@ export class StaleStatementError extends Error {
 class NamingClient implements PostgresPoolClient {
   /** A statement of this session went stale: the session is closed on release, not pooled. */
   stale = false;
+  /**
+   * Names this session has run without error. Only such a statement can have gone stale: one that
+   * fails on its first run (a wrong operator or type in its text) fails the same way every time,
+   * and is the caller's error as it is, never a conflict to retry.
+   */
+  readonly #ran = new Set<string>();
 
   constructor(readonly client: pg.PoolClient) {}
 
@@ -64,9 +70,10 @@ class NamingClient implements PostgresPoolClient {
     if (name === undefined || this.stale) return this.unnamed<R>(sql, parameters);
     try {
       const result = await this.client.query({ name, text: sql, values: [...parameters] });
+      this.#ran.add(name);
       return result as unknown as PostgresQueryResult<R>;
     } catch (error) {
-      if (!isStaleStatement(error)) throw error;
+      if (!isStaleStatement(error) || !this.#mayHaveGoneStale(name, error)) throw error;
       // Every named statement of this session may be stale: it runs unnamed from now on and is
       // closed when released, so the pool opens a fresh one. Outside a transaction block the
       // statement is simply run again; inside one the error has aborted the transaction (or the
@@ -75,6 +82,11 @@ class NamingClient implements PostgresPoolClient {
       if (this.client.getTransactionStatus() !== 'I') throw new StaleStatementError(error);
       return this.unnamed<R>(sql, parameters);
     }
+  }
+
+  /** `26000` names a statement pg counts as parsed though it is not; the others need a past run. */
+  #mayHaveGoneStale(name: string, error: unknown): boolean {
+    return (error as { code?: unknown }).code === '26000' || this.#ran.has(name);
   }
 
   private async unnamed<R>(sql: string, parameters: ReadonlyArray<unknown>) {
