@@ -100,6 +100,27 @@ eachEngine('migrations in several schemas', (engine) => {
   );
 
   postgresOnly(
+    'migrates a second Clearance whose chosen search path also names the first one’s schema',
+    async () => {
+      // `search_path=team_c,public` set in the URL on purpose (extensions live in `public`): the
+      // unqualified `kysely_migration` resolves to public's until team_c has its own, yet this
+      // is a new Clearance in team_c, not the registry in `public` seen through a stray schema.
+      await usable(createStore(engine.config()));
+      const { db } = engine.openDialect();
+      await sql`create schema team_c`.execute(db);
+      try {
+        await usable(createStore({ engine: 'postgres', url: urlInSchema('team_c,public') }));
+        const { rows } = await sql<{ n: number }>`
+          select count(*)::int as n from information_schema.tables
+          where table_schema = 'team_c' and table_name = 'kysely_migration'`.execute(db);
+        expect(rows[0]?.n).toBe(1);
+      } finally {
+        await sql`drop schema team_c cascade`.execute(db);
+      }
+    },
+  );
+
+  postgresOnly(
     'migrations wait for a write transaction in progress, holding the write lock',
     async () => {
       // An older server's governed write during a rolling upgrade: holding the write lock, it

@@ -255,20 +255,32 @@ export function postgresDialect(options: PostgresOptions): StoreDialect {
     async migrationTableSchema() {
       // Where an unqualified `kysely_migration` resolves is where the queries find the registry:
       // a schema earlier in the search path that appeared later (`"$user"`) must not get a fresh,
-      // empty one that every unqualified query then reads instead.
-      const { rows } = await sql<{ current: string | null; found: string | null }>`
-        select current_schema() as current,
+      // empty one that every unqualified query then reads instead. A search path chosen on
+      // purpose (in the URL, for the role or the database) that puts another schema first is a
+      // second Clearance in that schema, and migrates there.
+      const { rows } = await sql<{
+        current: string | null;
+        found: string | null;
+        user: string;
+        source: string | null;
+      }>`
+        select current_schema() as current, current_user as user,
+          (select source from pg_settings where name = 'search_path') as source,
           (select n.nspname from pg_class c join pg_namespace n on n.oid = c.relnamespace
            where c.oid = to_regclass('kysely_migration')) as found`.execute(db);
-      const current = rows[0]?.current ?? undefined;
-      const found = rows[0]?.found ?? undefined;
+      const row = rows[0];
+      const current = row?.current ?? undefined;
+      const found = row?.found ?? undefined;
       if (found === undefined || found === current) return current;
+      const byDefault = row?.source === 'default' || row?.source === 'configuration file';
+      if (!byDefault && current !== row?.user) return current;
       throw new Error(
         `Clearance's tables are in schema "${found}", but the connection's current schema is ` +
-          `"${current ?? '(none)'}", the first of its search_path that exists, where migrations ` +
-          `would create a second, empty registry. Set the search path in the database URL ` +
-          `(e.g. ?options=-c%20search_path%3D${found}), or drop schema "${current ?? ''}" if it ` +
-          'is empty and unused.',
+          `"${current ?? '(none)'}" (the first of the default search_path that exists, such as a ` +
+          `schema named after the role), where migrations would create a second, empty registry. ` +
+          `Set the search path in the database URL to the schema that holds this Clearance's ` +
+          `tables (for "${found}": ?options=-c%20search_path%3D${found}); for a new Clearance in ` +
+          `"${current ?? ''}", set its search path explicitly in the URL the same way.`,
       );
     },
     async triggersNotFiringAlways() {
