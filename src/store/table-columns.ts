@@ -17,3 +17,14 @@ export function tableColumns<T extends keyof Database>(
 ): Qualified<T>[] {
   return Object.keys(columns).map((column) => `${table}.${column}` as Qualified<T>);
 }
+
+/** `tableColumns` for a table read under an alias (`versions as v`): `v.model`, … */
+export function aliasedColumns<T extends keyof Database, A extends string>(
+  _table: T,
+  alias: A,
+  columns: Record<keyof Database[T] & string, true>,
+): `${A}.${keyof Database[T] & string}`[] {
+  return Object.keys(columns).map(
+    (column) => `${alias}.${column}` as `${A}.${keyof Database[T] & string}`,
+  );
+}

@@ -129,7 +129,16 @@ describe.runIf(postgresForSuite(title))(title, () => {
     // path reads inside its write transactions, under statements this server's one connection
     // already parsed. Named columns keep each statement's result type: no transaction fails.
     const store = await createStore({ engine: 'postgres', url: database.url, poolSize: 1 });
-    const tables = ['transition_requests', 'models', 'policies', 'evidence', 'approvals'];
+    const tables = [
+      'transition_requests',
+      'models',
+      'policies',
+      'evidence',
+      'approvals',
+      'serving',
+      'versions',
+      'audit_checkpoints',
+    ];
     const governedReads = (id: string) =>
       store.transaction(async (tx) => {
         const req = await tx.requests.get(id, { forUpdate: true });
@@ -140,6 +149,10 @@ describe.runIf(postgresForSuite(title))(title, () => {
         await tx.evidence.list(req.model, req.version);
         await tx.evidence.listOfRequest(id);
         await tx.approvals.list(id);
+        await tx.serving.get(req.model);
+        await tx.versions.get(req.model, req.version);
+        await tx.versions.getBeside(req.model, req.version, 'production');
+        await tx.checkpoints.latest();
         return req.id;
       });
     try {

@@ -31,6 +31,7 @@ import {
 import type { AppendedAuditEntry, AuditAppendRow } from '../dialects/store-dialect.js';
 import { preparedQuery } from '../prepared-query.js';
 import type { AuditCheckpointsTable } from '../schema.js';
+import { tableColumns } from '../table-columns.js';
 import {
   incrementHead,
   insertEntryModel,
@@ -69,11 +70,18 @@ const storedPageBetween = preparedQuery((db, p: { from: number; to: number }) =>
 });
 
 /** The newest checkpoint, and the one at a size: what every proof starts from. */
+// Named columns, not `*`: named statements, read inside write transactions too (ADR 033).
+const checkpointColumns = tableColumns('audit_checkpoints', {
+  size: true,
+  root_hash: true,
+  note: true,
+  created_at: true,
+});
 const latestCheckpoint = preparedQuery((db) =>
-  db.selectFrom('audit_checkpoints').selectAll().orderBy('size', 'desc').limit(1),
+  db.selectFrom('audit_checkpoints').select(checkpointColumns).orderBy('size', 'desc').limit(1),
 );
 const checkpointAtSize = preparedQuery((db, p: { size: number }) =>
-  db.selectFrom('audit_checkpoints').selectAll().where('size', '=', p.size),
+  db.selectFrom('audit_checkpoints').select(checkpointColumns).where('size', '=', p.size),
 );
 
 /**

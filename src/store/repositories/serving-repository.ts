@@ -4,9 +4,21 @@ import type { ServingView } from '../../domain/index.js';
 import { iso, type RepositoryContext } from '../columns.js';
 import { preparedQuery } from '../prepared-query.js';
 import type { ServingTable } from '../schema.js';
+import { tableColumns } from '../table-columns.js';
+
+// Named columns, not `*`: read inside write transactions as a named statement (ADR 033).
+const servingColumns = tableColumns('serving', {
+  model: true,
+  production_version: true,
+  production_since: true,
+  canary_version: true,
+  canary_traffic: true,
+  canary_since: true,
+  rollback_target_version: true,
+});
 
 const servingOf = preparedQuery((db, p: { model: string }) =>
-  db.selectFrom('serving').selectAll().where('model', '=', p.model),
+  db.selectFrom('serving').select(servingColumns).where('model', '=', p.model),
 );
 
 // The model's row joined to its serving row (absent until something is promoted).

@@ -11,11 +11,24 @@ import { conflictOnDuplicate, fromJson, iso, type RepositoryContext, toJson } fr
 import { assertStorableRow } from '../dialects/storable-parameters.js';
 import { preparedQuery } from '../prepared-query.js';
 import type { VersionStatesTable, VersionsTable } from '../schema.js';
+import { aliasedColumns } from '../table-columns.js';
 import { auditEntryExists, type StoreAuditRepository } from './audit-repository.js';
 
 /** A row of `versionViews`: the version and its current state. */
 type VersionViewRow = Selectable<VersionsTable> &
   Pick<Selectable<VersionStatesTable>, 'state' | 'since'>;
+
+// Named columns, not `*`: these reads run as named statements inside write transactions, and a
+// column a newer server adds must leave them valid (ADR 033).
+const versionColumns = aliasedColumns('versions', 'v', {
+  model: true,
+  version: true,
+  artifact_uri: true,
+  artifact_digest: true,
+  lineage: true,
+  created_at: true,
+  created_by: true,
+});
 
 /** Versions with their current state; map rows with `toView`. */
 export function versionViews(db: RepositoryContext['db']) {
@@ -24,7 +37,7 @@ export function versionViews(db: RepositoryContext['db']) {
     .innerJoin('version_states as s', (join) =>
       join.onRef('s.model', '=', 'v.model').onRef('s.version', '=', 'v.version'),
     )
-    .selectAll('v')
+    .select(versionColumns)
     .select(['s.state', 's.since']);
 }
 
