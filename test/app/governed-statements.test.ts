@@ -76,7 +76,7 @@ forEachStore('statements of the governed path', (open, engine) => {
     );
     expect(count(attach, 'insert into "blob_uploads"')).toBe(1);
     expect(count(attach, 'insert into "evidence"')).toBe(1);
-    expect(count(attach, 'select * from "policies"')).toBe(0);
+    expect(naming(attach, 'from "policies"')).toBe(0);
 
     let requestId = '';
     const request = await statementsOf(async () => {
@@ -88,8 +88,8 @@ forEachStore('statements of the governed path', (open, engine) => {
       });
       requestId = opened.request.id;
     });
-    expect(count(request, 'select * from "policies"')).toBe(0);
-    expect(count(request, 'select * from "jobs"')).toBe(0);
+    expect(naming(request, 'from "policies"')).toBe(0);
+    expect(naming(request, 'from "jobs"')).toBe(0);
     expect(count(request, 'insert into "jobs"')).toBe(1);
     // The version and the production baseline in one statement, ahead and in the transaction.
     expect(naming(request, 'from "versions"')).toBe(2);
@@ -104,13 +104,13 @@ forEachStore('statements of the governed path', (open, engine) => {
       }),
     );
     // Read ahead: one statement, no read transaction; in the transaction: the request, once.
-    expect(count(approve, 'select * from "transition_requests" where "id" =')).toBe(1);
-    expect(count(approve, 'select "evidence".* from "evidence" inner join')).toBe(1);
-    expect(count(approve, 'select * from "jobs"')).toBe(0);
+    expect(naming(approve, 'from "transition_requests" where "id" =')).toBe(1);
+    expect(naming(approve, 'from "evidence" inner join')).toBe(1);
+    expect(naming(approve, 'from "jobs"')).toBe(0);
 
     const execute = await statementsOf(() => executeTransition(deps, people.mlops, { requestId }));
-    expect(count(execute, 'select * from "policies"')).toBe(0);
-    expect(count(execute, 'select * from "jobs"')).toBe(0);
+    expect(naming(execute, 'from "policies"')).toBe(0);
+    expect(naming(execute, 'from "jobs"')).toBe(0);
     // Ahead (a read-only snapshot: on PostgreSQL it used to fail at its first, locking, read)
     // and in the transaction.
     expect(naming(execute, 'from "versions"')).toBe(2);
