@@ -6,7 +6,6 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import {
-  attachEvidence,
   type BlobStore,
   bindUseCases,
   type GateRunInput,
@@ -16,15 +15,9 @@ import {
 import { ClearanceError, type Principal } from '../../src/domain/index.js';
 import { type GateRunBudgets, GateWorkerPool } from '../../src/gate-runs/index.js';
 import { buildServer } from '../../src/http/index.js';
-import {
-  addVersion,
-  harness,
-  people,
-  type StoreHarness,
-  setupModel,
-  toStaging,
-} from '../app/harness.js';
+import { addVersion, harness, people, type StoreHarness } from '../app/harness.js';
 import { testIdentity } from '../http/fixture.js';
+import { replayedRunInput, stagedDecision } from './replayed-run.js';
 
 const auditor: Principal = { id: 'rita.reader', kind: 'user', roles: [{ role: 'auditor' }] };
 const pools: GateWorkerPool[] = [];
@@ -59,18 +52,10 @@ function poolOf(blobs: BlobStore, budgets: Partial<GateRunBudgets> = {}): GateWo
 }
 
 /** A staged version of the recommender example with one 7 MiB text file, and its decision. */
-async function bigDecision(h: StoreHarness): Promise<string> {
-  await setupModel(h, 'recommender', 'home-feed', 'medium');
-  await addVersion(h, { model: 'home-feed', version: 'v1', dir: 'recommender/candidates/passing' });
-  await attachEvidence(h.deps, people.ci, {
-    model: 'home-feed',
-    version: 'v1',
-    files: [{ path: 'notes/big.txt', bytes: new Uint8Array(7 * 1024 * 1024).fill(0x61) }],
-  });
-  const done = await toStaging(h, 'home-feed', 'v1');
-  const id = done.request.decisionId;
-  if (id === undefined) throw new Error('the staging request recorded no decision');
-  return id;
+function bigDecision(h: StoreHarness): Promise<string> {
+  return stagedDecision(h, [
+    { path: 'notes/big.txt', bytes: new Uint8Array(7 * 1024 * 1024).fill(0x61) },
+  ]);
 }
 
 /** The decision's run as a replay asks for it; `tag` makes runs distinct (a bypass of no gate). */
@@ -90,18 +75,7 @@ async function peakWhile(done: Promise<unknown>, read: () => number): Promise<nu
 }
 
 async function capturedRun(h: StoreHarness): Promise<GateRunInput> {
-  let captured: GateRunInput | undefined;
-  const runner = h.deps.gateRunner;
-  h.deps.gateRunner = {
-    run: (input) => {
-      captured = input;
-      return runner.run(input);
-    },
-  };
-  await replayDecision(h.deps, auditor, { decisionId: await bigDecision(h) });
-  h.deps.gateRunner = runner;
-  if (!captured) throw new Error('the replay ran no gates');
-  return captured;
+  return replayedRunInput(h, await bigDecision(h));
 }
 
 describe('gate run queue', () => {

@@ -7,12 +7,11 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, expect, it } from 'vitest';
-import { type BlobStore, type GateRunInput, replayDecision } from '../../src/app/index.js';
-import type { Principal } from '../../src/domain/index.js';
+import type { BlobStore } from '../../src/app/index.js';
 import { GateWorkerPool } from '../../src/gate-runs/index.js';
-import { addVersion, harness, setupModel, toStaging } from '../app/harness.js';
+import { harness } from '../app/harness.js';
+import { replayedRunInput, stagedDecision } from './replayed-run.js';
 
-const auditor: Principal = { id: 'rita.reader', kind: 'user', roles: [{ role: 'auditor' }] };
 const tmpBefore = process.env.TMPDIR;
 afterEach(() => {
   if (tmpBefore === undefined) delete process.env.TMPDIR;
@@ -21,23 +20,7 @@ afterEach(() => {
 
 it('leaves no run directory when the pool closes while runs read ahead are being written', async () => {
   const h = harness();
-  await setupModel(h, 'recommender', 'home-feed', 'medium');
-  await addVersion(h, { model: 'home-feed', version: 'v1', dir: 'recommender/candidates/passing' });
-  const done = await toStaging(h, 'home-feed', 'v1');
-  const decisionId = done.request.decisionId;
-  if (decisionId === undefined) throw new Error('the staging request recorded no decision');
-  let base: GateRunInput | undefined;
-  const runner = h.deps.gateRunner;
-  h.deps.gateRunner = {
-    run: (input) => {
-      base = input;
-      return runner.run(input);
-    },
-  };
-  await replayDecision(h.deps, auditor, { decisionId });
-  h.deps.gateRunner = runner;
-  if (base === undefined) throw new Error('the replay ran no gates');
-  const input = base;
+  const input = await replayedRunInput(h, await stagedDecision(h));
 
   const privateTmp = mkdtempSync(join(tmpdir(), 'read-ahead-cleanup-'));
   process.env.TMPDIR = privateTmp;

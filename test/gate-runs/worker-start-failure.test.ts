@@ -5,7 +5,6 @@
  */
 import type { Worker as NodeWorker } from 'node:worker_threads';
 import { expect, it, vi } from 'vitest';
-import type { GateRunInput } from '../../src/app/index.js';
 
 const state = vi.hoisted(() => ({ created: 0, failFrom: Number.POSITIVE_INFINITY }));
 vi.mock('node:worker_threads', async (importOriginal) => {
@@ -42,29 +41,12 @@ vi.mock('node:worker_threads', async (importOriginal) => {
 });
 
 const { GateWorkerPool } = await import('../../src/gate-runs/index.js');
-const { addVersion, harness, setupModel, toStaging } = await import('../app/harness.js');
-const { replayDecision } = await import('../../src/app/index.js');
+const { harness } = await import('../app/harness.js');
+const { replayedRunInput, stagedDecision } = await import('./replayed-run.js');
 
 it('does not start worker after worker for advisory runs past their share', async () => {
   const h = harness();
-  await setupModel(h, 'recommender', 'home-feed', 'medium');
-  await addVersion(h, { model: 'home-feed', version: 'v1', dir: 'recommender/candidates/passing' });
-  const done = await toStaging(h, 'home-feed', 'v1');
-  const decisionId = done.request.decisionId;
-  if (decisionId === undefined) throw new Error('the staging request recorded no decision');
-  let base: GateRunInput | undefined;
-  const runner = h.deps.gateRunner;
-  h.deps.gateRunner = {
-    run: (input) => {
-      base = input;
-      return runner.run(input);
-    },
-  };
-  const auditor = { id: 'rita.reader', kind: 'user' as const, roles: [{ role: 'auditor' }] };
-  await replayDecision(h.deps, auditor, { decisionId });
-  h.deps.gateRunner = runner;
-  if (base === undefined) throw new Error('the replay ran no gates');
-  const input = base;
+  const input = await replayedRunInput(h, await stagedDecision(h));
 
   const before = state.created;
   const pool = new GateWorkerPool({
