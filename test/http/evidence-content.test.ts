@@ -7,9 +7,9 @@
 import type { FastifyInstance } from 'fastify';
 import { afterEach, expect, it } from 'vitest';
 import { attachmentDisposition } from '../../src/http/model-routes.js';
-import { forEachStore, readAudit, type StoreHarness, setupModel } from '../app/harness.js';
+import { forEachStore, readAudit, type StoreHarness } from '../app/harness.js';
 import { testIdentity } from './fixture.js';
-import { serveHarness } from './serve-harness.js';
+import { servedWithVersion } from './serve-harness.js';
 
 const model = 'credit-risk-pd';
 const identity = testIdentity();
@@ -30,21 +30,12 @@ const csv = Buffer.from('group,score\nzone é,0.5\n');
 const html = Buffer.from('<script>alert(1)</script>\n');
 
 async function seeded(h: StoreHarness): Promise<FastifyInstance> {
-  await setupModel(h, 'credit-risk', model, 'regulated');
-  const app = serveHarness(h, { directory: identity.directory });
-  servers.push(app);
-  const registered = await app.inject({
-    method: 'POST',
-    url: `/api/v1/models/${model}/versions`,
-    headers: { authorization: ci },
-    payload: {
-      version: '1',
-      artifactUri: 's3://models/1',
-      artifactDigest: `sha256:${'ab'.repeat(32)}`,
-      lineage: { seed: 1 },
-    },
+  const app = await servedWithVersion(h, {
+    model,
+    bearer: ci,
+    directory: identity.directory,
+    servers,
   });
-  expect(registered.statusCode).toBe(201);
   for (const [path, bytes] of [
     ['robustness/zone é.csv', csv],
     ['report.html', html],

@@ -7,11 +7,11 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { FastifyInstance } from 'fastify';
 import { afterEach, expect, it } from 'vitest';
-import { forEachStore, type StoreHarness, setupModel } from '../app/harness.js';
+import { forEachStore, type StoreHarness } from '../app/harness.js';
 import { digestOf } from '../app/hostile-uploads.js';
 import { storeContents } from '../app/store-contents.js';
 import { testIdentity } from './fixture.js';
-import { serveHarness } from './serve-harness.js';
+import { servedWithVersion } from './serve-harness.js';
 
 const model = 'credit-risk-pd';
 const identity = testIdentity();
@@ -21,24 +21,8 @@ afterEach(async () => {
   for (const app of servers.splice(0)) await app.close();
 });
 
-async function seeded(h: StoreHarness): Promise<FastifyInstance> {
-  await setupModel(h, 'credit-risk', model, 'regulated');
-  const app = serveHarness(h, { directory: identity.directory });
-  servers.push(app);
-  const registered = await app.inject({
-    method: 'POST',
-    url: `/api/v1/models/${model}/versions`,
-    headers: { authorization: ci },
-    payload: {
-      version: '1',
-      artifactUri: 's3://models/1',
-      artifactDigest: `sha256:${'ab'.repeat(32)}`,
-      lineage: { seed: 1 },
-    },
-  });
-  expect(registered.statusCode).toBe(201);
-  return app;
-}
+const seeded = (h: StoreHarness): Promise<FastifyInstance> =>
+  servedWithVersion(h, { model, bearer: ci, directory: identity.directory, servers });
 
 const upload = (app: FastifyInstance, path: string, mediaType: string, bytes: Uint8Array) =>
   app.inject({

@@ -8,7 +8,7 @@ import type { AppDeps } from '../../src/app/shared/app-deps.js';
 import type { AuditSigner } from '../../src/app/shared/ports.js';
 import { storeDirectory } from '../../src/compose.js';
 import { buildServer, type HttpDeps } from '../../src/http/index.js';
-import type { StoreHarness } from '../app/harness.js';
+import { type StoreHarness, setupModel } from '../app/harness.js';
 
 export interface ServeOverrides extends Partial<Omit<HttpDeps, 'useCases'>> {
   /** The dependencies the use cases run on, when not the harness's own (a wrapped store, a quota). */
@@ -28,4 +28,38 @@ export function serveHarness(h: StoreHarness, overrides: ServeOverrides = {}): F
     now: () => h.clock.now(),
     ...http,
   });
+}
+
+/**
+ * The server over `h`, with `model` set up from the credit-risk example and its version 1
+ * registered over HTTP by `bearer` (an mlops token of `directory`): what the evidence route tests
+ * start from. The server is pushed onto `servers` for the test's `afterEach` to close.
+ */
+export async function servedWithVersion(
+  h: StoreHarness,
+  input: {
+    model: string;
+    bearer: string;
+    directory: HttpDeps['directory'];
+    servers: FastifyInstance[];
+  },
+): Promise<FastifyInstance> {
+  await setupModel(h, 'credit-risk', input.model, 'regulated');
+  const app = serveHarness(h, { directory: input.directory });
+  input.servers.push(app);
+  const registered = await app.inject({
+    method: 'POST',
+    url: `/api/v1/models/${input.model}/versions`,
+    headers: { authorization: input.bearer },
+    payload: {
+      version: '1',
+      artifactUri: 's3://models/1',
+      artifactDigest: `sha256:${'ab'.repeat(32)}`,
+      lineage: { seed: 1 },
+    },
+  });
+  if (registered.statusCode !== 201) {
+    throw new Error(`registering version 1 answered ${registered.statusCode}: ${registered.body}`);
+  }
+  return app;
 }
