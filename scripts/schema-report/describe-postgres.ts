@@ -142,10 +142,13 @@ async function describeTriggers(db: Db, table: number): Promise<Definition[]> {
   return rows;
 }
 
+/** Each function's definition, and the REVOKE that takes EXECUTE from PUBLIC where it was taken. */
 async function describeFunctions(db: Db): Promise<Definition[]> {
   const { rows } = await sql<Definition>`
     select p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ')' as name,
-      pg_get_functiondef(p.oid) as sql
+      pg_get_functiondef(p.oid) || case when has_function_privilege('public', p.oid, 'execute')
+        then '' else E'\n' || format('REVOKE EXECUTE ON FUNCTION %I.%I(%s) FROM PUBLIC;',
+          n.nspname, p.proname, pg_get_function_identity_arguments(p.oid)) end as sql
     from pg_proc p join pg_namespace n on n.oid = p.pronamespace
     where n.nspname = 'public'`.execute(db);
   return rows.sort(byName);

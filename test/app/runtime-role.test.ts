@@ -3,7 +3,8 @@
  * that owns the schema and a runtime role with DML only. The server's store runs as the runtime
  * role against a database the owner migrated, makes governed writes and reads them back, and the
  * runtime role cannot replace a trigger function, drop or disable a trigger, or take replica mode,
- * which the owner of the tables could (attack-pass finding L3).
+ * which the owner of the tables could (attack-pass finding L3). It may only read the counters the
+ * caches trust: the owner's trigger functions move them for its writes (migration 0025, ADR 036).
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
@@ -13,17 +14,22 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   checkStoredState,
+  createToken,
+  createUser,
+  grantRole,
   modelHistory,
+  revokeToken,
   signAuditCheckpoint,
   verifyStoredLog,
 } from '../../src/app/index.js';
-import { loadAuditSigner } from '../../src/compose.js';
+import { authenticate, principalCache } from '../../src/auth/index.js';
+import { loadAuditSigner, storeDirectory } from '../../src/compose.js';
 import { loadConfig } from '../../src/config.js';
 import { createStore, openDialect, type StoreDialect } from '../../src/store/index.js';
 import type { TestEngine } from '../store/engines.js';
 import { pgUrl, postgresForSuite } from '../store/engines.js';
 import { loginRole, runAs, runtimeRoleGrants, type TestRole } from '../store/postgres-roles.js';
-import { people } from './harness.js';
+import { addVersion, people, setupModel } from './harness.js';
 import { openHarness, workedRegistry } from './state-fixtures.js';
 
 const title = 'PostgreSQL with a migration owner and a DML-only runtime role';
@@ -122,6 +128,63 @@ describe.skipIf(!postgresForSuite(title))(title, () => {
     await expect(sql`update audit_entries set actor_id = 'mallory'`.execute(db)).rejects.toThrow(
       /audit_entries is append-only: UPDATE is refused/,
     );
+  });
+
+  it('moves the counters by its writes only: a cached token it revokes is refused at once', async () => {
+    const h = await openHarness(engine);
+    const dialect = runtimeDialect();
+    const counters = async (model: string) => {
+      const read = await dialect.dataVersionWithEpoch?.();
+      const { rows } = await sql<{ changes: number }>`
+        select changes from version_changes where model = ${model}`.execute(dialect.db);
+      return { ...read, changes: rows[0]?.changes ?? 0 };
+    };
+    // A principal cache over the runtime role's store, as a server's: it reads the epoch again
+    // only when the data version moved, so the refusal below needs both moved.
+    const cache = principalCache(storeDirectory(h.store));
+    await createUser(h.deps, people.admin, { id: 'rita.runtime' });
+    await grantRole(h.deps, people.admin, { userId: 'rita.runtime', role: 'model_owner' });
+    const token = await createToken(h.deps, people.admin, { userId: 'rita.runtime' });
+    const headers = { authorization: `Bearer ${token.token}` };
+    expect((await authenticate(headers, { directory: cache })).id).toBe('rita.runtime');
+    await setupModel(h, 'credit-risk', 'roles-counted', 'regulated');
+    const before = await counters('roles-counted');
+    await revokeToken(h.deps, people.admin, { id: token.id });
+    await addVersion(h, { model: 'roles-counted', version: '1', dir: 'credit-risk/baseline' });
+    const after = await counters('roles-counted');
+    expect(after.version).toBeGreaterThan(before.version ?? Number.POSITIVE_INFINITY);
+    expect(after.epoch).toBeGreaterThan(before.epoch ?? Number.POSITIVE_INFINITY);
+    expect(after.changes).toBeGreaterThan(before.changes);
+    await expect(authenticate(headers, { directory: cache })).rejects.toThrow(/revoked/);
+  });
+
+  it('is refused writing the counters by hand, or attaching their functions to a table', async () => {
+    const { db } = runtimeDialect();
+    for (const statement of [
+      'update identity_epoch set epoch = 0 where id = 1',
+      'update data_version set version = version + 1 where id = 1',
+      "update version_changes set changes = 0 where model = 'roles-pd'",
+      "insert into version_changes (model, changes) values ('roles-new', 1)",
+      'delete from version_changes',
+    ]) {
+      await expect(sql.raw(statement).execute(db), statement).rejects.toThrow(
+        /permission denied for table (identity_epoch|data_version|version_changes)/,
+      );
+    }
+    // A temporary table of its own is the one table it may put a trigger on.
+    await db.connection().execute(async (c) => {
+      await sql`create temp table runtime_bumps (model text)`.execute(c);
+      for (const name of [
+        'clearance_bump_identity_epoch',
+        'clearance_count_commit',
+        'clearance_count_version_change',
+      ]) {
+        await expect(
+          sql`create trigger bumps after insert on runtime_bumps
+            for each row execute function ${sql.id('public', name)}()`.execute(c),
+        ).rejects.toThrow(`permission denied for function public.${name}`);
+      }
+    });
   });
 
   it('stops at a pending migration, having changed nothing, until the owner runs it', async () => {

@@ -9,12 +9,15 @@ import pg from 'pg';
 /**
  * The statements docs/operations.md gives, run by `owner` (the role that ran the migrations and
  * owns the tables) in `schema`: DML for `role` on every table there now and every table `owner`
- * creates there later.
+ * creates there later, but only SELECT on the counters the caches trust (the owner's trigger
+ * functions move them, ADR 036).
  */
 export function runtimeRoleGrants(role: string, owner: string, schema = 'public'): string[] {
   return [
     `grant usage on schema ${schema} to ${role}`,
     `grant select, insert, update, delete on all tables in schema ${schema} to ${role}`,
+    `revoke insert, update, delete on ${schema}.identity_epoch, ${schema}.data_version, ` +
+      `${schema}.version_changes from ${role}`,
     `grant usage, select on all sequences in schema ${schema} to ${role}`,
     `alter default privileges for role ${owner} in schema ${schema} grant select, insert, update, delete on tables to ${role}`,
     `alter default privileges for role ${owner} in schema ${schema} grant usage, select on sequences to ${role}`,

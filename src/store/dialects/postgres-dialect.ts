@@ -17,6 +17,13 @@ import {
   auditAppendFunction,
   insertVersionLoggedPostgres,
 } from './postgres-audit-append.js';
+import {
+  counterFunctions,
+  isAsMigrated,
+  ownerRights,
+  pinAuditAppendSearchPath,
+  type StoredFunction,
+} from './postgres-function-rights.js';
 import { namingStatements, StaleStatementError } from './postgres-named-statements.js';
 import { appendOnlyMessage, type StoreDialect, type StoreErrorKind } from './store-dialect.js';
 
@@ -182,6 +189,7 @@ export function postgresDialect(options: PostgresOptions): StoreDialect {
       'insert into data_version (id, version) values (1, 0)',
       countCommitFunction,
       pinSearchPath('clearance_count_commit'),
+      ownerRights('clearance_count_commit'),
       countCommitsOnEveryTable,
     ],
     dropDataVersionStatements: () => [
@@ -207,7 +215,7 @@ export function postgresDialect(options: PostgresOptions): StoreDialect {
       return true;
     },
     insertVersionLogged: insertVersionLoggedPostgres,
-    auditAppendStatements: () => [auditAppendFunction],
+    auditAppendStatements: () => [auditAppendFunction, pinAuditAppendSearchPath],
     announceJobsDue: () => announcer(),
     watchJobsDue: (listener) => listenForJobs(options.url, listener),
     appendOnlyStatements: (table) => [
@@ -226,6 +234,7 @@ export function postgresDialect(options: PostgresOptions): StoreDialect {
     versionChangeStatements: (table) => [
       countVersionChangeFunction,
       pinSearchPath('clearance_count_version_change'),
+      ownerRights('clearance_count_version_change'),
       `create trigger ${table}_count_change after insert or update or delete on ${table} ` +
         'for each row execute function clearance_count_version_change()',
       `create trigger ${table}_count_truncate after truncate on ${table} ` +
@@ -240,6 +249,7 @@ export function postgresDialect(options: PostgresOptions): StoreDialect {
     identityEpochStatements: (table) => [
       bumpIdentityEpochFunction,
       pinSearchPath('clearance_bump_identity_epoch'),
+      ownerRights('clearance_bump_identity_epoch'),
       `create trigger ${table}_bumps_identity_epoch after insert or update or delete on ${table} ` +
         'for each row execute function clearance_bump_identity_epoch()',
       `create trigger ${table}_truncate_bumps_identity_epoch after truncate on ${table} ` +
@@ -251,6 +261,7 @@ export function postgresDialect(options: PostgresOptions): StoreDialect {
     ],
     fireAlwaysStatements: () => [fireAlwaysEveryTrigger],
     searchPathStatements: () => triggerFunctions.map(pinSearchPath),
+    ownerRightsStatements: () => [...counterFunctions.map(ownerRights), pinAuditAppendSearchPath],
     migrationLockStatements: () => [takeWriteLock],
     async migrationTableSchema() {
       // Where an unqualified `kysely_migration` resolves is where the queries find the registry:
@@ -293,12 +304,17 @@ export function postgresDialect(options: PostgresOptions): StoreDialect {
       return rows;
     },
     async triggerFunctionsChanged() {
-      const { rows } = await sql<{ name: string; source: string }>`
-        select proname as name, prosrc as source from pg_proc
+      const { rows } = await sql<StoredFunction>`
+        select proname as name, prosrc as source, prosecdef as definer,
+          coalesce(proconfig = array[format('search_path=%I, pg_temp', current_schema())], false)
+            as pinned
+        from pg_proc
         where pronamespace = (select oid from pg_namespace where nspname = current_schema())
           and proname in (${sql.join(triggerFunctions)}) and pronargs = 0`.execute(db);
-      const found = new Map(rows.map((row) => [row.name, row.source]));
-      return triggerFunctions.filter((name) => found.get(name) !== triggerFunctionSources[name]);
+      const found = new Map(rows.map((row) => [row.name, row]));
+      return triggerFunctions.filter(
+        (name) => !isAsMigrated(found.get(name), triggerFunctionSources[name] ?? ''),
+      );
     },
     classifyError,
     conflictTable: (error) => {

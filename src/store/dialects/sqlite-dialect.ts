@@ -240,6 +240,8 @@ export function sqliteDialect(options: SqliteOptions): StoreDialect {
     fireAlwaysStatements: () => [],
     // No search path: a trigger's tables are the database's own.
     searchPathStatements: () => [],
+    // No roles: whoever opens the file may write every table.
+    ownerRightsStatements: () => [],
     migrationTableSchema: async () => undefined,
     migrationLockStatements: () => [],
     triggersNotFiringAlways: async () => [],

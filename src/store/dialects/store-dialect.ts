@@ -212,6 +212,16 @@ export interface StoreDialect {
    */
   searchPathStatements(): string[];
   /**
+   * Statements that let the runtime role only read the counters the caches trust (migration 0025,
+   * ADR 036). PostgreSQL: the trigger functions that move `data_version`, `version_changes` and
+   * `identity_epoch` run with their owner's rights (`SECURITY DEFINER`; the role that ran the
+   * migrations, or the runtime role itself when it owns the schema), and EXECUTE on them is taken
+   * from PUBLIC, so no other role attaches them to a table of its own; and the audit append
+   * function gets the trigger functions' search path (its schema, then `pg_temp`). Repeatable.
+   * SQLite has no roles: none.
+   */
+  ownerRightsStatements(): string[];
+  /**
    * The triggers of ours in the schema that are not enabled ALWAYS, by table (PostgreSQL; `ALTER
    * TABLE … ENABLE TRIGGER ALL`, as a data-only restore with `--disable-triggers` runs, puts them
    * back to the ordinary mode without a word). SQLite: none.
@@ -221,7 +231,8 @@ export interface StoreDialect {
    * Clearance's trigger functions whose source in the database is not what the migrations create,
    * or that are missing (PostgreSQL: `pg_proc.prosrc` of the schema's functions; the owner of the
    * tables can `CREATE OR REPLACE` one, e.g. `clearance_refuse_change` to let every change
-   * through). SQLite: none (its triggers have no separate function).
+   * through), or whose rights or search path are not (`prosecdef`, `proconfig`: a `create or
+   * replace` of the same source clears both). SQLite: none (its triggers have no separate function).
    */
   triggerFunctionsChanged(): Promise<string[]>;
   /**

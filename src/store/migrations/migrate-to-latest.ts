@@ -24,6 +24,7 @@ import { triggerSearchPath } from './0021-trigger-search-path.js';
 import { governedPathIndexes } from './0022-governed-path-indexes.js';
 import { triggerSearchPathTempLast } from './0023-trigger-search-path-temp-last.js';
 import { appendOnlyKeys } from './0024-append-only-keys.js';
+import { counterFunctionsOwnerRights } from './0025-counter-functions-owner-rights.js';
 import type { MigrationFactory } from './migration-context.js';
 
 const migrations: Record<string, MigrationFactory> = {
@@ -51,6 +52,7 @@ const migrations: Record<string, MigrationFactory> = {
   '0022-governed-path-indexes': governedPathIndexes,
   '0023-trigger-search-path-temp-last': triggerSearchPathTempLast,
   '0024-append-only-keys': appendOnlyKeys,
+  '0025-counter-functions-owner-rights': counterFunctionsOwnerRights,
 };
 
 /** Migration names in order; a test template database is keyed by them. */
