@@ -46,14 +46,18 @@ export async function createStore(
   return storeOn(dialect);
 }
 
-/** Names the trigger functions whose source is not the migrations', and where to find theirs. */
+/**
+ * Names the trigger functions whose source, rights or search path is not the migrations', and
+ * where to find theirs.
+ */
 function functionsChangedWarning(changed: readonly string[]): string {
   return (
-    `Trigger functions of Clearance's are not what the migrations created (replaced or dropped by ` +
-    `a role that owns them), so the append-only refusals or the counters the caches trust may ` +
-    `not hold: ${changed.join(', ')}. Re-create them as the owner from docs/reference/schema.md ` +
-    `("Functions"), run audit verify --state, and run the servers as a role that does not own ` +
-    `the tables (docs/operations.md, "Database roles (PostgreSQL)").`
+    `Trigger functions of Clearance's are not what the migrations created (replaced, dropped or ` +
+    `altered by a role that owns them), so the append-only refusals or the counters the caches ` +
+    `trust may not hold: ${changed.join(', ')}. Re-create them as the owner from ` +
+    `docs/reference/schema.md ("Functions", with their REVOKE), run audit verify --state, and ` +
+    `run the servers as a role that does not own the tables (docs/operations.md, "Database ` +
+    `roles (PostgreSQL)").`
   );
 }
 
