@@ -156,7 +156,10 @@ export interface StoreDialect {
       entry: AuditAppendRow;
     },
   ): Promise<{ entry: AppendedAuditEntry | undefined } | undefined>;
-  /** DDL that `appendAuditEntry` needs (migration 0016); none on SQLite. */
+  /**
+   * DDL that `appendAuditEntry` needs (migration 0016; on a fresh database also the search path
+   * that 0025 gives an upgraded one, `ownerRightsStatements`); none on SQLite.
+   */
   auditAppendStatements(): string[];
   /**
    * SQL statements that make `table` refuse UPDATE and DELETE (and TRUNCATE where it exists), and
