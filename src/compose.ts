@@ -177,6 +177,22 @@ export function gateRunBudgets(config: Config): GateRunBudgets {
 }
 
 /**
+ * The identity directory of the configuration: the store's, kept in the principal cache for
+ * `principalCacheMaxAgeSeconds` (ADR 034), or read on every request when that is 0 (no cache,
+ * so no epoch read either). `now` is the cache's clock in milliseconds, the wall clock by default.
+ */
+export function identityDirectoryOf(
+  config: Pick<Config, 'principalCacheMaxAgeSeconds'>,
+  store: Store,
+  now?: () => number,
+): IdentityDirectory {
+  const directory = storeDirectory(store);
+  if (config.principalCacheMaxAgeSeconds === 0) return directory;
+  const maxAgeMs = config.principalCacheMaxAgeSeconds * 1000;
+  return principalCache(directory, undefined, { maxAgeMs, ...(now ? { now } : {}) });
+}
+
+/**
  * The blob store the configuration names: the data directory's `blobs/`, or an S3-compatible
  * bucket, checked at once (a bucket it cannot reach stops the start with one clear error). The
  * S3 client is loaded only when it is used. `close` releases its connections.
@@ -319,7 +335,7 @@ export async function openRegistry(
     quota: uploadQuotaOf(config),
     evidenceFilesPerVersion: config.maxEvidenceFilesPerVersion,
   });
-  const directory = principalCache(storeDirectory(store));
+  const directory = identityDirectoryOf(config, store);
   const notifications = notificationsOf(config);
   const kpiSource = kpiSourceOf(config);
   return {

@@ -79,6 +79,17 @@ const configSchema = z.strictObject({
     .describe(
       'Distinct (action, subject) pairs per caller and window whose denials are audited one by one; denials on further subjects are counted into one summary entry per caller and window.',
     ),
+  principalCacheMaxAgeSeconds: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(
+      600,
+      'at most 600 (10 minutes): the age bounds how long a token a restore took away may still be served',
+    )
+    .describe(
+      'How long a server serves API tokens and accounts from memory before reading them again, even when the identity epoch says nothing changed (ADR 034). Revocations made through Clearance or by SQL take effect on the next request whatever this is; the age bounds only the case the epoch cannot see, a restore that brings the epoch back to a value a server cached under. 0 = no cache: every request reads its token or account from the database.',
+    ),
   trustProxy: z
     .string()
     .describe(
@@ -410,6 +421,7 @@ const configDefaults: z.infer<typeof configSchema> = {
   authFailureWindowSeconds: 60,
   accessDeniedWindowSeconds: 60,
   accessDeniedPerPrincipal: 20,
+  principalCacheMaxAgeSeconds: 60,
   trustProxy: '',
   uploadQuotaBytes: 2 * 1024 * 1024 * 1024,
   uploadQuotaWindowSeconds: 24 * 3600,
@@ -480,6 +492,7 @@ const configEnvironment: Record<keyof Config, readonly string[]> = {
   authFailureWindowSeconds: ['CLEARANCE_AUTH_FAILURE_WINDOW_SECONDS'],
   accessDeniedWindowSeconds: ['CLEARANCE_ACCESS_DENIED_WINDOW_SECONDS'],
   accessDeniedPerPrincipal: ['CLEARANCE_ACCESS_DENIED_PER_PRINCIPAL'],
+  principalCacheMaxAgeSeconds: ['CLEARANCE_PRINCIPAL_CACHE_MAX_AGE_SECONDS'],
   trustProxy: ['CLEARANCE_TRUST_PROXY'],
   uploadQuotaBytes: ['CLEARANCE_UPLOAD_QUOTA_BYTES'],
   uploadQuotaWindowSeconds: ['CLEARANCE_UPLOAD_QUOTA_WINDOW_SECONDS'],

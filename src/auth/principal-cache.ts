@@ -26,7 +26,10 @@ const defaultLimits = { maxEntries: 10_000, maxBytes: 8 * 1024 * 1024 } as const
 const defaultMaxAgeMs = 60_000;
 
 interface PrincipalCacheOptions {
-  /** Longest anything is served from memory before it is read again; default 60 s. */
+  /**
+   * Longest anything is served from memory before it is read again; default 60 s
+   * (`principalCacheMaxAgeSeconds`, at most 600 s, in the configuration).
+   */
   maxAgeMs?: number;
   /** Milliseconds now; the wall clock by default. */
   now?: () => number;

@@ -31,7 +31,6 @@ import {
   type BlobStore,
   describePhase,
   failedGateRun,
-  type GateRunEnd,
   type GateRunInput,
   type GateRunner,
   type GateRunPhase,
@@ -49,6 +48,7 @@ import {
   overMemory,
   overTime,
 } from './gate-run-failures.js';
+import { gateRunTally } from './gate-run-tally.js';
 import {
   evidenceBytes,
   inMemoryRunBytes,
@@ -127,14 +127,7 @@ export class GateWorkerPool implements GateRunner {
   readonly #limits: Record<GateRunPriority, number>;
   /** Runs waiting or under way, by `gateRunKey`: an identical run joins one of these. */
   readonly #inFlight = new Map<string, Job>();
-  readonly #ended: Record<GateRunEnd, number> = {
-    completed: 0,
-    over_time_budget: 0,
-    over_memory_budget: 0,
-    worker_failed: 0,
-    worker_not_started: 0,
-    cancelled: 0,
-  };
+  readonly #tally = gateRunTally();
   /** Workers advisory runs may occupy at once: all but one, or the only one. */
   readonly #advisoryWorkers: number;
   #nextId = 1;
@@ -160,8 +153,9 @@ export class GateWorkerPool implements GateRunner {
       // A governed caller takes a waiting advisory run into the governed queue: only if it fits.
       const moves = priority === 'governed' && this.#queues.advisory.includes(same);
       if (moves && this.#queues.governed.length >= this.#limits.governed) {
-        return Promise.reject(busy('governed', this.#limits.governed));
+        return this.#refuse('governed');
       }
+      this.#tally.merged(priority);
       return this.#join(same, priority);
     }
     const job: Job = { id: this.#nextId++, key, input, priority, waiters: [], settled: false };
@@ -171,14 +165,17 @@ export class GateWorkerPool implements GateRunner {
       return answer;
     }
     const queue = this.#queues[priority];
-    if (queue.length >= this.#limits[priority]) {
-      return Promise.reject(busy(priority, this.#limits[priority]));
-    }
+    if (queue.length >= this.#limits[priority]) return this.#refuse(priority);
     const answer = this.#join(job, priority);
     this.#inFlight.set(key, job);
     queue.push(job);
     this.#dispatch();
     return answer;
+  }
+
+  #refuse(priority: GateRunPriority): Promise<never> {
+    this.#tally.refused(priority);
+    return Promise.reject(busy(priority, this.#limits[priority]));
   }
 
   /**
@@ -197,14 +194,16 @@ export class GateWorkerPool implements GateRunner {
     return new Promise<GateResult[]>((resolve, reject) => job.waiters.push({ resolve, reject }));
   }
 
-  /** What the pool is doing now, and how its runs ended (for /metrics). */
+  /** What the pool is doing now, how its runs ended and how callers fared at the queue (/metrics). */
   stats(): GateRunStats {
     const running = [...this.#slots].filter((s) => s.job !== undefined).length;
+    const { governed, advisory } = this.#queues;
     return {
       workers: this.#slots.size,
       running,
-      queued: this.#queues.governed.length + this.#queues.advisory.length,
-      ended: { ...this.#ended },
+      queued: governed.length + advisory.length,
+      queuedByPriority: { governed: governed.length, advisory: advisory.length },
+      ...this.#tally.counts(),
     };
   }
 
@@ -372,14 +371,14 @@ export class GateWorkerPool implements GateRunner {
     slot.job = undefined;
     slot.worker.unref();
     if (job && Array.isArray(outcome)) {
-      this.#ended.completed += 1;
+      this.#tally.ended('completed');
       this.#answer(job, outcome);
     } else if (job && !Array.isArray(outcome)) this.#fail(job, outcome);
     this.#dispatch();
   }
 
   #fail(job: Job, failure: Failure): void {
-    this.#ended[failure.details.gateRun] += 1;
+    this.#tally.ended(failure.details.gateRun);
     this.#answer(job, failedGateRun(job.input, failure));
   }
 

@@ -125,7 +125,10 @@ export function registerMetrics(
   };
 }
 
-/** The gate workers, read when scraped: how busy they are and how runs ended (budgets). */
+/**
+ * The gate workers, read when scraped: how busy they are, how runs ended (budgets), and how callers
+ * fared at the bounded queues (refused `busy`, merged into an identical run; ADR 035).
+ */
 function registerGateRunMetrics(registry: Registry, stats: () => GateRunStats): void {
   new Gauge({
     name: 'clearance_gate_runs_running',
@@ -137,10 +140,33 @@ function registerGateRunMetrics(registry: Registry, stats: () => GateRunStats): 
   });
   new Gauge({
     name: 'clearance_gate_runs_queued',
-    help: 'Gate runs waiting for a free worker thread (all gateWorkers busy).',
+    help: 'Gate runs waiting for a worker thread, by priority: governed (requests, executions, emergency expiry) or advisory (replay, backtest, dry run).',
+    labelNames: ['priority'],
     registers: [registry],
     collect() {
-      this.set(stats().queued);
+      for (const [priority, count] of Object.entries(stats().queuedByPriority))
+        this.set({ priority }, count);
+    },
+  });
+  new Counter({
+    name: 'clearance_gate_runs_refused_total',
+    help: 'Gate runs refused busy (503) since the server started because their queue was full, by priority: the queue bound (gateGovernedQueuePerWorker, gateAdvisoryQueuePerWorker) was reached.',
+    labelNames: ['priority'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const [priority, count] of Object.entries(stats().refused))
+        this.inc({ priority }, count);
+    },
+  });
+  new Counter({
+    name: 'clearance_gate_runs_merged_total',
+    help: 'Gate runs since the server started that joined an identical run already waiting or under way instead of being queued, by the priority of the caller that joined (not counted again in clearance_gate_runs_total).',
+    labelNames: ['priority'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const [priority, count] of Object.entries(stats().merged)) this.inc({ priority }, count);
     },
   });
   new Counter({

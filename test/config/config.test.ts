@@ -169,6 +169,32 @@ describe('the blob store keys', () => {
     );
   });
 
+  it('takes a principal cache age from 0 (no cache) to 600 s, and refuses one past it or below 0', () => {
+    const env = (seconds: string) => ({
+      env: { CLEARANCE_PRINCIPAL_CACHE_MAX_AGE_SECONDS: seconds },
+    });
+    const problemsOf = (seconds: string) => {
+      try {
+        loadConfig(env(seconds));
+      } catch (error) {
+        return (error as { problems: { message: string; fix: string }[] }).problems;
+      }
+      return expect.unreachable(`principalCacheMaxAgeSeconds ${seconds} was accepted`);
+    };
+    expect(loadConfig({ env: {} }).principalCacheMaxAgeSeconds).toBe(60);
+    for (const seconds of [0, 5, 600]) {
+      expect(loadConfig(env(String(seconds))).principalCacheMaxAgeSeconds).toBe(seconds);
+    }
+    // 60000: milliseconds given for seconds, a window of 16 hours.
+    for (const seconds of ['601', '60000', '-1', '1.5']) {
+      const [problem, ...rest] = problemsOf(seconds);
+      expect(rest).toStrictEqual([]);
+      expect(problem?.message).toMatch(/^principalCacheMaxAgeSeconds: /);
+      expect(problem?.fix).toContain('CLEARANCE_PRINCIPAL_CACHE_MAX_AGE_SECONDS');
+    }
+    expect(problemsOf('601')[0]?.message).toContain('at most 600 (10 minutes)');
+  });
+
   it('refuses an S3 store without a bucket, with half its credentials or a bad endpoint or prefix', () => {
     const problemsOf = (env: NodeJS.ProcessEnv) => {
       try {

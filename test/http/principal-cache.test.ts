@@ -7,6 +7,9 @@
  * triggers, ADR 023), on every server sharing the database — on PostgreSQL also when that
  * statement runs in a replica-mode session (migration 0020, ADR 027).
  */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { sql } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -25,7 +28,8 @@ import {
   principalCache,
   type VersionedDirectory,
 } from '../../src/auth/index.js';
-import { storeDirectory } from '../../src/compose.js';
+import { identityDirectoryOf, openRegistry, storeDirectory } from '../../src/compose.js';
+import { loadConfig } from '../../src/config.js';
 import type { Principal } from '../../src/domain/index.js';
 import { createStore, openDialect, type StoreConfig } from '../../src/store/index.js';
 import { forEachStore, type StoreHarness } from '../app/harness.js';
@@ -197,6 +201,55 @@ forEachStore('principal cache', (open, engine) => {
       expect((await authenticate(headers, { directory: cache })).id).toBe('olga.owner');
       now = 60_000;
       await expect(authenticate(headers, { directory: cache })).rejects.toThrow(/not valid/);
+    });
+
+    /** A restore, as above: the token's row gone and the epoch back where it was before. */
+    async function restoreWithout(h: StoreHarness, tokenId: string): Promise<void> {
+      const epoch = await h.store.readOne((tx) => tx.identity.epoch());
+      await behindTheService(h, `delete from api_tokens where id = '${tokenId}'`);
+      await behindTheService(h, `update identity_epoch set epoch = ${epoch} where id = 1`);
+    }
+
+    it('reads again after the configured principalCacheMaxAgeSeconds, not after a minute', async () => {
+      const h = await open();
+      await bootstrapAdmin(h.deps, { userId: admin.id });
+      let now = 0;
+      const config = loadConfig({ env: {}, flags: { principalCacheMaxAgeSeconds: 5 } });
+      const directory = identityDirectoryOf(config, h.deps.store, () => now);
+      const owner = await userWithToken(h, { id: 'olga.owner', role: 'model_owner' });
+      const headers = { authorization: owner.bearer };
+      expect((await authenticate(headers, { directory })).id).toBe('olga.owner');
+      await restoreWithout(h, owner.tokenId);
+      now = 4_999;
+      expect((await authenticate(headers, { directory })).id).toBe('olga.owner');
+      now = 5_000;
+      await expect(authenticate(headers, { directory })).rejects.toThrow(/not valid/);
+    });
+
+    it('keeps nothing with principalCacheMaxAgeSeconds 0: a registry serves no token a restore took away', async () => {
+      const h = await open();
+      await bootstrapAdmin(h.deps, { userId: admin.id });
+      const owner = await userWithToken(h, { id: 'olga.owner', role: 'model_owner' });
+      const registry = await openRegistry(
+        loadConfig({
+          env: {},
+          flags: {
+            database: h.database,
+            dataDir: mkdtempSync(join(tmpdir(), 'clearance-cache-age-')),
+            principalCacheMaxAgeSeconds: 0,
+          },
+        }),
+      );
+      try {
+        const headers = { authorization: owner.bearer };
+        const directory = registry.directory;
+        expect((await authenticate(headers, { directory })).id).toBe('olga.owner');
+        expect((await authenticate(headers, { directory })).id).toBe('olga.owner');
+        await restoreWithout(h, owner.tokenId);
+        await expect(authenticate(headers, { directory })).rejects.toThrow(/not valid/);
+      } finally {
+        await registry.close();
+      }
     });
 
     it('refuses a token deleted by SQL behind the service, on every server', async () => {

@@ -125,9 +125,19 @@ export type GateRunEnd =
 export interface GateRunStats {
   workers: number;
   running: number;
+  /** Runs waiting for a worker, both queues. */
   queued: number;
+  /** The same, by queue. */
+  queuedByPriority: Record<GateRunPriority, number>;
   /** Runs since the server started, by how they ended. */
   ended: Record<GateRunEnd, number>;
+  /** Callers refused `busy` since the server started (their run's queue was full), by priority. */
+  refused: Record<GateRunPriority, number>;
+  /**
+   * Callers since the server started whose run joined an identical one waiting or under way
+   * instead of being queued, by the caller's priority; not counted again in `ended`.
+   */
+  merged: Record<GateRunPriority, number>;
 }
 
 export interface ModelRepository {
