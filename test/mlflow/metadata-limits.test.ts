@@ -4,28 +4,32 @@
  * take one past its limit is INVALID_PARAMETER_VALUE (400, which MLflow's clients do not retry)
  * naming the model or version, the limit and its config key, and writes nothing; a write that
  * replaces (an existing key's value, an alias moved) works at the limit; writes racing for the
- * last slot take it once. Deleting tags leaves no rows that no tag needs.
+ * last slot take it once, on one server or two on one database. Deleting tags leaves no rows that
+ * no tag needs.
  */
 import type { FastifyInstance } from 'fastify';
 import { afterEach, expect, it } from 'vitest';
 import type { MlflowMetadataLimits } from '../../src/app/shared/app-deps.js';
+import type { Repositories, Store } from '../../src/app/shared/ports.js';
 import { forEachStore, type StoreHarness, setupModel } from '../app/harness.js';
 import { testIdentity } from '../http/fixture.js';
 import { serveHarness } from '../http/serve-harness.js';
+import { secondStore } from '../http/two-servers.js';
 
 const model = 'home-feed';
 const limits: MlflowMetadataLimits = { tagsPerModel: 3, tagsPerVersion: 3, aliasesPerModel: 2 };
 const api = '/api/2.0/mlflow';
 
-let app: FastifyInstance | undefined;
+const closing: (() => Promise<void>)[] = [];
 afterEach(async () => {
-  await app?.close();
-  app = undefined;
+  for (const close of closing.splice(0).reverse()) await close();
 });
 
 interface Served {
   h: StoreHarness;
   call(method: 'POST' | 'DELETE' | 'GET', path: string, payload?: object): Promise<Answer>;
+  /** With `twoServers`: the same caller on a second server (its own store) on the database. */
+  callOther(method: 'POST', path: string, payload: object): Promise<Answer>;
   admin(path: string, payload: object): Promise<Answer>;
   policyDigest: string;
 }
@@ -35,22 +39,69 @@ interface Answer {
   body: { error_code?: string; message?: string } & Record<string, unknown>;
 }
 
+/** A turn of the timer queue, so every racing request gets as far as it can meanwhile. */
+const pause = () => new Promise((resolve) => setTimeout(resolve, 20));
+
+/**
+ * The store (one server's) with a pause after each read of a model's tags, a version's tag changes or a model's
+ * aliases: racing writes that counted outside the model's lock would all count before any wrote.
+ */
+function widened(store: Store): Store {
+  const slow = (tx: Repositories): Repositories => {
+    const m = tx.metadata;
+    const after =
+      <A extends unknown[], R>(read: (...args: A) => Promise<R>) =>
+      async (...args: A) => {
+        const result = await read(...args);
+        await pause();
+        return result;
+      };
+    const metadata = Object.assign(Object.create(m) as typeof m, {
+      modelTags: after(m.modelTags.bind(m)),
+      versionTags: after(m.versionTags.bind(m)),
+      aliases: after(m.aliases.bind(m)),
+    });
+    return Object.assign(Object.create(tx) as Repositories, { metadata });
+  };
+  return Object.assign(Object.create(store) as Store, {
+    transaction: <T>(work: (tx: Repositories) => Promise<T>) =>
+      store.transaction((tx) => work(slow(tx))),
+    read: <T>(work: (tx: Repositories) => Promise<T>) => store.read((tx) => work(slow(tx))),
+  });
+}
+
 forEachStore('MLflow metadata limits', (open) => {
-  async function serve(): Promise<Served> {
+  async function serve(options: { twoServers?: boolean } = {}): Promise<Served> {
     const h = await open();
     const policy = await setupModel(h, 'recommender', model, 'medium');
     const identity = testIdentity();
-    const served = serveHarness(h, {
-      directory: identity.directory,
-      deps: { ...h.deps, mlflowLimits: limits },
-    });
-    app = served;
-    const send = async (authorization: string, method: string, path: string, payload?: object) => {
-      const response = await served.inject({
-        method: method as 'POST',
-        url: `${api}${path}`,
-        headers: { authorization },
-        ...(payload === undefined ? {} : { payload }),
+    const serverOn = (store: Store) => {
+      const served = serveHarness(h, {
+        directory: identity.directory,
+        deps: { ...h.deps, store, mlflowLimits: limits },
+      });
+      closing.push(() => served.close());
+      return served;
+    };
+    const a = serverOn(options.twoServers ? widened(h.deps.store) : h.deps.store);
+    let b = a;
+    if (options.twoServers) {
+      const other = await secondStore(h);
+      if (other !== h.store) closing.push(() => other.close());
+      b = serverOn(widened(other));
+    }
+    const send = async (input: {
+      server: FastifyInstance;
+      authorization: string;
+      method: string;
+      path: string;
+      payload?: object | undefined;
+    }) => {
+      const response = await input.server.inject({
+        method: input.method as 'POST',
+        url: `${api}${input.path}`,
+        headers: { authorization: input.authorization },
+        ...(input.payload === undefined ? {} : { payload: input.payload }),
       });
       return { status: response.statusCode, body: response.json() as Answer['body'] };
     };
@@ -58,8 +109,12 @@ forEachStore('MLflow metadata limits', (open) => {
     const admin = identity.bearer('root', 'admin');
     return {
       h,
-      call: (method, path, payload) => send(ci, method, path, payload),
-      admin: (path, payload) => send(admin, 'POST', path, payload),
+      call: (method, path, payload) =>
+        send({ server: a, authorization: ci, method, path, payload }),
+      callOther: (method, path, payload) =>
+        send({ server: b, authorization: ci, method, path, payload }),
+      admin: (path, payload) =>
+        send({ server: a, authorization: admin, method: 'POST', path, payload }),
       policyDigest: policy.digest,
     };
   }
@@ -252,12 +307,16 @@ forEachStore('MLflow metadata limits', (open) => {
   });
 
   it('gives the last model tag slot to one of several racing writes', async () => {
-    const s = await serve();
+    const s = await serve({ twoServers: true });
     for (const key of ['a', 'b'])
       await s.call('POST', '/registered-models/set-tag', { name: model, key, value: key });
     const racing = await Promise.all(
-      ['r1', 'r2', 'r3', 'r4'].map((key) =>
-        s.call('POST', '/registered-models/set-tag', { name: model, key, value: key }),
+      ['r1', 'r2', 'r3', 'r4'].map((key, i) =>
+        (i % 2 === 0 ? s.call : s.callOther)('POST', '/registered-models/set-tag', {
+          name: model,
+          key,
+          value: key,
+        }),
       ),
     );
     expect(racing.map((r) => r.status).sort()).toEqual([200, 400, 400, 400]);
@@ -265,7 +324,7 @@ forEachStore('MLflow metadata limits', (open) => {
   });
 
   it('gives the last version tag slot to one of several racing writes', async () => {
-    const s = await serve();
+    const s = await serve({ twoServers: true });
     await s.call('POST', '/model-versions/create', { name: model, source: 's3://m/1' });
     for (const key of ['a', 'b'])
       await s.call('POST', '/model-versions/set-tag', {
@@ -275,8 +334,13 @@ forEachStore('MLflow metadata limits', (open) => {
         value: key,
       });
     const racing = await Promise.all(
-      ['r1', 'r2', 'r3', 'r4'].map((key) =>
-        s.call('POST', '/model-versions/set-tag', { name: model, version: '1', key, value: key }),
+      ['r1', 'r2', 'r3', 'r4'].map((key, i) =>
+        (i % 2 === 0 ? s.call : s.callOther)('POST', '/model-versions/set-tag', {
+          name: model,
+          version: '1',
+          key,
+          value: key,
+        }),
       ),
     );
     expect(racing.map((r) => r.status).sort()).toEqual([200, 400, 400, 400]);
@@ -284,15 +348,19 @@ forEachStore('MLflow metadata limits', (open) => {
   });
 
   it('gives the last alias slot to one of several racing writes', async () => {
-    const s = await serve();
+    const s = await serve({ twoServers: true });
     await s.call('POST', '/model-versions/create', { name: model, source: 's3://m/1' });
     await s.call('POST', '/registered-models/alias', { name: model, alias: 'blue', version: '1' });
     const racing = await Promise.all(
-      ['x1', 'x2', 'x3'].map((alias) =>
-        s.call('POST', '/registered-models/alias', { name: model, alias, version: '1' }),
+      ['x1', 'x2', 'x3', 'x4'].map((alias, i) =>
+        (i % 2 === 0 ? s.call : s.callOther)('POST', '/registered-models/alias', {
+          name: model,
+          alias,
+          version: '1',
+        }),
       ),
     );
-    expect(racing.map((r) => r.status).sort()).toEqual([200, 400, 400]);
+    expect(racing.map((r) => r.status).sort()).toEqual([200, 400, 400, 400]);
     expect(await s.h.deps.store.read((tx) => tx.metadata.aliases(model))).toHaveLength(2);
   });
 
