@@ -10,7 +10,7 @@ import { ClearanceError } from '../../domain/index.js';
 import type { AppDeps, MlflowMetadataLimits } from '../shared/app-deps.js';
 import type { Repositories } from '../shared/ports.js';
 
-export const defaultMlflowLimits: MlflowMetadataLimits = {
+const defaultMlflowLimits: MlflowMetadataLimits = {
   tagsPerModel: 100,
   tagsPerVersion: 100,
   aliasesPerModel: 100,
