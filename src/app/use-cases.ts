@@ -3,7 +3,7 @@
  * and render. Each method authorises inside the app (reads included) and throws ClearanceError
  * refusals (`forbidden`, `not_found`, …) itself; a `forbidden` one is audited as `access.denied`.
  * Each first refuses text no engine can store in any of its arguments (`assertStorableInput`),
- * and free text (`reason`, `comment`, `ticket`) longer than `maxFreeTextBytes`.
+ * and free text (`reason`, `comment`, `ticket`, `description`) longer than `maxFreeTextBytes`.
  */
 import { assertStorableInput, assertTextWithin, maxFreeTextBytes } from '../domain/index.js';
 import { type AuditLogUseCases, bindAuditLogUseCases } from './audit-log/audit-log-use-cases.js';
@@ -91,8 +91,12 @@ function refusingUnstorableText(useCases: UseCases): UseCases {
   return checked as unknown as UseCases;
 }
 
-/** Fields that hold a person's free text, stored with the record and in its audit entry. */
-const freeTextFields = ['reason', 'comment', 'ticket'] as const;
+/**
+ * Fields that hold a person's free text, stored with the record and in its audit entry. A
+ * `description` (a token's, a webhook's, a model's) has the same bound; MLflow's (5,000
+ * characters) and a model's (`maxModelDescriptionBytes`) are within it.
+ */
+const freeTextFields = ['reason', 'comment', 'ticket', 'description'] as const;
 
 /**
  * Bounds the free text of an input object (a reason, a comment, a ticket) as every edge passes

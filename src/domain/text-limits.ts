@@ -17,7 +17,8 @@ export const maxModelDescriptionBytes = 20_000;
 /**
  * Bytes of a free-text field a write stores with its record and its audit entry, kept for ever: a
  * transition request's or a rollback's `reason`, an approval's or a review's `comment`, any
- * `ticket`. Without it only the request body limit (64 MiB by default) bounded them.
+ * `ticket`, a token's or a webhook's `description`. Without it only the request body limit (64 MiB
+ * by default) bounded them.
  */
 export const maxFreeTextBytes = 20_000;
 

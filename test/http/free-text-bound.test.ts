@@ -1,8 +1,9 @@
 /**
- * Free text a write keeps for ever (a request's reason, an approval's comment, a ticket) is
- * bounded where every edge passes, the bound use cases: over `maxFreeTextBytes` UTF-8 bytes it is
- * refused `400 invalid_input` naming the field and the limit, and nothing is written. Before, only
- * the request body limit (64 MiB by default) bounded it. Text exactly at the limit is taken.
+ * Free text a write keeps for ever (a request's reason, an approval's comment, a ticket, a token's
+ * description) is bounded where every edge passes, the bound use cases: over `maxFreeTextBytes`
+ * UTF-8 bytes it is refused `400 invalid_input` naming the field and the limit, and nothing is
+ * written. Before, only the request body limit (64 MiB by default) bounded it. Text exactly at the
+ * limit is taken.
  */
 import type { FastifyInstance } from 'fastify';
 import { afterEach, expect, it } from 'vitest';
@@ -58,7 +59,7 @@ forEachStore('free text bound', (open) => {
     expect(answer.body.detail).toContain(`The ${field} is longer than ${maxFreeTextBytes} bytes`);
   }
 
-  it('refuses an over-long request reason or ticket, or approval comment, and writes nothing', async () => {
+  it('refuses an over-long reason, ticket, approval comment or token description; writes nothing', async () => {
     const s = await serve();
     expect(Buffer.byteLength(overLong)).toBe(maxFreeTextBytes + 1);
     const before = await written(s.h);
@@ -78,6 +79,9 @@ forEachStore('free text bound', (open) => {
       await s.tech(`/api/v1/requests/${id}/approvals`, { ...approval, comment: overLong }),
       'comment',
     );
+    expect(await written(s.h)).toEqual(after);
+    // A user's own API token: any signed-in user may create one, with a description.
+    expectRefused(await s.tech('/api/v1/tokens', { description: overLong }), 'description');
     expect(await written(s.h)).toEqual(after);
   });
 });
