@@ -346,6 +346,11 @@ export async function openRegistry(
       notifications: notifications.settings,
       ...(kpiSource ? { kpiSource } : {}),
       mlflow: { governedAliases: governedAliases(config), publicUrl: config.publicUrl },
+      mlflowLimits: {
+        tagsPerModel: config.maxTagsPerRegisteredModel,
+        tagsPerVersion: config.maxTagsPerModelVersion,
+        aliasesPerModel: config.maxAliasesPerRegisteredModel,
+      },
     },
     directory,
     auditSigner,

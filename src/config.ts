@@ -118,6 +118,30 @@ const configSchema = z.strictObject({
     .describe(
       'Evidence files one version may hold (already attached ones count; every gate run of the version reads every file); an upload past it is refused with 400 `invalid_input` and nothing is stored.',
     ),
+  maxTagsPerRegisteredModel: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(10_000)
+    .describe(
+      'Tags one registered model may hold through the MLflow-compatible API (the read-only `clearance.*` views do not count); a tag with a new key past it is refused with 400 INVALID_PARAMETER_VALUE and nothing is written. Setting the value of an existing key always works.',
+    ),
+  maxTagsPerModelVersion: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(10_000)
+    .describe(
+      'Tags one model version may hold through the MLflow-compatible API, those given at registration included; a registration with more, or a tag with a new key past it, is refused with 400 INVALID_PARAMETER_VALUE and nothing is written. Setting the value of an existing key always works.',
+    ),
+  maxAliasesPerRegisteredModel: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(10_000)
+    .describe(
+      'Plain MLflow aliases one registered model may hold (the governed aliases of `mlflowGovernedAliases` do not count); a new alias past it is refused with 400 INVALID_PARAMETER_VALUE. Moving an existing alias always works.',
+    ),
   blobGcIntervalSeconds: z.coerce
     .number()
     .int()
@@ -426,6 +450,9 @@ const configDefaults: z.infer<typeof configSchema> = {
   uploadQuotaBytes: 2 * 1024 * 1024 * 1024,
   uploadQuotaWindowSeconds: 24 * 3600,
   maxEvidenceFilesPerVersion: 1000,
+  maxTagsPerRegisteredModel: 100,
+  maxTagsPerModelVersion: 100,
+  maxAliasesPerRegisteredModel: 100,
   blobGcIntervalSeconds: 3600,
   blobGcGraceSeconds: 3600,
   blobStore: 'file',
@@ -497,6 +524,9 @@ const configEnvironment: Record<keyof Config, readonly string[]> = {
   uploadQuotaBytes: ['CLEARANCE_UPLOAD_QUOTA_BYTES'],
   uploadQuotaWindowSeconds: ['CLEARANCE_UPLOAD_QUOTA_WINDOW_SECONDS'],
   maxEvidenceFilesPerVersion: ['CLEARANCE_MAX_EVIDENCE_FILES_PER_VERSION'],
+  maxTagsPerRegisteredModel: ['CLEARANCE_MAX_TAGS_PER_REGISTERED_MODEL'],
+  maxTagsPerModelVersion: ['CLEARANCE_MAX_TAGS_PER_MODEL_VERSION'],
+  maxAliasesPerRegisteredModel: ['CLEARANCE_MAX_ALIASES_PER_REGISTERED_MODEL'],
   blobGcIntervalSeconds: ['CLEARANCE_BLOB_GC_INTERVAL_SECONDS'],
   blobGcGraceSeconds: ['CLEARANCE_BLOB_GC_GRACE_SECONDS'],
   blobStore: ['CLEARANCE_BLOB_STORE'],

@@ -2,9 +2,10 @@
  * Every use case the edges call, with its deps bound: `http/` and `cli/` parse, call one of these
  * and render. Each method authorises inside the app (reads included) and throws ClearanceError
  * refusals (`forbidden`, `not_found`, …) itself; a `forbidden` one is audited as `access.denied`.
- * Each first refuses text no engine can store in any of its arguments (`assertStorableInput`).
+ * Each first refuses text no engine can store in any of its arguments (`assertStorableInput`),
+ * and free text (`reason`, `comment`, `ticket`, `description`) longer than `maxFreeTextBytes`.
  */
-import { assertStorableInput } from '../domain/index.js';
+import { assertStorableInput, assertTextWithin, maxFreeTextBytes } from '../domain/index.js';
 import { type AuditLogUseCases, bindAuditLogUseCases } from './audit-log/audit-log-use-cases.js';
 import { type BoardUseCases, bindBoardUseCases } from './board/board-use-cases.js';
 import {
@@ -76,6 +77,7 @@ function refusingUnstorableText(useCases: UseCases): UseCases {
       try {
         args.forEach((arg, index) => {
           assertStorableInput(arg, { field: argumentName(index, arg), of: name });
+          assertFreeTextWithin(arg);
         });
       } catch (error) {
         // Every use case answers a promise: the refusal arrives the way its others do.
@@ -87,6 +89,26 @@ function refusingUnstorableText(useCases: UseCases): UseCases {
   // The same keys with the same signatures: each function is wrapped by one that passes its
   // arguments and returns its result unchanged, which TypeScript cannot follow through entries.
   return checked as unknown as UseCases;
+}
+
+/**
+ * Fields that hold a person's free text, stored with the record and in its audit entry. A
+ * `description` (a token's, a webhook's, a model's) has the same bound; MLflow's (5,000
+ * characters) and a model's (`maxModelDescriptionBytes`) are within it.
+ */
+const freeTextFields = ['reason', 'comment', 'ticket', 'description'] as const;
+
+/**
+ * Bounds the free text of an input object (a reason, a comment, a ticket) as every edge passes
+ * here: each is kept in its record and its audit entry for ever, and sent with every read.
+ */
+function assertFreeTextWithin(arg: unknown): void {
+  if (typeof arg !== 'object' || arg === null || Array.isArray(arg)) return;
+  const input = arg as Record<string, unknown>;
+  for (const field of freeTextFields) {
+    const value = input[field];
+    if (typeof value === 'string') assertTextWithin({ field, value, maxBytes: maxFreeTextBytes });
+  }
 }
 
 /** An object argument's fields are named bare (`description`), other arguments by position. */

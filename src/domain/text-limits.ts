@@ -14,6 +14,14 @@ export const maxArtifactUriBytes = 4096;
 /** Bytes of a model's description (MLflow's description limit is 5,000 characters). */
 export const maxModelDescriptionBytes = 20_000;
 
+/**
+ * Bytes of a free-text field a write stores with its record and its audit entry, kept for ever: a
+ * transition request's or a rollback's `reason`, an approval's or a review's `comment`, any
+ * `ticket`, a token's or a webhook's `description`. Without it only the request body limit (64 MiB
+ * by default) bounded them.
+ */
+export const maxFreeTextBytes = 20_000;
+
 /** Bytes of a model's owner team. */
 export const maxOwnerTeamBytes = 256;
 

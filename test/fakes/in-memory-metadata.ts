@@ -42,14 +42,17 @@ export function metadataRepo(s: MetadataState): Pick<Repositories, 'metadata'> {
         if (value === null) s.modelTags.delete(k(model, key));
         else s.modelTags.set(k(model, key), { model, key, value });
       },
-      versionTags: async (model) =>
+      versionTags: async (model, version) =>
         [...s.versionTags.values()]
-          .filter((t) => t.model === model)
+          .filter((t) => t.model === model && (version === undefined || t.version === version))
           .sort((a, b) => byKey(a.version, b.version) || byKey(a.key, b.key))
           .map((t) => ({ ...t })),
       setVersionTag: async (tag) => {
         assertVersion(s, tag.model, tag.version);
         s.versionTags.set(k(tag.model, tag.version, tag.key), { ...tag });
+      },
+      removeVersionTag: async ({ model, version, key }) => {
+        s.versionTags.delete(k(model, version, key));
       },
       aliases: async (model) =>
         [...s.aliases.values()]

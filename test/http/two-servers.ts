@@ -30,7 +30,7 @@ interface Server {
 }
 
 /** A second Store on the same database: what another server process opens. */
-async function secondStore(h: StoreHarness): Promise<Store> {
+export async function secondStore(h: StoreHarness): Promise<Store> {
   if (h.database === undefined) return h.store;
   if (h.database.startsWith('sqlite:')) {
     return createStore({ engine: 'sqlite', file: h.database.slice('sqlite:'.length) });

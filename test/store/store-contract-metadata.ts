@@ -41,6 +41,23 @@ export function metadataContract(store: () => Store): void {
       expect(Date.parse(changes[0]?.at ?? '')).toBe(Date.parse(later));
     });
 
+    it("reads one version's tag changes and removes a tag row", async () => {
+      const { model, version } = await store().transaction(seedVersion);
+      const tag = { model: model.name, version: version.version, at };
+      await store().transaction(async (tx) => {
+        await tx.metadata.setVersionTag({ ...tag, key: 'a', value: '1' });
+        await tx.metadata.setVersionTag({ ...tag, key: 'b', value: '2' });
+        await tx.metadata.removeVersionTag({ ...tag, key: 'a' });
+      });
+      const changes = await store().read((tx) =>
+        tx.metadata.versionTags(model.name, version.version),
+      );
+      expect(changes.map((c) => [c.key, c.value])).toEqual([['b', '2']]);
+      expect(
+        await store().read((tx) => tx.metadata.versionTags(model.name, 'no-such-version')),
+      ).toEqual([]);
+    });
+
     it('keeps one version per alias and moves it; descriptions upsert', async () => {
       const { model, version } = await store().transaction(seedVersion);
       const name = model.name;

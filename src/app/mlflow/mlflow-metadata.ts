@@ -11,13 +11,21 @@ import {
   maxArtifactUriBytes,
   notFound,
   type Principal,
+  type VersionView,
 } from '../../domain/index.js';
 import { versionRegistrars } from '../registry/register-version.js';
 import type { AppDeps } from '../shared/app-deps.js';
 import { type AuditFacts, auditRecord } from '../shared/audit-record.js';
 import { changeModel } from '../shared/model-change.js';
 import type { Repositories } from '../shared/ports.js';
+import {
+  assertAliasRoom,
+  assertModelTagRoom,
+  assertVersionTagRoom,
+  currentVersionTagKeys,
+} from './metadata-limits.js';
 import { settingsOf } from './mlflow-queries.js';
+import { mlflowPart } from './mlflow-shapes.js';
 
 /** MLflow's limits (mlflow/utils/validation.py): keys up to 250 characters, values up to 5000. */
 const limits = { key: 250, value: 5000, description: 5000 } as const;
@@ -92,12 +100,28 @@ function changeMetadata(
   });
 }
 
-async function assertVersion(tx: Repositories, model: string, version: string): Promise<void> {
-  if (!(await tx.versions.get(model, version)))
+async function assertVersion(
+  tx: Repositories,
+  model: string,
+  version: string,
+): Promise<VersionView> {
+  const found = await tx.versions.get(model, version);
+  if (!found)
     throw notFound(
       `Model version (name=${model}, version=${version})`,
       'Check the version number.',
     );
+  return found;
+}
+
+/** The keys of the version's current tags (its registration's, with later changes applied). */
+async function versionTagKeys(tx: Repositories, model: string, version: string) {
+  const found = await assertVersion(tx, model, version);
+  const registered = mlflowPart(found.lineage).tags ?? {};
+  return {
+    registered,
+    current: await currentVersionTagKeys(tx, { model, version, registered }),
+  };
 }
 
 const modelSubject = (model: string) => ({ type: 'model', id: model });
@@ -157,7 +181,10 @@ export function setModelTag(
       subject: modelSubject(model),
       data: { key, value },
     },
-    (tx, at) => tx.metadata.setModelTag({ model, key, value, at }),
+    async (tx, at) => {
+      await assertModelTagRoom(deps, tx, { model, key });
+      await tx.metadata.setModelTag({ model, key, value, at });
+    },
   );
 }
 
@@ -189,13 +216,18 @@ export function setVersionTag(
     deps,
     { principal, model, action: 'version.tag_set', subject, data: { key, value } },
     async (tx, at) => {
-      await assertVersion(tx, model, version);
+      const { current } = await versionTagKeys(tx, model, version);
+      assertVersionTagRoom(deps, { model, version, key, current });
       await tx.metadata.setVersionTag({ model, version, key, value, at });
     },
   );
 }
 
-/** A version's registration tags stay in its lineage; the deletion is recorded over them. */
+/**
+ * A version's registration tags stay in its lineage; the deletion of one is recorded over it. A
+ * tag set later is removed outright, and one the version does not have changes nothing (as in
+ * MLflow's store): so deleting never leaves a row behind that no tag needs.
+ */
 export function deleteVersionTag(
   deps: AppDeps,
   principal: Principal,
@@ -208,8 +240,11 @@ export function deleteVersionTag(
     deps,
     { principal, model, action: 'version.tag_deleted', subject, data: { key } },
     async (tx, at) => {
-      await assertVersion(tx, model, version);
-      await tx.metadata.setVersionTag({ model, version, key, value: null, at });
+      const { registered, current } = await versionTagKeys(tx, model, version);
+      if (!current.has(key)) return;
+      if (Object.hasOwn(registered, key))
+        await tx.metadata.setVersionTag({ model, version, key, value: null, at });
+      else await tx.metadata.removeVersionTag({ model, version, key });
     },
   );
 }
@@ -244,6 +279,7 @@ export function setPlainAlias(
     },
     async (tx, at) => {
       await assertVersion(tx, model, version);
+      await assertAliasRoom(deps, tx, { model, alias });
       await tx.metadata.setAlias({ model, alias, version, at });
     },
   );

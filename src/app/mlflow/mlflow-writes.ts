@@ -19,6 +19,7 @@ import { parsePolicyText } from '../registry/register-policy.js';
 import { registerVersionWithEvidence } from '../registry/register-version-with-evidence.js';
 import type { AppDeps } from '../shared/app-deps.js';
 import { assertAnyRole, guarded } from '../shared/authorise.js';
+import { assertTagCount } from './metadata-limits.js';
 import { tagRecord } from './mlflow-input.js';
 import { assertSource, assertTag, writeModelTag } from './mlflow-metadata.js';
 import { getRegisteredModel } from './mlflow-queries.js';
@@ -60,6 +61,7 @@ export async function createRegisteredModel(
   // Other tags are kept as MLflow keeps them (0013); clearance.* ones are read, not stored.
   const kept = Object.entries(tags).filter(([key]) => !key.startsWith('clearance.'));
   for (const [key, value] of kept) assertTag(key, value);
+  assertTagCount({ deps, model: input.name, count: kept.length });
   await assertNotRegistered(deps, principal, input.name);
   const digest = tags[clearanceTags.policy];
   if (digest === undefined) {
@@ -201,6 +203,8 @@ export async function createModelVersion(
   const lineage = lineageFrom(input, tags);
   // What a refusal before the transaction is recorded under: the number as of now.
   const tentative = nextNumber(await deps.store.readOne((tx) => tx.versions.names(input.name)));
+  const count = Object.keys(tags).length;
+  assertTagCount({ deps, model: input.name, version: tentative, count });
   // Another server's registration may still take the number first: the loser takes the next.
   // Its lineage evidence is charged to the upload quota once, by the first attempt: an attempt
   // refused `conflict` got past recording it (the record precedes the registering transaction).

@@ -53,6 +53,11 @@ export interface AppDeps {
    */
   mlflow?: MlflowSettings;
   /**
+   * How many tags a registered model and a model version, and how many plain aliases a model,
+   * may hold (`mlflow/metadata-limits.ts`); its defaults when absent.
+   */
+  mlflowLimits?: MlflowMetadataLimits;
+  /**
    * The hot reads (one model, one version, the serving view) kept in memory until the next
    * commit (`read-cache.ts`); `compose.ts` sets it. Without it every read goes to the store.
    */
@@ -64,4 +69,11 @@ export interface MlflowSettings {
   governedAliases: readonly string[];
   /** The server's URL as people reach it: refusals link to the transition request under it. */
   publicUrl: string;
+}
+
+/** From Config: `maxTagsPerRegisteredModel`, `maxTagsPerModelVersion`, `maxAliasesPerRegisteredModel`. */
+export interface MlflowMetadataLimits {
+  tagsPerModel: number;
+  tagsPerVersion: number;
+  aliasesPerModel: number;
 }

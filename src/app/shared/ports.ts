@@ -525,9 +525,11 @@ export interface VersionTagChange {
 export interface ModelMetadataRepository {
   modelTags(model: string): Promise<Record<string, string>>;
   setModelTag(tag: { model: string; key: string; value: string | null; at: string }): Promise<void>;
-  /** Every tag change recorded for the model's versions. */
-  versionTags(model: string): Promise<VersionTagChange[]>;
+  /** Every tag change recorded for the model's versions (for one version, when named). */
+  versionTags(model: string, version?: string): Promise<VersionTagChange[]>;
   setVersionTag(tag: VersionTagChange): Promise<void>;
+  /** Removes a version's tag row: for a tag not given at registration, nothing to record over. */
+  removeVersionTag(tag: { model: string; version: string; key: string }): Promise<void>;
   aliases(model: string): Promise<{ alias: string; version: string }[]>;
   setAlias(alias: {
     model: string;

@@ -28,14 +28,13 @@ export function modelMetadataRepository({ db }: RepositoryContext): ModelMetadat
         .onConflict((oc) => oc.columns(['model', 'key']).doUpdateSet({ value, updated_at: at }))
         .execute();
     },
-    async versionTags(model) {
-      const rows = await db
+    async versionTags(model, version) {
+      let query = db
         .selectFrom('version_tags')
         .select(['model', 'version', 'key', 'value', 'updated_at'])
-        .where('model', '=', model)
-        .orderBy('version')
-        .orderBy('key')
-        .execute();
+        .where('model', '=', model);
+      if (version !== undefined) query = query.where('version', '=', version);
+      const rows = await query.orderBy('version').orderBy('key').execute();
       return rows.map((r) => ({
         model: r.model,
         version: r.version,
@@ -51,6 +50,14 @@ export function modelMetadataRepository({ db }: RepositoryContext): ModelMetadat
         .onConflict((oc) =>
           oc.columns(['model', 'version', 'key']).doUpdateSet({ value, updated_at: at }),
         )
+        .execute();
+    },
+    async removeVersionTag({ model, version, key }) {
+      await db
+        .deleteFrom('version_tags')
+        .where('model', '=', model)
+        .where('version', '=', version)
+        .where('key', '=', key)
         .execute();
     },
     async aliases(model) {
