@@ -1,5 +1,5 @@
 /**
- * How much MLflow metadata a model may hold (ADR 036), through the MLflow routes on every engine:
+ * How much MLflow metadata a model may hold (ADR 037), through the MLflow routes on every engine:
  * tags per registered model and per model version, plain aliases per model. A write that would
  * take one past its limit is INVALID_PARAMETER_VALUE (400, which MLflow's clients do not retry)
  * naming the model or version, the limit and its config key, and writes nothing; a write that

@@ -1,6 +1,6 @@
 /**
  * How much MLflow metadata one model may hold: tags per registered model and per model version,
- * plain aliases per model (ADR 036). Keys and values are bounded one by one (mlflow-metadata.ts);
+ * plain aliases per model (ADR 037). Keys and values are bounded one by one (mlflow-metadata.ts);
  * these bound how many, so a caller allowed to tag cannot grow the database without limit. Each
  * check runs inside the write's transaction, under the model row's lock: two writes racing for
  * the last slot are serialised there, and the second sees the first. A write that replaces what
