@@ -17,6 +17,7 @@ import type { AppDeps } from '../shared/app-deps.js';
 import { type AuditFacts, auditRecord } from '../shared/audit-record.js';
 import { changeModel } from '../shared/model-change.js';
 import type { Repositories } from '../shared/ports.js';
+import { assertAliasName, governedAliasOf } from './mlflow-aliases.js';
 import { settingsOf } from './mlflow-queries.js';
 
 /** MLflow's limits (mlflow/utils/validation.py): keys up to 250 characters, values up to 5000. */
@@ -214,14 +215,10 @@ export function deleteVersionTag(
   );
 }
 
-/** MLflow's alias rule: not `latest`, not `v<number>` (both are reserved for lookups). */
+/** MLflow's alias rule (mlflow-aliases.ts); governed aliases, in any case, are not plain. */
 function assertPlainAlias(deps: AppDeps, alias: string): void {
-  if (alias.trim() === '' || alias.length > 255 || /^(latest|v\d+)$/i.test(alias))
-    throw invalidInput(
-      `Alias '${alias}' is not valid.`,
-      "Use a non-empty name of at most 255 characters other than 'latest' and 'v<number>'.",
-    );
-  if (settingsOf(deps).governedAliases.includes(alias))
+  assertAliasName(alias);
+  if (governedAliasOf(alias, settingsOf(deps).governedAliases) !== undefined)
     throw new Error(`Alias ${alias} is governed: set it through the transition path`);
 }
 
