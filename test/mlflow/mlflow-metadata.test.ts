@@ -296,5 +296,77 @@ for (const engine of databaseEnginesFor('MLflow metadata')) {
       );
       expect(entries.map((e) => e.action)).toContain('model.description_updated');
     });
+
+    it('refuses a governed alias spelled otherwise, and the alias names MLflow refuses', async () => {
+      const setBefore = (await auditActions()).filter((e) => e.action === 'model.alias_set');
+      for (const [alias, governed] of [
+        ['Production', 'production'],
+        ['CHAMPION', 'champion'],
+        ['ｐｒｏｄｕｃｔｉｏｎ', 'production'],
+      ] as const) {
+        const refused = await mlflowRefusal(ci.setRegisteredModelAlias(model, alias, '1'));
+        expect([refused.status, refused.errorCode], alias).toEqual([
+          400,
+          'INVALID_PARAMETER_VALUE',
+        ]);
+        expect(refused.message).toContain(`the governed alias '${governed}' spelled differently`);
+      }
+      for (const alias of [
+        'production ',
+        ' champion',
+        'two words',
+        'a/b',
+        'LATEST',
+        'V7',
+        'x'.repeat(256),
+      ]) {
+        const refused = await mlflowRefusal(ci.setRegisteredModelAlias(model, alias, '1'));
+        expect([refused.status, refused.errorCode], alias).toEqual([
+          400,
+          'INVALID_PARAMETER_VALUE',
+        ]);
+      }
+      expect((await ci.getRegisteredModel(model)).aliases).toEqual([]);
+      const setAfter = (await auditActions()).filter((e) => e.action === 'model.alias_set');
+      expect(setAfter).toHaveLength(setBefore.length);
+      // What MLflow takes, Clearance takes: letters of any script, digits, _ and -.
+      await ci.setRegisteredModelAlias(model, 'qualité_v2-candidate', '1');
+      expect((await ci.getModelVersionByAlias(model, 'qualité_v2-candidate')).version).toBe('1');
+      await ci.deleteRegisteredModelAlias(model, 'qualité_v2-candidate');
+    });
+
+    it('stores and finds tags named __proto__, constructor or toString like any other', async () => {
+      const created = await ci.createModelVersion({
+        name: model,
+        source: 's3://models/churn/3',
+        tags: [{ key: '__proto__', value: 'p' }],
+      });
+      const { version } = created;
+      await ci.setModelVersionTag(model, version, 'constructor', 'c');
+      expect((await ci.getModelVersion(model, version)).tags.sort(byKey)).toEqual([
+        { key: '__proto__', value: 'p' },
+        { key: 'constructor', value: 'c' },
+      ]);
+      const versionsWhere = async (filter: string) =>
+        ((await ci.searchModelVersions({ filter })).model_versions ?? []).map((v) => v.version);
+      expect(await versionsWhere("tags.__proto__ = 'p'")).toEqual([version]);
+      expect(await versionsWhere("tags.constructor = 'c'")).toEqual([version]);
+      // A missing tag matches nothing, `!=` included, whatever its name.
+      expect(await versionsWhere("tags.constructor ILIKE 'x'")).toEqual([]);
+      expect(await versionsWhere("tags.toString != 'x'")).toEqual([]);
+      await ci.setRegisteredModelTag(model, 'toString', 't');
+      const modelsWhere = async (filter: string) =>
+        ((await ci.searchRegisteredModels({ filter })).registered_models ?? []).map((m) => m.name);
+      expect(await modelsWhere("tags.toString = 't'")).toEqual([model]);
+      expect(await modelsWhere("tags.valueOf != 'x'")).toEqual([]);
+      expect(await modelsWhere("tags.constructor ILIKE '%'")).toEqual([]);
+    });
+
+    it('refuses a LIKE pattern past the limits with INVALID_PARAMETER_VALUE', async () => {
+      const filter = `name = '${model}' AND source_path LIKE '${'%a'.repeat(2015)}!'`;
+      const refused = await mlflowRefusal(ci.searchModelVersions({ filter }));
+      expect([refused.status, refused.errorCode]).toEqual([400, 'INVALID_PARAMETER_VALUE']);
+      expect(refused.message).toContain('at most 256 characters and 16');
+    });
   });
 }

@@ -27,6 +27,20 @@ export function metadataContract(store: () => Store): void {
       expect(await store().read((tx) => tx.metadata.modelTags(model.name))).toEqual({ area: 'x' });
     });
 
+    it('keeps tags keyed __proto__ or constructor as own keys like any other', async () => {
+      const { model } = await store().transaction(seedVersion);
+      await store().transaction(async (tx) => {
+        await tx.metadata.setModelTag({ model: model.name, key: '__proto__', value: 'p', at });
+        await tx.metadata.setModelTag({ model: model.name, key: 'constructor', value: 'c', at });
+      });
+      const tags = await store().read((tx) => tx.metadata.modelTags(model.name));
+      expect(Object.entries(tags)).toEqual([
+        ['__proto__', 'p'],
+        ['constructor', 'c'],
+      ]);
+      expect(Object.getPrototypeOf(tags)).toBe(Object.prototype);
+    });
+
     it('records a version tag deletion as a null value', async () => {
       const { model, version } = await store().transaction(seedVersion);
       const tag = { model: model.name, version: version.version, key: 'k', at };

@@ -11,15 +11,19 @@ export function assertFilter(text: string | undefined, target: FilterTarget): Fi
   );
 }
 
-/** MLflow's tags as a record; a key given twice keeps the last value, as MLflow's store does. */
+/**
+ * MLflow's tags as a record; a key given twice keeps the last value, as MLflow's store does.
+ * Built with `Object.fromEntries`, which defines each key as the record's own property, so
+ * `__proto__` is stored like any other key (an assignment would set the prototype instead).
+ */
 export function tagRecord(
   tags: readonly { key: string; value?: string | undefined }[] | undefined,
 ): Record<string, string> {
-  const record: Record<string, string> = {};
+  const record = new Map<string, string>();
   for (const tag of tags ?? []) {
     if (tag.key.trim() === '')
       throw invalidInput('A tag has an empty key.', 'Give every tag a non-empty key.');
-    record[tag.key] = tag.value ?? '';
+    record.set(tag.key, tag.value ?? '');
   }
-  return record;
+  return Object.fromEntries(record);
 }

@@ -24,6 +24,7 @@ import {
   assertVersionTagRoom,
   currentVersionTagKeys,
 } from './metadata-limits.js';
+import { assertAliasName, governedAliasOf } from './mlflow-aliases.js';
 import { settingsOf } from './mlflow-queries.js';
 import { mlflowPart } from './mlflow-shapes.js';
 
@@ -249,14 +250,10 @@ export function deleteVersionTag(
   );
 }
 
-/** MLflow's alias rule: not `latest`, not `v<number>` (both are reserved for lookups). */
+/** MLflow's alias rule (mlflow-aliases.ts); governed aliases, in any case, are not plain. */
 function assertPlainAlias(deps: AppDeps, alias: string): void {
-  if (alias.trim() === '' || alias.length > 255 || /^(latest|v\d+)$/i.test(alias))
-    throw invalidInput(
-      `Alias '${alias}' is not valid.`,
-      "Use a non-empty name of at most 255 characters other than 'latest' and 'v<number>'.",
-    );
-  if (settingsOf(deps).governedAliases.includes(alias))
+  assertAliasName(alias);
+  if (governedAliasOf(alias, settingsOf(deps).governedAliases) !== undefined)
     throw new Error(`Alias ${alias} is governed: set it through the transition path`);
 }
 

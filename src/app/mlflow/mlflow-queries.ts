@@ -232,10 +232,10 @@ export interface SearchInput {
   pageToken?: string | undefined;
 }
 
-const noTags: Readonly<Record<string, string>> = {};
+const noTags: ReadonlyMap<string, string> = new Map();
 
-const tagsOf = (tags: readonly { key: string; value: string }[]) =>
-  Object.fromEntries(tags.map((t) => [t.key, t.value]));
+const tagsOf = (tags: readonly { key: string; value: string }[]): ReadonlyMap<string, string> =>
+  new Map(tags.map((t) => [t.key, t.value]));
 
 export async function searchRegisteredModels(
   deps: AppDeps,

@@ -18,6 +18,7 @@ import { loadPolicy } from '../shared/load-policy.js';
 import { executeTransition } from '../transitions/execute-transition.js';
 import { listRequests } from '../transitions/request-queries.js';
 import { requestTransition } from '../transitions/request-transition.js';
+import { assertAliasName, isGovernedAlias } from './mlflow-aliases.js';
 import { setPlainAlias } from './mlflow-metadata.js';
 import { getModelVersion, settingsOf } from './mlflow-queries.js';
 import { type MlflowModelVersion, type MlflowStage, parseStage } from './mlflow-shapes.js';
@@ -158,7 +159,8 @@ export async function setRegisteredModelAlias(
   principal: Principal,
   input: { name: string; alias: string; version: string },
 ): Promise<void> {
-  if (!settingsOf(deps).governedAliases.includes(input.alias))
+  assertAliasName(input.alias);
+  if (!isGovernedAlias(input.alias, settingsOf(deps).governedAliases))
     return setPlainAlias(deps, principal, input);
   await governedMove(deps, principal, {
     model: input.name,

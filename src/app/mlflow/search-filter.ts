@@ -6,6 +6,8 @@
  * failure into INVALID_PARAMETER_VALUE.
  */
 
+import { compileLike, type LikePattern, likePatternProblem, matchesLike } from './like-pattern.js';
+
 export type FilterOp = '=' | '!=' | '<' | '<=' | '>' | '>=' | 'LIKE' | 'ILIKE' | 'IN';
 
 export type FilterField =
@@ -21,6 +23,8 @@ export interface FilterClause {
   field: FilterField;
   op: FilterOp;
   value: FilterValue;
+  /** A LIKE or ILIKE clause's pattern, compiled once for every row. */
+  like?: LikePattern;
 }
 
 export type FilterParse = { ok: true; clauses: FilterClause[] } | { ok: false; message: string };
@@ -195,7 +199,10 @@ function readClause(cursor: Cursor, target: FilterTarget): FilterClause | Failur
   }
   const value = readValue(cursor, field, op);
   if (failed(value)) return value;
-  return { field, op, value };
+  if (op !== 'LIKE' && op !== 'ILIKE') return { field, op, value };
+  const problem = likePatternProblem(String(value));
+  if (problem !== undefined) return fail(`${problem} (clause ${head.v} ${op})`);
+  return { field, op, value, like: compileLike(String(value), op === 'ILIKE') };
 }
 
 /** Parses a search filter; an empty or absent filter matches everything. */
@@ -218,27 +225,9 @@ export function parseSearchFilter(text: string | undefined, target: FilterTarget
   }
 }
 
-/**
- * SQL LIKE (`%` any run, `_` one character) by dynamic programming: linear memory, O(n·m) time,
- * so no pattern backtracks.
- */
+/** SQL LIKE on one value (`like-pattern.ts`); a search compiles its pattern once instead. */
 export function likeMatches(value: string, pattern: string, ignoreCase: boolean): boolean {
-  const v = ignoreCase ? value.toLowerCase() : value;
-  const p = ignoreCase ? pattern.toLowerCase() : pattern;
-  let row: boolean[] = [true];
-  for (let j = 1; j <= p.length; j++) row[j] = (row[j - 1] ?? false) && p[j - 1] === '%';
-  for (let i = 1; i <= v.length; i++) {
-    const next: boolean[] = [false];
-    for (let j = 1; j <= p.length; j++) {
-      const pc = p[j - 1];
-      next[j] =
-        pc === '%'
-          ? (next[j - 1] ?? false) || (row[j] ?? false)
-          : (row[j - 1] ?? false) && (pc === '_' || pc === v[i - 1]);
-    }
-    row = next;
-  }
-  return row[p.length] ?? false;
+  return matchesLike(value, compileLike(pattern, ignoreCase));
 }
 
 /** What a clause reads from one record. */
@@ -247,15 +236,17 @@ export interface FilterSubject {
   runId?: string;
   version?: string;
   source?: string;
-  tags: Readonly<Record<string, string>>;
+  /** A map, not an object: a key such as `constructor` or `__proto__` is a tag like any other. */
+  tags: ReadonlyMap<string, string>;
 }
 
-function compareText(actual: string | undefined, op: FilterOp, value: FilterValue): boolean {
+function compareText(actual: string | undefined, clause: FilterClause): boolean {
+  const { op, value } = clause;
   if (op === 'IN') return actual !== undefined && (value as readonly string[]).includes(actual);
   // As MLflow's SQL join: a record without the field matches no comparison, `!=` included.
   if (actual === undefined) return false;
+  if (clause.like !== undefined) return matchesLike(actual, clause.like);
   const expected = String(value);
-  if (op === 'LIKE' || op === 'ILIKE') return likeMatches(actual, expected, op === 'ILIKE');
   return op === '=' ? actual === expected : actual !== expected;
 }
 
@@ -274,7 +265,7 @@ function compareNumber(actual: string | undefined, op: FilterOp, value: number):
 }
 
 function fieldValue(subject: FilterSubject, field: FilterField): string | undefined {
-  if (field.kind === 'tag') return subject.tags[field.key];
+  if (field.kind === 'tag') return subject.tags.get(field.key);
   if (field.kind === 'run_id') return subject.runId;
   if (field.kind === 'source_path') return subject.source;
   if (field.kind === 'version_number') return subject.version;
@@ -282,10 +273,10 @@ function fieldValue(subject: FilterSubject, field: FilterField): string | undefi
 }
 
 export function matchesFilter(subject: FilterSubject, clauses: readonly FilterClause[]): boolean {
-  return clauses.every(({ field, op, value }) => {
-    const actual = fieldValue(subject, field);
-    return field.kind === 'version_number'
-      ? compareNumber(actual, op, value as number)
-      : compareText(actual, op, value);
+  return clauses.every((clause) => {
+    const actual = fieldValue(subject, clause.field);
+    return clause.field.kind === 'version_number'
+      ? compareNumber(actual, clause.op, clause.value as number)
+      : compareText(actual, clause);
   });
 }

@@ -5,6 +5,7 @@
  * applied) and what MLflow answered. Pure: the import reads the stored state and writes the plan.
  */
 import type { VersionView } from '../../../domain/index.js';
+import { governedAliasOf } from '../mlflow-aliases.js';
 import { mlflowPart } from '../mlflow-shapes.js';
 import {
   type MlflowModelVersion,
@@ -39,9 +40,10 @@ function tagChanges(
 ): { key: string; value: string | null }[] {
   const keys = [...new Set([...Object.keys(current), ...Object.keys(wanted)])].sort(byKey);
   return keys.flatMap((key): { key: string; value: string | null }[] => {
-    const want = wanted[key];
+    // Own keys only: a tag named `constructor` is not the object's constructor.
+    const want = Object.hasOwn(wanted, key) ? wanted[key] : undefined;
     if (want === undefined) return Object.hasOwn(current, key) ? [{ key, value: null }] : [];
-    return current[key] === want ? [] : [{ key, value: want }];
+    return Object.hasOwn(current, key) && current[key] === want ? [] : [{ key, value: want }];
   });
 }
 
@@ -50,13 +52,14 @@ function currentVersionTags(
   version: VersionView,
   changes: StoredMlflowMetadata['versionTags'],
 ): Record<string, string> {
-  const tags: Record<string, string> = { ...(mlflowPart(version.lineage).tags ?? {}) };
+  // A map, then own properties: a `__proto__` key is a tag like any other.
+  const tags = new Map(Object.entries(mlflowPart(version.lineage).tags ?? {}));
   for (const change of changes) {
     if (change.version !== version.version) continue;
-    if (change.value === null) delete tags[change.key];
-    else tags[change.key] = change.value;
+    if (change.value === null) tags.delete(change.key);
+    else tags.set(change.key, change.value);
   }
-  return tags;
+  return Object.fromEntries(tags);
 }
 
 function versionChanges(
@@ -84,8 +87,8 @@ function versionChanges(
 
 /**
  * Plain aliases as MLflow has them, on the versions Clearance has; every other stored alias is
- * removed (MLflow dropped it, or it names a version not imported yet). Governed aliases follow the
- * production version and are never copied.
+ * removed (MLflow dropped it, or it names a version not imported yet). Governed aliases, in any
+ * case or width (`Production`), follow the production version and are never copied.
  */
 function aliasChanges(
   stored: StoredMlflowMetadata,
@@ -95,7 +98,7 @@ function aliasChanges(
   const versions = new Set(stored.versions.map((v) => v.version));
   const wanted = new Map(
     model.aliases
-      .filter((a) => !governed.includes(a.alias) && versions.has(a.version))
+      .filter((a) => governedAliasOf(a.alias, governed) === undefined && versions.has(a.version))
       .map((a) => [a.alias, a.version]),
   );
   const current = new Map(stored.aliases.map((a) => [a.alias, a.version]));
