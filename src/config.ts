@@ -107,6 +107,14 @@ const configSchema = z.strictObject({
     .describe(
       'Evidence files one version may hold (already attached ones count; every gate run of the version reads every file); an upload past it is refused with 400 `invalid_input` and nothing is stored.',
     ),
+  maxConcurrentEvidencePacks: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(1024)
+    .describe(
+      "Evidence pack downloads one server streams at once; past it a download is refused with 503 `busy` and Retry-After before anything is read. A download holds the version's records and a few 64 KiB chunks, not its evidence (blobs are streamed into the archive), so this bounds gzip CPU and blob-store reads rather than memory.",
+    ),
   blobGcIntervalSeconds: z.coerce
     .number()
     .int()
@@ -414,6 +422,7 @@ const configDefaults: z.infer<typeof configSchema> = {
   uploadQuotaBytes: 2 * 1024 * 1024 * 1024,
   uploadQuotaWindowSeconds: 24 * 3600,
   maxEvidenceFilesPerVersion: 1000,
+  maxConcurrentEvidencePacks: 4,
   blobGcIntervalSeconds: 3600,
   blobGcGraceSeconds: 3600,
   blobStore: 'file',
@@ -484,6 +493,7 @@ const configEnvironment: Record<keyof Config, readonly string[]> = {
   uploadQuotaBytes: ['CLEARANCE_UPLOAD_QUOTA_BYTES'],
   uploadQuotaWindowSeconds: ['CLEARANCE_UPLOAD_QUOTA_WINDOW_SECONDS'],
   maxEvidenceFilesPerVersion: ['CLEARANCE_MAX_EVIDENCE_FILES_PER_VERSION'],
+  maxConcurrentEvidencePacks: ['CLEARANCE_MAX_CONCURRENT_EVIDENCE_PACKS'],
   blobGcIntervalSeconds: ['CLEARANCE_BLOB_GC_INTERVAL_SECONDS'],
   blobGcGraceSeconds: ['CLEARANCE_BLOB_GC_GRACE_SECONDS'],
   blobStore: ['CLEARANCE_BLOB_STORE'],
