@@ -73,7 +73,11 @@ export function createMemoryBlobStore(): MemoryBlobStore {
       };
       return {
         size: found.byteLength,
-        chunks: verifiedChunks({ source: slices(), digest: `sha256:${hex}`, size: found.byteLength }),
+        chunks: verifiedChunks({
+          source: slices(),
+          digest: `sha256:${hex}`,
+          size: found.byteLength,
+        }),
       };
     },
     get: async (digest) => {

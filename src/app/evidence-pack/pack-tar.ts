@@ -24,7 +24,7 @@ class TarFormatError extends Error {
 const view = (bytes: Uint8Array) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 
 /** A file whose content is read only as the archive reaches it (an evidence blob). */
-export interface StreamedTarFile {
+interface StreamedTarFile {
   path: string;
   type: 'file';
   /** The content's length, written in the header before the content is read. */

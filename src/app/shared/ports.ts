@@ -80,7 +80,7 @@ export interface BlobStore {
   restoreWithdrawn(): Promise<number>;
 }
 
-export interface BlobStream {
+interface BlobStream {
   size: number;
   chunks: AsyncIterable<Uint8Array>;
 }
