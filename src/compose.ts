@@ -801,6 +801,7 @@ export async function startServer(
     ...registry.deps,
     store: idempotency.wrap(registry.deps.store),
     denials: accessDenialThrottle({ windowMs, perPrincipal: config.accessDeniedPerPrincipal }),
+    evidencePackDownloads: config.maxConcurrentEvidencePacks,
   };
   let latestCheck: StateCheck | undefined;
   const jobStats = jobRunnerStats(config.jobLeaseSeconds * 1000);

@@ -142,6 +142,14 @@ const configSchema = z.strictObject({
     .describe(
       'Plain MLflow aliases one registered model may hold (the governed aliases of `mlflowGovernedAliases` do not count); a new alias past it is refused with 400 INVALID_PARAMETER_VALUE. Moving an existing alias always works.',
     ),
+  maxConcurrentEvidencePacks: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(1024)
+    .describe(
+      "Evidence pack downloads one server streams at once; past it a download is refused with 503 `busy` and Retry-After before anything is read. A download holds the version's records and a few 64 KiB chunks, not its evidence (blobs are streamed into the archive), so this bounds gzip CPU and blob-store reads rather than memory.",
+    ),
   blobGcIntervalSeconds: z.coerce
     .number()
     .int()
@@ -453,6 +461,7 @@ const configDefaults: z.infer<typeof configSchema> = {
   maxTagsPerRegisteredModel: 100,
   maxTagsPerModelVersion: 100,
   maxAliasesPerRegisteredModel: 100,
+  maxConcurrentEvidencePacks: 4,
   blobGcIntervalSeconds: 3600,
   blobGcGraceSeconds: 3600,
   blobStore: 'file',
@@ -527,6 +536,7 @@ const configEnvironment: Record<keyof Config, readonly string[]> = {
   maxTagsPerRegisteredModel: ['CLEARANCE_MAX_TAGS_PER_REGISTERED_MODEL'],
   maxTagsPerModelVersion: ['CLEARANCE_MAX_TAGS_PER_MODEL_VERSION'],
   maxAliasesPerRegisteredModel: ['CLEARANCE_MAX_ALIASES_PER_REGISTERED_MODEL'],
+  maxConcurrentEvidencePacks: ['CLEARANCE_MAX_CONCURRENT_EVIDENCE_PACKS'],
   blobGcIntervalSeconds: ['CLEARANCE_BLOB_GC_INTERVAL_SECONDS'],
   blobGcGraceSeconds: ['CLEARANCE_BLOB_GC_GRACE_SECONDS'],
   blobStore: ['CLEARANCE_BLOB_STORE'],

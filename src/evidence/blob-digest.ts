@@ -104,3 +104,38 @@ export async function readVerified(input: {
   assertHashMatches(digest, hex, hash.digest('hex'));
   return bytes;
 }
+
+/**
+ * A blob's chunks as they are read, checked on the way: it fails with `invalid_evidence` unless
+ * exactly `size` bytes come and they hash to `digest`. The last chunk is held back until the check
+ * passes, so a consumer never receives the whole of a tampered blob and never sees it end cleanly.
+ * Closing the iteration early closes `source`.
+ */
+export async function* verifiedChunks(input: {
+  source: AsyncIterable<Uint8Array>;
+  digest: string;
+  size: number;
+}): AsyncGenerator<Uint8Array, void, undefined> {
+  const { source, digest, size } = input;
+  const hex = parseBlobDigest(digest);
+  const hash = createHash('sha256');
+  let at = 0;
+  let held: Uint8Array | undefined;
+  for await (const chunk of source) {
+    hash.update(chunk);
+    at += chunk.byteLength;
+    if (at > size) throw sizeMismatch(digest, size, at);
+    if (held) yield held;
+    held = chunk;
+  }
+  if (at !== size) throw sizeMismatch(digest, size, at);
+  assertHashMatches(digest, hex, hash.digest('hex'));
+  if (held) yield held;
+}
+
+function sizeMismatch(digest: string, size: number, sent: number): ClearanceError {
+  return new ClearanceError(
+    'invalid_evidence',
+    `Blob ${digest} is corrupted: the store announced ${size} bytes and sent ${sent > size ? 'more' : sent}; restore it from a backup`,
+  );
+}

@@ -15,7 +15,13 @@ import {
 } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { ClearanceError } from '../domain/index.js';
-import { assertBlobIntact, parseBlobDigest, sha256Hex, writeVerifiedFile } from './blob-digest.js';
+import {
+  assertBlobIntact,
+  parseBlobDigest,
+  sha256Hex,
+  verifiedChunks,
+  writeVerifiedFile,
+} from './blob-digest.js';
 
 export class FileBlobStore {
   readonly #root: string;
@@ -70,10 +76,28 @@ export class FileBlobStore {
   }
 
   async writeTo(digest: string, path: string): Promise<void> {
-    const hex = parseBlobDigest(digest);
-    let file: FileHandle;
+    const file = await this.#open(digest);
+    // The stream closes the handle when it ends or fails.
+    await writeVerifiedFile({ source: file.createReadStream(), digest, path });
+  }
+
+  async stream(digest: string): Promise<{ size: number; chunks: AsyncIterable<Uint8Array> }> {
+    const file = await this.#open(digest);
+    let size: number;
     try {
-      file = await open(this.#path(hex), 'r');
+      size = (await file.stat()).size;
+    } catch (error) {
+      await file.close();
+      throw error;
+    }
+    // The read stream closes the handle when it ends, fails or is destroyed by an early return.
+    return { size, chunks: verifiedChunks({ source: file.createReadStream(), digest, size }) };
+  }
+
+  async #open(digest: string): Promise<FileHandle> {
+    const hex = parseBlobDigest(digest);
+    try {
+      return await open(this.#path(hex), 'r');
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
         throw new ClearanceError('not_found', `Blob ${digest} is not in the blob store`, {
@@ -82,8 +106,6 @@ export class FileBlobStore {
       }
       throw error;
     }
-    // The stream closes the handle when it ends or fails.
-    await writeVerifiedFile({ source: file.createReadStream(), digest, path });
   }
 
   async has(digest: string): Promise<boolean> {

@@ -18,7 +18,13 @@ import {
   S3ServiceException,
 } from '@aws-sdk/client-s3';
 import { ClearanceError } from '../domain/index.js';
-import { parseBlobDigest, readVerified, sha256Hex, writeVerifiedFile } from './blob-digest.js';
+import {
+  parseBlobDigest,
+  readVerified,
+  sha256Hex,
+  verifiedChunks,
+  writeVerifiedFile,
+} from './blob-digest.js';
 
 export interface S3BlobStoreOptions {
   bucket: string;
@@ -121,6 +127,12 @@ export class S3BlobStore {
   async writeTo(digest: string, path: string): Promise<void> {
     const { body } = await this.#open(digest);
     await writeVerifiedFile({ source: body, digest, path });
+  }
+
+  /** The object's body as it arrives; an early return destroys it (and frees the connection). */
+  async stream(digest: string): Promise<{ size: number; chunks: AsyncIterable<Uint8Array> }> {
+    const { body, size } = await this.#open(digest);
+    return { size, chunks: verifiedChunks({ source: body, digest, size }) };
   }
 
   async has(digest: string): Promise<boolean> {

@@ -162,9 +162,15 @@ export const packRoutes: RoutesPlugin = async (app, { useCases }) => {
       },
     },
     async (request, reply) => {
-      const archive = await useCases.evidencePack(principalOf(request), {
-        model: request.params.name,
-        version: request.params.version,
+      const { name: model, version } = request.params;
+      const archive = await useCases.evidencePack(principalOf(request), { model, version });
+      // The status went out with the first chunk; a blob that fails its digest check later can
+      // only cut the download off (Fastify then destroys the socket), so say why in the log.
+      archive.stream.once('error', (err) => {
+        request.log.error(
+          { err, model, version },
+          `Evidence pack download of ${model}@${version} cut off: ${err.message}`,
+        );
       });
       return reply
         .type(evidencePackMediaType)

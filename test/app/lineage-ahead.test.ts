@@ -55,6 +55,7 @@ function holdingBlobs(inner: BlobStore) {
       return inner.get(digest);
     },
     writeTo: (digest, path) => inner.writeTo(digest, path),
+    stream: (digest) => inner.stream(digest),
     has: (digest) => inner.has(digest),
     list: () => inner.list(),
     withdraw: (digest) => inner.withdraw(digest),

@@ -1,7 +1,12 @@
 import { writeFile } from 'node:fs/promises';
 import type { BlobStore } from '../../src/app/shared/ports.js';
 import { ClearanceError } from '../../src/domain/index.js';
-import { assertBlobIntact, parseBlobDigest, sha256Hex } from '../../src/evidence/blob-digest.js';
+import {
+  assertBlobIntact,
+  parseBlobDigest,
+  sha256Hex,
+  verifiedChunks,
+} from '../../src/evidence/blob-digest.js';
 
 /**
  * Content-addressed bytes in a Map, held to FileBlobStore's contract (test/store/
@@ -11,6 +16,12 @@ import { assertBlobIntact, parseBlobDigest, sha256Hex } from '../../src/evidence
 export interface MemoryBlobStore extends BlobStore {
   /** Overwrites a stored blob's bytes, as a corrupted disk would; `get` then refuses it. */
   tamper(digest: string, bytes: Uint8Array): void;
+}
+
+function missing(digest: string): ClearanceError {
+  return new ClearanceError('not_found', `Blob ${digest} is not in the blob store`, {
+    problems: [{ message: `Blob ${digest} is missing.`, fix: 'Attach the evidence again.' }],
+  });
 }
 
 export function createMemoryBlobStore(): MemoryBlobStore {
@@ -51,14 +62,28 @@ export function createMemoryBlobStore(): MemoryBlobStore {
     async writeTo(digest, path) {
       await writeFile(path, await this.get(digest), { flag: 'wx' });
     },
+    stream: async (digest) => {
+      const hex = parseBlobDigest(digest);
+      const found = blobs.get(digest);
+      if (!found) throw missing(digest);
+      // Small slices, so a consumer meets several chunks as it does from a file or a socket.
+      const slices = async function* () {
+        for (let at = 0; at < found.byteLength; at += 64 * 1024)
+          yield found.slice(at, at + 64 * 1024);
+      };
+      return {
+        size: found.byteLength,
+        chunks: verifiedChunks({
+          source: slices(),
+          digest: `sha256:${hex}`,
+          size: found.byteLength,
+        }),
+      };
+    },
     get: async (digest) => {
       const hex = parseBlobDigest(digest);
       const found = blobs.get(digest);
-      if (!found) {
-        throw new ClearanceError('not_found', `Blob ${digest} is not in the blob store`, {
-          problems: [{ message: `Blob ${digest} is missing.`, fix: 'Attach the evidence again.' }],
-        });
-      }
+      if (!found) throw missing(digest);
       assertBlobIntact(digest, hex, found);
       return new Uint8Array(found);
     },

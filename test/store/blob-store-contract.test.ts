@@ -157,6 +157,40 @@ for (const { name, open } of implementations) {
       }
     });
 
+    it('streams a blob chunk by chunk, failing a tampered one before its last chunk', async () => {
+      const { blobs, corrupt } = await start();
+      const big = randomBytes(5 * 1024 * 1024 + 17);
+      const stored = await blobs.put(big);
+      const read = await blobs.stream(stored.digest);
+      expect(read.size).toBe(big.length);
+      const chunks: Uint8Array[] = [];
+      for await (const chunk of read.chunks) chunks.push(chunk);
+      expect(chunks.length).toBeGreaterThan(1);
+      expect(Buffer.concat(chunks).equals(big)).toBe(true);
+
+      // Stopping early is allowed (the file or connection is released), and reading again works.
+      for await (const _ of (await blobs.stream(stored.digest)).chunks) break;
+      expect((await blobs.stream(stored.digest)).size).toBe(big.length);
+
+      const missing = await blobs.stream(digest).catch((e: unknown) => e);
+      expect((missing as ClearanceError).code).toBe('not_found');
+      const bad = await blobs.stream('sha256:../../etc/passwd').catch((e: unknown) => e);
+      expect((bad as ClearanceError).code).toBe('invalid_input');
+
+      // Same length, last byte changed: only the hash tells.
+      const tampered = Buffer.from(big);
+      tampered.writeUInt8(tampered.readUInt8(big.length - 1) ^ 0xff, big.length - 1);
+      await corrupt(stored.digest, tampered);
+      const got: Uint8Array[] = [];
+      const refused = await (async () => {
+        for await (const chunk of (await blobs.stream(stored.digest)).chunks) got.push(chunk);
+      })().catch((e: unknown) => e);
+      expect((refused as ClearanceError).code).toBe('invalid_evidence');
+      expect((refused as ClearanceError).message).toContain(`Blob ${stored.digest} is corrupted`);
+      // Never the whole of it: the last chunk is held back until the hash is checked.
+      expect(Buffer.concat(got).length).toBeLessThan(big.length);
+    });
+
     it('lists what it holds; a withdrawn blob is out of reach until restored', async () => {
       const { blobs } = await start();
       const other = new TextEncoder().encode('# card');

@@ -11,8 +11,13 @@ import { promisify } from 'node:util';
 import { createGzip, gunzip, gzip } from 'node:zlib';
 import { z } from 'zod';
 import { ClearanceError, canonicalJson } from '../../domain/index.js';
-import type { EvidencePack, EvidencePackManifest, PackFile } from './evidence-pack.js';
-import { readTar, type TarEntry, tarBytes, tarStream } from './pack-tar.js';
+import type {
+  EvidencePack,
+  EvidencePackManifest,
+  PackFile,
+  StreamedEvidencePack,
+} from './evidence-pack.js';
+import { readTar, type TarEntry, type TarSource, tarBytes, tarStream } from './pack-tar.js';
 
 const gzipAsync = promisify(gzip);
 const gunzipAsync = promisify(gunzip);
@@ -50,10 +55,13 @@ export interface EvidencePackStream {
 }
 
 /**
- * Streams the archive: tar chunks go through gzip as the reader takes them, so the server holds
- * the pack's files once, not also a whole tar and a whole gzip of them.
+ * Streams the archive: tar chunks go through gzip as the reader takes them, and a streamed pack's
+ * evidence is read from the blob store chunk by chunk as the archive reaches it, so the server
+ * holds the pack's records and a few chunks, never its evidence whole. A blob that fails its
+ * digest check on the way destroys the stream with that error: the archive is cut off (no gzip
+ * trailer), never completed with bytes its manifest does not describe.
  */
-export function evidencePackStream(pack: EvidencePack): EvidencePackStream {
+export function evidencePackStream(pack: EvidencePack | StreamedEvidencePack): EvidencePackStream {
   const { root, entries, mtime } = archiveEntries(pack);
   return {
     filename: `${root}.tar.gz`,
@@ -63,7 +71,11 @@ export function evidencePackStream(pack: EvidencePack): EvidencePackStream {
   };
 }
 
-function archiveEntries(pack: EvidencePack): { root: string; entries: TarEntry[]; mtime: number } {
+function archiveEntries(pack: EvidencePack | StreamedEvidencePack): {
+  root: string;
+  entries: TarSource[];
+  mtime: number;
+} {
   const root = evidencePackDirectory(pack.manifest);
   const directories = new Set<string>([root]);
   for (const f of pack.files) {
@@ -71,17 +83,18 @@ function archiveEntries(pack: EvidencePack): { root: string; entries: TarEntry[]
     for (let i = 1; i < parts.length; i++)
       directories.add(`${root}/${parts.slice(0, i).join('/')}`);
   }
-  const entries: TarEntry[] = [
+  const entries: TarSource[] = [
     ...[...directories].sort().map((path) => ({
       path,
       type: 'directory' as const,
       bytes: new Uint8Array(),
     })),
-    ...pack.files.map((f) => ({
-      path: `${root}/${f.path}`,
-      type: 'file' as const,
-      bytes: f.bytes,
-    })),
+    ...pack.files.map((f) => {
+      const path = `${root}/${f.path}`;
+      return 'bytes' in f
+        ? { path, type: 'file' as const, bytes: f.bytes }
+        : { path, type: 'file' as const, size: f.size, chunks: f.chunks };
+    }),
   ];
   return { root, entries, mtime: Date.parse(pack.manifest.createdAt) / 1000 };
 }

@@ -3,16 +3,19 @@
  * verifier key when the server has its signer (always, through `openRegistry`); a server built
  * without one (tests) still exports, without them.
  */
-import type { Principal } from '../../domain/index.js';
+import { ClearanceError, type Principal } from '../../domain/index.js';
 import type { AppDeps } from '../shared/app-deps.js';
 import type { AuditSigner } from '../shared/ports.js';
-import { buildEvidencePack } from './evidence-pack.js';
+import { streamEvidencePack } from './evidence-pack.js';
 import { type EvidencePackStream, evidencePackStream } from './evidence-pack-archive.js';
+
+/** Pack downloads one server streams at once when `evidencePackDownloads` is not set. */
+const defaultDownloads = 4;
 
 export interface EvidencePackUseCases {
   /**
    * The version's evidence pack as a gzip-compressed tar, streamed; audited as
-   * `evidence_pack.exported`.
+   * `evidence_pack.exported`. Refused `busy` while `evidencePackDownloads` packs are streaming.
    */
   evidencePack(
     principal: Principal,
@@ -24,13 +27,42 @@ export function bindEvidencePackUseCases(
   deps: AppDeps,
   signer: AuditSigner | undefined,
 ): EvidencePackUseCases {
+  const limit = deps.evidencePackDownloads ?? defaultDownloads;
+  let streaming = 0;
   return {
     async evidencePack(principal, input) {
-      const pack = await buildEvidencePack(deps, principal, {
-        ...input,
-        ...(signer ? { log: { origin: signer.origin, verifierKey: signer.verifierKey } } : {}),
-      });
-      return evidencePackStream(pack);
+      // Counted from the first read to the stream's close (ended, failed or abandoned), so the
+      // places are taken before anything is read and given back whatever happens.
+      if (streaming >= limit) throw busy(limit);
+      streaming += 1;
+      let release = () => {
+        release = () => undefined;
+        streaming -= 1;
+      };
+      try {
+        const pack = await streamEvidencePack(deps, principal, {
+          ...input,
+          ...(signer ? { log: { origin: signer.origin, verifierKey: signer.verifierKey } } : {}),
+        });
+        const archive = evidencePackStream(pack);
+        archive.stream.once('close', () => release());
+        return archive;
+      } catch (error) {
+        release();
+        throw error;
+      }
     },
   };
+}
+
+function busy(limit: number): ClearanceError {
+  const message = `The server is busy: ${limit} evidence pack downloads are already under way.`;
+  return new ClearanceError('busy', message, {
+    problems: [
+      {
+        message,
+        fix: 'Try again after the number of seconds in Retry-After, or ask an operator to raise maxConcurrentEvidencePacks.',
+      },
+    ],
+  });
 }

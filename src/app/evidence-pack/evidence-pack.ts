@@ -3,7 +3,8 @@
  * lineage, every evidence file as stored (digests verified), the policy texts in force for its
  * decisions, its requests, decisions and approvals, the audit entries that concern it with RFC 9162
  * inclusion proofs against the latest signed checkpoint, an HTML evaluation report, and a manifest
- * of SHA-256 digests. Built in memory; the CLI writes it to a directory.
+ * of SHA-256 digests. The server streams it (`streamEvidencePack`: evidence blobs are read as the
+ * archive reaches them, never whole); the CLI builds it in memory and writes it to a directory.
  */
 import { createHash } from 'node:crypto';
 import {
@@ -79,6 +80,24 @@ export interface EvidencePack {
   files: PackFile[];
 }
 
+/**
+ * An evidence file of a streamed pack: listed by its recorded digest and size, its blob read only
+ * as the archive reaches it and checked as it streams (BlobStore.stream).
+ */
+export interface StreamedPackFile {
+  path: string;
+  digest: string;
+  size: number;
+  chunks(): Promise<AsyncIterable<Uint8Array>>;
+}
+
+/** The same pack with its evidence left in the blob store until the archive is written. */
+export interface StreamedEvidencePack {
+  manifest: EvidencePackManifest;
+  /** Every file, manifest.json last. */
+  files: (PackFile | StreamedPackFile)[];
+}
+
 const encoder = new TextEncoder();
 const sha256 = (bytes: Uint8Array) => `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
 const json = (value: unknown) => `${JSON.stringify(value, null, 2)}\n`;
@@ -139,37 +158,65 @@ async function gather(tx: Repositories, input: EvidencePackInput): Promise<Gathe
   return { version, evidence, requests, approvals, decisions, policies, audit };
 }
 
+function changedBlob(item: EvidenceRecord, now: string): ClearanceError {
+  const message = `Stored evidence ${item.path} (${item.digest}) now ${now}: the blob store was changed.`;
+  return new ClearanceError('precondition_failed', message, {
+    problems: [{ message, fix: 'Restore the blob from a backup; evidence is immutable.' }],
+  });
+}
+
+/** Every evidence blob read whole and checked (the CLI's pack, written to a directory). */
 async function evidenceFiles(deps: AppDeps, evidence: readonly EvidenceRecord[]) {
   const files: PackFile[] = [];
   for (const item of evidence) {
     const bytes = await deps.blobs.get(item.digest);
     const digest = sha256(bytes);
-    if (digest !== item.digest || bytes.length !== item.size) {
-      const message = `Stored evidence ${item.path} (${item.digest}) now hashes to ${digest}: the blob store was changed.`;
-      throw new ClearanceError('precondition_failed', message, {
-        problems: [{ message, fix: 'Restore the blob from a backup; evidence is immutable.' }],
-      });
-    }
+    if (digest !== item.digest || bytes.length !== item.size)
+      throw changedBlob(item, `hashes to ${digest}`);
     files.push({ path: `evidence/${item.path}`, bytes, digest });
   }
   return files;
 }
+
+/**
+ * The evidence to stream: each blob must be there before the download starts (a missing one is
+ * refused with a status, not a cut-off archive); its bytes are read and checked as it streams.
+ */
+async function streamedEvidenceFiles(deps: AppDeps, evidence: readonly EvidenceRecord[]) {
+  for (const item of evidence)
+    if (!(await deps.blobs.has(item.digest)))
+      throw notFound(`Blob ${item.digest} of evidence ${item.path}`, 'Restore it from a backup.');
+  return evidence.map(
+    (item): StreamedPackFile => ({
+      path: `evidence/${item.path}`,
+      digest: item.digest,
+      size: item.size,
+      chunks: async () => {
+        const blob = await deps.blobs.stream(item.digest);
+        if (blob.size !== item.size) throw changedBlob(item, `holds ${blob.size} bytes`);
+        return blob.chunks;
+      },
+    }),
+  );
+}
+
+const sizeOf = (f: PackFile | StreamedPackFile) => ('bytes' in f ? f.bytes.length : f.size);
 
 function safeName(digest: string): string {
   return digest.replace(':', '-');
 }
 
 /** Assembles the pack's files and manifest from what was read. */
-function assemble(
+function assemble<Extra extends PackFile | StreamedPackFile>(
   g: Gathered,
-  extra: PackFile[],
+  extra: Extra[],
   meta: Omit<EvidencePackManifest, 'files' | 'packDigest' | 'policies' | 'audit'> & {
     log?: AuditLogIdentity | undefined;
   },
-): EvidencePack {
+): { manifest: EvidencePackManifest; files: (PackFile | Extra)[] } {
   const { checkpoint } = g.audit;
   const { log, ...head } = meta;
-  const files: PackFile[] = [
+  const files: (PackFile | Extra)[] = [
     file('version.json', json(g.version)),
     ...extra,
     ...g.policies.map((p) => file(`policy/${safeName(p.digest)}.yaml`, p.text)),
@@ -182,7 +229,7 @@ function assemble(
     ...(log ? [file('audit/verifier-key.txt', `${log.verifierKey}\n`)] : []),
     file('report.html', renderPackReport({ ...g, createdAt: meta.createdAt })),
   ].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-  const listed = files.map((f) => ({ path: f.path, sha256: f.digest, size: f.bytes.length }));
+  const listed = files.map((f) => ({ path: f.path, sha256: f.digest, size: sizeOf(f) }));
   const manifest: EvidencePackManifest = {
     ...head,
     files: listed,
@@ -213,11 +260,33 @@ function assemble(
  * model. A refusal is audited as `access.denied`.
  * The export is recorded as `evidence_pack.exported` with the pack digest.
  */
-export async function buildEvidencePack(
+export function buildEvidencePack(
   deps: AppDeps,
   principal: Principal,
   input: EvidencePackInput,
 ): Promise<EvidencePack> {
+  return exportPack(deps, principal, input, evidenceFiles);
+}
+
+/**
+ * `buildEvidencePack` for a download: the same manifest and files, but each evidence blob is only
+ * checked to be there; its bytes are read, and checked against its digest, as the archive is
+ * written. So a pack's memory is its records, not its evidence.
+ */
+export function streamEvidencePack(
+  deps: AppDeps,
+  principal: Principal,
+  input: EvidencePackInput,
+): Promise<StreamedEvidencePack> {
+  return exportPack(deps, principal, input, streamedEvidenceFiles);
+}
+
+async function exportPack<Extra extends PackFile | StreamedPackFile>(
+  deps: AppDeps,
+  principal: Principal,
+  input: EvidencePackInput,
+  evidenceOf: (deps: AppDeps, evidence: readonly EvidenceRecord[]) => Promise<Extra[]>,
+): Promise<{ manifest: EvidencePackManifest; files: (PackFile | Extra)[] }> {
   const id = `${input.model}@${input.version}`;
   const subject = { type: 'version', id };
   await guardedRead(
@@ -232,7 +301,7 @@ export async function buildEvidencePack(
     async () => undefined,
   );
   const gathered = await deps.store.read((tx) => gather(tx, input));
-  const evidence = await evidenceFiles(deps, gathered.evidence);
+  const evidence = await evidenceOf(deps, gathered.evidence);
   const createdAt = deps.clock.now().toISOString();
   const pack = assemble(gathered, evidence, {
     format: evidencePackFormat,

@@ -23,27 +23,106 @@ class TarFormatError extends Error {
 /** A Buffer over the same memory: the tar stream holds the pack's files, not copies of them. */
 const view = (bytes: Uint8Array) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 
+/** A file whose content is read only as the archive reaches it (an evidence blob). */
+interface StreamedTarFile {
+  path: string;
+  type: 'file';
+  /** The content's length, written in the header before the content is read. */
+  size: number;
+  /** Opens the content; an iteration that fails (or ends short or long) fails the archive. */
+  chunks(): Promise<AsyncIterable<Uint8Array>>;
+}
+
+export type TarSource = TarEntry | StreamedTarFile;
+
+type Pack = ReturnType<typeof pack>;
+type Sink = ReturnType<Pack['entry']>;
+type Header = Parameters<Pack['entry']>[0];
+
+/** streamx (under tar-stream) sets `destroying` when destroy is called; Node's typings lack it. */
+const isDestroying = (stream: object) => (stream as { destroying?: boolean }).destroying === true;
+
 /**
  * The tar of `entries` as a Node stream, every entry stamped with `mtime` (seconds) so the same
- * pack always gives the same bytes. Entries are queued at once: their bytes are already in memory
- * and tar-stream pushes them by reference, so the stream adds headers and padding, not a copy.
+ * pack always gives the same bytes. Entries are written one after the other as the reader takes
+ * the stream: bytes in memory are pushed by reference, streamed files chunk by chunk with the
+ * reader's backpressure, so a streamed file is never held whole. A streamed file that fails
+ * destroys the stream with its error, so the archive is cut off rather than completed.
  */
-export function tarStream(entries: readonly TarEntry[], mtime: number): Readable {
+export function tarStream(entries: readonly TarSource[], mtime: number): Readable {
   const tar = pack();
   const date = new Date(mtime * 1000);
-  for (const entry of entries) {
-    // Directory names end in a slash, as GNU tar and bsdtar write them.
-    if (entry.type === 'directory')
-      tar.entry({ name: `${entry.path}/`, type: 'directory', mode: 0o755, mtime: date });
-    else tar.entry({ name: entry.path, type: 'file', mode: 0o644, mtime: date }, view(entry.bytes));
-  }
-  tar.finalize();
+  writeEntries(tar, entries, date).then(
+    () => tar.finalize(),
+    (error: unknown) => tar.destroy(error instanceof Error ? error : new Error(String(error))),
+  );
   // streamx streams are async iterable; Readable.from makes a Node stream that pipeline accepts.
   return Readable.from(tar);
 }
 
+async function writeEntries(tar: Pack, entries: readonly TarSource[], date: Date): Promise<void> {
+  for (const entry of entries) {
+    if (isDestroying(tar)) return;
+    // Directory names end in a slash, as GNU tar and bsdtar write them.
+    if (entry.type === 'directory')
+      await finished(tar, { name: `${entry.path}/`, type: 'directory', mode: 0o755, mtime: date });
+    else if ('bytes' in entry)
+      await finished(
+        tar,
+        { name: entry.path, type: 'file', mode: 0o644, mtime: date },
+        view(entry.bytes),
+      );
+    else await writeStreamed(tar, entry, date);
+  }
+}
+
+/** Adds one entry and waits until tar-stream has taken all of it (or failed). */
+function finished(tar: Pack, header: Header, bytes?: Buffer): Promise<void> {
+  return opened(tar, header, bytes).done;
+}
+
+/** One entry's sink, and its end: resolved once tar-stream took the whole entry. */
+function opened(tar: Pack, header: Header, bytes?: Buffer): { sink: Sink; done: Promise<void> } {
+  let sink: Sink | undefined;
+  const done = new Promise<void>((resolve, reject) => {
+    const end = (error?: Error | null) => (error ? reject(error) : resolve());
+    sink = bytes ? tar.entry(header, bytes, end) : tar.entry(header, end);
+  });
+  // The executor runs at once, so the sink is set. Its error (the pack destroyed under it) is
+  // reported through `done`; unheard, streamx would throw it as an uncaught exception.
+  (sink as Sink).on('error', () => undefined);
+  return { sink: sink as Sink, done };
+}
+
+async function writeStreamed(tar: Pack, file: StreamedTarFile, date: Date): Promise<void> {
+  const chunks = await file.chunks();
+  const header = { name: file.path, type: 'file', size: file.size, mode: 0o644, mtime: date };
+  const { sink, done } = opened(tar, header as Header);
+  // Rejected when the pack is destroyed mid-entry: awaited below, unless the source failed first.
+  done.catch(() => {});
+  for await (const chunk of chunks) {
+    if (isDestroying(sink)) throw new Error('The archive was closed before it was complete.');
+    if (!sink.write(view(chunk))) await drained(sink);
+  }
+  // `done` reports the end; the callback only satisfies the typings' overloads.
+  sink.end(() => undefined);
+  await done;
+}
+
+function drained(sink: Sink): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      sink.off('drain', done);
+      sink.off('close', done);
+      resolve();
+    };
+    sink.on('drain', done);
+    sink.on('close', done);
+  });
+}
+
 /** The whole tar in one buffer. */
-export async function tarBytes(entries: readonly TarEntry[], mtime: number): Promise<Uint8Array> {
+export async function tarBytes(entries: readonly TarSource[], mtime: number): Promise<Uint8Array> {
   const chunks: Buffer[] = [];
   for await (const chunk of tarStream(entries, mtime)) chunks.push(chunk as Buffer);
   return new Uint8Array(Buffer.concat(chunks));

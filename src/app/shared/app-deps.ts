@@ -37,6 +37,11 @@ export interface AppDeps {
   /** Evidence files one version may hold (`maxEvidenceFilesPerVersion`); 1,000 when absent. */
   evidenceFilesPerVersion?: number;
   /**
+   * Evidence pack downloads streamed at once (`maxConcurrentEvidencePacks`); past it a download
+   * is refused `busy`. 4 when absent.
+   */
+  evidencePackDownloads?: number;
+  /**
    * Webhook, Slack and email delivery with the configuration's routing rules; the server and the
    * CLI always set it. Without it, subscriptions cannot be created and events are settled with
    * no deliveries.

@@ -60,6 +60,14 @@ export interface BlobStore {
    * whole in memory; a blob that no longer hashes to `digest` is removed again and refused.
    */
   writeTo(digest: string, path: string): Promise<void>;
+  /**
+   * The blob as a stream of chunks, never held whole in memory: resolves once the blob is found
+   * (`not_found`, `invalid_input` otherwise) with its stored size. The chunks are checked as they
+   * pass; a blob that no longer hashes to `digest` fails the iteration with `invalid_evidence`
+   * before its last chunk, so no consumer gets all of it or sees it end. Stopping the iteration
+   * early releases the file or connection.
+   */
+  stream(digest: string): Promise<BlobStream>;
   has(digest: string): Promise<boolean>;
   /** Every stored blob, in no particular order (blob collection walks it). */
   list(): AsyncIterable<{ digest: string; size: number }>;
@@ -70,6 +78,11 @@ export interface BlobStore {
   withdraw(digest: string): Promise<WithdrawnBlob | undefined>;
   /** Puts back every blob a collector withdrew and never settled (it stopped); returns how many. */
   restoreWithdrawn(): Promise<number>;
+}
+
+interface BlobStream {
+  size: number;
+  chunks: AsyncIterable<Uint8Array>;
 }
 
 export interface WithdrawnBlob {

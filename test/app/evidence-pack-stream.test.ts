@@ -1,0 +1,241 @@
+/**
+ * The streamed evidence pack (the server's download) on each blob store: the evidence is read as
+ * the archive reaches it, the archive is byte for byte the one built in memory, a blob whose
+ * bytes no longer match its digest cuts the archive off instead of completing it, and only
+ * `evidencePackDownloads` packs stream at once.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Readable } from 'node:stream';
+import { gunzipSync } from 'node:zlib';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { streamEvidencePack } from '../../src/app/evidence-pack/evidence-pack.js';
+import { bindEvidencePackUseCases } from '../../src/app/evidence-pack/evidence-pack-use-cases.js';
+import {
+  attachEvidence,
+  type EvidencePack,
+  evidencePackArchive,
+  evidencePackStream,
+  readEvidencePackArchive,
+} from '../../src/app/index.js';
+import type { AppDeps } from '../../src/app/shared/app-deps.js';
+import type { BlobStore } from '../../src/app/shared/ports.js';
+import { ClearanceError, type Principal } from '../../src/domain/index.js';
+import { FileBlobStore } from '../../src/evidence/file-blob-store.js';
+import { S3BlobStore } from '../../src/evidence/s3-blob-store.js';
+import { type LocalS3, startLocalS3 } from '../store/s3-server.js';
+import {
+  addVersion,
+  type Harness,
+  harness,
+  people,
+  person,
+  refusal,
+  setupModel,
+} from './harness.js';
+
+const model = 'credit-risk-pd';
+const auditor = person('ada.auditor', 'auditor');
+// A model owner of another model only.
+const elsewhere: Principal = {
+  id: 'otis.owner',
+  kind: 'user',
+  roles: [{ role: 'model_owner', model: 'another-model' }],
+};
+const version = '2026.1';
+// Several MiB: many chunks from a file or a socket, and more than the stream buffers hold.
+const weights = randomBytes(3 * 1024 * 1024 + 5);
+
+let h: Harness;
+let s3: LocalS3 | undefined;
+beforeAll(async () => {
+  s3 = await startLocalS3();
+  h = harness();
+  await setupModel(h, 'credit-risk', model, 'regulated');
+  await addVersion(h, { model, version, dir: 'credit-risk/baseline' });
+  await attachEvidence(h.deps, people.ci, {
+    model,
+    version,
+    files: [{ path: 'weights.bin', bytes: weights }],
+  });
+}, 60_000);
+afterAll(() => s3?.close());
+
+/** A blob store holding the harness's blobs, and how to overwrite one behind its back. */
+interface Opened {
+  blobs: BlobStore;
+  corrupt(digest: string, bytes: Uint8Array): Promise<void>;
+  close(): Promise<void>;
+}
+
+const stores: { name: string; open: () => Promise<Opened> }[] = [
+  {
+    name: 'FileBlobStore',
+    open: async () => {
+      const root = await mkdtemp(join(tmpdir(), 'clearance-pack-blobs-'));
+      return {
+        blobs: new FileBlobStore(root),
+        corrupt: async (digest, bytes) => {
+          const hex = digest.slice('sha256:'.length);
+          await writeFile(join(root, 'sha256', hex.slice(0, 2), hex.slice(2, 4), hex), bytes);
+        },
+        close: () => rm(root, { recursive: true, force: true }),
+      };
+    },
+  },
+  {
+    name: 'S3BlobStore (s3rver)',
+    open: async () => {
+      if (!s3) throw new Error('the local S3 server did not start');
+      const local = s3;
+      const bucket = await local.bucket();
+      const blobs = new S3BlobStore(local.options(bucket, 'packs/'));
+      return {
+        blobs,
+        corrupt: async (digest, bytes) => {
+          const hex = digest.slice('sha256:'.length);
+          await local.putRaw(
+            bucket,
+            `packs/sha256/${hex.slice(0, 2)}/${hex.slice(2, 4)}/${hex}`,
+            bytes,
+          );
+        },
+        close: async () => blobs.close(),
+      };
+    },
+  },
+];
+
+async function copyBlobs(to: BlobStore): Promise<void> {
+  for await (const { digest } of h.blobs.list()) await to.put(await h.blobs.get(digest));
+}
+
+async function drain(stream: Readable): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
+
+/** What the stream sent before it failed, and the failure. */
+async function drainFailing(stream: Readable): Promise<{ sent: Buffer; error: unknown }> {
+  const chunks: Buffer[] = [];
+  try {
+    for await (const chunk of stream) chunks.push(chunk as Buffer);
+  } catch (error) {
+    return { sent: Buffer.concat(chunks), error };
+  }
+  throw new Error('the stream ended without an error');
+}
+
+for (const { name, open } of stores) {
+  describe(`streamed evidence pack [${name}]`, () => {
+    let opened: Opened | undefined;
+    afterEach(() => opened?.close());
+    const depsOn = async (): Promise<AppDeps & { corrupt: Opened['corrupt'] }> => {
+      opened = await open();
+      await copyBlobs(opened.blobs);
+      return { ...h.deps, blobs: opened.blobs, corrupt: opened.corrupt };
+    };
+
+    it('streams the evidence into the same archive the pack gives built in memory', async () => {
+      const deps = await depsOn();
+      const streamed = await streamEvidencePack(deps, auditor, { model, version });
+      const archive = await drain(evidencePackStream(streamed).stream);
+
+      const back = await readEvidencePackArchive(new Uint8Array(archive));
+      expect(back.manifest).toStrictEqual(streamed.manifest);
+      const weightsFile = back.files.find((f) => f.path === 'evidence/weights.bin');
+      expect(Buffer.from(weightsFile?.bytes ?? []).equals(weights)).toBe(true);
+      // The same pack with every blob read whole first: the tar is the same, byte for byte.
+      const whole: EvidencePack = {
+        manifest: streamed.manifest,
+        files: await Promise.all(
+          streamed.files.map(async (f) =>
+            'bytes' in f
+              ? f
+              : { path: f.path, digest: f.digest, bytes: await deps.blobs.get(f.digest) },
+          ),
+        ),
+      };
+      const built = await evidencePackArchive(whole);
+      expect(gunzipSync(archive).equals(gunzipSync(built.bytes))).toBe(true);
+    });
+
+    it('cuts the archive off at a blob whose bytes no longer match its digest', async () => {
+      const deps = await depsOn();
+      const records = await h.deps.store.read((tx) => tx.evidence.list(model, version));
+      const target = records.find((r) => r.path === 'weights.bin');
+      if (!target) throw new Error('weights.bin was not attached');
+      // Same length, one byte changed: only hashing the bytes finds it.
+      const tampered = Buffer.from(weights);
+      tampered.writeUInt8(tampered.readUInt8(tampered.length - 1) ^ 0xff, tampered.length - 1);
+      await deps.corrupt(target.digest, tampered);
+
+      const streamed = await streamEvidencePack(deps, auditor, { model, version });
+      const { sent, error } = await drainFailing(evidencePackStream(streamed).stream);
+      expect(error).toBeInstanceOf(ClearanceError);
+      expect((error as ClearanceError).code).toBe('invalid_evidence');
+      expect((error as ClearanceError).message).toContain(`Blob ${target.digest} is corrupted`);
+      // Files before it went out (lineage.json, predictions.csv sort first), but the archive is
+      // not a pack: no manifest, no end, and the tampered blob is never there whole.
+      expect(sent.length).toBeGreaterThan(1024 * 1024);
+      const read = await refusal(readEvidencePackArchive(new Uint8Array(sent)));
+      expect(read.code).toBe('invalid_input');
+    });
+
+    it('refuses with a status, before streaming, a pack whose blob is gone or changed size', async () => {
+      const deps = await depsOn();
+      const records = await h.deps.store.read((tx) => tx.evidence.list(model, version));
+      const [first] = records;
+      if (!first) throw new Error('no evidence');
+      await (await deps.blobs.withdraw(first.digest))?.discard();
+      const missing = await refusal(streamEvidencePack(deps, auditor, { model, version }));
+      expect(missing.code).toBe('not_found');
+      expect(missing.message).toContain(first.digest);
+    });
+  });
+}
+
+describe('evidence pack downloads at once', () => {
+  const packDownloadsUpTo = (limit: number) =>
+    bindEvidencePackUseCases({ ...h.deps, evidencePackDownloads: limit }, undefined);
+  const closed = (stream: Readable) =>
+    new Promise<void>((resolve) => {
+      stream.once('close', resolve);
+      stream.destroy();
+    });
+
+  it('refuses a download past the limit as busy while the others stream, and takes one again after', async () => {
+    const useCases = packDownloadsUpTo(2);
+    // Not read: each holds its place until it is closed.
+    const first = await useCases.evidencePack(auditor, { model, version });
+    const second = await useCases.evidencePack(auditor, { model, version });
+    const refused = await useCases.evidencePack(auditor, { model, version }).catch((e) => e);
+    expect(refused).toBeInstanceOf(ClearanceError);
+    expect((refused as ClearanceError).code).toBe('busy');
+    expect((refused as ClearanceError).message).toBe(
+      'The server is busy: 2 evidence pack downloads are already under way.',
+    );
+    expect((refused as ClearanceError).problems[0]?.fix).toContain('maxConcurrentEvidencePacks');
+
+    await closed(first.stream);
+    const third = await useCases.evidencePack(auditor, { model, version });
+    const back = await readEvidencePackArchive(new Uint8Array(await drain(third.stream)));
+    expect(back.manifest.version).toBe(version);
+    await closed(second.stream);
+  });
+
+  it('gives the place back when a download ends, fails or is refused', async () => {
+    const useCases = packDownloadsUpTo(1);
+    for (let i = 0; i < 3; i++) {
+      const missing = await refusal(useCases.evidencePack(auditor, { model, version: '9' }));
+      expect(missing.code).toBe('not_found');
+      const denied = await refusal(useCases.evidencePack(elsewhere, { model, version }));
+      expect(denied.code).toBe('forbidden');
+      const done = await useCases.evidencePack(auditor, { model, version });
+      await drain(done.stream);
+    }
+  });
+});
