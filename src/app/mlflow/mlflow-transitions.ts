@@ -15,6 +15,7 @@ import {
 import { getModel, getVersion } from '../registry/queries.js';
 import type { AppDeps } from '../shared/app-deps.js';
 import { loadPolicy } from '../shared/load-policy.js';
+import { guardedModelAccess } from '../shared/read-access.js';
 import { executeTransition } from '../transitions/execute-transition.js';
 import { listRequests } from '../transitions/request-queries.js';
 import { requestTransition } from '../transitions/request-transition.js';
@@ -108,6 +109,10 @@ async function governedMove(
   principal: Principal,
   input: { model: string; version: string; stage: MlflowStage; verb: string },
 ): Promise<MlflowModelVersion> {
+  const subject = { type: 'version', id: `${input.model}@${input.version}` };
+  // Before the model is looked up (ADR 040).
+  const access = { principal, model: input.model, action: 'transition.request', subject };
+  await guardedModelAccess(deps, access);
   const model = await getModel(deps, principal, { name: input.model });
   const version = await getVersion(deps, principal, { model: model.name, version: input.version });
   const to = await targetState(deps, {

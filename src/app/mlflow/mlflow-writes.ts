@@ -19,6 +19,7 @@ import { parsePolicyText } from '../registry/register-policy.js';
 import { registerVersionWithEvidence } from '../registry/register-version-with-evidence.js';
 import type { AppDeps } from '../shared/app-deps.js';
 import { assertAnyRole, guarded } from '../shared/authorise.js';
+import { guardedModelAccess } from '../shared/read-access.js';
 import { assertTagCount } from './metadata-limits.js';
 import { tagRecord } from './mlflow-input.js';
 import { assertSource, assertTag, writeModelTag } from './mlflow-metadata.js';
@@ -62,6 +63,10 @@ export async function createRegisteredModel(
   const kept = Object.entries(tags).filter(([key]) => !key.startsWith('clearance.'));
   for (const [key, value] of kept) assertTag(key, value);
   assertTagCount({ deps, model: input.name, count: kept.length });
+  const subject = { type: 'model', id: input.name };
+  // Before the name is looked up: a caller who may not read it learns nothing of it (ADR 040).
+  const access = { principal, model: input.name, action: 'model.register', subject };
+  await guardedModelAccess(deps, access);
   await assertNotRegistered(deps, principal, input.name);
   const digest = tags[clearanceTags.policy];
   if (digest === undefined) {
@@ -81,7 +86,6 @@ export async function createRegisteredModel(
     ...(input.description ? { description: input.description } : {}),
   };
   assertModelInput(model);
-  const subject = { type: 'model', id: input.name };
   await guarded(deps, { actor: principal, action: 'model.register', subject }, () =>
     deps.store.transaction(async (tx) => {
       assertAnyRole({ principal, model: input.name, roles: ['admin'], action: 'register a model' });
@@ -201,6 +205,8 @@ export async function createModelVersion(
   const tags = tagRecord(input.tags);
   for (const [key, value] of Object.entries(tags)) assertTag(key, value);
   const lineage = lineageFrom(input, tags);
+  const access = { principal, model: input.name, action: 'version.register' };
+  await guardedModelAccess(deps, { ...access, subject: { type: 'model', id: input.name } });
   // What a refusal before the transaction is recorded under: the number as of now.
   const tentative = nextNumber(await deps.store.readOne((tx) => tx.versions.names(input.name)));
   const count = Object.keys(tags).length;

@@ -21,6 +21,7 @@ import { readLineageBytes } from '../shared/lineage-readings.js';
 import { loadModel, loadPolicy } from '../shared/load-policy.js';
 import { mapLimited } from '../shared/map-limited.js';
 import type { Repositories } from '../shared/ports.js';
+import { assertMayReadModel } from '../shared/read-access.js';
 import { versionRegistrars } from './register-version.js';
 import { assertWithinUploadQuota, chargedBytes, recordUploads } from './upload-quota.js';
 
@@ -226,11 +227,11 @@ export async function insertEvidence(
 }
 
 /**
- * Refuses (audited `access.denied` for a missing role, `not_found` for a missing model or version,
- * `invalid_input` for `paths` that clash with the version's evidence) unless the principal may
- * attach evidence to the version; writes nothing else. The HTTP edge calls it before reading an
- * upload's body, and `attachEvidence` before storing any bytes; the transaction that attaches
- * checks again.
+ * Refuses (audited `access.denied` for a model the principal may not read, existing or not, or a
+ * missing role; `not_found` for a missing model or version; `invalid_input` for `paths` that
+ * clash with the version's evidence) unless the principal may attach evidence to the version;
+ * writes nothing else. The HTTP edge calls it before reading an upload's body, and
+ * `attachEvidence` before storing any bytes; the transaction that attaches checks again.
  */
 export async function assertMayAttachEvidence(
   deps: AppDeps,
@@ -272,6 +273,8 @@ async function loadTarget(
     forUpdate?: boolean;
   },
 ): Promise<{ model: Model; version: VersionView; existing: EvidenceRecord[] }> {
+  // Before the model is read: a missing one and an unreadable one are refused alike (ADR 040).
+  assertMayReadModel({ principal: input.principal, model: input.model });
   const model = await loadModel(tx, input.model, { forUpdate: input.forUpdate ?? false });
   assertAnyRole({
     principal: input.principal,

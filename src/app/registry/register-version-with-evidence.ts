@@ -8,6 +8,7 @@ import type { AppDeps } from '../shared/app-deps.js';
 import { assertAnyRole, guarded } from '../shared/authorise.js';
 import { loadModel } from '../shared/load-policy.js';
 import type { Repositories } from '../shared/ports.js';
+import { assertMayReadModel } from '../shared/read-access.js';
 import {
   assertEvidenceFileCount,
   assertEvidenceFiles,
@@ -55,8 +56,10 @@ export async function registerVersionWithEvidence(
   const subject = { type: 'version', id: `${fields.model}@${fields.version}` };
   const context = { actor: principal, action: 'version.register', subject };
   // Nothing reaches the blob store before the caller is known to be allowed to register here.
-  await guarded(deps, context, () =>
-    deps.store.read(async (tx) => {
+  // Before the model is read: a missing one and an unreadable one are refused alike (ADR 040).
+  await guarded(deps, context, () => {
+    assertMayReadModel({ principal, model: fields.model });
+    return deps.store.read(async (tx) => {
       const model = await loadModel(tx, fields.model);
       assertAnyRole({
         principal,
@@ -64,8 +67,8 @@ export async function registerVersionWithEvidence(
         roles: versionRegistrars,
         action: 'register a version',
       });
-    }),
-  );
+    });
+  });
   if (input.evidence.length > 0 && !input.uploadsRecorded)
     await recordUploads(deps, principal, input.evidence);
   const stored = await storeBlobs(deps, input.evidence);

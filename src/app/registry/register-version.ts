@@ -17,6 +17,7 @@ import { auditRecord } from '../shared/audit-record.js';
 import { assertAnyRole, guarded } from '../shared/authorise.js';
 import { loadModel, loadPolicy } from '../shared/load-policy.js';
 import type { Repositories } from '../shared/ports.js';
+import { assertMayReadModel } from '../shared/read-access.js';
 
 const versionPattern = /^[A-Za-z0-9][A-Za-z0-9._+-]{0,99}$/;
 const digestPattern = /^sha256:[0-9a-f]{64}$/;
@@ -71,8 +72,8 @@ export function assertVersionInput(input: RegisterVersionInput): void {
 }
 
 /**
- * Inside the caller's transaction: the version in the policy's first
- * state and its `version.registered` entry, once the principal may register versions.
+ * Inside the caller's transaction: the version in the policy's first state and its
+ * `version.registered` entry, once the principal may read the model and register versions of it.
  */
 export async function insertVersion(
   tx: Repositories,
@@ -80,6 +81,8 @@ export async function insertVersion(
 ): Promise<{ model: Model; version: VersionView }> {
   const { deps, principal } = input;
   const fields = input.input;
+  // Before the model is read: a missing one and an unreadable one are refused alike (ADR 040).
+  assertMayReadModel({ principal, model: fields.model });
   const model = await loadModel(tx, fields.model);
   assertAnyRole({
     principal,

@@ -23,11 +23,17 @@ const evaluator = systemActor('rollout-evaluate');
 
 /**
  * The rollout, locked, with its model row locked first (promotions and rollbacks of the model
- * take the same lock, in the same order).
+ * take the same lock, in the same order). `admit` judges the rollout as first read, before any
+ * lock is taken.
  */
-export async function lockRollout(tx: Repositories, rolloutId: string): Promise<RolloutRecord> {
+export async function lockRollout(
+  tx: Repositories,
+  rolloutId: string,
+  admit?: (seen: RolloutRecord) => void,
+): Promise<RolloutRecord> {
   const seen = await tx.rollouts.get(rolloutId);
   if (!seen) throw notFound(`Rollout ${rolloutId}`, 'List rollouts with GET /api/v1/rollouts.');
+  admit?.(seen);
   return lockSeen(tx, seen);
 }
 

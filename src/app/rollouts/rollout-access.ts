@@ -11,6 +11,7 @@ import type { AppDeps } from '../shared/app-deps.js';
 import { assertAnyRole, guarded, hasAnyRole } from '../shared/authorise.js';
 import { loadPolicy } from '../shared/load-policy.js';
 import type { Repositories } from '../shared/ports.js';
+import { assertMayReadModel } from '../shared/read-access.js';
 import type { RolloutRecord } from '../shared/rollout-ports.js';
 import { lockRollout } from './evaluate-rollouts.js';
 
@@ -72,7 +73,10 @@ export function actOnRollout<T>(
   const subject = { type: 'rollout', id: rolloutId };
   return guarded(deps, { actor: principal, action: `rollout.${action}`, subject }, () =>
     deps.store.transaction(async (tx) => {
-      const rollout = await lockRollout(tx, rolloutId);
+      // Before its model is locked, its policy read or its state told (ADR 040).
+      const rollout = await lockRollout(tx, rolloutId, (seen) =>
+        assertMayReadModel({ principal, model: seen.model, what: `rollout ${rolloutId}` }),
+      );
       const policy = await loadPolicy(tx, rollout.policyDigest);
       assertAnyRole({
         principal,

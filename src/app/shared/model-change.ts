@@ -1,13 +1,15 @@
 /**
  * The opening of a use case that changes one model: a guarded transaction (a `forbidden` refusal
  * is audited as `access.denied`) holding the model row's lock, entered only once the principal
- * holds one of the roles that may make the change.
+ * holds one of the roles that may make the change. A principal who may not read the model is
+ * refused before anything is read, alike whether it exists or not (ADR 040).
  */
 import type { Model, Policy, Principal } from '../../domain/index.js';
 import type { AppDeps } from './app-deps.js';
 import { assertAnyRole, guarded } from './authorise.js';
 import { loadModel, loadPolicy } from './load-policy.js';
 import type { Repositories } from './ports.js';
+import { assertMayReadModel } from './read-access.js';
 
 export function changeModel<T>(
   deps: AppDeps,
@@ -22,14 +24,15 @@ export function changeModel<T>(
   run: (tx: Repositories, opened: { model: Model; policy: Policy }) => Promise<T>,
 ): Promise<T> {
   const { principal, audit } = input;
-  return guarded(deps, { actor: principal, ...audit }, () =>
-    deps.store.transaction(async (tx) => {
+  return guarded(deps, { actor: principal, ...audit }, () => {
+    assertMayReadModel({ principal, model: input.model });
+    return deps.store.transaction(async (tx) => {
       const model = await loadModel(tx, input.model, { forUpdate: true });
       const policy = await loadPolicy(tx, model.policyDigest);
       assertAnyRole({ principal, model: model.name, ...input.authority(policy) });
       return run(tx, { model, policy });
-    }),
-  );
+    });
+  });
 }
 
 /** Authority for changes only an admin makes. */

@@ -22,6 +22,43 @@ export function canReadModel(principal: Principal, model: string): boolean {
   return mayRead(principal, model);
 }
 
+/**
+ * Throws `forbidden` unless the principal may read `model`'s records: the first check of every
+ * use case that acts on a named model (or on a request or rollout of one), before any lookup, so
+ * that a caller who may not read the model is answered alike whether it exists or not, and learns
+ * nothing of its versions, policy or requests from a refusal (ADR 040). It reads nothing: the
+ * principal's roles came with it. `what` names a record of the model the caller acted on.
+ */
+export function assertMayReadModel(input: {
+  principal: Principal;
+  model: string;
+  what?: string;
+}): void {
+  const { principal, model } = input;
+  if (mayRead(principal, model)) return;
+  const message =
+    input.what === undefined
+      ? `${principal.id} may not act on model ${model}: it holds no role on it.`
+      : `${principal.id} may not act on ${input.what}: it holds no role on model ${model}.`;
+  throw forbidden(message, 'Ask an admin for a role on the model, or check its name.');
+}
+
+/** `assertMayReadModel` as a step of its own, a refusal audited as `access.denied`. */
+export function guardedModelAccess(
+  deps: AppDeps,
+  input: {
+    principal: Principal;
+    model: string;
+    action: string;
+    subject: { type: string; id: string };
+  },
+): Promise<void> {
+  const { principal, model, action, subject } = input;
+  return guarded(deps, { actor: principal, action, subject }, async () =>
+    assertMayReadModel({ principal, model }),
+  );
+}
+
 /** Throws `forbidden` unless the principal may read `what` (of `model`, when given). */
 function assertMayRead(input: { principal: Principal; model?: string; what: string }): void {
   if (mayRead(input.principal, input.model)) return;

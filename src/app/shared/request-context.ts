@@ -17,6 +17,7 @@ import { checkTransitionExists } from '../../domain/transition-rules.js';
 import { assertAnyRole } from './authorise.js';
 import { loadModel, loadPolicy } from './load-policy.js';
 import type { Repositories } from './ports.js';
+import { assertMayReadModel } from './read-access.js';
 
 /** The request, or `not_found`; `forUpdate` locks its row for the caller's transaction. */
 export async function loadRequest(
@@ -42,9 +43,10 @@ export interface RequestContext {
 }
 
 /**
- * Opens a request for a use case that acts on it, refusing in this order: a missing request,
- * `check` (the request's own state), a transition the policy lacks, then a principal holding none
- * of the roles `authority` names.
+ * Opens a request for a use case that acts on it, refusing in this order: a missing request, a
+ * principal who may not read its model (ADR 040: nothing of the request's state or policy is
+ * told), `check` (the request's own state), a transition the policy lacks, then a principal
+ * holding none of the roles `authority` names.
  */
 export async function openRequestContext(
   tx: Repositories,
@@ -88,10 +90,16 @@ export async function openRequestContext(
   return { request, model, policy, transition };
 }
 
+/** A request is read as its model's records are: refused to a principal holding no role on it. */
+export function assertMayReadRequest(principal: Principal, request: TransitionRequest): void {
+  assertMayReadModel({ principal, model: request.model, what: `transition request ${request.id}` });
+}
+
 async function requestAndModel(
   tx: Repositories,
   input: {
     requestId: string;
+    principal: Principal;
     lockModel?: boolean;
     lock?: boolean;
     check: (request: TransitionRequest) => void;
@@ -99,15 +107,19 @@ async function requestAndModel(
 ): Promise<{ request: TransitionRequest; model: Model }> {
   if (input.lock === false) {
     const request = await loadRequest(tx, input.requestId);
+    assertMayReadRequest(input.principal, request);
     input.check(request);
     return { request, model: await loadModel(tx, request.model) };
   }
   if (!input.lockModel) {
     const request = await loadOpenRequest(tx, input.requestId);
+    assertMayReadRequest(input.principal, request);
     input.check(request);
     return { request, model: await loadModel(tx, request.model) };
   }
   const peek = await loadOpenRequest(tx, input.requestId);
+  // A request never changes model: the peek's is the one to check, before its row is locked.
+  assertMayReadRequest(input.principal, peek);
   const model = await loadModel(tx, peek.model, { forUpdate: true });
   const request = await loadOpenRequest(tx, input.requestId);
   input.check(request);

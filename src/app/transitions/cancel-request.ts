@@ -7,7 +7,7 @@ import {
 import type { AppDeps } from '../shared/app-deps.js';
 import { auditRecord } from '../shared/audit-record.js';
 import { forbidden, guarded, hasAnyRole } from '../shared/authorise.js';
-import { loadOpenRequest } from '../shared/request-context.js';
+import { assertMayReadRequest, loadOpenRequest } from '../shared/request-context.js';
 
 /** The requester (or an admin) withdraws an open request. */
 export async function cancelRequest(
@@ -21,6 +21,7 @@ export async function cancelRequest(
   return guarded(deps, { actor: principal, action: 'transition.cancel', subject }, () =>
     deps.store.transaction(async (tx) => {
       const request = await loadOpenRequest(tx, input.requestId);
+      assertMayReadRequest(principal, request);
       if (
         request.requestedBy !== principal.id &&
         !hasAnyRole(principal, request.model, ['admin'])

@@ -17,6 +17,7 @@ import { guarded, rolesFor } from '../shared/authorise.js';
 import { emit, requestSubject, requestSummary } from '../shared/emit-event.js';
 import { loadModel, loadPolicy } from '../shared/load-policy.js';
 import type { Repositories } from '../shared/ports.js';
+import { assertMayReadModel } from '../shared/read-access.js';
 import { signOffRules } from './approval-facts.js';
 import { evaluateAhead } from './evaluate-ahead.js';
 import { recordDecision } from './record-decision.js';
@@ -49,6 +50,8 @@ export async function requestTransition(
   const changeType = input.changeType ?? 'standard';
   const subject = { type: 'version', id: `${input.model}@${input.version}` };
   return guarded(deps, { actor: principal, action: 'transition.request', subject }, async () => {
+    // Before the model, its policy or the version is read (ADR 040).
+    assertMayReadModel({ principal, model: input.model });
     const ahead = await evaluateAhead(deps, async (tx) => {
       const target = await requestTarget(tx, { principal, input, changeType, lock: false });
       await assertNoOpenRequest(tx, { model: target.model.name, version: target.version.version });

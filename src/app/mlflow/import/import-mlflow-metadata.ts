@@ -127,8 +127,8 @@ export async function syncMlflowMetadata(
   if (input.dryRun) {
     return guarded(deps, { actor: principal, action: 'mlflow.import', subject }, () =>
       deps.store.read(async (tx) => {
-        const model = await loadModel(tx, name);
         assertAnyRole({ principal, model: name, roles: ['admin'], action: 'import from MLflow' });
+        const model = await loadModel(tx, name);
         return (await plan(tx, model)).length;
       }),
     );
