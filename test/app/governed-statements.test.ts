@@ -93,6 +93,8 @@ forEachStore('statements of the governed path', (open, engine) => {
     expect(count(request, 'insert into "jobs"')).toBe(1);
     // The version and the production baseline in one statement, ahead and in the transaction.
     expect(naming(request, 'from "versions"')).toBe(2);
+    // The row is written once, naming its decision; no update follows.
+    expect(count(request, 'update "transition_requests"')).toBe(0);
 
     const approve = await statementsOf(() =>
       recordApproval(deps, people.tech, {

@@ -60,8 +60,12 @@ export async function requestTransition(
       await assertNoOpenRequest(tx, { model: model.name, version: version.version });
       const run = await runGates(deps, tx, target.gateRun, ahead);
       const time = deps.clock.now().toISOString();
+      const id = deps.ids.next();
+      // The row is written once, already naming the decision recorded below in the same
+      // transaction (no key ties the two; nothing reads the row in between).
+      const decisionId = deps.ids.next();
       const request: TransitionRequest = {
-        id: deps.ids.next(),
+        id,
         model: model.name,
         version: version.version,
         from: version.state,
@@ -74,6 +78,7 @@ export async function requestTransition(
         status: 'pending',
         policyDigest: model.policyDigest,
         evidenceDigest: run.evidenceDigest,
+        decisionId,
       };
       await tx.requests.insert(request);
       await tx.audit.append(
@@ -105,20 +110,19 @@ export async function requestTransition(
         request,
         run,
         bypass,
+        id: decisionId,
       });
-      const withDecision = { ...request, decisionId: decision.id };
-      await tx.requests.update(withDecision);
-      const rules = signOffRules(policy, withDecision, check.transition);
-      const awaiting = await awaitingSignOffs(tx, rules, withDecision);
+      const rules = signOffRules(policy, request, check.transition);
+      const awaiting = await awaitingSignOffs(tx, rules, request);
       if (awaiting.length > 0) {
         await emit(tx, deps, {
           type: 'approval.requested',
           at: time,
-          subject: requestSubject(withDecision),
-          data: { request: requestSummary(withDecision), awaiting },
+          subject: requestSubject(request),
+          data: { request: requestSummary(request), awaiting },
         });
       }
-      return { request: withDecision, decision };
+      return { request, decision };
     });
   });
 }
