@@ -95,6 +95,8 @@ forEachStore('statements of the governed path', (open, engine) => {
     expect(naming(request, 'from "versions"')).toBe(2);
     // The row is written once, naming its decision; no update follows.
     expect(count(request, 'update "transition_requests"')).toBe(0);
+    // The version's open requests are looked for under the lock only, not again ahead of it.
+    expect(naming(request, 'from "transition_requests"')).toBe(1);
 
     const approve = await statementsOf(() =>
       recordApproval(deps, people.tech, {

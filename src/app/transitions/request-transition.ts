@@ -49,9 +49,10 @@ export async function requestTransition(
   const changeType = input.changeType ?? 'standard';
   const subject = { type: 'version', id: `${input.model}@${input.version}` };
   return guarded(deps, { actor: principal, action: 'transition.request', subject }, async () => {
+    // The open-request check is made under the lock only: a version that already has one is
+    // rare, and its gates ahead are its open request's run, kept in the result cache.
     const ahead = await evaluateAhead(deps, async (tx) => {
       const target = await requestTarget(tx, { principal, input, changeType, lock: false });
-      await assertNoOpenRequest(tx, { model: target.model.name, version: target.version.version });
       return readGateRunInputs(tx, target.gateRun);
     });
     return deps.store.transaction(async (tx) => {
