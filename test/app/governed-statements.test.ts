@@ -119,6 +119,8 @@ forEachStore('statements of the governed path', (open, engine) => {
     // and in the transaction.
     expect(naming(execute, 'from "versions"')).toBe(2);
     expect(naming(execute, 'from "role_bindings"') + naming(execute, 'from "users"')).toBe(1);
+    // The request: ahead, then once under the lock of the model read ahead (no read to find it).
+    expect(naming(execute, 'from "transition_requests" where "id" =')).toBe(2);
     await expect(deps.store.readOne((tx) => tx.requests.get(requestId))).resolves.toMatchObject({
       status: 'executed',
     });

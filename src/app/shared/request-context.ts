@@ -57,6 +57,13 @@ export async function openRequestContext(
      */
     lockModel?: boolean;
     /**
+     * With `lockModel`: the request's model as read before the transaction (a request never
+     * changes model). That model is locked first and the request read once under it, instead of
+     * a read to find the model and a re-read under its lock; a request found naming another model
+     * takes the usual way.
+     */
+    modelOf?: string | undefined;
+    /**
      * `false` in a read-only snapshot ahead of the transaction (ADR 014): nothing is locked
      * (PostgreSQL refuses `FOR UPDATE` in a read-only transaction). Default: the request's row.
      */
@@ -93,6 +100,7 @@ async function requestAndModel(
   input: {
     requestId: string;
     lockModel?: boolean;
+    modelOf?: string | undefined;
     lock?: boolean;
     check: (request: TransitionRequest) => void;
   },
@@ -106,6 +114,14 @@ async function requestAndModel(
     const request = await loadOpenRequest(tx, input.requestId);
     input.check(request);
     return { request, model: await loadModel(tx, request.model) };
+  }
+  if (input.modelOf !== undefined) {
+    const model = await loadModel(tx, input.modelOf, { forUpdate: true });
+    const request = await loadOpenRequest(tx, input.requestId);
+    if (request.model === model.name) {
+      input.check(request);
+      return { request, model };
+    }
   }
   const peek = await loadOpenRequest(tx, input.requestId);
   const model = await loadModel(tx, peek.model, { forUpdate: true });
