@@ -93,6 +93,10 @@ forEachStore('statements of the governed path', (open, engine) => {
     expect(count(request, 'insert into "jobs"')).toBe(1);
     // The version and the production baseline in one statement, ahead and in the transaction.
     expect(naming(request, 'from "versions"')).toBe(2);
+    // The row is written once, naming its decision; no update follows.
+    expect(count(request, 'update "transition_requests"')).toBe(0);
+    // The version's open requests are looked for under the lock only, not again ahead of it.
+    expect(naming(request, 'from "transition_requests"')).toBe(1);
 
     const approve = await statementsOf(() =>
       recordApproval(deps, people.tech, {
@@ -115,6 +119,8 @@ forEachStore('statements of the governed path', (open, engine) => {
     // and in the transaction.
     expect(naming(execute, 'from "versions"')).toBe(2);
     expect(naming(execute, 'from "role_bindings"') + naming(execute, 'from "users"')).toBe(1);
+    // The request: ahead, then once under the lock of the model read ahead (no read to find it).
+    expect(naming(execute, 'from "transition_requests" where "id" =')).toBe(2);
     await expect(deps.store.readOne((tx) => tx.requests.get(requestId))).resolves.toMatchObject({
       status: 'executed',
     });

@@ -10,6 +10,7 @@ import {
   type AppDeps,
   attachEvidence,
   executeTransition,
+  LineageReadings,
   recordApproval,
   registerVersion,
   requestTransition,
@@ -130,6 +131,29 @@ forEachStore('lineage evidence read ahead of the write transaction', (open) => {
     const { committed, step } = await writesWhileLineageHeld(deps, hold, approve);
     expect(committed).toBe(true);
     expect(step).toMatchObject({ request: { status: 'approved' } });
+  });
+
+  it('commits other writes while an approval reads a lineage file it keeps no reading of', async () => {
+    const h = await open();
+    const hold = holdingBlobs(h.deps.blobs);
+    const deps = { ...h.deps, blobs: hold.blobs };
+    const { request, lineageDigest } = await requested(deps);
+    // Readings kept, but none of this file (attached by another server, or evicted): the
+    // approval's transaction on kept readings ends, and the file is read ahead of another.
+    const withReadings: AppDeps = { ...deps, lineageReadings: new LineageReadings() };
+    hold.arm(lineageDigest);
+    const approve = () =>
+      recordApproval(withReadings, people.tech, {
+        requestId: request.id,
+        role: 'tech_lead',
+        decision: 'approve',
+        comment: 'Fine',
+        riskClass: 'low',
+      });
+    const { committed, step } = await writesWhileLineageHeld(deps, hold, approve);
+    expect(committed).toBe(true);
+    expect(step).toMatchObject({ request: { status: 'approved' } });
+    expect(withReadings.lineageReadings?.get(lineageDigest)).toBe('tina.trainer');
   });
 
   it('commits other writes while an execution reads the lineage evidence', async () => {

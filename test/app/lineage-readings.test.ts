@@ -13,6 +13,7 @@ import {
   requestTransition,
 } from '../../src/app/index.js';
 import type { BlobStore } from '../../src/app/shared/ports.js';
+import { watchStatements } from '../../src/store/index.js';
 import { churn, registerChurn } from './churn-fixture.js';
 import { forEachStore, people, person } from './harness.js';
 
@@ -93,6 +94,42 @@ forEachStore('lineage readings kept by blob digest', (open) => {
     const executed = await executeTransition(deps, people.mlops, { requestId: request.id });
     expect(executed.request.status).toBe('executed');
     expect(counting.gets(lineageDigest)).toBe(0);
+  });
+
+  it('approves on kept readings with no read ahead of the transaction', async () => {
+    const h = await open();
+    const deps: AppDeps = { ...h.deps, lineageReadings: new LineageReadings() };
+    const { request } = await requestedWith(deps, '{"trainedBy": "tina.trainer"}');
+    const texts: string[] = [];
+    const stop = watchStatements((text) => texts.push(text));
+    try {
+      await recordApproval(deps, people.tech, approval(request.id));
+    } finally {
+      stop();
+    }
+    // The read ahead lists the request's evidence joined to it; the transaction lists the
+    // version's own.
+    expect(texts.filter((t) => /from "evidence"\s+inner join/.test(t))).toHaveLength(0);
+  });
+
+  it('refuses the trainer on a reading made ahead when none was kept', async () => {
+    const h = await open();
+    const attachedHere: AppDeps = { ...h.deps, lineageReadings: new LineageReadings() };
+    const { request } = await requestedWith(attachedHere, '{"trainedBy": "tina.trainer"}');
+    // Another server's readings: none kept.
+    const counting = countingBlobs(h.deps.blobs);
+    const deps: AppDeps = {
+      ...h.deps,
+      blobs: counting.blobs,
+      lineageReadings: new LineageReadings(),
+    };
+    const trainer = person('tina.trainer', 'tech_lead');
+    await expect(recordApproval(deps, trainer, approval(request.id))).rejects.toMatchObject({
+      code: 'forbidden',
+    });
+    await recordApproval(deps, people.tech, approval(request.id));
+    const signed = await deps.store.readOne((tx) => tx.approvals.list(request.id));
+    expect(signed.map((a) => a.approver)).toEqual([people.tech.id]);
   });
 
   it('keeps no reading of a lineage file that is not JSON, and refuses on it each time', async () => {

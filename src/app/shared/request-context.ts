@@ -59,6 +59,13 @@ export async function openRequestContext(
      */
     lockModel?: boolean;
     /**
+     * With `lockModel`: the request's model as read before the transaction (a request never
+     * changes model). That model is locked first and the request read once under it, instead of
+     * a read to find the model and a re-read under its lock; a request found naming another model
+     * takes the usual way.
+     */
+    modelOf?: string | undefined;
+    /**
      * `false` in a read-only snapshot ahead of the transaction (ADR 014): nothing is locked
      * (PostgreSQL refuses `FOR UPDATE` in a read-only transaction). Default: the request's row.
      */
@@ -101,6 +108,7 @@ async function requestAndModel(
     requestId: string;
     principal: Principal;
     lockModel?: boolean;
+    modelOf?: string | undefined;
     lock?: boolean;
     check: (request: TransitionRequest) => void;
   },
@@ -116,6 +124,14 @@ async function requestAndModel(
     assertMayReadRequest(input.principal, request);
     input.check(request);
     return { request, model: await loadModel(tx, request.model) };
+  }
+  if (input.modelOf !== undefined) {
+    const model = await loadModel(tx, input.modelOf, { forUpdate: true });
+    const request = await loadOpenRequest(tx, input.requestId);
+    if (request.model === model.name) {
+      input.check(request);
+      return { request, model };
+    }
   }
   const peek = await loadOpenRequest(tx, input.requestId);
   // A request never changes model: the peek's is the one to check, before its row is locked.

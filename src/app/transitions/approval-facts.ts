@@ -166,6 +166,7 @@ async function evidenceTrainers(
   const trainers: string[] = [];
   for (const record of records) {
     const kept = known.get(record.digest);
+    if (kept === undefined && input.keptOnly === true) assertKept(deps, record.digest);
     const trainer = kept !== undefined ? kept : await readLineageBlob(deps, record.digest);
     if (trainer === 'unreadable') return 'unreadable';
     if (trainer !== null) trainers.push(trainer);
@@ -179,6 +180,26 @@ export interface EvidenceRead {
   known?: LineageTrainers;
   /** The version's evidence, listed earlier in the same transaction. */
   evidence?: readonly Pick<EvidenceRecord, 'kind' | 'digest'>[];
+  /**
+   * Read no blob: a lineage blob with no reading known or kept throws `LineageNotKept`, and the
+   * caller reads it ahead of a new transaction (ADR 019: no blob read under the write lock).
+   */
+  keptOnly?: boolean;
+}
+
+/**
+ * A lineage blob the app keeps no reading of, met by a transaction that may not read blobs: the
+ * transaction ends (it has written nothing yet) and the caller reads the blobs ahead of another.
+ */
+export class LineageNotKept extends Error {
+  constructor(readonly digest: string) {
+    super(`no kept reading of lineage blob ${digest}`);
+    this.name = 'LineageNotKept';
+  }
+}
+
+function assertKept(deps: Pick<AppDeps, 'lineageReadings'>, digest: string): void {
+  if (deps.lineageReadings?.get(digest) === undefined) throw new LineageNotKept(digest);
 }
 
 /** The version with the trainers its lineage evidence names, for separation of duties. */

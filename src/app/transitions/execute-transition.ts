@@ -86,9 +86,12 @@ export async function executeTransition(
       // One snapshot lists the version's evidence for the gates and for the lineage trainers
       // (ADR 020); the trainers are read while the gates evaluate.
       let trainersRead: Promise<LineageTrainers> | undefined;
+      // The request's model as read ahead: the transaction locks it without a read to find it.
+      let modelOf: string | undefined;
       const ahead = await evaluateAhead(deps, async (tx) => {
         const now = deps.clock.now();
         const target = await executionTarget(tx, principal, { ...input, now, lock: false });
+        modelOf = target.model.name;
         if (await checkBaselineCurrent(tx, target.request, target.production))
           throw new Error('stale baseline');
         const inputs = await readGateRunInputs(tx, gateRunOf(target));
@@ -101,7 +104,12 @@ export async function executeTransition(
       // the trainers' own read, as before.
       const trainers = await (trainersRead ?? lineageTrainersAhead(deps, input.requestId));
       return deps.store.transaction((tx) =>
-        attemptExecution(deps, tx, principal, { requestId: input.requestId, ahead, trainers }),
+        attemptExecution(deps, tx, principal, {
+          requestId: input.requestId,
+          ahead,
+          trainers,
+          modelOf,
+        }),
       );
     },
   );
@@ -140,13 +148,14 @@ function assertExecutable(request: TransitionRequest): void {
 async function executionTarget(
   tx: Repositories,
   principal: Principal,
-  input: { requestId: string; now: Date; lock: boolean },
+  input: { requestId: string; now: Date; lock: boolean; modelOf?: string | undefined },
 ) {
   const { requestId } = input;
   const { request, model, policy, transition } = await openRequestContext(tx, {
     requestId,
     principal,
     lockModel: input.lock,
+    modelOf: input.modelOf,
     lock: input.lock,
     check: assertExecutable,
     authority: (found) => ({
@@ -252,11 +261,16 @@ async function attemptExecution(
   deps: AppDeps,
   tx: Repositories,
   principal: Principal,
-  attempt: { requestId: string; ahead: AheadRun | undefined; trainers: LineageTrainers },
+  attempt: {
+    requestId: string;
+    ahead: AheadRun | undefined;
+    trainers: LineageTrainers;
+    modelOf: string | undefined;
+  },
 ): Promise<Attempt> {
-  const { requestId } = attempt;
+  const { requestId, modelOf } = attempt;
   const now = deps.clock.now();
-  const target = await executionTarget(tx, principal, { requestId, now, lock: true });
+  const target = await executionTarget(tx, principal, { requestId, now, lock: true, modelOf });
   const { model, request, policy, transition, version, bypass } = target;
   const stale = await checkBaselineCurrent(tx, request, target.production);
   if (stale) {

@@ -25,6 +25,7 @@ import { emit, requestSubject, requestSummary } from '../shared/emit-event.js';
 import type { Repositories } from '../shared/ports.js';
 import { openRequestContext } from '../shared/request-context.js';
 import {
+  LineageNotKept,
   type LineageTrainers,
   lineageTrainersAhead,
   replacedBaselineDigest,
@@ -148,23 +149,47 @@ export async function recordApproval(
     deps,
     { actor: principal, action: `approval.${input.decision}`, subject },
     async () => {
+      const kept = await approveOnKeptReadings(deps, principal, input);
+      if (kept !== undefined) return kept;
       const trainers = await lineageTrainersAhead(deps, input.requestId);
       return deps.store.transaction((tx) => approveIn(deps, tx, { principal, input, trainers }));
     },
   );
 }
 
+/**
+ * The approval's transaction with no read ahead, when the app keeps lineage readings (ADR 020):
+ * the usual case, every lineage file of the version attached through this server, reads no blob
+ * at all. A lineage blob with no kept reading ends this transaction before it writes anything
+ * (undefined); the caller then reads the lineage ahead and runs the transaction again (ADR 019).
+ */
+async function approveOnKeptReadings(
+  deps: AppDeps,
+  principal: Principal,
+  input: ApprovalInput,
+): Promise<ApprovalResult | undefined> {
+  if (deps.lineageReadings === undefined) return undefined;
+  try {
+    return await deps.store.transaction((tx) =>
+      approveIn(deps, tx, { principal, input, trainers: new Map(), keptOnly: true }),
+    );
+  } catch (error) {
+    if (error instanceof LineageNotKept) return undefined;
+    throw error;
+  }
+}
+
 /** The approval's write transaction: judged, recorded, audited and counted under the lock. */
 async function approveIn(
   deps: AppDeps,
   tx: Repositories,
-  args: { principal: Principal; input: ApprovalInput; trainers: LineageTrainers },
+  args: { principal: Principal; input: ApprovalInput; trainers: LineageTrainers; keptOnly?: true },
 ): Promise<ApprovalResult> {
-  const { principal, input, trainers } = args;
+  const { principal, input } = args;
   const subject = { type: 'request', id: input.requestId };
   // One instant judges the window and stamps the sign-off.
   const now = deps.clock.now();
-  const context = await approvalContext(deps, tx, { principal, input, now, trainers });
+  const context = await approvalContext(deps, tx, { ...args, now });
   const { transition, version, stored, current, previous, baselineDigest } = context;
   const time = now.toISOString();
   const approval = newApproval({
@@ -236,7 +261,13 @@ interface ApprovalContext {
 async function approvalContext(
   deps: AppDeps,
   tx: Repositories,
-  args: { principal: Principal; input: ApprovalInput; now: Date; trainers: LineageTrainers },
+  args: {
+    principal: Principal;
+    input: ApprovalInput;
+    now: Date;
+    trainers: LineageTrainers;
+    keptOnly?: true;
+  },
 ): Promise<ApprovalContext> {
   const { principal, input, now } = args;
   const context = await openRequestContext(tx, {
@@ -267,7 +298,11 @@ async function approvalContext(
     transition,
   });
   const { current, evidence } = facts;
-  const version = await versionFacts(deps, tx, registered, { known: args.trainers, evidence });
+  const version = await versionFacts(deps, tx, registered, {
+    known: args.trainers,
+    evidence,
+    ...(args.keptOnly ? { keptOnly: true } : {}),
+  });
   assertSeparationOfDuties({ rules, principal, request, version });
   const ticketRefusal = checkTicket(transition, input.ticket);
   if (ticketRefusal) throw refusalError(ticketRefusal);

@@ -29,12 +29,14 @@ export async function recordDecision(
     bypass: readonly string[];
     approvals?: ApprovalEvaluation | undefined;
     signOff?: DecisionRecord['signOff'];
+    /** The decision's id, when the caller wrote it into the request's row before the decision. */
+    id?: string;
   },
 ): Promise<DecisionRecord> {
   const { request, run } = input;
   const { outcome, reasons } = decideOutcome({ gates: run.gates, approvals: input.approvals });
   const decision: DecisionRecord = {
-    id: deps.ids.next(),
+    id: input.id ?? deps.ids.next(),
     kind: input.kind,
     requestId: request.id,
     model: request.model,

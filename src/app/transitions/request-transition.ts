@@ -52,9 +52,10 @@ export async function requestTransition(
   return guarded(deps, { actor: principal, action: 'transition.request', subject }, async () => {
     // Before the model, its policy or the version is read (ADR 040).
     assertMayReadModel({ principal, model: input.model });
+    // The open-request check is made under the lock only: a version that already has one is
+    // rare, and its gates ahead are its open request's run, kept in the result cache.
     const ahead = await evaluateAhead(deps, async (tx) => {
       const target = await requestTarget(tx, { principal, input, changeType, lock: false });
-      await assertNoOpenRequest(tx, { model: target.model.name, version: target.version.version });
       return readGateRunInputs(tx, target.gateRun);
     });
     return deps.store.transaction(async (tx) => {
@@ -63,8 +64,12 @@ export async function requestTransition(
       await assertNoOpenRequest(tx, { model: model.name, version: version.version });
       const run = await runGates(deps, tx, target.gateRun, ahead);
       const time = deps.clock.now().toISOString();
+      const id = deps.ids.next();
+      // The row is written once, already naming the decision recorded below in the same
+      // transaction (no key ties the two; nothing reads the row in between).
+      const decisionId = deps.ids.next();
       const request: TransitionRequest = {
-        id: deps.ids.next(),
+        id,
         model: model.name,
         version: version.version,
         from: version.state,
@@ -77,6 +82,7 @@ export async function requestTransition(
         status: 'pending',
         policyDigest: model.policyDigest,
         evidenceDigest: run.evidenceDigest,
+        decisionId,
       };
       await tx.requests.insert(request);
       await tx.audit.append(
@@ -108,20 +114,19 @@ export async function requestTransition(
         request,
         run,
         bypass,
+        id: decisionId,
       });
-      const withDecision = { ...request, decisionId: decision.id };
-      await tx.requests.update(withDecision);
-      const rules = signOffRules(policy, withDecision, check.transition);
-      const awaiting = await awaitingSignOffs(tx, rules, withDecision);
+      const rules = signOffRules(policy, request, check.transition);
+      const awaiting = await awaitingSignOffs(tx, rules, request);
       if (awaiting.length > 0) {
         await emit(tx, deps, {
           type: 'approval.requested',
           at: time,
-          subject: requestSubject(withDecision),
-          data: { request: requestSummary(withDecision), awaiting },
+          subject: requestSubject(request),
+          data: { request: requestSummary(request), awaiting },
         });
       }
-      return { request: withDecision, decision };
+      return { request, decision };
     });
   });
 }
