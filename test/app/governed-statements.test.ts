@@ -2,7 +2,8 @@
  * The governed path sends no statement it does not need (issue 12 item 3, ADR 028): an attach
  * inserts its files' ledger rows and evidence rows in one statement each, a locked model read
  * brings its policy along, an outbox event schedules its dispatch without first looking for it,
- * an approval's read ahead of its transaction is one statement, a version comes with the
+ * an approval's read ahead of its transaction is one statement, reads ahead of a transaction that
+ * repeats them open no read transaction (ADR 036), a version comes with the
  * production baseline, and the approvers' roles are read in one statement. Counted on the real engines
  * (`watchStatements`); what each step decides is held elsewhere (gates-ahead, transitions).
  */
@@ -47,6 +48,8 @@ async function statementsOf(step: () => Promise<unknown>): Promise<string[]> {
 
 const count = (texts: readonly string[], start: string) =>
   texts.filter((t) => t.startsWith(start)).length;
+/** Read transactions opened (Kysely's BEGIN; a write transaction opens with its own text). */
+const readTransactions = (texts: readonly string[]) => texts.filter((t) => t === 'begin').length;
 const naming = (texts: readonly string[], part: string) =>
   texts.filter((t) => t.includes(part)).length;
 
@@ -77,6 +80,8 @@ forEachStore('statements of the governed path', (open, engine) => {
     expect(count(attach, 'insert into "blob_uploads"')).toBe(1);
     expect(count(attach, 'insert into "evidence"')).toBe(1);
     expect(naming(attach, 'from "policies"')).toBe(0);
+    // The check ahead of the bytes' upload is repeated by the transaction: no read transaction.
+    expect(readTransactions(attach)).toBe(0);
 
     let requestId = '';
     const request = await statementsOf(async () => {
@@ -93,6 +98,8 @@ forEachStore('statements of the governed path', (open, engine) => {
     expect(count(request, 'insert into "jobs"')).toBe(1);
     // The version and the production baseline in one statement, ahead and in the transaction.
     expect(naming(request, 'from "versions"')).toBe(2);
+    // The gates' input read ahead outside a transaction (ADR 036): no BEGIN, no second COMMIT.
+    expect(readTransactions(request)).toBe(0);
 
     const approve = await statementsOf(() =>
       recordApproval(deps, people.tech, {
@@ -114,6 +121,7 @@ forEachStore('statements of the governed path', (open, engine) => {
     // Ahead (a read-only snapshot: on PostgreSQL it used to fail at its first, locking, read)
     // and in the transaction.
     expect(naming(execute, 'from "versions"')).toBe(2);
+    expect(readTransactions(execute)).toBe(0);
     expect(naming(execute, 'from "role_bindings"') + naming(execute, 'from "users"')).toBe(1);
     await expect(deps.store.readOne((tx) => tx.requests.get(requestId))).resolves.toMatchObject({
       status: 'executed',
