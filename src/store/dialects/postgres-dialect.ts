@@ -17,6 +17,7 @@ import {
   auditAppendFunction,
   insertVersionLoggedPostgres,
 } from './postgres-audit-append.js';
+import { insertEventWithJobPostgres } from './postgres-event-with-job.js';
 import { namingStatements, StaleStatementError } from './postgres-named-statements.js';
 import { appendOnlyMessage, type StoreDialect, type StoreErrorKind } from './store-dialect.js';
 
@@ -207,6 +208,7 @@ export function postgresDialect(options: PostgresOptions): StoreDialect {
       return true;
     },
     insertVersionLogged: insertVersionLoggedPostgres,
+    insertEventWithJob: insertEventWithJobPostgres,
     auditAppendStatements: () => [auditAppendFunction],
     announceJobsDue: () => announcer(),
     watchJobsDue: (listener) => listenForJobs(options.url, listener),
