@@ -118,6 +118,16 @@ export function storeOn(dialect: StoreDialect): Store {
         ),
       ),
     readOne: (work) => translated(() => dialect.readStatement((db) => work(onShared(db)))),
+    // Repositories of their own, as a transaction's: policies read beside their model are kept
+    // for the call (by digest, so whatever the snapshot, the row is the row). On a Kysely
+    // instance of the call's own (same connections): the model rows kept for a call's later
+    // reads are kept by instance (ADR 021), and the shared one would keep them for every call.
+    readAhead: (work) =>
+      translated(() =>
+        dialect.readStatement((db) =>
+          work(repositories({ db: db.withTables(), dialect, policiesRead: new Map() })),
+        ),
+      ),
     dataVersion: () => dialect.dataVersion(),
     ...(dialect.dataVersionWithEpoch === undefined
       ? {}

@@ -57,6 +57,7 @@ export function failingAuditStore(store: Store): FailingAuditStore {
     transaction: (work) => store.transaction((tx) => work(failing(tx))),
     read: (work) => store.read(work),
     readOne: (work) => store.readOne(work),
+    readAhead: (work) => store.readAhead(work),
     dataVersion: () => store.dataVersion(),
     close: () => store.close(),
   };

@@ -1,8 +1,10 @@
 /**
  * The governed path sends no statement it does not need (issue 12 item 3, ADR 028): an attach
  * inserts its files' ledger rows and evidence rows in one statement each, a locked model read
- * brings its policy along, an outbox event schedules its dispatch without first looking for it,
- * an approval's read ahead of its transaction is one statement, a version comes with the
+ * brings its policy along, an outbox event schedules its dispatch without first looking for it
+ * (on PostgreSQL in the event's statement, ADR 042),
+ * an approval's read ahead of its transaction is one statement, reads ahead of a transaction that
+ * repeats them open no read transaction (ADR 042), a version comes with the
  * production baseline, and the approvers' roles are read in one statement. Counted on the real engines
  * (`watchStatements`); what each step decides is held elsewhere (gates-ahead, transitions).
  */
@@ -47,6 +49,8 @@ async function statementsOf(step: () => Promise<unknown>): Promise<string[]> {
 
 const count = (texts: readonly string[], start: string) =>
   texts.filter((t) => t.startsWith(start)).length;
+/** Read transactions opened (Kysely's BEGIN; a write transaction opens with its own text). */
+const readTransactions = (texts: readonly string[]) => texts.filter((t) => t === 'begin').length;
 const naming = (texts: readonly string[], part: string) =>
   texts.filter((t) => t.includes(part)).length;
 
@@ -77,6 +81,8 @@ forEachStore('statements of the governed path', (open, engine) => {
     expect(count(attach, 'insert into "blob_uploads"')).toBe(1);
     expect(count(attach, 'insert into "evidence"')).toBe(1);
     expect(naming(attach, 'from "policies"')).toBe(0);
+    // The check ahead of the bytes' upload is repeated by the transaction: no read transaction.
+    expect(readTransactions(attach)).toBe(0);
 
     let requestId = '';
     const request = await statementsOf(async () => {
@@ -90,13 +96,20 @@ forEachStore('statements of the governed path', (open, engine) => {
     });
     expect(naming(request, 'from "policies"')).toBe(0);
     expect(naming(request, 'from "jobs"')).toBe(0);
-    expect(count(request, 'insert into "jobs"')).toBe(1);
+    // The event's dispatch job: inserted once, with no look-up; on PostgreSQL in the event's own
+    // statement (ADR 042), where a statement is a round trip.
+    expect(naming(request, 'insert into "jobs"')).toBe(1);
+    const folded = naming(request, 'with "e" as (insert into "outbox"');
+    expect(folded).toBe(engine === 'postgres' ? 1 : 0);
+    expect(count(request, 'insert into "outbox"')).toBe(1 - folded);
     // The version and the production baseline in one statement, ahead and in the transaction.
     expect(naming(request, 'from "versions"')).toBe(2);
     // The row is written once, naming its decision; no update follows.
     expect(count(request, 'update "transition_requests"')).toBe(0);
     // The version's open requests are looked for under the lock only, not again ahead of it.
     expect(naming(request, 'from "transition_requests"')).toBe(1);
+    // The gates' input read ahead outside a transaction (ADR 042): no BEGIN, no second COMMIT.
+    expect(readTransactions(request)).toBe(0);
 
     const approve = await statementsOf(() =>
       recordApproval(deps, people.tech, {
@@ -111,6 +124,7 @@ forEachStore('statements of the governed path', (open, engine) => {
     expect(naming(approve, 'from "transition_requests" where "id" =')).toBe(1);
     expect(naming(approve, 'from "evidence" inner join')).toBe(1);
     expect(naming(approve, 'from "jobs"')).toBe(0);
+    expect(count(approve, 'insert into "jobs"')).toBe(engine === 'postgres' ? 0 : 1);
 
     const execute = await statementsOf(() => executeTransition(deps, people.mlops, { requestId }));
     expect(naming(execute, 'from "policies"')).toBe(0);
@@ -118,6 +132,7 @@ forEachStore('statements of the governed path', (open, engine) => {
     // Ahead (a read-only snapshot: on PostgreSQL it used to fail at its first, locking, read)
     // and in the transaction.
     expect(naming(execute, 'from "versions"')).toBe(2);
+    expect(readTransactions(execute)).toBe(0);
     expect(naming(execute, 'from "role_bindings"') + naming(execute, 'from "users"')).toBe(1);
     // The request: ahead, then once under the lock of the model read ahead (no read to find it).
     expect(naming(execute, 'from "transition_requests" where "id" =')).toBe(2);

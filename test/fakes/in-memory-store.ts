@@ -677,6 +677,10 @@ export function createInMemoryStore(): InMemoryStore {
     readOne<T>(work: (tx: Repositories) => Promise<T>): Promise<T> {
       return this.read(work);
     },
+    // Statements that may each see another commit: one snapshot is one of the answers allowed.
+    readAhead<T>(work: (tx: Repositories) => Promise<T>): Promise<T> {
+      return this.read(work);
+    },
     transaction<T>(work: (tx: Repositories) => Promise<T>): Promise<T> {
       if (closed) return Promise.reject(new Error('the store is closed'));
       const run = async () => {

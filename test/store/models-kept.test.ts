@@ -2,7 +2,8 @@
  * A transaction keeps the model rows it read for its later reads (model-repository.ts), so the
  * creates of a group-committed batch read their model once. Attacked where keeping can lie: a
  * write to a model in the same transaction, and a work that wrote a model and rolled back to its
- * savepoint while later works of its batch go on.
+ * savepoint while later works of its batch go on; and reads ahead (`readAhead`), which run on the
+ * store's shared connections and must keep nothing past their own call.
  */
 import { expect, it } from 'vitest';
 import { eachEngine } from './engines.js';
@@ -45,6 +46,14 @@ eachEngine('models kept by a transaction', (engine) => {
       .set({ policy_digest: second.digest })
       .where('name', '=', m.name)
       .execute();
+    expect(await read()).toBe(second.digest);
+  });
+
+  it('keeps nothing from one read ahead for the next (ADR 042): they share no transaction', async () => {
+    const { store, m, second } = await seeded();
+    const read = () => store.readAhead(async (tx) => (await tx.models.get(m.name))?.policyDigest);
+    expect(await read()).toBe(m.policyDigest);
+    await store.transaction((tx) => tx.models.setPolicy(m.name, second.digest));
     expect(await read()).toBe(second.digest);
   });
 

@@ -68,6 +68,34 @@ export function workQueueContract(store: () => Store): void {
       });
     });
 
+    it('records an event whose dispatch key has an unfinished job and keeps that job; refuses a duplicate event', async () => {
+      const event = unique('evt');
+      const key = `outbox.dispatch:${event}`;
+      const waiting = await schedule('outbox.dispatch', key, plus(minute));
+      const append = () =>
+        store().transaction((tx) =>
+          tx.outbox.append({ id: event, type: 'gate.failed', payload: { n: 1 }, createdAt: at }),
+        );
+      await append();
+      await store().read(async (tx) => {
+        expect(await tx.outbox.get(event)).toMatchObject({ id: event, payload: { n: 1 } });
+        expect(await tx.jobs.find(key)).toMatchObject({ id: waiting.id, runAt: plus(minute) });
+      });
+      const other = unique('evt');
+      await expect(
+        store().transaction(async (tx) => {
+          await tx.outbox.append({ id: other, type: 'gate.failed', payload: {}, createdAt: at });
+          await tx.outbox.append({ id: event, type: 'gate.failed', payload: {}, createdAt: at });
+        }),
+      ).rejects.toMatchObject({ code: 'conflict' });
+      await store().read(async (tx) => {
+        expect(await tx.outbox.get(event)).toMatchObject({ payload: { n: 1 } });
+        expect(await tx.outbox.get(other)).toBeUndefined();
+        expect(await tx.jobs.find(`outbox.dispatch:${other}`)).toBeUndefined();
+        expect(await tx.jobs.find(key)).toMatchObject({ id: waiting.id });
+      });
+    });
+
     it('keeps one unfinished job per key; replace moves it; a finished key can be scheduled again', async () => {
       const kind = unique('kind');
       const key = unique('key');

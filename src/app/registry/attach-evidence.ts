@@ -245,8 +245,9 @@ export async function assertMayAttachEvidence(
   },
 ): Promise<void> {
   const subject = { type: 'version', id: `${input.model}@${input.version}` };
+  // A check the attaching transaction repeats: no read transaction (ADR 042).
   await guarded(deps, { actor: principal, action: 'evidence.attach', subject }, () =>
-    deps.store.read((tx) =>
+    deps.store.readAhead((tx) =>
       loadTarget(tx, {
         deps,
         model: input.model,

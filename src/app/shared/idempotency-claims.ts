@@ -97,6 +97,7 @@ function claimingStoreOver(store: Store, options: { clock: Clock; retentionMs: n
     // Reads never act, so they never claim.
     read: (work) => store.read(work),
     readOne: (work) => store.readOne(work),
+    readAhead: (work) => store.readAhead(work),
     dataVersion: () => store.dataVersion(),
     ...(store.dataVersionWithEpoch === undefined
       ? {}

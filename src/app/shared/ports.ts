@@ -605,6 +605,14 @@ export interface Store {
    */
   readOne<T>(work: (tx: Repositories) => Promise<T>): Promise<T>;
   /**
+   * Runs `work`, reads that a write transaction repeats under its locks before it trusts them (a
+   * pre-check refusing early, gates evaluated ahead: ADR 014, 036), outside any transaction:
+   * each statement sees what was committed when it started, so two statements may disagree, and
+   * the work must take nothing from them but what its transaction reads and compares again. On
+   * PostgreSQL that skips a read transaction's BEGIN and COMMIT, two round trips (ADR 042).
+   */
+  readAhead<T>(work: (tx: Repositories) => Promise<T>): Promise<T>;
+  /**
    * A number that changes whenever anything is committed to the database (by this process or any
    * other), never older than the call; `undefined` when the engine cannot tell. What was read
    * after it answered `v` stays exact for as long as it still answers `v` (`readCache`). SQLite

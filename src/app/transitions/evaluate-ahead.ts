@@ -1,11 +1,11 @@
 /**
  * Gates evaluated ahead of a write transaction (ADR 014). A request, an execution or an emergency
- * expiry reads its gate run's input in a read-only snapshot and evaluates it with no transaction
- * open; its write
- * transaction then reads the input again under the model's lock and takes that result only if
- * the input is the same (compared by the digest of the whole input, the gate result cache's key). Evidence attached, production moved or the policy changed in
- * between makes another key: the transaction evaluates again, as it always did, and never uses a
- * result computed from other inputs. A request whose Idempotency-Key another request has already
+ * expiry reads its gate run's input (`store.readAhead`: no transaction, ADR 042) and evaluates it
+ * with no transaction open; its write transaction then reads the input again under the model's
+ * lock and takes that result only if the input is the same (compared by the digest of the whole
+ * input, the gate result cache's key). Evidence attached, production moved or the policy changed
+ * in between makes another key: the transaction evaluates again, as it always did, and never uses
+ * a result computed from other inputs. A request whose Idempotency-Key another request has already
  * acted under evaluates nothing: it ends with `IdempotencyKeyTaken`, and the edge replays the kept
  * reply.
  */
@@ -16,7 +16,7 @@ import { assertKeyUnclaimed, IdempotencyKeyTaken } from '../shared/idempotency-c
 import type { Repositories } from '../shared/ports.js';
 
 /**
- * Reads the run with `read` in a snapshot and evaluates it (into the cache, when its gates all
+ * Reads the run with `read`, outside a transaction, and evaluates it (into the cache, when its gates all
  * judged). The transaction passes the answer to `runGates`, which uses it, errors included, only
  * for the same input. A refusal or any other failure here changes nothing and is not reported:
  * the transaction repeats every check and answers with it.
@@ -28,7 +28,9 @@ export async function evaluateAhead(
   if (!deps.gateResults) return undefined;
   let inputs: GateRunInputs;
   try {
-    inputs = await deps.store.read(async (tx) => {
+    // No snapshot needed: the transaction reads the input again and takes this result only for
+    // the same input, so statements that each saw another commit cost a re-evaluation at most.
+    inputs = await deps.store.readAhead(async (tx) => {
       await assertKeyUnclaimed(deps.store, tx);
       return read(tx);
     });

@@ -17,6 +17,7 @@ import {
   auditAppendFunction,
   insertVersionLoggedPostgres,
 } from './postgres-audit-append.js';
+import { insertEventWithJobPostgres } from './postgres-event-with-job.js';
 import {
   counterFunctions,
   isAsMigrated,
@@ -215,6 +216,7 @@ export function postgresDialect(options: PostgresOptions): StoreDialect {
       return true;
     },
     insertVersionLogged: insertVersionLoggedPostgres,
+    insertEventWithJob: insertEventWithJobPostgres,
     auditAppendStatements: () => [auditAppendFunction, pinAuditAppendSearchPath],
     announceJobsDue: () => announcer(),
     watchJobsDue: (listener) => listenForJobs(options.url, listener),

@@ -197,6 +197,7 @@ export function sqliteDialect(options: SqliteOptions): StoreDialect {
     appendAuditEntry: async () => undefined,
     insertVersionWithState: async () => false,
     insertVersionLogged: async () => undefined,
+    insertEventWithJob: async () => undefined,
     auditAppendStatements: () => [],
     // No cross-process signal: other processes' runners find the jobs at their next poll; this
     // process's runners hear of them from the store.

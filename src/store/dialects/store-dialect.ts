@@ -4,7 +4,13 @@
  * or an engine name.
  */
 import type { Insertable, Kysely, SelectQueryBuilder } from 'kysely';
-import type { Database, VersionStatesTable, VersionsTable } from '../schema.js';
+import type {
+  Database,
+  JobsTable,
+  OutboxTable,
+  VersionStatesTable,
+  VersionsTable,
+} from '../schema.js';
 
 /** Values the migrations write into DDL. Migrations are never edited, so this keeps its shape. */
 export interface DialectCapabilities {
@@ -156,6 +162,18 @@ export interface StoreDialect {
       entry: AuditAppendRow;
     },
   ): Promise<{ entry: AppendedAuditEntry | undefined } | undefined>;
+  /**
+   * An outbox event and its dispatch job in one statement where a statement costs a round trip
+   * (PostgreSQL: a data-modifying WITH, ADR 042), answering whether the job was inserted (false:
+   * an unfinished job holds its key, and the event alone was written, as the job insert's ON
+   * CONFLICT DO NOTHING would have it); `undefined`, having written nothing, tells the repository
+   * to write them one by one (SQLite). A duplicate event fails as the plain insert would (a unique
+   * violation on `outbox`), with nothing kept.
+   */
+  insertEventWithJob(
+    db: Kysely<Database>,
+    rows: { event: Insertable<OutboxTable>; job: Insertable<JobsTable> },
+  ): Promise<boolean | undefined>;
   /**
    * DDL that `appendAuditEntry` needs (migration 0016; on a fresh database also the search path
    * that 0025 gives an upgraded one, `ownerRightsStatements`); none on SQLite.

@@ -26,6 +26,26 @@ const insertJobUnlessKeyed = preparedQuery((db, p: Insertable<JobsTable>) =>
     .returning('id'),
 );
 
+/** The row `spec` inserts as job `id`, scheduled at `at`. */
+export function jobRow(id: string, spec: JobSpec, at: string): Insertable<JobsTable> {
+  return {
+    id,
+    kind: spec.kind,
+    key: spec.key,
+    payload: toJson(spec.payload ?? null),
+    run_at: spec.runAt,
+    scheduled_at: spec.runAt,
+    every_ms: spec.everyMs ?? null,
+    max_attempts: spec.maxAttempts ?? defaultMaxAttempts,
+    created_at: at,
+  };
+}
+
+/** Tells the store that a job will be due at once when this transaction commits. */
+export function markJobDue(context: RepositoryContext, runAt: string, at: string): void {
+  if (context.effects !== undefined && runAt <= at) context.effects.jobsDue = true;
+}
+
 /**
  * Jobs under a lease. A claim commits the lease in its own short transaction; the worker then
  * runs the job outside any transaction and finishes it with `complete`/`fail`, each of which
@@ -34,10 +54,7 @@ const insertJobUnlessKeyed = preparedQuery((db, p: Insertable<JobsTable>) =>
  */
 export function jobRepository(context: RepositoryContext): JobRepository {
   const { db, dialect } = context;
-  /** Tells the store that a job will be due at once when this transaction commits. */
-  const markDue = (runAt: string, at: string) => {
-    if (context.effects !== undefined && runAt <= at) context.effects.jobsDue = true;
-  };
+  const markDue = (runAt: string, at: string) => markJobDue(context, runAt, at);
   const unfinished = (key: string) =>
     db.selectFrom('jobs').selectAll().where('key', '=', key).where('done_at', 'is', null);
   const held = (claim: JobClaim) =>
@@ -73,17 +90,7 @@ export function jobRepository(context: RepositoryContext): JobRepository {
 
   /** Inserts the job unless the key has an unfinished one; whether it did. */
   async function insertNew(id: string, spec: JobSpec, at: string): Promise<boolean> {
-    const inserted = await insertJobUnlessKeyed(db, {
-      id,
-      kind: spec.kind,
-      key: spec.key,
-      payload: toJson(spec.payload ?? null),
-      run_at: spec.runAt,
-      scheduled_at: spec.runAt,
-      every_ms: spec.everyMs ?? null,
-      max_attempts: spec.maxAttempts ?? defaultMaxAttempts,
-      created_at: at,
-    });
+    const inserted = await insertJobUnlessKeyed(db, jobRow(id, spec, at));
     if (inserted.length !== 1) return false;
     markDue(spec.runAt, at);
     return true;

@@ -1,8 +1,14 @@
+import { randomUUID } from 'node:crypto';
 import { type Insertable, sql } from 'kysely';
-import type { JobRepository, OutboxRepository } from '../../app/shared/work-queue-ports.js';
+import type {
+  JobRepository,
+  JobSpec,
+  OutboxRepository,
+} from '../../app/shared/work-queue-ports.js';
 import { conflictOnDuplicate, fromJson, iso, type RepositoryContext, toJson } from '../columns.js';
 import { preparedQuery } from '../prepared-query.js';
 import type { OutboxTable } from '../schema.js';
+import { jobRow, markJobDue } from './job-repository.js';
 
 // Compiled once (ADR 033): every notifying change writes one or more events.
 const insertEvent = preparedQuery((db, p: Insertable<OutboxTable>) =>
@@ -24,26 +30,35 @@ export function outboxRepository(
   const { db } = context;
   return {
     async append(event) {
-      await conflictOnDuplicate(
+      const row = {
+        id: event.id,
+        type: event.type,
+        payload: toJson(event.payload),
+        created_at: event.createdAt,
+      };
+      const dispatch: JobSpec = {
+        kind: 'outbox.dispatch',
+        key: `outbox.dispatch:${event.id}`,
+        payload: { eventId: event.id },
+        runAt: event.createdAt,
+      };
+      const duplicate = `Outbox event ${event.id} is already recorded`;
+      const at = event.createdAt;
+      // One statement where that saves a round trip (ADR 042); the job as `schedule` inserts it.
+      const folded = await conflictOnDuplicate(
         context,
         () =>
-          insertEvent(db, {
-            id: event.id,
-            type: event.type,
-            payload: toJson(event.payload),
-            created_at: event.createdAt,
+          context.dialect.insertEventWithJob(db, {
+            event: row,
+            job: jobRow(randomUUID(), dispatch, at),
           }),
-        `Outbox event ${event.id} is already recorded`,
+        duplicate,
       );
-      await jobs.schedule(
-        {
-          kind: 'outbox.dispatch',
-          key: `outbox.dispatch:${event.id}`,
-          payload: { eventId: event.id },
-          runAt: event.createdAt,
-        },
-        { at: event.createdAt },
-      );
+      if (folded === true) return markJobDue(context, dispatch.runAt, at);
+      if (folded === undefined)
+        await conflictOnDuplicate(context, () => insertEvent(db, row), duplicate);
+      // Written one by one, or the key had an unfinished job: `schedule` settles that as before.
+      await jobs.schedule(dispatch, { at });
     },
     async get(id) {
       const row = await db.selectFrom('outbox').selectAll().where('id', '=', id).executeTakeFirst();
