@@ -14,6 +14,7 @@ import {
   recordApproval,
   requestTransition,
 } from '../../src/app/index.js';
+import { ClearanceError } from '../../src/domain/index.js';
 import { churn, recordingRunner, registerChurn } from './churn-fixture.js';
 import { forEachStore, people, readAudit, refusal, type StoreHarness } from './harness.js';
 
@@ -84,6 +85,34 @@ forEachStore('gates evaluated ahead of the write transaction', (open) => {
     expect(decision.evidence.map((e) => e.path).sort()).toEqual(['metrics.json', 'notes.md']);
     expect(decision.gates.find((g) => g.gateId === 'no-secrets')?.outcome).toBe('fail');
     expect(decision.outcome).toBe('denied');
+  });
+
+  it('answers a duplicate request conflict, not busy, when its gate run ahead is refused', async () => {
+    const h = await open();
+    await setup(h);
+    const input = { model, version: '1', to: 'staging', reason: 'Ready' };
+    // Another server's view: nothing cached, and the gate workers' queues full.
+    let runs = 0;
+    const full: AppDeps = {
+      ...h.deps,
+      gateResults: new GateResultCache(),
+      gateRunner: {
+        async run() {
+          runs += 1;
+          throw new ClearanceError('busy', 'The gate workers are busy.');
+        },
+      },
+    };
+    // Without an open request, busy is the answer: come back later.
+    expect((await refusal(requestTransition(full, people.mlops, input))).code).toBe('busy');
+    const { request } = await requestTransition(h.deps, people.mlops, input);
+    const before = (await readAudit(h)).map((e) => e.action);
+    const duplicate = await refusal(requestTransition(full, people.mlops, input));
+    expect(duplicate.code).toBe('conflict');
+    expect(duplicate.message).toContain(`already has open request ${request.id}`);
+    expect(runs).toBe(2);
+    const after = (await readAudit(h)).map((e) => e.action);
+    expect(after.slice(before.length)).not.toContain('transition.requested');
   });
 
   it('takes the result evaluated ahead when the transaction reads the same input', async () => {

@@ -134,7 +134,9 @@ async function requestAndModel(
     }
   }
   const peek = await loadOpenRequest(tx, input.requestId);
-  // A request never changes model: the peek's is the one to check, before its row is locked.
+  // A request never changes model: the peek's is the one to check, before its model is locked.
+  // (The peek itself reads the request FOR UPDATE; every write transaction holds the store's
+  // write lock first, so this request-then-model order cannot deadlock with model-then-request.)
   assertMayReadRequest(input.principal, peek);
   const model = await loadModel(tx, peek.model, { forUpdate: true });
   const request = await loadOpenRequest(tx, input.requestId);

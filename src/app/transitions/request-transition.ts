@@ -57,7 +57,7 @@ export async function requestTransition(
     const ahead = await evaluateAhead(deps, async (tx) => {
       const target = await requestTarget(tx, { principal, input, changeType, lock: false });
       return readGateRunInputs(tx, target.gateRun);
-    });
+    }).catch((error: unknown) => refuseDuplicateFirst(deps, input, error));
     return deps.store.transaction(async (tx) => {
       const target = await requestTarget(tx, { principal, input, changeType, lock: true });
       const { model, policy, version, check, bypass } = target;
@@ -176,6 +176,23 @@ async function requestTarget(
     production,
   };
   return { model, policy, version, check, bypass, gateRun };
+}
+
+/**
+ * A gate run refused `busy` ahead of the transaction: a request the transaction would refuse as a
+ * duplicate is answered `conflict`, as it always was, not told to retry a request that can never
+ * succeed. Any other failure, and `busy` for a version without an open request, is rethrown.
+ */
+async function refuseDuplicateFirst(
+  deps: AppDeps,
+  input: RequestTransitionInput,
+  error: unknown,
+): Promise<never> {
+  if (error instanceof ClearanceError && error.code === 'busy') {
+    const named = { model: input.model, version: input.version };
+    await deps.store.readAhead((tx) => assertNoOpenRequest(tx, named));
+  }
+  throw error;
 }
 
 /** One open request per version: a second one would race the first for the same state. */
