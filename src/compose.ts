@@ -802,6 +802,7 @@ export async function startServer(
     store: idempotency.wrap(registry.deps.store),
     denials: accessDenialThrottle({ windowMs, perPrincipal: config.accessDeniedPerPrincipal }),
     evidencePackDownloads: config.maxConcurrentEvidencePacks,
+    evidencePackStallSeconds: config.evidencePackStallSeconds,
   };
   let latestCheck: StateCheck | undefined;
   const jobStats = jobRunnerStats(config.jobLeaseSeconds * 1000);

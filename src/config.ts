@@ -150,6 +150,14 @@ const configSchema = z.strictObject({
     .describe(
       "Evidence pack downloads one server streams at once; past it a download is refused with 503 `busy` and Retry-After before anything is read. A download holds the version's records and a few 64 KiB chunks, not its evidence (blobs are streamed into the archive), so this bounds gzip CPU and blob-store reads rather than memory.",
     ),
+  evidencePackStallSeconds: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(3600)
+    .describe(
+      'Seconds an evidence pack download may go without its archive moving (the client reads nothing, or the blob store sends nothing) before it is cut off and logged; its place among `maxConcurrentEvidencePacks` is given back. A client that opens a download and never reads would otherwise hold the place for as long as its connection lives.',
+    ),
   blobGcIntervalSeconds: z.coerce
     .number()
     .int()
@@ -462,6 +470,7 @@ const configDefaults: z.infer<typeof configSchema> = {
   maxTagsPerModelVersion: 100,
   maxAliasesPerRegisteredModel: 100,
   maxConcurrentEvidencePacks: 4,
+  evidencePackStallSeconds: 60,
   blobGcIntervalSeconds: 3600,
   blobGcGraceSeconds: 3600,
   blobStore: 'file',
@@ -537,6 +546,7 @@ const configEnvironment: Record<keyof Config, readonly string[]> = {
   maxTagsPerModelVersion: ['CLEARANCE_MAX_TAGS_PER_MODEL_VERSION'],
   maxAliasesPerRegisteredModel: ['CLEARANCE_MAX_ALIASES_PER_REGISTERED_MODEL'],
   maxConcurrentEvidencePacks: ['CLEARANCE_MAX_CONCURRENT_EVIDENCE_PACKS'],
+  evidencePackStallSeconds: ['CLEARANCE_EVIDENCE_PACK_STALL_SECONDS'],
   blobGcIntervalSeconds: ['CLEARANCE_BLOB_GC_INTERVAL_SECONDS'],
   blobGcGraceSeconds: ['CLEARANCE_BLOB_GC_GRACE_SECONDS'],
   blobStore: ['CLEARANCE_BLOB_STORE'],

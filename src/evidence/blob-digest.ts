@@ -109,9 +109,32 @@ export async function readVerified(input: {
  * A blob's chunks as they are read, checked on the way: it fails with `invalid_evidence` unless
  * exactly `size` bytes come and they hash to `digest`. The last chunk is held back until the check
  * passes, so a consumer never receives the whole of a tampered blob and never sees it end cleanly.
- * Closing the iteration early closes `source`.
+ * Closing the iteration early (`return()`) closes `source`, also before the first chunk was
+ * asked for: an async generator that never started skips its body on `return()`, `finally`
+ * included, so a stream opened and then abandoned would keep its file or socket.
  */
-export async function* verifiedChunks(input: {
+export function verifiedChunks(input: {
+  source: Readable | AsyncGenerator<Uint8Array, void, undefined>;
+  digest: string;
+  size: number;
+}): AsyncIterable<Uint8Array> {
+  return {
+    [Symbol.asyncIterator]() {
+      const checked = checkedChunks(input);
+      return {
+        next: () => checked.next(),
+        async return() {
+          const { source } = input;
+          if ('destroy' in source) source.destroy();
+          else await source.return(undefined);
+          return checked.return(undefined);
+        },
+      };
+    },
+  };
+}
+
+async function* checkedChunks(input: {
   source: AsyncIterable<Uint8Array>;
   digest: string;
   size: number;

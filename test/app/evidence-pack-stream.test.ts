@@ -185,7 +185,7 @@ for (const { name, open } of stores) {
       expect(read.code).toBe('invalid_input');
     });
 
-    it('refuses with a status, before streaming, a pack whose blob is gone or changed size', async () => {
+    it('refuses with not_found, before streaming, a pack whose blob is gone', async () => {
       const deps = await depsOn();
       const records = await h.deps.store.read((tx) => tx.evidence.list(model, version));
       const [first] = records;
@@ -195,7 +195,63 @@ for (const { name, open } of stores) {
       expect(missing.code).toBe('not_found');
       expect(missing.message).toContain(first.digest);
     });
+
+    it('cuts the archive off at a blob whose stored size differs from its record, and closes the blob', async () => {
+      const deps = await depsOn();
+      const records = await h.deps.store.read((tx) => tx.evidence.list(model, version));
+      const target = records.find((r) => r.path === 'weights.bin');
+      if (!target) throw new Error('weights.bin was not attached');
+      await deps.corrupt(target.digest, Buffer.concat([weights, Buffer.from('more')]));
+      const watched = closesWatched(deps.blobs);
+
+      // Still there, so the download starts; the size is only known once the blob is opened.
+      const streamed = await streamEvidencePack({ ...deps, blobs: watched.blobs }, auditor, {
+        model,
+        version,
+      });
+      const { sent, error } = await drainFailing(evidencePackStream(streamed).stream);
+      expect((error as ClearanceError).code).toBe('precondition_failed');
+      expect((error as ClearanceError).message).toBe(
+        `Stored evidence weights.bin (${target.digest}) now holds ${weights.length + 4} bytes: the blob store was changed.`,
+      );
+      const read = await refusal(readEvidencePackArchive(new Uint8Array(sent)));
+      expect(read.code).toBe('invalid_input');
+      // Every blob opened was closed, the changed one unread.
+      expect(watched.counts.closed).toBe(watched.counts.opened);
+    });
   });
+}
+
+/** `inner`, counting the blob streams opened and those whose iteration was closed or ended. */
+function closesWatched(inner: BlobStore) {
+  const counts = { opened: 0, closed: 0 };
+  const blobs: BlobStore = {
+    ...inner,
+    get: (digest) => inner.get(digest),
+    has: (digest) => inner.has(digest),
+    async stream(digest) {
+      const blob = await inner.stream(digest);
+      counts.opened += 1;
+      const watchedChunks: AsyncIterable<Uint8Array> = {
+        [Symbol.asyncIterator]() {
+          const chunks = blob.chunks[Symbol.asyncIterator]();
+          return {
+            async next() {
+              const next = await chunks.next();
+              if (next.done) counts.closed += 1;
+              return next;
+            },
+            async return() {
+              counts.closed += 1;
+              return (await chunks.return?.()) ?? { done: true, value: undefined };
+            },
+          };
+        },
+      };
+      return { size: blob.size, chunks: watchedChunks };
+    },
+  };
+  return { blobs, counts };
 }
 
 describe('evidence pack downloads at once', () => {

@@ -6,7 +6,7 @@
  * control.
  */
 import { createHash } from 'node:crypto';
-import { pipeline, type Readable } from 'node:stream';
+import { pipeline, type Readable, Transform } from 'node:stream';
 import { promisify } from 'node:util';
 import { createGzip, gunzip, gzip } from 'node:zlib';
 import { z } from 'zod';
@@ -59,16 +59,43 @@ export interface EvidencePackStream {
  * evidence is read from the blob store chunk by chunk as the archive reaches it, so the server
  * holds the pack's records and a few chunks, never its evidence whole. A blob that fails its
  * digest check on the way destroys the stream with that error: the archive is cut off (no gzip
- * trailer), never completed with bytes its manifest does not describe.
+ * trailer), never completed with bytes its manifest does not describe. With `stallMs`, an
+ * archive that does not move for that long (its reader takes nothing, or a blob sends nothing) is
+ * destroyed with an error saying so, which frees whatever it held.
  */
-export function evidencePackStream(pack: EvidencePack | StreamedEvidencePack): EvidencePackStream {
+export function evidencePackStream(
+  pack: EvidencePack | StreamedEvidencePack,
+  options: { stallMs?: number } = {},
+): EvidencePackStream {
   const { root, entries, mtime } = archiveEntries(pack);
+  const tar = tarStream(entries, mtime);
   return {
     filename: `${root}.tar.gz`,
     // pipeline, not pipe: an error on either side destroys the other, so a failed export ends
     // the response instead of leaving it hanging.
-    stream: pipeline(tarStream(entries, mtime), createGzip(), () => {}),
+    stream:
+      options.stallMs === undefined
+        ? pipeline(tar, createGzip(), () => {})
+        : pipeline(tar, createGzip(), stallGuard(options.stallMs), () => {}),
   };
+}
+
+/**
+ * Passes chunks through, and destroys itself when none passed for `ms`. A Transform is only
+ * handed a chunk while its reader keeps up, so a client that stops reading stops the chunks.
+ */
+function stallGuard(ms: number): Transform {
+  const guard: Transform = new Transform({
+    transform(chunk, _encoding, callback) {
+      timer.refresh();
+      callback(null, chunk);
+    },
+  });
+  const why = `nothing moved for ${ms / 1000} s (evidencePackStallSeconds): the client stopped reading, or the blob store stopped sending`;
+  // Unref'd: a stalled download never keeps the process alive on its own.
+  const timer = setTimeout(() => guard.destroy(new Error(why)), ms).unref();
+  guard.once('close', () => clearTimeout(timer));
+  return guard;
 }
 
 function archiveEntries(pack: EvidencePack | StreamedEvidencePack): {

@@ -11,6 +11,8 @@ import { type EvidencePackStream, evidencePackStream } from './evidence-pack-arc
 
 /** Pack downloads one server streams at once when `evidencePackDownloads` is not set. */
 const defaultDownloads = 4;
+/** Seconds without the archive moving before a download is cut off, when not set. */
+const defaultStallSeconds = 60;
 
 export interface EvidencePackUseCases {
   /**
@@ -44,7 +46,9 @@ export function bindEvidencePackUseCases(
           ...input,
           ...(signer ? { log: { origin: signer.origin, verifierKey: signer.verifierKey } } : {}),
         });
-        const archive = evidencePackStream(pack);
+        const archive = evidencePackStream(pack, {
+          stallMs: (deps.evidencePackStallSeconds ?? defaultStallSeconds) * 1000,
+        });
         archive.stream.once('close', () => release());
         return archive;
       } catch (error) {

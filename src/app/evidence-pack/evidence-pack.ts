@@ -193,7 +193,11 @@ async function streamedEvidenceFiles(deps: AppDeps, evidence: readonly EvidenceR
       size: item.size,
       chunks: async () => {
         const blob = await deps.blobs.stream(item.digest);
-        if (blob.size !== item.size) throw changedBlob(item, `holds ${blob.size} bytes`);
+        if (blob.size !== item.size) {
+          // Opened, never read: closing it gives back its file handle or connection.
+          await blob.chunks[Symbol.asyncIterator]().return?.();
+          throw changedBlob(item, `holds ${blob.size} bytes`);
+        }
         return blob.chunks;
       },
     }),

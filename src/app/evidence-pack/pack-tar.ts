@@ -53,7 +53,9 @@ export function tarStream(entries: readonly TarSource[], mtime: number): Readabl
   const tar = pack();
   const date = new Date(mtime * 1000);
   writeEntries(tar, entries, date).then(
-    () => tar.finalize(),
+    () => {
+      if (!isDestroying(tar)) tar.finalize();
+    },
     (error: unknown) => tar.destroy(error instanceof Error ? error : new Error(String(error))),
   );
   // streamx streams are async iterable; Readable.from makes a Node stream that pipeline accepts.
@@ -81,32 +83,49 @@ function finished(tar: Pack, header: Header, bytes?: Buffer): Promise<void> {
   return opened(tar, header, bytes).done;
 }
 
-/** One entry's sink, and its end: resolved once tar-stream took the whole entry. */
+/**
+ * One entry's sink, and its end: resolved once tar-stream took the whole entry. `tar.entry`
+ * throws on a destroyed pack, so callers check the pack first; should it throw anyway, it throws
+ * here, to the caller, with `done` already observed (never an unhandled rejection).
+ */
 function opened(tar: Pack, header: Header, bytes?: Buffer): { sink: Sink; done: Promise<void> } {
-  let sink: Sink | undefined;
+  let end: (error?: Error | null) => void = () => undefined;
   const done = new Promise<void>((resolve, reject) => {
-    const end = (error?: Error | null) => (error ? reject(error) : resolve());
-    sink = bytes ? tar.entry(header, bytes, end) : tar.entry(header, end);
+    end = (error) => (error ? reject(error) : resolve());
   });
-  // The executor runs at once, so the sink is set. Its error (the pack destroyed under it) is
-  // reported through `done`; unheard, streamx would throw it as an uncaught exception.
-  (sink as Sink).on('error', () => undefined);
-  return { sink: sink as Sink, done };
+  // Awaited by the caller unless something failed first; a rejection nobody awaits would end the
+  // process (Node's default for unhandled rejections).
+  done.catch(() => undefined);
+  const sink = bytes ? tar.entry(header, bytes, end) : tar.entry(header, end);
+  // Its error (the pack destroyed under it) is reported through `done`; unheard, streamx would
+  // throw it as an uncaught exception.
+  sink.on('error', () => undefined);
+  return { sink, done };
 }
 
+/**
+ * Opening a blob takes a round trip (S3) or an open and a stat (files), during which the client
+ * may go: the pack is then destroyed, so the blob is closed unread and the entry never begun.
+ */
 async function writeStreamed(tar: Pack, file: StreamedTarFile, date: Date): Promise<void> {
   const chunks = await file.chunks();
+  if (isDestroying(tar)) return closeUnread(chunks);
   const header = { name: file.path, type: 'file', size: file.size, mode: 0o644, mtime: date };
   const { sink, done } = opened(tar, header as Header);
-  // Rejected when the pack is destroyed mid-entry: awaited below, unless the source failed first.
-  done.catch(() => {});
+  // `for await` closes the blob when the loop is left early, by `return` or by a throw.
   for await (const chunk of chunks) {
+    if (isDestroying(tar)) return;
     if (isDestroying(sink)) throw new Error('The archive was closed before it was complete.');
     if (!sink.write(view(chunk))) await drained(sink);
   }
   // `done` reports the end; the callback only satisfies the typings' overloads.
   sink.end(() => undefined);
   await done;
+}
+
+/** Closes a blob's chunks without reading them (its file handle or connection with them). */
+async function closeUnread(chunks: AsyncIterable<Uint8Array>): Promise<void> {
+  await chunks[Symbol.asyncIterator]().return?.();
 }
 
 function drained(sink: Sink): Promise<void> {

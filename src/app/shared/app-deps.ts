@@ -42,6 +42,11 @@ export interface AppDeps {
    */
   evidencePackDownloads?: number;
   /**
+   * Seconds a pack download may go without its archive moving before it is cut off
+   * (`evidencePackStallSeconds`); 60 when absent.
+   */
+  evidencePackStallSeconds?: number;
+  /**
    * Webhook, Slack and email delivery with the configuration's routing rules; the server and the
    * CLI always set it. Without it, subscriptions cannot be created and events are settled with
    * no deliveries.

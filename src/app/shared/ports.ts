@@ -65,7 +65,7 @@ export interface BlobStore {
    * (`not_found`, `invalid_input` otherwise) with its stored size. The chunks are checked as they
    * pass; a blob that no longer hashes to `digest` fails the iteration with `invalid_evidence`
    * before its last chunk, so no consumer gets all of it or sees it end. Stopping the iteration
-   * early releases the file or connection.
+   * early (`return()`, also before the first chunk) releases the file or connection.
    */
   stream(digest: string): Promise<BlobStream>;
   has(digest: string): Promise<boolean>;
