@@ -5,9 +5,6 @@
  * `evidencePackDownloads` packs stream at once.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -23,8 +20,7 @@ import {
 import type { AppDeps } from '../../src/app/shared/app-deps.js';
 import type { BlobStore } from '../../src/app/shared/ports.js';
 import { ClearanceError, type Principal } from '../../src/domain/index.js';
-import { FileBlobStore } from '../../src/evidence/file-blob-store.js';
-import { S3BlobStore } from '../../src/evidence/s3-blob-store.js';
+import { durableBlobStores, type OpenBlobStore } from '../store/durable-blob-stores.js';
 import { type LocalS3, startLocalS3 } from '../store/s3-server.js';
 import {
   addVersion,
@@ -63,50 +59,8 @@ beforeAll(async () => {
 }, 60_000);
 afterAll(() => s3?.close());
 
-/** A blob store holding the harness's blobs, and how to overwrite one behind its back. */
-interface Opened {
-  blobs: BlobStore;
-  corrupt(digest: string, bytes: Uint8Array): Promise<void>;
-  close(): Promise<void>;
-}
-
-const stores: { name: string; open: () => Promise<Opened> }[] = [
-  {
-    name: 'FileBlobStore',
-    open: async () => {
-      const root = await mkdtemp(join(tmpdir(), 'clearance-pack-blobs-'));
-      return {
-        blobs: new FileBlobStore(root),
-        corrupt: async (digest, bytes) => {
-          const hex = digest.slice('sha256:'.length);
-          await writeFile(join(root, 'sha256', hex.slice(0, 2), hex.slice(2, 4), hex), bytes);
-        },
-        close: () => rm(root, { recursive: true, force: true }),
-      };
-    },
-  },
-  {
-    name: 'S3BlobStore (s3rver)',
-    open: async () => {
-      if (!s3) throw new Error('the local S3 server did not start');
-      const local = s3;
-      const bucket = await local.bucket();
-      const blobs = new S3BlobStore(local.options(bucket, 'packs/'));
-      return {
-        blobs,
-        corrupt: async (digest, bytes) => {
-          const hex = digest.slice('sha256:'.length);
-          await local.putRaw(
-            bucket,
-            `packs/sha256/${hex.slice(0, 2)}/${hex.slice(2, 4)}/${hex}`,
-            bytes,
-          );
-        },
-        close: async () => blobs.close(),
-      };
-    },
-  },
-];
+/** Blob stores the harness's blobs are copied into, and how to overwrite one behind their back. */
+const stores = durableBlobStores(() => s3, 'packs/');
 
 async function copyBlobs(to: BlobStore): Promise<void> {
   for await (const { digest } of h.blobs.list()) await to.put(await h.blobs.get(digest));
@@ -131,9 +85,9 @@ async function drainFailing(stream: Readable): Promise<{ sent: Buffer; error: un
 
 for (const { name, open } of stores) {
   describe(`streamed evidence pack [${name}]`, () => {
-    let opened: Opened | undefined;
+    let opened: OpenBlobStore | undefined;
     afterEach(() => opened?.close());
-    const depsOn = async (): Promise<AppDeps & { corrupt: Opened['corrupt'] }> => {
+    const depsOn = async (): Promise<AppDeps & { corrupt: OpenBlobStore['corrupt'] }> => {
       opened = await open();
       await copyBlobs(opened.blobs);
       return { ...h.deps, blobs: opened.blobs, corrupt: opened.corrupt };

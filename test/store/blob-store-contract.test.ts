@@ -1,13 +1,15 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { BlobStore } from '../../src/app/shared/ports.js';
 import { ClearanceError } from '../../src/domain/index.js';
-import { FileBlobStore } from '../../src/evidence/file-blob-store.js';
-import { S3BlobStore } from '../../src/evidence/s3-blob-store.js';
 import { createMemoryBlobStore } from '../fakes/memory-blob-store.js';
+import {
+  durableBlobStores,
+  type NamedBlobStore,
+  type OpenBlobStore,
+} from './durable-blob-stores.js';
 import { digestOf } from './fixtures.js';
 import { type LocalS3, startLocalS3 } from './s3-server.js';
 
@@ -17,49 +19,8 @@ beforeAll(async () => {
 });
 afterAll(() => s3?.close());
 
-/** A blob store under test, and how to corrupt what it holds behind its back. */
-interface OpenBlobStore {
-  blobs: BlobStore;
-  corrupt(digest: string, bytes: Uint8Array): Promise<void>;
-  close(): Promise<void>;
-}
-
-const implementations: { name: string; open: () => Promise<OpenBlobStore> }[] = [
-  {
-    name: 'FileBlobStore',
-    open: async () => {
-      const root = await mkdtemp(join(tmpdir(), 'clearance-blobs-'));
-      return {
-        blobs: new FileBlobStore(root),
-        corrupt: async (digest, bytes) => {
-          const hex = digest.slice('sha256:'.length);
-          await writeFile(join(root, 'sha256', hex.slice(0, 2), hex.slice(2, 4), hex), bytes);
-        },
-        close: () => rm(root, { recursive: true, force: true }),
-      };
-    },
-  },
-  {
-    name: 'S3BlobStore (s3rver)',
-    open: async () => {
-      if (!s3) throw new Error('the local S3 server did not start');
-      const local = s3;
-      const bucket = await local.bucket();
-      const blobs = new S3BlobStore(local.options(bucket, 'team-a/'));
-      return {
-        blobs,
-        corrupt: async (digest, bytes) => {
-          const hex = digest.slice('sha256:'.length);
-          await local.putRaw(
-            bucket,
-            `team-a/sha256/${hex.slice(0, 2)}/${hex.slice(2, 4)}/${hex}`,
-            bytes,
-          );
-        },
-        close: async () => blobs.close(),
-      };
-    },
-  },
+const implementations: NamedBlobStore[] = [
+  ...durableBlobStores(() => s3, 'team-a/'),
   {
     name: 'memory fake',
     open: async () => {
