@@ -16,6 +16,7 @@ import {
   requestTransition,
 } from '../../src/app/index.js';
 import type { BlobStore } from '../../src/app/shared/ports.js';
+import type { Principal } from '../../src/domain/index.js';
 import { churn, registerChurn } from './churn-fixture.js';
 import { forEachStore, people, person } from './harness.js';
 
@@ -94,6 +95,17 @@ async function requested(deps: AppDeps) {
  * Whether a write on the same model commits while the lineage read of `step` is held: it waits
  * at most `patience` for it, then releases the read either way, so nothing is left hanging.
  */
+/** A tech lead's approval (or a trainer's, posing as one) of `requestId`. */
+function approveAs(deps: AppDeps, who: Principal, requestId: string) {
+  return recordApproval(deps, who, {
+    requestId,
+    role: 'tech_lead',
+    decision: 'approve',
+    comment: 'Fine',
+    riskClass: 'low',
+  });
+}
+
 async function writesWhileLineageHeld(
   deps: AppDeps,
   hold: ReturnType<typeof holdingBlobs>,
@@ -120,14 +132,7 @@ forEachStore('lineage evidence read ahead of the write transaction', (open) => {
     const deps = { ...h.deps, blobs: hold.blobs };
     const { request, lineageDigest } = await requested(deps);
     hold.arm(lineageDigest);
-    const approve = () =>
-      recordApproval(deps, people.tech, {
-        requestId: request.id,
-        role: 'tech_lead',
-        decision: 'approve',
-        comment: 'Fine',
-        riskClass: 'low',
-      });
+    const approve = () => approveAs(deps, people.tech, request.id);
     const { committed, step } = await writesWhileLineageHeld(deps, hold, approve);
     expect(committed).toBe(true);
     expect(step).toMatchObject({ request: { status: 'approved' } });
@@ -142,14 +147,7 @@ forEachStore('lineage evidence read ahead of the write transaction', (open) => {
     // approval's transaction on kept readings ends, and the file is read ahead of another.
     const withReadings: AppDeps = { ...deps, lineageReadings: new LineageReadings() };
     hold.arm(lineageDigest);
-    const approve = () =>
-      recordApproval(withReadings, people.tech, {
-        requestId: request.id,
-        role: 'tech_lead',
-        decision: 'approve',
-        comment: 'Fine',
-        riskClass: 'low',
-      });
+    const approve = () => approveAs(withReadings, people.tech, request.id);
     const { committed, step } = await writesWhileLineageHeld(deps, hold, approve);
     expect(committed).toBe(true);
     expect(step).toMatchObject({ request: { status: 'approved' } });
@@ -161,13 +159,7 @@ forEachStore('lineage evidence read ahead of the write transaction', (open) => {
     const hold = holdingBlobs(h.deps.blobs);
     const deps = { ...h.deps, blobs: hold.blobs };
     const { request, lineageDigest } = await requested(deps);
-    await recordApproval(deps, people.tech, {
-      requestId: request.id,
-      role: 'tech_lead',
-      decision: 'approve',
-      comment: 'Fine',
-      riskClass: 'low',
-    });
+    await approveAs(deps, people.tech, request.id);
     hold.arm(lineageDigest);
     const execute = () => executeTransition(deps, people.mlops, { requestId: request.id });
     const { committed, step } = await writesWhileLineageHeld(deps, hold, execute);
@@ -179,13 +171,7 @@ forEachStore('lineage evidence read ahead of the write transaction', (open) => {
     const h = await open();
     const { request } = await requested(h.deps);
     const trainer = person('tina.trainer', 'tech_lead');
-    const refused = recordApproval(h.deps, trainer, {
-      requestId: request.id,
-      role: 'tech_lead',
-      decision: 'approve',
-      comment: 'Fine',
-      riskClass: 'low',
-    });
+    const refused = approveAs(h.deps, trainer, request.id);
     await expect(refused).rejects.toMatchObject({ code: 'forbidden' });
   });
 });
