@@ -5,12 +5,10 @@
  * test lets it, so every run after it waits.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { type BlobStore, bindUseCases, type GateRunInput } from '../../src/app/index.js';
+import type { BlobStore, GateRunInput } from '../../src/app/index.js';
 import { GateWorkerPool } from '../../src/gate-runs/index.js';
-import { buildServer } from '../../src/http/index.js';
-import { harness, people } from '../app/harness.js';
-import { testIdentity } from '../http/fixture.js';
-import { replayedRunInput, stagedDecision } from './replayed-run.js';
+import { harness } from '../app/harness.js';
+import { replayedRunInput, servedPool, stagedDecision } from './replayed-run.js';
 
 const closing: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -71,13 +69,7 @@ describe('gate run queue metrics', () => {
       },
     });
     closing.push(() => pool.close());
-    const identity = testIdentity();
-    const app = buildServer({
-      useCases: bindUseCases({ ...h.deps, gateRunner: pool }),
-      directory: identity.directory,
-      bodyLimitBytes: 1024 * 1024,
-      gateRuns: () => pool.stats(),
-    });
+    const { app, identity, dryRun } = servedPool(h, pool);
     closing.push(() => app.close());
     const scrape = async () => {
       const response = await app.inject({
@@ -103,13 +95,8 @@ describe('gate run queue metrics', () => {
     const governed = pool.run(runOf(base, 3, 'governed'));
     await expect(pool.run(runOf(base, 4, 'governed'))).rejects.toMatchObject({ code: 'busy' });
     // The advisory queue is full: a dry run through the API is refused 503 busy.
-    const dryRun = await app.inject({
-      method: 'POST',
-      url: '/api/v1/models/home-feed/versions/v1/dry-run',
-      headers: { authorization: identity.bearer(people.owner.id, 'model_owner') },
-      payload: { to: 'production' },
-    });
-    expect(dryRun.statusCode).toBe(503);
+    const refused = await dryRun();
+    expect(refused.statusCode).toBe(503);
     const busy = await scrape();
     expect(sample(busy, 'clearance_gate_runs_running')).toBe('1');
     expect(sample(busy, 'clearance_gate_runs_queued{priority="governed"}')).toBe('1');

@@ -7,17 +7,14 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   type BlobStore,
-  bindUseCases,
   type GateRunInput,
   replayDecision,
   requestTransition,
 } from '../../src/app/index.js';
 import { ClearanceError, type Principal } from '../../src/domain/index.js';
 import { type GateRunBudgets, GateWorkerPool } from '../../src/gate-runs/index.js';
-import { buildServer } from '../../src/http/index.js';
 import { addVersion, harness, people, type StoreHarness } from '../app/harness.js';
-import { testIdentity } from '../http/fixture.js';
-import { replayedRunInput, stagedDecision } from './replayed-run.js';
+import { replayedRunInput, servedPool, stagedDecision } from './replayed-run.js';
 
 const auditor: Principal = { id: 'rita.reader', kind: 'user', roles: [{ role: 'auditor' }] };
 const pools: GateWorkerPool[] = [];
@@ -259,31 +256,15 @@ describe('gate run queue', () => {
     const h = harness();
     const base = await capturedRun(h);
     const pool = poolOf(h.blobs, { advisoryQueuePerWorker: 1 });
-    const identity = testIdentity();
-    const app = buildServer({
-      useCases: bindUseCases({ ...h.deps, gateRunner: pool }),
-      directory: identity.directory,
-      bodyLimitBytes: 1024 * 1024,
-      gateRuns: () => pool.stats(),
-    });
+    const { app, dryRun } = servedPool(h, pool);
     const waiting = pool.run(runOf(base, 1, 'advisory'));
-    const response = await app.inject({
-      method: 'POST',
-      url: '/api/v1/models/home-feed/versions/v1/dry-run',
-      headers: { authorization: identity.bearer(people.owner.id, 'model_owner') },
-      payload: { to: 'production' },
-    });
+    const response = await dryRun();
     expect(response.statusCode).toBe(503);
     expect(response.headers['retry-after']).toBe('5');
     expect(response.json()).toMatchObject({ code: 'busy', status: 503 });
     expect(response.json().problems[0].fix).toContain('gateAdvisoryQueuePerWorker');
     await waiting;
-    const again = await app.inject({
-      method: 'POST',
-      url: '/api/v1/models/home-feed/versions/v1/dry-run',
-      headers: { authorization: identity.bearer(people.owner.id, 'model_owner') },
-      payload: { to: 'production' },
-    });
+    const again = await dryRun();
     expect(again.statusCode).toBe(200);
     await app.close();
   }, 120_000);

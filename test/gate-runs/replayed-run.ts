@@ -2,9 +2,17 @@
  * A real gate run's input for the pool tests: the recommender example's version staged (with any
  * extra files attached first), and the input its decision's replay hands the gate runner.
  */
-import { attachEvidence, type GateRunInput, replayDecision } from '../../src/app/index.js';
+import {
+  attachEvidence,
+  bindUseCases,
+  type GateRunInput,
+  replayDecision,
+} from '../../src/app/index.js';
 import type { Principal } from '../../src/domain/index.js';
+import type { GateWorkerPool } from '../../src/gate-runs/index.js';
+import { buildServer } from '../../src/http/index.js';
 import { addVersion, people, type StoreHarness, setupModel, toStaging } from '../app/harness.js';
+import { testIdentity } from '../http/fixture.js';
 
 const auditor: Principal = { id: 'rita.reader', kind: 'user', roles: [{ role: 'auditor' }] };
 
@@ -41,4 +49,26 @@ export async function replayedRunInput(h: StoreHarness, decisionId: string): Pro
   }
   if (captured === undefined) throw new Error('the replay ran no gates');
   return captured;
+}
+
+/**
+ * A server whose gate runs go to `pool` (its stats on /metrics), and a dry run of the staged
+ * home-feed v1 to production through it, as its model owner — an advisory run.
+ */
+export function servedPool(h: StoreHarness, pool: GateWorkerPool) {
+  const identity = testIdentity();
+  const app = buildServer({
+    useCases: bindUseCases({ ...h.deps, gateRunner: pool }),
+    directory: identity.directory,
+    bodyLimitBytes: 1024 * 1024,
+    gateRuns: () => pool.stats(),
+  });
+  const dryRun = () =>
+    app.inject({
+      method: 'POST',
+      url: '/api/v1/models/home-feed/versions/v1/dry-run',
+      headers: { authorization: identity.bearer(people.owner.id, 'model_owner') },
+      payload: { to: 'production' },
+    });
+  return { app, identity, dryRun };
 }
