@@ -74,6 +74,15 @@ export interface TestEngine {
   openDialect(): StoreDialect;
 }
 
+/** `engine`'s database (PostgreSQL only), with the search path set to `schema`. */
+export function urlInSchema(engine: TestEngine, schema: string): string {
+  const config = engine.config();
+  if (config.engine !== 'postgres') throw new Error('PostgreSQL only');
+  const url = new URL(config.url);
+  url.searchParams.set('options', `-c search_path=${schema}`);
+  return url.toString();
+}
+
 const explicitPgUrl = process.env.CLEARANCE_TEST_PG_URL;
 /** The PostgreSQL server the suites use: CLEARANCE_TEST_PG_URL, else the local default. */
 export const pgUrl = explicitPgUrl ?? 'postgres://postgres@127.0.0.1:5432/test';

@@ -9,7 +9,7 @@
 import { sql } from 'kysely';
 import { expect, it } from 'vitest';
 import { createStore } from '../../src/store/index.js';
-import { eachEngine } from './engines.js';
+import { eachEngine, urlInSchema } from './engines.js';
 
 const counterFunctions = [
   'clearance_bump_identity_epoch',
@@ -21,15 +21,6 @@ const appendFunction =
 
 eachEngine('function rights', (engine) => {
   const postgresOnly = it.runIf(engine.name === 'postgres');
-
-  /** The test file's database, with the search path set to `schema`. */
-  function urlInSchema(schema: string): string {
-    const config = engine.config();
-    if (config.engine !== 'postgres') throw new Error('PostgreSQL only');
-    const url = new URL(config.url);
-    url.searchParams.set('options', `-c search_path=${schema}`);
-    return url.toString();
-  }
 
   /** Each function of ours in `schema`: runs as its owner, its settings, whether PUBLIC may run it. */
   async function rights(schema = 'public') {
@@ -92,7 +83,10 @@ eachEngine('function rights', (engine) => {
       const { db } = engine.openDialect();
       await sql`create schema team_rights`.execute(db);
       try {
-        const store = await createStore({ engine: 'postgres', url: urlInSchema('team_rights') });
+        const store = await createStore({
+          engine: 'postgres',
+          url: urlInSchema(engine, 'team_rights'),
+        });
         await store.close();
         const theirs = await rights('team_rights');
         expect(theirs.map((f) => f.config)).toEqual(

@@ -8,20 +8,11 @@ import { sql } from 'kysely';
 import { expect, it } from 'vitest';
 import type { Store } from '../../src/app/shared/ports.js';
 import { createStore, migrationNames, openDialect } from '../../src/store/index.js';
-import { eachEngine } from './engines.js';
+import { eachEngine, urlInSchema } from './engines.js';
 import { seedVersion } from './fixtures.js';
 
 eachEngine('migrations in several schemas', (engine) => {
   const postgresOnly = it.runIf(engine.name === 'postgres');
-
-  /** The test file's database, with the search path set to `schema`. */
-  function urlInSchema(schema: string): string {
-    const config = engine.config();
-    if (config.engine !== 'postgres') throw new Error('PostgreSQL only');
-    const url = new URL(config.url);
-    url.searchParams.set('options', `-c search_path=${schema}`);
-    return url.toString();
-  }
 
   /** Opens (and so migrates) the store, writes and reads through it, and closes it. */
   async function usable(open: Promise<Store>): Promise<void> {
@@ -41,12 +32,12 @@ eachEngine('migrations in several schemas', (engine) => {
     await usable(createStore(engine.config()));
     const { db } = engine.openDialect();
     await sql`create schema team_b`.execute(db);
-    await usable(createStore({ engine: 'postgres', url: urlInSchema('team_b') }));
+    await usable(createStore({ engine: 'postgres', url: urlInSchema(engine, 'team_b') }));
 
     // Both at latest, each with its own migration tables; `public`, migrated before the
     // migrator named its schema, still opens and works.
-    await usable(createStore({ engine: 'postgres', url: urlInSchema('public') }));
-    await usable(createStore({ engine: 'postgres', url: urlInSchema('team_b') }));
+    await usable(createStore({ engine: 'postgres', url: urlInSchema(engine, 'public') }));
+    await usable(createStore({ engine: 'postgres', url: urlInSchema(engine, 'team_b') }));
     for (const schema of ['public', 'team_b']) {
       const { rows } = await sql<{ name: string }>`
         select name from ${sql.id(schema, 'kysely_migration')} order by name`.execute(db);
@@ -85,7 +76,10 @@ eachEngine('migrations in several schemas', (engine) => {
         expect(created[0]?.n).toBe(0);
 
         // The fix the message names: the search path in the URL.
-        const pinned = await createStore({ engine: 'postgres', url: urlInSchema('public') });
+        const pinned = await createStore({
+          engine: 'postgres',
+          url: urlInSchema(engine, 'public'),
+        });
         try {
           const read = await pinned.read((tx) => tx.versions.get(version.model, version.version));
           expect(read?.version).toBe(version.version);
@@ -109,7 +103,9 @@ eachEngine('migrations in several schemas', (engine) => {
       const { db } = engine.openDialect();
       await sql`create schema team_c`.execute(db);
       try {
-        await usable(createStore({ engine: 'postgres', url: urlInSchema('team_c,public') }));
+        await usable(
+          createStore({ engine: 'postgres', url: urlInSchema(engine, 'team_c,public') }),
+        );
         const { rows } = await sql<{ n: number }>`
           select count(*)::int as n from information_schema.tables
           where table_schema = 'team_c' and table_name = 'kysely_migration'`.execute(db);
@@ -144,12 +140,13 @@ eachEngine('migrations in several schemas', (engine) => {
       });
       await holding;
       let migrated = false;
-      const migrating = createStore({ engine: 'postgres', url: urlInSchema('upgrading') }).then(
-        (store) => {
-          migrated = true;
-          return store;
-        },
-      );
+      const migrating = createStore({
+        engine: 'postgres',
+        url: urlInSchema(engine, 'upgrading'),
+      }).then((store) => {
+        migrated = true;
+        return store;
+      });
       try {
         let waiting = 0;
         for (let i = 0; i < 100 && waiting === 0 && !migrated; i++) {
@@ -167,7 +164,7 @@ eachEngine('migrations in several schemas', (engine) => {
         await (await migrating).close();
         await writer.close();
       }
-      await usable(createStore({ engine: 'postgres', url: urlInSchema('upgrading') }));
+      await usable(createStore({ engine: 'postgres', url: urlInSchema(engine, 'upgrading') }));
     },
   );
 
@@ -176,9 +173,9 @@ eachEngine('migrations in several schemas', (engine) => {
     await usable(createStore(engine.config()));
     const { db } = engine.openDialect();
     await sql`create schema team_jobs`.execute(db);
-    await usable(createStore({ engine: 'postgres', url: urlInSchema('team_jobs') }));
-    const announcing = openDialect({ engine: 'postgres', url: urlInSchema('public') });
-    const listening = openDialect({ engine: 'postgres', url: urlInSchema('team_jobs') });
+    await usable(createStore({ engine: 'postgres', url: urlInSchema(engine, 'team_jobs') }));
+    const announcing = openDialect({ engine: 'postgres', url: urlInSchema(engine, 'public') });
+    const listening = openDialect({ engine: 'postgres', url: urlInSchema(engine, 'team_jobs') });
     let woken = (): void => {};
     const wake = new Promise<string>((resolve) => {
       woken = () => resolve('woken');
