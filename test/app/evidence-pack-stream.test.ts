@@ -11,7 +11,6 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { streamEvidencePack } from '../../src/app/evidence-pack/evidence-pack.js';
 import { bindEvidencePackUseCases } from '../../src/app/evidence-pack/evidence-pack-use-cases.js';
 import {
-  attachEvidence,
   type EvidencePack,
   evidencePackArchive,
   evidencePackStream,
@@ -22,15 +21,7 @@ import type { BlobStore } from '../../src/app/shared/ports.js';
 import { ClearanceError, type Principal } from '../../src/domain/index.js';
 import { durableBlobStores, type OpenBlobStore } from '../store/durable-blob-stores.js';
 import { type LocalS3, startLocalS3 } from '../store/s3-server.js';
-import {
-  addVersion,
-  type Harness,
-  harness,
-  people,
-  person,
-  refusal,
-  setupModel,
-} from './harness.js';
+import { addVersion, type Harness, harness, person, refusal, setupModel } from './harness.js';
 
 const model = 'credit-risk-pd';
 const auditor = person('ada.auditor', 'auditor');
@@ -50,12 +41,8 @@ beforeAll(async () => {
   s3 = await startLocalS3();
   h = harness();
   await setupModel(h, 'credit-risk', model, 'regulated');
-  await addVersion(h, { model, version, dir: 'credit-risk/baseline' });
-  await attachEvidence(h.deps, people.ci, {
-    model,
-    version,
-    files: [{ path: 'weights.bin', bytes: weights }],
-  });
+  const extra = [{ path: 'weights.bin', bytes: weights }];
+  await addVersion(h, { model, version, dir: 'credit-risk/baseline', extra });
 }, 60_000);
 afterAll(() => s3?.close());
 

@@ -242,10 +242,16 @@ export async function setupModel(
   return policy;
 }
 
-/** Registers a version (lineage from the directory) and attaches every file in it. */
+/** Registers a version (lineage from the directory) and attaches every file in it, and `extra`. */
 export async function addVersion(
   h: StoreHarness,
-  input: { model: string; version: string; dir: string; by?: Principal },
+  input: {
+    model: string;
+    version: string;
+    dir: string;
+    by?: Principal;
+    extra?: { path: string; bytes: Uint8Array }[];
+  },
 ) {
   const by = input.by ?? people.ci;
   const artifactDigest = `sha256:${createHash('sha256').update(input.version).digest('hex')}`;
@@ -259,7 +265,7 @@ export async function addVersion(
   await attachEvidence(h.deps, by, {
     model: input.model,
     version: input.version,
-    files: evidenceFiles(input.dir),
+    files: [...evidenceFiles(input.dir), ...(input.extra ?? [])],
   });
 }
 

@@ -8,9 +8,9 @@ import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { attachEvidence, readEvidencePackArchive } from '../../src/app/index.js';
+import { readEvidencePackArchive } from '../../src/app/index.js';
 import type { BlobStore } from '../../src/app/shared/ports.js';
-import { addVersion, type Harness, harness, people, setupModel } from '../app/harness.js';
+import { addVersion, type Harness, harness, setupModel } from '../app/harness.js';
 import { createMemoryBlobStore } from '../fakes/memory-blob-store.js';
 import { testIdentity } from './fixture.js';
 import { serveHarness } from './serve-harness.js';
@@ -27,12 +27,8 @@ const servers: FastifyInstance[] = [];
 beforeAll(async () => {
   h = harness();
   await setupModel(h, 'credit-risk', model, 'regulated');
-  await addVersion(h, { model, version, dir: 'credit-risk/baseline' });
-  await attachEvidence(h.deps, people.ci, {
-    model,
-    version,
-    files: [{ path: 'weights.bin', bytes: weights }],
-  });
+  const extra = [{ path: 'weights.bin', bytes: weights }];
+  await addVersion(h, { model, version, dir: 'credit-risk/baseline', extra });
 }, 60_000);
 afterEach(async () => {
   for (const server of servers.splice(0)) await server.close();
