@@ -6,7 +6,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   backtestPolicy,
-  bindUseCases,
   registerModel,
   registerPolicy,
   registerVersion,
@@ -14,9 +13,9 @@ import {
 } from '../../src/app/index.js';
 import type { EvidenceRecord } from '../../src/domain/index.js';
 import { type GateRunBudgets, GateWorkerPool } from '../../src/gate-runs/index.js';
-import { buildServer } from '../../src/http/index.js';
 import { harness, people, type StoreHarness } from '../app/harness.js';
-import { stubServer, testIdentity } from '../http/fixture.js';
+import { stubServer } from '../http/fixture.js';
+import { servedPool } from './replayed-run.js';
 
 const model = 'budgeted';
 const policy = `apiVersion: clearance/v1
@@ -147,13 +146,7 @@ describe('GateWorkerPool', () => {
     const h = harness();
     const pool = poolFor(h, { timeBudgetSeconds: 0.001 });
     await setUp(h, '1', [{ path: 'predictions.csv', bytes: predictionsCsv(200_000) }]);
-    const identity = testIdentity();
-    const app = buildServer({
-      useCases: bindUseCases({ ...h.deps, gateRunner: pool }),
-      directory: identity.directory,
-      bodyLimitBytes: 1024 * 1024,
-      gateRuns: () => pool.stats(),
-    });
+    const { app, identity } = servedPool(h, pool);
     const response = await app.inject({
       method: 'POST',
       url: '/api/v1/requests',
