@@ -8,7 +8,7 @@ import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, sep } from 'node:path';
 import { sql } from 'kysely';
-import { afterEach } from 'vitest';
+import { afterAll, afterEach } from 'vitest';
 import {
   attachEvidence,
   controlRollout,
@@ -31,7 +31,12 @@ import { createStore, openDialect, type StoreConfig } from '../../src/store/inde
 import { type FixedClock, fixedClock, sequentialIds } from '../fakes/fixed-clock.js';
 import { createInMemoryStore, type InMemoryStore } from '../fakes/in-memory-store.js';
 import { createMemoryBlobStore, type MemoryBlobStore } from '../fakes/memory-blob-store.js';
-import { describeEachEngine, type EngineName, freshPostgresDatabase } from '../store/engines.js';
+import {
+  describeEachEngine,
+  type EngineName,
+  freshPostgresDatabase,
+  freshSqliteFile,
+} from '../store/engines.js';
 
 export const examplesDir = join(import.meta.dirname, '..', '..', 'examples');
 
@@ -101,22 +106,18 @@ export function forEachStore(
     if (!available)
       return suite(() => Promise.reject(new Error(`${engine} is not available`)), engine);
     const cleanups: (() => Promise<void>)[] = [];
+    // PostgreSQL databases are dropped together after the file: each DROP DATABASE waits for a
+    // checkpoint, and drops at once share one where a drop per test paid one each (seconds
+    // under load).
+    const drops: (() => Promise<void>)[] = [];
     afterEach(async () => {
-      // Close stores, then drop databases, then delete directories; one failure skips none.
-      const results = [];
-      for (const cleanup of cleanups.splice(0).reverse())
-        results.push(
-          await cleanup().then(
-            () => undefined,
-            (error: unknown) => error,
-          ),
-        );
-      const failed = results.filter((r) => r !== undefined);
-      if (failed.length > 0) throw new AggregateError(failed, 'store clean-up failed');
+      // Close stores, then delete directories; one failure skips none.
+      await settleAll(cleanups.splice(0).reverse(), false);
     });
+    afterAll(() => settleAll(drops.splice(0), true));
     const open = async (): Promise<StoreHarness> => {
       if (engine === 'memory') return harness();
-      return liveHarness(engine, cleanups);
+      return liveHarness(engine, { cleanups, drops });
     };
     suite(open, engine);
   });
@@ -124,18 +125,37 @@ export function forEachStore(
 
 const anyEngine = (_name: EngineName): _name is EngineName => true;
 
+/**
+ * Runs every clean-up, in order or (`atOnce`) eight at a time — a connection each, well inside
+ * the server's connection limit — then fails with all that failed.
+ */
+async function settleAll(cleanups: (() => Promise<void>)[], atOnce: boolean): Promise<void> {
+  const settle = (cleanup: () => Promise<void>) =>
+    cleanup().then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+  const results = [];
+  const width = atOnce ? 8 : 1;
+  for (let i = 0; i < cleanups.length; i += width)
+    results.push(...(await Promise.all(cleanups.slice(i, i + width).map(settle))));
+  const failed = results.filter((r) => r !== undefined);
+  if (failed.length > 0) throw new AggregateError(failed, 'store clean-up failed');
+}
+
 async function liveHarness(
   engine: 'sqlite' | 'postgres',
-  cleanups: (() => Promise<void>)[],
+  { cleanups, drops }: { cleanups: (() => Promise<void>)[]; drops: (() => Promise<void>)[] },
 ): Promise<StoreHarness> {
   const dir = mkdtempSync(join(tmpdir(), 'clearance-app-'));
   cleanups.push(() => rm(dir, { recursive: true, force: true }));
   let config: StoreConfig;
   if (engine === 'sqlite') {
     config = { engine: 'sqlite', file: join(dir, 'clearance.db') };
+    await freshSqliteFile(config.file);
   } else {
     const database = await freshPostgresDatabase();
-    cleanups.push(() => database.drop());
+    drops.push(() => database.drop());
     config = { engine: 'postgres', url: database.url };
   }
   const store = await createStore(config);
