@@ -8,7 +8,9 @@ import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import {
+  aliasNameProblem,
   ClearanceError,
+  foldedAlias,
   type Problem,
   routingRuleSchema,
   uploadChargePerFile,
@@ -685,7 +687,11 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
     });
     throw new ClearanceError('invalid_input', 'The configuration is invalid.', { problems });
   }
-  const problems = [...portProblems(result.data), ...notificationProblems(result.data)];
+  const problems = [
+    ...portProblems(result.data),
+    ...notificationProblems(result.data),
+    ...governedAliasProblems(result.data),
+  ];
   if (problems.length > 0) {
     throw new ClearanceError('invalid_input', 'The configuration is invalid.', { problems });
   }
@@ -778,6 +784,39 @@ function notificationProblems(config: z.infer<typeof configSchema>): Problem[] {
         fix: `Use some of: ${[...addressClasses].join(', ')}.`,
       });
     }
+  }
+  return problems;
+}
+
+/**
+ * Governed aliases MLflow would take as alias names, each in its folded form (lower case, NFKC)
+ * and once: the MLflow routes match what is asked against the configured spelling, and refuse
+ * other spellings naming it (ADR 038, 044), so a configured `Production` could never be set, and
+ * `production,Production` would be one alias twice.
+ */
+function governedAliasProblems(config: Pick<Config, 'mlflowGovernedAliases'>): Problem[] {
+  const problems: Problem[] = [];
+  const seen = new Map<string, string>();
+  for (const alias of governedAliases(config)) {
+    const folded = foldedAlias(alias);
+    const refused = aliasNameProblem(alias);
+    if (refused !== undefined)
+      problems.push({
+        message: `mlflowGovernedAliases: ${refused} MLflow refuses it as an alias name.`,
+        fix: "Name governed aliases with letters, digits, _ and -, up to 255 characters, other than 'latest' and 'v<number>' (CLEARANCE_MLFLOW_GOVERNED_ALIASES or mlflowGovernedAliases in the config file).",
+      });
+    else if (folded !== alias)
+      problems.push({
+        message: `mlflowGovernedAliases: '${alias}' is not in lower case; every other spelling of a governed alias is refused, so it must be configured in its folded form.`,
+        fix: `Write it as '${folded}' in mlflowGovernedAliases (or CLEARANCE_MLFLOW_GOVERNED_ALIASES).`,
+      });
+    const first = seen.get(folded);
+    if (first !== undefined)
+      problems.push({
+        message: `mlflowGovernedAliases: '${alias}' is '${first}' again (the same alias in any case).`,
+        fix: `Give '${folded}' once in mlflowGovernedAliases (or CLEARANCE_MLFLOW_GOVERNED_ALIASES).`,
+      });
+    else seen.set(folded, alias);
   }
   return problems;
 }

@@ -14,6 +14,7 @@ export * from './lineage-digest.js';
 export * from './linear-regex.js';
 export * from './media-type.js';
 export * from './metrics.js';
+export * from './mlflow-alias-name.js';
 export * from './notification-events.js';
 export * from './notification-links.js';
 export * from './notification-routing.js';

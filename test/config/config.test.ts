@@ -68,6 +68,44 @@ describe('loadConfig', () => {
   });
 });
 
+describe('the governed MLflow aliases', () => {
+  const problemsOf = (aliases: string) => {
+    try {
+      loadConfig({ env: { CLEARANCE_MLFLOW_GOVERNED_ALIASES: aliases } });
+      return [];
+    } catch (error) {
+      return (error as { problems: { message: string; fix: string }[] }).problems;
+    }
+  };
+
+  it('takes lower-case alias names MLflow takes, each once', () => {
+    expect(problemsOf('production,champion,blue-green_2')).toEqual([]);
+    const config = loadConfig({ env: { CLEARANCE_MLFLOW_GOVERNED_ALIASES: 'prod , canary' } });
+    expect(config.mlflowGovernedAliases).toBe('prod , canary');
+  });
+
+  it('refuses one MLflow refuses, one not in folded form, and one given twice, naming the fix', () => {
+    const problems = problemsOf(`latest,V7,Production,champion,CHAMPION,${'a'.repeat(256)}`);
+    expect(problems.map((p) => p.message)).toEqual([
+      "mlflowGovernedAliases: Alias name 'latest' is reserved for lookups. MLflow refuses it as an alias name.",
+      "mlflowGovernedAliases: Alias name 'V7' is reserved for lookups. MLflow refuses it as an alias name.",
+      "mlflowGovernedAliases: 'Production' is not in lower case; every other spelling of a governed alias is refused, so it must be configured in its folded form.",
+      "mlflowGovernedAliases: 'CHAMPION' is not in lower case; every other spelling of a governed alias is refused, so it must be configured in its folded form.",
+      "mlflowGovernedAliases: 'CHAMPION' is 'champion' again (the same alias in any case).",
+      `mlflowGovernedAliases: Alias name '${'a'.repeat(256)}' is longer than 255 characters. MLflow refuses it as an alias name.`,
+    ]);
+    expect(problems[2]?.fix).toBe(
+      "Write it as 'production' in mlflowGovernedAliases (or CLEARANCE_MLFLOW_GOVERNED_ALIASES).",
+    );
+    expect(problems[4]?.fix).toContain("Give 'champion' once");
+    expect(problems[0]?.fix).toContain("other than 'latest' and 'v<number>'");
+    // The list's own shape is still checked first.
+    expect(problemsOf('prod;canary').map((p) => p.message)).toEqual([
+      'mlflowGovernedAliases: a comma-separated list of aliases',
+    ]);
+  });
+});
+
 describe('the port', () => {
   it('refuses a port HTTP clients will not connect to, naming the fix', () => {
     try {

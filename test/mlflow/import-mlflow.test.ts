@@ -539,6 +539,58 @@ describe.each(engines)('clearance import mlflow [%s]', (engine) => {
     expect(db.versions.get('churn')).toHaveLength(0);
   });
 
+  it('refuses a model past the metadata limits whole, listing each excess, and imports the rest', async () => {
+    const at = await install(engine);
+    const tags = (n: number) =>
+      Object.fromEntries(Array.from({ length: n }, (_, i) => [`k${i}`, `v${i}`]));
+    const server = await fake([
+      {
+        name: 'crowded',
+        // The clearance.* views and the governed aliases, in any spelling, do not count.
+        tags: { ...tags(3), 'clearance.policy': 'x' },
+        aliases: { a: '1', b: '1', c: '2', Production: '2', prоduction: '1' },
+        versions: [
+          { version: '1', tags: tags(2) },
+          { version: '2', tags: tags(4) },
+        ],
+      },
+      { name: 'roomy', tags: tags(2), aliases: { a: '1', b: '1' }, versions: [{ version: '1' }] },
+    ]);
+    const env = {
+      CLEARANCE_MAX_TAGS_PER_REGISTERED_MODEL: '2',
+      CLEARANCE_MAX_TAGS_PER_MODEL_VERSION: '3',
+      CLEARANCE_MAX_ALIASES_PER_REGISTERED_MODEL: '2',
+    };
+    const dry = await runCli(importArgs(at, server, '--dry-run', '--format', 'json'), { env });
+    const planned = JSON.parse(dry.stdout);
+    expect(planned.models).toStrictEqual({ created: 1, updated: 0, unchanged: 0, failed: 1 });
+
+    const run = await runCli(importArgs(at, server), { env });
+    expect(run.status).toBe(1);
+    expect(run.stdout).toContain(
+      "failed crowded: Registered model crowded holds more MLflow metadata than Clearance allows: tags 3 (maxTagsPerRegisteredModel is 2); version 2's tags 4 (maxTagsPerModelVersion is 3); plain aliases 3 (maxAliasesPerRegisteredModel is 2). Nothing of it was imported. Remove tags or aliases it no longer needs in MLflow, or raise maxTagsPerRegisteredModel, maxTagsPerModelVersion, maxAliasesPerRegisteredModel for Clearance, and run the import again.",
+    );
+    const db = await stored(at, ['crowded', 'roomy']);
+    expect(db.versions.get('crowded')).toHaveLength(0);
+    expect(db.entries.filter((e) => e.subject.id.startsWith('crowded'))).toEqual([]);
+    expect(db.metadata.get('roomy')).toMatchObject({
+      tags: tags(2),
+      aliases: [
+        { alias: 'a', version: '1' },
+        { alias: 'b', version: '1' },
+      ],
+    });
+
+    // Within the limits (the defaults), it is imported, the look-alike alias left out.
+    const again = await runCli(importArgs(at, server));
+    expect(again.stderr).toBe('');
+    expect(again.status).toBe(0);
+    const view = await mlflowView(at, 'crowded');
+    expect(view.aliases).toStrictEqual({ a: '1', b: '1', c: '2' });
+    expect(Object.keys(view.versions['2']?.tags ?? {})).toHaveLength(4);
+    await expectVerified(at);
+  });
+
   it('takes the version holding --production-alias as the baseline (the MLflow 3.x workflow)', async () => {
     const at = await install(engine);
     const server = await fake([

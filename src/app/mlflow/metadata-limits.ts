@@ -121,3 +121,39 @@ export async function assertAliasRoom(
     max,
   });
 }
+
+/**
+ * An MLflow import (`clearance import mlflow`) holds to the same limits: a model whose MLflow
+ * metadata exceeds any of them is refused whole, before anything of it is written, the refusal
+ * listing every excess (ADR 044). A partial copy (some tags, not others) would not be MLflow's.
+ */
+export function assertImportFits(
+  deps: AppDeps,
+  input: {
+    model: string;
+    counts: {
+      modelTags: number;
+      versionTags: readonly { version: string; count: number }[];
+      aliases: number;
+    };
+  },
+): void {
+  const limits = limitsOf(deps);
+  const { model, counts } = input;
+  const over: string[] = [];
+  const keys = new Set<string>();
+  const excess = (what: string, count: number, limit: Limit) => {
+    if (count <= limits[limit]) return;
+    over.push(`${what} ${count} (${configKey[limit]} is ${limits[limit]})`);
+    keys.add(configKey[limit]);
+  };
+  excess('tags', counts.modelTags, 'tagsPerModel');
+  for (const v of counts.versionTags)
+    excess(`version ${v.version}'s tags`, v.count, 'tagsPerVersion');
+  excess('plain aliases', counts.aliases, 'aliasesPerModel');
+  if (over.length === 0) return;
+  const shown = over.length > 6 ? [...over.slice(0, 5), `${over.length - 5} more`] : over;
+  const message = `Registered model ${model} holds more MLflow metadata than Clearance allows: ${shown.join('; ')}. Nothing of it was imported.`;
+  const fix = `Remove tags or aliases it no longer needs in MLflow, or raise ${[...keys].join(', ')} for Clearance, and run the import again.`;
+  throw new ClearanceError('invalid_input', message, { problems: [{ message, fix }] });
+}

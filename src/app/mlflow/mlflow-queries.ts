@@ -6,6 +6,7 @@ import { invalidInput, type Model, type Principal, type VersionView } from '../.
 import { getModel, getServing, getVersion, listModels, listVersions } from '../registry/queries.js';
 import type { AppDeps, MlflowSettings } from '../shared/app-deps.js';
 import { type ReadCache, readCache } from '../shared/read-cache.js';
+import { governedAliasOf } from './mlflow-aliases.js';
 import { assertFilter } from './mlflow-input.js';
 import {
   latestPerStage,
@@ -206,6 +207,15 @@ export async function getVersionByAlias(
   const stored = await storedMetadata(deps, input.name);
   const aliases = await aliasesOf(deps, principal, input.name, stored);
   const found = aliases.find((a) => a.alias === input.alias);
+  const governed = governedAliasOf(input.alias, settingsOf(deps).governedAliases);
+  if (governed !== undefined && governed !== input.alias) {
+    // Set before such spellings were refused (ADR 038, 044): a deployment tool asking for it
+    // reads a governed name, so it is not resolved, but it is kept (listed) until someone removes it.
+    throw invalidInput(
+      `Alias ${input.alias} of model ${input.name} reads as the governed alias '${governed}' but ${found ? `is a plain alias on version ${found.version}, set before such spellings were refused` : 'is not it'}; it is not resolved.`,
+      `Ask for '${governed}' (the production version)${found ? `, and delete '${input.alias}' with DELETE registered-models/alias` : ''}.`,
+    );
+  }
   if (!found) {
     // MLflow's store answers INVALID_PARAMETER_VALUE here, not RESOURCE_DOES_NOT_EXIST.
     throw invalidInput(

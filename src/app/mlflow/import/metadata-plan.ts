@@ -97,9 +97,7 @@ function aliasChanges(
 ): MetadataChange[] {
   const versions = new Set(stored.versions.map((v) => v.version));
   const wanted = new Map(
-    model.aliases
-      .filter((a) => governedAliasOf(a.alias, governed) === undefined && versions.has(a.version))
-      .map((a) => [a.alias, a.version]),
+    plainAliases(model, { versions, governed }).map((a) => [a.alias, a.version]),
   );
   const current = new Map(stored.aliases.map((a) => [a.alias, a.version]));
   const names = [...new Set([...current.keys(), ...wanted.keys()])].sort(byKey);
@@ -109,6 +107,43 @@ function aliasChanges(
   });
 }
 
+/** MLflow's plain aliases on `versions`; governed ones, in any spelling, follow production. */
+function plainAliases(
+  model: MlflowRegisteredModel,
+  input: { versions: ReadonlySet<string>; governed: readonly string[] },
+) {
+  return model.aliases.filter(
+    (a) => governedAliasOf(a.alias, input.governed) === undefined && input.versions.has(a.version),
+  );
+}
+
+/** The model's own tags; its `clearance.*` views are derived from Clearance's records. */
+const storableModelTags = (model: MlflowRegisteredModel): Record<string, string> =>
+  Object.fromEntries(
+    model.tags.filter((t) => !t.key.startsWith('clearance.')).map((t) => [t.key, t.value]),
+  );
+
+/**
+ * How much an import would have the model hold, counted as the MLflow metadata limits count
+ * (ADR 037): its own tags, each version's tags, its plain aliases on the versions MLflow lists.
+ */
+export function importedMetadataCounts(input: {
+  model: MlflowRegisteredModel;
+  versions: readonly MlflowModelVersion[];
+  governedAliases: readonly string[];
+}): { modelTags: number; versionTags: { version: string; count: number }[]; aliases: number } {
+  const versions = new Set(input.versions.map((v) => v.version));
+  const governed = input.governedAliases;
+  return {
+    modelTags: Object.keys(storableModelTags(input.model)).length,
+    versionTags: input.versions.map((v) => ({
+      version: v.version,
+      count: Object.keys(tagObject(v.tags)).length,
+    })),
+    aliases: new Set(plainAliases(input.model, { versions, governed }).map((a) => a.alias)).size,
+  };
+}
+
 export function planMetadataChanges(input: {
   stored: StoredMlflowMetadata;
   model: MlflowRegisteredModel;
@@ -116,9 +151,7 @@ export function planMetadataChanges(input: {
   governedAliases: readonly string[];
 }): MetadataChange[] {
   const { stored, model } = input;
-  const modelTags = Object.fromEntries(
-    model.tags.filter((t) => !t.key.startsWith('clearance.')).map((t) => [t.key, t.value]),
-  );
+  const modelTags = storableModelTags(model);
   const changes: MetadataChange[] = tagChanges(stored.tags, modelTags).map((t) => ({
     kind: 'model.tag',
     ...t,

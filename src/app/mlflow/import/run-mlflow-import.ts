@@ -10,6 +10,8 @@
 import { isClearanceError, type Principal } from '../../../domain/index.js';
 import { type ParsedPolicyText, parsePolicyText } from '../../registry/register-policy.js';
 import type { AppDeps } from '../../shared/app-deps.js';
+import { assertImportFits } from '../metadata-limits.js';
+import { settingsOf } from '../mlflow-queries.js';
 import { syncMlflowMetadata } from './import-mlflow-metadata.js';
 import { importMlflowModel, type ModelOutcome } from './import-mlflow-model.js';
 import {
@@ -17,6 +19,7 @@ import {
   knownVersionStates,
   type VersionImport,
 } from './import-mlflow-version.js';
+import { importedMetadataCounts } from './metadata-plan.js';
 import type { MlflowModelVersion, MlflowRegisteredModel, MlflowSource } from './mlflow-records.js';
 import { baselineOf, compareVersionNumbers, stateForStage } from './stage-mapping.js';
 
@@ -101,14 +104,19 @@ function record(summary: MlflowImportSummary, object: ImportedObject): void {
 /** The model's outcome, or undefined when it was refused (its versions are then left alone). */
 async function importModel(
   ctx: RunContext,
-  model: MlflowRegisteredModel,
+  input: { model: MlflowRegisteredModel; versions: readonly MlflowModelVersion[] },
 ): Promise<ModelOutcome | undefined> {
+  const { model, versions } = input;
   let outcome: ModelOutcome | undefined;
   const register =
     ctx.policy && ctx.input.ownerTeam !== undefined
       ? { policy: ctx.policy, ownerTeam: ctx.input.ownerTeam }
       : undefined;
   const refusal = await refusalOf(async () => {
+    // Before anything of the model is written: its versions' registration tags are stored too.
+    const governedAliases = settingsOf(ctx.deps).governedAliases;
+    const counts = importedMetadataCounts({ model, versions, governedAliases });
+    assertImportFits(ctx.deps, { model: model.name, counts });
     outcome = await importMlflowModel(ctx.deps, ctx.principal, {
       source: ctx.input.source.url,
       model,
@@ -139,11 +147,14 @@ function plannedForNewModel(ctx: RunContext, v: MlflowModelVersion, baseline: bo
 /** The model's versions as MLflow has them, each imported unless Clearance has it. */
 async function importVersions(
   ctx: RunContext,
-  input: { model: string; created: boolean; progress: (fraction: number) => void },
-): Promise<MlflowModelVersion[]> {
-  const versions: MlflowModelVersion[] = [];
-  for await (const v of ctx.input.source.versions(input.model)) versions.push(v);
-  versions.sort((a, b) => compareVersionNumbers(a.version, b.version));
+  input: {
+    model: string;
+    versions: readonly MlflowModelVersion[];
+    created: boolean;
+    progress: (fraction: number) => void;
+  },
+): Promise<void> {
+  const { versions } = input;
   const baseline = baselineOf(versions, ctx.input.productionAlias);
   const known = input.created
     ? new Map<string, string>()
@@ -180,7 +191,13 @@ async function importVersions(
       ctx.summary.baselines.push(id);
     input.progress((i + 1) / versions.length);
   }
-  return versions;
+}
+
+/** The model's versions as MLflow lists them, in version order. */
+async function versionsOf(ctx: RunContext, model: string): Promise<MlflowModelVersion[]> {
+  const versions: MlflowModelVersion[] = [];
+  for await (const v of ctx.input.source.versions(model)) versions.push(v);
+  return versions.sort((a, b) => compareVersionNumbers(a.version, b.version));
 }
 
 /**
@@ -225,11 +242,13 @@ export async function runMlflowImport(
   const progress = input.onProgress ?? (() => {});
   progress(0, models.length);
   for (const [i, model] of models.entries()) {
-    const outcome = await importModel(ctx, model);
+    const versions = await versionsOf(ctx, model.name);
+    const outcome = await importModel(ctx, { model, versions });
     if (outcome !== undefined) {
       const created = outcome === 'created';
-      const versions = await importVersions(ctx, {
+      await importVersions(ctx, {
         model: model.name,
+        versions,
         created,
         progress: (fraction) => progress(i + fraction, models.length),
       });
