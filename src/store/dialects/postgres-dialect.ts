@@ -188,11 +188,10 @@ export function postgresDialect(options: PostgresOptions): StoreDialect {
     dataVersionStatements: () => [
       'create table data_version (id integer primary key, version bigint not null)',
       'insert into data_version (id, version) values (1, 0)',
-      countCommitFunction,
-      pinSearchPath('clearance_count_commit'),
-      ownerRights('clearance_count_commit'),
+      ...countCommitFunctionStatements,
       countCommitsOnEveryTable,
     ],
+    countCommitOnceStatements: () => [...countCommitFunctionStatements],
     dropDataVersionStatements: () => [
       dropCountCommitsOnEveryTable,
       'drop table data_version',
@@ -380,21 +379,35 @@ const readDataVersion = {
 } as const;
 
 /**
- * The bump, run by each table's deferred trigger at commit: once per transaction (a setting local
- * to the transaction remembers it), so a transaction writing many rows bumps once, and the row
- * lock on `data_version` is held only from its commit's start to its end, never across the work
- * of the transaction. The new value and the transaction's rows become visible together.
+ * The bump, run by each table's deferred trigger at commit: once per transaction, so a
+ * transaction writing many rows bumps once, and the row lock on `data_version` is held only from
+ * its commit's start to its end, never across the work of the transaction. The new value and the
+ * transaction's rows become visible together. "Once" is told by the row itself (ADR 043): after
+ * the bump the row version this transaction sees is its own, its `xmin` the transaction's id, a
+ * mark only a writer of `data_version` can make (the runtime role may only read it, ADR 036). A
+ * session setting, which marked it before, any session could set first and keep its commit from
+ * being counted. Each further row of the transaction costs a primary-key read that updates
+ * nothing. A bump fired inside a savepoint (`SET CONSTRAINTS … IMMEDIATE` there) has the
+ * savepoint's id as its `xmin` and counts again: more bumps, never fewer.
  */
 const countCommitFunction = `create or replace function clearance_count_commit()
 returns trigger language plpgsql as $$
 begin
-  if current_setting('clearance.commit_counted', true) is distinct from 'on' then
-    perform set_config('clearance.commit_counted', 'on', true);
-    update data_version set version = version + 1 where id = 1;
-  end if;
+  update data_version set version = version + 1
+    where id = 1 and xmin <> pg_current_xact_id()::xid;
   return null;
 end;
 $$`;
+
+/**
+ * The bump function with the search path and the owner's rights every `create or replace` of it
+ * needs again (migrations 0018 and 0026). Repeatable.
+ */
+const countCommitFunctionStatements = [
+  countCommitFunction,
+  pinSearchPath('clearance_count_commit'),
+  ownerRights('clearance_count_commit'),
+];
 
 /** \`countCommitsStatements\` for every table there is (but Kysely's own and the counter). */
 const countCommitsOnEveryTable = `do $$

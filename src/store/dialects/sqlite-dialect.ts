@@ -173,6 +173,7 @@ export function sqliteDialect(options: SqliteOptions): StoreDialect {
     // `PRAGMA data_version` counts every commit already.
     countCommitsStatements: () => [],
     dataVersionStatements: () => [],
+    countCommitOnceStatements: () => [],
     dropDataVersionStatements: () => [],
     // A migration's statement may change every page of a large table, and its journal would
     // hold a copy of each: on disk, as SQLite's default has it.

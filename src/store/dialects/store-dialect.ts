@@ -78,6 +78,13 @@ export interface StoreDialect {
    * (PostgreSQL: the `data_version` row and the bump function); none on SQLite.
    */
   dataVersionStatements(): string[];
+  /**
+   * Statements that re-create the bump function of `dataVersionStatements` (migration 0026, ADR
+   * 043; PostgreSQL: its source, search path and owner's rights), which tells "bumped already in
+   * this transaction" by the `data_version` row's `xmin` rather than by a setting any session
+   * may set. Repeatable. SQLite: none.
+   */
+  countCommitOnceStatements(): string[];
   /** Statements that undo `dataVersionStatements` and every table's trigger, for rewinding migrations. */
   dropDataVersionStatements(): string[];
   /**
