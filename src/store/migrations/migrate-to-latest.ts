@@ -25,6 +25,7 @@ import { governedPathIndexes } from './0022-governed-path-indexes.js';
 import { triggerSearchPathTempLast } from './0023-trigger-search-path-temp-last.js';
 import { appendOnlyKeys } from './0024-append-only-keys.js';
 import { counterFunctionsOwnerRights } from './0025-counter-functions-owner-rights.js';
+import { roleHolderIndex } from './0026-role-holder-index.js';
 import type { MigrationFactory } from './migration-context.js';
 
 const migrations: Record<string, MigrationFactory> = {
@@ -53,6 +54,7 @@ const migrations: Record<string, MigrationFactory> = {
   '0023-trigger-search-path-temp-last': triggerSearchPathTempLast,
   '0024-append-only-keys': appendOnlyKeys,
   '0025-counter-functions-owner-rights': counterFunctionsOwnerRights,
+  '0026-role-holder-index': roleHolderIndex,
 };
 
 /** Migration names in order; a test template database is keyed by them. */
