@@ -83,6 +83,18 @@ function targetModule(file: string, specifier: string): string | undefined {
 }
 
 /**
+ * The folders that belong to a root file (`compose/` to `compose.ts`, `config/` to `config.ts`):
+ * the one named by an import that reaches into either, or undefined.
+ */
+function innerFolderOf(file: string, specifier: string): string | undefined {
+  if (!specifier.startsWith('.')) return undefined;
+  const target = relative(srcRoot, join(file, '..', specifier)).split('/');
+  return target.length > 1 && (target[0] === 'compose' || target[0] === 'config')
+    ? target[0]
+    : undefined;
+}
+
+/**
  * Inside app/, each capability has a folder (DESIGN.md §3). They form layers too: a folder may
  * import `shared/` and the folders listed here, never one that imports it back, so no cycle can
  * form. `app/index.ts` and `app/use-cases.ts` sit above them all. `shared/app-deps.ts` is the one
@@ -172,6 +184,23 @@ describe('architecture', () => {
       }
     }
     expect(violations).toEqual([]);
+  });
+
+  it('keeps compose/ and config/ behind compose.ts and config.ts, their one public face', () => {
+    const violations: string[] = [];
+    for (const file of files) {
+      for (const specifier of importsOf(file)) {
+        const inner = innerFolderOf(file, specifier);
+        if (inner === undefined) continue;
+        const insideOrRoot = moduleOf(file) === inner;
+        if (!insideOrRoot) violations.push(`${relative(srcRoot, file)} imports ${specifier}`);
+      }
+    }
+    expect(violations).toEqual([]);
+    // The checker itself: the CLI reaching past compose.ts is flagged, compose.ts itself is not.
+    const cli = join(srcRoot, 'cli', 'x.ts');
+    expect(innerFolderOf(cli, '../compose/uuid-v7.js')).toBe('compose');
+    expect(innerFolderOf(cli, '../compose.js')).toBeUndefined();
   });
 
   it('keeps pure modules free of I/O and edge libraries', () => {

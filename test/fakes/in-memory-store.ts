@@ -456,6 +456,19 @@ function identityRepo(s: MemoryState): Pick<Repositories, 'identity'> {
             g.model === undefined ? { role: g.role } : { role: g.role, model: g.model },
           ),
       listRoleGrants: async () => [...s.roleGrants].sort(grantOrder).map(copy),
+      holdersOfRoles: async ({ roles, model }) =>
+        s.roleGrants
+          .filter((g) => roles.includes(g.role) && (g.model === undefined || g.model === model))
+          .sort(grantOrder)
+          .map((g) => {
+            const user = s.users.get(g.userId);
+            return {
+              userId: g.userId,
+              role: g.role,
+              ...(user?.displayName ? { displayName: user.displayName } : {}),
+              ...(user?.disabledAt === undefined ? {} : { disabledAt: user.disabledAt }),
+            };
+          }),
       insertToken: async (token) => {
         if (!s.users.has(token.userId)) throw new Error(`unknown user ${token.userId}`);
         if (s.tokens.has(token.id)) throw conflict(`API token ${token.id} exists.`, 'Retry.');

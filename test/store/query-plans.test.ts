@@ -8,9 +8,10 @@
  */
 import { CompiledQuery, type QueryResult } from 'kysely';
 import { afterEach, expect, it, vi } from 'vitest';
-import { bindUseCases, hotReads, registerVersion } from '../../src/app/index.js';
+import { bindUseCases, hotReads, registerVersion, type Store } from '../../src/app/index.js';
 import { openDialect, type StoreConfig } from '../../src/store/index.js';
 import { addVersion, forEachStore, people, person, setupModel, toStaging } from '../app/harness.js';
+import { at } from './fixtures.js';
 
 /** The tables that grow with the registry: no statement of the hot paths may scan them whole. */
 const growing = [
@@ -134,6 +135,14 @@ const governedReads = [
     // PostgreSQL's generic plan read every state of the model to keep the production one.
     unfiltered: true,
   },
+  {
+    what: 'the holders of the roles a request awaits',
+    sql: /from "role_bindings" left join "users"/,
+    table: 'role_bindings',
+    // It read every binding of the registry (listRoleGrants) and a user per binding kept.
+    keys: ['role', 'model'],
+    unfiltered: true,
+  },
 ] as const;
 
 forEachStore('query plans of the governed path', (open, engine) => {
@@ -149,6 +158,7 @@ forEachStore('query plans of the governed path', (open, engine) => {
         await addVersion(h, { model, version: `2026.${i}`, dir: 'credit-risk/candidates/passing' });
         await toStaging(h, model, `2026.${i}`);
       }
+      await grantManyModels(h.deps.store);
       const statements = await recorded(async () => {
         await addVersion(h, { model, version: '2026.9', dir: 'credit-risk/candidates/passing' });
         await toStaging(h, model, '2026.9');
@@ -172,6 +182,33 @@ forEachStore('query plans of the governed path', (open, engine) => {
     },
   );
 });
+
+/**
+ * Role bindings as a registry of many models has them: each of 30 users holds the governed
+ * path's roles on 10 models of its own. On a table of a handful of rows PostgreSQL costs a range
+ * of the by-role index and a walk of the whole (user-first) unique index alike.
+ */
+async function grantManyModels(store: Store): Promise<void> {
+  const roles = ['model_owner', 'risk_officer', 'tech_lead', 'compliance_officer'];
+  await store.transaction(async (tx) => {
+    for (let u = 0; u < 30; u++) {
+      const userId = `bulk-user-${u}`;
+      await tx.identity.insertUser({ id: userId, createdAt: at, createdBy: 'system:bootstrap' });
+      for (let m = 0; m < 10; m++) {
+        for (const role of roles) {
+          await tx.identity.grantRole({
+            id: `bulk-${u}-${m}-${role}`,
+            userId,
+            role,
+            model: `bulk-model-${u}-${m}`,
+            grantedAt: at,
+            grantedBy: 'alice.admin',
+          });
+        }
+      }
+    }
+  });
+}
 
 type Db = ReturnType<typeof openDialect>['db'];
 

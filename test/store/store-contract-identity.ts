@@ -137,6 +137,65 @@ export function identityContract(store: () => Store): void {
     }
   });
 
+  it('lists the holders of some roles for a model as the full binding list would, with their accounts', async () => {
+    const model = unique('model');
+    // Roles of this test alone: the store is shared with the other tests of the suite.
+    const [lead, risk, reader] = [unique('lead'), unique('risk'), unique('reader')];
+    const [a, b, c, d] = [
+      user({ displayName: 'Ada' }),
+      user(),
+      user({ displayName: 'Cy' }),
+      user(),
+    ];
+    await store().transaction(async (tx) => {
+      for (const u of [a, b, c, d]) await tx.identity.insertUser(u);
+      await tx.identity.setDisabledAt(c.id, later);
+      await tx.identity.grantRole(grant(a.id, lead));
+      await tx.identity.grantRole(grant(a.id, lead, model));
+      await tx.identity.grantRole(grant(b.id, lead, model));
+      await tx.identity.grantRole(grant(b.id, risk, 'another-model'));
+      await tx.identity.grantRole(grant(c.id, risk));
+      await tx.identity.grantRole(grant(d.id, reader));
+      await tx.identity.grantRole(grant(d.id, lead, 'another-model'));
+    });
+    const roles = [lead, risk];
+    // The reference: every binding and every user, filtered here.
+    const expected = await store().transaction(async (tx) => {
+      const grants = (await tx.identity.listRoleGrants()).filter(
+        (g) => roles.includes(g.role) && (g.model === undefined || g.model === model),
+      );
+      const out = [];
+      for (const g of grants) {
+        const u = await tx.identity.getUser(g.userId);
+        out.push({
+          userId: g.userId,
+          role: g.role,
+          ...(u?.displayName ? { displayName: u.displayName } : {}),
+          ...(u?.disabledAt ? { disabledAt: u.disabledAt } : {}),
+        });
+      }
+      return out;
+    });
+    const got = await store().transaction((tx) => tx.identity.holdersOfRoles({ roles, model }));
+    // In user id order; one user's bindings of several roles in no particular order.
+    expect(got.map((h) => h.userId)).toStrictEqual(expected.map((h) => h.userId));
+    const key = (h: { userId: string; role: string }) => `${h.userId}\u0000${h.role}`;
+    const sorted = (list: typeof got) =>
+      [...list].sort((x, y) => (key(x) < key(y) ? -1 : key(x) > key(y) ? 1 : 0));
+    expect(sorted(got)).toStrictEqual(sorted(expected));
+    expect(new Set(got.map((h) => h.userId))).toStrictEqual(new Set([a.id, b.id, c.id]));
+    expect(got.find((h) => h.userId === c.id)?.disabledAt).toBe(later);
+    expect(got.filter((h) => h.userId === a.id)).toHaveLength(2);
+    expect(
+      await store().transaction((tx) => tx.identity.holdersOfRoles({ roles: [], model })),
+    ).toStrictEqual([]);
+    expect(
+      await store().transaction((tx) =>
+        tx.identity.holdersOfRoles({ roles: [reader], model: 'another-model' }),
+      ),
+    ).toStrictEqual([{ userId: d.id, role: reader }]);
+  });
+
   it('refuses the same role binding twice as a conflict', async () => {
     const u = user();
     await store().transaction(async (tx) => {

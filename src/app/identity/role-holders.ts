@@ -20,23 +20,23 @@ export async function roleHolders(
   tx: Repositories,
   input: { model: string; needed: readonly ApprovalRequirement[]; excluding?: readonly string[] },
 ): Promise<RoleAwaited[]> {
-  const grants = await tx.identity.listRoleGrants();
+  const asked = input.needed.filter(({ count }) => count >= 1).map(({ role }) => role);
+  const held =
+    asked.length === 0
+      ? []
+      : await tx.identity.holdersOfRoles({ roles: [...new Set(asked)], model: input.model });
   const awaiting: RoleAwaited[] = [];
   for (const { role, count } of input.needed) {
     if (count < 1) continue;
-    const userIds = new Set(
-      grants
-        .filter((g) => g.role === role && (g.model === undefined || g.model === input.model))
-        .map((g) => g.userId)
-        .filter((userId) => !input.excluding?.includes(userId)),
-    );
-    const holders: RoleAwaited['holders'] = [];
-    for (const userId of userIds) {
-      const user = await tx.identity.getUser(userId);
-      if (user?.disabledAt !== undefined) continue;
-      holders.push({ userId, ...(user?.displayName ? { displayName: user.displayName } : {}) });
+    // By user id, each user once (a global and a per-model binding are one holder).
+    const holders = new Map<string, RoleAwaited['holders'][number]>();
+    for (const holding of held) {
+      if (holding.role !== role || holders.has(holding.userId)) continue;
+      if (input.excluding?.includes(holding.userId) || holding.disabledAt !== undefined) continue;
+      const { userId, displayName } = holding;
+      holders.set(userId, { userId, ...(displayName ? { displayName } : {}) });
     }
-    awaiting.push({ role, needed: count, holders });
+    awaiting.push({ role, needed: count, holders: [...holders.values()] });
   }
   return awaiting;
 }

@@ -358,6 +358,15 @@ export interface TokenIssuer {
   issue(): IssuedToken;
 }
 
+/** A role binding that applies to a model, with the account of the user holding it. */
+export interface RoleHolding {
+  userId: string;
+  role: string;
+  /** The user's display name when it has one. */
+  displayName?: string;
+  disabledAt?: string;
+}
+
 /** Users, role bindings and API tokens. */
 export interface IdentityRepository {
   /** A second user with the same id is a conflict. */
@@ -382,6 +391,12 @@ export interface IdentityRepository {
   rolesOf(userId: string): Promise<RoleBinding[]>;
   /** Every binding, by user, role, then model (global first). */
   listRoleGrants(): Promise<RoleGrant[]>;
+  /**
+   * The bindings of any of `roles` that apply to `model` (global ones and that model's), each
+   * with its user's account, by user id: who can sign off for the model, without reading every
+   * binding of the registry.
+   */
+  holdersOfRoles(input: { roles: readonly string[]; model: string }): Promise<RoleHolding[]>;
   insertToken(token: ApiTokenRecord): Promise<void>;
   getToken(id: string): Promise<ApiTokenRecord | undefined>;
   /** Marks the token revoked; not_found when it does not exist. */

@@ -26,6 +26,7 @@ import { triggerSearchPathTempLast } from './0023-trigger-search-path-temp-last.
 import { appendOnlyKeys } from './0024-append-only-keys.js';
 import { counterFunctionsOwnerRights } from './0025-counter-functions-owner-rights.js';
 import { commitCountedByRowVersion } from './0026-commit-counted-by-row-version.js';
+import { roleHolderIndex } from './0027-role-holder-index.js';
 import type { MigrationFactory } from './migration-context.js';
 
 const migrations: Record<string, MigrationFactory> = {
@@ -55,6 +56,7 @@ const migrations: Record<string, MigrationFactory> = {
   '0024-append-only-keys': appendOnlyKeys,
   '0025-counter-functions-owner-rights': counterFunctionsOwnerRights,
   '0026-commit-counted-by-row-version': commitCountedByRowVersion,
+  '0027-role-holder-index': roleHolderIndex,
 };
 
 /** Migration names in order; a test template database is keyed by them. */

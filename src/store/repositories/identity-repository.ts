@@ -1,5 +1,5 @@
 import { type Selectable, sql } from 'kysely';
-import type { IdentityRepository } from '../../app/shared/ports.js';
+import type { IdentityRepository, RoleHolding } from '../../app/shared/ports.js';
 import type { ApiTokenRecord, RoleBinding, RoleGrant, User } from '../../domain/index.js';
 import { ClearanceError } from '../../domain/index.js';
 import { conflictOnDuplicate, int, iso, opt, optIso, type RepositoryContext } from '../columns.js';
@@ -163,6 +163,36 @@ export function identityRepository(context: RepositoryContext): IdentityReposito
         .orderBy(globalFirst)
         .execute();
       return rows.map(toRoleGrant);
+    },
+    async holdersOfRoles({ roles, model }) {
+      if (roles.length === 0) return [];
+      // Two ranges of role_bindings_by_role, not one: with `model is null or model = ?` SQLite
+      // seeks the role only and reads every model's bindings of it.
+      const holders = (applies: 'global' | 'model') =>
+        db
+          .selectFrom('role_bindings')
+          .leftJoin('users', 'users.id', 'role_bindings.user_id')
+          .select([
+            'role_bindings.user_id',
+            'role_bindings.role',
+            'users.display_name',
+            'users.disabled_at',
+          ])
+          .where('role_bindings.role', 'in', [...roles])
+          .where((eb) =>
+            applies === 'global'
+              ? eb('role_bindings.model', 'is', null)
+              : eb('role_bindings.model', '=', model),
+          );
+      const rows = await holders('global').unionAll(holders('model')).orderBy('user_id').execute();
+      return rows.map(
+        (row): RoleHolding => ({
+          userId: row.user_id,
+          role: row.role,
+          ...(row.display_name ? { displayName: row.display_name } : {}),
+          ...optIso('disabledAt', row.disabled_at),
+        }),
+      );
     },
     async insertToken(token) {
       await conflictOnDuplicate(
