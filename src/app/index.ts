@@ -36,6 +36,7 @@ export { type StoredLogVerification, verifyStoredLog } from './audit-log/verify-
 export { buildEvidencePack, type EvidencePack } from './evidence-pack/evidence-pack.js';
 export {
   type EvidencePackArchive,
+  EvidencePackStall,
   type EvidencePackStream,
   evidencePackArchive,
   evidencePackArchiveFiles,

@@ -1,5 +1,5 @@
 /** The evidence pack download and the policy backtest: what an auditor and a policy owner review. */
-import { evidencePackMediaType } from '../app/index.js';
+import { EvidencePackStall, evidencePackMediaType } from '../app/index.js';
 import { changeTypes, decisionKinds, decisionOutcomes, gateOutcomes } from '../domain/index.js';
 import { versionParams } from './body-schemas.js';
 import { principalOf } from './http-hooks.js';
@@ -134,12 +134,49 @@ const backtestReport = {
   },
 } as const;
 
+/** The download's headers, the same on `GET` and `HEAD`. */
+const packHeaders = {
+  'content-disposition': {
+    type: 'string',
+    description: 'attachment; filename="<model>-<version>-evidence-pack.tar.gz"',
+  },
+} as const;
+
 export const packRoutes: RoutesPlugin = async (app, { useCases }) => {
-  app.get(
-    '/models/:name/versions/:version/evidence-pack',
+  const packUrl = '/models/:name/versions/:version/evidence-pack';
+  // A fresh export each time (its own createdAt and audit entry): nothing to keep.
+  const cacheControl = 'private, no-store';
+
+  // Fastify's automatic HEAD route would run the GET handler: an export (audited) and the whole
+  // pack read and gzipped, only for the body to be dropped. The gzip stream has no length to
+  // announce (the GET is chunked), so a HEAD can answer everything a GET's head says without it.
+  app.head(
+    packUrl,
     {
-      // A fresh export each time (its own createdAt and audit entry): nothing to keep.
-      config: { cacheControl: 'private, no-store' },
+      config: { cacheControl },
+      schema: {
+        hide: true,
+        params: versionParams,
+      },
+    },
+    async (request, reply) => {
+      const { name: model, version } = request.params;
+      const { filename } = await useCases.evidencePackHead(principalOf(request), {
+        model,
+        version,
+      });
+      return reply
+        .type(evidencePackMediaType)
+        .header('content-disposition', `attachment; filename="${filename}"`)
+        .send();
+    },
+  );
+
+  app.get(
+    packUrl,
+    {
+      exposeHeadRoute: false,
+      config: { cacheControl },
       schema: {
         tags: ['evidence'],
         summary:
@@ -149,12 +186,7 @@ export const packRoutes: RoutesPlugin = async (app, { useCases }) => {
           200: {
             description:
               'One top-level directory holding manifest.json, version.json, evidence/, policy/, decisions.json, approvals.json, requests.json, audit/ and report.html; see docs/reference/evidence-pack.md.',
-            headers: {
-              'content-disposition': {
-                type: 'string',
-                description: 'attachment; filename="<model>-<version>-evidence-pack.tar.gz"',
-              },
-            },
+            headers: packHeaders,
             content: { [evidencePackMediaType]: { schema: { type: 'string', format: 'binary' } } },
           },
           ...errors,
@@ -165,9 +197,11 @@ export const packRoutes: RoutesPlugin = async (app, { useCases }) => {
       const { name: model, version } = request.params;
       const archive = await useCases.evidencePack(principalOf(request), { model, version });
       // The status went out with the first chunk; a blob that fails its digest check later can
-      // only cut the download off (Fastify then destroys the socket), so say why in the log.
+      // only cut the download off (Fastify then destroys the socket), so say why in the log. A
+      // stall is the client's doing (or the blob store's), not a fault of the pack: a warning.
       archive.stream.once('error', (err) => {
-        request.log.error(
+        const level = err instanceof EvidencePackStall ? 'warn' : 'error';
+        request.log[level](
           { err, model, version },
           `Evidence pack download of ${model}@${version} cut off: ${err.message}`,
         );

@@ -1,7 +1,7 @@
 /**
- * GET …/evidence-pack and POST /api/v1/policies/backtest over HTTP, on the real use cases and the
- * in-memory store: the download is the pack the CLI writes, refusals are audited, a bad policy is
- * named by file, line and column.
+ * GET and HEAD …/evidence-pack and POST /api/v1/policies/backtest over HTTP, on the real use cases
+ * and the in-memory store: the download is the pack the CLI writes, a HEAD answers its head without
+ * exporting or reading a blob, refusals are audited, a bad policy is named by file, line and column.
  */
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,6 +10,7 @@ import { gunzipSync } from 'node:zlib';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readEvidencePackArchive, signAuditCheckpoint } from '../../src/app/index.js';
+import type { BlobStore } from '../../src/app/shared/ports.js';
 import { loadAuditSigner } from '../../src/compose.js';
 import { loadConfig } from '../../src/config.js';
 import {
@@ -51,6 +52,23 @@ const directory = {
 
 let h: Harness;
 let app: FastifyInstance;
+/** Blob reads by the server: `get` and `stream` read bytes, `has` only looks. */
+const reads = { get: 0, stream: 0 };
+
+function counted(inner: BlobStore): BlobStore {
+  return {
+    ...inner,
+    has: (digest) => inner.has(digest),
+    get: (digest) => {
+      reads.get += 1;
+      return inner.get(digest);
+    },
+    stream: (digest) => {
+      reads.stream += 1;
+      return inner.stream(digest);
+    },
+  };
+}
 
 async function promote(): Promise<void> {
   await promoteCreditRisk(h, { model, ticket });
@@ -62,7 +80,11 @@ beforeAll(async () => {
   const signer = loadAuditSigner(
     loadConfig({ flags: { dataDir, database: `sqlite:${join(dataDir, 'unused.db')}` }, env: {} }),
   );
-  app = serveHarness(h, { auditSigner: signer, directory });
+  app = serveHarness(h, {
+    auditSigner: signer,
+    directory,
+    deps: { ...h.deps, blobs: counted(h.blobs) },
+  });
   await promote();
   await signAuditCheckpoint(h.deps, signer, { principal: people.admin });
 }, 60_000);
@@ -137,6 +159,57 @@ describe('GET /api/v1/models/{name}/versions/{version}/evidence-pack', () => {
     expect(missing.statusCode).toBe(404);
     expect(missing.json().code).toBe('not_found');
     expect((await app.inject({ method: 'GET', url: packUrl })).statusCode).toBe(401);
+  });
+});
+
+describe('HEAD /api/v1/models/{name}/versions/{version}/evidence-pack', () => {
+  const head = (url: string, authorization?: string) =>
+    app.inject({ method: 'HEAD', url, headers: authorization ? { authorization } : {} });
+
+  it("answers the GET's status and headers with no body, exporting nothing and reading no blob", async () => {
+    const before = (await readAudit(h)).length;
+    const readsBefore = { ...reads };
+    const response = await head(packUrl, as.auditor);
+    expect(response.statusCode).toBe(200);
+    expect(response.rawPayload.length).toBe(0);
+    expect(await readAudit(h)).toHaveLength(before);
+    expect(reads).toEqual(readsBefore);
+
+    const got = await app.inject({
+      method: 'GET',
+      url: packUrl,
+      headers: { authorization: as.auditor },
+    });
+    expect(got.statusCode).toBe(200);
+    expect((await readAudit(h)).at(-1)?.action).toBe('evidence_pack.exported');
+    expect(reads.stream).toBeGreaterThan(readsBefore.stream);
+    // The same head but the framing: the GET is chunked (a gzip stream has no length to
+    // announce), and a HEAD has no body to frame; neither sends a Content-Length.
+    const { date: _d1, ...headHeaders } = response.headers;
+    const { date: _d2, 'transfer-encoding': chunked, ...getHeaders } = got.headers;
+    expect(chunked).toBe('chunked');
+    expect(headHeaders).toEqual(getHeaders);
+    expect(headHeaders['content-length']).toBeUndefined();
+    expect(getHeaders['content-disposition']).toBe(
+      'attachment; filename="credit-risk-pd-2026.2-evidence-pack.tar.gz"',
+    );
+  });
+
+  it('refuses as the GET would: 403 audited as access.denied, 404, 401; never an export', async () => {
+    const readsBefore = { ...reads };
+    for (const authorization of [as.nobody, as.elsewhere]) {
+      const response = await head(packUrl, authorization);
+      expect(response.statusCode).toBe(403);
+      const entry = await lastEntry();
+      expect(entry?.action).toBe('access.denied');
+      expect(entry?.data.attempted).toBe('evidence_pack.export');
+    }
+    const before = (await readAudit(h)).length;
+    const missing = await head(`/api/v1/models/${model}/versions/9.9/evidence-pack`, as.auditor);
+    expect(missing.statusCode).toBe(404);
+    expect((await head(packUrl)).statusCode).toBe(401);
+    expect(await readAudit(h)).toHaveLength(before);
+    expect(reads).toEqual(readsBefore);
   });
 });
 

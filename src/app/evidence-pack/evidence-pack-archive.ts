@@ -41,6 +41,11 @@ function evidencePackDirectory(manifest: Pick<EvidencePackManifest, 'model' | 'v
   return `${safe(manifest.model)}-${safe(manifest.version)}-evidence-pack`;
 }
 
+/** The download's file name, known before the pack is built (a `HEAD` answers it). */
+export function evidencePackFilename(model: string, version: string): string {
+  return `${evidencePackDirectory({ model, version })}.tar.gz`;
+}
+
 /** Packs every file (manifest.json included) under one directory, then gzips it. */
 export async function evidencePackArchive(pack: EvidencePack): Promise<EvidencePackArchive> {
   const { root, entries, mtime } = archiveEntries(pack);
@@ -81,6 +86,14 @@ export function evidencePackStream(
 }
 
 /**
+ * A download cut off because nothing moved for `evidencePackStallSeconds`: the client's doing (or
+ * a stalled blob store), not a fault in the pack, so the route logs it as a warning.
+ */
+export class EvidencePackStall extends Error {
+  override name = 'EvidencePackStall';
+}
+
+/**
  * Passes chunks through, and destroys itself when none passed for `ms`. A Transform is only
  * handed a chunk while its reader keeps up, so a client that stops reading stops the chunks.
  */
@@ -93,7 +106,7 @@ function stallGuard(ms: number): Transform {
   });
   const why = `nothing moved for ${ms / 1000} s (evidencePackStallSeconds): the client stopped reading, or the blob store stopped sending`;
   // Unref'd: a stalled download never keeps the process alive on its own.
-  const timer = setTimeout(() => guard.destroy(new Error(why)), ms).unref();
+  const timer = setTimeout(() => guard.destroy(new EvidencePackStall(why)), ms).unref();
   guard.once('close', () => clearTimeout(timer));
   return guard;
 }

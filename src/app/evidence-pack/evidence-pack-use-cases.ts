@@ -6,8 +6,12 @@
 import { ClearanceError, type Principal } from '../../domain/index.js';
 import type { AppDeps } from '../shared/app-deps.js';
 import type { AuditSigner } from '../shared/ports.js';
-import { streamEvidencePack } from './evidence-pack.js';
-import { type EvidencePackStream, evidencePackStream } from './evidence-pack-archive.js';
+import { checkEvidencePack, streamEvidencePack } from './evidence-pack.js';
+import {
+  type EvidencePackStream,
+  evidencePackFilename,
+  evidencePackStream,
+} from './evidence-pack-archive.js';
 
 /** Pack downloads one server streams at once when `evidencePackDownloads` is not set. */
 const defaultDownloads = 4;
@@ -23,6 +27,15 @@ export interface EvidencePackUseCases {
     principal: Principal,
     input: { model: string; version: string },
   ): Promise<EvidencePackStream>;
+  /**
+   * What a `HEAD` of the download answers: the pack's file name once the same refusals as
+   * `evidencePack` were ruled out (access, version, every blob present). Reads no blob, writes no
+   * export entry, and takes no download place: nothing is streamed.
+   */
+  evidencePackHead(
+    principal: Principal,
+    input: { model: string; version: string },
+  ): Promise<{ filename: string }>;
 }
 
 export function bindEvidencePackUseCases(
@@ -55,6 +68,10 @@ export function bindEvidencePackUseCases(
         release();
         throw error;
       }
+    },
+    async evidencePackHead(principal, input) {
+      await checkEvidencePack(deps, principal, input);
+      return { filename: evidencePackFilename(input.model, input.version) };
     },
   };
 }

@@ -183,9 +183,7 @@ async function evidenceFiles(deps: AppDeps, evidence: readonly EvidenceRecord[])
  * refused with a status, not a cut-off archive); its bytes are read and checked as it streams.
  */
 async function streamedEvidenceFiles(deps: AppDeps, evidence: readonly EvidenceRecord[]) {
-  for (const item of evidence)
-    if (!(await deps.blobs.has(item.digest)))
-      throw notFound(`Blob ${item.digest} of evidence ${item.path}`, 'Restore it from a backup.');
+  await assertBlobsPresent(deps, evidence);
   return evidence.map(
     (item): StreamedPackFile => ({
       path: `evidence/${item.path}`,
@@ -202,6 +200,12 @@ async function streamedEvidenceFiles(deps: AppDeps, evidence: readonly EvidenceR
       },
     }),
   );
+}
+
+async function assertBlobsPresent(deps: AppDeps, evidence: readonly EvidenceRecord[]) {
+  for (const item of evidence)
+    if (!(await deps.blobs.has(item.digest)))
+      throw notFound(`Blob ${item.digest} of evidence ${item.path}`, 'Restore it from a backup.');
 }
 
 const sizeOf = (f: PackFile | StreamedPackFile) => ('bytes' in f ? f.bytes.length : f.size);
@@ -285,12 +289,34 @@ export function streamEvidencePack(
   return exportPack(deps, principal, input, streamedEvidenceFiles);
 }
 
-async function exportPack<Extra extends PackFile | StreamedPackFile>(
+/**
+ * What a `HEAD` of the download answers from: the same refusals `streamEvidencePack` would give
+ * (access, an unknown version, a blob missing from the store), found without reading a blob or
+ * writing an export entry — nothing is exported. A refusal is audited as `access.denied`, as on
+ * any read.
+ */
+export async function checkEvidencePack(
   deps: AppDeps,
   principal: Principal,
-  input: EvidencePackInput,
-  evidenceOf: (deps: AppDeps, evidence: readonly EvidenceRecord[]) => Promise<Extra[]>,
-): Promise<{ manifest: EvidencePackManifest; files: (PackFile | Extra)[] }> {
+  input: Pick<EvidencePackInput, 'model' | 'version'>,
+): Promise<void> {
+  await mayExport(deps, principal, input);
+  const evidence = await deps.store.read(async (tx) => {
+    if (!(await tx.versions.get(input.model, input.version)))
+      throw notFound(
+        `Version ${input.model}@${input.version}`,
+        'Check the model and version names.',
+      );
+    return tx.evidence.list(input.model, input.version);
+  });
+  await assertBlobsPresent(deps, evidence);
+}
+
+async function mayExport(
+  deps: AppDeps,
+  principal: Principal,
+  input: Pick<EvidencePackInput, 'model' | 'version'>,
+): Promise<{ type: string; id: string }> {
   const id = `${input.model}@${input.version}`;
   const subject = { type: 'version', id };
   await guardedRead(
@@ -304,6 +330,16 @@ async function exportPack<Extra extends PackFile | StreamedPackFile>(
     },
     async () => undefined,
   );
+  return subject;
+}
+
+async function exportPack<Extra extends PackFile | StreamedPackFile>(
+  deps: AppDeps,
+  principal: Principal,
+  input: EvidencePackInput,
+  evidenceOf: (deps: AppDeps, evidence: readonly EvidenceRecord[]) => Promise<Extra[]>,
+): Promise<{ manifest: EvidencePackManifest; files: (PackFile | Extra)[] }> {
+  const subject = await mayExport(deps, principal, input);
   const gathered = await deps.store.read((tx) => gather(tx, input));
   const evidence = await evidenceOf(deps, gathered.evidence);
   const createdAt = deps.clock.now().toISOString();
