@@ -713,7 +713,7 @@ function crossKeyIssues(config: z.infer<typeof configSchema>): { key: string; me
   return issues;
 }
 
-/** Address classes `notifyAllowAddresses` may name (ipaddr.js ranges, plus `metadata`). */
+/** Address classes `notifyAllowAddresses` may name (ipaddr.js ranges, `metadata`, `ipv4Compatible`). */
 const addressClasses = new Set([
   'loopback',
   'private',
@@ -737,6 +737,7 @@ const addressClasses = new Set([
   'ipv4Mapped',
   'discard',
   'metadata',
+  'ipv4Compatible',
 ]);
 
 /**
