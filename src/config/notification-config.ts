@@ -106,7 +106,7 @@ export const notificationConfig = configSection({
   },
 });
 
-/** Address classes `notifyAllowAddresses` may name (ipaddr.js ranges, plus `metadata`). */
+/** Address classes `notifyAllowAddresses` may name (ipaddr.js ranges, `metadata`, `ipv4Compatible`). */
 const addressClasses = new Set([
   'loopback',
   'private',
@@ -130,6 +130,7 @@ const addressClasses = new Set([
   'ipv4Mapped',
   'discard',
   'metadata',
+  'ipv4Compatible',
 ]);
 
 /** Notification settings that each key alone cannot check. */

@@ -1,6 +1,7 @@
 export * from './canonical-json.js';
 export * from './check-decision.js';
 export * from './check-evidence-content.js';
+export * from './demotion-rules.js';
 export * from './duration.js';
 export * from './errors.js';
 export * from './evidence.js';

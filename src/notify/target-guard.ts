@@ -7,19 +7,21 @@
  * rebinding) is still refused.
  */
 import { lookup as dnsLookup, type LookupAddress, type LookupOptions } from 'node:dns';
-import type { LookupFunction } from 'node:net';
+import { BlockList, isIPv6, type LookupFunction, SocketAddress } from 'node:net';
 import ipaddr from 'ipaddr.js';
 
 /**
  * Address classes of ipaddr.js (`range()`: `loopback`, `private`, `uniqueLocal`, `linkLocal`,
- * `carrierGradeNat`, `unspecified`, `multicast`, `reserved`, …), plus `metadata` for cloud
- * instance-metadata services. Only `unicast` (public) is allowed unless a class is listed in
+ * `carrierGradeNat`, `unspecified`, `multicast`, `reserved`, `rfc6052`, …), plus `metadata` for
+ * cloud instance-metadata services and `ipv4Compatible` for the deprecated `::a.b.c.d` form
+ * (RFC 4291 §2.5.5.1). Only `unicast` (public) is allowed unless a class is listed in
  * `TargetPolicy.allow`.
  */
 export type AddressClass =
   | ReturnType<ipaddr.IPv4['range']>
   | ReturnType<ipaddr.IPv6['range']>
-  | 'metadata';
+  | 'metadata'
+  | 'ipv4Compatible';
 
 export interface TargetPolicy {
   /** Classes allowed besides public unicast, e.g. `['loopback']` in tests. */
@@ -29,8 +31,31 @@ export interface TargetPolicy {
 /** AWS/GCP/Azure/OpenStack (169.254.169.254), AWS IPv6, ECS task metadata, Alibaba Cloud. */
 const metadataAddresses = ['169.254.169.254', 'fd00:ec2::254', '169.254.170.2', '100.100.100.200'];
 
+/** RFC 8215's local-use NAT64 prefix: classed with RFC 6052's well-known one, whatever ipaddr.js knows. */
+const localNat64 = new BlockList();
+localNat64.addSubnet('64:ff9b:1::', 48, 'ipv6');
+/** `::/96` holds the deprecated IPv4-compatible addresses (and `::`, `::1`, classed as such). */
+const ipv4CompatibleRange = new BlockList();
+ipv4CompatibleRange.addSubnet('::', 96, 'ipv6');
+
+/**
+ * Transition forms that ipaddr.js classes as public or as the IPv4 they embed: it parses
+ * `::1.2.3.4` as `::ffff:1.2.3.4`, so an IPv4-compatible address would be judged by its public
+ * IPv4 (and `::7f00:1`, 127.0.0.1 embedded, as plain unicast). Node's own parser, the one the
+ * socket connects with, reads the address here.
+ */
+function transitionClass(address: string): AddressClass | undefined {
+  if (!isIPv6(address) || address.includes('%')) return undefined;
+  if (localNat64.check(address, 'ipv6')) return 'rfc6052';
+  if (!ipv4CompatibleRange.check(address, 'ipv6')) return undefined;
+  const canonical = new SocketAddress({ address, family: 'ipv6' }).address;
+  return canonical === '::' || canonical === '::1' ? undefined : 'ipv4Compatible';
+}
+
 /** The class of an address; IPv4-mapped IPv6 (`::ffff:127.0.0.1`) is classed as its IPv4. */
 export function addressClass(address: string): AddressClass {
+  const transition = transitionClass(address);
+  if (transition !== undefined) return transition;
   let parsed = ipaddr.parse(address);
   if (parsed.kind() === 'ipv6' && (parsed as ipaddr.IPv6).isIPv4MappedAddress()) {
     parsed = (parsed as ipaddr.IPv6).toIPv4Address();

@@ -392,11 +392,28 @@ export async function promoteCreditRisk(
   await setupModel(h, 'credit-risk', model, 'regulated');
   await addVersion(h, { model, version: '2026.1', dir: 'credit-risk/baseline' });
   await seedProduction(h, model, '2026.1');
-  await addVersion(h, { model, version: '2026.2', dir: 'credit-risk/candidates/passing' });
-  await toStaging(h, model, '2026.2');
-  const { request } = await requestTransition(h.deps, people.mlops, {
+  return promoteStandard(h, {
     model,
     version: '2026.2',
+    ticket,
+    ...(options.comments ? { comments: options.comments } : {}),
+  });
+}
+
+/**
+ * A passing credit-risk version registered, moved to staging and promoted to production by the
+ * standard path, with the model owner's, risk officer's and compliance officer's sign-offs.
+ */
+export async function promoteStandard(
+  h: StoreHarness,
+  input: { model: string; version: string; ticket: string; comments?: Record<string, string> },
+) {
+  const { model, version, ticket } = input;
+  await addVersion(h, { model, version, dir: 'credit-risk/candidates/passing' });
+  await toStaging(h, model, version);
+  const { request } = await requestTransition(h.deps, people.mlops, {
+    model,
+    version,
     to: 'production',
     reason: 'Quarterly refresh',
     ticket,
@@ -410,7 +427,7 @@ export async function promoteCreditRisk(
       requestId: request.id,
       role,
       decision: 'approve',
-      comment: options.comments?.[role] ?? 'Reviewed',
+      comment: input.comments?.[role] ?? 'Reviewed',
       ticket,
       riskClass: 'medium',
     });

@@ -1,16 +1,24 @@
 /**
  * The audit entries route's filters over HTTP on every engine: by model, actor, action and time,
  * newest first with `before`, each page naming the next; bad filters refused with one message.
+ * The proof routes refuse a tree size that is no whole number as the entries route refuses a seq.
  */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterEach, expect, it } from 'vitest';
 import { bootstrapAdmin, createToken, createUser, grantRole } from '../../src/app/index.js';
+import { loadAuditSigner } from '../../src/compose.js';
+import { loadConfig } from '../../src/config.js';
 import { forEachStore, people, setupModel } from '../app/harness.js';
 import { serveHarness } from './serve-harness.js';
 
 interface Page {
   entries: { entry: { seq: number; action: string; actor: { id: string }; time: string } }[];
   next: number | null;
+  code?: string;
+  detail?: string;
 }
 
 forEachStore('audit entries filtered over HTTP', (open) => {
@@ -22,7 +30,11 @@ forEachStore('audit entries filtered over HTTP', (open) => {
 
   async function serve() {
     const h = await open();
-    app = serveHarness(h);
+    const dataDir = mkdtempSync(join(tmpdir(), 'clearance-audit-entries-'));
+    const auditSigner = loadAuditSigner(
+      loadConfig({ flags: { dataDir, database: `sqlite:${join(dataDir, 'unused.db')}` }, env: {} }),
+    );
+    app = serveHarness(h, { auditSigner });
     await bootstrapAdmin(h.deps, { userId: people.admin.id });
     await setupModel(h, 'credit-risk', 'credit-a', 'regulated');
     h.clock.advance(3_600_000);
@@ -107,5 +119,24 @@ forEachStore('audit entries filtered over HTTP', (open) => {
       status: 200,
       entries: [],
     });
+  });
+
+  it('refuses a checkpoint size past the safe integers (1e400 is Infinity) as invalid input, not as not found', async () => {
+    const get = await serve();
+    for (const url of [
+      '/api/v1/audit/proofs/consistency?from=0&to=1e400',
+      '/api/v1/audit/proofs/consistency?from=0&to=9007199254740993',
+      '/api/v1/audit/proofs/inclusion/0?size=1e400',
+    ]) {
+      const reply = await get(url);
+      expect({ url, status: reply.status, code: reply.body.code }).toEqual({
+        url,
+        status: 400,
+        code: 'invalid_input',
+      });
+      expect(reply.body.detail).toContain('is not a tree size');
+    }
+    // A whole size with no checkpoint is still not found.
+    expect((await get('/api/v1/audit/proofs/consistency?from=0&to=7')).status).toBe(404);
   });
 });

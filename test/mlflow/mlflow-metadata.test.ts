@@ -362,6 +362,64 @@ for (const engine of databaseEnginesFor('MLflow metadata')) {
       expect(await modelsWhere("tags.constructor ILIKE '%'")).toEqual([]);
     });
 
+    it("refuses to set or delete a version's clearance.* tags: its digest and lineage stay as registered", async () => {
+      const digest = `sha256:${'a'.repeat(64)}`;
+      const { version } = await ci.createModelVersion({
+        name: model,
+        source: 's3://models/churn/4',
+        tags: [
+          { key: 'clearance.artifact_digest', value: digest },
+          { key: 'clearance.lineage.seed', value: '7' },
+        ],
+      });
+      const shown = async () => (await ci.getModelVersion(model, version)).tags.sort(byKey);
+      const registered = await shown();
+      const tagChanges = async () =>
+        (await auditActions()).filter((e) => e.action.startsWith('version.tag_')).length;
+      const changesBefore = await tagChanges();
+      for (const [attempt, change] of [
+        [
+          'forge the digest',
+          () =>
+            ci.setModelVersionTag(
+              model,
+              version,
+              'clearance.artifact_digest',
+              `sha256:${'0'.repeat(64)}`,
+            ),
+        ],
+        [
+          'drop the digest',
+          () => ci.deleteModelVersionTag(model, version, 'clearance.artifact_digest'),
+        ],
+        [
+          'rewrite the lineage',
+          () => ci.setModelVersionTag(model, version, 'clearance.lineage.seed', '8'),
+        ],
+        [
+          'drop the lineage',
+          () => ci.deleteModelVersionTag(model, version, 'clearance.lineage.seed'),
+        ],
+        [
+          'add a clearance.* tag',
+          () => ci.setModelVersionTag(model, version, 'clearance.approved', 'yes'),
+        ],
+      ] as const) {
+        const refused = await mlflowRefusal(change());
+        expect([refused.status, refused.errorCode], attempt).toEqual([
+          400,
+          'INVALID_PARAMETER_VALUE',
+        ]);
+        expect(refused.message, attempt).toContain('read-only');
+      }
+      expect(await shown()).toEqual(registered);
+      expect(await tagChanges()).toBe(changesBefore);
+      const governed = await createClient({ server: server.url, token: server.adminToken }).call<{
+        artifactDigest: string;
+      }>('GET', `/api/v1/models/${model}/versions/${version}`);
+      expect(governed.artifactDigest).toBe(digest);
+    });
+
     it('refuses a LIKE pattern past the limits with INVALID_PARAMETER_VALUE', async () => {
       const filter = `name = '${model}' AND source_path LIKE '${'%a'.repeat(2015)}!'`;
       const refused = await mlflowRefusal(ci.searchModelVersions({ filter }));

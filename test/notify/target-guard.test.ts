@@ -25,6 +25,15 @@ describe('webhook target guard (SSRF)', () => {
     ['::ffff:127.0.0.1', 'loopback'],
     ['::ffff:169.254.169.254', 'metadata'],
     ['224.0.0.1', 'multicast'],
+    // NAT64: RFC 6052's well-known prefix and RFC 8215's local-use one, whatever they embed.
+    ['64:ff9b::808:808', 'rfc6052'],
+    ['64:ff9b:1::808:808', 'rfc6052'],
+    ['64:ff9b:1:ffff::a00:1', 'rfc6052'],
+    // IPv4-compatible (deprecated), dotted or not: never judged by the IPv4 it embeds.
+    ['::8.8.8.8', 'ipv4Compatible'],
+    ['::7f00:1', 'ipv4Compatible'],
+    ['::169.254.169.254', 'ipv4Compatible'],
+    ['0:0:0:0:0:0:a00:1', 'ipv4Compatible'],
   ])('refuses %s (%s) by default', (address, kind) => {
     expect(addressClass(address)).toBe(kind);
     expect(refusedAddress(address, {})).toBe(`${address} is a ${kind} address`);
@@ -33,6 +42,11 @@ describe('webhook target guard (SSRF)', () => {
   it('allows public unicast, and a refused class only when the configuration lists it', () => {
     expect(refusedAddress('93.184.216.34', {})).toBeUndefined();
     expect(refusedAddress('2606:4700::1111', {})).toBeUndefined();
+    // Mapped public IPv4 is that IPv4; the ranges beside ::/96 and 64:ff9b:1::/48 stay public.
+    expect(refusedAddress('::ffff:8.8.8.8', {})).toBeUndefined();
+    expect(refusedAddress('::1:0:0:1', {})).toBeUndefined();
+    expect(refusedAddress('64:ff9b:2::1', {})).toBeUndefined();
+    expect(refusedAddress('::8.8.8.8', { allow: ['ipv4Compatible'] })).toBeUndefined();
     expect(refusedAddress('127.0.0.1', { allow: ['loopback'] })).toBeUndefined();
     expect(refusedAddress('10.0.0.1', { allow: ['loopback'] })).toBeDefined();
     // Allowing link-local does not open the metadata service inside it.
@@ -48,6 +62,12 @@ describe('webhook target guard (SSRF)', () => {
     expect(await refused('http://[::1]/hook')).toMatch(/loopback/);
     expect(await refused('http://169.254.169.254/latest/meta-data/')).toMatch(/metadata/);
     expect(await refused('http://[fd00:ec2::254]/')).toMatch(/metadata/);
+    expect(await refused('http://[::7f00:1]/')).toMatch(/ipv4Compatible/);
+    expect(await refused('http://[::127.0.0.1]/')).toMatch(/ipv4Compatible/);
+    expect(await refused('http://[64:ff9b:1::a9fe:a9fe]/')).toMatch(/rfc6052/);
+    expect(
+      await refused('https://hooks.example/', async () => ['93.184.216.34', '::a00:5']),
+    ).toMatch(/ipv4Compatible/);
     expect(await refused('http://0.0.0.0/')).toMatch(/unspecified/);
     expect(await refused('http://2130706433/')).toMatch(/loopback/); // 127.0.0.1 as one number
     expect(await refused('file:///etc/passwd')).toMatch(/file: targets are not allowed/);

@@ -143,6 +143,12 @@ async function checkpointAt(tx: Repositories, size: number | undefined): Promise
     if (!latest) throw noCheckpoint();
     return latest;
   }
+  // A query such as `to=1e400` arrives as Infinity: not a size to look for, but a wrong input.
+  if (!Number.isSafeInteger(size) || size < 0)
+    throw invalidInput(
+      `The checkpoint size ${size} is not a tree size.`,
+      'Give the size of a signed checkpoint (a whole number, 0 or more), or omit it for the latest.',
+    );
   const found = await tx.checkpoints.atSize(size);
   if (!found)
     throw notFound(

@@ -5,7 +5,7 @@
  * they leave no row that can change behind the service's back unnoticed.
  */
 import type { AuditEntry } from '../../audit/index.js';
-import type { Principal } from '../../domain/index.js';
+import type { Policy, Principal } from '../../domain/index.js';
 import type { AppDeps } from '../shared/app-deps.js';
 import { guarded } from '../shared/authorise.js';
 import { loadPolicy } from '../shared/load-policy.js';
@@ -42,8 +42,8 @@ export async function checkStoredState(deps: AppDeps): Promise<StateCheck> {
     const auditEntries = await tx.audit.size();
     const entries: AuditEntry[] = [];
     for await (const entry of tx.audit.withActions(stateActions)) entries.push(entry);
-    const { demoted, problems } = await demotionRules(tx, entries);
-    const expected = replayAuditState(entries, demoted);
+    const { policies, problems } = await demotionRules(tx, entries);
+    const expected = replayAuditState(entries, policies);
     const found = await foundState(tx);
     return {
       checkedAt,
@@ -64,23 +64,21 @@ export function checkStateAsAuditor(deps: AppDeps, principal: Principal): Promis
   });
 }
 
-/** Each policy's demotion target (`deprecated` when it has that state), as `moveVersion` uses. */
+/** The policies the log names, by digest: where each demotes, as `moveVersion` and rollback do. */
 async function demotionRules(tx: Repositories, entries: readonly AuditEntry[]) {
-  const states = new Map<string, readonly string[]>();
+  const policies = new Map<string, Policy>();
   const problems: string[] = [];
   const digests = new Set(entries.flatMap((e) => (e.digests.policy ? [e.digests.policy] : [])));
   for (const digest of digests) {
     try {
-      states.set(digest, (await loadPolicy(tx, digest)).states);
+      policies.set(digest, await loadPolicy(tx, digest));
     } catch (error) {
       problems.push(
         `Policy ${digest} named by the log cannot be read: ${(error as Error).message}`,
       );
     }
   }
-  const demoted = (digest: string, fallback: string) =>
-    states.get(digest)?.includes('deprecated') ? 'deprecated' : fallback;
-  return { demoted, problems };
+  return { policies: (digest: string) => policies.get(digest), problems };
 }
 
 async function foundState(tx: Repositories): Promise<FoundState> {

@@ -8,7 +8,13 @@
  * behind the service's back.
  */
 import type { AuditEntry } from '../../audit/index.js';
-import type { Approval, ServingView } from '../../domain/index.js';
+import {
+  type Approval,
+  demotedOnPromotion,
+  demotedOnRollback,
+  type Policy,
+  type ServingView,
+} from '../../domain/index.js';
 
 /** Actions that change the state replayed here; every other action leaves it as it is. */
 export const stateActions = [
@@ -72,8 +78,24 @@ export interface ExpectedState {
   problems: string[];
 }
 
-/** Where a demoted production version goes under a policy: `deprecated` when it has that state. */
-export type DemotedState = (policyDigest: string, fallback: string) => string;
+/**
+ * The policy an entry names by digest, for where its demoted versions go (`demotion-rules.ts`);
+ * undefined when it cannot be read (the caller reports that): a promotion then demotes to the
+ * promotion's source state and a rollback to `deprecated`.
+ */
+export type PolicyLookup = (policyDigest: string) => Policy | undefined;
+
+/** As `moveVersion` demotes the production version a promotion from `from` replaces. */
+function demotedByPromotion(policies: PolicyLookup, digest: string, from: string): string {
+  const policy = policies(digest);
+  return policy ? demotedOnPromotion(policy, from) : from;
+}
+
+/** As `restoreRollbackTarget` demotes the production version it takes out. */
+function demotedByRollback(policies: PolicyLookup, digest: string): string {
+  const policy = policies(digest);
+  return policy ? demotedOnRollback(policy) : 'deprecated';
+}
 
 export function emptyExpectedState(): ExpectedState {
   return {
@@ -89,10 +111,10 @@ export function emptyExpectedState(): ExpectedState {
 /** Folds `entries` (in seq order) into `state`; returns it for chaining. */
 export function replayAuditState(
   entries: Iterable<AuditEntry>,
-  demoted: DemotedState,
+  policies: PolicyLookup,
   state: ExpectedState = emptyExpectedState(),
 ): ExpectedState {
-  for (const entry of entries) applyAuditEntry(state, entry, demoted);
+  for (const entry of entries) applyAuditEntry(state, entry, policies);
   return state;
 }
 
@@ -159,10 +181,10 @@ export function approvalDifferences(
   });
 }
 
-function applyAuditEntry(state: ExpectedState, entry: AuditEntry, demoted: DemotedState): void {
+function applyAuditEntry(state: ExpectedState, entry: AuditEntry, policies: PolicyLookup): void {
   const apply = appliers[entry.action];
   if (apply === undefined) return;
-  const problem = apply(state, entry, demoted);
+  const problem = apply(state, entry, policies);
   if (problem !== undefined) {
     state.problems.push(`Audit entry ${entry.seq} (${entry.action}) ${problem}`);
   }
@@ -171,7 +193,7 @@ function applyAuditEntry(state: ExpectedState, entry: AuditEntry, demoted: Demot
 type Applier = (
   state: ExpectedState,
   entry: AuditEntry,
-  demoted: DemotedState,
+  policies: PolicyLookup,
 ) => string | undefined;
 
 const text = (value: unknown): string | undefined =>
@@ -328,7 +350,7 @@ function dropCanary(state: ExpectedState, entry: AuditEntry): string | undefined
 function applyCompleted(
   state: ExpectedState,
   entry: AuditEntry,
-  demoted: DemotedState,
+  policies: PolicyLookup,
 ): string | undefined {
   const model = text(entry.data.model);
   const version = text(entry.data.version);
@@ -339,7 +361,13 @@ function applyCompleted(
   }
   const at = entry.time;
   const previous = text(entry.data.demoted);
-  if (previous) setVersionState(state, { model, version: previous, to: demoted(policy, from), at });
+  if (previous)
+    setVersionState(state, {
+      model,
+      version: previous,
+      to: demotedByPromotion(policies, policy, from),
+      at,
+    });
   setVersionState(state, { model, version, to: 'production', at });
   state.serving.set(model, {
     model,
@@ -360,7 +388,7 @@ function applyApproval(state: ExpectedState, entry: AuditEntry): string | undefi
 function applyExecuted(
   state: ExpectedState,
   entry: AuditEntry,
-  demoted: DemotedState,
+  policies: PolicyLookup,
 ): string | undefined {
   const { model, version, from, to } = {
     model: text(entry.data.model),
@@ -380,7 +408,12 @@ function applyExecuted(
   if (to === 'production') {
     const previous = text(entry.data.demoted);
     if (previous) {
-      setVersionState(state, { model, version: previous, to: demoted(policy, from), at });
+      setVersionState(state, {
+        model,
+        version: previous,
+        to: demotedByPromotion(policies, policy, from),
+        at,
+      });
     }
     setVersionState(state, { model, version, to, at });
     state.serving.set(model, {
@@ -402,7 +435,7 @@ function applyExecuted(
 function applyRollback(
   state: ExpectedState,
   entry: AuditEntry,
-  demoted: DemotedState,
+  policies: PolicyLookup,
 ): string | undefined {
   const model = entry.subject.type === 'model' ? entry.subject.id : undefined;
   const policy = entry.digests.policy;
@@ -413,7 +446,8 @@ function applyRollback(
   const from = text(entry.data.from);
   const to = text(entry.data.to);
   const at = entry.time;
-  if (from) setVersionState(state, { model, version: from, to: demoted(policy, 'staging'), at });
+  if (from)
+    setVersionState(state, { model, version: from, to: demotedByRollback(policies, policy), at });
   if (to) setVersionState(state, { model, version: to, to: 'production', at });
   state.serving.set(model, { model, ...(to ? { production: { version: to, since: at } } : {}) });
   const requestId = text(entry.data.requestId);

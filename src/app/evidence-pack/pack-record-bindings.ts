@@ -182,7 +182,7 @@ function checkRequests(
   out: string[],
 ): void {
   const requested = bySubject(b.proven, 'transition.requested', 'request');
-  const replayed = replayAuditState(b.proven, (_policy, fallback) => fallback);
+  const replayed = replayAuditState(b.proven, () => undefined);
   const seen = new Set<string>();
   for (const r of requests) {
     const where = `requests.json: request ${r.id} (${r.from} → ${r.to})`;

@@ -61,6 +61,19 @@ function assertWritableModelTag(key: string): void {
     );
 }
 
+/**
+ * A version's clearance.* tags are what its registration read into the governed record (the
+ * artifact digest, the lineage): changed afterwards, the MLflow view would show a digest or a
+ * lineage other than the one the version was judged and approved with.
+ */
+function assertWritableVersionTag(key: string): void {
+  if (key.startsWith('clearance.'))
+    throw invalidInput(
+      `Tag ${key} is read-only: a version's clearance.* tags are the artifact digest and lineage its registration recorded, which never change.`,
+      'Register a new version with the tags it needs, or use a key outside clearance.*.',
+    );
+}
+
 interface MetadataChange {
   principal: Principal;
   model: string;
@@ -211,6 +224,7 @@ export function setVersionTag(
   input: { name: string; version: string; key: string; value: string },
 ): Promise<void> {
   assertTag(input.key, input.value);
+  assertWritableVersionTag(input.key);
   const { name: model, version, key, value } = input;
   const subject = versionSubject(model, version);
   return changeMetadata(
@@ -235,6 +249,7 @@ export function deleteVersionTag(
   input: { name: string; version: string; key: string },
 ): Promise<void> {
   assertTag(input.key, undefined);
+  assertWritableVersionTag(input.key);
   const { name: model, version, key } = input;
   const subject = versionSubject(model, version);
   return changeMetadata(

@@ -2,13 +2,16 @@
  * State changes that touch serving: promotion to production (the previous production version is
  * demoted and becomes the rollback target) and rollback (the target is restored).
  */
-import { ClearanceError, type Policy, type ServingView } from '../../domain/index.js';
+import {
+  ClearanceError,
+  demotedOnPromotion,
+  demotedOnRollback,
+  type Policy,
+  rollbackTargetStates,
+  type ServingView,
+  type TransitionRequest,
+} from '../../domain/index.js';
 import type { Repositories } from '../shared/ports.js';
-
-/** Where a demoted production version goes: `deprecated` when the policy has it. */
-function demotedState(policy: Policy, fallback: string): string {
-  return policy.states.includes('deprecated') ? 'deprecated' : fallback;
-}
 
 export interface MoveResult {
   demoted?: string;
@@ -38,7 +41,7 @@ export async function moveVersion(
       await tx.versions.setState({
         model,
         version: previous.version,
-        state: demotedState(input.policy, input.from),
+        state: demotedOnPromotion(input.policy, input.from),
         since: at,
       });
     }
@@ -73,18 +76,11 @@ export async function moveVersion(
 }
 
 /**
- * The states a rollback target is left in when production replaces it: `deprecated` when the
- * policy has it, else the states promotions to production start from (`moveVersion`'s fallback).
- */
-function rollbackTargetStates(policy: Policy): string[] {
-  if (policy.states.includes('deprecated')) return ['deprecated'];
-  return policy.transitions.filter((t) => t.to === 'production').map((t) => t.from);
-}
-
-/**
  * The serving view's rollback target, when it is eligible: still in the state its demotion left
- * it in. A target since archived (or otherwise moved on) is refused when the rollback needs it,
- * and otherwise treated as no target: a rollback never resurrects a retired version.
+ * it in, and not last put in production by an emergency whose bypass ended unregularised. A
+ * target since archived (or otherwise moved on), or such an emergency, is refused when the
+ * rollback needs it, and otherwise treated as no target: a rollback never resurrects a retired
+ * version, nor a hotfix whose gates and sign-offs were bypassed and whose expiry is over.
  */
 async function eligibleTarget(
   tx: Repositories,
@@ -94,18 +90,56 @@ async function eligibleTarget(
   if (target === undefined) return undefined;
   const version = await tx.versions.get(input.model, target);
   const allowed = rollbackTargetStates(input.policy);
-  if (version && allowed.includes(version.state)) return target;
+  if (!version || !allowed.includes(version.state)) {
+    if (!input.requireTarget) return undefined;
+    const state = version?.state ?? 'missing';
+    const message = `Rollback target ${input.model}@${target} is ${state}; only a version still ${allowed.join(' or ')} since production replaced it can be restored.`;
+    throw new ClearanceError('precondition_failed', message, {
+      problems: [
+        {
+          message,
+          fix: `Promote a version to production through a request instead; ${target} would need a new request and sign-offs.`,
+        },
+      ],
+    });
+  }
+  const emergency = await unregularisedEmergency(tx, { model: input.model, version: target });
+  if (emergency === undefined) return target;
   if (!input.requireTarget) return undefined;
-  const state = version?.state ?? 'missing';
-  const message = `Rollback target ${input.model}@${target} is ${state}; only a version still ${allowed.join(' or ')} since production replaced it can be restored.`;
+  const message = `Rollback target ${input.model}@${target} reached production through emergency request ${emergency.id}, whose bypass ended without it passing the standard path (its gates were bypassed and it was never regularised); a rollback cannot put it back in production.`;
   throw new ClearanceError('precondition_failed', message, {
     problems: [
       {
         message,
-        fix: `Promote a version to production through a request instead; ${target} would need a new request and sign-offs.`,
+        fix: `Request a standard transition to production for ${target} (its gates and sign-offs), or for another version.`,
       },
     ],
   });
+}
+
+/**
+ * The emergency request that last put the version in production, when its bypass ended without
+ * becoming a standard change: closed, and no `emergency.regularised` entry in the audit log, the
+ * record of that judgement (an emergency replaced within its window is only closed at its end,
+ * never judged). One still open is not: restored, it is in production when its expiry judges it.
+ */
+async function unregularisedEmergency(
+  tx: Repositories,
+  input: { model: string; version: string },
+): Promise<TransitionRequest | undefined> {
+  const promotions = (await tx.requests.list({ ...input, status: ['executed', 'expired'] })).filter(
+    (r) => r.to === 'production',
+  );
+  const last = promotions.reduce<TransitionRequest | undefined>(
+    (latest, r) =>
+      latest === undefined || (r.closedAt ?? '') > (latest.closedAt ?? '') ? r : latest,
+    undefined,
+  );
+  if (last?.changeType !== 'emergency') return undefined;
+  if (last.status === 'executed' && last.closeReason === undefined) return undefined;
+  const subject = { type: 'request', id: last.id };
+  const regularised = await tx.audit.aboutSubject(subject, ['emergency.regularised']);
+  return regularised.length > 0 ? undefined : last;
 }
 
 /**
@@ -134,7 +168,7 @@ export async function restoreRollbackTarget(
     await tx.versions.setState({
       model: input.model,
       version: current.version,
-      state: demotedState(input.policy, 'staging'),
+      state: demotedOnRollback(input.policy),
       since: input.at,
     });
   }
