@@ -3,7 +3,7 @@
  * on SQLite (better-sqlite3) and PostgreSQL (pg).
  */
 export { createStore, storeOn } from './create-store.js';
-export { watchStatements } from './dialects/fenced-dialect.js';
+export { watchStatements } from './dialects/checked-dialect.js';
 export { nextReadShared } from './dialects/next-read.js';
 export { openDialect, type StoreConfig } from './dialects/open-dialect.js';
 export { type PostgresOptions, postgresDialect } from './dialects/postgres-dialect.js';

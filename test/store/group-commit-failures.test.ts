@@ -9,9 +9,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Kysely, sql } from 'kysely';
 import { afterEach, expect, it } from 'vitest';
-import { NestedWriteTransaction } from '../../src/store/dialects/group-commit.js';
+import { WriteWaitExceeded } from '../../src/store/dialects/group-commit.js';
 import { sqliteDialect } from '../../src/store/dialects/sqlite-dialect.js';
 import type { StoreDialect } from '../../src/store/dialects/store-dialect.js';
+import { preparedQuery } from '../../src/store/prepared-query.js';
 import type { Database } from '../../src/store/schema.js';
 
 const opened: StoreDialect[] = [];
@@ -19,9 +20,9 @@ afterEach(async () => {
   for (const dialect of opened.splice(0)) await dialect.destroy();
 });
 
-async function open(): Promise<StoreDialect> {
+async function open(options: { writeWaitLimitMs?: number } = {}): Promise<StoreDialect> {
   const file = join(mkdtempSync(join(tmpdir(), 'clearance-group-commit-')), 'registry.db');
-  const dialect = sqliteDialect({ file });
+  const dialect = sqliteDialect({ file, ...options });
   opened.push(dialect);
   await sql`create table t (id text primary key)`.execute(dialect.db);
   await sql`create table parent (id text primary key)`.execute(dialect.db);
@@ -145,8 +146,9 @@ it('acknowledges no write of a batch whose COMMIT fails, and commits none', asyn
   expect(await stored(dialect)).toEqual([]);
 });
 
-it('refuses a write started inside a write instead of waiting for it forever', async () => {
-  const dialect = await open();
+it('fails a write started inside a write after the wait limit instead of waiting for it forever', async () => {
+  const dialect = await open({ writeWaitLimitMs: 150 });
+  const waited = new WriteWaitExceeded(150).message;
   const settled = await Promise.allSettled([
     put(dialect, 'a'),
     dialect.writeTransaction(async (db) => {
@@ -154,9 +156,9 @@ it('refuses a write started inside a write instead of waiting for it forever', a
       return dialect.writeTransaction((inner) => insert(inner, 'inner'));
     }),
   ]);
-  expect(outcomes(settled)).toEqual(['ok a', `failed: ${new NestedWriteTransaction().message}`]);
+  expect(outcomes(settled)).toEqual(['ok a', `failed: ${waited}`]);
   const alone = dialect.writeTransaction(() => dialect.writeTransaction(async () => 'inner'));
-  await expect(alone).rejects.toBeInstanceOf(NestedWriteTransaction);
+  await expect(alone).rejects.toBeInstanceOf(WriteWaitExceeded);
   expect(await stored(dialect)).toEqual(['a']);
   // A write a work set off without awaiting it runs once that batch is over.
   let later: Promise<unknown> | undefined;
@@ -168,6 +170,40 @@ it('refuses a write started inside a write instead of waiting for it forever', a
   });
   await later;
   expect(await stored(dialect)).toEqual(['a', 'd', 'set off']);
+  // Writes behind a long batch wait past the limit only when the batch itself does: these wait
+  // for a 100 ms work and commit.
+  const slow = dialect.writeTransaction(async (db) => {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    await insert(db, 'slow');
+  });
+  await new Promise((resolve) => setImmediate(resolve));
+  await Promise.all([slow, put(dialect, 'behind')]);
+  expect(await stored(dialect)).toEqual(['a', 'd', 'set off', 'slow', 'behind']);
+});
+
+/** A compiled-once read (prepared-query.ts), which runs past Kysely's plugins. */
+const countRows = preparedQuery((db, p: { id: string }) =>
+  db
+    .selectFrom('t' as never)
+    .select(({ fn }) => fn.countAll<number>().as('n'))
+    .where('id' as never, '!=', p.id as never),
+);
+
+it('refuses a statement a work built after it ended, compiled-once queries too', async () => {
+  const dialect = await open();
+  let handle: Kysely<Database> | undefined;
+  // The compiled-once read compiles on its first call, through the plugins; later calls do not.
+  const counted = await dialect.writeTransaction(async (db) => {
+    await insert(db, 'a');
+    handle = db;
+    return countRows(db, { id: 'x' });
+  });
+  expect(counted).toEqual([{ n: 1 }]);
+  if (handle === undefined) throw new Error('the work did not run');
+  const ended = handle;
+  await expect(insert(ended, 'late')).rejects.toThrow(/had already ended/);
+  await expect(countRows(ended, { id: 'x' })).rejects.toThrow(/had already ended/);
+  expect(await stored(dialect)).toEqual(['a']);
 });
 
 it('never interleaves two works of a batch, even when they await timers', async () => {

@@ -12,15 +12,28 @@
  * none was acknowledged.
  *
  * A statement a work issued and did not await is refused once the work has ended
- * (`StatementAfterItsWork`, checked by every connection: fenced-dialect.ts), so nothing of a
- * finished work runs in its neighbour's savepoint or the batch's commit.
+ * (`StatementAfterItsWork`): each work is given a Kysely handle of its own, fenced by a plugin
+ * that refuses every statement built on it after the work has returned or thrown, so nothing of a
+ * finished work runs in its neighbour's savepoint or the batch's commit (ADR 045).
+ *
+ * A write waits in the queue at most `waitLimitMs` (30 s by default) and then fails with
+ * `WriteWaitExceeded`: a write started inside another write would otherwise wait for the batch
+ * that is waiting for it, and every later write of the process would hang behind it.
  *
  * PostgreSQL uses it too since ADR 017 (ADR 012 had measured no gain there): commits there take
  * turns on the `audit_head` and `data_version` locks through their WAL flush, and each statement
  * is a round trip, so a batch saves flushes, lock hand-overs and BEGIN/COMMIT round trips.
  */
-import { AsyncLocalStorage } from 'node:async_hooks';
-import { CompiledQuery, type Kysely } from 'kysely';
+import {
+  CompiledQuery,
+  type Kysely,
+  type KyselyPlugin,
+  type PluginTransformQueryArgs,
+  type PluginTransformResultArgs,
+  type QueryResult,
+  type RootOperationNode,
+  type UnknownRow,
+} from 'kysely';
 import type { Database } from '../schema.js';
 
 type Work<T> = (trx: Kysely<Database>) => Promise<T>;
@@ -35,6 +48,8 @@ interface Waiting {
   work: Work<unknown>;
   resolve(value: unknown): void;
   reject(error: unknown): void;
+  /** Fails the write once it has waited `waitLimitMs`; cleared when its batch takes it. */
+  timer: NodeJS.Timeout | undefined;
 }
 
 type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
@@ -52,19 +67,37 @@ interface SavepointPlace {
 const maxBatch = 128;
 
 /**
- * The work a statement or a write was asked for from, seen through the async context it runs in;
- * `settled` once the work has returned or thrown. Continuations a work left running keep its
- * scope, which is how their statements are told apart from the batch's own (see `fencedDialect`).
+ * The fence of one work: a plugin on the Kysely handle the work is given (and every handle made
+ * from it, `withTables` included), which refuses a statement built once the work has returned or
+ * thrown. Statements on one connection run in the order they were asked for (Kysely's single
+ * connection provider and the drivers both queue), so one the work built while it ran is sent
+ * before the batch's RELEASE or ROLLBACK, inside the work's savepoint, and one built later is
+ * refused here. Compiled-once queries, which skip plugins, ask `assertWorkNotEnded` (ADR 045).
+ *
+ * ADR 012 told a work's statements apart by an `AsyncLocalStorage` scope instead; on Node 20 and
+ * 22 that switches on V8's promise hooks for every promise of the process, a quarter of the
+ * governed path's main-thread CPU (bench/results/governed-before-after.md, session 17).
  */
-const workScope = new AsyncLocalStorage<{ settled: boolean }>();
+class WorkFence implements KyselyPlugin {
+  settled = false;
 
-/** Runs `work` in a scope of its own, settled when it returns or throws. */
+  transformQuery(args: PluginTransformQueryArgs): RootOperationNode {
+    if (this.settled) throw new StatementAfterItsWork();
+    return args.node;
+  }
+
+  transformResult(args: PluginTransformResultArgs): Promise<QueryResult<UnknownRow>> {
+    return Promise.resolve(args.result);
+  }
+}
+
+/** Runs `work` on a fenced handle of its own, settled when it returns or throws. */
 async function runWork<T>(work: Work<T>, trx: Kysely<Database>): Promise<T> {
-  const scope = { settled: false };
+  const fence = new WorkFence();
   try {
-    return await workScope.run(scope, () => work(trx));
+    return await work(trx.withPlugin(fence));
   } finally {
-    scope.settled = true;
+    fence.settled = true;
   }
 }
 
@@ -82,21 +115,28 @@ class StatementAfterItsWork extends Error {
   }
 }
 
-/** Throws when the statement about to run belongs to a work that has ended. */
-export function assertWorkNotEnded(): void {
-  if (workScope.getStore()?.settled === true) throw new StatementAfterItsWork();
+/**
+ * Throws when `db` is the handle of a work that has ended: for statements that skip Kysely's
+ * plugins (compiled-once queries, prepared-query.ts).
+ */
+export function assertWorkNotEnded(db: Kysely<Database>): void {
+  for (const plugin of db.getExecutor().plugins) {
+    if (plugin instanceof WorkFence && plugin.settled) throw new StatementAfterItsWork();
+  }
 }
 
 /**
- * A write asked for from inside a write of the same store would wait for the batch that is
- * waiting for it: every later write of the process would hang behind it. It fails at once.
+ * A write that waited longer than the limit for its turn. Either the store is overloaded far
+ * past what a request's caller waits for, or the write was started inside another write, which
+ * would wait forever for the batch that is waiting for it.
  */
-export class NestedWriteTransaction extends Error {
-  constructor() {
+export class WriteWaitExceeded extends Error {
+  constructor(waitedMs: number) {
     super(
-      'A write transaction was started inside another one; pass the open transaction down instead.',
+      `A write waited ${waitedMs} ms for the store's write transaction and was not run: the store is ` +
+        'overloaded, or the write was started inside another write (pass the open transaction down instead).',
     );
-    this.name = 'NestedWriteTransaction';
+    this.name = 'WriteWaitExceeded';
   }
 }
 
@@ -127,7 +167,12 @@ export interface GroupCommitOptions {
    * first SAVEPOINT is handed to the transaction runner, which sends it with its BEGIN.
    */
   joinsStatements?: boolean;
+  /** How long a write may wait for its batch before it fails (`WriteWaitExceeded`); 30 s by default. */
+  waitLimitMs?: number;
 }
+
+/** Far past what an HTTP caller waits for, far under a hang. */
+const defaultWaitLimitMs = 30_000;
 
 /** `transaction`, made to share its transactions between concurrent callers. */
 export function groupCommitting(
@@ -136,6 +181,7 @@ export function groupCommitting(
 ): TransactionRunner {
   const batchLimit = options.batchLimit ?? maxBatch;
   const joins = options.joinsStatements === true;
+  const waitLimitMs = options.waitLimitMs ?? defaultWaitLimitMs;
   const queue: Waiting[] = [];
   let scheduled = false;
 
@@ -144,15 +190,13 @@ export function groupCommitting(
     scheduled = true;
     // setImmediate, not a microtask: requests whose bytes arrived meanwhile are parsed first (the
     // poll phase) and join this batch instead of the next.
-    // Outside any work's scope: the batch's own statements (BEGIN, savepoints, COMMIT) are never
-    // refused as a work's, though the first caller may be a continuation of an ended work.
     setImmediate(() => {
-      void workScope
-        .exit(() => runBatch(queue.splice(0, batchLimit)))
-        .finally(() => {
-          scheduled = false;
-          if (queue.length > 0) schedule();
-        });
+      const batch = queue.splice(0, batchLimit);
+      for (const waiting of batch) clearTimeout(waiting.timer);
+      void runBatch(batch).finally(() => {
+        scheduled = false;
+        if (queue.length > 0) schedule();
+      });
     });
   }
 
@@ -193,15 +237,23 @@ export function groupCommitting(
     }
   }
 
-  return <T>(work: Work<T>) => {
-    const running = workScope.getStore();
-    if (running !== undefined && !running.settled)
-      return Promise.reject(new NestedWriteTransaction());
-    return new Promise<T>((resolve, reject) => {
-      queue.push({ work, resolve: resolve as (value: unknown) => void, reject });
+  return <T>(work: Work<T>) =>
+    new Promise<T>((resolve, reject) => {
+      const waiting: Waiting = {
+        work,
+        resolve: resolve as (value: unknown) => void,
+        reject,
+        timer: undefined,
+      };
+      waiting.timer = setTimeout(() => {
+        const at = queue.indexOf(waiting);
+        if (at < 0) return;
+        queue.splice(at, 1);
+        reject(new WriteWaitExceeded(waitLimitMs));
+      }, waitLimitMs).unref();
+      queue.push(waiting);
       schedule();
     });
-  };
 }
 
 /**

@@ -9,7 +9,7 @@ import {
 import pg from 'pg';
 import { preparedQuery } from '../prepared-query.js';
 import type { Database, VersionsTable } from '../schema.js';
-import { fencedDialect } from './fenced-dialect.js';
+import { checkedDialect } from './checked-dialect.js';
 import { groupCommitting } from './group-commit.js';
 import { nextReadShared } from './next-read.js';
 import {
@@ -33,6 +33,8 @@ export interface PostgresOptions {
   url: string;
   /** Connections in the pool; default 10. */
   poolSize?: number;
+  /** How long a write waits for its turn before it fails (group-commit.ts); default 30 s. */
+  writeWaitLimitMs?: number;
 }
 
 /**
@@ -109,7 +111,7 @@ export function postgresDialect(options: PostgresOptions): StoreDialect {
   // its promise, and the pool discards the broken client on release.
   pool.on('connect', (client) => client.on('error', () => undefined));
   const db = new Kysely<Database>({
-    dialect: fencedDialect(new PostgresDialect({ pool: namingStatements(pool) })),
+    dialect: checkedDialect(new PostgresDialect({ pool: namingStatements(pool) })),
   });
   // One statement reading the `data_version` row and the identity epoch (two primary-key
   // lookups, one snapshot), shared by the calls of one event-loop turn (ADR 029).
@@ -167,6 +169,7 @@ export function postgresDialect(options: PostgresOptions): StoreDialect {
     writeTransaction: groupCommitting(writeTransaction, {
       batchLimit: maxBatchPostgres,
       joinsStatements: true,
+      ...(options.writeWaitLimitMs === undefined ? {} : { waitLimitMs: options.writeWaitLimitMs }),
     }),
     readTransaction: (work) =>
       db

@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import { Kysely, SqliteDialect, sql } from 'kysely';
 import { appendOnlyKeys, type Database } from '../schema.js';
-import { fencedDialect, watchedDialect } from './fenced-dialect.js';
+import { checkedDialect, watchedDialect } from './checked-dialect.js';
 import { groupCommitting, settleStrayStatements } from './group-commit.js';
 import { cachingStatements } from './statement-cache.js';
 import { appendOnlyMessage, type StoreDialect, type StoreErrorKind } from './store-dialect.js';
@@ -14,6 +14,8 @@ export interface SqliteOptions {
   synchronous?: 'FULL' | 'NORMAL';
   /** How long a writer waits for another process's lock before giving up; default 5000 ms. */
   busyTimeoutMs?: number;
+  /** How long a write waits for its turn in this process before it fails (group-commit.ts); default 30 s. */
+  writeWaitLimitMs?: number;
 }
 
 /**
@@ -46,7 +48,7 @@ export function sqliteDialect(options: SqliteOptions): StoreDialect {
   // (ADR 022). Migrations, which may rewrite whole tables, keep their journals on disk.
   database.pragma(`temp_store = ${tempInMemory}`);
   const db = new Kysely<Database>({
-    dialect: fencedDialect(new SqliteDialect({ database: cachingStatements(database) })),
+    dialect: checkedDialect(new SqliteDialect({ database: cachingStatements(database) })),
   });
   // Each :memory: database is private to its connection, so it gets its own queue.
   const key = options.file === ':memory:' ? undefined : resolve(options.file);
@@ -78,7 +80,10 @@ export function sqliteDialect(options: SqliteOptions): StoreDialect {
     );
   }
   // One BEGIN IMMEDIATE … COMMIT, and so one fsync, for all writes that queued meanwhile.
-  const writeTransaction = groupCommitting(soloTransaction);
+  const writeTransaction = groupCommitting(
+    soloTransaction,
+    options.writeWaitLimitMs === undefined ? {} : { waitLimitMs: options.writeWaitLimitMs },
+  );
 
   // Reads run on their own read-only connection, opened on first use: in WAL mode a reader sees
   // the last committed snapshot and neither waits for the writer nor holds it up. Its queue keeps

@@ -1,12 +1,10 @@
 /**
- * A Kysely dialect whose connections refuse a statement asked for by a write that has already
- * ended (`assertWorkNotEnded`, group-commit.ts): a query a work issued and did not await would
- * otherwise run after the work's rollback or release and land in its neighbour's savepoint, in
- * the batch's commit, or (after a lone work's rollback) in no transaction at all, committed on
- * its own. The check sits on the connection because every statement passes there, compiled-once
- * queries (prepared-query.ts) included, which skip Kysely's plugins. The driver's own transaction
- * statements (BEGIN, COMMIT, ROLLBACK) are given the connection underneath. For the same reason
- * it is where text no engine can store is refused (storable-parameters.ts).
+ * A Kysely dialect whose connections refuse text no engine can store (storable-parameters.ts)
+ * and tell the statement watchers each statement. The checks sit on the connection because every
+ * statement passes there, compiled-once queries (prepared-query.ts) included, which skip Kysely's
+ * plugins. The driver's own transaction statements (BEGIN, COMMIT, ROLLBACK) are given the
+ * connection underneath. (A write's statements after it has ended are refused on the write's own
+ * handle instead: group-commit.ts, ADR 045.)
  */
 import type {
   CompiledQuery,
@@ -16,7 +14,6 @@ import type {
   QueryResult,
   TransactionSettings,
 } from 'kysely';
-import { assertWorkNotEnded } from './group-commit.js';
 import { assertStorableParameters } from './storable-parameters.js';
 
 /**
@@ -40,11 +37,10 @@ function told(sql: string): void {
   for (const watcher of statementWatchers) watcher(sql);
 }
 
-class FencedConnection implements DatabaseConnection {
+class CheckedConnection implements DatabaseConnection {
   constructor(readonly inner: DatabaseConnection) {}
 
   executeQuery<R>(compiledQuery: CompiledQuery): Promise<QueryResult<R>> {
-    assertWorkNotEnded();
     assertStorableParameters(compiledQuery);
     told(compiledQuery.sql);
     return this.inner.executeQuery(compiledQuery);
@@ -54,7 +50,6 @@ class FencedConnection implements DatabaseConnection {
     compiledQuery: CompiledQuery,
     chunkSize?: number,
   ): AsyncIterableIterator<QueryResult<R>> {
-    assertWorkNotEnded();
     assertStorableParameters(compiledQuery);
     told(compiledQuery.sql);
     return this.inner.streamQuery(compiledQuery, chunkSize);
@@ -62,13 +57,13 @@ class FencedConnection implements DatabaseConnection {
 }
 
 function underneath(connection: DatabaseConnection): DatabaseConnection {
-  return connection instanceof FencedConnection ? connection.inner : connection;
+  return connection instanceof CheckedConnection ? connection.inner : connection;
 }
 
-function fencedDriver(driver: Driver): Driver {
+function checkedDriver(driver: Driver): Driver {
   return {
     init: () => driver.init(),
-    acquireConnection: async () => new FencedConnection(await driver.acquireConnection()),
+    acquireConnection: async () => new CheckedConnection(await driver.acquireConnection()),
     beginTransaction: (connection: DatabaseConnection, settings: TransactionSettings) => {
       told('begin');
       return driver.beginTransaction(underneath(connection), settings);
@@ -86,10 +81,10 @@ function fencedDriver(driver: Driver): Driver {
   };
 }
 
-/** `dialect`, its connections fenced against statements of ended writes. */
-export function fencedDialect(dialect: Dialect): Dialect {
+/** `dialect`, its connections checking every statement's parameters and telling its watchers. */
+export function checkedDialect(dialect: Dialect): Dialect {
   return {
-    createDriver: () => fencedDriver(dialect.createDriver()),
+    createDriver: () => checkedDriver(dialect.createDriver()),
     createQueryCompiler: () => dialect.createQueryCompiler(),
     createAdapter: () => dialect.createAdapter(),
     createIntrospector: (db) => dialect.createIntrospector(db),
@@ -114,8 +109,8 @@ class WatchedConnection implements DatabaseConnection {
 }
 
 /**
- * `dialect` with its statements told to the watchers only, unfenced: for a read-only connection,
- * whose statements no write can leave behind.
+ * `dialect` with its statements told to the watchers only, unchecked: for a read-only connection,
+ * which stores nothing.
  */
 export function watchedDialect(dialect: Dialect): Dialect {
   return {
