@@ -8,7 +8,8 @@ const loaded = () => {
 };
 
 describe('validateLinearRegex', () => {
-  // First in the file: each test file runs in a process of its own (vitest.config.ts).
+  // First in the file: this file runs in a module graph of its own (the isolated project,
+  // vitest.config.ts).
   it('validates a plain policy pattern without loading re2js, and loads it on the first compile', () => {
     expect(loaded()).toBe(false);
     expect(validateLinearRegex('^RISK-[0-9]+$')).toEqual({ ok: true });
