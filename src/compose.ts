@@ -7,6 +7,7 @@
 import type { FastifyServerOptions } from 'fastify';
 import {
   accessDenialThrottle,
+  bindClaimingUseCases,
   bindUseCases,
   checkStoredState,
   type StateCheck,
@@ -130,11 +131,11 @@ export async function startServer(
     clock: registry.deps.clock,
   });
   const windowMs = config.accessDeniedWindowSeconds * 1000;
-  // The use cases run on a store that claims a request's Idempotency-Key with its action, and
-  // write at most a bounded number of access.denied entries per caller and window.
+  // The use cases write at most a bounded number of access.denied entries per caller and window;
+  // a request with an Idempotency-Key acts through use cases of its own, over a store that claims
+  // the key with its action.
   const deps = {
     ...registry.deps,
-    store: idempotency.wrap(registry.deps.store),
     denials: accessDenialThrottle({ windowMs, perPrincipal: config.accessDeniedPerPrincipal }),
     evidencePackDownloads: config.maxConcurrentEvidencePacks,
     evidencePackStallSeconds: config.evidencePackStallSeconds,
@@ -154,6 +155,8 @@ export async function startServer(
     trustProxy: config.trustProxy,
     logger: options.logger ?? false,
     idempotency,
+    keyedUseCases: (scope) =>
+      bindClaimingUseCases({ ...deps, store: idempotency.claiming(deps.store, scope) }),
     gateRuns: () => registry.deps.gateRunner.stats(),
     jobs: jobStats.read,
     ...webRootOption(),

@@ -196,7 +196,6 @@ export {
 export {
   type ClaimScope,
   IdempotencyKeyTaken,
-  runClaiming,
 } from './shared/idempotency-claims.js';
 export {
   type IdempotencyStore,
@@ -242,4 +241,9 @@ export {
 } from './transitions/request-transition.js';
 export { rollback } from './transitions/rollback.js';
 export type { TransitionUseCases } from './transitions/transition-use-cases.js';
-export { bindUseCases, type UseCases } from './use-cases.js';
+export {
+  bindClaimingUseCases,
+  bindUseCases,
+  type ClaimingUseCases,
+  type UseCases,
+} from './use-cases.js';

@@ -59,6 +59,47 @@ export function bindUseCases(deps: AppDeps, auditSigner?: AuditSigner): UseCases
   });
 }
 
+/** The use cases an HTTP route that takes an `Idempotency-Key` runs (the routes' `idempotent`). */
+export type ClaimingUseCases = Pick<
+  UseCases,
+  | 'registerPolicy'
+  | 'registerModel'
+  | 'registerVersion'
+  | 'attachEvidence'
+  | 'requestTransition'
+  | 'recordApproval'
+  | 'cancelRequest'
+  | 'executeTransition'
+  | 'importProduction'
+  | 'rollback'
+  | 'recordReview'
+  | 'createUser'
+>;
+
+/**
+ * The claiming use cases over `deps`, for one request with a key: `deps.store` is that request's
+ * claiming store (idempotency-claims.ts). Bound per request, so only these twelve, not the ~110
+ * of `bindUseCases` (whose binding takes ~0.36 ms).
+ */
+export function bindClaimingUseCases(deps: AppDeps): ClaimingUseCases {
+  const registry = bindRegistryUseCases(deps);
+  const transitions = bindTransitionUseCases(deps);
+  return refusingUnstorableText({
+    registerPolicy: registry.registerPolicy,
+    registerModel: registry.registerModel,
+    registerVersion: registry.registerVersion,
+    attachEvidence: registry.attachEvidence,
+    requestTransition: transitions.requestTransition,
+    recordApproval: transitions.recordApproval,
+    cancelRequest: transitions.cancelRequest,
+    executeTransition: transitions.executeTransition,
+    importProduction: registry.importProduction,
+    rollback: transitions.rollback,
+    recordReview: bindReviewUseCases(deps).recordReview,
+    createUser: bindIdentityUseCases(deps).createUser,
+  });
+}
+
 /**
  * `useCases`, each refusing with `invalid_input`, before it does anything, an argument holding a
  * NUL or an unpaired surrogate (ADR 023). Here rather than in each use case's validator: every
@@ -66,7 +107,7 @@ export function bindUseCases(deps: AppDeps, auditSigner?: AuditSigner): UseCases
  * check written into fifty validators is one the fifty-first forgets. The store refuses such text
  * too, as a last line, but can only name the column.
  */
-function refusingUnstorableText(useCases: UseCases): UseCases {
+function refusingUnstorableText<T extends object>(useCases: T): T {
   const checked: Record<string, unknown> = {};
   for (const [name, run] of Object.entries(useCases) as [string, unknown][]) {
     if (typeof run !== 'function') {
@@ -88,7 +129,7 @@ function refusingUnstorableText(useCases: UseCases): UseCases {
   }
   // The same keys with the same signatures: each function is wrapped by one that passes its
   // arguments and returns its result unchanged, which TypeScript cannot follow through entries.
-  return checked as unknown as UseCases;
+  return checked as unknown as T;
 }
 
 /**

@@ -5,6 +5,8 @@
 import swagger from '@fastify/swagger';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import {
+  type ClaimingUseCases,
+  type ClaimScope,
   type GateRunStats,
   type IdempotencyStore,
   inProcessIdempotency,
@@ -58,6 +60,13 @@ export interface HttpDeps {
    * so every server replays them. Defaults to this process only (tests, one server).
    */
   idempotency?: IdempotencyStore;
+  /**
+   * The use cases one request with an Idempotency-Key acts through, over
+   * `idempotency.claiming(store, scope)` so its key is claimed in the transaction that acts
+   * (`compose.ts`). Needed with `sharedIdempotency`; absent, keyed requests act through
+   * `useCases`, which suits `inProcessIdempotency` (it claims nothing in the database).
+   */
+  keyedUseCases?: (scope: ClaimScope) => ClaimingUseCases;
   now?: () => Date;
   /** The latest check of the database against the audit log, for `/metrics` (`compose.ts`). */
   stateCheck?: () => StateCheckStatus | undefined;
@@ -212,6 +221,7 @@ export function buildServer(deps: HttpDeps): FastifyInstance {
       ...(deps.now ? { now: deps.now } : {}),
     },
     idempotency: deps.idempotency ?? inProcessIdempotency(),
+    keyedUseCases: deps.keyedUseCases,
   });
 
   const metrics = registerMetrics(app, deps.gateRuns, deps.jobs);

@@ -5,10 +5,10 @@
 import { createHash, hash } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import {
+  type ClaimingUseCases,
   type ClaimScope,
   IdempotencyKeyTaken,
   type IdempotencyStore,
-  runClaiming,
   type StoredResponse,
 } from '../app/index.js';
 import { type AuthenticateOptions, authenticate } from '../auth/index.js';
@@ -25,6 +25,8 @@ declare module 'fastify' {
     principal: Principal | undefined;
     /** The request's Idempotency-Key claim, while it is this request's to record or release. */
     idempotent: ClaimScope | undefined;
+    /** The use cases of this request alone, claiming its key with its action (`actingUseCases`). */
+    keyedUseCases: ClaimingUseCases | undefined;
   }
   interface FastifyContextConfig {
     /** No authentication (health check, OpenAPI document). */
@@ -40,6 +42,17 @@ declare module 'fastify' {
 export function principalOf(request: FastifyRequest): Principal {
   if (!request.principal) throw new Error(`Route ${request.url} ran without authentication.`);
   return request.principal;
+}
+
+/**
+ * The use cases an idempotent route acts through: when the request sent an Idempotency-Key, its
+ * own, over a store that claims the key in the transaction that acts (idempotency-claims.ts).
+ */
+export function actingUseCases(
+  request: FastifyRequest,
+  useCases: ClaimingUseCases,
+): ClaimingUseCases {
+  return request.keyedUseCases ?? useCases;
 }
 
 /**
@@ -96,11 +109,14 @@ export function registerHooks(
   options: {
     auth: AuthenticateOptions;
     idempotency: IdempotencyStore;
+    /** The use cases of one request with a key; absent, routes act through the shared ones. */
+    keyedUseCases?: ((scope: ClaimScope) => ClaimingUseCases) | undefined;
     authFailures?: AuthFailureLimiter | undefined;
   },
 ): void {
   app.decorateRequest('principal', undefined);
   app.decorateRequest('idempotent', undefined);
+  app.decorateRequest('keyedUseCases', undefined);
 
   app.addHook('onRequest', async (request, reply) => {
     if (request.routeOptions.config.public || !request.routeOptions.url) return;
@@ -150,8 +166,8 @@ export function registerHooks(
     return replay(reply, lookup.response);
   });
 
-  // Idempotent handlers run in a claim scope, so the transaction that acts also claims the key
-  // (idempotency-claims.ts). Losing the claim to a concurrent duplicate rolled the action back;
+  // Idempotent handlers act through use cases of the request's own (`actingUseCases`), so the
+  // transaction that acts also claims the key (idempotency-claims.ts). Losing the claim to a concurrent duplicate rolled the action back;
   // the duplicate's answer is replayed if it is recorded.
   app.addHook('onRoute', (route) => {
     if (!route.config?.idempotent) return;
@@ -160,7 +176,8 @@ export function registerHooks(
       const scope = request.idempotent;
       if (scope === undefined) return handler.call(this, request, reply);
       try {
-        return await runClaiming(scope, async () => handler.call(this, request, reply));
+        request.keyedUseCases = options.keyedUseCases?.(scope);
+        return await handler.call(this, request, reply);
       } catch (error) {
         if (!lostToDuplicate(error) || scope.claimed) throw error;
         // A duplicate on another server may have acted first: then this request either lost the

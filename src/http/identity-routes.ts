@@ -1,6 +1,6 @@
 /** Users, role bindings, API tokens and the caller (`/me`). Token secrets appear once, on create. */
 import { idParams } from './body-schemas.js';
-import { principalOf } from './http-hooks.js';
+import { actingUseCases, principalOf } from './http-hooks.js';
 import { errors, idempotencyHeader, listOf, ref } from './record-schemas.js';
 import type { RoutesPlugin } from './routes-plugin.js';
 
@@ -96,7 +96,10 @@ export const identityRoutes: RoutesPlugin = async (app, { useCases }) => {
       },
     },
     async (request, reply) => {
-      const user = await useCases.createUser(principalOf(request), request.body);
+      const user = await actingUseCases(request, useCases).createUser(
+        principalOf(request),
+        request.body,
+      );
       return reply.code(201).send(user);
     },
   );

@@ -9,7 +9,7 @@ import {
   registerVersionBody,
   versionParams,
 } from './body-schemas.js';
-import { principalOf } from './http-hooks.js';
+import { actingUseCases, principalOf } from './http-hooks.js';
 import { keptReplies } from './kept-replies.js';
 import { errors, idempotencyHeader, listOf, ref } from './record-schemas.js';
 import type { RoutesPlugin } from './routes-plugin.js';
@@ -33,7 +33,10 @@ export const modelRoutes: RoutesPlugin = async (app, { useCases }) => {
       },
     },
     async (request, reply) => {
-      const policy = await useCases.registerPolicy(principalOf(request), request.body);
+      const policy = await actingUseCases(request, useCases).registerPolicy(
+        principalOf(request),
+        request.body,
+      );
       return reply.code(201).send(policy);
     },
   );
@@ -51,7 +54,10 @@ export const modelRoutes: RoutesPlugin = async (app, { useCases }) => {
       },
     },
     async (request, reply) => {
-      const model = await useCases.registerModel(principalOf(request), request.body);
+      const model = await actingUseCases(request, useCases).registerModel(
+        principalOf(request),
+        request.body,
+      );
       reply.header('location', `${app.prefix}/models/${encodeURIComponent(model.name)}`);
       return reply.code(201).send(model);
     },
@@ -97,11 +103,14 @@ export const modelRoutes: RoutesPlugin = async (app, { useCases }) => {
       },
     },
     async (request, reply) => {
-      const version = await useCases.registerVersion(principalOf(request), {
-        ...request.body,
-        lineage: request.body.lineage ?? {},
-        model: request.params.name,
-      });
+      const version = await actingUseCases(request, useCases).registerVersion(
+        principalOf(request),
+        {
+          ...request.body,
+          lineage: request.body.lineage ?? {},
+          model: request.params.name,
+        },
+      );
       reply.header(
         'location',
         `${app.prefix}/models/${encodeURIComponent(version.model)}/versions/${encodeURIComponent(version.version)}`,
@@ -245,7 +254,7 @@ export const modelRoutes: RoutesPlugin = async (app, { useCases }) => {
         });
       }
       const { path, mediaType } = request.query;
-      const records = await useCases.attachEvidence(principalOf(request), {
+      const records = await actingUseCases(request, useCases).attachEvidence(principalOf(request), {
         model: request.params.name,
         version: request.params.version,
         path,

@@ -13,7 +13,7 @@ import {
   requestTransitionBody,
   rollbackSchema,
 } from './body-schemas.js';
-import { principalOf } from './http-hooks.js';
+import { actingUseCases, principalOf } from './http-hooks.js';
 import { errors, idempotencyHeader, listOf, ref } from './record-schemas.js';
 import type { RoutesPlugin } from './routes-plugin.js';
 
@@ -31,7 +31,10 @@ export const requestRoutes: RoutesPlugin = async (app, { useCases }) => {
       },
     },
     async (request, reply) => {
-      const created = await useCases.requestTransition(principalOf(request), request.body);
+      const created = await actingUseCases(request, useCases).requestTransition(
+        principalOf(request),
+        request.body,
+      );
       reply.header('location', `${app.prefix}/requests/${encodeURIComponent(created.request.id)}`);
       return reply.code(201).send(created);
     },
@@ -84,10 +87,13 @@ export const requestRoutes: RoutesPlugin = async (app, { useCases }) => {
       },
     },
     async (request, reply) => {
-      const approval = await useCases.recordApproval(principalOf(request), {
-        ...request.body,
-        requestId: request.params.id,
-      });
+      const approval = await actingUseCases(request, useCases).recordApproval(
+        principalOf(request),
+        {
+          ...request.body,
+          requestId: request.params.id,
+        },
+      );
       return reply.code(201).send(approval);
     },
   );
@@ -106,7 +112,7 @@ export const requestRoutes: RoutesPlugin = async (app, { useCases }) => {
       },
     },
     async (request) =>
-      useCases.cancelRequest(principalOf(request), {
+      actingUseCases(request, useCases).cancelRequest(principalOf(request), {
         requestId: request.params.id,
         reason: request.body.reason,
       }),
@@ -125,7 +131,9 @@ export const requestRoutes: RoutesPlugin = async (app, { useCases }) => {
       },
     },
     async (request) =>
-      useCases.executeTransition(principalOf(request), { requestId: request.params.id }),
+      actingUseCases(request, useCases).executeTransition(principalOf(request), {
+        requestId: request.params.id,
+      }),
   );
 
   app.post(
@@ -158,7 +166,7 @@ export const requestRoutes: RoutesPlugin = async (app, { useCases }) => {
       },
     },
     async (request) =>
-      useCases.importProduction(principalOf(request), {
+      actingUseCases(request, useCases).importProduction(principalOf(request), {
         model: request.params.name,
         version: request.params.version,
         ...request.body,
@@ -179,7 +187,10 @@ export const requestRoutes: RoutesPlugin = async (app, { useCases }) => {
       },
     },
     async (request) =>
-      useCases.rollback(principalOf(request), { model: request.params.name, ...request.body }),
+      actingUseCases(request, useCases).rollback(principalOf(request), {
+        model: request.params.name,
+        ...request.body,
+      }),
   );
 
   app.get(

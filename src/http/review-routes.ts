@@ -6,7 +6,7 @@ import {
   reviewOutcomeSchema,
   reviewsQuery,
 } from './body-schemas.js';
-import { principalOf } from './http-hooks.js';
+import { actingUseCases, principalOf } from './http-hooks.js';
 import { errors, idempotencyHeader } from './record-schemas.js';
 import type { RoutesPlugin } from './routes-plugin.js';
 
@@ -25,7 +25,7 @@ export const reviewRoutes: RoutesPlugin = async (app, { useCases }) => {
       },
     },
     async (request, reply) => {
-      const outcome = await useCases.recordReview(principalOf(request), {
+      const outcome = await actingUseCases(request, useCases).recordReview(principalOf(request), {
         ...request.body,
         requestId: request.params.id,
       });

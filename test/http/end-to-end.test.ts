@@ -37,7 +37,6 @@ beforeAll(() => {
   // As `clearance serve` wires it: keys shared through the store, claimed with the action.
   const idempotency = sharedIdempotency({ store: h.deps.store, clock: h.clock });
   app = serveHarness(h, {
-    deps: { ...h.deps, store: idempotency.wrap(h.deps.store) },
     directory: identity.directory,
     bodyLimitBytes: 16 * 1024 * 1024,
     idempotency,

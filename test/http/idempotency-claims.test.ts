@@ -4,7 +4,7 @@
  * audit entry. The audit log is the witness of how many times the action happened.
  */
 import { beforeAll, expect, it } from 'vitest';
-import { type IdempotencyStore, sharedIdempotency } from '../../src/app/index.js';
+import { type IdempotencyStore, sharedIdempotency, type UseCases } from '../../src/app/index.js';
 import { auditRecord } from '../../src/app/shared/audit-record.js';
 import type { Store } from '../../src/app/shared/ports.js';
 import { ClearanceError, type Model, type Principal } from '../../src/domain/index.js';
@@ -34,67 +34,69 @@ function server(store: Store, options: { behaviour?: Behaviour; losesResponses?:
   const idempotency: IdempotencyStore = options.losesResponses
     ? { ...shared, complete: () => Promise.reject(new Error('the server stopped here')) }
     : shared;
-  const acting = idempotency.wrap(store);
-  const app = buildServer({
-    useCases: stubUseCases({
-      registerModel: async (principal: Principal, input) => {
-        await acting.transaction(async (tx) => {
-          // Like the real use cases: state first (a unique model name), then the audit entry.
-          const digest = `sha256:${'0'.repeat(64)}`;
-          await tx.policies.insert({
-            digest,
-            name: 'claims',
-            text: 'apiVersion: clearance/v1',
-            registeredAt: clock.now().toISOString(),
-            registeredBy: principal.id,
-          });
-          await tx.models.insert({
-            name: input.name,
-            ownerTeam: input.ownerTeam,
-            riskTier: 'regulated',
-            policyDigest: digest,
-            createdAt: clock.now().toISOString(),
-            createdBy: principal.id,
-          });
-          const entry = auditRecord({
-            actor: { id: principal.id, kind: 'user' },
-            time: clock.now().toISOString(),
-            action: 'model.registered',
-            subject: { type: 'model', id: input.name },
-          });
-          if (options.behaviour?.logsWithVersion) {
-            const since = clock.now().toISOString();
-            await tx.versions.insertLogged(
-              {
-                model: input.name,
-                version: 'v1',
-                artifactUri: 's3://models/v1',
-                artifactDigest: digest,
-                lineage: {},
-                createdAt: since,
-                createdBy: principal.id,
-              },
-              { model: input.name, version: 'v1', state: 'draft', since },
-              entry,
-            );
-          } else await tx.audit.append(entry);
-          options.behaviour?.onHold?.();
-          await options.behaviour?.holdOpen;
+  // The use case as the routes run it: over the store, or over a keyed request's claiming store.
+  const on = (acting: Store): Partial<UseCases> => ({
+    registerModel: async (principal: Principal, input) => {
+      await acting.transaction(async (tx) => {
+        // Like the real use cases: state first (a unique model name), then the audit entry.
+        const digest = `sha256:${'0'.repeat(64)}`;
+        await tx.policies.insert({
+          digest,
+          name: 'claims',
+          text: 'apiVersion: clearance/v1',
+          registeredAt: clock.now().toISOString(),
+          registeredBy: principal.id,
         });
-        if (options.behaviour?.failAfter) {
-          throw new ClearanceError('precondition_failed', 'The second step refused.');
-        }
-        const model: Model = {
+        await tx.models.insert({
           name: input.name,
           ownerTeam: input.ownerTeam,
           riskTier: 'regulated',
-          policyDigest: 'sha256:1',
+          policyDigest: digest,
           createdAt: clock.now().toISOString(),
           createdBy: principal.id,
-        };
-        return model;
-      },
-    }),
+        });
+        const entry = auditRecord({
+          actor: { id: principal.id, kind: 'user' },
+          time: clock.now().toISOString(),
+          action: 'model.registered',
+          subject: { type: 'model', id: input.name },
+        });
+        if (options.behaviour?.logsWithVersion) {
+          const since = clock.now().toISOString();
+          await tx.versions.insertLogged(
+            {
+              model: input.name,
+              version: 'v1',
+              artifactUri: 's3://models/v1',
+              artifactDigest: digest,
+              lineage: {},
+              createdAt: since,
+              createdBy: principal.id,
+            },
+            { model: input.name, version: 'v1', state: 'draft', since },
+            entry,
+          );
+        } else await tx.audit.append(entry);
+        options.behaviour?.onHold?.();
+        await options.behaviour?.holdOpen;
+      });
+      if (options.behaviour?.failAfter) {
+        throw new ClearanceError('precondition_failed', 'The second step refused.');
+      }
+      const model: Model = {
+        name: input.name,
+        ownerTeam: input.ownerTeam,
+        riskTier: 'regulated',
+        policyDigest: 'sha256:1',
+        createdAt: clock.now().toISOString(),
+        createdBy: principal.id,
+      };
+      return model;
+    },
+  });
+  const app = buildServer({
+    useCases: stubUseCases(on(store)),
+    keyedUseCases: (scope) => stubUseCases(on(idempotency.claiming(store, scope))),
     directory: identity.directory,
     bodyLimitBytes: 1024,
     idempotency,

@@ -8,6 +8,7 @@
 import { afterEach, expect, it } from 'vitest';
 import {
   type AppDeps,
+  bindClaimingUseCases,
   bindUseCases,
   bootstrapAdmin,
   cancelRequest,
@@ -55,7 +56,9 @@ forEachStore('an Idempotency-Key already used runs no gate', (open) => {
 
   function server(h: StoreHarness, idempotency: IdempotencyStore, deps: AppDeps) {
     const app = buildServer({
-      useCases: bindUseCases({ ...deps, store: idempotency.wrap(h.store) }),
+      useCases: bindUseCases(deps),
+      keyedUseCases: (scope) =>
+        bindClaimingUseCases({ ...deps, store: idempotency.claiming(h.store, scope) }),
       directory: principalCache(storeDirectory(h.store)),
       bodyLimitBytes: 1024 * 1024,
       now: () => h.clock.now(),

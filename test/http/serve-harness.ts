@@ -3,7 +3,7 @@
  * identity directory, a 1 MiB body limit and the harness's clock; a test overrides what it tests.
  */
 import type { FastifyInstance } from 'fastify';
-import { bindUseCases, type UseCases } from '../../src/app/index.js';
+import { bindClaimingUseCases, bindUseCases, type UseCases } from '../../src/app/index.js';
 import type { AppDeps } from '../../src/app/shared/app-deps.js';
 import type { AuditSigner } from '../../src/app/shared/ports.js';
 import { storeDirectory } from '../../src/compose.js';
@@ -21,8 +21,16 @@ export interface ServeOverrides extends Partial<Omit<HttpDeps, 'useCases'>> {
 
 export function serveHarness(h: StoreHarness, overrides: ServeOverrides = {}): FastifyInstance {
   const { deps = h.deps, auditSigner, wrap = (u) => u, ...http } = overrides;
+  const { idempotency } = http;
   return buildServer({
     useCases: wrap(bindUseCases(deps, auditSigner)),
+    // As `clearance serve` wires it: a request with a key acts over a store that claims it.
+    ...(idempotency === undefined
+      ? {}
+      : {
+          keyedUseCases: (scope) =>
+            bindClaimingUseCases({ ...deps, store: idempotency.claiming(deps.store, scope) }),
+        }),
     directory: storeDirectory(h.deps.store),
     bodyLimitBytes: 1024 * 1024,
     now: () => h.clock.now(),

@@ -1,9 +1,9 @@
 /**
  * Claims an `Idempotency-Key` in the same transaction as the action it guards. The use cases know
  * nothing of HTTP; what they do share is the rule that every state change writes its audit entry
- * in its own transaction. So the store the HTTP use cases run on is wrapped: while a request with
- * a key is running (an AsyncLocalStorage scope opened around its handler), the first audit entry
- * of an acting transaction also claims the key. The action and its claim then commit together or
+ * in its own transaction. So a request with a key runs its use case over a store of its own
+ * (`claimingStore`, bound per request: no async context), whose first audit entry of an acting
+ * transaction also claims the key. The action and its claim then commit together or
  * not at all, which closes both gaps of a record written after the fact:
  * - a crash between the commit and the recorded response leaves the claim, so a retry is told the
  *   request already acted instead of acting again;
@@ -12,7 +12,6 @@
  * Entries recording a refusal or an evaluation (`notActing`) do not claim: a refusal is not the
  * action.
  */
-import { AsyncLocalStorage } from 'node:async_hooks';
 import type { IdempotentRequest } from './idempotency-store.js';
 import type { AuditRepository, Clock, Repositories, Store, VersionRepository } from './ports.js';
 
@@ -31,45 +30,52 @@ export class IdempotencyKeyTaken extends Error {
   }
 }
 
-const scopes = new AsyncLocalStorage<ClaimScope>();
-
-/** Runs a request's handler with its key claimable by the transactions it starts. */
-export function runClaiming<T>(scope: ClaimScope, handler: () => Promise<T>): Promise<T> {
-  return scopes.run(scope, handler);
-}
-
-/** Each claiming store's clock and retention, so work ahead of its transaction can ask. */
-const claimingStores = new WeakMap<Store, { clock: Clock; retentionMs: number }>();
+/** Each claiming store's request, clock and retention, so work ahead of its transaction can ask. */
+const claimingStores = new WeakMap<
+  Store,
+  { scope: ClaimScope; clock: Clock; retentionMs: number }
+>();
 
 /**
  * Throws `IdempotencyKeyTaken` when the running request's key is already claimed by another
  * request that acted (within the retention), so work done ahead of the acting transaction (gates
- * evaluated ahead, ADR 014) is skipped and the HTTP edge answers with the kept reply. Outside a
- * claim scope, or on a store that does not claim (the CLI, use-case tests), it does nothing.
+ * evaluated ahead, ADR 014) is skipped and the HTTP edge answers with the kept reply. On a store
+ * that does not claim (no key, the CLI, use-case tests), it does nothing.
  */
 export async function assertKeyUnclaimed(store: Store, tx: Repositories): Promise<void> {
-  const scope = scopes.getStore();
-  const options = claimingStores.get(store);
-  if (scope === undefined || scope.claimed || options === undefined) return;
+  const claiming = claimingStores.get(store);
+  if (claiming === undefined || claiming.scope.claimed) return;
+  const { scope, clock, retentionMs } = claiming;
   const record = await tx.idempotency.get(scope.request.key, scope.request.principalId);
-  const cutoff = new Date(options.clock.now().getTime() - options.retentionMs).toISOString();
+  const cutoff = new Date(clock.now().getTime() - retentionMs).toISOString();
   if (record !== undefined && record.createdAt >= cutoff) {
     throw new IdempotencyKeyTaken(scope.request.key);
   }
 }
 
-/** The store the HTTP use cases run on when keys are shared through the database. */
-export function claimingStore(store: Store, options: { clock: Clock; retentionMs: number }): Store {
-  const claiming = claimingStoreOver(store, options);
-  claimingStores.set(claiming, options);
+/**
+ * The store one request with a key runs its use case on, when keys are shared through the
+ * database: the first acting audit entry of its transactions claims the key, in the same
+ * transaction (ADR 005).
+ */
+export function claimingStore(
+  store: Store,
+  scope: ClaimScope,
+  options: { clock: Clock; retentionMs: number },
+): Store {
+  const claiming = claimingStoreOver(store, scope, options);
+  claimingStores.set(claiming, { scope, ...options });
   return claiming;
 }
 
-function claimingStoreOver(store: Store, options: { clock: Clock; retentionMs: number }): Store {
+function claimingStoreOver(
+  store: Store,
+  scope: ClaimScope,
+  options: { clock: Clock; retentionMs: number },
+): Store {
   return {
     async transaction(work) {
-      const scope = scopes.getStore();
-      if (scope === undefined || scope.claimed) return store.transaction(work);
+      if (scope.claimed) return store.transaction(work);
       let claimedHere = false;
       const result = await store.transaction((tx) => {
         // Reset per attempt: a dialect may run `work` again after a serialisation failure.

@@ -1,7 +1,7 @@
 /**
  * Where `Idempotency-Key` responses live, as the HTTP hooks see it. `inProcessIdempotency` keeps
  * them in this process (tests, a single server); `sharedIdempotency` keeps them in the store so
- * every server on the database replays them, and pairs with `claimingStore`
+ * every server on the database replays them, and gives each request with a key a `claimingStore`
  * (idempotency-claims.ts), which claims the key inside the transaction that acts.
  */
 
@@ -10,7 +10,7 @@ import {
   type IdempotencyLookup,
   type StoredResponse,
 } from './idempotency-cache.js';
-import { claimingStore } from './idempotency-claims.js';
+import { type ClaimScope, claimingStore } from './idempotency-claims.js';
 import type { Clock, IdempotencyRecord, Store } from './ports.js';
 
 /** Expired records deleted by one purge; a full slice means another purge at the next completion. */
@@ -36,8 +36,11 @@ export interface IdempotencyStore {
   abandon(request: IdempotentRequest): Promise<void>;
   /** What the store holds for the key now, if anything (a duplicate that lost a race asks). */
   recorded(request: IdempotentRequest): Promise<IdempotencyLookup | undefined>;
-  /** The store the use cases should run on for claims to be taken with the action. */
-  wrap(store: Store): Store;
+  /**
+   * The store one request with a key runs its use case on, for its claim to be taken with its
+   * action; `store` itself where claims are not kept in the database.
+   */
+  claiming(store: Store, scope: ClaimScope): Store;
 }
 
 /** Retention of a stored response: a retry after a day acts again. */
@@ -53,7 +56,7 @@ export function inProcessIdempotency(cache = new IdempotencyCache()): Idempotenc
     abandon: async (request) => cache.abandon(scoped(request)),
     // Duplicates meet in this process's cache, which `begin` already consulted.
     recorded: async () => undefined,
-    wrap: (store) => store,
+    claiming: (store) => store,
   };
 }
 
@@ -106,7 +109,8 @@ export function sharedIdempotency(deps: {
       });
     },
     abandon: async (scope) => local.abandon(scoped(scope)),
-    wrap: (store) => claimingStore(store, { clock: deps.clock, retentionMs: ttlMs }),
+    claiming: (store, scope) =>
+      claimingStore(store, scope, { clock: deps.clock, retentionMs: ttlMs }),
   };
 }
 
