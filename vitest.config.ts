@@ -11,8 +11,8 @@ const isolatedFiles = [
 
 export default defineConfig({
   test: {
-    // Each test file in a process of its own: test/cli/run-cli.ts drives the CLI in-process and
-    // sets process.cwd() around each call, which worker threads cannot.
+    // Worker processes, not threads: test/cli/run-cli.ts drives the CLI in-process and sets
+    // process.cwd() around each call, which worker threads cannot.
     pool: 'forks',
     // Vitest's default is one worker fewer than the cores: one worker on this 2-core machine. The
     // suite waits on fsyncs, PostgreSQL, child processes and browsers for much of its time, so
