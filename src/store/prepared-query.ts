@@ -1,5 +1,5 @@
 import type { Compilable, CompiledQuery, Kysely } from 'kysely';
-import { assertWorkNotEnded } from './dialects/group-commit.js';
+import { queryIdFor } from './dialects/group-commit.js';
 import type { StoreDialect } from './dialects/store-dialect.js';
 import type { Database } from './schema.js';
 
@@ -78,9 +78,12 @@ async function runTemplate<P extends Record<string, unknown>, O>(
     templates.set(adapter, made);
   }
   assertSameParameters(made.names, params);
-  // Executed as compiled, past Kysely's plugins: the ended write's fence is asked here.
-  assertWorkNotEnded(db);
-  const result = await db.executeQuery<O>({ ...made.compiled, parameters: made.bind(params) });
+  // Executed as compiled, past Kysely's plugins: marked here with its write's fence, if any.
+  const result = await db.executeQuery<O>({
+    ...made.compiled,
+    queryId: queryIdFor(db),
+    parameters: made.bind(params),
+  });
   return result.rows;
 }
 

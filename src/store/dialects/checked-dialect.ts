@@ -1,10 +1,10 @@
 /**
- * A Kysely dialect whose connections refuse text no engine can store (storable-parameters.ts)
- * and tell the statement watchers each statement. The checks sit on the connection because every
- * statement passes there, compiled-once queries (prepared-query.ts) included, which skip Kysely's
- * plugins. The driver's own transaction statements (BEGIN, COMMIT, ROLLBACK) are given the
- * connection underneath. (A write's statements after it has ended are refused on the write's own
- * handle instead: group-commit.ts, ADR 045.)
+ * A Kysely dialect whose connections refuse a statement of a grouped write that has already ended
+ * (`assertStatementOfLiveWork`, group-commit.ts, ADR 045) and text no engine can store
+ * (storable-parameters.ts), and tell the statement watchers each statement. The checks sit on the
+ * connection because every statement passes there, compiled-once queries (prepared-query.ts)
+ * included, and a statement can reach it later than it was built. The driver's own transaction
+ * statements (BEGIN, COMMIT, ROLLBACK) are given the connection underneath.
  */
 import type {
   CompiledQuery,
@@ -14,6 +14,7 @@ import type {
   QueryResult,
   TransactionSettings,
 } from 'kysely';
+import { assertStatementOfLiveWork } from './group-commit.js';
 import { assertStorableParameters } from './storable-parameters.js';
 
 /**
@@ -41,6 +42,7 @@ class CheckedConnection implements DatabaseConnection {
   constructor(readonly inner: DatabaseConnection) {}
 
   executeQuery<R>(compiledQuery: CompiledQuery): Promise<QueryResult<R>> {
+    assertStatementOfLiveWork(compiledQuery);
     assertStorableParameters(compiledQuery);
     told(compiledQuery.sql);
     return this.inner.executeQuery(compiledQuery);
@@ -50,6 +52,7 @@ class CheckedConnection implements DatabaseConnection {
     compiledQuery: CompiledQuery,
     chunkSize?: number,
   ): AsyncIterableIterator<QueryResult<R>> {
+    assertStatementOfLiveWork(compiledQuery);
     assertStorableParameters(compiledQuery);
     told(compiledQuery.sql);
     return this.inner.streamQuery(compiledQuery, chunkSize);
@@ -81,7 +84,7 @@ function checkedDriver(driver: Driver): Driver {
   };
 }
 
-/** `dialect`, its connections checking every statement's parameters and telling its watchers. */
+/** `dialect`, its connections fenced against statements of ended writes, checking parameters. */
 export function checkedDialect(dialect: Dialect): Dialect {
   return {
     createDriver: () => checkedDriver(dialect.createDriver()),

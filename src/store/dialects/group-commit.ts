@@ -13,8 +13,9 @@
  *
  * A statement a work issued and did not await is refused once the work has ended
  * (`StatementAfterItsWork`): each work is given a Kysely handle of its own, fenced by a plugin
- * that refuses every statement built on it after the work has returned or thrown, so nothing of a
- * finished work runs in its neighbour's savepoint or the batch's commit (ADR 045).
+ * that marks every statement built on it with the work's fence, and the store's connections
+ * refuse a marked statement whose work has returned or thrown (checked-dialect.ts), so nothing of
+ * a finished work runs in its neighbour's savepoint, the batch's commit or after it (ADR 045).
  *
  * A write waits in the queue at most `waitLimitMs` (30 s by default) and then fails with
  * `WriteWaitExceeded`: a write started inside another write would otherwise wait for the batch
@@ -26,10 +27,12 @@
  */
 import {
   CompiledQuery,
+  createQueryId,
   type Kysely,
   type KyselyPlugin,
   type PluginTransformQueryArgs,
   type PluginTransformResultArgs,
+  type QueryId,
   type QueryResult,
   type RootOperationNode,
   type UnknownRow,
@@ -68,21 +71,24 @@ const maxBatch = 128;
 
 /**
  * The fence of one work: a plugin on the Kysely handle the work is given (and every handle made
- * from it, `withTables` included), which refuses a statement built once the work has returned or
- * thrown. Statements on one connection run in the order they were asked for (Kysely's single
- * connection provider and the drivers both queue), so one the work built while it ran is sent
- * before the batch's RELEASE or ROLLBACK, inside the work's savepoint, and one built later is
- * refused here. Compiled-once queries, which skip plugins, ask `assertWorkNotEnded` (ADR 045).
+ * from it, `withTables` included). Each statement built on it is marked with the fence (by its
+ * query id) and refused when it reaches the connection after the work has returned or thrown
+ * (`assertStatementOfLiveWork`, called by every connection of the store: checked-dialect.ts).
+ * Built after the end, it is refused at once. The check has to be at the connection: Kysely's
+ * single-connection provider lets a newcomer (the batch's RELEASE, the runner's COMMIT) take the
+ * connection in the few microtask turns between one statement's end and the next waiter's start,
+ * so a statement built while the work ran can still reach the connection after its end.
+ * Compiled-once queries, which skip plugins, are marked by `queryIdFor` (ADR 045).
  *
  * ADR 012 told a work's statements apart by an `AsyncLocalStorage` scope instead; on Node 20 and
- * 22 that switches on V8's promise hooks for every promise of the process, a quarter of the
- * governed path's main-thread CPU (bench/results/governed-before-after.md, session 17).
+ * 22 that switches on V8's promise hooks for every promise of the process.
  */
 class WorkFence implements KyselyPlugin {
   settled = false;
 
   transformQuery(args: PluginTransformQueryArgs): RootOperationNode {
     if (this.settled) throw new StatementAfterItsWork();
+    fenceOfStatement.set(args.queryId, this);
     return args.node;
   }
 
@@ -90,6 +96,9 @@ class WorkFence implements KyselyPlugin {
     return Promise.resolve(args.result);
   }
 }
+
+/** The fence of each statement built on a work's handle, by the statement's query id. */
+const fenceOfStatement = new WeakMap<QueryId, WorkFence>();
 
 /** Runs `work` on a fenced handle of its own, settled when it returns or throws. */
 async function runWork<T>(work: Work<T>, trx: Kysely<Database>): Promise<T> {
@@ -115,14 +124,25 @@ class StatementAfterItsWork extends Error {
   }
 }
 
-/**
- * Throws when `db` is the handle of a work that has ended: for statements that skip Kysely's
- * plugins (compiled-once queries, prepared-query.ts).
- */
-export function assertWorkNotEnded(db: Kysely<Database>): void {
-  for (const plugin of db.getExecutor().plugins) {
-    if (plugin instanceof WorkFence && plugin.settled) throw new StatementAfterItsWork();
+/** Throws when the statement about to run was built on the handle of a work that has ended. */
+export function assertStatementOfLiveWork(statement: CompiledQuery): void {
+  if (fenceOfStatement.get(statement.queryId)?.settled === true) {
+    throw new StatementAfterItsWork();
   }
+}
+
+/**
+ * A query id for a statement about to run on `db` past Kysely's plugins (compiled-once queries,
+ * prepared-query.ts), marked with `db`'s work fence if it has one; throws if that work has ended.
+ */
+export function queryIdFor(db: Kysely<Database>): QueryId {
+  const queryId = createQueryId();
+  for (const plugin of db.getExecutor().plugins) {
+    if (!(plugin instanceof WorkFence)) continue;
+    if (plugin.settled) throw new StatementAfterItsWork();
+    fenceOfStatement.set(queryId, plugin);
+  }
+  return queryId;
 }
 
 /**
@@ -193,6 +213,11 @@ export function groupCommitting(
     setImmediate(() => {
       const batch = queue.splice(0, batchLimit);
       for (const waiting of batch) clearTimeout(waiting.timer);
+      // Every write asked for meanwhile already failed its wait: no transaction for nothing.
+      if (batch.length === 0) {
+        scheduled = false;
+        return;
+      }
       void runBatch(batch).finally(() => {
         scheduled = false;
         if (queue.length > 0) schedule();
@@ -250,7 +275,9 @@ export function groupCommitting(
         if (at < 0) return;
         queue.splice(at, 1);
         reject(new WriteWaitExceeded(waitLimitMs));
-      }, waitLimitMs).unref();
+        // Not unref'd: a one-shot process (a CLI command) waiting on a write it started inside
+        // another would otherwise end with nothing said; it is cleared once a batch takes it.
+      }, waitLimitMs);
       queue.push(waiting);
       schedule();
     });
