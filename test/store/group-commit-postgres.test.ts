@@ -7,6 +7,7 @@
 import { type Kysely, sql } from 'kysely';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { watchStatements } from '../../src/store/dialects/checked-dialect.js';
 import { postgresDialect } from '../../src/store/dialects/postgres-dialect.js';
 import type { StoreDialect } from '../../src/store/dialects/store-dialect.js';
 import type { Database } from '../../src/store/schema.js';
@@ -134,6 +135,40 @@ describe.runIf(postgresForSuite(title))(title, () => {
     expect(new Set(xids).size).toBeLessThan(10);
     expect(await stored(t)).toEqual(ids);
   });
+
+  // A pg statement ends on socket I/O, so a work can only return in a statement's completion turn
+  // by awaiting its promise, which settles after the next waiter has taken the connection: the
+  // sweep that puts statements past COMMIT on SQLite (group-commit-fence-order.test.ts) keeps the
+  // order here, and the connection's check (ADR 045) refuses any that came late.
+  it('sends every statement a work built before its end, lone or grouped, before RELEASE/COMMIT/ROLLBACK', async () => {
+    const t = await freshTable();
+    const outside: string[] = [];
+    let n = 0;
+    for (const awaitFirst of [false, true])
+      for (const fails of [false, true])
+        for (const grouped of [false, true])
+          for (let turns = 0; turns < 12; turns++) {
+            const seen: string[] = [];
+            const stop = watchStatements((s) => seen.push(s.startsWith('insert') ? 'INS' : s));
+            const work = async (db: Kysely<Database>) => {
+              const first = insert(db, t, `x${++n}`);
+              for (let i = 0; i < 3; i++) void insert(db, t, `x${++n}`).catch(() => undefined);
+              if (awaitFirst) await first;
+              else void first.catch(() => undefined);
+              for (let i = 0; i < turns; i++) await Promise.resolve();
+              if (fails) throw new Error('fails');
+            };
+            const writes = [dialect.writeTransaction(work)];
+            if (grouped) writes.push(dialect.writeTransaction(async () => undefined));
+            await Promise.allSettled(writes);
+            await new Promise((resolve) => setTimeout(resolve, 20));
+            stop();
+            const end = seen.findIndex((s) => /^(release|rollback|commit)/.test(s));
+            if (seen.lastIndexOf('INS') > end)
+              outside.push(`${awaitFirst}/${fails}/${grouped}/${turns}: ${seen.join(' | ')}`);
+          }
+    expect(outside).toEqual([]);
+  }, 60_000);
 
   /** The texts `pg` was asked to send (one round trip each) while `run` ran. */
   async function roundTrips(run: () => Promise<unknown>): Promise<string[]> {

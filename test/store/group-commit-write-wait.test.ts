@@ -24,7 +24,7 @@ it('reports a nested write in a one-shot process instead of exiting silently', (
   writeFileSync(
     script,
     `import { sqliteDialect } from ${JSON.stringify(src)};
-const d = sqliteDialect({ file: ${JSON.stringify(join(dir, 'r.db'))} });
+const d = sqliteDialect({ file: ${JSON.stringify(join(dir, 'r.db'))}, writeWaitLimitMs: 300 });
 try {
   await d.writeTransaction(() => d.writeTransaction(async () => 'inner'));
   console.log('resolved');

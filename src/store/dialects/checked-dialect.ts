@@ -38,12 +38,15 @@ function told(sql: string): void {
   for (const watcher of statementWatchers) watcher(sql);
 }
 
-class CheckedConnection implements DatabaseConnection {
-  constructor(readonly inner: DatabaseConnection) {}
+/** A connection that runs `check` on each statement, then tells the watchers, then sends it. */
+class ObservedConnection implements DatabaseConnection {
+  constructor(
+    readonly inner: DatabaseConnection,
+    private readonly check: (compiledQuery: CompiledQuery) => void,
+  ) {}
 
   executeQuery<R>(compiledQuery: CompiledQuery): Promise<QueryResult<R>> {
-    assertStatementOfLiveWork(compiledQuery);
-    assertStorableParameters(compiledQuery);
+    this.check(compiledQuery);
     told(compiledQuery.sql);
     return this.inner.executeQuery(compiledQuery);
   }
@@ -52,21 +55,27 @@ class CheckedConnection implements DatabaseConnection {
     compiledQuery: CompiledQuery,
     chunkSize?: number,
   ): AsyncIterableIterator<QueryResult<R>> {
-    assertStatementOfLiveWork(compiledQuery);
-    assertStorableParameters(compiledQuery);
+    this.check(compiledQuery);
     told(compiledQuery.sql);
     return this.inner.streamQuery(compiledQuery, chunkSize);
   }
 }
 
+/** What every connection of a store that writes checks before a statement goes out. */
+function checkStatement(compiledQuery: CompiledQuery): void {
+  assertStatementOfLiveWork(compiledQuery);
+  assertStorableParameters(compiledQuery);
+}
+
 function underneath(connection: DatabaseConnection): DatabaseConnection {
-  return connection instanceof CheckedConnection ? connection.inner : connection;
+  return connection instanceof ObservedConnection ? connection.inner : connection;
 }
 
 function checkedDriver(driver: Driver): Driver {
   return {
     init: () => driver.init(),
-    acquireConnection: async () => new CheckedConnection(await driver.acquireConnection()),
+    acquireConnection: async () =>
+      new ObservedConnection(await driver.acquireConnection(), checkStatement),
     beginTransaction: (connection: DatabaseConnection, settings: TransactionSettings) => {
       told('begin');
       return driver.beginTransaction(underneath(connection), settings);
@@ -94,23 +103,6 @@ export function checkedDialect(dialect: Dialect): Dialect {
   };
 }
 
-class WatchedConnection implements DatabaseConnection {
-  constructor(readonly inner: DatabaseConnection) {}
-
-  executeQuery<R>(compiledQuery: CompiledQuery): Promise<QueryResult<R>> {
-    told(compiledQuery.sql);
-    return this.inner.executeQuery(compiledQuery);
-  }
-
-  streamQuery<R>(
-    compiledQuery: CompiledQuery,
-    chunkSize?: number,
-  ): AsyncIterableIterator<QueryResult<R>> {
-    told(compiledQuery.sql);
-    return this.inner.streamQuery(compiledQuery, chunkSize);
-  }
-}
-
 /**
  * `dialect` with its statements told to the watchers only, unchecked: for a read-only connection,
  * which stores nothing.
@@ -120,10 +112,11 @@ export function watchedDialect(dialect: Dialect): Dialect {
     createDriver: () => {
       const driver = dialect.createDriver();
       const inner = (connection: DatabaseConnection) =>
-        connection instanceof WatchedConnection ? connection.inner : connection;
+        connection instanceof ObservedConnection ? connection.inner : connection;
       return {
         init: () => driver.init(),
-        acquireConnection: async () => new WatchedConnection(await driver.acquireConnection()),
+        acquireConnection: async () =>
+          new ObservedConnection(await driver.acquireConnection(), () => undefined),
         beginTransaction: (connection, settings) =>
           driver.beginTransaction(inner(connection), settings),
         commitTransaction: (connection) => driver.commitTransaction(inner(connection)),
