@@ -10,10 +10,8 @@
 #
 # Most of a cold run is compiling better-sqlite3 (only the npm registry is reachable, so there is
 # no prebuilt download): 3-6 minutes per major on a busy two-core machine. The compiled addon is
-# kept in the cache, under a key that is exact for what it was built from and for: better-sqlite3's
-# version and lock-file integrity, the Node.js version (and so its module ABI), platform and
-# architecture. A run whose key is there copies the addon in instead of compiling; any change to
-# one of those compiles again. The server round trip loads it either way, so a bad copy fails here.
+# kept in the cache under an exact key (scripts/sqlite-addon.sh); a run whose key is there copies
+# it in instead of compiling. The server round trip loads it either way, so a bad copy fails here.
 # CLEARANCE_SMOKE_CACHE moves the cache (default ~/.cache/clearance-smoke); delete it to compile.
 # Measured for 22 and 24 on the shared two-core machine (load 8-20), wall time: 22 min 36 s one
 # after the other and compiling each time (before this cache); 19 min 34 s side by side, compiling
@@ -47,30 +45,6 @@ node_of() {
   echo "$nodedir"
 }
 
-# better-sqlite3's addon for the running node: from the cache when its exact key is there, else
-# compiled from source (npm rebuild) and stored under that key.
-sqlite_addon() {
-  local release=node_modules/better-sqlite3/build/Release
-  local key
-  key="$(node -e '
-    const lock = require("./package-lock.json").packages["node_modules/better-sqlite3"];
-    const hash = require("node:crypto").createHash("sha256").update(lock.integrity).digest("hex");
-    const v = process.versions;
-    console.log(`better-sqlite3-${lock.version}-${hash.slice(0, 16)}-node${v.node}-abi${v.modules}-${process.platform}-${process.arch}`);
-  ')"
-  local cached="$cache/addons/$key/better_sqlite3.node"
-  if [ -f "$cached" ]; then
-    mkdir -p "$release" && cp "$cached" "$release/better_sqlite3.node"
-    echo "== better-sqlite3: cached build $key"
-    return
-  fi
-  echo "== better-sqlite3: compiling for $key"
-  npm rebuild better-sqlite3 --no-audit --no-fund --loglevel=error
-  mkdir -p "$cache/addons/$key"
-  # Renamed into place, so a run beside this one never copies half a file.
-  cp "$release/better_sqlite3.node" "$cached.$$" && mv "$cached.$$" "$cached"
-}
-
 smoke() {
   local major="$1"
   local nodedir
@@ -89,7 +63,7 @@ smoke() {
   # this package's prepare (the build). npm ci still refuses a tree this Node does not support.
   npm ci --ignore-scripts --no-audit --no-fund --loglevel=error >"$work/npm-ci-$major.log" 2>&1 ||
     { cat "$work/npm-ci-$major.log"; fail "npm ci failed on node $major"; }
-  sqlite_addon
+  bash "$root/scripts/sqlite-addon.sh"
   npm run --silent build >"$work/build-$major.log" 2>&1 ||
     { cat "$work/build-$major.log"; fail "the build failed on node $major"; }
   node bin/clearance.js --version
