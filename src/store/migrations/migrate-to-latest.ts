@@ -27,6 +27,7 @@ import { appendOnlyKeys } from './0024-append-only-keys.js';
 import { counterFunctionsOwnerRights } from './0025-counter-functions-owner-rights.js';
 import { commitCountedByRowVersion } from './0026-commit-counted-by-row-version.js';
 import { roleHolderIndex } from './0027-role-holder-index.js';
+import { rolloutsByModel } from './0028-rollouts-by-model.js';
 import type { MigrationFactory } from './migration-context.js';
 
 const migrations: Record<string, MigrationFactory> = {
@@ -57,6 +58,7 @@ const migrations: Record<string, MigrationFactory> = {
   '0025-counter-functions-owner-rights': counterFunctionsOwnerRights,
   '0026-commit-counted-by-row-version': commitCountedByRowVersion,
   '0027-role-holder-index': roleHolderIndex,
+  '0028-rollouts-by-model': rolloutsByModel,
 };
 
 /** Migration names in order; a test template database is keyed by them. */
