@@ -1,6 +1,7 @@
 import type { Repositories, Store } from '../app/shared/ports.js';
 import { ClearanceError, isClearanceError } from '../domain/index.js';
 import type { RepositoryContext, TransactionEffects } from './columns.js';
+import { WriteWaitExceeded } from './dialects/group-commit.js';
 import { openDialect, type StoreConfig } from './dialects/open-dialect.js';
 import type { StoreDialect, TriggersOfTable } from './dialects/store-dialect.js';
 import { migrateToLatest } from './migrations/migrate-to-latest.js';
@@ -176,6 +177,13 @@ function repositories(context: RepositoryContext): Repositories {
 
 function translate(dialect: StoreDialect, error: unknown): unknown {
   if (isClearanceError(error)) return error;
+  // Nothing was written; the caller may retry (503 with Retry-After over HTTP).
+  if (error instanceof WriteWaitExceeded) {
+    return new ClearanceError('busy', 'The store took no new write in time; retry shortly.', {
+      cause: error,
+      problems: [{ message: error.message, fix: 'Retry in a few seconds.' }],
+    });
+  }
   switch (dialect.classifyError(error)) {
     case 'unique_violation': {
       // The driver's text names constraints and values; it goes to the server log, not clients.

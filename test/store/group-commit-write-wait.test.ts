@@ -65,3 +65,23 @@ it('opens no transaction for a batch whose only write its timer already failed',
   // BEGIN, the advisory lock and a SAVEPOINT, then COMMIT).
   expect(seen).toEqual([]);
 });
+
+it('tells the store’s caller a write that waited too long as busy, and writes nothing', async () => {
+  const { createStore } = await import('../../src/store/index.js');
+  const { isClearanceError } = await import('../../src/domain/index.js');
+  const file = join(mkdtempSync(join(tmpdir(), 'clearance-wait-busy-')), 'registry.db');
+  const store = await createStore({ engine: 'sqlite', file, writeWaitLimitMs: 100 });
+  try {
+    const before = await store.read((tx) => tx.audit.size());
+    const outcome = await store
+      .transaction(() => store.transaction(async () => 'inner'))
+      .then(
+        () => 'ran',
+        (error: unknown) => (isClearanceError(error) ? error.code : String(error)),
+      );
+    expect(outcome).toBe('busy');
+    expect(await store.read((tx) => tx.audit.size())).toBe(before);
+  } finally {
+    await store.close();
+  }
+});
