@@ -218,11 +218,17 @@ describe('gate run queue', () => {
     const h = harness();
     const base = await capturedRun(h);
     const pool = poolOf(h.blobs, { workers: 2 });
-    // Both workers started and warm.
-    await Promise.all([
-      pool.run(runOf(base, 90, 'governed')),
-      pool.run(runOf(base, 91, 'governed')),
-    ]);
+    // Both workers started and warm: pairs of runs until a pair ran side by side. Under load the
+    // first worker can finish both runs of a pair while the second is still starting, and the
+    // governed run below would then find no free worker (seen once in a loaded CI run).
+    for (let pair = 0; ; pair++) {
+      const both = Promise.all([
+        pool.run(runOf(base, 100 + 2 * pair, 'governed')),
+        pool.run(runOf(base, 101 + 2 * pair, 'governed')),
+      ]);
+      if ((await peakWhile(both, () => pool.stats().running)) === 2) break;
+      if (pair === 50) throw new Error('The second worker never took a run.');
+    }
     expect(pool.stats()).toMatchObject({ workers: 2, running: 0 });
     // Advisory runs alone: one at a time, the other worker idle.
     const advisoryOnly = Promise.all([1, 2, 3].map((i) => pool.run(runOf(base, i, 'advisory'))));
