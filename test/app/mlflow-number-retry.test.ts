@@ -9,8 +9,8 @@ import { createModelVersion } from '../../src/app/mlflow/mlflow-writes.js';
 import { forEachStore, people, setupModel } from './harness.js';
 
 /**
- * The real store, except that the first registering transaction reads the model's version names
- * as they were before another server's registration committed: it picks the number just taken.
+ * The real store, except that the first registering transaction reads the model's numbering
+ * as it was before another server's registration committed: it picks the number just taken.
  */
 function staleNamesOnce(store: Store): Store {
   let stale = true;
@@ -23,11 +23,12 @@ function staleNamesOnce(store: Store): Store {
             ...tx,
             versions: {
               ...tx.versions,
-              names: async (model: string) => {
-                const names = await tx.versions.names(model);
+              numberingNames: async (model: string) => {
+                const names = await tx.versions.numberingNames(model);
                 if (!stale) return names;
                 stale = false;
-                return names.filter((n) => n !== '1');
+                // As if the other server's version (the highest number) were not there yet.
+                return { ...names, highestDigits: names.highestDigits - 1 };
               },
             },
           }),

@@ -226,6 +226,16 @@ function versionRepos(s: MemoryState): Pick<Repositories, 'models' | 'versions' 
         [...s.versions.values()].filter((v) => v.model === model).map((v) => view(s, v)),
       names: async (model) =>
         [...s.versions.values()].filter((v) => v.model === model).map((v) => v.version),
+      numberingNames: async (model) => {
+        const names = [...s.versions.values()]
+          .filter((v) => v.model === model)
+          .map((v) => v.version);
+        const digits = names.filter((n) => /^[0-9]{1,15}$/.test(n));
+        return {
+          highestDigits: Math.max(0, ...digits.map(Number)),
+          otherNumberLike: names.filter((n) => !digits.includes(n) && /^[0-9+.-]/.test(n)),
+        };
+      },
       page: async (model, { limit, after }) =>
         [...s.versions.values()]
           .filter((v) => v.model === model)

@@ -1,4 +1,5 @@
 import { expect, it } from 'vitest';
+import { nextNumber } from '../../src/app/mlflow/mlflow-writes.js';
 import type { RequestRepository, Store } from '../../src/app/shared/ports.js';
 import { ClearanceError } from '../../src/domain/index.js';
 import {
@@ -21,6 +22,32 @@ function expectConflict(error: unknown, message: RegExp): void {
   expect((error as ClearanceError).code).toBe('conflict');
   expect((error as ClearanceError).message).toMatch(message);
 }
+
+/** MLflow's numbering as it read every name before `numberingNames`: the reference. */
+function referenceNextNumber(names: readonly string[]): string {
+  let highest = 0;
+  for (const name of names) {
+    const number = Number(name);
+    if (Number.isInteger(number) && number > highest) highest = number;
+  }
+  return String(highest + 1);
+}
+
+/** Names a version may have that JavaScript's `Number` reads in every way it can. */
+const numberingCases: readonly (readonly string[])[] = [
+  [],
+  ['1', '2', '10', '9'],
+  ['007', '8'],
+  ['v7', 'Infinity', 'abc', '_12', 'e5'],
+  ['3', '1e3'],
+  ['3', '0x1F', '0b101', '0o17'],
+  ['+41', '-50', '5', '.5e1'],
+  ['5.', '6.0', '1.2.3', '7.5'],
+  ['999999999999999', '12'],
+  ['1234567890123456', '99999999999999999999', '4'],
+  ['0', '00', '-0'],
+  ['1-2', '2+3', '4_5', '6.e1'],
+];
 
 export function registryContract(store: () => Store): void {
   it('keeps the first policy stored under a digest', async () => {
@@ -305,5 +332,32 @@ export function registryContract(store: () => Store): void {
     });
     expect(seen).toStrictEqual(promoted);
     expect(await ofModel(m.name)).toStrictEqual(promoted);
+  });
+
+  it('numbers MLflow versions from the names it sends as it did from every name', async () => {
+    const p = policy();
+    const models = numberingCases.map(() => model(p.digest));
+    await store().transaction(async (tx) => {
+      await tx.policies.insert(p);
+      for (const [k, names] of numberingCases.entries()) {
+        const m = models[k];
+        if (m === undefined) continue;
+        await tx.models.insert(m);
+        for (const name of names) {
+          const v = version(m.name, name);
+          await tx.versions.insert(v, draft(v));
+        }
+      }
+    });
+    for (const m of models) {
+      const [all, numbering] = await store().read(
+        async (tx) =>
+          [await tx.versions.names(m.name), await tx.versions.numberingNames(m.name)] as const,
+      );
+      // Names of letters first never reach the process; the rest decide the same number.
+      expect(numbering.otherNumberLike.every((n) => /^[0-9+.-]/.test(n))).toBe(true);
+      expect(nextNumber(numbering)).toBe(referenceNextNumber(all));
+    }
+    expect(models.map((m) => m.name)).toHaveLength(numberingCases.length);
   });
 }

@@ -19,6 +19,7 @@ import { parsePolicyText } from '../registry/register-policy.js';
 import { registerVersionWithEvidence } from '../registry/register-version-with-evidence.js';
 import type { AppDeps } from '../shared/app-deps.js';
 import { assertAnyRole, guarded } from '../shared/authorise.js';
+import type { NumberingNames } from '../shared/ports.js';
 import { guardedModelAccess } from '../shared/read-access.js';
 import { assertTagCount } from './metadata-limits.js';
 import { tagRecord } from './mlflow-input.js';
@@ -177,10 +178,14 @@ function lineageEvidence(lineage: Lineage): EvidenceFile[] {
 
 const isTaken = (error: unknown) => error instanceof ClearanceError && error.code === 'conflict';
 
-/** One past the highest number among `names` (MLflow's numbering; other names are skipped). */
-function nextNumber(names: readonly string[]): string {
-  let highest = 0;
-  for (const name of names) {
+/**
+ * One past the highest number among the model's version names (MLflow's numbering; a name that
+ * is not an integer is skipped): the store sends the digits-only names' highest and the other
+ * names a number may start like, and these are read as `Number` reads them.
+ */
+export function nextNumber(names: NumberingNames): string {
+  let highest = names.highestDigits;
+  for (const name of names.otherNumberLike) {
     const number = Number(name);
     if (Number.isInteger(number) && number > highest) highest = number;
   }
@@ -208,7 +213,9 @@ export async function createModelVersion(
   const access = { principal, model: input.name, action: 'version.register' };
   await guardedModelAccess(deps, { ...access, subject: { type: 'model', id: input.name } });
   // What a refusal before the transaction is recorded under: the number as of now.
-  const tentative = nextNumber(await deps.store.readOne((tx) => tx.versions.names(input.name)));
+  const tentative = nextNumber(
+    await deps.store.readOne((tx) => tx.versions.numberingNames(input.name)),
+  );
   const count = Object.keys(tags).length;
   assertTagCount({ deps, model: input.name, version: tentative, count });
   // Another server's registration may still take the number first: the loser takes the next.
@@ -228,7 +235,7 @@ export async function createModelVersion(
         uploadsRecorded: attempt > 0,
         nameInTransaction: async (tx) => {
           await tx.models.get(input.name, { forUpdate: true });
-          return nextNumber(await tx.versions.names(input.name));
+          return nextNumber(await tx.versions.numberingNames(input.name));
         },
       });
       // A version just registered has no later tags, description or aliases (each names an

@@ -161,6 +161,13 @@ export interface ModelRepository {
   list(): Promise<Model[]>;
 }
 
+/** `VersionRepository.numberingNames`: the digits-only names' highest, and the other candidates. */
+export interface NumberingNames {
+  /** 0 when the model has no name of digits alone. */
+  highestDigits: number;
+  otherNumberLike: string[];
+}
+
 export interface VersionRepository {
   insert(version: Version, initialState: VersionState): Promise<void>;
   /**
@@ -184,8 +191,14 @@ export interface VersionRepository {
     state: string,
   ): Promise<{ version: VersionView | undefined; inState: VersionView[] }>;
   list(model: string): Promise<VersionView[]>;
-  /** The names of the model's versions, in no particular order (numbering reads only these). */
+  /** The names of the model's versions, in no particular order. */
   names(model: string): Promise<string[]>;
+  /**
+   * What MLflow's numbering needs of the model's version names, without sending them all: the
+   * highest of the names made of 1–15 digits alone (exact as a number on either engine), and every
+   * other name that starts as a number may (a digit, "+", "-" or "."), for the caller to judge.
+   */
+  numberingNames(model: string): Promise<NumberingNames>;
   /**
    * Up to `limit` versions in registration order (created_at, then name), starting after version
    * `after` when given (a keyset page: one index range, whatever the page's depth).

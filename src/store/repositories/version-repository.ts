@@ -150,6 +150,39 @@ const namesOf = preparedQuery((db, p: { model: string }) =>
   db.selectFrom('versions').select('version').where('model', '=', p.model),
 );
 
+/**
+ * A name of 1–15 digits alone: read as a number by SQL's cast exactly as by JavaScript's
+ * `Number` (15 digits stay below 2^53), on both engines (`ltrim` with a set of characters is
+ * SQLite's and PostgreSQL's both).
+ */
+const digitsOnly = sql<boolean>`(length(version) between 1 and 15 and ltrim(version, '0123456789') = '')`;
+/** A name whose first character is one a JavaScript number may start with (names hold no spaces). */
+const startsAsNumber = sql<boolean>`ltrim(substr(version, 1, 1), '0123456789+-.') = ''`;
+
+/**
+ * One statement, one scan of the model's range of the key, in the engine: the digits-only names'
+ * highest as one row, and each other number-like name as a row (MLflow-numbered models have
+ * none). What the numbering sent to the process before was every name, twice per registration.
+ */
+const numberingNamesOf = preparedQuery((db, p: { model: string }) =>
+  db
+    .selectFrom('versions')
+    .select([
+      sql<number | string | null>`max(cast(version as bigint))`.as('highest'),
+      sql<string | null>`null`.as('other'),
+    ])
+    .where('model', '=', p.model)
+    .where(digitsOnly)
+    .unionAll(
+      db
+        .selectFrom('versions')
+        .select([sql<number | string | null>`null`.as('highest'), 'version as other'])
+        .where('model', '=', p.model)
+        .where(sql<boolean>`not ${digitsOnly}`)
+        .where(startsAsNumber),
+    ),
+);
+
 function versionRow(version: Version): Insertable<VersionsTable> {
   return {
     model: version.model,
@@ -285,6 +318,16 @@ export function versionRepository(
     },
     async names(model) {
       return (await namesOf(db, { model })).map((row) => row.version);
+    },
+    async numberingNames(model) {
+      let highestDigits = 0;
+      const otherNumberLike: string[] = [];
+      for (const row of await numberingNamesOf(db, { model })) {
+        // PostgreSQL's driver returns a bigint as text.
+        if (row.highest !== null) highestDigits = Number(row.highest);
+        if (row.other !== null) otherNumberLike.push(row.other);
+      }
+      return { highestDigits, otherNumberLike };
     },
     async list(model) {
       return (await listViews(db, { model })).map(toView);
