@@ -222,6 +222,53 @@ forEachStore('query plans of rollout reads', (open, engine) => {
   );
 });
 
+/**
+ * MLflow's numbering (`numberingNames`) walks migration 0029's partial indexes: the first entry
+ * of `versions_by_number` from the top, in index order (no sort), and `versions_number_like`.
+ * Through the key it read every version of the model, twice per registration.
+ */
+forEachStore('query plans of MLflow numbering', (open, engine) => {
+  afterEach(() => vi.restoreAllMocks());
+
+  it.skipIf(engine === 'memory')('reads the highest number off the index, unsorted', async () => {
+    const h = await open();
+    const statements = await recorded(async () => {
+      await h.deps.store.read((tx) => tx.versions.numberingNames(model));
+    });
+    const [query] = statements.filter((q) => q.sql.includes("'digits'"));
+    if (query === undefined) throw new Error('no numbering statement was run');
+    const plan = await planText(h.database as string, engine, query);
+    expect(plan).toContain('versions_by_number');
+    expect(plan).toContain('versions_number_like');
+    expect(plan).not.toMatch(/TEMP B-TREE|Sort/);
+  });
+});
+
+/** `query`'s plan as text (PostgreSQL: the generic plan, sequential scans off). */
+async function planText(database: string, engine: string, query: CompiledQuery): Promise<string> {
+  const dialect = openDialect(configOf(database));
+  try {
+    if (engine === 'sqlite') {
+      const plan = await dialect.db.executeQuery<{ detail: string }>(
+        CompiledQuery.raw(`explain query plan ${query.sql}`, [...query.parameters]),
+      );
+      return plan.rows.map((row) => row.detail).join('\n');
+    }
+    return await dialect.db.connection().execute(async (conn) => {
+      await conn.executeQuery(CompiledQuery.raw('set plan_cache_mode = force_generic_plan'));
+      await conn.executeQuery(CompiledQuery.raw('set enable_seqscan = off'));
+      await conn.executeQuery(CompiledQuery.raw(`prepare numbering_probe as ${query.sql}`));
+      const values = query.parameters.map(literal).join(', ');
+      const plan = await conn.executeQuery<{ 'QUERY PLAN': string }>(
+        CompiledQuery.raw(`explain execute numbering_probe(${values})`),
+      );
+      return plan.rows.map((row) => row['QUERY PLAN']).join('\n');
+    });
+  } finally {
+    await dialect.destroy();
+  }
+}
+
 /** Each of `reads` that `statements` ran without its index range, and why, planned on `database`. */
 async function rangedReadProblems(
   database: string,

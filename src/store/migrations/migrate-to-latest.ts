@@ -28,6 +28,7 @@ import { counterFunctionsOwnerRights } from './0025-counter-functions-owner-righ
 import { commitCountedByRowVersion } from './0026-commit-counted-by-row-version.js';
 import { roleHolderIndex } from './0027-role-holder-index.js';
 import { rolloutsByModel } from './0028-rollouts-by-model.js';
+import { versionNumberingIndexes } from './0029-version-numbering-indexes.js';
 import type { MigrationFactory } from './migration-context.js';
 
 const migrations: Record<string, MigrationFactory> = {
@@ -59,6 +60,7 @@ const migrations: Record<string, MigrationFactory> = {
   '0026-commit-counted-by-row-version': commitCountedByRowVersion,
   '0027-role-holder-index': roleHolderIndex,
   '0028-rollouts-by-model': rolloutsByModel,
+  '0029-version-numbering-indexes': versionNumberingIndexes,
 };
 
 /** Migration names in order; a test template database is keyed by them. */

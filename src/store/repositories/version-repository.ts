@@ -153,32 +153,40 @@ const namesOf = preparedQuery((db, p: { model: string }) =>
 /**
  * A name of 1–15 digits alone: read as a number by SQL's cast exactly as by JavaScript's
  * `Number` (15 digits stay below 2^53), on both engines (`ltrim` with a set of characters is
- * SQLite's and PostgreSQL's both).
+ * SQLite's and PostgreSQL's both). Word for word the predicate of migration 0029's
+ * `versions_by_number`, as `startsAsNumber` is of `versions_number_like`'s: an engine uses a
+ * partial index only for a query that states the index's own conditions.
  */
-const digitsOnly = sql<boolean>`(length(version) between 1 and 15 and ltrim(version, '0123456789') = '')`;
+const digitsOnly = sql<boolean>`length(version) between 1 and 15 and ltrim(version, '0123456789') = ''`;
 /** A name whose first character is one a JavaScript number may start with (names hold no spaces). */
 const startsAsNumber = sql<boolean>`ltrim(substr(version, 1, 1), '0123456789+-.') = ''`;
 
 /**
- * One statement, one scan of the model's range of the key, in the engine: the digits-only names'
- * highest as one row, and each other number-like name as a row (MLflow-numbered models have
- * none). What the numbering sent to the process before was every name, twice per registration.
+ * One statement, two short walks of migration 0029's partial indexes: the digits-only name of
+ * the highest value (the first of `versions_by_number` from the top: length without leading
+ * zeros, then text, is numeric order), and each other name a number may start like (none on a
+ * model MLflow numbers). Before, numbering sent every name of the model, twice a registration.
  */
 const numberingNamesOf = preparedQuery((db, p: { model: string }) =>
   db
-    .selectFrom('versions')
-    .select([
-      sql<number | string | null>`max(cast(version as bigint))`.as('highest'),
-      sql<string | null>`null`.as('other'),
-    ])
-    .where('model', '=', p.model)
-    .where(digitsOnly)
+    .selectFrom(
+      db
+        .selectFrom('versions')
+        .select(['version', sql<string>`'digits'`.as('kind')])
+        .where('model', '=', p.model)
+        .where(digitsOnly)
+        .orderBy(sql`length(ltrim(version, '0'))`, 'desc')
+        .orderBy(sql`ltrim(version, '0')`, 'desc')
+        .limit(1)
+        .as('highest'),
+    )
+    .select(['version', 'kind'])
     .unionAll(
       db
         .selectFrom('versions')
-        .select([sql<number | string | null>`null`.as('highest'), 'version as other'])
+        .select(['version', sql<string>`'other'`.as('kind')])
         .where('model', '=', p.model)
-        .where(sql<boolean>`not ${digitsOnly}`)
+        .where(sql<boolean>`not (${digitsOnly})`)
         .where(startsAsNumber),
     ),
 );
@@ -323,9 +331,8 @@ export function versionRepository(
       let highestDigits = 0;
       const otherNumberLike: string[] = [];
       for (const row of await numberingNamesOf(db, { model })) {
-        // PostgreSQL's driver returns a bigint as text.
-        if (row.highest !== null) highestDigits = Number(row.highest);
-        if (row.other !== null) otherNumberLike.push(row.other);
+        if (row.kind === 'digits') highestDigits = Number(row.version);
+        else otherNumberLike.push(row.version);
       }
       return { highestDigits, otherNumberLike };
     },
