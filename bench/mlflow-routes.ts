@@ -3,7 +3,8 @@
  * process) on loopback, a registered model of 200 versions registered through the MLflow API,
  * driven closed-loop by `wrk` at 1 and 16 connections: `registered-models/get` (its latest version
  * per stage), `model-versions/search` by name (a page of 100) and `model-versions/create` (a POST;
- * every request registers a version, audited). Each beside the same server's `GET /healthz` in the
+ * every request registers a version, audited), on a new model and on one of `BENCH_MLFLOW_BIG`
+ * (5,000) versions: numbering a version must not grow with its model (migration 0029). Each beside the same server's `GET /healthz` in the
  * same run (this machine's ceiling), with the server's CPU per request (steadier than req/s on a
  * shared machine).
  */
@@ -48,6 +49,9 @@ transitions:
 
 const prefix = '/api/2.0/mlflow';
 
+/** Versions of the model the second create row registers on. */
+const bigModelVersions = Number(process.env.BENCH_MLFLOW_BIG ?? 5000);
+
 interface Route {
   label: string;
   path: string;
@@ -70,12 +74,17 @@ function routes(): Route[] {
       path: `${prefix}/model-versions/create`,
       body: { name: 'mcreate', source: 's3://bench/mcreate', run_id: 'run-bench' },
     },
+    {
+      label: `\`POST model-versions/create\` on a model of ${bigModelVersions.toLocaleString('en-US')} versions`,
+      path: `${prefix}/model-versions/create`,
+      body: { name: 'mbig', source: 's3://bench/mbig', run_id: 'run-bench' },
+    },
   ];
 }
 
 async function seed(mlflow: MlflowUseCases, admin: Principal, digest: string): Promise<void> {
   const tags = [{ key: 'clearance.policy', value: digest }];
-  for (const name of ['m200', 'mcreate'])
+  for (const name of ['m200', 'mcreate', 'mbig'])
     await mlflow.mlflowCreateRegisteredModel(admin, { name, tags });
   for (let i = 0; i < 200; i++) {
     await mlflow.mlflowCreateModelVersion(admin, {
@@ -85,6 +94,19 @@ async function seed(mlflow: MlflowUseCases, admin: Principal, digest: string): P
       tags: [{ key: 'mlflow.source.git.commit', value: `c${i}` }],
     });
   }
+  // Sixteen registrations at a time: they share group commits, as a sweep's would.
+  let next = 0;
+  const seeder = async () => {
+    while (next < bigModelVersions) {
+      next += 1;
+      await mlflow.mlflowCreateModelVersion(admin, {
+        name: 'mbig',
+        source: `s3://bench/mbig/${next}`,
+        runId: `run-big-${next}`,
+      });
+    }
+  };
+  await Promise.all(Array.from({ length: 16 }, seeder));
 }
 
 function luaFor(dir: string, body: object): string {
@@ -111,7 +133,9 @@ export async function runMlflowBench(options: {
     const { user, token } = await bootstrapAdmin(registry.deps, { userId: 'bench.admin' });
     const admin: Principal = { id: user.id, kind: 'user', roles: [{ role: 'admin' }] };
     const { digest } = await registerPolicy(registry.deps, admin, { text: policy });
-    process.stderr.write('seeding a model of 200 versions through the MLflow use cases…\n');
+    process.stderr.write(
+      `seeding models of 200 and ${bigModelVersions} versions through the MLflow use cases…\n`,
+    );
     await seed(bindUseCases(registry.deps), admin, digest);
     const server = await startServer(registry);
     try {

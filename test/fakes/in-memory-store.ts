@@ -227,14 +227,15 @@ function versionRepos(s: MemoryState): Pick<Repositories, 'models' | 'versions' 
       names: async (model) =>
         [...s.versions.values()].filter((v) => v.model === model).map((v) => v.version),
       numberingNames: async (model) => {
-        const names = [...s.versions.values()]
-          .filter((v) => v.model === model)
-          .map((v) => v.version);
-        const digits = names.filter((n) => /^[0-9]{1,15}$/.test(n));
-        return {
-          highestDigits: Math.max(0, ...digits.map(Number)),
-          otherNumberLike: names.filter((n) => !digits.includes(n) && /^[0-9+.-]/.test(n)),
-        };
+        let highestDigits = 0;
+        const otherNumberLike: string[] = [];
+        for (const v of s.versions.values()) {
+          if (v.model !== model) continue;
+          if (/^[0-9]{1,15}$/.test(v.version))
+            highestDigits = Math.max(highestDigits, Number(v.version));
+          else if (!/^[A-Za-z_]/.test(v.version)) otherNumberLike.push(v.version);
+        }
+        return { highestDigits, otherNumberLike };
       },
       page: async (model, { limit, after }) =>
         [...s.versions.values()]

@@ -47,6 +47,12 @@ const numberingCases: readonly (readonly string[])[] = [
   ['1234567890123456', '99999999999999999999', '4'],
   ['0', '00', '-0'],
   ['1-2', '2+3', '4_5', '6.e1'],
+  // An MLflow import keeps names as MLflow gives them: `Number` skips white space around them.
+  [' 10', '3'],
+  ['\t11', '\n12\n', '\r\n13\r\n'],
+  ['\u00a014', '\ufeff15', '\u300016', '\u200917 ', '\u202818'],
+  ['4e545', ' b', ' 64', '_7', 'Infinity', '+Infinity'],
+  ['\u0661\u0660', '\uff11\uff10', '2'],
 ];
 
 export function registryContract(store: () => Store): void {
@@ -354,8 +360,8 @@ export function registryContract(store: () => Store): void {
         async (tx) =>
           [await tx.versions.names(m.name), await tx.versions.numberingNames(m.name)] as const,
       );
-      // Names of letters first never reach the process; the rest decide the same number.
-      expect(numbering.otherNumberLike.every((n) => /^[0-9+.-]/.test(n))).toBe(true);
+      // Names led by a letter or "_" never reach the process; the rest decide the same number.
+      expect(numbering.otherNumberLike.some((n) => /^[A-Za-z_]/.test(n))).toBe(false);
       expect(nextNumber(numbering)).toBe(referenceNextNumber(all));
     }
     expect(models.map((m) => m.name)).toHaveLength(numberingCases.length);

@@ -196,7 +196,8 @@ export interface VersionRepository {
   /**
    * What MLflow's numbering needs of the model's version names, without sending them all: the
    * highest of the names made of 1–15 digits alone (exact as a number on either engine), and every
-   * other name that starts as a number may (a digit, "+", "-" or "."), for the caller to judge.
+   * other name not led by an ASCII letter or "_" (a digit, a sign, a dot, white space), for the
+   * caller to judge.
    */
   numberingNames(model: string): Promise<NumberingNames>;
   /**

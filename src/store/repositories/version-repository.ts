@@ -158,14 +158,19 @@ const namesOf = preparedQuery((db, p: { model: string }) =>
  * partial index only for a query that states the index's own conditions.
  */
 const digitsOnly = sql<boolean>`length(version) between 1 and 15 and ltrim(version, '0123456789') = ''`;
-/** A name whose first character is one a JavaScript number may start with (names hold no spaces). */
-const startsAsNumber = sql<boolean>`ltrim(substr(version, 1, 1), '0123456789+-.') = ''`;
+/**
+ * A name not led by an ASCII letter or "_": `Number` reads no such name as an integer (of the
+ * names led by a letter, only `Infinity` is a number). Led by a digit, a sign, a dot, or white
+ * space, which `Number` skips and an MLflow import may bring (" 10"; the import does not hold
+ * names to `versionPattern`).
+ */
+const startsAsNumber = sql<boolean>`ltrim(substr(version, 1, 1), 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_') <> ''`;
 
 /**
  * One statement, two short walks of migration 0029's partial indexes: the digits-only name of
  * the highest value (the first of `versions_by_number` from the top: length without leading
  * zeros, then text, is numeric order), and each other name a number may start like (none on a
- * model MLflow numbers). Before, numbering sent every name of the model, twice a registration.
+ * model MLflow numbers; every name of one named by semantic versions, as before). Before, numbering sent every name of the model, twice a registration.
  */
 const numberingNamesOf = preparedQuery((db, p: { model: string }) =>
   db
