@@ -7,7 +7,10 @@ import type { StoreConfig } from '../store/index.js';
 /** `sqlite:<file>` (relative to the working directory) or a `postgres://` / `postgresql://` URL. */
 export function storeConfigFor(config: Config): StoreConfig {
   const { database } = config;
-  if (/^postgres(ql)?:\/\//.test(database)) return { engine: 'postgres', url: database };
+  const writeWaitLimitMs = config.writeWaitLimitSeconds * 1000;
+  if (/^postgres(ql)?:\/\//.test(database)) {
+    return { engine: 'postgres', url: database, writeWaitLimitMs };
+  }
   if (database.startsWith('sqlite:')) {
     const file = resolve(database.slice('sqlite:'.length));
     mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
@@ -15,6 +18,7 @@ export function storeConfigFor(config: Config): StoreConfig {
       engine: 'sqlite',
       file,
       synchronous: config.sqliteSynchronous === 'full' ? 'FULL' : 'NORMAL',
+      writeWaitLimitMs,
     };
   }
   throw new ClearanceError(

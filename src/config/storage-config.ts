@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { configSection } from './config-section.js';
 
-/** Evidence blobs (file or S3) and their collection; SQLite durability. */
+/** Evidence blobs (file or S3) and their collection; SQLite durability; the store's write wait. */
 export const storageConfig = configSection({
   schema: {
     blobGcIntervalSeconds: z.coerce
@@ -56,6 +56,14 @@ export const storageConfig = configSection({
       .describe(
         'SQLite durability: `full` fsyncs every commit; `normal` may lose the last commits on power loss.',
       ),
+    writeWaitLimitSeconds: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(3600)
+      .describe(
+        "How long a write waits for its turn in this server's write queue before it fails `busy` (HTTP 503 with `Retry-After`), nothing written; far past a request's patience, far under a hang. A write started inside another write (a bug) holds the store this long.",
+      ),
   },
   defaults: {
     blobGcIntervalSeconds: 3600,
@@ -69,6 +77,7 @@ export const storageConfig = configSection({
     s3SecretAccessKey: '',
     s3ForcePathStyle: false,
     sqliteSynchronous: 'full',
+    writeWaitLimitSeconds: 30,
   },
   environment: {
     blobGcIntervalSeconds: ['CLEARANCE_BLOB_GC_INTERVAL_SECONDS'],
@@ -82,5 +91,6 @@ export const storageConfig = configSection({
     s3SecretAccessKey: ['CLEARANCE_S3_SECRET_ACCESS_KEY'],
     s3ForcePathStyle: ['CLEARANCE_S3_FORCE_PATH_STYLE'],
     sqliteSynchronous: ['CLEARANCE_SQLITE_SYNCHRONOUS'],
+    writeWaitLimitSeconds: ['CLEARANCE_WRITE_WAIT_LIMIT_SECONDS'],
   },
 });

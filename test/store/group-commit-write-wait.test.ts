@@ -85,3 +85,35 @@ it('tells the store’s caller a write that waited too long as busy, and writes 
     await store.close();
   }
 });
+
+it('waits as long as the writeWaitLimitSeconds config key says, through the composed registry', async () => {
+  const { openRegistry } = await import('../../src/compose.js');
+  const { loadConfig } = await import('../../src/config.js');
+  const { isClearanceError } = await import('../../src/domain/index.js');
+  const dataDir = mkdtempSync(join(tmpdir(), 'clearance-wait-config-'));
+  const config = loadConfig({
+    env: { CLEARANCE_WRITE_WAIT_LIMIT_SECONDS: '1' },
+    flags: { dataDir },
+  });
+  expect(config.writeWaitLimitSeconds).toBe(1);
+  const registry = await openRegistry(config, { warn: () => undefined });
+  try {
+    const { store } = registry.deps;
+    const before = await store.read((tx) => tx.audit.size());
+    const started = Date.now();
+    const outcome = await store
+      .transaction(() => store.transaction(async () => 'inner'))
+      .then(
+        () => 'ran',
+        (error: unknown) => (isClearanceError(error) ? error.code : String(error)),
+      );
+    const waited = Date.now() - started;
+    expect(outcome).toBe('busy');
+    // The default (30 s) would still be waiting; the configured second has passed.
+    expect(waited).toBeGreaterThanOrEqual(1000);
+    expect(waited).toBeLessThan(15_000);
+    expect(await store.read((tx) => tx.audit.size())).toBe(before);
+  } finally {
+    await registry.close();
+  }
+}, 30_000);
