@@ -33,6 +33,37 @@ function version(n: number, uriLength: number) {
   };
 }
 
+/** The estimate as first written, over `Object.entries`: the reference the faster walk must equal. */
+function referenceBytes(value: unknown): number {
+  if (typeof value === 'string') return value.length;
+  if (value === null || typeof value !== 'object') return 8;
+  let bytes = 16;
+  if (Array.isArray(value)) {
+    for (const item of value) bytes += 16 + referenceBytes(item);
+    return bytes;
+  }
+  for (const [key, item] of Object.entries(value)) bytes += 16 + key.length + referenceBytes(item);
+  return bytes;
+}
+
+describe('approximateBytes', () => {
+  it('weighs any value as the Object.entries walk does', () => {
+    fc.assert(
+      fc.property(fc.anything({ withSparseArray: true, withNullPrototype: true }), (value) => {
+        expect(approximateBytes(value)).toBe(referenceBytes(value));
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('counts own properties only, not inherited ones', () => {
+    const inherited = Object.create({ inheritedKey: 'x'.repeat(100) }) as Record<string, unknown>;
+    inherited.own = 'ab';
+    expect(approximateBytes(inherited)).toBe(referenceBytes(inherited));
+    expect(approximateBytes(inherited)).toBe(16 + 16 + 'own'.length + 2);
+  });
+});
+
 describe('read caches bounded by bytes', () => {
   it('holds at most its byte budget after 60 versions with 100 KB artifact URIs (readCache)', async () => {
     const cache = readCache<ReturnType<typeof version>>(store, {

@@ -9,6 +9,7 @@
  * has not moved: a value confirmed while the data version answered `v` is still exact while it
  * answers `v`. Invalidation is exact, never by time.
  */
+import { deepFreeze } from './deep-freeze.js';
 import type { Store } from './ports.js';
 import { weighedLru } from './weighed-lru.js';
 
@@ -82,11 +83,4 @@ export function countedCache<V extends object>(
       return { hits, misses, size, weight: bytes };
     },
   };
-}
-
-function deepFreeze<T extends object>(value: T): T {
-  for (const child of Object.values(value)) {
-    if (child !== null && typeof child === 'object' && !Object.isFrozen(child)) deepFreeze(child);
-  }
-  return Object.freeze(value);
 }

@@ -10,6 +10,7 @@
  */
 import type { Model, ServingView, VersionView } from '../../domain/index.js';
 import { type CountedCache, countedCache } from './counted-cache.js';
+import { deepFreeze } from './deep-freeze.js';
 import type { Store } from './ports.js';
 import { approximateBytes, type WeighedLruLimits, weighedLru } from './weighed-lru.js';
 
@@ -72,13 +73,6 @@ export function readCache<V extends object>(
     },
     stats: () => ({ hits, misses, ...entries.stats() }),
   };
-}
-
-function deepFreeze<T extends object>(value: T): T {
-  for (const child of Object.values(value)) {
-    if (child !== null && typeof child === 'object' && !Object.isFrozen(child)) deepFreeze(child);
-  }
-  return Object.freeze(value);
 }
 
 /** A page of a model's versions, and the `after` that asks for the next (absent at the end). */
