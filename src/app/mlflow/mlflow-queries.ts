@@ -345,19 +345,23 @@ export async function searchModelVersions(
       const page = pageOf(orderedOfModel(records, clauses, input), pageInput(input));
       return { model_versions: page.items.map((c) => recordOf(c.view, c.of)), ...pick(page) };
     }
-    matching.push(...matchingOf(records, clauses));
+    matchingInto(records, clauses, matching);
   }
   const page = pageOf(orderVersions(matching, input.orderBy), pageInput(input));
   return { model_versions: page.items.map((c) => recordOf(c.view, c.of)), ...pick(page) };
 }
 
-function matchingOf(records: ModelRecords, clauses: readonly FilterClause[]): Candidate[] {
-  const matching: Candidate[] = [];
+/** Appends the versions of `records` that `clauses` match to `into` (one by one: no spread). */
+function matchingInto(
+  records: ModelRecords,
+  clauses: readonly FilterClause[],
+  into: Candidate[],
+): Candidate[] {
   for (const view of records.versions) {
     const candidate = candidateOf(view, records);
-    if (matchesVersion(candidate, clauses)) matching.push(candidate);
+    if (matchesVersion(candidate, clauses)) into.push(candidate);
   }
-  return matching;
+  return into;
 }
 
 function pageInput(input: SearchInput) {
@@ -383,7 +387,7 @@ function orderedOfModel(
   let orderings = orderedByRecords.get(records);
   const known = orderings?.get(key);
   if (known !== undefined) return known;
-  const ordered = Object.freeze(orderVersions(matchingOf(records, clauses), input.orderBy));
+  const ordered = Object.freeze(orderVersions(matchingInto(records, clauses, []), input.orderBy));
   if (orderings === undefined) {
     orderings = new Map();
     orderedByRecords.set(records, orderings);
