@@ -18,8 +18,9 @@ execFileSync(process.execPath, [tsc, '-p', 'tsconfig.build.json'], { cwd: root, 
 // zod's, yaml's, commander's). Resolving and compiling that many modules was a third of
 // the command's start-up (bench/cli-startup.ts). Those three pure-JS libraries are bundled; every
 // other dependency stays external (native addons, servers, drivers: loaded only by the commands
-// that use them). gate-worker.js is an entry of its own beside main.js, because the worker pool
-// starts it by URL relative to its own module. Chunks are plain ES modules; the banner gives the
+// that use them). gate-worker.js and blob-file-worker.js are entries of their own beside main.js,
+// because the gate worker pool and the file blob store start them by URL relative to their own
+// module. Chunks are plain ES modules; the banner gives the
 // bundled CommonJS libraries their `require` for Node's built-ins.
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 
@@ -57,6 +58,7 @@ await build({
   entryPoints: [
     join(root, 'dist', 'src', 'cli', 'main.js'),
     join(root, 'dist', 'src', 'gate-runs', 'gate-worker.js'),
+    join(root, 'dist', 'src', 'evidence', 'blob-file-worker.js'),
   ],
   outdir: join(root, 'dist', 'bin'),
   entryNames: '[name]',

@@ -35,12 +35,15 @@ export function assertBlobIntact(digest: string, hex: string, bytes: Uint8Array)
 }
 
 function assertHashMatches(digest: string, hex: string, actual: string): void {
-  if (actual !== hex) {
-    throw new ClearanceError(
-      'invalid_evidence',
-      `Blob ${digest} is corrupted: its bytes now hash to sha256:${actual}; restore it from a backup`,
-    );
-  }
+  if (actual !== hex) throw corruptedBlob(digest, actual);
+}
+
+/** `invalid_evidence`: the blob at `digest` now hashes to `actualHex`. */
+export function corruptedBlob(digest: string, actualHex: string): ClearanceError {
+  return new ClearanceError(
+    'invalid_evidence',
+    `Blob ${digest} is corrupted: its bytes now hash to sha256:${actualHex}; restore it from a backup`,
+  );
 }
 
 /**

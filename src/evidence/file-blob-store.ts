@@ -17,11 +17,14 @@ import { dirname, join } from 'node:path';
 import { ClearanceError } from '../domain/index.js';
 import {
   assertBlobIntact,
+  corruptedBlob,
   parseBlobDigest,
   sha256Hex,
   verifiedChunks,
   writeVerifiedFile,
 } from './blob-digest.js';
+import { type BlobFileResult, blobFilePath } from './blob-file-ops.js';
+import { onBlobFileThread, systemError } from './blob-file-thread.js';
 
 export class FileBlobStore {
   readonly #root: string;
@@ -32,6 +35,14 @@ export class FileBlobStore {
 
   /** Idempotent: storing bytes already present writes nothing and returns the same digest. */
   async put(bytes: Uint8Array): Promise<{ digest: string; size: number }> {
+    if (bytes.length > largestOnThread) return this.#putHere(bytes);
+    const result = await onBlobFileThread({ kind: 'put', root: this.#root, bytes: ownCopy(bytes) });
+    if (result.kind === 'stored') return { digest: `sha256:${result.hex}`, size: result.size };
+    throw unexpected(result);
+  }
+
+  /** A blob too large to copy to the I/O thread, stored from this one. */
+  async #putHere(bytes: Uint8Array): Promise<{ digest: string; size: number }> {
     const hex = sha256Hex(bytes);
     const digest = `sha256:${hex}`;
     const path = this.#path(hex);
@@ -60,15 +71,28 @@ export class FileBlobStore {
   /** The bytes, after checking they still hash to `digest`. */
   async get(digest: string): Promise<Uint8Array> {
     const hex = parseBlobDigest(digest);
+    const path = this.#path(hex);
+    const result = await onBlobFileThread({ kind: 'read', path, hex, largest: largestOnThread });
+    switch (result.kind) {
+      case 'read':
+        return result.bytes;
+      case 'too-large':
+        return this.#getHere(digest, hex);
+      case 'missing':
+        throw missingBlob(digest);
+      case 'corrupted':
+        throw corruptedBlob(digest, result.actualHex);
+      default:
+        throw unexpected(result);
+    }
+  }
+
+  async #getHere(digest: string, hex: string): Promise<Uint8Array> {
     let bytes: Buffer;
     try {
       bytes = await readFile(this.#path(hex));
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
-        throw new ClearanceError('not_found', `Blob ${digest} is not in the blob store`, {
-          cause: error,
-        });
-      }
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw missingBlob(digest, error);
       throw error;
     }
     assertBlobIntact(digest, hex, bytes);
@@ -99,11 +123,7 @@ export class FileBlobStore {
     try {
       return await open(this.#path(hex), 'r');
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
-        throw new ClearanceError('not_found', `Blob ${digest} is not in the blob store`, {
-          cause: error,
-        });
-      }
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw missingBlob(digest, error);
       throw error;
     }
   }
@@ -156,8 +176,36 @@ export class FileBlobStore {
   }
 
   #path(hex: string): string {
-    return join(this.#root, 'sha256', hex.slice(0, 2), hex.slice(2, 4), hex);
+    return blobFilePath(this.#root, hex);
   }
+}
+
+/**
+ * Blobs up to this size are written and read on the I/O thread (ADR 047); a larger one is stored
+ * and read from the event loop's thread, so it is never copied between threads whole.
+ */
+const largestOnThread = 8 * 1024 * 1024;
+
+/**
+ * Bytes the I/O thread may take: a view of part of a larger buffer (a file in a multipart body)
+ * would be copied to the thread with all of its buffer, so only its own bytes are sent.
+ */
+function ownCopy(bytes: Uint8Array): Uint8Array {
+  return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength
+    ? bytes
+    : bytes.slice();
+}
+
+function missingBlob(digest: string, cause?: unknown): ClearanceError {
+  return new ClearanceError('not_found', `Blob ${digest} is not in the blob store`, {
+    ...(cause === undefined ? {} : { cause }),
+  });
+}
+
+/** A result the request could not have had; a failed system call is thrown as `fs` throws it. */
+function unexpected(result: BlobFileResult): Error {
+  if (result.kind === 'failed') return systemError(result.error);
+  return new Error(`The blob I/O thread answered ${result.kind} out of turn`);
 }
 
 const hexName = /^[0-9a-f]{64}$/;

@@ -11,6 +11,7 @@
  */
 import { mkdir } from 'node:fs/promises';
 import { dirname, join, normalize, relative, sep } from 'node:path';
+import { mapLimited } from '../app/shared/map-limited.js';
 import type { BlobStore } from '../app/shared/ports.js';
 import {
   ClearanceError,
@@ -107,28 +108,40 @@ export interface HeldEvidence {
   problems: EvidenceProblem[];
 }
 
+/** Blobs read at once by one hold: the file store's I/O thread takes them as one batch. */
+const readingAtOnce = 8;
+
 /**
- * Reads each record's blob into memory (the blob store checks it still hashes to its digest).
- * Never throws for the evidence's sake: what could not be read comes back as problems of the
- * items' kinds, as `materialiseEvidence` reports what it could not write.
+ * Reads each record's blob into memory (the blob store checks it still hashes to its digest),
+ * a few at a time. Never throws for the evidence's sake: what could not be read comes back as
+ * problems of the items' kinds, as `materialiseEvidence` reports what it could not write.
  */
 export async function holdEvidence(input: {
   blobs: BlobStore;
   items: readonly EvidenceRecord[];
 }): Promise<HeldEvidence> {
+  const reads = await mapLimited(input.items, readingAtOnce, (item) =>
+    input.blobs.get(item.digest).then(
+      (bytes) => ({ bytes }),
+      (error: unknown) => ({ error }),
+    ),
+  );
   const files = new Map<string, Uint8Array>();
   const folders = new Set<string>();
   const problems: EvidenceProblem[] = [];
   // A path is checked and named as if it were unpacked under a directory (`materialiseEvidence`),
   // so both ways read the same files and refuse the same ones: a path named twice once normalised,
-  // or a file where another path needs a folder, is a problem either way.
+  // or a file where another path needs a folder, is a problem either way. A path is judged beside
+  // the files held before it, in order, whatever order the reads finished in.
   const root = join(sep, 'evidence');
-  for (const item of input.items) {
+  for (const [i, item] of input.items.entries()) {
     try {
       const path = relative(root, safePath(root, item.path)).split(sep).join('/');
       const clash = clashOf(path, files, folders);
       if (clash !== undefined) throw new Error(clash);
-      files.set(path, await input.blobs.get(item.digest));
+      const read = reads[i];
+      if (read === undefined || 'error' in read) throw read?.error;
+      files.set(path, read.bytes);
       const parts = path.split('/');
       for (let depth = 1; depth < parts.length; depth++) {
         folders.add(parts.slice(0, depth).join('/'));

@@ -24,9 +24,8 @@
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { type ResourceLimits, Worker } from 'node:worker_threads';
+import { join } from 'node:path';
+import type { ResourceLimits, Worker } from 'node:worker_threads';
 import {
   type BlobStore,
   describePhase,
@@ -39,6 +38,7 @@ import {
   gateRunKey,
 } from '../app/index.js';
 import type { GateResult } from '../domain/index.js';
+import { startModuleWorker } from '../evidence/module-worker.js';
 import {
   busy,
   cancelled,
@@ -104,18 +104,11 @@ interface Slot {
   timer?: NodeJS.Timeout | undefined;
 }
 
-/**
- * Starts a worker on gate-worker.js; from TypeScript source (tests, `tsx`), on gate-worker.ts
- * through tsx's loader, which a worker must register itself before importing.
- */
+/** A gate worker thread under the given heap budget. */
 function startWorker(resourceLimits: ResourceLimits): Worker {
-  const here = fileURLToPath(import.meta.url);
-  if (!here.endsWith('.ts')) {
-    return new Worker(new URL('./gate-worker.js', import.meta.url), { resourceLimits });
-  }
-  const entry = pathToFileURL(join(dirname(here), 'gate-worker.ts')).href;
-  const boot = `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(entry)}); });`;
-  return new Worker(boot, { eval: true, resourceLimits });
+  return startModuleWorker(new URL('./gate-worker.js', import.meta.url), import.meta.url, {
+    resourceLimits,
+  });
 }
 
 export class GateWorkerPool implements GateRunner {

@@ -51,8 +51,9 @@ describe('the clearance binary', () => {
   });
 
   it('runs the bundle in dist/bin, where every module a chunk starts by URL sits beside it', () => {
-    // The worker pool starts gate-worker.js by `new URL('./gate-worker.js', import.meta.url)`;
-    // bundled, import.meta.url is the chunk's, so the worker must be an entry in the same folder.
+    // The worker pool starts gate-worker.js by `new URL('./gate-worker.js', import.meta.url)`, the
+    // file blob store its I/O thread likewise (ADR 047); bundled, import.meta.url is the chunk's,
+    // so each worker must be an entry in the same folder.
     const bundle = join(repoRoot, 'dist', 'bin');
     expect(readFileSync(join(repoRoot, 'bin', 'clearance.js'), 'utf8')).toContain(
       'dist/bin/main.js',
@@ -66,6 +67,7 @@ describe('the clearance binary', () => {
       ])
       .map((m) => m[1] ?? '');
     expect(started).toContain('./gate-worker.js');
+    expect(started).toContain('./blob-file-worker.js');
     for (const target of started) expect(existsSync(join(bundle, target))).toBe(true);
   });
 

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -49,5 +50,40 @@ describe('FileBlobStore', () => {
     expect((missing as ClearanceError).code).toBe('not_found');
     const bad = await blobs.get('sha256:../../etc/passwd').catch((e: unknown) => e);
     expect((bad as ClearanceError).code).toBe('invalid_input');
+  });
+
+  it('stores only the bytes of a view into a larger buffer (a file of a multipart body)', async () => {
+    const body = new TextEncoder().encode(`--b\r\n{"auc":0.81}\r\n--b--`);
+    const view = body.subarray(5, 5 + bytes.length);
+    expect(await blobs.put(view)).toStrictEqual({ digest, size: bytes.length });
+    expect(Buffer.from(await blobs.get(digest)).toString()).toBe('{"auc":0.81}');
+  });
+
+  it('stores and reads a blob past the I/O thread size from this thread, with the same checks', async () => {
+    const large = new Uint8Array(8 * 1024 * 1024 + 1).fill(7);
+    const largeDigest = `sha256:${createHash('sha256').update(large).digest('hex')}`;
+    expect(await blobs.put(large)).toStrictEqual({ digest: largeDigest, size: large.length });
+    expect(Buffer.compare(Buffer.from(await blobs.get(largeDigest)), Buffer.from(large))).toBe(0);
+    const largeHex = largeDigest.slice('sha256:'.length);
+    const path = join(root, 'sha256', largeHex.slice(0, 2), largeHex.slice(2, 4), largeHex);
+    await writeFile(path, large.fill(8));
+    const error = await blobs.get(largeDigest).catch((e: unknown) => e);
+    expect((error as ClearanceError).code).toBe('invalid_evidence');
+  });
+
+  it('throws a failed write as the file system does, with its code', async () => {
+    const file = join(root, 'not-a-directory');
+    await writeFile(file, 'x');
+    const error = await new FileBlobStore(file).put(bytes).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(Error);
+    expect((error as NodeJS.ErrnoException).code).toBe('ENOTDIR');
+  });
+
+  it('serves many writes and reads at once, each its own answer', async () => {
+    const texts = Array.from({ length: 40 }, (_, i) => `{"auc":0.${i}}`);
+    const stored = await Promise.all(texts.map((t) => blobs.put(new TextEncoder().encode(t))));
+    expect(stored.map((s) => s.digest)).toStrictEqual(texts.map((t) => digestOf(t)));
+    const read = await Promise.all(stored.map((s) => blobs.get(s.digest)));
+    expect(read.map((b) => Buffer.from(b).toString())).toStrictEqual(texts);
   });
 });
