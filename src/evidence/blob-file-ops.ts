@@ -9,6 +9,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import {
   closeSync,
+  constants,
   fstatSync,
   fsyncSync,
   mkdirSync,
@@ -109,13 +110,19 @@ export function storeBlobFile(
 export function readBlobFile(path: string, hex: string, largest: number): BlobFileResult {
   let fd: number;
   try {
-    fd = openSync(path, 'r');
+    // Not blocking on open: a FIFO put at a blob's path would otherwise hold the thread for good.
+    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { kind: 'missing' };
     throw error;
   }
   try {
-    const size = fstatSync(fd).size;
+    const info = fstatSync(fd);
+    if (!info.isFile() && !info.isDirectory()) {
+      const message = `EINVAL: a blob is a regular file, and this is not one, read '${path}'`;
+      return { kind: 'failed', error: { message, code: 'EINVAL', syscall: 'read', path } };
+    }
+    const size = info.size;
     if (size > largest) return { kind: 'too-large' };
     const bytes = new Uint8Array(new ArrayBuffer(size));
     let at = 0;

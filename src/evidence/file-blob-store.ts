@@ -24,19 +24,29 @@ import {
   writeVerifiedFile,
 } from './blob-digest.js';
 import { type BlobFileResult, blobFilePath } from './blob-file-ops.js';
-import { onBlobFileThread, systemError } from './blob-file-thread.js';
+import { type BlobFileThread, processBlobFileThread, systemError } from './blob-file-thread.js';
 
 export class FileBlobStore {
   readonly #root: string;
+  readonly #thread: BlobFileThread | undefined;
 
-  constructor(root: string) {
+  /**
+   * `ioThread`: the thread small blobs are written and read on (ADR 047); the process's own by
+   * default, none with `false` (every call from this thread, through libuv's pool).
+   */
+  constructor(root: string, options: { ioThread?: BlobFileThread | false } = {}) {
     this.#root = root;
+    this.#thread =
+      options.ioThread === false ? undefined : (options.ioThread ?? processBlobFileThread());
   }
 
   /** Idempotent: storing bytes already present writes nothing and returns the same digest. */
   async put(bytes: Uint8Array): Promise<{ digest: string; size: number }> {
-    if (bytes.length > largestOnThread) return this.#putHere(bytes);
-    const result = await onBlobFileThread({ kind: 'put', root: this.#root, bytes: ownCopy(bytes) });
+    if (this.#thread === undefined || bytes.length > largestOnThread) return this.#putHere(bytes);
+    const request = { kind: 'put', root: this.#root, bytes: ownCopy(bytes) } as const;
+    const result = await this.#thread.run(request);
+    // The thread could not take it (not started, stalled, gone): stored from here instead.
+    if (result === undefined) return this.#putHere(bytes);
     if (result.kind === 'stored') return { digest: `sha256:${result.hex}`, size: result.size };
     throw unexpected(result);
   }
@@ -71,13 +81,14 @@ export class FileBlobStore {
   /** The bytes, after checking they still hash to `digest`. */
   async get(digest: string): Promise<Uint8Array> {
     const hex = parseBlobDigest(digest);
+    if (this.#thread === undefined) return this.#getHere(digest, hex);
     const path = this.#path(hex);
-    const result = await onBlobFileThread({ kind: 'read', path, hex, largest: largestOnThread });
+    const result = await this.#thread.run({ kind: 'read', path, hex, largest: largestOnThread });
+    // Too large to copy between threads, or the thread could not take it: read from here.
+    if (result === undefined || result.kind === 'too-large') return this.#getHere(digest, hex);
     switch (result.kind) {
       case 'read':
         return result.bytes;
-      case 'too-large':
-        return this.#getHere(digest, hex);
       case 'missing':
         throw missingBlob(digest);
       case 'corrupted':

@@ -15,6 +15,9 @@ export function startModuleWorker(
 ): Worker {
   if (!callerUrl.endsWith('.ts')) return new Worker(entry, options);
   const source = pathToFileURL(fileURLToPath(entry).replace(/\.js$/, '.ts')).href;
-  const boot = `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(source)}); });`;
+  // Resolved here, not in the worker: an eval'd worker resolves bare names from the working
+  // directory, which a test (or a CLI command) may have changed.
+  const tsx = import.meta.resolve('tsx/esm/api');
+  const boot = `import(${JSON.stringify(tsx)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(source)}); });`;
   return new Worker(boot, { ...options, eval: true });
 }
