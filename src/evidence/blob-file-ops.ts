@@ -64,8 +64,7 @@ export function storeBlobFile(
   if (exists(path)) return stored;
   const folder = dirname(path);
   if (!made.has(folder)) {
-    // Owner-only, like the rest of the data directory (docs/operations.md, file modes).
-    mkdirSync(folder, { recursive: true, mode: 0o700 });
+    makeFolder(folder);
     made.add(folder);
   }
   const temp = `${path}.${randomBytes(6).toString('hex')}.tmp`;
@@ -76,7 +75,7 @@ export function storeBlobFile(
     // The folder was removed behind the cache's back: make it again, once.
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
     made.delete(folder);
-    mkdirSync(folder, { recursive: true, mode: 0o700 });
+    makeFolder(folder);
     made.add(folder);
     fd = openSync(temp, 'wx', 0o600);
   }
@@ -94,13 +93,39 @@ export function storeBlobFile(
     throw error;
   }
   // Makes the rename itself durable (POSIX: the directory entry lives in the directory).
+  syncFolder(folder);
+  return stored;
+}
+
+/**
+ * Makes `folder` and any missing parents, owner-only like the rest of the data directory
+ * (docs/operations.md, file modes), and flushes the parent of each folder it made: a folder's
+ * entry lives in its parent, so without that a power cut could take a new `ab/` or `cd/` folder,
+ * and the blob in it, after the write was acknowledged.
+ */
+function makeFolder(folder: string): void {
+  const first = mkdirSync(folder, { recursive: true, mode: 0o700 });
+  for (const made of foldersMade(folder, first)) syncFolder(dirname(made));
+}
+
+/** The folders a recursive `mkdir` of `folder` made, given the first it made (outermost first). */
+export function foldersMade(folder: string, first: string | undefined): string[] {
+  if (first === undefined) return [];
+  const made = [folder];
+  for (let at = folder; at !== first && dirname(at) !== at; ) {
+    at = dirname(at);
+    made.unshift(at);
+  }
+  return made;
+}
+
+function syncFolder(folder: string): void {
   const directory = openSync(folder, 'r');
   try {
     fsyncSync(directory);
   } finally {
     closeSync(directory);
   }
-  return stored;
 }
 
 /**

@@ -23,7 +23,7 @@ import {
   verifiedChunks,
   writeVerifiedFile,
 } from './blob-digest.js';
-import { type BlobFileResult, blobFilePath } from './blob-file-ops.js';
+import { type BlobFileResult, blobFilePath, foldersMade } from './blob-file-ops.js';
 import { type BlobFileThread, processBlobFileThread, systemError } from './blob-file-thread.js';
 
 export class FileBlobStore {
@@ -57,8 +57,10 @@ export class FileBlobStore {
     const digest = `sha256:${hex}`;
     const path = this.#path(hex);
     if (await exists(path)) return { digest, size: bytes.length };
-    // Owner-only, like the rest of the data directory (docs/operations.md, file modes).
-    await mkdir(dirname(path), { recursive: true, mode: 0o700 });
+    // Owner-only, like the rest of the data directory (docs/operations.md, file modes); the parent
+    // of each folder made is flushed, as the I/O thread does (blob-file-ops.ts, `makeFolder`).
+    const first = await mkdir(dirname(path), { recursive: true, mode: 0o700 });
+    for (const made of foldersMade(dirname(path), first)) await syncDirectory(dirname(made));
     // Write beside the target, flush, then rename: readers see the whole blob or none of it.
     const temp = `${path}.${randomBytes(6).toString('hex')}.tmp`;
     try {
