@@ -51,7 +51,7 @@ export class FileBlobStore {
     throw unexpected(result);
   }
 
-  /** A blob too large to copy to the I/O thread, stored from this one. */
+  /** Stored from this thread: too large to copy to the I/O thread, or the thread could not take it. */
   async #putHere(bytes: Uint8Array): Promise<{ digest: string; size: number }> {
     const hex = sha256Hex(bytes);
     const digest = `sha256:${hex}`;
