@@ -176,7 +176,10 @@ export async function startServer(
   const runner = await startScheduledJobs(registry, {
     onChecked,
     onCollected: (run) =>
-      app.log.info({ blobs: run.blobs.length, bytes: run.bytes }, 'blobs collected'),
+      app.log.info(
+        { blobs: run.blobs.length, bytes: run.bytes, abandonedWrites: run.abandonedWrites },
+        'blobs collected',
+      ),
     onExpired: (outcomes) => app.log.warn({ outcomes }, 'emergency changes expired'),
     onRequestsExpired: (outcomes) => app.log.info({ outcomes }, 'open requests expired'),
     onEvaluated: (outcomes) => {

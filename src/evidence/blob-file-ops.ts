@@ -27,6 +27,19 @@ export function blobFilePath(root: string, hex: string): string {
   return join(root, 'sha256', hex.slice(0, 2), hex.slice(2, 4), hex);
 }
 
+/**
+ * Where a blob is written before it is renamed into place: beside it, under a name of its own.
+ * Only a write that was interrupted (the process killed before the rename) leaves one behind;
+ * blob collection removes those once they are older than the grace period
+ * (`FileBlobStore.removeAbandonedWrites`).
+ */
+export function tempPathFor(path: string): string {
+  return `${path}.${randomBytes(6).toString('hex')}.tmp`;
+}
+
+/** The file name `tempPathFor` gives. */
+export const tempFileName = /^[0-9a-f]{64}\.[0-9a-f]{12}\.tmp$/;
+
 /** An error of a system call, as it crosses to the event loop's thread. */
 export interface SystemErrorFields {
   message: string;
@@ -45,7 +58,8 @@ export type BlobFileResult =
   | { kind: 'read'; bytes: Uint8Array<ArrayBuffer> }
   /** Larger than the request's `largest`: the caller reads it itself (not copied between threads). */
   | { kind: 'too-large' }
-  | { kind: 'missing' }
+  /** No file at the path: `error` is the open's ENOENT, kept as the `not_found`'s cause. */
+  | { kind: 'missing'; error: SystemErrorFields }
   | { kind: 'corrupted'; actualHex: string }
   | { kind: 'failed'; error: SystemErrorFields };
 
@@ -67,7 +81,7 @@ export function storeBlobFile(
     makeFolder(folder);
     made.add(folder);
   }
-  const temp = `${path}.${randomBytes(6).toString('hex')}.tmp`;
+  const temp = tempPathFor(path);
   let fd: number;
   try {
     fd = openSync(temp, 'wx', 0o600);
@@ -138,7 +152,9 @@ export function readBlobFile(path: string, hex: string, largest: number): BlobFi
     // Not blocking on open: a FIFO put at a blob's path would otherwise hold the thread for good.
     fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { kind: 'missing' };
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+      return { kind: 'missing', error: systemErrorFields(error) };
+    }
     throw error;
   }
   try {

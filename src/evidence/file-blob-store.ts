@@ -2,7 +2,6 @@
  * Content-addressed blobs on the local file system, at `root/sha256/ab/cd/<hex>`. Implements the
  * `BlobStore` port structurally (evidence/ may not import app/, see test/architecture.test.ts).
  */
-import { randomBytes } from 'node:crypto';
 import {
   type FileHandle,
   mkdir,
@@ -23,7 +22,13 @@ import {
   verifiedChunks,
   writeVerifiedFile,
 } from './blob-digest.js';
-import { type BlobFileResult, blobFilePath, foldersMade } from './blob-file-ops.js';
+import {
+  type BlobFileResult,
+  blobFilePath,
+  foldersMade,
+  tempFileName,
+  tempPathFor,
+} from './blob-file-ops.js';
 import { type BlobFileThread, processBlobFileThread, systemError } from './blob-file-thread.js';
 
 export class FileBlobStore {
@@ -62,7 +67,7 @@ export class FileBlobStore {
     const first = await mkdir(dirname(path), { recursive: true, mode: 0o700 });
     for (const made of foldersMade(dirname(path), first)) await syncDirectory(dirname(made));
     // Write beside the target, flush, then rename: readers see the whole blob or none of it.
-    const temp = `${path}.${randomBytes(6).toString('hex')}.tmp`;
+    const temp = tempPathFor(path);
     try {
       const file = await open(temp, 'wx', 0o600);
       try {
@@ -92,7 +97,7 @@ export class FileBlobStore {
       case 'read':
         return result.bytes;
       case 'missing':
-        throw missingBlob(digest);
+        throw missingBlob(digest, systemError(result.error));
       case 'corrupted':
         throw corruptedBlob(digest, result.actualHex);
       default:
@@ -173,6 +178,22 @@ export class FileBlobStore {
     const aside = await this.#files((name) => name.endsWith(withdrawnSuffix));
     for (const path of aside) await putBack(path, path.slice(0, -withdrawnSuffix.length));
     return aside.length;
+  }
+
+  async removeAbandonedWrites(input: {
+    before: Date;
+    dryRun: boolean;
+  }): Promise<{ files: number; bytes: number }> {
+    const found = { files: 0, bytes: 0 };
+    for (const path of await this.#files((name) => tempFileName.test(name))) {
+      // A write still going on changes its file; one older than `before` was abandoned.
+      const info = await stat(path).catch(() => undefined);
+      if (info === undefined || info.mtimeMs >= input.before.getTime()) continue;
+      if (!input.dryRun) await rm(path, { force: true });
+      found.files += 1;
+      found.bytes += info.size;
+    }
+    return found;
   }
 
   async #files(wanted: (name: string) => boolean): Promise<string[]> {

@@ -4,6 +4,9 @@
  * Issue 11 item 8: all of it again with the blobs in an S3-compatible bucket (a local s3rver).
  */
 import { createHash } from 'node:crypto';
+import { mkdtemp, readdir, rm, utimes, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import {
   attachEvidence,
@@ -12,6 +15,7 @@ import {
   uploadChargePerFile,
 } from '../../src/app/index.js';
 import type { AppDeps } from '../../src/app/shared/app-deps.js';
+import { FileBlobStore } from '../../src/evidence/file-blob-store.js';
 import { S3BlobStore } from '../../src/evidence/s3-blob-store.js';
 import { InProcessGateRunner } from '../../src/gate-runs/index.js';
 import { type LocalS3, startLocalS3 } from '../store/s3-server.js';
@@ -223,6 +227,7 @@ for (const backend of ['file', 's3'] as const) {
             return taken;
           },
           restoreWithdrawn: () => h.blobs.restoreWithdrawn(),
+          removeAbandonedWrites: (input) => h.blobs.removeAbandonedWrites(input),
         },
       };
       const run = await collectBlobs(racing, { job: 'test', graceSeconds: 3600 });
@@ -255,3 +260,49 @@ for (const backend of ['file', 's3'] as const) {
     });
   });
 }
+
+forEachStore('blob collection and interrupted writes [file blobs]', (openStore) => {
+  it('removes what interrupted writes left once past the grace, and audits only blobs', async () => {
+    const h = await openStore();
+    const root = await mkdtemp(join(tmpdir(), 'clearance-abandoned-'));
+    try {
+      const blobs = new FileBlobStore(root);
+      const deps: AppDeps = { ...h.deps, blobs, gateRunner: new InProcessGateRunner(blobs) };
+      await withVersion({ ...h, blobs, deps });
+      const kept = await blobs.put(text('# Referenced\n'));
+      await attachEvidence(deps, people.ci, {
+        model,
+        version: 'v1',
+        files: [{ path: 'notes.md', bytes: text('# Referenced\n') }],
+      });
+      // A process killed between writing a blob's temporary file and renaming it into place left
+      // one two hours ago (by the clock the run reads); another write is still going on.
+      const hex = kept.digest.slice('sha256:'.length);
+      const folder = join(root, 'sha256', hex.slice(0, 2), hex.slice(2, 4));
+      const abandoned = join(folder, `${hex.replace(/^./, 'f')}.00aa11bb22cc.tmp`);
+      const inFlight = join(folder, `${hex.replace(/^./, 'e')}.33dd44ee55ff.tmp`);
+      await writeFile(abandoned, 'half a blob');
+      await writeFile(inFlight, 'a blob being written');
+      const twoHoursAgo = new Date(h.clock.now().getTime() - 2 * hour);
+      await utimes(abandoned, twoHoursAgo, twoHoursAgo);
+      await utimes(inFlight, h.clock.now(), h.clock.now());
+      const before = await readActions(h);
+
+      const dry = await collectBlobs(deps, { job: 'test', graceSeconds: 3600, dryRun: true });
+      expect(dry.abandonedWrites).toStrictEqual({ files: 1, bytes: 'half a blob'.length });
+      expect((await readdir(folder)).length).toBe(3);
+
+      const run = await collectBlobs(deps, { job: 'test', graceSeconds: 3600 });
+      expect(run.abandonedWrites).toStrictEqual({ files: 1, bytes: 'half a blob'.length });
+      expect(run.blobs).toEqual([]);
+      expect((await readdir(folder)).sort()).toStrictEqual(
+        [hex, `${hex.replace(/^./, 'e')}.33dd44ee55ff.tmp`].sort(),
+      );
+      expect(await blobs.has(kept.digest)).toBe(true);
+      // Never a blob, never named by anything recorded: no audit entry for it.
+      expect(await readActions(h)).toEqual(before);
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
+  });
+});

@@ -62,6 +62,7 @@ function holdingBlobs(inner: BlobStore) {
     list: () => inner.list(),
     withdraw: (digest) => inner.withdraw(digest),
     restoreWithdrawn: () => inner.restoreWithdrawn(),
+    removeAbandonedWrites: (input) => inner.removeAbandonedWrites(input),
   };
   return { blobs, held, release, arm: (digest: string) => (armed = digest) };
 }

@@ -47,6 +47,7 @@ function countingBlobs(inner: BlobStore) {
     list: () => inner.list(),
     withdraw: (digest) => inner.withdraw(digest),
     restoreWithdrawn: () => inner.restoreWithdrawn(),
+    removeAbandonedWrites: (input) => inner.removeAbandonedWrites(input),
   };
   return { blobs, gets: (digest: string) => gets.get(digest) ?? 0 };
 }

@@ -1,8 +1,9 @@
 /**
  * `clearance blobs gc` on a temporary SQLite install, through the built command: a dry run lists
- * an unreferenced blob and keeps it, a run deletes it and audits the run, a bad grace is refused.
+ * an unreferenced blob and keeps it, a run deletes it and audits the run (and removes what an
+ * interrupted write left), a bad grace is refused.
  */
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
@@ -18,14 +19,36 @@ it('collects an unreferenced blob, after a dry run that changes nothing', async 
   const registry = await open();
   const orphan = await registry.deps.blobs.put(new TextEncoder().encode('orphan bytes'));
   await registry.close();
+  // What a write killed before its rename left, two hours ago.
+  const hex = orphan.digest.slice('sha256:'.length);
+  const partial = join(
+    dir,
+    'blobs',
+    'sha256',
+    hex.slice(0, 2),
+    hex.slice(2, 4),
+    `${hex}.0a1b2c3d4e5f.tmp`,
+  );
+  writeFileSync(partial, 'half');
+  const twoHoursAgo = new Date(Date.now() - 2 * 3600 * 1000);
+  utimesSync(partial, twoHoursAgo, twoHoursAgo);
 
   const dry = await runCli(['blobs', 'gc', '--dry-run', '--format', 'json', ...flags]);
   expect(dry.status, dry.stderr).toBe(0);
-  expect(JSON.parse(dry.stdout)).toMatchObject({ dryRun: true, blobs: [orphan] });
+  expect(JSON.parse(dry.stdout)).toMatchObject({
+    dryRun: true,
+    blobs: [orphan],
+    abandonedWrites: { files: 1, bytes: 4 },
+  });
+  expect(existsSync(partial)).toBe(true);
 
   const run = await runCli(['blobs', 'gc', ...flags]);
   expect(run.status, run.stderr).toBe(0);
   expect(run.stdout).toContain(`Deleted 1 unreferenced blob(s), ${orphan.size} bytes.`);
+  expect(run.stdout).toContain(
+    'Removed 1 partial file(s) of interrupted writes, 4 bytes (never blobs; nothing recorded names them).',
+  );
+  expect(existsSync(partial)).toBe(false);
 
   const after = await open();
   try {

@@ -58,7 +58,10 @@ describe('blob file operations', () => {
     const actualHex = createHash('sha256').update('tampered').digest('hex');
     expect(readBlobFile(path, hex, 1024)).toStrictEqual({ kind: 'corrupted', actualHex });
     rmSync(path);
-    expect(readBlobFile(path, hex, 1024)).toStrictEqual({ kind: 'missing' });
+    const missing = readBlobFile(path, hex, 1024);
+    expect(missing.kind).toBe('missing');
+    if (missing.kind !== 'missing') return;
+    expect(missing.error).toMatchObject({ code: 'ENOENT', syscall: 'open', path });
   });
 
   it('answers a failing system call as failed, with its code, and leaves nothing behind', () => {

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -48,8 +48,61 @@ describe('FileBlobStore', () => {
     expect(await blobs.has(digest)).toBe(false);
     const missing = await blobs.get(digest).catch((e: unknown) => e);
     expect((missing as ClearanceError).code).toBe('not_found');
+    // The system's answer stays the cause, on the I/O thread's path as on the event loop's.
+    expect((missing as ClearanceError).cause).toMatchObject({ code: 'ENOENT', syscall: 'open' });
+    const here = new FileBlobStore(root, { ioThread: false });
+    const missingHere = await here.get(digest).catch((e: unknown) => e);
+    expect((missingHere as ClearanceError).cause).toMatchObject({
+      code: 'ENOENT',
+      syscall: 'open',
+    });
     const bad = await blobs.get('sha256:../../etc/passwd').catch((e: unknown) => e);
     expect((bad as ClearanceError).code).toBe('invalid_input');
+  });
+
+  it('removes the partial files of interrupted writes once old enough, never a blob', async () => {
+    const store = new FileBlobStore(root);
+    await store.put(bytes);
+    const folder = join(root, 'sha256', hex.slice(0, 2), hex.slice(2, 4));
+    // What a process killed between writing and renaming leaves: the temporary file, as both
+    // write paths name it; one of another blob in a folder of its own.
+    const otherHex = createHash('sha256').update('other').digest('hex');
+    const otherFolder = join(root, 'sha256', otherHex.slice(0, 2), otherHex.slice(2, 4));
+    await mkdir(otherFolder, { recursive: true });
+    const old = [
+      join(folder, `${hex}.0123456789ab.tmp`),
+      join(otherFolder, `${otherHex}.a1b2c3d4e5f6.tmp`),
+    ];
+    const fresh = join(folder, `${hex}.ba9876543210.tmp`);
+    // Not of the store's naming: left alone whatever its age.
+    const foreign = join(folder, 'notes.tmp');
+    for (const path of [...old, fresh, foreign]) await writeFile(path, 'partial');
+    const twoHoursAgo = new Date(Date.now() - 2 * 3600 * 1000);
+    for (const path of [...old, foreign]) await utimes(path, twoHoursAgo, twoHoursAgo);
+    // The blob itself is old too: never touched.
+    await utimes(join(folder, hex), twoHoursAgo, twoHoursAgo);
+    const before = new Date(Date.now() - 3600 * 1000);
+
+    expect(await store.removeAbandonedWrites({ before, dryRun: true })).toStrictEqual({
+      files: 2,
+      bytes: 2 * 'partial'.length,
+    });
+    expect((await readdir(folder)).sort()).toStrictEqual(
+      [hex, `${hex}.0123456789ab.tmp`, `${hex}.ba9876543210.tmp`, 'notes.tmp'].sort(),
+    );
+    expect(await store.removeAbandonedWrites({ before, dryRun: false })).toStrictEqual({
+      files: 2,
+      bytes: 2 * 'partial'.length,
+    });
+    expect((await readdir(folder)).sort()).toStrictEqual(
+      [hex, `${hex}.ba9876543210.tmp`, 'notes.tmp'].sort(),
+    );
+    expect(await readdir(otherFolder)).toStrictEqual([]);
+    expect(Buffer.from(await store.get(digest)).toString()).toBe('{"auc":0.81}');
+    expect(await store.removeAbandonedWrites({ before, dryRun: false })).toStrictEqual({
+      files: 0,
+      bytes: 0,
+    });
   });
 
   it('stores only the bytes of a view into a larger buffer (a file of a multipart body)', async () => {

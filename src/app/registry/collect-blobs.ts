@@ -5,10 +5,14 @@
  * `put` meanwhile stores it anew), then checked again against the database; one that became
  * referenced or was uploaded meanwhile is put back. The run's audit entry commits before any
  * withdrawn blob is deleted; if it cannot be written, every blob is put back (fail closed).
+ *
+ * A run also removes what interrupted writes left (a blob's temporary file, from a process killed
+ * before its rename) once older than the same grace. Those were never blobs: no upload was
+ * acknowledged with them and nothing recorded names them, so removing them is not audited.
  */
 import type { AppDeps } from '../shared/app-deps.js';
 import { auditRecord, systemActor } from '../shared/audit-record.js';
-import type { WithdrawnBlob } from '../shared/ports.js';
+import type { AbandonedWrites, WithdrawnBlob } from '../shared/ports.js';
 
 export interface BlobCollection {
   dryRun: boolean;
@@ -17,6 +21,8 @@ export interface BlobCollection {
   bytes: number;
   /** Blobs a stopped collector had withdrawn, put back first. */
   restored: number;
+  /** Partial files of interrupted writes older than the grace, removed (or, dry, found). */
+  abandonedWrites: AbandonedWrites;
 }
 
 export interface CollectBlobsInput {
@@ -45,6 +51,10 @@ export async function collectBlobs(
   const since = new Date(now.getTime() - input.graceSeconds * 1000).toISOString();
   const dryRun = input.dryRun === true;
   const restored = dryRun ? 0 : await deps.blobs.restoreWithdrawn();
+  const abandonedWrites = await deps.blobs.removeAbandonedWrites({
+    before: new Date(since),
+    dryRun,
+  });
   const taken: { digest: string; size: number; blob: WithdrawnBlob }[] = [];
   const found: { digest: string; size: number }[] = [];
   try {
@@ -67,7 +77,8 @@ export async function collectBlobs(
   }
   for (const { blob } of taken) await blob.discard();
   const blobs = dryRun ? found : taken.map(({ digest, size }) => ({ digest, size }));
-  return { dryRun, blobs, bytes: blobs.reduce((sum, b) => sum + b.size, 0), restored };
+  const bytes = blobs.reduce((sum, b) => sum + b.size, 0);
+  return { dryRun, blobs, bytes, restored, abandonedWrites };
 }
 
 async function auditCollection(

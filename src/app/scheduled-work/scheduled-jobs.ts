@@ -72,7 +72,7 @@ export function scheduledJobHandlers(
         graceSeconds: options.blobGraceSeconds,
         keepUploadsSeconds: options.keepUploadsSeconds,
       });
-      if (run.blobs.length > 0) options.onCollected?.(run);
+      if (run.blobs.length > 0 || run.abandonedWrites.files > 0) options.onCollected?.(run);
     },
     [scheduledJobKinds.queuePurge]: async ({ now, completeIn }) => {
       const before = new Date(now().getTime() - options.queueRetentionSeconds * 1000).toISOString();

@@ -78,6 +78,19 @@ export interface BlobStore {
   withdraw(digest: string): Promise<WithdrawnBlob | undefined>;
   /** Puts back every blob a collector withdrew and never settled (it stopped); returns how many. */
   restoreWithdrawn(): Promise<number>;
+  /**
+   * Removes what interrupted writes left behind (a process killed between writing a blob's
+   * temporary file and renaming it into place) that was last changed before `before`, never a
+   * blob; with `dryRun`, only counts it. A store whose writes leave nothing partial (an S3
+   * PutObject is all or nothing) finds none.
+   */
+  removeAbandonedWrites(input: { before: Date; dryRun: boolean }): Promise<AbandonedWrites>;
+}
+
+/** Partial files of interrupted writes: how many, and their bytes. */
+export interface AbandonedWrites {
+  files: number;
+  bytes: number;
 }
 
 interface BlobStream {

@@ -37,10 +37,18 @@ export async function gcCommand(io: Io, o: GcFlags): Promise<number> {
     if (o.format === 'json') io.stdout.write(`${toJson(run)}\n`);
     else {
       const verb = run.dryRun ? 'Would delete' : 'Deleted';
-      const lines = run.blobs.map((b) => `  ${b.digest} (${b.size} bytes)`);
-      io.stdout.write(
-        `${[`${verb} ${run.blobs.length} unreferenced blob(s), ${run.bytes} bytes.`, ...lines].join('\n')}\n`,
-      );
+      const lines = [
+        `${verb} ${run.blobs.length} unreferenced blob(s), ${run.bytes} bytes.`,
+        ...run.blobs.map((b) => `  ${b.digest} (${b.size} bytes)`),
+      ];
+      const { files, bytes } = run.abandonedWrites;
+      if (files > 0) {
+        const removed = run.dryRun ? 'Would remove' : 'Removed';
+        lines.push(
+          `${removed} ${files} partial file(s) of interrupted writes, ${bytes} bytes (never blobs; nothing recorded names them).`,
+        );
+      }
+      io.stdout.write(`${lines.join('\n')}\n`);
     }
   } finally {
     await registry.close();
