@@ -4,9 +4,12 @@
  * driven closed-loop by `wrk` at 1 and 16 connections: `registered-models/get` (its latest version
  * per stage), `model-versions/search` by name (a page of 100) and `model-versions/create` (a POST;
  * every request registers a version, audited), on a new model and on one of `BENCH_MLFLOW_BIG`
- * (5,000) versions: numbering a version must not grow with its model (migration 0029). Each beside the same server's `GET /healthz` in the
- * same run (this machine's ceiling), with the server's CPU per request (steadier than req/s on a
- * shared machine).
+ * (5,000) versions: numbering a version must not grow with its model (migration 0029); and
+ * `registered-models/search` over `BENCH_MLFLOW_MODELS` (1,000) models of one version each, quiet
+ * and with a model tag set every 10 ms alongside (each a commit: the records kept per model are
+ * re-read only for the models whose change count moved, ADR 048). Each beside the same server's
+ * `GET /healthz` in the same run (this machine's ceiling), with the server's CPU per request
+ * (steadier than req/s on a shared machine; the tag writes' CPU counts in the second search row).
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -51,12 +54,18 @@ const prefix = '/api/2.0/mlflow';
 
 /** Versions of the model the second create row registers on. */
 const bigModelVersions = Number(process.env.BENCH_MLFLOW_BIG ?? 5000);
+/** Models (one version each) `registered-models/search` covers. */
+const searchedModels = Number(process.env.BENCH_MLFLOW_MODELS ?? 1000);
+/** While the "under writes" search row runs, a model tag is set this often (each a commit). */
+const tagEveryMs = 10;
 
 interface Route {
   label: string;
   path: string;
   /** A POST's JSON body; wrk sends it through a Lua script. */
   body?: object;
+  /** Commits alongside: a model tag set every `tagEveryMs` while the route runs. */
+  underWrites?: boolean;
 }
 
 function routes(): Route[] {
@@ -68,6 +77,15 @@ function routes(): Route[] {
     {
       label: "`GET model-versions/search` (`name = 'm200'`, 100 a page)",
       path: `${prefix}/model-versions/search?filter=${encodeURIComponent("name = 'm200'")}&max_results=100`,
+    },
+    {
+      label: `\`GET registered-models/search\` (${searchedModels.toLocaleString('en-US')} models, 100 a page)`,
+      path: `${prefix}/registered-models/search?max_results=100`,
+    },
+    {
+      label: `\`GET registered-models/search\` (${searchedModels.toLocaleString('en-US')} models, 100 a page), a tag set every ${tagEveryMs} ms alongside`,
+      path: `${prefix}/registered-models/search?max_results=100`,
+      underWrites: true,
     },
     {
       label: '`POST model-versions/create` (one version per request)',
@@ -107,6 +125,39 @@ async function seed(mlflow: MlflowUseCases, admin: Principal, digest: string): P
     }
   };
   await Promise.all(Array.from({ length: 16 }, seeder));
+  // Models of one version each, for the registered-model search.
+  let model = 0;
+  const searchSeeder = async () => {
+    while (model < searchedModels) {
+      model += 1;
+      const name = `s${String(model).padStart(5, '0')}`;
+      await mlflow.mlflowCreateRegisteredModel(admin, { name, tags });
+      await mlflow.mlflowCreateModelVersion(admin, { name, source: `s3://bench/${name}/1` });
+    }
+  };
+  await Promise.all(Array.from({ length: 16 }, searchSeeder));
+}
+
+/**
+ * Sets a model tag every `tagEveryMs` (each its own commit, audited) until stopped: the writes a
+ * busy registry sees while MLflow clients search it. Returns how many it set.
+ */
+function tagWriter(mlflow: MlflowUseCases, admin: Principal): () => Promise<number> {
+  let stopped = false;
+  let written = 0;
+  const loop = (async () => {
+    while (!stopped) {
+      const name = `s${String((written % searchedModels) + 1).padStart(5, '0')}`;
+      await mlflow.mlflowSetModelTag(admin, { name, key: 'bench.touch', value: String(written) });
+      written += 1;
+      await new Promise((resolve) => setTimeout(resolve, tagEveryMs));
+    }
+  })();
+  return async () => {
+    stopped = true;
+    await loop;
+    return written;
+  };
 }
 
 function luaFor(dir: string, body: object): string {
@@ -136,10 +187,12 @@ export async function runMlflowBench(options: {
     process.stderr.write(
       `seeding models of 200 and ${bigModelVersions} versions through the MLflow use cases…\n`,
     );
-    await seed(bindUseCases(registry.deps), admin, digest);
+    const mlflow = bindUseCases(registry.deps);
+    await seed(mlflow, admin, digest);
     const server = await startServer(registry);
     try {
-      return await drive(server.url, { token: token.token, dir, ...options });
+      const writes = () => tagWriter(mlflow, admin);
+      return await drive(server.url, { token: token.token, dir, writes, ...options });
     } finally {
       await server.close();
     }
@@ -150,24 +203,37 @@ export async function runMlflowBench(options: {
 
 async function drive(
   base: string,
-  options: { token: string; dir: string; clients: number[]; seconds: number },
+  options: {
+    token: string;
+    dir: string;
+    clients: number[];
+    seconds: number;
+    writes: () => () => Promise<number>;
+  },
 ): Promise<MlflowRow[]> {
   const rows: MlflowRow[] = [];
   const { token, seconds } = options;
-  for (const route of routes().slice(0, 2))
+  for (const route of routes().slice(0, 3))
     await wrk(`${base}${route.path}`, { clients: 4, seconds: 1, token });
   for (const clients of options.clients) {
     for (const route of routes()) {
       const ceiling = await wrk(`${base}/healthz`, { clients, seconds });
       const script = route.body ? luaFor(options.dir, route.body) : undefined;
       const cpu = process.cpuUsage();
+      const stopWrites = route.underWrites ? options.writes() : undefined;
       const run: WrkResult = await wrk(`${base}${route.path}`, {
         clients,
         seconds,
         token,
         ...(script ? { script } : {}),
       });
+      const tagsSet = await stopWrites?.();
       const used = process.cpuUsage(cpu);
+      if (tagsSet !== undefined) {
+        process.stderr.write(
+          `  (${tagsSet} tags set alongside, ${(tagsSet / seconds).toFixed(0)}/s)\n`,
+        );
+      }
       const requests = Math.max(1, run.requestsPerSecond * seconds);
       rows.push({
         route: route.label,

@@ -10,6 +10,13 @@ export interface MetadataState {
   versionTags: Map<string, VersionTagChange>;
   aliases: Map<string, { model: string; alias: string; version: string }>;
   versionDescriptions: Map<string, { model: string; version: string; description: string }>;
+  /** By model: what the database's triggers count in `version_changes` (migrations 0017, 0030). */
+  versionChanges: Map<string, number>;
+}
+
+/** What a trigger on a counted table does: the model's count moves in the changing write. */
+export function countChange(counts: Map<string, number>, model: string): void {
+  counts.set(model, (counts.get(model) ?? 0) + 1);
 }
 
 export const emptyMetadata = () => ({
@@ -39,8 +46,12 @@ export function metadataRepo(s: MetadataState): Pick<Repositories, 'metadata'> {
             .map((t) => [t.key, t.value]),
         ),
       setModelTag: async ({ model, key, value }) => {
-        if (value === null) s.modelTags.delete(k(model, key));
-        else s.modelTags.set(k(model, key), { model, key, value });
+        if (value === null) {
+          if (s.modelTags.delete(k(model, key))) countChange(s.versionChanges, model);
+        } else {
+          s.modelTags.set(k(model, key), { model, key, value });
+          countChange(s.versionChanges, model);
+        }
       },
       versionTags: async (model, version) =>
         [...s.versionTags.values()]
@@ -50,9 +61,10 @@ export function metadataRepo(s: MetadataState): Pick<Repositories, 'metadata'> {
       setVersionTag: async (tag) => {
         assertVersion(s, tag.model, tag.version);
         s.versionTags.set(k(tag.model, tag.version, tag.key), { ...tag });
+        countChange(s.versionChanges, tag.model);
       },
       removeVersionTag: async ({ model, version, key }) => {
-        s.versionTags.delete(k(model, version, key));
+        if (s.versionTags.delete(k(model, version, key))) countChange(s.versionChanges, model);
       },
       aliases: async (model) =>
         [...s.aliases.values()]
@@ -60,9 +72,13 @@ export function metadataRepo(s: MetadataState): Pick<Repositories, 'metadata'> {
           .sort((a, b) => byKey(a.alias, b.alias))
           .map(({ alias, version }) => ({ alias, version })),
       setAlias: async ({ model, alias, version }) => {
-        if (version === null) s.aliases.delete(k(model, alias));
-        else assertVersion(s, model, version);
-        if (version !== null) s.aliases.set(k(model, alias), { model, alias, version });
+        if (version === null) {
+          if (s.aliases.delete(k(model, alias))) countChange(s.versionChanges, model);
+        } else {
+          assertVersion(s, model, version);
+          s.aliases.set(k(model, alias), { model, alias, version });
+          countChange(s.versionChanges, model);
+        }
       },
       versionDescriptions: async (model) =>
         Object.fromEntries(
@@ -73,6 +89,7 @@ export function metadataRepo(s: MetadataState): Pick<Repositories, 'metadata'> {
       setVersionDescription: async ({ model, version, description }) => {
         assertVersion(s, model, version);
         s.versionDescriptions.set(k(model, version), { model, version, description });
+        countChange(s.versionChanges, model);
       },
       setModelDescription: async (model, description) => {
         const found = s.models.get(model);

@@ -45,7 +45,12 @@ import {
   type VersionState,
   type VersionView,
 } from '../../src/domain/index.js';
-import { emptyMetadata, type MetadataState, metadataRepo } from './in-memory-metadata.js';
+import {
+  countChange,
+  emptyMetadata,
+  type MetadataState,
+  metadataRepo,
+} from './in-memory-metadata.js';
 import { emptyRollouts, type RolloutsState, rolloutRepo } from './in-memory-rollouts.js';
 import { emptyWorkQueue, type WorkQueueState, workQueueRepos } from './in-memory-work-queue.js';
 
@@ -214,6 +219,7 @@ function versionRepos(s: MemoryState): Pick<Repositories, 'models' | 'versions' 
         s.versionChanges.set(state.model, (s.versionChanges.get(state.model) ?? 0) + 1);
       },
       changes: async (model) => s.versionChanges.get(model) ?? 0,
+      allChanges: async () => new Map(s.versionChanges),
       inState: async (model, state) => viewsInState(s, model, state),
       getBeside: async (model, version, state) => {
         const found = s.versions.get(key(model, version));
@@ -355,6 +361,7 @@ function otherRepos(
         s.models.has(model) ? (copy(s.serving.get(model)) ?? { model }) : undefined,
       set: async (servingView) => {
         s.serving.set(servingView.model, copy(servingView));
+        countChange(s.versionChanges, servingView.model);
       },
     },
     audit: {

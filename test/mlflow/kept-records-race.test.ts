@@ -1,14 +1,15 @@
 /**
- * The MLflow reads kept per server (`mlflow-queries.ts`, `readCache`): a kept registered model is
- * filed under the data version read when it was kept, so what it holds must be read after that
- * version. Here a description update commits between a request's model check (`getModel`) and its
- * lookup of the kept MLflow records: that request may answer the older description, but nothing
- * kept may outlive the update, so every read after the update answers the new one.
+ * The MLflow reads kept per server (`mlflow-queries.ts`, ADR 048): a model's records are kept
+ * under its change count (`version_changes`, migrations 0017 and 0030), read before the records,
+ * and the model's own row is always read fresh. Here commits slip in mid-request: between a
+ * request's model check and its kept records (a description), and between the count a search reads
+ * for every model and the records it then reads (a tag). The request itself may answer either side
+ * of the commit, but nothing kept may outlive it: every read after it answers the change.
  */
 import { expect, it } from 'vitest';
 import { hotReads, type Store } from '../../src/app/index.js';
-import { updateModelDescription } from '../../src/app/mlflow/mlflow-metadata.js';
-import { getRegisteredModel } from '../../src/app/mlflow/mlflow-queries.js';
+import { setModelTag, updateModelDescription } from '../../src/app/mlflow/mlflow-metadata.js';
+import { getRegisteredModel, searchRegisteredModels } from '../../src/app/mlflow/mlflow-queries.js';
 import { forEachStore, people, setupModel } from '../app/harness.js';
 
 forEachStore('MLflow records kept per server', (open) => {
@@ -29,10 +30,47 @@ forEachStore('MLflow records kept per server', (open) => {
     const deps = { ...h.deps, store, hotReads: hotReads(store) };
     between = () => updateModelDescription(h.deps, people.admin, { name: 'm', description: 'NEW' });
     const during = await getRegisteredModel(deps, people.admin, { name: 'm' });
-    expect(calls).toBeGreaterThan(2);
+    // The commit ran inside the request.
+    expect(calls).toBeGreaterThanOrEqual(2);
     expect(['', 'NEW', undefined]).toContain(during.description);
     for (let i = 0; i < 3; i++) {
       expect((await getRegisteredModel(deps, people.admin, { name: 'm' })).description).toBe('NEW');
+    }
+  });
+
+  it('answers a tag set between a search’s change counts and the records it reads', async () => {
+    const h = await open();
+    await setupModel(h, 'credit-risk', 'a', 'high');
+    await setupModel(h, 'credit-risk', 'b', 'high');
+    // A tag is set right after the search has read every model's count, before any records.
+    let armed = false;
+    const store: Store = Object.assign(Object.create(h.store) as Store, {
+      async readOne<T>(work: Parameters<Store['readOne']>[0]): Promise<T> {
+        const result = (await h.store.readOne(work)) as T;
+        if (armed && result instanceof Map) {
+          armed = false;
+          await setModelTag(h.deps, people.admin, { name: 'b', key: 'team', value: 'NEW' });
+        }
+        return result;
+      },
+    });
+    const deps = { ...h.deps, store, hotReads: hotReads(store) };
+    const tagOf = (found: Awaited<ReturnType<typeof searchRegisteredModels>>) =>
+      found.registered_models.find((m) => m.name === 'b')?.tags.find((t) => t.key === 'team')
+        ?.value;
+    // Kept once, before the change.
+    expect(tagOf(await searchRegisteredModels(deps, people.admin, {}))).toBeUndefined();
+    armed = true;
+    const during = await searchRegisteredModels(deps, people.admin, {});
+    expect(armed).toBe(false);
+    expect([undefined, 'NEW']).toContain(tagOf(during));
+    for (let i = 0; i < 3; i++) {
+      expect(tagOf(await searchRegisteredModels(deps, people.admin, {}))).toBe('NEW');
+      expect(
+        (await getRegisteredModel(deps, people.admin, { name: 'b' })).tags.find(
+          (t) => t.key === 'team',
+        )?.value,
+      ).toBe('NEW');
     }
   });
 });

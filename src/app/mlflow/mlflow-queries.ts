@@ -2,10 +2,18 @@
  * The MLflow API's reads, each through the registry's own read use cases (and so their
  * authorisation): registered models, versions, latest versions per stage, aliases, searches.
  */
-import { invalidInput, type Model, type Principal, type VersionView } from '../../domain/index.js';
-import { getModel, getServing, getVersion, listModels, listVersions } from '../registry/queries.js';
+import {
+  invalidInput,
+  type Model,
+  notFound,
+  type Principal,
+  type VersionView,
+} from '../../domain/index.js';
+import { getModel, getServing, getVersion, listModels } from '../registry/queries.js';
 import type { AppDeps, MlflowSettings } from '../shared/app-deps.js';
-import { type ReadCache, readCache } from '../shared/read-cache.js';
+import { type CountedCache, countedCache } from '../shared/counted-cache.js';
+import type { Repositories } from '../shared/ports.js';
+import { approximateBytes } from '../shared/weighed-lru.js';
 import { governedAliasOf } from './mlflow-aliases.js';
 import { assertFilter } from './mlflow-input.js';
 import {
@@ -35,36 +43,35 @@ interface StoredMetadata {
   descriptions: Record<string, string>;
 }
 
-async function storedMetadata(deps: AppDeps, model: string): Promise<StoredMetadata> {
-  return deps.store.read(async (tx) => {
-    const versionTags = new Map<string, Record<string, string | null>>();
-    for (const change of await tx.metadata.versionTags(model)) {
-      versionTags.set(change.version, {
-        ...versionTags.get(change.version),
-        [change.key]: change.value,
-      });
-    }
-    return {
-      tags: await tx.metadata.modelTags(model),
-      aliases: await tx.metadata.aliases(model),
-      versionTags,
-      descriptions: await tx.metadata.versionDescriptions(model),
-    };
-  });
+async function readStoredMetadata(tx: Repositories, model: string): Promise<StoredMetadata> {
+  const versionTags = new Map<string, Record<string, string | null>>();
+  for (const change of await tx.metadata.versionTags(model)) {
+    versionTags.set(change.version, {
+      ...versionTags.get(change.version),
+      [change.key]: change.value,
+    });
+  }
+  return {
+    tags: await tx.metadata.modelTags(model),
+    aliases: await tx.metadata.aliases(model),
+    versionTags,
+    descriptions: await tx.metadata.versionDescriptions(model),
+  };
+}
+
+function storedMetadata(deps: AppDeps, model: string): Promise<StoredMetadata> {
+  return deps.store.read((tx) => readStoredMetadata(tx, model));
 }
 
 /**
  * The governed aliases all name the production version (when there is one); plain aliases are
  * the pointers set through MLflow.
  */
-async function aliasesOf(
+function aliasesWith(
   deps: AppDeps,
-  principal: Principal,
-  model: string,
+  production: string | undefined,
   stored: StoredMetadata,
-) {
-  const serving = await getServing(deps, principal, { model });
-  const production = serving.production?.version;
+): { alias: string; version: string }[] {
   const governed =
     production === undefined
       ? []
@@ -72,40 +79,75 @@ async function aliasesOf(
   return [...governed, ...stored.aliases];
 }
 
-/** What a model's MLflow records are made of: its versions (kept fields), aliases and metadata. */
-interface ModelRecords {
-  model: Model;
+async function aliasesOf(
+  deps: AppDeps,
+  principal: Principal,
+  model: string,
+  stored: StoredMetadata,
+) {
+  const serving = await getServing(deps, principal, { model });
+  return aliasesWith(deps, serving.production?.version, stored);
+}
+
+/**
+ * What a model's MLflow records are made of besides its own row: its versions (kept fields),
+ * aliases and metadata. Every part of it moves the model's change count when it changes
+ * (`versions.changes`: versions, states, MLflow metadata and the serving row, migrations 0017 and
+ * 0030), so it is kept under that count; the model's row is not counted and is always read fresh.
+ */
+interface ModelData {
   versions: VersionView[];
   aliases: { alias: string; version: string }[];
   stored: StoredMetadata;
 }
 
-async function readModelRecords(
-  deps: AppDeps,
-  principal: Principal,
-  model: Model,
-): Promise<ModelRecords> {
-  const stored = await storedMetadata(deps, model.name);
-  const aliases = await aliasesOf(deps, principal, model.name, stored);
-  const versions = await listVersions(deps, principal, { model: model.name });
-  return { model, versions, aliases, stored };
+/**
+ * A model's data in one snapshot. The caller has read the model through `getModel` or
+ * `listModels`, and so may read its versions and serving too (the registry's reads share one
+ * rule: any role). Not found when the model is gone.
+ */
+async function readModelData(deps: AppDeps, tx: Repositories, model: string): Promise<ModelData> {
+  const serving = await tx.serving.ofModel(model);
+  if (serving === undefined) {
+    throw notFound(`Model ${model}`, 'Register the model first, or check the name.');
+  }
+  const stored = await readStoredMetadata(tx, model);
+  const versions = await tx.versions.list(model);
+  return { versions, aliases: aliasesWith(deps, serving.production?.version, stored), stored };
+}
+
+/** What the registered model's record needs besides the model's row, under the same count. */
+interface ModelSummary {
+  latest: MlflowModelVersion[];
+  aliases: { alias: string; version: string }[];
+  tags: Record<string, string>;
+}
+
+function summaryOf(data: ModelData): ModelSummary {
+  const latest = latestPerStage(data.versions).map((v) => recordOf(v, data));
+  return { latest, aliases: data.aliases, tags: data.stored.tags };
 }
 
 /**
- * What the MLflow reads are made from, kept per server as the registry's hot reads are
- * (`readCache`: until anything commits), when the registry keeps those. Keyed by the hot reads,
- * so each server's registry has its own.
+ * What the MLflow reads are made from, kept per server under each model's change count
+ * (`countedCache`): a commit to one model leaves every other model's kept records in place, and a
+ * search over all models re-reads only those whose count moved (the counts of all in one
+ * statement). Keyed by the hot reads, so each server's registry has its own.
  */
 interface KeptMlflowReads {
-  records: ReadCache<ModelRecords>;
-  models: ReadCache<MlflowRegisteredModel>;
+  /** Every version of the model: for latest-per-stage and version searches. */
+  data: CountedCache<ModelData>;
+  /** A few records per model: for registered-model reads and searches. */
+  summaries: CountedCache<ModelSummary>;
 }
 
 /**
- * Models whose records one server keeps: each holds every version's view, so the bytes bound
- * (`approximateBytes` of the kept values, per cache) is the one that matters for large models.
+ * Models whose data one server keeps: each holds every version's view, so the bytes bound
+ * (`approximateBytes` of the kept values) is the one that matters for large models. Summaries
+ * are a few records each: enough for every model of a large registry.
  */
-const keptModels = { maxEntries: 256, maxBytes: 32 * 1024 * 1024 };
+const keptData = { maxEntries: 10_000, capacity: 32 * 1024 * 1024 };
+const keptSummaries = { maxEntries: 100_000, capacity: 64 * 1024 * 1024 };
 const keptByRegistry = new WeakMap<object, KeptMlflowReads>();
 
 function keptReads(deps: AppDeps): KeptMlflowReads | undefined {
@@ -113,46 +155,88 @@ function keptReads(deps: AppDeps): KeptMlflowReads | undefined {
   let kept = keptByRegistry.get(deps.hotReads);
   if (kept === undefined) {
     kept = {
-      records: readCache<ModelRecords>(deps.store, keptModels),
-      models: readCache<MlflowRegisteredModel>(deps.store, keptModels),
+      data: countedCache<ModelData>(deps.store, { weigh: approximateBytes, ...keptData }),
+      summaries: countedCache<ModelSummary>(deps.store, {
+        weigh: approximateBytes,
+        ...keptSummaries,
+      }),
     };
     keptByRegistry.set(deps.hotReads, kept);
   }
   return kept;
 }
 
-/**
- * The model's records, once the caller may read the model (`getModel`): the reads behind them
- * (versions, serving, metadata) are the registry's, under the same rule (any role). What is kept
- * is read afresh inside `load`, the model too: `model` was read before the cache read its data
- * version, and a commit in between would otherwise be kept under the newer version.
- */
-async function modelRecords(
-  deps: AppDeps,
-  principal: Principal,
-  model: Model,
-): Promise<ModelRecords> {
-  const kept = keptReads(deps);
-  if (kept === undefined) return readModelRecords(deps, principal, model);
-  const load = async () =>
-    readModelRecords(deps, principal, await getModel(deps, principal, { name: model.name }));
-  return (await kept.records.get(model.name, load)) ?? load();
+/** The model's data and its change count, the count read first in the same snapshot. */
+function countedRead(deps: AppDeps, model: string): Promise<{ count: number; value: ModelData }> {
+  return deps.store.read(async (tx) => {
+    const count = await tx.versions.changes(model);
+    return { count, value: await readModelData(deps, tx, model) };
+  });
 }
 
+const changesOf = (deps: AppDeps, model: string) =>
+  deps.store.readOne((tx) => tx.versions.changes(model));
+
+/** Every model's change count, when records are kept (nothing to compare them with otherwise). */
+async function allCounts(deps: AppDeps): Promise<Map<string, number> | undefined> {
+  if (keptReads(deps) === undefined) return undefined;
+  return deps.store.readOne((tx) => tx.versions.allChanges());
+}
+
+/**
+ * The model's data, once the caller may read the model (`getModel`, `listModels`); `count`: its
+ * change count, when read already with other models'. Kept data is frozen and shared.
+ */
+async function modelRecords(deps: AppDeps, model: string, count?: number): Promise<ModelData> {
+  const kept = keptReads(deps);
+  if (kept === undefined) return (await countedRead(deps, model)).value;
+  if (count === undefined) {
+    return kept.data.get({
+      key: model,
+      count: () => changesOf(deps, model),
+      read: () => countedRead(deps, model),
+    });
+  }
+  return kept.data.getAt({
+    key: model,
+    count,
+    read: async () => (await countedRead(deps, model)).value,
+  });
+}
+
+/** The registered model's record; `count`: its change count, when read already with others'. */
 async function registeredModel(
   deps: AppDeps,
-  principal: Principal,
   model: Model,
+  count?: number,
 ): Promise<MlflowRegisteredModel> {
-  const load = async () => registeredModelOf(await modelRecords(deps, principal, model));
   const kept = keptReads(deps);
-  return (await kept?.models.get(model.name, load)) ?? load();
+  let summary: ModelSummary;
+  if (kept === undefined) summary = summaryOf((await countedRead(deps, model.name)).value);
+  else if (count === undefined) {
+    summary = await kept.summaries.get({
+      key: model.name,
+      count: () => changesOf(deps, model.name),
+      read: async () => {
+        const { count: read, value } = await countedRead(deps, model.name);
+        return { count: read, value: summaryOf(value) };
+      },
+    });
+  } else {
+    summary = await kept.summaries.getAt({
+      key: model.name,
+      count,
+      // Read afresh, not through `data`: a search over every model would evict what it keeps.
+      read: async () => summaryOf((await countedRead(deps, model.name)).value),
+    });
+  }
+  return toMlflowModel({ model, ...summary });
 }
 
 /** MLflow's record of one version: built only for the versions an answer holds. */
 function recordOf(
   version: VersionView,
-  of: Pick<ModelRecords, 'aliases' | 'stored'>,
+  of: Pick<ModelData, 'aliases' | 'stored'>,
 ): MlflowModelVersion {
   return toMlflowVersion(version, {
     aliases: of.aliases.filter((a) => a.version === version.version).map((a) => a.alias),
@@ -161,19 +245,13 @@ function recordOf(
   });
 }
 
-function registeredModelOf(records: ModelRecords): MlflowRegisteredModel {
-  const latest = latestPerStage(records.versions).map((v) => recordOf(v, records));
-  const { model, aliases, stored } = records;
-  return toMlflowModel({ model, latest, aliases, tags: stored.tags });
-}
-
 export async function getRegisteredModel(
   deps: AppDeps,
   principal: Principal,
   input: { name: string },
 ): Promise<MlflowRegisteredModel> {
   const model = await getModel(deps, principal, input);
-  return registeredModel(deps, principal, model);
+  return registeredModel(deps, model);
 }
 
 export async function getModelVersion(
@@ -193,7 +271,7 @@ export async function getLatestVersions(
   input: { name: string; stages: readonly MlflowStage[] },
 ): Promise<MlflowModelVersion[]> {
   const model = await getModel(deps, principal, input);
-  const records = await modelRecords(deps, principal, model);
+  const records = await modelRecords(deps, model.name);
   const stages = input.stages.length > 0 ? input.stages : undefined;
   return latestPerStage(records.versions, stages).map((v) => recordOf(v, records));
 }
@@ -259,8 +337,13 @@ export async function searchRegisteredModels(
       clauses.filter((c) => c.field.kind === 'name'),
     ),
   );
+  // Every model's change count in one statement, read before any model's data: only the models
+  // whose count moved since their records were kept are read again.
+  const counts = await allCounts(deps);
   const views: MlflowRegisteredModel[] = [];
-  for (const model of models) views.push(await registeredModel(deps, principal, model));
+  for (const model of models) {
+    views.push(await registeredModel(deps, model, counts && (counts.get(model.name) ?? 0)));
+  }
   const matching = views.filter((m) =>
     matchesFilter({ name: m.name, tags: tagsOf(m.tags) }, clauses),
   );
@@ -288,10 +371,10 @@ interface Candidate {
   creation_timestamp: number;
   last_updated_timestamp: number;
   view: VersionView;
-  of: ModelRecords;
+  of: ModelData;
 }
 
-function candidateOf(view: VersionView, of: ModelRecords): Candidate {
+function candidateOf(view: VersionView, of: ModelData): Candidate {
   const created = millis(view.createdAt);
   return {
     name: view.model,
@@ -329,22 +412,23 @@ export async function searchModelVersions(
 ): Promise<{ model_versions: MlflowModelVersion[]; next_page_token?: string }> {
   const clauses = assertFilter(input.filter, 'model_versions');
   const named = namedModel(clauses);
-  const models =
-    named === undefined ? (await listModels(deps, principal)).map((m) => m.name) : [named];
-  const matching: Candidate[] = [];
-  for (const name of models) {
-    let records: ModelRecords;
+  if (named !== undefined) {
+    let records: ModelData;
     try {
-      records = await modelRecords(deps, principal, await getModel(deps, principal, { name }));
+      records = await modelRecords(deps, (await getModel(deps, principal, { name: named })).name);
     } catch (error) {
       // A filter naming a model that does not exist matches nothing, as in MLflow.
-      if (named === undefined || (error as { code?: string }).code !== 'not_found') throw error;
-      continue;
+      if ((error as { code?: string }).code !== 'not_found') throw error;
+      return { model_versions: [] };
     }
-    if (named !== undefined) {
-      const page = pageOf(orderedOfModel(records, clauses, input), pageInput(input));
-      return { model_versions: page.items.map((c) => recordOf(c.view, c.of)), ...pick(page) };
-    }
+    const page = pageOf(orderedOfModel(records, clauses, input), pageInput(input));
+    return { model_versions: page.items.map((c) => recordOf(c.view, c.of)), ...pick(page) };
+  }
+  const models = await listModels(deps, principal);
+  const counts = await allCounts(deps);
+  const matching: Candidate[] = [];
+  for (const { name } of models) {
+    const records = await modelRecords(deps, name, counts && (counts.get(name) ?? 0));
     matchingInto(records, clauses, matching);
   }
   const page = pageOf(orderVersions(matching, input.orderBy), pageInput(input));
@@ -353,7 +437,7 @@ export async function searchModelVersions(
 
 /** Appends the versions of `records` that `clauses` match to `into` (one by one: no spread). */
 function matchingInto(
-  records: ModelRecords,
+  records: ModelData,
   clauses: readonly FilterClause[],
   into: Candidate[],
 ): Candidate[] {
@@ -374,12 +458,12 @@ function pageInput(input: SearchInput) {
  * through a large model filters and sorts once per reload, not once per page (5,000 versions:
  * ~2.5 ms a page). Records read afresh (no kept reads) are new objects: nothing is found again.
  */
-const orderedByRecords = new WeakMap<ModelRecords, Map<string, readonly Candidate[]>>();
+const orderedByRecords = new WeakMap<ModelData, Map<string, readonly Candidate[]>>();
 /** Distinct filters and orders kept per records; further ones are computed each time. */
 const orderingsPerRecords = 16;
 
 function orderedOfModel(
-  records: ModelRecords,
+  records: ModelData,
   clauses: readonly FilterClause[],
   input: SearchInput,
 ): readonly Candidate[] {

@@ -27,6 +27,12 @@ export interface CountedCache<V> {
     count: () => Promise<number>;
     read: () => Promise<{ count: number; value: V }>;
   }): Promise<V>;
+  /**
+   * As `get`, for a caller that has read the counter already (many keys' counters in one
+   * statement): the kept value if it was read under `count`, else `read`'s, kept under `count`.
+   * `count` must have been read before `read` starts, so a value is never older than its counter.
+   */
+  getAt(input: { key: string; count: number; read: () => Promise<V> }): Promise<V>;
   stats(): { hits: number; misses: number; size: number; weight: number };
 }
 
@@ -76,6 +82,15 @@ export function countedCache<V extends object>(
       const value = deepFreeze(fresh.value);
       const kept = { value, count: fresh.count, confirmedAt: version };
       entries.set(key, kept, Math.max(1, options.weigh(value)));
+      return value;
+    },
+    async getAt({ key, count, read }) {
+      const entry = entries.peek(key);
+      if (entry !== undefined && entry.count === count) return hit(key, entry);
+      misses += 1;
+      const value = deepFreeze(await read());
+      // Not confirmed under any data version: the next `get` checks its counter.
+      entries.set(key, { value, count, confirmedAt: undefined }, Math.max(1, options.weigh(value)));
       return value;
     },
     stats: () => {

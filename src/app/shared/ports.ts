@@ -219,11 +219,15 @@ export interface VersionRepository {
    */
   page(model: string, page: { limit: number; after?: VersionView }): Promise<VersionView[]>;
   /**
-   * How many times the model's version rows (`versions`, `version_states`) have changed: the
-   * database's triggers add to it in the changing transaction, so a kept list of the model's
-   * versions is current while it is unchanged (`countedCache`). 0 before the first change.
+   * How many times the model's version rows (`versions`, `version_states`), its MLflow metadata
+   * (tags, aliases, version tags and descriptions) or its serving row have changed: the database's
+   * triggers add to it in the changing transaction (migrations 0017, 0030), so a kept list of the
+   * model's versions, or its kept MLflow records, is current while it is unchanged
+   * (`countedCache`). 0 before the first change.
    */
   changes(model: string): Promise<number>;
+  /** `changes` of every model that has had one, in one statement; models not in it have 0. */
+  allChanges(): Promise<Map<string, number>>;
 }
 
 export interface EvidenceRepository {

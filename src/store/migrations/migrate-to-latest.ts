@@ -29,6 +29,7 @@ import { commitCountedByRowVersion } from './0026-commit-counted-by-row-version.
 import { roleHolderIndex } from './0027-role-holder-index.js';
 import { rolloutsByModel } from './0028-rollouts-by-model.js';
 import { versionNumberingIndexes } from './0029-version-numbering-indexes.js';
+import { metadataChangesCounted } from './0030-metadata-changes-counted.js';
 import type { MigrationFactory } from './migration-context.js';
 
 const migrations: Record<string, MigrationFactory> = {
@@ -61,6 +62,7 @@ const migrations: Record<string, MigrationFactory> = {
   '0027-role-holder-index': roleHolderIndex,
   '0028-rollouts-by-model': rolloutsByModel,
   '0029-version-numbering-indexes': versionNumberingIndexes,
+  '0030-metadata-changes-counted': metadataChangesCounted,
 };
 
 /** Migration names in order; a test template database is keyed by them. */

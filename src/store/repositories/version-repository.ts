@@ -348,6 +348,10 @@ export function versionRepository(
       const [row] = await changesOf(db, { model });
       return row === undefined ? 0 : Number(row.changes);
     },
+    async allChanges() {
+      const rows = await db.selectFrom('version_changes').select(['model', 'changes']).execute();
+      return new Map(rows.map((row) => [row.model, Number(row.changes)]));
+    },
   };
 }
 
