@@ -126,6 +126,14 @@ export interface LoadConfigOptions {
 }
 
 /** Builds the frozen Config, or throws one ClearanceError listing every invalid key. */
+/**
+ * Whether the environment asks for stack traces with errors (`CLEARANCE_DEBUG=1`, as the CLI's
+ * `--debug`): read apart from the configuration, since an error while loading it is one to show.
+ */
+export function debugRequested(env: NodeJS.ProcessEnv = process.env): boolean {
+  return env.CLEARANCE_DEBUG === '1';
+}
+
 export function loadConfig(options: LoadConfigOptions = {}): Config {
   const env = options.env ?? process.env;
   const file = options.file ?? env.CLEARANCE_CONFIG;

@@ -325,6 +325,15 @@ describe('architecture', () => {
     expect(adapters.filter((name) => !layoutDoc.includes(`\`src/${name}/\``))).toEqual([]);
   });
 
+  it('reads the environment in src/config.ts alone (STYLE.md)', () => {
+    const readsEnv = /\bprocess\.env\b/;
+    const readers = sourceFiles(srcRoot)
+      .filter((file) => readsEnv.test(readFileSync(file, 'utf8')))
+      .map((file) => relative(srcRoot, file));
+    expect(readers).toEqual(['config.ts']);
+    expect(readsEnv.test('const debug = process.env.CLEARANCE_DEBUG;')).toBe(true);
+  });
+
   it('detects a wrong-way import in a sample', () => {
     // Guards the checker itself: a domain file importing from cli must be flagged.
     const fake = join(srcRoot, 'domain', 'x.ts');

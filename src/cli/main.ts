@@ -65,7 +65,9 @@ export async function main(argv: string[], io: Io = process): Promise<number> {
       return error.exitCode === 0 ? exitCodes.ok : exitCodes.badInput;
     }
     const { reportError } = await import('./report-error.js');
-    const debug = debugFlag || process.env.CLEARANCE_DEBUG === '1';
+    // Loaded only here: the configuration's schema is not needed by a command that succeeds early.
+    const { debugRequested } = await import('../config.js');
+    const debug = debugFlag || debugRequested();
     return reportError(error, io.stderr, debug);
   }
 }

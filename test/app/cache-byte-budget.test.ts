@@ -56,6 +56,15 @@ describe('approximateBytes', () => {
     );
   });
 
+  it('weighs a Map by its entries, as the object of the same entries', () => {
+    const entries: [string, Record<string, string>][] = [
+      ['1', { team: 'x'.repeat(1000) }],
+      ['2', { stage: 'y'.repeat(500) }],
+    ];
+    expect(approximateBytes(new Map(entries))).toBe(referenceBytes(Object.fromEntries(entries)));
+    expect(approximateBytes(new Map(entries))).toBeGreaterThan(1500);
+  });
+
   it('counts own properties only, not inherited ones', () => {
     const inherited = Object.create({ inheritedKey: 'x'.repeat(100) }) as Record<string, unknown>;
     inherited.own = 'ab';

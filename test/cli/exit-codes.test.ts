@@ -342,6 +342,17 @@ describe('exit codes (docs/reference/cli.md)', () => {
     expect(run.stderr).toMatch(/^\s+at /m);
   });
 
+  it('2 with the stack trace under CLEARANCE_DEBUG=1 too, and without it under any other value', async () => {
+    const args = ['eval', '--predictions', 'missing.csv', '--label', 'y', '--score', 'p'];
+    const loud = await runCli(args, { cwd: work, env: { CLEARANCE_DEBUG: '1' } });
+    expect(loud.status).toBe(2);
+    expect(loud.stderr.match(/^error: /gm)).toHaveLength(1);
+    expect(loud.stderr).toMatch(/^\s+at /m);
+    const quiet = await runCli(args, { cwd: work, env: { CLEARANCE_DEBUG: 'yes' } });
+    expect(quiet.status).toBe(2);
+    expect(quiet.stderr).not.toMatch(/^\s+at /m);
+  });
+
   it('3 for a bug: an id, the message, and the stack only under --debug', () => {
     const quiet = collect();
     expect(reportError(new TypeError('x is undefined'), quiet.stream)).toBe(3);

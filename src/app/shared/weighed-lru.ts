@@ -83,6 +83,14 @@ export function approximateBytes(value: unknown): number {
     for (let i = 0; i < value.length; i++) bytes += slotBytes + approximateBytes(value[i]);
     return bytes;
   }
+  // A Map has no enumerable properties: its entries are what it holds (the MLflow records keep
+  // each version's tags in one).
+  if (value instanceof Map) {
+    for (const [key, item] of value) {
+      bytes += slotBytes + approximateBytes(key) + approximateBytes(item);
+    }
+    return bytes;
+  }
   // The own enumerable string keys, as `Object.entries` has them, without an array of pairs per
   // object: weighing a large model's records (thousands of versions) allocated one per object,
   // a seventh of the first MLflow search after a write, with its garbage.
