@@ -2,14 +2,21 @@
  * The MLflow reads kept per server (`mlflow-queries.ts`, ADR 048): a model's records are kept
  * under its change count (`version_changes`, migrations 0017 and 0030), read before the records,
  * and the model's own row is always read fresh. Here commits slip in mid-request: between a
- * request's model check and its kept records (a description), and between the count a search reads
- * for every model and the records it then reads (a tag). The request itself may answer either side
- * of the commit, but nothing kept may outlive it: every read after it answers the change.
+ * request's model check and its records (a description, which lives on the model's row and is
+ * read fresh), between the count a search reads for every model and the records it then reads (a
+ * tag), and right after a search has read a model's records afresh (a tag). The request itself may
+ * answer either side of the commit, but nothing kept may outlive it: every read after it answers
+ * the change. Versions named as `Object.prototype`'s properties get no inherited tags or
+ * description.
  */
 import { expect, it } from 'vitest';
-import { hotReads, type Store } from '../../src/app/index.js';
+import { hotReads, registerVersion, type Store } from '../../src/app/index.js';
 import { setModelTag, updateModelDescription } from '../../src/app/mlflow/mlflow-metadata.js';
-import { getRegisteredModel, searchRegisteredModels } from '../../src/app/mlflow/mlflow-queries.js';
+import {
+  getRegisteredModel,
+  searchModelVersions,
+  searchRegisteredModels,
+} from '../../src/app/mlflow/mlflow-queries.js';
 import { forEachStore, people, setupModel } from '../app/harness.js';
 
 forEachStore('MLflow records kept per server', (open) => {
@@ -71,6 +78,62 @@ forEachStore('MLflow records kept per server', (open) => {
           (t) => t.key === 'team',
         )?.value,
       ).toBe('NEW');
+    }
+  });
+
+  it('answers a tag committed right after a search read a model’s records afresh', async () => {
+    const h = await open();
+    await setupModel(h, 'credit-risk', 'a', 'high');
+    await setupModel(h, 'credit-risk', 'b', 'high');
+    // Right after the search's snapshot read of b's records returns, before the search files
+    // them, a tag on b commits: what is filed must not be taken as current after that commit.
+    let armed = false;
+    let recordReads = 0;
+    const store: Store = Object.assign(Object.create(h.store) as Store, {
+      async read<T>(work: Parameters<Store['read']>[0]): Promise<T> {
+        const result = (await h.store.read(work)) as T;
+        const isRecords = typeof result === 'object' && result !== null && 'count' in result;
+        if (armed && isRecords && ++recordReads === 2) {
+          armed = false;
+          await setModelTag(h.deps, people.admin, { name: 'b', key: 'team', value: 'NEW' });
+        }
+        return result;
+      },
+    });
+    const deps = { ...h.deps, store, hotReads: hotReads(store) };
+    armed = true;
+    const during = await searchRegisteredModels(deps, people.admin, {});
+    expect(armed).toBe(false);
+    expect(during.registered_models.map((m) => m.name)).toEqual(['a', 'b']);
+    for (let i = 0; i < 2; i++) {
+      const tag = (await getRegisteredModel(deps, people.admin, { name: 'b' })).tags.find(
+        (t) => t.key === 'team',
+      )?.value;
+      expect(tag).toBe('NEW');
+    }
+  });
+
+  it('gives versions named as Object.prototype’s properties no inherited tags or description', async () => {
+    const h = await open();
+    await setupModel(h, 'credit-risk', 'm', 'high');
+    // `__proto__` is not a version name Clearance accepts.
+    for (const version of ['constructor', 'toString', 'valueOf']) {
+      await registerVersion(h.deps, people.ci, {
+        model: 'm',
+        version,
+        artifactUri: `s3://models/m/${version}`,
+        artifactDigest: `sha256:${'a'.repeat(64)}`,
+        lineage: {},
+      });
+    }
+    const deps = { ...h.deps, hotReads: hotReads(h.store) };
+    const found = await searchModelVersions(deps, people.admin, { filter: "name = 'm'" });
+    expect(found.model_versions.map((v) => v.version).sort()).toEqual(
+      ['constructor', 'toString', 'valueOf'].sort(),
+    );
+    for (const v of found.model_versions) {
+      expect(v.description).toBe('');
+      expect(v.tags).toEqual([]);
     }
   });
 });

@@ -34,7 +34,8 @@ async function rewind(db: StoreDialect): Promise<void> {
   for (const statement of db.dropDataVersionStatements()) {
     await sql.raw(statement).execute(db.db);
   }
-  for (const table of ['versions', 'version_states']) {
+  // 0017's and 0030's count triggers (0030's other tables are dropped whole below).
+  for (const table of ['versions', 'version_states', 'serving']) {
     for (const statement of db.dropVersionChangeStatements(table)) {
       await sql.raw(statement).execute(db.db);
     }

@@ -138,6 +138,27 @@ forEachStore('version change counts', (open, engine) => {
   );
 
   it.runIf(engine === 'postgres')(
+    'counts past 2³¹ on PostgreSQL (a 64-bit column since migration 0030)',
+    async () => {
+      const h = await twoModels();
+      await register(h, model, '1.0.0');
+      const dialect = openDialect({ engine: 'postgres', url: h.database as string });
+      try {
+        await sql`update version_changes set changes = 2147483647 where model = ${model}`.execute(
+          dialect.db,
+        );
+      } finally {
+        await dialect.destroy();
+      }
+      const at = h.clock.now().toISOString();
+      await h.deps.store.transaction((tx) =>
+        tx.metadata.setModelTag({ model, key: 'team', value: 'x', at }),
+      );
+      expect(await countOf(h, model)).toBe(2147483648);
+    },
+  );
+
+  it.runIf(engine === 'postgres')(
     'moves every model’s count for a TRUNCATE by hand, models counted since before it too',
     async () => {
       const h = await twoModels();

@@ -39,7 +39,11 @@ export const settingsOf = (deps: AppDeps): MlflowSettings => deps.mlflow ?? defa
 interface StoredMetadata {
   tags: Record<string, string>;
   aliases: { alias: string; version: string }[];
-  versionTags: Map<string, Record<string, string | null>>;
+  /**
+   * By version: the tag changes recorded since registration. An object of own properties (not a
+   * Map), so kept records freeze and weigh it like the rest; read with `Object.hasOwn`.
+   */
+  versionTags: Record<string, Record<string, string | null>>;
   descriptions: Record<string, string>;
 }
 
@@ -54,7 +58,8 @@ async function readStoredMetadata(tx: Repositories, model: string): Promise<Stor
   return {
     tags: await tx.metadata.modelTags(model),
     aliases: await tx.metadata.aliases(model),
-    versionTags,
+    // Own properties whatever the version's name (`__proto__` included).
+    versionTags: Object.fromEntries(versionTags),
     descriptions: await tx.metadata.versionDescriptions(model),
   };
 }
@@ -197,11 +202,7 @@ async function modelRecords(deps: AppDeps, model: string, count?: number): Promi
       read: () => countedRead(deps, model),
     });
   }
-  return kept.data.getAt({
-    key: model,
-    count,
-    read: async () => (await countedRead(deps, model)).value,
-  });
+  return kept.data.getAt({ key: model, count, read: () => countedRead(deps, model) });
 }
 
 /** The registered model's record; `count`: its change count, when read already with others'. */
@@ -227,7 +228,10 @@ async function registeredModel(
       key: model.name,
       count,
       // Read afresh, not through `data`: a search over every model would evict what it keeps.
-      read: async () => summaryOf((await countedRead(deps, model.name)).value),
+      read: async () => {
+        const { count: read, value } = await countedRead(deps, model.name);
+        return { count: read, value: summaryOf(value) };
+      },
     });
   }
   return toMlflowModel({ model, ...summary });
@@ -240,8 +244,13 @@ function recordOf(
 ): MlflowModelVersion {
   return toMlflowVersion(version, {
     aliases: of.aliases.filter((a) => a.version === version.version).map((a) => a.alias),
-    tags: of.stored.versionTags.get(version.version) ?? {},
-    description: of.stored.descriptions[version.version],
+    tags: Object.hasOwn(of.stored.versionTags, version.version)
+      ? (of.stored.versionTags[version.version] ?? {})
+      : {},
+    // Own properties only: a version named `constructor` has no inherited description.
+    description: Object.hasOwn(of.stored.descriptions, version.version)
+      ? of.stored.descriptions[version.version]
+      : undefined,
   });
 }
 

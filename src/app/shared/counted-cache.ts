@@ -29,10 +29,15 @@ export interface CountedCache<V> {
   }): Promise<V>;
   /**
    * As `get`, for a caller that has read the counter already (many keys' counters in one
-   * statement): the kept value if it was read under `count`, else `read`'s, kept under `count`.
-   * `count` must have been read before `read` starts, so a value is never older than its counter.
+   * statement): the kept value if it was read under `count`, else `read`'s, kept under the counter
+   * `read` returns from its own snapshot (as `get` keeps it), so a key that changed between the
+   * caller's count and its read is not read again next time.
    */
-  getAt(input: { key: string; count: number; read: () => Promise<V> }): Promise<V>;
+  getAt(input: {
+    key: string;
+    count: number;
+    read: () => Promise<{ count: number; value: V }>;
+  }): Promise<V>;
   stats(): { hits: number; misses: number; size: number; weight: number };
 }
 
@@ -88,9 +93,11 @@ export function countedCache<V extends object>(
       const entry = entries.peek(key);
       if (entry !== undefined && entry.count === count) return hit(key, entry);
       misses += 1;
-      const value = deepFreeze(await read());
+      const fresh = await read();
+      const value = deepFreeze(fresh.value);
       // Not confirmed under any data version: the next `get` checks its counter.
-      entries.set(key, { value, count, confirmedAt: undefined }, Math.max(1, options.weigh(value)));
+      const kept = { value, count: fresh.count, confirmedAt: undefined };
+      entries.set(key, kept, Math.max(1, options.weigh(value)));
       return value;
     },
     stats: () => {

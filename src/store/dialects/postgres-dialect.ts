@@ -248,6 +248,10 @@ export function postgresDialect(options: PostgresOptions): StoreDialect {
       `drop trigger if exists ${table}_count_change on ${table}`,
       `drop trigger if exists ${table}_count_truncate on ${table}`,
     ],
+    // Repeatable: a column that is bigint already is left as it is.
+    wideCounterStatements: (table, column) => [
+      `alter table ${table} alter column ${column} type bigint`,
+    ],
     // Row triggers, as on SQLite: a statement that changes no row moves nothing. TRUNCATE has
     // statement triggers only.
     identityEpochStatements: (table) => [

@@ -232,6 +232,8 @@ export function sqliteDialect(options: SqliteOptions): StoreDialect {
     },
     dropVersionChangeStatements: (table) =>
       ['insert', 'update', 'delete'].map((op) => `drop trigger if exists ${table}_count_${op}`),
+    // Every SQLite integer is 64-bit already.
+    wideCounterStatements: () => [],
     // Row triggers (SQLite has no other kind): a statement that changes no row moves nothing.
     identityEpochStatements: (table) =>
       ['insert', 'update', 'delete'].map(

@@ -213,6 +213,11 @@ export interface StoreDialect {
   /** Statements that drop `versionChangeStatements`' triggers again, for rewinding migrations. */
   dropVersionChangeStatements(table: string): string[];
   /**
+   * Statements that make an integer column hold 64-bit values: a counter that may pass 2³¹.
+   * SQLite: none (its integers are 64-bit). PostgreSQL: `integer` widened to `bigint`.
+   */
+  wideCounterStatements(table: string, column: string): string[];
+  /**
    * Triggers that bump the identity epoch (`identity_epoch.epoch`) whenever a row of `table` is
    * inserted, updated or deleted, in the changing statement's transaction (ADR 023): the principal
    * cache is filed under the epoch, so a token revoked or a role removed by a hand-written

@@ -9,8 +9,9 @@ import type { MigrationDb, MigrationFactory } from './migration-context.js';
  * and the version its governed aliases name) can then be kept in memory under the count and read
  * again only for the models whose count moved (ADR 048), where any commit used to drop all of it.
  * The model's own row is not counted: readers take it fresh. The new triggers fire in every
- * session (0020) and find their tables by the pinned search path (0021, 0023). The SQL comes from
- * the dialect and is part of this migration.
+ * session (0020) and find their tables by the pinned search path (0021, 0023). The count becomes a
+ * 64-bit integer on PostgreSQL (SQLite's are already). The SQL comes from the dialect and is part
+ * of this migration.
  */
 export const metadataChangesCounted: MigrationFactory = (dialect) => ({
   async up(db: MigrationDb) {
@@ -23,6 +24,11 @@ export const metadataChangesCounted: MigrationFactory = (dialect) => ({
       for (const statement of statements) await sql.raw(statement).execute(db);
     }
     for (const statement of dialect.fireAlwaysStatements()) {
+      await sql.raw(statement).execute(db);
+    }
+    // Counted on every metadata write now too: PostgreSQL's `integer` would stop a model's
+    // writes at 2³¹ changes (a tag every 10 ms reaches it in about 248 days).
+    for (const statement of dialect.wideCounterStatements('version_changes', 'changes')) {
       await sql.raw(statement).execute(db);
     }
   },
