@@ -71,6 +71,18 @@ export function countedCache<V extends object>(
     if (entries.peek(key) === entry) entries.get(key);
     return entry.value;
   }
+  /** Reads the value and keeps it under the counter read with it, confirmed at `confirmedAt`. */
+  async function miss(
+    key: string,
+    read: () => Promise<{ count: number; value: V }>,
+    confirmedAt: number | undefined,
+  ): Promise<V> {
+    misses += 1;
+    const fresh = await read();
+    const value = deepFreeze(fresh.value);
+    entries.set(key, { value, count: fresh.count, confirmedAt }, Math.max(1, options.weigh(value)));
+    return value;
+  }
   return {
     async get({ key, count, read }) {
       const version = await store.dataVersion();
@@ -82,23 +94,13 @@ export function countedCache<V extends object>(
           return hit(key, entry);
         }
       }
-      misses += 1;
-      const fresh = await read();
-      const value = deepFreeze(fresh.value);
-      const kept = { value, count: fresh.count, confirmedAt: version };
-      entries.set(key, kept, Math.max(1, options.weigh(value)));
-      return value;
+      return miss(key, read, version);
     },
     async getAt({ key, count, read }) {
       const entry = entries.peek(key);
       if (entry !== undefined && entry.count === count) return hit(key, entry);
-      misses += 1;
-      const fresh = await read();
-      const value = deepFreeze(fresh.value);
       // Not confirmed under any data version: the next `get` checks its counter.
-      const kept = { value, count: fresh.count, confirmedAt: undefined };
-      entries.set(key, kept, Math.max(1, options.weigh(value)));
-      return value;
+      return miss(key, read, undefined);
     },
     stats: () => {
       const { size, bytes } = entries.stats();
