@@ -49,7 +49,8 @@ export interface VersionStatesTable {
 /** Kept by triggers on `versions` and `version_states` (migration 0017); no row means 0. */
 export interface VersionChangesTable {
   model: string;
-  changes: number;
+  /** 64-bit on PostgreSQL since 0030 (pg answers it as text); read through `Number`. */
+  changes: BigInt64;
 }
 
 export interface EvidenceTable {

@@ -135,9 +135,10 @@ describe.skipIf(!postgresForSuite(title))(title, () => {
     const dialect = runtimeDialect();
     const counters = async (model: string) => {
       const read = await dialect.dataVersionWithEpoch?.();
-      const { rows } = await sql<{ changes: number }>`
+      // A bigint since migration 0030: pg answers it as text.
+      const { rows } = await sql<{ changes: string }>`
         select changes from version_changes where model = ${model}`.execute(dialect.db);
-      return { ...read, changes: rows[0]?.changes ?? 0 };
+      return { ...read, changes: Number(rows[0]?.changes ?? 0) };
     };
     // A principal cache over the runtime role's store, as a server's: it reads the epoch again
     // only when the data version moved, so the refusal below needs both moved.
