@@ -4,7 +4,8 @@
  * SQLite (group commit) and PostgreSQL, with the server's deps (gate worker pool, gate result
  * cache). The same load runs once more with the gates evaluated inside the write transaction (no
  * result cache: the code path before ADR 014), and each figure is printed beside the engine's raw
- * durable commits per second from the same run.
+ * durable commits per second from the same run. One untimed warm-up round of each kind runs
+ * before the timed rounds (its rates printed to stderr).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -180,6 +181,23 @@ async function engineRows(input: {
   try {
     await statementsPerStep(deps, input.engine);
     const { gateResults: _cache, ...inside } = deps;
+    // One untimed round of each kind first (since session 20), on models of its own: the JIT, the
+    // statement caches and the gate worker pool settle before anything is timed. Its rates are
+    // printed, not counted.
+    const warm = Math.min(2, perClient);
+    const warmInside = await concurrentPaths(inside, {
+      prefix: 'warm-inside',
+      clients,
+      perClient: warm,
+    });
+    const warmAhead = await concurrentPaths(deps, {
+      prefix: 'warm-ahead',
+      clients,
+      perClient: warm,
+    });
+    process.stderr.write(
+      `  warm-up, untimed: inside ${((clients * warm) / warmInside).toFixed(1)} paths/s, ahead + cache ${((clients * warm) / warmAhead).toFixed(1)} paths/s\n`,
+    );
     // Alternating rounds, new models each, so that load on the shared machine weighs on both alike.
     const rounds = Math.min(5, perClient);
     let before = 0;
