@@ -49,3 +49,30 @@ it('keeps its weight exact when a page is replaced while another request awaits 
   expect(stats.size).toBe(5);
   expect(stats.weight).toBe(5 * 200);
 });
+
+it('answers getAt and peekAt from memory only at the count a value was kept under', async () => {
+  const cache = countedCache<Page>(
+    { dataVersion: async () => 1 },
+    { weigh: (page) => page.n, capacity: 1000 },
+  );
+  let reads = 0;
+  // The search read count 3; the value's own snapshot says 4 (a change in between): kept at 4.
+  const read = async () => {
+    reads += 1;
+    return { count: 4, value: { n: reads } };
+  };
+  expect(cache.peekAt('m', 3)).toBeUndefined();
+  expect(await cache.getAt({ key: 'm', count: 3, read })).toEqual({ n: 1 });
+  expect(cache.peekAt('m', 3)).toBeUndefined();
+  expect(cache.peekAt('m', 4)).toEqual({ n: 1 });
+  expect(await cache.getAt({ key: 'm', count: 4, read })).toEqual({ n: 1 });
+  expect(reads).toBe(1);
+  // A later count reads again.
+  expect(cache.peekAt('m', 5)).toBeUndefined();
+  expect(await cache.getAt({ key: 'm', count: 5, read })).toEqual({ n: 2 });
+  expect(reads).toBe(2);
+  // Kept values are frozen: every request shares them.
+  expect(Object.isFrozen(cache.peekAt('m', 4))).toBe(true);
+  const { hits, misses } = cache.stats();
+  expect({ hits, misses }).toEqual({ hits: 3, misses: 2 });
+});

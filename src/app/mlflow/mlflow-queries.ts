@@ -12,6 +12,7 @@ import {
 import { getModel, getServing, getVersion, listModels } from '../registry/queries.js';
 import type { AppDeps, MlflowSettings } from '../shared/app-deps.js';
 import { type CountedCache, countedCache } from '../shared/counted-cache.js';
+import { deepFreeze } from '../shared/deep-freeze.js';
 import type { Repositories } from '../shared/ports.js';
 import { approximateBytes } from '../shared/weighed-lru.js';
 import { governedAliasOf } from './mlflow-aliases.js';
@@ -234,7 +235,30 @@ async function registeredModel(
       },
     });
   }
-  return toMlflowModel({ model, ...summary });
+  return viewOf(model, summary);
+}
+
+/**
+ * Each kept summary's registered-model record, built once per model row and shared (frozen):
+ * a search over every model would otherwise build every model's record again on each request.
+ * Rebuilt when the model's row differs from the one it was built from (the row is read fresh).
+ */
+const builtViews = new WeakMap<ModelSummary, { model: Model; view: MlflowRegisteredModel }>();
+
+function sameRow(a: Model, b: Model): boolean {
+  const keys = Object.keys(a) as (keyof Model)[];
+  return keys.length === Object.keys(b).length && keys.every((key) => a[key] === b[key]);
+}
+
+function viewOf(model: Model, summary: ModelSummary): MlflowRegisteredModel {
+  const built = builtViews.get(summary);
+  if (built !== undefined && sameRow(built.model, model)) return built.view;
+  const view = toMlflowModel({ model, ...summary });
+  // Only a kept summary (frozen, shared by every request) is worth remembering a record for.
+  if (Object.isFrozen(summary)) {
+    builtViews.set(summary, { model: { ...model }, view: deepFreeze(view) });
+  }
+  return view;
 }
 
 /** MLflow's record of one version: built only for the versions an answer holds. */
@@ -340,22 +364,30 @@ export async function searchRegisteredModels(
   input: SearchInput,
 ): Promise<{ registered_models: MlflowRegisteredModel[]; next_page_token?: string }> {
   const clauses = assertFilter(input.filter, 'registered_models');
+  const byName = clauses.filter((c) => c.field.kind === 'name');
   const models = (await listModels(deps, principal)).filter((m) =>
-    matchesFilter(
-      { name: m.name, tags: noTags },
-      clauses.filter((c) => c.field.kind === 'name'),
-    ),
+    matchesFilter({ name: m.name, tags: noTags }, byName),
   );
   // Every model's change count in one statement, read before any model's data: only the models
   // whose count moved since their records were kept are read again.
   const counts = await allCounts(deps);
+  const summaries = keptReads(deps)?.summaries;
   const views: MlflowRegisteredModel[] = [];
   for (const model of models) {
-    views.push(await registeredModel(deps, model, counts && (counts.get(model.name) ?? 0)));
+    const count = counts && (counts.get(model.name) ?? 0);
+    // Kept at this count: answered without waiting (most models, most searches).
+    const summary = count === undefined ? undefined : summaries?.peekAt(model.name, count);
+    views.push(
+      summary === undefined ? await registeredModel(deps, model, count) : viewOf(model, summary),
+    );
   }
-  const matching = views.filter((m) =>
-    matchesFilter({ name: m.name, tags: tagsOf(m.tags) }, clauses),
-  );
+  const byTag = clauses.some((c) => c.field.kind === 'tag');
+  const matching =
+    clauses.length === byName.length
+      ? views
+      : views.filter((m) =>
+          matchesFilter({ name: m.name, tags: byTag ? tagsOf(m.tags) : noTags }, clauses),
+        );
   const page = pageOf(orderModels(matching, input.orderBy), {
     maxResults: input.maxResults ?? 100,
     limit: 1000,

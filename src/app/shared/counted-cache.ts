@@ -38,6 +38,11 @@ export interface CountedCache<V> {
     count: number;
     read: () => Promise<{ count: number; value: V }>;
   }): Promise<V>;
+  /**
+   * The value kept under `key` if it was read under `count`, without reading anything or waiting;
+   * `undefined` otherwise (not counted as a miss: the caller goes on to `getAt`).
+   */
+  peekAt(key: string, count: number): V | undefined;
   stats(): { hits: number; misses: number; size: number; weight: number };
 }
 
@@ -95,6 +100,10 @@ export function countedCache<V extends object>(
         }
       }
       return miss(key, read, version);
+    },
+    peekAt(key, count) {
+      const entry = entries.peek(key);
+      return entry !== undefined && entry.count === count ? hit(key, entry) : undefined;
     },
     async getAt({ key, count, read }) {
       const entry = entries.peek(key);
