@@ -193,7 +193,7 @@ async function allCounts(deps: AppDeps): Promise<Map<string, number> | undefined
  * The model's data, once the caller may read the model (`getModel`, `listModels`); `count`: its
  * change count, when read already with other models'. Kept data is frozen and shared.
  */
-async function modelRecords(deps: AppDeps, model: string, count?: number): Promise<ModelData> {
+async function modelData(deps: AppDeps, model: string, count?: number): Promise<ModelData> {
   const kept = keptReads(deps);
   if (kept === undefined) return (await countedRead(deps, model)).value;
   if (count === undefined) {
@@ -212,29 +212,21 @@ async function registeredModel(
   model: Model,
   count?: number,
 ): Promise<MlflowRegisteredModel> {
+  // Read afresh, not through `data`: a search over every model would evict what it keeps.
+  const read = async () => {
+    const { count: readAt, value } = await countedRead(deps, model.name);
+    return { count: readAt, value: summaryOf(value) };
+  };
   const kept = keptReads(deps);
   let summary: ModelSummary;
-  if (kept === undefined) summary = summaryOf((await countedRead(deps, model.name)).value);
+  if (kept === undefined) summary = (await read()).value;
   else if (count === undefined) {
     summary = await kept.summaries.get({
       key: model.name,
       count: () => changesOf(deps, model.name),
-      read: async () => {
-        const { count: read, value } = await countedRead(deps, model.name);
-        return { count: read, value: summaryOf(value) };
-      },
+      read,
     });
-  } else {
-    summary = await kept.summaries.getAt({
-      key: model.name,
-      count,
-      // Read afresh, not through `data`: a search over every model would evict what it keeps.
-      read: async () => {
-        const { count: read, value } = await countedRead(deps, model.name);
-        return { count: read, value: summaryOf(value) };
-      },
-    });
-  }
+  } else summary = await kept.summaries.getAt({ key: model.name, count, read });
   return viewOf(model, summary);
 }
 
@@ -304,7 +296,7 @@ export async function getLatestVersions(
   input: { name: string; stages: readonly MlflowStage[] },
 ): Promise<MlflowModelVersion[]> {
   const model = await getModel(deps, principal, input);
-  const records = await modelRecords(deps, model.name);
+  const records = await modelData(deps, model.name);
   const stages = input.stages.length > 0 ? input.stages : undefined;
   return latestPerStage(records.versions, stages).map((v) => recordOf(v, records));
 }
@@ -456,7 +448,7 @@ export async function searchModelVersions(
   if (named !== undefined) {
     let records: ModelData;
     try {
-      records = await modelRecords(deps, (await getModel(deps, principal, { name: named })).name);
+      records = await modelData(deps, (await getModel(deps, principal, { name: named })).name);
     } catch (error) {
       // A filter naming a model that does not exist matches nothing, as in MLflow.
       if ((error as { code?: string }).code !== 'not_found') throw error;
@@ -469,7 +461,7 @@ export async function searchModelVersions(
   const counts = await allCounts(deps);
   const matching: Candidate[] = [];
   for (const { name } of models) {
-    const records = await modelRecords(deps, name, counts && (counts.get(name) ?? 0));
+    const records = await modelData(deps, name, counts && (counts.get(name) ?? 0));
     matchingInto(records, clauses, matching);
   }
   const page = pageOf(orderVersions(matching, input.orderBy), pageInput(input));
