@@ -8,7 +8,7 @@
  * before the timed rounds (its rates printed to stderr).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   type AppDeps,
@@ -22,7 +22,8 @@ import {
   type Store,
 } from '../src/app/index.js';
 import { createStore, watchStatements } from '../src/store/index.js';
-import { depsFor, timeIt } from './bench-deps.js';
+import { depsFor } from './bench-deps.js';
+import { type CpuCounters, cpuSpent, cpuSum, noCpu, readCpuCounters } from './cpu-counters.js';
 import {
   admin,
   ci,
@@ -42,6 +43,73 @@ export interface GovernedOptions {
   clients: number;
   /** Full paths each client drives. */
   perClient: number;
+}
+
+/**
+ * A governed-path figure with the CPU it took per path, and the rate at which that CPU would fill
+ * the host: the main thread (one core: the use cases' JavaScript and, on SQLite, every statement
+ * run there) or all cores (the process's threads and, on PostgreSQL, the database server's
+ * processes on the same host). The lower of the two is the bound the figure is set beside.
+ */
+export interface GovernedRow extends RegistryRow {
+  mainThreadMsPerPath?: number;
+  processCpuMsPerPath?: number;
+  databaseCpuMsPerPath?: number;
+  cores?: number;
+  /** Paths per second at which the main thread, or all cores, would be busy all the time. */
+  cpuBoundPerSecond?: number;
+  /** Which of the two bounds is the lower: `main thread` or `all cores`. */
+  boundBy?: string;
+  /** The issue's target for this engine (issue 12 item 3). */
+  targetPerSecond?: number;
+}
+
+export function governedBound(
+  cpu: CpuCounters,
+  count: number,
+  options: { database: boolean; target: number },
+): Pick<
+  GovernedRow,
+  | 'mainThreadMsPerPath'
+  | 'processCpuMsPerPath'
+  | 'databaseCpuMsPerPath'
+  | 'cores'
+  | 'cpuBoundPerSecond'
+  | 'boundBy'
+  | 'targetPerSecond'
+> {
+  const cores = availableParallelism();
+  const main = cpu.mainThreadMs === undefined ? undefined : cpu.mainThreadMs / count;
+  const database =
+    options.database && cpu.postgresMs !== undefined ? cpu.postgresMs / count : undefined;
+  const wholeProcess = cpu.processMs / count;
+  const allCores = (cores * 1000) / (wholeProcess + (database ?? 0));
+  const mainBound = main === undefined || main <= 0 ? Number.POSITIVE_INFINITY : 1000 / main;
+  return {
+    ...(main === undefined ? {} : { mainThreadMsPerPath: main }),
+    processCpuMsPerPath: wholeProcess,
+    ...(database === undefined ? {} : { databaseCpuMsPerPath: database }),
+    cores,
+    cpuBoundPerSecond: Math.min(mainBound, allCores),
+    boundBy: mainBound < allCores ? 'main thread' : 'all cores',
+    targetPerSecond: options.target,
+  };
+}
+
+/** The governed rows beside their raw commit rate and their CPU bound. */
+export function governedTable(rows: readonly GovernedRow[]): string {
+  const ms = (v: number | undefined) => (v === undefined ? '' : v.toFixed(2));
+  const lines = [
+    '| engine | measure | count | seconds | paths/s | raw durable commits/s | main thread CPU ms/path | process CPU ms/path | database server CPU ms/path | CPU bound paths/s (by) | share of bound | target paths/s |',
+    '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+  ];
+  for (const r of rows) {
+    const bound = r.cpuBoundPerSecond;
+    lines.push(
+      `| ${r.engine} | ${r.measure} | ${r.count.toLocaleString('en-US')} | ${r.seconds.toFixed(2)} | ${r.perSecond.toFixed(1)} | ${r.rawCommitsPerSecond?.toFixed(0) ?? ''} | ${ms(r.mainThreadMsPerPath)} | ${ms(r.processCpuMsPerPath)} | ${ms(r.databaseCpuMsPerPath)} | ${bound === undefined ? '' : `${bound.toFixed(0)} (${r.boundBy})`} | ${bound === undefined ? '' : `${((100 * r.perSecond) / bound).toFixed(0)}%`} | ${r.targetPerSecond ?? ''} |`,
+    );
+  }
+  return lines.join('\n');
 }
 
 /** The path's steps, in order, as the statement table names them. */
@@ -143,11 +211,20 @@ async function statementsPerStep(deps: AppDeps, engine: string): Promise<void> {
   process.stderr.write(`${lines.join('\n')}\n`);
 }
 
-/** Seconds for `clients` clients, each on a model of its own, to drive `perClient` paths. */
+/** A timed section: its wall seconds and the CPU it took (see cpu-counters.ts). */
+interface Spent {
+  seconds: number;
+  cpu: CpuCounters;
+}
+
+/**
+ * Seconds (and CPU) for `clients` clients, each on a model of its own, to drive `perClient`
+ * paths.
+ */
 async function concurrentPaths(
   deps: AppDeps,
   input: { prefix: string; clients: number; perClient: number },
-): Promise<number> {
+): Promise<Spent> {
   // The same text registers once; later rounds find it (the digest is the same).
   const registered = await registerPolicy(deps, admin, { text: policy });
   const models = Array.from({ length: input.clients }, (_, c) => `${input.prefix}-${c}`);
@@ -159,14 +236,21 @@ async function concurrentPaths(
       policyDigest: registered.digest,
     });
   }
-  return timeIt(async () => {
-    await Promise.all(
-      models.map(async (model) => {
-        for (let i = 0; i < input.perClient; i++) await onePath(deps, model, i);
-      }),
-    );
-  });
+  const cpuFrom = readCpuCounters();
+  const started = process.hrtime.bigint();
+  await Promise.all(
+    models.map(async (model) => {
+      for (let i = 0; i < input.perClient; i++) await onePath(deps, model, i);
+    }),
+  );
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  return { seconds, cpu: cpuSpent(cpuFrom, readCpuCounters()) };
 }
+
+const added = (a: Spent, b: Spent): Spent => ({
+  seconds: a.seconds + b.seconds,
+  cpu: cpuSum(a.cpu, b.cpu),
+});
 
 async function engineRows(input: {
   engine: string;
@@ -174,7 +258,9 @@ async function engineRows(input: {
   dir: string;
   raw: number;
   options: GovernedOptions;
-}): Promise<RegistryRow[]> {
+  /** Whether the database server's CPU counts (PostgreSQL on this host), and the target. */
+  cpu: { database: boolean; target: number };
+}): Promise<GovernedRow[]> {
   const { clients, perClient } = input.options;
   const deps = depsFor(input.store, input.dir);
   const count = clients * perClient;
@@ -196,33 +282,32 @@ async function engineRows(input: {
       perClient: warm,
     });
     process.stderr.write(
-      `  warm-up, untimed: inside ${((clients * warm) / warmInside).toFixed(1)} paths/s, ahead + cache ${((clients * warm) / warmAhead).toFixed(1)} paths/s\n`,
+      `  warm-up, untimed: inside ${((clients * warm) / warmInside.seconds).toFixed(1)} paths/s, ahead + cache ${((clients * warm) / warmAhead.seconds).toFixed(1)} paths/s\n`,
     );
     // Alternating rounds, new models each, so that load on the shared machine weighs on both alike.
     const rounds = Math.min(5, perClient);
-    let before = 0;
-    let after = 0;
+    let before: Spent = { seconds: 0, cpu: noCpu };
+    let after: Spent = { seconds: 0, cpu: noCpu };
     for (let round = 0; round < rounds; round++) {
       const paths = Math.floor(perClient / rounds) + (round < perClient % rounds ? 1 : 0);
       const prefix = `r${round}`;
-      before += await concurrentPaths(inside, {
-        prefix: `${prefix}-inside`,
-        clients,
-        perClient: paths,
-      });
-      after += await concurrentPaths(deps, {
-        prefix: `${prefix}-ahead`,
-        clients,
-        perClient: paths,
-      });
+      before = added(
+        before,
+        await concurrentPaths(inside, { prefix: `${prefix}-inside`, clients, perClient: paths }),
+      );
+      after = added(
+        after,
+        await concurrentPaths(deps, { prefix: `${prefix}-ahead`, clients, perClient: paths }),
+      );
     }
-    const row = (measure: string, seconds: number): RegistryRow => ({
+    const row = (measure: string, spent: Spent): GovernedRow => ({
       engine: input.engine,
       measure,
       count,
-      seconds,
-      perSecond: count / seconds,
+      seconds: spent.seconds,
+      perSecond: count / spent.seconds,
       rawCommitsPerSecond: input.raw,
+      ...governedBound(spent.cpu, count, input.cpu),
     });
     return [
       row(`governed path, ${clients} clients, gates inside the write transaction`, before),
@@ -233,8 +318,8 @@ async function engineRows(input: {
   }
 }
 
-export async function runGovernedBench(options: GovernedOptions): Promise<RegistryRow[]> {
-  const rows: RegistryRow[] = [];
+export async function runGovernedBench(options: GovernedOptions): Promise<GovernedRow[]> {
+  const rows: GovernedRow[] = [];
   const dir = mkdtempSync(join(tmpdir(), 'clearance-bench-governed-'));
   try {
     process.stderr.write(`governed path, ${options.clients} clients, on SQLite…\n`);
@@ -252,6 +337,7 @@ export async function runGovernedBench(options: GovernedOptions): Promise<Regist
           dir: join(dir, 'sqlite'),
           raw,
           options,
+          cpu: { database: false, target: 300 },
         })),
       );
     } finally {
@@ -268,6 +354,7 @@ export async function runGovernedBench(options: GovernedOptions): Promise<Regist
           dir: join(dir, 'pg'),
           raw: rawPg,
           options,
+          cpu: { database: true, target: 150 },
         });
       } finally {
         await store.close();

@@ -14,7 +14,7 @@ import { auditProofsAtScale } from './audit-10m.js';
 import { type AuditRow, auditTable, liveAuditAtScale } from './audit-live.js';
 import { runStartupBench, type StartupRow, startupTable } from './cli-startup.js';
 import { generatePredictionsCsv } from './generate-predictions.js';
-import { runGovernedBench } from './governed.js';
+import { type GovernedRow, governedTable, runGovernedBench } from './governed.js';
 import { type GrowthRow, growthTable, runGrowthBench } from './growth.js';
 import { hasWrk, type ReadRow, readsTable, runHttpReadsBench } from './http-reads.js';
 import { runServersBench, type ServersRow, serversTable } from './http-reads-servers.js';
@@ -182,7 +182,7 @@ function table(results: Measurement[]): string {
 function readPrevious(file: string): {
   results: Measurement[];
   registry: RegistryRow[];
-  governed: RegistryRow[];
+  governed: GovernedRow[];
   audit: AuditRow[];
   reads: ReadRow[];
   growth: GrowthRow[];
@@ -215,7 +215,7 @@ function readPrevious(file: string): {
   const parsed = JSON.parse(readFileSync(file, 'utf8')) as {
     results?: Measurement[];
     registry?: RegistryRow[];
-    governed?: RegistryRow[];
+    governed?: GovernedRow[];
     audit?: AuditRow[];
     reads?: ReadRow[];
     growth?: GrowthRow[];
@@ -275,7 +275,7 @@ async function main(): Promise<void> {
       auditEntries: Number(process.env.BENCH_AUDIT_ENTRIES ?? 1_000_000),
     });
   }
-  let governed: RegistryRow[] = [];
+  let governed: GovernedRow[] = [];
   if (only === '' || only === 'governed') {
     governed = await runGovernedBench({
       pgUrl: process.env.CLEARANCE_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test',
@@ -401,7 +401,7 @@ async function main(): Promise<void> {
   if (registry.length > 0) sections.push(`## Registry and audit log\n\n${registryTable(registry)}`);
   if (governed.length > 0) {
     sections.push(
-      `## Governed path, concurrent clients (each figure beside the engine's raw durable commits/s from the same run)\n\n${registryTable(governed)}`,
+      `## Governed path, concurrent clients (each figure beside the engine's raw durable commits/s and the CPU bound from the same run)\n\n${governedTable(governed)}`,
     );
   }
   if (audit.length > 0) {
