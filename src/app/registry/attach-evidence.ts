@@ -22,6 +22,7 @@ import { loadModel, loadPolicy } from '../shared/load-policy.js';
 import { mapLimited } from '../shared/map-limited.js';
 import type { Repositories } from '../shared/ports.js';
 import { assertMayReadModel } from '../shared/read-access.js';
+import { startedEarly, together } from '../shared/read-together.js';
 import { versionRegistrars } from './register-version.js';
 import { assertWithinUploadQuota, chargedBytes, recordUploads } from './upload-quota.js';
 
@@ -212,17 +213,20 @@ export async function insertEvidence(
     added.push(record);
   }
   if (added.length === 0) return [];
-  await tx.evidence.insert(...added);
-  await tx.audit.append(
-    auditRecord({
-      actor: principal,
-      time,
-      action: 'evidence.attached',
-      subject: { type: 'version', id: `${model.name}@${version.version}` },
-      digests: { evidence: evidenceSetDigest([...existing, ...added]) },
-      data: { files: added.map((r) => ({ path: r.path, kind: r.kind, digest: r.digest })) },
-    }),
-  );
+  // The records and their audit entry, sent together (ADR 049).
+  await together([
+    tx.evidence.insert(...added),
+    tx.audit.append(
+      auditRecord({
+        actor: principal,
+        time,
+        action: 'evidence.attached',
+        subject: { type: 'version', id: `${model.name}@${version.version}` },
+        digests: { evidence: evidenceSetDigest([...existing, ...added]) },
+        data: { files: added.map((r) => ({ path: r.path, kind: r.kind, digest: r.digest })) },
+      }),
+    ),
+  ]);
   return added;
 }
 
@@ -283,6 +287,8 @@ async function loadTarget(
     roles: versionRegistrars,
     action: 'attach evidence',
   });
+  // The version and its evidence, asked for together (ADR 049).
+  const existingRead = startedEarly(tx.evidence.list(model.name, input.version));
   const version = await tx.versions.get(model.name, input.version);
   if (!version) {
     throw notFound(
@@ -290,7 +296,7 @@ async function loadTarget(
       'Register the version before attaching evidence.',
     );
   }
-  const existing = await tx.evidence.list(model.name, input.version);
+  const existing = await existingRead;
   const existingPaths = existing.map((e) => e.path);
   assertEvidencePaths(existingPaths, input.paths);
   assertEvidenceFileCount(input.deps, {

@@ -18,6 +18,7 @@ import { assertAnyRole } from './authorise.js';
 import { loadModel, loadPolicy } from './load-policy.js';
 import type { Repositories } from './ports.js';
 import { assertMayReadModel } from './read-access.js';
+import { startedEarly } from './read-together.js';
 
 /** The request, or `not_found`; `forUpdate` locks its row for the caller's transaction. */
 export async function loadRequest(
@@ -126,8 +127,10 @@ async function requestAndModel(
     return { request, model: await loadModel(tx, request.model) };
   }
   if (input.modelOf !== undefined) {
+    // Asked for together (ADR 049); the server still takes the model's lock first.
+    const requestRead = startedEarly(loadOpenRequest(tx, input.requestId));
     const model = await loadModel(tx, input.modelOf, { forUpdate: true });
-    const request = await loadOpenRequest(tx, input.requestId);
+    const request = await requestRead;
     if (request.model === model.name) {
       input.check(request);
       return { request, model };

@@ -27,6 +27,7 @@ import { auditRecord } from '../shared/audit-record.js';
 import { guarded } from '../shared/authorise.js';
 import { emit, requestSubject, requestSummary } from '../shared/emit-event.js';
 import type { Repositories } from '../shared/ports.js';
+import { startedEarly, together } from '../shared/read-together.js';
 import { openRequestContext } from '../shared/request-context.js';
 import {
   type LineageTrainers,
@@ -272,6 +273,8 @@ async function attemptExecution(
   const now = deps.clock.now();
   const target = await executionTarget(tx, principal, { requestId, now, lock: true, modelOf });
   const { model, request, policy, transition, version, bypass } = target;
+  // The sign-offs so far go out with the reads of the baseline check and the gate run (ADR 049).
+  const approvalsRead = startedEarly(tx.approvals.list(request.id));
   const stale = await checkBaselineCurrent(tx, request, target.production);
   if (stale) {
     const at = deps.clock.now().toISOString();
@@ -291,7 +294,7 @@ async function attemptExecution(
     rules,
     transition,
     request: current,
-    approvals: await tx.approvals.list(request.id),
+    approvals: await approvalsRead,
     run,
     version,
     trainers: attempt.trainers,
@@ -338,10 +341,11 @@ async function recountApprovals(
   },
 ): Promise<ApprovalEvaluation> {
   const { transition, request, approvals } = input;
-  const holdsRole = await roleHolders(tx, {
-    model: request.model,
-    approvers: approvals.map((a) => a.approver),
-  });
+  // Both read what the approvers' rows name, neither what the other reads (ADR 049).
+  const [holdsRole, audited] = await together([
+    roleHolders(tx, { model: request.model, approvers: approvals.map((a) => a.approver) }),
+    auditedApprovalIds(tx, request.id, approvals),
+  ]);
   const baselineDigest = readsBaseline(transition)
     ? (input.run.baseline?.evidenceDigest ?? null)
     : null;
@@ -355,7 +359,7 @@ async function recountApprovals(
       evidence: input.run.evidence,
     }),
     now: new Date(input.at),
-    audited: await auditedApprovalIds(tx, request.id, approvals),
+    audited,
     current: { baselineDigest, holdsRole },
   });
 }
@@ -436,41 +440,48 @@ async function commitExecution(
     ...(bypassExpiresAt ? { bypassExpiresAt } : {}),
     ...(reviewDueAt ? { reviewDueAt } : {}),
   };
-  await tx.requests.update(executed);
   const digests = {
     policy: request.policyDigest,
     evidence: request.evidenceDigest,
     artifact: input.artifactDigest,
   };
   const subject = { type: 'request', id: request.id };
-  await tx.audit.append(
-    auditRecord({
-      actor: principal,
-      time: at,
-      action: 'transition.executed',
-      subject,
-      reason: request.reason,
-      ticket: request.ticket,
-      digests,
+  // The request's row, its audit entry and its event, sent together (ADR 049).
+  await together([
+    tx.requests.update(executed),
+    tx.audit.append(
+      auditRecord({
+        actor: principal,
+        time: at,
+        action: 'transition.executed',
+        subject,
+        reason: request.reason,
+        ticket: request.ticket,
+        digests,
+        data: {
+          model: request.model,
+          version: request.version,
+          from: request.from,
+          to: request.to,
+          changeType: request.changeType,
+          decisionId: decision.id,
+          demoted: moved.demoted ?? null,
+          approvals: decision.approvalsCounted.map((a) => a.id),
+          ...(canary ? { rolloutId: canary.id } : {}),
+        },
+      }),
+    ),
+    emit(tx, deps, {
+      type: 'transition.executed',
+      at,
+      subject: requestSubject(executed, decision.id),
       data: {
-        model: request.model,
-        version: request.version,
-        from: request.from,
-        to: request.to,
-        changeType: request.changeType,
+        request: requestSummary(executed),
+        executedBy: principal.id,
         decisionId: decision.id,
-        demoted: moved.demoted ?? null,
-        approvals: decision.approvalsCounted.map((a) => a.id),
-        ...(canary ? { rolloutId: canary.id } : {}),
       },
     }),
-  );
-  await emit(tx, deps, {
-    type: 'transition.executed',
-    at,
-    subject: requestSubject(executed, decision.id),
-    data: { request: requestSummary(executed), executedBy: principal.id, decisionId: decision.id },
-  });
+  ]);
   if (emergency) {
     const bypassed = decision.gates
       .filter((g) => g.bypassed)

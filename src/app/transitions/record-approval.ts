@@ -23,6 +23,7 @@ import { auditRecord } from '../shared/audit-record.js';
 import { forbidden, guarded } from '../shared/authorise.js';
 import { emit, requestSubject, requestSummary } from '../shared/emit-event.js';
 import type { Repositories } from '../shared/ports.js';
+import { startedEarly, together } from '../shared/read-together.js';
 import { openRequestContext } from '../shared/request-context.js';
 import {
   LineageNotKept,
@@ -200,33 +201,34 @@ async function approveIn(
     baselineDigest,
     at: time,
   });
-  await tx.approvals.insert(approval);
-  await tx.audit.append(
-    auditRecord({
-      actor: principal,
-      time,
-      action: 'approval.recorded',
-      subject,
-      reason: input.comment,
-      ticket: input.ticket,
-      digests: {
-        evidence: current.evidenceDigest,
-        policy: current.policyDigest,
-        baseline: baselineDigest ?? undefined,
-      },
-      data: {
-        approvalId: approval.id,
-        role: input.role,
-        decision: input.decision,
-        riskClass: input.riskClass,
-      },
-    }),
-  );
   const all = [...previous, approval];
-  const holdsRole = await roleHolders(tx, {
-    model: current.model,
-    approvers: all.map((a) => a.approver),
-  });
+  // The sign-off, its audit entry and the approvers' roles, sent together (ADR 049): the roles
+  // are read from role bindings, which neither write touches.
+  const [, , holdsRole] = await together([
+    tx.approvals.insert(approval),
+    tx.audit.append(
+      auditRecord({
+        actor: principal,
+        time,
+        action: 'approval.recorded',
+        subject,
+        reason: input.comment,
+        ticket: input.ticket,
+        digests: {
+          evidence: current.evidenceDigest,
+          policy: current.policyDigest,
+          baseline: baselineDigest ?? undefined,
+        },
+        data: {
+          approvalId: approval.id,
+          role: input.role,
+          decision: input.decision,
+          riskClass: input.riskClass,
+        },
+      }),
+    ),
+    roleHolders(tx, { model: current.model, approvers: all.map((a) => a.approver) }),
+  ]);
   const approvals = evaluateApprovals({
     transition,
     request: current,
@@ -289,14 +291,14 @@ async function approvalContext(
       `Approve in one of the roles ${rules.approvals.map((a) => a.role).join(', ')}.`,
     );
   }
-  const registered = await tx.versions.get(request.model, request.version);
+  // The version, the evidence in force and the sign-offs so far, asked for together (ADR 049).
+  // Reads only: they refuse nothing, so the refusals below keep their order.
+  const previousRead = startedEarly(tx.approvals.list(request.id));
+  const [registered, facts] = await together([
+    tx.versions.get(request.model, request.version),
+    requestInForce(tx, { request, policyDigest: model.policyDigest, transition }),
+  ]);
   if (!registered) throw new Error(`request ${request.id} names a missing version`);
-  // Reads only: refuses nothing, so the refusals below keep their order.
-  const facts = await requestInForce(tx, {
-    request,
-    policyDigest: model.policyDigest,
-    transition,
-  });
   const { current, evidence } = facts;
   const version = await versionFacts(deps, tx, registered, {
     known: args.trainers,
@@ -311,7 +313,7 @@ async function approvalContext(
     ? await replacedBaselineDigest(tx, { transition, model: request.model })
     : facts.baselineDigest;
   // Only sign-offs bound to what is in force now still count, and so can be repeated or clash.
-  const previous = await tx.approvals.list(request.id);
+  const previous = await previousRead;
   const inForce = previous.filter(
     (a) =>
       a.evidenceDigest === current.evidenceDigest &&
@@ -415,8 +417,8 @@ async function settle(
   },
 ): Promise<TransitionRequest> {
   const { request, approval, time } = input;
-  await emit(tx, deps, {
-    type: 'approval.recorded',
+  const recorded = {
+    type: 'approval.recorded' as const,
     at: time,
     subject: requestSubject(request),
     data: {
@@ -431,11 +433,15 @@ async function settle(
       },
       stillNeeded: input.approvals.missing.map(({ role, needed }) => ({ role, needed })),
     },
-  });
+  };
   // An executed emergency stays executed: a standard sign-off (or its rejection) is counted
   // when its bypass window ends (ADR 013).
-  if (request.status === 'executed') return request;
+  if (request.status === 'executed') {
+    await emit(tx, deps, recorded);
+    return request;
+  }
   if (approval.decision === 'reject') {
+    await emit(tx, deps, recorded);
     const rejected: TransitionRequest = {
       ...request,
       status: 'rejected',
@@ -479,6 +485,7 @@ async function settle(
     updated.status === stored.status &&
     updated.policyDigest === stored.policyDigest &&
     updated.evidenceDigest === stored.evidenceDigest;
-  if (!unchanged) await tx.requests.update(updated);
+  // The event and the request's row, sent together (ADR 049).
+  await together([emit(tx, deps, recorded), unchanged ? undefined : tx.requests.update(updated)]);
   return updated;
 }

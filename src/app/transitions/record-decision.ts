@@ -11,6 +11,7 @@ import type { AppDeps } from '../shared/app-deps.js';
 import { auditRecord } from '../shared/audit-record.js';
 import { emit, requestSubject } from '../shared/emit-event.js';
 import type { Repositories } from '../shared/ports.js';
+import { together } from '../shared/read-together.js';
 
 /**
  * Stores the decision record for a gate evaluation or a transition decision and its
@@ -56,32 +57,35 @@ export async function recordDecision(
     reasons,
     at: input.at,
   };
-  await tx.decisions.insert(decision);
-  await tx.audit.append(
-    auditRecord({
-      actor: input.actor,
-      time: input.at,
-      action: 'gate.evaluated',
-      subject: { type: 'decision', id: decision.id },
-      digests: {
-        policy: request.policyDigest,
-        evidence: run.evidenceDigest,
-        baselineEvidence: run.baseline?.evidenceDigest,
-      },
-      data: {
-        kind: decision.kind,
-        requestId: request.id,
-        outcome,
-        gates: run.gates.map((g) => ({
-          id: g.gateId,
-          outcome: g.outcome,
-          bypassed: g.bypassed === true,
-        })),
-        approvalsCounted: decision.approvalsCounted.map((a) => a.id),
-        ...(decision.signOff ? { signOff: decision.signOff } : {}),
-      },
-    }),
-  );
+  // The decision and its audit entry, sent together (ADR 049).
+  await together([
+    tx.decisions.insert(decision),
+    tx.audit.append(
+      auditRecord({
+        actor: input.actor,
+        time: input.at,
+        action: 'gate.evaluated',
+        subject: { type: 'decision', id: decision.id },
+        digests: {
+          policy: request.policyDigest,
+          evidence: run.evidenceDigest,
+          baselineEvidence: run.baseline?.evidenceDigest,
+        },
+        data: {
+          kind: decision.kind,
+          requestId: request.id,
+          outcome,
+          gates: run.gates.map((g) => ({
+            id: g.gateId,
+            outcome: g.outcome,
+            bypassed: g.bypassed === true,
+          })),
+          approvalsCounted: decision.approvalsCounted.map((a) => a.id),
+          ...(decision.signOff ? { signOff: decision.signOff } : {}),
+        },
+      }),
+    ),
+  ]);
   const failed = run.gates.filter(blocks);
   if (failed.length > 0) {
     await emit(tx, deps, {

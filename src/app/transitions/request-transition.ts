@@ -18,6 +18,7 @@ import { emit, requestSubject, requestSummary } from '../shared/emit-event.js';
 import { loadModel, loadPolicy } from '../shared/load-policy.js';
 import type { Repositories } from '../shared/ports.js';
 import { assertMayReadModel } from '../shared/read-access.js';
+import { startedEarly, together } from '../shared/read-together.js';
 import { signOffRules } from './approval-facts.js';
 import { evaluateAhead } from './evaluate-ahead.js';
 import { recordDecision } from './record-decision.js';
@@ -61,8 +62,14 @@ export async function requestTransition(
     return deps.store.transaction(async (tx) => {
       const target = await requestTarget(tx, { principal, input, changeType, lock: true });
       const { model, policy, version, check, bypass } = target;
-      await assertNoOpenRequest(tx, { model: model.name, version: version.version });
-      const run = await runGates(deps, tx, target.gateRun, ahead);
+      // The open-request check and the gate run's reads go out together (ADR 049); the check's
+      // refusal still comes first.
+      const noOpenRequest = startedEarly(
+        assertNoOpenRequest(tx, { model: model.name, version: version.version }),
+      );
+      const gateRun = startedEarly(runGates(deps, tx, target.gateRun, ahead));
+      await noOpenRequest;
+      const run = await gateRun;
       const time = deps.clock.now().toISOString();
       const id = deps.ids.next();
       // The row is written once, already naming the decision recorded below in the same
@@ -84,29 +91,34 @@ export async function requestTransition(
         evidenceDigest: run.evidenceDigest,
         decisionId,
       };
-      await tx.requests.insert(request);
-      await tx.audit.append(
-        auditRecord({
-          actor: principal,
-          time,
-          action: 'transition.requested',
-          subject: { type: 'request', id: request.id },
-          reason: request.reason,
-          ticket: request.ticket,
-          digests: {
-            policy: request.policyDigest,
-            evidence: request.evidenceDigest,
-            artifact: version.artifactDigest,
-          },
-          data: {
-            model: model.name,
-            version: version.version,
-            from: request.from,
-            to: request.to,
-            changeType,
-          },
-        }),
-      );
+      const rules = signOffRules(policy, request, check.transition);
+      // The row, its audit entry and who holds the roles it waits for, sent together (ADR 049).
+      const [, , awaiting] = await together([
+        tx.requests.insert(request),
+        tx.audit.append(
+          auditRecord({
+            actor: principal,
+            time,
+            action: 'transition.requested',
+            subject: { type: 'request', id: request.id },
+            reason: request.reason,
+            ticket: request.ticket,
+            digests: {
+              policy: request.policyDigest,
+              evidence: request.evidenceDigest,
+              artifact: version.artifactDigest,
+            },
+            data: {
+              model: model.name,
+              version: version.version,
+              from: request.from,
+              to: request.to,
+              changeType,
+            },
+          }),
+        ),
+        awaitingSignOffs(tx, rules, request),
+      ]);
       const decision = await recordDecision(deps, tx, {
         kind: 'gates',
         actor: principal,
@@ -116,8 +128,6 @@ export async function requestTransition(
         bypass,
         id: decisionId,
       });
-      const rules = signOffRules(policy, request, check.transition);
-      const awaiting = await awaitingSignOffs(tx, rules, request);
       if (awaiting.length > 0) {
         await emit(tx, deps, {
           type: 'approval.requested',

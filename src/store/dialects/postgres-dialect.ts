@@ -26,6 +26,7 @@ import {
   type StoredFunction,
 } from './postgres-function-rights.js';
 import { namingStatements, StaleStatementError } from './postgres-named-statements.js';
+import { pipelinedWrites } from './postgres-pipelined-writes.js';
 import { appendOnlyMessage, type StoreDialect, type StoreErrorKind } from './store-dialect.js';
 
 export interface PostgresOptions {
@@ -113,6 +114,7 @@ export function postgresDialect(options: PostgresOptions): StoreDialect {
   const db = new Kysely<Database>({
     dialect: checkedDialect(new PostgresDialect({ pool: namingStatements(pool) })),
   });
+  const writes = pipelinedWrites(options.url);
   // One statement reading the `data_version` row and the identity epoch (two primary-key
   // lookups, one snapshot), shared by the calls of one event-loop turn (ADR 029).
   let closed = false;
@@ -141,7 +143,7 @@ export function postgresDialect(options: PostgresOptions): StoreDialect {
       savepoint === undefined
         ? startWriteAlone
         : CompiledQuery.raw(`${startWrite}; ${savepoint.sql}`);
-    return db.connection().execute(async (conn) => {
+    return writes.withConnection(async (conn) => {
       let result: T;
       try {
         await conn.executeQuery(opening);
@@ -329,9 +331,9 @@ export function postgresDialect(options: PostgresOptions): StoreDialect {
       const table = (error as { table?: unknown } | null)?.table;
       return typeof table === 'string' ? table : undefined;
     },
-    destroy: () => {
+    destroy: async () => {
       closed = true;
-      return db.destroy();
+      await Promise.all([writes.destroy(), db.destroy()]);
     },
   };
 }
