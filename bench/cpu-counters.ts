@@ -15,14 +15,44 @@ export interface CpuCounters {
   mainThreadMs: number | undefined;
   /** Every thread of this process. */
   processMs: number;
-  /** Every `postgres` process visible in `/proc`; undefined where none is. */
+  /**
+   * The PostgreSQL server named by `postmaster` (see `readCpuCounters`): its processes alive now,
+   * and those ended since it started; undefined when not asked for or not readable.
+   */
   postgresMs: number | undefined;
 }
 
-/** utime + stime of a `/proc/…/stat` text, in ms (fields 14 and 15, after the command's parens). */
-function statCpuMs(stat: string): number {
+interface ProcStat {
+  ppid: number;
+  /** utime + stime, ms. */
+  ownMs: number;
+  /** cutime + cstime: children ended and waited for, ms. */
+  childrenMs: number;
+}
+
+/** Fields of a `/proc/…/stat` text (after the command's parentheses: state is field 3). */
+function parseStat(stat: string): ProcStat {
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return ((Number(fields[11]) + Number(fields[12])) * 1000) / ticksPerSecond;
+  const ms = (k: number) => (Number(fields[k]) * 1000) / ticksPerSecond;
+  return { ppid: Number(fields[1]), ownMs: ms(11) + ms(12), childrenMs: ms(13) + ms(14) };
+}
+
+function statOf(pid: number | string): ProcStat | undefined {
+  try {
+    return parseStat(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return undefined;
+  }
+}
+
+/** utime + stime of a `/proc/…/stat` text, in ms. */
+function statCpuMs(stat: string): number {
+  return parseStat(stat).ownMs;
+}
+
+/** The parent of process `pid` (a backend's is its server's postmaster); undefined if unreadable. */
+export function parentPid(pid: number): number | undefined {
+  return statOf(pid)?.ppid;
 }
 
 function mainThreadMs(): number | undefined {
@@ -39,42 +69,46 @@ function mainThreadMs(): number | undefined {
   }
 }
 
-function postgresMs(): number | undefined {
+/**
+ * A PostgreSQL server's CPU: the postmaster's own, its children's alive now, and those of its
+ * children that ended (the postmaster waits for each, which adds it to its cutime and cstime),
+ * so a backend that closes in the middle of a timed section takes nothing of its time with it.
+ * Processes of other servers on the host are not counted.
+ */
+function postgresMs(postmaster: number): number | undefined {
+  const server = statOf(postmaster);
+  if (server === undefined) return undefined;
+  let total = server.ownMs + server.childrenMs;
   let entries: string[];
   try {
     entries = readdirSync('/proc');
   } catch {
     return undefined;
   }
-  let total = 0;
-  let seen = false;
   for (const pid of entries) {
     if (!/^\d+$/.test(pid)) continue;
-    try {
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      if (stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')) !== 'postgres') continue;
-      total += statCpuMs(stat);
-      seen = true;
-    } catch {
-      // The process ended between the listing and the read.
-    }
+    const child = statOf(pid);
+    if (child?.ppid === postmaster) total += child.ownMs;
   }
-  return seen ? total : undefined;
+  return total;
 }
 
-export function readCpuCounters(): CpuCounters {
+/** The counters now; `postmaster`: the process id of the PostgreSQL server to count too. */
+export function readCpuCounters(options: { postmaster?: number } = {}): CpuCounters {
   const usage = process.cpuUsage();
   return {
     mainThreadMs: mainThreadMs(),
     processMs: (usage.user + usage.system) / 1000,
-    postgresMs: postgresMs(),
+    postgresMs: options.postmaster === undefined ? undefined : postgresMs(options.postmaster),
   };
 }
 
 /** What the counters moved by between two snapshots. */
 export function cpuSpent(from: CpuCounters, to: CpuCounters): CpuCounters {
+  // A counter that went back (a process of the server replaced by one with a lower count) tells
+  // nothing: undefined, not a negative spend.
   const minus = (a: number | undefined, b: number | undefined) =>
-    a === undefined || b === undefined ? undefined : b - a;
+    a === undefined || b === undefined || b < a ? undefined : b - a;
   return {
     mainThreadMs: minus(from.mainThreadMs, to.mainThreadMs),
     processMs: to.processMs - from.processMs,

@@ -10,6 +10,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import pg from 'pg';
 import {
   type AppDeps,
   attachEvidence,
@@ -23,7 +24,14 @@ import {
 } from '../src/app/index.js';
 import { createStore, watchStatements } from '../src/store/index.js';
 import { depsFor } from './bench-deps.js';
-import { type CpuCounters, cpuSpent, cpuSum, noCpu, readCpuCounters } from './cpu-counters.js';
+import {
+  type CpuCounters,
+  cpuSpent,
+  cpuSum,
+  noCpu,
+  parentPid,
+  readCpuCounters,
+} from './cpu-counters.js';
 import {
   admin,
   ci,
@@ -223,7 +231,7 @@ interface Spent {
  */
 async function concurrentPaths(
   deps: AppDeps,
-  input: { prefix: string; clients: number; perClient: number },
+  input: { prefix: string; clients: number; perClient: number; postmaster?: number | undefined },
 ): Promise<Spent> {
   // The same text registers once; later rounds find it (the digest is the same).
   const registered = await registerPolicy(deps, admin, { text: policy });
@@ -236,7 +244,9 @@ async function concurrentPaths(
       policyDigest: registered.digest,
     });
   }
-  const cpuFrom = readCpuCounters();
+  const counters = () =>
+    readCpuCounters(input.postmaster === undefined ? {} : { postmaster: input.postmaster });
+  const cpuFrom = counters();
   const started = process.hrtime.bigint();
   await Promise.all(
     models.map(async (model) => {
@@ -244,7 +254,7 @@ async function concurrentPaths(
     }),
   );
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-  return { seconds, cpu: cpuSpent(cpuFrom, readCpuCounters()) };
+  return { seconds, cpu: cpuSpent(cpuFrom, counters()) };
 }
 
 const added = (a: Spent, b: Spent): Spent => ({
@@ -260,6 +270,8 @@ async function engineRows(input: {
   options: GovernedOptions;
   /** Whether the database server's CPU counts (PostgreSQL on this host), and the target. */
   cpu: { database: boolean; target: number };
+  /** The PostgreSQL server's postmaster on this host, whose CPU is counted. */
+  postmaster?: number | undefined;
 }): Promise<GovernedRow[]> {
   const { clients, perClient } = input.options;
   const deps = depsFor(input.store, input.dir);
@@ -291,13 +303,24 @@ async function engineRows(input: {
     for (let round = 0; round < rounds; round++) {
       const paths = Math.floor(perClient / rounds) + (round < perClient % rounds ? 1 : 0);
       const prefix = `r${round}`;
+      const { postmaster } = input;
       before = added(
         before,
-        await concurrentPaths(inside, { prefix: `${prefix}-inside`, clients, perClient: paths }),
+        await concurrentPaths(inside, {
+          prefix: `${prefix}-inside`,
+          clients,
+          perClient: paths,
+          postmaster,
+        }),
       );
       after = added(
         after,
-        await concurrentPaths(deps, { prefix: `${prefix}-ahead`, clients, perClient: paths }),
+        await concurrentPaths(deps, {
+          prefix: `${prefix}-ahead`,
+          clients,
+          perClient: paths,
+          postmaster,
+        }),
       );
     }
     const row = (measure: string, spent: Spent): GovernedRow => ({
@@ -315,6 +338,19 @@ async function engineRows(input: {
     ];
   } finally {
     await deps.gateRunner.close();
+  }
+}
+
+/** The postmaster of the PostgreSQL server at `url`, when it runs on this host and is readable. */
+async function postmasterOf(url: string): Promise<number | undefined> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ pid: number }>('select pg_backend_pid() as pid');
+    const backend = rows[0]?.pid;
+    return backend === undefined ? undefined : parentPid(backend);
+  } finally {
+    await client.end();
   }
 }
 
@@ -348,6 +384,7 @@ export async function runGovernedBench(options: GovernedOptions): Promise<Govern
       const rawPg = await rawPostgresCommits(url, 1000);
       const store = await createStore({ engine: 'postgres', url });
       try {
+        const postmaster = await postmasterOf(url);
         return await engineRows({
           engine: 'PostgreSQL 15',
           store,
@@ -355,6 +392,7 @@ export async function runGovernedBench(options: GovernedOptions): Promise<Govern
           raw: rawPg,
           options,
           cpu: { database: true, target: 150 },
+          postmaster,
         });
       } finally {
         await store.close();

@@ -6,9 +6,11 @@
  */
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
+import pg from 'pg';
 import { describe, expect, it } from 'vitest';
-import { cpuSpent, readCpuCounters } from '../../bench/cpu-counters.js';
+import { cpuSpent, parentPid, readCpuCounters } from '../../bench/cpu-counters.js';
 import { governedBound } from '../../bench/governed.js';
+import { pgUrl, postgresForSuite } from '../store/engines.js';
 
 /** Busy on this thread until the process has spent `ms` more of CPU (not of wall time: the
  * suite's other workers share the cores). */
@@ -50,6 +52,32 @@ describe('CPU counters', () => {
     expect(waited.mainThreadMs ?? 0).toBeLessThan(150);
   });
 });
+
+describe.runIf(process.platform === 'linux' && postgresForSuite('PostgreSQL server CPU'))(
+  'PostgreSQL server CPU',
+  () => {
+    it('keeps the time of a backend that ended during the section, and counts no other server', async () => {
+      const probe = new pg.Client({ connectionString: pgUrl });
+      await probe.connect();
+      const { rows } = await probe.query<{ pid: number }>('select pg_backend_pid() as pid');
+      await probe.end();
+      const postmaster = parentPid(rows[0]?.pid ?? -1);
+      if (postmaster === undefined) return; // the server runs elsewhere, or /proc is not ours
+      const from = readCpuCounters({ postmaster });
+      // A backend of its own burns CPU and closes before the section ends.
+      const busy = new pg.Client({ connectionString: pgUrl });
+      await busy.connect();
+      await busy.query('select count(*) from generate_series(1, 4000000)');
+      await busy.end();
+      // The postmaster waits for its ended child: allow it a moment.
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      const spent = cpuSpent(from, readCpuCounters({ postmaster }));
+      expect(spent.postgresMs ?? 0).toBeGreaterThanOrEqual(100);
+      // Without a postmaster named, no server is counted.
+      expect(readCpuCounters().postgresMs).toBeUndefined();
+    });
+  },
+);
 
 describe('the governed bound', () => {
   const cores = availableParallelism();

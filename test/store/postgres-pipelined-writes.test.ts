@@ -6,8 +6,8 @@
  * statements still in flight when a work throws are not committed either.
  */
 import { type Kysely, sql } from 'kysely';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { watchStatements } from '../../src/store/dialects/checked-dialect.js';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { postgresDialect } from '../../src/store/dialects/postgres-dialect.js';
 import type { StoreDialect } from '../../src/store/dialects/store-dialect.js';
 import type { Database } from '../../src/store/schema.js';
@@ -41,10 +41,20 @@ describe.runIf(postgresForSuite(title))(title, () => {
       await sql<{ id: string }>`select id from ${sql.table(t)} order by n`.execute(dialect.db)
     ).rows.map((r) => r.id);
 
-  it('hands statements asked for together to the connection before the first is answered', async () => {
-    const handed: { text: string; at: number }[] = [];
+  it('writes statements asked for together to the socket before the first is answered', async () => {
+    // pg writes a parameterless statement as one Query message when it sends it: at once in
+    // pipeline mode, only after the previous answer otherwise.
+    const written: Record<string, number> = {};
     const answered: Record<string, number> = {};
-    const stop = watchStatements((text) => handed.push({ text, at: performance.now() }));
+    const original = pg.Connection.prototype.query;
+    const send = vi.spyOn(pg.Connection.prototype, 'query').mockImplementation(function (
+      this: pg.Connection,
+      text: string,
+    ) {
+      if (text.includes('as slow')) written.slow = performance.now();
+      if (text.includes('as quick')) written.quick = performance.now();
+      original.call(this, text);
+    });
     try {
       await dialect.writeTransaction(async (db) => {
         await Promise.all([
@@ -57,15 +67,48 @@ describe.runIf(postgresForSuite(title))(title, () => {
         ]);
       });
     } finally {
-      stop();
+      send.mockRestore();
     }
-    const quick = handed.find((h) => h.text.includes('as quick'));
-    expect(quick).toBeDefined();
-    expect(answered.slow).toBeDefined();
-    // Kysely alone would hand the second over only once the first (300 ms) was answered.
-    expect(quick?.at ?? Number.POSITIVE_INFINITY).toBeLessThan(answered.slow ?? 0);
+    expect(written.slow).toBeDefined();
+    // Without pipelining the quick one would be written only once the slow one had run its
+    // 300 ms on the server and been answered (through Kysely alone, only handed to pg then).
+    expect((written.quick ?? Number.POSITIVE_INFINITY) - (written.slow ?? 0)).toBeLessThan(150);
     // The server still runs them in order: the quick one is answered after the slow one.
     expect(answered.quick ?? 0).toBeGreaterThanOrEqual(answered.slow ?? Number.POSITIVE_INFINITY);
+  });
+
+  it('reports the error that aborted the transaction, not the refusal of a statement sent behind it', async () => {
+    const t = await freshTable();
+    await dialect.writeTransaction((db) => insert(db, t, 'taken'));
+    const refusal = (work: (db: Kysely<Database>) => Promise<unknown>) =>
+      dialect.writeTransaction(work).then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+    // A statement started early fails; the one awaited first was sent behind it and refused.
+    const early = await refusal(async (db) => {
+      const duplicate = insert(db, t, 'taken');
+      duplicate.catch(() => undefined);
+      await sql`select 1`.execute(db);
+      await duplicate;
+    });
+    expect(dialect.classifyError(early)).toBe('unique_violation');
+    expect(String(early)).toContain('duplicate key');
+    // Listed first, a statement sent after a later one that failed is refused; the failure is
+    // the one reported.
+    const listed = await refusal(async (db) => {
+      const composite = (async () => {
+        await sql`select 1`.execute(db);
+        await sql`select 2`.execute(db);
+      })();
+      composite.catch(() => undefined);
+      const duplicate = insert(db, t, 'taken');
+      duplicate.catch(() => undefined);
+      await composite;
+      await duplicate;
+    });
+    expect(dialect.classifyError(listed)).toBe('unique_violation');
+    expect(await stored(t)).toEqual(['taken']);
   });
 
   it('fails alone a work whose statement fails amid others sent with it; nothing of it commits', async () => {

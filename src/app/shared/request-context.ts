@@ -127,7 +127,8 @@ async function requestAndModel(
     return { request, model: await loadModel(tx, request.model) };
   }
   if (input.modelOf !== undefined) {
-    // Asked for together (ADR 049); the server still takes the model's lock first.
+    // Asked for together (ADR 049). Either row lock may be taken first: every write transaction
+    // holds the store's write lock before any row's, so no two wait for each other's rows.
     const requestRead = startedEarly(loadOpenRequest(tx, input.requestId));
     const model = await loadModel(tx, input.modelOf, { forUpdate: true });
     const request = await requestRead;

@@ -12,6 +12,7 @@ import {
   type TransitionRequest,
 } from '../../domain/index.js';
 import type { Repositories } from '../shared/ports.js';
+import { startedEarly, together } from '../shared/read-together.js';
 
 export interface MoveResult {
   demoted?: string;
@@ -32,11 +33,22 @@ export async function moveVersion(
   },
 ): Promise<MoveResult> {
   const { model, version, at } = input;
-  const serving = await tx.serving.get(model);
+  // The serving view goes out with the first statement after it (ADR 049); neither reads what
+  // the other writes.
+  const servingRead = startedEarly(tx.serving.get(model));
   if (input.to === 'production') {
-    const previous = (await tx.versions.inState(model, 'production')).find(
-      (v) => v.version !== version,
-    );
+    const [, inProduction] = await together([
+      servingRead,
+      tx.versions.inState(model, 'production'),
+    ]);
+    const previous = inProduction.find((v) => v.version !== version);
+    const next: ServingView = {
+      model,
+      production: { version, since: at },
+      ...(previous ? { rollbackTarget: { version: previous.version } } : {}),
+    };
+    // One after another: the promotion checks that no other version is in production, so the
+    // demotion must have run first, whatever each call awaits before it sends its statement.
     if (previous) {
       await tx.versions.setState({
         model,
@@ -52,21 +64,19 @@ export async function moveVersion(
       ...(input.requestId ? { requestId: input.requestId } : {}),
       since: at,
     });
-    const next: ServingView = {
-      model,
-      production: { version, since: at },
-      ...(previous ? { rollbackTarget: { version: previous.version } } : {}),
-    };
     await tx.serving.set(next);
     return { ...(previous ? { demoted: previous.version } : {}), serving: next };
   }
-  await tx.versions.setState({
-    model,
-    version,
-    state: input.to,
-    ...(input.requestId ? { requestId: input.requestId } : {}),
-    since: at,
-  });
+  const [serving] = await together([
+    servingRead,
+    tx.versions.setState({
+      model,
+      version,
+      state: input.to,
+      ...(input.requestId ? { requestId: input.requestId } : {}),
+      since: at,
+    }),
+  ]);
   if (input.from === 'production' && serving.production?.version === version) {
     const { production: _dropped, ...rest } = serving;
     await tx.serving.set(rest);

@@ -155,14 +155,13 @@ async function requestTarget(
   },
 ) {
   const { input, changeType } = args;
+  // The production baseline beside the version, in one statement, for the gate run; asked for
+  // with the model's lock (ADR 049: a model's name is matched exactly, so a model found is named
+  // as asked), and read once the lock is held.
+  const beside = startedEarly(tx.versions.getBeside(input.model, input.version, 'production'));
   const model = await loadModel(tx, input.model, { forUpdate: args.lock });
   const policy = await loadPolicy(tx, model.policyDigest);
-  // The production baseline beside the version, in one statement, for the gate run.
-  const { version, inState: production } = await tx.versions.getBeside(
-    model.name,
-    input.version,
-    'production',
-  );
+  const { version, inState: production } = await beside;
   if (!version) {
     throw notFound(`Version ${input.model}@${input.version}`, 'Register the version first.');
   }

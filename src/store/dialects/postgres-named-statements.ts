@@ -52,7 +52,16 @@ class NamingClient implements PostgresPoolClient {
    */
   readonly #ran = new Set<string>();
 
-  constructor(readonly client: pg.PoolClient) {}
+  /**
+   * On a pipelined connection (ADR 049): the last error a statement of this session failed with,
+   * other than the refusal of an aborted transaction.
+   */
+  #lastError: unknown;
+
+  constructor(
+    readonly client: pg.PoolClient,
+    private readonly pipelined: boolean,
+  ) {}
 
   query<R>(sql: string, parameters: ReadonlyArray<unknown>): Promise<PostgresQueryResult<R>>;
   query<R>(cursor: PostgresCursor<R>): PostgresCursor<R>;
@@ -62,7 +71,27 @@ class NamingClient implements PostgresPoolClient {
   ): Promise<PostgresQueryResult<R>> | PostgresCursor<R> {
     // pg's overloads do not know Kysely's cursor type; a cursor is passed through untouched.
     if (typeof what !== 'string') return this.client.query(what as never) as PostgresCursor<R>;
-    return this.run<R>(what, parameters);
+    if (!this.pipelined) return this.run<R>(what, parameters);
+    return this.run<R>(what, parameters).catch((error: unknown) => {
+      throw this.#cause(error);
+    });
+  }
+
+  /**
+   * On a pipelined connection a statement sent behind one that fails is refused with 25P02
+   * ("current transaction is aborted"), and its caller may await it before the one that failed:
+   * a read started early, or one of several sent together. The refusal is answered with the
+   * error that aborted the transaction, so what a write reports (and how it is classified: a
+   * conflict to retry, a duplicate) does not depend on the order its statements are awaited in.
+   * That error is the session's last other one: a transaction (or savepoint) rolled back is whole
+   * again, so a later refusal has a later cause.
+   */
+  #cause(error: unknown): unknown {
+    if ((error as { code?: unknown } | null)?.code !== '25P02') {
+      this.#lastError = error;
+      return error;
+    }
+    return this.#lastError ?? error;
   }
 
   private async run<R>(sql: string, parameters: ReadonlyArray<unknown>) {
@@ -95,12 +124,19 @@ class NamingClient implements PostgresPoolClient {
   }
 
   release(destroy?: boolean): void {
+    this.#lastError = undefined;
     this.client.release(destroy === true || this.stale);
   }
 }
 
-/** `pool` as Kysely's driver sees it, its connections naming compiled-once statements. */
-export function namingStatements(pool: pg.Pool): PostgresPool {
+/**
+ * `pool` as Kysely's driver sees it, its connections naming compiled-once statements; `pipelined`
+ * for a pool opened in pg's pipeline mode (ADR 049).
+ */
+export function namingStatements(
+  pool: pg.Pool,
+  options: { pipelined?: boolean } = {},
+): PostgresPool {
   // One wrapper per pooled connection: Kysely keeps its connection objects by client.
   const wrappers = new WeakMap<pg.PoolClient, NamingClient>();
   return {
@@ -108,7 +144,7 @@ export function namingStatements(pool: pg.Pool): PostgresPool {
       const client = await pool.connect();
       let wrapper = wrappers.get(client);
       if (wrapper === undefined || wrapper.stale) {
-        wrapper = new NamingClient(client);
+        wrapper = new NamingClient(client, options.pipelined === true);
         wrappers.set(client, wrapper);
       }
       return wrapper;

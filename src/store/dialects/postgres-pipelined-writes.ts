@@ -43,7 +43,7 @@ export function pipelinedWrites(url: string): PipelinedWrites {
   // fails its own queries and is dropped, and never crashes the process.
   pool.on('error', () => undefined);
   pool.on('connect', (client) => client.on('error', () => undefined));
-  const dialect = checkedDialect(new PostgresDialect({ pool: namingStatements(pool) }));
+  const dialect = checkedDialect(new PostgresDialect({ pool: namingStatements(pool, { pipelined: true }) }));
   const db = new Kysely<Database>({ dialect });
   // Kysely's constructor takes a ready executor only beside a driver; the handles made here
   // never begin, commit or destroy anything through it, so it is never started.
