@@ -77,6 +77,46 @@ describe.runIf(postgresForSuite(title))(title, () => {
     expect(answered.quick ?? 0).toBeGreaterThanOrEqual(answered.slow ?? Number.POSITIVE_INFINITY);
   });
 
+  it("sends a settled work's RELEASE with the next work's first statement", async () => {
+    // Per connection: ReadyForQuery answers seen since the RELEASE was written, as counted when
+    // the next work's first statement is written.
+    let releaseWritten = false;
+    let answersSinceRelease = 0;
+    let seenAtNext: number | undefined;
+    const originalQuery = pg.Connection.prototype.query;
+    const originalEmit = pg.Connection.prototype.emit;
+    const writes = vi.spyOn(pg.Connection.prototype, 'query').mockImplementation(function (
+      this: pg.Connection,
+      text: string,
+    ) {
+      if (text.startsWith('release savepoint grouped_write; savepoint')) {
+        releaseWritten = true;
+        answersSinceRelease = 0;
+      }
+      if (text.includes('as second_work') && releaseWritten) seenAtNext = answersSinceRelease;
+      originalQuery.call(this, text);
+    });
+    const answers = vi.spyOn(pg.Connection.prototype, 'emit').mockImplementation(function (
+      this: pg.Connection,
+      event: string | symbol,
+      ...args: unknown[]
+    ) {
+      if (event === 'readyForQuery' && releaseWritten) answersSinceRelease += 1;
+      return originalEmit.call(this, event, ...args);
+    });
+    try {
+      await Promise.all([
+        dialect.writeTransaction((db) => sql`select 1 as first_work`.execute(db)),
+        dialect.writeTransaction((db) => sql`select 2 as second_work`.execute(db)),
+      ]);
+    } finally {
+      writes.mockRestore();
+      answers.mockRestore();
+    }
+    // Written before the RELEASE was answered: the same round trip.
+    expect(seenAtNext).toBe(0);
+  });
+
   it('reports the error that aborted the transaction, not the refusal of a statement sent behind it', async () => {
     const t = await freshTable();
     await dialect.writeTransaction((db) => insert(db, t, 'taken'));
