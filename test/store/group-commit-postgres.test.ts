@@ -12,6 +12,7 @@ import { postgresDialect } from '../../src/store/dialects/postgres-dialect.js';
 import type { StoreDialect } from '../../src/store/dialects/store-dialect.js';
 import type { Database } from '../../src/store/schema.js';
 import { type FreshPostgres, freshPostgresDatabase, postgresForSuite } from './engines.js';
+import { scratchTables } from './scratch-tables.js';
 
 const title = 'group commit on PostgreSQL';
 
@@ -27,16 +28,7 @@ describe.runIf(postgresForSuite(title))(title, () => {
     await database.drop();
   });
 
-  let table = 0;
-  /** A table of its own per case, so cases never see each other's rows. */
-  async function freshTable(): Promise<string> {
-    table += 1;
-    const name = `gc_${table}`;
-    await sql.raw(`create table ${name} (id text primary key, n serial)`).execute(dialect.db);
-    return name;
-  }
-  const insert = (db: Kysely<Database>, t: string, id: string) =>
-    sql`insert into ${sql.table(t)} (id) values (${id})`.execute(db);
+  const { freshTable, insert, stored } = scratchTables(() => dialect, 'gc');
   /** A write of one row, answering the id of the transaction it ran in. */
   const put = (t: string, id: string) =>
     dialect.writeTransaction(async (db) => {
@@ -44,10 +36,6 @@ describe.runIf(postgresForSuite(title))(title, () => {
       const { rows } = await sql<{ xid: string }>`select txid_current()::text as xid`.execute(db);
       return rows[0]?.xid;
     });
-  const stored = async (t: string) =>
-    (
-      await sql<{ id: string }>`select id from ${sql.table(t)} order by n`.execute(dialect.db)
-    ).rows.map((r) => r.id);
 
   it('commits concurrent writes in one transaction, in the order they were asked for', async () => {
     const t = await freshTable();

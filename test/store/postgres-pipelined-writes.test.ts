@@ -12,6 +12,7 @@ import { postgresDialect } from '../../src/store/dialects/postgres-dialect.js';
 import type { StoreDialect } from '../../src/store/dialects/store-dialect.js';
 import type { Database } from '../../src/store/schema.js';
 import { type FreshPostgres, freshPostgresDatabase, postgresForSuite } from './engines.js';
+import { scratchTables } from './scratch-tables.js';
 
 const title = 'pipelined write transactions on PostgreSQL';
 
@@ -27,19 +28,7 @@ describe.runIf(postgresForSuite(title))(title, () => {
     await database.drop();
   });
 
-  let table = 0;
-  async function freshTable(): Promise<string> {
-    table += 1;
-    const name = `pw_${table}`;
-    await sql.raw(`create table ${name} (id text primary key, n serial)`).execute(dialect.db);
-    return name;
-  }
-  const insert = (db: Kysely<Database>, t: string, id: string) =>
-    sql`insert into ${sql.table(t)} (id) values (${id})`.execute(db);
-  const stored = async (t: string) =>
-    (
-      await sql<{ id: string }>`select id from ${sql.table(t)} order by n`.execute(dialect.db)
-    ).rows.map((r) => r.id);
+  const { freshTable, insert, stored } = scratchTables(() => dialect, 'pw');
 
   it('writes statements asked for together to the socket before the first is answered', async () => {
     // pg writes a parameterless statement as one Query message when it sends it: at once in
@@ -75,46 +64,6 @@ describe.runIf(postgresForSuite(title))(title, () => {
     expect((written.quick ?? Number.POSITIVE_INFINITY) - (written.slow ?? 0)).toBeLessThan(150);
     // The server still runs them in order: the quick one is answered after the slow one.
     expect(answered.quick ?? 0).toBeGreaterThanOrEqual(answered.slow ?? Number.POSITIVE_INFINITY);
-  });
-
-  it("sends a settled work's RELEASE with the next work's first statement", async () => {
-    // Per connection: ReadyForQuery answers seen since the RELEASE was written, as counted when
-    // the next work's first statement is written.
-    let releaseWritten = false;
-    let answersSinceRelease = 0;
-    let seenAtNext: number | undefined;
-    const originalQuery = pg.Connection.prototype.query;
-    const originalEmit = pg.Connection.prototype.emit;
-    const writes = vi.spyOn(pg.Connection.prototype, 'query').mockImplementation(function (
-      this: pg.Connection,
-      text: string,
-    ) {
-      if (text.startsWith('release savepoint grouped_write; savepoint')) {
-        releaseWritten = true;
-        answersSinceRelease = 0;
-      }
-      if (text.includes('as second_work') && releaseWritten) seenAtNext = answersSinceRelease;
-      originalQuery.call(this, text);
-    });
-    const answers = vi.spyOn(pg.Connection.prototype, 'emit').mockImplementation(function (
-      this: pg.Connection,
-      event: string | symbol,
-      ...args: unknown[]
-    ) {
-      if (event === 'readyForQuery' && releaseWritten) answersSinceRelease += 1;
-      return originalEmit.call(this, event, ...args);
-    });
-    try {
-      await Promise.all([
-        dialect.writeTransaction((db) => sql`select 1 as first_work`.execute(db)),
-        dialect.writeTransaction((db) => sql`select 2 as second_work`.execute(db)),
-      ]);
-    } finally {
-      writes.mockRestore();
-      answers.mockRestore();
-    }
-    // Written before the RELEASE was answered: the same round trip.
-    expect(seenAtNext).toBe(0);
   });
 
   it('reports the error that aborted the transaction, not the refusal of a statement sent behind it', async () => {

@@ -55,14 +55,7 @@ interface Waiting {
   timer: NodeJS.Timeout | undefined;
 }
 
-type Outcome =
-  | {
-      ok: true;
-      value: unknown;
-      /** The work's RELEASE (and the next SAVEPOINT), sent and not yet answered (ADR 049). */
-      released?: Promise<unknown>;
-    }
-  | { ok: false; error: unknown };
+type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
 
 /** Where a work's savepoint stands between its neighbours' (see `inSavepoint`). */
 interface SavepointPlace {
@@ -196,15 +189,6 @@ export interface GroupCommitOptions {
   joinsStatements?: boolean;
   /** How long a write may wait for its batch before it fails (`WriteWaitExceeded`); 30 s by default. */
   waitLimitMs?: number;
-  /**
-   * With `joinsStatements`: whether the connection under `trx` has every statement answered and
-   * its transaction in good standing, so that a RELEASE sent now cannot be refused. A work that
-   * ends so has its RELEASE and the next SAVEPOINT sent without waiting for their answer: the next
-   * work's first statements go out behind them, in the same round trip on a pipelined connection
-   * (ADR 049). Their answer is awaited before the batch commits; a failure (the connection lost)
-   * fails the batch.
-   */
-  releasesAhead?: (trx: Kysely<Database>) => boolean;
 }
 
 /** Far past what an HTTP caller waits for, far under a hang. */
@@ -217,7 +201,6 @@ export function groupCommitting(
 ): TransactionRunner {
   const batchLimit = options.batchLimit ?? maxBatch;
   const joins = options.joinsStatements === true;
-  const releasesAhead = joins ? options.releasesAhead : undefined;
   const waitLimitMs = options.waitLimitMs ?? defaultWaitLimitMs;
   const queue: Waiting[] = [];
   let scheduled = false;
@@ -256,16 +239,12 @@ export function groupCommitting(
         async (trx) => {
           // Joined, the runner opened the first work's savepoint with the transaction.
           let begun = joins;
-          const released: Promise<unknown>[] = [];
           for (const [k, waiting] of batch.entries()) {
             const place: SavepointPlace = { begun, chained: joins && k + 1 < batch.length };
-            const outcome = await inSavepoint(trx, waiting.work, place, releasesAhead);
+            const outcome = await inSavepoint(trx, waiting.work, place);
             outcomes.push(outcome);
-            if (outcome.ok && outcome.released !== undefined) released.push(outcome.released);
             begun = place.chained;
           }
-          // Every RELEASE sent ahead answered before the COMMIT; one refused fails the batch.
-          for (const release of released) await release;
         },
         joins ? begin : undefined,
       );
@@ -326,7 +305,6 @@ async function inSavepoint(
   trx: Kysely<Database>,
   work: Work<unknown>,
   place: SavepointPlace,
-  releasesAhead?: (trx: Kysely<Database>) => boolean,
 ): Promise<Outcome> {
   if (!place.begun) await trx.executeQuery(begin);
   let value: unknown;
@@ -341,11 +319,6 @@ async function inSavepoint(
     }
     if (!place.chained) await trx.executeQuery(release);
     return { ok: false, error };
-  }
-  if (place.chained && releasesAhead?.(trx) === true) {
-    const released = trx.executeQuery(releaseAndBegin);
-    released.catch(() => undefined);
-    return { ok: true, value, released };
   }
   try {
     await trx.executeQuery(place.chained ? releaseAndBegin : release);

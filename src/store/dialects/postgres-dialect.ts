@@ -171,7 +171,6 @@ export function postgresDialect(options: PostgresOptions): StoreDialect {
     writeTransaction: groupCommitting(writeTransaction, {
       batchLimit: maxBatchPostgres,
       joinsStatements: true,
-      releasesAhead: (trx) => writes.settledInTransaction(trx),
       ...(options.writeWaitLimitMs === undefined ? {} : { waitLimitMs: options.writeWaitLimitMs }),
     }),
     readTransaction: (work) =>

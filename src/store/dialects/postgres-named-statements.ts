@@ -8,7 +8,7 @@
  * Only texts `preparedQuery` compiled are named: a fixed, small set, so each connection holds a
  * bounded number of statements. Any other text runs unnamed, as before.
  */
-import type { PostgresCursor, PostgresPoolClient, PostgresQueryResult } from 'kysely';
+import type { PostgresCursor, PostgresPool, PostgresPoolClient, PostgresQueryResult } from 'kysely';
 import type pg from 'pg';
 import { preparedStatementName } from '../prepared-query.js';
 
@@ -72,28 +72,9 @@ class NamingClient implements PostgresPoolClient {
     // pg's overloads do not know Kysely's cursor type; a cursor is passed through untouched.
     if (typeof what !== 'string') return this.client.query(what as never) as PostgresCursor<R>;
     if (!this.pipelined) return this.run<R>(what, parameters);
-    this.#inFlight += 1;
-    return this.run<R>(what, parameters).then(
-      (result) => {
-        this.#inFlight -= 1;
-        return result;
-      },
-      (error: unknown) => {
-        this.#inFlight -= 1;
-        throw this.#cause(error);
-      },
-    );
-  }
-
-  /** Statements sent through this wrapper and not yet answered (pipelined sessions only). */
-  #inFlight = 0;
-
-  /**
-   * Every statement answered, and the session inside a transaction in good standing: a RELEASE
-   * sent now cannot be refused (ADR 049). Only told on a pipelined session.
-   */
-  get settledInTransaction(): boolean {
-    return this.pipelined && this.#inFlight === 0 && this.client.getTransactionStatus() === 'T';
+    return this.run<R>(what, parameters).catch((error: unknown) => {
+      throw this.#cause(error);
+    });
   }
 
   /**
@@ -148,22 +129,14 @@ class NamingClient implements PostgresPoolClient {
   }
 }
 
-/** What a session lent by `namingStatements` tells of itself. */
-export interface NamingSession extends PostgresPoolClient {
-  readonly settledInTransaction: boolean;
-}
-
-/** A pool whose sessions tell that. */
-export interface NamingPool {
-  connect(): Promise<NamingSession>;
-  end(): Promise<void>;
-}
-
 /**
  * `pool` as Kysely's driver sees it, its connections naming compiled-once statements; `pipelined`
  * for a pool opened in pg's pipeline mode (ADR 049).
  */
-export function namingStatements(pool: pg.Pool, options: { pipelined?: boolean } = {}): NamingPool {
+export function namingStatements(
+  pool: pg.Pool,
+  options: { pipelined?: boolean } = {},
+): PostgresPool {
   // One wrapper per pooled connection: Kysely keeps its connection objects by client.
   const wrappers = new WeakMap<pg.PoolClient, NamingClient>();
   return {

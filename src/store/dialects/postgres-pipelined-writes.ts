@@ -23,7 +23,7 @@ import {
 import pg from 'pg';
 import type { Database } from '../schema.js';
 import { checkedDialect } from './checked-dialect.js';
-import { type NamingSession, namingStatements } from './postgres-named-statements.js';
+import { namingStatements } from './postgres-named-statements.js';
 
 /** Connections for write transactions: one runs at a time per process, one more is spare. */
 const writeConnections = 2;
@@ -34,16 +34,8 @@ export interface PipelinedWrites {
    * statements asked for together go out together.
    */
   withConnection<T>(work: (conn: Kysely<Database>) => Promise<T>): Promise<T>;
-  /**
-   * Whether the session under a handle `withConnection` gave has every statement answered and
-   * its transaction in good standing (group commit's `releasesAhead`).
-   */
-  settledInTransaction(handle: Kysely<Database>): boolean;
   destroy(): Promise<void>;
 }
-
-/** The session under each handle `withConnection` gave. */
-const sessionOfHandle = new WeakMap<Kysely<Database>, NamingSession>();
 
 export function pipelinedWrites(url: string): PipelinedWrites {
   const pool = new pg.Pool({ connectionString: url, max: writeConnections, pipeline: true });
@@ -51,57 +43,24 @@ export function pipelinedWrites(url: string): PipelinedWrites {
   // fails its own queries and is dropped, and never crashes the process.
   pool.on('error', () => undefined);
   pool.on('connect', (client) => client.on('error', () => undefined));
-  const naming = namingStatements(pool, { pipelined: true });
-  // The session lent last. Acquisitions take turns (`acquiring`), so the session lent when a
-  // connection reaches `withConnection`'s callback is that connection's.
-  let lent: NamingSession | undefined;
-  let acquiring: Promise<void> = Promise.resolve();
   const dialect = checkedDialect(
-    new PostgresDialect({
-      pool: {
-        connect: async () => {
-          const session = await naming.connect();
-          lent = session;
-          return session;
-        },
-        end: () => naming.end(),
-      },
-    }),
+    new PostgresDialect({ pool: namingStatements(pool, { pipelined: true }) }),
   );
   const db = new Kysely<Database>({ dialect });
   // Kysely's constructor takes a ready executor only beside a driver; the handles made here
   // never begin, commit or destroy anything through it, so it is never started.
   const driver: Driver = dialect.createDriver();
 
-  function handleOn(connection: DatabaseConnection, session: NamingSession | undefined) {
+  function handleOn(connection: DatabaseConnection): Kysely<Database> {
     const executor: QueryExecutor = db.getExecutor().withConnectionProvider({
       provideConnection: (consume) => consume(connection),
     });
-    const handle = new Kysely<Database>({ config: { dialect }, dialect, driver, executor });
-    if (session !== undefined) sessionOfHandle.set(handle, session);
-    return handle;
+    return new Kysely<Database>({ config: { dialect }, dialect, driver, executor });
   }
 
   return {
-    async withConnection(work) {
-      const turn = acquiring;
-      let handOver: () => void = () => undefined;
-      acquiring = new Promise<void>((resolve) => {
-        handOver = resolve;
-      });
-      await turn;
-      try {
-        return await db.getExecutor().provideConnection((connection) => {
-          const session = lent;
-          handOver();
-          return work(handleOn(connection, session));
-        });
-      } finally {
-        // Also when the connection could not be had.
-        handOver();
-      }
-    },
-    settledInTransaction: (handle) => sessionOfHandle.get(handle)?.settledInTransaction === true,
+    withConnection: (work) =>
+      db.getExecutor().provideConnection((connection) => work(handleOn(connection))),
     destroy: () => db.destroy(),
   };
 }

@@ -1,0 +1,27 @@
+/**
+ * Tables of their own for the cases of a suite on a store dialect: an id per row, read back in
+ * the order the rows were inserted, so a case sees what it committed and nothing of another's.
+ */
+import { type Kysely, sql } from 'kysely';
+import type { StoreDialect } from '../../src/store/dialects/store-dialect.js';
+import type { Database } from '../../src/store/schema.js';
+
+export function scratchTables(dialect: () => StoreDialect, prefix: string) {
+  let table = 0;
+  return {
+    /** A new, empty table (PostgreSQL: `n serial` keeps the insertion order). */
+    async freshTable(): Promise<string> {
+      table += 1;
+      const name = `${prefix}_${table}`;
+      await sql.raw(`create table ${name} (id text primary key, n serial)`).execute(dialect().db);
+      return name;
+    },
+    insert: (db: Kysely<Database>, t: string, id: string) =>
+      sql`insert into ${sql.table(t)} (id) values (${id})`.execute(db),
+    /** The ids committed, in insertion order. */
+    stored: async (t: string) =>
+      (
+        await sql<{ id: string }>`select id from ${sql.table(t)} order by n`.execute(dialect().db)
+      ).rows.map((r) => r.id),
+  };
+}
