@@ -12,7 +12,7 @@ import {
   type TransitionRequest,
 } from '../../domain/index.js';
 import type { Repositories } from '../shared/ports.js';
-import { startedEarly, together } from '../shared/read-together.js';
+import { together } from '../shared/read-together.js';
 
 export interface MoveResult {
   demoted?: string;
@@ -33,15 +33,11 @@ export async function moveVersion(
   },
 ): Promise<MoveResult> {
   const { model, version, at } = input;
-  // The serving view goes out with the first statement after it (ADR 049); neither reads what
-  // the other writes.
-  const servingRead = startedEarly(tx.serving.get(model));
   if (input.to === 'production') {
-    const [, inProduction] = await together([
-      servingRead,
-      tx.versions.inState(model, 'production'),
-    ]);
-    const previous = inProduction.find((v) => v.version !== version);
+    // A promotion replaces the serving view whole: the view as it stands is not read.
+    const previous = (await tx.versions.inState(model, 'production')).find(
+      (v) => v.version !== version,
+    );
     const next: ServingView = {
       model,
       production: { version, since: at },
@@ -67,8 +63,10 @@ export async function moveVersion(
     await tx.serving.set(next);
     return { ...(previous ? { demoted: previous.version } : {}), serving: next };
   }
+  // The serving view and the version's new state, sent together (ADR 049): neither reads what
+  // the other writes.
   const [serving] = await together([
-    servingRead,
+    tx.serving.get(model),
     tx.versions.setState({
       model,
       version,

@@ -64,12 +64,10 @@ export async function requestTransition(
       const { model, policy, version, check, bypass } = target;
       // The open-request check and the gate run's reads go out together (ADR 049); the check's
       // refusal still comes first.
-      const noOpenRequest = startedEarly(
+      const [, run] = await together([
         assertNoOpenRequest(tx, { model: model.name, version: version.version }),
-      );
-      const gateRun = startedEarly(runGates(deps, tx, target.gateRun, ahead));
-      await noOpenRequest;
-      const run = await gateRun;
+        runGates(deps, tx, target.gateRun, ahead),
+      ]);
       const time = deps.clock.now().toISOString();
       const id = deps.ids.next();
       // The row is written once, already naming the decision recorded below in the same
