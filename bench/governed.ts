@@ -10,6 +10,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
 import pg from 'pg';
 import {
   type AppDeps,
@@ -21,6 +22,7 @@ import {
   registerVersion,
   requestTransition,
   type Store,
+  type WritePathStats,
 } from '../src/app/index.js';
 import { createStore, watchStatements } from '../src/store/index.js';
 import { depsFor } from './bench-deps.js';
@@ -70,6 +72,12 @@ export interface GovernedRow extends RegistryRow {
   boundBy?: string;
   /** The issue's target for this engine (issue 12 item 3). */
   targetPerSecond?: number;
+  /** Share of the wall time the main thread's event loop was busy (`eventLoopUtilization`). */
+  eventLoopBusy?: number;
+  /** Share of the wall time a write transaction was running (`Store.writeStats`, ADR 050). */
+  writePathBusy?: number;
+  /** Writes per database transaction: group commit's mean batch. */
+  writesPerTransaction?: number;
 }
 
 export function governedBound(
@@ -108,13 +116,14 @@ export function governedBound(
 export function governedTable(rows: readonly GovernedRow[]): string {
   const ms = (v: number | undefined) => (v === undefined ? '' : v.toFixed(2));
   const lines = [
-    '| engine | measure | count | seconds | paths/s | raw durable commits/s | main thread CPU ms/path | process CPU ms/path | database server CPU ms/path | CPU bound paths/s (by) | share of bound | target paths/s |',
-    '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    '| engine | measure | count | seconds | paths/s | raw durable commits/s | main thread CPU ms/path | process CPU ms/path | database server CPU ms/path | CPU bound paths/s (by) | share of bound | event loop busy | write path busy | writes per transaction | target paths/s |',
+    '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
   ];
+  const share = (v: number | undefined) => (v === undefined ? '' : `${(100 * v).toFixed(0)}%`);
   for (const r of rows) {
     const bound = r.cpuBoundPerSecond;
     lines.push(
-      `| ${r.engine} | ${r.measure} | ${r.count.toLocaleString('en-US')} | ${r.seconds.toFixed(2)} | ${r.perSecond.toFixed(1)} | ${r.rawCommitsPerSecond?.toFixed(0) ?? ''} | ${ms(r.mainThreadMsPerPath)} | ${ms(r.processCpuMsPerPath)} | ${ms(r.databaseCpuMsPerPath)} | ${bound === undefined ? '' : `${bound.toFixed(0)} (${r.boundBy})`} | ${bound === undefined ? '' : `${((100 * r.perSecond) / bound).toFixed(0)}%`} | ${r.targetPerSecond ?? ''} |`,
+      `| ${r.engine} | ${r.measure} | ${r.count.toLocaleString('en-US')} | ${r.seconds.toFixed(2)} | ${r.perSecond.toFixed(1)} | ${r.rawCommitsPerSecond?.toFixed(0) ?? ''} | ${ms(r.mainThreadMsPerPath)} | ${ms(r.processCpuMsPerPath)} | ${ms(r.databaseCpuMsPerPath)} | ${bound === undefined ? '' : `${bound.toFixed(0)} (${r.boundBy})`} | ${bound === undefined ? '' : `${((100 * r.perSecond) / bound).toFixed(0)}%`} | ${share(r.eventLoopBusy)} | ${share(r.writePathBusy)} | ${r.writesPerTransaction?.toFixed(1) ?? ''} | ${r.targetPerSecond ?? ''} |`,
     );
   }
   return lines.join('\n');
@@ -219,10 +228,36 @@ async function statementsPerStep(deps: AppDeps, engine: string): Promise<void> {
   process.stderr.write(`${lines.join('\n')}\n`);
 }
 
-/** A timed section: its wall seconds and the CPU it took (see cpu-counters.ts). */
+/**
+ * A timed section: its wall seconds, the CPU it took (see cpu-counters.ts), the event loop's busy
+ * milliseconds, and what the store's write path did (ADR 050).
+ */
 interface Spent {
   seconds: number;
   cpu: CpuCounters;
+  eventLoopActiveMs: number;
+  writes: WritePathStats;
+}
+
+const noWrites: WritePathStats = {
+  committed: 0,
+  failed: 0,
+  waitExceeded: 0,
+  transactions: 0,
+  busySeconds: 0,
+  waitSeconds: 0,
+};
+
+/** `a` and `b` field by field: `sign` -1 for the change from `b` to `a`, 1 for their sum. */
+function combinedWrites(a: WritePathStats, b: WritePathStats, sign: 1 | -1): WritePathStats {
+  return {
+    committed: a.committed + sign * b.committed,
+    failed: a.failed + sign * b.failed,
+    waitExceeded: a.waitExceeded + sign * b.waitExceeded,
+    transactions: a.transactions + sign * b.transactions,
+    busySeconds: a.busySeconds + sign * b.busySeconds,
+    waitSeconds: a.waitSeconds + sign * b.waitSeconds,
+  };
 }
 
 /**
@@ -246,7 +281,10 @@ async function concurrentPaths(
   }
   const counters = () =>
     readCpuCounters(input.postmaster === undefined ? {} : { postmaster: input.postmaster });
+  const writeStats = () => deps.store.writeStats?.() ?? noWrites;
   const cpuFrom = counters();
+  const loopFrom = performance.eventLoopUtilization();
+  const writesFrom = writeStats();
   const started = process.hrtime.bigint();
   await Promise.all(
     models.map(async (model) => {
@@ -254,12 +292,19 @@ async function concurrentPaths(
     }),
   );
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-  return { seconds, cpu: cpuSpent(cpuFrom, counters()) };
+  return {
+    seconds,
+    cpu: cpuSpent(cpuFrom, counters()),
+    eventLoopActiveMs: performance.eventLoopUtilization(loopFrom).active,
+    writes: combinedWrites(writeStats(), writesFrom, -1),
+  };
 }
 
 const added = (a: Spent, b: Spent): Spent => ({
   seconds: a.seconds + b.seconds,
   cpu: cpuSum(a.cpu, b.cpu),
+  eventLoopActiveMs: a.eventLoopActiveMs + b.eventLoopActiveMs,
+  writes: combinedWrites(a.writes, b.writes, 1),
 });
 
 async function engineRows(input: {
@@ -298,8 +343,9 @@ async function engineRows(input: {
     );
     // Alternating rounds, new models each, so that load on the shared machine weighs on both alike.
     const rounds = Math.min(5, perClient);
-    let before: Spent = { seconds: 0, cpu: noCpu };
-    let after: Spent = { seconds: 0, cpu: noCpu };
+    const nothing: Spent = { seconds: 0, cpu: noCpu, eventLoopActiveMs: 0, writes: noWrites };
+    let before = nothing;
+    let after = nothing;
     for (let round = 0; round < rounds; round++) {
       const paths = Math.floor(perClient / rounds) + (round < perClient % rounds ? 1 : 0);
       const prefix = `r${round}`;
@@ -331,6 +377,14 @@ async function engineRows(input: {
       perSecond: count / spent.seconds,
       rawCommitsPerSecond: input.raw,
       ...governedBound(spent.cpu, count, input.cpu),
+      eventLoopBusy: spent.eventLoopActiveMs / 1000 / spent.seconds,
+      writePathBusy: spent.writes.busySeconds / spent.seconds,
+      ...(spent.writes.transactions === 0
+        ? {}
+        : {
+            writesPerTransaction:
+              (spent.writes.committed + spent.writes.failed) / spent.writes.transactions,
+          }),
     });
     return [
       row(`governed path, ${clients} clients, gates inside the write transaction`, before),

@@ -159,6 +159,9 @@ export async function startServer(
       bindClaimingUseCases({ ...deps, store: idempotency.claiming(deps.store, scope) }),
     gateRuns: () => registry.deps.gateRunner.stats(),
     jobs: jobStats.read,
+    ...(registry.deps.store.writeStats === undefined
+      ? {}
+      : { writes: registry.deps.store.writeStats.bind(registry.deps.store) }),
     ...webRootOption(),
   });
   const logCheck = stateCheckLog(app);

@@ -11,6 +11,7 @@ import {
   type IdempotencyStore,
   inProcessIdempotency,
   type UseCases,
+  type WritePathStats,
 } from '../app/index.js';
 import type { IdentityDirectory, OidcVerifier } from '../auth/index.js';
 import { auditRoutes } from './audit-routes.js';
@@ -74,6 +75,8 @@ export interface HttpDeps {
   gateRuns?: () => GateRunStats;
   /** The job runner's counts, for `/metrics` (`compose.ts`). */
   jobs?: () => JobRunnerStats;
+  /** The store's write path, for `/metrics` (`compose.ts` passes the store's `writeStats`). */
+  writes?: () => WritePathStats;
   /** The built web app (dist/web) to serve at `/`; absent = the API only. */
   webRoot?: string;
   /**
@@ -224,7 +227,11 @@ export function buildServer(deps: HttpDeps): FastifyInstance {
     keyedUseCases: deps.keyedUseCases,
   });
 
-  const metrics = registerMetrics(app, deps.gateRuns, deps.jobs);
+  const metrics = registerMetrics(app, {
+    gateRuns: deps.gateRuns,
+    jobs: deps.jobs,
+    writes: deps.writes,
+  });
 
   // Routes go in a plugin registered after swagger, so its onRoute hook sees every one of them.
   app.register(async (api) => {

@@ -5,9 +5,10 @@
  * overdue post-incident reviews). Each server has its own registry, so several servers in one
  * process (tests) do not share counters.
  */
+import { performance } from 'node:perf_hooks';
 import type { FastifyInstance } from 'fastify';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
-import type { GateRunStats, RegistryMetrics } from '../app/index.js';
+import type { GateRunStats, RegistryMetrics, WritePathStats } from '../app/index.js';
 
 /** The latest check of the database against the audit log (`audit verify --state`). */
 export interface StateCheckStatus {
@@ -33,11 +34,15 @@ export interface HttpMetrics {
   render(snapshot: RegistryMetrics, now: Date, stateCheck?: StateCheckStatus): Promise<string>;
 }
 
-export function registerMetrics(
-  app: FastifyInstance,
-  gateRuns?: () => GateRunStats,
-  jobs?: () => JobRunnerStats,
-): HttpMetrics {
+/** What the server reads at scrape time besides the registry snapshot (`compose.ts` wires them). */
+export interface MetricSources {
+  gateRuns?: (() => GateRunStats) | undefined;
+  jobs?: (() => JobRunnerStats) | undefined;
+  writes?: (() => WritePathStats) | undefined;
+}
+
+export function registerMetrics(app: FastifyInstance, sources: MetricSources = {}): HttpMetrics {
+  const { gateRuns, jobs, writes } = sources;
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'clearance_' });
   const requests = new Counter({
@@ -96,6 +101,8 @@ export function registerMetrics(
   };
   if (gateRuns) registerGateRunMetrics(registry, gateRuns);
   if (jobs) registerJobMetrics(registry, jobs);
+  if (writes) registerWritePathMetrics(registry, writes);
+  registerEventLoopMetrics(registry);
   return {
     registry,
     async render(snapshot, now, stateCheck) {
@@ -218,6 +225,68 @@ function registerJobMetrics(registry: Registry, stats: () => JobRunnerStats): vo
     registers: [registry],
     collect() {
       this.set(stats().lastStartLagSeconds);
+    },
+  });
+}
+
+/**
+ * The write path (group commit, ADR 050): writes by outcome, the transactions they ran in (their
+ * ratio is the batch size), the time a write transaction was running (a rate near 1: saturated,
+ * writes queue) and the time writes waited for theirs.
+ */
+function registerWritePathMetrics(registry: Registry, stats: () => WritePathStats): void {
+  new Counter({
+    name: 'clearance_store_writes_total',
+    help: 'Write transactions asked of the store by this server since it started, by outcome: committed, failed (their own error or their batch’s), wait_exceeded (waited past the limit, not run).',
+    labelNames: ['outcome'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      const now = stats();
+      this.inc({ outcome: 'committed' }, now.committed);
+      this.inc({ outcome: 'failed' }, now.failed);
+      this.inc({ outcome: 'wait_exceeded' }, now.waitExceeded);
+    },
+  });
+  const counter = (name: string, help: string, read: (s: WritePathStats) => number) =>
+    new Counter({
+      name,
+      help,
+      registers: [registry],
+      collect() {
+        this.reset();
+        this.inc(read(stats()));
+      },
+    });
+  counter(
+    'clearance_store_write_transactions_total',
+    'Database transactions the writes ran in (group commit): writes per transaction is the batch size.',
+    (s) => s.transactions,
+  );
+  counter(
+    'clearance_store_write_busy_seconds_total',
+    'Seconds a write transaction of this server was running (one at a time): a rate near 1 means the write path is saturated and writes queue.',
+    (s) => s.busySeconds,
+  );
+  counter(
+    'clearance_store_write_wait_seconds_total',
+    'Seconds writes waited for their transaction to start, summed over writes: divided by the writes, the mean wait.',
+    (s) => s.waitSeconds,
+  );
+}
+
+/**
+ * The main thread's busy time (`performance.eventLoopUtilization`): a rate near 1 means the event
+ * loop, which runs every request and, on SQLite, every statement, is saturated.
+ */
+function registerEventLoopMetrics(registry: Registry): void {
+  new Counter({
+    name: 'clearance_event_loop_active_seconds_total',
+    help: 'Seconds the main thread’s event loop was busy since the server started: a rate near 1 means the process is bound by its main thread.',
+    registers: [registry],
+    collect() {
+      this.reset();
+      this.inc(performance.eventLoopUtilization().active / 1000);
     },
   });
 }

@@ -130,6 +130,7 @@ export function storeOn(dialect: StoreDialect): Store {
         ),
       ),
     dataVersion: () => dialect.dataVersion(),
+    writeStats: () => dialect.writeStats(),
     ...(dialect.dataVersionWithEpoch === undefined
       ? {}
       : { dataVersionWithEpoch: dialect.dataVersionWithEpoch }),

@@ -147,6 +147,29 @@ export type GateRunEnd =
   | 'worker_not_started'
   | 'cancelled';
 
+/**
+ * What this process's write path has done since the store opened, for `/metrics` (ADR 050): how
+ * many writes it ran and in how many database transactions (group commit, ADRs 012 and 017), how
+ * long a write transaction was running, and how long writes waited for theirs. All counters.
+ */
+export interface WritePathStats {
+  /** Writes that committed. */
+  committed: number;
+  /** Writes that failed: their own error, or their batch's transaction failed. */
+  failed: number;
+  /** Writes that waited past the limit for a transaction and were not run (`WriteWaitExceeded`). */
+  waitExceeded: number;
+  /** Database transactions the writes ran in: `committed + failed` over this is the batch size. */
+  transactions: number;
+  /**
+   * Seconds during which a write transaction of this process was running (one runs at a time):
+   * its rate near 1 means the write path is saturated, and writes queue.
+   */
+  busySeconds: number;
+  /** Seconds the writes waited, summed, from being asked for to their transaction starting. */
+  waitSeconds: number;
+}
+
 /** What the server's gate workers are doing, for `/metrics`. */
 export interface GateRunStats {
   workers: number;
@@ -672,6 +695,8 @@ export interface Store {
    * is itself a statement (PostgreSQL), absent where it costs none (ADR 029).
    */
   dataVersionWithEpoch?(): Promise<{ version: number; epoch: number } | undefined>;
+  /** What this process's write path has done since the store opened (`/metrics`); absent on fakes. */
+  writeStats?(): WritePathStats;
   /**
    * Calls `listener` soon after a transaction that made a job due now commits (an event appended,
    * a delivery planned or sent again, a job released), so a job runner need not wait for its

@@ -37,6 +37,7 @@ import {
   type RootOperationNode,
   type UnknownRow,
 } from 'kysely';
+import type { WritePathStats } from '../../app/shared/ports.js';
 import type { Database } from '../schema.js';
 
 type Work<T> = (trx: Kysely<Database>) => Promise<T>;
@@ -47,12 +48,17 @@ type Work<T> = (trx: Kysely<Database>) => Promise<T>;
  */
 export type TransactionRunner = <T>(body: Work<T>, savepoint?: CompiledQuery) => Promise<T>;
 
+/** A group-committing runner, and what it has done since it was made (`/metrics`, ADR 050). */
+export type GroupCommitRunner = TransactionRunner & { stats(): WritePathStats };
+
 interface Waiting {
   work: Work<unknown>;
   resolve(value: unknown): void;
   reject(error: unknown): void;
   /** Fails the write once it has waited `waitLimitMs`; cleared when its batch takes it. */
   timer: NodeJS.Timeout | undefined;
+  /** When it was asked for (`performance.now()`), for the wait it is counted. */
+  askedAt: number;
 }
 
 type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
@@ -198,12 +204,21 @@ const defaultWaitLimitMs = 30_000;
 export function groupCommitting(
   transaction: TransactionRunner,
   options: GroupCommitOptions = {},
-): TransactionRunner {
+): GroupCommitRunner {
   const batchLimit = options.batchLimit ?? maxBatch;
   const joins = options.joinsStatements === true;
   const waitLimitMs = options.waitLimitMs ?? defaultWaitLimitMs;
   const queue: Waiting[] = [];
   let scheduled = false;
+  // Milliseconds here; seconds when read. One batch runs at a time, so busy time is a plain sum.
+  const counted = {
+    committed: 0,
+    failed: 0,
+    waitExceeded: 0,
+    transactions: 0,
+    busyMs: 0,
+    waitMs: 0,
+  };
 
   function schedule(): void {
     if (scheduled) return;
@@ -212,13 +227,19 @@ export function groupCommitting(
     // poll phase) and join this batch instead of the next.
     setImmediate(() => {
       const batch = queue.splice(0, batchLimit);
-      for (const waiting of batch) clearTimeout(waiting.timer);
+      const startedAt = performance.now();
+      for (const waiting of batch) {
+        clearTimeout(waiting.timer);
+        counted.waitMs += startedAt - waiting.askedAt;
+      }
       // Every write asked for meanwhile already failed its wait: no transaction for nothing.
       if (batch.length === 0) {
         scheduled = false;
         return;
       }
+      counted.transactions += 1;
       void runBatch(batch).finally(() => {
+        counted.busyMs += performance.now() - startedAt;
         scheduled = false;
         if (queue.length > 0) schedule();
       });
@@ -229,7 +250,16 @@ export function groupCommitting(
     const [only] = batch;
     if (batch.length === 1 && only !== undefined) {
       // Alone, a work needs no savepoint: its own throw rolls the transaction back.
-      await transaction((trx) => runWork(only.work, trx)).then(only.resolve, only.reject);
+      await transaction((trx) => runWork(only.work, trx)).then(
+        (value) => {
+          counted.committed += 1;
+          only.resolve(value);
+        },
+        (error: unknown) => {
+          counted.failed += 1;
+          only.reject(error);
+        },
+      );
       return;
     }
     const outcomes: Outcome[] = [];
@@ -257,23 +287,31 @@ export function groupCommitting(
       // that aborted the whole transaction gets its own error, the others what happened to them.
       let error = outcome?.ok === false ? outcome.error : failure?.error;
       if (error instanceof TransactionAborted && k === outcomes.length) error = error.own;
-      if (failure === undefined && outcome?.ok) waiting.resolve(outcome.value);
-      else waiting.reject(error ?? new Error('A grouped write has no outcome.'));
+      if (failure === undefined && outcome?.ok) {
+        counted.committed += 1;
+        waiting.resolve(outcome.value);
+      } else {
+        counted.failed += 1;
+        waiting.reject(error ?? new Error('A grouped write has no outcome.'));
+      }
     }
   }
 
-  return <T>(work: Work<T>) =>
+  const run = <T>(work: Work<T>) =>
     new Promise<T>((resolve, reject) => {
       const waiting: Waiting = {
         work,
         resolve: resolve as (value: unknown) => void,
         reject,
         timer: undefined,
+        askedAt: performance.now(),
       };
       waiting.timer = setTimeout(() => {
         const at = queue.indexOf(waiting);
         if (at < 0) return;
         queue.splice(at, 1);
+        counted.waitExceeded += 1;
+        counted.waitMs += performance.now() - waiting.askedAt;
         reject(new WriteWaitExceeded(waitLimitMs));
         // Not unref'd: a one-shot process (a CLI command) waiting on a write it started inside
         // another would otherwise end with nothing said; it is cleared once a batch takes it.
@@ -281,6 +319,15 @@ export function groupCommitting(
       queue.push(waiting);
       schedule();
     });
+  const stats = (): WritePathStats => ({
+    committed: counted.committed,
+    failed: counted.failed,
+    waitExceeded: counted.waitExceeded,
+    transactions: counted.transactions,
+    busySeconds: counted.busyMs / 1000,
+    waitSeconds: counted.waitMs / 1000,
+  });
+  return Object.assign(run, { stats });
 }
 
 /**

@@ -164,15 +164,17 @@ export function postgresDialect(options: PostgresOptions): StoreDialect {
       return result;
     });
   }
+  const grouped = groupCommitting(writeTransaction, {
+    batchLimit: maxBatchPostgres,
+    joinsStatements: true,
+    ...(options.writeWaitLimitMs === undefined ? {} : { waitLimitMs: options.writeWaitLimitMs }),
+  });
   return {
     label: 'PostgreSQL',
     capabilities: { timestampType: 'timestamptz' },
     db,
-    writeTransaction: groupCommitting(writeTransaction, {
-      batchLimit: maxBatchPostgres,
-      joinsStatements: true,
-      ...(options.writeWaitLimitMs === undefined ? {} : { waitLimitMs: options.writeWaitLimitMs }),
-    }),
+    writeTransaction: grouped,
+    writeStats: grouped.stats,
     readTransaction: (work) =>
       db
         .transaction()

@@ -171,6 +171,7 @@ export function sqliteDialect(options: SqliteOptions): StoreDialect {
     capabilities: { timestampType: 'text' },
     db,
     writeTransaction,
+    writeStats: writeTransaction.stats,
     readTransaction,
     readStatement,
     // No round trip: the answer is ready at once.

@@ -4,6 +4,7 @@
  * or an engine name.
  */
 import type { Insertable, Kysely, SelectQueryBuilder } from 'kysely';
+import type { WritePathStats } from '../../app/shared/ports.js';
 import type {
   Database,
   JobsTable,
@@ -35,6 +36,8 @@ export interface StoreDialect {
    * one advisory lock, so write transactions of all servers queue (ADR 017).
    */
   writeTransaction<T>(work: (trx: Kysely<Database>) => Promise<T>): Promise<T>;
+  /** What `writeTransaction` has done since the dialect opened: writes, transactions, busy and wait time. */
+  writeStats(): WritePathStats;
   /**
    * Runs `work` in one read-only transaction: a consistent snapshot that never waits for a writer
    * and never makes one wait; a write inside fails. SQLite: a second, read-only connection (WAL
