@@ -10,11 +10,30 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { postgresDialect } from '../../src/store/dialects/postgres-dialect.js';
 import type { StoreDialect } from '../../src/store/dialects/store-dialect.js';
+import { preparedQuery } from '../../src/store/prepared-query.js';
 import type { Database } from '../../src/store/schema.js';
 import { type FreshPostgres, freshPostgresDatabase, postgresForSuite } from './engines.js';
 import { scratchTables } from './scratch-tables.js';
 
 const title = 'pipelined write transactions on PostgreSQL';
+
+/** A compiled-once read: sent as a named statement, its answer reaches its caller in fewer turns. */
+const namedRead = preparedQuery((db, p: { name: string }) =>
+  db.selectFrom('models').select('name').where('name', '=', p.name),
+);
+
+/**
+ * An unnamed statement that fails, and a named one sent behind it (refused), awaited in the
+ * other order: both answers arrive in one read from the socket.
+ */
+async function failureAwaitedAfterItsRefusal(db: Kysely<Database>): Promise<void> {
+  const failing = sql`select 1 / ${0}::int as boom`.execute(db);
+  failing.catch(() => undefined);
+  const behind = namedRead(db, { name: 'y' });
+  behind.catch(() => undefined);
+  await behind;
+  await failing;
+}
 
 describe.runIf(postgresForSuite(title))(title, () => {
   let database: FreshPostgres;
@@ -98,6 +117,38 @@ describe.runIf(postgresForSuite(title))(title, () => {
     });
     expect(dialect.classifyError(listed)).toBe('unique_violation');
     expect(await stored(t)).toEqual(['taken']);
+  });
+
+  it('reports the aborting error for a refused named statement whose answer overtook it (review)', async () => {
+    const codes: Record<string, number> = {};
+    for (let i = 0; i < 100; i++) {
+      const error = await dialect.writeTransaction(failureAwaitedAfterItsRefusal).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      const code = String((error as { code?: unknown } | undefined)?.code);
+      codes[code] = (codes[code] ?? 0) + 1;
+    }
+    // Before: mostly 25P02, the refusal itself ("current transaction is aborted").
+    expect(codes).toEqual({ '22012': 100 });
+  });
+
+  it('never hands a work the error of the neighbour rolled back before it (review)', async () => {
+    const t = await freshTable();
+    await dialect.writeTransaction((db) => insert(db, t, 'taken'));
+    const seen: Record<string, number> = {};
+    for (let i = 0; i < 50; i++) {
+      const [first, second] = await Promise.allSettled([
+        dialect.writeTransaction((db) => insert(db, t, 'taken')),
+        dialect.writeTransaction(failureAwaitedAfterItsRefusal),
+      ]);
+      expect(first.status).toBe('rejected');
+      const error = (second as PromiseRejectedResult).reason as { code?: unknown };
+      const key = `${String(error.code)}/${String(dialect.classifyError(error))}`;
+      seen[key] = (seen[key] ?? 0) + 1;
+    }
+    // Before: mostly the neighbour's duplicate key (23505, a unique violation).
+    expect(seen).toEqual({ '22012/undefined': 50 });
   });
 
   it('fails alone a work whose statement fails amid others sent with it; nothing of it commits', async () => {

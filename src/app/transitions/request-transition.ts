@@ -153,9 +153,12 @@ async function requestTarget(
   },
 ) {
   const { input, changeType } = args;
-  // The production baseline beside the version, in one statement, for the gate run; asked for
-  // with the model's lock (ADR 049: a model's name is matched exactly, so a model found is named
-  // as asked), and read once the lock is held.
+  // The production baseline beside the version, in one statement, for the gate run; sent just
+  // before the model's lock, in the same round trip (ADR 049: a model's name is matched exactly,
+  // so a model found is named as asked). It is current although it goes out first: a write
+  // transaction holds the store's write lock from its start (SQLite's; on PostgreSQL the
+  // advisory lock every write transaction of every server takes, ADR 017), so nothing else
+  // writes between the read and the row lock.
   const beside = startedEarly(tx.versions.getBeside(input.model, input.version, 'production'));
   const model = await loadModel(tx, input.model, { forUpdate: args.lock });
   const policy = await loadPolicy(tx, model.policyDigest);

@@ -29,6 +29,11 @@ function isStaleStatement(error: unknown): boolean {
   return code === '42883' || code === '42804' || code === '26000';
 }
 
+/** PostgreSQL's refusal of a statement sent into a transaction an earlier one aborted. */
+function isAbortedRefusal(error: unknown): boolean {
+  return (error as { code?: unknown } | null)?.code === '25P02';
+}
+
 /**
  * A named statement found stale inside a transaction block: the transaction is aborted, and the
  * same work run again runs it unnamed on this session (or on a fresh one). Told apart from the
@@ -53,10 +58,14 @@ class NamingClient implements PostgresPoolClient {
   readonly #ran = new Set<string>();
 
   /**
-   * On a pipelined connection (ADR 049): the last error a statement of this session failed with,
-   * other than the refusal of an aborted transaction.
+   * On a pipelined connection (ADR 049): statements sent on this session since it was lent, the
+   * errors they failed with (other than the refusal of an aborted transaction) by the order they
+   * were sent in, and a promise settled once every statement sent so far has been answered and
+   * its error, if any, recorded.
    */
-  #lastError: unknown;
+  #sent = 0;
+  #failures: { sent: number; error: unknown }[] = [];
+  #allAnswered: Promise<unknown> = Promise.resolve();
 
   constructor(
     readonly client: pg.PoolClient,
@@ -72,9 +81,20 @@ class NamingClient implements PostgresPoolClient {
     // pg's overloads do not know Kysely's cursor type; a cursor is passed through untouched.
     if (typeof what !== 'string') return this.client.query(what as never) as PostgresCursor<R>;
     if (!this.pipelined) return this.run<R>(what, parameters);
-    return this.run<R>(what, parameters).catch((error: unknown) => {
-      throw this.#cause(error);
+    const sent = ++this.#sent;
+    const earlier = this.#allAnswered;
+    const answered = this.run<R>(what, parameters).catch(async (error: unknown) => {
+      if (!isAbortedRefusal(error)) {
+        this.#failures.push({ sent, error });
+        throw error;
+      }
+      // Answers reach these handlers out of the order they came in (a named statement's in
+      // fewer turns than an unnamed one's): the refusal waits for every statement sent before it.
+      await earlier;
+      throw this.#causeBefore(sent) ?? error;
     });
+    this.#allAnswered = Promise.allSettled([earlier, answered]);
+    return answered;
   }
 
   /**
@@ -83,15 +103,16 @@ class NamingClient implements PostgresPoolClient {
    * a read started early, or one of several sent together. The refusal is answered with the
    * error that aborted the transaction, so what a write reports (and how it is classified: a
    * conflict to retry, a duplicate) does not depend on the order its statements are awaited in.
-   * That error is the session's last other one: a transaction (or savepoint) rolled back is whole
-   * again, so a later refusal has a later cause.
+   * That error is the last other one sent before the refused statement: a transaction (or
+   * savepoint) rolled back is whole again, so a later refusal has a later cause, and an error of
+   * a statement sent after it (a neighbour's, once the savepoint was rolled back) is never it.
    */
-  #cause(error: unknown): unknown {
-    if ((error as { code?: unknown } | null)?.code !== '25P02') {
-      this.#lastError = error;
-      return error;
+  #causeBefore(sent: number): unknown {
+    for (let k = this.#failures.length - 1; k >= 0; k--) {
+      const failure = this.#failures[k];
+      if (failure !== undefined && failure.sent < sent) return failure.error;
     }
-    return this.#lastError ?? error;
+    return undefined;
   }
 
   private async run<R>(sql: string, parameters: ReadonlyArray<unknown>) {
@@ -124,7 +145,8 @@ class NamingClient implements PostgresPoolClient {
   }
 
   release(destroy?: boolean): void {
-    this.#lastError = undefined;
+    this.#failures = [];
+    this.#allAnswered = Promise.resolve();
     this.client.release(destroy === true || this.stale);
   }
 }
