@@ -23,7 +23,8 @@
  *
  * PostgreSQL uses it too since ADR 017 (ADR 012 had measured no gain there): commits there take
  * turns on the `audit_head` and `data_version` locks through their WAL flush, and each statement
- * is a round trip, so a batch saves flushes, lock hand-overs and BEGIN/COMMIT round trips.
+ * is a round trip, so a batch saves flushes, lock hand-overs and BEGIN/COMMIT round trips. There a
+ * work that ended whole has its RELEASE sent ahead of the next work's statements (ADR 049).
  */
 import {
   CompiledQuery,
@@ -41,12 +42,28 @@ import type { WritePathStats } from '../../app/shared/ports.js';
 import type { Database } from '../schema.js';
 
 type Work<T> = (trx: Kysely<Database>) => Promise<T>;
+
+/**
+ * The connection a transaction runs on, as a runner that pipelines its statements tells it
+ * (PostgreSQL, ADR 049): its statements still unanswered, and how many have failed since it was
+ * lent. A work that ended with none in flight and none failed has left its savepoint whole, so
+ * its RELEASE cannot be refused and is sent ahead of the next work's statements.
+ */
+export interface WriteSession {
+  inFlight(): number;
+  failures(): number;
+}
+
 /**
  * Runs `body` in one database transaction: commit on resolve, roll back on throw. `savepoint`
  * (given only with `joinsStatements`) is opened as the transaction begins, before `body` runs,
- * in the same round trip as the transaction's own opening statements (ADR 029).
+ * in the same round trip as the transaction's own opening statements (ADR 029). A runner on a
+ * pipelined connection hands `body` its `WriteSession` too.
  */
-export type TransactionRunner = <T>(body: Work<T>, savepoint?: CompiledQuery) => Promise<T>;
+export type TransactionRunner = <T>(
+  body: (trx: Kysely<Database>, session?: WriteSession) => Promise<T>,
+  savepoint?: CompiledQuery,
+) => Promise<T>;
 
 /** A group-committing runner, and what it has done since it was made (`/metrics`, ADR 050). */
 export type GroupCommitRunner = TransactionRunner & { stats(): WritePathStats };
@@ -67,6 +84,15 @@ type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
 interface SavepointPlace {
   begun: boolean;
   chained: boolean;
+}
+
+/**
+ * A batch's connection and the RELEASE it sent ahead (`inSavepoint`): unanswered until a later
+ * statement's answer comes back behind it.
+ */
+interface BatchSession {
+  session: WriteSession | undefined;
+  releasedAhead: Promise<unknown> | undefined;
 }
 
 /**
@@ -266,15 +292,19 @@ export function groupCommitting(
     let failure: { error: unknown } | undefined;
     try {
       await transaction(
-        async (trx) => {
+        async (trx, session) => {
           // Joined, the runner opened the first work's savepoint with the transaction.
           let begun = joins;
+          const batchSession: BatchSession = { session, releasedAhead: undefined };
           for (const [k, waiting] of batch.entries()) {
             const place: SavepointPlace = { begun, chained: joins && k + 1 < batch.length };
-            const outcome = await inSavepoint(trx, waiting.work, place);
+            const outcome = await inSavepoint(trx, waiting.work, place, batchSession);
             outcomes.push(outcome);
             begun = place.chained;
           }
+          // The last work never sends its RELEASE ahead and waits for its predecessor's, so nothing
+          // is unanswered here; awaited all the same, so that a refused one can never be missed.
+          await batchSession.releasedAhead;
         },
         joins ? begin : undefined,
       );
@@ -347,18 +377,23 @@ export function settleStrayStatements(): Promise<void> {
  * fails the batch. `begun`: the previous work's statements already opened the savepoint.
  * `chained`: another work follows and the engine joins statements, so the savepoint is left open
  * for it (RELEASE and SAVEPOINT in one text; after a rollback to it, the savepoint as it is).
+ * On a connection that counts its statements (`WriteSession`), a chained work that ended whole
+ * has its RELEASE sent ahead, unawaited, and the next work's statements follow it on the wire.
  */
 async function inSavepoint(
   trx: Kysely<Database>,
   work: Work<unknown>,
   place: SavepointPlace,
+  batch: BatchSession,
 ): Promise<Outcome> {
   if (!place.begun) await trx.executeQuery(begin);
+  const failuresBefore = batch.session?.failures();
   let value: unknown;
   try {
     value = await runWork(work, trx);
   } catch (error) {
     await settleStrayStatements();
+    await releaseAheadAnswered(batch, error);
     try {
       await trx.executeQuery(rollback);
     } catch (rollbackError) {
@@ -367,9 +402,29 @@ async function inSavepoint(
     if (!place.chained) await trx.executeQuery(release);
     return { ok: false, error };
   }
+  const { session } = batch;
+  if (
+    place.chained &&
+    session !== undefined &&
+    session.inFlight() === 0 &&
+    session.failures() === failuresBefore
+  ) {
+    // Every statement the work sent was answered and none failed, so its savepoint is whole and
+    // its RELEASE cannot be refused: it goes out now, without waiting, ahead of the next work's
+    // first statement (one round trip fewer per work). Should it fail all the same (the
+    // connection lost), the next statement fails behind it, and whatever would roll back to a
+    // savepoint first waits for its answer and fails the batch instead (`releaseAheadAnswered`):
+    // nothing can then commit.
+    const sent = trx.executeQuery(releaseAndBegin);
+    sent.catch(() => undefined);
+    batch.releasedAhead = sent;
+    return { ok: true, value };
+  }
   try {
+    await releaseAheadAnswered(batch, undefined);
     await trx.executeQuery(place.chained ? releaseAndBegin : release);
   } catch (releaseError) {
+    if (releaseError instanceof TransactionAborted) throw releaseError;
     // The work caught an error that aborted its savepoint and went on (PostgreSQL refuses every
     // statement after one that failed): rolled back to its savepoint, it fails alone.
     try {
@@ -382,6 +437,23 @@ async function inSavepoint(
     return { ok: false, error: releaseError };
   }
   return { ok: true, value };
+}
+
+/**
+ * Waits for the RELEASE the previous work sent ahead, if any. If it was refused, the previous work's
+ * savepoint is still open and a rollback to `grouped_write` would undo that work too, which has
+ * already been counted a success: the whole batch fails instead (`TransactionAborted`, carrying
+ * `own` for the work that asked).
+ */
+async function releaseAheadAnswered(batch: BatchSession, own: unknown): Promise<void> {
+  const sent = batch.releasedAhead;
+  if (sent === undefined) return;
+  batch.releasedAhead = undefined;
+  try {
+    await sent;
+  } catch (releaseError) {
+    throw new TransactionAborted(own ?? releaseError, releaseError);
+  }
 }
 
 const begin = CompiledQuery.raw('savepoint grouped_write');

@@ -10,7 +10,7 @@ import pg from 'pg';
 import { preparedQuery } from '../prepared-query.js';
 import type { Database, VersionsTable } from '../schema.js';
 import { checkedDialect } from './checked-dialect.js';
-import { groupCommitting } from './group-commit.js';
+import { groupCommitting, type WriteSession } from './group-commit.js';
 import { nextReadShared } from './next-read.js';
 import {
   appendAuditEntryPostgres,
@@ -136,18 +136,18 @@ export function postgresDialect(options: PostgresOptions): StoreDialect {
    * connection that broke is dropped by the pool on release (`pg-pool` checks `_queryable`).
    */
   function writeTransaction<T>(
-    work: (trx: Kysely<Database>) => Promise<T>,
+    work: (trx: Kysely<Database>, session?: WriteSession) => Promise<T>,
     savepoint?: CompiledQuery,
   ): Promise<T> {
     const opening =
       savepoint === undefined
         ? startWriteAlone
         : CompiledQuery.raw(`${startWrite}; ${savepoint.sql}`);
-    return writes.withConnection(async (conn) => {
+    return writes.withConnection(async (conn, session) => {
       let result: T;
       try {
         await conn.executeQuery(opening);
-        result = await work(conn);
+        result = await work(conn, session);
       } catch (error) {
         await conn.executeQuery(rollbackWrite).catch(() => undefined);
         throw error;

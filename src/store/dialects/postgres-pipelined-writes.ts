@@ -14,15 +14,18 @@
  * process, so two connections are plenty, and reads keep the shared pool.
  */
 import {
+  type CompiledQuery,
   type DatabaseConnection,
   type Driver,
   Kysely,
   PostgresDialect,
   type QueryExecutor,
+  type QueryResult,
 } from 'kysely';
 import pg from 'pg';
 import type { Database } from '../schema.js';
 import { checkedDialect } from './checked-dialect.js';
+import type { WriteSession } from './group-commit.js';
 import { namingStatements } from './postgres-named-statements.js';
 
 /** Connections for write transactions: one runs at a time per process, one more is spare. */
@@ -33,7 +36,9 @@ export interface PipelinedWrites {
    * Runs `work` with a Kysely handle on one pipelined connection of its own, lent for the call:
    * statements asked for together go out together.
    */
-  withConnection<T>(work: (conn: Kysely<Database>) => Promise<T>): Promise<T>;
+  withConnection<T>(
+    work: (conn: Kysely<Database>, session: WriteSession) => Promise<T>,
+  ): Promise<T>;
   destroy(): Promise<void>;
 }
 
@@ -60,7 +65,45 @@ export function pipelinedWrites(url: string): PipelinedWrites {
 
   return {
     withConnection: (work) =>
-      db.getExecutor().provideConnection((connection) => work(handleOn(connection))),
+      db.getExecutor().provideConnection((connection) => {
+        const counted = countedConnection(connection);
+        return work(handleOn(counted.connection), counted.session);
+      }),
     destroy: () => db.destroy(),
+  };
+}
+
+/**
+ * `connection`, counting its statements in flight and the ones that failed: what group commit asks
+ * before it sends a work's RELEASE ahead of the next work's statements (ADR 049, session 22). The
+ * count is this connection's own, kept as each answer reaches its caller: a failure is counted
+ * before the caller sees it, whatever state pg reports for the session meanwhile.
+ */
+function countedConnection(connection: DatabaseConnection): {
+  connection: DatabaseConnection;
+  session: WriteSession;
+} {
+  let inFlight = 0;
+  let failures = 0;
+  const counted: DatabaseConnection = {
+    executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>> {
+      inFlight += 1;
+      return connection.executeQuery<R>(query).then(
+        (result) => {
+          inFlight -= 1;
+          return result;
+        },
+        (error: unknown) => {
+          inFlight -= 1;
+          failures += 1;
+          throw error;
+        },
+      );
+    },
+    streamQuery: (query, chunkSize) => connection.streamQuery(query, chunkSize),
+  };
+  return {
+    connection: counted,
+    session: { inFlight: () => inFlight, failures: () => failures },
   };
 }

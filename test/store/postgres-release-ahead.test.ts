@@ -1,0 +1,157 @@
+/**
+ * Group commit on PostgreSQL sends a work's RELEASE ahead of the next work's statements when the
+ * work ended whole — every statement it sent answered, none failed, as its connection counted
+ * them (ADR 049, session 22) — and waits for the RELEASE otherwise. Whatever happens to a RELEASE
+ * sent ahead, no write is acknowledged that did not commit: a refused one fails the whole batch.
+ * A work that caught its own statement's error, or left one in flight, still fails alone (session
+ * 21's first attempt sent those ahead too, trusting pg's stale transaction status, and failed
+ * their innocent neighbours).
+ */
+import { type Kysely, sql } from 'kysely';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { postgresDialect } from '../../src/store/dialects/postgres-dialect.js';
+import type { StoreDialect } from '../../src/store/dialects/store-dialect.js';
+import type { Database } from '../../src/store/schema.js';
+import { type FreshPostgres, freshPostgresDatabase, postgresForSuite } from './engines.js';
+import { scratchTables } from './scratch-tables.js';
+
+const title = 'RELEASE sent ahead in group commit on PostgreSQL';
+const releaseAndBegin = 'release savepoint grouped_write; savepoint grouped_write';
+
+describe.runIf(postgresForSuite(title))(title, () => {
+  let database: FreshPostgres;
+  let dialect: StoreDialect;
+  beforeAll(async () => {
+    database = await freshPostgresDatabase();
+    dialect = postgresDialect({ url: database.url });
+  });
+  afterAll(async () => {
+    await dialect.destroy();
+    await database.drop();
+  });
+
+  const { freshTable, insert, stored } = scratchTables(() => dialect, 'ra');
+  const put = (t: string, id: string) => dialect.writeTransaction((db) => insert(db, t, id));
+
+  /**
+   * The simple-protocol texts as written to the socket and as answered (ReadyForQuery), in the
+   * order it happened, while `run` runs.
+   */
+  async function wireOrder(run: () => Promise<unknown>): Promise<string[]> {
+    const events: string[] = [];
+    const write = pg.Connection.prototype.query;
+    const sent = vi.spyOn(pg.Connection.prototype, 'query').mockImplementation(function (
+      this: pg.Connection,
+      text: string,
+    ) {
+      events.push(`sent ${text}`);
+      write.call(this, text);
+    });
+    // pg's Query is told its ReadyForQuery once its answer is complete.
+    const queryClass = pg.Query as unknown as {
+      prototype: { handleReadyForQuery(this: { text?: string }, ...args: unknown[]): void };
+    };
+    const ready = queryClass.prototype.handleReadyForQuery;
+    const answered = vi
+      .spyOn(queryClass.prototype, 'handleReadyForQuery')
+      .mockImplementation(function (this: { text?: string }, ...args: unknown[]) {
+        events.push(`answered ${this.text}`);
+        ready.apply(this, args);
+      });
+    try {
+      await run();
+    } finally {
+      sent.mockRestore();
+      answered.mockRestore();
+    }
+    return events;
+  }
+
+  it('sends a whole work’s RELEASE before it is answered, ahead of the next work’s first statement', async () => {
+    const events = await wireOrder(() =>
+      Promise.all([
+        dialect.writeTransaction(async (db) => sql`select 1 as first_work`.execute(db)),
+        dialect.writeTransaction(async (db) => sql`select 2 as second_work`.execute(db)),
+      ]),
+    );
+    const at = (event: string) => events.indexOf(event);
+    expect(at(`sent ${releaseAndBegin}`)).toBeGreaterThan(at('answered select 1 as first_work'));
+    // Ahead: the second work's statement was written before the RELEASE was answered.
+    expect(at('sent select 2 as second_work')).toBeGreaterThan(-1);
+    expect(at('sent select 2 as second_work')).toBeLessThan(at(`answered ${releaseAndBegin}`));
+  });
+
+  it('waits for the RELEASE of a work that caught its statement’s error, and fails that work alone', async () => {
+    const t = await freshTable();
+    await put(t, 'taken');
+    // Many batches, each with a swallowing work amid innocent ones: none of the innocent fails.
+    for (let round = 0; round < 25; round++) {
+      const settled = await Promise.allSettled([
+        put(t, `a${round}`),
+        dialect.writeTransaction(async (db) => {
+          await insert(db, t, `b${round}`);
+          await insert(db, t, 'taken').catch(() => undefined);
+          return 'swallowed';
+        }),
+        put(t, `c${round}`),
+        put(t, `d${round}`),
+      ]);
+      expect(settled.map((s) => s.status)).toEqual([
+        'fulfilled',
+        'rejected',
+        'fulfilled',
+        'fulfilled',
+      ]);
+      expect(String((settled[1] as PromiseRejectedResult).reason)).toContain('duplicate key');
+    }
+    const rows = await stored(t);
+    expect(rows.filter((id) => id.startsWith('b'))).toEqual([]);
+    expect(rows).toHaveLength(1 + 25 * 3);
+  });
+
+  it('waits for the RELEASE of a work that left a statement in flight, which then failed', async () => {
+    const t = await freshTable();
+    await put(t, 'taken');
+    const settled = await Promise.allSettled([
+      put(t, 'a'),
+      dialect.writeTransaction(async (db) => {
+        await insert(db, t, 'b');
+        // Not awaited: still in flight when the work returns, and it fails after.
+        const late = insert(db, t, 'taken');
+        late.catch(() => undefined);
+        return 'returned early';
+      }),
+      put(t, 'c'),
+    ]);
+    expect(settled[0]?.status).toBe('fulfilled');
+    expect(settled[2]?.status).toBe('fulfilled');
+    const rows = await stored(t);
+    expect(rows).toContain('a');
+    expect(rows).toContain('c');
+    // Whatever the second work's outcome, it is the truth: committed if and only if acknowledged.
+    expect(rows.includes('b')).toBe(settled[1]?.status === 'fulfilled');
+  });
+
+  it('fails the whole batch, and acknowledges none of it, when a RELEASE sent ahead is refused', async () => {
+    const t = await freshTable();
+    // The second work releases the batch's savepoint itself and ends whole, so its RELEASE goes
+    // ahead — and is refused (no such savepoint), aborting the transaction under the third work.
+    const settled = await Promise.allSettled([
+      dialect.writeTransaction((db) => insert(db, t, 'a')),
+      dialect.writeTransaction(async (db: Kysely<Database>) => {
+        await insert(db, t, 'b');
+        await sql`release savepoint grouped_write`.execute(db);
+      }),
+      dialect.writeTransaction((db) => insert(db, t, 'c')),
+      dialect.writeTransaction((db) => insert(db, t, 'd')),
+    ]);
+    expect(settled.map((s) => s.status)).toEqual(['rejected', 'rejected', 'rejected', 'rejected']);
+    expect(await stored(t)).toEqual([]);
+    // The connection is whole for the next batch.
+    await expect(
+      Promise.all([put(t, 'after-1'), put(t, 'after-2'), put(t, 'after-3')]),
+    ).resolves.toHaveLength(3);
+    expect(await stored(t)).toEqual(['after-1', 'after-2', 'after-3']);
+  });
+});
