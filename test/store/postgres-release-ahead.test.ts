@@ -133,6 +133,52 @@ describe.runIf(postgresForSuite(title))(title, () => {
     expect(rows.includes('b')).toBe(settled[1]?.status === 'fulfilled');
   });
 
+  it('waits for the RELEASE of a work that ended the transaction itself: nothing of its neighbours runs outside it (review)', async () => {
+    const t = await freshTable();
+    const settled = await Promise.allSettled([
+      dialect.writeTransaction((db) => insert(db, t, 'a')),
+      dialect.writeTransaction(async (db) => {
+        await insert(db, t, 'b');
+        await sql`rollback`.execute(db);
+        return 'ended the transaction itself';
+      }),
+      // Innocent; its second statement fails. Sent behind a RELEASE outside any transaction, its
+      // first would have committed on its own while its caller was told it failed.
+      dialect.writeTransaction(async (db) => {
+        await insert(db, t, 'c1');
+        await insert(db, t, 'c1');
+      }),
+      dialect.writeTransaction((db) => insert(db, t, 'd')),
+    ]);
+    const rows = await stored(t);
+    // Committed if and only if acknowledged, every one.
+    for (const [k, id] of ['a', 'b', 'c1', 'd'].entries()) {
+      expect(rows.includes(id), `row ${id}`).toBe(settled[k]?.status === 'fulfilled');
+    }
+    expect(String((settled[1] as PromiseRejectedResult).reason)).toContain('transaction block');
+  });
+
+  it('still sends ahead after a statement was refused before it was sent (review)', async () => {
+    const events = await wireOrder(() =>
+      Promise.allSettled([
+        dialect.writeTransaction(async (db) => {
+          // Refused before it is sent (a NUL in text: checked-dialect.ts), and caught.
+          await sql`select ${'a\u0000b'}::text as refused`.execute(db).catch(() => undefined);
+          return 'caught a refusal';
+        }),
+        dialect.writeTransaction(async (db) => sql`select 2 as second_work`.execute(db)),
+        dialect.writeTransaction(async (db) => sql`select 3 as third_work`.execute(db)),
+      ]),
+    );
+    const at = (event: string) => events.indexOf(event);
+    const answeredReleases = events.flatMap((e, i) =>
+      e === `answered ${releaseAndBegin}` ? [i] : [],
+    );
+    // The second work ended whole: the third's statement goes out before its RELEASE is answered.
+    expect(at('sent select 3 as third_work')).toBeGreaterThan(-1);
+    expect(at('sent select 3 as third_work')).toBeLessThan(answeredReleases.at(-1) ?? -1);
+  });
+
   it('fails the whole batch, and acknowledges none of it, when a RELEASE sent ahead is refused', async () => {
     const t = await freshTable();
     // The second work releases the batch's savepoint itself and ends whole, so its RELEASE goes
@@ -148,6 +194,11 @@ describe.runIf(postgresForSuite(title))(title, () => {
     ]);
     expect(settled.map((s) => s.status)).toEqual(['rejected', 'rejected', 'rejected', 'rejected']);
     expect(await stored(t)).toEqual([]);
+    // The work whose RELEASE was refused is told why; the others that the batch was lost, the
+    // innocent work behind it included (review: it had been handed the refusal).
+    const errors = settled.map((s) => String((s as PromiseRejectedResult).reason));
+    expect(errors[1]).toContain('savepoint "grouped_write" does not exist');
+    for (const k of [0, 2, 3]) expect(errors[k]).toContain('TransactionAborted');
     // The connection is whole for the next batch.
     await expect(
       Promise.all([put(t, 'after-1'), put(t, 'after-2'), put(t, 'after-3')]),

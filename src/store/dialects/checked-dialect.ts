@@ -67,6 +67,11 @@ function checkStatement(compiledQuery: CompiledQuery): void {
   assertStorableParameters(compiledQuery);
 }
 
+/** `connection` with every statement checked and watched, as the store's own connections are. */
+export function checkedConnection(connection: DatabaseConnection): DatabaseConnection {
+  return new ObservedConnection(connection, checkStatement);
+}
+
 function underneath(connection: DatabaseConnection): DatabaseConnection {
   return connection instanceof ObservedConnection ? connection.inner : connection;
 }

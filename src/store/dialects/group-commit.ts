@@ -45,13 +45,16 @@ type Work<T> = (trx: Kysely<Database>) => Promise<T>;
 
 /**
  * The connection a transaction runs on, as a runner that pipelines its statements tells it
- * (PostgreSQL, ADR 049): its statements still unanswered, and how many have failed since it was
- * lent. A work that ended with none in flight and none failed has left its savepoint whole, so
- * its RELEASE cannot be refused and is sent ahead of the next work's statements.
+ * (PostgreSQL, ADR 049): its statements still unanswered, how many have failed since it was lent,
+ * and whether its transaction is open. A work that ended with none in flight, none failed and the
+ * transaction still open has left its savepoint whole, so its RELEASE cannot be refused for
+ * anything it did and is sent ahead of the next work's statements.
  */
 export interface WriteSession {
   inFlight(): number;
   failures(): number;
+  /** Open and not aborted; current whenever nothing is in flight and nothing has failed. */
+  inTransaction(): boolean;
 }
 
 /**
@@ -84,6 +87,8 @@ type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
 interface SavepointPlace {
   begun: boolean;
   chained: boolean;
+  /** The work's place in its batch. */
+  index: number;
 }
 
 /**
@@ -93,6 +98,8 @@ interface SavepointPlace {
 interface BatchSession {
   session: WriteSession | undefined;
   releasedAhead: Promise<unknown> | undefined;
+  /** The place in the batch of the work whose RELEASE that is. */
+  releasedBy: number;
 }
 
 /**
@@ -192,11 +199,16 @@ export class WriteWaitExceeded extends Error {
   }
 }
 
-/** Thrown by a work's savepoint when the engine no longer has it: the whole transaction is gone. */
+/**
+ * Thrown by a work's savepoint when the engine no longer has it: the whole transaction is gone.
+ * `own` is the error of the work that lost it: the one at `culprit` in the batch, or else the one
+ * whose savepoint it was.
+ */
 class TransactionAborted extends Error {
   constructor(
     readonly own: unknown,
     cause: unknown,
+    readonly culprit?: number,
   ) {
     super(
       'The shared transaction was aborted by another write of its batch; nothing was committed.',
@@ -295,9 +307,13 @@ export function groupCommitting(
         async (trx, session) => {
           // Joined, the runner opened the first work's savepoint with the transaction.
           let begun = joins;
-          const batchSession: BatchSession = { session, releasedAhead: undefined };
+          const batchSession: BatchSession = { session, releasedAhead: undefined, releasedBy: -1 };
           for (const [k, waiting] of batch.entries()) {
-            const place: SavepointPlace = { begun, chained: joins && k + 1 < batch.length };
+            const place: SavepointPlace = {
+              begun,
+              chained: joins && k + 1 < batch.length,
+              index: k,
+            };
             const outcome = await inSavepoint(trx, waiting.work, place, batchSession);
             outcomes.push(outcome);
             begun = place.chained;
@@ -316,7 +332,9 @@ export function groupCommitting(
       // Nothing committed when the batch failed: its successful works fail with it. The work
       // that aborted the whole transaction gets its own error, the others what happened to them.
       let error = outcome?.ok === false ? outcome.error : failure?.error;
-      if (error instanceof TransactionAborted && k === outcomes.length) error = error.own;
+      if (error instanceof TransactionAborted && k === (error.culprit ?? outcomes.length)) {
+        error = error.own;
+      }
       if (failure === undefined && outcome?.ok) {
         counted.committed += 1;
         waiting.resolve(outcome.value);
@@ -393,7 +411,7 @@ async function inSavepoint(
     value = await runWork(work, trx);
   } catch (error) {
     await settleStrayStatements();
-    await releaseAheadAnswered(batch, error);
+    await releaseAheadAnswered(batch);
     try {
       await trx.executeQuery(rollback);
     } catch (rollbackError) {
@@ -407,7 +425,8 @@ async function inSavepoint(
     place.chained &&
     session !== undefined &&
     session.inFlight() === 0 &&
-    session.failures() === failuresBefore
+    session.failures() === failuresBefore &&
+    session.inTransaction()
   ) {
     // Every statement the work sent was answered and none failed, so its savepoint is whole and
     // its RELEASE cannot be refused: it goes out now, without waiting, ahead of the next work's
@@ -418,10 +437,11 @@ async function inSavepoint(
     const sent = trx.executeQuery(releaseAndBegin);
     sent.catch(() => undefined);
     batch.releasedAhead = sent;
+    batch.releasedBy = place.index;
     return { ok: true, value };
   }
   try {
-    await releaseAheadAnswered(batch, undefined);
+    await releaseAheadAnswered(batch);
     await trx.executeQuery(place.chained ? releaseAndBegin : release);
   } catch (releaseError) {
     if (releaseError instanceof TransactionAborted) throw releaseError;
@@ -442,17 +462,17 @@ async function inSavepoint(
 /**
  * Waits for the RELEASE the previous work sent ahead, if any. If it was refused, the previous work's
  * savepoint is still open and a rollback to `grouped_write` would undo that work too, which has
- * already been counted a success: the whole batch fails instead (`TransactionAborted`, carrying
- * `own` for the work that asked).
+ * already been counted a success: the whole batch fails instead (`TransactionAborted`), the work
+ * whose RELEASE it was told the refusal, the others that the batch was lost.
  */
-async function releaseAheadAnswered(batch: BatchSession, own: unknown): Promise<void> {
+async function releaseAheadAnswered(batch: BatchSession): Promise<void> {
   const sent = batch.releasedAhead;
   if (sent === undefined) return;
   batch.releasedAhead = undefined;
   try {
     await sent;
   } catch (releaseError) {
-    throw new TransactionAborted(own ?? releaseError, releaseError);
+    throw new TransactionAborted(releaseError, releaseError, batch.releasedBy);
   }
 }
 

@@ -47,7 +47,7 @@ export class StaleStatementError extends Error {
 }
 
 /** A pooled connection as Kysely's driver sees it, naming compiled-once statements. */
-class NamingClient implements PostgresPoolClient {
+export class NamingClient implements PostgresPoolClient {
   /** A statement of this session went stale: the session is closed on release, not pooled. */
   stale = false;
   /**
@@ -144,6 +144,11 @@ class NamingClient implements PostgresPoolClient {
     return result as unknown as PostgresQueryResult<R>;
   }
 
+  /** pg's record of the session's transaction: `I` idle, `T` open, `E` aborted. */
+  transactionStatus(): ReturnType<pg.PoolClient['getTransactionStatus']> {
+    return this.client.getTransactionStatus();
+  }
+
   release(destroy?: boolean): void {
     this.#failures = [];
     this.#allAnswered = Promise.resolve();
@@ -151,14 +156,16 @@ class NamingClient implements PostgresPoolClient {
   }
 }
 
+/** A pool whose connections name compiled-once statements. */
+export interface NamingPool extends PostgresPool {
+  connect(): Promise<NamingClient>;
+}
+
 /**
  * `pool` as Kysely's driver sees it, its connections naming compiled-once statements; `pipelined`
  * for a pool opened in pg's pipeline mode (ADR 049).
  */
-export function namingStatements(
-  pool: pg.Pool,
-  options: { pipelined?: boolean } = {},
-): PostgresPool {
+export function namingStatements(pool: pg.Pool, options: { pipelined?: boolean } = {}): NamingPool {
   // One wrapper per pooled connection: Kysely keeps its connection objects by client.
   const wrappers = new WeakMap<pg.PoolClient, NamingClient>();
   return {

@@ -24,9 +24,9 @@ import {
 } from 'kysely';
 import pg from 'pg';
 import type { Database } from '../schema.js';
-import { checkedDialect } from './checked-dialect.js';
+import { checkedConnection, checkedDialect } from './checked-dialect.js';
 import type { WriteSession } from './group-commit.js';
-import { namingStatements } from './postgres-named-statements.js';
+import { type NamingClient, namingStatements } from './postgres-named-statements.js';
 
 /** Connections for write transactions: one runs at a time per process, one more is spare. */
 const writeConnections = 2;
@@ -34,7 +34,8 @@ const writeConnections = 2;
 export interface PipelinedWrites {
   /**
    * Runs `work` with a Kysely handle on one pipelined connection of its own, lent for the call:
-   * statements asked for together go out together.
+   * statements asked for together go out together. `session` counts that connection's
+   * statements (group commit asks it before sending a RELEASE ahead).
    */
   withConnection<T>(
     work: (conn: Kysely<Database>, session: WriteSession) => Promise<T>,
@@ -48,9 +49,10 @@ export function pipelinedWrites(url: string): PipelinedWrites {
   // fails its own queries and is dropped, and never crashes the process.
   pool.on('error', () => undefined);
   pool.on('connect', (client) => client.on('error', () => undefined));
-  const dialect = checkedDialect(
-    new PostgresDialect({ pool: namingStatements(pool, { pipelined: true }) }),
-  );
+  const naming = namingStatements(pool, { pipelined: true });
+  // The dialect compiles statements and runs plugins; its driver is never asked for a connection
+  // (the connections are lent below), only destroyed with the pool.
+  const dialect = checkedDialect(new PostgresDialect({ pool: naming }));
   const db = new Kysely<Database>({ dialect });
   // Kysely's constructor takes a ready executor only beside a driver; the handles made here
   // never begin, commit or destroy anything through it, so it is never started.
@@ -64,46 +66,73 @@ export function pipelinedWrites(url: string): PipelinedWrites {
   }
 
   return {
-    withConnection: (work) =>
-      db.getExecutor().provideConnection((connection) => {
-        const counted = countedConnection(connection);
-        return work(handleOn(counted.connection), counted.session);
-      }),
+    async withConnection(work) {
+      const client = await naming.connect();
+      try {
+        const session = new SessionConnection(client);
+        return await work(handleOn(checkedConnection(session)), session);
+      } finally {
+        client.release();
+      }
+    },
     destroy: () => db.destroy(),
   };
 }
 
 /**
- * `connection`, counting its statements in flight and the ones that failed: what group commit asks
- * before it sends a work's RELEASE ahead of the next work's statements (ADR 049, session 22). The
- * count is this connection's own, kept as each answer reaches its caller: a failure is counted
- * before the caller sees it, whatever state pg reports for the session meanwhile.
+ * One lent pipelined connection as Kysely sees it (as Kysely's own PostgreSQL connection answers:
+ * the rows, the rows affected by a write, and the command of a COMMIT or ROLLBACK), counting its
+ * statements in flight and the ones that failed as each answer reaches its caller, and telling
+ * whether its transaction is open: what group commit asks before it sends a work's RELEASE ahead
+ * (ADR 049, session 22). A statement refused before it is sent (the work fence, unstorable text:
+ * checked-dialect.ts, above this) never reaches it and is not counted.
  */
-function countedConnection(connection: DatabaseConnection): {
-  connection: DatabaseConnection;
-  session: WriteSession;
-} {
-  let inFlight = 0;
-  let failures = 0;
-  const counted: DatabaseConnection = {
-    executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>> {
-      inFlight += 1;
-      return connection.executeQuery<R>(query).then(
-        (result) => {
-          inFlight -= 1;
-          return result;
-        },
-        (error: unknown) => {
-          inFlight -= 1;
-          failures += 1;
-          throw error;
-        },
-      );
-    },
-    streamQuery: (query, chunkSize) => connection.streamQuery(query, chunkSize),
-  };
-  return {
-    connection: counted,
-    session: { inFlight: () => inFlight, failures: () => failures },
-  };
+class SessionConnection implements DatabaseConnection, WriteSession {
+  #inFlight = 0;
+  #failures = 0;
+
+  constructor(private readonly client: NamingClient) {}
+
+  inFlight(): number {
+    return this.#inFlight;
+  }
+
+  failures(): number {
+    return this.#failures;
+  }
+
+  /**
+   * pg's own record of the session's transaction: open and not aborted. It is current once no
+   * statement is in flight and none has failed (a statement's answer reaches its caller after the
+   * status that came with it was applied; a failure's may not, which is what the count is for).
+   */
+  inTransaction(): boolean {
+    return this.client.transactionStatus() === 'T';
+  }
+
+  async executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>> {
+    this.#inFlight += 1;
+    let answer: pg.QueryResult;
+    try {
+      answer = (await this.client.query(query.sql, query.parameters)) as unknown as pg.QueryResult;
+    } catch (error) {
+      this.#failures += 1;
+      throw error;
+    } finally {
+      this.#inFlight -= 1;
+    }
+    const { command, rowCount } = answer;
+    // The runner tells a COMMIT that PostgreSQL answered with ROLLBACK by this row.
+    if (command === 'ROLLBACK' || command === 'COMMIT') return { rows: [{ command } as R] };
+    const wrote =
+      command === 'INSERT' || command === 'UPDATE' || command === 'DELETE' || command === 'MERGE';
+    return {
+      ...(wrote ? { numAffectedRows: BigInt(rowCount ?? 0) } : {}),
+      rows: (answer.rows ?? []) as R[],
+    };
+  }
+
+  streamQuery<R>(): AsyncIterableIterator<QueryResult<R>> {
+    throw new Error('Write transactions do not stream: pg refuses cursors in pipeline mode.');
+  }
 }
