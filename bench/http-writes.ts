@@ -10,7 +10,13 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { bootstrapAdmin, registerModel, registerPolicy } from '../src/app/index.js';
+import { performance } from 'node:perf_hooks';
+import {
+  bootstrapAdmin,
+  registerModel,
+  registerPolicy,
+  type WritePathStats,
+} from '../src/app/index.js';
 import { openRegistry, startServer } from '../src/compose.js';
 import { loadConfig } from '../src/config.js';
 import type { Principal } from '../src/domain/index.js';
@@ -29,6 +35,33 @@ export interface WriteRow {
   cpuMicrosPerRequest: number;
   /** Non-2xx answers and socket errors wrk counted (must be 0 for a row to mean anything). */
   errors: number;
+  /** Share of the cell's wall time the server's event loop was busy (same process). */
+  eventLoopBusy?: number;
+  /** Share of the cell's wall time a write transaction was running (`Store.writeStats`, ADR 050). */
+  writePathBusy?: number;
+  /** Writes per database transaction in the cell: group commit's mean batch. */
+  writesPerTransaction?: number;
+}
+
+/** What bounded a cell (ADR 050): the event loop's and the write path's busy shares, the batch. */
+function boundShares(
+  from: {
+    loop: ReturnType<typeof performance.eventLoopUtilization>;
+    writes?: WritePathStats | undefined;
+  },
+  to: { writes?: WritePathStats | undefined },
+  seconds: number,
+): Pick<WriteRow, 'eventLoopBusy' | 'writePathBusy' | 'writesPerTransaction'> {
+  const loop = performance.eventLoopUtilization(from.loop).active / 1000 / seconds;
+  if (from.writes === undefined || to.writes === undefined) return { eventLoopBusy: loop };
+  const writes =
+    to.writes.committed + to.writes.failed - from.writes.committed - from.writes.failed;
+  const transactions = to.writes.transactions - from.writes.transactions;
+  return {
+    eventLoopBusy: loop,
+    writePathBusy: (to.writes.busySeconds - from.writes.busySeconds) / seconds,
+    ...(transactions > 0 ? { writesPerTransaction: writes / transactions } : {}),
+  };
 }
 
 const policy = `apiVersion: clearance/v1
@@ -112,6 +145,11 @@ async function driveEngine(input: {
       for (const clients of input.clients) {
         const script = postScript(input.dir, `c${clients}`);
         const cpu = process.cpuUsage();
+        const started = process.hrtime.bigint();
+        const before = {
+          loop: performance.eventLoopUtilization(),
+          writes: registry.deps.store.writeStats?.(),
+        };
         const result = await wrk(url, {
           clients,
           seconds: input.seconds,
@@ -119,6 +157,11 @@ async function driveEngine(input: {
           script,
         });
         const used = process.cpuUsage(cpu);
+        const bound = boundShares(
+          before,
+          { writes: registry.deps.store.writeStats?.() },
+          Number(process.hrtime.bigint() - started) / 1e9,
+        );
         const cpuMicrosPerRequest =
           (used.user + used.system) / (result.requestsPerSecond * input.seconds);
         process.stderr.write(
@@ -130,6 +173,7 @@ async function driveEngine(input: {
           ...result,
           cpuMicrosPerRequest,
           rawCommitsPerSecond: input.raw,
+          ...bound,
         });
       }
     } finally {
@@ -201,13 +245,14 @@ export async function runHttpWritesBench(options: {
 
 export function writesTable(rows: WriteRow[]): string {
   const lines = [
-    '| engine | clients | creates/s | p50 (ms) | p99 (ms) | server CPU µs/create | raw durable commits/s (one connection) | ratio to raw | errors |',
-    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    '| engine | clients | creates/s | p50 (ms) | p99 (ms) | server CPU µs/create | raw durable commits/s (one connection) | ratio to raw | event loop busy | write path busy | writes per transaction | errors |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
   ];
   const n = (x: number) => Math.round(x).toLocaleString('en-US');
+  const share = (v: number | undefined) => (v === undefined ? '' : `${(100 * v).toFixed(0)}%`);
   for (const r of rows) {
     lines.push(
-      `| ${r.engine} | ${r.clients} | ${n(r.requestsPerSecond)} | ${r.p50Ms.toFixed(2)} | ${r.p99Ms.toFixed(2)} | ${n(r.cpuMicrosPerRequest)} | ${n(r.rawCommitsPerSecond)} | ${(r.requestsPerSecond / r.rawCommitsPerSecond).toFixed(2)} | ${r.errors} |`,
+      `| ${r.engine} | ${r.clients} | ${n(r.requestsPerSecond)} | ${r.p50Ms.toFixed(2)} | ${r.p99Ms.toFixed(2)} | ${n(r.cpuMicrosPerRequest)} | ${n(r.rawCommitsPerSecond)} | ${(r.requestsPerSecond / r.rawCommitsPerSecond).toFixed(2)} | ${share(r.eventLoopBusy)} | ${share(r.writePathBusy)} | ${r.writesPerTransaction?.toFixed(1) ?? ''} | ${r.errors} |`,
     );
   }
   return lines.join('\n');
