@@ -1,4 +1,8 @@
 /**
+ * A write transaction on PostgreSQL sends its opening (BEGIN, the write lock, the first savepoint)
+ * without waiting for it, its first statements behind it; a transaction whose opening fails commits
+ * nothing and acknowledges nothing (ADR 049, session 22).
+ *
  * Group commit on PostgreSQL sends a work's RELEASE ahead of the next work's statements when the
  * work ended whole — every statement it sent answered, none failed, as its connection counted
  * them (ADR 049, session 22) — and waits for the RELEASE otherwise. Whatever happens to a RELEASE
@@ -204,5 +208,56 @@ describe.runIf(postgresForSuite(title))(title, () => {
       Promise.all([put(t, 'after-1'), put(t, 'after-2'), put(t, 'after-3')]),
     ).resolves.toHaveLength(3);
     expect(await stored(t)).toEqual(['after-1', 'after-2', 'after-3']);
+  });
+
+  it('sends a transaction’s first statement before its opening is answered', async () => {
+    const events = await wireOrder(() =>
+      dialect.writeTransaction(async (db) => sql`select 1 as lone_first`.execute(db)),
+    );
+    const opening = events.findIndex((e) => e.startsWith('answered start transaction'));
+    expect(opening).toBeGreaterThan(-1);
+    expect(events.indexOf('sent select 1 as lone_first')).toBeGreaterThan(-1);
+    expect(events.indexOf('sent select 1 as lone_first')).toBeLessThan(opening);
+  });
+
+  it('commits and acknowledges nothing of a transaction whose opening failed', async () => {
+    const t = await freshTable();
+    // The write lock held elsewhere, and a lock timeout on the write connections: the opening's
+    // lock fails, behind it every statement, on a connection that is whole again afterwards.
+    const url = new URL(database.url);
+    url.searchParams.set('options', '-c lock_timeout=200');
+    const timing = postgresDialect({ url: url.toString() });
+    const holder = new pg.Client({ connectionString: database.url });
+    await holder.connect();
+    try {
+      await holder.query('select pg_advisory_lock(7358214620151730017)');
+      const settled = await Promise.allSettled([
+        timing.writeTransaction(async () => 'sent nothing'),
+        timing.writeTransaction((db) => insert(db, t, 'a')),
+        timing.writeTransaction(async (db) => {
+          await insert(db, t, 'b').catch(() => undefined);
+          return 'caught every refusal';
+        }),
+      ]);
+      expect(settled.map((s) => s.status)).toEqual(['rejected', 'rejected', 'rejected']);
+      await expect(timing.writeTransaction(async () => 'alone, sent nothing')).rejects.toThrow(
+        /lock timeout/,
+      );
+      await expect(timing.writeTransaction((db) => insert(db, t, 'alone'))).rejects.toThrow(
+        /lock timeout/,
+      );
+      expect(await stored(t)).toEqual([]);
+      await holder.query('select pg_advisory_unlock(7358214620151730017)');
+      await expect(
+        Promise.all([
+          timing.writeTransaction((db) => insert(db, t, 'after-1')),
+          timing.writeTransaction((db) => insert(db, t, 'after-2')),
+        ]),
+      ).resolves.toHaveLength(2);
+      expect(await stored(t)).toEqual(['after-1', 'after-2']);
+    } finally {
+      await holder.end();
+      await timing.destroy();
+    }
   });
 });

@@ -58,7 +58,8 @@ const takeWriteLock = 'select pg_advisory_xact_lock(7358214620151730017)';
 
 /**
  * A write transaction's opening: BEGIN and the write lock, without parameters and so sent as one
- * simple query, one round trip; a batch's first savepoint is appended to the same text (ADR 029).
+ * simple query; a batch's first savepoint is appended to the same text (ADR 029). On the
+ * pipelined write connections it is not waited for (ADR 049, session 22).
  */
 const startWrite = `start transaction isolation level read committed; ${takeWriteLock}`;
 const startWriteAlone = CompiledQuery.raw(startWrite);
@@ -145,9 +146,16 @@ export function postgresDialect(options: PostgresOptions): StoreDialect {
         : CompiledQuery.raw(`${startWrite}; ${savepoint.sql}`);
     return writes.withConnection(async (conn, session) => {
       let result: T;
+      // The opening is sent and not waited for: the work's first statements go out behind it, one
+      // round trip fewer per transaction (the server still runs them after it, once the write lock
+      // is held). Should it fail, every statement behind it is refused by the aborted transaction
+      // and reports its error (postgres-named-statements.ts); it is waited for before COMMIT, so a
+      // work that sent nothing, or caught every refusal, cannot commit without it.
+      const opened = conn.executeQuery(opening);
+      opened.catch(() => undefined);
       try {
-        await conn.executeQuery(opening);
         result = await work(conn, session);
+        await opened;
       } catch (error) {
         await conn.executeQuery(rollbackWrite).catch(() => undefined);
         throw error;
