@@ -6,32 +6,21 @@
  */
 import { type Kysely, sql } from 'kysely';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { watchStatements } from '../../src/store/dialects/checked-dialect.js';
-import { postgresDialect } from '../../src/store/dialects/postgres-dialect.js';
-import type { StoreDialect } from '../../src/store/dialects/store-dialect.js';
 import type { Database } from '../../src/store/schema.js';
-import { type FreshPostgres, freshPostgresDatabase, postgresForSuite } from './engines.js';
-import { scratchTables } from './scratch-tables.js';
+import { postgresForSuite } from './engines.js';
+import { postgresSuite, scratchTables } from './scratch-tables.js';
 
 const title = 'group commit on PostgreSQL';
 
 describe.runIf(postgresForSuite(title))(title, () => {
-  let database: FreshPostgres;
-  let dialect: StoreDialect;
-  beforeAll(async () => {
-    database = await freshPostgresDatabase();
-    dialect = postgresDialect({ url: database.url });
-  });
-  afterAll(async () => {
-    await dialect.destroy();
-    await database.drop();
-  });
+  const suite = postgresSuite();
 
-  const { freshTable, insert, stored } = scratchTables(() => dialect, 'gc');
+  const { freshTable, insert, stored } = scratchTables(() => suite.dialect, 'gc');
   /** A write of one row, answering the id of the transaction it ran in. */
   const put = (t: string, id: string) =>
-    dialect.writeTransaction(async (db) => {
+    suite.dialect.writeTransaction(async (db) => {
       await insert(db, t, id);
       const { rows } = await sql<{ xid: string }>`select txid_current()::text as xid`.execute(db);
       return rows[0]?.xid;
@@ -49,12 +38,12 @@ describe.runIf(postgresForSuite(title))(title, () => {
     await put(t, 'taken');
     const settled = await Promise.allSettled([
       put(t, 'a'),
-      dialect.writeTransaction(async (db) => {
+      suite.dialect.writeTransaction(async (db) => {
         await insert(db, t, 'b');
         await insert(db, t, 'taken');
       }),
       put(t, 'c'),
-      dialect.writeTransaction(() => Promise.reject(new Error('refused'))),
+      suite.dialect.writeTransaction(() => Promise.reject(new Error('refused'))),
       put(t, 'e'),
     ]);
     expect(settled.map((s) => s.status)).toEqual([
@@ -73,7 +62,7 @@ describe.runIf(postgresForSuite(title))(title, () => {
     await put(t, 'taken');
     const settled = await Promise.allSettled([
       put(t, 'a'),
-      dialect.writeTransaction(async (db) => {
+      suite.dialect.writeTransaction(async (db) => {
         await insert(db, t, 'b');
         await insert(db, t, 'taken').catch(() => undefined);
         return 'swallowed';
@@ -88,8 +77,8 @@ describe.runIf(postgresForSuite(title))(title, () => {
     const t = await freshTable();
     let chainOutcome: unknown;
     const settled = await Promise.allSettled([
-      dialect.writeTransaction((db) => insert(db, t, 'a')),
-      dialect.writeTransaction(async (db) => {
+      suite.dialect.writeTransaction((db) => insert(db, t, 'a')),
+      suite.dialect.writeTransaction(async (db) => {
         // Three statements one after another, which the work does not wait for: it fails first.
         const chain = (async () => {
           await insert(db, t, 'stray-1');
@@ -104,12 +93,12 @@ describe.runIf(postgresForSuite(title))(title, () => {
         });
         await Promise.all([chain, Promise.reject(new Error('refused'))]);
       }),
-      dialect.writeTransaction((db) => insert(db, t, 'c')),
+      suite.dialect.writeTransaction((db) => insert(db, t, 'c')),
     ]);
     expect(settled.map((s) => s.status)).toStrictEqual(['fulfilled', 'rejected', 'fulfilled']);
     await new Promise((resolve) => setTimeout(resolve, 200));
     const { rows } = await sql<{ id: string }>`select id from ${sql.table(t)} order by n`.execute(
-      dialect.db,
+      suite.dialect.db,
     );
     expect(rows.map((r) => r.id)).toStrictEqual(['a', 'c']);
     expect(chainOutcome).toBe('StatementAfterItsWork');
@@ -146,8 +135,8 @@ describe.runIf(postgresForSuite(title))(title, () => {
               for (let i = 0; i < turns; i++) await Promise.resolve();
               if (fails) throw new Error('fails');
             };
-            const writes = [dialect.writeTransaction(work)];
-            if (grouped) writes.push(dialect.writeTransaction(async () => undefined));
+            const writes = [suite.dialect.writeTransaction(work)];
+            if (grouped) writes.push(suite.dialect.writeTransaction(async () => undefined));
             await Promise.allSettled(writes);
             await new Promise((resolve) => setTimeout(resolve, 20));
             stop();
@@ -176,7 +165,9 @@ describe.runIf(postgresForSuite(title))(title, () => {
     const t = await freshTable();
     await put(t, 'warm');
     const sent = await roundTrips(() =>
-      Promise.all(['a', 'b', 'c'].map((id) => dialect.writeTransaction((db) => insert(db, t, id)))),
+      Promise.all(
+        ['a', 'b', 'c'].map((id) => suite.dialect.writeTransaction((db) => insert(db, t, id))),
+      ),
     );
     // One opening, three inserts, two RELEASE + SAVEPOINT, the last RELEASE, COMMIT.
     expect(sent).toHaveLength(8);
@@ -195,7 +186,7 @@ describe.runIf(postgresForSuite(title))(title, () => {
   it('fails a lone write that swallowed its statement error: its COMMIT rolled back', async () => {
     const t = await freshTable();
     await put(t, 'taken');
-    const lone = dialect.writeTransaction(async (db) => {
+    const lone = suite.dialect.writeTransaction(async (db) => {
       await insert(db, t, 'b');
       await insert(db, t, 'taken').catch(() => undefined);
       return 'swallowed';

@@ -7,13 +7,11 @@
  */
 import { type Kysely, sql } from 'kysely';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { postgresDialect } from '../../src/store/dialects/postgres-dialect.js';
-import type { StoreDialect } from '../../src/store/dialects/store-dialect.js';
+import { describe, expect, it, vi } from 'vitest';
 import { preparedQuery } from '../../src/store/prepared-query.js';
 import type { Database } from '../../src/store/schema.js';
-import { type FreshPostgres, freshPostgresDatabase, postgresForSuite } from './engines.js';
-import { scratchTables } from './scratch-tables.js';
+import { postgresForSuite } from './engines.js';
+import { postgresSuite, scratchTables } from './scratch-tables.js';
 
 const title = 'pipelined write transactions on PostgreSQL';
 
@@ -36,18 +34,9 @@ async function failureAwaitedAfterItsRefusal(db: Kysely<Database>): Promise<void
 }
 
 describe.runIf(postgresForSuite(title))(title, () => {
-  let database: FreshPostgres;
-  let dialect: StoreDialect;
-  beforeAll(async () => {
-    database = await freshPostgresDatabase();
-    dialect = postgresDialect({ url: database.url });
-  });
-  afterAll(async () => {
-    await dialect.destroy();
-    await database.drop();
-  });
+  const suite = postgresSuite();
 
-  const { freshTable, insert, stored } = scratchTables(() => dialect, 'pw');
+  const { freshTable, insert, stored } = scratchTables(() => suite.dialect, 'pw');
 
   it('writes statements asked for together to the socket before the first is answered', async () => {
     // pg writes a parameterless statement as one Query message when it sends it: at once in
@@ -64,7 +53,7 @@ describe.runIf(postgresForSuite(title))(title, () => {
       original.call(this, text);
     });
     try {
-      await dialect.writeTransaction(async (db) => {
+      await suite.dialect.writeTransaction(async (db) => {
         await Promise.all([
           sql`select pg_sleep(0.3) as slow`.execute(db).then(() => {
             answered.slow = performance.now();
@@ -87,9 +76,9 @@ describe.runIf(postgresForSuite(title))(title, () => {
 
   it('reports the error that aborted the transaction, not the refusal of a statement sent behind it', async () => {
     const t = await freshTable();
-    await dialect.writeTransaction((db) => insert(db, t, 'taken'));
+    await suite.dialect.writeTransaction((db) => insert(db, t, 'taken'));
     const refusal = (work: (db: Kysely<Database>) => Promise<unknown>) =>
-      dialect.writeTransaction(work).then(
+      suite.dialect.writeTransaction(work).then(
         () => undefined,
         (error: unknown) => error,
       );
@@ -100,7 +89,7 @@ describe.runIf(postgresForSuite(title))(title, () => {
       await sql`select 1`.execute(db);
       await duplicate;
     });
-    expect(dialect.classifyError(early)).toBe('unique_violation');
+    expect(suite.dialect.classifyError(early)).toBe('unique_violation');
     expect(String(early)).toContain('duplicate key');
     // Listed first, a statement sent after a later one that failed is refused; the failure is
     // the one reported.
@@ -115,14 +104,14 @@ describe.runIf(postgresForSuite(title))(title, () => {
       await composite;
       await duplicate;
     });
-    expect(dialect.classifyError(listed)).toBe('unique_violation');
+    expect(suite.dialect.classifyError(listed)).toBe('unique_violation');
     expect(await stored(t)).toEqual(['taken']);
   });
 
   it('reports the aborting error for a refused named statement whose answer overtook it (review)', async () => {
     const codes: Record<string, number> = {};
     for (let i = 0; i < 100; i++) {
-      const error = await dialect.writeTransaction(failureAwaitedAfterItsRefusal).then(
+      const error = await suite.dialect.writeTransaction(failureAwaitedAfterItsRefusal).then(
         () => undefined,
         (e: unknown) => e,
       );
@@ -135,16 +124,16 @@ describe.runIf(postgresForSuite(title))(title, () => {
 
   it('never hands a work the error of the neighbour rolled back before it (review)', async () => {
     const t = await freshTable();
-    await dialect.writeTransaction((db) => insert(db, t, 'taken'));
+    await suite.dialect.writeTransaction((db) => insert(db, t, 'taken'));
     const seen: Record<string, number> = {};
     for (let i = 0; i < 50; i++) {
       const [first, second] = await Promise.allSettled([
-        dialect.writeTransaction((db) => insert(db, t, 'taken')),
-        dialect.writeTransaction(failureAwaitedAfterItsRefusal),
+        suite.dialect.writeTransaction((db) => insert(db, t, 'taken')),
+        suite.dialect.writeTransaction(failureAwaitedAfterItsRefusal),
       ]);
       expect(first.status).toBe('rejected');
       const error = (second as PromiseRejectedResult).reason as { code?: unknown };
-      const key = `${String(error.code)}/${String(dialect.classifyError(error))}`;
+      const key = `${String(error.code)}/${String(suite.dialect.classifyError(error))}`;
       seen[key] = (seen[key] ?? 0) + 1;
     }
     // Before: mostly the neighbour's duplicate key (23505, a unique violation).
@@ -153,15 +142,15 @@ describe.runIf(postgresForSuite(title))(title, () => {
 
   it('fails alone a work whose statement fails amid others sent with it; nothing of it commits', async () => {
     const t = await freshTable();
-    await dialect.writeTransaction((db) => insert(db, t, 'taken'));
+    await suite.dialect.writeTransaction((db) => insert(db, t, 'taken'));
     const settled = await Promise.allSettled([
-      dialect.writeTransaction((db) => insert(db, t, 'a')),
-      dialect.writeTransaction(async (db) => {
+      suite.dialect.writeTransaction((db) => insert(db, t, 'a')),
+      suite.dialect.writeTransaction(async (db) => {
         // Sent together: the first is accepted, the second violates the key, the third is sent
         // behind it and refused by the aborted savepoint.
         await Promise.all([insert(db, t, 'b1'), insert(db, t, 'taken'), insert(db, t, 'b3')]);
       }),
-      dialect.writeTransaction((db) => insert(db, t, 'c')),
+      suite.dialect.writeTransaction((db) => insert(db, t, 'c')),
     ]);
     expect(settled.map((s) => s.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
     expect(String((settled[1] as PromiseRejectedResult).reason)).toContain('duplicate key');
@@ -171,8 +160,8 @@ describe.runIf(postgresForSuite(title))(title, () => {
   it('commits nothing a work left in flight when it threw', async () => {
     const t = await freshTable();
     const settled = await Promise.allSettled([
-      dialect.writeTransaction((db) => insert(db, t, 'before')),
-      dialect.writeTransaction(async (db) => {
+      suite.dialect.writeTransaction((db) => insert(db, t, 'before')),
+      suite.dialect.writeTransaction(async (db) => {
         // Started and not awaited, as a read started early is when a refusal comes first.
         const inFlight = Promise.all([
           sql`select pg_sleep(0.05)`.execute(db),
@@ -181,7 +170,7 @@ describe.runIf(postgresForSuite(title))(title, () => {
         inFlight.catch(() => undefined);
         throw new Error('refused first');
       }),
-      dialect.writeTransaction((db) => insert(db, t, 'after')),
+      suite.dialect.writeTransaction((db) => insert(db, t, 'after')),
     ]);
     expect(settled.map((s) => s.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
     expect(String((settled[1] as PromiseRejectedResult).reason)).toContain('refused first');
@@ -190,9 +179,9 @@ describe.runIf(postgresForSuite(title))(title, () => {
 
   it('keeps a lone work’s pipelined statements in its transaction when one fails', async () => {
     const t = await freshTable();
-    await dialect.writeTransaction((db) => insert(db, t, 'taken'));
+    await suite.dialect.writeTransaction((db) => insert(db, t, 'taken'));
     await expect(
-      dialect.writeTransaction(async (db) => {
+      suite.dialect.writeTransaction(async (db) => {
         await Promise.all([insert(db, t, 'x1'), insert(db, t, 'taken'), insert(db, t, 'x3')]);
       }),
     ).rejects.toThrow(/duplicate key/);

@@ -13,30 +13,20 @@
  */
 import { type Kysely, sql } from 'kysely';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { postgresDialect } from '../../src/store/dialects/postgres-dialect.js';
-import type { StoreDialect } from '../../src/store/dialects/store-dialect.js';
 import type { Database } from '../../src/store/schema.js';
-import { type FreshPostgres, freshPostgresDatabase, postgresForSuite } from './engines.js';
-import { scratchTables } from './scratch-tables.js';
+import { postgresForSuite } from './engines.js';
+import { postgresSuite, scratchTables } from './scratch-tables.js';
 
 const title = 'RELEASE sent ahead in group commit on PostgreSQL';
 const releaseAndBegin = 'release savepoint grouped_write; savepoint grouped_write';
 
 describe.runIf(postgresForSuite(title))(title, () => {
-  let database: FreshPostgres;
-  let dialect: StoreDialect;
-  beforeAll(async () => {
-    database = await freshPostgresDatabase();
-    dialect = postgresDialect({ url: database.url });
-  });
-  afterAll(async () => {
-    await dialect.destroy();
-    await database.drop();
-  });
+  const suite = postgresSuite();
 
-  const { freshTable, insert, stored } = scratchTables(() => dialect, 'ra');
-  const put = (t: string, id: string) => dialect.writeTransaction((db) => insert(db, t, id));
+  const { freshTable, insert, stored } = scratchTables(() => suite.dialect, 'ra');
+  const put = (t: string, id: string) => suite.dialect.writeTransaction((db) => insert(db, t, id));
 
   /**
    * The simple-protocol texts as written to the socket and as answered (ReadyForQuery), in the
@@ -75,8 +65,8 @@ describe.runIf(postgresForSuite(title))(title, () => {
   it('sends a whole work’s RELEASE before it is answered, ahead of the next work’s first statement', async () => {
     const events = await wireOrder(() =>
       Promise.all([
-        dialect.writeTransaction(async (db) => sql`select 1 as first_work`.execute(db)),
-        dialect.writeTransaction(async (db) => sql`select 2 as second_work`.execute(db)),
+        suite.dialect.writeTransaction(async (db) => sql`select 1 as first_work`.execute(db)),
+        suite.dialect.writeTransaction(async (db) => sql`select 2 as second_work`.execute(db)),
       ]),
     );
     const at = (event: string) => events.indexOf(event);
@@ -93,7 +83,7 @@ describe.runIf(postgresForSuite(title))(title, () => {
     for (let round = 0; round < 25; round++) {
       const settled = await Promise.allSettled([
         put(t, `a${round}`),
-        dialect.writeTransaction(async (db) => {
+        suite.dialect.writeTransaction(async (db) => {
           await insert(db, t, `b${round}`);
           await insert(db, t, 'taken').catch(() => undefined);
           return 'swallowed';
@@ -119,7 +109,7 @@ describe.runIf(postgresForSuite(title))(title, () => {
     await put(t, 'taken');
     const settled = await Promise.allSettled([
       put(t, 'a'),
-      dialect.writeTransaction(async (db) => {
+      suite.dialect.writeTransaction(async (db) => {
         await insert(db, t, 'b');
         // Not awaited: still in flight when the work returns, and it fails after.
         const late = insert(db, t, 'taken');
@@ -140,19 +130,19 @@ describe.runIf(postgresForSuite(title))(title, () => {
   it('waits for the RELEASE of a work that ended the transaction itself: nothing of its neighbours runs outside it (review)', async () => {
     const t = await freshTable();
     const settled = await Promise.allSettled([
-      dialect.writeTransaction((db) => insert(db, t, 'a')),
-      dialect.writeTransaction(async (db) => {
+      suite.dialect.writeTransaction((db) => insert(db, t, 'a')),
+      suite.dialect.writeTransaction(async (db) => {
         await insert(db, t, 'b');
         await sql`rollback`.execute(db);
         return 'ended the transaction itself';
       }),
       // Innocent; its second statement fails. Sent behind a RELEASE outside any transaction, its
       // first would have committed on its own while its caller was told it failed.
-      dialect.writeTransaction(async (db) => {
+      suite.dialect.writeTransaction(async (db) => {
         await insert(db, t, 'c1');
         await insert(db, t, 'c1');
       }),
-      dialect.writeTransaction((db) => insert(db, t, 'd')),
+      suite.dialect.writeTransaction((db) => insert(db, t, 'd')),
     ]);
     const rows = await stored(t);
     // Committed if and only if acknowledged, every one.
@@ -165,13 +155,13 @@ describe.runIf(postgresForSuite(title))(title, () => {
   it('still sends ahead after a statement was refused before it was sent (review)', async () => {
     const events = await wireOrder(() =>
       Promise.allSettled([
-        dialect.writeTransaction(async (db) => {
-          // Refused before it is sent (a NUL in text: checked-dialect.ts), and caught.
+        suite.dialect.writeTransaction(async (db) => {
+          // Refused before it is sent (a NUL in text: checked-suite.dialect.ts), and caught.
           await sql`select ${'a\u0000b'}::text as refused`.execute(db).catch(() => undefined);
           return 'caught a refusal';
         }),
-        dialect.writeTransaction(async (db) => sql`select 2 as second_work`.execute(db)),
-        dialect.writeTransaction(async (db) => sql`select 3 as third_work`.execute(db)),
+        suite.dialect.writeTransaction(async (db) => sql`select 2 as second_work`.execute(db)),
+        suite.dialect.writeTransaction(async (db) => sql`select 3 as third_work`.execute(db)),
       ]),
     );
     const at = (event: string) => events.indexOf(event);
@@ -188,13 +178,13 @@ describe.runIf(postgresForSuite(title))(title, () => {
     // The second work releases the batch's savepoint itself and ends whole, so its RELEASE goes
     // ahead — and is refused (no such savepoint), aborting the transaction under the third work.
     const settled = await Promise.allSettled([
-      dialect.writeTransaction((db) => insert(db, t, 'a')),
-      dialect.writeTransaction(async (db: Kysely<Database>) => {
+      suite.dialect.writeTransaction((db) => insert(db, t, 'a')),
+      suite.dialect.writeTransaction(async (db: Kysely<Database>) => {
         await insert(db, t, 'b');
         await sql`release savepoint grouped_write`.execute(db);
       }),
-      dialect.writeTransaction((db) => insert(db, t, 'c')),
-      dialect.writeTransaction((db) => insert(db, t, 'd')),
+      suite.dialect.writeTransaction((db) => insert(db, t, 'c')),
+      suite.dialect.writeTransaction((db) => insert(db, t, 'd')),
     ]);
     expect(settled.map((s) => s.status)).toEqual(['rejected', 'rejected', 'rejected', 'rejected']);
     expect(await stored(t)).toEqual([]);
@@ -212,7 +202,7 @@ describe.runIf(postgresForSuite(title))(title, () => {
 
   it('sends a transaction’s first statement before its opening is answered', async () => {
     const events = await wireOrder(() =>
-      dialect.writeTransaction(async (db) => sql`select 1 as lone_first`.execute(db)),
+      suite.dialect.writeTransaction(async (db) => sql`select 1 as lone_first`.execute(db)),
     );
     const opening = events.findIndex((e) => e.startsWith('answered start transaction'));
     expect(opening).toBeGreaterThan(-1);
@@ -224,10 +214,10 @@ describe.runIf(postgresForSuite(title))(title, () => {
     const t = await freshTable();
     // The write lock held elsewhere, and a lock timeout on the write connections: the opening's
     // lock fails, behind it every statement, on a connection that is whole again afterwards.
-    const url = new URL(database.url);
+    const url = new URL(suite.url);
     url.searchParams.set('options', '-c lock_timeout=200');
     const timing = postgresDialect({ url: url.toString() });
-    const holder = new pg.Client({ connectionString: database.url });
+    const holder = new pg.Client({ connectionString: suite.url });
     await holder.connect();
     try {
       await holder.query('select pg_advisory_lock(7358214620151730017)');

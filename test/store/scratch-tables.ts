@@ -3,8 +3,40 @@
  * the order the rows were inserted, so a case sees what it committed and nothing of another's.
  */
 import { type Kysely, sql } from 'kysely';
+import { afterAll, beforeAll } from 'vitest';
+import { postgresDialect } from '../../src/store/dialects/postgres-dialect.js';
 import type { StoreDialect } from '../../src/store/dialects/store-dialect.js';
 import type { Database } from '../../src/store/schema.js';
+import { type FreshPostgres, freshPostgresDatabase } from './engines.js';
+
+/**
+ * A migrated PostgreSQL database of the suite's own and the store's dialect on it: opened before
+ * the suite's cases, destroyed and dropped after them.
+ */
+export function postgresSuite(): { readonly dialect: StoreDialect; readonly url: string } {
+  let database: FreshPostgres | undefined;
+  let dialect: StoreDialect | undefined;
+  beforeAll(async () => {
+    database = await freshPostgresDatabase();
+    dialect = postgresDialect({ url: database.url });
+  });
+  afterAll(async () => {
+    await dialect?.destroy();
+    await database?.drop();
+  });
+  const opened = <T>(value: T | undefined): T => {
+    if (value === undefined) throw new Error('postgresSuite used outside its suite’s cases');
+    return value;
+  };
+  return {
+    get dialect() {
+      return opened(dialect);
+    },
+    get url() {
+      return opened(database).url;
+    },
+  };
+}
 
 export function scratchTables(dialect: () => StoreDialect, prefix: string) {
   let table = 0;
