@@ -120,8 +120,12 @@ forEachStore('statements of the governed path', (open, engine) => {
         riskClass: 'low',
       }),
     );
-    // Read ahead: one statement, no read transaction; in the transaction: the request, once.
-    expect(naming(approve, 'from "transition_requests" where "id" =')).toBe(1);
+    // Read ahead: one statement, no read transaction; in the transaction: the request, once, and
+    // its model found by the request's id, sent beside it (ADR 049): no read of the model by name.
+    expect(naming(approve, 'from "transition_requests" where "id" =')).toBe(2);
+    expect(naming(approve, '"models"."name" = (select "model" from "transition_requests"')).toBe(1);
+    expect(naming(approve, 'where "models"."name" = $1')).toBe(0);
+    expect(naming(approve, 'where "models"."name" = ?')).toBe(0);
     expect(naming(approve, 'from "evidence" inner join')).toBe(1);
     expect(naming(approve, 'from "jobs"')).toBe(0);
     expect(count(approve, 'insert into "jobs"')).toBe(engine === 'postgres' ? 0 : 1);

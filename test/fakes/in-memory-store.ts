@@ -174,6 +174,10 @@ function versionRepos(s: MemoryState): Pick<Repositories, 'models' | 'versions' 
         s.models.set(model.name, copy(model));
       },
       get: async (name) => copy(s.models.get(name)),
+      getOfRequest: async (requestId) => {
+        const request = s.requests.get(requestId);
+        return request === undefined ? undefined : copy(s.models.get(request.model));
+      },
       setPolicy: async (name, policyDigest) => {
         const model = s.models.get(name);
         if (!model) throw new ClearanceError('not_found', `Model ${name} does not exist.`);

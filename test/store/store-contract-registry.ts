@@ -267,6 +267,28 @@ export function registryContract(store: () => Store): void {
     expect((missing as ClearanceError).code).toBe('not_found');
   });
 
+  it('reads the model a request names by the request’s id, and nothing for an unknown request', async () => {
+    const { model: m, version: v } = await store().transaction(seedVersion);
+    const r = request(v);
+    await store().transaction((tx) => tx.requests.insert(r));
+    expect(await store().transaction((tx) => tx.models.getOfRequest(r.id))).toStrictEqual(m);
+    // In a transaction, beside the request's locked read, as an approval asks for both; the
+    // policy read with it is answered without another statement, the model by name too.
+    await store().transaction(async (tx) => {
+      const [model, locked] = await Promise.all([
+        tx.models.getOfRequest(r.id),
+        tx.requests.get(r.id, { forUpdate: true }),
+      ]);
+      expect(model).toStrictEqual(m);
+      expect(locked).toStrictEqual(r);
+      expect((await tx.policies.get(m.policyDigest))?.digest).toBe(m.policyDigest);
+      expect(await tx.models.get(m.name)).toStrictEqual(m);
+    });
+    expect(await store().transaction((tx) => tx.models.getOfRequest('no-such-request'))).toBe(
+      undefined,
+    );
+  });
+
   it('stores approvals in time order', async () => {
     const { version: v } = await store().transaction(seedVersion);
     const r = request(v);

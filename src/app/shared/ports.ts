@@ -193,6 +193,12 @@ export interface ModelRepository {
   insert(model: Model): Promise<void>;
   /** With `forUpdate`, the row is locked until the transaction ends: promotions of one model queue here. */
   get(name: string, options?: { forUpdate?: boolean }): Promise<Model | undefined>;
+  /**
+   * The model the transition request `requestId` names, found by the request's id: asked for
+   * beside the request's own read, without waiting for it (a round trip on PostgreSQL, ADR 049).
+   * Not locked; `undefined` when there is no such request.
+   */
+  getOfRequest(requestId: string): Promise<Model | undefined>;
   setPolicy(name: string, policyDigest: string): Promise<void>;
   list(): Promise<Model[]>;
 }

@@ -121,9 +121,17 @@ async function requestAndModel(
     return { request, model: await loadModel(tx, request.model) };
   }
   if (!input.lockModel) {
+    // The model asked for by the request's id, with the request's own read (ADR 049): one round
+    // trip, not two. Both are current: a write transaction holds the store's write lock from its
+    // start, so nothing else writes between them. The model is only returned once the request
+    // has passed its checks; a request that names another (never: a request keeps its model)
+    // has its model read by name.
+    const modelRead = startedEarly(tx.models.getOfRequest(input.requestId));
     const request = await loadOpenRequest(tx, input.requestId);
     assertMayReadRequest(input.principal, request);
     input.check(request);
+    const model = await modelRead;
+    if (model !== undefined && model.name === request.model) return { request, model };
     return { request, model: await loadModel(tx, request.model) };
   }
   if (input.modelOf !== undefined) {

@@ -35,9 +35,22 @@ const modelNamed = preparedQuery((db, p: { name: string }) =>
  * `policies.get`, as before). Inside a transaction the policy is kept for `policies.get`: a use
  * case that loads a model loads its policy next, and this saves that statement.
  */
-const modelAndPolicyNamed = preparedQuery((db, q: { name: string }) => modelAndPolicy(db, q.name));
+const modelAndPolicyNamed = preparedQuery((db, q: { name: string }) =>
+  modelAndPolicyRows(db).where('models.name', '=', q.name),
+);
+
+/** The same for the model a transition request names, found by the request's id. */
+const modelAndPolicyOfRequest = preparedQuery((db, q: { requestId: string }) =>
+  modelAndPolicyRows(db).where('models.name', '=', (eb) =>
+    eb.selectFrom('transition_requests').select('model').where('id', '=', q.requestId),
+  ),
+);
 
 function modelAndPolicy(db: Kysely<Database>, name: string) {
+  return modelAndPolicyRows(db).where('models.name', '=', name);
+}
+
+function modelAndPolicyRows(db: Kysely<Database>) {
   return db
     .selectFrom('models')
     .leftJoin('policies', 'policies.digest', 'models.policy_digest')
@@ -47,8 +60,7 @@ function modelAndPolicy(db: Kysely<Database>, name: string) {
       'policies.text as policy_text',
       'policies.registered_at as policy_registered_at',
       'policies.registered_by as policy_registered_by',
-    ])
-    .where('models.name', '=', name);
+    ]);
 }
 
 type ModelAndPolicyRow = Awaited<ReturnType<typeof modelAndPolicyNamed>>[number];
@@ -158,6 +170,16 @@ export function modelRepository(context: RepositoryContext): ModelRepository {
       }
       const [row] = await modelNamed(db, { name });
       return row === undefined ? undefined : toModel(row);
+    },
+    async getOfRequest(requestId) {
+      const [row] = await modelAndPolicyOfRequest(db, { requestId });
+      if (row === undefined) return undefined;
+      // Kept as `get` keeps what it reads (ADR 021), for the transaction's later reads by name.
+      if (policiesRead !== undefined) {
+        const kept = keptModels(db);
+        if (!kept.written) kept.rows.set(row.name, row);
+      }
+      return keepPolicy(row);
     },
     async setPolicy(name, policyDigest) {
       modelsWritten(db);
