@@ -15,11 +15,17 @@ import { type Kysely, sql } from 'kysely';
 import pg from 'pg';
 import { describe, expect, it, vi } from 'vitest';
 import { postgresDialect } from '../../src/store/dialects/postgres-dialect.js';
+import { preparedQuery } from '../../src/store/prepared-query.js';
 import type { Database } from '../../src/store/schema.js';
 import { postgresForSuite } from './engines.js';
 import { postgresSuite, scratchTables } from './scratch-tables.js';
 
 const title = 'RELEASE sent ahead in group commit on PostgreSQL';
+
+/** A compiled-once statement, sent as a named statement. */
+const echo = preparedQuery((db, p: { id: string }) =>
+  db.selectNoFrom(sql<string>`cast(${p.id} as text)`.as('echoed')),
+);
 const releaseAndBegin = 'release savepoint grouped_write; savepoint grouped_write';
 
 describe.runIf(postgresForSuite(title))(title, () => {
@@ -230,6 +236,13 @@ describe.runIf(postgresForSuite(title))(title, () => {
         }),
       ]);
       expect(settled.map((s) => s.status)).toEqual(['rejected', 'rejected', 'rejected']);
+      // Each caller is told the opening's error, a conflict to retry (review: all but the first
+      // were told the batch was lost, because the batch's savepoint was never made).
+      for (const s of settled) {
+        const reason = (s as PromiseRejectedResult).reason;
+        expect(String(reason)).toMatch(/lock timeout/);
+        expect(timing.classifyError(reason)).toBe('concurrency');
+      }
       await expect(timing.writeTransaction(async () => 'alone, sent nothing')).rejects.toThrow(
         /lock timeout/,
       );
@@ -245,6 +258,30 @@ describe.runIf(postgresForSuite(title))(title, () => {
         ]),
       ).resolves.toHaveLength(2);
       expect(await stored(t)).toEqual(['after-1', 'after-2']);
+    } finally {
+      await holder.end();
+      await timing.destroy();
+    }
+  });
+
+  it('tells a lone write behind a failed opening the opening’s error, named statements too (review)', async () => {
+    // A fresh connection: the compiled-once statement's Parse goes with its first use, is refused
+    // behind the failed opening, and its second use then finds no such statement (26000).
+    const url = new URL(suite.url);
+    url.searchParams.set('options', '-c lock_timeout=200');
+    const timing = postgresDialect({ url: url.toString() });
+    const holder = new pg.Client({ connectionString: suite.url });
+    await holder.connect();
+    try {
+      await holder.query('select pg_advisory_lock(7358214620151730017)');
+      const error = await timing
+        .writeTransaction((db) => Promise.all([echo(db, { id: 'a' }), echo(db, { id: 'b' })]))
+        .then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+      expect(String(error)).toMatch(/lock timeout/);
+      expect(timing.classifyError(error)).toBe('concurrency');
     } finally {
       await holder.end();
       await timing.destroy();

@@ -158,7 +158,14 @@ export function postgresDialect(options: PostgresOptions): StoreDialect {
         await opened;
       } catch (error) {
         await conn.executeQuery(rollbackWrite).catch(() => undefined);
-        throw error;
+        // Nothing behind a failed opening ran: its error (a lock timeout: a conflict to retry) is
+        // every caller's, not what it did to the works (a savepoint never made, a refusal). The
+        // ROLLBACK went out behind the opening, so the opening has been answered by now.
+        const failedOpening = await opened.then(
+          () => undefined,
+          (openingError: unknown) => ({ openingError }),
+        );
+        throw failedOpening === undefined ? error : failedOpening.openingError;
       }
       let answer: { command?: string } | undefined;
       try {
