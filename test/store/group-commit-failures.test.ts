@@ -7,7 +7,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Kysely, sql } from 'kysely';
+import { CompiledQuery, type Kysely, sql } from 'kysely';
 import { afterEach, expect, it } from 'vitest';
 import { WriteWaitExceeded } from '../../src/store/dialects/group-commit.js';
 import { sqliteDialect } from '../../src/store/dialects/sqlite-dialect.js';
@@ -117,7 +117,8 @@ it('fails every write of a batch one of them aborted, commits none, and tells ea
     dialect.writeTransaction(async (db) => {
       await insert(db, 'b');
       // What SQLITE_FULL or SQLITE_IOERR do to a transaction: the engine rolls all of it back.
-      await sql`rollback`.execute(db);
+      // (Compiled by hand, past the work's fence, which refuses a `rollback` built on its handle.)
+      await db.executeQuery(CompiledQuery.raw('rollback'));
       throw new Error('the disk is full');
     }),
     put(dialect, 'c'),

@@ -16,6 +16,8 @@
  * that marks every statement built on it with the work's fence, and the store's connections
  * refuse a marked statement whose work has returned or thrown (checked-dialect.ts), so nothing of
  * a finished work runs in its neighbour's savepoint, the batch's commit or after it (ADR 045).
+ * The fence also refuses a work's statement that would begin, end or cut into the shared
+ * transaction (`TransactionControlInWork`, ADR 049).
  *
  * A write waits in the queue at most `waitLimitMs` (30 s by default) and then fails with
  * `WriteWaitExceeded`: a write started inside another write would otherwise wait for the batch
@@ -163,11 +165,68 @@ class StatementAfterItsWork extends Error {
   }
 }
 
-/** Throws when the statement about to run was built on the handle of a work that has ended. */
+/**
+ * Throws when the statement about to run was built on the handle of a work that has ended, or
+ * would begin, end or cut into the transaction the work shares with the rest of its batch.
+ */
 export function assertStatementOfLiveWork(statement: CompiledQuery): void {
-  if (fenceOfStatement.get(statement.queryId)?.settled === true) {
-    throw new StatementAfterItsWork();
+  const fence = fenceOfStatement.get(statement.queryId);
+  if (fence === undefined) return;
+  if (fence.settled) throw new StatementAfterItsWork();
+  // Only raw SQL can say it: Kysely's builders make no transaction statements.
+  if (statement.query.kind === 'RawNode' && controlsTransaction(statement.sql)) {
+    throw new TransactionControlInWork();
   }
+}
+
+/**
+ * A statement of a work that would begin, commit or roll back a transaction, or release or roll
+ * back to the batch's own savepoint: the work shares the transaction with the rest of its batch,
+ * so it would commit or undo its neighbours' writes, or leave the next ones outside any
+ * transaction (found by review on PostgreSQL, where BEGIN inside a transaction only warns). A
+ * work rolls its own writes back by throwing; savepoints of its own, nested in its own, are its
+ * business.
+ */
+export class TransactionControlInWork extends Error {
+  constructor() {
+    super(
+      'A write issued a statement that begins, ends or cuts into the transaction it shares with other writes; it was not run. Throw to roll the write back.',
+    );
+    this.name = 'TransactionControlInWork';
+  }
+}
+
+/** Verdicts by statement text: a work's raw statements are a fixed set of texts, values aside. */
+const transactionControl = new Map<string, boolean>();
+const verdictsKept = 1000;
+
+/** Whether `sql` holds a statement that controls the transaction (see `TransactionControlInWork`). */
+export function controlsTransaction(sql: string): boolean {
+  const known = transactionControl.get(sql);
+  if (known !== undefined) return known;
+  const verdict = sqlStatements(sql).some((statement) => {
+    const text = statement.trim().toLowerCase();
+    if (/^(begin|commit|end|abort|start\s+transaction|prepare\s+transaction)\b/.test(text)) {
+      return true;
+    }
+    if (/^rollback\b/.test(text) && !/^rollback(\s+(work|transaction))?\s+to\b/.test(text)) {
+      return true;
+    }
+    return /^(savepoint|release|rollback)\b/.test(text) && /\bgrouped_write\b/.test(text);
+  });
+  if (transactionControl.size < verdictsKept) transactionControl.set(sql, verdict);
+  return verdict;
+}
+
+/** The statements of `sql`, with comments, quoted strings and quoted names taken out. */
+function sqlStatements(sql: string): string[] {
+  return sql
+    .replace(/\$([A-Za-z_]*)\$[\s\S]*?\$\1\$/g, "''")
+    .replace(/'(?:[^']|'')*'/g, "''")
+    .replace(/"(?:[^"]|"")*"/g, '""')
+    .replace(/--[^\n]*/g, ' ')
+    .replace(/\/\*[\s\S]*?\*\//g, ' ')
+    .split(';');
 }
 
 /**

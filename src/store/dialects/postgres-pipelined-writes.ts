@@ -25,7 +25,7 @@ import {
 import pg from 'pg';
 import type { Database } from '../schema.js';
 import { checkedConnection, checkedDialect } from './checked-dialect.js';
-import type { WriteSession } from './group-commit.js';
+import { TransactionControlInWork, type WriteSession } from './group-commit.js';
 import { type NamingClient, namingStatements } from './postgres-named-statements.js';
 
 /** Connections for write transactions: one runs at a time per process, one more is spare. */
@@ -54,9 +54,19 @@ export function pipelinedWrites(url: string): PipelinedWrites {
   // (the connections are lent below), only destroyed with the pool.
   const dialect = checkedDialect(new PostgresDialect({ pool: naming }));
   const db = new Kysely<Database>({ dialect });
-  // Kysely's constructor takes a ready executor only beside a driver; the handles made here
-  // never begin, commit or destroy anything through it, so it is never started.
-  const driver: Driver = dialect.createDriver();
+  // Kysely's constructor takes a ready executor only beside a driver. The handles made here run
+  // inside the write transaction the runner opened: one that asks to begin its own (Kysely's
+  // `transaction()`) is refused, since PostgreSQL would only warn at a nested BEGIN and its
+  // COMMIT would commit the whole batch's transaction so far. It is never started or destroyed.
+  const refuse = (): never => {
+    throw new TransactionControlInWork();
+  };
+  const driver: Driver = {
+    ...dialect.createDriver(),
+    beginTransaction: refuse,
+    commitTransaction: refuse,
+    rollbackTransaction: refuse,
+  };
 
   function handleOn(connection: DatabaseConnection): Kysely<Database> {
     const executor: QueryExecutor = db.getExecutor().withConnectionProvider({
