@@ -15,6 +15,7 @@ import { CompiledQuery, type Kysely, sql } from 'kysely';
 import pg from 'pg';
 import { describe, expect, it, vi } from 'vitest';
 import { postgresDialect } from '../../src/store/dialects/postgres-dialect.js';
+import type { StoreDialect } from '../../src/store/dialects/store-dialect.js';
 import { preparedQuery } from '../../src/store/prepared-query.js';
 import type { Database } from '../../src/store/schema.js';
 import { postgresForSuite } from './engines.js';
@@ -219,10 +220,13 @@ describe.runIf(postgresForSuite(title))(title, () => {
     expect(events.indexOf('sent select 1 as lone_first')).toBeLessThan(opening);
   });
 
-  it('commits and acknowledges nothing of a transaction whose opening failed', async () => {
-    const t = await freshTable();
-    // The write lock held elsewhere, and a lock timeout on the write connections: the opening's
-    // lock fails, behind it every statement, on a connection that is whole again afterwards.
+  /**
+   * `run` with a dialect of its own whose write connections give up a lock wait after 200 ms,
+   * while the write lock is held by another session (until `run` releases it, or ends).
+   */
+  async function withWriteLockHeld(
+    run: (timing: StoreDialect, release: () => Promise<unknown>) => Promise<void>,
+  ): Promise<void> {
     const url = new URL(suite.url);
     url.searchParams.set('options', '-c lock_timeout=200');
     const timing = postgresDialect({ url: url.toString() });
@@ -230,6 +234,18 @@ describe.runIf(postgresForSuite(title))(title, () => {
     await holder.connect();
     try {
       await holder.query('select pg_advisory_lock(7358214620151730017)');
+      await run(timing, () => holder.query('select pg_advisory_unlock(7358214620151730017)'));
+    } finally {
+      await holder.end();
+      await timing.destroy();
+    }
+  }
+
+  it('commits and acknowledges nothing of a transaction whose opening failed', async () => {
+    const t = await freshTable();
+    // The write lock held elsewhere, and a lock timeout on the write connections: the opening's
+    // lock fails, behind it every statement, on a connection that is whole again afterwards.
+    await withWriteLockHeld(async (timing, release) => {
       const settled = await Promise.allSettled([
         timing.writeTransaction(async () => 'sent nothing'),
         timing.writeTransaction((db) => insert(db, t, 'a')),
@@ -253,7 +269,7 @@ describe.runIf(postgresForSuite(title))(title, () => {
         /lock timeout/,
       );
       expect(await stored(t)).toEqual([]);
-      await holder.query('select pg_advisory_unlock(7358214620151730017)');
+      await release();
       await expect(
         Promise.all([
           timing.writeTransaction((db) => insert(db, t, 'after-1')),
@@ -261,22 +277,13 @@ describe.runIf(postgresForSuite(title))(title, () => {
         ]),
       ).resolves.toHaveLength(2);
       expect(await stored(t)).toEqual(['after-1', 'after-2']);
-    } finally {
-      await holder.end();
-      await timing.destroy();
-    }
+    });
   });
 
   it('tells a lone write behind a failed opening the opening’s error, named statements too (review)', async () => {
     // A fresh connection: the compiled-once statement's Parse goes with its first use, is refused
     // behind the failed opening, and its second use then finds no such statement (26000).
-    const url = new URL(suite.url);
-    url.searchParams.set('options', '-c lock_timeout=200');
-    const timing = postgresDialect({ url: url.toString() });
-    const holder = new pg.Client({ connectionString: suite.url });
-    await holder.connect();
-    try {
-      await holder.query('select pg_advisory_lock(7358214620151730017)');
+    await withWriteLockHeld(async (timing) => {
       const error = await timing
         .writeTransaction((db) => Promise.all([echo(db, { id: 'a' }), echo(db, { id: 'b' })]))
         .then(
@@ -285,9 +292,6 @@ describe.runIf(postgresForSuite(title))(title, () => {
         );
       expect(String(error)).toMatch(/lock timeout/);
       expect(timing.classifyError(error)).toBe('concurrency');
-    } finally {
-      await holder.end();
-      await timing.destroy();
-    }
+    });
   });
 });
