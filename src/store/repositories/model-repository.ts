@@ -35,9 +35,7 @@ const modelNamed = preparedQuery((db, p: { name: string }) =>
  * `policies.get`, as before). Inside a transaction the policy is kept for `policies.get`: a use
  * case that loads a model loads its policy next, and this saves that statement.
  */
-const modelAndPolicyNamed = preparedQuery((db, q: { name: string }) =>
-  modelAndPolicyRows(db).where('models.name', '=', q.name),
-);
+const modelAndPolicyNamed = preparedQuery((db, q: { name: string }) => modelAndPolicy(db, q.name));
 
 /** The same for the model a transition request names, found by the request's id. */
 const modelAndPolicyOfRequest = preparedQuery((db, q: { requestId: string }) =>
