@@ -25,11 +25,12 @@ export function failingAuditStore(store: Store): FailingAuditStore {
     ...tx,
     audit: {
       ...tx.audit,
+      // Counted when asked for, not when answered: a use case may ask for two appends together
+      // (ADR 049), and the budget is spent in the order they were asked for.
       append: async (entry: AuditEntryInput): Promise<AuditEntry> => {
         if (appended >= budget) throw new Error(auditFailure);
-        const written = await tx.audit.append(entry);
         appended += 1;
-        return written;
+        return tx.audit.append(entry);
       },
     },
     versions: {
@@ -37,9 +38,8 @@ export function failingAuditStore(store: Store): FailingAuditStore {
       // A create writes its entry with the version (ADR 026): the same budget applies to it.
       insertLogged: async (version, state, entry) => {
         if (appended >= budget) throw new Error(auditFailure);
-        const written = await tx.versions.insertLogged(version, state, entry);
         appended += 1;
-        return written;
+        return tx.versions.insertLogged(version, state, entry);
       },
     },
   });

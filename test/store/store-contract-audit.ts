@@ -9,6 +9,7 @@ import {
   rootFromLeafHashes,
 } from '../../src/audit/index.js';
 import type { ClearanceError } from '../../src/domain/index.js';
+import { watchStatements } from '../../src/store/index.js';
 import { auditInput, later, model, policy, unique } from './fixtures.js';
 import { errorOf } from './store-contract.js';
 
@@ -198,6 +199,40 @@ export function auditContract(store: () => Store): void {
     const beyond = perfectCover({ start: 0, end: 2 ** Math.ceil(Math.log2(leaves.length + 1)) });
     const error = await errorOf(store().transaction((tx) => tx.audit.treeNodes(beyond)));
     expect((error as ClearanceError).code).toBe('audit_unavailable');
+  });
+
+  it('appends asked for together in one transaction in the order asked, every node stored', async () => {
+    // Use cases send independent writes together (ADR 049), two appends among them: appended
+    // statement by statement (SQLite), each must see the head and nodes the one before wrote.
+    const before = await store().transaction((tx) => tx.audit.size());
+    const subjects = Array.from({ length: 37 }, () => unique('together'));
+    const sent: string[] = [];
+    const stop = watchStatements((text) => sent.push(text));
+    const appended = await store()
+      .transaction((tx) => Promise.all(subjects.map((id) => tx.audit.append(auditInput(id)))))
+      .finally(stop);
+    expect(appended.map((e) => e.seq)).toStrictEqual(subjects.map((_, k) => before + k));
+    // Each found the nodes the appends before it stored: none was recomputed from its leaves
+    // (the way for entries of a server older than migration 0005).
+    expect(sent.filter((t) => /select "seq", "leaf_hash" from "audit_entries"/.test(t))).toEqual(
+      [],
+    );
+    const { logged, nodes, leaves } = await store().transaction(async (tx) => {
+      const size = await tx.audit.size();
+      return {
+        logged: await collect(tx.audit.entries(before, size)),
+        leaves: await tx.audit.leafHashes(0, size),
+        nodes: await tx.audit.treeNodes(perfectCover({ start: 0, end: size })),
+      };
+    });
+    expect(logged.map((l) => l.entry.subject.id)).toStrictEqual(subjects);
+    for (const l of logged) expect(hex(l.leafHash)).toBe(hex(entryLeafHash(l.entry)));
+    // The stored nodes covering the whole log are the RFC 9162 hashes of the leaves they span.
+    perfectCover({ start: 0, end: leaves.length }).forEach((id, j) => {
+      const span = 2 ** id.level;
+      const expected = rootFromLeafHashes(leaves.slice(id.index * span, (id.index + 1) * span));
+      expect(hex(nodes[j])).toBe(hex(expected));
+    });
   });
 
   it('holds appends while a transaction has the log head locked', async () => {

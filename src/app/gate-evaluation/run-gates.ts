@@ -14,6 +14,7 @@ import {
 } from '../../domain/index.js';
 import type { AppDeps } from '../shared/app-deps.js';
 import type { GateRunInput, GateRunPriority, Repositories } from '../shared/ports.js';
+import { startedEarly } from '../shared/read-together.js';
 import { type AheadRun, cachedGateRun } from './gate-result-cache.js';
 
 export interface GateRun {
@@ -70,21 +71,58 @@ export interface GateRunTarget {
   priority?: GateRunPriority | undefined;
 }
 
+/**
+ * Evidence lists a caller asked for in this transaction, before it knew for sure which version
+ * and baseline the run would read (ADR 049): used only for the very same ones.
+ */
+export interface KnownEvidence {
+  model: string;
+  version: string;
+  records: Promise<EvidenceRecord[]>;
+  baseline?: { version: string; records: Promise<EvidenceRecord[]> };
+}
+
+/**
+ * The evidence of `version` and, if named, of `baseline`, asked for now in `tx` and answered when
+ * `readGateRunInputs` finds the run reads the same (ADR 049).
+ */
+export function knownEvidence(
+  tx: Repositories,
+  names: { model: string; version: string; baseline?: string | undefined },
+): KnownEvidence {
+  const { model, version, baseline } = names;
+  // Unused when the run reads other versions: a failure then is not an unhandled rejection.
+  const list = (v: string) => startedEarly(tx.evidence.list(model, v));
+  return {
+    model,
+    version,
+    records: list(version),
+    ...(baseline === undefined ? {} : { baseline: { version: baseline, records: list(baseline) } }),
+  };
+}
+
 /** Reads what a run evaluates: the version's evidence and the baseline version's, as stored now. */
 export async function readGateRunInputs(
   tx: Repositories,
   target: GateRunTarget,
+  known?: KnownEvidence,
 ): Promise<GateRunInputs> {
-  const records = await tx.evidence.list(target.model, target.version);
+  const same = known?.model === target.model;
+  const records =
+    same && known.version === target.version
+      ? await known.records
+      : await tx.evidence.list(target.model, target.version);
   const production =
     target.baselineVersion !== undefined
       ? { version: target.baselineVersion }
       : (target.production ?? (await tx.versions.inState(target.model, 'production'))).find(
           (v) => v.version !== target.version,
         );
-  const baselineRecords = production
-    ? await tx.evidence.list(target.model, production.version)
-    : undefined;
+  const baselineRecords = !production
+    ? undefined
+    : same && known.baseline?.version === production.version
+      ? await known.baseline.records
+      : await tx.evidence.list(target.model, production.version);
   return {
     input: storedGateRun({
       policy: target.policy,
@@ -136,10 +174,11 @@ export async function runGates(
   tx: Repositories,
   target: GateRunTarget,
   ahead?: AheadRun,
+  known?: KnownEvidence,
 ): Promise<GateRun> {
   const { ahead: _evaluated, ...run } = await evaluateGateRunInputs(
     deps,
-    await readGateRunInputs(tx, target),
+    await readGateRunInputs(tx, target, known),
     ahead,
   );
   return run;

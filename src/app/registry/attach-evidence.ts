@@ -12,6 +12,7 @@ import {
   type Model,
   notFound,
   type Principal,
+  type TransitionRequest,
   type VersionView,
 } from '../../domain/index.js';
 import type { AppDeps } from '../shared/app-deps.js';
@@ -72,6 +73,10 @@ export async function attachEvidence(
   return guarded(deps, context, () =>
     deps.store.transaction(async (tx) => {
       // Again under the model's lock: another upload may have added a clashing path meanwhile.
+      // The version's requests, for the check that its evidence is still open, asked for with
+      // the model's lock and the version (ADR 049: one round trip); used for the version found.
+      const named = { model: input.model, version: input.version };
+      const naming = startedEarly(tx.requests.list({ ...named, status: decidedOrOpen }));
       const { model, version, existing } = await loadTarget(tx, {
         ...input,
         deps,
@@ -80,7 +85,16 @@ export async function attachEvidence(
         forUpdate: true,
       });
       const files = input.files;
-      return insertEvidence(tx, { deps, principal, model, version, existing, files, stored });
+      return insertEvidence(tx, {
+        deps,
+        principal,
+        model,
+        version,
+        existing,
+        files,
+        stored,
+        naming: { ...named, read: naming },
+      });
     }),
   );
 }
@@ -188,9 +202,15 @@ export async function insertEvidence(
     existing: readonly EvidenceRecord[];
     files: readonly EvidenceFile[];
     stored: readonly StoredBlob[];
+    /** The open or executed requests of `model`@`version`, asked for earlier in `tx`. */
+    naming?: { model: string; version: string; read: Promise<TransitionRequest[]> };
   },
 ): Promise<EvidenceRecord[]> {
   const { deps, principal, model, version, existing } = input;
+  const naming =
+    input.naming?.model === version.model && input.naming.version === version.version
+      ? input.naming.read
+      : undefined;
   const time = deps.clock.now().toISOString();
   const added: EvidenceRecord[] = [];
   for (const [i, file] of input.files.entries()) {
@@ -198,7 +218,9 @@ export async function insertEvidence(
     if (!blob) throw new Error('blob result missing');
     const same = existing.find((e) => e.path === file.path && e.digest === blob.digest);
     if (same) continue;
-    if (added.length === 0) await assertEvidenceOpen(tx, version, await initialStateOf(tx, model));
+    if (added.length === 0) {
+      await assertEvidenceOpen(tx, version, await initialStateOf(tx, model), naming);
+    }
     const record: EvidenceRecord = {
       model: model.name,
       version: version.version,
@@ -280,6 +302,10 @@ async function loadTarget(
 ): Promise<{ model: Model; version: VersionView; existing: EvidenceRecord[] }> {
   // Before the model is read: a missing one and an unreadable one are refused alike (ADR 040).
   assertMayReadModel({ principal: input.principal, model: input.model });
+  // The version and its evidence, asked for with the model by the names given (ADR 049): a model
+  // is found only by its exact name, so they are the found model's.
+  const existingRead = startedEarly(tx.evidence.list(input.model, input.version));
+  const versionRead = startedEarly(tx.versions.get(input.model, input.version));
   const model = await loadModel(tx, input.model, { forUpdate: input.forUpdate ?? false });
   assertAnyRole({
     principal: input.principal,
@@ -287,9 +313,7 @@ async function loadTarget(
     roles: versionRegistrars,
     action: 'attach evidence',
   });
-  // The version and its evidence, asked for together (ADR 049).
-  const existingRead = startedEarly(tx.evidence.list(model.name, input.version));
-  const version = await tx.versions.get(model.name, input.version);
+  const version = await versionRead;
   if (!version) {
     throw notFound(
       `Version ${model.name}@${input.version}`,
@@ -334,6 +358,7 @@ async function assertEvidenceOpen(
   tx: Repositories,
   version: VersionView,
   initialState: string,
+  naming?: Promise<TransitionRequest[]>,
 ): Promise<void> {
   const id = `${version.model}@${version.version}`;
   const fix = `Register a new version with the evidence (e.g. ${version.version}.1) and request it; ${id} keeps the evidence it was judged on.`;
@@ -342,13 +367,15 @@ async function assertEvidenceOpen(
     throw new ClearanceError('conflict', message, { problems: [{ message, fix }] });
   }
   // The version's own requests only: the model's whole history of requests was read here before.
-  const naming = await tx.requests.list({
-    model: version.model,
-    version: version.version,
-    status: ['pending', 'approved', 'executed'],
-  });
+  const requests =
+    (await naming) ??
+    (await tx.requests.list({
+      model: version.model,
+      version: version.version,
+      status: decidedOrOpen,
+    }));
   // An open request first: it is the one the caller is most likely working on.
-  const named = naming.find((r) => r.status !== 'executed') ?? naming[0];
+  const named = requests.find((r) => r.status !== 'executed') ?? requests[0];
   if (named) {
     const message = `Version ${id} is named by ${named.status} request ${named.id} (${named.from} → ${named.to}): its evidence is fixed once a request rests on it.`;
     throw new ClearanceError('conflict', message, { problems: [{ message, fix }] });
@@ -360,6 +387,9 @@ async function assertEvidenceOpen(
     throw new ClearanceError('conflict', message, { problems: [{ message, fix }] });
   }
 }
+
+/** The requests that fix a version's evidence: open ones and executed ones. */
+const decidedOrOpen: TransitionRequest['status'][] = ['pending', 'approved', 'executed'];
 
 /** The state a version is registered in: the policy's first. */
 async function initialStateOf(tx: Repositories, model: Model): Promise<string> {

@@ -19,6 +19,8 @@ import type { AheadRun } from '../gate-evaluation/gate-result-cache.js';
 import {
   type GateRun,
   type GateRunTarget,
+  type KnownEvidence,
+  knownEvidence,
   readGateRunInputs,
   runGates,
 } from '../gate-evaluation/run-gates.js';
@@ -40,7 +42,7 @@ import {
 import { auditedApprovalIds } from './audited-approvals.js';
 import { evaluateAhead } from './evaluate-ahead.js';
 import { moveVersion } from './move-version.js';
-import { recordDecision } from './record-decision.js';
+import { decisionRecord, storeDecision } from './record-decision.js';
 import { assertNotLapsed, expiredRequestError } from './request-lifetime.js';
 import { assertNoActiveRollout, startCanary, startsCanary } from './start-canary.js';
 
@@ -87,15 +89,21 @@ export async function executeTransition(
       // One snapshot lists the version's evidence for the gates and for the lineage trainers
       // (ADR 020); the trainers are read while the gates evaluate.
       let trainersRead: Promise<LineageTrainers> | undefined;
-      // The request's model as read ahead: the transaction locks it without a read to find it.
-      let modelOf: string | undefined;
+      // The request's model and version as read ahead (and the baseline the gates compared
+      // with): the transaction locks the model without a read to find it, and asks for what it
+      // reads by those names in its first round trip.
+      let names: AheadNames | undefined;
       const ahead = await evaluateAhead(deps, async (tx) => {
         const now = deps.clock.now();
         const target = await executionTarget(tx, principal, { ...input, now, lock: false });
-        modelOf = target.model.name;
         if (await checkBaselineCurrent(tx, target.request, target.production))
           throw new Error('stale baseline');
         const inputs = await readGateRunInputs(tx, gateRunOf(target));
+        names = {
+          model: target.model.name,
+          version: target.version.version,
+          baseline: inputs.baseline?.version,
+        };
         trainersRead = lineageTrainersOf(deps, inputs.records);
         // Awaited below; a failure meanwhile is not an unhandled rejection.
         trainersRead.catch(() => undefined);
@@ -109,7 +117,7 @@ export async function executeTransition(
           requestId: input.requestId,
           ahead,
           trainers,
-          modelOf,
+          names,
         }),
       );
     },
@@ -126,6 +134,45 @@ export async function executeTransition(
       .filter((reason) => !reason.endsWith('was bypassed.'))
       .map((reason) => ({ message: reason, fix })),
   });
+}
+
+/** The names an execution read ahead of its transaction: its model, version and baseline. */
+interface AheadNames {
+  model: string;
+  version: string;
+  /** The production version the gates compared with, if any. */
+  baseline: string | undefined;
+}
+
+/**
+ * What an execution reads by names known before its transaction, asked for at its start with the
+ * request's own read: one round trip on PostgreSQL instead of three (ADR 049). Each is used only
+ * where the request, read under the lock, names the same model and version (a request never
+ * changes either) and production is the same version; otherwise it is read again by the names
+ * found. Nothing is written between: every write transaction holds the store's write lock from
+ * its start.
+ */
+interface EarlyReads {
+  approvals: Promise<Approval[]>;
+  beside: {
+    model: string;
+    version: string;
+    read: ReturnType<Repositories['versions']['getBeside']>;
+  };
+  evidence: KnownEvidence;
+}
+
+function earlyReads(tx: Repositories, requestId: string, names: AheadNames): EarlyReads {
+  const { model, version, baseline } = names;
+  return {
+    approvals: startedEarly(tx.approvals.list(requestId)),
+    beside: {
+      model,
+      version,
+      read: startedEarly(tx.versions.getBeside(model, version, 'production')),
+    },
+    evidence: knownEvidence(tx, { model, version, baseline }),
+  };
 }
 
 /** Only open requests execute; executing one twice is a conflict. */
@@ -149,7 +196,14 @@ function assertExecutable(request: TransitionRequest): void {
 async function executionTarget(
   tx: Repositories,
   principal: Principal,
-  input: { requestId: string; now: Date; lock: boolean; modelOf?: string | undefined },
+  input: {
+    requestId: string;
+    now: Date;
+    lock: boolean;
+    modelOf?: string | undefined;
+    /** The version beside production, asked for by the names read ahead (`EarlyReads`). */
+    beside?: EarlyReads['beside'] | undefined;
+  },
 ) {
   const { requestId } = input;
   const { request, model, policy, transition } = await openRequestContext(tx, {
@@ -168,11 +222,10 @@ async function executionTarget(
   const emergency = request.changeType === 'emergency';
   // The production baseline beside the version, in one statement: the baseline check and the
   // gate run take it from here (nothing is written between).
-  const { version, inState: production } = await tx.versions.getBeside(
-    model.name,
-    request.version,
-    'production',
-  );
+  const { version, inState: production } =
+    input.beside?.model === model.name && input.beside.version === request.version
+      ? await input.beside.read
+      : await tx.versions.getBeside(model.name, request.version, 'production');
   if (!version) throw new Error(`request ${request.id} names a missing version`);
   if (version.state !== request.from) {
     const message = `Version ${model.name}@${version.version} is ${version.state} now, not ${request.from}.`;
@@ -266,22 +319,29 @@ async function attemptExecution(
     requestId: string;
     ahead: AheadRun | undefined;
     trainers: LineageTrainers;
-    modelOf: string | undefined;
+    names: AheadNames | undefined;
   },
 ): Promise<Attempt> {
-  const { requestId, modelOf } = attempt;
+  const { requestId, names } = attempt;
   const now = deps.clock.now();
-  const target = await executionTarget(tx, principal, { requestId, now, lock: true, modelOf });
+  const early = names === undefined ? undefined : earlyReads(tx, requestId, names);
+  const target = await executionTarget(tx, principal, {
+    requestId,
+    now,
+    lock: true,
+    modelOf: names?.model,
+    beside: early?.beside,
+  });
   const { model, request, policy, transition, version, bypass } = target;
   // The sign-offs so far go out with the reads of the baseline check and the gate run (ADR 049).
-  const approvalsRead = startedEarly(tx.approvals.list(request.id));
+  const approvalsRead = early?.approvals ?? startedEarly(tx.approvals.list(request.id));
   const stale = await checkBaselineCurrent(tx, request, target.production);
   if (stale) {
     const at = deps.clock.now().toISOString();
     await recordConflict(tx, { request, stale, principal, at });
     return { ok: false, stale };
   }
-  const run = await runGates(deps, tx, gateRunOf(target), attempt.ahead);
+  const run = await runGates(deps, tx, gateRunOf(target), attempt.ahead, early?.evidence);
   const at = deps.clock.now().toISOString();
   const current: TransitionRequest = {
     ...request,
@@ -300,9 +360,8 @@ async function attemptExecution(
     trainers: attempt.trainers,
     at,
   });
-  const decision = await recordDecision(deps, tx, {
+  const decision = decisionRecord(deps, {
     kind: 'transition',
-    actor: principal,
     at,
     request: current,
     run,
@@ -312,13 +371,24 @@ async function attemptExecution(
       ? { signOff: { approvals: rules.approvals, anyOne: rules.anyOne === true } }
       : {}),
   });
+  const stored = { actor: principal, request: current, run, decision };
   if (decision.outcome === 'denied') {
+    await storeDecision(deps, tx, stored);
     await recordBlocked(deps, tx, { request: current, decision, principal, at });
     return { ok: false, decision };
   }
+  // The decision's rows go out with the first statements of the move it allows (ADR 049): none
+  // of those reads them.
+  const decisionStored = startedEarly(storeDecision(deps, tx, stored));
   const artifactDigest = version.artifactDigest;
   const input = { policy, transition, request: current, decision, principal, at, artifactDigest };
-  return { ok: true, result: await commitExecution(deps, tx, input) };
+  try {
+    return { ok: true, result: await commitExecution(deps, tx, { ...input, decisionStored }) };
+  } catch (error) {
+    // The decision's failure, if it failed, is the one to report: it was asked for first.
+    await decisionStored;
+    throw error;
+  }
 }
 
 /**
@@ -401,13 +471,18 @@ async function commitExecution(
     principal: Principal;
     at: string;
     artifactDigest: string;
+    /**
+     * The decision's rows, sent before this began: awaited before the first entry this appends,
+     * so that the log takes one append at a time, in the order they were asked for.
+     */
+    decisionStored: Promise<void>;
   },
 ): Promise<ExecuteResult> {
-  const { policy, request, decision, principal, at } = input;
+  const { policy, request, decision, principal, at, decisionStored } = input;
   if (request.to === 'production') await assertNoActiveRollout(tx, request.model);
-  const canary = startsCanary(request, input.transition)
-    ? await startCanary(deps, tx, { ...input, request })
-    : undefined;
+  const startsOne = startsCanary(request, input.transition);
+  if (startsOne) await decisionStored;
+  const canary = startsOne ? await startCanary(deps, tx, { ...input, request }) : undefined;
   if (request.changeType === 'experiment' && request.to === 'production' && !canary) {
     // The request check refuses this; a policy edited since cannot make it a full switch.
     const message = `Request ${request.id} is an experiment, which never reaches full production, and ${request.from} → production has no canary.`;
@@ -446,6 +521,7 @@ async function commitExecution(
     artifact: input.artifactDigest,
   };
   const subject = { type: 'request', id: request.id };
+  await decisionStored;
   // The request's row, its audit entry and its event, sent together (ADR 049).
   await together([
     tx.requests.update(executed),

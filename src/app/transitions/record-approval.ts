@@ -202,9 +202,17 @@ async function approveIn(
     at: time,
   });
   const all = [...previous, approval];
-  // The sign-off, its audit entry and the approvers' roles, sent together (ADR 049): the roles
-  // are read from role bindings, which neither write touches.
-  const [, , holdsRole] = await together([
+  const approvals = evaluateApprovals({
+    transition,
+    request: current,
+    approvals: all,
+    version,
+    now: new Date(time),
+    current: { baselineDigest, holdsRole: await context.holdsRole },
+  });
+  // The sign-off, its audit entry and what it settles, sent together (ADR 049): the settling
+  // writes the request's row and its events, which neither of the others reads.
+  const [, , updated] = await together([
     tx.approvals.insert(approval),
     tx.audit.append(
       auditRecord({
@@ -227,24 +235,8 @@ async function approveIn(
         },
       }),
     ),
-    roleHolders(tx, { model: current.model, approvers: all.map((a) => a.approver) }),
+    settle(deps, tx, { request: current, stored, approval, approvals, time, principal }),
   ]);
-  const approvals = evaluateApprovals({
-    transition,
-    request: current,
-    approvals: all,
-    version,
-    now: new Date(time),
-    current: { baselineDigest, holdsRole },
-  });
-  const updated = await settle(deps, tx, {
-    request: current,
-    stored,
-    approval,
-    approvals,
-    time,
-    principal,
-  });
   return { approval, request: updated, approvals };
 }
 
@@ -257,6 +249,8 @@ interface ApprovalContext {
   current: TransitionRequest;
   previous: Approval[];
   baselineDigest: string | null;
+  /** Whether an approver (these, and the principal) holds a role on the model now. */
+  holdsRole: ReturnType<typeof roleHolders>;
 }
 
 /** Loads what an approval is judged against and refuses it if any rule forbids it. */
@@ -272,6 +266,8 @@ async function approvalContext(
   },
 ): Promise<ApprovalContext> {
   const { principal, input, now } = args;
+  // The sign-offs so far, asked for with the request (ADR 049): a read that refuses nothing.
+  const previousRead = startedEarly(tx.approvals.list(input.requestId));
   const context = await openRequestContext(tx, {
     requestId: input.requestId,
     principal,
@@ -291,9 +287,17 @@ async function approvalContext(
       `Approve in one of the roles ${rules.approvals.map((a) => a.role).join(', ')}.`,
     );
   }
-  // The version, the evidence in force and the sign-offs so far, asked for together (ADR 049).
-  // Reads only: they refuse nothing, so the refusals below keep their order.
-  const previousRead = startedEarly(tx.approvals.list(request.id));
+  // Answered with the request: no round trip of its own.
+  const previous = await previousRead;
+  // The version, the evidence in force and the roles of the approvers (these and the principal)
+  // asked for together (ADR 049). Reads only: they refuse nothing, so the refusals below keep
+  // their order.
+  const holdsRole = startedEarly(
+    roleHolders(tx, {
+      model: request.model,
+      approvers: [...previous.map((a) => a.approver), principal.id],
+    }),
+  );
   const [registered, facts] = await together([
     tx.versions.get(request.model, request.version),
     requestInForce(tx, { request, policyDigest: model.policyDigest, transition }),
@@ -313,7 +317,6 @@ async function approvalContext(
     ? await replacedBaselineDigest(tx, { transition, model: request.model })
     : facts.baselineDigest;
   // Only sign-offs bound to what is in force now still count, and so can be repeated or clash.
-  const previous = await previousRead;
   const inForce = previous.filter(
     (a) =>
       a.evidenceDigest === current.evidenceDigest &&
@@ -324,7 +327,15 @@ async function approvalContext(
   if (rules.separationOfDuties.oneRolePerPerson) {
     assertOneRole({ previous: inForce, current, principal, role: input.role });
   }
-  return { transition: rules, version, stored: request, current, previous, baselineDigest };
+  return {
+    transition: rules,
+    version,
+    stored: request,
+    current,
+    previous,
+    baselineDigest,
+    holdsRole,
+  };
 }
 
 function assertSeparationOfDuties(input: {

@@ -13,6 +13,19 @@ import { emit, requestSubject } from '../shared/emit-event.js';
 import type { Repositories } from '../shared/ports.js';
 import { together } from '../shared/read-together.js';
 
+export interface DecisionInput {
+  kind: DecisionRecord['kind'];
+  actor: Actor;
+  at: string;
+  request: TransitionRequest;
+  run: GateRun;
+  bypass: readonly string[];
+  approvals?: ApprovalEvaluation | undefined;
+  signOff?: DecisionRecord['signOff'];
+  /** The decision's id, when the caller wrote it into the request's row before the decision. */
+  id?: string;
+}
+
 /**
  * Stores the decision record for a gate evaluation or a transition decision and its
  * `gate.evaluated` audit entry, in the caller's transaction; when a gate fails or errors (and was
@@ -21,22 +34,21 @@ import { together } from '../shared/read-together.js';
 export async function recordDecision(
   deps: Pick<AppDeps, 'ids' | 'clock'>,
   tx: Repositories,
-  input: {
-    kind: DecisionRecord['kind'];
-    actor: Actor;
-    at: string;
-    request: TransitionRequest;
-    run: GateRun;
-    bypass: readonly string[];
-    approvals?: ApprovalEvaluation | undefined;
-    signOff?: DecisionRecord['signOff'];
-    /** The decision's id, when the caller wrote it into the request's row before the decision. */
-    id?: string;
-  },
+  input: DecisionInput,
 ): Promise<DecisionRecord> {
+  const decision = decisionRecord(deps, input);
+  await storeDecision(deps, tx, { ...input, decision });
+  return decision;
+}
+
+/** The decision `input` reaches, with its id: judged here, stored by `storeDecision`. */
+export function decisionRecord(
+  deps: Pick<AppDeps, 'ids'>,
+  input: Omit<DecisionInput, 'actor'>,
+): DecisionRecord {
   const { request, run } = input;
   const { outcome, reasons } = decideOutcome({ gates: run.gates, approvals: input.approvals });
-  const decision: DecisionRecord = {
+  return {
     id: input.id ?? deps.ids.next(),
     kind: input.kind,
     requestId: request.id,
@@ -57,13 +69,28 @@ export async function recordDecision(
     reasons,
     at: input.at,
   };
-  // The decision and its audit entry, sent together (ADR 049).
+}
+
+/**
+ * Writes `decision` (from `decisionRecord`), its `gate.evaluated` entry and, when a gate blocks,
+ * its `gate.failed` event. Nothing it writes is read by what it writes, so a caller may send it
+ * with statements of its own (ADR 049) and await it after them.
+ */
+export async function storeDecision(
+  deps: Pick<AppDeps, 'ids' | 'clock'>,
+  tx: Repositories,
+  input: Pick<DecisionInput, 'actor' | 'request' | 'run'> & { decision: DecisionRecord },
+): Promise<void> {
+  const { request, run, decision } = input;
+  const { outcome } = decision;
+  const failed = run.gates.filter(blocks);
+  // The decision, its audit entry and its event, sent together (ADR 049).
   await together([
     tx.decisions.insert(decision),
     tx.audit.append(
       auditRecord({
         actor: input.actor,
-        time: input.at,
+        time: decision.at,
         action: 'gate.evaluated',
         subject: { type: 'decision', id: decision.id },
         digests: {
@@ -85,27 +112,25 @@ export async function recordDecision(
         },
       }),
     ),
+    failed.length === 0
+      ? undefined
+      : emit(tx, deps, {
+          type: 'gate.failed',
+          at: decision.at,
+          subject: requestSubject(request, decision.id),
+          data: {
+            model: request.model,
+            version: request.version,
+            from: request.from,
+            to: request.to,
+            requestId: request.id,
+            decisionId: decision.id,
+            failed: failed.map((g) => ({
+              gateId: g.gateId,
+              outcome: g.outcome === 'error' ? 'error' : 'fail',
+              explanation: g.explanation,
+            })),
+          },
+        }),
   ]);
-  const failed = run.gates.filter(blocks);
-  if (failed.length > 0) {
-    await emit(tx, deps, {
-      type: 'gate.failed',
-      at: input.at,
-      subject: requestSubject(request, decision.id),
-      data: {
-        model: request.model,
-        version: request.version,
-        from: request.from,
-        to: request.to,
-        requestId: request.id,
-        decisionId: decision.id,
-        failed: failed.map((g) => ({
-          gateId: g.gateId,
-          outcome: g.outcome === 'error' ? 'error' : 'fail',
-          explanation: g.explanation,
-        })),
-      },
-    });
-  }
-  return decision;
 }

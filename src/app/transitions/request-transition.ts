@@ -9,7 +9,7 @@ import {
   type TransitionRequest,
 } from '../../domain/index.js';
 import { checkTransitionRequest } from '../../domain/transition-rules.js';
-import { readGateRunInputs, runGates } from '../gate-evaluation/run-gates.js';
+import { knownEvidence, readGateRunInputs, runGates } from '../gate-evaluation/run-gates.js';
 import { roleHolders } from '../identity/role-holders.js';
 import type { AppDeps } from '../shared/app-deps.js';
 import { auditRecord } from '../shared/audit-record.js';
@@ -21,7 +21,7 @@ import { assertMayReadModel } from '../shared/read-access.js';
 import { startedEarly, together } from '../shared/read-together.js';
 import { signOffRules } from './approval-facts.js';
 import { evaluateAhead } from './evaluate-ahead.js';
-import { recordDecision } from './record-decision.js';
+import { decisionRecord, storeDecision } from './record-decision.js';
 
 export interface RequestTransitionInput {
   model: string;
@@ -55,18 +55,27 @@ export async function requestTransition(
     assertMayReadModel({ principal, model: input.model });
     // The open-request check is made under the lock only: a version that already has one is
     // rare, and its gates ahead are its open request's run, kept in the result cache.
+    let baselineAhead: string | undefined;
     const ahead = await evaluateAhead(deps, async (tx) => {
       const target = await requestTarget(tx, { principal, input, changeType, lock: false });
-      return readGateRunInputs(tx, target.gateRun);
+      const inputs = await readGateRunInputs(tx, target.gateRun);
+      baselineAhead = inputs.baseline?.version;
+      return inputs;
     }).catch((error: unknown) => refuseDuplicateFirst(deps, input, error));
     return deps.store.transaction(async (tx) => {
+      // The open-request check and the gate run's evidence are asked for by the names given,
+      // with the model's lock and the version (ADR 049: one round trip). A model is found only
+      // by its exact name, so they are the found model's and version's; the baseline's evidence
+      // is used only if production is still the version read ahead. Their answers wait for the
+      // target's own refusals, which still come first.
+      const named = { model: input.model, version: input.version };
+      const openChecked = startedEarly(assertNoOpenRequest(tx, named));
+      const known = knownEvidence(tx, { ...named, baseline: baselineAhead });
       const target = await requestTarget(tx, { principal, input, changeType, lock: true });
       const { model, policy, version, check, bypass } = target;
-      // The open-request check and the gate run's reads go out together (ADR 049); the check's
-      // refusal still comes first.
       const [, run] = await together([
-        assertNoOpenRequest(tx, { model: model.name, version: version.version }),
-        runGates(deps, tx, target.gateRun, ahead),
+        openChecked,
+        runGates(deps, tx, target.gateRun, ahead, known),
       ]);
       const time = deps.clock.now().toISOString();
       const id = deps.ids.next();
@@ -90,7 +99,16 @@ export async function requestTransition(
         decisionId,
       };
       const rules = signOffRules(policy, request, check.transition);
-      // The row, its audit entry and who holds the roles it waits for, sent together (ADR 049).
+      const decision = decisionRecord(deps, {
+        kind: 'gates',
+        at: time,
+        request,
+        run,
+        bypass,
+        id: decisionId,
+      });
+      // The row, its audit entry, who holds the roles it waits for and the gates' decision, sent
+      // together (ADR 049): none reads what another writes.
       const [, , awaiting] = await together([
         tx.requests.insert(request),
         tx.audit.append(
@@ -116,16 +134,8 @@ export async function requestTransition(
           }),
         ),
         awaitingSignOffs(tx, rules, request),
+        storeDecision(deps, tx, { actor: principal, request, run, decision }),
       ]);
-      const decision = await recordDecision(deps, tx, {
-        kind: 'gates',
-        actor: principal,
-        at: time,
-        request,
-        run,
-        bypass,
-        id: decisionId,
-      });
       if (awaiting.length > 0) {
         await emit(tx, deps, {
           type: 'approval.requested',

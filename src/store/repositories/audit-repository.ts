@@ -247,6 +247,18 @@ export function auditRepository(context: RepositoryContext): StoreAuditRepositor
   }
 
   /**
+   * Appends made statement by statement take turns: each reads the head and the tree nodes the
+   * previous one wrote, so two asked for together in one transaction (ADR 049) must not
+   * interleave. One-statement appends need no turn: the engine runs them in the order sent.
+   */
+  let appending: Promise<unknown> = Promise.resolve();
+  function inTurn<T>(append: () => Promise<T>): Promise<T> {
+    const turn = appending.then(append);
+    appending = turn.catch(() => undefined);
+    return turn;
+  }
+
+  /**
    * Appends `input`, handing its one-statement form to `oneStatement` (the dialect's append,
    * alone or folded into another write: `versions.insertLogged`); when that answers nothing, the
    * entry is appended statement by statement.
@@ -279,7 +291,7 @@ export function auditRepository(context: RepositoryContext): StoreAuditRepositor
       }
       return { ...input, seq: appended.seq } as AuditEntry;
     }
-    return appendStatementByStatement(input, { text, model: model ?? undefined });
+    return inTurn(() => appendStatementByStatement(input, { text, model: model ?? undefined }));
   }
 
   return {
