@@ -265,8 +265,8 @@ forEachStore('reads by names known ahead of the transaction', (open, engine) => 
     // the evidence and the approvers' roles; the sign-off, its entry and what it settles.
     expect(approve).toEqual([4]);
     // Execute: the opening with the request, the model, the version beside production, the
-    // sign-offs and the evidence; the approvers' roles and audited sign-offs; the decision with
-    // the version's move; the request's row, its entry and its event.
-    expect(execute).toEqual([5]);
+    // evidence, the sign-offs, their signers' roles and their entries; the decision with the
+    // version's move, the request's row, its entry and its event.
+    expect(execute).toEqual([3]);
   });
 });

@@ -411,6 +411,19 @@ const grantOrder = (a: RoleGrant, b: RoleGrant) =>
   byText(a.userId, b.userId) || byText(a.role, b.role) || byText(a.model ?? '', b.model ?? '');
 
 function identityRepo(s: MemoryState): Pick<Repositories, 'identity'> {
+  const rolesOfUsers = (userIds: readonly string[]) =>
+    new Map(
+      userIds
+        .filter((id) => s.users.has(id))
+        .map((id) => [
+          id,
+          s.roleGrants
+            .filter((g) => g.userId === id)
+            .map((g) =>
+              g.model === undefined ? { role: g.role } : { role: g.role, model: g.model },
+            ),
+        ]),
+    );
   return {
     identity: {
       insertUser: async (user) => {
@@ -457,19 +470,11 @@ function identityRepo(s: MemoryState): Pick<Repositories, 'identity'> {
         s.identityEpoch += 1;
         return true;
       },
-      rolesOfUsers: async (userIds) =>
-        new Map(
-          userIds
-            .filter((id) => s.users.has(id))
-            .map((id) => [
-              id,
-              s.roleGrants
-                .filter((g) => g.userId === id)
-                .map((g) =>
-                  g.model === undefined ? { role: g.role } : { role: g.role, model: g.model },
-                ),
-            ]),
-        ),
+      rolesOfUsers: async (userIds) => rolesOfUsers(userIds),
+      rolesOfApproversOf: async (requestId) =>
+        rolesOfUsers([
+          ...new Set(s.approvals.filter((a) => a.requestId === requestId).map((a) => a.approver)),
+        ]),
       rolesOf: async (userId) =>
         s.roleGrants
           .filter((g) => g.userId === userId)

@@ -1,7 +1,7 @@
 import { expect, it } from 'vitest';
 import type { Store } from '../../src/app/shared/ports.js';
 import type { ApiTokenRecord, ClearanceError, RoleGrant, User } from '../../src/domain/index.js';
-import { at, digestOf, later, unique } from './fixtures.js';
+import { approval, at, digestOf, later, request, seedVersion, unique } from './fixtures.js';
 import { errorOf } from './store-contract.js';
 
 function user(overrides: Partial<User> = {}): User {
@@ -106,6 +106,38 @@ export function identityContract(store: () => Store): void {
       { role: 'model_owner', model: 'credit-risk-pd' },
     ]);
     expect(await store().transaction((tx) => tx.identity.rolesOf('nobody'))).toStrictEqual([]);
+  });
+
+  it('reads the role bindings of a request’s signers by the request’s id, as rolesOfUsers would', async () => {
+    const [a, b] = [user(), user()];
+    const { signed, unsigned } = await store().transaction(async (tx) => {
+      for (const u of [a, b]) await tx.identity.insertUser(u);
+      await tx.identity.grantRole(grant(a.id, 'tech_lead'));
+      await tx.identity.grantRole(grant(a.id, 'model_owner', 'credit-risk-pd'));
+      const { version } = await seedVersion(tx);
+      const [signedRequest, other] = [request(version), request(version)];
+      await tx.requests.insert(signedRequest);
+      await tx.requests.insert(other);
+      // a twice (approve, then reject), b not at all, and a signer Clearance does not store.
+      await tx.approvals.insert(approval(signedRequest.id, a.id));
+      await tx.approvals.insert({ ...approval(signedRequest.id, a.id), decision: 'reject' });
+      await tx.approvals.insert(approval(signedRequest.id, 'oidc-subject'));
+      await tx.approvals.insert(approval(other.id, b.id));
+      return { signed: signedRequest.id, unsigned: unique('request') };
+    });
+    const byRole = (x: { role: string }, y: { role: string }) => x.role.localeCompare(y.role);
+    const sorted = (held: Map<string, readonly { role: string }[]>) =>
+      new Map([...held].map(([id, roles]) => [id, [...roles].sort(byRole)]));
+    const [found, expected, none] = await store().transaction((tx) =>
+      Promise.all([
+        tx.identity.rolesOfApproversOf(signed),
+        tx.identity.rolesOfUsers([a.id, 'oidc-subject']),
+        tx.identity.rolesOfApproversOf(unsigned),
+      ]),
+    );
+    expect([...found.keys()]).toStrictEqual([a.id]);
+    expect(sorted(found)).toStrictEqual(sorted(expected));
+    expect(none).toStrictEqual(new Map());
   });
 
   it('reads several users’ role bindings at once, as rolesOf would, leaving out unknown ids', async () => {

@@ -80,8 +80,15 @@ function claimingStoreOver(
       const result = await store.transaction((tx) => {
         // Reset per attempt: a dialect may run `work` again after a serialisation failure.
         claimedHere = false;
-        const claim = async () => {
-          if (claimedHere) return;
+        // One claim per attempt, shared: a use case may ask for two acting entries together
+        // (ADR 049), and the second must not claim again (its insert would find the key its own
+        // transaction had just taken, and refuse).
+        let claiming: Promise<void> | undefined;
+        const claim = () => {
+          claiming ??= claimKey();
+          return claiming;
+        };
+        const claimKey = async () => {
           const now = options.clock.now().getTime();
           const taken = await tx.idempotency.claim(
             {
@@ -125,21 +132,32 @@ const notActing = new Set([
   'transition.conflict',
 ]);
 
+/**
+ * `tx` whose acting entries first claim the key. Entries reach the log in the order they were
+ * asked for, as they do without a key (ADR 049: two asked for together are appended in that
+ * order): each is handed on only after the one asked for before it, so an entry that needs no
+ * claim does not overtake an acting one waiting for its claim. Handing on waits for no answer.
+ */
 function withClaimingAudit(tx: Repositories, claim: () => Promise<void>): Repositories {
+  let handed: Promise<unknown> = Promise.resolve();
+  function inOrder<T>(action: string, append: () => Promise<T>): Promise<T> {
+    const previous = handed;
+    const ready = (async () => {
+      await previous;
+      if (!notActing.has(action)) await claim();
+    })();
+    handed = ready.catch(() => undefined);
+    return ready.then(append);
+  }
   const audit: AuditRepository = {
     ...tx.audit,
-    async append(entry) {
-      if (!notActing.has(entry.action)) await claim();
-      return tx.audit.append(entry);
-    },
+    append: (entry) => inOrder(entry.action, () => tx.audit.append(entry)),
   };
   // A version's entry can be appended by the version repository, in one statement with it.
   const versions: VersionRepository = {
     ...tx.versions,
-    async insertLogged(version, initialState, entry) {
-      if (!notActing.has(entry.action)) await claim();
-      return tx.versions.insertLogged(version, initialState, entry);
-    },
+    insertLogged: (version, initialState, entry) =>
+      inOrder(entry.action, () => tx.versions.insertLogged(version, initialState, entry)),
   };
   return { ...tx, audit, versions };
 }

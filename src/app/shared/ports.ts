@@ -437,6 +437,11 @@ export interface IdentityRepository {
    * an id Clearance does not store is absent.
    */
   rolesOfUsers(userIds: readonly string[]): Promise<Map<string, RoleBinding[]>>;
+  /**
+   * `rolesOfUsers` of the people who signed off request `requestId` (approved or rejected), found
+   * by the request's id in the same statement: asked for before the sign-offs are read (ADR 049).
+   */
+  rolesOfApproversOf(requestId: string): Promise<Map<string, RoleBinding[]>>;
   /** Sets (or, with undefined, clears) the user's notification address; false when no such user. */
   setEmail(id: string, email: string | undefined): Promise<boolean>;
   /** Disables the account at `at` (or, with undefined, enables it again); false when no such user. */

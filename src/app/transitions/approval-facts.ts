@@ -13,6 +13,7 @@ import {
   type EvidenceRecord,
   evidenceSetDigest,
   type Policy,
+  type RoleBinding,
   type TransitionPolicy,
   type TransitionRequest,
   type VersionView,
@@ -222,12 +223,19 @@ export async function roleHolders(
   input: { model: string; approvers: readonly string[] },
 ): Promise<(approver: string, role: string) => boolean> {
   // Every approver's user and bindings in one statement, not two per approver.
-  const stored = await tx.identity.rolesOfUsers([...new Set(input.approvers)]);
+  return holdersAmong(await tx.identity.rolesOfUsers([...new Set(input.approvers)]), input.model);
+}
+
+/** `roleHolders` over the stored users' bindings as read (`rolesOfUsers`, `rolesOfApproversOf`). */
+export function holdersAmong(
+  stored: ReadonlyMap<string, readonly RoleBinding[]>,
+  model: string,
+): (approver: string, role: string) => boolean {
   const held = new Map<string, string[]>();
   for (const [approver, bindings] of stored) {
     held.set(
       approver,
-      bindings.filter((b) => b.model === undefined || b.model === input.model).map((b) => b.role),
+      bindings.filter((b) => b.model === undefined || b.model === model).map((b) => b.role),
     );
   }
   return (approver, role) => {

@@ -12,9 +12,19 @@ export async function auditedApprovalIds(
   requestId: string,
   approvals: readonly Approval[],
 ): Promise<Set<string>> {
-  const entries = await tx.audit.aboutSubject({ type: 'request', id: requestId }, [
-    'approval.recorded',
-  ]);
+  return auditedAmong(await approvalEntries(tx, requestId), approvals);
+}
+
+/** The `approval.recorded` entries of a request: read by its id alone (ADR 049). */
+export function approvalEntries(tx: Repositories, requestId: string) {
+  return tx.audit.aboutSubject({ type: 'request', id: requestId }, ['approval.recorded']);
+}
+
+/** `auditedApprovalIds` over the entries `approvalEntries` read. */
+export function auditedAmong(
+  entries: Awaited<ReturnType<typeof approvalEntries>>,
+  approvals: readonly Approval[],
+): Set<string> {
   const recorded = new Map<string, Approval>();
   for (const entry of entries) {
     const approval = approvalOfEntry(entry);

@@ -32,14 +32,14 @@ import type { Repositories } from '../shared/ports.js';
 import { startedEarly, together } from '../shared/read-together.js';
 import { openRequestContext } from '../shared/request-context.js';
 import {
+  holdersAmong,
   type LineageTrainers,
   lineageTrainersAhead,
   lineageTrainersOf,
-  roleHolders,
   signOffRules,
   versionFacts,
 } from './approval-facts.js';
-import { auditedApprovalIds } from './audited-approvals.js';
+import { approvalEntries, auditedAmong } from './audited-approvals.js';
 import { evaluateAhead } from './evaluate-ahead.js';
 import { moveVersion } from './move-version.js';
 import { decisionRecord, storeDecision } from './record-decision.js';
@@ -103,6 +103,7 @@ export async function executeTransition(
           model: target.model.name,
           version: target.version.version,
           baseline: inputs.baseline?.version,
+          ...(target.request.to === 'production' ? { decisionId: target.request.decisionId } : {}),
         };
         trainersRead = lineageTrainersOf(deps, inputs.records);
         // Awaited below; a failure meanwhile is not an unhandled rejection.
@@ -142,6 +143,8 @@ interface AheadNames {
   version: string;
   /** The production version the gates compared with, if any. */
   baseline: string | undefined;
+  /** The request's latest decision, when it is a promotion (its baseline check reads it). */
+  decisionId?: string | undefined;
 }
 
 /**
@@ -153,25 +156,47 @@ interface AheadNames {
  * its start.
  */
 interface EarlyReads {
-  approvals: Promise<Approval[]>;
   beside: {
     model: string;
     version: string;
     read: ReturnType<Repositories['versions']['getBeside']>;
   };
   evidence: KnownEvidence;
+  /** The decision the request named ahead, for the baseline check of a promotion. */
+  decision?: { id: string; read: ReturnType<Repositories['decisions']['get']> };
 }
 
-function earlyReads(tx: Repositories, requestId: string, names: AheadNames): EarlyReads {
-  const { model, version, baseline } = names;
+function earlyReads(tx: Repositories, names: AheadNames): EarlyReads {
+  const { model, version, baseline, decisionId } = names;
   return {
-    approvals: startedEarly(tx.approvals.list(requestId)),
+    ...(decisionId === undefined
+      ? {}
+      : { decision: { id: decisionId, read: startedEarly(tx.decisions.get(decisionId)) } }),
     beside: {
       model,
       version,
       read: startedEarly(tx.versions.getBeside(model, version, 'production')),
     },
     evidence: knownEvidence(tx, { model, version, baseline }),
+  };
+}
+
+/**
+ * What a request's sign-offs are counted against, read by the request's id alone, so asked for
+ * at the transaction's start (ADR 049): the sign-offs, their signers' roles now and their
+ * `approval.recorded` entries. Read in one transaction, they describe the same sign-offs.
+ */
+interface SignOffReads {
+  approvals: Promise<Approval[]>;
+  roles: ReturnType<Repositories['identity']['rolesOfApproversOf']>;
+  entries: ReturnType<typeof approvalEntries>;
+}
+
+function signOffReads(tx: Repositories, requestId: string): SignOffReads {
+  return {
+    approvals: startedEarly(tx.approvals.list(requestId)),
+    roles: startedEarly(tx.identity.rolesOfApproversOf(requestId)),
+    entries: startedEarly(approvalEntries(tx, requestId)),
   };
 }
 
@@ -281,9 +306,16 @@ async function checkBaselineCurrent(
   tx: Repositories,
   request: TransitionRequest,
   production: readonly Pick<VersionView, 'version'>[],
+  known?: EarlyReads['decision'],
 ): Promise<StaleBaseline | undefined> {
   if (request.to !== 'production') return undefined;
-  const decision = request.decisionId ? await tx.decisions.get(request.decisionId) : undefined;
+  const { decisionId } = request;
+  const decision =
+    decisionId === undefined
+      ? undefined
+      : known?.id === decisionId
+        ? await known.read
+        : await tx.decisions.get(decisionId);
   const evaluatedAgainst = decision?.baseline?.version;
   const current = production.find((v) => v.version !== request.version)?.version;
   return evaluatedAgainst === current ? undefined : { evaluatedAgainst, current };
@@ -324,7 +356,8 @@ async function attemptExecution(
 ): Promise<Attempt> {
   const { requestId, names } = attempt;
   const now = deps.clock.now();
-  const early = names === undefined ? undefined : earlyReads(tx, requestId, names);
+  const signOffs = signOffReads(tx, requestId);
+  const early = names === undefined ? undefined : earlyReads(tx, names);
   const target = await executionTarget(tx, principal, {
     requestId,
     now,
@@ -333,9 +366,7 @@ async function attemptExecution(
     beside: early?.beside,
   });
   const { model, request, policy, transition, version, bypass } = target;
-  // The sign-offs so far go out with the reads of the baseline check and the gate run (ADR 049).
-  const approvalsRead = early?.approvals ?? startedEarly(tx.approvals.list(request.id));
-  const stale = await checkBaselineCurrent(tx, request, target.production);
+  const stale = await checkBaselineCurrent(tx, request, target.production, early?.decision);
   if (stale) {
     const at = deps.clock.now().toISOString();
     await recordConflict(tx, { request, stale, principal, at });
@@ -354,7 +385,7 @@ async function attemptExecution(
     rules,
     transition,
     request: current,
-    approvals: await approvalsRead,
+    signOffs,
     run,
     version,
     trainers: attempt.trainers,
@@ -403,19 +434,21 @@ async function recountApprovals(
     rules: ApprovalRules;
     transition: TransitionPolicy;
     request: TransitionRequest;
-    approvals: readonly Approval[];
+    signOffs: SignOffReads;
     run: GateRun;
     version: VersionView;
     trainers: LineageTrainers;
     at: string;
   },
 ): Promise<ApprovalEvaluation> {
-  const { transition, request, approvals } = input;
-  // Both read what the approvers' rows name, neither what the other reads (ADR 049).
-  const [holdsRole, audited] = await together([
-    roleHolders(tx, { model: request.model, approvers: approvals.map((a) => a.approver) }),
-    auditedApprovalIds(tx, request.id, approvals),
+  const { transition, request } = input;
+  const [approvals, roles, entries] = await together([
+    input.signOffs.approvals,
+    input.signOffs.roles,
+    input.signOffs.entries,
   ]);
+  const holdsRole = holdersAmong(roles, request.model);
+  const audited = auditedAmong(entries, approvals);
   const baselineDigest = readsBaseline(transition)
     ? (input.run.baseline?.evidenceDigest ?? null)
     : null;
@@ -472,17 +505,18 @@ async function commitExecution(
     at: string;
     artifactDigest: string;
     /**
-     * The decision's rows, sent before this began: awaited before the first entry this appends,
-     * so that the log takes one append at a time, in the order they were asked for.
+     * The decision's rows, sent before this began and awaited with this execution's own row:
+     * the log appends entries in the order they were asked for (audit-repository.ts), so the
+     * decision's entry stays ahead of this one's without waiting for it.
      */
     decisionStored: Promise<void>;
   },
 ): Promise<ExecuteResult> {
   const { policy, request, decision, principal, at, decisionStored } = input;
   if (request.to === 'production') await assertNoActiveRollout(tx, request.model);
-  const startsOne = startsCanary(request, input.transition);
-  if (startsOne) await decisionStored;
-  const canary = startsOne ? await startCanary(deps, tx, { ...input, request }) : undefined;
+  const canary = startsCanary(request, input.transition)
+    ? await startCanary(deps, tx, { ...input, request })
+    : undefined;
   if (request.changeType === 'experiment' && request.to === 'production' && !canary) {
     // The request check refuses this; a policy edited since cannot make it a full switch.
     const message = `Request ${request.id} is an experiment, which never reaches full production, and ${request.from} → production has no canary.`;
@@ -490,17 +524,23 @@ async function commitExecution(
       problems: [{ message, fix: 'Request a standard change to reach full production.' }],
     });
   }
-  const moved: { demoted?: string } = canary
-    ? {}
-    : await moveVersion(tx, {
-        policy,
-        model: request.model,
-        version: request.version,
-        from: request.from,
-        to: request.to,
-        requestId: request.id,
-        at,
-      });
+  const moving = canary
+    ? undefined
+    : startedEarly(
+        moveVersion(tx, {
+          policy,
+          model: request.model,
+          version: request.version,
+          from: request.from,
+          to: request.to,
+          requestId: request.id,
+          at,
+        }),
+      );
+  // Only a move into or out of production tells anything the entry records (the version it
+  // demoted); any other goes out with the request's row (ADR 049).
+  const movesProduction = request.to === 'production' || request.from === 'production';
+  const moved = moving !== undefined && movesProduction ? await moving : {};
   const emergency = request.changeType === 'emergency' ? policy.changeTypes.emergency : undefined;
   const bypassExpiresAt = emergency ? addDuration(at, emergency.expiresAfter) : undefined;
   const reviewDueAt = emergency
@@ -521,9 +561,11 @@ async function commitExecution(
     artifact: input.artifactDigest,
   };
   const subject = { type: 'request', id: request.id };
-  await decisionStored;
-  // The request's row, its audit entry and its event, sent together (ADR 049).
+  // The decision, the move, the request's row, its audit entry and its event, sent together
+  // (ADR 049), and their failures told in that order.
   await together([
+    decisionStored,
+    moving,
     tx.requests.update(executed),
     tx.audit.append(
       auditRecord({

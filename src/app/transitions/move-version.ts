@@ -15,8 +15,8 @@ import type { Repositories } from '../shared/ports.js';
 import { together } from '../shared/read-together.js';
 
 export interface MoveResult {
+  /** The version a promotion took out of production. */
   demoted?: string;
-  serving: ServingView;
 }
 
 /** Moves a version to `to`; the caller holds the model row lock. */
@@ -61,26 +61,28 @@ export async function moveVersion(
       since: at,
     });
     await tx.serving.set(next);
-    return { ...(previous ? { demoted: previous.version } : {}), serving: next };
+    return previous ? { demoted: previous.version } : {};
+  }
+  const moved = tx.versions.setState({
+    model,
+    version,
+    state: input.to,
+    ...(input.requestId ? { requestId: input.requestId } : {}),
+    since: at,
+  });
+  // Serving names only the production version: a move between other states leaves it alone.
+  if (input.from !== 'production') {
+    await moved;
+    return {};
   }
   // The serving view and the version's new state, sent together (ADR 049): neither reads what
   // the other writes.
-  const [serving] = await together([
-    tx.serving.get(model),
-    tx.versions.setState({
-      model,
-      version,
-      state: input.to,
-      ...(input.requestId ? { requestId: input.requestId } : {}),
-      since: at,
-    }),
-  ]);
-  if (input.from === 'production' && serving.production?.version === version) {
+  const [serving] = await together([tx.serving.get(model), moved]);
+  if (serving.production?.version === version) {
     const { production: _dropped, ...rest } = serving;
     await tx.serving.set(rest);
-    return { serving: rest };
   }
-  return { serving };
+  return {};
 }
 
 /**

@@ -249,7 +249,9 @@ export function auditRepository(context: RepositoryContext): StoreAuditRepositor
   /**
    * Appends made statement by statement take turns: each reads the head and the tree nodes the
    * previous one wrote, so two asked for together in one transaction (ADR 049) must not
-   * interleave. One-statement appends need no turn: the engine runs them in the order sent.
+   * interleave. One-statement appends need no turn: the engine runs them in the order sent. Both
+   * keep the order in which appends reach this repository; a wrapper that waits before passing
+   * one on keeps the order it was asked in (idempotency-claims.ts).
    */
   let appending: Promise<unknown> = Promise.resolve();
   function inTurn<T>(append: () => Promise<T>): Promise<T> {

@@ -23,6 +23,30 @@ const rolesOfTwo = preparedQuery((db, p: { first: string; second: string }) =>
     .where('users.id', 'in', [p.first, p.second]),
 );
 
+/** The roles of everyone who signed off a request, found by its id (ADR 049), compiled once. */
+const rolesOfApprovers = preparedQuery((db, p: { requestId: string }) =>
+  db
+    .selectFrom('users')
+    .leftJoin('role_bindings', 'role_bindings.user_id', 'users.id')
+    .select(['users.id', 'role_bindings.role', 'role_bindings.model'])
+    .where('users.id', 'in', (approvals) =>
+      approvals.selectFrom('approvals').select('approver').where('request_id', '=', p.requestId),
+    ),
+);
+
+/** Role bindings per user, from rows of a user left-joined with its bindings. */
+function heldRoles(
+  rows: readonly { id: string; role: string | null; model: string | null }[],
+): Map<string, RoleBinding[]> {
+  const held = new Map<string, RoleBinding[]>();
+  for (const row of rows) {
+    const roles = held.get(row.id) ?? [];
+    held.set(row.id, roles);
+    if (row.role !== null) roles.push({ role: row.role, ...opt('model', row.model) });
+  }
+  return held;
+}
+
 /** The columns a `User` is read from. */
 const userColumns = [
   'id',
@@ -125,8 +149,7 @@ export function identityRepository(context: RepositoryContext): IdentityReposito
       return result.numDeletedRows > 0n;
     },
     async rolesOfUsers(userIds) {
-      const held = new Map<string, RoleBinding[]>();
-      if (userIds.length === 0) return held;
+      if (userIds.length === 0) return new Map();
       const [first, second = first] = userIds;
       const rows =
         userIds.length <= 2 && first !== undefined && second !== undefined
@@ -137,12 +160,10 @@ export function identityRepository(context: RepositoryContext): IdentityReposito
               .select(['users.id', 'role_bindings.role', 'role_bindings.model'])
               .where('users.id', 'in', [...userIds])
               .execute();
-      for (const row of rows) {
-        const roles = held.get(row.id) ?? [];
-        held.set(row.id, roles);
-        if (row.role !== null) roles.push({ role: row.role, ...opt('model', row.model) });
-      }
-      return held;
+      return heldRoles(rows);
+    },
+    async rolesOfApproversOf(requestId) {
+      return heldRoles(await rolesOfApprovers(db, { requestId }));
     },
     async rolesOf(userId) {
       const rows = await db
