@@ -14,12 +14,15 @@ import {
   executeTransition,
   GateResultCache,
   recordApproval,
+  registerPolicy,
   registerVersion,
   requestTransition,
+  setModelPolicy,
 } from '../../src/app/index.js';
 import { classifyEvidenceFile, evidenceSetDigest } from '../../src/domain/index.js';
 import { churn, recordingRunner, registerChurn } from './churn-fixture.js';
 import { forEachStore, people, refusal, type StoreHarness } from './harness.js';
+import { outboxEvents } from './store-contents.js';
 
 const policy = `apiVersion: clearance/v1
 kind: Policy
@@ -201,6 +204,114 @@ forEachStore('reads by names known ahead of the transaction', (open, engine) => 
     expect(decision?.evidence.map((e) => e.path).sort()).toEqual(['metrics.json', 'notes.md']);
   });
 
+  it('checks a promotion’s baseline against the decision its request names in the transaction', async () => {
+    const h = await open();
+    await registerChurn(h.deps, policy);
+    await withMetrics(h, 'b1', 90);
+    await withMetrics(h, 'b2', 70);
+    await putInProduction(h, 'b1');
+    const { request } = await requestTransition(h.deps, people.mlops, {
+      model: churn,
+      version: '1',
+      to: 'production',
+      reason: 'Ready',
+    });
+    await recordApproval(h.deps, people.tech, {
+      requestId: request.id,
+      role: 'tech_lead',
+      decision: 'approve',
+      comment: 'Fine',
+      riskClass: 'low',
+    });
+    // After the read ahead (which found the request's decision against b1): production moves to
+    // b2 and the request comes to name a decision against b2, as a re-evaluation would leave it.
+    const { deps } = recordingRunner({ ...h.deps, gateResults: new GateResultCache() }, () =>
+      putInProduction(h, 'b2', 'b1').then(() =>
+        h.store.transaction(async (tx) => {
+          const stored = await tx.requests.get(request.id);
+          const first = stored?.decisionId && (await tx.decisions.get(stored.decisionId));
+          if (!stored || !first) throw new Error('the request and its decision are stored');
+          const records = await tx.evidence.list(churn, 'b2');
+          const evidence = records.map(({ kind, path, digest, size }) => ({
+            kind,
+            path,
+            digest,
+            size,
+          }));
+          const against = {
+            ...first,
+            id: `${first.id}-b2`,
+            baseline: { version: 'b2', evidenceDigest: evidenceSetDigest(records), evidence },
+          };
+          await tx.decisions.insert(against);
+          await tx.requests.update({ ...stored, decisionId: against.id });
+        }),
+      ),
+    );
+    // Judged against the decision read under the lock (b2, production now): executed. The one
+    // read ahead (b1) would have refused it as judged against a replaced production version.
+    const done = await executeTransition(deps, people.mlops, { requestId: request.id });
+    expect(done.request.status).toBe('executed');
+    expect(done.demoted).toBe('b2');
+  });
+
+  it('asks the holders of the roles its transaction’s policy names, not the ones read ahead', async () => {
+    const h = await open();
+    // The staging transition asks a risk officer alone when the gates ahead read the policy…
+    const riskOnly = policy.replace(
+      `approvals:
+      - { role: tech_lead }
+      - { role: risk_officer }`,
+      `approvals:
+      - { role: risk_officer }`,
+    );
+    expect(riskOnly).not.toBe(policy);
+    await registerChurn(h.deps, riskOnly);
+    const at = h.clock.now().toISOString();
+    await h.store.transaction(async (tx) => {
+      for (const [id, role] of [
+        ['tia.tech', 'tech_lead'],
+        ['ria.risk', 'risk_officer'],
+      ] as const) {
+        await tx.identity.insertUser({ id, createdAt: at, createdBy: 'test' });
+        await tx.identity.grantRole({
+          id: `g-${id}`,
+          userId: id,
+          role,
+          grantedAt: at,
+          grantedBy: 'test',
+        });
+      }
+    });
+    // …and a tech lead too once the transaction reads it.
+    const both = await registerPolicy(h.deps, people.admin, { text: policy });
+    const { deps } = recordingRunner(h.deps, async () => {
+      await setModelPolicy(h.deps, people.admin, {
+        model: churn,
+        policyDigest: both.digest,
+        reason: 'A tech lead signs off too',
+      });
+    });
+    const before = (await outboxEvents(h.store)).length;
+    const { request } = await requestTransition(deps, people.mlops, {
+      model: churn,
+      version: '1',
+      to: 'staging',
+      reason: 'Ready',
+    });
+    expect(request.policyDigest).toBe(both.digest);
+    const asked = (await outboxEvents(h.store))
+      .slice(before)
+      .filter((e) => e.type === 'approval.requested')
+      .map((e) => (e.payload as { data: { awaiting: unknown } }).data.awaiting);
+    expect(asked).toEqual([
+      [
+        { role: 'tech_lead', needed: 1, holders: [{ userId: 'tia.tech' }] },
+        { role: 'risk_officer', needed: 1, holders: [{ userId: 'ria.risk' }] },
+      ],
+    ]);
+  });
+
   if (engine !== 'postgres') return;
 
   it('takes the round trips counted here for each step of the governed path', async () => {
@@ -259,8 +370,9 @@ forEachStore('reads by names known ahead of the transaction', (open, engine) => 
     // evidence and requests; the records with their entry.
     expect(attach).toEqual([2, 3]);
     // Request: the opening with the model's lock, the version beside production, the open
-    // requests and the evidence; the request, its entry, the role holders and the decision.
-    expect(request).toEqual([4]);
+    // requests, the evidence and the holders of the roles it waits for; the request, its entry,
+    // the decision and the event asking for sign-offs.
+    expect(request).toEqual([3]);
     // Approve: the opening with the request, its model and the sign-offs so far; the version,
     // the evidence and the approvers' roles; the sign-off, its entry and what it settles.
     expect(approve).toEqual([4]);

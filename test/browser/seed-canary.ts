@@ -103,10 +103,20 @@ export async function seedRolledBackCanary(server: LiveServer): Promise<SeededCa
   await post('w0-w2', [...errors(0, 1), ...errors(1, 2), ...errors(2, 50)]);
   // Past window 2's end plus its lateness, the next batch decides windows 0–2.
   await new Promise((resolve) => setTimeout(resolve, Math.max(0, started + 5200 - Date.now())));
-  const last = await post('after', errors(5, 1));
-  if (last.rollout.status !== 'rolled_back') {
-    throw new Error(`the canary did not roll back: ${last.rollout.status}`);
-  }
+  // The server's own rollout job may decide those windows first on a loaded host (it runs on a
+  // timer); then the batch is refused, the rollout having rolled back already. Either way the
+  // rollout's status, read back, is what the pages show.
+  await post('after', errors(5, 1)).catch((error: unknown) => {
+    if (
+      !(
+        error instanceof Error &&
+        /is rolled_back; it takes no more observations/.test(error.message)
+      )
+    )
+      throw error;
+  });
+  const { status } = await ci.call<{ status: string }>('GET', `/api/v1/rollouts/${rolloutId}`);
+  if (status !== 'rolled_back') throw new Error(`the canary did not roll back: ${status}`);
   // Same policy, no KPIs posted: its canary stays running for the board's badge.
   await admin.call('POST', '/api/v1/models', {
     json: { name: runningModel, ownerTeam: 'ml-platform', policy },

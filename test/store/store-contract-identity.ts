@@ -109,9 +109,10 @@ export function identityContract(store: () => Store): void {
   });
 
   it('reads the role bindings of a request’s signers by the request’s id, as rolesOfUsers would', async () => {
-    const [a, b] = [user(), user()];
+    // c is stored and holds no role: listed with none, not left out as one Clearance does not store.
+    const [a, b, c] = [user(), user(), user()];
     const { signed, unsigned } = await store().transaction(async (tx) => {
-      for (const u of [a, b]) await tx.identity.insertUser(u);
+      for (const u of [a, b, c]) await tx.identity.insertUser(u);
       await tx.identity.grantRole(grant(a.id, 'tech_lead'));
       await tx.identity.grantRole(grant(a.id, 'model_owner', 'credit-risk-pd'));
       const { version } = await seedVersion(tx);
@@ -122,6 +123,7 @@ export function identityContract(store: () => Store): void {
       await tx.approvals.insert(approval(signedRequest.id, a.id));
       await tx.approvals.insert({ ...approval(signedRequest.id, a.id), decision: 'reject' });
       await tx.approvals.insert(approval(signedRequest.id, 'oidc-subject'));
+      await tx.approvals.insert(approval(signedRequest.id, c.id));
       await tx.approvals.insert(approval(other.id, b.id));
       return { signed: signedRequest.id, unsigned: unique('request') };
     });
@@ -131,11 +133,12 @@ export function identityContract(store: () => Store): void {
     const [found, expected, none] = await store().transaction((tx) =>
       Promise.all([
         tx.identity.rolesOfApproversOf(signed),
-        tx.identity.rolesOfUsers([a.id, 'oidc-subject']),
+        tx.identity.rolesOfUsers([a.id, c.id, 'oidc-subject']),
         tx.identity.rolesOfApproversOf(unsigned),
       ]),
     );
-    expect([...found.keys()]).toStrictEqual([a.id]);
+    expect([...found.keys()].sort()).toStrictEqual([a.id, c.id].sort());
+    expect(found.get(c.id)).toStrictEqual([]);
     expect(sorted(found)).toStrictEqual(sorted(expected));
     expect(none).toStrictEqual(new Map());
   });

@@ -18,13 +18,23 @@ export interface RoleAwaited {
  */
 export async function roleHolders(
   tx: Repositories,
-  input: { model: string; needed: readonly ApprovalRequirement[]; excluding?: readonly string[] },
+  input: {
+    model: string;
+    needed: readonly ApprovalRequirement[];
+    excluding?: readonly string[];
+    /** The holders of these roles for the model, asked for earlier in `tx` (ADR 049). */
+    known?:
+      | { roles: readonly string[]; read: ReturnType<Repositories['identity']['holdersOfRoles']> }
+      | undefined;
+  },
 ): Promise<RoleAwaited[]> {
-  const asked = input.needed.filter(({ count }) => count >= 1).map(({ role }) => role);
+  const asked = rolesAsked(input.needed);
   const held =
     asked.length === 0
       ? []
-      : await tx.identity.holdersOfRoles({ roles: [...new Set(asked)], model: input.model });
+      : input.known !== undefined && asked.every((role) => input.known?.roles.includes(role))
+        ? await input.known.read
+        : await tx.identity.holdersOfRoles({ roles: asked, model: input.model });
   const awaiting: RoleAwaited[] = [];
   for (const { role, count } of input.needed) {
     if (count < 1) continue;
@@ -39,4 +49,9 @@ export async function roleHolders(
     awaiting.push({ role, needed: count, holders: [...holders.values()] });
   }
   return awaiting;
+}
+
+/** The roles whose holders `roleHolders` reads for `needed`: each once, in the order needed. */
+export function rolesAsked(needed: readonly ApprovalRequirement[]): string[] {
+  return [...new Set(needed.filter(({ count }) => count >= 1).map(({ role }) => role))];
 }

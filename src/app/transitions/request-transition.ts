@@ -5,12 +5,11 @@ import {
   notFound,
   type Principal,
   refusalError,
-  type TransitionPolicy,
   type TransitionRequest,
 } from '../../domain/index.js';
 import { checkTransitionRequest } from '../../domain/transition-rules.js';
 import { knownEvidence, readGateRunInputs, runGates } from '../gate-evaluation/run-gates.js';
-import { roleHolders } from '../identity/role-holders.js';
+import { roleHolders, rolesAsked } from '../identity/role-holders.js';
 import type { AppDeps } from '../shared/app-deps.js';
 import { auditRecord } from '../shared/audit-record.js';
 import { guarded, rolesFor } from '../shared/authorise.js';
@@ -56,10 +55,16 @@ export async function requestTransition(
     // The open-request check is made under the lock only: a version that already has one is
     // rare, and its gates ahead are its open request's run, kept in the result cache.
     let baselineAhead: string | undefined;
+    // The roles the request will wait for, as the read ahead found them (its policy, its change
+    // type, the version's state): their holders are asked for at the transaction's start.
+    let rolesAhead: string[] | undefined;
     const ahead = await evaluateAhead(deps, async (tx) => {
       const target = await requestTarget(tx, { principal, input, changeType, lock: false });
       const inputs = await readGateRunInputs(tx, target.gateRun);
       baselineAhead = inputs.baseline?.version;
+      rolesAhead = rolesAsked(
+        signOffRules(target.policy, { changeType }, target.check.transition).approvals,
+      );
       return inputs;
     }).catch((error: unknown) => refuseDuplicateFirst(deps, input, error));
     return deps.store.transaction(async (tx) => {
@@ -71,6 +76,16 @@ export async function requestTransition(
       const named = { model: input.model, version: input.version };
       const openChecked = startedEarly(assertNoOpenRequest(tx, named));
       const known = knownEvidence(tx, { ...named, baseline: baselineAhead });
+      // Used only if the transaction waits for the same roles (the policy or state unchanged).
+      const holders =
+        rolesAhead === undefined || rolesAhead.length === 0
+          ? undefined
+          : {
+              roles: rolesAhead,
+              read: startedEarly(
+                tx.identity.holdersOfRoles({ roles: rolesAhead, model: input.model }),
+              ),
+            };
       const target = await requestTarget(tx, { principal, input, changeType, lock: true });
       const { model, policy, version, check, bypass } = target;
       const [, run] = await together([
@@ -107,9 +122,15 @@ export async function requestTransition(
         bypass,
         id: decisionId,
       });
-      // The row, its audit entry, who holds the roles it waits for and the gates' decision, sent
+      // Who holds the roles it waits for: answered in the first round trip when asked for ahead.
+      const awaiting = await roleHolders(tx, {
+        model: request.model,
+        needed: rules.approvals,
+        known: holders,
+      });
+      // The row, its audit entry, the gates' decision and the event asking for sign-offs, sent
       // together (ADR 049): none reads what another writes.
-      const [, , awaiting] = await together([
+      await together([
         tx.requests.insert(request),
         tx.audit.append(
           auditRecord({
@@ -133,17 +154,16 @@ export async function requestTransition(
             },
           }),
         ),
-        awaitingSignOffs(tx, rules, request),
         storeDecision(deps, tx, { actor: principal, request, run, decision }),
+        awaiting.length === 0
+          ? undefined
+          : emit(tx, deps, {
+              type: 'approval.requested',
+              at: time,
+              subject: requestSubject(request),
+              data: { request: requestSummary(request), awaiting },
+            }),
       ]);
-      if (awaiting.length > 0) {
-        await emit(tx, deps, {
-          type: 'approval.requested',
-          at: time,
-          subject: requestSubject(request),
-          data: { request: requestSummary(request), awaiting },
-        });
-      }
       return { request, decision };
     });
   });
@@ -227,17 +247,4 @@ async function assertNoOpenRequest(
   throw new ClearanceError('conflict', message, {
     problems: [{ message, fix: `Execute or cancel request ${clash.id} first.` }],
   });
-}
-
-/**
- * The sign-offs a new request waits for: each role the transition (for an emergency, its
- * emergency section) asks for, how many, and the stored users who hold it for the model
- * (globally or for this model) now.
- */
-async function awaitingSignOffs(
-  tx: Repositories,
-  rules: Pick<TransitionPolicy, 'approvals'>,
-  request: TransitionRequest,
-) {
-  return roleHolders(tx, { model: request.model, needed: rules.approvals });
 }
