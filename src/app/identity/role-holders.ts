@@ -1,5 +1,6 @@
 import type { ApprovalRequirement } from '../../domain/index.js';
 import type { Repositories } from '../shared/ports.js';
+import { startedEarly } from '../shared/read-together.js';
 
 export interface RoleAwaited {
   role: string;
@@ -22,10 +23,8 @@ export async function roleHolders(
     model: string;
     needed: readonly ApprovalRequirement[];
     excluding?: readonly string[];
-    /** The holders of these roles for the model, asked for earlier in `tx` (ADR 049). */
-    known?:
-      | { roles: readonly string[]; read: ReturnType<Repositories['identity']['holdersOfRoles']> }
-      | undefined;
+    /** The holders of some roles for the model, asked for earlier in `tx` (`holdersAskedEarly`). */
+    known?: ReturnType<typeof holdersAskedEarly> | undefined;
   },
 ): Promise<RoleAwaited[]> {
   const asked = rolesAsked(input.needed);
@@ -49,6 +48,18 @@ export async function roleHolders(
     awaiting.push({ role, needed: count, holders: [...holders.values()] });
   }
   return awaiting;
+}
+
+/**
+ * The holders of `roles` for `model`, asked for now in `tx`, before the caller knows for sure
+ * which roles it will wait for (ADR 049): `roleHolders` takes them only if every role it needs is
+ * among `roles`, and reads again otherwise.
+ */
+export function holdersAskedEarly(
+  tx: Repositories,
+  input: { roles: readonly string[]; model: string },
+): { roles: readonly string[]; read: ReturnType<Repositories['identity']['holdersOfRoles']> } {
+  return { roles: input.roles, read: startedEarly(tx.identity.holdersOfRoles(input)) };
 }
 
 /** The roles whose holders `roleHolders` reads for `needed`: each once, in the order needed. */

@@ -537,10 +537,9 @@ async function commitExecution(
           at,
         }),
       );
-  // Only a move into or out of production tells anything the entry records (the version it
-  // demoted); any other goes out with the request's row (ADR 049).
-  const movesProduction = request.to === 'production' || request.from === 'production';
-  const moved = moving !== undefined && movesProduction ? await moving : {};
+  // Only a promotion tells anything the entry records (the version it demoted); any other move
+  // goes out with the request's row (ADR 049).
+  const moved = moving !== undefined && request.to === 'production' ? await moving : {};
   const emergency = request.changeType === 'emergency' ? policy.changeTypes.emergency : undefined;
   const bypassExpiresAt = emergency ? addDuration(at, emergency.expiresAfter) : undefined;
   const reviewDueAt = emergency

@@ -9,7 +9,7 @@ import {
 } from '../../domain/index.js';
 import { checkTransitionRequest } from '../../domain/transition-rules.js';
 import { knownEvidence, readGateRunInputs, runGates } from '../gate-evaluation/run-gates.js';
-import { roleHolders, rolesAsked } from '../identity/role-holders.js';
+import { holdersAskedEarly, roleHolders, rolesAsked } from '../identity/role-holders.js';
 import type { AppDeps } from '../shared/app-deps.js';
 import { auditRecord } from '../shared/audit-record.js';
 import { guarded, rolesFor } from '../shared/authorise.js';
@@ -76,16 +76,12 @@ export async function requestTransition(
       const named = { model: input.model, version: input.version };
       const openChecked = startedEarly(assertNoOpenRequest(tx, named));
       const known = knownEvidence(tx, { ...named, baseline: baselineAhead });
-      // Used only if the transaction waits for the same roles (the policy or state unchanged).
+      // Used only if every role the transaction waits for is among them (a policy changed in
+      // between may ask for others).
       const holders =
         rolesAhead === undefined || rolesAhead.length === 0
           ? undefined
-          : {
-              roles: rolesAhead,
-              read: startedEarly(
-                tx.identity.holdersOfRoles({ roles: rolesAhead, model: input.model }),
-              ),
-            };
+          : holdersAskedEarly(tx, { roles: rolesAhead, model: input.model });
       const target = await requestTarget(tx, { principal, input, changeType, lock: true });
       const { model, policy, version, check, bypass } = target;
       const [, run] = await together([
