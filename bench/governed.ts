@@ -246,6 +246,7 @@ const noWrites: WritePathStats = {
   transactions: 0,
   busySeconds: 0,
   waitSeconds: 0,
+  runAgain: 0,
 };
 
 /** `a` and `b` field by field: `sign` -1 for the change from `b` to `a`, 1 for their sum. */
@@ -257,6 +258,7 @@ function combinedWrites(a: WritePathStats, b: WritePathStats, sign: 1 | -1): Wri
     transactions: a.transactions + sign * b.transactions,
     busySeconds: a.busySeconds + sign * b.busySeconds,
     waitSeconds: a.waitSeconds + sign * b.waitSeconds,
+    runAgain: a.runAgain + sign * b.runAgain,
   };
 }
 

@@ -269,6 +269,11 @@ function registerWritePathMetrics(registry: Registry, stats: () => WritePathStat
     (s) => s.busySeconds,
   );
   counter(
+    'clearance_store_writes_run_again_total',
+    'Writes run side by side in one transaction (PostgreSQL, writes naming different models) that ran again, one after another, because one beside them did not end whole.',
+    (s) => s.runAgain,
+  );
+  counter(
     'clearance_store_write_wait_seconds_total',
     'Seconds writes waited for their transaction to start, summed over writes: divided by the writes, the mean wait.',
     (s) => s.waitSeconds,

@@ -1,4 +1,4 @@
-import type { Repositories, Store } from '../app/shared/ports.js';
+import type { Repositories, Store, WriteScope } from '../app/shared/ports.js';
 import { ClearanceError, isClearanceError } from '../domain/index.js';
 import type { RepositoryContext, TransactionEffects } from './columns.js';
 import { WriteWaitExceeded } from './dialects/group-commit.js';
@@ -75,14 +75,25 @@ function triggersOffWarning(off: readonly TriggersOfTable[]): string {
   );
 }
 
+/** The key group commit runs writes side by side by: one per model, one per user's uploads. */
+function scopeKey(scope: WriteScope): string {
+  return 'model' in scope ? `model ${scope.model}` : `uploads ${scope.uploadsOf}`;
+}
+
 /** A Store over an open, migrated dialect. */
 export function storeOn(dialect: StoreDialect): Store {
   const jobWatchers = new Set<() => void>();
   /** One write transaction, and the job runners told once it committed a job due now. */
-  async function write<T>(work: (tx: Repositories) => Promise<T>): Promise<T> {
+  async function write<T>(
+    work: (tx: Repositories) => Promise<T>,
+    scope: WriteScope | undefined,
+  ): Promise<T> {
+    // Shared by a work's runs (a work run side by side may run twice, ADR 051): a first run that
+    // was rolled back can only have told the job runners to look for nothing.
     const effects: TransactionEffects = { jobsDue: false };
-    const result = await dialect.writeTransaction((db) =>
-      work(repositories({ db, dialect, effects, policiesRead: new Map() })),
+    const result = await dialect.writeTransaction(
+      (db) => work(repositories({ db, dialect, effects, policiesRead: new Map() })),
+      scope === undefined ? undefined : scopeKey(scope),
     );
     if (effects.jobsDue) {
       dialect.announceJobsDue();
@@ -111,7 +122,7 @@ export function storeOn(dialect: StoreDialect): Store {
     }
   }
   return {
-    transaction: (work) => translated(() => write(work)),
+    transaction: (work, scope) => translated(() => write(work, scope)),
     read: (work) =>
       translated(() =>
         dialect.readTransaction((db) =>
@@ -131,6 +142,7 @@ export function storeOn(dialect: StoreDialect): Store {
       ),
     dataVersion: () => dialect.dataVersion(),
     writeStats: () => dialect.writeStats(),
+    ...(dialect.writesSideBySide ? { writesSideBySide: true as const } : {}),
     ...(dialect.dataVersionWithEpoch === undefined
       ? {}
       : { dataVersionWithEpoch: dialect.dataVersionWithEpoch }),

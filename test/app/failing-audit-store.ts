@@ -54,7 +54,7 @@ export function failingAuditStore(store: Store): FailingAuditStore {
     heal() {
       budget = Number.POSITIVE_INFINITY;
     },
-    transaction: (work) => store.transaction((tx) => work(failing(tx))),
+    transaction: (work, scope) => store.transaction((tx) => work(failing(tx)), scope),
     read: (work) => store.read(work),
     readOne: (work) => store.readOne(work),
     readAhead: (work) => store.readAhead(work),

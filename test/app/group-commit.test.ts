@@ -1,15 +1,17 @@
 /**
- * Group commit (ADR 012): writes asked for together share one transaction on SQLite, each in a
- * savepoint of its own; on PostgreSQL they run side by side in transactions of their own. Either
- * way concurrent writes must each leave their records and their audit entry, the Merkle tree's
- * stored nodes must agree with the leaves, and a write that fails must fail alone, leaving
- * nothing behind.
+ * Group commit (ADRs 012, 017): writes asked for together share one transaction, each in a
+ * savepoint of its own; on PostgreSQL writes naming different models run side by side in it
+ * (ADR 051). Either way concurrent writes must each leave their records and their audit entry, the
+ * Merkle tree's stored nodes must agree with the leaves, and a write that fails must fail alone,
+ * leaving nothing behind.
  */
 import { createHash } from 'node:crypto';
 import { expect, it } from 'vitest';
 import { storedRoot } from '../../src/app/audit-log/audit-tree.js';
 import {
+  type AppDeps,
   executeTransition,
+  LineageReadings,
   recordApproval,
   registerVersion,
   requestTransition,
@@ -99,6 +101,86 @@ forEachStore('concurrent writes', (open, engine) => {
     expect(registered.slice(1).sort()).toEqual(names.filter((_, k) => k !== 7).sort());
     await expectTreeAgreesWithLeaves(h);
   });
+
+  databaseOnly(
+    'runs governed steps of many models at once; a refused request fails alone',
+    async () => {
+      const h = await open();
+      const models = Array.from({ length: 8 }, (_, k) => `side-${k}`);
+      for (const name of models) await setupModel(h, 'credit-risk', name, 'high');
+      const runAgainBefore = h.store.writeStats?.().runAgain ?? 0;
+      /** Runs `step` for every model at once, behind a write that holds the write path a while. */
+      const atOnce = async <T>(step: (name: string, k: number) => Promise<T>) => {
+        // The steps' writes queue behind it and then share one transaction (side by side on
+        // PostgreSQL, ADR 051).
+        const holding = h.store.transaction(() => new Promise((done) => setTimeout(done, 500)));
+        const settled = await Promise.allSettled(models.map(step));
+        await holding;
+        return settled;
+      };
+      const added = await atOnce((name) =>
+        addVersion(h, { model: name, version: '1.0', dir: 'credit-risk/baseline' }),
+      );
+      expect(added.every((s) => s.status === 'fulfilled')).toBe(true);
+      // The fourth asks for a version it never registered: refused inside its transaction.
+      const requested = await atOnce((name, k) =>
+        requestTransition(h.deps, people.owner, {
+          model: name,
+          version: k === 3 ? '9.9' : '1.0',
+          to: 'staging',
+          reason: 'Ready for validation',
+        }),
+      );
+      expect(requested.map((s) => s.status)).toEqual(
+        models.map((_, k) => (k === 3 ? 'rejected' : 'fulfilled')),
+      );
+      expect(((requested[3] as PromiseRejectedResult).reason as { code?: string }).code).toBe(
+        'not_found',
+      );
+      const rerunByRequests = (h.store.writeStats?.().runAgain ?? 0) - runAgainBefore;
+      const ids = requested.flatMap((s) => (s.status === 'fulfilled' ? [s.value.request.id] : []));
+      // Approved through a server that kept no lineage readings (another server's, or this one
+      // after a restart): each approval's first transaction ends before writing, and it reads the
+      // lineage ahead of a second one. Ending so, it does not send the others round again.
+      const elsewhere: AppDeps = { ...h.deps, lineageReadings: new LineageReadings() };
+      const approved = await atOnce((_, k) => {
+        const requestId = ids[k];
+        if (requestId === undefined) return Promise.resolve(undefined);
+        return recordApproval(elsewhere, people.tech, {
+          requestId,
+          role: 'tech_lead',
+          decision: 'approve',
+          comment: 'Reviewed',
+          riskClass: 'low',
+        });
+      });
+      expect(approved.every((s) => s.status === 'fulfilled')).toBe(true);
+      const signed = await h.store.read((tx) =>
+        Promise.all(ids.map((requestId) => tx.approvals.list(requestId))),
+      );
+      expect(signed.map((list) => list.length)).toEqual(ids.map(() => 1));
+      const executed = await Promise.allSettled(
+        ids.map((requestId) => executeTransition(h.deps, people.owner, { requestId })),
+      );
+      expect(executed.every((s) => s.status === 'fulfilled')).toBe(true);
+      for (const [k, name] of models.entries()) {
+        const version = await h.store.read((tx) => tx.versions.get(name, '1.0'));
+        expect(version?.state, name).toBe(k === 3 ? 'draft' : 'staging');
+      }
+      const entries = await readAudit(h);
+      expect(entries.map((e) => e.seq)).toEqual(entries.map((_, k) => k));
+      expect(entries.filter((e) => e.action === 'transition.executed')).toHaveLength(7);
+      expect(await expectTreeAgreesWithLeaves(h)).toBe(entries.length);
+      // On PostgreSQL the refused request ran beside the other models' requests: their
+      // transaction was rolled back and each of them ran again, one after another.
+      if (engine === 'postgres') {
+        // All eight when they all reached the queue while the first write held it (the usual case).
+        expect(rerunByRequests).toBeGreaterThanOrEqual(2);
+        // Nothing ran again after the requests: approvals and executions all ended whole.
+        expect((h.store.writeStats?.().runAgain ?? 0) - runAgainBefore).toBe(rerunByRequests);
+      }
+    },
+  );
 
   databaseOnly(
     'rolls back all of a failing write, audit entry included, and none of the others',

@@ -24,6 +24,7 @@ eachEngine('write path stats', (engine) => {
       transactions: 0,
       busySeconds: 0,
       waitSeconds: 0,
+      runAgain: 0,
     });
     // The first runs alone (30 ms); the other eleven are asked for while it runs, wait for it,
     // and then share the next transaction.

@@ -71,31 +71,34 @@ export async function attachEvidence(
   const subject = { type: 'version', id: `${input.model}@${input.version}` };
   const context = { actor: principal, action: 'evidence.attach', subject };
   return guarded(deps, context, () =>
-    deps.store.transaction(async (tx) => {
-      // Again under the model's lock: another upload may have added a clashing path meanwhile.
-      // The version's requests, for the check that its evidence is still open, asked for with
-      // the model's lock and the version (ADR 049: one round trip); used for the version found.
-      const named = { model: input.model, version: input.version };
-      const naming = startedEarly(tx.requests.list({ ...named, status: decidedOrOpen }));
-      const { model, version, existing } = await loadTarget(tx, {
-        ...input,
-        deps,
-        principal,
-        paths,
-        forUpdate: true,
-      });
-      const files = input.files;
-      return insertEvidence(tx, {
-        deps,
-        principal,
-        model,
-        version,
-        existing,
-        files,
-        stored,
-        naming: { ...named, read: naming },
-      });
-    }),
+    deps.store.transaction(
+      async (tx) => {
+        // Again under the model's lock: another upload may have added a clashing path meanwhile.
+        // The version's requests, for the check that its evidence is still open, asked for with
+        // the model's lock and the version (ADR 049: one round trip); used for the version found.
+        const named = { model: input.model, version: input.version };
+        const naming = startedEarly(tx.requests.list({ ...named, status: decidedOrOpen }));
+        const { model, version, existing } = await loadTarget(tx, {
+          ...input,
+          deps,
+          principal,
+          paths,
+          forUpdate: true,
+        });
+        const files = input.files;
+        return insertEvidence(tx, {
+          deps,
+          principal,
+          model,
+          version,
+          existing,
+          files,
+          stored,
+          naming: { ...named, read: naming },
+        });
+      },
+      { model: input.model },
+    ),
   );
 }
 

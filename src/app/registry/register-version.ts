@@ -43,6 +43,7 @@ export async function registerVersion(
   return guarded(deps, { actor: principal, action: 'version.register', subject }, () =>
     deps.store.transaction(
       async (tx) => (await insertVersion(tx, { deps, principal, input })).version,
+      { model: input.model },
     ),
   );
 }

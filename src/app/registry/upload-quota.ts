@@ -82,20 +82,23 @@ export async function recordUploads(
 ): Promise<void> {
   const at = deps.clock.now().toISOString();
   const size = files.reduce((sum, f) => sum + chargedBytes(f.bytes.byteLength), 0);
-  await deps.store.transaction(async (tx) => {
-    const quota = deps.uploadQuota;
-    if (quota !== undefined) {
-      const used = await chargedSince(tx, principal.id, windowStart(deps, quota));
-      if (used + size > quota.bytes) throw quotaExceeded(principal, quota, used, size);
-    }
-    await tx.blobUploads.record(
-      ...files.map((file) => ({
-        id: deps.ids.next(),
-        principalId: principal.id,
-        digest: `sha256:${createHash('sha256').update(file.bytes).digest('hex')}`,
-        size: file.bytes.byteLength,
-        at,
-      })),
-    );
-  });
+  await deps.store.transaction(
+    async (tx) => {
+      const quota = deps.uploadQuota;
+      if (quota !== undefined) {
+        const used = await chargedSince(tx, principal.id, windowStart(deps, quota));
+        if (used + size > quota.bytes) throw quotaExceeded(principal, quota, used, size);
+      }
+      await tx.blobUploads.record(
+        ...files.map((file) => ({
+          id: deps.ids.next(),
+          principalId: principal.id,
+          digest: `sha256:${createHash('sha256').update(file.bytes).digest('hex')}`,
+          size: file.bytes.byteLength,
+          at,
+        })),
+      );
+    },
+    { uploadsOf: principal.id },
+  );
 }

@@ -74,8 +74,8 @@ function claimingStoreOver(
   options: { clock: Clock; retentionMs: number },
 ): Store {
   return {
-    async transaction(work) {
-      if (scope.claimed) return store.transaction(work);
+    async transaction(work, writeScope) {
+      if (scope.claimed) return store.transaction(work, writeScope);
       let claimedHere = false;
       const result = await store.transaction((tx) => {
         // Reset per attempt: a dialect may run `work` again after a serialisation failure.
@@ -103,7 +103,7 @@ function claimingStoreOver(
           claimedHere = true;
         };
         return work(withClaimingAudit(tx, claim));
-      });
+      }, writeScope);
       if (claimedHere) scope.claimed = true;
       return result;
     },
@@ -116,6 +116,7 @@ function claimingStoreOver(
       ? {}
       : { dataVersionWithEpoch: store.dataVersionWithEpoch.bind(store) }),
     ...(store.watchJobs === undefined ? {} : { watchJobs: store.watchJobs.bind(store) }),
+    ...(store.writesSideBySide === undefined ? {} : { writesSideBySide: store.writesSideBySide }),
     close: () => store.close(),
   };
 }

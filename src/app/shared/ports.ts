@@ -168,6 +168,11 @@ export interface WritePathStats {
   busySeconds: number;
   /** Seconds the writes waited, summed, from being asked for to their transaction starting. */
   waitSeconds: number;
+  /**
+   * Writes run side by side (PostgreSQL, ADR 051) whose transaction was rolled back because one
+   * of them did not end whole, and that then ran again one after another, each in its savepoint.
+   */
+  runAgain: number;
 }
 
 /** What the server's gate workers are doing, for `/metrics`. */
@@ -667,12 +672,24 @@ export interface Repositories {
   reads: ReadModels;
 }
 
+/**
+ * What a write promises about itself when it names the one model it acts on (or, for the upload
+ * ledger, the one user whose uploads it records): its transaction reads and writes no other
+ * model's (user's) rows, nor rows that count across them beyond appending to the audit log, the
+ * outbox and the job queue, and the work may run twice. On PostgreSQL,
+ * writes naming different models run side by side in one database transaction; if one of them
+ * does not end whole, that transaction is rolled back and all of them run again, one after
+ * another (ADR 051). So the work leaves nothing behind but its writes: no state outside its
+ * transaction that a rolled-back first run would leave wrong.
+ */
+export type WriteScope = { model: string } | { uploadsOf: string };
+
 export interface Store {
   /**
    * Runs `work` in one transaction; commits if it resolves, rolls back if it throws. Conflicts
    * (a unique index, a serialisation failure) surface as ClearanceError('conflict').
    */
-  transaction<T>(work: (tx: Repositories) => Promise<T>): Promise<T>;
+  transaction<T>(work: (tx: Repositories) => Promise<T>, scope?: WriteScope): Promise<T>;
   /**
    * Runs `work` in one read-only transaction: a consistent snapshot that does not wait for
    * writers or hold them up (the serving read, lists, proofs, verification). A write inside fails.
@@ -708,6 +725,12 @@ export interface Store {
   dataVersionWithEpoch?(): Promise<{ version: number; epoch: number } | undefined>;
   /** What this process's write path has done since the store opened (`/metrics`); absent on fakes. */
   writeStats?(): WritePathStats;
+  /**
+   * Set where writes naming their scope run side by side (PostgreSQL, ADR 051): a use case that
+   * would have to read something first to name its scope (an approval, its request's model) reads
+   * it only here.
+   */
+  readonly writesSideBySide?: true;
   /**
    * Calls `listener` soon after a transaction that made a job due now commits (an event appended,
    * a delivery planned or sent again, a job released), so a job runner need not wait for its

@@ -113,13 +113,17 @@ export async function executeTransition(
       // Nothing read ahead (no gate result cache, or a refusal the transaction will repeat):
       // the trainers' own read, as before.
       const trainers = await (trainersRead ?? lineageTrainersAhead(deps, input.requestId));
-      return deps.store.transaction((tx) =>
-        attemptExecution(deps, tx, principal, {
-          requestId: input.requestId,
-          ahead,
-          trainers,
-          names,
-        }),
+      // The request's model as read ahead: a request never changes model, so even a stale read
+      // names the model the transaction acts on.
+      return deps.store.transaction(
+        (tx) =>
+          attemptExecution(deps, tx, principal, {
+            requestId: input.requestId,
+            ahead,
+            trainers,
+            names,
+          }),
+        names === undefined ? undefined : { model: names.model },
       );
     },
   );

@@ -22,7 +22,7 @@ import type { AppDeps } from '../shared/app-deps.js';
 import { auditRecord } from '../shared/audit-record.js';
 import { forbidden, guarded } from '../shared/authorise.js';
 import { emit, requestSubject, requestSummary } from '../shared/emit-event.js';
-import type { Repositories } from '../shared/ports.js';
+import type { Repositories, WriteScope } from '../shared/ports.js';
 import { startedEarly, together } from '../shared/read-together.js';
 import { openRequestContext } from '../shared/request-context.js';
 import {
@@ -150,10 +150,14 @@ export async function recordApproval(
     deps,
     { actor: principal, action: `approval.${input.decision}`, subject },
     async () => {
-      const kept = await approveOnKeptReadings(deps, principal, input);
+      const scope = await modelOfRequest(deps, input.requestId);
+      const kept = await approveOnKeptReadings(deps, principal, input, scope);
       if (kept !== undefined) return kept;
       const trainers = await lineageTrainersAhead(deps, input.requestId);
-      return deps.store.transaction((tx) => approveIn(deps, tx, { principal, input, trainers }));
+      return deps.store.transaction(
+        (tx) => approveIn(deps, tx, { principal, input, trainers }),
+        scope,
+      );
     },
   );
 }
@@ -163,21 +167,38 @@ export async function recordApproval(
  * the usual case, every lineage file of the version attached through this server, reads no blob
  * at all. A lineage blob with no kept reading ends this transaction before it writes anything
  * (undefined); the caller then reads the lineage ahead and runs the transaction again (ADR 019).
+ * The work returns rather than throws, so that, run side by side with other models' writes
+ * (ADR 051), it ends whole and does not send them all round again.
  */
 async function approveOnKeptReadings(
   deps: AppDeps,
   principal: Principal,
   input: ApprovalInput,
+  scope: WriteScope | undefined,
 ): Promise<ApprovalResult | undefined> {
   if (deps.lineageReadings === undefined) return undefined;
-  try {
-    return await deps.store.transaction((tx) =>
-      approveIn(deps, tx, { principal, input, trainers: new Map(), keptOnly: true }),
-    );
-  } catch (error) {
-    if (error instanceof LineageNotKept) return undefined;
-    throw error;
-  }
+  return deps.store.transaction(
+    (tx) =>
+      approveIn(deps, tx, { principal, input, trainers: new Map(), keptOnly: true }).catch(
+        (error: unknown) => {
+          if (error instanceof LineageNotKept) return undefined;
+          throw error;
+        },
+      ),
+    scope,
+  );
+}
+
+/**
+ * The model the request is for, read ahead by its id (one statement, outside the write path) where
+ * the store runs writes side by side: the approval's transaction names it (`WriteScope`, ADR 051).
+ * A request never changes model, so the answer holds whatever happens meanwhile; none when there
+ * is no such request (the transaction refuses it).
+ */
+async function modelOfRequest(deps: AppDeps, requestId: string): Promise<WriteScope | undefined> {
+  if (deps.store.writesSideBySide !== true) return undefined;
+  const request = await deps.store.readOne((tx) => tx.requests.get(requestId));
+  return request === undefined ? undefined : { model: request.model };
 }
 
 /** The approval's write transaction: judged, recorded, audited and counted under the lock. */
@@ -308,6 +329,10 @@ async function approvalContext(
     known: args.trainers,
     evidence,
     ...(args.keptOnly ? { keptOnly: true } : {}),
+  }).catch(async (error: unknown) => {
+    // Ended before it wrote anything: once its last read is answered, nothing of it is in flight.
+    if (error instanceof LineageNotKept) await holdsRole.catch(() => undefined);
+    throw error;
   });
   assertSeparationOfDuties({ rules, principal, request, version });
   const ticketRefusal = checkTicket(transition, input.ticket);

@@ -67,101 +67,104 @@ export async function requestTransition(
       );
       return inputs;
     }).catch((error: unknown) => refuseDuplicateFirst(deps, input, error));
-    return deps.store.transaction(async (tx) => {
-      // The open-request check and the gate run's evidence are asked for by the names given,
-      // with the model's lock and the version (ADR 049: one round trip). A model is found only
-      // by its exact name, so they are the found model's and version's; the baseline's evidence
-      // is used only if production is still the version read ahead. Their answers wait for the
-      // target's own refusals, which still come first.
-      const named = { model: input.model, version: input.version };
-      const openChecked = startedEarly(assertNoOpenRequest(tx, named));
-      const known = knownEvidence(tx, { ...named, baseline: baselineAhead });
-      // Used only if every role the transaction waits for is among them (a policy changed in
-      // between may ask for others).
-      const holders =
-        rolesAhead === undefined || rolesAhead.length === 0
-          ? undefined
-          : holdersAskedEarly(tx, { roles: rolesAhead, model: input.model });
-      const target = await requestTarget(tx, { principal, input, changeType, lock: true });
-      const { model, policy, version, check, bypass } = target;
-      const [, run] = await together([
-        openChecked,
-        runGates(deps, tx, target.gateRun, ahead, known),
-      ]);
-      const time = deps.clock.now().toISOString();
-      const id = deps.ids.next();
-      // The row is written once, already naming the decision recorded below in the same
-      // transaction (no key ties the two; nothing reads the row in between).
-      const decisionId = deps.ids.next();
-      const request: TransitionRequest = {
-        id,
-        model: model.name,
-        version: version.version,
-        from: version.state,
-        to: input.to,
-        changeType,
-        reason: input.reason,
-        ...(input.ticket ? { ticket: input.ticket } : {}),
-        requestedBy: principal.id,
-        requestedAt: time,
-        status: 'pending',
-        policyDigest: model.policyDigest,
-        evidenceDigest: run.evidenceDigest,
-        decisionId,
-      };
-      const rules = signOffRules(policy, request, check.transition);
-      const decision = decisionRecord(deps, {
-        kind: 'gates',
-        at: time,
-        request,
-        run,
-        bypass,
-        id: decisionId,
-      });
-      // Who holds the roles it waits for: answered in the first round trip when asked for ahead.
-      const awaiting = await roleHolders(tx, {
-        model: request.model,
-        needed: rules.approvals,
-        known: holders,
-      });
-      // The row, its audit entry, the gates' decision and the event asking for sign-offs, sent
-      // together (ADR 049): none reads what another writes.
-      await together([
-        tx.requests.insert(request),
-        tx.audit.append(
-          auditRecord({
-            actor: principal,
-            time,
-            action: 'transition.requested',
-            subject: { type: 'request', id: request.id },
-            reason: request.reason,
-            ticket: request.ticket,
-            digests: {
-              policy: request.policyDigest,
-              evidence: request.evidenceDigest,
-              artifact: version.artifactDigest,
-            },
-            data: {
-              model: model.name,
-              version: version.version,
-              from: request.from,
-              to: request.to,
-              changeType,
-            },
-          }),
-        ),
-        storeDecision(deps, tx, { actor: principal, request, run, decision }),
-        awaiting.length === 0
-          ? undefined
-          : emit(tx, deps, {
-              type: 'approval.requested',
-              at: time,
-              subject: requestSubject(request),
-              data: { request: requestSummary(request), awaiting },
+    return deps.store.transaction(
+      async (tx) => {
+        // The open-request check and the gate run's evidence are asked for by the names given,
+        // with the model's lock and the version (ADR 049: one round trip). A model is found only
+        // by its exact name, so they are the found model's and version's; the baseline's evidence
+        // is used only if production is still the version read ahead. Their answers wait for the
+        // target's own refusals, which still come first.
+        const named = { model: input.model, version: input.version };
+        const openChecked = startedEarly(assertNoOpenRequest(tx, named));
+        const known = knownEvidence(tx, { ...named, baseline: baselineAhead });
+        // Used only if every role the transaction waits for is among them (a policy changed in
+        // between may ask for others).
+        const holders =
+          rolesAhead === undefined || rolesAhead.length === 0
+            ? undefined
+            : holdersAskedEarly(tx, { roles: rolesAhead, model: input.model });
+        const target = await requestTarget(tx, { principal, input, changeType, lock: true });
+        const { model, policy, version, check, bypass } = target;
+        const [, run] = await together([
+          openChecked,
+          runGates(deps, tx, target.gateRun, ahead, known),
+        ]);
+        const time = deps.clock.now().toISOString();
+        const id = deps.ids.next();
+        // The row is written once, already naming the decision recorded below in the same
+        // transaction (no key ties the two; nothing reads the row in between).
+        const decisionId = deps.ids.next();
+        const request: TransitionRequest = {
+          id,
+          model: model.name,
+          version: version.version,
+          from: version.state,
+          to: input.to,
+          changeType,
+          reason: input.reason,
+          ...(input.ticket ? { ticket: input.ticket } : {}),
+          requestedBy: principal.id,
+          requestedAt: time,
+          status: 'pending',
+          policyDigest: model.policyDigest,
+          evidenceDigest: run.evidenceDigest,
+          decisionId,
+        };
+        const rules = signOffRules(policy, request, check.transition);
+        const decision = decisionRecord(deps, {
+          kind: 'gates',
+          at: time,
+          request,
+          run,
+          bypass,
+          id: decisionId,
+        });
+        // Who holds the roles it waits for: answered in the first round trip when asked for ahead.
+        const awaiting = await roleHolders(tx, {
+          model: request.model,
+          needed: rules.approvals,
+          known: holders,
+        });
+        // The row, its audit entry, the gates' decision and the event asking for sign-offs, sent
+        // together (ADR 049): none reads what another writes.
+        await together([
+          tx.requests.insert(request),
+          tx.audit.append(
+            auditRecord({
+              actor: principal,
+              time,
+              action: 'transition.requested',
+              subject: { type: 'request', id: request.id },
+              reason: request.reason,
+              ticket: request.ticket,
+              digests: {
+                policy: request.policyDigest,
+                evidence: request.evidenceDigest,
+                artifact: version.artifactDigest,
+              },
+              data: {
+                model: model.name,
+                version: version.version,
+                from: request.from,
+                to: request.to,
+                changeType,
+              },
             }),
-      ]);
-      return { request, decision };
-    });
+          ),
+          storeDecision(deps, tx, { actor: principal, request, run, decision }),
+          awaiting.length === 0
+            ? undefined
+            : emit(tx, deps, {
+                type: 'approval.requested',
+                at: time,
+                subject: requestSubject(request),
+                data: { request: requestSummary(request), awaiting },
+              }),
+        ]);
+        return { request, decision };
+      },
+      { model: input.model },
+    );
   });
 }
 

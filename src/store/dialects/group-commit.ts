@@ -26,7 +26,11 @@
  * PostgreSQL uses it too since ADR 017 (ADR 012 had measured no gain there): commits there take
  * turns on the `audit_head` and `data_version` locks through their WAL flush, and each statement
  * is a round trip, so a batch saves flushes, lock hand-overs and BEGIN/COMMIT round trips. There a
- * work that ended whole has its RELEASE sent ahead of the next work's statements (ADR 049).
+ * work that ended whole has its RELEASE sent ahead of the next work's statements (ADR 049), and
+ * works naming different keys (models) run side by side, their statements interleaved, the rest
+ * of the batch following in savepoints; if one of them does not end whole, nothing of them
+ * commits and the whole batch runs again in savepoints (`sideBySide`, ADR 051). Their audit
+ * entries then follow the order their appends reached the server; works of one key keep theirs.
  */
 import {
   CompiledQuery,
@@ -70,11 +74,18 @@ export type TransactionRunner = <T>(
   savepoint?: CompiledQuery,
 ) => Promise<T>;
 
-/** A group-committing runner, and what it has done since it was made (`/metrics`, ADR 050). */
-export type GroupCommitRunner = TransactionRunner & { stats(): WritePathStats };
+/**
+ * A group-committing runner, and what it has done since it was made (`/metrics`, ADR 050).
+ * `key` names the one model a work acts on (see `GroupCommitOptions.sideBySide`).
+ */
+export type GroupCommitRunner = (<T>(work: Work<T>, key?: string) => Promise<T>) & {
+  stats(): WritePathStats;
+};
 
 interface Waiting {
   work: Work<unknown>;
+  /** The model the work acts on alone, when its caller names it (see `GroupCommitOptions`). */
+  key: string | undefined;
   resolve(value: unknown): void;
   reject(error: unknown): void;
   /** Fails the write once it has waited `waitLimitMs`; cleared when its batch takes it. */
@@ -84,6 +95,12 @@ interface Waiting {
 }
 
 type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
+
+/** A batch's works that run side by side, and the ones that follow them in savepoints. */
+interface SideBySide {
+  side: Waiting[];
+  after: Waiting[];
+}
 
 /** Where a work's savepoint stands between its neighbours' (see `inSavepoint`). */
 interface SavepointPlace {
@@ -292,6 +309,15 @@ export interface GroupCommitOptions {
   joinsStatements?: boolean;
   /** How long a write may wait for its batch before it fails (`WriteWaitExceeded`); 30 s by default. */
   waitLimitMs?: number;
+  /**
+   * Works that name different models run side by side in one transaction, their statements
+   * interleaved on the pipelined connection, without savepoints (PostgreSQL, ADR 051). Only when
+   * every one of them ends whole — none threw, none of their statements failed, none is still
+   * unanswered — does the transaction commit; otherwise it is rolled back and the same works run
+   * again one after another, each in its savepoint, as every batch does. Requires a runner that
+   * hands its `WriteSession` (pipelined).
+   */
+  sideBySide?: boolean;
 }
 
 /** Far past what an HTTP caller waits for, far under a hang. */
@@ -304,6 +330,7 @@ export function groupCommitting(
 ): GroupCommitRunner {
   const batchLimit = options.batchLimit ?? maxBatch;
   const joins = options.joinsStatements === true;
+  const interleaves = options.sideBySide === true;
   const waitLimitMs = options.waitLimitMs ?? defaultWaitLimitMs;
   const queue: Waiting[] = [];
   let scheduled = false;
@@ -315,6 +342,7 @@ export function groupCommitting(
     transactions: 0,
     busyMs: 0,
     waitMs: 0,
+    runAgain: 0,
   };
 
   function schedule(): void {
@@ -335,7 +363,8 @@ export function groupCommitting(
         return;
       }
       counted.transactions += 1;
-      void runBatch(batch).finally(() => {
+      const side = interleaves ? sideBySideOf(batch) : undefined;
+      void (side === undefined ? runBatch(batch) : runSideBySide(batch, side)).finally(() => {
         counted.busyMs += performance.now() - startedAt;
         scheduled = false;
         if (queue.length > 0) schedule();
@@ -343,6 +372,7 @@ export function groupCommitting(
     });
   }
 
+  /** One transaction of savepoints, one work after another (the module's comment). */
   async function runBatch(batch: Waiting[]): Promise<void> {
     const [only] = batch;
     if (batch.length === 1 && only !== undefined) {
@@ -363,30 +393,47 @@ export function groupCommitting(
     let failure: { error: unknown } | undefined;
     try {
       await transaction(
-        async (trx, session) => {
-          // Joined, the runner opened the first work's savepoint with the transaction.
-          let begun = joins;
-          const batchSession: BatchSession = { session, releasedAhead: undefined, releasedBy: -1 };
-          for (const [k, waiting] of batch.entries()) {
-            const place: SavepointPlace = {
-              begun,
-              chained: joins && k + 1 < batch.length,
-              index: k,
-            };
-            const outcome = await inSavepoint(trx, waiting.work, place, batchSession);
-            outcomes.push(outcome);
-            begun = place.chained;
-          }
-          // The last work never sends its RELEASE ahead and waits for its predecessor's, so nothing
-          // is unanswered here; awaited all the same, so that a refused one can never be missed.
-          await batchSession.releasedAhead;
-        },
+        // Joined, the runner opened the first work's savepoint with the transaction.
+        (trx, session) => inSavepoints(trx, session, { works: batch, begun: joins, outcomes }),
         joins ? begin : undefined,
       );
     } catch (error) {
       failure = { error };
     }
-    for (const [k, waiting] of batch.entries()) {
+    settle(batch, outcomes, failure);
+  }
+
+  /**
+   * Runs `works` one after another, each in its savepoint, recording each outcome in `outcomes` as
+   * it comes. `begun`: the first savepoint is already open.
+   */
+  async function inSavepoints(
+    trx: Kysely<Database>,
+    session: WriteSession | undefined,
+    batch: { works: Waiting[]; begun: boolean; outcomes: Outcome[] },
+  ): Promise<void> {
+    let begun = batch.begun;
+    const batchSession: BatchSession = { session, releasedAhead: undefined, releasedBy: -1 };
+    for (const [k, waiting] of batch.works.entries()) {
+      const place: SavepointPlace = {
+        begun,
+        chained: joins && k + 1 < batch.works.length,
+        index: k,
+      };
+      batch.outcomes.push(await inSavepoint(trx, waiting.work, place, batchSession));
+      begun = place.chained;
+    }
+    // The last work never sends its RELEASE ahead and waits for its predecessor's, so nothing is
+    // unanswered here; awaited all the same, so that a refused one can never be missed.
+    await batchSession.releasedAhead;
+  }
+
+  /**
+   * Answers each work of a savepoint batch once its transaction has ended: with its value if the
+   * transaction committed and the work ended whole, else with what failed.
+   */
+  function settle(works: Waiting[], outcomes: Outcome[], failure: { error: unknown } | undefined) {
+    for (const [k, waiting] of works.entries()) {
       const outcome = outcomes[k];
       // Nothing committed when the batch failed: its successful works fail with it. The work
       // that aborted the whole transaction gets its own error, the others what happened to them.
@@ -404,10 +451,83 @@ export function groupCommitting(
     }
   }
 
-  const run = <T>(work: Work<T>) =>
+  /**
+   * The works of `batch` that run side by side (`GroupCommitOptions.sideBySide`): the first work
+   * of each key, in queue order, and the rest of the batch, which follows them in savepoints. None
+   * when fewer than two works would run side by side: the batch then runs as any other.
+   */
+  function sideBySideOf(batch: Waiting[]): SideBySide | undefined {
+    const keys = new Set<string>();
+    const side: Waiting[] = [];
+    const after: Waiting[] = [];
+    for (const waiting of batch) {
+      const { key } = waiting;
+      if (key !== undefined && !keys.has(key)) {
+        keys.add(key);
+        side.push(waiting);
+      } else {
+        after.push(waiting);
+      }
+    }
+    return side.length < 2 ? undefined : { side, after };
+  }
+
+  /**
+   * One transaction whose `side` works run side by side, then the `after` works one by one in
+   * savepoints (`GroupCommitOptions.sideBySide`). If a work side by side did not end whole, the
+   * transaction is rolled back before anything else runs, and the whole batch runs again as a
+   * savepoint batch, in queue order. A failure of the transaction itself (its opening, a savepoint
+   * lost, its COMMIT) fails every work, as for any batch: a COMMIT whose answer was lost may have
+   * committed, and nothing that may already stand is run twice.
+   */
+  async function runSideBySide(batch: Waiting[], { side, after }: SideBySide): Promise<void> {
+    let values: unknown[] = [];
+    const outcomes: Outcome[] = [];
+    let failure: { error: unknown } | undefined;
+    try {
+      await transaction(async (trx, session) => {
+        const failuresBefore = session?.failures();
+        const settled = await Promise.allSettled(side.map((waiting) => runWork(waiting.work, trx)));
+        // Every statement answered, none failed (a work may have caught a failure and gone on:
+        // the transaction is then aborted), every work returned.
+        const whole =
+          session !== undefined &&
+          session.inFlight() === 0 &&
+          session.failures() === failuresBefore &&
+          session.inTransaction() &&
+          settled.every((outcome) => outcome.status === 'fulfilled');
+        if (!whole) throw notWhole;
+        values = settled.map((outcome) => (outcome.status === 'fulfilled' ? outcome.value : null));
+        if (after.length > 0)
+          await inSavepoints(trx, session, { works: after, begun: false, outcomes });
+      });
+    } catch (error) {
+      if (error !== notWhole) failure = { error };
+    }
+    if (values.length === 0 && failure === undefined) {
+      // Rolled back, nothing run but the works side by side: all of them again, as a batch.
+      counted.runAgain += side.length;
+      counted.transactions += 1;
+      await runBatch(batch);
+      return;
+    }
+    for (const [k, waiting] of side.entries()) {
+      if (failure === undefined) {
+        counted.committed += 1;
+        waiting.resolve(values[k]);
+      } else {
+        counted.failed += 1;
+        waiting.reject(failure.error);
+      }
+    }
+    settle(after, outcomes, failure);
+  }
+
+  const run = <T>(work: Work<T>, key?: string) =>
     new Promise<T>((resolve, reject) => {
       const waiting: Waiting = {
         work,
+        key,
         resolve: resolve as (value: unknown) => void,
         reject,
         timer: undefined,
@@ -433,6 +553,7 @@ export function groupCommitting(
     transactions: counted.transactions,
     busySeconds: counted.busyMs / 1000,
     waitSeconds: counted.waitMs / 1000,
+    runAgain: counted.runAgain,
   });
   return Object.assign(run, { stats });
 }
@@ -534,6 +655,9 @@ async function releaseAheadAnswered(batch: BatchSession): Promise<void> {
     throw new TransactionAborted(releaseError, releaseError, batch.releasedBy);
   }
 }
+
+/** Thrown into a side-by-side transaction that must not commit: its works run again as a batch. */
+const notWhole = new Error('A work run side by side did not end whole; the batch runs again.');
 
 const begin = CompiledQuery.raw('savepoint grouped_write');
 const release = CompiledQuery.raw('release savepoint grouped_write');

@@ -182,6 +182,7 @@ export function postgresDialect(options: PostgresOptions): StoreDialect {
   const grouped = groupCommitting(writeTransaction, {
     batchLimit: maxBatchPostgres,
     joinsStatements: true,
+    sideBySide: true,
     ...(options.writeWaitLimitMs === undefined ? {} : { waitLimitMs: options.writeWaitLimitMs }),
   });
   return {
@@ -189,6 +190,7 @@ export function postgresDialect(options: PostgresOptions): StoreDialect {
     capabilities: { timestampType: 'timestamptz' },
     db,
     writeTransaction: grouped,
+    writesSideBySide: true,
     writeStats: grouped.stats,
     readTransaction: (work) =>
       db

@@ -171,6 +171,7 @@ export function sqliteDialect(options: SqliteOptions): StoreDialect {
     capabilities: { timestampType: 'text' },
     db,
     writeTransaction,
+    writesSideBySide: false,
     writeStats: writeTransaction.stats,
     readTransaction,
     readStatement,
