@@ -5,6 +5,7 @@
  * fails alone and none of its statements is committed, the others' works still commit, and
  * statements still in flight when a work throws are not committed either.
  */
+import { Socket } from 'node:net';
 import { type Kysely, sql } from 'kysely';
 import pg from 'pg';
 import { describe, expect, it, vi } from 'vitest';
@@ -72,6 +73,52 @@ describe.runIf(postgresForSuite(title))(title, () => {
     expect((written.quick ?? Number.POSITIVE_INFINITY) - (written.slow ?? 0)).toBeLessThan(150);
     // The server still runs them in order: the quick one is answered after the slow one.
     expect(answered.quick ?? 0).toBeGreaterThanOrEqual(answered.slow ?? Number.POSITIVE_INFINITY);
+  });
+
+  it('sends the statements asked for in one turn in one socket write (session 24)', async () => {
+    const t = await freshTable();
+    let writes = 0;
+    const count = () => {
+      writes += 1;
+    };
+    // Every socket write of a stream goes through one of these two (Node's Writable).
+    const original = { one: Socket.prototype._write, many: Socket.prototype._writev };
+    const spies = [
+      vi.spyOn(Socket.prototype, '_write').mockImplementation(function (
+        this: Socket,
+        ...args: Parameters<Socket['_write']>
+      ) {
+        count();
+        original.one.apply(this, args);
+      }),
+      vi.spyOn(Socket.prototype, '_writev').mockImplementation(function (
+        this: Socket,
+        ...args: Parameters<NonNullable<Socket['_writev']>>
+      ) {
+        count();
+        original.many?.apply(this, args);
+      }),
+    ];
+    let together = -1;
+    try {
+      await suite.dialect.writeTransaction(async (db) => {
+        await insert(db, t, 'first');
+        writes = 0;
+        // Five named and unnamed statements asked for together: pg alone writes each on its own.
+        await Promise.all([
+          insert(db, t, 'a'),
+          namedRead(db, { name: 'a' }),
+          insert(db, t, 'b'),
+          sql`select 1 as one`.execute(db),
+          insert(db, t, 'c'),
+        ]);
+        together = writes;
+      });
+    } finally {
+      for (const spy of spies) spy.mockRestore();
+    }
+    expect(together).toBe(1);
+    expect(await stored(t)).toEqual(['first', 'a', 'b', 'c']);
   });
 
   it('reports the error that aborted the transaction, not the refusal of a statement sent behind it', async () => {
