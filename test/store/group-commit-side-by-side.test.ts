@@ -8,6 +8,7 @@
  */
 import { type Kysely, sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
+import type { WritePathStats } from '../../src/app/shared/ports.js';
 import type { Database } from '../../src/store/schema.js';
 import { postgresForSuite } from './engines.js';
 import { postgresSuite, scratchTables } from './scratch-tables.js';
@@ -31,7 +32,16 @@ describe.runIf(postgresForSuite(title))(title, () => {
       return rows[0]?.xid;
     }, key ?? undefined);
 
+  /** The write path's counters now, to measure from. */
   const stats = () => suite.dialect.writeStats();
+  /** Writes run again and transactions since `before`. */
+  const since = (before: WritePathStats) => {
+    const now = stats();
+    return {
+      runAgain: now.runAgain - before.runAgain,
+      transactions: now.transactions - before.transactions,
+    };
+  };
 
   it('interleaves the statements of works naming different keys, in one transaction', async () => {
     runs = new Map();
@@ -53,9 +63,7 @@ describe.runIf(postgresForSuite(title))(title, () => {
     expect(new Set(xids).size).toBe(1);
     expect((startedAt[2] ?? 0) - (startedAt[0] ?? 0)).toBeLessThan(150);
     expect((await stored(t)).sort()).toEqual(['a', 'b', 'c']);
-    const after = stats();
-    expect(after.transactions - before.transactions).toBe(1);
-    expect(after.runAgain - before.runAgain).toBe(0);
+    expect(since(before)).toEqual({ runAgain: 0, transactions: 1 });
   });
 
   it('runs works of one key one after another, in order, the later seeing the earlier', async () => {
@@ -108,9 +116,7 @@ describe.runIf(postgresForSuite(title))(title, () => {
     expect([runs.get('a'), runs.get('b'), runs.get('c'), runs.get('a2'), runs.get('u')]).toEqual([
       2, 2, 2, 1, 1,
     ]);
-    const after = stats();
-    expect(after.runAgain - before.runAgain).toBe(3);
-    expect(after.transactions - before.transactions).toBe(2);
+    expect(since(before)).toEqual({ runAgain: 3, transactions: 2 });
   });
 
   it('runs every work again when one swallowed its statement error (the transaction aborted)', async () => {
@@ -132,7 +138,7 @@ describe.runIf(postgresForSuite(title))(title, () => {
     expect(settled.map((s) => s.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
     expect((await stored(t)).sort()).toEqual(['a', 'c', 'taken']);
     expect([runs.get('a'), runs.get('b'), runs.get('c')]).toEqual([2, 2, 2]);
-    expect(stats().runAgain - before.runAgain).toBe(3);
+    expect(since(before).runAgain).toBe(3);
   });
 
   it('fails every work, running none again, when the COMMIT fails after they ended whole', async () => {
@@ -158,7 +164,7 @@ describe.runIf(postgresForSuite(title))(title, () => {
       n: string;
     }>`select count(*)::text as n from ${sql.table(t)}`.execute(suite.dialect.db);
     expect(rows[0]?.n).toBe('0');
-    expect(stats().runAgain - before.runAgain).toBe(0);
+    expect(since(before).runAgain).toBe(0);
   });
 
   it('runs works with no key after the ones side by side, each in its savepoint', async () => {
@@ -188,9 +194,7 @@ describe.runIf(postgresForSuite(title))(title, () => {
     // The works side by side first; then the others in the order asked, the failing one alone.
     expect(await stored(t)).toEqual(['taken', 'a', 'b', 'u1', 'u3']);
     expect([runs.get('a'), runs.get('u1')]).toEqual([1, 1]);
-    const after = stats();
-    expect(after.transactions - before.transactions).toBe(1);
-    expect(after.runAgain - before.runAgain).toBe(0);
+    expect(since(before)).toEqual({ runAgain: 0, transactions: 1 });
   });
 
   it('runs every work again when one ends with its statement still unanswered', async () => {
@@ -213,6 +217,6 @@ describe.runIf(postgresForSuite(title))(title, () => {
     expect(settled.map((s) => s.status)).toEqual(['fulfilled', 'fulfilled']);
     expect((await stored(t)).sort()).toEqual(['a', 'b']);
     expect([runs.get('a'), runs.get('b')]).toEqual([2, 2]);
-    expect(stats().runAgain - before.runAgain).toBe(2);
+    expect(since(before).runAgain).toBe(2);
   });
 });
