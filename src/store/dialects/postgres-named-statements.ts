@@ -113,8 +113,10 @@ export class NamingClient implements PostgresPoolClient {
    */
   #sendTogether(): void {
     if (this.#corked) return;
-    // pg's Client keeps its socket on `connection.stream`; a pooled client is a Client.
+    // pg's Client keeps its socket on `connection.stream`; a pooled client is a Client. A stream
+    // that cannot cork (pg checks for it too) sends each statement on its own, as before.
     const { stream } = (this.client as unknown as pg.Client).connection;
+    if (typeof stream.cork !== 'function') return;
     this.#corked = true;
     stream.cork();
     queueMicrotask(() => {
