@@ -4,8 +4,11 @@
  * fresh version name per request) at 1, 16 and 64 connections, on SQLite (WAL, synchronous=FULL)
  * and on PostgreSQL. Each engine's row is printed beside its raw durable commits per second on one
  * connection (the same measure the registry bench prints), measured in the same run: without group
- * commit a durable write can never pass it. `BENCH_WRITES_ENGINES` (comma-separated `sqlite`,
- * `postgres`; both by default) runs only the engines named.
+ * commit a durable write can never pass it. Those cells create versions of one model; one more
+ * cell (`BENCH_WRITE_SPREAD` clients, 16 by default, `0` for none) spreads its creates over as many
+ * models as it has clients, which PostgreSQL's writes of different models side by side (ADR 051)
+ * can use. `BENCH_WRITES_ENGINES` (comma-separated `sqlite`, `postgres`; both by default) runs only
+ * the engines named.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -26,6 +29,8 @@ import { rawPostgresCommits, rawSqliteCommits, withPostgresDatabase } from './re
 export interface WriteRow {
   engine: string;
   clients: number;
+  /** Models the creates went to, spread evenly (1: every create on one model). */
+  models?: number;
   requestsPerSecond: number;
   p50Ms: number;
   p99Ms: number;
@@ -75,8 +80,16 @@ transitions:
     approvals: [{ role: tech_lead }]
 `;
 
-/** A wrk script POSTing a new version per request; `run` keeps names unique across cells. */
-function postScript(dir: string, run: string): string {
+/** The bench's models: `bench`, then `bench-1`, `bench-2`… for the cell spread over models. */
+const modelName = (index: number) => (index === 0 ? 'bench' : `bench-${index}`);
+
+/**
+ * A wrk script POSTing a new version per request; `run` keeps names unique across cells. With
+ * `models` above 1, each connection's requests go round the models (`bench`, `bench-1`, …),
+ * connections starting at different ones, so that at any moment the writes in flight are of
+ * different models, as many teams' CI jobs registering their own models would be.
+ */
+function postScript(dir: string, run: string, models = 1): string {
   const file = join(dir, `post-${run}.lua`);
   writeFileSync(
     file,
@@ -92,10 +105,13 @@ end
 function request()
   counter = counter + 1
   local v = "${run}-t" .. tid .. "-" .. counter
+  local m = (counter * 2 + tid) % ${models}
+  local path = "/api/v1/models/bench/versions"
+  if m > 0 then path = "/api/v1/models/bench-" .. m .. "/versions" end
   local body = '{"version":"' .. v .. '","artifactUri":"s3://models/bench/' .. v ..
     '","artifactDigest":"sha256:${'a'.repeat(64)}","lineage":{"codeCommit":"9f2c1e7","seed":' ..
     counter .. '}}'
-  return wrk.format("POST", nil, nil, body)
+  return wrk.format("POST", path, nil, body)
 end
 `,
   );
@@ -108,6 +124,8 @@ async function driveEngine(input: {
   dir: string;
   raw: number;
   clients: number[];
+  /** Clients of the cell whose creates are spread over that many models; none when undefined. */
+  spreadClients?: number | undefined;
   seconds: number;
 }): Promise<WriteRow[]> {
   const config = loadConfig({
@@ -126,12 +144,15 @@ async function driveEngine(input: {
     const { user, token } = await bootstrapAdmin(registry.deps, { userId: 'bench.admin' });
     const admin: Principal = { id: user.id, kind: 'user', roles: [{ role: 'admin' }] };
     const { digest } = await registerPolicy(registry.deps, admin, { text: policy });
-    await registerModel(registry.deps, admin, {
-      name: 'bench',
-      ownerTeam: 'bench',
-      riskTier: 'medium',
-      policyDigest: digest,
-    });
+    const modelCount = Math.max(1, input.spreadClients ?? 0);
+    for (let index = 0; index < modelCount; index++) {
+      await registerModel(registry.deps, admin, {
+        name: modelName(index),
+        ownerTeam: 'bench',
+        riskTier: 'medium',
+        policyDigest: digest,
+      });
+    }
     const server = await startServer(registry);
     try {
       const url = `${server.url}/api/v1/models/bench/versions`;
@@ -142,8 +163,16 @@ async function driveEngine(input: {
         token: token.token,
         script: postScript(input.dir, 'warm'),
       });
-      for (const clients of input.clients) {
-        const script = postScript(input.dir, `c${clients}`);
+      // Every client count on one model, then (when asked) one cell with the clients' creates
+      // spread over as many models as there are clients.
+      const cells = [
+        ...input.clients.map((clients) => ({ clients, models: 1 })),
+        ...(input.spreadClients === undefined
+          ? []
+          : [{ clients: input.spreadClients, models: input.spreadClients }]),
+      ];
+      for (const { clients, models } of cells) {
+        const script = postScript(input.dir, `c${clients}m${models}`, models);
         const cpu = process.cpuUsage();
         const started = process.hrtime.bigint();
         const before = {
@@ -165,11 +194,12 @@ async function driveEngine(input: {
         const cpuMicrosPerRequest =
           (used.user + used.system) / (result.requestsPerSecond * input.seconds);
         process.stderr.write(
-          `  ${input.engine}, ${clients} clients: ${Math.round(result.requestsPerSecond)} creates/s, p99 ${result.p99Ms.toFixed(1)} ms, ${cpuMicrosPerRequest.toFixed(0)} µs CPU, ${result.errors} errors\n`,
+          `  ${input.engine}, ${clients} clients, ${models === 1 ? 'one model' : `${models} models`}: ${Math.round(result.requestsPerSecond)} creates/s, p99 ${result.p99Ms.toFixed(1)} ms, ${cpuMicrosPerRequest.toFixed(0)} µs CPU, ${result.errors} errors\n`,
         );
         rows.push({
           engine: input.engine,
           clients,
+          models,
           ...result,
           cpuMicrosPerRequest,
           rawCommitsPerSecond: input.raw,
@@ -201,10 +231,24 @@ export function writeEngines(value: string | undefined): WriteEngine[] {
   return named as WriteEngine[];
 }
 
+/**
+ * `BENCH_WRITE_SPREAD`'s value: the clients of the cell whose creates go to as many models as
+ * there are clients (16 when unset or empty; `0` leaves the cell out).
+ */
+export function spreadClients(value: string | undefined): number | undefined {
+  const text = (value ?? '').trim();
+  if (text === '') return 16;
+  const clients = Number(text);
+  if (!Number.isInteger(clients) || clients < 0)
+    throw new Error(`BENCH_WRITE_SPREAD: "${text}" is not a whole number of clients.`);
+  return clients === 0 ? undefined : clients;
+}
+
 /** The engines asked for (PostgreSQL when `pgUrl` answers), each at each client count. */
 export async function runHttpWritesBench(options: {
   pgUrl: string;
   clients: number[];
+  spreadClients?: number | undefined;
   seconds: number;
   engines: WriteEngine[];
 }): Promise<WriteRow[]> {
@@ -245,14 +289,14 @@ export async function runHttpWritesBench(options: {
 
 export function writesTable(rows: WriteRow[]): string {
   const lines = [
-    '| engine | clients | creates/s | p50 (ms) | p99 (ms) | server CPU µs/create | raw durable commits/s (one connection) | ratio to raw | event loop busy | write path busy | writes per transaction | errors |',
-    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    '| engine | clients | models | creates/s | p50 (ms) | p99 (ms) | server CPU µs/create | raw durable commits/s (one connection) | ratio to raw | event loop busy | write path busy | writes per transaction | errors |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
   ];
   const n = (x: number) => Math.round(x).toLocaleString('en-US');
   const share = (v: number | undefined) => (v === undefined ? '' : `${(100 * v).toFixed(0)}%`);
   for (const r of rows) {
     lines.push(
-      `| ${r.engine} | ${r.clients} | ${n(r.requestsPerSecond)} | ${r.p50Ms.toFixed(2)} | ${r.p99Ms.toFixed(2)} | ${n(r.cpuMicrosPerRequest)} | ${n(r.rawCommitsPerSecond)} | ${(r.requestsPerSecond / r.rawCommitsPerSecond).toFixed(2)} | ${share(r.eventLoopBusy)} | ${share(r.writePathBusy)} | ${r.writesPerTransaction?.toFixed(1) ?? ''} | ${r.errors} |`,
+      `| ${r.engine} | ${r.clients} | ${r.models ?? 1} | ${n(r.requestsPerSecond)} | ${r.p50Ms.toFixed(2)} | ${r.p99Ms.toFixed(2)} | ${n(r.cpuMicrosPerRequest)} | ${n(r.rawCommitsPerSecond)} | ${(r.requestsPerSecond / r.rawCommitsPerSecond).toFixed(2)} | ${share(r.eventLoopBusy)} | ${share(r.writePathBusy)} | ${r.writesPerTransaction?.toFixed(1) ?? ''} | ${r.errors} |`,
     );
   }
   return lines.join('\n');

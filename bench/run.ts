@@ -18,7 +18,13 @@ import { type GovernedRow, governedTable, runGovernedBench } from './governed.js
 import { type GrowthRow, growthTable, runGrowthBench } from './growth.js';
 import { hasWrk, type ReadRow, readsTable, runHttpReadsBench } from './http-reads.js';
 import { runServersBench, type ServersRow, serversTable } from './http-reads-servers.js';
-import { runHttpWritesBench, type WriteRow, writeEngines, writesTable } from './http-writes.js';
+import {
+  runHttpWritesBench,
+  spreadClients,
+  type WriteRow,
+  writeEngines,
+  writesTable,
+} from './http-writes.js';
 import { type MlflowRow, mlflowTable, runMlflowBench } from './mlflow-routes.js';
 import { type OutboxRow, outboxTable, runOutboxBench } from './outbox.js';
 import { type ParsingRow, parsingTable, runParsingBench } from './parsing.js';
@@ -342,6 +348,7 @@ async function main(): Promise<void> {
       writes = await runHttpWritesBench({
         pgUrl: process.env.CLEARANCE_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test',
         clients: (process.env.BENCH_WRITE_CLIENTS ?? '1,16,64').split(',').map(Number),
+        spreadClients: spreadClients(process.env.BENCH_WRITE_SPREAD),
         seconds: Number(process.env.BENCH_WRITE_SECONDS ?? 6),
         engines: writeEngines(process.env.BENCH_WRITES_ENGINES),
       });

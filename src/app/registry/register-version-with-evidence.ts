@@ -72,16 +72,21 @@ export async function registerVersionWithEvidence(
   if (input.evidence.length > 0 && !input.uploadsRecorded)
     await recordUploads(deps, principal, input.evidence);
   const stored = await storeBlobs(deps, input.evidence);
+  // Named by its model (ADR 051): on PostgreSQL it runs side by side with other models' writes,
+  // and one model's registrations (MLflow's next number read in the transaction) in turn.
   return guarded(deps, context, () =>
-    deps.store.transaction(async (tx) => {
-      const named = input.nameInTransaction
-        ? { ...fields, version: await input.nameInTransaction(tx) }
-        : fields;
-      if (named !== fields) assertVersionInput(named);
-      const { model, version } = await insertVersion(tx, { deps, principal, input: named });
-      const files = input.evidence;
-      await insertEvidence(tx, { deps, principal, model, version, existing: [], files, stored });
-      return version;
-    }),
+    deps.store.transaction(
+      async (tx) => {
+        const named = input.nameInTransaction
+          ? { ...fields, version: await input.nameInTransaction(tx) }
+          : fields;
+        if (named !== fields) assertVersionInput(named);
+        const { model, version } = await insertVersion(tx, { deps, principal, input: named });
+        const files = input.evidence;
+        await insertEvidence(tx, { deps, principal, model, version, existing: [], files, stored });
+        return version;
+      },
+      { model: fields.model },
+    ),
   );
 }

@@ -484,6 +484,8 @@ export function groupCommitting(
     let values: unknown[] = [];
     const outcomes: Outcome[] = [];
     let failure: { error: unknown } | undefined;
+    // Set when a work side by side did not end whole and the transaction was rolled back for it.
+    let runAgain = false;
     try {
       await transaction(async (trx, session) => {
         const failuresBefore = session?.failures();
@@ -502,9 +504,10 @@ export function groupCommitting(
           await inSavepoints(trx, session, { works: after, begun: false, outcomes });
       });
     } catch (error) {
-      if (error !== notWhole) failure = { error };
+      if (error === notWhole) runAgain = true;
+      else failure = { error };
     }
-    if (values.length === 0 && failure === undefined) {
+    if (runAgain) {
       // Rolled back, nothing run but the works side by side: all of them again, as a batch.
       counted.runAgain += side.length;
       counted.transactions += 1;
