@@ -6,7 +6,9 @@
  * the tables by one `INSERT … SELECT` each, as bench/audit-synthetic.ts does for the audit log, so
  * the large registry takes a minute rather than an hour. Each figure is the median of sequential
  * calls in this process (no HTTP); the ratio large / small is what the issue bounds (≤ 1.5×).
- * The audit log stays small here: its growth has its own rows (`BENCH_ONLY=audit`).
+ * The audit log stays small here: its growth has its own rows (`BENCH_ONLY=audit`). One user's
+ * upload ledger grows too, from 1,000 uploads to 32,768 (a day's most at the default quota): the
+ * quota check reads it in every upload's transaction (ADR 052).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -23,6 +25,7 @@ import {
   registerPolicy,
   registerVersion,
   requestTransition,
+  type Store,
   versionPage,
 } from '../src/app/index.js';
 import type { Principal } from '../src/domain/index.js';
@@ -145,10 +148,40 @@ async function interleaved<R>(
   return times.map(median);
 }
 
+/** One user's uploads in the upload ledger, the small and the large registry's (ADR 052). */
+const ledgerUploads = { small: 1_000, large: 32_768 } as const;
+const uploader = 'ulla.uploader';
+/** An hour before the first seeded upload: the quota window holds all of them. */
+const ledgerSince = '2026-11-30T23:00:00.000Z';
+
+/**
+ * `count` uploads of one user, a second apart, recorded through the ledger 500 to a transaction
+ * (32,768 is the most one user can record in a day at the default quota: 2 GiB at 64 KiB a file).
+ */
+async function seedLedger(store: Store, count: number): Promise<void> {
+  const start = Date.UTC(2026, 11, 1);
+  for (let k = 0; k < count; k += 500) {
+    const uploads = Array.from({ length: Math.min(500, count - k) }, (_, j) => ({
+      id: `bench-upload-${k + j}`,
+      principalId: uploader,
+      digest: `sha256:${String((k + j) % 10).repeat(64)}`,
+      size: 1000,
+      at: new Date(start + (k + j) * 1000).toISOString(),
+    }));
+    await store.transaction((tx) => tx.blobUploads.record(...uploads));
+  }
+}
+
 /** A registry of `models` × `perModel` versions: the probe model and its copies. */
-async function seedGrowthRegistry(config: StoreConfig, models: number, dir: string): Promise<void> {
+async function seedGrowthRegistry(
+  config: StoreConfig,
+  models: number,
+  dir: string,
+  uploads: number,
+): Promise<void> {
   const store = await createStore(config);
   await seedProbe(depsFor(store, dir));
+  await seedLedger(store, uploads);
   await store.close();
   await seedCopies(config, models);
 }
@@ -187,11 +220,16 @@ async function timings(configs: StoreConfig[], dir: string) {
     // Versions 1.0.30 on: each transition moves a version of its own.
     const transitions = Math.min(Number(process.env.BENCH_GROWTH_TRANSITIONS ?? 40), 60);
     const moved = await interleaved(all, transitions, (deps, i) => transition(deps, 30 + i));
+    // What an upload's quota check reads (upload-quota.ts), in a read transaction of its own.
+    const quota = await interleaved(all, reads, (deps) =>
+      deps.store.read((tx) => tx.blobUploads.usageSince(uploader, ledgerSince)),
+    );
     return all.map((_, k) => ({
       model: model[k] ?? Number.NaN,
       version: version[k] ?? Number.NaN,
       page: page[k] ?? Number.NaN,
       transition: moved[k] ?? Number.NaN,
+      quota: quota[k] ?? Number.NaN,
     }));
   } finally {
     for (const store of stores) await store.close();
@@ -251,7 +289,12 @@ export async function runGrowthBench(options: {
             `  ${engine}: seeding ${(models * perModel).toLocaleString('en-US')} versions across ${models.toLocaleString('en-US')} models…\n`,
           );
           const started = process.hrtime.bigint();
-          await seedGrowthRegistry(config, models, dir);
+          await seedGrowthRegistry(
+            config,
+            models,
+            dir,
+            k === 0 ? ledgerUploads.small : ledgerUploads.large,
+          );
           seedSeconds = msSince(started) / 1000;
         }
         process.stderr.write(`  ${engine}: timing both in turns…\n`);
@@ -272,6 +315,10 @@ export async function runGrowthBench(options: {
         ['version read (`getVersion`)', 'version'],
         ['version page (50 after the 25th)', 'page'],
         ['governed transition (request, approve, execute)', 'transition'],
+        [
+          `upload quota check (one user's ${ledgerUploads.small.toLocaleString('en-US')} vs ${ledgerUploads.large.toLocaleString('en-US')} uploads in the window)`,
+          'quota',
+        ],
       ] as const;
       for (const [operation, key] of operations) {
         rows.push({

@@ -215,6 +215,12 @@ export interface BlobUploadsTable {
   digest: string;
   size: BigInt64;
   uploaded_at: Instant;
+  /**
+   * Added by 0031: the user's files and bytes through this row, in recording order (ADR 052);
+   * null on a row a server of an earlier release recorded.
+   */
+  running_files: BigInt64 | null;
+  running_bytes: BigInt64 | null;
 }
 
 export interface IdempotencyKeysTable {

@@ -545,9 +545,12 @@ export interface BlobUpload {
  * which blobs evidence references.
  */
 export interface BlobUploadRepository {
-  /** Records the uploads (of one attach) together, a statement per few hundred. */
+  /**
+   * Records the uploads (of one attach) together, a statement per few hundred, each with its
+   * user's running totals (ADR 052): called in a write transaction, one user's after another.
+   */
   record(...uploads: BlobUpload[]): Promise<void>;
-  /** Files `principalId` uploaded at or after `since`, and their bytes. */
+  /** Files `principalId` uploaded at or after `since`, and their bytes, whatever their number. */
   usageSince(principalId: string, since: string): Promise<{ files: number; bytes: number }>;
   /** Whether `digest` was uploaded at or after `since`: its attach may still be in flight. */
   uploadedSince(digest: string, since: string): Promise<boolean>;

@@ -292,6 +292,13 @@ export function postgresDialect(options: PostgresOptions): StoreDialect {
     searchPathStatements: () => triggerFunctions.map(pinSearchPath),
     ownerRightsStatements: () => [...counterFunctions.map(ownerRights), pinAuditAppendSearchPath],
     migrationLockStatements: () => [takeWriteLock],
+    deferredTriggersNowStatements: () => ['set constraints all immediate'],
+    columnNames: async (db, table) => {
+      const { rows } = await sql<{ column_name: string }>`
+        select column_name from information_schema.columns
+          where table_schema = current_schema() and table_name = ${table}`.execute(db);
+      return rows.map((row) => row.column_name);
+    },
     async migrationTableSchema() {
       // Where an unqualified `kysely_migration` resolves is where the queries find the registry:
       // a schema earlier in the search path that appeared later (`"$user"`) must not get a fresh,

@@ -255,6 +255,13 @@ export function sqliteDialect(options: SqliteOptions): StoreDialect {
     ownerRightsStatements: () => [],
     migrationTableSchema: async () => undefined,
     migrationLockStatements: () => [],
+    deferredTriggersNowStatements: () => [],
+    columnNames: async (db, table) => {
+      const { rows } = await sql<{
+        name: string;
+      }>`select name from pragma_table_info(${table})`.execute(db);
+      return rows.map((row) => row.name);
+    },
     triggersNotFiringAlways: async () => [],
     triggerFunctionsChanged: async () => [],
     classifyError,

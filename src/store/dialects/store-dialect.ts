@@ -120,6 +120,18 @@ export interface StoreDialect {
    */
   migrationLockStatements(): string[];
   /**
+   * Run after a migration's data change: PostgreSQL fires the triggers the change deferred to the
+   * commit (the commit counter's, ADR 043) now, since a table with pending trigger events takes
+   * no more DDL in the transaction Kysely runs every pending migration in. SQLite defers none.
+   */
+  deferredTriggersNowStatements(): string[];
+  /**
+   * The columns `table` has now, read through `db` (a migration's transaction), so that a
+   * migration adding a column can run again over its own work: SQLite has no `ADD COLUMN IF NOT
+   * EXISTS`. PostgreSQL reads the table of the schema the migrations run in (`current_schema()`).
+   */
+  columnNames(db: Kysely<unknown>, table: string): Promise<string[]>;
+  /**
    * `query`, made to hold its rows until the write transaction ends, so that a second writer
    * asking for the same rows waits and then reads what the first committed. PostgreSQL adds
    * `FOR UPDATE`; SQLite returns the query unchanged (its write transaction already serialises).

@@ -30,6 +30,7 @@ import { roleHolderIndex } from './0027-role-holder-index.js';
 import { rolloutsByModel } from './0028-rollouts-by-model.js';
 import { versionNumberingIndexes } from './0029-version-numbering-indexes.js';
 import { metadataChangesCounted } from './0030-metadata-changes-counted.js';
+import { uploadLedgerRunningTotals } from './0031-upload-ledger-running-totals.js';
 import type { MigrationFactory } from './migration-context.js';
 
 const migrations: Record<string, MigrationFactory> = {
@@ -63,6 +64,7 @@ const migrations: Record<string, MigrationFactory> = {
   '0028-rollouts-by-model': rolloutsByModel,
   '0029-version-numbering-indexes': versionNumberingIndexes,
   '0030-metadata-changes-counted': metadataChangesCounted,
+  '0031-upload-ledger-running-totals': uploadLedgerRunningTotals,
 };
 
 /** Migration names in order; a test template database is keyed by them. */
