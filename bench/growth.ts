@@ -173,12 +173,13 @@ async function seedLedger(store: Store, count: number): Promise<void> {
 }
 
 /** A registry of `models` × `perModel` versions: the probe model and its copies. */
-async function seedGrowthRegistry(
-  config: StoreConfig,
-  models: number,
-  dir: string,
-  uploads: number,
-): Promise<void> {
+async function seedGrowthRegistry(input: {
+  config: StoreConfig;
+  models: number;
+  dir: string;
+  uploads: number;
+}): Promise<void> {
+  const { config, models, dir, uploads } = input;
   const store = await createStore(config);
   await seedProbe(depsFor(store, dir));
   await seedLedger(store, uploads);
@@ -289,12 +290,12 @@ export async function runGrowthBench(options: {
             `  ${engine}: seeding ${(models * perModel).toLocaleString('en-US')} versions across ${models.toLocaleString('en-US')} models…\n`,
           );
           const started = process.hrtime.bigint();
-          await seedGrowthRegistry(
+          await seedGrowthRegistry({
             config,
             models,
             dir,
-            k === 0 ? ledgerUploads.small : ledgerUploads.large,
-          );
+            uploads: k === 0 ? ledgerUploads.small : ledgerUploads.large,
+          });
           seedSeconds = msSince(started) / 1000;
         }
         process.stderr.write(`  ${engine}: timing both in turns…\n`);

@@ -333,6 +333,19 @@ forEachStore('reads by names known ahead of the transaction', (open, engine) => 
         files: [{ path: 'metrics.json', bytes: bytes('{"latency_p95_ms": 80}') }],
       }),
     );
+    // As a server attaches: always with a quota (config), whose check reads the user's latest
+    // ledger totals, which the ledger row then goes on from without reading them again (ADR 052).
+    const attachChecked = await roundTripsOf(() =>
+      attachEvidence(
+        { ...h.deps, uploadQuota: { bytes: 2 ** 40, windowSeconds: 86_400 } },
+        people.ci,
+        {
+          model: churn,
+          version: '2',
+          files: [{ path: 'latency.json', bytes: bytes('{"latency_p99_ms": 120}') }],
+        },
+      ),
+    );
     let requestId = '';
     const request = await roundTripsOf(async () => {
       requestId = (
@@ -366,9 +379,12 @@ forEachStore('reads by names known ahead of the transaction', (open, engine) => 
     // Each list: the step's write transactions, each from its opening to its COMMIT.
     // Register: the opening with the model's lock; the version with its state and entry.
     expect(register).toEqual([3]);
-    // Attach: the upload's ledger row; then the opening with the model's lock, the version, its
-    // evidence and requests; the records with their entry.
-    expect(attach).toEqual([2, 3]);
+    // Attach: the upload's ledger row (no quota here: the opening with the user's latest totals;
+    // the row; the COMMIT); then the opening with the model's lock, the version, its evidence and
+    // requests; the records with their entry. With a quota, the opening with the quota check
+    // (the totals read with it), the row, the COMMIT: the same count.
+    expect(attach).toEqual([3, 3]);
+    expect(attachChecked).toEqual([3, 3]);
     // Request: the opening with the model's lock, the version beside production, the open
     // requests, the evidence and the holders of the roles it waits for; the request, its entry,
     // the decision and the event asking for sign-offs.

@@ -134,6 +134,53 @@ eachEngine('the upload ledger’s running totals', (engine) => {
       expect(await usage(store, user, since), `since ${since}`).toEqual(counted(rows, user, since));
   });
 
+  it('stamps an upload recorded after a later one with that one’s time, so no window loses it', async () => {
+    // Two uploads of one user: the first read the clock, then waited for the write lock while the
+    // second (a later clock reading, or another server's) was recorded. Rows then run 10, 5, 12
+    // by their own times, out of their recording order.
+    const store = await engine.openStore();
+    const user = unique('hal');
+    const asked: Recorded[] = [];
+    for (const [k, at] of [minute(10), minute(5), minute(12), minute(12)].entries())
+      await record(store, asked, [{ principalId: user, size: 100 * (k + 1), at }]);
+    // Each row is stamped with the latest time recorded before it, or its own if later.
+    let latest = '';
+    const stamped = asked.map((row) => {
+      latest = row.at > latest ? row.at : latest;
+      return { ...row, at: latest };
+    });
+    const db = engine.openDialect();
+    const stored = await db.db
+      .selectFrom('blob_uploads')
+      .select('uploaded_at')
+      .where('principal_id', '=', user)
+      .orderBy('running_files')
+      .execute();
+    expect(stored.map((row) => new Date(row.uploaded_at).toISOString())).toEqual(
+      stamped.map((row) => row.at),
+    );
+    for (const since of [minute(4), minute(6), minute(10), minute(11), minute(12), minute(13)]) {
+      const answered = await usage(store, user, since);
+      expect(answered, `since ${since}`).toEqual(counted(stamped, user, since));
+      // Never fewer than the uploads asked for in the window by their own times.
+      expect(answered.files).toBeGreaterThanOrEqual(counted(asked, user, since).files);
+    }
+  });
+
+  it('starts a user’s totals again once every row of theirs was purged', async () => {
+    const store = await engine.openStore();
+    const user = unique('ida');
+    const rows: Recorded[] = [];
+    for (let k = 0; k < 5; k++)
+      await record(store, rows, [{ principalId: user, size: 10 + k, at: minute(k) }]);
+    await store.transaction((tx) => tx.blobUploads.purgeBefore(minute(1000)));
+    const after: Recorded[] = [];
+    await record(store, after, [{ principalId: user, size: 7, at: minute(1001) }]);
+    await record(store, after, [{ principalId: user, size: 8, at: minute(1002) }]);
+    for (const since of [minute(0), minute(1001), minute(1002)])
+      expect(await usage(store, user, since)).toEqual(counted(after, user, since));
+  });
+
   it('gives the rows already in the ledger their totals when it migrates', async () => {
     const store = await engine.openStore();
     const users = [unique('eve'), unique('fay')];

@@ -292,7 +292,10 @@ export function postgresDialect(options: PostgresOptions): StoreDialect {
     searchPathStatements: () => triggerFunctions.map(pinSearchPath),
     ownerRightsStatements: () => [...counterFunctions.map(ownerRights), pinAuditAppendSearchPath],
     migrationLockStatements: () => [takeWriteLock],
-    deferredTriggersNowStatements: () => ['set constraints all immediate'],
+    deferredTriggersNowStatements: () => [
+      'set constraints all immediate',
+      'set constraints all deferred',
+    ],
     columnNames: async (db, table) => {
       const { rows } = await sql<{ column_name: string }>`
         select column_name from information_schema.columns

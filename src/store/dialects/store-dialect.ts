@@ -122,7 +122,9 @@ export interface StoreDialect {
   /**
    * Run after a migration's data change: PostgreSQL fires the triggers the change deferred to the
    * commit (the commit counter's, ADR 043) now, since a table with pending trigger events takes
-   * no more DDL in the transaction Kysely runs every pending migration in. SQLite defers none.
+   * no more DDL in the transaction Kysely runs every pending migration in, then defers them again
+   * (every deferrable trigger of the schema is initially deferred, so the rest of the transaction
+   * runs as before). SQLite defers none.
    */
   deferredTriggersNowStatements(): string[];
   /**
