@@ -230,6 +230,42 @@ forEachStore('hot reads kept until the next commit', (open) => {
     expect(b.reads.serving.stats().hits).toBe(hitsBefore + 4);
   });
 
+  it('lists a model registered through A on B’s very next list and MLflow search', async () => {
+    const { h, b, get } = await twoServers();
+    const search = '/api/2.0/mlflow/registered-models/search?max_results=100';
+    const names = async () =>
+      ((await get(b.app, '/api/v1/models')) as { name: string }[]).map((m) => m.name);
+    const searched = async () =>
+      (
+        (await get(b.app, search)) as { registered_models: { name: string }[] }
+      ).registered_models.map((m) => m.name);
+    for (let i = 0; i < 2; i++) {
+      expect(await names()).toEqual([model]);
+      expect(await searched()).toEqual([model]);
+    }
+    // Nothing committed between: the list answered from memory after its first read.
+    expect(b.reads.modelList.stats().hits).toBeGreaterThanOrEqual(3);
+    await setupModel(h, 'recommender', 'home-feed', 'medium');
+    expect(await names()).toEqual(['credit-risk-pd', 'home-feed'].sort());
+    expect(await searched()).toEqual(['credit-risk-pd', 'home-feed'].sort());
+  });
+
+  it('lists a model inserted behind the service (SQL on the database) at the next list', async () => {
+    const { h, b, get } = await twoServers();
+    if (h.database === undefined) return;
+    const names = async () =>
+      ((await get(b.app, '/api/v1/models')) as { name: string }[]).map((m) => m.name);
+    expect(await names()).toEqual([model]);
+    expect(await names()).toEqual([model]);
+    await writeBehind(
+      h.database,
+      `insert into models (name, owner_team, risk_tier, policy_digest, created_at, created_by)
+        select 'behind', owner_team, risk_tier, policy_digest, created_at, created_by
+        from models where name = '${model}'`,
+    );
+    expect(await names()).toEqual(['behind', model].sort());
+  });
+
   it('answers a change written behind the service (SQL on the database) at the next read', async () => {
     const { h, b, get } = await twoServers();
     if (h.database === undefined) return;

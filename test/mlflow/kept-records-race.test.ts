@@ -45,6 +45,26 @@ forEachStore('MLflow records kept per server', (open) => {
     }
   });
 
+  it('reads every model’s change count once between commits, and again after one', async () => {
+    const h = await open();
+    await setupModel(h, 'credit-risk', 'a', 'high');
+    let countReads = 0;
+    const store: Store = Object.assign(Object.create(h.store) as Store, {
+      async readOne<T>(work: Parameters<Store['readOne']>[0]): Promise<T> {
+        const result = (await h.store.readOne(work)) as T;
+        if (result instanceof Map) countReads += 1;
+        return result;
+      },
+    });
+    const deps = { ...h.deps, store, hotReads: hotReads(store) };
+    for (let i = 0; i < 3; i++) await searchRegisteredModels(deps, people.admin, {});
+    expect(countReads).toBe(1);
+    await setModelTag(h.deps, people.admin, { name: 'a', key: 'team', value: 'x' });
+    const after = await searchRegisteredModels(deps, people.admin, {});
+    expect(countReads).toBe(2);
+    expect(after.registered_models[0]?.tags.find((t) => t.key === 'team')?.value).toBe('x');
+  });
+
   it('answers a tag set between a search’s change counts and the records it reads', async () => {
     const h = await open();
     await setupModel(h, 'credit-risk', 'a', 'high');
@@ -67,6 +87,8 @@ forEachStore('MLflow records kept per server', (open) => {
         ?.value;
     // Kept once, before the change.
     expect(tagOf(await searchRegisteredModels(deps, people.admin, {}))).toBeUndefined();
+    // Any commit, so that the next search reads the counts again rather than keeping them.
+    await setModelTag(h.deps, people.admin, { name: 'a', key: 'touch', value: '1' });
     armed = true;
     const during = await searchRegisteredModels(deps, people.admin, {});
     expect(armed).toBe(false);

@@ -14,6 +14,7 @@ import type { AppDeps, MlflowSettings } from '../shared/app-deps.js';
 import { type CountedCache, countedCache } from '../shared/counted-cache.js';
 import { deepFreeze } from '../shared/deep-freeze.js';
 import type { Repositories } from '../shared/ports.js';
+import { type ReadCache, readCache } from '../shared/read-cache.js';
 import { approximateBytes } from '../shared/weighed-lru.js';
 import { governedAliasOf } from './mlflow-aliases.js';
 import { assertFilter } from './mlflow-input.js';
@@ -145,6 +146,11 @@ interface KeptMlflowReads {
   data: CountedCache<ModelData>;
   /** A few records per model: for registered-model reads and searches. */
   summaries: CountedCache<ModelSummary>;
+  /**
+   * Every model's change count (`allCounts`), under the one key `all`, kept until the next commit
+   * (`readCache`: exact, read again after any commit), so a search between commits reads none.
+   */
+  counts: ReadCache<Map<string, number>>;
 }
 
 /**
@@ -166,6 +172,7 @@ function keptReads(deps: AppDeps): KeptMlflowReads | undefined {
         weigh: approximateBytes,
         ...keptSummaries,
       }),
+      counts: readCache(deps.store),
     };
     keptByRegistry.set(deps.hotReads, kept);
   }
@@ -185,8 +192,9 @@ const changesOf = (deps: AppDeps, model: string) =>
 
 /** Every model's change count, when records are kept (nothing to compare them with otherwise). */
 async function allCounts(deps: AppDeps): Promise<Map<string, number> | undefined> {
-  if (keptReads(deps) === undefined) return undefined;
-  return deps.store.readOne((tx) => tx.versions.allChanges());
+  const kept = keptReads(deps);
+  if (kept === undefined) return undefined;
+  return kept.counts.get('all', () => deps.store.readOne((tx) => tx.versions.allChanges()));
 }
 
 /**

@@ -23,9 +23,12 @@ function registryRead(principal: Principal, action: string, what: string) {
 }
 
 export async function listModels(deps: AppDeps, principal: Principal): Promise<Model[]> {
-  return guardedRead(deps, registryRead(principal, 'model.list', 'the model list'), () =>
-    deps.store.read((tx) => tx.models.list()),
-  );
+  return guardedRead(deps, registryRead(principal, 'model.list', 'the model list'), async () => {
+    const load = () => deps.store.read((tx) => tx.models.list());
+    const kept = deps.hotReads?.modelList;
+    // Kept until the next commit (`readCache`); a list is never "not found".
+    return kept === undefined ? load() : ((await kept.get('all', load)) ?? []);
+  });
 }
 
 export async function getModel(

@@ -85,6 +85,11 @@ export interface VersionPage {
 export interface HotReads {
   /** By model name. */
   models: ReadCache<Model>;
+  /**
+   * Every model, under the one key `all` (`listModels`: the REST list, MLflow's registered-model
+   * and all-model version searches, which read it on every request).
+   */
+  modelList: ReadCache<Model[]>;
   /** By `<model>\u0000<version>`. */
   versions: ReadCache<VersionView>;
   /** By model name: the serving view (production, canary, rollback target). */
@@ -99,6 +104,7 @@ export interface HotReads {
 export function hotReads(store: Pick<Store, 'dataVersion'>): HotReads {
   return {
     models: readCache(store),
+    modelList: readCache(store),
     versions: readCache(store),
     serving: readCache(store),
     versionPages: countedCache<VersionPage>(store, {
