@@ -230,7 +230,7 @@ forEachStore('hot reads kept until the next commit', (open) => {
     expect(b.reads.serving.stats().hits).toBe(hitsBefore + 4);
   });
 
-  it('lists a model registered through A on B’s very next list and MLflow search', async () => {
+  it('lists a model registered on the database on B’s very next list and MLflow search', async () => {
     const { h, b, get } = await twoServers();
     const search = '/api/2.0/mlflow/registered-models/search?max_results=100';
     const names = async () =>
@@ -257,6 +257,8 @@ forEachStore('hot reads kept until the next commit', (open) => {
       ((await get(b.app, '/api/v1/models')) as { name: string }[]).map((m) => m.name);
     expect(await names()).toEqual([model]);
     expect(await names()).toEqual([model]);
+    // The second list came from memory: what the SQL below must not leave standing.
+    expect(b.reads.modelList.stats().hits).toBe(1);
     await writeBehind(
       h.database,
       `insert into models (name, owner_team, risk_tier, policy_digest, created_at, created_by)

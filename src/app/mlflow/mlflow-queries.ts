@@ -150,7 +150,7 @@ interface KeptMlflowReads {
    * Every model's change count (`allCounts`), under the one key `all`, kept until the next commit
    * (`readCache`: exact, read again after any commit), so a search between commits reads none.
    */
-  counts: ReadCache<Map<string, number>>;
+  counts: ReadCache<ReadonlyMap<string, number>>;
 }
 
 /**
@@ -191,7 +191,7 @@ const changesOf = (deps: AppDeps, model: string) =>
   deps.store.readOne((tx) => tx.versions.changes(model));
 
 /** Every model's change count, when records are kept (nothing to compare them with otherwise). */
-async function allCounts(deps: AppDeps): Promise<Map<string, number> | undefined> {
+async function allCounts(deps: AppDeps): Promise<ReadonlyMap<string, number> | undefined> {
   const kept = keptReads(deps);
   if (kept === undefined) return undefined;
   return kept.counts.get('all', () => deps.store.readOne((tx) => tx.versions.allChanges()));

@@ -21,6 +21,13 @@ import { approximateBytes, type WeighedLruLimits, weighedLru } from './weighed-l
  */
 const readCacheLimits = { maxEntries: 10_000, maxBytes: 16 * 1024 * 1024 } as const;
 
+/**
+ * The model list's bound: one entry of up to 64 MiB by the estimate, as much as the MLflow
+ * summaries of every model may take (ADR 048): a registry of tens of thousands of models, or
+ * thousands with MLflow-length descriptions. A larger list is read on every request, as before.
+ */
+const modelListLimits = { maxEntries: 1, maxBytes: 64 * 1024 * 1024 } as const;
+
 /** The version pages' bound: 32 MiB across every kept page (ADR 025; ADR 015 counted versions). */
 const versionPageBytes = 32 * 1024 * 1024;
 /**
@@ -67,7 +74,9 @@ export function readCache<V extends object>(
       misses += 1;
       const value = await read();
       if (value !== undefined && filedUnder === version) {
-        entries.set(key, deepFreeze(value), approximateBytes(value));
+        // Weighed first: a value over the bound is answered, not kept, and not frozen for nothing.
+        const bytes = approximateBytes(value);
+        if (bytes <= limits.maxBytes) entries.set(key, deepFreeze(value), bytes);
       }
       return value;
     },
@@ -104,7 +113,7 @@ export interface HotReads {
 export function hotReads(store: Pick<Store, 'dataVersion'>): HotReads {
   return {
     models: readCache(store),
-    modelList: readCache(store),
+    modelList: readCache(store, modelListLimits),
     versions: readCache(store),
     serving: readCache(store),
     versionPages: countedCache<VersionPage>(store, {
