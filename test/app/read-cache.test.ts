@@ -58,6 +58,74 @@ describe('readCache', () => {
     expect(calls).toBe(2);
   });
 
+  it('shares one read among requests missing the same key at the same version', async () => {
+    const { store } = versioned();
+    const cache = readCache<{ call: number }>(store);
+    let calls = 0;
+    let answer: (value: { call: number }) => void = () => undefined;
+    const read = () => {
+      calls += 1;
+      return new Promise<{ call: number }>((resolve) => {
+        answer = resolve;
+      });
+    };
+    const asked = [cache.get('list', read), cache.get('list', read), cache.get('list', read)];
+    // Each request reads the version first: let them all reach the read.
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(calls).toBe(1);
+    answer({ call: 1 });
+    const answers = await Promise.all(asked);
+    expect(answers.map((a) => a?.call)).toEqual([1, 1, 1]);
+    expect(new Set(answers).size).toBe(1);
+    expect(await cache.get('list', read)).toBe(answers[0]);
+    expect(calls).toBe(1);
+  });
+
+  it('shares no read across a commit: a request after it reads again', async () => {
+    const { store, commit } = versioned();
+    const cache = readCache<{ call: number }>(store);
+    const answers: ((value: { call: number }) => void)[] = [];
+    let calls = 0;
+    const read = () => {
+      calls += 1;
+      return new Promise<{ call: number }>((resolve) => {
+        answers.push(resolve);
+      });
+    };
+    const before = cache.get('list', read);
+    await new Promise((resolve) => setImmediate(resolve));
+    commit();
+    const after = cache.get('list', read);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(calls).toBe(2);
+    answers[0]?.({ call: 1 });
+    answers[1]?.({ call: 2 });
+    expect((await before)?.call).toBe(1);
+    expect((await after)?.call).toBe(2);
+    // What is kept is the read that began after the commit.
+    expect((await cache.get('list', read))?.call).toBe(2);
+    expect(calls).toBe(2);
+  });
+
+  it('fails every request that shared a failed read, and reads again for the next', async () => {
+    const cache = readCache<{ call: number }>(versioned().store);
+    let calls = 0;
+    let fail: (error: Error) => void = () => undefined;
+    const failing = () => {
+      calls += 1;
+      return new Promise<{ call: number }>((_, reject) => {
+        fail = reject;
+      });
+    };
+    const asked = [cache.get('k', failing), cache.get('k', failing)];
+    await new Promise((resolve) => setImmediate(resolve));
+    fail(new Error('connection lost'));
+    const settled = await Promise.allSettled(asked);
+    expect(settled.map((s) => s.status)).toEqual(['rejected', 'rejected']);
+    expect(calls).toBe(1);
+    expect((await cache.get('k', async () => ({ call: 7 })))?.call).toBe(7);
+  });
+
   it('keeps at most its capacity, dropping the least recently used', async () => {
     const cache = readCache<{ key: string; call: number }>(versioned().store, {
       maxEntries: 2,

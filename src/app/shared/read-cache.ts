@@ -49,12 +49,20 @@ export interface ReadCache<V> {
  * Ordering keeps it exact under concurrency: the version is read before the value, so a value is
  * at least as new as the version it is filed under; a read that finishes after another request
  * saw a newer version is returned but not kept. Kept values are frozen: every request shares them.
+ *
+ * Requests that miss the same key at the same version share one read: after a commit, concurrent
+ * requests for the same value (a busy registry's searches, each re-reading the model list) wait
+ * for the first one's read instead of each reading it. That read started after its request saw
+ * the version, and every request sharing it saw the same version, so it is as new as each of them
+ * needs. A failed read fails every request that shared it, as their own reads could have.
  */
 export function readCache<V extends object>(
   store: Pick<Store, 'dataVersion'>,
   limits: WeighedLruLimits = readCacheLimits,
 ): ReadCache<V> {
   const entries = weighedLru<V>(limits);
+  /** Reads in flight, by key, with the version their first request saw. */
+  const reading = new Map<string, { version: number; value: Promise<V | undefined> }>();
   let filedUnder: number | undefined;
   let hits = 0;
   let misses = 0;
@@ -72,13 +80,23 @@ export function readCache<V extends object>(
         return cached;
       }
       misses += 1;
-      const value = await read();
-      if (value !== undefined && filedUnder === version) {
-        // Weighed first: a value over the bound is answered, not kept, and not frozen for nothing.
-        const bytes = approximateBytes(value);
-        if (bytes <= limits.maxBytes) entries.set(key, deepFreeze(value), bytes);
+      const shared = reading.get(key);
+      if (shared !== undefined && shared.version === version) return shared.value;
+      const value = read().then((answer) => {
+        if (answer !== undefined && filedUnder === version) {
+          // Weighed first: a value over the bound is answered, not kept, and not frozen for
+          // nothing.
+          const bytes = approximateBytes(answer);
+          if (bytes <= limits.maxBytes) entries.set(key, deepFreeze(answer), bytes);
+        }
+        return answer;
+      });
+      reading.set(key, { version, value });
+      try {
+        return await value;
+      } finally {
+        if (reading.get(key)?.value === value) reading.delete(key);
       }
-      return value;
     },
     stats: () => ({ hits, misses, ...entries.stats() }),
   };
