@@ -127,3 +127,134 @@ function assertSameParameters(names: readonly string[], params: Record<string, u
     `Prepared query called with parameters ${Object.keys(params).join(', ')}; it was compiled with ${names.join(', ')}. Pass every parameter on every call (null for none).`,
   );
 }
+
+/** Where a value of a shaped call goes: its keys and indexes from the call's parameters down. */
+class PathSlot {
+  constructor(readonly path: readonly (string | number)[]) {}
+}
+
+/** Templates a shaped query keeps per engine; calls of further shapes are built as Kysely does. */
+const shapesPerQuery = 32;
+
+interface ShapedTemplate {
+  compiled: CompiledQuery;
+  bind: (params: unknown) => unknown[];
+}
+
+/**
+ * `preparedQuery` for a query whose text depends on the call's shape: which optional parameters
+ * it passes, which are null, how many items each list holds (an `in (…)` list, a multi-row
+ * insert) and the keys of each record in it. A template is compiled per shape, at most
+ * `shapesPerQuery` per engine (PostgreSQL names each text, so a connection holds a bounded number
+ * of statements); a call of a further shape is built and compiled on every call, as before. As
+ * with `preparedQuery`, `build` may branch on the shape but never on a value: it runs once per
+ * shape, each value standing in as a marker.
+ */
+export function shapedQuery<P extends Record<string, unknown>, O>(
+  build: (db: Kysely<Database>, params: P) => Compilable<O>,
+): (db: Kysely<Database>, params: P) => Promise<O[]> {
+  const templates = new WeakMap<object, Map<string, ShapedTemplate>>();
+  return async (db, params) => {
+    const adapter = db.getExecutor().adapter;
+    let byShape = templates.get(adapter);
+    if (byShape === undefined) {
+      byShape = new Map();
+      templates.set(adapter, byShape);
+    }
+    const shape = shapeOf(params);
+    let made = byShape.get(shape);
+    if (made === undefined) {
+      if (byShape.size >= shapesPerQuery) {
+        // Compiled through the handle's plugins, its work's fence among them.
+        return (await db.executeQuery<O>(build(db, params))).rows;
+      }
+      made = compileShaped(db, params, build);
+      byShape.set(shape, made);
+    }
+    const result = await db.executeQuery<O>({
+      ...made.compiled,
+      queryId: queryIdFor(db),
+      parameters: made.bind(params),
+    });
+    return result.rows;
+  };
+}
+
+function isPlainRecord(value: unknown): value is Record<string, unknown> {
+  if (value === null || typeof value !== 'object') return false;
+  const prototype: unknown = Object.getPrototypeOf(value);
+  return prototype === Object.prototype || prototype === null;
+}
+
+/**
+ * What a template depends on, as text: records by their defined keys in order, lists by their
+ * items, null apart from other values (`build` may write `is null` for it). Key order counts: a
+ * multi-row insert takes its columns from its first row's keys.
+ */
+function shapeOf(value: unknown): string {
+  if (value === null) return 'n';
+  if (Array.isArray(value)) {
+    let text = '[';
+    for (const item of value) text += `${shapeOf(item)},`;
+    return `${text}]`;
+  }
+  if (isPlainRecord(value)) {
+    let text = '{';
+    for (const key in value) {
+      const item = value[key];
+      if (item !== undefined) text += `${key}:${shapeOf(item)},`;
+    }
+    return `${text}}`;
+  }
+  return 'v';
+}
+
+/** `value` with a marker for each value in it, as `shapeOf` walks it; each marker put in `made`. */
+function markers(value: unknown, path: readonly (string | number)[], made: PathSlot[]): unknown {
+  if (value === null) return null;
+  if (Array.isArray(value)) return value.map((item, i) => markers(item, [...path, i], made));
+  if (isPlainRecord(value)) {
+    const marked: Record<string, unknown> = {};
+    for (const key in value) {
+      const item = value[key];
+      if (item !== undefined) marked[key] = markers(item, [...path, key], made);
+    }
+    return marked;
+  }
+  const slot = new PathSlot(path);
+  made.push(slot);
+  return slot;
+}
+
+function valueAt(params: unknown, path: readonly (string | number)[]): unknown {
+  let value = params;
+  for (const step of path) value = (value as Record<string | number, unknown>)[step];
+  return value;
+}
+
+function compileShaped<P extends Record<string, unknown>, O>(
+  db: Kysely<Database>,
+  params: P,
+  build: (db: Kysely<Database>, params: P) => Compilable<O>,
+): ShapedTemplate {
+  const slots: PathSlot[] = [];
+  const compiled = build(db, markers(params, [], slots) as P).compile();
+  const bound = new Set(compiled.parameters.filter((value) => value instanceof PathSlot));
+  const unbound = slots.find((slot) => !bound.has(slot));
+  if (unbound !== undefined) {
+    throw new Error(
+      `Shaped query parameter ${unbound.path.join('.')} is not bound in: ${compiled.sql}`,
+    );
+  }
+  const places = compiled.parameters.map((value) =>
+    value instanceof PathSlot ? { path: value.path } : { value },
+  );
+  if (!statementNames.has(compiled.sql)) {
+    statementNames.set(compiled.sql, `clearance_${statementNames.size + 1}`);
+  }
+  return {
+    compiled,
+    bind: (values) =>
+      places.map((place) => ('path' in place ? valueAt(values, place.path) : place.value)),
+  };
+}

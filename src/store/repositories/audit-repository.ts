@@ -29,7 +29,7 @@ import {
   type RepositoryContext,
 } from '../columns.js';
 import type { AppendedAuditEntry, AuditAppendRow } from '../dialects/store-dialect.js';
-import { preparedQuery } from '../prepared-query.js';
+import { preparedQuery, shapedQuery } from '../prepared-query.js';
 import type { AuditCheckpointsTable } from '../schema.js';
 import { tableColumns } from '../table-columns.js';
 import {
@@ -131,6 +131,18 @@ export interface StoreAuditRepository extends AuditRepository {
 /** A unique violation in the log's own tables: its rows were written behind the service's back. */
 export const auditEntryExists =
   "The audit entry at the position audit_head names already exists; the log was changed behind the service's back, run audit verify";
+
+// A subject's entries of some actions: what an approval's execution and an emergency's status
+// look up on the governed path. Compiled once per number of actions.
+const entriesAboutSubject = shapedQuery((db, p: { type: string; id: string; actions: string[] }) =>
+  db
+    .selectFrom('audit_entries')
+    .select('entry')
+    .where('subject_type', '=', p.type)
+    .where('subject_id', '=', p.id)
+    .where('action', 'in', p.actions)
+    .orderBy('seq'),
+);
 
 export function auditRepository(context: RepositoryContext): StoreAuditRepository {
   const { db } = context;
@@ -393,14 +405,11 @@ export function auditRepository(context: RepositoryContext): StoreAuditRepositor
     },
     async aboutSubject(subject, actions) {
       if (actions.length === 0) return [];
-      const rows = await db
-        .selectFrom('audit_entries')
-        .select('entry')
-        .where('subject_type', '=', subject.type)
-        .where('subject_id', '=', subject.id)
-        .where('action', 'in', [...actions])
-        .orderBy('seq')
-        .execute();
+      const rows = await entriesAboutSubject(db, {
+        type: subject.type,
+        id: subject.id,
+        actions: [...actions],
+      });
       return rows.map((row) => JSON.parse(row.entry) as AuditEntry);
     },
   };

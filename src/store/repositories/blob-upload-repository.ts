@@ -1,8 +1,8 @@
-import { type Kysely, sql } from 'kysely';
+import { type Insertable, type Kysely, sql } from 'kysely';
 import type { BlobUploadRepository } from '../../app/shared/ports.js';
 import { inChunks, int, iso, type RepositoryContext } from '../columns.js';
-import { preparedQuery } from '../prepared-query.js';
-import type { Database } from '../schema.js';
+import { preparedQuery, shapedQuery } from '../prepared-query.js';
+import type { BlobUploadsTable, Database } from '../schema.js';
 
 /** The user's rows. */
 const mineOf = (db: Kysely<Database>, principalId: string) =>
@@ -15,6 +15,11 @@ const latestOf = (db: Kysely<Database>, principalId: string) =>
     .where('running_files', 'is not', null)
     .orderBy('running_files', 'desc')
     .limit(1);
+
+// Every upload adds its ledger row: compiled once per number of rows.
+const insertUploads = shapedQuery((db, p: { rows: Insertable<BlobUploadsTable>[] }) =>
+  db.insertInto('blob_uploads').values(p.rows),
+);
 
 const noRow = { running_files: null, running_bytes: null, uploaded_at: null };
 
@@ -150,7 +155,7 @@ export function blobUploadRepository(context: RepositoryContext): BlobUploadRepo
       });
       for (const chunk of inChunks(rows)) {
         if (chunk.length === 0) continue;
-        await db.insertInto('blob_uploads').values(chunk).execute();
+        await insertUploads(db, { rows: chunk });
       }
     },
     async usageSince(principalId, since) {

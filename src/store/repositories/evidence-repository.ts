@@ -1,8 +1,8 @@
-import type { Selectable } from 'kysely';
+import type { Insertable, Selectable } from 'kysely';
 import type { EvidenceRepository } from '../../app/shared/ports.js';
 import type { EvidenceKind, EvidenceRecord } from '../../domain/index.js';
 import { conflictOnDuplicate, inChunks, int, iso, type RepositoryContext } from '../columns.js';
-import { preparedQuery } from '../prepared-query.js';
+import { preparedQuery, shapedQuery } from '../prepared-query.js';
 import type { EvidenceTable } from '../schema.js';
 import { tableColumns } from '../table-columns.js';
 
@@ -41,6 +41,11 @@ const evidenceOfRequest = preparedQuery((db, p: { requestId: string }) =>
     .orderBy('evidence.path'),
 );
 
+// An attach inserts its files in one statement: compiled once per number of files.
+const insertEvidence = shapedQuery((db, p: { rows: Insertable<EvidenceTable>[] }) =>
+  db.insertInto('evidence').values(p.rows),
+);
+
 export function evidenceRepository(context: RepositoryContext): EvidenceRepository {
   const { db } = context;
   return {
@@ -52,22 +57,19 @@ export function evidenceRepository(context: RepositoryContext): EvidenceReposito
         await conflictOnDuplicate(
           context,
           () =>
-            db
-              .insertInto('evidence')
-              .values(
-                rows.map((record) => ({
-                  model: record.model,
-                  version: record.version,
-                  path: record.path,
-                  kind: record.kind,
-                  digest: record.digest,
-                  size: record.size,
-                  media_type: record.mediaType,
-                  attached_at: record.attachedAt,
-                  attached_by: record.attachedBy,
-                })),
-              )
-              .execute(),
+            insertEvidence(db, {
+              rows: rows.map((record) => ({
+                model: record.model,
+                version: record.version,
+                path: record.path,
+                kind: record.kind,
+                digest: record.digest,
+                size: record.size,
+                media_type: record.mediaType,
+                attached_at: record.attachedAt,
+                attached_by: record.attachedBy,
+              })),
+            }),
           rows.length === 1
             ? `Evidence ${first.path} is already attached to ${first.model} ${first.version}; evidence is immutable, attach the new file under another path or register a new version`
             : `One of the evidence files ${paths} is already attached to ${first.model} ${first.version}; evidence is immutable, attach the new file under another path or register a new version`,

@@ -3,7 +3,7 @@ import type { IdentityRepository, RoleHolding } from '../../app/shared/ports.js'
 import type { ApiTokenRecord, RoleBinding, RoleGrant, User } from '../../domain/index.js';
 import { ClearanceError } from '../../domain/index.js';
 import { conflictOnDuplicate, int, iso, opt, optIso, type RepositoryContext } from '../columns.js';
-import { preparedQuery } from '../prepared-query.js';
+import { preparedQuery, shapedQuery } from '../prepared-query.js';
 import type { ApiTokensTable, RoleBindingsTable, UsersTable } from '../schema.js';
 
 /** Read before every authenticated request (principal-cache.ts): compiled once. */
@@ -58,6 +58,30 @@ const userColumns = [
   'disabled_at',
 ] as const;
 type UserRow = Pick<Selectable<UsersTable>, (typeof userColumns)[number]>;
+
+// Who holds some roles, globally or on a model: asked by every approval and request on the
+// governed path. Compiled once per number of roles. Two ranges of role_bindings_by_role, not
+// one: with `model is null or model = ?` SQLite seeks the role only and reads every model's
+// bindings of it.
+const holdersOfRolesOn = shapedQuery((db, p: { roles: string[]; model: string }) => {
+  const holders = (applies: 'global' | 'model') =>
+    db
+      .selectFrom('role_bindings')
+      .leftJoin('users', 'users.id', 'role_bindings.user_id')
+      .select([
+        'role_bindings.user_id',
+        'role_bindings.role',
+        'users.display_name',
+        'users.disabled_at',
+      ])
+      .where('role_bindings.role', 'in', p.roles)
+      .where((eb) =>
+        applies === 'global'
+          ? eb('role_bindings.model', 'is', null)
+          : eb('role_bindings.model', '=', p.model),
+      );
+  return holders('global').unionAll(holders('model')).orderBy('user_id');
+});
 
 export function identityRepository(context: RepositoryContext): IdentityRepository {
   const { db } = context;
@@ -187,25 +211,7 @@ export function identityRepository(context: RepositoryContext): IdentityReposito
     },
     async holdersOfRoles({ roles, model }) {
       if (roles.length === 0) return [];
-      // Two ranges of role_bindings_by_role, not one: with `model is null or model = ?` SQLite
-      // seeks the role only and reads every model's bindings of it.
-      const holders = (applies: 'global' | 'model') =>
-        db
-          .selectFrom('role_bindings')
-          .leftJoin('users', 'users.id', 'role_bindings.user_id')
-          .select([
-            'role_bindings.user_id',
-            'role_bindings.role',
-            'users.display_name',
-            'users.disabled_at',
-          ])
-          .where('role_bindings.role', 'in', [...roles])
-          .where((eb) =>
-            applies === 'global'
-              ? eb('role_bindings.model', 'is', null)
-              : eb('role_bindings.model', '=', model),
-          );
-      const rows = await holders('global').unionAll(holders('model')).orderBy('user_id').execute();
+      const rows = await holdersOfRolesOn(db, { roles: [...roles], model });
       return rows.map(
         (row): RoleHolding => ({
           userId: row.user_id,

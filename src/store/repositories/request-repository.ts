@@ -3,7 +3,7 @@ import type { RequestRepository } from '../../app/shared/ports.js';
 import type { ChangeType, RequestStatus, TransitionRequest } from '../../domain/index.js';
 import { ClearanceError } from '../../domain/index.js';
 import { conflictOnDuplicate, iso, opt, optIso, type RepositoryContext } from '../columns.js';
-import { preparedLockingQuery, preparedQuery } from '../prepared-query.js';
+import { preparedLockingQuery, preparedQuery, shapedQuery } from '../prepared-query.js';
 import type { TransitionRequestsTable } from '../schema.js';
 import { tableColumns } from '../table-columns.js';
 
@@ -39,6 +39,24 @@ const requestById = preparedQuery((db, p: { id: string }) =>
 );
 const requestByIdLocked = preparedLockingQuery((db, p: { id: string }, lock) =>
   lock(db.selectFrom('transition_requests').select(requestColumns).where('id', '=', p.id)),
+);
+// The governed path lists a model's open requests (a request's check) and a version's (an
+// execution's): compiled once per shape of the filter.
+const requestsWhere = shapedQuery(
+  (
+    db,
+    p: {
+      model: string | undefined;
+      version: string | undefined;
+      status: readonly RequestStatus[] | undefined;
+    },
+  ) => {
+    let query = db.selectFrom('transition_requests').select(requestColumns);
+    if (p.model !== undefined) query = query.where('model', '=', p.model);
+    if (p.version !== undefined) query = query.where('version', '=', p.version);
+    if (p.status !== undefined) query = query.where('status', 'in', p.status);
+    return query.orderBy('requested_at').orderBy('id');
+  },
 );
 // RETURNING tells an update that found no row from one that did, in the same statement.
 const updateRequest = preparedQuery(
@@ -85,14 +103,12 @@ export function requestRepository(context: RepositoryContext): RequestRepository
       }
     },
     async list(filter) {
-      let query = db.selectFrom('transition_requests').selectAll();
-      if (filter.model !== undefined) query = query.where('model', '=', filter.model);
-      if (filter.version !== undefined) query = query.where('version', '=', filter.version);
-      if (filter.status !== undefined) {
-        if (filter.status.length === 0) return [];
-        query = query.where('status', 'in', filter.status);
-      }
-      const rows = await query.orderBy('requested_at').orderBy('id').execute();
+      if (filter.status !== undefined && filter.status.length === 0) return [];
+      const rows = await requestsWhere(db, {
+        model: filter.model,
+        version: filter.version,
+        status: filter.status,
+      });
       return rows.map(toRequest);
     },
   };
