@@ -1,7 +1,7 @@
 import type { Repositories, Store, WriteScope } from '../app/shared/ports.js';
 import { ClearanceError, isClearanceError } from '../domain/index.js';
 import type { RepositoryContext, TransactionEffects } from './columns.js';
-import { WriteWaitExceeded } from './dialects/group-commit.js';
+import { type WriteKey, WriteWaitExceeded } from './dialects/group-commit.js';
 import { openDialect, type StoreConfig } from './dialects/open-dialect.js';
 import type { StoreDialect, TriggersOfTable } from './dialects/store-dialect.js';
 import { migrateToLatest } from './migrations/migrate-to-latest.js';
@@ -75,9 +75,14 @@ function triggersOffWarning(off: readonly TriggersOfTable[]): string {
   );
 }
 
-/** The key group commit runs writes side by side by: one per model, one per user's uploads. */
-function scopeKey(scope: WriteScope): string {
-  return 'model' in scope ? `model ${scope.model}` : `uploads ${scope.uploadsOf}`;
+/**
+ * The key group commit runs writes side by side by: one per model, one per user's uploads; a new
+ * version's registration names its part of its model's key (ADR 053).
+ */
+function scopeKey(scope: WriteScope): WriteKey {
+  if (!('model' in scope)) return `uploads ${scope.uploadsOf}`;
+  const key = `model ${scope.model}`;
+  return scope.newVersion === undefined ? key : { key, part: scope.newVersion };
 }
 
 /** A Store over an open, migrated dialect. */

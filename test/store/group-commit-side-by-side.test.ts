@@ -4,11 +4,14 @@
  * where that can lie: a work that throws or swallows a statement's error beside others (nothing of
  * the first run may commit, and every work runs again one by one), a COMMIT that fails after the
  * works ended whole (nothing runs twice), works of one key (never side by side, in order), works
- * with no key (after the others, in savepoints), a statement still in flight when a work ends.
+ * with no key (after the others, in savepoints), a statement still in flight when a work ends;
+ * works naming parts of one key (ADR 053: side by side, unless a part repeats or follows the
+ * whole key).
  */
 import { type Kysely, sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import type { WritePathStats } from '../../src/app/shared/ports.js';
+import type { WriteKey } from '../../src/store/dialects/group-commit.js';
 import type { Database } from '../../src/store/schema.js';
 import { postgresForSuite } from './engines.js';
 import { postgresSuite, scratchTables } from './scratch-tables.js';
@@ -84,6 +87,54 @@ describe.runIf(postgresForSuite(title))(title, () => {
     expect((await stored(t)).filter((id) => id !== 'x')).toEqual(['a', 'b', 'c']);
     expect(seen[1] ?? 0).toBeGreaterThan(seen[0] ?? 0);
     expect(seen[2] ?? 0).toBeGreaterThan(seen[1] ?? 0);
+  });
+
+  /** A write that sleeps 0.2 s on the server first, recording when it started; `key` as named. */
+  const sleepingPut = (t: string, id: string, key: WriteKey, startedAt: Map<string, number>) =>
+    suite.dialect.writeTransaction(async (db: Kysely<Database>) => {
+      startedAt.set(id, performance.now());
+      await sql`select pg_sleep(0.2)`.execute(db);
+      await insert(db, t, id);
+      const { rows } = await sql<{ xid: string }>`select txid_current()::text as xid`.execute(db);
+      return rows[0]?.xid;
+    }, key);
+
+  it('runs works naming different parts of one key side by side, a part taken twice apart (ADR 053)', async () => {
+    const t = await freshTable();
+    const before = stats();
+    const startedAt = new Map<string, number>();
+    const part = (id: string) => ({ key: 'model m', part: id });
+    const xids = await Promise.all([
+      sleepingPut(t, 'v1', part('v1'), startedAt),
+      sleepingPut(t, 'v2', part('v2'), startedAt),
+      sleepingPut(t, 'v3', part('v3'), startedAt),
+      sleepingPut(t, 'v2 again', part('v2'), startedAt),
+      sleepingPut(t, 'whole', 'model m', startedAt),
+    ]);
+    expect(new Set(xids).size).toBe(1);
+    const at = (id: string) => startedAt.get(id) ?? Number.NaN;
+    // v1, v2 and v3 start together; the server runs their sleeps one after another (0.6 s).
+    expect(at('v3') - at('v1')).toBeLessThan(150);
+    // The same part again, and the whole key, follow in savepoints, one after the other.
+    expect(at('v2 again') - at('v1')).toBeGreaterThanOrEqual(550);
+    expect(at('whole') - at('v2 again')).toBeGreaterThanOrEqual(180);
+    expect(await stored(t)).toEqual(['v1', 'v2', 'v3', 'v2 again', 'whole']);
+    expect(since(before)).toEqual({ runAgain: 0, transactions: 1 });
+  });
+
+  it('runs parts of a key asked for after the whole key one after another, in order', async () => {
+    const t = await freshTable();
+    const startedAt = new Map<string, number>();
+    const part = (id: string) => ({ key: 'model n', part: id });
+    await Promise.all([
+      sleepingPut(t, 'whole', 'model n', startedAt),
+      sleepingPut(t, 'v1', part('v1'), startedAt),
+      sleepingPut(t, 'v2', part('v2'), startedAt),
+    ]);
+    const at = (id: string) => startedAt.get(id) ?? Number.NaN;
+    expect(at('v1') - at('whole')).toBeGreaterThanOrEqual(180);
+    expect(at('v2') - at('v1')).toBeGreaterThanOrEqual(180);
+    expect(await stored(t)).toEqual(['whole', 'v1', 'v2']);
   });
 
   it('rolls back a transaction where one work side by side throws, and runs every work again', async () => {

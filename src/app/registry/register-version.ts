@@ -43,7 +43,10 @@ export async function registerVersion(
   return guarded(deps, { actor: principal, action: 'version.register', subject }, () =>
     deps.store.transaction(
       async (tx) => (await insertVersion(tx, { deps, principal, input })).version,
-      { model: input.model },
+      // Its transaction reads the model and its policy, and writes this version, its state and
+      // its entry (the model's version count by trigger): registrations of other versions of the
+      // model run beside it (ADR 053).
+      { model: input.model, newVersion: input.version },
     ),
   );
 }

@@ -685,7 +685,19 @@ export interface Repositories {
  * another (ADR 051). So the work leaves nothing behind but its writes: no state outside its
  * transaction that a rolled-back first run would leave wrong.
  */
-export type WriteScope = { model: string } | { uploadsOf: string };
+export type WriteScope =
+  | {
+      model: string;
+      /**
+       * A registration of this new version of `model` (ADR 053): beyond the above, the work reads
+       * and writes none of the model's other versions' rows, and writes the model's own rows only
+       * by adding to its change counts. Registrations of different new versions of one model
+       * then commute, and on PostgreSQL run side by side like writes of different models; any
+       * other write of the model runs apart from them.
+       */
+      newVersion?: string;
+    }
+  | { uploadsOf: string };
 
 export interface Store {
   /**

@@ -75,10 +75,19 @@ export type TransactionRunner = <T>(
 ) => Promise<T>;
 
 /**
- * A group-committing runner, and what it has done since it was made (`/metrics`, ADR 050).
- * `key` names the one model a work acts on (see `GroupCommitOptions.sideBySide`).
+ * What a work names for `GroupCommitOptions.sideBySide`: a key it acts on alone (a model, one
+ * user's uploads), or a part of a key (ADR 053: a new version of a model, whose registration
+ * touches none of the model's other versions). Works of different parts of one key commute, and
+ * run side by side as works of different keys do; a work naming the whole key runs apart from
+ * every other work of it.
  */
-export type GroupCommitRunner = (<T>(work: Work<T>, key?: string) => Promise<T>) & {
+export type WriteKey = string | { key: string; part: string };
+
+/**
+ * A group-committing runner, and what it has done since it was made (`/metrics`, ADR 050).
+ * `key` names what a work acts on (see `WriteKey`, `GroupCommitOptions.sideBySide`).
+ */
+export type GroupCommitRunner = (<T>(work: Work<T>, key?: WriteKey) => Promise<T>) & {
   stats(): WritePathStats;
 };
 
@@ -86,6 +95,8 @@ interface Waiting {
   work: Work<unknown>;
   /** The model the work acts on alone, when its caller names it (see `GroupCommitOptions`). */
   key: string | undefined;
+  /** The part of `key` it acts on, when it names one (`WriteKey`). */
+  part: string | undefined;
   resolve(value: unknown): void;
   reject(error: unknown): void;
   /** Fails the write once it has waited `waitLimitMs`; cleared when its batch takes it. */
@@ -453,19 +464,33 @@ export function groupCommitting(
 
   /**
    * The works of `batch` that run side by side (`GroupCommitOptions.sideBySide`): the first work
-   * of each key, in queue order, and the rest of the batch, which follows them in savepoints. None
-   * when fewer than two works would run side by side: the batch then runs as any other.
+   * of each key, in queue order, or the first work of each part of a key while only parts of it
+   * have been taken (`WriteKey`), and the rest of the batch, which follows them in savepoints. Once
+   * a work of a key follows, every later work of that key follows too, so the works of one key
+   * that run side by side all come before those that follow, in queue order. None when fewer than
+   * two works would run side by side: the batch then runs as any other.
    */
   function sideBySideOf(batch: Waiting[]): SideBySide | undefined {
-    const keys = new Set<string>();
+    /** Per key taken: the parts taken, or `whole` when a work named the whole key. */
+    const taken = new Map<string, Set<string> | 'whole'>();
+    const following = new Set<string>();
     const side: Waiting[] = [];
     const after: Waiting[] = [];
     for (const waiting of batch) {
-      const { key } = waiting;
-      if (key !== undefined && !keys.has(key)) {
-        keys.add(key);
+      const { key, part } = waiting;
+      if (key === undefined || following.has(key)) {
+        after.push(waiting);
+        continue;
+      }
+      const held = taken.get(key);
+      if (held === undefined) {
+        taken.set(key, part === undefined ? 'whole' : new Set([part]));
+        side.push(waiting);
+      } else if (held !== 'whole' && part !== undefined && !held.has(part)) {
+        held.add(part);
         side.push(waiting);
       } else {
+        following.add(key);
         after.push(waiting);
       }
     }
@@ -526,11 +551,12 @@ export function groupCommitting(
     settle(after, outcomes, failure);
   }
 
-  const run = <T>(work: Work<T>, key?: string) =>
+  const run = <T>(work: Work<T>, named?: WriteKey) =>
     new Promise<T>((resolve, reject) => {
       const waiting: Waiting = {
         work,
-        key,
+        key: typeof named === 'object' ? named.key : named,
+        part: typeof named === 'object' ? named.part : undefined,
         resolve: resolve as (value: unknown) => void,
         reject,
         timer: undefined,

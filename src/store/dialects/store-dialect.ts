@@ -12,6 +12,7 @@ import type {
   VersionStatesTable,
   VersionsTable,
 } from '../schema.js';
+import type { WriteKey } from './group-commit.js';
 
 /** Values the migrations write into DDL. Migrations are never edited, so this keeps its shape. */
 export interface DialectCapabilities {
@@ -34,10 +35,11 @@ export interface StoreDialect {
    * (group commit, ADRs 012 and 017): `work`'s throw rolls back its own writes only, and the
    * promise settles after the shared COMMIT. On PostgreSQL every write transaction first takes
    * one advisory lock, so write transactions of all servers queue (ADR 017). `key`: the rows
-   * `work` alone acts on (`WriteScope`, ports.ts); on PostgreSQL works of different keys run side
-   * by side in one transaction, and may run twice (ADR 051). SQLite runs them as any other.
+   * `work` alone acts on (`WriteScope`, ports.ts); on PostgreSQL works of different keys, or of
+   * different parts of one key, run side by side in one transaction, and may run twice (ADRs 051,
+   * 053). SQLite runs them as any other.
    */
-  writeTransaction<T>(work: (trx: Kysely<Database>) => Promise<T>, key?: string): Promise<T>;
+  writeTransaction<T>(work: (trx: Kysely<Database>) => Promise<T>, key?: WriteKey): Promise<T>;
   /** Whether `writeTransaction` runs works of different keys side by side (ADR 051). */
   readonly writesSideBySide: boolean;
   /** What `writeTransaction` has done since the dialect opened: writes, transactions, busy and wait time. */
