@@ -10,8 +10,9 @@ class Slot {
 
 /**
  * The SQL texts compiled here, each with a name: on PostgreSQL they run as named prepared
- * statements, parsed once per connection (postgres-named-statements.ts, ADR 021). A fixed set,
- * one per query and engine, so a connection holds a bounded number of them.
+ * statements, parsed once per connection (postgres-named-statements.ts, ADR 021). A bounded set:
+ * one per query and engine, or one per shape of a shaped query (at most `shapesPerQuery`), so a
+ * connection holds a bounded number of them.
  */
 const statementNames = new Map<string, string>();
 
@@ -131,6 +132,13 @@ function assertSameParameters(names: readonly string[], params: Record<string, u
 /** Where a value of a shaped call goes: its keys and indexes from the call's parameters down. */
 class PathSlot {
   constructor(readonly path: readonly (string | number)[]) {}
+
+  /** A marker made into text would be baked into the template as a constant: a bug, refused. */
+  [Symbol.toPrimitive](): never {
+    throw new Error(
+      `Shaped query parameter ${this.path.join('.')} was used as text while its query was built; bind it as a value.`,
+    );
+  }
 }
 
 /** Templates a shaped query keeps per engine; calls of further shapes are built as Kysely does. */
@@ -143,8 +151,11 @@ interface ShapedTemplate {
 
 /**
  * `preparedQuery` for a query whose text depends on the call's shape: which optional parameters
- * it passes, which are null, how many items each list holds (an `in (…)` list, a multi-row
- * insert) and the keys of each record in it. A template is compiled per shape, at most
+ * it passes, which are null, true or false (Kysely writes `is null`, `is true` into the text), how
+ * many items each list holds (an `in (…)` list, a multi-row insert) and the keys of each record
+ * in it. Parameters are data: a Kysely expression or a function among them is refused. Callers
+ * whose lists are sets pass them sorted and without repeats, so that one set is one shape. A
+ * template is compiled per shape, at most
  * `shapesPerQuery` per engine (PostgreSQL names each text, so a connection holds a bounded number
  * of statements); a call of a further shape is built and compiled on every call, as before. As
  * with `preparedQuery`, `build` may branch on the shape but never on a value: it runs once per
@@ -187,12 +198,15 @@ function isPlainRecord(value: unknown): value is Record<string, unknown> {
 }
 
 /**
- * What a template depends on, as text: records by their defined keys in order, lists by their
- * items, null apart from other values (`build` may write `is null` for it). Key order counts: a
- * multi-row insert takes its columns from its first row's keys.
+ * What a template depends on, as text: records by their defined keys in order (quoted, so no key
+ * can read as another shape), lists by their items, null, true and false apart from other values
+ * (Kysely writes them into the text after `is`). Key order counts: a multi-row insert takes its
+ * columns from its rows' keys in the order first seen.
  */
 function shapeOf(value: unknown): string {
   if (value === null) return 'n';
+  if (value === true) return 't';
+  if (value === false) return 'f';
   if (Array.isArray(value)) {
     let text = '[';
     for (const item of value) text += `${shapeOf(item)},`;
@@ -202,16 +216,34 @@ function shapeOf(value: unknown): string {
     let text = '{';
     for (const key in value) {
       const item = value[key];
-      if (item !== undefined) text += `${key}:${shapeOf(item)},`;
+      if (item !== undefined) text += `${JSON.stringify(key)}:${shapeOf(item)},`;
     }
     return `${text}}`;
   }
+  assertData(value);
   return 'v';
 }
 
-/** `value` with a marker for each value in it, as `shapeOf` walks it; each marker put in `made`. */
+/** A value Kysely would build into the query rather than bind: not a parameter. */
+function assertData(value: unknown): void {
+  const builds =
+    typeof value === 'function' ||
+    (typeof value === 'object' &&
+      value !== null &&
+      typeof (value as { toOperationNode?: unknown }).toOperationNode === 'function');
+  if (builds) {
+    throw new Error(
+      'A shaped query takes data as parameters, not Kysely expressions or functions; build those into the query.',
+    );
+  }
+}
+
+/**
+ * `value` with a marker for each value in it, as `shapeOf` walks it; each marker put in `made`.
+ * Null, true and false stay as they are: they are part of the shape, so of the template's text.
+ */
 function markers(value: unknown, path: readonly (string | number)[], made: PathSlot[]): unknown {
-  if (value === null) return null;
+  if (value === null || typeof value === 'boolean') return value;
   if (Array.isArray(value)) return value.map((item, i) => markers(item, [...path, i], made));
   if (isPlainRecord(value)) {
     const marked: Record<string, unknown> = {};

@@ -8,7 +8,7 @@
 import { createHash } from 'node:crypto';
 import { expect, it } from 'vitest';
 import { storedRoot } from '../../src/app/audit-log/audit-tree.js';
-import { registerVersion } from '../../src/app/index.js';
+import { registerModel, registerPolicy, registerVersion } from '../../src/app/index.js';
 import { rootFromLeafHashes } from '../../src/audit/index.js';
 import { watchStatements } from '../../src/store/index.js';
 import { forEachStore, people, readAudit, type StoreHarness, setupModel } from './harness.js';
@@ -33,7 +33,10 @@ async function expectWholeLog(h: StoreHarness): Promise<void> {
   });
 }
 
-/** Runs `asked` while a write holds the write path, so that all of it shares one batch. */
+/**
+ * Runs `asked` beside a write that takes half a second and names nothing: asked for in the same
+ * turn, they all share one batch, the held write following the registrations (it names no model).
+ */
 async function inOneBatch<T>(h: StoreHarness, asked: () => Promise<T>): Promise<T> {
   const holding = h.store.transaction(() => new Promise((done) => setTimeout(done, 500)));
   const result = await asked();
@@ -101,6 +104,43 @@ forEachStore('registrations of many versions of one model at once', (open, engin
     expect(stored.map((v) => v.version).sort()).toEqual(['1.0.0', '1.0.1', '1.1.0']);
     const registered = (await readAudit(h)).filter((e) => e.action === 'version.registered');
     expect(registered).toHaveLength(3);
+    await expectWholeLog(h);
+  });
+
+  it('registers into production one at a time when the policy starts there', async () => {
+    const h = await open();
+    // A policy whose first state is production (an import of what already serves): a
+    // registration reads the model's production row, so two side by side cannot both stand.
+    const policy = await registerPolicy(h.deps, people.admin, {
+      text: [
+        'apiVersion: clearance/v1',
+        'kind: Policy',
+        'metadata: { name: serving-import, riskTier: low }',
+        'states: [production, deprecated]',
+        'roles: [mlops, admin]',
+        'transitions:',
+        '  - from: production',
+        '    to: deprecated',
+        '    requestedBy: [mlops]',
+        '',
+      ].join('\n'),
+    });
+    await registerModel(h.deps, people.admin, {
+      name: 'served',
+      ownerTeam: 'ml-platform',
+      riskTier: 'low',
+      policyDigest: policy.digest,
+    });
+    const made = await inOneBatch(h, () =>
+      Promise.allSettled(['1', '2', '3'].map((version) => register(h, 'served', version))),
+    );
+    // The first asked for is registered; the others are refused as a second production version.
+    expect(made.map((s) => s.status)).toEqual(['fulfilled', 'rejected', 'rejected']);
+    for (const refused of made.slice(1)) {
+      expect((refused as PromiseRejectedResult).reason).toMatchObject({ code: 'conflict' });
+    }
+    const stored = await h.store.read((tx) => tx.versions.list('served'));
+    expect(stored.map((v) => [v.version, v.state])).toEqual([['1', 'production']]);
     await expectWholeLog(h);
   });
 });

@@ -9,7 +9,7 @@ import { Socket } from 'node:net';
 import { type Kysely, sql } from 'kysely';
 import pg from 'pg';
 import { describe, expect, it, vi } from 'vitest';
-import { preparedQuery } from '../../src/store/prepared-query.js';
+import { preparedQuery, shapedQuery } from '../../src/store/prepared-query.js';
 import type { Database } from '../../src/store/schema.js';
 import { postgresForSuite } from './engines.js';
 import { postgresSuite, scratchTables } from './scratch-tables.js';
@@ -167,6 +167,44 @@ describe.runIf(postgresForSuite(title))(title, () => {
     }
     // Before: mostly 25P02, the refusal itself ("current transaction is aborted").
     expect(codes).toEqual({ '22012': 100 });
+  });
+
+  it('reports the aborting error for a new named statement sent twice into the aborted transaction (review)', async () => {
+    const t = await freshTable();
+    await suite.dialect.writeTransaction((db) => insert(db, t, 'taken'));
+    // A text no connection has parsed yet: its first Parse goes out behind the failing insert.
+    const fresh = shapedQuery((db, p: { ids: string[] }) =>
+      db
+        .selectFrom(sql.table(t).as('fresh'))
+        .select(sql<string>`id`.as('id'))
+        .where(sql.ref('id'), 'in', p.ids),
+    );
+    const seen: unknown[] = [];
+    const error = await suite.dialect
+      .writeTransaction(async (db) => {
+        const duplicate = insert(db, t, 'taken');
+        duplicate.catch(() => undefined);
+        // Two runs of the same name in the same turn: the first carries the Parse (refused,
+        // 25P02), the second went out without one (26000 from the server).
+        const first = fresh(db, { ids: ['a', 'b'] });
+        const second = fresh(db, { ids: ['c', 'd'] });
+        for (const run of [first, second]) seen.push(await run.catch((e: unknown) => e));
+        await duplicate;
+      })
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+    expect(suite.dialect.classifyError(error)).toBe('unique_violation');
+    // Each run reports the insert's failure, never "prepared statement … does not exist".
+    for (const refused of seen) {
+      expect(suite.dialect.classifyError(refused)).toBe('unique_violation');
+      expect(String(refused)).toContain('duplicate key');
+    }
+    // The session stayed usable: the same statement runs on the next write.
+    expect(
+      await suite.dialect.writeTransaction((db) => fresh(db, { ids: ['taken', 'x'] })),
+    ).toEqual([{ id: 'taken' }]);
   });
 
   it('never hands a work the error of the neighbour rolled back before it (review)', async () => {

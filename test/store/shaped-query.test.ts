@@ -6,6 +6,7 @@
  * not bind is refused. Every answer is checked against the seeded rows, not against another run
  * of the same code.
  */
+import { sql } from 'kysely';
 import { expect, it } from 'vitest';
 import { shapedQuery } from '../../src/store/prepared-query.js';
 import { eachEngine } from './engines.js';
@@ -162,6 +163,49 @@ eachEngine('shapedQuery', (engine) => {
       });
     });
     expect(seen.map((r) => r.name)).toStrictEqual([`${team}-3`]);
+  });
+
+  it('writes true and false into the text where Kysely does, each a shape of its own', async () => {
+    const { dialect, team } = await seed();
+    // `is true` / `is false`: Kysely writes the boolean into the SQL; a marker there would bind a
+    // boolean after IS, which neither engine takes.
+    const described = shapedQuery((db, p: { team: string; described: boolean }) =>
+      db
+        .selectFrom('models')
+        .select('name')
+        .where('owner_team', '=', p.team)
+        .where(sql<boolean>`(description is not null)`, 'is', p.described)
+        .orderBy('name'),
+    );
+    const odd = [`${team}-1`, `${team}-3`, `${team}-5`];
+    const even = [`${team}-0`, `${team}-2`, `${team}-4`];
+    for (const [flag, wanted] of [
+      [true, odd],
+      [false, even],
+      [true, odd],
+    ] as const) {
+      const rows = await described(dialect.db, { team, described: flag });
+      expect(rows.map((r) => r.name)).toStrictEqual(wanted);
+    }
+  });
+
+  it('refuses an expression as a parameter, and a parameter made into text', async () => {
+    const { dialect, team } = await seed();
+    const byName = shapedQuery((db, p: { name: unknown }) =>
+      db
+        .selectFrom('models')
+        .select('name')
+        .where('name', '=', p.name as string),
+    );
+    await expect(byName(dialect.db, { name: sql`${team}` })).rejects.toThrow(
+      /takes data as parameters, not Kysely expressions/,
+    );
+    const prefixed = shapedQuery((db, p: { prefix: string }) =>
+      db.selectFrom('models').select('name').where('name', 'like', `${p.prefix}%`),
+    );
+    await expect(prefixed(dialect.db, { prefix: team })).rejects.toThrow(
+      /parameter prefix was used as text/,
+    );
   });
 
   it('refuses a value the query does not bind', async () => {

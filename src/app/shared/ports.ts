@@ -693,7 +693,9 @@ export type WriteScope =
        * and writes none of the model's other versions' rows, and writes the model's own rows only
        * by adding to its change counts. Registrations of different new versions of one model
        * then commute, and on PostgreSQL run side by side like writes of different models; any
-       * other write of the model runs apart from them.
+       * other write of the model runs apart from them. One registration reads another version's
+       * row: into a first state of `production`, the model's production row; two such side by
+       * side are refused by the one-production index or by that read, and run again in turn.
        */
       newVersion?: string;
     }

@@ -5,8 +5,9 @@
  * `pg` sends the Parse once per connection and then only Bind and Execute, and PostgreSQL keeps
  * the parsed statement (and, once it has judged a generic plan no worse, the plan) per session.
  *
- * Only texts `preparedQuery` compiled are named: a fixed, small set, so each connection holds a
- * bounded number of statements. Any other text runs unnamed, as before.
+ * Only texts `preparedQuery` and `shapedQuery` compiled are named: a bounded set (one per query,
+ * or per shape of a shaped query up to its bound), so each connection holds a bounded number of
+ * statements. Any other text runs unnamed, as before.
  */
 import type { PostgresCursor, PostgresPool, PostgresPoolClient, PostgresQueryResult } from 'kysely';
 import type pg from 'pg';
@@ -31,7 +32,24 @@ function isStaleStatement(error: unknown): boolean {
 
 /** PostgreSQL's refusal of a statement sent into a transaction an earlier one aborted. */
 function isAbortedRefusal(error: unknown): boolean {
-  return (error as { code?: unknown } | null)?.code === '25P02';
+  return (
+    error instanceof UnparsedInAbortedTransaction ||
+    (error as { code?: unknown } | null)?.code === '25P02'
+  );
+}
+
+/**
+ * On a pipelined connection, a named statement's first Parse sent into an aborted transaction is
+ * refused (25P02), and `pg` then forgets the name; a second run of the same name sent in the same
+ * turn went out without a Parse and is answered 26000 ("does not exist"). That answer is the
+ * aborted transaction's refusal too, not a statement gone stale: reported as such, the error
+ * that aborted the transaction is what the work sees (a review finding, session 26).
+ */
+class UnparsedInAbortedTransaction extends Error {
+  constructor(error: unknown) {
+    super(error instanceof Error ? error.message : String(error), { cause: error });
+    this.name = 'UnparsedInAbortedTransaction';
+  }
 }
 
 /**
@@ -151,6 +169,7 @@ export class NamingClient implements PostgresPoolClient {
       this.#ran.add(name);
       return result as unknown as PostgresQueryResult<R>;
     } catch (error) {
+      if (this.#refusedUnparsed(name, error)) throw new UnparsedInAbortedTransaction(error);
       if (!isStaleStatement(error) || !this.#mayHaveGoneStale(name, error)) throw error;
       // Every named statement of this session may be stale: it runs unnamed from now on and is
       // closed when released, so the pool opens a fresh one. Outside a transaction block the
@@ -160,6 +179,16 @@ export class NamingClient implements PostgresPoolClient {
       if (this.client.getTransactionStatus() !== 'I') throw new StaleStatementError(error);
       return this.unnamed<R>(sql, parameters);
     }
+  }
+
+  /** A 26000 for a name never run here, met in an aborted transaction on a pipelined connection. */
+  #refusedUnparsed(name: string, error: unknown): boolean {
+    return (
+      this.pipelined &&
+      (error as { code?: unknown } | null)?.code === '26000' &&
+      !this.#ran.has(name) &&
+      this.client.getTransactionStatus() === 'E'
+    );
   }
 
   /** `26000` names a statement pg counts as parsed though it is not; the others need a past run. */

@@ -408,7 +408,7 @@ export function auditRepository(context: RepositoryContext): StoreAuditRepositor
       const rows = await entriesAboutSubject(db, {
         type: subject.type,
         id: subject.id,
-        actions: [...actions],
+        actions: [...new Set(actions)].sort(),
       });
       return rows.map((row) => JSON.parse(row.entry) as AuditEntry);
     },

@@ -211,7 +211,7 @@ export function identityRepository(context: RepositoryContext): IdentityReposito
     },
     async holdersOfRoles({ roles, model }) {
       if (roles.length === 0) return [];
-      const rows = await holdersOfRolesOn(db, { roles: [...roles], model });
+      const rows = await holdersOfRolesOn(db, { roles: [...new Set(roles)].sort(), model });
       return rows.map(
         (row): RoleHolding => ({
           userId: row.user_id,

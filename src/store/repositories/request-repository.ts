@@ -107,7 +107,8 @@ export function requestRepository(context: RepositoryContext): RequestRepository
       const rows = await requestsWhere(db, {
         model: filter.model,
         version: filter.version,
-        status: filter.status,
+        // A set: one shape per number of statuses, whatever a caller repeats or orders.
+        status: filter.status === undefined ? undefined : [...new Set(filter.status)].sort(),
       });
       return rows.map(toRequest);
     },
