@@ -7,7 +7,9 @@
  * (5,000) versions: numbering a version must not grow with its model (migration 0029); and
  * `registered-models/search` over `BENCH_MLFLOW_MODELS` (1,000) models of one version each, quiet
  * and with a model tag set every 10 ms alongside (each a commit: the records kept per model are
- * re-read only for the models whose change count moved, ADR 048). Each beside the same server's
+ * re-read only for the models whose change count moved, ADR 048); beside them Clearance's own
+ * `GET /api/v1/models` over the same registry (the kept list, serialised once per commit). Each
+ * beside the same server's
  * `GET /healthz` in the same run (this machine's ceiling), with the server's CPU per request
  * (steadier than req/s on a shared machine; the tag writes' CPU counts in the second search row).
  */
@@ -86,6 +88,12 @@ function routes(): Route[] {
       label: `\`GET registered-models/search\` (${searchedModels.toLocaleString('en-US')} models, 100 a page), a tag set every ${tagEveryMs} ms alongside`,
       path: `${prefix}/registered-models/search?max_results=100`,
       underWrites: true,
+    },
+    {
+      // Not an MLflow route: Clearance's own list of the same registry, kept and serialised
+      // once per commit (ADR 048).
+      label: `\`GET /api/v1/models\` (every model: the ${searchedModels.toLocaleString('en-US')} above and 3 more, Clearance's REST list)`,
+      path: '/api/v1/models',
     },
     {
       label: '`POST model-versions/create` (one version per request)',

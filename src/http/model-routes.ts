@@ -20,6 +20,7 @@ export const modelRoutes: RoutesPlugin = async (app, { useCases }) => {
   const keptVersion = keptReplies();
   const keptServing = keptReplies();
   const keptVersionList = keptReplies();
+  const keptModelList = keptReplies();
   app.post(
     '/policies',
     {
@@ -72,7 +73,8 @@ export const modelRoutes: RoutesPlugin = async (app, { useCases }) => {
         response: { 200: listOf('Model'), ...errors },
       },
     },
-    async (request) => useCases.listModels(principalOf(request)),
+    // The list is kept until the next commit (ADR 048): serialised once per kept list.
+    async (request, reply) => keptModelList(reply, await useCases.listModels(principalOf(request))),
   );
 
   app.get(

@@ -30,6 +30,7 @@ forEachStore('attack: caches never change an answer', (open) => {
   it('answers HEAD on a kept model with the GET headers and no body, cold and warm', async () => {
     const { a, authorization } = await twoServers();
     const urls = [
+      '/api/v1/models',
       `/api/v1/models/${model}`,
       `/api/v1/models/${model}/serving`,
       `/api/v1/models/${model}/versions/1.0.0`,

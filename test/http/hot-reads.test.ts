@@ -39,6 +39,7 @@ forEachStore('hot reads kept until the next commit', (open) => {
       `W/"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`;
     for (const url of [
       servingUrl,
+      '/api/v1/models',
       `/api/v1/models/${model}`,
       `/api/v1/models/${model}/versions/1.1.0`,
     ]) {
