@@ -144,6 +144,21 @@ describe('readCache', () => {
     expect(source.calls()).toBe(before + 1);
   });
 
+  it('weighs values by the weigh it is given: one over the bound is answered, not kept', async () => {
+    const source = counting();
+    // By its call number: the first read weighs 10 bytes, the second 1,000.
+    const cache = readCache<{ key: string; call: number }>(
+      versioned().store,
+      { maxEntries: 10, maxBytes: 100 },
+      (value) => (value.call === 1 ? 10 : 1_000),
+    );
+    await cache.get('light', source.read('light'));
+    await cache.get('heavy', source.read('heavy'));
+    expect(await cache.get('light', source.read('light'))).toEqual({ key: 'light', call: 1 });
+    expect(await cache.get('heavy', source.read('heavy'))).toEqual({ key: 'heavy', call: 3 });
+    expect(cache.stats()).toMatchObject({ size: 1, bytes: 10 });
+  });
+
   it('hands out frozen values, nested objects included', async () => {
     const cache = readCache<{ nested: { version: string } }>(versioned().store);
     const value = await cache.get('a', async () => ({ nested: { version: '1.0.0' } }));

@@ -244,8 +244,9 @@ forEachStore('hot reads kept until the next commit', (open) => {
       expect(await names()).toEqual([model]);
       expect(await searched()).toEqual([model]);
     }
-    // Nothing committed between: the list answered from memory after its first read.
-    expect(b.reads.modelList.stats().hits).toBeGreaterThanOrEqual(3);
+    // Nothing committed between: the list answered from memory after its first read (the second
+    // search answers from its own kept result, without the list).
+    expect(b.reads.modelList.stats().hits).toBeGreaterThanOrEqual(2);
     await setupModel(h, 'recommender', 'home-feed', 'medium');
     expect(await names()).toEqual(['credit-risk-pd', 'home-feed'].sort());
     expect(await searched()).toEqual(['credit-risk-pd', 'home-feed'].sort());

@@ -9,7 +9,13 @@ import {
   type Principal,
   type VersionView,
 } from '../../domain/index.js';
-import { getModel, getServing, getVersion, listModels } from '../registry/queries.js';
+import {
+  assertMayListModels,
+  getModel,
+  getServing,
+  getVersion,
+  listModels,
+} from '../registry/queries.js';
 import type { AppDeps, MlflowSettings } from '../shared/app-deps.js';
 import { type CountedCache, countedCache } from '../shared/counted-cache.js';
 import { deepFreeze } from '../shared/deep-freeze.js';
@@ -151,6 +157,12 @@ interface KeptMlflowReads {
    * (`readCache`: exact, read again after any commit), so a search between commits reads none.
    */
   counts: ReadCache<ReadonlyMap<string, number>>;
+  /**
+   * A model search's whole ordered result, by its filter and order (`searchRegisteredModels`),
+   * kept until the next commit like the counts: a page of a search between commits is a slice of
+   * it, not every model's record ordered again.
+   */
+  searches: ReadCache<readonly MlflowRegisteredModel[]>;
 }
 
 /**
@@ -160,6 +172,23 @@ interface KeptMlflowReads {
  */
 const keptData = { maxEntries: 10_000, capacity: 32 * 1024 * 1024 };
 const keptSummaries = { maxEntries: 100_000, capacity: 64 * 1024 * 1024 };
+/**
+ * Searches' ordered results: a few filters and orders at once (a UI's list, a script's), each up
+ * to every model's summary. A result is weighed by `searchWeight`; one over the bound is
+ * answered, not kept.
+ */
+const keptSearches = { maxEntries: 64, maxBytes: 32 * 1024 * 1024 } as const;
+
+/**
+ * A kept search's own bytes: its array (16 bytes a record) and any record not already frozen. A
+ * frozen record is a summary's own (`viewOf`, kept and weighed with the summaries): counted
+ * there, not again; weighing every record on every miss cost more than ordering them (review).
+ */
+function searchWeight(records: readonly MlflowRegisteredModel[]): number {
+  let bytes = 16 * (records.length + 1);
+  for (const record of records) if (!Object.isFrozen(record)) bytes += approximateBytes(record);
+  return bytes;
+}
 const keptByRegistry = new WeakMap<object, KeptMlflowReads>();
 
 function keptReads(deps: AppDeps): KeptMlflowReads | undefined {
@@ -173,6 +202,7 @@ function keptReads(deps: AppDeps): KeptMlflowReads | undefined {
         ...keptSummaries,
       }),
       counts: readCache(deps.store),
+      searches: readCache(deps.store, keptSearches, searchWeight),
     };
     keptByRegistry.set(deps.hotReads, kept);
   }
@@ -364,6 +394,38 @@ export async function searchRegisteredModels(
   input: SearchInput,
 ): Promise<{ registered_models: MlflowRegisteredModel[]; next_page_token?: string }> {
   const clauses = assertFilter(input.filter, 'registered_models');
+  // Authorises the caller on every request, whether or not the result is kept. A kept result is
+  // the same for every caller who may list the models: the model list is not filtered by the
+  // caller's roles (ADR 040: any role reads the registry's lists). Were it ever filtered, the key
+  // must name the caller's scope.
+  await assertMayListModels(deps, principal);
+  const search = () => orderedSearch(deps, principal, clauses, input.orderBy);
+  const kept = keptReads(deps)?.searches;
+  const ordered =
+    kept === undefined
+      ? await search()
+      : ((await kept.get(JSON.stringify([input.filter ?? '', input.orderBy ?? []]), search)) ?? []);
+  const page = pageOf(ordered, {
+    maxResults: input.maxResults ?? 100,
+    limit: 1000,
+    pageToken: input.pageToken,
+  });
+  return { registered_models: page.items, ...pick(page) };
+}
+
+/** What the kept searches of these deps' server have answered (hits) and built (misses). */
+export function keptSearchStats(deps: AppDeps): { hits: number; misses: number } | undefined {
+  const stats = keptReads(deps)?.searches.stats();
+  return stats === undefined ? undefined : { hits: stats.hits, misses: stats.misses };
+}
+
+/** Every model a search's filter matches, in its order: what its pages are sliced from. */
+async function orderedSearch(
+  deps: AppDeps,
+  principal: Principal,
+  clauses: readonly FilterClause[],
+  orderBy: SearchInput['orderBy'],
+): Promise<MlflowRegisteredModel[]> {
   const byName = clauses.filter((c) => c.field.kind === 'name');
   const models = (await listModels(deps, principal)).filter((m) =>
     matchesFilter({ name: m.name, tags: noTags }, byName),
@@ -388,12 +450,7 @@ export async function searchRegisteredModels(
       : views.filter((m) =>
           matchesFilter({ name: m.name, tags: byTag ? tagsOf(m.tags) : noTags }, clauses),
         );
-  const page = pageOf(orderModels(matching, input.orderBy), {
-    maxResults: input.maxResults ?? 100,
-    limit: 1000,
-    pageToken: input.pageToken,
-  });
-  return { registered_models: page.items, ...pick(page) };
+  return orderModels(matching, orderBy);
 }
 
 const pick = (page: { next_page_token?: string }) =>

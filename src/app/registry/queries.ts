@@ -22,6 +22,18 @@ function registryRead(principal: Principal, action: string, what: string) {
   return { principal, action, subject: { type: 'registry', id: action }, what };
 }
 
+/**
+ * Refuses a caller who may not list models, as `listModels` would, without reading the list:
+ * for a read that answers from something kept beside it (MLflow's kept searches).
+ */
+export async function assertMayListModels(deps: AppDeps, principal: Principal): Promise<void> {
+  await guardedRead(
+    deps,
+    registryRead(principal, 'model.list', 'the model list'),
+    async () => undefined,
+  );
+}
+
 export async function listModels(deps: AppDeps, principal: Principal): Promise<Model[]> {
   return guardedRead(deps, registryRead(principal, 'model.list', 'the model list'), async () => {
     const load = () => deps.store.read((tx) => tx.models.list());

@@ -59,6 +59,8 @@ export interface ReadCache<V> {
 export function readCache<V extends object>(
   store: Pick<Store, 'dataVersion'>,
   limits: WeighedLruLimits = readCacheLimits,
+  /** A value's weight against `limits.maxBytes`, taken before it is frozen; `approximateBytes` by default. */
+  weigh: (value: V) => number = approximateBytes,
 ): ReadCache<V> {
   const entries = weighedLru<V>(limits);
   /** Reads in flight, by key, with the version their first request saw. */
@@ -86,7 +88,7 @@ export function readCache<V extends object>(
         if (answer !== undefined && filedUnder === version) {
           // Weighed first: a value over the bound is answered, not kept, and not frozen for
           // nothing.
-          const bytes = approximateBytes(answer);
+          const bytes = weigh(answer);
           if (bytes <= limits.maxBytes) entries.set(key, deepFreeze(answer), bytes);
         }
         return answer;
