@@ -8,8 +8,8 @@ import { expect, it } from 'vitest';
 import { storedRoot } from '../../src/app/audit-log/audit-tree.js';
 import { createModelVersion } from '../../src/app/mlflow/mlflow-writes.js';
 import { rootFromLeafHashes } from '../../src/audit/index.js';
-import { watchStatements } from '../../src/store/index.js';
 import { forEachStore, people, readAudit, setupModel } from './harness.js';
+import { insertRunsInto } from './statement-runs.js';
 
 forEachStore('MLflow registrations of many models at once', (open, engine) => {
   it('numbers each model in turn and runs different models side by side', async () => {
@@ -18,12 +18,7 @@ forEachStore('MLflow registrations of many models at once', (open, engine) => {
     for (const name of models) await setupModel(h, 'recommender', name, 'medium');
     const runAgainBefore = h.store.writeStats?.().runAgain ?? 0;
     // The longest run of version inserts sent with no savepoint between them.
-    let run = 0;
-    let longest = 0;
-    const stop = watchStatements((text) => {
-      if (/\bsavepoint grouped_write\b/i.test(text)) run = 0;
-      else if (/\binsert into "?versions"?\s/i.test(text)) longest = Math.max(longest, ++run);
-    });
+    const runs = insertRunsInto('versions');
     let made: PromiseSettledResult<{ name: string; version: string }>[];
     try {
       // Every registration queues behind a write that holds the write path a while, so they
@@ -40,7 +35,7 @@ forEachStore('MLflow registrations of many models at once', (open, engine) => {
       );
       await holding;
     } finally {
-      stop();
+      runs.stop();
     }
     expect(made.map((s) => s.status)).toEqual(made.map(() => 'fulfilled'));
     const numbers = new Map<string, string[]>();
@@ -62,8 +57,8 @@ forEachStore('MLflow registrations of many models at once', (open, engine) => {
     });
     // PostgreSQL: the first registration of each model side by side (all four when all eight
     // reached the queue while the first write held it, the usual case); SQLite: each in turn.
-    if (engine === 'postgres') expect(longest).toBeGreaterThanOrEqual(2);
-    else expect(longest).toBe(1);
+    if (engine === 'postgres') expect(runs.longest()).toBeGreaterThanOrEqual(2);
+    else expect(runs.longest()).toBe(1);
     expect((h.store.writeStats?.().runAgain ?? 0) - runAgainBefore).toBe(0);
   });
 });

@@ -10,8 +10,8 @@ import { expect, it } from 'vitest';
 import { storedRoot } from '../../src/app/audit-log/audit-tree.js';
 import { registerModel, registerPolicy, registerVersion } from '../../src/app/index.js';
 import { rootFromLeafHashes } from '../../src/audit/index.js';
-import { watchStatements } from '../../src/store/index.js';
 import { forEachStore, people, readAudit, type StoreHarness, setupModel } from './harness.js';
+import { insertRunsInto } from './statement-runs.js';
 
 const register = (h: StoreHarness, model: string, version: string) =>
   registerVersion(h.deps, people.ci, {
@@ -50,12 +50,7 @@ forEachStore('registrations of many versions of one model at once', (open, engin
     await setupModel(h, 'recommender', 'feed', 'medium');
     const runAgainBefore = h.store.writeStats?.().runAgain ?? 0;
     // The longest run of version inserts sent with no savepoint between them.
-    let run = 0;
-    let longest = 0;
-    const stop = watchStatements((text) => {
-      if (/\bsavepoint grouped_write\b/i.test(text)) run = 0;
-      else if (/\binsert into "?versions"?\s/i.test(text)) longest = Math.max(longest, ++run);
-    });
+    const runs = insertRunsInto('versions');
     const versions = ['1.0.0', '1.0.1', '1.1.0', '2.0.0', '2.0.1', '2.1.0'];
     let made: PromiseSettledResult<unknown>[];
     try {
@@ -63,7 +58,7 @@ forEachStore('registrations of many versions of one model at once', (open, engin
         Promise.allSettled(versions.map((version) => register(h, 'feed', version))),
       );
     } finally {
-      stop();
+      runs.stop();
     }
     expect(made.map((s) => s.status)).toEqual(versions.map(() => 'fulfilled'));
     const stored = await h.store.read((tx) => tx.versions.list('feed'));
@@ -76,8 +71,8 @@ forEachStore('registrations of many versions of one model at once', (open, engin
     await expectWholeLog(h);
     // PostgreSQL: side by side (all six when they reached the queue while the first write held
     // it, the usual case); SQLite: each in turn.
-    if (engine === 'postgres') expect(longest).toBeGreaterThanOrEqual(2);
-    else expect(longest).toBe(1);
+    if (engine === 'postgres') expect(runs.longest()).toBeGreaterThanOrEqual(2);
+    else expect(runs.longest()).toBe(1);
     expect((h.store.writeStats?.().runAgain ?? 0) - runAgainBefore).toBe(0);
   });
 

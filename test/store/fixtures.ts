@@ -1,5 +1,6 @@
 /** Record builders for the store contract suite; names are unique so tests share a database. */
 import { createHash, randomUUID } from 'node:crypto';
+import type { Kysely } from 'kysely';
 import type { AuditEntryInput, Repositories } from '../../src/app/shared/ports.js';
 import type {
   Approval,
@@ -11,6 +12,7 @@ import type {
   Version,
   VersionState,
 } from '../../src/domain/index.js';
+import type { Database } from '../../src/store/schema.js';
 
 export const at = '2026-03-01T10:00:00.000Z';
 export const later = '2026-03-02T11:30:00.125Z';
@@ -159,4 +161,41 @@ export async function seedVersion(tx: Repositories): Promise<{ model: Model; ver
   const v = version(m.name);
   await tx.versions.insert(v, draft(v));
   return { model: m, version: v };
+}
+
+/**
+ * A policy row and one model row per entry of `models`, straight into the tables of `db`, all of
+ * one new team: `<team>-<suffix>` each. For statement-level tests that need rows, not use cases.
+ */
+export async function insertTeamModels(
+  db: Kysely<Database>,
+  models: readonly { suffix: string; riskTier: string; description?: string | null }[],
+): Promise<{ team: string; digest: string }> {
+  const team = unique('team');
+  const digest = unique('sha256:policy');
+  await db
+    .insertInto('policies')
+    .values({
+      digest,
+      name: 'p',
+      text: 't',
+      registered_at: '2026-01-01T00:00:00.000Z',
+      registered_by: 'a',
+    })
+    .execute();
+  await db
+    .insertInto('models')
+    .values(
+      models.map((m) => ({
+        name: `${team}-${m.suffix}`,
+        owner_team: team,
+        risk_tier: m.riskTier,
+        policy_digest: digest,
+        ...(m.description === undefined ? {} : { description: m.description }),
+        created_at: '2026-01-01T00:00:00.000Z',
+        created_by: 'a',
+      })),
+    )
+    .execute();
+  return { team, digest };
 }

@@ -9,7 +9,7 @@ import { sql } from 'kysely';
 import { expect, it } from 'vitest';
 import { preparedLockingQuery, preparedQuery } from '../../src/store/prepared-query.js';
 import { eachEngine } from './engines.js';
-import { unique } from './fixtures.js';
+import { insertTeamModels, unique } from './fixtures.js';
 
 eachEngine('preparedQuery', (engine) => {
   const named = preparedQuery((db, p: { name: string; team: string }) =>
@@ -26,27 +26,10 @@ eachEngine('preparedQuery', (engine) => {
   async function seed() {
     await engine.openStore(); // migrates this file's database
     const dialect = engine.openDialect();
-    const team = unique('team');
-    const digest = unique('sha256:policy');
-    await dialect.db
-      .insertInto('policies')
-      .values({
-        digest,
-        name: 'p',
-        text: 't',
-        registered_at: '2026-01-01T00:00:00.000Z',
-        registered_by: 'a',
-      })
-      .execute();
-    const rows = ['a', 'b', 'c', 'd'].map((n, i) => ({
-      name: `${team}-${n}`,
-      owner_team: team,
-      risk_tier: i === 2 ? 'high' : 'low',
-      policy_digest: digest,
-      created_at: '2026-01-01T00:00:00.000Z',
-      created_by: 'a',
-    }));
-    await dialect.db.insertInto('models').values(rows).execute();
+    const { team } = await insertTeamModels(
+      dialect.db,
+      ['a', 'b', 'c', 'd'].map((suffix, i) => ({ suffix, riskTier: i === 2 ? 'high' : 'low' })),
+    );
     return { dialect, team };
   }
 

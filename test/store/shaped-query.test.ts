@@ -10,7 +10,7 @@ import { sql } from 'kysely';
 import { expect, it } from 'vitest';
 import { shapedQuery } from '../../src/store/prepared-query.js';
 import { eachEngine } from './engines.js';
-import { unique } from './fixtures.js';
+import { insertTeamModels, unique } from './fixtures.js';
 
 eachEngine('shapedQuery', (engine) => {
   const tiers = ['low', 'medium', 'high', 'low', 'medium', 'high'];
@@ -18,28 +18,14 @@ eachEngine('shapedQuery', (engine) => {
   async function seed() {
     await engine.openStore(); // migrates this file's database
     const dialect = engine.openDialect();
-    const team = unique('team');
-    const digest = unique('sha256:policy');
-    await dialect.db
-      .insertInto('policies')
-      .values({
-        digest,
-        name: 'p',
-        text: 't',
-        registered_at: '2026-01-01T00:00:00.000Z',
-        registered_by: 'a',
-      })
-      .execute();
-    const rows = tiers.map((risk_tier, i) => ({
-      name: `${team}-${i}`,
-      owner_team: team,
-      risk_tier,
-      policy_digest: digest,
-      description: i % 2 === 0 ? null : `described ${i}`,
-      created_at: '2026-01-01T00:00:00.000Z',
-      created_by: 'a',
-    }));
-    await dialect.db.insertInto('models').values(rows).execute();
+    const { team, digest } = await insertTeamModels(
+      dialect.db,
+      tiers.map((riskTier, i) => ({
+        suffix: String(i),
+        riskTier,
+        description: i % 2 === 0 ? null : `described ${i}`,
+      })),
+    );
     return { dialect, team, digest };
   }
 
