@@ -154,12 +154,12 @@ interface ShapedTemplate {
  * it passes, which are null, true or false (Kysely writes `is null`, `is true` into the text), how
  * many items each list holds (an `in (…)` list, a multi-row insert) and the keys of each record
  * in it. Parameters are data: a Kysely expression or a function among them is refused. Callers
- * whose lists are sets pass them sorted and without repeats, so that one set is one shape. A
- * template is compiled per shape, at most
- * `shapesPerQuery` per engine (PostgreSQL names each text, so a connection holds a bounded number
- * of statements); a call of a further shape is built and compiled on every call, as before. As
- * with `preparedQuery`, `build` may branch on the shape but never on a value: it runs once per
- * shape, each value standing in as a marker.
+ * whose lists are sets pass them sorted and without repeats, so that one set is one shape.
+ *
+ * A template is compiled per shape, at most `shapesPerQuery` per engine (PostgreSQL names each
+ * text, so a connection holds a bounded number of statements); a call of a further shape is built
+ * and compiled on every call, as before. As with `preparedQuery`, `build` may branch on the shape
+ * but never on a value: it runs once per shape, each value standing in as a marker.
  */
 export function shapedQuery<P extends Record<string, unknown>, O>(
   build: (db: Kysely<Database>, params: P) => Compilable<O>,
